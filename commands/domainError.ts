@@ -1,0 +1,29 @@
+/**
+ * A refused command is a value with a stable code, not a crash. The HTTP layer maps each
+ * code to its status; nothing is appended when a decider refuses.
+ */
+export const DOMAIN_ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'INSUFFICIENT_FUNDS',
+  'NOT_A_PARTNER',
+  'ALREADY_EXISTS',
+  'POT_CLOSED',
+  'ALREADY_REVERSED',
+  'UNFUNDED_INTERVENTION',
+  'IDEMPOTENCY_KEY_REUSED',
+  'CONCURRENCY_CONFLICT',
+] as const;
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    readonly details?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

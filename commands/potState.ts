@@ -1,0 +1,251 @@
+/**
+ * The pot aggregate's state, folded from its stream: what the deciders need to enforce the
+ * money rules. Like projections, evolve owns the state it is given (it may update it in place
+ * and returns it), so a pot with a long history folds in linear time.
+ */
+import type { Benefit, BenefitFlow, FundingShare, PotEvent } from '../events/pot.ts';
+import { money, sum, ZERO, type Money } from '../events/money.ts';
+
+export interface ContributionRecord {
+  readonly eventId: string;
+  readonly effectiveDate: string;
+  readonly agencyId: string;
+  readonly amount: Money;
+  reversed: boolean;
+}
+
+export interface InterventionRecord {
+  readonly interventionId: string;
+  readonly name: string;
+  readonly leadAgencyId: string;
+  /** Each agency's net funding of the intervention: its allocation shares less reversals. */
+  readonly netFundingByAgency: Map<string, Money>;
+}
+
+export interface AllocationRecord {
+  readonly eventId: string;
+  readonly effectiveDate: string;
+  readonly interventionId: string;
+  readonly amount: Money;
+  readonly fundingShares: readonly FundingShare[];
+  reversed: boolean;
+}
+
+export interface OutcomeRecord {
+  readonly eventId: string;
+  readonly effectiveDate: string;
+  readonly interventionId: string;
+  readonly benefits: readonly Benefit[];
+  readonly flows: readonly BenefitFlow[];
+  retracted: boolean;
+}
+
+export type EventTarget =
+  | { readonly kind: 'contribution'; readonly id: string }
+  | { readonly kind: 'allocation'; readonly id: string }
+  | { readonly kind: 'outcome'; readonly id: string }
+  | { readonly kind: 'not-reversible'; readonly type: string };
+
+export interface PotState {
+  opened: boolean;
+  potId: string;
+  name: string;
+  hostAgencyId: string;
+  status: 'open' | 'closed';
+  /** Partners in the order they joined. */
+  readonly partners: string[];
+  /** Each partner's unallocated stake: its contributions less what has been drawn from it. */
+  readonly stakes: Map<string, Money>;
+  totalContributed: Money;
+  totalAllocated: Money;
+  readonly contributions: Map<string, ContributionRecord>;
+  readonly interventions: Map<string, InterventionRecord>;
+  readonly allocations: Map<string, AllocationRecord>;
+  readonly outcomes: Map<string, OutcomeRecord>;
+  /** Every event of the pot by event id, so a reversal can name what it undoes. */
+  readonly eventTargets: Map<string, EventTarget>;
+}
+
+export function initialPotState(): PotState {
+  return {
+    opened: false,
+    potId: '',
+    name: '',
+    hostAgencyId: '',
+    status: 'open',
+    partners: [],
+    stakes: new Map(),
+    totalContributed: ZERO,
+    totalAllocated: ZERO,
+    contributions: new Map(),
+    interventions: new Map(),
+    allocations: new Map(),
+    outcomes: new Map(),
+    eventTargets: new Map(),
+  };
+}
+
+export function isPartner(state: PotState, agencyId: string): boolean {
+  return state.stakes.has(agencyId);
+}
+
+/** The pot's available balance: the sum of unallocated stakes. */
+export function available(state: PotState): Money {
+  return state.totalContributed.minus(state.totalAllocated);
+}
+
+export function stakeOf(state: PotState, agencyId: string): Money {
+  return state.stakes.get(agencyId) ?? ZERO;
+}
+
+function addTo(map: Map<string, Money>, key: string, delta: Money): void {
+  map.set(key, (map.get(key) ?? ZERO).plus(delta));
+}
+
+export function evolvePot(state: PotState, event: PotEvent & { eventId: string }): PotState {
+  switch (event.type) {
+    case 'PotOpened': {
+      const d = event.data;
+      state.opened = true;
+      state.potId = d.potId;
+      state.name = d.name;
+      state.hostAgencyId = d.hostAgencyId;
+      for (const agencyId of d.partnerAgencyIds) {
+        state.partners.push(agencyId);
+        state.stakes.set(agencyId, ZERO);
+      }
+      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
+      return state;
+    }
+    case 'PartnerJoined': {
+      state.partners.push(event.data.agencyId);
+      state.stakes.set(event.data.agencyId, ZERO);
+      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
+      return state;
+    }
+    case 'ContributionReceived': {
+      const d = event.data;
+      const amount = money(d.amount);
+      state.contributions.set(d.contributionId, {
+        eventId: event.eventId,
+        effectiveDate: d.effectiveDate,
+        agencyId: d.agencyId,
+        amount,
+        reversed: false,
+      });
+      addTo(state.stakes, d.agencyId, amount);
+      state.totalContributed = state.totalContributed.plus(amount);
+      state.eventTargets.set(event.eventId, { kind: 'contribution', id: d.contributionId });
+      break;
+    }
+    case 'InterventionDefined': {
+      const d = event.data;
+      state.interventions.set(d.interventionId, {
+        interventionId: d.interventionId,
+        name: d.name,
+        leadAgencyId: d.leadAgencyId,
+        netFundingByAgency: new Map(),
+      });
+      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
+      return state;
+    }
+    case 'FundsAllocated': {
+      const d = event.data;
+      const intervention = requireIntervention(state, d.interventionId);
+      for (const share of d.fundingShares) {
+        const amount = money(share.amount);
+        addTo(state.stakes, share.agencyId, amount.negated());
+        addTo(intervention.netFundingByAgency, share.agencyId, amount);
+      }
+      state.totalAllocated = state.totalAllocated.plus(money(d.amount));
+      state.allocations.set(d.allocationId, {
+        eventId: event.eventId,
+        effectiveDate: d.effectiveDate,
+        interventionId: d.interventionId,
+        amount: money(d.amount),
+        fundingShares: d.fundingShares,
+        reversed: false,
+      });
+      state.eventTargets.set(event.eventId, { kind: 'allocation', id: d.allocationId });
+      break;
+    }
+    case 'OutcomeRecorded': {
+      const d = event.data;
+      state.outcomes.set(d.outcomeId, {
+        eventId: event.eventId,
+        effectiveDate: d.effectiveDate,
+        interventionId: d.interventionId,
+        benefits: d.benefits,
+        flows: d.flows,
+        retracted: false,
+      });
+      state.eventTargets.set(event.eventId, { kind: 'outcome', id: d.outcomeId });
+      return state;
+    }
+    case 'ContributionReversed': {
+      const d = event.data;
+      const contribution = state.contributions.get(d.contributionId);
+      if (contribution === undefined) throw new Error(`invariant: reversal of unknown contribution ${d.contributionId}`);
+      contribution.reversed = true;
+      const amount = money(d.amount);
+      addTo(state.stakes, d.agencyId, amount.negated());
+      state.totalContributed = state.totalContributed.minus(amount);
+      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
+      break;
+    }
+    case 'AllocationReversed': {
+      const d = event.data;
+      const allocation = state.allocations.get(d.allocationId);
+      if (allocation === undefined) throw new Error(`invariant: reversal of unknown allocation ${d.allocationId}`);
+      allocation.reversed = true;
+      const intervention = requireIntervention(state, d.interventionId);
+      for (const share of d.fundingShares) {
+        const amount = money(share.amount);
+        addTo(state.stakes, share.agencyId, amount);
+        addTo(intervention.netFundingByAgency, share.agencyId, amount.negated());
+      }
+      state.totalAllocated = state.totalAllocated.minus(money(d.amount));
+      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
+      break;
+    }
+    case 'OutcomeRetracted': {
+      const outcome = state.outcomes.get(event.data.outcomeId);
+      if (outcome === undefined) throw new Error(`invariant: retraction of unknown outcome ${event.data.outcomeId}`);
+      outcome.retracted = true;
+      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
+      return state;
+    }
+  }
+  assertPotInvariants(state);
+  return state;
+}
+
+function requireIntervention(state: PotState, interventionId: string): InterventionRecord {
+  const intervention = state.interventions.get(interventionId);
+  if (intervention === undefined) throw new Error(`invariant: unknown intervention ${interventionId}`);
+  return intervention;
+}
+
+/**
+ * The pot's books must balance after every money event, or the process stops loudly rather
+ * than decide anything from a state that has created or lost money.
+ */
+export function assertPotInvariants(state: PotState): void {
+  for (const [agencyId, stake] of state.stakes) {
+    if (stake.isNegative()) throw new Error(`invariant: pot ${state.potId}: stake of ${agencyId} is ${stake.toFixed(2)}`);
+  }
+  const stakes = sum(state.stakes.values());
+  if (!stakes.equals(available(state))) {
+    throw new Error(
+      `invariant: pot ${state.potId}: sum of stakes ${stakes.toFixed(2)} ≠ available ${available(state).toFixed(2)}`,
+    );
+  }
+}
+
+/** Net funding of an intervention, per agency with a positive amount, in agency id order. */
+export function fundersOf(intervention: InterventionRecord): { agencyId: string; amount: Money }[] {
+  return [...intervention.netFundingByAgency]
+    .filter(([, amount]) => amount.gt(0))
+    .map(([agencyId, amount]) => ({ agencyId, amount }))
+    .sort((a, b) => (a.agencyId < b.agencyId ? -1 : a.agencyId > b.agencyId ? 1 : 0));
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { formatAmount, parseAmount, splitLargestRemainder, ZERO, type Money } from '../events/money.ts';
+import type { Benefit, BenefitFlow, PotEvent } from '../events/pot.ts';
+import { Benefit as BenefitSchema, OutcomeRecordedV1 } from '../events/pot.ts';
+import { EffectiveDate, MAX_BENEFIT_LINES, MAX_DESCRIPTION_CHARS, MAX_EVIDENCE_REF_CHARS, text } from '../events/primitives.ts';
+import type { CommandContext } from './context.ts';
+import { refused, type Decision } from './decision.ts';
+import { potRefusal, unregisteredRefusal } from './potGuards.ts';
+import { fundersOf, type PotState } from './potState.ts';
+
+export const RecordOutcomeBody = z.strictObject({
+  description: text(MAX_DESCRIPTION_CHARS, { multiline: true }),
+  effectiveDate: EffectiveDate,
+  evidenceRef: text(MAX_EVIDENCE_REF_CHARS).optional(),
+  benefits: z.array(BenefitSchema).min(1).max(MAX_BENEFIT_LINES),
+});
+export type RecordOutcome = z.infer<typeof RecordOutcomeBody> & {
+  potId: string;
+  interventionId: string;
+  outcomeId: string;
+};
+
+/**
+ * An outcome's benefits are attributed to the intervention's investors in proportion to each
+ * agency's net funding of it at the time of recording: flow(investor → beneficiary) = benefit ×
+ * investor's share, largest-remainder rounded per benefit line, then summed per
+ * (investor, beneficiary, cashable). The flows are written into the event: "£500 from my
+ * budget, £5,000 of benefit in yours", exact to the penny and never recomputed.
+ */
+export function decideRecordOutcome(state: PotState, command: RecordOutcome, context: CommandContext): Decision<PotEvent> {
+  const refusal =
+    potRefusal(state, command.potId, context) ??
+    unregisteredRefusal(
+      command.benefits.map((b) => b.agencyId),
+      context,
+    );
+  if (refusal !== null) return refusal;
+  const intervention = state.interventions.get(command.interventionId);
+  if (intervention === undefined) {
+    return refused('NOT_FOUND', `intervention ${command.interventionId} does not exist in pot ${command.potId}`);
+  }
+  const funders = fundersOf(intervention);
+  if (funders.length === 0) {
+    return refused('UNFUNDED_INTERVENTION', `intervention ${intervention.name} has no funding, so no investor can be credited with its benefits`);
+  }
+  const benefits: Benefit[] = command.benefits.map((b) => ({ ...b, amount: formatAmount(parseAmount(b.amount)) }));
+  const data = {
+    potId: command.potId,
+    outcomeId: command.outcomeId,
+    interventionId: command.interventionId,
+    description: command.description,
+    effectiveDate: command.effectiveDate,
+    ...(command.evidenceRef === undefined ? {} : { evidenceRef: command.evidenceRef }),
+    benefits,
+    flows: flowsFor(benefits, funders),
+  };
+  // The event schema is the last word on shape; a decider bug must not write a malformed event.
+  OutcomeRecordedV1.parse(data);
+  return [{ type: 'OutcomeRecorded', data }];
+}
+
+export function flowsFor(benefits: readonly Benefit[], funders: readonly { agencyId: string; amount: Money }[]): BenefitFlow[] {
+  const totals = new Map<string, { fromAgencyId: string; toAgencyId: string; cashable: boolean; amount: Money }>();
+  const weights = funders.map((f) => ({ key: f.agencyId, weight: f.amount }));
+  for (const benefit of benefits) {
+    for (const part of splitLargestRemainder(parseAmount(benefit.amount), weights)) {
+      if (part.amount.isZero()) continue;
+      const key = `${part.key}\u0000${benefit.agencyId}\u0000${benefit.cashable}`;
+      const existing = totals.get(key);
+      if (existing === undefined) {
+        totals.set(key, { fromAgencyId: part.key, toAgencyId: benefit.agencyId, cashable: benefit.cashable, amount: part.amount });
+      } else {
+        existing.amount = existing.amount.plus(part.amount);
+      }
+    }
+  }
+  return [...totals.values()]
+    .sort(
+      (a, b) =>
+        compare(a.fromAgencyId, b.fromAgencyId) || compare(a.toAgencyId, b.toAgencyId) || Number(b.cashable) - Number(a.cashable),
+    )
+    .filter((flow) => flow.amount.gt(ZERO))
+    .map((flow) => ({ ...flow, amount: formatAmount(flow.amount) }));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

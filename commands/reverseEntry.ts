@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { formatAmount } from '../events/money.ts';
+import type { PotEvent } from '../events/pot.ts';
+import { EffectiveDate, MAX_REASON_CHARS, Ulid, text } from '../events/primitives.ts';
+import { todayOf, type CommandContext } from './context.ts';
+import { refused, type Decision } from './decision.ts';
+import { potRefusal } from './potGuards.ts';
+import { stakeOf, type PotState } from './potState.ts';
+
+export const ReverseEntryBody = z.strictObject({
+  eventId: Ulid,
+  reason: text(MAX_REASON_CHARS, { multiline: true }),
+  /** Business date of the correction; defaults to today, and never before the entry it undoes. */
+  effectiveDate: EffectiveDate.optional(),
+});
+export type ReverseEntry = z.infer<typeof ReverseEntryBody> & { potId: string };
+
+/**
+ * History never changes: a mistake is undone by a reversal event that names the original event
+ * and gives a reason. Contributions, allocations and outcomes can be undone, each once.
+ */
+export function decideReverseEntry(state: PotState, command: ReverseEntry, context: CommandContext): Decision<PotEvent> {
+  const refusal = potRefusal(state, command.potId, context);
+  if (refusal !== null) return refusal;
+  const target = state.eventTargets.get(command.eventId);
+  if (target === undefined) return refused('NOT_FOUND', `event ${command.eventId} is not in pot ${command.potId}`);
+  const common = { potId: command.potId, reversedEventId: command.eventId, reason: command.reason };
+
+  switch (target.kind) {
+    case 'not-reversible':
+      return refused(
+        'VALIDATION_FAILED',
+        `event ${command.eventId} is a ${target.type}; only contributions, allocations and outcomes can be reversed`,
+      );
+    case 'contribution': {
+      const contribution = state.contributions.get(target.id)!;
+      if (contribution.reversed) return refused('ALREADY_REVERSED', `contribution ${target.id} is already reversed`);
+      const { actor } = context;
+      if (actor.role === 'finance-officer' && actor.agencyId !== contribution.agencyId) {
+        return refused('FORBIDDEN', `a finance officer of ${actor.agencyId ?? 'no agency'} may reverse only that agency's contributions`);
+      }
+      const stake = stakeOf(state, contribution.agencyId);
+      if (contribution.amount.gt(stake)) {
+        return refused(
+          'INSUFFICIENT_FUNDS',
+          `reversing ${formatAmount(contribution.amount)} would take ${contribution.agencyId}'s stake below zero: only ${formatAmount(stake)} is unallocated`,
+          { requested: formatAmount(contribution.amount), available: formatAmount(stake) },
+        );
+      }
+      const effectiveDate = reversalDate(command, contribution.effectiveDate, context);
+      if (typeof effectiveDate !== 'string') return effectiveDate;
+      return [
+        {
+          type: 'ContributionReversed',
+          data: { ...common, contributionId: target.id, agencyId: contribution.agencyId, amount: formatAmount(contribution.amount), effectiveDate },
+        },
+      ];
+    }
+    case 'allocation': {
+      const allocation = state.allocations.get(target.id)!;
+      if (allocation.reversed) return refused('ALREADY_REVERSED', `allocation ${target.id} is already reversed`);
+      const effectiveDate = reversalDate(command, allocation.effectiveDate, context);
+      if (typeof effectiveDate !== 'string') return effectiveDate;
+      return [
+        {
+          type: 'AllocationReversed',
+          data: {
+            ...common,
+            allocationId: target.id,
+            interventionId: allocation.interventionId,
+            amount: formatAmount(allocation.amount),
+            fundingShares: [...allocation.fundingShares],
+            effectiveDate,
+          },
+        },
+      ];
+    }
+    case 'outcome': {
+      const outcome = state.outcomes.get(target.id)!;
+      if (outcome.retracted) return refused('ALREADY_REVERSED', `outcome ${target.id} is already retracted`);
+      const effectiveDate = reversalDate(command, outcome.effectiveDate, context);
+      if (typeof effectiveDate !== 'string') return effectiveDate;
+      return [
+        {
+          type: 'OutcomeRetracted',
+          data: {
+            ...common,
+            outcomeId: target.id,
+            interventionId: outcome.interventionId,
+            benefits: [...outcome.benefits],
+            flows: [...outcome.flows],
+            effectiveDate,
+          },
+        },
+      ];
+    }
+  }
+}
+
+function reversalDate(command: ReverseEntry, originalDate: string, context: CommandContext) {
+  const today = todayOf(context);
+  const date = command.effectiveDate ?? (today > originalDate ? today : originalDate);
+  if (date < originalDate) {
+    return refused('VALIDATION_FAILED', `a reversal cannot be dated ${date}, before the entry it undoes (${originalDate})`);
+  }
+  return date;
+}

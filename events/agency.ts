@@ -1,0 +1,18 @@
+/** Events of the agency aggregate (stream `agency-<agencyId>`). */
+import { z } from 'zod';
+import { AgencyId, AgencyKind, MAX_NAME_CHARS, text } from './primitives.ts';
+
+export const agencyStreamId = (agencyId: string): string => `agency-${agencyId}`;
+
+export const AgencyRegisteredV1 = z.strictObject({
+  agencyId: AgencyId,
+  name: text(MAX_NAME_CHARS),
+  kind: AgencyKind,
+});
+export type AgencyRegistered = z.infer<typeof AgencyRegisteredV1>;
+
+export type AgencyEvent = { type: 'AgencyRegistered'; data: AgencyRegistered };
+
+export const agencyEventSchemas = {
+  AgencyRegistered: AgencyRegisteredV1,
+} as const;

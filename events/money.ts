@@ -1,0 +1,134 @@
+/**
+ * Money: the one module that parses, formats, adds and splits amounts.
+ *
+ * Amounts travel as decimal strings ("1234.50") and are Decimal inside. Nothing else in
+ * potledger does money arithmetic its own way: a penny created or lost anywhere would make
+ * the books unexplainable to an auditor.
+ */
+import { Decimal } from 'decimal.js';
+
+// decimal.js defaults (20 significant digits) would silently round sums past 10^18 pence;
+// 40 digits covers any sum of MAX_AMOUNT-sized lines the ledger could ever hold.
+const Money = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -40, toExpPos: 40 });
+export type Money = Decimal;
+
+export const ZERO: Money = new Money(0);
+export const MAX_AMOUNT = '1000000000000.00';
+const MAX_AMOUNT_DECIMAL = new Money(MAX_AMOUNT);
+export const PENCE_PER_POUND = 100;
+
+/** Positive, at most 2 decimal places, no exponent, no sign, no leading zeros. */
+export const AMOUNT_PATTERN = /^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$/;
+/** A signed amount as projections report it (net positions can be negative). */
+export const SIGNED_AMOUNT_PATTERN = /^-?(0|[1-9][0-9]*)\.[0-9]{2}$/;
+
+export type AmountProblem = 'not-a-decimal' | 'not-positive' | 'too-large';
+
+/** Why `text` is not a valid amount, or null when it is one. */
+export function amountProblem(text: string): AmountProblem | null {
+  if (!AMOUNT_PATTERN.test(text)) return 'not-a-decimal';
+  const value = new Money(text);
+  if (value.lte(0)) return 'not-positive';
+  if (value.gt(MAX_AMOUNT_DECIMAL)) return 'too-large';
+  return null;
+}
+
+export function isValidAmount(text: string): boolean {
+  return amountProblem(text) === null;
+}
+
+/** Parses an amount already validated at the boundary; throws on anything else. */
+export function parseAmount(text: string): Money {
+  const problem = amountProblem(text);
+  if (problem !== null) throw new Error(`invalid amount ${JSON.stringify(text)}: ${problem}`);
+  return new Money(text);
+}
+
+/** Reads a 2-dp string written by the ledger itself (may be zero or negative). */
+export function money(text: string | number): Money {
+  return new Money(text);
+}
+
+/** The wire format: always exactly two decimal places, never an exponent. */
+export function formatAmount(value: Money): string {
+  assertWholePence(value);
+  return value.toFixed(2);
+}
+
+export function sum(values: Iterable<Money>): Money {
+  let total = ZERO;
+  for (const value of values) total = total.plus(value);
+  return total;
+}
+
+export function toPence(value: Money): bigint {
+  assertWholePence(value);
+  return BigInt(value.times(PENCE_PER_POUND).toFixed(0));
+}
+
+export function fromPence(pence: bigint): Money {
+  return new Money(pence.toString()).dividedBy(PENCE_PER_POUND);
+}
+
+function assertWholePence(value: Money): void {
+  if (!value.times(PENCE_PER_POUND).isInteger()) {
+    throw new Error(`invariant: ${value.toString()} is not a whole number of pence`);
+  }
+}
+
+/** "£1,234.50" (and "-£12.00"), as a person reads money. */
+export function formatPounds(value: Money): string {
+  const [whole = '0', fraction = '00'] = value.abs().toFixed(2).split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${value.isNegative() && !value.isZero() ? '-' : ''}£${grouped}.${fraction}`;
+}
+
+export interface Weighted<K extends string = string> {
+  readonly key: K;
+  readonly weight: Money;
+}
+
+export interface Part<K extends string = string> {
+  readonly key: K;
+  readonly amount: Money;
+}
+
+/**
+ * Splits `total` into parts proportional to the weights, rounded to pence by the
+ * largest-remainder method: each part gets the floor of its exact share, then the pennies
+ * left over go one each to the largest fractional remainders (ties: key ascending).
+ * The parts always sum to `total` exactly. Parts come back in the order of `weights`;
+ * zero-weight keys get zero. At least one weight must be positive; none may be negative.
+ */
+export function splitLargestRemainder<K extends string>(total: Money, weights: readonly Weighted<K>[]): Part<K>[] {
+  const totalPence = toPence(total);
+  const weightSum = sum(weights.map((w) => w.weight));
+  if (weights.some((w) => w.weight.isNegative())) throw new Error('invariant: negative weight in split');
+  if (weightSum.lte(0)) throw new Error('invariant: split with no positive weight');
+  if (new Set(weights.map((w) => w.key)).size !== weights.length) throw new Error('invariant: duplicate key in split');
+
+  const exact = weights.map((w) => new Money(totalPence.toString()).times(w.weight).dividedBy(weightSum));
+  const floors = exact.map((e) => BigInt(e.floor().toFixed(0)));
+  let leftoverPence = totalPence - floors.reduce((a, b) => a + b, 0n);
+
+  const byRemainder = weights
+    .map((w, index) => ({ index, key: w.key, remainder: exact[index]!.minus(exact[index]!.floor()) }))
+    .filter((r) => r.remainder.gt(0))
+    .sort((a, b) => b.remainder.comparedTo(a.remainder) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+  const pence = [...floors];
+  for (const r of byRemainder) {
+    if (leftoverPence === 0n) break;
+    pence[r.index]! += 1n;
+    leftoverPence -= 1n;
+  }
+  if (leftoverPence !== 0n) throw new Error('invariant: largest-remainder split left pennies over');
+
+  return weights.map((w, index) => ({ key: w.key, amount: fromPence(pence[index]!) }));
+}
+
+/** A ratio for reports ("return per £", "wrong-pocket share"), to 4 decimal places. */
+export function formatRatio(numerator: Money, denominator: Money): string | null {
+  if (denominator.isZero()) return null;
+  return numerator.dividedBy(denominator).toFixed(4, Decimal.ROUND_HALF_EVEN);
+}

@@ -1,0 +1,160 @@
+/**
+ * Events of the pot aggregate (stream `pot-<potId>`). A pot's partners, contributions,
+ * interventions, allocations and outcomes all live in its one stream, so every money rule is
+ * checked inside one stream's optimistic concurrency.
+ *
+ * Schema names carry their version (…V1): a later shape becomes …V2 with an upcaster, and the
+ * stored events keep the shape they were written with.
+ */
+import { z } from 'zod';
+import {
+  AgencyId,
+  Amount,
+  Currency,
+  EffectiveDate,
+  MAX_BENEFIT_LINES,
+  MAX_DESCRIPTION_CHARS,
+  MAX_EVIDENCE_REF_CHARS,
+  MAX_NAME_CHARS,
+  MAX_PARTNERS_PER_POT,
+  MAX_REASON_CHARS,
+  MAX_REFERENCE_CHARS,
+  Ulid,
+  text,
+} from './primitives.ts';
+
+export const potStreamId = (potId: string): string => `pot-${potId}`;
+
+export const PotOpenedV1 = z.strictObject({
+  potId: Ulid,
+  name: text(MAX_NAME_CHARS),
+  area: text(MAX_NAME_CHARS),
+  hostAgencyId: AgencyId,
+  partnerAgencyIds: z.array(AgencyId).min(1).max(MAX_PARTNERS_PER_POT),
+  currency: Currency,
+});
+
+export const PartnerJoinedV1 = z.strictObject({
+  potId: Ulid,
+  agencyId: AgencyId,
+});
+
+export const ContributionReceivedV1 = z.strictObject({
+  potId: Ulid,
+  contributionId: Ulid,
+  agencyId: AgencyId,
+  amount: Amount,
+  effectiveDate: EffectiveDate,
+  reference: text(MAX_REFERENCE_CHARS),
+});
+
+export const InterventionDefinedV1 = z.strictObject({
+  potId: Ulid,
+  interventionId: Ulid,
+  name: text(MAX_NAME_CHARS),
+  leadAgencyId: AgencyId,
+  description: text(MAX_DESCRIPTION_CHARS, { multiline: true }).optional(),
+});
+
+export const FundingShare = z.strictObject({ agencyId: AgencyId, amount: Amount });
+export type FundingShare = z.infer<typeof FundingShare>;
+
+export const FundsAllocatedV1 = z.strictObject({
+  potId: Ulid,
+  allocationId: Ulid,
+  interventionId: Ulid,
+  amount: Amount,
+  effectiveDate: EffectiveDate,
+  reason: text(MAX_REASON_CHARS, { multiline: true }),
+  fundingShares: z.array(FundingShare).min(1).max(MAX_PARTNERS_PER_POT),
+});
+
+export const Benefit = z.strictObject({ agencyId: AgencyId, amount: Amount, cashable: z.boolean() });
+export type Benefit = z.infer<typeof Benefit>;
+
+export const BenefitFlow = z.strictObject({
+  fromAgencyId: AgencyId,
+  toAgencyId: AgencyId,
+  amount: Amount,
+  cashable: z.boolean(),
+});
+export type BenefitFlow = z.infer<typeof BenefitFlow>;
+
+export const OutcomeRecordedV1 = z.strictObject({
+  potId: Ulid,
+  outcomeId: Ulid,
+  interventionId: Ulid,
+  description: text(MAX_DESCRIPTION_CHARS, { multiline: true }),
+  effectiveDate: EffectiveDate,
+  evidenceRef: text(MAX_EVIDENCE_REF_CHARS).optional(),
+  benefits: z.array(Benefit).min(1).max(MAX_BENEFIT_LINES),
+  flows: z.array(BenefitFlow).min(1),
+});
+
+/** Undoes a contribution: the agency's stake and contributed total fall by `amount`. */
+export const ContributionReversedV1 = z.strictObject({
+  potId: Ulid,
+  contributionId: Ulid,
+  reversedEventId: Ulid,
+  agencyId: AgencyId,
+  amount: Amount,
+  effectiveDate: EffectiveDate,
+  reason: text(MAX_REASON_CHARS, { multiline: true }),
+});
+
+/** Undoes an allocation: each funding share goes back to its agency's stake. */
+export const AllocationReversedV1 = z.strictObject({
+  potId: Ulid,
+  allocationId: Ulid,
+  reversedEventId: Ulid,
+  interventionId: Ulid,
+  amount: Amount,
+  fundingShares: z.array(FundingShare).min(1).max(MAX_PARTNERS_PER_POT),
+  effectiveDate: EffectiveDate,
+  reason: text(MAX_REASON_CHARS, { multiline: true }),
+});
+
+/** Withdraws an outcome: its benefits and flows no longer count. */
+export const OutcomeRetractedV1 = z.strictObject({
+  potId: Ulid,
+  outcomeId: Ulid,
+  reversedEventId: Ulid,
+  interventionId: Ulid,
+  benefits: z.array(Benefit).min(1).max(MAX_BENEFIT_LINES),
+  flows: z.array(BenefitFlow).min(1),
+  effectiveDate: EffectiveDate,
+  reason: text(MAX_REASON_CHARS, { multiline: true }),
+});
+
+export type PotOpened = z.infer<typeof PotOpenedV1>;
+export type PartnerJoined = z.infer<typeof PartnerJoinedV1>;
+export type ContributionReceived = z.infer<typeof ContributionReceivedV1>;
+export type InterventionDefined = z.infer<typeof InterventionDefinedV1>;
+export type FundsAllocated = z.infer<typeof FundsAllocatedV1>;
+export type OutcomeRecorded = z.infer<typeof OutcomeRecordedV1>;
+export type ContributionReversed = z.infer<typeof ContributionReversedV1>;
+export type AllocationReversed = z.infer<typeof AllocationReversedV1>;
+export type OutcomeRetracted = z.infer<typeof OutcomeRetractedV1>;
+
+export type PotEvent =
+  | { type: 'PotOpened'; data: PotOpened }
+  | { type: 'PartnerJoined'; data: PartnerJoined }
+  | { type: 'ContributionReceived'; data: ContributionReceived }
+  | { type: 'InterventionDefined'; data: InterventionDefined }
+  | { type: 'FundsAllocated'; data: FundsAllocated }
+  | { type: 'OutcomeRecorded'; data: OutcomeRecorded }
+  | { type: 'ContributionReversed'; data: ContributionReversed }
+  | { type: 'AllocationReversed'; data: AllocationReversed }
+  | { type: 'OutcomeRetracted'; data: OutcomeRetracted };
+
+export const potEventSchemas = {
+  PotOpened: PotOpenedV1,
+  PartnerJoined: PartnerJoinedV1,
+  ContributionReceived: ContributionReceivedV1,
+  InterventionDefined: InterventionDefinedV1,
+  FundsAllocated: FundsAllocatedV1,
+  OutcomeRecorded: OutcomeRecordedV1,
+  ContributionReversed: ContributionReversedV1,
+  AllocationReversed: AllocationReversedV1,
+  OutcomeRetracted: OutcomeRetractedV1,
+} as const;

@@ -1,0 +1,93 @@
+/**
+ * Field schemas shared by events and commands: the limits live here, once, so a text field
+ * is never accepted at the door and then refused by the event schema (or the reverse).
+ */
+import { z } from 'zod';
+import { amountProblem } from './money.ts';
+
+export const MAX_NAME_CHARS = 200;
+export const MAX_REFERENCE_CHARS = 200;
+export const MAX_REASON_CHARS = 1_000;
+export const MAX_DESCRIPTION_CHARS = 4_000;
+export const MAX_EVIDENCE_REF_CHARS = 500;
+export const MAX_PARTNERS_PER_POT = 100;
+export const MAX_BENEFIT_LINES = 100;
+export const MAX_AGENCY_ID_CHARS = 64;
+export const MIN_EFFECTIVE_DATE = '2000-01-01';
+export const MAX_EFFECTIVE_DATE = '2099-12-31';
+
+// Control characters (NUL, escape, backspace…) have no place in a ledger's text: they break
+// exports and can hide text from the person reading an audit trail. Long free text may keep
+// line breaks and tabs; names and references are single lines.
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+const NO_CONTROL_CHARACTERS_BUT_LINE_BREAKS = /^(?:[^\p{Cc}]|[\n\r\t])*$/u;
+
+export function text(maxChars: number, options: { multiline?: boolean } = {}) {
+  return z
+    .string()
+    .max(maxChars)
+    .regex(options.multiline ? NO_CONTROL_CHARACTERS_BUT_LINE_BREAKS : NO_CONTROL_CHARACTERS, {
+      message: options.multiline ? 'must not contain control characters other than line breaks and tabs' : 'must not contain control characters',
+    })
+    .refine((s) => s.trim().length > 0, { message: 'must not be blank' });
+}
+
+export const Ulid = z.ulid();
+
+export const AgencyId = z
+  .string()
+  .max(MAX_AGENCY_ID_CHARS)
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, {
+    message: 'must be a short slug: lower-case letters, digits and hyphens, e.g. essex-police',
+  });
+
+export const AGENCY_KINDS = [
+  'council',
+  'police',
+  'health',
+  'dwp',
+  'probation',
+  'fire',
+  'housing',
+  'education',
+  'voluntary',
+  'other',
+] as const;
+export const AgencyKind = z.enum(AGENCY_KINDS);
+export type AgencyKind = z.infer<typeof AgencyKind>;
+
+/** A positive amount of at most 2 decimal places and at most £1,000,000,000,000.00, as a string. */
+export const Amount = z.string().superRefine((value, ctx) => {
+  const problem = amountProblem(value);
+  if (problem === 'not-a-decimal') {
+    ctx.addIssue({ code: 'custom', message: 'must be a decimal string with at most 2 decimal places, e.g. "1234.50"' });
+  } else if (problem === 'not-positive') {
+    ctx.addIssue({ code: 'custom', message: 'must be greater than zero' });
+  } else if (problem === 'too-large') {
+    ctx.addIssue({ code: 'custom', message: 'must be at most 1000000000000.00' });
+  }
+});
+
+/** A business date, YYYY-MM-DD, a real calendar day within the ledger's range. */
+export const EffectiveDate = z
+  .iso.date()
+  .refine((d) => d >= MIN_EFFECTIVE_DATE && d <= MAX_EFFECTIVE_DATE, {
+    message: `must be between ${MIN_EFFECTIVE_DATE} and ${MAX_EFFECTIVE_DATE}`,
+  });
+
+export const Currency = z.literal('GBP');
+
+/** UK public-sector financial year of a business date: 1 April – 31 March, labelled "2025-26". */
+export function financialYearOf(effectiveDate: string): string {
+  const year = Number(effectiveDate.slice(0, 4));
+  const month = Number(effectiveDate.slice(5, 7));
+  const startYear = month >= 4 ? year : year - 1;
+  return `${startYear}-${String((startYear + 1) % 100).padStart(2, '0')}`;
+}
+
+export const FinancialYear = z
+  .string()
+  .regex(/^\d{4}-\d{2}$/, { message: 'must be a financial year like 2025-26' })
+  .refine((fy) => (Number(fy.slice(0, 4)) + 1) % 100 === Number(fy.slice(5, 7)), {
+    message: 'the two years must be consecutive, e.g. 2025-26',
+  });

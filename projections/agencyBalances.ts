@@ -1,0 +1,156 @@
+/**
+ * Agency balances: for one agency, in each pot and in total, what it paid in, what has been
+ * drawn from its stake, and what the pooled spending has given back to its budget and to
+ * others' budgets. The figure a finance director asks for first is netFiscalPosition:
+ * benefits received less money contributed (negative while the pot is still investing).
+ */
+import type { Money } from '../events/money.ts';
+import { formatAmount, sum, money, ZERO } from '../events/money.ts';
+import type { Benefit, BenefitFlow, FundingShare } from '../events/pot.ts';
+import { compareIds } from './ordering.ts';
+import type { Projection } from './projection.ts';
+
+/** Running totals of one agency in one pot; everything else is derived from them. */
+interface PotFigures {
+  contributed: Money;
+  drawn: Money;
+  benefitsCashable: Money;
+  benefitsNonCashable: Money;
+  producedForOthers: Money;
+}
+
+export interface AgencyBalancesState {
+  /** agencyId → potId → figures. A pot appears once the agency is a partner or has a figure in it. */
+  readonly agencies: Map<string, Map<string, PotFigures>>;
+}
+
+/** B in the API: 2-dp strings; only netFiscalPosition can be negative (stakes never go below zero). */
+export interface Balances {
+  readonly contributed: string;
+  readonly drawn: string;
+  readonly stake: string;
+  readonly benefitsReceived: string;
+  readonly benefitsReceivedCashable: string;
+  readonly benefitsReceivedNonCashable: string;
+  readonly benefitsProducedForOthers: string;
+  readonly netFiscalPosition: string;
+}
+
+export interface AgencyBalancesView {
+  readonly agencyId: string;
+  readonly total: Balances;
+  readonly pots: ReadonlyArray<{ readonly potId: string } & Balances>;
+}
+
+/** +1 when an event adds to the books, −1 when its reversal takes the same figures back out. */
+type Direction = 1 | -1;
+
+export const agencyBalancesProjection: Projection<AgencyBalancesState> = {
+  name: 'agencyBalances',
+  initialState: () => ({ agencies: new Map() }),
+  evolve(state, event) {
+    switch (event.type) {
+      case 'PotOpened':
+        for (const agencyId of event.data.partnerAgencyIds) figuresOf(state, agencyId, event.data.potId);
+        return state;
+      case 'PartnerJoined':
+        figuresOf(state, event.data.agencyId, event.data.potId);
+        return state;
+      case 'ContributionReceived':
+      case 'ContributionReversed': {
+        const figures = figuresOf(state, event.data.agencyId, event.data.potId);
+        const amount = money(event.data.amount);
+        figures.contributed = event.type === 'ContributionReceived' ? figures.contributed.plus(amount) : figures.contributed.minus(amount);
+        return state;
+      }
+      case 'FundsAllocated':
+        applyShares(state, event.data.potId, event.data.fundingShares, 1);
+        return state;
+      case 'AllocationReversed':
+        applyShares(state, event.data.potId, event.data.fundingShares, -1);
+        return state;
+      case 'OutcomeRecorded':
+        applyOutcome(state, event.data.potId, event.data.benefits, event.data.flows, 1);
+        return state;
+      case 'OutcomeRetracted':
+        applyOutcome(state, event.data.potId, event.data.benefits, event.data.flows, -1);
+        return state;
+      default:
+        return state;
+    }
+  },
+};
+
+function figuresOf(state: AgencyBalancesState, agencyId: string, potId: string): PotFigures {
+  let pots = state.agencies.get(agencyId);
+  if (pots === undefined) {
+    pots = new Map();
+    state.agencies.set(agencyId, pots);
+  }
+  let figures = pots.get(potId);
+  if (figures === undefined) {
+    figures = { contributed: ZERO, drawn: ZERO, benefitsCashable: ZERO, benefitsNonCashable: ZERO, producedForOthers: ZERO };
+    pots.set(potId, figures);
+  }
+  return figures;
+}
+
+function applyShares(state: AgencyBalancesState, potId: string, shares: readonly FundingShare[], direction: Direction): void {
+  for (const share of shares) {
+    const figures = figuresOf(state, share.agencyId, potId);
+    figures.drawn = figures.drawn.plus(money(share.amount).times(direction));
+  }
+}
+
+function applyOutcome(
+  state: AgencyBalancesState,
+  potId: string,
+  benefits: readonly Benefit[],
+  flows: readonly BenefitFlow[],
+  direction: Direction,
+): void {
+  for (const benefit of benefits) {
+    const figures = figuresOf(state, benefit.agencyId, potId);
+    const amount = money(benefit.amount).times(direction);
+    if (benefit.cashable) figures.benefitsCashable = figures.benefitsCashable.plus(amount);
+    else figures.benefitsNonCashable = figures.benefitsNonCashable.plus(amount);
+  }
+  // A flow to the investor's own budget is a return, not a benefit it produced for others.
+  for (const flow of flows) {
+    if (flow.fromAgencyId === flow.toAgencyId) continue;
+    const figures = figuresOf(state, flow.fromAgencyId, potId);
+    figures.producedForOthers = figures.producedForOthers.plus(money(flow.amount).times(direction));
+  }
+}
+
+function toBalances(figures: readonly PotFigures[]): Balances {
+  const contributed = sum(figures.map((f) => f.contributed));
+  const drawn = sum(figures.map((f) => f.drawn));
+  const cashable = sum(figures.map((f) => f.benefitsCashable));
+  const nonCashable = sum(figures.map((f) => f.benefitsNonCashable));
+  const received = cashable.plus(nonCashable);
+  return {
+    contributed: formatAmount(contributed),
+    drawn: formatAmount(drawn),
+    stake: formatAmount(contributed.minus(drawn)),
+    benefitsReceived: formatAmount(received),
+    benefitsReceivedCashable: formatAmount(cashable),
+    benefitsReceivedNonCashable: formatAmount(nonCashable),
+    benefitsProducedForOthers: formatAmount(sum(figures.map((f) => f.producedForOthers))),
+    netFiscalPosition: formatAmount(received.minus(contributed)),
+  };
+}
+
+/**
+ * One agency's balances, pots by potId. An agency the ledger knows nothing about gets zero
+ * totals and no pots; whether that is a 404 is the caller's decision (see agencyDirectory).
+ */
+export function agencyBalances(state: AgencyBalancesState, agencyId: string): AgencyBalancesView {
+  const pots = state.agencies.get(agencyId) ?? new Map<string, PotFigures>();
+  const potIds = [...pots.keys()].sort(compareIds);
+  return {
+    agencyId,
+    total: toBalances([...pots.values()]),
+    pots: potIds.map((potId) => ({ potId, ...toBalances([pots.get(potId)!]) })),
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * One line per event that an inspector can read without knowing the ids: who did what, to
+ * which pot, for how much, and why. Names are resolved from earlier events in the log (an
+ * audit trail shows what was known at the time), falling back to the id when a name is not
+ * known. The full reason and the ids stay in the entry's own fields; the summary is for reading.
+ */
+import type { Actor, Envelope } from '../events/index.ts';
+import type { Money } from '../events/money.ts';
+import { formatPounds, money, sum, ZERO } from '../events/money.ts';
+import type { Benefit, FundingShare } from '../events/pot.ts';
+
+/** Long free text is clipped in the one-line summary; the entry keeps it whole. */
+export const MAX_SUMMARY_DESCRIPTION_CHARS = 120;
+export const MAX_SUMMARY_REASON_CHARS = 200;
+
+/** What the audit trail remembers from earlier events so later summaries can name things. */
+export interface AuditNames {
+  readonly agencies: Map<string, string>;
+  readonly pots: Map<string, string>;
+  readonly interventions: Map<string, string>;
+  readonly contributionReferences: Map<string, string>;
+  readonly allocationDates: Map<string, string>;
+  readonly outcomeDescriptions: Map<string, string>;
+}
+
+export function emptyAuditNames(): AuditNames {
+  return {
+    agencies: new Map(),
+    pots: new Map(),
+    interventions: new Map(),
+    contributionReferences: new Map(),
+    allocationDates: new Map(),
+    outcomeDescriptions: new Map(),
+  };
+}
+
+export function rememberNames(names: AuditNames, event: Envelope): void {
+  switch (event.type) {
+    case 'AgencyRegistered':
+      names.agencies.set(event.data.agencyId, event.data.name);
+      return;
+    case 'PotOpened':
+      names.pots.set(event.data.potId, event.data.name);
+      return;
+    case 'InterventionDefined':
+      names.interventions.set(event.data.interventionId, event.data.name);
+      return;
+    case 'ContributionReceived':
+      names.contributionReferences.set(event.data.contributionId, event.data.reference);
+      return;
+    case 'FundsAllocated':
+      names.allocationDates.set(event.data.allocationId, event.data.effectiveDate);
+      return;
+    case 'OutcomeRecorded':
+      names.outcomeDescriptions.set(event.data.outcomeId, event.data.description);
+      return;
+    default:
+      return;
+  }
+}
+
+const ROLE_WORDS: Readonly<Record<string, string>> = {
+  admin: 'admin',
+  'finance-officer': 'finance officer',
+  auditor: 'auditor',
+  reporter: 'reporter',
+};
+
+/** "alice (finance officer, Essex Police)" */
+export function actorLabel(names: AuditNames, actor: Actor): string {
+  const role = ROLE_WORDS[actor.role] ?? actor.role.replaceAll('-', ' ');
+  const agency = actor.agencyId === undefined ? '' : `, ${names.agencies.get(actor.agencyId) ?? actor.agencyId}`;
+  return `${actor.sub} (${role}${agency})`;
+}
+
+/** The one-line summary of an event, e.g. "alice (finance officer, Essex Police) contributed £250,000.00 to Essex Reducing Reoffending, ref PO-1234". */
+export function summarise(names: AuditNames, event: Envelope): string {
+  return `${actorLabel(names, event.metadata.actor)} ${describeAction(names, event)}`;
+}
+
+function describeAction(names: AuditNames, event: Envelope): string {
+  const agency = (id: string): string => names.agencies.get(id) ?? id;
+  const pot = (id: string): string => names.pots.get(id) ?? id;
+  const intervention = (id: string): string => names.interventions.get(id) ?? id;
+  const because = (reason: string): string => `; reason: ${oneLine(reason, MAX_SUMMARY_REASON_CHARS)}`;
+  const shares = (list: readonly FundingShare[]): string =>
+    list.map((s) => `${agency(s.agencyId)} ${formatPounds(money(s.amount))}`).join(', ');
+
+  switch (event.type) {
+    case 'AgencyRegistered':
+      return `registered agency ${event.data.name} (${event.data.agencyId}, ${event.data.kind})`;
+    case 'PotOpened': {
+      const d = event.data;
+      return `opened pot ${d.name} (${d.area}), hosted by ${agency(d.hostAgencyId)}, with partners ${d.partnerAgencyIds.map(agency).join(', ')}`;
+    }
+    case 'PartnerJoined':
+      return `added ${agency(event.data.agencyId)} as a partner of ${pot(event.data.potId)}`;
+    case 'ContributionReceived': {
+      const d = event.data;
+      const amount = formatPounds(money(d.amount));
+      // An admin recording a partner's payment must not read as if the admin's agency paid.
+      return event.metadata.actor.agencyId === d.agencyId
+        ? `contributed ${amount} to ${pot(d.potId)}, ref ${d.reference}`
+        : `recorded a contribution of ${amount} from ${agency(d.agencyId)} to ${pot(d.potId)}, ref ${d.reference}`;
+    }
+    case 'InterventionDefined':
+      return `defined intervention ${event.data.name} in ${pot(event.data.potId)}, led by ${agency(event.data.leadAgencyId)}`;
+    case 'FundsAllocated': {
+      const d = event.data;
+      return (
+        `allocated ${formatPounds(money(d.amount))} from ${pot(d.potId)} to ${intervention(d.interventionId)}, ` +
+        `drawn from ${shares(d.fundingShares)}${because(d.reason)}`
+      );
+    }
+    case 'OutcomeRecorded': {
+      const d = event.data;
+      return (
+        `recorded outcome "${oneLine(d.description, MAX_SUMMARY_DESCRIPTION_CHARS)}" of ${intervention(d.interventionId)} ` +
+        `in ${pot(d.potId)}: ${benefitsText(d.benefits, agency)}`
+      );
+    }
+    case 'ContributionReversed': {
+      const d = event.data;
+      const reference = names.contributionReferences.get(d.contributionId);
+      return (
+        `reversed contribution of ${formatPounds(money(d.amount))} from ${agency(d.agencyId)} to ${pot(d.potId)}` +
+        `${reference === undefined ? '' : ` (ref ${reference})`}${because(d.reason)}`
+      );
+    }
+    case 'AllocationReversed': {
+      const d = event.data;
+      const date = names.allocationDates.get(d.allocationId);
+      return (
+        `reversed allocation of ${formatPounds(money(d.amount))} to ${intervention(d.interventionId)} in ${pot(d.potId)}` +
+        `${date === undefined ? '' : ` (effective ${date})`}, returning ${shares(d.fundingShares)} to their stakes${because(d.reason)}`
+      );
+    }
+    case 'OutcomeRetracted': {
+      const d = event.data;
+      const description = names.outcomeDescriptions.get(d.outcomeId) ?? d.outcomeId;
+      return (
+        `retracted outcome "${oneLine(description, MAX_SUMMARY_DESCRIPTION_CHARS)}" of ${intervention(d.interventionId)} ` +
+        `in ${pot(d.potId)}, withdrawing ${benefitsText(d.benefits, agency)}${because(d.reason)}`
+      );
+    }
+    case 'IdempotencyKeyClaimed':
+      return `claimed an idempotency key for ${event.data.command}, creating stream ${event.data.targetStreamId}`;
+    default: {
+      const unhandled: never = event;
+      return unhandled;
+    }
+  }
+}
+
+/** "benefits £50,000.00 (£30,000.00 cashable) to Essex Police £30,000.00, NHS Mid Essex £20,000.00" */
+function benefitsText(benefits: readonly Benefit[], agency: (id: string) => string): string {
+  const byAgency = new Map<string, Money>();
+  for (const b of benefits) byAgency.set(b.agencyId, (byAgency.get(b.agencyId) ?? ZERO).plus(money(b.amount)));
+  const total = sum(benefits.map((b) => money(b.amount)));
+  const cashable = sum(benefits.filter((b) => b.cashable).map((b) => money(b.amount)));
+  const recipients = [...byAgency].map(([id, amount]) => `${agency(id)} ${formatPounds(amount)}`).join(', ');
+  return `benefits ${formatPounds(total)} (${formatPounds(cashable)} cashable) to ${recipients}`;
+}
+
+/** Collapses line breaks and runs of spaces, and clips long text with an ellipsis. */
+export function oneLine(text: string, maxChars: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= maxChars ? flat : `${flat.slice(0, maxChars - 1).trimEnd()}…`;
+}

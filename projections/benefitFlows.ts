@@ -1,0 +1,238 @@
+/**
+ * Cross-budget benefit flows: who invested, and into whose budget the benefits landed.
+ * "£500 from my budget, £5,000 of benefit in yours" is the problem pooled budgets exist to
+ * solve, so this is the matrix partners negotiate over.
+ *
+ * Figures are kept per pot, intervention and UK financial year. Investment counts in the
+ * year of the allocation's effectiveDate, benefits in the year of the outcome's. A reversal
+ * cancels its original in the ORIGINAL's year, whatever its own date: the year's figures
+ * must read as if the mistaken entry had never counted, not as a gain in one year and a
+ * loss in the next.
+ */
+import type { Money } from '../events/money.ts';
+import { formatAmount, formatRatio, money, ZERO } from '../events/money.ts';
+import { financialYearOf } from '../events/primitives.ts';
+import type { BenefitFlow, FundingShare } from '../events/pot.ts';
+import { compareIds, comparePairs } from './ordering.ts';
+import type { Projection } from './projection.ts';
+
+interface FlowFigures {
+  readonly fromAgencyId: string;
+  readonly toAgencyId: string;
+  amount: Money;
+  cashableAmount: Money;
+}
+
+/** The figures of one pot, intervention and financial year. */
+interface Cell {
+  readonly potId: string;
+  readonly interventionId: string;
+  readonly financialYear: string;
+  /** keyed by `${fromAgencyId} ${toAgencyId}` (agency ids are slugs, so never contain a space). */
+  readonly flows: Map<string, FlowFigures>;
+  /** agencyId → net funding shares drawn from it. */
+  readonly invested: Map<string, Money>;
+}
+
+export interface BenefitFlowsState {
+  readonly cells: Map<string, Cell>;
+  /** allocationId → financial year it counts in, until it is reversed. */
+  readonly allocationYears: Map<string, string>;
+  /** outcomeId → financial year it counts in, until it is retracted. */
+  readonly outcomeYears: Map<string, string>;
+}
+
+export interface FlowsScope {
+  readonly potId?: string;
+  readonly interventionId?: string;
+  /** e.g. "2025-26" */
+  readonly financialYear?: string;
+}
+
+export interface FlowRowView {
+  readonly fromAgencyId: string;
+  readonly toAgencyId: string;
+  readonly amount: string;
+  readonly cashableAmount: string;
+}
+
+export interface FlowAgencyView {
+  readonly agencyId: string;
+  readonly invested: string;
+  /** Benefits its funding produced, for anyone (itself included). */
+  readonly benefitsProduced: string;
+  readonly benefitsReceived: string;
+  /** benefitsProduced ÷ invested, 4 dp; null when it invested nothing. */
+  readonly returnPerPound: string | null;
+  /** Share of benefitsProduced that landed in OTHER agencies' budgets, 4 dp; null when it produced nothing. */
+  readonly wrongPocketShare: string | null;
+}
+
+export interface FlowsMatrixView {
+  readonly rows: readonly FlowRowView[];
+  readonly agencies: readonly FlowAgencyView[];
+}
+
+export const benefitFlowsProjection: Projection<BenefitFlowsState> = {
+  name: 'benefitFlows',
+  initialState: () => ({ cells: new Map(), allocationYears: new Map(), outcomeYears: new Map() }),
+  evolve(state, event) {
+    switch (event.type) {
+      case 'FundsAllocated': {
+        const { potId, interventionId, allocationId } = event.data;
+        const financialYear = financialYearOf(event.data.effectiveDate);
+        if (state.allocationYears.has(allocationId)) throw new Error(`invariant: allocation ${allocationId} recorded twice`);
+        state.allocationYears.set(allocationId, financialYear);
+        addInvestment(cellOf(state, potId, interventionId, financialYear), event.data.fundingShares, 1);
+        return state;
+      }
+      case 'AllocationReversed': {
+        const { potId, interventionId, allocationId } = event.data;
+        const financialYear = takeYear(state.allocationYears, allocationId, 'allocation');
+        addInvestment(cellOf(state, potId, interventionId, financialYear), event.data.fundingShares, -1);
+        return state;
+      }
+      case 'OutcomeRecorded': {
+        const { potId, interventionId, outcomeId } = event.data;
+        const financialYear = financialYearOf(event.data.effectiveDate);
+        if (state.outcomeYears.has(outcomeId)) throw new Error(`invariant: outcome ${outcomeId} recorded twice`);
+        state.outcomeYears.set(outcomeId, financialYear);
+        addFlows(cellOf(state, potId, interventionId, financialYear), event.data.flows, 1);
+        return state;
+      }
+      case 'OutcomeRetracted': {
+        const { potId, interventionId, outcomeId } = event.data;
+        const financialYear = takeYear(state.outcomeYears, outcomeId, 'outcome');
+        addFlows(cellOf(state, potId, interventionId, financialYear), event.data.flows, -1);
+        return state;
+      }
+      default:
+        return state;
+    }
+  },
+};
+
+/** The original's year; forgotten once used, so a second reversal of it stops the fold. */
+function takeYear(years: Map<string, string>, id: string, what: string): string {
+  const year = years.get(id);
+  if (year === undefined) throw new Error(`invariant: reversal of ${what} ${id}, which is unknown or already reversed`);
+  years.delete(id);
+  return year;
+}
+
+function cellOf(state: BenefitFlowsState, potId: string, interventionId: string, financialYear: string): Cell {
+  const key = `${potId} ${interventionId} ${financialYear}`;
+  let cell = state.cells.get(key);
+  if (cell === undefined) {
+    cell = { potId, interventionId, financialYear, flows: new Map(), invested: new Map() };
+    state.cells.set(key, cell);
+  }
+  return cell;
+}
+
+function addInvestment(cell: Cell, shares: readonly FundingShare[], direction: 1 | -1): void {
+  for (const share of shares) {
+    const before = cell.invested.get(share.agencyId) ?? ZERO;
+    cell.invested.set(share.agencyId, before.plus(money(share.amount).times(direction)));
+  }
+}
+
+function addFlows(cell: Cell, flows: readonly BenefitFlow[], direction: 1 | -1): void {
+  for (const flow of flows) {
+    const key = `${flow.fromAgencyId} ${flow.toAgencyId}`;
+    let figures = cell.flows.get(key);
+    if (figures === undefined) {
+      figures = { fromAgencyId: flow.fromAgencyId, toAgencyId: flow.toAgencyId, amount: ZERO, cashableAmount: ZERO };
+      cell.flows.set(key, figures);
+    }
+    const amount = money(flow.amount).times(direction);
+    figures.amount = figures.amount.plus(amount);
+    if (flow.cashable) figures.cashableAmount = figures.cashableAmount.plus(amount);
+  }
+}
+
+function inScope(cell: Cell, scope: FlowsScope): boolean {
+  return (
+    (scope.potId === undefined || cell.potId === scope.potId) &&
+    (scope.interventionId === undefined || cell.interventionId === scope.interventionId) &&
+    (scope.financialYear === undefined || cell.financialYear === scope.financialYear)
+  );
+}
+
+function hasFigures(cell: Cell): boolean {
+  for (const invested of cell.invested.values()) if (!invested.isZero()) return true;
+  for (const flow of cell.flows.values()) if (!flow.amount.isZero()) return true;
+  return false;
+}
+
+interface AgencyTotals {
+  invested: Money;
+  produced: Money;
+  producedForOthers: Money;
+  received: Money;
+}
+
+/** The investor → beneficiary matrix and per-agency totals, summed over every cell in scope. */
+export function flowsMatrix(state: BenefitFlowsState, scope: FlowsScope = {}): FlowsMatrixView {
+  const rows = new Map<string, FlowFigures>();
+  const agencies = new Map<string, AgencyTotals>();
+  const totalsOf = (agencyId: string): AgencyTotals => {
+    let totals = agencies.get(agencyId);
+    if (totals === undefined) {
+      totals = { invested: ZERO, produced: ZERO, producedForOthers: ZERO, received: ZERO };
+      agencies.set(agencyId, totals);
+    }
+    return totals;
+  };
+
+  for (const cell of state.cells.values()) {
+    if (!inScope(cell, scope)) continue;
+    for (const [agencyId, invested] of cell.invested) {
+      const totals = totalsOf(agencyId);
+      totals.invested = totals.invested.plus(invested);
+    }
+    for (const [key, flow] of cell.flows) {
+      const row = rows.get(key) ?? { ...flow, amount: ZERO, cashableAmount: ZERO };
+      row.amount = row.amount.plus(flow.amount);
+      row.cashableAmount = row.cashableAmount.plus(flow.cashableAmount);
+      rows.set(key, row);
+      const from = totalsOf(flow.fromAgencyId);
+      from.produced = from.produced.plus(flow.amount);
+      if (flow.fromAgencyId !== flow.toAgencyId) from.producedForOthers = from.producedForOthers.plus(flow.amount);
+      const to = totalsOf(flow.toAgencyId);
+      to.received = to.received.plus(flow.amount);
+    }
+  }
+
+  return {
+    rows: [...rows.values()]
+      .filter((row) => !row.amount.isZero())
+      .sort((a, b) => comparePairs([a.fromAgencyId, a.toAgencyId], [b.fromAgencyId, b.toAgencyId]))
+      .map((row) => ({
+        fromAgencyId: row.fromAgencyId,
+        toAgencyId: row.toAgencyId,
+        amount: formatAmount(row.amount),
+        cashableAmount: formatAmount(row.cashableAmount),
+      })),
+    agencies: [...agencies]
+      .filter(([, t]) => !t.invested.isZero() || !t.produced.isZero() || !t.received.isZero())
+      .sort(([a], [b]) => compareIds(a, b))
+      .map(([agencyId, t]) => ({
+        agencyId,
+        invested: formatAmount(t.invested),
+        benefitsProduced: formatAmount(t.produced),
+        benefitsReceived: formatAmount(t.received),
+        returnPerPound: formatRatio(t.produced, t.invested),
+        wrongPocketShare: formatRatio(t.producedForOthers, t.produced),
+      })),
+  };
+}
+
+/** Financial years with any net figure (in one pot, or anywhere), oldest first. */
+export function financialYearsOf(state: BenefitFlowsState, potId?: string): string[] {
+  const years = new Set<string>();
+  for (const cell of state.cells.values()) {
+    if ((potId === undefined || cell.potId === potId) && hasFigures(cell)) years.add(cell.financialYear);
+  }
+  return [...years].sort(compareIds);
+}

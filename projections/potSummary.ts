@@ -1,0 +1,243 @@
+/**
+ * Pot summary: the host partner's memorandum account of the pool (Section 75 style) — what
+ * each partner paid in, what has been drawn from its stake, and where the money went.
+ *
+ * The pot's books must balance after every money event: available (contributed − allocated)
+ * equals the sum of partners' unallocated stakes, and no stake is below zero. The deciders
+ * guarantee it; this fold asserts it (TigerStyle), so a corrupt or tampered log stops the
+ * projection loudly instead of publishing books that do not add up.
+ */
+import type { Money } from '../events/money.ts';
+import { formatAmount, money, sum, ZERO } from '../events/money.ts';
+import type { FundingShare } from '../events/pot.ts';
+import type { Envelope } from '../events/index.ts';
+import { compareIds } from './ordering.ts';
+import type { Projection } from './projection.ts';
+
+interface PartnerFigures {
+  contributed: Money;
+  drawn: Money;
+}
+
+interface InterventionFigures {
+  readonly name: string;
+  readonly leadAgencyId: string;
+  funded: Money;
+  benefits: Money;
+}
+
+interface PotFigures {
+  readonly potId: string;
+  readonly name: string;
+  readonly area: string;
+  readonly hostAgencyId: string;
+  readonly currency: string;
+  readonly openedAt: string;
+  /** Position of the last event folded into this pot: the summary is "as at" this point. */
+  position: bigint;
+  contributed: Money;
+  allocated: Money;
+  /** Map iteration order is insertion order: partners in the order they joined. */
+  readonly partners: Map<string, PartnerFigures>;
+  /** Interventions in the order they were defined. */
+  readonly interventions: Map<string, InterventionFigures>;
+}
+
+export interface PotSummaryState {
+  readonly pots: Map<string, PotFigures>;
+}
+
+export interface PotPartnerView {
+  readonly agencyId: string;
+  readonly contributed: string;
+  readonly drawn: string;
+  readonly stake: string;
+}
+
+export interface PotInterventionView {
+  readonly interventionId: string;
+  readonly name: string;
+  readonly leadAgencyId: string;
+  /** Net amount allocated to it (allocations less reversed allocations). */
+  readonly funded: string;
+  /** Net benefits recorded on it (outcomes less retracted outcomes). */
+  readonly benefits: string;
+}
+
+export interface PotSummaryView {
+  readonly potId: string;
+  readonly name: string;
+  readonly area: string;
+  readonly hostAgencyId: string;
+  /** No event closes a pot yet. */
+  readonly status: 'open';
+  readonly currency: string;
+  readonly contributed: string;
+  readonly allocated: string;
+  readonly available: string;
+  readonly partners: readonly PotPartnerView[];
+  readonly interventions: readonly PotInterventionView[];
+  readonly openedAt: string;
+  /** Log position of the last event that changed this pot, as a digit string. */
+  readonly position: string;
+}
+
+export const potSummaryProjection: Projection<PotSummaryState> = {
+  name: 'potSummary',
+  initialState: () => ({ pots: new Map() }),
+  evolve(state, event) {
+    if (event.type === 'PotOpened') {
+      openPot(state, event);
+      return state;
+    }
+    if (event.type === 'AgencyRegistered' || event.type === 'IdempotencyKeyClaimed') return state;
+
+    const pot = state.pots.get(event.data.potId);
+    if (pot === undefined) throw new Error(`invariant: ${event.type} ${event.eventId} names unknown pot ${event.data.potId}`);
+    pot.position = event.position;
+    switch (event.type) {
+      case 'PartnerJoined':
+        if (pot.partners.has(event.data.agencyId)) throw new Error(`invariant: ${event.data.agencyId} joined pot ${pot.potId} twice`);
+        pot.partners.set(event.data.agencyId, { contributed: ZERO, drawn: ZERO });
+        return state;
+      case 'ContributionReceived':
+      case 'ContributionReversed': {
+        const partner = partnerOf(pot, event.data.agencyId);
+        const amount = money(event.data.amount).times(event.type === 'ContributionReceived' ? 1 : -1);
+        partner.contributed = partner.contributed.plus(amount);
+        pot.contributed = pot.contributed.plus(amount);
+        assertBooksBalance(pot, event.eventId);
+        return state;
+      }
+      case 'InterventionDefined':
+        if (pot.interventions.has(event.data.interventionId)) {
+          throw new Error(`invariant: intervention ${event.data.interventionId} defined twice`);
+        }
+        pot.interventions.set(event.data.interventionId, {
+          name: event.data.name,
+          leadAgencyId: event.data.leadAgencyId,
+          funded: ZERO,
+          benefits: ZERO,
+        });
+        return state;
+      case 'FundsAllocated':
+      case 'AllocationReversed': {
+        const direction = event.type === 'FundsAllocated' ? 1 : -1;
+        const amount = money(event.data.amount).times(direction);
+        const intervention = interventionOf(pot, event.data.interventionId);
+        intervention.funded = intervention.funded.plus(amount);
+        pot.allocated = pot.allocated.plus(amount);
+        drawShares(pot, event.data.fundingShares, direction);
+        assertBooksBalance(pot, event.eventId);
+        return state;
+      }
+      case 'OutcomeRecorded':
+      case 'OutcomeRetracted': {
+        const intervention = interventionOf(pot, event.data.interventionId);
+        const benefits = sum(event.data.benefits.map((b) => money(b.amount)));
+        intervention.benefits = event.type === 'OutcomeRecorded' ? intervention.benefits.plus(benefits) : intervention.benefits.minus(benefits);
+        return state;
+      }
+      default: {
+        const unhandled: never = event;
+        return unhandled;
+      }
+    }
+  },
+};
+
+function openPot(state: PotSummaryState, event: Extract<Envelope, { type: 'PotOpened' }>): void {
+  const { potId, name, area, hostAgencyId, currency, partnerAgencyIds } = event.data;
+  if (state.pots.has(potId)) throw new Error(`invariant: pot ${potId} opened twice`);
+  const partners = new Map<string, PartnerFigures>();
+  for (const agencyId of partnerAgencyIds) partners.set(agencyId, { contributed: ZERO, drawn: ZERO });
+  state.pots.set(potId, {
+    potId,
+    name,
+    area,
+    hostAgencyId,
+    currency,
+    openedAt: event.metadata.recordedAt,
+    position: event.position,
+    contributed: ZERO,
+    allocated: ZERO,
+    partners,
+    interventions: new Map(),
+  });
+}
+
+function partnerOf(pot: PotFigures, agencyId: string): PartnerFigures {
+  const partner = pot.partners.get(agencyId);
+  if (partner === undefined) throw new Error(`invariant: ${agencyId} is not a partner of pot ${pot.potId}`);
+  return partner;
+}
+
+function interventionOf(pot: PotFigures, interventionId: string): InterventionFigures {
+  const intervention = pot.interventions.get(interventionId);
+  if (intervention === undefined) throw new Error(`invariant: intervention ${interventionId} is not defined in pot ${pot.potId}`);
+  return intervention;
+}
+
+function drawShares(pot: PotFigures, shares: readonly FundingShare[], direction: 1 | -1): void {
+  for (const share of shares) {
+    const partner = partnerOf(pot, share.agencyId);
+    partner.drawn = partner.drawn.plus(money(share.amount).times(direction));
+  }
+}
+
+function assertBooksBalance(pot: PotFigures, eventId: string): void {
+  const available = pot.contributed.minus(pot.allocated);
+  let stakes = ZERO;
+  for (const [agencyId, partner] of pot.partners) {
+    const stake = partner.contributed.minus(partner.drawn);
+    if (stake.isNegative() && !stake.isZero()) {
+      throw new Error(`invariant: after event ${eventId}, ${agencyId}'s stake in pot ${pot.potId} is ${formatAmount(stake)}`);
+    }
+    stakes = stakes.plus(stake);
+  }
+  if (!stakes.equals(available)) {
+    throw new Error(
+      `invariant: after event ${eventId}, pot ${pot.potId} has available ${formatAmount(available)} but partner stakes sum to ${formatAmount(stakes)}`,
+    );
+  }
+}
+
+function toView(pot: PotFigures): PotSummaryView {
+  return {
+    potId: pot.potId,
+    name: pot.name,
+    area: pot.area,
+    hostAgencyId: pot.hostAgencyId,
+    status: 'open',
+    currency: pot.currency,
+    contributed: formatAmount(pot.contributed),
+    allocated: formatAmount(pot.allocated),
+    available: formatAmount(pot.contributed.minus(pot.allocated)),
+    partners: [...pot.partners].map(([agencyId, p]) => ({
+      agencyId,
+      contributed: formatAmount(p.contributed),
+      drawn: formatAmount(p.drawn),
+      stake: formatAmount(p.contributed.minus(p.drawn)),
+    })),
+    interventions: [...pot.interventions].map(([interventionId, i]) => ({
+      interventionId,
+      name: i.name,
+      leadAgencyId: i.leadAgencyId,
+      funded: formatAmount(i.funded),
+      benefits: formatAmount(i.benefits),
+    })),
+    openedAt: pot.openedAt,
+    position: pot.position.toString(),
+  };
+}
+
+/** One pot's summary, or null when no such pot has been opened. */
+export function potSummary(state: PotSummaryState, potId: string): PotSummaryView | null {
+  const pot = state.pots.get(potId);
+  return pot === undefined ? null : toView(pot);
+}
+
+/** Every pot's summary, by potId (ULIDs, so in the order the pots were opened). */
+export function listPots(state: PotSummaryState): PotSummaryView[] {
+  return [...state.pots.keys()].sort(compareIds).map((potId) => toView(state.pots.get(potId)!));
+}

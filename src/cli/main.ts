@@ -1,0 +1,43 @@
+/**
+ * The `potledger` command line. `potledger token …` mints a bearer token from the same secret
+ * the server uses (LEDGER_JWT_SECRET, or the one in the data directory).
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ROLES, signToken, type Role } from '../auth/tokens.ts';
+import { loadJwtSecret, readConfig } from '../config.ts';
+
+export function buildCli(): Command {
+  const program = new Command('potledger').description('Event-sourced ledger for pooled public budgets');
+
+  program
+    .command('token')
+    .description('mint a bearer token for the API')
+    .requiredOption('--sub <name>', 'who the token is for (shown in the audit trail)')
+    .addOption(new Option('--role <role>', 'what the holder may do').choices([...ROLES]).makeOptionMandatory())
+    .option('--agency <agencyId>', 'the agency a finance officer acts for (required for finance-officer)')
+    .option('--expires-in <duration>', 'lifetime, e.g. 30m, 8h, 7d', '8h')
+    .action((options: { sub: string; role: Role; agency?: string; expiresIn: string }) => {
+      if (options.role === 'finance-officer' && options.agency === undefined) {
+        throw new InvalidArgumentError('a finance-officer token needs --agency <agencyId>');
+      }
+      const { secret } = loadJwtSecret(readConfig().dataDir);
+      const claims = { sub: options.sub, role: options.role, ...(options.agency === undefined ? {} : { agency: options.agency }) };
+      process.stdout.write(`${signToken(secret, claims, options.expiresIn)}\n`);
+    });
+
+  program
+    .command('serve')
+    .description('serve the API (what `npm start` runs)')
+    .action(async () => {
+      await import('../main.ts');
+    });
+
+  return program;
+}
+
+try {
+  await buildCli().parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`potledger: ${(error as Error).message}\n`);
+  process.exit(2);
+}

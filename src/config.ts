@@ -1,0 +1,52 @@
+/**
+ * Configuration from the environment (DESIGN.md "Configuration"), read once at start.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_DATA_DIR = './data';
+export const JWT_SECRET_FILE = 'jwt-secret';
+const JWT_SECRET_BYTES = 48;
+/** Shorter HS256 secrets can be brute-forced; refuse to run with one. */
+export const MIN_JWT_SECRET_CHARS = 32;
+
+export interface LedgerConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly storeUrl: string;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
+  const dataDir = resolve(env.LEDGER_DATA_DIR ?? DEFAULT_DATA_DIR);
+  const port = env.PORT === undefined ? DEFAULT_PORT : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  return {
+    port,
+    host: env.HOST ?? DEFAULT_HOST,
+    dataDir,
+    storeUrl: env.LEDGER_STORE ?? `sqlite:${join(dataDir, 'ledger.db')}`,
+  };
+}
+
+/**
+ * The HS256 secret: LEDGER_JWT_SECRET when set, else a random one kept in the data directory
+ * (created on first use, readable by the owner only) so tokens survive restarts.
+ */
+export function loadJwtSecret(dataDir: string, env: NodeJS.ProcessEnv = process.env): { secret: string; source: 'env' | 'created' | 'file'; path?: string } {
+  const fromEnv = env.LEDGER_JWT_SECRET;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (fromEnv.length < MIN_JWT_SECRET_CHARS) throw new Error(`LEDGER_JWT_SECRET must be at least ${MIN_JWT_SECRET_CHARS} characters`);
+    return { secret: fromEnv, source: 'env' };
+  }
+  const path = join(dataDir, JWT_SECRET_FILE);
+  if (existsSync(path)) return { secret: readFileSync(path, 'utf8').trim(), source: 'file', path };
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(JWT_SECRET_BYTES).toString('base64url');
+  writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return { secret, source: 'created', path };
+}

@@ -1,0 +1,71 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { RegisterAgencyBody } from '../../../commands/registerAgency.ts';
+import type { AgencyRegistered } from '../../../events/agency.ts';
+import { AgencyId } from '../../../events/primitives.ts';
+import { agencyBalances } from '../../../projections/agencyBalances.ts';
+import { getAgency, listAgencies } from '../../../projections/agencyDirectory.ts';
+import { httpProblem } from '../errors.ts';
+import { AgencyBalancesView, AgencyView, errorResponses, Written } from '../schemas.ts';
+import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
+import { ReadQuery, type RouteDeps } from './routeDeps.ts';
+
+export const agencyRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      '/v1/agencies',
+      {
+        config: { access: ['admin'] },
+        schema: {
+          tags: ['agencies'],
+          summary: 'Register an agency (admin)',
+          headers: WriteHeaders,
+          body: RegisterAgencyBody,
+          response: { 201: Written.extend({ agencyId: z.string() }), ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(reply, deps.commands.registerAgency(request.body, commandEnvelope(request)), (event) => ({
+          agencyId: (event.data as AgencyRegistered).agencyId,
+        })),
+    );
+
+    app.get(
+      '/v1/agencies',
+      {
+        config: { access: 'any' },
+        schema: {
+          tags: ['agencies'],
+          summary: 'List registered agencies',
+          querystring: ReadQuery,
+          response: { 200: z.object({ agencies: z.array(AgencyView) }), ...errorResponses },
+        },
+      },
+      async (request) => {
+        await deps.readYourWrites(request.query.minPosition);
+        return { agencies: listAgencies(deps.books().agencyDirectory) };
+      },
+    );
+
+    app.get(
+      '/v1/agencies/:agencyId/balances',
+      {
+        config: { access: 'any' },
+        schema: {
+          tags: ['agencies'],
+          summary: "An agency's balances, per pot and in total",
+          params: z.object({ agencyId: AgencyId }),
+          querystring: ReadQuery,
+          response: { 200: AgencyBalancesView, ...errorResponses },
+        },
+      },
+      async (request) => {
+        await deps.readYourWrites(request.query.minPosition);
+        const books = deps.books();
+        if (getAgency(books.agencyDirectory, request.params.agencyId) === null) {
+          throw httpProblem('NOT_FOUND', `agency ${request.params.agencyId} is not registered`);
+        }
+        return agencyBalances(books.agencyBalances, request.params.agencyId);
+      },
+    );
+  };

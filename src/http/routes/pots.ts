@@ -1,0 +1,214 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AllocateToInterventionBody } from '../../../commands/allocateToIntervention.ts';
+import { ContributeToPotBody } from '../../../commands/contributeToPot.ts';
+import { DefineInterventionBody } from '../../../commands/defineIntervention.ts';
+import { JoinPotBody } from '../../../commands/joinPot.ts';
+import { OpenPotBody } from '../../../commands/openPot.ts';
+import { RecordOutcomeBody } from '../../../commands/recordOutcome.ts';
+import { ReverseEntryBody } from '../../../commands/reverseEntry.ts';
+import type {
+  AllocationReversed,
+  ContributionReceived,
+  ContributionReversed,
+  FundsAllocated,
+  InterventionDefined,
+  OutcomeRecorded,
+  OutcomeRetracted,
+  PartnerJoined,
+  PotOpened,
+} from '../../../events/pot.ts';
+import { Ulid } from '../../../events/primitives.ts';
+import { listPots, potSummary } from '../../../projections/potSummary.ts';
+import { httpProblem } from '../errors.ts';
+import { errorResponses, FlowView, FundingShareView, PotSummaryView, Written } from '../schemas.ts';
+import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
+import { ReadQuery, type RouteDeps } from './routeDeps.ts';
+
+const PotParams = z.object({ potId: Ulid });
+const WRITE_ROLES = ['finance-officer', 'admin'] as const;
+
+export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { commands } = deps;
+
+    app.post(
+      '/v1/pots',
+      {
+        config: { access: ['admin'] },
+        schema: {
+          tags: ['pots'],
+          summary: 'Open a pooled budget (admin); the host agency is always a partner',
+          headers: WriteHeaders,
+          body: OpenPotBody,
+          response: { 201: Written.extend({ potId: z.string() }), ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(reply, commands.openPot(request.body, commandEnvelope(request)), (event) => ({
+          potId: (event.data as PotOpened).potId,
+        })),
+    );
+
+    app.post(
+      '/v1/pots/:potId/partners',
+      {
+        config: { access: ['admin'] },
+        schema: {
+          tags: ['pots'],
+          summary: 'Add a partner agency to a pot (admin)',
+          headers: WriteHeaders,
+          params: PotParams,
+          body: JoinPotBody,
+          response: { 201: Written.extend({ potId: z.string(), agencyId: z.string() }), ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(reply, commands.joinPot(request.params.potId, request.body, commandEnvelope(request)), (event) => {
+          const data = event.data as PartnerJoined;
+          return { potId: data.potId, agencyId: data.agencyId };
+        }),
+    );
+
+    app.get(
+      '/v1/pots',
+      {
+        config: { access: 'any' },
+        schema: {
+          tags: ['pots'],
+          summary: 'Pot summaries',
+          querystring: ReadQuery,
+          response: { 200: z.object({ pots: z.array(PotSummaryView).readonly() }), ...errorResponses },
+        },
+      },
+      async (request) => {
+        await deps.readYourWrites(request.query.minPosition);
+        return { pots: listPots(deps.books().potSummary) };
+      },
+    );
+
+    app.get(
+      '/v1/pots/:potId',
+      {
+        config: { access: 'any' },
+        schema: {
+          tags: ['pots'],
+          summary: "One pot: contributed, allocated, available, each partner's stake, interventions",
+          params: PotParams,
+          querystring: ReadQuery,
+          response: { 200: PotSummaryView, ...errorResponses },
+        },
+      },
+      async (request) => {
+        await deps.readYourWrites(request.query.minPosition);
+        const summary = potSummary(deps.books().potSummary, request.params.potId);
+        if (summary === null) throw httpProblem('NOT_FOUND', `pot ${request.params.potId} does not exist`);
+        return summary;
+      },
+    );
+
+    app.post(
+      '/v1/pots/:potId/contributions',
+      {
+        config: { access: ['finance-officer'] },
+        schema: {
+          tags: ['money'],
+          summary: "Pay into a pot from the finance officer's own agency",
+          headers: WriteHeaders,
+          params: PotParams,
+          body: ContributeToPotBody,
+          response: { 201: Written.extend({ contributionId: z.string() }), ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(reply, commands.contributeToPot(request.params.potId, request.body, commandEnvelope(request)), (event) => ({
+          contributionId: (event.data as ContributionReceived).contributionId,
+        })),
+    );
+
+    app.post(
+      '/v1/pots/:potId/interventions',
+      {
+        config: { access: WRITE_ROLES },
+        schema: {
+          tags: ['money'],
+          summary: 'Define an intervention the pot can fund; its lead agency must be a partner',
+          headers: WriteHeaders,
+          params: PotParams,
+          body: DefineInterventionBody,
+          response: { 201: Written.extend({ interventionId: z.string() }), ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(reply, commands.defineIntervention(request.params.potId, request.body, commandEnvelope(request)), (event) => ({
+          interventionId: (event.data as InterventionDefined).interventionId,
+        })),
+    );
+
+    app.post(
+      '/v1/pots/:potId/allocations',
+      {
+        config: { access: WRITE_ROLES },
+        schema: {
+          tags: ['money'],
+          summary: "Fund an intervention; drawn from partners in proportion to their unallocated stakes",
+          headers: WriteHeaders,
+          params: PotParams,
+          body: AllocateToInterventionBody,
+          response: { 201: Written.extend({ allocationId: z.string(), fundingShares: z.array(FundingShareView) }), ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(reply, commands.allocateToIntervention(request.params.potId, request.body, commandEnvelope(request)), (event) => {
+          const data = event.data as FundsAllocated;
+          return { allocationId: data.allocationId, fundingShares: data.fundingShares };
+        }),
+    );
+
+    app.post(
+      '/v1/pots/:potId/interventions/:interventionId/outcomes',
+      {
+        config: { access: WRITE_ROLES },
+        schema: {
+          tags: ['money'],
+          summary: "Record an outcome's benefits; flows from investors to beneficiaries are computed and kept",
+          headers: WriteHeaders,
+          params: PotParams.extend({ interventionId: Ulid }),
+          body: RecordOutcomeBody,
+          response: { 201: Written.extend({ outcomeId: z.string(), flows: z.array(FlowView) }), ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(
+          reply,
+          commands.recordOutcome(request.params.potId, request.params.interventionId, request.body, commandEnvelope(request)),
+          (event) => {
+            const data = event.data as OutcomeRecorded;
+            return { outcomeId: data.outcomeId, flows: data.flows };
+          },
+        ),
+    );
+
+    app.post(
+      '/v1/pots/:potId/reversals',
+      {
+        config: { access: WRITE_ROLES },
+        schema: {
+          tags: ['money'],
+          summary: 'Undo a contribution, allocation or outcome by a reversal event naming it, with a reason',
+          headers: WriteHeaders,
+          params: PotParams,
+          body: ReverseEntryBody,
+          response: {
+            201: Written.extend({ type: z.string(), reversedEventId: z.string(), amount: z.string().optional() }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(reply, commands.reverseEntry(request.params.potId, request.body, commandEnvelope(request)), (event) => {
+          const data = event.data as ContributionReversed | AllocationReversed | OutcomeRetracted;
+          return { type: event.type, reversedEventId: data.reversedEventId, ...('amount' in data ? { amount: data.amount } : {}) };
+        }),
+    );
+  };

@@ -1,0 +1,133 @@
+/**
+ * Answer schemas: written once, they type the handlers, check every answer and generate the
+ * OpenAPI document. Request schemas live beside their deciders under commands/.
+ */
+import { z } from 'zod';
+import { AGENCY_KINDS } from '../../events/primitives.ts';
+
+export const MAX_PAGE_SIZE = 1_000;
+export const DEFAULT_PAGE_SIZE = 100;
+
+export const Position = z.string().regex(/^\d+$/).describe('Global log position: digits, strictly increasing; use as an opaque cursor');
+const Money = z.string().describe('Amount in GBP, 2 decimal places');
+const SignedMoney = z.string().describe('Amount in GBP, 2 decimal places, may be negative');
+const Ratio = z.string().nullable().describe('Decimal ratio to 4 places; null when the denominator is zero');
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .passthrough()
+  .describe('RFC 9457 problem details (application/problem+json)');
+
+export const Written = z.object({ eventId: z.string(), position: Position });
+
+export const FundingShareView = z.object({ agencyId: z.string(), amount: Money });
+export const FlowView = z.object({ fromAgencyId: z.string(), toAgencyId: z.string(), amount: Money, cashable: z.boolean() });
+
+export const AgencyView = z.object({
+  agencyId: z.string(),
+  name: z.string(),
+  kind: z.enum(AGENCY_KINDS),
+  registeredAt: z.string(),
+  position: Position,
+});
+
+const Balances = {
+  contributed: Money,
+  drawn: Money,
+  stake: Money,
+  benefitsReceived: Money,
+  benefitsReceivedCashable: Money,
+  benefitsReceivedNonCashable: Money,
+  benefitsProducedForOthers: Money,
+  netFiscalPosition: SignedMoney,
+};
+export const AgencyBalancesView = z.object({
+  agencyId: z.string(),
+  total: z.object(Balances),
+  pots: z.array(z.object({ potId: z.string(), ...Balances })).readonly(),
+});
+
+export const PotSummaryView = z.object({
+  potId: z.string(),
+  name: z.string(),
+  area: z.string(),
+  hostAgencyId: z.string(),
+  status: z.enum(['open', 'closed']),
+  currency: z.string(),
+  contributed: Money,
+  allocated: Money,
+  available: Money,
+  partners: z.array(z.object({ agencyId: z.string(), contributed: Money, drawn: Money, stake: Money })).readonly(),
+  interventions: z.array(
+    z.object({ interventionId: z.string(), name: z.string(), leadAgencyId: z.string(), funded: Money, benefits: Money }),
+  ).readonly(),
+  openedAt: z.string(),
+  position: Position,
+});
+
+export const FlowsView = z.object({
+  rows: z.array(z.object({ fromAgencyId: z.string(), toAgencyId: z.string(), amount: Money, cashableAmount: Money })).readonly(),
+  agencies: z.array(
+    z.object({
+      agencyId: z.string(),
+      invested: Money,
+      benefitsProduced: Money,
+      benefitsReceived: Money,
+      returnPerPound: Ratio,
+      wrongPocketShare: Ratio,
+    }),
+  ).readonly(),
+});
+
+export const AuditEntryView = z.object({
+  position: Position,
+  eventId: z.string(),
+  type: z.string(),
+  streamId: z.string(),
+  recordedAt: z.string(),
+  effectiveDate: z.string().optional(),
+  actor: z.object({ sub: z.string(), role: z.string(), agencyId: z.string().optional() }),
+  commandId: z.string(),
+  correlationId: z.string(),
+  causationId: z.string().optional(),
+  reason: z.string().optional(),
+  summary: z.string(),
+  potId: z.string().optional(),
+  agencyIds: z.array(z.string()).readonly(),
+});
+
+export const RawEventView = z.object({
+  position: Position,
+  eventId: z.string(),
+  type: z.string(),
+  streamId: z.string(),
+  streamRevision: z.string().regex(/^\d+$/),
+  data: z.unknown(),
+  metadata: z.record(z.string(), z.unknown()),
+});
+
+/** Query-string position: digits only, read as bigint so it never loses precision. */
+export const PositionParam = z
+  .string()
+  .regex(/^\d{1,30}$/, { message: 'must be a log position (digits)' })
+  .transform((s) => BigInt(s));
+
+export const LimitParam = z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE);
+
+export const errorResponses = {
+  400: ProblemSchema,
+  401: ProblemSchema,
+  403: ProblemSchema,
+  404: ProblemSchema,
+  409: ProblemSchema,
+  413: ProblemSchema,
+  415: ProblemSchema,
+  503: ProblemSchema,
+};

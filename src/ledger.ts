@@ -1,0 +1,85 @@
+/**
+ * The composition root: one event store, the write path, the books kept current by the
+ * projection runner, and the HTTP app over them. main.ts, the tests and the CLI all build the
+ * ledger here, so what is tested is what runs.
+ */
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { asLedgerEnvelope } from '../events/index.ts';
+import { createLedgerBooks } from '../projections/index.ts';
+import { createCommandHandler } from './commandHandler.ts';
+import { buildApp } from './http/app.ts';
+import { httpProblem } from './http/errors.ts';
+import { createLedgerCommands } from './ledgerCommands.ts';
+import { createProjectionRunner, MAX_MIN_POSITION_WAIT_MS, type RunnerProgress } from './projectionRunner.ts';
+import type { EventStore } from './store/eventStore.ts';
+
+export interface LedgerOptions {
+  readonly store: EventStore;
+  readonly jwtSecret: string;
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly clock?: () => string;
+  readonly onReplayProgress?: (progress: RunnerProgress) => void;
+  readonly onProjectionFailure?: (error: unknown) => void;
+}
+
+export interface Ledger {
+  readonly app: FastifyInstance;
+  readonly store: EventStore;
+  readonly books: ReturnType<typeof createLedgerBooks>;
+  readonly runner: ReturnType<typeof createProjectionRunner>;
+  close(): Promise<void>;
+}
+
+/** Builds the ledger and folds the whole log into fresh books before answering anything. */
+export async function createLedger(options: LedgerOptions): Promise<Ledger> {
+  const { store } = options;
+  const books = createLedgerBooks();
+  const runner = createProjectionRunner({
+    store,
+    apply: (events) => {
+      for (const event of events) {
+        const envelope = asLedgerEnvelope(event);
+        if (envelope !== null) books.evolve(envelope);
+      }
+    },
+    ...(options.onReplayProgress === undefined ? {} : { onProgress: options.onReplayProgress }),
+    onFailure: options.onProjectionFailure ?? (() => undefined),
+  });
+  await runner.start();
+
+  const handler = createCommandHandler({ store, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  const commands = createLedgerCommands(handler);
+
+  async function readYourWrites(minPosition: bigint | undefined): Promise<void> {
+    if (minPosition === undefined || runner.position() >= minPosition) return;
+    if (runner.failure() !== undefined) throw httpProblem('PROJECTION_LAGGING', 'the books stopped on an error; an operator must look');
+    if (minPosition > (await store.headPosition())) {
+      throw httpProblem('VALIDATION_FAILED', `minPosition ${minPosition} is beyond the end of the log`);
+    }
+    if (!(await runner.waitFor(minPosition, MAX_MIN_POSITION_WAIT_MS))) {
+      throw httpProblem('PROJECTION_LAGGING', `the books had not reached position ${minPosition} within ${MAX_MIN_POSITION_WAIT_MS} ms`);
+    }
+  }
+
+  const app = await buildApp({
+    store,
+    commands,
+    books: () => books.state,
+    readYourWrites,
+    projectionPosition: () => runner.position(),
+    jwtSecret: options.jwtSecret,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+
+  return {
+    app,
+    store,
+    books,
+    runner,
+    async close() {
+      await app.close();
+      runner.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * The ledger's commands as the HTTP API and the CLI issue them: each one names its stream,
+ * its aggregate and its decider, and fills in the ids the server chooses.
+ */
+import { ulid } from 'ulid';
+import { decideAllocateToIntervention, type AllocateToIntervention } from '../commands/allocateToIntervention.ts';
+import { decideContributeToPot, type ContributeToPot } from '../commands/contributeToPot.ts';
+import { decideDefineIntervention, type DefineIntervention } from '../commands/defineIntervention.ts';
+import { decideJoinPot, type JoinPot } from '../commands/joinPot.ts';
+import { decideOpenPot, type OpenPot } from '../commands/openPot.ts';
+import { evolvePot, initialPotState, type PotState } from '../commands/potState.ts';
+import { decideRecordOutcome, type RecordOutcome } from '../commands/recordOutcome.ts';
+import { decideRegisterAgency, evolveAgency, initialAgencyState, type AgencyState, type RegisterAgency } from '../commands/registerAgency.ts';
+import { decideReverseEntry, type ReverseEntry } from '../commands/reverseEntry.ts';
+import { agencyStreamId, potStreamId, type Actor, type AgencyEvent, type PotEvent } from '../events/index.ts';
+import type { Aggregate, CommandHandler, CommandOutcome, CommandRequest } from './commandHandler.ts';
+import { commandFingerprint } from './fingerprint.ts';
+
+export const potAggregate: Aggregate<PotState, PotEvent> = { initialState: initialPotState, evolve: evolvePot };
+export const agencyAggregate: Aggregate<AgencyState, AgencyEvent> = { initialState: initialAgencyState, evolve: evolveAgency };
+
+/** Who sent a command, and the keys that tie it to its request. */
+export interface CommandEnvelope {
+  readonly actor: Actor;
+  /** The client's Idempotency-Key, or a fresh ULID when it sent none. */
+  readonly commandId: string;
+  readonly clientSuppliedKey: boolean;
+  readonly correlationId: string;
+  readonly causationId?: string;
+}
+
+type Body<T, Generated extends keyof T> = Omit<T, Generated>;
+
+export function createLedgerCommands(handler: CommandHandler, newId: () => string = () => ulid()) {
+  function onPot<C>(
+    name: string,
+    potId: string,
+    params: Record<string, string>,
+    body: unknown,
+    envelope: CommandEnvelope,
+    agencyIds: readonly string[],
+    decide: CommandRequest<PotState, PotEvent>['decide'],
+  ): Promise<CommandOutcome> {
+    return handler.execute({
+      streamId: potStreamId(potId),
+      aggregate: potAggregate,
+      fingerprint: commandFingerprint(name, params, body),
+      agencyIds,
+      decide,
+      ...envelopeFields(envelope),
+    });
+  }
+
+  return {
+    registerAgency(body: RegisterAgency, envelope: CommandEnvelope): Promise<CommandOutcome> {
+      const fingerprint = commandFingerprint('RegisterAgency', {}, body);
+      const build = (streamId: string): CommandRequest<AgencyState, AgencyEvent> => ({
+        streamId,
+        aggregate: agencyAggregate,
+        fingerprint,
+        agencyIds: [],
+        decide: (state) => decideRegisterAgency(state, body),
+        ...envelopeFields(envelope),
+      });
+      const streamId = agencyStreamId(body.agencyId);
+      if (!envelope.clientSuppliedKey) return handler.execute(build(streamId));
+      return handler.executeCreate({ command: 'RegisterAgency', fingerprint, proposedStreamId: streamId, build, ...envelopeFields(envelope) });
+    },
+
+    openPot(body: Body<OpenPot, 'potId'>, envelope: CommandEnvelope): Promise<CommandOutcome> {
+      const fingerprint = commandFingerprint('OpenPot', {}, body);
+      const build = (streamId: string): CommandRequest<PotState, PotEvent> => ({
+        streamId,
+        aggregate: potAggregate,
+        fingerprint,
+        agencyIds: [body.hostAgencyId, ...body.partnerAgencyIds],
+        decide: (state, context) => decideOpenPot(state, { ...body, potId: streamId.slice('pot-'.length) }, context),
+        ...envelopeFields(envelope),
+      });
+      const streamId = potStreamId(newId());
+      if (!envelope.clientSuppliedKey) return handler.execute(build(streamId));
+      return handler.executeCreate({ command: 'OpenPot', fingerprint, proposedStreamId: streamId, build, ...envelopeFields(envelope) });
+    },
+
+    joinPot(potId: string, body: Body<JoinPot, 'potId'>, envelope: CommandEnvelope) {
+      return onPot('JoinPot', potId, { potId }, body, envelope, [body.agencyId], (state, context) =>
+        decideJoinPot(state, { ...body, potId }, context),
+      );
+    },
+
+    contributeToPot(potId: string, body: Body<ContributeToPot, 'potId' | 'contributionId'>, envelope: CommandEnvelope) {
+      const contributionId = newId();
+      return onPot('ContributeToPot', potId, { potId }, body, envelope, [], (state, context) =>
+        decideContributeToPot(state, { ...body, potId, contributionId }, context),
+      );
+    },
+
+    defineIntervention(potId: string, body: Body<DefineIntervention, 'potId' | 'interventionId'>, envelope: CommandEnvelope) {
+      const interventionId = newId();
+      return onPot('DefineIntervention', potId, { potId }, body, envelope, [], (state, context) =>
+        decideDefineIntervention(state, { ...body, potId, interventionId }, context),
+      );
+    },
+
+    allocateToIntervention(potId: string, body: Body<AllocateToIntervention, 'potId' | 'allocationId'>, envelope: CommandEnvelope) {
+      const allocationId = newId();
+      return onPot('AllocateToIntervention', potId, { potId }, body, envelope, [], (state, context) =>
+        decideAllocateToIntervention(state, { ...body, potId, allocationId }, context),
+      );
+    },
+
+    recordOutcome(
+      potId: string,
+      interventionId: string,
+      body: Body<RecordOutcome, 'potId' | 'interventionId' | 'outcomeId'>,
+      envelope: CommandEnvelope,
+    ) {
+      const outcomeId = newId();
+      return onPot(
+        'RecordOutcome',
+        potId,
+        { potId, interventionId },
+        body,
+        envelope,
+        body.benefits.map((b) => b.agencyId),
+        (state, context) => decideRecordOutcome(state, { ...body, potId, interventionId, outcomeId }, context),
+      );
+    },
+
+    reverseEntry(potId: string, body: Body<ReverseEntry, 'potId'>, envelope: CommandEnvelope) {
+      return onPot('ReverseEntry', potId, { potId }, body, envelope, [], (state, context) =>
+        decideReverseEntry(state, { ...body, potId }, context),
+      );
+    },
+  };
+}
+
+export type LedgerCommands = ReturnType<typeof createLedgerCommands>;
+
+function envelopeFields(envelope: CommandEnvelope) {
+  return {
+    commandId: envelope.commandId,
+    actor: envelope.actor,
+    correlationId: envelope.correlationId,
+    ...(envelope.causationId === undefined ? {} : { causationId: envelope.causationId }),
+  };
+}

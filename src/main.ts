@@ -1,0 +1,47 @@
+/**
+ * `npm start`: serves the ledger on the configured store (the embedded SQLite file by default).
+ */
+import { mkdirSync } from 'node:fs';
+import { loadJwtSecret, readConfig } from './config.ts';
+import { createLedger } from './ledger.ts';
+import { openEventStore } from './store/openStore.ts';
+import { replayProgressPrinter } from './cli/progress.ts';
+
+export async function serve(): Promise<void> {
+  const config = readConfig();
+  mkdirSync(config.dataDir, { recursive: true });
+  const secret = loadJwtSecret(config.dataDir);
+  const store = await openEventStore(config.storeUrl);
+  const ledger = await createLedger({
+    store,
+    jwtSecret: secret.secret,
+    logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    onReplayProgress: replayProgressPrinter(process.stderr),
+    onProjectionFailure: (error) => {
+      // The books can no longer be trusted: stop loudly rather than serve wrong figures.
+      console.error('potledger: a projection failed; stopping.', error);
+      process.exit(70);
+    },
+  });
+  const address = await ledger.app.listen({ port: config.port, host: config.host });
+
+  console.log(`potledger serving ${address}  (store ${config.storeUrl}, log position ${ledger.runner.position()})`);
+  console.log(`  API docs: ${address}/docs    OpenAPI: ${address}/openapi.json`);
+  if (secret.source === 'created') {
+    console.log(`  First start: created a signing secret at ${secret.path} (mode 0600).`);
+  }
+  console.log('  Mint a token to call the API, e.g.:');
+  console.log(`    npx potledger token --sub alice --role admin`);
+  console.log(`    npx potledger token --sub bob --role finance-officer --agency essex-police`);
+  console.log(`  then: curl -H "Authorization: Bearer <token>" ${address}/v1/pots`);
+
+  const shutdown = async (signal: string) => {
+    console.log(`potledger: ${signal}, closing`);
+    await ledger.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+await serve();

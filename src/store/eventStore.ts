@@ -1,0 +1,95 @@
+/**
+ * The event store port. Every adapter (embedded SQLite, PostgreSQL, EventStoreDB) satisfies
+ * this type, and one contract suite (test/store/eventStoreContract.ts) runs against each.
+ *
+ * Positions and revisions are bigint: a log that outlives 2^53 events must still count.
+ * Positions start at 1 and strictly increase along the global log; 0n means "before the start".
+ * Stream revisions start at 0 for a stream's first event.
+ */
+
+/** What the caller expects the stream's last revision to be when appending. */
+export type ExpectedRevision = bigint | 'no-stream' | 'any';
+
+export interface EventMetadata {
+  readonly commandId: string;
+  readonly correlationId: string;
+  readonly causationId?: string;
+  readonly actor: { readonly sub: string; readonly role: string; readonly agencyId?: string };
+  readonly recordedAt: string;
+  readonly [key: string]: unknown;
+}
+
+/** An event as the application hands it to the store. */
+export interface NewEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+/** An event as the store gives it back, with where it sits. */
+export interface RecordedEvent extends NewEvent {
+  readonly streamId: string;
+  readonly streamRevision: bigint;
+  readonly position: bigint;
+}
+
+export interface AppendResult {
+  /** Revision of the last event appended to the stream. */
+  readonly lastRevision: bigint;
+  /** Global log position of each appended event, in order. */
+  readonly positions: readonly bigint[];
+}
+
+/** Thrown by append when the stream is not at the expected revision. Nothing is appended. */
+export class WrongExpectedRevisionError extends Error {
+  readonly code = 'WRONG_EXPECTED_REVISION';
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: bigint | 'no-stream',
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`);
+  }
+}
+
+export interface Subscription {
+  /** Stops the subscription; no batch is delivered after the one in flight (if any) settles. */
+  close(): void;
+}
+
+export interface SubscribeOptions {
+  /**
+   * Called once when the subscription stops because `onBatch` threw (or the store failed);
+   * the subscription is closed by then. Without it, the error is rethrown as an unhandled
+   * rejection: a consumer that silently stops following the log is worse than a loud crash.
+   */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface EventStore {
+  /** Appends atomically: all events or none. An empty list is refused. */
+  append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** The stream's events from `fromRevision` (inclusive, default 0n) in revision order; [] when absent. */
+  readStream(streamId: string, fromRevision?: bigint): Promise<RecordedEvent[]>;
+  /** Up to `limit` events with position strictly greater than `afterPosition`, in log order. */
+  readAll(afterPosition: bigint, limit: number): Promise<RecordedEvent[]>;
+  /** Position of the last event in the log (0n when empty). */
+  headPosition(): Promise<bigint>;
+  /**
+   * Catch-up then live: calls `onBatch` with every event after `afterPosition`, in log order,
+   * batch by batch, never skipping or repeating one; then keeps following new appends.
+   * A batch's promise is awaited before the next batch is delivered.
+   */
+  subscribe(
+    afterPosition: bigint,
+    onBatch: (events: RecordedEvent[]) => Promise<void> | void,
+    options?: SubscribeOptions,
+  ): Subscription;
+  /** Cheap reachability check for /health. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Most events one readAll may return; callers page through longer logs. */
+export const MAX_READ_ALL_BATCH_EVENTS = 10_000;

@@ -1,0 +1,306 @@
+/**
+ * The embedded event store: one SQLite file (better-sqlite3), the default for a single server.
+ *
+ * Positions are SQLite rowids (INTEGER PRIMARY KEY AUTOINCREMENT). SQLite has one writer at a
+ * time, so positions become visible in commit order: a reader that has seen position p will
+ * never later find a committed event below p. That is what lets a subscription follow the log
+ * with a single "last position seen" cursor and never skip an event.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  MAX_READ_ALL_BATCH_EVENTS,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from './eventStore.ts';
+
+/** How long a writer waits for another process's write lock before giving up with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5_000;
+/** Events read per page while a subscription catches up. */
+export const SUBSCRIPTION_BATCH_EVENTS = 1_000;
+/**
+ * A live subscription re-reads the log this often even without an in-process signal, so it
+ * also sees appends made by another process (a CLI import, a second server) on the same file.
+ */
+export const SUBSCRIPTION_POLL_INTERVAL_MS = 500;
+
+/**
+ * Versioned schema: step i brings the database to version i + 1. Steps are only ever added,
+ * never edited, because databases in the field already carry the earlier ones.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE events (
+     position        INTEGER PRIMARY KEY AUTOINCREMENT,
+     event_id        TEXT    NOT NULL UNIQUE,
+     stream_id       TEXT    NOT NULL,
+     stream_revision INTEGER NOT NULL,
+     type            TEXT    NOT NULL,
+     data            TEXT    NOT NULL,
+     metadata        TEXT    NOT NULL,
+     UNIQUE (stream_id, stream_revision)
+   )`,
+];
+
+export interface SqliteEventStorePragmas {
+  readonly journalMode: string;
+  /** 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+  readonly synchronous: number;
+  readonly busyTimeoutMs: number;
+  readonly schemaVersion: number;
+}
+
+export type SqliteEventStore = EventStore & {
+  /** The connection's settings as SQLite reports them, for tests and diagnostics. */
+  pragmas(): SqliteEventStorePragmas;
+};
+
+interface EventRow {
+  position: bigint;
+  event_id: string;
+  stream_id: string;
+  stream_revision: bigint;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+interface SerialisedEvent {
+  eventId: string;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+export function createSqliteEventStore(path: string): SqliteEventStore {
+  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+
+  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+  // Positions and revisions come back as bigint: a number would silently lose count past 2^53.
+  db.defaultSafeIntegers(true);
+  db.pragma('journal_mode = WAL');
+  // In WAL mode, NORMAL only fsyncs at checkpoints, so a power cut can undo commits that were
+  // already acknowledged. A ledger has told a finance officer "201, recorded at position p";
+  // that event must survive, so every commit is fsynced (FULL).
+  db.pragma('synchronous = FULL');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+
+  const schemaVersion = migrate(db);
+
+  const selectLastRevision = db
+    .prepare('SELECT stream_revision FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1')
+    .pluck();
+  const insertEvent = db.prepare(
+    `INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata)
+     VALUES (@eventId, @streamId, @streamRevision, @type, @data, @metadata)`,
+  );
+  const selectStream = db.prepare(
+    'SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision',
+  );
+  const selectAfter = db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
+  const selectHead = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
+  const selectOne = db.prepare('SELECT 1').pluck();
+
+  const appendInTransaction = db.transaction(
+    (streamId: string, events: readonly SerialisedEvent[], expected: ExpectedRevision): AppendResult => {
+      const last = selectLastRevision.get(streamId) as bigint | undefined;
+      const actual = last === undefined ? 'no-stream' : last;
+      if (!revisionMatches(expected, actual)) {
+        // Thrown inside the transaction, so it rolls back: nothing is appended.
+        throw new WrongExpectedRevisionError(streamId, expected, actual);
+      }
+      let revision = actual === 'no-stream' ? -1n : actual;
+      const positions: bigint[] = [];
+      for (const event of events) {
+        revision += 1n;
+        const { lastInsertRowid } = insertEvent.run({ ...event, streamId, streamRevision: revision });
+        positions.push(BigInt(lastInsertRowid));
+      }
+      return { lastRevision: revision, positions };
+    },
+  );
+
+  /** In-process wake-up calls for live subscriptions, rung after every committed append. */
+  const appendListeners = new Set<() => void>();
+  const subscriptions = new Set<Subscription>();
+  let closed = false;
+
+  function readAfter(afterPosition: bigint, limit: number): RecordedEvent[] {
+    return (selectAfter.all(afterPosition, limit) as EventRow[]).map(toRecordedEvent);
+  }
+
+  function subscribe(
+    afterPosition: bigint,
+    onBatch: (events: RecordedEvent[]) => Promise<void> | void,
+    options: SubscribeOptions = {},
+  ): Subscription {
+    if (closed) throw new Error('event store is closed');
+    if (afterPosition < 0n) throw new RangeError(`afterPosition must be >= 0, got ${afterPosition}`);
+
+    let cursor = afterPosition;
+    let stopped = false;
+    let wakeSleeper: (() => void) | undefined;
+    // A wake-up while the loop is busy (reading, or awaiting onBatch) needs no memory: the loop
+    // reads again before it ever sleeps.
+    const wake = (): void => wakeSleeper?.();
+
+    const sleepUntilSignalOrPoll = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, SUBSCRIPTION_POLL_INTERVAL_MS);
+        // The poll is a safety net, never a reason to keep the process alive.
+        timer.unref();
+        wakeSleeper = () => {
+          clearTimeout(timer);
+          wakeSleeper = undefined;
+          resolve();
+        };
+      });
+
+    const subscription: Subscription = {
+      close() {
+        if (stopped) return;
+        stopped = true;
+        appendListeners.delete(wake);
+        subscriptions.delete(subscription);
+        wakeSleeper?.();
+      },
+    };
+
+    const follow = async (): Promise<void> => {
+      while (!stopped) {
+        const batch = readAfter(cursor, SUBSCRIPTION_BATCH_EVENTS);
+        if (batch.length === 0) {
+          // The read above and this sleep run in one synchronous turn, and appends in this
+          // process are synchronous too, so none can commit between them unannounced.
+          await sleepUntilSignalOrPoll();
+          continue;
+        }
+        if (batch[0]!.position <= cursor) {
+          // Would deliver an event twice (and, here, forever): stop loudly instead.
+          throw new Error(`subscription read position ${batch[0]!.position} at or before cursor ${cursor}`);
+        }
+        await onBatch(batch);
+        // Advance only once the consumer has taken the batch, so each event goes out exactly once.
+        cursor = batch[batch.length - 1]!.position;
+      }
+    };
+
+    appendListeners.add(wake);
+    subscriptions.add(subscription);
+    // Start on a later tick: onBatch must never run inside the caller's subscribe() call.
+    void Promise.resolve()
+      .then(follow)
+      .catch((error: unknown) => {
+        subscription.close();
+        if (options.onError === undefined) throw error;
+        options.onError(error);
+      });
+    return subscription;
+  }
+
+  return {
+    async append(streamId, events, expected) {
+      if (events.length === 0) throw new Error(`append to ${streamId}: refusing an empty event list`);
+      const serialised = events.map(serialise);
+      // IMMEDIATE takes the write lock before reading the stream's revision. A deferred
+      // transaction would read first and then fail to upgrade ("database is locked", without
+      // waiting out busy_timeout) when another process wrote in between.
+      const result = appendInTransaction.immediate(streamId, serialised, expected);
+      for (const listener of appendListeners) listener();
+      return result;
+    },
+
+    async readStream(streamId, fromRevision = 0n) {
+      return (selectStream.all(streamId, fromRevision) as EventRow[]).map(toRecordedEvent);
+    },
+
+    async readAll(afterPosition, limit) {
+      if (Number.isNaN(limit)) throw new RangeError('readAll limit must be a number');
+      const clampedLimit = Math.min(MAX_READ_ALL_BATCH_EVENTS, Math.max(1, Math.trunc(limit)));
+      return readAfter(afterPosition, clampedLimit);
+    },
+
+    async headPosition() {
+      return selectHead.get() as bigint;
+    },
+
+    subscribe,
+
+    async ping() {
+      selectOne.get();
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const subscription of [...subscriptions]) subscription.close();
+      db.close();
+    },
+
+    pragmas() {
+      return {
+        journalMode: String(db.pragma('journal_mode', { simple: true })),
+        synchronous: Number(db.pragma('synchronous', { simple: true })),
+        busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })),
+        schemaVersion,
+      };
+    },
+  };
+}
+
+/** Brings the schema up to the latest version; returns that version. */
+function migrate(db: Database.Database): number {
+  const run = db.transaction((): number => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+               version    INTEGER PRIMARY KEY,
+               applied_at TEXT    NOT NULL
+             )`);
+    const current = Number(db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_version').pluck().get());
+    if (current > MIGRATIONS.length) {
+      // A newer potledger wrote this file; guessing at its schema could corrupt the ledger.
+      throw new Error(`database schema version ${current} is newer than this build knows (${MIGRATIONS.length})`);
+    }
+    const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
+    for (let version = current + 1; version <= MIGRATIONS.length; version += 1) {
+      db.exec(MIGRATIONS[version - 1]!);
+      record.run(version, new Date().toISOString());
+    }
+    return MIGRATIONS.length;
+  });
+  // IMMEDIATE: two processes opening a fresh file at once must not both apply version 1.
+  return run.immediate();
+}
+
+function revisionMatches(expected: ExpectedRevision, actual: bigint | 'no-stream'): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no-stream') return actual === 'no-stream';
+  return actual === expected;
+}
+
+function serialise(event: NewEvent): SerialisedEvent {
+  const data = JSON.stringify(event.data);
+  const metadata = JSON.stringify(event.metadata);
+  if (data === undefined || metadata === undefined) {
+    throw new TypeError(`event ${event.eventId}: data and metadata must be JSON values`);
+  }
+  return { eventId: event.eventId, type: event.type, data, metadata };
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    position: row.position,
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    streamRevision: row.stream_revision,
+    type: row.type,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as EventMetadata,
+  };
+}
