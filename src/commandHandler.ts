@@ -66,7 +66,14 @@ export interface CommandHandlerOptions {
   /** Server time, ISO 8601 UTC. */
   readonly clock?: () => string;
   readonly newEventId?: () => string;
+  /**
+   * The stream a command id was first written to, from the global log (as far as it has been
+   * followed). Catches a key reused on another stream, which the per-stream memory cannot see.
+   */
+  readonly streamOfCommand?: (commandId: string) => string | undefined;
 }
+
+export const IDEMPOTENCY_STREAM_PREFIX = 'idempotency-';
 
 export function createCommandHandler(options: CommandHandlerOptions) {
   const { store } = options;
@@ -146,6 +153,10 @@ export function createCommandHandler(options: CommandHandlerOptions) {
       if (previous.fingerprint !== request.fingerprint) throw idempotencyKeyReused(request.commandId);
       return { events: previous.events, replayed: true };
     }
+    const usedOn = options.streamOfCommand?.(request.commandId);
+    if (usedOn !== undefined && usedOn !== request.streamId && !usedOn.startsWith(IDEMPOTENCY_STREAM_PREFIX)) {
+      throw idempotencyKeyReused(request.commandId);
+    }
     const now = clock();
     const context: CommandContext = { actor: request.actor, now, registeredAgencies: await knownAgencies(request.agencyIds) };
     const decision = request.decide(loaded.state, context);
@@ -201,7 +212,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     readonly correlationId: string;
     build(streamId: string): CommandRequest<S, E>;
   }): Promise<CommandOutcome> {
-    const claimStreamId = `idempotency-${sha256Hex(args.commandId)}`;
+    const claimStreamId = `${IDEMPOTENCY_STREAM_PREFIX}${sha256Hex(args.commandId)}`;
     for (let attemptNumber = 1; attemptNumber <= MAX_APPEND_ATTEMPTS; attemptNumber++) {
       const claims = await store.readStream(claimStreamId);
       const claim = claims[0]?.data as IdempotencyKeyClaimed | undefined;

@@ -34,10 +34,14 @@ export interface Ledger {
 export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   const { store } = options;
   const books = createLedgerBooks();
+  // Command id → the stream it was first written to: lets the write path refuse a key reused
+  // on another stream. A Map of every command id costs memory linear in the log.
+  const commandStreams = new Map<string, string>();
   const runner = createProjectionRunner({
     store,
     apply: (events) => {
       for (const event of events) {
+        if (!commandStreams.has(event.metadata.commandId)) commandStreams.set(event.metadata.commandId, event.streamId);
         const envelope = asLedgerEnvelope(event);
         if (envelope !== null) books.evolve(envelope);
       }
@@ -47,7 +51,11 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   });
   await runner.start();
 
-  const handler = createCommandHandler({ store, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  const handler = createCommandHandler({
+    store,
+    streamOfCommand: (commandId) => commandStreams.get(commandId),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   const commands = createLedgerCommands(handler);
 
   async function readYourWrites(minPosition: bigint | undefined): Promise<void> {

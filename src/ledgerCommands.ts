@@ -32,7 +32,7 @@ export interface CommandEnvelope {
 type Body<T, Generated extends keyof T> = Omit<T, Generated>;
 
 export function createLedgerCommands(handler: CommandHandler, newId: () => string = () => ulid()) {
-  function onPot<C>(
+  function onPot(
     name: string,
     potId: string,
     params: Record<string, string>,

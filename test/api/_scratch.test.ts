@@ -1,0 +1,28 @@
+import { test } from 'vitest';
+import { createTestLedger, essexScenario } from '../support/testLedger.ts';
+test('scratch', async () => {
+  const l = await createTestLedger();
+  const s = await essexScenario(l);
+  console.log(l.app.printRoutes({ commonPrefix: false }));
+  const o = (await l.get('/openapi.json', null)).json();
+  console.log(o.openapi, Object.keys(o.paths), JSON.stringify(o.paths['/v1/pots/{potId}']).slice(0,300));
+  let r = await l.post('/v1/agencies', s.tokens.admin, { agencyId: 'x', name: 'X', kind: 'council' }, { 'content-type': 'text/plain' });
+  console.log(r.statusCode, r.headers['content-type'], r.body);
+  r = await l.app.inject({ method: 'POST', url: '/v1/agencies', headers: { authorization: `Bearer ${s.tokens.admin}`, 'content-type': 'application/json' }, payload: '{"agencyId":"x","name":"' + 'a'.repeat(1_100_000) + '"}' });
+  console.log(r.statusCode, r.headers['content-type'], r.body);
+  r = await l.app.inject({ method: 'POST', url: '/v1/agencies', headers: { authorization: `Bearer ${s.tokens.admin}`, 'content-type': 'application/json' }, payload: '{bad' });
+  console.log(r.statusCode, r.headers['content-type'], r.body);
+  r = await l.post('/v1/agencies', s.tokens.admin, { agencyId: 5, name: 'X', kind: 'council', extra: 1 });
+  console.log(r.statusCode, r.body);
+  r = await l.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, { agencyId: 'essex-cc', amount: '1e3', effectiveDate: '2025-02-30', reference: 'x' });
+  console.log(r.statusCode, r.body);
+  r = await l.get('/nope', null); console.log(r.statusCode, r.headers['content-type'], r.body);
+  r = await l.get('/docs', null); console.log(r.statusCode, r.headers['content-type'], r.headers.location);
+  r = await l.get('/health', null); console.log(r.statusCode, r.body);
+  r = await l.get('/v1/events?limit=3', s.tokens.auditor); console.log(r.statusCode, r.body);
+  r = await l.get('/v1/audit?limit=3', s.tokens.auditor); console.log(r.statusCode, r.body);
+  r = await l.get(`/v1/pots/${s.potId}`, s.tokens.reporter); console.log(r.statusCode, r.body);
+  r = await l.get(`/v1/pots/01ARZ3NDEKTSV4RRFFQ69G5FAV`, s.tokens.reporter); console.log(r.statusCode, r.body);
+  r = await l.get(`/v1/pots/notaulid`, s.tokens.reporter); console.log(r.statusCode, r.body);
+  await l.close();
+});

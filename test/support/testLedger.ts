@@ -1,0 +1,100 @@
+/**
+ * A ledger for tests: the real composition (store, command handler, runner, books, HTTP app)
+ * on an in-memory SQLite store, with a fixed signing secret and helpers to mint tokens and
+ * call the API through app.inject().
+ */
+import type { LightMyRequestResponse } from 'fastify';
+import { signToken, type Role } from '../../src/auth/tokens.ts';
+import { createLedger, type Ledger } from '../../src/ledger.ts';
+import type { EventStore } from '../../src/store/eventStore.ts';
+import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
+
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+export interface TestLedger extends Ledger {
+  token(role: Role, options?: { sub?: string; agency?: string; secret?: string; expiresIn?: string }): string;
+  /** POST with a bearer token; the body is sent as JSON. */
+  post(url: string, token: string | null, body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  get(url: string, token: string | null, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+}
+
+export async function createTestLedger(options: { store?: EventStore; clock?: () => string } = {}): Promise<TestLedger> {
+  const store = options.store ?? createSqliteEventStore(':memory:');
+  const ledger = await createLedger({ store, jwtSecret: TEST_JWT_SECRET, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  const auth = (token: string | null): Record<string, string> => (token === null ? {} : { authorization: `Bearer ${token}` });
+  return Object.assign(ledger, {
+    token(role: Role, o: { sub?: string; agency?: string; secret?: string; expiresIn?: string } = {}) {
+      return signToken(
+        o.secret ?? TEST_JWT_SECRET,
+        { sub: o.sub ?? `${role}-user`, role, ...(o.agency === undefined ? {} : { agency: o.agency }) },
+        o.expiresIn,
+      );
+    },
+    post(url: string, token: string | null, body: unknown, headers: Record<string, string> = {}) {
+      return ledger.app.inject({ method: 'POST', url, payload: body as object, headers: { ...auth(token), ...headers } });
+    },
+    get(url: string, token: string | null, headers: Record<string, string> = {}) {
+      return ledger.app.inject({ method: 'GET', url, headers: { ...auth(token), ...headers } });
+    },
+  });
+}
+
+export interface Scenario {
+  readonly potId: string;
+  readonly interventionId: string;
+  readonly tokens: { readonly admin: string; readonly cc: string; readonly police: string; readonly auditor: string; readonly reporter: string };
+}
+
+/**
+ * Essex reducing reoffending, small: three partners (county council host, police, probation),
+ * the NHS registered but not a partner, one intervention led by probation.
+ * Contributions: council 300,000.00, police 200,000.00. Nothing allocated yet.
+ */
+export async function essexScenario(ledger: TestLedger): Promise<Scenario> {
+  const admin = ledger.token('admin', { sub: 'alice' });
+  const tokens = {
+    admin,
+    cc: ledger.token('finance-officer', { sub: 'carol', agency: 'essex-cc' }),
+    police: ledger.token('finance-officer', { sub: 'bob', agency: 'essex-police' }),
+    auditor: ledger.token('auditor', { sub: 'ivy' }),
+    reporter: ledger.token('reporter', { sub: 'rita' }),
+  };
+  const agencies = [
+    { agencyId: 'essex-cc', name: 'Essex County Council', kind: 'council' },
+    { agencyId: 'essex-police', name: 'Essex Police', kind: 'police' },
+    { agencyId: 'essex-probation', name: 'Essex Probation', kind: 'probation' },
+    { agencyId: 'nhs-mid-essex', name: 'NHS Mid Essex', kind: 'health' },
+  ];
+  for (const agency of agencies) await expectCreated(ledger.post('/v1/agencies', admin, agency));
+  const pot = await expectCreated(
+    ledger.post('/v1/pots', admin, {
+      name: 'Essex Reducing Reoffending',
+      area: 'Essex',
+      hostAgencyId: 'essex-cc',
+      partnerAgencyIds: ['essex-police', 'essex-probation'],
+    }),
+  );
+  const potId = pot.potId as string;
+  await expectCreated(
+    ledger.post(`/v1/pots/${potId}/contributions`, tokens.cc, { agencyId: 'essex-cc', amount: '300000.00', effectiveDate: '2025-04-10', reference: 'PO-1' }),
+  );
+  await expectCreated(
+    ledger.post(`/v1/pots/${potId}/contributions`, tokens.police, {
+      agencyId: 'essex-police',
+      amount: '200000.00',
+      effectiveDate: '2025-04-11',
+      reference: 'PO-2',
+    }),
+  );
+  const intervention = await expectCreated(
+    ledger.post(`/v1/pots/${potId}/interventions`, tokens.cc, { name: 'Employment support for ex-offenders', leadAgencyId: 'essex-probation' }),
+  );
+  return { potId, interventionId: intervention.interventionId as string, tokens };
+}
+
+/** Awaits a write, fails loudly unless it answered 201, and returns the JSON answer. */
+export async function expectCreated(response: Promise<LightMyRequestResponse>): Promise<Record<string, unknown>> {
+  const r = await response;
+  if (r.statusCode !== 201) throw new Error(`expected 201, got ${r.statusCode}: ${r.body}`);
+  return r.json();
+}
