@@ -38,7 +38,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const errors = error.validation.map((v) => ({
-        path: `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
+        path: [error.validationContext ?? 'body', ...v.instancePath.split('/').filter((part) => part !== '')].join('.'),
         message: v.message ?? 'is not valid',
       }));
       return sendProblem(reply, problem('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors }));
