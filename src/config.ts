@@ -33,6 +33,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
 }
 
 /**
+ * The server's HS256 secret without ever creating one: for tools (token minting, the demo) that
+ * must sign with the secret a server already uses. A new secret here would only mint tokens the
+ * server rejects. Null when neither LEDGER_JWT_SECRET nor the data directory's file exists.
+ */
+export function readExistingJwtSecret(dataDir: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const fromEnv = env.LEDGER_JWT_SECRET;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const path = join(dataDir, JWT_SECRET_FILE);
+  return existsSync(path) ? readFileSync(path, 'utf8').trim() : null;
+}
+
+/**
  * The HS256 secret: LEDGER_JWT_SECRET when set, else a random one kept in the data directory
  * (created on first use, readable by the owner only) so tokens survive restarts.
  */

@@ -30,9 +30,11 @@ export async function serve(): Promise<void> {
   if (secret.source === 'created') {
     console.log(`  First start: created a signing secret at ${secret.path} (mode 0600).`);
   }
+  // The token command must sign with this server's secret, so it needs the same data directory.
+  const envPrefix = secret.source === 'env' ? 'LEDGER_JWT_SECRET=… ' : process.env.LEDGER_DATA_DIR === undefined ? '' : `LEDGER_DATA_DIR=${config.dataDir} `;
   console.log('  Mint a token to call the API, e.g.:');
-  console.log(`    npx potledger token --sub alice --role admin`);
-  console.log(`    npx potledger token --sub bob --role finance-officer --agency essex-police`);
+  console.log(`    ${envPrefix}npx potledger token --sub alice --role admin`);
+  console.log(`    ${envPrefix}npx potledger token --sub bob --role finance-officer --agency essex-police`);
   console.log(`  then: curl -H "Authorization: Bearer <token>" ${address}/v1/pots`);
 
   const shutdown = async (signal: string) => {

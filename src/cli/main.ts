@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES, signToken, type Role } from '../auth/tokens.ts';
-import { loadJwtSecret, readConfig } from '../config.ts';
+import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../config.ts';
 
 export function buildCli(): Command {
   const program = new Command('potledger').description('Event-sourced ledger for pooled public budgets');
@@ -20,7 +20,13 @@ export function buildCli(): Command {
       if (options.role === 'finance-officer' && options.agency === undefined) {
         throw new InvalidArgumentError('a finance-officer token needs --agency <agencyId>');
       }
-      const { secret } = loadJwtSecret(readConfig().dataDir);
+      const { dataDir } = readConfig();
+      const secret = readExistingJwtSecret(dataDir);
+      if (secret === null) {
+        throw new InvalidArgumentError(
+          `no signing secret: set LEDGER_JWT_SECRET, or LEDGER_DATA_DIR to the server's data directory (looked for ${dataDir}/${JWT_SECRET_FILE}; the server creates it on first start)`,
+        );
+      }
       const claims = { sub: options.sub, role: options.role, ...(options.agency === undefined ? {} : { agency: options.agency }) };
       process.stdout.write(`${signToken(secret, claims, options.expiresIn)}\n`);
     });

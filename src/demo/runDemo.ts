@@ -1,0 +1,139 @@
+/**
+ * `npm run demo`: loads the Essex reducing-reoffending scenario into a RUNNING potledger server
+ * over real HTTP, then prints the pot and who invested / who benefited.
+ *
+ *   LEDGER_URL       the server (default http://127.0.0.1:3000)
+ *   LEDGER_DATA_DIR  the server's data directory, whose jwt-secret signs the demo's tokens
+ *   LEDGER_JWT_SECRET  or the secret itself, when the server was started with it
+ *
+ * Safe to re-run against the same server: agencies are registered idempotently and each run
+ * opens a new pot.
+ */
+import { join } from 'node:path';
+import { ulid } from 'ulid';
+import type { FlowsMatrixView } from '../../projections/benefitFlows.ts';
+import type { PotSummaryView } from '../../projections/potSummary.ts';
+import type { AgencyView } from '../../projections/agencyDirectory.ts';
+import { signToken } from '../auth/tokens.ts';
+import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../config.ts';
+import { renderPotSummary, renderWhatItDid } from './demoReport.ts';
+import { DEMO_AGENCIES, FIRE, HOST, loadEssexScenario, POLICE } from './essexScenario.ts';
+import { renderAgencyReturns, renderFlowsMatrix, wrongPocketHeadline, type AgencyLabel } from './flowsTable.ts';
+import { createLedgerClient, LedgerHttpError, ServerUnreachableError } from './ledgerClient.ts';
+
+export const DEFAULT_LEDGER_URL = 'http://127.0.0.1:3000';
+/** The demo's tokens only need to outlive the demo. */
+const DEMO_TOKEN_LIFETIME = '15m';
+const EXIT_FAILURE = 1;
+
+async function runDemo(): Promise<number> {
+  const baseUrl = process.env.LEDGER_URL ?? DEFAULT_LEDGER_URL;
+  const client = createLedgerClient(baseUrl);
+
+  try {
+    await client.get('/health', null);
+  } catch (error) {
+    if (error instanceof ServerUnreachableError) {
+      process.stderr.write(
+        `potledger demo: cannot reach the ledger at ${client.baseUrl} (${error.message.replace(/^no answer from \S+: /, '')}).\n` +
+          `Start the server first with \`npm start\` (in another terminal), then run \`npm run demo\` again.\n` +
+          `If it runs elsewhere, point the demo at it: LEDGER_URL=http://host:port npm run demo\n`,
+      );
+      return EXIT_FAILURE;
+    }
+    if (error instanceof LedgerHttpError) {
+      process.stderr.write(`potledger demo: the ledger at ${client.baseUrl} is not healthy: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+
+  const secret = serverSecret();
+  if (secret === null) return EXIT_FAILURE;
+  const mint = (claims: Parameters<typeof signToken>[1]) => signToken(secret.secret, claims, DEMO_TOKEN_LIFETIME);
+
+  let output: string;
+  try {
+    output = await loadAndReport(client, mint);
+  } catch (error) {
+    if (error instanceof LedgerHttpError && error.status === 401) {
+      process.stderr.write(
+        `potledger demo: the server refused the demo's tokens (${error.detail}).\n` +
+          `They were signed with ${secret.from}; run the demo with the same LEDGER_DATA_DIR (or LEDGER_JWT_SECRET) as the server.\n`,
+      );
+      return EXIT_FAILURE;
+    }
+    if (error instanceof LedgerHttpError || error instanceof ServerUnreachableError) {
+      process.stderr.write(`potledger demo: stopped: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+  process.stdout.write(output);
+  return 0;
+}
+
+/**
+ * The server's signing secret. Unlike the server, the demo never creates one: a fresh secret
+ * in the wrong directory would only produce tokens the server refuses.
+ */
+function serverSecret(): { secret: string; from: string } | null {
+  const { dataDir } = readConfig();
+  const path = join(dataDir, JWT_SECRET_FILE);
+  const secret = readExistingJwtSecret(dataDir);
+  if (secret === null) {
+    process.stderr.write(
+      `potledger demo: no signing secret: LEDGER_JWT_SECRET is not set and ${path} does not exist.\n` +
+        `Run the demo with the server's LEDGER_DATA_DIR (the server writes jwt-secret there on first start) or its LEDGER_JWT_SECRET.\n`,
+    );
+    return null;
+  }
+  const fromEnv = process.env.LEDGER_JWT_SECRET !== undefined && process.env.LEDGER_JWT_SECRET !== '';
+  return { secret, from: fromEnv ? 'LEDGER_JWT_SECRET' : `the secret in ${path}` };
+}
+
+async function loadAndReport(client: ReturnType<typeof createLedgerClient>, mint: Parameters<typeof loadEssexScenario>[1]): Promise<string> {
+  const record = await loadEssexScenario(client, mint, ulid());
+  const reporter = mint({ sub: 'rita', role: 'reporter' });
+  const after = `minPosition=${record.lastPosition}`;
+  const [{ agencies: directory }, pot, flows] = await Promise.all([
+    client.get<{ agencies: AgencyView[] }>(`/v1/agencies?${after}`, reporter),
+    client.get<PotSummaryView>(`/v1/pots/${record.potId}?${after}`, reporter),
+    client.get<FlowsMatrixView>(`/v1/flows?potId=${record.potId}&${after}`, reporter),
+  ]);
+  // The server's names are the truth (an earlier run or another user may have registered them);
+  // the scenario's order keeps payers before beneficiaries.
+  const agencies: AgencyLabel[] = [
+    ...DEMO_AGENCIES.map((a) => ({ agencyId: a.agencyId, name: directory.find((d) => d.agencyId === a.agencyId)?.name ?? a.name })),
+    ...directory.filter((d) => !DEMO_AGENCIES.some((a) => a.agencyId === d.agencyId)),
+  ];
+  const nameOf = (id: string) => agencies.find((a) => a.agencyId === id)?.name ?? id;
+  const police = pot.partners.find((p) => p.agencyId === POLICE.agencyId);
+
+  const sections = [
+    `potledger demo → ${client.baseUrl}`,
+    `What it did:\n${renderWhatItDid(record, pot, agencies, [FIRE.agencyId])}`,
+    `Pot summary (GET /v1/pots/${pot.potId}):\n${indent(renderPotSummary(pot, agencies))}`,
+    `Who invested, who benefited (GET /v1/flows?potId=${pot.potId}), £:\n` +
+      `rows: whose money produced the benefit · columns: whose budget it landed in\n${indent(renderFlowsMatrix(flows, agencies))}`,
+    `Per agency (return per £1 invested; wrong-pocket share = benefit its money produced that landed in other agencies' budgets):\n` +
+      indent(renderAgencyReturns(flows, agencies)),
+    wrongPocketHeadline({
+      flows,
+      partner: { agencyId: POLICE.agencyId, name: nameOf(POLICE.agencyId), contributed: police?.contributed ?? '0.00' },
+      host: { agencyId: HOST.agencyId, label: 'the council' },
+    }),
+    `Unit costs: GMCA Unit Cost Database (Greater Manchester Combined Authority), named as its licence requires.\n` +
+      `Audit trail: GET /v1/audit?potId=${pot.potId} with an auditor token (npx potledger token --sub ivy --role auditor).`,
+  ];
+  return `${sections.join('\n\n')}\n`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? line : `  ${line}`))
+    .join('\n');
+}
+
+process.exitCode = await runDemo();
