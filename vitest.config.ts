@@ -1,10 +1,30 @@
 import { defineConfig } from 'vitest/config';
 
+// The API suite runs a second time, unchanged, on PostgreSQL whenever a test server is named
+// (CI always names one: see .ci/run). Without one, say so rather than skip silently.
+const postgresUrl = process.env.LEDGER_TEST_PG_URL?.trim();
+if (!postgresUrl) {
+  console.warn('[vitest] LEDGER_TEST_PG_URL is not set: the API suite on PostgreSQL and the PostgreSQL store tests are SKIPPED');
+}
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: { name: 'sqlite', include: ['test/**/*.test.ts'] },
+      },
+      ...(postgresUrl
+        ? [
+            {
+              extends: true,
+              test: { name: 'api-on-postgres', include: ['test/api/**/*.test.ts'], env: { LEDGER_TEST_STORE: 'postgres' } },
+            },
+          ]
+        : []),
+    ],
   },
 });

@@ -4,6 +4,7 @@ import type { PotEvent } from '../events/pot.ts';
 import { AgencyId, Amount, EffectiveDate, MAX_REFERENCE_CHARS, text } from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
+import { potRefusal } from './potGuards.ts';
 import { isPartner, type PotState } from './potState.ts';
 
 export const ContributeToPotBody = z.strictObject({
@@ -17,10 +18,12 @@ export type ContributeToPot = z.infer<typeof ContributeToPotBody> & { potId: str
 /**
  * Money comes in only from a registered partner of an open pot, and a finance officer pays in
  * only for their own agency (separation of duties: nobody commits another body's budget).
+ * A finance officer whose agency is not a partner may not act on the pot at all (FORBIDDEN,
+ * like every pot command); NOT_A_PARTNER guards the rule for any other caller.
  */
 export function decideContributeToPot(state: PotState, command: ContributeToPot, context: CommandContext): Decision<PotEvent> {
-  if (!state.opened) return refused('NOT_FOUND', `pot ${command.potId} does not exist`);
-  if (state.status === 'closed') return refused('POT_CLOSED', `pot ${command.potId} is closed`);
+  const refusal = potRefusal(state, command.potId, context);
+  if (refusal !== null) return refusal;
   if (context.actor.role === 'finance-officer' && context.actor.agencyId !== command.agencyId) {
     return refused('FORBIDDEN', `a finance officer of ${context.actor.agencyId ?? 'no agency'} may contribute only for that agency`);
   }

@@ -98,25 +98,29 @@ export interface Part<K extends string = string> {
  * largest-remainder method: each part gets the floor of its exact share, then the pennies
  * left over go one each to the largest fractional remainders (ties: key ascending).
  * The parts always sum to `total` exactly. Parts come back in the order of `weights`;
- * zero-weight keys get zero. At least one weight must be positive; none may be negative.
+ * zero-weight keys get zero. Weights are amounts of money (whole pence), at least one positive,
+ * none negative.
+ *
+ * The arithmetic is exact integer arithmetic in pence: share_i = total × w_i ÷ W is kept as a
+ * quotient and a remainder (total × w_i mod W), so two shares whose fractions are equal (⅓ and
+ * ⅓) compare equal and the tie goes to the lower key, whatever the shares' sizes.
  */
 export function splitLargestRemainder<K extends string>(total: Money, weights: readonly Weighted<K>[]): Part<K>[] {
   const totalPence = toPence(total);
-  const weightSum = sum(weights.map((w) => w.weight));
   if (weights.some((w) => w.weight.isNegative())) throw new Error('invariant: negative weight in split');
-  if (weightSum.lte(0)) throw new Error('invariant: split with no positive weight');
   if (new Set(weights.map((w) => w.key)).size !== weights.length) throw new Error('invariant: duplicate key in split');
+  const weightPence = weights.map((w) => toPence(w.weight));
+  const weightSum = weightPence.reduce((a, b) => a + b, 0n);
+  if (weightSum <= 0n) throw new Error('invariant: split with no positive weight');
 
-  const exact = weights.map((w) => new Money(totalPence.toString()).times(w.weight).dividedBy(weightSum));
-  const floors = exact.map((e) => BigInt(e.floor().toFixed(0)));
-  let leftoverPence = totalPence - floors.reduce((a, b) => a + b, 0n);
+  const pence = weightPence.map((w) => (totalPence * w) / weightSum);
+  let leftoverPence = totalPence - pence.reduce((a, b) => a + b, 0n);
 
   const byRemainder = weights
-    .map((w, index) => ({ index, key: w.key, remainder: exact[index]!.minus(exact[index]!.floor()) }))
-    .filter((r) => r.remainder.gt(0))
-    .sort((a, b) => b.remainder.comparedTo(a.remainder) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    .map((w, index) => ({ index, key: w.key, remainder: (totalPence * weightPence[index]!) % weightSum }))
+    .filter((r) => r.remainder > 0n)
+    .sort((a, b) => (a.remainder > b.remainder ? -1 : a.remainder < b.remainder ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
-  const pence = [...floors];
   for (const r of byRemainder) {
     if (leftoverPence === 0n) break;
     pence[r.index]! += 1n;

@@ -3,7 +3,7 @@
  * is never accepted at the door and then refused by the event schema (or the reverse).
  */
 import { z } from 'zod';
-import { amountProblem } from './money.ts';
+import { AMOUNT_PATTERN, amountProblem, MAX_AMOUNT } from './money.ts';
 
 export const MAX_NAME_CHARS = 200;
 export const MAX_REFERENCE_CHARS = 200;
@@ -57,16 +57,12 @@ export const AgencyKind = z.enum(AGENCY_KINDS);
 export type AgencyKind = z.infer<typeof AgencyKind>;
 
 /** A positive amount of at most 2 decimal places and at most £1,000,000,000,000.00, as a string. */
-export const Amount = z.string().superRefine((value, ctx) => {
-  const problem = amountProblem(value);
-  if (problem === 'not-a-decimal') {
-    ctx.addIssue({ code: 'custom', message: 'must be a decimal string with at most 2 decimal places, e.g. "1234.50"' });
-  } else if (problem === 'not-positive') {
-    ctx.addIssue({ code: 'custom', message: 'must be greater than zero' });
-  } else if (problem === 'too-large') {
-    ctx.addIssue({ code: 'custom', message: 'must be at most 1000000000000.00' });
-  }
-});
+export const Amount = z
+  .string()
+  .regex(AMOUNT_PATTERN, { message: 'must be a decimal string with at most 2 decimal places, e.g. "1234.50"' })
+  .refine((value) => amountProblem(value) !== 'not-positive', { message: 'must be greater than zero' })
+  .refine((value) => amountProblem(value) !== 'too-large', { message: `must be at most ${MAX_AMOUNT}` })
+  .meta({ description: `Amount in GBP as a decimal string: positive, at most 2 decimal places, at most ${MAX_AMOUNT}`, example: '1234.50' });
 
 /** A business date, YYYY-MM-DD, a real calendar day within the ledger's range. */
 export const EffectiveDate = z

@@ -7,9 +7,37 @@ import type { LightMyRequestResponse } from 'fastify';
 import { signToken, type Role } from '../../src/auth/tokens.ts';
 import { createLedger, type Ledger } from '../../src/ledger.ts';
 import type { EventStore } from '../../src/store/eventStore.ts';
+import { createPostgresEventStore } from '../../src/store/postgresEventStore.ts';
 import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
+import { testPostgresUrl, uniqueIdentifier, withClient } from './postgres.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+/**
+ * Which event store the suites built on createTestLedger run against: the in-memory SQLite
+ * store by default; LEDGER_TEST_STORE=postgres runs the same suites, unchanged, on PostgreSQL
+ * (a schema of its own per ledger in LEDGER_TEST_PG_URL's database, dropped on close).
+ */
+export const TEST_STORE_ENV = 'LEDGER_TEST_STORE';
+const POSTGRES_TEST_POOL_SIZE = 4;
+
+export function testStoreKind(): 'sqlite' | 'postgres' {
+  const kind = process.env[TEST_STORE_ENV] ?? 'sqlite';
+  if (kind !== 'sqlite' && kind !== 'postgres') throw new Error(`${TEST_STORE_ENV} must be sqlite or postgres, got ${kind}`);
+  return kind;
+}
+
+async function createTestStore(): Promise<{ store: EventStore; cleanup: () => Promise<void> }> {
+  if (testStoreKind() === 'sqlite') return { store: createSqliteEventStore(':memory:'), cleanup: async () => undefined };
+  const url = testPostgresUrl();
+  if (url === undefined) throw new Error(`${TEST_STORE_ENV}=postgres needs LEDGER_TEST_PG_URL`);
+  const schema = uniqueIdentifier('api');
+  const store = await createPostgresEventStore(url, { schema, poolSize: POSTGRES_TEST_POOL_SIZE });
+  return {
+    store,
+    cleanup: () => withClient(url, (client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).then(() => undefined),
+  };
+}
 
 export interface TestLedger extends Ledger {
   token(role: Role, options?: { sub?: string; agency?: string; secret?: string; expiresIn?: string }): string;
@@ -19,10 +47,15 @@ export interface TestLedger extends Ledger {
 }
 
 export async function createTestLedger(options: { store?: EventStore; clock?: () => string } = {}): Promise<TestLedger> {
-  const store = options.store ?? createSqliteEventStore(':memory:');
+  const { store, cleanup } = options.store === undefined ? await createTestStore() : { store: options.store, cleanup: async () => undefined };
   const ledger = await createLedger({ store, jwtSecret: TEST_JWT_SECRET, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  const closeLedger = ledger.close.bind(ledger);
   const auth = (token: string | null): Record<string, string> => (token === null ? {} : { authorization: `Bearer ${token}` });
   return Object.assign(ledger, {
+    async close() {
+      await closeLedger();
+      await cleanup();
+    },
     token(role: Role, o: { sub?: string; agency?: string; secret?: string; expiresIn?: string } = {}) {
       return signToken(
         o.secret ?? TEST_JWT_SECRET,
