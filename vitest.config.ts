@@ -15,7 +15,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'sqlite', include: ['test/**/*.test.ts'] },
+        test: { name: 'all', include: ['test/**/*.test.ts'] },
       },
       ...(postgresUrl
         ? [

@@ -44,7 +44,7 @@ export function createLedgerCommands(handler: CommandHandler, newId: () => strin
     return handler.execute({
       streamId: potStreamId(potId),
       aggregate: potAggregate,
-      fingerprint: commandFingerprint(name, params, body),
+      fingerprint: commandFingerprint(name, params, body, envelope.actor),
       agencyIds,
       decide,
       ...envelopeFields(envelope),
@@ -53,7 +53,7 @@ export function createLedgerCommands(handler: CommandHandler, newId: () => strin
 
   return {
     registerAgency(body: RegisterAgency, envelope: CommandEnvelope): Promise<CommandOutcome> {
-      const fingerprint = commandFingerprint('RegisterAgency', {}, body);
+      const fingerprint = commandFingerprint('RegisterAgency', {}, body, envelope.actor);
       const build = (streamId: string): CommandRequest<AgencyState, AgencyEvent> => ({
         streamId,
         aggregate: agencyAggregate,
@@ -68,7 +68,7 @@ export function createLedgerCommands(handler: CommandHandler, newId: () => strin
     },
 
     openPot(body: Body<OpenPot, 'potId'>, envelope: CommandEnvelope): Promise<CommandOutcome> {
-      const fingerprint = commandFingerprint('OpenPot', {}, body);
+      const fingerprint = commandFingerprint('OpenPot', {}, body, envelope.actor);
       const build = (streamId: string): CommandRequest<PotState, PotEvent> => ({
         streamId,
         aggregate: potAggregate,

@@ -113,10 +113,14 @@ export const RawEventView = z.object({
   metadata: z.record(z.string(), z.unknown()),
 });
 
+/** Stores keep positions in signed 64-bit integers (SQLite INTEGER, PostgreSQL BIGINT). */
+export const MAX_POSITION = 9_223_372_036_854_775_807n;
+
 /** Query-string position: digits only, read as bigint so it never loses precision. */
 export const PositionParam = z
   .string()
-  .regex(/^\d{1,30}$/, { message: 'must be a log position (digits)' })
+  .regex(/^\d{1,19}$/, { message: 'must be a log position (digits)' })
+  .refine((s) => BigInt(s) <= MAX_POSITION, { message: `must be at most ${MAX_POSITION}` })
   .transform((s) => BigInt(s));
 
 export const LimitParam = z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE);

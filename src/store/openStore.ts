@@ -1,6 +1,7 @@
 /**
  * Picks the event store from LEDGER_STORE (DESIGN.md "Configuration").
  */
+import { createEsdbEventStore } from './esdbEventStore.ts';
 import { createPostgresEventStore } from './postgresEventStore.ts';
 import { createSqliteEventStore } from './sqliteEventStore.ts';
 import type { EventStore } from './eventStore.ts';
@@ -14,8 +15,8 @@ export async function openEventStore(url: string): Promise<EventStore> {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     return createPostgresEventStore(url);
   }
-  if (url.startsWith('esdb://') || url.startsWith('kurrentdb://')) {
-    throw new Error(`LEDGER_STORE ${url.split(':')[0]}: the EventStoreDB adapter is not built yet`);
+  if (/^(esdb|kurrentdb)(\+discover)?:\/\//.test(url)) {
+    return createEsdbEventStore(url);
   }
-  throw new Error(`LEDGER_STORE must start with sqlite:, postgres:// or esdb://, got ${JSON.stringify(url)}`);
+  throw new Error(`LEDGER_STORE must start with sqlite:, postgres://, esdb:// or kurrentdb://, got ${JSON.stringify(url)}`);
 }

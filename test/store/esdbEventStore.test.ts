@@ -624,10 +624,14 @@ describeWithDocker(realServerSuiteName, () => {
     await container?.stop();
   });
 
-  describeEventStoreContract('eventstoredb', async () => {
-    const store = createEsdbEventStore(connectionString);
-    return { store, cleanup: () => store.close() };
-  });
+  describeEventStoreContract(
+    'eventstoredb',
+    async () => {
+      const store = createEsdbEventStore(connectionString);
+      return { store, cleanup: () => store.close() };
+    },
+    { refusesEventIdsAcrossStreams: false },
+  );
 
   describe('eventstoredb specifics', () => {
     let store: EventStore;

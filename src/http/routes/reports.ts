@@ -62,7 +62,7 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
             actor: z.string().min(1).max(MAX_NAME_CHARS).optional(),
             from: TimeBound('from').optional(),
             to: TimeBound('to').optional(),
-            cursor: z.string().regex(/^\d{1,30}$/, { message: 'must be a position (digits)' }).optional(),
+            cursor: PositionParam.transform(String).optional(),
             limit: LimitParam,
           }),
           response: { 200: z.object({ entries: z.array(AuditEntryView).readonly(), nextCursor: z.string().nullable() }), ...errorResponses },
