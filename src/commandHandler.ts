@@ -67,10 +67,13 @@ export interface CommandHandlerOptions {
   readonly clock?: () => string;
   readonly newEventId?: () => string;
   /**
-   * The stream a command id was first written to, from the global log (as far as it has been
-   * followed). Catches a key reused on another stream, which the per-stream memory cannot see.
+   * Command id → the stream it belongs to (for a claimed key, the stream the claim creates).
+   * The log follower fills it from the global log; the handler reserves an id here, in the
+   * same synchronous step as the check, before deciding, and releases it if the command is
+   * refused. So within this process a key reused on another stream is always refused, even in
+   * parallel; across processes the per-stream memory and the claims are the guarantee.
    */
-  readonly streamOfCommand?: (commandId: string) => string | undefined;
+  readonly commandStreams?: Map<string, string>;
 }
 
 export const IDEMPOTENCY_STREAM_PREFIX = 'idempotency-';
@@ -82,6 +85,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
   const mutex = createKeyedMutex();
   const cache = new Map<string, LoadedStream<unknown>>();
   const registeredAgencies = new Set<string>();
+  const commandStreams = options.commandStreams ?? new Map<string, string>();
 
   async function load<S, E extends { type: string; data: unknown }>(streamId: string, aggregate: Aggregate<S, E>): Promise<LoadedStream<S>> {
     let loaded = cache.get(streamId) as LoadedStream<S> | undefined;
@@ -153,10 +157,6 @@ export function createCommandHandler(options: CommandHandlerOptions) {
       if (previous.fingerprint !== request.fingerprint) throw idempotencyKeyReused(request.commandId);
       return { events: previous.events, replayed: true };
     }
-    const usedOn = options.streamOfCommand?.(request.commandId);
-    if (usedOn !== undefined && usedOn !== request.streamId && !usedOn.startsWith(IDEMPOTENCY_STREAM_PREFIX)) {
-      throw idempotencyKeyReused(request.commandId);
-    }
     const now = clock();
     const context: CommandContext = { actor: request.actor, now, registeredAgencies: await knownAgencies(request.agencyIds) };
     const decision = request.decide(loaded.state, context);
@@ -186,16 +186,31 @@ export function createCommandHandler(options: CommandHandlerOptions) {
 
   async function execute<S, E extends { type: string; data: unknown }>(
     request: CommandRequest<S, E>,
-    options: { dryRun?: boolean } = {},
+    executeOptions: { dryRun?: boolean } = {},
   ): Promise<CommandOutcome> {
-    return mutex.run(request.streamId, async () => {
-      for (let attemptNumber = 1; attemptNumber <= MAX_APPEND_ATTEMPTS; attemptNumber++) {
-        const outcome = await attempt(request, options.dryRun ?? false);
-        if (outcome !== 'conflict') return outcome;
-        await delay(RETRY_BASE_DELAY_MS * attemptNumber * (1 + Math.random()));
-      }
-      throw new DomainError('CONCURRENCY_CONFLICT', `stream ${request.streamId} kept changing; gave up after ${MAX_APPEND_ATTEMPTS} attempts`);
-    });
+    // A dry run writes nothing and its stream may not be the one a claim settles on: it
+    // neither checks nor reserves the key.
+    const dryRun = executeOptions.dryRun ?? false;
+    const owner = commandStreams.get(request.commandId);
+    if (!dryRun && owner !== undefined && owner !== request.streamId) throw idempotencyKeyReused(request.commandId);
+    const reservedHere = !dryRun && owner === undefined;
+    if (reservedHere) commandStreams.set(request.commandId, request.streamId);
+    try {
+      const outcome = await mutex.run(request.streamId, async () => {
+        for (let attemptNumber = 1; attemptNumber <= MAX_APPEND_ATTEMPTS; attemptNumber++) {
+          const result = await attempt(request, dryRun);
+          if (result !== 'conflict') return result;
+          await delay(RETRY_BASE_DELAY_MS * attemptNumber * (1 + Math.random()));
+        }
+        throw new DomainError('CONCURRENCY_CONFLICT', `stream ${request.streamId} kept changing; gave up after ${MAX_APPEND_ATTEMPTS} attempts`);
+      });
+      return outcome;
+    } catch (error) {
+      // A refusal appended nothing, so the key is free again. After any other failure the
+      // append may or may not have happened: keep the reservation, the log will tell.
+      if (reservedHere && error instanceof DomainError) commandStreams.delete(request.commandId);
+      throw error;
+    }
   }
 
   /**
@@ -220,6 +235,8 @@ export function createCommandHandler(options: CommandHandlerOptions) {
         if (claim.fingerprint !== args.fingerprint) throw idempotencyKeyReused(args.commandId);
         return execute(args.build(claim.targetStreamId));
       }
+      // No claim yet, yet the key is known: it was used for another request (not a create).
+      if (commandStreams.has(args.commandId)) throw idempotencyKeyReused(args.commandId);
       const request = args.build(args.proposedStreamId);
       await execute(request, { dryRun: true });
       const data: IdempotencyKeyClaimed = { command: args.command, fingerprint: args.fingerprint, targetStreamId: args.proposedStreamId };

@@ -4,6 +4,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { resolveReadModelsUrl } from './readModels/openReadModels.ts';
 
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -18,18 +19,16 @@ export interface LedgerConfig {
   readonly host: string;
   readonly dataDir: string;
   readonly storeUrl: string;
+  /** Where the SQL read models go (LEDGER_READ_MODELS, else the events' own SQLite/PostgreSQL database); null when off. */
+  readonly readModelsUrl: string | null;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const dataDir = resolve(env.LEDGER_DATA_DIR ?? DEFAULT_DATA_DIR);
   const port = env.PORT === undefined ? DEFAULT_PORT : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
-  return {
-    port,
-    host: env.HOST ?? DEFAULT_HOST,
-    dataDir,
-    storeUrl: env.LEDGER_STORE ?? `sqlite:${join(dataDir, 'ledger.db')}`,
-  };
+  const storeUrl = env.LEDGER_STORE ?? `sqlite:${join(dataDir, 'ledger.db')}`;
+  return { port, host: env.HOST ?? DEFAULT_HOST, dataDir, storeUrl, readModelsUrl: resolveReadModelsUrl(storeUrl, env) };
 }
 
 /**

@@ -4,13 +4,14 @@
  * ledger here, so what is tested is what runs.
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { asLedgerEnvelope } from '../events/index.ts';
+import { asLedgerEnvelope, type IdempotencyKeyClaimed } from '../events/index.ts';
 import { createLedgerBooks } from '../projections/index.ts';
 import { createCommandHandler } from './commandHandler.ts';
 import { buildApp } from './http/app.ts';
 import { httpProblem } from './http/errors.ts';
 import { createLedgerCommands } from './ledgerCommands.ts';
 import { createProjectionRunner, MAX_MIN_POSITION_WAIT_MS, type RunnerProgress } from './projectionRunner.ts';
+import type { ReadModelWriter } from './readModels/readModelWriter.ts';
 import type { EventStore } from './store/eventStore.ts';
 
 export interface LedgerOptions {
@@ -20,6 +21,8 @@ export interface LedgerOptions {
   readonly clock?: () => string;
   readonly onReplayProgress?: (progress: RunnerProgress) => void;
   readonly onProjectionFailure?: (error: unknown) => void;
+  /** SQL read models kept behind the books (openReadModelWriter); none when absent. */
+  readonly readModels?: ReadModelWriter;
 }
 
 export interface Ledger {
@@ -34,17 +37,22 @@ export interface Ledger {
 export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   const { store } = options;
   const books = createLedgerBooks();
-  // Command id → the stream it was first written to: lets the write path refuse a key reused
-  // on another stream. A Map of every command id costs memory linear in the log.
+  // Command id → the stream it belongs to, shared with the write path so it can refuse a key
+  // reused on another stream. A Map of every command id costs memory linear in the log.
   const commandStreams = new Map<string, string>();
   const runner = createProjectionRunner({
     store,
     apply: (events) => {
       for (const event of events) {
-        if (!commandStreams.has(event.metadata.commandId)) commandStreams.set(event.metadata.commandId, event.streamId);
+        // A claimed key belongs to the stream the claim creates, not to the claim's own stream.
+        const streamId = event.type === 'IdempotencyKeyClaimed' ? (event.data as IdempotencyKeyClaimed).targetStreamId : event.streamId;
+        if (!commandStreams.has(event.metadata.commandId)) commandStreams.set(event.metadata.commandId, streamId);
         const envelope = asLedgerEnvelope(event);
         if (envelope !== null) books.evolve(envelope);
       }
+      // In the same synchronous turn as the fold: the writer copies the rows this batch touched
+      // out of the books now, and writes them (with its checkpoint) in one transaction behind.
+      if (options.readModels !== undefined) void options.readModels.applyBatch(events, books.state);
     },
     ...(options.onReplayProgress === undefined ? {} : { onProgress: options.onReplayProgress }),
     onFailure: options.onProjectionFailure ?? (() => undefined),
@@ -53,7 +61,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
 
   const handler = createCommandHandler({
     store,
-    streamOfCommand: (commandId) => commandStreams.get(commandId),
+    commandStreams,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   const commands = createLedgerCommands(handler);
@@ -87,6 +95,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     async close() {
       await app.close();
       runner.stop();
+      await options.readModels?.close();
       await store.close();
     },
   };

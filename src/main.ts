@@ -6,14 +6,23 @@ import { loadJwtSecret, readConfig } from './config.ts';
 import { createLedger } from './ledger.ts';
 import { openEventStore } from './store/openStore.ts';
 import { replayProgressPrinter } from './cli/progress.ts';
+import { openReadModelWriter, redactUrl } from './readModels/openReadModels.ts';
 
 export async function serve(): Promise<void> {
   const config = readConfig();
   mkdirSync(config.dataDir, { recursive: true });
   const secret = loadJwtSecret(config.dataDir);
   const store = await openEventStore(config.storeUrl);
+  const readModels =
+    config.readModelsUrl === null
+      ? undefined
+      : await openReadModelWriter(config.readModelsUrl, {
+          onError: (error) =>
+            console.error('potledger: writing the SQL read models failed (will retry or, if another writer moved the checkpoint, restart to resume):', error),
+        });
   const ledger = await createLedger({
     store,
+    ...(readModels === undefined ? {} : { readModels }),
     jwtSecret: secret.secret,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     onReplayProgress: replayProgressPrinter(process.stderr),
@@ -27,6 +36,7 @@ export async function serve(): Promise<void> {
 
   console.log(`potledger serving ${address}  (store ${config.storeUrl}, log position ${ledger.runner.position()})`);
   console.log(`  API docs: ${address}/docs    OpenAPI: ${address}/openapi.json`);
+  console.log(`  SQL read models: ${config.readModelsUrl === null ? 'off' : redactUrl(config.readModelsUrl)}`);
   if (secret.source === 'created') {
     console.log(`  First start: created a signing secret at ${secret.path} (mode 0600).`);
   }

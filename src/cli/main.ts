@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES, signToken, type Role } from '../auth/tokens.ts';
 import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../config.ts';
+import { registerRebuildCommand } from './rebuild.ts';
 
 export function buildCli(): Command {
   const program = new Command('potledger').description('Event-sourced ledger for pooled public budgets');
@@ -38,6 +39,7 @@ export function buildCli(): Command {
       await import('../main.ts');
     });
 
+  registerRebuildCommand(program);
   return program;
 }
 

@@ -27,7 +27,8 @@ export function installAuth(app: FastifyInstance, jwtSecret: string): void {
     const access = request.routeOptions.config.access ?? 'public';
     if (access === 'public') return;
     const header = request.headers.authorization;
-    const match = header === undefined ? null : /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header);
+    // The scheme name is case-insensitive (RFC 7235 §2.1).
+    const match = header === undefined ? null : /^Bearer ([A-Za-z0-9_\-.]+)$/i.exec(header);
     if (match === null) throw httpProblem('UNAUTHENTICATED', 'send Authorization: Bearer <token>; mint one with `potledger token`');
     let actor;
     try {

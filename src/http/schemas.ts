@@ -115,12 +115,14 @@ export const RawEventView = z.object({
 
 /** Stores keep positions in signed 64-bit integers (SQLite INTEGER, PostgreSQL BIGINT). */
 export const MAX_POSITION = 9_223_372_036_854_775_807n;
+const POSITION_PATTERN = /^\d{1,19}$/;
 
 /** Query-string position: digits only, read as bigint so it never loses precision. */
 export const PositionParam = z
   .string()
-  .regex(/^\d{1,19}$/, { message: 'must be a log position (digits)' })
-  .refine((s) => BigInt(s) <= MAX_POSITION, { message: `must be at most ${MAX_POSITION}` })
+  .regex(POSITION_PATTERN, { message: 'must be a log position (digits)' })
+  // zod runs refinements even after the pattern failed: test it again before BigInt().
+  .refine((s) => POSITION_PATTERN.test(s) && BigInt(s) <= MAX_POSITION, { message: `must be at most ${MAX_POSITION}` })
   .transform((s) => BigInt(s));
 
 export const LimitParam = z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE);

@@ -43,6 +43,11 @@ export interface TestLedger extends Ledger {
   token(role: Role, options?: { sub?: string; agency?: string; secret?: string; expiresIn?: string }): string;
   /** POST with a bearer token; the body is sent as JSON. */
   post(url: string, token: string | null, body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /**
+   * GET after the books have caught up with the log head: the books follow the log
+   * asynchronously (at once on SQLite, after a NOTIFY on PostgreSQL), and a test reads its own
+   * writes as a careful client would with ?minPosition=.
+   */
   get(url: string, token: string | null, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
 }
 
@@ -66,7 +71,10 @@ export async function createTestLedger(options: { store?: EventStore; clock?: ()
     post(url: string, token: string | null, body: unknown, headers: Record<string, string> = {}) {
       return ledger.app.inject({ method: 'POST', url, payload: body as object, headers: { ...auth(token), ...headers } });
     },
-    get(url: string, token: string | null, headers: Record<string, string> = {}) {
+    async get(url: string, token: string | null, headers: Record<string, string> = {}) {
+      // A store that cannot answer (a /health test) has nothing for the books to catch up with.
+      const head = await ledger.store.headPosition().catch(() => 0n);
+      await ledger.runner.waitFor(head);
       return ledger.app.inject({ method: 'GET', url, headers: { ...auth(token), ...headers } });
     },
   });

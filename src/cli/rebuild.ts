@@ -1,0 +1,173 @@
+/**
+ * `potledger rebuild [--projection NAME]`: empties the SQL read models (one projection's tables,
+ * or all) and writes them again by replaying the whole log through fresh in-memory books —
+ * after an upgrade that changes a projection, or when someone has edited the tables by hand.
+ *
+ * Each batch is one transaction with its checkpoint, so a rebuild that is interrupted leaves
+ * consistent tables at a lower checkpoint, and the server (or another rebuild) carries on from
+ * there. Run it with the server stopped: a server writing the same tables notices the reset
+ * checkpoint, stops writing them and asks for a restart.
+ */
+import cliProgress from 'cli-progress';
+import { Command, Option } from 'commander';
+import { asLedgerEnvelope } from '../../events/index.ts';
+import { createLedgerBooks } from '../../projections/index.ts';
+import { readConfig } from '../config.ts';
+import { openReadModelWriter, redactUrl, resolveReadModelsUrl } from '../readModels/openReadModels.ts';
+import type { ReadModelWriter } from '../readModels/readModelWriter.ts';
+import { parseReadModelProjection, READ_MODEL_PROJECTIONS, type ReadModelProjection } from '../readModels/tables.ts';
+import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
+import { openEventStore } from '../store/openStore.ts';
+
+/** Events read, folded and written per transaction. */
+export const REBUILD_BATCH_EVENTS = MAX_READ_ALL_BATCH_EVENTS;
+/** Without a terminal, a progress line this often. */
+const PLAIN_PROGRESS_INTERVAL_MS = 2_000;
+
+export interface RebuildOptions {
+  readonly storeUrl: string;
+  readonly readModelsUrl: string;
+  /** One projection's name (see READ_MODEL_PROJECTIONS); all when absent. */
+  readonly projection?: string;
+  /** Where progress and the summary line go (stderr for the CLI). */
+  readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly batchEvents?: number;
+}
+
+export interface RebuildResult {
+  readonly projections: readonly ReadModelProjection[];
+  readonly events: number;
+  /** The checkpoint every rebuilt projection now has. */
+  readonly position: bigint;
+  readonly elapsedMs: number;
+  readonly eventsPerSecond: number;
+}
+
+export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
+  // Refuse a wrong name before touching anything.
+  const projections: readonly ReadModelProjection[] =
+    options.projection === undefined ? READ_MODEL_PROJECTIONS : [parseReadModelProjection(options.projection)];
+  const batchEvents = options.batchEvents ?? REBUILD_BATCH_EVENTS;
+  if (!Number.isInteger(batchEvents) || batchEvents < 1 || batchEvents > MAX_READ_ALL_BATCH_EVENTS) {
+    throw new RangeError(`batchEvents must be an integer from 1 to ${MAX_READ_ALL_BATCH_EVENTS}`);
+  }
+
+  const store = await openEventStore(options.storeUrl);
+  try {
+    const writer = await openReadModelWriter(options.readModelsUrl, { projections });
+    let result: RebuildResult;
+    try {
+      result = await replayInto(writer, store, projections, batchEvents, options.stream);
+    } catch (error) {
+      // Closing tries the owed batch once more; if that fails too, this first error is the one to report.
+      await writer.close().catch(() => undefined);
+      throw error;
+    }
+    await writer.close();
+    options.stream.write(
+      `rebuilt ${projections.join(', ')} in ${redactUrl(options.readModelsUrl)}: ` +
+        `${result.events} events in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.eventsPerSecond} events/s), checkpoint ${result.position}\n`,
+    );
+    return result;
+  } finally {
+    await store.close();
+  }
+}
+
+async function replayInto(
+  writer: ReadModelWriter,
+  store: EventStore,
+  projections: readonly ReadModelProjection[],
+  batchEvents: number,
+  stream: RebuildOptions['stream'],
+): Promise<RebuildResult> {
+  await writer.reset(projections);
+  const startedAt = Date.now();
+  const progress = rebuildProgress(stream, await store.headPosition());
+  const books = createLedgerBooks();
+  let position = 0n;
+  let events = 0;
+  try {
+    for (;;) {
+      const batch = await store.readAll(position, batchEvents);
+      if (batch.length === 0) break;
+      for (const event of batch) {
+        const envelope = asLedgerEnvelope(event);
+        if (envelope !== null) books.evolve(envelope);
+      }
+      await writer.applyBatch(batch, books.state);
+      position = batch[batch.length - 1]!.position;
+      events += batch.length;
+      progress.update(position, events, Date.now() - startedAt);
+    }
+  } finally {
+    progress.stop();
+  }
+  const elapsedMs = Date.now() - startedAt;
+  return { projections, events, position, elapsedMs, eventsPerSecond: Math.round(events / Math.max(elapsedMs / 1000, 0.001)) };
+}
+
+interface RebuildProgress {
+  update(position: bigint, events: number, elapsedMs: number): void;
+  stop(): void;
+}
+
+/** A cli-progress bar on a terminal; a line every few seconds otherwise (logs, CI). */
+function rebuildProgress(stream: RebuildOptions['stream'], headAtStart: bigint): RebuildProgress {
+  let total = Number(headAtStart);
+  const rateOf = (events: number, elapsedMs: number): number => Math.round(events / Math.max(elapsedMs / 1000, 0.001));
+  if (stream.isTTY === true) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: stream as NodeJS.WriteStream,
+        format: 'rebuilding read models [{bar}] {percentage}% position {value}/{total}, {rate} events/s',
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(Math.max(total, 1), 0, { rate: 0 });
+    return {
+      update(position, events, elapsedMs) {
+        // Appends during the rebuild move the end of the log; so does the bar.
+        if (Number(position) > total) {
+          total = Number(position);
+          bar.setTotal(total);
+        }
+        bar.update(Number(position), { rate: rateOf(events, elapsedMs) });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let lastLineAt = 0;
+  return {
+    update(position, events, elapsedMs) {
+      if (Date.now() - lastLineAt < PLAIN_PROGRESS_INTERVAL_MS) return;
+      lastLineAt = Date.now();
+      stream.write(`rebuilding read models: position ${position}/${Math.max(total, Number(position))}, ${rateOf(events, elapsedMs)} events/s\n`);
+    },
+    stop: () => undefined,
+  };
+}
+
+/** Adds `rebuild` to the potledger CLI. */
+export function registerRebuildCommand(program: Command): Command {
+  return program
+    .command('rebuild')
+    .description('empty the SQL read models and write them again from the whole log (stop the server first)')
+    .addOption(new Option('--projection <name>', 'rebuild only this projection\'s tables').choices([...READ_MODEL_PROJECTIONS]))
+    .action(async (options: { projection?: string }) => {
+      const config = readConfig();
+      const readModelsUrl = resolveReadModelsUrl(config.storeUrl);
+      if (readModelsUrl === null) {
+        throw new Error(
+          `no SQL read models for LEDGER_STORE ${redactUrl(config.storeUrl)}: set LEDGER_READ_MODELS=sqlite:<path> or postgres://…`,
+        );
+      }
+      await rebuildReadModels({
+        storeUrl: config.storeUrl,
+        readModelsUrl,
+        ...(options.projection === undefined ? {} : { projection: options.projection }),
+        stream: process.stderr,
+      });
+    });
+}

@@ -1,0 +1,211 @@
+/**
+ * The SQL read models: which projections are written to tables, and the shape of each table.
+ *
+ * Reporting jobs SELECT from these tables (docs/read-models.md), so a column once published is
+ * never renamed or retyped: a change is a new migration that adds. The descriptors here drive
+ * the upserts and truncation; the DDL itself is literal SQL in migrations.ts, and a test checks
+ * that the two agree.
+ */
+
+/** The projections kept in SQL, named as in projections/index.ts `LedgerProjections`. */
+export const READ_MODEL_PROJECTIONS = ['agencyDirectory', 'agencyBalances', 'potSummary', 'benefitFlows', 'auditTrail'] as const;
+export type ReadModelProjection = (typeof READ_MODEL_PROJECTIONS)[number];
+
+export function isReadModelProjection(name: string): name is ReadModelProjection {
+  return (READ_MODEL_PROJECTIONS as readonly string[]).includes(name);
+}
+
+/** The projection of that name, or an Error that lists the names there are. */
+export function parseReadModelProjection(name: string): ReadModelProjection {
+  if (isReadModelProjection(name)) return name;
+  throw new UnknownProjectionError(name);
+}
+
+export class UnknownProjectionError extends Error {
+  readonly code = 'UNKNOWN_PROJECTION';
+  constructor(readonly projection: string) {
+    super(`unknown projection ${JSON.stringify(projection)}; the projections are: ${READ_MODEL_PROJECTIONS.join(', ')}`);
+  }
+}
+
+/**
+ * What a column holds, which fixes its SQL type in each dialect:
+ * - text / optionalText: TEXT (NULL allowed only for optionalText);
+ * - amount: an exact 2-dp decimal (SQLite TEXT "1234.50", PostgreSQL NUMERIC(20,2)) AND a twin
+ *   `<name>_pence` integer column, so SQL sums are exact in both databases;
+ * - position: a log position (INTEGER / BIGINT);
+ * - ordinal: a small integer that orders rows as the API lists them;
+ * - timestamp: UTC instant (SQLite ISO-8601 TEXT, PostgreSQL TIMESTAMPTZ);
+ * - optionalDate: a business date (SQLite TEXT YYYY-MM-DD, PostgreSQL DATE), may be NULL.
+ */
+export type ColumnKind = 'text' | 'optionalText' | 'amount' | 'position' | 'ordinal' | 'timestamp' | 'optionalDate';
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly kind: ColumnKind;
+}
+
+export interface TableSpec {
+  readonly name: string;
+  readonly projection: ReadModelProjection;
+  readonly columns: readonly ColumnSpec[];
+  readonly primaryKey: readonly string[];
+}
+
+/** A row as the writer builds it: amounts as 2-dp strings, positions as bigint, ordinals as numbers. */
+export type RowValue = string | bigint | number | null;
+export type Row = Readonly<Record<string, RowValue>>;
+
+/** Suffix of the integer-pence twin of every amount column. */
+export const PENCE_SUFFIX = '_pence';
+
+const text = (name: string): ColumnSpec => ({ name, kind: 'text' });
+const optionalText = (name: string): ColumnSpec => ({ name, kind: 'optionalText' });
+const amount = (name: string): ColumnSpec => ({ name, kind: 'amount' });
+const position = (name: string): ColumnSpec => ({ name, kind: 'position' });
+const ordinal = (name: string): ColumnSpec => ({ name, kind: 'ordinal' });
+const timestamp = (name: string): ColumnSpec => ({ name, kind: 'timestamp' });
+const optionalDate = (name: string): ColumnSpec => ({ name, kind: 'optionalDate' });
+
+const BALANCE_AMOUNTS = [
+  'contributed',
+  'drawn',
+  'stake',
+  'benefits_received',
+  'benefits_received_cashable',
+  'benefits_received_non_cashable',
+  'benefits_produced_for_others',
+  'net_fiscal_position',
+].map(amount);
+
+export const AGENCIES: TableSpec = {
+  name: 'rm_agencies',
+  projection: 'agencyDirectory',
+  columns: [text('agency_id'), text('name'), text('kind'), timestamp('registered_at'), position('position')],
+  primaryKey: ['agency_id'],
+};
+
+export const AGENCY_POT_BALANCES: TableSpec = {
+  name: 'rm_agency_pot_balances',
+  projection: 'agencyBalances',
+  columns: [text('agency_id'), text('pot_id'), ...BALANCE_AMOUNTS],
+  primaryKey: ['agency_id', 'pot_id'],
+};
+
+export const POTS: TableSpec = {
+  name: 'rm_pots',
+  projection: 'potSummary',
+  columns: [
+    text('pot_id'),
+    text('name'),
+    text('area'),
+    text('host_agency_id'),
+    text('status'),
+    text('currency'),
+    amount('contributed'),
+    amount('allocated'),
+    amount('available'),
+    timestamp('opened_at'),
+    position('position'),
+  ],
+  primaryKey: ['pot_id'],
+};
+
+export const POT_PARTNERS: TableSpec = {
+  name: 'rm_pot_partners',
+  projection: 'potSummary',
+  columns: [text('pot_id'), text('agency_id'), ordinal('partner_order'), amount('contributed'), amount('drawn'), amount('stake')],
+  primaryKey: ['pot_id', 'agency_id'],
+};
+
+export const INTERVENTIONS: TableSpec = {
+  name: 'rm_interventions',
+  projection: 'potSummary',
+  columns: [
+    text('pot_id'),
+    text('intervention_id'),
+    ordinal('intervention_order'),
+    text('name'),
+    text('lead_agency_id'),
+    amount('funded'),
+    amount('benefits'),
+  ],
+  primaryKey: ['pot_id', 'intervention_id'],
+};
+
+export const BENEFIT_FLOWS: TableSpec = {
+  name: 'rm_benefit_flows',
+  projection: 'benefitFlows',
+  columns: [
+    text('pot_id'),
+    text('intervention_id'),
+    text('financial_year'),
+    text('from_agency_id'),
+    text('to_agency_id'),
+    amount('amount'),
+    amount('cashable_amount'),
+  ],
+  primaryKey: ['pot_id', 'intervention_id', 'financial_year', 'from_agency_id', 'to_agency_id'],
+};
+
+export const INVESTMENTS: TableSpec = {
+  name: 'rm_investments',
+  projection: 'benefitFlows',
+  columns: [text('pot_id'), text('intervention_id'), text('financial_year'), text('agency_id'), amount('invested')],
+  primaryKey: ['pot_id', 'intervention_id', 'financial_year', 'agency_id'],
+};
+
+export const AUDIT_TRAIL: TableSpec = {
+  name: 'rm_audit_trail',
+  projection: 'auditTrail',
+  columns: [
+    position('position'),
+    text('event_id'),
+    text('type'),
+    text('stream_id'),
+    timestamp('recorded_at'),
+    optionalDate('effective_date'),
+    text('actor_sub'),
+    text('actor_role'),
+    optionalText('actor_agency_id'),
+    text('command_id'),
+    text('correlation_id'),
+    optionalText('causation_id'),
+    optionalText('reason'),
+    text('summary'),
+    optionalText('pot_id'),
+  ],
+  primaryKey: ['position'],
+};
+
+export const AUDIT_TRAIL_AGENCIES: TableSpec = {
+  name: 'rm_audit_trail_agencies',
+  projection: 'auditTrail',
+  columns: [position('position'), text('agency_id')],
+  primaryKey: ['position', 'agency_id'],
+};
+
+/** Every read-model table, in the order a transaction writes them. */
+export const READ_MODEL_TABLES: readonly TableSpec[] = [
+  AGENCIES,
+  AGENCY_POT_BALANCES,
+  POTS,
+  POT_PARTNERS,
+  INTERVENTIONS,
+  BENEFIT_FLOWS,
+  INVESTMENTS,
+  AUDIT_TRAIL,
+  AUDIT_TRAIL_AGENCIES,
+];
+
+export const CHECKPOINTS_TABLE = 'rm_checkpoints';
+export const SCHEMA_VERSION_TABLE = 'rm_schema_version';
+
+export function tablesOf(projection: ReadModelProjection): TableSpec[] {
+  return READ_MODEL_TABLES.filter((table) => table.projection === projection);
+}
+
+/** The SQL column names of a table, amount twins included, in DDL order. */
+export function sqlColumnsOf(table: TableSpec): string[] {
+  return table.columns.flatMap((column) => (column.kind === 'amount' ? [column.name, `${column.name}${PENCE_SUFFIX}`] : [column.name]));
+}

@@ -1,0 +1,248 @@
+/**
+ * DESIGN "HTTP API (v1)" and "Auth" as one access table: every route × every kind of caller.
+ * "Allowed" means the answer is a success (the request sent is valid for that caller), and
+ * "denied" means 401 UNAUTHENTICATED without a token and 403 FORBIDDEN with one, with nothing
+ * appended to the log. A second test fails when the app grows a route the table does not list.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allocate, bearer, expectProblem, expectWritten, head, PROBLEM_JSON, recordOutcome, scenarioCtx, type Ctx } from './helpers.ts';
+
+type Caller = 'admin' | 'finance officer (partner)' | 'finance officer (non-partner)' | 'auditor' | 'reporter' | 'no token';
+const CALLERS: readonly Caller[] = ['admin', 'finance officer (partner)', 'finance officer (non-partner)', 'auditor', 'reporter', 'no token'];
+const SIGNED_IN: readonly Caller[] = CALLERS.filter((c) => c !== 'no token');
+const EVERYONE: readonly Caller[] = CALLERS;
+
+interface Fixture extends Ctx {
+  /** One allocation per caller, so each allowed reversal has an entry of its own to undo. */
+  readonly allocations: Readonly<Record<Caller, string>>;
+}
+
+interface Row {
+  readonly method: 'GET' | 'POST';
+  /** The route as fastify declares it. */
+  readonly route: string;
+  readonly allowed: readonly Caller[];
+  url(f: Fixture): string;
+  body?(f: Fixture, caller: Caller, n: number): unknown;
+}
+
+const AGENCY_OF: Readonly<Record<Caller, string>> = {
+  admin: 'essex-cc',
+  'finance officer (partner)': 'essex-cc',
+  'finance officer (non-partner)': 'nhs-mid-essex',
+  auditor: 'essex-cc',
+  reporter: 'essex-cc',
+  'no token': 'essex-cc',
+};
+
+const ACCESS_TABLE: readonly Row[] = [
+  {
+    method: 'POST',
+    route: '/v1/agencies',
+    allowed: ['admin'],
+    url: () => '/v1/agencies',
+    body: (_f, _c, n) => ({ agencyId: `access-agency-${n}`, name: `Access ${n}`, kind: 'other' }),
+  },
+  { method: 'GET', route: '/v1/agencies', allowed: SIGNED_IN, url: () => '/v1/agencies' },
+  { method: 'GET', route: '/v1/agencies/:agencyId/balances', allowed: SIGNED_IN, url: () => '/v1/agencies/essex-police/balances' },
+  {
+    method: 'POST',
+    route: '/v1/pots',
+    allowed: ['admin'],
+    url: () => '/v1/pots',
+    body: (_f, _c, n) => ({ name: `Access pot ${n}`, area: 'Essex', hostAgencyId: 'essex-cc' }),
+  },
+  { method: 'GET', route: '/v1/pots', allowed: SIGNED_IN, url: () => '/v1/pots' },
+  { method: 'GET', route: '/v1/pots/:potId', allowed: SIGNED_IN, url: (f) => `/v1/pots/${f.potId}` },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/partners',
+    allowed: ['admin'],
+    url: (f) => `/v1/pots/${f.potId}/partners`,
+    // Not NHS: it must stay a non-partner for the rows below.
+    body: () => ({ agencyId: 'essex-fire' }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/contributions',
+    // A finance officer pays in for their own agency, on a pot their agency is a partner of.
+    allowed: ['finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/contributions`,
+    body: (_f, caller, n) => ({ agencyId: AGENCY_OF[caller], amount: '100.00', effectiveDate: '2025-05-01', reference: `ACCESS-${n}` }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/interventions',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/interventions`,
+    body: (_f, _c, n) => ({ name: `Access intervention ${n}`, leadAgencyId: 'essex-police' }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/allocations',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/allocations`,
+    body: (f) => ({ interventionId: f.interventionId, amount: '10.00', effectiveDate: '2025-05-01', reason: 'access table' }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/interventions/:interventionId/outcomes',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/interventions/${f.interventionId}/outcomes`,
+    body: () => ({ description: 'access table', effectiveDate: '2025-09-30', benefits: [{ agencyId: 'nhs-mid-essex', amount: '5.00', cashable: false }] }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/reversals',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/reversals`,
+    body: (f, caller) => ({ eventId: f.allocations[caller], reason: 'access table' }),
+  },
+  { method: 'GET', route: '/v1/flows', allowed: SIGNED_IN, url: (f) => `/v1/flows?potId=${f.potId}` },
+  { method: 'GET', route: '/v1/audit', allowed: ['admin', 'auditor'], url: () => '/v1/audit' },
+  { method: 'GET', route: '/v1/events', allowed: ['admin', 'auditor'], url: () => '/v1/events' },
+  { method: 'GET', route: '/health', allowed: EVERYONE, url: () => '/health' },
+  { method: 'GET', route: '/openapi.json', allowed: EVERYONE, url: () => '/openapi.json' },
+];
+
+function tokenOf(f: Fixture, caller: Caller): string | null {
+  switch (caller) {
+    case 'admin':
+      return f.tokens.admin;
+    case 'finance officer (partner)':
+      return f.tokens.cc;
+    case 'finance officer (non-partner)':
+      return f.tokens.nhs;
+    case 'auditor':
+      return f.tokens.auditor;
+    case 'reporter':
+      return f.tokens.reporter;
+    case 'no token':
+      return null;
+  }
+}
+
+/** "METHOD /path" for every route `printRoutes` shows (a tree: one segment per line, methods in brackets). */
+export function routesOf(tree: string): string[] {
+  const routes: string[] = [];
+  const segments: string[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^((?:│ {3}| {4})*)(?:├── |└── )(.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (match === null) continue;
+    const depth = match[1]!.length / 4;
+    segments.length = depth;
+    segments.push(match[2]!);
+    const path = segments.join('');
+    for (const method of match[3]?.split(', ') ?? []) routes.push(`${method} ${path}`);
+  }
+  return routes;
+}
+
+describe('access table', () => {
+  let f: Fixture;
+
+  beforeAll(async () => {
+    const ctx = await scenarioCtx();
+    expectWritten(await ctx.ledger.post('/v1/agencies', ctx.tokens.admin, { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' }), ['agencyId']);
+    // Fund the intervention (so outcomes can be recorded) and give every caller an allocation to reverse.
+    const allocations = {} as Record<Caller, string>;
+    for (const caller of CALLERS) allocations[caller] = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'fundingShares']).eventId as string;
+    expectWritten(await recordOutcome(ctx), ['outcomeId', 'flows']);
+    f = { ...ctx, allocations };
+  });
+  afterAll(async () => {
+    await f?.ledger.close();
+  });
+
+  it('every route × every caller: allowed callers succeed, the others get 401/403 problem+json and append nothing', async () => {
+    const mismatches: string[] = [];
+    let n = 0;
+    for (const row of ACCESS_TABLE) {
+      for (const method of row.method === 'GET' ? (['GET', 'HEAD'] as const) : (['POST'] as const)) {
+        for (const caller of CALLERS) {
+          n += 1;
+          const token = tokenOf(f, caller);
+          const before = await head(f.ledger);
+          const res = await f.ledger.app.inject({
+            method,
+            url: row.url(f),
+            headers: token === null ? {} : bearer(token),
+            ...(method === 'POST' ? { payload: row.body!(f, caller, n) as object } : {}),
+          });
+          const cell = `${method} ${row.route} as ${caller}`;
+          const expectAllowed = row.allowed.includes(caller);
+          if (expectAllowed) {
+            const ok = method === 'POST' ? res.statusCode === 201 : res.statusCode === 200;
+            if (!ok) mismatches.push(`${cell}: expected allowed, got ${res.statusCode} ${res.body.slice(0, 200)}`);
+          } else {
+            const wanted = caller === 'no token' ? 401 : 403;
+            if (res.statusCode !== wanted) {
+              mismatches.push(`${cell}: expected ${wanted}, got ${res.statusCode} ${res.body.slice(0, 200)}`);
+            } else {
+              if (!PROBLEM_JSON.test(String(res.headers['content-type']))) mismatches.push(`${cell}: denial is not problem+json`);
+              if (method !== 'HEAD') {
+                const code = res.json().code;
+                if (code !== (wanted === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN')) mismatches.push(`${cell}: denial code ${code}`);
+              }
+            }
+            if ((await head(f.ledger)) !== before) mismatches.push(`${cell}: a denied request appended to the log`);
+          }
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it('the table lists every route the app serves under /v1 (and no route the app lacks)', async () => {
+    const served = routesOf(f.ledger.app.printRoutes({ commonPrefix: false }));
+    // Sanity: the parser reads the deepest route of the tree.
+    expect(served).toContain('POST /v1/pots/:potId/interventions/:interventionId/outcomes');
+    const tabled = new Set(ACCESS_TABLE.flatMap((row) => (row.method === 'GET' ? [`GET ${row.route}`, `HEAD ${row.route}`] : [`POST ${row.route}`])));
+    const isApi = (route: string) => route.split(' ')[1]!.startsWith('/v1') || ['/health', '/openapi.json'].includes(route.split(' ')[1]!);
+    expect(served.filter(isApi).filter((route) => !tabled.has(route)), 'routes served but missing from the access table').toEqual([]);
+    expect([...tabled].filter((route) => !served.includes(route)), 'routes in the access table the app does not serve').toEqual([]);
+
+    // The OpenAPI document agrees: every documented /v1 operation is in the table.
+    const doc = (await f.ledger.get('/openapi.json', null)).json();
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+      if (!path.startsWith('/v1')) continue;
+      const route = path.replace(/\{(\w+)\}/g, ':$1');
+      for (const method of Object.keys(item).filter((k) => ['get', 'post', 'put', 'patch', 'delete'].includes(k))) {
+        expect(tabled.has(`${method.toUpperCase()} ${route}`), `${method.toUpperCase()} ${route} is documented but not in the access table`).toBe(true);
+      }
+    }
+  });
+});
+
+describe('tokens over time', () => {
+  it('a token is refused once it expires, even after it was accepted (and cached) before', async () => {
+    const ctx = await scenarioCtx();
+    try {
+      const shortLived = ctx.ledger.token('admin', { sub: 'temp', expiresIn: '1s' });
+      expect((await ctx.ledger.get('/v1/pots', shortLived)).statusCode).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      expectProblem(await ctx.ledger.get('/v1/pots', shortLived), 401, 'UNAUTHENTICATED');
+      const before = await head(ctx.ledger);
+      expectProblem(
+        await ctx.ledger.post('/v1/agencies', shortLived, { agencyId: 'late-agency', name: 'Late', kind: 'other' }),
+        401,
+        'UNAUTHENTICATED',
+      );
+      expect(await head(ctx.ledger)).toBe(before);
+    } finally {
+      await ctx.ledger.close();
+    }
+  });
+
+  it('a token signed for another ledger (another secret) is refused on every route', async () => {
+    const ctx = await scenarioCtx();
+    try {
+      const foreign = ctx.ledger.token('admin', { secret: 'a-different-ledger-secret-0123456789abcdef' });
+      for (const url of ['/v1/agencies', '/v1/pots', `/v1/pots/${ctx.potId}`, '/v1/flows', '/v1/audit', '/v1/events', '/v1/agencies/essex-cc/balances']) {
+        expectProblem(await ctx.ledger.get(url, foreign), 401, 'UNAUTHENTICATED');
+      }
+    } finally {
+      await ctx.ledger.close();
+    }
+  });
+});

@@ -1,0 +1,397 @@
+/**
+ * DESIGN "Idempotency": the same Idempotency-Key with the same payload returns the original
+ * answer and appends nothing, even in parallel; with a different payload it is refused with
+ * 409 IDEMPOTENCY_KEY_REUSED. Routes that create a stream (pots, agencies) keep the same promise.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
+import { createTestLedger, essexScenario } from '../support/testLedger.ts';
+import {
+  allEvents,
+  allocate,
+  contribute,
+  expectRefused,
+  expectWritten,
+  head,
+  rawPost,
+  useScenario,
+  type Ctx,
+  type Response,
+} from './helpers.ts';
+
+const PARALLEL_RETRIES = 20;
+
+function expectSameAnswer(responses: Response[]) {
+  const bodies = responses.map((r) => {
+    expect(r.statusCode, r.body).toBe(201);
+    return r.json();
+  });
+  for (const body of bodies) expect(body).toEqual(bodies[0]);
+  return bodies[0];
+}
+
+function eventsOfType(events: Record<string, any>[], type: string) {
+  return events.filter((e) => e.type === type);
+}
+
+describe('idempotency', () => {
+  const ctx = useScenario();
+
+  describe('a pot-stream command (contribution)', () => {
+    const body = { agencyId: 'essex-cc', amount: '2500.00', effectiveDate: '2025-05-01', reference: 'PO-77' };
+    const send = (c: Ctx, key: string, b: Record<string, unknown> = body, token: string = c.tokens.cc) =>
+      c.ledger.post(`/v1/pots/${c.potId}/contributions`, token, b, { 'idempotency-key': key });
+
+    it('a retry with the same key and payload gets the same answer, marked idempotent-replayed, and one event', async () => {
+      const c = await ctx();
+      const first = await send(c, 'contrib-1');
+      const original = expectWritten(first, ['contributionId']);
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
+      const afterFirst = await head(c.ledger);
+
+      const retry = await send(c, 'contrib-1');
+      expect(retry.statusCode).toBe(201);
+      expect(retry.json()).toEqual(original);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(await head(c.ledger)).toBe(afterFirst);
+
+      const logged = (await allEvents(c.ledger)).filter((e) => e.metadata.commandId === 'contrib-1');
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ eventId: original.eventId, position: original.position, data: { contributionId: original.contributionId } });
+      const summary = (await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${afterFirst}`, c.tokens.reporter)).json();
+      expect(summary.contributed).toBe('502500.00');
+    });
+
+    it('JSON key order and spacing do not make a different payload', async () => {
+      const c = await ctx();
+      const original = expectWritten(await send(c, 'contrib-json'), ['contributionId']);
+      const reordered = '{ "reference" : "PO-77",\n  "effectiveDate":"2025-05-01",   "amount": "2500.00", "agencyId":"essex-cc" }';
+      const retry = await rawPost(c.ledger, `/v1/pots/${c.potId}/contributions`, c.tokens.cc, reordered, { 'idempotency-key': 'contrib-json' });
+      expect(retry.statusCode, retry.body).toBe(201);
+      expect(retry.json()).toEqual(original);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect((await allEvents(c.ledger)).filter((e) => e.metadata.commandId === 'contrib-json')).toHaveLength(1);
+    });
+
+    it('409 IDEMPOTENCY_KEY_REUSED for the same key with a different payload, route or intervention; nothing appended', async () => {
+      const c = await ctx();
+      expectWritten(await send(c, 'contrib-2'), ['contributionId']);
+      await expectRefused(c.ledger, () => send(c, 'contrib-2', { ...body, amount: '2500.01' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      await expectRefused(c.ledger, () => send(c, 'contrib-2', { ...body, reference: 'PO-78' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      // "2500" is the same sum of money, but not the same request.
+      await expectRefused(c.ledger, () => send(c, 'contrib-2', { ...body, amount: '2500' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      // Another command on the same pot with the key.
+      await expectRefused(c.ledger, () => allocate(c, '10.00', {}, c.tokens.admin, { 'idempotency-key': 'contrib-2' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      expect((await allEvents(c.ledger)).filter((e) => e.metadata.commandId === 'contrib-2')).toHaveLength(1);
+    });
+
+    it('an outcome key reused for another intervention of the same pot is refused', async () => {
+      const c = await ctx();
+      await allocate(c, '1000.00');
+      const second = expectWritten(await c.ledger.post(`/v1/pots/${c.potId}/interventions`, c.tokens.admin, { name: 'Second', leadAgencyId: 'essex-cc' }), [
+        'interventionId',
+      ]);
+      await allocate(c, '1000.00', { interventionId: second.interventionId });
+      const outcome = { description: 'd', effectiveDate: '2025-09-30', benefits: [{ agencyId: 'essex-police', amount: '5.00', cashable: true }] };
+      expectWritten(
+        await c.ledger.post(`/v1/pots/${c.potId}/interventions/${c.interventionId}/outcomes`, c.tokens.admin, outcome, { 'idempotency-key': 'out-1' }),
+        ['outcomeId', 'flows'],
+      );
+      await expectRefused(
+        c.ledger,
+        () => c.ledger.post(`/v1/pots/${c.potId}/interventions/${second.interventionId}/outcomes`, c.tokens.admin, outcome, { 'idempotency-key': 'out-1' }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+    });
+
+    it(`${PARALLEL_RETRIES} parallel retries with one key: all 201 with the same answer, exactly one event appended`, async () => {
+      const c = await ctx();
+      const before = await head(c.ledger);
+      const responses = await Promise.all(Array.from({ length: PARALLEL_RETRIES }, () => send(c, 'contrib-parallel')));
+      const answer = expectSameAnswer(responses);
+      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(PARALLEL_RETRIES - 1);
+      const appended = (await allEvents(c.ledger)).filter((e) => BigInt(e.position) > before);
+      expect(appended.map((e) => e.eventId)).toEqual([answer.eventId]);
+      const logged = (await allEvents(c.ledger)).filter((e) => e.metadata.commandId === 'contrib-parallel');
+      expect(logged.map((e) => e.eventId)).toEqual([answer.eventId]);
+      expect((await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${answer.position}`, c.tokens.reporter)).json().contributed).toBe('502500.00');
+    });
+
+    it('without a key, two identical requests are two contributions', async () => {
+      const c = await ctx();
+      const a = expectWritten(await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: 'same' }), ['contributionId']);
+      const b = expectWritten(await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: 'same' }), ['contributionId']);
+      expect(a.contributionId).not.toBe(b.contributionId);
+      expect(BigInt(b.position)).toBe(BigInt(a.position) + 1n);
+    });
+
+    it('a key does not let another finance officer replay (and so read) a request they may not make', async () => {
+      // The replay path answers before the decider runs, so it must still respect who may send
+      // the request: bob (Essex Police) and nina (NHS, not a partner) may not contribute for the
+      // council, whatever key they send.
+      const c = await ctx();
+      const original = expectWritten(await send(c, 'carol-po-77'), ['contributionId']);
+      for (const token of [c.tokens.police, c.tokens.nhs]) {
+        const before = await head(c.ledger);
+        const res = await send(c, 'carol-po-77', body, token);
+        expect(res.statusCode, `got ${res.statusCode} ${res.body}`).not.toBe(201);
+        expect([403, 409]).toContain(res.statusCode);
+        expect(['FORBIDDEN', 'IDEMPOTENCY_KEY_REUSED']).toContain(res.json().code);
+        expect(res.body).not.toContain(original.contributionId);
+        expect(await head(c.ledger)).toBe(before);
+      }
+    });
+  });
+
+  describe('a key names one request across the whole ledger, not per stream', () => {
+    const body = { agencyId: 'essex-cc', amount: '1.00', effectiveDate: '2025-04-01', reference: 'X-1' };
+    const secondPot = async (c: Ctx) =>
+      expectWritten(await c.ledger.post('/v1/pots', c.tokens.admin, { name: 'Second', area: 'Essex', hostAgencyId: 'essex-cc' }), ['potId']).potId as string;
+
+    it('409 IDEMPOTENCY_KEY_REUSED for a key reused on another pot; nothing appended', async () => {
+      const c = await ctx();
+      const other = await secondPot(c);
+      const first = expectWritten(await c.ledger.post(`/v1/pots/${c.potId}/contributions`, c.tokens.cc, body, { 'idempotency-key': 'cross-1' }), ['contributionId']);
+      expect((await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${first.position}`, c.tokens.reporter)).statusCode).toBe(200);
+      await expectRefused(
+        c.ledger,
+        () => c.ledger.post(`/v1/pots/${other}/contributions`, c.tokens.cc, body, { 'idempotency-key': 'cross-1' }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+    });
+
+    it('parallel requests with one key on five pots: exactly one is accepted', async () => {
+      const c = await ctx();
+      const pots = [c.potId];
+      for (let i = 0; i < 4; i++) pots.push(await secondPot(c));
+      const responses = await Promise.all(
+        pots.map((potId) => c.ledger.post(`/v1/pots/${potId}/contributions`, c.tokens.cc, body, { 'idempotency-key': 'cross-parallel' })),
+      );
+      expect(responses.filter((r) => r.statusCode === 201)).toHaveLength(1);
+      for (const r of responses.filter((x) => x.statusCode !== 201)) expect(r.json().code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect((await allEvents(c.ledger)).filter((e) => e.metadata.commandId === 'cross-parallel')).toHaveLength(1);
+    });
+
+    it('a key used on a pot command cannot then open a pot or register an agency', async () => {
+      const c = await ctx();
+      const first = expectWritten(await c.ledger.post(`/v1/pots/${c.potId}/contributions`, c.tokens.cc, body, { 'idempotency-key': 'cross-2' }), ['contributionId']);
+      await c.ledger.get(`/v1/pots?minPosition=${first.position}`, c.tokens.reporter);
+      await expectRefused(
+        c.ledger,
+        () => c.ledger.post('/v1/pots', c.tokens.admin, { name: 'P', area: 'A', hostAgencyId: 'essex-cc' }, { 'idempotency-key': 'cross-2' }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+      await expectRefused(
+        c.ledger,
+        () => c.ledger.post('/v1/agencies', c.tokens.admin, { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' }, { 'idempotency-key': 'cross-2' }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+    });
+
+    it('a key used to register an agency cannot then be used for a pot command; nothing appended', async () => {
+      const c = await ctx();
+      const first = expectWritten(
+        await c.ledger.post('/v1/agencies', c.tokens.admin, { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' }, { 'idempotency-key': 'cross-3' }),
+        ['agencyId'],
+      );
+      await c.ledger.get(`/v1/agencies?minPosition=${first.position}`, c.tokens.reporter);
+      await expectRefused(
+        c.ledger,
+        () => c.ledger.post(`/v1/pots/${c.potId}/contributions`, c.tokens.cc, body, { 'idempotency-key': 'cross-3' }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+    });
+
+    it('a key used to open a pot cannot then be used for a command on another pot; nothing appended', async () => {
+      const c = await ctx();
+      const first = expectWritten(
+        await c.ledger.post('/v1/pots', c.tokens.admin, { name: 'P', area: 'A', hostAgencyId: 'essex-cc' }, { 'idempotency-key': 'cross-4' }),
+        ['potId'],
+      );
+      await c.ledger.get(`/v1/pots?minPosition=${first.position}`, c.tokens.reporter);
+      await expectRefused(
+        c.ledger,
+        () => c.ledger.post(`/v1/pots/${c.potId}/contributions`, c.tokens.cc, body, { 'idempotency-key': 'cross-4' }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+    });
+  });
+
+  describe('POST /v1/pots (creates a stream)', () => {
+    const pot = { name: 'Falls Prevention', area: 'Mid Essex', hostAgencyId: 'essex-cc', partnerAgencyIds: ['nhs-mid-essex'] };
+
+    it('a retry returns the same potId, eventId and position, marked replayed, and opens no second pot', async () => {
+      const c = await ctx();
+      const first = await c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'pot-1' });
+      const original = expectWritten(first, ['potId']);
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
+      const afterFirst = await head(c.ledger);
+      const retry = await c.ledger.post('/v1/pots', c.tokens.admin, { partnerAgencyIds: ['nhs-mid-essex'], hostAgencyId: 'essex-cc', area: 'Mid Essex', name: 'Falls Prevention' }, { 'idempotency-key': 'pot-1' });
+      expect(retry.statusCode).toBe(201);
+      expect(retry.json()).toEqual(original);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(await head(c.ledger)).toBe(afterFirst);
+      const pots = (await c.ledger.get(`/v1/pots?minPosition=${afterFirst}`, c.tokens.reporter)).json().pots;
+      expect(pots.map((p: { potId: string }) => p.potId).sort()).toEqual([c.potId, original.potId].sort());
+    });
+
+    it(`${PARALLEL_RETRIES} parallel retries with one key open exactly one pot, and all get its potId`, async () => {
+      const c = await ctx();
+      const responses = await Promise.all(
+        Array.from({ length: PARALLEL_RETRIES }, () => c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'pot-parallel' })),
+      );
+      const answer = expectSameAnswer(responses);
+      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(PARALLEL_RETRIES - 1);
+      const events = await allEvents(c.ledger);
+      const opened = eventsOfType(events, 'PotOpened').filter((e) => e.metadata.commandId === 'pot-parallel');
+      expect(opened.map((e) => e.eventId)).toEqual([answer.eventId]);
+      expect(opened[0]!.data.potId).toBe(answer.potId);
+      expect(eventsOfType(events, 'PotOpened')).toHaveLength(2);
+      // Whatever bookkeeping the key needs, it is a single claim, and no other stream was started.
+      expect(eventsOfType(events, 'IdempotencyKeyClaimed').length).toBeLessThanOrEqual(1);
+      const pots = (await c.ledger.get(`/v1/pots?minPosition=${await head(c.ledger)}`, c.tokens.reporter)).json().pots;
+      expect(pots).toHaveLength(2);
+    });
+
+    it('409 IDEMPOTENCY_KEY_REUSED for the same key with a different pot; nothing appended', async () => {
+      const c = await ctx();
+      expectWritten(await c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'pot-2' }), ['potId']);
+      await expectRefused(c.ledger, () => c.ledger.post('/v1/pots', c.tokens.admin, { ...pot, name: 'Falls Prevention 2' }, { 'idempotency-key': 'pot-2' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      await expectRefused(c.ledger, () => c.ledger.post('/v1/pots', c.tokens.admin, { ...pot, partnerAgencyIds: [] }, { 'idempotency-key': 'pot-2' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      // Spelling out the default currency is the same request: the key replays, appending nothing.
+      const before = await head(c.ledger);
+      const explicit = await c.ledger.post('/v1/pots', c.tokens.admin, { ...pot, currency: 'GBP' }, { 'idempotency-key': 'pot-2' });
+      expect([201, 409]).toContain(explicit.statusCode);
+      expect(await head(c.ledger)).toBe(before);
+    });
+
+    it('parallel requests with one key and different bodies: exactly one pot, the others 409', async () => {
+      const c = await ctx();
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => c.ledger.post('/v1/pots', c.tokens.admin, { ...pot, name: `Pot ${i}` }, { 'idempotency-key': 'pot-race' })),
+      );
+      const created = responses.filter((r) => r.statusCode === 201);
+      expect(created).toHaveLength(1);
+      for (const r of responses.filter((x) => x.statusCode !== 201)) {
+        expect(r.statusCode).toBe(409);
+        expect(r.json().code).toBe('IDEMPOTENCY_KEY_REUSED');
+      }
+      expect(eventsOfType(await allEvents(c.ledger), 'PotOpened')).toHaveLength(2);
+    });
+
+    it('a refused pot (unknown agency) claims nothing: the key can then be used for a valid pot', async () => {
+      const c = await ctx();
+      await expectRefused(c.ledger, () => c.ledger.post('/v1/pots', c.tokens.admin, { ...pot, hostAgencyId: 'ghost' }, { 'idempotency-key': 'pot-3' }), 404, 'NOT_FOUND');
+      expectWritten(await c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'pot-3' }), ['potId']);
+    });
+  });
+
+  describe('POST /v1/agencies (creates a stream)', () => {
+    const agency = { agencyId: 'essex-fire', name: 'Essex Fire and Rescue', kind: 'fire' };
+
+    it('a retry returns the same answer, marked replayed, and registers nothing twice', async () => {
+      const c = await ctx();
+      const original = expectWritten(await c.ledger.post('/v1/agencies', c.tokens.admin, agency, { 'idempotency-key': 'ag-1' }), ['agencyId']);
+      const afterFirst = await head(c.ledger);
+      const retry = await c.ledger.post('/v1/agencies', c.tokens.admin, { kind: 'fire', name: 'Essex Fire and Rescue', agencyId: 'essex-fire' }, { 'idempotency-key': 'ag-1' });
+      expect(retry.statusCode, retry.body).toBe(201);
+      expect(retry.json()).toEqual(original);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(await head(c.ledger)).toBe(afterFirst);
+    });
+
+    it(`${PARALLEL_RETRIES} parallel retries with one key register exactly one agency`, async () => {
+      const c = await ctx();
+      const responses = await Promise.all(
+        Array.from({ length: PARALLEL_RETRIES }, () => c.ledger.post('/v1/agencies', c.tokens.admin, agency, { 'idempotency-key': 'ag-parallel' })),
+      );
+      const answer = expectSameAnswer(responses);
+      expect(answer.agencyId).toBe('essex-fire');
+      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(PARALLEL_RETRIES - 1);
+      const registered = eventsOfType(await allEvents(c.ledger), 'AgencyRegistered').filter((e) => e.data.agencyId === 'essex-fire');
+      expect(registered.map((e) => e.eventId)).toEqual([answer.eventId]);
+      const list = (await c.ledger.get(`/v1/agencies?minPosition=${await head(c.ledger)}`, c.tokens.reporter)).json().agencies;
+      expect(list.filter((a: { agencyId: string }) => a.agencyId === 'essex-fire')).toHaveLength(1);
+    });
+
+    it('409 IDEMPOTENCY_KEY_REUSED for the same key with another agency or name; nothing appended', async () => {
+      const c = await ctx();
+      expectWritten(await c.ledger.post('/v1/agencies', c.tokens.admin, agency, { 'idempotency-key': 'ag-2' }), ['agencyId']);
+      await expectRefused(c.ledger, () => c.ledger.post('/v1/agencies', c.tokens.admin, { ...agency, name: 'Essex Fire' }, { 'idempotency-key': 'ag-2' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      await expectRefused(
+        c.ledger,
+        () => c.ledger.post('/v1/agencies', c.tokens.admin, { ...agency, agencyId: 'herts-fire' }, { 'idempotency-key': 'ag-2' }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+    });
+
+    it('a key used to register an agency cannot then open a pot', async () => {
+      const c = await ctx();
+      expectWritten(await c.ledger.post('/v1/agencies', c.tokens.admin, agency, { 'idempotency-key': 'shared-key' }), ['agencyId']);
+      await expectRefused(
+        c.ledger,
+        () => c.ledger.post('/v1/pots', c.tokens.admin, { name: 'P', area: 'A', hostAgencyId: 'essex-cc' }, { 'idempotency-key': 'shared-key' }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+    });
+
+    it('registering an existing agency with a fresh key is ALREADY_EXISTS and claims nothing', async () => {
+      const c = await ctx();
+      await expectRefused(
+        c.ledger,
+        () => c.ledger.post('/v1/agencies', c.tokens.admin, { agencyId: 'essex-police', name: 'Essex Police', kind: 'police' }, { 'idempotency-key': 'ag-3' }),
+        409,
+        'ALREADY_EXISTS',
+      );
+    });
+  });
+
+  describe('after a restart (a new ledger on the same store)', () => {
+    it('retries still get the original answers, and reused keys are still refused', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'potledger-idem-'));
+      const path = join(dir, 'ledger.db');
+      try {
+        const first = await createTestLedger({ store: createSqliteEventStore(path) });
+        const s = await essexScenario(first);
+        const body = { agencyId: 'essex-cc', amount: '10.00', effectiveDate: '2025-05-01', reference: 'R-1' };
+        const pot = { name: 'Restart pot', area: 'Essex', hostAgencyId: 'essex-cc' };
+        const agency = { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' };
+        const contribution = expectWritten(await first.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, body, { 'idempotency-key': 'r-contrib' }), ['contributionId']);
+        const opened = expectWritten(await first.post('/v1/pots', s.tokens.admin, pot, { 'idempotency-key': 'r-pot' }), ['potId']);
+        const registered = expectWritten(await first.post('/v1/agencies', s.tokens.admin, agency, { 'idempotency-key': 'r-agency' }), ['agencyId']);
+        await first.close();
+
+        const second = await createTestLedger({ store: createSqliteEventStore(path) });
+        try {
+          const before = await head(second);
+          const again = await second.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, body, { 'idempotency-key': 'r-contrib' });
+          expect(again.statusCode).toBe(201);
+          expect(again.json()).toEqual(contribution);
+          expect(again.headers['idempotent-replayed']).toBe('true');
+          const potAgain = await second.post('/v1/pots', s.tokens.admin, pot, { 'idempotency-key': 'r-pot' });
+          expect(potAgain.json()).toEqual(opened);
+          const agencyAgain = await second.post('/v1/agencies', s.tokens.admin, agency, { 'idempotency-key': 'r-agency' });
+          expect(agencyAgain.json()).toEqual(registered);
+          expect(await head(second)).toBe(before);
+          await expectRefused(second, () => second.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, { ...body, amount: '11.00' }, { 'idempotency-key': 'r-contrib' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+          await expectRefused(second, () => second.post('/v1/pots', s.tokens.admin, { ...pot, name: 'Other' }, { 'idempotency-key': 'r-pot' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+        } finally {
+          await second.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+});
