@@ -85,6 +85,7 @@ import {
   type Subscription,
 } from './eventStore.ts';
 import { ulidToUuid, uuidToUlid } from './ulidUuid.ts';
+import { startFollowing } from './storeSupport.ts';
 
 /** Streams that belong to potledger; everything else in `$all` is someone else's. */
 export const POTLEDGER_STREAM_PREFIXES: readonly string[] = ['agency-', 'pot-', 'idempotency-'];
@@ -342,14 +343,7 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
     };
 
     subscriptions.add(subscription);
-    // Start on a later tick: onBatch must never run inside the caller's subscribe() call.
-    void Promise.resolve()
-      .then(follow)
-      .catch((error: unknown) => {
-        subscription.close();
-        if (subscribeOptions.onError === undefined) throw error;
-        subscribeOptions.onError(error);
-      });
+    startFollowing(subscription, follow, subscribeOptions.onError);
     return subscription;
   }
 

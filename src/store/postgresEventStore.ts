@@ -47,6 +47,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './eventStore.ts';
+import { revisionMatches, serialiseEvent, type SerialisedEvent } from './storeSupport.ts';
 
 export const DEFAULT_SCHEMA = 'public';
 export const DEFAULT_POOL_SIZE = 10;
@@ -141,12 +142,6 @@ interface EventRow {
   metadata: EventMetadata;
 }
 
-interface SerialisedEvent {
-  eventId: string;
-  type: string;
-  data: string;
-  metadata: string;
-}
 
 /**
  * int8 as bigint and json parsed here, for this store's connections only: the global
@@ -409,7 +404,7 @@ export async function createPostgresEventStore(
       assertOpen();
       if (events.length === 0) throw new Error(`append to ${streamId}: refusing an empty event list`);
       // Serialised before the transaction: nothing slow or failing should run under the lock.
-      const serialised = events.map(serialise);
+      const serialised = events.map(serialiseEvent);
       let result: AppendResult;
       try {
         result = await inTransaction(
@@ -548,20 +543,7 @@ function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-function revisionMatches(expected: ExpectedRevision, actual: bigint | 'no-stream'): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no-stream') return actual === 'no-stream';
-  return actual === expected;
-}
 
-function serialise(event: NewEvent): SerialisedEvent {
-  const data = JSON.stringify(event.data);
-  const metadata = JSON.stringify(event.metadata);
-  if (data === undefined || metadata === undefined) {
-    throw new TypeError(`event ${event.eventId}: data and metadata must be JSON values`);
-  }
-  return { eventId: event.eventId, type: event.type, data, metadata };
-}
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
   return {

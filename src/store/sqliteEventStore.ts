@@ -16,11 +16,11 @@ import {
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
-  type NewEvent,
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
 } from './eventStore.ts';
+import { revisionMatches, serialiseEvent, startFollowing, type SerialisedEvent } from './storeSupport.ts';
 
 /** How long a writer waits for another process's write lock before giving up with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -72,12 +72,6 @@ interface EventRow {
   metadata: string;
 }
 
-interface SerialisedEvent {
-  eventId: string;
-  type: string;
-  data: string;
-  metadata: string;
-}
 
 export function createSqliteEventStore(path: string): SqliteEventStore {
   if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
@@ -194,21 +188,14 @@ export function createSqliteEventStore(path: string): SqliteEventStore {
 
     appendListeners.add(wake);
     subscriptions.add(subscription);
-    // Start on a later tick: onBatch must never run inside the caller's subscribe() call.
-    void Promise.resolve()
-      .then(follow)
-      .catch((error: unknown) => {
-        subscription.close();
-        if (options.onError === undefined) throw error;
-        options.onError(error);
-      });
+    startFollowing(subscription, follow, options.onError);
     return subscription;
   }
 
   return {
     async append(streamId, events, expected) {
       if (events.length === 0) throw new Error(`append to ${streamId}: refusing an empty event list`);
-      const serialised = events.map(serialise);
+      const serialised = events.map(serialiseEvent);
       // IMMEDIATE takes the write lock before reading the stream's revision. A deferred
       // transaction would read first and then fail to upgrade ("database is locked", without
       // waiting out busy_timeout) when another process wrote in between.
@@ -278,20 +265,7 @@ function migrate(db: Database.Database): number {
   return run.immediate();
 }
 
-function revisionMatches(expected: ExpectedRevision, actual: bigint | 'no-stream'): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no-stream') return actual === 'no-stream';
-  return actual === expected;
-}
 
-function serialise(event: NewEvent): SerialisedEvent {
-  const data = JSON.stringify(event.data);
-  const metadata = JSON.stringify(event.metadata);
-  if (data === undefined || metadata === undefined) {
-    throw new TypeError(`event ${event.eventId}: data and metadata must be JSON values`);
-  }
-  return { eventId: event.eventId, type: event.type, data, metadata };
-}
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
   return {

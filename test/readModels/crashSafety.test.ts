@@ -5,7 +5,7 @@
  * a crash skips whatever its checkpoint covers. A writer whose checkpoint someone else moved
  * stops rather than write over them.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { openReadModelWriter, createSqlTarget } from '../../src/readModels/openReadModels.ts';
 import { createReadModelWriter, READ_MODEL_RETRY_DELAY_MS } from '../../src/readModels/readModelWriter.ts';
 import { CheckpointConflictError, type SqlTarget, type WritePlan } from '../../src/readModels/sqlTarget.ts';
