@@ -21,14 +21,43 @@ export interface LedgerConfig {
   readonly storeUrl: string;
   /** Where the SQL read models go (LEDGER_READ_MODELS, else the events' own SQLite/PostgreSQL database); null when off. */
   readonly readModelsUrl: string | null;
+  /** LEDGER_CORS_ORIGINS, comma-separated; empty means no CORS headers at all. */
+  readonly corsOrigins: readonly string[];
+  /** LEDGER_WRITE_RATE_LIMIT writes per minute per caller; null when "off". */
+  readonly writesPerMinute: number | null;
 }
+
+export const DEFAULT_WRITES_PER_MINUTE = 1_200;
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const dataDir = resolve(env.LEDGER_DATA_DIR ?? DEFAULT_DATA_DIR);
   const port = env.PORT === undefined ? DEFAULT_PORT : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
   const storeUrl = env.LEDGER_STORE ?? `sqlite:${join(dataDir, 'ledger.db')}`;
-  return { port, host: env.HOST ?? DEFAULT_HOST, dataDir, storeUrl, readModelsUrl: resolveReadModelsUrl(storeUrl, env) };
+  const corsOrigins = (env.LEDGER_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new Error(`LEDGER_CORS_ORIGINS: ${origin} is not an origin like https://reports.example.gov.uk`);
+  }
+  return {
+    port,
+    host: env.HOST ?? DEFAULT_HOST,
+    dataDir,
+    storeUrl,
+    readModelsUrl: resolveReadModelsUrl(storeUrl, env),
+    corsOrigins,
+    writesPerMinute: readWritesPerMinute(env.LEDGER_WRITE_RATE_LIMIT),
+  };
+}
+
+function readWritesPerMinute(text: string | undefined): number | null {
+  if (text === undefined || text.trim() === '') return DEFAULT_WRITES_PER_MINUTE;
+  if (text.trim() === 'off') return null;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`LEDGER_WRITE_RATE_LIMIT must be a whole number of writes per minute, or off; got ${text}`);
+  return value;
 }
 
 /**

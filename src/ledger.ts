@@ -23,6 +23,10 @@ export interface LedgerOptions {
   readonly onProjectionFailure?: (error: unknown) => void;
   /** SQL read models kept behind the books (openReadModelWriter); none when absent. */
   readonly readModels?: ReadModelWriter;
+  /** Browser origins allowed to call the API (CORS); none when absent. */
+  readonly corsOrigins?: readonly string[];
+  /** Writes one caller may make per minute; unlimited when absent. */
+  readonly writesPerMinute?: number;
 }
 
 export interface Ledger {
@@ -85,6 +89,8 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     projectionPosition: () => runner.position(),
     jwtSecret: options.jwtSecret,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
+    ...(options.writesPerMinute === undefined ? {} : { writesPerMinute: options.writesPerMinute }),
   });
 
   return {

@@ -23,6 +23,8 @@ export async function serve(): Promise<void> {
   const ledger = await createLedger({
     store,
     ...(readModels === undefined ? {} : { readModels }),
+    corsOrigins: config.corsOrigins,
+    ...(config.writesPerMinute === null ? {} : { writesPerMinute: config.writesPerMinute }),
     jwtSecret: secret.secret,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     onReplayProgress: replayProgressPrinter(process.stderr),

@@ -2,12 +2,15 @@
  * The HTTP API (DESIGN.md "HTTP API (v1)"): fastify with zod schemas that validate requests,
  * type handlers and generate the OpenAPI 3.1 document at /openapi.json (docs UI at /docs).
  */
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { installAuth } from './auth.ts';
-import { installErrorHandling } from './errors.ts';
+import { httpProblem, installErrorHandling } from './errors.ts';
 import { agencyRoutes } from './routes/agencies.ts';
 import { potRoutes } from './routes/pots.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -19,7 +22,13 @@ export const MAX_BODY_BYTES = 1_048_576;
 export interface AppOptions extends RouteDeps {
   readonly jwtSecret: string;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Browser origins allowed to call the API; none (no CORS headers at all) when absent or empty. */
+  readonly corsOrigins?: readonly string[];
+  /** Writes one caller may make per minute; no limit when absent. */
+  readonly writesPerMinute?: number;
 }
+
+const RATE_LIMIT_WINDOW_MS = 60_000;
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -36,8 +45,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // Security headers on every answer, refusals included: registered before the auth hook,
+  // so they are set even when it refuses. The docs UI sets its own content security policy.
+  await app.register(helmet, { global: true });
   installErrorHandling(app);
   installAuth(app, options.jwtSecret);
+
+  // A browser may call the API only from origins an operator has named.
+  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
+    await app.register(cors, { origin: [...options.corsOrigins] });
+  }
+  // Writes are limited per caller (the token's subject, else the address): registered after
+  // auth, so its hooks run once the caller is known. Reads are never limited.
+  if (options.writesPerMinute !== undefined) {
+    await app.register(rateLimit, {
+      global: true,
+      max: options.writesPerMinute,
+      timeWindow: RATE_LIMIT_WINDOW_MS,
+      allowList: (request) => request.method === 'GET' || request.method === 'HEAD',
+      keyGenerator: (request) => (request.actor === undefined ? `ip:${request.ip}` : `sub:${request.actor.role}:${request.actor.sub}`),
+      errorResponseBuilder: (_request, context) =>
+        httpProblem('RATE_LIMITED', `at most ${context.max} writes a minute; try again in ${context.after}`),
+    });
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -53,7 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(agencyRoutes(options));

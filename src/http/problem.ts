@@ -10,6 +10,7 @@ export type ProblemCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_ACCEPTABLE'
   | 'PROJECTION_LAGGING'
+  | 'RATE_LIMITED'
   | 'INTERNAL_ERROR';
 
 export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
@@ -28,6 +29,7 @@ export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
   CONCURRENCY_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   PROJECTION_LAGGING: 503,
 };
@@ -48,6 +50,7 @@ const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
   CONCURRENCY_CONFLICT: 'Too many simultaneous changes; try again',
   PAYLOAD_TOO_LARGE: 'The request body is too large',
   UNSUPPORTED_MEDIA_TYPE: 'The request body must be application/json',
+  RATE_LIMITED: 'Too many writes; slow down',
   INTERNAL_ERROR: 'Something went wrong on our side',
   PROJECTION_LAGGING: 'The books have not caught up with that position yet',
 };

@@ -5,7 +5,7 @@
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { signToken, type Role } from '../../src/auth/tokens.ts';
-import { createLedger, type Ledger } from '../../src/ledger.ts';
+import { createLedger, type Ledger, type LedgerOptions } from '../../src/ledger.ts';
 import type { EventStore } from '../../src/store/eventStore.ts';
 import { createPostgresEventStore } from '../../src/store/postgresEventStore.ts';
 import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
@@ -51,9 +51,14 @@ export interface TestLedger extends Ledger {
   get(url: string, token: string | null, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
 }
 
-export async function createTestLedger(options: { store?: EventStore; clock?: () => string } = {}): Promise<TestLedger> {
+export interface TestLedgerOptions extends Partial<Pick<LedgerOptions, 'clock' | 'corsOrigins' | 'writesPerMinute' | 'logger'>> {
+  readonly store?: EventStore;
+}
+
+export async function createTestLedger(options: TestLedgerOptions = {}): Promise<TestLedger> {
   const { store, cleanup } = options.store === undefined ? await createTestStore() : { store: options.store, cleanup: async () => undefined };
-  const ledger = await createLedger({ store, jwtSecret: TEST_JWT_SECRET, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  const { store: _given, ...ledgerOptions } = options;
+  const ledger = await createLedger({ ...ledgerOptions, store, jwtSecret: TEST_JWT_SECRET });
   const closeLedger = ledger.close.bind(ledger);
   const auth = (token: string | null): Record<string, string> => (token === null ? {} : { authorization: `Bearer ${token}` });
   return Object.assign(ledger, {
