@@ -1,0 +1,54 @@
+/**
+ * `npm run reliability` (after the reliability suites have run): reads the figures each suite
+ * recorded under test-output/reliability/ and rewrites the README's Reliability figures
+ * between its markers, with the machine and the command that produced them.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+const FIGURES_DIR = join(process.cwd(), 'test-output', 'reliability');
+const README = join(process.cwd(), 'README.md');
+const START = '<!-- reliability-figures:start -->';
+const END = '<!-- reliability-figures:end -->';
+const BYTES_PER_GIB = 1024 ** 3;
+
+interface SuiteFigures {
+  readonly suite: string;
+  readonly figures: Record<string, number | string>;
+  readonly recordedAt: string;
+}
+
+function readFigures(): SuiteFigures[] {
+  if (!existsSync(FIGURES_DIR)) throw new Error(`no figures in ${FIGURES_DIR}: run the reliability suites first (npm run reliability)`);
+  return readdirSync(FIGURES_DIR)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => JSON.parse(readFileSync(join(FIGURES_DIR, name), 'utf8')) as SuiteFigures);
+}
+
+function render(suites: readonly SuiteFigures[]): string {
+  const machine = `${cpus().length} cores, ${Math.round(totalmem() / BYTES_PER_GIB)} GiB, Node ${process.version}`;
+  const lines = [
+    START,
+    `Produced by \`npm run reliability\` on ${new Date().toISOString().slice(0, 10)} (${machine}).`,
+    '',
+    '| suite | figure | value |',
+    '|---|---|---|',
+  ];
+  for (const suite of suites) {
+    for (const [figure, value] of Object.entries(suite.figures)) {
+      lines.push(`| ${suite.suite} | ${figure} | ${typeof value === 'number' ? value.toLocaleString('en-GB') : value} |`);
+    }
+  }
+  lines.push(END);
+  return lines.join('\n');
+}
+
+const suites = readFigures();
+const readme = readFileSync(README, 'utf8');
+const start = readme.indexOf(START);
+const end = readme.indexOf(END);
+if (start === -1 || end === -1) throw new Error(`README.md has no ${START} … ${END} markers`);
+writeFileSync(README, readme.slice(0, start) + render(suites) + readme.slice(end + END.length));
+console.log(`README.md: reliability figures from ${suites.length} suites (${suites.map((s) => s.suite).join(', ')})`);
