@@ -54,8 +54,12 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
     benefits,
     flows: flowsFor(benefits, funders),
   };
-  // The event schema is the last word on shape; a decider bug must not write a malformed event.
-  OutcomeRecordedV1.parse(data);
+  // Lines for one beneficiary are summed into one flow per investor, and a sum may pass the
+  // largest amount a field can hold: refuse that as invalid input, never write it.
+  const checked = OutcomeRecordedV1.safeParse(data);
+  if (!checked.success) {
+    return refused('VALIDATION_FAILED', `the benefits cannot be recorded: ${checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  }
   return [{ type: 'OutcomeRecorded', data }];
 }
 

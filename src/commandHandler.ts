@@ -235,8 +235,12 @@ export function createCommandHandler(options: CommandHandlerOptions) {
         if (claim.fingerprint !== args.fingerprint) throw idempotencyKeyReused(args.commandId);
         return execute(args.build(claim.targetStreamId));
       }
-      // No claim yet, yet the key is known: it was used for another request (not a create).
-      if (commandStreams.has(args.commandId)) throw idempotencyKeyReused(args.commandId);
+      // No claim yet, yet the key is known: either a parallel identical create claimed it just
+      // after we looked (look again: the claim decides), or another request used it.
+      if (commandStreams.has(args.commandId)) {
+        if ((await store.readStream(claimStreamId)).length > 0) continue;
+        throw idempotencyKeyReused(args.commandId);
+      }
       const request = args.build(args.proposedStreamId);
       await execute(request, { dryRun: true });
       const data: IdempotencyKeyClaimed = { command: args.command, fingerprint: args.fingerprint, targetStreamId: args.proposedStreamId };

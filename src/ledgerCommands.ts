@@ -62,9 +62,9 @@ export function createLedgerCommands(handler: CommandHandler, newId: () => strin
         decide: (state) => decideRegisterAgency(state, body),
         ...envelopeFields(envelope),
       });
-      const streamId = agencyStreamId(body.agencyId);
-      if (!envelope.clientSuppliedKey) return handler.execute(build(streamId));
-      return handler.executeCreate({ command: 'RegisterAgency', fingerprint, proposedStreamId: streamId, build, ...envelopeFields(envelope) });
+      // The agency's stream is named by the body, so a retry always reaches the same stream and
+      // its own command memory is enough: no claim (a claim could outlive a refused register).
+      return handler.execute(build(agencyStreamId(body.agencyId)));
     },
 
     openPot(body: Body<OpenPot, 'potId'>, envelope: CommandEnvelope): Promise<CommandOutcome> {

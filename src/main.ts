@@ -36,7 +36,7 @@ export async function serve(): Promise<void> {
   });
   const address = await ledger.app.listen({ port: config.port, host: config.host });
 
-  console.log(`potledger serving ${address}  (store ${config.storeUrl}, log position ${ledger.runner.position()})`);
+  console.log(`potledger serving ${address}  (store ${redactUrl(config.storeUrl)}, log position ${ledger.runner.position()})`);
   console.log(`  API docs: ${address}/docs    OpenAPI: ${address}/openapi.json`);
   console.log(`  SQL read models: ${config.readModelsUrl === null ? 'off' : redactUrl(config.readModelsUrl)}`);
   if (secret.source === 'created') {

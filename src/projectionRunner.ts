@@ -56,11 +56,12 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
             try {
               options.apply(events);
             } catch (error) {
+              // Stop here and report once; the subscription needs no error of its own.
               failure = error;
               subscription?.close();
               reject(error);
               options.onFailure?.(error);
-              throw error;
+              return;
             }
             position = events[events.length - 1]!.position;
             eventsFolded += events.length;
@@ -70,6 +71,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
           },
           {
             onError: (error) => {
+              if (failure !== undefined) return;
               failure = error;
               reject(error);
               options.onFailure?.(error);

@@ -3,6 +3,7 @@
  */
 import { createEsdbEventStore } from './esdbEventStore.ts';
 import { createPostgresEventStore } from './postgresEventStore.ts';
+import { redactUrl } from '../readModels/openReadModels.ts';
 import { createSqliteEventStore } from './sqliteEventStore.ts';
 import type { EventStore } from './eventStore.ts';
 
@@ -18,5 +19,5 @@ export async function openEventStore(url: string): Promise<EventStore> {
   if (/^(esdb|kurrentdb)(\+discover)?:\/\//.test(url)) {
     return createEsdbEventStore(url);
   }
-  throw new Error(`LEDGER_STORE must start with sqlite:, postgres://, esdb:// or kurrentdb://, got ${JSON.stringify(url)}`);
+  throw new Error(`LEDGER_STORE must start with sqlite:, postgres://, esdb:// or kurrentdb://, got ${JSON.stringify(redactUrl(url))}`);
 }

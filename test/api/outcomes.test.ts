@@ -125,6 +125,13 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
     ]);
   });
 
+  it('400 VALIDATION_FAILED (never a 500) when lines for one beneficiary sum above the largest amount; nothing appended', async () => {
+    const c = await ctx();
+    expectWritten(await allocate(c, '1000.00'), ['allocationId', 'fundingShares']);
+    const line = { agencyId: 'essex-police', amount: '1000000000000.00', cashable: true };
+    await expectRefused(c.ledger, () => recordOutcome(c, { benefits: [line, line] }), 400, 'VALIDATION_FAILED');
+  });
+
   it('409 UNFUNDED_INTERVENTION for an intervention nobody has funded; nothing appended', async () => {
     const c = await ctx();
     await expectRefused(c.ledger, () => recordOutcome(c), 409, 'UNFUNDED_INTERVENTION');

@@ -66,6 +66,14 @@ describe('RecordOutcome', () => {
       ]);
   });
 
+  it('refuses lines whose flows for one beneficiary would sum above the largest amount (VALIDATION_FAILED), never writing them', () => {
+    // Each line is the maximum; the council's two-thirds of both, summed into one flow, is not.
+    const benefits = [benefit(nhs, '1000000000000.00', true), benefit(nhs, '1000000000000.00', true)];
+    given(fundedTwoToOne)
+      .when((state, context) => decideRecordOutcome(state, recordOutcome(benefits), context))
+      .thenRefuses('VALIDATION_FAILED');
+  });
+
   it('writes benefit amounts to two decimal places', () => {
     given(fundedTwoToOne)
       .when((state, context) => decideRecordOutcome(state, recordOutcome([benefit(nhs, '3', true)]), context))

@@ -249,11 +249,11 @@ describe('the real server, over HTTP', () => {
       before = await readBooks(potId, lastPosition);
       const audit = before.audit as { position: string; type: string }[];
       const events = before.events as { position: string; eventId: string; type: string }[];
-      // 6 agencies, pot, partner, 4 contributions, reversal, intervention, allocation, outcome;
-      // plus the claims of the 6 agency idempotency keys (events/idempotency.ts). The retry and
-      // the two refusals appended nothing.
+      // 6 agencies, pot, partner, 4 contributions, reversal, intervention, allocation, outcome.
+      // Keyed agency registrations need no claim (the agency's stream is named by its id; only
+      // a keyed pot opening claims its key). The retry and the two refusals appended nothing.
       expect(events.filter((e) => e.type !== 'IdempotencyKeyClaimed')).toHaveLength(16);
-      expect(events.filter((e) => e.type === 'IdempotencyKeyClaimed')).toHaveLength(AGENCIES.length);
+      expect(events.filter((e) => e.type === 'IdempotencyKeyClaimed')).toHaveLength(0);
       expect(audit.map((e) => e.position)).toEqual(events.map((e) => e.position));
       const positions = events.map((e) => BigInt(e.position));
       expect(positions.every((p, i) => i === 0 || p > positions[i - 1]!)).toBe(true);

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AgencyId, FinancialYear, MAX_NAME_CHARS, Ulid } from '../../../events/primitives.ts';
-import { auditEntries } from '../../../projections/auditTrail.ts';
+import { auditEntries, MAX_AUDIT_PAGE_SIZE, type AuditEntry, type AuditQuery, type AuditTrailState } from '../../../projections/auditTrail.ts';
 import { flowsMatrix } from '../../../projections/benefitFlows.ts';
 import { parseTimeBound } from '../../../projections/timeBounds.ts';
 import { MAX_READ_ALL_BATCH_EVENTS } from '../../store/eventStore.ts';
+import { CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.ts';
+import { httpProblem } from '../errors.ts';
 import { AuditEntryView, errorResponses, FlowsView, LimitParam, PositionParam, RawEventView } from '../schemas.ts';
 import { ReadQuery, type RouteDeps } from './routeDeps.ts';
 
@@ -25,6 +27,38 @@ const TimeBound = (bound: 'from' | 'to') =>
       },
       { message: 'must be YYYY-MM-DD or an ISO 8601 timestamp with a zone' },
     );
+
+/** The filters GET /v1/audit and its CSV export share. */
+const AuditFilterQuery = ReadQuery.extend({
+  potId: Ulid.optional(),
+  agencyId: AgencyId.optional(),
+  actor: z.string().min(1).max(MAX_NAME_CHARS).optional(),
+  from: TimeBound('from').optional(),
+  to: TimeBound('to').optional(),
+  cursor: PositionParam.transform(String).optional(),
+});
+
+/**
+ * An export is one answer, built in memory: past this many rows the auditor narrows the filters
+ * (a pot, an agency, a date range, or a cursor) rather than the server holding a huge file.
+ */
+export const MAX_CSV_EXPORT_ROWS = 100_000;
+
+export const AUDIT_CSV_HEADER = [
+  'position',
+  'recordedAt',
+  'effectiveDate',
+  'type',
+  'actorSub',
+  'actorRole',
+  'actorAgencyId',
+  'potId',
+  'summary',
+  'reason',
+  'commandId',
+  'correlationId',
+  'eventId',
+] as const;
 
 export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
@@ -56,15 +90,7 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         schema: {
           tags: ['audit'],
           summary: 'The audit trail: one entry per event, in log order, with a one-line summary',
-          querystring: ReadQuery.extend({
-            potId: Ulid.optional(),
-            agencyId: AgencyId.optional(),
-            actor: z.string().min(1).max(MAX_NAME_CHARS).optional(),
-            from: TimeBound('from').optional(),
-            to: TimeBound('to').optional(),
-            cursor: PositionParam.transform(String).optional(),
-            limit: LimitParam,
-          }),
+          querystring: AuditFilterQuery.extend({ limit: LimitParam }),
           response: { 200: z.object({ entries: z.array(AuditEntryView).readonly(), nextCursor: z.string().nullable() }), ...errorResponses },
         },
       },
@@ -72,6 +98,32 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         const { minPosition, ...query } = request.query;
         await deps.readYourWrites(minPosition);
         return auditEntries(deps.books().auditTrail, dropUndefined(query));
+      },
+    );
+
+    app.get(
+      '/v1/audit/export.csv',
+      {
+        config: { access: AUDIT_ROLES },
+        schema: {
+          tags: ['audit'],
+          summary: `The audit trail as CSV for a spreadsheet: the filters of GET /v1/audit, every matching entry (at most ${MAX_CSV_EXPORT_ROWS})`,
+          description:
+            'UTF-8 with a byte order mark, RFC 4180 quoting, one row per entry. A text cell starting with = + - @, tab, CR, LF or NUL ' +
+            'is prefixed with a single quote so a spreadsheet shows it rather than evaluating it; the exact text is in GET /v1/audit.',
+          querystring: AuditFilterQuery,
+          produces: ['text/csv'],
+          response: { 200: z.string().describe(`CSV, columns: ${AUDIT_CSV_HEADER.join(', ')}`), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { minPosition, ...filters } = request.query;
+        await deps.readYourWrites(minPosition);
+        const entries = auditEntriesForExport(deps.books().auditTrail, dropUndefined(filters));
+        return reply
+          .type(CSV_CONTENT_TYPE)
+          .header('content-disposition', 'attachment; filename="potledger-audit.csv"')
+          .send(toCsv(AUDIT_CSV_HEADER, entries.map(auditCsvRow)));
       },
     );
 
@@ -121,13 +173,15 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           },
         },
       },
-      async (_request, reply) => {
+      async (request, reply) => {
         try {
           await deps.store.ping();
           const head = await deps.store.headPosition();
           return { status: 'ok' as const, store: 'ok' as const, headPosition: head.toString(), projectionPosition: deps.projectionPosition().toString() };
         } catch (error) {
-          return reply.status(503).send({ status: 'unavailable' as const, store: 'unreachable', detail: (error as Error).message });
+          // /health is public: the store's own message (hosts, user names) goes to the log only.
+          request.log.error({ err: error }, 'health: the event store did not answer');
+          return reply.status(503).send({ status: 'unavailable' as const, store: 'unreachable', detail: 'the event store did not answer' });
         }
       },
     );
@@ -135,4 +189,49 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
 
 function dropUndefined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
+}
+
+/**
+ * Every entry the filters match, read page by page through the projection's own paging; refuses
+ * (VALIDATION_FAILED) once more than `maxRows` match. Runs without awaiting, so the rows all
+ * come from one state of the books.
+ */
+export function auditEntriesForExport(
+  state: AuditTrailState,
+  filters: Omit<AuditQuery, 'limit'>,
+  maxRows: number = MAX_CSV_EXPORT_ROWS,
+): AuditEntry[] {
+  const entries: AuditEntry[] = [];
+  let cursor = filters.cursor;
+  for (;;) {
+    const page = auditEntries(state, { ...filters, ...(cursor === undefined ? {} : { cursor }), limit: MAX_AUDIT_PAGE_SIZE });
+    entries.push(...page.entries);
+    if (entries.length > maxRows) {
+      throw httpProblem(
+        'VALIDATION_FAILED',
+        `more than ${maxRows} audit entries match; narrow the export with potId, agencyId, actor, from/to or cursor`,
+        { maxRows },
+      );
+    }
+    if (page.nextCursor === null) return entries;
+    cursor = page.nextCursor;
+  }
+}
+
+function auditCsvRow(entry: AuditEntry): CsvValue[] {
+  return [
+    entry.position,
+    entry.recordedAt,
+    entry.effectiveDate,
+    entry.type,
+    entry.actor.sub,
+    entry.actor.role,
+    entry.actor.agencyId,
+    entry.potId,
+    entry.summary,
+    entry.reason,
+    entry.commandId,
+    entry.correlationId,
+    entry.eventId,
+  ];
 }
