@@ -19,8 +19,11 @@ export const MAX_EFFECTIVE_DATE = '2099-12-31';
 // Control characters (NUL, escape, backspace…) have no place in a ledger's text: they break
 // exports and can hide text from the person reading an audit trail. Long free text may keep
 // line breaks and tabs; names and references are single lines.
-const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+// U+2028/2029 are line breaks too, so single-line fields refuse them; an unpaired surrogate is
+// not a character at all (it cannot be written as UTF-8), so no field accepts one.
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\u2028\u2029]*$/u;
 const NO_CONTROL_CHARACTERS_BUT_LINE_BREAKS = /^(?:[^\p{Cc}]|[\n\r\t])*$/u;
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function text(maxChars: number, options: { multiline?: boolean } = {}) {
   return z
@@ -29,6 +32,7 @@ export function text(maxChars: number, options: { multiline?: boolean } = {}) {
     .regex(options.multiline ? NO_CONTROL_CHARACTERS_BUT_LINE_BREAKS : NO_CONTROL_CHARACTERS, {
       message: options.multiline ? 'must not contain control characters other than line breaks and tabs' : 'must not contain control characters',
     })
+    .refine((s) => !UNPAIRED_SURROGATE.test(s), { message: 'must be valid Unicode text (an unpaired surrogate is not)' })
     .refine((s) => s.trim().length > 0, { message: 'must not be blank' });
 }
 

@@ -5,7 +5,7 @@
  */
 import { createSigner, createVerifier } from 'fast-jwt';
 import { z } from 'zod';
-import { AgencyId } from '../../events/primitives.ts';
+import { AgencyId, text } from '../../events/primitives.ts';
 import type { Actor } from '../../events/index.ts';
 
 export const ROLES = ['admin', 'finance-officer', 'auditor', 'reporter'] as const;
@@ -14,7 +14,8 @@ export const DEFAULT_TOKEN_LIFETIME = '8h';
 const MAX_SUB_CHARS = 200;
 
 const Claims = z.object({
-  sub: z.string().min(1).max(MAX_SUB_CHARS),
+  // The subject is written into every event's actor and the audit summaries.
+  sub: text(MAX_SUB_CHARS),
   role: z.enum(ROLES),
   agency: AgencyId.optional(),
 });

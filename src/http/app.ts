@@ -10,7 +10,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { installAuth } from './auth.ts';
-import { httpProblem, installErrorHandling } from './errors.ts';
+import { httpProblem, installErrorHandling, sendProblem } from './errors.ts';
+import { problem } from './problem.ts';
 import { agencyRoutes } from './routes/agencies.ts';
 import { potRoutes } from './routes/pots.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -38,11 +39,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     routerOptions: { maxParamLength: 200 },
+    // Errors fastify raises before routing (a malformed URL, an over-long path parameter) do
+    // not reach the error handler; they get the same problem+json as everything else.
+    frameworkErrors: (error, _request, reply) => {
+      void sendProblem(reply, problem('VALIDATION_FAILED', `the request URL cannot be read: ${error.message}`));
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   // Commands are JSON only: a text/plain body would reach validation as a string and read as a
   // schema error; refusing the media type outright (415) tells the client what is wrong.
   app.removeContentTypeParser('text/plain');
+  // JSON bodies must be valid UTF-8. Node's default decoding would quietly turn bad bytes into
+  // U+FFFD and the ledger would store text nobody sent; refuse them instead.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (request, body, done) => {
+    let text: string;
+    try {
+      text = strictUtf8.decode(body as Buffer);
+    } catch {
+      done(httpProblem('VALIDATION_FAILED', 'the request body is not valid UTF-8'), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // Security headers on every answer, refusals included: registered before the auth hook,

@@ -100,6 +100,7 @@ const ACCESS_TABLE: readonly Row[] = [
   },
   { method: 'GET', route: '/v1/flows', allowed: SIGNED_IN, url: (f) => `/v1/flows?potId=${f.potId}` },
   { method: 'GET', route: '/v1/audit', allowed: ['admin', 'auditor'], url: () => '/v1/audit' },
+  { method: 'GET', route: '/v1/audit/export.csv', allowed: ['admin', 'auditor'], url: () => '/v1/audit/export.csv' },
   { method: 'GET', route: '/v1/events', allowed: ['admin', 'auditor'], url: () => '/v1/events' },
   { method: 'GET', route: '/health', allowed: EVERYONE, url: () => '/health' },
   { method: 'GET', route: '/openapi.json', allowed: EVERYONE, url: () => '/openapi.json' },

@@ -17,6 +17,7 @@ const DESIGNED_ROUTES: Record<string, string[]> = {
   '/v1/pots/{potId}/reversals': ['post'],
   '/v1/flows': ['get'],
   '/v1/audit': ['get'],
+  '/v1/audit/export.csv': ['get'],
   '/v1/events': ['get'],
 };
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
