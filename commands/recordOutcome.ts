@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatAmount, parseAmount, splitLargestRemainder, ZERO, type Money } from '../events/money.ts';
+import { formatAmount, isValidAmount, MAX_AMOUNT, parseAmount, splitLargestRemainder, ZERO, type Money } from '../events/money.ts';
 import type { Benefit, BenefitFlow, PotEvent } from '../events/pot.ts';
 import { Benefit as BenefitSchema, OutcomeRecordedV1 } from '../events/pot.ts';
 import { EffectiveDate, MAX_BENEFIT_LINES, MAX_DESCRIPTION_CHARS, MAX_EVIDENCE_REF_CHARS, text } from '../events/primitives.ts';
@@ -44,6 +44,16 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
     return refused('UNFUNDED_INTERVENTION', `intervention ${intervention.name} has no funding, so no investor can be credited with its benefits`);
   }
   const benefits: Benefit[] = command.benefits.map((b) => ({ ...b, amount: formatAmount(parseAmount(b.amount)) }));
+  const flows = flowsFor(benefits, funders);
+  // Lines for one beneficiary are summed into one flow per investor, and that sum may pass the
+  // largest amount the ledger holds in one entry: refuse, in the client's own terms.
+  const oversized = flows.find((flow) => !isValidAmount(flow.amount));
+  if (oversized !== undefined) {
+    return refused(
+      'VALIDATION_FAILED',
+      `the ${oversized.cashable ? 'cashable' : 'non-cashable'} benefits to ${oversized.toAgencyId} add up to more than ${MAX_AMOUNT} for one investor (${oversized.fromAgencyId}); record them as separate outcomes`,
+    );
+  }
   const data = {
     potId: command.potId,
     outcomeId: command.outcomeId,
@@ -52,10 +62,9 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
     effectiveDate: command.effectiveDate,
     ...(command.evidenceRef === undefined ? {} : { evidenceRef: command.evidenceRef }),
     benefits,
-    flows: flowsFor(benefits, funders),
+    flows,
   };
-  // Lines for one beneficiary are summed into one flow per investor, and a sum may pass the
-  // largest amount a field can hold: refuse that as invalid input, never write it.
+  // The event schema is the last word on shape: a decider bug must never write a malformed event.
   const checked = OutcomeRecordedV1.safeParse(data);
   if (!checked.success) {
     return refused('VALIDATION_FAILED', `the benefits cannot be recorded: ${checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);

@@ -86,6 +86,9 @@ export function createCommandHandler(options: CommandHandlerOptions) {
   const cache = new Map<string, LoadedStream<unknown>>();
   const registeredAgencies = new Set<string>();
   const commandStreams = options.commandStreams ?? new Map<string, string>();
+  // Operators (and the concurrency tests) read these on /health: how often another writer got
+  // to a stream first, and how often the retries ran out.
+  const stats = { appendConflictsRetried: 0n, appendConflictsGivenUp: 0n };
 
   async function load<S, E extends { type: string; data: unknown }>(streamId: string, aggregate: Aggregate<S, E>): Promise<LoadedStream<S>> {
     let loaded = cache.get(streamId) as LoadedStream<S> | undefined;
@@ -200,8 +203,10 @@ export function createCommandHandler(options: CommandHandlerOptions) {
         for (let attemptNumber = 1; attemptNumber <= MAX_APPEND_ATTEMPTS; attemptNumber++) {
           const result = await attempt(request, dryRun);
           if (result !== 'conflict') return result;
+          stats.appendConflictsRetried += 1n;
           await delay(RETRY_BASE_DELAY_MS * attemptNumber * (1 + Math.random()));
         }
+        stats.appendConflictsGivenUp += 1n;
         throw new DomainError('CONCURRENCY_CONFLICT', `stream ${request.streamId} kept changing; gave up after ${MAX_APPEND_ATTEMPTS} attempts`);
       });
       return outcome;
@@ -249,12 +254,14 @@ export function createCommandHandler(options: CommandHandlerOptions) {
         return execute(request);
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        stats.appendConflictsRetried += 1n;
       }
     }
+    stats.appendConflictsGivenUp += 1n;
     throw new DomainError('CONCURRENCY_CONFLICT', `idempotency key ${args.commandId} kept changing hands`);
   }
 
-  return { execute, executeCreate };
+  return { execute, executeCreate, stats: (): Readonly<typeof stats> => ({ ...stats }) };
 }
 
 export type CommandHandler = ReturnType<typeof createCommandHandler>;

@@ -87,6 +87,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     books: () => books.state,
     readYourWrites,
     projectionPosition: () => runner.position(),
+    writeStats: () => handler.stats(),
     jwtSecret: options.jwtSecret,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),

@@ -16,13 +16,14 @@ import {
   type BatchItem,
   type World,
 } from './ledgerDriver.ts';
-import { penceText, type ModelActor, type ModelPot, type ModelRequest, type Pence, type ReferenceModel } from './referenceModel.ts';
+import { MAX_AMOUNT_PENCE, penceText, type ModelActor, type ModelPot, type ModelRequest, type Pence, type ReferenceModel } from './referenceModel.ts';
 
 type Command = fc.AsyncCommand<ReferenceModel, World>;
 
-const DATES = ['2025-04-01', '2025-06-30', '2025-12-31', '2026-03-31'] as const;
+/** Business dates across three financial years (2024-25, 2025-26, 2026-27), year ends included. */
+const DATES = ['2025-03-31', '2025-04-01', '2025-12-31', '2026-03-31', '2026-04-01'] as const;
+export const FINANCIAL_YEARS = ['2024-25', '2025-26', '2026-27'] as const;
 const KINDS = ['council', 'police', 'health', 'dwp', 'probation', 'fire', 'housing'] as const;
-const MAX_AMOUNT_PENCE = 100_000_000_000_000n;
 /** A well-formed ULID no stream holds. */
 const UNKNOWN_ULID = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 const MAX_BATCH_ITEMS = 6;
@@ -38,7 +39,12 @@ const nonPartners = (model: ReferenceModel, pot: ModelPot): string[] => AGENCY_P
 const rarely = fc.nat(19).map((n) => n === 0);
 const keyed = fc.boolean();
 const dateIndex = fc.nat(DATES.length - 1);
-const pence = fc.oneof(fc.bigInt({ min: 1n, max: 10_000n }), fc.bigInt({ min: 1n, max: 10_000_000_000n }));
+/** Pennies (where rounding shows), ordinary sums, and now and then sums near the £1tn limit. */
+const pence = fc.oneof(
+  { weight: 5, arbitrary: fc.bigInt({ min: 1n, max: 10_000n }) },
+  { weight: 5, arbitrary: fc.bigInt({ min: 1n, max: 10_000_000_000n }) },
+  { weight: 1, arbitrary: fc.bigInt({ min: MAX_AMOUNT_PENCE - 10_000n, max: MAX_AMOUNT_PENCE }) },
+);
 
 /** An amount as a client might write it: "12.30", or "12.3" / "12" when that is the same sum. */
 function amountText(p: Pence, short: boolean): string {
@@ -192,6 +198,7 @@ const amountChoice: fc.Arbitrary<AmountChoice> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ mode: fc.constant('absolute' as const), pence }) },
 );
 
+/** What to ask for; past the £1tn limit only when the point is to ask for too much. */
 function requestedPence(choice: AmountChoice, available: Pence): Pence {
   const raw =
     choice.mode === 'fraction'
@@ -201,7 +208,7 @@ function requestedPence(choice: AmountChoice, available: Pence): Pence {
         : choice.mode === 'over'
           ? available + choice.extraPence
           : choice.pence;
-  return raw < 1n ? 1n : raw > MAX_AMOUNT_PENCE ? MAX_AMOUNT_PENCE : raw;
+  return raw < 1n ? 1n : raw > MAX_AMOUNT_PENCE && choice.mode !== 'over' ? MAX_AMOUNT_PENCE : raw;
 }
 
 /** An intervention of this pot (by index), or now and then one of another pot or of none. */
@@ -296,7 +303,12 @@ class Reverse extends ModelCommand {
   }
 }
 
-type RetryVariant = 'same' | 'reordered' | 'other-body' | 'other-request';
+type RetryVariant = 'same' | 'reordered' | 'other-body' | 'other-request' | 'other-sender';
+
+/** The same request from a colleague with the same rights: another person, so another request. */
+function fromColleague(request: ModelRequest): ModelRequest {
+  return { ...request, actor: { ...request.actor, sub: `${request.actor.sub}-colleague` } } as ModelRequest;
+}
 
 /** The same request with one field changed, so a retry with its key is not the same request. */
 function withOtherBody(request: ModelRequest): ModelRequest {
@@ -342,18 +354,24 @@ class Retry extends ModelCommand {
         return step(world, model, withOtherBody(request), key);
       case 'other-request':
         return step(world, model, nth(model.keyedRequests, this.p.other)!.request, key);
+      case 'other-sender':
+        return step(world, model, fromColleague(request), key);
     }
   }
 }
 
 interface BatchChoice {
-  kind: 'contribute' | 'allocate';
+  kind: 'contribute' | 'allocate' | 'reverse' | 'outcome';
   who: number;
   byAdmin: boolean;
   perMille: number;
   pence: Pence;
-  key: 'none' | 'fresh' | 'copy';
-  copyOf: number;
+  /**
+   * none / fresh: no key, a new key. copy: an earlier item again, key and all (a client
+   * retrying in parallel). reuse: this request under an earlier item's key (another request).
+   */
+  key: 'none' | 'fresh' | 'copy' | 'reuse';
+  earlier: number;
 }
 
 class ConcurrentBatch extends ModelCommand {
@@ -362,46 +380,70 @@ class ConcurrentBatch extends ModelCommand {
   }
   async run(model: ReferenceModel, world: World) {
     const pot = potAt(model, this.p.pot);
-    const interventions = [...pot.interventions.keys()];
-    const availableAtStart = model.available(pot);
     const items: BatchItem[] = [];
     for (const choice of this.p.items) {
       if (choice.key === 'copy' && items.length > 0) {
-        // The same request again, with the same key if it had one: a client retrying in parallel.
-        const copied = nth(items, choice.copyOf)!;
+        const copied = nth(items, choice.earlier)!;
         if (copied.key !== undefined) world.stats.retries += 1;
         items.push(copied);
         continue;
       }
-      const key = choice.key === 'none' ? undefined : freshKey(world);
-      const partner = nth(pot.partners, choice.who)!;
-      if (choice.kind === 'allocate' && interventions.length > 0) {
-        // Fractions of what was available when the batch began: together they often overdraw.
-        const amount = (availableAtStart * BigInt(choice.perMille)) / 1000n;
-        const request: ModelRequest = {
-          kind: 'allocate',
-          actor: choice.byAdmin ? ADMIN : financeOfficer(partner),
-          potId: pot.potId,
-          body: {
-            interventionId: nth(interventions, choice.who)!,
-            amount: penceText(amount < 1n ? 1n : amount > MAX_AMOUNT_PENCE ? MAX_AMOUNT_PENCE : amount),
-            effectiveDate: DATES[1],
-            reason: 'in parallel',
-          },
-        };
-        items.push(key === undefined ? { request } : { request, key });
-      } else {
-        const request: ModelRequest = {
-          kind: 'contribute',
-          actor: financeOfficer(partner),
-          potId: pot.potId,
-          body: { agencyId: partner, amount: penceText(choice.pence), effectiveDate: DATES[1], reference: `BATCH-${choice.pence}` },
-        };
-        items.push(key === undefined ? { request } : { request, key });
-      }
+      const reused = choice.key === 'reuse' ? nth(items, choice.earlier)?.key : undefined;
+      if (reused !== undefined) world.stats.retries += 1;
+      const key = reused ?? (choice.key === 'none' ? undefined : freshKey(world));
+      const request = batchRequest(model, pot, choice);
+      items.push(key === undefined ? { request } : { request, key });
     }
     await concurrentBatch(world, model, items);
   }
+}
+
+/**
+ * One request of a batch on one pot. Allocations ask for fractions of what was available when
+ * the batch began, so together they often overdraw; reversals race the allocations that draw on
+ * the same stakes; outcomes race the allocations and reversals that change who funded what.
+ */
+function batchRequest(model: ReferenceModel, pot: ModelPot, choice: BatchChoice): ModelRequest {
+  const partner = nth(pot.partners, choice.who)!;
+  const actor = choice.byAdmin ? ADMIN : financeOfficer(partner);
+  const interventionId = nth([...pot.interventions.keys()], choice.who);
+  const moneyEntries = [...pot.entries].filter(([, e]) => e.kind !== 'other').map(([id]) => id);
+  if (choice.kind === 'allocate' && interventionId !== undefined) {
+    const amount = (model.available(pot) * BigInt(choice.perMille)) / 1000n;
+    return {
+      kind: 'allocate',
+      actor,
+      potId: pot.potId,
+      body: {
+        interventionId,
+        amount: penceText(amount < 1n ? 1n : amount > MAX_AMOUNT_PENCE ? MAX_AMOUNT_PENCE : amount),
+        effectiveDate: DATES[1],
+        reason: 'in parallel',
+      },
+    };
+  }
+  if (choice.kind === 'reverse' && moneyEntries.length > 0) {
+    return { kind: 'reverse', actor: ADMIN, potId: pot.potId, body: { eventId: nth(moneyEntries, choice.who)!, reason: 'in parallel' } };
+  }
+  if (choice.kind === 'outcome' && interventionId !== undefined) {
+    return {
+      kind: 'outcome',
+      actor,
+      potId: pot.potId,
+      interventionId,
+      body: {
+        description: 'in parallel',
+        effectiveDate: DATES[2],
+        benefits: [{ agencyId: nth(registered(model), choice.who + 1)!, amount: penceText(choice.pence), cashable: choice.byAdmin }],
+      },
+    };
+  }
+  return {
+    kind: 'contribute',
+    actor: financeOfficer(partner),
+    potId: pot.potId,
+    body: { agencyId: partner, amount: penceText(choice.pence), effectiveDate: DATES[1], reference: `BATCH-${choice.pence}` },
+  };
 }
 
 // ---- the arbitraries ------------------------------------------------------------------------------
@@ -416,13 +458,13 @@ const lineChoice: fc.Arbitrary<LineChoice> = fc.record({
 });
 
 const batchChoice: fc.Arbitrary<BatchChoice> = fc.record({
-  kind: fc.constantFrom('contribute' as const, 'allocate' as const, 'allocate' as const),
+  kind: fc.constantFrom<BatchChoice['kind']>('contribute', 'contribute', 'allocate', 'allocate', 'allocate', 'reverse', 'outcome'),
   who: fc.nat(),
   byAdmin: fc.boolean(),
   perMille: fc.integer({ min: 200, max: 900 }),
   pence,
-  key: fc.constantFrom('none' as const, 'fresh' as const, 'fresh' as const, 'copy' as const),
-  copyOf: fc.nat(),
+  key: fc.constantFrom<BatchChoice['key']>('none', 'fresh', 'fresh', 'copy', 'copy', 'reuse'),
+  earlier: fc.nat(),
 });
 
 /** Every command, weighted by how much of the ledger it exercises. */
@@ -501,7 +543,7 @@ export const modelCommands: fc.Arbitrary<Command>[] = [
   ),
   ...Array.from({ length: 2 }, () =>
     fc
-      .record({ pick: fc.nat(), recent: fc.nat(4).map((n) => n !== 0), variant: fc.constantFrom<RetryVariant>('same', 'same', 'reordered', 'other-body', 'other-request'), other: fc.nat() })
+      .record({ pick: fc.nat(), recent: fc.nat(4).map((n) => n !== 0), variant: fc.constantFrom<RetryVariant>('same', 'same', 'reordered', 'other-body', 'other-request', 'other-sender'), other: fc.nat() })
       .map((p) => new Retry(p)),
   ),
   fc.record({ pot: potIndex, items: fc.array(batchChoice, { minLength: 2, maxLength: MAX_BATCH_ITEMS }) }).map((p) => new ConcurrentBatch(p)),

@@ -28,7 +28,26 @@ export function parsePence(text: string): Pence {
   return match[1] === '-' ? -value : value;
 }
 
+/** DESIGN "Money": amounts are positive and at most £1,000,000,000,000.00. */
+export const MAX_AMOUNT_PENCE = 100_000_000_000_000n;
+
 const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A ratio to 4 decimal places, half to even (the reports' "return per £"), or null over nothing. */
+export function ratioText(numerator: Pence, denominator: Pence): string | null {
+  if (denominator === 0n) return null;
+  let q = (numerator * 10_000n) / denominator;
+  const twiceRemainder = 2n * ((numerator * 10_000n) % denominator);
+  if (twiceRemainder > denominator || (twiceRemainder === denominator && q % 2n === 1n)) q += 1n;
+  return `${q / 10_000n}.${(q % 10_000n).toString().padStart(4, '0')}`;
+}
+
+/** UK public-sector financial year of a business date: 1 April – 31 March, "2025-26". */
+export function financialYearOf(date: string): string {
+  const year = Number(date.slice(0, 4));
+  const start = Number(date.slice(5, 7)) >= 4 ? year : year - 1;
+  return `${start}-${String((start + 1) % 100).padStart(2, '0')}`;
+}
 
 /**
  * DESIGN "Money": split `total` in proportion to the weights, each part the floor of its exact
@@ -365,6 +384,8 @@ export class ReferenceModel {
    */
   expect(request: ModelRequest, key?: string): Expectation {
     if (!ROUTE_ROLES[request.kind].includes(request.actor.role)) return refused(403, 'FORBIDDEN');
+    // The body's schema is checked before anything is decided: an amount out of range never gets further.
+    if (amountsOf(request).some((a) => a <= 0n || a > MAX_AMOUNT_PENCE)) return refused(400, 'VALIDATION_FAILED');
     if (key !== undefined) {
       const used = this.keys.get(key);
       if (used !== undefined) return used.fingerprint === fingerprintOf(request) ? { outcome: 'replayed', answer: used.answer } : refused(409, 'IDEMPOTENCY_KEY_REUSED');
@@ -479,6 +500,9 @@ export class ReferenceModel {
         if (![...funding.values()].some((p) => p > 0n)) return refused(409, 'UNFUNDED_INTERVENTION');
         const lines = benefits.map((b) => ({ agencyId: b.agencyId, pence: parsePence(b.amount), cashable: b.cashable }));
         const flows = this.flowsFor(funding, lines);
+        // Lines for one beneficiary add up into one flow per investor; no amount an event holds
+        // may pass the £1tn limit, so such an outcome is invalid input, not a smaller record.
+        if (flows.some((f) => f.pence > MAX_AMOUNT_PENCE)) return refused(400, 'VALIDATION_FAILED');
         const predicted = {
           flows: flows.map((f) => ({ fromAgencyId: f.fromAgencyId, toAgencyId: f.toAgencyId, amount: penceText(f.pence), cashable: f.cashable })),
         };
@@ -567,6 +591,68 @@ export class ReferenceModel {
       producedForOthers: sumOf(perPot.map((p) => p.producedForOthers)),
     };
     return { agencyId, total: balancesText(total), pots: perPot.map((p) => ({ potId: p.potId, ...balancesText(p) })) };
+  }
+
+  /**
+   * GET /v1/flows: the investor → beneficiary matrix and per-agency totals. Investment counts
+   * in the financial year of its allocation, benefit in the year of its outcome; a reversed
+   * entry does not count at all, in any year.
+   */
+  flowsView(scope: { potId?: string; financialYear?: string } = {}) {
+    const inYear = (date: string) => scope.financialYear === undefined || financialYearOf(date) === scope.financialYear;
+    const rows = new Map<string, { fromAgencyId: string; toAgencyId: string; amount: Pence; cashable: Pence }>();
+    const totals = new Map<string, { invested: Pence; produced: Pence; producedForOthers: Pence; received: Pence }>();
+    const totalsOf = (agencyId: string) => {
+      const t = totals.get(agencyId) ?? { invested: 0n, produced: 0n, producedForOthers: 0n, received: 0n };
+      totals.set(agencyId, t);
+      return t;
+    };
+    for (const pot of this.pots.values()) {
+      if (scope.potId !== undefined && pot.potId !== scope.potId) continue;
+      for (const e of pot.entries.values()) {
+        if (e.kind === 'allocation' && !e.reversed && inYear(e.date)) for (const s of e.shares) totalsOf(s.agencyId).invested += s.pence;
+        if (e.kind !== 'outcome' || e.reversed || !inYear(e.date)) continue;
+        for (const f of e.flows) {
+          const key = `${f.fromAgencyId} ${f.toAgencyId}`;
+          const row = rows.get(key) ?? { fromAgencyId: f.fromAgencyId, toAgencyId: f.toAgencyId, amount: 0n, cashable: 0n };
+          row.amount += f.pence;
+          if (f.cashable) row.cashable += f.pence;
+          rows.set(key, row);
+          totalsOf(f.fromAgencyId).produced += f.pence;
+          if (f.fromAgencyId !== f.toAgencyId) totalsOf(f.fromAgencyId).producedForOthers += f.pence;
+          totalsOf(f.toAgencyId).received += f.pence;
+        }
+      }
+    }
+    return {
+      rows: [...rows.values()]
+        .filter((r) => r.amount !== 0n)
+        .sort((a, b) => byId(a.fromAgencyId, b.fromAgencyId) || byId(a.toAgencyId, b.toAgencyId))
+        .map((r) => ({ fromAgencyId: r.fromAgencyId, toAgencyId: r.toAgencyId, amount: penceText(r.amount), cashableAmount: penceText(r.cashable) })),
+      agencies: [...totals]
+        .filter(([, t]) => t.invested !== 0n || t.produced !== 0n || t.received !== 0n)
+        .sort(([a], [b]) => byId(a, b))
+        .map(([agencyId, t]) => ({
+          agencyId,
+          invested: penceText(t.invested),
+          benefitsProduced: penceText(t.produced),
+          benefitsReceived: penceText(t.received),
+          returnPerPound: ratioText(t.produced, t.invested),
+          wrongPocketShare: ratioText(t.producedForOthers, t.produced),
+        })),
+    };
+  }
+}
+
+function amountsOf(request: ModelRequest): Pence[] {
+  switch (request.kind) {
+    case 'contribute':
+    case 'allocate':
+      return [parsePence(request.body.amount)];
+    case 'outcome':
+      return request.body.benefits.map((b) => parsePence(b.amount));
+    default:
+      return [];
   }
 }
 

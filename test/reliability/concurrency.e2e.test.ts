@@ -309,6 +309,15 @@ async function loadAndVerify(run: LoadRun, operationsPerClient: number): Promise
   expect(accepted).toBeGreaterThan(0);
   expect(answered('409 INSUFFICIENT_FUNDS'), 'the allocations did over-ask').toBeGreaterThan(0);
   expect(check.replayedAnswers).toBeGreaterThan(0);
+  // What only the servers see: appends that lost the race for a stream and were re-decided.
+  let serverRetries = 0n;
+  let serverGaveUp = 0n;
+  for (const server of run.servers) {
+    const health = (await (await fetch(`${server.baseUrl}/health`)).json()) as { appendConflictsRetried: string; appendConflictsGivenUp: string };
+    serverRetries += BigInt(health.appendConflictsRetried);
+    serverGaveUp += BigInt(health.appendConflictsGivenUp);
+  }
+  expect(serverGaveUp, 'every CONCURRENCY_CONFLICT a client saw was counted by a server').toBe(BigInt(answered('409 CONCURRENCY_CONFLICT')));
   return {
     seed,
     'server processes on one file': run.servers.length,
@@ -320,6 +329,7 @@ async function loadAndVerify(run: LoadRun, operationsPerClient: number): Promise
     'commands accepted (201)': accepted,
     'refusals INSUFFICIENT_FUNDS (over-asking allocations, reversals of drawn money)': answered('409 INSUFFICIENT_FUNDS'),
     'refusals ALREADY_REVERSED': answered('409 ALREADY_REVERSED'),
+    'conflicts retried inside the servers (stream changed first; re-decided)': Number(serverRetries),
     'conflicts retried by clients (409 CONCURRENCY_CONFLICT)': run.tally.conflictsRetried,
     'parallel-retry groups (4 requests, one key)': run.tally.parallelGroups,
     'same-key retries, one after another': run.tally.sequentialRetries,
@@ -359,7 +369,7 @@ describe('concurrency: many clients on one pot and on many pots, over HTTP', () 
       const run = await startRun('conc2', 2);
       await setUpWorld(run, planPots(32, 4, 4));
       const figures = await loadAndVerify(run, 16);
-      const pick = ['concurrent clients', 'commands', 'commands accepted (201)', 'conflicts retried by clients (409 CONCURRENCY_CONFLICT)', 'idempotent replays answered', 'keys with more than one event', '5xx answers', 'overdrafts (books and every step of the history)'];
+      const pick = ['concurrent clients', 'commands', 'commands accepted (201)', 'conflicts retried inside the servers (stream changed first; re-decided)', 'conflicts retried by clients (409 CONCURRENCY_CONFLICT)', 'idempotent replays answered', 'keys with more than one event', '5xx answers', 'overdrafts (books and every step of the history)'];
       // One suite, one figures file: the two-process run's lines follow the single server's.
       recordFigures('concurrency', {
         ...oneServer,

@@ -25,7 +25,7 @@ import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
 import { recordFigures } from '../support/figures.ts';
 import { freePort, killAllChildren, startServer, type ServerProcess } from '../e2e/serverProcess.ts';
 import { fileSettings, freshReplay, readBooks, type Books } from './books.ts';
-import { amountOf, createCommandBook, penceOf, specs, type CommandSpec } from './commandBuilders.ts';
+import { amountOf, CONTRIBUTION_DATE, createCommandBook, penceOf, specs, type CommandSpec } from './commandBuilders.ts';
 import { checkLog, sendAttempt, verdictOf, type CommandRecord, type LogCheck } from './commandLog.ts';
 import { headPosition, httpGetJson, readAllEvents, type Answer, type Json, type RawEvent } from './ledgerHttp.ts';
 import { historyOverdraftProblems, potInvariantProblems } from './moneyChecks.ts';
@@ -144,6 +144,8 @@ interface RoundControl {
   readonly baseUrl: string;
   /** Called as each request leaves; the round's kill is armed off this count. */
   onSend(): void;
+  /** Called as each answer (or failure) comes back. */
+  onAnswer(): void;
 }
 
 /**
@@ -159,6 +161,7 @@ async function runClient(round: number, client: number, rng: Random, control: Ro
     control.onSend();
     figures.requests += 1;
     const answer = await sendAttempt(control.baseUrl, command, phase, body === undefined ? command.request : { ...command.request, body });
+    control.onAnswer();
     if (answer.kind === 'answered' && answer.status === 201 && phase === 'run') {
       if (!acknowledged.includes(command)) acknowledged.push(command);
       const pot = pots.find((p) => command.request.path.startsWith(`/v1/pots/${p.potId}/`));
@@ -167,7 +170,7 @@ async function runClient(round: number, client: number, rng: Random, control: Ro
     return answer;
   };
   const heard = (answers: Answer[]): boolean => answers.every((a) => a.kind === 'answered');
-  /** A deliberate refusal: must come back 4xx (checked at the end, with the log). */
+  /** Deliberate refusals of this operation: each must come back 4xx (or not at all). */
   const refusals: CommandRecord[] = [];
 
   for (let n = 0; n < MAX_OPERATIONS_PER_CLIENT_ROUND; n += 1) {
@@ -210,7 +213,7 @@ async function runClient(round: number, client: number, rng: Random, control: Ro
               ? // Benefits of an intervention nobody funded: UNFUNDED_INTERVENTION.
                 specs.outcome(admin, pot.potId, pot.unfunded, `Unfunded ${key}`, [{ agencyId: partner, amount: '10.00', cashable: true }])
               : // Three decimal places: VALIDATION_FAILED.
-                { ...specs.contribution(financeOfficer(partner), pot.potId, partner, '10.00', `Bad amount ${key}`), body: { agencyId: partner, amount: '10.001', effectiveDate: '2025-06-02', reference: `Bad amount ${key}` } };
+                { ...specs.contribution(financeOfficer(partner), pot.potId, partner, '10.00', `Bad amount ${key}`), body: { agencyId: partner, amount: '10.001', effectiveDate: CONTRIBUTION_DATE, reference: `Bad amount ${key}` } };
       const command = book.add(key, spec);
       refusals.push(command);
       figures.deliberateRefusals += 1;
@@ -265,23 +268,28 @@ async function runRoundAndKill(round: number): Promise<void> {
   const killDelayMs = rng.int(0, MAX_KILL_DELAY_MS);
   const victim = server!;
   let sent = 0;
-  let killedAt = 0;
+  let inFlight = 0;
+  let killedAt = { sent: 0, inFlight: 0 };
   const control: RoundControl = {
     baseUrl: victim.baseUrl,
     onSend() {
       sent += 1;
+      inFlight += 1;
       if (sent === killAfterWrites) {
         setTimeout(() => {
-          killedAt = sent;
+          killedAt = { sent, inFlight };
           process.kill(victim.pid, 'SIGKILL');
         }, killDelayMs);
       }
+    },
+    onAnswer() {
+      inFlight -= 1;
     },
   };
   await Promise.all(Array.from({ length: CLIENTS }, (_, c) => runClient(round, c, rng.fork(c), control)));
   await waitForExit(victim.pid);
   server = undefined;
-  const moment = `round ${round}: after write ${killAfterWrites} + ${killDelayMs} ms (${killedAt} sent by then)`;
+  const moment = `round ${round}: write ${killAfterWrites} + ${killDelayMs} ms (${killedAt.sent} sent, ${killedAt.inFlight} in flight)`;
   figures.killMoments.push(moment);
   console.log(`[crash-safety] SIGKILL ${moment}`);
 }

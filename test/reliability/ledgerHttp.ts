@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 export type Json = Record<string, any>;
 
 /** Long enough for a loaded server, short enough that a hung request fails the test. */
-export const REQUEST_TIMEOUT_MS = 15_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 /** Paging stops here even if a cursor never ends: a bug must fail the test, not hang it. */
 export const MAX_PAGES = 10_000;
 export const PAGE_SIZE = 1_000;

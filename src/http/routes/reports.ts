@@ -168,7 +168,14 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           tags: ['operations'],
           summary: 'Store reachable, and how far the books have read the log',
           response: {
-            200: z.object({ status: z.literal('ok'), store: z.literal('ok'), headPosition: z.string(), projectionPosition: z.string() }),
+            200: z.object({
+              status: z.literal('ok'),
+              store: z.literal('ok'),
+              headPosition: z.string(),
+              projectionPosition: z.string(),
+              appendConflictsRetried: z.string().describe('appends retried since start because another writer changed the stream first'),
+              appendConflictsGivenUp: z.string().describe('commands answered CONCURRENCY_CONFLICT since start'),
+            }),
             503: z.object({ status: z.literal('unavailable'), store: z.string(), detail: z.string() }),
           },
         },
@@ -177,7 +184,15 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         try {
           await deps.store.ping();
           const head = await deps.store.headPosition();
-          return { status: 'ok' as const, store: 'ok' as const, headPosition: head.toString(), projectionPosition: deps.projectionPosition().toString() };
+          const stats = deps.writeStats();
+          return {
+            status: 'ok' as const,
+            store: 'ok' as const,
+            headPosition: head.toString(),
+            projectionPosition: deps.projectionPosition().toString(),
+            appendConflictsRetried: stats.appendConflictsRetried.toString(),
+            appendConflictsGivenUp: stats.appendConflictsGivenUp.toString(),
+          };
         } catch (error) {
           // /health is public: the store's own message (hosts, user names) goes to the log only.
           request.log.error({ err: error }, 'health: the event store did not answer');

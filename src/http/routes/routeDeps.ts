@@ -12,6 +12,8 @@ export interface RouteDeps {
   /** Waits (bounded) until the books have folded `minPosition`; refuses when they cannot. */
   readonly readYourWrites: (minPosition: bigint | undefined) => Promise<void>;
   readonly projectionPosition: () => bigint;
+  /** The write path's optimistic-concurrency retries since start. */
+  readonly writeStats: () => { readonly appendConflictsRetried: bigint; readonly appendConflictsGivenUp: bigint };
 }
 
 export const ReadQuery = z.object({
