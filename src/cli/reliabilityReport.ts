@@ -38,11 +38,18 @@ function render(suites: readonly SuiteFigures[]): string {
   ];
   for (const suite of suites) {
     for (const [figure, value] of Object.entries(suite.figures)) {
-      lines.push(`| ${suite.suite} | ${figure} | ${typeof value === 'number' ? value.toLocaleString('en-GB') : value} |`);
+      // Seeds are identifiers to paste back, not quantities: no thousands separators.
+      const shown = typeof value === 'number' && figure !== 'seed' ? value.toLocaleString('en-GB') : String(value);
+      lines.push(`| ${suite.suite} | ${escapeCell(figure)} | ${escapeCell(shown)} |`);
     }
   }
   lines.push(END);
   return lines.join('\n');
+}
+
+/** A Markdown table cell: a pipe would end the cell early. */
+function escapeCell(text: string): string {
+  return text.replaceAll('|', '\\|');
 }
 
 const suites = readFigures();
