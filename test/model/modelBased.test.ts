@@ -18,8 +18,8 @@ import { checkAtEnd, newStats, newWorld } from './ledgerDriver.ts';
 import { FINANCIAL_YEARS, modelCommands, opening, playOpening } from './modelCommands.ts';
 import { ReferenceModel } from './referenceModel.ts';
 
-/** Enough to keep this file well under 20 s in `npm test`. */
-const DEFAULT_RUNS = 150;
+/** A few hundred sequences in `npm test` (about 30 s here); `npm run test:deep` runs thousands. */
+const DEFAULT_RUNS = 300;
 const MAX_COMMANDS_PER_SEQUENCE = 40;
 /** Budget per sequence for the test timeout: generous, since shrinking a failure reruns many. */
 const MS_PER_SEQUENCE = 1_000;
