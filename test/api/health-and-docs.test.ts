@@ -25,12 +25,20 @@ const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head',
 describe('GET /health', () => {
   const ctx = useScenario();
 
-  it('200 without a token: store ok, head and projection positions as digit strings', async () => {
+  it('200 without a token: store ok, head and projection positions and write-conflict counters as digit strings', async () => {
     const c = await ctx();
     const res = await c.ledger.get('/health', null);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.json()).toEqual({ status: 'ok', store: 'ok', headPosition: String(await head(c.ledger)), projectionPosition: expect.stringMatching(/^\d+$/) });
+    expect(res.json()).toEqual({
+      status: 'ok',
+      store: 'ok',
+      headPosition: String(await head(c.ledger)),
+      projectionPosition: expect.stringMatching(/^\d+$/),
+      // One process on its own store: nobody else changes a stream first.
+      appendConflictsRetried: '0',
+      appendConflictsGivenUp: '0',
+    });
   });
 
   it('follows the log: after writes and a read-your-writes GET, both positions are the new head', async () => {
