@@ -37,10 +37,27 @@ export interface Ledger {
   close(): Promise<void>;
 }
 
+/**
+ * Read models whose checkpoint is past the end of the log were written from other events (the
+ * event store was restored from an older backup, or replaced): nothing would ever correct them.
+ */
+async function refuseReadModelsAheadOfLog(options: LedgerOptions): Promise<void> {
+  if (options.readModels === undefined) return;
+  const head = await options.store.headPosition();
+  for (const [projection, position] of options.readModels.checkpoints()) {
+    if (position > head) {
+      throw new Error(
+        `read model ${projection} is at log position ${position} but the event log ends at ${head}: the events were restored or replaced; run \`potledger rebuild\` before starting`,
+      );
+    }
+  }
+}
+
 /** Builds the ledger and folds the whole log into fresh books before answering anything. */
 export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   const { store } = options;
   const books = createLedgerBooks();
+  await refuseReadModelsAheadOfLog(options);
   // Command id → the stream it belongs to, shared with the write path so it can refuse a key
   // reused on another stream. A Map of every command id costs memory linear in the log.
   const commandStreams = new Map<string, string>();
@@ -56,12 +73,19 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
       }
       // In the same synchronous turn as the fold: the writer copies the rows this batch touched
       // out of the books now, and writes them (with its checkpoint) in one transaction behind.
-      if (options.readModels !== undefined) void options.readModels.applyBatch(events, books.state);
+      // While the start-up replay catches up, each batch waits for its commit, so a long backlog
+      // is written batch by batch rather than merged into one huge transaction; once live, the
+      // books never wait for the reporting database.
+      if (options.readModels === undefined) return;
+      const written = options.readModels.applyBatch(events, books.state);
+      if (catchingUp) return written;
     },
     ...(options.onReplayProgress === undefined ? {} : { onProgress: options.onReplayProgress }),
     onFailure: options.onProjectionFailure ?? (() => undefined),
   });
+  let catchingUp = true;
   await runner.start();
+  catchingUp = false;
 
   const handler = createCommandHandler({
     store,

@@ -17,8 +17,11 @@ export interface RunnerProgress {
 
 export interface ProjectionRunnerOptions {
   readonly store: EventStore;
-  /** Folds one batch into the books; must not throw for any event the ledger wrote. */
-  readonly apply: (events: readonly RecordedEvent[]) => void;
+  /**
+   * Folds one batch into the books; must not throw for any event the ledger wrote. May return
+   * a promise (work that follows the fold, e.g. writing read models): the next batch waits.
+   */
+  readonly apply: (events: readonly RecordedEvent[]) => void | Promise<void>;
   /** Start after this position (the books' checkpoint); 0n rebuilds from the start of the log. */
   readonly fromPosition?: bigint;
   readonly onProgress?: (progress: RunnerProgress) => void;
@@ -52,9 +55,9 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
         if (position >= headAtStart) resolve();
         subscription = store.subscribe(
           position,
-          (events) => {
+          async (events) => {
             try {
-              options.apply(events);
+              await options.apply(events);
             } catch (error) {
               // Stop here and report once; the subscription needs no error of its own.
               failure = error;
