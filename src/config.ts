@@ -1,7 +1,7 @@
 /**
  * Configuration from the environment (DESIGN.md "Configuration"), read once at start.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { resolveReadModelsUrl } from './readModels/openReadModels.ts';
@@ -31,19 +31,30 @@ export const DEFAULT_WRITES_PER_MINUTE = 1_200;
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const dataDir = resolve(env.LEDGER_DATA_DIR ?? DEFAULT_DATA_DIR);
-  const port = env.PORT === undefined ? DEFAULT_PORT : Number(env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  const port = wholeNumber('PORT', setting(env.PORT)) ?? DEFAULT_PORT;
+  if (port > 65_535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
   const storeUrl = env.LEDGER_STORE ?? `sqlite:${join(dataDir, 'ledger.db')}`;
   const corsOrigins = (env.LEDGER_CORS_ORIGINS ?? '')
     .split(',')
     .map((origin) => origin.trim())
     .filter((origin) => origin !== '');
   for (const origin of corsOrigins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new Error(`LEDGER_CORS_ORIGINS: ${origin} is not an origin like https://reports.example.gov.uk`);
+    // A browser's Origin header is exactly scheme://host[:port]: anything else could never match.
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    const plainHost = parsed !== undefined && (/^[a-z0-9.-]+$/.test(parsed.hostname) || parsed.hostname.startsWith('['));
+    if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin || !plainHost) {
+      throw new Error(`LEDGER_CORS_ORIGINS: ${origin} is not an origin like https://reports.example.gov.uk`);
+    }
   }
   return {
     port,
-    host: env.HOST ?? DEFAULT_HOST,
+    // An empty HOST would bind every interface; an empty setting means "the default" instead.
+    host: setting(env.HOST) ?? DEFAULT_HOST,
     dataDir,
     storeUrl,
     readModelsUrl: resolveReadModelsUrl(storeUrl, env),
@@ -52,12 +63,25 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   };
 }
 
+/** An environment setting, with unset and blank (or all-space) both meaning "not set". */
+function setting(text: string | undefined): string | undefined {
+  return text === undefined || text.trim() === '' ? undefined : text.trim();
+}
+
+/** Plain decimal digits only: "8e3", "0x1F90" or "1.5" are mistakes, not numbers. */
+function wholeNumber(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(text)) throw new Error(`${name} must be a whole number, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
 function readWritesPerMinute(text: string | undefined): number | null {
-  if (text === undefined || text.trim() === '') return DEFAULT_WRITES_PER_MINUTE;
-  if (text.trim() === 'off') return null;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`LEDGER_WRITE_RATE_LIMIT must be a whole number of writes per minute, or off; got ${text}`);
-  return value;
+  const value = setting(text);
+  if (value === undefined) return DEFAULT_WRITES_PER_MINUTE;
+  if (value === 'off') return null;
+  const perMinute = wholeNumber('LEDGER_WRITE_RATE_LIMIT', value)!;
+  if (perMinute < 1) throw new Error(`LEDGER_WRITE_RATE_LIMIT must be at least 1 write per minute, or off; got ${text}`);
+  return perMinute;
 }
 
 /**
@@ -69,7 +93,16 @@ export function readExistingJwtSecret(dataDir: string, env: NodeJS.ProcessEnv = 
   const fromEnv = env.LEDGER_JWT_SECRET;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const path = join(dataDir, JWT_SECRET_FILE);
-  return existsSync(path) ? readFileSync(path, 'utf8').trim() : null;
+  return existsSync(path) ? checkedSecretFile(path) : null;
+}
+
+/** The secret file obeys the same minimum as the variable, and only its owner may read it. */
+function checkedSecretFile(path: string): string {
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) throw new Error(`${path} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
+  const secret = readFileSync(path, 'utf8').trim();
+  if (secret.length < MIN_JWT_SECRET_CHARS) throw new Error(`${path} holds a secret shorter than ${MIN_JWT_SECRET_CHARS} characters`);
+  return secret;
 }
 
 /**
@@ -83,7 +116,7 @@ export function loadJwtSecret(dataDir: string, env: NodeJS.ProcessEnv = process.
     return { secret: fromEnv, source: 'env' };
   }
   const path = join(dataDir, JWT_SECRET_FILE);
-  if (existsSync(path)) return { secret: readFileSync(path, 'utf8').trim(), source: 'file', path };
+  if (existsSync(path)) return { secret: checkedSecretFile(path), source: 'file', path };
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(JWT_SECRET_BYTES).toString('base64url');
   writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });

@@ -49,10 +49,15 @@ function parseClaims(payload: unknown): Actor & { role: Role } {
   return { sub, role, ...(agency === undefined ? {} : { agencyId: agency }) };
 }
 
-/** "8h", "30m", "7d", "45s" or a number of seconds. */
+/** A token outliving this is a standing credential, not a session: mint a new one instead. */
+export const MAX_TOKEN_LIFETIME_MS = 30 * 86_400_000;
+
+/** "8h", "30m", "7d", "45s" or a number of seconds; more than zero, at most 30 days. */
 export function lifetimeMs(text: string): number {
-  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
+  const match = /^(\d{1,9})([smhd]?)$/.exec(text.trim());
   if (match === null) throw new Error(`token lifetime must look like 30m, 8h or 7d, got ${JSON.stringify(text)}`);
   const unitMs = { '': 1_000, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
-  return Number(match[1]) * unitMs;
+  const ms = Number(match[1]) * unitMs;
+  if (ms <= 0 || ms > MAX_TOKEN_LIFETIME_MS) throw new Error(`token lifetime must be more than 0 and at most 30d, got ${JSON.stringify(text)}`);
+  return ms;
 }

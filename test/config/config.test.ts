@@ -1,0 +1,94 @@
+/**
+ * Settings an operator gets wrong must stop the server with a clear message, never quietly
+ * mean something else (an empty HOST binding every interface, "8e3" read as a port).
+ */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lifetimeMs } from '../../src/auth/tokens.ts';
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_WRITES_PER_MINUTE, JWT_SECRET_FILE, loadJwtSecret, readConfig, readExistingJwtSecret } from '../../src/config.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'potledger-config-'));
+  dirs.push(dir);
+  return dir;
+};
+
+describe('readConfig', () => {
+  it('treats blank settings as unset: the defaults, never "every interface" or a random port', () => {
+    const config = readConfig({ HOST: '', PORT: ' ', LEDGER_WRITE_RATE_LIMIT: '' });
+    expect(config.host).toBe(DEFAULT_HOST);
+    expect(config.port).toBe(DEFAULT_PORT);
+    expect(config.writesPerMinute).toBe(DEFAULT_WRITES_PER_MINUTE);
+  });
+
+  it.each(['8e3', '0x1F90', '1.5', '-1', '70000'])('refuses PORT=%s', (port) => {
+    expect(() => readConfig({ PORT: port })).toThrow(/PORT/);
+  });
+
+  it.each(['1e300', '0b11', '0', 'lots'])('refuses LEDGER_WRITE_RATE_LIMIT=%s', (limit) => {
+    expect(() => readConfig({ LEDGER_WRITE_RATE_LIMIT: limit })).toThrow(/LEDGER_WRITE_RATE_LIMIT/);
+  });
+
+  it('turns the rate limit off only when told "off"', () => {
+    expect(readConfig({ LEDGER_WRITE_RATE_LIMIT: 'off' }).writesPerMinute).toBeNull();
+    expect(readConfig({ LEDGER_WRITE_RATE_LIMIT: '60' }).writesPerMinute).toBe(60);
+  });
+
+  it.each(['https://*', 'https://u:p@reports.example', 'https://reports.example/', 'HTTPS://Reports.example', 'ftp://x.example', 'reports.example'])(
+    'refuses a CORS origin no browser would send: %s',
+    (origin) => {
+      expect(() => readConfig({ LEDGER_CORS_ORIGINS: origin })).toThrow(/LEDGER_CORS_ORIGINS/);
+    },
+  );
+
+  it('accepts exact origins, comma-separated', () => {
+    expect(readConfig({ LEDGER_CORS_ORIGINS: 'https://reports.essex.gov.uk, http://localhost:5173' }).corsOrigins).toEqual([
+      'https://reports.essex.gov.uk',
+      'http://localhost:5173',
+    ]);
+  });
+});
+
+describe('the signing secret file', () => {
+  it('is created 0600 on first use and read back after', () => {
+    const dir = tempDir();
+    const created = loadJwtSecret(dir, {});
+    expect(created.source).toBe('created');
+    expect(loadJwtSecret(dir, {})).toMatchObject({ source: 'file', secret: created.secret });
+    expect(readExistingJwtSecret(dir, {})).toBe(created.secret);
+  });
+
+  it('is refused when others can read it', () => {
+    const dir = tempDir();
+    loadJwtSecret(dir, {});
+    chmodSync(join(dir, JWT_SECRET_FILE), 0o644);
+    expect(() => loadJwtSecret(dir, {})).toThrow(/readable by others/);
+    expect(() => readExistingJwtSecret(dir, {})).toThrow(/readable by others/);
+  });
+
+  it('is refused when it holds a short secret', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, JWT_SECRET_FILE), 'abc\n', { mode: 0o600 });
+    expect(() => loadJwtSecret(dir, {})).toThrow(/shorter than/);
+  });
+
+  it('is never created by a tool that only reads it', () => {
+    expect(readExistingJwtSecret(tempDir(), {})).toBeNull();
+  });
+});
+
+describe('token lifetimes', () => {
+  it('reads 45s, 30m, 8h, 7d and plain seconds', () => {
+    expect([lifetimeMs('45s'), lifetimeMs('30m'), lifetimeMs('8h'), lifetimeMs('7d'), lifetimeMs('90')]).toEqual([45_000, 1_800_000, 28_800_000, 604_800_000, 90_000]);
+  });
+
+  it.each(['0', '0h', '31d', '99999999d', '1w', '1.5h', ''])('refuses %s', (text) => {
+    expect(() => lifetimeMs(text)).toThrow(/lifetime/);
+  });
+});
