@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { AgencyId, AgencyKind, MAX_NAME_CHARS, text } from './primitives.ts';
 
-export const agencyStreamId = (agencyId: string): string => `agency-${agencyId}`;
+export { agencyStreamId } from './streams.ts';
 
 export const AgencyRegisteredV1 = z.strictObject({
   agencyId: AgencyId,

@@ -23,7 +23,7 @@ import {
   text,
 } from './primitives.ts';
 
-export const potStreamId = (potId: string): string => `pot-${potId}`;
+export { potStreamId } from './streams.ts';
 
 export const PotOpenedV1 = z.strictObject({
   potId: Ulid,

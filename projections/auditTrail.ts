@@ -7,6 +7,7 @@
  * cursor and reads forward, never from the top.
  */
 import type { Envelope } from '../events/index.ts';
+import { agencyIdOfStream, potIdOfStream } from '../events/streams.ts';
 import type { AuditNames } from './auditSummary.ts';
 import { emptyAuditNames, rememberNames, summarise } from './auditSummary.ts';
 import type { Projection } from './projection.ts';
@@ -137,8 +138,8 @@ function potOf(event: Envelope): { potId?: string } {
   if (event.type === 'AgencyRegistered') return {};
   if (event.type === 'IdempotencyKeyClaimed') {
     // A claim names the stream it is about to create; an auditor filtering by pot wants it too.
-    const target = event.data.targetStreamId;
-    return target.startsWith('pot-') ? { potId: target.slice('pot-'.length) } : {};
+    const potId = potIdOfStream(event.data.targetStreamId);
+    return potId === undefined ? {} : { potId };
   }
   return { potId: event.data.potId };
 }
@@ -168,7 +169,10 @@ function agenciesTouchedBy(event: Envelope): string[] {
       for (const flow of event.data.flows) ids.push(flow.fromAgencyId, flow.toAgencyId);
       break;
     case 'IdempotencyKeyClaimed':
-      if (event.data.targetStreamId.startsWith('agency-')) ids.push(event.data.targetStreamId.slice('agency-'.length));
+      {
+        const agencyId = agencyIdOfStream(event.data.targetStreamId);
+        if (agencyId !== undefined) ids.push(agencyId);
+      }
       break;
     default: {
       const unhandled: never = event;

@@ -14,7 +14,7 @@ import { ulid } from 'ulid';
 import type { CommandContext } from '../commands/context.ts';
 import { isRefusal, type Decision } from '../commands/decision.ts';
 import { DomainError } from '../commands/domainError.ts';
-import { agencyStreamId, ledgerEventSchemas, type Actor, type IdempotencyKeyClaimed, type LedgerEventType } from '../events/index.ts';
+import { agencyStreamId, idempotencyStreamId, ledgerEventSchemas, type Actor, type IdempotencyKeyClaimed, type LedgerEventType } from '../events/index.ts';
 import { sha256Hex } from './fingerprint.ts';
 import { createKeyedMutex } from './keyedMutex.ts';
 import { WrongExpectedRevisionError, type EventStore, type NewEvent, type RecordedEvent } from './store/eventStore.ts';
@@ -76,7 +76,6 @@ export interface CommandHandlerOptions {
   readonly commandStreams?: Map<string, string>;
 }
 
-export const IDEMPOTENCY_STREAM_PREFIX = 'idempotency-';
 
 export function createCommandHandler(options: CommandHandlerOptions) {
   const { store } = options;
@@ -232,7 +231,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     readonly correlationId: string;
     build(streamId: string): CommandRequest<S, E>;
   }): Promise<CommandOutcome> {
-    const claimStreamId = `${IDEMPOTENCY_STREAM_PREFIX}${sha256Hex(args.commandId)}`;
+    const claimStreamId = idempotencyStreamId(sha256Hex(args.commandId));
     for (let attemptNumber = 1; attemptNumber <= MAX_APPEND_ATTEMPTS; attemptNumber++) {
       const claims = await store.readStream(claimStreamId);
       const claim = claims[0]?.data as IdempotencyKeyClaimed | undefined;

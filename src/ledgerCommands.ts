@@ -12,7 +12,7 @@ import { evolvePot, initialPotState, type PotState } from '../commands/potState.
 import { decideRecordOutcome, type RecordOutcome } from '../commands/recordOutcome.ts';
 import { decideRegisterAgency, evolveAgency, initialAgencyState, type AgencyState, type RegisterAgency } from '../commands/registerAgency.ts';
 import { decideReverseEntry, type ReverseEntry } from '../commands/reverseEntry.ts';
-import { agencyStreamId, potStreamId, type Actor, type AgencyEvent, type PotEvent } from '../events/index.ts';
+import { agencyStreamId, potIdOfStream, potStreamId, type Actor, type AgencyEvent, type PotEvent } from '../events/index.ts';
 import type { Aggregate, CommandHandler, CommandOutcome, CommandRequest } from './commandHandler.ts';
 import { commandFingerprint } from './fingerprint.ts';
 
@@ -74,7 +74,7 @@ export function createLedgerCommands(handler: CommandHandler, newId: () => strin
         aggregate: potAggregate,
         fingerprint,
         agencyIds: [body.hostAgencyId, ...body.partnerAgencyIds],
-        decide: (state, context) => decideOpenPot(state, { ...body, potId: streamId.slice('pot-'.length) }, context),
+        decide: (state, context) => decideOpenPot(state, { ...body, potId: potIdOfStream(streamId)! }, context),
         ...envelopeFields(envelope),
       });
       const streamId = potStreamId(newId());

@@ -84,11 +84,12 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './eventStore.ts';
+import { LEDGER_STREAM_PREFIXES } from '../../events/streams.ts';
 import { ulidToUuid, uuidToUlid } from './ulidUuid.ts';
 import { startFollowing } from './storeSupport.ts';
 
 /** Streams that belong to potledger; everything else in `$all` is someone else's. */
-export const POTLEDGER_STREAM_PREFIXES: readonly string[] = ['agency-', 'pot-', 'idempotency-'];
+export const POTLEDGER_STREAM_PREFIXES: readonly string[] = LEDGER_STREAM_PREFIXES;
 /** Events fetched per `$all` page while reading, scanning for a cursor, or finding the head. */
 export const READ_PAGE_EVENTS = 1_000;
 /** Most events handed to one onBatch call. */
