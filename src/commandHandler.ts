@@ -128,7 +128,10 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     return known;
   }
 
-  function toNewEvents<S, E extends { type: string; data: unknown }>(request: CommandRequest<S, E>, events: readonly E[], recordedAt: string): NewEvent[] {
+  /** What every event's metadata says about the command that wrote it. */
+  type CommandIdentity = Pick<CommandRequest<unknown, never>, 'commandId' | 'fingerprint' | 'correlationId' | 'causationId' | 'actor'>;
+
+  function toNewEvents<E extends { type: string; data: unknown }>(request: CommandIdentity, events: readonly E[], recordedAt: string): NewEvent[] {
     return events.map((event) => {
       // The event schema is the last word: a decider bug must never write a malformed event.
       ledgerEventSchemas[event.type as LedgerEventType].parse(event.data);
@@ -198,7 +201,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     const reservedHere = !dryRun && owner === undefined;
     if (reservedHere) commandStreams.set(request.commandId, request.streamId);
     try {
-      const outcome = await mutex.run(request.streamId, async () => {
+      return await mutex.run(request.streamId, async () => {
         for (let attemptNumber = 1; attemptNumber <= MAX_APPEND_ATTEMPTS; attemptNumber++) {
           const result = await attempt(request, dryRun);
           if (result !== 'conflict') return result;
@@ -208,7 +211,6 @@ export function createCommandHandler(options: CommandHandlerOptions) {
         stats.appendConflictsGivenUp += 1n;
         throw new DomainError('CONCURRENCY_CONFLICT', `stream ${request.streamId} kept changing; gave up after ${MAX_APPEND_ATTEMPTS} attempts`);
       });
-      return outcome;
     } catch (error) {
       // A refusal appended nothing, so the key is free again. After any other failure the
       // append may or may not have happened: keep the reservation, the log will tell.
@@ -227,8 +229,6 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     readonly commandId: string;
     readonly fingerprint: string;
     readonly proposedStreamId: string;
-    readonly actor: Actor;
-    readonly correlationId: string;
     build(streamId: string): CommandRequest<S, E>;
   }): Promise<CommandOutcome> {
     const claimStreamId = idempotencyStreamId(sha256Hex(args.commandId));
@@ -249,7 +249,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
       await execute(request, { dryRun: true });
       const data: IdempotencyKeyClaimed = { command: args.command, fingerprint: args.fingerprint, targetStreamId: args.proposedStreamId };
       try {
-        await store.append(claimStreamId, toNewEvents({ ...request, streamId: claimStreamId } as never, [{ type: 'IdempotencyKeyClaimed', data }], clock()), 'no-stream');
+        await store.append(claimStreamId, toNewEvents(request, [{ type: 'IdempotencyKeyClaimed', data }], clock()), 'no-stream');
         return execute(request);
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;

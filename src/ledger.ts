@@ -61,6 +61,8 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   // Command id → the stream it belongs to, shared with the write path so it can refuse a key
   // reused on another stream. A Map of every command id costs memory linear in the log.
   const commandStreams = new Map<string, string>();
+  // True while the start-up replay folds the log that was there before the server started.
+  let catchingUp = true;
   const runner = createProjectionRunner({
     store,
     apply: (events) => {
@@ -83,7 +85,6 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     ...(options.onReplayProgress === undefined ? {} : { onProgress: options.onReplayProgress }),
     onFailure: options.onProjectionFailure ?? (() => undefined),
   });
-  let catchingUp = true;
   await runner.start();
   catchingUp = false;
 

@@ -79,7 +79,7 @@ export function createLedgerCommands(handler: CommandHandler, newId: () => strin
       });
       const streamId = potStreamId(newId());
       if (!envelope.clientSuppliedKey) return handler.execute(build(streamId));
-      return handler.executeCreate({ command: 'OpenPot', fingerprint, proposedStreamId: streamId, build, ...envelopeFields(envelope) });
+      return handler.executeCreate({ command: 'OpenPot', commandId: envelope.commandId, fingerprint, proposedStreamId: streamId, build });
     },
 
     joinPot(potId: string, body: Body<JoinPot, 'potId'>, envelope: CommandEnvelope) {
