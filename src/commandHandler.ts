@@ -15,6 +15,7 @@ import type { CommandContext } from '../commands/context.ts';
 import { isRefusal, type Decision } from '../commands/decision.ts';
 import { DomainError } from '../commands/domainError.ts';
 import { agencyStreamId, idempotencyStreamId, ledgerEventSchemas, type Actor, type IdempotencyKeyClaimed, type LedgerEventType } from '../events/index.ts';
+import { chainedMetadata, GENESIS_HASH } from './audit/eventHash.ts';
 import { sha256Hex } from './fingerprint.ts';
 import { createKeyedMutex } from './keyedMutex.ts';
 import { WrongExpectedRevisionError, type EventStore, type NewEvent, type RecordedEvent } from './store/eventStore.ts';
@@ -58,6 +59,8 @@ interface LoadedStream<S> {
   state: S;
   /** Revision of the stream's last event, or null when the stream does not exist. */
   revision: bigint | null;
+  /** metadata.hash of the stream's last event: the next event's previousHash. */
+  lastHash: string | null;
   readonly commands: Map<string, CommandRecord>;
 }
 
@@ -91,7 +94,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
 
   async function load<S, E extends { type: string; data: unknown }>(streamId: string, aggregate: Aggregate<S, E>): Promise<LoadedStream<S>> {
     let loaded = cache.get(streamId) as LoadedStream<S> | undefined;
-    if (loaded === undefined) loaded = { state: aggregate.initialState(), revision: null, commands: new Map() };
+    if (loaded === undefined) loaded = { state: aggregate.initialState(), revision: null, lastHash: null, commands: new Map() };
     // Catch up with anything another process appended since we last looked.
     const fromRevision = loaded.revision === null ? 0n : loaded.revision + 1n;
     apply(loaded, aggregate, await store.readStream(streamId, fromRevision));
@@ -105,6 +108,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     for (const event of events) {
       loaded.state = aggregate.evolve(loaded.state, event as unknown as E & { eventId: string });
       loaded.revision = event.streamRevision;
+      loaded.lastHash = typeof event.metadata.hash === 'string' ? event.metadata.hash : null;
       const commandId = event.metadata.commandId;
       const record = loaded.commands.get(commandId);
       if (record === undefined) {
@@ -131,24 +135,50 @@ export function createCommandHandler(options: CommandHandlerOptions) {
   /** What every event's metadata says about the command that wrote it. */
   type CommandIdentity = Pick<CommandRequest<unknown, never>, 'commandId' | 'fingerprint' | 'correlationId' | 'causationId' | 'actor'>;
 
-  function toNewEvents<E extends { type: string; data: unknown }>(request: CommandIdentity, events: readonly E[], recordedAt: string): NewEvent[] {
+  /** Where the new events go: the stream, and its last revision and hash before them (null: a new stream). */
+  interface ChainHead {
+    readonly streamId: string;
+    readonly revision: bigint | null;
+    readonly lastHash: string | null;
+  }
+
+  function toNewEvents<E extends { type: string; data: unknown }>(
+    request: CommandIdentity,
+    events: readonly E[],
+    recordedAt: string,
+    head: ChainHead,
+  ): NewEvent[] {
+    // The hash chain links each event to the one before it in its stream (src/audit/eventHash.ts).
+    // A stream written before tamper evidence has no hash to link to; its new events start
+    // from the genesis value, and `potledger verify` reports the unhashed events themselves.
+    let previousHash = head.revision === null ? GENESIS_HASH : (head.lastHash ?? GENESIS_HASH);
+    let revision = head.revision === null ? 0n : head.revision + 1n;
     return events.map((event) => {
       // The event schema is the last word: a decider bug must never write a malformed event.
       ledgerEventSchemas[event.type as LedgerEventType].parse(event.data);
-      return {
-        eventId: newEventId(),
-        type: event.type,
-        data: event.data,
-        metadata: {
-          commandId: request.commandId,
-          commandFingerprint: request.fingerprint,
-          correlationId: request.correlationId,
-          ...(request.causationId === undefined ? {} : { causationId: request.causationId }),
-          actor: request.actor,
-          recordedAt,
-          schemaVersion: 1,
+      const eventId = newEventId();
+      const metadata = chainedMetadata(
+        {
+          streamId: head.streamId,
+          streamRevision: revision,
+          eventId,
+          type: event.type,
+          data: event.data,
+          metadata: {
+            commandId: request.commandId,
+            commandFingerprint: request.fingerprint,
+            correlationId: request.correlationId,
+            ...(request.causationId === undefined ? {} : { causationId: request.causationId }),
+            actor: request.actor,
+            recordedAt,
+            schemaVersion: 1,
+          },
         },
-      };
+        previousHash,
+      );
+      previousHash = metadata.hash;
+      revision += 1n;
+      return { eventId, type: event.type, data: event.data, metadata };
     });
   }
 
@@ -167,7 +197,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     const decision = request.decide(loaded.state, context);
     if (isRefusal(decision)) throw decision;
     if (decision.length === 0) throw new Error('invariant: a decider accepted a command but produced no event');
-    const newEvents = toNewEvents(request, decision, now);
+    const newEvents = toNewEvents(request, decision, now, { streamId: request.streamId, revision: loaded.revision, lastHash: loaded.lastHash });
     if (dryRun) return { events: [], replayed: false };
     try {
       const result = await store.append(request.streamId, newEvents, loaded.revision ?? 'no-stream');
@@ -249,7 +279,8 @@ export function createCommandHandler(options: CommandHandlerOptions) {
       await execute(request, { dryRun: true });
       const data: IdempotencyKeyClaimed = { command: args.command, fingerprint: args.fingerprint, targetStreamId: args.proposedStreamId };
       try {
-        await store.append(claimStreamId, toNewEvents(request, [{ type: 'IdempotencyKeyClaimed', data }], clock()), 'no-stream');
+        const claimEvents = toNewEvents(request, [{ type: 'IdempotencyKeyClaimed', data }], clock(), { streamId: claimStreamId, revision: null, lastHash: null });
+        await store.append(claimStreamId, claimEvents, 'no-stream');
         return execute(request);
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;

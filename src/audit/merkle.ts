@@ -1,0 +1,191 @@
+/**
+ * An RFC 6962 (Certificate Transparency) Merkle tree, with the proofs of RFC 6962 §2.1 and
+ * their verification exactly as RFC 9162 §2.1.3.2 and §2.1.4.2 specify. Pure: no I/O.
+ *
+ * leaf hash = SHA-256(0x00 ‖ leaf data), node hash = SHA-256(0x01 ‖ left ‖ right); the tree
+ * of n leaves splits at the largest power of two below n, so a tree that grows only appends
+ * and every earlier root stays provable from a later one (a consistency proof).
+ *
+ * Written here rather than taken from npm: the maintained packages either verify inclusion
+ * only (@sigstore/verify), hash differently from RFC 6962 (merkletreejs), or rebuild the tree
+ * from every entry for each proof (@transmute/rfc9162); the ledger needs both proofs, at any
+ * earlier size, in O(log² n) from a tree it appends to as the log grows.
+ */
+import { createHash } from 'node:crypto';
+
+export const HASH_BYTES = 32;
+/** How the checkpoint, proofs and `potledger verify` name this scheme. */
+export const MERKLE_ALGORITHM = 'RFC6962-SHA256';
+
+const LEAF_PREFIX = Buffer.from([0x00]);
+const NODE_PREFIX = Buffer.from([0x01]);
+
+export function leafHash(leafData: Uint8Array): Buffer {
+  return createHash('sha256').update(LEAF_PREFIX).update(leafData).digest();
+}
+
+export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+}
+
+/** The root of the empty tree: SHA-256 of nothing (RFC 6962 §2.1). */
+export const EMPTY_ROOT = createHash('sha256').digest();
+
+/** The largest power of two strictly below n (n ≥ 2). */
+function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** h when n = 2^h, else null (plain arithmetic: JS bit operators stop at 32 bits). */
+function powerOfTwoExponent(n: number): number | null {
+  let h = 0;
+  for (let k = 1; k < n; k *= 2) h++;
+  return 2 ** h === n ? h : null;
+}
+
+/**
+ * An append-only tree that keeps the hash of every complete, aligned subtree by level:
+ * levels[h][i] covers leaves [i·2^h, (i+1)·2^h). Appending is O(log n); the root or a proof at
+ * any size is O(log² n), because every subtree RFC 6962's recursion asks for splits into at
+ * most log n complete ones.
+ */
+export interface MerkleTree {
+  readonly size: number;
+  append(leafHashValue: Buffer): void;
+  root(size?: number): Buffer;
+  /** Audit path for leaf `index` in the tree of the first `size` leaves (RFC 6962 §2.1.1). */
+  inclusionProof(index: number, size?: number): Buffer[];
+  /** Proof that the tree of `from` leaves is a prefix of the tree of `to` leaves (RFC 6962 §2.1.2). */
+  consistencyProof(from: number, to?: number): Buffer[];
+}
+
+export function createMerkleTree(): MerkleTree {
+  const levels: Buffer[][] = [[]];
+
+  function append(hash: Buffer): void {
+    if (hash.length !== HASH_BYTES) throw new RangeError(`a leaf hash is ${HASH_BYTES} bytes, got ${hash.length}`);
+    let node = hash;
+    for (let level = 0; ; level++) {
+      levels[level] ??= [];
+      const row = levels[level]!;
+      row.push(node);
+      // A right child completes its parent: hash the pair one level up.
+      if (row.length % 2 === 1) return;
+      node = nodeHash(row[row.length - 2]!, node);
+    }
+  }
+
+  /** MTH(D[start : start + n]) for a range RFC 6962's recursion reaches (its left parts are aligned). */
+  function subtreeHash(start: number, n: number): Buffer {
+    if (n === 1) return levels[0]![start]!;
+    const level = powerOfTwoExponent(n);
+    if (level !== null && start % n === 0) return levels[level]![start / n]!;
+    const k = splitPoint(n);
+    return nodeHash(subtreeHash(start, k), subtreeHash(start + k, n - k));
+  }
+
+  function checkSize(size: number): number {
+    if (!Number.isSafeInteger(size) || size < 0 || size > levels[0]!.length) {
+      throw new RangeError(`tree size ${size} is outside 0..${levels[0]!.length}`);
+    }
+    return size;
+  }
+
+  function path(index: number, start: number, n: number): Buffer[] {
+    if (n === 1) return [];
+    const k = splitPoint(n);
+    return index < k
+      ? [...path(index, start, k), subtreeHash(start + k, n - k)]
+      : [...path(index - k, start + k, n - k), subtreeHash(start, k)];
+  }
+
+  function subproof(m: number, start: number, n: number, startsAtRoot: boolean): Buffer[] {
+    if (m === n) return startsAtRoot ? [] : [subtreeHash(start, n)];
+    const k = splitPoint(n);
+    return m <= k
+      ? [...subproof(m, start, k, startsAtRoot), subtreeHash(start + k, n - k)]
+      : [...subproof(m - k, start + k, n - k, false), subtreeHash(start, k)];
+  }
+
+  return {
+    get size() {
+      return levels[0]!.length;
+    },
+    append,
+    root(size = levels[0]!.length) {
+      return checkSize(size) === 0 ? EMPTY_ROOT : subtreeHash(0, size);
+    },
+    inclusionProof(index, size = levels[0]!.length) {
+      checkSize(size);
+      if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
+      return path(index, 0, size);
+    },
+    consistencyProof(from, to = levels[0]!.length) {
+      checkSize(to);
+      if (!Number.isSafeInteger(from) || from < 1 || from > to) throw new RangeError(`no consistency proof from ${from} to ${to}`);
+      return subproof(from, 0, to, true);
+    },
+  };
+}
+
+function allHashes(proof: readonly Uint8Array[]): boolean {
+  return proof.every((hash) => hash.length === HASH_BYTES);
+}
+
+/** Shifts fn and sn right together until fn's lowest bit is set or fn is 0 (RFC 9162 wording). */
+function shiftUntilOddOrZero(state: { fn: bigint; sn: bigint }): void {
+  while ((state.fn & 1n) === 0n && state.fn !== 0n) {
+    state.fn >>= 1n;
+    state.sn >>= 1n;
+  }
+}
+
+/** RFC 9162 §2.1.3.2: does `proof` show leaf `index` (with `leaf` as its hash) in the tree of `size` whose root is `root`? */
+export function verifyInclusion(index: bigint, size: bigint, leaf: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): boolean {
+  if (index < 0n || index >= size || leaf.length !== HASH_BYTES || root.length !== HASH_BYTES || !allHashes(proof)) return false;
+  const state = { fn: index, sn: size - 1n };
+  let r: Uint8Array = leaf;
+  for (const p of proof) {
+    if (state.sn === 0n) return false;
+    if ((state.fn & 1n) === 1n || state.fn === state.sn) {
+      r = nodeHash(p, r);
+      shiftUntilOddOrZero(state);
+    } else {
+      r = nodeHash(r, p);
+    }
+    state.fn >>= 1n;
+    state.sn >>= 1n;
+  }
+  return state.sn === 0n && Buffer.from(r).equals(root);
+}
+
+/** RFC 9162 §2.1.4.2: does `proof` show the tree of `from` leaves (root `fromRoot`) is a prefix of the tree of `to` (root `toRoot`)? */
+export function verifyConsistency(from: bigint, to: bigint, fromRoot: Uint8Array, toRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
+  if (from < 1n || from > to || fromRoot.length !== HASH_BYTES || toRoot.length !== HASH_BYTES || !allHashes(proof)) return false;
+  // Equal sizes: the proof is empty and the roots are the same tree.
+  if (from === to) return proof.length === 0 && Buffer.from(fromRoot).equals(toRoot);
+  if (proof.length === 0) return false;
+  const path = (from & (from - 1n)) === 0n ? [fromRoot, ...proof] : [...proof];
+  const state = { fn: from - 1n, sn: to - 1n };
+  while ((state.fn & 1n) === 1n) {
+    state.fn >>= 1n;
+    state.sn >>= 1n;
+  }
+  let fr: Uint8Array = path[0]!;
+  let sr: Uint8Array = path[0]!;
+  for (const c of path.slice(1)) {
+    if (state.sn === 0n) return false;
+    if ((state.fn & 1n) === 1n || state.fn === state.sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      shiftUntilOddOrZero(state);
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    state.fn >>= 1n;
+    state.sn >>= 1n;
+  }
+  return state.sn === 0n && Buffer.from(fr).equals(fromRoot) && Buffer.from(sr).equals(toRoot);
+}
