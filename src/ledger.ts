@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { asLedgerEnvelope, type IdempotencyKeyClaimed } from '../events/index.ts';
 import { createLedgerBooks } from '../projections/index.ts';
+import { createMerkleLog } from './audit/merkleLog.ts';
 import { createCommandHandler } from './commandHandler.ts';
 import { buildApp } from './http/app.ts';
 import { httpProblem } from './http/errors.ts';
@@ -63,6 +64,9 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   const commandStreams = new Map<string, string>();
   // True while the start-up replay folds the log that was there before the server started.
   let catchingUp = true;
+  // The whole log as an RFC 6962 Merkle tree, for the audit checkpoint and proof routes: every
+  // event is a leaf, appended in log order as it is folded (memory: about two hashes per event).
+  const merkleLog = createMerkleLog();
   const runner = createProjectionRunner({
     store,
     apply: (events) => {
@@ -70,6 +74,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
         // A claimed key belongs to the stream the claim creates, not to the claim's own stream.
         const streamId = event.type === 'IdempotencyKeyClaimed' ? (event.data as IdempotencyKeyClaimed).targetStreamId : event.streamId;
         if (!commandStreams.has(event.metadata.commandId)) commandStreams.set(event.metadata.commandId, streamId);
+        merkleLog.append(event);
         const envelope = asLedgerEnvelope(event);
         if (envelope !== null) books.evolve(envelope);
       }
@@ -112,6 +117,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     books: () => books.state,
     readYourWrites,
     projectionPosition: () => runner.position(),
+    merkleLog,
     writeStats: () => handler.stats(),
     jwtSecret: options.jwtSecret,
     ...(options.logger === undefined ? {} : { logger: options.logger }),

@@ -54,6 +54,7 @@ function powerOfTwoExponent(n: number): number | null {
 export interface MerkleTree {
   readonly size: number;
   append(leafHashValue: Buffer): void;
+  leafHashAt(index: number): Buffer;
   root(size?: number): Buffer;
   /** Audit path for leaf `index` in the tree of the first `size` leaves (RFC 6962 §2.1.1). */
   inclusionProof(index: number, size?: number): Buffer[];
@@ -114,6 +115,11 @@ export function createMerkleTree(): MerkleTree {
       return levels[0]!.length;
     },
     append,
+    leafHashAt(index) {
+      const leaf = levels[0]![index];
+      if (leaf === undefined) throw new RangeError(`no leaf ${index} in a tree of ${levels[0]!.length}`);
+      return leaf;
+    },
     root(size = levels[0]!.length) {
       return checkSize(size) === 0 ? EMPTY_ROOT : subtreeHash(0, size);
     },

@@ -13,6 +13,7 @@ import { installAuth } from './auth.ts';
 import { httpProblem, installErrorHandling, sendProblem } from './errors.ts';
 import { problem } from './problem.ts';
 import { agencyRoutes } from './routes/agencies.ts';
+import { auditProofRoutes } from './routes/auditProofs.ts';
 import { potRoutes } from './routes/pots.ts';
 import { reportRoutes } from './routes/reports.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
@@ -111,5 +112,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(agencyRoutes(options));
   await app.register(potRoutes(options));
   await app.register(reportRoutes(options));
+  await app.register(auditProofRoutes(options));
   return app;
 }

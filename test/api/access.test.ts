@@ -104,6 +104,9 @@ const ACCESS_TABLE: readonly Row[] = [
   { method: 'GET', route: '/v1/events', allowed: ['admin', 'auditor'], url: () => '/v1/events' },
   { method: 'GET', route: '/health', allowed: EVERYONE, url: () => '/health' },
   { method: 'GET', route: '/openapi.json', allowed: EVERYONE, url: () => '/openapi.json' },
+  { method: 'GET', route: '/v1/audit/checkpoint', allowed: ['admin', 'auditor'], url: () => '/v1/audit/checkpoint' },
+  { method: 'GET', route: '/v1/audit/proof/:eventId', allowed: ['admin', 'auditor'], url: (f) => `/v1/audit/proof/${f.allocations.admin}` },
+  { method: 'GET', route: '/v1/audit/consistency', allowed: ['admin', 'auditor'], url: () => '/v1/audit/consistency?from=1' },
 ];
 
 function tokenOf(f: Fixture, caller: Caller): string | null {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { LedgerProjections } from '../../../projections/index.ts';
+import type { MerkleLog } from '../../audit/merkleLog.ts';
 import type { LedgerCommands } from '../../ledgerCommands.ts';
 import type { EventStore } from '../../store/eventStore.ts';
 import { PositionParam } from '../schemas.ts';
@@ -14,6 +15,8 @@ export interface RouteDeps {
   readonly projectionPosition: () => bigint;
   /** The write path's optimistic-concurrency retries since start. */
   readonly writeStats: () => { readonly appendConflictsRetried: bigint; readonly appendConflictsGivenUp: bigint };
+  /** The log as an RFC 6962 Merkle tree, as far as the books have folded it (audit checkpoints and proofs). */
+  readonly merkleLog: MerkleLog;
 }
 
 export const ReadQuery = z.object({

@@ -1,0 +1,123 @@
+/**
+ * The global event log as an RFC 6962 Merkle tree: one leaf per event, in log order. The ledger
+ * appends to it as the projection runner folds each event (src/ledger.ts) and the audit routes
+ * answer from it; `potledger verify` builds one from the stored rows and compares roots.
+ *
+ * Leaf index i is the i-th event of the log, never "position − 1": SQLite and PostgreSQL number
+ * positions 1..N, but EventStoreDB's positions have gaps. So the log keeps index → position and
+ * event id → index itself.
+ */
+import canonicalizeModule from 'canonicalize';
+import type { RecordedEvent } from '../store/eventStore.ts';
+import { createMerkleTree, leafHash, MERKLE_ALGORITHM } from './merkle.ts';
+
+// canonicalize 2.x is CommonJS whose typings declare an ES default export (see fingerprint.ts).
+const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
+
+/**
+ * What a leaf commits to: where the event sits (position, stream, revision), which event it is,
+ * and its chain hash, which in turn covers everything the event says. An event stored without a
+ * hash (written before tamper evidence) commits to the empty string; `verify` reports it.
+ */
+export function eventLeafData(event: Pick<RecordedEvent, 'position' | 'eventId' | 'streamId' | 'streamRevision' | 'metadata'>): Buffer {
+  const hash = typeof event.metadata.hash === 'string' ? event.metadata.hash : '';
+  const canonical = canonicalize({
+    position: event.position.toString(),
+    eventId: event.eventId,
+    streamId: event.streamId,
+    streamRevision: event.streamRevision.toString(),
+    hash,
+  });
+  return Buffer.from(canonical!, 'utf8');
+}
+
+/** A signed-off state of the log an auditor can keep: how many events, and the root over them. */
+export interface Checkpoint {
+  readonly size: string;
+  readonly rootHash: string;
+  /** Position of the last event inside `size`; "0" for the empty log. */
+  readonly position: string;
+  readonly algorithm: typeof MERKLE_ALGORITHM;
+}
+
+export interface InclusionProofView {
+  readonly eventId: string;
+  readonly position: string;
+  readonly leafIndex: string;
+  readonly treeSize: string;
+  readonly leafHash: string;
+  readonly auditPath: string[];
+  readonly rootHash: string;
+}
+
+export interface ConsistencyProofView {
+  readonly from: string;
+  readonly to: string;
+  readonly fromRoot: string;
+  readonly toRoot: string;
+  readonly proof: string[];
+}
+
+export type MerkleLog = ReturnType<typeof createMerkleLog>;
+
+export function createMerkleLog() {
+  const tree = createMerkleTree();
+  const positions: bigint[] = [];
+  const indexOfEvent = new Map<string, number>();
+  const hex = (b: Buffer) => b.toString('hex');
+
+  function checkSize(size: number): void {
+    if (!Number.isSafeInteger(size) || size < 0 || size > tree.size) throw new RangeError(`size ${size} is beyond the log's ${tree.size} events`);
+  }
+
+  return {
+    /** Events in the tree so far. */
+    size: (): number => tree.size,
+    append(event: RecordedEvent): void {
+      const last = positions[positions.length - 1];
+      if (last !== undefined && event.position <= last) {
+        throw new Error(`invariant: the Merkle log was given position ${event.position} after ${last}`);
+      }
+      tree.append(leafHash(eventLeafData(event)));
+      positions.push(event.position);
+      indexOfEvent.set(event.eventId, tree.size - 1);
+    },
+    /** Leaf index of an event, or undefined when the log (as far as folded) has no such event. */
+    indexOf: (eventId: string): number | undefined => indexOfEvent.get(eventId),
+    checkpoint(size: number = tree.size): Checkpoint {
+      checkSize(size);
+      return {
+        size: String(size),
+        rootHash: hex(tree.root(size)),
+        position: size === 0 ? '0' : positions[size - 1]!.toString(),
+        algorithm: MERKLE_ALGORITHM,
+      };
+    },
+    inclusionProof(eventId: string, size: number = tree.size): InclusionProofView | undefined {
+      checkSize(size);
+      const index = indexOfEvent.get(eventId);
+      if (index === undefined) return undefined;
+      if (index >= size) throw new RangeError(`event ${eventId} is leaf ${index}, not inside a tree of ${size}`);
+      return {
+        eventId,
+        position: positions[index]!.toString(),
+        leafIndex: String(index),
+        treeSize: String(size),
+        leafHash: hex(tree.leafHashAt(index)),
+        auditPath: tree.inclusionProof(index, size).map(hex),
+        rootHash: hex(tree.root(size)),
+      };
+    },
+    consistencyProof(from: number, to: number = tree.size): ConsistencyProofView {
+      checkSize(to);
+      if (from < 1 || from > to) throw new RangeError(`no consistency proof from ${from} to ${to}`);
+      return {
+        from: String(from),
+        to: String(to),
+        fromRoot: hex(tree.root(from)),
+        toRoot: hex(tree.root(to)),
+        proof: tree.consistencyProof(from, to).map(hex),
+      };
+    },
+  };
+}
