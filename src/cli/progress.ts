@@ -1,6 +1,6 @@
 /**
- * Progress on a terminal for long work (replays, rebuilds): a cli-progress bar when stderr is a
- * TTY, a line every few seconds otherwise (logs, CI).
+ * Progress on a terminal for long work (replays, rebuilds, verification): a cli-progress bar
+ * when stderr is a TTY, a line every few seconds otherwise (logs, CI).
  */
 import cliProgress from 'cli-progress';
 import type { RunnerProgress } from '../projectionRunner.ts';
@@ -33,5 +33,53 @@ export function replayProgressPrinter(stream: NodeJS.WriteStream): (progress: Ru
       done = true;
       bar?.stop();
     }
+  };
+}
+
+export interface PositionProgress {
+  update(position: bigint, events: number, elapsedMs: number): void;
+  stop(): void;
+}
+
+export function eventsPerSecond(events: number, elapsedMs: number): number {
+  return Math.round(events / Math.max(elapsedMs / 1000, 0.001));
+}
+
+/**
+ * Progress through the log by position for a CLI command (`rebuild`, `verify`): a bar on a
+ * terminal, a line labelled `label` every few seconds otherwise.
+ */
+export function positionProgress(stream: NodeJS.WritableStream & { isTTY?: boolean }, headAtStart: bigint, label: string): PositionProgress {
+  let total = Number(headAtStart);
+  if (stream.isTTY === true) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: stream as NodeJS.WriteStream,
+        format: `${label} [{bar}] {percentage}% position {value}/{total}, {rate} events/s`,
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(Math.max(total, 1), 0, { rate: 0 });
+    return {
+      update(position, events, elapsedMs) {
+        // Appends while the command runs move the end of the log; so does the bar.
+        if (Number(position) > total) {
+          total = Number(position);
+          bar.setTotal(total);
+        }
+        bar.update(Number(position), { rate: eventsPerSecond(events, elapsedMs) });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let lastLineAt = 0;
+  return {
+    update(position, events, elapsedMs) {
+      if (Date.now() - lastLineAt < PLAIN_PROGRESS_INTERVAL_MS) return;
+      lastLineAt = Date.now();
+      stream.write(`${label}: position ${position}/${Math.max(total, Number(position))}, ${eventsPerSecond(events, elapsedMs)} events/s\n`);
+    },
+    stop: () => undefined,
   };
 }

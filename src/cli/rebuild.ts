@@ -8,7 +8,6 @@
  * there. Run it with the server stopped: a server writing the same tables notices the reset
  * checkpoint, stops writing them and asks for a restart.
  */
-import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { asLedgerEnvelope } from '../../events/index.ts';
 import { createLedgerBooks } from '../../projections/index.ts';
@@ -18,11 +17,10 @@ import type { ReadModelWriter } from '../readModels/readModelWriter.ts';
 import { parseReadModelProjection, READ_MODEL_PROJECTIONS, type ReadModelProjection } from '../readModels/tables.ts';
 import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
 import { openEventStore } from '../store/openStore.ts';
+import { eventsPerSecond, positionProgress } from './progress.ts';
 
 /** Events read, folded and written per transaction. */
 export const REBUILD_BATCH_EVENTS = MAX_READ_ALL_BATCH_EVENTS;
-/** Without a terminal, a progress line this often. */
-const PLAIN_PROGRESS_INTERVAL_MS = 2_000;
 
 export interface RebuildOptions {
   readonly storeUrl: string;
@@ -83,7 +81,7 @@ async function replayInto(
 ): Promise<RebuildResult> {
   await writer.reset(projections);
   const startedAt = Date.now();
-  const progress = rebuildProgress(stream, await store.headPosition());
+  const progress = positionProgress(stream, await store.headPosition(), 'rebuilding read models');
   const books = createLedgerBooks();
   let position = 0n;
   let events = 0;
@@ -104,49 +102,7 @@ async function replayInto(
     progress.stop();
   }
   const elapsedMs = Date.now() - startedAt;
-  return { projections, events, position, elapsedMs, eventsPerSecond: Math.round(events / Math.max(elapsedMs / 1000, 0.001)) };
-}
-
-interface RebuildProgress {
-  update(position: bigint, events: number, elapsedMs: number): void;
-  stop(): void;
-}
-
-/** A cli-progress bar on a terminal; a line every few seconds otherwise (logs, CI). */
-function rebuildProgress(stream: RebuildOptions['stream'], headAtStart: bigint): RebuildProgress {
-  let total = Number(headAtStart);
-  const rateOf = (events: number, elapsedMs: number): number => Math.round(events / Math.max(elapsedMs / 1000, 0.001));
-  if (stream.isTTY === true) {
-    const bar = new cliProgress.SingleBar(
-      {
-        stream: stream as NodeJS.WriteStream,
-        format: 'rebuilding read models [{bar}] {percentage}% position {value}/{total}, {rate} events/s',
-        hideCursor: true,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(Math.max(total, 1), 0, { rate: 0 });
-    return {
-      update(position, events, elapsedMs) {
-        // Appends during the rebuild move the end of the log; so does the bar.
-        if (Number(position) > total) {
-          total = Number(position);
-          bar.setTotal(total);
-        }
-        bar.update(Number(position), { rate: rateOf(events, elapsedMs) });
-      },
-      stop: () => bar.stop(),
-    };
-  }
-  let lastLineAt = 0;
-  return {
-    update(position, events, elapsedMs) {
-      if (Date.now() - lastLineAt < PLAIN_PROGRESS_INTERVAL_MS) return;
-      lastLineAt = Date.now();
-      stream.write(`rebuilding read models: position ${position}/${Math.max(total, Number(position))}, ${rateOf(events, elapsedMs)} events/s\n`);
-    },
-    stop: () => undefined,
-  };
+  return { projections, events, position, elapsedMs, eventsPerSecond: eventsPerSecond(events, elapsedMs) };
 }
 
 /** Adds `rebuild` to the potledger CLI. */

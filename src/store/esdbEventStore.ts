@@ -350,6 +350,8 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
   }
 
   return {
+    // EventStoreDB positions are commit/prepare offsets in its transaction log: gappy by design.
+    positionsContiguous: false,
     async append(streamId, events, expected) {
       assertOpen();
       if (!isOurs(streamId)) {

@@ -68,6 +68,12 @@ export interface SubscribeOptions {
 }
 
 export interface EventStore {
+  /**
+   * True when positions are exactly 1, 2, 3, … with no gaps (SQLite, PostgreSQL), so a missing
+   * position means a deleted event; false where the store's positions have gaps by design
+   * (EventStoreDB's are byte offsets). `potledger verify` asks this rather than guess from a URL.
+   */
+  readonly positionsContiguous: boolean;
   /** Appends atomically: all events or none. An empty list is refused. */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** The stream's events from `fromRevision` (inclusive, default 0n) in revision order; [] when absent. */

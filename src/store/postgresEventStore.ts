@@ -399,6 +399,8 @@ export async function createPostgresEventStore(
   return {
     schema,
     schemaVersion,
+    // Each append takes head + 1 under the table lock (see the top of this file).
+    positionsContiguous: true,
 
     async append(streamId, events, expected) {
       assertOpen();

@@ -193,6 +193,8 @@ export function createSqliteEventStore(path: string): SqliteEventStore {
   }
 
   return {
+    // Rowids under AUTOINCREMENT: an append that rolls back takes its numbers back with it.
+    positionsContiguous: true,
     async append(streamId, events, expected) {
       if (events.length === 0) throw new Error(`append to ${streamId}: refusing an empty event list`);
       const serialised = events.map(serialiseEvent);

@@ -1,0 +1,86 @@
+/**
+ * Re-checks a log event by event, in log order, from nothing but the stored rows: positions
+ * strictly increase (and, where the store numbers them 1, 2, 3…, none is missing), each stream's
+ * revisions run 0, 1, 2… , each event's hash is what its content hashes to, and each
+ * previousHash is the hash of the stream's previous event. It also builds the RFC 6962 tree, so
+ * a checkpoint saved earlier can be compared. `potledger verify` drives it (src/cli/verify.ts).
+ *
+ * It stops at the first failure: after one bad event, what follows proves nothing more, and the
+ * auditor needs the first bad position to start from.
+ */
+import type { RecordedEvent } from '../store/eventStore.ts';
+import { eventHash, GENESIS_HASH, isSha256Hex } from './eventHash.ts';
+import { createMerkleTree, leafHash } from './merkle.ts';
+import { eventLeafData } from './merkleLog.ts';
+
+export interface VerifyFailure {
+  readonly position: bigint;
+  /** The stream and revision of the event found there; absent when the event is missing. */
+  readonly streamId?: string;
+  readonly streamRevision?: bigint;
+  readonly reason: string;
+}
+
+interface StreamTip {
+  readonly revision: bigint;
+  readonly hash: string;
+}
+
+export function describeFailure(failure: VerifyFailure): string {
+  const where = failure.streamId === undefined ? '' : ` (${failure.streamId}, revision ${failure.streamRevision})`;
+  return `FAILED at position ${failure.position}${where}: ${failure.reason}`;
+}
+
+export function createLogVerifier(options: { readonly positionsContiguous: boolean }) {
+  const tree = createMerkleTree();
+  // The last revision and hash seen per stream: memory linear in the number of streams.
+  const tips = new Map<string, StreamTip>();
+  let lastPosition = 0n;
+
+  /** The first problem with this event, or null when it is sound (and now part of the tree). */
+  function check(event: RecordedEvent): VerifyFailure | null {
+    const at = { position: event.position, streamId: event.streamId, streamRevision: event.streamRevision };
+    if (event.position <= lastPosition) {
+      return { ...at, reason: `position ${event.position} is not after the previous event's ${lastPosition}: the log is out of order` };
+    }
+    if (options.positionsContiguous && event.position !== lastPosition + 1n) {
+      const missing = lastPosition + 1n;
+      return {
+        position: missing,
+        reason: `no event at position ${missing}${event.position - missing > 1n ? `..${event.position - 1n}` : ''}: the log goes from position ${lastPosition} to ${event.position}, so an event was deleted`,
+      };
+    }
+    const stored = event.metadata.hash;
+    if (stored === undefined) return { ...at, reason: 'the event has no hash (written before tamper evidence, or the hash was removed)' };
+    if (!isSha256Hex(stored)) return { ...at, reason: 'the event\'s hash is not a SHA-256 hex string' };
+    if (eventHash(event) !== stored) return { ...at, reason: 'hash does not match the event\'s content' };
+
+    const tip = tips.get(event.streamId);
+    const expectedRevision = tip === undefined ? 0n : tip.revision + 1n;
+    if (event.streamRevision !== expectedRevision) {
+      return { ...at, reason: `the stream's previous event in the log is revision ${expectedRevision - 1n}, so this should be revision ${expectedRevision}: events of the stream are missing or reordered` };
+    }
+    const expectedPrevious = tip === undefined ? GENESIS_HASH : tip.hash;
+    if (event.metadata.previousHash !== expectedPrevious) {
+      return {
+        ...at,
+        reason: tip === undefined
+          ? 'previousHash is not the genesis value, yet this is the first event of its stream'
+          : `previousHash does not match the hash of revision ${tip.revision}: an event before it was changed, replaced or reordered`,
+      };
+    }
+
+    tips.set(event.streamId, { revision: event.streamRevision, hash: stored });
+    tree.append(leafHash(eventLeafData(event)));
+    lastPosition = event.position;
+    return null;
+  }
+
+  return {
+    check,
+    /** Events checked and found sound. */
+    size: (): number => tree.size,
+    root: (size?: number): Buffer => tree.root(size),
+    lastPosition: (): bigint => lastPosition,
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * `potledger verify [--checkpoint FILE] [--save-checkpoint FILE]`: re-checks the whole event log
+ * from the stored rows (issue 4, tamper evidence) — every event's hash and chain link, revisions
+ * and positions — and rebuilds the RFC 6962 Merkle tree. Given a checkpoint an auditor saved
+ * earlier (from GET /v1/audit/checkpoint or --save-checkpoint), it proves the log only grew since:
+ * the first `size` events must still hash to the checkpoint's root.
+ *
+ * Exit 0 only when all is well; 1 with the first bad position when anything is not; 2 when it
+ * could not check at all (no store, an unreadable checkpoint file).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { createLogVerifier, describeFailure, type VerifyFailure } from '../audit/logVerifier.ts';
+import { MERKLE_ALGORITHM } from '../audit/merkle.ts';
+import type { Checkpoint } from '../audit/merkleLog.ts';
+import { readConfig } from '../config.ts';
+import { MAX_READ_ALL_BATCH_EVENTS } from '../store/eventStore.ts';
+import { openEventStore } from '../store/openStore.ts';
+import { eventsPerSecond, positionProgress } from './progress.ts';
+
+/** Events read per page. */
+export const VERIFY_BATCH_EVENTS = MAX_READ_ALL_BATCH_EVENTS;
+/** A checkpoint file is a few hundred bytes; anything far larger is not one. */
+const MAX_CHECKPOINT_FILE_BYTES = 64 * 1024;
+
+const CheckpointFile = z.object({
+  size: z.string().regex(/^\d{1,19}$/, 'must be digits'),
+  rootHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
+  position: z.string().regex(/^\d{1,19}$/).optional(),
+  algorithm: z.literal(MERKLE_ALGORITHM),
+});
+
+export interface VerifyOptions {
+  readonly storeUrl: string;
+  /** A checkpoint saved earlier: the log must still start with exactly those events. */
+  readonly checkpointFile?: string;
+  /** Where to write the checkpoint of the log as verified (only when verification passes). */
+  readonly saveCheckpointFile?: string;
+  /** Results: the summary, or the first failure. */
+  readonly out: NodeJS.WritableStream;
+  /** Progress (stderr for the CLI). */
+  readonly progress: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly batchEvents?: number;
+}
+
+export interface VerifyResult {
+  readonly ok: boolean;
+  readonly events: number;
+  readonly failure?: VerifyFailure | { readonly reason: string };
+  /** The checkpoint of the log as verified (all of it) when it passed. */
+  readonly checkpoint?: Checkpoint;
+  readonly elapsedMs: number;
+}
+
+export function readCheckpointFile(path: string): z.infer<typeof CheckpointFile> {
+  const text = readFileSync(path, 'utf8');
+  if (text.length > MAX_CHECKPOINT_FILE_BYTES) throw new Error(`${path} is not a checkpoint: larger than ${MAX_CHECKPOINT_FILE_BYTES} bytes`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${path} is not a checkpoint: not JSON`);
+  }
+  const parsed = CheckpointFile.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`${path} is not a checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'} ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
+  // A bad checkpoint file is refused before the (possibly long) pass over the log.
+  const saved = options.checkpointFile === undefined ? undefined : readCheckpointFile(options.checkpointFile);
+  const batchEvents = options.batchEvents ?? VERIFY_BATCH_EVENTS;
+  const store = await openEventStore(options.storeUrl);
+  const startedAt = Date.now();
+  try {
+    const verifier = createLogVerifier({ positionsContiguous: store.positionsContiguous });
+    const progress = positionProgress(options.progress, await store.headPosition(), 'verifying the log');
+    let failure: VerifyResult['failure'];
+    let after = 0n;
+    try {
+      reading: for (;;) {
+        const batch = await store.readAll(after, batchEvents);
+        if (batch.length === 0) break;
+        for (const event of batch) {
+          const bad = verifier.check(event);
+          if (bad !== null) {
+            failure = bad;
+            break reading;
+          }
+        }
+        after = batch[batch.length - 1]!.position;
+        progress.update(after, verifier.size(), Date.now() - startedAt);
+      }
+    } finally {
+      progress.stop();
+    }
+    if (failure === undefined && saved !== undefined) failure = checkAgainst(saved, verifier);
+    const elapsedMs = Date.now() - startedAt;
+    const events = verifier.size();
+    if (failure !== undefined) {
+      options.out.write(`${'position' in failure ? describeFailure(failure) : `FAILED: ${failure.reason}`}\n`);
+      options.out.write(`${events} events verified before the failure.\n`);
+      return { ok: false, events, failure, elapsedMs };
+    }
+    const checkpoint: Checkpoint = {
+      size: String(events),
+      rootHash: verifier.root().toString('hex'),
+      position: verifier.lastPosition().toString(),
+      algorithm: MERKLE_ALGORITHM,
+    };
+    if (options.saveCheckpointFile !== undefined) writeFileSync(options.saveCheckpointFile, `${JSON.stringify(checkpoint, null, 2)}\n`);
+    options.out.write(
+      `OK: ${events} events verified in ${(elapsedMs / 1000).toFixed(1)} s (${eventsPerSecond(events, elapsedMs)} events/s); ` +
+        `every hash and chain link holds; root ${checkpoint.rootHash} at size ${checkpoint.size}, position ${checkpoint.position}\n`,
+    );
+    if (saved !== undefined) options.out.write(`The log only grew since the checkpoint of ${saved.size} events (root ${saved.rootHash}).\n`);
+    if (options.saveCheckpointFile !== undefined) options.out.write(`Checkpoint saved to ${options.saveCheckpointFile}.\n`);
+    return { ok: true, events, checkpoint, elapsedMs };
+  } finally {
+    await store.close();
+  }
+}
+
+/** The log must still begin with exactly the events the checkpoint covered. */
+function checkAgainst(saved: z.infer<typeof CheckpointFile>, verifier: ReturnType<typeof createLogVerifier>): { reason: string } | undefined {
+  const size = BigInt(saved.size);
+  if (size > BigInt(verifier.size())) {
+    return { reason: `the log has ${verifier.size()} events but the checkpoint covers ${saved.size}: events were deleted since it was saved` };
+  }
+  const root = verifier.root(Number(size)).toString('hex');
+  if (root !== saved.rootHash) {
+    return {
+      reason:
+        `the log's first ${saved.size} events hash to root ${root}, not the checkpoint's ${saved.rootHash}: ` +
+        `events at or before position ${saved.position ?? '(unknown)'} were changed, removed or reordered since it was saved`,
+    };
+  }
+  return undefined;
+}
+
+/** Adds `verify` to the potledger CLI. */
+export function registerVerifyCommand(program: Command): Command {
+  return program
+    .command('verify')
+    .description('re-check every event\'s hash and chain link and the Merkle tree; with --checkpoint, prove the log only grew since')
+    .option('--checkpoint <file>', 'a checkpoint saved earlier (GET /v1/audit/checkpoint or --save-checkpoint)')
+    .option('--save-checkpoint <file>', 'write the checkpoint of the verified log to this file (only when it verifies)')
+    .action(async (options: { checkpoint?: string; saveCheckpoint?: string }) => {
+      const result = await verifyLog({
+        storeUrl: readConfig().storeUrl,
+        ...(options.checkpoint === undefined ? {} : { checkpointFile: options.checkpoint }),
+        ...(options.saveCheckpoint === undefined ? {} : { saveCheckpointFile: options.saveCheckpoint }),
+        out: process.stdout,
+        progress: process.stderr,
+      });
+      if (!result.ok) process.exitCode = 1;
+    });
+}
