@@ -45,6 +45,39 @@ function powerOfTwoExponent(n: number): number | null {
   return 2 ** h === n ? h : null;
 }
 
+/** Hashes stored back to back in one growing buffer: a Buffer object per hash would cost ~3× the hash itself. */
+const INITIAL_ROW_CAPACITY_HASHES = 1_024;
+
+interface HashRow {
+  readonly length: number;
+  push(hash: Uint8Array): void;
+  /** A view of hash i (no copy); stored hashes never change, so a view stays right after the row grows. */
+  at(i: number): Buffer;
+}
+
+function createHashRow(): HashRow {
+  let bytes = Buffer.alloc(INITIAL_ROW_CAPACITY_HASHES * HASH_BYTES);
+  let length = 0;
+  return {
+    get length() {
+      return length;
+    },
+    push(hash) {
+      if ((length + 1) * HASH_BYTES > bytes.length) {
+        const grown = Buffer.alloc(bytes.length * 2);
+        bytes.copy(grown, 0, 0, length * HASH_BYTES);
+        bytes = grown;
+      }
+      bytes.set(hash, length * HASH_BYTES);
+      length += 1;
+    },
+    at(i) {
+      if (!Number.isSafeInteger(i) || i < 0 || i >= length) throw new RangeError(`no hash ${i} in a row of ${length}`);
+      return bytes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
+    },
+  };
+}
+
 /**
  * An append-only tree that keeps the hash of every complete, aligned subtree by level:
  * levels[h][i] covers leaves [i·2^h, (i+1)·2^h). Appending is O(log n); the root or a proof at
@@ -63,26 +96,26 @@ export interface MerkleTree {
 }
 
 export function createMerkleTree(): MerkleTree {
-  const levels: Buffer[][] = [[]];
+  const levels: HashRow[] = [createHashRow()];
 
   function append(hash: Buffer): void {
     if (hash.length !== HASH_BYTES) throw new RangeError(`a leaf hash is ${HASH_BYTES} bytes, got ${hash.length}`);
     let node = hash;
     for (let level = 0; ; level++) {
-      levels[level] ??= [];
+      levels[level] ??= createHashRow();
       const row = levels[level]!;
       row.push(node);
       // A right child completes its parent: hash the pair one level up.
       if (row.length % 2 === 1) return;
-      node = nodeHash(row[row.length - 2]!, node);
+      node = nodeHash(row.at(row.length - 2), node);
     }
   }
 
   /** MTH(D[start : start + n]) for a range RFC 6962's recursion reaches (its left parts are aligned). */
   function subtreeHash(start: number, n: number): Buffer {
-    if (n === 1) return levels[0]![start]!;
+    if (n === 1) return levels[0]!.at(start);
     const level = powerOfTwoExponent(n);
-    if (level !== null && start % n === 0) return levels[level]![start / n]!;
+    if (level !== null && start % n === 0) return levels[level]!.at(start / n);
     const k = splitPoint(n);
     return nodeHash(subtreeHash(start, k), subtreeHash(start + k, n - k));
   }
@@ -116,9 +149,7 @@ export function createMerkleTree(): MerkleTree {
     },
     append,
     leafHashAt(index) {
-      const leaf = levels[0]![index];
-      if (leaf === undefined) throw new RangeError(`no leaf ${index} in a tree of ${levels[0]!.length}`);
-      return leaf;
+      return levels[0]!.at(index);
     },
     root(size = levels[0]!.length) {
       return checkSize(size) === 0 ? EMPTY_ROOT : subtreeHash(0, size);

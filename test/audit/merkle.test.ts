@@ -218,3 +218,23 @@ describe('properties for every size up to 70', () => {
     );
   });
 });
+
+describe('a large tree', () => {
+  // Past the storage's first growth (1,024 hashes a row) many times over: every level grows.
+  const LARGE_SIZE = 50_000;
+
+  it('answers roots and proofs at any earlier size, and they verify, after the rows have grown', () => {
+    const leaves = Array.from({ length: LARGE_SIZE }, (_, i) => leafHash(Buffer.from(`large ${i}`)));
+    const tree = createMerkleTree();
+    for (const leaf of leaves) tree.append(leaf);
+    expect(hex(tree.root(2_000))).toBe(hex(naiveRoot(leaves.slice(0, 2_000))));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: LARGE_SIZE }).chain((size) => fc.tuple(fc.constant(size), fc.integer({ min: 0, max: size - 1 }), fc.integer({ min: 1, max: size }))), ([size, index, from]) => {
+        const root = tree.root(size);
+        expect(verifyInclusion(BigInt(index), BigInt(size), leaves[index]!, tree.inclusionProof(index, size), root)).toBe(true);
+        expect(verifyConsistency(BigInt(from), BigInt(size), tree.root(from), root, tree.consistencyProof(from, size))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
