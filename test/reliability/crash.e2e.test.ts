@@ -10,7 +10,8 @@
  *   with the same key answers the original or appends it once — never twice;
  * - the books the restarted server serves equal a fresh replay of a copy of its file by an
  *   independent ledger in this process;
- * - the file is in WAL mode, sound (integrity_check), and the store opens it synchronous=FULL.
+ * - the file is in WAL mode, sound (integrity_check), and the store opens it synchronous=FULL;
+ * - at the end, `potledger verify` finds every event's hash chain and the Merkle tree whole.
  *
  * RELIABILITY_SEED=<n> repeats a run's choices (the seed is printed).
  */
@@ -21,6 +22,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/auth/tokens.ts';
+import { verifyLog } from '../../src/cli/verify.ts';
 import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
 import { recordFigures } from '../support/figures.ts';
 import { freePort, killAllChildren, startServer, type ServerProcess } from '../e2e/serverProcess.ts';
@@ -392,6 +394,10 @@ describe('crash safety: SIGKILL mid-stream, restart, prove the log and the books
       } finally {
         await store.close();
       }
+      // Tamper evidence survives the kills: no append was half-chained, none was linked twice.
+      const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
+      const verified = await verifyLog({ storeUrl: `sqlite:${dbPath}`, out: quiet, progress: quiet });
+      expect(verified, 'potledger verify after the kills').toMatchObject({ ok: true, events: finalCheck!.events });
 
       const unanswered = figures.unansweredInFlight + figures.unansweredConnectionRefused;
       expect(unanswered, 'every kill left something unanswered').toBeGreaterThanOrEqual(ROUNDS);
@@ -421,6 +427,7 @@ describe('crash safety: SIGKILL mid-stream, restart, prove the log and the books
         'keys refused on one copy, then accepted on a later copy': finalCheck!.refusedThenAccepted,
         'events in the final log': finalCheck!.events,
         'books compared with a fresh replay': ROUNDS,
+        'events whose hash chain and Merkle tree verified after the kills': verified.events,
         'kill moments': figures.killMoments.join(' | '),
         'seconds per round (kill, restart, verify)': figures.roundMs.map((ms) => (ms / 1000).toFixed(1)).join(', '),
         'seconds in all': ((Date.now() - startedAt) / 1000).toFixed(1),
