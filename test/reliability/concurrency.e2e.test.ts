@@ -10,7 +10,8 @@
  *   no stake below zero at any point of the history;
  * - no lost update: each pot's and each agency's books equal the sum of the accepted commands;
  * - exactly one event per idempotency key, the parallel copies answered with the original;
- * - the served books equal a fresh replay of a copy of the file.
+ * - the served books equal a fresh replay of a copy of the file;
+ * - `potledger verify` finds every event's hash chain whole (no link to a stale predecessor).
  *
  * A second run puts two server processes on one file, so the in-process queue per stream no
  * longer serialises the writers and the optimistic concurrency check (expected revision) has
@@ -24,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/auth/tokens.ts';
+import { verifyLog } from '../../src/cli/verify.ts';
 import { recordFigures } from '../support/figures.ts';
 import { freePort, killAllChildren, startServer, type ServerProcess } from '../e2e/serverProcess.ts';
 import { freshReplay, readBooks, type Books } from './books.ts';
@@ -257,6 +259,12 @@ async function loadAndVerify(run: LoadRun, operationsPerClient: number): Promise
   const replay = await freshReplay(run.dbPath, run.scratchDir, run.name);
   expect(replay.books, 'the served books ≠ a fresh replay').toEqual(books);
 
+  // Under contention (and with two processes, conflicts re-decided): every event still links to
+  // the stream's real predecessor, because the hash is made after the stream is (re)loaded.
+  const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
+  const verified = await verifyLog({ storeUrl: `sqlite:${run.dbPath}`, out: quiet, progress: quiet });
+  expect(verified, 'potledger verify after the load').toMatchObject({ ok: true, events: books.events.length });
+
   // Exactly one event per key, each 201 naming it; of parallel copies, one appended.
   const check = checkLog(run.book.commands.values(), books.events);
   expect(check.problems).toEqual([]);
@@ -336,6 +344,7 @@ async function loadAndVerify(run: LoadRun, operationsPerClient: number): Promise
     'idempotent replays answered': check.replayedAnswers,
     'keys refused on one copy, then accepted on a later copy (refusals are not remembered)': check.refusedThenAccepted,
     'keys with more than one event': duplicatedKeys,
+    'events whose hash chain and Merkle tree verified': verified.events,
     '5xx answers': check.serverErrors,
     'overdrafts (books and every step of the history)': overdrawn.length + history.problems.length,
     'allocations checked along the history': history.allocationsChecked,
@@ -369,7 +378,7 @@ describe('concurrency: many clients on one pot and on many pots, over HTTP', () 
       const run = await startRun('conc2', 2);
       await setUpWorld(run, planPots(32, 4, 4));
       const figures = await loadAndVerify(run, 16);
-      const pick = ['concurrent clients', 'commands', 'commands accepted (201)', 'conflicts retried inside the servers (stream changed first; re-decided)', 'conflicts retried by clients (409 CONCURRENCY_CONFLICT)', 'idempotent replays answered', 'keys with more than one event', '5xx answers', 'overdrafts (books and every step of the history)'];
+      const pick = ['concurrent clients', 'commands', 'commands accepted (201)', 'conflicts retried inside the servers (stream changed first; re-decided)', 'conflicts retried by clients (409 CONCURRENCY_CONFLICT)', 'idempotent replays answered', 'keys with more than one event', 'events whose hash chain and Merkle tree verified', '5xx answers', 'overdrafts (books and every step of the history)'];
       // One suite, one figures file: the two-process run's lines follow the single server's.
       recordFigures('concurrency', {
         ...oneServer,
