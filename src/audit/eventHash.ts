@@ -22,7 +22,6 @@ export const GENESIS_HASH = '0'.repeat(64);
  * version of potledger) knows how to recompute it without guessing.
  */
 export const HASH_VERSION = 1;
-export const HASH_ALGORITHM = 'sha256(rfc8785({streamId, streamRevision, eventId, type, data, metadata without hash}))';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 

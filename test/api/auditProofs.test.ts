@@ -118,6 +118,25 @@ describe('GET /v1/audit/proof/:eventId', () => {
     expect(verifyInclusion(2n, BigInt(today.size), unhex(proof.leafHash), proof.auditPath.map(unhex), unhex(today.rootHash))).toBe(false);
   });
 
+  it('a proof from the API, forged (a wrong sibling, a wrong size, a wrong index), is refused against the checkpoint', async () => {
+    const c = await ctx();
+    const events = await allEvents(c.ledger);
+    const cp = await checkpoint(c);
+    const proof = (await c.ledger.get(`/v1/audit/proof/${events[3]!.eventId}`, c.tokens.auditor)).json();
+    const path = proof.auditPath.map(unhex);
+    const other = (await c.ledger.get(`/v1/audit/proof/${events[4]!.eventId}`, c.tokens.auditor)).json();
+    const root = unhex(cp.rootHash);
+    const leaf = unhex(proof.leafHash);
+    const size = BigInt(cp.size);
+    expect(verifyInclusion(3n, size, leaf, path, root)).toBe(true);
+    expect(verifyInclusion(3n, size, leaf, [unhex(other.leafHash), ...path.slice(1)], root)).toBe(false);
+    // Claimed for another checkpoint (a wrong size, with that size's own root): refused.
+    const earlier = await checkpoint(c, `?size=${size - 1n}`);
+    expect(verifyInclusion(3n, size - 1n, leaf, path, unhex(earlier.rootHash))).toBe(false);
+    expect(verifyInclusion(4n, size, leaf, path, root)).toBe(false);
+    expect(verifyInclusion(3n, size, unhex(other.leafHash), path, root)).toBe(false);
+  });
+
   it('404 NOT_FOUND for an event the log does not have', async () => {
     const c = await ctx();
     expectProblem(await c.ledger.get('/v1/audit/proof/01ARZ3NDEKTSV4RRFFQ69G5FAV', c.tokens.auditor), 404, 'NOT_FOUND');
