@@ -225,6 +225,24 @@ export function describeEventStoreContract(
         expect(await store.readStream(streamId)).toEqual([]);
         expect(await store.headPosition()).toBe(head);
       });
+
+      it('keeps its positionsContiguous promise: 1, 2, 3… with no number taken by a refused append', async () => {
+        // `potledger verify` reads a missing position as a deleted event only on such stores.
+        const streamId = newStreamId();
+        const head = await store.headPosition();
+        const first = await store.append(streamId, newEvents(2), 'no-stream');
+        await expect(store.append(streamId, [newEvent()], 'no-stream')).rejects.toThrow(WrongExpectedRevisionError);
+        const repeated = newEvent();
+        await expect(store.append(newStreamId(), [repeated, repeated], 'no-stream')).rejects.toThrow();
+        const second = await store.append(streamId, newEvents(2), first.lastRevision);
+        const positions = (await store.readAll(head, 10)).map((e) => e.position);
+        expect(positions).toEqual([...first.positions, ...second.positions]);
+        if (store.positionsContiguous) {
+          expect(positions).toEqual([head + 1n, head + 2n, head + 3n, head + 4n]);
+        } else {
+          for (let i = 1; i < positions.length; i++) expect(positions[i]! > positions[i - 1]!).toBe(true);
+        }
+      });
     });
 
     describe('expected revision', () => {
