@@ -13,9 +13,17 @@ import { Ulid } from '../../../events/primitives.ts';
 import { MERKLE_ALGORITHM } from '../../audit/merkle.ts';
 import { httpProblem } from '../errors.ts';
 import { errorResponses, Position, PositionParam } from '../schemas.ts';
-import { ReadQuery, type RouteDeps } from './routeDeps.ts';
+import type { RouteDeps } from './routeDeps.ts';
 
 const AUDIT_ROLES = ['auditor', 'admin'] as const;
+
+/**
+ * Only minPosition (read your own writes): a checkpoint's own `size` is how these routes look
+ * into the past, so the books' point-in-time parameters have no meaning here.
+ */
+const ProofQuery = z.object({
+  minPosition: PositionParam.optional().describe('Wait (briefly) until the log includes this position: prove your own writes'),
+});
 
 const Hash = z.string().regex(/^[0-9a-f]{64}$/).describe('SHA-256, lower-case hex');
 const Size = z.string().regex(/^\d+$/).describe('A number of events (tree size), digits');
@@ -64,7 +72,7 @@ export const auditProofRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         schema: {
           tags: ['audit'],
           summary: 'A checkpoint of the log: its size and RFC 6962 Merkle root; save it to prove later that the log only grew',
-          querystring: ReadQuery.extend({ size: PositionParam.optional().describe('Tree size; the whole log when absent') }),
+          querystring: ProofQuery.extend({ size: PositionParam.optional().describe('Tree size; the whole log when absent') }),
           response: { 200: CheckpointView, ...errorResponses },
         },
       },
@@ -82,7 +90,7 @@ export const auditProofRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           tags: ['audit'],
           summary: 'RFC 6962 inclusion proof: this event is in the log of `size` events whose root is the checkpoint\'s',
           params: z.object({ eventId: Ulid }),
-          querystring: ReadQuery.extend({ size: PositionParam.optional().describe('Tree size of the checkpoint to prove against; the whole log when absent') }),
+          querystring: ProofQuery.extend({ size: PositionParam.optional().describe('Tree size of the checkpoint to prove against; the whole log when absent') }),
           response: { 200: InclusionProofView, ...errorResponses },
         },
       },
@@ -105,7 +113,7 @@ export const auditProofRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         schema: {
           tags: ['audit'],
           summary: 'RFC 6962 consistency proof: the log of `from` events is a prefix of the log of `to` events',
-          querystring: ReadQuery.extend({
+          querystring: ProofQuery.extend({
             from: PositionParam.describe('The earlier checkpoint\'s size (at least 1)'),
             to: PositionParam.optional().describe('The later checkpoint\'s size; the whole log when absent'),
           }),
