@@ -11,6 +11,7 @@ import { formatAmount, fromPence, money, splitLargestRemainder, sum, toPence, ZE
 import type { Benefit, BenefitFlow } from '../../events/pot.ts';
 import type { LedgerProjections } from '../../projections/index.ts';
 import { agencyBalances, auditEntries, createLedgerBooks, financialYearsOf, flowsMatrix, listAgencies, listPots } from '../../projections/index.ts';
+import { potStatement } from '../../projections/potStatement.ts';
 import type { Of } from './envelopes.ts';
 import { createHistory } from './envelopes.ts';
 
@@ -192,6 +193,26 @@ describe('properties of the books', () => {
         // The years split the whole: each year's invested adds up to the all-years figure.
         const byYear = financialYearsOf(state.benefitFlows, potId).flatMap((financialYear) => flowsMatrix(state.benefitFlows, { potId, financialYear }).agencies);
         expect(formatAmount(sum(byYear.map((a) => money(a.invested))))).toBe(pot.allocated);
+      }),
+    );
+  });
+  it('the year-end statements chain: each closing balance opens the next year, and the last one is the pot’s available balance', () => {
+    fc.assert(
+      fc.property(opsArbitrary, (ops) => {
+        const { events, potId } = historyOf(ops);
+        // The generated dates span 2024-25 to 2026-27; nothing is dated after 2026-27.
+        const years = ['2024-25', '2025-26', '2026-27'].map((fy) => potStatement(events, potId, fy)!);
+        expect(years[0]!.openingBalance).toBe('0.00');
+        expect(years[1]!.openingBalance).toBe(years[0]!.closingBalance);
+        expect(years[2]!.openingBalance).toBe(years[1]!.closingBalance);
+        const pot = listPots(fold(events).potSummary)[0]!;
+        expect(years[2]!.closingBalance).toBe(pot.available);
+        for (const partner of pot.partners) {
+          expect(years[2]!.partners.find((p) => p.agencyId === partner.agencyId)?.closingStake).toBe(partner.stake);
+        }
+        // Every contribution lands in exactly one year.
+        const received = years.map((y) => money(y.contributions.net));
+        expect(formatAmount(sum(received))).toBe(pot.contributed);
       }),
     );
   });
