@@ -8,7 +8,7 @@ import { getAgency, listAgencies } from '../../../projections/agencyDirectory.ts
 import { httpProblem } from '../errors.ts';
 import { AgencyBalancesView, AgencyView, errorResponses, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
-import { ReadQuery, type RouteDeps } from './routeDeps.ts';
+import { readBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 export const agencyRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
@@ -41,9 +41,9 @@ export const agencyRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: z.object({ agencies: z.array(AgencyView) }), ...errorResponses },
         },
       },
-      async (request) => {
-        await deps.readYourWrites(request.query.minPosition);
-        return { agencies: listAgencies(deps.books().agencyDirectory) };
+      async (request, reply) => {
+        const books = await readBooks(deps, request.query, reply);
+        return { agencies: listAgencies(books.agencyDirectory) };
       },
     );
 
@@ -59,9 +59,8 @@ export const agencyRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: AgencyBalancesView, ...errorResponses },
         },
       },
-      async (request) => {
-        await deps.readYourWrites(request.query.minPosition);
-        const books = deps.books();
+      async (request, reply) => {
+        const books = await readBooks(deps, request.query, reply);
         if (getAgency(books.agencyDirectory, request.params.agencyId) === null) {
           throw httpProblem('NOT_FOUND', `agency ${request.params.agencyId} is not registered`);
         }
