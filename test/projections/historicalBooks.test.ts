@@ -9,7 +9,6 @@ import type { Envelope } from '../../events/index.ts';
 import { formatAmount, money, sum, type Money } from '../../events/money.ts';
 import {
   agencyBalances,
-  allProjections,
   auditEntries,
   createLedgerBooks,
   financialYearsOf,
@@ -28,6 +27,7 @@ import {
 } from '../../src/historicalBooks.ts';
 import { HttpProblem } from '../../src/http/errors.ts';
 import type { RecordedEvent } from '../../src/store/eventStore.ts';
+import { datedOnOrBefore, foldByHand } from '../support/handFold.ts';
 import { benefit, createHistory, flow } from './envelopes.ts';
 import { AGENCIES, DATES, historyOf, opsArbitrary } from './randomHistory.ts';
 
@@ -53,33 +53,6 @@ function sourceOf(events: readonly Envelope[], options: { delayMs?: number; onRe
   };
   return source;
 }
-
-/**
- * The oracle: every projection folded one by one over the events kept by hand. A history
- * filtered by date may show a negative stake, so its pot summary is told so.
- */
-function foldByHand(events: readonly Envelope[], byEffectiveDate: boolean): LedgerProjections {
-  const state: LedgerProjections = {
-    agencyDirectory: allProjections.agencyDirectory.initialState(),
-    agencyBalances: allProjections.agencyBalances.initialState(),
-    potSummary: { ...allProjections.potSummary.initialState(), stakesMayBeNegative: byEffectiveDate },
-    benefitFlows: allProjections.benefitFlows.initialState(),
-    auditTrail: allProjections.auditTrail.initialState(),
-  };
-  for (const event of events) {
-    state.agencyDirectory = allProjections.agencyDirectory.evolve(state.agencyDirectory, event);
-    state.agencyBalances = allProjections.agencyBalances.evolve(state.agencyBalances, event);
-    state.potSummary = allProjections.potSummary.evolve(state.potSummary, event);
-    state.benefitFlows = allProjections.benefitFlows.evolve(state.benefitFlows, event);
-    state.auditTrail = allProjections.auditTrail.evolve(state.auditTrail, event);
-  }
-  return state;
-}
-
-const datedOnOrBefore = (asAt: string) => (event: Envelope) => {
-  const date = (event.data as { effectiveDate?: string }).effectiveDate;
-  return date === undefined || date <= asAt;
-};
 
 /** Every answer the books give, as the API would serve them. */
 function answers(state: Readonly<LedgerProjections>) {
