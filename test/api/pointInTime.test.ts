@@ -205,6 +205,18 @@ describe('the books as they stood: asAt and atPosition on every projection GET',
     expect(ctx.ledger.historical.foldsRun()).toBe(before + 3);
   });
 
+  it('the OpenAPI document shows asAt, atPosition and minPosition on every /v1 GET that reads the books (all but the raw events)', async () => {
+    const doc = (await ctx.ledger.get('/openapi.json', null)).json();
+    const gets = Object.entries(doc.paths as Record<string, { get?: { parameters?: { name: string; in: string }[] } }>).filter(
+      ([path, item]) => path.startsWith('/v1/') && item.get !== undefined && path !== '/v1/events',
+    );
+    expect(gets.length).toBeGreaterThanOrEqual(7);
+    for (const [path, item] of gets) {
+      const query = item.get!.parameters!.filter((p) => p.in === 'query').map((p) => p.name);
+      expect(query, path).toEqual(expect.arrayContaining(['asAt', 'atPosition', 'minPosition']));
+    }
+  });
+
   describe('refusals: 400 VALIDATION_FAILED problem+json on every route', () => {
     for (const route of READ_ROUTES) {
       it(`${route.name}: bad dates, bad positions, a position beyond the end of the log`, async () => {

@@ -28,10 +28,12 @@ export const LEDGER_AS_AT_HEADER = 'ledger-as-at';
 /** The two point-in-time parameters: one fragment, in every query schema that reads the books. */
 export const PointInTimeQuery = z.object({
   asAt: EffectiveDate.optional().describe(
-    'The books by business date (YYYY-MM-DD): entries whose effectiveDate is after it do not count; entries without one always do',
+    'The books by business date (YYYY-MM-DD): entries whose effectiveDate is after it do not count; entries without one always do. ' +
+      'The answer carries a Ledger-As-At header with the date',
   ),
   atPosition: PositionParam.optional().describe(
-    'The books as the ledger knew them when this log position was written (0 is the empty books; beyond the end of the log is refused)',
+    'The books as the ledger knew them when this log position was written (0 is the empty books; beyond the end of the log is refused). ' +
+      'Every answer read from the books carries a Ledger-Position header: the position it reflects',
   ),
 });
 
