@@ -112,7 +112,13 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   // Today's books unless a GET asks for asAt or atPosition; then folded afresh from the log.
   const historical = createHistoricalBooks({
     source: store,
-    live: () => ({ projections: books.state, position: runner.position() }),
+    // A getter: the position is read when the answer is labelled, in the same step as the books.
+    live: () => ({
+      projections: books.state,
+      get position() {
+        return books.position;
+      },
+    }),
     readYourWrites,
   });
 

@@ -8,7 +8,7 @@ import { MAX_READ_ALL_BATCH_EVENTS } from '../../store/eventStore.ts';
 import { CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.ts';
 import { httpProblem } from '../errors.ts';
 import { AuditEntryView, errorResponses, FlowsView, LimitParam, PositionParam, RawEventView } from '../schemas.ts';
-import { readBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
+import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const AUDIT_ROLES = ['auditor', 'admin'] as const;
 
@@ -75,12 +75,13 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const books = await readBooks(deps, request.query, reply);
         const { potId, financialYear } = request.query;
-        return flowsMatrix(books.benefitFlows, {
-          ...(potId === undefined ? {} : { potId }),
-          ...(financialYear === undefined ? {} : { financialYear }),
-        });
+        return answerFromBooks(deps, request.query, reply, (books) =>
+          flowsMatrix(books.benefitFlows, {
+            ...(potId === undefined ? {} : { potId }),
+            ...(financialYear === undefined ? {} : { financialYear }),
+          }),
+        );
       },
     );
 
@@ -97,8 +98,7 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       },
       async (request, reply) => {
         const { minPosition, asAt, atPosition, ...query } = request.query;
-        const books = await readBooks(deps, { minPosition, asAt, atPosition }, reply);
-        return auditEntries(books.auditTrail, dropUndefined(query));
+        return answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) => auditEntries(books.auditTrail, dropUndefined(query)));
       },
     );
 
@@ -119,8 +119,9 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       },
       async (request, reply) => {
         const { minPosition, asAt, atPosition, ...filters } = request.query;
-        const books = await readBooks(deps, { minPosition, asAt, atPosition }, reply);
-        const entries = auditEntriesForExport(books.auditTrail, dropUndefined(filters));
+        const entries = await answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) =>
+          auditEntriesForExport(books.auditTrail, dropUndefined(filters)),
+        );
         return reply
           .type(CSV_CONTENT_TYPE)
           .header('content-disposition', 'attachment; filename="potledger-audit.csv"')

@@ -9,7 +9,7 @@ import { PositionParam } from '../schemas.ts';
 export interface RouteDeps {
   readonly store: EventStore;
   readonly commands: LedgerCommands;
-  /** The live books. GET routes read through booksFor (readBooks) so asAt and atPosition work. */
+  /** The live books. GET routes read through booksFor (answerFromBooks) so asAt and atPosition work. */
   readonly books: () => Readonly<LedgerProjections>;
   /** Waits (bounded) until the books have folded `minPosition`; refuses when they cannot. */
   readonly readYourWrites: (minPosition: bigint | undefined) => Promise<void>;
@@ -43,16 +43,19 @@ export const ReadQuery = z.object({
 });
 
 /**
- * The books a GET answers from (live, or as at the query's asAt / atPosition), with the answer
- * labelled: Ledger-Position always, Ledger-As-At when a date was asked for.
+ * Answers a GET from the books (live, or as at the query's asAt / atPosition), labelled with
+ * Ledger-Position always and Ledger-As-At when a date was asked for. The label and the reading
+ * happen in one synchronous step: the live books move on between awaits, and the header must
+ * name the position of exactly the books that were read.
  */
-export async function readBooks(
+export async function answerFromBooks<T>(
   deps: Pick<RouteDeps, 'booksFor'>,
   query: BooksQuery,
   reply: { header(name: string, value: string): unknown },
-): Promise<Readonly<LedgerProjections>> {
+  read: (books: Readonly<LedgerProjections>) => T,
+): Promise<T> {
   const books = await deps.booksFor(query);
   reply.header(LEDGER_POSITION_HEADER, books.position.toString());
   if (books.asAt !== undefined) reply.header(LEDGER_AS_AT_HEADER, books.asAt);
-  return books.projections;
+  return read(books.projections);
 }
