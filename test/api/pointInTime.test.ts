@@ -18,6 +18,7 @@ import {
   type LedgerProjections,
 } from '../../projections/index.ts';
 import { datedOnOrBefore, foldByHand } from '../support/handFold.ts';
+import { createTestLedger } from '../support/testLedger.ts';
 import { allocate, contribute, expectCreated, expectProblem, expectValidation, head, recordOutcome, scenarioCtx, withQuery, type Ctx } from './helpers.ts';
 
 const AGENCIES = ['essex-cc', 'essex-police', 'essex-probation', 'nhs-mid-essex'] as const;
@@ -231,6 +232,21 @@ describe('the books as they stood: asAt and atPosition on every projection GET',
         expect(refusal.detail).toMatch(/beyond the end of the log/);
         expectProblem(await ask(route, `asAt=2026-03-31&atPosition=${beyond}`), 400, 'VALIDATION_FAILED');
       });
+    }
+  });
+});
+
+describe('the labels reach a browser', () => {
+  it('with CORS configured, Ledger-Position and Ledger-As-At are exposed to the calling page', async () => {
+    const ledger = await createTestLedger({ corsOrigins: ['https://audit.example.gov.uk'] });
+    try {
+      const res = await ledger.get('/v1/pots?asAt=2026-03-31', ledger.token('auditor'), { origin: 'https://audit.example.gov.uk' });
+      expect(res.statusCode, res.body).toBe(200);
+      const exposed = String(res.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
+      expect(exposed).toEqual(expect.arrayContaining(['ledger-position', 'ledger-as-at']));
+      expect(res.headers['ledger-as-at']).toBe('2026-03-31');
+    } finally {
+      await ledger.close();
     }
   });
 });
