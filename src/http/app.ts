@@ -73,7 +73,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // A browser may call the API only from origins an operator has named. Registered before auth
   // too, so a browser can read a 401 or 403 instead of seeing an opaque CORS failure.
   if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
-    await app.register(cors, { origin: [...options.corsOrigins], exposedHeaders: ['retry-after', 'idempotent-replayed', LEDGER_POSITION_HEADER, LEDGER_AS_AT_HEADER] });
+    await app.register(cors, {
+      origin: [...options.corsOrigins],
+      exposedHeaders: ['retry-after', 'idempotent-replayed', LEDGER_POSITION_HEADER, LEDGER_AS_AT_HEADER],
+    });
   }
   installErrorHandling(app);
   installAuth(app, options.jwtSecret);
