@@ -12,6 +12,13 @@
  * The filter reads `data.effectiveDate` whatever the event type, so a new event type that has
  * one is filtered by it, and one that has none always counts, without a change here.
  *
+ * A filtered history is one no live command sequence wrote, so every projection must fold it:
+ * structural events are never filtered out, so no entry names an unknown pot, partner or
+ * intervention; a reversal is never dated before the entry it undoes (reverseEntry.ts), so it
+ * never counts without it (benefitFlows asserts that); order is kept, so positions still rise.
+ * What remains is a stake below zero (an allocation dated before the contribution it drew on):
+ * the pot summary shows it as it is (stakesMayBeNegative) instead of stopping.
+ *
  * Cost: an uncached answer folds the log from its start to the position asked for, O(history)
  * in time, page by page (MAX_READ_ALL_BATCH_EVENTS, yielding between pages) and at most
  * MAX_CONCURRENT_HISTORICAL_FOLDS at a time, so a burst of historical reads queues instead of
