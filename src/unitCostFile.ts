@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import canonicalizeModule from 'canonicalize';
 import { z } from 'zod';
 import { AddUnitCostBody, type AddUnitCost } from '../commands/addUnitCost.ts';
-import { formatAmount, parseAmount } from '../events/money.ts';
+import { formatAmount, parseAmount, sum } from '../events/money.ts';
 import { MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, text } from '../events/primitives.ts';
 import type { UnitCostAdded } from '../events/unitCost.ts';
 import { DeflatorSeries } from '../events/uprating.ts';
@@ -33,7 +33,20 @@ export const UnitCostFile = z.strictObject({
     .array(AddUnitCostBody)
     .min(1)
     .max(MAX_CATALOGUE_FILE_ENTRIES)
-    .refine((entries) => new Set(entries.map((e) => e.code)).size === entries.length, { message: 'lists a code more than once' }),
+    .refine((entries) => new Set(entries.map((e) => e.code)).size === entries.length, { message: 'lists a code more than once' })
+    // Checked for the whole file before anything is written, so a bad entry never leaves half a catalogue.
+    .superRefine((entries, context) => {
+      for (const [index, entry] of entries.entries()) {
+        const splitTotal = sum(entry.split.map((line) => parseAmount(line.amount)));
+        if (!splitTotal.equals(parseAmount(entry.amount))) {
+          context.addIssue({
+            code: 'custom',
+            path: [index, 'split'],
+            message: `${entry.code}: the split adds up to ${formatAmount(splitTotal)}, not the amount ${formatAmount(parseAmount(entry.amount))}`,
+          });
+        }
+      }
+    }),
 });
 export type UnitCostFile = z.infer<typeof UnitCostFile>;
 
