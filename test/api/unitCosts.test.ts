@@ -96,6 +96,37 @@ describe('POST /v1/unit-costs/:code/versions', () => {
   });
 });
 
+describe('GET /v1/unit-costs?priceYear=', () => {
+  const ctx = useScenario();
+
+  it("restates each entry in that year's prices with the shipped deflators, showing the indices used", async () => {
+    const c = await ctx();
+    expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
+    const res = await c.ledger.get('/v1/unit-costs?priceYear=2023-24', c.tokens.reporter);
+    expect(res.statusCode).toBe(200);
+    // 12,700.00 × 106.5 ÷ 74.6 = 18,130.6970… → 18,130.70; split 10,000 : 2,700 by largest remainder.
+    expect(res.json().unitCosts[0].uprated).toEqual({
+      priceYear: '2023-24',
+      amount: '18130.70',
+      split: [
+        { agencyKind: 'health', cashable: false, amount: '14276.14' },
+        { agencyKind: 'council', cashable: true, amount: '3854.56' },
+      ],
+      deflator: { name: expect.stringContaining('GDP deflator'), fromIndex: '74.6', toIndex: '106.5' },
+    });
+    const plain = await c.ledger.get('/v1/unit-costs', c.tokens.reporter);
+    expect(plain.json().unitCosts[0].uprated).toBeUndefined();
+  });
+
+  it('400 VALIDATION_FAILED for a year the series does not cover, or a malformed year', async () => {
+    const c = await ctx();
+    expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
+    const body = expectProblem(await c.ledger.get('/v1/unit-costs?priceYear=1990-91', c.tokens.reporter), 400, 'VALIDATION_FAILED');
+    expect(body.detail).toContain('1990-91');
+    expectProblem(await c.ledger.get('/v1/unit-costs?priceYear=2023', c.tokens.reporter), 400, 'VALIDATION_FAILED');
+  });
+});
+
 describe('GET /v1/unit-costs/:code', () => {
   const ctx = useScenario();
 

@@ -6,7 +6,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AddUnitCostBody, SupersedeUnitCostBody } from '../../../commands/addUnitCost.ts';
 import { UnitCostAddedV1, UnitCostCode, type UnitCostAdded } from '../../../events/unitCost.ts';
-import { listUnitCosts, unitCostHistory } from '../../../projections/unitCostCatalogue.ts';
+import { FinancialYear } from '../../../events/primitives.ts';
+import { UnknownPriceYearError, uprateSplit, type DeflatorSeries } from '../../../events/uprating.ts';
+import { listUnitCosts, unitCostHistory, type UnitCostVersionView } from '../../../projections/unitCostCatalogue.ts';
+import { readDeflatorFile } from '../../unitCostFile.ts';
 import { httpProblem } from '../errors.ts';
 import { errorResponses, Position, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
@@ -18,11 +21,46 @@ const UnitCostView = UnitCostAddedV1.extend({
   addedBy: z.string(),
   position: Position,
 });
+const UpratedView = z.object({
+  priceYear: z.string(),
+  amount: z.string(),
+  split: z.array(z.object({ agencyKind: z.string(), cashable: z.boolean(), amount: z.string() })),
+  deflator: z.object({ name: z.string(), fromIndex: z.string(), toIndex: z.string() }),
+});
+const UnitCostListView = UnitCostView.extend({ uprated: UpratedView.optional() });
 const CodeParams = z.object({ code: UnitCostCode });
 const WrittenUnitCost = Written.extend({ code: z.string(), version: z.number().int() });
 
-export const unitCostRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+/**
+ * The catalogue's routes. `deflators` is the series GET /v1/unit-costs?priceYear= uprates with:
+ * the shipped data/deflators.json unless a test gives another.
+ */
+export const unitCostRoutes = (deps: RouteDeps, deflators: DeflatorSeries = readDeflatorFile()): FastifyPluginAsyncZod =>
   async (app) => {
+    /** The entry restated in `priceYear`'s prices, with the indices used so anyone can redo it. */
+    const uprated = (entry: UnitCostVersionView, priceYear: string) => {
+      try {
+        const result = uprateSplit(
+          entry.amount,
+          entry.split.map((part) => ({ key: `${part.agencyKind}/${part.cashable}`, amount: part.amount })),
+          entry.priceYear,
+          priceYear,
+          deflators,
+        );
+        return {
+          priceYear,
+          amount: result.total,
+          split: entry.split.map((part, index) => ({ agencyKind: part.agencyKind, cashable: part.cashable, amount: result.parts[index]!.amount })),
+          deflator: { name: deflators.name, fromIndex: deflators.index[entry.priceYear]!, toIndex: deflators.index[priceYear]! },
+        };
+      } catch (error) {
+        if (error instanceof UnknownPriceYearError) {
+          throw httpProblem('VALIDATION_FAILED', `${error.message} (it covers ${Object.keys(deflators.index).sort().join(', ')}), so ${entry.code} cannot be uprated to ${priceYear}`);
+        }
+        throw error;
+      }
+    };
+
     app.post(
       '/v1/unit-costs',
       {
@@ -68,13 +106,16 @@ export const unitCostRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           summary: 'The catalogue: the version in force of every code (every version with includeSuperseded=true)',
           querystring: ReadQuery.extend({
             includeSuperseded: z.enum(['true', 'false']).optional().describe('Also list versions no longer in force'),
+            priceYear: FinancialYear.optional().describe("Also restate each entry in this financial year's prices (GDP deflator), as `uprated`"),
           }),
-          response: { 200: z.object({ unitCosts: z.array(UnitCostView) }), ...errorResponses },
+          response: { 200: z.object({ unitCosts: z.array(UnitCostListView) }), ...errorResponses },
         },
       },
       async (request) => {
         await deps.readYourWrites(request.query.minPosition);
-        return { unitCosts: listUnitCosts(deps.books().unitCostCatalogue, { includeSuperseded: request.query.includeSuperseded === 'true' }) };
+        const entries = listUnitCosts(deps.books().unitCostCatalogue, { includeSuperseded: request.query.includeSuperseded === 'true' });
+        const { priceYear } = request.query;
+        return { unitCosts: priceYear === undefined ? entries : entries.map((entry) => ({ ...entry, uprated: uprated(entry, priceYear) })) };
       },
     );
 
