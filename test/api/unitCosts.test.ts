@@ -34,6 +34,12 @@ describe('POST /v1/unit-costs', () => {
     ]);
     const history = await c.ledger.get(`/v1/unit-costs/${HIP}`, c.tokens.cc);
     expect(history.json()).toMatchObject({ code: HIP, versions: [{ version: 1, amount: '12700.00' }] });
+    const audit = (await c.ledger.get('/v1/audit', c.tokens.auditor)).json().entries;
+    expect(audit.at(-1)).toMatchObject({
+      type: 'UnitCostAdded',
+      streamId: `unit-cost-${HIP}`,
+      summary: `alice (admin) added unit cost ${HIP} version 1: £12,700.00 per incident (2008-09 prices), Hip fracture: hospital treatment and the social care that follows`,
+    });
   });
 
   it('a retry with the same Idempotency-Key answers the original and appends nothing', async () => {
