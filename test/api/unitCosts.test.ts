@@ -5,7 +5,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DV, domesticViolenceBody, HIP, hipFractureBody } from '../unitCosts/fixtures.ts';
-import { allEvents, allocate, expectInvalid, expectProblem, expectRefused, expectWritten, recordOutcome, useScenario, type Ctx } from './helpers.ts';
+import {
+  allEvents,
+  allocate,
+  describeWriteRouteRefusals,
+  expectInvalid,
+  expectProblem,
+  expectRefused,
+  expectWritten,
+  recordOutcome,
+  useScenario,
+  type Ctx,
+} from './helpers.ts';
 
 const { code: _hip, ...hipFigures } = hipFractureBody();
 const revisedHip = {
@@ -51,6 +62,12 @@ describe('POST /v1/unit-costs', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json()).toEqual(first);
     expect(await c.ledger.store.headPosition()).toBe(before);
+  });
+
+  it('409 IDEMPOTENCY_KEY_REUSED for the same key with another body; nothing appended', async () => {
+    const c = await ctx();
+    expectWritten(await addUnitCost(c, hipFractureBody(), { 'idempotency-key': 'uc-2' }), ['code', 'version']);
+    await expectRefused(c.ledger, () => addUnitCost(c, hipFractureBody({ description: 'another' }), { 'idempotency-key': 'uc-2' }), 409, 'IDEMPOTENCY_KEY_REUSED');
   });
 
   it('409 ALREADY_EXISTS for a code already in the catalogue', async () => {
@@ -234,4 +251,34 @@ describe('POST …/outcomes with lines by quantity', () => {
     await expectInvalid(c.ledger, () => recordOutcome(c, { benefits: undefined, lines: [{ unitCostCode: HIP, quantity: '1', beneficiaries: { nhs: 'nhs-mid-essex' } }] }), 'body.lines');
     await expectInvalid(c.ledger, () => recordOutcome(c, { benefits: undefined }), 'body.benefits');
   });
+});
+
+const NOT_ADMIN = [
+  { who: 'a finance officer of a partner', token: (c: Ctx) => c.tokens.cc },
+  { who: 'a finance officer of a non-partner', token: (c: Ctx) => c.tokens.nhs },
+  { who: 'an auditor', token: (c: Ctx) => c.tokens.auditor },
+  { who: 'a reporter', token: (c: Ctx) => c.tokens.reporter },
+];
+
+describeWriteRouteRefusals({
+  name: 'POST /v1/unit-costs',
+  url: () => '/v1/unit-costs',
+  body: () => hipFractureBody(),
+  allowed: (c) => c.tokens.admin,
+  claims: { role: 'admin' },
+  forbidden: NOT_ADMIN,
+  answerKeys: ['code', 'version'],
+});
+
+describeWriteRouteRefusals({
+  name: 'POST /v1/unit-costs/:code/versions',
+  url: () => `/v1/unit-costs/${HIP}/versions`,
+  body: () => revisedHip,
+  allowed: (c) => c.tokens.admin,
+  claims: { role: 'admin' },
+  forbidden: NOT_ADMIN,
+  answerKeys: ['code', 'version', 'supersedesVersion'],
+  prepare: async (c) => {
+    expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
+  },
 });
