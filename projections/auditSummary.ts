@@ -145,8 +145,11 @@ function describeAction(names: AuditNames, event: Envelope): string {
     }
     case 'UnitCostAdded': {
       const d = event.data;
-      const what = d.supersedesVersion === undefined ? 'added unit cost' : `superseded unit cost ${d.code} version ${d.supersedesVersion} with`;
-      return `${what} ${d.code} version ${d.version}: ${formatPounds(money(d.amount))} ${d.unit} (${d.priceYear} prices), ${oneLine(d.description, MAX_SUMMARY_DESCRIPTION_CHARS)}`;
+      const what =
+        d.supersedesVersion === undefined
+          ? `added unit cost ${d.code} version ${d.version}`
+          : `superseded unit cost ${d.code} version ${d.supersedesVersion} with version ${d.version}`;
+      return `${what}: ${formatPounds(money(d.amount))} ${d.unit} (${d.priceYear} prices), ${oneLine(d.description, MAX_SUMMARY_DESCRIPTION_CHARS)}`;
     }
     case 'IdempotencyKeyClaimed':
       return `claimed an idempotency key for ${event.data.command}, creating stream ${event.data.targetStreamId}`;

@@ -101,6 +101,10 @@ describe('POST /v1/unit-costs/:code/versions', () => {
     expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
     const written = expectWritten(await supersede(c, HIP, revisedHip), ['code', 'version', 'supersedesVersion']);
     expect(written).toMatchObject({ code: HIP, version: 2, supersedesVersion: 1 });
+    const audit = (await c.ledger.get('/v1/audit', c.tokens.auditor)).json().entries;
+    expect(audit.at(-1).summary).toBe(
+      `alice (admin) superseded unit cost ${HIP} version 1 with version 2: £13,000.00 per incident (2008-09 prices), Hip fracture: hospital treatment and the social care that follows`,
+    );
     const current = (await c.ledger.get('/v1/unit-costs', c.tokens.auditor)).json().unitCosts;
     expect(current.map((u: { version: number; amount: string }) => [u.version, u.amount])).toEqual([[2, '13000.00']]);
     const every = (await c.ledger.get('/v1/unit-costs?includeSuperseded=true', c.tokens.auditor)).json().unitCosts;
