@@ -22,6 +22,7 @@ import {
   Ulid,
   text,
 } from './primitives.ts';
+import { OutcomeValuationLine } from './unitCost.ts';
 
 export { potStreamId } from './streams.ts';
 
@@ -89,6 +90,8 @@ export const OutcomeRecordedV1 = z.strictObject({
   evidenceRef: text(MAX_EVIDENCE_REF_CHARS).optional(),
   benefits: z.array(Benefit).min(1).max(MAX_BENEFIT_LINES),
   flows: z.array(BenefitFlow).min(1),
+  /** Outcomes recorded by quantity: how each line was valued from the unit-cost catalogue. */
+  lines: z.array(OutcomeValuationLine).min(1).max(MAX_BENEFIT_LINES).optional(),
 });
 
 /** Undoes a contribution: the agency's stake and contributed total fall by `amount`. */

@@ -143,6 +143,14 @@ function describeAction(names: AuditNames, event: Envelope): string {
         `in ${pot(d.potId)}, withdrawing ${benefitsText(d.benefits, agency)}${because(d.reason)}`
       );
     }
+    case 'UnitCostAdded': {
+      const d = event.data;
+      const what =
+        d.supersedesVersion === undefined
+          ? `added unit cost ${d.code} version ${d.version}`
+          : `superseded unit cost ${d.code} version ${d.supersedesVersion} with version ${d.version}`;
+      return `${what}: ${formatPounds(money(d.amount))} ${d.unit} (${d.priceYear} prices), ${oneLine(d.description, MAX_SUMMARY_DESCRIPTION_CHARS)}`;
+    }
     case 'IdempotencyKeyClaimed':
       return `claimed an idempotency key for ${event.data.command}, creating stream ${event.data.targetStreamId}`;
     default: {

@@ -136,6 +136,7 @@ function toEntry(names: AuditNames, event: Envelope): AuditEntry {
 
 function potOf(event: Envelope): { potId?: string } {
   if (event.type === 'AgencyRegistered') return {};
+  if (event.type === 'UnitCostAdded') return {};
   if (event.type === 'IdempotencyKeyClaimed') {
     // A claim names the stream it is about to create; an auditor filtering by pot wants it too.
     const potId = potIdOfStream(event.data.targetStreamId);
@@ -167,6 +168,8 @@ function agenciesTouchedBy(event: Envelope): string[] {
     case 'OutcomeRetracted':
       ids.push(...event.data.benefits.map((b) => b.agencyId));
       for (const flow of event.data.flows) ids.push(flow.fromAgencyId, flow.toAgencyId);
+      break;
+    case 'UnitCostAdded':
       break;
     case 'IdempotencyKeyClaimed':
       {

@@ -21,6 +21,8 @@ import { benefitFlowsProjection } from './benefitFlows.ts';
 import type { Projection } from './projection.ts';
 import type { PotSummaryState } from './potSummary.ts';
 import { potSummaryProjection } from './potSummary.ts';
+import type { UnitCostCatalogueState } from './unitCostCatalogue.ts';
+import { unitCostCatalogueProjection } from './unitCostCatalogue.ts';
 
 export * from './agencyBalances.ts';
 export * from './agencyDirectory.ts';
@@ -28,6 +30,7 @@ export * from './auditTrail.ts';
 export * from './benefitFlows.ts';
 export * from './potSummary.ts';
 export * from './projection.ts';
+export * from './unitCostCatalogue.ts';
 export { parseTimeBound } from './timeBounds.ts';
 
 /** Each projection's state under the projection's name. */
@@ -37,6 +40,7 @@ export interface LedgerProjections {
   potSummary: PotSummaryState;
   benefitFlows: BenefitFlowsState;
   auditTrail: AuditTrailState;
+  unitCostCatalogue: UnitCostCatalogueState;
 }
 
 export interface LedgerBooksState {
@@ -52,6 +56,7 @@ export const allProjections: { readonly [K in keyof LedgerProjections]: Projecti
   potSummary: potSummaryProjection,
   benefitFlows: benefitFlowsProjection,
   auditTrail: auditTrailProjection,
+  unitCostCatalogue: unitCostCatalogueProjection,
 };
 
 export const ledgerBooksProjection: Projection<LedgerBooksState> = {
@@ -63,6 +68,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
       potSummary: allProjections.potSummary.initialState(),
       benefitFlows: allProjections.benefitFlows.initialState(),
       auditTrail: allProjections.auditTrail.initialState(),
+      unitCostCatalogue: allProjections.unitCostCatalogue.initialState(),
     },
     position: 0n,
   }),
@@ -77,6 +83,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
     p.potSummary = allProjections.potSummary.evolve(p.potSummary, event);
     p.benefitFlows = allProjections.benefitFlows.evolve(p.benefitFlows, event);
     p.auditTrail = allProjections.auditTrail.evolve(p.auditTrail, event);
+    p.unitCostCatalogue = allProjections.unitCostCatalogue.evolve(p.unitCostCatalogue, event);
     state.position = event.position;
     return state;
   },

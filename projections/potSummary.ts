@@ -99,6 +99,7 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
       return state;
     }
     if (event.type === 'AgencyRegistered' || event.type === 'IdempotencyKeyClaimed') return state;
+    if (event.type === 'UnitCostAdded') return state;
 
     const pot = state.pots.get(event.data.potId);
     if (pot === undefined) throw new Error(`invariant: ${event.type} ${event.eventId} names unknown pot ${event.data.potId}`);

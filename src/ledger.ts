@@ -14,6 +14,7 @@ import { createHistoricalBooks, type HistoricalBooks } from './historicalBooks.t
 import { createProjectionRunner, MAX_MIN_POSITION_WAIT_MS, type RunnerProgress } from './projectionRunner.ts';
 import type { ReadModelWriter } from './readModels/readModelWriter.ts';
 import type { EventStore } from './store/eventStore.ts';
+import { createValuationReader } from './valuationReader.ts';
 
 export interface LedgerOptions {
   readonly store: EventStore;
@@ -96,7 +97,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     commandStreams,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
-  const commands = createLedgerCommands(handler);
+  const commands = createLedgerCommands(handler, undefined, createValuationReader(store));
 
   async function readYourWrites(minPosition: bigint | undefined): Promise<void> {
     if (minPosition === undefined || runner.position() >= minPosition) return;

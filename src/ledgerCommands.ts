@@ -9,15 +9,20 @@ import { decideDefineIntervention, type DefineIntervention } from '../commands/d
 import { decideJoinPot, type JoinPot } from '../commands/joinPot.ts';
 import { decideOpenPot, type OpenPot } from '../commands/openPot.ts';
 import { evolvePot, initialPotState, type PotState } from '../commands/potState.ts';
-import { decideRecordOutcome, type RecordOutcome } from '../commands/recordOutcome.ts';
+import { beneficiaryIdsOf, decideRecordOutcome, type RecordOutcome } from '../commands/recordOutcome.ts';
 import { decideRegisterAgency, evolveAgency, initialAgencyState, type AgencyState, type RegisterAgency } from '../commands/registerAgency.ts';
 import { decideReverseEntry, type ReverseEntry } from '../commands/reverseEntry.ts';
+import { decideAddUnitCost, decideSupersedeUnitCost, type AddUnitCost, type UnitCostFigures } from '../commands/addUnitCost.ts';
+import { evolveUnitCost, initialUnitCostState, type UnitCostState } from '../commands/unitCostState.ts';
+import { unitCostStreamId, type UnitCostEvent } from '../events/unitCost.ts';
 import { agencyStreamId, potIdOfStream, potStreamId, type Actor, type AgencyEvent, type PotEvent } from '../events/index.ts';
 import type { Aggregate, CommandHandler, CommandOutcome, CommandRequest } from './commandHandler.ts';
 import { commandFingerprint } from './fingerprint.ts';
+import type { ValuationReader } from './valuationReader.ts';
 
 export const potAggregate: Aggregate<PotState, PotEvent> = { initialState: initialPotState, evolve: evolvePot };
 export const agencyAggregate: Aggregate<AgencyState, AgencyEvent> = { initialState: initialAgencyState, evolve: evolveAgency };
+export const unitCostAggregate: Aggregate<UnitCostState, UnitCostEvent> = { initialState: initialUnitCostState, evolve: evolveUnitCost };
 
 /** Who sent a command, and the keys that tie it to its request. */
 export interface CommandEnvelope {
@@ -31,7 +36,7 @@ export interface CommandEnvelope {
 
 type Body<T, Generated extends keyof T> = Omit<T, Generated>;
 
-export function createLedgerCommands(handler: CommandHandler, newId: () => string = () => ulid()) {
+export function createLedgerCommands(handler: CommandHandler, newId: () => string = () => ulid(), valuationReader?: ValuationReader) {
   function onPot(
     name: string,
     potId: string,
@@ -109,22 +114,52 @@ export function createLedgerCommands(handler: CommandHandler, newId: () => strin
       );
     },
 
-    recordOutcome(
+    async recordOutcome(
       potId: string,
       interventionId: string,
       body: Body<RecordOutcome, 'potId' | 'interventionId' | 'outcomeId'>,
       envelope: CommandEnvelope,
     ) {
       const outcomeId = newId();
+      // Lines by quantity are valued from the catalogue as it stands now; the decider stays pure.
+      const valuation = async () => {
+        if (body.lines === undefined) return {};
+        if (valuationReader === undefined) throw new Error('invariant: outcomes by quantity need a valuation reader');
+        return { valuation: await valuationReader.read(potId, body) };
+      };
+      const valued = await valuation();
       return onPot(
         'RecordOutcome',
         potId,
         { potId, interventionId },
         body,
         envelope,
-        body.benefits.map((b) => b.agencyId),
-        (state, context) => decideRecordOutcome(state, { ...body, potId, interventionId, outcomeId }, context),
+        [...(body.benefits ?? []).map((b) => b.agencyId), ...beneficiaryIdsOf(body)],
+        (state, context) => decideRecordOutcome(state, { ...body, potId, interventionId, outcomeId, ...valued }, context),
       );
+    },
+
+    /** Unit-cost entries live in one stream per code, named by the code, so a retry reaches the same stream. */
+    addUnitCost(body: AddUnitCost, envelope: CommandEnvelope): Promise<CommandOutcome> {
+      return handler.execute<UnitCostState, UnitCostEvent>({
+        streamId: unitCostStreamId(body.code),
+        aggregate: unitCostAggregate,
+        fingerprint: commandFingerprint('AddUnitCost', {}, body, envelope.actor),
+        agencyIds: [],
+        decide: (state) => decideAddUnitCost(state, body),
+        ...envelopeFields(envelope),
+      });
+    },
+
+    supersedeUnitCost(code: string, body: UnitCostFigures, envelope: CommandEnvelope): Promise<CommandOutcome> {
+      return handler.execute<UnitCostState, UnitCostEvent>({
+        streamId: unitCostStreamId(code),
+        aggregate: unitCostAggregate,
+        fingerprint: commandFingerprint('SupersedeUnitCost', { code }, body, envelope.actor),
+        agencyIds: [],
+        decide: (state) => decideSupersedeUnitCost(state, { ...body, code }),
+        ...envelopeFields(envelope),
+      });
     },
 
     reverseEntry(potId: string, body: Body<ReverseEntry, 'potId'>, envelope: CommandEnvelope) {

@@ -15,6 +15,7 @@ import { problem } from './problem.ts';
 import { agencyRoutes } from './routes/agencies.ts';
 import { potRoutes } from './routes/pots.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { unitCostRoutes } from './routes/unitCosts.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER } from './routes/routeDeps.ts';
 
@@ -115,5 +116,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(agencyRoutes(options));
   await app.register(potRoutes(options));
   await app.register(reportRoutes(options));
+  await app.register(unitCostRoutes(options));
   return app;
 }

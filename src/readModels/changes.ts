@@ -78,6 +78,8 @@ function addBalance(dirty: DirtyKeys, agencyId: string, potId: string): void {
 export function noteEvent(dirty: DirtyKeys, event: Envelope, wants: (projection: ReadModelProjection) => boolean): void {
   if (wants('auditTrail') && dirty.auditFrom === undefined) dirty.auditFrom = event.position;
   if (event.type === 'IdempotencyKeyClaimed') return;
+  // The catalogue has no SQL read model: only the audit trail shows its entries.
+  if (event.type === 'UnitCostAdded') return;
   if (event.type === 'AgencyRegistered') {
     if (wants('agencyDirectory')) dirty.agencies.add(event.data.agencyId);
     return;
@@ -99,7 +101,7 @@ export function noteEvent(dirty: DirtyKeys, event: Envelope, wants: (projection:
   }
 }
 
-function agenciesNamedBy(event: Exclude<Envelope, { type: 'AgencyRegistered' | 'IdempotencyKeyClaimed' }>): string[] {
+function agenciesNamedBy(event: Exclude<Envelope, { type: 'AgencyRegistered' | 'IdempotencyKeyClaimed' | 'UnitCostAdded' }>): string[] {
   switch (event.type) {
     case 'PotOpened':
       return [event.data.hostAgencyId, ...event.data.partnerAgencyIds];

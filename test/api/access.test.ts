@@ -35,6 +35,17 @@ const AGENCY_OF: Readonly<Record<Caller, string>> = {
   'no token': 'essex-cc',
 };
 
+/** A unit-cost entry, added as ACCESS-BASE before the table runs so it can be superseded. */
+const ACCESS_UNIT_COST = {
+  code: 'ACCESS-BASE',
+  description: 'access table',
+  unit: 'per incident',
+  amount: '10.00',
+  priceYear: '2010-11',
+  split: [{ agencyKind: 'police', amount: '10.00', cashable: false }],
+  source: 'access table',
+};
+
 const ACCESS_TABLE: readonly Row[] = [
   {
     method: 'POST',
@@ -104,6 +115,22 @@ const ACCESS_TABLE: readonly Row[] = [
   { method: 'GET', route: '/v1/events', allowed: ['admin', 'auditor'], url: () => '/v1/events' },
   { method: 'GET', route: '/health', allowed: EVERYONE, url: () => '/health' },
   { method: 'GET', route: '/openapi.json', allowed: EVERYONE, url: () => '/openapi.json' },
+  {
+    method: 'POST',
+    route: '/v1/unit-costs',
+    allowed: ['admin'],
+    url: () => '/v1/unit-costs',
+    body: (_f, _c, n) => ({ ...ACCESS_UNIT_COST, code: `ACCESS-${n}` }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/unit-costs/:code/versions',
+    allowed: ['admin'],
+    url: () => '/v1/unit-costs/ACCESS-BASE/versions',
+    body: () => ({ ...ACCESS_UNIT_COST, code: undefined }),
+  },
+  { method: 'GET', route: '/v1/unit-costs', allowed: SIGNED_IN, url: () => '/v1/unit-costs?includeSuperseded=true' },
+  { method: 'GET', route: '/v1/unit-costs/:code', allowed: SIGNED_IN, url: () => '/v1/unit-costs/ACCESS-BASE' },
 ];
 
 function tokenOf(f: Fixture, caller: Caller): string | null {
@@ -149,6 +176,7 @@ describe('access table', () => {
     const allocations = {} as Record<Caller, string>;
     for (const caller of CALLERS) allocations[caller] = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'fundingShares']).eventId as string;
     expectWritten(await recordOutcome(ctx), ['outcomeId', 'flows']);
+    expectWritten(await ctx.ledger.post('/v1/unit-costs', ctx.tokens.admin, ACCESS_UNIT_COST), ['code', 'version']);
     f = { ...ctx, allocations };
   });
   afterAll(async () => {

@@ -19,6 +19,7 @@ import type {
   PotOpened,
 } from '../../../events/pot.ts';
 import { Ulid } from '../../../events/primitives.ts';
+import { OutcomeValuationLine } from '../../../events/unitCost.ts';
 import { listPots, potSummary } from '../../../projections/potSummary.ts';
 import { httpProblem } from '../errors.ts';
 import { errorResponses, FlowView, FundingShareView, PotSummaryView, Written } from '../schemas.ts';
@@ -172,7 +173,10 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           headers: WriteHeaders,
           params: PotParams.extend({ interventionId: Ulid }),
           body: RecordOutcomeBody,
-          response: { 201: Written.extend({ outcomeId: z.string(), flows: z.array(FlowView) }), ...errorResponses },
+          response: {
+            201: Written.extend({ outcomeId: z.string(), flows: z.array(FlowView), lines: z.array(OutcomeValuationLine).optional() }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) =>
@@ -181,7 +185,7 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           commands.recordOutcome(request.params.potId, request.params.interventionId, request.body, commandEnvelope(request)),
           (event) => {
             const data = event.data as OutcomeRecorded;
-            return { outcomeId: data.outcomeId, flows: data.flows };
+            return { outcomeId: data.outcomeId, flows: data.flows, ...(data.lines === undefined ? {} : { lines: data.lines }) };
           },
         ),
     );
