@@ -278,6 +278,7 @@ export function potStatement(events: Iterable<Envelope>, potId: string, financia
       }
       case 'AgencyRegistered':
       case 'IdempotencyKeyClaimed':
+      case 'UnitCostAdded':
         break;
       default: {
         const unhandled: never = event;

@@ -17,6 +17,7 @@ export function foldByHand(events: readonly Envelope[], byEffectiveDate: boolean
     potSummary: { ...allProjections.potSummary.initialState(), stakesMayBeNegative: byEffectiveDate },
     benefitFlows: allProjections.benefitFlows.initialState(),
     auditTrail: allProjections.auditTrail.initialState(),
+    unitCostCatalogue: allProjections.unitCostCatalogue.initialState(),
   };
   for (const event of events) {
     state.agencyDirectory = allProjections.agencyDirectory.evolve(state.agencyDirectory, event);
@@ -24,6 +25,7 @@ export function foldByHand(events: readonly Envelope[], byEffectiveDate: boolean
     state.potSummary = allProjections.potSummary.evolve(state.potSummary, event);
     state.benefitFlows = allProjections.benefitFlows.evolve(state.benefitFlows, event);
     state.auditTrail = allProjections.auditTrail.evolve(state.auditTrail, event);
+    state.unitCostCatalogue = allProjections.unitCostCatalogue.evolve(state.unitCostCatalogue, event);
   }
   return state;
 }
