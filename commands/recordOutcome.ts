@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { formatAmount, isValidAmount, MAX_AMOUNT, parseAmount, splitLargestRemainder, ZERO, type Money } from '../events/money.ts';
 import type { Benefit, BenefitFlow, PotEvent } from '../events/pot.ts';
 import { Benefit as BenefitSchema, OutcomeRecordedV1 } from '../events/pot.ts';
-import { EffectiveDate, MAX_BENEFIT_LINES, MAX_DESCRIPTION_CHARS, MAX_EVIDENCE_REF_CHARS, text } from '../events/primitives.ts';
+import { EffectiveDate, FinancialYear, MAX_BENEFIT_LINES, MAX_DESCRIPTION_CHARS, MAX_EVIDENCE_REF_CHARS, text } from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
-import { potRefusal, unregisteredRefusal } from './potGuards.ts';
+import { periodRefusal, potRefusal, priorPeriod, unregisteredRefusal } from './potGuards.ts';
 import { fundersOf, type PotState } from './potState.ts';
 
 export const RecordOutcomeBody = z.strictObject({
@@ -13,6 +13,8 @@ export const RecordOutcomeBody = z.strictObject({
   effectiveDate: EffectiveDate,
   evidenceRef: text(MAX_EVIDENCE_REF_CHARS).optional(),
   benefits: z.array(BenefitSchema).min(1).max(MAX_BENEFIT_LINES),
+  /** A correction for this closed financial year, dated in the open period. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 export type RecordOutcome = z.infer<typeof RecordOutcomeBody> & {
   potId: string;
@@ -33,7 +35,8 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
     unregisteredRefusal(
       command.benefits.map((b) => b.agencyId),
       context,
-    );
+    ) ??
+    periodRefusal(state, command.effectiveDate, command.priorPeriodAdjustment);
   if (refusal !== null) return refusal;
   const intervention = state.interventions.get(command.interventionId);
   if (intervention === undefined) {
@@ -63,6 +66,7 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
     ...(command.evidenceRef === undefined ? {} : { evidenceRef: command.evidenceRef }),
     benefits,
     flows,
+    ...priorPeriod(command.priorPeriodAdjustment),
   };
   // The event schema is the last word on shape: a decider bug must never write a malformed event.
   const checked = OutcomeRecordedV1.safeParse(data);

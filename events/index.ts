@@ -12,6 +12,7 @@ import { potEventSchemas } from './pot.ts';
 export * from './agency.ts';
 export * from './idempotency.ts';
 export * from './pot.ts';
+export * from './potControls.ts';
 export * from './streams.ts';
 
 export type LedgerEvent = AgencyEvent | PotEvent | IdempotencyEvent;

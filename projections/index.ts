@@ -19,6 +19,8 @@ import { auditTrailProjection } from './auditTrail.ts';
 import type { BenefitFlowsState } from './benefitFlows.ts';
 import { benefitFlowsProjection } from './benefitFlows.ts';
 import type { Projection } from './projection.ts';
+import type { ExceptionsState } from './exceptions.ts';
+import { exceptionsProjection } from './exceptions.ts';
 import type { PotSummaryState } from './potSummary.ts';
 import { potSummaryProjection } from './potSummary.ts';
 
@@ -28,6 +30,7 @@ export * from './auditTrail.ts';
 export * from './benefitFlows.ts';
 export * from './potSummary.ts';
 export * from './projection.ts';
+export * from './exceptions.ts';
 export { parseTimeBound } from './timeBounds.ts';
 
 /** Each projection's state under the projection's name. */
@@ -37,6 +40,7 @@ export interface LedgerProjections {
   potSummary: PotSummaryState;
   benefitFlows: BenefitFlowsState;
   auditTrail: AuditTrailState;
+  exceptions: ExceptionsState;
 }
 
 export interface LedgerBooksState {
@@ -52,6 +56,7 @@ export const allProjections: { readonly [K in keyof LedgerProjections]: Projecti
   potSummary: potSummaryProjection,
   benefitFlows: benefitFlowsProjection,
   auditTrail: auditTrailProjection,
+  exceptions: exceptionsProjection,
 };
 
 export const ledgerBooksProjection: Projection<LedgerBooksState> = {
@@ -63,6 +68,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
       potSummary: allProjections.potSummary.initialState(),
       benefitFlows: allProjections.benefitFlows.initialState(),
       auditTrail: allProjections.auditTrail.initialState(),
+      exceptions: allProjections.exceptions.initialState(),
     },
     position: 0n,
   }),
@@ -77,6 +83,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
     p.potSummary = allProjections.potSummary.evolve(p.potSummary, event);
     p.benefitFlows = allProjections.benefitFlows.evolve(p.benefitFlows, event);
     p.auditTrail = allProjections.auditTrail.evolve(p.auditTrail, event);
+    p.exceptions = allProjections.exceptions.evolve(p.exceptions, event);
     state.position = event.position;
     return state;
   },

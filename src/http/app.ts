@@ -14,6 +14,7 @@ import { httpProblem, installErrorHandling, sendProblem } from './errors.ts';
 import { problem } from './problem.ts';
 import { agencyRoutes } from './routes/agencies.ts';
 import { potRoutes } from './routes/pots.ts';
+import { potControlRoutes } from './routes/potControls.ts';
 import { reportRoutes } from './routes/reports.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
 
@@ -111,5 +112,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(agencyRoutes(options));
   await app.register(potRoutes(options));
   await app.register(reportRoutes(options));
+  await app.register(potControlRoutes(options));
   return app;
 }

@@ -118,6 +118,16 @@ function agenciesNamedBy(event: Exclude<Envelope, { type: 'AgencyRegistered' | '
         ...event.data.benefits.map((benefit) => benefit.agencyId),
         ...event.data.flows.flatMap((flow) => [flow.fromAgencyId, flow.toAgencyId]),
       ];
+    case 'PotClosed':
+      return event.data.returns.map((r) => r.agencyId);
+    case 'ApprovalThresholdChanged':
+    case 'AllocationRequested':
+    case 'AllocationApproved':
+    case 'AllocationRejected':
+    case 'SelfApprovalAttempted':
+    case 'FinancialYearClosed':
+      // No agency's balances move until an approval's FundsAllocated or the pot's close.
+      return [];
     default: {
       const unhandled: never = event;
       return unhandled;

@@ -147,7 +147,7 @@ describe('access table', () => {
     expectWritten(await ctx.ledger.post('/v1/agencies', ctx.tokens.admin, { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' }), ['agencyId']);
     // Fund the intervention (so outcomes can be recorded) and give every caller an allocation to reverse.
     const allocations = {} as Record<Caller, string>;
-    for (const caller of CALLERS) allocations[caller] = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'fundingShares']).eventId as string;
+    for (const caller of CALLERS) allocations[caller] = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'status', 'fundingShares']).eventId as string;
     expectWritten(await recordOutcome(ctx), ['outcomeId', 'flows']);
     f = { ...ctx, allocations };
   });

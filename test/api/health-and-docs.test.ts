@@ -44,7 +44,7 @@ describe('GET /health', () => {
   it('follows the log: after writes and a read-your-writes GET, both positions are the new head', async () => {
     const c = await ctx();
     await contribute(c, c.tokens.cc, 'essex-cc', '1.00');
-    const w = expectWritten(await allocate(c, '1.00'), ['allocationId', 'fundingShares']);
+    const w = expectWritten(await allocate(c, '1.00'), ['allocationId', 'status', 'fundingShares']);
     expect((await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${w.position}`, c.tokens.reporter)).statusCode).toBe(200);
     const res = await c.ledger.get('/health', null);
     expect(res.json()).toMatchObject({ status: 'ok', headPosition: w.position, projectionPosition: w.position });

@@ -486,7 +486,7 @@ export class ReferenceModel {
         if (pence > this.available(pot)) return refused(409, 'INSUFFICIENT_FUNDS');
         const shares = this.sharesFor(pot, pence);
         const predicted = { fundingShares: shares.map((s) => ({ agencyId: s.agencyId, amount: penceText(s.pence) })) };
-        return accepted('FundsAllocated', ['allocationId', 'fundingShares'], predicted, (answer) => {
+        return accepted('FundsAllocated', ['allocationId', 'status', 'fundingShares'], predicted, (answer) => {
           pot.entries.set(answer.eventId, { kind: 'allocation', interventionId, pence, shares, date: effectiveDate, reversed: false });
         });
       }
