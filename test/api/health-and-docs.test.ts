@@ -19,6 +19,12 @@ const DESIGNED_ROUTES: Record<string, string[]> = {
   '/v1/audit': ['get'],
   '/v1/audit/export.csv': ['get'],
   '/v1/events': ['get'],
+  '/v1/pots/{potId}/approval-threshold': ['post'],
+  '/v1/pots/{potId}/allocations/{allocationId}/approve': ['post'],
+  '/v1/pots/{potId}/allocations/{allocationId}/reject': ['post'],
+  '/v1/pots/{potId}/financial-years/{financialYear}/close': ['post'],
+  '/v1/pots/{potId}/close': ['post'],
+  '/v1/pots/{potId}/exceptions': ['get'],
 };
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 
@@ -117,7 +123,7 @@ describe('/openapi.json and /docs', () => {
     const doc = (await c.ledger.get('/openapi.json', null)).json();
     const contribution = doc.paths['/v1/pots/{potId}/contributions'].post;
     const schema = contribution.requestBody.content['application/json'].schema;
-    expect(Object.keys(schema.properties).sort()).toEqual(['agencyId', 'amount', 'effectiveDate', 'reference']);
+    expect(Object.keys(schema.properties).sort()).toEqual(['agencyId', 'amount', 'effectiveDate', 'priorPeriodAdjustment', 'reference']);
     expect(contribution.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(
       expect.arrayContaining(['path:potId', 'header:idempotency-key', 'header:x-correlation-id']),
     );
