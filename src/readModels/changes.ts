@@ -175,6 +175,7 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         benefits_received_non_cashable: pot.benefitsReceivedNonCashable,
         benefits_produced_for_others: pot.benefitsProducedForOthers,
         net_fiscal_position: pot.netFiscalPosition,
+        returned: pot.returned,
       });
     }
   }
@@ -203,6 +204,7 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         contributed: partner.contributed,
         drawn: partner.drawn,
         stake: partner.stake,
+        returned: partner.returned,
       }),
     );
     pot.interventions.forEach((intervention, index) =>

@@ -551,6 +551,8 @@ export class ReferenceModel {
         agencyId,
         contributed: penceText(this.contributedBy(pot, agencyId)),
         drawn: penceText(this.drawnFrom(pot, agencyId)),
+        // The model's pots are never closed, so nothing is ever returned.
+        returned: '0.00',
         stake: penceText(this.stakeOf(pot, agencyId)),
       })),
       interventions: [...pot.interventions].map(([interventionId, i]) => ({
@@ -669,6 +671,8 @@ function balancesText(f: Figures) {
   return {
     contributed: penceText(f.contributed),
     drawn: penceText(f.drawn),
+    // The model's pots are never closed, so nothing is ever returned.
+    returned: '0.00',
     stake: penceText(f.contributed - f.drawn),
     benefitsReceived: penceText(received),
     benefitsReceivedCashable: penceText(f.cashable),
