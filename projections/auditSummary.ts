@@ -177,7 +177,7 @@ function describeAction(names: AuditNames, event: Envelope): string {
     }
     case 'SelfApprovalAttempted':
       return (
-        `tried to approve their own ${requestText(names, event.data.allocationId, intervention)} in ${pot(event.data.potId)} — ` +
+        `tried to approve their own ${requestText(names, event.data.allocationId, intervention, { requester: false })} in ${pot(event.data.potId)} — ` +
         'refused (segregation of duties)'
       );
     case 'FinancialYearClosed': {
@@ -203,10 +203,16 @@ function describeAction(names: AuditNames, event: Envelope): string {
 }
 
 /** "request for £600,000.00 for Intervention X by bob", or the allocation id when the request is not known. */
-function requestText(names: AuditNames, allocationId: string, intervention: (id: string) => string): string {
+function requestText(
+  names: AuditNames,
+  allocationId: string,
+  intervention: (id: string) => string,
+  options: { requester: boolean } = { requester: true },
+): string {
   const request = names.allocationRequests.get(allocationId);
   if (request === undefined) return `allocation request ${allocationId}`;
-  return `request for ${formatPounds(money(request.amount))} for ${intervention(request.interventionId)} by ${request.requestedBy}`;
+  const by = options.requester ? ` by ${request.requestedBy}` : '';
+  return `request for ${formatPounds(money(request.amount))} for ${intervention(request.interventionId)}${by}`;
 }
 
 /** "benefits £50,000.00 (£30,000.00 cashable) to Essex Police £30,000.00, NHS Mid Essex £20,000.00" */

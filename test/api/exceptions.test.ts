@@ -78,7 +78,7 @@ describe('end to end: four-eyes, year-end and close', () => {
         date: '2026-04-20',
         financialYear: '2026-27',
         summary:
-          'bob (finance officer, Essex Police) tried to approve their own request for £600,000.00 for Family support workers by bob in Essex Early Help — refused (segregation of duties)',
+          'bob (finance officer, Essex Police) tried to approve their own request for £600,000.00 for Family support workers in Essex Early Help — refused (segregation of duties)',
       }),
     ]);
 
