@@ -122,8 +122,10 @@ describe('POST /v1/pots/:potId/close', () => {
         { agencyId: 'essex-police', amount: '160000.00' },
       ],
     });
-    const returned = body.returns.reduce((total: number, r: { amount: string }) => total + Math.round(Number(r.amount) * 100), 0);
-    expect(returned).toBe(Math.round(Number(available) * 100));
+    // Exact pence, never floats: the returns add up to what was available, to the penny.
+    const pence = (amount: string) => BigInt(amount.replace('.', ''));
+    const returned = body.returns.reduce((total: bigint, r: { amount: string }) => total + pence(r.amount), 0n);
+    expect(returned).toBe(pence(available));
     const summary = await potSummary(c);
     expect(summary).toMatchObject({ status: 'closed', available: '0.00', allocated: '100000.01' });
     expect(summary.partners).toEqual([
