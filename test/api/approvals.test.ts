@@ -186,10 +186,30 @@ describe('POST /v1/pots/:potId/allocations/:allocationId/approve', () => {
     expectWritten(await approve(c, allocationId, c.tokens.admin), ['allocationId', 'status', 'fundingShares']);
   });
 
-  it('404 NOT_FOUND for an unknown request; 409 ALREADY_DECIDED for a decided one; nothing appended', async () => {
+  it('a retried approval with the same Idempotency-Key repeats the answer and appends nothing', async () => {
+    const c = await ctx();
+    const allocationId = requests.get(c)!;
+    const key = { 'idempotency-key': 'carol-approves-once' };
+    const first = await approve(c, allocationId, c.tokens.cc, {}, key);
+    const before = await head(c.ledger);
+    const again = await approve(c, allocationId, c.tokens.cc, {}, key);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    expect(await head(c.ledger)).toBe(before);
+    expect((await potSummary(c)).allocated).toBe('300000.00');
+  });
+
+  it('404 NOT_FOUND for an unknown request or pot; 409 ALREADY_DECIDED for a decided one; nothing appended', async () => {
     const c = await ctx();
     const allocationId = requests.get(c)!;
     await expectRefused(c.ledger, () => approve(c, UNKNOWN_ULID, c.tokens.cc), 404, 'NOT_FOUND');
+    await expectRefused(
+      c.ledger,
+      () => c.ledger.post(`/v1/pots/${UNKNOWN_ULID}/allocations/${allocationId}/approve`, c.tokens.admin, {}),
+      404,
+      'NOT_FOUND',
+    );
     expectWritten(await reject(c, allocationId, c.tokens.cc), ['allocationId', 'status']);
     await expectRefused(c.ledger, () => approve(c, allocationId, c.tokens.admin), 409, 'ALREADY_DECIDED');
   });
