@@ -21,7 +21,10 @@ import {
 
 /** Longest free-text comment an approver may add. */
 export const MAX_COMMENT_CHARS = 1_000;
-/** Longest `sub` (user id) the ledger keeps in an event's data. */
+/**
+ * Longest `sub` (user id) the ledger keeps in an event's data: the same limit a token's `sub`
+ * is held to (src/auth/tokens.ts), so any signed-in actor can be named here.
+ */
 export const MAX_ACTOR_SUB_CHARS = 200;
 
 export const ActorRef = z.strictObject({
