@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { formatAmount, isValidAmount, MAX_AMOUNT, parseAmount, splitLargestRemainder, ZERO, type Money } from '../events/money.ts';
 import type { Benefit, BenefitFlow, OutcomeRecorded, PotEvent } from '../events/pot.ts';
 import { Benefit as BenefitSchema, OutcomeRecordedV1 } from '../events/pot.ts';
-import { EffectiveDate, MAX_BENEFIT_LINES, MAX_DESCRIPTION_CHARS, MAX_EVIDENCE_REF_CHARS, text } from '../events/primitives.ts';
+import { EffectiveDate, FinancialYear, MAX_BENEFIT_LINES, MAX_DESCRIPTION_CHARS, MAX_EVIDENCE_REF_CHARS, text } from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
 import { DomainError } from './domainError.ts';
-import { potRefusal, unregisteredRefusal } from './potGuards.ts';
+import { periodRefusal, potRefusal, priorPeriod, unregisteredRefusal } from './potGuards.ts';
 import { fundersOf, type PotState } from './potState.ts';
 import { OutcomeQuantityLines, valueOutcomeLines, type ValuationInputs } from './valueOutcomeLines.ts';
 
@@ -17,6 +17,8 @@ export const RecordOutcomeBody = z.strictObject({
   benefits: z.array(BenefitSchema).min(1).max(MAX_BENEFIT_LINES).optional(),
   /** Outcomes by quantity, valued from the unit-cost catalogue (see valueOutcomeLines.ts). */
   lines: OutcomeQuantityLines.optional(),
+  /** A correction for this closed financial year, dated in the open period. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 }).refine((body) => body.benefits !== undefined || body.lines !== undefined, {
   message: 'give benefits (amounts), lines (unit-cost code and quantity), or both',
   path: ['benefits'],
@@ -42,7 +44,8 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
     unregisteredRefusal(
       [...(command.benefits ?? []).map((b) => b.agencyId), ...beneficiaryIdsOf(command)],
       context,
-    );
+    ) ??
+    periodRefusal(state, command.effectiveDate, command.priorPeriodAdjustment);
   if (refusal !== null) return refusal;
   const intervention = state.interventions.get(command.interventionId);
   if (intervention === undefined) {
@@ -80,6 +83,7 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
     benefits,
     flows,
     ...(valuedLines === undefined ? {} : { lines: valuedLines }),
+    ...priorPeriod(command.priorPeriodAdjustment),
   };
   // The event schema is the last word on shape: a decider bug must never write a malformed event.
   const checked = OutcomeRecordedV1.safeParse(data);

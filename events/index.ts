@@ -14,6 +14,7 @@ import { unitCostEventSchemas } from './unitCost.ts';
 export * from './agency.ts';
 export * from './idempotency.ts';
 export * from './pot.ts';
+export * from './potControls.ts';
 export * from './streams.ts';
 export * from './unitCost.ts';
 

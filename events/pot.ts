@@ -19,10 +19,13 @@ import {
   MAX_PARTNERS_PER_POT,
   MAX_REASON_CHARS,
   MAX_REFERENCE_CHARS,
+  FinancialYear,
   Ulid,
   text,
 } from './primitives.ts';
 import { OutcomeValuationLine } from './unitCost.ts';
+import type { PotControlEvent } from './potControls.ts';
+import { potControlEventSchemas } from './potControls.ts';
 
 export { potStreamId } from './streams.ts';
 
@@ -33,6 +36,8 @@ export const PotOpenedV1 = z.strictObject({
   hostAgencyId: AgencyId,
   partnerAgencyIds: z.array(AgencyId).min(1).max(MAX_PARTNERS_PER_POT),
   currency: Currency,
+  /** Allocations at or above it need a second person's approval; absent = no four-eyes. */
+  approvalThreshold: Amount.optional(),
 });
 
 export const PartnerJoinedV1 = z.strictObject({
@@ -47,6 +52,8 @@ export const ContributionReceivedV1 = z.strictObject({
   amount: Amount,
   effectiveDate: EffectiveDate,
   reference: text(MAX_REFERENCE_CHARS),
+  /** Set on a correction booked in the open period for a closed financial year. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 
 export const InterventionDefinedV1 = z.strictObject({
@@ -68,6 +75,8 @@ export const FundsAllocatedV1 = z.strictObject({
   effectiveDate: EffectiveDate,
   reason: text(MAX_REASON_CHARS, { multiline: true }),
   fundingShares: z.array(FundingShare).min(1).max(MAX_PARTNERS_PER_POT),
+  /** Set on a correction booked in the open period for a closed financial year. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 
 export const Benefit = z.strictObject({ agencyId: AgencyId, amount: Amount, cashable: z.boolean() });
@@ -92,6 +101,8 @@ export const OutcomeRecordedV1 = z.strictObject({
   flows: z.array(BenefitFlow).min(1),
   /** Outcomes recorded by quantity: how each line was valued from the unit-cost catalogue. */
   lines: z.array(OutcomeValuationLine).min(1).max(MAX_BENEFIT_LINES).optional(),
+  /** Set on a correction booked in the open period for a closed financial year. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 
 /** Undoes a contribution: the agency's stake and contributed total fall by `amount`. */
@@ -103,6 +114,8 @@ export const ContributionReversedV1 = z.strictObject({
   amount: Amount,
   effectiveDate: EffectiveDate,
   reason: text(MAX_REASON_CHARS, { multiline: true }),
+  /** Set on a correction booked in the open period for a closed financial year. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 
 /** Undoes an allocation: each funding share goes back to its agency's stake. */
@@ -115,6 +128,8 @@ export const AllocationReversedV1 = z.strictObject({
   fundingShares: z.array(FundingShare).min(1).max(MAX_PARTNERS_PER_POT),
   effectiveDate: EffectiveDate,
   reason: text(MAX_REASON_CHARS, { multiline: true }),
+  /** Set on a correction booked in the open period for a closed financial year. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 
 /** Withdraws an outcome: its benefits and flows no longer count. */
@@ -127,6 +142,8 @@ export const OutcomeRetractedV1 = z.strictObject({
   flows: z.array(BenefitFlow).min(1),
   effectiveDate: EffectiveDate,
   reason: text(MAX_REASON_CHARS, { multiline: true }),
+  /** Set on a correction booked in the open period for a closed financial year. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 
 export type PotOpened = z.infer<typeof PotOpenedV1>;
@@ -148,7 +165,8 @@ export type PotEvent =
   | { type: 'OutcomeRecorded'; data: OutcomeRecorded }
   | { type: 'ContributionReversed'; data: ContributionReversed }
   | { type: 'AllocationReversed'; data: AllocationReversed }
-  | { type: 'OutcomeRetracted'; data: OutcomeRetracted };
+  | { type: 'OutcomeRetracted'; data: OutcomeRetracted }
+  | PotControlEvent;
 
 export const potEventSchemas = {
   PotOpened: PotOpenedV1,
@@ -160,4 +178,5 @@ export const potEventSchemas = {
   ContributionReversed: ContributionReversedV1,
   AllocationReversed: AllocationReversedV1,
   OutcomeRetracted: OutcomeRetractedV1,
+  ...potControlEventSchemas,
 } as const;

@@ -171,6 +171,24 @@ function agenciesTouchedBy(event: Envelope): string[] {
       break;
     case 'UnitCostAdded':
       break;
+    case 'ApprovalThresholdChanged':
+    case 'FinancialYearClosed':
+      break;
+    case 'AllocationRequested':
+      ids.push(...(event.data.requestedBy.agencyId === undefined ? [] : [event.data.requestedBy.agencyId]));
+      break;
+    case 'AllocationApproved':
+      ids.push(...(event.data.approvedBy.agencyId === undefined ? [] : [event.data.approvedBy.agencyId]));
+      break;
+    case 'AllocationRejected':
+      ids.push(...(event.data.rejectedBy.agencyId === undefined ? [] : [event.data.rejectedBy.agencyId]));
+      break;
+    case 'SelfApprovalAttempted':
+      ids.push(...(event.data.attemptedBy.agencyId === undefined ? [] : [event.data.attemptedBy.agencyId]));
+      break;
+    case 'PotClosed':
+      ids.push(...event.data.returns.map((r) => r.agencyId));
+      break;
     case 'IdempotencyKeyClaimed':
       {
         const agencyId = agencyIdOfStream(event.data.targetStreamId);

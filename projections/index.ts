@@ -19,6 +19,8 @@ import { auditTrailProjection } from './auditTrail.ts';
 import type { BenefitFlowsState } from './benefitFlows.ts';
 import { benefitFlowsProjection } from './benefitFlows.ts';
 import type { Projection } from './projection.ts';
+import type { ExceptionsState } from './exceptions.ts';
+import { exceptionsProjection } from './exceptions.ts';
 import type { PotSummaryState } from './potSummary.ts';
 import { potSummaryProjection } from './potSummary.ts';
 import type { UnitCostCatalogueState } from './unitCostCatalogue.ts';
@@ -31,6 +33,7 @@ export * from './benefitFlows.ts';
 export * from './potSummary.ts';
 export * from './projection.ts';
 export * from './unitCostCatalogue.ts';
+export * from './exceptions.ts';
 export { parseTimeBound } from './timeBounds.ts';
 
 /** Each projection's state under the projection's name. */
@@ -41,6 +44,7 @@ export interface LedgerProjections {
   benefitFlows: BenefitFlowsState;
   auditTrail: AuditTrailState;
   unitCostCatalogue: UnitCostCatalogueState;
+  exceptions: ExceptionsState;
 }
 
 export interface LedgerBooksState {
@@ -57,6 +61,7 @@ export const allProjections: { readonly [K in keyof LedgerProjections]: Projecti
   benefitFlows: benefitFlowsProjection,
   auditTrail: auditTrailProjection,
   unitCostCatalogue: unitCostCatalogueProjection,
+  exceptions: exceptionsProjection,
 };
 
 export const ledgerBooksProjection: Projection<LedgerBooksState> = {
@@ -69,6 +74,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
       benefitFlows: allProjections.benefitFlows.initialState(),
       auditTrail: allProjections.auditTrail.initialState(),
       unitCostCatalogue: allProjections.unitCostCatalogue.initialState(),
+      exceptions: allProjections.exceptions.initialState(),
     },
     position: 0n,
   }),
@@ -84,6 +90,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
     p.benefitFlows = allProjections.benefitFlows.evolve(p.benefitFlows, event);
     p.auditTrail = allProjections.auditTrail.evolve(p.auditTrail, event);
     p.unitCostCatalogue = allProjections.unitCostCatalogue.evolve(p.unitCostCatalogue, event);
+    p.exceptions = allProjections.exceptions.evolve(p.exceptions, event);
     state.position = event.position;
     return state;
   },

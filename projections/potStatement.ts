@@ -69,6 +69,17 @@ export interface StatementReversalLine {
   readonly actor: string;
 }
 
+/** A correction booked in this year for a closed earlier year (labelled so by the ledger). */
+export interface StatementAdjustmentLine {
+  readonly position: string;
+  readonly eventId: string;
+  readonly type: string;
+  readonly effectiveDate: string;
+  /** The closed year it corrects. */
+  readonly forFinancialYear: string;
+  readonly amount: string | null;
+}
+
 export interface PotStatement {
   readonly potId: string;
   readonly name: string;
@@ -88,6 +99,11 @@ export interface PotStatement {
   /** Net benefits of outcomes dated in the year, by the agency whose budget they land in. */
   readonly benefitsByAgency: readonly StatementBenefitLine[];
   readonly reversals: readonly StatementReversalLine[];
+  readonly priorPeriodAdjustments: readonly StatementAdjustmentLine[];
+  /** Whether the year has been closed (FinancialYearClosed): its figures can no longer change. */
+  readonly yearClosed: boolean;
+  /** The effective date the pot was closed on, when that falls in the year. */
+  readonly potClosedOn: string | null;
   /** Entries counted in the year for how the books were built, in log order. */
   readonly entriesInYear: number;
 }
@@ -117,6 +133,13 @@ interface BenefitFigures {
   nonCashable: Money;
 }
 
+function priorPeriodAdjustmentOf(event: Envelope): Omit<StatementAdjustmentLine, 'position' | 'eventId' | 'type'> | null {
+  const data = event.data as { priorPeriodAdjustment?: string; effectiveDate?: string; amount?: string; benefits?: { amount: string }[] };
+  if (data.priorPeriodAdjustment === undefined || data.effectiveDate === undefined) return null;
+  const amount = data.amount ?? (data.benefits === undefined ? null : formatAmount(sum(data.benefits.map((b) => money(b.amount)))));
+  return { effectiveDate: data.effectiveDate, forFinancialYear: data.priorPeriodAdjustment, amount };
+}
+
 /** 1 April to 31 March of a year labelled "2025-26". */
 export function statementPeriod(financialYear: string): StatementPeriod {
   const startYear = Number(financialYear.slice(0, 4));
@@ -139,10 +162,13 @@ export function potStatement(events: Iterable<Envelope>, potId: string, financia
   let opened: Extract<Envelope, { type: 'PotOpened' }>['data'] | undefined;
   let position = 0n;
   let entriesInYear = 0;
+  let yearClosed = false;
+  let closedOn: string | undefined;
   const partners = new Map<string, PartnerFigures>();
   const interventions = new Map<string, InterventionFigures>();
   const benefits = new Map<string, BenefitFigures>();
   const reversals: StatementReversalLine[] = [];
+  const priorPeriodAdjustments: StatementAdjustmentLine[] = [];
   const totals = { received: ZERO, reversed: ZERO, allocated: ZERO, allocationsReversed: ZERO, returned: ZERO, openingByMovements: ZERO };
 
   const partner = (agencyId: string): PartnerFigures => {
@@ -183,6 +209,10 @@ export function potStatement(events: Iterable<Envelope>, potId: string, financia
   for (const event of events) {
     if (event.streamId !== `pot-${potId}`) continue;
     position = event.position;
+    const adjustment = priorPeriodAdjustmentOf(event);
+    if (adjustment !== null && whenOf(adjustment.effectiveDate, period) === 'during') {
+      priorPeriodAdjustments.push({ position: event.position.toString(), eventId: event.eventId, type: event.type, ...adjustment });
+    }
     switch (event.type) {
       case 'PotOpened':
         opened = event.data;
@@ -276,6 +306,33 @@ export function potStatement(events: Iterable<Envelope>, potId: string, financia
         }
         break;
       }
+      case 'PotClosed': {
+        const when = whenOf(event.data.effectiveDate, period);
+        if (when === 'after') break;
+        if (when === 'during') entriesInYear += 1;
+        for (const line of event.data.returns) {
+          const figures = partner(line.agencyId);
+          const amount = money(line.amount);
+          if (when === 'before') {
+            figures.opening = figures.opening.minus(amount);
+            totals.openingByMovements = totals.openingByMovements.minus(amount);
+          } else {
+            figures.returned = figures.returned.plus(amount);
+            totals.returned = totals.returned.plus(amount);
+          }
+        }
+        if (when === 'during') closedOn = event.data.effectiveDate;
+        break;
+      }
+      case 'FinancialYearClosed':
+        if (event.data.financialYear === financialYear) yearClosed = true;
+        break;
+      // Requests, approvals and refusals move no money: the FundsAllocated an approval writes does.
+      case 'ApprovalThresholdChanged':
+      case 'AllocationRequested':
+      case 'AllocationApproved':
+      case 'AllocationRejected':
+      case 'SelfApprovalAttempted':
       case 'AgencyRegistered':
       case 'IdempotencyKeyClaimed':
       case 'UnitCostAdded':
@@ -355,6 +412,9 @@ export function potStatement(events: Iterable<Envelope>, potId: string, financia
         total: formatAmount(f.cashable.plus(f.nonCashable)),
       })),
     reversals,
+    priorPeriodAdjustments,
+    yearClosed,
+    potClosedOn: closedOn ?? null,
     entriesInYear,
   };
 }

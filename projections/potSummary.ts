@@ -23,6 +23,19 @@ import type { Projection } from './projection.ts';
 interface PartnerFigures {
   contributed: Money;
   drawn: Money;
+  /** Given back to the partner when the pot closed. */
+  returned: Money;
+}
+
+export interface PendingApprovalView {
+  readonly allocationId: string;
+  readonly interventionId: string;
+  readonly amount: string;
+  readonly effectiveDate: string;
+  readonly reason: string;
+  readonly requestedBy: { readonly sub: string; readonly role: string; readonly agencyId?: string };
+  readonly requestedAt: string;
+  readonly eventId: string;
 }
 
 interface InterventionFigures {
@@ -43,6 +56,12 @@ interface PotFigures {
   position: bigint;
   contributed: Money;
   allocated: Money;
+  returned: Money;
+  status: 'open' | 'closed';
+  approvalThreshold: string | null;
+  /** Requests waiting for a second person, by allocationId, in the order they were made. */
+  readonly pendingApprovals: Map<string, PendingApprovalView>;
+  readonly closedFinancialYears: string[];
   /** Map iteration order is insertion order: partners in the order they joined. */
   readonly partners: Map<string, PartnerFigures>;
   /** Interventions in the order they were defined. */
@@ -59,6 +78,8 @@ export interface PotPartnerView {
   readonly agencyId: string;
   readonly contributed: string;
   readonly drawn: string;
+  /** What the pot's close gave back to the partner. */
+  readonly returned: string;
   readonly stake: string;
 }
 
@@ -77,14 +98,17 @@ export interface PotSummaryView {
   readonly name: string;
   readonly area: string;
   readonly hostAgencyId: string;
-  /** No event closes a pot yet. */
-  readonly status: 'open';
+  readonly status: 'open' | 'closed';
   readonly currency: string;
   readonly contributed: string;
   readonly allocated: string;
   readonly available: string;
   readonly partners: readonly PotPartnerView[];
   readonly interventions: readonly PotInterventionView[];
+  /** Allocations at or above it need a second person's approval; null when none do. */
+  readonly approvalThreshold: string | null;
+  readonly pendingApprovals: readonly PendingApprovalView[];
+  readonly closedFinancialYears: readonly string[];
   readonly openedAt: string;
   /** Log position of the last event that changed this pot, as a digit string. */
   readonly position: string;
@@ -107,7 +131,7 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
     switch (event.type) {
       case 'PartnerJoined':
         if (pot.partners.has(event.data.agencyId)) throw new Error(`invariant: ${event.data.agencyId} joined pot ${pot.potId} twice`);
-        pot.partners.set(event.data.agencyId, { contributed: ZERO, drawn: ZERO });
+        pot.partners.set(event.data.agencyId, { contributed: ZERO, drawn: ZERO, returned: ZERO });
         return state;
       case 'ContributionReceived':
       case 'ContributionReversed': {
@@ -147,6 +171,43 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         intervention.benefits = event.type === 'OutcomeRecorded' ? intervention.benefits.plus(benefits) : intervention.benefits.minus(benefits);
         return state;
       }
+      case 'ApprovalThresholdChanged':
+        pot.approvalThreshold = event.data.approvalThreshold;
+        return state;
+      case 'AllocationRequested': {
+        const d = event.data;
+        pot.pendingApprovals.set(d.allocationId, {
+          allocationId: d.allocationId,
+          interventionId: d.interventionId,
+          amount: d.amount,
+          effectiveDate: d.effectiveDate,
+          reason: d.reason,
+          requestedBy: d.requestedBy,
+          requestedAt: event.metadata.recordedAt,
+          eventId: event.eventId,
+        });
+        return state;
+      }
+      case 'AllocationApproved':
+      case 'AllocationRejected':
+        if (!pot.pendingApprovals.delete(event.data.allocationId)) {
+          throw new Error(`invariant: ${event.type} ${event.eventId} decides allocation ${event.data.allocationId}, which is not pending`);
+        }
+        return state;
+      case 'SelfApprovalAttempted':
+        return state;
+      case 'FinancialYearClosed':
+        pot.closedFinancialYears.push(event.data.financialYear);
+        return state;
+      case 'PotClosed':
+        for (const returned of event.data.returns) {
+          const partner = partnerOf(pot, returned.agencyId);
+          partner.returned = partner.returned.plus(money(returned.amount));
+          pot.returned = pot.returned.plus(money(returned.amount));
+        }
+        pot.status = 'closed';
+        assertBooksBalance(pot, event.eventId, state.stakesMayBeNegative === true);
+        return state;
       default: {
         const unhandled: never = event;
         return unhandled;
@@ -159,7 +220,7 @@ function openPot(state: PotSummaryState, event: Extract<Envelope, { type: 'PotOp
   const { potId, name, area, hostAgencyId, currency, partnerAgencyIds } = event.data;
   if (state.pots.has(potId)) throw new Error(`invariant: pot ${potId} opened twice`);
   const partners = new Map<string, PartnerFigures>();
-  for (const agencyId of partnerAgencyIds) partners.set(agencyId, { contributed: ZERO, drawn: ZERO });
+  for (const agencyId of partnerAgencyIds) partners.set(agencyId, { contributed: ZERO, drawn: ZERO, returned: ZERO });
   state.pots.set(potId, {
     potId,
     name,
@@ -170,6 +231,11 @@ function openPot(state: PotSummaryState, event: Extract<Envelope, { type: 'PotOp
     position: event.position,
     contributed: ZERO,
     allocated: ZERO,
+    returned: ZERO,
+    status: 'open',
+    approvalThreshold: event.data.approvalThreshold ?? null,
+    pendingApprovals: new Map(),
+    closedFinancialYears: [],
     partners,
     interventions: new Map(),
   });
@@ -194,15 +260,26 @@ function drawShares(pot: PotFigures, shares: readonly FundingShare[], direction:
   }
 }
 
+function availableOf(pot: PotFigures): Money {
+  return pot.contributed.minus(pot.allocated).minus(pot.returned);
+}
+
+function stakeOf(partner: PartnerFigures): Money {
+  return partner.contributed.minus(partner.drawn).minus(partner.returned);
+}
+
 function assertBooksBalance(pot: PotFigures, eventId: string, stakesMayBeNegative: boolean): void {
-  const available = pot.contributed.minus(pot.allocated);
+  const available = availableOf(pot);
   let stakes = ZERO;
   for (const [agencyId, partner] of pot.partners) {
-    const stake = partner.contributed.minus(partner.drawn);
+    const stake = stakeOf(partner);
     if (!stakesMayBeNegative && stake.isNegative() && !stake.isZero()) {
       throw new Error(`invariant: after event ${eventId}, ${agencyId}'s stake in pot ${pot.potId} is ${formatAmount(stake)}`);
     }
     stakes = stakes.plus(stake);
+  }
+  if (pot.status === 'closed' && !available.isZero()) {
+    throw new Error(`invariant: after event ${eventId}, closed pot ${pot.potId} still has ${formatAmount(available)} available`);
   }
   if (!stakes.equals(available)) {
     throw new Error(
@@ -217,16 +294,17 @@ function toView(pot: PotFigures): PotSummaryView {
     name: pot.name,
     area: pot.area,
     hostAgencyId: pot.hostAgencyId,
-    status: 'open',
+    status: pot.status,
     currency: pot.currency,
     contributed: formatAmount(pot.contributed),
     allocated: formatAmount(pot.allocated),
-    available: formatAmount(pot.contributed.minus(pot.allocated)),
+    available: formatAmount(availableOf(pot)),
     partners: [...pot.partners].map(([agencyId, p]) => ({
       agencyId,
       contributed: formatAmount(p.contributed),
       drawn: formatAmount(p.drawn),
-      stake: formatAmount(p.contributed.minus(p.drawn)),
+      returned: formatAmount(p.returned),
+      stake: formatAmount(stakeOf(p)),
     })),
     interventions: [...pot.interventions].map(([interventionId, i]) => ({
       interventionId,
@@ -235,6 +313,9 @@ function toView(pot: PotFigures): PotSummaryView {
       funded: formatAmount(i.funded),
       benefits: formatAmount(i.benefits),
     })),
+    approvalThreshold: pot.approvalThreshold,
+    pendingApprovals: [...pot.pendingApprovals.values()],
+    closedFinancialYears: [...pot.closedFinancialYears],
     openedAt: pot.openedAt,
     position: pot.position.toString(),
   };

@@ -15,6 +15,16 @@ import { decideReverseEntry, type ReverseEntry } from '../commands/reverseEntry.
 import { decideAddUnitCost, decideSupersedeUnitCost, type AddUnitCost, type UnitCostFigures } from '../commands/addUnitCost.ts';
 import { evolveUnitCost, initialUnitCostState, type UnitCostState } from '../commands/unitCostState.ts';
 import { unitCostStreamId, type UnitCostEvent } from '../events/unitCost.ts';
+import { decideChangeApprovalThreshold, type ChangeApprovalThreshold } from '../commands/changeApprovalThreshold.ts';
+import { decideCloseFinancialYear, type CloseFinancialYear } from '../commands/closeFinancialYear.ts';
+import { decideClosePot, type ClosePot } from '../commands/closePot.ts';
+import {
+  decideApproveAllocation,
+  decideRejectAllocation,
+  type ApproveAllocation,
+  type RejectAllocation,
+} from '../commands/decideAllocationRequest.ts';
+import { DomainError } from '../commands/domainError.ts';
 import { agencyStreamId, potIdOfStream, potStreamId, type Actor, type AgencyEvent, type PotEvent } from '../events/index.ts';
 import type { Aggregate, CommandHandler, CommandOutcome, CommandRequest } from './commandHandler.ts';
 import { commandFingerprint } from './fingerprint.ts';
@@ -167,10 +177,65 @@ export function createLedgerCommands(handler: CommandHandler, newId: () => strin
         decideReverseEntry(state, { ...body, potId }, context),
       );
     },
+
+    changeApprovalThreshold(potId: string, body: Body<ChangeApprovalThreshold, 'potId'>, envelope: CommandEnvelope) {
+      return onPot('ChangeApprovalThreshold', potId, { potId }, body, envelope, [], (state, context) =>
+        decideChangeApprovalThreshold(state, { ...body, potId }, context),
+      );
+    },
+
+    async approveAllocation(
+      potId: string,
+      allocationId: string,
+      body: Body<ApproveAllocation, 'potId' | 'allocationId'>,
+      envelope: CommandEnvelope,
+    ): Promise<CommandOutcome> {
+      const outcome = await onPot('ApproveAllocation', potId, { potId, allocationId }, body, envelope, [], (state, context) =>
+        decideApproveAllocation(state, { ...body, potId, allocationId }, context),
+      );
+      return refuseSelfApproval(outcome);
+    },
+
+    rejectAllocation(potId: string, allocationId: string, body: Body<RejectAllocation, 'potId' | 'allocationId'>, envelope: CommandEnvelope) {
+      return onPot('RejectAllocation', potId, { potId, allocationId }, body, envelope, [], (state, context) =>
+        decideRejectAllocation(state, { ...body, potId, allocationId }, context),
+      );
+    },
+
+    closeFinancialYear(
+      potId: string,
+      financialYear: string,
+      body: Body<CloseFinancialYear, 'potId' | 'financialYear'>,
+      envelope: CommandEnvelope,
+    ) {
+      return onPot('CloseFinancialYear', potId, { potId, financialYear }, body, envelope, [], (state, context) =>
+        decideCloseFinancialYear(state, { ...body, potId, financialYear }, context),
+      );
+    },
+
+    closePot(potId: string, body: Body<ClosePot, 'potId'>, envelope: CommandEnvelope) {
+      return onPot('ClosePot', potId, { potId }, body, envelope, [], (state, context) => decideClosePot(state, { ...body, potId }, context));
+    },
   };
 }
 
 export type LedgerCommands = ReturnType<typeof createLedgerCommands>;
+
+/**
+ * The one place a recorded self-approval attempt becomes the client's refusal. The attempt is
+ * appended (the inspectorate must see it) but the command did not succeed: fresh or replayed for
+ * the same Idempotency-Key, the answer is 409 SEGREGATION_OF_DUTIES, and a replay appends nothing.
+ */
+function refuseSelfApproval(outcome: CommandOutcome): CommandOutcome {
+  const attempt = outcome.events.find((event) => event.type === 'SelfApprovalAttempted');
+  if (attempt === undefined) return outcome;
+  const { allocationId } = attempt.data as { allocationId: string };
+  throw new DomainError('SEGREGATION_OF_DUTIES', `you requested allocation ${allocationId}, so you may not approve it: another finance officer or an admin must`, {
+    allocationId,
+    eventId: attempt.eventId,
+    position: attempt.position.toString(),
+  });
+}
 
 function envelopeFields(envelope: CommandEnvelope) {
   return {

@@ -14,6 +14,7 @@ import { httpProblem, installErrorHandling, sendProblem } from './errors.ts';
 import { problem } from './problem.ts';
 import { agencyRoutes } from './routes/agencies.ts';
 import { potRoutes } from './routes/pots.ts';
+import { potControlRoutes } from './routes/potControls.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { unitCostRoutes } from './routes/unitCosts.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
@@ -117,5 +118,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(potRoutes(options));
   await app.register(reportRoutes(options));
   await app.register(unitCostRoutes(options));
+  await app.register(potControlRoutes(options));
   return app;
 }

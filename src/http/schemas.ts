@@ -41,6 +41,7 @@ export const AgencyView = z.object({
 const Balances = {
   contributed: Money,
   drawn: Money,
+  returned: Money,
   // Negative only in books read by effective date (asAt), see projections/potSummary.ts.
   stake: SignedMoney,
   benefitsReceived: Money,
@@ -66,10 +67,24 @@ export const PotSummaryView = z.object({
   allocated: Money,
   // Negative only in books read by effective date (asAt), see projections/potSummary.ts.
   available: SignedMoney,
-  partners: z.array(z.object({ agencyId: z.string(), contributed: Money, drawn: Money, stake: SignedMoney })).readonly(),
+  partners: z.array(z.object({ agencyId: z.string(), contributed: Money, drawn: Money, returned: Money, stake: SignedMoney })).readonly(),
   interventions: z.array(
     z.object({ interventionId: z.string(), name: z.string(), leadAgencyId: z.string(), funded: Money, benefits: Money }),
   ).readonly(),
+  approvalThreshold: Money.nullable(),
+  pendingApprovals: z.array(
+    z.object({
+      allocationId: z.string(),
+      interventionId: z.string(),
+      amount: Money,
+      effectiveDate: z.string(),
+      reason: z.string(),
+      requestedBy: z.object({ sub: z.string(), role: z.string(), agencyId: z.string().optional() }),
+      requestedAt: z.string(),
+      eventId: z.string(),
+    }),
+  ).readonly(),
+  closedFinancialYears: z.array(z.string()).readonly(),
   openedAt: z.string(),
   position: Position,
 });

@@ -120,6 +120,16 @@ function agenciesNamedBy(event: Exclude<Envelope, { type: 'AgencyRegistered' | '
         ...event.data.benefits.map((benefit) => benefit.agencyId),
         ...event.data.flows.flatMap((flow) => [flow.fromAgencyId, flow.toAgencyId]),
       ];
+    case 'PotClosed':
+      return event.data.returns.map((r) => r.agencyId);
+    case 'ApprovalThresholdChanged':
+    case 'AllocationRequested':
+    case 'AllocationApproved':
+    case 'AllocationRejected':
+    case 'SelfApprovalAttempted':
+    case 'FinancialYearClosed':
+      // No agency's balances move until an approval's FundsAllocated or the pot's close.
+      return [];
     default: {
       const unhandled: never = event;
       return unhandled;
@@ -167,6 +177,7 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         benefits_received_non_cashable: pot.benefitsReceivedNonCashable,
         benefits_produced_for_others: pot.benefitsProducedForOthers,
         net_fiscal_position: pot.netFiscalPosition,
+        returned: pot.returned,
       });
     }
   }
@@ -195,6 +206,7 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         contributed: partner.contributed,
         drawn: partner.drawn,
         stake: partner.stake,
+        returned: partner.returned,
       }),
     );
     pot.interventions.forEach((intervention, index) =>

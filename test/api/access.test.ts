@@ -15,6 +15,11 @@ const EVERYONE: readonly Caller[] = CALLERS;
 interface Fixture extends Ctx {
   /** One allocation per caller, so each allowed reversal has an entry of its own to undo. */
   readonly allocations: Readonly<Record<Caller, string>>;
+  /** Pending allocation requests (made by bob of Essex Police), one per caller to approve and one to reject. */
+  readonly toApprove: Readonly<Record<Caller, string>>;
+  readonly toReject: Readonly<Record<Caller, string>>;
+  /** A second pot, for the admin to close without closing the pot the other rows use. */
+  readonly sparePotId: string;
 }
 
 interface Row {
@@ -113,6 +118,43 @@ const ACCESS_TABLE: readonly Row[] = [
   { method: 'GET', route: '/v1/audit', allowed: ['admin', 'auditor'], url: () => '/v1/audit' },
   { method: 'GET', route: '/v1/audit/export.csv', allowed: ['admin', 'auditor'], url: () => '/v1/audit/export.csv' },
   { method: 'GET', route: '/v1/events', allowed: ['admin', 'auditor'], url: () => '/v1/events' },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/approval-threshold',
+    allowed: ['admin'],
+    url: (f) => `/v1/pots/${f.potId}/approval-threshold`,
+    body: () => ({ approvalThreshold: '5000.00', reason: 'access table' }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/allocations/:allocationId/approve',
+    // Another finance officer of a partner, or an admin; never the requester (bob of Essex Police).
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/allocations/${f.toApprove[currentCaller]}/approve`,
+    body: () => ({}),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/allocations/:allocationId/reject',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/allocations/${f.toReject[currentCaller]}/reject`,
+    body: () => ({ reason: 'access table' }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/financial-years/:financialYear/close',
+    allowed: ['admin'],
+    url: (f) => `/v1/pots/${f.potId}/financial-years/2024-25/close`,
+    body: () => ({ reason: 'access table' }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/close',
+    allowed: ['admin'],
+    url: (f) => `/v1/pots/${f.sparePotId}/close`,
+    body: () => ({ reason: 'access table' }),
+  },
+  { method: 'GET', route: '/v1/pots/:potId/exceptions', allowed: ['admin', 'auditor'], url: (f) => `/v1/pots/${f.potId}/exceptions` },
   { method: 'GET', route: '/health', allowed: EVERYONE, url: () => '/health' },
   { method: 'GET', route: '/openapi.json', allowed: EVERYONE, url: () => '/openapi.json' },
   {
@@ -132,6 +174,12 @@ const ACCESS_TABLE: readonly Row[] = [
   { method: 'GET', route: '/v1/unit-costs', allowed: SIGNED_IN, url: () => '/v1/unit-costs?includeSuperseded=true' },
   { method: 'GET', route: '/v1/unit-costs/:code', allowed: SIGNED_IN, url: () => '/v1/unit-costs/ACCESS-BASE' },
 ];
+
+/**
+ * Rows whose url depends on the caller read it from here: the test sets it before each request.
+ * (Row.url takes only the fixture, so each caller's own pending request is passed this way.)
+ */
+let currentCaller: Caller = 'admin';
 
 function tokenOf(f: Fixture, caller: Caller): string | null {
   switch (caller) {
@@ -174,10 +222,27 @@ describe('access table', () => {
     expectWritten(await ctx.ledger.post('/v1/agencies', ctx.tokens.admin, { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' }), ['agencyId']);
     // Fund the intervention (so outcomes can be recorded) and give every caller an allocation to reverse.
     const allocations = {} as Record<Caller, string>;
-    for (const caller of CALLERS) allocations[caller] = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'fundingShares']).eventId as string;
+    for (const caller of CALLERS) allocations[caller] = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'status', 'fundingShares']).eventId as string;
     expectWritten(await recordOutcome(ctx), ['outcomeId', 'flows']);
     expectWritten(await ctx.ledger.post('/v1/unit-costs', ctx.tokens.admin, ACCESS_UNIT_COST), ['code', 'version']);
-    f = { ...ctx, allocations };
+    // Requests need a threshold; bob (Essex Police) asks, so neither the admin nor carol is the requester.
+    expectWritten(
+      await ctx.ledger.post(`/v1/pots/${ctx.potId}/approval-threshold`, ctx.tokens.admin, { approvalThreshold: '5000.00', reason: 'four-eyes' }),
+      ['approvalThreshold'],
+    );
+    const request = async () =>
+      expectWritten(await allocate(ctx, '6000.00', {}, ctx.tokens.police), ['allocationId', 'status']).allocationId as string;
+    const toApprove = {} as Record<Caller, string>;
+    const toReject = {} as Record<Caller, string>;
+    for (const caller of CALLERS) {
+      toApprove[caller] = await request();
+      toReject[caller] = await request();
+    }
+    const spare = expectWritten(
+      await ctx.ledger.post('/v1/pots', ctx.tokens.admin, { name: 'Spare pot', area: 'Essex', hostAgencyId: 'essex-cc' }),
+      ['potId'],
+    );
+    f = { ...ctx, allocations, toApprove, toReject, sparePotId: spare.potId as string };
   });
   afterAll(async () => {
     await f?.ledger.close();
@@ -191,6 +256,7 @@ describe('access table', () => {
         for (const caller of CALLERS) {
           n += 1;
           const token = tokenOf(f, caller);
+          currentCaller = caller;
           const before = await head(f.ledger);
           const res = await f.ledger.app.inject({
             method,
@@ -246,7 +312,7 @@ describe('access table', () => {
 describe('access table, read as at a date and a position', () => {
   it('every GET that reads the books, with ?asAt=&atPosition=: the same callers allowed, the same refused', async () => {
     // These rows' URLs need no allocations: only the reversal row reads them.
-    const f: Fixture = { ...(await scenarioCtx()), allocations: {} as Fixture['allocations'] };
+    const f: Fixture = { ...(await scenarioCtx()), allocations: {} as Fixture['allocations'], toApprove: {} as Fixture['toApprove'], toReject: {} as Fixture['toReject'], sparePotId: '' };
     try {
       const at = await head(f.ledger);
       const mismatches: string[] = [];

@@ -142,4 +142,33 @@ describe('pot statement', () => {
     );
     expect(() => potStatement(forged, potId, '2025-26')).toThrow(/invariant/);
   });
+  it('given a year closed, a prior-period adjustment booked in the next year and the pot closed, states the returns and labels the adjustment', () => {
+    const { h, potId } = twoYears();
+    h.append({ type: 'FinancialYearClosed', data: { potId, financialYear: '2025-26', closedThrough: '2026-03-31' } });
+    const late = h.contribute(potId, POLICE, '1000.00', '2026-04-20', 'PO-late');
+    // The builder writes plain contributions; an adjustment carries its label as the decider writes it.
+    (late.data as { priorPeriodAdjustment?: string }).priorPeriodAdjustment = '2025-26';
+    // Stakes before closing: council 246,000 + 40,000 (2 April) = 286,000; police 164,000 + 1,000 = 165,000.
+    h.append({
+      type: 'PotClosed',
+      data: { potId, effectiveDate: '2026-05-01', reason: 'Programme ended', returns: [{ agencyId: COUNCIL, amount: '286000.00' }, { agencyId: POLICE, amount: '165000.00' }] },
+    });
+    expect(potStatement(h.events, potId, '2025-26')).toMatchObject({ yearClosed: true, closingBalance: '410000.00', potClosedOn: null, priorPeriodAdjustments: [] });
+    const next = potStatement(h.events, potId, '2026-27')!;
+    expect(next).toMatchObject({
+      yearClosed: false,
+      potClosedOn: '2026-05-01',
+      openingBalance: '410000.00',
+      contributions: { net: '41000.00' },
+      returnedToPartners: '451000.00',
+      closingBalance: '0.00',
+    });
+    expect(next.partners.map((p) => [p.agencyId, p.returned, p.closingStake, p.shareOfClosingBalance])).toEqual([
+      [COUNCIL, '286000.00', '0.00', null],
+      [POLICE, '165000.00', '0.00', null],
+    ]);
+    expect(next.priorPeriodAdjustments).toEqual([
+      { position: late.position.toString(), eventId: late.eventId, type: 'ContributionReceived', effectiveDate: '2026-04-20', forFinancialYear: '2025-26', amount: '1000.00' },
+    ]);
+  });
 });

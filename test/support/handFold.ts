@@ -18,6 +18,7 @@ export function foldByHand(events: readonly Envelope[], byEffectiveDate: boolean
     benefitFlows: allProjections.benefitFlows.initialState(),
     auditTrail: allProjections.auditTrail.initialState(),
     unitCostCatalogue: allProjections.unitCostCatalogue.initialState(),
+    exceptions: allProjections.exceptions.initialState(),
   };
   for (const event of events) {
     state.agencyDirectory = allProjections.agencyDirectory.evolve(state.agencyDirectory, event);
@@ -26,6 +27,7 @@ export function foldByHand(events: readonly Envelope[], byEffectiveDate: boolean
     state.benefitFlows = allProjections.benefitFlows.evolve(state.benefitFlows, event);
     state.auditTrail = allProjections.auditTrail.evolve(state.auditTrail, event);
     state.unitCostCatalogue = allProjections.unitCostCatalogue.evolve(state.unitCostCatalogue, event);
+    state.exceptions = allProjections.exceptions.evolve(state.exceptions, event);
   }
   return state;
 }

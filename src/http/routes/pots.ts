@@ -18,6 +18,7 @@ import type {
   PartnerJoined,
   PotOpened,
 } from '../../../events/pot.ts';
+import type { AllocationRequested } from '../../../events/potControls.ts';
 import { Ulid } from '../../../events/primitives.ts';
 import { OutcomeValuationLine } from '../../../events/unitCost.ts';
 import { listPots, potSummary } from '../../../projections/potSummary.ts';
@@ -153,13 +154,24 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           headers: WriteHeaders,
           params: PotParams,
           body: AllocateToInterventionBody,
-          response: { 201: Written.extend({ allocationId: z.string(), fundingShares: z.array(FundingShareView) }), ...errorResponses },
+          response: {
+            201: Written.extend({
+              allocationId: z.string(),
+              status: z.enum(['allocated', 'pending-approval']),
+              fundingShares: z.array(FundingShareView).optional(),
+            }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) =>
         answerWrite(reply, commands.allocateToIntervention(request.params.potId, request.body, commandEnvelope(request)), (event) => {
+          // At or above the pot's approval threshold the allocation is only requested (four-eyes).
+          if (event.type === 'AllocationRequested') {
+            return { allocationId: (event.data as AllocationRequested).allocationId, status: 'pending-approval' as const };
+          }
           const data = event.data as FundsAllocated;
-          return { allocationId: data.allocationId, fundingShares: data.fundingShares };
+          return { allocationId: data.allocationId, status: 'allocated' as const, fundingShares: data.fundingShares };
         }),
     );
 
