@@ -314,6 +314,7 @@ describe('access table, read as at a date and a position', () => {
     // These rows' URLs need no allocations: only the reversal row reads them.
     const f: Fixture = { ...(await scenarioCtx()), allocations: {} as Fixture['allocations'], toApprove: {} as Fixture['toApprove'], toReject: {} as Fixture['toReject'], sparePotId: '' };
     try {
+      expectWritten(await f.ledger.post('/v1/unit-costs', f.tokens.admin, ACCESS_UNIT_COST), ['code', 'version']);
       const at = await head(f.ledger);
       const mismatches: string[] = [];
       const rows = ACCESS_TABLE.filter((row) => row.method === 'GET' && row.route.startsWith('/v1/') && row.route !== '/v1/events');

@@ -152,7 +152,7 @@ describe('the books as they stood: asAt and atPosition on every projection GET',
     expect(police.json().total).toMatchObject({ contributed: '0.00', drawn: '40000.00', stake: '-40000.00', netFiscalPosition: '0.00' });
     // A day later the police's money is in, and the books are whole again.
     const nextDay = await ctx.ledger.get(`/v1/pots/${ctx.potId}?asAt=2025-04-11`, ctx.tokens.reporter);
-    expect(nextDay.json().partners[1]).toEqual({ agencyId: 'essex-police', contributed: '200000.00', drawn: '40000.00', stake: '160000.00' });
+    expect(nextDay.json().partners[1]).toEqual({ agencyId: 'essex-police', contributed: '200000.00', drawn: '40000.00', returned: '0.00', stake: '160000.00' });
   });
 
   it('the books as they stood on 31 March 2026: the year-end figures, whatever was written after', async () => {

@@ -170,7 +170,7 @@ describe('POST …/outcomes with lines by quantity', () => {
     prepare: async (c) => {
       expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
       expectWritten(await addUnitCost(c, domesticViolenceBody()), ['code', 'version']);
-      expectWritten(await allocate(c, '3000.00'), ['allocationId', 'fundingShares']);
+      expectWritten(await allocate(c, '3000.00'), ['allocationId', 'fundingShares', 'status']);
     },
   });
   const hipLine = { unitCostCode: HIP, quantity: '2', beneficiaries: { health: 'nhs-mid-essex' } };

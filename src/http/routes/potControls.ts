@@ -16,7 +16,7 @@ import { potSummary } from '../../../projections/potSummary.ts';
 import { httpProblem } from '../errors.ts';
 import { errorResponses, FundingShareView, Position, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
-import { ReadQuery, type RouteDeps } from './routeDeps.ts';
+import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const PotParams = z.object({ potId: Ulid });
 const RequestParams = PotParams.extend({ allocationId: Ulid });
@@ -173,13 +173,12 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: z.object({ potId: z.string(), exceptions: z.array(ExceptionView).readonly() }), ...errorResponses },
         },
       },
-      async (request) => {
-        await deps.readYourWrites(request.query.minPosition);
-        const { potId } = request.params;
-        const books = deps.books();
-        if (potSummary(books.potSummary, potId) === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist`);
-        const { financialYear } = request.query;
-        return { potId, exceptions: potExceptions(books.exceptions, potId, financialYear === undefined ? {} : { financialYear }) };
-      },
+      async (request, reply) =>
+        answerFromBooks(deps, request.query, reply, (books) => {
+          const { potId } = request.params;
+          if (potSummary(books.potSummary, potId) === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist`);
+          const { financialYear } = request.query;
+          return { potId, exceptions: potExceptions(books.exceptions, potId, financialYear === undefined ? {} : { financialYear }) };
+        }),
     );
   };

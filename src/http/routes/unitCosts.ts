@@ -13,7 +13,7 @@ import { readDeflatorFile } from '../../unitCostFile.ts';
 import { httpProblem } from '../errors.ts';
 import { errorResponses, Position, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
-import { ReadQuery, type RouteDeps } from './routeDeps.ts';
+import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const UnitCostView = UnitCostAddedV1.extend({
   supersededByVersion: z.number().int().optional(),
@@ -111,12 +111,12 @@ export const unitCostRoutes = (deps: RouteDeps, deflators: DeflatorSeries = read
           response: { 200: z.object({ unitCosts: z.array(UnitCostListView) }), ...errorResponses },
         },
       },
-      async (request) => {
-        await deps.readYourWrites(request.query.minPosition);
-        const entries = listUnitCosts(deps.books().unitCostCatalogue, { includeSuperseded: request.query.includeSuperseded === 'true' });
-        const { priceYear } = request.query;
-        return { unitCosts: priceYear === undefined ? entries : entries.map((entry) => ({ ...entry, uprated: uprated(entry, priceYear) })) };
-      },
+      async (request, reply) =>
+        answerFromBooks(deps, request.query, reply, (books) => {
+          const entries = listUnitCosts(books.unitCostCatalogue, { includeSuperseded: request.query.includeSuperseded === 'true' });
+          const { priceYear } = request.query;
+          return { unitCosts: priceYear === undefined ? entries : entries.map((entry) => ({ ...entry, uprated: uprated(entry, priceYear) })) };
+        }),
     );
 
     app.get(
@@ -131,12 +131,12 @@ export const unitCostRoutes = (deps: RouteDeps, deflators: DeflatorSeries = read
           response: { 200: z.object({ code: z.string(), versions: z.array(UnitCostView) }), ...errorResponses },
         },
       },
-      async (request) => {
-        await deps.readYourWrites(request.query.minPosition);
-        const versions = unitCostHistory(deps.books().unitCostCatalogue, request.params.code);
-        if (versions === null) throw httpProblem('NOT_FOUND', `no unit cost with code ${request.params.code}`);
-        return { code: request.params.code, versions };
-      },
+      async (request, reply) =>
+        answerFromBooks(deps, request.query, reply, (books) => {
+          const versions = unitCostHistory(books.unitCostCatalogue, request.params.code);
+          if (versions === null) throw httpProblem('NOT_FOUND', `no unit cost with code ${request.params.code}`);
+          return { code: request.params.code, versions };
+        }),
     );
   };
 
