@@ -23,7 +23,12 @@ import {
   text,
 } from './primitives.ts';
 
+import { ContributionAgreedV1, type ContributionAgreed } from './agreedContributions.ts';
+import { InterventionAssumptionsSetV1, type InterventionAssumptionsSet } from './interventionAssumptions.ts';
+
 export { potStreamId } from './streams.ts';
+export * from './agreedContributions.ts';
+export * from './interventionAssumptions.ts';
 
 export const PotOpenedV1 = z.strictObject({
   potId: Ulid,
@@ -145,7 +150,9 @@ export type PotEvent =
   | { type: 'OutcomeRecorded'; data: OutcomeRecorded }
   | { type: 'ContributionReversed'; data: ContributionReversed }
   | { type: 'AllocationReversed'; data: AllocationReversed }
-  | { type: 'OutcomeRetracted'; data: OutcomeRetracted };
+  | { type: 'OutcomeRetracted'; data: OutcomeRetracted }
+  | { type: 'ContributionAgreed'; data: ContributionAgreed }
+  | { type: 'InterventionAssumptionsSet'; data: InterventionAssumptionsSet };
 
 export const potEventSchemas = {
   PotOpened: PotOpenedV1,
@@ -157,4 +164,6 @@ export const potEventSchemas = {
   ContributionReversed: ContributionReversedV1,
   AllocationReversed: AllocationReversedV1,
   OutcomeRetracted: OutcomeRetractedV1,
+  ContributionAgreed: ContributionAgreedV1,
+  InterventionAssumptionsSet: InterventionAssumptionsSetV1,
 } as const;

@@ -151,6 +151,7 @@ function agenciesTouchedBy(event: Envelope): string[] {
     case 'PartnerJoined':
     case 'ContributionReceived':
     case 'ContributionReversed':
+    case 'ContributionAgreed':
       ids.push(event.data.agencyId);
       break;
     case 'PotOpened':
@@ -167,6 +168,8 @@ function agenciesTouchedBy(event: Envelope): string[] {
     case 'OutcomeRetracted':
       ids.push(...event.data.benefits.map((b) => b.agencyId));
       for (const flow of event.data.flows) ids.push(flow.fromAgencyId, flow.toAgencyId);
+      break;
+    case 'InterventionAssumptionsSet':
       break;
     case 'IdempotencyKeyClaimed':
       {

@@ -12,6 +12,15 @@ import { formatAmount, money, sum, ZERO } from '../events/money.ts';
 import type { FundingShare } from '../events/pot.ts';
 import type { Envelope } from '../events/index.ts';
 import { compareIds } from './ordering.ts';
+import {
+  agreedContributionsView,
+  emptyAgreedContributions,
+  noteAgreement,
+  noteContributionReceived,
+  noteContributionReversed,
+  type AgreedContributionsFigures,
+  type AgreedContributionView,
+} from './agreedContributions.ts';
 import type { Projection } from './projection.ts';
 
 interface PartnerFigures {
@@ -41,6 +50,7 @@ interface PotFigures {
   readonly partners: Map<string, PartnerFigures>;
   /** Interventions in the order they were defined. */
   readonly interventions: Map<string, InterventionFigures>;
+  readonly agreedContributions: AgreedContributionsFigures;
 }
 
 export interface PotSummaryState {
@@ -77,6 +87,8 @@ export interface PotSummaryView {
   readonly available: string;
   readonly partners: readonly PotPartnerView[];
   readonly interventions: readonly PotInterventionView[];
+  /** Each partner's agreed contribution per financial year, against what it has paid. */
+  readonly agreedContributions: readonly AgreedContributionView[];
   readonly openedAt: string;
   /** Log position of the last event that changed this pot, as a digit string. */
   readonly position: string;
@@ -107,8 +119,17 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         partner.contributed = partner.contributed.plus(amount);
         pot.contributed = pot.contributed.plus(amount);
         assertBooksBalance(pot, event.eventId);
+        if (event.type === 'ContributionReceived') noteContributionReceived(pot.agreedContributions, event.data);
+        else noteContributionReversed(pot.agreedContributions, event.data);
         return state;
       }
+      case 'ContributionAgreed':
+        partnerOf(pot, event.data.agencyId);
+        noteAgreement(pot.agreedContributions, event.data);
+        return state;
+      case 'InterventionAssumptionsSet':
+        interventionOf(pot, event.data.interventionId);
+        return state;
       case 'InterventionDefined':
         if (pot.interventions.has(event.data.interventionId)) {
           throw new Error(`invariant: intervention ${event.data.interventionId} defined twice`);
@@ -163,6 +184,7 @@ function openPot(state: PotSummaryState, event: Extract<Envelope, { type: 'PotOp
     allocated: ZERO,
     partners,
     interventions: new Map(),
+    agreedContributions: emptyAgreedContributions(),
   });
 }
 
@@ -226,6 +248,7 @@ function toView(pot: PotFigures): PotSummaryView {
       funded: formatAmount(i.funded),
       benefits: formatAmount(i.benefits),
     })),
+    agreedContributions: agreedContributionsView(pot.agreedContributions),
     openedAt: pot.openedAt,
     position: pot.position.toString(),
   };

@@ -12,6 +12,8 @@ import { evolvePot, initialPotState, type PotState } from '../commands/potState.
 import { decideRecordOutcome, type RecordOutcome } from '../commands/recordOutcome.ts';
 import { decideRegisterAgency, evolveAgency, initialAgencyState, type AgencyState, type RegisterAgency } from '../commands/registerAgency.ts';
 import { decideReverseEntry, type ReverseEntry } from '../commands/reverseEntry.ts';
+import { decideAgreeContribution, type AgreeContribution } from '../commands/agreeContribution.ts';
+import { decideSetInterventionAssumptions, type SetInterventionAssumptions } from '../commands/setInterventionAssumptions.ts';
 import { agencyStreamId, potIdOfStream, potStreamId, type Actor, type AgencyEvent, type PotEvent } from '../events/index.ts';
 import type { Aggregate, CommandHandler, CommandOutcome, CommandRequest } from './commandHandler.ts';
 import { commandFingerprint } from './fingerprint.ts';
@@ -130,6 +132,23 @@ export function createLedgerCommands(handler: CommandHandler, newId: () => strin
     reverseEntry(potId: string, body: Body<ReverseEntry, 'potId'>, envelope: CommandEnvelope) {
       return onPot('ReverseEntry', potId, { potId }, body, envelope, [], (state, context) =>
         decideReverseEntry(state, { ...body, potId }, context),
+      );
+    },
+
+    agreeContribution(potId: string, body: Body<AgreeContribution, 'potId'>, envelope: CommandEnvelope) {
+      return onPot('AgreeContribution', potId, { potId }, body, envelope, [], (state, context) =>
+        decideAgreeContribution(state, { ...body, potId }, context),
+      );
+    },
+
+    setInterventionAssumptions(
+      potId: string,
+      interventionId: string,
+      body: Body<SetInterventionAssumptions, 'potId' | 'interventionId'>,
+      envelope: CommandEnvelope,
+    ) {
+      return onPot('SetInterventionAssumptions', potId, { potId, interventionId }, body, envelope, [], (state, context) =>
+        decideSetInterventionAssumptions(state, { ...body, potId, interventionId }, context),
       );
     },
   };
