@@ -19,6 +19,8 @@ import { auditTrailProjection } from './auditTrail.ts';
 import type { BenefitFlowsState } from './benefitFlows.ts';
 import { benefitFlowsProjection } from './benefitFlows.ts';
 import type { Projection } from './projection.ts';
+import type { CostBenefitInputsState } from './costBenefitInputs.ts';
+import { costBenefitInputsProjection } from './costBenefitInputs.ts';
 import type { PotSummaryState } from './potSummary.ts';
 import { potSummaryProjection } from './potSummary.ts';
 
@@ -29,6 +31,7 @@ export * from './benefitFlows.ts';
 export * from './potSummary.ts';
 export * from './projection.ts';
 export { parseTimeBound } from './timeBounds.ts';
+export * from './costBenefitInputs.ts';
 
 /** Each projection's state under the projection's name. */
 export interface LedgerProjections {
@@ -37,6 +40,7 @@ export interface LedgerProjections {
   potSummary: PotSummaryState;
   benefitFlows: BenefitFlowsState;
   auditTrail: AuditTrailState;
+  costBenefitInputs: CostBenefitInputsState;
 }
 
 export interface LedgerBooksState {
@@ -52,6 +56,7 @@ export const allProjections: { readonly [K in keyof LedgerProjections]: Projecti
   potSummary: potSummaryProjection,
   benefitFlows: benefitFlowsProjection,
   auditTrail: auditTrailProjection,
+  costBenefitInputs: costBenefitInputsProjection,
 };
 
 export const ledgerBooksProjection: Projection<LedgerBooksState> = {
@@ -63,6 +68,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
       potSummary: allProjections.potSummary.initialState(),
       benefitFlows: allProjections.benefitFlows.initialState(),
       auditTrail: allProjections.auditTrail.initialState(),
+      costBenefitInputs: allProjections.costBenefitInputs.initialState(),
     },
     position: 0n,
   }),
@@ -77,6 +83,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
     p.potSummary = allProjections.potSummary.evolve(p.potSummary, event);
     p.benefitFlows = allProjections.benefitFlows.evolve(p.benefitFlows, event);
     p.auditTrail = allProjections.auditTrail.evolve(p.auditTrail, event);
+    p.costBenefitInputs = allProjections.costBenefitInputs.evolve(p.costBenefitInputs, event);
     state.position = event.position;
     return state;
   },

@@ -25,6 +25,7 @@ describe('pot summary', () => {
         { agencyId: PROBATION, contributed: '0.00', drawn: '0.00', stake: '0.00' },
       ],
       interventions: [{ interventionId, name: 'Employment support', leadAgencyId: PROBATION, funded: '100000.00', benefits: '60000.00' }],
+      agreedContributions: [],
       openedAt: '2025-04-01T09:04:00.000Z',
       position: '11',
     });
