@@ -15,6 +15,7 @@ import { problem } from './problem.ts';
 import { agencyRoutes } from './routes/agencies.ts';
 import { potRoutes } from './routes/pots.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { costBenefitRoutes } from './routes/costBenefit.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
 
 /** Largest request body accepted: far above any real command, far below a memory problem. */
@@ -111,5 +112,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(agencyRoutes(options));
   await app.register(potRoutes(options));
   await app.register(reportRoutes(options));
+  await app.register(costBenefitRoutes(options));
   return app;
 }

@@ -19,6 +19,9 @@ const DESIGNED_ROUTES: Record<string, string[]> = {
   '/v1/audit': ['get'],
   '/v1/audit/export.csv': ['get'],
   '/v1/events': ['get'],
+  '/v1/pots/{potId}/agreed-contributions': ['post'],
+  '/v1/pots/{potId}/interventions/{interventionId}/assumptions': ['post'],
+  '/v1/pots/{potId}/cba': ['get'],
 };
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 
