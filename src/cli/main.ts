@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES, signToken, type Role } from '../auth/tokens.ts';
 import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../config.ts';
 import { registerRebuildCommand } from './rebuild.ts';
+import { registerCbaCommand } from './cba.ts';
 
 export function buildCli(): Command {
   const program = new Command('potledger').description('Event-sourced ledger for pooled public budgets');
@@ -40,6 +41,7 @@ export function buildCli(): Command {
     });
 
   registerRebuildCommand(program);
+  registerCbaCommand(program);
   return program;
 }
 
