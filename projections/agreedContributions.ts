@@ -26,7 +26,7 @@ export interface AgreedContributionsFigures {
   readonly agreements: Map<string, Agreement>;
   /** Net contributions received, keyed like agreements. */
   readonly received: Map<string, Money>;
-  /** contributionId → key it counted under, until it is reversed. */
+  /** contributionId → the key it counted under, so its reversal cancels it in the same year. */
   readonly contributionKeys: Map<string, string>;
 }
 
@@ -70,15 +70,15 @@ export function noteAgreement(figures: AgreedContributionsFigures, data: { agenc
 
 export function noteContributionReceived(figures: AgreedContributionsFigures, data: { contributionId: string; agencyId: string; amount: string; effectiveDate: string }): void {
   const key = keyOf(financialYearOf(data.effectiveDate), data.agencyId);
-  if (figures.contributionKeys.has(data.contributionId)) throw new Error(`invariant: contribution ${data.contributionId} received twice`);
+  // A contribution in the log twice (a tampered or corrupted log) is counted twice, as in the rest
+  // of the pot summary, so the books show it rather than hide it; the decider never writes one.
   figures.contributionKeys.set(data.contributionId, key);
   figures.received.set(key, (figures.received.get(key) ?? ZERO).plus(money(data.amount)));
 }
 
 export function noteContributionReversed(figures: AgreedContributionsFigures, data: { contributionId: string; amount: string }): void {
   const key = figures.contributionKeys.get(data.contributionId);
-  if (key === undefined) throw new Error(`invariant: reversal of contribution ${data.contributionId}, which is unknown or already reversed`);
-  figures.contributionKeys.delete(data.contributionId);
+  if (key === undefined) throw new Error(`invariant: reversal of contribution ${data.contributionId}, which is unknown`);
   figures.received.set(key, (figures.received.get(key) ?? ZERO).minus(money(data.amount)));
 }
 

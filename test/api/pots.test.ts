@@ -237,6 +237,7 @@ describe('pots', () => {
           interventions: [
             { interventionId: c.interventionId, name: 'Employment support for ex-offenders', leadAgencyId: 'essex-probation', funded: '0.00', benefits: '0.00' },
           ],
+          agreedContributions: [],
           openedAt: expect.stringMatching(ISO_TIMESTAMP),
           position: String(await head(c.ledger)),
         });
