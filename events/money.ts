@@ -167,7 +167,8 @@ export function roundToPence(value: Money): Money {
 
 /** A working value written out for the reader, to `places` decimal places (trailing zeros kept). */
 export function formatExact(value: Money, places: number): string {
-  return value.toFixed(places, Decimal.ROUND_HALF_UP);
+  // Rounded first, so a tiny negative working value reads "0.0000…", never "-0.0000…".
+  return value.toDecimalPlaces(places, Decimal.ROUND_HALF_UP).toFixed(places);
 }
 
 /** `base` raised to a whole power ≥ 0, exactly to the module's precision. */

@@ -249,9 +249,9 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
     });
   });
   const pv = cumulative;
+  // Each agency's share of the PV is its gross times the same factor the total went through.
+  const factor = ONE.minus(deadweight).times(attribution).times(ONE.minus(optimismBias)).times(pvFactorSum);
   for (const row of agencies.values()) {
-    // Each agency's share of the PV is its gross times the same factor the total went through.
-    const factor = ONE.minus(deadweight).times(attribution).times(ONE.minus(optimismBias)).times(pvFactorSum);
     row.pvCashable = row.grossCashable.times(factor);
     row.pvNonCashable = row.grossNonCashable.times(factor);
   }

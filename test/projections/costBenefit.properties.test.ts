@@ -6,7 +6,7 @@
 import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { money, splitByWeights } from '../../events/money.ts';
+import { formatAmount, formatExact, money, roundToPence, splitByWeights } from '../../events/money.ts';
 import { costBenefitReport, type CostBenefitReport } from '../../projections/costBenefit.ts';
 import { costBenefitInputsProjection } from '../../projections/costBenefitInputs.ts';
 import { foldAll } from '../../projections/projection.ts';
@@ -155,5 +155,15 @@ describe('cost-benefit arithmetic: properties', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('cost-benefit display helpers', () => {
+  it('round half away from zero, and never show a negative zero', () => {
+    expect(formatAmount(roundToPence(money('2.345')))).toBe('2.35');
+    expect(formatAmount(roundToPence(money('-2.345')))).toBe('-2.35');
+    expect(formatAmount(roundToPence(money('-0.004')))).toBe('0.00');
+    expect(formatExact(money('-0.00000000000001'), 10)).toBe('0.0000000000');
+    expect(formatExact(money('1').dividedBy(3), 10)).toBe('0.3333333333');
   });
 });
