@@ -58,6 +58,23 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/assumptions', () =>
     await expectRefused(c.ledger, () => c.ledger.post(assumptionsUrl(UNKNOWN, c.interventionId), c.tokens.admin, ASSUMPTIONS), 404, 'NOT_FOUND');
   });
 
+  it('the same Idempotency-Key and body answers the original and appends nothing; another body is IDEMPOTENCY_KEY_REUSED', async () => {
+    const c = await ctx();
+    const headers = { 'idempotency-key': 'assumptions-employment-1' };
+    const first = expectWritten(await c.ledger.post(assumptionsUrl(c.potId, c.interventionId), c.tokens.admin, ASSUMPTIONS, headers), ['interventionId']);
+    const before = await head(c.ledger);
+    const again = await c.ledger.post(assumptionsUrl(c.potId, c.interventionId), c.tokens.admin, ASSUMPTIONS, headers);
+    expect(again.json()).toEqual(first);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await head(c.ledger)).toBe(before);
+    await expectRefused(
+      c.ledger,
+      () => c.ledger.post(assumptionsUrl(c.potId, c.interventionId), c.tokens.admin, { ...ASSUMPTIONS, deadweightPercent: '1' }, headers),
+      409,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
+  });
+
   describe('400 VALIDATION_FAILED, nothing appended', () => {
     const cases: [string, Record<string, unknown>, string][] = [
       ['deadweight over 100', { ...ASSUMPTIONS, deadweightPercent: '100.01' }, 'body.deadweightPercent'],
