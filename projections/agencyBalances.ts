@@ -24,7 +24,11 @@ export interface AgencyBalancesState {
   readonly agencies: Map<string, Map<string, PotFigures>>;
 }
 
-/** B in the API: 2-dp strings; only netFiscalPosition can be negative (stakes never go below zero). */
+/**
+ * B in the API: 2-dp strings. In the live books only netFiscalPosition can be negative (stakes
+ * never go below zero); books read by effective date (asAt) may show a negative stake too, when
+ * an allocation is dated before the contribution it drew on (see potSummary.ts).
+ */
 export interface Balances {
   readonly contributed: string;
   readonly drawn: string;

@@ -17,6 +17,7 @@ import { potRoutes } from './routes/pots.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { costBenefitRoutes } from './routes/costBenefit.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
+import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER } from './routes/routeDeps.ts';
 
 /** Largest request body accepted: far above any real command, far below a memory problem. */
 export const MAX_BODY_BYTES = 1_048_576;
@@ -73,7 +74,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // A browser may call the API only from origins an operator has named. Registered before auth
   // too, so a browser can read a 401 or 403 instead of seeing an opaque CORS failure.
   if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
-    await app.register(cors, { origin: [...options.corsOrigins], exposedHeaders: ['retry-after', 'idempotent-replayed'] });
+    await app.register(cors, {
+      origin: [...options.corsOrigins],
+      exposedHeaders: ['retry-after', 'idempotent-replayed', LEDGER_POSITION_HEADER, LEDGER_AS_AT_HEADER],
+    });
   }
   installErrorHandling(app);
   installAuth(app, options.jwtSecret);

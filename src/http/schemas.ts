@@ -41,7 +41,8 @@ export const AgencyView = z.object({
 const Balances = {
   contributed: Money,
   drawn: Money,
-  stake: Money,
+  // Negative only in books read by effective date (asAt), see projections/potSummary.ts.
+  stake: SignedMoney,
   benefitsReceived: Money,
   benefitsReceivedCashable: Money,
   benefitsReceivedNonCashable: Money,
@@ -63,8 +64,9 @@ export const PotSummaryView = z.object({
   currency: z.string(),
   contributed: Money,
   allocated: Money,
-  available: Money,
-  partners: z.array(z.object({ agencyId: z.string(), contributed: Money, drawn: Money, stake: Money })).readonly(),
+  // Negative only in books read by effective date (asAt), see projections/potSummary.ts.
+  available: SignedMoney,
+  partners: z.array(z.object({ agencyId: z.string(), contributed: Money, drawn: Money, stake: SignedMoney })).readonly(),
   interventions: z.array(
     z.object({ interventionId: z.string(), name: z.string(), leadAgencyId: z.string(), funded: Money, benefits: Money }),
   ).readonly(),

@@ -231,6 +231,31 @@ describe('access table', () => {
   });
 });
 
+describe('access table, read as at a date and a position', () => {
+  it('every GET that reads the books, with ?asAt=&atPosition=: the same callers allowed, the same refused', async () => {
+    // These rows' URLs need no allocations: only the reversal row reads them.
+    const f: Fixture = { ...(await scenarioCtx()), allocations: {} as Fixture['allocations'] };
+    try {
+      const at = await head(f.ledger);
+      const mismatches: string[] = [];
+      const rows = ACCESS_TABLE.filter((row) => row.method === 'GET' && row.route.startsWith('/v1/') && row.route !== '/v1/events');
+      expect(rows.length).toBeGreaterThanOrEqual(7);
+      for (const row of rows) {
+        for (const caller of CALLERS) {
+          const url = row.url(f);
+          const res = await f.ledger.get(`${url}${url.includes('?') ? '&' : '?'}asAt=2026-03-31&atPosition=${at}`, tokenOf(f, caller));
+          const wanted = row.allowed.includes(caller) ? 200 : caller === 'no token' ? 401 : 403;
+          if (res.statusCode !== wanted) mismatches.push(`GET ${row.route} as ${caller}: expected ${wanted}, got ${res.statusCode} ${res.body.slice(0, 200)}`);
+          else if (wanted === 200 && res.headers['ledger-as-at'] !== '2026-03-31') mismatches.push(`GET ${row.route} as ${caller}: no Ledger-As-At`);
+        }
+      }
+      expect(mismatches).toEqual([]);
+    } finally {
+      await f.ledger.close();
+    }
+  });
+});
+
 describe('tokens over time', () => {
   it('a token is refused once it expires, even after it was accepted (and cached) before', async () => {
     const ctx = await scenarioCtx();

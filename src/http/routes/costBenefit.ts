@@ -13,7 +13,7 @@ import { httpProblem } from '../errors.ts';
 import { errorResponses, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
 import { CostBenefitReportView } from './costBenefitViews.ts';
-import { ReadQuery, type RouteDeps } from './routeDeps.ts';
+import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const PotParams = z.object({ potId: Ulid });
 const WRITE_ROLES = ['finance-officer', 'admin'] as const;
@@ -94,17 +94,18 @@ export const costBenefitRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: CostBenefitReportView, ...errorResponses },
         },
       },
-      async (request) => {
-        const { minPosition, interventionId, financialYear } = request.query;
-        await deps.readYourWrites(minPosition);
+      async (request, reply) => {
+        const { interventionId, financialYear } = request.query;
         const { potId } = request.params;
-        const report = costBenefitReport(deps.books().costBenefitInputs, potId, {
-          ...(interventionId === undefined ? {} : { interventionId }),
-          ...(financialYear === undefined ? {} : { financialYear }),
+        return answerFromBooks(deps, request.query, reply, (books) => {
+          const report = costBenefitReport(books.costBenefitInputs, potId, {
+            ...(interventionId === undefined ? {} : { interventionId }),
+            ...(financialYear === undefined ? {} : { financialYear }),
+          });
+          if (report === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist`);
+          if (report === 'unknown-intervention') throw httpProblem('NOT_FOUND', `intervention ${interventionId} does not exist in pot ${potId}`);
+          return report;
         });
-        if (report === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist`);
-        if (report === 'unknown-intervention') throw httpProblem('NOT_FOUND', `intervention ${interventionId} does not exist in pot ${potId}`);
-        return report;
       },
     );
   };

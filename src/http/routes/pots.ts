@@ -23,7 +23,7 @@ import { listPots, potSummary } from '../../../projections/potSummary.ts';
 import { httpProblem } from '../errors.ts';
 import { errorResponses, FlowView, FundingShareView, PotSummaryView, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
-import { ReadQuery, type RouteDeps } from './routeDeps.ts';
+import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const PotParams = z.object({ potId: Ulid });
 const WRITE_ROLES = ['finance-officer', 'admin'] as const;
@@ -81,10 +81,7 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: z.object({ pots: z.array(PotSummaryView).readonly() }), ...errorResponses },
         },
       },
-      async (request) => {
-        await deps.readYourWrites(request.query.minPosition);
-        return { pots: listPots(deps.books().potSummary) };
-      },
+      async (request, reply) => answerFromBooks(deps, request.query, reply, (books) => ({ pots: listPots(books.potSummary) })),
     );
 
     app.get(
@@ -99,12 +96,12 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: PotSummaryView, ...errorResponses },
         },
       },
-      async (request) => {
-        await deps.readYourWrites(request.query.minPosition);
-        const summary = potSummary(deps.books().potSummary, request.params.potId);
-        if (summary === null) throw httpProblem('NOT_FOUND', `pot ${request.params.potId} does not exist`);
-        return summary;
-      },
+      async (request, reply) =>
+        answerFromBooks(deps, request.query, reply, (books) => {
+          const summary = potSummary(books.potSummary, request.params.potId);
+          if (summary === null) throw httpProblem('NOT_FOUND', `pot ${request.params.potId} does not exist`);
+          return summary;
+        }),
     );
 
     app.post(
