@@ -87,7 +87,17 @@ export interface PotState {
   readonly outcomes: Map<string, OutcomeRecord>;
   /** Every event of the pot by event id, so a reversal can name what it undoes. */
   readonly eventTargets: Map<string, EventTarget>;
+  /** The agreed contribution in force, keyed by `${financialYear} ${agencyId}`. */
+  readonly agreedContributions: Map<string, AgreementRecord>;
 }
+
+export interface AgreementRecord {
+  readonly eventId: string;
+  readonly amount: Money;
+  readonly boardDecisionRef: string;
+}
+
+export const agreementKey = (financialYear: string, agencyId: string): string => `${financialYear} ${agencyId}`;
 
 export function initialPotState(): PotState {
   return {
@@ -110,6 +120,7 @@ export function initialPotState(): PotState {
     allocations: new Map(),
     outcomes: new Map(),
     eventTargets: new Map(),
+    agreedContributions: new Map(),
   };
 }
 
@@ -247,6 +258,20 @@ export function evolvePot(state: PotState, event: PotEvent & { eventId: string }
       state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
       break;
     }
+    case 'ContributionAgreed': {
+      const d = event.data;
+      state.agreedContributions.set(agreementKey(d.financialYear, d.agencyId), {
+        eventId: event.eventId,
+        amount: money(d.amount),
+        boardDecisionRef: d.boardDecisionRef,
+      });
+      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
+      return state;
+    }
+    case 'InterventionAssumptionsSet':
+      requireIntervention(state, event.data.interventionId);
+      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
+      return state;
     case 'OutcomeRetracted': {
       const outcome = state.outcomes.get(event.data.outcomeId);
       if (outcome === undefined) throw new Error(`invariant: retraction of unknown outcome ${event.data.outcomeId}`);
@@ -315,7 +340,10 @@ function evolveControls(state: PotState, event: Exclude<PotEvent, { type: MoneyE
   }
 }
 
+/** Events evolve() handles itself; the rest (the pot's controls) go to evolveControls. */
 type MoneyEventType =
+  | 'ContributionAgreed'
+  | 'InterventionAssumptionsSet'
   | 'PotOpened'
   | 'PartnerJoined'
   | 'ContributionReceived'

@@ -27,7 +27,12 @@ import { OutcomeValuationLine } from './unitCost.ts';
 import type { PotControlEvent } from './potControls.ts';
 import { potControlEventSchemas } from './potControls.ts';
 
+import { ContributionAgreedV1, type ContributionAgreed } from './agreedContributions.ts';
+import { InterventionAssumptionsSetV1, type InterventionAssumptionsSet } from './interventionAssumptions.ts';
+
 export { potStreamId } from './streams.ts';
+export * from './agreedContributions.ts';
+export * from './interventionAssumptions.ts';
 
 export const PotOpenedV1 = z.strictObject({
   potId: Ulid,
@@ -166,6 +171,8 @@ export type PotEvent =
   | { type: 'ContributionReversed'; data: ContributionReversed }
   | { type: 'AllocationReversed'; data: AllocationReversed }
   | { type: 'OutcomeRetracted'; data: OutcomeRetracted }
+  | { type: 'ContributionAgreed'; data: ContributionAgreed }
+  | { type: 'InterventionAssumptionsSet'; data: InterventionAssumptionsSet }
   | PotControlEvent;
 
 export const potEventSchemas = {
@@ -179,4 +186,6 @@ export const potEventSchemas = {
   AllocationReversed: AllocationReversedV1,
   OutcomeRetracted: OutcomeRetractedV1,
   ...potControlEventSchemas,
+  ContributionAgreed: ContributionAgreedV1,
+  InterventionAssumptionsSet: InterventionAssumptionsSetV1,
 } as const;

@@ -203,6 +203,18 @@ function describeAction(names: AuditNames, event: Envelope): string {
     }
     case 'IdempotencyKeyClaimed':
       return `claimed an idempotency key for ${event.data.command}, creating stream ${event.data.targetStreamId}`;
+    case 'ContributionAgreed': {
+      const d = event.data;
+      const varies = d.varies === undefined ? '' : `, varying ${formatPounds(money(d.varies.amount))} (${d.varies.boardDecisionRef})`;
+      return `recorded ${agency(d.agencyId)}'s agreed contribution of ${formatPounds(money(d.amount))} to ${pot(d.potId)} for ${d.financialYear}, board decision ${d.boardDecisionRef}${varies}`;
+    }
+    case 'InterventionAssumptionsSet': {
+      const d = event.data;
+      return (
+        `set the cost-benefit assumptions of ${intervention(d.interventionId)} in ${pot(d.potId)}: deadweight ${d.deadweightPercent}%, ` +
+        `attribution ${d.attributionPercent}%, optimism bias ${d.optimismBiasPercent}%, profile ${d.benefitProfile.map((p) => `${p}%`).join('/')}${because(d.reason)}`
+      );
+    }
     default: {
       const unhandled: never = event;
       return unhandled;

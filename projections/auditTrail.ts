@@ -152,6 +152,7 @@ function agenciesTouchedBy(event: Envelope): string[] {
     case 'PartnerJoined':
     case 'ContributionReceived':
     case 'ContributionReversed':
+    case 'ContributionAgreed':
       ids.push(event.data.agencyId);
       break;
     case 'PotOpened':
@@ -188,6 +189,8 @@ function agenciesTouchedBy(event: Envelope): string[] {
       break;
     case 'PotClosed':
       ids.push(...event.data.returns.map((r) => r.agencyId));
+      break;
+    case 'InterventionAssumptionsSet':
       break;
     case 'IdempotencyKeyClaimed':
       {

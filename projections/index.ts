@@ -21,6 +21,8 @@ import { benefitFlowsProjection } from './benefitFlows.ts';
 import type { Projection } from './projection.ts';
 import type { ExceptionsState } from './exceptions.ts';
 import { exceptionsProjection } from './exceptions.ts';
+import type { CostBenefitInputsState } from './costBenefitInputs.ts';
+import { costBenefitInputsProjection } from './costBenefitInputs.ts';
 import type { PotSummaryState } from './potSummary.ts';
 import { potSummaryProjection } from './potSummary.ts';
 import type { UnitCostCatalogueState } from './unitCostCatalogue.ts';
@@ -35,6 +37,7 @@ export * from './projection.ts';
 export * from './unitCostCatalogue.ts';
 export * from './exceptions.ts';
 export { parseTimeBound } from './timeBounds.ts';
+export * from './costBenefitInputs.ts';
 
 /** Each projection's state under the projection's name. */
 export interface LedgerProjections {
@@ -45,6 +48,7 @@ export interface LedgerProjections {
   auditTrail: AuditTrailState;
   unitCostCatalogue: UnitCostCatalogueState;
   exceptions: ExceptionsState;
+  costBenefitInputs: CostBenefitInputsState;
 }
 
 export interface LedgerBooksState {
@@ -62,6 +66,7 @@ export const allProjections: { readonly [K in keyof LedgerProjections]: Projecti
   auditTrail: auditTrailProjection,
   unitCostCatalogue: unitCostCatalogueProjection,
   exceptions: exceptionsProjection,
+  costBenefitInputs: costBenefitInputsProjection,
 };
 
 export const ledgerBooksProjection: Projection<LedgerBooksState> = {
@@ -75,6 +80,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
       auditTrail: allProjections.auditTrail.initialState(),
       unitCostCatalogue: allProjections.unitCostCatalogue.initialState(),
       exceptions: allProjections.exceptions.initialState(),
+      costBenefitInputs: allProjections.costBenefitInputs.initialState(),
     },
     position: 0n,
   }),
@@ -91,6 +97,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
     p.auditTrail = allProjections.auditTrail.evolve(p.auditTrail, event);
     p.unitCostCatalogue = allProjections.unitCostCatalogue.evolve(p.unitCostCatalogue, event);
     p.exceptions = allProjections.exceptions.evolve(p.exceptions, event);
+    p.costBenefitInputs = allProjections.costBenefitInputs.evolve(p.costBenefitInputs, event);
     state.position = event.position;
     return state;
   },

@@ -336,6 +336,9 @@ export function potStatement(events: Iterable<Envelope>, potId: string, financia
       case 'AgencyRegistered':
       case 'IdempotencyKeyClaimed':
       case 'UnitCostAdded':
+      // Agreements and cost-benefit assumptions move no money: the statement's figures ignore them.
+      case 'ContributionAgreed':
+      case 'InterventionAssumptionsSet':
         break;
       default: {
         const unhandled: never = event;

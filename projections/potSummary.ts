@@ -18,6 +18,15 @@ import { formatAmount, money, sum, ZERO } from '../events/money.ts';
 import type { FundingShare } from '../events/pot.ts';
 import type { Envelope } from '../events/index.ts';
 import { compareIds } from './ordering.ts';
+import {
+  agreedContributionsView,
+  emptyAgreedContributions,
+  noteAgreement,
+  noteContributionReceived,
+  noteContributionReversed,
+  type AgreedContributionsFigures,
+  type AgreedContributionView,
+} from './agreedContributions.ts';
 import type { Projection } from './projection.ts';
 
 interface PartnerFigures {
@@ -66,6 +75,7 @@ interface PotFigures {
   readonly partners: Map<string, PartnerFigures>;
   /** Interventions in the order they were defined. */
   readonly interventions: Map<string, InterventionFigures>;
+  readonly agreedContributions: AgreedContributionsFigures;
 }
 
 export interface PotSummaryState {
@@ -109,6 +119,8 @@ export interface PotSummaryView {
   readonly approvalThreshold: string | null;
   readonly pendingApprovals: readonly PendingApprovalView[];
   readonly closedFinancialYears: readonly string[];
+  /** Each partner's agreed contribution per financial year, against what it has paid. */
+  readonly agreedContributions: readonly AgreedContributionView[];
   readonly openedAt: string;
   /** Log position of the last event that changed this pot, as a digit string. */
   readonly position: string;
@@ -140,8 +152,17 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         partner.contributed = partner.contributed.plus(amount);
         pot.contributed = pot.contributed.plus(amount);
         assertBooksBalance(pot, event.eventId, state.stakesMayBeNegative === true);
+        if (event.type === 'ContributionReceived') noteContributionReceived(pot.agreedContributions, event.data);
+        else noteContributionReversed(pot.agreedContributions, event.data);
         return state;
       }
+      case 'ContributionAgreed':
+        partnerOf(pot, event.data.agencyId);
+        noteAgreement(pot.agreedContributions, event.data);
+        return state;
+      case 'InterventionAssumptionsSet':
+        interventionOf(pot, event.data.interventionId);
+        return state;
       case 'InterventionDefined':
         if (pot.interventions.has(event.data.interventionId)) {
           throw new Error(`invariant: intervention ${event.data.interventionId} defined twice`);
@@ -238,6 +259,7 @@ function openPot(state: PotSummaryState, event: Extract<Envelope, { type: 'PotOp
     closedFinancialYears: [],
     partners,
     interventions: new Map(),
+    agreedContributions: emptyAgreedContributions(),
   });
 }
 
@@ -316,6 +338,7 @@ function toView(pot: PotFigures): PotSummaryView {
     approvalThreshold: pot.approvalThreshold,
     pendingApprovals: [...pot.pendingApprovals.values()],
     closedFinancialYears: [...pot.closedFinancialYears],
+    agreedContributions: agreedContributionsView(pot.agreedContributions),
     openedAt: pot.openedAt,
     position: pot.position.toString(),
   };

@@ -25,6 +25,8 @@ import {
   type RejectAllocation,
 } from '../commands/decideAllocationRequest.ts';
 import { DomainError } from '../commands/domainError.ts';
+import { decideAgreeContribution, type AgreeContribution } from '../commands/agreeContribution.ts';
+import { decideSetInterventionAssumptions, type SetInterventionAssumptions } from '../commands/setInterventionAssumptions.ts';
 import { agencyStreamId, potIdOfStream, potStreamId, type Actor, type AgencyEvent, type PotEvent } from '../events/index.ts';
 import type { Aggregate, CommandHandler, CommandOutcome, CommandRequest } from './commandHandler.ts';
 import { commandFingerprint } from './fingerprint.ts';
@@ -215,6 +217,22 @@ export function createLedgerCommands(handler: CommandHandler, newId: () => strin
 
     closePot(potId: string, body: Body<ClosePot, 'potId'>, envelope: CommandEnvelope) {
       return onPot('ClosePot', potId, { potId }, body, envelope, [], (state, context) => decideClosePot(state, { ...body, potId }, context));
+    },
+    agreeContribution(potId: string, body: Body<AgreeContribution, 'potId'>, envelope: CommandEnvelope) {
+      return onPot('AgreeContribution', potId, { potId }, body, envelope, [], (state, context) =>
+        decideAgreeContribution(state, { ...body, potId }, context),
+      );
+    },
+
+    setInterventionAssumptions(
+      potId: string,
+      interventionId: string,
+      body: Body<SetInterventionAssumptions, 'potId' | 'interventionId'>,
+      envelope: CommandEnvelope,
+    ) {
+      return onPot('SetInterventionAssumptions', potId, { potId, interventionId }, body, envelope, [], (state, context) =>
+        decideSetInterventionAssumptions(state, { ...body, potId, interventionId }, context),
+      );
     },
   };
 }

@@ -7,6 +7,7 @@ import { ROLES, signToken, type Role } from '../auth/tokens.ts';
 import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../config.ts';
 import { registerRebuildCommand } from './rebuild.ts';
 import { registerUnitCostsCommand } from './unitCosts.ts';
+import { registerCbaCommand } from './cba.ts';
 
 export function buildCli(): Command {
   const program = new Command('potledger').description('Event-sourced ledger for pooled public budgets');
@@ -42,6 +43,7 @@ export function buildCli(): Command {
 
   registerRebuildCommand(program);
   registerUnitCostsCommand(program);
+  registerCbaCommand(program);
   return program;
 }
 

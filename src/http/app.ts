@@ -17,6 +17,7 @@ import { potRoutes } from './routes/pots.ts';
 import { potControlRoutes } from './routes/potControls.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { unitCostRoutes } from './routes/unitCosts.ts';
+import { costBenefitRoutes } from './routes/costBenefit.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER } from './routes/routeDeps.ts';
 
@@ -119,5 +120,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(reportRoutes(options));
   await app.register(unitCostRoutes(options));
   await app.register(potControlRoutes(options));
+  await app.register(costBenefitRoutes(options));
   return app;
 }

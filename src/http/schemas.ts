@@ -85,6 +85,18 @@ export const PotSummaryView = z.object({
     }),
   ).readonly(),
   closedFinancialYears: z.array(z.string()).readonly(),
+  agreedContributions: z.array(
+    z.object({
+      agencyId: z.string(),
+      financialYear: z.string(),
+      agreed: Money,
+      received: Money.describe('Contributions dated in the financial year, net of their reversals'),
+      outstanding: Money.describe('max(agreed − received, 0)'),
+      overpaid: Money.describe('max(received − agreed, 0)'),
+      boardDecisionRef: z.string(),
+      versions: z.number().int().describe('1 for the original agreement, 2 after its first variation, …'),
+    }),
+  ).readonly(),
   openedAt: z.string(),
   position: Position,
 });

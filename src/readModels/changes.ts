@@ -108,7 +108,10 @@ function agenciesNamedBy(event: Exclude<Envelope, { type: 'AgencyRegistered' | '
     case 'PartnerJoined':
     case 'ContributionReceived':
     case 'ContributionReversed':
+    case 'ContributionAgreed':
       return [event.data.agencyId];
+    case 'InterventionAssumptionsSet':
+      return [];
     case 'InterventionDefined':
       return [event.data.leadAgencyId];
     case 'FundsAllocated':

@@ -173,6 +173,22 @@ const ACCESS_TABLE: readonly Row[] = [
   },
   { method: 'GET', route: '/v1/unit-costs', allowed: SIGNED_IN, url: () => '/v1/unit-costs?includeSuperseded=true' },
   { method: 'GET', route: '/v1/unit-costs/:code', allowed: SIGNED_IN, url: () => '/v1/unit-costs/ACCESS-BASE' },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/agreed-contributions',
+    // The partner finance officer here is the host's (essex-cc): only the host records agreements.
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/agreed-contributions`,
+    body: (_f, _c, n) => ({ agencyId: 'essex-police', financialYear: '2025-26', amount: `${n}.00`, boardDecisionRef: `PB-ACCESS-${n}` }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/interventions/:interventionId/assumptions',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/interventions/${f.interventionId}/assumptions`,
+    body: () => ({ deadweightPercent: '10', attributionPercent: '80', optimismBiasPercent: '15', benefitProfile: ['100', '50'], reason: 'access table' }),
+  },
+  { method: 'GET', route: '/v1/pots/:potId/cba', allowed: SIGNED_IN, url: (f) => `/v1/pots/${f.potId}/cba` },
 ];
 
 /**

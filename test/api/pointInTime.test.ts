@@ -6,6 +6,7 @@
  * events filtered the same way (test/support/handFold.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { costBenefitReport } from '../../projections/costBenefit.ts';
 import { asLedgerEnvelope, type Envelope } from '../../events/index.ts';
 import {
   agencyBalances,
@@ -46,6 +47,14 @@ const READ_ROUTES: readonly ReadRoute[] = [
   { name: 'GET /v1/pots', url: () => '/v1/pots', expected: (s) => ({ pots: listPots(s.potSummary) }) },
   { name: 'GET /v1/pots/:potId', url: (c) => `/v1/pots/${c.potId}`, expected: (s, c) => potSummary(s.potSummary, c.potId) ?? 404 },
   { name: 'GET /v1/flows', url: () => '/v1/flows', expected: (s) => flowsMatrix(s.benefitFlows) },
+  {
+    name: 'GET /v1/pots/:potId/cba',
+    url: (c) => `/v1/pots/${c.potId}/cba`,
+    expected: (s, c) => {
+      const report = costBenefitReport(s.costBenefitInputs, c.potId);
+      return report === null || report === 'unknown-intervention' ? 404 : report;
+    },
+  },
   { name: 'GET /v1/flows?potId=', url: (c) => `/v1/flows?potId=${c.potId}`, expected: (s, c) => flowsMatrix(s.benefitFlows, { potId: c.potId }) },
   ...['2025-26', '2026-27'].map(
     (financialYear): ReadRoute => ({

@@ -240,6 +240,7 @@ describe('pots', () => {
           approvalThreshold: null,
           pendingApprovals: [],
           closedFinancialYears: [],
+          agreedContributions: [],
           openedAt: expect.stringMatching(ISO_TIMESTAMP),
           position: String(await head(c.ledger)),
         });

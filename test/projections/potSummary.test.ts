@@ -28,6 +28,7 @@ describe('pot summary', () => {
       approvalThreshold: null,
       pendingApprovals: [],
       closedFinancialYears: [],
+      agreedContributions: [],
       openedAt: '2025-04-01T09:04:00.000Z',
       position: '11',
     });

@@ -19,6 +19,7 @@ export function foldByHand(events: readonly Envelope[], byEffectiveDate: boolean
     auditTrail: allProjections.auditTrail.initialState(),
     unitCostCatalogue: allProjections.unitCostCatalogue.initialState(),
     exceptions: allProjections.exceptions.initialState(),
+    costBenefitInputs: allProjections.costBenefitInputs.initialState(),
   };
   for (const event of events) {
     state.agencyDirectory = allProjections.agencyDirectory.evolve(state.agencyDirectory, event);
@@ -28,6 +29,7 @@ export function foldByHand(events: readonly Envelope[], byEffectiveDate: boolean
     state.auditTrail = allProjections.auditTrail.evolve(state.auditTrail, event);
     state.unitCostCatalogue = allProjections.unitCostCatalogue.evolve(state.unitCostCatalogue, event);
     state.exceptions = allProjections.exceptions.evolve(state.exceptions, event);
+    state.costBenefitInputs = allProjections.costBenefitInputs.evolve(state.costBenefitInputs, event);
   }
   return state;
 }
