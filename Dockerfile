@@ -14,6 +14,7 @@ COPY commands ./commands
 COPY projections ./projections
 COPY src ./src
 COPY bin ./bin
+COPY data/unit-costs.json data/deflators.json ./data/
 COPY tsconfig.json ./
 
 ENV NODE_ENV=production \

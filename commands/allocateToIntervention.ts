@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { formatAmount, parseAmount, splitLargestRemainder } from '../events/money.ts';
+import { formatAmount, parseAmount, splitLargestRemainder, type Money } from '../events/money.ts';
+import type { DomainError } from './domainError.ts';
 import type { FundingShare, PotEvent } from '../events/pot.ts';
-import { Amount, EffectiveDate, MAX_REASON_CHARS, Ulid, text } from '../events/primitives.ts';
+import { Amount, EffectiveDate, FinancialYear, MAX_REASON_CHARS, Ulid, text } from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
-import { potRefusal } from './potGuards.ts';
+import { actorRef, periodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
 import { available, type PotState } from './potState.ts';
 
 export const AllocateToInterventionBody = z.strictObject({
@@ -12,6 +13,8 @@ export const AllocateToInterventionBody = z.strictObject({
   amount: Amount,
   effectiveDate: EffectiveDate,
   reason: text(MAX_REASON_CHARS, { multiline: true }),
+  /** A correction for this closed financial year, dated in the open period. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 export type AllocateToIntervention = z.infer<typeof AllocateToInterventionBody> & { potId: string; allocationId: string };
 
@@ -19,6 +22,10 @@ export type AllocateToIntervention = z.infer<typeof AllocateToInterventionBody> 
  * An allocation draws from the partners in proportion to their unallocated stakes, rounded to
  * pence by largest remainder (ties: agency id ascending). The split is written into the event,
  * so a replay never recomputes it differently.
+ *
+ * Four-eyes: at or above the pot's approval threshold the allocation is only requested
+ * (AllocationRequested reserves nothing); a second person's approval makes it, with the shares
+ * of that moment. Funds are checked now too, so nobody waits for an approval that must fail.
  */
 export function decideAllocateToIntervention(
   state: PotState,
@@ -30,13 +37,29 @@ export function decideAllocateToIntervention(
   if (!state.interventions.has(command.interventionId)) {
     return refused('NOT_FOUND', `intervention ${command.interventionId} does not exist in pot ${command.potId}`);
   }
+  const period = periodRefusal(state, command.effectiveDate, command.priorPeriodAdjustment);
+  if (period !== null) return period;
   const amount = parseAmount(command.amount);
-  const availableNow = available(state);
-  if (amount.gt(availableNow)) {
-    return refused('INSUFFICIENT_FUNDS', `allocation of ${formatAmount(amount)} exceeds the pot's available ${formatAmount(availableNow)}`, {
-      requested: formatAmount(amount),
-      available: formatAmount(availableNow),
-    });
+  const funds = insufficientFundsRefusal(state, amount);
+  if (funds !== null) return funds;
+  const threshold = state.approvalThreshold;
+  if (threshold !== null && amount.gte(threshold)) {
+    return [
+      {
+        type: 'AllocationRequested',
+        data: {
+          potId: command.potId,
+          allocationId: command.allocationId,
+          interventionId: command.interventionId,
+          amount: formatAmount(amount),
+          effectiveDate: command.effectiveDate,
+          reason: command.reason,
+          requestedBy: actorRef(context.actor),
+          approvalThreshold: formatAmount(threshold),
+          ...priorPeriod(command.priorPeriodAdjustment),
+        },
+      },
+    ];
   }
   return [
     {
@@ -49,9 +72,19 @@ export function decideAllocateToIntervention(
         effectiveDate: command.effectiveDate,
         reason: command.reason,
         fundingShares: fundingSharesFor(state, amount),
+        ...priorPeriod(command.priorPeriodAdjustment),
       },
     },
   ];
+}
+
+export function insufficientFundsRefusal(state: PotState, amount: Money): DomainError | null {
+  const availableNow = available(state);
+  if (!amount.gt(availableNow)) return null;
+  return refused('INSUFFICIENT_FUNDS', `allocation of ${formatAmount(amount)} exceeds the pot's available ${formatAmount(availableNow)}`, {
+    requested: formatAmount(amount),
+    available: formatAmount(availableNow),
+  });
 }
 
 export function fundingSharesFor(state: PotState, amount: ReturnType<typeof parseAmount>): FundingShare[] {

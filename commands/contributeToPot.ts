@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { formatAmount, parseAmount } from '../events/money.ts';
 import type { PotEvent } from '../events/pot.ts';
-import { AgencyId, Amount, EffectiveDate, MAX_REFERENCE_CHARS, text } from '../events/primitives.ts';
+import { AgencyId, Amount, EffectiveDate, FinancialYear, MAX_REFERENCE_CHARS, text } from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
-import { potRefusal } from './potGuards.ts';
+import { periodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
 import { isPartner, type PotState } from './potState.ts';
 
 export const ContributeToPotBody = z.strictObject({
@@ -12,6 +12,8 @@ export const ContributeToPotBody = z.strictObject({
   amount: Amount,
   effectiveDate: EffectiveDate,
   reference: text(MAX_REFERENCE_CHARS),
+  /** A correction for this closed financial year, dated in the open period. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 export type ContributeToPot = z.infer<typeof ContributeToPotBody> & { potId: string; contributionId: string };
 
@@ -30,6 +32,8 @@ export function decideContributeToPot(state: PotState, command: ContributeToPot,
   if (!isPartner(state, command.agencyId)) {
     return refused('NOT_A_PARTNER', `${command.agencyId} is not a partner of pot ${command.potId}`);
   }
+  const period = periodRefusal(state, command.effectiveDate, command.priorPeriodAdjustment);
+  if (period !== null) return period;
   return [
     {
       type: 'ContributionReceived',
@@ -40,6 +44,7 @@ export function decideContributeToPot(state: PotState, command: ContributeToPot,
         amount: formatAmount(parseAmount(command.amount)),
         effectiveDate: command.effectiveDate,
         reference: command.reference,
+        ...priorPeriod(command.priorPeriodAdjustment),
       },
     },
   ];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PotEvent } from '../events/pot.ts';
-import { AgencyId, MAX_NAME_CHARS, MAX_PARTNERS_PER_POT, text } from '../events/primitives.ts';
+import { AgencyId, Amount, MAX_NAME_CHARS, MAX_PARTNERS_PER_POT, text } from '../events/primitives.ts';
+import { formatAmount, parseAmount } from '../events/money.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
 import { unregisteredRefusal } from './potGuards.ts';
@@ -12,6 +13,8 @@ export const OpenPotBody = z.strictObject({
   hostAgencyId: AgencyId,
   partnerAgencyIds: z.array(AgencyId).max(MAX_PARTNERS_PER_POT).default([]),
   currency: z.literal('GBP').default('GBP'),
+  /** Allocations at or above this amount need a second person's approval; absent = none do. */
+  approvalThreshold: Amount.optional(),
 });
 export type OpenPot = z.infer<typeof OpenPotBody> & { potId: string };
 
@@ -42,6 +45,7 @@ export function decideOpenPot(state: PotState, command: OpenPot, context: Comman
         hostAgencyId: command.hostAgencyId,
         partnerAgencyIds,
         currency: command.currency,
+        ...(command.approvalThreshold === undefined ? {} : { approvalThreshold: formatAmount(parseAmount(command.approvalThreshold)) }),
       },
     },
   ];

@@ -5,7 +5,9 @@
 import type { CommandContext } from './context.ts';
 import { refused } from './decision.ts';
 import type { DomainError } from './domainError.ts';
-import { isPartner, type PotState } from './potState.ts';
+import { isFinancialYearClosed, isPartner, type PotState } from './potState.ts';
+import type { Actor } from '../events/index.ts';
+import type { ActorRef } from '../events/potControls.ts';
 
 export function potRefusal(state: PotState, potId: string, context: CommandContext): DomainError | null {
   if (!state.opened) return refused('NOT_FOUND', `pot ${potId} does not exist`);
@@ -25,4 +27,47 @@ export function unregisteredRefusal(agencyIds: Iterable<string>, context: Comman
   const missing = unregisteredAgencies(agencyIds, context);
   if (missing.length === 0) return null;
   return refused('NOT_FOUND', `agency not registered: ${missing.join(', ')}`, { agencyIds: missing });
+}
+
+/**
+ * A closed financial year is locked: nothing may be dated inside it. A correction goes in as a
+ * prior-period adjustment, dated in the open period and labelled with the closed year it
+ * corrects, so the closed year's figures never move and the correction is visible as one.
+ */
+export function periodRefusal(state: PotState, effectiveDate: string, priorPeriodAdjustment?: string): DomainError | null {
+  const { closedThrough } = state;
+  if (priorPeriodAdjustment !== undefined) {
+    if (!isFinancialYearClosed(state, priorPeriodAdjustment)) {
+      return refused('VALIDATION_FAILED', `priorPeriodAdjustment names ${priorPeriodAdjustment}, which is not a closed financial year of pot ${state.potId}`);
+    }
+    if (closedThrough !== null && effectiveDate <= closedThrough) {
+      return refused(
+        'VALIDATION_FAILED',
+        `a prior-period adjustment is booked in the open period: date it after ${closedThrough}, not ${effectiveDate}`,
+      );
+    }
+    return null;
+  }
+  if (closedThrough !== null && effectiveDate <= closedThrough) {
+    return refused(
+      'PERIOD_CLOSED',
+      `${effectiveDate} is in a closed period (pot ${state.potId} is closed through ${closedThrough}); book the correction dated after it with priorPeriodAdjustment`,
+      { effectiveDate, closedThrough },
+    );
+  }
+  return null;
+}
+
+/** The actor as an event's data names them. */
+export function actorRef(actor: Actor): ActorRef {
+  return { sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) };
+}
+
+export function adminOnlyRefusal(context: CommandContext, what: string): DomainError | null {
+  return context.actor.role === 'admin' ? null : refused('FORBIDDEN', `only an admin may ${what}`);
+}
+
+/** The optional label an event carries when it is a prior-period adjustment. */
+export function priorPeriod(priorPeriodAdjustment: string | undefined): { priorPeriodAdjustment?: string } {
+  return priorPeriodAdjustment === undefined ? {} : { priorPeriodAdjustment };
 }

@@ -4,6 +4,7 @@
  * and returns it), so a pot with a long history folds in linear time.
  */
 import type { Benefit, BenefitFlow, FundingShare, PotEvent } from '../events/pot.ts';
+import { financialYearEnd, type ActorRef } from '../events/potControls.ts';
 import { money, sum, ZERO, type Money } from '../events/money.ts';
 
 export interface ContributionRecord {
@@ -40,6 +41,18 @@ export interface OutcomeRecord {
   retracted: boolean;
 }
 
+/** An allocation at or above the threshold, waiting for a second person. */
+export interface AllocationRequestRecord {
+  readonly allocationId: string;
+  readonly interventionId: string;
+  readonly amount: Money;
+  readonly effectiveDate: string;
+  readonly reason: string;
+  readonly requestedBy: ActorRef;
+  readonly priorPeriodAdjustment?: string;
+  status: 'pending' | 'approved' | 'rejected';
+}
+
 export type EventTarget =
   | { readonly kind: 'contribution'; readonly id: string }
   | { readonly kind: 'allocation'; readonly id: string }
@@ -58,13 +71,33 @@ export interface PotState {
   readonly stakes: Map<string, Money>;
   totalContributed: Money;
   totalAllocated: Money;
+  /** What the pot's close gave back to the partners; available is contributed − allocated − returned. */
+  totalReturned: Money;
+  /** Allocations at or above it are only requested; null = no four-eyes. */
+  approvalThreshold: Money | null;
+  /** Every allocation request by allocationId, pending or decided. */
+  readonly requests: Map<string, AllocationRequestRecord>;
+  /** Business dates up to and including this day are locked (a closed financial year); null = none closed. */
+  closedThrough: string | null;
+  /** Financial years closed by a FinancialYearClosed, in the order they were closed. */
+  readonly closedFinancialYears: string[];
   readonly contributions: Map<string, ContributionRecord>;
   readonly interventions: Map<string, InterventionRecord>;
   readonly allocations: Map<string, AllocationRecord>;
   readonly outcomes: Map<string, OutcomeRecord>;
   /** Every event of the pot by event id, so a reversal can name what it undoes. */
   readonly eventTargets: Map<string, EventTarget>;
+  /** The agreed contribution in force, keyed by `${financialYear} ${agencyId}`. */
+  readonly agreedContributions: Map<string, AgreementRecord>;
 }
+
+export interface AgreementRecord {
+  readonly eventId: string;
+  readonly amount: Money;
+  readonly boardDecisionRef: string;
+}
+
+export const agreementKey = (financialYear: string, agencyId: string): string => `${financialYear} ${agencyId}`;
 
 export function initialPotState(): PotState {
   return {
@@ -77,11 +110,17 @@ export function initialPotState(): PotState {
     stakes: new Map(),
     totalContributed: ZERO,
     totalAllocated: ZERO,
+    totalReturned: ZERO,
+    approvalThreshold: null,
+    requests: new Map(),
+    closedThrough: null,
+    closedFinancialYears: [],
     contributions: new Map(),
     interventions: new Map(),
     allocations: new Map(),
     outcomes: new Map(),
     eventTargets: new Map(),
+    agreedContributions: new Map(),
   };
 }
 
@@ -91,7 +130,17 @@ export function isPartner(state: PotState, agencyId: string): boolean {
 
 /** The pot's available balance: the sum of unallocated stakes. */
 export function available(state: PotState): Money {
-  return state.totalContributed.minus(state.totalAllocated);
+  return state.totalContributed.minus(state.totalAllocated).minus(state.totalReturned);
+}
+
+export function hasPendingRequests(state: PotState): boolean {
+  for (const request of state.requests.values()) if (request.status === 'pending') return true;
+  return false;
+}
+
+/** A financial year is closed once every day of it is locked (closing a later year locks earlier ones too). */
+export function isFinancialYearClosed(state: PotState, financialYear: string): boolean {
+  return state.closedThrough !== null && financialYearEnd(financialYear) <= state.closedThrough;
 }
 
 export function stakeOf(state: PotState, agencyId: string): Money {
@@ -110,6 +159,7 @@ export function evolvePot(state: PotState, event: PotEvent & { eventId: string }
       state.potId = d.potId;
       state.name = d.name;
       state.hostAgencyId = d.hostAgencyId;
+      state.approvalThreshold = d.approvalThreshold === undefined ? null : money(d.approvalThreshold);
       for (const agencyId of d.partnerAgencyIds) {
         state.partners.push(agencyId);
         state.stakes.set(agencyId, ZERO);
@@ -208,6 +258,20 @@ export function evolvePot(state: PotState, event: PotEvent & { eventId: string }
       state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
       break;
     }
+    case 'ContributionAgreed': {
+      const d = event.data;
+      state.agreedContributions.set(agreementKey(d.financialYear, d.agencyId), {
+        eventId: event.eventId,
+        amount: money(d.amount),
+        boardDecisionRef: d.boardDecisionRef,
+      });
+      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
+      return state;
+    }
+    case 'InterventionAssumptionsSet':
+      requireIntervention(state, event.data.interventionId);
+      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
+      return state;
     case 'OutcomeRetracted': {
       const outcome = state.outcomes.get(event.data.outcomeId);
       if (outcome === undefined) throw new Error(`invariant: retraction of unknown outcome ${event.data.outcomeId}`);
@@ -215,9 +279,85 @@ export function evolvePot(state: PotState, event: PotEvent & { eventId: string }
       state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
       return state;
     }
+    default:
+      evolveControls(state, event);
+      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
+      if (event.type !== 'PotClosed') return state;
   }
   assertPotInvariants(state);
   return state;
+}
+
+/** The controls' events: approval, the financial-year close and the pot's close. */
+function evolveControls(state: PotState, event: Exclude<PotEvent, { type: MoneyEventType }>): void {
+  switch (event.type) {
+    case 'ApprovalThresholdChanged':
+      state.approvalThreshold = event.data.approvalThreshold === null ? null : money(event.data.approvalThreshold);
+      return;
+    case 'AllocationRequested': {
+      const d = event.data;
+      state.requests.set(d.allocationId, {
+        allocationId: d.allocationId,
+        interventionId: d.interventionId,
+        amount: money(d.amount),
+        effectiveDate: d.effectiveDate,
+        reason: d.reason,
+        requestedBy: d.requestedBy,
+        ...(d.priorPeriodAdjustment === undefined ? {} : { priorPeriodAdjustment: d.priorPeriodAdjustment }),
+        status: 'pending',
+      });
+      return;
+    }
+    case 'AllocationApproved':
+      requirePendingRequest(state, event.data.allocationId).status = 'approved';
+      return;
+    case 'AllocationRejected':
+      requirePendingRequest(state, event.data.allocationId).status = 'rejected';
+      return;
+    case 'SelfApprovalAttempted':
+      // Refused and recorded; the request stays pending.
+      return;
+    case 'FinancialYearClosed':
+      state.closedThrough = event.data.closedThrough;
+      state.closedFinancialYears.push(event.data.financialYear);
+      return;
+    case 'PotClosed': {
+      for (const returned of event.data.returns) {
+        const amount = money(returned.amount);
+        if (!stakeOf(state, returned.agencyId).equals(amount)) {
+          throw new Error(`invariant: pot ${state.potId} returned ${amount.toFixed(2)} to ${returned.agencyId}, not its whole stake`);
+        }
+        state.stakes.set(returned.agencyId, ZERO);
+        state.totalReturned = state.totalReturned.plus(amount);
+      }
+      state.status = 'closed';
+      return;
+    }
+    default: {
+      const unhandled: never = event;
+      throw new Error(`invariant: unhandled pot event ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
+/** Events evolve() handles itself; the rest (the pot's controls) go to evolveControls. */
+type MoneyEventType =
+  | 'ContributionAgreed'
+  | 'InterventionAssumptionsSet'
+  | 'PotOpened'
+  | 'PartnerJoined'
+  | 'ContributionReceived'
+  | 'InterventionDefined'
+  | 'FundsAllocated'
+  | 'OutcomeRecorded'
+  | 'ContributionReversed'
+  | 'AllocationReversed'
+  | 'OutcomeRetracted';
+
+function requirePendingRequest(state: PotState, allocationId: string): AllocationRequestRecord {
+  const request = state.requests.get(allocationId);
+  if (request === undefined || request.status !== 'pending') throw new Error(`invariant: decision on allocation request ${allocationId}, which is not pending`);
+  return request;
 }
 
 function requireIntervention(state: PotState, interventionId: string): InterventionRecord {
@@ -240,6 +380,7 @@ export function assertPotInvariants(state: PotState): void {
       `invariant: pot ${state.potId}: sum of stakes ${stakes.toFixed(2)} ≠ available ${available(state).toFixed(2)}`,
     );
   }
+  if (state.status === 'closed' && !stakes.isZero()) throw new Error(`invariant: closed pot ${state.potId} still holds ${stakes.toFixed(2)}`);
 }
 
 /** Net funding of an intervention, per agency with a positive amount, in agency id order. */

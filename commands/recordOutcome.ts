@@ -1,23 +1,34 @@
 import { z } from 'zod';
 import { formatAmount, isValidAmount, MAX_AMOUNT, parseAmount, splitLargestRemainder, ZERO, type Money } from '../events/money.ts';
-import type { Benefit, BenefitFlow, PotEvent } from '../events/pot.ts';
+import type { Benefit, BenefitFlow, OutcomeRecorded, PotEvent } from '../events/pot.ts';
 import { Benefit as BenefitSchema, OutcomeRecordedV1 } from '../events/pot.ts';
-import { EffectiveDate, MAX_BENEFIT_LINES, MAX_DESCRIPTION_CHARS, MAX_EVIDENCE_REF_CHARS, text } from '../events/primitives.ts';
+import { EffectiveDate, FinancialYear, MAX_BENEFIT_LINES, MAX_DESCRIPTION_CHARS, MAX_EVIDENCE_REF_CHARS, text } from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
-import { potRefusal, unregisteredRefusal } from './potGuards.ts';
+import { DomainError } from './domainError.ts';
+import { periodRefusal, potRefusal, priorPeriod, unregisteredRefusal } from './potGuards.ts';
 import { fundersOf, type PotState } from './potState.ts';
+import { OutcomeQuantityLines, valueOutcomeLines, type ValuationInputs } from './valueOutcomeLines.ts';
 
 export const RecordOutcomeBody = z.strictObject({
   description: text(MAX_DESCRIPTION_CHARS, { multiline: true }),
   effectiveDate: EffectiveDate,
   evidenceRef: text(MAX_EVIDENCE_REF_CHARS).optional(),
-  benefits: z.array(BenefitSchema).min(1).max(MAX_BENEFIT_LINES),
+  benefits: z.array(BenefitSchema).min(1).max(MAX_BENEFIT_LINES).optional(),
+  /** Outcomes by quantity, valued from the unit-cost catalogue (see valueOutcomeLines.ts). */
+  lines: OutcomeQuantityLines.optional(),
+  /** A correction for this closed financial year, dated in the open period. */
+  priorPeriodAdjustment: FinancialYear.optional(),
+}).refine((body) => body.benefits !== undefined || body.lines !== undefined, {
+  message: 'give benefits (amounts), lines (unit-cost code and quantity), or both',
+  path: ['benefits'],
 });
 export type RecordOutcome = z.infer<typeof RecordOutcomeBody> & {
   potId: string;
   interventionId: string;
   outcomeId: string;
+  /** Read by the write path when the body has lines; the decider stays pure. */
+  valuation?: ValuationInputs;
 };
 
 /**
@@ -31,9 +42,10 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
   const refusal =
     potRefusal(state, command.potId, context) ??
     unregisteredRefusal(
-      command.benefits.map((b) => b.agencyId),
+      [...(command.benefits ?? []).map((b) => b.agencyId), ...beneficiaryIdsOf(command)],
       context,
-    );
+    ) ??
+    periodRefusal(state, command.effectiveDate, command.priorPeriodAdjustment);
   if (refusal !== null) return refusal;
   const intervention = state.interventions.get(command.interventionId);
   if (intervention === undefined) {
@@ -43,7 +55,14 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
   if (funders.length === 0) {
     return refused('UNFUNDED_INTERVENTION', `intervention ${intervention.name} has no funding, so no investor can be credited with its benefits`);
   }
-  const benefits: Benefit[] = command.benefits.map((b) => ({ ...b, amount: formatAmount(parseAmount(b.amount)) }));
+  const benefits: Benefit[] = (command.benefits ?? []).map((b) => ({ ...b, amount: formatAmount(parseAmount(b.amount)) }));
+  let valuedLines: OutcomeRecorded['lines'];
+  if (command.lines !== undefined) {
+    const valuation = valueOutcomeLines(command.lines, state.partners, command.valuation ?? { unitCosts: new Map(), agencyKinds: new Map() });
+    if (valuation instanceof DomainError) return valuation;
+    benefits.push(...valuation.benefits);
+    valuedLines = valuation.lines;
+  }
   const flows = flowsFor(benefits, funders);
   // Lines for one beneficiary are summed into one flow per investor, and that sum may pass the
   // largest amount the ledger holds in one entry: refuse, in the client's own terms.
@@ -63,6 +82,8 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
     ...(command.evidenceRef === undefined ? {} : { evidenceRef: command.evidenceRef }),
     benefits,
     flows,
+    ...(valuedLines === undefined ? {} : { lines: valuedLines }),
+    ...priorPeriod(command.priorPeriodAdjustment),
   };
   // The event schema is the last word on shape: a decider bug must never write a malformed event.
   const checked = OutcomeRecordedV1.safeParse(data);
@@ -70,6 +91,11 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
     return refused('VALIDATION_FAILED', `the benefits cannot be recorded: ${checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   }
   return [{ type: 'OutcomeRecorded', data }];
+}
+
+/** Agencies a quantity line names explicitly as beneficiaries: they must be registered. */
+export function beneficiaryIdsOf(body: { lines?: readonly { beneficiaries?: Partial<Record<string, string>> }[] }): string[] {
+  return (body.lines ?? []).flatMap((line) => Object.values(line.beneficiaries ?? {}).filter((id): id is string => id !== undefined));
 }
 
 export function flowsFor(benefits: readonly Benefit[], funders: readonly { agencyId: string; amount: Money }[]): BenefitFlow[] {

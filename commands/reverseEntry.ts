@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { formatAmount } from '../events/money.ts';
 import type { PotEvent } from '../events/pot.ts';
-import { EffectiveDate, MAX_REASON_CHARS, Ulid, text } from '../events/primitives.ts';
+import { EffectiveDate, FinancialYear, financialYearOf, MAX_REASON_CHARS, Ulid, text } from '../events/primitives.ts';
 import { todayOf, type CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
-import { potRefusal } from './potGuards.ts';
+import { periodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
 import { stakeOf, type PotState } from './potState.ts';
 
 export const ReverseEntryBody = z.strictObject({
@@ -12,6 +12,8 @@ export const ReverseEntryBody = z.strictObject({
   reason: text(MAX_REASON_CHARS, { multiline: true }),
   /** Business date of the correction; defaults to today, and never before the entry it undoes. */
   effectiveDate: EffectiveDate.optional(),
+  /** Required when the entry is dated in a closed financial year: that year, e.g. "2025-26". */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 export type ReverseEntry = z.infer<typeof ReverseEntryBody> & { potId: string };
 
@@ -24,7 +26,7 @@ export function decideReverseEntry(state: PotState, command: ReverseEntry, conte
   if (refusal !== null) return refusal;
   const target = state.eventTargets.get(command.eventId);
   if (target === undefined) return refused('NOT_FOUND', `event ${command.eventId} is not in pot ${command.potId}`);
-  const common = { potId: command.potId, reversedEventId: command.eventId, reason: command.reason };
+  const common = { potId: command.potId, reversedEventId: command.eventId, reason: command.reason, ...priorPeriod(command.priorPeriodAdjustment) };
 
   switch (target.kind) {
     case 'not-reversible':
@@ -47,7 +49,7 @@ export function decideReverseEntry(state: PotState, command: ReverseEntry, conte
           { requested: formatAmount(contribution.amount), available: formatAmount(stake) },
         );
       }
-      const effectiveDate = reversalDate(command, contribution.effectiveDate, context);
+      const effectiveDate = reversalDate(state, command, contribution.effectiveDate, context);
       if (typeof effectiveDate !== 'string') return effectiveDate;
       return [
         {
@@ -59,7 +61,7 @@ export function decideReverseEntry(state: PotState, command: ReverseEntry, conte
     case 'allocation': {
       const allocation = state.allocations.get(target.id)!;
       if (allocation.reversed) return refused('ALREADY_REVERSED', `allocation ${target.id} is already reversed`);
-      const effectiveDate = reversalDate(command, allocation.effectiveDate, context);
+      const effectiveDate = reversalDate(state, command, allocation.effectiveDate, context);
       if (typeof effectiveDate !== 'string') return effectiveDate;
       return [
         {
@@ -78,7 +80,7 @@ export function decideReverseEntry(state: PotState, command: ReverseEntry, conte
     case 'outcome': {
       const outcome = state.outcomes.get(target.id)!;
       if (outcome.retracted) return refused('ALREADY_REVERSED', `outcome ${target.id} is already retracted`);
-      const effectiveDate = reversalDate(command, outcome.effectiveDate, context);
+      const effectiveDate = reversalDate(state, command, outcome.effectiveDate, context);
       if (typeof effectiveDate !== 'string') return effectiveDate;
       return [
         {
@@ -97,11 +99,28 @@ export function decideReverseEntry(state: PotState, command: ReverseEntry, conte
   }
 }
 
-function reversalDate(command: ReverseEntry, originalDate: string, context: CommandContext) {
+/**
+ * The reversal's business date. An entry dated in a closed financial year is undone only by a
+ * prior-period adjustment for that year, dated in the open period: the closed year never moves.
+ */
+function reversalDate(state: PotState, command: ReverseEntry, originalDate: string, context: CommandContext) {
   const today = todayOf(context);
   const date = command.effectiveDate ?? (today > originalDate ? today : originalDate);
   if (date < originalDate) {
     return refused('VALIDATION_FAILED', `a reversal cannot be dated ${date}, before the entry it undoes (${originalDate})`);
   }
-  return date;
+  if (state.closedThrough !== null && originalDate <= state.closedThrough) {
+    const originalYear = financialYearOf(originalDate);
+    if (command.priorPeriodAdjustment === undefined) {
+      return refused(
+        'PERIOD_CLOSED',
+        `the entry is dated ${originalDate}, in the closed financial year ${originalYear}: reverse it as a prior-period adjustment (priorPeriodAdjustment "${originalYear}") dated after ${state.closedThrough}`,
+        { effectiveDate: originalDate, closedThrough: state.closedThrough },
+      );
+    }
+    if (command.priorPeriodAdjustment !== originalYear) {
+      return refused('VALIDATION_FAILED', `the entry is dated in ${originalYear}, so its reversal is a prior-period adjustment for ${originalYear}, not ${command.priorPeriodAdjustment}`);
+    }
+  }
+  return periodRefusal(state, date, command.priorPeriodAdjustment) ?? date;
 }

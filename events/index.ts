@@ -8,16 +8,20 @@ import type { IdempotencyEvent } from './idempotency.ts';
 import { idempotencyEventSchemas } from './idempotency.ts';
 import type { PotEvent } from './pot.ts';
 import { potEventSchemas } from './pot.ts';
+import type { UnitCostEvent } from './unitCost.ts';
+import { unitCostEventSchemas } from './unitCost.ts';
 
 export * from './agency.ts';
 export * from './idempotency.ts';
 export * from './pot.ts';
+export * from './potControls.ts';
 export * from './streams.ts';
+export * from './unitCost.ts';
 
-export type LedgerEvent = AgencyEvent | PotEvent | IdempotencyEvent;
+export type LedgerEvent = AgencyEvent | PotEvent | IdempotencyEvent | UnitCostEvent;
 export type LedgerEventType = LedgerEvent['type'];
 
-export const ledgerEventSchemas = { ...agencyEventSchemas, ...potEventSchemas, ...idempotencyEventSchemas } as const;
+export const ledgerEventSchemas = { ...agencyEventSchemas, ...potEventSchemas, ...idempotencyEventSchemas, ...unitCostEventSchemas } as const;
 
 export function isLedgerEventType(type: string): type is LedgerEventType {
   return Object.hasOwn(ledgerEventSchemas, type);

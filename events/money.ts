@@ -136,3 +136,74 @@ export function formatRatio(numerator: Money, denominator: Money): string | null
   if (denominator.isZero()) return null;
   return numerator.dividedBy(denominator).toFixed(4, Decimal.ROUND_HALF_EVEN);
 }
+
+// ---- cost-benefit arithmetic (issue 5) ----------------------------------------------------
+// The cost-benefit report multiplies amounts by percentages and discount factors, so its
+// working values are not whole pence. They stay Decimal at full precision (40 significant
+// digits) through the whole chain and are rounded once, for display, by roundToPence.
+
+/** A percentage as commands carry it: a decimal string from 0 to 100, at most 2 decimal places. */
+export const PERCENT_PATTERN = /^(100(\.0{1,2})?|[1-9]?[0-9](\.[0-9]{1,2})?)$/;
+
+/** A percentage already validated at the boundary, as a fraction: "12.5" → 0.125. */
+export function percentToFraction(percent: string): Money {
+  if (!PERCENT_PATTERN.test(percent)) throw new Error(`invalid percentage ${JSON.stringify(percent)}`);
+  return new Money(percent).dividedBy(100);
+}
+
+/** An exact working value (any number of decimal places), e.g. for a product of percentages. */
+export function exact(value: string | number): Money {
+  return new Money(value);
+}
+
+/**
+ * The one place a working value becomes pence: half away from zero (ROUND_HALF_UP in
+ * decimal.js), as ROUND() in a spreadsheet does, so a finance officer checking the report in
+ * Excel gets the same penny.
+ */
+export function roundToPence(value: Money): Money {
+  return value.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+}
+
+/** A working value written out for the reader, to `places` decimal places (trailing zeros kept). */
+export function formatExact(value: Money, places: number): string {
+  // Rounded first, so a tiny negative working value reads "0.0000…", never "-0.0000…".
+  return value.toDecimalPlaces(places, Decimal.ROUND_HALF_UP).toFixed(places);
+}
+
+/** `base` raised to a whole power ≥ 0, exactly to the module's precision. */
+export function power(base: Money, exponent: number): Money {
+  if (!Number.isInteger(exponent) || exponent < 0) throw new Error(`invariant: power ${exponent} is not a whole number ≥ 0`);
+  return base.pow(exponent);
+}
+
+/**
+ * Splits a whole-pence `total` across parts in proportion to weights that need not be whole
+ * pence (present values carried at full precision), by largest remainder: each part gets the
+ * floor of its share in pence, the pennies left over go one each to the largest remainders
+ * (ties: key ascending). The parts sum to `total` exactly. Weights ≥ 0, at least one positive;
+ * `total` may be negative, in which case the split is of its magnitude, then negated.
+ */
+export function splitByWeights<K extends string>(total: Money, weights: readonly Weighted<K>[]): Part<K>[] {
+  const totalPence = toPence(total.abs());
+  const sign = total.isNegative() ? -1 : 1;
+  if (weights.some((w) => w.weight.isNegative())) throw new Error('invariant: negative weight in split');
+  if (new Set(weights.map((w) => w.key)).size !== weights.length) throw new Error('invariant: duplicate key in split');
+  const weightSum = sum(weights.map((w) => w.weight));
+  if (weightSum.lte(0)) throw new Error('invariant: split with no positive weight');
+
+  const exactShares = weights.map((w) => new Money(totalPence.toString()).times(w.weight).dividedBy(weightSum));
+  const pence = exactShares.map((share) => BigInt(share.floor().toFixed(0)));
+  let leftoverPence = totalPence - pence.reduce((a, b) => a + b, 0n);
+  const byRemainder = exactShares
+    .map((share, index) => ({ index, key: weights[index]!.key, remainder: share.minus(share.floor()) }))
+    .filter((r) => r.remainder.gt(0))
+    .sort((a, b) => b.remainder.comparedTo(a.remainder) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const r of byRemainder) {
+    if (leftoverPence === 0n) break;
+    pence[r.index]! += 1n;
+    leftoverPence -= 1n;
+  }
+  if (leftoverPence !== 0n) throw new Error('invariant: largest-remainder split left pennies over');
+  return weights.map((w, index) => ({ key: w.key, amount: fromPence(pence[index]!).times(sign) }));
+}

@@ -19,11 +19,20 @@ import {
   MAX_PARTNERS_PER_POT,
   MAX_REASON_CHARS,
   MAX_REFERENCE_CHARS,
+  FinancialYear,
   Ulid,
   text,
 } from './primitives.ts';
+import { OutcomeValuationLine } from './unitCost.ts';
+import type { PotControlEvent } from './potControls.ts';
+import { potControlEventSchemas } from './potControls.ts';
+
+import { ContributionAgreedV1, type ContributionAgreed } from './agreedContributions.ts';
+import { InterventionAssumptionsSetV1, type InterventionAssumptionsSet } from './interventionAssumptions.ts';
 
 export { potStreamId } from './streams.ts';
+export * from './agreedContributions.ts';
+export * from './interventionAssumptions.ts';
 
 export const PotOpenedV1 = z.strictObject({
   potId: Ulid,
@@ -32,6 +41,8 @@ export const PotOpenedV1 = z.strictObject({
   hostAgencyId: AgencyId,
   partnerAgencyIds: z.array(AgencyId).min(1).max(MAX_PARTNERS_PER_POT),
   currency: Currency,
+  /** Allocations at or above it need a second person's approval; absent = no four-eyes. */
+  approvalThreshold: Amount.optional(),
 });
 
 export const PartnerJoinedV1 = z.strictObject({
@@ -46,6 +57,8 @@ export const ContributionReceivedV1 = z.strictObject({
   amount: Amount,
   effectiveDate: EffectiveDate,
   reference: text(MAX_REFERENCE_CHARS),
+  /** Set on a correction booked in the open period for a closed financial year. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 
 export const InterventionDefinedV1 = z.strictObject({
@@ -67,6 +80,8 @@ export const FundsAllocatedV1 = z.strictObject({
   effectiveDate: EffectiveDate,
   reason: text(MAX_REASON_CHARS, { multiline: true }),
   fundingShares: z.array(FundingShare).min(1).max(MAX_PARTNERS_PER_POT),
+  /** Set on a correction booked in the open period for a closed financial year. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 
 export const Benefit = z.strictObject({ agencyId: AgencyId, amount: Amount, cashable: z.boolean() });
@@ -89,6 +104,10 @@ export const OutcomeRecordedV1 = z.strictObject({
   evidenceRef: text(MAX_EVIDENCE_REF_CHARS).optional(),
   benefits: z.array(Benefit).min(1).max(MAX_BENEFIT_LINES),
   flows: z.array(BenefitFlow).min(1),
+  /** Outcomes recorded by quantity: how each line was valued from the unit-cost catalogue. */
+  lines: z.array(OutcomeValuationLine).min(1).max(MAX_BENEFIT_LINES).optional(),
+  /** Set on a correction booked in the open period for a closed financial year. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 
 /** Undoes a contribution: the agency's stake and contributed total fall by `amount`. */
@@ -100,6 +119,8 @@ export const ContributionReversedV1 = z.strictObject({
   amount: Amount,
   effectiveDate: EffectiveDate,
   reason: text(MAX_REASON_CHARS, { multiline: true }),
+  /** Set on a correction booked in the open period for a closed financial year. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 
 /** Undoes an allocation: each funding share goes back to its agency's stake. */
@@ -112,6 +133,8 @@ export const AllocationReversedV1 = z.strictObject({
   fundingShares: z.array(FundingShare).min(1).max(MAX_PARTNERS_PER_POT),
   effectiveDate: EffectiveDate,
   reason: text(MAX_REASON_CHARS, { multiline: true }),
+  /** Set on a correction booked in the open period for a closed financial year. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 
 /** Withdraws an outcome: its benefits and flows no longer count. */
@@ -124,6 +147,8 @@ export const OutcomeRetractedV1 = z.strictObject({
   flows: z.array(BenefitFlow).min(1),
   effectiveDate: EffectiveDate,
   reason: text(MAX_REASON_CHARS, { multiline: true }),
+  /** Set on a correction booked in the open period for a closed financial year. */
+  priorPeriodAdjustment: FinancialYear.optional(),
 });
 
 export type PotOpened = z.infer<typeof PotOpenedV1>;
@@ -145,7 +170,10 @@ export type PotEvent =
   | { type: 'OutcomeRecorded'; data: OutcomeRecorded }
   | { type: 'ContributionReversed'; data: ContributionReversed }
   | { type: 'AllocationReversed'; data: AllocationReversed }
-  | { type: 'OutcomeRetracted'; data: OutcomeRetracted };
+  | { type: 'OutcomeRetracted'; data: OutcomeRetracted }
+  | { type: 'ContributionAgreed'; data: ContributionAgreed }
+  | { type: 'InterventionAssumptionsSet'; data: InterventionAssumptionsSet }
+  | PotControlEvent;
 
 export const potEventSchemas = {
   PotOpened: PotOpenedV1,
@@ -157,4 +185,7 @@ export const potEventSchemas = {
   ContributionReversed: ContributionReversedV1,
   AllocationReversed: AllocationReversedV1,
   OutcomeRetracted: OutcomeRetractedV1,
+  ...potControlEventSchemas,
+  ContributionAgreed: ContributionAgreedV1,
+  InterventionAssumptionsSet: InterventionAssumptionsSetV1,
 } as const;

@@ -2,7 +2,8 @@
  * Agency balances: for one agency, in each pot and in total, what it paid in, what has been
  * drawn from its stake, and what the pooled spending has given back to its budget and to
  * others' budgets. The figure a finance director asks for first is netFiscalPosition:
- * benefits received less money contributed (negative while the pot is still investing).
+ * benefits received less money contributed net of what a closed pot returned (negative while
+ * the pot is still investing).
  */
 import type { Money } from '../events/money.ts';
 import { formatAmount, sum, money, ZERO } from '../events/money.ts';
@@ -14,6 +15,8 @@ import type { Projection } from './projection.ts';
 interface PotFigures {
   contributed: Money;
   drawn: Money;
+  /** Unallocated stake given back when the pot closed. */
+  returned: Money;
   benefitsCashable: Money;
   benefitsNonCashable: Money;
   producedForOthers: Money;
@@ -24,10 +27,15 @@ export interface AgencyBalancesState {
   readonly agencies: Map<string, Map<string, PotFigures>>;
 }
 
-/** B in the API: 2-dp strings; only netFiscalPosition can be negative (stakes never go below zero). */
+/**
+ * B in the API: 2-dp strings. In the live books only netFiscalPosition can be negative (stakes
+ * never go below zero); books read by effective date (asAt) may show a negative stake too, when
+ * an allocation is dated before the contribution it drew on (see potSummary.ts).
+ */
 export interface Balances {
   readonly contributed: string;
   readonly drawn: string;
+  readonly returned: string;
   readonly stake: string;
   readonly benefitsReceived: string;
   readonly benefitsReceivedCashable: string;
@@ -75,6 +83,12 @@ export const agencyBalancesProjection: Projection<AgencyBalancesState> = {
       case 'OutcomeRetracted':
         applyOutcome(state, event.data.potId, event.data.benefits, event.data.flows, -1);
         return state;
+      case 'PotClosed':
+        for (const returned of event.data.returns) {
+          const figures = figuresOf(state, returned.agencyId, event.data.potId);
+          figures.returned = figures.returned.plus(money(returned.amount));
+        }
+        return state;
       default:
         return state;
     }
@@ -89,7 +103,7 @@ function figuresOf(state: AgencyBalancesState, agencyId: string, potId: string):
   }
   let figures = pots.get(potId);
   if (figures === undefined) {
-    figures = { contributed: ZERO, drawn: ZERO, benefitsCashable: ZERO, benefitsNonCashable: ZERO, producedForOthers: ZERO };
+    figures = { contributed: ZERO, drawn: ZERO, returned: ZERO, benefitsCashable: ZERO, benefitsNonCashable: ZERO, producedForOthers: ZERO };
     pots.set(potId, figures);
   }
   return figures;
@@ -126,18 +140,22 @@ function applyOutcome(
 function toBalances(figures: readonly PotFigures[]): Balances {
   const contributed = sum(figures.map((f) => f.contributed));
   const drawn = sum(figures.map((f) => f.drawn));
+  const returned = sum(figures.map((f) => f.returned));
+  // Money a closed pot gave back was never spent: it does not count against the agency.
+  const netContributed = contributed.minus(returned);
   const cashable = sum(figures.map((f) => f.benefitsCashable));
   const nonCashable = sum(figures.map((f) => f.benefitsNonCashable));
   const received = cashable.plus(nonCashable);
   return {
     contributed: formatAmount(contributed),
     drawn: formatAmount(drawn),
-    stake: formatAmount(contributed.minus(drawn)),
+    returned: formatAmount(returned),
+    stake: formatAmount(netContributed.minus(drawn)),
     benefitsReceived: formatAmount(received),
     benefitsReceivedCashable: formatAmount(cashable),
     benefitsReceivedNonCashable: formatAmount(nonCashable),
     benefitsProducedForOthers: formatAmount(sum(figures.map((f) => f.producedForOthers))),
-    netFiscalPosition: formatAmount(received.minus(contributed)),
+    netFiscalPosition: formatAmount(received.minus(netContributed)),
   };
 }
 

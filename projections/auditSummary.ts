@@ -21,6 +21,8 @@ export interface AuditNames {
   readonly contributionReferences: Map<string, string>;
   readonly allocationDates: Map<string, string>;
   readonly outcomeDescriptions: Map<string, string>;
+  /** allocationId → the request, so an approval or rejection can say what it decided. */
+  readonly allocationRequests: Map<string, { readonly amount: string; readonly interventionId: string; readonly requestedBy: string }>;
 }
 
 export function emptyAuditNames(): AuditNames {
@@ -31,6 +33,7 @@ export function emptyAuditNames(): AuditNames {
     contributionReferences: new Map(),
     allocationDates: new Map(),
     outcomeDescriptions: new Map(),
+    allocationRequests: new Map(),
   };
 }
 
@@ -54,6 +57,11 @@ export function rememberNames(names: AuditNames, event: Envelope): void {
     case 'OutcomeRecorded':
       names.outcomeDescriptions.set(event.data.outcomeId, event.data.description);
       return;
+    case 'AllocationRequested': {
+      const d = event.data;
+      names.allocationRequests.set(d.allocationId, { amount: d.amount, interventionId: d.interventionId, requestedBy: d.requestedBy.sub });
+      return;
+    }
     default:
       return;
   }
@@ -75,7 +83,10 @@ export function actorLabel(names: AuditNames, actor: Actor): string {
 
 /** The one-line summary of an event, e.g. "alice (finance officer, Essex Police) contributed £250,000.00 to Essex Reducing Reoffending, ref PO-1234". */
 export function summarise(names: AuditNames, event: Envelope): string {
-  return `${actorLabel(names, event.metadata.actor)} ${describeAction(names, event)}`;
+  const data = event.data as { priorPeriodAdjustment?: string };
+  // A correction for a closed year is booked in the open one; the label says which year it corrects.
+  const label = data.priorPeriodAdjustment === undefined ? '' : ` — prior-period adjustment for ${data.priorPeriodAdjustment}`;
+  return `${actorLabel(names, event.metadata.actor)} ${describeAction(names, event)}${label}`;
 }
 
 function describeAction(names: AuditNames, event: Envelope): string {
@@ -143,13 +154,85 @@ function describeAction(names: AuditNames, event: Envelope): string {
         `in ${pot(d.potId)}, withdrawing ${benefitsText(d.benefits, agency)}${because(d.reason)}`
       );
     }
+    case 'UnitCostAdded': {
+      const d = event.data;
+      const what =
+        d.supersedesVersion === undefined
+          ? `added unit cost ${d.code} version ${d.version}`
+          : `superseded unit cost ${d.code} version ${d.supersedesVersion} with version ${d.version}`;
+      return `${what}: ${formatPounds(money(d.amount))} ${d.unit} (${d.priceYear} prices), ${oneLine(d.description, MAX_SUMMARY_DESCRIPTION_CHARS)}`;
+    }
+    case 'ApprovalThresholdChanged': {
+      const d = event.data;
+      return d.approvalThreshold === null
+        ? `removed the approval threshold of ${pot(d.potId)}: no allocation needs a second person's approval${because(d.reason)}`
+        : `set the approval threshold of ${pot(d.potId)} to ${formatPounds(money(d.approvalThreshold))}${because(d.reason)}`;
+    }
+    case 'AllocationRequested': {
+      const d = event.data;
+      return (
+        `requested ${formatPounds(money(d.amount))} for ${intervention(d.interventionId)} from ${pot(d.potId)} — ` +
+        `awaiting approval (threshold ${formatPounds(money(d.approvalThreshold))})${because(d.reason)}`
+      );
+    }
+    case 'AllocationApproved':
+      return `approved ${requestText(names, event.data.allocationId, intervention)} in ${pot(event.data.potId)}`;
+    case 'AllocationRejected': {
+      const d = event.data;
+      const request = names.allocationRequests.get(d.allocationId);
+      const verb = request !== undefined && request.requestedBy === d.rejectedBy.sub ? 'withdrew their own' : 'rejected';
+      return `${verb} ${requestText(names, d.allocationId, intervention)} in ${pot(d.potId)}${because(d.reason)}`;
+    }
+    case 'SelfApprovalAttempted':
+      return (
+        `tried to approve their own ${requestText(names, event.data.allocationId, intervention, { requester: false })} in ${pot(event.data.potId)} — ` +
+        'refused (segregation of duties)'
+      );
+    case 'FinancialYearClosed': {
+      const d = event.data;
+      return (
+        `closed financial year ${d.financialYear} of ${pot(d.potId)}: nothing dated on or before ${d.closedThrough} is accepted from now on` +
+        `${d.reason === undefined ? '' : because(d.reason)}`
+      );
+    }
+    case 'PotClosed': {
+      const d = event.data;
+      const total = sum(d.returns.map((r) => money(r.amount)));
+      const returns = d.returns.length === 0 ? 'nothing was left to return' : `returning ${shares(d.returns)} to the partners`;
+      return `closed pot ${pot(d.potId)} (effective ${d.effectiveDate}), ${returns} (total ${formatPounds(total)})${because(d.reason)}`;
+    }
     case 'IdempotencyKeyClaimed':
       return `claimed an idempotency key for ${event.data.command}, creating stream ${event.data.targetStreamId}`;
+    case 'ContributionAgreed': {
+      const d = event.data;
+      const varies = d.varies === undefined ? '' : `, varying ${formatPounds(money(d.varies.amount))} (${d.varies.boardDecisionRef})`;
+      return `recorded ${agency(d.agencyId)}'s agreed contribution of ${formatPounds(money(d.amount))} to ${pot(d.potId)} for ${d.financialYear}, board decision ${d.boardDecisionRef}${varies}`;
+    }
+    case 'InterventionAssumptionsSet': {
+      const d = event.data;
+      return (
+        `set the cost-benefit assumptions of ${intervention(d.interventionId)} in ${pot(d.potId)}: deadweight ${d.deadweightPercent}%, ` +
+        `attribution ${d.attributionPercent}%, optimism bias ${d.optimismBiasPercent}%, profile ${d.benefitProfile.map((p) => `${p}%`).join('/')}${because(d.reason)}`
+      );
+    }
     default: {
       const unhandled: never = event;
       return unhandled;
     }
   }
+}
+
+/** "request for £600,000.00 for Intervention X by bob", or the allocation id when the request is not known. */
+function requestText(
+  names: AuditNames,
+  allocationId: string,
+  intervention: (id: string) => string,
+  options: { requester: boolean } = { requester: true },
+): string {
+  const request = names.allocationRequests.get(allocationId);
+  if (request === undefined) return `allocation request ${allocationId}`;
+  const by = options.requester ? ` by ${request.requestedBy}` : '';
+  return `request for ${formatPounds(money(request.amount))} for ${intervention(request.interventionId)}${by}`;
 }
 
 /** "benefits £50,000.00 (£30,000.00 cashable) to Essex Police £30,000.00, NHS Mid Essex £20,000.00" */

@@ -136,6 +136,7 @@ function toEntry(names: AuditNames, event: Envelope): AuditEntry {
 
 function potOf(event: Envelope): { potId?: string } {
   if (event.type === 'AgencyRegistered') return {};
+  if (event.type === 'UnitCostAdded') return {};
   if (event.type === 'IdempotencyKeyClaimed') {
     // A claim names the stream it is about to create; an auditor filtering by pot wants it too.
     const potId = potIdOfStream(event.data.targetStreamId);
@@ -151,6 +152,7 @@ function agenciesTouchedBy(event: Envelope): string[] {
     case 'PartnerJoined':
     case 'ContributionReceived':
     case 'ContributionReversed':
+    case 'ContributionAgreed':
       ids.push(event.data.agencyId);
       break;
     case 'PotOpened':
@@ -167,6 +169,28 @@ function agenciesTouchedBy(event: Envelope): string[] {
     case 'OutcomeRetracted':
       ids.push(...event.data.benefits.map((b) => b.agencyId));
       for (const flow of event.data.flows) ids.push(flow.fromAgencyId, flow.toAgencyId);
+      break;
+    case 'UnitCostAdded':
+      break;
+    case 'ApprovalThresholdChanged':
+    case 'FinancialYearClosed':
+      break;
+    case 'AllocationRequested':
+      ids.push(...(event.data.requestedBy.agencyId === undefined ? [] : [event.data.requestedBy.agencyId]));
+      break;
+    case 'AllocationApproved':
+      ids.push(...(event.data.approvedBy.agencyId === undefined ? [] : [event.data.approvedBy.agencyId]));
+      break;
+    case 'AllocationRejected':
+      ids.push(...(event.data.rejectedBy.agencyId === undefined ? [] : [event.data.rejectedBy.agencyId]));
+      break;
+    case 'SelfApprovalAttempted':
+      ids.push(...(event.data.attemptedBy.agencyId === undefined ? [] : [event.data.attemptedBy.agencyId]));
+      break;
+    case 'PotClosed':
+      ids.push(...event.data.returns.map((r) => r.agencyId));
+      break;
+    case 'InterventionAssumptionsSet':
       break;
     case 'IdempotencyKeyClaimed':
       {

@@ -19,8 +19,14 @@ import { auditTrailProjection } from './auditTrail.ts';
 import type { BenefitFlowsState } from './benefitFlows.ts';
 import { benefitFlowsProjection } from './benefitFlows.ts';
 import type { Projection } from './projection.ts';
+import type { ExceptionsState } from './exceptions.ts';
+import { exceptionsProjection } from './exceptions.ts';
+import type { CostBenefitInputsState } from './costBenefitInputs.ts';
+import { costBenefitInputsProjection } from './costBenefitInputs.ts';
 import type { PotSummaryState } from './potSummary.ts';
 import { potSummaryProjection } from './potSummary.ts';
+import type { UnitCostCatalogueState } from './unitCostCatalogue.ts';
+import { unitCostCatalogueProjection } from './unitCostCatalogue.ts';
 
 export * from './agencyBalances.ts';
 export * from './agencyDirectory.ts';
@@ -28,7 +34,10 @@ export * from './auditTrail.ts';
 export * from './benefitFlows.ts';
 export * from './potSummary.ts';
 export * from './projection.ts';
+export * from './unitCostCatalogue.ts';
+export * from './exceptions.ts';
 export { parseTimeBound } from './timeBounds.ts';
+export * from './costBenefitInputs.ts';
 
 /** Each projection's state under the projection's name. */
 export interface LedgerProjections {
@@ -37,6 +46,9 @@ export interface LedgerProjections {
   potSummary: PotSummaryState;
   benefitFlows: BenefitFlowsState;
   auditTrail: AuditTrailState;
+  unitCostCatalogue: UnitCostCatalogueState;
+  exceptions: ExceptionsState;
+  costBenefitInputs: CostBenefitInputsState;
 }
 
 export interface LedgerBooksState {
@@ -52,6 +64,9 @@ export const allProjections: { readonly [K in keyof LedgerProjections]: Projecti
   potSummary: potSummaryProjection,
   benefitFlows: benefitFlowsProjection,
   auditTrail: auditTrailProjection,
+  unitCostCatalogue: unitCostCatalogueProjection,
+  exceptions: exceptionsProjection,
+  costBenefitInputs: costBenefitInputsProjection,
 };
 
 export const ledgerBooksProjection: Projection<LedgerBooksState> = {
@@ -63,6 +78,9 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
       potSummary: allProjections.potSummary.initialState(),
       benefitFlows: allProjections.benefitFlows.initialState(),
       auditTrail: allProjections.auditTrail.initialState(),
+      unitCostCatalogue: allProjections.unitCostCatalogue.initialState(),
+      exceptions: allProjections.exceptions.initialState(),
+      costBenefitInputs: allProjections.costBenefitInputs.initialState(),
     },
     position: 0n,
   }),
@@ -77,6 +95,9 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
     p.potSummary = allProjections.potSummary.evolve(p.potSummary, event);
     p.benefitFlows = allProjections.benefitFlows.evolve(p.benefitFlows, event);
     p.auditTrail = allProjections.auditTrail.evolve(p.auditTrail, event);
+    p.unitCostCatalogue = allProjections.unitCostCatalogue.evolve(p.unitCostCatalogue, event);
+    p.exceptions = allProjections.exceptions.evolve(p.exceptions, event);
+    p.costBenefitInputs = allProjections.costBenefitInputs.evolve(p.costBenefitInputs, event);
     state.position = event.position;
     return state;
   },

@@ -6,17 +6,45 @@
  * equals the sum of partners' unallocated stakes, and no stake is below zero. The deciders
  * guarantee it; this fold asserts it (TigerStyle), so a corrupt or tampered log stops the
  * projection loudly instead of publishing books that do not add up.
+ *
+ * Books read by effective date (`asAt`, src/historicalBooks.ts) fold a filtered history that no
+ * live command sequence produced: an allocation dated 1 April that drew on a contribution dated
+ * 3 April is in them without the contribution. Such a state says `stakesMayBeNegative`: the
+ * negative stake is shown as it is (the truthful figure as at that date), while "available =
+ * sum of stakes" still holds and is still asserted, because it does not depend on the order.
  */
 import type { Money } from '../events/money.ts';
 import { formatAmount, money, sum, ZERO } from '../events/money.ts';
 import type { FundingShare } from '../events/pot.ts';
 import type { Envelope } from '../events/index.ts';
 import { compareIds } from './ordering.ts';
+import {
+  agreedContributionsView,
+  emptyAgreedContributions,
+  noteAgreement,
+  noteContributionReceived,
+  noteContributionReversed,
+  type AgreedContributionsFigures,
+  type AgreedContributionView,
+} from './agreedContributions.ts';
 import type { Projection } from './projection.ts';
 
 interface PartnerFigures {
   contributed: Money;
   drawn: Money;
+  /** Given back to the partner when the pot closed. */
+  returned: Money;
+}
+
+export interface PendingApprovalView {
+  readonly allocationId: string;
+  readonly interventionId: string;
+  readonly amount: string;
+  readonly effectiveDate: string;
+  readonly reason: string;
+  readonly requestedBy: { readonly sub: string; readonly role: string; readonly agencyId?: string };
+  readonly requestedAt: string;
+  readonly eventId: string;
 }
 
 interface InterventionFigures {
@@ -37,20 +65,31 @@ interface PotFigures {
   position: bigint;
   contributed: Money;
   allocated: Money;
+  returned: Money;
+  status: 'open' | 'closed';
+  approvalThreshold: string | null;
+  /** Requests waiting for a second person, by allocationId, in the order they were made. */
+  readonly pendingApprovals: Map<string, PendingApprovalView>;
+  readonly closedFinancialYears: string[];
   /** Map iteration order is insertion order: partners in the order they joined. */
   readonly partners: Map<string, PartnerFigures>;
   /** Interventions in the order they were defined. */
   readonly interventions: Map<string, InterventionFigures>;
+  readonly agreedContributions: AgreedContributionsFigures;
 }
 
 export interface PotSummaryState {
   readonly pots: Map<string, PotFigures>;
+  /** True only for books filtered by effective date; live books stop on a negative stake. */
+  readonly stakesMayBeNegative?: boolean;
 }
 
 export interface PotPartnerView {
   readonly agencyId: string;
   readonly contributed: string;
   readonly drawn: string;
+  /** What the pot's close gave back to the partner. */
+  readonly returned: string;
   readonly stake: string;
 }
 
@@ -69,14 +108,19 @@ export interface PotSummaryView {
   readonly name: string;
   readonly area: string;
   readonly hostAgencyId: string;
-  /** No event closes a pot yet. */
-  readonly status: 'open';
+  readonly status: 'open' | 'closed';
   readonly currency: string;
   readonly contributed: string;
   readonly allocated: string;
   readonly available: string;
   readonly partners: readonly PotPartnerView[];
   readonly interventions: readonly PotInterventionView[];
+  /** Allocations at or above it need a second person's approval; null when none do. */
+  readonly approvalThreshold: string | null;
+  readonly pendingApprovals: readonly PendingApprovalView[];
+  readonly closedFinancialYears: readonly string[];
+  /** Each partner's agreed contribution per financial year, against what it has paid. */
+  readonly agreedContributions: readonly AgreedContributionView[];
   readonly openedAt: string;
   /** Log position of the last event that changed this pot, as a digit string. */
   readonly position: string;
@@ -91,6 +135,7 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
       return state;
     }
     if (event.type === 'AgencyRegistered' || event.type === 'IdempotencyKeyClaimed') return state;
+    if (event.type === 'UnitCostAdded') return state;
 
     const pot = state.pots.get(event.data.potId);
     if (pot === undefined) throw new Error(`invariant: ${event.type} ${event.eventId} names unknown pot ${event.data.potId}`);
@@ -98,7 +143,7 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
     switch (event.type) {
       case 'PartnerJoined':
         if (pot.partners.has(event.data.agencyId)) throw new Error(`invariant: ${event.data.agencyId} joined pot ${pot.potId} twice`);
-        pot.partners.set(event.data.agencyId, { contributed: ZERO, drawn: ZERO });
+        pot.partners.set(event.data.agencyId, { contributed: ZERO, drawn: ZERO, returned: ZERO });
         return state;
       case 'ContributionReceived':
       case 'ContributionReversed': {
@@ -106,9 +151,18 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         const amount = money(event.data.amount).times(event.type === 'ContributionReceived' ? 1 : -1);
         partner.contributed = partner.contributed.plus(amount);
         pot.contributed = pot.contributed.plus(amount);
-        assertBooksBalance(pot, event.eventId);
+        assertBooksBalance(pot, event.eventId, state.stakesMayBeNegative === true);
+        if (event.type === 'ContributionReceived') noteContributionReceived(pot.agreedContributions, event.data);
+        else noteContributionReversed(pot.agreedContributions, event.data);
         return state;
       }
+      case 'ContributionAgreed':
+        partnerOf(pot, event.data.agencyId);
+        noteAgreement(pot.agreedContributions, event.data);
+        return state;
+      case 'InterventionAssumptionsSet':
+        interventionOf(pot, event.data.interventionId);
+        return state;
       case 'InterventionDefined':
         if (pot.interventions.has(event.data.interventionId)) {
           throw new Error(`invariant: intervention ${event.data.interventionId} defined twice`);
@@ -128,7 +182,7 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         intervention.funded = intervention.funded.plus(amount);
         pot.allocated = pot.allocated.plus(amount);
         drawShares(pot, event.data.fundingShares, direction);
-        assertBooksBalance(pot, event.eventId);
+        assertBooksBalance(pot, event.eventId, state.stakesMayBeNegative === true);
         return state;
       }
       case 'OutcomeRecorded':
@@ -138,6 +192,43 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         intervention.benefits = event.type === 'OutcomeRecorded' ? intervention.benefits.plus(benefits) : intervention.benefits.minus(benefits);
         return state;
       }
+      case 'ApprovalThresholdChanged':
+        pot.approvalThreshold = event.data.approvalThreshold;
+        return state;
+      case 'AllocationRequested': {
+        const d = event.data;
+        pot.pendingApprovals.set(d.allocationId, {
+          allocationId: d.allocationId,
+          interventionId: d.interventionId,
+          amount: d.amount,
+          effectiveDate: d.effectiveDate,
+          reason: d.reason,
+          requestedBy: d.requestedBy,
+          requestedAt: event.metadata.recordedAt,
+          eventId: event.eventId,
+        });
+        return state;
+      }
+      case 'AllocationApproved':
+      case 'AllocationRejected':
+        if (!pot.pendingApprovals.delete(event.data.allocationId)) {
+          throw new Error(`invariant: ${event.type} ${event.eventId} decides allocation ${event.data.allocationId}, which is not pending`);
+        }
+        return state;
+      case 'SelfApprovalAttempted':
+        return state;
+      case 'FinancialYearClosed':
+        pot.closedFinancialYears.push(event.data.financialYear);
+        return state;
+      case 'PotClosed':
+        for (const returned of event.data.returns) {
+          const partner = partnerOf(pot, returned.agencyId);
+          partner.returned = partner.returned.plus(money(returned.amount));
+          pot.returned = pot.returned.plus(money(returned.amount));
+        }
+        pot.status = 'closed';
+        assertBooksBalance(pot, event.eventId, state.stakesMayBeNegative === true);
+        return state;
       default: {
         const unhandled: never = event;
         return unhandled;
@@ -150,7 +241,7 @@ function openPot(state: PotSummaryState, event: Extract<Envelope, { type: 'PotOp
   const { potId, name, area, hostAgencyId, currency, partnerAgencyIds } = event.data;
   if (state.pots.has(potId)) throw new Error(`invariant: pot ${potId} opened twice`);
   const partners = new Map<string, PartnerFigures>();
-  for (const agencyId of partnerAgencyIds) partners.set(agencyId, { contributed: ZERO, drawn: ZERO });
+  for (const agencyId of partnerAgencyIds) partners.set(agencyId, { contributed: ZERO, drawn: ZERO, returned: ZERO });
   state.pots.set(potId, {
     potId,
     name,
@@ -161,8 +252,14 @@ function openPot(state: PotSummaryState, event: Extract<Envelope, { type: 'PotOp
     position: event.position,
     contributed: ZERO,
     allocated: ZERO,
+    returned: ZERO,
+    status: 'open',
+    approvalThreshold: event.data.approvalThreshold ?? null,
+    pendingApprovals: new Map(),
+    closedFinancialYears: [],
     partners,
     interventions: new Map(),
+    agreedContributions: emptyAgreedContributions(),
   });
 }
 
@@ -185,15 +282,26 @@ function drawShares(pot: PotFigures, shares: readonly FundingShare[], direction:
   }
 }
 
-function assertBooksBalance(pot: PotFigures, eventId: string): void {
-  const available = pot.contributed.minus(pot.allocated);
+function availableOf(pot: PotFigures): Money {
+  return pot.contributed.minus(pot.allocated).minus(pot.returned);
+}
+
+function stakeOf(partner: PartnerFigures): Money {
+  return partner.contributed.minus(partner.drawn).minus(partner.returned);
+}
+
+function assertBooksBalance(pot: PotFigures, eventId: string, stakesMayBeNegative: boolean): void {
+  const available = availableOf(pot);
   let stakes = ZERO;
   for (const [agencyId, partner] of pot.partners) {
-    const stake = partner.contributed.minus(partner.drawn);
-    if (stake.isNegative() && !stake.isZero()) {
+    const stake = stakeOf(partner);
+    if (!stakesMayBeNegative && stake.isNegative() && !stake.isZero()) {
       throw new Error(`invariant: after event ${eventId}, ${agencyId}'s stake in pot ${pot.potId} is ${formatAmount(stake)}`);
     }
     stakes = stakes.plus(stake);
+  }
+  if (pot.status === 'closed' && !available.isZero()) {
+    throw new Error(`invariant: after event ${eventId}, closed pot ${pot.potId} still has ${formatAmount(available)} available`);
   }
   if (!stakes.equals(available)) {
     throw new Error(
@@ -208,16 +316,17 @@ function toView(pot: PotFigures): PotSummaryView {
     name: pot.name,
     area: pot.area,
     hostAgencyId: pot.hostAgencyId,
-    status: 'open',
+    status: pot.status,
     currency: pot.currency,
     contributed: formatAmount(pot.contributed),
     allocated: formatAmount(pot.allocated),
-    available: formatAmount(pot.contributed.minus(pot.allocated)),
+    available: formatAmount(availableOf(pot)),
     partners: [...pot.partners].map(([agencyId, p]) => ({
       agencyId,
       contributed: formatAmount(p.contributed),
       drawn: formatAmount(p.drawn),
-      stake: formatAmount(p.contributed.minus(p.drawn)),
+      returned: formatAmount(p.returned),
+      stake: formatAmount(stakeOf(p)),
     })),
     interventions: [...pot.interventions].map(([interventionId, i]) => ({
       interventionId,
@@ -226,6 +335,10 @@ function toView(pot: PotFigures): PotSummaryView {
       funded: formatAmount(i.funded),
       benefits: formatAmount(i.benefits),
     })),
+    approvalThreshold: pot.approvalThreshold,
+    pendingApprovals: [...pot.pendingApprovals.values()],
+    closedFinancialYears: [...pot.closedFinancialYears],
+    agreedContributions: agreedContributionsView(pot.agreedContributions),
     openedAt: pot.openedAt,
     position: pot.position.toString(),
   };

@@ -11,9 +11,11 @@ import { createCommandHandler } from './commandHandler.ts';
 import { buildApp } from './http/app.ts';
 import { httpProblem } from './http/errors.ts';
 import { createLedgerCommands } from './ledgerCommands.ts';
+import { createHistoricalBooks, type HistoricalBooks } from './historicalBooks.ts';
 import { createProjectionRunner, MAX_MIN_POSITION_WAIT_MS, type RunnerProgress } from './projectionRunner.ts';
 import type { ReadModelWriter } from './readModels/readModelWriter.ts';
 import type { EventStore } from './store/eventStore.ts';
+import { createValuationReader } from './valuationReader.ts';
 
 export interface LedgerOptions {
   readonly store: EventStore;
@@ -35,6 +37,8 @@ export interface Ledger {
   readonly store: EventStore;
   readonly books: ReturnType<typeof createLedgerBooks>;
   readonly runner: ReturnType<typeof createProjectionRunner>;
+  /** The books as they stood (asAt / atPosition), folded from the log on demand and cached. */
+  readonly historical: HistoricalBooks;
   close(): Promise<void>;
 }
 
@@ -99,7 +103,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     commandStreams,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
-  const commands = createLedgerCommands(handler);
+  const commands = createLedgerCommands(handler, undefined, createValuationReader(store));
 
   async function readYourWrites(minPosition: bigint | undefined): Promise<void> {
     if (minPosition === undefined || runner.position() >= minPosition) return;
@@ -112,11 +116,25 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     }
   }
 
+  // Today's books unless a GET asks for asAt or atPosition; then folded afresh from the log.
+  const historical = createHistoricalBooks({
+    source: store,
+    // A getter: the position is read when the answer is labelled, in the same step as the books.
+    live: () => ({
+      projections: books.state,
+      get position() {
+        return books.position;
+      },
+    }),
+    readYourWrites,
+  });
+
   const app = await buildApp({
     store,
     commands,
     books: () => books.state,
     readYourWrites,
+    booksFor: historical.booksFor,
     projectionPosition: () => runner.position(),
     merkleLog,
     writeStats: () => handler.stats(),
@@ -131,6 +149,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     store,
     books,
     runner,
+    historical,
     async close() {
       await app.close();
       runner.stop();

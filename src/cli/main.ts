@@ -6,6 +6,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES, signToken, type Role } from '../auth/tokens.ts';
 import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../config.ts';
 import { registerRebuildCommand } from './rebuild.ts';
+import { registerUnitCostsCommand } from './unitCosts.ts';
+import { registerCbaCommand } from './cba.ts';
 import { registerVerifyCommand } from './verify.ts';
 
 export function buildCli(): Command {
@@ -41,6 +43,8 @@ export function buildCli(): Command {
     });
 
   registerRebuildCommand(program);
+  registerUnitCostsCommand(program);
+  registerCbaCommand(program);
   registerVerifyCommand(program);
   return program;
 }

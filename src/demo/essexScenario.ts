@@ -151,7 +151,13 @@ export async function loadEssexScenario(client: LedgerClient, mint: TokenMinter,
   const record = async (
     interventionId: string,
     name: string,
-    body: { description: string; evidenceRef: string; benefits: { agencyId: string; amount: string; cashable: boolean }[] },
+    body: {
+      description: string;
+      evidenceRef: string;
+      benefits?: { agencyId: string; amount: string; cashable: boolean }[];
+      /** Outcomes by quantity, valued by the ledger from the unit-cost catalogue. */
+      lines?: { unitCostCode: string; quantity: string; beneficiaries?: Partial<Record<AgencyKind, string>> }[];
+    },
     total: string,
     step: string,
   ) => {
@@ -166,10 +172,10 @@ export async function loadEssexScenario(client: LedgerClient, mint: TokenMinter,
         '33 ESA claimants into work for a year × £8,632 (£7,500 DWP, £1,132 NHS) (GMCA Unit Cost Database, 2012/13 prices); ' +
         '27 fewer homelessness applications × £2,501 (GMCA Unit Cost Database, 2010/11 prices).',
       evidenceRef: 'DWP/probation matched-data extract MD-2526-014',
-      benefits: [
-        { agencyId: DWP.agencyId, amount: '247500.00', cashable: true },
-        { agencyId: NHS.agencyId, amount: '37356.00', cashable: false },
-        { agencyId: HOST.agencyId, amount: '67527.00', cashable: false },
+      // Valued by the ledger from the catalogue: DWP and the NHS are not partners, so the lines say who they are.
+      lines: [
+        { unitCostCode: 'DWP-ESA-CLAIMANT-INTO-WORK', quantity: '33', beneficiaries: { dwp: DWP.agencyId, health: NHS.agencyId } },
+        { unitCostCode: 'HOUSING-HOMELESSNESS-APPLICATION', quantity: '27' },
       ],
     },
     '352383.00',
@@ -181,6 +187,8 @@ export async function loadEssexScenario(client: LedgerClient, mint: TokenMinter,
     {
       description: '84 fewer arrests × £593 (GMCA Unit Cost Database, 2006/07 prices), IOM cohort against its 2024-25 baseline.',
       evidenceRef: 'Essex Police custody records, IOM cohort report Q4 2025-26',
+      // In pounds, not by quantity: the police treat this cohort's custody time as cashable
+      // (the catalogue's default says capacity freed), and a direct amount records that judgement.
       benefits: [{ agencyId: POLICE.agencyId, amount: '49812.00', cashable: true }],
     },
     '49812.00',
@@ -194,9 +202,9 @@ export async function loadEssexScenario(client: LedgerClient, mint: TokenMinter,
         '212 fewer A&E attendances × £109 (GMCA Unit Cost Database, 2011/12 prices); ' +
         '41 fewer emergency inpatient episodes × £1,542 (GMCA Unit Cost Database, 2013/14 prices).',
       evidenceRef: 'NHS Mid Essex SUS extract for the IOM cohort, ref SUS-IOM-2526',
-      benefits: [
-        { agencyId: NHS.agencyId, amount: '23108.00', cashable: false },
-        { agencyId: NHS.agencyId, amount: '63222.00', cashable: false },
+      lines: [
+        { unitCostCode: 'HEALTH-AE-ATTENDANCE', quantity: '212', beneficiaries: { health: NHS.agencyId } },
+        { unitCostCode: 'HEALTH-EMERGENCY-INPATIENT', quantity: '41', beneficiaries: { health: NHS.agencyId } },
       ],
     },
     '86330.00',

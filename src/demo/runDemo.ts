@@ -20,6 +20,7 @@ import { renderPotSummary, renderWhatItDid } from './demoReport.ts';
 import { DEMO_AGENCIES, FIRE, HOST, loadEssexScenario, POLICE } from './essexScenario.ts';
 import { renderAgencyReturns, renderFlowsMatrix, wrongPocketHeadline, type AgencyLabel } from './flowsTable.ts';
 import { createLedgerClient, LedgerHttpError, ServerUnreachableError } from './ledgerClient.ts';
+import { loadUnitCostCatalogue } from './loadUnitCosts.ts';
 
 export const DEFAULT_LEDGER_URL = 'http://127.0.0.1:3000';
 /** The demo's tokens only need to outlive the demo. */
@@ -93,6 +94,7 @@ function serverSecret(): { secret: string; from: string } | null {
 }
 
 async function loadAndReport(client: ReturnType<typeof createLedgerClient>, mint: Parameters<typeof loadEssexScenario>[1]): Promise<string> {
+  const catalogue = await loadUnitCostCatalogue(client, mint({ sub: 'alice', role: 'admin' }));
   const record = await loadEssexScenario(client, mint, ulid());
   const reporter = mint({ sub: 'rita', role: 'reporter' });
   const after = `minPosition=${record.lastPosition}`;
@@ -112,6 +114,8 @@ async function loadAndReport(client: ReturnType<typeof createLedgerClient>, mint
 
   const sections = [
     `potledger demo → ${client.baseUrl}`,
+    `Unit-cost catalogue (GET /v1/unit-costs): ${catalogue.added.length} entries added, ${catalogue.alreadyThere.length} already there; ` +
+      `the employment and health outcomes were recorded by quantity and valued from it by the ledger.`,
     `What it did:\n${renderWhatItDid(record, pot, agencies, [FIRE.agencyId])}`,
     `Pot summary (GET /v1/pots/${pot.potId}):\n${indent(renderPotSummary(pot, agencies))}`,
     `Who invested, who benefited (GET /v1/flows?potId=${pot.potId}), £:\n` +

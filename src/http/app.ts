@@ -15,8 +15,12 @@ import { problem } from './problem.ts';
 import { agencyRoutes } from './routes/agencies.ts';
 import { auditProofRoutes } from './routes/auditProofs.ts';
 import { potRoutes } from './routes/pots.ts';
+import { potControlRoutes } from './routes/potControls.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { unitCostRoutes } from './routes/unitCosts.ts';
+import { costBenefitRoutes } from './routes/costBenefit.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
+import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER } from './routes/routeDeps.ts';
 
 /** Largest request body accepted: far above any real command, far below a memory problem. */
 export const MAX_BODY_BYTES = 1_048_576;
@@ -73,7 +77,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // A browser may call the API only from origins an operator has named. Registered before auth
   // too, so a browser can read a 401 or 403 instead of seeing an opaque CORS failure.
   if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
-    await app.register(cors, { origin: [...options.corsOrigins], exposedHeaders: ['retry-after', 'idempotent-replayed'] });
+    await app.register(cors, {
+      origin: [...options.corsOrigins],
+      exposedHeaders: ['retry-after', 'idempotent-replayed', LEDGER_POSITION_HEADER, LEDGER_AS_AT_HEADER],
+    });
   }
   installErrorHandling(app);
   installAuth(app, options.jwtSecret);
@@ -112,6 +119,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(agencyRoutes(options));
   await app.register(potRoutes(options));
   await app.register(reportRoutes(options));
+  await app.register(unitCostRoutes(options));
+  await app.register(potControlRoutes(options));
+  await app.register(costBenefitRoutes(options));
   await app.register(auditProofRoutes(options));
   return app;
 }

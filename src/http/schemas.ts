@@ -41,7 +41,9 @@ export const AgencyView = z.object({
 const Balances = {
   contributed: Money,
   drawn: Money,
-  stake: Money,
+  returned: Money,
+  // Negative only in books read by effective date (asAt), see projections/potSummary.ts.
+  stake: SignedMoney,
   benefitsReceived: Money,
   benefitsReceivedCashable: Money,
   benefitsReceivedNonCashable: Money,
@@ -63,10 +65,37 @@ export const PotSummaryView = z.object({
   currency: z.string(),
   contributed: Money,
   allocated: Money,
-  available: Money,
-  partners: z.array(z.object({ agencyId: z.string(), contributed: Money, drawn: Money, stake: Money })).readonly(),
+  // Negative only in books read by effective date (asAt), see projections/potSummary.ts.
+  available: SignedMoney,
+  partners: z.array(z.object({ agencyId: z.string(), contributed: Money, drawn: Money, returned: Money, stake: SignedMoney })).readonly(),
   interventions: z.array(
     z.object({ interventionId: z.string(), name: z.string(), leadAgencyId: z.string(), funded: Money, benefits: Money }),
+  ).readonly(),
+  approvalThreshold: Money.nullable(),
+  pendingApprovals: z.array(
+    z.object({
+      allocationId: z.string(),
+      interventionId: z.string(),
+      amount: Money,
+      effectiveDate: z.string(),
+      reason: z.string(),
+      requestedBy: z.object({ sub: z.string(), role: z.string(), agencyId: z.string().optional() }),
+      requestedAt: z.string(),
+      eventId: z.string(),
+    }),
+  ).readonly(),
+  closedFinancialYears: z.array(z.string()).readonly(),
+  agreedContributions: z.array(
+    z.object({
+      agencyId: z.string(),
+      financialYear: z.string(),
+      agreed: Money,
+      received: Money.describe('Contributions dated in the financial year, net of their reversals'),
+      outstanding: Money.describe('max(agreed − received, 0)'),
+      overpaid: Money.describe('max(received − agreed, 0)'),
+      boardDecisionRef: z.string(),
+      versions: z.number().int().describe('1 for the original agreement, 2 after its first variation, …'),
+    }),
   ).readonly(),
   openedAt: z.string(),
   position: Position,

@@ -78,6 +78,8 @@ function addBalance(dirty: DirtyKeys, agencyId: string, potId: string): void {
 export function noteEvent(dirty: DirtyKeys, event: Envelope, wants: (projection: ReadModelProjection) => boolean): void {
   if (wants('auditTrail') && dirty.auditFrom === undefined) dirty.auditFrom = event.position;
   if (event.type === 'IdempotencyKeyClaimed') return;
+  // The catalogue has no SQL read model: only the audit trail shows its entries.
+  if (event.type === 'UnitCostAdded') return;
   if (event.type === 'AgencyRegistered') {
     if (wants('agencyDirectory')) dirty.agencies.add(event.data.agencyId);
     return;
@@ -99,14 +101,17 @@ export function noteEvent(dirty: DirtyKeys, event: Envelope, wants: (projection:
   }
 }
 
-function agenciesNamedBy(event: Exclude<Envelope, { type: 'AgencyRegistered' | 'IdempotencyKeyClaimed' }>): string[] {
+function agenciesNamedBy(event: Exclude<Envelope, { type: 'AgencyRegistered' | 'IdempotencyKeyClaimed' | 'UnitCostAdded' }>): string[] {
   switch (event.type) {
     case 'PotOpened':
       return [event.data.hostAgencyId, ...event.data.partnerAgencyIds];
     case 'PartnerJoined':
     case 'ContributionReceived':
     case 'ContributionReversed':
+    case 'ContributionAgreed':
       return [event.data.agencyId];
+    case 'InterventionAssumptionsSet':
+      return [];
     case 'InterventionDefined':
       return [event.data.leadAgencyId];
     case 'FundsAllocated':
@@ -118,6 +123,16 @@ function agenciesNamedBy(event: Exclude<Envelope, { type: 'AgencyRegistered' | '
         ...event.data.benefits.map((benefit) => benefit.agencyId),
         ...event.data.flows.flatMap((flow) => [flow.fromAgencyId, flow.toAgencyId]),
       ];
+    case 'PotClosed':
+      return event.data.returns.map((r) => r.agencyId);
+    case 'ApprovalThresholdChanged':
+    case 'AllocationRequested':
+    case 'AllocationApproved':
+    case 'AllocationRejected':
+    case 'SelfApprovalAttempted':
+    case 'FinancialYearClosed':
+      // No agency's balances move until an approval's FundsAllocated or the pot's close.
+      return [];
     default: {
       const unhandled: never = event;
       return unhandled;
@@ -165,6 +180,7 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         benefits_received_non_cashable: pot.benefitsReceivedNonCashable,
         benefits_produced_for_others: pot.benefitsProducedForOthers,
         net_fiscal_position: pot.netFiscalPosition,
+        returned: pot.returned,
       });
     }
   }
@@ -193,6 +209,7 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         contributed: partner.contributed,
         drawn: partner.drawn,
         stake: partner.stake,
+        returned: partner.returned,
       }),
     );
     pot.interventions.forEach((intervention, index) =>

@@ -261,5 +261,23 @@ CREATE TABLE rm_audit_trail_agencies (
 CREATE INDEX rm_audit_trail_agencies_agency ON rm_audit_trail_agencies (agency_id, position);
 `;
 
-export const SQLITE_MIGRATIONS: readonly string[] = [SQLITE_V1];
-export const POSTGRES_MIGRATIONS: readonly string[] = [POSTGRES_V1];
+/**
+ * v2 (issue 4, closing a pot): what the close returned to each partner. Added at the end of the
+ * tables (a column once published is never moved); rows written before it returned nothing.
+ */
+const SQLITE_V2 = `
+ALTER TABLE rm_agency_pot_balances ADD COLUMN returned TEXT NOT NULL DEFAULT '0.00';
+ALTER TABLE rm_agency_pot_balances ADD COLUMN returned_pence INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rm_pot_partners ADD COLUMN returned TEXT NOT NULL DEFAULT '0.00';
+ALTER TABLE rm_pot_partners ADD COLUMN returned_pence INTEGER NOT NULL DEFAULT 0;
+`;
+
+const POSTGRES_V2 = `
+ALTER TABLE rm_agency_pot_balances ADD COLUMN returned NUMERIC(20,2) NOT NULL DEFAULT 0;
+ALTER TABLE rm_agency_pot_balances ADD COLUMN returned_pence BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE rm_pot_partners ADD COLUMN returned NUMERIC(20,2) NOT NULL DEFAULT 0;
+ALTER TABLE rm_pot_partners ADD COLUMN returned_pence BIGINT NOT NULL DEFAULT 0;
+`;
+
+export const SQLITE_MIGRATIONS: readonly string[] = [SQLITE_V1, SQLITE_V2];
+export const POSTGRES_MIGRATIONS: readonly string[] = [POSTGRES_V1, POSTGRES_V2];

@@ -88,7 +88,8 @@ export const AGENCIES: TableSpec = {
 export const AGENCY_POT_BALANCES: TableSpec = {
   name: 'rm_agency_pot_balances',
   projection: 'agencyBalances',
-  columns: [text('agency_id'), text('pot_id'), ...BALANCE_AMOUNTS],
+  // `returned` came with schema v2, so it sits after the v1 columns.
+  columns: [text('agency_id'), text('pot_id'), ...BALANCE_AMOUNTS, amount('returned')],
   primaryKey: ['agency_id', 'pot_id'],
 };
 
@@ -114,7 +115,7 @@ export const POTS: TableSpec = {
 export const POT_PARTNERS: TableSpec = {
   name: 'rm_pot_partners',
   projection: 'potSummary',
-  columns: [text('pot_id'), text('agency_id'), ordinal('partner_order'), amount('contributed'), amount('drawn'), amount('stake')],
+  columns: [text('pot_id'), text('agency_id'), ordinal('partner_order'), amount('contributed'), amount('drawn'), amount('stake'), amount('returned')],
   primaryKey: ['pot_id', 'agency_id'],
 };
 

@@ -15,6 +15,11 @@ const EVERYONE: readonly Caller[] = CALLERS;
 interface Fixture extends Ctx {
   /** One allocation per caller, so each allowed reversal has an entry of its own to undo. */
   readonly allocations: Readonly<Record<Caller, string>>;
+  /** Pending allocation requests (made by bob of Essex Police), one per caller to approve and one to reject. */
+  readonly toApprove: Readonly<Record<Caller, string>>;
+  readonly toReject: Readonly<Record<Caller, string>>;
+  /** A second pot, for the admin to close without closing the pot the other rows use. */
+  readonly sparePotId: string;
 }
 
 interface Row {
@@ -33,6 +38,17 @@ const AGENCY_OF: Readonly<Record<Caller, string>> = {
   auditor: 'essex-cc',
   reporter: 'essex-cc',
   'no token': 'essex-cc',
+};
+
+/** A unit-cost entry, added as ACCESS-BASE before the table runs so it can be superseded. */
+const ACCESS_UNIT_COST = {
+  code: 'ACCESS-BASE',
+  description: 'access table',
+  unit: 'per incident',
+  amount: '10.00',
+  priceYear: '2010-11',
+  split: [{ agencyKind: 'police', amount: '10.00', cashable: false }],
+  source: 'access table',
 };
 
 const ACCESS_TABLE: readonly Row[] = [
@@ -102,12 +118,87 @@ const ACCESS_TABLE: readonly Row[] = [
   { method: 'GET', route: '/v1/audit', allowed: ['admin', 'auditor'], url: () => '/v1/audit' },
   { method: 'GET', route: '/v1/audit/export.csv', allowed: ['admin', 'auditor'], url: () => '/v1/audit/export.csv' },
   { method: 'GET', route: '/v1/events', allowed: ['admin', 'auditor'], url: () => '/v1/events' },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/approval-threshold',
+    allowed: ['admin'],
+    url: (f) => `/v1/pots/${f.potId}/approval-threshold`,
+    body: () => ({ approvalThreshold: '5000.00', reason: 'access table' }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/allocations/:allocationId/approve',
+    // Another finance officer of a partner, or an admin; never the requester (bob of Essex Police).
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/allocations/${f.toApprove[currentCaller]}/approve`,
+    body: () => ({}),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/allocations/:allocationId/reject',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/allocations/${f.toReject[currentCaller]}/reject`,
+    body: () => ({ reason: 'access table' }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/financial-years/:financialYear/close',
+    allowed: ['admin'],
+    url: (f) => `/v1/pots/${f.potId}/financial-years/2024-25/close`,
+    body: () => ({ reason: 'access table' }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/close',
+    allowed: ['admin'],
+    url: (f) => `/v1/pots/${f.sparePotId}/close`,
+    body: () => ({ reason: 'access table' }),
+  },
+  { method: 'GET', route: '/v1/pots/:potId/exceptions', allowed: ['admin', 'auditor'], url: (f) => `/v1/pots/${f.potId}/exceptions` },
   { method: 'GET', route: '/health', allowed: EVERYONE, url: () => '/health' },
   { method: 'GET', route: '/openapi.json', allowed: EVERYONE, url: () => '/openapi.json' },
+  {
+    method: 'POST',
+    route: '/v1/unit-costs',
+    allowed: ['admin'],
+    url: () => '/v1/unit-costs',
+    body: (_f, _c, n) => ({ ...ACCESS_UNIT_COST, code: `ACCESS-${n}` }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/unit-costs/:code/versions',
+    allowed: ['admin'],
+    url: () => '/v1/unit-costs/ACCESS-BASE/versions',
+    body: () => ({ ...ACCESS_UNIT_COST, code: undefined }),
+  },
+  { method: 'GET', route: '/v1/unit-costs', allowed: SIGNED_IN, url: () => '/v1/unit-costs?includeSuperseded=true' },
+  { method: 'GET', route: '/v1/unit-costs/:code', allowed: SIGNED_IN, url: () => '/v1/unit-costs/ACCESS-BASE' },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/agreed-contributions',
+    // The partner finance officer here is the host's (essex-cc): only the host records agreements.
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/agreed-contributions`,
+    body: (_f, _c, n) => ({ agencyId: 'essex-police', financialYear: '2025-26', amount: `${n}.00`, boardDecisionRef: `PB-ACCESS-${n}` }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/interventions/:interventionId/assumptions',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/interventions/${f.interventionId}/assumptions`,
+    body: () => ({ deadweightPercent: '10', attributionPercent: '80', optimismBiasPercent: '15', benefitProfile: ['100', '50'], reason: 'access table' }),
+  },
+  { method: 'GET', route: '/v1/pots/:potId/cba', allowed: SIGNED_IN, url: (f) => `/v1/pots/${f.potId}/cba` },
   { method: 'GET', route: '/v1/audit/checkpoint', allowed: ['admin', 'auditor'], url: () => '/v1/audit/checkpoint' },
   { method: 'GET', route: '/v1/audit/proof/:eventId', allowed: ['admin', 'auditor'], url: (f) => `/v1/audit/proof/${f.allocations.admin}` },
   { method: 'GET', route: '/v1/audit/consistency', allowed: ['admin', 'auditor'], url: () => '/v1/audit/consistency?from=1' },
 ];
+
+/**
+ * Rows whose url depends on the caller read it from here: the test sets it before each request.
+ * (Row.url takes only the fixture, so each caller's own pending request is passed this way.)
+ */
+let currentCaller: Caller = 'admin';
 
 function tokenOf(f: Fixture, caller: Caller): string | null {
   switch (caller) {
@@ -150,9 +241,27 @@ describe('access table', () => {
     expectWritten(await ctx.ledger.post('/v1/agencies', ctx.tokens.admin, { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' }), ['agencyId']);
     // Fund the intervention (so outcomes can be recorded) and give every caller an allocation to reverse.
     const allocations = {} as Record<Caller, string>;
-    for (const caller of CALLERS) allocations[caller] = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'fundingShares']).eventId as string;
+    for (const caller of CALLERS) allocations[caller] = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'status', 'fundingShares']).eventId as string;
     expectWritten(await recordOutcome(ctx), ['outcomeId', 'flows']);
-    f = { ...ctx, allocations };
+    expectWritten(await ctx.ledger.post('/v1/unit-costs', ctx.tokens.admin, ACCESS_UNIT_COST), ['code', 'version']);
+    // Requests need a threshold; bob (Essex Police) asks, so neither the admin nor carol is the requester.
+    expectWritten(
+      await ctx.ledger.post(`/v1/pots/${ctx.potId}/approval-threshold`, ctx.tokens.admin, { approvalThreshold: '5000.00', reason: 'four-eyes' }),
+      ['approvalThreshold'],
+    );
+    const request = async () =>
+      expectWritten(await allocate(ctx, '6000.00', {}, ctx.tokens.police), ['allocationId', 'status']).allocationId as string;
+    const toApprove = {} as Record<Caller, string>;
+    const toReject = {} as Record<Caller, string>;
+    for (const caller of CALLERS) {
+      toApprove[caller] = await request();
+      toReject[caller] = await request();
+    }
+    const spare = expectWritten(
+      await ctx.ledger.post('/v1/pots', ctx.tokens.admin, { name: 'Spare pot', area: 'Essex', hostAgencyId: 'essex-cc' }),
+      ['potId'],
+    );
+    f = { ...ctx, allocations, toApprove, toReject, sparePotId: spare.potId as string };
   });
   afterAll(async () => {
     await f?.ledger.close();
@@ -166,6 +275,7 @@ describe('access table', () => {
         for (const caller of CALLERS) {
           n += 1;
           const token = tokenOf(f, caller);
+          currentCaller = caller;
           const before = await head(f.ledger);
           const res = await f.ledger.app.inject({
             method,
@@ -214,6 +324,35 @@ describe('access table', () => {
       for (const method of Object.keys(item).filter((k) => ['get', 'post', 'put', 'patch', 'delete'].includes(k))) {
         expect(tabled.has(`${method.toUpperCase()} ${route}`), `${method.toUpperCase()} ${route} is documented but not in the access table`).toBe(true);
       }
+    }
+  });
+});
+
+/** Routes that read the event log itself, not the books: they take no asAt / atPosition (a checkpoint's size looks back instead). */
+const LOG_ROUTES = new Set(['/v1/events', '/v1/audit/checkpoint', '/v1/audit/proof/:eventId', '/v1/audit/consistency']);
+
+describe('access table, read as at a date and a position', () => {
+  it('every GET that reads the books, with ?asAt=&atPosition=: the same callers allowed, the same refused', async () => {
+    // These rows' URLs need no allocations: only the reversal row reads them.
+    const f: Fixture = { ...(await scenarioCtx()), allocations: {} as Fixture['allocations'], toApprove: {} as Fixture['toApprove'], toReject: {} as Fixture['toReject'], sparePotId: '' };
+    try {
+      expectWritten(await f.ledger.post('/v1/unit-costs', f.tokens.admin, ACCESS_UNIT_COST), ['code', 'version']);
+      const at = await head(f.ledger);
+      const mismatches: string[] = [];
+      const rows = ACCESS_TABLE.filter((row) => row.method === 'GET' && row.route.startsWith('/v1/') && !LOG_ROUTES.has(row.route));
+      expect(rows.length).toBeGreaterThanOrEqual(7);
+      for (const row of rows) {
+        for (const caller of CALLERS) {
+          const url = row.url(f);
+          const res = await f.ledger.get(`${url}${url.includes('?') ? '&' : '?'}asAt=2026-03-31&atPosition=${at}`, tokenOf(f, caller));
+          const wanted = row.allowed.includes(caller) ? 200 : caller === 'no token' ? 401 : 403;
+          if (res.statusCode !== wanted) mismatches.push(`GET ${row.route} as ${caller}: expected ${wanted}, got ${res.statusCode} ${res.body.slice(0, 200)}`);
+          else if (wanted === 200 && res.headers['ledger-as-at'] !== '2026-03-31') mismatches.push(`GET ${row.route} as ${caller}: no Ledger-As-At`);
+        }
+      }
+      expect(mismatches).toEqual([]);
+    } finally {
+      await f.ledger.close();
     }
   });
 });

@@ -158,6 +158,7 @@ describe('agencies', () => {
     const ZERO_BALANCES = {
       contributed: '0.00',
       drawn: '0.00',
+      returned: '0.00',
       stake: '0.00',
       benefitsReceived: '0.00',
       benefitsReceivedCashable: '0.00',
@@ -168,7 +169,7 @@ describe('agencies', () => {
 
     it('per-pot and total balances after contributions, an allocation and an outcome (hand-computed)', async () => {
       const c = await ctx();
-      expectWritten(await allocate(c, '100000.00'), ['allocationId', 'fundingShares']);
+      expectWritten(await allocate(c, '100000.00'), ['allocationId', 'status', 'fundingShares']);
       const outcome = expectWritten(await recordOutcome(c), ['outcomeId', 'flows']);
 
       // council funded 60%: its flows are 18,000 to police, 12,000 to the NHS, 6,000 to itself;
@@ -176,6 +177,7 @@ describe('agencies', () => {
       const council = {
         contributed: '300000.00',
         drawn: '60000.00',
+        returned: '0.00',
         stake: '240000.00',
         benefitsReceived: '10000.00',
         benefitsReceivedCashable: '10000.00',
@@ -195,6 +197,7 @@ describe('agencies', () => {
       expect(police.total).toEqual({
         contributed: '200000.00',
         drawn: '40000.00',
+        returned: '0.00',
         stake: '160000.00',
         benefitsReceived: '30000.00',
         benefitsReceivedCashable: '30000.00',

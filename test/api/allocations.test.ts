@@ -23,7 +23,7 @@ describe('POST /v1/pots/:potId/allocations', () => {
 
   it('201 with eventId, position, allocationId and the funding shares, drawn pro rata to stakes (3:2)', async () => {
     const c = await ctx();
-    const body = expectWritten(await allocate(c, '100000.00'), ['allocationId', 'fundingShares']);
+    const body = expectWritten(await allocate(c, '100000.00'), ['allocationId', 'status', 'fundingShares']);
     expect(body.allocationId).toMatch(ULID);
     expect(body.fundingShares).toEqual([
       { agencyId: 'essex-cc', amount: '60000.00' },
@@ -62,7 +62,7 @@ describe('POST /v1/pots/:potId/allocations', () => {
   it('rounds shares to pence by largest remainder, so they sum to the amount exactly', async () => {
     const c = await ctx();
     // 33,333p × 3/5 = 19,999.8p, × 2/5 = 13,333.2p: the spare penny goes to the larger remainder.
-    expect(expectWritten(await allocate(c, '333.33'), ['allocationId', 'fundingShares']).fundingShares).toEqual([
+    expect(expectWritten(await allocate(c, '333.33'), ['allocationId', 'status', 'fundingShares']).fundingShares).toEqual([
       { agencyId: 'essex-cc', amount: '200.00' },
       { agencyId: 'essex-police', amount: '133.33' },
     ]);
@@ -70,14 +70,14 @@ describe('POST /v1/pots/:potId/allocations', () => {
 
   it('a one-penny allocation draws the penny from one partner only (zero shares are left out)', async () => {
     const c = await ctx();
-    expect(expectWritten(await allocate(c, '0.01'), ['allocationId', 'fundingShares']).fundingShares).toEqual([{ agencyId: 'essex-cc', amount: '0.01' }]);
+    expect(expectWritten(await allocate(c, '0.01'), ['allocationId', 'status', 'fundingShares']).fundingShares).toEqual([{ agencyId: 'essex-cc', amount: '0.01' }]);
   });
 
   it('draws in proportion to the UNALLOCATED stakes, not to what each partner ever paid in', async () => {
     const c = await ctx();
     await allocate(c, '100000.00'); // stakes now 240,000 / 160,000
     expectWritten(await contribute(c, c.tokens.police, 'essex-police', '100000.00'), ['contributionId']); // police 260,000
-    const body = expectWritten(await allocate(c, '50000.00'), ['allocationId', 'fundingShares']);
+    const body = expectWritten(await allocate(c, '50000.00'), ['allocationId', 'status', 'fundingShares']);
     expect(body.fundingShares).toEqual([
       { agencyId: 'essex-cc', amount: '24000.00' },
       { agencyId: 'essex-police', amount: '26000.00' },
@@ -92,6 +92,7 @@ describe('POST /v1/pots/:potId/allocations', () => {
     const tie = await threeEqualPartners(c);
     const shares = expectWritten(await c.ledger.post(`/v1/pots/${tie.potId}/allocations`, c.tokens.admin, tie.body('100.00')), [
       'allocationId',
+      'status',
       'fundingShares',
     ]).fundingShares;
     expect(shares).toEqual([
@@ -99,7 +100,7 @@ describe('POST /v1/pots/:potId/allocations', () => {
       { agencyId: 'essex-police', amount: '33.33' },
       { agencyId: 'essex-probation', amount: '33.33' },
     ]);
-    const two = expectWritten(await c.ledger.post(`/v1/pots/${tie.potId}/allocations`, c.tokens.admin, tie.body('0.02')), ['allocationId', 'fundingShares']);
+    const two = expectWritten(await c.ledger.post(`/v1/pots/${tie.potId}/allocations`, c.tokens.admin, tie.body('0.02')), ['allocationId', 'status', 'fundingShares']);
     // Stakes are now 66.66 / 66.67 / 66.67: probation and police have the larger remainders.
     expect(two.fundingShares).toEqual([
       { agencyId: 'essex-police', amount: '0.01' },
@@ -109,7 +110,7 @@ describe('POST /v1/pots/:potId/allocations', () => {
 
   it('allocating exactly what is available empties the pot; one penny more is INSUFFICIENT_FUNDS', async () => {
     const c = await ctx();
-    expectWritten(await allocate(c, '500000.00'), ['allocationId', 'fundingShares']);
+    expectWritten(await allocate(c, '500000.00'), ['allocationId', 'status', 'fundingShares']);
     expect(await potSummary(c)).toMatchObject({ available: '0.00', allocated: '500000.00' });
     const body = await expectRefused(c.ledger, () => allocate(c, '0.01'), 409, 'INSUFFICIENT_FUNDS');
     expect(body.detail).toContain('0.01');
@@ -144,8 +145,8 @@ describe('POST /v1/pots/:potId/allocations', () => {
 
   it('a finance officer of a partner may allocate, even one whose agency has no stake', async () => {
     const c = await ctx();
-    expectWritten(await allocate(c, '10.00', {}, c.tokens.police), ['allocationId', 'fundingShares']);
-    expectWritten(await allocate(c, '10.00', {}, c.tokens.probation), ['allocationId', 'fundingShares']);
+    expectWritten(await allocate(c, '10.00', {}, c.tokens.police), ['allocationId', 'status', 'fundingShares']);
+    expectWritten(await allocate(c, '10.00', {}, c.tokens.probation), ['allocationId', 'status', 'fundingShares']);
   });
 
   describe('400 VALIDATION_FAILED for bad amounts; nothing appended', () => {
@@ -198,7 +199,7 @@ describe('POST /v1/pots/:potId/allocations', () => {
     });
     it('a multi-line reason is accepted (it is free text)', async () => {
       const c = await ctx();
-      expectWritten(await allocate(c, '1.00', { reason: 'Board decision 12/3\nMinute 4.2\ttabled' }), ['allocationId', 'fundingShares']);
+      expectWritten(await allocate(c, '1.00', { reason: 'Board decision 12/3\nMinute 4.2\ttabled' }), ['allocationId', 'status', 'fundingShares']);
     });
   });
 
@@ -214,7 +215,7 @@ describe('POST /v1/pots/:potId/allocations', () => {
         { who: 'an auditor', token: (c) => c.tokens.auditor },
         { who: 'a reporter', token: (c) => c.tokens.reporter },
       ],
-      answerKeys: ['allocationId', 'fundingShares'],
+      answerKeys: ['allocationId', 'status', 'fundingShares'],
     },
   );
 });

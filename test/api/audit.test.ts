@@ -27,7 +27,7 @@ let now = '2025-04-01T09:00:00.000Z';
  */
 async function timeline(c: Ctx) {
   now = '2025-05-02T10:00:00.000Z';
-  const allocation = expectWritten(await allocate(c, '100000.00', { reason: 'Year one delivery' }), ['allocationId', 'fundingShares']);
+  const allocation = expectWritten(await allocate(c, '100000.00', { reason: 'Year one delivery' }), ['allocationId', 'status', 'fundingShares']);
   now = '2025-05-03T11:00:00.000Z';
   const outcome = expectWritten(await recordOutcome(c), ['outcomeId', 'flows']);
   now = '2025-05-04T12:00:00.000Z';

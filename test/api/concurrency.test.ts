@@ -102,8 +102,8 @@ describe('concurrency', () => {
       expect(summary.contributed).toBe(council.plus(police).toFixed(2));
       expect(summary.available).toBe(council.plus(police).toFixed(2));
       expect(summary.partners).toEqual([
-        { agencyId: 'essex-cc', contributed: council.toFixed(2), drawn: '0.00', stake: council.toFixed(2) },
-        { agencyId: 'essex-police', contributed: police.toFixed(2), drawn: '0.00', stake: police.toFixed(2) },
+        { agencyId: 'essex-cc', contributed: council.toFixed(2), drawn: '0.00', returned: '0.00', stake: council.toFixed(2) },
+        { agencyId: 'essex-police', contributed: police.toFixed(2), drawn: '0.00', returned: '0.00', stake: police.toFixed(2) },
       ]);
     }
     const balances = (await c.ledger.get(`/v1/agencies/essex-cc/balances?minPosition=${await head(c.ledger)}`, c.tokens.reporter)).json();
@@ -132,7 +132,7 @@ describe('concurrency', () => {
 
   it('parallel reversals of one entry: one 201, the rest ALREADY_REVERSED', async () => {
     const c = await ctx();
-    const allocation = expectWritten(await allocate(c, '1000.00'), ['allocationId', 'fundingShares']);
+    const allocation = expectWritten(await allocate(c, '1000.00'), ['allocationId', 'status', 'fundingShares']);
     const responses = await Promise.all(
       Array.from({ length: 10 }, (_, i) => c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.admin, { eventId: allocation.eventId, reason: `try ${i}` })),
     );

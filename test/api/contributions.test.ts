@@ -34,7 +34,7 @@ describe('POST /v1/pots/:potId/contributions', () => {
 
     const summary = await potSummary(c, c.potId, body.position);
     expect(summary).toMatchObject({ contributed: '501234.50', allocated: '0.00', available: '501234.50' });
-    expect(summary.partners[1]).toEqual({ agencyId: 'essex-police', contributed: '201234.50', drawn: '0.00', stake: '201234.50' });
+    expect(summary.partners[1]).toEqual({ agencyId: 'essex-police', contributed: '201234.50', drawn: '0.00', returned: '0.00', stake: '201234.50' });
 
     const event = (await allEvents(c.ledger)).find((e) => e.eventId === body.eventId);
     expect(event).toMatchObject({

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { allocate, describeMinPosition, describeReadRouteAuth, expectProblem, expectValidation, expectWritten, head, recordOutcome, useScenario, type Ctx } from './helpers.ts';
 
 async function handComputedExample(c: Ctx) {
-  expectWritten(await allocate(c, '100000.00', { effectiveDate: '2025-05-01' }), ['allocationId', 'fundingShares']);
+  expectWritten(await allocate(c, '100000.00', { effectiveDate: '2025-05-01' }), ['allocationId', 'status', 'fundingShares']);
   const a = expectWritten(await recordOutcome(c, { effectiveDate: '2026-03-31' }), ['outcomeId', 'flows']);
   const b = expectWritten(
     await recordOutcome(c, { effectiveDate: '2026-04-01', benefits: [{ agencyId: 'nhs-mid-essex', amount: '1000.01', cashable: false }] }),

@@ -19,6 +19,18 @@ const DESIGNED_ROUTES: Record<string, string[]> = {
   '/v1/audit': ['get'],
   '/v1/audit/export.csv': ['get'],
   '/v1/events': ['get'],
+  '/v1/unit-costs': ['get', 'post'],
+  '/v1/unit-costs/{code}/versions': ['post'],
+  '/v1/unit-costs/{code}': ['get'],
+  '/v1/pots/{potId}/approval-threshold': ['post'],
+  '/v1/pots/{potId}/allocations/{allocationId}/approve': ['post'],
+  '/v1/pots/{potId}/allocations/{allocationId}/reject': ['post'],
+  '/v1/pots/{potId}/financial-years/{financialYear}/close': ['post'],
+  '/v1/pots/{potId}/close': ['post'],
+  '/v1/pots/{potId}/exceptions': ['get'],
+  '/v1/pots/{potId}/agreed-contributions': ['post'],
+  '/v1/pots/{potId}/interventions/{interventionId}/assumptions': ['post'],
+  '/v1/pots/{potId}/cba': ['get'],
   '/v1/audit/checkpoint': ['get'],
   '/v1/audit/proof/{eventId}': ['get'],
   '/v1/audit/consistency': ['get'],
@@ -47,7 +59,7 @@ describe('GET /health', () => {
   it('follows the log: after writes and a read-your-writes GET, both positions are the new head', async () => {
     const c = await ctx();
     await contribute(c, c.tokens.cc, 'essex-cc', '1.00');
-    const w = expectWritten(await allocate(c, '1.00'), ['allocationId', 'fundingShares']);
+    const w = expectWritten(await allocate(c, '1.00'), ['allocationId', 'status', 'fundingShares']);
     expect((await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${w.position}`, c.tokens.reporter)).statusCode).toBe(200);
     const res = await c.ledger.get('/health', null);
     expect(res.json()).toMatchObject({ status: 'ok', headPosition: w.position, projectionPosition: w.position });
@@ -120,7 +132,7 @@ describe('/openapi.json and /docs', () => {
     const doc = (await c.ledger.get('/openapi.json', null)).json();
     const contribution = doc.paths['/v1/pots/{potId}/contributions'].post;
     const schema = contribution.requestBody.content['application/json'].schema;
-    expect(Object.keys(schema.properties).sort()).toEqual(['agencyId', 'amount', 'effectiveDate', 'reference']);
+    expect(Object.keys(schema.properties).sort()).toEqual(['agencyId', 'amount', 'effectiveDate', 'priorPeriodAdjustment', 'reference']);
     expect(contribution.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(
       expect.arrayContaining(['path:potId', 'header:idempotency-key', 'header:x-correlation-id']),
     );

@@ -32,7 +32,7 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
 
   it('201 with eventId, position, outcomeId and the flows: each benefit split 60/40 over the investors', async () => {
     const c = await ctx();
-    expectWritten(await allocate(c, '100000.00'), ['allocationId', 'fundingShares']);
+    expectWritten(await allocate(c, '100000.00'), ['allocationId', 'status', 'fundingShares']);
     const body = expectWritten(await recordOutcome(c, { evidenceRef: 'PNC extract 2025-09' }), ['outcomeId', 'flows']);
     expect(body.outcomeId).toMatch(ULID);
     expect(body.flows).toEqual(ESSEX_FLOWS);
@@ -102,10 +102,10 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
 
   it('credits investors by their NET funding: a reversed allocation no longer counts', async () => {
     const c = await ctx();
-    const first = expectWritten(await allocate(c, '100000.00'), ['allocationId', 'fundingShares']); // 60,000 / 40,000
+    const first = expectWritten(await allocate(c, '100000.00'), ['allocationId', 'status', 'fundingShares']); // 60,000 / 40,000
     expectWritten(await c.ledger.post(`/v1/pots/${c.potId}/contributions`, c.tokens.police, { agencyId: 'essex-police', amount: '140000.00', effectiveDate: '2025-06-01', reference: 'P3' }), ['contributionId']);
     // stakes now 240,000 / 300,000: the second allocation draws 4:5
-    expect(expectWritten(await allocate(c, '90000.00'), ['allocationId', 'fundingShares']).fundingShares).toEqual([
+    expect(expectWritten(await allocate(c, '90000.00'), ['allocationId', 'status', 'fundingShares']).fundingShares).toEqual([
       { agencyId: 'essex-cc', amount: '40000.00' },
       { agencyId: 'essex-police', amount: '50000.00' },
     ]);
@@ -127,7 +127,7 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
 
   it('400 VALIDATION_FAILED (never a 500) when lines for one beneficiary sum above the largest amount; nothing appended', async () => {
     const c = await ctx();
-    expectWritten(await allocate(c, '1000.00'), ['allocationId', 'fundingShares']);
+    expectWritten(await allocate(c, '1000.00'), ['allocationId', 'status', 'fundingShares']);
     const line = { agencyId: 'essex-police', amount: '1000000000000.00', cashable: true };
     await expectRefused(c.ledger, () => recordOutcome(c, { benefits: [line, line] }), 400, 'VALIDATION_FAILED');
   });
@@ -139,7 +139,7 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
 
   it('409 UNFUNDED_INTERVENTION again once its only allocation is reversed; nothing appended', async () => {
     const c = await ctx();
-    const allocation = expectWritten(await allocate(c, '10.00'), ['allocationId', 'fundingShares']);
+    const allocation = expectWritten(await allocate(c, '10.00'), ['allocationId', 'status', 'fundingShares']);
     expectWritten(await c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.admin, { eventId: allocation.eventId, reason: 'Wrong intervention' }), [
       'type',
       'reversedEventId',
@@ -184,7 +184,7 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
   describe('400 VALIDATION_FAILED for bad bodies and params; nothing appended', () => {
     const ctx = useSharedScenario({
       prepare: async (c) => {
-        expectWritten(await allocate(c, '10.00'), ['allocationId', 'fundingShares']);
+        expectWritten(await allocate(c, '10.00'), ['allocationId', 'status', 'fundingShares']);
       },
     });
     const benefit = { agencyId: 'essex-police', amount: '10.00', cashable: true };
@@ -247,7 +247,7 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
       answerKeys: ['outcomeId', 'flows'],
       // The scenario funds nothing; an outcome needs an allocation first.
       prepare: async (c) => {
-        expectWritten(await allocate(c, '100000.00'), ['allocationId', 'fundingShares']);
+        expectWritten(await allocate(c, '100000.00'), ['allocationId', 'status', 'fundingShares']);
       },
     },
   );

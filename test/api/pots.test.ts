@@ -50,9 +50,9 @@ describe('pots', () => {
         allocated: '0.00',
         available: '0.00',
         partners: [
-          { agencyId: 'nhs-mid-essex', contributed: '0.00', drawn: '0.00', stake: '0.00' },
-          { agencyId: 'essex-cc', contributed: '0.00', drawn: '0.00', stake: '0.00' },
-          { agencyId: 'essex-police', contributed: '0.00', drawn: '0.00', stake: '0.00' },
+          { agencyId: 'nhs-mid-essex', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
+          { agencyId: 'essex-cc', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
+          { agencyId: 'essex-police', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
         ],
         interventions: [],
       });
@@ -162,7 +162,7 @@ describe('pots', () => {
       const body = expectWritten(res, ['potId', 'agencyId']);
       expect(body).toMatchObject({ potId: c.potId, agencyId: 'nhs-mid-essex' });
       const summary = await potSummary(c, c.potId, body.position);
-      expect(summary.partners.at(-1)).toEqual({ agencyId: 'nhs-mid-essex', contributed: '0.00', drawn: '0.00', stake: '0.00' });
+      expect(summary.partners.at(-1)).toEqual({ agencyId: 'nhs-mid-essex', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' });
       expectWritten(await contribute(c, c.tokens.nhs, 'nhs-mid-essex', '50.00'), ['contributionId']);
       const event = (await allEvents(c.ledger)).find((e) => e.eventId === body.eventId);
       expect(event).toMatchObject({ type: 'PartnerJoined', streamId: `pot-${c.potId}`, data: { potId: c.potId, agencyId: 'nhs-mid-essex' } });
@@ -230,13 +230,17 @@ describe('pots', () => {
           allocated: '0.00',
           available: '500000.00',
           partners: [
-            { agencyId: 'essex-cc', contributed: '300000.00', drawn: '0.00', stake: '300000.00' },
-            { agencyId: 'essex-police', contributed: '200000.00', drawn: '0.00', stake: '200000.00' },
-            { agencyId: 'essex-probation', contributed: '0.00', drawn: '0.00', stake: '0.00' },
+            { agencyId: 'essex-cc', contributed: '300000.00', drawn: '0.00', returned: '0.00', stake: '300000.00' },
+            { agencyId: 'essex-police', contributed: '200000.00', drawn: '0.00', returned: '0.00', stake: '200000.00' },
+            { agencyId: 'essex-probation', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
           ],
           interventions: [
             { interventionId: c.interventionId, name: 'Employment support for ex-offenders', leadAgencyId: 'essex-probation', funded: '0.00', benefits: '0.00' },
           ],
+          approvalThreshold: null,
+          pendingApprovals: [],
+          closedFinancialYears: [],
+          agreedContributions: [],
           openedAt: expect.stringMatching(ISO_TIMESTAMP),
           position: String(await head(c.ledger)),
         });

@@ -40,7 +40,7 @@ describe('POST /v1/pots/:potId/reversals', () => {
 
       const summary = await potSummary(c, c.potId, body.position);
       expect(summary).toMatchObject({ contributed: '200000.00', allocated: '0.00', available: '200000.00' });
-      expect(summary.partners[0]).toEqual({ agencyId: 'essex-cc', contributed: '0.00', drawn: '0.00', stake: '0.00' });
+      expect(summary.partners[0]).toEqual({ agencyId: 'essex-cc', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' });
 
       const events = await allEvents(c.ledger);
       const contributionId = events.find((e) => e.eventId === original)!.data.contributionId;
@@ -94,7 +94,7 @@ describe('POST /v1/pots/:potId/reversals', () => {
   describe('allocations', () => {
     it('201 AllocationReversed; the funding shares go back to the stakes and the intervention is unfunded', async () => {
       const c = await ctx();
-      const allocation = expectWritten(await allocate(c, '100000.00'), ['allocationId', 'fundingShares']);
+      const allocation = expectWritten(await allocate(c, '100000.00'), ['allocationId', 'status', 'fundingShares']);
       const body = expectWritten(await reverse(c, { eventId: allocation.eventId, reason: 'Board minute rescinded' }, c.tokens.police), REVERSAL_KEYS);
       expect(body).toMatchObject({ type: 'AllocationReversed', reversedEventId: allocation.eventId, amount: '100000.00' });
 
@@ -104,9 +104,9 @@ describe('POST /v1/pots/:potId/reversals', () => {
         allocated: '0.00',
         available: '500000.00',
         partners: [
-          { agencyId: 'essex-cc', contributed: '300000.00', drawn: '0.00', stake: '300000.00' },
-          { agencyId: 'essex-police', contributed: '200000.00', drawn: '0.00', stake: '200000.00' },
-          { agencyId: 'essex-probation', contributed: '0.00', drawn: '0.00', stake: '0.00' },
+          { agencyId: 'essex-cc', contributed: '300000.00', drawn: '0.00', returned: '0.00', stake: '300000.00' },
+          { agencyId: 'essex-police', contributed: '200000.00', drawn: '0.00', returned: '0.00', stake: '200000.00' },
+          { agencyId: 'essex-probation', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
         ],
         interventions: [{ interventionId: c.interventionId, funded: '0.00' }],
       });
@@ -127,7 +127,7 @@ describe('POST /v1/pots/:potId/reversals', () => {
 
     it('once an allocation is reversed, the contributions it drew on can be reversed', async () => {
       const c = await ctx();
-      const allocation = expectWritten(await allocate(c, '100000.00'), ['allocationId', 'fundingShares']);
+      const allocation = expectWritten(await allocate(c, '100000.00'), ['allocationId', 'status', 'fundingShares']);
       const council = await eventIdOf(c, 'ContributionReceived', 'PO-1');
       await expectRefused(c.ledger, () => reverse(c, { eventId: council, reason: 'x' }), 409, 'INSUFFICIENT_FUNDS');
       expectWritten(await reverse(c, { eventId: allocation.eventId, reason: 'undo' }), REVERSAL_KEYS);

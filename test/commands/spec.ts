@@ -16,6 +16,8 @@ import type { Decision } from '../../commands/decision.ts';
 import { DomainError, type DomainErrorCode } from '../../commands/domainError.ts';
 import { evolvePot, initialPotState, type PotState } from '../../commands/potState.ts';
 import { evolveAgency, initialAgencyState, type AgencyState } from '../../commands/registerAgency.ts';
+import { evolveUnitCost, initialUnitCostState, type UnitCostState } from '../../commands/unitCostState.ts';
+import { unitCostEventSchemas, type UnitCostEvent } from '../../events/unitCost.ts';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -145,6 +147,13 @@ export const givenAgency = specFor<AgencyState, AgencyEvent>({
   initialState: initialAgencyState,
   evolve: (state, event) => evolveAgency(state, event),
   schemas: agencyEventSchemas,
+});
+
+/** A unit-cost code's stream, for AddUnitCost and SupersedeUnitCost. */
+export const givenUnitCost = specFor<UnitCostState, UnitCostEvent>({
+  initialState: initialUnitCostState,
+  evolve: (state, event) => evolveUnitCost(state, event),
+  schemas: unitCostEventSchemas,
 });
 
 /**

@@ -316,6 +316,11 @@ describe('the real server, over HTTP', () => {
       const second = await runScript('src/demo/runDemo.ts', env, DEMO_TIMEOUT_MS);
       expect(second.code, `${second.stdout}\n${second.stderr}`).toBe(0);
       expect(second.stdout).toContain('Investor ↓ / beneficiary →');
+      // The catalogue is loaded through the API once; the second run finds it there.
+      expect(first.stdout).toMatch(/Unit-cost catalogue \(GET \/v1\/unit-costs\): 12 entries added, 0 already there/);
+      expect(second.stdout).toMatch(/Unit-cost catalogue \(GET \/v1\/unit-costs\): 0 entries added, 12 already there/);
+      const catalogue = await get('/v1/unit-costs', tokens.reporter);
+      expect(catalogue.unitCosts).toHaveLength(12);
       const pots = await get('/v1/pots', tokens.reporter);
       expect(pots.pots).toHaveLength(3);
     },

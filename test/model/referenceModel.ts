@@ -486,7 +486,7 @@ export class ReferenceModel {
         if (pence > this.available(pot)) return refused(409, 'INSUFFICIENT_FUNDS');
         const shares = this.sharesFor(pot, pence);
         const predicted = { fundingShares: shares.map((s) => ({ agencyId: s.agencyId, amount: penceText(s.pence) })) };
-        return accepted('FundsAllocated', ['allocationId', 'fundingShares'], predicted, (answer) => {
+        return accepted('FundsAllocated', ['allocationId', 'status', 'fundingShares'], predicted, (answer) => {
           pot.entries.set(answer.eventId, { kind: 'allocation', interventionId, pence, shares, date: effectiveDate, reversed: false });
         });
       }
@@ -551,6 +551,8 @@ export class ReferenceModel {
         agencyId,
         contributed: penceText(this.contributedBy(pot, agencyId)),
         drawn: penceText(this.drawnFrom(pot, agencyId)),
+        // The model's pots are never closed, so nothing is ever returned.
+        returned: '0.00',
         stake: penceText(this.stakeOf(pot, agencyId)),
       })),
       interventions: [...pot.interventions].map(([interventionId, i]) => ({
@@ -669,6 +671,8 @@ function balancesText(f: Figures) {
   return {
     contributed: penceText(f.contributed),
     drawn: penceText(f.drawn),
+    // The model's pots are never closed, so nothing is ever returned.
+    returned: '0.00',
     stake: penceText(f.contributed - f.drawn),
     benefitsReceived: penceText(received),
     benefitsReceivedCashable: penceText(f.cashable),

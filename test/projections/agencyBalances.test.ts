@@ -7,6 +7,7 @@ import { COUNCIL, NHS, POLICE, PROBATION, essexScenario } from './essexScenario.
 const ZEROS = {
   contributed: '0.00',
   drawn: '0.00',
+  returned: '0.00',
   stake: '0.00',
   benefitsReceived: '0.00',
   benefitsReceivedCashable: '0.00',
@@ -22,6 +23,7 @@ describe('agency balances', () => {
     const council = {
       contributed: '300000.00',
       drawn: '60000.00',
+      returned: '0.00',
       stake: '240000.00',
       benefitsReceived: '10000.00',
       benefitsReceivedCashable: '10000.00',
@@ -39,6 +41,7 @@ describe('agency balances', () => {
     expect(agencyBalances(state, POLICE).total).toEqual({
       contributed: '200000.00',
       drawn: '40000.00',
+      returned: '0.00',
       stake: '160000.00',
       benefitsReceived: '30000.00',
       benefitsReceivedCashable: '30000.00',
@@ -94,8 +97,8 @@ describe('agency balances', () => {
     const { h, allocation } = essexScenario();
     h.reverseAllocation(allocation, 'Wrong intervention', '2025-10-01');
     const state = foldAll(agencyBalancesProjection, h.events);
-    expect(agencyBalances(state, COUNCIL).total).toMatchObject({ drawn: '0.00', stake: '300000.00' });
-    expect(agencyBalances(state, POLICE).total).toMatchObject({ drawn: '0.00', stake: '200000.00' });
+    expect(agencyBalances(state, COUNCIL).total).toMatchObject({ drawn: '0.00', returned: '0.00', stake: '300000.00' });
+    expect(agencyBalances(state, POLICE).total).toMatchObject({ drawn: '0.00', returned: '0.00', stake: '200000.00' });
   });
 
   it('given an outcome retracted, its benefits and flows no longer count', () => {
@@ -106,6 +109,7 @@ describe('agency balances', () => {
       ...ZEROS,
       contributed: '300000.00',
       drawn: '60000.00',
+      returned: '0.00',
       stake: '240000.00',
       netFiscalPosition: '-300000.00',
     });

@@ -6,7 +6,7 @@
  * have written them, so every figure in a spec can be checked by hand.
  */
 import type { Actor, Envelope, LedgerEvent } from '../../events/index.ts';
-import { agencyStreamId, ledgerEventSchemas, potStreamId } from '../../events/index.ts';
+import { agencyStreamId, ledgerEventSchemas, potStreamId, unitCostStreamId } from '../../events/index.ts';
 import { formatAmount, money, sum } from '../../events/money.ts';
 import type { AgencyKind } from '../../events/primitives.ts';
 import type { Benefit, BenefitFlow, FundingShare } from '../../events/pot.ts';
@@ -156,6 +156,8 @@ function streamOf(event: LedgerEvent): string {
       return agencyStreamId(event.data.agencyId);
     case 'IdempotencyKeyClaimed':
       return `idempotency-${event.data.targetStreamId}`;
+    case 'UnitCostAdded':
+      return unitCostStreamId(event.data.code);
     default:
       return potStreamId(event.data.potId);
   }

@@ -20,11 +20,15 @@ describe('pot summary', () => {
       available: '400000.00',
       // In the order they joined: the two named at opening, then probation.
       partners: [
-        { agencyId: POLICE, contributed: '200000.00', drawn: '40000.00', stake: '160000.00' },
-        { agencyId: COUNCIL, contributed: '300000.00', drawn: '60000.00', stake: '240000.00' },
-        { agencyId: PROBATION, contributed: '0.00', drawn: '0.00', stake: '0.00' },
+        { agencyId: POLICE, contributed: '200000.00', drawn: '40000.00', returned: '0.00', stake: '160000.00' },
+        { agencyId: COUNCIL, contributed: '300000.00', drawn: '60000.00', returned: '0.00', stake: '240000.00' },
+        { agencyId: PROBATION, contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
       ],
       interventions: [{ interventionId, name: 'Employment support', leadAgencyId: PROBATION, funded: '100000.00', benefits: '60000.00' }],
+      approvalThreshold: null,
+      pendingApprovals: [],
+      closedFinancialYears: [],
+      agreedContributions: [],
       openedAt: '2025-04-01T09:04:00.000Z',
       position: '11',
     });
@@ -39,8 +43,8 @@ describe('pot summary', () => {
       allocated: '0.00',
       available: '0.00',
       partners: [
-        { agencyId: 'wcc', contributed: '0.00', drawn: '0.00', stake: '0.00' },
-        { agencyId: 'nhs-nwl', contributed: '0.00', drawn: '0.00', stake: '0.00' },
+        { agencyId: 'wcc', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
+        { agencyId: 'nhs-nwl', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
       ],
       interventions: [],
       position: '1',
@@ -72,7 +76,7 @@ describe('pot summary', () => {
     h.reverseContribution(extra, 'Keyed twice', '2025-10-02', { actor: ACTORS.alice });
     const summary = potSummary(foldAll(potSummaryProjection, h.events), potId)!;
     expect(summary).toMatchObject({ contributed: '500000.00', available: '400000.00' });
-    expect(summary.partners[0]).toEqual({ agencyId: POLICE, contributed: '200000.00', drawn: '40000.00', stake: '160000.00' });
+    expect(summary.partners[0]).toEqual({ agencyId: POLICE, contributed: '200000.00', drawn: '40000.00', returned: '0.00', stake: '160000.00' });
   });
 
   it('given an allocation reversed, the intervention is unfunded and the shares are back in the stakes', () => {

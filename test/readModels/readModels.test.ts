@@ -110,7 +110,8 @@ describeEachDb('read models', (factory) => {
     const again = await openReadModelWriter(db.url);
     expect(Object.fromEntries(again.checkpoints())).toEqual(Object.fromEntries(READ_MODEL_PROJECTIONS.map((p) => [p, 0n])));
     await again.close();
-    expect(await db.all('SELECT version FROM rm_schema_version')).toHaveLength(1);
+    // One row per schema version (v1, v2): opening again added none.
+    expect(await db.all('SELECT version FROM rm_schema_version')).toHaveLength(2);
   });
 });
 
@@ -160,9 +161,11 @@ async function expectSqlMatchesApi(
   expect(agencies.length).toBeGreaterThan(4);
   expect(await agenciesFromSql(db)).toEqual(agencies);
 
-  const pots = (await get('/v1/pots', reporter)).pots;
+  const pots = (await get('/v1/pots', reporter)).pots as Record<string, unknown>[];
   expect(pots).toHaveLength(2);
-  expect(await potsFromSql(db)).toEqual(pots);
+  // The pot's controls (threshold, pending approvals, closed years) and agreed contributions (issue 5) are in the API only, not yet in SQL.
+  const moneyOf = ({ approvalThreshold: _t, pendingApprovals: _p, closedFinancialYears: _y, agreedContributions: _a, ...rest }: Record<string, unknown>) => rest;
+  expect(await potsFromSql(db)).toEqual(pots.map(moneyOf));
 
   for (const { agencyId } of agencies) {
     expect(await balancesFromSql(db, agencyId), agencyId).toEqual(await get(`/v1/agencies/${agencyId}/balances`, reporter));

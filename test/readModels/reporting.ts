@@ -39,7 +39,7 @@ export async function potsFromSql(db: ReportingDb): Promise<Json[]> {
             ${db.timestampText('opened_at')} AS opened_at, position
        FROM rm_pots ORDER BY pot_id`,
   );
-  const partners = await db.all('SELECT pot_id, agency_id, contributed, drawn, stake FROM rm_pot_partners ORDER BY pot_id, partner_order');
+  const partners = await db.all('SELECT pot_id, agency_id, contributed, drawn, returned, stake FROM rm_pot_partners ORDER BY pot_id, partner_order');
   const interventions = await db.all(
     'SELECT pot_id, intervention_id, name, lead_agency_id, funded, benefits FROM rm_interventions ORDER BY pot_id, intervention_order',
   );
@@ -55,7 +55,7 @@ export async function potsFromSql(db: ReportingDb): Promise<Json[]> {
     available: str(p.available),
     partners: partners
       .filter((r) => r.pot_id === p.pot_id)
-      .map((r) => ({ agencyId: str(r.agency_id), contributed: str(r.contributed), drawn: str(r.drawn), stake: str(r.stake) })),
+      .map((r) => ({ agencyId: str(r.agency_id), contributed: str(r.contributed), drawn: str(r.drawn), returned: str(r.returned), stake: str(r.stake) })),
     interventions: interventions
       .filter((r) => r.pot_id === p.pot_id)
       .map((r) => ({
@@ -79,6 +79,7 @@ const BALANCE_COLUMNS = {
   benefitsReceivedNonCashable: 'benefits_received_non_cashable',
   benefitsProducedForOthers: 'benefits_produced_for_others',
   netFiscalPosition: 'net_fiscal_position',
+  returned: 'returned',
 } as const;
 
 export async function balancesFromSql(db: ReportingDb, agencyId: string): Promise<Json> {

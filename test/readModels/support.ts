@@ -153,6 +153,8 @@ export async function writeHistory(ledger: TestLedger): Promise<History> {
       benefits: [{ agencyId: 'nhs-mid-essex', amount: '4321.09', cashable: false }],
     }),
   );
+  // The second pot is wound up: the council's unallocated 234.56 goes back (the `returned` columns).
+  await expectCreated(ledger.post(`/v1/pots/${secondPotId}/close`, admin, { reason: 'Pilot ended', effectiveDate: '2026-08-01' }));
 
   return { potId, secondPotId, interventionId, tokens };
 }

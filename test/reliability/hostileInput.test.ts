@@ -159,8 +159,8 @@ function textFields(route: HostileRoute) {
 
 async function hostileFixture(): Promise<HostileFixture> {
   const ctx = await scenarioCtx();
-  const first = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'fundingShares']).eventId as string;
-  const second = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'fundingShares']).eventId as string;
+  const first = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'status', 'fundingShares']).eventId as string;
+  const second = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'status', 'fundingShares']).eventId as string;
   return { ...ctx, allocationEventIds: [first, second] };
 }
 
@@ -352,7 +352,7 @@ describe('hostile input: bytes that are not Unicode text', () => {
   beforeAll(async () => {
     f = await hostileFixture();
     for (let i = 0; i < INVALID_UTF8.length + LONE_SURROGATE_ESCAPES.length; i++) {
-      spareAllocations.push(expectWritten(await allocate(f, '1.00'), ['allocationId', 'fundingShares']).eventId as string);
+      spareAllocations.push(expectWritten(await allocate(f, '1.00'), ['allocationId', 'status', 'fundingShares']).eventId as string);
     }
   });
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { getAgency, listAgencies } from '../../../projections/agencyDirectory.ts
 import { httpProblem } from '../errors.ts';
 import { AgencyBalancesView, AgencyView, errorResponses, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
-import { ReadQuery, type RouteDeps } from './routeDeps.ts';
+import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 export const agencyRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
@@ -41,10 +41,7 @@ export const agencyRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: z.object({ agencies: z.array(AgencyView) }), ...errorResponses },
         },
       },
-      async (request) => {
-        await deps.readYourWrites(request.query.minPosition);
-        return { agencies: listAgencies(deps.books().agencyDirectory) };
-      },
+      async (request, reply) => answerFromBooks(deps, request.query, reply, (books) => ({ agencies: listAgencies(books.agencyDirectory) })),
     );
 
     app.get(
@@ -59,13 +56,12 @@ export const agencyRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: AgencyBalancesView, ...errorResponses },
         },
       },
-      async (request) => {
-        await deps.readYourWrites(request.query.minPosition);
-        const books = deps.books();
-        if (getAgency(books.agencyDirectory, request.params.agencyId) === null) {
-          throw httpProblem('NOT_FOUND', `agency ${request.params.agencyId} is not registered`);
-        }
-        return agencyBalances(books.agencyBalances, request.params.agencyId);
-      },
+      async (request, reply) =>
+        answerFromBooks(deps, request.query, reply, (books) => {
+          if (getAgency(books.agencyDirectory, request.params.agencyId) === null) {
+            throw httpProblem('NOT_FOUND', `agency ${request.params.agencyId} is not registered`);
+          }
+          return agencyBalances(books.agencyBalances, request.params.agencyId);
+        }),
     );
   };

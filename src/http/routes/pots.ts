@@ -18,12 +18,14 @@ import type {
   PartnerJoined,
   PotOpened,
 } from '../../../events/pot.ts';
+import type { AllocationRequested } from '../../../events/potControls.ts';
 import { Ulid } from '../../../events/primitives.ts';
+import { OutcomeValuationLine } from '../../../events/unitCost.ts';
 import { listPots, potSummary } from '../../../projections/potSummary.ts';
 import { httpProblem } from '../errors.ts';
 import { errorResponses, FlowView, FundingShareView, PotSummaryView, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
-import { ReadQuery, type RouteDeps } from './routeDeps.ts';
+import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const PotParams = z.object({ potId: Ulid });
 const WRITE_ROLES = ['finance-officer', 'admin'] as const;
@@ -81,10 +83,7 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: z.object({ pots: z.array(PotSummaryView).readonly() }), ...errorResponses },
         },
       },
-      async (request) => {
-        await deps.readYourWrites(request.query.minPosition);
-        return { pots: listPots(deps.books().potSummary) };
-      },
+      async (request, reply) => answerFromBooks(deps, request.query, reply, (books) => ({ pots: listPots(books.potSummary) })),
     );
 
     app.get(
@@ -99,12 +98,12 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: PotSummaryView, ...errorResponses },
         },
       },
-      async (request) => {
-        await deps.readYourWrites(request.query.minPosition);
-        const summary = potSummary(deps.books().potSummary, request.params.potId);
-        if (summary === null) throw httpProblem('NOT_FOUND', `pot ${request.params.potId} does not exist`);
-        return summary;
-      },
+      async (request, reply) =>
+        answerFromBooks(deps, request.query, reply, (books) => {
+          const summary = potSummary(books.potSummary, request.params.potId);
+          if (summary === null) throw httpProblem('NOT_FOUND', `pot ${request.params.potId} does not exist`);
+          return summary;
+        }),
     );
 
     app.post(
@@ -155,13 +154,24 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           headers: WriteHeaders,
           params: PotParams,
           body: AllocateToInterventionBody,
-          response: { 201: Written.extend({ allocationId: z.string(), fundingShares: z.array(FundingShareView) }), ...errorResponses },
+          response: {
+            201: Written.extend({
+              allocationId: z.string(),
+              status: z.enum(['allocated', 'pending-approval']),
+              fundingShares: z.array(FundingShareView).optional(),
+            }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) =>
         answerWrite(reply, commands.allocateToIntervention(request.params.potId, request.body, commandEnvelope(request)), (event) => {
+          // At or above the pot's approval threshold the allocation is only requested (four-eyes).
+          if (event.type === 'AllocationRequested') {
+            return { allocationId: (event.data as AllocationRequested).allocationId, status: 'pending-approval' as const };
+          }
           const data = event.data as FundsAllocated;
-          return { allocationId: data.allocationId, fundingShares: data.fundingShares };
+          return { allocationId: data.allocationId, status: 'allocated' as const, fundingShares: data.fundingShares };
         }),
     );
 
@@ -175,7 +185,10 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           headers: WriteHeaders,
           params: PotParams.extend({ interventionId: Ulid }),
           body: RecordOutcomeBody,
-          response: { 201: Written.extend({ outcomeId: z.string(), flows: z.array(FlowView) }), ...errorResponses },
+          response: {
+            201: Written.extend({ outcomeId: z.string(), flows: z.array(FlowView), lines: z.array(OutcomeValuationLine).optional() }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) =>
@@ -184,7 +197,7 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           commands.recordOutcome(request.params.potId, request.params.interventionId, request.body, commandEnvelope(request)),
           (event) => {
             const data = event.data as OutcomeRecorded;
-            return { outcomeId: data.outcomeId, flows: data.flows };
+            return { outcomeId: data.outcomeId, flows: data.flows, ...(data.lines === undefined ? {} : { lines: data.lines }) };
           },
         ),
     );

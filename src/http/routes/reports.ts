@@ -8,7 +8,7 @@ import { MAX_READ_ALL_BATCH_EVENTS } from '../../store/eventStore.ts';
 import { CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.ts';
 import { httpProblem } from '../errors.ts';
 import { AuditEntryView, errorResponses, FlowsView, LimitParam, PositionParam, RawEventView } from '../schemas.ts';
-import { ReadQuery, type RouteDeps } from './routeDeps.ts';
+import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const AUDIT_ROLES = ['auditor', 'admin'] as const;
 
@@ -74,13 +74,14 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: FlowsView, ...errorResponses },
         },
       },
-      async (request) => {
-        await deps.readYourWrites(request.query.minPosition);
+      async (request, reply) => {
         const { potId, financialYear } = request.query;
-        return flowsMatrix(deps.books().benefitFlows, {
-          ...(potId === undefined ? {} : { potId }),
-          ...(financialYear === undefined ? {} : { financialYear }),
-        });
+        return answerFromBooks(deps, request.query, reply, (books) =>
+          flowsMatrix(books.benefitFlows, {
+            ...(potId === undefined ? {} : { potId }),
+            ...(financialYear === undefined ? {} : { financialYear }),
+          }),
+        );
       },
     );
 
@@ -95,10 +96,9 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: z.object({ entries: z.array(AuditEntryView).readonly(), nextCursor: z.string().nullable() }), ...errorResponses },
         },
       },
-      async (request) => {
-        const { minPosition, ...query } = request.query;
-        await deps.readYourWrites(minPosition);
-        return auditEntries(deps.books().auditTrail, dropUndefined(query));
+      async (request, reply) => {
+        const { minPosition, asAt, atPosition, ...query } = request.query;
+        return answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) => auditEntries(books.auditTrail, dropUndefined(query)));
       },
     );
 
@@ -118,9 +118,10 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const { minPosition, ...filters } = request.query;
-        await deps.readYourWrites(minPosition);
-        const entries = auditEntriesForExport(deps.books().auditTrail, dropUndefined(filters));
+        const { minPosition, asAt, atPosition, ...filters } = request.query;
+        const entries = await answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) =>
+          auditEntriesForExport(books.auditTrail, dropUndefined(filters)),
+        );
         return reply
           .type(CSV_CONTENT_TYPE)
           .header('content-disposition', 'attachment; filename="potledger-audit.csv"')

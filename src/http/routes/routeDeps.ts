@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { EffectiveDate } from '../../../events/primitives.ts';
 import type { LedgerProjections } from '../../../projections/index.ts';
+import type { BooksAnswer, BooksQuery } from '../../historicalBooks.ts';
 import type { MerkleLog } from '../../audit/merkleLog.ts';
 import type { LedgerCommands } from '../../ledgerCommands.ts';
 import type { EventStore } from '../../store/eventStore.ts';
@@ -8,10 +10,12 @@ import { PositionParam } from '../schemas.ts';
 export interface RouteDeps {
   readonly store: EventStore;
   readonly commands: LedgerCommands;
-  /** The read models the GET routes answer from. */
+  /** The live books. GET routes read through booksFor (answerFromBooks) so asAt and atPosition work. */
   readonly books: () => Readonly<LedgerProjections>;
   /** Waits (bounded) until the books have folded `minPosition`; refuses when they cannot. */
   readonly readYourWrites: (minPosition: bigint | undefined) => Promise<void>;
+  /** The books a GET answers from: live, or as they stood at asAt / atPosition (src/historicalBooks.ts). */
+  readonly booksFor: (query: BooksQuery) => Promise<BooksAnswer>;
   readonly projectionPosition: () => bigint;
   /** The write path's optimistic-concurrency retries since start. */
   readonly writeStats: () => { readonly appendConflictsRetried: bigint; readonly appendConflictsGivenUp: bigint };
@@ -19,6 +23,42 @@ export interface RouteDeps {
   readonly merkleLog: MerkleLog;
 }
 
+/** The log position an answer reflects; on every answer read from the books. */
+export const LEDGER_POSITION_HEADER = 'ledger-position';
+/** The business date an answer is as at; on answers to a request with asAt. */
+export const LEDGER_AS_AT_HEADER = 'ledger-as-at';
+
+/** The two point-in-time parameters: one fragment, in every query schema that reads the books. */
+export const PointInTimeQuery = z.object({
+  asAt: EffectiveDate.optional().describe(
+    'The books by business date (YYYY-MM-DD): entries whose effectiveDate is after it do not count; entries without one always do. ' +
+      'The answer carries a Ledger-As-At header with the date',
+  ),
+  atPosition: PositionParam.optional().describe(
+    'The books as the ledger knew them when this log position was written (0 is the empty books; beyond the end of the log is refused). ' +
+      'Every answer read from the books carries a Ledger-Position header: the position it reflects',
+  ),
+});
+
 export const ReadQuery = z.object({
   minPosition: PositionParam.optional().describe('Wait (briefly) until the books include this log position: read your own writes'),
+  ...PointInTimeQuery.shape,
 });
+
+/**
+ * Answers a GET from the books (live, or as at the query's asAt / atPosition), labelled with
+ * Ledger-Position always and Ledger-As-At when a date was asked for. The label and the reading
+ * happen in one synchronous step: the live books move on between awaits, and the header must
+ * name the position of exactly the books that were read.
+ */
+export async function answerFromBooks<T>(
+  deps: Pick<RouteDeps, 'booksFor'>,
+  query: BooksQuery,
+  reply: { header(name: string, value: string): unknown },
+  read: (books: Readonly<LedgerProjections>) => T,
+): Promise<T> {
+  const books = await deps.booksFor(query);
+  reply.header(LEDGER_POSITION_HEADER, books.position.toString());
+  if (books.asAt !== undefined) reply.header(LEDGER_AS_AT_HEADER, books.asAt);
+  return read(books.projections);
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { formatAmount } from '../events/money.ts';
+import type { PotEvent } from '../events/pot.ts';
+import { EffectiveDate, MAX_REASON_CHARS, text } from '../events/primitives.ts';
+import { todayOf, type CommandContext } from './context.ts';
+import { refused, type Decision } from './decision.ts';
+import { adminOnlyRefusal, periodRefusal, potRefusal } from './potGuards.ts';
+import { type PotState } from './potState.ts';
+
+export const ClosePotBody = z.strictObject({
+  reason: text(MAX_REASON_CHARS, { multiline: true }),
+  /** Business date of the close; defaults to today, and never inside a closed financial year. */
+  effectiveDate: EffectiveDate.optional(),
+});
+export type ClosePot = z.infer<typeof ClosePotBody> & { potId: string };
+
+/**
+ * Winding up: each partner gets back its unallocated stake. The stakes are exact pence already
+ * (every allocation's split was largest-remainder rounded when it was made), so the returns are
+ * the stakes themselves and sum to what was available, to the penny. Partners with a zero stake
+ * are left out of the returns. While any allocation request waits for approval the pot cannot
+ * close: someone must decide it first. After the close every command on the pot is refused.
+ */
+export function decideClosePot(state: PotState, command: ClosePot, context: CommandContext): Decision<PotEvent> {
+  const refusal = potRefusal(state, command.potId, context) ?? adminOnlyRefusal(context, 'close a pot');
+  if (refusal !== null) return refusal;
+  const pending = [...state.requests.values()].filter((r) => r.status === 'pending').map((r) => r.allocationId);
+  if (pending.length > 0) {
+    return refused(
+      'PENDING_APPROVALS',
+      `pot ${command.potId} has ${pending.length} allocation request(s) waiting for approval (${pending.join(', ')}); approve or reject them before closing it`,
+      { pendingAllocationIds: pending },
+    );
+  }
+  const effectiveDate = command.effectiveDate ?? todayOf(context);
+  const period = periodRefusal(state, effectiveDate);
+  if (period !== null) return period;
+  const returns = state.partners
+    .map((agencyId) => ({ agencyId, stake: state.stakes.get(agencyId)! }))
+    .filter(({ stake }) => stake.gt(0))
+    .map(({ agencyId, stake }) => ({ agencyId, amount: formatAmount(stake) }));
+  return [{ type: 'PotClosed', data: { potId: command.potId, effectiveDate, reason: command.reason, returns } }];
+}

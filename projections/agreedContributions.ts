@@ -1,0 +1,103 @@
+/**
+ * Agreed against received, per partner and financial year: the part of the pot summary a
+ * Section 75 pooled fund manager reports to the partners ("the council agreed £300,000 for
+ * 2025-26 and has paid £200,000").
+ *
+ * Received counts contributions by the financial year of their effectiveDate, net of their
+ * reversals; a reversal cancels its contribution in the contribution's own year, whatever the
+ * reversal's date, so a year reads as if the mistaken payment had never counted.
+ */
+import type { Money } from '../events/money.ts';
+import { formatAmount, money, ZERO } from '../events/money.ts';
+import { financialYearOf } from '../events/primitives.ts';
+import { compareIds } from './ordering.ts';
+
+interface Agreement {
+  readonly agencyId: string;
+  readonly financialYear: string;
+  agreed: Money;
+  boardDecisionRef: string;
+  /** How many agreements (the first one and its variations) this figure is the latest of. */
+  versions: number;
+}
+
+export interface AgreedContributionsFigures {
+  /** keyed by `${financialYear} ${agencyId}` */
+  readonly agreements: Map<string, Agreement>;
+  /** Net contributions received, keyed like agreements. */
+  readonly received: Map<string, Money>;
+  /** contributionId → the key it counted under, so its reversal cancels it in the same year. */
+  readonly contributionKeys: Map<string, string>;
+}
+
+export interface AgreedContributionView {
+  readonly agencyId: string;
+  readonly financialYear: string;
+  readonly agreed: string;
+  /** Contributions dated in the financial year, net of their reversals. */
+  readonly received: string;
+  /** max(agreed − received, 0) */
+  readonly outstanding: string;
+  /** max(received − agreed, 0): paid beyond the agreement, for the partners to settle. */
+  readonly overpaid: string;
+  /** The board decision behind the amount in force. */
+  readonly boardDecisionRef: string;
+  /** 1 for an original agreement, 2 after its first variation, … */
+  readonly versions: number;
+}
+
+export function emptyAgreedContributions(): AgreedContributionsFigures {
+  return { agreements: new Map(), received: new Map(), contributionKeys: new Map() };
+}
+
+const keyOf = (financialYear: string, agencyId: string): string => `${financialYear} ${agencyId}`;
+
+export function noteAgreement(figures: AgreedContributionsFigures, data: { agencyId: string; financialYear: string; amount: string; boardDecisionRef: string; varies?: unknown }): void {
+  const key = keyOf(data.financialYear, data.agencyId);
+  const existing = figures.agreements.get(key);
+  // A second agreement for the same partner and year must say what it varies, and the first must not.
+  if ((existing === undefined) !== (data.varies === undefined)) {
+    throw new Error(`invariant: agreement for ${data.agencyId} in ${data.financialYear} ${existing === undefined ? 'varies nothing it names' : 'does not name the agreement it varies'}`);
+  }
+  if (existing === undefined) {
+    figures.agreements.set(key, { agencyId: data.agencyId, financialYear: data.financialYear, agreed: money(data.amount), boardDecisionRef: data.boardDecisionRef, versions: 1 });
+  } else {
+    existing.agreed = money(data.amount);
+    existing.boardDecisionRef = data.boardDecisionRef;
+    existing.versions += 1;
+  }
+}
+
+export function noteContributionReceived(figures: AgreedContributionsFigures, data: { contributionId: string; agencyId: string; amount: string; effectiveDate: string }): void {
+  const key = keyOf(financialYearOf(data.effectiveDate), data.agencyId);
+  // A contribution in the log twice (a tampered or corrupted log) is counted twice, as in the rest
+  // of the pot summary, so the books show it rather than hide it; the decider never writes one.
+  figures.contributionKeys.set(data.contributionId, key);
+  figures.received.set(key, (figures.received.get(key) ?? ZERO).plus(money(data.amount)));
+}
+
+export function noteContributionReversed(figures: AgreedContributionsFigures, data: { contributionId: string; amount: string }): void {
+  const key = figures.contributionKeys.get(data.contributionId);
+  if (key === undefined) throw new Error(`invariant: reversal of contribution ${data.contributionId}, which is unknown`);
+  figures.received.set(key, (figures.received.get(key) ?? ZERO).minus(money(data.amount)));
+}
+
+/** One row per agreement in force, by financial year then agency id. */
+export function agreedContributionsView(figures: AgreedContributionsFigures): AgreedContributionView[] {
+  return [...figures.agreements.entries()]
+    .sort(([a], [b]) => compareIds(a, b))
+    .map(([key, agreement]) => {
+      const received = figures.received.get(key) ?? ZERO;
+      const difference = agreement.agreed.minus(received);
+      return {
+        agencyId: agreement.agencyId,
+        financialYear: agreement.financialYear,
+        agreed: formatAmount(agreement.agreed),
+        received: formatAmount(received),
+        outstanding: formatAmount(difference.gt(0) ? difference : ZERO),
+        overpaid: formatAmount(difference.lt(0) ? difference.negated() : ZERO),
+        boardDecisionRef: agreement.boardDecisionRef,
+        versions: agreement.versions,
+      };
+    });
+}

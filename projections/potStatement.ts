@@ -1,0 +1,423 @@
+/**
+ * The pooled fund's memorandum statement for one financial year — what a Section 75 pooled
+ * budget's host must publish and what an inspector checks line by line: the opening balance,
+ * contributions by partner, allocations by intervention, outcomes and benefits by agency,
+ * reversals, the closing balance and each partner's share of it.
+ *
+ * The statement is built from the pot's own events (its stream), by effective date: entries
+ * dated before the year make the opening balance, entries dated inside it are the year's
+ * movements, entries dated after it are left out. Two independent routes reach the closing
+ * balance — the opening balance plus the year's movements, and the sum of the partners'
+ * closing stakes — and they must agree, or the statement is not published (the fold throws).
+ */
+import type { Envelope } from '../events/index.ts';
+import { formatAmount, formatRatio, money, sum, ZERO, type Money } from '../events/money.ts';
+import type { FundingShare } from '../events/pot.ts';
+
+export interface StatementPeriod {
+  readonly financialYear: string;
+  /** First day of the year, 1 April. */
+  readonly from: string;
+  /** Last day of the year, 31 March. */
+  readonly to: string;
+}
+
+export interface StatementPartnerLine {
+  readonly agencyId: string;
+  readonly openingStake: string;
+  readonly contributionsReceived: string;
+  readonly contributionsReversed: string;
+  readonly drawn: string;
+  readonly drawnReversed: string;
+  readonly returned: string;
+  readonly closingStake: string;
+  /** Closing stake ÷ closing balance, to 4 dp; null when the closing balance is zero. */
+  readonly shareOfClosingBalance: string | null;
+  /** Net contributions in the year ÷ the pot's net contributions in the year; null when zero. */
+  readonly shareOfContributions: string | null;
+}
+
+export interface StatementInterventionLine {
+  readonly interventionId: string;
+  readonly name: string;
+  readonly leadAgencyId: string;
+  readonly allocated: string;
+  readonly allocationsReversed: string;
+  readonly netAllocated: string;
+  readonly outcomesRecorded: number;
+  readonly outcomesRetracted: number;
+  readonly benefits: string;
+  readonly benefitsRetracted: string;
+  readonly netBenefits: string;
+}
+
+export interface StatementBenefitLine {
+  readonly agencyId: string;
+  readonly cashable: string;
+  readonly nonCashable: string;
+  readonly total: string;
+}
+
+export interface StatementReversalLine {
+  readonly position: string;
+  readonly eventId: string;
+  readonly type: 'ContributionReversed' | 'AllocationReversed' | 'OutcomeRetracted';
+  readonly reversedEventId: string;
+  readonly effectiveDate: string;
+  readonly amount: string;
+  readonly reason: string;
+  readonly actor: string;
+}
+
+/** A correction booked in this year for a closed earlier year (labelled so by the ledger). */
+export interface StatementAdjustmentLine {
+  readonly position: string;
+  readonly eventId: string;
+  readonly type: string;
+  readonly effectiveDate: string;
+  /** The closed year it corrects. */
+  readonly forFinancialYear: string;
+  readonly amount: string | null;
+}
+
+export interface PotStatement {
+  readonly potId: string;
+  readonly name: string;
+  readonly area: string;
+  readonly hostAgencyId: string;
+  readonly currency: string;
+  readonly period: StatementPeriod;
+  /** Position of the last pot event the statement read (entries after the year included). */
+  readonly position: string;
+  readonly openingBalance: string;
+  readonly contributions: { readonly received: string; readonly reversed: string; readonly net: string };
+  readonly allocations: { readonly allocated: string; readonly reversed: string; readonly net: string };
+  readonly returnedToPartners: string;
+  readonly closingBalance: string;
+  readonly partners: readonly StatementPartnerLine[];
+  readonly interventions: readonly StatementInterventionLine[];
+  /** Net benefits of outcomes dated in the year, by the agency whose budget they land in. */
+  readonly benefitsByAgency: readonly StatementBenefitLine[];
+  readonly reversals: readonly StatementReversalLine[];
+  readonly priorPeriodAdjustments: readonly StatementAdjustmentLine[];
+  /** Whether the year has been closed (FinancialYearClosed): its figures can no longer change. */
+  readonly yearClosed: boolean;
+  /** The effective date the pot was closed on, when that falls in the year. */
+  readonly potClosedOn: string | null;
+  /** Entries counted in the year for how the books were built, in log order. */
+  readonly entriesInYear: number;
+}
+
+interface PartnerFigures {
+  opening: Money;
+  received: Money;
+  reversed: Money;
+  drawn: Money;
+  drawnReversed: Money;
+  returned: Money;
+}
+
+interface InterventionFigures {
+  readonly name: string;
+  readonly leadAgencyId: string;
+  allocated: Money;
+  reversed: Money;
+  outcomes: number;
+  retracted: number;
+  benefits: Money;
+  benefitsRetracted: Money;
+}
+
+interface BenefitFigures {
+  cashable: Money;
+  nonCashable: Money;
+}
+
+function priorPeriodAdjustmentOf(event: Envelope): Omit<StatementAdjustmentLine, 'position' | 'eventId' | 'type'> | null {
+  const data = event.data as { priorPeriodAdjustment?: string; effectiveDate?: string; amount?: string; benefits?: { amount: string }[] };
+  if (data.priorPeriodAdjustment === undefined || data.effectiveDate === undefined) return null;
+  const amount = data.amount ?? (data.benefits === undefined ? null : formatAmount(sum(data.benefits.map((b) => money(b.amount)))));
+  return { effectiveDate: data.effectiveDate, forFinancialYear: data.priorPeriodAdjustment, amount };
+}
+
+/** 1 April to 31 March of a year labelled "2025-26". */
+export function statementPeriod(financialYear: string): StatementPeriod {
+  const startYear = Number(financialYear.slice(0, 4));
+  return { financialYear, from: `${startYear}-04-01`, to: `${startYear + 1}-03-31` };
+}
+
+type When = 'before' | 'during' | 'after';
+
+function whenOf(effectiveDate: string, period: StatementPeriod): When {
+  if (effectiveDate < period.from) return 'before';
+  return effectiveDate > period.to ? 'after' : 'during';
+}
+
+/**
+ * The statement of pot `potId` for `financialYear`, from the pot's events in log order (other
+ * streams' events are ignored), or null when the pot was never opened.
+ */
+export function potStatement(events: Iterable<Envelope>, potId: string, financialYear: string): PotStatement | null {
+  const period = statementPeriod(financialYear);
+  let opened: Extract<Envelope, { type: 'PotOpened' }>['data'] | undefined;
+  let position = 0n;
+  let entriesInYear = 0;
+  let yearClosed = false;
+  let closedOn: string | undefined;
+  const partners = new Map<string, PartnerFigures>();
+  const interventions = new Map<string, InterventionFigures>();
+  const benefits = new Map<string, BenefitFigures>();
+  const reversals: StatementReversalLine[] = [];
+  const priorPeriodAdjustments: StatementAdjustmentLine[] = [];
+  const totals = { received: ZERO, reversed: ZERO, allocated: ZERO, allocationsReversed: ZERO, returned: ZERO, openingByMovements: ZERO };
+
+  const partner = (agencyId: string): PartnerFigures => {
+    let figures = partners.get(agencyId);
+    if (figures === undefined) {
+      figures = { opening: ZERO, received: ZERO, reversed: ZERO, drawn: ZERO, drawnReversed: ZERO, returned: ZERO };
+      partners.set(agencyId, figures);
+    }
+    return figures;
+  };
+  const intervention = (interventionId: string): InterventionFigures => {
+    const figures = interventions.get(interventionId);
+    if (figures === undefined) throw new Error(`invariant: intervention ${interventionId} is not defined in pot ${potId}`);
+    return figures;
+  };
+  const moveShares = (shares: readonly FundingShare[], when: When, sign: 1 | -1): void => {
+    for (const share of shares) {
+      const figures = partner(share.agencyId);
+      const amount = money(share.amount);
+      if (when === 'before') figures.opening = figures.opening.minus(amount.times(sign));
+      else if (sign === 1) figures.drawn = figures.drawn.plus(amount);
+      else figures.drawnReversed = figures.drawnReversed.plus(amount);
+    }
+  };
+  const reversal = (event: Envelope, type: StatementReversalLine['type'], reversedEventId: string, effectiveDate: string, amount: Money, reason: string): void => {
+    reversals.push({
+      position: event.position.toString(),
+      eventId: event.eventId,
+      type,
+      reversedEventId,
+      effectiveDate,
+      amount: formatAmount(amount),
+      reason,
+      actor: event.metadata.actor.sub,
+    });
+  };
+
+  for (const event of events) {
+    if (event.streamId !== `pot-${potId}`) continue;
+    position = event.position;
+    const adjustment = priorPeriodAdjustmentOf(event);
+    if (adjustment !== null && whenOf(adjustment.effectiveDate, period) === 'during') {
+      priorPeriodAdjustments.push({ position: event.position.toString(), eventId: event.eventId, type: event.type, ...adjustment });
+    }
+    switch (event.type) {
+      case 'PotOpened':
+        opened = event.data;
+        for (const agencyId of event.data.partnerAgencyIds) partner(agencyId);
+        break;
+      case 'PartnerJoined':
+        partner(event.data.agencyId);
+        break;
+      case 'InterventionDefined':
+        interventions.set(event.data.interventionId, {
+          name: event.data.name,
+          leadAgencyId: event.data.leadAgencyId,
+          allocated: ZERO,
+          reversed: ZERO,
+          outcomes: 0,
+          retracted: 0,
+          benefits: ZERO,
+          benefitsRetracted: ZERO,
+        });
+        break;
+      case 'ContributionReceived':
+      case 'ContributionReversed': {
+        const when = whenOf(event.data.effectiveDate, period);
+        if (when === 'after') break;
+        const figures = partner(event.data.agencyId);
+        const amount = money(event.data.amount);
+        const received = event.type === 'ContributionReceived';
+        if (when === 'before') {
+          figures.opening = received ? figures.opening.plus(amount) : figures.opening.minus(amount);
+          totals.openingByMovements = received ? totals.openingByMovements.plus(amount) : totals.openingByMovements.minus(amount);
+          break;
+        }
+        entriesInYear += 1;
+        if (received) {
+          figures.received = figures.received.plus(amount);
+          totals.received = totals.received.plus(amount);
+        } else {
+          figures.reversed = figures.reversed.plus(amount);
+          totals.reversed = totals.reversed.plus(amount);
+          reversal(event, event.type, event.data.reversedEventId, event.data.effectiveDate, amount, event.data.reason);
+        }
+        break;
+      }
+      case 'FundsAllocated':
+      case 'AllocationReversed': {
+        const when = whenOf(event.data.effectiveDate, period);
+        if (when === 'after') break;
+        const allocated = event.type === 'FundsAllocated';
+        const amount = money(event.data.amount);
+        moveShares(event.data.fundingShares, when, allocated ? 1 : -1);
+        if (when === 'before') {
+          totals.openingByMovements = allocated ? totals.openingByMovements.minus(amount) : totals.openingByMovements.plus(amount);
+          break;
+        }
+        entriesInYear += 1;
+        const figures = intervention(event.data.interventionId);
+        if (allocated) {
+          figures.allocated = figures.allocated.plus(amount);
+          totals.allocated = totals.allocated.plus(amount);
+        } else {
+          figures.reversed = figures.reversed.plus(amount);
+          totals.allocationsReversed = totals.allocationsReversed.plus(amount);
+          reversal(event, event.type, event.data.reversedEventId, event.data.effectiveDate, amount, event.data.reason);
+        }
+        break;
+      }
+      case 'OutcomeRecorded':
+      case 'OutcomeRetracted': {
+        if (whenOf(event.data.effectiveDate, period) !== 'during') break;
+        entriesInYear += 1;
+        const recorded = event.type === 'OutcomeRecorded';
+        const figures = intervention(event.data.interventionId);
+        const total = sum(event.data.benefits.map((b) => money(b.amount)));
+        for (const line of event.data.benefits) {
+          let agency = benefits.get(line.agencyId);
+          if (agency === undefined) {
+            agency = { cashable: ZERO, nonCashable: ZERO };
+            benefits.set(line.agencyId, agency);
+          }
+          const amount = money(line.amount).times(recorded ? 1 : -1);
+          if (line.cashable) agency.cashable = agency.cashable.plus(amount);
+          else agency.nonCashable = agency.nonCashable.plus(amount);
+        }
+        if (recorded) {
+          figures.outcomes += 1;
+          figures.benefits = figures.benefits.plus(total);
+        } else {
+          figures.retracted += 1;
+          figures.benefitsRetracted = figures.benefitsRetracted.plus(total);
+          reversal(event, event.type, event.data.reversedEventId, event.data.effectiveDate, total, event.data.reason);
+        }
+        break;
+      }
+      case 'PotClosed': {
+        const when = whenOf(event.data.effectiveDate, period);
+        if (when === 'after') break;
+        if (when === 'during') entriesInYear += 1;
+        for (const line of event.data.returns) {
+          const figures = partner(line.agencyId);
+          const amount = money(line.amount);
+          if (when === 'before') {
+            figures.opening = figures.opening.minus(amount);
+            totals.openingByMovements = totals.openingByMovements.minus(amount);
+          } else {
+            figures.returned = figures.returned.plus(amount);
+            totals.returned = totals.returned.plus(amount);
+          }
+        }
+        if (when === 'during') closedOn = event.data.effectiveDate;
+        break;
+      }
+      case 'FinancialYearClosed':
+        if (event.data.financialYear === financialYear) yearClosed = true;
+        break;
+      // Requests, approvals and refusals move no money: the FundsAllocated an approval writes does.
+      case 'ApprovalThresholdChanged':
+      case 'AllocationRequested':
+      case 'AllocationApproved':
+      case 'AllocationRejected':
+      case 'SelfApprovalAttempted':
+      case 'AgencyRegistered':
+      case 'IdempotencyKeyClaimed':
+      case 'UnitCostAdded':
+      // Agreements and cost-benefit assumptions move no money: the statement's figures ignore them.
+      case 'ContributionAgreed':
+      case 'InterventionAssumptionsSet':
+        break;
+      default: {
+        const unhandled: never = event;
+        throw new Error(`invariant: the statement does not know event ${(unhandled as Envelope).type}`);
+      }
+    }
+  }
+  if (opened === undefined) return null;
+
+  const closingStakes = new Map<string, Money>();
+  for (const [agencyId, f] of partners) {
+    closingStakes.set(agencyId, f.opening.plus(f.received).minus(f.reversed).minus(f.drawn).plus(f.drawnReversed).minus(f.returned));
+  }
+  const openingBalance = sum([...partners.values()].map((f) => f.opening));
+  const closingBalance = sum(closingStakes.values());
+  const netContributions = totals.received.minus(totals.reversed);
+  const netAllocations = totals.allocated.minus(totals.allocationsReversed);
+  const closingByMovements = totals.openingByMovements.plus(netContributions).minus(netAllocations).minus(totals.returned);
+  // The second route to the same figures: pot-level movements against the partners' stakes.
+  if (!openingBalance.equals(totals.openingByMovements) || !closingBalance.equals(closingByMovements)) {
+    throw new Error(
+      `invariant: pot ${potId} ${financialYear}: stakes give opening ${formatAmount(openingBalance)} / closing ${formatAmount(closingBalance)}, ` +
+        `movements give ${formatAmount(totals.openingByMovements)} / ${formatAmount(closingByMovements)}`,
+    );
+  }
+
+  return {
+    potId: opened.potId,
+    name: opened.name,
+    area: opened.area,
+    hostAgencyId: opened.hostAgencyId,
+    currency: opened.currency,
+    period,
+    position: position.toString(),
+    openingBalance: formatAmount(openingBalance),
+    contributions: { received: formatAmount(totals.received), reversed: formatAmount(totals.reversed), net: formatAmount(netContributions) },
+    allocations: { allocated: formatAmount(totals.allocated), reversed: formatAmount(totals.allocationsReversed), net: formatAmount(netAllocations) },
+    returnedToPartners: formatAmount(totals.returned),
+    closingBalance: formatAmount(closingBalance),
+    partners: [...partners].map(([agencyId, f]) => {
+      const closing = closingStakes.get(agencyId)!;
+      return {
+        agencyId,
+        openingStake: formatAmount(f.opening),
+        contributionsReceived: formatAmount(f.received),
+        contributionsReversed: formatAmount(f.reversed),
+        drawn: formatAmount(f.drawn),
+        drawnReversed: formatAmount(f.drawnReversed),
+        returned: formatAmount(f.returned),
+        closingStake: formatAmount(closing),
+        shareOfClosingBalance: formatRatio(closing, closingBalance),
+        shareOfContributions: formatRatio(f.received.minus(f.reversed), netContributions),
+      };
+    }),
+    interventions: [...interventions].map(([interventionId, f]) => ({
+      interventionId,
+      name: f.name,
+      leadAgencyId: f.leadAgencyId,
+      allocated: formatAmount(f.allocated),
+      allocationsReversed: formatAmount(f.reversed),
+      netAllocated: formatAmount(f.allocated.minus(f.reversed)),
+      outcomesRecorded: f.outcomes,
+      outcomesRetracted: f.retracted,
+      benefits: formatAmount(f.benefits),
+      benefitsRetracted: formatAmount(f.benefitsRetracted),
+      netBenefits: formatAmount(f.benefits.minus(f.benefitsRetracted)),
+    })),
+    benefitsByAgency: [...benefits]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([agencyId, f]) => ({
+        agencyId,
+        cashable: formatAmount(f.cashable),
+        nonCashable: formatAmount(f.nonCashable),
+        total: formatAmount(f.cashable.plus(f.nonCashable)),
+      })),
+    reversals,
+    priorPeriodAdjustments,
+    yearClosed,
+    potClosedOn: closedOn ?? null,
+    entriesInYear,
+  };
+}

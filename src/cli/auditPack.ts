@@ -1,0 +1,171 @@
+/**
+ * `potledger audit-pack --pot ID --year 2025-26 --out DIR`: everything an inspectorate asks for
+ * about one pooled fund and one financial year, in one folder, from one verified pass over the
+ * log — the memorandum statement (JSON and CSV), the year's audit trail (CSV and JSON Lines),
+ * the exceptions list, the Merkle checkpoint the pack was built at, a verification report, and
+ * SHA256SUMS over all of it.
+ *
+ * The log is verified (every hash, chain link, revision and position) in the same pass that
+ * folds the books. A log that fails verification gets no statement: the pack holds only the
+ * verification report naming the first bad position, and the command exits 1.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { asLedgerEnvelope, potStreamId, type Envelope } from '../../events/index.ts';
+import { FinancialYear, Ulid } from '../../events/primitives.ts';
+import { createLedgerBooks } from '../../projections/index.ts';
+import { potExceptions } from '../../projections/exceptions.ts';
+import { potStatement } from '../../projections/potStatement.ts';
+import { createLogVerifier, describeFailure } from '../audit/logVerifier.ts';
+import { MERKLE_ALGORITHM } from '../audit/merkle.ts';
+import type { Checkpoint } from '../audit/merkleLog.ts';
+import { exceptionsCsv, manifest, statementCsv, trailCsv, trailJsonLines, trailOfYear, type PackFile } from '../auditPack/packFiles.ts';
+import { readConfig } from '../config.ts';
+import { MAX_READ_ALL_BATCH_EVENTS, type RecordedEvent } from '../store/eventStore.ts';
+import { openEventStore } from '../store/openStore.ts';
+import { eventsPerSecond, positionProgress } from './progress.ts';
+
+export interface AuditPackOptions {
+  readonly storeUrl: string;
+  readonly potId: string;
+  readonly financialYear: string;
+  readonly outDir: string;
+  /** The summary (stdout for the CLI). */
+  readonly out: NodeJS.WritableStream;
+  /** Progress (stderr for the CLI). */
+  readonly progress: NodeJS.WritableStream & { isTTY?: boolean };
+  /** When the pack was made, for the verification report; the CLI passes the wall clock. */
+  readonly generatedAt: string;
+}
+
+export interface AuditPackResult {
+  readonly ok: boolean;
+  readonly files: readonly string[];
+  readonly events: number;
+}
+
+export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPackResult> {
+  if (!Ulid.safeParse(options.potId).success) throw new Error(`--pot ${JSON.stringify(options.potId)} is not a pot id (a ULID)`);
+  if (!FinancialYear.safeParse(options.financialYear).success) throw new Error(`--year ${JSON.stringify(options.financialYear)} is not a financial year like 2025-26`);
+  const { potId, financialYear } = options;
+  const store = await openEventStore(options.storeUrl);
+  const startedAt = Date.now();
+  const verifier = createLogVerifier({ positionsContiguous: store.positionsContiguous });
+  const books = createLedgerBooks();
+  const potEvents: Envelope[] = [];
+  const potEventsByPosition = new Map<string, RecordedEvent>();
+  const potStream = potStreamId(potId);
+  let failure: string | undefined;
+  try {
+    const progress = positionProgress(options.progress, await store.headPosition(), 'verifying and folding the log');
+    try {
+      let after = 0n;
+      reading: for (;;) {
+        const batch = await store.readAll(after, MAX_READ_ALL_BATCH_EVENTS);
+        if (batch.length === 0) break;
+        for (const event of batch) {
+          const bad = verifier.check(event);
+          if (bad !== null) {
+            failure = describeFailure(bad);
+            break reading;
+          }
+          const envelope = asLedgerEnvelope(event);
+          if (envelope !== null) books.evolve(envelope);
+          if (event.streamId === potStream && envelope !== null) {
+            potEvents.push(envelope);
+            potEventsByPosition.set(event.position.toString(), event);
+          }
+        }
+        after = batch[batch.length - 1]!.position;
+        progress.update(after, verifier.size(), Date.now() - startedAt);
+      }
+    } finally {
+      progress.stop();
+    }
+  } finally {
+    await store.close();
+  }
+
+  mkdirSync(options.outDir, { recursive: true });
+  const events = verifier.size();
+  const elapsedMs = Date.now() - startedAt;
+  if (failure !== undefined) {
+    const report = [
+      `potledger audit pack — verification FAILED`,
+      `generated at ${options.generatedAt} for pot ${potId}, financial year ${financialYear}`,
+      failure,
+      `${events} events verified before the failure. No statement was produced from a log that does not verify.`,
+      '',
+    ].join('\n');
+    const files = writeFiles(options.outDir, [{ name: 'verification.txt', content: report }]);
+    options.out.write(`${failure}\nNo statement written; the verification report is in ${options.outDir}.\n`);
+    return { ok: false, files, events };
+  }
+
+  const statement = potStatement(potEvents, potId, financialYear);
+  if (statement === null) throw new Error(`pot ${potId} is not in the log`);
+  const checkpoint: Checkpoint = {
+    size: String(events),
+    rootHash: verifier.root().toString('hex'),
+    position: verifier.lastPosition().toString(),
+    algorithm: MERKLE_ALGORITHM,
+  };
+  const trail = trailOfYear(books.state.auditTrail, potEventsByPosition, potId, financialYear);
+  const exceptions = potExceptions(books.state.exceptions, potId, { financialYear });
+  const verification = [
+    `potledger audit pack — verification OK`,
+    `generated at ${options.generatedAt} for pot ${potId} (${statement.name}), financial year ${financialYear}`,
+    `${events} events in the whole log re-checked in ${(elapsedMs / 1000).toFixed(1)} s (${eventsPerSecond(events, elapsedMs)} events/s):`,
+    `every event's SHA-256 hash matches its content, every previousHash links to the stream's previous event,`,
+    `stream revisions run without gaps and log positions strictly increase.`,
+    `Merkle root (${MERKLE_ALGORITHM}) ${checkpoint.rootHash} over ${checkpoint.size} events, last position ${checkpoint.position} (checkpoint.json).`,
+    `To check later that the log only grew since this pack: potledger verify --checkpoint checkpoint.json`,
+    `The year's audit trail has ${trail.length} entries; the exceptions list has ${exceptions.length}.`,
+    '',
+  ].join('\n');
+  const contents: PackFile[] = [
+    { name: 'statement.json', content: `${JSON.stringify(statement, null, 2)}\n` },
+    { name: 'statement.csv', content: statementCsv(statement) },
+    { name: 'audit-trail.csv', content: trailCsv(trail) },
+    { name: 'audit-trail.jsonl', content: trailJsonLines(trail) },
+    { name: 'exceptions.json', content: `${JSON.stringify(exceptions, null, 2)}\n` },
+    { name: 'exceptions.csv', content: exceptionsCsv(exceptions) },
+    { name: 'checkpoint.json', content: `${JSON.stringify(checkpoint, null, 2)}\n` },
+    { name: 'verification.txt', content: verification },
+  ];
+  const files = writeFiles(options.outDir, [...contents, manifest(contents)]);
+  options.out.write(
+    `Audit pack for ${statement.name}, ${financialYear}: opening balance ${statement.openingBalance}, closing balance ${statement.closingBalance}, ` +
+      `${trail.length} audit entries, ${exceptions.length} exceptions; log verified (${events} events, root ${checkpoint.rootHash}).\n` +
+      `Written to ${options.outDir}: ${files.join(', ')}\n`,
+  );
+  return { ok: true, files, events };
+}
+
+function writeFiles(dir: string, files: readonly PackFile[]): string[] {
+  for (const file of files) writeFileSync(join(dir, file.name), file.content, 'utf8');
+  return files.map((f) => f.name);
+}
+
+/** Adds `audit-pack` to the potledger CLI. */
+export function registerAuditPackCommand(program: Command): Command {
+  return program
+    .command('audit-pack')
+    .description('write the inspectorate pack of one pot and financial year: statement, audit trail, exceptions, checkpoint, verification')
+    .requiredOption('--pot <potId>', 'the pot')
+    .requiredOption('--year <financialYear>', 'the financial year, e.g. 2025-26')
+    .requiredOption('--out <dir>', 'the folder to write (created if absent; files in it are replaced)')
+    .action(async (options: { pot: string; year: string; out: string }) => {
+      const result = await writeAuditPack({
+        storeUrl: readConfig().storeUrl,
+        potId: options.pot,
+        financialYear: options.year,
+        outDir: options.out,
+        out: process.stdout,
+        progress: process.stderr,
+        generatedAt: new Date().toISOString(),
+      });
+      if (!result.ok) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,136 @@
+/**
+ * `potledger cba --pot ID [--intervention ID] [--financial-year 2025-26] [--json]`: the
+ * cost-benefit report from the event log, as a table a finance officer can read (or the JSON
+ * GET /v1/pots/:potId/cba answers). It folds the whole log into fresh books, the way
+ * `potledger rebuild` does, so it needs no running server and shows exactly what the log says.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { asLedgerEnvelope } from '../../events/index.ts';
+import { FinancialYear, Ulid } from '../../events/primitives.ts';
+import { formatPounds, money } from '../../events/money.ts';
+import { costBenefitReport, type CostBenefitReport, type InterventionCbaView, type PotCbaView } from '../../projections/costBenefit.ts';
+import { createLedgerBooks, type LedgerBooks } from '../../projections/index.ts';
+import { readConfig } from '../config.ts';
+import { redactUrl } from '../readModels/openReadModels.ts';
+import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
+import { openEventStore } from '../store/openStore.ts';
+
+export interface CbaOptions {
+  readonly pot: string;
+  readonly intervention?: string;
+  readonly financialYear?: string;
+  readonly json?: boolean;
+}
+
+/** Folds the whole log into fresh books. */
+async function readBooks(store: EventStore): Promise<LedgerBooks> {
+  const books = createLedgerBooks();
+  let position = 0n;
+  for (;;) {
+    const batch = await store.readAll(position, MAX_READ_ALL_BATCH_EVENTS);
+    if (batch.length === 0) return books;
+    for (const event of batch) {
+      const envelope = asLedgerEnvelope(event);
+      if (envelope !== null) books.evolve(envelope);
+    }
+    position = batch[batch.length - 1]!.position;
+  }
+}
+
+/** The report as the CLI prints it; throws (exit 2) for an unknown pot or intervention. */
+export async function cbaCommand(options: CbaOptions, storeUrl: string): Promise<string> {
+  const store = await openEventStore(storeUrl);
+  let report: ReturnType<typeof costBenefitReport>;
+  try {
+    const books = await readBooks(store);
+    report = costBenefitReport(books.state.costBenefitInputs, options.pot, {
+      ...(options.intervention === undefined ? {} : { interventionId: options.intervention }),
+      ...(options.financialYear === undefined ? {} : { financialYear: options.financialYear }),
+    });
+  } finally {
+    await store.close();
+  }
+  if (report === null) throw new Error(`pot ${options.pot} does not exist in ${redactUrl(storeUrl)}`);
+  if (report === 'unknown-intervention') throw new Error(`intervention ${options.intervention} does not exist in pot ${options.pot}`);
+  return options.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report);
+}
+
+const pounds = (amount: string): string => formatPounds(money(amount));
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  // First column left-aligned (labels), figures right-aligned, as in a spreadsheet.
+  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd()).join('\n');
+}
+
+function headline(view: InterventionCbaView | PotCbaView): string[][] {
+  return [
+    ['Present value of benefits', pounds(view.presentValueOfBenefits.value)],
+    ['  of which cashable', pounds(view.presentValueOfBenefits.cashable)],
+    ['  of which non-cashable', pounds(view.presentValueOfBenefits.nonCashable)],
+    ['Cost (net funding allocated)', pounds(view.cost.value)],
+    ['Net present budget impact', pounds(view.netPresentBudgetImpact.value)],
+    ['Financial return on investment', view.financialReturnOnInvestment.value ?? 'n/a'],
+    ['Payback year', view.paybackYear.value === null ? 'none' : `year ${view.paybackYear.value}`],
+  ];
+}
+
+function whoBenefits(view: InterventionCbaView | PotCbaView): string {
+  if (view.whoBenefits.length === 0) return '  (no benefits recorded)';
+  return table([
+    ['Who benefits', 'gross cashable', 'gross non-cashable', 'PV cashable', 'PV non-cashable'],
+    ...view.whoBenefits.map((r) => [r.agencyId, pounds(r.grossCashable), pounds(r.grossNonCashable), pounds(r.presentValueCashable), pounds(r.presentValueNonCashable)]),
+  ]);
+}
+
+export function renderReport(report: CostBenefitReport): string {
+  const lines: string[] = [];
+  const scope = [report.scope.interventionId, report.scope.financialYear].filter((s) => s !== undefined).join(', ');
+  lines.push(`Cost-benefit report: ${report.name} (${report.potId})${scope === '' ? '' : ` — ${scope}`}`);
+  lines.push(`Discounted at ${report.method.discountRatePercent}% a year (year 0 undiscounted); figures rounded to pence once, from exact values.`);
+  for (const i of report.interventions) {
+    const a = i.assumptions;
+    lines.push('', `== ${i.name} (${i.interventionId}), led by ${i.leadAgencyId}`);
+    lines.push(
+      `Assumptions (${a.source === 'default' ? 'DEFAULTS: never set' : `set by ${a.setBy} at ${a.setAt}: ${a.reason}`}): ` +
+        `deadweight ${a.deadweightPercent}%, attribution ${a.attributionPercent}%, optimism bias ${a.optimismBiasPercent}%, profile ${a.benefitProfile.map((p) => `${p}%`).join(' / ')}`,
+    );
+    lines.push(
+      table([
+        ['Gross benefits', pounds(i.grossBenefits.total)],
+        [`Net of deadweight (× (1 − ${a.deadweightPercent}%))`, pounds(i.netOfDeadweight.value)],
+        [`After attribution (× ${a.attributionPercent}%)`, pounds(i.afterAttribution.value)],
+        [`Adjusted annual benefit (× (1 − ${a.optimismBiasPercent}%))`, pounds(i.adjustedAnnualBenefit.value)],
+      ]),
+    );
+    lines.push(
+      table([
+        ['Year', 'profile', 'benefit', 'discount factor', 'present value', 'cumulative PV'],
+        ...i.years.map((y) => [String(y.year), `${y.profilePercent}%`, pounds(y.benefit.value), y.discountFactor, pounds(y.presentValue.value), pounds(y.cumulativePresentValue)]),
+      ]),
+    );
+    lines.push(table(headline(i)), whoBenefits(i));
+  }
+  lines.push('', `== Pot total (${report.interventions.length} intervention${report.interventions.length === 1 ? '' : 's'})`);
+  lines.push(table([['Gross benefits', pounds(report.pot.grossBenefits.total)], ...headline(report.pot)]), whoBenefits(report.pot));
+  return `${lines.join('\n')}\n`;
+}
+
+const parsed = (schema: typeof Ulid | typeof FinancialYear, what: string) => (value: string): string => {
+  if (!schema.safeParse(value).success) throw new InvalidArgumentError(`not a valid ${what}`);
+  return value;
+};
+
+/** Adds `cba` to the potledger CLI. */
+export function registerCbaCommand(program: Command): Command {
+  return program
+    .command('cba')
+    .description('print the cost-benefit report of a pot from the event log (LEDGER_STORE)')
+    .addOption(new Option('--pot <potId>', 'the pot').argParser(parsed(Ulid, 'pot id (a ULID)')).makeOptionMandatory())
+    .addOption(new Option('--intervention <interventionId>', 'only this intervention').argParser(parsed(Ulid, 'intervention id (a ULID)')))
+    .addOption(new Option('--financial-year <year>', 'only what is dated in this financial year, e.g. 2025-26').argParser(parsed(FinancialYear, 'financial year, e.g. 2025-26')))
+    .option('--json', 'print the report as JSON (the answer of GET /v1/pots/:potId/cba)')
+    .action(async (options: CbaOptions) => {
+      process.stdout.write(await cbaCommand(options, readConfig().storeUrl));
+    });
+}

@@ -1,0 +1,98 @@
+/** The answer schema of GET /v1/pots/:potId/cba (see projections/costBenefit.ts). */
+import { z } from 'zod';
+
+const Money = z.string().describe('Amount in GBP, 2 decimal places, rounded once from `exact`; may be negative');
+const Inputs = z.record(z.string(), z.string()).describe('The values the formula was applied to, as written in the report');
+
+const Figure = z.object({
+  value: Money,
+  exact: z.string().describe('The working value before rounding, to 10 decimal places'),
+  formula: z.string(),
+  inputs: Inputs,
+});
+
+const PresentValue = Figure.extend({
+  cashable: Money.describe('The rounded PV split in proportion to the cashable and non-cashable benefits, by largest remainder'),
+  nonCashable: Money,
+});
+
+const Gross = z.object({ total: Money, cashable: Money, nonCashable: Money });
+
+const Return = z.object({
+  value: z.string().nullable().describe('Ratio to 4 decimal places; null (n/a) when the cost is zero'),
+  formula: z.string(),
+  inputs: Inputs,
+});
+
+const Payback = z.object({
+  value: z.number().int().nullable().describe('First year (0 = the year the benefit is recorded) whose cumulative PV reaches the cost'),
+  formula: z.string(),
+  inputs: Inputs,
+});
+
+const WhoBenefits = z
+  .array(
+    z.object({
+      agencyId: z.string(),
+      grossCashable: Money,
+      grossNonCashable: Money,
+      presentValueCashable: Money,
+      presentValueNonCashable: Money,
+    }),
+  )
+  .readonly();
+
+const Headline = {
+  grossBenefits: Gross,
+  presentValueOfBenefits: PresentValue,
+  cost: Figure,
+  netPresentBudgetImpact: Figure,
+  financialReturnOnInvestment: Return,
+  paybackYear: Payback,
+  whoBenefits: WhoBenefits,
+};
+
+export const CostBenefitReportView = z.object({
+  potId: z.string(),
+  name: z.string(),
+  scope: z.object({ interventionId: z.string().optional(), financialYear: z.string().optional() }),
+  method: z.object({ discountRatePercent: z.string(), exactDecimalPlaces: z.number().int(), rounding: z.string() }),
+  interventions: z
+    .array(
+      z.object({
+        interventionId: z.string(),
+        name: z.string(),
+        leadAgencyId: z.string(),
+        assumptions: z.object({
+          deadweightPercent: z.string(),
+          attributionPercent: z.string(),
+          optimismBiasPercent: z.string(),
+          benefitProfile: z.array(z.string()).readonly(),
+          source: z.enum(['default', 'set']),
+          setAt: z.string().optional(),
+          setBy: z.string().optional(),
+          eventId: z.string().optional(),
+          reason: z.string().optional(),
+          changes: z.number().int(),
+        }),
+        netOfDeadweight: Figure,
+        afterAttribution: Figure,
+        adjustedAnnualBenefit: Figure,
+        years: z
+          .array(
+            z.object({
+              year: z.number().int(),
+              profilePercent: z.string(),
+              benefit: Figure,
+              discountFactor: z.string(),
+              presentValue: Figure,
+              cumulativePresentValue: Money,
+            }),
+          )
+          .readonly(),
+        ...Headline,
+      }),
+    )
+    .readonly(),
+  pot: z.object(Headline),
+});

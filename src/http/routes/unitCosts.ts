@@ -1,0 +1,145 @@
+/**
+ * The unit-cost catalogue: admins add entries and supersede them with new versions (events,
+ * never edits); anyone signed in reads the versions in force, or one code's history.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AddUnitCostBody, SupersedeUnitCostBody } from '../../../commands/addUnitCost.ts';
+import { UnitCostAddedV1, UnitCostCode, type UnitCostAdded } from '../../../events/unitCost.ts';
+import { FinancialYear } from '../../../events/primitives.ts';
+import { UnknownPriceYearError, uprateSplit, type DeflatorSeries } from '../../../events/uprating.ts';
+import { listUnitCosts, unitCostHistory, type UnitCostVersionView } from '../../../projections/unitCostCatalogue.ts';
+import { readDeflatorFile } from '../../unitCostFile.ts';
+import { httpProblem } from '../errors.ts';
+import { errorResponses, Position, Written } from '../schemas.ts';
+import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
+import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
+
+const UnitCostView = UnitCostAddedV1.extend({
+  supersededByVersion: z.number().int().optional(),
+  addedAt: z.string(),
+  addedBy: z.string(),
+  position: Position,
+});
+const UpratedView = z.object({
+  priceYear: z.string(),
+  amount: z.string(),
+  split: z.array(z.object({ agencyKind: z.string(), cashable: z.boolean(), amount: z.string() })),
+  deflator: z.object({ name: z.string(), fromIndex: z.string(), toIndex: z.string() }),
+});
+const UnitCostListView = UnitCostView.extend({ uprated: UpratedView.optional() });
+const CodeParams = z.object({ code: UnitCostCode });
+const WrittenUnitCost = Written.extend({ code: z.string(), version: z.number().int() });
+
+/**
+ * The catalogue's routes. `deflators` is the series GET /v1/unit-costs?priceYear= uprates with:
+ * the shipped data/deflators.json unless a test gives another.
+ */
+export const unitCostRoutes = (deps: RouteDeps, deflators: DeflatorSeries = readDeflatorFile()): FastifyPluginAsyncZod =>
+  async (app) => {
+    /** The entry restated in `priceYear`'s prices, with the indices used so anyone can redo it. */
+    const uprated = (entry: UnitCostVersionView, priceYear: string) => {
+      try {
+        const result = uprateSplit(
+          entry.amount,
+          entry.split.map((part) => ({ key: `${part.agencyKind}/${part.cashable}`, amount: part.amount })),
+          entry.priceYear,
+          priceYear,
+          deflators,
+        );
+        return {
+          priceYear,
+          amount: result.total,
+          split: entry.split.map((part, index) => ({ agencyKind: part.agencyKind, cashable: part.cashable, amount: result.parts[index]!.amount })),
+          deflator: { name: deflators.name, fromIndex: deflators.index[entry.priceYear]!, toIndex: deflators.index[priceYear]! },
+        };
+      } catch (error) {
+        if (error instanceof UnknownPriceYearError) {
+          throw httpProblem('VALIDATION_FAILED', `${error.message} (it covers ${Object.keys(deflators.index).sort().join(', ')}), so ${entry.code} cannot be uprated to ${priceYear}`);
+        }
+        throw error;
+      }
+    };
+
+    app.post(
+      '/v1/unit-costs',
+      {
+        config: { access: ['admin'] },
+        schema: {
+          tags: ['unit costs'],
+          summary: 'Add a unit-cost entry, version 1 (admin); its split must sum exactly to its amount',
+          headers: WriteHeaders,
+          body: AddUnitCostBody,
+          response: { 201: WrittenUnitCost, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(reply, deps.commands.addUnitCost(request.body, commandEnvelope(request)), (event) => written(event.data as UnitCostAdded)),
+    );
+
+    app.post(
+      '/v1/unit-costs/:code/versions',
+      {
+        config: { access: ['admin'] },
+        schema: {
+          tags: ['unit costs'],
+          summary: 'Supersede the version in force with a new version (admin); earlier versions are kept',
+          headers: WriteHeaders,
+          params: CodeParams,
+          body: SupersedeUnitCostBody,
+          response: { 201: WrittenUnitCost.extend({ supersedesVersion: z.number().int() }), ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(reply, deps.commands.supersedeUnitCost(request.params.code, request.body, commandEnvelope(request)), (event) => {
+          const data = event.data as UnitCostAdded;
+          return { ...written(data), supersedesVersion: data.supersedesVersion! };
+        }),
+    );
+
+    app.get(
+      '/v1/unit-costs',
+      {
+        config: { access: 'any' },
+        schema: {
+          tags: ['unit costs'],
+          summary: 'The catalogue: the version in force of every code (every version with includeSuperseded=true)',
+          querystring: ReadQuery.extend({
+            includeSuperseded: z.enum(['true', 'false']).optional().describe('Also list versions no longer in force'),
+            priceYear: FinancialYear.optional().describe("Also restate each entry in this financial year's prices (GDP deflator), as `uprated`"),
+          }),
+          response: { 200: z.object({ unitCosts: z.array(UnitCostListView) }), ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        answerFromBooks(deps, request.query, reply, (books) => {
+          const entries = listUnitCosts(books.unitCostCatalogue, { includeSuperseded: request.query.includeSuperseded === 'true' });
+          const { priceYear } = request.query;
+          return { unitCosts: priceYear === undefined ? entries : entries.map((entry) => ({ ...entry, uprated: uprated(entry, priceYear) })) };
+        }),
+    );
+
+    app.get(
+      '/v1/unit-costs/:code',
+      {
+        config: { access: 'any' },
+        schema: {
+          tags: ['unit costs'],
+          summary: "One code's history: every version, oldest first; the last is in force",
+          params: CodeParams,
+          querystring: ReadQuery,
+          response: { 200: z.object({ code: z.string(), versions: z.array(UnitCostView) }), ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        answerFromBooks(deps, request.query, reply, (books) => {
+          const versions = unitCostHistory(books.unitCostCatalogue, request.params.code);
+          if (versions === null) throw httpProblem('NOT_FOUND', `no unit cost with code ${request.params.code}`);
+          return { code: request.params.code, versions };
+        }),
+    );
+  };
+
+function written(data: UnitCostAdded): { code: string; version: number } {
+  return { code: data.code, version: data.version };
+}
