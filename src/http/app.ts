@@ -18,6 +18,7 @@ import { potControlRoutes } from './routes/potControls.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { unitCostRoutes } from './routes/unitCosts.ts';
 import { costBenefitRoutes } from './routes/costBenefit.ts';
+import { statementRoutes } from './routes/statement.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER } from './routes/routeDeps.ts';
 
@@ -121,5 +122,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(unitCostRoutes(options));
   await app.register(potControlRoutes(options));
   await app.register(costBenefitRoutes(options));
+  await app.register(statementRoutes(options));
   return app;
 }
