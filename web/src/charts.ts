@@ -70,7 +70,7 @@ export function benefitSankey(container: HTMLElement, model: SankeyModel): void 
       {
         type: 'sankey',
         left: 8,
-        right: 210,
+        right: 290,
         top: 12,
         bottom: 12,
         nodeGap: 14,
