@@ -63,6 +63,7 @@ export const dashboardRoutes =
       // One route per built file, found at start: unknown paths keep the API's problem+json 404.
       wildcard: false,
       // Vite names assets by content hash, so they may be cached for good; index.html may not.
+      cacheControl: false,
       setHeaders: (response, path) => {
         response.setHeader('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
       },

@@ -6,6 +6,7 @@
  */
 import { ApiError, postJson, type Written } from './api.ts';
 import { h, showFieldError } from './dom.ts';
+import { idempotencyKeys } from './idempotency.ts';
 import { amountInputProblem, normaliseTypedAmount } from './money.ts';
 import { fieldOfProblem, plainWords } from './problems.ts';
 
@@ -23,16 +24,6 @@ export interface WriteFormSpec {
 }
 
 export type FormValues = (name: string) => string;
-
-/** The key for one submission: the same values resent reuse it; changed values get a new one. */
-export function idempotencyKeys(newKey: () => string = () => crypto.randomUUID()): (bodyJson: string) => { key: string; done: () => void } {
-  let pending: { bodyJson: string; key: string } | null = null;
-  return (bodyJson) => {
-    if (pending === null || pending.bodyJson !== bodyJson) pending = { bodyJson, key: newKey() };
-    const current = pending;
-    return { key: current.key, done: () => (pending = pending === current ? null : pending) };
-  };
-}
 
 export function writeForm(spec: WriteFormSpec): HTMLFormElement {
   const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
