@@ -125,7 +125,10 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     await again.getByRole('button', { name: 'Allocate' }).click();
     const amountError = again.locator('[data-field="amount"] .field-error');
     await amountError.waitFor({ state: 'visible' });
-    expect(await amountError.textContent()).toMatch(/^There is not enough money available for this\. \(allocation of .* exceeds/);
+    expect(await amountError.textContent()).toBe(
+      `There is not enough money available for this. You asked for £999,999,999.99; ${now} is available. ` +
+        `(allocation of 999999999.99 exceeds the pot's available ${(penceOf(now) / 100).toFixed(2)})`,
+    );
     expect(await again.getByLabel('Amount (£)', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     expect(await available(page)).toBe(now);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'over-allocation-refused.png'), fullPage: true });

@@ -10,6 +10,9 @@ describe('refusals', () => {
   it('says what a code means and puts it next to the field it concerns', () => {
     const funds = { status: 409, code: 'INSUFFICIENT_FUNDS', detail: 'allocation of 10.00 exceeds the pot’s available 5.00' };
     expect(plainWords(funds)).toBe('There is not enough money available for this.');
+    expect(plainWords({ ...funds, details: { requested: '10.00', available: '5.00' } })).toBe(
+      'There is not enough money available for this. You asked for £10.00; £5.00 is available.',
+    );
     expect(fieldOfProblem(funds, ['interventionId', 'amount', 'reason'])).toBe('amount');
     const validation = { status: 400, code: 'VALIDATION_FAILED', errors: [{ path: 'body.reason', message: 'must not be blank' }] };
     expect(fieldOfProblem(validation, ['amount', 'reason'])).toBe('reason');

@@ -75,7 +75,13 @@ export function writeForm(spec: WriteFormSpec): HTMLFormElement {
       spec.onWritten(written);
     } catch (error) {
       status.textContent = '';
-      if (!(error instanceof ApiError)) throw error;
+      if (!(error instanceof ApiError)) {
+        // A fault in the dashboard itself: say so rather than leave the form silent.
+        console.error(error);
+        formError.textContent = `The dashboard could not send this: ${(error as Error).message}`;
+        formError.hidden = false;
+        return;
+      }
       const message = `${plainWords(error.problem)}${error.problem.detail === undefined ? '' : ` (${error.problem.detail})`}`;
       const target = fieldOfProblem(error.problem, names());
       if (target === null) {

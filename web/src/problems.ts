@@ -2,12 +2,16 @@
  * Server refusals in plain words. The API answers problem+json with a stable `code`; the
  * dashboard says what it means, next to the field it concerns, and shows the server's detail.
  */
+import { formatGbp } from './money.ts';
+
 export interface Problem {
   readonly status: number;
   readonly code: string;
   readonly title?: string;
   readonly detail?: string;
   readonly errors?: readonly { path: string; message: string }[];
+  /** INSUFFICIENT_FUNDS carries the amounts: { requested, available }. */
+  readonly details?: { readonly requested?: string; readonly available?: string };
 }
 
 const PLAIN_WORDS: Readonly<Record<string, string>> = {
@@ -31,7 +35,12 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
 };
 
 export function plainWords(problem: Problem): string {
-  return PLAIN_WORDS[problem.code] ?? problem.title ?? 'The server refused this.';
+  const words = PLAIN_WORDS[problem.code] ?? problem.title ?? 'The server refused this.';
+  const { requested, available } = problem.details ?? {};
+  if (typeof requested === 'string' && typeof available === 'string') {
+    return `${words} You asked for ${formatGbp(requested)}; ${formatGbp(available)} is available.`;
+  }
+  return words;
 }
 
 /**

@@ -52,7 +52,7 @@ export async function potPage(ctx: PageContext, potId: string, minPosition?: str
     ),
     pendingApprovals(pot) ?? '',
     h('p', {}, link(`#/flows?potId=${pot.potId}`, 'Who invests, who benefits in this pot →')),
-    can.manageMoney(claims) ? h('section', { 'aria-labelledby': 'forms-heading' }, h('h2', { id: 'forms-heading' }, 'Record'), ...moneyForms(ctx, pot, reload)) : '',
+    can.manageMoney(claims) ? h('section', { 'aria-labelledby': 'forms-heading' }, h('h2', { id: 'forms-heading' }, 'Record'), h('div', { class: 'forms' }, ...moneyForms(ctx, pot, reload))) : '',
   );
   stakeBarChart(chart, pot.partners.map((p) => ({ label: ctx.nameOf(p.agencyId), stake: p.stake })));
 }
