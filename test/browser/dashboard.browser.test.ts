@@ -64,7 +64,7 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
   const available = async (page: Page) => (await page.locator('[data-figure="available"]').textContent()) ?? '';
   const allocateForm = (page: Page) => page.getByRole('form', { name: 'Allocate to an intervention' });
 
-  it('signs in with the development helper, shows the role, and signs out', async () => {
+  it('signs in with the development helper, shows the role, skips to the content by keyboard, and signs out', async () => {
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT_MS);
     await page.goto(`${server.baseUrl}/`);
@@ -74,6 +74,16 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     await expect.poll(() => page.getByTestId('role').textContent()).toBe('reporter');
     // A reporter is not offered the audit trail.
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Pots', 'Benefit flows', 'Agencies']);
+    // Keyboard: on arrival the first Tab reaches the skip link, which moves focus to the content
+    // without changing the route.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Pots', level: 1 }).waitFor();
+    const route = page.url();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    expect(page.url()).toBe(route);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.close();

@@ -6,7 +6,7 @@ export interface PageContext {
   readonly main: HTMLElement;
   /** Agency id → name, from GET /v1/agencies; falls back to the id. */
   readonly nameOf: (agencyId: string) => string;
-  readonly agencies: readonly { agencyId: string; name: string }[];
+  readonly agencies: readonly AgencyView[];
   /** Query parameters of the page's hash route (#/audit?potId=…). */
   readonly params: URLSearchParams;
 }

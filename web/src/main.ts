@@ -49,6 +49,9 @@ function renderChrome(session: Session | null): void {
   );
 }
 
+/** The first route of a page load leaves focus where the browser put it. */
+let firstRoute = true;
+
 async function route(): Promise<void> {
   disposeCharts();
   const [path = '', search = ''] = window.location.hash.replace(/^#/, '').split('?');
@@ -79,9 +82,12 @@ async function route(): Promise<void> {
     const message = error instanceof ApiError ? `${plainWords(error.problem)} (${error.problem.detail ?? error.problem.code})` : String(error);
     main.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'form-error', role: 'alert' }, message));
   }
-  // Move focus to the new page's heading, so keyboard and screen-reader users start there.
-  main.querySelector<HTMLElement>('h1')?.setAttribute('tabindex', '-1');
-  main.querySelector<HTMLElement>('h1')?.focus({ preventScroll: true });
+  // After a navigation, focus moves to the new page's heading so keyboard and screen-reader
+  // users start there; on the first load the browser starts at the top (the skip link).
+  const heading = main.querySelector<HTMLElement>('h1');
+  heading?.setAttribute('tabindex', '-1');
+  if (!firstRoute) heading?.focus({ preventScroll: true });
+  firstRoute = false;
 }
 
 // The skip link must not change the hash: here the hash is the page's route.

@@ -18,7 +18,7 @@ interface Balances {
 export async function agenciesPage(ctx: PageContext): Promise<void> {
   ctx.main.replaceChildren(
     h('h1', {}, 'Agencies'),
-    table('Registered agencies', ['Agency', 'Kind', 'Id'], ctx.agencies.map((a) => [link(`#/agencies/${a.agencyId}`, a.name), (a as { kind?: string }).kind ?? '', a.agencyId])),
+    table('Registered agencies', ['Agency', 'Kind', 'Id'], ctx.agencies.map((a) => [link(`#/agencies/${a.agencyId}`, a.name), a.kind, a.agencyId])),
   );
 }
 
