@@ -172,6 +172,53 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('a finance officer contributes, records an outcome, and reverses the contribution by its event id; a second reversal is refused', async () => {
+    const page = await signInWithToken(mint({ sub: 'bob', role: 'finance-officer', agency: POLICE.agencyId }));
+    await page.goto(`${server.baseUrl}/#/pots/${scenario.potId}`);
+    const contributed = () => page.locator('[data-figure="contributed"]').textContent().then((t) => t ?? '');
+    const contribute = page.getByRole('form', { name: `Contribute from ${POLICE.name}` });
+    await contribute.waitFor();
+    const before = await contributed();
+    await contribute.getByLabel('Amount (£)', { exact: true }).fill('£2,500.00');
+    await contribute.getByLabel('Reference', { exact: true }).fill('Browser test PO-1');
+    await contribute.getByRole('button', { name: 'Contribute' }).click();
+    await expect.poll(contributed).not.toBe(before);
+    expect(penceOf(await contributed()) - penceOf(before)).toBe(250_000);
+    // The page re-renders after a write; the event id is in the audit trail too, read it there.
+    const audit = await createLedgerClient(server.baseUrl).get<{ entries: { type: string; eventId: string; summary: string }[] }>(
+      `/v1/audit?potId=${scenario.potId}&actor=bob&limit=1000`,
+      mint({ sub: 'ivy', role: 'auditor' }),
+    );
+    const contribution = audit.entries.filter((e) => e.type === 'ContributionReceived' && e.summary.includes('Browser test PO-1'));
+    expect(contribution).toHaveLength(1);
+
+    // The outcome goes on the first intervention (the form's default choice).
+    const benefits = () => page.getByRole('table', { name: /^Interventions/ }).locator('tbody tr').first().locator('td').last().textContent().then((t) => t ?? '');
+    const benefitsBefore = await benefits();
+    const outcome = page.getByRole('form', { name: 'Record an outcome' });
+    await outcome.getByLabel('Description', { exact: true }).fill('Browser test: ten fewer call-outs');
+    await outcome.getByLabel('Agency whose budget benefits').selectOption(NHS.agencyId);
+    await outcome.getByLabel('Amount (£)', { exact: true }).fill('1000');
+    await outcome.getByRole('button', { name: 'Record outcome' }).click();
+    await expect.poll(benefits).not.toBe(benefitsBefore);
+    expect(penceOf(await benefits()) - penceOf(benefitsBefore)).toBe(100_000);
+
+    const reverse = page.getByRole('form', { name: 'Reverse an entry' });
+    await reverse.getByLabel('Event id', { exact: true }).fill(contribution[0]!.eventId);
+    await reverse.getByLabel('Reason', { exact: true }).fill('Browser test: keyed twice');
+    await reverse.getByRole('button', { name: 'Reverse' }).click();
+    await expect.poll(contributed).toBe(before);
+    // Reversing it again is refused, next to the event id, in plain words.
+    const again = page.getByRole('form', { name: 'Reverse an entry' });
+    await again.getByLabel('Event id', { exact: true }).fill(contribution[0]!.eventId);
+    await again.getByLabel('Reason', { exact: true }).fill('Browser test: again');
+    await again.getByRole('button', { name: 'Reverse' }).click();
+    const error = again.locator('[data-field="eventId"] .field-error');
+    await error.waitFor({ state: 'visible' });
+    expect(await error.textContent()).toMatch(/^That entry has already been reversed\./);
+    await page.close();
+  });
+
   it('an auditor filters the audit trail and downloads it as CSV', async () => {
     const page = await signInWithToken(mint({ sub: 'ivy', role: 'auditor' }));
     await page.getByRole('link', { name: 'Audit trail' }).click();
