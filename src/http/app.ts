@@ -113,11 +113,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The web dashboard's static files at / (and, outside production, its sign-in helper).
+  await app.register(dashboardRoutes(options.dashboardDir));
+  if (options.devTokens === true) await app.register(devTokenRoutes(options.jwtSecret));
 
   await app.register(agencyRoutes(options));
   await app.register(potRoutes(options));
   await app.register(reportRoutes(options));
-  await app.register(dashboardRoutes(options.dashboardDir));
-  if (options.devTokens === true) await app.register(devTokenRoutes(options.jwtSecret));
   return app;
 }
