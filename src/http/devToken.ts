@@ -5,7 +5,8 @@
  *
  * RISK: anyone who can call it can become admin. It is therefore registered only when
  * NODE_ENV is not `production` (devTokensEnabled) AND answers only clients on the loopback
- * interface; a server reachable from a network must run with NODE_ENV=production.
+ * interface; a server reachable from a network must run with NODE_ENV=production (behind a
+ * reverse proxy on the same host every client arrives from loopback).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
