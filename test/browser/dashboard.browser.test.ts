@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken, type Role } from '../../src/auth/tokens.ts';
 import { DWP, HOST, NHS, POLICE, PROBATION, FIRE, loadEssexScenario, type ScenarioRecord } from '../../src/demo/essexScenario.ts';
 import { createLedgerClient } from '../../src/demo/ledgerClient.ts';
+import { loadUnitCostCatalogue } from '../../src/demo/loadUnitCosts.ts';
 import { freePort, killAllChildren, REPO_ROOT, runScript, startServer, type ServerProcess } from '../e2e/serverProcess.ts';
 import { browserUnavailable, dashboardBuildIsStale, launchChromium, SCREENSHOT_DIR } from './chromium.ts';
 
@@ -39,7 +40,10 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
       expect(build.code, build.stderr).toBe(0);
     }
     server = await startServer({ port: await freePort(), dataDir, jwtSecret });
-    scenario = await loadEssexScenario(createLedgerClient(server.baseUrl), mint, ulid());
+    // As `npm run demo` does: the catalogue first, since the scenario records outcomes by quantity.
+    const client = createLedgerClient(server.baseUrl);
+    await loadUnitCostCatalogue(client, mint({ sub: 'alice', role: 'admin' }));
+    scenario = await loadEssexScenario(client, mint, ulid());
     browser = await launchChromium();
     context = browser.context;
   });
