@@ -30,6 +30,8 @@ export interface LedgerOptions {
   readonly corsOrigins?: readonly string[];
   /** Writes one caller may make per minute; unlimited when absent. */
   readonly writesPerMinute?: number;
+  /** Serve POST /dev/token (development only: see src/http/devToken.ts). */
+  readonly devTokens?: boolean;
 }
 
 export interface Ledger {
@@ -142,6 +144,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
     ...(options.writesPerMinute === undefined ? {} : { writesPerMinute: options.writesPerMinute }),
+    ...(options.devTokens === undefined ? {} : { devTokens: options.devTokens }),
   });
 
   return {

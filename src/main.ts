@@ -7,6 +7,8 @@ import { createLedger } from './ledger.ts';
 import { openEventStore } from './store/openStore.ts';
 import { replayProgressPrinter } from './cli/progress.ts';
 import { openReadModelWriter, redactUrl } from './readModels/openReadModels.ts';
+import { dashboardIsBuilt } from './http/dashboard.ts';
+import { devTokensEnabled } from './http/devToken.ts';
 
 export async function serve(): Promise<void> {
   const config = readConfig();
@@ -26,6 +28,7 @@ export async function serve(): Promise<void> {
     corsOrigins: config.corsOrigins,
     ...(config.writesPerMinute === null ? {} : { writesPerMinute: config.writesPerMinute }),
     jwtSecret: secret.secret,
+    devTokens: devTokensEnabled(process.env),
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     onReplayProgress: replayProgressPrinter(process.stderr),
     onProjectionFailure: (error) => {
@@ -38,6 +41,11 @@ export async function serve(): Promise<void> {
 
   console.log(`potledger serving ${address}  (store ${redactUrl(config.storeUrl)}, log position ${ledger.runner.position()})`);
   console.log(`  API docs: ${address}/docs    OpenAPI: ${address}/openapi.json`);
+  console.log(
+    dashboardIsBuilt()
+      ? `  Dashboard: ${address}/${devTokensEnabled(process.env) ? '  (development sign-in helper on: NODE_ENV is not production)' : ''}`
+      : '  Dashboard: not built (run `npm run build:web`); / says so until it is',
+  );
   console.log(`  SQL read models: ${config.readModelsUrl === null ? 'off' : redactUrl(config.readModelsUrl)}`);
   if (secret.source === 'created') {
     console.log(`  First start: created a signing secret at ${secret.path} (mode 0600).`);

@@ -10,6 +10,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { installAuth } from './auth.ts';
+import { dashboardRoutes } from './dashboard.ts';
+import { devTokenRoutes } from './devToken.ts';
 import { httpProblem, installErrorHandling, sendProblem } from './errors.ts';
 import { problem } from './problem.ts';
 import { agencyRoutes } from './routes/agencies.ts';
@@ -19,6 +21,7 @@ import { potControlRoutes } from './routes/potControls.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { unitCostRoutes } from './routes/unitCosts.ts';
 import { costBenefitRoutes } from './routes/costBenefit.ts';
+import { statementRoutes } from './routes/statement.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER } from './routes/routeDeps.ts';
 
@@ -32,6 +35,10 @@ export interface AppOptions extends RouteDeps {
   readonly corsOrigins?: readonly string[];
   /** Writes one caller may make per minute; no limit when absent. */
   readonly writesPerMinute?: number;
+  /** POST /dev/token for the dashboard's sign-in page; only ever true outside production (devToken.ts). */
+  readonly devTokens?: boolean;
+  /** Where the built dashboard is; web/dist when absent. */
+  readonly dashboardDir?: string;
 }
 
 const RATE_LIMIT_WINDOW_MS = 60_000;
@@ -115,6 +122,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The web dashboard's static files at / (and, outside production, its sign-in helper).
+  await app.register(dashboardRoutes(options.dashboardDir));
+  if (options.devTokens === true) await app.register(devTokenRoutes(options.jwtSecret));
 
   await app.register(agencyRoutes(options));
   await app.register(potRoutes(options));
@@ -122,6 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(unitCostRoutes(options));
   await app.register(potControlRoutes(options));
   await app.register(costBenefitRoutes(options));
+  await app.register(statementRoutes(options));
   await app.register(auditProofRoutes(options));
   return app;
 }

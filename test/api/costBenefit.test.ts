@@ -23,7 +23,7 @@ const ASSUMPTIONS = { deadweightPercent: '25', attributionPercent: '80', optimis
 
 /** £100,000 allocated to employment support and £60,000 of benefits (police £30,000 and council £10,000 cashable, NHS £20,000 not). */
 async function fundAndRecord(c: Ctx): Promise<void> {
-  expectWritten(await allocate(c, '100000.00'), ['allocationId', 'fundingShares']);
+  expectWritten(await allocate(c, '100000.00'), ['allocationId', 'fundingShares', 'status']);
   expectWritten(await recordOutcome(c), ['outcomeId', 'flows']);
 }
 

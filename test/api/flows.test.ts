@@ -143,6 +143,36 @@ describe('GET /v1/flows', () => {
     expectProblem(await c.ledger.get('/v1/flows?potId=essex', c.tokens.reporter), 400, 'VALIDATION_FAILED');
   });
 
+  it('interventionId narrows the flows to one intervention (the dashboard draws its Sankey from these)', async () => {
+    const c = await ctx();
+    await handComputedExample(c);
+    const second = expectWritten(
+      await c.ledger.post(`/v1/pots/${c.potId}/interventions`, c.tokens.admin, { name: 'Second', leadAgencyId: 'essex-police' }),
+      ['interventionId'],
+    );
+    expectWritten(await allocate(c, '5000.00', { interventionId: second.interventionId }), ['allocationId', 'fundingShares']);
+    expectWritten(
+      await recordOutcome(c, { benefits: [{ agencyId: 'nhs-mid-essex', amount: '500.00', cashable: true }] }, c.tokens.admin, String(second.interventionId)),
+      ['outcomeId', 'flows'],
+    );
+    // Stakes after the first allocation: council 240,000, police 160,000 (3:2), so 300 / 200.
+    expect(await flows(c, `potId=${c.potId}&interventionId=${second.interventionId}`)).toEqual({
+      rows: [
+        { fromAgencyId: 'essex-cc', toAgencyId: 'nhs-mid-essex', amount: '300.00', cashableAmount: '300.00' },
+        { fromAgencyId: 'essex-police', toAgencyId: 'nhs-mid-essex', amount: '200.00', cashableAmount: '200.00' },
+      ],
+      agencies: [
+        { agencyId: 'essex-cc', invested: '3000.00', benefitsProduced: '300.00', benefitsReceived: '0.00', returnPerPound: '0.1000', wrongPocketShare: '1.0000' },
+        { agencyId: 'essex-police', invested: '2000.00', benefitsProduced: '200.00', benefitsReceived: '0.00', returnPerPound: '0.1000', wrongPocketShare: '1.0000' },
+        { agencyId: 'nhs-mid-essex', invested: '0.00', benefitsProduced: '0.00', benefitsReceived: '500.00', returnPerPound: null, wrongPocketShare: null },
+      ],
+    });
+    // The first intervention's figures are the hand-computed ones, untouched by the second.
+    const first = await flows(c, `interventionId=${c.interventionId}`);
+    expect(first.rows.find((r: { fromAgencyId: string; toAgencyId: string }) => r.fromAgencyId === 'essex-cc' && r.toAgencyId === 'nhs-mid-essex').amount).toBe('12600.01');
+    expectValidation(await c.ledger.get('/v1/flows?interventionId=not-a-ulid', c.tokens.reporter), 'querystring.interventionId');
+  });
+
   describeReadRouteAuth('GET /v1/flows', () => '/v1/flows');
   describeMinPosition('GET /v1/flows', () => '/v1/flows');
 });

@@ -28,6 +28,7 @@ const DESIGNED_ROUTES: Record<string, string[]> = {
   '/v1/pots/{potId}/financial-years/{financialYear}/close': ['post'],
   '/v1/pots/{potId}/close': ['post'],
   '/v1/pots/{potId}/exceptions': ['get'],
+  '/v1/pots/{potId}/statement': ['get'],
   '/v1/pots/{potId}/agreed-contributions': ['post'],
   '/v1/pots/{potId}/interventions/{interventionId}/assumptions': ['post'],
   '/v1/pots/{potId}/cba': ['get'],

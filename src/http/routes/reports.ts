@@ -70,16 +70,17 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         schema: {
           tags: ['reports'],
           summary: 'Who invests, who benefits: the investor → beneficiary matrix and per-agency totals',
-          querystring: ReadQuery.extend({ potId: Ulid.optional(), financialYear: FinancialYear.optional() }),
+          querystring: ReadQuery.extend({ potId: Ulid.optional(), financialYear: FinancialYear.optional(), interventionId: Ulid.optional() }),
           response: { 200: FlowsView, ...errorResponses },
         },
       },
       async (request, reply) => {
-        const { potId, financialYear } = request.query;
+        const { potId, financialYear, interventionId } = request.query;
         return answerFromBooks(deps, request.query, reply, (books) =>
           flowsMatrix(books.benefitFlows, {
             ...(potId === undefined ? {} : { potId }),
             ...(financialYear === undefined ? {} : { financialYear }),
+            ...(interventionId === undefined ? {} : { interventionId }),
           }),
         );
       },

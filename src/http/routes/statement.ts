@@ -1,0 +1,132 @@
+/**
+ * GET /v1/pots/:potId/statement?financialYear=2025-26 — the pooled fund's memorandum statement
+ * for one financial year (projections/potStatement.ts), built from the pot's own stream, not
+ * from the books: the statement an inspector reads is the one the primary records give.
+ * `atPosition` states the year as the ledger knew it when that position was written (the day
+ * the accounts were signed, say); the answer names the position it reflects.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { asLedgerEnvelope, potStreamId, type Envelope } from '../../../events/index.ts';
+import { FinancialYear, Ulid } from '../../../events/primitives.ts';
+import { potStatement } from '../../../projections/potStatement.ts';
+import { httpProblem } from '../errors.ts';
+import { errorResponses, Position, PositionParam } from '../schemas.ts';
+import { LEDGER_POSITION_HEADER, type RouteDeps } from './routeDeps.ts';
+
+const Money = z.string().describe('Amount in GBP, 2 decimal places');
+const SignedMoney = z.string().describe('Amount in GBP, 2 decimal places; negative only when backdated entries spent money before the date it was paid in');
+const Ratio = z.string().nullable().describe('Decimal ratio to 4 places; null when the denominator is zero');
+
+export const PotStatementView = z.object({
+  potId: z.string(),
+  name: z.string(),
+  area: z.string(),
+  hostAgencyId: z.string(),
+  currency: z.string(),
+  period: z.object({ financialYear: z.string(), from: z.string(), to: z.string() }),
+  position: Position.describe('Last pot event read (entries dated after the year are read and left out)'),
+  openingBalance: SignedMoney,
+  contributions: z.object({ received: Money, reversed: Money, net: SignedMoney }),
+  allocations: z.object({ allocated: Money, reversed: Money, net: SignedMoney }),
+  returnedToPartners: Money,
+  closingBalance: SignedMoney,
+  partners: z.array(
+    z.object({
+      agencyId: z.string(),
+      openingStake: SignedMoney,
+      contributionsReceived: Money,
+      contributionsReversed: Money,
+      drawn: Money,
+      drawnReversed: Money,
+      returned: Money,
+      closingStake: SignedMoney,
+      shareOfClosingBalance: Ratio,
+      shareOfContributions: Ratio,
+    }),
+  ).readonly(),
+  interventions: z.array(
+    z.object({
+      interventionId: z.string(),
+      name: z.string(),
+      leadAgencyId: z.string(),
+      allocated: Money,
+      allocationsReversed: Money,
+      netAllocated: SignedMoney,
+      outcomesRecorded: z.number().int(),
+      outcomesRetracted: z.number().int(),
+      benefits: Money,
+      benefitsRetracted: Money,
+      netBenefits: SignedMoney,
+    }),
+  ).readonly(),
+  benefitsByAgency: z.array(z.object({ agencyId: z.string(), cashable: SignedMoney, nonCashable: SignedMoney, total: SignedMoney })).readonly(),
+  reversals: z.array(
+    z.object({
+      position: Position,
+      eventId: z.string(),
+      type: z.enum(['ContributionReversed', 'AllocationReversed', 'OutcomeRetracted']),
+      reversedEventId: z.string(),
+      effectiveDate: z.string(),
+      amount: Money,
+      reason: z.string(),
+      actor: z.string(),
+    }),
+  ).readonly(),
+  priorPeriodAdjustments: z.array(
+    z.object({
+      position: Position,
+      eventId: z.string(),
+      type: z.string(),
+      effectiveDate: z.string(),
+      forFinancialYear: z.string(),
+      amount: Money.nullable(),
+    }),
+  ).readonly(),
+  yearClosed: z.boolean(),
+  potClosedOn: z.string().nullable(),
+  entriesInYear: z.number().int(),
+});
+
+export const statementRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/v1/pots/:potId/statement',
+      {
+        config: { access: 'any' },
+        schema: {
+          tags: ['pots'],
+          summary: "The pooled fund's memorandum statement for a financial year: opening balance, contributions, allocations, outcomes, reversals, closing balance, each partner's share",
+          description:
+            'Entries count by their effective date: dated before the year they make the opening balance, dated inside it they are the year; dated after, they are left out. ' +
+            'The closing balance is reached two ways (opening + movements, and the sum of the partners\' closing stakes); a statement where they disagree is never served.',
+          params: z.object({ potId: Ulid }),
+          querystring: z.object({
+            financialYear: FinancialYear,
+            atPosition: PositionParam.optional().describe('State the year as the ledger knew it when this log position was written'),
+          }),
+          response: { 200: PotStatementView, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { potId } = request.params;
+        const { financialYear, atPosition } = request.query;
+        const head = await deps.store.headPosition();
+        if (atPosition !== undefined && atPosition > head) {
+          throw httpProblem('VALIDATION_FAILED', `atPosition ${atPosition} is beyond the end of the log (${head})`);
+        }
+        // The answer reflects exactly one position: pot events appended after the head was read wait for the next call.
+        const upTo = atPosition ?? head;
+        const envelopes: Envelope[] = [];
+        for (const event of await deps.store.readStream(potStreamId(potId))) {
+          if (event.position > upTo) break;
+          const envelope = asLedgerEnvelope(event);
+          if (envelope !== null) envelopes.push(envelope);
+        }
+        const statement = potStatement(envelopes, potId, financialYear);
+        if (statement === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist${atPosition === undefined ? '' : ` at position ${atPosition}`}`);
+        reply.header(LEDGER_POSITION_HEADER, upTo.toString());
+        return statement;
+      },
+    );
+  };

@@ -1,0 +1,99 @@
+/**
+ * The potledger dashboard: hash routes (#/pots, #/pots/<id>, #/flows, #/agencies,
+ * #/agencies/<id>, #/audit, #/signin), so the server only serves static files.
+ */
+import './style.css';
+import { ApiError, getJson } from './api.ts';
+import { disposeCharts } from './charts.ts';
+import type { AgencyView, PageContext } from './context.ts';
+import { h } from './dom.ts';
+import { agenciesPage, agencyPage } from './pages/agencies.ts';
+import { auditPage } from './pages/audit.ts';
+import { flowsPage } from './pages/flows.ts';
+import { potPage, potsPage } from './pages/pots.ts';
+import { signInPage } from './pages/signin.ts';
+import { plainWords } from './problems.ts';
+import { currentSession, signOut, type Session } from './session.ts';
+import { can } from './token.ts';
+
+const main = document.getElementById('main')!;
+const header = document.getElementById('session')!;
+const nav = document.getElementById('nav')!;
+
+function renderChrome(session: Session | null): void {
+  if (session === null) {
+    header.replaceChildren();
+    nav.replaceChildren();
+    return;
+  }
+  const { claims } = session;
+  const expires = claims.exp === undefined ? '' : ` · until ${new Date(claims.exp * 1000).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })}`;
+  const out = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
+  out.addEventListener('click', () => {
+    signOut();
+    window.location.hash = '#/signin';
+  });
+  header.replaceChildren(
+    h('span', { 'data-testid': 'who' }, `${claims.sub} · `, h('strong', { 'data-testid': 'role' }, claims.role), claims.agency === undefined ? '' : ` · ${claims.agency}`, expires),
+    out,
+  );
+  const items: [string, string][] = [
+    ['#/pots', 'Pots'],
+    ['#/flows', 'Benefit flows'],
+    ['#/agencies', 'Agencies'],
+  ];
+  if (can.readAudit(claims)) items.push(['#/audit', 'Audit trail']);
+  const current = window.location.hash.split('?')[0] ?? '';
+  nav.replaceChildren(
+    h('ul', {}, ...items.map(([href, text]) => h('li', {}, h('a', { href, 'aria-current': current.startsWith(href) ? 'page' : undefined }, text)))),
+  );
+}
+
+/** The first route of a page load leaves focus where the browser put it. */
+let firstRoute = true;
+
+async function route(): Promise<void> {
+  disposeCharts();
+  const [path = '', search = ''] = window.location.hash.replace(/^#/, '').split('?');
+  const params = new URLSearchParams(search);
+  const session = currentSession();
+  renderChrome(session);
+  if (session === null || path === '/signin') {
+    if (session !== null) {
+      window.location.hash = '#/pots';
+      return;
+    }
+    signInPage(main, params, () => (window.location.hash = '#/pots'));
+    return;
+  }
+  main.replaceChildren(h('p', { role: 'status' }, 'Loading…'));
+  try {
+    const { agencies } = await getJson<{ agencies: AgencyView[] }>('/v1/agencies', session.token);
+    const nameOf = (id: string) => agencies.find((a) => a.agencyId === id)?.name ?? id;
+    const ctx: PageContext = { session, main, nameOf, agencies, params };
+    const parts = path.split('/').filter((p) => p !== '');
+    if (parts[0] === 'pots' && parts[1] !== undefined) await potPage(ctx, decodeURIComponent(parts[1]));
+    else if (parts[0] === 'flows') await flowsPage(ctx);
+    else if (parts[0] === 'agencies' && parts[1] !== undefined) await agencyPage(ctx, decodeURIComponent(parts[1]));
+    else if (parts[0] === 'agencies') await agenciesPage(ctx);
+    else if (parts[0] === 'audit' && can.readAudit(session.claims)) await auditPage(ctx);
+    else await potsPage(ctx);
+  } catch (error) {
+    const message = error instanceof ApiError ? `${plainWords(error.problem)} (${error.problem.detail ?? error.problem.code})` : String(error);
+    main.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'form-error', role: 'alert' }, message));
+  }
+  // After a navigation, focus moves to the new page's heading so keyboard and screen-reader
+  // users start there; on the first load the browser starts at the top (the skip link).
+  const heading = main.querySelector<HTMLElement>('h1');
+  heading?.setAttribute('tabindex', '-1');
+  if (!firstRoute) heading?.focus({ preventScroll: true });
+  firstRoute = false;
+}
+
+// The skip link must not change the hash: here the hash is the page's route.
+document.querySelector('.skip-link')?.addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
+window.addEventListener('hashchange', () => void route());
+void route();

@@ -1,0 +1,62 @@
+/**
+ * Server refusals in plain words. The API answers problem+json with a stable `code`; the
+ * dashboard says what it means, next to the field it concerns, and shows the server's detail.
+ */
+import { formatGbp } from './money.ts';
+
+export interface Problem {
+  readonly status: number;
+  readonly code: string;
+  readonly title?: string;
+  readonly detail?: string;
+  readonly errors?: readonly { path: string; message: string }[];
+  /** INSUFFICIENT_FUNDS carries the amounts: { requested, available }. */
+  readonly details?: { readonly requested?: string; readonly available?: string };
+}
+
+const PLAIN_WORDS: Readonly<Record<string, string>> = {
+  VALIDATION_FAILED: 'Some of what was entered is not valid.',
+  UNAUTHENTICATED: 'Your sign-in has expired or is not valid. Sign in again.',
+  FORBIDDEN: 'Your role or agency is not allowed to do this.',
+  NOT_FOUND: 'That does not exist (any more).',
+  INSUFFICIENT_FUNDS: 'There is not enough money available for this.',
+  NOT_A_PARTNER: 'That agency is not a partner of this pot.',
+  ALREADY_EXISTS: 'That already exists.',
+  POT_CLOSED: 'The pot is closed.',
+  ALREADY_REVERSED: 'That entry has already been reversed.',
+  UNFUNDED_INTERVENTION: 'The intervention has no funding yet, so no benefits can be credited to investors.',
+  IDEMPOTENCY_KEY_REUSED: 'This form was already sent with different values. Send it again.',
+  CONCURRENCY_CONFLICT: 'Others changed the pot at the same moment. Send it again.',
+  RATE_LIMITED: 'Too many changes in a short time. Wait a minute and try again.',
+  PAYLOAD_TOO_LARGE: 'What was entered is too long.',
+  PROJECTION_LAGGING: 'The figures have not caught up yet. Try again in a moment.',
+  INTERNAL_ERROR: 'Something went wrong on the server. Try again, or tell the ledger team.',
+  NETWORK: 'The server could not be reached. Check the connection and try again.',
+};
+
+export function plainWords(problem: Problem): string {
+  const words = PLAIN_WORDS[problem.code] ?? problem.title ?? 'The server refused this.';
+  const { requested, available } = problem.details ?? {};
+  if (typeof requested === 'string' && typeof available === 'string') {
+    return `${words} You asked for ${formatGbp(requested)}; ${formatGbp(available)} is available.`;
+  }
+  return words;
+}
+
+/**
+ * Which form field a refusal belongs next to: a validation error names its body path; a
+ * money refusal belongs to the amount; an agency refusal to the agency. Null: the form itself.
+ */
+export function fieldOfProblem(problem: Problem, fields: readonly string[]): string | null {
+  const named = problem.errors?.map((e) => e.path.replace(/^body\./, '').split('.')[0]).find((f) => f !== undefined && fields.includes(f));
+  if (named !== undefined) return named;
+  const byCode: Record<string, readonly string[]> = {
+    INSUFFICIENT_FUNDS: ['amount'],
+    NOT_A_PARTNER: ['leadAgencyId', 'agencyId'],
+    FORBIDDEN: ['agencyId'],
+    ALREADY_REVERSED: ['eventId'],
+    NOT_FOUND: ['eventId', 'interventionId'],
+    UNFUNDED_INTERVENTION: ['interventionId'],
+  };
+  return byCode[problem.code]?.find((f) => fields.includes(f)) ?? null;
+}
