@@ -150,7 +150,7 @@ describe('GET /v1/flows', () => {
       await c.ledger.post(`/v1/pots/${c.potId}/interventions`, c.tokens.admin, { name: 'Second', leadAgencyId: 'essex-police' }),
       ['interventionId'],
     );
-    expectWritten(await allocate(c, '5000.00', { interventionId: second.interventionId }), ['allocationId', 'fundingShares']);
+    expectWritten(await allocate(c, '5000.00', { interventionId: second.interventionId }), ['allocationId', 'fundingShares', 'status']);
     expectWritten(
       await recordOutcome(c, { benefits: [{ agencyId: 'nhs-mid-essex', amount: '500.00', cashable: true }] }, c.tokens.admin, String(second.interventionId)),
       ['outcomeId', 'flows'],
