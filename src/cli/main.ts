@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES, signToken, type Role } from '../auth/tokens.ts';
 import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../config.ts';
+import { registerAuditPackCommand } from './auditPack.ts';
 import { registerRebuildCommand } from './rebuild.ts';
 import { registerUnitCostsCommand } from './unitCosts.ts';
 import { registerCbaCommand } from './cba.ts';
@@ -43,6 +44,7 @@ export function buildCli(): Command {
     });
 
   registerRebuildCommand(program);
+  registerAuditPackCommand(program);
   registerUnitCostsCommand(program);
   registerCbaCommand(program);
   registerVerifyCommand(program);
