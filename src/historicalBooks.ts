@@ -29,7 +29,7 @@
  * TODO(issue 7): start from the nearest snapshot instead of position 0.
  */
 import { LRUCache } from 'lru-cache';
-import { asLedgerEnvelope } from '../events/index.ts';
+import { asLedgerEnvelope, type Envelope } from '../events/index.ts';
 import { ledgerBooksProjection, potSummaryProjection, type LedgerBooksState, type LedgerProjections } from '../projections/index.ts';
 import { httpProblem } from './http/errors.ts';
 import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from './store/eventStore.ts';
@@ -101,12 +101,20 @@ export async function foldHistory(
   let books = asAt === undefined ? ledgerBooksProjection.initialState() : emptyBooksByEffectiveDate();
   let eventsFolded = 0;
   let after = 0n;
+  // A request dated after asAt does not count, so neither do the decisions on it (an approval,
+  // a rejection, an attempt at self-approval carry no date of their own).
+  const requestsLeftOut = new Set<string>();
   while (after < atPosition) {
     const page = await source.readAll(after, batchSize);
     for (const event of page) {
       if (event.position > atPosition) return { books, eventsFolded };
       const envelope = asLedgerEnvelope(event);
-      if (envelope === null || (asAt !== undefined && isDatedAfter(envelope, asAt))) continue;
+      if (envelope === null) continue;
+      if (asAt !== undefined && isDatedAfter(envelope, asAt)) {
+        if (envelope.type === 'AllocationRequested') requestsLeftOut.add(envelope.data.allocationId);
+        continue;
+      }
+      if (requestsLeftOut.size > 0 && decidesRequest(envelope) && requestsLeftOut.has(envelope.data.allocationId)) continue;
       books = ledgerBooksProjection.evolve(books, envelope);
       eventsFolded += 1;
     }
@@ -114,6 +122,31 @@ export async function foldHistory(
     after = page[page.length - 1]!.position;
   }
   return { books, eventsFolded };
+}
+
+function decidesRequest(event: Envelope): event is Extract<Envelope, { type: 'AllocationApproved' | 'AllocationRejected' | 'SelfApprovalAttempted' }> {
+  return event.type === 'AllocationApproved' || event.type === 'AllocationRejected' || event.type === 'SelfApprovalAttempted';
+}
+
+/** Events one command appends at once: far fewer than this (an approval writes two). */
+const MAX_EVENTS_PER_APPEND = 64;
+
+/**
+ * The position that ends the append `atPosition` falls in. One command's events are appended
+ * together (an approval and the allocation it authorises), so the ledger never stood between
+ * them: an answer "at" a position inside an append is the answer at the end of it.
+ */
+export async function endOfAppendAt(source: Pick<EventStore, 'readAll'>, atPosition: bigint): Promise<bigint> {
+  if (atPosition === 0n) return 0n;
+  const page = await source.readAll(atPosition - 1n, MAX_EVENTS_PER_APPEND);
+  const at = page[0];
+  if (at === undefined || at.position !== atPosition) return atPosition;
+  let end = at.position;
+  for (const next of page.slice(1)) {
+    if (next.streamId !== at.streamId || next.metadata.commandId !== at.metadata.commandId) break;
+    end = next.position;
+  }
+  return end;
 }
 
 export interface HistoricalBooksOptions {
@@ -166,7 +199,10 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
         const head = await source.headPosition();
         if (atPosition > head) throw httpProblem('VALIDATION_FAILED', `atPosition ${atPosition} is beyond the end of the log (${head})`);
       }
-      const point = { ...(asAt === undefined ? {} : { asAt }), atPosition: atPosition ?? options.live().position };
+      const point = {
+        ...(asAt === undefined ? {} : { asAt }),
+        atPosition: atPosition === undefined ? options.live().position : await endOfAppendAt(source, atPosition),
+      };
       const key = `${point.asAt ?? '-'}@${point.atPosition}`;
       const cached = await cache.fetch(key, { context: point });
       // fetch resolves undefined only if the entry was dropped mid-fold without its value.
