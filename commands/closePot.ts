@@ -9,7 +9,7 @@ import { type PotState } from './potState.ts';
 
 export const ClosePotBody = z.strictObject({
   reason: text(MAX_REASON_CHARS, { multiline: true }),
-  /** Business date of the close; defaults to today, and never inside a closed financial year. */
+  /** Business date of the close; defaults to today; never inside a closed financial year, never before the pot's latest-dated entry. */
   effectiveDate: EffectiveDate.optional(),
 });
 export type ClosePot = z.infer<typeof ClosePotBody> & { potId: string };
@@ -35,6 +35,15 @@ export function decideClosePot(state: PotState, command: ClosePot, context: Comm
   const effectiveDate = command.effectiveDate ?? todayOf(context);
   const period = periodRefusal(state, effectiveDate);
   if (period !== null) return period;
+  // Returning the stakes on a day before money that is in them was dated would give back, as at
+  // that day, money the pot did not yet hold: the books as at any date must still add up.
+  if (state.latestEffectiveDate !== null && effectiveDate < state.latestEffectiveDate) {
+    return refused(
+      'VALIDATION_FAILED',
+      `pot ${command.potId} has entries dated up to ${state.latestEffectiveDate}; a close dated ${effectiveDate} would return money before it arrived: give an effectiveDate on or after ${state.latestEffectiveDate}`,
+      { latestEffectiveDate: state.latestEffectiveDate },
+    );
+  }
   const returns = state.partners
     .map((agencyId) => ({ agencyId, stake: state.stakes.get(agencyId)! }))
     .filter(({ stake }) => stake.gt(0))

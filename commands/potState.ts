@@ -89,6 +89,8 @@ export interface PotState {
   readonly eventTargets: Map<string, EventTarget>;
   /** The agreed contribution in force, keyed by `${financialYear} ${agencyId}`. */
   readonly agreedContributions: Map<string, AgreementRecord>;
+  /** The latest business date of any entry in the pot; null before the first. A close may not precede it. */
+  latestEffectiveDate: string | null;
 }
 
 export interface AgreementRecord {
@@ -121,6 +123,7 @@ export function initialPotState(): PotState {
     outcomes: new Map(),
     eventTargets: new Map(),
     agreedContributions: new Map(),
+    latestEffectiveDate: null,
   };
 }
 
@@ -152,6 +155,10 @@ function addTo(map: Map<string, Money>, key: string, delta: Money): void {
 }
 
 export function evolvePot(state: PotState, event: PotEvent & { eventId: string }): PotState {
+  const effectiveDate = (event.data as { effectiveDate?: unknown }).effectiveDate;
+  if (typeof effectiveDate === 'string' && (state.latestEffectiveDate === null || effectiveDate > state.latestEffectiveDate)) {
+    state.latestEffectiveDate = effectiveDate;
+  }
   switch (event.type) {
     case 'PotOpened': {
       const d = event.data;

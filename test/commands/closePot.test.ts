@@ -89,4 +89,12 @@ describe('ClosePot', () => {
       .when((state, context) => decideClosePot(state, close(), context))
       .then([{ ...potClosed, data: { ...potClosed.data, returns: [] } }]);
   });
+  it('refuses a close dated before the pot\'s latest-dated entry (VALIDATION_FAILED): the stakes it returns were not all there yet', () => {
+    const later = [...used, contributionReceived(police, '900.00', { n: 3, effectiveDate: '2026-03-01' })];
+    // Today (2026-01-15) by default, and an explicit earlier date: both before 1 March.
+    given(later).when((state, context) => decideClosePot(state, close(), context)).thenRefuses('VALIDATION_FAILED');
+    given(later).when((state, context) => decideClosePot(state, close({ effectiveDate: '2026-02-28' }), context)).thenRefuses('VALIDATION_FAILED');
+    const onTheDay = given(later).when((state, context) => decideClosePot(state, close({ effectiveDate: '2026-03-01' }), context));
+    onTheDay.then([{ ...potClosed, data: { ...potClosed.data, effectiveDate: '2026-03-01', returns: [{ agencyId: cc, amount: '239999.99' }, { agencyId: police, amount: '160900.00' }] } }]);
+  });
 });
