@@ -6,7 +6,7 @@ import { AgencyId, Amount, MAX_REASON_CHARS, MAX_REFERENCE_CHARS, text } from '.
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
 import { potRefusal } from './potGuards.ts';
-import { agreementKey, isPartner, type PotState } from './potState.ts';
+import { agreementKey, isPartner, type PotState, isFinancialYearClosed } from './potState.ts';
 
 export const AgreeContributionBody = z.strictObject({
   agencyId: AgencyId,
@@ -27,6 +27,10 @@ export type AgreeContribution = z.infer<typeof AgreeContributionBody> & { potId:
 export function decideAgreeContribution(state: PotState, command: AgreeContribution, context: CommandContext): Decision<PotEvent> {
   const refusal = potRefusal(state, command.potId, context);
   if (refusal !== null) return refusal;
+  // A closed year's figures are final: what was agreed for it is part of them.
+  if (isFinancialYearClosed(state, command.financialYear)) {
+    return refused('PERIOD_CLOSED', `financial year ${command.financialYear} of pot ${command.potId} is closed: its agreed contributions can no longer change`);
+  }
   const { actor } = context;
   if (actor.role === 'finance-officer' && actor.agencyId !== state.hostAgencyId) {
     return refused('FORBIDDEN', `only the host partner (${state.hostAgencyId}) records agreed contributions; ${actor.agencyId ?? 'no agency'} is not the host`);

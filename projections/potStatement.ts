@@ -325,7 +325,8 @@ export function potStatement(events: Iterable<Envelope>, potId: string, financia
         break;
       }
       case 'FinancialYearClosed':
-        if (event.data.financialYear === financialYear) yearClosed = true;
+        // Closing a year locks every day up to its end, so earlier years are closed with it.
+        if (event.data.closedThrough >= period.to) yearClosed = true;
         break;
       // Requests, approvals and refusals move no money: the FundsAllocated an approval writes does.
       case 'ApprovalThresholdChanged':

@@ -2,6 +2,7 @@
 import { describe, it } from 'vitest';
 import { decideAgreeContribution, type AgreeContribution } from '../../commands/agreeContribution.ts';
 import type { PotEvent } from '../../events/pot.ts';
+import { financialYearClosed } from './controlFixtures.ts';
 import { POT_ID, potOpened } from './fixtures.ts';
 import { AGENCY, financeOfficerOf, given, givenEventId } from './spec.ts';
 
@@ -99,5 +100,13 @@ describe('AgreeContribution', () => {
     const spec = given([potOpened()]);
     spec.state.status = 'closed';
     spec.when((state, context) => decideAgreeContribution(state, agree(AGENCY.police, '1.00'), context)).thenRefuses('POT_CLOSED');
+  });
+  it('refuses an agreement for a closed financial year, or a year before one (PERIOD_CLOSED): its figures are final', () => {
+    const closed = given([potOpened(), financialYearClosed('2025-26')]);
+    closed.when((state, context) => decideAgreeContribution(state, agree(AGENCY.police, '1.00'), context)).thenRefuses('PERIOD_CLOSED');
+    closed.when((state, context) => decideAgreeContribution(state, agree(AGENCY.police, '1.00', { financialYear: '2024-25' }), context)).thenRefuses('PERIOD_CLOSED');
+    closed
+      .when((state, context) => decideAgreeContribution(state, agree(AGENCY.police, '1.00', { financialYear: '2026-27' }), context))
+      .then([agreed(AGENCY.police, '1.00', { financialYear: '2026-27' })]);
   });
 });

@@ -154,6 +154,8 @@ describe('pot statement', () => {
       data: { potId, effectiveDate: '2026-05-01', reason: 'Programme ended', returns: [{ agencyId: COUNCIL, amount: '286000.00' }, { agencyId: POLICE, amount: '165000.00' }] },
     });
     expect(potStatement(h.events, potId, '2025-26')).toMatchObject({ yearClosed: true, closingBalance: '410000.00', potClosedOn: null, priorPeriodAdjustments: [] });
+    // Closing 2025-26 locks every day before it too.
+    expect(potStatement(h.events, potId, '2024-25')).toMatchObject({ yearClosed: true });
     const next = potStatement(h.events, potId, '2026-27')!;
     expect(next).toMatchObject({
       yearClosed: false,
