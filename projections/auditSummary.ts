@@ -22,7 +22,7 @@ export interface AuditNames {
   readonly allocationDates: Map<string, string>;
   readonly outcomeDescriptions: Map<string, string>;
   /** allocationId → the request, so an approval or rejection can say what it decided. */
-  readonly allocationRequests: Map<string, { readonly amount: string; readonly interventionId: string; readonly requestedBy: string }>;
+  readonly allocationRequests: Map<string, { readonly amount: string; readonly interventionId: string; readonly requestedBy: string; readonly effectiveDate: string }>;
 }
 
 export function emptyAuditNames(): AuditNames {
@@ -59,7 +59,7 @@ export function rememberNames(names: AuditNames, event: Envelope): void {
       return;
     case 'AllocationRequested': {
       const d = event.data;
-      names.allocationRequests.set(d.allocationId, { amount: d.amount, interventionId: d.interventionId, requestedBy: d.requestedBy.sub });
+      names.allocationRequests.set(d.allocationId, { amount: d.amount, interventionId: d.interventionId, requestedBy: d.requestedBy.sub, effectiveDate: d.effectiveDate });
       return;
     }
     default:

@@ -28,7 +28,7 @@ export interface ExceptionEntry {
   readonly kind: ExceptionKind;
   /**
    * The business date: a reversal's effective date; for a rejection or a self-approval attempt
-   * (which have none) the UTC day it was recorded.
+   * (which have none) the business date of the request it decides (the UTC day it was recorded if that request is unknown).
    */
   readonly date: string;
   readonly financialYear: string;
@@ -62,6 +62,14 @@ export const exceptionsProjection: Projection<ExceptionsState> = {
   },
 };
 
+/**
+ * A decision on a request carries no business date of its own: it belongs to the period of the
+ * request it decides, so the year's pack shows the attempt beside the allocation it concerned.
+ */
+function requestDateOf(names: AuditNames, allocationId: string): string | undefined {
+  return names.allocationRequests.get(allocationId)?.effectiveDate;
+}
+
 function toException(names: AuditNames, event: Envelope): ExceptionEntry | null {
   const recordedDay = event.metadata.recordedAt.slice(0, 10);
   let facts: { kind: ExceptionKind; type: ExceptionType; date: string; amount: string | null; reason: string | null; potId: string };
@@ -79,7 +87,7 @@ function toException(names: AuditNames, event: Envelope): ExceptionEntry | null 
       facts = {
         kind: 'rejected-approval',
         type: event.type,
-        date: recordedDay,
+        date: requestDateOf(names, event.data.allocationId) ?? recordedDay,
         amount: names.allocationRequests.get(event.data.allocationId)?.amount ?? null,
         reason: event.data.reason,
         potId: event.data.potId,
@@ -89,7 +97,7 @@ function toException(names: AuditNames, event: Envelope): ExceptionEntry | null 
       facts = {
         kind: 'self-approval-attempt',
         type: event.type,
-        date: recordedDay,
+        date: requestDateOf(names, event.data.allocationId) ?? recordedDay,
         amount: names.allocationRequests.get(event.data.allocationId)?.amount ?? null,
         reason: null,
         potId: event.data.potId,

@@ -158,6 +158,12 @@ export interface HistoricalBooksOptions {
   readonly batchSize?: number;
 }
 
+interface FoldPoint {
+  readonly asAt?: string;
+  readonly atPosition: bigint;
+  readonly snapToAppend: boolean;
+}
+
 interface CachedAnswer {
   readonly answer: BooksAnswer;
   readonly eventsFolded: number;
@@ -168,8 +174,9 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
   const limit = createConcurrencyLimit(MAX_CONCURRENT_HISTORICAL_FOLDS);
   let foldsRun = 0;
 
-  async function fold(point: { asAt?: string; atPosition: bigint }): Promise<CachedAnswer> {
+  async function fold(asked: FoldPoint): Promise<CachedAnswer> {
     foldsRun += 1;
+    const point = asked.snapToAppend ? { ...asked, atPosition: await endOfAppendAt(source, asked.atPosition) } : asked;
     const { books, eventsFolded } = await foldHistory(source, point, options.batchSize);
     const answer: BooksAnswer = {
       projections: books.projections,
@@ -180,7 +187,7 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
   }
 
   // fetch() also shares one fold between concurrent requests for the same key.
-  const cache = new LRUCache<string, CachedAnswer, { asAt?: string; atPosition: bigint }>({
+  const cache = new LRUCache<string, CachedAnswer, FoldPoint>({
     max: MAX_HISTORICAL_BOOKS_CACHED,
     maxSize: MAX_HISTORICAL_CACHED_EVENTS,
     sizeCalculation: (value) => Math.max(1, value.eventsFolded),
@@ -201,7 +208,9 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
       }
       const point = {
         ...(asAt === undefined ? {} : { asAt }),
-        atPosition: atPosition === undefined ? options.live().position : await endOfAppendAt(source, atPosition),
+        atPosition: atPosition ?? options.live().position,
+        // A position a client names may fall inside an append; the live books' never does.
+        snapToAppend: atPosition !== undefined,
       };
       const key = `${point.asAt ?? '-'}@${point.atPosition}`;
       const cached = await cache.fetch(key, { context: point });

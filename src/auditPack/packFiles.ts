@@ -35,6 +35,21 @@ export const AUDIT_PACK_TRAIL_HEADER = [
   'hash',
 ] as const;
 
+const DECISION_TYPES: ReadonlySet<string> = new Set(['AllocationApproved', 'AllocationRejected', 'SelfApprovalAttempted']);
+
+/** Every file a pack holds; a new pack replaces them all, so no file of an older pack is left beside it. */
+export const AUDIT_PACK_FILES = [
+  'statement.json',
+  'statement.csv',
+  'audit-trail.csv',
+  'audit-trail.jsonl',
+  'exceptions.json',
+  'exceptions.csv',
+  'checkpoint.json',
+  'verification.txt',
+  'SHA256SUMS',
+] as const;
+
 export interface TrailLine {
   readonly entry: AuditEntry;
   readonly event: RecordedEvent;
@@ -47,12 +62,22 @@ export interface TrailLine {
  */
 export function trailOfYear(trail: AuditTrailState, eventsByPosition: ReadonlyMap<string, RecordedEvent>, potId: string, financialYear: string): TrailLine[] {
   const period = statementPeriod(financialYear);
+  // A decision on a four-eyes request has no date of its own: it goes with the request's.
+  const requestDates = new Map<string, string>();
+  for (const event of eventsByPosition.values()) {
+    if (event.type === 'AllocationRequested') {
+      const data = event.data as { allocationId: string; effectiveDate: string };
+      requestDates.set(data.allocationId, data.effectiveDate);
+    }
+  }
   const lines: TrailLine[] = [];
   for (const index of trail.byPot.get(potId) ?? []) {
     const entry = trail.entries[index]!;
-    const day = entry.effectiveDate ?? entry.recordedAt.slice(0, 10);
-    if (day < period.from || day > period.to) continue;
     const event = eventsByPosition.get(entry.position);
+    const decided = (event?.data as { allocationId?: unknown } | undefined)?.allocationId;
+    const requestDate = DECISION_TYPES.has(entry.type) && typeof decided === 'string' ? requestDates.get(decided) : undefined;
+    const day = entry.effectiveDate ?? requestDate ?? entry.recordedAt.slice(0, 10);
+    if (day < period.from || day > period.to) continue;
     if (event === undefined) throw new Error(`invariant: audit entry at position ${entry.position} has no event in the log read`);
     lines.push({ entry, event });
   }
@@ -142,8 +167,14 @@ export function statementCsv(statement: PotStatement): string {
   row('allocations', 'net', null, statement.allocations.net);
   row('returns', 'returned to partners on closing the pot', null, statement.returnedToPartners);
   row('balance', 'closing balance', null, statement.closingBalance, `as at ${statement.period.to}`);
+  // Each partner from opening to closing stake, so a spreadsheet can add the rows up.
   for (const p of statement.partners) {
     row('partner stakes', 'opening stake', p.agencyId, p.openingStake);
+    row('partner stakes', 'plus contributions received', p.agencyId, p.contributionsReceived);
+    row('partner stakes', 'less contributions reversed', p.agencyId, p.contributionsReversed);
+    row('partner stakes', 'less drawn by allocations', p.agencyId, p.drawn);
+    row('partner stakes', 'plus returned by allocation reversals', p.agencyId, p.drawnReversed);
+    row('partner stakes', 'less returned on closing the pot', p.agencyId, p.returned);
     row('partner stakes', 'closing stake', p.agencyId, p.closingStake, p.shareOfClosingBalance === null ? null : `share ${p.shareOfClosingBalance}`);
   }
   for (const i of statement.interventions) row('outcomes', `net benefits of ${i.name}`, i.leadAgencyId, i.netBenefits, `${i.outcomesRecorded} recorded, ${i.outcomesRetracted} retracted`);
@@ -152,6 +183,10 @@ export function statementCsv(statement: PotStatement): string {
     row('benefits by agency', 'non-cashable', b.agencyId, b.nonCashable);
   }
   for (const r of statement.reversals) row('reversals', r.type, null, r.amount, `${r.effectiveDate} ${r.reason} (event ${r.reversedEventId})`);
+  for (const a of statement.priorPeriodAdjustments) {
+    if (a.amount !== null) row('prior-period adjustments', `${a.type} for ${a.forFinancialYear}`, null, a.amount, `${a.effectiveDate} (event ${a.eventId})`);
+  }
+  rows.push(['status', statement.yearClosed ? 'year closed' : 'year open', null, null, statement.potClosedOn === null ? null : `pot closed on ${statement.potClosedOn}`]);
   return toCsv(STATEMENT_CSV_HEADER, rows);
 }
 

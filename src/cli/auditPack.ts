@@ -9,7 +9,7 @@
  * folds the books. A log that fails verification gets no statement: the pack holds only the
  * verification report naming the first bad position, and the command exits 1.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { asLedgerEnvelope, potStreamId, type Envelope } from '../../events/index.ts';
@@ -20,10 +20,10 @@ import { potStatement } from '../../projections/potStatement.ts';
 import { createLogVerifier, describeFailure } from '../audit/logVerifier.ts';
 import { MERKLE_ALGORITHM } from '../audit/merkle.ts';
 import type { Checkpoint } from '../audit/merkleLog.ts';
-import { exceptionsCsv, manifest, statementCsv, trailCsv, trailJsonLines, trailOfYear, type PackFile } from '../auditPack/packFiles.ts';
+import { AUDIT_PACK_FILES, exceptionsCsv, manifest, statementCsv, trailCsv, trailJsonLines, trailOfYear, type PackFile } from '../auditPack/packFiles.ts';
 import { readConfig } from '../config.ts';
 import { MAX_READ_ALL_BATCH_EVENTS, type RecordedEvent } from '../store/eventStore.ts';
-import { openEventStore } from '../store/openStore.ts';
+import { openExistingEventStore } from '../store/openStore.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
 
 export interface AuditPackOptions {
@@ -49,7 +49,7 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
   if (!Ulid.safeParse(options.potId).success) throw new Error(`--pot ${JSON.stringify(options.potId)} is not a pot id (a ULID)`);
   if (!FinancialYear.safeParse(options.financialYear).success) throw new Error(`--year ${JSON.stringify(options.financialYear)} is not a financial year like 2025-26`);
   const { potId, financialYear } = options;
-  const store = await openEventStore(options.storeUrl);
+  const store = await openExistingEventStore(options.storeUrl);
   const startedAt = Date.now();
   const verifier = createLogVerifier({ positionsContiguous: store.positionsContiguous });
   const books = createLedgerBooks();
@@ -87,7 +87,6 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
     await store.close();
   }
 
-  mkdirSync(options.outDir, { recursive: true });
   const events = verifier.size();
   const elapsedMs = Date.now() - startedAt;
   if (failure !== undefined) {
@@ -98,7 +97,7 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
       `${events} events verified before the failure. No statement was produced from a log that does not verify.`,
       '',
     ].join('\n');
-    const files = writeFiles(options.outDir, [{ name: 'verification.txt', content: report }]);
+    const files = writePack(options.outDir, [{ name: 'verification.txt', content: report }]);
     options.out.write(`${failure}\nNo statement written; the verification report is in ${options.outDir}.\n`);
     return { ok: false, files, events };
   }
@@ -134,7 +133,7 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
     { name: 'checkpoint.json', content: `${JSON.stringify(checkpoint, null, 2)}\n` },
     { name: 'verification.txt', content: verification },
   ];
-  const files = writeFiles(options.outDir, [...contents, manifest(contents)]);
+  const files = writePack(options.outDir, [...contents, manifest(contents)]);
   options.out.write(
     `Audit pack for ${statement.name}, ${financialYear}: opening balance ${statement.openingBalance}, closing balance ${statement.closingBalance}, ` +
       `${trail.length} audit entries, ${exceptions.length} exceptions; log verified (${events} events, root ${checkpoint.rootHash}).\n` +
@@ -143,7 +142,13 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
   return { ok: true, files, events };
 }
 
-function writeFiles(dir: string, files: readonly PackFile[]): string[] {
+/**
+ * A pack is written whole or not at all: every file of an earlier pack in the folder goes first,
+ * so nothing stale survives beside a new verification report.
+ */
+function writePack(dir: string, files: readonly PackFile[]): string[] {
+  mkdirSync(dir, { recursive: true });
+  for (const name of AUDIT_PACK_FILES) rmSync(join(dir, name), { force: true });
   for (const file of files) writeFileSync(join(dir, file.name), file.content, 'utf8');
   return files.map((f) => f.name);
 }

@@ -16,7 +16,7 @@ import { MERKLE_ALGORITHM } from '../audit/merkle.ts';
 import type { Checkpoint } from '../audit/merkleLog.ts';
 import { readConfig } from '../config.ts';
 import { MAX_READ_ALL_BATCH_EVENTS } from '../store/eventStore.ts';
-import { openEventStore } from '../store/openStore.ts';
+import { openExistingEventStore } from '../store/openStore.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
 
 /** Events read per page. */
@@ -73,7 +73,7 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
   // A bad checkpoint file is refused before the (possibly long) pass over the log.
   const saved = options.checkpointFile === undefined ? undefined : readCheckpointFile(options.checkpointFile);
   const batchEvents = options.batchEvents ?? VERIFY_BATCH_EVENTS;
-  const store = await openEventStore(options.storeUrl);
+  const store = await openExistingEventStore(options.storeUrl);
   const startedAt = Date.now();
   try {
     const verifier = createLogVerifier({ positionsContiguous: store.positionsContiguous });

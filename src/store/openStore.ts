@@ -1,6 +1,7 @@
 /**
  * Picks the event store from LEDGER_STORE (DESIGN.md "Configuration").
  */
+import { existsSync } from 'node:fs';
 import { createEsdbEventStore } from './esdbEventStore.ts';
 import { createPostgresEventStore } from './postgresEventStore.ts';
 import { redactUrl } from '../readModels/openReadModels.ts';
@@ -20,4 +21,18 @@ export async function openEventStore(url: string): Promise<EventStore> {
     return createEsdbEventStore(url);
   }
   throw new Error(`LEDGER_STORE must start with sqlite:, postgres://, esdb:// or kurrentdb://, got ${JSON.stringify(redactUrl(url))}`);
+}
+
+/**
+ * For commands that only read a log that must already exist (verify, audit-pack): a mistyped
+ * SQLite path would otherwise create an empty database and report that nothing is wrong with it.
+ */
+export async function openExistingEventStore(url: string): Promise<EventStore> {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path !== '' && path !== ':memory:' && !existsSync(path)) {
+      throw new Error(`there is no event store at ${path} (LEDGER_STORE / LEDGER_DATA_DIR): nothing to check`);
+    }
+  }
+  return openEventStore(url);
 }

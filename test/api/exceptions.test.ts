@@ -75,8 +75,9 @@ describe('end to end: four-eyes, year-end and close', () => {
         actor: { sub: 'bob', role: 'finance-officer', agencyId: 'essex-police' },
         potId: p.potId,
         amount: '600000.00',
-        date: '2026-04-20',
-        financialYear: '2026-27',
+        // The attempt has no date of its own: it takes the request's, so it sits in the request's year.
+        date: '2025-06-01',
+        financialYear: '2025-26',
         summary:
           'bob (finance officer, Essex Police) tried to approve their own request for £600,000.00 for Family support workers in Essex Early Help — refused (segregation of duties)',
       }),
@@ -150,18 +151,16 @@ describe('GET /v1/pots/:potId/exceptions', () => {
     expect(exceptions.map((e) => [e.type, e.kind, e.date, e.amount, e.reason, e.actor.sub])).toEqual([
       ['ContributionReversed', 'reversal', '2025-06-01', '1000.00', 'Keyed twice', 'carol'],
       ['AllocationReversed', 'reversal', '2026-04-20', '2000.00', 'Wrong intervention', 'alice'],
-      ['AllocationRejected', 'rejected-approval', '2026-04-20', '150000.00', 'Not in the plan', 'carol'],
+      // A rejection has no date of its own: it takes its request's (the allocate helper dates it 2025-05-01).
+      ['AllocationRejected', 'rejected-approval', '2025-05-01', '150000.00', 'Not in the plan', 'carol'],
     ]);
     const positions = exceptions.map((e) => BigInt(e.position));
     expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);
     expect(exceptions[2]!.summary).toBe(
       'carol (finance officer, Essex County Council) rejected request for £150,000.00 for Employment support for ex-offenders by bob in Essex Reducing Reoffending; reason: Not in the plan',
     );
-    expect((await exceptionsOf(c, '?financialYear=2025-26')).exceptions.map((e) => e.type)).toEqual(['ContributionReversed']);
-    expect((await exceptionsOf(c, '?financialYear=2026-27', c.tokens.admin)).exceptions.map((e) => e.type)).toEqual([
-      'AllocationReversed',
-      'AllocationRejected',
-    ]);
+    expect((await exceptionsOf(c, '?financialYear=2025-26')).exceptions.map((e) => e.type)).toEqual(['ContributionReversed', 'AllocationRejected']);
+    expect((await exceptionsOf(c, '?financialYear=2026-27', c.tokens.admin)).exceptions.map((e) => e.type)).toEqual(['AllocationReversed']);
   });
 
   it('an empty list for a pot with no exceptions; 404 NOT_FOUND for an unknown pot; 400 for a bad year or potId', async () => {

@@ -218,8 +218,8 @@ describe('the books as they stood: asAt and atPosition on every projection GET',
   it('the OpenAPI document shows asAt, atPosition and minPosition on every /v1 GET that reads the books (all but the raw events)', async () => {
     const doc = (await ctx.ledger.get('/openapi.json', null)).json();
     const gets = Object.entries(doc.paths as Record<string, { get?: { parameters?: { name: string; in: string }[] } }>).filter(
-      // The raw events and the audit proofs read the log itself, not the books; the statement is
-      // itself by effective date (atPosition only, as the access table's as-at test says).
+      // The raw events and the audit proofs read the log itself, not the books; the statement reads
+      // the pot's stream from the store (asAt and atPosition, but nothing to wait for: no minPosition).
       ([path, item]) =>
         path.startsWith('/v1/') &&
         item.get !== undefined &&

@@ -65,6 +65,17 @@ describe('GET /v1/pots/:potId/statement', () => {
     expect((await statementOf(c, 'financialYear=2025-26')).body.contributions.received).toBe('507000.00');
   });
 
+  it('asAt: the year so far, as at a business date, labelled Ledger-As-At; an atPosition inside an append reads to its end', async () => {
+    const c = await ctx();
+    expectWritten(await contribute(c, c.tokens.police, 'essex-police', '7000.00', { effectiveDate: '2025-06-01' }), ['contributionId']);
+    const res = await c.ledger.get(`/v1/pots/${c.potId}/statement?financialYear=2025-26&asAt=2025-04-10`, c.tokens.auditor);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['ledger-as-at']).toBe('2025-04-10');
+    // Only the council's £300,000 of 10 April is dated on or before the day.
+    expect(res.json()).toMatchObject({ contributions: { received: '300000.00' }, closingBalance: '300000.00' });
+    expectValidation(await c.ledger.get(`/v1/pots/${c.potId}/statement?financialYear=2025-26&asAt=2025-02-30`, c.tokens.auditor), 'querystring.asAt');
+  });
+
   it('is readable by every signed-in role, a non-partner finance officer included', async () => {
     const c = await ctx();
     for (const token of [c.tokens.admin, c.tokens.auditor, c.tokens.reporter, c.tokens.cc, c.tokens.nhs]) {

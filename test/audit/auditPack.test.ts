@@ -93,6 +93,8 @@ describe('potledger audit-pack', () => {
       const contribution = rows.find((r) => r.includes(',ContributionReceived,2500.50,'));
       expect(contribution).toMatch(/^\d+,\d{4}-\d{2}-\d{2}T[\d:.]+Z,2025-05-02,ContributionReceived,2500.50,bob,finance-officer,essex-police,/);
       expect(rows.some((r) => r.includes(',SelfApprovalAttempted,'))).toBe(true);
+      // The approval has no date of its own: it is in the year of the request it decided.
+      expect(rows.some((r) => r.includes(',AllocationApproved,'))).toBe(true);
       // One line per entry of the year in JSON Lines too, with hashes.
       const lines = readFileSync(join(out, 'audit-trail.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       expect(lines).toHaveLength(rows.length - 1);
@@ -121,6 +123,24 @@ describe('potledger audit-pack', () => {
   );
 
   it(
+    'verify and audit-pack against a store that does not exist: exit 2, and no empty store is created',
+    async () => {
+      const missing = join(dir, 'typo.db');
+      for (const args of [['verify'], ['audit-pack', '--pot', potId, '--year', '2025-26', '--out', join(dir, 'nowhere')]]) {
+        const env: NodeJS.ProcessEnv = { ...process.env, LEDGER_STORE: `sqlite:${missing}`, LEDGER_DATA_DIR: dir };
+        const result = await run(process.execPath, ['bin/potledger.js', ...args], { cwd: REPO_ROOT, env, timeout: CLI_TIMEOUT_MS }).then(
+          () => ({ code: 0, stderr: '' }),
+          (e: { code: number; stderr: string }) => e,
+        );
+        expect(result.code, args[0]).toBe(2);
+        expect(result.stderr).toContain('there is no event store');
+        expect(existsSync(missing)).toBe(false);
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'refuses an unknown pot and a malformed year, exit 2, writing nothing',
     async () => {
       const out = join(dir, 'pack-refused');
@@ -142,7 +162,9 @@ describe('potledger audit-pack', () => {
       const target = db.prepare(`SELECT position FROM events WHERE type = 'ContributionReceived' ORDER BY position LIMIT 1`).get() as { position: number };
       db.prepare(`UPDATE events SET data = replace(data, '300000.00', '3000000.00') WHERE position = ?`).run(target.position);
       db.close();
-      const out = join(dir, 'pack-tampered');
+      // Into the folder that holds the good pack of the first test: none of it may survive.
+      const out = join(dir, 'pack');
+      expect(readdirSync(out)).toContain('statement.json');
       const result = await potledger('audit-pack', '--pot', potId, '--year', '2025-26', '--out', out);
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(`FAILED at position ${target.position}`);

@@ -3,7 +3,8 @@
  * for one financial year (projections/potStatement.ts), built from the pot's own stream, not
  * from the books: the statement an inspector reads is the one the primary records give.
  * `atPosition` states the year as the ledger knew it when that position was written (the day
- * the accounts were signed, say); the answer names the position it reflects.
+ * the accounts were signed, say); `asAt` states the year so far, up to that business date. The
+ * answer names the position (and date) it reflects.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -11,8 +12,9 @@ import { asLedgerEnvelope, potStreamId, type Envelope } from '../../../events/in
 import { FinancialYear, Ulid } from '../../../events/primitives.ts';
 import { potStatement } from '../../../projections/potStatement.ts';
 import { httpProblem } from '../errors.ts';
-import { errorResponses, Position, PositionParam } from '../schemas.ts';
-import { LEDGER_POSITION_HEADER, type RouteDeps } from './routeDeps.ts';
+import { errorResponses, Position } from '../schemas.ts';
+import { endOfAppendAt, isDatedAfter } from '../../historicalBooks.ts';
+import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER, PointInTimeQuery, type RouteDeps } from './routeDeps.ts';
 
 const Money = z.string().describe('Amount in GBP, 2 decimal places');
 const SignedMoney = z.string().describe('Amount in GBP, 2 decimal places; negative only when backdated entries spent money before the date it was paid in');
@@ -103,29 +105,32 @@ export const statementRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           params: z.object({ potId: Ulid }),
           querystring: z.object({
             financialYear: FinancialYear,
-            atPosition: PositionParam.optional().describe('State the year as the ledger knew it when this log position was written'),
+            ...PointInTimeQuery.shape,
           }),
           response: { 200: PotStatementView, ...errorResponses },
         },
       },
       async (request, reply) => {
         const { potId } = request.params;
-        const { financialYear, atPosition } = request.query;
+        const { financialYear, atPosition, asAt } = request.query;
         const head = await deps.store.headPosition();
         if (atPosition !== undefined && atPosition > head) {
           throw httpProblem('VALIDATION_FAILED', `atPosition ${atPosition} is beyond the end of the log (${head})`);
         }
-        // The answer reflects exactly one position: pot events appended after the head was read wait for the next call.
-        const upTo = atPosition ?? head;
+        // The answer reflects exactly one position: pot events appended after the head was read
+        // wait for the next call, and a position inside one append means the end of that append.
+        const upTo = atPosition === undefined ? head : await endOfAppendAt(deps.store, atPosition);
         const envelopes: Envelope[] = [];
         for (const event of await deps.store.readStream(potStreamId(potId))) {
           if (event.position > upTo) break;
           const envelope = asLedgerEnvelope(event);
-          if (envelope !== null) envelopes.push(envelope);
+          // asAt: the year so far, as at that business date (the statement is by effective date already).
+          if (envelope !== null && !(asAt !== undefined && isDatedAfter(envelope, asAt))) envelopes.push(envelope);
         }
         const statement = potStatement(envelopes, potId, financialYear);
         if (statement === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist${atPosition === undefined ? '' : ` at position ${atPosition}`}`);
         reply.header(LEDGER_POSITION_HEADER, upTo.toString());
+        if (asAt !== undefined) reply.header(LEDGER_AS_AT_HEADER, asAt);
         return statement;
       },
     );
