@@ -352,6 +352,8 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
   return {
     // EventStoreDB positions are commit/prepare offsets in its transaction log: gappy by design.
     positionsContiguous: false,
+    // No column to keep a log chain in, and positions are assigned by the server after the write.
+    logChained: false,
     async append(streamId, events, expected) {
       assertOpen();
       if (!isOurs(streamId)) {

@@ -32,6 +32,11 @@ export interface RecordedEvent extends NewEvent {
   readonly streamId: string;
   readonly streamRevision: bigint;
   readonly position: bigint;
+  /**
+   * The log chain value the store kept for this event (src/audit/logChain.ts); absent where the
+   * store keeps none (EventStoreDB, or a row stored before the log chain existed).
+   */
+  readonly logHash?: string;
 }
 
 export interface AppendResult {
@@ -74,6 +79,12 @@ export interface EventStore {
    * (EventStoreDB's are byte offsets). `potledger verify` asks this rather than guess from a URL.
    */
   readonly positionsContiguous: boolean;
+  /**
+   * True when the store writes the log chain (src/audit/logChain.ts) inside its append
+   * transaction and returns it as each event's `logHash` (SQLite, PostgreSQL); false where it
+   * keeps none (EventStoreDB). `potledger verify` then checks the global order too.
+   */
+  readonly logChained: boolean;
   /** Appends atomically: all events or none. An empty list is refused. */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** The stream's events from `fromRevision` (inclusive, default 0n) in revision order; [] when absent. */

@@ -47,6 +47,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './eventStore.ts';
+import { logChainEventHash, logChainHash } from '../audit/logChain.ts';
 import { revisionMatches, serialiseEvent, type SerialisedEvent } from './storeSupport.ts';
 
 export const DEFAULT_SCHEMA = 'public';
@@ -100,6 +101,12 @@ const MIGRATIONS: readonly { readonly name: string; readonly sql: string }[] = [
             CONSTRAINT events_stream_revision_from_zero CHECK (stream_revision >= 0)
           )`,
   },
+  {
+    name: 'add log_hash',
+    // The log chain (src/audit/logChain.ts), written by append under the append lock. Rows
+    // stored before this step keep NULL: nothing can vouch for their order after the fact.
+    sql: 'ALTER TABLE {schema}.events ADD COLUMN log_hash TEXT',
+  },
 ];
 
 export interface PostgresEventStoreOptions {
@@ -140,6 +147,7 @@ interface EventRow {
   type: string;
   data: unknown;
   metadata: EventMetadata;
+  log_hash: string | null;
 }
 
 
@@ -257,7 +265,7 @@ export async function createPostgresEventStore(
 
   async function readAfter(afterPosition: bigint, limit: number): Promise<RecordedEvent[]> {
     const { rows } = await pool.query<EventRow>(
-      `SELECT position, event_id, stream_id, stream_revision, type, data, metadata
+      `SELECT position, event_id, stream_id, stream_revision, type, data, metadata, log_hash
          FROM ${table} WHERE position > $1 ORDER BY position LIMIT $2`,
       [afterPosition, limit],
     );
@@ -282,9 +290,10 @@ export async function createPostgresEventStore(
     // Its own statement: in READ COMMITTED each statement takes a fresh snapshot, so the reads
     // below see every append committed before the lock was granted.
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [appendLockKey]);
-    const { rows } = await client.query<{ last_revision: bigint | null; head: bigint }>(
+    const { rows } = await client.query<{ last_revision: bigint | null; head: bigint; last_log_hash: string | null }>(
       `SELECT (SELECT max(stream_revision) FROM ${table} WHERE stream_id = $1) AS last_revision,
-              (SELECT COALESCE(max(position), 0) FROM ${table}) AS head`,
+              (SELECT COALESCE(max(position), 0) FROM ${table}) AS head,
+              (SELECT log_hash FROM ${table} ORDER BY position DESC LIMIT 1) AS last_log_hash`,
       [streamId],
     );
     const tip = rows[0]!;
@@ -292,11 +301,15 @@ export async function createPostgresEventStore(
     if (!revisionMatches(expected, actual)) throw new WrongExpectedRevisionError(streamId, expected, actual);
 
     const firstRevision = actual === 'no-stream' ? 0n : actual + 1n;
+    const positions = events.map((_, i) => tip.head + 1n + BigInt(i));
+    // Under the lock the head cannot move, so each event's position (and its log chain) is known.
+    let logHash = tip.last_log_hash;
+    const logHashes = events.map((event, i) => (logHash = logChainHash(logHash, positions[i]!, logChainEventHash(event.metadata))));
     await client.query(
-      `INSERT INTO ${table} (position, event_id, stream_id, stream_revision, type, data, metadata)
-       SELECT $1::bigint + e.ordinal, e.event_id, $2, $3::bigint + e.ordinal - 1, e.type, e.data::json, e.metadata::json
-         FROM unnest($4::text[], $5::text[], $6::text[], $7::text[])
-              WITH ORDINALITY AS e(event_id, type, data, metadata, ordinal)`,
+      `INSERT INTO ${table} (position, event_id, stream_id, stream_revision, type, data, metadata, log_hash)
+       SELECT $1::bigint + e.ordinal, e.event_id, $2, $3::bigint + e.ordinal - 1, e.type, e.data::json, e.metadata::json, e.log_hash
+         FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+              WITH ORDINALITY AS e(event_id, type, data, metadata, log_hash, ordinal)`,
       [
         tip.head,
         streamId,
@@ -305,9 +318,9 @@ export async function createPostgresEventStore(
         serialised.map((e) => e.type),
         serialised.map((e) => e.data),
         serialised.map((e) => e.metadata),
+        logHashes,
       ],
     );
-    const positions = events.map((_, i) => tip.head + 1n + BigInt(i));
     await beforeCommit?.(client, { streamId, events, positions });
     // Queued with the transaction: listeners hear it only if and when the append commits.
     await client.query('SELECT pg_notify($1, $2)', [channel, String(positions[positions.length - 1])]);
@@ -401,6 +414,8 @@ export async function createPostgresEventStore(
     schemaVersion,
     // Each append takes head + 1 under the table lock (see the top of this file).
     positionsContiguous: true,
+    // Each append writes log_hash for its events under the same lock (appendUnderLock).
+    logChained: true,
 
     async append(streamId, events, expected) {
       assertOpen();
@@ -435,7 +450,7 @@ export async function createPostgresEventStore(
     async readStream(streamId, fromRevision = 0n) {
       assertOpen();
       const { rows } = await pool.query<EventRow>(
-        `SELECT position, event_id, stream_id, stream_revision, type, data, metadata
+        `SELECT position, event_id, stream_id, stream_revision, type, data, metadata, log_hash
            FROM ${table} WHERE stream_id = $1 AND stream_revision >= $2 ORDER BY stream_revision`,
         [streamId, fromRevision],
       );
@@ -556,5 +571,6 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     type: row.type,
     data: row.data,
     metadata: row.metadata,
+    ...(row.log_hash === null ? {} : { logHash: row.log_hash }),
   };
 }

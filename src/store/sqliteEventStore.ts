@@ -20,6 +20,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './eventStore.ts';
+import { logChainEventHash, logChainHash } from '../audit/logChain.ts';
 import { revisionMatches, serialiseEvent, startFollowing, type SerialisedEvent } from './storeSupport.ts';
 
 /** How long a writer waits for another process's write lock before giving up with SQLITE_BUSY. */
@@ -47,6 +48,9 @@ const MIGRATIONS: readonly string[] = [
      metadata        TEXT    NOT NULL,
      UNIQUE (stream_id, stream_revision)
    )`,
+  // The log chain (src/audit/logChain.ts), written by append in its transaction. Rows stored
+  // before this step keep NULL: nothing can vouch for their order after the fact.
+  `ALTER TABLE events ADD COLUMN log_hash TEXT`,
 ];
 
 export interface SqliteEventStorePragmas {
@@ -70,6 +74,7 @@ interface EventRow {
   type: string;
   data: string;
   metadata: string;
+  log_hash: string | null;
 }
 
 
@@ -95,6 +100,8 @@ export function createSqliteEventStore(path: string): SqliteEventStore {
     `INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata)
      VALUES (@eventId, @streamId, @streamRevision, @type, @data, @metadata)`,
   );
+  const selectLastLogHash = db.prepare('SELECT log_hash FROM events ORDER BY position DESC LIMIT 1').pluck();
+  const updateLogHash = db.prepare('UPDATE events SET log_hash = ? WHERE position = ?');
   const selectStream = db.prepare(
     'SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision',
   );
@@ -103,7 +110,7 @@ export function createSqliteEventStore(path: string): SqliteEventStore {
   const selectOne = db.prepare('SELECT 1').pluck();
 
   const appendInTransaction = db.transaction(
-    (streamId: string, events: readonly SerialisedEvent[], expected: ExpectedRevision): AppendResult => {
+    (streamId: string, events: readonly SerialisedEvent[], eventHashes: readonly string[], expected: ExpectedRevision): AppendResult => {
       const last = selectLastRevision.get(streamId) as bigint | undefined;
       const actual = last === undefined ? 'no-stream' : last;
       if (!revisionMatches(expected, actual)) {
@@ -112,10 +119,16 @@ export function createSqliteEventStore(path: string): SqliteEventStore {
       }
       let revision = actual === 'no-stream' ? -1n : actual;
       const positions: bigint[] = [];
-      for (const event of events) {
+      // One read per append: the write lock is held, so the last row cannot change under us.
+      let logHash = selectLastLogHash.get() as string | null | undefined;
+      for (const [i, event] of events.entries()) {
         revision += 1n;
         const { lastInsertRowid } = insertEvent.run({ ...event, streamId, streamRevision: revision });
-        positions.push(BigInt(lastInsertRowid));
+        const position = BigInt(lastInsertRowid);
+        // The rowid is only known once inserted (AUTOINCREMENT), hence the update in the same transaction.
+        logHash = logChainHash(logHash, position, eventHashes[i]!);
+        updateLogHash.run(logHash, position);
+        positions.push(position);
       }
       return { lastRevision: revision, positions };
     },
@@ -195,13 +208,15 @@ export function createSqliteEventStore(path: string): SqliteEventStore {
   return {
     // Rowids under AUTOINCREMENT: an append that rolls back takes its numbers back with it.
     positionsContiguous: true,
+    logChained: true,
     async append(streamId, events, expected) {
       if (events.length === 0) throw new Error(`append to ${streamId}: refusing an empty event list`);
       const serialised = events.map(serialiseEvent);
       // IMMEDIATE takes the write lock before reading the stream's revision. A deferred
       // transaction would read first and then fail to upgrade ("database is locked", without
       // waiting out busy_timeout) when another process wrote in between.
-      const result = appendInTransaction.immediate(streamId, serialised, expected);
+      const eventHashes = events.map((event) => logChainEventHash(event.metadata));
+      const result = appendInTransaction.immediate(streamId, serialised, eventHashes, expected);
       for (const listener of appendListeners) listener();
       return result;
     },
@@ -278,5 +293,6 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     type: row.type,
     data: JSON.parse(row.data) as unknown,
     metadata: JSON.parse(row.metadata) as EventMetadata,
+    ...(row.log_hash === null ? {} : { logHash: row.log_hash }),
   };
 }

@@ -205,17 +205,17 @@ if (serverUrl === undefined) {
     it('creates its schema and migration table, and migrating again (even concurrently) changes nothing', async () => {
       const schema = uniqueIdentifier('migrate');
       const starts = await Promise.all(Array.from({ length: CONCURRENT_STARTS }, () => open({ schema })));
-      expect(starts.map((s) => s.schemaVersion)).toEqual(Array(CONCURRENT_STARTS).fill(1));
+      expect(starts.map((s) => s.schemaVersion)).toEqual(Array(CONCURRENT_STARTS).fill(2));
       const { positions } = await starts[0]!.append('pot-01', [newEvent()], 'no-stream');
       for (const store of opened.splice(0)) await store.close();
 
       const reopened = await open({ schema });
-      expect(reopened.schemaVersion).toBe(1);
+      expect(reopened.schemaVersion).toBe(2);
       expect((await reopened.readStream('pot-01')).map((e) => e.position)).toEqual(positions);
       const migrations = await query<{ version: number; name: string }>(
         `SELECT version, name FROM "${schema}".potledger_migrations ORDER BY version`,
       );
-      expect(migrations).toEqual([{ version: 1, name: 'create events' }]);
+      expect(migrations).toEqual([{ version: 1, name: 'create events' }, { version: 2, name: 'add log_hash' }]);
     });
 
     it('refuses to open a schema written by a newer version', async () => {

@@ -111,7 +111,7 @@ describe('sqlite event store', () => {
       journalMode: 'wal',
       synchronous: SYNCHRONOUS_FULL,
       busyTimeoutMs: 5_000,
-      schemaVersion: 1,
+      schemaVersion: 2,
     });
   });
 
@@ -124,7 +124,7 @@ describe('sqlite event store', () => {
     await first.close();
 
     const reopened = open();
-    expect(reopened.pragmas().schemaVersion).toBe(1);
+    expect(reopened.pragmas().schemaVersion).toBe(2);
     expect(await reopened.readAll(0n, 100)).toEqual(before);
     expect((await reopened.readStream('pot-01')).map((e) => e.position)).toEqual(positions);
     // The stream carries on from where it was, and the log from its head.
