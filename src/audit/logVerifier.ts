@@ -2,7 +2,11 @@
  * Re-checks a log event by event, in log order, from nothing but the stored rows: positions
  * strictly increase (and, where the store numbers them 1, 2, 3…, none is missing), each stream's
  * revisions run 0, 1, 2… , each event's hash is what its content hashes to, and each
- * previousHash is the hash of the stream's previous event. It also builds the RFC 6962 tree, so
+ * previousHash is the hash of the stream's previous event. Where the store writes the log chain
+ * (`logChained`: SQLite, PostgreSQL), each event's logHash must also be the chain recomputed
+ * over the log in order (logChain.ts), which catches events swapped, moved, removed or inserted
+ * across streams. An event without a logHash fails there, as an event without a hash does: an
+ * event stored before the log chain existed cannot vouch for its place in the log. It also builds the RFC 6962 tree, so
  * a checkpoint saved earlier can be compared. `potledger verify` drives it (src/cli/verify.ts).
  *
  * It stops at the first failure: after one bad event, what follows proves nothing more, and the
@@ -10,6 +14,7 @@
  */
 import type { RecordedEvent } from '../store/eventStore.ts';
 import { eventHash, GENESIS_HASH, isSha256Hex } from './eventHash.ts';
+import { LOG_GENESIS_HASH, logChainEventHash, logChainHash } from './logChain.ts';
 import { createMerkleTree, leafHash } from './merkle.ts';
 import { eventLeafData } from './merkleLog.ts';
 
@@ -31,11 +36,13 @@ export function describeFailure(failure: VerifyFailure): string {
   return `FAILED at position ${failure.position}${where}: ${failure.reason}`;
 }
 
-export function createLogVerifier(options: { readonly positionsContiguous: boolean }) {
+export function createLogVerifier(options: { readonly positionsContiguous: boolean; readonly logChained: boolean }) {
   const tree = createMerkleTree();
   // The last revision and hash seen per stream: memory linear in the number of streams.
   const tips = new Map<string, StreamTip>();
   let lastPosition = 0n;
+  /** The log chain value of the last event checked, as recomputed (equal to the stored one). */
+  let lastLogHash = LOG_GENESIS_HASH;
 
   /** The first problem with this event, or null when it is sound (and now part of the tree). */
   function check(event: RecordedEvent): VerifyFailure | null {
@@ -70,7 +77,20 @@ export function createLogVerifier(options: { readonly positionsContiguous: boole
       };
     }
 
+    // After the per-stream checks, which name a more specific cause when they apply.
+    let logHash: string | undefined;
+    if (options.logChained === true) {
+      if (event.logHash === undefined) {
+        return { ...at, reason: 'the event has no log hash (stored before the log chain existed, or the log hash was removed)' };
+      }
+      logHash = logChainHash(lastLogHash, event.position, logChainEventHash(event.metadata));
+      if (event.logHash !== logHash) {
+        return { ...at, reason: 'the log chain breaks here: an event before or at this position was removed, inserted or moved' };
+      }
+    }
+
     tips.set(event.streamId, { revision: event.streamRevision, hash: stored });
+    if (logHash !== undefined) lastLogHash = logHash;
     tree.append(leafHash(eventLeafData(event)));
     lastPosition = event.position;
     return null;

@@ -51,7 +51,7 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
   const { potId, financialYear } = options;
   const store = await openExistingEventStore(options.storeUrl);
   const startedAt = Date.now();
-  const verifier = createLogVerifier({ positionsContiguous: store.positionsContiguous });
+  const verifier = createLogVerifier({ positionsContiguous: store.positionsContiguous, logChained: store.logChained });
   const books = createLedgerBooks();
   const potEvents: Envelope[] = [];
   const potEventsByPosition = new Map<string, RecordedEvent>();

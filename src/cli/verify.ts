@@ -76,7 +76,7 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
   const store = await openExistingEventStore(options.storeUrl);
   const startedAt = Date.now();
   try {
-    const verifier = createLogVerifier({ positionsContiguous: store.positionsContiguous });
+    const verifier = createLogVerifier({ positionsContiguous: store.positionsContiguous, logChained: store.logChained });
     const progress = positionProgress(options.progress, await store.headPosition(), 'verifying the log');
     let failure: VerifyResult['failure'];
     let after = 0n;

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventHash } from '../../src/audit/eventHash.ts';
+import { logChainHash } from '../../src/audit/logChain.ts';
 import type { RecordedEvent } from '../../src/store/eventStore.ts';
 import { createPostgresEventStore } from '../../src/store/postgresEventStore.ts';
 import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
@@ -172,14 +173,24 @@ for (const factory of factories) {
       expectFailureAt(await runVerify(target.storeUrl), allocation.position, /hash does not match the event's content/);
     }, TEST_TIMEOUT_MS);
 
-    it('an edit with the event\'s hash recomputed still fails, at the next event of its stream', async () => {
-      const { target, allocation, later } = await withHistory(factory);
+    it('an edit with the event\'s hash recomputed still fails at that position: its log hash covers the old hash', async () => {
+      const { target, allocation } = await withHistory(factory);
       const data = { ...(allocation.data as object), amount: '1.00' };
       const metadata = { ...allocation.metadata, hash: eventHash({ ...allocation, data }) };
       await target.sql(`UPDATE events SET data = ${quote(JSON.stringify(data))}, metadata = ${quote(JSON.stringify(metadata))} WHERE position = ${allocation.position}`);
-      const nextInStream = (await readWholeLog(target.ledger.store)).find((e) => e.streamId === allocation.streamId && e.position > allocation.position)!;
-      expect(nextInStream.position).toBeLessThanOrEqual(later.position);
-      expectFailureAt(await runVerify(target.storeUrl), nextInStream.position, /previousHash does not match the hash of revision/);
+      expectFailureAt(await runVerify(target.storeUrl), allocation.position, /the log chain breaks here/);
+    }, TEST_TIMEOUT_MS);
+
+    it('an edit with the event\'s hash and log hash recomputed still fails, at the next position', async () => {
+      const { target, allocation, events } = await withHistory(factory);
+      const data = { ...(allocation.data as object), amount: '1.00' };
+      const metadata = { ...allocation.metadata, hash: eventHash({ ...allocation, data }) };
+      const previous = events.find((e) => e.position === allocation.position - 1n)!;
+      const logHash = logChainHash(previous.logHash, allocation.position, metadata.hash);
+      await target.sql(`UPDATE events SET data = ${quote(JSON.stringify(data))}, metadata = ${quote(JSON.stringify(metadata))}, log_hash = ${quote(logHash)} WHERE position = ${allocation.position}`);
+      const next = events.find((e) => e.position === allocation.position + 1n)!;
+      // The next event of the log: its previousHash if it is of the same stream, else its log hash.
+      expectFailureAt(await runVerify(target.storeUrl), next.position, next.streamId === allocation.streamId ? /previousHash does not match the hash of revision/ : /the log chain breaks here/);
     }, TEST_TIMEOUT_MS);
 
     it('deleting one stored event fails at the missing position', async () => {
@@ -197,6 +208,50 @@ for (const factory of factories) {
          UPDATE events SET position = ${later.position} WHERE position = ${parking};`,
       );
       expectFailureAt(await runVerify(target.storeUrl), allocation.position, /missing or reordered/);
+    }, TEST_TIMEOUT_MS);
+
+    for (const withLogHash of [false, true]) {
+      it(`swapping the content of two adjacent events of different streams${withLogHash ? ', log hashes included,' : ''} fails at the first of them`, async () => {
+        const { target, events } = await withHistory(factory);
+        const index = events.findIndex((e, i) => i > 0 && events[i + 1] !== undefined && events[i + 1]!.streamId !== e.streamId);
+        const [first, second] = [events[index]!, events[index + 1]!];
+        const columns = ['event_id', 'stream_id', 'stream_revision', 'type', 'data', 'metadata', ...(withLogHash ? ['log_hash'] : [])];
+        const values = (e: RecordedEvent): Record<string, string> => ({
+          event_id: quote(e.eventId),
+          stream_id: quote(e.streamId),
+          stream_revision: String(e.streamRevision),
+          type: quote(e.type),
+          data: quote(JSON.stringify(e.data)),
+          metadata: quote(JSON.stringify(e.metadata)),
+          log_hash: quote(e.logHash!),
+        });
+        const set = (e: RecordedEvent, at: bigint, unique: boolean) =>
+          `UPDATE events SET ${columns.map((c) => `${c} = ${unique && c === 'event_id' ? quote(`parked-${e.eventId}`) : unique && c === 'stream_revision' ? String(1_000_000_000n + e.streamRevision) : values(e)[c]}`).join(', ')} WHERE position = ${at};`;
+        // Park the first row's unique columns out of the way, then write each row's content into the other.
+        await target.sql(`${set(second, first.position, true)}\n${set(first, second.position, false)}\n${set(second, first.position, false)}`);
+        const swapped = await readWholeLog(target.ledger.store);
+        expect(swapped[index]!.eventId).toBe(second.eventId);
+        expect(swapped[index + 1]!.eventId).toBe(first.eventId);
+        expectFailureAt(await runVerify(target.storeUrl), first.position, /the log chain breaks here/);
+      }, TEST_TIMEOUT_MS);
+    }
+
+    it('deleting an event and renumbering every later position down by one fails at the deleted position', async () => {
+      const { target, events } = await withHistory(factory);
+      // A middle event whose successor is of another stream, so only the log chain can tell.
+      const index = events.findIndex((e, i) => i > events.length / 3 && events[i + 1] !== undefined && events[i + 1]!.streamId !== e.streamId);
+      const deleted = events[index]!;
+      const offset = 1_000_000_000;
+      await target.sql(
+        `DELETE FROM events WHERE position = ${deleted.position};
+         UPDATE events SET position = position + ${offset} WHERE position > ${deleted.position};
+         UPDATE events SET position = position - ${offset} - 1 WHERE position > ${offset};
+         ${factory.name === 'SQLite' ? `UPDATE sqlite_sequence SET seq = (SELECT MAX(position) FROM events) WHERE name = 'events';` : ''}`,
+      );
+      const renumbered = await readWholeLog(target.ledger.store);
+      expect(renumbered.map((e) => e.position)).toEqual(events.slice(0, -1).map((e) => e.position));
+      expect(renumbered.map((e) => e.eventId)).toEqual(events.filter((e) => e !== deleted).map((e) => e.eventId));
+      expectFailureAt(await runVerify(target.storeUrl), deleted.position, /the log chain breaks here/);
     }, TEST_TIMEOUT_MS);
 
     it('an event stored without a hash is reported as such', async () => {
