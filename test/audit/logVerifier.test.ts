@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chainedMetadata, GENESIS_HASH } from '../../src/audit/eventHash.ts';
+import { logChainEventHash, logChainHash } from '../../src/audit/logChain.ts';
 import { createLogVerifier, describeFailure } from '../../src/audit/logVerifier.ts';
 import type { RecordedEvent } from '../../src/store/eventStore.ts';
 
@@ -22,8 +23,17 @@ function chainedLog(positions: readonly bigint[]): RecordedEvent[] {
   });
 }
 
-function firstFailure(events: readonly RecordedEvent[], positionsContiguous: boolean) {
-  const verifier = createLogVerifier({ positionsContiguous, logChained: false });
+/** The log as a chained store returns it: each event with the log chain over the ones before it. */
+function withLogChain(events: readonly RecordedEvent[]): RecordedEvent[] {
+  let previous: string | undefined;
+  return events.map((event) => {
+    previous = logChainHash(previous, event.position, logChainEventHash(event.metadata));
+    return { ...event, logHash: previous };
+  });
+}
+
+function firstFailure(events: readonly RecordedEvent[], positionsContiguous: boolean, logChained = false) {
+  const verifier = createLogVerifier({ positionsContiguous, logChained });
   for (const event of events) {
     const failure = verifier.check(event);
     if (failure !== null) return failure;
@@ -63,5 +73,37 @@ describe('log verifier', () => {
     const [first] = chainedLog([1n]);
     const relinked = chainedMetadata({ ...first!, metadata: { ...first!.metadata, hash: undefined } }, 'a'.repeat(64));
     expect(firstFailure([{ ...first!, metadata: relinked }], true)).toMatchObject({ position: 1n, reason: expect.stringMatching(/genesis/) });
+  });
+
+  describe('with the log chain (SQLite, PostgreSQL)', () => {
+    it('accepts a sound chained log', () => {
+      expect(firstFailure(withLogChain(chainedLog([1n, 2n, 3n, 4n, 5n])), true, true)).toBeNull();
+    });
+
+    it('two events of different streams swapped (positions kept) fail at the first of them', () => {
+      const log = withLogChain(chainedLog([1n, 2n, 3n, 4n, 5n]));
+      // Content swapped, log hashes left in place; then with the log hashes swapped too.
+      const swapped = [log[0]!, { ...log[2]!, position: 2n, logHash: log[1]!.logHash }, { ...log[1]!, position: 3n, logHash: log[2]!.logHash }, log[3]!];
+      expect(firstFailure(swapped, true, true)).toMatchObject({ position: 2n, streamId: 'pot-a', reason: expect.stringMatching(/the log chain breaks here/) });
+      const swappedWithLogHash = [log[0]!, { ...log[2]!, position: 2n }, { ...log[1]!, position: 3n }, log[3]!];
+      expect(firstFailure(swappedWithLogHash, true, true)).toMatchObject({ position: 2n, reason: expect.stringMatching(/the log chain breaks here/) });
+      // Without the log chain nothing tells: each stream's own order is intact.
+      expect(firstFailure(swapped, true, false)).toBeNull();
+    });
+
+    it('an event deleted and the later positions renumbered fails at the deleted position', () => {
+      const log = withLogChain(chainedLog([1n, 2n, 3n, 4n, 5n, 6n]));
+      // Drop position 3 (pot-a revision 1) and position 5 with it, so each stream stays whole.
+      const renumbered = [log[0]!, log[1]!, { ...log[3]!, position: 3n }, { ...log[5]!, position: 4n }];
+      expect(firstFailure(renumbered, true, false)).toBeNull();
+      const failure = firstFailure(renumbered, true, true);
+      expect(describeFailure(failure!)).toBe('FAILED at position 3 (agency-b, revision 1): the log chain breaks here: an event before or at this position was removed, inserted or moved');
+    });
+
+    it('an event without a log hash (stored before the log chain) fails, as one without a hash does', () => {
+      const log = chainedLog([1n, 2n, 3n]);
+      const legacyFirst = [log[0]!, ...withLogChain(log).slice(1)];
+      expect(firstFailure(legacyFirst, true, true)).toMatchObject({ position: 1n, reason: expect.stringMatching(/no log hash/) });
+    });
   });
 });

@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import { ulid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { logChainEventHash, logChainHash } from '../../src/audit/logChain.ts';
 import {
   WrongExpectedRevisionError,
   type EventStore,
@@ -71,6 +72,25 @@ async function readAllAfter(store: EventStore, afterPosition: bigint, pageSize =
     all.push(...page);
     cursor = page[page.length - 1]!.position;
   }
+}
+
+/**
+ * On a chained store, every event after `head` carries the log chain recomputed over the log in
+ * order from the event at `head`; elsewhere none carries a logHash. Returns the events.
+ */
+async function expectLogChain(store: EventStore, head: bigint): Promise<RecordedEvent[]> {
+  const log = await readAllAfter(store, head);
+  if (!store.logChained) {
+    for (const event of log) expect(event.logHash).toBeUndefined();
+    return log;
+  }
+  let previous = head === 0n ? undefined : (await store.readAll(head - 1n, 1))[0]!.logHash;
+  for (const event of log) {
+    const expected = logChainHash(previous, event.position, logChainEventHash(event.metadata));
+    expect(event.logHash, `log hash at position ${event.position}`).toBe(expected);
+    previous = expected;
+  }
+  return log;
 }
 
 async function waitFor(condition: () => boolean, what: string): Promise<void> {
@@ -480,10 +500,43 @@ export function describeEventStoreContract(
         const positions = results.flatMap((r) => r.positions);
         expect(new Set(positions).size).toBe(PARALLEL_DISTINCT_STREAM_WRITERS * 2);
         for (const r of results) expectStrictlyIncreasing(r.positions);
-        const log = await readAllAfter(store, head);
+        const log = await expectLogChain(store, head);
         expect(log.map((e) => e.position).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))).toEqual(
           [...positions].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
         );
+      });
+    });
+
+    describe('log chain', () => {
+      it('chains every appended event after the one before it in the log, whatever its stream, and returns it from every read', async () => {
+        const head = await store.headPosition();
+        const a = newStreamId();
+        const b = newStreamId();
+        const hashed = newEvent();
+        // An event hash the chain covers; events without one contribute '' (src/audit/logChain.ts).
+        const withHash = { ...hashed, metadata: { ...hashed.metadata, hash: 'ab'.repeat(32) } };
+        await store.append(a, newEvents(3), 'no-stream');
+        await store.append(b, [withHash], 'no-stream');
+        await store.append(a, newEvents(2), 2n);
+        const log = await expectLogChain(store, head);
+        expect(log).toHaveLength(6);
+        // Refused appends leave the chain whole.
+        await expect(store.append(a, [newEvent()], 'no-stream')).rejects.toThrow(WrongExpectedRevisionError);
+        await store.append(b, newEvents(1), 0n);
+        expect(await expectLogChain(store, head)).toHaveLength(7);
+
+        const byPosition = new Map(log.map((e) => [e.position, e.logHash]));
+        for (const event of [...(await store.readStream(a)), ...(await store.readStream(b))].filter((e) => byPosition.has(e.position))) {
+          expect(event.logHash).toBe(byPosition.get(event.position));
+        }
+        const received: RecordedEvent[] = [];
+        const subscription = store.subscribe(head, (batch) => void received.push(...batch));
+        try {
+          await waitFor(() => received.length >= 7, 'the subscription to catch up');
+        } finally {
+          subscription.close();
+        }
+        for (const event of received.filter((e) => byPosition.has(e.position))) expect(event.logHash).toBe(byPosition.get(event.position));
       });
     });
 
