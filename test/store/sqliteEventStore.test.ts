@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { logChainEventHash, logChainHash } from '../../src/audit/logChain.ts';
 import type { NewEvent, RecordedEvent } from '../../src/store/eventStore.ts';
 import {
   SUBSCRIPTION_POLL_INTERVAL_MS,
@@ -138,6 +139,28 @@ describe('sqlite event store', () => {
     expect(await store.headPosition()).toBe(0n);
     const { positions } = await store.append('pot-01', [newEvent(), newEvent()], 'no-stream');
     expect(positions).toEqual([1n, 2n]);
+  });
+
+  it('upgrades a version-1 file: rows stored before keep no log hash, new appends chain from the genesis after them', async () => {
+    mkdirSync(dirname(path), { recursive: true });
+    const raw = new Database(path);
+    raw.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+              INSERT INTO schema_version VALUES (1, '2025-01-01T00:00:00.000Z');
+              CREATE TABLE events (
+                position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, stream_id TEXT NOT NULL,
+                stream_revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,
+                UNIQUE (stream_id, stream_revision));`);
+    const old = newEvent();
+    raw.prepare('INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata) VALUES (?, ?, 0, ?, ?, ?)')
+      .run(old.eventId, 'pot-01', old.type, JSON.stringify(old.data), JSON.stringify(old.metadata));
+    raw.close();
+
+    const store = open();
+    expect(store.pragmas().schemaVersion).toBe(2);
+    await store.append('pot-01', [newEvent()], 0n);
+    const [before, after] = await store.readAll(0n, 10);
+    expect(before).not.toHaveProperty('logHash');
+    expect(after!.logHash).toBe(logChainHash(undefined, 2n, logChainEventHash(after!.metadata)));
   });
 
   it('refuses to open a file written by a newer schema version', async () => {
