@@ -12,6 +12,7 @@ import { costBenefitReport, type CostBenefitReport, type InterventionCbaView, ty
 import { createLedgerBooks, type LedgerBooks } from '../../projections/index.ts';
 import { readConfig } from '../config.ts';
 import { redactUrl } from '../readModels/openReadModels.ts';
+import { readDeflatorFile } from '../unitCostFile.ts';
 import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
 import { openEventStore } from '../store/openStore.ts';
 
@@ -19,6 +20,7 @@ export interface CbaOptions {
   readonly pot: string;
   readonly intervention?: string;
   readonly financialYear?: string;
+  readonly baseYear?: string;
   readonly json?: boolean;
 }
 
@@ -43,15 +45,22 @@ export async function cbaCommand(options: CbaOptions, storeUrl: string): Promise
   let report: ReturnType<typeof costBenefitReport>;
   try {
     const books = await readBooks(store);
-    report = costBenefitReport(books.state.costBenefitInputs, options.pot, {
-      ...(options.intervention === undefined ? {} : { interventionId: options.intervention }),
-      ...(options.financialYear === undefined ? {} : { financialYear: options.financialYear }),
-    });
+    report = costBenefitReport(
+      books.state.costBenefitInputs,
+      options.pot,
+      {
+        ...(options.intervention === undefined ? {} : { interventionId: options.intervention }),
+        ...(options.financialYear === undefined ? {} : { financialYear: options.financialYear }),
+        ...(options.baseYear === undefined ? {} : { baseYear: options.baseYear }),
+      },
+      readDeflatorFile(),
+    );
   } finally {
     await store.close();
   }
   if (report === null) throw new Error(`pot ${options.pot} does not exist in ${redactUrl(storeUrl)}`);
   if (report === 'unknown-intervention') throw new Error(`intervention ${options.intervention} does not exist in pot ${options.pot}`);
+  if ('refusal' in report) throw new Error(report.detail);
   return options.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report);
 }
 
@@ -88,6 +97,9 @@ export function renderReport(report: CostBenefitReport): string {
   const scope = [report.scope.interventionId, report.scope.financialYear].filter((s) => s !== undefined).join(', ');
   lines.push(`Cost-benefit report: ${report.name} (${report.potId})${scope === '' ? '' : ` — ${scope}`}`);
   lines.push(`Discounted at ${report.method.discountRatePercent}% a year (year 0 undiscounted); figures rounded to pence once, from exact values.`);
+  lines.push(
+    `Benefits valued from the unit-cost catalogue are in ${report.method.prices.baseYear} prices (${report.method.prices.deflator}); benefits given in pounds are taken as already in those prices.`,
+  );
   for (const i of report.interventions) {
     const a = i.assumptions;
     lines.push('', `== ${i.name} (${i.interventionId}), led by ${i.leadAgencyId}`);
@@ -129,6 +141,11 @@ export function registerCbaCommand(program: Command): Command {
     .addOption(new Option('--pot <potId>', 'the pot').argParser(parsed(Ulid, 'pot id (a ULID)')).makeOptionMandatory())
     .addOption(new Option('--intervention <interventionId>', 'only this intervention').argParser(parsed(Ulid, 'intervention id (a ULID)')))
     .addOption(new Option('--financial-year <year>', 'only what is dated in this financial year, e.g. 2025-26').argParser(parsed(FinancialYear, 'financial year, e.g. 2025-26')))
+    .addOption(
+      new Option('--base-year <year>', "restate catalogue-valued benefits in this year's prices (default: --financial-year if the deflators cover it, else their latest year)").argParser(
+        parsed(FinancialYear, 'financial year, e.g. 2025-26'),
+      ),
+    )
     .option('--json', 'print the report as JSON (the answer of GET /v1/pots/:potId/cba)')
     .action(async (options: CbaOptions) => {
       process.stdout.write(await cbaCommand(options, readConfig().storeUrl));

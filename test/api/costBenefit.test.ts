@@ -122,7 +122,7 @@ describe('GET /v1/pots/:potId/cba', () => {
     const report = await cba(c);
     const employment = report.interventions[0];
     expect(employment.assumptions).toEqual({ deadweightPercent: '0', attributionPercent: '100', optimismBiasPercent: '0', benefitProfile: ['100'], source: 'default', changes: 0 });
-    expect(employment.grossBenefits).toEqual({ total: '60000.00', cashable: '40000.00', nonCashable: '20000.00' });
+    expect(employment.grossBenefits).toMatchObject({ total: '60000.00', cashable: '40000.00', nonCashable: '20000.00' });
     expect(employment.presentValueOfBenefits).toMatchObject({ value: '60000.00', cashable: '40000.00', nonCashable: '20000.00' });
     expect(employment.cost.value).toBe('100000.00');
     expect(employment.netPresentBudgetImpact.value).toBe('-40000.00');
@@ -148,7 +148,7 @@ describe('GET /v1/pots/:potId/cba', () => {
     expect(e.financialReturnOnInvestment.value).toBe('0.4805');
     expect(e.paybackYear.value).toBeNull();
     const rows = Object.fromEntries(e.whoBenefits.map((r: { agencyId: string }) => [r.agencyId, r]));
-    expect(rows['nhs-mid-essex']).toEqual({ agencyId: 'nhs-mid-essex', grossCashable: '0.00', grossNonCashable: '20000.00', presentValueCashable: '0.00', presentValueNonCashable: '16017.39' });
+    expect(rows['nhs-mid-essex']).toMatchObject({ agencyId: 'nhs-mid-essex', grossCashable: '0.00', grossNonCashable: '20000.00', presentValueCashable: '0.00', presentValueNonCashable: '16017.39' });
     // £32,034.78 cashable split 1 : 3 between council and police = 8,008.695 and 24,026.085: a half penny each way.
     expect((Number(rows['essex-cc'].presentValueCashable) * 100 + Number(rows['essex-police'].presentValueCashable) * 100).toFixed(0)).toBe('3203478');
     expect(Math.abs(Number(rows['essex-cc'].presentValueCashable) - 8008.695)).toBeLessThan(0.01);
