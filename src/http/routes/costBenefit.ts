@@ -24,7 +24,7 @@ const WRITE_ROLES = ['finance-officer', 'admin'] as const;
  * `deflators` is the series the report restates catalogue-valued benefits with: the shipped
  * data/deflators.json unless a test gives another.
  */
-export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = readDeflatorFile()): FastifyPluginAsyncZod =>
+export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = deps.deflators ?? readDeflatorFile()): FastifyPluginAsyncZod =>
   async (app) => {
     const { commands } = deps;
 
