@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { AddUnitCostBody, SupersedeUnitCostBody } from '../../../commands/addUnitCost.ts';
 import { UnitCostAddedV1, UnitCostCode, type UnitCostAdded } from '../../../events/unitCost.ts';
 import { FinancialYear } from '../../../events/primitives.ts';
-import { uprateSplit, type DeflatorSeries } from '../../../events/uprating.ts';
-import { listUnitCosts, unitCostHistory, type UnitCostVersionView } from '../../../projections/unitCostCatalogue.ts';
+import type { DeflatorSeries } from '../../../events/uprating.ts';
+import { listUnitCosts, unitCostHistory, upratedUnitCost } from '../../../projections/unitCostCatalogue.ts';
 import { readDeflatorFile } from '../../unitCostFile.ts';
 import { httpProblem } from '../errors.ts';
 import { errorResponses, Position, Written } from '../schemas.ts';
@@ -40,34 +40,6 @@ const WrittenUnitCost = Written.extend({ code: z.string(), version: z.number().i
  */
 export const unitCostRoutes = (deps: RouteDeps, deflators: DeflatorSeries = deps.deflators ?? readDeflatorFile()): FastifyPluginAsyncZod =>
   async (app) => {
-    /**
-     * The entry restated in `priceYear`'s prices, with the indices used so anyone can redo it;
-     * null with an `upratingProblem` for an entry whose own price year the series does not cover
-     * (recorded before such entries were refused), so one entry never breaks the whole list.
-     */
-    const uprated = (entry: UnitCostVersionView, priceYear: string) => {
-      if (deflators.index[entry.priceYear] === undefined) {
-        return {
-          uprated: null,
-          upratingProblem: `${entry.code} is priced in ${entry.priceYear}, which the deflator series (${deflators.name}) does not cover (it covers ${covered}), so it cannot be restated in ${priceYear} prices`,
-        };
-      }
-      const result = uprateSplit(
-        entry.amount,
-        entry.split.map((part) => ({ key: `${part.agencyKind}/${part.cashable}`, amount: part.amount })),
-        entry.priceYear,
-        priceYear,
-        deflators,
-      );
-      return {
-        uprated: {
-          priceYear,
-          amount: result.total,
-          split: entry.split.map((part, index) => ({ agencyKind: part.agencyKind, cashable: part.cashable, amount: result.parts[index]!.amount })),
-          deflator: { name: deflators.name, fromIndex: deflators.index[entry.priceYear]!, toIndex: deflators.index[priceYear]! },
-        },
-      };
-    };
     const covered = Object.keys(deflators.index).sort().join(', ');
 
     app.post(
@@ -127,7 +99,7 @@ export const unitCostRoutes = (deps: RouteDeps, deflators: DeflatorSeries = deps
           if (priceYear !== undefined && deflators.index[priceYear] === undefined) {
             throw httpProblem('VALIDATION_FAILED', `the deflator series has no index for ${priceYear} (it covers ${covered}), so nothing can be uprated to it`);
           }
-          return { unitCosts: priceYear === undefined ? entries : entries.map((entry) => ({ ...entry, ...uprated(entry, priceYear) })) };
+          return { unitCosts: priceYear === undefined ? entries : entries.map((entry) => ({ ...entry, ...upratedUnitCost(entry, priceYear, deflators) })) };
         }),
     );
 
