@@ -330,6 +330,8 @@ function outcomeInBaseYear(
   const parts: { agencyId: string; cashable: boolean; amount: Money }[] = [];
   const lines: UpratedLineView[] = outcome.lines.map((line) => {
     for (const part of line.split) {
+      // A part that rounded to nothing has no benefit line (the decider leaves zero parts out).
+      if (money(part.amount).isZero()) continue;
       const row = inPounds.get(keyOf(part.agencyId, part.cashable));
       if (row === undefined) throw new Error(`invariant: outcome ${outcomeId} has a line part for ${part.agencyId} with no benefit`);
       row.amount = row.amount.minus(money(part.amount));

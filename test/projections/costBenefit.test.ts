@@ -323,6 +323,34 @@ describe('cost-benefit report: benefits valued from the catalogue are restated i
     });
   });
 
+  it('a line part that rounded to nothing (and so has no benefit line) is valued at nothing', () => {
+    const { h, potId, interventionId } = fallsPrevention({ assumptions: false });
+    h.recordOutcome(potId, interventionId, {
+      description: 'A hundredth of a unit',
+      effectiveDate: '2025-11-01',
+      benefits: [benefit(NHS, '0.01', false)],
+      flows: [flow(CC, NHS, '0.01', false)],
+      lines: [
+        {
+          unitCostCode: 'TINY',
+          version: 1,
+          priceYear: '2008-09',
+          unit: 'per unit',
+          quantity: '0.01',
+          unitAmount: '1.00',
+          amount: '0.01',
+          split: [
+            { agencyKind: 'health', agencyId: NHS, cashable: false, unitAmount: '0.99', amount: '0.01' },
+            { agencyKind: 'council', agencyId: CC, cashable: true, unitAmount: '0.01', amount: '0.00' },
+          ],
+        },
+      ],
+    });
+    const falls = reportOf(h, potId, { baseYear: '2008-09' }).interventions[0]!;
+    expect(falls.grossBenefits.total).toBe('30000.01');
+    expect(falls.grossBenefits.outcomes!.at(-1)!.lines[0]!.parts.map((p) => p.upratedAmount)).toEqual(['0.01', '0.00']);
+  });
+
   it('in the price year of the lines, nothing changes', () => {
     const { h, potId } = byQuantity();
     expect(reportOf(h, potId, { baseYear: '2008-09' }).interventions[0]!.grossBenefits.total).toBe('56400.00');
