@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HIP, hipFractureBody } from '../unitCosts/fixtures.ts';
 import {
   allEvents,
   allocate,
@@ -184,6 +185,30 @@ describe('GET /v1/pots/:potId/cba', () => {
     expectValidation(await c.ledger.get(cbaUrl('essex'), c.tokens.reporter), 'params.potId');
     expectValidation(await c.ledger.get(cbaUrl(c.potId, '?interventionId=falls'), c.tokens.reporter), 'querystring.interventionId');
     expectValidation(await c.ledger.get(cbaUrl(c.potId, '?financialYear=2025-27'), c.tokens.reporter), 'querystring.financialYear');
+  });
+});
+
+describe('GET /v1/pots/:potId/cba?baseYear=', () => {
+  const ctx = useScenario({
+    prepare: async (c) => {
+      expectWritten(await c.ledger.post('/v1/unit-costs', c.tokens.admin, hipFractureBody()), ['code', 'version']);
+      expectWritten(await allocate(c, '100000.00'), ['allocationId', 'fundingShares', 'status']);
+      const line = { unitCostCode: HIP, quantity: '2', beneficiaries: { health: 'nhs-mid-essex' } };
+      expectWritten(await recordOutcome(c, { benefits: undefined, lines: [line] }), ['outcomeId', 'flows', 'lines']);
+    },
+  });
+
+  it("restates the outcome's lines in the base year asked for, with the years and indices; the default and a refusal say which years", async () => {
+    const c = await ctx();
+    const report = await cba(c, '?baseYear=2023-24');
+    expect(report.method.prices).toMatchObject({ baseYear: '2023-24', baseYearSource: 'asked', baseYearIndex: '106.5' });
+    // 25,400.00 × 106.5 ÷ 74.6 = 36,261.39.
+    expect(report.pot.grossBenefits.total).toBe('36261.39');
+    expect(report.interventions[0].grossBenefits.outcomes[0].lines[0]).toMatchObject({ fromYear: '2008-09', toYear: '2023-24', fromIndex: '74.6', toIndex: '106.5', amount: '25400.00', upratedAmount: '36261.39' });
+    expect((await cba(c, '?baseYear=2008-09')).pot.grossBenefits.total).toBe('25400.00');
+    expect((await cba(c)).method.prices).toMatchObject({ baseYear: '2025-26', baseYearSource: 'latest-in-series' });
+    const refused = expectProblem(await c.ledger.get(cbaUrl(c.potId, '?baseYear=1990-91'), c.tokens.reporter), 400, 'VALIDATION_FAILED');
+    expect(refused.detail).toContain('2005-06');
   });
 });
 
