@@ -9,6 +9,12 @@
  * of benefits. Cost = net funding allocated. Net present budget impact = PV − cost; financial
  * return on investment = PV ÷ cost; payback year = first year the cumulative PV reaches cost.
  *
+ * Prices: benefits valued from the unit-cost catalogue (outcome lines by quantity) are priced
+ * in their entries' price years; before anything is added up each line is restated in the
+ * report's base year with the GDP-deflator series it is given (uprate / uprateSplit, the
+ * catalogue's own rule). Benefits given directly in pounds carry no price year and are taken as
+ * already in base-year prices. The series is passed in: this module reads nothing from disk.
+ *
  * Rounding: every working value stays Decimal at full precision (40 significant digits) through
  * the chain; each figure is rounded to pence once, for display, from its own exact value (so
  * year rows rounded one by one may differ from the rounded total by a penny, and `exact`
@@ -31,6 +37,8 @@ import {
   ZERO,
 } from '../events/money.ts';
 import { DEFAULT_ASSUMPTIONS } from '../events/interventionAssumptions.ts';
+import type { OutcomeValuationLine } from '../events/unitCost.ts';
+import { uprateSplit, type DeflatorSeries } from '../events/uprating.ts';
 import type { CostBenefitInputsState, InterventionInputs } from './costBenefitInputs.ts';
 import { compareIds } from './ordering.ts';
 
@@ -82,6 +90,10 @@ export interface WhoBenefitsRow {
   readonly grossNonCashable: string;
   readonly presentValueCashable: string;
   readonly presentValueNonCashable: string;
+  /** Exact PV ÷ gross for this agency, to EXACT_DECIMAL_PLACES places ("n/a" with no gross). */
+  readonly shareFactor: string;
+  readonly formula: string;
+  readonly inputs: Readonly<Record<string, string>>;
 }
 
 export interface ReturnView {
@@ -98,10 +110,41 @@ export interface PaybackView {
   readonly inputs: Readonly<Record<string, string>>;
 }
 
-export interface GrossView {
+/** One outcome line valued from the catalogue, restated in the base year. */
+export interface UpratedLineView {
+  readonly unitCostCode: string;
+  readonly version: number;
+  readonly quantity: string;
+  readonly unitAmount: string;
+  /** quantity × unit amount, in the entry's price year, as the outcome recorded it. */
+  readonly amount: string;
+  readonly fromYear: string;
+  readonly toYear: string;
+  readonly fromIndex: string;
+  readonly toIndex: string;
+  /** amount × toIndex ÷ fromIndex, rounded half-up to the penny. */
+  readonly upratedAmount: string;
+  /** Each part as recorded, and uprated: the uprated amount split by largest remainder in the recorded parts' proportions. */
+  readonly parts: readonly { readonly agencyId: string; readonly cashable: boolean; readonly amount: string; readonly upratedAmount: string }[];
+}
+
+/** One outcome's benefits in base-year prices: what it was given in pounds plus its uprated lines. */
+export interface OutcomeBenefitView {
+  readonly outcomeId: string;
+  readonly financialYear: string;
+  /** In base-year prices: Σ inPounds + Σ lines' upratedAmount. */
+  readonly amount: string;
+  /** Benefits given directly in pounds: no price year, taken as already in base-year prices. */
+  readonly inPounds: readonly { readonly agencyId: string; readonly cashable: boolean; readonly amount: string }[];
+  readonly lines: readonly UpratedLineView[];
+}
+
+export interface GrossView extends Figure {
   readonly total: string;
   readonly cashable: string;
   readonly nonCashable: string;
+  /** Per outcome (an intervention's view only): the valuation behind each input. */
+  readonly outcomes?: readonly OutcomeBenefitView[];
 }
 
 export interface InterventionCbaView {
@@ -132,11 +175,21 @@ export interface PotCbaView {
   readonly whoBenefits: readonly WhoBenefitsRow[];
 }
 
+export interface PricesView {
+  /** The financial year whose prices every benefit valued from the catalogue is restated in. */
+  readonly baseYear: string;
+  /** Why this base year: asked for, the report's financial year, or the latest year the series covers. */
+  readonly baseYearSource: 'asked' | 'financial-year' | 'latest-in-series';
+  readonly deflator: string;
+  readonly baseYearIndex: string;
+  readonly rule: string;
+}
+
 export interface CostBenefitReport {
   readonly potId: string;
   readonly name: string;
-  readonly scope: { readonly interventionId?: string; readonly financialYear?: string };
-  readonly method: { readonly discountRatePercent: string; readonly exactDecimalPlaces: number; readonly rounding: string };
+  readonly scope: { readonly interventionId?: string; readonly financialYear?: string; readonly baseYear?: string };
+  readonly method: { readonly discountRatePercent: string; readonly exactDecimalPlaces: number; readonly rounding: string; readonly prices: PricesView };
   readonly interventions: readonly InterventionCbaView[];
   readonly pot: PotCbaView;
 }
@@ -145,6 +198,20 @@ export interface CostBenefitScope {
   readonly interventionId?: string;
   /** Only allocations and outcomes dated in this financial year (reversals count in their original's year). */
   readonly financialYear?: string;
+  /**
+   * The year whose prices catalogue-valued benefits are restated in. Default: `financialYear`
+   * when given and the series covers it, else the latest year the series covers.
+   */
+  readonly baseYear?: string;
+}
+
+/** The deflator series the report uprates with (data/deflators.json, loaded by the caller). */
+export type Deflators = Pick<DeflatorSeries, 'name' | 'index'>;
+
+/** Why a report cannot be made in the prices asked for; the route answers 400 with `detail`. */
+export interface PricesRefusal {
+  readonly refusal: 'base-year-not-covered' | 'price-year-not-covered';
+  readonly detail: string;
 }
 
 /** Exact per-agency gross and present values, for the who-benefits tables. */
@@ -172,11 +239,30 @@ export function discountFactor(year: number): Money {
   return ONE.dividedBy(power(DISCOUNT_BASE, year));
 }
 
+/** The years a series covers, oldest first (financial years sort as text). */
+export function coveredYears(deflators: Deflators): string[] {
+  return Object.keys(deflators.index).sort();
+}
+
+/** The base year a report uses: asked for, else the report's financial year if covered, else the series' latest. */
+export function baseYearOf(scope: CostBenefitScope, deflators: Deflators): { year: string; source: PricesView['baseYearSource'] } {
+  if (scope.baseYear !== undefined) return { year: scope.baseYear, source: 'asked' };
+  if (scope.financialYear !== undefined && deflators.index[scope.financialYear] !== undefined) return { year: scope.financialYear, source: 'financial-year' };
+  return { year: coveredYears(deflators).at(-1)!, source: 'latest-in-series' };
+}
+
 /**
  * The report for a pot (all its interventions, or one), or null when the pot does not exist;
- * 'unknown-intervention' when the scope names an intervention the pot does not have.
+ * 'unknown-intervention' when the scope names an intervention the pot does not have; a
+ * PricesRefusal when the base year, or the price year of an outcome line in scope, is not in
+ * the deflator series (nothing is added up in mixed prices).
  */
-export function costBenefitReport(state: CostBenefitInputsState, potId: string, scope: CostBenefitScope = {}): CostBenefitReport | 'unknown-intervention' | null {
+export function costBenefitReport(
+  state: CostBenefitInputsState,
+  potId: string,
+  scope: CostBenefitScope,
+  deflators: Deflators,
+): CostBenefitReport | PricesRefusal | 'unknown-intervention' | null {
   const pot = state.pots.get(potId);
   if (pot === undefined) return null;
   let interventions = [...pot.interventions.values()];
@@ -184,7 +270,23 @@ export function costBenefitReport(state: CostBenefitInputsState, potId: string, 
     interventions = interventions.filter((i) => i.interventionId === scope.interventionId);
     if (interventions.length === 0) return 'unknown-intervention';
   }
-  const computed = interventions.map((i) => interventionReport(i, scope.financialYear));
+  const covers = `the deflator series covers ${coveredYears(deflators).join(', ')}`;
+  const base = baseYearOf(scope, deflators);
+  if (deflators.index[base.year] === undefined) {
+    return { refusal: 'base-year-not-covered', detail: `baseYear ${base.year} cannot be used: ${covers}` };
+  }
+  const inYear = (fy: string): boolean => scope.financialYear === undefined || fy === scope.financialYear;
+  const unpriced = new Set<string>();
+  for (const i of interventions) {
+    for (const o of i.outcomes.values()) {
+      if (!inYear(o.financialYear)) continue;
+      for (const line of o.lines) if (deflators.index[line.priceYear] === undefined) unpriced.add(`${line.unitCostCode} (${line.priceYear})`);
+    }
+  }
+  if (unpriced.size > 0) {
+    return { refusal: 'price-year-not-covered', detail: `outcome lines priced in years the deflator series does not cover cannot be restated in ${base.year} prices: ${[...unpriced].sort().join(', ')}; ${covers}` };
+  }
+  const computed = interventions.map((i) => interventionReport(i, scope.financialYear, deflators, base.year));
   return {
     potId,
     name: pot.name,
@@ -193,13 +295,88 @@ export function costBenefitReport(state: CostBenefitInputsState, potId: string, 
       discountRatePercent: DISCOUNT_RATE_PERCENT,
       exactDecimalPlaces: EXACT_DECIMAL_PLACES,
       rounding: 'exact Decimal through the chain; each figure rounded to pence once, half away from zero; who-benefits rows split by largest remainder',
+      prices: {
+        baseYear: base.year,
+        baseYearSource: base.source,
+        deflator: deflators.name,
+        baseYearIndex: deflators.index[base.year]!,
+        rule:
+          'benefits valued from the unit-cost catalogue are restated in base-year prices before they are added: amount × index(base year) ÷ index(price year), ' +
+          'rounded half-up to the penny, parts by largest remainder; benefits given directly in pounds have no price year and are taken as already in base-year prices',
+      },
     },
     interventions: computed.map((c) => c.view),
     pot: potTotals(computed),
   };
 }
 
-function interventionReport(intervention: InterventionInputs, financialYear: string | undefined): InterventionExact {
+/** The outcome's benefits in base-year prices, per agency and cashable, with the working. */
+function outcomeInBaseYear(
+  outcomeId: string,
+  outcome: { readonly benefits: readonly { agencyId: string; amount: string; cashable: boolean }[]; readonly lines: readonly OutcomeValuationLine[]; readonly financialYear: string },
+  deflators: Deflators,
+  baseYear: string,
+): { view: OutcomeBenefitView; parts: { agencyId: string; cashable: boolean; amount: Money }[] } {
+  const keyOf = (agencyId: string, cashable: boolean) => `${agencyId}\u0000${cashable}`;
+  // The event's benefits are the pounds given plus the lines' parts: what the lines account
+  // for is taken off, and the rest was given in pounds.
+  const inPounds = new Map<string, { agencyId: string; cashable: boolean; amount: Money }>();
+  for (const b of outcome.benefits) {
+    const key = keyOf(b.agencyId, b.cashable);
+    const row = inPounds.get(key) ?? { agencyId: b.agencyId, cashable: b.cashable, amount: ZERO };
+    row.amount = row.amount.plus(money(b.amount));
+    inPounds.set(key, row);
+  }
+  const parts: { agencyId: string; cashable: boolean; amount: Money }[] = [];
+  const lines: UpratedLineView[] = outcome.lines.map((line) => {
+    for (const part of line.split) {
+      // A part that rounded to nothing has no benefit line (the decider leaves zero parts out).
+      if (money(part.amount).isZero()) continue;
+      const row = inPounds.get(keyOf(part.agencyId, part.cashable));
+      if (row === undefined) throw new Error(`invariant: outcome ${outcomeId} has a line part for ${part.agencyId} with no benefit`);
+      row.amount = row.amount.minus(money(part.amount));
+    }
+    // Zero parts (a split that rounded to nothing) stay zero and take no weight.
+    const weighted = line.split.map((part, index) => ({ key: `p${String(index).padStart(2, '0')}`, part })).filter((w) => money(w.part.amount).gt(0));
+    const uprated = uprateSplit(line.amount, weighted.map((w) => ({ key: w.key, amount: w.part.amount })), line.priceYear, baseYear, deflators);
+    const upratedByKey = new Map(uprated.parts.map((p) => [p.key, p.amount]));
+    const partViews = line.split.map((part, index) => {
+      const upratedAmount = upratedByKey.get(`p${String(index).padStart(2, '0')}`) ?? '0.00';
+      parts.push({ agencyId: part.agencyId, cashable: part.cashable, amount: money(upratedAmount) });
+      return { agencyId: part.agencyId, cashable: part.cashable, amount: part.amount, upratedAmount };
+    });
+    return {
+      unitCostCode: line.unitCostCode,
+      version: line.version,
+      quantity: line.quantity,
+      unitAmount: line.unitAmount,
+      amount: line.amount,
+      fromYear: line.priceYear,
+      toYear: baseYear,
+      fromIndex: deflators.index[line.priceYear]!,
+      toIndex: deflators.index[baseYear]!,
+      upratedAmount: uprated.total,
+      parts: partViews,
+    };
+  });
+  const pounds = [...inPounds.values()].filter((row) => {
+    if (row.amount.isNegative()) throw new Error(`invariant: outcome ${outcomeId}'s line parts exceed its benefits for ${row.agencyId}`);
+    return row.amount.gt(0);
+  });
+  parts.push(...pounds);
+  return {
+    view: {
+      outcomeId,
+      financialYear: outcome.financialYear,
+      amount: formatAmount(sum(parts.map((p) => p.amount))),
+      inPounds: pounds.map((p) => ({ agencyId: p.agencyId, cashable: p.cashable, amount: formatAmount(p.amount) })),
+      lines,
+    },
+    parts,
+  };
+}
+
+function interventionReport(intervention: InterventionInputs, financialYear: string | undefined, deflators: Deflators, baseYear: string): InterventionExact {
   const inYear = (fy: string): boolean => financialYear === undefined || fy === financialYear;
   const assumptions = assumptionsOf(intervention);
   const deadweight = percentToFraction(assumptions.deadweightPercent);
@@ -207,16 +384,19 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
   const optimismBias = percentToFraction(assumptions.optimismBiasPercent);
 
   const agencies = new Map<string, AgencyExact>();
-  for (const outcome of intervention.outcomes.values()) {
+  const outcomeViews: OutcomeBenefitView[] = [];
+  for (const [outcomeId, outcome] of intervention.outcomes) {
     if (!inYear(outcome.financialYear)) continue;
-    for (const b of outcome.benefits) {
+    const valued = outcomeInBaseYear(outcomeId, outcome, deflators, baseYear);
+    outcomeViews.push(valued.view);
+    for (const b of valued.parts) {
       let row = agencies.get(b.agencyId);
       if (row === undefined) {
         row = { grossCashable: ZERO, grossNonCashable: ZERO, pvCashable: ZERO, pvNonCashable: ZERO };
         agencies.set(b.agencyId, row);
       }
-      if (b.cashable) row.grossCashable = row.grossCashable.plus(money(b.amount));
-      else row.grossNonCashable = row.grossNonCashable.plus(money(b.amount));
+      if (b.cashable) row.grossCashable = row.grossCashable.plus(b.amount);
+      else row.grossNonCashable = row.grossNonCashable.plus(b.amount);
     }
   }
   const grossCashable = sum([...agencies.values()].map((a) => a.grossCashable));
@@ -256,14 +436,28 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
     row.pvNonCashable = row.grossNonCashable.times(factor);
   }
 
-  const cost = sum([...intervention.allocations.values()].filter((a) => inYear(a.financialYear)).map((a) => a.amount));
+  const allocations = [...intervention.allocations].filter(([, a]) => inYear(a.financialYear));
+  const cost = sum(allocations.map(([, a]) => a.amount));
   const headline = headlineFigures(pv, cost, pvByYear, grossCashable, grossNonCashable);
+  // Reversed allocations count as nothing, and are named so the reader sees why.
+  const costInputs: Record<string, string> = Object.fromEntries(allocations.map(([id, a]) => [`allocation:${id}`, formatAmount(a.amount)]));
+  for (const [id, r] of intervention.reversedAllocations) {
+    if (!inYear(r.financialYear)) continue;
+    costInputs[`allocation:${id}`] = '0.00';
+    costInputs[`reversed:${id}`] = `${formatAmount(r.amount)} allocated, reversed in full by event ${r.reversalEventId}`;
+  }
   const view: InterventionCbaView = {
     interventionId: intervention.interventionId,
     name: intervention.name,
     leadAgencyId: intervention.leadAgencyId,
     assumptions,
-    grossBenefits: { total: formatAmount(gross), cashable: formatAmount(grossCashable), nonCashable: formatAmount(grossNonCashable) },
+    grossBenefits: {
+      ...figure(gross, `Σ over outcomes of their benefits in ${baseYear} prices (lines by quantity uprated; amounts in pounds as given)`, Object.fromEntries(outcomeViews.map((o) => [`outcome:${o.outcomeId}`, o.amount]))),
+      total: formatAmount(gross),
+      cashable: formatAmount(grossCashable),
+      nonCashable: formatAmount(grossNonCashable),
+      outcomes: outcomeViews,
+    },
     netOfDeadweight: figure(netOfDeadweight, 'gross benefits × (1 − deadweight %)', {
       grossBenefits: formatAmount(gross),
       deadweightPercent: assumptions.deadweightPercent,
@@ -278,7 +472,11 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
     }),
     years,
     ...headline,
-    whoBenefits: whoBenefitsRows(agencies, headline.presentValueOfBenefits),
+    cost: { ...headline.cost, formula: 'Σ over allocations of their net amount (an allocation reversed counts 0.00); not discounted', inputs: costInputs },
+    whoBenefits: whoBenefitsRows(agencies, headline.presentValueOfBenefits, {
+      shareFactor: factor,
+      working: `(1 − ${assumptions.deadweightPercent}%) × ${assumptions.attributionPercent}% × (1 − ${assumptions.optimismBiasPercent}%) × Σ over years of profile % ÷ 1.035^year`,
+    }),
   };
   return { view, gross: { total: gross, cashable: grossCashable, nonCashable: grossNonCashable }, pv, cost, pvByYear, agencies };
 }
@@ -326,7 +524,17 @@ function splitCashable(pvRounded: Money, cashableWeight: Money, nonCashableWeigh
   return [c!.amount, n!.amount];
 }
 
-function whoBenefitsRows(agencies: Map<string, AgencyExact>, pv: { cashable: string; nonCashable: string }): WhoBenefitsRow[] {
+/**
+ * Each row's exact PV is its gross × the share factor (the intervention's, or at pot level the
+ * sum of its interventions' exact PVs); the rounded PV totals are then split across the rows by
+ * largest remainder in proportion to those exact values, so the rows add up to the totals.
+ */
+function whoBenefitsRows(
+  agencies: Map<string, AgencyExact>,
+  pv: { cashable: string; nonCashable: string },
+  share?: { shareFactor: Money; working: string },
+  perIntervention?: ReadonlyMap<string, ReadonlyMap<string, AgencyExact>>,
+): WhoBenefitsRow[] {
   const ids = [...agencies.keys()].sort(compareIds);
   const split = (total: string, weightOf: (a: AgencyExact) => Money): Map<string, Money> => {
     const weights = ids.map((id) => ({ key: id, weight: weightOf(agencies.get(id)!) }));
@@ -335,14 +543,38 @@ function whoBenefitsRows(agencies: Map<string, AgencyExact>, pv: { cashable: str
   };
   const cashable = split(pv.cashable, (a) => a.pvCashable);
   const nonCashable = split(pv.nonCashable, (a) => a.pvNonCashable);
+  const splitRule = `rows' PV: the rounded PV totals (cashable ${pv.cashable}, non-cashable ${pv.nonCashable}) split across the agencies by largest remainder in proportion to each row's exact PV`;
   return ids.map((id) => {
     const a = agencies.get(id)!;
+    const gross = a.grossCashable.plus(a.grossNonCashable);
+    const factor = share?.shareFactor ?? (gross.isZero() ? null : a.pvCashable.plus(a.pvNonCashable).dividedBy(gross));
+    const inputs: Record<string, string> = {
+      grossCashable: formatAmount(a.grossCashable),
+      grossNonCashable: formatAmount(a.grossNonCashable),
+      presentValueCashableExact: ex(a.pvCashable),
+      presentValueNonCashableExact: ex(a.pvNonCashable),
+      totalPresentValueCashable: pv.cashable,
+      totalPresentValueNonCashable: pv.nonCashable,
+    };
+    if (share !== undefined) inputs.shareFactor = ex(share.shareFactor);
+    for (const [interventionId, rows] of perIntervention ?? []) {
+      const row = rows.get(id);
+      if (row === undefined) continue;
+      inputs[`${interventionId}.presentValueCashableExact`] = ex(row.pvCashable);
+      inputs[`${interventionId}.presentValueNonCashableExact`] = ex(row.pvNonCashable);
+    }
     return {
       agencyId: id,
       grossCashable: formatAmount(a.grossCashable),
       grossNonCashable: formatAmount(a.grossNonCashable),
       presentValueCashable: formatAmount(cashable.get(id)!),
       presentValueNonCashable: formatAmount(nonCashable.get(id)!),
+      shareFactor: factor === null ? 'n/a' : ex(factor),
+      formula:
+        share !== undefined
+          ? `exact PV = gross × share factor, share factor = ${share.working}; ${splitRule}`
+          : `exact PV = Σ over interventions of the row's exact PV (share factor = that ÷ gross); ${splitRule}`,
+      inputs,
     };
   });
 }
@@ -372,6 +604,7 @@ function potTotals(computed: readonly InterventionExact[]): PotCbaView {
   const headline = headlineFigures(pv, cost, pvByYear, pvCashableExact, pvNonCashableExact);
   return {
     grossBenefits: {
+      ...figure(grossCashable.plus(grossNonCashable), 'Σ over interventions of their gross benefits (each in the report\'s base-year prices)', Object.fromEntries(computed.map((c) => [c.view.interventionId, formatAmount(c.gross.total)]))),
       total: formatAmount(grossCashable.plus(grossNonCashable)),
       cashable: formatAmount(grossCashable),
       nonCashable: formatAmount(grossNonCashable),
@@ -383,7 +616,7 @@ function potTotals(computed: readonly InterventionExact[]): PotCbaView {
       inputs: Object.fromEntries(computed.map((c) => [c.view.interventionId, ex(c.pv)])),
     },
     cost: { ...headline.cost, formula: 'Σ over interventions of their cost', inputs: Object.fromEntries(computed.map((c) => [c.view.interventionId, formatAmount(c.cost)])) },
-    whoBenefits: whoBenefitsRows(agencies, headline.presentValueOfBenefits),
+    whoBenefits: whoBenefitsRows(agencies, headline.presentValueOfBenefits, undefined, new Map(computed.map((c) => [c.view.interventionId, c.agencies]))),
   };
 }
 

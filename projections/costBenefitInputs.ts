@@ -10,6 +10,7 @@ import type { Actor } from '../events/index.ts';
 import type { Money } from '../events/money.ts';
 import { money } from '../events/money.ts';
 import type { Benefit } from '../events/pot.ts';
+import type { OutcomeValuationLine } from '../events/unitCost.ts';
 import type { InterventionAssumptionsSet } from '../events/interventionAssumptions.ts';
 import { financialYearOf } from '../events/primitives.ts';
 import type { Projection } from './projection.ts';
@@ -27,8 +28,14 @@ export interface InterventionInputs {
   readonly leadAgencyId: string;
   /** allocationId → net amount and the financial year it counts in. */
   readonly allocations: Map<string, { readonly amount: Money; readonly financialYear: string }>;
-  /** outcomeId → its benefit lines and the financial year they count in. */
-  readonly outcomes: Map<string, { readonly benefits: readonly Benefit[]; readonly financialYear: string }>;
+  /** allocationId → what was allocated and the reversal that undid it, so the cost's inputs can name it. */
+  readonly reversedAllocations: Map<string, { readonly amount: Money; readonly financialYear: string; readonly reversalEventId: string }>;
+  /**
+   * outcomeId → its benefit lines, the valuation lines of the part recorded by quantity (in
+   * their entries' price years; absent for outcomes given only in pounds) and the financial
+   * year they count in.
+   */
+  readonly outcomes: Map<string, { readonly benefits: readonly Benefit[]; readonly lines: readonly OutcomeValuationLine[]; readonly financialYear: string }>;
   assumptions: AssumptionsInForce | null;
   /** How many times assumptions have been set (each one an event in the pot's history). */
   assumptionChanges: number;
@@ -59,6 +66,7 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
           name: event.data.name,
           leadAgencyId: event.data.leadAgencyId,
           allocations: new Map(),
+          reversedAllocations: new Map(),
           outcomes: new Map(),
           assumptions: null,
           assumptionChanges: 0,
@@ -70,12 +78,17 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
           financialYear: financialYearOf(event.data.effectiveDate),
         });
         return state;
-      case 'AllocationReversed':
-        forget(interventionOf(state, event.data.potId, event.data.interventionId).allocations, event.data.allocationId, 'allocation');
+      case 'AllocationReversed': {
+        const intervention = interventionOf(state, event.data.potId, event.data.interventionId);
+        const original = intervention.allocations.get(event.data.allocationId);
+        forget(intervention.allocations, event.data.allocationId, 'allocation');
+        intervention.reversedAllocations.set(event.data.allocationId, { ...original!, reversalEventId: event.eventId });
         return state;
+      }
       case 'OutcomeRecorded':
         interventionOf(state, event.data.potId, event.data.interventionId).outcomes.set(event.data.outcomeId, {
           benefits: event.data.benefits,
+          lines: event.data.lines ?? [],
           financialYear: financialYearOf(event.data.effectiveDate),
         });
         return state;

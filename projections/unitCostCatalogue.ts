@@ -3,6 +3,7 @@
  * latest in force and the earlier ones kept (superseded), with when and by whom each was added.
  */
 import type { UnitCostAdded } from '../events/unitCost.ts';
+import { uprateSplit, type DeflatorSeries } from '../events/uprating.ts';
 import { compareIds } from './ordering.ts';
 import type { Projection } from './projection.ts';
 
@@ -50,4 +51,47 @@ export function listUnitCosts(state: UnitCostCatalogueState, options: { includeS
 /** Every version of one code, oldest first, or null when the code was never added. */
 export function unitCostHistory(state: UnitCostCatalogueState, code: string): UnitCostVersionView[] | null {
   return state.entries.get(code) ?? null;
+}
+
+export interface UpratedUnitCost {
+  readonly priceYear: string;
+  readonly amount: string;
+  readonly split: { readonly agencyKind: string; readonly cashable: boolean; readonly amount: string }[];
+  readonly deflator: { readonly name: string; readonly fromIndex: string; readonly toIndex: string };
+}
+
+/**
+ * The entry restated in `priceYear`'s prices, with the indices used so anyone can redo it; null
+ * with an `upratingProblem` when the entry's own price year is not in the series (entries
+ * recorded before such years were refused), so one entry never breaks a whole list. The series
+ * is passed in, and must cover `priceYear` (the caller refuses a year it does not).
+ */
+export function upratedUnitCost(
+  entry: UnitCostAdded,
+  priceYear: string,
+  deflators: Pick<DeflatorSeries, 'name' | 'index'>,
+): { uprated: UpratedUnitCost } | { uprated: null; upratingProblem: string } {
+  if (deflators.index[priceYear] === undefined) throw new Error(`invariant: the deflator series has no index for ${priceYear}`);
+  if (deflators.index[entry.priceYear] === undefined) {
+    const covered = Object.keys(deflators.index).sort().join(', ');
+    return {
+      uprated: null,
+      upratingProblem: `${entry.code} is priced in ${entry.priceYear}, which the deflator series (${deflators.name}) does not cover (it covers ${covered}), so it cannot be restated in ${priceYear} prices`,
+    };
+  }
+  const result = uprateSplit(
+    entry.amount,
+    entry.split.map((part) => ({ key: `${part.agencyKind}/${part.cashable}`, amount: part.amount })),
+    entry.priceYear,
+    priceYear,
+    deflators,
+  );
+  return {
+    uprated: {
+      priceYear,
+      amount: result.total,
+      split: entry.split.map((part, index) => ({ agencyKind: part.agencyKind, cashable: part.cashable, amount: result.parts[index]!.amount })),
+      deflator: { name: deflators.name, fromIndex: deflators.index[entry.priceYear]!, toIndex: deflators.index[priceYear]! },
+    },
+  };
 }

@@ -31,6 +31,8 @@ import { agencyStreamId, potIdOfStream, potStreamId, type Actor, type AgencyEven
 import type { Aggregate, CommandHandler, CommandOutcome, CommandRequest } from './commandHandler.ts';
 import { commandFingerprint } from './fingerprint.ts';
 import type { ValuationReader } from './valuationReader.ts';
+import type { DeflatorSeries } from '../events/uprating.ts';
+import { readDeflatorFile } from './unitCostFile.ts';
 
 export const potAggregate: Aggregate<PotState, PotEvent> = { initialState: initialPotState, evolve: evolvePot };
 export const agencyAggregate: Aggregate<AgencyState, AgencyEvent> = { initialState: initialAgencyState, evolve: evolveAgency };
@@ -48,7 +50,28 @@ export interface CommandEnvelope {
 
 type Body<T, Generated extends keyof T> = Omit<T, Generated>;
 
-export function createLedgerCommands(handler: CommandHandler, newId: () => string = () => ulid(), valuationReader?: ValuationReader) {
+/**
+ * `deflators`: the series a unit cost's price year must be in (the shipped data/deflators.json
+ * unless a test gives another), so every entry can be uprated and every outcome valued from it
+ * can go into a cost-benefit report.
+ */
+export function createLedgerCommands(
+  handler: CommandHandler,
+  newId: () => string = () => ulid(),
+  valuationReader?: ValuationReader,
+  deflators: Pick<DeflatorSeries, 'index'> = readDeflatorFile(),
+) {
+  /** Refused before deciding: the deciders stay pure, and nothing is appended. */
+  function requireCoveredPriceYear(priceYear: string): void {
+    if (deflators.index[priceYear] !== undefined) return;
+    const years = Object.keys(deflators.index).sort();
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `price year ${priceYear} is not in the deflator series, which covers ${years[0]} to ${years.at(-1)} (${years.join(', ')}); an entry in it could never be uprated`,
+      { priceYear, coveredYears: years },
+    );
+  }
+
   function onPot(
     name: string,
     potId: string,
@@ -152,7 +175,8 @@ export function createLedgerCommands(handler: CommandHandler, newId: () => strin
     },
 
     /** Unit-cost entries live in one stream per code, named by the code, so a retry reaches the same stream. */
-    addUnitCost(body: AddUnitCost, envelope: CommandEnvelope): Promise<CommandOutcome> {
+    async addUnitCost(body: AddUnitCost, envelope: CommandEnvelope): Promise<CommandOutcome> {
+      requireCoveredPriceYear(body.priceYear);
       return handler.execute<UnitCostState, UnitCostEvent>({
         streamId: unitCostStreamId(body.code),
         aggregate: unitCostAggregate,
@@ -163,7 +187,8 @@ export function createLedgerCommands(handler: CommandHandler, newId: () => strin
       });
     },
 
-    supersedeUnitCost(code: string, body: UnitCostFigures, envelope: CommandEnvelope): Promise<CommandOutcome> {
+    async supersedeUnitCost(code: string, body: UnitCostFigures, envelope: CommandEnvelope): Promise<CommandOutcome> {
+      requireCoveredPriceYear(body.priceYear);
       return handler.execute<UnitCostState, UnitCostEvent>({
         streamId: unitCostStreamId(code),
         aggregate: unitCostAggregate,

@@ -1,57 +1,42 @@
 /**
  * `potledger cba --pot ID [--intervention ID] [--financial-year 2025-26] [--json]`: the
  * cost-benefit report from the event log, as a table a finance officer can read (or the JSON
- * GET /v1/pots/:potId/cba answers). It folds the whole log into fresh books, the way
- * `potledger rebuild` does, so it needs no running server and shows exactly what the log says.
+ * GET /v1/pots/:potId/cba answers), from the whole log folded into fresh books (books.ts).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { asLedgerEnvelope } from '../../events/index.ts';
+import { Command, Option } from 'commander';
 import { FinancialYear, Ulid } from '../../events/primitives.ts';
 import { formatPounds, money } from '../../events/money.ts';
 import { costBenefitReport, type CostBenefitReport, type InterventionCbaView, type PotCbaView } from '../../projections/costBenefit.ts';
-import { createLedgerBooks, type LedgerBooks } from '../../projections/index.ts';
 import { readConfig } from '../config.ts';
 import { redactUrl } from '../readModels/openReadModels.ts';
-import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
-import { openEventStore } from '../store/openStore.ts';
+import { readDeflatorFile } from '../unitCostFile.ts';
+import { readBooksFrom } from './books.ts';
+import { parsedWith } from './options.ts';
 
 export interface CbaOptions {
   readonly pot: string;
   readonly intervention?: string;
   readonly financialYear?: string;
+  readonly baseYear?: string;
   readonly json?: boolean;
-}
-
-/** Folds the whole log into fresh books. */
-async function readBooks(store: EventStore): Promise<LedgerBooks> {
-  const books = createLedgerBooks();
-  let position = 0n;
-  for (;;) {
-    const batch = await store.readAll(position, MAX_READ_ALL_BATCH_EVENTS);
-    if (batch.length === 0) return books;
-    for (const event of batch) {
-      const envelope = asLedgerEnvelope(event);
-      if (envelope !== null) books.evolve(envelope);
-    }
-    position = batch[batch.length - 1]!.position;
-  }
 }
 
 /** The report as the CLI prints it; throws (exit 2) for an unknown pot or intervention. */
 export async function cbaCommand(options: CbaOptions, storeUrl: string): Promise<string> {
-  const store = await openEventStore(storeUrl);
-  let report: ReturnType<typeof costBenefitReport>;
-  try {
-    const books = await readBooks(store);
-    report = costBenefitReport(books.state.costBenefitInputs, options.pot, {
+  const books = await readBooksFrom(storeUrl);
+  const report = costBenefitReport(
+    books.state.costBenefitInputs,
+    options.pot,
+    {
       ...(options.intervention === undefined ? {} : { interventionId: options.intervention }),
       ...(options.financialYear === undefined ? {} : { financialYear: options.financialYear }),
-    });
-  } finally {
-    await store.close();
-  }
+      ...(options.baseYear === undefined ? {} : { baseYear: options.baseYear }),
+    },
+    readDeflatorFile(),
+  );
   if (report === null) throw new Error(`pot ${options.pot} does not exist in ${redactUrl(storeUrl)}`);
   if (report === 'unknown-intervention') throw new Error(`intervention ${options.intervention} does not exist in pot ${options.pot}`);
+  if ('refusal' in report) throw new Error(report.detail);
   return options.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report);
 }
 
@@ -88,6 +73,9 @@ export function renderReport(report: CostBenefitReport): string {
   const scope = [report.scope.interventionId, report.scope.financialYear].filter((s) => s !== undefined).join(', ');
   lines.push(`Cost-benefit report: ${report.name} (${report.potId})${scope === '' ? '' : ` — ${scope}`}`);
   lines.push(`Discounted at ${report.method.discountRatePercent}% a year (year 0 undiscounted); figures rounded to pence once, from exact values.`);
+  lines.push(
+    `Benefits valued from the unit-cost catalogue are in ${report.method.prices.baseYear} prices (${report.method.prices.deflator}); benefits given in pounds are taken as already in those prices.`,
+  );
   for (const i of report.interventions) {
     const a = i.assumptions;
     lines.push('', `== ${i.name} (${i.interventionId}), led by ${i.leadAgencyId}`);
@@ -116,19 +104,19 @@ export function renderReport(report: CostBenefitReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-const parsed = (schema: typeof Ulid | typeof FinancialYear, what: string) => (value: string): string => {
-  if (!schema.safeParse(value).success) throw new InvalidArgumentError(`not a valid ${what}`);
-  return value;
-};
-
 /** Adds `cba` to the potledger CLI. */
 export function registerCbaCommand(program: Command): Command {
   return program
     .command('cba')
     .description('print the cost-benefit report of a pot from the event log (LEDGER_STORE)')
-    .addOption(new Option('--pot <potId>', 'the pot').argParser(parsed(Ulid, 'pot id (a ULID)')).makeOptionMandatory())
-    .addOption(new Option('--intervention <interventionId>', 'only this intervention').argParser(parsed(Ulid, 'intervention id (a ULID)')))
-    .addOption(new Option('--financial-year <year>', 'only what is dated in this financial year, e.g. 2025-26').argParser(parsed(FinancialYear, 'financial year, e.g. 2025-26')))
+    .addOption(new Option('--pot <potId>', 'the pot').argParser(parsedWith(Ulid, 'pot id (a ULID)')).makeOptionMandatory())
+    .addOption(new Option('--intervention <interventionId>', 'only this intervention').argParser(parsedWith(Ulid, 'intervention id (a ULID)')))
+    .addOption(new Option('--financial-year <year>', 'only what is dated in this financial year, e.g. 2025-26').argParser(parsedWith(FinancialYear, 'financial year, e.g. 2025-26')))
+    .addOption(
+      new Option('--base-year <year>', "restate catalogue-valued benefits in this year's prices (default: --financial-year if the deflators cover it, else their latest year)").argParser(
+        parsedWith(FinancialYear, 'financial year, e.g. 2025-26'),
+      ),
+    )
     .option('--json', 'print the report as JSON (the answer of GET /v1/pots/:potId/cba)')
     .action(async (options: CbaOptions) => {
       process.stdout.write(await cbaCommand(options, readConfig().storeUrl));

@@ -9,6 +9,8 @@ import { registerAuditPackCommand } from './auditPack.ts';
 import { registerRebuildCommand } from './rebuild.ts';
 import { registerUnitCostsCommand } from './unitCosts.ts';
 import { registerCbaCommand } from './cba.ts';
+import { registerAgreedContributionsCommand } from './agreedContributions.ts';
+import { registerUnitCostsListCommand } from './unitCostsList.ts';
 import { registerVerifyCommand } from './verify.ts';
 
 export function buildCli(): Command {
@@ -45,8 +47,9 @@ export function buildCli(): Command {
 
   registerRebuildCommand(program);
   registerAuditPackCommand(program);
-  registerUnitCostsCommand(program);
+  registerUnitCostsListCommand(registerUnitCostsCommand(program), () => readConfig().storeUrl);
   registerCbaCommand(program);
+  registerAgreedContributionsCommand(program, () => readConfig().storeUrl);
   registerVerifyCommand(program);
   return program;
 }

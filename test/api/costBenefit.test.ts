@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HIP, hipFractureBody } from '../unitCosts/fixtures.ts';
 import {
   allEvents,
   allocate,
@@ -122,7 +123,7 @@ describe('GET /v1/pots/:potId/cba', () => {
     const report = await cba(c);
     const employment = report.interventions[0];
     expect(employment.assumptions).toEqual({ deadweightPercent: '0', attributionPercent: '100', optimismBiasPercent: '0', benefitProfile: ['100'], source: 'default', changes: 0 });
-    expect(employment.grossBenefits).toEqual({ total: '60000.00', cashable: '40000.00', nonCashable: '20000.00' });
+    expect(employment.grossBenefits).toMatchObject({ total: '60000.00', cashable: '40000.00', nonCashable: '20000.00' });
     expect(employment.presentValueOfBenefits).toMatchObject({ value: '60000.00', cashable: '40000.00', nonCashable: '20000.00' });
     expect(employment.cost.value).toBe('100000.00');
     expect(employment.netPresentBudgetImpact.value).toBe('-40000.00');
@@ -148,7 +149,7 @@ describe('GET /v1/pots/:potId/cba', () => {
     expect(e.financialReturnOnInvestment.value).toBe('0.4805');
     expect(e.paybackYear.value).toBeNull();
     const rows = Object.fromEntries(e.whoBenefits.map((r: { agencyId: string }) => [r.agencyId, r]));
-    expect(rows['nhs-mid-essex']).toEqual({ agencyId: 'nhs-mid-essex', grossCashable: '0.00', grossNonCashable: '20000.00', presentValueCashable: '0.00', presentValueNonCashable: '16017.39' });
+    expect(rows['nhs-mid-essex']).toMatchObject({ agencyId: 'nhs-mid-essex', grossCashable: '0.00', grossNonCashable: '20000.00', presentValueCashable: '0.00', presentValueNonCashable: '16017.39' });
     // £32,034.78 cashable split 1 : 3 between council and police = 8,008.695 and 24,026.085: a half penny each way.
     expect((Number(rows['essex-cc'].presentValueCashable) * 100 + Number(rows['essex-police'].presentValueCashable) * 100).toFixed(0)).toBe('3203478');
     expect(Math.abs(Number(rows['essex-cc'].presentValueCashable) - 8008.695)).toBeLessThan(0.01);
@@ -184,6 +185,30 @@ describe('GET /v1/pots/:potId/cba', () => {
     expectValidation(await c.ledger.get(cbaUrl('essex'), c.tokens.reporter), 'params.potId');
     expectValidation(await c.ledger.get(cbaUrl(c.potId, '?interventionId=falls'), c.tokens.reporter), 'querystring.interventionId');
     expectValidation(await c.ledger.get(cbaUrl(c.potId, '?financialYear=2025-27'), c.tokens.reporter), 'querystring.financialYear');
+  });
+});
+
+describe('GET /v1/pots/:potId/cba?baseYear=', () => {
+  const ctx = useScenario({
+    prepare: async (c) => {
+      expectWritten(await c.ledger.post('/v1/unit-costs', c.tokens.admin, hipFractureBody()), ['code', 'version']);
+      expectWritten(await allocate(c, '100000.00'), ['allocationId', 'fundingShares', 'status']);
+      const line = { unitCostCode: HIP, quantity: '2', beneficiaries: { health: 'nhs-mid-essex' } };
+      expectWritten(await recordOutcome(c, { benefits: undefined, lines: [line] }), ['outcomeId', 'flows', 'lines']);
+    },
+  });
+
+  it("restates the outcome's lines in the base year asked for, with the years and indices; the default and a refusal say which years", async () => {
+    const c = await ctx();
+    const report = await cba(c, '?baseYear=2023-24');
+    expect(report.method.prices).toMatchObject({ baseYear: '2023-24', baseYearSource: 'asked', baseYearIndex: '106.5' });
+    // 25,400.00 × 106.5 ÷ 74.6 = 36,261.39.
+    expect(report.pot.grossBenefits.total).toBe('36261.39');
+    expect(report.interventions[0].grossBenefits.outcomes[0].lines[0]).toMatchObject({ fromYear: '2008-09', toYear: '2023-24', fromIndex: '74.6', toIndex: '106.5', amount: '25400.00', upratedAmount: '36261.39' });
+    expect((await cba(c, '?baseYear=2008-09')).pot.grossBenefits.total).toBe('25400.00');
+    expect((await cba(c)).method.prices).toMatchObject({ baseYear: '2025-26', baseYearSource: 'latest-in-series' });
+    const refused = expectProblem(await c.ledger.get(cbaUrl(c.potId, '?baseYear=1990-91'), c.tokens.reporter), 400, 'VALIDATION_FAILED');
+    expect(refused.detail).toContain('2005-06');
   });
 });
 

@@ -14,8 +14,8 @@ afterEach(async () => {
   ledger = undefined;
 });
 
-const mintVia = (l: TestLedger, body: unknown, remoteAddress = '127.0.0.1') =>
-  l.app.inject({ method: 'POST', url: '/dev/token', payload: body as object, remoteAddress });
+const mintVia = (l: TestLedger, body: unknown, remoteAddress = '127.0.0.1', headers: Record<string, string> = {}) =>
+  l.app.inject({ method: 'POST', url: '/dev/token', payload: body as object, remoteAddress, headers });
 
 describe('POST /dev/token', () => {
   it('is on only when NODE_ENV is not production', () => {
@@ -69,5 +69,24 @@ describe('POST /dev/token', () => {
     expectProblem(await mintVia(ledger, { sub: 'bob', role: 'finance-officer' }), 400, 'VALIDATION_FAILED');
     expectProblem(await mintVia(ledger, { sub: '  ', role: 'admin' }), 400, 'VALIDATION_FAILED');
     expectProblem(await mintVia(ledger, { sub: 'bob', role: 'finance-officer', agency: 'Not A Slug' }), 400, 'VALIDATION_FAILED');
+  });
+
+  it('403 FORBIDDEN from loopback when the Host or the Origin names another site (DNS rebinding); 201 for local names on any port', async () => {
+    ledger = await createTestLedger({ devTokens: true });
+    const admin = { sub: 'mallory', role: 'admin' };
+    expectProblem(await mintVia(ledger, admin, '127.0.0.1', { host: 'attacker.example' }), 403, 'FORBIDDEN');
+    expectProblem(await mintVia(ledger, admin, '127.0.0.1', { host: 'attacker.example:3000' }), 403, 'FORBIDDEN');
+    expectProblem(await mintVia(ledger, admin, '127.0.0.1', { host: 'localhost.attacker.example' }), 403, 'FORBIDDEN');
+    expectProblem(await mintVia(ledger, admin, '127.0.0.1', { host: 'localhost:3000', origin: 'http://attacker.example:3000' }), 403, 'FORBIDDEN');
+    expectProblem(await mintVia(ledger, admin, '127.0.0.1', { host: 'localhost:3000', origin: 'null' }), 403, 'FORBIDDEN');
+    for (const headers of <Record<string, string>[]>[
+      { host: 'localhost:3000' },
+      { host: '127.0.0.1:3000', origin: 'http://127.0.0.1:3000' },
+      { host: '[::1]:3000', origin: 'http://[::1]:3000' },
+      { host: 'LOCALHOST', origin: 'http://localhost:5173' },
+    ]) {
+      const res = await mintVia(ledger, admin, '127.0.0.1', headers);
+      expect(res.statusCode, JSON.stringify(headers)).toBe(201);
+    }
   });
 });

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { costBenefitReport } from '../../projections/costBenefit.ts';
+import { readDeflatorFile } from '../../src/unitCostFile.ts';
 import { asLedgerEnvelope, type Envelope } from '../../events/index.ts';
 import {
   agencyBalances,
@@ -51,8 +52,8 @@ const READ_ROUTES: readonly ReadRoute[] = [
     name: 'GET /v1/pots/:potId/cba',
     url: (c) => `/v1/pots/${c.potId}/cba`,
     expected: (s, c) => {
-      const report = costBenefitReport(s.costBenefitInputs, c.potId);
-      return report === null || report === 'unknown-intervention' ? 404 : report;
+      const report = costBenefitReport(s.costBenefitInputs, c.potId, {}, readDeflatorFile());
+      return report === null || report === 'unknown-intervention' || 'refusal' in report ? 404 : report;
     },
   },
   { name: 'GET /v1/flows?potId=', url: (c) => `/v1/flows?potId=${c.potId}`, expected: (s, c) => flowsMatrix(s.benefitFlows, { potId: c.potId }) },

@@ -3,7 +3,11 @@
  * GET /v1/unit-costs, GET /v1/unit-costs/:code) and outcomes recorded by quantity. Who may call
  * each route is in access.test.ts.
  */
+import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
+import { createCommandHandler } from '../../src/commandHandler.ts';
+import { createLedgerCommands } from '../../src/ledgerCommands.ts';
+import { readDeflatorFile } from '../../src/unitCostFile.ts';
 import { DV, domesticViolenceBody, HIP, hipFractureBody } from '../unitCosts/fixtures.ts';
 import {
   allEvents,
@@ -151,6 +155,41 @@ describe('GET /v1/unit-costs?priceYear=', () => {
     const body = expectProblem(await c.ledger.get('/v1/unit-costs?priceYear=1990-91', c.tokens.reporter), 400, 'VALIDATION_FAILED');
     expect(body.detail).toContain('1990-91');
     expectProblem(await c.ledger.get('/v1/unit-costs?priceYear=2023', c.tokens.reporter), 400, 'VALIDATION_FAILED');
+  });
+});
+
+describe('unit costs priced in a year the deflator series does not cover', () => {
+  const ctx = useScenario();
+  const OLD = 'JUSTICE-OLD-FIGURE';
+
+  it('400 VALIDATION_FAILED naming the years covered, for a new entry or a new version; nothing appended', async () => {
+    const c = await ctx();
+    const body = await expectRefused(c.ledger, () => addUnitCost(c, hipFractureBody({ priceYear: '1999-00' })), 400, 'VALIDATION_FAILED');
+    expect(body.detail).toContain('1999-00');
+    expect(body.detail).toContain('2005-06 to 2025-26');
+    expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
+    const again = await expectRefused(c.ledger, () => supersede(c, HIP, { ...revisedHip, priceYear: '2030-31' }), 400, 'VALIDATION_FAILED');
+    expect(again.detail).toContain('2030-31');
+  });
+
+  it('GET ?priceYear= answers uprated: null with an upratingProblem for just that entry; the others are uprated', async () => {
+    const c = await ctx();
+    expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
+    // An entry recorded before such years were refused: written with a series that covered 1999-00.
+    const shipped = readDeflatorFile();
+    const older = createLedgerCommands(createCommandHandler({ store: c.ledger.store }), undefined, undefined, { index: { ...shipped.index, '1999-00': '60.0' } });
+    await older.addUnitCost(hipFractureBody({ code: OLD, priceYear: '1999-00' }), {
+      actor: { sub: 'alice', role: 'admin' },
+      commandId: ulid(),
+      clientSuppliedKey: false,
+      correlationId: ulid(),
+    });
+    const res = await c.ledger.get('/v1/unit-costs?priceYear=2023-24', c.tokens.reporter);
+    expect(res.statusCode, res.body).toBe(200);
+    const byCode = Object.fromEntries(res.json().unitCosts.map((u: { code: string }) => [u.code, u]));
+    expect(byCode[OLD]).toMatchObject({ uprated: null, upratingProblem: expect.stringContaining('1999-00') });
+    expect(byCode[HIP].uprated).toMatchObject({ amount: '18130.70' });
+    expect(byCode[HIP].upratingProblem).toBeUndefined();
   });
 });
 

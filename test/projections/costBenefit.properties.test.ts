@@ -10,7 +10,11 @@ import { formatAmount, formatExact, money, roundToPence, splitByWeights } from '
 import { costBenefitReport, type CostBenefitReport } from '../../projections/costBenefit.ts';
 import { costBenefitInputsProjection } from '../../projections/costBenefitInputs.ts';
 import { foldAll } from '../../projections/projection.ts';
+import { uprate } from '../../events/uprating.ts';
+import { readDeflatorFile } from '../../src/unitCostFile.ts';
 import { benefit, createHistory, flow } from './envelopes.ts';
+
+const DEFLATORS = readDeflatorFile();
 
 const D = Decimal.clone({ precision: 60 });
 const V = new D(1).dividedBy('1.035');
@@ -62,8 +66,8 @@ function reportFor(c: Case): CostBenefitReport['interventions'][number] {
       reason: 'property',
     },
   });
-  const report = costBenefitReport(foldAll(costBenefitInputsProjection, h.events), potId);
-  if (report === null || report === 'unknown-intervention') throw new Error('no report');
+  const report = costBenefitReport(foldAll(costBenefitInputsProjection, h.events), potId, {}, DEFLATORS);
+  if (report === null || report === 'unknown-intervention' || 'refusal' in report) throw new Error('no report');
   return report.interventions[0]!;
 }
 
@@ -165,5 +169,82 @@ describe('cost-benefit display helpers', () => {
     expect(formatAmount(roundToPence(money('-0.004')))).toBe('0.00');
     expect(formatExact(money('-0.00000000000001'), 10)).toBe('0.0000000000');
     expect(formatExact(money('1').dividedBy(3), 10)).toBe('0.3333333333');
+  });
+});
+
+describe('cost-benefit report: uprating outcome lines (properties)', () => {
+  const YEARS = Object.keys(DEFLATORS.index).sort();
+  const yearArb = fc.constantFrom(...YEARS);
+  const AGENCIES = [
+    { agencyId: 'nhs', agencyKind: 'health', cashable: false },
+    { agencyId: 'cc', agencyKind: 'council', cashable: true },
+    { agencyId: 'police', agencyKind: 'police', cashable: false },
+  ] as const;
+  const lineArb = fc.record({
+    priceYear: yearArb,
+    partsPence: fc.array(fc.bigInt({ min: 1n, max: 10n ** 9n }), { minLength: 1, maxLength: 3 }),
+  });
+
+  function reportWithLines(lines: { priceYear: string; partsPence: bigint[] }[], baseYear: string) {
+    const h = createHistory();
+    const potId = h.openPot({ name: 'P', area: 'A', hostAgencyId: 'cc', partnerAgencyIds: ['cc'] }).data.potId;
+    h.contribute(potId, 'cc', '100.00', '2025-04-10', 'PO');
+    const interventionId = h.defineIntervention(potId, 'I', 'cc').data.interventionId;
+    h.allocate(potId, interventionId, { cc: '100.00' }, '2025-05-01', 'r');
+    const valuation = lines.map((l, n) => {
+      const total = l.partsPence.reduce((a, b) => a + b, 0n);
+      return {
+        unitCostCode: `CODE-${n}`,
+        version: 1,
+        priceYear: l.priceYear,
+        unit: 'per unit',
+        quantity: '1',
+        unitAmount: pounds(total),
+        amount: pounds(total),
+        split: l.partsPence.map((p, i) => ({ ...AGENCIES[i]!, unitAmount: pounds(p), amount: pounds(p) })),
+      };
+    });
+    const byAgency = new Map<string, { agencyId: string; cashable: boolean; pence: bigint }>();
+    for (const line of valuation) for (const part of line.split) {
+      const row = byAgency.get(part.agencyId) ?? { agencyId: part.agencyId, cashable: part.cashable, pence: 0n };
+      row.pence += BigInt(new D(part.amount).times(100).toFixed(0));
+      byAgency.set(part.agencyId, row);
+    }
+    const benefits = [...byAgency.values()].map((b) => benefit(b.agencyId, pounds(b.pence), b.cashable));
+    h.recordOutcome(potId, interventionId, {
+      description: 'o',
+      effectiveDate: '2025-10-01',
+      benefits,
+      flows: benefits.map((b) => flow('cc', b.agencyId, b.amount, b.cashable)),
+      lines: valuation,
+    });
+    const report = costBenefitReport(foldAll(costBenefitInputsProjection, h.events), potId, { baseYear }, DEFLATORS);
+    if (report === null || report === 'unknown-intervention' || 'refusal' in report) throw new Error('no report');
+    return { report, valuation };
+  }
+
+  it('uprating to the year the lines are priced in changes nothing', () => {
+    fc.assert(
+      fc.property(yearArb, fc.array(lineArb, { minLength: 1, maxLength: 4 }), (year, lines) => {
+        const samePrices = lines.map((l) => ({ ...l, priceYear: year }));
+        const { report, valuation } = reportWithLines(samePrices, year);
+        const recorded = valuation.reduce((s, l) => s.plus(l.amount), new D(0)).toFixed(2);
+        expect(report.interventions[0]!.grossBenefits.total).toBe(recorded);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the uprated gross is Σ uprate(line) over the lines, and the cashable / non-cashable parts add up to it', () => {
+    fc.assert(
+      fc.property(yearArb, fc.array(lineArb, { minLength: 1, maxLength: 4 }), (baseYear, lines) => {
+        const { report, valuation } = reportWithLines(lines, baseYear);
+        const gross = report.interventions[0]!.grossBenefits;
+        const expected = valuation.reduce((s, l) => s.plus(uprate(l.amount, l.priceYear, baseYear, DEFLATORS)), new D(0)).toFixed(2);
+        expect(gross.total).toBe(expected);
+        expect(new D(gross.cashable).plus(gross.nonCashable).toFixed(2)).toBe(expected);
+      }),
+      { numRuns: RUNS },
+    );
   });
 });

@@ -5,11 +5,14 @@
  */
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { costBenefitReport, type CostBenefitReport } from '../../projections/costBenefit.ts';
+import { costBenefitReport, type CostBenefitReport, type CostBenefitScope } from '../../projections/costBenefit.ts';
+import { readDeflatorFile } from '../../src/unitCostFile.ts';
 import { costBenefitInputsProjection } from '../../projections/costBenefitInputs.ts';
 import { foldAll } from '../../projections/projection.ts';
 import { ACTORS, benefit, createHistory, flow } from './envelopes.ts';
 
+/** The shipped series (data/deflators.json), as the route and the CLI load it. */
+const DEFLATORS = readDeflatorFile();
 const CC = 'essex-cc';
 const POLICE = 'essex-police';
 const NHS = 'nhs-mid-essex';
@@ -50,9 +53,9 @@ function fallsPrevention(o: { assumptions?: boolean } = {}) {
   return { h, potId, interventionId, allocation, outcome };
 }
 
-function reportOf(h: ReturnType<typeof createHistory>, potId: string, scope = {}): CostBenefitReport {
-  const report = costBenefitReport(foldAll(costBenefitInputsProjection, h.events), potId, scope);
-  if (report === null || report === 'unknown-intervention') throw new Error(`no report: ${String(report)}`);
+function reportOf(h: ReturnType<typeof createHistory>, potId: string, scope: CostBenefitScope = {}): CostBenefitReport {
+  const report = costBenefitReport(foldAll(costBenefitInputsProjection, h.events), potId, scope, DEFLATORS);
+  if (report === null || report === 'unknown-intervention' || 'refusal' in report) throw new Error(`no report: ${JSON.stringify(report)}`);
   return report;
 }
 
@@ -80,7 +83,7 @@ describe('cost-benefit report: the worked example, recomputed by hand', () => {
   const cost = new Decimal('20000.00');
 
   it('takes the gross benefits from the outcomes, cashable and non-cashable apart', () => {
-    expect(falls.grossBenefits).toEqual({ total: '30000.00', cashable: '24000.00', nonCashable: '6000.00' });
+    expect(falls.grossBenefits).toMatchObject({ total: '30000.00', cashable: '24000.00', nonCashable: '6000.00' });
     expect(falls.assumptions).toMatchObject({ source: 'set', setBy: 'carol', deadweightPercent: '20', reason: 'Evaluation 2025', changes: 1 });
   });
 
@@ -121,7 +124,7 @@ describe('cost-benefit report: the worked example, recomputed by hand', () => {
     // 30,128.17 × 24,000/30,000 = 24,102.536 → 24,102.54; the council gets the rest, 6,025.63.
     expect(falls.presentValueOfBenefits.cashable).toBe('24102.54');
     expect(falls.presentValueOfBenefits.nonCashable).toBe('6025.63');
-    expect(falls.whoBenefits).toEqual([
+    expect(falls.whoBenefits).toMatchObject([
       { agencyId: CC, grossCashable: '0.00', grossNonCashable: '6000.00', presentValueCashable: '0.00', presentValueNonCashable: '6025.63' },
       { agencyId: NHS, grossCashable: '24000.00', grossNonCashable: '0.00', presentValueCashable: '24102.54', presentValueNonCashable: '0.00' },
     ]);
@@ -131,7 +134,8 @@ describe('cost-benefit report: the worked example, recomputed by hand', () => {
     expect(report.pot.presentValueOfBenefits.value).toBe('30128.17');
     expect(report.pot.netPresentBudgetImpact.value).toBe('10128.17');
     expect(report.pot.paybackYear.value).toBe(1);
-    expect(report.pot.whoBenefits).toEqual(falls.whoBenefits);
+    const money = (rows: typeof falls.whoBenefits) => rows.map(({ agencyId, grossCashable, grossNonCashable, presentValueCashable, presentValueNonCashable }) => ({ agencyId, grossCashable, grossNonCashable, presentValueCashable, presentValueNonCashable }));
+    expect(money(report.pot.whoBenefits)).toEqual(money(falls.whoBenefits));
   });
 });
 
@@ -234,8 +238,155 @@ describe('cost-benefit report: what counts', () => {
   it('answers null for an unknown pot and says so for an intervention the pot does not have', () => {
     const { h, potId, interventionId } = fallsPrevention();
     const state = foldAll(costBenefitInputsProjection, h.events);
-    expect(costBenefitReport(state, '01ARZ3NDEKTSV4RRFFQ69G5FAV')).toBeNull();
-    expect(costBenefitReport(state, potId, { interventionId: '01ARZ3NDEKTSV4RRFFQ69G5FAV' })).toBe('unknown-intervention');
-    expect(costBenefitReport(state, potId, { interventionId })).toMatchObject({ interventions: [{ interventionId }] });
+    expect(costBenefitReport(state, '01ARZ3NDEKTSV4RRFFQ69G5FAV', {}, DEFLATORS)).toBeNull();
+    expect(costBenefitReport(state, potId, { interventionId: '01ARZ3NDEKTSV4RRFFQ69G5FAV' }, DEFLATORS)).toBe('unknown-intervention');
+    expect(costBenefitReport(state, potId, { interventionId }, DEFLATORS)).toMatchObject({ interventions: [{ interventionId }] });
+  });
+});
+
+describe('cost-benefit report: benefits valued from the catalogue are restated in one base year', () => {
+  /** Falls prevention again, its outcome now 2 hip fractures at 2008-09 prices plus £1,000 given in pounds. */
+  function byQuantity() {
+    const { h, potId, interventionId, outcome } = fallsPrevention({ assumptions: false });
+    const hipFractures = h.recordOutcome(potId, interventionId, {
+      description: '2 hip fractures avoided, and police time',
+      effectiveDate: '2025-11-01',
+      benefits: [benefit(CC, '5400.00', true), benefit(NHS, '20000.00', false), benefit(POLICE, '1000.00', false)],
+      flows: [flow(CC, CC, '3240.00', true), flow(CC, NHS, '12000.00', false), flow(CC, POLICE, '600.00', false), flow(POLICE, CC, '2160.00', true), flow(POLICE, NHS, '8000.00', false), flow(POLICE, POLICE, '400.00', false)],
+      lines: [
+        {
+          unitCostCode: 'HEALTH-HIP-FRACTURE',
+          version: 1,
+          priceYear: '2008-09',
+          unit: 'per incident',
+          quantity: '2',
+          unitAmount: '12700.00',
+          amount: '25400.00',
+          split: [
+            { agencyKind: 'health', agencyId: NHS, cashable: false, unitAmount: '10000.00', amount: '20000.00' },
+            { agencyKind: 'council', agencyId: CC, cashable: true, unitAmount: '2700.00', amount: '5400.00' },
+          ],
+        },
+      ],
+    });
+    return { h, potId, outcomeId: hipFractures.data.outcomeId, inPoundsOutcomeId: outcome.data.outcomeId };
+  }
+
+  it('uprates each line by the deflator (2008-09 → 2023-24: × 106.5 ÷ 74.6) and takes pounds as given, showing years and indices', () => {
+    const { h, potId, outcomeId, inPoundsOutcomeId } = byQuantity();
+    const report = reportOf(h, potId, { baseYear: '2023-24' });
+    const falls = report.interventions[0]!;
+    // By hand: 25,400 × 106.5 ÷ 74.6 = 36,261.394… → 36,261.39; parts 20,000 : 5,400 by largest remainder.
+    const uprated = new Decimal('25400.00').times('106.5').dividedBy('74.6');
+    expect(pence(uprated)).toBe('36261.39');
+    const nhsExact = new Decimal('36261.39').times(20000).dividedBy(25400); // 28,552.2756… → floor 28,552.27, remainder .56
+    const ccExact = new Decimal('36261.39').times(5400).dividedBy(25400); // 7,709.1144… → floor 7,709.11, remainder .44
+    expect([nhsExact.toFixed(4), ccExact.toFixed(4)]).toEqual(['28552.2756', '7709.1144']);
+    // One penny left over goes to the larger remainder (NHS): 28,552.28 + 7,709.11 = 36,261.39.
+    const line = falls.grossBenefits.outcomes!.find((o) => o.outcomeId === outcomeId)!;
+    expect(line.lines).toEqual([
+      {
+        unitCostCode: 'HEALTH-HIP-FRACTURE',
+        version: 1,
+        quantity: '2',
+        unitAmount: '12700.00',
+        amount: '25400.00',
+        fromYear: '2008-09',
+        toYear: '2023-24',
+        fromIndex: '74.6',
+        toIndex: '106.5',
+        upratedAmount: '36261.39',
+        parts: [
+          { agencyId: NHS, cashable: false, amount: '20000.00', upratedAmount: '28552.28' },
+          { agencyId: CC, cashable: true, amount: '5400.00', upratedAmount: '7709.11' },
+        ],
+      },
+    ]);
+    expect(line.inPounds).toEqual([{ agencyId: POLICE, cashable: false, amount: '1000.00' }]);
+    expect(line.amount).toBe('37261.39');
+    // The first outcome (£24,000 + £6,000 in pounds) is unchanged; the gross adds both in 2023-24 prices.
+    expect(falls.grossBenefits.inputs).toEqual({ [`outcome:${inPoundsOutcomeId}`]: '30000.00', [`outcome:${outcomeId}`]: '37261.39' });
+    expect(falls.grossBenefits).toMatchObject({ total: '67261.39', cashable: pence(new Decimal(24000).plus('7709.11')), nonCashable: pence(new Decimal(6000).plus('28552.28').plus(1000)) });
+    expect(report.method.prices).toMatchObject({ baseYear: '2023-24', baseYearSource: 'asked', baseYearIndex: '106.5' });
+  });
+
+  it('defaults to the financial year asked for, else the latest year of the series; refuses years the series does not cover', () => {
+    const { h, potId } = byQuantity();
+    expect(reportOf(h, potId, { financialYear: '2025-26' }).method.prices).toMatchObject({ baseYear: '2025-26', baseYearSource: 'financial-year' });
+    expect(reportOf(h, potId).method.prices).toMatchObject({ baseYear: '2025-26', baseYearSource: 'latest-in-series' });
+    const state = foldAll(costBenefitInputsProjection, h.events);
+    expect(costBenefitReport(state, potId, { baseYear: '1990-91' }, DEFLATORS)).toMatchObject({ refusal: 'base-year-not-covered', detail: expect.stringContaining('2005-06') });
+    const { ['2008-09']: _gone, ...index } = DEFLATORS.index;
+    expect(costBenefitReport(state, potId, { baseYear: '2023-24' }, { name: 'short', index })).toMatchObject({
+      refusal: 'price-year-not-covered',
+      detail: expect.stringContaining('HEALTH-HIP-FRACTURE (2008-09)'),
+    });
+  });
+
+  it('a line part that rounded to nothing (and so has no benefit line) is valued at nothing', () => {
+    const { h, potId, interventionId } = fallsPrevention({ assumptions: false });
+    h.recordOutcome(potId, interventionId, {
+      description: 'A hundredth of a unit',
+      effectiveDate: '2025-11-01',
+      benefits: [benefit(NHS, '0.01', false)],
+      flows: [flow(CC, NHS, '0.01', false)],
+      lines: [
+        {
+          unitCostCode: 'TINY',
+          version: 1,
+          priceYear: '2008-09',
+          unit: 'per unit',
+          quantity: '0.01',
+          unitAmount: '1.00',
+          amount: '0.01',
+          split: [
+            { agencyKind: 'health', agencyId: NHS, cashable: false, unitAmount: '0.99', amount: '0.01' },
+            { agencyKind: 'council', agencyId: CC, cashable: true, unitAmount: '0.01', amount: '0.00' },
+          ],
+        },
+      ],
+    });
+    const falls = reportOf(h, potId, { baseYear: '2008-09' }).interventions[0]!;
+    expect(falls.grossBenefits.total).toBe('30000.01');
+    expect(falls.grossBenefits.outcomes!.at(-1)!.lines[0]!.parts.map((p) => p.upratedAmount)).toEqual(['0.01', '0.00']);
+  });
+
+  it('in the price year of the lines, nothing changes', () => {
+    const { h, potId } = byQuantity();
+    expect(reportOf(h, potId, { baseYear: '2008-09' }).interventions[0]!.grossBenefits.total).toBe('56400.00');
+  });
+});
+
+describe('cost-benefit report: every figure can be recomputed from its inputs alone', () => {
+  it('cost from its allocations (a reversed one named and counted 0.00), gross from its outcomes, who-benefits from gross × share factor', () => {
+    const { h, potId, interventionId } = fallsPrevention();
+    const extra = h.allocate(potId, interventionId, { [POLICE]: '500.00' }, '2025-06-01', 'Mistake');
+    h.reverseAllocation(extra, 'Wrong intervention', '2025-06-02');
+    const falls = reportOf(h, potId).interventions[0]!;
+    const add = (values: readonly string[]) => values.reduce((s, v) => s.plus(v), new Decimal(0));
+
+    const costInputs = falls.cost.inputs;
+    const allocationKeys = Object.keys(costInputs).filter((k) => k.startsWith('allocation:'));
+    expect(allocationKeys).toHaveLength(2);
+    expect(costInputs[`allocation:${extra.data.allocationId}`]).toBe('0.00');
+    expect(costInputs[`reversed:${extra.data.allocationId}`]).toContain('500.00 allocated, reversed in full');
+    expect(add(allocationKeys.map((k) => costInputs[k]!)).toFixed(2)).toBe(falls.cost.value);
+
+    expect(add(Object.values(falls.grossBenefits.inputs)).toFixed(2)).toBe(falls.grossBenefits.value);
+    for (const o of falls.grossBenefits.outcomes!) {
+      expect(add([...o.inPounds.map((p) => p.amount), ...o.lines.map((l) => l.upratedAmount)]).toFixed(2)).toBe(o.amount);
+      expect(falls.grossBenefits.inputs[`outcome:${o.outcomeId}`]).toBe(o.amount);
+    }
+
+    // Each row's exact PV is its gross × the share factor; the rounded totals split by largest remainder give the rows.
+    for (const row of falls.whoBenefits) {
+      const factor = new Decimal(row.shareFactor);
+      expect(new Decimal(row.inputs.grossCashable!).times(factor).toFixed(2)).toBe(new Decimal(row.inputs.presentValueCashableExact!).toFixed(2));
+      expect(new Decimal(row.inputs.grossNonCashable!).times(factor).toFixed(2)).toBe(new Decimal(row.inputs.presentValueNonCashableExact!).toFixed(2));
+      expect(row.formula).toContain('largest remainder');
+    }
+    // The share factor itself: (1 − 20%) × 75% × (1 − 10%) × (1 + 0.6 ÷ 1.035 + 0.3 ÷ 1.071225).
+    const share = new Decimal(0.8).times(0.75).times(0.9).times(new Decimal(1).plus(new Decimal('0.6').dividedBy('1.035')).plus(new Decimal('0.3').dividedBy('1.071225')));
+    expect(falls.whoBenefits[0]!.shareFactor).toBe(share.toFixed(10));
   });
 });

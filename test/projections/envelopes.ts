@@ -10,6 +10,7 @@ import { agencyStreamId, ledgerEventSchemas, potStreamId, unitCostStreamId } fro
 import { formatAmount, money, sum } from '../../events/money.ts';
 import type { AgencyKind } from '../../events/primitives.ts';
 import type { Benefit, BenefitFlow, FundingShare } from '../../events/pot.ts';
+import type { OutcomeValuationLine } from '../../events/unitCost.ts';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -61,6 +62,8 @@ export interface OutcomeFields {
   benefits: Benefit[];
   flows: BenefitFlow[];
   evidenceRef?: string;
+  /** Outcomes by quantity: the valuation lines, as the decider writes them. */
+  lines?: OutcomeValuationLine[];
 }
 
 /** A history under construction; `events` is the log so far, in position order. */

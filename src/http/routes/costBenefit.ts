@@ -8,7 +8,9 @@ import { AgreeContributionBody } from '../../../commands/agreeContribution.ts';
 import { SetInterventionAssumptionsBody } from '../../../commands/setInterventionAssumptions.ts';
 import type { ContributionAgreed, InterventionAssumptionsSet } from '../../../events/pot.ts';
 import { FinancialYear, Ulid } from '../../../events/primitives.ts';
+import type { DeflatorSeries } from '../../../events/uprating.ts';
 import { costBenefitReport } from '../../../projections/costBenefit.ts';
+import { readDeflatorFile } from '../../unitCostFile.ts';
 import { httpProblem } from '../errors.ts';
 import { errorResponses, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
@@ -18,7 +20,11 @@ import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 const PotParams = z.object({ potId: Ulid });
 const WRITE_ROLES = ['finance-officer', 'admin'] as const;
 
-export const costBenefitRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+/**
+ * `deflators` is the series the report restates catalogue-valued benefits with: the shipped
+ * data/deflators.json unless a test gives another.
+ */
+export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = deps.deflators ?? readDeflatorFile()): FastifyPluginAsyncZod =>
   async (app) => {
     const { commands } = deps;
 
@@ -90,20 +96,31 @@ export const costBenefitRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           querystring: ReadQuery.extend({
             interventionId: Ulid.optional().describe('Only this intervention'),
             financialYear: FinancialYear.optional().describe('Only allocations and outcomes dated in this financial year, e.g. 2025-26'),
+            baseYear: FinancialYear.optional().describe(
+              "Restate benefits valued from the unit-cost catalogue in this financial year's prices (GDP deflator) before adding them; " +
+                'default: financialYear when the deflator series covers it, else the latest year the series covers. Benefits given in pounds are taken as already in these prices',
+            ),
           }),
           response: { 200: CostBenefitReportView, ...errorResponses },
         },
       },
       async (request, reply) => {
-        const { interventionId, financialYear } = request.query;
+        const { interventionId, financialYear, baseYear } = request.query;
         const { potId } = request.params;
         return answerFromBooks(deps, request.query, reply, (books) => {
-          const report = costBenefitReport(books.costBenefitInputs, potId, {
-            ...(interventionId === undefined ? {} : { interventionId }),
-            ...(financialYear === undefined ? {} : { financialYear }),
-          });
+          const report = costBenefitReport(
+            books.costBenefitInputs,
+            potId,
+            {
+              ...(interventionId === undefined ? {} : { interventionId }),
+              ...(financialYear === undefined ? {} : { financialYear }),
+              ...(baseYear === undefined ? {} : { baseYear }),
+            },
+            deflators,
+          );
           if (report === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist`);
           if (report === 'unknown-intervention') throw httpProblem('NOT_FOUND', `intervention ${interventionId} does not exist in pot ${potId}`);
+          if ('refusal' in report) throw httpProblem('VALIDATION_FAILED', report.detail);
           return report;
         });
       },

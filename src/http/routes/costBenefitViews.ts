@@ -16,7 +16,40 @@ const PresentValue = Figure.extend({
   nonCashable: Money,
 });
 
-const Gross = z.object({ total: Money, cashable: Money, nonCashable: Money });
+const UpratedLine = z.object({
+  unitCostCode: z.string(),
+  version: z.number().int(),
+  quantity: z.string(),
+  unitAmount: Money,
+  amount: Money.describe("quantity × unit amount in the entry's price year, as the outcome recorded it"),
+  fromYear: z.string().describe('The price year of the catalogue entry'),
+  toYear: z.string().describe("The report's base year"),
+  fromIndex: z.string(),
+  toIndex: z.string(),
+  upratedAmount: Money.describe('amount × toIndex ÷ fromIndex, rounded half-up to the penny'),
+  parts: z.array(z.object({ agencyId: z.string(), cashable: z.boolean(), amount: Money, upratedAmount: Money })).readonly(),
+});
+
+const Gross = Figure.extend({
+  total: Money,
+  cashable: Money,
+  nonCashable: Money,
+  outcomes: z
+    .array(
+      z.object({
+        outcomeId: z.string(),
+        financialYear: z.string(),
+        amount: Money.describe('In base-year prices: Σ inPounds + Σ lines.upratedAmount'),
+        inPounds: z
+          .array(z.object({ agencyId: z.string(), cashable: z.boolean(), amount: Money }))
+          .readonly()
+          .describe('Benefits given directly in pounds: no price year, taken as already in base-year prices'),
+        lines: z.array(UpratedLine).readonly(),
+      }),
+    )
+    .readonly()
+    .optional(),
+});
 
 const Return = z.object({
   value: z.string().nullable().describe('Ratio to 4 decimal places; null (n/a) when the cost is zero'),
@@ -38,6 +71,9 @@ const WhoBenefits = z
       grossNonCashable: Money,
       presentValueCashable: Money,
       presentValueNonCashable: Money,
+      shareFactor: z.string().describe('Exact PV ÷ gross for this agency ("n/a" without gross)'),
+      formula: z.string(),
+      inputs: Inputs,
     }),
   )
   .readonly();
@@ -55,8 +91,19 @@ const Headline = {
 export const CostBenefitReportView = z.object({
   potId: z.string(),
   name: z.string(),
-  scope: z.object({ interventionId: z.string().optional(), financialYear: z.string().optional() }),
-  method: z.object({ discountRatePercent: z.string(), exactDecimalPlaces: z.number().int(), rounding: z.string() }),
+  scope: z.object({ interventionId: z.string().optional(), financialYear: z.string().optional(), baseYear: z.string().optional() }),
+  method: z.object({
+    discountRatePercent: z.string(),
+    exactDecimalPlaces: z.number().int(),
+    rounding: z.string(),
+    prices: z.object({
+      baseYear: z.string(),
+      baseYearSource: z.enum(['asked', 'financial-year', 'latest-in-series']),
+      deflator: z.string(),
+      baseYearIndex: z.string(),
+      rule: z.string(),
+    }),
+  }),
   interventions: z
     .array(
       z.object({

@@ -3,6 +3,7 @@ import { EffectiveDate } from '../../../events/primitives.ts';
 import type { LedgerProjections } from '../../../projections/index.ts';
 import type { BooksAnswer, BooksQuery } from '../../historicalBooks.ts';
 import type { MerkleLog } from '../../audit/merkleLog.ts';
+import type { DeflatorSeries } from '../../../events/uprating.ts';
 import type { LedgerCommands } from '../../ledgerCommands.ts';
 import type { EventStore } from '../../store/eventStore.ts';
 import { PositionParam } from '../schemas.ts';
@@ -21,6 +22,8 @@ export interface RouteDeps {
   readonly writeStats: () => { readonly appendConflictsRetried: bigint; readonly appendConflictsGivenUp: bigint };
   /** The log as an RFC 6962 Merkle tree, as far as the books have folded it (audit checkpoints and proofs). */
   readonly merkleLog: MerkleLog;
+  /** The deflator series reports uprate with; the shipped data/deflators.json when absent. */
+  readonly deflators?: DeflatorSeries;
 }
 
 /** The log position an answer reflects; on every answer read from the books. */

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { AddUnitCostBody, SupersedeUnitCostBody } from '../../../commands/addUnitCost.ts';
 import { UnitCostAddedV1, UnitCostCode, type UnitCostAdded } from '../../../events/unitCost.ts';
 import { FinancialYear } from '../../../events/primitives.ts';
-import { UnknownPriceYearError, uprateSplit, type DeflatorSeries } from '../../../events/uprating.ts';
-import { listUnitCosts, unitCostHistory, type UnitCostVersionView } from '../../../projections/unitCostCatalogue.ts';
+import type { DeflatorSeries } from '../../../events/uprating.ts';
+import { listUnitCosts, unitCostHistory, upratedUnitCost } from '../../../projections/unitCostCatalogue.ts';
 import { readDeflatorFile } from '../../unitCostFile.ts';
 import { httpProblem } from '../errors.ts';
 import { errorResponses, Position, Written } from '../schemas.ts';
@@ -27,7 +27,10 @@ const UpratedView = z.object({
   split: z.array(z.object({ agencyKind: z.string(), cashable: z.boolean(), amount: z.string() })),
   deflator: z.object({ name: z.string(), fromIndex: z.string(), toIndex: z.string() }),
 });
-const UnitCostListView = UnitCostView.extend({ uprated: UpratedView.optional() });
+const UnitCostListView = UnitCostView.extend({
+  uprated: UpratedView.nullable().optional().describe("With priceYear: the entry in that year's prices; null when its own price year is not in the deflator series"),
+  upratingProblem: z.string().optional().describe('Why `uprated` is null for this entry'),
+});
 const CodeParams = z.object({ code: UnitCostCode });
 const WrittenUnitCost = Written.extend({ code: z.string(), version: z.number().int() });
 
@@ -35,31 +38,9 @@ const WrittenUnitCost = Written.extend({ code: z.string(), version: z.number().i
  * The catalogue's routes. `deflators` is the series GET /v1/unit-costs?priceYear= uprates with:
  * the shipped data/deflators.json unless a test gives another.
  */
-export const unitCostRoutes = (deps: RouteDeps, deflators: DeflatorSeries = readDeflatorFile()): FastifyPluginAsyncZod =>
+export const unitCostRoutes = (deps: RouteDeps, deflators: DeflatorSeries = deps.deflators ?? readDeflatorFile()): FastifyPluginAsyncZod =>
   async (app) => {
-    /** The entry restated in `priceYear`'s prices, with the indices used so anyone can redo it. */
-    const uprated = (entry: UnitCostVersionView, priceYear: string) => {
-      try {
-        const result = uprateSplit(
-          entry.amount,
-          entry.split.map((part) => ({ key: `${part.agencyKind}/${part.cashable}`, amount: part.amount })),
-          entry.priceYear,
-          priceYear,
-          deflators,
-        );
-        return {
-          priceYear,
-          amount: result.total,
-          split: entry.split.map((part, index) => ({ agencyKind: part.agencyKind, cashable: part.cashable, amount: result.parts[index]!.amount })),
-          deflator: { name: deflators.name, fromIndex: deflators.index[entry.priceYear]!, toIndex: deflators.index[priceYear]! },
-        };
-      } catch (error) {
-        if (error instanceof UnknownPriceYearError) {
-          throw httpProblem('VALIDATION_FAILED', `${error.message} (it covers ${Object.keys(deflators.index).sort().join(', ')}), so ${entry.code} cannot be uprated to ${priceYear}`);
-        }
-        throw error;
-      }
-    };
+    const covered = Object.keys(deflators.index).sort().join(', ');
 
     app.post(
       '/v1/unit-costs',
@@ -115,7 +96,10 @@ export const unitCostRoutes = (deps: RouteDeps, deflators: DeflatorSeries = read
         answerFromBooks(deps, request.query, reply, (books) => {
           const entries = listUnitCosts(books.unitCostCatalogue, { includeSuperseded: request.query.includeSuperseded === 'true' });
           const { priceYear } = request.query;
-          return { unitCosts: priceYear === undefined ? entries : entries.map((entry) => ({ ...entry, uprated: uprated(entry, priceYear) })) };
+          if (priceYear !== undefined && deflators.index[priceYear] === undefined) {
+            throw httpProblem('VALIDATION_FAILED', `the deflator series has no index for ${priceYear} (it covers ${covered}), so nothing can be uprated to it`);
+          }
+          return { unitCosts: priceYear === undefined ? entries : entries.map((entry) => ({ ...entry, ...upratedUnitCost(entry, priceYear, deflators) })) };
         }),
     );
 
