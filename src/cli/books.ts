@@ -6,7 +6,7 @@
 import { asLedgerEnvelope } from '../../events/index.ts';
 import { createLedgerBooks, type LedgerBooks } from '../../projections/index.ts';
 import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
-import { openEventStore } from '../store/openStore.ts';
+import { openExistingEventStore } from '../store/openStore.ts';
 
 /** Folds the whole log into fresh books. */
 export async function readBooks(store: EventStore): Promise<LedgerBooks> {
@@ -25,7 +25,7 @@ export async function readBooks(store: EventStore): Promise<LedgerBooks> {
 
 /** Opens the store at `storeUrl`, folds its log and closes it again. */
 export async function readBooksFrom(storeUrl: string): Promise<LedgerBooks> {
-  const store = await openEventStore(storeUrl);
+  const store = await openExistingEventStore(storeUrl);
   try {
     return await readBooks(store);
   } finally {
