@@ -94,13 +94,15 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startServer(options: { port: number; dataDir: string; jwtSecret: string }): Promise<ServerProcess> {
+/** `env`: further settings for the server (the benchmark turns the write rate limit off). */
+export async function startServer(options: { port: number; dataDir: string; jwtSecret: string; env?: Record<string, string> }): Promise<ServerProcess> {
   const { child, output } = spawnTracked('src/main.ts', {
     PORT: String(options.port),
     HOST: '127.0.0.1',
     LEDGER_DATA_DIR: options.dataDir,
     LEDGER_JWT_SECRET: options.jwtSecret,
     LOG_LEVEL: 'warn',
+    ...options.env,
   });
   const baseUrl = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
