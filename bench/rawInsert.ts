@@ -45,7 +45,7 @@ export async function compareAppendWithRaw(source: readonly RecordedEvent[], bat
   await store.close();
 
   const written = new Database(appendPath, { readonly: true });
-  const schema = (written.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name").pluck().all() as string[]);
+  const schema = (written.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, name").pluck().all() as string[]);
   const rows = written
     .prepare('SELECT event_id, stream_id, stream_revision, type, data, metadata, log_hash FROM events ORDER BY position')
     .raw()
@@ -55,7 +55,7 @@ export async function compareAppendWithRaw(source: readonly RecordedEvent[], bat
   const raw = new Database(rawPath);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = FULL');
-  // Tables first (ORDER BY type DESC puts 'table' before 'index'), then their indexes.
+  // Tables first, then their indexes.
   for (const sql of schema) raw.exec(sql);
   const insert = raw.prepare('INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata, log_hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insertBatch = raw.transaction((batch: unknown[][]) => {
