@@ -23,6 +23,8 @@ export interface Row {
   readonly metrics: readonly Metric[];
   /** What was run, on how much data. */
   readonly note: string;
+  /** Events in the log a "1,000,000 events" row ran on, when fewer: its verdict says so. */
+  readonly smallerLog?: number;
   /** Set when the row could not be measured in this step, with why. */
   readonly notMeasured?: string;
 }
@@ -59,11 +61,12 @@ export function meets(m: Metric): boolean | null {
   return true;
 }
 
-export function rowVerdict(row: Row): 'meets' | 'misses' | 'not measured' | '—' {
+export function rowVerdict(row: Row): string {
   if (row.notMeasured !== undefined) return 'not measured';
   const verdicts = row.metrics.map(meets).filter((v) => v !== null);
   if (verdicts.length === 0) return '—';
-  return verdicts.every(Boolean) ? 'meets' : 'misses';
+  const verdict = verdicts.every(Boolean) ? 'meets' : 'misses';
+  return row.smallerLog === undefined ? verdict : `${verdict} at ${row.smallerLog.toLocaleString('en-GB')} events, not 1,000,000`;
 }
 
 const number = (value: number): string =>
