@@ -96,7 +96,7 @@ export async function sqlRebuildRow(dbPath: string, dataSet: DataSet, runs: numb
 async function timeStartup(dataDir: string): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const server = await startServer({ port, dataDir, jwtSecret: randomBytes(32).toString('hex'), env: SERVER_ENV });
+  const server = await startServer({ port, dataDir, jwtSecret: randomBytes(32).toString('hex'), env: SERVER_ENV, startTimeoutMs: CHILD_TIMEOUT_MS });
   const ms = performance.now() - started;
   await server.stop();
   return ms / 1000;

@@ -58,13 +58,25 @@ const workDir = join(benchRoot, 'work');
 const dbPath = workingCopy(dataSet, join(workDir, 'log'));
 
 const rows: Row[] = [];
-rows.push(await replayRow(dbPath, dataSet, settings.runs));
-rows.push(await verifyRow(dbPath, dataSet, settings.runs));
-rows.push(await sqlRebuildRow(dbPath, dataSet, settings.runs));
-rows.push(await startupRow(join(workDir, 'log'), dataSet, settings.runs, join(workDir, 'empty')));
-rows.push(...(await appendVsRawRows(dbPath, join(workDir, 'inserts'), settings.appendSizes, settings.runs)));
-rows.push(
-  ...(await httpRows({ dataDir: join(workDir, 'http'), seed: settings.seed, connections: 64, runs: settings.runs, ...settings.http })),
+/** A row that fails is reported as such; the others still run. */
+async function measure(ids: readonly string[], figure: string, run: () => Promise<Row | Row[]>): Promise<void> {
+  try {
+    const measured = await run();
+    rows.push(...(Array.isArray(measured) ? measured : [measured]));
+  } catch (error) {
+    process.stderr.write(`  ${figure} FAILED: ${(error as Error).message.slice(0, 2_000)}\n`);
+    for (const id of ids) rows.push({ id, figure, metrics: [], note: '', notMeasured: `failed: ${(error as Error).message.split('\n')[0]}` });
+  }
+}
+await measure(['replay'], 'rebuild of all projections by replay', () => replayRow(dbPath, dataSet, settings.runs));
+await measure(['verify'], 'potledger verify', () => verifyRow(dbPath, dataSet, settings.runs));
+await measure(['sqlRebuild'], 'potledger rebuild into SQL read models', () => sqlRebuildRow(dbPath, dataSet, settings.runs));
+await measure(['startup'], 'start-up to healthy', () => startupRow(join(workDir, 'log'), dataSet, settings.runs, join(workDir, 'empty')));
+await measure(['appendVsRaw1', 'appendVsRaw100'], 'append path vs raw better-sqlite3', () =>
+  appendVsRawRows(dbPath, join(workDir, 'inserts'), settings.appendSizes, settings.runs),
+);
+await measure(['httpMixed', 'httpHot'], 'HTTP contributions', () =>
+  httpRows({ dataDir: join(workDir, 'http'), seed: settings.seed, connections: 64, runs: settings.runs, ...settings.http }),
 );
 rows.push(historyLatencyRow);
 
