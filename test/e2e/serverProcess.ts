@@ -94,16 +94,28 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startServer(options: { port: number; dataDir: string; jwtSecret: string }): Promise<ServerProcess> {
+/**
+ * `env`: further settings for the server (the benchmark turns the write rate limit off);
+ * `startTimeoutMs`: how long to wait for healthy (the benchmark starts on long logs).
+ */
+export async function startServer(options: {
+  port: number;
+  dataDir: string;
+  jwtSecret: string;
+  env?: Record<string, string>;
+  startTimeoutMs?: number;
+}): Promise<ServerProcess> {
+  const startTimeoutMs = options.startTimeoutMs ?? SERVER_START_TIMEOUT_MS;
   const { child, output } = spawnTracked('src/main.ts', {
     PORT: String(options.port),
     HOST: '127.0.0.1',
     LEDGER_DATA_DIR: options.dataDir,
     LEDGER_JWT_SECRET: options.jwtSecret,
     LOG_LEVEL: 'warn',
+    ...options.env,
   });
   const baseUrl = `http://127.0.0.1:${options.port}`;
-  const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
+  const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`the server exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${output()}`);
@@ -116,7 +128,7 @@ export async function startServer(options: { port: number; dataDir: string; jwtS
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the server was not healthy within ${SERVER_START_TIMEOUT_MS} ms:\n${output()}`);
+      throw new Error(`the server was not healthy within ${startTimeoutMs} ms:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_INTERVAL_MS));
   }
