@@ -5,11 +5,11 @@
  */
 import { asLedgerEnvelope } from '../../events/index.ts';
 import { createLedgerBooks, type LedgerBooks } from '../../projections/index.ts';
-import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
+import { MAX_READ_ALL_BATCH_EVENTS, type EventStore, type RecordedEvent } from '../store/eventStore.ts';
 import { openExistingEventStore } from '../store/openStore.ts';
 
-/** Folds the whole log into fresh books. */
-export async function readBooks(store: EventStore): Promise<LedgerBooks> {
+/** Folds the whole log into fresh books; `onBatch` hears of each page once it is folded (for counting). */
+export async function readBooks(store: EventStore, onBatch?: (batch: readonly RecordedEvent[]) => void): Promise<LedgerBooks> {
   const books = createLedgerBooks();
   let position = 0n;
   for (;;) {
@@ -19,6 +19,7 @@ export async function readBooks(store: EventStore): Promise<LedgerBooks> {
       const envelope = asLedgerEnvelope(event);
       if (envelope !== null) books.evolve(envelope);
     }
+    onBatch?.(batch);
     position = batch[batch.length - 1]!.position;
   }
 }
