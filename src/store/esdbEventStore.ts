@@ -42,6 +42,7 @@
  * - **Subscriptions** are catch-up subscriptions to `$all`, filtered to potledger's streams,
  *   that resubscribe from the last delivered position after a dropped connection, with backoff.
  */
+import { appendOneByOne } from './appendOneByOne.ts';
 import {
   ANY,
   AccessDeniedError,
@@ -396,10 +397,15 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
       return { lastRevision, positions: written.map((event) => event.position) };
     },
 
-    async readStream(streamId, fromRevision = 0n) {
+    async appendBatch(requests) {
+      return appendOneByOne((streamId, events, expected) => this.append(streamId, events, expected), requests);
+    },
+
+    async readStream(streamId, fromRevision = 0n, limit) {
       assertOpen();
       if (fromRevision < 0n) throw new RangeError(`fromRevision must be >= 0, got ${fromRevision}`);
-      return readStreamEvents(streamId, fromRevision);
+      if (limit !== undefined && Math.trunc(limit) <= 0) return [];
+      return readStreamEvents(streamId, fromRevision, limit === undefined ? undefined : BigInt(Math.trunc(limit)));
     },
 
     async readAll(afterPosition, limit) {

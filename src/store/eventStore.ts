@@ -46,6 +46,20 @@ export interface AppendResult {
   readonly positions: readonly bigint[];
 }
 
+/** One stream's share of an appendBatch: its events and the revision it expects. */
+export interface AppendRequest {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly expected: ExpectedRevision;
+}
+
+/**
+ * appendBatch's answer for one request: where its events went, or the error that kept every one
+ * of them out (the other requests are unaffected): a WrongExpectedRevisionError, or, only from a
+ * store that appends one request at a time, whatever failed that request's own append.
+ */
+export type AppendBatchOutcome = AppendResult | Error;
+
 /** Thrown by append when the stream is not at the expected revision. Nothing is appended. */
 export class WrongExpectedRevisionError extends Error {
   readonly code = 'WRONG_EXPECTED_REVISION';
@@ -87,8 +101,22 @@ export interface EventStore {
   readonly logChained: boolean;
   /** Appends atomically: all events or none. An empty list is refused. */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
-  /** The stream's events from `fromRevision` (inclusive, default 0n) in revision order; [] when absent. */
-  readStream(streamId: string, fromRevision?: bigint): Promise<RecordedEvent[]>;
+  /**
+   * Appends many requests (to one stream or many) in one transaction, so one commit (one fsync)
+   * covers them all. Requests are applied in order, each checked against its expected revision
+   * as the earlier ones left the stream: a request that does not match gets a
+   * WrongExpectedRevisionError in its place of the answer and none of its events are written,
+   * while the others commit. Any other failure (the store is down, a duplicate event id) rejects
+   * the whole call and writes nothing. Stores that cannot share a transaction append one request
+   * at a time (appendOneByOne.ts): the same answers, one commit each, and a failure other than a
+   * conflict is that request's answer rather than the whole call's.
+   */
+  appendBatch(requests: readonly AppendRequest[]): Promise<AppendBatchOutcome[]>;
+  /**
+   * The stream's events from `fromRevision` (inclusive, default 0n) in revision order, at most
+   * `limit` of them when given; [] when absent.
+   */
+  readStream(streamId: string, fromRevision?: bigint, limit?: number): Promise<RecordedEvent[]>;
   /** Up to `limit` events with position strictly greater than `afterPosition`, in log order. */
   readAll(afterPosition: bigint, limit: number): Promise<RecordedEvent[]>;
   /** Position of the last event in the log (0n when empty). */

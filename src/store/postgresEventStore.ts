@@ -34,6 +34,7 @@
  * Live subscriptions: NOTIFY inside the append transaction (delivered only on commit) wakes a
  * LISTEN connection per store; an unref'd poll is the safety net when that connection is down.
  */
+import { appendOneByOne } from './appendOneByOne.ts';
 import pg from 'pg';
 import {
   MAX_READ_ALL_BATCH_EVENTS,
@@ -409,7 +410,7 @@ export async function createPostgresEventStore(
     if (closed) throw new Error('event store is closed');
   };
 
-  return {
+  const store: PostgresEventStore = {
     schema,
     schemaVersion,
     // Each append takes head + 1 under the table lock (see the top of this file).
@@ -447,12 +448,18 @@ export async function createPostgresEventStore(
       return result;
     },
 
-    async readStream(streamId, fromRevision = 0n) {
+    async appendBatch(requests) {
+      // One append (one transaction, with its beforeCommit) per request: see appendOneByOne.ts.
+      return appendOneByOne((streamId, events, expected) => store.append(streamId, events, expected), requests);
+    },
+
+    async readStream(streamId, fromRevision = 0n, limit) {
       assertOpen();
       const { rows } = await pool.query<EventRow>(
         `SELECT position, event_id, stream_id, stream_revision, type, data, metadata, log_hash
-           FROM ${table} WHERE stream_id = $1 AND stream_revision >= $2 ORDER BY stream_revision`,
-        [streamId, fromRevision],
+           FROM ${table} WHERE stream_id = $1 AND stream_revision >= $2 ORDER BY stream_revision
+           ${limit === undefined ? '' : 'LIMIT $3'}`,
+        limit === undefined ? [streamId, fromRevision] : [streamId, fromRevision, Math.max(0, Math.trunc(limit))],
       );
       return rows.map(toRecordedEvent);
     },
@@ -487,6 +494,7 @@ export async function createPostgresEventStore(
       await pool.end();
     },
   };
+  return store;
 }
 
 /**

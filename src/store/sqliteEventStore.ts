@@ -12,7 +12,8 @@ import Database from 'better-sqlite3';
 import {
   MAX_READ_ALL_BATCH_EVENTS,
   WrongExpectedRevisionError,
-  type AppendResult,
+  type AppendBatchOutcome,
+  type AppendRequest,
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
@@ -96,43 +97,88 @@ export function createSqliteEventStore(path: string): SqliteEventStore {
   const selectLastRevision = db
     .prepare('SELECT stream_revision FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1')
     .pluck();
+  // Position and log_hash are written with the row: the write lock is held, so the next rowid
+  // is known before the insert (see nextPosition below) and no UPDATE has to follow it.
   const insertEvent = db.prepare(
-    `INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata)
-     VALUES (@eventId, @streamId, @streamRevision, @type, @data, @metadata)`,
+    `INSERT INTO events (position, event_id, stream_id, stream_revision, type, data, metadata, log_hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const selectLastLogHash = db.prepare('SELECT log_hash FROM events ORDER BY position DESC LIMIT 1').pluck();
-  const updateLogHash = db.prepare('UPDATE events SET log_hash = ? WHERE position = ?');
+  const selectTip = db.prepare('SELECT position, log_hash FROM events ORDER BY position DESC LIMIT 1').raw();
+  // AUTOINCREMENT never hands out a rowid at or below the largest one it ever gave, even if that
+  // row is gone; sqlite_sequence remembers it, and our explicit positions keep it current.
+  const selectSequence = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck();
   const selectStream = db.prepare(
     'SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision',
+  );
+  const selectStreamPage = db.prepare(
+    'SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision LIMIT ?',
   );
   const selectAfter = db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
   const selectHead = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
   const selectOne = db.prepare('SELECT 1').pluck();
 
-  const appendInTransaction = db.transaction(
-    (streamId: string, events: readonly SerialisedEvent[], eventHashes: readonly string[], expected: ExpectedRevision): AppendResult => {
-      const last = selectLastRevision.get(streamId) as bigint | undefined;
-      const actual = last === undefined ? 'no-stream' : last;
+  interface SerialisedRequest {
+    readonly streamId: string;
+    readonly expected: ExpectedRevision;
+    readonly events: readonly SerialisedEvent[];
+    readonly eventHashes: readonly string[];
+  }
+
+  const appendInTransaction = db.transaction((requests: readonly SerialisedRequest[]): AppendBatchOutcome[] => {
+    const tip = selectTip.get() as [bigint, string | null] | undefined;
+    const sequence = (selectSequence.get() as bigint | undefined) ?? 0n;
+    let position = tip === undefined || sequence > tip[0] ? sequence : tip[0];
+    // One read per transaction: the write lock is held, so the last row cannot change under us.
+    let logHash = tip?.[1] ?? null;
+    // Streams this transaction has written: their revision is known without asking again.
+    const lastRevisions = new Map<string, bigint | 'no-stream'>();
+    const outcomes: AppendBatchOutcome[] = [];
+    for (const request of requests) {
+      const { streamId, expected, events, eventHashes } = request;
+      let actual = lastRevisions.get(streamId);
+      if (actual === undefined) actual = (selectLastRevision.get(streamId) as bigint | undefined) ?? 'no-stream';
       if (!revisionMatches(expected, actual)) {
-        // Thrown inside the transaction, so it rolls back: nothing is appended.
-        throw new WrongExpectedRevisionError(streamId, expected, actual);
+        // Checked before any of its rows is written: the request adds nothing, the others go on.
+        outcomes.push(new WrongExpectedRevisionError(streamId, expected, actual));
+        lastRevisions.set(streamId, actual);
+        continue;
       }
       let revision = actual === 'no-stream' ? -1n : actual;
       const positions: bigint[] = [];
-      // One read per append: the write lock is held, so the last row cannot change under us.
-      let logHash = selectLastLogHash.get() as string | null | undefined;
       for (const [i, event] of events.entries()) {
         revision += 1n;
-        const { lastInsertRowid } = insertEvent.run({ ...event, streamId, streamRevision: revision });
-        const position = BigInt(lastInsertRowid);
-        // The rowid is only known once inserted (AUTOINCREMENT), hence the update in the same transaction.
+        position += 1n;
         logHash = logChainHash(logHash, position, eventHashes[i]!);
-        updateLogHash.run(logHash, position);
+        insertEvent.run(position, event.eventId, streamId, revision, event.type, event.data, event.metadata, logHash);
         positions.push(position);
       }
-      return { lastRevision: revision, positions };
-    },
-  );
+      lastRevisions.set(streamId, revision);
+      outcomes.push({ lastRevision: revision, positions });
+    }
+    return outcomes;
+  });
+
+  function serialiseRequest(request: AppendRequest): SerialisedRequest {
+    if (request.events.length === 0) throw new Error(`append to ${request.streamId}: refusing an empty event list`);
+    return {
+      streamId: request.streamId,
+      expected: request.expected,
+      events: request.events.map(serialiseEvent),
+      eventHashes: request.events.map((event) => logChainEventHash(event.metadata)),
+    };
+  }
+
+  /** Runs the requests in one IMMEDIATE transaction: one commit, one fsync, for all of them. */
+  function appendRequests(requests: readonly AppendRequest[]): AppendBatchOutcome[] {
+    // Serialised before the transaction: nothing that can fail on the caller's data runs under the lock.
+    const serialised = requests.map(serialiseRequest);
+    // IMMEDIATE takes the write lock before reading the stream's revision. A deferred
+    // transaction would read first and then fail to upgrade ("database is locked", without
+    // waiting out busy_timeout) when another process wrote in between.
+    const outcomes = appendInTransaction.immediate(serialised);
+    if (outcomes.some((outcome) => !(outcome instanceof Error))) for (const listener of appendListeners) listener();
+    return outcomes;
+  }
 
   /** In-process wake-up calls for live subscriptions, rung after every committed append. */
   const appendListeners = new Set<() => void>();
@@ -210,19 +256,19 @@ export function createSqliteEventStore(path: string): SqliteEventStore {
     positionsContiguous: true,
     logChained: true,
     async append(streamId, events, expected) {
-      if (events.length === 0) throw new Error(`append to ${streamId}: refusing an empty event list`);
-      const serialised = events.map(serialiseEvent);
-      // IMMEDIATE takes the write lock before reading the stream's revision. A deferred
-      // transaction would read first and then fail to upgrade ("database is locked", without
-      // waiting out busy_timeout) when another process wrote in between.
-      const eventHashes = events.map((event) => logChainEventHash(event.metadata));
-      const result = appendInTransaction.immediate(streamId, serialised, eventHashes, expected);
-      for (const listener of appendListeners) listener();
-      return result;
+      const [outcome] = appendRequests([{ streamId, events, expected }]);
+      if (outcome instanceof Error) throw outcome;
+      return outcome!;
     },
 
-    async readStream(streamId, fromRevision = 0n) {
-      return (selectStream.all(streamId, fromRevision) as EventRow[]).map(toRecordedEvent);
+    async appendBatch(requests) {
+      if (requests.length === 0) return [];
+      return appendRequests(requests);
+    },
+
+    async readStream(streamId, fromRevision = 0n, limit) {
+      const rows = limit === undefined ? selectStream.all(streamId, fromRevision) : selectStreamPage.all(streamId, fromRevision, Math.max(0, Math.trunc(limit)));
+      return (rows as EventRow[]).map(toRecordedEvent);
     },
 
     async readAll(afterPosition, limit) {
