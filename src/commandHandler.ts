@@ -10,21 +10,38 @@
  * - Stream-creating commands first claim the client's idempotency key in a stream of its own
  *   (see events/idempotency.ts) so a retry reaches the same new stream.
  */
-import { ulid } from 'ulid';
 import type { CommandContext } from '../commands/context.ts';
 import { isRefusal, type Decision } from '../commands/decision.ts';
 import { DomainError } from '../commands/domainError.ts';
 import { agencyStreamId, idempotencyStreamId, ledgerEventSchemas, type Actor, type IdempotencyKeyClaimed, type LedgerEventType } from '../events/index.ts';
 import { chainedMetadata, GENESIS_HASH } from './audit/eventHash.ts';
 import { sha256Hex } from './fingerprint.ts';
+import { newUlid } from './fastUlid.ts';
+import { createGroupCommitter, StaleDecisionError } from './groupCommit.ts';
 import { createKeyedMutex } from './keyedMutex.ts';
 import { WrongExpectedRevisionError, type EventStore, type NewEvent, type RecordedEvent } from './store/eventStore.ts';
+import {
+  asStreamSnapshot,
+  commandMemo,
+  decodeState,
+  encodeState,
+  STREAM_SNAPSHOT_FORMAT,
+  type CommandMemo,
+  type StreamSnapshot,
+  type StreamSnapshots,
+} from './streamSnapshot.ts';
+
+export type { StreamSnapshot, StreamSnapshots } from './streamSnapshot.ts';
 
 /** Appends retried after a revision conflict before the client is told CONCURRENCY_CONFLICT. */
 export const MAX_APPEND_ATTEMPTS = 8;
 export const RETRY_BASE_DELAY_MS = 5;
 /** Aggregates kept in memory; the least recently used beyond this are folded again when needed. */
 export const MAX_CACHED_STREAMS = 10_000;
+/** A stream is snapshotted after folding this many events (or half its length, if more) since the last. */
+export const SNAPSHOT_EVERY_EVENTS = 10_000;
+/** Events read per page when a retried command's original events are read back. */
+const COMMAND_EVENTS_PAGE = 64;
 
 export interface Aggregate<S, E extends { type: string; data: unknown }> {
   initialState(): S;
@@ -50,18 +67,34 @@ export interface CommandOutcome {
   readonly replayed: boolean;
 }
 
-interface CommandRecord {
+/** A command decided and queued for the next group commit, not yet committed. */
+interface PendingCommand {
   readonly fingerprint: string;
-  readonly events: RecordedEvent[];
+  readonly committed: Promise<RecordedEvent[]>;
 }
 
+/**
+ * One stream's aggregate as the write path sees it: folded from the committed stream plus, on
+ * top, the events of commands decided and queued but not yet committed (pending). A command is
+ * decided on all of them, so many commands on one stream share one commit; if a commit fails,
+ * the whole object is marked stale and dropped, and everything decided on it is decided again.
+ */
 interface LoadedStream<S> {
   state: S;
-  /** Revision of the stream's last event, or null when the stream does not exist. */
+  /** Revision of the stream's last event, committed or pending; null when the stream has none. */
   revision: bigint | null;
-  /** metadata.hash of the stream's last event: the next event's previousHash. */
+  /** metadata.hash of that event: the next event's previousHash. */
   lastHash: string | null;
-  readonly commands: Map<string, CommandRecord>;
+  /** Command id → a committed command's first revision, or a pending command. */
+  readonly commands: Map<string, CommandMemo | PendingCommand>;
+  /** Commands decided on this object whose commit has not settled yet. */
+  pendingCommands: number;
+  /** Settles when the latest pending command's commit does (the earlier ones settle first). */
+  lastPending: Promise<unknown> | undefined;
+  /** Set when a commit under this object failed: it must never be decided on again. */
+  stale: boolean;
+  /** Committed events folded since the last snapshot (or the start), and that snapshot's revision. */
+  eventsSinceSnapshot: number;
 }
 
 export interface CommandHandlerOptions {
@@ -77,46 +110,136 @@ export interface CommandHandlerOptions {
    * parallel; across processes the per-stream memory and the claims are the guarantee.
    */
   readonly commandStreams?: Map<string, string>;
+  /** Where stream snapshots are kept (see streamSnapshot.ts); none when absent. */
+  readonly streamSnapshots?: StreamSnapshots;
+  /** Most events one group commit may carry (groupCommit.ts). */
+  readonly maxGroupCommitEvents?: number;
 }
 
+/** What a decision under the stream's lock leaves to do once the lock is released. */
+type Step =
+  | { readonly kind: 'done'; readonly outcome: CommandOutcome }
+  | { readonly kind: 'committing'; readonly committed: Promise<RecordedEvent[]> }
+  /** A replay of a command still pending: its answer, once it commits. */
+  | { readonly kind: 'replaying'; readonly committed: Promise<RecordedEvent[]> }
+  /** A refusal decided on pending events: it stands only if they commit. */
+  | { readonly kind: 'refused'; readonly refusal: unknown; readonly after: Promise<unknown>; readonly decidedOnStale: () => boolean };
 
 export function createCommandHandler(options: CommandHandlerOptions) {
   const { store } = options;
   const clock = options.clock ?? (() => new Date().toISOString());
-  const newEventId = options.newEventId ?? (() => ulid());
+  const newEventId = options.newEventId ?? newUlid;
   const mutex = createKeyedMutex();
+  const committer = createGroupCommitter(store, options.maxGroupCommitEvents);
   const cache = new Map<string, LoadedStream<unknown>>();
   const registeredAgencies = new Set<string>();
   const commandStreams = options.commandStreams ?? new Map<string, string>();
+  const snapshots = options.streamSnapshots;
   // Operators (and the concurrency tests) read these on /health: how often another writer got
   // to a stream first, and how often the retries ran out.
   const stats = { appendConflictsRetried: 0n, appendConflictsGivenUp: 0n };
 
+  function emptyStream<S>(state: S): LoadedStream<S> {
+    return { state, revision: null, lastHash: null, commands: new Map(), pendingCommands: 0, lastPending: undefined, stale: false, eventsSinceSnapshot: 0 };
+  }
+
+  /** The stream from its snapshot, if there is one that the stored stream still vouches for. */
+  async function fromSnapshot<S>(streamId: string): Promise<LoadedStream<S> | undefined> {
+    if (snapshots === undefined) return undefined;
+    let snapshot: StreamSnapshot | undefined;
+    try {
+      snapshot = asStreamSnapshot(await snapshots.load(streamId), streamId);
+    } catch {
+      // A snapshot is only ever a shortcut: without one the stream is folded from the start.
+      return undefined;
+    }
+    if (snapshot === undefined) return undefined;
+    const [event] = await store.readStream(streamId, snapshot.revision, 1);
+    const hash = event === undefined ? undefined : typeof event.metadata.hash === 'string' ? event.metadata.hash : null;
+    if (event?.streamRevision !== snapshot.revision || hash !== snapshot.lastHash) return undefined;
+    let state: S;
+    try {
+      state = decodeState(snapshot.state) as S;
+    } catch {
+      return undefined;
+    }
+    return { ...emptyStream(state), revision: snapshot.revision, lastHash: snapshot.lastHash, commands: new Map(snapshot.commands) };
+  }
+
   async function load<S, E extends { type: string; data: unknown }>(streamId: string, aggregate: Aggregate<S, E>): Promise<LoadedStream<S>> {
     let loaded = cache.get(streamId) as LoadedStream<S> | undefined;
-    if (loaded === undefined) loaded = { state: aggregate.initialState(), revision: null, lastHash: null, commands: new Map() };
-    // Catch up with anything another process appended since we last looked.
-    const fromRevision = loaded.revision === null ? 0n : loaded.revision + 1n;
-    apply(loaded, aggregate, await store.readStream(streamId, fromRevision));
+    if (loaded === undefined) {
+      loaded = (await fromSnapshot<S>(streamId)) ?? emptyStream(aggregate.initialState());
+      // Another command may have loaded it while the snapshot was read: that one wins.
+      const raced = cache.get(streamId) as LoadedStream<S> | undefined;
+      if (raced !== undefined) loaded = raced;
+    }
+    if (loaded.pendingCommands === 0) {
+      // Catch up with anything another process appended since we last looked. With commands
+      // pending, the revision guard of their commit finds out instead.
+      const fromRevision = loaded.revision === null ? 0n : loaded.revision + 1n;
+      const events = await store.readStream(streamId, fromRevision);
+      if (loaded.pendingCommands === 0 && !loaded.stale) {
+        foldCommitted(loaded, aggregate, events);
+        if (events.length >= SNAPSHOT_EVERY_EVENTS) saveSnapshot(streamId, loaded);
+      }
+    }
+    if (loaded.stale) return load(streamId, aggregate);
     cache.delete(streamId);
     cache.set(streamId, loaded as LoadedStream<unknown>);
-    if (cache.size > MAX_CACHED_STREAMS) cache.delete(cache.keys().next().value!);
+    evictBeyondLimit();
     return loaded;
   }
 
-  function apply<S, E extends { type: string; data: unknown }>(loaded: LoadedStream<S>, aggregate: Aggregate<S, E>, events: readonly RecordedEvent[]): void {
+  function evictBeyondLimit(): void {
+    if (cache.size <= MAX_CACHED_STREAMS) return;
+    // The least recently used stream with nothing pending: dropping one with pending commands
+    // would only make the next command decide on an old revision and retry.
+    for (const [streamId, loaded] of cache) {
+      if (loaded.pendingCommands === 0) {
+        cache.delete(streamId);
+        return;
+      }
+    }
+  }
+
+  function foldCommitted<S, E extends { type: string; data: unknown }>(loaded: LoadedStream<S>, aggregate: Aggregate<S, E>, events: readonly RecordedEvent[]): void {
     for (const event of events) {
       loaded.state = aggregate.evolve(loaded.state, event as unknown as E & { eventId: string });
       loaded.revision = event.streamRevision;
       loaded.lastHash = typeof event.metadata.hash === 'string' ? event.metadata.hash : null;
-      const commandId = event.metadata.commandId;
-      const record = loaded.commands.get(commandId);
-      if (record === undefined) {
-        loaded.commands.set(commandId, { fingerprint: String(event.metadata.commandFingerprint ?? ''), events: [event] });
-      } else {
-        record.events.push(event);
-      }
+      // A command's events are contiguous in its stream: its first is the one to remember.
+      if (!loaded.commands.has(event.metadata.commandId)) loaded.commands.set(event.metadata.commandId, commandMemo(event.streamRevision));
     }
+    loaded.eventsSinceSnapshot += events.length;
+  }
+
+  /** Hands a copy of the committed state to the snapshot store; never on a command's path to its answer. */
+  function saveSnapshot(streamId: string, loaded: LoadedStream<unknown>): void {
+    if (snapshots === undefined || loaded.revision === null || loaded.pendingCommands > 0 || loaded.stale) return;
+    let snapshot: StreamSnapshot;
+    try {
+      const commands = new Map<string, CommandMemo>();
+      for (const [commandId, memo] of loaded.commands) if (typeof memo !== 'object') commands.set(commandId, memo);
+      snapshot = { format: STREAM_SNAPSHOT_FORMAT, streamId, revision: loaded.revision, lastHash: loaded.lastHash, state: encodeState(loaded.state), commands };
+    } catch {
+      // An aggregate whose state cannot be kept is simply never snapshotted.
+      return;
+    }
+    loaded.eventsSinceSnapshot = 0;
+    setImmediate(() => {
+      try {
+        snapshots.save(streamId, snapshot);
+      } catch {
+        // The next snapshot will try again; the stream itself is the truth.
+      }
+    });
+  }
+
+  /** Whether enough has been folded since the last snapshot: the cost stays a fraction of the folding. */
+  function snapshotDue(loaded: LoadedStream<unknown>): boolean {
+    const revision = loaded.revision === null ? 0 : Number(loaded.revision);
+    return loaded.eventsSinceSnapshot >= Math.max(SNAPSHOT_EVERY_EVENTS, revision / 2);
   }
 
   async function knownAgencies(agencyIds: readonly string[]): Promise<Set<string>> {
@@ -130,6 +253,21 @@ export function createCommandHandler(options: CommandHandlerOptions) {
       if (registeredAgencies.has(agencyId)) known.add(agencyId);
     }
     return known;
+  }
+
+  /** A committed command's events, read back from its stream for a retried idempotency key. */
+  async function committedEvents(streamId: string, commandId: string, memo: CommandMemo): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    let from = BigInt(memo);
+    for (;;) {
+      const page = await store.readStream(streamId, from, COMMAND_EVENTS_PAGE);
+      for (const event of page) {
+        if (event.metadata.commandId !== commandId) return events;
+        events.push(event);
+      }
+      if (page.length < COMMAND_EVENTS_PAGE) return events;
+      from = page[page.length - 1]!.streamRevision + 1n;
+    }
   }
 
   /** What every event's metadata says about the command that wrote it. */
@@ -182,40 +320,112 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     });
   }
 
+  /** Marks the stream object stale and drops it, so the next command folds the stream afresh. */
+  function invalidate(streamId: string, loaded: LoadedStream<unknown>): void {
+    loaded.stale = true;
+    if (cache.get(streamId) === loaded) cache.delete(streamId);
+  }
+
+  /**
+   * Under the stream's lock: load, decide on the committed and pending events, and queue the
+   * new events for the next group commit. The lock is released as soon as they are queued.
+   */
+  async function decideAndQueue<S, E extends { type: string; data: unknown }>(request: CommandRequest<S, E>, dryRun: boolean): Promise<Step> {
+    const loaded = await load(request.streamId, request.aggregate);
+    const previous = loaded.commands.get(request.commandId);
+    if (previous !== undefined) {
+      if (typeof previous === 'object') {
+        if (previous.fingerprint !== request.fingerprint) throw idempotencyKeyReused(request.commandId);
+        return { kind: 'replaying', committed: previous.committed };
+      }
+      const events = await committedEvents(request.streamId, request.commandId, previous);
+      if (events[0]?.metadata.commandFingerprint !== request.fingerprint) throw idempotencyKeyReused(request.commandId);
+      return { kind: 'done', outcome: { events, replayed: true } };
+    }
+    const now = clock();
+    const context: CommandContext = { actor: request.actor, now, registeredAgencies: await knownAgencies(request.agencyIds) };
+    if (loaded.stale) return decideAndQueue(request, dryRun);
+    const decision = request.decide(loaded.state, context);
+    if (isRefusal(decision)) {
+      if (loaded.lastPending === undefined) throw decision;
+      return { kind: 'refused', refusal: decision, after: loaded.lastPending, decidedOnStale: () => loaded.stale };
+    }
+    if (decision.length === 0) throw new Error('invariant: a decider accepted a command but produced no event');
+    const head = { streamId: request.streamId, revision: loaded.revision, lastHash: loaded.lastHash };
+    const newEvents = toNewEvents(request, decision, now, head);
+    if (dryRun) return { kind: 'done', outcome: { events: [], replayed: false } };
+
+    // Folded now, before the commit, so the next command on this stream is decided on them.
+    const firstRevision = head.revision === null ? 0n : head.revision + 1n;
+    try {
+      for (const [index, event] of newEvents.entries()) {
+        const placed = { ...event, streamId: request.streamId, streamRevision: firstRevision + BigInt(index) };
+        loaded.state = request.aggregate.evolve(loaded.state, placed as unknown as E & { eventId: string });
+      }
+    } catch (error) {
+      // The aggregate refused its own decision (an invariant): nothing is queued, the state is suspect.
+      invalidate(request.streamId, loaded as LoadedStream<unknown>);
+      throw error;
+    }
+    loaded.revision = firstRevision + BigInt(newEvents.length - 1);
+    loaded.lastHash = newEvents[newEvents.length - 1]!.metadata.hash as string;
+    loaded.pendingCommands += 1;
+
+    const appended = committer.submit({ streamId: request.streamId, events: newEvents, expected: head.revision ?? 'no-stream' }, () => loaded.stale);
+    const committed = appended.then(
+      (result) => {
+        const recorded = newEvents.map((event, index) => ({
+          ...event,
+          streamId: request.streamId,
+          streamRevision: firstRevision + BigInt(index),
+          position: result.positions[index]!,
+        }));
+        if (loaded.commands.get(request.commandId) === pending) loaded.commands.set(request.commandId, commandMemo(firstRevision));
+        loaded.pendingCommands -= 1;
+        loaded.eventsSinceSnapshot += newEvents.length;
+        if (loaded.pendingCommands === 0) {
+          loaded.lastPending = undefined;
+          if (snapshotDue(loaded as LoadedStream<unknown>)) saveSnapshot(request.streamId, loaded as LoadedStream<unknown>);
+        }
+        return recorded;
+      },
+      (error: unknown) => {
+        loaded.pendingCommands -= 1;
+        invalidate(request.streamId, loaded as LoadedStream<unknown>);
+        throw error;
+      },
+    );
+    const pending: PendingCommand = { fingerprint: request.fingerprint, committed };
+    loaded.commands.set(request.commandId, pending);
+    loaded.lastPending = committed.catch(() => undefined);
+    return { kind: 'committing', committed };
+  }
+
   async function attempt<S, E extends { type: string; data: unknown }>(
     request: CommandRequest<S, E>,
     dryRun: boolean,
   ): Promise<CommandOutcome | 'conflict'> {
-    const loaded = await load(request.streamId, request.aggregate);
-    const previous = loaded.commands.get(request.commandId);
-    if (previous !== undefined) {
-      if (previous.fingerprint !== request.fingerprint) throw idempotencyKeyReused(request.commandId);
-      return { events: previous.events, replayed: true };
-    }
-    const now = clock();
-    const context: CommandContext = { actor: request.actor, now, registeredAgencies: await knownAgencies(request.agencyIds) };
-    const decision = request.decide(loaded.state, context);
-    if (isRefusal(decision)) throw decision;
-    if (decision.length === 0) throw new Error('invariant: a decider accepted a command but produced no event');
-    const newEvents = toNewEvents(request, decision, now, { streamId: request.streamId, revision: loaded.revision, lastHash: loaded.lastHash });
-    if (dryRun) return { events: [], replayed: false };
-    try {
-      const result = await store.append(request.streamId, newEvents, loaded.revision ?? 'no-stream');
-      const firstRevision = result.lastRevision - BigInt(newEvents.length - 1);
-      const recorded = newEvents.map((event, index) => ({
-        ...event,
-        streamId: request.streamId,
-        streamRevision: firstRevision + BigInt(index),
-        position: result.positions[index]!,
-      }));
-      apply(loaded, request.aggregate, recorded);
-      return { events: recorded, replayed: false };
-    } catch (error) {
-      if (error instanceof WrongExpectedRevisionError) {
-        cache.delete(request.streamId);
-        return 'conflict';
+    const step = await mutex.run(request.streamId, () => decideAndQueue(request, dryRun));
+    switch (step.kind) {
+      case 'done':
+        return step.outcome;
+      case 'refused': {
+        // Decided on events not yet committed: if they fail, so does the reason for refusing.
+        await step.after;
+        if (step.decidedOnStale()) return 'conflict';
+        throw step.refusal;
       }
-      throw error;
+      case 'committing':
+      case 'replaying':
+        try {
+          const events = await step.committed;
+          return { events, replayed: step.kind === 'replaying' };
+        } catch (error) {
+          if (error instanceof WrongExpectedRevisionError || error instanceof StaleDecisionError) return 'conflict';
+          // The original of a replay failed: this request decides afresh (the original retries too).
+          if (step.kind === 'replaying') return 'conflict';
+          throw error;
+        }
     }
   }
 
@@ -231,16 +441,14 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     const reservedHere = !dryRun && owner === undefined;
     if (reservedHere) commandStreams.set(request.commandId, request.streamId);
     try {
-      return await mutex.run(request.streamId, async () => {
-        for (let attemptNumber = 1; attemptNumber <= MAX_APPEND_ATTEMPTS; attemptNumber++) {
-          const result = await attempt(request, dryRun);
-          if (result !== 'conflict') return result;
-          stats.appendConflictsRetried += 1n;
-          await delay(RETRY_BASE_DELAY_MS * attemptNumber * (1 + Math.random()));
-        }
-        stats.appendConflictsGivenUp += 1n;
-        throw new DomainError('CONCURRENCY_CONFLICT', `stream ${request.streamId} kept changing; gave up after ${MAX_APPEND_ATTEMPTS} attempts`);
-      });
+      for (let attemptNumber = 1; attemptNumber <= MAX_APPEND_ATTEMPTS; attemptNumber++) {
+        const result = await attempt(request, dryRun);
+        if (result !== 'conflict') return result;
+        stats.appendConflictsRetried += 1n;
+        await delay(RETRY_BASE_DELAY_MS * attemptNumber * (1 + Math.random()));
+      }
+      stats.appendConflictsGivenUp += 1n;
+      throw new DomainError('CONCURRENCY_CONFLICT', `stream ${request.streamId} kept changing; gave up after ${MAX_APPEND_ATTEMPTS} attempts`);
     } catch (error) {
       // A refusal appended nothing, so the key is free again. After any other failure the
       // append may or may not have happened: keep the reservation, the log will tell.
@@ -291,7 +499,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     throw new DomainError('CONCURRENCY_CONFLICT', `idempotency key ${args.commandId} kept changing hands`);
   }
 
-  return { execute, executeCreate, stats: (): Readonly<typeof stats> => ({ ...stats }) };
+  return { execute, executeCreate, stats: (): Readonly<typeof stats> => ({ ...stats }), groupCommitStats: committer.stats };
 }
 
 export type CommandHandler = ReturnType<typeof createCommandHandler>;

@@ -2,7 +2,7 @@
  * The ledger's commands as the HTTP API and the CLI issue them: each one names its stream,
  * its aggregate and its decider, and fills in the ids the server chooses.
  */
-import { ulid } from 'ulid';
+import { newUlid } from './fastUlid.ts';
 import { decideAllocateToIntervention, type AllocateToIntervention } from '../commands/allocateToIntervention.ts';
 import { decideContributeToPot, type ContributeToPot } from '../commands/contributeToPot.ts';
 import { decideDefineIntervention, type DefineIntervention } from '../commands/defineIntervention.ts';
@@ -57,7 +57,7 @@ type Body<T, Generated extends keyof T> = Omit<T, Generated>;
  */
 export function createLedgerCommands(
   handler: CommandHandler,
-  newId: () => string = () => ulid(),
+  newId: () => string = newUlid,
   valuationReader?: ValuationReader,
   deflators: Pick<DeflatorSeries, 'index'> = readDeflatorFile(),
 ) {

@@ -3,7 +3,7 @@
  * key, correlation), the 201 answer with eventId and position, and the replay marker.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ulid } from 'ulid';
+import { newUlid } from '../fastUlid.ts';
 import { z } from 'zod';
 import type { CommandOutcome } from '../commandHandler.ts';
 import type { CommandEnvelope } from '../ledgerCommands.ts';
@@ -38,9 +38,9 @@ export function commandEnvelope(request: FastifyRequest): CommandEnvelope {
   }
   return {
     actor: actorOf(request),
-    commandId: key ?? ulid(),
+    commandId: key ?? newUlid(),
     clientSuppliedKey: key !== undefined,
-    correlationId: correlationId ?? ulid(),
+    correlationId: correlationId ?? newUlid(),
     ...(causationId === undefined ? {} : { causationId }),
   };
 }

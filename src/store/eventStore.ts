@@ -106,7 +106,9 @@ export interface EventStore {
    * covers them all. Requests are applied in order, each checked against its expected revision
    * as the earlier ones left the stream: a request that does not match gets a
    * WrongExpectedRevisionError in its place of the answer and none of its events are written,
-   * while the others commit. Any other failure (the store is down, a duplicate event id) rejects
+   * while the others commit. Requests to one stream are a chain, each decided on the ones before
+   * it: once one of them is refused, every later one to that stream in the batch is refused too,
+   * even if its expected revision happens to match what is stored. Any other failure (the store is down, a duplicate event id) rejects
    * the whole call and writes nothing. Stores that cannot share a transaction append one request
    * at a time (appendOneByOne.ts): the same answers, one commit each, and a failure other than a
    * conflict is that request's answer rather than the whole call's.

@@ -132,15 +132,19 @@ export function createSqliteEventStore(path: string): SqliteEventStore {
     let logHash = tip?.[1] ?? null;
     // Streams this transaction has written: their revision is known without asking again.
     const lastRevisions = new Map<string, bigint | 'no-stream'>();
+    // A later request to a stream whose earlier request was refused was decided on events that
+    // are not there: refused too (see EventStore.appendBatch).
+    const refusedStreams = new Set<string>();
     const outcomes: AppendBatchOutcome[] = [];
     for (const request of requests) {
       const { streamId, expected, events, eventHashes } = request;
       let actual = lastRevisions.get(streamId);
       if (actual === undefined) actual = (selectLastRevision.get(streamId) as bigint | undefined) ?? 'no-stream';
-      if (!revisionMatches(expected, actual)) {
+      if (refusedStreams.has(streamId) || !revisionMatches(expected, actual)) {
         // Checked before any of its rows is written: the request adds nothing, the others go on.
         outcomes.push(new WrongExpectedRevisionError(streamId, expected, actual));
         lastRevisions.set(streamId, actual);
+        refusedStreams.add(streamId);
         continue;
       }
       let revision = actual === 'no-stream' ? -1n : actual;
