@@ -112,6 +112,8 @@ export interface CommandHandlerOptions {
   readonly commandStreams?: Map<string, string>;
   /** Where stream snapshots are kept (see streamSnapshot.ts); none when absent. */
   readonly streamSnapshots?: StreamSnapshots;
+  /** Events folded between two snapshots of a stream (at least; see snapshotDue); SNAPSHOT_EVERY_EVENTS when absent. */
+  readonly snapshotEveryEvents?: number;
   /** Most events one group commit may carry (groupCommit.ts). */
   readonly maxGroupCommitEvents?: number;
 }
@@ -135,6 +137,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
   const registeredAgencies = new Set<string>();
   const commandStreams = options.commandStreams ?? new Map<string, string>();
   const snapshots = options.streamSnapshots;
+  const snapshotEveryEvents = options.snapshotEveryEvents ?? SNAPSHOT_EVERY_EVENTS;
   // Operators (and the concurrency tests) read these on /health: how often another writer got
   // to a stream first, and how often the retries ran out.
   const stats = { appendConflictsRetried: 0n, appendConflictsGivenUp: 0n };
@@ -181,7 +184,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
       const events = await store.readStream(streamId, fromRevision);
       if (loaded.pendingCommands === 0 && !loaded.stale) {
         foldCommitted(loaded, aggregate, events);
-        if (events.length >= SNAPSHOT_EVERY_EVENTS) saveSnapshot(streamId, loaded);
+        if (events.length >= snapshotEveryEvents) saveSnapshot(streamId, loaded as LoadedStream<unknown>);
       }
     }
     if (loaded.stale) return load(streamId, aggregate);
@@ -239,7 +242,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
   /** Whether enough has been folded since the last snapshot: the cost stays a fraction of the folding. */
   function snapshotDue(loaded: LoadedStream<unknown>): boolean {
     const revision = loaded.revision === null ? 0 : Number(loaded.revision);
-    return loaded.eventsSinceSnapshot >= Math.max(SNAPSHOT_EVERY_EVENTS, revision / 2);
+    return loaded.eventsSinceSnapshot >= Math.max(snapshotEveryEvents, revision / 2);
   }
 
   async function knownAgencies(agencyIds: readonly string[]): Promise<Set<string>> {
