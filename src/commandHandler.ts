@@ -40,6 +40,8 @@ export const RETRY_BASE_DELAY_MS = 5;
 export const MAX_CACHED_STREAMS = 10_000;
 /** A stream is snapshotted after folding this many events (or half its length, if more) since the last. */
 export const SNAPSHOT_EVERY_EVENTS = 10_000;
+/** Events read per page while a stream is folded from the store (a cold load, or catching up). */
+const CATCH_UP_PAGE_EVENTS = 10_000;
 /** Events read per page when a retried command's original events are read back. */
 const COMMAND_EVENTS_PAGE = 64;
 
@@ -180,12 +182,17 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     if (loaded.pendingCommands === 0) {
       // Catch up with anything another process appended since we last looked. With commands
       // pending, the revision guard of their commit finds out instead.
-      const fromRevision = loaded.revision === null ? 0n : loaded.revision + 1n;
-      const events = await store.readStream(streamId, fromRevision);
-      if (loaded.pendingCommands === 0 && !loaded.stale) {
+      // Page by page: a cold stream of a million events is never all in memory at once.
+      let folded = 0;
+      for (;;) {
+        const fromRevision = loaded.revision === null ? 0n : loaded.revision + 1n;
+        const events = await store.readStream(streamId, fromRevision, CATCH_UP_PAGE_EVENTS);
+        if (loaded.pendingCommands !== 0 || loaded.stale) break;
         foldCommitted(loaded, aggregate, events);
-        if (events.length >= snapshotEveryEvents) saveSnapshot(streamId, loaded as LoadedStream<unknown>);
+        folded += events.length;
+        if (events.length < CATCH_UP_PAGE_EVENTS) break;
       }
+      if (folded >= snapshotEveryEvents) saveSnapshot(streamId, loaded as LoadedStream<unknown>);
     }
     if (loaded.stale) return load(streamId, aggregate);
     cache.delete(streamId);
