@@ -3,7 +3,6 @@
  * type handlers and generate the OpenAPI 3.1 document at /openapi.json (docs UI at /docs).
  */
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -14,6 +13,7 @@ import { dashboardRoutes } from './dashboard.ts';
 import { devTokenRoutes } from './devToken.ts';
 import { httpProblem, installErrorHandling, sendProblem } from './errors.ts';
 import { problem } from './problem.ts';
+import { installSecurityHeaders } from './securityHeaders.ts';
 import { agencyRoutes } from './routes/agencies.ts';
 import { auditProofRoutes } from './routes/auditProofs.ts';
 import { potRoutes } from './routes/pots.ts';
@@ -80,7 +80,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   // Security headers on every answer, refusals included: registered before the auth hook,
   // so they are set even when it refuses. The docs UI sets its own content security policy.
-  await app.register(helmet, { global: true });
+  await installSecurityHeaders(app);
   // A browser may call the API only from origins an operator has named. Registered before auth
   // too, so a browser can read a 401 or 403 instead of seeing an opaque CORS failure.
   if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
