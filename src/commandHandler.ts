@@ -224,7 +224,11 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     loaded.eventsSinceSnapshot += events.length;
   }
 
-  /** Hands a copy of the committed state to the snapshot store; never on a command's path to its answer. */
+  /**
+   * Hands a copy of the committed state to the snapshot store. Only ever called outside a
+   * command's path to its answer (after a cold load, or on a later turn after a commit), and
+   * skipped when commands are pending: the state then holds events that may not commit.
+   */
   function saveSnapshot(streamId: string, loaded: LoadedStream<unknown>): void {
     if (snapshots === undefined || loaded.revision === null || loaded.pendingCommands > 0 || loaded.stale) return;
     let snapshot: StreamSnapshot;
@@ -237,13 +241,11 @@ export function createCommandHandler(options: CommandHandlerOptions) {
       return;
     }
     loaded.eventsSinceSnapshot = 0;
-    setImmediate(() => {
-      try {
-        snapshots.save(streamId, snapshot);
-      } catch {
-        // The next snapshot will try again; the stream itself is the truth.
-      }
-    });
+    try {
+      snapshots.save(streamId, snapshot);
+    } catch {
+      // The next snapshot will try again; the stream itself is the truth.
+    }
   }
 
   /** Whether enough has been folded since the last snapshot: the cost stays a fraction of the folding. */
@@ -395,7 +397,8 @@ export function createCommandHandler(options: CommandHandlerOptions) {
         loaded.eventsSinceSnapshot += newEvents.length;
         if (loaded.pendingCommands === 0) {
           loaded.lastPending = undefined;
-          if (snapshotDue(loaded as LoadedStream<unknown>)) saveSnapshot(request.streamId, loaded as LoadedStream<unknown>);
+          // After this command has its answer: the copy is taken then, if nothing is pending by then.
+          if (snapshotDue(loaded as LoadedStream<unknown>)) setImmediate(() => saveSnapshot(request.streamId, loaded as LoadedStream<unknown>));
         }
         return recorded;
       },
