@@ -2,13 +2,20 @@
  * The write path: load a stream's aggregate, decide, append with the stream's revision as the
  * expected revision, and remember the command id so a retry gets the original answer.
  *
- * - Commands on one stream are serialised in this process (a keyed mutex), and every append
- *   is still guarded by optimistic concurrency, so another process writing the same stream
- *   causes a reload-and-redecide, never a lost update or an overdraft.
- * - The aggregate's command memory (command id → fingerprint and events) is folded from the
- *   stream itself, so idempotency holds inside the stream's own consistency.
+ * - Group commit (groupCommit.ts): commands on one stream are decided one at a time in this
+ *   process (a keyed mutex), each on the committed events plus those of the commands decided
+ *   before it and still waiting for their commit; their appends, across streams, go to the store
+ *   in one transaction per turn of the event loop. Each append still carries its expected
+ *   revision, so another process writing the same stream causes a reload-and-redecide, never a
+ *   lost update or an overdraft; a commit that fails drops the cached aggregate, and everything
+ *   decided on it is decided again (or refused again) on what the store holds.
+ * - The aggregate's command memory (command id → where its events start) is folded from the
+ *   stream itself, so idempotency holds inside the stream's own consistency; a retry reads the
+ *   original events back from the store, or waits for them if they are still being committed.
  * - Stream-creating commands first claim the client's idempotency key in a stream of its own
  *   (see events/idempotency.ts) so a retry reaches the same new stream.
+ * - A cold stream starts from its snapshot (streamSnapshot.ts) when one is given and the stored
+ *   stream still vouches for it, and reads only the events after it.
  */
 import type { CommandContext } from '../commands/context.ts';
 import { isRefusal, type Decision } from '../commands/decision.ts';
