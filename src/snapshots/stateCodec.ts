@@ -89,7 +89,7 @@ export function encodeState(root: unknown): Buffer {
       for (const member of value as Set<unknown>) {
         if (visit(member, depth + 1) !== undefined) throw new Error('cannot snapshot a Set of Decimals');
       }
-    } else if (prototype === Object.prototype || prototype === null) {
+    } else if (prototype === Object.prototype) {
       const record = value as Record<string, unknown>;
       for (const key of Object.keys(record)) {
         const copy = visit(record[key], depth + 1);

@@ -27,6 +27,8 @@ export const MAX_STREAM_SNAPSHOT_BYTES = 16 * 1024 * 1024;
 /** Snapshots waiting for the next write, at most; beyond it the oldest waiting one is dropped. */
 export const MAX_PENDING_STREAM_SNAPSHOTS = 10_000;
 const BUSY_TIMEOUT_MS = 5_000;
+/** The file in the snapshots directory (LEDGER_SNAPSHOTS) that holds them. */
+export const STREAM_SNAPSHOTS_FILE = 'streams.db';
 
 export interface StreamSnapshots {
   load(streamId: string): Promise<unknown | undefined>;
