@@ -4,8 +4,9 @@
  * arrives meanwhile waits. Hence snapshots are taken
  *   - when the ledger is idle: at least SNAPSHOT_EVERY_EVENTS folded since the last one, and
  *     nothing folded for SNAPSHOT_IDLE_MS;
- *   - regardless, once SNAPSHOT_FORCE_EVENTS have been folded since the last one, so a server
- *     that is never idle still restarts in bounded time;
+ *   - regardless, once SNAPSHOT_FORCE_EVENTS have been folded live (after start-up) since the
+ *     last one, so a server that is never idle still restarts in bounded time — but a long
+ *     start-up replay alone never forces one onto the first minutes of traffic;
  *   - at graceful shutdown (SIGINT/SIGTERM), when anything was folded since the last one.
  */
 import type { BooksSnapshotContent, BooksSnapshots, SavedSnapshot, SnapshotAnchor } from './booksSnapshots.ts';
@@ -44,6 +45,8 @@ export function createBooksCheckpointer(options: BooksCheckpointerOptions) {
   const policy = { ...DEFAULT_CHECKPOINT_POLICY, ...options.policy };
   let savedPosition = options.startedFrom;
   let foldedSinceSave = 0;
+  let liveFoldedSinceSave = 0;
+  let started = false;
   let lastFoldAt = 0;
   let inFlight: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -60,10 +63,12 @@ export function createBooksCheckpointer(options: BooksCheckpointerOptions) {
       options.onError?.(error);
       // Encoding failed for a reason a retry will not cure soon: wait for as many events again.
       foldedSinceSave = 0;
+      liveFoldedSinceSave = 0;
       return Promise.resolve();
     }
     const position = saved.position;
     foldedSinceSave = 0;
+    liveFoldedSinceSave = 0;
     inFlight = saved.written.then(
       () => {
         savedPosition = position;
@@ -80,16 +85,18 @@ export function createBooksCheckpointer(options: BooksCheckpointerOptions) {
   function check(): void {
     if (inFlight !== undefined || foldedSinceSave === 0) return;
     const idle = Date.now() - lastFoldAt >= policy.idleMs;
-    if (foldedSinceSave >= policy.forceEvents || (idle && foldedSinceSave >= policy.everyEvents)) void saveNow();
+    if (liveFoldedSinceSave >= policy.forceEvents || (idle && foldedSinceSave >= policy.everyEvents)) void saveNow();
   }
 
   return {
     /** Call after each batch the books fold. */
     noteFolded(events: number): void {
       foldedSinceSave += events;
+      if (started) liveFoldedSinceSave += events;
       lastFoldAt = Date.now();
     },
     start(): void {
+      started = true;
       timer ??= setInterval(check, policy.checkIntervalMs);
       // A pending snapshot is no reason to keep the process alive.
       timer.unref();
