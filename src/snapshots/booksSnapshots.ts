@@ -31,6 +31,8 @@ export const BOOKS_SNAPSHOT_FORMAT = 1;
 export const BOOKS_SNAPSHOTS_KEPT = 2;
 const BOOKS_SNAPSHOT_KIND = 'potledger-books';
 const FILE_NAME = /^books-(\d{1,20})\.snapshot$/;
+/** A write that never finished (the process was killed mid-write: e.g. SIGKILL after a stop timeout). */
+const UNFINISHED_FILE_NAME = /^books-\d{1,20}\.snapshot\.(\d+)\.[0-9a-f]+\.tmp$/;
 
 /** Everything the start-up replay builds. */
 export interface BooksSnapshotContent {
@@ -163,6 +165,19 @@ export function createBooksSnapshots(options: BooksSnapshotsOptions): BooksSnaps
   // One write at a time, in order: pruning never races a write of a newer file.
   let writing: Promise<void> = Promise.resolve();
 
+  function removeUnfinished(): void {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const match = UNFINISHED_FILE_NAME.exec(name);
+      if (match !== null && Number(match[1]) !== process.pid) rmSync(join(dir, name), { force: true });
+    }
+  }
+
   function prune(): void {
     for (const { file } of listSnapshots(dir).slice(BOOKS_SNAPSHOTS_KEPT)) rmSync(file, { force: true });
   }
@@ -197,6 +212,7 @@ export function createBooksSnapshots(options: BooksSnapshotsOptions): BooksSnaps
     },
 
     async load(source, loadOptions = {}) {
+      removeUnfinished();
       for (const { file, position } of listSnapshots(dir)) {
         const started = performance.now();
         try {

@@ -272,6 +272,21 @@ describe('a snapshot that does not belong to the log is ignored and the ledger f
     }
   });
 
+  it('removes what a killed writer left behind, and uses the last whole snapshot', async () => {
+    const log = await generatedLog(1, 200);
+    const dir = freshPath('snapshots');
+    await snapshotInto(cutCopy(log, 90n), dir);
+    const leftover = join(dir, 'books-180.snapshot.999999.0a1b2c3d.tmp');
+    writeFileSync(leftover, 'half a snapshot');
+    const opened = await open(copyOf(log), dir);
+    try {
+      expect(loadedFrom(opened.reports)).toBe(90n);
+      expect(readdirSync(dir)).not.toContain('books-180.snapshot.999999.0a1b2c3d.tmp');
+    } finally {
+      await opened.ledger.close();
+    }
+  });
+
   it('an older snapshot still serves when the newest is damaged', async () => {
     const log = await generatedLog(1, 200);
     const dir = freshPath('snapshots');
