@@ -111,9 +111,12 @@ export interface LedgerBooks {
   evolve(event: Envelope): void;
 }
 
-/** Fresh, empty books. If evolve throws (an invariant broke), discard the books and rebuild. */
-export function createLedgerBooks(): LedgerBooks {
-  let books = ledgerBooksProjection.initialState();
+/**
+ * Fresh, empty books, or books that carry on from a state folded earlier (a snapshot's). If
+ * evolve throws (an invariant broke), discard the books and rebuild.
+ */
+export function createLedgerBooks(from?: LedgerBooksState): LedgerBooks {
+  let books = from ?? ledgerBooksProjection.initialState();
   return {
     get state() {
       return books.projections;

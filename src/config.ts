@@ -25,7 +25,11 @@ export interface LedgerConfig {
   readonly corsOrigins: readonly string[];
   /** LEDGER_WRITE_RATE_LIMIT writes per minute per caller; null when "off". */
   readonly writesPerMinute: number | null;
+  /** LEDGER_SNAPSHOTS: the directory for books and stream snapshots (default <data dir>/snapshots); null when "off". */
+  readonly snapshotsDir: string | null;
 }
+
+export const SNAPSHOTS_SUBDIR = 'snapshots';
 
 export const DEFAULT_WRITES_PER_MINUTE = 1_200;
 
@@ -60,7 +64,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     readModelsUrl: resolveReadModelsUrl(storeUrl, env),
     corsOrigins,
     writesPerMinute: readWritesPerMinute(env.LEDGER_WRITE_RATE_LIMIT),
+    snapshotsDir: readSnapshotsDir(env.LEDGER_SNAPSHOTS, dataDir),
   };
+}
+
+/** Snapshots are a cache of the fold of the log: on unless switched off, beside the data. */
+function readSnapshotsDir(text: string | undefined, dataDir: string): string | null {
+  const value = setting(text);
+  if (value === undefined) return join(dataDir, SNAPSHOTS_SUBDIR);
+  if (value === 'off') return null;
+  return resolve(value);
 }
 
 /** An environment setting, with unset and blank (or all-space) both meaning "not set". */

@@ -26,7 +26,11 @@
  * into them): a key names a position, and the events at or before a position never change, so
  * a cached answer never goes stale. An asAt without atPosition is keyed by the live position it
  * was built at, and the next write makes a new key.
- * TODO(issue 7): start from the nearest snapshot instead of position 0.
+ * TODO(issue 7): an atPosition at or after a kept books snapshot (src/snapshots/) could start
+ * from it instead of position 0 (decode the file afresh: the live books move on). Not done: an
+ * asAt filters every event by date, so it can never start from one, and the only snapshots
+ * kept are the newest two, which a historical question rarely lands after; decoding one costs
+ * about as much memory as the live books.
  */
 import { LRUCache } from 'lru-cache';
 import { asLedgerEnvelope, type Envelope } from '../events/index.ts';

@@ -14,7 +14,9 @@ import { createLedgerCommands } from './ledgerCommands.ts';
 import { createHistoricalBooks, type HistoricalBooks } from './historicalBooks.ts';
 import { createProjectionRunner, MAX_MIN_POSITION_WAIT_MS, type RunnerProgress } from './projectionRunner.ts';
 import type { ReadModelWriter } from './readModels/readModelWriter.ts';
-import type { EventStore } from './store/eventStore.ts';
+import { createBooksCheckpointer, type CheckpointPolicy } from './snapshots/booksCheckpointer.ts';
+import { anchorOf, type BooksSnapshots, type LoadedBooksSnapshot, type SavedSnapshot } from './snapshots/booksSnapshots.ts';
+import type { EventStore, RecordedEvent } from './store/eventStore.ts';
 import { createValuationReader } from './valuationReader.ts';
 
 export interface LedgerOptions {
@@ -32,7 +34,22 @@ export interface LedgerOptions {
   readonly writesPerMinute?: number;
   /** Serve POST /dev/token (development only: see src/http/devToken.ts). */
   readonly devTokens?: boolean;
+  /**
+   * Books snapshots (src/snapshots/booksSnapshots.ts): start from the newest valid one and fold
+   * only the log after it, and take new ones as the books move. None when absent.
+   */
+  readonly snapshots?: BooksSnapshots;
+  /** When to take books snapshots; src/snapshots/booksCheckpointer.ts has the defaults. */
+  readonly snapshotPolicy?: Partial<CheckpointPolicy>;
+  /** What happened to snapshots: which one was used (or why none), and each one taken. */
+  readonly onSnapshot?: (report: SnapshotReport) => void;
 }
+
+export type SnapshotReport =
+  | { readonly kind: 'loaded'; readonly snapshot: Omit<LoadedBooksSnapshot, 'content'> }
+  | { readonly kind: 'skipped'; readonly reason: string }
+  | { readonly kind: 'saved'; readonly snapshot: Omit<SavedSnapshot, 'written'> }
+  | { readonly kind: 'failed'; readonly error: unknown };
 
 export interface Ledger {
   readonly app: FastifyInstance;
@@ -41,6 +58,8 @@ export interface Ledger {
   readonly runner: ReturnType<typeof createProjectionRunner>;
   /** The books as they stood (asAt / atPosition), folded from the log on demand and cached. */
   readonly historical: HistoricalBooks;
+  /** Takes a books snapshot now, when snapshots are on; settles once it is written (or failed). */
+  snapshotNow(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,22 +79,64 @@ async function refuseReadModelsAheadOfLog(options: LedgerOptions): Promise<void>
   }
 }
 
-/** Builds the ledger and folds the whole log into fresh books before answering anything. */
+/**
+ * The newest books snapshot that is valid for this store and not ahead of the SQL read models
+ * (they could not catch up from it), or undefined: then the ledger folds the whole log.
+ */
+async function loadSnapshot(options: LedgerOptions): Promise<LoadedBooksSnapshot | undefined> {
+  if (options.snapshots === undefined) return undefined;
+  const readModelPositions = options.readModels === undefined ? [] : [...options.readModels.checkpoints().values()];
+  const maxPosition = readModelPositions.length === 0 ? undefined : readModelPositions.reduce((a, b) => (a < b ? a : b));
+  const loaded = await options.snapshots.load(options.store, maxPosition === undefined ? {} : { maxPosition });
+  if (loaded === undefined) options.onSnapshot?.({ kind: 'skipped', reason: 'no valid snapshot: folding the whole log' });
+  else {
+    const { content: _content, ...snapshot } = loaded;
+    options.onSnapshot?.({ kind: 'loaded', snapshot });
+  }
+  return loaded;
+}
+
+/**
+ * Builds the ledger: the books from the newest valid snapshot (when snapshots are on) plus the
+ * log after it, or from the whole log, before answering anything.
+ */
 export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   const { store } = options;
-  const books = createLedgerBooks();
   await refuseReadModelsAheadOfLog(options);
+  const snapshot = await loadSnapshot(options);
+  const books = createLedgerBooks(snapshot?.content.books);
   // Command id → the stream it belongs to, shared with the write path so it can refuse a key
   // reused on another stream. A Map of every command id costs memory linear in the log.
-  const commandStreams = new Map<string, string>();
+  const commandStreams = snapshot?.content.commandStreams ?? new Map<string, string>();
   // True while the start-up replay folds the log that was there before the server started.
   let catchingUp = true;
   // The whole log as an RFC 6962 Merkle tree, for the audit checkpoint and proof routes: every
   // event is a leaf, appended in log order as it is folded. Memory per event: about 64 bytes of
   // hashes and 8 of position in flat arrays, plus an entry in the event id → leaf index map.
-  const merkleLog = createMerkleLog();
+  const merkleLog = createMerkleLog(snapshot?.content.merkle);
+  // The last event folded: a snapshot names it, so a later start can check the store still has it.
+  let lastFolded: RecordedEvent | undefined;
+  const snapshots = options.snapshots;
+  const checkpointer =
+    snapshots === undefined
+      ? undefined
+      : createBooksCheckpointer({
+          snapshots,
+          startedFrom: snapshot?.anchor.position ?? 0n,
+          ...(options.snapshotPolicy === undefined ? {} : { policy: options.snapshotPolicy }),
+          capture: () =>
+            lastFolded === undefined
+              ? undefined
+              : {
+                  content: { books: { projections: books.state, position: books.position }, merkle: merkleLog.exportState(), commandStreams },
+                  anchor: anchorOf(lastFolded),
+                },
+          onSaved: ({ written: _written, ...saved }) => options.onSnapshot?.({ kind: 'saved', snapshot: saved }),
+          onError: (error) => options.onSnapshot?.({ kind: 'failed', error }),
+        });
   const runner = createProjectionRunner({
     store,
+    ...(snapshot === undefined ? {} : { fromPosition: snapshot.anchor.position }),
     apply: (events) => {
       for (const event of events) {
         // A claimed key belongs to the stream the claim creates, not to the claim's own stream.
@@ -85,6 +146,8 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
         const envelope = asLedgerEnvelope(event);
         if (envelope !== null) books.evolve(envelope);
       }
+      lastFolded = events[events.length - 1];
+      checkpointer?.noteFolded(events.length);
       // In the same synchronous turn as the fold: the writer copies the rows this batch touched
       // out of the books now, and writes them (with its checkpoint) in one transaction behind.
       // While the start-up replay catches up, each batch waits for its commit, so a long backlog
@@ -99,6 +162,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   });
   await runner.start();
   catchingUp = false;
+  checkpointer?.start();
 
   const handler = createCommandHandler({
     store,
@@ -153,9 +217,12 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     books,
     runner,
     historical,
+    snapshotNow: () => checkpointer?.saveNow() ?? Promise.resolve(),
     async close() {
       await app.close();
       runner.stop();
+      // Nothing folds any more: the final snapshot is of the books as they end.
+      await checkpointer?.stop(runner.failure() === undefined);
       await options.readModels?.close();
       await store.close();
     },

@@ -9,6 +9,7 @@ import { replayProgressPrinter } from './cli/progress.ts';
 import { openReadModelWriter, redactUrl } from './readModels/openReadModels.ts';
 import { dashboardIsBuilt } from './http/dashboard.ts';
 import { devTokensEnabled } from './http/devToken.ts';
+import { createBooksSnapshots } from './snapshots/booksSnapshots.ts';
 
 export async function serve(): Promise<void> {
   const config = readConfig();
@@ -22,8 +23,24 @@ export async function serve(): Promise<void> {
           onError: (error) =>
             console.error('potledger: writing the SQL read models failed (will retry or, if another writer moved the checkpoint, restart to resume):', error),
         });
+  const snapshots = config.snapshotsDir === null ? undefined : createBooksSnapshots({ dir: config.snapshotsDir, log: (message) => console.error(`potledger: ${message}`) });
   const ledger = await createLedger({
     store,
+    ...(snapshots === undefined ? {} : { snapshots }),
+    onSnapshot: (report) => {
+      if (report.kind === 'loaded') {
+        const { snapshot } = report;
+        console.error(`potledger: books from snapshot ${snapshot.file} (log position ${snapshot.anchor.position}, ${Math.round(snapshot.bytes / 2 ** 20)} MiB, loaded in ${Math.round(snapshot.loadMs)} ms)`);
+      } else if (report.kind === 'skipped') {
+        if (snapshots !== undefined) console.error(`potledger: ${report.reason}`);
+      } else if (report.kind === 'saved') {
+        const { snapshot } = report;
+        console.error(`potledger: books snapshot at log position ${snapshot.position} (${Math.round(snapshot.bytes / 2 ** 20)} MiB, event loop held ${Math.round(snapshot.encodeMs)} ms)`);
+      } else {
+        // A snapshot is a cache: failing to take one costs the next start time, not correctness.
+        console.error('potledger: taking a books snapshot failed (the ledger carries on):', report.error);
+      }
+    },
     ...(readModels === undefined ? {} : { readModels }),
     corsOrigins: config.corsOrigins,
     ...(config.writesPerMinute === null ? {} : { writesPerMinute: config.writesPerMinute }),
@@ -47,6 +64,7 @@ export async function serve(): Promise<void> {
       : '  Dashboard: not built (run `npm run build:web`); / says so until it is',
   );
   console.log(`  SQL read models: ${config.readModelsUrl === null ? 'off' : redactUrl(config.readModelsUrl)}`);
+  console.log(`  Snapshots: ${config.snapshotsDir ?? 'off'}`);
   if (secret.source === 'created') {
     console.log(`  First start: created a signing secret at ${secret.path} (mode 0600).`);
   }

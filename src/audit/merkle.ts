@@ -53,11 +53,18 @@ interface HashRow {
   push(hash: Uint8Array): void;
   /** A view of hash i (no copy); stored hashes never change, so a view stays right after the row grows. */
   at(i: number): Buffer;
+  /** A view of every hash stored so far, back to back (no copy). */
+  used(): Buffer;
 }
 
-function createHashRow(): HashRow {
-  let bytes = Buffer.alloc(INITIAL_ROW_CAPACITY_HASHES * HASH_BYTES);
-  let length = 0;
+/** A row from its hashes back to back (a snapshot's copy), or empty. */
+function createHashRow(from?: Uint8Array): HashRow {
+  if (from !== undefined && from.length % HASH_BYTES !== 0) throw new RangeError(`a row of hashes is a multiple of ${HASH_BYTES} bytes, got ${from.length}`);
+  let length = from === undefined ? 0 : from.length / HASH_BYTES;
+  let capacity = INITIAL_ROW_CAPACITY_HASHES;
+  while (capacity < length) capacity *= 2;
+  let bytes = Buffer.alloc(capacity * HASH_BYTES);
+  if (from !== undefined) bytes.set(from);
   return {
     get length() {
       return length;
@@ -74,6 +81,9 @@ function createHashRow(): HashRow {
     at(i) {
       if (!Number.isSafeInteger(i) || i < 0 || i >= length) throw new RangeError(`no hash ${i} in a row of ${length}`);
       return bytes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
+    },
+    used() {
+      return bytes.subarray(0, length * HASH_BYTES);
     },
   };
 }
@@ -93,10 +103,19 @@ export interface MerkleTree {
   inclusionProof(index: number, size?: number): Buffer[];
   /** Proof that the tree of `from` leaves is a prefix of the tree of `to` leaves (RFC 6962 §2.1.2). */
   consistencyProof(from: number, to?: number): Buffer[];
+  /** Every stored hash, level by level (views, no copy): what createMerkleTree(levels) restores. */
+  levels(): Uint8Array[];
 }
 
-export function createMerkleTree(): MerkleTree {
-  const levels: HashRow[] = [createHashRow()];
+/**
+ * An empty tree, or the tree whose levels() a snapshot kept: restoring copies the hashes
+ * rather than hashing every leaf again (two SHA-256 per leaf).
+ */
+export function createMerkleTree(from?: readonly Uint8Array[]): MerkleTree {
+  const levels: HashRow[] = from === undefined || from.length === 0 ? [createHashRow()] : from.map((row) => createHashRow(row));
+  for (let level = 1; level < levels.length; level++) {
+    if (levels[level]!.length !== Math.floor(levels[level - 1]!.length / 2)) throw new Error(`invariant: Merkle level ${level} does not pair the level below`);
+  }
 
   function append(hash: Buffer): void {
     if (hash.length !== HASH_BYTES) throw new RangeError(`a leaf hash is ${HASH_BYTES} bytes, got ${hash.length}`);
@@ -163,6 +182,9 @@ export function createMerkleTree(): MerkleTree {
       checkSize(to);
       if (!Number.isSafeInteger(from) || from < 1 || from > to) throw new RangeError(`no consistency proof from ${from} to ${to}`);
       return subproof(from, 0, to, true);
+    },
+    levels() {
+      return levels.map((row) => row.used());
     },
   };
 }

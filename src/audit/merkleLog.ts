@@ -63,9 +63,12 @@ export type MerkleLog = ReturnType<typeof createMerkleLog>;
 const INITIAL_POSITIONS_CAPACITY = 1_024;
 
 /** Leaf index → position, 8 bytes per event in one typed array (a bigint[] costs several times that). */
-function createPositionList() {
-  let values = new BigInt64Array(INITIAL_POSITIONS_CAPACITY);
-  let length = 0;
+function createPositionList(from?: BigInt64Array) {
+  let length = from?.length ?? 0;
+  let capacity = INITIAL_POSITIONS_CAPACITY;
+  while (capacity < length) capacity *= 2;
+  let values = new BigInt64Array(capacity);
+  if (from !== undefined) values.set(from);
   return {
     last: (): bigint | undefined => (length === 0 ? undefined : values[length - 1]),
     push(position: bigint): void {
@@ -78,13 +81,27 @@ function createPositionList() {
       length += 1;
     },
     at: (index: number): bigint => values[index]!,
+    used: (): BigInt64Array => values.subarray(0, length),
   };
 }
 
-export function createMerkleLog() {
-  const tree = createMerkleTree();
-  const positions = createPositionList();
-  const indexOfEvent = new Map<string, number>();
+/** Everything a Merkle log holds, as a snapshot keeps it (src/snapshots/booksSnapshot.ts). */
+export interface MerkleLogState {
+  /** The tree's hashes level by level (MerkleTree.levels()). */
+  readonly levels: readonly Uint8Array[];
+  /** Position of each leaf, in leaf order. */
+  readonly positions: BigInt64Array;
+  readonly indexOfEvent: Map<string, number>;
+}
+
+/** An empty log, or the one a snapshot kept (exportState); the snapshot's owner checked it. */
+export function createMerkleLog(from?: MerkleLogState) {
+  const tree = createMerkleTree(from?.levels);
+  const positions = createPositionList(from?.positions);
+  const indexOfEvent = from?.indexOfEvent ?? new Map<string, number>();
+  if (from !== undefined && (from.positions.length !== tree.size || indexOfEvent.size !== tree.size)) {
+    throw new Error(`invariant: a Merkle log snapshot of ${tree.size} leaves has ${from.positions.length} positions and ${indexOfEvent.size} event ids`);
+  }
   const hex = (b: Buffer) => b.toString('hex');
 
   function checkSize(size: number): void {
@@ -103,6 +120,11 @@ export function createMerkleLog() {
       positions.push(event.position);
       indexOfEvent.set(event.eventId, tree.size - 1);
     },
+    /**
+     * What createMerkleLog(from) restores: views of the live buffers and the live map, so it is
+     * only good until the next append (serialise it in the same synchronous turn).
+     */
+    exportState: (): MerkleLogState => ({ levels: tree.levels(), positions: positions.used(), indexOfEvent }),
     /** Leaf index of an event, or undefined when the log (as far as folded) has no such event. */
     indexOf: (eventId: string): number | undefined => indexOfEvent.get(eventId),
     checkpoint(size: number = tree.size): Checkpoint {

@@ -35,6 +35,14 @@ describe('readConfig', () => {
     expect(() => readConfig({ LEDGER_WRITE_RATE_LIMIT: limit })).toThrow(/LEDGER_WRITE_RATE_LIMIT/);
   });
 
+  it('keeps snapshots beside the data unless LEDGER_SNAPSHOTS names a directory or says "off"', () => {
+    const dataDir = tempDir();
+    expect(readConfig({ LEDGER_DATA_DIR: dataDir }).snapshotsDir).toBe(join(dataDir, 'snapshots'));
+    expect(readConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_SNAPSHOTS: ' ' }).snapshotsDir).toBe(join(dataDir, 'snapshots'));
+    expect(readConfig({ LEDGER_SNAPSHOTS: '/var/cache/potledger' }).snapshotsDir).toBe('/var/cache/potledger');
+    expect(readConfig({ LEDGER_SNAPSHOTS: 'off' }).snapshotsDir).toBeNull();
+  });
+
   it('turns the rate limit off only when told "off"', () => {
     expect(readConfig({ LEDGER_WRITE_RATE_LIMIT: 'off' }).writesPerMinute).toBeNull();
     expect(readConfig({ LEDGER_WRITE_RATE_LIMIT: '60' }).writesPerMinute).toBe(60);
