@@ -10,6 +10,7 @@ import type { Envelope } from '../events/index.ts';
 import { agencyIdOfStream, potIdOfStream } from '../events/streams.ts';
 import type { AuditNames } from './auditSummary.ts';
 import { emptyAuditNames, rememberNames, summarise } from './auditSummary.ts';
+import { createFloat64Column, createInterner, createPositionColumn, createUint32Column, flattened, type Column, type Interner } from './columns.ts';
 import type { Projection } from './projection.ts';
 import { parseTimeBound } from './timeBounds.ts';
 
@@ -39,12 +40,38 @@ export interface AuditEntry {
   readonly agencyIds: readonly string[];
 }
 
+/**
+ * One entry per event, kept in columns rather than as an AuditEntry object each: a long log
+ * has millions of entries, and an object per entry (with its own actor object, agency list,
+ * position string and a summary rope) cost ~1.4 KB each. Strings that repeat (types, streams,
+ * actors, dates, pots, agency lists) are kept once and numbered; auditEntryAt builds the
+ * AuditEntry, field for field as it was, when a page asks for it.
+ */
 export interface AuditTrailState {
-  readonly entries: AuditEntry[];
-  /** positions[i] and recordedAtMs[i] belong to entries[i]; kept apart to search and filter fast. */
-  readonly positions: bigint[];
-  readonly recordedAtMs: number[];
-  /** potId / agencyId / actor sub → indexes into entries, ascending. */
+  /** Entries folded so far. */
+  size: number;
+  /** positions.at(i) and recordedAtMs.at(i) belong to entry i; searched and filtered without building entries. */
+  readonly positions: Column<bigint>;
+  readonly recordedAtMs: Column<number>;
+  readonly eventIds: string[];
+  readonly recordedAts: string[];
+  readonly commandIds: string[];
+  /** The same string as commandIds[i] when equal (it usually is): no second copy. */
+  readonly correlationIds: string[];
+  readonly causationIds: (string | undefined)[];
+  readonly reasons: (string | undefined)[];
+  readonly summaries: string[];
+  /** Numbers in the interners below; 0 where the entry has none. */
+  readonly typeIds: Column<number>;
+  readonly streamIds: Column<number>;
+  readonly actorIds: Column<number>;
+  readonly effectiveDateIds: Column<number>;
+  readonly potIds: Column<number>;
+  readonly agencyListIds: Column<number>;
+  readonly strings: Interner<string>;
+  readonly actors: Interner<AuditEntry['actor']>;
+  readonly agencyLists: Interner<readonly string[]>;
+  /** potId / agencyId / actor sub → indexes into the entries, ascending. */
   readonly byPot: Map<string, number[]>;
   readonly byAgency: Map<string, number[]>;
   readonly byActor: Map<string, number[]>;
@@ -76,35 +103,78 @@ export interface AuditPage {
 export const auditTrailProjection: Projection<AuditTrailState> = {
   name: 'auditTrail',
   initialState: () => ({
-    entries: [],
-    positions: [],
-    recordedAtMs: [],
+    size: 0,
+    positions: createPositionColumn(),
+    recordedAtMs: createFloat64Column(),
+    eventIds: [],
+    recordedAts: [],
+    commandIds: [],
+    correlationIds: [],
+    causationIds: [],
+    reasons: [],
+    summaries: [],
+    typeIds: createUint32Column(),
+    streamIds: createUint32Column(),
+    actorIds: createUint32Column(),
+    effectiveDateIds: createUint32Column(),
+    potIds: createUint32Column(),
+    agencyListIds: createUint32Column(),
+    strings: createInterner(),
+    actors: createInterner(),
+    agencyLists: createInterner(),
     byPot: new Map(),
     byAgency: new Map(),
     byActor: new Map(),
     names: emptyAuditNames(),
   }),
   evolve(state, event) {
-    const last = state.positions.at(-1);
+    const index = state.size;
+    const last = index === 0 ? undefined : state.positions.at(index - 1);
     // Paging by binary search is only right if positions strictly increase.
     if (last !== undefined && event.position <= last) {
       throw new Error(`invariant: audit trail got position ${event.position} after ${last}`);
     }
-    const recordedAtMs = Date.parse(event.metadata.recordedAt);
-    if (Number.isNaN(recordedAtMs)) throw new Error(`invariant: event ${event.eventId} has recordedAt ${event.metadata.recordedAt}`);
+    const { metadata } = event;
+    const recordedAtMs = Date.parse(metadata.recordedAt);
+    if (Number.isNaN(recordedAtMs)) throw new Error(`invariant: event ${event.eventId} has recordedAt ${metadata.recordedAt}`);
 
-    const entry = toEntry(state.names, event);
-    const index = state.entries.length;
-    state.entries.push(entry);
+    const data = event.data as { effectiveDate?: string; reason?: string };
+    const actor = metadata.actor;
+    const potId = potOf(event);
+    const agencyIds = agenciesTouchedBy(event);
     state.positions.push(event.position);
     state.recordedAtMs.push(recordedAtMs);
-    if (entry.potId !== undefined) indexUnder(state.byPot, entry.potId, index);
-    for (const agencyId of entry.agencyIds) indexUnder(state.byAgency, agencyId, index);
-    indexUnder(state.byActor, entry.actor.sub, index);
+    state.eventIds.push(event.eventId);
+    state.recordedAts.push(metadata.recordedAt);
+    state.commandIds.push(metadata.commandId);
+    state.correlationIds.push(metadata.correlationId === metadata.commandId ? metadata.commandId : metadata.correlationId);
+    state.causationIds.push(metadata.causationId);
+    state.reasons.push(data.reason);
+    state.summaries.push(flattened(summarise(state.names, event)));
+    state.typeIds.push(internString(state, event.type));
+    state.streamIds.push(internString(state, event.streamId));
+    state.actorIds.push(
+      state.actors.numberOf(
+        actor.agencyId === undefined ? `${actor.sub}\u0000${actor.role}` : `${actor.sub}\u0000${actor.role}\u0000${actor.agencyId}`,
+        () => ({ sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) }),
+      ),
+    );
+    state.effectiveDateIds.push(data.effectiveDate === undefined ? 0 : internString(state, data.effectiveDate));
+    state.potIds.push(potId === undefined ? 0 : internString(state, potId));
+    state.agencyListIds.push(state.agencyLists.numberOf(agencyIds.join('\u0000'), () => agencyIds));
+    state.size = index + 1;
+
+    if (potId !== undefined) indexUnder(state.byPot, potId, index);
+    for (const agencyId of agencyIds) indexUnder(state.byAgency, agencyId, index);
+    indexUnder(state.byActor, actor.sub, index);
     rememberNames(state.names, event);
     return state;
   },
 };
+
+function internString(state: AuditTrailState, text: string): number {
+  return state.strings.numberOf(text, () => text);
+}
 
 function indexUnder(index: Map<string, number[]>, key: string, entryIndex: number): void {
   const list = index.get(key);
@@ -112,37 +182,38 @@ function indexUnder(index: Map<string, number[]>, key: string, entryIndex: numbe
   else list.push(entryIndex);
 }
 
-function toEntry(names: AuditNames, event: Envelope): AuditEntry {
-  const { metadata } = event;
-  const data = event.data as { effectiveDate?: string; reason?: string; potId?: string };
-  const actor = metadata.actor;
+/** Entry i (0 ≤ i < state.size) as the API shows it; a fresh object each time. */
+export function auditEntryAt(state: AuditTrailState, i: number): AuditEntry {
+  if (!Number.isInteger(i) || i < 0 || i >= state.size) throw new RangeError(`no audit entry ${i} in a trail of ${state.size}`);
+  const effectiveDateId = state.effectiveDateIds.at(i);
+  const causationId = state.causationIds[i];
+  const reason = state.reasons[i];
+  const potId = state.potIds.at(i);
+  const actor = state.actors.valueOf(state.actorIds.at(i));
   return {
-    position: event.position.toString(),
-    eventId: event.eventId,
-    type: event.type,
-    streamId: event.streamId,
-    recordedAt: metadata.recordedAt,
-    ...(data.effectiveDate === undefined ? {} : { effectiveDate: data.effectiveDate }),
+    position: state.positions.at(i).toString(),
+    eventId: state.eventIds[i]!,
+    type: state.strings.valueOf(state.typeIds.at(i)),
+    streamId: state.strings.valueOf(state.streamIds.at(i)),
+    recordedAt: state.recordedAts[i]!,
+    ...(effectiveDateId === 0 ? {} : { effectiveDate: state.strings.valueOf(effectiveDateId) }),
     actor: { sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) },
-    commandId: metadata.commandId,
-    correlationId: metadata.correlationId,
-    ...(metadata.causationId === undefined ? {} : { causationId: metadata.causationId }),
-    ...(data.reason === undefined ? {} : { reason: data.reason }),
-    summary: summarise(names, event),
-    ...potOf(event),
-    agencyIds: agenciesTouchedBy(event),
+    commandId: state.commandIds[i]!,
+    correlationId: state.correlationIds[i]!,
+    ...(causationId === undefined ? {} : { causationId }),
+    ...(reason === undefined ? {} : { reason }),
+    summary: state.summaries[i]!,
+    ...(potId === 0 ? {} : { potId: state.strings.valueOf(potId) }),
+    agencyIds: [...state.agencyLists.valueOf(state.agencyListIds.at(i))],
   };
 }
 
-function potOf(event: Envelope): { potId?: string } {
-  if (event.type === 'AgencyRegistered') return {};
-  if (event.type === 'UnitCostAdded') return {};
-  if (event.type === 'IdempotencyKeyClaimed') {
-    // A claim names the stream it is about to create; an auditor filtering by pot wants it too.
-    const potId = potIdOfStream(event.data.targetStreamId);
-    return potId === undefined ? {} : { potId };
-  }
-  return { potId: event.data.potId };
+function potOf(event: Envelope): string | undefined {
+  if (event.type === 'AgencyRegistered') return undefined;
+  if (event.type === 'UnitCostAdded') return undefined;
+  // A claim names the stream it is about to create; an auditor filtering by pot wants it too.
+  if (event.type === 'IdempotencyKeyClaimed') return potIdOfStream(event.data.targetStreamId);
+  return event.data.potId;
 }
 
 function agenciesTouchedBy(event: Envelope): string[] {
@@ -239,16 +310,17 @@ export function auditEntries(state: AuditTrailState, query: AuditQuery): AuditPa
   if (query.agencyId !== undefined) candidates.push(state.byAgency.get(query.agencyId) ?? []);
   if (query.actor !== undefined) candidates.push(state.byActor.get(query.actor) ?? []);
   const walk = candidates.sort((a, b) => a.length - b.length)[0];
-  const length = walk === undefined ? state.entries.length : walk.length;
+  const length = walk === undefined ? state.size : walk.length;
   const entryIndexAt = walk === undefined ? (i: number) => i : (i: number) => walk[i]!;
 
+  // A pot that was never interned matches no entry (and its index list above is empty).
+  const potNumber = query.potId === undefined ? undefined : state.strings.find(query.potId) ?? -1;
   const matches = (i: number): boolean => {
-    const entry = state.entries[i]!;
-    const at = state.recordedAtMs[i]!;
+    const at = state.recordedAtMs.at(i);
     return (
-      (query.potId === undefined || entry.potId === query.potId) &&
-      (query.agencyId === undefined || entry.agencyIds.includes(query.agencyId)) &&
-      (query.actor === undefined || entry.actor.sub === query.actor) &&
+      (potNumber === undefined || state.potIds.at(i) === potNumber) &&
+      (query.agencyId === undefined || state.agencyLists.valueOf(state.agencyListIds.at(i)).includes(query.agencyId)) &&
+      (query.actor === undefined || state.actors.valueOf(state.actorIds.at(i)).sub === query.actor) &&
       at >= fromMs &&
       at <= toMs
     );
@@ -256,18 +328,18 @@ export function auditEntries(state: AuditTrailState, query: AuditQuery): AuditPa
 
   const entries: AuditEntry[] = [];
   let scanned = 0;
-  for (let k = firstAfter(length, (i) => state.positions[entryIndexAt(i)]!, after); k < length; k++) {
+  for (let k = firstAfter(length, (i) => state.positions.at(entryIndexAt(i)), after); k < length; k++) {
     const i = entryIndexAt(k);
     if (scanned === MAX_AUDIT_ENTRIES_SCANNED_PER_PAGE) {
       // Out of budget: everything read so far either was returned or did not match, so the
       // next page can start after the last entry read.
-      return { entries, nextCursor: state.entries[entryIndexAt(k - 1)]!.position };
+      return { entries, nextCursor: state.positions.at(entryIndexAt(k - 1)).toString() };
     }
     scanned += 1;
     if (!matches(i)) continue;
     // One match beyond the page proves there is more to read.
     if (entries.length === limit) return { entries, nextCursor: entries.at(-1)!.position };
-    entries.push(state.entries[i]!);
+    entries.push(auditEntryAt(state, i));
   }
   return { entries, nextCursor: null };
 }

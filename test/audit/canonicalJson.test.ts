@@ -78,7 +78,7 @@ describe('Merkle leaves and nodes', () => {
   it('eventLeafHash is leafHash(eventLeafData(event))', () => {
     fc.assert(
       fc.property(recordedEvent, anyText, (event, hash) => {
-        const withHash = { ...event, metadata: { ...event.metadata, hash } };
+        const withHash = { ...event, metadata: { ...event.metadata, hash } } as unknown as Parameters<typeof eventLeafData>[0];
         expect(eventLeafHash(withHash, hash).equals(leafHash(eventLeafData(withHash)))).toBe(true);
       }),
       { numRuns: 1_000 },
