@@ -10,7 +10,7 @@ import type { Envelope } from '../events/index.ts';
 import { agencyIdOfStream, potIdOfStream } from '../events/streams.ts';
 import type { AuditNames } from './auditSummary.ts';
 import { emptyAuditNames, rememberNames, summarise } from './auditSummary.ts';
-import { createFloat64Column, createInterner, createPositionColumn, createUint32Column, flattened, type Column, type Interner } from './columns.ts';
+import { createFloat64Column, createInterner, createPositionColumn, createUint32Column, createTextColumn, type Column, type Interner, type TextColumn } from './columns.ts';
 import type { Projection } from './projection.ts';
 import { parseTimeBound } from './timeBounds.ts';
 
@@ -53,14 +53,15 @@ export interface AuditTrailState {
   /** positions.at(i) and recordedAtMs.at(i) belong to entry i; searched and filtered without building entries. */
   readonly positions: Column<bigint>;
   readonly recordedAtMs: Column<number>;
-  readonly eventIds: string[];
-  readonly recordedAts: string[];
-  readonly commandIds: string[];
-  /** The same string as commandIds[i] when equal (it usually is): no second copy. */
-  readonly correlationIds: string[];
-  readonly causationIds: (string | undefined)[];
-  readonly reasons: (string | undefined)[];
-  readonly summaries: string[];
+  readonly eventIds: TextColumn;
+  /** recordedAt where it is not exactly new Date(recordedAtMs).toISOString() (it always is, as the ledger writes it). */
+  readonly recordedAtTexts: Map<number, string>;
+  readonly commandIds: TextColumn;
+  /** Where correlationId is not the commandId (it usually is). */
+  readonly correlationIds: Map<number, string>;
+  readonly causationIds: Map<number, string>;
+  readonly reasons: TextColumn;
+  readonly summaries: TextColumn;
   /** Numbers in the interners below; 0 where the entry has none. */
   readonly typeIds: Column<number>;
   readonly streamIds: Column<number>;
@@ -106,13 +107,13 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
     size: 0,
     positions: createPositionColumn(),
     recordedAtMs: createFloat64Column(),
-    eventIds: [],
-    recordedAts: [],
-    commandIds: [],
-    correlationIds: [],
-    causationIds: [],
-    reasons: [],
-    summaries: [],
+    eventIds: createTextColumn(),
+    recordedAtTexts: new Map(),
+    commandIds: createTextColumn(),
+    correlationIds: new Map(),
+    causationIds: new Map(),
+    reasons: createTextColumn(),
+    summaries: createTextColumn(),
     typeIds: createUint32Column(),
     streamIds: createUint32Column(),
     actorIds: createUint32Column(),
@@ -145,12 +146,12 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
     state.positions.push(event.position);
     state.recordedAtMs.push(recordedAtMs);
     state.eventIds.push(event.eventId);
-    state.recordedAts.push(metadata.recordedAt);
+    if (new Date(recordedAtMs).toISOString() !== metadata.recordedAt) state.recordedAtTexts.set(index, metadata.recordedAt);
     state.commandIds.push(metadata.commandId);
-    state.correlationIds.push(metadata.correlationId === metadata.commandId ? metadata.commandId : metadata.correlationId);
-    state.causationIds.push(metadata.causationId);
+    if (metadata.correlationId !== metadata.commandId) state.correlationIds.set(index, metadata.correlationId);
+    if (metadata.causationId !== undefined) state.causationIds.set(index, metadata.causationId);
     state.reasons.push(data.reason);
-    state.summaries.push(flattened(summarise(state.names, event)));
+    state.summaries.push(summarise(state.names, event));
     state.typeIds.push(internString(state, event.type));
     state.streamIds.push(internString(state, event.streamId));
     state.actorIds.push(
@@ -186,23 +187,24 @@ function indexUnder(index: Map<string, number[]>, key: string, entryIndex: numbe
 export function auditEntryAt(state: AuditTrailState, i: number): AuditEntry {
   if (!Number.isInteger(i) || i < 0 || i >= state.size) throw new RangeError(`no audit entry ${i} in a trail of ${state.size}`);
   const effectiveDateId = state.effectiveDateIds.at(i);
-  const causationId = state.causationIds[i];
-  const reason = state.reasons[i];
+  const causationId = state.causationIds.get(i);
+  const reason = state.reasons.at(i);
+  const commandId = state.commandIds.at(i)!;
   const potId = state.potIds.at(i);
   const actor = state.actors.valueOf(state.actorIds.at(i));
   return {
     position: state.positions.at(i).toString(),
-    eventId: state.eventIds[i]!,
+    eventId: state.eventIds.at(i)!,
     type: state.strings.valueOf(state.typeIds.at(i)),
     streamId: state.strings.valueOf(state.streamIds.at(i)),
-    recordedAt: state.recordedAts[i]!,
+    recordedAt: state.recordedAtTexts.get(i) ?? new Date(state.recordedAtMs.at(i)).toISOString(),
     ...(effectiveDateId === 0 ? {} : { effectiveDate: state.strings.valueOf(effectiveDateId) }),
     actor: { sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) },
-    commandId: state.commandIds[i]!,
-    correlationId: state.correlationIds[i]!,
+    commandId,
+    correlationId: state.correlationIds.get(i) ?? commandId,
     ...(causationId === undefined ? {} : { causationId }),
     ...(reason === undefined ? {} : { reason }),
-    summary: state.summaries[i]!,
+    summary: state.summaries.at(i)!,
     ...(potId === 0 ? {} : { potId: state.strings.valueOf(potId) }),
     agencyIds: [...state.agencyLists.valueOf(state.agencyListIds.at(i))],
   };

@@ -5,7 +5,10 @@
  * heap object besides.
  */
 
-const INITIAL_COLUMN_CAPACITY = 1_024;
+/** Values per chunk (2^16): columns grow a chunk at a time and never copy, so no peak of old + new. */
+const COLUMN_CHUNK_SHIFT = 16;
+const COLUMN_CHUNK_VALUES = 1 << COLUMN_CHUNK_SHIFT;
+const COLUMN_CHUNK_MASK = COLUMN_CHUNK_VALUES - 1;
 
 export interface Column<T> {
   readonly length: number;
@@ -13,25 +16,22 @@ export interface Column<T> {
   at(index: number): T;
 }
 
-function growable<T, A extends { length: number; [index: number]: T; set(from: A): void }>(make: (capacity: number) => A): Column<T> {
-  let values = make(INITIAL_COLUMN_CAPACITY);
+function growable<T, A extends { [index: number]: T }>(make: (capacity: number) => A): Column<T> {
+  const chunks: A[] = [];
   let length = 0;
   return {
     get length() {
       return length;
     },
     push(value) {
-      if (length === values.length) {
-        const grown = make(values.length * 2);
-        grown.set(values);
-        values = grown;
-      }
-      values[length] = value;
+      const offset = length & COLUMN_CHUNK_MASK;
+      if (offset === 0) chunks.push(make(COLUMN_CHUNK_VALUES));
+      chunks[chunks.length - 1]![offset] = value;
       length += 1;
     },
     at(index) {
-      if (index < 0 || index >= length) throw new RangeError(`no value ${index} in a column of ${length}`);
-      return values[index]!;
+      if (!(index >= 0 && index < length)) throw new RangeError(`no value ${index} in a column of ${length}`);
+      return chunks[Math.floor(index / COLUMN_CHUNK_VALUES)]![index & COLUMN_CHUNK_MASK]!;
     },
   };
 }
@@ -85,12 +85,66 @@ export function createInterner<T>(): Interner<T> {
   };
 }
 
+/** Text is packed into chunks of this many bytes; a text never spans two. */
+const TEXT_CHUNK_BYTES = 1 << 20;
+/** Longer texts are kept as strings of their own (a summary is a line, but reasons are free text). */
+const MAX_PACKED_TEXT_BYTES = 4_096;
+
 /**
- * The same text as one flat string. Template literals build ropes (a node per join) that keep
- * every piece alive; reading a character makes V8 flatten the rope in place, so what stays is
- * the text itself, about a third of the rope.
+ * Short texts (ids, summaries) as UTF-8 bytes in fixed-size chunks rather than one string each:
+ * a 26-character id is 26 bytes here and 48 as a string, and chunks never copy as they grow
+ * (a doubling array would briefly hold the old copy and the new, twice the peak). Row i may
+ * hold no text (undefined).
  */
-export function flattened(text: string): string {
-  text.charCodeAt(0);
-  return text;
+export interface TextColumn {
+  readonly length: number;
+  push(text: string | undefined): void;
+  at(index: number): string | undefined;
+}
+
+export function createTextColumn(): TextColumn {
+  const chunks: Buffer[] = [];
+  let used = TEXT_CHUNK_BYTES;
+  /** chunk · TEXT_CHUNK_BYTES + offset of row i's first byte; -1 for no text; -2 for a string kept in `long`. */
+  const starts = createFloat64Column();
+  const byteLengths = createUint32Column();
+  const long = new Map<number, string>();
+  return {
+    get length() {
+      return starts.length;
+    },
+    push(text) {
+      const index = starts.length;
+      if (text === undefined) {
+        starts.push(-1);
+        byteLengths.push(0);
+        return;
+      }
+      const bytes = Buffer.byteLength(text, 'utf8');
+      // A lone surrogate has no UTF-8 form: such a text would not come back the same.
+      if (bytes > MAX_PACKED_TEXT_BYTES || !(text as string & { isWellFormed(): boolean }).isWellFormed()) {
+        long.set(index, text);
+        starts.push(-2);
+        byteLengths.push(0);
+        return;
+      }
+      if (used + bytes > TEXT_CHUNK_BYTES) {
+        chunks.push(Buffer.allocUnsafe(TEXT_CHUNK_BYTES));
+        used = 0;
+      }
+      const chunk = chunks.length - 1;
+      chunks[chunk]!.write(text, used, 'utf8');
+      starts.push(chunk * TEXT_CHUNK_BYTES + used);
+      byteLengths.push(bytes);
+      used += bytes;
+    },
+    at(index) {
+      const start = starts.at(index);
+      if (start === -1) return undefined;
+      if (start === -2) return long.get(index)!;
+      const chunk = Math.floor(start / TEXT_CHUNK_BYTES);
+      const offset = start - chunk * TEXT_CHUNK_BYTES;
+      return chunks[chunk]!.toString('utf8', offset, offset + byteLengths.at(index));
+    },
+  };
 }
