@@ -128,7 +128,7 @@ export function createTextColumn(): TextColumn {
         byteLengths.push(0);
         return;
       }
-      if (used + bytes > TEXT_CHUNK_BYTES) {
+      if (chunks.length === 0 || used + bytes > TEXT_CHUNK_BYTES) {
         chunks.push(Buffer.allocUnsafe(TEXT_CHUNK_BYTES));
         used = 0;
       }

@@ -1,0 +1,66 @@
+/**
+ * The audit trail's storage (projections/columns.ts): whatever goes into a column comes back
+ * exactly, across chunk boundaries, for any text (lone surrogates and long free text included).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createFloat64Column, createInterner, createPositionColumn, createTextColumn, createUint32Column } from '../../projections/columns.ts';
+
+describe('columns', () => {
+  it('a text column gives back every text (or undefined) exactly', () => {
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 60 }),
+      fc.string({ unit: 'grapheme', maxLength: 60 }),
+      fc.constantFrom('\ud800', 'a\udc00b', '£€𝄞', ''),
+      fc.string({ minLength: 4_000, maxLength: 5_000 }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.option(text, { nil: undefined }), { maxLength: 80 }), (texts) => {
+        const column = createTextColumn();
+        for (const t of texts) column.push(t);
+        expect(column.length).toBe(texts.length);
+        expect(texts.map((_, i) => column.at(i))).toStrictEqual(texts);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a text column spills into new chunks and still reads every row back', () => {
+    const column = createTextColumn();
+    const texts = Array.from({ length: 30_000 }, (_, i) => `row ${i} ${'x'.repeat(i % 97)} £${i}`);
+    for (const t of texts) column.push(t);
+    for (let i = 0; i < texts.length; i += 7) expect(column.at(i)).toBe(texts[i]);
+    expect(column.at(texts.length - 1)).toBe(texts.at(-1));
+  });
+
+  it('number columns give back what was pushed, past a chunk, and refuse rows they do not hold', () => {
+    const positions = createPositionColumn();
+    const times = createFloat64Column();
+    const ids = createUint32Column();
+    const count = 70_000;
+    for (let i = 0; i < count; i++) {
+      positions.push(BigInt(i) * 3n + 2n ** 60n);
+      times.push(i * 1.5);
+      ids.push(i % 4_000_000_000);
+    }
+    for (const i of [0, 65_535, 65_536, count - 1]) {
+      expect(positions.at(i)).toBe(BigInt(i) * 3n + 2n ** 60n);
+      expect(times.at(i)).toBe(i * 1.5);
+      expect(ids.at(i)).toBe(i);
+    }
+    expect(() => positions.at(count)).toThrow(RangeError);
+    expect(() => times.at(-1)).toThrow(RangeError);
+    expect(() => positions.push(-1n)).toThrow(/position/);
+    expect(() => positions.push(2n ** 64n)).toThrow(/position/);
+  });
+
+  it('an interner numbers each key once, from 1', () => {
+    const interner = createInterner<string>();
+    expect(interner.numberOf('a', () => 'A')).toBe(1);
+    expect(interner.numberOf('b', () => 'B')).toBe(2);
+    expect(interner.numberOf('a', () => 'never')).toBe(1);
+    expect(interner.valueOf(2)).toBe('B');
+    expect(interner.find('c')).toBeUndefined();
+    expect(() => interner.valueOf(0)).toThrow(RangeError);
+  });
+});
