@@ -10,7 +10,24 @@ import type { Envelope } from '../events/index.ts';
 import { agencyIdOfStream, potIdOfStream } from '../events/streams.ts';
 import type { AuditNames } from './auditSummary.ts';
 import { emptyAuditNames, rememberNames, summarise } from './auditSummary.ts';
-import { createFloat64Column, createInterner, createPositionColumn, createUint32Column, createTextColumn, type Column, type Interner, type TextColumn } from './columns.ts';
+import {
+  columnAt,
+  columnPush,
+  createFloat64Column,
+  createInterner,
+  createPositionColumn,
+  createTextColumn,
+  createUint32Column,
+  internedNumber,
+  internedValue,
+  textAt,
+  textPush,
+  type Float64Column,
+  type Interner,
+  type PositionColumn,
+  type TextColumn,
+  type Uint32Column,
+} from './columns.ts';
 import type { Projection } from './projection.ts';
 import { parseTimeBound } from './timeBounds.ts';
 
@@ -51,8 +68,8 @@ export interface AuditTrailState {
   /** Entries folded so far. */
   size: number;
   /** positions.at(i) and recordedAtMs.at(i) belong to entry i; searched and filtered without building entries. */
-  readonly positions: Column<bigint>;
-  readonly recordedAtMs: Column<number>;
+  readonly positions: PositionColumn;
+  readonly recordedAtMs: Float64Column;
   readonly eventIds: TextColumn;
   /** recordedAt where it is not exactly new Date(recordedAtMs).toISOString() (it always is, as the ledger writes it). */
   readonly recordedAtTexts: Map<number, string>;
@@ -63,12 +80,12 @@ export interface AuditTrailState {
   readonly reasons: TextColumn;
   readonly summaries: TextColumn;
   /** Numbers in the interners below; 0 where the entry has none. */
-  readonly typeIds: Column<number>;
-  readonly streamIds: Column<number>;
-  readonly actorIds: Column<number>;
-  readonly effectiveDateIds: Column<number>;
-  readonly potIds: Column<number>;
-  readonly agencyListIds: Column<number>;
+  readonly typeIds: Uint32Column;
+  readonly streamIds: Uint32Column;
+  readonly actorIds: Uint32Column;
+  readonly effectiveDateIds: Uint32Column;
+  readonly potIds: Uint32Column;
+  readonly agencyListIds: Uint32Column;
   readonly strings: Interner<string>;
   readonly actors: Interner<AuditEntry['actor']>;
   readonly agencyLists: Interner<readonly string[]>;
@@ -130,7 +147,7 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
   }),
   evolve(state, event) {
     const index = state.size;
-    const last = index === 0 ? undefined : state.positions.at(index - 1);
+    const last = index === 0 ? undefined : columnAt(state.positions, index - 1);
     // Paging by binary search is only right if positions strictly increase.
     if (last !== undefined && event.position <= last) {
       throw new Error(`invariant: audit trail got position ${event.position} after ${last}`);
@@ -143,26 +160,26 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
     const actor = metadata.actor;
     const potId = potOf(event);
     const agencyIds = agenciesTouchedBy(event);
-    state.positions.push(event.position);
-    state.recordedAtMs.push(recordedAtMs);
-    state.eventIds.push(event.eventId);
+    columnPush(state.positions, event.position);
+    columnPush(state.recordedAtMs, recordedAtMs);
+    textPush(state.eventIds, event.eventId);
     if (new Date(recordedAtMs).toISOString() !== metadata.recordedAt) state.recordedAtTexts.set(index, metadata.recordedAt);
-    state.commandIds.push(metadata.commandId);
+    textPush(state.commandIds, metadata.commandId);
     if (metadata.correlationId !== metadata.commandId) state.correlationIds.set(index, metadata.correlationId);
     if (metadata.causationId !== undefined) state.causationIds.set(index, metadata.causationId);
-    state.reasons.push(data.reason);
-    state.summaries.push(summarise(state.names, event));
-    state.typeIds.push(internString(state, event.type));
-    state.streamIds.push(internString(state, event.streamId));
-    state.actorIds.push(
-      state.actors.numberOf(
+    textPush(state.reasons, data.reason);
+    textPush(state.summaries, summarise(state.names, event));
+    columnPush(state.typeIds, internString(state, event.type));
+    columnPush(state.streamIds, internString(state, event.streamId));
+    columnPush(state.actorIds, 
+      internedNumber(state.actors, 
         actor.agencyId === undefined ? `${actor.sub}\u0000${actor.role}` : `${actor.sub}\u0000${actor.role}\u0000${actor.agencyId}`,
         () => ({ sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) }),
       ),
     );
-    state.effectiveDateIds.push(data.effectiveDate === undefined ? 0 : internString(state, data.effectiveDate));
-    state.potIds.push(potId === undefined ? 0 : internString(state, potId));
-    state.agencyListIds.push(state.agencyLists.numberOf(agencyIds.join('\u0000'), () => agencyIds));
+    columnPush(state.effectiveDateIds, data.effectiveDate === undefined ? 0 : internString(state, data.effectiveDate));
+    columnPush(state.potIds, potId === undefined ? 0 : internString(state, potId));
+    columnPush(state.agencyListIds, internedNumber(state.agencyLists, agencyIds.join('\u0000'), () => agencyIds));
     state.size = index + 1;
 
     if (potId !== undefined) indexUnder(state.byPot, potId, index);
@@ -174,7 +191,7 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
 };
 
 function internString(state: AuditTrailState, text: string): number {
-  return state.strings.numberOf(text, () => text);
+  return internedNumber(state.strings, text, () => text);
 }
 
 function indexUnder(index: Map<string, number[]>, key: string, entryIndex: number): void {
@@ -186,27 +203,27 @@ function indexUnder(index: Map<string, number[]>, key: string, entryIndex: numbe
 /** Entry i (0 ≤ i < state.size) as the API shows it; a fresh object each time. */
 export function auditEntryAt(state: AuditTrailState, i: number): AuditEntry {
   if (!Number.isInteger(i) || i < 0 || i >= state.size) throw new RangeError(`no audit entry ${i} in a trail of ${state.size}`);
-  const effectiveDateId = state.effectiveDateIds.at(i);
+  const effectiveDateId = columnAt(state.effectiveDateIds, i);
   const causationId = state.causationIds.get(i);
-  const reason = state.reasons.at(i);
-  const commandId = state.commandIds.at(i)!;
-  const potId = state.potIds.at(i);
-  const actor = state.actors.valueOf(state.actorIds.at(i));
+  const reason = textAt(state.reasons, i);
+  const commandId = textAt(state.commandIds, i)!;
+  const potId = columnAt(state.potIds, i);
+  const actor = internedValue(state.actors, columnAt(state.actorIds, i));
   return {
-    position: state.positions.at(i).toString(),
-    eventId: state.eventIds.at(i)!,
-    type: state.strings.valueOf(state.typeIds.at(i)),
-    streamId: state.strings.valueOf(state.streamIds.at(i)),
-    recordedAt: state.recordedAtTexts.get(i) ?? new Date(state.recordedAtMs.at(i)).toISOString(),
-    ...(effectiveDateId === 0 ? {} : { effectiveDate: state.strings.valueOf(effectiveDateId) }),
+    position: columnAt(state.positions, i).toString(),
+    eventId: textAt(state.eventIds, i)!,
+    type: internedValue(state.strings, columnAt(state.typeIds, i)),
+    streamId: internedValue(state.strings, columnAt(state.streamIds, i)),
+    recordedAt: state.recordedAtTexts.get(i) ?? new Date(columnAt(state.recordedAtMs, i)).toISOString(),
+    ...(effectiveDateId === 0 ? {} : { effectiveDate: internedValue(state.strings, effectiveDateId) }),
     actor: { sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) },
     commandId,
     correlationId: state.correlationIds.get(i) ?? commandId,
     ...(causationId === undefined ? {} : { causationId }),
     ...(reason === undefined ? {} : { reason }),
-    summary: state.summaries.at(i)!,
-    ...(potId === 0 ? {} : { potId: state.strings.valueOf(potId) }),
-    agencyIds: [...state.agencyLists.valueOf(state.agencyListIds.at(i))],
+    summary: textAt(state.summaries, i)!,
+    ...(potId === 0 ? {} : { potId: internedValue(state.strings, potId) }),
+    agencyIds: [...internedValue(state.agencyLists, columnAt(state.agencyListIds, i))],
   };
 }
 
@@ -316,13 +333,13 @@ export function auditEntries(state: AuditTrailState, query: AuditQuery): AuditPa
   const entryIndexAt = walk === undefined ? (i: number) => i : (i: number) => walk[i]!;
 
   // A pot that was never interned matches no entry (and its index list above is empty).
-  const potNumber = query.potId === undefined ? undefined : state.strings.find(query.potId) ?? -1;
+  const potNumber = query.potId === undefined ? undefined : state.strings.ids.get(query.potId) ?? -1;
   const matches = (i: number): boolean => {
-    const at = state.recordedAtMs.at(i);
+    const at = columnAt(state.recordedAtMs, i);
     return (
-      (potNumber === undefined || state.potIds.at(i) === potNumber) &&
-      (query.agencyId === undefined || state.agencyLists.valueOf(state.agencyListIds.at(i)).includes(query.agencyId)) &&
-      (query.actor === undefined || state.actors.valueOf(state.actorIds.at(i)).sub === query.actor) &&
+      (potNumber === undefined || columnAt(state.potIds, i) === potNumber) &&
+      (query.agencyId === undefined || internedValue(state.agencyLists, columnAt(state.agencyListIds, i)).includes(query.agencyId)) &&
+      (query.actor === undefined || internedValue(state.actors, columnAt(state.actorIds, i)).sub === query.actor) &&
       at >= fromMs &&
       at <= toMs
     );
@@ -330,12 +347,12 @@ export function auditEntries(state: AuditTrailState, query: AuditQuery): AuditPa
 
   const entries: AuditEntry[] = [];
   let scanned = 0;
-  for (let k = firstAfter(length, (i) => state.positions.at(entryIndexAt(i)), after); k < length; k++) {
+  for (let k = firstAfter(length, (i) => columnAt(state.positions, entryIndexAt(i)), after); k < length; k++) {
     const i = entryIndexAt(k);
     if (scanned === MAX_AUDIT_ENTRIES_SCANNED_PER_PAGE) {
       // Out of budget: everything read so far either was returned or did not match, so the
       // next page can start after the last entry read.
-      return { entries, nextCursor: state.positions.at(entryIndexAt(k - 1)).toString() };
+      return { entries, nextCursor: columnAt(state.positions, entryIndexAt(k - 1)).toString() };
     }
     scanned += 1;
     if (!matches(i)) continue;

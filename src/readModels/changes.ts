@@ -10,7 +10,7 @@ import type { Envelope } from '../../events/index.ts';
 import { formatAmount } from '../../events/money.ts';
 import type { LedgerProjections } from '../../projections/index.ts';
 import { agencyBalances, auditEntryAt, getAgency, potSummary } from '../../projections/index.ts';
-import type { Column } from '../../projections/columns.ts';
+import { columnAt, type PositionColumn } from '../../projections/columns.ts';
 import {
   AGENCIES,
   AGENCY_POT_BALANCES,
@@ -250,7 +250,7 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
     const trail = books.auditTrail;
     for (let i = firstAtOrAfter(trail.positions, trail.size, dirty.auditFrom); i < trail.size; i++) {
       const entry = auditEntryAt(trail, i);
-      const position = trail.positions.at(i);
+      const position = columnAt(trail.positions, i);
       push(AUDIT_TRAIL, {
         position,
         event_id: entry.eventId,
@@ -276,12 +276,12 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
 }
 
 /** First index i < length with positions.at(i) >= position, or length. */
-function firstAtOrAfter(positions: Column<bigint>, length: number, position: bigint): number {
+function firstAtOrAfter(positions: PositionColumn, length: number, position: bigint): number {
   let low = 0;
   let high = length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (positions.at(mid) < position) low = mid + 1;
+    if (columnAt(positions, mid) < position) low = mid + 1;
     else high = mid;
   }
   return low;

@@ -4,6 +4,7 @@
  * mixed in, every page of every random filter is exactly the page the plain one-object-per-
  * entry trail (auditTrailReference.ts, the implementation it replaced) answers.
  */
+import { deserialize, serialize } from 'node:v8';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../events/index.ts';
@@ -66,7 +67,11 @@ describe('audit trail in columns', () => {
           // Essex's events follow the random history, renumbered, so a second pot and its partners are in the log.
           const tail = addEssex ? essex.map((event, i) => ({ ...event, position: BigInt(base.length + i + 1) }) as Envelope) : [];
           const events = withActors([...base, ...tail], picks);
-          const compact = foldAll(auditTrailProjection, events);
+          // Half folded, through node:v8 and back as a books snapshot stores it, then the rest
+          // folded on top: plain data, nothing lost, and it grows on after a restore.
+          const half = Math.floor(events.length / 2);
+          let compact = deserialize(serialize(foldAll(auditTrailProjection, events.slice(0, half)))) as ReturnType<typeof auditTrailProjection.initialState>;
+          for (const event of events.slice(half)) compact = auditTrailProjection.evolve(compact, event);
           const reference = foldAll(referenceAuditTrailProjection, events);
 
           expect(compact.size).toBe(reference.entries.length);
