@@ -69,11 +69,24 @@ export function noteAgreement(figures: AgreedContributionsFigures, data: { agenc
 }
 
 export function noteContributionReceived(figures: AgreedContributionsFigures, data: { contributionId: string; agencyId: string; amount: string; effectiveDate: string }): void {
-  const key = keyOf(financialYearOf(data.effectiveDate), data.agencyId);
+  const key = sharedKey(keyOf(financialYearOf(data.effectiveDate), data.agencyId));
   // A contribution in the log twice (a tampered or corrupted log) is counted twice, as in the rest
   // of the pot summary, so the books show it rather than hide it; the decider never writes one.
   figures.contributionKeys.set(data.contributionId, key);
   figures.received.set(key, (figures.received.get(key) ?? ZERO).plus(money(data.amount)));
+}
+
+/**
+ * One string per (year, agency) key, however many contributions point at it: a long log has a
+ * contribution per few events, and a copy of the key each would be most of this map's memory.
+ * Bounded by partners × years, so kept for the process.
+ */
+const sharedKeys = new Map<string, string>();
+function sharedKey(key: string): string {
+  const shared = sharedKeys.get(key);
+  if (shared !== undefined) return shared;
+  sharedKeys.set(key, key);
+  return key;
 }
 
 export function noteContributionReversed(figures: AgreedContributionsFigures, data: { contributionId: string; amount: string }): void {

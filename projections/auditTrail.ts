@@ -10,6 +10,24 @@ import type { Envelope } from '../events/index.ts';
 import { agencyIdOfStream, potIdOfStream } from '../events/streams.ts';
 import type { AuditNames } from './auditSummary.ts';
 import { emptyAuditNames, rememberNames, summarise } from './auditSummary.ts';
+import {
+  columnAt,
+  columnPush,
+  createFloat64Column,
+  createInterner,
+  createPositionColumn,
+  createTextColumn,
+  createUint32Column,
+  internedNumber,
+  internedValue,
+  textAt,
+  textPush,
+  type Float64Column,
+  type Interner,
+  type PositionColumn,
+  type TextColumn,
+  type Uint32Column,
+} from './columns.ts';
 import type { Projection } from './projection.ts';
 import { parseTimeBound } from './timeBounds.ts';
 
@@ -39,12 +57,39 @@ export interface AuditEntry {
   readonly agencyIds: readonly string[];
 }
 
+/**
+ * One entry per event, kept in columns rather than as an AuditEntry object each: a long log
+ * has millions of entries, and an object per entry (with its own actor object, agency list,
+ * position string and a summary rope) cost ~1.4 KB each. Strings that repeat (types, streams,
+ * actors, dates, pots, agency lists) are kept once and numbered; auditEntryAt builds the
+ * AuditEntry, field for field as it was, when a page asks for it.
+ */
 export interface AuditTrailState {
-  readonly entries: AuditEntry[];
-  /** positions[i] and recordedAtMs[i] belong to entries[i]; kept apart to search and filter fast. */
-  readonly positions: bigint[];
-  readonly recordedAtMs: number[];
-  /** potId / agencyId / actor sub → indexes into entries, ascending. */
+  /** Entries folded so far. */
+  size: number;
+  /** positions.at(i) and recordedAtMs.at(i) belong to entry i; searched and filtered without building entries. */
+  readonly positions: PositionColumn;
+  readonly recordedAtMs: Float64Column;
+  readonly eventIds: TextColumn;
+  /** recordedAt where it is not exactly new Date(recordedAtMs).toISOString() (it always is, as the ledger writes it). */
+  readonly recordedAtTexts: Map<number, string>;
+  readonly commandIds: TextColumn;
+  /** Where correlationId is not the commandId (it usually is). */
+  readonly correlationIds: Map<number, string>;
+  readonly causationIds: Map<number, string>;
+  readonly reasons: TextColumn;
+  readonly summaries: TextColumn;
+  /** Numbers in the interners below; 0 where the entry has none. */
+  readonly typeIds: Uint32Column;
+  readonly streamIds: Uint32Column;
+  readonly actorIds: Uint32Column;
+  readonly effectiveDateIds: Uint32Column;
+  readonly potIds: Uint32Column;
+  readonly agencyListIds: Uint32Column;
+  readonly strings: Interner<string>;
+  readonly actors: Interner<AuditEntry['actor']>;
+  readonly agencyLists: Interner<readonly string[]>;
+  /** potId / agencyId / actor sub → indexes into the entries, ascending. */
   readonly byPot: Map<string, number[]>;
   readonly byAgency: Map<string, number[]>;
   readonly byActor: Map<string, number[]>;
@@ -76,35 +121,78 @@ export interface AuditPage {
 export const auditTrailProjection: Projection<AuditTrailState> = {
   name: 'auditTrail',
   initialState: () => ({
-    entries: [],
-    positions: [],
-    recordedAtMs: [],
+    size: 0,
+    positions: createPositionColumn(),
+    recordedAtMs: createFloat64Column(),
+    eventIds: createTextColumn(),
+    recordedAtTexts: new Map(),
+    commandIds: createTextColumn(),
+    correlationIds: new Map(),
+    causationIds: new Map(),
+    reasons: createTextColumn(),
+    summaries: createTextColumn(),
+    typeIds: createUint32Column(),
+    streamIds: createUint32Column(),
+    actorIds: createUint32Column(),
+    effectiveDateIds: createUint32Column(),
+    potIds: createUint32Column(),
+    agencyListIds: createUint32Column(),
+    strings: createInterner(),
+    actors: createInterner(),
+    agencyLists: createInterner(),
     byPot: new Map(),
     byAgency: new Map(),
     byActor: new Map(),
     names: emptyAuditNames(),
   }),
   evolve(state, event) {
-    const last = state.positions.at(-1);
+    const index = state.size;
+    const last = index === 0 ? undefined : columnAt(state.positions, index - 1);
     // Paging by binary search is only right if positions strictly increase.
     if (last !== undefined && event.position <= last) {
       throw new Error(`invariant: audit trail got position ${event.position} after ${last}`);
     }
-    const recordedAtMs = Date.parse(event.metadata.recordedAt);
-    if (Number.isNaN(recordedAtMs)) throw new Error(`invariant: event ${event.eventId} has recordedAt ${event.metadata.recordedAt}`);
+    const { metadata } = event;
+    const recordedAtMs = Date.parse(metadata.recordedAt);
+    if (Number.isNaN(recordedAtMs)) throw new Error(`invariant: event ${event.eventId} has recordedAt ${metadata.recordedAt}`);
 
-    const entry = toEntry(state.names, event);
-    const index = state.entries.length;
-    state.entries.push(entry);
-    state.positions.push(event.position);
-    state.recordedAtMs.push(recordedAtMs);
-    if (entry.potId !== undefined) indexUnder(state.byPot, entry.potId, index);
-    for (const agencyId of entry.agencyIds) indexUnder(state.byAgency, agencyId, index);
-    indexUnder(state.byActor, entry.actor.sub, index);
+    const data = event.data as { effectiveDate?: string; reason?: string };
+    const actor = metadata.actor;
+    const potId = potOf(event);
+    const agencyIds = agenciesTouchedBy(event);
+    columnPush(state.positions, event.position);
+    columnPush(state.recordedAtMs, recordedAtMs);
+    textPush(state.eventIds, event.eventId);
+    if (new Date(recordedAtMs).toISOString() !== metadata.recordedAt) state.recordedAtTexts.set(index, metadata.recordedAt);
+    textPush(state.commandIds, metadata.commandId);
+    if (metadata.correlationId !== metadata.commandId) state.correlationIds.set(index, metadata.correlationId);
+    if (metadata.causationId !== undefined) state.causationIds.set(index, metadata.causationId);
+    textPush(state.reasons, data.reason);
+    textPush(state.summaries, summarise(state.names, event));
+    columnPush(state.typeIds, internString(state, event.type));
+    columnPush(state.streamIds, internString(state, event.streamId));
+    columnPush(state.actorIds, 
+      internedNumber(state.actors, 
+        actor.agencyId === undefined ? `${actor.sub}\u0000${actor.role}` : `${actor.sub}\u0000${actor.role}\u0000${actor.agencyId}`,
+        () => ({ sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) }),
+      ),
+    );
+    columnPush(state.effectiveDateIds, data.effectiveDate === undefined ? 0 : internString(state, data.effectiveDate));
+    columnPush(state.potIds, potId === undefined ? 0 : internString(state, potId));
+    columnPush(state.agencyListIds, internedNumber(state.agencyLists, agencyIds.join('\u0000'), () => agencyIds));
+    state.size = index + 1;
+
+    if (potId !== undefined) indexUnder(state.byPot, potId, index);
+    for (const agencyId of agencyIds) indexUnder(state.byAgency, agencyId, index);
+    indexUnder(state.byActor, actor.sub, index);
     rememberNames(state.names, event);
     return state;
   },
 };
+
+function internString(state: AuditTrailState, text: string): number {
+  return internedNumber(state.strings, text, () => text);
+}
 
 function indexUnder(index: Map<string, number[]>, key: string, entryIndex: number): void {
   const list = index.get(key);
@@ -112,37 +200,39 @@ function indexUnder(index: Map<string, number[]>, key: string, entryIndex: numbe
   else list.push(entryIndex);
 }
 
-function toEntry(names: AuditNames, event: Envelope): AuditEntry {
-  const { metadata } = event;
-  const data = event.data as { effectiveDate?: string; reason?: string; potId?: string };
-  const actor = metadata.actor;
+/** Entry i (0 ≤ i < state.size) as the API shows it; a fresh object each time. */
+export function auditEntryAt(state: AuditTrailState, i: number): AuditEntry {
+  if (!Number.isInteger(i) || i < 0 || i >= state.size) throw new RangeError(`no audit entry ${i} in a trail of ${state.size}`);
+  const effectiveDateId = columnAt(state.effectiveDateIds, i);
+  const causationId = state.causationIds.get(i);
+  const reason = textAt(state.reasons, i);
+  const commandId = textAt(state.commandIds, i)!;
+  const potId = columnAt(state.potIds, i);
+  const actor = internedValue(state.actors, columnAt(state.actorIds, i));
   return {
-    position: event.position.toString(),
-    eventId: event.eventId,
-    type: event.type,
-    streamId: event.streamId,
-    recordedAt: metadata.recordedAt,
-    ...(data.effectiveDate === undefined ? {} : { effectiveDate: data.effectiveDate }),
+    position: columnAt(state.positions, i).toString(),
+    eventId: textAt(state.eventIds, i)!,
+    type: internedValue(state.strings, columnAt(state.typeIds, i)),
+    streamId: internedValue(state.strings, columnAt(state.streamIds, i)),
+    recordedAt: state.recordedAtTexts.get(i) ?? new Date(columnAt(state.recordedAtMs, i)).toISOString(),
+    ...(effectiveDateId === 0 ? {} : { effectiveDate: internedValue(state.strings, effectiveDateId) }),
     actor: { sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) },
-    commandId: metadata.commandId,
-    correlationId: metadata.correlationId,
-    ...(metadata.causationId === undefined ? {} : { causationId: metadata.causationId }),
-    ...(data.reason === undefined ? {} : { reason: data.reason }),
-    summary: summarise(names, event),
-    ...potOf(event),
-    agencyIds: agenciesTouchedBy(event),
+    commandId,
+    correlationId: state.correlationIds.get(i) ?? commandId,
+    ...(causationId === undefined ? {} : { causationId }),
+    ...(reason === undefined ? {} : { reason }),
+    summary: textAt(state.summaries, i)!,
+    ...(potId === 0 ? {} : { potId: internedValue(state.strings, potId) }),
+    agencyIds: [...internedValue(state.agencyLists, columnAt(state.agencyListIds, i))],
   };
 }
 
-function potOf(event: Envelope): { potId?: string } {
-  if (event.type === 'AgencyRegistered') return {};
-  if (event.type === 'UnitCostAdded') return {};
-  if (event.type === 'IdempotencyKeyClaimed') {
-    // A claim names the stream it is about to create; an auditor filtering by pot wants it too.
-    const potId = potIdOfStream(event.data.targetStreamId);
-    return potId === undefined ? {} : { potId };
-  }
-  return { potId: event.data.potId };
+function potOf(event: Envelope): string | undefined {
+  if (event.type === 'AgencyRegistered') return undefined;
+  if (event.type === 'UnitCostAdded') return undefined;
+  // A claim names the stream it is about to create; an auditor filtering by pot wants it too.
+  if (event.type === 'IdempotencyKeyClaimed') return potIdOfStream(event.data.targetStreamId);
+  return event.data.potId;
 }
 
 function agenciesTouchedBy(event: Envelope): string[] {
@@ -239,16 +329,17 @@ export function auditEntries(state: AuditTrailState, query: AuditQuery): AuditPa
   if (query.agencyId !== undefined) candidates.push(state.byAgency.get(query.agencyId) ?? []);
   if (query.actor !== undefined) candidates.push(state.byActor.get(query.actor) ?? []);
   const walk = candidates.sort((a, b) => a.length - b.length)[0];
-  const length = walk === undefined ? state.entries.length : walk.length;
+  const length = walk === undefined ? state.size : walk.length;
   const entryIndexAt = walk === undefined ? (i: number) => i : (i: number) => walk[i]!;
 
+  // A pot that was never interned matches no entry (and its index list above is empty).
+  const potNumber = query.potId === undefined ? undefined : state.strings.ids.get(query.potId) ?? -1;
   const matches = (i: number): boolean => {
-    const entry = state.entries[i]!;
-    const at = state.recordedAtMs[i]!;
+    const at = columnAt(state.recordedAtMs, i);
     return (
-      (query.potId === undefined || entry.potId === query.potId) &&
-      (query.agencyId === undefined || entry.agencyIds.includes(query.agencyId)) &&
-      (query.actor === undefined || entry.actor.sub === query.actor) &&
+      (potNumber === undefined || columnAt(state.potIds, i) === potNumber) &&
+      (query.agencyId === undefined || internedValue(state.agencyLists, columnAt(state.agencyListIds, i)).includes(query.agencyId)) &&
+      (query.actor === undefined || internedValue(state.actors, columnAt(state.actorIds, i)).sub === query.actor) &&
       at >= fromMs &&
       at <= toMs
     );
@@ -256,18 +347,18 @@ export function auditEntries(state: AuditTrailState, query: AuditQuery): AuditPa
 
   const entries: AuditEntry[] = [];
   let scanned = 0;
-  for (let k = firstAfter(length, (i) => state.positions[entryIndexAt(i)]!, after); k < length; k++) {
+  for (let k = firstAfter(length, (i) => columnAt(state.positions, entryIndexAt(i)), after); k < length; k++) {
     const i = entryIndexAt(k);
     if (scanned === MAX_AUDIT_ENTRIES_SCANNED_PER_PAGE) {
       // Out of budget: everything read so far either was returned or did not match, so the
       // next page can start after the last entry read.
-      return { entries, nextCursor: state.entries[entryIndexAt(k - 1)]!.position };
+      return { entries, nextCursor: columnAt(state.positions, entryIndexAt(k - 1)).toString() };
     }
     scanned += 1;
     if (!matches(i)) continue;
     // One match beyond the page proves there is more to read.
     if (entries.length === limit) return { entries, nextCursor: entries.at(-1)!.position };
-    entries.push(state.entries[i]!);
+    entries.push(auditEntryAt(state, i));
   }
   return { entries, nextCursor: null };
 }

@@ -9,11 +9,8 @@
  * hash is written. Order across streams is what the Merkle tree over the log (merkle.ts) covers.
  * The write path and the verifier both hash through this one module, so they cannot drift apart.
  */
-import { createHash } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
-
-// canonicalize 2.x is CommonJS whose typings declare an ES default export (see fingerprint.ts).
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
+import { hash as sha256 } from 'node:crypto';
+import { canonicalJson, canonicalJsonWithout } from './canonicalJson.ts';
 
 /** previousHash of a stream's first event (revision 0): 64 zeros, which no SHA-256 output is in practice. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -36,17 +33,19 @@ export interface HashableEvent {
 
 /** The hash an event should carry: over everything it says, its metadata except `hash` itself. */
 export function eventHash(event: HashableEvent): string {
-  const { hash: _ignored, ...metadata } = event.metadata;
-  const canonical = canonicalize({
-    streamId: event.streamId,
-    streamRevision: event.streamRevision.toString(),
-    eventId: event.eventId,
-    type: event.type,
-    data: event.data,
-    metadata,
-  });
-  if (canonical === undefined) throw new Error(`invariant: event ${event.eventId} is not JSON`);
-  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+  const { data, eventId, metadata, streamId, type } = event;
+  if (data === undefined || typeof eventId !== 'string' || typeof streamId !== 'string' || typeof type !== 'string') {
+    // Not an event as stored: canonicalise the whole object the general way (what JCS says of odd fields).
+    const { hash: _ignored, ...rest } = metadata;
+    const general = canonicalJson({ streamId, streamRevision: event.streamRevision.toString(), eventId, type, data, metadata: rest });
+    return sha256('sha256', general, 'hex');
+  }
+  // The canonical JSON of { streamId, streamRevision, eventId, type, data, metadata without
+  // hash }, written out with its keys already in canonical (sorted) order.
+  const canonical =
+    `{"data":${canonicalJson(data)},"eventId":${JSON.stringify(eventId)},"metadata":${canonicalJsonWithout(metadata, 'hash')},` +
+    `"streamId":${JSON.stringify(streamId)},"streamRevision":"${event.streamRevision.toString()}","type":${JSON.stringify(type)}}`;
+  return sha256('sha256', canonical, 'hex');
 }
 
 /** Metadata with the chain fields added: `hashVersion`, `previousHash`, then `hash` over all of it. */

@@ -18,7 +18,7 @@
  * affected, even across streams. The stores and the verifier (logVerifier.ts) all hash through
  * this one function, so they cannot drift apart.
  */
-import { createHash } from 'node:crypto';
+import { hash as sha256 } from 'node:crypto';
 
 /** `previous` of the log's first event (and after a row that keeps no log_hash): 64 zeros. */
 export const LOG_GENESIS_HASH = '0'.repeat(64);
@@ -30,7 +30,6 @@ export function logChainEventHash(metadata: Readonly<Record<string, unknown>>): 
 
 /** log_hash of the event at `position` whose per-stream hash is `eventHash`, after `previous`. */
 export function logChainHash(previous: string | null | undefined, position: bigint, eventHash: string): string {
-  return createHash('sha256')
-    .update(`${previous ?? LOG_GENESIS_HASH}\n${position.toString(10)}\n${eventHash}`, 'utf8')
-    .digest('hex');
+  // One-shot hash: no Hash object per event (the verifier does this for every event in the log).
+  return sha256('sha256', `${previous ?? LOG_GENESIS_HASH}\n${position.toString(10)}\n${eventHash}`, 'hex');
 }

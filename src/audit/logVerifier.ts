@@ -15,7 +15,7 @@
 import type { RecordedEvent } from '../store/eventStore.ts';
 import { eventHash, GENESIS_HASH, isSha256Hex } from './eventHash.ts';
 import { LOG_GENESIS_HASH, logChainEventHash, logChainHash } from './logChain.ts';
-import { createMerkleTree, leafHash } from './merkle.ts';
+import { createMerkleTree, leafHash, leafHashOfText } from './merkle.ts';
 import { eventLeafData } from './merkleLog.ts';
 
 export interface VerifyFailure {
@@ -34,6 +34,20 @@ interface StreamTip {
 export function describeFailure(failure: VerifyFailure): string {
   const where = failure.streamId === undefined ? '' : ` (${failure.streamId}, revision ${failure.streamRevision})`;
   return `FAILED at position ${failure.position}${where}: ${failure.reason}`;
+}
+
+/**
+ * leafHash(eventLeafData(event)) for an event whose metadata.hash is `hash`: the canonical JSON
+ * of { position, eventId, streamId, streamRevision, hash } written out with its keys in
+ * canonical order rather than through the general canonicaliser (test/audit/logVerifier.test.ts
+ * pins the two together).
+ */
+export function eventLeafHash(event: Pick<RecordedEvent, 'position' | 'eventId' | 'streamId' | 'streamRevision' | 'metadata'>, hash: string): Buffer {
+  if (typeof event.eventId !== 'string' || typeof event.streamId !== 'string' || event.metadata.hash !== hash) return leafHash(eventLeafData(event));
+  return leafHashOfText(
+    `{"eventId":${JSON.stringify(event.eventId)},"hash":${JSON.stringify(hash)},"position":"${event.position.toString()}",` +
+      `"streamId":${JSON.stringify(event.streamId)},"streamRevision":"${event.streamRevision.toString()}"}`,
+  );
 }
 
 export function createLogVerifier(options: { readonly positionsContiguous: boolean; readonly logChained: boolean }) {
@@ -91,7 +105,7 @@ export function createLogVerifier(options: { readonly positionsContiguous: boole
 
     tips.set(event.streamId, { revision: event.streamRevision, hash: stored });
     if (logHash !== undefined) lastLogHash = logHash;
-    tree.append(leafHash(eventLeafData(event)));
+    tree.append(eventLeafHash(event, stored));
     lastPosition = event.position;
     return null;
   }

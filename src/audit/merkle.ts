@@ -11,7 +11,7 @@
  * from every entry for each proof (@transmute/rfc9162); the ledger needs both proofs, at any
  * earlier size, in O(log² n) from a tree it appends to as the log grows.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as sha256 } from 'node:crypto';
 
 export const HASH_BYTES = 32;
 /** How the checkpoint, proofs and `potledger verify` name this scheme. */
@@ -20,12 +20,29 @@ export const MERKLE_ALGORITHM = 'RFC6962-SHA256';
 const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);
 
+// One-shot hashes over one buffer (prefix ‖ input): a Hash object per call costs more than the
+// SHA-256 itself for inputs this small, and verify hashes about two nodes per event.
 export function leafHash(leafData: Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(leafData).digest();
+  const input = Buffer.allocUnsafe(1 + leafData.length);
+  input[0] = LEAF_PREFIX[0]!;
+  input.set(leafData, 1);
+  return sha256('sha256', input, 'buffer') as unknown as Buffer;
+}
+
+/** leafHash of the UTF-8 bytes of `leafText`, without a Buffer of its own for the text. */
+export function leafHashOfText(leafText: string): Buffer {
+  const input = Buffer.allocUnsafe(1 + Buffer.byteLength(leafText, 'utf8'));
+  input[0] = LEAF_PREFIX[0]!;
+  input.write(leafText, 1, 'utf8');
+  return sha256('sha256', input, 'buffer') as unknown as Buffer;
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  const input = Buffer.allocUnsafe(1 + left.length + right.length);
+  input[0] = NODE_PREFIX[0]!;
+  input.set(left, 1);
+  input.set(right, 1 + left.length);
+  return sha256('sha256', input, 'buffer') as unknown as Buffer;
 }
 
 /** The root of the empty tree: SHA-256 of nothing (RFC 6962 §2.1). */

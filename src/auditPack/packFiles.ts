@@ -8,7 +8,7 @@
  * CLI's job (src/cli/auditPack.ts).
  */
 import { createHash } from 'node:crypto';
-import type { AuditEntry, AuditTrailState } from '../../projections/auditTrail.ts';
+import { auditEntryAt, type AuditEntry, type AuditTrailState } from '../../projections/auditTrail.ts';
 import type { ExceptionEntry } from '../../projections/exceptions.ts';
 import type { PotStatement } from '../../projections/potStatement.ts';
 import { statementPeriod } from '../../projections/potStatement.ts';
@@ -72,7 +72,7 @@ export function trailOfYear(trail: AuditTrailState, eventsByPosition: ReadonlyMa
   }
   const lines: TrailLine[] = [];
   for (const index of trail.byPot.get(potId) ?? []) {
-    const entry = trail.entries[index]!;
+    const entry = auditEntryAt(trail, index);
     const event = eventsByPosition.get(entry.position);
     const decided = (event?.data as { allocationId?: unknown } | undefined)?.allocationId;
     const requestDate = DECISION_TYPES.has(entry.type) && typeof decided === 'string' ? requestDates.get(decided) : undefined;

@@ -3,7 +3,7 @@
  * or all) and writes them again by replaying the whole log through fresh in-memory books —
  * after an upgrade that changes a projection, or when someone has edited the tables by hand.
  *
- * Each batch is one transaction with its checkpoint, so a rebuild that is interrupted leaves
+ * Each transaction (up to REBUILD_TRANSACTION_EVENTS events) carries its checkpoint, so a rebuild that is interrupted leaves
  * consistent tables at a lower checkpoint, and the server (or another rebuild) carries on from
  * there. Run it with the server stopped: a server writing the same tables notices the reset
  * checkpoint, stops writing them and asks for a restart.
@@ -19,8 +19,14 @@ import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.
 import { openEventStore } from '../store/openStore.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
 
-/** Events read, folded and written per transaction. */
+/** Events read and folded per page. */
 export const REBUILD_BATCH_EVENTS = MAX_READ_ALL_BATCH_EVENTS;
+/**
+ * Events folded per transaction: pots, balances and flows are rewritten whole by every
+ * transaction that touches them, so fewer, larger transactions write far fewer rows. An
+ * interrupted rebuild still leaves consistent tables at the last one's checkpoint.
+ */
+export const REBUILD_TRANSACTION_EVENTS = 100_000;
 
 export interface RebuildOptions {
   readonly storeUrl: string;
@@ -30,6 +36,8 @@ export interface RebuildOptions {
   /** Where progress and the summary line go (stderr for the CLI). */
   readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
   readonly batchEvents?: number;
+  /** Events per transaction (at least batchEvents); by default batchEvents when that is given, else REBUILD_TRANSACTION_EVENTS. */
+  readonly transactionEvents?: number;
 }
 
 export interface RebuildResult {
@@ -55,7 +63,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     const writer = await openReadModelWriter(options.readModelsUrl, { projections });
     let result: RebuildResult;
     try {
-      result = await replayInto(writer, store, projections, batchEvents, options.stream);
+      result = await replayInto(writer, store, projections, batchEvents, Math.max(batchEvents, options.transactionEvents ?? (options.batchEvents === undefined ? REBUILD_TRANSACTION_EVENTS : batchEvents)), options.stream);
     } catch (error) {
       // Closing tries the owed batch once more; if that fails too, this first error is the one to report.
       await writer.close().catch(() => undefined);
@@ -77,6 +85,7 @@ async function replayInto(
   store: EventStore,
   projections: readonly ReadModelProjection[],
   batchEvents: number,
+  transactionEvents: number,
   stream: RebuildOptions['stream'],
 ): Promise<RebuildResult> {
   await writer.reset(projections);
@@ -85,6 +94,8 @@ async function replayInto(
   const books = createLedgerBooks();
   let position = 0n;
   let events = 0;
+  /** Events folded and noted since the last transaction. */
+  let unwritten = 0;
   try {
     for (;;) {
       const batch = await store.readAll(position, batchEvents);
@@ -93,11 +104,17 @@ async function replayInto(
         const envelope = asLedgerEnvelope(event);
         if (envelope !== null) books.evolve(envelope);
       }
-      await writer.applyBatch(batch, books.state);
+      writer.noteBatch(batch, books.state);
       position = batch[batch.length - 1]!.position;
       events += batch.length;
+      unwritten += batch.length;
+      if (unwritten >= transactionEvents) {
+        await writer.flush();
+        unwritten = 0;
+      }
       progress.update(position, events, Date.now() - startedAt);
     }
+    await writer.flush();
   } finally {
     progress.stop();
   }

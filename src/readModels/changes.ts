@@ -9,7 +9,8 @@
 import type { Envelope } from '../../events/index.ts';
 import { formatAmount } from '../../events/money.ts';
 import type { LedgerProjections } from '../../projections/index.ts';
-import { agencyBalances, getAgency, potSummary } from '../../projections/index.ts';
+import { agencyBalances, auditEntryAt, getAgency, potSummary } from '../../projections/index.ts';
+import { columnAt, type PositionColumn } from '../../projections/columns.ts';
 import {
   AGENCIES,
   AGENCY_POT_BALANCES,
@@ -247,9 +248,9 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
 
   if (dirty.auditFrom !== undefined) {
     const trail = books.auditTrail;
-    for (let i = firstAtOrAfter(trail.positions, dirty.auditFrom); i < trail.entries.length; i++) {
-      const entry = trail.entries[i]!;
-      const position = trail.positions[i]!;
+    for (let i = firstAtOrAfter(trail.positions, trail.size, dirty.auditFrom); i < trail.size; i++) {
+      const entry = auditEntryAt(trail, i);
+      const position = columnAt(trail.positions, i);
       push(AUDIT_TRAIL, {
         position,
         event_id: entry.eventId,
@@ -274,13 +275,13 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
   return rows;
 }
 
-/** First index i with positions[i] >= position, or positions.length. */
-function firstAtOrAfter(positions: readonly bigint[], position: bigint): number {
+/** First index i < length with positions.at(i) >= position, or length. */
+function firstAtOrAfter(positions: PositionColumn, length: number, position: bigint): number {
   let low = 0;
-  let high = positions.length;
+  let high = length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (positions[mid]! < position) low = mid + 1;
+    if (columnAt(positions, mid) < position) low = mid + 1;
     else high = mid;
   }
   return low;

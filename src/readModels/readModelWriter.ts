@@ -48,6 +48,12 @@ export interface ReadModelWriter {
    * transaction covering the batch has committed.
    */
   applyBatch(events: readonly RecordedEvent[], books: LedgerProjections): Promise<void>;
+  /**
+   * As applyBatch, but only notes what the batch owes: nothing is written until flush() (or a
+   * later applyBatch). A rebuild folds several pages per transaction this way, so rows that
+   * every page touches (pots, balances, flows) are written once per transaction, not per page.
+   */
+  noteBatch(events: readonly RecordedEvent[], books: LedgerProjections): void;
   /** Writes whatever is still owed (after a failure); resolves when nothing is. */
   flush(): Promise<void>;
   /** Empties the projections' tables and sets their checkpoints to 0. Only before the first batch. */
@@ -142,6 +148,25 @@ export async function createReadModelWriter(target: SqlTarget, options: ReadMode
     return settled;
   }
 
+  /** Notes the keys `events` (just folded into `latestBooks`) touch; writes nothing. */
+  function note(events: readonly RecordedEvent[], latestBooks: LedgerProjections): void {
+    if (closed) throw new Error('read-model writer is closed');
+    const first = events[0];
+    if (first === undefined) return;
+    // A batch at or before one already applied means the books were folded twice or rebuilt
+    // under this writer: its notion of what is owed would be wrong.
+    if (first.position <= appliedPosition) {
+      throw new Error(`invariant: read-model writer at position ${appliedPosition} was given a batch starting at ${first.position}`);
+    }
+    for (const event of events) {
+      const envelope = asLedgerEnvelope(event);
+      if (envelope === null) continue;
+      noteEvent(dirty, envelope, (projection) => committed.has(projection) && event.position > committedOf(projection));
+    }
+    appliedPosition = events[events.length - 1]!.position;
+    books = latestBooks;
+  }
+
   return {
     dialect: target.dialect,
     projections,
@@ -152,24 +177,16 @@ export async function createReadModelWriter(target: SqlTarget, options: ReadMode
 
     applyBatch(events, latestBooks) {
       if (closed) throw new Error('read-model writer is closed');
-      const first = events[0];
-      if (first === undefined) return Promise.resolve();
-      // A batch at or before one already applied means the books were folded twice or rebuilt
-      // under this writer: its notion of what is owed would be wrong.
-      if (first.position <= appliedPosition) {
-        throw new Error(`invariant: read-model writer at position ${appliedPosition} was given a batch starting at ${first.position}`);
-      }
-      for (const event of events) {
-        const envelope = asLedgerEnvelope(event);
-        if (envelope === null) continue;
-        noteEvent(dirty, envelope, (projection) => committed.has(projection) && event.position > committedOf(projection));
-      }
-      appliedPosition = events[events.length - 1]!.position;
-      books = latestBooks;
+      if (events.length === 0) return Promise.resolve();
+      note(events, latestBooks);
       // While a retry is pending (the database is failing), batches only add to what it will
       // write, rather than each failing and being reported on its own.
       if (retryTimer !== undefined) return Promise.resolve();
       return requestFlush();
+    },
+
+    noteBatch(events, latestBooks) {
+      note(events, latestBooks);
     },
 
     flush() {

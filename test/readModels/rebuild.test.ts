@@ -127,6 +127,26 @@ describeEachDb('potledger rebuild', (factory) => {
     expect(await snapshot(db)).toEqual(good);
   });
 
+  it('with several pages per transaction, an interrupted rebuild stops at the last whole transaction; the next one completes it', async () => {
+    const { fl, events, db, good } = await setUp(factory);
+    const failAt = events[Math.floor(events.length / 2) + 1]!.position;
+    await db.failInsertsInto('rm_audit_trail', `NEW.position = ${failAt}`);
+    await expect(
+      rebuildReadModels({ storeUrl: fl.storeUrl, readModelsUrl: db.url, stream: capture(false), batchEvents: 2, transactionEvents: 6 }),
+    ).rejects.toThrow(/injected failure/);
+    const [{ position }] = (await db.all(`SELECT position FROM rm_checkpoints WHERE projection = 'auditTrail'`)) as [{ position: unknown }];
+    const checkpoint = BigInt(String(position));
+    expect(checkpoint).toBeLessThan(failAt);
+    // Transactions end every 6 events (positions run 1, 2, 3…), so the checkpoint is one of those ends.
+    expect(checkpoint % 6n).toBe(0n);
+    const [{ last }] = (await db.all('SELECT MAX(position) AS last FROM rm_audit_trail')) as [{ last: unknown }];
+    expect(String(last)).toBe(String(position));
+
+    await db.stopFailingInserts('rm_audit_trail');
+    await rebuildReadModels({ storeUrl: fl.storeUrl, readModelsUrl: db.url, stream: capture(false), batchEvents: 2, transactionEvents: 6 });
+    expect(await snapshot(db)).toEqual(good);
+  });
+
   it('on a terminal it draws a progress bar, then the summary line', async () => {
     const { fl, db, good } = await setUp(factory);
     const stream = capture(true);
