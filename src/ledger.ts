@@ -8,6 +8,7 @@ import { asLedgerEnvelope, type IdempotencyKeyClaimed } from '../events/index.ts
 import { createLedgerBooks } from '../projections/index.ts';
 import { createMerkleLog } from './audit/merkleLog.ts';
 import { createCommandHandler } from './commandHandler.ts';
+import type { StreamSnapshots } from './streamSnapshot.ts';
 import { buildApp } from './http/app.ts';
 import { httpProblem } from './http/errors.ts';
 import { createLedgerCommands } from './ledgerCommands.ts';
@@ -43,6 +44,11 @@ export interface LedgerOptions {
   readonly snapshotPolicy?: Partial<CheckpointPolicy>;
   /** What happened to snapshots: which one was used (or why none), and each one taken. */
   readonly onSnapshot?: (report: SnapshotReport) => void;
+  /**
+   * Aggregate snapshots for the write path (src/snapshots/streamSnapshots.ts), so a cold pot with
+   * a long history starts from its last snapshot instead of folding its whole stream. None when absent.
+   */
+  readonly streamSnapshots?: StreamSnapshots;
 }
 
 export type SnapshotReport =
@@ -168,6 +174,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     store,
     commandStreams,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.streamSnapshots === undefined ? {} : { streamSnapshots: options.streamSnapshots }),
   });
   const commands = createLedgerCommands(handler, undefined, createValuationReader(store));
 

@@ -9,7 +9,9 @@ import { replayProgressPrinter } from './cli/progress.ts';
 import { openReadModelWriter, redactUrl } from './readModels/openReadModels.ts';
 import { dashboardIsBuilt } from './http/dashboard.ts';
 import { devTokensEnabled } from './http/devToken.ts';
+import { join } from 'node:path';
 import { createBooksSnapshots } from './snapshots/booksSnapshots.ts';
+import { createStreamSnapshots, STREAM_SNAPSHOTS_FILE } from './snapshots/streamSnapshots.ts';
 
 export async function serve(): Promise<void> {
   const config = readConfig();
@@ -24,8 +26,16 @@ export async function serve(): Promise<void> {
             console.error('potledger: writing the SQL read models failed (will retry or, if another writer moved the checkpoint, restart to resume):', error),
         });
   const snapshots = config.snapshotsDir === null ? undefined : createBooksSnapshots({ dir: config.snapshotsDir, log: (message) => console.error(`potledger: ${message}`) });
+  const streamSnapshots =
+    config.snapshotsDir === null
+      ? undefined
+      : createStreamSnapshots({
+          path: join(config.snapshotsDir, STREAM_SNAPSHOTS_FILE),
+          onError: (error) => console.error('potledger: a stream snapshot could not be kept (the ledger carries on):', error),
+        });
   const ledger = await createLedger({
     store,
+    ...(streamSnapshots === undefined ? {} : { streamSnapshots }),
     ...(snapshots === undefined ? {} : { snapshots }),
     onSnapshot: (report) => {
       if (report.kind === 'loaded') {
@@ -78,6 +88,7 @@ export async function serve(): Promise<void> {
   const shutdown = async (signal: string) => {
     console.log(`potledger: ${signal}, closing`);
     await ledger.close();
+    streamSnapshots?.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
