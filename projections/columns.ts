@@ -137,7 +137,9 @@ export function textPush(column: TextColumn, text: string | undefined): void {
     return;
   }
   if (column.chunks.length === 0 || column.used + bytes > TEXT_CHUNK_BYTES) {
-    column.chunks.push(Buffer.allocUnsafe(TEXT_CHUNK_BYTES));
+    // Zeroed, not allocUnsafe: the unused tail of a chunk is part of the state a snapshot keeps and
+    // compares, so it must not carry whatever the pool held before.
+    column.chunks.push(Buffer.alloc(TEXT_CHUNK_BYTES));
     column.used = 0;
   }
   const chunk = column.chunks.length - 1;

@@ -12,6 +12,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFile
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
+import { expectSameBooks } from './sameBooks.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateLedgerData } from '../../bench/generate.ts';
 import { signToken } from '../../src/auth/tokens.ts';
@@ -156,7 +157,7 @@ describe('books snapshots give the same state as a full fold', () => {
         try {
           expect(loadedFrom(restored.reports)).toBe(at);
           expect(restored.ledger.books.position).toBe(full.ledger.books.position);
-          expect(restored.ledger.books.state).toStrictEqual(full.ledger.books.state);
+          expectSameBooks(restored.ledger.books.state, full.ledger.books.state);
           const urls = await apiUrls(full.ledger);
           expect(await answers(restored.ledger, urls)).toEqual(await answers(full.ledger, urls));
         } finally {
@@ -185,7 +186,8 @@ describe('books snapshots give the same state as a full fold', () => {
     expect(fromRestored.commandStreams).toStrictEqual(fromFull.commandStreams);
     expect([...fromRestored.commandStreams.keys()]).toEqual([...fromFull.commandStreams.keys()]);
     expect(fromRestored.merkle).toStrictEqual(fromFull.merkle);
-    expect(fromRestored.books).toStrictEqual(fromFull.books);
+    expect(fromRestored.books.position).toBe(fromFull.books.position);
+    expectSameBooks(fromRestored.books.projections, fromFull.books.projections);
   });
 
   it('carries on folding live writes after starting from a snapshot', async () => {
@@ -210,7 +212,7 @@ describe('books snapshots give the same state as a full fold', () => {
     try {
       // The second start used the snapshot written at shutdown, after the new agency.
       expect(loadedFrom(again.reports)).toBe(await headOf(path));
-      expect(again.ledger.books.state).toStrictEqual(full.ledger.books.state);
+      expectSameBooks(again.ledger.books.state, full.ledger.books.state);
     } finally {
       await full.ledger.close();
       await again.ledger.close();
@@ -224,7 +226,7 @@ describe('a snapshot that does not belong to the log is ignored and the ledger f
     try {
       expect(loadedFrom(opened.reports)).toBeUndefined();
       expect(opened.logged.join('\n')).toMatch(reason);
-      expect(opened.ledger.books.state).toStrictEqual(full.ledger.books.state);
+      expectSameBooks(opened.ledger.books.state, full.ledger.books.state);
     } finally {
       await full.ledger.close();
       await opened.ledger.close();
