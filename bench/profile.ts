@@ -1,5 +1,5 @@
 /**
- * `--profile`: every process a row starts runs under `--cpu-prof` into .bench/profiles/<row>/,
+ * `--profile`: every process a row starts is CPU-profiled into .bench/profiles/<row>/,
  * and the row's profiles are summarised as the functions with the most self time. A
  * .cpuprofile is V8's JSON: nodes (id, callFrame, children), and parallel arrays `samples`
  * (the node on top of the stack) and `timeDeltas` (µs since the previous sample).
@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../test/e2e/serverProcess.ts';
+import { sourceMappedProfile } from './cpuProfilePreload.mjs';
 
 /** Functions listed per row. */
 export const TOP_FUNCTIONS = 8;
@@ -17,6 +18,7 @@ interface CallFrame {
   readonly url: string;
   /** 0-based, as V8 writes it. */
   readonly lineNumber: number;
+  readonly columnNumber?: number;
 }
 
 export interface CpuProfile {
@@ -49,7 +51,9 @@ export interface ProfileSummary {
 const IDLE = '(idle)';
 
 function location(frame: CallFrame): string {
-  if (frame.url === '') return '';
+  // V8's pseudo-frames are "(garbage collector)", "(program)"…; other frames with no script are
+  // native code (better-sqlite3's Statement.run, which includes the fsync, shows as "run").
+  if (frame.url === '') return frame.functionName.startsWith('(') ? '' : '(native)';
   const root = `file://${REPO_ROOT}`;
   const path = frame.url.startsWith(root) ? frame.url.slice(root.length).replace(/^\//, '') : frame.url.replace(/^file:\/\//, '');
   return `${path}:${frame.lineNumber + 1}`;
@@ -146,12 +150,16 @@ export function resetProfiles(profiling: Profiling): void {
   mkdirSync(profiling.root, { recursive: true });
 }
 
-/** Node flags for a child the bench spawns itself. */
-export const cpuProfArgs = (dir: string | undefined): string[] => (dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+const PRELOAD = join(REPO_ROOT, 'bench', 'cpuProfilePreload.mjs');
 
-/** The same through NODE_OPTIONS, for the server (spawned by test/e2e/serverProcess.ts). */
+/**
+ * The environment that profiles a child process (server, CLI, replay child) into `dir`. Not
+ * `--cpu-prof`: Node 20 refuses it in NODE_OPTIONS, which is the only way into the server that
+ * test/e2e/serverProcess.ts spawns; the preload (bench/cpuProfilePreload.mjs) does the same
+ * through the inspector and maps tsx-compiled positions back to the TypeScript sources.
+ */
 export const cpuProfEnv = (dir: string | undefined): Record<string, string> =>
-  dir === undefined ? {} : { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim() };
+  dir === undefined ? {} : { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --enable-source-maps --import=${PRELOAD}`.trim(), BENCH_CPU_PROF_DIR: dir };
 
 /** Profiles work done in this process (the append comparison) into `dir`, through the inspector. */
 export async function profileHere<T>(dir: string | undefined, name: string, work: () => Promise<T>): Promise<T> {
@@ -164,7 +172,7 @@ export async function profileHere<T>(dir: string | undefined, name: string, work
     return await work();
   } finally {
     const { profile } = await session.post('Profiler.stop');
-    writeFileSync(join(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    writeFileSync(join(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(sourceMappedProfile(profile as unknown as CpuProfile)));
     session.disconnect();
   }
 }

@@ -13,7 +13,7 @@ import { cliArgs, runChild, scriptArgs } from './child.ts';
 import type { DataSet } from './dataSet.ts';
 import { generateLedgerData, type GeneratedPot } from './generate.ts';
 import { describeStatuses, runLoad, type LoadRequest, type LoadResult } from './httpLoad.ts';
-import { cpuProfArgs, cpuProfEnv, profileHere } from './profile.ts';
+import { cpuProfEnv, profileHere } from './profile.ts';
 import { pick, seededRandom } from './random.ts';
 import { compareAppendWithRaw } from './rawInsert.ts';
 import { metric, type Row } from './report.ts';
@@ -44,7 +44,7 @@ export async function repeat<T>(runs: number, label: string, once: (run: number)
 /** Every projection folded in memory from the whole log, in a child whose peak RSS we read. */
 export async function replayRow(dbPath: string, dataSet: DataSet, runs: number, profile: ProfileDirs): Promise<Row> {
   const results = await repeat(runs, 'replay', async () => {
-    const child = await runChild([...cpuProfArgs(profile('replay')), ...scriptArgs('bench/replayChild.ts')], storeEnv(dbPath), CHILD_TIMEOUT_MS);
+    const child = await runChild(scriptArgs('bench/replayChild.ts'), { ...storeEnv(dbPath), ...cpuProfEnv(profile('replay')) }, CHILD_TIMEOUT_MS);
     if (child.code !== 0) throw new Error(`replayChild failed (${child.code}):\n${child.stderr}`);
     const answer = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { eventsPerSecond: number; peakRssMiB: number };
     return { rate: answer.eventsPerSecond, rss: Math.max(answer.peakRssMiB, child.peakRssMiB) };
@@ -63,7 +63,7 @@ export async function replayRow(dbPath: string, dataSet: DataSet, runs: number, 
 
 export async function verifyRow(dbPath: string, dataSet: DataSet, runs: number, profile: ProfileDirs): Promise<Row> {
   const results = await repeat(runs, 'potledger verify', async () => {
-    const child = await runChild([...cpuProfArgs(profile('verify')), ...cliArgs('verify')], storeEnv(dbPath), CHILD_TIMEOUT_MS);
+    const child = await runChild(cliArgs('verify'), { ...storeEnv(dbPath), ...cpuProfEnv(profile('verify')) }, CHILD_TIMEOUT_MS);
     if (child.code !== 0) throw new Error(`potledger verify failed (${child.code}):\n${child.stdout}${child.stderr}`);
     return { rate: reportedRate(child.stdout), wallS: child.wallMs / 1000 };
   });
@@ -78,7 +78,7 @@ export async function verifyRow(dbPath: string, dataSet: DataSet, runs: number, 
 
 export async function sqlRebuildRow(dbPath: string, dataSet: DataSet, runs: number, profile: ProfileDirs): Promise<Row> {
   const results = await repeat(runs, 'potledger rebuild', async () => {
-    const child = await runChild([...cpuProfArgs(profile('sqlRebuild')), ...cliArgs('rebuild')], storeEnv(dbPath), CHILD_TIMEOUT_MS);
+    const child = await runChild(cliArgs('rebuild'), { ...storeEnv(dbPath), ...cpuProfEnv(profile('sqlRebuild')) }, CHILD_TIMEOUT_MS);
     if (child.code !== 0) throw new Error(`potledger rebuild failed (${child.code}):\n${child.stdout}${child.stderr}`);
     return { rate: reportedRate(child.stderr), wallS: child.wallMs / 1000, rss: child.peakRssMiB };
   });

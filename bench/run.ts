@@ -46,7 +46,7 @@ const settings = {
   // by a later run with a larger budget. A million events through the command path takes
   // minutes (one fsync per transaction; fewer with group commit).
   timeBudgetMs: whole('time-budget', values['time-budget'], quick ? 120 : 3_600) * 1000,
-  http: quick ? { durationS: 3, warmupS: 1, pots: 32 } : { durationS: 10, warmupS: 2, pots: 64 },
+  http: quick ? { durationS: 2, warmupS: 1, pots: 32 } : { durationS: 10, warmupS: 2, pots: 64 },
   history: quick ? { connections: 16, durationS: 2, warmupS: 1 } : { connections: 16, durationS: 10, warmupS: 2 },
   appendSizes: quick
     ? [{ batchSize: 1, rows: 300 }, { batchSize: 100, rows: 5_000 }]

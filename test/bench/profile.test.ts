@@ -41,6 +41,11 @@ describe('profile summary', () => {
     expect(summary.top[2]!.location).toBe('');
   });
 
+  it('marks frames with no script as native code', () => {
+    const native: CpuProfile = { nodes: [{ id: 1, callFrame: frame('run', '', -1), hitCount: 1 }], startTime: 0, endTime: 1000 };
+    expect(summariseProfiles([native], '/tmp/x').top[0]).toMatchObject({ function: 'run', location: '(native)', selfPercent: 100 });
+  });
+
   it('falls back to hit counts when a profile has no samples', () => {
     const { samples: _samples, timeDeltas: _deltas, ...counts } = profile;
     const summary = summariseProfiles([counts], '/tmp/x');
