@@ -2,10 +2,15 @@
  * The event logs the rows run on: generated once per (kind, seed, size) through the command
  * path into .bench/data/, with progress on stderr, and reused by later runs (a marker file
  * written last says the file is complete). Each run works on a copy.
+ *
+ * Generation runs in a child process with a large heap (bench/generateChild.ts): the command
+ * handler keeps every command of a stream it has touched in memory (its idempotency memory),
+ * which for a pot of a million events is more than Node's default heap.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSqliteEventStore } from '../src/store/sqliteEventStore.ts';
+import { runChild, scriptArgs } from './child.ts';
 import { generateLedgerData, type DataSetKind } from './generate.ts';
 
 export interface DataSet {
@@ -33,14 +38,50 @@ export const potsFor = (events: number): number => Math.max(16, Math.min(500, Ma
 
 const PROGRESS_INTERVAL_MS = 2_000;
 
-export async function prepareDataSet(options: { root: string; kind: DataSetKind; seed: number; events: number; timeBudgetMs: number }): Promise<DataSet> {
-  const dir = join(options.root, `${options.kind}-seed-${options.seed}-events-${options.events}`);
+export interface DataSetOptions {
+  readonly root: string;
+  readonly kind: DataSetKind;
+  readonly seed: number;
+  readonly events: number;
+  readonly timeBudgetMs: number;
+}
+
+/** Heap for the generating child, in MiB. */
+const GENERATOR_HEAP_MIB = 8_192;
+
+const dirFor = (options: DataSetOptions) => join(options.root, `${options.kind}-seed-${options.seed}-events-${options.events}`);
+
+function cachedDataSet(options: DataSetOptions): DataSet | undefined {
+  const dir = dirFor(options);
   const path = join(dir, 'ledger.db');
   const marker = join(dir, 'complete.json');
-  if (existsSync(marker) && existsSync(path)) {
-    const cached = JSON.parse(readFileSync(marker, 'utf8')) as Omit<DataSet, 'reused'>;
-    if (!cached.stoppedByTimeBudget || cached.timeBudgetMs >= options.timeBudgetMs) return { ...cached, path, reused: true };
-  }
+  if (!existsSync(marker) || !existsSync(path)) return undefined;
+  const cached = JSON.parse(readFileSync(marker, 'utf8')) as Omit<DataSet, 'reused'>;
+  if (cached.stoppedByTimeBudget && cached.timeBudgetMs < options.timeBudgetMs) return undefined;
+  return { ...cached, path, reused: true };
+}
+
+/** The data set from .bench/data, or generated now (in a child process) and kept there. */
+export async function prepareDataSet(options: DataSetOptions): Promise<DataSet> {
+  const cached = cachedDataSet(options);
+  if (cached !== undefined) return cached;
+  const child = await runChild(
+    [`--max-old-space-size=${GENERATOR_HEAP_MIB}`, ...scriptArgs('bench/generateChild.ts', JSON.stringify(options))],
+    {},
+    Math.max(options.timeBudgetMs * 2, 10 * 60_000),
+    { stderr: 'inherit' },
+  );
+  if (child.code !== 0) throw new Error(`generating the ${options.kind} data set failed (exit ${child.code}, peak RSS ${child.peakRssMiB} MiB):\n${child.stdout.slice(-2_000)}`);
+  const made = cachedDataSet({ ...options, timeBudgetMs: 0 });
+  if (made === undefined) throw new Error(`the ${options.kind} data set generator wrote no complete.json`);
+  return { ...made, reused: false };
+}
+
+/** Generates a data set into its place under `root` (the child's work; see generateChild.ts). */
+export async function generateDataSet(options: DataSetOptions): Promise<Omit<DataSet, 'reused'>> {
+  const dir = dirFor(options);
+  const path = join(dir, 'ledger.db');
+  const marker = join(dir, 'complete.json');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const store = createSqliteEventStore(path);
@@ -100,7 +141,7 @@ export async function prepareDataSet(options: { root: string; kind: DataSetKind;
     );
   }
   writeFileSync(marker, `${JSON.stringify(dataSet, null, 2)}\n`);
-  return { ...dataSet, reused: false };
+  return dataSet;
 }
 
 /** A fresh working copy of the data set (the SQL rebuild and the servers write into it). */
