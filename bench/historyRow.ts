@@ -103,7 +103,7 @@ export async function historyLatencyRow(options: HistoryOptions): Promise<Row> {
     note:
       `a ${options.dataSet.kind} data set: ${bigEvents.toLocaleString('en-GB')} events, nearly all on one pot (contributions, allocations, outcomes), plus a fresh pot with only its opening and interventions. ` +
       `Start the server (startServer, LEDGER_WRITE_RATE_LIMIT=off); time one contribution to the big pot right after /health (cold aggregate: no command has touched the pot in this process; one figure, no target); ` +
-      `warm up ${options.warmupS} s on each pot; then ${options.runs} runs of: autocannon ${options.connections} connections for ${options.durationS} s on the big pot, then the same on the fresh pot; ratio = big p99 / fresh p99 of the same run. ` +
+      `warm up ${options.warmupS} s on each pot; then ${options.runs} run(s) of: autocannon ${options.connections} connections for ${options.durationS} s on the big pot, then the same on the fresh pot; ratio = big p99 / fresh p99 of the same run. ` +
       `Each run adds a few thousand events to both pots, so the fresh pot is "fresh" only relatively. autocannon runs on the same machine. ` +
       `Answers big pot: ${describeStatuses(results.map((r) => r.big))}; fresh pot: ${describeStatuses(results.map((r) => r.fresh))}.`,
   };
