@@ -27,14 +27,18 @@ export function peakRssMiB(pid: number): number {
 
 const RSS_SAMPLE_MS = 25;
 
-export function runChild(args: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<ChildRun> {
+/** `stderr: 'inherit'`: the child's stderr also goes to ours as it comes (progress lines). */
+export function runChild(args: readonly string[], env: Record<string, string>, timeoutMs: number, options: { stderr?: 'inherit' } = {}): Promise<ChildRun> {
   const startedAt = performance.now();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    if (options.stderr === 'inherit') process.stderr.write(chunk);
+  });
   let peak = NaN;
   const sample = () => {
     const now = peakRssMiB(child.pid!);

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Machine } from './machine.ts';
+import { formatProfile, type ProfileSummary } from './profile.ts';
 
 /** One figure of a row: the median of the runs, and what the target asks of it. */
 export interface Metric {
@@ -25,16 +26,20 @@ export interface Row {
   readonly note: string;
   /** Events in the log a "1,000,000 events" row ran on, when fewer: its verdict says so. */
   readonly smallerLog?: number;
-  /** Set when the row could not be measured in this step, with why. */
+  /** Set when the row could not be measured, with why. */
   readonly notMeasured?: string;
+  /** --profile: where the row's processes spent their CPU. */
+  readonly profile?: ProfileSummary;
 }
 
 export interface Report {
   readonly startedAt: string;
   readonly mode: 'quick' | 'full';
+  /** True when every process ran under --cpu-prof: the timings are then slower than real. */
+  readonly profiled: boolean;
   readonly command: string;
   readonly machine: Machine;
-  readonly dataSet: Record<string, unknown>;
+  readonly dataSets: Record<string, Record<string, unknown>>;
   readonly rows: readonly Row[];
   readonly durationS: number;
 }
@@ -63,7 +68,10 @@ export function meets(m: Metric): boolean | null {
 
 export function rowVerdict(row: Row): string {
   if (row.notMeasured !== undefined) return 'not measured';
-  const verdicts = row.metrics.map(meets).filter((v) => v !== null);
+  const targeted = row.metrics.filter((m) => m.target !== undefined);
+  // A target whose figure came out as no number is not met, and not silently skipped either.
+  if (targeted.some((m) => Number.isNaN(m.median))) return 'not measured (no value)';
+  const verdicts = targeted.map(meets).filter((v) => v !== null);
   if (verdicts.length === 0) return '—';
   const verdict = verdicts.every(Boolean) ? 'meets' : 'misses';
   return row.smallerLog === undefined ? verdict : `${verdict} at ${row.smallerLog.toLocaleString('en-GB')} events, not 1,000,000`;
@@ -82,15 +90,18 @@ export function formatTable(report: Report): string {
   const lines: string[] = [];
   const m = report.machine;
   lines.push(`potledger benchmark (${report.mode}) — ${report.startedAt}`);
-  lines.push(`machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory, Node ${m.node}, ${m.os}`);
+  if (report.profiled) lines.push('PROFILED RUN (--profile): every process ran under --cpu-prof, so every timing below is slower than without; use it for the profiles, not the figures.');
+  lines.push(`machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory (${m.freeMemoryGiB} GiB free at start), Node ${m.node}, ${m.os}`);
   lines.push(`command: ${report.command}`);
-  lines.push(`data set: ${Object.entries(report.dataSet).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const [name, dataSet] of Object.entries(report.dataSets)) {
+    lines.push(`data set ${name}: ${Object.entries(dataSet).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
   lines.push('');
   const header = ['figure', 'measured (median)', 'target', 'verdict', 'runs'];
   const table: string[][] = [header];
   for (const row of report.rows) {
     if (row.notMeasured !== undefined) {
-      table.push([row.figure, 'not measured', '', 'not measured', '']);
+      table.push([row.figure, 'not measured (see below)', '', 'not measured', '']);
       continue;
     }
     row.metrics.forEach((x, i) => {
@@ -109,7 +120,10 @@ export function formatTable(report: Report): string {
     if (i === 0) lines.push(widths.map((w) => '-'.repeat(w)).join('-|-'));
   }
   lines.push('');
-  for (const row of report.rows) lines.push(`  ${row.figure}: ${row.notMeasured ?? row.note}`);
+  for (const row of report.rows) {
+    lines.push(`  ${row.figure}: ${row.notMeasured === undefined ? row.note : `NOT MEASURED: ${row.notMeasured}`}`);
+    if (row.profile !== undefined) lines.push(...formatProfile(row.profile));
+  }
   lines.push(`took ${report.durationS} s`);
   return lines.join('\n');
 }

@@ -12,24 +12,27 @@ import { freePort, startServer } from '../test/e2e/serverProcess.ts';
 import { cliArgs, runChild, scriptArgs } from './child.ts';
 import type { DataSet } from './dataSet.ts';
 import { generateLedgerData, type GeneratedPot } from './generate.ts';
-import { runLoad, type LoadResult } from './load.ts';
+import { describeStatuses, runLoad, type LoadRequest, type LoadResult } from './httpLoad.ts';
+import { cpuProfEnv, profileHere } from './profile.ts';
 import { pick, seededRandom } from './random.ts';
 import { compareAppendWithRaw } from './rawInsert.ts';
 import { metric, type Row } from './report.ts';
 
-const CHILD_TIMEOUT_MS = 30 * 60_000;
-const SERVER_ENV = { LEDGER_WRITE_RATE_LIMIT: 'off' };
-const FULL_LOG_EVENTS = 1_000_000;
+export const CHILD_TIMEOUT_MS = 30 * 60_000;
+export const SERVER_ENV = { LEDGER_WRITE_RATE_LIMIT: 'off' };
+export const FULL_LOG_EVENTS = 1_000_000;
 /** The rows the issue sets on a 1,000,000-event log say so when they ran on less. */
-const smallerLog = (dataSet: DataSet) => (dataSet.events < FULL_LOG_EVENTS ? { smallerLog: dataSet.events } : {});
+export const smallerLog = (events: number) => (events < FULL_LOG_EVENTS ? { smallerLog: events } : {});
 const storeEnv = (path: string) => ({ LEDGER_STORE: `sqlite:${path}`, LEDGER_READ_MODELS: `sqlite:${path}` });
+/** Where a row's processes write their CPU profiles (--profile), by row id; undefined: no profiling. */
+export type ProfileDirs = (rowId: string) => string | undefined;
 
 function reportedRate(output: string): number {
   const match = /\((\d+) events\/s\)/.exec(output);
   return match === null ? NaN : Number(match[1]);
 }
 
-async function repeat<T>(runs: number, label: string, once: (run: number) => Promise<T>): Promise<T[]> {
+export async function repeat<T>(runs: number, label: string, once: (run: number) => Promise<T>): Promise<T[]> {
   const results: T[] = [];
   for (let run = 0; run < runs; run++) {
     process.stderr.write(`  ${label}: run ${run + 1}/${runs}\n`);
@@ -39,16 +42,16 @@ async function repeat<T>(runs: number, label: string, once: (run: number) => Pro
 }
 
 /** Every projection folded in memory from the whole log, in a child whose peak RSS we read. */
-export async function replayRow(dbPath: string, dataSet: DataSet, runs: number): Promise<Row> {
+export async function replayRow(dbPath: string, dataSet: DataSet, runs: number, profile: ProfileDirs): Promise<Row> {
   const results = await repeat(runs, 'replay', async () => {
-    const child = await runChild(scriptArgs('bench/replayChild.ts'), storeEnv(dbPath), CHILD_TIMEOUT_MS);
+    const child = await runChild(scriptArgs('bench/replayChild.ts'), { ...storeEnv(dbPath), ...cpuProfEnv(profile('replay')) }, CHILD_TIMEOUT_MS);
     if (child.code !== 0) throw new Error(`replayChild failed (${child.code}):\n${child.stderr}`);
     const answer = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { eventsPerSecond: number; peakRssMiB: number };
     return { rate: answer.eventsPerSecond, rss: Math.max(answer.peakRssMiB, child.peakRssMiB) };
   });
   return {
     id: 'replay',
-    ...smallerLog(dataSet),
+    ...smallerLog(dataSet.events),
     figure: `rebuild of all projections by replay (${dataSet.events.toLocaleString('en-GB')} events)`,
     metrics: [
       metric('rate', 'events/s', results.map((r) => r.rate), { min: 200_000 }),
@@ -58,30 +61,30 @@ export async function replayRow(dbPath: string, dataSet: DataSet, runs: number):
   };
 }
 
-export async function verifyRow(dbPath: string, dataSet: DataSet, runs: number): Promise<Row> {
+export async function verifyRow(dbPath: string, dataSet: DataSet, runs: number, profile: ProfileDirs): Promise<Row> {
   const results = await repeat(runs, 'potledger verify', async () => {
-    const child = await runChild(cliArgs('verify'), storeEnv(dbPath), CHILD_TIMEOUT_MS);
+    const child = await runChild(cliArgs('verify'), { ...storeEnv(dbPath), ...cpuProfEnv(profile('verify')) }, CHILD_TIMEOUT_MS);
     if (child.code !== 0) throw new Error(`potledger verify failed (${child.code}):\n${child.stdout}${child.stderr}`);
     return { rate: reportedRate(child.stdout), wallS: child.wallMs / 1000 };
   });
   return {
     id: 'verify',
-    ...smallerLog(dataSet),
+    ...smallerLog(dataSet.events),
     figure: `potledger verify (${dataSet.events.toLocaleString('en-GB')} events)`,
     metrics: [metric('rate', 'events/s', results.map((r) => r.rate), { min: 200_000 }), metric('wall', 's', results.map((r) => r.wallS))],
     note: 'the real CLI (bin/potledger.js verify): every event hash, chain link and the Merkle tree; rate as the CLI reports it (its own timer), wall includes process start and tsx.',
   };
 }
 
-export async function sqlRebuildRow(dbPath: string, dataSet: DataSet, runs: number): Promise<Row> {
+export async function sqlRebuildRow(dbPath: string, dataSet: DataSet, runs: number, profile: ProfileDirs): Promise<Row> {
   const results = await repeat(runs, 'potledger rebuild', async () => {
-    const child = await runChild(cliArgs('rebuild'), storeEnv(dbPath), CHILD_TIMEOUT_MS);
+    const child = await runChild(cliArgs('rebuild'), { ...storeEnv(dbPath), ...cpuProfEnv(profile('sqlRebuild')) }, CHILD_TIMEOUT_MS);
     if (child.code !== 0) throw new Error(`potledger rebuild failed (${child.code}):\n${child.stdout}${child.stderr}`);
     return { rate: reportedRate(child.stderr), wallS: child.wallMs / 1000, rss: child.peakRssMiB };
   });
   return {
     id: 'sqlRebuild',
-    ...smallerLog(dataSet),
+    ...smallerLog(dataSet.events),
     figure: `potledger rebuild into SQL read models (${dataSet.events.toLocaleString('en-GB')} events)`,
     metrics: [
       metric('rate', 'events/s', results.map((r) => r.rate), { min: 50_000 }),
@@ -93,30 +96,42 @@ export async function sqlRebuildRow(dbPath: string, dataSet: DataSet, runs: numb
 }
 
 /** Spawn → GET /health answers 200, as test/e2e/serverProcess.ts startServer does it. */
-async function timeStartup(dataDir: string): Promise<number> {
+async function timeStartup(dataDir: string, profileDir: string | undefined): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const server = await startServer({ port, dataDir, jwtSecret: randomBytes(32).toString('hex'), env: SERVER_ENV, startTimeoutMs: CHILD_TIMEOUT_MS });
+  const server = await startServer({
+    port,
+    dataDir,
+    jwtSecret: randomBytes(32).toString('hex'),
+    env: { ...SERVER_ENV, ...cpuProfEnv(profileDir) },
+    startTimeoutMs: CHILD_TIMEOUT_MS,
+  });
   const ms = performance.now() - started;
   await server.stop();
   return ms / 1000;
 }
 
-export async function startupRow(dataDir: string, dataSet: DataSet, runs: number, emptyDir: string): Promise<Row> {
+export async function startupRow(dataDir: string, dataSet: DataSet, runs: number, emptyDir: string, profile: ProfileDirs): Promise<Row> {
   rmSync(emptyDir, { recursive: true, force: true });
   mkdirSync(emptyDir, { recursive: true });
-  const empty = await repeat(1, 'start-up, empty store', () => timeStartup(emptyDir));
-  const full = await repeat(runs, `start-up, ${dataSet.events} events`, () => timeStartup(dataDir));
+  const empty = await repeat(1, 'start-up, empty store', () => timeStartup(emptyDir, undefined));
+  const full = await repeat(runs, `start-up, ${dataSet.events} events`, () => timeStartup(dataDir, profile('startup')));
   return {
     id: 'startup',
-    ...smallerLog(dataSet),
+    ...smallerLog(dataSet.events),
     figure: `start-up to healthy with ${dataSet.events.toLocaleString('en-GB')} events`,
     metrics: [metric('with the data set', 's', full, { max: 3 }), metric('empty store', 's', empty)],
-    note: 'spawn `node --import tsx src/main.ts` (startServer from test/e2e/serverProcess.ts) until GET /health is 200, polled every 150 ms; SQL read models already at the head (after `potledger rebuild`), so the time is the full in-memory replay plus tsx start — the empty-store figure is that fixed cost.',
+    note: 'spawn `node --import tsx src/main.ts` (startServer from test/e2e/serverProcess.ts) until GET /health is 200, polled every 150 ms, on the data set after the `potledger rebuild` row (SQL read models at the head); whatever the server does at start-up on that store (replay, checkpoints) is in the figure, and so is the fixed cost of node + tsx, which the empty-store figure shows.',
   };
 }
 
-export async function appendVsRawRows(dbPath: string, workDir: string, sizes: readonly { batchSize: number; rows: number }[], runs: number): Promise<Row[]> {
+export async function appendVsRawRows(
+  dbPath: string,
+  workDir: string,
+  sizes: readonly { batchSize: number; rows: number }[],
+  runs: number,
+  profile: ProfileDirs,
+): Promise<Row[]> {
   const store = createSqliteEventStore(dbPath);
   const source: RecordedEvent[] = [];
   const needed = Math.max(...sizes.map((s) => s.rows));
@@ -129,16 +144,19 @@ export async function appendVsRawRows(dbPath: string, workDir: string, sizes: re
   mkdirSync(workDir, { recursive: true });
   const rows: Row[] = [];
   for (const { batchSize, rows: count } of sizes) {
-    const results = await repeat(runs, `append vs raw, batch ${batchSize}`, () => compareAppendWithRaw(source.slice(0, count), batchSize, workDir));
+    const id = `appendVsRaw${batchSize}`;
+    const results = await repeat(runs, `append vs raw, batch ${batchSize}`, () =>
+      profileHere(profile(id), id, () => compareAppendWithRaw(source.slice(0, count), batchSize, workDir)),
+    );
     rows.push({
-      id: `appendVsRaw${batchSize}`,
+      id,
       figure: `append path vs raw better-sqlite3, batches of ${batchSize}`,
       metrics: [
         metric('ratio', '× raw', results.map((r) => r.ratio), { min: 0.5 }),
         metric('append', 'rows/s', results.map((r) => r.appendRowsPerSecond)),
         metric('raw', 'rows/s', results.map((r) => r.rawRowsPerSecond)),
       ],
-      note: `${results[0]?.rows ?? 0} events of the data set: SqliteEventStore.append (one call per batch, a new stream each) vs a prepared INSERT of the same rows into the same schema (WAL, synchronous=FULL), one transaction per batch, in this process.`,
+      note: `${results[0]?.rows ?? 0} events of the data set: SqliteEventStore.append (one call per batch, a new stream each) vs a prepared INSERT of the same rows into the same schema (WAL, synchronous=FULL), one transaction per batch, in this process (in --profile mode profiled through the inspector, raw inserts included).`,
     });
   }
   return rows;
@@ -149,12 +167,16 @@ export interface HttpOptions {
   readonly seed: number;
   readonly pots: number;
   readonly connections: number;
-  readonly durationMs: number;
-  readonly warmupMs: number;
+  readonly durationS: number;
+  readonly warmupS: number;
   readonly runs: number;
+  readonly profile: ProfileDirs;
 }
 
-/** Contributions over HTTP, 64 connections: spread over every pot, then all on one hot pot. */
+/**
+ * Contributions over HTTP, `connections` connections: spread over every pot, then all on one
+ * hot pot, each row on its own server process (so each has its own profile) over the same store.
+ */
 export async function httpRows(options: HttpOptions): Promise<Row[]> {
   rmSync(options.dataDir, { recursive: true, force: true });
   mkdirSync(options.dataDir, { recursive: true });
@@ -166,7 +188,7 @@ export async function httpRows(options: HttpOptions): Promise<Row[]> {
   for (const agency of data.agencies) tokens.set(agency.agencyId, signToken(jwtSecret, { sub: `bench-${agency.agencyId}`, role: 'finance-officer', agency: agency.agencyId }));
   const random = seededRandom(options.seed + 1);
   let n = 0;
-  const contribution = (pot: GeneratedPot) => () => {
+  const contribution = (pot: GeneratedPot): LoadRequest => {
     const agencyId = pick(random, pot.partnerAgencyIds);
     n += 1;
     return {
@@ -175,53 +197,38 @@ export async function httpRows(options: HttpOptions): Promise<Row[]> {
       body: JSON.stringify({ agencyId, amount: `${100 + (n % 900)}.00`, effectiveDate: '2025-06-30', reference: `LOAD-${n}` }),
     };
   };
-  const port = await freePort();
-  const server = await startServer({ port, dataDir: options.dataDir, jwtSecret, env: SERVER_ENV });
-  try {
-    const load = (label: string, next: () => ReturnType<ReturnType<typeof contribution>>) =>
-      repeat(options.runs, label, () =>
-        runLoad({ baseUrl: server.baseUrl, connections: options.connections, durationMs: options.durationMs, warmupMs: options.warmupMs, next }),
-      );
-    const mixed = await load('HTTP contributions, mixed pots', () => contribution(pick(random, data.pots))());
-    const hotPot = data.pots[0]!;
-    const hot = await load('HTTP contributions, one hot pot', contribution(hotPot));
-    const describe = (results: LoadResult[]) => {
-      const statuses = new Map<string, number>();
-      for (const r of results) for (const [s, k] of Object.entries(r.statuses)) statuses.set(s, (statuses.get(s) ?? 0) + k);
-      return [...statuses].map(([s, k]) => `${k} × ${s}`).join(', ');
-    };
-    const common = `${options.connections} keep-alive connections (node:http Agent, closed loop) for ${options.durationMs / 1000} s after ${options.warmupMs / 1000} s warm-up, finance-officer tokens, POST /v1/pots/:potId/contributions; server from startServer (test/e2e/serverProcess.ts) with LEDGER_WRITE_RATE_LIMIT=off, SQLite WAL synchronous=FULL`;
-    return [
-      {
-        id: 'httpMixed',
-        figure: `HTTP contributions, ${options.connections} connections, mixed pots`,
-        metrics: [
-          metric('rate', 'commands/s', mixed.map((r) => r.perSecond), { min: 3_000 }),
-          metric('p50', 'ms', mixed.map((r) => r.p50Ms)),
-          metric('p99', 'ms', mixed.map((r) => r.p99Ms), { max: 50 }),
-        ],
-        note: `${common}; each request to one of ${data.pots.length} pots at random. Answers: ${describe(mixed)}.`,
-      },
-      {
-        id: 'httpHot',
-        figure: `HTTP contributions, ${options.connections} connections, one hot pot`,
-        metrics: [
-          metric('rate', 'commands/s', hot.map((r) => r.perSecond), { min: 2_000 }),
-          metric('p50', 'ms', hot.map((r) => r.p50Ms)),
-          metric('p99', 'ms', hot.map((r) => r.p99Ms)),
-        ],
-        note: `${common}; every request to the same pot. Answers: ${describe(hot)}.`,
-      },
-    ];
-  } finally {
-    await server.stop();
-  }
+  const onServer = async (id: string, label: string, next: () => LoadRequest): Promise<LoadResult[]> => {
+    const port = await freePort();
+    const server = await startServer({ port, dataDir: options.dataDir, jwtSecret, env: { ...SERVER_ENV, ...cpuProfEnv(options.profile(id)) }, startTimeoutMs: CHILD_TIMEOUT_MS });
+    try {
+      process.stderr.write(`  ${label}: ${options.warmupS} s warm-up\n`);
+      await runLoad({ baseUrl: server.baseUrl, connections: options.connections, durationS: options.warmupS, next });
+      return await repeat(options.runs, label, () => runLoad({ baseUrl: server.baseUrl, connections: options.connections, durationS: options.durationS, next }));
+    } finally {
+      await server.stop();
+    }
+  };
+  const mixed = await onServer('httpMixed', 'HTTP contributions, mixed pots', () => contribution(pick(random, data.pots)));
+  const hotPot = data.pots[0]!;
+  const hot = await onServer('httpHot', 'HTTP contributions, one hot pot', () => contribution(hotPot));
+  const common =
+    `autocannon ${options.connections} connections, closed loop, ${options.durationS} s per run after a ${options.warmupS} s warm-up on a freshly started server; ` +
+    'finance-officer tokens, POST /v1/pots/:potId/contributions, each request its own body and reference (no Idempotency-Key); ' +
+    'server from startServer (test/e2e/serverProcess.ts) with LEDGER_WRITE_RATE_LIMIT=off, SQLite WAL synchronous=FULL; ' +
+    'rate = 2xx answers / run time. autocannon runs in the bench process ON THE SAME 2-CORE MACHINE as the server (its CPU share is a metric)';
+  const rowFor = (id: string, figure: string, results: LoadResult[], rateTarget: number, p99Target: number | undefined, what: string): Row => ({
+    id,
+    figure,
+    metrics: [
+      metric('rate', 'commands/s', results.map((r) => r.perSecond), { min: rateTarget }),
+      metric('p50', 'ms', results.map((r) => r.p50Ms)),
+      metric('p99', 'ms', results.map((r) => r.p99Ms), p99Target === undefined ? undefined : { max: p99Target }),
+      metric('load generator CPU', '% of a core', results.map((r) => r.generatorCpuPercent)),
+    ],
+    note: `${common}; ${what}. Answers: ${describeStatuses(results)}.`,
+  });
+  return [
+    rowFor('httpMixed', `HTTP contributions, ${options.connections} connections, mixed pots`, mixed, 3_000, 50, `each request to one of ${data.pots.length} pots at random`),
+    rowFor('httpHot', `HTTP contributions, ${options.connections} connections, one hot pot`, hot, 2_000, undefined, 'every request to the same pot'),
+  ];
 }
-
-export const historyLatencyRow: Row = {
-  id: 'historyLatency',
-  figure: 'write p99 on a pot with 1,000,000 events vs a fresh pot',
-  metrics: [],
-  note: '',
-  notMeasured: 'not in this first (measurement) step: needs a data set with one pot of 1,000,000 events, which the command path cannot generate here in minutes today.',
-};

@@ -1,23 +1,30 @@
 /**
- * `npm run bench [-- --quick] [-- --events N] [-- --seed N] [-- --runs N]`: measures the rows of
- * issue 7's performance table on this machine and prints measured vs target; the same goes to
- * .bench/results.json. --quick (under a minute) uses a small data set and fewer, shorter runs.
+ * `npm run bench [-- --quick] [-- --events N] [-- --big-pot-events N] [-- --seed N] [-- --runs N]
+ * [-- --time-budget S] [-- --profile]`: measures the rows of issue 7's performance table on this
+ * machine and prints measured vs target; the same goes to .bench/results.json. --quick (under a
+ * minute once its data sets are cached) uses small data sets and fewer, shorter runs. --profile
+ * runs every process of every row under --cpu-prof (.bench/profiles/<row>/) and prints each
+ * row's top functions by self time.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../test/e2e/serverProcess.ts';
-import { prepareDataSet, workingCopy } from './dataSet.ts';
+import { prepareDataSet, workingCopy, type DataSet } from './dataSet.ts';
+import { historyLatencyRow } from './historyRow.ts';
 import { describeMachine } from './machine.ts';
+import { profileDir, resetProfiles, summariseProfileDir, type Profiling } from './profile.ts';
 import { formatTable, writeJson, type Report, type Row } from './report.ts';
-import { appendVsRawRows, historyLatencyRow, httpRows, replayRow, sqlRebuildRow, startupRow, verifyRow } from './rows.ts';
+import { appendVsRawRows, FULL_LOG_EVENTS, httpRows, replayRow, sqlRebuildRow, startupRow, verifyRow, type ProfileDirs } from './rows.ts';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     events: { type: 'string' },
+    'big-pot-events': { type: 'string' },
     seed: { type: 'string', default: '7' },
     runs: { type: 'string' },
     'time-budget': { type: 'string' },
+    profile: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, '.bench', 'results.json') },
   },
 });
@@ -29,15 +36,18 @@ const whole = (name: string, text: string | undefined, fallback: number): number
 };
 
 const quick = values.quick;
-const FULL_EVENTS = 1_000_000;
+const events = whole('events', values.events, quick ? 10_000 : FULL_LOG_EVENTS);
 const settings = {
-  events: whole('events', values.events, quick ? 10_000 : FULL_EVENTS),
+  events,
+  bigPotEvents: whole('big-pot-events', values['big-pot-events'], quick ? 10_000 : events),
   seed: whole('seed', values.seed, 7),
   runs: whole('runs', values.runs, quick ? 2 : 3),
-  // Full mode stops generating after this long and says so: the command path writes a few
-  // thousand events a second here, so a million would take far more than a few minutes.
-  timeBudgetMs: whole('time-budget', values['time-budget'], quick ? 60 : 240) * 1000,
-  http: quick ? { durationMs: 3_000, warmupMs: 500, pots: 32 } : { durationMs: 10_000, warmupMs: 2_000, pots: 64 },
+  // Per data set. Generation stops after this long and says so; a set cut short is made again
+  // by a later run with a larger budget. A million events through the command path takes
+  // minutes (one fsync per transaction; fewer with group commit).
+  timeBudgetMs: whole('time-budget', values['time-budget'], quick ? 120 : 3_600) * 1000,
+  http: quick ? { durationS: 2, warmupS: 1, pots: 32 } : { durationS: 10, warmupS: 2, pots: 64 },
+  history: quick ? { connections: 16, durationS: 2, warmupS: 1 } : { connections: 16, durationS: 10, warmupS: 2 },
   appendSizes: quick
     ? [{ batchSize: 1, rows: 300 }, { batchSize: 100, rows: 5_000 }]
     : [{ batchSize: 1, rows: 2_000 }, { batchSize: 100, rows: 50_000 }],
@@ -46,63 +56,101 @@ const settings = {
 const startedAt = new Date();
 const benchRoot = join(REPO_ROOT, '.bench');
 const machine = describeMachine();
-process.stderr.write(`potledger bench (${quick ? 'quick' : 'full'}): ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}\n`);
-
-const dataSet = await prepareDataSet({ root: join(benchRoot, 'data'), seed: settings.seed, events: settings.events, timeBudgetMs: settings.timeBudgetMs });
 process.stderr.write(
-  `data set: ${dataSet.events.toLocaleString('en-GB')} events, ${dataSet.pots} pots, ${dataSet.agencies} agencies` +
-    (dataSet.reused ? ' (reused from an earlier run)' : ` (generated in ${dataSet.generatedInS} s, ${dataSet.commandsPerSecond} commands/s)`) +
-    '\n',
+  `potledger bench (${quick ? 'quick' : 'full'}${values.profile ? ', PROFILED' : ''}): ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}\n`,
 );
+
+const profiling: Profiling | undefined = values.profile ? { root: join(benchRoot, 'profiles') } : undefined;
+if (profiling !== undefined) resetProfiles(profiling);
+const profile: ProfileDirs = (rowId) => (profiling === undefined ? undefined : profileDir(profiling, rowId));
+
+const describeSet = (dataSet: DataSet) =>
+  process.stderr.write(
+    `${dataSet.kind} data set: ${dataSet.events.toLocaleString('en-GB')} events, ${dataSet.pots} pots, ${dataSet.agencies} agencies` +
+      (dataSet.reused ? ' (reused from an earlier run)' : ` (generated in ${dataSet.generatedInS} s, ${dataSet.commandsPerSecond} commands/s)`) +
+      '\n',
+  );
+const dataRoot = join(benchRoot, 'data');
+const mixed = await prepareDataSet({ root: dataRoot, kind: 'mixed', seed: settings.seed, events: settings.events, timeBudgetMs: settings.timeBudgetMs });
+describeSet(mixed);
+// Only the write-latency row needs this set: if it cannot be made, that row says why and the
+// others still run.
+let bigPot: DataSet | Error;
+try {
+  bigPot = await prepareDataSet({ root: dataRoot, kind: 'bigPot', seed: settings.seed, events: settings.bigPotEvents, timeBudgetMs: settings.timeBudgetMs });
+  describeSet(bigPot);
+} catch (error) {
+  bigPot = error as Error;
+  process.stderr.write(`the bigPot data set could not be made: ${bigPot.message}\n`);
+}
+
 const workDir = join(benchRoot, 'work');
-const dbPath = workingCopy(dataSet, join(workDir, 'log'));
+const dbPath = workingCopy(mixed, join(workDir, 'log'));
 
 const rows: Row[] = [];
-/** A row that fails is reported as such; the others still run. */
+/** A row that fails is reported as such, with why; the others still run. */
 async function measure(ids: readonly string[], figure: string, run: () => Promise<Row | Row[]>): Promise<void> {
+  let measured: Row[];
+  const rowStartedAt = performance.now();
   try {
-    const measured = await run();
-    rows.push(...(Array.isArray(measured) ? measured : [measured]));
+    const answer = await run();
+    measured = Array.isArray(answer) ? answer : [answer];
   } catch (error) {
     process.stderr.write(`  ${figure} FAILED: ${(error as Error).message.slice(0, 2_000)}\n`);
-    for (const id of ids) rows.push({ id, figure, metrics: [], note: '', notMeasured: `failed: ${(error as Error).message.split('\n')[0]}` });
+    measured = ids.map((id) => ({ id, figure, metrics: [], note: '', notMeasured: `failed: ${(error as Error).message.split('\n')[0]}` }));
+  }
+  process.stderr.write(`  ${figure}: ${Math.round((performance.now() - rowStartedAt) / 100) / 10} s\n`);
+  for (const row of measured) {
+    const dir = profile(row.id);
+    rows.push(dir === undefined ? row : { ...row, profile: summariseProfileDir(dir) });
   }
 }
-await measure(['replay'], 'rebuild of all projections by replay', () => replayRow(dbPath, dataSet, settings.runs));
-await measure(['verify'], 'potledger verify', () => verifyRow(dbPath, dataSet, settings.runs));
-await measure(['sqlRebuild'], 'potledger rebuild into SQL read models', () => sqlRebuildRow(dbPath, dataSet, settings.runs));
-await measure(['startup'], 'start-up to healthy', () => startupRow(join(workDir, 'log'), dataSet, settings.runs, join(workDir, 'empty')));
-await measure(['appendVsRaw1', 'appendVsRaw100'], 'append path vs raw better-sqlite3', () =>
-  appendVsRawRows(dbPath, join(workDir, 'inserts'), settings.appendSizes, settings.runs),
-);
 await measure(['httpMixed', 'httpHot'], 'HTTP contributions', () =>
-  httpRows({ dataDir: join(workDir, 'http'), seed: settings.seed, connections: 64, runs: settings.runs, ...settings.http }),
+  httpRows({ dataDir: join(workDir, 'http'), seed: settings.seed, connections: 64, runs: settings.runs, profile, ...settings.http }),
 );
-rows.push(historyLatencyRow);
+await measure(['historyLatency'], 'write p99 on a big pot vs a fresh pot', () => {
+  if (bigPot instanceof Error) throw new Error(`no bigPot data set (${settings.bigPotEvents} events asked for): ${bigPot.message}`);
+  const historyDir = join(workDir, 'history');
+  workingCopy(bigPot, historyDir);
+  return historyLatencyRow({ dataDir: historyDir, dataSet: bigPot, seed: settings.seed, runs: settings.runs, profile, ...settings.history });
+});
+await measure(['replay'], 'rebuild of all projections by replay', () => replayRow(dbPath, mixed, settings.runs, profile));
+await measure(['verify'], 'potledger verify', () => verifyRow(dbPath, mixed, settings.runs, profile));
+await measure(['sqlRebuild'], 'potledger rebuild into SQL read models', () => sqlRebuildRow(dbPath, mixed, settings.runs, profile));
+await measure(['startup'], 'start-up to healthy', () => startupRow(join(workDir, 'log'), mixed, settings.runs, join(workDir, 'empty'), profile));
+await measure(['appendVsRaw1', 'appendVsRaw100'], 'append path vs raw better-sqlite3', () =>
+  appendVsRawRows(dbPath, join(workDir, 'inserts'), settings.appendSizes, settings.runs, profile),
+);
 
 const ORDER = ['httpMixed', 'httpHot', 'historyLatency', 'replay', 'sqlRebuild', 'startup', 'verify', 'appendVsRaw1', 'appendVsRaw100'];
 rows.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
 
-const shortOfTarget = dataSet.events < FULL_EVENTS;
-const report: Report = {
-  startedAt: startedAt.toISOString(),
-  mode: quick ? 'quick' : 'full',
-  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-  machine,
-  dataSet: {
+function dataSetSummary(dataSet: DataSet): Record<string, unknown> {
+  const short = dataSet.events < FULL_LOG_EVENTS;
+  return {
     events: dataSet.events,
     requested: dataSet.requestedEvents,
     pots: dataSet.pots,
     agencies: dataSet.agencies,
     seed: dataSet.seed,
-    ...(shortOfTarget
+    ...(dataSet.reused ? { reused: true } : { generatedInS: dataSet.generatedInS, commandsPerSecond: dataSet.commandsPerSecond }),
+    ...(short
       ? {
           note: dataSet.stoppedByTimeBudget
-            ? `FEWER THAN THE ISSUE'S 1,000,000 EVENTS: generation stopped by its ${settings.timeBudgetMs / 1000} s budget`
-            : `fewer than the issue's 1,000,000 events (${quick ? '--quick' : '--events'}): the 1,000,000-event rows are measured on this smaller log`,
+            ? `FEWER THAN THE ISSUE'S 1,000,000 EVENTS: generation stopped by its ${dataSet.timeBudgetMs / 1000} s budget`
+            : `fewer than the issue's 1,000,000 events (${quick ? '--quick' : 'asked for'}): its rows are measured on this smaller log and say so`,
         }
       : {}),
-  },
+  };
+}
+
+const report: Report = {
+  startedAt: startedAt.toISOString(),
+  mode: quick ? 'quick' : 'full',
+  profiled: profiling !== undefined,
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  machine,
+  dataSets: { mixed: dataSetSummary(mixed), bigPot: bigPot instanceof Error ? { failed: bigPot.message } : dataSetSummary(bigPot) },
   rows,
   durationS: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
 };
