@@ -97,6 +97,8 @@ export interface ServerProcess {
 /**
  * `env`: further settings for the server (the benchmark turns the write rate limit off);
  * `startTimeoutMs`: how long to wait for healthy (the benchmark starts on long logs).
+ * `stopTimeoutMs`: how long stop() waits after SIGTERM (a server on a long log writes its books
+ * snapshot at shutdown).
  */
 export async function startServer(options: {
   port: number;
@@ -104,8 +106,10 @@ export async function startServer(options: {
   jwtSecret: string;
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  stopTimeoutMs?: number;
 }): Promise<ServerProcess> {
   const startTimeoutMs = options.startTimeoutMs ?? SERVER_START_TIMEOUT_MS;
+  const stopTimeoutMs = options.stopTimeoutMs ?? SERVER_STOP_TIMEOUT_MS;
   const { child, output } = spawnTracked('src/main.ts', {
     PORT: String(options.port),
     HOST: '127.0.0.1',
@@ -138,10 +142,10 @@ export async function startServer(options: {
     output,
     async stop() {
       child.kill('SIGTERM');
-      const result = await exited(child, SERVER_STOP_TIMEOUT_MS);
+      const result = await exited(child, stopTimeoutMs);
       if (result === 'timeout') {
         child.kill('SIGKILL');
-        throw new Error(`the server did not stop within ${SERVER_STOP_TIMEOUT_MS} ms of SIGTERM:\n${output()}`);
+        throw new Error(`the server did not stop within ${stopTimeoutMs} ms of SIGTERM:\n${output()}`);
       }
       return result.code;
     },
