@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --events N] [-- --big-pot-events N] [-- --seed N] [-- --runs N]
- * [-- --time-budget S] [-- --profile]`: measures the rows of issue 7's performance table on this
+ * [-- --time-budget S] [-- --profile] [-- --rows id,id]`: measures the rows of issue 7's performance table on this
  * machine and prints measured vs target; the same goes to .bench/results.json. --quick (under a
  * minute once its data sets are cached) uses small data sets and fewer, shorter runs. --profile
  * runs every process of every row under --cpu-prof (.bench/profiles/<row>/) and prints each
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     'time-budget': { type: 'string' },
     profile: { type: 'boolean', default: false },
+    rows: { type: 'string' },
     out: { type: 'string', default: join(REPO_ROOT, '.bench', 'results.json') },
   },
 });
@@ -88,8 +89,11 @@ const workDir = join(benchRoot, 'work');
 const dbPath = workingCopy(mixed, join(workDir, 'log'));
 
 const rows: Row[] = [];
+/** --rows httpMixed,startup: measure only the groups holding these rows (ids as in ORDER below). */
+const onlyRows = values.rows === undefined ? undefined : new Set(values.rows.split(',').map((id) => id.trim()));
 /** A row that fails is reported as such, with why; the others still run. */
 async function measure(ids: readonly string[], figure: string, run: () => Promise<Row | Row[]>): Promise<void> {
+  if (onlyRows !== undefined && !ids.some((id) => onlyRows.has(id))) return;
   let measured: Row[];
   const rowStartedAt = performance.now();
   try {
