@@ -1,6 +1,6 @@
 /**
  * `npm run reliability` (after the reliability suites have run): reads the figures each suite
- * recorded under test-output/reliability/ and rewrites the README's Reliability figures
+ * recorded under test-output/reliability/ and rewrites the Reliability figures in docs/reliability.md
  * between its markers, with the machine and the command that produced them.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const FIGURES_DIR = join(process.cwd(), 'test-output', 'reliability');
-const README = join(process.cwd(), 'README.md');
+const README = join(process.cwd(), 'docs', 'reliability.md');
 const START = '<!-- reliability-figures:start -->';
 const END = '<!-- reliability-figures:end -->';
 const BYTES_PER_GIB = 1024 ** 3;
@@ -56,6 +56,6 @@ const suites = readFigures();
 const readme = readFileSync(README, 'utf8');
 const start = readme.indexOf(START);
 const end = readme.indexOf(END);
-if (start === -1 || end === -1) throw new Error(`README.md has no ${START} … ${END} markers`);
+if (start === -1 || end === -1) throw new Error(`docs/reliability.md has no ${START} … ${END} markers`);
 writeFileSync(README, readme.slice(0, start) + render(suites) + readme.slice(end + END.length));
-console.log(`README.md: reliability figures from ${suites.length} suites (${suites.map((s) => s.suite).join(', ')})`);
+console.log(`docs/reliability.md: reliability figures from ${suites.length} suites (${suites.map((s) => s.suite).join(', ')})`);

@@ -1,6 +1,6 @@
 /**
  * When the ledger takes a books snapshot. Encoding the books holds the event loop (about a
- * second per million events folded: see the README's Performance section), so a write that
+ * second per million events folded: see docs/performance.md), so a write that
  * arrives meanwhile waits. Hence snapshots are taken
  *   - when the ledger is idle: at least SNAPSHOT_EVERY_EVENTS folded since the last one, and
  *     nothing folded for SNAPSHOT_IDLE_MS;

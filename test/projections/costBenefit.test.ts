@@ -1,5 +1,5 @@
 /**
- * The cost-benefit report. The worked example is the one in the README: every figure is
+ * The cost-benefit report. The worked example is the one in docs/finance-officers.md: every figure is
  * recomputed here by hand, with the arithmetic written out (decimal.js directly, not the
  * report's own code), so the test fails if the report ever stops following the method.
  */

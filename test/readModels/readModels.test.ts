@@ -115,9 +115,9 @@ describeEachDb('read models', (factory) => {
   });
 });
 
-describe('README (SQL read models)', () => {
+describe('docs/reporting.md (SQL read models)', () => {
   it('documents every table and every column a reporting job can SELECT', () => {
-    const docs = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const docs = readFileSync(new URL('../../docs/reporting.md', import.meta.url), 'utf8');
     for (const table of [...READ_MODEL_TABLES.map((t) => t.name), CHECKPOINTS_TABLE, SCHEMA_VERSION_TABLE]) expect(docs).toContain(`\`${table}\``);
     for (const table of READ_MODEL_TABLES) {
       for (const column of sqlColumnsOf(table)) expect(docs, `${table.name}.${column}`).toContain(`\`${column}\``);

@@ -1,6 +1,6 @@
 /**
  * A reporting job's side: the API's answers rebuilt from nothing but SELECTs over the rm_
- * tables, written the way the README (SQL read models) recommends (sum the *_pence twins; format and
+ * tables, written the way docs/reporting.md recommends (sum the *_pence twins; format and
  * divide in the reporting tool). If these agree with the API, the documented recipes work.
  */
 import { Decimal } from 'decimal.js';

@@ -3,7 +3,7 @@
  * scenario that exercises every projection (two pots, two financial years, a partner joining,
  * a retraction and an allocation reversal), the read-model databases under test (SQLite
  * always, PostgreSQL when LEDGER_TEST_PG_URL names a server), and the reporting-job side:
- * plain SQL over the rm_ tables, as the README (SQL read models) shows it.
+ * plain SQL over the rm_ tables, as docs/reporting.md shows it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 /**
  * Reliability suites record what they proved in numbers (sequences run, kills survived, inputs
  * refused…). Each suite writes test-output/reliability/<suite>.json; `npm run reliability`
- * runs the suites and puts the figures into the README's Reliability section.
+ * runs the suites and puts the figures into the Reliability figures of docs/reliability.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ export const FIGURES_DIR = join(process.cwd(), 'test-output', 'reliability');
 
 export interface SuiteFigures {
   readonly suite: string;
-  /** What one line of the README says, e.g. "command sequences run against the HTTP app". */
+  /** What one line of docs/reliability.md says, e.g. "command sequences run against the HTTP app". */
   readonly figures: Readonly<Record<string, number | string>>;
 }
 
