@@ -107,8 +107,11 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       },
       async (request, reply) => {
         const { minPosition, asAt, atPosition, ...query } = request.query;
-        requirePotRecords(actorOf(request), deps.books(), query.potId, 'the audit trail');
-        return answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) => auditEntries(books.auditTrail, dropUndefined(query)));
+        // Checked once minPosition is reached, so a partner reads the trail of a pot it just joined.
+        return answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) => {
+          requirePotRecords(actorOf(request), deps.books(), query.potId, 'the audit trail');
+          return auditEntries(books.auditTrail, dropUndefined(query));
+        });
       },
     );
 
@@ -130,10 +133,10 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       },
       async (request, reply) => {
         const { minPosition, asAt, atPosition, ...filters } = request.query;
-        requirePotRecords(actorOf(request), deps.books(), filters.potId, 'the audit trail');
-        const entries = await answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) =>
-          auditEntriesForExport(books.auditTrail, dropUndefined(filters)),
-        );
+        const entries = await answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) => {
+          requirePotRecords(actorOf(request), deps.books(), filters.potId, 'the audit trail');
+          return auditEntriesForExport(books.auditTrail, dropUndefined(filters));
+        });
         return reply
           .type(CSV_CONTENT_TYPE)
           .header('content-disposition', 'attachment; filename="potledger-audit.csv"')
