@@ -25,6 +25,16 @@ export const ProblemSchema = z
   .passthrough()
   .describe('RFC 9457 problem details (application/problem+json)');
 
+/**
+ * The fields an object answered in its figures-only view withholds (src/http/readPolicy.ts): each
+ * is null in the answer. Absent when nothing was withheld.
+ */
+export const Redacted = z
+  .array(z.string())
+  .readonly()
+  .optional()
+  .describe("Withheld from this caller (figures only): paths of the fields set to null, e.g. \"pendingApprovals[].requestedBy\"; absent when nothing was withheld");
+
 export const Written = z.object({ eventId: z.string(), position: Position });
 
 export const FundingShareView = z.object({ agencyId: z.string(), amount: Money });
@@ -78,8 +88,8 @@ export const PotSummaryView = z.object({
       interventionId: z.string(),
       amount: Money,
       effectiveDate: z.string(),
-      reason: z.string(),
-      requestedBy: z.object({ sub: z.string(), role: z.string(), agencyId: z.string().optional() }),
+      reason: z.string().nullable().describe('null when withheld (see `redacted`)'),
+      requestedBy: z.object({ sub: z.string(), role: z.string(), agencyId: z.string().optional() }).nullable().describe('null when withheld (see `redacted`)'),
       requestedAt: z.string(),
       eventId: z.string(),
     }),
@@ -99,6 +109,7 @@ export const PotSummaryView = z.object({
   ).readonly(),
   openedAt: z.string(),
   position: Position,
+  redacted: Redacted,
 });
 
 export const FlowsView = z.object({

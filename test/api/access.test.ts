@@ -3,6 +3,14 @@
  * "Allowed" means the answer is a success (the request sent is valid for that caller), and
  * "denied" means 401 UNAUTHENTICATED without a token and 403 FORBIDDEN with one, with nothing
  * appended to the log. A second test fails when the app grows a route the table does not list.
+ *
+ * The read policy (src/http/readPolicy.ts) is in the table too: admins and auditors read
+ * everything; a finance officer reads the pots its agency is a partner of in full (their audit
+ * trail, exceptions, requesters, reversal reasons and actors); reporters, and finance officers
+ * on other agencies' pots, read figures only. For each GET, the callers who read figures only
+ * must find no person's identity anywhere in the answer (JSON or CSV) — the fixture's users and
+ * the reasons it writes all name people — and an answer that withheld fields says so in
+ * `redacted`; the callers who read in full must find the names the fixture put there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocate, bearer, expectProblem, expectWritten, head, PROBLEM_JSON, recordOutcome, scenarioCtx, type Ctx } from './helpers.ts';
@@ -29,7 +37,24 @@ interface Row {
   readonly allowed: readonly Caller[];
   url(f: Fixture): string;
   body?(f: Fixture, caller: Caller, n: number): unknown;
+  /** GET: allowed callers who read figures only; no person's identity may appear in their answer. */
+  readonly figuresOnly?: readonly Caller[];
+  /** GET: the answer to a figures-only caller withholds fields, so it must list them in `redacted`. */
+  readonly redacts?: true;
+  /** GET: callers whose (full) answer must show a person's name from the fixture: the redaction is real, not an empty list. */
+  readonly namesFor?: readonly Caller[];
 }
+
+/** Everyone the fixture signs in as (test/support/testLedger.ts, test/api/helpers.ts), as whole words. */
+const PERSON_IDENTITY = /\b(alice|bob|carol|ivy|rita|nina|pete)\b/;
+/** Reasons people write name people: every reason the fixture writes does, so a leaked reason is a leaked name. */
+const REASON = 'access table, agreed with pete';
+/** Who reads a pot in full, and who reads its figures only (readPolicy.ts). */
+const POT_FULL: readonly Caller[] = ['admin', 'finance officer (partner)', 'auditor'];
+const POT_FIGURES: readonly Caller[] = ['finance officer (non-partner)', 'reporter'];
+/** The unit-cost catalogue belongs to no pot: only the oversight roles read who added an entry. */
+const OVERSIGHT: readonly Caller[] = ['admin', 'auditor'];
+const CATALOGUE_FIGURES: readonly Caller[] = ['finance officer (partner)', 'finance officer (non-partner)', 'reporter'];
 
 const AGENCY_OF: Readonly<Record<Caller, string>> = {
   admin: 'essex-cc',
@@ -59,8 +84,9 @@ const ACCESS_TABLE: readonly Row[] = [
     url: () => '/v1/agencies',
     body: (_f, _c, n) => ({ agencyId: `access-agency-${n}`, name: `Access ${n}`, kind: 'other' }),
   },
-  { method: 'GET', route: '/v1/agencies', allowed: SIGNED_IN, url: () => '/v1/agencies' },
-  { method: 'GET', route: '/v1/agencies/:agencyId/balances', allowed: SIGNED_IN, url: () => '/v1/agencies/essex-police/balances' },
+  // Agencies, balances and flows hold figures only, for everyone.
+  { method: 'GET', route: '/v1/agencies', allowed: SIGNED_IN, figuresOnly: SIGNED_IN, url: () => '/v1/agencies' },
+  { method: 'GET', route: '/v1/agencies/:agencyId/balances', allowed: SIGNED_IN, figuresOnly: SIGNED_IN, url: () => '/v1/agencies/essex-police/balances' },
   {
     method: 'POST',
     route: '/v1/pots',
@@ -68,8 +94,9 @@ const ACCESS_TABLE: readonly Row[] = [
     url: () => '/v1/pots',
     body: (_f, _c, n) => ({ name: `Access pot ${n}`, area: 'Essex', hostAgencyId: 'essex-cc' }),
   },
-  { method: 'GET', route: '/v1/pots', allowed: SIGNED_IN, url: () => '/v1/pots' },
-  { method: 'GET', route: '/v1/pots/:potId', allowed: SIGNED_IN, url: (f) => `/v1/pots/${f.potId}` },
+  // Pending approvals name their requester (bob) and carry his reason.
+  { method: 'GET', route: '/v1/pots', allowed: SIGNED_IN, figuresOnly: POT_FIGURES, redacts: true, namesFor: POT_FULL, url: () => '/v1/pots' },
+  { method: 'GET', route: '/v1/pots/:potId', allowed: SIGNED_IN, figuresOnly: POT_FIGURES, redacts: true, namesFor: POT_FULL, url: (f) => `/v1/pots/${f.potId}` },
   {
     method: 'POST',
     route: '/v1/pots/:potId/partners',
@@ -112,18 +139,21 @@ const ACCESS_TABLE: readonly Row[] = [
     route: '/v1/pots/:potId/reversals',
     allowed: ['admin', 'finance officer (partner)'],
     url: (f) => `/v1/pots/${f.potId}/reversals`,
-    body: (f, caller) => ({ eventId: f.allocations[caller], reason: 'access table' }),
+    body: (f, caller) => ({ eventId: f.allocations[caller], reason: REASON }),
   },
-  { method: 'GET', route: '/v1/flows', allowed: SIGNED_IN, url: (f) => `/v1/flows?potId=${f.potId}` },
-  { method: 'GET', route: '/v1/audit', allowed: ['admin', 'auditor'], url: () => '/v1/audit' },
-  { method: 'GET', route: '/v1/audit/export.csv', allowed: ['admin', 'auditor'], url: () => '/v1/audit/export.csv' },
-  { method: 'GET', route: '/v1/events', allowed: ['admin', 'auditor'], url: () => '/v1/events' },
+  { method: 'GET', route: '/v1/flows', allowed: SIGNED_IN, figuresOnly: SIGNED_IN, url: (f) => `/v1/flows?potId=${f.potId}` },
+  // The audit trail: the oversight roles read all of it; a partner's finance officer, its own pot's, named by potId.
+  { method: 'GET', route: '/v1/audit', allowed: OVERSIGHT, namesFor: OVERSIGHT, url: () => '/v1/audit' },
+  { method: 'GET', route: '/v1/audit', allowed: POT_FULL, namesFor: POT_FULL, url: (f) => `/v1/audit?potId=${f.potId}` },
+  { method: 'GET', route: '/v1/audit/export.csv', allowed: OVERSIGHT, namesFor: OVERSIGHT, url: () => '/v1/audit/export.csv' },
+  { method: 'GET', route: '/v1/audit/export.csv', allowed: POT_FULL, namesFor: POT_FULL, url: (f) => `/v1/audit/export.csv?potId=${f.potId}` },
+  { method: 'GET', route: '/v1/events', allowed: OVERSIGHT, namesFor: OVERSIGHT, url: () => '/v1/events' },
   {
     method: 'POST',
     route: '/v1/pots/:potId/approval-threshold',
     allowed: ['admin'],
     url: (f) => `/v1/pots/${f.potId}/approval-threshold`,
-    body: () => ({ approvalThreshold: '5000.00', reason: 'access table' }),
+    body: () => ({ approvalThreshold: '5000.00', reason: REASON }),
   },
   {
     method: 'POST',
@@ -138,7 +168,7 @@ const ACCESS_TABLE: readonly Row[] = [
     route: '/v1/pots/:potId/allocations/:allocationId/reject',
     allowed: ['admin', 'finance officer (partner)'],
     url: (f) => `/v1/pots/${f.potId}/allocations/${f.toReject[currentCaller]}/reject`,
-    body: () => ({ reason: 'access table' }),
+    body: () => ({ reason: REASON }),
   },
   {
     method: 'POST',
@@ -154,8 +184,17 @@ const ACCESS_TABLE: readonly Row[] = [
     url: (f) => `/v1/pots/${f.sparePotId}/close`,
     body: () => ({ reason: 'access table' }),
   },
-  { method: 'GET', route: '/v1/pots/:potId/exceptions', allowed: ['admin', 'auditor'], url: (f) => `/v1/pots/${f.potId}/exceptions` },
-  { method: 'GET', route: '/v1/pots/:potId/statement', allowed: SIGNED_IN, url: (f) => `/v1/pots/${f.potId}/statement?financialYear=2025-26` },
+  { method: 'GET', route: '/v1/pots/:potId/exceptions', allowed: POT_FULL, namesFor: POT_FULL, url: (f) => `/v1/pots/${f.potId}/exceptions` },
+  // Reversals name who made them (carol, in the fixture) and why.
+  {
+    method: 'GET',
+    route: '/v1/pots/:potId/statement',
+    allowed: SIGNED_IN,
+    figuresOnly: POT_FIGURES,
+    redacts: true,
+    namesFor: POT_FULL,
+    url: (f) => `/v1/pots/${f.potId}/statement?financialYear=2025-26`,
+  },
   { method: 'GET', route: '/health', allowed: EVERYONE, url: () => '/health' },
   { method: 'GET', route: '/openapi.json', allowed: EVERYONE, url: () => '/openapi.json' },
   {
@@ -172,8 +211,25 @@ const ACCESS_TABLE: readonly Row[] = [
     url: () => '/v1/unit-costs/ACCESS-BASE/versions',
     body: () => ({ ...ACCESS_UNIT_COST, code: undefined }),
   },
-  { method: 'GET', route: '/v1/unit-costs', allowed: SIGNED_IN, url: () => '/v1/unit-costs?includeSuperseded=true' },
-  { method: 'GET', route: '/v1/unit-costs/:code', allowed: SIGNED_IN, url: () => '/v1/unit-costs/ACCESS-BASE' },
+  // Entries name the admin who added them (alice).
+  {
+    method: 'GET',
+    route: '/v1/unit-costs',
+    allowed: SIGNED_IN,
+    figuresOnly: CATALOGUE_FIGURES,
+    redacts: true,
+    namesFor: OVERSIGHT,
+    url: () => '/v1/unit-costs?includeSuperseded=true',
+  },
+  {
+    method: 'GET',
+    route: '/v1/unit-costs/:code',
+    allowed: SIGNED_IN,
+    figuresOnly: CATALOGUE_FIGURES,
+    redacts: true,
+    namesFor: OVERSIGHT,
+    url: () => '/v1/unit-costs/ACCESS-BASE',
+  },
   {
     method: 'POST',
     route: '/v1/pots/:potId/agreed-contributions',
@@ -187,13 +243,37 @@ const ACCESS_TABLE: readonly Row[] = [
     route: '/v1/pots/:potId/interventions/:interventionId/assumptions',
     allowed: ['admin', 'finance officer (partner)'],
     url: (f) => `/v1/pots/${f.potId}/interventions/${f.interventionId}/assumptions`,
-    body: () => ({ deadweightPercent: '10', attributionPercent: '80', optimismBiasPercent: '15', benefitProfile: ['100', '50'], reason: 'access table' }),
+    body: () => ({ deadweightPercent: '10', attributionPercent: '80', optimismBiasPercent: '15', benefitProfile: ['100', '50'], reason: REASON }),
   },
-  { method: 'GET', route: '/v1/pots/:potId/cba', allowed: SIGNED_IN, url: (f) => `/v1/pots/${f.potId}/cba` },
-  { method: 'GET', route: '/v1/audit/checkpoint', allowed: ['admin', 'auditor'], url: () => '/v1/audit/checkpoint' },
-  { method: 'GET', route: '/v1/audit/proof/:eventId', allowed: ['admin', 'auditor'], url: (f) => `/v1/audit/proof/${f.allocations.admin}` },
-  { method: 'GET', route: '/v1/audit/consistency', allowed: ['admin', 'auditor'], url: () => '/v1/audit/consistency?from=1' },
+  // Assumptions name who set them, and why.
+  { method: 'GET', route: '/v1/pots/:potId/cba', allowed: SIGNED_IN, figuresOnly: POT_FIGURES, redacts: true, namesFor: POT_FULL, url: (f) => `/v1/pots/${f.potId}/cba` },
+  // Tamper evidence over the whole log: the oversight roles (hashes and sizes, no names).
+  { method: 'GET', route: '/v1/audit/checkpoint', allowed: OVERSIGHT, figuresOnly: OVERSIGHT, url: () => '/v1/audit/checkpoint' },
+  { method: 'GET', route: '/v1/audit/proof/:eventId', allowed: OVERSIGHT, figuresOnly: OVERSIGHT, url: (f) => `/v1/audit/proof/${f.allocations.admin}` },
+  { method: 'GET', route: '/v1/audit/consistency', allowed: OVERSIGHT, figuresOnly: OVERSIGHT, url: () => '/v1/audit/consistency?from=1' },
 ];
+
+/**
+ * What an allowed GET answer must (not) show under the read policy; problems found, as text.
+ * `expectNames` is false where the fixture has no people's records (the as-at table).
+ */
+function readPolicyMismatches(row: Row, caller: Caller, cell: string, body: string, expectNames: boolean): string[] {
+  const found: string[] = [];
+  const figuresOnly = row.figuresOnly?.includes(caller) ?? false;
+  if (figuresOnly) {
+    const leak = PERSON_IDENTITY.exec(body);
+    if (leak !== null) found.push(`${cell}: figures only, but the answer names ${leak[1]}: …${body.slice(Math.max(0, leak.index - 80), leak.index + 40)}…`);
+  }
+  if (row.redacts === true) {
+    const says = body.includes('"redacted":[');
+    if (figuresOnly && !says) found.push(`${cell}: withheld fields without saying so (no \`redacted\`)`);
+    if (!figuresOnly && body.includes('"redacted"')) found.push(`${cell}: a full reader's answer says something was redacted`);
+  }
+  if (expectNames && (row.namesFor?.includes(caller) ?? false) && !PERSON_IDENTITY.test(body)) {
+    found.push(`${cell}: a full reader's answer names nobody, though the fixture's records do`);
+  }
+  return found;
+}
 
 /**
  * Rows whose url depends on the caller read it from here: the test sets it before each request.
@@ -244,6 +324,23 @@ describe('access table', () => {
     const allocations = {} as Record<Caller, string>;
     for (const caller of CALLERS) allocations[caller] = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'status', 'fundingShares']).eventId as string;
     expectWritten(await recordOutcome(ctx), ['outcomeId', 'flows']);
+    // People's records on the pot before any row reads it: a reversal (the statement's, by carol)
+    // and assumptions (the cost-benefit report's, set by carol), each with a reason naming pete.
+    const reversed = expectWritten(await allocate(ctx, '10.00'), ['allocationId', 'status', 'fundingShares']);
+    expectWritten(
+      await ctx.ledger.post(`/v1/pots/${ctx.potId}/reversals`, ctx.tokens.cc, { eventId: reversed.eventId, reason: REASON, effectiveDate: '2025-10-01' }),
+      ['type', 'reversedEventId', 'amount'],
+    );
+    expectWritten(
+      await ctx.ledger.post(`/v1/pots/${ctx.potId}/interventions/${ctx.interventionId}/assumptions`, ctx.tokens.cc, {
+        deadweightPercent: '10',
+        attributionPercent: '80',
+        optimismBiasPercent: '15',
+        benefitProfile: ['100'],
+        reason: REASON,
+      }),
+      ['interventionId'],
+    );
     expectWritten(await ctx.ledger.post('/v1/unit-costs', ctx.tokens.admin, ACCESS_UNIT_COST), ['code', 'version']);
     // Requests need a threshold; bob (Essex Police) asks, so neither the admin nor carol is the requester.
     expectWritten(
@@ -251,7 +348,7 @@ describe('access table', () => {
       ['approvalThreshold'],
     );
     const request = async () =>
-      expectWritten(await allocate(ctx, '6000.00', {}, ctx.tokens.police), ['allocationId', 'status']).allocationId as string;
+      expectWritten(await allocate(ctx, '6000.00', { reason: REASON }, ctx.tokens.police), ['allocationId', 'status']).allocationId as string;
     const toApprove = {} as Record<Caller, string>;
     const toReject = {} as Record<Caller, string>;
     for (const caller of CALLERS) {
@@ -289,6 +386,7 @@ describe('access table', () => {
           if (expectAllowed) {
             const ok = method === 'POST' ? res.statusCode === 201 : res.statusCode === 200;
             if (!ok) mismatches.push(`${cell}: expected allowed, got ${res.statusCode} ${res.body.slice(0, 200)}`);
+            else if (method === 'GET') mismatches.push(...readPolicyMismatches(row, caller, `${cell} (${row.url(f)})`, res.body, true));
           } else {
             const wanted = caller === 'no token' ? 401 : 403;
             if (res.statusCode !== wanted) {
@@ -350,6 +448,7 @@ describe('access table, read as at a date and a position', () => {
           const wanted = row.allowed.includes(caller) ? 200 : caller === 'no token' ? 401 : 403;
           if (res.statusCode !== wanted) mismatches.push(`GET ${row.route} as ${caller}: expected ${wanted}, got ${res.statusCode} ${res.body.slice(0, 200)}`);
           else if (wanted === 200 && res.headers['ledger-as-at'] !== '2026-03-31') mismatches.push(`GET ${row.route} as ${caller}: no Ledger-As-At`);
+          else if (wanted === 200) mismatches.push(...readPolicyMismatches(row, caller, `GET ${url} as ${caller}, as at`, res.body, false));
         }
       }
       expect(mismatches).toEqual([]);

@@ -118,18 +118,48 @@ describe('allocation requests', () => {
     expect(body).toMatchObject({ status: 'pending-approval', allocationId: expect.stringMatching(ULID) });
     const summary = await potSummary(c);
     expect(summary).toMatchObject({ allocated: '249999.99', available: '250000.01' });
-    expect(summary.pendingApprovals).toEqual([
-      {
-        allocationId: body.allocationId,
-        interventionId: c.interventionId,
-        amount: '250000.00',
-        effectiveDate: '2025-05-01',
-        reason: 'Year one delivery',
-        requestedBy: { sub: 'bob', role: 'finance-officer', agencyId: 'essex-police' },
-        requestedAt: expect.any(String),
-        eventId: body.eventId,
-      },
-    ]);
+    const pending = {
+      allocationId: body.allocationId,
+      interventionId: c.interventionId,
+      amount: '250000.00',
+      effectiveDate: '2025-05-01',
+      reason: 'Year one delivery',
+      requestedBy: { sub: 'bob', role: 'finance-officer', agencyId: 'essex-police' },
+      requestedAt: expect.any(String),
+      eventId: body.eventId,
+    };
+    // A reporter reads the figures: who asked, and why, are withheld and said to be.
+    expect(summary.pendingApprovals).toEqual([{ ...pending, reason: null, requestedBy: null }]);
+    expect(summary.redacted).toEqual(['pendingApprovals[].reason', 'pendingApprovals[].requestedBy']);
+    // A partner's finance officer (another one: carol of Essex County Council, who may approve it) reads it in full.
+    const full = (await c.ledger.get(`/v1/pots/${c.potId}`, c.tokens.cc)).json();
+    expect(full.pendingApprovals).toEqual([pending]);
+    expect(full.redacted).toBeUndefined();
+  });
+
+  it('the requester is shown to admins, auditors and partners; withheld from reporters and non-partners (GET /v1/pots and /v1/pots/:potId)', async () => {
+    const c = await ctx();
+    await setThreshold(c);
+    expectWritten(await allocate(c, '250000.00', {}, c.tokens.police), ['allocationId', 'status']);
+    const readers = [
+      { who: 'an admin', token: c.tokens.admin, full: true },
+      { who: 'an auditor', token: c.tokens.auditor, full: true },
+      { who: 'the requester, a partner', token: c.tokens.police, full: true },
+      { who: 'a partner with no stake', token: c.tokens.probation, full: true },
+      { who: 'a reporter', token: c.tokens.reporter, full: false },
+      { who: 'a finance officer of a non-partner', token: c.tokens.nhs, full: false },
+    ];
+    for (const { who, token, full } of readers) {
+      const one = (await c.ledger.get(`/v1/pots/${c.potId}`, token)).json();
+      const listed = (await c.ledger.get('/v1/pots', token)).json().pots.find((p: { potId: string }) => p.potId === c.potId);
+      for (const pot of [one, listed]) {
+        expect(pot.pendingApprovals, who).toHaveLength(1);
+        expect(pot.pendingApprovals[0].amount, who).toBe('250000.00');
+        expect(pot.pendingApprovals[0].requestedBy?.sub ?? null, who).toBe(full ? 'bob' : null);
+        expect(pot.pendingApprovals[0].reason, who).toBe(full ? 'Year one delivery' : null);
+        expect(pot.redacted, who).toEqual(full ? undefined : ['pendingApprovals[].reason', 'pendingApprovals[].requestedBy']);
+      }
+    }
   });
 
   it('409 INSUFFICIENT_FUNDS at request time already; nothing appended', async () => {

@@ -223,11 +223,30 @@ describe('GET /v1/audit', () => {
     });
   });
 
-  it('is readable by an auditor and an admin; 403 for finance officers and reporters', async () => {
+  it('is readable by an auditor and an admin; a finance officer reads the trail of its own pots only, named by potId; 403 for reporters', async () => {
     const c = await ctx();
     expect((await c.ledger.get('/v1/audit', c.tokens.auditor)).statusCode).toBe(200);
     expect((await c.ledger.get('/v1/audit', c.tokens.admin)).statusCode).toBe(200);
-    for (const token of [c.tokens.cc, c.tokens.nhs, c.tokens.reporter]) expectProblem(await c.ledger.get('/v1/audit', token), 403, 'FORBIDDEN');
+    const own = `/v1/audit?potId=${c.potId}`;
+    const expected = (await c.ledger.get(own, c.tokens.auditor)).json();
+    expect(expected.entries.length).toBeGreaterThan(0);
+    for (const token of [c.tokens.cc, c.tokens.police]) {
+      const res = await c.ledger.get(own, token);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual(expected);
+      const csv = await c.ledger.get(`/v1/audit/export.csv?potId=${c.potId}`, token);
+      expect(csv.statusCode, csv.body).toBe(200);
+      expect(csv.body).toBe((await c.ledger.get(`/v1/audit/export.csv?potId=${c.potId}`, c.tokens.auditor)).body);
+    }
+    // Without potId a finance officer would read every pot's trail: refused, and told why.
+    for (const url of ['/v1/audit', '/v1/audit/export.csv']) {
+      expect(expectProblem(await c.ledger.get(url, c.tokens.cc), 403, 'FORBIDDEN').detail).toMatch(/pass potId/);
+    }
+    // Another agency's pot: refused.
+    for (const url of [own, `/v1/audit/export.csv?potId=${c.potId}`]) {
+      expect(expectProblem(await c.ledger.get(url, c.tokens.nhs), 403, 'FORBIDDEN').detail).toMatch(/nhs-mid-essex is not a partner/);
+    }
+    for (const url of ['/v1/audit', own]) expectProblem(await c.ledger.get(url, c.tokens.reporter), 403, 'FORBIDDEN');
   });
 
   it('400 VALIDATION_FAILED for a bad limit, cursor, bound, potId, agencyId or actor', async () => {

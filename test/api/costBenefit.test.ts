@@ -49,8 +49,17 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/assumptions', () =>
       ['25', 'bob'],
       ['30', 'alice'],
     ]);
-    const report = await cba(c);
+    const report = await cba(c, '', c.tokens.auditor);
     expect(report.interventions[0].assumptions).toMatchObject({ deadweightPercent: '30', source: 'set', setBy: 'alice', reason: 'Peer review', changes: 2 });
+    expect(report.redacted).toBeUndefined();
+    // Partners read their pot in full; a reporter and a non-partner read the figures, the person and the reason withheld.
+    expect((await cba(c, '', c.tokens.police)).interventions[0].assumptions).toMatchObject({ setBy: 'alice', reason: 'Peer review' });
+    for (const token of [c.tokens.reporter, c.tokens.nhs]) {
+      const figures = await cba(c, '', token);
+      expect(figures.interventions[0].assumptions).toMatchObject({ deadweightPercent: '30', source: 'set', setBy: null, reason: null, changes: 2 });
+      expect(figures.redacted).toEqual(['interventions[].assumptions.reason', 'interventions[].assumptions.setBy']);
+      expect(figures.pot).toEqual(report.pot);
+    }
   });
 
   it('404 NOT_FOUND for an unknown intervention or pot; nothing appended', async () => {

@@ -171,11 +171,20 @@ describe('GET /v1/pots/:potId/exceptions', () => {
     expectValidation(await c.ledger.get('/v1/pots/not-a-ulid/exceptions', c.tokens.auditor), 'params.potId');
   });
 
-  it('403 FORBIDDEN for finance officers and reporters: the list is for auditors and admins', async () => {
+  it("200 for the finance officers of the pot's partners (they read their own pots in full); 403 FORBIDDEN for a non-partner's and for reporters", async () => {
     const c = await ctx();
-    for (const token of [c.tokens.cc, c.tokens.nhs, c.tokens.reporter]) {
-      expectProblem(await c.ledger.get(`/v1/pots/${c.potId}/exceptions`, token), 403, 'FORBIDDEN');
+    const url = `/v1/pots/${c.potId}/exceptions`;
+    const expected = (await c.ledger.get(url, c.tokens.auditor)).json();
+    for (const token of [c.tokens.cc, c.tokens.police, c.tokens.probation]) {
+      const res = await c.ledger.get(url, token);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual(expected);
     }
+    const refused = expectProblem(await c.ledger.get(url, c.tokens.nhs), 403, 'FORBIDDEN');
+    expect(refused.detail).toMatch(/nhs-mid-essex is not a partner/);
+    expectProblem(await c.ledger.get(url, c.tokens.reporter), 403, 'FORBIDDEN');
+    // An unknown pot is 404 for a finance officer too: pots are listed to every role anyway.
+    expectProblem(await c.ledger.get(`/v1/pots/${UNKNOWN_ULID}/exceptions`, c.tokens.cc), 404, 'NOT_FOUND');
   });
 
   describeReadRouteAuth('GET /v1/pots/:potId/exceptions', (c) => `/v1/pots/${c.potId}/exceptions`);

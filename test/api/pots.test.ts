@@ -215,6 +215,7 @@ describe('pots', () => {
   describe('GET /v1/pots/:potId', () => {
     it('the exact summary of the Essex pot, for every role', async () => {
       const c = await ctx();
+      const figuresOnly = [c.tokens.nhs, c.tokens.reporter];
       for (const token of [c.tokens.admin, c.tokens.cc, c.tokens.nhs, c.tokens.auditor, c.tokens.reporter]) {
         const res = await c.ledger.get(`/v1/pots/${c.potId}`, token);
         expect(res.statusCode).toBe(200);
@@ -243,6 +244,8 @@ describe('pots', () => {
           agreedContributions: [],
           openedAt: expect.stringMatching(ISO_TIMESTAMP),
           position: String(await head(c.ledger)),
+          // A reporter and a non-partner's finance officer read the figures; the answer says what it withholds.
+          ...(figuresOnly.includes(token) ? { redacted: ['pendingApprovals[].reason', 'pendingApprovals[].requestedBy'] } : {}),
         });
       }
     });
@@ -293,16 +296,29 @@ describe('pots', () => {
       const c = await ctx();
       const second = expectWritten(await c.ledger.post('/v1/pots', c.tokens.admin, { name: 'Second', area: 'Essex', hostAgencyId: 'essex-police' }), ['potId']);
       await allocate(c, '10.00');
-      const one = await potSummary(c);
-      for (const token of [c.tokens.admin, c.tokens.cc, c.tokens.nhs, c.tokens.auditor, c.tokens.reporter]) {
+      await potSummary(c);
+      // Each pot in the list is read as that pot alone is: in full by its partners (and admins and
+      // auditors), figures only (`redacted`) by everyone else. Carol's agency is a partner of the
+      // Essex pot, not of the second.
+      const readers = [
+        { token: c.tokens.admin, fullOn: [c.potId, second.potId] },
+        { token: c.tokens.cc, fullOn: [c.potId] },
+        { token: c.tokens.nhs, fullOn: [] },
+        { token: c.tokens.auditor, fullOn: [c.potId, second.potId] },
+        { token: c.tokens.reporter, fullOn: [] },
+      ];
+      for (const { token, fullOn } of readers) {
         const res = await c.ledger.get(`/v1/pots?minPosition=${await head(c.ledger)}`, token);
         expect(res.statusCode).toBe(200);
         const { pots } = res.json();
         expect(pots).toHaveLength(2);
-        expect(pots).toContainEqual(one);
+        expect(pots).toContainEqual((await c.ledger.get(`/v1/pots/${c.potId}`, token)).json());
         const other = pots.find((p: { potId: string }) => p.potId === second.potId);
         expect(other).toMatchObject({ name: 'Second', hostAgencyId: 'essex-police', contributed: '0.00' });
-        for (const pot of pots) expect(pot.position).toMatch(DIGITS);
+        for (const pot of pots) {
+          expect(pot.position).toMatch(DIGITS);
+          expect(pot.redacted).toEqual(fullOn.includes(pot.potId) ? undefined : ['pendingApprovals[].reason', 'pendingApprovals[].requestedBy']);
+        }
       }
     });
 

@@ -83,6 +83,30 @@ describe('GET /v1/pots/:potId/statement', () => {
     }
   });
 
+  it("reversals' reasons and actors: shown to admins, auditors and the pot's partners; withheld from reporters and non-partners, and said to be", async () => {
+    const c = await ctx();
+    const allocation = expectWritten(await allocate(c, '100000.00', { effectiveDate: '2025-05-01' }), ['allocationId', 'fundingShares', 'status']);
+    expectWritten(
+      await c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.cc, { eventId: allocation.eventId, reason: 'Raised with bob: wrong cohort', effectiveDate: '2025-10-01' }),
+      ['type', 'reversedEventId', 'amount'],
+    );
+    const full = (await statementOf(c, 'financialYear=2025-26')).body;
+    expect(full.reversals).toEqual([expect.objectContaining({ amount: '100000.00', reason: 'Raised with bob: wrong cohort', actor: 'carol' })]);
+    expect(full.redacted).toBeUndefined();
+    for (const token of [c.tokens.admin, c.tokens.cc, c.tokens.police, c.tokens.probation]) {
+      expect((await statementOf(c, 'financialYear=2025-26', token)).body).toEqual(full);
+    }
+    for (const token of [c.tokens.reporter, c.tokens.nhs]) {
+      const { body } = await statementOf(c, 'financialYear=2025-26', token);
+      expect(body).toEqual({
+        ...full,
+        reversals: [{ ...full.reversals[0], reason: null, actor: null }],
+        redacted: ['reversals[].actor', 'reversals[].reason'],
+      });
+      expect(JSON.stringify(body)).not.toMatch(/carol|bob/);
+    }
+  });
+
   it('404 NOT_FOUND for a pot that does not exist, or did not yet at atPosition', async () => {
     const c = await ctx();
     expectProblem(await c.ledger.get(`/v1/pots/${UNKNOWN_ULID}/statement?financialYear=2025-26`, c.tokens.auditor), 404, 'NOT_FOUND');

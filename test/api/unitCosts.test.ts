@@ -42,13 +42,19 @@ describe('POST /v1/unit-costs', () => {
     const c = await ctx();
     const written = expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
     expect(written).toMatchObject({ code: HIP, version: 1 });
-    const list = await c.ledger.get('/v1/unit-costs', c.tokens.reporter);
-    expect(list.statusCode).toBe(200);
-    expect(list.json().unitCosts).toEqual([
-      { ...hipFractureBody(), version: 1, addedAt: expect.any(String), addedBy: 'alice', position: written.position },
-    ]);
-    const history = await c.ledger.get(`/v1/unit-costs/${HIP}`, c.tokens.cc);
-    expect(history.json()).toMatchObject({ code: HIP, versions: [{ version: 1, amount: '12700.00' }] });
+    const entry = { ...hipFractureBody(), version: 1, addedAt: expect.any(String), addedBy: 'alice', position: written.position };
+    for (const token of [c.tokens.auditor, c.tokens.admin]) {
+      const list = await c.ledger.get('/v1/unit-costs', token);
+      expect(list.statusCode).toBe(200);
+      expect(list.json().unitCosts).toEqual([entry]);
+    }
+    // The catalogue belongs to no pot: the other roles read its figures, the admin's name withheld and said to be.
+    for (const token of [c.tokens.reporter, c.tokens.cc]) {
+      const figures = { ...entry, addedBy: null, redacted: ['addedBy'] };
+      expect((await c.ledger.get('/v1/unit-costs', token)).json().unitCosts).toEqual([figures]);
+      expect((await c.ledger.get(`/v1/unit-costs/${HIP}`, token)).json()).toEqual({ code: HIP, versions: [figures] });
+    }
+    expect((await c.ledger.get(`/v1/unit-costs/${HIP}`, c.tokens.auditor)).json()).toEqual({ code: HIP, versions: [entry] });
     const audit = (await c.ledger.get('/v1/audit', c.tokens.auditor)).json().entries;
     expect(audit.at(-1)).toMatchObject({
       type: 'UnitCostAdded',

@@ -47,7 +47,8 @@ beforeAll(async () => {
         reason: 'Evaluation 2025',
       }),
     );
-    apiReport = (await ledger.get(`/v1/pots/${potId}/cba`, s.tokens.reporter)).json();
+    // The CLI reads the log with the operator's file access, so it prints the full view: an auditor's.
+    apiReport = (await ledger.get(`/v1/pots/${potId}/cba`, s.tokens.auditor)).json();
   } finally {
     await ledger.close();
   }

@@ -42,8 +42,9 @@ beforeAll(async () => {
     await agree('essex-cc', '350000.00', 'Board 2025/03');
     await agree('essex-police', '150000.00', 'Board 2025/03');
     await agree('essex-police', '200000.00', 'Board 2025/07');
-    apiUnitCosts = (await ledger.get('/v1/unit-costs', s.tokens.reporter)).json();
-    apiUprated = (await ledger.get('/v1/unit-costs?priceYear=2023-24', s.tokens.reporter)).json();
+    // The CLI reads the log with the operator's file access, so it prints the full view: an auditor's.
+    apiUnitCosts = (await ledger.get('/v1/unit-costs', s.tokens.auditor)).json();
+    apiUprated = (await ledger.get('/v1/unit-costs?priceYear=2023-24', s.tokens.auditor)).json();
     apiAgreed = (await ledger.get(`/v1/pots/${potId}`, s.tokens.reporter)).json().agreedContributions;
   } finally {
     await ledger.close();

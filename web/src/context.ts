@@ -31,4 +31,6 @@ export interface PotView {
   readonly position: string;
   /** Added by the approvals work; shown when the server sends it. */
   readonly pendingApprovals?: readonly Record<string, unknown>[];
+  /** Fields the API withheld from this role (figures only), e.g. "pendingApprovals[].requestedBy". */
+  readonly redacted?: readonly string[];
 }

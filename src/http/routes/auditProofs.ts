@@ -12,10 +12,12 @@ import { z } from 'zod';
 import { Ulid } from '../../../events/primitives.ts';
 import { MERKLE_ALGORITHM } from '../../audit/merkle.ts';
 import { httpProblem } from '../errors.ts';
+import { OVERSIGHT_ROLES } from '../readPolicy.ts';
 import { errorResponses, Position, PositionParam } from '../schemas.ts';
 import type { RouteDeps } from './routeDeps.ts';
 
-const AUDIT_ROLES = ['auditor', 'admin'] as const;
+/** Proofs are over the whole log (every pot): the oversight roles (readPolicy.ts). */
+const AUDIT_ROLES = OVERSIGHT_ROLES;
 
 /**
  * Only minPosition (read your own writes): a checkpoint's own `size` is how these routes look

@@ -11,7 +11,9 @@ import { FinancialYear, Ulid } from '../../../events/primitives.ts';
 import type { DeflatorSeries } from '../../../events/uprating.ts';
 import { costBenefitReport } from '../../../projections/costBenefit.ts';
 import { readDeflatorFile } from '../../unitCostFile.ts';
+import { actorOf } from '../auth.ts';
 import { httpProblem } from '../errors.ts';
+import { costBenefitFor, FIGURES_ONLY_NOTE, potView } from '../readPolicy.ts';
 import { errorResponses, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
 import { CostBenefitReportView } from './costBenefitViews.ts';
@@ -92,6 +94,7 @@ export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = d
         schema: {
           tags: ['reports'],
           summary: 'Cost-benefit report per intervention and for the pot, every figure with its formula and inputs',
+          description: FIGURES_ONLY_NOTE,
           params: PotParams,
           querystring: ReadQuery.extend({
             interventionId: Ulid.optional().describe('Only this intervention'),
@@ -121,7 +124,7 @@ export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = d
           if (report === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist`);
           if (report === 'unknown-intervention') throw httpProblem('NOT_FOUND', `intervention ${interventionId} does not exist in pot ${potId}`);
           if ('refusal' in report) throw httpProblem('VALIDATION_FAILED', report.detail);
-          return report;
+          return costBenefitFor(potView(actorOf(request), deps.books(), potId), report);
         });
       },
     );

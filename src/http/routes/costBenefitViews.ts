@@ -1,5 +1,6 @@
 /** The answer schema of GET /v1/pots/:potId/cba (see projections/costBenefit.ts). */
 import { z } from 'zod';
+import { Redacted } from '../schemas.ts';
 
 const Money = z.string().describe('Amount in GBP, 2 decimal places, rounded once from `exact`; may be negative');
 const Inputs = z.record(z.string(), z.string()).describe('The values the formula was applied to, as written in the report');
@@ -117,9 +118,9 @@ export const CostBenefitReportView = z.object({
           benefitProfile: z.array(z.string()).readonly(),
           source: z.enum(['default', 'set']),
           setAt: z.string().optional(),
-          setBy: z.string().optional(),
+          setBy: z.string().nullable().optional().describe('The user who set them; null when withheld (see `redacted`)'),
           eventId: z.string().optional(),
-          reason: z.string().optional(),
+          reason: z.string().nullable().optional().describe('null when withheld (see `redacted`)'),
           changes: z.number().int(),
         }),
         netOfDeadweight: Figure,
@@ -142,4 +143,5 @@ export const CostBenefitReportView = z.object({
     )
     .readonly(),
   pot: z.object(Headline),
+  redacted: Redacted,
 });

@@ -1,6 +1,6 @@
 /**
  * The pot's controls (issue 4): the four-eyes threshold, approving and rejecting allocation
- * requests, closing a financial year, closing the pot, and the exceptions list for auditors.
+ * requests, closing a financial year, closing the pot, and the exceptions list.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -13,7 +13,9 @@ import type { AllocationRejected, ApprovalThresholdChanged, FinancialYearClosed,
 import { FinancialYear, Ulid } from '../../../events/primitives.ts';
 import { potExceptions } from '../../../projections/exceptions.ts';
 import { potSummary } from '../../../projections/potSummary.ts';
+import { actorOf } from '../auth.ts';
 import { httpProblem } from '../errors.ts';
+import { POT_RECORD_ROLES, requirePotRecords } from '../readPolicy.ts';
 import { errorResponses, FundingShareView, Position, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
@@ -21,12 +23,6 @@ import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 const PotParams = z.object({ potId: Ulid });
 const RequestParams = PotParams.extend({ allocationId: Ulid });
 const DECIDING_ROLES = ['finance-officer', 'admin'] as const;
-/**
- * The exceptions list judges people's conduct (who reversed, who tried to approve their own
- * request), so it is for the oversight roles: auditors and admins. Finance officers see every
- * entry of their pots in the audit trail already; the list is the inspectorate's view.
- */
-const EXCEPTION_ROLES = ['auditor', 'admin'] as const;
 
 const Money = z.string().describe('Amount in GBP, 2 decimal places');
 const ActorView = z.object({ sub: z.string(), role: z.string(), agencyId: z.string().optional() });
@@ -164,10 +160,13 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
     app.get(
       '/v1/pots/:potId/exceptions',
       {
-        config: { access: EXCEPTION_ROLES },
+        // The list names people and their conduct: the oversight roles, and the finance officers
+        // of the pot's partners, who read their own pots in full (readPolicy.ts).
+        config: { access: POT_RECORD_ROLES },
         schema: {
           tags: ['controls'],
-          summary: 'Every reversal, rejected approval and attempted self-approval of a pot (auditor, admin)',
+          summary: 'Every reversal, rejected approval and attempted self-approval of a pot (auditor, admin, finance officer of a partner)',
+          description: 'A finance officer of an agency that is not a partner of the pot, and a reporter: 403 FORBIDDEN.',
           params: PotParams,
           querystring: ReadQuery.extend({ financialYear: FinancialYear.optional() }),
           response: { 200: z.object({ potId: z.string(), exceptions: z.array(ExceptionView).readonly() }), ...errorResponses },
@@ -177,6 +176,7 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         answerFromBooks(deps, request.query, reply, (books) => {
           const { potId } = request.params;
           if (potSummary(books.potSummary, potId) === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist`);
+          requirePotRecords(actorOf(request), deps.books(), potId, 'the exceptions');
           const { financialYear } = request.query;
           return { potId, exceptions: potExceptions(books.exceptions, potId, financialYear === undefined ? {} : { financialYear }) };
         }),

@@ -22,7 +22,9 @@ import type { AllocationRequested } from '../../../events/potControls.ts';
 import { Ulid } from '../../../events/primitives.ts';
 import { OutcomeValuationLine } from '../../../events/unitCost.ts';
 import { listPots, potSummary } from '../../../projections/potSummary.ts';
+import { actorOf } from '../auth.ts';
 import { httpProblem } from '../errors.ts';
+import { FIGURES_ONLY_NOTE, potSummaryFor, potView } from '../readPolicy.ts';
 import { errorResponses, FlowView, FundingShareView, PotSummaryView, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
@@ -79,11 +81,17 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         schema: {
           tags: ['pots'],
           summary: 'Pot summaries',
+          description: FIGURES_ONLY_NOTE,
           querystring: ReadQuery,
           response: { 200: z.object({ pots: z.array(PotSummaryView).readonly() }), ...errorResponses },
         },
       },
-      async (request, reply) => answerFromBooks(deps, request.query, reply, (books) => ({ pots: listPots(books.potSummary) })),
+      async (request, reply) => {
+        const reader = actorOf(request);
+        return answerFromBooks(deps, request.query, reply, (books) => ({
+          pots: listPots(books.potSummary).map((pot) => potSummaryFor(potView(reader, deps.books(), pot.potId), pot)),
+        }));
+      },
     );
 
     app.get(
@@ -92,7 +100,8 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: 'any' },
         schema: {
           tags: ['pots'],
-          summary: "One pot: contributed, allocated, available, each partner's stake, interventions",
+          summary: "One pot: contributed, allocated, available, each partner's stake, interventions, pending approvals",
+          description: FIGURES_ONLY_NOTE,
           params: PotParams,
           querystring: ReadQuery,
           response: { 200: PotSummaryView, ...errorResponses },
@@ -102,7 +111,7 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         answerFromBooks(deps, request.query, reply, (books) => {
           const summary = potSummary(books.potSummary, request.params.potId);
           if (summary === null) throw httpProblem('NOT_FOUND', `pot ${request.params.potId} does not exist`);
-          return summary;
+          return potSummaryFor(potView(actorOf(request), deps.books(), summary.potId), summary);
         }),
     );
 

@@ -6,11 +6,18 @@ import { flowsMatrix } from '../../../projections/benefitFlows.ts';
 import { parseTimeBound } from '../../../projections/timeBounds.ts';
 import { MAX_READ_ALL_BATCH_EVENTS } from '../../store/eventStore.ts';
 import { CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.ts';
+import { actorOf } from '../auth.ts';
 import { httpProblem } from '../errors.ts';
+import { OVERSIGHT_ROLES, POT_RECORD_ROLES, requirePotRecords } from '../readPolicy.ts';
 import { AuditEntryView, errorResponses, FlowsView, LimitParam, PositionParam, RawEventView } from '../schemas.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
-const AUDIT_ROLES = ['auditor', 'admin'] as const;
+/** The raw log is everyone's events with every name in them: the oversight roles only. */
+const RAW_LOG_ROLES = OVERSIGHT_ROLES;
+/** Said on both audit-trail routes (the policy is src/http/readPolicy.ts). */
+const AUDIT_READ_NOTE =
+  'Auditors and admins read the whole trail. A finance officer reads the trail of one pot its agency is a partner of, and must name it ' +
+  'with potId (without potId, or with another pot: 403 FORBIDDEN). Reporters: 403.';
 
 const TimeBound = (bound: 'from' | 'to') =>
   z
@@ -89,30 +96,36 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
     app.get(
       '/v1/audit',
       {
-        config: { access: AUDIT_ROLES },
+        config: { access: POT_RECORD_ROLES },
         schema: {
           tags: ['audit'],
           summary: 'The audit trail: one entry per event, in log order, with a one-line summary',
+          description: AUDIT_READ_NOTE,
           querystring: AuditFilterQuery.extend({ limit: LimitParam }),
           response: { 200: z.object({ entries: z.array(AuditEntryView).readonly(), nextCursor: z.string().nullable() }), ...errorResponses },
         },
       },
       async (request, reply) => {
         const { minPosition, asAt, atPosition, ...query } = request.query;
-        return answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) => auditEntries(books.auditTrail, dropUndefined(query)));
+        // Checked once minPosition is reached, so a partner reads the trail of a pot it just joined.
+        return answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) => {
+          requirePotRecords(actorOf(request), deps.books(), query.potId, 'the audit trail');
+          return auditEntries(books.auditTrail, dropUndefined(query));
+        });
       },
     );
 
     app.get(
       '/v1/audit/export.csv',
       {
-        config: { access: AUDIT_ROLES },
+        config: { access: POT_RECORD_ROLES },
         schema: {
           tags: ['audit'],
           summary: `The audit trail as CSV for a spreadsheet: the filters of GET /v1/audit, every matching entry (at most ${MAX_CSV_EXPORT_ROWS})`,
           description:
             'UTF-8 with a byte order mark, RFC 4180 quoting, one row per entry. A text cell starting with = + - @, tab, CR, LF or NUL ' +
-            'is prefixed with a single quote so a spreadsheet shows it rather than evaluating it; the exact text is in GET /v1/audit.',
+            'is prefixed with a single quote so a spreadsheet shows it rather than evaluating it; the exact text is in GET /v1/audit. ' +
+            AUDIT_READ_NOTE,
           querystring: AuditFilterQuery,
           produces: ['text/csv'],
           response: { 200: z.string().describe(`CSV, columns: ${AUDIT_CSV_HEADER.join(', ')}`), ...errorResponses },
@@ -120,9 +133,10 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       },
       async (request, reply) => {
         const { minPosition, asAt, atPosition, ...filters } = request.query;
-        const entries = await answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) =>
-          auditEntriesForExport(books.auditTrail, dropUndefined(filters)),
-        );
+        const entries = await answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) => {
+          requirePotRecords(actorOf(request), deps.books(), filters.potId, 'the audit trail');
+          return auditEntriesForExport(books.auditTrail, dropUndefined(filters));
+        });
         return reply
           .type(CSV_CONTENT_TYPE)
           .header('content-disposition', 'attachment; filename="potledger-audit.csv"')
@@ -133,10 +147,10 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
     app.get(
       '/v1/events',
       {
-        config: { access: AUDIT_ROLES },
+        config: { access: RAW_LOG_ROLES },
         schema: {
           tags: ['audit'],
-          summary: 'Raw events with metadata, in log order, strictly after the cursor',
+          summary: 'Raw events with metadata, in log order, strictly after the cursor (auditor, admin)',
           querystring: z.object({
             after: PositionParam.optional().describe('Position to read after; 0 or absent reads from the start'),
             limit: LimitParam,

@@ -11,8 +11,10 @@ import { z } from 'zod';
 import { asLedgerEnvelope, potStreamId, type Envelope } from '../../../events/index.ts';
 import { FinancialYear, Ulid } from '../../../events/primitives.ts';
 import { potStatement } from '../../../projections/potStatement.ts';
+import { actorOf } from '../auth.ts';
 import { httpProblem } from '../errors.ts';
-import { errorResponses, Position } from '../schemas.ts';
+import { FIGURES_ONLY_NOTE, potView, statementFor } from '../readPolicy.ts';
+import { errorResponses, Position, Redacted } from '../schemas.ts';
 import { endOfAppendAt, isDatedAfter } from '../../historicalBooks.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER, PointInTimeQuery, type RouteDeps } from './routeDeps.ts';
 
@@ -71,8 +73,8 @@ export const PotStatementView = z.object({
       reversedEventId: z.string(),
       effectiveDate: z.string(),
       amount: Money,
-      reason: z.string(),
-      actor: z.string(),
+      reason: z.string().nullable().describe('null when withheld (see `redacted`)'),
+      actor: z.string().nullable().describe("The user (token subject) who recorded the reversal; null when withheld (see `redacted`)"),
     }),
   ).readonly(),
   priorPeriodAdjustments: z.array(
@@ -88,6 +90,7 @@ export const PotStatementView = z.object({
   yearClosed: z.boolean(),
   potClosedOn: z.string().nullable(),
   entriesInYear: z.number().int(),
+  redacted: Redacted,
 });
 
 export const statementRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
@@ -101,7 +104,8 @@ export const statementRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           summary: "The pooled fund's memorandum statement for a financial year: opening balance, contributions, allocations, outcomes, reversals, closing balance, each partner's share",
           description:
             'Entries count by their effective date: dated before the year they make the opening balance, dated inside it they are the year; dated after, they are left out. ' +
-            'The closing balance is reached two ways (opening + movements, and the sum of the partners\' closing stakes); a statement where they disagree is never served.',
+            'The closing balance is reached two ways (opening + movements, and the sum of the partners\' closing stakes); a statement where they disagree is never served. ' +
+            FIGURES_ONLY_NOTE,
           params: z.object({ potId: Ulid }),
           querystring: z.object({
             financialYear: FinancialYear,
@@ -131,7 +135,7 @@ export const statementRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         if (statement === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist${atPosition === undefined ? '' : ` at position ${atPosition}`}`);
         reply.header(LEDGER_POSITION_HEADER, upTo.toString());
         if (asAt !== undefined) reply.header(LEDGER_AS_AT_HEADER, asAt);
-        return statement;
+        return statementFor(potView(actorOf(request), deps.books(), potId), statement);
       },
     );
   };

@@ -10,16 +10,19 @@ import { FinancialYear } from '../../../events/primitives.ts';
 import type { DeflatorSeries } from '../../../events/uprating.ts';
 import { listUnitCosts, unitCostHistory, upratedUnitCost } from '../../../projections/unitCostCatalogue.ts';
 import { readDeflatorFile } from '../../unitCostFile.ts';
+import { actorOf } from '../auth.ts';
 import { httpProblem } from '../errors.ts';
-import { errorResponses, Position, Written } from '../schemas.ts';
+import { unitCostFor, unpottedView } from '../readPolicy.ts';
+import { errorResponses, Position, Redacted, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const UnitCostView = UnitCostAddedV1.extend({
   supersededByVersion: z.number().int().optional(),
   addedAt: z.string(),
-  addedBy: z.string(),
+  addedBy: z.string().nullable().describe('The admin (token subject) who added it; null when withheld (see `redacted`)'),
   position: Position,
+  redacted: Redacted,
 });
 const UpratedView = z.object({
   priceYear: z.string(),
@@ -31,6 +34,9 @@ const UnitCostListView = UnitCostView.extend({
   uprated: UpratedView.nullable().optional().describe("With priceYear: the entry in that year's prices; null when its own price year is not in the deflator series"),
   upratingProblem: z.string().optional().describe('Why `uprated` is null for this entry'),
 });
+/** The catalogue belongs to no pot: only the oversight roles read who added an entry (readPolicy.ts). */
+const UNIT_COST_READ_NOTE =
+  "Admins and auditors read every field. Other roles read the figures: `addedBy` (a person) is null and each entry lists it in `redacted`.";
 const CodeParams = z.object({ code: UnitCostCode });
 const WrittenUnitCost = Written.extend({ code: z.string(), version: z.number().int() });
 
@@ -85,6 +91,7 @@ export const unitCostRoutes = (deps: RouteDeps, deflators: DeflatorSeries = deps
         schema: {
           tags: ['unit costs'],
           summary: 'The catalogue: the version in force of every code (every version with includeSuperseded=true)',
+          description: UNIT_COST_READ_NOTE,
           querystring: ReadQuery.extend({
             includeSuperseded: z.enum(['true', 'false']).optional().describe('Also list versions no longer in force'),
             priceYear: FinancialYear.optional().describe("Also restate each entry in this financial year's prices (GDP deflator), as `uprated`"),
@@ -99,7 +106,10 @@ export const unitCostRoutes = (deps: RouteDeps, deflators: DeflatorSeries = deps
           if (priceYear !== undefined && deflators.index[priceYear] === undefined) {
             throw httpProblem('VALIDATION_FAILED', `the deflator series has no index for ${priceYear} (it covers ${covered}), so nothing can be uprated to it`);
           }
-          return { unitCosts: priceYear === undefined ? entries : entries.map((entry) => ({ ...entry, ...upratedUnitCost(entry, priceYear, deflators) })) };
+          const view = unpottedView(actorOf(request));
+          return {
+            unitCosts: entries.map((entry) => unitCostFor(view, priceYear === undefined ? entry : { ...entry, ...upratedUnitCost(entry, priceYear, deflators) })),
+          };
         }),
     );
 
@@ -110,6 +120,7 @@ export const unitCostRoutes = (deps: RouteDeps, deflators: DeflatorSeries = deps
         schema: {
           tags: ['unit costs'],
           summary: "One code's history: every version, oldest first; the last is in force",
+          description: UNIT_COST_READ_NOTE,
           params: CodeParams,
           querystring: ReadQuery,
           response: { 200: z.object({ code: z.string(), versions: z.array(UnitCostView) }), ...errorResponses },
@@ -119,7 +130,8 @@ export const unitCostRoutes = (deps: RouteDeps, deflators: DeflatorSeries = deps
         answerFromBooks(deps, request.query, reply, (books) => {
           const versions = unitCostHistory(books.unitCostCatalogue, request.params.code);
           if (versions === null) throw httpProblem('NOT_FOUND', `no unit cost with code ${request.params.code}`);
-          return { code: request.params.code, versions };
+          const view = unpottedView(actorOf(request));
+          return { code: request.params.code, versions: versions.map((entry) => unitCostFor(view, entry)) };
         }),
     );
   };

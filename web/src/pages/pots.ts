@@ -72,7 +72,8 @@ function pendingApprovals(pot: PotView): HTMLElement | null {
         text(a.allocationId ?? a.approvalId),
         text(a.interventionName ?? a.interventionId),
         typeof a.amount === 'string' ? formatGbp(a.amount) : '',
-        text((a.requestedBy as { sub?: string } | undefined)?.sub ?? a.requestedBy),
+        // null: the API withheld the requester from this role (figures only; see `redacted`).
+        a.requestedBy === null ? 'withheld' : text((a.requestedBy as { sub?: string } | undefined)?.sub ?? a.requestedBy),
       ]),
       { numeric: [2] },
     ),
