@@ -75,6 +75,7 @@ export function createHistoryPool(options: HistoryPoolOptions) {
   const executor = location === undefined ? mainThreadExecutor(options.source, options.batchSize) : workerExecutor(location, options.batchSize);
   const waiting: Task[] = [];
   let running = 0;
+  let accepted = 0;
   let closed = false;
 
   function settle(task: Task, outcome: { answer: HistoryAnswer } | { error: unknown }): void {
@@ -120,6 +121,7 @@ export function createHistoryPool(options: HistoryPoolOptions) {
           httpProblem('HISTORY_BUSY', `${MAX_CONCURRENT_HISTORICAL_FOLDS} historical answers are being built and ${MAX_HISTORICAL_QUEUE} more are waiting; ask again later`, {}, retryAfter),
         );
       }
+      accepted += 1;
       return new Promise<HistoryAnswer>((resolve, reject) => {
         const task: Task = { job, controller: new AbortController(), resolve, reject, started: false, settled: false };
         task.timer = setTimeout(() => expire(task), budgetMs);
@@ -128,9 +130,9 @@ export function createHistoryPool(options: HistoryPoolOptions) {
       });
     },
 
-    /** Jobs running and waiting: for tests and operators. */
-    load(): { readonly running: number; readonly waiting: number } {
-      return { running, waiting: waiting.length };
+    /** Jobs running and waiting now, and accepted since start: for tests and operators. */
+    load(): { readonly running: number; readonly waiting: number; readonly accepted: number } {
+      return { running, waiting: waiting.length, accepted };
     },
 
     async close(): Promise<void> {
