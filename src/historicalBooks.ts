@@ -118,7 +118,7 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
     const result = await pool.run({ kind: 'books', ...point });
     if (result.kind !== 'books') throw new Error('the history pool answered a books job with a statement');
     const answer: BooksAnswer = {
-      projections: result.books.projections,
+      projections: result.projections,
       position: result.position,
       ...(point.asAt === undefined ? {} : { asAt: point.asAt }),
     };

@@ -8,7 +8,7 @@
  * financial year (a fold of the pot's own stream, projections/potStatement.ts).
  */
 import { asLedgerEnvelope, potStreamId, type Envelope } from '../events/index.ts';
-import { ledgerBooksProjection, potSummaryProjection, type LedgerBooksState } from '../projections/index.ts';
+import { ledgerBooksProjection, potSummaryProjection, type LedgerBooksState, type LedgerProjections } from '../projections/index.ts';
 import { potStatement, type PotStatement } from '../projections/potStatement.ts';
 import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from './store/eventStore.ts';
 
@@ -171,7 +171,7 @@ export type HistoryJob =
 
 export interface BooksJobResult {
   readonly kind: 'books';
-  readonly books: LedgerBooksState;
+  readonly projections: LedgerProjections;
   /** The position the answer reflects (atPosition moved to the end of its append when asked). */
   readonly position: bigint;
   readonly eventsFolded: number;
@@ -190,5 +190,5 @@ export async function runHistoryJob(source: HistoryJobSource, job: HistoryJob, b
   if (job.kind === 'statement') return { kind: 'statement', statement: await statementAt(source, job, batchSize, pace) };
   const atPosition = job.snapToAppend ? await endOfAppendAt(source, job.atPosition) : job.atPosition;
   const { books, eventsFolded } = await foldHistory(source, { asAt: job.asAt, atPosition }, batchSize, pace);
-  return { kind: 'books', books, position: atPosition, eventsFolded };
+  return { kind: 'books', projections: books.projections, position: atPosition, eventsFolded };
 }

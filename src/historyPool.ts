@@ -16,7 +16,7 @@
  *   a worker is terminated and replaced, a main-thread fold stops at its next turn).
  */
 import { Worker } from 'node:worker_threads';
-import type { LedgerBooksState } from '../projections/index.ts';
+import type { LedgerProjections } from '../projections/index.ts';
 import type { PotStatement } from '../projections/potStatement.ts';
 import { runHistoryJob, type HistoryJob, type HistoryJobSource } from './historyFold.ts';
 import type { HistoryReply, HistoryRequest, HistoryWorkerData } from './historyWorker.ts';
@@ -48,7 +48,7 @@ export interface HistoryPoolOptions {
 
 /** What a job answers on the main thread: the books decoded, ready to read. */
 export type HistoryAnswer =
-  | { readonly kind: 'books'; readonly books: LedgerBooksState; readonly position: bigint; readonly eventsFolded: number }
+  | { readonly kind: 'books'; readonly projections: LedgerProjections; readonly position: bigint; readonly eventsFolded: number }
   | { readonly kind: 'statement'; readonly statement: PotStatement | null };
 
 interface Executor {
@@ -158,6 +158,22 @@ function mainThreadExecutor(source: HistoryJobSource, batchSize: number | undefi
 }
 
 
+/**
+ * The projections of a worker's answer, each decoded the first time a route reads it: decoding
+ * is main-thread work (tens of ms for the audit trail of a long log), and a route reads one or two.
+ */
+function decodeOnRead(encoded: Readonly<Record<string, Uint8Array>>): LedgerProjections {
+  const projections = {};
+  for (const [name, bytes] of Object.entries(encoded)) {
+    let decoded: { readonly state: unknown } | undefined;
+    Object.defineProperty(projections, name, {
+      enumerable: true,
+      get: () => (decoded ??= { state: decodeState(bytes) }).state,
+    });
+  }
+  return projections as LedgerProjections;
+}
+
 /** One worker thread per running job, kept for the next one; a worker abandoned mid-job is terminated. */
 function workerExecutor(location: ReaderLocation, batchSize: number | undefined): Executor {
   const idle: Worker[] = [];
@@ -204,7 +220,7 @@ function workerExecutor(location: ReaderLocation, batchSize: number | undefined)
           idle.push(worker);
           if (!reply.ok) reject(new Error(`historical fold failed in its worker: ${reply.message}`));
           else if (reply.kind === 'statement') resolve({ kind: 'statement', statement: reply.statement as PotStatement | null });
-          else resolve({ kind: 'books', books: decodeState(reply.books) as LedgerBooksState, position: reply.position, eventsFolded: reply.eventsFolded });
+          else resolve({ kind: 'books', projections: decodeOnRead(reply.projections), position: reply.position, eventsFolded: reply.eventsFolded });
         };
         const onError = (error: Error): void => {
           done();
