@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../test/e2e/serverProcess.ts';
 import { prepareDataSet, workingCopy, type DataSet } from './dataSet.ts';
+import { historicalReadsRow } from './historicalReadsRow.ts';
 import { historyLatencyRow } from './historyRow.ts';
 import { describeMachine } from './machine.ts';
 import { profileDir, resetProfiles, summariseProfileDir, type Profiling } from './profile.ts';
@@ -118,6 +119,12 @@ await measure(['historyLatency'], 'write p99 on a big pot vs a fresh pot', () =>
   workingCopy(bigPot, historyDir);
   return historyLatencyRow({ dataDir: historyDir, dataSet: bigPot, seed: settings.seed, runs: settings.runs, profile, ...settings.history });
 });
+await measure(['historicalReads'], 'live write p99 under parallel historical reads', () => {
+  if (bigPot instanceof Error) throw new Error(`no bigPot data set (${settings.bigPotEvents} events asked for): ${bigPot.message}`);
+  const historicalDir = join(workDir, 'historical');
+  workingCopy(bigPot, historicalDir);
+  return historicalReadsRow({ dataDir: historicalDir, dataSet: bigPot, seed: settings.seed, runs: settings.runs, profile, ...settings.history });
+});
 await measure(['replay'], 'rebuild of all projections by replay', () => replayRow(dbPath, mixed, settings.runs, profile));
 await measure(['verify'], 'potledger verify', () => verifyRow(dbPath, mixed, settings.runs, profile));
 await measure(['sqlRebuild'], 'potledger rebuild into SQL read models', () => sqlRebuildRow(dbPath, mixed, settings.runs, profile));
@@ -126,7 +133,7 @@ await measure(['appendVsRaw1', 'appendVsRaw100'], 'append path vs raw better-sql
   appendVsRawRows(dbPath, join(workDir, 'inserts'), settings.appendSizes, settings.runs, profile),
 );
 
-const ORDER = ['httpMixed', 'httpHot', 'historyLatency', 'replay', 'sqlRebuild', 'startup', 'verify', 'appendVsRaw1', 'appendVsRaw100'];
+const ORDER = ['httpMixed', 'httpHot', 'historyLatency', 'historicalReads', 'replay', 'sqlRebuild', 'startup', 'verify', 'appendVsRaw1', 'appendVsRaw100'];
 rows.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
 
 function dataSetSummary(dataSet: DataSet): Record<string, unknown> {

@@ -4,6 +4,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { DEFAULT_HISTORY_BUDGET_MS } from './historyPool.ts';
 import { resolveReadModelsUrl } from './readModels/openReadModels.ts';
 
 export const DEFAULT_PORT = 3000;
@@ -27,6 +28,8 @@ export interface LedgerConfig {
   readonly writesPerMinute: number | null;
   /** LEDGER_SNAPSHOTS: the directory for books and stream snapshots (default <data dir>/snapshots); null when "off". */
   readonly snapshotsDir: string | null;
+  /** LEDGER_HISTORY_BUDGET_MS: time budget of one historical (asAt / atPosition / statement) request. */
+  readonly historyBudgetMs: number;
 }
 
 export const SNAPSHOTS_SUBDIR = 'snapshots';
@@ -65,6 +68,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     corsOrigins,
     writesPerMinute: readWritesPerMinute(env.LEDGER_WRITE_RATE_LIMIT),
     snapshotsDir: readSnapshotsDir(env.LEDGER_SNAPSHOTS, dataDir),
+    historyBudgetMs: readHistoryBudgetMs(env.LEDGER_HISTORY_BUDGET_MS),
   };
 }
 
@@ -86,6 +90,17 @@ function wholeNumber(name: string, text: string | undefined): number | undefined
   if (text === undefined) return undefined;
   if (!/^\d{1,9}$/.test(text)) throw new Error(`${name} must be a whole number, got ${JSON.stringify(text)}`);
   return Number(text);
+}
+
+/** Shorter budgets would refuse every historical answer but the cached ones. */
+export const MIN_HISTORY_BUDGET_MS = 100;
+
+function readHistoryBudgetMs(text: string | undefined): number {
+  const value = setting(text);
+  if (value === undefined) return DEFAULT_HISTORY_BUDGET_MS;
+  const budgetMs = wholeNumber('LEDGER_HISTORY_BUDGET_MS', value)!;
+  if (budgetMs < MIN_HISTORY_BUDGET_MS) throw new Error(`LEDGER_HISTORY_BUDGET_MS must be at least ${MIN_HISTORY_BUDGET_MS} ms, got ${text}`);
+  return budgetMs;
 }
 
 function readWritesPerMinute(text: string | undefined): number | null {

@@ -20,12 +20,14 @@
  * the pot summary shows it as it is (stakesMayBeNegative) instead of stopping.
  *
  * Cost: an uncached answer folds the log from its start to the position asked for, O(history)
- * in time, page by page (MAX_READ_ALL_BATCH_EVENTS, yielding between pages) and at most
- * MAX_CONCURRENT_HISTORICAL_FOLDS at a time, so a burst of historical reads queues instead of
- * starving the live API. Answers are cached (LRU, bounded by count and by the events folded
- * into them): a key names a position, and the events at or before a position never change, so
- * a cached answer never goes stale. An asAt without atPosition is keyed by the live position it
- * was built at, and the next write makes a new key.
+ * in time. The fold runs through the history pool (src/historyPool.ts): in a worker thread with
+ * its own connection to the log, at most MAX_CONCURRENT_HISTORICAL_FOLDS at once, at most
+ * MAX_HISTORICAL_QUEUE waiting (more are refused 503 HISTORY_BUSY) and each within a time
+ * budget (503 HISTORY_TIMEOUT past it), so a burst of historical reads never stalls the live
+ * API. A pot's statement (statementFor) goes through the same gate. Answers are cached (LRU,
+ * bounded by count and by the events folded into them): a key names a position, and the events
+ * at or before a position never change, so a cached answer never goes stale. An asAt without
+ * atPosition is keyed by the live position it was built at, and the next write makes a new key.
  * TODO(issue 7): an atPosition at or after a kept books snapshot (src/snapshots/) could start
  * from it instead of position 0 (decode the file afresh: the live books move on). Not done: an
  * asAt filters every event by date, so it can never start from one, and the only snapshots
@@ -33,10 +35,14 @@
  * about as much memory as the live books.
  */
 import { LRUCache } from 'lru-cache';
-import { asLedgerEnvelope, type Envelope } from '../events/index.ts';
-import { ledgerBooksProjection, potSummaryProjection, type LedgerBooksState, type LedgerProjections } from '../projections/index.ts';
+import type { LedgerProjections } from '../projections/index.ts';
+import type { PotStatement } from '../projections/potStatement.ts';
+import { createHistoryPool, type HistoryPoolSource } from './historyPool.ts';
 import { httpProblem } from './http/errors.ts';
-import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from './store/eventStore.ts';
+import type { EventStore } from './store/eventStore.ts';
+
+export { emptyBooksByEffectiveDate, endOfAppendAt, foldHistory, isDatedAfter, type FoldedHistory } from './historyFold.ts';
+export { MAX_CONCURRENT_HISTORICAL_FOLDS, MAX_HISTORICAL_QUEUE } from './historyPool.ts';
 
 /** Most historical answers kept at once. */
 export const MAX_HISTORICAL_BOOKS_CACHED = 16;
@@ -45,8 +51,6 @@ export const MAX_HISTORICAL_BOOKS_CACHED = 16;
  * answer holds books of its own, roughly as large as the live books at that point).
  */
 export const MAX_HISTORICAL_CACHED_EVENTS = 500_000;
-/** Historical folds running at once; more wait their turn (each is CPU-bound between pages). */
-export const MAX_CONCURRENT_HISTORICAL_FOLDS = 2;
 
 export interface PointInTime {
   /** A business date, YYYY-MM-DD (already validated). */
@@ -68,89 +72,14 @@ export interface BooksAnswer {
   readonly asAt?: string;
 }
 
-export type HistorySource = Pick<EventStore, 'readAll' | 'headPosition'>;
+export type HistorySource = Pick<EventStore, 'readAll' | 'readStream' | 'headPosition'> & HistoryPoolSource;
 
-/** True when the event carries a business date after `asAt` (ISO dates compare as text). */
-export function isDatedAfter(event: { readonly data: unknown }, asAt: string): boolean {
-  const data = event.data;
-  if (typeof data !== 'object' || data === null || !('effectiveDate' in data)) return false;
-  const effectiveDate = (data as { effectiveDate: unknown }).effectiveDate;
-  return typeof effectiveDate === 'string' && effectiveDate > asAt;
-}
-
-/**
- * Empty books for a history filtered by effective date: such a history can hold an allocation
- * without the later-dated contribution it drew on, so the pot summary shows the negative stake
- * instead of stopping (see projections/potSummary.ts).
- */
-export function emptyBooksByEffectiveDate(): LedgerBooksState {
-  const books = ledgerBooksProjection.initialState();
-  books.projections.potSummary = { ...potSummaryProjection.initialState(), stakesMayBeNegative: true };
-  return books;
-}
-
-export interface FoldedHistory {
-  readonly books: LedgerBooksState;
-  /** Events folded (those the asAt filter skipped not counted): the size of the answer. */
-  readonly eventsFolded: number;
-}
-
-/** Folds the log from its start through `atPosition`, skipping events dated after `asAt`. */
-export async function foldHistory(
-  source: Pick<EventStore, 'readAll'>,
-  point: { readonly asAt?: string; readonly atPosition: bigint },
-  batchSize: number = MAX_READ_ALL_BATCH_EVENTS,
-): Promise<FoldedHistory> {
-  const { asAt, atPosition } = point;
-  let books = asAt === undefined ? ledgerBooksProjection.initialState() : emptyBooksByEffectiveDate();
-  let eventsFolded = 0;
-  let after = 0n;
-  // A request dated after asAt does not count, so neither do the decisions on it (an approval,
-  // a rejection, an attempt at self-approval carry no date of their own).
-  const requestsLeftOut = new Set<string>();
-  while (after < atPosition) {
-    const page = await source.readAll(after, batchSize);
-    for (const event of page) {
-      if (event.position > atPosition) return { books, eventsFolded };
-      const envelope = asLedgerEnvelope(event);
-      if (envelope === null) continue;
-      if (asAt !== undefined && isDatedAfter(envelope, asAt)) {
-        if (envelope.type === 'AllocationRequested') requestsLeftOut.add(envelope.data.allocationId);
-        continue;
-      }
-      if (requestsLeftOut.size > 0 && decidesRequest(envelope) && requestsLeftOut.has(envelope.data.allocationId)) continue;
-      books = ledgerBooksProjection.evolve(books, envelope);
-      eventsFolded += 1;
-    }
-    if (page.length < batchSize) break;
-    after = page[page.length - 1]!.position;
-  }
-  return { books, eventsFolded };
-}
-
-function decidesRequest(event: Envelope): event is Extract<Envelope, { type: 'AllocationApproved' | 'AllocationRejected' | 'SelfApprovalAttempted' }> {
-  return event.type === 'AllocationApproved' || event.type === 'AllocationRejected' || event.type === 'SelfApprovalAttempted';
-}
-
-/** Events one command appends at once: far fewer than this (an approval writes two). */
-const MAX_EVENTS_PER_APPEND = 64;
-
-/**
- * The position that ends the append `atPosition` falls in. One command's events are appended
- * together (an approval and the allocation it authorises), so the ledger never stood between
- * them: an answer "at" a position inside an append is the answer at the end of it.
- */
-export async function endOfAppendAt(source: Pick<EventStore, 'readAll'>, atPosition: bigint): Promise<bigint> {
-  if (atPosition === 0n) return 0n;
-  const page = await source.readAll(atPosition - 1n, MAX_EVENTS_PER_APPEND);
-  const at = page[0];
-  if (at === undefined || at.position !== atPosition) return atPosition;
-  let end = at.position;
-  for (const next of page.slice(1)) {
-    if (next.streamId !== at.streamId || next.metadata.commandId !== at.metadata.commandId) break;
-    end = next.position;
-  }
-  return end;
+export interface StatementQuery {
+  readonly potId: string;
+  readonly financialYear: string;
+  readonly asAt?: string | undefined;
+  /** The last log position the statement reflects (already the end of an append). */
+  readonly upTo: bigint;
 }
 
 export interface HistoricalBooksOptions {
@@ -160,6 +89,8 @@ export interface HistoricalBooksOptions {
   /** Waits (bounded) until the live books have folded `minPosition`; refuses when they cannot. */
   readonly readYourWrites: (minPosition: bigint | undefined) => Promise<void>;
   readonly batchSize?: number;
+  /** Time budget of one historical request (DEFAULT_HISTORY_BUDGET_MS when absent). */
+  readonly budgetMs?: number;
 }
 
 interface FoldPoint {
@@ -175,29 +106,33 @@ interface CachedAnswer {
 
 export function createHistoricalBooks(options: HistoricalBooksOptions) {
   const { source } = options;
-  const limit = createConcurrencyLimit(MAX_CONCURRENT_HISTORICAL_FOLDS);
+  const pool = createHistoryPool({
+    source,
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+  });
   let foldsRun = 0;
 
-  async function fold(asked: FoldPoint): Promise<CachedAnswer> {
+  async function fold(point: FoldPoint): Promise<CachedAnswer> {
     foldsRun += 1;
-    const point = asked.snapToAppend ? { ...asked, atPosition: await endOfAppendAt(source, asked.atPosition) } : asked;
-    const { books, eventsFolded } = await foldHistory(source, point, options.batchSize);
+    const result = await pool.run({ kind: 'books', ...point });
+    if (result.kind !== 'books') throw new Error('the history pool answered a books job with a statement');
     const answer: BooksAnswer = {
-      projections: books.projections,
-      position: point.atPosition,
+      projections: result.projections,
+      position: result.position,
       ...(point.asAt === undefined ? {} : { asAt: point.asAt }),
     };
-    return { answer, eventsFolded };
+    return { answer, eventsFolded: result.eventsFolded };
   }
 
-  // fetch() also shares one fold between concurrent requests for the same key.
+  // fetch() also shares one fold between concurrent requests for the same key (and its budget).
   const cache = new LRUCache<string, CachedAnswer, FoldPoint>({
     max: MAX_HISTORICAL_BOOKS_CACHED,
     maxSize: MAX_HISTORICAL_CACHED_EVENTS,
     sizeCalculation: (value) => Math.max(1, value.eventsFolded),
     // An answer evicted while it is still being built is still returned to its callers.
     ignoreFetchAbort: true,
-    fetchMethod: (_key, _stale, { context }) => limit(() => fold(context)),
+    fetchMethod: (_key, _stale, { context }) => fold(context),
   });
 
   return {
@@ -219,31 +154,29 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
       const key = `${point.asAt ?? '-'}@${point.atPosition}`;
       const cached = await cache.fetch(key, { context: point });
       // fetch resolves undefined only if the entry was dropped mid-fold without its value.
-      return (cached ?? (await limit(() => fold(point)))).answer;
+      return (cached ?? (await fold(point))).answer;
+    },
+
+    /** A pot's statement as at a position (null: no such pot then), through the same gate. */
+    async statementFor(query: StatementQuery): Promise<PotStatement | null> {
+      const result = await pool.run({ kind: 'statement', ...query });
+      if (result.kind !== 'statement') throw new Error('the history pool answered a statement job with books');
+      return result.statement;
     },
 
     /** Folds run since start (cache misses): for tests and operators. */
     foldsRun(): number {
       return foldsRun;
     },
+
+    /** Where historical work runs, and how much is running and waiting: for tests and operators. */
+    pool: { where: pool.where, load: pool.load },
+
+    /** Stops the worker threads; waiting requests are refused. */
+    close(): Promise<void> {
+      return pool.close();
+    },
   };
 }
 
 export type HistoricalBooks = ReturnType<typeof createHistoricalBooks>;
-
-/** Runs at most `max` tasks at once, the rest in arrival order. */
-function createConcurrencyLimit(max: number) {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async function run<T>(task: () => Promise<T>): Promise<T> {
-    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    else running += 1;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next === undefined) running -= 1;
-      else next();
-    }
-  };
-}

@@ -49,6 +49,8 @@ export interface LedgerOptions {
    * a long history starts from its last snapshot instead of folding its whole stream. None when absent.
    */
   readonly streamSnapshots?: StreamSnapshots;
+  /** Time budget of one historical request, ms (LEDGER_HISTORY_BUDGET_MS); src/historyPool.ts has the default. */
+  readonly historyBudgetMs?: number;
 }
 
 export type SnapshotReport =
@@ -200,6 +202,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
       },
     }),
     readYourWrites,
+    ...(options.historyBudgetMs === undefined ? {} : { budgetMs: options.historyBudgetMs }),
   });
 
   const app = await buildApp({
@@ -208,6 +211,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     books: () => books.state,
     readYourWrites,
     booksFor: historical.booksFor,
+    statementFor: historical.statementFor,
     projectionPosition: () => runner.position(),
     merkleLog,
     writeStats: () => handler.stats(),
@@ -227,6 +231,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     snapshotNow: () => checkpointer?.saveNow() ?? Promise.resolve(),
     async close() {
       await app.close();
+      await historical.close();
       runner.stop();
       // Nothing folds any more: the final snapshot is of the books as they end.
       await checkpointer?.stop(runner.failure() === undefined);

@@ -53,6 +53,7 @@ export async function serve(): Promise<void> {
     },
     ...(readModels === undefined ? {} : { readModels }),
     corsOrigins: config.corsOrigins,
+    historyBudgetMs: config.historyBudgetMs,
     ...(config.writesPerMinute === null ? {} : { writesPerMinute: config.writesPerMinute }),
     jwtSecret: secret.secret,
     devTokens: devTokensEnabled(process.env),

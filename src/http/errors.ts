@@ -9,13 +9,17 @@ import { DomainError } from '../../commands/domainError.ts';
 import { PROBLEM_CONTENT_TYPE, problem, type Problem, type ProblemCode } from './problem.ts';
 
 export class HttpProblem extends Error {
-  constructor(readonly problem: Problem) {
+  constructor(
+    readonly problem: Problem,
+    /** Response headers that go with the refusal (Retry-After on a 503). */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
     super(problem.detail);
   }
 }
 
-export function httpProblem(code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}): HttpProblem {
-  return new HttpProblem(problem(code, detail, extensions));
+export function httpProblem(code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}, headers: Readonly<Record<string, string>> = {}): HttpProblem {
+  return new HttpProblem(problem(code, detail, extensions), headers);
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
@@ -32,7 +36,7 @@ const FASTIFY_CLIENT_ERRORS: Readonly<Record<string, ProblemCode>> = {
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof HttpProblem) return sendProblem(reply, error.problem);
+    if (error instanceof HttpProblem) return sendProblem(reply.headers(error.headers), error.problem);
     if (error instanceof DomainError) {
       return sendProblem(reply, problem(error.code, error.message, error.details === undefined ? {} : { details: error.details }));
     }

@@ -10,6 +10,8 @@ export type ProblemCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_ACCEPTABLE'
   | 'PROJECTION_LAGGING'
+  | 'HISTORY_BUSY'
+  | 'HISTORY_TIMEOUT'
   | 'RATE_LIMITED'
   | 'INTERNAL_ERROR';
 
@@ -36,6 +38,8 @@ export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   PROJECTION_LAGGING: 503,
+  HISTORY_BUSY: 503,
+  HISTORY_TIMEOUT: 503,
 };
 
 const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
@@ -61,6 +65,8 @@ const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
   RATE_LIMITED: 'Too many writes; slow down',
   INTERNAL_ERROR: 'Something went wrong on our side',
   PROJECTION_LAGGING: 'The books have not caught up with that position yet',
+  HISTORY_BUSY: 'Too many historical answers are being built; try again later',
+  HISTORY_TIMEOUT: 'The historical answer took too long and was abandoned; try again later',
 };
 
 export interface ProblemFieldError {

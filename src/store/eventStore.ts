@@ -99,6 +99,12 @@ export interface EventStore {
    * keeps none (EventStoreDB). `potledger verify` then checks the global order too.
    */
   readonly logChained: boolean;
+  /**
+   * Where another thread can open a reading connection of its own to this log: historical folds
+   * run in worker threads (src/historyPool.ts) so they never stall the live API. Absent where
+   * no other thread can reach the log (an in-memory database, EventStoreDB).
+   */
+  readonly readerLocation?: ReaderLocation;
   /** Appends atomically: all events or none. An empty list is refused. */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /**
@@ -137,6 +143,10 @@ export interface EventStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+export type ReaderLocation =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string };
 
 /** Most events one readAll may return; callers page through longer logs. */
 export const MAX_READ_ALL_BATCH_EVENTS = 10_000;

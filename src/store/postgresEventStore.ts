@@ -415,6 +415,7 @@ export async function createPostgresEventStore(
     schemaVersion,
     // Each append takes head + 1 under the table lock (see the top of this file).
     positionsContiguous: true,
+    readerLocation: { kind: 'postgres', url: connectionString, schema },
     // Each append writes log_hash for its events under the same lock (appendUnderLock).
     logChained: true,
 

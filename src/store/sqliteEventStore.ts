@@ -7,7 +7,7 @@
  * with a single "last position seen" cursor and never skip an event.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   MAX_READ_ALL_BATCH_EVENTS,
@@ -73,20 +73,32 @@ const EVENT_COLUMNS = 'position, event_id, stream_id, stream_revision, type, dat
 type EventRow = [bigint, string, string, bigint, string, string, string, string | null];
 
 
-export function createSqliteEventStore(path: string): SqliteEventStore {
-  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+export interface SqliteEventStoreOptions {
+  /**
+   * Open an existing file for reading only (a historical-fold worker's own connection): no
+   * migration, no write lock ever taken; appends fail.
+   */
+  readonly readOnly?: boolean;
+}
 
-  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+export function createSqliteEventStore(path: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+  const inMemory = path === ':memory:' || path === '';
+  const readOnly = options.readOnly === true;
+  if (!inMemory && !readOnly) mkdirSync(dirname(path), { recursive: true });
+
+  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS, readonly: readOnly, fileMustExist: readOnly });
   // Positions and revisions come back as bigint: a number would silently lose count past 2^53.
   db.defaultSafeIntegers(true);
-  db.pragma('journal_mode = WAL');
-  // In WAL mode, NORMAL only fsyncs at checkpoints, so a power cut can undo commits that were
-  // already acknowledged. A ledger has told a finance officer "201, recorded at position p";
-  // that event must survive, so every commit is fsynced (FULL).
-  db.pragma('synchronous = FULL');
+  if (!readOnly) {
+    db.pragma('journal_mode = WAL');
+    // In WAL mode, NORMAL only fsyncs at checkpoints, so a power cut can undo commits that were
+    // already acknowledged. A ledger has told a finance officer "201, recorded at position p";
+    // that event must survive, so every commit is fsynced (FULL).
+    db.pragma('synchronous = FULL');
+  }
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 
-  const schemaVersion = migrate(db);
+  const schemaVersion = readOnly ? Number(db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_version').pluck().get()) : migrate(db);
 
   const selectLastRevision = db
     .prepare('SELECT stream_revision FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1')
@@ -254,6 +266,7 @@ export function createSqliteEventStore(path: string): SqliteEventStore {
   return {
     // Rowids under AUTOINCREMENT: an append that rolls back takes its numbers back with it.
     positionsContiguous: true,
+    ...(inMemory ? {} : { readerLocation: { kind: 'sqlite' as const, path: resolve(path) } }),
     logChained: true,
     async append(streamId, events, expected) {
       const [outcome] = appendRequests([{ streamId, events, expected }]);

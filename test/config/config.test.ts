@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lifetimeMs } from '../../src/auth/tokens.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_WRITES_PER_MINUTE, JWT_SECRET_FILE, loadJwtSecret, readConfig, readExistingJwtSecret } from '../../src/config.ts';
+import { DEFAULT_HISTORY_BUDGET_MS } from '../../src/historyPool.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -41,6 +42,13 @@ describe('readConfig', () => {
     expect(readConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_SNAPSHOTS: ' ' }).snapshotsDir).toBe(join(dataDir, 'snapshots'));
     expect(readConfig({ LEDGER_SNAPSHOTS: '/var/cache/potledger' }).snapshotsDir).toBe('/var/cache/potledger');
     expect(readConfig({ LEDGER_SNAPSHOTS: 'off' }).snapshotsDir).toBeNull();
+  });
+
+  it('gives each historical request LEDGER_HISTORY_BUDGET_MS, the default when blank, and refuses a budget too short to answer anything', () => {
+    expect(readConfig({}).historyBudgetMs).toBe(DEFAULT_HISTORY_BUDGET_MS);
+    expect(readConfig({ LEDGER_HISTORY_BUDGET_MS: ' ' }).historyBudgetMs).toBe(DEFAULT_HISTORY_BUDGET_MS);
+    expect(readConfig({ LEDGER_HISTORY_BUDGET_MS: '60000' }).historyBudgetMs).toBe(60_000);
+    for (const bad of ['50', '1e4', 'off', '-1']) expect(() => readConfig({ LEDGER_HISTORY_BUDGET_MS: bad })).toThrow(/LEDGER_HISTORY_BUDGET_MS/);
   });
 
   it('turns the rate limit off only when told "off"', () => {

@@ -31,7 +31,7 @@ import { datedOnOrBefore, foldByHand } from '../support/handFold.ts';
 import { benefit, createHistory, flow } from './envelopes.ts';
 import { AGENCIES, DATES, historyOf, opsArbitrary } from './randomHistory.ts';
 
-/** A store's readAll and headPosition over a list of envelopes, slowed down when asked. */
+/** A store's readAll, readStream and headPosition over a list of envelopes, slowed down when asked. */
 function sourceOf(events: readonly Envelope[], options: { delayMs?: number; onRead?: (inFlight: number) => void } = {}) {
   let inFlight = 0;
   const source: HistorySource & { reads: number } = {
@@ -49,6 +49,10 @@ function sourceOf(events: readonly Envelope[], options: { delayMs?: number; onRe
     },
     async headPosition() {
       return events.length === 0 ? 0n : events[events.length - 1]!.position;
+    },
+    async readStream(streamId, fromRevision = 0n, limit) {
+      const stream = events.filter((e) => e.streamId === streamId && e.streamRevision >= fromRevision);
+      return stream.slice(0, limit ?? stream.length) as unknown as RecordedEvent[];
     },
   };
   return source;

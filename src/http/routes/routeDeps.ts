@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { EffectiveDate } from '../../../events/primitives.ts';
 import type { LedgerProjections } from '../../../projections/index.ts';
-import type { BooksAnswer, BooksQuery } from '../../historicalBooks.ts';
+import type { BooksAnswer, BooksQuery, StatementQuery } from '../../historicalBooks.ts';
+import type { PotStatement } from '../../../projections/potStatement.ts';
 import type { MerkleLog } from '../../audit/merkleLog.ts';
 import type { DeflatorSeries } from '../../../events/uprating.ts';
 import type { LedgerCommands } from '../../ledgerCommands.ts';
@@ -17,6 +18,8 @@ export interface RouteDeps {
   readonly readYourWrites: (minPosition: bigint | undefined) => Promise<void>;
   /** The books a GET answers from: live, or as they stood at asAt / atPosition (src/historicalBooks.ts). */
   readonly booksFor: (query: BooksQuery) => Promise<BooksAnswer>;
+  /** A pot's statement, built off the event loop through the historical gate (src/historyPool.ts). */
+  readonly statementFor: (query: StatementQuery) => Promise<PotStatement | null>;
   readonly projectionPosition: () => bigint;
   /** The write path's optimistic-concurrency retries since start. */
   readonly writeStats: () => { readonly appendConflictsRetried: bigint; readonly appendConflictsGivenUp: bigint };

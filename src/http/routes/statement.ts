@@ -4,18 +4,17 @@
  * from the books: the statement an inspector reads is the one the primary records give.
  * `atPosition` states the year as the ledger knew it when that position was written (the day
  * the accounts were signed, say); `asAt` states the year so far, up to that business date. The
- * answer names the position (and date) it reflects.
+ * answer names the position (and date) it reflects. Built through the historical gate: busy or
+ * too slow, it answers 503 HISTORY_BUSY / HISTORY_TIMEOUT with Retry-After.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { asLedgerEnvelope, potStreamId, type Envelope } from '../../../events/index.ts';
 import { FinancialYear, Ulid } from '../../../events/primitives.ts';
-import { potStatement } from '../../../projections/potStatement.ts';
 import { actorOf } from '../auth.ts';
 import { httpProblem } from '../errors.ts';
 import { FIGURES_ONLY_NOTE, potView, statementFor } from '../readPolicy.ts';
 import { errorResponses, Position, Redacted } from '../schemas.ts';
-import { endOfAppendAt, isDatedAfter } from '../../historicalBooks.ts';
+import { endOfAppendAt } from '../../historicalBooks.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER, PointInTimeQuery, type RouteDeps } from './routeDeps.ts';
 
 const Money = z.string().describe('Amount in GBP, 2 decimal places');
@@ -124,14 +123,9 @@ export const statementRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         // The answer reflects exactly one position: pot events appended after the head was read
         // wait for the next call, and a position inside one append means the end of that append.
         const upTo = atPosition === undefined ? head : await endOfAppendAt(deps.store, atPosition);
-        const envelopes: Envelope[] = [];
-        for (const event of await deps.store.readStream(potStreamId(potId))) {
-          if (event.position > upTo) break;
-          const envelope = asLedgerEnvelope(event);
-          // asAt: the year so far, as at that business date (the statement is by effective date already).
-          if (envelope !== null && !(asAt !== undefined && isDatedAfter(envelope, asAt))) envelopes.push(envelope);
-        }
-        const statement = potStatement(envelopes, potId, financialYear);
+        // Reading and folding the pot's stream is O(its history): off the event loop, bounded
+        // and timed like every historical answer (src/historyPool.ts).
+        const statement = await deps.statementFor({ potId, financialYear, asAt, upTo });
         if (statement === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist${atPosition === undefined ? '' : ` at position ${atPosition}`}`);
         reply.header(LEDGER_POSITION_HEADER, upTo.toString());
         if (asAt !== undefined) reply.header(LEDGER_AS_AT_HEADER, asAt);
