@@ -31,7 +31,7 @@ async function setThreshold(c: Ctx, approvalThreshold: string | null = THRESHOLD
 
 /** bob (Essex Police) asks for 300,000.00: above the threshold, so only requested. */
 async function requestLarge(c: Ctx, amount = '300000.00'): Promise<string> {
-  const body = expectWritten(await allocate(c, amount, {}, c.tokens.police), ['allocationId', 'status']);
+  const body = expectWritten(await allocate(c, amount, {}, c.tokens.police), ['allocationId', 'status', 'approvalReason']);
   expect(body.status).toBe('pending-approval');
   return body.allocationId as string;
 }
@@ -114,7 +114,7 @@ describe('allocation requests', () => {
     const below = expectWritten(await allocate(c, '249999.99', {}, c.tokens.police), ['allocationId', 'status', 'fundingShares']);
     expect(below.status).toBe('allocated');
     const res = await allocate(c, '250000.00', {}, c.tokens.police);
-    const body = expectWritten(res, ['allocationId', 'status']);
+    const body = expectWritten(res, ['allocationId', 'status', 'approvalReason']);
     expect(body).toMatchObject({ status: 'pending-approval', allocationId: expect.stringMatching(ULID) });
     const summary = await potSummary(c);
     expect(summary).toMatchObject({ allocated: '249999.99', available: '250000.01' });
