@@ -485,6 +485,9 @@ describe('idempotency', () => {
 
         const second = await createTestLedger({ store: createSqliteEventStore(path) });
         try {
+          // First after the restart, so only the key index rebuilt from the log knows: carol's key
+          // on another pot is hers, reused.
+          await expectRefused(second, () => second.post(`/v1/pots/${opened.potId}/contributions`, s.tokens.cc, body, { 'idempotency-key': 'r-contrib' }), 409, 'IDEMPOTENCY_KEY_REUSED');
           const before = await head(second);
           const again = await second.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, body, { 'idempotency-key': 'r-contrib' });
           expect(again.statusCode).toBe(201);
