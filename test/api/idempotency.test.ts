@@ -10,6 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { idempotencyStreamId } from '../../events/index.ts';
+import { commandScopeKey } from '../../src/commandHandler.ts';
+import { sha256Hex } from '../../src/fingerprint.ts';
 import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
 import { createTestLedger, essexScenario } from '../support/testLedger.ts';
 import {
@@ -504,6 +507,46 @@ describe('idempotency', () => {
           const bobs = await second.post(`/v1/pots/${s.potId}/contributions`, s.tokens.police, { ...body, agencyId: 'essex-police' }, { 'idempotency-key': 'r-contrib' });
           expect(bobs.statusCode, bobs.body).toBe(201);
           expect(bobs.headers['idempotent-replayed']).toBeUndefined();
+        } finally {
+          await second.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('a key claimed before keys were scoped to their caller', () => {
+    it("the opener's retry still reaches the pot it opened; another admin's same key is their own", async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'potledger-idem-legacy-'));
+      try {
+        const first = await createTestLedger({ store: createSqliteEventStore(join(dir, 'now.db')) });
+        const s = await essexScenario(first);
+        const pot = { name: 'Old pot', area: 'Essex', hostAgencyId: 'essex-cc' };
+        const opened = expectWritten(await first.post('/v1/pots', s.tokens.admin, pot, { 'idempotency-key': 'old-key' }), ['potId']);
+        const events = await first.store.readAll(0n, 10_000);
+        await first.close();
+
+        // The same log as the code before the scoping wrote it: the claim in the stream named by the key alone.
+        const scopedClaim = idempotencyStreamId(sha256Hex(commandScopeKey('alice', 'old-key')));
+        const legacyClaim = idempotencyStreamId(sha256Hex('old-key'));
+        expect(events.some((e) => e.streamId === scopedClaim)).toBe(true);
+        const store = createSqliteEventStore(join(dir, 'old.db'));
+        for (const e of events) {
+          await store.append(e.streamId === scopedClaim ? legacyClaim : e.streamId, [{ eventId: e.eventId, type: e.type, data: e.data, metadata: e.metadata }], 'any');
+        }
+        const second = await createTestLedger({ store });
+        try {
+          const before = await head(second);
+          const retry = await second.post('/v1/pots', s.tokens.admin, pot, { 'idempotency-key': 'old-key' });
+          expect(retry.statusCode, retry.body).toBe(201);
+          expect(retry.json()).toEqual(opened);
+          expect(retry.headers['idempotent-replayed']).toBe('true');
+          expect(await head(second)).toBe(before);
+          await expectRefused(second, () => second.post('/v1/pots', s.tokens.admin, { ...pot, name: 'Other' }, { 'idempotency-key': 'old-key' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+          const amir = second.token('admin', { sub: 'amir' });
+          const theirs = expectWritten(await second.post('/v1/pots', amir, pot, { 'idempotency-key': 'old-key' }), ['potId']);
+          expect(theirs.potId).not.toBe(opened.potId);
         } finally {
           await second.close();
         }
