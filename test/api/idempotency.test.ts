@@ -277,6 +277,17 @@ describe('idempotency', () => {
       expect((await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${afterBoth}`, c.tokens.reporter)).json().contributed).toBe('505000.00');
     });
 
+    it('the books at the position of the first of two callers\' commands with one key stop there (they are two appends)', async () => {
+      const c = await ctx();
+      const carol = expectWritten(await contribute(c, c.potId, c.tokens.cc, carolBody, 'shared-at'), ['contributionId']);
+      const bob = expectWritten(await contribute(c, c.potId, c.tokens.police, bobBody, 'shared-at'), ['contributionId']);
+      expect(BigInt(bob.position)).toBe(BigInt(carol.position) + 1n);
+      const res = await c.ledger.get(`/v1/pots/${c.potId}?atPosition=${carol.position}`, c.tokens.reporter);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers['ledger-position']).toBe(carol.position);
+      expect(res.json().contributed).toBe('502500.00');
+    });
+
     it("a key used by one caller on one pot is free for another caller on another pot, and still taken for the first", async () => {
       const c = await ctx();
       const other = await policePot(c);
