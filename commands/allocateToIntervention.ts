@@ -5,6 +5,7 @@ import type { FundingShare, PotEvent } from '../events/pot.ts';
 import { Amount, EffectiveDate, FinancialYear, MAX_REASON_CHARS, Ulid, text } from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
+import { allocatedInWindow, FOUR_EYES_WINDOW_DAYS } from './fourEyesWindow.ts';
 import { actorRef, periodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
 import { available, type PotState } from './potState.ts';
 
@@ -26,6 +27,8 @@ export type AllocateToIntervention = z.infer<typeof AllocateToInterventionBody> 
  * Four-eyes: at or above the pot's approval threshold the allocation is only requested
  * (AllocationRequested reserves nothing); a second person's approval makes it, with the shares
  * of that moment. Funds are checked now too, so nobody waits for an approval that must fail.
+ * So is an allocation that brings what its requester allocated directly to the intervention in
+ * the rolling window (fourEyesWindow.ts) to the threshold: the request then says so.
  */
 export function decideAllocateToIntervention(
   state: PotState,
@@ -43,7 +46,10 @@ export function decideAllocateToIntervention(
   const funds = insufficientFundsRefusal(state, amount);
   if (funds !== null) return funds;
   const threshold = state.approvalThreshold;
-  if (threshold !== null && amount.gte(threshold)) {
+  const inWindow = threshold === null ? null : allocatedInWindow(state.directAllocations, context.actor.sub, command.interventionId, context.now);
+  if (threshold !== null && inWindow !== null && inWindow.plus(amount).gte(threshold)) {
+    // Alone below the threshold, it needs approval only because of what came before it.
+    const rolling = amount.lt(threshold) ? { rollingWindow: { days: FOUR_EYES_WINDOW_DAYS, allocatedInWindow: formatAmount(inWindow) } } : {};
     return [
       {
         type: 'AllocationRequested',
@@ -56,6 +62,7 @@ export function decideAllocateToIntervention(
           reason: command.reason,
           requestedBy: actorRef(context.actor),
           approvalThreshold: formatAmount(threshold),
+          ...rolling,
           ...priorPeriod(command.priorPeriodAdjustment),
         },
       },

@@ -6,6 +6,7 @@
 import type { Benefit, BenefitFlow, FundingShare, PotEvent } from '../events/pot.ts';
 import { financialYearEnd, type ActorRef } from '../events/potControls.ts';
 import { money, sum, ZERO, type Money } from '../events/money.ts';
+import { noteDirectAllocation, type DirectAllocationWindows, type RecordedBy } from './fourEyesWindow.ts';
 
 export interface ContributionRecord {
   readonly eventId: string;
@@ -77,6 +78,8 @@ export interface PotState {
   approvalThreshold: Money | null;
   /** Every allocation request by allocationId, pending or decided. */
   readonly requests: Map<string, AllocationRequestRecord>;
+  /** Direct (unapproved) allocations per requester and intervention, by day: four-eyes' rolling rule (fourEyesWindow.ts). */
+  readonly directAllocations: DirectAllocationWindows;
   /** Business dates up to and including this day are locked (a closed financial year); null = none closed. */
   closedThrough: string | null;
   /** Financial years closed by a FinancialYearClosed, in the order they were closed. */
@@ -115,6 +118,7 @@ export function initialPotState(): PotState {
     totalReturned: ZERO,
     approvalThreshold: null,
     requests: new Map(),
+    directAllocations: new Map(),
     closedThrough: null,
     closedFinancialYears: [],
     contributions: new Map(),
@@ -154,7 +158,11 @@ function addTo(map: Map<string, Money>, key: string, delta: Money): void {
   map.set(key, (map.get(key) ?? ZERO).plus(delta));
 }
 
-export function evolvePot(state: PotState, event: PotEvent & { eventId: string }): PotState {
+/**
+ * `metadata` is the stored event's (who recorded it, and when): the rolling four-eyes rule
+ * needs it for FundsAllocated, and an event without it is simply not counted there.
+ */
+export function evolvePot(state: PotState, event: PotEvent & { eventId: string; metadata?: RecordedBy }): PotState {
   const effectiveDate = (event.data as { effectiveDate?: unknown }).effectiveDate;
   if (typeof effectiveDate === 'string' && (state.latestEffectiveDate === null || effectiveDate > state.latestEffectiveDate)) {
     state.latestEffectiveDate = effectiveDate;
@@ -224,6 +232,8 @@ export function evolvePot(state: PotState, event: PotEvent & { eventId: string }
         reversed: false,
       });
       state.eventTargets.set(event.eventId, { kind: 'allocation', id: d.allocationId });
+      // An allocation that went through a request was approved by a second person: only direct ones count.
+      if (!state.requests.has(d.allocationId)) noteDirectAllocation(state.directAllocations, d.interventionId, money(d.amount), event.metadata);
       break;
     }
     case 'OutcomeRecorded': {

@@ -41,7 +41,10 @@ export const ApprovalThresholdChangedV1 = z.strictObject({
   reason: text(MAX_REASON_CHARS, { multiline: true }),
 });
 
-/** An allocation at or above the threshold, asked for but not yet made: it reserves nothing. */
+/**
+ * An allocation at or above the threshold (alone, or with its requester's recent direct ones to
+ * the intervention: rollingWindow), asked for but not yet made: it reserves nothing.
+ */
 export const AllocationRequestedV1 = z.strictObject({
   potId: Ulid,
   allocationId: Ulid,
@@ -52,6 +55,18 @@ export const AllocationRequestedV1 = z.strictObject({
   requestedBy: ActorRef,
   /** The threshold the request was measured against, so the record explains itself. */
   approvalThreshold: Amount,
+  /**
+   * Present when the amount alone is below the threshold and the request needs approval because
+   * of the rolling rule (commands/fourEyesWindow.ts): what the requester had already allocated
+   * directly to the intervention within the window of `days` days.
+   */
+  rollingWindow: z
+    .strictObject({
+      days: z.number().int().min(1).max(366),
+      // A sum of allocations, so not bounded by the largest single amount.
+      allocatedInWindow: z.string().regex(/^\d{1,30}\.\d{2}$/),
+    })
+    .optional(),
   priorPeriodAdjustment: FinancialYear.optional(),
 });
 

@@ -172,7 +172,9 @@ function describeAction(names: AuditNames, event: Envelope): string {
       const d = event.data;
       return (
         `requested ${formatPounds(money(d.amount))} for ${intervention(d.interventionId)} from ${pot(d.potId)} — ` +
-        `awaiting approval (threshold ${formatPounds(money(d.approvalThreshold))})${because(d.reason)}`
+        `awaiting approval (threshold ${formatPounds(money(d.approvalThreshold))}` +
+        (d.rollingWindow === undefined ? '' : `, reached with ${formatPounds(money(d.rollingWindow.allocatedInWindow))} they allocated to it directly in the last ${d.rollingWindow.days} days`) +
+        `)${because(d.reason)}`
       );
     }
     case 'AllocationApproved':

@@ -9,10 +9,13 @@
  *   revision, so another process writing the same stream causes a reload-and-redecide, never a
  *   lost update or an overdraft; a commit that fails drops the cached aggregate, and everything
  *   decided on it is decided again (or refused again) on what the store holds.
- * - The aggregate's command memory (command id → where its events start) is folded from the
+ * - An idempotency key belongs to its caller: a command's identity is (actor.sub, key), as a
+ *   payment API scopes keys to the account. The same key from another caller is another,
+ *   independent command, and never learns that the key was used (see commandScopeKey).
+ * - The aggregate's command memory ((sub, key) → where its events start) is folded from the
  *   stream itself, so idempotency holds inside the stream's own consistency; a retry reads the
  *   original events back from the store, or waits for them if they are still being committed.
- * - Stream-creating commands first claim the client's idempotency key in a stream of its own
+ * - Stream-creating commands first claim the caller's key in a stream of its own
  *   (see events/idempotency.ts) so a retry reaches the same new stream.
  * - A cold stream starts from its snapshot (streamSnapshot.ts) when one is given and the stored
  *   stream still vouches for it, and reads only the events after it.
@@ -51,6 +54,22 @@ export const SNAPSHOT_EVERY_EVENTS = 10_000;
 const CATCH_UP_PAGE_EVENTS = 10_000;
 /** Events read per page when a retried command's original events are read back. */
 const COMMAND_EVENTS_PAGE = 64;
+
+/**
+ * The idempotency identity of a command: its caller (the token's `sub`) and the key as the
+ * caller sent it, in one unambiguous string. Every command memory (the stream's, the
+ * process-wide index, the books snapshot's, the claims of stream-creating commands) is keyed
+ * on it; the event's metadata keeps `commandId` as sent and `actor.sub`, so old events need no
+ * migration.
+ */
+export function commandScopeKey(sub: string, commandId: string): string {
+  return JSON.stringify([sub, commandId]);
+}
+
+/** The scope key of a recorded event's command. */
+function scopeKeyOf(event: Pick<RecordedEvent, 'metadata'>): string {
+  return commandScopeKey(event.metadata.actor.sub, event.metadata.commandId);
+}
 
 export interface Aggregate<S, E extends { type: string; data: unknown }> {
   initialState(): S;
@@ -94,7 +113,7 @@ interface LoadedStream<S> {
   revision: bigint | null;
   /** metadata.hash of that event: the next event's previousHash. */
   lastHash: string | null;
-  /** Command id → a committed command's first revision, or a pending command. */
+  /** Command scope key (commandScopeKey) → a committed command's first revision, or a pending command. */
   readonly commands: Map<string, CommandMemo | PendingCommand>;
   /** Commands decided on this object whose commit has not settled yet. */
   pendingCommands: number;
@@ -112,11 +131,12 @@ export interface CommandHandlerOptions {
   readonly clock?: () => string;
   readonly newEventId?: () => string;
   /**
-   * Command id → the stream it belongs to (for a claimed key, the stream the claim creates).
-   * The log follower fills it from the global log; the handler reserves an id here, in the
-   * same synchronous step as the check, before deciding, and releases it if the command is
-   * refused. So within this process a key reused on another stream is always refused, even in
-   * parallel; across processes the per-stream memory and the claims are the guarantee.
+   * Command scope key (commandScopeKey: the caller and its key) → the stream it belongs to
+   * (for a claimed key, the stream the claim creates). The log follower fills it from the
+   * global log; the handler reserves a key here, in the same synchronous step as the check,
+   * before deciding, and releases it if the command is refused. So within this process a
+   * caller's key reused on another stream is always refused, even in parallel; across
+   * processes the per-stream memory and the claims are the guarantee.
    */
   readonly commandStreams?: Map<string, string>;
   /** Where stream snapshots are kept (see streamSnapshot.ts); none when absent. */
@@ -226,7 +246,8 @@ export function createCommandHandler(options: CommandHandlerOptions) {
       loaded.revision = event.streamRevision;
       loaded.lastHash = typeof event.metadata.hash === 'string' ? event.metadata.hash : null;
       // A command's events are contiguous in its stream: its first is the one to remember.
-      if (!loaded.commands.has(event.metadata.commandId)) loaded.commands.set(event.metadata.commandId, commandMemo(event.streamRevision));
+      const scope = scopeKeyOf(event);
+      if (!loaded.commands.has(scope)) loaded.commands.set(scope, commandMemo(event.streamRevision));
     }
     loaded.eventsSinceSnapshot += events.length;
   }
@@ -241,7 +262,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     let snapshot: StreamSnapshot;
     try {
       const commands = new Map<string, CommandMemo>();
-      for (const [commandId, memo] of loaded.commands) if (typeof memo !== 'object') commands.set(commandId, memo);
+      for (const [scope, memo] of loaded.commands) if (typeof memo !== 'object') commands.set(scope, memo);
       snapshot = { format: STREAM_SNAPSHOT_FORMAT, streamId, revision: loaded.revision, lastHash: loaded.lastHash, state: encodeState(loaded.state), commands };
     } catch {
       // An aggregate whose state cannot be kept is simply never snapshotted.
@@ -275,13 +296,14 @@ export function createCommandHandler(options: CommandHandlerOptions) {
   }
 
   /** A committed command's events, read back from its stream for a retried idempotency key. */
-  async function committedEvents(streamId: string, commandId: string, memo: CommandMemo): Promise<RecordedEvent[]> {
+  async function committedEvents(streamId: string, scope: string, memo: CommandMemo): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     let from = BigInt(memo);
     for (;;) {
       const page = await store.readStream(streamId, from, COMMAND_EVENTS_PAGE);
       for (const event of page) {
-        if (event.metadata.commandId !== commandId) return events;
+        // Another caller's command right after it may carry the same key: it is not this one.
+        if (scopeKeyOf(event) !== scope) return events;
         events.push(event);
       }
       if (page.length < COMMAND_EVENTS_PAGE) return events;
@@ -351,13 +373,14 @@ export function createCommandHandler(options: CommandHandlerOptions) {
    */
   async function decideAndQueue<S, E extends { type: string; data: unknown }>(request: CommandRequest<S, E>, dryRun: boolean): Promise<Step> {
     const loaded = await load(request.streamId, request.aggregate);
-    const previous = loaded.commands.get(request.commandId);
+    const scope = commandScopeKey(request.actor.sub, request.commandId);
+    const previous = loaded.commands.get(scope);
     if (previous !== undefined) {
       if (typeof previous === 'object') {
         if (previous.fingerprint !== request.fingerprint) throw idempotencyKeyReused(request.commandId);
         return { kind: 'replaying', committed: previous.committed };
       }
-      const events = await committedEvents(request.streamId, request.commandId, previous);
+      const events = await committedEvents(request.streamId, scope, previous);
       if (events[0]?.metadata.commandFingerprint !== request.fingerprint) throw idempotencyKeyReused(request.commandId);
       return { kind: 'done', outcome: { events, replayed: true } };
     }
@@ -399,7 +422,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
           streamRevision: firstRevision + BigInt(index),
           position: result.positions[index]!,
         }));
-        if (loaded.commands.get(request.commandId) === pending) loaded.commands.set(request.commandId, commandMemo(firstRevision));
+        if (loaded.commands.get(scope) === pending) loaded.commands.set(scope, commandMemo(firstRevision));
         loaded.pendingCommands -= 1;
         loaded.eventsSinceSnapshot += newEvents.length;
         if (loaded.pendingCommands === 0) {
@@ -416,7 +439,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
       },
     );
     const pending: PendingCommand = { fingerprint: request.fingerprint, committed };
-    loaded.commands.set(request.commandId, pending);
+    loaded.commands.set(scope, pending);
     loaded.lastPending = committed.catch(() => undefined);
     return { kind: 'committing', committed };
   }
@@ -456,10 +479,11 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     // A dry run writes nothing and its stream may not be the one a claim settles on: it
     // neither checks nor reserves the key.
     const dryRun = executeOptions.dryRun ?? false;
-    const owner = commandStreams.get(request.commandId);
+    const scope = commandScopeKey(request.actor.sub, request.commandId);
+    const owner = commandStreams.get(scope);
     if (!dryRun && owner !== undefined && owner !== request.streamId) throw idempotencyKeyReused(request.commandId);
     const reservedHere = !dryRun && owner === undefined;
-    if (reservedHere) commandStreams.set(request.commandId, request.streamId);
+    if (reservedHere) commandStreams.set(scope, request.streamId);
     try {
       for (let attemptNumber = 1; attemptNumber <= MAX_APPEND_ATTEMPTS; attemptNumber++) {
         const result = await attempt(request, dryRun);
@@ -472,35 +496,49 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     } catch (error) {
       // A refusal appended nothing, so the key is free again. After any other failure the
       // append may or may not have happened: keep the reservation, the log will tell.
-      if (reservedHere && error instanceof DomainError) commandStreams.delete(request.commandId);
+      if (reservedHere && error instanceof DomainError) commandStreams.delete(scope);
       throw error;
     }
   }
 
   /**
-   * A command that creates a new stream, with a client-supplied idempotency key: the key is
-   * claimed first (after a dry run, so a command that would be refused claims nothing), and a
-   * retry is sent to the stream named in the claim.
+   * The claim of a caller's key, if there is one: in the stream named by the scope key, or, for
+   * a claim made before keys were scoped to their caller, in the stream named by the key alone
+   * when that claim was made by this caller (another caller's old claim is not this caller's).
+   */
+  async function readClaim(scope: string, sub: string, commandId: string): Promise<IdempotencyKeyClaimed | undefined> {
+    const [claim] = await store.readStream(idempotencyStreamId(sha256Hex(scope)), 0n, 1);
+    if (claim !== undefined) return claim.data as IdempotencyKeyClaimed;
+    const [legacy] = await store.readStream(idempotencyStreamId(sha256Hex(commandId)), 0n, 1);
+    if (legacy !== undefined && legacy.metadata.actor.sub === sub) return legacy.data as IdempotencyKeyClaimed;
+    return undefined;
+  }
+
+  /**
+   * A command that creates a new stream, with a client-supplied idempotency key: the caller's
+   * key is claimed first (after a dry run, so a command that would be refused claims nothing),
+   * and a retry is sent to the stream named in the claim.
    */
   async function executeCreate<S, E extends { type: string; data: unknown }>(args: {
     readonly command: IdempotencyKeyClaimed['command'];
     readonly commandId: string;
+    readonly actor: Actor;
     readonly fingerprint: string;
     readonly proposedStreamId: string;
     build(streamId: string): CommandRequest<S, E>;
   }): Promise<CommandOutcome> {
-    const claimStreamId = idempotencyStreamId(sha256Hex(args.commandId));
+    const scope = commandScopeKey(args.actor.sub, args.commandId);
+    const claimStreamId = idempotencyStreamId(sha256Hex(scope));
     for (let attemptNumber = 1; attemptNumber <= MAX_APPEND_ATTEMPTS; attemptNumber++) {
-      const claims = await store.readStream(claimStreamId);
-      const claim = claims[0]?.data as IdempotencyKeyClaimed | undefined;
+      const claim = await readClaim(scope, args.actor.sub, args.commandId);
       if (claim !== undefined) {
         if (claim.fingerprint !== args.fingerprint) throw idempotencyKeyReused(args.commandId);
         return execute(args.build(claim.targetStreamId));
       }
       // No claim yet, yet the key is known: either a parallel identical create claimed it just
       // after we looked (look again: the claim decides), or another request used it.
-      if (commandStreams.has(args.commandId)) {
-        if ((await store.readStream(claimStreamId)).length > 0) continue;
+      if (commandStreams.has(scope)) {
+        if ((await store.readStream(claimStreamId, 0n, 1)).length > 0) continue;
         throw idempotencyKeyReused(args.commandId);
       }
       const request = args.build(args.proposedStreamId);

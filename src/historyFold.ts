@@ -123,7 +123,7 @@ export async function endOfAppendAt(source: Pick<EventStore, 'readAll'>, atPosit
   if (at === undefined || at.position !== atPosition) return atPosition;
   let end = at.position;
   for (const next of page.slice(1)) {
-    if (next.streamId !== at.streamId || next.metadata.commandId !== at.metadata.commandId) break;
+    if (next.streamId !== at.streamId || next.metadata.commandId !== at.metadata.commandId || next.metadata.actor.sub !== at.metadata.actor.sub) break;
     end = next.position;
   }
   return end;

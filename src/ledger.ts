@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { asLedgerEnvelope, type IdempotencyKeyClaimed } from '../events/index.ts';
 import { createLedgerBooks } from '../projections/index.ts';
 import { createMerkleLog } from './audit/merkleLog.ts';
-import { createCommandHandler } from './commandHandler.ts';
+import { commandScopeKey, createCommandHandler } from './commandHandler.ts';
 import type { StreamSnapshots } from './streamSnapshot.ts';
 import { buildApp } from './http/app.ts';
 import { httpProblem } from './http/errors.ts';
@@ -113,8 +113,9 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   await refuseReadModelsAheadOfLog(options);
   const snapshot = await loadSnapshot(options);
   const books = createLedgerBooks(snapshot?.content.books);
-  // Command id → the stream it belongs to, shared with the write path so it can refuse a key
-  // reused on another stream. A Map of every command id costs memory linear in the log.
+  // (Caller, key) → the stream it belongs to, shared with the write path so it can refuse a
+  // caller's key reused on another stream (keys are scoped to their caller: commandScopeKey).
+  // A Map of every command costs memory linear in the log.
   const commandStreams = snapshot?.content.commandStreams ?? new Map<string, string>();
   // True while the start-up replay folds the log that was there before the server started.
   let catchingUp = true;
@@ -149,7 +150,8 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
       for (const event of events) {
         // A claimed key belongs to the stream the claim creates, not to the claim's own stream.
         const streamId = event.type === 'IdempotencyKeyClaimed' ? (event.data as IdempotencyKeyClaimed).targetStreamId : event.streamId;
-        if (!commandStreams.has(event.metadata.commandId)) commandStreams.set(event.metadata.commandId, streamId);
+        const scope = commandScopeKey(event.metadata.actor.sub, event.metadata.commandId);
+        if (!commandStreams.has(scope)) commandStreams.set(scope, streamId);
         merkleLog.append(event);
         const envelope = asLedgerEnvelope(event);
         if (envelope !== null) books.evolve(envelope);

@@ -119,7 +119,7 @@ export function createLedgerCommands(
       });
       const streamId = potStreamId(newId());
       if (!envelope.clientSuppliedKey) return handler.execute(build(streamId));
-      return handler.executeCreate({ command: 'OpenPot', commandId: envelope.commandId, fingerprint, proposedStreamId: streamId, build });
+      return handler.executeCreate({ command: 'OpenPot', commandId: envelope.commandId, actor: envelope.actor, fingerprint, proposedStreamId: streamId, build });
     },
 
     joinPot(potId: string, body: Body<JoinPot, 'potId'>, envelope: CommandEnvelope) {

@@ -11,8 +11,11 @@
 import { Decimal } from 'decimal.js';
 import { money } from '../events/money.ts';
 
-/** Bumped whenever the encoding or any aggregate's state shape changes: older snapshots are then ignored. */
-export const STREAM_SNAPSHOT_FORMAT = 1;
+/**
+ * Bumped whenever the encoding, any aggregate's state shape or the command memory's keys change:
+ * older snapshots are then ignored. 2: commands keyed by (caller, key), see commandScopeKey.
+ */
+export const STREAM_SNAPSHOT_FORMAT = 2;
 
 /**
  * A command the stream remembers for idempotency: a committed command is the stream revision of
@@ -30,7 +33,7 @@ export interface StreamSnapshot {
   readonly lastHash: string | null;
   /** The aggregate state, encoded (encodeState). */
   readonly state: unknown;
-  /** Command id → where its events start, for every command folded. */
+  /** Command scope key (the caller's sub and its key, commandScopeKey) → where its events start, for every command folded. */
   readonly commands: Map<string, CommandMemo>;
 }
 

@@ -25,8 +25,8 @@ import { BOOKS_CODE, codeFingerprint } from './codeFingerprint.ts';
 import { readSnapshotFile, readSnapshotHeader, writeSnapshotFile } from './snapshotFile.ts';
 import { decodeState, encodeState } from './stateCodec.ts';
 
-/** Bump when what a books snapshot holds, or how, changes. */
-export const BOOKS_SNAPSHOT_FORMAT = 1;
+/** Bump when what a books snapshot holds, or how, changes. 2: commandStreams keyed by (caller, key). */
+export const BOOKS_SNAPSHOT_FORMAT = 2;
 /** The newest few are kept: an older one still serves when SQL read models lag the newest. */
 export const BOOKS_SNAPSHOTS_KEPT = 2;
 const BOOKS_SNAPSHOT_KIND = 'potledger-books';
@@ -38,6 +38,7 @@ const UNFINISHED_FILE_NAME = /^books-\d{1,20}\.snapshot\.(\d+)\.[0-9a-f]+\.tmp$/
 export interface BooksSnapshotContent {
   readonly books: LedgerBooksState;
   readonly merkle: MerkleLogState;
+  /** Command scope key (commandScopeKey in src/commandHandler.ts: caller and key) → its stream. */
   readonly commandStreams: Map<string, string>;
 }
 

@@ -348,7 +348,7 @@ describe('access table', () => {
       ['approvalThreshold'],
     );
     const request = async () =>
-      expectWritten(await allocate(ctx, '6000.00', { reason: REASON }, ctx.tokens.police), ['allocationId', 'status']).allocationId as string;
+      expectWritten(await allocate(ctx, '6000.00', { reason: REASON }, ctx.tokens.police), ['allocationId', 'status', 'approvalReason']).allocationId as string;
     const toApprove = {} as Record<Caller, string>;
     const toReject = {} as Record<Caller, string>;
     for (const caller of CALLERS) {

@@ -31,7 +31,7 @@ async function setThreshold(c: Ctx, approvalThreshold: string | null = THRESHOLD
 
 /** bob (Essex Police) asks for 300,000.00: above the threshold, so only requested. */
 async function requestLarge(c: Ctx, amount = '300000.00'): Promise<string> {
-  const body = expectWritten(await allocate(c, amount, {}, c.tokens.police), ['allocationId', 'status']);
+  const body = expectWritten(await allocate(c, amount, {}, c.tokens.police), ['allocationId', 'status', 'approvalReason']);
   expect(body.status).toBe('pending-approval');
   return body.allocationId as string;
 }
@@ -114,7 +114,7 @@ describe('allocation requests', () => {
     const below = expectWritten(await allocate(c, '249999.99', {}, c.tokens.police), ['allocationId', 'status', 'fundingShares']);
     expect(below.status).toBe('allocated');
     const res = await allocate(c, '250000.00', {}, c.tokens.police);
-    const body = expectWritten(res, ['allocationId', 'status']);
+    const body = expectWritten(res, ['allocationId', 'status', 'approvalReason']);
     expect(body).toMatchObject({ status: 'pending-approval', allocationId: expect.stringMatching(ULID) });
     const summary = await potSummary(c);
     expect(summary).toMatchObject({ allocated: '249999.99', available: '250000.01' });
@@ -310,5 +310,63 @@ describe('POST /v1/pots/:potId/allocations/:allocationId/reject', () => {
     ],
     answerKeys: ['allocationId', 'status'],
     prepare: prepareRequest,
+  });
+});
+
+describe('the rolling rule: allocations split under the threshold (issue 13)', () => {
+  // A clock the test moves: the window is measured on the server's recordedAt.
+  let nowMs = Date.parse('2026-01-15T10:00:00.000Z');
+  const ctx = useScenario({ clock: () => new Date(nowMs).toISOString() });
+  const DAY_MS = 86_400_000;
+
+  it("bob's allocations to one intervention add up: the one reaching the threshold is 201 pending-approval, approvalReason rolling, and the record says why", async () => {
+    nowMs = Date.parse('2026-01-15T10:00:00.000Z');
+    const c = await ctx();
+    await setThreshold(c);
+    for (const day of [0, 1]) {
+      nowMs = Date.parse('2026-01-15T10:00:00.000Z') + day * DAY_MS;
+      expect(expectWritten(await allocate(c, '100000.00', {}, c.tokens.police), ['allocationId', 'status', 'fundingShares']).status).toBe('allocated');
+    }
+    // Back-dating does not help: the window is on the server's clock.
+    const res = await allocate(c, '50000.00', { effectiveDate: '2025-04-20' }, c.tokens.police, { 'idempotency-key': 'split-3' });
+    const body = expectWritten(res, ['allocationId', 'status', 'approvalReason', 'rollingWindow']);
+    expect(body).toMatchObject({ status: 'pending-approval', approvalReason: 'rolling', rollingWindow: { days: 30, allocatedInWindow: '200000.00' } });
+    // A retry gets the same answer, reason and all.
+    const retry = await allocate(c, '50000.00', { effectiveDate: '2025-04-20' }, c.tokens.police, { 'idempotency-key': 'split-3' });
+    expect(retry.json()).toEqual(body);
+    const summary = await potSummary(c, c.potId, body.position);
+    expect(summary).toMatchObject({ allocated: '200000.00' });
+    expect(summary.pendingApprovals.map((p: { allocationId: string }) => p.allocationId)).toEqual([body.allocationId]);
+    const requested = (await allEvents(c.ledger)).find((e) => e.type === 'AllocationRequested')!;
+    expect(requested.data).toMatchObject({ amount: '50000.00', approvalThreshold: THRESHOLD, rollingWindow: { days: 30, allocatedInWindow: '200000.00' } });
+    const audit = (await c.ledger.get(`/v1/audit?potId=${c.potId}&minPosition=${body.position}`, c.tokens.auditor)).json();
+    expect(audit.entries.find((e: { eventId: string }) => e.eventId === body.eventId).summary).toContain('in the last 30 days');
+    // Another officer approves it, as any request.
+    const approved = await c.ledger.post(`/v1/pots/${c.potId}/allocations/${body.allocationId}/approve`, c.tokens.cc, {});
+    expect(approved.statusCode, approved.body).toBe(201);
+  });
+
+  it("another officer's allocations, another intervention's, and those recorded over 30 days ago do not count", async () => {
+    nowMs = Date.parse('2026-01-15T10:00:00.000Z');
+    const c = await ctx();
+    await setThreshold(c);
+    expectWritten(await allocate(c, '200000.00', {}, c.tokens.police), ['allocationId', 'status', 'fundingShares']);
+    // carol (the council's officer) on the same intervention: her own total is what counts.
+    expect(expectWritten(await allocate(c, '100000.00', {}, c.tokens.cc), ['allocationId', 'status', 'fundingShares']).status).toBe('allocated');
+    const second = expectWritten(await c.ledger.post(`/v1/pots/${c.potId}/interventions`, c.tokens.admin, { name: 'Second', leadAgencyId: 'essex-cc' }), ['interventionId']);
+    expect(
+      expectWritten(await allocate(c, '60000.00', { interventionId: second.interventionId }, c.tokens.police), ['allocationId', 'status', 'fundingShares']).status,
+    ).toBe('allocated');
+    // 31 days later bob's 200,000.00 has left the window.
+    nowMs += 31 * DAY_MS;
+    expect(expectWritten(await allocate(c, '60000.00', {}, c.tokens.police), ['allocationId', 'status', 'fundingShares']).status).toBe('allocated');
+  });
+
+  it('an allocation at the threshold on its own says approvalReason threshold', async () => {
+    nowMs = Date.parse('2026-01-15T10:00:00.000Z');
+    const c = await ctx();
+    await setThreshold(c);
+    const body = expectWritten(await allocate(c, THRESHOLD, {}, c.tokens.police), ['allocationId', 'status', 'approvalReason']);
+    expect(body).toMatchObject({ status: 'pending-approval', approvalReason: 'threshold' });
   });
 });

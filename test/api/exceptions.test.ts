@@ -60,7 +60,7 @@ describe('end to end: four-eyes, year-end and close', () => {
     });
 
     // bob requests £600,000: pending, nothing reserved.
-    const requested = expectWritten(await c.ledger.post(`/v1/pots/${p.potId}/allocations`, c.tokens.police, body('600000.00')), ['allocationId', 'status']);
+    const requested = expectWritten(await c.ledger.post(`/v1/pots/${p.potId}/allocations`, c.tokens.police, body('600000.00')), ['allocationId', 'status', 'approvalReason']);
     expect(requested.status).toBe('pending-approval');
     expect(await potSummary(p)).toMatchObject({ available: '1000000.00', pendingApprovals: [{ allocationId: requested.allocationId, amount: '600000.00' }] });
 
@@ -138,7 +138,7 @@ describe('GET /v1/pots/:potId/exceptions', () => {
       await c.ledger.post(`/v1/pots/${c.potId}/approval-threshold`, c.tokens.admin, { approvalThreshold: '100000.00', reason: 'x' }),
       ['approvalThreshold'],
     );
-    const requested = expectWritten(await allocate(c, '150000.00', {}, c.tokens.police), ['allocationId', 'status']);
+    const requested = expectWritten(await allocate(c, '150000.00', {}, c.tokens.police), ['allocationId', 'status', 'approvalReason']);
     expectWritten(
       await c.ledger.post(`/v1/pots/${c.potId}/allocations/${requested.allocationId}/reject`, c.tokens.cc, { reason: 'Not in the plan' }),
       ['allocationId', 'status'],

@@ -12,7 +12,7 @@ async function requestApproved(c: Ctx): Promise<{ allocationId: string }> {
   expectWritten(await c.ledger.post(`/v1/pots/${c.potId}/approval-threshold`, c.tokens.admin, { approvalThreshold: '1000.00', reason: 'Four eyes' }), ['approvalThreshold']);
   const request = expectWritten(
     await c.ledger.post(`/v1/pots/${c.potId}/allocations`, c.tokens.cc, { interventionId: c.interventionId, amount: '2000.00', effectiveDate: '2026-06-01', reason: 'Cohort two' }),
-    ['allocationId', 'status'],
+    ['allocationId', 'status', 'approvalReason'],
   );
   const allocationId = request.allocationId as string;
   expect((await c.ledger.post(`/v1/pots/${c.potId}/allocations/${allocationId}/approve`, c.tokens.cc, {})).statusCode).toBe(409);

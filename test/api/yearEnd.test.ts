@@ -159,7 +159,7 @@ describe('POST /v1/pots/:potId/close', () => {
       await c.ledger.post(`/v1/pots/${c.potId}/approval-threshold`, c.tokens.admin, { approvalThreshold: '1000.00', reason: 'x' }),
       ['approvalThreshold'],
     );
-    const requested = expectWritten(await allocate(c, '5000.00', { effectiveDate: '2026-04-20' }, c.tokens.police), ['allocationId', 'status']);
+    const requested = expectWritten(await allocate(c, '5000.00', { effectiveDate: '2026-04-20' }, c.tokens.police), ['allocationId', 'status', 'approvalReason']);
     const problem = await expectRefused(c.ledger, () => closePot(c), 409, 'PENDING_APPROVALS');
     expect(problem.detail).toContain(requested.allocationId);
     expect(problem.details).toEqual({ pendingAllocationIds: [requested.allocationId] });

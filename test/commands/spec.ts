@@ -64,7 +64,11 @@ export function defaultContext(overrides: Partial<CommandContext> = {}): Command
   return { actor: ADMIN, now: NOW, registeredAgencies: new Set(REGISTERED_AGENCIES), ...overrides };
 }
 
-export type GivenEvent<E> = E & { readonly eventId?: string };
+/**
+ * An event of a history; `metadata` (who recorded it and when) only where a rule reads it,
+ * such as the rolling four-eyes window (commands/fourEyesWindow.ts).
+ */
+export type GivenEvent<E> = E & { readonly eventId?: string; readonly metadata?: { readonly actor: Actor; readonly recordedAt: string } };
 
 interface Aggregate<S, E extends { type: string; data: unknown }> {
   readonly initialState: () => S;

@@ -181,6 +181,11 @@ export function fingerprintOf(request: ModelRequest): string {
   return canonical({ actor: request.actor, url: urlOf(request), body: request.body });
 }
 
+/** An idempotency key as the ledger scopes it: the caller's sub and the key. */
+function callerKey(actor: ModelActor, key: string): string {
+  return `${actor.sub}\u0000${key}`;
+}
+
 // ---- what the model expects ------------------------------------------------------------------
 
 /** The JSON of a 201 answer. */
@@ -266,7 +271,10 @@ export class ReferenceModel {
   readonly agencies = new Map<string, { name: string; kind: string; eventId: string }>();
   /** In the order they were opened. */
   readonly pots = new Map<string, ModelPot>();
-  /** Idempotency keys of accepted commands: who sent what, and the answer a retry gets. */
+  /**
+   * Idempotency keys of accepted commands, per caller (DESIGN "Idempotency", issue 13: a key
+   * belongs to the token's sub): who sent what, and the answer a retry gets.
+   */
   readonly keys = new Map<string, { fingerprint: string; answer: WriteAnswer }>();
   /** Every keyed request sent, accepted or not, for retries to pick from. */
   readonly keyedRequests: KeyedRequest[] = [];
@@ -379,7 +387,8 @@ export class ReferenceModel {
 
   /**
    * What the API must answer: the route's roles first (before the body is even read), then the
-   * idempotency key (a key names one request, ledger-wide), then the rules of the command.
+   * idempotency key (a caller's key names one request of that caller, ledger-wide; another
+   * caller's same key is another command), then the rules of the command.
    * Pure: nothing changes until the caller commits an acceptance.
    */
   expect(request: ModelRequest, key?: string): Expectation {
@@ -387,7 +396,7 @@ export class ReferenceModel {
     // The body's schema is checked before anything is decided: an amount out of range never gets further.
     if (amountsOf(request).some((a) => a <= 0n || a > MAX_AMOUNT_PENCE)) return refused(400, 'VALIDATION_FAILED');
     if (key !== undefined) {
-      const used = this.keys.get(key);
+      const used = this.keys.get(callerKey(request.actor, key));
       if (used !== undefined) return used.fingerprint === fingerprintOf(request) ? { outcome: 'replayed', answer: used.answer } : refused(409, 'IDEMPOTENCY_KEY_REUSED');
     }
     const verdict = this.judge(request);
@@ -397,7 +406,7 @@ export class ReferenceModel {
       mayClaimKey: request.kind === 'registerAgency' || request.kind === 'openPot',
       commit: (answer) => {
         verdict.commit(answer);
-        this.keys.set(key, { fingerprint: fingerprintOf(request), answer });
+        this.keys.set(callerKey(request.actor, key), { fingerprint: fingerprintOf(request), answer });
       },
     };
   }

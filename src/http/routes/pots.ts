@@ -168,6 +168,14 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
               allocationId: z.string(),
               status: z.enum(['allocated', 'pending-approval']),
               fundingShares: z.array(FundingShareView).optional(),
+              approvalReason: z
+                .enum(['threshold', 'rolling'])
+                .optional()
+                .describe("Why it is pending: the amount reached the threshold, or with the requester's recent direct allocations to the intervention it did"),
+              rollingWindow: z
+                .object({ days: z.number().int(), allocatedInWindow: z.string() })
+                .optional()
+                .describe('For approvalReason "rolling": what the requester allocated directly to the intervention within the last `days` days'),
             }),
             ...errorResponses,
           },
@@ -177,7 +185,9 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         answerWrite(reply, commands.allocateToIntervention(request.params.potId, request.body, commandEnvelope(request)), (event) => {
           // At or above the pot's approval threshold the allocation is only requested (four-eyes).
           if (event.type === 'AllocationRequested') {
-            return { allocationId: (event.data as AllocationRequested).allocationId, status: 'pending-approval' as const };
+            const requested = event.data as AllocationRequested;
+            const why = requested.rollingWindow === undefined ? { approvalReason: 'threshold' as const } : { approvalReason: 'rolling' as const, rollingWindow: requested.rollingWindow };
+            return { allocationId: requested.allocationId, status: 'pending-approval' as const, ...why };
           }
           const data = event.data as FundsAllocated;
           return { allocationId: data.allocationId, status: 'allocated' as const, fundingShares: data.fundingShares };
