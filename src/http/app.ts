@@ -14,6 +14,7 @@ import { devTokenRoutes } from './devToken.ts';
 import { httpProblem, installErrorHandling, sendProblem } from './errors.ts';
 import { problem } from './problem.ts';
 import { installSecurityHeaders } from './securityHeaders.ts';
+import { installHiddenCharacterGuard } from './hiddenCharacters.ts';
 import { serverLimits, timeoutCheckIntervalMs, type ServerLimits } from './serverLimits.ts';
 import { agencyRoutes } from './routes/agencies.ts';
 import { auditProofRoutes } from './routes/auditProofs.ts';
@@ -107,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   installErrorHandling(app);
   installAuth(app, options.jwtSecret);
+  installHiddenCharacterGuard(app);
 
   // Writes are limited per caller (the token's subject, else the address): registered after
   // auth, so its hooks run once the caller is known. Reads are never limited.
