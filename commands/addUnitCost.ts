@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatAmount, parseAmount, sum } from '../events/money.ts';
-import { FinancialYear, MAX_DESCRIPTION_CHARS, Amount, text } from '../events/primitives.ts';
+import { FinancialYear, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, Amount, text } from '../events/primitives.ts';
 import {
   MAX_SOURCE_CHARS,
   MAX_SOURCE_URL_CHARS,
@@ -22,7 +22,7 @@ export const UnitCostFigures = z.strictObject({
   unit: text(MAX_UNIT_CHARS),
   amount: Amount,
   priceYear: FinancialYear,
-  split: z.array(UnitCostSplitLine).min(1).max(MAX_UNIT_COST_SPLIT_LINES),
+  split: z.array(UnitCostSplitLine.extend({ label: text(MAX_NAME_CHARS).optional() })).min(1).max(MAX_UNIT_COST_SPLIT_LINES),
   source: text(MAX_SOURCE_CHARS, { multiline: true }),
   sourceUrl: z.url({ protocol: /^https?$/ }).max(MAX_SOURCE_URL_CHARS).optional(),
 });

@@ -1,12 +1,12 @@
 /** Events of the agency aggregate (stream `agency-<agencyId>`). */
 import { z } from 'zod';
-import { AgencyId, AgencyKind, MAX_NAME_CHARS, text } from './primitives.ts';
+import { AgencyId, AgencyKind, MAX_NAME_CHARS, storedText } from './primitives.ts';
 
 export { agencyStreamId } from './streams.ts';
 
 export const AgencyRegisteredV1 = z.strictObject({
   agencyId: AgencyId,
-  name: text(MAX_NAME_CHARS),
+  name: storedText(MAX_NAME_CHARS),
   kind: AgencyKind,
 });
 export type AgencyRegistered = z.infer<typeof AgencyRegisteredV1>;

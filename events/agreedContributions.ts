@@ -4,7 +4,7 @@
  * edited: the board varies it by a new decision, and the new event names the amount it varies.
  */
 import { z } from 'zod';
-import { AgencyId, Amount, FinancialYear, MAX_REASON_CHARS, MAX_REFERENCE_CHARS, Ulid, text } from './primitives.ts';
+import { AgencyId, Amount, FinancialYear, MAX_REASON_CHARS, MAX_REFERENCE_CHARS, Ulid, storedText } from './primitives.ts';
 
 /** Financial years an agreement may name: those that start and end inside the ledger's date range. */
 export const MIN_AGREEMENT_FINANCIAL_YEAR = '2000-01';
@@ -19,7 +19,7 @@ export const AgreementFinancialYear = FinancialYear.refine(
 export const VariedAgreement = z.strictObject({
   agreementEventId: Ulid,
   amount: Amount,
-  boardDecisionRef: text(MAX_REFERENCE_CHARS),
+  boardDecisionRef: storedText(MAX_REFERENCE_CHARS),
 });
 
 export const ContributionAgreedV1 = z.strictObject({
@@ -28,8 +28,8 @@ export const ContributionAgreedV1 = z.strictObject({
   financialYear: AgreementFinancialYear,
   amount: Amount,
   /** The board (or partnership) decision that agreed this amount, e.g. "PB-2025-07 item 4". */
-  boardDecisionRef: text(MAX_REFERENCE_CHARS),
-  note: text(MAX_REASON_CHARS, { multiline: true }).optional(),
+  boardDecisionRef: storedText(MAX_REFERENCE_CHARS),
+  note: storedText(MAX_REASON_CHARS, { multiline: true }).optional(),
   /** Present when this agreement varies an earlier one for the same agency and year. */
   varies: VariedAgreement.optional(),
 });

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { PERCENT_PATTERN } from './money.ts';
-import { MAX_REASON_CHARS, Ulid, text } from './primitives.ts';
+import { MAX_REASON_CHARS, Ulid, storedText } from './primitives.ts';
 
 /** Benefits are profiled over at most this many years (year 0 and the nine after it). */
 export const MAX_BENEFIT_PROFILE_YEARS = 10;
@@ -30,7 +30,7 @@ export const InterventionAssumptionsSetV1 = z.strictObject({
   attributionPercent: Percent,
   optimismBiasPercent: Percent,
   benefitProfile: BenefitProfile,
-  reason: text(MAX_REASON_CHARS, { multiline: true }),
+  reason: storedText(MAX_REASON_CHARS, { multiline: true }),
 });
 
 export type InterventionAssumptionsSet = z.infer<typeof InterventionAssumptionsSetV1>;

@@ -21,7 +21,7 @@ import {
   MAX_REFERENCE_CHARS,
   FinancialYear,
   Ulid,
-  text,
+  storedText,
 } from './primitives.ts';
 import { OutcomeValuationLine } from './unitCost.ts';
 import type { PotControlEvent } from './potControls.ts';
@@ -36,8 +36,8 @@ export * from './interventionAssumptions.ts';
 
 export const PotOpenedV1 = z.strictObject({
   potId: Ulid,
-  name: text(MAX_NAME_CHARS),
-  area: text(MAX_NAME_CHARS),
+  name: storedText(MAX_NAME_CHARS),
+  area: storedText(MAX_NAME_CHARS),
   hostAgencyId: AgencyId,
   partnerAgencyIds: z.array(AgencyId).min(1).max(MAX_PARTNERS_PER_POT),
   currency: Currency,
@@ -56,7 +56,7 @@ export const ContributionReceivedV1 = z.strictObject({
   agencyId: AgencyId,
   amount: Amount,
   effectiveDate: EffectiveDate,
-  reference: text(MAX_REFERENCE_CHARS),
+  reference: storedText(MAX_REFERENCE_CHARS),
   /** Set on a correction booked in the open period for a closed financial year. */
   priorPeriodAdjustment: FinancialYear.optional(),
 });
@@ -64,9 +64,9 @@ export const ContributionReceivedV1 = z.strictObject({
 export const InterventionDefinedV1 = z.strictObject({
   potId: Ulid,
   interventionId: Ulid,
-  name: text(MAX_NAME_CHARS),
+  name: storedText(MAX_NAME_CHARS),
   leadAgencyId: AgencyId,
-  description: text(MAX_DESCRIPTION_CHARS, { multiline: true }).optional(),
+  description: storedText(MAX_DESCRIPTION_CHARS, { multiline: true }).optional(),
 });
 
 export const FundingShare = z.strictObject({ agencyId: AgencyId, amount: Amount });
@@ -78,7 +78,7 @@ export const FundsAllocatedV1 = z.strictObject({
   interventionId: Ulid,
   amount: Amount,
   effectiveDate: EffectiveDate,
-  reason: text(MAX_REASON_CHARS, { multiline: true }),
+  reason: storedText(MAX_REASON_CHARS, { multiline: true }),
   fundingShares: z.array(FundingShare).min(1).max(MAX_PARTNERS_PER_POT),
   /** Set on a correction booked in the open period for a closed financial year. */
   priorPeriodAdjustment: FinancialYear.optional(),
@@ -99,9 +99,9 @@ export const OutcomeRecordedV1 = z.strictObject({
   potId: Ulid,
   outcomeId: Ulid,
   interventionId: Ulid,
-  description: text(MAX_DESCRIPTION_CHARS, { multiline: true }),
+  description: storedText(MAX_DESCRIPTION_CHARS, { multiline: true }),
   effectiveDate: EffectiveDate,
-  evidenceRef: text(MAX_EVIDENCE_REF_CHARS).optional(),
+  evidenceRef: storedText(MAX_EVIDENCE_REF_CHARS).optional(),
   benefits: z.array(Benefit).min(1).max(MAX_BENEFIT_LINES),
   flows: z.array(BenefitFlow).min(1),
   /** Outcomes recorded by quantity: how each line was valued from the unit-cost catalogue. */
@@ -118,7 +118,7 @@ export const ContributionReversedV1 = z.strictObject({
   agencyId: AgencyId,
   amount: Amount,
   effectiveDate: EffectiveDate,
-  reason: text(MAX_REASON_CHARS, { multiline: true }),
+  reason: storedText(MAX_REASON_CHARS, { multiline: true }),
   /** Set on a correction booked in the open period for a closed financial year. */
   priorPeriodAdjustment: FinancialYear.optional(),
 });
@@ -132,7 +132,7 @@ export const AllocationReversedV1 = z.strictObject({
   amount: Amount,
   fundingShares: z.array(FundingShare).min(1).max(MAX_PARTNERS_PER_POT),
   effectiveDate: EffectiveDate,
-  reason: text(MAX_REASON_CHARS, { multiline: true }),
+  reason: storedText(MAX_REASON_CHARS, { multiline: true }),
   /** Set on a correction booked in the open period for a closed financial year. */
   priorPeriodAdjustment: FinancialYear.optional(),
 });
@@ -146,7 +146,7 @@ export const OutcomeRetractedV1 = z.strictObject({
   benefits: z.array(Benefit).min(1).max(MAX_BENEFIT_LINES),
   flows: z.array(BenefitFlow).min(1),
   effectiveDate: EffectiveDate,
-  reason: text(MAX_REASON_CHARS, { multiline: true }),
+  reason: storedText(MAX_REASON_CHARS, { multiline: true }),
   /** Set on a correction booked in the open period for a closed financial year. */
   priorPeriodAdjustment: FinancialYear.optional(),
 });

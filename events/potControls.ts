@@ -16,7 +16,7 @@ import {
   MAX_PARTNERS_PER_POT,
   MAX_REASON_CHARS,
   Ulid,
-  text,
+  storedText,
 } from './primitives.ts';
 
 /** Longest free-text comment an approver may add. */
@@ -28,8 +28,8 @@ export const MAX_COMMENT_CHARS = 1_000;
 export const MAX_ACTOR_SUB_CHARS = 200;
 
 export const ActorRef = z.strictObject({
-  sub: text(MAX_ACTOR_SUB_CHARS),
-  role: text(MAX_ACTOR_SUB_CHARS),
+  sub: storedText(MAX_ACTOR_SUB_CHARS),
+  role: storedText(MAX_ACTOR_SUB_CHARS),
   agencyId: AgencyId.optional(),
 });
 export type ActorRef = z.infer<typeof ActorRef>;
@@ -38,7 +38,7 @@ export type ActorRef = z.infer<typeof ActorRef>;
 export const ApprovalThresholdChangedV1 = z.strictObject({
   potId: Ulid,
   approvalThreshold: Amount.nullable(),
-  reason: text(MAX_REASON_CHARS, { multiline: true }),
+  reason: storedText(MAX_REASON_CHARS, { multiline: true }),
 });
 
 /**
@@ -51,7 +51,7 @@ export const AllocationRequestedV1 = z.strictObject({
   interventionId: Ulid,
   amount: Amount,
   effectiveDate: EffectiveDate,
-  reason: text(MAX_REASON_CHARS, { multiline: true }),
+  reason: storedText(MAX_REASON_CHARS, { multiline: true }),
   requestedBy: ActorRef,
   /** The threshold the request was measured against, so the record explains itself. */
   approvalThreshold: Amount,
@@ -75,14 +75,14 @@ export const AllocationApprovedV1 = z.strictObject({
   potId: Ulid,
   allocationId: Ulid,
   approvedBy: ActorRef,
-  comment: text(MAX_COMMENT_CHARS, { multiline: true }).optional(),
+  comment: storedText(MAX_COMMENT_CHARS, { multiline: true }).optional(),
 });
 
 export const AllocationRejectedV1 = z.strictObject({
   potId: Ulid,
   allocationId: Ulid,
   rejectedBy: ActorRef,
-  reason: text(MAX_REASON_CHARS, { multiline: true }),
+  reason: storedText(MAX_REASON_CHARS, { multiline: true }),
 });
 
 /** The requester tried to approve their own request: refused, and recorded for the inspectorate. */
@@ -97,7 +97,7 @@ export const FinancialYearClosedV1 = z.strictObject({
   potId: Ulid,
   financialYear: FinancialYear,
   closedThrough: EffectiveDate,
-  reason: text(MAX_REASON_CHARS, { multiline: true }).optional(),
+  reason: storedText(MAX_REASON_CHARS, { multiline: true }).optional(),
 });
 
 export const StakeReturn = z.strictObject({ agencyId: AgencyId, amount: Amount });
@@ -110,7 +110,7 @@ export type StakeReturn = z.infer<typeof StakeReturn>;
 export const PotClosedV1 = z.strictObject({
   potId: Ulid,
   effectiveDate: EffectiveDate,
-  reason: text(MAX_REASON_CHARS, { multiline: true }),
+  reason: storedText(MAX_REASON_CHARS, { multiline: true }),
   returns: z.array(StakeReturn).max(MAX_PARTNERS_PER_POT),
 });
 

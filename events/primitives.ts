@@ -3,6 +3,7 @@
  * is never accepted at the door and then refused by the event schema (or the reverse).
  */
 import { z } from 'zod';
+import { firstHiddenCharacter } from './hiddenCharacters.ts';
 import { AMOUNT_PATTERN, amountProblem, MAX_AMOUNT } from './money.ts';
 
 export const MAX_NAME_CHARS = 200;
@@ -25,7 +26,12 @@ const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\u2028\u2029]*$/u;
 const NO_CONTROL_CHARACTERS_BUT_LINE_BREAKS = /^(?:[^\p{Cc}]|[\n\r\t])*$/u;
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-export function text(maxChars: number, options: { multiline?: boolean } = {}) {
+/**
+ * Text as events hold it: what older events hold must still parse, so this does not refuse
+ * hidden characters (hiddenCharacters.ts); everything that displays it reveals them instead.
+ * Only event schemas use it: new text comes in through `text`.
+ */
+export function storedText(maxChars: number, options: { multiline?: boolean } = {}) {
   return z
     .string()
     .max(maxChars)
@@ -34,6 +40,20 @@ export function text(maxChars: number, options: { multiline?: boolean } = {}) {
     })
     .refine((s) => !UNPAIRED_SURROGATE.test(s), { message: 'must be valid Unicode text (an unpaired surrogate is not)' })
     .refine((s) => s.trim().length > 0, { message: 'must not be blank' });
+}
+
+/**
+ * Text coming in (a command, a token's subject, a file the CLI reads): as `storedText`, and
+ * without bidirectional controls or invisible format characters, which would let an audit
+ * entry read as something it is not ("PO-1\u202Egnp.exe" shows as "PO-1exe.png").
+ */
+export function text(maxChars: number, options: { multiline?: boolean } = {}) {
+  return storedText(maxChars, options).superRefine((s, ctx) => {
+    const hidden = firstHiddenCharacter(s);
+    if (hidden !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `must not contain ${hidden}: invisible and text-direction characters can disguise what an audit entry says` });
+    }
+  });
 }
 
 export const Ulid = z.ulid();

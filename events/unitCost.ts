@@ -5,7 +5,7 @@
  * valued with, and an auditor can see when and why the figure changed.
  */
 import { z } from 'zod';
-import { AgencyId, AgencyKind, Amount, FinancialYear, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, text } from './primitives.ts';
+import { AgencyId, AgencyKind, Amount, FinancialYear, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, storedText } from './primitives.ts';
 
 export { unitCostStreamId } from './streams.ts';
 
@@ -33,7 +33,7 @@ export const UnitCostSplitLine = z.strictObject({
   /** Can the budget really be released (cashable), or is it capacity freed (non-cashable)? */
   cashable: z.boolean(),
   /** Which budget within the kind, when the source names it: "social care", "criminal justice (courts, CPS)". */
-  label: text(MAX_NAME_CHARS).optional(),
+  label: storedText(MAX_NAME_CHARS).optional(),
 });
 export type UnitCostSplitLine = z.infer<typeof UnitCostSplitLine>;
 
@@ -42,14 +42,14 @@ export const UnitCostAddedV1 = z.strictObject({
   version: UnitCostVersion,
   /** Absent on version 1; on a later version, the version it replaces (always the one before). */
   supersedesVersion: UnitCostVersion.optional(),
-  description: text(MAX_DESCRIPTION_CHARS, { multiline: true }),
+  description: storedText(MAX_DESCRIPTION_CHARS, { multiline: true }),
   /** What one unit is: "per incident", "per year". */
-  unit: text(MAX_UNIT_CHARS),
+  unit: storedText(MAX_UNIT_CHARS),
   amount: Amount,
   /** The financial year whose prices the amount is in, e.g. "2008-09". */
   priceYear: FinancialYear,
   split: z.array(UnitCostSplitLine).min(1).max(MAX_UNIT_COST_SPLIT_LINES),
-  source: text(MAX_SOURCE_CHARS, { multiline: true }),
+  source: storedText(MAX_SOURCE_CHARS, { multiline: true }),
   sourceUrl: z.url({ protocol: /^https?$/ }).max(MAX_SOURCE_URL_CHARS).optional(),
 });
 export type UnitCostAdded = z.infer<typeof UnitCostAddedV1>;
@@ -82,7 +82,7 @@ export const OutcomeValuationLine = z.strictObject({
   unitCostCode: UnitCostCode,
   version: UnitCostVersion,
   priceYear: FinancialYear,
-  unit: text(MAX_UNIT_CHARS),
+  unit: storedText(MAX_UNIT_CHARS),
   quantity: Quantity,
   unitAmount: Amount,
   amount: Amount,

@@ -10,15 +10,15 @@
 import { z } from 'zod';
 import { formatAmount, money, parseAmount, splitLargestRemainder } from './money.ts';
 import { scaleToPence } from './moneyScaling.ts';
-import { FinancialYear, MAX_REFERENCE_CHARS, text } from './primitives.ts';
+import { FinancialYear, MAX_REFERENCE_CHARS, storedText } from './primitives.ts';
 
 /** Years a shipped series may cover; far more than any deflator table publishes. */
 export const MAX_DEFLATOR_YEARS = 200;
 const INDEX_PATTERN = /^[1-9][0-9]{0,3}(\.[0-9]{1,3})?$/;
 
 export const DeflatorSeries = z.strictObject({
-  name: text(MAX_REFERENCE_CHARS),
-  source: text(1_000, { multiline: true }),
+  name: storedText(MAX_REFERENCE_CHARS),
+  source: storedText(1_000, { multiline: true }),
   /** The financial year whose index is 100. */
   referenceYear: FinancialYear,
   /** Financial year → index, as decimal strings ("78.2"). */
@@ -27,7 +27,7 @@ export const DeflatorSeries = z.strictObject({
     .refine((index) => Object.keys(index).length > 0 && Object.keys(index).length <= MAX_DEFLATOR_YEARS, {
       message: `must give between 1 and ${MAX_DEFLATOR_YEARS} years`,
     }),
-  notes: text(2_000, { multiline: true }).optional(),
+  notes: storedText(2_000, { multiline: true }).optional(),
 });
 export type DeflatorSeries = z.infer<typeof DeflatorSeries>;
 

@@ -6,6 +6,7 @@
  * order with indexes by pot, agency and actor; a page starts with a binary search for the
  * cursor and reads forward, never from the top.
  */
+import { revealHiddenCharacters } from '../events/hiddenCharacters.ts';
 import type { Envelope } from '../events/index.ts';
 import { agencyIdOfStream, potIdOfStream } from '../events/streams.ts';
 import type { AuditNames } from './auditSummary.ts';
@@ -200,7 +201,13 @@ function indexUnder(index: Map<string, number[]>, key: string, entryIndex: numbe
   else list.push(entryIndex);
 }
 
-/** Entry i (0 ≤ i < state.size) as the API shows it; a fresh object each time. */
+/**
+ * Entry i (0 ≤ i < state.size) as the API shows it; a fresh object each time. Text a person
+ * typed (the actor's name, the reason, the names and references in the summary) is shown with
+ * any hidden character (hiddenCharacters.ts) as a visible <U+202E>: older events may hold them,
+ * and an auditor must see what is there, not what it pretends to be. The log itself keeps the
+ * text exactly (GET /v1/events).
+ */
 export function auditEntryAt(state: AuditTrailState, i: number): AuditEntry {
   if (!Number.isInteger(i) || i < 0 || i >= state.size) throw new RangeError(`no audit entry ${i} in a trail of ${state.size}`);
   const effectiveDateId = columnAt(state.effectiveDateIds, i);
@@ -216,12 +223,16 @@ export function auditEntryAt(state: AuditTrailState, i: number): AuditEntry {
     streamId: internedValue(state.strings, columnAt(state.streamIds, i)),
     recordedAt: state.recordedAtTexts.get(i) ?? new Date(columnAt(state.recordedAtMs, i)).toISOString(),
     ...(effectiveDateId === 0 ? {} : { effectiveDate: internedValue(state.strings, effectiveDateId) }),
-    actor: { sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) },
-    commandId,
-    correlationId: state.correlationIds.get(i) ?? commandId,
-    ...(causationId === undefined ? {} : { causationId }),
-    ...(reason === undefined ? {} : { reason }),
-    summary: textAt(state.summaries, i)!,
+    actor: {
+      sub: revealHiddenCharacters(actor.sub),
+      role: revealHiddenCharacters(actor.role),
+      ...(actor.agencyId === undefined ? {} : { agencyId: revealHiddenCharacters(actor.agencyId) }),
+    },
+    commandId: revealHiddenCharacters(commandId),
+    correlationId: revealHiddenCharacters(state.correlationIds.get(i) ?? commandId),
+    ...(causationId === undefined ? {} : { causationId: revealHiddenCharacters(causationId) }),
+    ...(reason === undefined ? {} : { reason: revealHiddenCharacters(reason) }),
+    summary: revealHiddenCharacters(textAt(state.summaries, i)!),
     ...(potId === 0 ? {} : { potId: internedValue(state.strings, potId) }),
     agencyIds: [...internedValue(state.agencyLists, columnAt(state.agencyListIds, i))],
   };

@@ -9,6 +9,7 @@
  *
  *   potExceptions(books.state.exceptions, potId, { financialYear: '2025-26' })
  */
+import { revealHiddenCharacters } from '../events/hiddenCharacters.ts';
 import type { Envelope } from '../events/index.ts';
 import { formatAmount, money, sum } from '../events/money.ts';
 import { financialYearOf } from '../events/primitives.ts';
@@ -121,5 +122,20 @@ function toException(names: AuditNames, event: Envelope): ExceptionEntry | null 
 /** One pot's exceptions in log order, optionally only those dated in one financial year. */
 export function potExceptions(state: ExceptionsState, potId: string, filter: { readonly financialYear?: string } = {}): ExceptionEntry[] {
   const entries = state.byPot.get(potId) ?? [];
-  return filter.financialYear === undefined ? [...entries] : entries.filter((e) => e.financialYear === filter.financialYear);
+  return (filter.financialYear === undefined ? entries : entries.filter((e) => e.financialYear === filter.financialYear)).map(shown);
+}
+
+/** As the audit trail shows it: hidden characters in typed text as visible <U+202E> markers (hiddenCharacters.ts). */
+function shown(entry: ExceptionEntry): ExceptionEntry {
+  const { actor } = entry;
+  return {
+    ...entry,
+    actor: {
+      sub: revealHiddenCharacters(actor.sub),
+      role: revealHiddenCharacters(actor.role),
+      ...(actor.agencyId === undefined ? {} : { agencyId: revealHiddenCharacters(actor.agencyId) }),
+    },
+    reason: entry.reason === null ? null : revealHiddenCharacters(entry.reason),
+    summary: revealHiddenCharacters(entry.summary),
+  };
 }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DEFAULT_HISTORY_BUDGET_MS } from './historyPool.ts';
 import { resolveReadModelsUrl } from './readModels/openReadModels.ts';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './http/serverLimits.ts';
 
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -30,7 +31,18 @@ export interface LedgerConfig {
   readonly snapshotsDir: string | null;
   /** LEDGER_HISTORY_BUDGET_MS: time budget of one historical (asAt / atPosition / statement) request. */
   readonly historyBudgetMs: number;
+  /** LEDGER_REQUEST_TIMEOUT_MS, LEDGER_HEADERS_TIMEOUT_MS, LEDGER_CONNECTION_TIMEOUT_MS, LEDGER_KEEP_ALIVE_TIMEOUT_MS, LEDGER_MAX_CONNECTIONS. */
+  readonly serverLimits: ServerLimits;
 }
+
+/** Each server limit and the variable that overrides its default (src/http/serverLimits.ts). */
+export const SERVER_LIMIT_VARIABLES: Readonly<Record<keyof ServerLimits, string>> = {
+  requestTimeoutMs: 'LEDGER_REQUEST_TIMEOUT_MS',
+  headersTimeoutMs: 'LEDGER_HEADERS_TIMEOUT_MS',
+  connectionTimeoutMs: 'LEDGER_CONNECTION_TIMEOUT_MS',
+  keepAliveTimeoutMs: 'LEDGER_KEEP_ALIVE_TIMEOUT_MS',
+  maxConnections: 'LEDGER_MAX_CONNECTIONS',
+};
 
 export const SNAPSHOTS_SUBDIR = 'snapshots';
 
@@ -69,6 +81,30 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     writesPerMinute: readWritesPerMinute(env.LEDGER_WRITE_RATE_LIMIT),
     snapshotsDir: readSnapshotsDir(env.LEDGER_SNAPSHOTS, dataDir),
     historyBudgetMs: readHistoryBudgetMs(env.LEDGER_HISTORY_BUDGET_MS),
+    serverLimits: readServerLimits(env),
+  };
+}
+
+/** Timeouts and the connection cap: whole numbers of at least 1; there is no "off". */
+function readServerLimits(env: NodeJS.ProcessEnv): ServerLimits {
+  const read = (key: keyof ServerLimits): number | undefined => {
+    const name = SERVER_LIMIT_VARIABLES[key];
+    const value = wholeNumber(name, setting(env[name]));
+    if (value !== undefined && value < 1) throw new Error(`${name} must be at least 1, got ${env[name]}`);
+    return value;
+  };
+  const requestTimeoutMs = read('requestTimeoutMs') ?? DEFAULT_SERVER_LIMITS.requestTimeoutMs;
+  const headersTimeoutMs = read('headersTimeoutMs');
+  if (headersTimeoutMs !== undefined && headersTimeoutMs > requestTimeoutMs) {
+    throw new Error(`LEDGER_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed LEDGER_REQUEST_TIMEOUT_MS (${requestTimeoutMs}): the headers are part of the request`);
+  }
+  return {
+    requestTimeoutMs,
+    // The default headers timeout gives way to a shorter request timeout.
+    headersTimeoutMs: headersTimeoutMs ?? Math.min(DEFAULT_SERVER_LIMITS.headersTimeoutMs, requestTimeoutMs),
+    connectionTimeoutMs: read('connectionTimeoutMs') ?? DEFAULT_SERVER_LIMITS.connectionTimeoutMs,
+    keepAliveTimeoutMs: read('keepAliveTimeoutMs') ?? DEFAULT_SERVER_LIMITS.keepAliveTimeoutMs,
+    maxConnections: read('maxConnections') ?? DEFAULT_SERVER_LIMITS.maxConnections,
   };
 }
 

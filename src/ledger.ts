@@ -10,6 +10,7 @@ import { createMerkleLog } from './audit/merkleLog.ts';
 import { commandScopeKey, createCommandHandler } from './commandHandler.ts';
 import type { StreamSnapshots } from './streamSnapshot.ts';
 import { buildApp } from './http/app.ts';
+import type { ServerLimits } from './http/serverLimits.ts';
 import { httpProblem } from './http/errors.ts';
 import { createLedgerCommands } from './ledgerCommands.ts';
 import { createHistoricalBooks, type HistoricalBooks } from './historicalBooks.ts';
@@ -35,6 +36,8 @@ export interface LedgerOptions {
   readonly writesPerMinute?: number;
   /** Serve POST /dev/token (development only: see src/http/devToken.ts). */
   readonly devTokens?: boolean;
+  /** Timeouts and the connection cap; src/http/serverLimits.ts has the defaults. */
+  readonly serverLimits?: Partial<ServerLimits>;
   /**
    * Books snapshots (src/snapshots/booksSnapshots.ts): start from the newest valid one and fold
    * only the log after it, and take new ones as the books move. None when absent.
@@ -222,6 +225,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
     ...(options.writesPerMinute === undefined ? {} : { writesPerMinute: options.writesPerMinute }),
     ...(options.devTokens === undefined ? {} : { devTokens: options.devTokens }),
+    ...(options.serverLimits === undefined ? {} : { serverLimits: options.serverLimits }),
   });
 
   return {

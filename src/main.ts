@@ -57,6 +57,7 @@ export async function serve(): Promise<void> {
     ...(config.writesPerMinute === null ? {} : { writesPerMinute: config.writesPerMinute }),
     jwtSecret: secret.secret,
     devTokens: devTokensEnabled(process.env),
+    serverLimits: config.serverLimits,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     onReplayProgress: replayProgressPrinter(process.stderr),
     onProjectionFailure: (error) => {

@@ -12,6 +12,7 @@ import { auditEntryAt, type AuditEntry, type AuditTrailState } from '../../proje
 import type { ExceptionEntry } from '../../projections/exceptions.ts';
 import type { PotStatement } from '../../projections/potStatement.ts';
 import { statementPeriod } from '../../projections/potStatement.ts';
+import { escapeHiddenCharactersInJson } from '../../events/hiddenCharacters.ts';
 import { formatAmount, money, sum } from '../../events/money.ts';
 import { csvDecimal, toCsv, type CsvValue } from '../http/csv.ts';
 import type { RecordedEvent } from '../store/eventStore.ts';
@@ -143,7 +144,8 @@ export function trailJsonLines(lines: readonly TrailLine[]): string {
         summary: entry.summary,
       }),
     )
-    .map((line) => `${line}\n`)
+    // The data exactly as stored (its hash still checks), hidden characters written as \u escapes.
+    .map((line) => `${escapeHiddenCharactersInJson(line)}\n`)
     .join('');
 }
 

@@ -1,7 +1,10 @@
 /**
  * Bearer tokens: HS256 JWTs with claims sub, role and (for finance officers) agency.
  * fast-jwt checks the signature, the algorithm (alg "none" and anything but HS256 are refused)
- * and the expiry.
+ * and the expiry; the lifetime rules minting obeys are checked again at verification, because
+ * anyone holding the secret (a script, an old CLI) can sign a token that never went through
+ * `signToken`: a token must say when it was issued, not claim to be issued in the future, and
+ * not live longer than MAX_TOKEN_LIFETIME_MS.
  */
 import { createSigner, createVerifier } from 'fast-jwt';
 import { z } from 'zod';
@@ -28,8 +31,21 @@ export function signToken(secret: string, claims: { sub: string; role: Role; age
   return sign({ sub: parsed.sub, role: parsed.role, ...(parsed.agencyId === undefined ? {} : { agency: parsed.agencyId }) });
 }
 
-export function createTokenVerifier(secret: string): (token: string) => Actor {
-  const verify = createVerifier({ key: secret, algorithms: ['HS256'], requiredClaims: ['sub', 'role', 'exp'], cache: 1000 });
+/**
+ * How far in the future a token's `iat` may be: the clock of the machine that minted it (the
+ * CLI on a laptop) may run a little ahead of the server's. Expiry gets no such allowance.
+ */
+export const TOKEN_CLOCK_SKEW_MS = 60_000;
+
+export function createTokenVerifier(secret: string, now: () => number = Date.now): (token: string) => Actor {
+  const verify = createVerifier({
+    key: secret,
+    algorithms: ['HS256'],
+    requiredClaims: ['sub', 'role', 'exp', 'iat'],
+    // fast-jwt refuses a token whose iat is older than this; the future and the span are checked below.
+    maxAge: MAX_TOKEN_LIFETIME_MS,
+    cache: 1000,
+  });
   return (token) => {
     let payload: unknown;
     try {
@@ -37,8 +53,20 @@ export function createTokenVerifier(secret: string): (token: string) => Actor {
     } catch (error) {
       throw new InvalidTokenError((error as Error).message);
     }
+    checkLifetime(payload as { iat?: unknown; exp?: unknown }, now());
     return parseClaims(payload);
   };
+}
+
+/** Runs on every verification, cached or not: the cache remembers a signature, not the time. */
+function checkLifetime({ iat, exp }: { iat?: unknown; exp?: unknown }, nowMs: number): void {
+  if (typeof iat !== 'number' || !Number.isFinite(iat) || typeof exp !== 'number' || !Number.isFinite(exp)) {
+    throw new InvalidTokenError('the token must carry numeric iat and exp claims');
+  }
+  if (iat * 1000 > nowMs + TOKEN_CLOCK_SKEW_MS) throw new InvalidTokenError('the token claims to be issued in the future');
+  if (exp <= iat) throw new InvalidTokenError('the token expires before it was issued');
+  if ((exp - iat) * 1000 > MAX_TOKEN_LIFETIME_MS) throw new InvalidTokenError('the token lives longer than the maximum token lifetime');
+  if (exp * 1000 <= nowMs) throw new InvalidTokenError('the token has expired');
 }
 
 function parseClaims(payload: unknown): Actor & { role: Role } {

@@ -12,6 +12,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { escapeHiddenCharactersInJson, revealHiddenCharacters } from '../../events/hiddenCharacters.ts';
 import { asLedgerEnvelope, potStreamId, type Envelope } from '../../events/index.ts';
 import { FinancialYear, Ulid } from '../../events/primitives.ts';
 import { createLedgerBooks } from '../../projections/index.ts';
@@ -114,7 +115,7 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
   const exceptions = potExceptions(books.state.exceptions, potId, { financialYear });
   const verification = [
     `potledger audit pack — verification OK`,
-    `generated at ${options.generatedAt} for pot ${potId} (${statement.name}), financial year ${financialYear}`,
+    `generated at ${options.generatedAt} for pot ${potId} (${revealHiddenCharacters(statement.name)}), financial year ${financialYear}`,
     `${events} events in the whole log re-checked in ${(elapsedMs / 1000).toFixed(1)} s (${eventsPerSecond(events, elapsedMs)} events/s):`,
     `every event's SHA-256 hash matches its content, every previousHash links to the stream's previous event,`,
     `stream revisions run without gaps and log positions strictly increase.`,
@@ -124,22 +125,27 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
     '',
   ].join('\n');
   const contents: PackFile[] = [
-    { name: 'statement.json', content: `${JSON.stringify(statement, null, 2)}\n` },
+    { name: 'statement.json', content: jsonFile(statement) },
     { name: 'statement.csv', content: statementCsv(statement) },
     { name: 'audit-trail.csv', content: trailCsv(trail) },
     { name: 'audit-trail.jsonl', content: trailJsonLines(trail) },
-    { name: 'exceptions.json', content: `${JSON.stringify(exceptions, null, 2)}\n` },
+    { name: 'exceptions.json', content: jsonFile(exceptions) },
     { name: 'exceptions.csv', content: exceptionsCsv(exceptions) },
-    { name: 'checkpoint.json', content: `${JSON.stringify(checkpoint, null, 2)}\n` },
+    { name: 'checkpoint.json', content: jsonFile(checkpoint) },
     { name: 'verification.txt', content: verification },
   ];
   const files = writePack(options.outDir, [...contents, manifest(contents)]);
   options.out.write(
-    `Audit pack for ${statement.name}, ${financialYear}: opening balance ${statement.openingBalance}, closing balance ${statement.closingBalance}, ` +
+    `Audit pack for ${revealHiddenCharacters(statement.name)}, ${financialYear}: opening balance ${statement.openingBalance}, closing balance ${statement.closingBalance}, ` +
       `${trail.length} audit entries, ${exceptions.length} exceptions; log verified (${events} events, root ${checkpoint.rootHash}).\n` +
       `Written to ${options.outDir}: ${files.join(', ')}\n`,
   );
   return { ok: true, files, events };
+}
+
+/** Pretty JSON whose bytes carry no hidden character (written as \u escapes: the same data). */
+function jsonFile(value: unknown): string {
+  return `${escapeHiddenCharactersInJson(JSON.stringify(value, null, 2))}\n`;
 }
 
 /**

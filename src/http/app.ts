@@ -14,6 +14,8 @@ import { devTokenRoutes } from './devToken.ts';
 import { httpProblem, installErrorHandling, sendProblem } from './errors.ts';
 import { problem } from './problem.ts';
 import { installSecurityHeaders } from './securityHeaders.ts';
+import { installHiddenCharacterGuard } from './hiddenCharacters.ts';
+import { serverLimits, timeoutCheckIntervalMs, type ServerLimits } from './serverLimits.ts';
 import { agencyRoutes } from './routes/agencies.ts';
 import { auditProofRoutes } from './routes/auditProofs.ts';
 import { potRoutes } from './routes/pots.ts';
@@ -39,14 +41,28 @@ export interface AppOptions extends RouteDeps {
   readonly devTokens?: boolean;
   /** Where the built dashboard is; web/dist when absent. */
   readonly dashboardDir?: string;
+  /** Timeouts and the connection cap; src/http/serverLimits.ts has the defaults. */
+  readonly serverLimits?: Partial<ServerLimits>;
 }
 
 const RATE_LIMIT_WINDOW_MS = 60_000;
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const limits = serverLimits(options.serverLimits);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: MAX_BODY_BYTES,
+    // A request must arrive whole in time (a body trickled byte by byte is answered 408 and
+    // closed), an idle connection is closed, and only so many are open at once (below).
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: timeoutCheckIntervalMs(limits),
+    },
     // Reject prototype-poisoning keys outright rather than silently strip them.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -57,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       void sendProblem(reply, problem('VALIDATION_FAILED', `the request URL cannot be read: ${error.message}`));
     },
   }).withTypeProvider<ZodTypeProvider>();
+  app.server.maxConnections = limits.maxConnections;
 
   // Commands are JSON only: a text/plain body would reach validation as a string and read as a
   // schema error; refusing the media type outright (415) tells the client what is wrong.
@@ -91,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   installErrorHandling(app);
   installAuth(app, options.jwtSecret);
+  installHiddenCharacterGuard(app);
 
   // Writes are limited per caller (the token's subject, else the address): registered after
   // auth, so its hooks run once the caller is known. Reads are never limited.

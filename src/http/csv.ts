@@ -12,11 +12,16 @@
  * The quote is a rendering, not a change to the data: the CSV is a view for reading, and the
  * exact stored text stays available as JSON (GET /v1/audit, GET /v1/events).
  *
+ * Hidden characters (bidirectional controls, zero-width and other invisible format characters:
+ * events/hiddenCharacters.ts) that older events may hold are written as visible <U+202E>
+ * markers, so a cell cannot read backwards or hide text from the auditor reading it.
+ *
  * Numbers: a text cell "-12.00" starts with "-", so it would be written "'-12.00" and a
  * spreadsheet would no longer add it up. A column that holds numbers passes them through
  * `csvDecimal`, which accepts only a plain decimal literal (optional minus, digits, optional
  * fraction: nothing a spreadsheet could evaluate) and writes it bare.
  */
+import { revealHiddenCharacters } from '../../events/hiddenCharacters.ts';
 
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
 /** Excel reads a CSV without a byte order mark in the local code page and mangles £ and names. */
@@ -71,7 +76,7 @@ export function defuseFormulas(text: string): string {
 export function csvCell(value: CsvValue): string {
   if (value === null || value === undefined) return '';
   if (typeof value !== 'string') return csvDecimal(value.decimal).decimal;
-  const text = defuseFormulas(value);
+  const text = defuseFormulas(revealHiddenCharacters(value));
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -12,6 +12,7 @@
  * the reasons it writes all name people — and an answer that withheld fields says so in
  * `redacted`; the callers who read in full must find the names the fixture put there.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocate, bearer, expectProblem, expectWritten, head, PROBLEM_JSON, recordOutcome, scenarioCtx, type Ctx } from './helpers.ts';
 
@@ -404,6 +405,58 @@ describe('access table', () => {
       }
     }
     expect(mismatches).toEqual([]);
+  });
+
+  // Issue 13 item 9: every string of every write route's body, refused when it holds a bidi
+  // control or an invisible format character; the answer names the field and the code point.
+  it('every write route × every string in its body holding a hidden character: 400 VALIDATION_FAILED naming it, nothing appended', async () => {
+    const HIDDEN = ['\u202E', '\u2066', '\u200B', '\uFEFF', '\u00AD', '\u200F', '\u{E0041}'];
+    const writes = ACCESS_TABLE.filter((row) => row.method === 'POST');
+    expect(writes.length).toBeGreaterThanOrEqual(17);
+    const stringLeaves = (value: unknown, path: string): string[] =>
+      typeof value === 'string'
+        ? [path]
+        : Array.isArray(value)
+          ? value.flatMap((v, i) => stringLeaves(v, `${path}.${i}`))
+          : value !== null && typeof value === 'object'
+            ? Object.entries(value).flatMap(([k, v]) => stringLeaves(v, `${path}.${k}`))
+            : [];
+    const withHidden = (body: unknown, path: string, hidden: string, at: number): unknown => {
+      const copy = structuredClone(body) as Record<string, unknown>;
+      const keys = path.split('.').slice(1);
+      let node = copy as Record<string, unknown>;
+      for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
+      const last = keys.at(-1)!;
+      const old = node[last] as string;
+      const cut = Math.min(at, old.length);
+      node[last] = `${old.slice(0, cut)}${hidden}${old.slice(cut)}`;
+      return copy;
+    };
+    const mismatches: string[] = [];
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.nat(writes.length - 1), fc.nat(), fc.constantFrom(...HIDDEN), fc.nat(40), async (r, leaf, hidden, at) => {
+        const row = writes[r]!;
+        const caller = row.allowed[0]!;
+        currentCaller = caller;
+        const body = row.body!(f, caller, 10_000 + sent);
+        const leaves = stringLeaves(body, 'body');
+        if (leaves.length === 0) return;
+        const path = leaves[leaf % leaves.length]!;
+        sent += 1;
+        const before = await head(f.ledger);
+        const res = await f.ledger.app.inject({ method: 'POST', url: row.url(f), headers: bearer(tokenOf(f, caller)!), payload: withHidden(body, path, hidden, at) as object });
+        const code = `U+${hidden.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+        const problem = res.statusCode === 400 ? (res.json() as { code: string; detail: string }) : undefined;
+        if (problem?.code !== 'VALIDATION_FAILED' || !problem.detail.includes(path) || !problem.detail.includes(code)) {
+          mismatches.push(`POST ${row.route} ${path} with ${code}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+        }
+        if ((await head(f.ledger)) !== before) mismatches.push(`POST ${row.route} ${path} with ${code}: appended`);
+      }),
+      { numRuns: 300 },
+    );
+    expect(mismatches).toEqual([]);
+    expect(sent).toBeGreaterThan(100);
   });
 
   it('the table lists every route the app serves under /v1 (and no route the app lacks)', async () => {

@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../src/http/app.ts';
+import { MAX_TOKEN_LIFETIME_MS } from '../../src/auth/tokens.ts';
 import { createTestLedger, essexScenario, expectCreated, TEST_JWT_SECRET, type Scenario, type TestLedger } from '../support/testLedger.ts';
 
 export type Response = LightMyRequestResponse;
@@ -275,7 +276,21 @@ export function badAuthorizations(claims: { role: string; agency?: string } = { 
         return bearer(`${h}.${b64url({ ...good, exp: nowSeconds() + 3600 })}.${s}`);
       },
     },
-    { name: 'a token without exp', headers: () => bearer(handSignedToken({ ...good })) },
+    { name: 'a token without exp', headers: () => bearer(handSignedToken({ ...good, iat: nowSeconds() })) },
+    // Signed with the server's own secret, but not as the minting rules allow (issue 13 item 10).
+    { name: 'a token without iat', headers: () => bearer(handSignedToken({ ...good, exp: nowSeconds() + 3600 })) },
+    {
+      name: 'a token issued an hour in the future',
+      headers: () => bearer(handSignedToken({ ...good, iat: nowSeconds() + 3600, exp: nowSeconds() + 7200 })),
+    },
+    {
+      name: 'a token living 100 years',
+      headers: () => bearer(handSignedToken({ ...good, iat: nowSeconds(), exp: nowSeconds() + 100 * 365 * 86_400 })),
+    },
+    {
+      name: 'a token living one second longer than the maximum lifetime',
+      headers: () => bearer(handSignedToken({ ...good, iat: nowSeconds() - 60, exp: nowSeconds() - 60 + MAX_TOKEN_LIFETIME_MS / 1000 + 1 })),
+    },
     { name: 'a token with an unknown role', headers: () => bearer(handSignedToken({ sub: 'mallory', role: 'superuser', exp: nowSeconds() + 3600 })) },
     {
       name: 'a finance-officer token without an agency',

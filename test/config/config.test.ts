@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lifetimeMs } from '../../src/auth/tokens.ts';
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_WRITES_PER_MINUTE, JWT_SECRET_FILE, loadJwtSecret, readConfig, readExistingJwtSecret } from '../../src/config.ts';
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_WRITES_PER_MINUTE, JWT_SECRET_FILE, loadJwtSecret, readConfig, readExistingJwtSecret, SERVER_LIMIT_VARIABLES } from '../../src/config.ts';
 import { DEFAULT_HISTORY_BUDGET_MS } from '../../src/historyPool.ts';
+import { DEFAULT_SERVER_LIMITS } from '../../src/http/serverLimits.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -68,6 +69,39 @@ describe('readConfig', () => {
       'https://reports.essex.gov.uk',
       'http://localhost:5173',
     ]);
+  });
+});
+
+describe('server timeouts and the connection cap', () => {
+  it('have named defaults, blank meaning the default', () => {
+    expect(DEFAULT_SERVER_LIMITS).toEqual({ requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, connectionTimeoutMs: 60_000, keepAliveTimeoutMs: 72_000, maxConnections: 1_024 });
+    expect(readConfig({}).serverLimits).toEqual(DEFAULT_SERVER_LIMITS);
+    expect(readConfig({ LEDGER_REQUEST_TIMEOUT_MS: ' ', LEDGER_MAX_CONNECTIONS: '' }).serverLimits).toEqual(DEFAULT_SERVER_LIMITS);
+  });
+
+  it('each is overridden by its LEDGER_ variable', () => {
+    expect(
+      readConfig({
+        LEDGER_REQUEST_TIMEOUT_MS: '20000',
+        LEDGER_HEADERS_TIMEOUT_MS: '5000',
+        LEDGER_CONNECTION_TIMEOUT_MS: '45000',
+        LEDGER_KEEP_ALIVE_TIMEOUT_MS: '65000',
+        LEDGER_MAX_CONNECTIONS: '200',
+      }).serverLimits,
+    ).toEqual({ requestTimeoutMs: 20_000, headersTimeoutMs: 5_000, connectionTimeoutMs: 45_000, keepAliveTimeoutMs: 65_000, maxConnections: 200 });
+  });
+
+  it('a request timeout shorter than the default headers timeout shortens that too', () => {
+    expect(readConfig({ LEDGER_REQUEST_TIMEOUT_MS: '2000' }).serverLimits.headersTimeoutMs).toBe(2_000);
+  });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    expect(() => readConfig({ LEDGER_REQUEST_TIMEOUT_MS: '2000', LEDGER_HEADERS_TIMEOUT_MS: '3000' })).toThrow(/LEDGER_HEADERS_TIMEOUT_MS/);
+  });
+
+  const variables = Object.values(SERVER_LIMIT_VARIABLES);
+  it.each(variables.flatMap((name) => ['0', 'off', '1e4', '-5', '30s', '1.5'].map((value) => [name, value])))('refuses %s=%s', (name, value) => {
+    expect(() => readConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 });
 

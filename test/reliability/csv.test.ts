@@ -28,11 +28,18 @@ describe('csvCell', () => {
     expect(csvCell('"')).toBe('""""');
   });
 
-  it('keeps unicode as it is: accents, right-to-left text, emoji, zero-width joiners', () => {
-    for (const text of ['Café Ñoño', 'مجلس مقاطعة إسكس', '\u202Eevil.exe', '💸 👩‍👩‍👧', 'a\u200Db', 'Ω≈ç√∫', '£250,000.00']) {
+  it('keeps unicode as it is: accents, right-to-left text, emoji', () => {
+    for (const text of ['Café Ñoño', 'مجلس مقاطعة إسكس', '💸 🏦', 'Ω≈ç√∫', '£250,000.00']) {
       const cell = csvCell(text);
       expect(cell === text || cell === `"${text}"`, `${JSON.stringify(text)} → ${JSON.stringify(cell)}`).toBe(true);
     }
+  });
+
+  // Issue 13 item 9: these used to pass through as they were, so a cell could read backwards.
+  it('shows bidirectional controls and invisible characters as visible <U+XXXX> markers', () => {
+    expect(csvCell('PO-1\u202Egnp.exe')).toBe('PO-1<U+202E>gnp.exe');
+    expect(csvCell('a\u200Db')).toBe('a<U+200D>b');
+    expect(csvCell('\u2067مجلس\u2069')).toBe('<U+2067>مجلس<U+2069>');
   });
 
   it.each([

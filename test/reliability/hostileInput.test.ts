@@ -7,8 +7,9 @@
  * with {type, title, status, detail, code} and append nothing; afterwards the server is healthy.
  *
  * Then the other half: text that is dangerous somewhere else (=HYPERLINK, <script>, right-to-left
- * overrides, emoji) but allowed here is stored exactly as given and comes out of the CSV export
- * defused.
+ * script, emoji) but allowed here is stored exactly as given and comes out of the CSV export
+ * defused. Bidirectional controls and invisible format characters are not allowed: they are
+ * refused like control characters (issue 13 item 9).
  *
  * RELIABILITY_SEED=<n> replays the generated bodies of a run (the seed is printed).
  */
@@ -47,6 +48,12 @@ import {
   type HostileRoute,
 } from './hostileGarbage.ts';
 import { seedFromEnv } from './seededRandom.ts';
+
+/** Bidi controls and invisible format characters (events/hiddenCharacters.ts): refused in every text field. */
+const HIDDEN_CHARACTERS: readonly string[] = [
+  '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C',
+  '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD', '\u{E0067}',
+];
 
 /** Generated bodies per write route: with the sweeps below, the file stays well under 30 s. */
 const GENERATED_BODIES_PER_ROUTE = 400;
@@ -93,6 +100,7 @@ const tally = {
   appended: 0n,
   generated: 0,
   controlCharacterCases: 0,
+  hiddenCharacterCases: 0,
   encodingCases: 0,
   largestBodyBytes: 0,
   statuses: new Map<number, number>(),
@@ -175,6 +183,7 @@ afterAll(() => {
     'write routes covered': HOSTILE_ROUTES.length,
     'generated bodies (fast-check)': tally.generated,
     'control-character cases': tally.controlCharacterCases,
+    'bidi-control and invisible-character cases': tally.hiddenCharacterCases,
     'invalid UTF-8 and unpaired-surrogate cases': tally.encodingCases,
     'deepest nesting sent (levels)': Math.max(...DEEP_NESTING_LEVELS),
     'largest body sent (bytes)': tally.largestBodyBytes,
@@ -232,6 +241,25 @@ describe('hostile input: every write route answers garbage with a 4xx problem an
       }
     }
     tally.controlCharacterCases += await expectAllRefused(f.ledger, requests);
+  });
+
+  it('bidirectional controls and invisible format characters in every text field of every route', async () => {
+    const requests: HostileRequest[] = [];
+    for (const route of HOSTILE_ROUTES) {
+      for (const field of textFields(route)) {
+        for (const hidden of HIDDEN_CHARACTERS) {
+          for (const text of [`PO-1${hidden}gnp.exe`, `${hidden}Hostile`, `Hostile${hidden}`]) {
+            requests.push({
+              label: `U+${hidden.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} in ${route.name} ${field.name}`,
+              url: route.url(f),
+              token: route.token(f),
+              payload: jsonText(withKey(route.body(f), field.name, text)),
+            });
+          }
+        }
+      }
+    }
+    tally.hiddenCharacterCases += await expectAllRefused(f.ledger, requests);
   });
 
   it('impossible dates and malformed amounts (exponents, 3 decimals, signs, separators, other digits) in every date and amount field', async () => {
@@ -427,13 +455,14 @@ const DANGEROUS_SINGLE_LINE: readonly string[] = [
   '@SUM(A1:A9)',
   '<script>alert("pwned")</script>',
   '<img src=x onerror=alert(1)>',
-  '\u202Egnp.exe',
-  'Essex \u2067مجلس مقاطعة إسكس\u2069 \u202Bmixed\u202C',
-  'Pooled 💸 budget 👩‍👩‍👧 🏴󠁧󠁢󠁥󠁮󠁧󠁿',
+  // Right-to-left script and emoji are fine; the bidi controls and invisible characters that
+  // used to stand here are refused now (issue 13 item 9: see the hidden-character sweep above).
+  'gnp.exe مجلس مقاطعة إسكس mixed',
+  'Pooled 💸 budget 🏦',
   "Robert'); DROP TABLE events;--",
   '{{7*7}} ${7*7} %s %n %x',
   '"quoted", with, commas',
-  'zero\u200Bwidth, combining Z̴̡a̶l̷g̴o̵',
+  'combining Z̴̡a̶l̷g̴o̵',
   "'already quoted",
 ];
 /** Multi-line fields (reason, description) also keep line breaks and tabs, even leading ones. */

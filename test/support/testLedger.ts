@@ -51,7 +51,7 @@ export interface TestLedger extends Ledger {
   get(url: string, token: string | null, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
 }
 
-export interface TestLedgerOptions extends Partial<Pick<LedgerOptions, 'clock' | 'corsOrigins' | 'writesPerMinute' | 'logger' | 'devTokens' | 'historyBudgetMs'>> {
+export interface TestLedgerOptions extends Partial<Pick<LedgerOptions, 'clock' | 'corsOrigins' | 'writesPerMinute' | 'logger' | 'devTokens' | 'historyBudgetMs' | 'serverLimits'>> {
   readonly store?: EventStore;
 }
 

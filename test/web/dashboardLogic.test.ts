@@ -96,3 +96,21 @@ describe('sankeyModel', () => {
     expect(total((l) => l.kind === 'investment')).toBe(total((l) => l.kind !== 'investment'));
   });
 });
+
+describe('dashboard text (issue 13 item 9)', () => {
+  it('shows bidirectional controls and invisible characters in text it renders as visible <U+XXXX> markers', async () => {
+    // The element builder needs only createElement; a stand-in records what is appended.
+    const appended: unknown[] = [];
+    const element = { append: (child: unknown) => appended.push(child), setAttribute: () => undefined, addEventListener: () => undefined };
+    const globals = globalThis as { document?: unknown };
+    const before = globals.document;
+    globals.document = { createElement: () => element };
+    try {
+      const { h } = await import('../../web/src/dom.ts');
+      h('td', {}, 'PO-1\u202Egnp.exe', 'Essex \u2067County\u2069', 'plain مجلس');
+      expect(appended).toEqual(['PO-1<U+202E>gnp.exe', 'Essex <U+2067>County<U+2069>', 'plain مجلس']);
+    } finally {
+      globals.document = before;
+    }
+  });
+});

@@ -7,6 +7,7 @@ import { BarChart, SankeyChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
+import { revealHiddenCharacters } from '../../events/hiddenCharacters.ts';
 import { formatGbp } from './money.ts';
 import type { SankeyModel, SankeyNodeKind } from './sankeyModel.ts';
 
@@ -47,14 +48,14 @@ export function stakeBarChart(container: HTMLElement, partners: readonly { label
     animation: false,
     grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
     xAxis: { type: 'value', axisLabel: { formatter: (v: number) => formatGbp(String(v)).replace(/\.00$/, ''), color: '#333' } },
-    yAxis: { type: 'category', inverse: true, data: partners.map((p) => p.label), axisLabel: { color: '#222' } },
+    yAxis: { type: 'category', inverse: true, data: partners.map((p) => revealHiddenCharacters(p.label)), axisLabel: { color: '#222' } },
     tooltip: { trigger: 'axis', renderMode: 'richText', valueFormatter: (v: unknown) => formatGbp(Number(v).toFixed(2)) },
     series: [{ type: 'bar', name: 'Unallocated stake', data: partners.map((p) => Number(p.stake)), itemStyle: { color: COLOURS.investor } }],
   });
 }
 
 export function benefitSankey(container: HTMLElement, model: SankeyModel): void {
-  const labelOf = new Map(model.nodes.map((n) => [n.id, n.label]));
+  const labelOf = new Map(model.nodes.map((n) => [n.id, revealHiddenCharacters(n.label)]));
   const amountOf = new Map(model.links.map((l) => [`${l.source}>${l.target}`, l.amount]));
   chartIn(container).setOption({
     animation: false,

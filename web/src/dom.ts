@@ -1,7 +1,11 @@
 /**
  * A tiny element builder. Text always goes in as text nodes (never innerHTML), so names and
- * reasons typed by users can never become markup.
+ * reasons typed by users can never become markup; and with any bidirectional control or
+ * invisible character shown as a visible <U+202E> (events/hiddenCharacters.ts), so older
+ * entries holding one cannot read backwards or hide text on screen.
  */
+import { revealHiddenCharacters } from '../../events/hiddenCharacters.ts';
+
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | boolean | number | undefined | ((event: Event) => void)>;
 
@@ -13,7 +17,10 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
     else if (value === true) element.setAttribute(name, '');
     else element.setAttribute(name, String(value));
   }
-  for (const child of children) if (child !== null && child !== undefined && child !== false) element.append(child);
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(typeof child === 'string' ? revealHiddenCharacters(child) : child);
+  }
   return element;
 }
 
