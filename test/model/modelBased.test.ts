@@ -46,6 +46,7 @@ const EVERY_ANSWER = [
   'contribute:replayed',
   'contribute:FORBIDDEN',
   'contribute:IDEMPOTENCY_KEY_REUSED',
+  'contribute:AMOUNT_LIMIT_EXCEEDED',
   'define:accepted',
   'define:NOT_A_PARTNER',
   'define:FORBIDDEN',

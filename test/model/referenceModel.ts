@@ -465,6 +465,8 @@ export class ReferenceModel {
         // Nobody commits another body's budget: a finance officer pays in for their own agency only.
         if (actor.role === 'finance-officer' && actor.agencyId !== agencyId) return refused(403, 'FORBIDDEN');
         if (!this.isPartner(pot, agencyId)) return refused(409, 'NOT_A_PARTNER');
+        // A pot never holds more than one amount may carry, so every stake and return stays one.
+        if (this.contributed(pot) + parsePence(amount) > MAX_AMOUNT_PENCE) return refused(409, 'AMOUNT_LIMIT_EXCEEDED');
         return accepted('ContributionReceived', ['contributionId'], {}, (answer) => {
           pot.entries.set(answer.eventId, { kind: 'contribution', agencyId, pence: parsePence(amount), date: effectiveDate, reversed: false });
         });
