@@ -64,6 +64,7 @@ const EVERY_ANSWER = [
   'reverse:replayed',
   'reverse:ALREADY_REVERSED',
   'reverse:INSUFFICIENT_FUNDS',
+  'reverse:OUTCOMES_DEPEND_ON_ALLOCATION',
   'reverse:NOT_FOUND',
   'reverse:VALIDATION_FAILED',
   'reverse:FORBIDDEN',
