@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatAmount } from '../events/money.ts';
+import { formatAmount, MAX_AMOUNT, money } from '../events/money.ts';
 import type { PotEvent } from '../events/pot.ts';
 import { EffectiveDate, MAX_REASON_CHARS, text } from '../events/primitives.ts';
 import { todayOf, type CommandContext } from './context.ts';
@@ -42,6 +42,16 @@ export function decideClosePot(state: PotState, command: ClosePot, context: Comm
       'VALIDATION_FAILED',
       `pot ${command.potId} has entries dated up to ${state.latestEffectiveDate}; a close dated ${effectiveDate} would return money before it arrived: give an effectiveDate on or after ${state.latestEffectiveDate}`,
       { latestEffectiveDate: state.latestEffectiveDate },
+    );
+  }
+  // A pot written before contributions were capped (contributeToPot.ts) may hold a stake no
+  // return can carry: refuse, saying how to bring it within the limit, rather than fail to write.
+  const oversized = state.partners.filter((agencyId) => state.stakes.get(agencyId)!.gt(money(MAX_AMOUNT)));
+  if (oversized.length > 0) {
+    return refused(
+      'AMOUNT_LIMIT_EXCEEDED',
+      `the stake of ${oversized.map((agencyId) => `${agencyId} (${formatAmount(state.stakes.get(agencyId)!)})`).join(', ')} is more than one return may hold (${MAX_AMOUNT}); reverse contributions or allocate until each stake is at most ${MAX_AMOUNT}, then close the pot`,
+      { limit: MAX_AMOUNT, agencyIds: oversized },
     );
   }
   const returns = state.partners

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatAmount, parseAmount } from '../events/money.ts';
+import { formatAmount, MAX_AMOUNT, money, parseAmount } from '../events/money.ts';
 import type { PotEvent } from '../events/pot.ts';
 import { AgencyId, Amount, EffectiveDate, FinancialYear, MAX_REFERENCE_CHARS, text } from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
@@ -22,6 +22,11 @@ export type ContributeToPot = z.infer<typeof ContributeToPotBody> & { potId: str
  * only for their own agency (separation of duties: nobody commits another body's budget).
  * A finance officer whose agency is not a partner may not act on the pot at all (FORBIDDEN,
  * like every pot command); NOT_A_PARTNER guards the rule for any other caller.
+ *
+ * A pot never holds more than the largest amount one entry may carry (MAX_AMOUNT): its
+ * contributions, net of reversals, are refused beyond it (AMOUNT_LIMIT_EXCEEDED). Every stake,
+ * allocation and return is at most that total, so each can always be written as an amount;
+ * without the rule a partner's stake could outgrow the amount a PotClosed return may hold.
  */
 export function decideContributeToPot(state: PotState, command: ContributeToPot, context: CommandContext): Decision<PotEvent> {
   const refusal = potRefusal(state, command.potId, context);
@@ -34,6 +39,15 @@ export function decideContributeToPot(state: PotState, command: ContributeToPot,
   }
   const period = periodRefusal(state, command.effectiveDate, command.priorPeriodAdjustment);
   if (period !== null) return period;
+  const amount = parseAmount(command.amount);
+  const after = state.totalContributed.plus(amount);
+  if (after.gt(money(MAX_AMOUNT))) {
+    return refused(
+      'AMOUNT_LIMIT_EXCEEDED',
+      `pot ${command.potId} already holds contributions of ${formatAmount(state.totalContributed)}; ${formatAmount(amount)} more would take it to ${formatAmount(after)}, beyond the most one pot may hold (${MAX_AMOUNT})`,
+      { limit: MAX_AMOUNT, contributed: formatAmount(state.totalContributed), requested: formatAmount(amount) },
+    );
+  }
   return [
     {
       type: 'ContributionReceived',
@@ -41,7 +55,7 @@ export function decideContributeToPot(state: PotState, command: ContributeToPot,
         potId: command.potId,
         contributionId: command.contributionId,
         agencyId: command.agencyId,
-        amount: formatAmount(parseAmount(command.amount)),
+        amount: formatAmount(amount),
         effectiveDate: command.effectiveDate,
         reference: command.reference,
         ...priorPeriod(command.priorPeriodAdjustment),

@@ -18,6 +18,10 @@ export const DOMAIN_ERROR_CODES = [
   'ALREADY_DECIDED',
   'PERIOD_CLOSED',
   'PENDING_APPROVALS',
+  'AMOUNT_LIMIT_EXCEEDED',
+  'OUTCOME_TOO_LARGE',
+  'EVENT_TOO_LARGE',
+  'OUTCOMES_DEPEND_ON_ALLOCATION',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

@@ -26,6 +26,8 @@ export interface InterventionRecord {
 
 export interface AllocationRecord {
   readonly eventId: string;
+  /** Its place in the stream (PotState.eventsFolded when it was folded): what came before it. */
+  readonly sequence: number;
   readonly effectiveDate: string;
   readonly interventionId: string;
   readonly amount: Money;
@@ -35,6 +37,8 @@ export interface AllocationRecord {
 
 export interface OutcomeRecord {
   readonly eventId: string;
+  /** Its place in the stream: its flows rest on every allocation to its intervention before it. */
+  readonly sequence: number;
   readonly effectiveDate: string;
   readonly interventionId: string;
   readonly benefits: readonly Benefit[];
@@ -94,6 +98,8 @@ export interface PotState {
   readonly agreedContributions: Map<string, AgreementRecord>;
   /** The latest business date of any entry in the pot; null before the first. A close may not precede it. */
   latestEffectiveDate: string | null;
+  /** Events of the stream folded so far; each allocation and outcome keeps its place in this count. */
+  eventsFolded: number;
 }
 
 export interface AgreementRecord {
@@ -128,6 +134,7 @@ export function initialPotState(): PotState {
     eventTargets: new Map(),
     agreedContributions: new Map(),
     latestEffectiveDate: null,
+    eventsFolded: 0,
   };
 }
 
@@ -163,6 +170,8 @@ function addTo(map: Map<string, Money>, key: string, delta: Money): void {
  * needs it for FundsAllocated, and an event without it is simply not counted there.
  */
 export function evolvePot(state: PotState, event: PotEvent & { eventId: string; metadata?: RecordedBy }): PotState {
+  state.eventsFolded += 1;
+  const sequence = state.eventsFolded;
   const effectiveDate = (event.data as { effectiveDate?: unknown }).effectiveDate;
   if (typeof effectiveDate === 'string' && (state.latestEffectiveDate === null || effectiveDate > state.latestEffectiveDate)) {
     state.latestEffectiveDate = effectiveDate;
@@ -225,6 +234,7 @@ export function evolvePot(state: PotState, event: PotEvent & { eventId: string; 
       state.totalAllocated = state.totalAllocated.plus(money(d.amount));
       state.allocations.set(d.allocationId, {
         eventId: event.eventId,
+        sequence,
         effectiveDate: d.effectiveDate,
         interventionId: d.interventionId,
         amount: money(d.amount),
@@ -240,6 +250,7 @@ export function evolvePot(state: PotState, event: PotEvent & { eventId: string; 
       const d = event.data;
       state.outcomes.set(d.outcomeId, {
         eventId: event.eventId,
+        sequence,
         effectiveDate: d.effectiveDate,
         interventionId: d.interventionId,
         benefits: d.benefits,
@@ -406,4 +417,19 @@ export function fundersOf(intervention: InterventionRecord): { agencyId: string;
     .filter(([, amount]) => amount.gt(0))
     .map(([agencyId, amount]) => ({ agencyId, amount }))
     .sort((a, b) => (a.agencyId < b.agencyId ? -1 : a.agencyId > b.agencyId ? 1 : 0));
+}
+
+/**
+ * The outcomes whose benefit flows rest on an allocation: standing (not retracted) outcomes of
+ * its intervention recorded after it, whose flows were split by a funding that included it.
+ * Outcomes recorded before it were attributed without it, so it can go without touching them.
+ */
+export function outcomesResting(state: PotState, allocation: AllocationRecord): { outcomeId: string; eventId: string }[] {
+  const resting: { outcomeId: string; eventId: string }[] = [];
+  for (const [outcomeId, outcome] of state.outcomes) {
+    if (!outcome.retracted && outcome.interventionId === allocation.interventionId && outcome.sequence > allocation.sequence) {
+      resting.push({ outcomeId, eventId: outcome.eventId });
+    }
+  }
+  return resting;
 }

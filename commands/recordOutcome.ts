@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { formatAmount, isValidAmount, MAX_AMOUNT, parseAmount, splitLargestRemainder, ZERO, type Money } from '../events/money.ts';
 import type { Benefit, BenefitFlow, OutcomeRecorded, PotEvent } from '../events/pot.ts';
 import { Benefit as BenefitSchema, OutcomeRecordedV1 } from '../events/pot.ts';
-import { EffectiveDate, FinancialYear, MAX_BENEFIT_LINES, MAX_DESCRIPTION_CHARS, MAX_EVIDENCE_REF_CHARS, text } from '../events/primitives.ts';
+import {
+  EffectiveDate,
+  eventDataBytes,
+  FinancialYear,
+  MAX_BENEFIT_LINES,
+  MAX_DESCRIPTION_CHARS,
+  MAX_EVENT_DATA_BYTES,
+  MAX_EVIDENCE_REF_CHARS,
+  MAX_FLOWS_PER_OUTCOME,
+  text,
+} from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
 import { DomainError } from './domainError.ts';
@@ -63,6 +73,8 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
     benefits.push(...valuation.benefits);
     valuedLines = valuation.lines;
   }
+  const tooMany = sizeRefusal(benefits.length, funders.length);
+  if (tooMany !== null) return tooMany;
   const flows = flowsFor(benefits, funders);
   // Lines for one beneficiary are summed into one flow per investor, and that sum may pass the
   // largest amount the ledger holds in one entry: refuse, in the client's own terms.
@@ -85,12 +97,43 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
     ...(valuedLines === undefined ? {} : { lines: valuedLines }),
     ...priorPeriod(command.priorPeriodAdjustment),
   };
+  const bytes = eventDataBytes(data);
+  if (bytes > MAX_EVENT_DATA_BYTES) {
+    return refused(
+      'OUTCOME_TOO_LARGE',
+      `the outcome would be written as ${bytes} bytes, more than one entry may hold (MAX_EVENT_DATA_BYTES ${MAX_EVENT_DATA_BYTES}): record it as several outcomes, or with fewer quantity lines each`,
+      { limit: MAX_EVENT_DATA_BYTES, bytes },
+    );
+  }
   // The event schema is the last word on shape: a decider bug must never write a malformed event.
   const checked = OutcomeRecordedV1.safeParse(data);
   if (!checked.success) {
     return refused('VALIDATION_FAILED', `the benefits cannot be recorded: ${checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   }
   return [{ type: 'OutcomeRecorded', data }];
+}
+
+/**
+ * Every benefit line is split across every funder, so an outcome's flows grow as their product:
+ * 100 lines on an intervention 100 partners fund would be 10,000 flows in one event. Both are
+ * refused before a single split is computed, in terms the person recording can act on.
+ */
+function sizeRefusal(benefitLines: number, funders: number) {
+  if (benefitLines > MAX_BENEFIT_LINES) {
+    return refused(
+      'OUTCOME_TOO_LARGE',
+      `the outcome comes to ${benefitLines} benefit lines (given, and valued from quantity lines, one per agency and cashable), more than MAX_BENEFIT_LINES ${MAX_BENEFIT_LINES}: record it as several outcomes`,
+      { limit: MAX_BENEFIT_LINES, benefitLines },
+    );
+  }
+  if (benefitLines * funders > MAX_FLOWS_PER_OUTCOME) {
+    return refused(
+      'OUTCOME_TOO_LARGE',
+      `${benefitLines} benefit lines × ${funders} funders of the intervention = ${benefitLines * funders} benefit flows, more than MAX_FLOWS_PER_OUTCOME ${MAX_FLOWS_PER_OUTCOME}: record it as several outcomes of at most ${Math.max(1, Math.floor(MAX_FLOWS_PER_OUTCOME / funders))} benefit lines each`,
+      { limit: MAX_FLOWS_PER_OUTCOME, benefitLines, funders, flows: benefitLines * funders },
+    );
+  }
+  return null;
 }
 
 /** Agencies a quantity line names explicitly as beneficiaries: they must be registered. */

@@ -5,7 +5,7 @@ import { EffectiveDate, FinancialYear, financialYearOf, MAX_REASON_CHARS, Ulid, 
 import { todayOf, type CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
 import { periodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
-import { stakeOf, type PotState } from './potState.ts';
+import { outcomesResting, stakeOf, type PotState } from './potState.ts';
 
 export const ReverseEntryBody = z.strictObject({
   eventId: Ulid,
@@ -20,6 +20,12 @@ export type ReverseEntry = z.infer<typeof ReverseEntryBody> & { potId: string };
 /**
  * History never changes: a mistake is undone by a reversal event that names the original event
  * and gives a reason. Contributions, allocations and outcomes can be undone, each once.
+ *
+ * An allocation cannot be undone while outcomes stand on it (OUTCOMES_DEPEND_ON_ALLOCATION):
+ * an outcome's flows credit its investors with the funding they had when it was recorded, so
+ * taking that funding away would leave benefits no money stands behind (funded 0.00, benefits
+ * £1,000,000, an investor credited with what it never paid for). Those outcomes are retracted
+ * first, and recorded again afterwards if they still stand on the funding that remains.
  */
 export function decideReverseEntry(state: PotState, command: ReverseEntry, context: CommandContext): Decision<PotEvent> {
   const refusal = potRefusal(state, command.potId, context);
@@ -61,6 +67,8 @@ export function decideReverseEntry(state: PotState, command: ReverseEntry, conte
     case 'allocation': {
       const allocation = state.allocations.get(target.id)!;
       if (allocation.reversed) return refused('ALREADY_REVERSED', `allocation ${target.id} is already reversed`);
+      const resting = outcomesResting(state, allocation);
+      if (resting.length > 0) return dependentOutcomesRefusal(state, target.id, allocation.interventionId, resting);
       const effectiveDate = reversalDate(state, command, allocation.effectiveDate, context);
       if (typeof effectiveDate !== 'string') return effectiveDate;
       return [
@@ -97,6 +105,20 @@ export function decideReverseEntry(state: PotState, command: ReverseEntry, conte
       ];
     }
   }
+}
+
+/** Outcomes named in a refusal, at most: the count is always given, the answer stays small. */
+export const MAX_OUTCOMES_NAMED = 20;
+
+function dependentOutcomesRefusal(state: PotState, allocationId: string, interventionId: string, resting: { outcomeId: string; eventId: string }[]) {
+  const named = resting.slice(0, MAX_OUTCOMES_NAMED);
+  const more = resting.length > named.length ? ` and ${resting.length - named.length} more` : '';
+  const name = state.interventions.get(interventionId)?.name ?? interventionId;
+  return refused(
+    'OUTCOMES_DEPEND_ON_ALLOCATION',
+    `${resting.length} outcome(s) of intervention ${name} were recorded after allocation ${allocationId} and their benefit flows rest on its funding: retract them first (a reversal of each outcome's eventId: ${named.map((o) => o.eventId).join(', ')}${more}), then reverse the allocation`,
+    { allocationId, outcomes: resting.length, outcomeEventIds: named.map((o) => o.eventId), outcomeIds: named.map((o) => o.outcomeId) },
+  );
 }
 
 /**

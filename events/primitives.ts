@@ -13,6 +13,24 @@ export const MAX_DESCRIPTION_CHARS = 4_000;
 export const MAX_EVIDENCE_REF_CHARS = 500;
 export const MAX_PARTNERS_PER_POT = 100;
 export const MAX_BENEFIT_LINES = 100;
+/**
+ * An outcome's benefit lines × the intervention's funders: each line is split across every
+ * funder, so this bounds the flows one OutcomeRecorded (and its OutcomeRetracted) carries.
+ * At 1,000 flows of the longest agency ids the event stays under MAX_EVENT_DATA_BYTES with
+ * room for its other fields, so every outcome recorded can also be retracted.
+ */
+export const MAX_FLOWS_PER_OUTCOME = 1_000;
+/**
+ * The JSON (UTF-8) of one event's data, at most. A backstop on the write path: no valid command
+ * comes near it but an outcome with many quantity lines, which the decider refuses itself. An
+ * event is read whole by every fold, export and answer that touches it, so none may be huge.
+ */
+export const MAX_EVENT_DATA_BYTES = 256 * 1024;
+
+/** The size an event's data takes in the log, as MAX_EVENT_DATA_BYTES counts it. */
+export function eventDataBytes(data: unknown): number {
+  return Buffer.byteLength(JSON.stringify(data), 'utf8');
+}
 export const MAX_AGENCY_ID_CHARS = 64;
 export const MIN_EFFECTIVE_DATE = '2000-01-01';
 export const MAX_EFFECTIVE_DATE = '2099-12-31';

@@ -24,6 +24,7 @@ import type { CommandContext } from '../commands/context.ts';
 import { isRefusal, type Decision } from '../commands/decision.ts';
 import { DomainError } from '../commands/domainError.ts';
 import { agencyStreamId, idempotencyStreamId, ledgerEventSchemas, type Actor, type IdempotencyKeyClaimed, type LedgerEventType } from '../events/index.ts';
+import { eventDataBytes, MAX_EVENT_DATA_BYTES } from '../events/primitives.ts';
 import { chainedMetadata, GENESIS_HASH } from './audit/eventHash.ts';
 import { sha256Hex } from './fingerprint.ts';
 import { newUlid } from './fastUlid.ts';
@@ -335,6 +336,15 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     return events.map((event) => {
       // The event schema is the last word: a decider bug must never write a malformed event.
       ledgerEventSchemas[event.type as LedgerEventType].parse(event.data);
+      // And no event so large that every fold, export and answer touching it pays for it.
+      const bytes = eventDataBytes(event.data);
+      if (bytes > MAX_EVENT_DATA_BYTES) {
+        throw new DomainError(
+          'EVENT_TOO_LARGE',
+          `the ${event.type} this request makes would be ${bytes} bytes, more than one event may hold (MAX_EVENT_DATA_BYTES ${MAX_EVENT_DATA_BYTES}); nothing was written`,
+          { limit: MAX_EVENT_DATA_BYTES, bytes, type: event.type },
+        );
+      }
       const eventId = newEventId();
       const metadata = chainedMetadata(
         {

@@ -323,7 +323,7 @@ describe('access table', () => {
     expectWritten(await ctx.ledger.post('/v1/agencies', ctx.tokens.admin, { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' }), ['agencyId']);
     // Fund the intervention (so outcomes can be recorded) and give every caller an allocation to reverse.
     const allocations = {} as Record<Caller, string>;
-    for (const caller of CALLERS) allocations[caller] = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'status', 'fundingShares']).eventId as string;
+    expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'status', 'fundingShares']);
     expectWritten(await recordOutcome(ctx), ['outcomeId', 'flows']);
     // People's records on the pot before any row reads it: a reversal (the statement's, by carol)
     // and assumptions (the cost-benefit report's, set by carol), each with a reason naming pete.
@@ -342,6 +342,16 @@ describe('access table', () => {
       }),
       ['interventionId'],
     );
+    // The allocations the callers reverse fund an intervention of their own: outcomes (the
+    // table records some) stand on the funding of theirs, which may not be reversed under them.
+    const reversible = expectWritten(
+      await ctx.ledger.post(`/v1/pots/${ctx.potId}/interventions`, ctx.tokens.admin, { name: 'Reversible', leadAgencyId: 'essex-cc' }),
+      ['interventionId'],
+    );
+    for (const caller of CALLERS) {
+      const allocation = await allocate(ctx, '1000.00', { interventionId: reversible.interventionId });
+      allocations[caller] = expectWritten(allocation, ['allocationId', 'status', 'fundingShares']).eventId as string;
+    }
     expectWritten(await ctx.ledger.post('/v1/unit-costs', ctx.tokens.admin, ACCESS_UNIT_COST), ['code', 'version']);
     // Requests need a threshold; bob (Essex Police) asks, so neither the admin nor carol is the requester.
     expectWritten(

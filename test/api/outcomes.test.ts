@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { eventDataBytes, MAX_EVENT_DATA_BYTES, MAX_FLOWS_PER_OUTCOME, MAX_PARTNERS_PER_POT } from '../../events/primitives.ts';
+import { createTestLedger } from '../support/testLedger.ts';
 import {
   allEvents,
   allocate,
@@ -6,6 +8,7 @@ import {
   BAD_DATES,
   describeWriteRouteRefusals,
   ESSEX_BENEFITS,
+  expectCreated,
   expectInvalid,
   expectRefused,
   expectWritten,
@@ -251,4 +254,41 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
       },
     },
   );
+});
+
+/**
+ * Issue 13: 100 partners funding one intervention and an outcome of 100 benefit lines made one
+ * event of 10,000 flows (806 KB, and an 800 KB answer); ten of them held the server for seconds.
+ */
+describe('outcome size: benefit lines × funders is at most MAX_FLOWS_PER_OUTCOME', () => {
+  it('400 OUTCOME_TOO_LARGE for the attack (100 lines × 100 funders), naming the limit; nothing appended. 10 × 100 = 1,000 is recorded', async () => {
+    const ledger = await createTestLedger();
+    try {
+      const admin = ledger.token('admin', { sub: 'alice' });
+      const partners = Array.from({ length: MAX_PARTNERS_PER_POT }, (_, i) => `partner-${String(i + 1).padStart(3, '0')}`);
+      for (const agencyId of partners) await expectCreated(ledger.post('/v1/agencies', admin, { agencyId, name: agencyId, kind: 'council' }));
+      const { potId } = await expectCreated(ledger.post('/v1/pots', admin, { name: 'Wide', area: 'Essex', hostAgencyId: partners[0], partnerAgencyIds: partners.slice(1) }));
+      for (const agencyId of partners) {
+        const token = ledger.token('finance-officer', { sub: `fo-${agencyId}`, agency: agencyId });
+        await expectCreated(ledger.post(`/v1/pots/${potId}/contributions`, token, { agencyId, amount: '1.00', effectiveDate: '2025-04-10', reference: 'PO' }));
+      }
+      const { interventionId } = await expectCreated(ledger.post(`/v1/pots/${potId}/interventions`, admin, { name: 'Everyone', leadAgencyId: partners[0] }));
+      await expectCreated(ledger.post(`/v1/pots/${potId}/allocations`, admin, { interventionId, amount: '100.00', effectiveDate: '2025-05-01', reason: 'All in' }));
+
+      const url = `/v1/pots/${potId}/interventions/${interventionId}/outcomes`;
+      const lines = (n: number) => partners.slice(0, n).map((agencyId, i) => ({ agencyId, amount: `${i + 1}.00`, cashable: true }));
+      const outcome = (n: number) => ledger.post(url, admin, { description: 'Everything improved', effectiveDate: '2025-09-30', benefits: lines(n) });
+      const refused = await expectRefused(ledger, () => outcome(100), 400, 'OUTCOME_TOO_LARGE');
+      expect(refused.detail).toContain(`MAX_FLOWS_PER_OUTCOME ${MAX_FLOWS_PER_OUTCOME}`);
+      expect(refused.details).toEqual({ limit: MAX_FLOWS_PER_OUTCOME, benefitLines: 100, funders: 100, flows: 10_000 });
+      await expectRefused(ledger, () => outcome(11), 400, 'OUTCOME_TOO_LARGE');
+
+      const recorded = expectWritten(await outcome(10), ['outcomeId', 'flows']);
+      expect(recorded.flows).toHaveLength(MAX_FLOWS_PER_OUTCOME);
+      const event = (await allEvents(ledger)).find((e) => e.eventId === recorded.eventId)!;
+      expect(eventDataBytes(event.data)).toBeLessThanOrEqual(MAX_EVENT_DATA_BYTES);
+    } finally {
+      await ledger.close();
+    }
+  });
 });

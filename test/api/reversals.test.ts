@@ -133,6 +133,45 @@ describe('POST /v1/pots/:potId/reversals', () => {
       expectWritten(await reverse(c, { eventId: allocation.eventId, reason: 'undo' }), REVERSAL_KEYS);
       expectWritten(await reverse(c, { eventId: council, reason: 'now possible' }), REVERSAL_KEYS);
     });
+
+    // Issue 13: allocate 0.01, record a £1,000,000 outcome, reverse the allocation — the
+    // intervention showed funded 0.00 and benefits £1,000,000 produced on nothing invested.
+    it('409 OUTCOMES_DEPEND_ON_ALLOCATION while an outcome recorded after it stands, naming it; nothing appended. Retract it, then the allocation goes', async () => {
+      const c = await ctx();
+      const allocation = expectWritten(await allocate(c, '0.01'), ['allocationId', 'status', 'fundingShares']);
+      const outcome = expectWritten(
+        await recordOutcome(c, { benefits: [{ agencyId: 'nhs-mid-essex', amount: '1000000.00', cashable: false }] }),
+        ['outcomeId', 'flows'],
+      );
+      for (const token of [c.tokens.admin, c.tokens.cc]) {
+        const refused = await expectRefused(c.ledger, () => reverse(c, { eventId: allocation.eventId, reason: 'Keyed in error' }, token), 409, 'OUTCOMES_DEPEND_ON_ALLOCATION');
+        expect(refused.detail).toContain(outcome.eventId);
+        expect(refused.detail).toContain('retract them first');
+        expect(refused.details).toEqual({
+          allocationId: allocation.allocationId,
+          outcomes: 1,
+          outcomeEventIds: [outcome.eventId],
+          outcomeIds: [outcome.outcomeId],
+        });
+      }
+      expect((await potSummary(c)).interventions[0]).toMatchObject({ funded: '0.01', benefits: '1000000.00' });
+
+      expectWritten(await reverse(c, { eventId: outcome.eventId, reason: 'Recorded on the wrong funding' }), ['type', 'reversedEventId']);
+      const body = expectWritten(await reverse(c, { eventId: allocation.eventId, reason: 'Keyed in error' }), REVERSAL_KEYS);
+      expect((await potSummary(c, c.potId, body.position)).interventions[0]).toMatchObject({ funded: '0.00', benefits: '0.00' });
+      // No investor is left credited with benefits it never paid for.
+      const balances = (await c.ledger.get(`/v1/agencies/essex-cc/balances?minPosition=${body.position}`, c.tokens.reporter)).json();
+      expect(balances.total).toMatchObject({ drawn: '0.00', benefitsProducedForOthers: '0.00' });
+    });
+
+    it('an allocation made after an outcome can be reversed while the outcome stands: it was attributed without it', async () => {
+      const c = await ctx();
+      expectWritten(await allocate(c, '100000.00'), ['allocationId', 'status', 'fundingShares']);
+      expectWritten(await recordOutcome(c), ['outcomeId', 'flows']);
+      const later = expectWritten(await allocate(c, '5000.00'), ['allocationId', 'status', 'fundingShares']);
+      const body = expectWritten(await reverse(c, { eventId: later.eventId, reason: 'Not needed' }), REVERSAL_KEYS);
+      expect((await potSummary(c, c.potId, body.position)).interventions[0]).toMatchObject({ funded: '100000.00', benefits: '60000.00' });
+    });
   });
 
   describe('outcomes', () => {

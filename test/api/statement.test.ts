@@ -22,7 +22,12 @@ describe('GET /v1/pots/:potId/statement', () => {
     // Dated in 2024-25: makes 2025-26's opening balance.
     expectWritten(await contribute(c, c.tokens.police, 'essex-police', '10000.00', { effectiveDate: '2025-03-31' }), ['contributionId']);
     const allocation = expectWritten(await allocate(c, '100000.00', { effectiveDate: '2025-05-01' }), ['allocationId', 'fundingShares', 'status']);
-    expectWritten(await recordOutcome(c, { effectiveDate: '2025-09-30' }), ['outcomeId', 'flows']);
+    const outcome = expectWritten(await recordOutcome(c, { effectiveDate: '2025-09-30' }), ['outcomeId', 'flows']);
+    // The outcome stands on the allocation's funding, so it is retracted first (OUTCOMES_DEPEND_ON_ALLOCATION).
+    expectWritten(
+      await c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.admin, { eventId: outcome.eventId, reason: 'Wrong cohort', effectiveDate: '2025-10-01' }),
+      ['type', 'reversedEventId'],
+    );
     expectWritten(
       await c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.admin, { eventId: allocation.eventId, reason: 'Wrong cohort', effectiveDate: '2025-10-01' }),
       ['type', 'reversedEventId', 'amount'],
@@ -47,7 +52,10 @@ describe('GET /v1/pots/:potId/statement', () => {
     const partners = Object.fromEntries((body.partners as Record<string, any>[]).map((p) => [p.agencyId, p]));
     expect(partners['essex-police']).toMatchObject({ openingStake: '10000.00', contributionsReceived: '200000.00', closingStake: '210000.00' });
     expect(partners['essex-cc']).toMatchObject({ openingStake: '0.00', contributionsReceived: '300000.00', closingStake: '300000.00', shareOfContributions: '0.6000' });
-    expect(body.reversals).toEqual([expect.objectContaining({ type: 'AllocationReversed', amount: '100000.00', effectiveDate: '2025-10-01', reason: 'Wrong cohort', actor: 'alice' })]);
+    expect(body.reversals).toEqual([
+      expect.objectContaining({ type: 'OutcomeRetracted', reversedEventId: outcome.eventId, amount: '60000.00', effectiveDate: '2025-10-01', reason: 'Wrong cohort', actor: 'alice' }),
+      expect.objectContaining({ type: 'AllocationReversed', amount: '100000.00', effectiveDate: '2025-10-01', reason: 'Wrong cohort', actor: 'alice' }),
+    ]);
     expect(body.interventions[0]).toMatchObject({ allocated: '100000.00', allocationsReversed: '100000.00', netAllocated: '0.00', outcomesRecorded: 1 });
 
     // The year before closes on what 2025-26 opened with; the year after opens on 2025-26's close.

@@ -3,6 +3,9 @@
  * it has ended; the tests fix it), prior-period adjustments, and closing the pot.
  */
 import { describe, expect, it } from 'vitest';
+import { MAX_AMOUNT } from '../../events/money.ts';
+import { chainedMetadata } from '../../src/audit/eventHash.ts';
+import { newUlid } from '../../src/fastUlid.ts';
 import {
   allEvents,
   allocate,
@@ -22,6 +25,20 @@ const AFTER_YEAR_END = () => '2026-04-20T09:00:00.000Z';
 
 const closeYear = (c: Ctx, financialYear = '2025-26', token: string = c.tokens.admin) =>
   c.ledger.post(`/v1/pots/${c.potId}/financial-years/${financialYear}/close`, token, { reason: 'Accounts signed off' });
+/** Appends an event to the pot's stream as an older version might have, with no decider in the way. */
+async function appendUnchecked(c: Ctx, type: string, data: Record<string, unknown>): Promise<void> {
+  const streamId = `pot-${c.potId}`;
+  const stream = await c.ledger.store.readStream(streamId);
+  const last = stream.at(-1)!;
+  const eventId = newUlid();
+  const event = { streamId, streamRevision: last.streamRevision + 1n, eventId, type, data };
+  const metadata = chainedMetadata(
+    { ...event, metadata: { commandId: newUlid(), correlationId: newUlid(), actor: { sub: 'old-version', role: 'admin' }, recordedAt: '2025-04-11T09:00:00.000Z', schemaVersion: 1 } },
+    last.metadata.hash as string,
+  );
+  await c.ledger.store.append(streamId, [{ eventId, type, data, metadata }], last.streamRevision);
+}
+
 const closePot = (c: Ctx, body: object = { reason: 'Programme ended' }, potId: string = c.potId) =>
   c.ledger.post(`/v1/pots/${potId}/close`, c.tokens.admin, body);
 
@@ -109,6 +126,42 @@ describe('POST /v1/pots/:potId/financial-years/:financialYear/close', () => {
 
 describe('POST /v1/pots/:potId/close', () => {
   const ctx = useScenario({ clock: AFTER_YEAR_END });
+
+  // Issue 13: a partner's stake past £1,000,000,000,000.00 made the close fail to write its
+  // return (a ZodError, answered 500). The contribution that would make it is now refused.
+  it('409 AMOUNT_LIMIT_EXCEEDED for the contribution that takes the pot past £1tn; the full pot closes 201', async () => {
+    const c = await ctx();
+    // The scenario holds 500,000.00: this fills the pot to the limit exactly.
+    expectWritten(await contribute(c, c.tokens.cc, 'essex-cc', '999999500000.00'), ['contributionId']);
+    const refused = await expectRefused(c.ledger, () => contribute(c, c.tokens.cc, 'essex-cc', MAX_AMOUNT), 409, 'AMOUNT_LIMIT_EXCEEDED');
+    expect(refused.detail).toContain(MAX_AMOUNT);
+    expect(refused.details).toEqual({ limit: MAX_AMOUNT, contributed: MAX_AMOUNT, requested: MAX_AMOUNT });
+    await expectRefused(c.ledger, () => contribute(c, c.tokens.police, 'essex-police', '0.01'), 409, 'AMOUNT_LIMIT_EXCEEDED');
+    const body = expectWritten(await closePot(c), ['effectiveDate', 'returns']);
+    expect(body.returns).toEqual([
+      { agencyId: 'essex-cc', amount: '999999800000.00' },
+      { agencyId: 'essex-police', amount: '200000.00' },
+    ]);
+  });
+
+  it('409 AMOUNT_LIMIT_EXCEEDED, never 500, closing a pot written before the limit with a stake past £1tn', async () => {
+    const c = await ctx();
+    // Such a pot can only come from an older version: write its contribution past the decider.
+    await appendUnchecked(c, 'ContributionReceived', {
+      potId: c.potId,
+      contributionId: '01KAAAAAAAAAAAAAAAAAAAAAAA',
+      agencyId: 'essex-cc',
+      amount: MAX_AMOUNT,
+      effectiveDate: '2025-04-11',
+      reference: 'OLD-1',
+    });
+    const refused = await expectRefused(c.ledger, () => closePot(c), 409, 'AMOUNT_LIMIT_EXCEEDED');
+    expect(refused.detail).toContain('essex-cc (1000000300000.00)');
+    expect(refused.details).toEqual({ limit: MAX_AMOUNT, agencyIds: ['essex-cc'] });
+    // The way out the detail names: bring the stake within the limit, then close.
+    expectWritten(await allocate(c, '500000.00'), ['allocationId', 'status', 'fundingShares']);
+    expectWritten(await closePot(c), ['effectiveDate', 'returns']);
+  });
 
   it("201: each partner's unallocated stake is returned, exactly; the pot is closed with nothing available", async () => {
     const c = await ctx();

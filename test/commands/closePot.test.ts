@@ -9,7 +9,8 @@ import { decideAllocateToIntervention } from '../../commands/allocateToIntervent
 import { decideReverseEntry } from '../../commands/reverseEntry.ts';
 import { decideRejectAllocation } from '../../commands/decideAllocationRequest.ts';
 import { available } from '../../commands/potState.ts';
-import { allocate, contribute, contributionReceived, fundsAllocated, interventionDefined, POT_ID, potOpened, reverse } from './fixtures.ts';
+import { MAX_AMOUNT } from '../../events/money.ts';
+import { allocate, contribute, contributionReceived, contributionReversed, fundsAllocated, interventionDefined, POT_ID, potOpened, reverse } from './fixtures.ts';
 import { AFTER_YEAR_END, allocationRequested, financialYearClosed, potOpenedWithThreshold, request } from './controlFixtures.ts';
 import { AGENCY, financeOfficerOf, given, givenEventId, TODAY } from './spec.ts';
 
@@ -96,5 +97,40 @@ describe('ClosePot', () => {
     given(later).when((state, context) => decideClosePot(state, close({ effectiveDate: '2026-02-28' }), context)).thenRefuses('VALIDATION_FAILED');
     const onTheDay = given(later).when((state, context) => decideClosePot(state, close({ effectiveDate: '2026-03-01' }), context));
     onTheDay.then([{ ...potClosed, data: { ...potClosed.data, effectiveDate: '2026-03-01', returns: [{ agencyId: cc, amount: '239999.99' }, { agencyId: police, amount: '160900.00' }] } }]);
+  });
+
+  describe('a stake beyond the largest amount (a pot written before contributions were capped)', () => {
+    const overfull = [
+      potOpened(),
+      contributionReceived(cc, MAX_AMOUNT, { n: 1 }),
+      contributionReceived(cc, '0.01', { n: 2 }),
+      contributionReceived(police, '5.00', { n: 3 }),
+    ];
+
+    it('refuses the close (AMOUNT_LIMIT_EXCEEDED), naming the partner, rather than write a return no event may hold', () => {
+      const refusal = given(overfull)
+        .when((state, context) => decideClosePot(state, close(), context))
+        .thenRefuses('AMOUNT_LIMIT_EXCEEDED', { limit: MAX_AMOUNT, agencyIds: [cc] });
+      expect(refusal.message).toContain('1000000000000.01');
+    });
+
+    it('closes once a reversal has brought the stake within the limit', () => {
+      given([...overfull, contributionReversed(givenEventId(3), cc, '0.01', { n: 2 })])
+        .when((state, context) => decideClosePot(state, close(), context))
+        .then([
+          {
+            type: 'PotClosed',
+            data: {
+              potId: POT_ID,
+              effectiveDate: TODAY,
+              reason: 'Programme ended',
+              returns: [
+                { agencyId: cc, amount: MAX_AMOUNT },
+                { agencyId: police, amount: '5.00' },
+              ],
+            },
+          },
+        ]);
+    });
   });
 });

@@ -1,8 +1,9 @@
 /** ContributeToPot: money comes in only from a partner of an open pot, paid by its own agency. */
 import { describe, it } from 'vitest';
 import { decideContributeToPot } from '../../commands/contributeToPot.ts';
-import { CONTRIBUTION_DATE, POT_ID, contribute, contributionId, partnerJoined, potOpened } from './fixtures.ts';
-import { AGENCY, financeOfficerOf, given } from './spec.ts';
+import { MAX_AMOUNT } from '../../events/money.ts';
+import { CONTRIBUTION_DATE, POT_ID, contribute, contributionId, contributionReceived, contributionReversed, partnerJoined, potOpened } from './fixtures.ts';
+import { AGENCY, financeOfficerOf, given, givenEventId } from './spec.ts';
 
 describe('ContributeToPot', () => {
   it('records the contribution, with its amount written to two decimal places', () => {
@@ -83,5 +84,33 @@ describe('ContributeToPot', () => {
         actor: financeOfficerOf(AGENCY.nhs),
       })
       .thenRefuses('FORBIDDEN');
+  });
+
+  describe(`a pot holds at most ${MAX_AMOUNT} (AMOUNT_LIMIT_EXCEEDED beyond)`, () => {
+    const nearlyFull = [potOpened(), contributionReceived(AGENCY.cc, '999999999999.00', { n: 1 })];
+
+    it('accepts the contribution that fills the pot to the limit exactly', () => {
+      given(nearlyFull)
+        .when((state, context) => decideContributeToPot(state, contribute(AGENCY.police, '1.00'), context))
+        .then([{ type: 'ContributionReceived', data: contribute(AGENCY.police, '1.00') }]);
+    });
+
+    it('refuses one penny beyond it, whoever pays it, naming the limit and the figures', () => {
+      given(nearlyFull)
+        .when((state, context) => decideContributeToPot(state, contribute(AGENCY.police, '1.01'), context))
+        .thenRefuses('AMOUNT_LIMIT_EXCEEDED', { limit: MAX_AMOUNT, contributed: '999999999999.00', requested: '1.01' });
+    });
+
+    it('refuses a second maximal contribution: the stake it makes could never be returned', () => {
+      given([potOpened(), contributionReceived(AGENCY.cc, MAX_AMOUNT, { n: 1 })])
+        .when((state, context) => decideContributeToPot(state, contribute(AGENCY.cc, MAX_AMOUNT), context))
+        .thenRefuses('AMOUNT_LIMIT_EXCEEDED');
+    });
+
+    it('counts contributions net of reversals: a reversed contribution frees its room', () => {
+      given([...nearlyFull, contributionReversed(givenEventId(2), AGENCY.cc, '999999999999.00', { n: 1 })])
+        .when((state, context) => decideContributeToPot(state, contribute(AGENCY.police, MAX_AMOUNT), context))
+        .then([{ type: 'ContributionReceived', data: contribute(AGENCY.police, MAX_AMOUNT) }]);
+    });
   });
 });

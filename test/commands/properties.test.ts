@@ -18,7 +18,7 @@ import type { Decision } from '../../commands/decision.ts';
 import { decideDefineIntervention } from '../../commands/defineIntervention.ts';
 import { DomainError, type DomainErrorCode } from '../../commands/domainError.ts';
 import { decideOpenPot } from '../../commands/openPot.ts';
-import { available, evolvePot, initialPotState, type PotState } from '../../commands/potState.ts';
+import { available, evolvePot, fundersOf, initialPotState, type PotState } from '../../commands/potState.ts';
 import { decideRecordOutcome } from '../../commands/recordOutcome.ts';
 import { decideReverseEntry } from '../../commands/reverseEntry.ts';
 import type { Actor } from '../../events/index.ts';
@@ -134,7 +134,8 @@ const scenarioArbitrary = fc.record({
 type Entry =
   | { kind: 'contribution'; agencyId: string; pence: bigint; date: string; reversed: boolean }
   | { kind: 'allocation'; interventionId: string; pence: bigint; shares: Map<string, bigint>; date: string; reversed: boolean }
-  | { kind: 'outcome'; date: string; reversed: boolean }
+  /** `funding`: each agency's net funding of the intervention when the outcome was recorded. */
+  | { kind: 'outcome'; interventionId: string; funding: Map<string, bigint>; date: string; reversed: boolean }
   | { kind: 'other' };
 
 class Model {
@@ -218,8 +219,17 @@ function runScenario(partners: readonly string[], steps: readonly Step[], observ
         const otherPartner = partners.find((p) => p !== agencyId)!;
         const actor = step.actor === 'admin' ? ADMIN : financeOfficerOf(step.actor === 'own' ? agencyId : otherPartner);
         // A finance officer acts only on pots their agency is a partner of, and pays only for it.
+        // …and a pot never holds more than the largest amount, so every stake can be returned.
         const expected =
-          step.actor === 'other' ? 'FORBIDDEN' : !model.isPartner(agencyId) ? (step.actor === 'own' ? 'FORBIDDEN' : 'NOT_A_PARTNER') : null;
+          step.actor === 'other'
+            ? 'FORBIDDEN'
+            : !model.isPartner(agencyId)
+              ? step.actor === 'own'
+                ? 'FORBIDDEN'
+                : 'NOT_A_PARTNER'
+              : model.contributed + amountPence > MAX_AMOUNT_PENCE
+                ? 'AMOUNT_LIMIT_EXCEEDED'
+                : null;
         const contributionId = nextId(3);
         const events = decide(
           () =>
@@ -330,7 +340,7 @@ function runScenario(partners: readonly string[], steps: readonly Step[], observ
         if (event.type !== 'OutcomeRecorded') throw new Error(`expected OutcomeRecorded, got ${event.type}`);
         checkFlows(funding!, lines, event.data.benefits, event.data.flows);
         const [eventId] = fold(events);
-        model.entries.set(eventId!, { kind: 'outcome', date: DATES[step.date]!, reversed: false });
+        model.entries.set(eventId!, { kind: 'outcome', interventionId, funding: new Map(funding!), date: DATES[step.date]!, reversed: false });
         break;
       }
 
@@ -341,7 +351,7 @@ function runScenario(partners: readonly string[], steps: readonly Step[], observ
         const entry = model.entries.get(eventId);
         const explicitDate = step.date === null ? undefined : DATES[step.date]!;
         const actor = step.byFirstPartner ? financeOfficerOf(partners[0]!) : ADMIN;
-        const expected = expectedReversal(model, entry, explicitDate, actor);
+        const expected = expectedReversal(model, eventId, entry, explicitDate, actor);
         const events = decide(
           () => decideReverseEntry(state, { potId, eventId, reason: 'correction', ...(explicitDate === undefined ? {} : { effectiveDate: explicitDate }) }, context(actor)),
           expected,
@@ -394,10 +404,15 @@ function requestedPence(choice: AmountChoice, availablePence: bigint): bigint {
   return raw < 1n ? 1n : raw > MAX_AMOUNT_PENCE ? MAX_AMOUNT_PENCE : raw;
 }
 
-function expectedReversal(model: Model, entry: Entry | undefined, explicitDate: string | undefined, actor: Actor): DomainErrorCode | null {
+function expectedReversal(model: Model, eventId: string, entry: Entry | undefined, explicitDate: string | undefined, actor: Actor): DomainErrorCode | null {
   if (entry === undefined) return 'NOT_FOUND';
   if (entry.kind === 'other') return 'VALIDATION_FAILED';
   if (entry.reversed) return 'ALREADY_REVERSED';
+  // An outcome recorded after an allocation, on its intervention, was split by its funding.
+  if (entry.kind === 'allocation') {
+    const later = model.eventIds.slice(model.eventIds.indexOf(eventId) + 1).map((id) => model.entries.get(id));
+    if (later.some((e) => e?.kind === 'outcome' && !e.reversed && e.interventionId === entry.interventionId)) return 'OUTCOMES_DEPEND_ON_ALLOCATION';
+  }
   if (entry.kind === 'contribution') {
     if (actor.role === 'finance-officer' && actor.agencyId !== entry.agencyId) return 'FORBIDDEN';
     if (entry.pence > model.stakes.get(entry.agencyId)!) return 'INSUFFICIENT_FUNDS';
@@ -485,6 +500,24 @@ function checkBooks(state: PotState, model: Model): void {
   expect(stakeSum).toBe(model.available);
   expect(pence(state.totalContributed.toString())).toBe(model.contributed);
   expect(pence(state.totalAllocated.toString())).toBe(model.allocated);
+  checkBenefitsStandOnFunding(state, model);
+}
+
+/**
+ * Benefits never outlive the funding behind them: every investor a standing outcome credits
+ * still funds its intervention at least as much as when the outcome was recorded, so no agency's
+ * flows rest on money taken back, and an intervention with standing outcomes is never funded 0.
+ */
+function checkBenefitsStandOnFunding(state: PotState, model: Model): void {
+  for (const entry of model.entries.values()) {
+    if (entry.kind !== 'outcome' || entry.reversed) continue;
+    const now = model.interventions.get(entry.interventionId)!;
+    for (const [agencyId, then] of entry.funding) {
+      expect((now.get(agencyId) ?? 0n) >= then, `${agencyId} funds an intervention with a standing outcome less than when it was recorded`).toBe(true);
+    }
+    const intervention = state.interventions.get(entry.interventionId)!;
+    expect(fundersOf(intervention).length, `intervention ${intervention.name} has a standing outcome and no funding`).toBeGreaterThan(0);
+  }
 }
 
 describe('the pot deciders over random command sequences', () => {
@@ -516,6 +549,7 @@ describe('the pot deciders over random command sequences', () => {
       'reverse:FORBIDDEN',
       'reverse:INSUFFICIENT_FUNDS',
       'reverse:NOT_FOUND',
+      'reverse:OUTCOMES_DEPEND_ON_ALLOCATION',
       'reverse:VALIDATION_FAILED',
       'reverse:ok',
     ]);

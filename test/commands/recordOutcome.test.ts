@@ -3,8 +3,20 @@
  * proportion to each one's net funding of it, per benefit line, rounded by largest
  * remainder, then summed per (investor, beneficiary, cashable).
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decideRecordOutcome } from '../../commands/recordOutcome.ts';
+import { MAX_AMOUNT } from '../../events/money.ts';
+import { OutcomeRecordedV1, OutcomeRetractedV1 } from '../../events/pot.ts';
+import {
+  eventDataBytes,
+  MAX_AGENCY_ID_CHARS,
+  MAX_BENEFIT_LINES,
+  MAX_DESCRIPTION_CHARS,
+  MAX_EVENT_DATA_BYTES,
+  MAX_EVIDENCE_REF_CHARS,
+  MAX_FLOWS_PER_OUTCOME,
+  MAX_REASON_CHARS,
+} from '../../events/primitives.ts';
 import {
   allocationReversed,
   benefit,
@@ -14,6 +26,7 @@ import {
   interventionDefined,
   interventionId,
   outcomeRecorded,
+  outcomeRetracted,
   potOpened,
   recordOutcome,
   UNKNOWN_ID,
@@ -182,5 +195,68 @@ describe('RecordOutcome', () => {
     const spec = given(fundedTwoToOne);
     spec.state.status = 'closed';
     spec.when((state, context) => decideRecordOutcome(state, recordOutcome([benefit(nhs, '3.00', true)]), context)).thenRefuses('POT_CLOSED');
+  });
+});
+
+/**
+ * Issue 13: 100 partners funding one intervention and an outcome of 100 benefit lines made one
+ * event of 10,000 flows (806 KB). Lines × funders is now bounded, and with it the event.
+ */
+describe('RecordOutcome size limits', () => {
+  /** An intervention funded equally by `funders` partners (partner-01, partner-02, …). */
+  function fundedBy(funders: number) {
+    const partners = Array.from({ length: funders }, (_, i) => `partner-${String(i + 1).padStart(2, '0')}`);
+    return [
+      potOpened({ hostAgencyId: partners[0]!, partnerAgencyIds: partners }),
+      ...partners.map((agencyId, i) => contributionReceived(agencyId, '1.00', { n: i + 1 })),
+      interventionDefined({ leadAgencyId: partners[0]! }),
+      fundsAllocated(`${funders}.00`, Object.fromEntries(partners.map((agencyId) => [agencyId, '1.00']))),
+    ];
+  }
+  const lines = (n: number) => Array.from({ length: n }, (_, i) => benefit(i % 2 === 0 ? nhs : dwp, `${i + 1}.00`, i % 3 === 0));
+
+  it(`accepts benefit lines × funders up to MAX_FLOWS_PER_OUTCOME (${MAX_BENEFIT_LINES} × 10 = ${MAX_FLOWS_PER_OUTCOME})`, () => {
+    const { result } = given(fundedBy(10)).when((state, context) => decideRecordOutcome(state, recordOutcome(lines(MAX_BENEFIT_LINES)), context));
+    if (!Array.isArray(result)) throw new Error(`refused: ${String(result)}`);
+    expect(result[0]!.data.benefits).toHaveLength(MAX_BENEFIT_LINES);
+  });
+
+  it('refuses one funder more (OUTCOME_TOO_LARGE), naming the limit and the count, before any split is made', () => {
+    const refusal = given(fundedBy(11))
+      .when((state, context) => decideRecordOutcome(state, recordOutcome(lines(MAX_BENEFIT_LINES)), context))
+      .thenRefuses('OUTCOME_TOO_LARGE', { limit: MAX_FLOWS_PER_OUTCOME, benefitLines: 100, funders: 11, flows: 1100 });
+    expect(refusal.message).toContain('MAX_FLOWS_PER_OUTCOME 1000');
+    expect(refusal.message).toContain('at most 90 benefit lines');
+  });
+
+  it("refuses the attack's outcome: 100 lines on an intervention 100 partners fund (OUTCOME_TOO_LARGE)", () => {
+    given(fundedBy(100))
+      .when((state, context) => decideRecordOutcome(state, recordOutcome(lines(100)), context))
+      .thenRefuses('OUTCOME_TOO_LARGE', { flows: 10_000 });
+  });
+
+  it('counts lines, not the flows they would add up to: 100 lines to one beneficiary × 11 funders is still refused', () => {
+    const sameBeneficiary = Array.from({ length: 100 }, () => benefit(nhs, '1.00', true));
+    given(fundedBy(11))
+      .when((state, context) => decideRecordOutcome(state, recordOutcome(sameBeneficiary), context))
+      .thenRefuses('OUTCOME_TOO_LARGE');
+  });
+
+  it('the largest outcome the limits allow, and its retraction, fit in MAX_EVENT_DATA_BYTES', () => {
+    // Longest ids, largest amounts, longest texts in 3-byte characters: no real outcome is bigger.
+    const id = (n: number) => `${n}`.padStart(MAX_AGENCY_ID_CHARS, 'a');
+    const benefits = Array.from({ length: MAX_BENEFIT_LINES }, (_, i) => benefit(id(i), MAX_AMOUNT, false));
+    const flows = Array.from({ length: MAX_FLOWS_PER_OUTCOME }, (_, i) => flow(id(i), id(i + 1), MAX_AMOUNT, false));
+    const recorded = outcomeRecorded(benefits, flows);
+    const outcome = {
+      ...recorded,
+      data: { ...recorded.data, description: '€'.repeat(MAX_DESCRIPTION_CHARS), evidenceRef: '€'.repeat(MAX_EVIDENCE_REF_CHARS), priorPeriodAdjustment: '2025-26' },
+    };
+    const retracted = outcomeRetracted(testUlid(7, 7), outcome);
+    const retraction = { ...retracted, data: { ...retracted.data, reason: '€'.repeat(MAX_REASON_CHARS), priorPeriodAdjustment: '2025-26' } };
+    OutcomeRecordedV1.parse(outcome.data);
+    OutcomeRetractedV1.parse(retraction.data);
+    expect(eventDataBytes(outcome.data)).toBeLessThanOrEqual(MAX_EVENT_DATA_BYTES);
+    expect(eventDataBytes(retraction.data)).toBeLessThanOrEqual(MAX_EVENT_DATA_BYTES);
   });
 });

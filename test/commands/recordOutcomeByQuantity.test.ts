@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { decideRecordOutcome, type RecordOutcome } from '../../commands/recordOutcome.ts';
 import type { ValuationInputs } from '../../commands/valueOutcomeLines.ts';
-import type { AgencyKind } from '../../events/primitives.ts';
-import type { UnitCostAdded } from '../../events/unitCost.ts';
+import { AGENCY_KINDS, MAX_AGENCY_ID_CHARS, MAX_BENEFIT_LINES, MAX_EVENT_DATA_BYTES, MAX_FLOWS_PER_OUTCOME, type AgencyKind } from '../../events/primitives.ts';
+import { MAX_UNIT_CHARS, MAX_UNIT_COST_SPLIT_LINES, type UnitCostAdded } from '../../events/unitCost.ts';
 import { domesticViolenceBody, DV, HIP, hipFractureBody, unitCostAdded } from '../unitCosts/fixtures.ts';
 import {
   benefit,
@@ -175,5 +175,64 @@ describe('RecordOutcome by quantity', () => {
       benefit(probation, '1743.00', false),
       benefit(nhs, '3513.00', false),
     ]);
+  });
+});
+
+describe('RecordOutcome by quantity: size limits', () => {
+  it('counts the benefit lines quantity lines are valued to with those given in pounds: past MAX_BENEFIT_LINES is OUTCOME_TOO_LARGE', () => {
+    const inPounds = Array.from({ length: MAX_BENEFIT_LINES }, (_, i) => benefit(dwp, `${i + 1}.00`, true));
+    given(fundedTwoToOne)
+      .when((state, context) =>
+        decideRecordOutcome(state, byQuantity([{ unitCostCode: HIP, quantity: '1', beneficiaries: { health: nhs } }], { benefits: inPounds }), context),
+      )
+      .thenRefuses('OUTCOME_TOO_LARGE', { limit: MAX_BENEFIT_LINES, benefitLines: MAX_BENEFIT_LINES + 2 });
+  });
+
+  it('holds valued lines × funders to MAX_FLOWS_PER_OUTCOME too', () => {
+    // 11 funders: the council and ten others; 89 lines in pounds + a hip fracture's 2 = 91 × 11 = 1,001.
+    const others = Array.from({ length: 10 }, (_, i) => `other-${i + 1}`);
+    const kinds = new Map<string, AgencyKind>([...KINDS, ...others.map((id): [string, AgencyKind] => [id, 'other'])]);
+    const funded = [
+      potOpened({ partnerAgencyIds: [cc, ...others] }),
+      ...[cc, ...others].map((agencyId, i) => contributionReceived(agencyId, '1.00', { n: i + 1 })),
+      interventionDefined({ leadAgencyId: cc }),
+      fundsAllocated('11.00', Object.fromEntries([cc, ...others].map((agencyId) => [agencyId, '1.00']))),
+    ];
+    const inPounds = (n: number) => Array.from({ length: n }, (_, i) => benefit(dwp, `${i + 1}.00`, true));
+    const hip = [{ unitCostCode: HIP, quantity: '1', beneficiaries: { health: nhs } }];
+    const valuation = inputs(undefined, kinds);
+    given(funded)
+      .when((state, context) => decideRecordOutcome(state, byQuantity(hip, { benefits: inPounds(89), valuation }), context))
+      .thenRefuses('OUTCOME_TOO_LARGE', { limit: MAX_FLOWS_PER_OUTCOME, benefitLines: 91, funders: 11, flows: 1001 });
+    const { result } = given(funded).when((state, context) => decideRecordOutcome(state, byQuantity(hip, { benefits: inPounds(88), valuation }), context));
+    expect(Array.isArray(result), String(result)).toBe(true);
+  });
+
+  it('refuses an outcome whose valuation would make an event past MAX_EVENT_DATA_BYTES (OUTCOME_TOO_LARGE), naming its size', () => {
+    // An entry of the most parts (every kind, cashable and not), each line mapping every kind to a
+    // long agency id: 100 such lines are about 400 KB of valuation detail.
+    const WIDE = 'TEST-EVERY-KIND';
+    const longId = (kind: string) => `${kind}-`.padEnd(MAX_AGENCY_ID_CHARS, 'x');
+    const parts = AGENCY_KINDS.flatMap((agencyKind) => [
+      { agencyKind, amount: '1.00', cashable: true },
+      { agencyKind, amount: '1.00', cashable: false },
+    ]);
+    expect(parts).toHaveLength(MAX_UNIT_COST_SPLIT_LINES);
+    const entry = unitCostAdded(hipFractureBody({ code: WIDE, unit: '€'.repeat(MAX_UNIT_CHARS), amount: `${parts.length}.00`, split: parts })).data;
+    const beneficiaries = Object.fromEntries(AGENCY_KINDS.map((kind) => [kind, longId(kind)]));
+    const line = { unitCostCode: WIDE, quantity: '1', beneficiaries };
+    const refusal = given(fundedTwoToOne)
+      .when(
+        (state, context) => decideRecordOutcome(state, byQuantity(Array.from({ length: MAX_BENEFIT_LINES }, () => line), { valuation: inputs([entry]) }), context),
+        { registeredAgencies: new Set([...REGISTERED_AGENCIES, ...Object.values(beneficiaries)]) },
+      )
+      .thenRefuses('OUTCOME_TOO_LARGE', { limit: MAX_EVENT_DATA_BYTES });
+    expect((refusal.details as { bytes: number }).bytes).toBeGreaterThan(MAX_EVENT_DATA_BYTES);
+    // Fewer lines of it are recorded.
+    const { result } = given(fundedTwoToOne).when(
+      (state, context) => decideRecordOutcome(state, byQuantity(Array.from({ length: 20 }, () => line), { valuation: inputs([entry]) }), context),
+      { registeredAgencies: new Set([...REGISTERED_AGENCIES, ...Object.values(beneficiaries)]) },
+    );
+    expect(Array.isArray(result), String(result)).toBe(true);
   });
 });

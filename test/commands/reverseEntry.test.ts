@@ -158,8 +158,11 @@ describe('ReverseEntry of a contribution', () => {
 });
 
 describe('ReverseEntry of an allocation', () => {
+  /** The default history with its one outcome retracted: nothing stands on the allocation. */
+  const retracted = [...history, withEventId(EVENT.outcomeRetraction, outcomeRetracted(EVENT.outcome, outcome))];
+
   it('gives the same funding shares back to the stakes', () => {
-    given(history)
+    given(retracted)
       .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
       .then([
         {
@@ -182,9 +185,81 @@ describe('ReverseEntry of an allocation', () => {
   });
 
   it('refuses an allocation already reversed (ALREADY_REVERSED)', () => {
-    given([...history, allocationReversed(EVENT.allocation, '200.00', { [cc]: '150.00', [police]: '50.00' })])
+    given([...retracted, allocationReversed(EVENT.allocation, '200.00', { [cc]: '150.00', [police]: '50.00' })])
       .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
       .thenRefuses('ALREADY_REVERSED');
+  });
+});
+
+/**
+ * Issue 13: allocate 0.01, record a £1,000,000 outcome, reverse the allocation — the
+ * intervention showed funded 0.00 and benefits £1,000,000, produced by investors with nothing
+ * invested. Benefits may not outlive the funding behind them.
+ */
+describe('ReverseEntry of an allocation that outcomes stand on', () => {
+  const allocationReversal = () => allocationReversed(EVENT.allocation, '200.00', { [cc]: '150.00', [police]: '50.00' });
+
+  it('refuses while an outcome recorded after it stands (OUTCOMES_DEPEND_ON_ALLOCATION), naming the outcome to retract first', () => {
+    const refusal = given(history)
+      .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
+      .thenRefuses('OUTCOMES_DEPEND_ON_ALLOCATION', {
+        allocationId: allocationId(1),
+        outcomes: 1,
+        outcomeEventIds: [EVENT.outcome],
+        outcomeIds: [outcomeId(1)],
+      });
+    expect(refusal.message).toContain(EVENT.outcome);
+    expect(refusal.message).toContain('retract them first');
+  });
+
+  it("refuses the issue's case: 0.01 allocated, a £1,000,000 outcome on it", () => {
+    const big = outcomeRecorded([benefit(nhs, '1000000.00', false)], [flow(cc, nhs, '1000000.00', false)]);
+    given([
+      withEventId(EVENT.opened, potOpened()),
+      withEventId(EVENT.ccContribution, contributionReceived(cc, '0.01', { n: 1 })),
+      withEventId(EVENT.intervention, interventionDefined()),
+      withEventId(EVENT.allocation, fundsAllocated('0.01', { [cc]: '0.01' })),
+      withEventId(EVENT.outcome, big),
+    ])
+      .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
+      .thenRefuses('OUTCOMES_DEPEND_ON_ALLOCATION', { outcomeEventIds: [EVENT.outcome] });
+  });
+
+  it('accepts once the outcome is retracted', () => {
+    given([...history, withEventId(EVENT.outcomeRetraction, outcomeRetracted(EVENT.outcome, outcome))])
+      .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
+      .then([{ type: 'AllocationReversed', data: { ...allocationReversal().data, reversedEventId: EVENT.allocation, effectiveDate: TODAY, reason: REASON } }]);
+  });
+
+  it('accepts an allocation made after the outcome: the outcome was attributed without it', () => {
+    const later = testUlid(7, 20);
+    const second = fundsAllocated('100.00', { [cc]: '75.00', [police]: '25.00' }, { n: 2, effectiveDate: '2025-10-01' });
+    const { result } = given([...history, withEventId(later, second)]).when((state, context) => decideReverseEntry(state, reverse(later), context));
+    expect(result).toMatchObject([{ type: 'AllocationReversed', data: { allocationId: allocationId(2) } }]);
+    // The first allocation is still held by the outcome.
+    given([...history, withEventId(later, second)])
+      .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
+      .thenRefuses('OUTCOMES_DEPEND_ON_ALLOCATION');
+  });
+
+  it("ignores outcomes of another intervention: they rest on that intervention's funding", () => {
+    const other = testUlid(7, 21);
+    const otherOutcome = testUlid(7, 22);
+    given([
+      ...history.slice(0, 5),
+      withEventId(other, interventionDefined({ n: 2 })),
+      withEventId(testUlid(7, 23), fundsAllocated('10.00', { [cc]: '7.50', [police]: '2.50' }, { n: 2, intervention: 2 })),
+      withEventId(otherOutcome, outcomeRecorded([benefit(nhs, '5.00', true)], [flow(cc, nhs, '3.75', true), flow(police, nhs, '1.25', true)], { intervention: 2 })),
+    ])
+      .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
+      .then([{ type: 'AllocationReversed', data: { ...allocationReversal().data, reversedEventId: EVENT.allocation, effectiveDate: TODAY, reason: REASON } }]);
+  });
+
+  it('names every outcome that stands on it, in the order they were recorded, and counts them', () => {
+    const second = outcomeRecorded([benefit(nhs, '3.00', true)], [flow(cc, nhs, '2.25', true), flow(police, nhs, '0.75', true)], { n: 2 });
+    given([...history, withEventId(testUlid(7, 30), second)])
+      .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
+      .thenRefuses('OUTCOMES_DEPEND_ON_ALLOCATION', { outcomes: 2, outcomeIds: [outcomeId(1), outcomeId(2)], outcomeEventIds: [EVENT.outcome, testUlid(7, 30)] });
   });
 });
 
@@ -310,7 +385,7 @@ describe('ReverseEntry dates', () => {
   });
 
   it('refuses an allocation reversal dated before the allocation (VALIDATION_FAILED)', () => {
-    given(history)
+    given(history.slice(0, 5))
       .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation, { effectiveDate: '2025-04-30' }), context))
       .thenRefuses('VALIDATION_FAILED');
   });

@@ -282,6 +282,10 @@ function checkPotInvariants(pot: any, what: string): void {
   expect(parsePence(pot.available), `${what}: available = contributed − allocated`).toBe(parsePence(pot.contributed) - parsePence(pot.allocated));
   const funded = sumOf((pot.interventions as { funded: string }[]).map((i) => parsePence(i.funded)));
   expect(funded, `${what}: pot ${pot.potId}: interventions' funding must sum to what is allocated`).toBe(parsePence(pot.allocated));
+  // Benefits never outlive the funding behind them (issue 13): no standing benefit on nothing.
+  for (const i of pot.interventions as { name: string; funded: string; benefits: string }[]) {
+    if (parsePence(i.benefits) > 0n) expect(parsePence(i.funded) > 0n, `${what}: intervention ${i.name} shows benefits ${i.benefits} on funding ${i.funded}`).toBe(true);
+  }
 }
 
 function checkBalanceInvariants(balances: any, what: string): void {

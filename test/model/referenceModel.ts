@@ -336,6 +336,17 @@ export class ReferenceModel {
     return total;
   }
 
+  /** Standing outcomes of an intervention recorded after the given entry, in log order. */
+  outcomesAfter(pot: ModelPot, eventId: string, interventionId: string): number {
+    let after = false;
+    let count = 0;
+    for (const [id, e] of pot.entries) {
+      if (id === eventId) after = true;
+      else if (after && e.kind === 'outcome' && !e.reversed && e.interventionId === interventionId) count += 1;
+    }
+    return count;
+  }
+
   isPartner(pot: ModelPot, agencyId: string | undefined): boolean {
     return agencyId !== undefined && pot.partners.includes(agencyId);
   }
@@ -474,6 +485,8 @@ export class ReferenceModel {
         // Nobody commits another body's budget: a finance officer pays in for their own agency only.
         if (actor.role === 'finance-officer' && actor.agencyId !== agencyId) return refused(403, 'FORBIDDEN');
         if (!this.isPartner(pot, agencyId)) return refused(409, 'NOT_A_PARTNER');
+        // A pot never holds more than one amount may carry, so every stake and return stays one.
+        if (this.contributed(pot) + parsePence(amount) > MAX_AMOUNT_PENCE) return refused(409, 'AMOUNT_LIMIT_EXCEEDED');
         return accepted('ContributionReceived', ['contributionId'], {}, (answer) => {
           pot.entries.set(answer.eventId, { kind: 'contribution', agencyId, pence: parsePence(amount), date: effectiveDate, reversed: false });
         });
@@ -530,6 +543,11 @@ export class ReferenceModel {
           if (actor.role === 'finance-officer' && actor.agencyId !== entry.agencyId) return refused(403, 'FORBIDDEN');
           // Undoing money already drawn would take the agency's stake below zero.
           if (entry.pence > this.stakeOf(pot, entry.agencyId)) return refused(409, 'INSUFFICIENT_FUNDS');
+        }
+        // Benefits never outlive their funding: an allocation goes only once no standing outcome
+        // of its intervention was recorded after it (those outcomes' flows were split by it).
+        if (entry.kind === 'allocation' && this.outcomesAfter(pot, eventId, entry.interventionId) > 0) {
+          return refused(409, 'OUTCOMES_DEPEND_ON_ALLOCATION');
         }
         // A correction is never dated before the entry it undoes.
         if (effectiveDate !== undefined && effectiveDate < entry.date) return refused(400, 'VALIDATION_FAILED');

@@ -168,8 +168,16 @@ function textFields(route: HostileRoute) {
 
 async function hostileFixture(): Promise<HostileFixture> {
   const ctx = await scenarioCtx();
-  const first = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'status', 'fundingShares']).eventId as string;
-  const second = expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'status', 'fundingShares']).eventId as string;
+  // The allocations the reversal route undoes fund an intervention of their own: the outcomes the
+  // outcome route records stand on the scenario intervention's funding, which may not go under them.
+  const reversible = expectWritten(
+    await ctx.ledger.post(`/v1/pots/${ctx.potId}/interventions`, ctx.tokens.admin, { name: 'Reversible', leadAgencyId: 'essex-cc' }),
+    ['interventionId'],
+  ).interventionId as string;
+  const allocation = async () =>
+    expectWritten(await allocate(ctx, '1000.00', { interventionId: reversible }), ['allocationId', 'status', 'fundingShares']).eventId as string;
+  const first = await allocation();
+  const second = await allocation();
   return { ...ctx, allocationEventIds: [first, second] };
 }
 
@@ -486,6 +494,8 @@ describe('dangerous but allowed text: stored exactly as given, exported defused'
       sent.push({ eventId: answer.eventId as string, route, fields: Object.fromEntries(textKeys.map((k) => [k, body[k] as string])) });
       return answer;
     };
+    // The outcomes below stand on this funding; each allocation written after them can be reversed.
+    expectWritten(await allocate(f, '100.00'), ['allocationId', 'status', 'fundingShares']);
     const multiline = [...DANGEROUS_SINGLE_LINE, ...DANGEROUS_MULTILINE_ONLY];
     for (const [i, multi] of multiline.entries()) {
       const single = DANGEROUS_SINGLE_LINE[i % DANGEROUS_SINGLE_LINE.length]!;
@@ -496,7 +506,6 @@ describe('dangerous but allowed text: stored exactly as given, exported defused'
       await write('partner', `/v1/pots/${pot.potId}/partners`, admin, { agencyId: `danger-${i}` }, []);
       await write('contribution', `/v1/pots/${potId}/contributions`, officer, { agencyId: 'essex-cc', amount: '10.00', effectiveDate: '2025-05-01', reference: single }, ['reference']);
       await write('intervention', `/v1/pots/${potId}/interventions`, admin, { name: single, leadAgencyId: 'essex-police', description: multi }, ['name', 'description']);
-      const allocation = await write('allocation', `/v1/pots/${potId}/allocations`, admin, { interventionId, amount: '1.00', effectiveDate: '2025-05-02', reason: multi }, ['reason']);
       await write(
         'outcome',
         `/v1/pots/${potId}/interventions/${interventionId}/outcomes`,
@@ -504,6 +513,7 @@ describe('dangerous but allowed text: stored exactly as given, exported defused'
         { description: multi, effectiveDate: '2025-09-30', evidenceRef: single, benefits: [{ agencyId: 'nhs-mid-essex', amount: '1.00', cashable: true }] },
         ['description', 'evidenceRef'],
       );
+      const allocation = await write('allocation', `/v1/pots/${potId}/allocations`, admin, { interventionId, amount: '1.00', effectiveDate: '2025-05-02', reason: multi }, ['reason']);
       await write('reversal', `/v1/pots/${potId}/reversals`, admin, { eventId: allocation.eventId, reason: multi }, ['reason']);
     }
   });
