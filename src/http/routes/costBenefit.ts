@@ -31,12 +31,13 @@ export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = d
     app.post(
       '/v1/pots/:potId/agreed-contributions',
       {
-        config: { access: WRITE_ROLES },
+        config: { access: ['admin'] },
         schema: {
           tags: ['pots'],
-          summary: "Record a partner's agreed contribution for a financial year (admin, or a finance officer of the host partner)",
+          summary: "Record or vary a partner's agreed contribution for a financial year (admin only)",
           description:
-            'A later agreement for the same partner and year varies the one in force: the event names it (`varies`) and carries its own board decision. ' +
+            'What a partnership board agreed is recorded by an admin only: a finance officer of any partner, the host included, is refused (403 FORBIDDEN), ' +
+            'so no agency can write down its own agreement. A later agreement for the same partner and year varies the one in force: the event names it (`varies`) and carries its own board decision. ' +
             'An agreement that would change nothing is refused (409 ALREADY_EXISTS).',
           headers: WriteHeaders,
           params: PotParams,
