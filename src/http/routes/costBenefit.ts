@@ -96,7 +96,9 @@ export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = d
           params: PotParams,
           querystring: ReadQuery.extend({
             interventionId: Ulid.optional().describe('Only this intervention'),
-            financialYear: FinancialYear.optional().describe('Only allocations and outcomes dated in this financial year, e.g. 2025-26'),
+            financialYear: FinancialYear.optional().describe(
+              'Only entries dated in this financial year, e.g. 2025-26; a reversal or retraction counts (negative) in the year it is dated in, never in a closed year, and is listed in priorPeriodAdjustments when it corrects one. Without it, every year net',
+            ),
             baseYear: FinancialYear.optional().describe(
               "Restate benefits valued from the unit-cost catalogue in this financial year's prices (GDP deflator) before adding them; " +
                 'default: financialYear when the deflator series covers it, else the latest year the series covers. Benefits given in pounds are taken as already in these prices',

@@ -12,7 +12,7 @@ import { asLedgerEnvelope, potStreamId, type Envelope } from '../../../events/in
 import { FinancialYear, Ulid } from '../../../events/primitives.ts';
 import { potStatement } from '../../../projections/potStatement.ts';
 import { httpProblem } from '../errors.ts';
-import { errorResponses, Position } from '../schemas.ts';
+import { errorResponses, Position, PriorPeriodAdjustmentView } from '../schemas.ts';
 import { endOfAppendAt, isDatedAfter } from '../../historicalBooks.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER, PointInTimeQuery, type RouteDeps } from './routeDeps.ts';
 
@@ -75,16 +75,7 @@ export const PotStatementView = z.object({
       actor: z.string(),
     }),
   ).readonly(),
-  priorPeriodAdjustments: z.array(
-    z.object({
-      position: Position,
-      eventId: z.string(),
-      type: z.string(),
-      effectiveDate: z.string(),
-      forFinancialYear: z.string(),
-      amount: Money.nullable(),
-    }),
-  ).readonly(),
+  priorPeriodAdjustments: z.array(PriorPeriodAdjustmentView).readonly(),
   yearClosed: z.boolean(),
   potClosedOn: z.string().nullable(),
   entriesInYear: z.number().int(),
@@ -101,6 +92,7 @@ export const statementRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           summary: "The pooled fund's memorandum statement for a financial year: opening balance, contributions, allocations, outcomes, reversals, closing balance, each partner's share",
           description:
             'Entries count by their effective date: dated before the year they make the opening balance, dated inside it they are the year; dated after, they are left out. ' +
+            'A reversal or retraction counts in the year it is dated in, as in GET /v1/flows and the cba report; one correcting a closed year is listed in priorPeriodAdjustments. ' +
             'The closing balance is reached two ways (opening + movements, and the sum of the partners\' closing stakes); a statement where they disagree is never served.',
           params: z.object({ potId: Ulid }),
           querystring: z.object({
