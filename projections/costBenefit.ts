@@ -139,8 +139,8 @@ export interface OutcomeBenefitView {
    * the outcome's retraction (dated in the report's year, the outcome in an earlier one).
    */
   readonly amount: string;
-  /** The retraction, when the outcome was retracted: the year it counts in, and the closed year it corrects, if any. */
-  readonly retraction?: { readonly eventId: string; readonly financialYear: string; readonly priorPeriodAdjustment?: string; readonly countedHere: boolean };
+  /** On a negative row only: the retraction that counts here, and the closed year it corrects, if any. */
+  readonly retraction?: { readonly eventId: string; readonly financialYear: string; readonly priorPeriodAdjustment?: string };
   /** Benefits given directly in pounds: no price year, taken as already in base-year prices. */
   readonly inPounds: readonly { readonly agencyId: string; readonly cashable: boolean; readonly amount: string }[];
   readonly lines: readonly UpratedLineView[];
@@ -337,9 +337,11 @@ function outcomesCounted(intervention: InterventionInputs, financialYear: string
   for (const [outcomeId, { retraction, ...outcome }] of intervention.retractedOutcomes) {
     const original = inYear(outcome.financialYear);
     const undone = inYear(retraction.financialYear);
-    if (original !== undone) counted.push({ outcomeId, outcome, sign: original ? 1 : -1, retraction });
+    // The outcome alone counts as if never retracted: the retraction, later, is not named.
+    if (original !== undone) counted.push({ outcomeId, outcome, ...(original ? { sign: 1 as const } : { sign: -1 as const, retraction }) });
   }
-  return counted;
+  // By outcome id (ULIDs, in the order they were recorded), retracted since or not.
+  return counted.sort((a, b) => compareIds(a.outcomeId, b.outcomeId));
 }
 
 /** The outcome's benefits in base-year prices, per agency and cashable, with the working. */
@@ -423,7 +425,7 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
     outcomeViews.push({
       ...valued.view,
       amount: formatAmount(amount),
-      ...(retraction === undefined ? {} : { retraction: { ...retraction, countedHere: sign === -1 } }),
+      ...(retraction === undefined ? {} : { retraction }),
     });
     for (const part of valued.parts) {
       const b = { ...part, amount: part.amount.times(sign) };
@@ -477,7 +479,9 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
   // Reversed allocations are named so the reader sees why they count as they do: nothing where
   // the allocation and its reversal both count, the amount in the allocation's year, and minus
   // the amount in the reversal's year.
-  const costInputs: Record<string, string> = Object.fromEntries(allocations.map(([id, a]) => [`allocation:${id}`, formatAmount(a.amount)]));
+  // By allocation id (ULIDs, in the order they were made), whether reversed since or not, so a
+  // year's answer reads the same before and after a later reversal.
+  const costLines: [string, [string, string][]][] = allocations.map(([id, a]) => [id, [[`allocation:${id}`, formatAmount(a.amount)]]]);
   let cost = sum(allocations.map(([, a]) => a.amount));
   for (const [id, r] of intervention.reversedAllocations) {
     const original = inYear(r.financialYear);
@@ -485,15 +489,21 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
     if (!original && !undone) continue;
     const counted = original && undone ? ZERO : original ? r.amount : r.amount.negated();
     cost = cost.plus(counted);
-    costInputs[`allocation:${id}`] = formatAmount(counted);
-    const label = r.reversal.priorPeriodAdjustment === undefined ? '' : `, a prior-period adjustment for ${r.reversal.priorPeriodAdjustment}`;
-    costInputs[`reversed:${id}`] =
-      original && undone
-        ? `${formatAmount(r.amount)} allocated, reversed in full by event ${r.reversal.eventId}`
-        : original
-          ? `${formatAmount(r.amount)} allocated in ${r.financialYear}; reversed by event ${r.reversal.eventId}, which counts in ${r.reversal.financialYear}`
-          : `reversal by event ${r.reversal.eventId} of ${formatAmount(r.amount)} allocated in ${r.financialYear}${label}`;
+    const lines: [string, string][] = [[`allocation:${id}`, formatAmount(counted)]];
+    // A reversal counted in a later year is not named here: a year's answer never changes for
+    // anything dated after it.
+    if (undone) {
+      const label = r.reversal.priorPeriodAdjustment === undefined ? '' : `, a prior-period adjustment for ${r.reversal.priorPeriodAdjustment}`;
+      lines.push([
+        `reversed:${id}`,
+        original
+          ? `${formatAmount(r.amount)} allocated, reversed in full by event ${r.reversal.eventId}`
+          : `reversal by event ${r.reversal.eventId} of ${formatAmount(r.amount)} allocated in ${r.financialYear}${label}`,
+      ]);
+    }
+    costLines.push([id, lines]);
   }
+  const costInputs: Record<string, string> = Object.fromEntries(costLines.sort(([a], [b]) => compareIds(a, b)).flatMap(([, lines]) => lines));
   const exactCashable = grossCashable.times(factor);
   const exactNonCashable = grossNonCashable.times(factor);
   const headline = headlineFigures(pv, cost, pvByYear, exactCashable, exactNonCashable);

@@ -48,9 +48,9 @@ const Gross = Figure.extend({
             eventId: z.string(),
             financialYear: z.string().describe('The year the retraction is dated in, which it counts in'),
             priorPeriodAdjustment: z.string().optional().describe('The closed year it corrects'),
-            countedHere: z.boolean().describe('true: this row is the retraction (negative); false: the outcome, retracted in a year outside the report'),
           })
-          .optional(),
+          .optional()
+          .describe('On a negative row only: the retraction counted in the report\'s year'),
         inPounds: z
           .array(z.object({ agencyId: z.string(), cashable: z.boolean(), amount: Money }))
           .readonly()
