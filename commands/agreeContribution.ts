@@ -5,7 +5,7 @@ import type { PotEvent } from '../events/pot.ts';
 import { AgencyId, Amount, MAX_REASON_CHARS, MAX_REFERENCE_CHARS, text } from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
-import { potRefusal } from './potGuards.ts';
+import { adminOnlyRefusal, potRefusal } from './potGuards.ts';
 import { agreementKey, isPartner, type PotState, isFinancialYearClosed } from './potState.ts';
 
 export const AgreeContributionBody = z.strictObject({
@@ -18,22 +18,19 @@ export const AgreeContributionBody = z.strictObject({
 export type AgreeContribution = z.infer<typeof AgreeContributionBody> & { potId: string };
 
 /**
- * Records what a partner agreed to pay in for a financial year. The host partner keeps the
- * pool's accounts (Section 75), so besides an admin only a finance officer of the host may
- * record an agreement: a partner's own officer cannot write down (or vary) what the board
- * agreed for it. A later agreement for the same partner and year varies the earlier one and
- * names it, with its own board decision; one that would change nothing is refused.
+ * Records what a partner agreed to pay in for a financial year. What the board agreed is not a
+ * partner's to vary: a finance officer of any partner (the host's included, whose own agreement
+ * it may be) could otherwise write down what their agency owes and make "outstanding" vanish,
+ * so only an admin records or varies an agreement. A later agreement for the same partner and
+ * year varies the earlier one and names it, with its own board decision; one that would change
+ * nothing is refused.
  */
 export function decideAgreeContribution(state: PotState, command: AgreeContribution, context: CommandContext): Decision<PotEvent> {
-  const refusal = potRefusal(state, command.potId, context);
+  const refusal = adminOnlyRefusal(context, 'record or vary an agreed contribution') ?? potRefusal(state, command.potId, context);
   if (refusal !== null) return refusal;
   // A closed year's figures are final: what was agreed for it is part of them.
   if (isFinancialYearClosed(state, command.financialYear)) {
     return refused('PERIOD_CLOSED', `financial year ${command.financialYear} of pot ${command.potId} is closed: its agreed contributions can no longer change`);
-  }
-  const { actor } = context;
-  if (actor.role === 'finance-officer' && actor.agencyId !== state.hostAgencyId) {
-    return refused('FORBIDDEN', `only the host partner (${state.hostAgencyId}) records agreed contributions; ${actor.agencyId ?? 'no agency'} is not the host`);
   }
   if (!isPartner(state, command.agencyId)) {
     return refused('NOT_A_PARTNER', `${command.agencyId} is not a partner of pot ${command.potId}`);

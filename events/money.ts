@@ -207,3 +207,39 @@ export function splitByWeights<K extends string>(total: Money, weights: readonly
   if (leftoverPence !== 0n) throw new Error('invariant: largest-remainder split left pennies over');
   return weights.map((w, index) => ({ key: w.key, amount: fromPence(pence[index]!).times(sign) }));
 }
+
+/**
+ * Rounds exact values that may have either sign (a year's benefits net of a retraction counted
+ * in it) to pence parts summing to `total`, their sum rounded. Values all ≥ 0 or all ≤ 0 are
+ * split as splitByWeights splits them (the magnitudes, then the sign). With mixed signs a
+ * proportion means nothing, so each value is floored to the penny and the pennies still owed go
+ * one each to the largest remainders (ties: key ascending), or pennies over come off the
+ * smallest; `total` must be within a penny a part of the values' sum. All zero gives zeros.
+ */
+export function splitSignedByWeights<K extends string>(total: Money, weights: readonly Weighted<K>[]): Part<K>[] {
+  if (weights.every((w) => w.weight.isZero())) {
+    if (!total.isZero()) throw new Error('invariant: a non-zero total split by zero weights');
+    return weights.map((w) => ({ key: w.key, amount: ZERO }));
+  }
+  if (weights.every((w) => !w.weight.isNegative())) return splitByWeights(total, weights);
+  if (weights.every((w) => !w.weight.isPositive())) {
+    return splitByWeights(total.negated(), weights.map((w) => ({ key: w.key, weight: w.weight.negated() }))).map((p) => ({ key: p.key, amount: p.amount.negated() }));
+  }
+  const exactPence = weights.map((w) => w.weight.times(100));
+  const pence = exactPence.map((p) => BigInt(p.floor().toFixed(0)));
+  let leftoverPence = toPence(total) - pence.reduce((a, b) => a + b, 0n);
+  if (leftoverPence < -BigInt(weights.length) || leftoverPence > BigInt(weights.length)) {
+    throw new Error("invariant: signed split of a total more than a penny a part from its parts' sum");
+  }
+  const byKey = (a: { key: K }, b: { key: K }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  const rows = exactPence.map((p, index) => ({ index, key: weights[index]!.key, remainder: p.minus(p.floor()) }));
+  // Pennies short go to the largest remainders; pennies over come off the smallest.
+  const order = leftoverPence >= 0n ? rows.sort((a, b) => b.remainder.comparedTo(a.remainder) || byKey(a, b)) : rows.sort((a, b) => a.remainder.comparedTo(b.remainder) || byKey(a, b));
+  const step = leftoverPence >= 0n ? 1n : -1n;
+  for (const r of order) {
+    if (leftoverPence === 0n) break;
+    pence[r.index]! += step;
+    leftoverPence -= step;
+  }
+  return weights.map((w, index) => ({ key: w.key, amount: fromPence(pence[index]!) }));
+}

@@ -3,14 +3,14 @@
  * Section 75 pooled fund manager reports to the partners ("the council agreed £300,000 for
  * 2025-26 and has paid £200,000").
  *
- * Received counts contributions by the financial year of their effectiveDate, net of their
- * reversals; a reversal cancels its contribution in the contribution's own year, whatever the
- * reversal's date, so a year reads as if the mistaken payment had never counted.
+ * Received counts contributions by the financial year of their effectiveDate, net of the
+ * reversals dated in that year: by the one rule of reportingYear.ts a reversal counts in the
+ * year it is dated in, so a closed year's received figure never moves.
  */
 import type { Money } from '../events/money.ts';
 import { formatAmount, money, ZERO } from '../events/money.ts';
-import { financialYearOf } from '../events/primitives.ts';
 import { compareIds } from './ordering.ts';
+import { yearCountedIn } from './reportingYear.ts';
 
 interface Agreement {
   readonly agencyId: string;
@@ -26,7 +26,7 @@ export interface AgreedContributionsFigures {
   readonly agreements: Map<string, Agreement>;
   /** Net contributions received, keyed like agreements. */
   readonly received: Map<string, Money>;
-  /** contributionId → the key it counted under, so its reversal cancels it in the same year. */
+  /** contributionId → the key it counted under: a reversal of one never received stops the fold. */
   readonly contributionKeys: Map<string, string>;
 }
 
@@ -34,7 +34,7 @@ export interface AgreedContributionView {
   readonly agencyId: string;
   readonly financialYear: string;
   readonly agreed: string;
-  /** Contributions dated in the financial year, net of their reversals. */
+  /** Contributions dated in the financial year, less the reversals dated in it. */
   readonly received: string;
   /** max(agreed − received, 0) */
   readonly outstanding: string;
@@ -69,7 +69,7 @@ export function noteAgreement(figures: AgreedContributionsFigures, data: { agenc
 }
 
 export function noteContributionReceived(figures: AgreedContributionsFigures, data: { contributionId: string; agencyId: string; amount: string; effectiveDate: string }): void {
-  const key = sharedKey(keyOf(financialYearOf(data.effectiveDate), data.agencyId));
+  const key = sharedKey(keyOf(yearCountedIn(data), data.agencyId));
   // A contribution in the log twice (a tampered or corrupted log) is counted twice, as in the rest
   // of the pot summary, so the books show it rather than hide it; the decider never writes one.
   figures.contributionKeys.set(data.contributionId, key);
@@ -89,9 +89,9 @@ function sharedKey(key: string): string {
   return key;
 }
 
-export function noteContributionReversed(figures: AgreedContributionsFigures, data: { contributionId: string; amount: string }): void {
-  const key = figures.contributionKeys.get(data.contributionId);
-  if (key === undefined) throw new Error(`invariant: reversal of contribution ${data.contributionId}, which is unknown`);
+export function noteContributionReversed(figures: AgreedContributionsFigures, data: { contributionId: string; agencyId: string; amount: string; effectiveDate: string }): void {
+  if (!figures.contributionKeys.has(data.contributionId)) throw new Error(`invariant: reversal of contribution ${data.contributionId}, which is unknown`);
+  const key = sharedKey(keyOf(yearCountedIn(data), data.agencyId));
   figures.received.set(key, (figures.received.get(key) ?? ZERO).minus(money(data.amount)));
 }
 

@@ -3,18 +3,17 @@
  * "£500 from my budget, £5,000 of benefit in yours" is the problem pooled budgets exist to
  * solve, so this is the matrix partners negotiate over.
  *
- * Figures are kept per pot, intervention and UK financial year. Investment counts in the
- * year of the allocation's effectiveDate, benefits in the year of the outcome's. A reversal
- * cancels its original in the ORIGINAL's year, whatever its own date: the year's figures
- * must read as if the mistaken entry had never counted, not as a gain in one year and a
- * loss in the next.
+ * Figures are kept per pot, intervention and UK financial year, by the one rule of
+ * reportingYear.ts: every entry, a reversal or retraction included, counts in the year of its
+ * own effectiveDate. A closed year's figures therefore never move; a correction of it counts in
+ * the year it is dated in and is listed there as a prior-period adjustment.
  */
 import type { Money } from '../events/money.ts';
 import { formatAmount, formatRatio, money, ZERO } from '../events/money.ts';
-import { financialYearOf } from '../events/primitives.ts';
 import type { BenefitFlow, FundingShare } from '../events/pot.ts';
 import { compareIds, comparePairs } from './ordering.ts';
 import type { Projection } from './projection.ts';
+import { priorPeriodAdjustmentOf, yearCountedIn, type MoneyEntry, type PriorPeriodAdjustmentLine } from './reportingYear.ts';
 
 interface FlowFigures {
   readonly fromAgencyId: string;
@@ -32,11 +31,13 @@ interface Cell {
   readonly flows: Map<string, FlowFigures>;
   /** agencyId → net funding shares drawn from it. */
   readonly invested: Map<string, Money>;
+  /** Entries counted in this cell that correct a closed year, in log order. */
+  readonly adjustments: PriorPeriodAdjustmentLine[];
 }
 
 export interface BenefitFlowsState {
   readonly cells: Map<string, Cell>;
-  /** allocationId → financial year it counts in, until it is reversed. */
+  /** allocationId → financial year it counts in, until it is reversed (a second reversal stops the fold). */
   readonly allocationYears: Map<string, string>;
   /** outcomeId → financial year it counts in, until it is retracted. */
   readonly outcomeYears: Map<string, string>;
@@ -71,6 +72,8 @@ export interface FlowAgencyView {
 export interface FlowsMatrixView {
   readonly rows: readonly FlowRowView[];
   readonly agencies: readonly FlowAgencyView[];
+  /** Allocations and outcomes in scope that correct a closed year (counted above), in log order. */
+  readonly priorPeriodAdjustments: readonly PriorPeriodAdjustmentLine[];
 }
 
 export const benefitFlowsProjection: Projection<BenefitFlowsState> = {
@@ -79,40 +82,42 @@ export const benefitFlowsProjection: Projection<BenefitFlowsState> = {
   evolve(state, event) {
     switch (event.type) {
       case 'FundsAllocated': {
-        const { potId, interventionId, allocationId } = event.data;
-        const financialYear = financialYearOf(event.data.effectiveDate);
+        const { allocationId } = event.data;
         if (state.allocationYears.has(allocationId)) throw new Error(`invariant: allocation ${allocationId} recorded twice`);
-        state.allocationYears.set(allocationId, financialYear);
-        addInvestment(cellOf(state, potId, interventionId, financialYear), event.data.fundingShares, 1);
+        state.allocationYears.set(allocationId, yearCountedIn(event.data));
+        addInvestment(cellFor(state, event), event.data.fundingShares, 1);
         return state;
       }
-      case 'AllocationReversed': {
-        const { potId, interventionId, allocationId } = event.data;
-        const financialYear = takeYear(state.allocationYears, allocationId, 'allocation');
-        addInvestment(cellOf(state, potId, interventionId, financialYear), event.data.fundingShares, -1);
+      case 'AllocationReversed':
+        takeYear(state.allocationYears, event.data.allocationId, 'allocation');
+        addInvestment(cellFor(state, event), event.data.fundingShares, -1);
         return state;
-      }
       case 'OutcomeRecorded': {
-        const { potId, interventionId, outcomeId } = event.data;
-        const financialYear = financialYearOf(event.data.effectiveDate);
+        const { outcomeId } = event.data;
         if (state.outcomeYears.has(outcomeId)) throw new Error(`invariant: outcome ${outcomeId} recorded twice`);
-        state.outcomeYears.set(outcomeId, financialYear);
-        addFlows(cellOf(state, potId, interventionId, financialYear), event.data.flows, 1);
+        state.outcomeYears.set(outcomeId, yearCountedIn(event.data));
+        addFlows(cellFor(state, event), event.data.flows, 1);
         return state;
       }
-      case 'OutcomeRetracted': {
-        const { potId, interventionId, outcomeId } = event.data;
-        const financialYear = takeYear(state.outcomeYears, outcomeId, 'outcome');
-        addFlows(cellOf(state, potId, interventionId, financialYear), event.data.flows, -1);
+      case 'OutcomeRetracted':
+        takeYear(state.outcomeYears, event.data.outcomeId, 'outcome');
+        addFlows(cellFor(state, event), event.data.flows, -1);
         return state;
-      }
       default:
         return state;
     }
   },
 };
 
-/** The original's year; forgotten once used, so a second reversal of it stops the fold. */
+/** The cell an entry counts in (its own year), noting it there when it corrects a closed year. */
+function cellFor(state: BenefitFlowsState, event: Extract<MoneyEntry, { type: 'FundsAllocated' | 'AllocationReversed' | 'OutcomeRecorded' | 'OutcomeRetracted' }>): Cell {
+  const cell = cellOf(state, event.data.potId, event.data.interventionId, yearCountedIn(event.data));
+  const adjustment = priorPeriodAdjustmentOf(event);
+  if (adjustment !== null) cell.adjustments.push(adjustment);
+  return cell;
+}
+
+/** Forgets the original once undone, so a second reversal of it stops the fold. */
 function takeYear(years: Map<string, string>, id: string, what: string): string {
   const year = years.get(id);
   if (year === undefined) throw new Error(`invariant: reversal of ${what} ${id}, which is unknown or already reversed`);
@@ -124,7 +129,7 @@ function cellOf(state: BenefitFlowsState, potId: string, interventionId: string,
   const key = `${potId} ${interventionId} ${financialYear}`;
   let cell = state.cells.get(key);
   if (cell === undefined) {
-    cell = { potId, interventionId, financialYear, flows: new Map(), invested: new Map() };
+    cell = { potId, interventionId, financialYear, flows: new Map(), invested: new Map(), adjustments: [] };
     state.cells.set(key, cell);
   }
   return cell;
@@ -176,6 +181,7 @@ interface AgencyTotals {
 export function flowsMatrix(state: BenefitFlowsState, scope: FlowsScope = {}): FlowsMatrixView {
   const rows = new Map<string, FlowFigures>();
   const agencies = new Map<string, AgencyTotals>();
+  const adjustments: PriorPeriodAdjustmentLine[] = [];
   const totalsOf = (agencyId: string): AgencyTotals => {
     let totals = agencies.get(agencyId);
     if (totals === undefined) {
@@ -187,6 +193,7 @@ export function flowsMatrix(state: BenefitFlowsState, scope: FlowsScope = {}): F
 
   for (const cell of state.cells.values()) {
     if (!inScope(cell, scope)) continue;
+    adjustments.push(...cell.adjustments);
     for (const [agencyId, invested] of cell.invested) {
       const totals = totalsOf(agencyId);
       totals.invested = totals.invested.plus(invested);
@@ -225,6 +232,7 @@ export function flowsMatrix(state: BenefitFlowsState, scope: FlowsScope = {}): F
         returnPerPound: formatRatio(t.produced, t.invested),
         wrongPocketShare: formatRatio(t.producedForOthers, t.produced),
       })),
+    priorPeriodAdjustments: adjustments.sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1)),
   };
 }
 

@@ -32,15 +32,16 @@ import {
   percentToFraction,
   power,
   roundToPence,
-  splitByWeights,
+  splitSignedByWeights,
   sum,
   ZERO,
 } from '../events/money.ts';
 import { DEFAULT_ASSUMPTIONS } from '../events/interventionAssumptions.ts';
 import type { OutcomeValuationLine } from '../events/unitCost.ts';
 import { uprateSplit, type DeflatorSeries } from '../events/uprating.ts';
-import type { CostBenefitInputsState, InterventionInputs } from './costBenefitInputs.ts';
+import type { CostBenefitInputsState, InterventionInputs, OutcomeInputs, Undoing } from './costBenefitInputs.ts';
 import { compareIds } from './ordering.ts';
+import { countsIn, type PriorPeriodAdjustmentLine } from './reportingYear.ts';
 
 /** HM Treasury Green Book social time preference rate, years 0–30. */
 export const DISCOUNT_RATE_PERCENT = '3.5';
@@ -131,9 +132,15 @@ export interface UpratedLineView {
 /** One outcome's benefits in base-year prices: what it was given in pounds plus its uprated lines. */
 export interface OutcomeBenefitView {
   readonly outcomeId: string;
+  /** The year the outcome is dated in. */
   readonly financialYear: string;
-  /** In base-year prices: Σ inPounds + Σ lines' upratedAmount. */
+  /**
+   * In base-year prices: Σ inPounds + Σ lines' upratedAmount; negative when what counts here is
+   * the outcome's retraction (dated in the report's year, the outcome in an earlier one).
+   */
   readonly amount: string;
+  /** On a negative row only: the retraction that counts here, and the closed year it corrects, if any. */
+  readonly retraction?: { readonly eventId: string; readonly financialYear: string; readonly priorPeriodAdjustment?: string };
   /** Benefits given directly in pounds: no price year, taken as already in base-year prices. */
   readonly inPounds: readonly { readonly agencyId: string; readonly cashable: boolean; readonly amount: string }[];
   readonly lines: readonly UpratedLineView[];
@@ -192,11 +199,13 @@ export interface CostBenefitReport {
   readonly method: { readonly discountRatePercent: string; readonly exactDecimalPlaces: number; readonly rounding: string; readonly prices: PricesView };
   readonly interventions: readonly InterventionCbaView[];
   readonly pot: PotCbaView;
+  /** Allocations, outcomes and their undoings in scope that correct a closed year (counted above), in log order. */
+  readonly priorPeriodAdjustments: readonly PriorPeriodAdjustmentLine[];
 }
 
 export interface CostBenefitScope {
   readonly interventionId?: string;
-  /** Only allocations and outcomes dated in this financial year (reversals count in their original's year). */
+  /** Only entries dated in this financial year; a reversal or retraction counts in the year it is dated in. */
   readonly financialYear?: string;
   /**
    * The year whose prices catalogue-valued benefits are restated in. Default: `financialYear`
@@ -275,12 +284,10 @@ export function costBenefitReport(
   if (deflators.index[base.year] === undefined) {
     return { refusal: 'base-year-not-covered', detail: `baseYear ${base.year} cannot be used: ${covers}` };
   }
-  const inYear = (fy: string): boolean => scope.financialYear === undefined || fy === scope.financialYear;
   const unpriced = new Set<string>();
   for (const i of interventions) {
-    for (const o of i.outcomes.values()) {
-      if (!inYear(o.financialYear)) continue;
-      for (const line of o.lines) if (deflators.index[line.priceYear] === undefined) unpriced.add(`${line.unitCostCode} (${line.priceYear})`);
+    for (const { outcome } of outcomesCounted(i, scope.financialYear)) {
+      for (const line of outcome.lines) if (deflators.index[line.priceYear] === undefined) unpriced.add(`${line.unitCostCode} (${line.priceYear})`);
     }
   }
   if (unpriced.size > 0) {
@@ -307,7 +314,34 @@ export function costBenefitReport(
     },
     interventions: computed.map((c) => c.view),
     pot: potTotals(computed),
+    priorPeriodAdjustments: interventions
+      .flatMap((i) => i.adjustments.filter((a) => countsIn(a, scope.financialYear)))
+      .sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1)),
   };
+}
+
+/** Counts in the report's year (every year when none is asked for). */
+function inYearOf(financialYear: string | undefined): (year: string) => boolean {
+  return (year) => financialYear === undefined || year === financialYear;
+}
+
+/**
+ * The outcomes that count in the year, each with its sign: an outcome counts in its own year
+ * and its retraction, negative, in the retraction's; where both count (one year, or every
+ * year) they cancel and neither is listed.
+ */
+function outcomesCounted(intervention: InterventionInputs, financialYear: string | undefined) {
+  const inYear = inYearOf(financialYear);
+  const counted: { outcomeId: string; outcome: OutcomeInputs; sign: 1 | -1; retraction?: Undoing }[] = [];
+  for (const [outcomeId, outcome] of intervention.outcomes) if (inYear(outcome.financialYear)) counted.push({ outcomeId, outcome, sign: 1 });
+  for (const [outcomeId, { retraction, ...outcome }] of intervention.retractedOutcomes) {
+    const original = inYear(outcome.financialYear);
+    const undone = inYear(retraction.financialYear);
+    // The outcome alone counts as if never retracted: the retraction, later, is not named.
+    if (original !== undone) counted.push({ outcomeId, outcome, ...(original ? { sign: 1 as const } : { sign: -1 as const, retraction }) });
+  }
+  // By outcome id (ULIDs, in the order they were recorded), retracted since or not.
+  return counted.sort((a, b) => compareIds(a.outcomeId, b.outcomeId));
 }
 
 /** The outcome's benefits in base-year prices, per agency and cashable, with the working. */
@@ -377,7 +411,7 @@ function outcomeInBaseYear(
 }
 
 function interventionReport(intervention: InterventionInputs, financialYear: string | undefined, deflators: Deflators, baseYear: string): InterventionExact {
-  const inYear = (fy: string): boolean => financialYear === undefined || fy === financialYear;
+  const inYear = inYearOf(financialYear);
   const assumptions = assumptionsOf(intervention);
   const deadweight = percentToFraction(assumptions.deadweightPercent);
   const attribution = percentToFraction(assumptions.attributionPercent);
@@ -385,11 +419,16 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
 
   const agencies = new Map<string, AgencyExact>();
   const outcomeViews: OutcomeBenefitView[] = [];
-  for (const [outcomeId, outcome] of intervention.outcomes) {
-    if (!inYear(outcome.financialYear)) continue;
+  for (const { outcomeId, outcome, sign, retraction } of outcomesCounted(intervention, financialYear)) {
     const valued = outcomeInBaseYear(outcomeId, outcome, deflators, baseYear);
-    outcomeViews.push(valued.view);
-    for (const b of valued.parts) {
+    const amount = money(valued.view.amount).times(sign);
+    outcomeViews.push({
+      ...valued.view,
+      amount: formatAmount(amount),
+      ...(retraction === undefined ? {} : { retraction }),
+    });
+    for (const part of valued.parts) {
+      const b = { ...part, amount: part.amount.times(sign) };
       let row = agencies.get(b.agencyId);
       if (row === undefined) {
         row = { grossCashable: ZERO, grossNonCashable: ZERO, pvCashable: ZERO, pvNonCashable: ZERO };
@@ -437,15 +476,37 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
   }
 
   const allocations = [...intervention.allocations].filter(([, a]) => inYear(a.financialYear));
-  const cost = sum(allocations.map(([, a]) => a.amount));
-  const headline = headlineFigures(pv, cost, pvByYear, grossCashable, grossNonCashable);
-  // Reversed allocations count as nothing, and are named so the reader sees why.
-  const costInputs: Record<string, string> = Object.fromEntries(allocations.map(([id, a]) => [`allocation:${id}`, formatAmount(a.amount)]));
+  // Reversed allocations are named so the reader sees why they count as they do: nothing where
+  // the allocation and its reversal both count, the amount in the allocation's year, and minus
+  // the amount in the reversal's year.
+  // By allocation id (ULIDs, in the order they were made), whether reversed since or not, so a
+  // year's answer reads the same before and after a later reversal.
+  const costLines: [string, [string, string][]][] = allocations.map(([id, a]) => [id, [[`allocation:${id}`, formatAmount(a.amount)]]]);
+  let cost = sum(allocations.map(([, a]) => a.amount));
   for (const [id, r] of intervention.reversedAllocations) {
-    if (!inYear(r.financialYear)) continue;
-    costInputs[`allocation:${id}`] = '0.00';
-    costInputs[`reversed:${id}`] = `${formatAmount(r.amount)} allocated, reversed in full by event ${r.reversalEventId}`;
+    const original = inYear(r.financialYear);
+    const undone = inYear(r.reversal.financialYear);
+    if (!original && !undone) continue;
+    const counted = original && undone ? ZERO : original ? r.amount : r.amount.negated();
+    cost = cost.plus(counted);
+    const lines: [string, string][] = [[`allocation:${id}`, formatAmount(counted)]];
+    // A reversal counted in a later year is not named here: a year's answer never changes for
+    // anything dated after it.
+    if (undone) {
+      const label = r.reversal.priorPeriodAdjustment === undefined ? '' : `, a prior-period adjustment for ${r.reversal.priorPeriodAdjustment}`;
+      lines.push([
+        `reversed:${id}`,
+        original
+          ? `${formatAmount(r.amount)} allocated, reversed in full by event ${r.reversal.eventId}`
+          : `reversal by event ${r.reversal.eventId} of ${formatAmount(r.amount)} allocated in ${r.financialYear}${label}`,
+      ]);
+    }
+    costLines.push([id, lines]);
   }
+  const costInputs: Record<string, string> = Object.fromEntries(costLines.sort(([a], [b]) => compareIds(a, b)).flatMap(([, lines]) => lines));
+  const exactCashable = grossCashable.times(factor);
+  const exactNonCashable = grossNonCashable.times(factor);
+  const headline = headlineFigures(pv, cost, pvByYear, exactCashable, exactNonCashable);
   const view: InterventionCbaView = {
     interventionId: intervention.interventionId,
     name: intervention.name,
@@ -472,7 +533,7 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
     }),
     years,
     ...headline,
-    cost: { ...headline.cost, formula: 'Σ over allocations of their net amount (an allocation reversed counts 0.00); not discounted', inputs: costInputs },
+    cost: { ...headline.cost, formula: 'Σ over allocations counted in scope, less the reversals counted in it (an allocation and its reversal both in scope count 0.00); not discounted', inputs: costInputs },
     whoBenefits: whoBenefitsRows(agencies, headline.presentValueOfBenefits, {
       shareFactor: factor,
       working: `(1 − ${assumptions.deadweightPercent}%) × ${assumptions.attributionPercent}% × (1 − ${assumptions.optimismBiasPercent}%) × Σ over years of profile % ÷ 1.035^year`,
@@ -514,10 +575,13 @@ function paybackOf(pvByYear: readonly Money[], cost: Money): PaybackView {
   return { value, formula: 'first year whose cumulative present value of benefits ≥ cost; null when none does or the cost is zero', inputs };
 }
 
-/** Splits rounded PV into cashable and non-cashable in proportion to the gross (largest remainder). */
+/**
+ * Splits rounded PV into cashable and non-cashable by their exact present values (largest
+ * remainder); the two may have opposite signs when a retraction counts in the year.
+ */
 function splitCashable(pvRounded: Money, cashableWeight: Money, nonCashableWeight: Money): [Money, Money] {
-  if (cashableWeight.plus(nonCashableWeight).isZero()) return [ZERO, ZERO];
-  const [c, n] = splitByWeights(pvRounded, [
+  if (cashableWeight.isZero() && nonCashableWeight.isZero()) return [ZERO, ZERO];
+  const [c, n] = splitSignedByWeights(pvRounded, [
     { key: 'cashable', weight: cashableWeight },
     { key: 'nonCashable', weight: nonCashableWeight },
   ]);
@@ -539,7 +603,7 @@ function whoBenefitsRows(
   const split = (total: string, weightOf: (a: AgencyExact) => Money): Map<string, Money> => {
     const weights = ids.map((id) => ({ key: id, weight: weightOf(agencies.get(id)!) }));
     if (weights.every((w) => w.weight.isZero())) return new Map(ids.map((id) => [id, ZERO]));
-    return new Map(splitByWeights(money(total), weights).map((p) => [p.key, p.amount]));
+    return new Map(splitSignedByWeights(money(total), weights).map((p) => [p.key, p.amount]));
   };
   const cashable = split(pv.cashable, (a) => a.pvCashable);
   const nonCashable = split(pv.nonCashable, (a) => a.pvNonCashable);

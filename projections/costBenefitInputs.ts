@@ -3,8 +3,10 @@
  * not reversed), the benefits recorded (outcomes not retracted), each with the financial year
  * of its effectiveDate, and the assumptions in force with who set them and why.
  *
- * A reversal removes its original wholly (reversals undo whole entries), so what is kept is
- * always net, and counts in the original's year, as in the benefit-flows projection.
+ * A reversal undoes its original wholly (reversals undo whole entries). By the one rule of
+ * reportingYear.ts it counts in the year it is dated in, so an undone entry is kept with its
+ * undoing: a report for the original's year still counts it, one for the reversal's year counts
+ * it negative, and one spanning both (or every year) nets them to nothing.
  */
 import type { Actor } from '../events/index.ts';
 import type { Money } from '../events/money.ts';
@@ -12,8 +14,8 @@ import { money } from '../events/money.ts';
 import type { Benefit } from '../events/pot.ts';
 import type { OutcomeValuationLine } from '../events/unitCost.ts';
 import type { InterventionAssumptionsSet } from '../events/interventionAssumptions.ts';
-import { financialYearOf } from '../events/primitives.ts';
 import type { Projection } from './projection.ts';
+import { priorPeriodAdjustmentOf, yearCountedIn, type PriorPeriodAdjustmentLine } from './reportingYear.ts';
 
 export interface AssumptionsInForce {
   readonly values: Omit<InterventionAssumptionsSet, 'potId' | 'interventionId'>;
@@ -22,20 +24,37 @@ export interface AssumptionsInForce {
   readonly actor: Actor;
 }
 
+export interface OutcomeInputs {
+  readonly benefits: readonly Benefit[];
+  readonly lines: readonly OutcomeValuationLine[];
+  readonly financialYear: string;
+}
+
+/** The reversal or retraction of an entry: it counts in its own year, which may not be the entry's. */
+export interface Undoing {
+  readonly eventId: string;
+  readonly financialYear: string;
+  readonly priorPeriodAdjustment?: string;
+}
+
 export interface InterventionInputs {
   readonly interventionId: string;
   readonly name: string;
   readonly leadAgencyId: string;
   /** allocationId → net amount and the financial year it counts in. */
   readonly allocations: Map<string, { readonly amount: Money; readonly financialYear: string }>;
-  /** allocationId → what was allocated and the reversal that undid it, so the cost's inputs can name it. */
-  readonly reversedAllocations: Map<string, { readonly amount: Money; readonly financialYear: string; readonly reversalEventId: string }>;
+  /** allocationId → what was allocated, in which year, and the reversal that undid it, with the year that counts in. */
+  readonly reversedAllocations: Map<string, { readonly amount: Money; readonly financialYear: string; readonly reversal: Undoing }>;
   /**
    * outcomeId → its benefit lines, the valuation lines of the part recorded by quantity (in
    * their entries' price years; absent for outcomes given only in pounds) and the financial
    * year they count in.
    */
-  readonly outcomes: Map<string, { readonly benefits: readonly Benefit[]; readonly lines: readonly OutcomeValuationLine[]; readonly financialYear: string }>;
+  readonly outcomes: Map<string, OutcomeInputs>;
+  /** outcomeId → a retracted outcome, as recorded, and the retraction, with the year that counts in. */
+  readonly retractedOutcomes: Map<string, OutcomeInputs & { readonly retraction: Undoing }>;
+  /** Allocations, outcomes and their undoings that correct a closed year, in log order. */
+  readonly adjustments: PriorPeriodAdjustmentLine[];
   assumptions: AssumptionsInForce | null;
   /** How many times assumptions have been set (each one an event in the pot's history). */
   assumptionChanges: number;
@@ -68,33 +87,42 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
           allocations: new Map(),
           reversedAllocations: new Map(),
           outcomes: new Map(),
+          retractedOutcomes: new Map(),
+          adjustments: [],
           assumptions: null,
           assumptionChanges: 0,
         });
         return state;
-      case 'FundsAllocated':
-        interventionOf(state, event.data.potId, event.data.interventionId).allocations.set(event.data.allocationId, {
-          amount: money(event.data.amount),
-          financialYear: financialYearOf(event.data.effectiveDate),
-        });
-        return state;
-      case 'AllocationReversed': {
+      case 'FundsAllocated': {
         const intervention = interventionOf(state, event.data.potId, event.data.interventionId);
-        const original = intervention.allocations.get(event.data.allocationId);
-        forget(intervention.allocations, event.data.allocationId, 'allocation');
-        intervention.reversedAllocations.set(event.data.allocationId, { ...original!, reversalEventId: event.eventId });
+        intervention.allocations.set(event.data.allocationId, { amount: money(event.data.amount), financialYear: yearCountedIn(event.data) });
+        noteAdjustment(intervention, event);
         return state;
       }
-      case 'OutcomeRecorded':
-        interventionOf(state, event.data.potId, event.data.interventionId).outcomes.set(event.data.outcomeId, {
+      case 'AllocationReversed': {
+        const intervention = interventionOf(state, event.data.potId, event.data.interventionId);
+        const original = take(intervention.allocations, event.data.allocationId, 'allocation');
+        intervention.reversedAllocations.set(event.data.allocationId, { ...original, reversal: undoingOf(event) });
+        noteAdjustment(intervention, event);
+        return state;
+      }
+      case 'OutcomeRecorded': {
+        const intervention = interventionOf(state, event.data.potId, event.data.interventionId);
+        intervention.outcomes.set(event.data.outcomeId, {
           benefits: event.data.benefits,
           lines: event.data.lines ?? [],
-          financialYear: financialYearOf(event.data.effectiveDate),
+          financialYear: yearCountedIn(event.data),
         });
+        noteAdjustment(intervention, event);
         return state;
-      case 'OutcomeRetracted':
-        forget(interventionOf(state, event.data.potId, event.data.interventionId).outcomes, event.data.outcomeId, 'outcome');
+      }
+      case 'OutcomeRetracted': {
+        const intervention = interventionOf(state, event.data.potId, event.data.interventionId);
+        const original = take(intervention.outcomes, event.data.outcomeId, 'outcome');
+        intervention.retractedOutcomes.set(event.data.outcomeId, { ...original, retraction: undoingOf(event) });
+        noteAdjustment(intervention, event);
         return state;
+      }
       case 'InterventionAssumptionsSet': {
         const { potId, interventionId, ...values } = event.data;
         const intervention = interventionOf(state, potId, interventionId);
@@ -120,6 +148,21 @@ function interventionOf(state: CostBenefitInputsState, potId: string, interventi
   return intervention;
 }
 
-function forget(entries: Map<string, unknown>, id: string, what: string): void {
-  if (!entries.delete(id)) throw new Error(`invariant: reversal of ${what} ${id}, which is unknown or already reversed`);
+function take<T>(entries: Map<string, T>, id: string, what: string): T {
+  const entry = entries.get(id);
+  if (entry === undefined) throw new Error(`invariant: reversal of ${what} ${id}, which is unknown or already reversed`);
+  entries.delete(id);
+  return entry;
+}
+
+type Entry = Extract<Parameters<typeof priorPeriodAdjustmentOf>[0], { type: 'FundsAllocated' | 'AllocationReversed' | 'OutcomeRecorded' | 'OutcomeRetracted' }>;
+
+function undoingOf(event: Extract<Entry, { type: 'AllocationReversed' | 'OutcomeRetracted' }>): Undoing {
+  const label = event.data.priorPeriodAdjustment;
+  return { eventId: event.eventId, financialYear: yearCountedIn(event.data), ...(label === undefined ? {} : { priorPeriodAdjustment: label }) };
+}
+
+function noteAdjustment(intervention: InterventionInputs, event: Entry): void {
+  const adjustment = priorPeriodAdjustmentOf(event);
+  if (adjustment !== null) intervention.adjustments.push(adjustment);
 }

@@ -13,6 +13,21 @@
 import type { Envelope } from '../events/index.ts';
 import { formatAmount, formatRatio, money, sum, ZERO, type Money } from '../events/money.ts';
 import type { FundingShare } from '../events/pot.ts';
+import { priorPeriodAdjustmentOf, yearRelation, type MoneyEntry, type PriorPeriodAdjustmentLine } from './reportingYear.ts';
+
+const MONEY_ENTRY_TYPES: ReadonlySet<string> = new Set<MoneyEntry['type']>([
+  'ContributionReceived',
+  'ContributionReversed',
+  'FundsAllocated',
+  'AllocationReversed',
+  'OutcomeRecorded',
+  'OutcomeRetracted',
+]);
+
+/** Requests and approvals carry the label too, but move no money: the FundsAllocated does. */
+function isMoneyEntry(event: Envelope): event is MoneyEntry {
+  return MONEY_ENTRY_TYPES.has(event.type);
+}
 
 export interface StatementPeriod {
   readonly financialYear: string;
@@ -70,15 +85,7 @@ export interface StatementReversalLine {
 }
 
 /** A correction booked in this year for a closed earlier year (labelled so by the ledger). */
-export interface StatementAdjustmentLine {
-  readonly position: string;
-  readonly eventId: string;
-  readonly type: string;
-  readonly effectiveDate: string;
-  /** The closed year it corrects. */
-  readonly forFinancialYear: string;
-  readonly amount: string | null;
-}
+export type StatementAdjustmentLine = PriorPeriodAdjustmentLine;
 
 export interface PotStatement {
   readonly potId: string;
@@ -133,13 +140,6 @@ interface BenefitFigures {
   nonCashable: Money;
 }
 
-function priorPeriodAdjustmentOf(event: Envelope): Omit<StatementAdjustmentLine, 'position' | 'eventId' | 'type'> | null {
-  const data = event.data as { priorPeriodAdjustment?: string; effectiveDate?: string; amount?: string; benefits?: { amount: string }[] };
-  if (data.priorPeriodAdjustment === undefined || data.effectiveDate === undefined) return null;
-  const amount = data.amount ?? (data.benefits === undefined ? null : formatAmount(sum(data.benefits.map((b) => money(b.amount)))));
-  return { effectiveDate: data.effectiveDate, forFinancialYear: data.priorPeriodAdjustment, amount };
-}
-
 /** 1 April to 31 March of a year labelled "2025-26". */
 export function statementPeriod(financialYear: string): StatementPeriod {
   const startYear = Number(financialYear.slice(0, 4));
@@ -148,9 +148,9 @@ export function statementPeriod(financialYear: string): StatementPeriod {
 
 type When = 'before' | 'during' | 'after';
 
+/** The one rule of reportingYear.ts: an entry, a reversal included, counts in its own date's year. */
 function whenOf(effectiveDate: string, period: StatementPeriod): When {
-  if (effectiveDate < period.from) return 'before';
-  return effectiveDate > period.to ? 'after' : 'during';
+  return yearRelation({ effectiveDate }, period.financialYear);
 }
 
 /**
@@ -209,10 +209,8 @@ export function potStatement(events: Iterable<Envelope>, potId: string, financia
   for (const event of events) {
     if (event.streamId !== `pot-${potId}`) continue;
     position = event.position;
-    const adjustment = priorPeriodAdjustmentOf(event);
-    if (adjustment !== null && whenOf(adjustment.effectiveDate, period) === 'during') {
-      priorPeriodAdjustments.push({ position: event.position.toString(), eventId: event.eventId, type: event.type, ...adjustment });
-    }
+    const adjustment = isMoneyEntry(event) ? priorPeriodAdjustmentOf(event) : null;
+    if (adjustment !== null && whenOf(adjustment.effectiveDate, period) === 'during') priorPeriodAdjustments.push(adjustment);
     switch (event.type) {
       case 'PotOpened':
         opened = event.data;

@@ -80,7 +80,7 @@ export function wrapWords(text: string, width: number): string[] {
  * "Total received" row. Agencies appear in the order of `agencies`; ids it does not name come
  * after, by id, under their id.
  */
-export function renderFlowsMatrix(flows: FlowsMatrixView, agencies: readonly AgencyLabel[]): string {
+export function renderFlowsMatrix(flows: Pick<FlowsMatrixView, 'rows' | 'agencies'>, agencies: readonly AgencyLabel[]): string {
   const nameOf = namer(agencies);
   const order = orderer(agencies);
   const investors = order(
@@ -120,7 +120,7 @@ export function renderFlowsMatrix(flows: FlowsMatrixView, agencies: readonly Age
  * that is cashable), return per £1 invested, and the share of what it produced that landed
  * in other agencies' budgets.
  */
-export function renderAgencyReturns(flows: FlowsMatrixView, agencies: readonly AgencyLabel[]): string {
+export function renderAgencyReturns(flows: Pick<FlowsMatrixView, 'rows' | 'agencies'>, agencies: readonly AgencyLabel[]): string {
   const nameOf = namer(agencies);
   const byId = new Map(flows.agencies.map((a) => [a.agencyId, a]));
   const ids = orderer(agencies)(new Set(byId.keys()));
@@ -162,7 +162,7 @@ export function formatShare(ratio: string | null): string {
 }
 
 export interface HeadlineInput {
-  readonly flows: FlowsMatrixView;
+  readonly flows: Pick<FlowsMatrixView, 'rows' | 'agencies'>;
   /** The partner whose position is told first, and what it paid into the pot. */
   readonly partner: AgencyLabel & { readonly contributed: string };
   /** The agency whose money's "wrong-pocket" benefits are told, e.g. the host council. */

@@ -112,18 +112,34 @@ export const PotSummaryView = z.object({
   redacted: Redacted,
 });
 
+/** A correction of a closed year, as every year-filtered report lists it (projections/reportingYear.ts). */
+export const PriorPeriodAdjustmentView = z
+  .object({
+    position: Position,
+    eventId: z.string(),
+    type: z.enum(['ContributionReceived', 'ContributionReversed', 'FundsAllocated', 'AllocationReversed', 'OutcomeRecorded', 'OutcomeRetracted']),
+    effectiveDate: z.string().describe('The date it is booked on: it counts in this date\'s financial year'),
+    forFinancialYear: z.string().describe('The closed financial year it corrects; that year\'s own figures never move'),
+    amount: SignedMoney.describe('What it moves where it counts: contributions, allocations or benefits; negative for a reversal or retraction'),
+  })
+  .describe('A prior-period adjustment: counted in the year it is dated in, labelled with the closed year it corrects');
+
 export const FlowsView = z.object({
-  rows: z.array(z.object({ fromAgencyId: z.string(), toAgencyId: z.string(), amount: Money, cashableAmount: Money })).readonly(),
+  rows: z
+    .array(z.object({ fromAgencyId: z.string(), toAgencyId: z.string(), amount: SignedMoney, cashableAmount: SignedMoney }))
+    .readonly()
+    .describe('Net per pair; with a financialYear, entries dated in it (a retraction of an earlier year\'s outcome counts, negative, in the year it is dated in)'),
   agencies: z.array(
     z.object({
       agencyId: z.string(),
-      invested: Money,
-      benefitsProduced: Money,
-      benefitsReceived: Money,
+      invested: SignedMoney,
+      benefitsProduced: SignedMoney,
+      benefitsReceived: SignedMoney,
       returnPerPound: Ratio,
       wrongPocketShare: Ratio,
     }),
   ).readonly(),
+  priorPeriodAdjustments: z.array(PriorPeriodAdjustmentView).readonly(),
 });
 
 export const AuditEntryView = z.object({

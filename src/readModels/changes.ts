@@ -32,7 +32,7 @@ export interface DirtyKeys {
   /** agencyId → potIds */
   readonly balances: Map<string, Set<string>>;
   readonly pots: Set<string>;
-  /** `${potId} ${interventionId}`: every financial year of it is rewritten (a reversal counts in its original's year, which the event does not name). */
+  /** `${potId} ${interventionId}`: every financial year of it is rewritten (cheap, and right whichever year an entry counts in). */
   readonly flowInterventions: Set<string>;
   /** Lowest position whose audit entry is not yet written; undefined when none is owed. */
   auditFrom: bigint | undefined;

@@ -234,8 +234,8 @@ const ACCESS_TABLE: readonly Row[] = [
   {
     method: 'POST',
     route: '/v1/pots/:potId/agreed-contributions',
-    // The partner finance officer here is the host's (essex-cc): only the host records agreements.
-    allowed: ['admin', 'finance officer (partner)'],
+    // What the board agreed is an admin's to record: no finance officer, the host's (essex-cc here) included.
+    allowed: ['admin'],
     url: (f) => `/v1/pots/${f.potId}/agreed-contributions`,
     body: (_f, _c, n) => ({ agencyId: 'essex-police', financialYear: '2025-26', amount: `${n}.00`, boardDecisionRef: `PB-ACCESS-${n}` }),
   },

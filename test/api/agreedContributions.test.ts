@@ -18,11 +18,11 @@ const valid = { agencyId: 'essex-police', financialYear: '2025-26', amount: '250
 describe('POST /v1/pots/:potId/agreed-contributions', () => {
   const ctx = useScenario();
 
-  it('201 for an admin and for a finance officer of the host; the pot summary shows agreed, received and outstanding', async () => {
+  it('201 for an admin; the pot summary shows agreed, received and outstanding', async () => {
     const c = await ctx();
     const police = expectWritten(await c.ledger.post(url(c.potId), c.tokens.admin, { ...valid, note: 'Three-year deal' }), ['agencyId', 'financialYear', 'amount']);
     expect(police).toMatchObject({ agencyId: 'essex-police', financialYear: '2025-26', amount: '250000.00' });
-    expectWritten(await c.ledger.post(url(c.potId), c.tokens.cc, { ...valid, agencyId: 'essex-cc', amount: '300000' }), ['agencyId', 'financialYear', 'amount']);
+    expectWritten(await c.ledger.post(url(c.potId), c.tokens.admin, { ...valid, agencyId: 'essex-cc', amount: '300000' }), ['agencyId', 'financialYear', 'amount']);
 
     // The scenario paid in: council £300,000 on 2025-04-10, police £200,000 on 2025-04-11 (both 2025-26).
     const summary = await potSummary(c);
@@ -42,7 +42,7 @@ describe('POST /v1/pots/:potId/agreed-contributions', () => {
     const c = await ctx();
     const first = expectWritten(await c.ledger.post(url(c.potId), c.tokens.admin, valid), ['agencyId', 'financialYear', 'amount']);
     const second = expectWritten(
-      await c.ledger.post(url(c.potId), c.tokens.cc, { ...valid, amount: '180000.00', boardDecisionRef: 'PB-2025-09 item 2' }),
+      await c.ledger.post(url(c.potId), c.tokens.admin, { ...valid, amount: '180000.00', boardDecisionRef: 'PB-2025-09 item 2' }),
       ['agencyId', 'financialYear', 'amount', 'varies'],
     );
     expect(second.varies).toEqual({ agreementEventId: first.eventId, amount: '250000.00', boardDecisionRef: 'PB-2025-03 item 4' });
@@ -74,6 +74,28 @@ describe('POST /v1/pots/:potId/agreed-contributions', () => {
   it('403 FORBIDDEN for a finance officer of a partner that is not the host, even for their own agency; nothing appended', async () => {
     const c = await ctx();
     await expectRefused(c.ledger, () => c.ledger.post(url(c.potId), c.tokens.police, valid), 403, 'FORBIDDEN');
+  });
+
+  // Issue 13 item 5: the host's finance officer wrote down the host's own agreement (£1,000,000
+  // agreed, £200,000 posted with a made-up board reference) and "outstanding" became 0.
+  it("403 FORBIDDEN for the host's finance officer varying the host's own agreement; the agreement and outstanding stand", async () => {
+    const c = await ctx();
+    expectWritten(await c.ledger.post(url(c.potId), c.tokens.admin, { ...valid, agencyId: 'essex-cc', amount: '1000000.00' }), ['agencyId', 'financialYear', 'amount']);
+    await expectRefused(
+      c.ledger,
+      () => c.ledger.post(url(c.potId), c.tokens.cc, { ...valid, agencyId: 'essex-cc', amount: '200000.00', boardDecisionRef: 'made up' }),
+      403,
+      'FORBIDDEN',
+    );
+    expect((await potSummary(c)).agreedContributions).toEqual([
+      { agencyId: 'essex-cc', financialYear: '2025-26', agreed: '1000000.00', received: '300000.00', outstanding: '700000.00', overpaid: '0.00', boardDecisionRef: 'PB-2025-03 item 4', versions: 1 },
+    ]);
+  });
+
+  it("403 FORBIDDEN for the host's finance officer recording another partner's agreement, or a first agreement of its own; nothing appended", async () => {
+    const c = await ctx();
+    await expectRefused(c.ledger, () => c.ledger.post(url(c.potId), c.tokens.cc, valid), 403, 'FORBIDDEN');
+    await expectRefused(c.ledger, () => c.ledger.post(url(c.potId), c.tokens.cc, { ...valid, agencyId: 'essex-cc' }), 403, 'FORBIDDEN');
   });
 
   it('404 NOT_FOUND for an unknown pot; nothing appended', async () => {
@@ -122,9 +144,10 @@ describe('POST /v1/pots/:potId/agreed-contributions', () => {
     name: 'POST /v1/pots/:potId/agreed-contributions',
     url: (c) => url(c.potId),
     body: () => valid,
-    allowed: (c) => c.tokens.cc,
-    claims: { role: 'finance-officer', agency: 'essex-cc' },
+    allowed: (c) => c.tokens.admin,
+    claims: { role: 'admin' },
     forbidden: [
+      { who: 'a finance officer of the host partner', token: (c) => c.tokens.cc },
       { who: 'a finance officer of a non-partner', token: (c) => c.tokens.nhs },
       { who: 'a finance officer of a partner that is not the host', token: (c) => c.tokens.police },
       { who: 'an auditor', token: (c) => c.tokens.auditor },

@@ -57,6 +57,7 @@ describe('GET /v1/flows', () => {
         { agencyId: 'essex-police', invested: '40000.00', benefitsProduced: '24400.00', benefitsReceived: '30000.00', returnPerPound: '0.6100', wrongPocketShare: '0.5082' },
         { agencyId: 'nhs-mid-essex', invested: '0.00', benefitsProduced: '0.00', benefitsReceived: '21000.01', returnPerPound: null, wrongPocketShare: null },
       ],
+      priorPeriodAdjustments: [],
     });
     // Without a pot filter the answer is the same: there is only one pot with flows.
     expect(await flows(c, '')).toEqual(all);
@@ -79,6 +80,7 @@ describe('GET /v1/flows', () => {
         { agencyId: 'essex-police', invested: '40000.00', benefitsProduced: '24000.00', benefitsReceived: '30000.00', returnPerPound: '0.6000', wrongPocketShare: '0.5000' },
         { agencyId: 'nhs-mid-essex', invested: '0.00', benefitsProduced: '0.00', benefitsReceived: '20000.00', returnPerPound: null, wrongPocketShare: null },
       ],
+      priorPeriodAdjustments: [],
     });
   });
 
@@ -95,16 +97,17 @@ describe('GET /v1/flows', () => {
         { agencyId: 'essex-police', invested: '0.00', benefitsProduced: '400.00', benefitsReceived: '0.00', returnPerPound: null, wrongPocketShare: '1.0000' },
         { agencyId: 'nhs-mid-essex', invested: '0.00', benefitsProduced: '0.00', benefitsReceived: '1000.01', returnPerPound: null, wrongPocketShare: null },
       ],
+      priorPeriodAdjustments: [],
     });
   });
 
   it('a year with nothing in it, another pot, and an unknown pot are empty', async () => {
     const c = await ctx();
     await handComputedExample(c);
-    expect(await flows(c, 'financialYear=2024-25')).toEqual({ rows: [], agencies: [] });
+    expect(await flows(c, 'financialYear=2024-25')).toEqual({ rows: [], agencies: [], priorPeriodAdjustments: [] });
     const other = expectWritten(await c.ledger.post('/v1/pots', c.tokens.admin, { name: 'Other', area: 'Essex', hostAgencyId: 'essex-cc' }), ['potId']);
-    expect(await flows(c, `potId=${other.potId}`)).toEqual({ rows: [], agencies: [] });
-    expect(await flows(c, 'potId=01ARZ3NDEKTSV4RRFFQ69G5FAV')).toEqual({ rows: [], agencies: [] });
+    expect(await flows(c, `potId=${other.potId}`)).toEqual({ rows: [], agencies: [], priorPeriodAdjustments: [] });
+    expect(await flows(c, 'potId=01ARZ3NDEKTSV4RRFFQ69G5FAV')).toEqual({ rows: [], agencies: [], priorPeriodAdjustments: [] });
   });
 
   it('rows and agencies whose figures net to zero are left out', async () => {
@@ -114,7 +117,7 @@ describe('GET /v1/flows', () => {
       'type',
       'reversedEventId',
     ]);
-    expect(await flows(c, 'financialYear=2026-27')).toEqual({ rows: [], agencies: [] });
+    expect(await flows(c, 'financialYear=2026-27')).toEqual({ rows: [], agencies: [], priorPeriodAdjustments: [] });
     const all = await flows(c, '');
     expect(all.rows).toHaveLength(6);
     expect(all.rows.find((r: { toAgencyId: string; fromAgencyId: string }) => r.fromAgencyId === 'essex-cc' && r.toAgencyId === 'nhs-mid-essex').amount).toBe('12000.00');
@@ -166,6 +169,7 @@ describe('GET /v1/flows', () => {
         { agencyId: 'essex-police', invested: '2000.00', benefitsProduced: '200.00', benefitsReceived: '0.00', returnPerPound: '0.1000', wrongPocketShare: '1.0000' },
         { agencyId: 'nhs-mid-essex', invested: '0.00', benefitsProduced: '0.00', benefitsReceived: '500.00', returnPerPound: null, wrongPocketShare: null },
       ],
+      priorPeriodAdjustments: [],
     });
     // The first intervention's figures are the hand-computed ones, untouched by the second.
     const first = await flows(c, `interventionId=${c.interventionId}`);

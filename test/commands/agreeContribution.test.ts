@@ -69,10 +69,23 @@ describe('AgreeContribution', () => {
       .thenRefuses('ALREADY_EXISTS');
   });
 
-  it('lets a finance officer of the host partner record it', () => {
+  it("refuses a finance officer of the host partner, for another partner or for the host's own agreement (FORBIDDEN): only an admin records it", () => {
     given([potOpened()])
       .when((state, context) => decideAgreeContribution(state, agree(AGENCY.police, '1.00'), context), { actor: financeOfficerOf(AGENCY.cc) })
-      .then([agreed(AGENCY.police, '1.00')]);
+      .thenRefuses('FORBIDDEN');
+    given([potOpened(), agreed(AGENCY.cc, '1000000.00')])
+      .when((state, context) => decideAgreeContribution(state, agree(AGENCY.cc, '200000.00', { boardDecisionRef: 'made up' }), context), {
+        actor: financeOfficerOf(AGENCY.cc),
+      })
+      .thenRefuses('FORBIDDEN');
+  });
+
+  it('refuses an auditor or a reporter (FORBIDDEN)', () => {
+    for (const role of ['auditor', 'reporter'] as const) {
+      given([potOpened()])
+        .when((state, context) => decideAgreeContribution(state, agree(AGENCY.police, '1.00'), context), { actor: { sub: 'eve', role } })
+        .thenRefuses('FORBIDDEN');
+    }
   });
 
   it("refuses a partner's own finance officer who is not the host's, even for their own agency (FORBIDDEN)", () => {

@@ -17,7 +17,7 @@ const agencies = [
 ];
 
 /** Council put in 300,000 and police 100,000; the benefits land with the police and the NHS. */
-const flows: FlowsMatrixView = {
+const flows: Pick<FlowsMatrixView, 'rows' | 'agencies'> = {
   rows: [
     { fromAgencyId: 'essex-cc', toAgencyId: 'essex-police', amount: '37359.00', cashableAmount: '37359.00' },
     { fromAgencyId: 'essex-cc', toAgencyId: 'nhs-mid-essex', amount: '1234.50', cashableAmount: '0.00' },

@@ -16,7 +16,7 @@ import { recordFigures } from '../support/figures.ts';
 import { createTestLedger, testStoreKind } from '../support/testLedger.ts';
 import { checkAtEnd, newStats, newWorld } from './ledgerDriver.ts';
 import { FINANCIAL_YEARS, modelCommands, opening, playOpening } from './modelCommands.ts';
-import { ReferenceModel } from './referenceModel.ts';
+import { MODEL_TODAY, ReferenceModel } from './referenceModel.ts';
 
 /** A few hundred sequences in `npm test` (about 30 s here); `npm run test:deep` runs thousands. */
 const DEFAULT_RUNS = 300;
@@ -114,7 +114,8 @@ describe('the ledger over random command sequences, held to a reference model', 
           size: 'medium',
           ...(replayPath === undefined ? {} : { replayPath }),
         }), async (first, commands) => {
-        const ledger = await createTestLedger();
+        let tick = 0;
+        const ledger = await createTestLedger({ clock: () => new Date(Date.parse(`${MODEL_TODAY}T09:00:00.000Z`) + tick++).toISOString() });
         try {
           const model = new ReferenceModel();
           const world = newWorld(ledger, stats);

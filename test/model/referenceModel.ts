@@ -36,11 +36,21 @@ const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /** A ratio to 4 decimal places, half to even (the reports' "return per £"), or null over nothing. */
 export function ratioText(numerator: Pence, denominator: Pence): string | null {
   if (denominator === 0n) return null;
-  let q = (numerator * 10_000n) / denominator;
-  const twiceRemainder = 2n * ((numerator * 10_000n) % denominator);
-  if (twiceRemainder > denominator || (twiceRemainder === denominator && q % 2n === 1n)) q += 1n;
-  return `${q / 10_000n}.${(q % 10_000n).toString().padStart(4, '0')}`;
+  // A year with a reversal counted in it can have a negative side: work on magnitudes.
+  const negative = numerator < 0n !== denominator < 0n && numerator !== 0n;
+  const n = numerator < 0n ? -numerator : numerator;
+  const d = denominator < 0n ? -denominator : denominator;
+  let q = (n * 10_000n) / d;
+  const twiceRemainder = 2n * ((n * 10_000n) % d);
+  if (twiceRemainder > d || (twiceRemainder === d && q % 2n === 1n)) q += 1n;
+  return `${negative && q !== 0n ? '-' : ''}${q / 10_000n}.${(q % 10_000n).toString().padStart(4, '0')}`;
 }
+
+/**
+ * The business date the model's ledger runs on (its clock starts there, a millisecond a call):
+ * a reversal without a date is dated today, later than every date the commands use.
+ */
+export const MODEL_TODAY = '2026-06-01';
 
 /** UK public-sector financial year of a business date: 1 April – 31 March, "2025-26". */
 export function financialYearOf(date: string): string {
@@ -230,7 +240,7 @@ export interface Flow {
 }
 
 export type Entry =
-  | { readonly kind: 'contribution'; readonly agencyId: string; readonly pence: Pence; readonly date: string; reversed: boolean }
+  | { readonly kind: 'contribution'; readonly agencyId: string; readonly pence: Pence; readonly date: string; reversed: boolean; reversedOn?: string }
   | {
       readonly kind: 'allocation';
       readonly interventionId: string;
@@ -238,6 +248,7 @@ export type Entry =
       readonly shares: readonly Share[];
       readonly date: string;
       reversed: boolean;
+      reversedOn?: string;
     }
   | {
       readonly kind: 'outcome';
@@ -246,6 +257,7 @@ export type Entry =
       readonly flows: readonly Flow[];
       readonly date: string;
       reversed: boolean;
+      reversedOn?: string;
     }
   | { readonly kind: 'other'; readonly type: string };
 
@@ -556,6 +568,8 @@ export class ReferenceModel {
         const answerKeys = entry.kind === 'outcome' ? ['type', 'reversedEventId'] : ['type', 'reversedEventId', 'amount'];
         return accepted(type, answerKeys, predicted, (answer) => {
           entry.reversed = true;
+          // Dated as asked, or today, but never before the entry it undoes.
+          entry.reversedOn = effectiveDate ?? (MODEL_TODAY > entry.date ? MODEL_TODAY : entry.date);
           record(type)(answer);
         });
       }
@@ -624,8 +638,9 @@ export class ReferenceModel {
 
   /**
    * GET /v1/flows: the investor → beneficiary matrix and per-agency totals. Investment counts
-   * in the financial year of its allocation, benefit in the year of its outcome; a reversed
-   * entry does not count at all, in any year.
+   * in the financial year of its allocation, benefit in the year of its outcome, and a reversal
+   * counts, negative, in the year it is dated in (issue 13 item 4): over every year a reversed
+   * entry nets to nothing. The model never closes a year, so nothing is a prior-period adjustment.
    */
   flowsView(scope: { potId?: string; financialYear?: string } = {}) {
     const inYear = (date: string) => scope.financialYear === undefined || financialYearOf(date) === scope.financialYear;
@@ -639,17 +654,24 @@ export class ReferenceModel {
     for (const pot of this.pots.values()) {
       if (scope.potId !== undefined && pot.potId !== scope.potId) continue;
       for (const e of pot.entries.values()) {
-        if (e.kind === 'allocation' && !e.reversed && inYear(e.date)) for (const s of e.shares) totalsOf(s.agencyId).invested += s.pence;
-        if (e.kind !== 'outcome' || e.reversed || !inYear(e.date)) continue;
+        if (e.kind !== 'allocation' && e.kind !== 'outcome') continue;
+        // +1 where the entry counts, −1 where its reversal does; both in scope cancel.
+        const sign = (inYear(e.date) ? 1n : 0n) - (e.reversedOn !== undefined && inYear(e.reversedOn) ? 1n : 0n);
+        if (sign === 0n) continue;
+        if (e.kind === 'allocation') {
+          for (const s of e.shares) totalsOf(s.agencyId).invested += sign * s.pence;
+          continue;
+        }
         for (const f of e.flows) {
+          const pence = sign * f.pence;
           const key = `${f.fromAgencyId} ${f.toAgencyId}`;
           const row = rows.get(key) ?? { fromAgencyId: f.fromAgencyId, toAgencyId: f.toAgencyId, amount: 0n, cashable: 0n };
-          row.amount += f.pence;
-          if (f.cashable) row.cashable += f.pence;
+          row.amount += pence;
+          if (f.cashable) row.cashable += pence;
           rows.set(key, row);
-          totalsOf(f.fromAgencyId).produced += f.pence;
-          if (f.fromAgencyId !== f.toAgencyId) totalsOf(f.fromAgencyId).producedForOthers += f.pence;
-          totalsOf(f.toAgencyId).received += f.pence;
+          totalsOf(f.fromAgencyId).produced += pence;
+          if (f.fromAgencyId !== f.toAgencyId) totalsOf(f.fromAgencyId).producedForOthers += pence;
+          totalsOf(f.toAgencyId).received += pence;
         }
       }
     }
@@ -669,6 +691,7 @@ export class ReferenceModel {
           returnPerPound: ratioText(t.produced, t.invested),
           wrongPocketShare: ratioText(t.producedForOthers, t.produced),
         })),
+      priorPeriodAdjustments: [],
     };
   }
 }

@@ -12,7 +12,10 @@ import {
   isValidAmount,
   money,
   parseAmount,
+  roundToPence,
   splitLargestRemainder,
+  splitSignedByWeights,
+  sum,
   toPence,
 } from '../../events/money.ts';
 
@@ -298,5 +301,25 @@ describe('splitLargestRemainder', () => {
         ],
       },
     );
+  });
+});
+
+describe('splitSignedByWeights (a year net of a retraction counted in it)', () => {
+  const exactValue = fc.integer({ min: -10_000_000, max: 10_000_000 }).map((n) => money(n).dividedBy(1000));
+  it('parts sum to the rounded total exactly and each is within a penny or two of its value, whatever the signs', () => {
+    fc.assert(
+      fc.property(fc.array(exactValue, { minLength: 1, maxLength: 6 }), (values) => {
+        const total = roundToPence(sum(values));
+        const parts = splitSignedByWeights(total, values.map((weight, i) => ({ key: `k${i}`, weight })));
+        expect(sum(parts.map((p) => p.amount)).equals(total)).toBe(true);
+        parts.forEach((p, i) => expect(p.amount.minus(values[i]!).abs().lte('0.02')).toBe(true));
+      }),
+    );
+  });
+  it('splits values of one sign as splitByWeights does, negated for negative ones', () => {
+    const weights = [{ key: 'a', weight: money('-1') }, { key: 'b', weight: money('-2') }];
+    expect(splitSignedByWeights(money('-1.00'), weights).map((p) => p.amount.toFixed(2))).toEqual(['-0.33', '-0.67']);
+    expect(splitSignedByWeights(money('1.00'), weights.map((w) => ({ ...w, weight: w.weight.negated() }))).map((p) => p.amount.toFixed(2))).toEqual(['0.33', '0.67']);
+    expect(splitSignedByWeights(money('0.00'), [{ key: 'a', weight: money(0) }]).map((p) => p.amount.toFixed(2))).toEqual(['0.00']);
   });
 });

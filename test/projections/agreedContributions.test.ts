@@ -30,14 +30,22 @@ describe('pot summary: agreed contributions', () => {
     ]);
   });
 
-  it('nets reversals off in the contribution’s own year, and shows over-payment separately', () => {
+  it('nets reversals off in the year they are dated in, and shows over-payment separately', () => {
     const { h, potId, agree, rows } = pot();
     agree(POLICE, '2025-26', '100.00', 'PB-1');
+    agree(POLICE, '2026-27', '100.00', 'PB-2');
     const keyed = h.contribute(potId, POLICE, '80.00', '2025-06-01', 'PO-1');
     h.contribute(potId, POLICE, '80.00', '2025-06-02', 'PO-2');
     expect(rows()[0]).toMatchObject({ received: '160.00', outstanding: '0.00', overpaid: '60.00' });
+    const sameYear = h.contribute(potId, POLICE, '5.00', '2025-06-03', 'PO-3');
+    h.reverseContribution(sameYear, 'Keyed in error', '2025-07-01');
+    expect(rows()[0]).toMatchObject({ received: '160.00', outstanding: '0.00', overpaid: '60.00' });
+    // Issue 13 item 4: a reversal dated in the next year counts there; the earlier year stands.
     h.reverseContribution(keyed, 'Keyed twice', '2026-05-01');
-    expect(rows()[0]).toMatchObject({ received: '80.00', outstanding: '20.00', overpaid: '0.00' });
+    expect(rows().map((r) => [r.financialYear, r.received, r.outstanding, r.overpaid])).toEqual([
+      ['2025-26', '160.00', '0.00', '60.00'],
+      ['2026-27', '-80.00', '180.00', '0.00'],
+    ]);
   });
 
   it('a variation replaces the amount and board decision in force, and counts as a version', () => {

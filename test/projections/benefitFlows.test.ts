@@ -42,6 +42,7 @@ describe('cross-budget benefit flows', () => {
         { agencyId: POLICE, invested: '40000.00', benefitsProduced: '24000.00', benefitsReceived: '30000.00', returnPerPound: '0.6000', wrongPocketShare: '0.5000' },
         { agencyId: NHS, invested: '0.00', benefitsProduced: '0.00', benefitsReceived: '20000.00', returnPerPound: null, wrongPocketShare: null },
       ],
+      priorPeriodAdjustments: [],
     });
   });
 
@@ -52,6 +53,7 @@ describe('cross-budget benefit flows', () => {
     expect(flowsMatrix(state, { financialYear: '2025-26' })).toEqual({
       rows: [],
       agencies: [{ agencyId: COUNCIL, invested: '500.00', benefitsProduced: '0.00', benefitsReceived: '0.00', returnPerPound: '0.0000', wrongPocketShare: null }],
+      priorPeriodAdjustments: [],
     });
     expect(flowsMatrix(state, { financialYear: '2026-27' })).toEqual({
       rows: [{ fromAgencyId: COUNCIL, toAgencyId: POLICE, amount: '5000.00', cashableAmount: '5000.00' }],
@@ -59,30 +61,50 @@ describe('cross-budget benefit flows', () => {
         { agencyId: COUNCIL, invested: '0.00', benefitsProduced: '5000.00', benefitsReceived: '0.00', returnPerPound: null, wrongPocketShare: '1.0000' },
         { agencyId: POLICE, invested: '0.00', benefitsProduced: '0.00', benefitsReceived: '5000.00', returnPerPound: null, wrongPocketShare: null },
       ],
+      priorPeriodAdjustments: [],
     });
     // Over both years: £5,000 back for every £500, all of it in someone else's budget.
     expect(flowsMatrix(state).agencies[0]).toMatchObject({ agencyId: COUNCIL, returnPerPound: '10.0000', wrongPocketShare: '1.0000' });
     expect(financialYearsOf(state)).toEqual(['2025-26', '2026-27']);
   });
 
-  it('cancels a reversed allocation in the allocation’s own financial year, not the reversal’s', () => {
+  // Issue 13 item 4: one rule for every report. A reversal counts in the year it is dated in, so
+  // the year its original counted in keeps its figures (once closed, they never move).
+  it('counts a reversed allocation in its own year and the reversal, negative, in the reversal’s year', () => {
     const { h, allocation } = acrossTheYearEnd();
     h.reverseAllocation(allocation, 'Approved twice', '2026-04-15');
     const state = foldAll(benefitFlowsProjection, h.events);
 
-    expect(flowsMatrix(state, { financialYear: '2025-26' })).toEqual({ rows: [], agencies: [] });
-    expect(flowsMatrix(state, { financialYear: '2026-27' }).agencies[0]).toMatchObject({ agencyId: COUNCIL, invested: '0.00' });
-    expect(financialYearsOf(state)).toEqual(['2026-27']);
+    expect(flowsMatrix(state, { financialYear: '2025-26' }).agencies).toEqual([
+      { agencyId: COUNCIL, invested: '500.00', benefitsProduced: '0.00', benefitsReceived: '0.00', returnPerPound: '0.0000', wrongPocketShare: null },
+    ]);
+    expect(flowsMatrix(state, { financialYear: '2026-27' }).agencies[0]).toMatchObject({ agencyId: COUNCIL, invested: '-500.00' });
+    // Every year at once: the net, the allocation and its reversal cancel.
+    expect(flowsMatrix(state).agencies[0]).toMatchObject({ agencyId: COUNCIL, invested: '0.00' });
+    expect(financialYearsOf(state)).toEqual(['2025-26', '2026-27']);
   });
 
-  it('cancels a retracted outcome in the outcome’s own financial year', () => {
+  it('counts a retracted outcome in its own year and the retraction, negative, in the retraction’s year', () => {
     const { h, outcome } = acrossTheYearEnd();
     h.retractOutcome(outcome, 'Arrests were counted twice', '2027-05-01');
     const state = foldAll(benefitFlowsProjection, h.events);
 
-    expect(flowsMatrix(state, { financialYear: '2026-27' })).toEqual({ rows: [], agencies: [] });
-    expect(flowsMatrix(state, { financialYear: '2027-28' })).toEqual({ rows: [], agencies: [] });
-    expect(financialYearsOf(state)).toEqual(['2025-26']);
+    expect(flowsMatrix(state, { financialYear: '2026-27' }).rows).toEqual([{ fromAgencyId: COUNCIL, toAgencyId: POLICE, amount: '5000.00', cashableAmount: '5000.00' }]);
+    expect(flowsMatrix(state, { financialYear: '2027-28' }).rows).toEqual([{ fromAgencyId: COUNCIL, toAgencyId: POLICE, amount: '-5000.00', cashableAmount: '-5000.00' }]);
+    expect(flowsMatrix(state).rows).toEqual([]);
+    expect(financialYearsOf(state)).toEqual(['2025-26', '2026-27', '2027-28']);
+  });
+
+  it('lists a correction labelled priorPeriodAdjustment in the year it is dated in, with the year it corrects', () => {
+    const { h, outcome } = acrossTheYearEnd();
+    const retraction = h.retractOutcome(outcome, 'Arrests were counted twice', '2027-05-01');
+    (retraction.data as { priorPeriodAdjustment?: string }).priorPeriodAdjustment = '2026-27';
+    const state = foldAll(benefitFlowsProjection, h.events);
+
+    const line = { position: retraction.position.toString(), eventId: retraction.eventId, type: 'OutcomeRetracted', effectiveDate: '2027-05-01', forFinancialYear: '2026-27', amount: '-5000.00' };
+    expect(flowsMatrix(state, { financialYear: '2027-28' }).priorPeriodAdjustments).toEqual([line]);
+    expect(flowsMatrix(state, { financialYear: '2026-27' }).priorPeriodAdjustments).toEqual([]);
+    expect(flowsMatrix(state).priorPeriodAdjustments).toEqual([line]);
   });
 
   it('scopes the matrix to one pot or one intervention', () => {

@@ -72,7 +72,8 @@ describeEachDb('read models with unit costs', (factory) => {
     expect(sqlAudit).toHaveLength(Number(head));
 
     const flows = (await ledger.get(`/v1/flows?potId=${scenario.potId}`, ledger.token('reporter'))).json();
-    expect(await flowsFromSql(db, { potId: scenario.potId })).toEqual(flows);
+    const { priorPeriodAdjustments: _labels, ...figures } = flows;
+    expect(await flowsFromSql(db, { potId: scenario.potId })).toEqual(figures);
     const toNhs = flows.rows.filter((r: { toAgencyId: string }) => r.toAgencyId === 'nhs-mid-essex');
     expect(toNhs.reduce((total: number, r: { amount: string }) => total + Math.round(Number(r.amount) * 100), 0)).toBe(3_000_000);
   });

@@ -33,12 +33,13 @@ export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = d
     app.post(
       '/v1/pots/:potId/agreed-contributions',
       {
-        config: { access: WRITE_ROLES },
+        config: { access: ['admin'] },
         schema: {
           tags: ['pots'],
-          summary: "Record a partner's agreed contribution for a financial year (admin, or a finance officer of the host partner)",
+          summary: "Record or vary a partner's agreed contribution for a financial year (admin only)",
           description:
-            'A later agreement for the same partner and year varies the one in force: the event names it (`varies`) and carries its own board decision. ' +
+            'What a partnership board agreed is recorded by an admin only: a finance officer of any partner, the host included, is refused (403 FORBIDDEN), ' +
+            'so no agency can write down its own agreement. A later agreement for the same partner and year varies the one in force: the event names it (`varies`) and carries its own board decision. ' +
             'An agreement that would change nothing is refused (409 ALREADY_EXISTS).',
           headers: WriteHeaders,
           params: PotParams,
@@ -98,7 +99,9 @@ export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = d
           params: PotParams,
           querystring: ReadQuery.extend({
             interventionId: Ulid.optional().describe('Only this intervention'),
-            financialYear: FinancialYear.optional().describe('Only allocations and outcomes dated in this financial year, e.g. 2025-26'),
+            financialYear: FinancialYear.optional().describe(
+              'Only entries dated in this financial year, e.g. 2025-26; a reversal or retraction counts (negative) in the year it is dated in, never in a closed year, and is listed in priorPeriodAdjustments when it corrects one. Without it, every year net',
+            ),
             baseYear: FinancialYear.optional().describe(
               "Restate benefits valued from the unit-cost catalogue in this financial year's prices (GDP deflator) before adding them; " +
                 'default: financialYear when the deflator series covers it, else the latest year the series covers. Benefits given in pounds are taken as already in these prices',

@@ -1,6 +1,6 @@
 /** The answer schema of GET /v1/pots/:potId/cba (see projections/costBenefit.ts). */
 import { z } from 'zod';
-import { Redacted } from '../schemas.ts';
+import { PriorPeriodAdjustmentView, Redacted } from '../schemas.ts';
 
 const Money = z.string().describe('Amount in GBP, 2 decimal places, rounded once from `exact`; may be negative');
 const Inputs = z.record(z.string(), z.string()).describe('The values the formula was applied to, as written in the report');
@@ -39,8 +39,18 @@ const Gross = Figure.extend({
     .array(
       z.object({
         outcomeId: z.string(),
-        financialYear: z.string(),
-        amount: Money.describe('In base-year prices: Σ inPounds + Σ lines.upratedAmount'),
+        financialYear: z.string().describe('The year the outcome is dated in'),
+        amount: Money.describe(
+          "In base-year prices: Σ inPounds + Σ lines.upratedAmount; negative when what counts in the report's year is the outcome's retraction (dated in it, the outcome in an earlier year)",
+        ),
+        retraction: z
+          .object({
+            eventId: z.string(),
+            financialYear: z.string().describe('The year the retraction is dated in, which it counts in'),
+            priorPeriodAdjustment: z.string().optional().describe('The closed year it corrects'),
+          })
+          .optional()
+          .describe('On a negative row only: the retraction counted in the report\'s year'),
         inPounds: z
           .array(z.object({ agencyId: z.string(), cashable: z.boolean(), amount: Money }))
           .readonly()
@@ -144,4 +154,8 @@ export const CostBenefitReportView = z.object({
     .readonly(),
   pot: z.object(Headline),
   redacted: Redacted,
+  priorPeriodAdjustments: z
+    .array(PriorPeriodAdjustmentView)
+    .readonly()
+    .describe('Allocations, outcomes and their reversals in scope that correct a closed year: counted in the year they are dated in, labelled with the year they correct'),
 });

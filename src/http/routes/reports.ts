@@ -77,6 +77,9 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         schema: {
           tags: ['reports'],
           summary: 'Who invests, who benefits: the investor → beneficiary matrix and per-agency totals',
+          description:
+            'With financialYear, the entries dated in that year: a reversal or retraction counts (negative) in the year it is dated in, so a closed year\'s figures never move, ' +
+            'and one that corrects a closed year is listed in priorPeriodAdjustments. Without it, the net of every year.',
           querystring: ReadQuery.extend({ potId: Ulid.optional(), financialYear: FinancialYear.optional(), interventionId: Ulid.optional() }),
           response: { 200: FlowsView, ...errorResponses },
         },

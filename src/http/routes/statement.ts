@@ -13,7 +13,7 @@ import { FinancialYear, Ulid } from '../../../events/primitives.ts';
 import { actorOf } from '../auth.ts';
 import { httpProblem } from '../errors.ts';
 import { FIGURES_ONLY_NOTE, potView, statementFor } from '../readPolicy.ts';
-import { errorResponses, Position, Redacted } from '../schemas.ts';
+import { errorResponses, Position, PriorPeriodAdjustmentView, Redacted } from '../schemas.ts';
 import { endOfAppendAt } from '../../historicalBooks.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER, PointInTimeQuery, type RouteDeps } from './routeDeps.ts';
 
@@ -76,16 +76,7 @@ export const PotStatementView = z.object({
       actor: z.string().nullable().describe("The user (token subject) who recorded the reversal; null when withheld (see `redacted`)"),
     }),
   ).readonly(),
-  priorPeriodAdjustments: z.array(
-    z.object({
-      position: Position,
-      eventId: z.string(),
-      type: z.string(),
-      effectiveDate: z.string(),
-      forFinancialYear: z.string(),
-      amount: Money.nullable(),
-    }),
-  ).readonly(),
+  priorPeriodAdjustments: z.array(PriorPeriodAdjustmentView).readonly(),
   yearClosed: z.boolean(),
   potClosedOn: z.string().nullable(),
   entriesInYear: z.number().int(),
@@ -103,6 +94,7 @@ export const statementRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           summary: "The pooled fund's memorandum statement for a financial year: opening balance, contributions, allocations, outcomes, reversals, closing balance, each partner's share",
           description:
             'Entries count by their effective date: dated before the year they make the opening balance, dated inside it they are the year; dated after, they are left out. ' +
+            'A reversal or retraction counts in the year it is dated in, as in GET /v1/flows and the cba report; one correcting a closed year is listed in priorPeriodAdjustments. ' +
             'The closing balance is reached two ways (opening + movements, and the sum of the partners\' closing stakes); a statement where they disagree is never served. ' +
             FIGURES_ONLY_NOTE,
           params: z.object({ potId: Ulid }),
