@@ -134,7 +134,10 @@ export function splitLargestRemainder<K extends string>(total: Money, weights: r
 /** A ratio for reports ("return per £", "wrong-pocket share"), to 4 decimal places. */
 export function formatRatio(numerator: Money, denominator: Money): string | null {
   if (denominator.isZero()) return null;
-  return numerator.dividedBy(denominator).toFixed(4, Decimal.ROUND_HALF_EVEN);
+  const ratio = numerator.dividedBy(denominator).toDecimalPlaces(4, Decimal.ROUND_HALF_EVEN);
+  // A year with a reversal in it can have a negative side; a ratio that rounds to zero is
+  // "0.0000", never "-0.0000".
+  return ratio.isZero() ? (0).toFixed(4) : ratio.toFixed(4);
 }
 
 // ---- cost-benefit arithmetic (issue 5) ----------------------------------------------------

@@ -8,6 +8,7 @@ import {
   amountProblem,
   formatAmount,
   formatPounds,
+  formatRatio,
   fromPence,
   isValidAmount,
   money,
@@ -96,6 +97,28 @@ describe('formatAmount', () => {
         expect(text).toMatch(/^-?(0|[1-9][0-9]*)\.[0-9]{2}$/);
         expect(text).toBe(penceText(pence));
         expect(toPence(money(text))).toBe(pence);
+      }),
+    );
+  });
+});
+
+describe('formatRatio', () => {
+  it('is null over nothing, and never prints a negative zero', () => {
+    expect(formatRatio(money('1.00'), money('0'))).toBeNull();
+    expect(formatRatio(money('0'), money('-500.00'))).toBe('0.0000');
+    expect(formatRatio(money('-0.01'), money('1000.00'))).toBe('0.0000');
+    expect(formatRatio(money('-0.10'), money('100.00'))).toBe('-0.0010');
+  });
+
+  it('matches sign × magnitude rounded half to even, for any signs (fast-check)', () => {
+    const pence = fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n });
+    fc.assert(
+      fc.property(pence, pence.filter((d) => d !== 0n), (n, d) => {
+        const text = formatRatio(money(penceText(n)), money(penceText(d)))!;
+        expect(text.startsWith('-0.0000')).toBe(false);
+        const magnitude = formatRatio(money(penceText(n < 0n ? -n : n)), money(penceText(d < 0n ? -d : d)))!;
+        const negative = (n < 0n) !== (d < 0n) && magnitude !== '0.0000';
+        expect(text).toBe(negative ? `-${magnitude}` : magnitude);
       }),
     );
   });
