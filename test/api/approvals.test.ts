@@ -140,7 +140,7 @@ describe('allocation requests', () => {
   it('the requester is shown to admins, auditors and partners; withheld from reporters and non-partners (GET /v1/pots and /v1/pots/:potId)', async () => {
     const c = await ctx();
     await setThreshold(c);
-    expectWritten(await allocate(c, '250000.00', {}, c.tokens.police), ['allocationId', 'status']);
+    expectWritten(await allocate(c, '250000.00', {}, c.tokens.police), ['allocationId', 'status', 'approvalReason']);
     const readers = [
       { who: 'an admin', token: c.tokens.admin, full: true },
       { who: 'an auditor', token: c.tokens.auditor, full: true },

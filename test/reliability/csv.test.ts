@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { csvCell, csvDecimal, csvRow, FORMULA_ESCAPE, startsLikeFormula, toCsv, UTF8_BOM } from '../../src/http/csv.ts';
 import { readCsv } from './hostileCsvReader.ts';
+import { revealHiddenCharacters } from '../../events/hiddenCharacters.ts';
 
 describe('csvCell', () => {
   it('writes plain text as it is', () => {
@@ -109,9 +110,11 @@ describe('csvRow and toCsv', () => {
       fc.string({ unit: 'binary', maxLength: 40 }),
       fc.string({ unit: fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\n', '\0', '"', ',', ';', "'", ' ', 'a', '1', 'é', '💸'), maxLength: 12 }),
     );
-    // An independent statement of the rule, character by character.
+    // An independent statement of the rule, character by character, over the text as a person
+    // is shown it: invisible and bidi characters revealed as <U+XXXX> (their own property is in
+    // test/reliability/hiddenCharacters.test.ts).
     const expected = (text: string): string =>
-      [...text]
+      [...revealHiddenCharacters(text)]
         .map((ch, i, chars) => {
           const formulaStart =
             i === 0
