@@ -21,7 +21,7 @@ export default defineConfig({
         ? [
             {
               extends: true,
-              test: { name: 'api-on-postgres', include: ['test/api/**/*.test.ts'], env: { LEDGER_TEST_STORE: 'postgres' } },
+              test: { name: 'api-on-postgres', include: ['test/http/**/*.test.ts'], env: { LEDGER_TEST_STORE: 'postgres' } },
             },
           ]
         : []),

@@ -9,7 +9,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSqliteEventStore } from '../src/store/sqliteEventStore.ts';
+import { createSqliteEventStore } from '../src/store/sqlite/sqliteEventStore.ts';
 import { runChild, scriptArgs } from './child.ts';
 import { generateLedgerData, type DataSetKind } from './generate.ts';
 

@@ -17,8 +17,8 @@ import { DefineInterventionBody } from '../commands/defineIntervention.ts';
 import { OpenPotBody } from '../commands/openPot.ts';
 import { RecordOutcomeBody } from '../commands/recordOutcome.ts';
 import { RegisterAgencyBody } from '../commands/registerAgency.ts';
-import { createCommandHandler } from '../src/commandHandler.ts';
-import { createLedgerCommands, type CommandEnvelope } from '../src/ledgerCommands.ts';
+import { createCommandHandler } from '../src/writePath/commandHandler.ts';
+import { createLedgerCommands, type CommandEnvelope } from '../src/writePath/ledgerCommands.ts';
 import type { EventStore } from '../src/store/eventStore.ts';
 import { between, pick, seededRandom, seededUlids } from './random.ts';
 

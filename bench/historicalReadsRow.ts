@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { signToken } from '../src/auth/tokens.ts';
-import { MAX_CONCURRENT_HISTORICAL_FOLDS, MAX_HISTORICAL_QUEUE } from '../src/historyPool.ts';
-import { createSqliteEventStore } from '../src/store/sqliteEventStore.ts';
+import { MAX_CONCURRENT_HISTORICAL_FOLDS, MAX_HISTORICAL_QUEUE } from '../src/books/historyPool.ts';
+import { createSqliteEventStore } from '../src/store/sqlite/sqliteEventStore.ts';
 import { freePort, startServer } from '../test/e2e/serverProcess.ts';
 import type { DataSet } from './dataSet.ts';
 import { describeStatuses, runLoad, type LoadRequest, type LoadResult } from './httpLoad.ts';

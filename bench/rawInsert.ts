@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RecordedEvent } from '../src/store/eventStore.ts';
-import { createSqliteEventStore } from '../src/store/sqliteEventStore.ts';
+import { createSqliteEventStore } from '../src/store/sqlite/sqliteEventStore.ts';
 
 export interface InsertComparison {
   readonly batchSize: number;

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { signToken } from '../src/auth/tokens.ts';
-import { createSqliteEventStore } from '../src/store/sqliteEventStore.ts';
+import { createSqliteEventStore } from '../src/store/sqlite/sqliteEventStore.ts';
 import type { RecordedEvent } from '../src/store/eventStore.ts';
 import { freePort, startServer } from '../test/e2e/serverProcess.ts';
 import { cliArgs, runChild, scriptArgs } from './child.ts';
@@ -126,7 +126,7 @@ export async function startupRow(dataDir: string, dataSet: DataSet, runs: number
     ...smallerLog(dataSet.events),
     figure: `start-up to healthy with ${dataSet.events.toLocaleString('en-GB')} events`,
     metrics: [metric('from snapshot', 's', full, { max: 3 }), metric('no snapshot (full replay)', 's', cold), metric('empty store', 's', empty)],
-    note: 'snapshots on (the default, <data dir>/snapshots): the first start has none and folds the whole log, then writes one at SIGTERM; the measured runs start from it. Spawn `node --import tsx src/main.ts` (startServer from test/e2e/serverProcess.ts) until GET /health is 200, polled every 150 ms, on the data set after the `potledger rebuild` row (SQL read models at the head); whatever the server does at start-up on that store (replay, checkpoints) is in the figure, and so is the fixed cost of node + tsx, which the empty-store figure shows.',
+    note: 'snapshots on (the default, <data dir>/snapshots): the first start has none and folds the whole log, then writes one at SIGTERM; the measured runs start from it. Spawn `node --import tsx src/app/main.ts` (startServer from test/e2e/serverProcess.ts) until GET /health is 200, polled every 150 ms, on the data set after the `potledger rebuild` row (SQL read models at the head); whatever the server does at start-up on that store (replay, checkpoints) is in the figure, and so is the fixed cost of node + tsx, which the empty-store figure shows.',
   };
 }
 

@@ -7,7 +7,7 @@
  * guarantee it; this fold asserts it (TigerStyle), so a corrupt or tampered log stops the
  * projection loudly instead of publishing books that do not add up.
  *
- * Books read by effective date (`asAt`, src/historicalBooks.ts) fold a filtered history that no
+ * Books read by effective date (`asAt`, src/books/historicalBooks.ts) fold a filtered history that no
  * live command sequence produced: an allocation dated 1 April that drew on a contribution dated
  * 3 April is in them without the contribution. Such a state says `stakesMayBeNegative`: the
  * negative stake is shown as it is (the truthful figure as at that date), while "available =

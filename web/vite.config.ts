@@ -1,4 +1,4 @@
-// The dashboard's build: web/ → web/dist, served by the API server at `/` (src/http/dashboard.ts).
+// The dashboard's build: web/ → web/dist, served by the API server at `/` (src/http/plugins/dashboard.ts).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 

@@ -1,6 +1,6 @@
 /**
  * The global event log as an RFC 6962 Merkle tree: one leaf per event, in log order. The ledger
- * appends to it as the projection runner folds each event (src/ledger.ts) and the audit routes
+ * appends to it as the projection runner folds each event (src/app/ledger.ts) and the audit routes
  * answer from it; `potledger verify` builds one from the stored rows and compares roots.
  *
  * Leaf index i is the i-th event of the log, never "position − 1": SQLite and PostgreSQL number
@@ -85,7 +85,7 @@ function createPositionList(from?: BigInt64Array) {
   };
 }
 
-/** Everything a Merkle log holds, as a snapshot keeps it (src/snapshots/booksSnapshot.ts). */
+/** Everything a Merkle log holds, as a snapshot keeps it (src/books/snapshots/booksSnapshot.ts). */
 export interface MerkleLogState {
   /** The tree's hashes level by level (MerkleTree.levels()). */
   readonly levels: readonly Uint8Array[];

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { formatPounds, money } from '../../events/money.ts';
 import { potSummary } from '../../projections/potSummary.ts';
-import { redactUrl } from '../readModels/openReadModels.ts';
+import { redactUrl } from '../books/sqlMirror/openReadModels.ts';
 import { readBooksFrom } from './books.ts';
 import { potOption } from './options.ts';
 

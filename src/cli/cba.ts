@@ -7,9 +7,9 @@ import { Command, Option } from 'commander';
 import { FinancialYear, Ulid } from '../../events/primitives.ts';
 import { formatPounds, money } from '../../events/money.ts';
 import { costBenefitReport, type CostBenefitReport, type InterventionCbaView, type PotCbaView } from '../../projections/costBenefit.ts';
-import { readConfig } from '../config.ts';
-import { redactUrl } from '../readModels/openReadModels.ts';
-import { readDeflatorFile } from '../unitCostFile.ts';
+import { readConfig } from '../app/config.ts';
+import { redactUrl } from '../books/sqlMirror/openReadModels.ts';
+import { readDeflatorFile } from '../unitCosts/unitCostFile.ts';
 import { readBooksFrom } from './books.ts';
 import { parsedWith } from './options.ts';
 

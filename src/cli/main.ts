@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES, signToken, type Role } from '../auth/tokens.ts';
-import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../config.ts';
+import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../app/config.ts';
 import { registerAuditPackCommand } from './auditPack.ts';
 import { registerRebuildCommand } from './rebuild.ts';
 import { registerUnitCostsCommand } from './unitCosts.ts';
@@ -42,7 +42,7 @@ export function buildCli(): Command {
     .command('serve')
     .description('serve the API (what `npm start` runs)')
     .action(async () => {
-      await import('../main.ts');
+      await import('../app/main.ts');
     });
 
   registerRebuildCommand(program);

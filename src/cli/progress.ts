@@ -3,7 +3,7 @@
  * when stderr is a TTY, a line every few seconds otherwise (logs, CI).
  */
 import cliProgress from 'cli-progress';
-import type { RunnerProgress } from '../projectionRunner.ts';
+import type { RunnerProgress } from '../books/projectionRunner.ts';
 
 /** Replays shorter than this finish before a bar would be worth drawing. */
 export const MIN_EVENTS_FOR_PROGRESS = 20_000;

@@ -11,10 +11,10 @@
 import { Command, Option } from 'commander';
 import { asLedgerEnvelope } from '../../events/index.ts';
 import { createLedgerBooks } from '../../projections/index.ts';
-import { readConfig } from '../config.ts';
-import { openReadModelWriter, redactUrl, resolveReadModelsUrl } from '../readModels/openReadModels.ts';
-import type { ReadModelWriter } from '../readModels/readModelWriter.ts';
-import { parseReadModelProjection, READ_MODEL_PROJECTIONS, type ReadModelProjection } from '../readModels/tables.ts';
+import { readConfig } from '../app/config.ts';
+import { openReadModelWriter, redactUrl, resolveReadModelsUrl } from '../books/sqlMirror/openReadModels.ts';
+import type { ReadModelWriter } from '../books/sqlMirror/readModelWriter.ts';
+import { parseReadModelProjection, READ_MODEL_PROJECTIONS, type ReadModelProjection } from '../books/sqlMirror/tables.ts';
 import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
 import { openEventStore } from '../store/openStore.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';

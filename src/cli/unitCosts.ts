@@ -11,12 +11,12 @@ import { ulid } from 'ulid';
 import { DomainError } from '../../commands/domainError.ts';
 import { currentUnitCost, evolveUnitCost, initialUnitCostState } from '../../commands/unitCostState.ts';
 import { unitCostStreamId, type UnitCostEvent } from '../../events/unitCost.ts';
-import { createCommandHandler } from '../commandHandler.ts';
-import { readConfig } from '../config.ts';
-import { createLedgerCommands } from '../ledgerCommands.ts';
+import { createCommandHandler } from '../writePath/commandHandler.ts';
+import { readConfig } from '../app/config.ts';
+import { createLedgerCommands } from '../writePath/ledgerCommands.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { openEventStore } from '../store/openStore.ts';
-import { DEFAULT_UNIT_COSTS_FILE, readUnitCostFile, sameFigures } from '../unitCostFile.ts';
+import { DEFAULT_UNIT_COSTS_FILE, readUnitCostFile, sameFigures } from '../unitCosts/unitCostFile.ts';
 
 export interface ImportResult {
   readonly added: string[];

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { formatPounds, money } from '../../events/money.ts';
 import { listUnitCosts, upratedUnitCost } from '../../projections/unitCostCatalogue.ts';
-import { readDeflatorFile } from '../unitCostFile.ts';
+import { readDeflatorFile } from '../unitCosts/unitCostFile.ts';
 import { readBooksFrom } from './books.ts';
 import { financialYearOption } from './options.ts';
 

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { createLogVerifier, describeFailure, type VerifyFailure } from '../audit/logVerifier.ts';
 import { MERKLE_ALGORITHM } from '../audit/merkle.ts';
 import type { Checkpoint } from '../audit/merkleLog.ts';
-import { readConfig } from '../config.ts';
+import { readConfig } from '../app/config.ts';
 import { MAX_READ_ALL_BATCH_EVENTS } from '../store/eventStore.ts';
 import { openExistingEventStore } from '../store/openStore.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';

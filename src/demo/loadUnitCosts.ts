@@ -3,7 +3,7 @@
  * POST /v1/unit-costs, as an admin would. Entries already in the catalogue (an earlier run, or
  * `potledger unit-costs import`) are left as they are.
  */
-import { readUnitCostFile } from '../unitCostFile.ts';
+import { readUnitCostFile } from '../unitCosts/unitCostFile.ts';
 import { LedgerHttpError, type LedgerClient } from './ledgerClient.ts';
 
 export interface CatalogueLoad {

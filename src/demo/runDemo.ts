@@ -15,7 +15,7 @@ import type { FlowsMatrixView } from '../../projections/benefitFlows.ts';
 import type { PotSummaryView } from '../../projections/potSummary.ts';
 import type { AgencyView } from '../../projections/agencyDirectory.ts';
 import { signToken } from '../auth/tokens.ts';
-import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../config.ts';
+import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../app/config.ts';
 import { renderPotSummary, renderWhatItDid } from './demoReport.ts';
 import { DEMO_AGENCIES, FIRE, HOST, loadEssexScenario, POLICE } from './essexScenario.ts';
 import { renderAgencyReturns, renderFlowsMatrix, wrongPocketHeadline, type AgencyLabel } from './flowsTable.ts';

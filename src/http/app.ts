@@ -8,14 +8,14 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { installAuth } from './auth.ts';
-import { dashboardRoutes } from './dashboard.ts';
-import { devTokenRoutes } from './devToken.ts';
-import { httpProblem, installErrorHandling, sendProblem } from './errors.ts';
-import { problem } from './problem.ts';
-import { installSecurityHeaders } from './securityHeaders.ts';
-import { installHiddenCharacterGuard } from './hiddenCharacters.ts';
-import { serverLimits, timeoutCheckIntervalMs, type ServerLimits } from './serverLimits.ts';
+import { installAuth } from './plugins/auth.ts';
+import { dashboardRoutes } from './plugins/dashboard.ts';
+import { devTokenRoutes } from './plugins/devToken.ts';
+import { httpProblem, installErrorHandling, sendProblem } from './plugins/errors.ts';
+import { problem } from './plugins/problem.ts';
+import { installSecurityHeaders } from './plugins/securityHeaders.ts';
+import { installHiddenCharacterGuard } from './plugins/hiddenCharacters.ts';
+import { serverLimits, timeoutCheckIntervalMs, type ServerLimits } from './plugins/serverLimits.ts';
 import { agencyRoutes } from './routes/agencies.ts';
 import { auditProofRoutes } from './routes/auditProofs.ts';
 import { potRoutes } from './routes/pots.ts';
@@ -41,7 +41,7 @@ export interface AppOptions extends RouteDeps {
   readonly devTokens?: boolean;
   /** Where the built dashboard is; web/dist when absent. */
   readonly dashboardDir?: string;
-  /** Timeouts and the connection cap; src/http/serverLimits.ts has the defaults. */
+  /** Timeouts and the connection cap; src/http/plugins/serverLimits.ts has the defaults. */
   readonly serverLimits?: Partial<ServerLimits>;
 }
 

@@ -26,7 +26,7 @@ export const ProblemSchema = z
   .describe('RFC 9457 problem details (application/problem+json)');
 
 /**
- * The fields an object answered in its figures-only view withholds (src/http/readPolicy.ts): each
+ * The fields an object answered in its figures-only view withholds (src/http/plugins/readPolicy.ts): each
  * is null in the answer. Absent when nothing was withheld.
  */
 export const Redacted = z

@@ -101,7 +101,7 @@ export interface EventStore {
   readonly logChained: boolean;
   /**
    * Where another thread can open a reading connection of its own to this log: historical folds
-   * run in worker threads (src/historyPool.ts) so they never stall the live API. Absent where
+   * run in worker threads (src/books/historyPool.ts) so they never stall the live API. Absent where
    * no other thread can reach the log (an in-memory database, EventStoreDB).
    */
   readonly readerLocation?: ReaderLocation;

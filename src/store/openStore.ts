@@ -2,10 +2,10 @@
  * Picks the event store from LEDGER_STORE (DESIGN.md "Configuration").
  */
 import { existsSync } from 'node:fs';
-import { createEsdbEventStore } from './esdbEventStore.ts';
-import { createPostgresEventStore } from './postgresEventStore.ts';
-import { redactUrl } from '../readModels/openReadModels.ts';
-import { createSqliteEventStore } from './sqliteEventStore.ts';
+import { createEsdbEventStore } from './esdb/esdbEventStore.ts';
+import { createPostgresEventStore } from './postgres/postgresEventStore.ts';
+import { redactUrl } from '../books/sqlMirror/openReadModels.ts';
+import { createSqliteEventStore } from './sqlite/sqliteEventStore.ts';
 import type { EventStore } from './eventStore.ts';
 
 export async function openEventStore(url: string): Promise<EventStore> {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { eventHash, GENESIS_HASH, HASH_VERSION } from '../../src/audit/eventHash.ts';
-import { allEvents, expectWritten, scenarioCtx, type Json } from '../api/helpers.ts';
+import { allEvents, expectWritten, scenarioCtx, type Json } from '../http/helpers.ts';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 

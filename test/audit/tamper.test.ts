@@ -15,10 +15,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventHash } from '../../src/audit/eventHash.ts';
 import { logChainHash } from '../../src/audit/logChain.ts';
 import type { RecordedEvent } from '../../src/store/eventStore.ts';
-import { createPostgresEventStore } from '../../src/store/postgresEventStore.ts';
-import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
+import { createPostgresEventStore } from '../../src/store/postgres/postgresEventStore.ts';
+import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
 import { REPO_ROOT } from '../e2e/serverProcess.ts';
-import { readWholeLog, writeHistory } from '../readModels/support.ts';
+import { readWholeLog, writeHistory } from '../books/sqlMirror/support.ts';
 import { createThrowawayDatabase, testPostgresUrl, withClient } from '../support/postgres.ts';
 import { createTestLedger, expectCreated, type TestLedger } from '../support/testLedger.ts';
 

@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyLog } from '../../src/cli/verify.ts';
-import { fileLedgerWithHistory, readWholeLog } from '../readModels/support.ts';
+import { fileLedgerWithHistory, readWholeLog } from '../books/sqlMirror/support.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateLedgerData } from '../../bench/generate.ts';
-import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
+import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
 import { REPO_ROOT } from '../e2e/serverProcess.ts';
 
 async function logFor(seed: number, kind: 'mixed' | 'bigPot' = 'mixed', path = ':memory:') {

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
-import { allocate, recordOutcome, type Ctx } from '../api/helpers.ts';
+import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
+import { allocate, recordOutcome, type Ctx } from '../http/helpers.ts';
 import { createTestLedger, essexScenario, expectCreated } from '../support/testLedger.ts';
 
 const run = promisify(execFile);

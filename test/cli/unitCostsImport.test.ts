@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
-import { DEFAULT_UNIT_COSTS_FILE } from '../../src/unitCostFile.ts';
+import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
+import { DEFAULT_UNIT_COSTS_FILE } from '../../src/unitCosts/unitCostFile.ts';
 import { REPO_ROOT } from '../e2e/serverProcess.ts';
 
 const run = promisify(execFile);

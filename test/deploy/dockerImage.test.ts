@@ -103,7 +103,7 @@ describe('the Dockerfile', () => {
     const build = stages[0]!;
     expect(build.instructions.some((i) => i.keyword === 'COPY' && /^web\s/.test(i.args))).toBe(true);
     expect(build.instructions.some((i) => i.keyword === 'RUN' && i.args.includes('npm ci') && i.args.includes('web/dist/index.html'))).toBe(true);
-    // the server serves web/dist next to src/ (src/http/dashboard.ts)
+    // the server serves web/dist next to src/ (src/http/plugins/dashboard.ts)
     expect(runtime.instructions.some((i) => i.keyword === 'COPY' && i.args.includes('/app/web/dist') && i.args.endsWith('./web/dist'))).toBe(true);
   });
 

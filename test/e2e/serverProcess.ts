@@ -110,7 +110,7 @@ export async function startServer(options: {
 }): Promise<ServerProcess> {
   const startTimeoutMs = options.startTimeoutMs ?? SERVER_START_TIMEOUT_MS;
   const stopTimeoutMs = options.stopTimeoutMs ?? SERVER_STOP_TIMEOUT_MS;
-  const { child, output } = spawnTracked('src/main.ts', {
+  const { child, output } = spawnTracked('src/app/main.ts', {
     PORT: String(options.port),
     HOST: '127.0.0.1',
     LEDGER_DATA_DIR: options.dataDir,

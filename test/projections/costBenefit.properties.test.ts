@@ -11,7 +11,7 @@ import { costBenefitReport, type CostBenefitReport } from '../../projections/cos
 import { costBenefitInputsProjection } from '../../projections/costBenefitInputs.ts';
 import { foldAll } from '../../projections/projection.ts';
 import { uprate } from '../../events/uprating.ts';
-import { readDeflatorFile } from '../../src/unitCostFile.ts';
+import { readDeflatorFile } from '../../src/unitCosts/unitCostFile.ts';
 import { benefit, createHistory, flow } from './envelopes.ts';
 
 const DEFLATORS = readDeflatorFile();

@@ -6,7 +6,7 @@
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { costBenefitReport, type CostBenefitReport, type CostBenefitScope } from '../../projections/costBenefit.ts';
-import { readDeflatorFile } from '../../src/unitCostFile.ts';
+import { readDeflatorFile } from '../../src/unitCosts/unitCostFile.ts';
 import { costBenefitInputsProjection } from '../../projections/costBenefitInputs.ts';
 import { foldAll } from '../../projections/projection.ts';
 import { ACTORS, benefit, createHistory, flow } from './envelopes.ts';

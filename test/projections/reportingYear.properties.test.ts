@@ -16,7 +16,7 @@ import { formatAmount, money, sum } from '../../events/money.ts';
 import { costBenefitReport, type CostBenefitReport } from '../../projections/costBenefit.ts';
 import { createLedgerBooks, flowsMatrix } from '../../projections/index.ts';
 import { potStatement, statementPeriod } from '../../projections/potStatement.ts';
-import { readDeflatorFile } from '../../src/unitCostFile.ts';
+import { readDeflatorFile } from '../../src/unitCosts/unitCostFile.ts';
 import { historyOf, opsArbitrary } from './randomHistory.ts';
 
 const DEFLATORS = readDeflatorFile();

@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { signToken } from '../../src/auth/tokens.ts';
-import { createLedger } from '../../src/ledger.ts';
-import { createSqliteEventStore, type SqliteEventStorePragmas } from '../../src/store/sqliteEventStore.ts';
+import { createLedger } from '../../src/app/ledger.ts';
+import { createSqliteEventStore, type SqliteEventStorePragmas } from '../../src/store/sqlite/sqliteEventStore.ts';
 import { injectGetJson, readAllAuditEntries, readAllEvents, type GetJson, type Json, type RawEvent } from './ledgerHttp.ts';
 
 const REPLAY_JWT_SECRET = 'reliability-replay-secret-0123456789abcdef';

@@ -1,5 +1,5 @@
 /**
- * Crash safety, end to end. The real server (`node --import tsx src/main.ts`) on a real SQLite
+ * Crash safety, end to end. The real server (`node --import tsx src/app/main.ts`) on a real SQLite
  * file takes a stream of writes from several clients at once and is killed with SIGKILL at a
  * seeded random moment — no shutdown hook runs, whatever was in flight stays in flight — then
  * started again on the same file. Each round proves, from the outside:
@@ -23,7 +23,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/auth/tokens.ts';
 import { verifyLog } from '../../src/cli/verify.ts';
-import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
+import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
 import { recordFigures } from '../support/figures.ts';
 import { freePort, killAllChildren, startServer, type ServerProcess } from '../e2e/serverProcess.ts';
 import { fileSettings, freshReplay, readBooks, type Books } from './books.ts';

@@ -1,11 +1,11 @@
 /**
- * src/http/csv.ts: RFC 4180 quoting and spreadsheet formula-injection defusing, as examples and
+ * src/export/csv.ts: RFC 4180 quoting and spreadsheet formula-injection defusing, as examples and
  * as properties (whatever the text, reading the file back gives the text, with a leading quote
  * exactly when the text would have started a formula).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvCell, csvDecimal, csvRow, FORMULA_ESCAPE, startsLikeFormula, toCsv, UTF8_BOM } from '../../src/http/csv.ts';
+import { csvCell, csvDecimal, csvRow, FORMULA_ESCAPE, startsLikeFormula, toCsv, UTF8_BOM } from '../../src/export/csv.ts';
 import { readCsv } from './hostileCsvReader.ts';
 import { revealHiddenCharacters } from '../../events/hiddenCharacters.ts';
 

@@ -10,8 +10,8 @@ import { DomainError } from '../../commands/domainError.ts';
 import { evolvePot, initialPotState, type PotState } from '../../commands/potState.ts';
 import type { PotEvent } from '../../events/pot.ts';
 import { eventDataBytes, MAX_AGENCY_ID_CHARS, MAX_EVENT_DATA_BYTES } from '../../events/primitives.ts';
-import { createCommandHandler, type CommandRequest } from '../../src/commandHandler.ts';
-import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
+import { createCommandHandler, type CommandRequest } from '../../src/writePath/commandHandler.ts';
+import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
 
 const POT_ID = '01JAAAAAAAAAAAAAAAAAAAAAAA';
 

@@ -11,7 +11,7 @@ import type { Envelope } from '../../events/index.ts';
 import { storedText, text } from '../../events/primitives.ts';
 import { auditEntryAt, auditTrailProjection } from '../../projections/auditTrail.ts';
 import { exceptionsProjection, potExceptions } from '../../projections/exceptions.ts';
-import { csvCell } from '../../src/http/csv.ts';
+import { csvCell } from '../../src/export/csv.ts';
 
 const HIDDEN = [
   '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C',

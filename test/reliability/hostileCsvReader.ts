@@ -1,5 +1,5 @@
 /**
- * A strict RFC 4180 reader for the tests: it reads back what src/http/csv.ts writes, and throws
+ * A strict RFC 4180 reader for the tests: it reads back what src/export/csv.ts writes, and throws
  * on anything a lenient reader would guess at (a quote inside an unquoted field, text after a
  * closing quote, an unterminated quoted field, a bare CR or LF as a record end).
  */

@@ -27,7 +27,7 @@ import {
   MAX_REASON_CHARS,
   MAX_REFERENCE_CHARS,
 } from '../../events/primitives.ts';
-import type { Ctx } from '../api/helpers.ts';
+import type { Ctx } from '../http/helpers.ts';
 
 /** The scenario plus what the valid bodies need: two allocations (one to reverse, one that funds outcomes). */
 export interface HostileFixture extends Ctx {

@@ -16,11 +16,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../src/http/app.ts';
-import { CSV_CONTENT_TYPE, defuseFormulas, startsLikeFormula } from '../../src/http/csv.ts';
-import { HttpProblem } from '../../src/http/errors.ts';
+import { CSV_CONTENT_TYPE, defuseFormulas, startsLikeFormula } from '../../src/export/csv.ts';
+import { HttpProblem } from '../../src/http/plugins/errors.ts';
 import { AUDIT_CSV_HEADER, auditEntriesForExport } from '../../src/http/routes/reports.ts';
 import { auditEntryAt } from '../../projections/auditTrail.ts';
-import { allEvents, allocate, expectProblem, expectWritten, scenarioCtx, type Json } from '../api/helpers.ts';
+import { allEvents, allocate, expectProblem, expectWritten, scenarioCtx, type Json } from '../http/helpers.ts';
 import { recordFigures } from '../support/figures.ts';
 import type { TestLedger } from '../support/testLedger.ts';
 import { readCsv } from './hostileCsvReader.ts';

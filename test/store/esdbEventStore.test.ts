@@ -48,7 +48,7 @@ import {
   toEsdbConnectionString,
   type EsdbClient,
   type SubscriptionRetry,
-} from '../../src/store/esdbEventStore.ts';
+} from '../../src/store/esdb/esdbEventStore.ts';
 import { ulidToUuid } from '../../src/store/ulidUuid.ts';
 import { describeEventStoreContract } from './eventStoreContract.ts';
 

@@ -17,7 +17,7 @@ import {
   createPostgresEventStore,
   type PostgresEventStore,
   type PostgresEventStoreOptions,
-} from '../../src/store/postgresEventStore.ts';
+} from '../../src/store/postgres/postgresEventStore.ts';
 import {
   TEST_PG_URL_ENV,
   createThrowawayDatabase,

@@ -12,10 +12,10 @@ import {
   SUBSCRIPTION_POLL_INTERVAL_MS,
   createSqliteEventStore,
   type SqliteEventStore,
-} from '../../src/store/sqliteEventStore.ts';
+} from '../../src/store/sqlite/sqliteEventStore.ts';
 import { describeEventStoreContract } from './eventStoreContract.ts';
 
-const ADAPTER_MODULE_PATH = fileURLToPath(new URL('../../src/store/sqliteEventStore.ts', import.meta.url));
+const ADAPTER_MODULE_PATH = fileURLToPath(new URL('../../src/store/sqlite/sqliteEventStore.ts', import.meta.url));
 const PORT_MODULE_PATH = fileURLToPath(new URL('../../src/store/eventStore.ts', import.meta.url));
 const CHILD_PROCESS_TIMEOUT_MS = 20_000;
 const WRITER_PROCESSES = 6;

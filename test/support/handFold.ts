@@ -1,7 +1,7 @@
 /**
  * The oracle for point-in-time tests: each projection folded on its own over events chosen by
  * hand (a prefix of the log, less those dated after a day), written apart from the code under
- * test (src/historicalBooks.ts) so the two can disagree.
+ * test (src/books/historicalBooks.ts) so the two can disagree.
  */
 import type { Envelope } from '../../events/index.ts';
 import { allProjections, type LedgerProjections } from '../../projections/index.ts';

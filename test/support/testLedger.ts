@@ -5,10 +5,10 @@
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { signToken, type Role } from '../../src/auth/tokens.ts';
-import { createLedger, type Ledger, type LedgerOptions } from '../../src/ledger.ts';
+import { createLedger, type Ledger, type LedgerOptions } from '../../src/app/ledger.ts';
 import type { EventStore } from '../../src/store/eventStore.ts';
-import { createPostgresEventStore } from '../../src/store/postgresEventStore.ts';
-import { createSqliteEventStore } from '../../src/store/sqliteEventStore.ts';
+import { createPostgresEventStore } from '../../src/store/postgres/postgresEventStore.ts';
+import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
 import { testPostgresUrl, uniqueIdentifier, withClient } from './postgres.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';

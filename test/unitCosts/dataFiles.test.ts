@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { uprate } from '../../events/uprating.ts';
-import { readDeflatorFile, readUnitCostFile } from '../../src/unitCostFile.ts';
+import { readDeflatorFile, readUnitCostFile } from '../../src/unitCosts/unitCostFile.ts';
 
 describe('data/unit-costs.json and data/deflators.json', () => {
   const catalogue = readUnitCostFile();

@@ -5,9 +5,9 @@ import type { AgencyRegistered } from '../../../events/agency.ts';
 import { AgencyId } from '../../../events/primitives.ts';
 import { agencyBalances } from '../../../projections/agencyBalances.ts';
 import { getAgency, listAgencies } from '../../../projections/agencyDirectory.ts';
-import { httpProblem } from '../errors.ts';
+import { httpProblem } from '../plugins/errors.ts';
 import { AgencyBalancesView, AgencyView, errorResponses, Written } from '../schemas.ts';
-import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
+import { answerWrite, commandEnvelope, WriteHeaders } from './writeRoute.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 export const agencyRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>

@@ -11,8 +11,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Ulid } from '../../../events/primitives.ts';
 import { MERKLE_ALGORITHM } from '../../audit/merkle.ts';
-import { httpProblem } from '../errors.ts';
-import { OVERSIGHT_ROLES } from '../readPolicy.ts';
+import { httpProblem } from '../plugins/errors.ts';
+import { OVERSIGHT_ROLES } from '../plugins/readPolicy.ts';
 import { errorResponses, Position, PositionParam } from '../schemas.ts';
 import type { RouteDeps } from './routeDeps.ts';
 

@@ -10,12 +10,12 @@ import type { ContributionAgreed, InterventionAssumptionsSet } from '../../../ev
 import { FinancialYear, Ulid } from '../../../events/primitives.ts';
 import type { DeflatorSeries } from '../../../events/uprating.ts';
 import { costBenefitReport } from '../../../projections/costBenefit.ts';
-import { readDeflatorFile } from '../../unitCostFile.ts';
-import { actorOf } from '../auth.ts';
-import { httpProblem } from '../errors.ts';
-import { costBenefitFor, FIGURES_ONLY_NOTE, potView } from '../readPolicy.ts';
+import { readDeflatorFile } from '../../unitCosts/unitCostFile.ts';
+import { actorOf } from '../plugins/auth.ts';
+import { httpProblem } from '../plugins/errors.ts';
+import { costBenefitFor, FIGURES_ONLY_NOTE, potView } from '../plugins/readPolicy.ts';
 import { errorResponses, Written } from '../schemas.ts';
-import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
+import { answerWrite, commandEnvelope, WriteHeaders } from './writeRoute.ts';
 import { CostBenefitReportView } from './costBenefitViews.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 

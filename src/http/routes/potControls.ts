@@ -13,11 +13,11 @@ import type { AllocationRejected, ApprovalThresholdChanged, FinancialYearClosed,
 import { FinancialYear, Ulid } from '../../../events/primitives.ts';
 import { potExceptions } from '../../../projections/exceptions.ts';
 import { potSummary } from '../../../projections/potSummary.ts';
-import { actorOf } from '../auth.ts';
-import { httpProblem } from '../errors.ts';
-import { POT_RECORD_ROLES, requirePotRecords } from '../readPolicy.ts';
+import { actorOf } from '../plugins/auth.ts';
+import { httpProblem } from '../plugins/errors.ts';
+import { POT_RECORD_ROLES, requirePotRecords } from '../plugins/readPolicy.ts';
 import { errorResponses, FundingShareView, Position, Written } from '../schemas.ts';
-import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
+import { answerWrite, commandEnvelope, WriteHeaders } from './writeRoute.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const PotParams = z.object({ potId: Ulid });

@@ -22,11 +22,11 @@ import type { AllocationRequested } from '../../../events/potControls.ts';
 import { Ulid } from '../../../events/primitives.ts';
 import { OutcomeValuationLine } from '../../../events/unitCost.ts';
 import { listPots, potSummary } from '../../../projections/potSummary.ts';
-import { actorOf } from '../auth.ts';
-import { httpProblem } from '../errors.ts';
-import { FIGURES_ONLY_NOTE, potSummaryFor, potView } from '../readPolicy.ts';
+import { actorOf } from '../plugins/auth.ts';
+import { httpProblem } from '../plugins/errors.ts';
+import { FIGURES_ONLY_NOTE, potSummaryFor, potView } from '../plugins/readPolicy.ts';
 import { errorResponses, FlowView, FundingShareView, PotSummaryView, Written } from '../schemas.ts';
-import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
+import { answerWrite, commandEnvelope, WriteHeaders } from './writeRoute.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const PotParams = z.object({ potId: Ulid });

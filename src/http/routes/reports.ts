@@ -5,16 +5,16 @@ import { auditEntries, MAX_AUDIT_PAGE_SIZE, type AuditEntry, type AuditQuery, ty
 import { flowsMatrix } from '../../../projections/benefitFlows.ts';
 import { parseTimeBound } from '../../../projections/timeBounds.ts';
 import { MAX_READ_ALL_BATCH_EVENTS } from '../../store/eventStore.ts';
-import { CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.ts';
-import { actorOf } from '../auth.ts';
-import { httpProblem } from '../errors.ts';
-import { OVERSIGHT_ROLES, POT_RECORD_ROLES, requirePotRecords } from '../readPolicy.ts';
+import { CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../../export/csv.ts';
+import { actorOf } from '../plugins/auth.ts';
+import { httpProblem } from '../plugins/errors.ts';
+import { OVERSIGHT_ROLES, POT_RECORD_ROLES, requirePotRecords } from '../plugins/readPolicy.ts';
 import { AuditEntryView, errorResponses, FlowsView, LimitParam, PositionParam, RawEventView } from '../schemas.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 /** The raw log is everyone's events with every name in them: the oversight roles only. */
 const RAW_LOG_ROLES = OVERSIGHT_ROLES;
-/** Said on both audit-trail routes (the policy is src/http/readPolicy.ts). */
+/** Said on both audit-trail routes (the policy is src/http/plugins/readPolicy.ts). */
 const AUDIT_READ_NOTE =
   'Auditors and admins read the whole trail. A finance officer reads the trail of one pot its agency is a partner of, and must name it ' +
   'with potId (without potId, or with another pot: 403 FORBIDDEN). Reporters: 403.';

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { EffectiveDate } from '../../../events/primitives.ts';
 import type { LedgerProjections } from '../../../projections/index.ts';
-import type { BooksAnswer, BooksQuery, StatementQuery } from '../../historicalBooks.ts';
+import type { BooksAnswer, BooksQuery, StatementQuery } from '../../books/historicalBooks.ts';
 import type { PotStatement } from '../../../projections/potStatement.ts';
 import type { MerkleLog } from '../../audit/merkleLog.ts';
 import type { DeflatorSeries } from '../../../events/uprating.ts';
-import type { LedgerCommands } from '../../ledgerCommands.ts';
+import type { LedgerCommands } from '../../writePath/ledgerCommands.ts';
 import type { EventStore } from '../../store/eventStore.ts';
 import { PositionParam } from '../schemas.ts';
 
@@ -16,9 +16,9 @@ export interface RouteDeps {
   readonly books: () => Readonly<LedgerProjections>;
   /** Waits (bounded) until the books have folded `minPosition`; refuses when they cannot. */
   readonly readYourWrites: (minPosition: bigint | undefined) => Promise<void>;
-  /** The books a GET answers from: live, or as they stood at asAt / atPosition (src/historicalBooks.ts). */
+  /** The books a GET answers from: live, or as they stood at asAt / atPosition (src/books/historicalBooks.ts). */
   readonly booksFor: (query: BooksQuery) => Promise<BooksAnswer>;
-  /** A pot's statement, built off the event loop through the historical gate (src/historyPool.ts). */
+  /** A pot's statement, built off the event loop through the historical gate (src/books/historyPool.ts). */
   readonly statementFor: (query: StatementQuery) => Promise<PotStatement | null>;
   readonly projectionPosition: () => bigint;
   /** The write path's optimistic-concurrency retries since start. */

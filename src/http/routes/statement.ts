@@ -10,11 +10,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FinancialYear, Ulid } from '../../../events/primitives.ts';
-import { actorOf } from '../auth.ts';
-import { httpProblem } from '../errors.ts';
-import { FIGURES_ONLY_NOTE, potView, statementFor } from '../readPolicy.ts';
+import { actorOf } from '../plugins/auth.ts';
+import { httpProblem } from '../plugins/errors.ts';
+import { FIGURES_ONLY_NOTE, potView, statementFor } from '../plugins/readPolicy.ts';
 import { errorResponses, Position, PriorPeriodAdjustmentView, Redacted } from '../schemas.ts';
-import { endOfAppendAt } from '../../historicalBooks.ts';
+import { endOfAppendAt } from '../../books/historicalBooks.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER, PointInTimeQuery, type RouteDeps } from './routeDeps.ts';
 
 const Money = z.string().describe('Amount in GBP, 2 decimal places');
@@ -116,7 +116,7 @@ export const statementRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         // wait for the next call, and a position inside one append means the end of that append.
         const upTo = atPosition === undefined ? head : await endOfAppendAt(deps.store, atPosition);
         // Reading and folding the pot's stream is O(its history): off the event loop, bounded
-        // and timed like every historical answer (src/historyPool.ts).
+        // and timed like every historical answer (src/books/historyPool.ts).
         const statement = await deps.statementFor({ potId, financialYear, asAt, upTo });
         if (statement === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist${atPosition === undefined ? '' : ` at position ${atPosition}`}`);
         reply.header(LEDGER_POSITION_HEADER, upTo.toString());

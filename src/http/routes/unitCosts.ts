@@ -9,12 +9,12 @@ import { UnitCostAddedV1, UnitCostCode, type UnitCostAdded } from '../../../even
 import { FinancialYear } from '../../../events/primitives.ts';
 import type { DeflatorSeries } from '../../../events/uprating.ts';
 import { listUnitCosts, unitCostHistory, upratedUnitCost } from '../../../projections/unitCostCatalogue.ts';
-import { readDeflatorFile } from '../../unitCostFile.ts';
-import { actorOf } from '../auth.ts';
-import { httpProblem } from '../errors.ts';
-import { unitCostFor, unpottedView } from '../readPolicy.ts';
+import { readDeflatorFile } from '../../unitCosts/unitCostFile.ts';
+import { actorOf } from '../plugins/auth.ts';
+import { httpProblem } from '../plugins/errors.ts';
+import { unitCostFor, unpottedView } from '../plugins/readPolicy.ts';
 import { errorResponses, Position, Redacted, Written } from '../schemas.ts';
-import { answerWrite, commandEnvelope, WriteHeaders } from '../writeRoute.ts';
+import { answerWrite, commandEnvelope, WriteHeaders } from './writeRoute.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const UnitCostView = UnitCostAddedV1.extend({

@@ -1,0 +1,230 @@
+/**
+ * The inspectorate pack of one pot and one financial year, as files: the memorandum statement,
+ * the year's audit trail (CSV for a spreadsheet, JSON Lines for a program), the exceptions
+ * list, the Merkle checkpoint and the verification report, and a manifest with each file's
+ * SHA-256 so the pack itself can be checked after it has been e-mailed around.
+ *
+ * This module only shapes content; reading the log, verifying it and writing the folder is the
+ * CLI's job (src/cli/auditPack.ts).
+ */
+import { createHash } from 'node:crypto';
+import { auditEntryAt, type AuditEntry, type AuditTrailState } from '../../../projections/auditTrail.ts';
+import type { ExceptionEntry } from '../../../projections/exceptions.ts';
+import type { PotStatement } from '../../../projections/potStatement.ts';
+import { statementPeriod } from '../../../projections/potStatement.ts';
+import { escapeHiddenCharactersInJson } from '../../../events/hiddenCharacters.ts';
+import { formatAmount, money, sum } from '../../../events/money.ts';
+import { csvDecimal, toCsv, type CsvValue } from '../../export/csv.ts';
+import type { RecordedEvent } from '../../store/eventStore.ts';
+
+export const AUDIT_PACK_TRAIL_HEADER = [
+  'position',
+  'recordedAt',
+  'effectiveDate',
+  'type',
+  'amount',
+  'actorSub',
+  'actorRole',
+  'actorAgencyId',
+  'summary',
+  'reason',
+  'priorPeriodAdjustment',
+  'eventId',
+  'streamId',
+  'streamRevision',
+  'commandId',
+  'hash',
+] as const;
+
+const DECISION_TYPES: ReadonlySet<string> = new Set(['AllocationApproved', 'AllocationRejected', 'SelfApprovalAttempted']);
+
+/** Every file a pack holds; a new pack replaces them all, so no file of an older pack is left beside it. */
+export const AUDIT_PACK_FILES = [
+  'statement.json',
+  'statement.csv',
+  'audit-trail.csv',
+  'audit-trail.jsonl',
+  'exceptions.json',
+  'exceptions.csv',
+  'checkpoint.json',
+  'verification.txt',
+  'SHA256SUMS',
+] as const;
+
+export interface TrailLine {
+  readonly entry: AuditEntry;
+  readonly event: RecordedEvent;
+}
+
+/**
+ * The entries of a pot that belong to a financial year: everything dated in the year, and
+ * everything undated (an intervention defined, an approval, a threshold change) recorded in it.
+ * An entry dated in another year belongs to that year's pack, whenever it was recorded.
+ */
+export function trailOfYear(trail: AuditTrailState, eventsByPosition: ReadonlyMap<string, RecordedEvent>, potId: string, financialYear: string): TrailLine[] {
+  const period = statementPeriod(financialYear);
+  // A decision on a four-eyes request has no date of its own: it goes with the request's.
+  const requestDates = new Map<string, string>();
+  for (const event of eventsByPosition.values()) {
+    if (event.type === 'AllocationRequested') {
+      const data = event.data as { allocationId: string; effectiveDate: string };
+      requestDates.set(data.allocationId, data.effectiveDate);
+    }
+  }
+  const lines: TrailLine[] = [];
+  for (const index of trail.byPot.get(potId) ?? []) {
+    const entry = auditEntryAt(trail, index);
+    const event = eventsByPosition.get(entry.position);
+    const decided = (event?.data as { allocationId?: unknown } | undefined)?.allocationId;
+    const requestDate = DECISION_TYPES.has(entry.type) && typeof decided === 'string' ? requestDates.get(decided) : undefined;
+    const day = entry.effectiveDate ?? requestDate ?? entry.recordedAt.slice(0, 10);
+    if (day < period.from || day > period.to) continue;
+    if (event === undefined) throw new Error(`invariant: audit entry at position ${entry.position} has no event in the log read`);
+    lines.push({ entry, event });
+  }
+  return lines;
+}
+
+/** The money an event moves, as a plain decimal: its amount, or the sum of its benefit or return lines. */
+export function amountOfEvent(data: unknown): string | null {
+  const record = data as { amount?: unknown; benefits?: unknown; returns?: unknown };
+  if (typeof record.amount === 'string') return record.amount;
+  for (const lines of [record.benefits, record.returns]) {
+    if (Array.isArray(lines) && lines.every((l) => typeof (l as { amount?: unknown }).amount === 'string')) {
+      return formatAmount(sum(lines.map((l) => money((l as { amount: string }).amount))));
+    }
+  }
+  return null;
+}
+
+function priorPeriodOf(data: unknown): string | null {
+  const label = (data as { priorPeriodAdjustment?: unknown }).priorPeriodAdjustment;
+  return typeof label === 'string' ? label : null;
+}
+
+export function trailCsv(lines: readonly TrailLine[]): string {
+  return toCsv(
+    AUDIT_PACK_TRAIL_HEADER,
+    lines.map(({ entry, event }): CsvValue[] => {
+      const amount = amountOfEvent(event.data);
+      return [
+        csvDecimal(entry.position),
+        entry.recordedAt,
+        entry.effectiveDate,
+        entry.type,
+        amount === null ? null : csvDecimal(amount),
+        entry.actor.sub,
+        entry.actor.role,
+        entry.actor.agencyId,
+        entry.summary,
+        entry.reason,
+        priorPeriodOf(event.data),
+        entry.eventId,
+        event.streamId,
+        csvDecimal(event.streamRevision.toString()),
+        entry.commandId,
+        typeof event.metadata.hash === 'string' ? event.metadata.hash : null,
+      ];
+    }),
+  );
+}
+
+/** One JSON object per line: the event exactly as stored (positions as digit strings) and its summary. */
+export function trailJsonLines(lines: readonly TrailLine[]): string {
+  return lines
+    .map(({ entry, event }) =>
+      JSON.stringify({
+        position: event.position.toString(),
+        eventId: event.eventId,
+        type: event.type,
+        streamId: event.streamId,
+        streamRevision: event.streamRevision.toString(),
+        data: event.data,
+        metadata: event.metadata,
+        summary: entry.summary,
+      }),
+    )
+    // The data exactly as stored (its hash still checks), hidden characters written as \u escapes.
+    .map((line) => `${escapeHiddenCharactersInJson(line)}\n`)
+    .join('');
+}
+
+export const STATEMENT_CSV_HEADER = ['section', 'item', 'agencyId', 'amount', 'note'] as const;
+
+/** The statement as rows a spreadsheet can total: one row per figure, amounts as plain decimals. */
+export function statementCsv(statement: PotStatement): string {
+  const rows: CsvValue[][] = [];
+  const row = (section: string, item: string, agencyId: string | null, amount: string, note: string | null = null) =>
+    rows.push([section, item, agencyId, csvDecimal(amount), note]);
+  row('balance', 'opening balance', null, statement.openingBalance, `as at ${statement.period.from}`);
+  for (const p of statement.partners) {
+    row('contributions', 'received', p.agencyId, p.contributionsReceived);
+    row('contributions', 'reversed', p.agencyId, p.contributionsReversed);
+  }
+  row('contributions', 'net', null, statement.contributions.net);
+  for (const i of statement.interventions) {
+    row('allocations', `allocated to ${i.name}`, i.leadAgencyId, i.allocated, i.interventionId);
+    row('allocations', `reversed from ${i.name}`, i.leadAgencyId, i.allocationsReversed, i.interventionId);
+  }
+  row('allocations', 'net', null, statement.allocations.net);
+  row('returns', 'returned to partners on closing the pot', null, statement.returnedToPartners);
+  row('balance', 'closing balance', null, statement.closingBalance, `as at ${statement.period.to}`);
+  // Each partner from opening to closing stake, so a spreadsheet can add the rows up.
+  for (const p of statement.partners) {
+    row('partner stakes', 'opening stake', p.agencyId, p.openingStake);
+    row('partner stakes', 'plus contributions received', p.agencyId, p.contributionsReceived);
+    row('partner stakes', 'less contributions reversed', p.agencyId, p.contributionsReversed);
+    row('partner stakes', 'less drawn by allocations', p.agencyId, p.drawn);
+    row('partner stakes', 'plus returned by allocation reversals', p.agencyId, p.drawnReversed);
+    row('partner stakes', 'less returned on closing the pot', p.agencyId, p.returned);
+    row('partner stakes', 'closing stake', p.agencyId, p.closingStake, p.shareOfClosingBalance === null ? null : `share ${p.shareOfClosingBalance}`);
+  }
+  for (const i of statement.interventions) row('outcomes', `net benefits of ${i.name}`, i.leadAgencyId, i.netBenefits, `${i.outcomesRecorded} recorded, ${i.outcomesRetracted} retracted`);
+  for (const b of statement.benefitsByAgency) {
+    row('benefits by agency', 'cashable', b.agencyId, b.cashable);
+    row('benefits by agency', 'non-cashable', b.agencyId, b.nonCashable);
+  }
+  for (const r of statement.reversals) row('reversals', r.type, null, r.amount, `${r.effectiveDate} ${r.reason} (event ${r.reversedEventId})`);
+  for (const a of statement.priorPeriodAdjustments) {
+    if (a.amount !== null) row('prior-period adjustments', `${a.type} for ${a.forFinancialYear}`, null, a.amount, `${a.effectiveDate} (event ${a.eventId})`);
+  }
+  rows.push(['status', statement.yearClosed ? 'year closed' : 'year open', null, null, statement.potClosedOn === null ? null : `pot closed on ${statement.potClosedOn}`]);
+  return toCsv(STATEMENT_CSV_HEADER, rows);
+}
+
+export const EXCEPTIONS_CSV_HEADER = ['position', 'date', 'financialYear', 'kind', 'type', 'amount', 'actorSub', 'actorRole', 'actorAgencyId', 'reason', 'summary', 'recordedAt', 'eventId'] as const;
+
+export function exceptionsCsv(exceptions: readonly ExceptionEntry[]): string {
+  return toCsv(
+    EXCEPTIONS_CSV_HEADER,
+    exceptions.map((e): CsvValue[] => [
+      csvDecimal(e.position),
+      e.date,
+      e.financialYear,
+      e.kind,
+      e.type,
+      e.amount === null ? null : csvDecimal(e.amount),
+      e.actor.sub,
+      e.actor.role,
+      e.actor.agencyId,
+      e.reason,
+      e.summary,
+      e.recordedAt,
+      e.eventId,
+    ]),
+  );
+}
+
+export interface PackFile {
+  readonly name: string;
+  readonly content: string;
+}
+
+export function sha256OfText(content: string): string {
+  return createHash('sha256').update(content, 'utf8').digest('hex');
+}
+
+/** `sha256sum -c` reads this format: "<hex>  <name>". */
+export function manifest(files: readonly PackFile[]): PackFile {
+  return { name: 'SHA256SUMS', content: files.map((f) => `${sha256OfText(f.content)}  ${f.name}\n`).join('') };
+}

@@ -1,0 +1,182 @@
+/**
+ * The books as they stood. UK local-audit law asks for records that show the financial position
+ * "at any time", so every GET that reads the books can ask for:
+ *
+ *   atPosition=P  what the ledger knew when log position P was written: every event at or
+ *                 before P, folded as the live books folded them then;
+ *   asAt=D        the books by business date: every event (up to atPosition, or up to the live
+ *                 books' position) except those whose `data.effectiveDate` is after D. Events
+ *                 without an effective date (registrations, pots opened, partners joined,
+ *                 interventions defined, and any later structural event) always count.
+ *
+ * The filter reads `data.effectiveDate` whatever the event type, so a new event type that has
+ * one is filtered by it, and one that has none always counts, without a change here.
+ *
+ * A filtered history is one no live command sequence wrote, so every projection must fold it:
+ * structural events are never filtered out, so no entry names an unknown pot, partner or
+ * intervention; a reversal is never dated before the entry it undoes (reverseEntry.ts), so it
+ * never counts without it (benefitFlows asserts that); order is kept, so positions still rise.
+ * What remains is a stake below zero (an allocation dated before the contribution it drew on):
+ * the pot summary shows it as it is (stakesMayBeNegative) instead of stopping.
+ *
+ * Cost: an uncached answer folds the log from its start to the position asked for, O(history)
+ * in time. The fold runs through the history pool (src/books/historyPool.ts): in a worker thread with
+ * its own connection to the log, at most MAX_CONCURRENT_HISTORICAL_FOLDS at once, at most
+ * MAX_HISTORICAL_QUEUE waiting (more are refused 503 HISTORY_BUSY) and each within a time
+ * budget (503 HISTORY_TIMEOUT past it), so a burst of historical reads never stalls the live
+ * API. A pot's statement (statementFor) goes through the same gate. Answers are cached (LRU,
+ * bounded by count and by the events folded into them): a key names a position, and the events
+ * at or before a position never change, so a cached answer never goes stale. An asAt without
+ * atPosition is keyed by the live position it was built at, and the next write makes a new key.
+ * TODO(issue 7): an atPosition at or after a kept books snapshot (src/books/snapshots/) could start
+ * from it instead of position 0 (decode the file afresh: the live books move on). Not done: an
+ * asAt filters every event by date, so it can never start from one, and the only snapshots
+ * kept are the newest two, which a historical question rarely lands after; decoding one costs
+ * about as much memory as the live books.
+ */
+import { LRUCache } from 'lru-cache';
+import type { LedgerProjections } from '../../projections/index.ts';
+import type { PotStatement } from '../../projections/potStatement.ts';
+import { createHistoryPool, type HistoryPoolSource } from './historyPool.ts';
+import { httpProblem } from '../http/plugins/errors.ts';
+import type { EventStore } from '../store/eventStore.ts';
+
+export { emptyBooksByEffectiveDate, endOfAppendAt, foldHistory, isDatedAfter, type FoldedHistory } from './historyFold.ts';
+export { MAX_CONCURRENT_HISTORICAL_FOLDS, MAX_HISTORICAL_QUEUE } from './historyPool.ts';
+
+/** Most historical answers kept at once. */
+export const MAX_HISTORICAL_BOOKS_CACHED = 16;
+/**
+ * Most events folded into the cached answers, summed over them: a memory bound (each cached
+ * answer holds books of its own, roughly as large as the live books at that point).
+ */
+export const MAX_HISTORICAL_CACHED_EVENTS = 500_000;
+
+export interface PointInTime {
+  /** A business date, YYYY-MM-DD (already validated). */
+  readonly asAt?: string | undefined;
+  readonly atPosition?: bigint | undefined;
+}
+
+export interface BooksQuery extends PointInTime {
+  readonly minPosition?: bigint | undefined;
+}
+
+/** Books to answer from, and what they are. */
+export interface BooksAnswer {
+  /** The states to read with the projections' query functions; never written to. */
+  readonly projections: Readonly<LedgerProjections>;
+  /** The log position the answer reflects (the Ledger-Position header). */
+  readonly position: bigint;
+  /** The business date the answer is as at (the Ledger-As-At header), when one was asked for. */
+  readonly asAt?: string;
+}
+
+export type HistorySource = Pick<EventStore, 'readAll' | 'readStream' | 'headPosition'> & HistoryPoolSource;
+
+export interface StatementQuery {
+  readonly potId: string;
+  readonly financialYear: string;
+  readonly asAt?: string | undefined;
+  /** The last log position the statement reflects (already the end of an append). */
+  readonly upTo: bigint;
+}
+
+export interface HistoricalBooksOptions {
+  readonly source: HistorySource;
+  /** The live books and the log position they have folded: today's answer. */
+  readonly live: () => BooksAnswer;
+  /** Waits (bounded) until the live books have folded `minPosition`; refuses when they cannot. */
+  readonly readYourWrites: (minPosition: bigint | undefined) => Promise<void>;
+  readonly batchSize?: number;
+  /** Time budget of one historical request (DEFAULT_HISTORY_BUDGET_MS when absent). */
+  readonly budgetMs?: number;
+}
+
+interface FoldPoint {
+  readonly asAt?: string;
+  readonly atPosition: bigint;
+  readonly snapToAppend: boolean;
+}
+
+interface CachedAnswer {
+  readonly answer: BooksAnswer;
+  readonly eventsFolded: number;
+}
+
+export function createHistoricalBooks(options: HistoricalBooksOptions) {
+  const { source } = options;
+  const pool = createHistoryPool({
+    source,
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+  });
+  let foldsRun = 0;
+
+  async function fold(point: FoldPoint): Promise<CachedAnswer> {
+    foldsRun += 1;
+    const result = await pool.run({ kind: 'books', ...point });
+    if (result.kind !== 'books') throw new Error('the history pool answered a books job with a statement');
+    const answer: BooksAnswer = {
+      projections: result.projections,
+      position: result.position,
+      ...(point.asAt === undefined ? {} : { asAt: point.asAt }),
+    };
+    return { answer, eventsFolded: result.eventsFolded };
+  }
+
+  // fetch() also shares one fold between concurrent requests for the same key (and its budget).
+  const cache = new LRUCache<string, CachedAnswer, FoldPoint>({
+    max: MAX_HISTORICAL_BOOKS_CACHED,
+    maxSize: MAX_HISTORICAL_CACHED_EVENTS,
+    sizeCalculation: (value) => Math.max(1, value.eventsFolded),
+    // An answer evicted while it is still being built is still returned to its callers.
+    ignoreFetchAbort: true,
+    fetchMethod: (_key, _stale, { context }) => fold(context),
+  });
+
+  return {
+    /** The books a GET answers from: live with neither asAt nor atPosition, else as they stood. */
+    async booksFor(query: BooksQuery): Promise<BooksAnswer> {
+      await options.readYourWrites(query.minPosition);
+      const { asAt, atPosition } = query;
+      if (asAt === undefined && atPosition === undefined) return options.live();
+      if (atPosition !== undefined) {
+        const head = await source.headPosition();
+        if (atPosition > head) throw httpProblem('VALIDATION_FAILED', `atPosition ${atPosition} is beyond the end of the log (${head})`);
+      }
+      const point = {
+        ...(asAt === undefined ? {} : { asAt }),
+        atPosition: atPosition ?? options.live().position,
+        // A position a client names may fall inside an append; the live books' never does.
+        snapToAppend: atPosition !== undefined,
+      };
+      const key = `${point.asAt ?? '-'}@${point.atPosition}`;
+      const cached = await cache.fetch(key, { context: point });
+      // fetch resolves undefined only if the entry was dropped mid-fold without its value.
+      return (cached ?? (await fold(point))).answer;
+    },
+
+    /** A pot's statement as at a position (null: no such pot then), through the same gate. */
+    async statementFor(query: StatementQuery): Promise<PotStatement | null> {
+      const result = await pool.run({ kind: 'statement', ...query });
+      if (result.kind !== 'statement') throw new Error('the history pool answered a statement job with books');
+      return result.statement;
+    },
+
+    /** Folds run since start (cache misses): for tests and operators. */
+    foldsRun(): number {
+      return foldsRun;
+    },
+
+    /** Where historical work runs, and how much is running and waiting: for tests and operators. */
+    pool: { where: pool.where, load: pool.load },
+
+    /** Stops the worker threads; waiting requests are refused. */
+    close(): Promise<void> {
+      return pool.close();
+    },
+  };
+}
+
+export type HistoricalBooks = ReturnType<typeof createHistoricalBooks>;

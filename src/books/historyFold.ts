@@ -1,0 +1,194 @@
+/**
+ * The work behind a historical answer, wherever it runs: in a worker thread (historyWorker.ts,
+ * the usual case) or, where no other thread can reach the log, on the main thread in slices
+ * that give the event loop back every few milliseconds (src/books/historyPool.ts).
+ *
+ * Two kinds of work: the books as they stood (a fold of the global log, filtered by business
+ * date; see historicalBooks.ts for what asAt and atPosition mean) and a pot's statement for a
+ * financial year (a fold of the pot's own stream, projections/potStatement.ts).
+ */
+import { asLedgerEnvelope, potStreamId, type Envelope } from '../../events/index.ts';
+import { ledgerBooksProjection, potSummaryProjection, type LedgerBooksState, type LedgerProjections } from '../../projections/index.ts';
+import { potStatement, type PotStatement } from '../../projections/potStatement.ts';
+import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
+
+/** Events between two looks at the clock while folding on the main thread. */
+const EVENTS_PER_PACE_CHECK = 64;
+
+/**
+ * How a fold shares its thread: `sliceMs` of work, then the event loop gets a turn (none when
+ * absent: a worker thread has nothing else to serve); `signal` abandons the fold at the next turn.
+ */
+export interface FoldPace {
+  readonly sliceMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** A function to call often while folding: it yields when the slice is used up. */
+function pacer(pace: FoldPace): (work: number) => Promise<void> | undefined {
+  const { sliceMs, signal } = pace;
+  if (sliceMs === undefined) return () => undefined;
+  let sliceStartedAt = performance.now();
+  let sinceCheck = 0;
+  return (work) => {
+    sinceCheck += work;
+    if (sinceCheck < EVENTS_PER_PACE_CHECK) return undefined;
+    sinceCheck = 0;
+    if (performance.now() - sliceStartedAt < sliceMs) return undefined;
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      signal?.throwIfAborted();
+      sliceStartedAt = performance.now();
+    });
+  };
+}
+
+/** True when the event carries a business date after `asAt` (ISO dates compare as text). */
+export function isDatedAfter(event: { readonly data: unknown }, asAt: string): boolean {
+  const data = event.data;
+  if (typeof data !== 'object' || data === null || !('effectiveDate' in data)) return false;
+  const effectiveDate = (data as { effectiveDate: unknown }).effectiveDate;
+  return typeof effectiveDate === 'string' && effectiveDate > asAt;
+}
+
+/**
+ * Empty books for a history filtered by effective date: such a history can hold an allocation
+ * without the later-dated contribution it drew on, so the pot summary shows the negative stake
+ * instead of stopping (see projections/potSummary.ts).
+ */
+export function emptyBooksByEffectiveDate(): LedgerBooksState {
+  const books = ledgerBooksProjection.initialState();
+  books.projections.potSummary = { ...potSummaryProjection.initialState(), stakesMayBeNegative: true };
+  return books;
+}
+
+export interface FoldedHistory {
+  readonly books: LedgerBooksState;
+  /** Events folded (those the asAt filter skipped not counted): the size of the answer. */
+  readonly eventsFolded: number;
+}
+
+/** Folds the log from its start through `atPosition`, skipping events dated after `asAt`. */
+export async function foldHistory(
+  source: Pick<EventStore, 'readAll'>,
+  point: { readonly asAt?: string | undefined; readonly atPosition: bigint },
+  batchSize: number = MAX_READ_ALL_BATCH_EVENTS,
+  pace: FoldPace = {},
+): Promise<FoldedHistory> {
+  const { asAt, atPosition } = point;
+  const paced = pacer(pace);
+  let books = asAt === undefined ? ledgerBooksProjection.initialState() : emptyBooksByEffectiveDate();
+  let eventsFolded = 0;
+  let after = 0n;
+  // A request dated after asAt does not count, so neither do the decisions on it (an approval,
+  // a rejection, an attempt at self-approval carry no date of their own).
+  const requestsLeftOut = new Set<string>();
+  while (after < atPosition) {
+    const page = await source.readAll(after, batchSize);
+    for (const event of page) {
+      if (event.position > atPosition) return { books, eventsFolded };
+      const turn = paced(1);
+      if (turn !== undefined) await turn;
+      const envelope = asLedgerEnvelope(event);
+      if (envelope === null) continue;
+      if (asAt !== undefined && isDatedAfter(envelope, asAt)) {
+        if (envelope.type === 'AllocationRequested') requestsLeftOut.add(envelope.data.allocationId);
+        continue;
+      }
+      if (requestsLeftOut.size > 0 && decidesRequest(envelope) && requestsLeftOut.has(envelope.data.allocationId)) continue;
+      books = ledgerBooksProjection.evolve(books, envelope);
+      eventsFolded += 1;
+    }
+    if (page.length < batchSize) break;
+    after = page[page.length - 1]!.position;
+  }
+  return { books, eventsFolded };
+}
+
+function decidesRequest(event: Envelope): event is Extract<Envelope, { type: 'AllocationApproved' | 'AllocationRejected' | 'SelfApprovalAttempted' }> {
+  return event.type === 'AllocationApproved' || event.type === 'AllocationRejected' || event.type === 'SelfApprovalAttempted';
+}
+
+/** Events one command appends at once: far fewer than this (an approval writes two). */
+const MAX_EVENTS_PER_APPEND = 64;
+
+/**
+ * The position that ends the append `atPosition` falls in. One command's events are appended
+ * together (an approval and the allocation it authorises), so the ledger never stood between
+ * them: an answer "at" a position inside an append is the answer at the end of it.
+ */
+export async function endOfAppendAt(source: Pick<EventStore, 'readAll'>, atPosition: bigint): Promise<bigint> {
+  if (atPosition === 0n) return 0n;
+  const page = await source.readAll(atPosition - 1n, MAX_EVENTS_PER_APPEND);
+  const at = page[0];
+  if (at === undefined || at.position !== atPosition) return atPosition;
+  let end = at.position;
+  for (const next of page.slice(1)) {
+    if (next.streamId !== at.streamId || next.metadata.commandId !== at.metadata.commandId || next.metadata.actor.sub !== at.metadata.actor.sub) break;
+    end = next.position;
+  }
+  return end;
+}
+
+export interface StatementPoint {
+  readonly potId: string;
+  readonly financialYear: string;
+  /** The year so far, as at this business date (the statement is by effective date already). */
+  readonly asAt?: string | undefined;
+  /** The last log position the statement reflects (already the end of an append). */
+  readonly upTo: bigint;
+}
+
+/** The pot's statement from its own stream up to `upTo`; null when the pot did not exist then. */
+export async function statementAt(
+  source: Pick<EventStore, 'readStream'>,
+  point: StatementPoint,
+  batchSize: number = MAX_READ_ALL_BATCH_EVENTS,
+  pace: FoldPace = {},
+): Promise<PotStatement | null> {
+  const { potId, financialYear, asAt, upTo } = point;
+  const paced = pacer(pace);
+  const envelopes: Envelope[] = [];
+  let fromRevision = 0n;
+  reading: for (;;) {
+    const page = await source.readStream(potStreamId(potId), fromRevision, batchSize);
+    for (const event of page) {
+      if (event.position > upTo) break reading;
+      const turn = paced(1);
+      if (turn !== undefined) await turn;
+      const envelope = asLedgerEnvelope(event);
+      if (envelope !== null && !(asAt !== undefined && isDatedAfter(envelope, asAt))) envelopes.push(envelope);
+    }
+    if (page.length < batchSize) break;
+    fromRevision = page[page.length - 1]!.streamRevision + 1n;
+  }
+  return potStatement(envelopes, potId, financialYear);
+}
+
+/** One piece of historical work, as it crosses to a worker thread (structured clone). */
+export type HistoryJob =
+  | { readonly kind: 'books'; readonly asAt?: string; readonly atPosition: bigint; readonly snapToAppend: boolean }
+  | ({ readonly kind: 'statement' } & StatementPoint);
+
+export interface BooksJobResult {
+  readonly kind: 'books';
+  readonly projections: LedgerProjections;
+  /** The position the answer reflects (atPosition moved to the end of its append when asked). */
+  readonly position: bigint;
+  readonly eventsFolded: number;
+}
+
+export interface StatementJobResult {
+  readonly kind: 'statement';
+  readonly statement: PotStatement | null;
+}
+
+export type HistoryJobResult = BooksJobResult | StatementJobResult;
+
+export type HistoryJobSource = Pick<EventStore, 'readAll' | 'readStream'>;
+
+export async function runHistoryJob(source: HistoryJobSource, job: HistoryJob, batchSize?: number, pace: FoldPace = {}): Promise<HistoryJobResult> {
+  if (job.kind === 'statement') return { kind: 'statement', statement: await statementAt(source, job, batchSize, pace) };
+  const atPosition = job.snapToAppend ? await endOfAppendAt(source, job.atPosition) : job.atPosition;
+  const { books, eventsFolded } = await foldHistory(source, { asAt: job.asAt, atPosition }, batchSize, pace);
+  return { kind: 'books', projections: books.projections, position: atPosition, eventsFolded };
+}

@@ -1,0 +1,70 @@
+/**
+ * A historical-fold worker thread (src/books/historyPool.ts starts it through historyWorkerBoot.mjs):
+ * opens its own reading connection to the log, then runs one job at a time and posts the
+ * answer back. The books travel as snapshot-codec bytes (src/books/snapshots/stateCodec.ts), one
+ * buffer per projection: money is Decimal objects, which a plain structured clone would turn
+ * into bare records, and decoding is main-thread work, so only what a route reads is decoded.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runHistoryJob, type HistoryJob, type HistoryJobSource } from './historyFold.ts';
+import { encodeState } from './snapshots/stateCodec.ts';
+import type { ReaderLocation } from '../store/eventStore.ts';
+import { createPostgresEventStore } from '../store/postgres/postgresEventStore.ts';
+import { createSqliteEventStore } from '../store/sqlite/sqliteEventStore.ts';
+
+export interface HistoryWorkerData {
+  readonly entry: string;
+  readonly location: ReaderLocation;
+  readonly batchSize?: number;
+}
+
+export interface HistoryRequest {
+  readonly id: number;
+  readonly job: HistoryJob;
+}
+
+export type HistoryReply =
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly kind: 'books';
+      readonly position: bigint;
+      readonly eventsFolded: number;
+      /** Each projection encoded on its own, so the main thread decodes only those a route reads. */
+      readonly projections: Readonly<Record<string, Uint8Array>>;
+    }
+  | { readonly id: number; readonly ok: true; readonly kind: 'statement'; readonly statement: unknown }
+  | { readonly id: number; readonly ok: false; readonly message: string };
+
+/** Connections a worker opens to PostgreSQL: it runs one job at a time. */
+const WORKER_POSTGRES_POOL_SIZE = 1;
+
+async function openReader(location: ReaderLocation): Promise<HistoryJobSource> {
+  if (location.kind === 'sqlite') return createSqliteEventStore(location.path, { readOnly: true });
+  return createPostgresEventStore(location.url, { schema: location.schema, poolSize: WORKER_POSTGRES_POOL_SIZE });
+}
+
+async function answer(source: HistoryJobSource, request: HistoryRequest, batchSize: number | undefined): Promise<HistoryReply> {
+  try {
+    const result = await runHistoryJob(source, request.job, batchSize);
+    if (result.kind === 'statement') return { id: request.id, ok: true, kind: 'statement', statement: result.statement };
+    const projections: Record<string, Uint8Array> = {};
+    for (const [name, state] of Object.entries(result.projections)) projections[name] = encodeState(state);
+    return { id: request.id, ok: true, kind: 'books', position: result.position, eventsFolded: result.eventsFolded, projections };
+  } catch (error) {
+    return { id: request.id, ok: false, message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  }
+}
+
+const port = parentPort;
+if (port === null) throw new Error('historyWorker.ts runs only as a worker thread');
+const data = workerData as HistoryWorkerData;
+const source = await openReader(data.location);
+port.on('message', (request: HistoryRequest) => {
+  void answer(source, request, data.batchSize).then((reply) => {
+    // Whole buffers move to the main thread instead of being copied.
+    const buffers = reply.ok && reply.kind === 'books' ? Object.values(reply.projections) : [];
+    const transfer = buffers.filter((bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength).map((bytes) => bytes.buffer as ArrayBuffer);
+    port.postMessage(reply, transfer);
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * What a snapshot was computed by. A snapshot is the fold of the log by some version of the
+ * code: if an event handler changes (a projection counts something differently, the pot
+ * aggregate learns a rule), an old snapshot is wrong even though the log is not. So every
+ * snapshot records SHA-256 over the source text of the code that folded it, and one whose
+ * fingerprint differs is ignored, which costs one full replay after an upgrade and nothing else.
+ *
+ * It hashes whole folders rather than picking files: a helper imported by a projection is
+ * covered without anyone remembering to list it.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** The code whose change invalidates books snapshots (paths from the repository root). */
+export const BOOKS_CODE = ['events', 'projections', 'src/audit/merkle.ts', 'src/audit/merkleLog.ts', 'src/app/ledger.ts', 'src/books/snapshots'] as const;
+/** The code whose change invalidates stream (aggregate) snapshots. */
+export const STREAM_CODE = ['events', 'commands', 'src/writePath/commandHandler.ts', 'src/books/snapshots'] as const;
+
+function sourceFiles(path: string): string[] {
+  if (path.endsWith('.ts')) return [path];
+  return readdirSync(path, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+const cache = new Map<string, string>();
+
+/**
+ * SHA-256 over the format version and every .ts file under `paths` (name and text, in name
+ * order). Read once per process: the code does not change under a running server.
+ */
+export function codeFingerprint(paths: readonly string[], formatVersion: number, root: string = REPO_ROOT): string {
+  const key = `${formatVersion}\u0000${root}\u0000${paths.join('\u0000')}`;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  const hash = createHash('sha256').update(`potledger snapshot format ${formatVersion}\n`);
+  const files = paths.flatMap((path) => sourceFiles(join(root, path))).map((file) => relative(root, file).split('\\').join('/'));
+  for (const file of [...new Set(files)].sort()) {
+    const text = readFileSync(join(root, file));
+    hash.update(`${file}\u0000${text.length}\u0000`).update(text);
+  }
+  const fingerprint = hash.digest('hex');
+  cache.set(key, fingerprint);
+  return fingerprint;
+}

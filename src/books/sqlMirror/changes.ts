@@ -1,0 +1,288 @@
+/**
+ * Which rows a batch of events changed, and those rows as the in-memory books now show them.
+ *
+ * The writer never recomputes a figure: it notes the keys each event touches (pots, agencies,
+ * flow cells, audit positions), then copies exactly those rows out of the books after the batch
+ * is folded. A row is the current state of its key, so writing it twice is harmless, and the
+ * SQL tables always say what the API says at the checkpoint.
+ */
+import type { Envelope } from '../../../events/index.ts';
+import { formatAmount } from '../../../events/money.ts';
+import type { LedgerProjections } from '../../../projections/index.ts';
+import { agencyBalances, auditEntryAt, getAgency, potSummary } from '../../../projections/index.ts';
+import { columnAt, type PositionColumn } from '../../../projections/columns.ts';
+import {
+  AGENCIES,
+  AGENCY_POT_BALANCES,
+  AUDIT_TRAIL,
+  AUDIT_TRAIL_AGENCIES,
+  BENEFIT_FLOWS,
+  INTERVENTIONS,
+  INVESTMENTS,
+  POT_PARTNERS,
+  POTS,
+  type ReadModelProjection,
+  type Row,
+  type TableSpec,
+} from './tables.ts';
+
+/** Keys whose rows must be (re)written, per projection. */
+export interface DirtyKeys {
+  readonly agencies: Set<string>;
+  /** agencyId → potIds */
+  readonly balances: Map<string, Set<string>>;
+  readonly pots: Set<string>;
+  /** `${potId} ${interventionId}`: every financial year of it is rewritten (cheap, and right whichever year an entry counts in). */
+  readonly flowInterventions: Set<string>;
+  /** Lowest position whose audit entry is not yet written; undefined when none is owed. */
+  auditFrom: bigint | undefined;
+}
+
+export function emptyDirtyKeys(): DirtyKeys {
+  return { agencies: new Set(), balances: new Map(), pots: new Set(), flowInterventions: new Set(), auditFrom: undefined };
+}
+
+export function isClean(dirty: DirtyKeys): boolean {
+  return (
+    dirty.agencies.size === 0 &&
+    dirty.balances.size === 0 &&
+    dirty.pots.size === 0 &&
+    dirty.flowInterventions.size === 0 &&
+    dirty.auditFrom === undefined
+  );
+}
+
+/** Adds `from` into `into` (a failed write hands its keys back this way). */
+export function mergeDirtyKeys(into: DirtyKeys, from: DirtyKeys): void {
+  for (const id of from.agencies) into.agencies.add(id);
+  for (const [agencyId, potIds] of from.balances) for (const potId of potIds) addBalance(into, agencyId, potId);
+  for (const id of from.pots) into.pots.add(id);
+  for (const key of from.flowInterventions) into.flowInterventions.add(key);
+  if (from.auditFrom !== undefined && (into.auditFrom === undefined || from.auditFrom < into.auditFrom)) into.auditFrom = from.auditFrom;
+}
+
+function addBalance(dirty: DirtyKeys, agencyId: string, potId: string): void {
+  let potIds = dirty.balances.get(agencyId);
+  if (potIds === undefined) {
+    potIds = new Set();
+    dirty.balances.set(agencyId, potIds);
+  }
+  potIds.add(potId);
+}
+
+/**
+ * Notes the keys `event` touches in each projection `wants` (those this writer keeps and whose
+ * checkpoint is below the event). Over-noting is harmless — a row that did not change is
+ * rewritten as it was — so every agency an event names is noted, not only the ones today's
+ * fold happens to change.
+ */
+export function noteEvent(dirty: DirtyKeys, event: Envelope, wants: (projection: ReadModelProjection) => boolean): void {
+  if (wants('auditTrail') && dirty.auditFrom === undefined) dirty.auditFrom = event.position;
+  if (event.type === 'IdempotencyKeyClaimed') return;
+  // The catalogue has no SQL read model: only the audit trail shows its entries.
+  if (event.type === 'UnitCostAdded') return;
+  if (event.type === 'AgencyRegistered') {
+    if (wants('agencyDirectory')) dirty.agencies.add(event.data.agencyId);
+    return;
+  }
+  const { potId } = event.data;
+  if (wants('potSummary')) dirty.pots.add(potId);
+  if (wants('agencyBalances')) for (const agencyId of agenciesNamedBy(event)) addBalance(dirty, agencyId, potId);
+  if (wants('benefitFlows')) {
+    switch (event.type) {
+      case 'FundsAllocated':
+      case 'AllocationReversed':
+      case 'OutcomeRecorded':
+      case 'OutcomeRetracted':
+        dirty.flowInterventions.add(`${potId} ${event.data.interventionId}`);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function agenciesNamedBy(event: Exclude<Envelope, { type: 'AgencyRegistered' | 'IdempotencyKeyClaimed' | 'UnitCostAdded' }>): string[] {
+  switch (event.type) {
+    case 'PotOpened':
+      return [event.data.hostAgencyId, ...event.data.partnerAgencyIds];
+    case 'PartnerJoined':
+    case 'ContributionReceived':
+    case 'ContributionReversed':
+    case 'ContributionAgreed':
+      return [event.data.agencyId];
+    case 'InterventionAssumptionsSet':
+      return [];
+    case 'InterventionDefined':
+      return [event.data.leadAgencyId];
+    case 'FundsAllocated':
+    case 'AllocationReversed':
+      return event.data.fundingShares.map((share) => share.agencyId);
+    case 'OutcomeRecorded':
+    case 'OutcomeRetracted':
+      return [
+        ...event.data.benefits.map((benefit) => benefit.agencyId),
+        ...event.data.flows.flatMap((flow) => [flow.fromAgencyId, flow.toAgencyId]),
+      ];
+    case 'PotClosed':
+      return event.data.returns.map((r) => r.agencyId);
+    case 'ApprovalThresholdChanged':
+    case 'AllocationRequested':
+    case 'AllocationApproved':
+    case 'AllocationRejected':
+    case 'SelfApprovalAttempted':
+    case 'FinancialYearClosed':
+      // No agency's balances move until an approval's FundsAllocated or the pot's close.
+      return [];
+    default: {
+      const unhandled: never = event;
+      return unhandled;
+    }
+  }
+}
+
+/**
+ * The rows of every dirty key, copied out of `books` now, as plain strings and numbers: the
+ * books move on with the next batch, the rows must not. Keys the books do not hold (an agency
+ * named by an event but with no figures in that pot) give no row.
+ */
+export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpec, Row[]> {
+  const rows = new Map<TableSpec, Row[]>();
+  const push = (table: TableSpec, row: Row): void => {
+    const list = rows.get(table);
+    if (list === undefined) rows.set(table, [row]);
+    else list.push(row);
+  };
+
+  for (const agencyId of dirty.agencies) {
+    const agency = getAgency(books.agencyDirectory, agencyId);
+    if (agency === null) continue;
+    push(AGENCIES, {
+      agency_id: agency.agencyId,
+      name: agency.name,
+      kind: agency.kind,
+      registered_at: agency.registeredAt,
+      position: BigInt(agency.position),
+    });
+  }
+
+  for (const [agencyId, potIds] of dirty.balances) {
+    if (!books.agencyBalances.agencies.has(agencyId)) continue;
+    for (const pot of agencyBalances(books.agencyBalances, agencyId).pots) {
+      if (!potIds.has(pot.potId)) continue;
+      push(AGENCY_POT_BALANCES, {
+        agency_id: agencyId,
+        pot_id: pot.potId,
+        contributed: pot.contributed,
+        drawn: pot.drawn,
+        stake: pot.stake,
+        benefits_received: pot.benefitsReceived,
+        benefits_received_cashable: pot.benefitsReceivedCashable,
+        benefits_received_non_cashable: pot.benefitsReceivedNonCashable,
+        benefits_produced_for_others: pot.benefitsProducedForOthers,
+        net_fiscal_position: pot.netFiscalPosition,
+        returned: pot.returned,
+      });
+    }
+  }
+
+  for (const potId of dirty.pots) {
+    const pot = potSummary(books.potSummary, potId);
+    if (pot === null) continue;
+    push(POTS, {
+      pot_id: pot.potId,
+      name: pot.name,
+      area: pot.area,
+      host_agency_id: pot.hostAgencyId,
+      status: pot.status,
+      currency: pot.currency,
+      contributed: pot.contributed,
+      allocated: pot.allocated,
+      available: pot.available,
+      opened_at: pot.openedAt,
+      position: BigInt(pot.position),
+    });
+    pot.partners.forEach((partner, index) =>
+      push(POT_PARTNERS, {
+        pot_id: pot.potId,
+        agency_id: partner.agencyId,
+        partner_order: index,
+        contributed: partner.contributed,
+        drawn: partner.drawn,
+        stake: partner.stake,
+        returned: partner.returned,
+      }),
+    );
+    pot.interventions.forEach((intervention, index) =>
+      push(INTERVENTIONS, {
+        pot_id: pot.potId,
+        intervention_id: intervention.interventionId,
+        intervention_order: index,
+        name: intervention.name,
+        lead_agency_id: intervention.leadAgencyId,
+        funded: intervention.funded,
+        benefits: intervention.benefits,
+      }),
+    );
+  }
+
+  if (dirty.flowInterventions.size > 0) {
+    // Zero figures are written too: a retracted outcome must set its row back to 0.00, not leave it.
+    for (const cell of books.benefitFlows.cells.values()) {
+      if (!dirty.flowInterventions.has(`${cell.potId} ${cell.interventionId}`)) continue;
+      const cellKey = { pot_id: cell.potId, intervention_id: cell.interventionId, financial_year: cell.financialYear };
+      for (const flow of cell.flows.values()) {
+        push(BENEFIT_FLOWS, {
+          ...cellKey,
+          from_agency_id: flow.fromAgencyId,
+          to_agency_id: flow.toAgencyId,
+          amount: formatAmount(flow.amount),
+          cashable_amount: formatAmount(flow.cashableAmount),
+        });
+      }
+      for (const [agencyId, invested] of cell.invested) {
+        push(INVESTMENTS, { ...cellKey, agency_id: agencyId, invested: formatAmount(invested) });
+      }
+    }
+  }
+
+  if (dirty.auditFrom !== undefined) {
+    const trail = books.auditTrail;
+    for (let i = firstAtOrAfter(trail.positions, trail.size, dirty.auditFrom); i < trail.size; i++) {
+      const entry = auditEntryAt(trail, i);
+      const position = columnAt(trail.positions, i);
+      push(AUDIT_TRAIL, {
+        position,
+        event_id: entry.eventId,
+        type: entry.type,
+        stream_id: entry.streamId,
+        recorded_at: entry.recordedAt,
+        effective_date: entry.effectiveDate ?? null,
+        actor_sub: entry.actor.sub,
+        actor_role: entry.actor.role,
+        actor_agency_id: entry.actor.agencyId ?? null,
+        command_id: entry.commandId,
+        correlation_id: entry.correlationId,
+        causation_id: entry.causationId ?? null,
+        reason: entry.reason ?? null,
+        summary: entry.summary,
+        pot_id: entry.potId ?? null,
+      });
+      for (const agencyId of entry.agencyIds) push(AUDIT_TRAIL_AGENCIES, { position, agency_id: agencyId });
+    }
+  }
+
+  return rows;
+}
+
+/** First index i < length with positions.at(i) >= position, or length. */
+function firstAtOrAfter(positions: PositionColumn, length: number, position: bigint): number {
+  let low = 0;
+  let high = length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (columnAt(positions, mid) < position) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}

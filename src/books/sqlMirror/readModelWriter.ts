@@ -1,0 +1,219 @@
+/**
+ * Keeps the SQL read models in step with the in-memory books.
+ *
+ * After the books fold a batch, `applyBatch` notes which keys the batch touched and the writer
+ * copies exactly those rows out of the books and upserts them, together with each projection's
+ * checkpoint, in ONE transaction. So the tables always show the books as at their checkpoint:
+ * a crash loses a whole transaction or none of it, and on restart the runner folds the log from
+ * the start while the writer skips every event at or below a projection's checkpoint — nothing
+ * is applied twice or skipped. Rows are current states, not increments, so even a replayed
+ * write would leave them right; the audit trail is keyed by position.
+ *
+ * Writes run behind the books, one transaction at a time; batches that arrive while one is in
+ * flight are merged into the next. Contract: call applyBatch in the same synchronous turn as
+ * the fold, so the books never hold an event the writer has not been told about.
+ */
+import { asLedgerEnvelope } from '../../../events/index.ts';
+import type { LedgerProjections } from '../../../projections/index.ts';
+import type { RecordedEvent } from '../../store/eventStore.ts';
+import { emptyDirtyKeys, isClean, mergeDirtyKeys, noteEvent, rowsOf, type DirtyKeys } from './changes.ts';
+import { CheckpointConflictError, type CheckpointMove, type SqlDialect, type SqlTarget } from './sqlTarget.ts';
+import { READ_MODEL_PROJECTIONS, tablesOf, type ReadModelProjection } from './tables.ts';
+
+/** First wait before a failed write is tried again (live use). */
+export const READ_MODEL_RETRY_DELAY_MS = 1_000;
+/** Longest wait between retries while the database stays unreachable. */
+export const MAX_READ_MODEL_RETRY_DELAY_MS = 60_000;
+
+export interface ReadModelWriterOptions {
+  /** The projections this writer keeps; every one by default. */
+  readonly projections?: readonly ReadModelProjection[];
+  /**
+   * Live use (the server): every failed write is reported here and retried in the background
+   * with backoff, and applyBatch's promise never rejects — reporting tables lagging must not
+   * stop the ledger. Without it (rebuild, tests) a failed write rejects applyBatch/flush.
+   */
+  readonly onError?: (error: unknown) => void;
+  /** Wall clock for rm_checkpoints.updated_at; ISO-8601 UTC. */
+  readonly clock?: () => string;
+}
+
+export interface ReadModelWriter {
+  readonly dialect: SqlDialect;
+  readonly projections: readonly ReadModelProjection[];
+  /** The committed checkpoint of each projection this writer keeps. */
+  checkpoints(): ReadonlyMap<ReadModelProjection, bigint>;
+  /**
+   * Call right after folding `events` into the books, with the books' state. Resolves once a
+   * transaction covering the batch has committed.
+   */
+  applyBatch(events: readonly RecordedEvent[], books: LedgerProjections): Promise<void>;
+  /**
+   * As applyBatch, but only notes what the batch owes: nothing is written until flush() (or a
+   * later applyBatch). A rebuild folds several pages per transaction this way, so rows that
+   * every page touches (pots, balances, flows) are written once per transaction, not per page.
+   */
+  noteBatch(events: readonly RecordedEvent[], books: LedgerProjections): void;
+  /** Writes whatever is still owed (after a failure); resolves when nothing is. */
+  flush(): Promise<void>;
+  /** Empties the projections' tables and sets their checkpoints to 0. Only before the first batch. */
+  reset(projections?: readonly ReadModelProjection[]): Promise<void>;
+  /** Writes what is owed (best effort in live use), then closes the connection. */
+  close(): Promise<void>;
+}
+
+export async function createReadModelWriter(target: SqlTarget, options: ReadModelWriterOptions = {}): Promise<ReadModelWriter> {
+  const projections = [...new Set(options.projections ?? READ_MODEL_PROJECTIONS)];
+  const clock = options.clock ?? (() => new Date().toISOString());
+  const { onError } = options;
+
+  await target.migrate();
+  const committed = await target.readCheckpoints(projections);
+
+  let dirty: DirtyKeys = emptyDirtyKeys();
+  /** Last position the caller folded into the books and passed to applyBatch. */
+  let appliedPosition = 0n;
+  let books: LedgerProjections | undefined;
+  /** Set once another writer moved a checkpoint: no write is safe after that. */
+  let stoppedBy: CheckpointConflictError | undefined;
+  let stopReported = false;
+  let closed = false;
+  /** Settles when the last requested flush has; never rejects. */
+  let chain: Promise<void> = Promise.resolve();
+  /** A flush requested but not yet started: later batches join it. */
+  let queued: Promise<void> | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryDelayMs = READ_MODEL_RETRY_DELAY_MS;
+
+  const committedOf = (projection: ReadModelProjection): bigint => committed.get(projection)!;
+
+  async function runFlush(): Promise<void> {
+    if (stoppedBy !== undefined) throw stoppedBy;
+    if (books === undefined) return;
+    const moves: CheckpointMove[] = projections
+      .filter((projection) => appliedPosition > committedOf(projection))
+      .map((projection) => ({ projection, expected: committedOf(projection), position: appliedPosition }));
+    if (moves.length === 0 && isClean(dirty)) return;
+
+    // Everything up to the first await runs in one synchronous turn, so the rows are the books
+    // exactly as at appliedPosition, whatever the runner folds while the transaction is in flight.
+    const taken = dirty;
+    dirty = emptyDirtyKeys();
+    try {
+      await target.commit({ upserts: rowsOf(taken, books), checkpoints: moves, updatedAt: clock() });
+    } catch (error) {
+      // Nothing was written: owe the same rows again (merged with any noted since).
+      mergeDirtyKeys(taken, dirty);
+      dirty = taken;
+      if (error instanceof CheckpointConflictError) stoppedBy = error;
+      throw error;
+    }
+    for (const move of moves) committed.set(move.projection, move.position);
+  }
+
+  function onFailure(error: unknown): void {
+    // Once stopped, every later flush fails the same way: say so once.
+    if (error === stoppedBy) {
+      if (stopReported) return;
+      stopReported = true;
+    }
+    onError!(error);
+    if (stoppedBy !== undefined || closed || retryTimer !== undefined) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      void requestFlush();
+    }, retryDelayMs);
+    // A pending retry is never a reason to keep the process alive.
+    retryTimer.unref();
+    retryDelayMs = Math.min(retryDelayMs * 2, MAX_READ_MODEL_RETRY_DELAY_MS);
+  }
+
+  function requestFlush(): Promise<void> {
+    if (queued !== undefined) return queued;
+    const attempt = chain.then(() => {
+      queued = undefined;
+      return runFlush();
+    });
+    const settled = attempt.then(
+      () => {
+        retryDelayMs = READ_MODEL_RETRY_DELAY_MS;
+      },
+      (error: unknown) => {
+        if (onError === undefined) throw error;
+        onFailure(error);
+      },
+    );
+    chain = settled.catch(() => undefined);
+    queued = settled;
+    return settled;
+  }
+
+  /** Notes the keys `events` (just folded into `latestBooks`) touch; writes nothing. */
+  function note(events: readonly RecordedEvent[], latestBooks: LedgerProjections): void {
+    if (closed) throw new Error('read-model writer is closed');
+    const first = events[0];
+    if (first === undefined) return;
+    // A batch at or before one already applied means the books were folded twice or rebuilt
+    // under this writer: its notion of what is owed would be wrong.
+    if (first.position <= appliedPosition) {
+      throw new Error(`invariant: read-model writer at position ${appliedPosition} was given a batch starting at ${first.position}`);
+    }
+    for (const event of events) {
+      const envelope = asLedgerEnvelope(event);
+      if (envelope === null) continue;
+      noteEvent(dirty, envelope, (projection) => committed.has(projection) && event.position > committedOf(projection));
+    }
+    appliedPosition = events[events.length - 1]!.position;
+    books = latestBooks;
+  }
+
+  return {
+    dialect: target.dialect,
+    projections,
+
+    checkpoints() {
+      return new Map(committed);
+    },
+
+    applyBatch(events, latestBooks) {
+      if (closed) throw new Error('read-model writer is closed');
+      if (events.length === 0) return Promise.resolve();
+      note(events, latestBooks);
+      // While a retry is pending (the database is failing), batches only add to what it will
+      // write, rather than each failing and being reported on its own.
+      if (retryTimer !== undefined) return Promise.resolve();
+      return requestFlush();
+    },
+
+    noteBatch(events, latestBooks) {
+      note(events, latestBooks);
+    },
+
+    flush() {
+      return requestFlush();
+    },
+
+    async reset(only = projections) {
+      if (appliedPosition !== 0n) throw new Error('read models can only be reset before the writer has applied a batch');
+      for (const projection of only) {
+        if (!committed.has(projection)) throw new Error(`read-model writer does not keep ${projection}`);
+      }
+      await target.reset(only, only.flatMap(tablesOf), clock());
+      for (const projection of only) committed.set(projection, 0n);
+    },
+
+    async close() {
+      if (closed) return;
+      // Closed first: a failure of the last flush below must not schedule a retry.
+      closed = true;
+      if (retryTimer !== undefined) clearTimeout(retryTimer);
+      retryTimer = undefined;
+      try {
+        if (stoppedBy === undefined) await requestFlush();
+      } finally {
+        await chain;
+        await target.close();
+      }
+    },
+  };
+}

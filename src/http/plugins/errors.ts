@@ -1,0 +1,67 @@
+/**
+ * Maps every error to problem+json. Refusals keep their domain code; fastify's own client
+ * errors (bad JSON, too large, wrong content type) get stable codes; anything else is our
+ * fault, is logged, and answers 500 without internals.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { DomainError } from '../../../commands/domainError.ts';
+import { PROBLEM_CONTENT_TYPE, problem, type Problem, type ProblemCode } from './problem.ts';
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly problem: Problem,
+    /** Response headers that go with the refusal (Retry-After on a 503). */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(problem.detail);
+  }
+}
+
+export function httpProblem(code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}, headers: Readonly<Record<string, string>> = {}): HttpProblem {
+  return new HttpProblem(problem(code, detail, extensions), headers);
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+const FASTIFY_CLIENT_ERRORS: Readonly<Record<string, ProblemCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
+};
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof HttpProblem) return sendProblem(reply.headers(error.headers), error.problem);
+    if (error instanceof DomainError) {
+      return sendProblem(reply, problem(error.code, error.message, error.details === undefined ? {} : { details: error.details }));
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const errors = error.validation.map((v) => ({
+        path: [error.validationContext ?? 'body', ...v.instancePath.split('/').filter((part) => part !== '')].join('.'),
+        message: v.message ?? 'is not valid',
+      }));
+      return sendProblem(reply, problem('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors }));
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
+      return sendProblem(reply, problem('INTERNAL_ERROR', 'The answer could not be produced.'));
+    }
+    const known = error.code === undefined ? undefined : FASTIFY_CLIENT_ERRORS[error.code];
+    if (known !== undefined) return sendProblem(reply, problem(known, error.message));
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      // A client error fastify raised that we have no name for: still the client's, never a 500.
+      return sendProblem(reply, problem(error.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED', error.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, problem('INTERNAL_ERROR', 'The request could not be completed; it has been logged.'));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

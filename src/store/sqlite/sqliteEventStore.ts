@@ -1,0 +1,358 @@
+/**
+ * The embedded event store: one SQLite file (better-sqlite3), the default for a single server.
+ *
+ * Positions are SQLite rowids (INTEGER PRIMARY KEY AUTOINCREMENT). SQLite has one writer at a
+ * time, so positions become visible in commit order: a reader that has seen position p will
+ * never later find a committed event below p. That is what lets a subscription follow the log
+ * with a single "last position seen" cursor and never skip an event.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  MAX_READ_ALL_BATCH_EVENTS,
+  WrongExpectedRevisionError,
+  type AppendBatchOutcome,
+  type AppendRequest,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '../eventStore.ts';
+import { logChainEventHash, logChainHash } from '../../audit/logChain.ts';
+import { revisionMatches, serialiseEvent, startFollowing, type SerialisedEvent } from '../storeSupport.ts';
+
+/** How long a writer waits for another process's write lock before giving up with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5_000;
+/** Events read per page while a subscription catches up. */
+export const SUBSCRIPTION_BATCH_EVENTS = 1_000;
+/**
+ * A live subscription re-reads the log this often even without an in-process signal, so it
+ * also sees appends made by another process (a CLI import, a second server) on the same file.
+ */
+export const SUBSCRIPTION_POLL_INTERVAL_MS = 500;
+
+/**
+ * Versioned schema: step i brings the database to version i + 1. Steps are only ever added,
+ * never edited, because databases in the field already carry the earlier ones.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE events (
+     position        INTEGER PRIMARY KEY AUTOINCREMENT,
+     event_id        TEXT    NOT NULL UNIQUE,
+     stream_id       TEXT    NOT NULL,
+     stream_revision INTEGER NOT NULL,
+     type            TEXT    NOT NULL,
+     data            TEXT    NOT NULL,
+     metadata        TEXT    NOT NULL,
+     UNIQUE (stream_id, stream_revision)
+   )`,
+  // The log chain (src/audit/logChain.ts), written by append in its transaction. Rows stored
+  // before this step keep NULL: nothing can vouch for their order after the fact.
+  `ALTER TABLE events ADD COLUMN log_hash TEXT`,
+];
+
+export interface SqliteEventStorePragmas {
+  readonly journalMode: string;
+  /** 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+  readonly synchronous: number;
+  readonly busyTimeoutMs: number;
+  readonly schemaVersion: number;
+}
+
+export type SqliteEventStore = EventStore & {
+  /** The connection's settings as SQLite reports them, for tests and diagnostics. */
+  pragmas(): SqliteEventStorePragmas;
+};
+
+/** The columns a read selects, in the order of EventRow. */
+const EVENT_COLUMNS = 'position, event_id, stream_id, stream_revision, type, data, metadata, log_hash';
+/** A raw row: position, event_id, stream_id, stream_revision, type, data, metadata, log_hash. */
+type EventRow = [bigint, string, string, bigint, string, string, string, string | null];
+
+
+export interface SqliteEventStoreOptions {
+  /**
+   * Open an existing file for reading only (a historical-fold worker's own connection): no
+   * migration, no write lock ever taken; appends fail.
+   */
+  readonly readOnly?: boolean;
+}
+
+export function createSqliteEventStore(path: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+  const inMemory = path === ':memory:' || path === '';
+  const readOnly = options.readOnly === true;
+  if (!inMemory && !readOnly) mkdirSync(dirname(path), { recursive: true });
+
+  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS, readonly: readOnly, fileMustExist: readOnly });
+  // Positions and revisions come back as bigint: a number would silently lose count past 2^53.
+  db.defaultSafeIntegers(true);
+  if (!readOnly) {
+    db.pragma('journal_mode = WAL');
+    // In WAL mode, NORMAL only fsyncs at checkpoints, so a power cut can undo commits that were
+    // already acknowledged. A ledger has told a finance officer "201, recorded at position p";
+    // that event must survive, so every commit is fsynced (FULL).
+    db.pragma('synchronous = FULL');
+  }
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+
+  const schemaVersion = readOnly ? Number(db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_version').pluck().get()) : migrate(db);
+
+  const selectLastRevision = db
+    .prepare('SELECT stream_revision FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1')
+    .pluck();
+  // Position and log_hash are written with the row: the write lock is held, so the next rowid
+  // is known before the insert (see nextPosition below) and no UPDATE has to follow it.
+  const insertEvent = db.prepare(
+    `INSERT INTO events (position, event_id, stream_id, stream_revision, type, data, metadata, log_hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const selectTip = db.prepare('SELECT position, log_hash FROM events ORDER BY position DESC LIMIT 1').raw();
+  // AUTOINCREMENT never hands out a rowid at or below the largest one it ever gave, even if that
+  // row is gone; sqlite_sequence remembers it, and our explicit positions keep it current.
+  const selectSequence = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck();
+  // Raw rows (arrays in EVENT_COLUMNS order): no per-row object keyed by column name to build
+  // and throw away, which a full replay would otherwise do a million times.
+  const selectStream = db
+    .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision`)
+    .raw(true);
+  const selectStreamPage = db
+    .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision LIMIT ?`)
+    .raw(true);
+  const selectAfter = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(true);
+  const selectHead = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
+  const selectOne = db.prepare('SELECT 1').pluck();
+
+  interface SerialisedRequest {
+    readonly streamId: string;
+    readonly expected: ExpectedRevision;
+    readonly events: readonly SerialisedEvent[];
+    readonly eventHashes: readonly string[];
+  }
+
+  const appendInTransaction = db.transaction((requests: readonly SerialisedRequest[]): AppendBatchOutcome[] => {
+    const tip = selectTip.get() as [bigint, string | null] | undefined;
+    const sequence = (selectSequence.get() as bigint | undefined) ?? 0n;
+    let position = tip === undefined || sequence > tip[0] ? sequence : tip[0];
+    // One read per transaction: the write lock is held, so the last row cannot change under us.
+    let logHash = tip?.[1] ?? null;
+    // Streams this transaction has written: their revision is known without asking again.
+    const lastRevisions = new Map<string, bigint | 'no-stream'>();
+    // A later request to a stream whose earlier request was refused was decided on events that
+    // are not there: refused too (see EventStore.appendBatch).
+    const refusedStreams = new Set<string>();
+    const outcomes: AppendBatchOutcome[] = [];
+    for (const request of requests) {
+      const { streamId, expected, events, eventHashes } = request;
+      let actual = lastRevisions.get(streamId);
+      if (actual === undefined) actual = (selectLastRevision.get(streamId) as bigint | undefined) ?? 'no-stream';
+      if (refusedStreams.has(streamId) || !revisionMatches(expected, actual)) {
+        // Checked before any of its rows is written: the request adds nothing, the others go on.
+        outcomes.push(new WrongExpectedRevisionError(streamId, expected, actual));
+        lastRevisions.set(streamId, actual);
+        refusedStreams.add(streamId);
+        continue;
+      }
+      let revision = actual === 'no-stream' ? -1n : actual;
+      const positions: bigint[] = [];
+      for (const [i, event] of events.entries()) {
+        revision += 1n;
+        position += 1n;
+        logHash = logChainHash(logHash, position, eventHashes[i]!);
+        insertEvent.run(position, event.eventId, streamId, revision, event.type, event.data, event.metadata, logHash);
+        positions.push(position);
+      }
+      lastRevisions.set(streamId, revision);
+      outcomes.push({ lastRevision: revision, positions });
+    }
+    return outcomes;
+  });
+
+  function serialiseRequest(request: AppendRequest): SerialisedRequest {
+    if (request.events.length === 0) throw new Error(`append to ${request.streamId}: refusing an empty event list`);
+    return {
+      streamId: request.streamId,
+      expected: request.expected,
+      events: request.events.map(serialiseEvent),
+      eventHashes: request.events.map((event) => logChainEventHash(event.metadata)),
+    };
+  }
+
+  /** Runs the requests in one IMMEDIATE transaction: one commit, one fsync, for all of them. */
+  function appendRequests(requests: readonly AppendRequest[]): AppendBatchOutcome[] {
+    // Serialised before the transaction: nothing that can fail on the caller's data runs under the lock.
+    const serialised = requests.map(serialiseRequest);
+    // IMMEDIATE takes the write lock before reading the stream's revision. A deferred
+    // transaction would read first and then fail to upgrade ("database is locked", without
+    // waiting out busy_timeout) when another process wrote in between.
+    const outcomes = appendInTransaction.immediate(serialised);
+    if (outcomes.some((outcome) => !(outcome instanceof Error))) for (const listener of appendListeners) listener();
+    return outcomes;
+  }
+
+  /** In-process wake-up calls for live subscriptions, rung after every committed append. */
+  const appendListeners = new Set<() => void>();
+  const subscriptions = new Set<Subscription>();
+  let closed = false;
+
+  function readAfter(afterPosition: bigint, limit: number): RecordedEvent[] {
+    return toRecordedEvents(selectAfter.all(afterPosition, limit) as EventRow[]);
+  }
+
+  function subscribe(
+    afterPosition: bigint,
+    onBatch: (events: RecordedEvent[]) => Promise<void> | void,
+    options: SubscribeOptions = {},
+  ): Subscription {
+    if (closed) throw new Error('event store is closed');
+    if (afterPosition < 0n) throw new RangeError(`afterPosition must be >= 0, got ${afterPosition}`);
+
+    let cursor = afterPosition;
+    let stopped = false;
+    let wakeSleeper: (() => void) | undefined;
+    // A wake-up while the loop is busy (reading, or awaiting onBatch) needs no memory: the loop
+    // reads again before it ever sleeps.
+    const wake = (): void => wakeSleeper?.();
+
+    const sleepUntilSignalOrPoll = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, SUBSCRIPTION_POLL_INTERVAL_MS);
+        // The poll is a safety net, never a reason to keep the process alive.
+        timer.unref();
+        wakeSleeper = () => {
+          clearTimeout(timer);
+          wakeSleeper = undefined;
+          resolve();
+        };
+      });
+
+    const subscription: Subscription = {
+      close() {
+        if (stopped) return;
+        stopped = true;
+        appendListeners.delete(wake);
+        subscriptions.delete(subscription);
+        wakeSleeper?.();
+      },
+    };
+
+    const follow = async (): Promise<void> => {
+      while (!stopped) {
+        const batch = readAfter(cursor, SUBSCRIPTION_BATCH_EVENTS);
+        if (batch.length === 0) {
+          // The read above and this sleep run in one synchronous turn, and appends in this
+          // process are synchronous too, so none can commit between them unannounced.
+          await sleepUntilSignalOrPoll();
+          continue;
+        }
+        if (batch[0]!.position <= cursor) {
+          // Would deliver an event twice (and, here, forever): stop loudly instead.
+          throw new Error(`subscription read position ${batch[0]!.position} at or before cursor ${cursor}`);
+        }
+        await onBatch(batch);
+        // Advance only once the consumer has taken the batch, so each event goes out exactly once.
+        cursor = batch[batch.length - 1]!.position;
+      }
+    };
+
+    appendListeners.add(wake);
+    subscriptions.add(subscription);
+    startFollowing(subscription, follow, options.onError);
+    return subscription;
+  }
+
+  return {
+    // Rowids under AUTOINCREMENT: an append that rolls back takes its numbers back with it.
+    positionsContiguous: true,
+    ...(inMemory ? {} : { readerLocation: { kind: 'sqlite' as const, path: resolve(path) } }),
+    logChained: true,
+    async append(streamId, events, expected) {
+      const [outcome] = appendRequests([{ streamId, events, expected }]);
+      if (outcome instanceof Error) throw outcome;
+      return outcome!;
+    },
+
+    async appendBatch(requests) {
+      if (requests.length === 0) return [];
+      return appendRequests(requests);
+    },
+
+    async readStream(streamId, fromRevision = 0n, limit) {
+      const rows = limit === undefined ? selectStream.all(streamId, fromRevision) : selectStreamPage.all(streamId, fromRevision, Math.max(0, Math.trunc(limit)));
+      return toRecordedEvents(rows as EventRow[]);
+    },
+
+    async readAll(afterPosition, limit) {
+      if (Number.isNaN(limit)) throw new RangeError('readAll limit must be a number');
+      const clampedLimit = Math.min(MAX_READ_ALL_BATCH_EVENTS, Math.max(1, Math.trunc(limit)));
+      return readAfter(afterPosition, clampedLimit);
+    },
+
+    async headPosition() {
+      return selectHead.get() as bigint;
+    },
+
+    subscribe,
+
+    async ping() {
+      selectOne.get();
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const subscription of [...subscriptions]) subscription.close();
+      db.close();
+    },
+
+    pragmas() {
+      return {
+        journalMode: String(db.pragma('journal_mode', { simple: true })),
+        synchronous: Number(db.pragma('synchronous', { simple: true })),
+        busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })),
+        schemaVersion,
+      };
+    },
+  };
+}
+
+/** Brings the schema up to the latest version; returns that version. */
+function migrate(db: Database.Database): number {
+  const run = db.transaction((): number => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+               version    INTEGER PRIMARY KEY,
+               applied_at TEXT    NOT NULL
+             )`);
+    const current = Number(db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_version').pluck().get());
+    if (current > MIGRATIONS.length) {
+      // A newer potledger wrote this file; guessing at its schema could corrupt the ledger.
+      throw new Error(`database schema version ${current} is newer than this build knows (${MIGRATIONS.length})`);
+    }
+    const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
+    for (let version = current + 1; version <= MIGRATIONS.length; version += 1) {
+      db.exec(MIGRATIONS[version - 1]!);
+      record.run(version, new Date().toISOString());
+    }
+    return MIGRATIONS.length;
+  });
+  // IMMEDIATE: two processes opening a fresh file at once must not both apply version 1.
+  return run.immediate();
+}
+
+
+
+function toRecordedEvents(rows: readonly EventRow[]): RecordedEvent[] {
+  const events = new Array<RecordedEvent>(rows.length);
+  for (let i = 0; i < rows.length; i++) events[i] = toRecordedEvent(rows[i]!);
+  return events;
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  const [position, eventId, streamId, streamRevision, type, data, metadata, logHash] = row;
+  // Two literal shapes rather than a spread: the same fields in the same order every time.
+  return logHash === null
+    ? { position, eventId, streamId, streamRevision, type, data: JSON.parse(data) as unknown, metadata: JSON.parse(metadata) as EventMetadata }
+    : { position, eventId, streamId, streamRevision, type, data: JSON.parse(data) as unknown, metadata: JSON.parse(metadata) as EventMetadata, logHash };
+}

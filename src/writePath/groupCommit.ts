@@ -1,0 +1,125 @@
+/**
+ * Group commit: appends that arrive together (in the same turn of the event loop, or while the
+ * previous group was being written) go to the store in one appendBatch, so one transaction and
+ * one fsync carry them all. Each request is still checked against its own expected revision
+ * and answered on its own.
+ */
+import type { AppendRequest, AppendResult, EventStore } from '../store/eventStore.ts';
+
+/** Most events one group may carry: bounds how long one commit holds the event loop. */
+export const MAX_GROUP_COMMIT_EVENTS = 1_000;
+
+/** A request whose decision was built on events that did not commit: refused without being written. */
+export class StaleDecisionError extends Error {
+  constructor(readonly streamId: string) {
+    super(`stream ${streamId}: the command was decided on events that were not committed`);
+  }
+}
+
+interface Queued {
+  readonly request: AppendRequest;
+  /** Asked just before the group is written: true when the request must not be written at all. */
+  readonly isStale: () => boolean;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface GroupCommitStats {
+  groups: bigint;
+  requests: bigint;
+}
+
+export function createGroupCommitter(store: Pick<EventStore, 'appendBatch'>, maxGroupEvents: number = MAX_GROUP_COMMIT_EVENTS) {
+  let queue: Queued[] = [];
+  let scheduled = false;
+  let writing = false;
+  const stats: GroupCommitStats = { groups: 0n, requests: 0n };
+
+  function schedule(): void {
+    if (scheduled || writing || queue.length === 0) return;
+    scheduled = true;
+    // setImmediate, not a microtask: every request whose I/O arrived in this turn is decided
+    // (through promise chains) before the group is cut.
+    setImmediate(() => {
+      scheduled = false;
+      void flush();
+    });
+  }
+
+  /** Takes the oldest requests up to the event bound (always at least one). */
+  function takeGroup(): Queued[] {
+    let events = 0;
+    let count = 0;
+    while (count < queue.length) {
+      const size = queue[count]!.request.events.length;
+      if (count > 0 && events + size > maxGroupEvents) break;
+      events += size;
+      count += 1;
+    }
+    const group = queue.slice(0, count);
+    queue = queue.slice(count);
+    return group;
+  }
+
+  function purge(streamIds: ReadonlySet<string>): void {
+    const kept: Queued[] = [];
+    for (const item of queue) {
+      if (streamIds.has(item.request.streamId)) item.reject(new StaleDecisionError(item.request.streamId));
+      else kept.push(item);
+    }
+    queue = kept;
+  }
+
+  async function flush(): Promise<void> {
+    writing = true;
+    try {
+      const taken = takeGroup();
+      const group: Queued[] = [];
+      for (const item of taken) {
+        if (item.isStale()) item.reject(new StaleDecisionError(item.request.streamId));
+        else group.push(item);
+      }
+      if (group.length === 0) return;
+      stats.groups += 1n;
+      stats.requests += BigInt(group.length);
+      let outcomes;
+      try {
+        outcomes = await store.appendBatch(group.map((item) => item.request));
+      } catch (error) {
+        // Nothing of the group was written: every request in it gets the store's error.
+        for (const item of group) item.reject(error);
+        purge(new Set(group.map((item) => item.request.streamId)));
+        return;
+      }
+      const failedStreams = new Set<string>();
+      for (const [i, item] of group.entries()) {
+        const outcome = outcomes[i] ?? new Error('invariant: appendBatch answered fewer requests than it was given');
+        if (outcome instanceof Error) {
+          item.reject(outcome);
+          failedStreams.add(item.request.streamId);
+        } else {
+          item.resolve(outcome);
+        }
+      }
+      // Whatever is still queued for those streams was decided before the failure was known,
+      // possibly on the events that just failed: it goes back to be decided again.
+      if (failedStreams.size > 0) purge(failedStreams);
+    } finally {
+      writing = false;
+      schedule();
+    }
+  }
+
+  return {
+    /** Queues one stream's append for the next group; settles once the group is committed. */
+    submit(request: AppendRequest, isStale: () => boolean = () => false): Promise<AppendResult> {
+      return new Promise<AppendResult>((resolve, reject) => {
+        queue.push({ request, isStale, resolve, reject });
+        schedule();
+      });
+    },
+    stats: (): Readonly<GroupCommitStats> => ({ ...stats }),
+  };
+}
+
+export type GroupCommitter = ReturnType<typeof createGroupCommitter>;
