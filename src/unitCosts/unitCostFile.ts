@@ -56,7 +56,7 @@ function readJson(path: string): unknown {
   try {
     return JSON.parse(text.toString('utf8'));
   } catch (error) {
-    throw new Error(`${path} is not JSON: ${(error as Error).message}`);
+    throw new Error(`${path} is not JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 
