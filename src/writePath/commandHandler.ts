@@ -31,16 +31,7 @@ import { newUlid } from './fastUlid.ts';
 import { createGroupCommitter, StaleDecisionError } from './groupCommit.ts';
 import { createKeyedMutex } from './keyedMutex.ts';
 import { WrongExpectedRevisionError, type EventStore, type NewEvent, type RecordedEvent } from '../store/eventStore.ts';
-import {
-  asStreamSnapshot,
-  commandMemo,
-  decodeState,
-  encodeState,
-  STREAM_SNAPSHOT_FORMAT,
-  type CommandMemo,
-  type StreamSnapshot,
-  type StreamSnapshots,
-} from './streamSnapshot.ts';
+import { asStreamSnapshot, commandMemo, STREAM_SNAPSHOT_FORMAT, type CommandMemo, type StreamSnapshot, type StreamSnapshots } from './streamSnapshot.ts';
 
 export type { StreamSnapshot, StreamSnapshots } from './streamSnapshot.ts';
 
@@ -190,13 +181,8 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     const [event] = await store.readStream(streamId, snapshot.revision, 1);
     const hash = event === undefined ? undefined : typeof event.metadata.hash === 'string' ? event.metadata.hash : null;
     if (event?.streamRevision !== snapshot.revision || hash !== snapshot.lastHash) return undefined;
-    let state: S;
-    try {
-      state = decodeState(snapshot.state) as S;
-    } catch {
-      return undefined;
-    }
-    return { ...emptyStream(state), revision: snapshot.revision, lastHash: snapshot.lastHash, commands: new Map(snapshot.commands) };
+    // The store decoded a fresh copy (stateCodec): the aggregate may change it.
+    return { ...emptyStream(snapshot.state as S), revision: snapshot.revision, lastHash: snapshot.lastHash, commands: new Map(snapshot.commands) };
   }
 
   async function load<S, E extends { type: string; data: unknown }>(streamId: string, aggregate: Aggregate<S, E>): Promise<LoadedStream<S>> {
@@ -260,20 +246,15 @@ export function createCommandHandler(options: CommandHandlerOptions) {
    */
   function saveSnapshot(streamId: string, loaded: LoadedStream<unknown>): void {
     if (snapshots === undefined || loaded.revision === null || loaded.pendingCommands > 0 || loaded.stale) return;
-    let snapshot: StreamSnapshot;
-    try {
-      const commands = new Map<string, CommandMemo>();
-      for (const [scope, memo] of loaded.commands) if (typeof memo !== 'object') commands.set(scope, memo);
-      snapshot = { format: STREAM_SNAPSHOT_FORMAT, streamId, revision: loaded.revision, lastHash: loaded.lastHash, state: encodeState(loaded.state), commands };
-    } catch {
-      // An aggregate whose state cannot be kept is simply never snapshotted.
-      return;
-    }
+    const commands = new Map<string, CommandMemo>();
+    for (const [scope, memo] of loaded.commands) if (typeof memo !== 'object') commands.set(scope, memo);
+    // The state as it is: the store encodes it with the one snapshot codec before save returns.
+    const snapshot: StreamSnapshot = { format: STREAM_SNAPSHOT_FORMAT, streamId, revision: loaded.revision, lastHash: loaded.lastHash, state: loaded.state, commands };
     loaded.eventsSinceSnapshot = 0;
     try {
       snapshots.save(streamId, snapshot);
     } catch {
-      // The next snapshot will try again; the stream itself is the truth.
+      // An aggregate whose state cannot be kept is never snapshotted; the stream itself is the truth.
     }
   }
 
