@@ -20,8 +20,10 @@
  * - A cold stream starts from its snapshot (streamSnapshot.ts) when one is given and the stored
  *   stream still vouches for it, and reads only the events after it.
  */
+import type { Aggregate } from '../../commands/aggregates.ts';
 import type { CommandContext } from '../../commands/context.ts';
-import { isRefusal, type Decision } from '../../commands/decision.ts';
+import { isRefusal } from '../../commands/decision.ts';
+import type { DecisionRequest } from '../../commands/ledgerDeciders.ts';
 import { DomainError } from '../../commands/domainError.ts';
 import { agencyStreamId, idempotencyStreamId, ledgerEventSchemas, type Actor, type IdempotencyKeyClaimed, type LedgerEventType } from '../../events/index.ts';
 import { eventDataBytes, MAX_EVENT_DATA_BYTES } from '../../events/primitives.ts';
@@ -63,22 +65,13 @@ function scopeKeyOf(event: Pick<RecordedEvent, 'metadata'>): string {
   return commandScopeKey(event.metadata.actor.sub, event.metadata.commandId);
 }
 
-export interface Aggregate<S, E extends { type: string; data: unknown }> {
-  initialState(): S;
-  evolve(state: S, event: E & { eventId: string }): S;
-}
-
-export interface CommandRequest<S, E extends { type: string; data: unknown }> {
-  readonly streamId: string;
-  readonly aggregate: Aggregate<S, E>;
+/** A command's decision (commands/ledgerDeciders.ts) with its identity: who sent it, under which key. */
+export interface CommandRequest<S, E extends { type: string; data: unknown }> extends DecisionRequest<S, E> {
   readonly commandId: string;
   readonly fingerprint: string;
   readonly actor: Actor;
   readonly correlationId: string;
   readonly causationId?: string;
-  /** Agencies the command names, whose registration the decider needs to know. */
-  readonly agencyIds: readonly string[];
-  decide(state: S, context: CommandContext): Decision<E>;
 }
 
 export interface CommandOutcome {
