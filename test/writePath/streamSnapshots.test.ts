@@ -2,7 +2,7 @@
  * A handler started from a stream snapshot decides every later command exactly as one that
  * folded the whole stream, and a snapshot the stored stream does not vouch for is ignored.
  */
-import { deserialize, serialize } from 'node:v8';
+import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../commands/domainError.ts';
@@ -10,7 +10,8 @@ import { initialPotState } from '../../commands/potState.ts';
 import { money } from '../../events/money.ts';
 import type { CommandOutcome, StreamSnapshots } from '../../src/writePath/commandHandler.ts';
 import type { EventStore } from '../../src/store/eventStore.ts';
-import { asStreamSnapshot, decodeState, encodeState } from '../../src/writePath/streamSnapshot.ts';
+import { decodeState, encodeState } from '../../src/books/snapshots/stateCodec.ts';
+import { asStreamSnapshot, STREAM_SNAPSHOT_FORMAT } from '../../src/writePath/streamSnapshot.ts';
 import { allEvents, counterIds, EFFECTIVE_DATE, ledgerOn, openStore, setUp, type Setup } from './support.ts';
 
 type Op =
@@ -28,17 +29,27 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retry' as const), n: fc.nat(1_000) }) },
 );
 
-/** Snapshots kept as v8.serialize bytes, as a real store would keep them. */
+/** Snapshots kept as the snapshot codec's bytes, as the real store keeps them. */
 function memorySnapshots() {
   const saved = new Map<string, Buffer>();
   const snapshots: StreamSnapshots = {
     load: async (streamId) => {
       const bytes = saved.get(streamId);
-      return bytes === undefined ? undefined : (deserialize(bytes) as unknown);
+      return bytes === undefined ? undefined : decodeState(bytes);
     },
-    save: (streamId, snapshot) => saved.set(streamId, serialize(snapshot)),
+    save: (streamId, snapshot) => saved.set(streamId, encodeState(snapshot)),
   };
   return { saved, snapshots };
+}
+
+/** Money as format 2 kept it: its decimal text under a tag (the codec that was retired). */
+function taggedAsFormat2(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Decimal.isDecimal(value)) return { $potledgerMoney: (value as Decimal).toFixed() };
+  if (Array.isArray(value)) return value.map(taggedAsFormat2);
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, taggedAsFormat2(v)]));
+  if (value instanceof Set) return new Set([...value].map(taggedAsFormat2));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, taggedAsFormat2(v)]));
 }
 
 /** Records where each stream read started, to see whether a handler folded from the start. */
@@ -141,36 +152,62 @@ describe('stream snapshots', () => {
     const setup = await setUp(first, 1);
     await new Promise((resolve) => setImmediate(resolve));
     const potStream = `pot-${setup.potIds[0]}`;
-    const genuine = asStreamSnapshot(deserialize(saved.get(potStream)!), potStream)!;
+    const genuine = asStreamSnapshot(decodeState(saved.get(potStream)!), potStream)!;
     expect(genuine).toBeDefined();
     // A forged snapshot: a fortune in the police's stake, under a hash the stream never had.
-    const state = decodeState(genuine.state) as ReturnType<typeof initialPotState>;
-    state.stakes.set('essex-police', money('1000000.00'));
-    state.totalContributed = money('1000000.00');
-    saved.set(potStream, serialize({ ...genuine, state: encodeState(state), lastHash: 'f'.repeat(64) }));
+    const state = decodeState(saved.get(potStream)!) as { state: ReturnType<typeof initialPotState> };
+    state.state.stakes.set('essex-police', money('1000000.00'));
+    state.state.totalContributed = money('1000000.00');
+    saved.set(potStream, encodeState({ ...genuine, state: state.state, lastHash: 'f'.repeat(64) }));
     const allocate = (ledger: ReturnType<typeof ledgerOn>) =>
       ledger.commands.allocateToIntervention(setup.potIds[0]!, { interventionId: setup.interventionIds[0]!, amount: '500.00', effectiveDate: EFFECTIVE_DATE, reason: 'r' }, ledger.envelope());
     await expect(allocate(deterministicLedger(store, 'B', { streamSnapshots: snapshots }))).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
     // The genuine snapshot is used (the pot is not folded from its first event), so the refusal
     // above came from the hash check, not from snapshots being ignored altogether.
-    saved.set(potStream, serialize(genuine));
+    saved.set(potStream, encodeState(genuine));
     const { starts, watched } = readsFrom(store);
     await expect(allocate(deterministicLedger(watched, 'C', { streamSnapshots: snapshots }))).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
     expect(starts.filter((s) => s.streamId === potStream).map((s) => s.fromRevision)).toEqual([genuine.revision, genuine.revision + 1n]);
     // Wrong shapes are ignored rather than trusted or fatal.
     const junks = [null, 42, { ...genuine, format: 99 }, { ...genuine, streamId: 'pot-other' }, { ...genuine, revision: 5 }];
     for (const [i, junk] of junks.entries()) {
-      saved.set(potStream, serialize(junk));
+      saved.set(potStream, encodeState(junk));
       await expect(allocate(deterministicLedger(store, 'DEFGH'[i]!, { streamSnapshots: snapshots }))).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
     }
     await store.close();
   });
 
-  it('encodes Money so it survives structured cloning and comes back as Money', () => {
+  it('ignores a snapshot in an older format, even one the stored stream vouches for, rather than misreading it', async () => {
+    const { store } = openStore();
+    const { saved, snapshots } = memorySnapshots();
+    const first = deterministicLedger(store, 'A', { streamSnapshots: snapshots, snapshotEveryEvents: 1 });
+    const setup = await setUp(first, 1);
+    await first.commands.contributeToPot(setup.potIds[0]!, { agencyId: 'essex-police', amount: '300.00', effectiveDate: EFFECTIVE_DATE, reference: 'r' }, first.envelope());
+    await new Promise((resolve) => setImmediate(resolve));
+    const potStream = `pot-${setup.potIds[0]}`;
+    const genuine = asStreamSnapshot(decodeState(saved.get(potStream)!), potStream)!;
+    expect(genuine.format).toBe(STREAM_SNAPSHOT_FORMAT);
+    // As the handler wrote it before this format: same revision and hash, Money tagged as text.
+    const format2 = { ...genuine, format: 2, state: taggedAsFormat2(genuine.state) };
+    expect(STREAM_SNAPSHOT_FORMAT).toBeGreaterThan(2);
+    saved.set(potStream, encodeState(format2));
+    const { starts, watched } = readsFrom(store);
+    const cold = deterministicLedger(watched, 'B', { streamSnapshots: snapshots });
+    const allocate = (amount: string) =>
+      cold.commands.allocateToIntervention(setup.potIds[0]!, { interventionId: setup.interventionIds[0]!, amount, effectiveDate: EFFECTIVE_DATE, reason: 'r' }, cold.envelope());
+    // Folded from the first event, so the stake is real Money: 300.00 can be drawn, not a penny more.
+    await expect(allocate('300.01')).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
+    expect(starts.filter((s) => s.streamId === potStream).map((s) => s.fromRevision)[0]).toBe(0n);
+    const { events } = await allocate('300.00');
+    expect(events.map((e) => e.type)).toContain('FundsAllocated');
+    await store.close();
+  });
+
+  it('keeps a pot state through the snapshot codec, Money coming back as Money', () => {
     const state = initialPotState();
     state.stakes.set('essex-police', money('12.34'));
     state.totalContributed = money('12.34');
-    const back = decodeState(structuredClone(encodeState(state))) as typeof state;
+    const back = decodeState(encodeState(state)) as typeof state;
     expect(back.stakes.get('essex-police')!.plus(money('0.66')).toFixed(2)).toBe('13.00');
     expect(back.totalContributed.eq(money('12.34'))).toBe(true);
     expect(back).toEqual(state);

@@ -38,7 +38,7 @@ const UNFINISHED_FILE_NAME = /^books-\d{1,20}\.snapshot\.(\d+)\.[0-9a-f]+\.tmp$/
 export interface BooksSnapshotContent {
   readonly books: LedgerBooksState;
   readonly merkle: MerkleLogState;
-  /** Command scope key (commandScopeKey in src/writePath/commandHandler.ts: caller and key) → its stream. */
+  /** Command scope key (commandScopeKey in src/writePath/commandMemory.ts: caller and key) → its stream. */
   readonly commandStreams: Map<string, string>;
 }
 

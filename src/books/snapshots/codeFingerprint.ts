@@ -18,7 +18,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** The code whose change invalidates books snapshots (paths from the repository root). */
 export const BOOKS_CODE = ['events', 'projections', 'src/audit/merkle.ts', 'src/audit/merkleLog.ts', 'src/app/ledger.ts', 'src/books/snapshots'] as const;
 /** The code whose change invalidates stream (aggregate) snapshots. */
-export const STREAM_CODE = ['events', 'commands', 'src/writePath/commandHandler.ts', 'src/books/snapshots'] as const;
+export const STREAM_CODE = ['events', 'commands', 'src/writePath', 'src/books/snapshots'] as const;
 
 function sourceFiles(path: string): string[] {
   if (path.endsWith('.ts')) return [path];

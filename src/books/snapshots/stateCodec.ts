@@ -1,4 +1,8 @@
 /**
+ * The one snapshot codec: books snapshots (booksSnapshots.ts), the write path's stream
+ * snapshots (streamSnapshots.ts) and the books the historical workers send back
+ * (historyWorker.ts, historyPool.ts) all pass through it.
+ *
  * State to bytes and back for snapshots, with node:v8's serializer (Map, Set, bigint, typed
  * arrays and shared references survive it) — generic over whatever shape the projections give
  * their state, with one addition: money. A Decimal carries its constructor as an own property,

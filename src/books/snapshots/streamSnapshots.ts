@@ -3,11 +3,12 @@
  * a cold pot with a million events is loaded from its snapshot plus the events after it,
  * instead of folding its whole stream.
  *
- * What a snapshot holds is the handler's business (opaque, structured-clone-able; the handler
- * checks it against the stream itself). This store only keeps the newest one per stream id, in
- * a SQLite file of its own beside the books snapshots, so it works whatever the event store is.
- * Each row records the code fingerprint over events/, commands/ and the handler
- * (STREAM_CODE): a row written by other code is never handed back.
+ * What a snapshot holds is the handler's business (src/writePath/streamSnapshot.ts; the
+ * handler checks it against the stream itself); it is kept as the bytes of the one snapshot
+ * codec (stateCodec.ts). This store only keeps the newest one per stream id, in a SQLite file of
+ * its own beside the books snapshots, so it works whatever the event store is. Each row records
+ * the code fingerprint over events/, commands/ and the write path (STREAM_CODE) and
+ * STREAM_SNAPSHOT_FORMAT: a row written by other code, or in another format, is never handed back.
  *
  * Snapshots are a cache: `save` is fire-and-forget (queued, written in one transaction on the
  * next turn, latest per stream wins) and never throws into the caller; `load` answers
@@ -19,9 +20,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { codeFingerprint, STREAM_CODE } from './codeFingerprint.ts';
 import { decodeState, encodeState } from './stateCodec.ts';
+import { STREAM_SNAPSHOT_FORMAT, type StreamSnapshots } from '../../writePath/streamSnapshot.ts';
 
-/** Bump when how stream snapshots are stored changes. */
-export const STREAM_SNAPSHOT_FORMAT = 1;
 /** A pot aggregate is a few kilobytes; anything this large is not worth keeping. */
 export const MAX_STREAM_SNAPSHOT_BYTES = 16 * 1024 * 1024;
 /** Snapshots waiting for the next write, at most; beyond it the oldest waiting one is dropped. */
@@ -29,11 +29,6 @@ export const MAX_PENDING_STREAM_SNAPSHOTS = 10_000;
 const BUSY_TIMEOUT_MS = 5_000;
 /** The file in the snapshots directory (LEDGER_SNAPSHOTS) that holds them. */
 export const STREAM_SNAPSHOTS_FILE = 'streams.db';
-
-export interface StreamSnapshots {
-  load(streamId: string): Promise<unknown | undefined>;
-  save(streamId: string, snapshot: unknown): void;
-}
 
 export interface StreamSnapshotStore extends StreamSnapshots {
   /** Writes whatever is queued now (tests; close does it too). */

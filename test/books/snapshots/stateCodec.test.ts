@@ -23,8 +23,12 @@ const { state: stateArb } = fc.letrec((tie) => ({
     fc.array(tie('state'), { maxLength: 5 }),
     fc.dictionary(fc.string({ maxLength: 6 }), tie('state'), { maxKeys: 5, noNullPrototype: true }),
     fc.array(fc.tuple(fc.string({ maxLength: 6 }), tie('state')), { maxLength: 5 }).map((entries) => new Map(entries)),
+    fc.array(fc.tuple(fc.oneof(fc.integer(), fc.bigInt()), tie('state')), { maxLength: 3 }).map((entries) => new Map<unknown, unknown>(entries)),
     fc.array(fc.string(), { maxLength: 5 }).map((members) => new Set(members)),
+    fc.array(fc.oneof(fc.integer(), fc.bigInt(), fc.boolean()), { maxLength: 5 }).map((members) => new Set(members)),
     fc.array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { maxLength: 5 }).map((values) => BigInt64Array.from(values)),
+    fc.uint8Array({ maxLength: 8 }),
+    fc.float64Array({ maxLength: 4 }),
   ),
 }));
 

@@ -10,7 +10,9 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { money } from '../../../events/money.ts';
+import { codeFingerprint, STREAM_CODE } from '../../../src/books/snapshots/codeFingerprint.ts';
 import { createStreamSnapshots } from '../../../src/books/snapshots/streamSnapshots.ts';
+import { STREAM_SNAPSHOT_FORMAT } from '../../../src/writePath/streamSnapshot.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'potledger-stream-snapshots-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -63,6 +65,21 @@ describe('stream snapshots', () => {
     const current = createStreamSnapshots({ path, fingerprint: 'new-code' });
     expect(await current.load('pot-a')).toBeUndefined();
     current.close();
+  });
+
+  it('never hands back a row written in an older format, even by this same code', async () => {
+    const path = freshPath();
+    // 1: the number the store wrote under before the stream snapshot formats were one.
+    for (const format of [1, STREAM_SNAPSHOT_FORMAT - 1]) {
+      const old = createStreamSnapshots({ path, fingerprint: codeFingerprint(STREAM_CODE, format) });
+      old.save('pot-a', { revision: 5n });
+      old.close();
+      const current = createStreamSnapshots({ path });
+      expect(await current.load('pot-a')).toBeUndefined();
+      current.save('pot-a', { revision: 6n });
+      expect(await current.load('pot-a')).toStrictEqual({ revision: 6n });
+      current.close();
+    }
   });
 
   it('answers undefined for a damaged row, and tells the operator', async () => {
