@@ -237,14 +237,14 @@ function addContribution(fold: StatementFold, event: EventOf<'ContributionReceiv
     return;
   }
   fold.entriesInYear += 1;
-  if (event.type === 'ContributionReceived') {
-    figures.received = figures.received.plus(amount);
-    totals.received = totals.received.plus(amount);
-  } else {
+  if (event.type === 'ContributionReversed') {
+    addReversal(fold, event, amount);
     figures.reversed = figures.reversed.plus(amount);
     totals.reversed = totals.reversed.plus(amount);
-    addReversal(fold, event, amount);
+    return;
   }
+  figures.received = figures.received.plus(amount);
+  totals.received = totals.received.plus(amount);
 }
 
 /** Moves the funding partners' stakes: into the opening before the year, into drawn during it. */
