@@ -165,127 +165,71 @@ function addTo(map: Map<string, Money>, key: string, delta: Money): void {
   map.set(key, (map.get(key) ?? ZERO).plus(delta));
 }
 
+type FoldedPotEvent = PotEvent & { eventId: string; metadata?: RecordedBy };
+type PotEventOf<T extends PotEvent['type']> = Extract<PotEvent, { type: T }>;
+
+/** The events that move money: after each, the pot's books must still balance (assertPotInvariants). */
+const MONEY_MOVING_TYPES: ReadonlySet<PotEvent['type']> = new Set<PotEvent['type']>([
+  'ContributionReceived',
+  'FundsAllocated',
+  'ContributionReversed',
+  'AllocationReversed',
+  'PotClosed',
+]);
+
 /**
  * `metadata` is the stored event's (who recorded it, and when): the rolling four-eyes rule
  * needs it for FundsAllocated, and an event without it is simply not counted there.
  */
-export function evolvePot(state: PotState, event: PotEvent & { eventId: string; metadata?: RecordedBy }): PotState {
+export function evolvePot(state: PotState, event: FoldedPotEvent): PotState {
   state.eventsFolded += 1;
-  const sequence = state.eventsFolded;
   const effectiveDate = (event.data as { effectiveDate?: unknown }).effectiveDate;
   if (typeof effectiveDate === 'string' && (state.latestEffectiveDate === null || effectiveDate > state.latestEffectiveDate)) {
     state.latestEffectiveDate = effectiveDate;
   }
+  evolveByType(state, event);
+  state.eventTargets.set(event.eventId, reversalTargetOf(event));
+  if (MONEY_MOVING_TYPES.has(event.type)) assertPotInvariants(state);
+  return state;
+}
+
+/** What a reversal naming this event would reverse: only contributions, allocations and outcomes can be. */
+function reversalTargetOf(event: PotEvent): EventTarget {
   switch (event.type) {
-    case 'PotOpened': {
-      const d = event.data;
-      state.opened = true;
-      state.potId = d.potId;
-      state.name = d.name;
-      state.hostAgencyId = d.hostAgencyId;
-      state.approvalThreshold = d.approvalThreshold === undefined ? null : money(d.approvalThreshold);
-      for (const agencyId of d.partnerAgencyIds) {
-        state.partners.push(agencyId);
-        state.stakes.set(agencyId, ZERO);
-      }
-      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
-      return state;
-    }
-    case 'PartnerJoined': {
+    case 'ContributionReceived':
+      return { kind: 'contribution', id: event.data.contributionId };
+    case 'FundsAllocated':
+      return { kind: 'allocation', id: event.data.allocationId };
+    case 'OutcomeRecorded':
+      return { kind: 'outcome', id: event.data.outcomeId };
+    default:
+      return { kind: 'not-reversible', type: event.type };
+  }
+}
+
+function evolveByType(state: PotState, event: FoldedPotEvent): void {
+  switch (event.type) {
+    case 'PotOpened':
+      return openPot(state, event.data);
+    case 'PartnerJoined':
       state.partners.push(event.data.agencyId);
       state.stakes.set(event.data.agencyId, ZERO);
-      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
-      return state;
-    }
-    case 'ContributionReceived': {
-      const d = event.data;
-      const amount = money(d.amount);
-      state.contributions.set(d.contributionId, {
-        eventId: event.eventId,
-        effectiveDate: d.effectiveDate,
-        agencyId: d.agencyId,
-        amount,
-        reversed: false,
-      });
-      addTo(state.stakes, d.agencyId, amount);
-      state.totalContributed = state.totalContributed.plus(amount);
-      state.eventTargets.set(event.eventId, { kind: 'contribution', id: d.contributionId });
-      break;
-    }
+      return;
+    case 'ContributionReceived':
+      return receiveContribution(state, event.eventId, event.data);
     case 'InterventionDefined': {
-      const d = event.data;
-      state.interventions.set(d.interventionId, {
-        interventionId: d.interventionId,
-        name: d.name,
-        leadAgencyId: d.leadAgencyId,
-        netFundingByAgency: new Map(),
-      });
-      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
-      return state;
+      const { interventionId, name, leadAgencyId } = event.data;
+      state.interventions.set(interventionId, { interventionId, name, leadAgencyId, netFundingByAgency: new Map() });
+      return;
     }
-    case 'FundsAllocated': {
-      const d = event.data;
-      const intervention = requireIntervention(state, d.interventionId);
-      for (const share of d.fundingShares) {
-        const amount = money(share.amount);
-        addTo(state.stakes, share.agencyId, amount.negated());
-        addTo(intervention.netFundingByAgency, share.agencyId, amount);
-      }
-      state.totalAllocated = state.totalAllocated.plus(money(d.amount));
-      state.allocations.set(d.allocationId, {
-        eventId: event.eventId,
-        sequence,
-        effectiveDate: d.effectiveDate,
-        interventionId: d.interventionId,
-        amount: money(d.amount),
-        fundingShares: d.fundingShares,
-        reversed: false,
-      });
-      state.eventTargets.set(event.eventId, { kind: 'allocation', id: d.allocationId });
-      // An allocation that went through a request was approved by a second person: only direct ones count.
-      if (!state.requests.has(d.allocationId)) noteDirectAllocation(state.directAllocations, d.interventionId, money(d.amount), event.metadata);
-      break;
-    }
-    case 'OutcomeRecorded': {
-      const d = event.data;
-      state.outcomes.set(d.outcomeId, {
-        eventId: event.eventId,
-        sequence,
-        effectiveDate: d.effectiveDate,
-        interventionId: d.interventionId,
-        benefits: d.benefits,
-        flows: d.flows,
-        retracted: false,
-      });
-      state.eventTargets.set(event.eventId, { kind: 'outcome', id: d.outcomeId });
-      return state;
-    }
-    case 'ContributionReversed': {
-      const d = event.data;
-      const contribution = state.contributions.get(d.contributionId);
-      if (contribution === undefined) throw new Error(`invariant: reversal of unknown contribution ${d.contributionId}`);
-      contribution.reversed = true;
-      const amount = money(d.amount);
-      addTo(state.stakes, d.agencyId, amount.negated());
-      state.totalContributed = state.totalContributed.minus(amount);
-      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
-      break;
-    }
-    case 'AllocationReversed': {
-      const d = event.data;
-      const allocation = state.allocations.get(d.allocationId);
-      if (allocation === undefined) throw new Error(`invariant: reversal of unknown allocation ${d.allocationId}`);
-      allocation.reversed = true;
-      const intervention = requireIntervention(state, d.interventionId);
-      for (const share of d.fundingShares) {
-        const amount = money(share.amount);
-        addTo(state.stakes, share.agencyId, amount);
-        addTo(intervention.netFundingByAgency, share.agencyId, amount.negated());
-      }
-      state.totalAllocated = state.totalAllocated.minus(money(d.amount));
-      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
-      break;
-    }
+    case 'FundsAllocated':
+      return allocateFunds(state, event);
+    case 'OutcomeRecorded':
+      return recordOutcome(state, event.eventId, event.data);
+    case 'ContributionReversed':
+      return reverseContribution(state, event.data);
+    case 'AllocationReversed':
+      return reverseAllocation(state, event.data);
     case 'ContributionAgreed': {
       const d = event.data;
       state.agreedContributions.set(agreementKey(d.financialYear, d.agencyId), {
@@ -293,27 +237,97 @@ export function evolvePot(state: PotState, event: PotEvent & { eventId: string; 
         amount: money(d.amount),
         boardDecisionRef: d.boardDecisionRef,
       });
-      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
-      return state;
+      return;
     }
     case 'InterventionAssumptionsSet':
       requireIntervention(state, event.data.interventionId);
-      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
-      return state;
+      return;
     case 'OutcomeRetracted': {
       const outcome = state.outcomes.get(event.data.outcomeId);
       if (outcome === undefined) throw new Error(`invariant: retraction of unknown outcome ${event.data.outcomeId}`);
       outcome.retracted = true;
-      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
-      return state;
+      return;
     }
     default:
-      evolveControls(state, event);
-      state.eventTargets.set(event.eventId, { kind: 'not-reversible', type: event.type });
-      if (event.type !== 'PotClosed') return state;
+      return evolveControls(state, event);
   }
-  assertPotInvariants(state);
-  return state;
+}
+
+function openPot(state: PotState, d: PotEventOf<'PotOpened'>['data']): void {
+  state.opened = true;
+  state.potId = d.potId;
+  state.name = d.name;
+  state.hostAgencyId = d.hostAgencyId;
+  state.approvalThreshold = d.approvalThreshold === undefined ? null : money(d.approvalThreshold);
+  for (const agencyId of d.partnerAgencyIds) {
+    state.partners.push(agencyId);
+    state.stakes.set(agencyId, ZERO);
+  }
+}
+
+function receiveContribution(state: PotState, eventId: string, d: PotEventOf<'ContributionReceived'>['data']): void {
+  const amount = money(d.amount);
+  state.contributions.set(d.contributionId, { eventId, effectiveDate: d.effectiveDate, agencyId: d.agencyId, amount, reversed: false });
+  addTo(state.stakes, d.agencyId, amount);
+  state.totalContributed = state.totalContributed.plus(amount);
+}
+
+/** The funding partners' stakes go to the intervention; the allocation keeps its place in the stream. */
+function allocateFunds(state: PotState, event: PotEventOf<'FundsAllocated'> & FoldedPotEvent): void {
+  const d = event.data;
+  const intervention = requireIntervention(state, d.interventionId);
+  for (const share of d.fundingShares) {
+    const amount = money(share.amount);
+    addTo(state.stakes, share.agencyId, amount.negated());
+    addTo(intervention.netFundingByAgency, share.agencyId, amount);
+  }
+  state.totalAllocated = state.totalAllocated.plus(money(d.amount));
+  state.allocations.set(d.allocationId, {
+    eventId: event.eventId,
+    sequence: state.eventsFolded,
+    effectiveDate: d.effectiveDate,
+    interventionId: d.interventionId,
+    amount: money(d.amount),
+    fundingShares: d.fundingShares,
+    reversed: false,
+  });
+  // An allocation that went through a request was approved by a second person: only direct ones count.
+  if (!state.requests.has(d.allocationId)) noteDirectAllocation(state.directAllocations, d.interventionId, money(d.amount), event.metadata);
+}
+
+function recordOutcome(state: PotState, eventId: string, d: PotEventOf<'OutcomeRecorded'>['data']): void {
+  state.outcomes.set(d.outcomeId, {
+    eventId,
+    sequence: state.eventsFolded,
+    effectiveDate: d.effectiveDate,
+    interventionId: d.interventionId,
+    benefits: d.benefits,
+    flows: d.flows,
+    retracted: false,
+  });
+}
+
+function reverseContribution(state: PotState, d: PotEventOf<'ContributionReversed'>['data']): void {
+  const contribution = state.contributions.get(d.contributionId);
+  if (contribution === undefined) throw new Error(`invariant: reversal of unknown contribution ${d.contributionId}`);
+  contribution.reversed = true;
+  const amount = money(d.amount);
+  addTo(state.stakes, d.agencyId, amount.negated());
+  state.totalContributed = state.totalContributed.minus(amount);
+}
+
+/** The shares go back to the partners' stakes, exactly as the allocation took them. */
+function reverseAllocation(state: PotState, d: PotEventOf<'AllocationReversed'>['data']): void {
+  const allocation = state.allocations.get(d.allocationId);
+  if (allocation === undefined) throw new Error(`invariant: reversal of unknown allocation ${d.allocationId}`);
+  allocation.reversed = true;
+  const intervention = requireIntervention(state, d.interventionId);
+  for (const share of d.fundingShares) {
+    const amount = money(share.amount);
+    addTo(state.stakes, share.agencyId, amount);
+    addTo(intervention.netFundingByAgency, share.agencyId, amount.negated());
+  }
+  state.totalAllocated = state.totalAllocated.minus(money(d.amount));
 }
 
 /** The controls' events: approval, the financial-year close and the pot's close. */
@@ -368,7 +382,7 @@ function evolveControls(state: PotState, event: Exclude<PotEvent, { type: MoneyE
   }
 }
 
-/** Events evolve() handles itself; the rest (the pot's controls) go to evolveControls. */
+/** Events evolveByType handles itself; the rest (the pot's controls) go to evolveControls. */
 type MoneyEventType =
   | 'ContributionAgreed'
   | 'InterventionAssumptionsSet'

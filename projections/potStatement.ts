@@ -153,200 +153,259 @@ function whenOf(effectiveDate: string, period: StatementPeriod): When {
   return yearRelation({ effectiveDate }, period.financialYear);
 }
 
+type PotOpenedData = Extract<Envelope, { type: 'PotOpened' }>['data'];
+type EventOf<T extends Envelope['type']> = Extract<Envelope, { type: T }>;
+
+/** What the statement has gathered so far from the pot's events, in log order. */
+interface StatementFold {
+  readonly potId: string;
+  readonly period: StatementPeriod;
+  opened: PotOpenedData | undefined;
+  position: bigint;
+  entriesInYear: number;
+  yearClosed: boolean;
+  closedOn: string | undefined;
+  readonly partners: Map<string, PartnerFigures>;
+  readonly interventions: Map<string, InterventionFigures>;
+  readonly benefits: Map<string, BenefitFigures>;
+  readonly reversals: StatementReversalLine[];
+  readonly priorPeriodAdjustments: StatementAdjustmentLine[];
+  readonly totals: { received: Money; reversed: Money; allocated: Money; allocationsReversed: Money; returned: Money; openingByMovements: Money };
+}
+
+function emptyFold(potId: string, period: StatementPeriod): StatementFold {
+  return {
+    potId,
+    period,
+    opened: undefined,
+    position: 0n,
+    entriesInYear: 0,
+    yearClosed: false,
+    closedOn: undefined,
+    partners: new Map(),
+    interventions: new Map(),
+    benefits: new Map(),
+    reversals: [],
+    priorPeriodAdjustments: [],
+    totals: { received: ZERO, reversed: ZERO, allocated: ZERO, allocationsReversed: ZERO, returned: ZERO, openingByMovements: ZERO },
+  };
+}
+
+function partnerOf(fold: StatementFold, agencyId: string): PartnerFigures {
+  let figures = fold.partners.get(agencyId);
+  if (figures === undefined) {
+    figures = { opening: ZERO, received: ZERO, reversed: ZERO, drawn: ZERO, drawnReversed: ZERO, returned: ZERO };
+    fold.partners.set(agencyId, figures);
+  }
+  return figures;
+}
+
+function interventionOf(fold: StatementFold, interventionId: string): InterventionFigures {
+  const figures = fold.interventions.get(interventionId);
+  if (figures === undefined) throw new Error(`invariant: intervention ${interventionId} is not defined in pot ${fold.potId}`);
+  return figures;
+}
+
+/** A reversal line of the year: what it reversed, for how much, why and by whom. */
+function addReversal(
+  fold: StatementFold,
+  event: EventOf<'ContributionReversed' | 'AllocationReversed' | 'OutcomeRetracted'>,
+  amount: Money,
+): void {
+  fold.reversals.push({
+    position: event.position.toString(),
+    eventId: event.eventId,
+    type: event.type,
+    reversedEventId: event.data.reversedEventId,
+    effectiveDate: event.data.effectiveDate,
+    amount: formatAmount(amount),
+    reason: event.data.reason,
+    actor: event.metadata.actor.sub,
+  });
+}
+
+function addContribution(fold: StatementFold, event: EventOf<'ContributionReceived' | 'ContributionReversed'>): void {
+  const when = whenOf(event.data.effectiveDate, fold.period);
+  if (when === 'after') return;
+  const { totals } = fold;
+  const figures = partnerOf(fold, event.data.agencyId);
+  const amount = money(event.data.amount);
+  const received = event.type === 'ContributionReceived';
+  if (when === 'before') {
+    figures.opening = received ? figures.opening.plus(amount) : figures.opening.minus(amount);
+    totals.openingByMovements = received ? totals.openingByMovements.plus(amount) : totals.openingByMovements.minus(amount);
+    return;
+  }
+  fold.entriesInYear += 1;
+  if (event.type === 'ContributionReversed') {
+    addReversal(fold, event, amount);
+    figures.reversed = figures.reversed.plus(amount);
+    totals.reversed = totals.reversed.plus(amount);
+    return;
+  }
+  figures.received = figures.received.plus(amount);
+  totals.received = totals.received.plus(amount);
+}
+
+/** Moves the funding partners' stakes: into the opening before the year, into drawn during it. */
+function moveShares(fold: StatementFold, shares: readonly FundingShare[], when: When, sign: 1 | -1): void {
+  for (const share of shares) {
+    const figures = partnerOf(fold, share.agencyId);
+    const amount = money(share.amount);
+    if (when === 'before') figures.opening = figures.opening.minus(amount.times(sign));
+    else if (sign === 1) figures.drawn = figures.drawn.plus(amount);
+    else figures.drawnReversed = figures.drawnReversed.plus(amount);
+  }
+}
+
+function addAllocation(fold: StatementFold, event: EventOf<'FundsAllocated' | 'AllocationReversed'>): void {
+  const when = whenOf(event.data.effectiveDate, fold.period);
+  if (when === 'after') return;
+  const { totals } = fold;
+  const allocated = event.type === 'FundsAllocated';
+  const amount = money(event.data.amount);
+  moveShares(fold, event.data.fundingShares, when, allocated ? 1 : -1);
+  if (when === 'before') {
+    totals.openingByMovements = allocated ? totals.openingByMovements.minus(amount) : totals.openingByMovements.plus(amount);
+    return;
+  }
+  fold.entriesInYear += 1;
+  const figures = interventionOf(fold, event.data.interventionId);
+  if (event.type === 'FundsAllocated') {
+    figures.allocated = figures.allocated.plus(amount);
+    totals.allocated = totals.allocated.plus(amount);
+  } else {
+    figures.reversed = figures.reversed.plus(amount);
+    totals.allocationsReversed = totals.allocationsReversed.plus(amount);
+    addReversal(fold, event, amount);
+  }
+}
+
+/** Outcomes count only in the year they are dated in: benefits have no opening balance. */
+function addOutcome(fold: StatementFold, event: EventOf<'OutcomeRecorded' | 'OutcomeRetracted'>): void {
+  if (whenOf(event.data.effectiveDate, fold.period) !== 'during') return;
+  fold.entriesInYear += 1;
+  const recorded = event.type === 'OutcomeRecorded';
+  const figures = interventionOf(fold, event.data.interventionId);
+  const total = sum(event.data.benefits.map((b) => money(b.amount)));
+  for (const line of event.data.benefits) {
+    let agency = fold.benefits.get(line.agencyId);
+    if (agency === undefined) {
+      agency = { cashable: ZERO, nonCashable: ZERO };
+      fold.benefits.set(line.agencyId, agency);
+    }
+    const amount = money(line.amount).times(recorded ? 1 : -1);
+    if (line.cashable) agency.cashable = agency.cashable.plus(amount);
+    else agency.nonCashable = agency.nonCashable.plus(amount);
+  }
+  if (event.type === 'OutcomeRecorded') {
+    figures.outcomes += 1;
+    figures.benefits = figures.benefits.plus(total);
+  } else {
+    figures.retracted += 1;
+    figures.benefitsRetracted = figures.benefitsRetracted.plus(total);
+    addReversal(fold, event, total);
+  }
+}
+
+function addPotClosed(fold: StatementFold, event: EventOf<'PotClosed'>): void {
+  const when = whenOf(event.data.effectiveDate, fold.period);
+  if (when === 'after') return;
+  const { totals } = fold;
+  if (when === 'during') fold.entriesInYear += 1;
+  for (const line of event.data.returns) {
+    const figures = partnerOf(fold, line.agencyId);
+    const amount = money(line.amount);
+    if (when === 'before') {
+      figures.opening = figures.opening.minus(amount);
+      totals.openingByMovements = totals.openingByMovements.minus(amount);
+    } else {
+      figures.returned = figures.returned.plus(amount);
+      totals.returned = totals.returned.plus(amount);
+    }
+  }
+  if (when === 'during') fold.closedOn = event.data.effectiveDate;
+}
+
+/** Folds one event of the pot's stream into the statement. */
+function addEvent(fold: StatementFold, event: Envelope): void {
+  fold.position = event.position;
+  const adjustment = isMoneyEntry(event) ? priorPeriodAdjustmentOf(event) : null;
+  if (adjustment !== null && whenOf(adjustment.effectiveDate, fold.period) === 'during') fold.priorPeriodAdjustments.push(adjustment);
+  switch (event.type) {
+    case 'PotOpened':
+      fold.opened = event.data;
+      for (const agencyId of event.data.partnerAgencyIds) partnerOf(fold, agencyId);
+      break;
+    case 'PartnerJoined':
+      partnerOf(fold, event.data.agencyId);
+      break;
+    case 'InterventionDefined':
+      fold.interventions.set(event.data.interventionId, {
+        name: event.data.name,
+        leadAgencyId: event.data.leadAgencyId,
+        allocated: ZERO,
+        reversed: ZERO,
+        outcomes: 0,
+        retracted: 0,
+        benefits: ZERO,
+        benefitsRetracted: ZERO,
+      });
+      break;
+    case 'ContributionReceived':
+    case 'ContributionReversed':
+      addContribution(fold, event);
+      break;
+    case 'FundsAllocated':
+    case 'AllocationReversed':
+      addAllocation(fold, event);
+      break;
+    case 'OutcomeRecorded':
+    case 'OutcomeRetracted':
+      addOutcome(fold, event);
+      break;
+    case 'PotClosed':
+      addPotClosed(fold, event);
+      break;
+    case 'FinancialYearClosed':
+      // Closing a year locks every day up to its end, so earlier years are closed with it.
+      if (event.data.closedThrough >= fold.period.to) fold.yearClosed = true;
+      break;
+    // Requests, approvals and refusals move no money: the FundsAllocated an approval writes does.
+    case 'ApprovalThresholdChanged':
+    case 'AllocationRequested':
+    case 'AllocationApproved':
+    case 'AllocationRejected':
+    case 'SelfApprovalAttempted':
+    case 'AgencyRegistered':
+    case 'IdempotencyKeyClaimed':
+    case 'UnitCostAdded':
+    // Agreements and cost-benefit assumptions move no money: the statement's figures ignore them.
+    case 'ContributionAgreed':
+    case 'InterventionAssumptionsSet':
+      break;
+    default: {
+      const unhandled: never = event;
+      throw new Error(`invariant: the statement does not know event ${(unhandled as Envelope).type}`);
+    }
+  }
+}
+
 /**
  * The statement of pot `potId` for `financialYear`, from the pot's events in log order (other
  * streams' events are ignored), or null when the pot was never opened.
  */
 export function potStatement(events: Iterable<Envelope>, potId: string, financialYear: string): PotStatement | null {
-  const period = statementPeriod(financialYear);
-  let opened: Extract<Envelope, { type: 'PotOpened' }>['data'] | undefined;
-  let position = 0n;
-  let entriesInYear = 0;
-  let yearClosed = false;
-  let closedOn: string | undefined;
-  const partners = new Map<string, PartnerFigures>();
-  const interventions = new Map<string, InterventionFigures>();
-  const benefits = new Map<string, BenefitFigures>();
-  const reversals: StatementReversalLine[] = [];
-  const priorPeriodAdjustments: StatementAdjustmentLine[] = [];
-  const totals = { received: ZERO, reversed: ZERO, allocated: ZERO, allocationsReversed: ZERO, returned: ZERO, openingByMovements: ZERO };
-
-  const partner = (agencyId: string): PartnerFigures => {
-    let figures = partners.get(agencyId);
-    if (figures === undefined) {
-      figures = { opening: ZERO, received: ZERO, reversed: ZERO, drawn: ZERO, drawnReversed: ZERO, returned: ZERO };
-      partners.set(agencyId, figures);
-    }
-    return figures;
-  };
-  const intervention = (interventionId: string): InterventionFigures => {
-    const figures = interventions.get(interventionId);
-    if (figures === undefined) throw new Error(`invariant: intervention ${interventionId} is not defined in pot ${potId}`);
-    return figures;
-  };
-  const moveShares = (shares: readonly FundingShare[], when: When, sign: 1 | -1): void => {
-    for (const share of shares) {
-      const figures = partner(share.agencyId);
-      const amount = money(share.amount);
-      if (when === 'before') figures.opening = figures.opening.minus(amount.times(sign));
-      else if (sign === 1) figures.drawn = figures.drawn.plus(amount);
-      else figures.drawnReversed = figures.drawnReversed.plus(amount);
-    }
-  };
-  const reversal = (event: Envelope, type: StatementReversalLine['type'], reversedEventId: string, effectiveDate: string, amount: Money, reason: string): void => {
-    reversals.push({
-      position: event.position.toString(),
-      eventId: event.eventId,
-      type,
-      reversedEventId,
-      effectiveDate,
-      amount: formatAmount(amount),
-      reason,
-      actor: event.metadata.actor.sub,
-    });
-  };
-
+  const fold = emptyFold(potId, statementPeriod(financialYear));
   for (const event of events) {
-    if (event.streamId !== `pot-${potId}`) continue;
-    position = event.position;
-    const adjustment = isMoneyEntry(event) ? priorPeriodAdjustmentOf(event) : null;
-    if (adjustment !== null && whenOf(adjustment.effectiveDate, period) === 'during') priorPeriodAdjustments.push(adjustment);
-    switch (event.type) {
-      case 'PotOpened':
-        opened = event.data;
-        for (const agencyId of event.data.partnerAgencyIds) partner(agencyId);
-        break;
-      case 'PartnerJoined':
-        partner(event.data.agencyId);
-        break;
-      case 'InterventionDefined':
-        interventions.set(event.data.interventionId, {
-          name: event.data.name,
-          leadAgencyId: event.data.leadAgencyId,
-          allocated: ZERO,
-          reversed: ZERO,
-          outcomes: 0,
-          retracted: 0,
-          benefits: ZERO,
-          benefitsRetracted: ZERO,
-        });
-        break;
-      case 'ContributionReceived':
-      case 'ContributionReversed': {
-        const when = whenOf(event.data.effectiveDate, period);
-        if (when === 'after') break;
-        const figures = partner(event.data.agencyId);
-        const amount = money(event.data.amount);
-        const received = event.type === 'ContributionReceived';
-        if (when === 'before') {
-          figures.opening = received ? figures.opening.plus(amount) : figures.opening.minus(amount);
-          totals.openingByMovements = received ? totals.openingByMovements.plus(amount) : totals.openingByMovements.minus(amount);
-          break;
-        }
-        entriesInYear += 1;
-        if (received) {
-          figures.received = figures.received.plus(amount);
-          totals.received = totals.received.plus(amount);
-        } else {
-          figures.reversed = figures.reversed.plus(amount);
-          totals.reversed = totals.reversed.plus(amount);
-          reversal(event, event.type, event.data.reversedEventId, event.data.effectiveDate, amount, event.data.reason);
-        }
-        break;
-      }
-      case 'FundsAllocated':
-      case 'AllocationReversed': {
-        const when = whenOf(event.data.effectiveDate, period);
-        if (when === 'after') break;
-        const allocated = event.type === 'FundsAllocated';
-        const amount = money(event.data.amount);
-        moveShares(event.data.fundingShares, when, allocated ? 1 : -1);
-        if (when === 'before') {
-          totals.openingByMovements = allocated ? totals.openingByMovements.minus(amount) : totals.openingByMovements.plus(amount);
-          break;
-        }
-        entriesInYear += 1;
-        const figures = intervention(event.data.interventionId);
-        if (allocated) {
-          figures.allocated = figures.allocated.plus(amount);
-          totals.allocated = totals.allocated.plus(amount);
-        } else {
-          figures.reversed = figures.reversed.plus(amount);
-          totals.allocationsReversed = totals.allocationsReversed.plus(amount);
-          reversal(event, event.type, event.data.reversedEventId, event.data.effectiveDate, amount, event.data.reason);
-        }
-        break;
-      }
-      case 'OutcomeRecorded':
-      case 'OutcomeRetracted': {
-        if (whenOf(event.data.effectiveDate, period) !== 'during') break;
-        entriesInYear += 1;
-        const recorded = event.type === 'OutcomeRecorded';
-        const figures = intervention(event.data.interventionId);
-        const total = sum(event.data.benefits.map((b) => money(b.amount)));
-        for (const line of event.data.benefits) {
-          let agency = benefits.get(line.agencyId);
-          if (agency === undefined) {
-            agency = { cashable: ZERO, nonCashable: ZERO };
-            benefits.set(line.agencyId, agency);
-          }
-          const amount = money(line.amount).times(recorded ? 1 : -1);
-          if (line.cashable) agency.cashable = agency.cashable.plus(amount);
-          else agency.nonCashable = agency.nonCashable.plus(amount);
-        }
-        if (recorded) {
-          figures.outcomes += 1;
-          figures.benefits = figures.benefits.plus(total);
-        } else {
-          figures.retracted += 1;
-          figures.benefitsRetracted = figures.benefitsRetracted.plus(total);
-          reversal(event, event.type, event.data.reversedEventId, event.data.effectiveDate, total, event.data.reason);
-        }
-        break;
-      }
-      case 'PotClosed': {
-        const when = whenOf(event.data.effectiveDate, period);
-        if (when === 'after') break;
-        if (when === 'during') entriesInYear += 1;
-        for (const line of event.data.returns) {
-          const figures = partner(line.agencyId);
-          const amount = money(line.amount);
-          if (when === 'before') {
-            figures.opening = figures.opening.minus(amount);
-            totals.openingByMovements = totals.openingByMovements.minus(amount);
-          } else {
-            figures.returned = figures.returned.plus(amount);
-            totals.returned = totals.returned.plus(amount);
-          }
-        }
-        if (when === 'during') closedOn = event.data.effectiveDate;
-        break;
-      }
-      case 'FinancialYearClosed':
-        // Closing a year locks every day up to its end, so earlier years are closed with it.
-        if (event.data.closedThrough >= period.to) yearClosed = true;
-        break;
-      // Requests, approvals and refusals move no money: the FundsAllocated an approval writes does.
-      case 'ApprovalThresholdChanged':
-      case 'AllocationRequested':
-      case 'AllocationApproved':
-      case 'AllocationRejected':
-      case 'SelfApprovalAttempted':
-      case 'AgencyRegistered':
-      case 'IdempotencyKeyClaimed':
-      case 'UnitCostAdded':
-      // Agreements and cost-benefit assumptions move no money: the statement's figures ignore them.
-      case 'ContributionAgreed':
-      case 'InterventionAssumptionsSet':
-        break;
-      default: {
-        const unhandled: never = event;
-        throw new Error(`invariant: the statement does not know event ${(unhandled as Envelope).type}`);
-      }
-    }
+    if (event.streamId === `pot-${potId}`) addEvent(fold, event);
   }
-  if (opened === undefined) return null;
+  return fold.opened === undefined ? null : statementOf(fold, fold.opened);
+}
 
+/** The published statement, once the two routes to the balances agree (else it throws). */
+function statementOf(fold: StatementFold, opened: PotOpenedData): PotStatement {
+  const { partners, totals, period } = fold;
   const closingStakes = new Map<string, Money>();
   for (const [agencyId, f] of partners) {
     closingStakes.set(agencyId, f.opening.plus(f.received).minus(f.reversed).minus(f.drawn).plus(f.drawnReversed).minus(f.returned));
@@ -359,7 +418,7 @@ export function potStatement(events: Iterable<Envelope>, potId: string, financia
   // The second route to the same figures: pot-level movements against the partners' stakes.
   if (!openingBalance.equals(totals.openingByMovements) || !closingBalance.equals(closingByMovements)) {
     throw new Error(
-      `invariant: pot ${potId} ${financialYear}: stakes give opening ${formatAmount(openingBalance)} / closing ${formatAmount(closingBalance)}, ` +
+      `invariant: pot ${fold.potId} ${period.financialYear}: stakes give opening ${formatAmount(openingBalance)} / closing ${formatAmount(closingBalance)}, ` +
         `movements give ${formatAmount(totals.openingByMovements)} / ${formatAmount(closingByMovements)}`,
     );
   }
@@ -371,41 +430,15 @@ export function potStatement(events: Iterable<Envelope>, potId: string, financia
     hostAgencyId: opened.hostAgencyId,
     currency: opened.currency,
     period,
-    position: position.toString(),
+    position: fold.position.toString(),
     openingBalance: formatAmount(openingBalance),
     contributions: { received: formatAmount(totals.received), reversed: formatAmount(totals.reversed), net: formatAmount(netContributions) },
     allocations: { allocated: formatAmount(totals.allocated), reversed: formatAmount(totals.allocationsReversed), net: formatAmount(netAllocations) },
     returnedToPartners: formatAmount(totals.returned),
     closingBalance: formatAmount(closingBalance),
-    partners: [...partners].map(([agencyId, f]) => {
-      const closing = closingStakes.get(agencyId)!;
-      return {
-        agencyId,
-        openingStake: formatAmount(f.opening),
-        contributionsReceived: formatAmount(f.received),
-        contributionsReversed: formatAmount(f.reversed),
-        drawn: formatAmount(f.drawn),
-        drawnReversed: formatAmount(f.drawnReversed),
-        returned: formatAmount(f.returned),
-        closingStake: formatAmount(closing),
-        shareOfClosingBalance: formatRatio(closing, closingBalance),
-        shareOfContributions: formatRatio(f.received.minus(f.reversed), netContributions),
-      };
-    }),
-    interventions: [...interventions].map(([interventionId, f]) => ({
-      interventionId,
-      name: f.name,
-      leadAgencyId: f.leadAgencyId,
-      allocated: formatAmount(f.allocated),
-      allocationsReversed: formatAmount(f.reversed),
-      netAllocated: formatAmount(f.allocated.minus(f.reversed)),
-      outcomesRecorded: f.outcomes,
-      outcomesRetracted: f.retracted,
-      benefits: formatAmount(f.benefits),
-      benefitsRetracted: formatAmount(f.benefitsRetracted),
-      netBenefits: formatAmount(f.benefits.minus(f.benefitsRetracted)),
-    })),
-    benefitsByAgency: [...benefits]
+    partners: [...partners].map(([agencyId, f]) => partnerLine(agencyId, f, closingStakes.get(agencyId)!, closingBalance, netContributions)),
+    interventions: [...fold.interventions].map(([interventionId, f]) => interventionLine(interventionId, f)),
+    benefitsByAgency: [...fold.benefits]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([agencyId, f]) => ({
         agencyId,
@@ -413,10 +446,41 @@ export function potStatement(events: Iterable<Envelope>, potId: string, financia
         nonCashable: formatAmount(f.nonCashable),
         total: formatAmount(f.cashable.plus(f.nonCashable)),
       })),
-    reversals,
-    priorPeriodAdjustments,
-    yearClosed,
-    potClosedOn: closedOn ?? null,
-    entriesInYear,
+    reversals: fold.reversals,
+    priorPeriodAdjustments: fold.priorPeriodAdjustments,
+    yearClosed: fold.yearClosed,
+    potClosedOn: fold.closedOn ?? null,
+    entriesInYear: fold.entriesInYear,
+  };
+}
+
+function partnerLine(agencyId: string, f: PartnerFigures, closing: Money, closingBalance: Money, netContributions: Money): StatementPartnerLine {
+  return {
+    agencyId,
+    openingStake: formatAmount(f.opening),
+    contributionsReceived: formatAmount(f.received),
+    contributionsReversed: formatAmount(f.reversed),
+    drawn: formatAmount(f.drawn),
+    drawnReversed: formatAmount(f.drawnReversed),
+    returned: formatAmount(f.returned),
+    closingStake: formatAmount(closing),
+    shareOfClosingBalance: formatRatio(closing, closingBalance),
+    shareOfContributions: formatRatio(f.received.minus(f.reversed), netContributions),
+  };
+}
+
+function interventionLine(interventionId: string, f: InterventionFigures): StatementInterventionLine {
+  return {
+    interventionId,
+    name: f.name,
+    leadAgencyId: f.leadAgencyId,
+    allocated: formatAmount(f.allocated),
+    allocationsReversed: formatAmount(f.reversed),
+    netAllocated: formatAmount(f.allocated.minus(f.reversed)),
+    outcomesRecorded: f.outcomes,
+    outcomesRetracted: f.retracted,
+    benefits: formatAmount(f.benefits),
+    benefitsRetracted: formatAmount(f.benefitsRetracted),
+    netBenefits: formatAmount(f.benefits.minus(f.benefitsRetracted)),
   };
 }

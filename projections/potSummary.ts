@@ -146,16 +146,12 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         pot.partners.set(event.data.agencyId, { contributed: ZERO, drawn: ZERO, returned: ZERO });
         return state;
       case 'ContributionReceived':
-      case 'ContributionReversed': {
-        const partner = partnerOf(pot, event.data.agencyId);
-        const amount = money(event.data.amount).times(event.type === 'ContributionReceived' ? 1 : -1);
-        partner.contributed = partner.contributed.plus(amount);
-        pot.contributed = pot.contributed.plus(amount);
+      case 'ContributionReversed':
+        moveContribution(pot, event);
         assertBooksBalance(pot, event.eventId, state.stakesMayBeNegative === true);
         if (event.type === 'ContributionReceived') noteContributionReceived(pot.agreedContributions, event.data);
         else noteContributionReversed(pot.agreedContributions, event.data);
         return state;
-      }
       case 'ContributionAgreed':
         partnerOf(pot, event.data.agencyId);
         noteAgreement(pot.agreedContributions, event.data);
@@ -175,16 +171,10 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         });
         return state;
       case 'FundsAllocated':
-      case 'AllocationReversed': {
-        const direction = event.type === 'FundsAllocated' ? 1 : -1;
-        const amount = money(event.data.amount).times(direction);
-        const intervention = interventionOf(pot, event.data.interventionId);
-        intervention.funded = intervention.funded.plus(amount);
-        pot.allocated = pot.allocated.plus(amount);
-        drawShares(pot, event.data.fundingShares, direction);
+      case 'AllocationReversed':
+        moveAllocation(pot, event);
         assertBooksBalance(pot, event.eventId, state.stakesMayBeNegative === true);
         return state;
-      }
       case 'OutcomeRecorded':
       case 'OutcomeRetracted': {
         const intervention = interventionOf(pot, event.data.interventionId);
@@ -195,20 +185,9 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
       case 'ApprovalThresholdChanged':
         pot.approvalThreshold = event.data.approvalThreshold;
         return state;
-      case 'AllocationRequested': {
-        const d = event.data;
-        pot.pendingApprovals.set(d.allocationId, {
-          allocationId: d.allocationId,
-          interventionId: d.interventionId,
-          amount: d.amount,
-          effectiveDate: d.effectiveDate,
-          reason: d.reason,
-          requestedBy: d.requestedBy,
-          requestedAt: event.metadata.recordedAt,
-          eventId: event.eventId,
-        });
+      case 'AllocationRequested':
+        awaitApproval(pot, event);
         return state;
-      }
       case 'AllocationApproved':
       case 'AllocationRejected':
         if (!pot.pendingApprovals.delete(event.data.allocationId)) {
@@ -221,12 +200,7 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         pot.closedFinancialYears.push(event.data.financialYear);
         return state;
       case 'PotClosed':
-        for (const returned of event.data.returns) {
-          const partner = partnerOf(pot, returned.agencyId);
-          partner.returned = partner.returned.plus(money(returned.amount));
-          pot.returned = pot.returned.plus(money(returned.amount));
-        }
-        pot.status = 'closed';
+        closePot(pot, event);
         assertBooksBalance(pot, event.eventId, state.stakesMayBeNegative === true);
         return state;
       default: {
@@ -237,7 +211,49 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
   },
 };
 
-function openPot(state: PotSummaryState, event: Extract<Envelope, { type: 'PotOpened' }>): void {
+type EventOf<T extends Envelope['type']> = Extract<Envelope, { type: T }>;
+
+function moveContribution(pot: PotFigures, event: EventOf<'ContributionReceived' | 'ContributionReversed'>): void {
+  const partner = partnerOf(pot, event.data.agencyId);
+  const amount = money(event.data.amount).times(event.type === 'ContributionReceived' ? 1 : -1);
+  partner.contributed = partner.contributed.plus(amount);
+  pot.contributed = pot.contributed.plus(amount);
+}
+
+function moveAllocation(pot: PotFigures, event: EventOf<'FundsAllocated' | 'AllocationReversed'>): void {
+  const direction = event.type === 'FundsAllocated' ? 1 : -1;
+  const amount = money(event.data.amount).times(direction);
+  const intervention = interventionOf(pot, event.data.interventionId);
+  intervention.funded = intervention.funded.plus(amount);
+  pot.allocated = pot.allocated.plus(amount);
+  drawShares(pot, event.data.fundingShares, direction);
+}
+
+function awaitApproval(pot: PotFigures, event: EventOf<'AllocationRequested'>): void {
+  const d = event.data;
+  pot.pendingApprovals.set(d.allocationId, {
+    allocationId: d.allocationId,
+    interventionId: d.interventionId,
+    amount: d.amount,
+    effectiveDate: d.effectiveDate,
+    reason: d.reason,
+    requestedBy: d.requestedBy,
+    requestedAt: event.metadata.recordedAt,
+    eventId: event.eventId,
+  });
+}
+
+/** Each partner's whole stake goes back to it; the balance check that follows proves it. */
+function closePot(pot: PotFigures, event: EventOf<'PotClosed'>): void {
+  for (const returned of event.data.returns) {
+    const partner = partnerOf(pot, returned.agencyId);
+    partner.returned = partner.returned.plus(money(returned.amount));
+    pot.returned = pot.returned.plus(money(returned.amount));
+  }
+  pot.status = 'closed';
+}
+
+function openPot(state: PotSummaryState, event: EventOf<'PotOpened'>): void {
   const { potId, name, area, hostAgencyId, currency, partnerAgencyIds } = event.data;
   if (state.pots.has(potId)) throw new Error(`invariant: pot ${potId} opened twice`);
   const partners = new Map<string, PartnerFigures>();

@@ -1,8 +1,9 @@
 /**
  * Pieces every event store adapter needs in the same form: the expected-revision rule, the
- * JSON text an event is stored as, and how a subscription's follow loop is started.
+ * JSON text an event is stored as, and the page size readAll serves. How a subscription
+ * follows the log is in following.ts.
  */
-import type { ExpectedRevision, NewEvent, Subscription } from './eventStore.ts';
+import { MAX_READ_ALL_BATCH_EVENTS, type ExpectedRevision, type NewEvent } from './eventStore.ts';
 
 /** Whether a stream at `actual` satisfies the caller's expected revision. */
 export function revisionMatches(expected: ExpectedRevision, actual: bigint | 'no-stream'): boolean {
@@ -28,17 +29,8 @@ export function serialiseEvent(event: NewEvent): SerialisedEvent {
   return { eventId: event.eventId, type: event.type, data, metadata };
 }
 
-/**
- * Runs a subscription's follow loop on a later tick (onBatch must never run inside the caller's
- * subscribe() call). A loop that fails closes the subscription and goes to onError; without
- * one it is rethrown, loudly, as an unhandled rejection.
- */
-export function startFollowing(subscription: Subscription, follow: () => Promise<void>, onError: ((error: unknown) => void) | undefined): void {
-  void Promise.resolve()
-    .then(follow)
-    .catch((error: unknown) => {
-      subscription.close();
-      if (onError === undefined) throw error;
-      onError(error);
-    });
+/** The page size readAll serves: a whole number from 1 to MAX_READ_ALL_BATCH_EVENTS. */
+export function clampReadAllLimit(limit: number): number {
+  if (Number.isNaN(limit)) throw new RangeError('readAll limit must be a number');
+  return Math.min(MAX_READ_ALL_BATCH_EVENTS, Math.max(1, Math.trunc(limit)));
 }

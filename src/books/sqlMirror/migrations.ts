@@ -11,273 +11,246 @@
  * does (projections/ordering.ts), whatever the database's locale.
  */
 
-const SQLITE_V1 = `
-CREATE TABLE rm_checkpoints (
-  projection  TEXT    PRIMARY KEY,
-  position    INTEGER NOT NULL,
-  updated_at  TEXT    NOT NULL
-);
-CREATE TABLE rm_agencies (
-  agency_id     TEXT    PRIMARY KEY,
-  name          TEXT    NOT NULL,
-  kind          TEXT    NOT NULL,
-  registered_at TEXT    NOT NULL,
-  position      INTEGER NOT NULL
-);
-CREATE TABLE rm_agency_pot_balances (
-  agency_id                            TEXT    NOT NULL,
-  pot_id                               TEXT    NOT NULL,
-  contributed                          TEXT    NOT NULL,
-  contributed_pence                    INTEGER NOT NULL,
-  drawn                                TEXT    NOT NULL,
-  drawn_pence                          INTEGER NOT NULL,
-  stake                                TEXT    NOT NULL,
-  stake_pence                          INTEGER NOT NULL,
-  benefits_received                    TEXT    NOT NULL,
-  benefits_received_pence              INTEGER NOT NULL,
-  benefits_received_cashable           TEXT    NOT NULL,
-  benefits_received_cashable_pence     INTEGER NOT NULL,
-  benefits_received_non_cashable       TEXT    NOT NULL,
-  benefits_received_non_cashable_pence INTEGER NOT NULL,
-  benefits_produced_for_others         TEXT    NOT NULL,
-  benefits_produced_for_others_pence   INTEGER NOT NULL,
-  net_fiscal_position                  TEXT    NOT NULL,
-  net_fiscal_position_pence            INTEGER NOT NULL,
-  PRIMARY KEY (agency_id, pot_id)
-);
-CREATE INDEX rm_agency_pot_balances_pot ON rm_agency_pot_balances (pot_id);
-CREATE TABLE rm_pots (
-  pot_id            TEXT    PRIMARY KEY,
-  name              TEXT    NOT NULL,
-  area              TEXT    NOT NULL,
-  host_agency_id    TEXT    NOT NULL,
-  status            TEXT    NOT NULL,
-  currency          TEXT    NOT NULL,
-  contributed       TEXT    NOT NULL,
-  contributed_pence INTEGER NOT NULL,
-  allocated         TEXT    NOT NULL,
-  allocated_pence   INTEGER NOT NULL,
-  available         TEXT    NOT NULL,
-  available_pence   INTEGER NOT NULL,
-  opened_at         TEXT    NOT NULL,
-  position          INTEGER NOT NULL
-);
-CREATE TABLE rm_pot_partners (
-  pot_id            TEXT    NOT NULL,
-  agency_id         TEXT    NOT NULL,
-  partner_order     INTEGER NOT NULL,
-  contributed       TEXT    NOT NULL,
-  contributed_pence INTEGER NOT NULL,
-  drawn             TEXT    NOT NULL,
-  drawn_pence       INTEGER NOT NULL,
-  stake             TEXT    NOT NULL,
-  stake_pence       INTEGER NOT NULL,
-  PRIMARY KEY (pot_id, agency_id)
-);
-CREATE TABLE rm_interventions (
-  pot_id             TEXT    NOT NULL,
-  intervention_id    TEXT    NOT NULL,
-  intervention_order INTEGER NOT NULL,
-  name               TEXT    NOT NULL,
-  lead_agency_id     TEXT    NOT NULL,
-  funded             TEXT    NOT NULL,
-  funded_pence       INTEGER NOT NULL,
-  benefits           TEXT    NOT NULL,
-  benefits_pence     INTEGER NOT NULL,
-  PRIMARY KEY (pot_id, intervention_id)
-);
-CREATE TABLE rm_benefit_flows (
-  pot_id                TEXT    NOT NULL,
-  intervention_id       TEXT    NOT NULL,
-  financial_year        TEXT    NOT NULL,
-  from_agency_id        TEXT    NOT NULL,
-  to_agency_id          TEXT    NOT NULL,
-  amount                TEXT    NOT NULL,
-  amount_pence          INTEGER NOT NULL,
-  cashable_amount       TEXT    NOT NULL,
-  cashable_amount_pence INTEGER NOT NULL,
-  PRIMARY KEY (pot_id, intervention_id, financial_year, from_agency_id, to_agency_id)
-);
-CREATE INDEX rm_benefit_flows_year ON rm_benefit_flows (financial_year);
-CREATE TABLE rm_investments (
-  pot_id          TEXT    NOT NULL,
-  intervention_id TEXT    NOT NULL,
-  financial_year  TEXT    NOT NULL,
-  agency_id       TEXT    NOT NULL,
-  invested        TEXT    NOT NULL,
-  invested_pence  INTEGER NOT NULL,
-  PRIMARY KEY (pot_id, intervention_id, financial_year, agency_id)
-);
-CREATE TABLE rm_audit_trail (
-  position        INTEGER PRIMARY KEY,
-  event_id        TEXT    NOT NULL UNIQUE,
-  type            TEXT    NOT NULL,
-  stream_id       TEXT    NOT NULL,
-  recorded_at     TEXT    NOT NULL,
-  effective_date  TEXT,
-  actor_sub       TEXT    NOT NULL,
-  actor_role      TEXT    NOT NULL,
-  actor_agency_id TEXT,
-  command_id      TEXT    NOT NULL,
-  correlation_id  TEXT    NOT NULL,
-  causation_id    TEXT,
-  reason          TEXT,
-  summary         TEXT    NOT NULL,
-  pot_id          TEXT
-);
-CREATE INDEX rm_audit_trail_pot ON rm_audit_trail (pot_id, position);
-CREATE INDEX rm_audit_trail_actor ON rm_audit_trail (actor_sub, position);
-CREATE INDEX rm_audit_trail_recorded_at ON rm_audit_trail (recorded_at);
-CREATE TABLE rm_audit_trail_agencies (
-  position  INTEGER NOT NULL,
-  agency_id TEXT    NOT NULL,
-  PRIMARY KEY (position, agency_id)
-);
-CREATE INDEX rm_audit_trail_agencies_agency ON rm_audit_trail_agencies (agency_id, position);
-`;
+/** What a column holds; each dialect gives it its own SQL type (see COLUMN_TYPES). */
+type ColumnKind =
+  /** An id or other key (a financial year): "C" collation on PostgreSQL, so it sorts by code unit. */
+  | 'key'
+  | 'text'
+  /** A 2-dp amount, always next to its `_pence` twin. */
+  | 'amount'
+  | 'pence'
+  /** A log position. */
+  | 'position'
+  /** A small whole number: an order among siblings. */
+  | 'order'
+  | 'timestamp'
+  | 'date';
 
-const POSTGRES_V1 = `
-CREATE TABLE rm_checkpoints (
-  projection TEXT        PRIMARY KEY,
-  position   BIGINT      NOT NULL,
-  updated_at TIMESTAMPTZ NOT NULL
-);
-CREATE TABLE rm_agencies (
-  agency_id     TEXT COLLATE "C" PRIMARY KEY,
-  name          TEXT             NOT NULL,
-  kind          TEXT             NOT NULL,
-  registered_at TIMESTAMPTZ      NOT NULL,
-  position      BIGINT           NOT NULL
-);
-CREATE TABLE rm_agency_pot_balances (
-  agency_id                            TEXT COLLATE "C" NOT NULL,
-  pot_id                               TEXT COLLATE "C" NOT NULL,
-  contributed                          NUMERIC(20,2)    NOT NULL,
-  contributed_pence                    BIGINT           NOT NULL,
-  drawn                                NUMERIC(20,2)    NOT NULL,
-  drawn_pence                          BIGINT           NOT NULL,
-  stake                                NUMERIC(20,2)    NOT NULL,
-  stake_pence                          BIGINT           NOT NULL,
-  benefits_received                    NUMERIC(20,2)    NOT NULL,
-  benefits_received_pence              BIGINT           NOT NULL,
-  benefits_received_cashable           NUMERIC(20,2)    NOT NULL,
-  benefits_received_cashable_pence     BIGINT           NOT NULL,
-  benefits_received_non_cashable       NUMERIC(20,2)    NOT NULL,
-  benefits_received_non_cashable_pence BIGINT           NOT NULL,
-  benefits_produced_for_others         NUMERIC(20,2)    NOT NULL,
-  benefits_produced_for_others_pence   BIGINT           NOT NULL,
-  net_fiscal_position                  NUMERIC(20,2)    NOT NULL,
-  net_fiscal_position_pence            BIGINT           NOT NULL,
-  PRIMARY KEY (agency_id, pot_id)
-);
-CREATE INDEX rm_agency_pot_balances_pot ON rm_agency_pot_balances (pot_id);
-CREATE TABLE rm_pots (
-  pot_id            TEXT COLLATE "C" PRIMARY KEY,
-  name              TEXT             NOT NULL,
-  area              TEXT             NOT NULL,
-  host_agency_id    TEXT COLLATE "C" NOT NULL,
-  status            TEXT             NOT NULL,
-  currency          TEXT             NOT NULL,
-  contributed       NUMERIC(20,2)    NOT NULL,
-  contributed_pence BIGINT           NOT NULL,
-  allocated         NUMERIC(20,2)    NOT NULL,
-  allocated_pence   BIGINT           NOT NULL,
-  available         NUMERIC(20,2)    NOT NULL,
-  available_pence   BIGINT           NOT NULL,
-  opened_at         TIMESTAMPTZ      NOT NULL,
-  position          BIGINT           NOT NULL
-);
-CREATE TABLE rm_pot_partners (
-  pot_id            TEXT COLLATE "C" NOT NULL,
-  agency_id         TEXT COLLATE "C" NOT NULL,
-  partner_order     INTEGER          NOT NULL,
-  contributed       NUMERIC(20,2)    NOT NULL,
-  contributed_pence BIGINT           NOT NULL,
-  drawn             NUMERIC(20,2)    NOT NULL,
-  drawn_pence       BIGINT           NOT NULL,
-  stake             NUMERIC(20,2)    NOT NULL,
-  stake_pence       BIGINT           NOT NULL,
-  PRIMARY KEY (pot_id, agency_id)
-);
-CREATE TABLE rm_interventions (
-  pot_id             TEXT COLLATE "C" NOT NULL,
-  intervention_id    TEXT COLLATE "C" NOT NULL,
-  intervention_order INTEGER          NOT NULL,
-  name               TEXT             NOT NULL,
-  lead_agency_id     TEXT COLLATE "C" NOT NULL,
-  funded             NUMERIC(20,2)    NOT NULL,
-  funded_pence       BIGINT           NOT NULL,
-  benefits           NUMERIC(20,2)    NOT NULL,
-  benefits_pence     BIGINT           NOT NULL,
-  PRIMARY KEY (pot_id, intervention_id)
-);
-CREATE TABLE rm_benefit_flows (
-  pot_id                TEXT COLLATE "C" NOT NULL,
-  intervention_id       TEXT COLLATE "C" NOT NULL,
-  financial_year        TEXT COLLATE "C" NOT NULL,
-  from_agency_id        TEXT COLLATE "C" NOT NULL,
-  to_agency_id          TEXT COLLATE "C" NOT NULL,
-  amount                NUMERIC(20,2)    NOT NULL,
-  amount_pence          BIGINT           NOT NULL,
-  cashable_amount       NUMERIC(20,2)    NOT NULL,
-  cashable_amount_pence BIGINT           NOT NULL,
-  PRIMARY KEY (pot_id, intervention_id, financial_year, from_agency_id, to_agency_id)
-);
-CREATE INDEX rm_benefit_flows_year ON rm_benefit_flows (financial_year);
-CREATE TABLE rm_investments (
-  pot_id          TEXT COLLATE "C" NOT NULL,
-  intervention_id TEXT COLLATE "C" NOT NULL,
-  financial_year  TEXT COLLATE "C" NOT NULL,
-  agency_id       TEXT COLLATE "C" NOT NULL,
-  invested        NUMERIC(20,2)    NOT NULL,
-  invested_pence  BIGINT           NOT NULL,
-  PRIMARY KEY (pot_id, intervention_id, financial_year, agency_id)
-);
-CREATE TABLE rm_audit_trail (
-  position        BIGINT           PRIMARY KEY,
-  event_id        TEXT             NOT NULL UNIQUE,
-  type            TEXT             NOT NULL,
-  stream_id       TEXT             NOT NULL,
-  recorded_at     TIMESTAMPTZ      NOT NULL,
-  effective_date  DATE             ,
-  actor_sub       TEXT             NOT NULL,
-  actor_role      TEXT             NOT NULL,
-  actor_agency_id TEXT             ,
-  command_id      TEXT             NOT NULL,
-  correlation_id  TEXT             NOT NULL,
-  causation_id    TEXT             ,
-  reason          TEXT             ,
-  summary         TEXT             NOT NULL,
-  pot_id          TEXT COLLATE "C"
-);
-CREATE INDEX rm_audit_trail_pot ON rm_audit_trail (pot_id, position);
-CREATE INDEX rm_audit_trail_actor ON rm_audit_trail (actor_sub, position);
-CREATE INDEX rm_audit_trail_recorded_at ON rm_audit_trail (recorded_at);
-CREATE TABLE rm_audit_trail_agencies (
-  position  BIGINT           NOT NULL,
-  agency_id TEXT COLLATE "C" NOT NULL,
-  PRIMARY KEY (position, agency_id)
-);
-CREATE INDEX rm_audit_trail_agencies_agency ON rm_audit_trail_agencies (agency_id, position);
-`;
+type Dialect = 'sqlite' | 'postgres';
+
+const COLUMN_TYPES: Readonly<Record<Dialect, Readonly<Record<ColumnKind, string>>>> = {
+  sqlite: {
+    key: 'TEXT',
+    text: 'TEXT',
+    amount: 'TEXT',
+    pence: 'INTEGER',
+    position: 'INTEGER',
+    order: 'INTEGER',
+    timestamp: 'TEXT',
+    date: 'TEXT',
+  },
+  postgres: {
+    key: 'TEXT COLLATE "C"',
+    text: 'TEXT',
+    amount: 'NUMERIC(20,2)',
+    pence: 'BIGINT',
+    position: 'BIGINT',
+    order: 'INTEGER',
+    timestamp: 'TIMESTAMPTZ',
+    date: 'DATE',
+  },
+};
+
+/**
+ * A column: `[name, kind]` is NOT NULL; a third element says otherwise: 'null' for a column that
+ * may be empty, 'primary key' or 'not null unique' for a one-column key.
+ */
+type Column = readonly [name: string, kind: ColumnKind, constraint?: 'null' | 'primary key' | 'not null unique'];
+
+interface Table {
+  readonly name: string;
+  readonly columns: readonly Column[];
+  /** A key of several columns; a one-column key is marked on its column. */
+  readonly primaryKey?: readonly string[];
+  /** Index name and its columns. */
+  readonly indexes?: readonly (readonly [name: string, columns: readonly string[]])[];
+}
+
+/** An amount column and its pence twin. */
+function money(name: string): readonly Column[] {
+  return [
+    [name, 'amount'],
+    [`${name}_pence`, 'pence'],
+  ];
+}
+
+/** Version 1's tables. Frozen: later versions add steps below, never edit these. */
+const V1_TABLES: readonly Table[] = [
+  {
+    name: 'rm_checkpoints',
+    columns: [
+      ['projection', 'text', 'primary key'],
+      ['position', 'position'],
+      ['updated_at', 'timestamp'],
+    ],
+  },
+  {
+    name: 'rm_agencies',
+    columns: [
+      ['agency_id', 'key', 'primary key'],
+      ['name', 'text'],
+      ['kind', 'text'],
+      ['registered_at', 'timestamp'],
+      ['position', 'position'],
+    ],
+  },
+  {
+    name: 'rm_agency_pot_balances',
+    columns: [
+      ['agency_id', 'key'],
+      ['pot_id', 'key'],
+      ...money('contributed'),
+      ...money('drawn'),
+      ...money('stake'),
+      ...money('benefits_received'),
+      ...money('benefits_received_cashable'),
+      ...money('benefits_received_non_cashable'),
+      ...money('benefits_produced_for_others'),
+      ...money('net_fiscal_position'),
+    ],
+    primaryKey: ['agency_id', 'pot_id'],
+    indexes: [['rm_agency_pot_balances_pot', ['pot_id']]],
+  },
+  {
+    name: 'rm_pots',
+    columns: [
+      ['pot_id', 'key', 'primary key'],
+      ['name', 'text'],
+      ['area', 'text'],
+      ['host_agency_id', 'key'],
+      ['status', 'text'],
+      ['currency', 'text'],
+      ...money('contributed'),
+      ...money('allocated'),
+      ...money('available'),
+      ['opened_at', 'timestamp'],
+      ['position', 'position'],
+    ],
+  },
+  {
+    name: 'rm_pot_partners',
+    columns: [
+      ['pot_id', 'key'],
+      ['agency_id', 'key'],
+      ['partner_order', 'order'],
+      ...money('contributed'),
+      ...money('drawn'),
+      ...money('stake'),
+    ],
+    primaryKey: ['pot_id', 'agency_id'],
+  },
+  {
+    name: 'rm_interventions',
+    columns: [
+      ['pot_id', 'key'],
+      ['intervention_id', 'key'],
+      ['intervention_order', 'order'],
+      ['name', 'text'],
+      ['lead_agency_id', 'key'],
+      ...money('funded'),
+      ...money('benefits'),
+    ],
+    primaryKey: ['pot_id', 'intervention_id'],
+  },
+  {
+    name: 'rm_benefit_flows',
+    columns: [
+      ['pot_id', 'key'],
+      ['intervention_id', 'key'],
+      ['financial_year', 'key'],
+      ['from_agency_id', 'key'],
+      ['to_agency_id', 'key'],
+      ...money('amount'),
+      ...money('cashable_amount'),
+    ],
+    primaryKey: ['pot_id', 'intervention_id', 'financial_year', 'from_agency_id', 'to_agency_id'],
+    indexes: [['rm_benefit_flows_year', ['financial_year']]],
+  },
+  {
+    name: 'rm_investments',
+    columns: [
+      ['pot_id', 'key'],
+      ['intervention_id', 'key'],
+      ['financial_year', 'key'],
+      ['agency_id', 'key'],
+      ...money('invested'),
+    ],
+    primaryKey: ['pot_id', 'intervention_id', 'financial_year', 'agency_id'],
+  },
+  {
+    name: 'rm_audit_trail',
+    columns: [
+      ['position', 'position', 'primary key'],
+      ['event_id', 'text', 'not null unique'],
+      ['type', 'text'],
+      ['stream_id', 'text'],
+      ['recorded_at', 'timestamp'],
+      ['effective_date', 'date', 'null'],
+      ['actor_sub', 'text'],
+      ['actor_role', 'text'],
+      ['actor_agency_id', 'text', 'null'],
+      ['command_id', 'text'],
+      ['correlation_id', 'text'],
+      ['causation_id', 'text', 'null'],
+      ['reason', 'text', 'null'],
+      ['summary', 'text'],
+      ['pot_id', 'key', 'null'],
+    ],
+    indexes: [
+      ['rm_audit_trail_pot', ['pot_id', 'position']],
+      ['rm_audit_trail_actor', ['actor_sub', 'position']],
+      ['rm_audit_trail_recorded_at', ['recorded_at']],
+    ],
+  },
+  {
+    name: 'rm_audit_trail_agencies',
+    columns: [
+      ['position', 'position'],
+      ['agency_id', 'key'],
+    ],
+    primaryKey: ['position', 'agency_id'],
+    indexes: [['rm_audit_trail_agencies_agency', ['agency_id', 'position']]],
+  },
+];
+
+function columnSql(dialect: Dialect, [name, kind, constraint]: Column): string {
+  const type = COLUMN_TYPES[dialect][kind];
+  if (constraint === 'null') return `  ${name} ${type}`;
+  return `  ${name} ${type} ${(constraint ?? 'not null').toUpperCase()}`;
+}
+
+function createTableSql(dialect: Dialect, table: Table): string {
+  const lines = table.columns.map((column) => columnSql(dialect, column));
+  if (table.primaryKey !== undefined) lines.push(`  PRIMARY KEY (${table.primaryKey.join(', ')})`);
+  const indexes = (table.indexes ?? []).map(([name, columns]) => `CREATE INDEX ${name} ON ${table.name} (${columns.join(', ')});\n`);
+  return `CREATE TABLE ${table.name} (\n${lines.join(',\n')}\n);\n${indexes.join('')}`;
+}
 
 /**
  * v2 (issue 4, closing a pot): what the close returned to each partner. Added at the end of the
  * tables (a column once published is never moved); rows written before it returned nothing.
  */
-const SQLITE_V2 = `
-ALTER TABLE rm_agency_pot_balances ADD COLUMN returned TEXT NOT NULL DEFAULT '0.00';
-ALTER TABLE rm_agency_pot_balances ADD COLUMN returned_pence INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE rm_pot_partners ADD COLUMN returned TEXT NOT NULL DEFAULT '0.00';
-ALTER TABLE rm_pot_partners ADD COLUMN returned_pence INTEGER NOT NULL DEFAULT 0;
-`;
+const V2_RETURNED: readonly { readonly table: string; readonly column: string }[] = [
+  { table: 'rm_agency_pot_balances', column: 'returned' },
+  { table: 'rm_pot_partners', column: 'returned' },
+];
 
-const POSTGRES_V2 = `
-ALTER TABLE rm_agency_pot_balances ADD COLUMN returned NUMERIC(20,2) NOT NULL DEFAULT 0;
-ALTER TABLE rm_agency_pot_balances ADD COLUMN returned_pence BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE rm_pot_partners ADD COLUMN returned NUMERIC(20,2) NOT NULL DEFAULT 0;
-ALTER TABLE rm_pot_partners ADD COLUMN returned_pence BIGINT NOT NULL DEFAULT 0;
-`;
+/** An amount column and its pence twin added to a table that has rows: they start at zero. */
+function addMoneyColumnSql(dialect: Dialect, table: string, column: string): string {
+  const zero = dialect === 'sqlite' ? `'0.00'` : '0';
+  const { amount, pence } = COLUMN_TYPES[dialect];
+  return (
+    `ALTER TABLE ${table} ADD COLUMN ${column} ${amount} NOT NULL DEFAULT ${zero};\n` +
+    `ALTER TABLE ${table} ADD COLUMN ${column}_pence ${pence} NOT NULL DEFAULT 0;\n`
+  );
+}
 
-export const SQLITE_MIGRATIONS: readonly string[] = [SQLITE_V1, SQLITE_V2];
-export const POSTGRES_MIGRATIONS: readonly string[] = [POSTGRES_V1, POSTGRES_V2];
+function migrations(dialect: Dialect): readonly string[] {
+  return [
+    V1_TABLES.map((table) => createTableSql(dialect, table)).join(''),
+    V2_RETURNED.map(({ table, column }) => addMoneyColumnSql(dialect, table, column)).join(''),
+  ];
+}
+
+export const SQLITE_MIGRATIONS: readonly string[] = migrations('sqlite');
+export const POSTGRES_MIGRATIONS: readonly string[] = migrations('postgres');

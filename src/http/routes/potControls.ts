@@ -17,7 +17,7 @@ import { actorOf } from '../plugins/auth.ts';
 import { httpProblem } from '../plugins/errors.ts';
 import { POT_RECORD_ROLES, requirePotRecords } from '../plugins/readPolicy.ts';
 import { errorResponses, FundingShareView, Position, Written } from '../schemas.ts';
-import { answerWrite, commandEnvelope, WriteHeaders } from './writeRoute.ts';
+import { answerWrite, commandEnvelope, fromEventData, WriteHeaders } from './writeRoute.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const PotParams = z.object({ potId: Ulid });
@@ -60,9 +60,11 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) =>
-        answerWrite(reply, commands.changeApprovalThreshold(request.params.potId, request.body, commandEnvelope(request)), (event) => ({
-          approvalThreshold: (event.data as ApprovalThresholdChanged).approvalThreshold,
-        })),
+        answerWrite(
+          reply,
+          commands.changeApprovalThreshold(request.params.potId, request.body, commandEnvelope(request)),
+          fromEventData(({ approvalThreshold }: ApprovalThresholdChanged) => ({ approvalThreshold })),
+        ),
     );
 
     app.post(
@@ -85,10 +87,7 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         answerWrite(
           reply,
           commands.approveAllocation(request.params.potId, request.params.allocationId, request.body, commandEnvelope(request)),
-          (event) => {
-            const data = event.data as FundsAllocated;
-            return { allocationId: data.allocationId, status: 'allocated' as const, fundingShares: data.fundingShares };
-          },
+          fromEventData(({ allocationId, fundingShares }: FundsAllocated) => ({ allocationId, status: 'allocated' as const, fundingShares })),
         ),
     );
 
@@ -109,7 +108,7 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         answerWrite(
           reply,
           commands.rejectAllocation(request.params.potId, request.params.allocationId, request.body, commandEnvelope(request)),
-          (event) => ({ allocationId: (event.data as AllocationRejected).allocationId, status: 'rejected' as const }),
+          fromEventData(({ allocationId }: AllocationRejected) => ({ allocationId, status: 'rejected' as const })),
         ),
     );
 
@@ -130,10 +129,7 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         answerWrite(
           reply,
           commands.closeFinancialYear(request.params.potId, request.params.financialYear, request.body, commandEnvelope(request)),
-          (event) => {
-            const data = event.data as FinancialYearClosed;
-            return { financialYear: data.financialYear, closedThrough: data.closedThrough };
-          },
+          fromEventData(({ financialYear, closedThrough }: FinancialYearClosed) => ({ financialYear, closedThrough })),
         ),
     );
 
@@ -151,10 +147,11 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) =>
-        answerWrite(reply, commands.closePot(request.params.potId, request.body, commandEnvelope(request)), (event) => {
-          const data = event.data as PotClosed;
-          return { effectiveDate: data.effectiveDate, returns: data.returns };
-        }),
+        answerWrite(
+          reply,
+          commands.closePot(request.params.potId, request.body, commandEnvelope(request)),
+          fromEventData(({ effectiveDate, returns }: PotClosed) => ({ effectiveDate, returns })),
+        ),
     );
 
     app.get(

@@ -63,3 +63,8 @@ export async function answerWrite<A extends object>(
   void reply.status(201);
   return { eventId: event.eventId, position: event.position.toString(), ...answer(event) };
 }
+
+/** An answerWrite answer that picks the route's fields from the data of the event recorded. */
+export function fromEventData<D, A extends object>(pick: (data: D) => A): (event: RecordedEvent) => A {
+  return (event) => pick(event.data as D);
+}

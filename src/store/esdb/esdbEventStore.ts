@@ -75,19 +75,17 @@ import {
   type StreamingRead,
 } from '@eventstore/db-client';
 import {
-  MAX_READ_ALL_BATCH_EVENTS,
   WrongExpectedRevisionError,
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
   type RecordedEvent,
-  type SubscribeOptions,
-  type Subscription,
 } from '../eventStore.ts';
 import { LEDGER_STREAM_PREFIXES } from '../../../events/streams.ts';
 import { ulidToUuid, uuidToUlid } from '../ulidUuid.ts';
-import { startFollowing } from '../storeSupport.ts';
+import { clampReadAllLimit } from '../storeSupport.ts';
+import { checkAfterPosition, createOpenSubscriptions, startFollowing } from '../following.ts';
 
 /** Streams that belong to potledger; everything else in `$all` is someone else's. */
 export const POTLEDGER_STREAM_PREFIXES: readonly string[] = LEDGER_STREAM_PREFIXES;
@@ -150,7 +148,7 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
     throw new Error(`stream prefixes must be non-empty and not system ($) prefixes: ${JSON.stringify(prefixes)}`);
   }
   const known = createPositionMemory(MAX_REMEMBERED_POSITIONS);
-  const subscriptions = new Set<Subscription>();
+  const subscriptions = createOpenSubscriptions();
   let closed = false;
 
   const isOurs = (streamId: string): boolean => prefixes.some((prefix) => streamId.startsWith(prefix) && streamId.length > prefix.length);
@@ -246,38 +244,14 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
     }
   }
 
-  function subscribe(
-    afterPosition: bigint,
-    onBatch: (events: RecordedEvent[]) => Promise<void> | void,
-    subscribeOptions: SubscribeOptions = {},
-  ): Subscription {
+  // The signature is the port's (EventStore.subscribe).
+  const subscribe: EventStore['subscribe'] = (afterPosition, onBatch, subscribeOptions = {}) => {
     assertOpen();
-    if (afterPosition < 0n) throw new RangeError(`afterPosition must be >= 0, got ${afterPosition}`);
+    checkAfterPosition(afterPosition);
 
     let cursor = afterPosition;
-    let stopped = false;
     let feed: Feed | undefined;
-    let wakeSleeper: (() => void) | undefined;
-
-    const subscription: Subscription = {
-      close() {
-        if (stopped) return;
-        stopped = true;
-        subscriptions.delete(subscription);
-        feed?.stop();
-        wakeSleeper?.();
-      },
-    };
-
-    const pause = (ms: number): Promise<void> =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(() => wakeSleeper?.(), ms);
-        wakeSleeper = () => {
-          clearTimeout(timer);
-          wakeSleeper = undefined;
-          resolve();
-        };
-      });
+    const { subscription, sleeper, isStopped } = subscriptions.open(() => feed?.stop());
 
     /** One subscribeToAll, followed until it drops (returns the reason) or fails for good (throws). */
     const followOnce = async (): Promise<{ dropped: unknown; delivered: boolean }> => {
@@ -290,14 +264,14 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
         if (isConnectionError(error)) return { dropped: error, delivered };
         throw error;
       }
-      if (stopped) return { dropped: undefined, delivered };
+      if (isStopped()) return { dropped: undefined, delivered };
       try {
         feed = openFeed(
           client.subscribeToAll({ fromPosition, filter: streamNameFilter({ prefixes }) }, { highWaterMark: SUBSCRIPTION_BATCH_EVENTS }),
         );
         for (;;) {
           const resolved = await feed.next(SUBSCRIPTION_BATCH_EVENTS);
-          if (resolved === null || stopped) return { dropped: undefined, delivered };
+          if (resolved === null || isStopped()) return { dropped: undefined, delivered };
           const batch: RecordedEvent[] = [];
           for (const { event } of resolved) {
             if (event === undefined || !isOurs(event.streamId)) continue;
@@ -311,7 +285,7 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
             if (commit > cursor) batch.push(toRecorded(event));
           }
           if (batch.length === 0) continue;
-          if (stopped) return { dropped: undefined, delivered };
+          if (isStopped()) return { dropped: undefined, delivered };
           await onBatch(batch);
           // Advance only once the consumer has taken the batch, so each event goes out exactly once.
           cursor = batch[batch.length - 1]!.position;
@@ -331,24 +305,23 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
     const follow = async (): Promise<void> => {
       let attempt = 0;
       let delayMs = RESUBSCRIBE_INITIAL_DELAY_MS;
-      while (!stopped) {
+      while (!isStopped()) {
         const { dropped, delivered } = await followOnce();
-        if (stopped) return;
+        if (isStopped()) return;
         if (delivered) {
           attempt = 0;
           delayMs = RESUBSCRIBE_INITIAL_DELAY_MS;
         }
         attempt += 1;
         options.onSubscriptionRetry?.({ afterPosition: cursor, attempt, delayMs, error: dropped });
-        await pause(delayMs);
+        await sleeper.sleep(delayMs);
         delayMs = Math.min(delayMs * 2, RESUBSCRIBE_MAX_DELAY_MS);
       }
     };
 
-    subscriptions.add(subscription);
     startFollowing(subscription, follow, subscribeOptions.onError);
     return subscription;
-  }
+  };
 
   return {
     // EventStoreDB positions are commit/prepare offsets in its transaction log: gappy by design.
@@ -410,9 +383,8 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
 
     async readAll(afterPosition, limit) {
       assertOpen();
-      if (Number.isNaN(limit)) throw new RangeError('readAll limit must be a number');
-      if (afterPosition < 0n) throw new RangeError(`afterPosition must be >= 0, got ${afterPosition}`);
-      const clampedLimit = Math.min(MAX_READ_ALL_BATCH_EVENTS, Math.max(1, Math.trunc(limit)));
+      const clampedLimit = clampReadAllLimit(limit);
+      checkAfterPosition(afterPosition);
       return readForwards(afterPosition, clampedLimit);
     },
 
@@ -444,7 +416,7 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
     async close() {
       if (closed) return;
       closed = true;
-      for (const subscription of [...subscriptions]) subscription.close();
+      subscriptions.closeAll();
       await client.dispose();
     },
   };

@@ -37,7 +37,6 @@
 import { appendOneByOne } from '../appendOneByOne.ts';
 import pg from 'pg';
 import {
-  MAX_READ_ALL_BATCH_EVENTS,
   WrongExpectedRevisionError,
   type AppendResult,
   type EventMetadata,
@@ -45,11 +44,10 @@ import {
   type ExpectedRevision,
   type NewEvent,
   type RecordedEvent,
-  type SubscribeOptions,
-  type Subscription,
 } from '../eventStore.ts';
 import { logChainEventHash, logChainHash } from '../../audit/logChain.ts';
-import { revisionMatches, serialiseEvent, type SerialisedEvent } from '../storeSupport.ts';
+import { clampReadAllLimit, revisionMatches, serialiseEvent, type SerialisedEvent } from '../storeSupport.ts';
+import { checkAfterPosition, createOpenSubscriptions, deliverAfter, startFollowing } from '../following.ts';
 
 export const DEFAULT_SCHEMA = 'public';
 export const DEFAULT_POOL_SIZE = 10;
@@ -203,7 +201,7 @@ export async function createPostgresEventStore(
   }
 
   const subscriptionWakers = new Set<() => void>();
-  const subscriptions = new Set<Subscription>();
+  const subscriptions = createOpenSubscriptions();
   let closed = false;
   let listener: pg.Client | undefined;
   let listenerStarting: Promise<void> | undefined;
@@ -328,83 +326,44 @@ export async function createPostgresEventStore(
     return { lastRevision: firstRevision + BigInt(events.length) - 1n, positions };
   }
 
-  function subscribe(
-    afterPosition: bigint,
-    onBatch: (events: RecordedEvent[]) => Promise<void> | void,
-    options: SubscribeOptions = {},
-  ): Subscription {
+  // The signature is the port's (EventStore.subscribe).
+  const subscribe: EventStore['subscribe'] = (afterPosition, onBatch, options = {}) => {
     if (closed) throw new Error('event store is closed');
-    if (afterPosition < 0n) throw new RangeError(`afterPosition must be >= 0, got ${afterPosition}`);
+    checkAfterPosition(afterPosition);
 
     let cursor = afterPosition;
-    let stopped = false;
+    const { subscription, sleeper, isStopped } = subscriptions.open(() => {
+      subscriptionWakers.delete(wake);
+      if (subscriptionWakers.size === 0) void stopListening();
+    });
     // Set by every wake-up; a wake-up that lands while the loop is reading is not lost, because
     // the loop only sleeps if nothing signalled since its read began.
     let signalled = false;
-    let wakeSleeper: (() => void) | undefined;
     const wake = (): void => {
       signalled = true;
-      wakeSleeper?.();
-    };
-
-    const sleepUntilSignalOrPoll = (): Promise<void> =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(() => wakeSleeper?.(), SUBSCRIPTION_POLL_INTERVAL_MS);
-        // The poll is a safety net, never a reason to keep the process alive.
-        timer.unref();
-        wakeSleeper = () => {
-          clearTimeout(timer);
-          wakeSleeper = undefined;
-          resolve();
-        };
-      });
-
-    const subscription: Subscription = {
-      close() {
-        if (stopped) return;
-        stopped = true;
-        subscriptionWakers.delete(wake);
-        subscriptions.delete(subscription);
-        if (subscriptionWakers.size === 0) void stopListening();
-        wakeSleeper?.();
-      },
+      sleeper.wake();
     };
 
     const follow = async (): Promise<void> => {
-      while (!stopped) {
+      while (!isStopped()) {
         signalled = false;
         const batch = await readAfter(cursor, SUBSCRIPTION_BATCH_EVENTS);
-        if (stopped) return;
+        if (isStopped()) return;
         if (batch.length === 0) {
           startListening();
-          if (!signalled) await sleepUntilSignalOrPoll();
+          // The poll is a safety net, never a reason to keep the process alive.
+          if (!signalled) await sleeper.sleep(SUBSCRIPTION_POLL_INTERVAL_MS, { unref: true });
           continue;
         }
-        if (batch[0]!.position <= cursor) {
-          // Would deliver an event twice: stop loudly instead.
-          throw new Error(`subscription read position ${batch[0]!.position} at or before cursor ${cursor}`);
-        }
-        await onBatch(batch);
-        // Advance only once the consumer has taken the batch, so each event goes out exactly once.
-        cursor = batch[batch.length - 1]!.position;
+        cursor = await deliverAfter(cursor, batch, onBatch);
       }
     };
 
     subscriptionWakers.add(wake);
-    subscriptions.add(subscription);
-    // Start on a later tick: onBatch must never run inside the caller's subscribe() call.
-    void Promise.resolve()
-      .then(follow)
-      .catch((error: unknown) => {
-        // A read cut short by close() (the pool is ending) is not a failure anyone asked about.
-        const alreadyStopped = stopped;
-        subscription.close();
-        if (alreadyStopped) return;
-        if (options.onError === undefined) throw error;
-        options.onError(error);
-      });
+    // A read cut short by close() (the pool is ending) is not a failure anyone asked about.
+    startFollowing(subscription, follow, options.onError, isStopped);
     return subscription;
-  }
+  };
 
   const assertOpen = (): void => {
     if (closed) throw new Error('event store is closed');
@@ -467,9 +426,7 @@ export async function createPostgresEventStore(
 
     async readAll(afterPosition, limit) {
       assertOpen();
-      if (Number.isNaN(limit)) throw new RangeError('readAll limit must be a number');
-      const clampedLimit = Math.min(MAX_READ_ALL_BATCH_EVENTS, Math.max(1, Math.trunc(limit)));
-      return readAfter(afterPosition, clampedLimit);
+      return readAfter(afterPosition, clampReadAllLimit(limit));
     },
 
     async headPosition() {
@@ -488,7 +445,7 @@ export async function createPostgresEventStore(
     async close() {
       if (closed) return;
       closed = true;
-      for (const subscription of [...subscriptions]) subscription.close();
+      subscriptions.closeAll();
       await listenerStarting;
       await stopListening();
       // Waits for appends in flight: their connections are ended as they are released.

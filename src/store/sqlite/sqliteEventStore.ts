@@ -10,7 +10,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  MAX_READ_ALL_BATCH_EVENTS,
   WrongExpectedRevisionError,
   type AppendBatchOutcome,
   type AppendRequest,
@@ -18,11 +17,10 @@ import {
   type EventStore,
   type ExpectedRevision,
   type RecordedEvent,
-  type SubscribeOptions,
-  type Subscription,
 } from '../eventStore.ts';
 import { logChainEventHash, logChainHash } from '../../audit/logChain.ts';
-import { revisionMatches, serialiseEvent, startFollowing, type SerialisedEvent } from '../storeSupport.ts';
+import { clampReadAllLimit, revisionMatches, serialiseEvent, type SerialisedEvent } from '../storeSupport.ts';
+import { checkAfterPosition, createOpenSubscriptions, deliverAfter, startFollowing } from '../following.ts';
 
 /** How long a writer waits for another process's write lock before giving up with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -194,74 +192,43 @@ export function createSqliteEventStore(path: string, options: SqliteEventStoreOp
 
   /** In-process wake-up calls for live subscriptions, rung after every committed append. */
   const appendListeners = new Set<() => void>();
-  const subscriptions = new Set<Subscription>();
+  const subscriptions = createOpenSubscriptions();
   let closed = false;
 
   function readAfter(afterPosition: bigint, limit: number): RecordedEvent[] {
     return toRecordedEvents(selectAfter.all(afterPosition, limit) as EventRow[]);
   }
 
-  function subscribe(
-    afterPosition: bigint,
-    onBatch: (events: RecordedEvent[]) => Promise<void> | void,
-    options: SubscribeOptions = {},
-  ): Subscription {
+  // The signature is the port's (EventStore.subscribe).
+  const subscribe: EventStore['subscribe'] = (afterPosition, onBatch, options = {}) => {
     if (closed) throw new Error('event store is closed');
-    if (afterPosition < 0n) throw new RangeError(`afterPosition must be >= 0, got ${afterPosition}`);
+    checkAfterPosition(afterPosition);
 
     let cursor = afterPosition;
-    let stopped = false;
-    let wakeSleeper: (() => void) | undefined;
+    const { subscription, sleeper, isStopped } = subscriptions.open(() => appendListeners.delete(wake));
     // A wake-up while the loop is busy (reading, or awaiting onBatch) needs no memory: the loop
     // reads again before it ever sleeps.
-    const wake = (): void => wakeSleeper?.();
-
-    const sleepUntilSignalOrPoll = (): Promise<void> =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(wake, SUBSCRIPTION_POLL_INTERVAL_MS);
-        // The poll is a safety net, never a reason to keep the process alive.
-        timer.unref();
-        wakeSleeper = () => {
-          clearTimeout(timer);
-          wakeSleeper = undefined;
-          resolve();
-        };
-      });
-
-    const subscription: Subscription = {
-      close() {
-        if (stopped) return;
-        stopped = true;
-        appendListeners.delete(wake);
-        subscriptions.delete(subscription);
-        wakeSleeper?.();
-      },
-    };
+    const wake = (): void => sleeper.wake();
 
     const follow = async (): Promise<void> => {
-      while (!stopped) {
+      while (!isStopped()) {
         const batch = readAfter(cursor, SUBSCRIPTION_BATCH_EVENTS);
         if (batch.length === 0) {
           // The read above and this sleep run in one synchronous turn, and appends in this
-          // process are synchronous too, so none can commit between them unannounced.
-          await sleepUntilSignalOrPoll();
+          // process are synchronous too, so none can commit between them unannounced. The poll
+          // is a safety net, never a reason to keep the process alive.
+          await sleeper.sleep(SUBSCRIPTION_POLL_INTERVAL_MS, { unref: true });
           continue;
         }
-        if (batch[0]!.position <= cursor) {
-          // Would deliver an event twice (and, here, forever): stop loudly instead.
-          throw new Error(`subscription read position ${batch[0]!.position} at or before cursor ${cursor}`);
-        }
-        await onBatch(batch);
-        // Advance only once the consumer has taken the batch, so each event goes out exactly once.
-        cursor = batch[batch.length - 1]!.position;
+        // A batch at or before the cursor would be delivered again, here forever: deliverAfter throws.
+        cursor = await deliverAfter(cursor, batch, onBatch);
       }
     };
 
     appendListeners.add(wake);
-    subscriptions.add(subscription);
     startFollowing(subscription, follow, options.onError);
     return subscription;
-  }
+  };
 
   return {
     // Rowids under AUTOINCREMENT: an append that rolls back takes its numbers back with it.
@@ -285,9 +252,7 @@ export function createSqliteEventStore(path: string, options: SqliteEventStoreOp
     },
 
     async readAll(afterPosition, limit) {
-      if (Number.isNaN(limit)) throw new RangeError('readAll limit must be a number');
-      const clampedLimit = Math.min(MAX_READ_ALL_BATCH_EVENTS, Math.max(1, Math.trunc(limit)));
-      return readAfter(afterPosition, clampedLimit);
+      return readAfter(afterPosition, clampReadAllLimit(limit));
     },
 
     async headPosition() {
@@ -303,7 +268,7 @@ export function createSqliteEventStore(path: string, options: SqliteEventStoreOp
     async close() {
       if (closed) return;
       closed = true;
-      for (const subscription of [...subscriptions]) subscription.close();
+      subscriptions.closeAll();
       db.close();
     },
 
