@@ -51,7 +51,7 @@ export interface TestLedger extends ServedLedger {
   get(url: string, token: string | null, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
 }
 
-export interface TestLedgerOptions extends Partial<Pick<ServedLedgerOptions, 'clock' | 'corsOrigins' | 'writesPerMinute' | 'logger' | 'devTokens' | 'historyBudgetMs' | 'serverLimits'>> {
+export interface TestLedgerOptions extends Partial<Pick<ServedLedgerOptions, 'clock' | 'corsOrigins' | 'writesPerMinute' | 'logger' | 'devTokens' | 'historyBudgetMs' | 'serverLimits' | 'readModels'>> {
   readonly store?: EventStore;
 }
 
