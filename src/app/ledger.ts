@@ -1,19 +1,18 @@
 /**
- * The composition root: one event store, the write path, the books kept current by the
- * projection runner, and the HTTP app over them. main.ts, the tests and the CLI all build the
- * ledger here, so what is tested is what runs.
+ * The core of the ledger, without HTTP: one event store, the write path, and the books kept
+ * current beside it (with the Merkle log, the command-id index and the SQL mirror, all folded by
+ * src/books/foldLog.ts), books snapshots, and the books as they stood. The server
+ * (src/app/servedLedger.ts puts src/http/server.ts in front of it), the tests and anything else
+ * that needs a running ledger build it here, so what is tested is what runs.
  */
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { asLedgerEnvelope, type IdempotencyKeyClaimed } from '../../events/index.ts';
 import { createLedgerBooks } from '../../projections/index.ts';
-import { createMerkleLog } from '../audit/merkleLog.ts';
-import { commandScopeKey, createCommandHandler } from '../writePath/commandHandler.ts';
+import { createMerkleLog, type MerkleLog } from '../audit/merkleLog.ts';
+import { createCommandHandler } from '../writePath/commandHandler.ts';
 import type { StreamSnapshots } from '../writePath/streamSnapshot.ts';
-import { buildApp } from '../http/app.ts';
-import type { ServerLimits } from '../http/plugins/serverLimits.ts';
-import { httpProblem } from '../http/plugins/errors.ts';
-import { createLedgerCommands } from '../writePath/ledgerCommands.ts';
+import { createLedgerCommands, type LedgerCommands } from '../writePath/ledgerCommands.ts';
+import { foldEvents, foldLog, type FoldSinks } from '../books/foldLog.ts';
 import { createHistoricalBooks, type HistoricalBooks } from '../books/historicalBooks.ts';
+import { LedgerError } from '../books/ledgerError.ts';
 import { createProjectionRunner, MAX_MIN_POSITION_WAIT_MS, type RunnerProgress } from '../books/projectionRunner.ts';
 import type { ReadModelWriter } from '../books/sqlMirror/readModelWriter.ts';
 import { createBooksCheckpointer, type CheckpointPolicy } from '../books/snapshots/booksCheckpointer.ts';
@@ -23,21 +22,12 @@ import { createValuationReader } from '../writePath/valuationReader.ts';
 
 export interface LedgerOptions {
   readonly store: EventStore;
-  readonly jwtSecret: string;
-  readonly logger?: FastifyServerOptions['logger'];
   readonly clock?: () => string;
+  /** Progress of the start-up replay (the log after the snapshot, or the whole log). */
   readonly onReplayProgress?: (progress: RunnerProgress) => void;
   readonly onProjectionFailure?: (error: unknown) => void;
   /** SQL read models kept behind the books (openReadModelWriter); none when absent. */
   readonly readModels?: ReadModelWriter;
-  /** Browser origins allowed to call the API (CORS); none when absent. */
-  readonly corsOrigins?: readonly string[];
-  /** Writes one caller may make per minute; unlimited when absent. */
-  readonly writesPerMinute?: number;
-  /** Serve POST /dev/token (development only: see src/http/plugins/devToken.ts). */
-  readonly devTokens?: boolean;
-  /** Timeouts and the connection cap; src/http/plugins/serverLimits.ts has the defaults. */
-  readonly serverLimits?: Partial<ServerLimits>;
   /**
    * Books snapshots (src/books/snapshots/booksSnapshots.ts): start from the newest valid one and fold
    * only the log after it, and take new ones as the books move. None when absent.
@@ -63,12 +53,22 @@ export type SnapshotReport =
   | { readonly kind: 'failed'; readonly error: unknown };
 
 export interface Ledger {
-  readonly app: FastifyInstance;
   readonly store: EventStore;
+  /** The commands, through the write path (decide, append, with retries and idempotency). */
+  readonly commands: LedgerCommands;
   readonly books: ReturnType<typeof createLedgerBooks>;
   readonly runner: ReturnType<typeof createProjectionRunner>;
+  /** The log as an RFC 6962 Merkle tree, as far as the books have folded it. */
+  readonly merkleLog: MerkleLog;
   /** The books as they stood (asAt / atPosition), folded from the log on demand and cached. */
   readonly historical: HistoricalBooks;
+  /**
+   * Waits (bounded) until the books have folded `minPosition`; refuses (LedgerError) when the
+   * books stopped, the position is beyond the log, or the wait runs out.
+   */
+  readYourWrites(minPosition: bigint | undefined): Promise<void>;
+  /** The write path's optimistic-concurrency retries since start. */
+  writeStats(): { readonly appendConflictsRetried: bigint; readonly appendConflictsGivenUp: bigint };
   /** Takes a books snapshot now, when snapshots are on; settles once it is written (or failed). */
   snapshotNow(): Promise<void>;
   close(): Promise<void>;
@@ -109,7 +109,8 @@ async function loadSnapshot(options: LedgerOptions): Promise<LoadedBooksSnapshot
 
 /**
  * Builds the ledger: the books from the newest valid snapshot (when snapshots are on) plus the
- * log after it, or from the whole log, before answering anything.
+ * log after it, or from the whole log, before answering anything; then the runner follows
+ * appends from there.
  */
 export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   const { store } = options;
@@ -120,8 +121,6 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   // caller's key reused on another stream (keys are scoped to their caller: commandScopeKey).
   // A Map of every command costs memory linear in the log.
   const commandStreams = snapshot?.content.commandStreams ?? new Map<string, string>();
-  // True while the start-up replay folds the log that was there before the server started.
-  let catchingUp = true;
   // The whole log as an RFC 6962 Merkle tree, for the audit checkpoint and proof routes: every
   // event is a leaf, appended in log order as it is folded. Memory per event: about 64 bytes of
   // hashes and 8 of position in flat arrays, plus an entry in the event id → leaf index map.
@@ -146,31 +145,56 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
           onSaved: ({ written: _written, ...saved }) => options.onSnapshot?.({ kind: 'saved', snapshot: saved }),
           onError: (error) => options.onSnapshot?.({ kind: 'failed', error }),
         });
-  const runner = createProjectionRunner({
-    store,
-    ...(snapshot === undefined ? {} : { fromPosition: snapshot.anchor.position }),
-    apply: (events) => {
-      for (const event of events) {
-        // A claimed key belongs to the stream the claim creates, not to the claim's own stream.
-        const streamId = event.type === 'IdempotencyKeyClaimed' ? (event.data as IdempotencyKeyClaimed).targetStreamId : event.streamId;
-        const scope = commandScopeKey(event.metadata.actor.sub, event.metadata.commandId);
-        if (!commandStreams.has(scope)) commandStreams.set(scope, streamId);
-        merkleLog.append(event);
-        const envelope = asLedgerEnvelope(event);
-        if (envelope !== null) books.evolve(envelope);
-      }
+  const sinks: FoldSinks = {
+    books,
+    merkleLog,
+    commandStreams,
+    ...(options.readModels === undefined ? {} : { sqlMirror: options.readModels }),
+    pages: (events) => {
       lastFolded = events[events.length - 1];
       checkpointer?.noteFolded(events.length);
-      // In the same synchronous turn as the fold: the writer copies the rows this batch touched
-      // out of the books now, and writes them (with its checkpoint) in one transaction behind.
-      // While the start-up replay catches up, each batch waits for its commit, so a long backlog
-      // is written batch by batch rather than merged into one huge transaction; once live, the
-      // books never wait for the reporting database.
-      if (options.readModels === undefined) return;
-      const written = options.readModels.applyBatch(events, books.state);
+    },
+  };
+
+  // The start-up replay: the log as it stands now, after the snapshot. Each page waits for its
+  // SQL mirror transaction, so a long backlog is written page by page rather than merged into
+  // one huge transaction.
+  const from = snapshot?.anchor.position ?? 0n;
+  const headAtStart = await store.headPosition();
+  let replayed: bigint;
+  try {
+    const onReplayProgress = options.onReplayProgress;
+    const replay = await foldLog(
+      store,
+      {
+        from,
+        to: headAtStart,
+        ...(onReplayProgress === undefined
+          ? {}
+          : { onProgress: ({ position, eventsRead, elapsedMs }) => onReplayProgress({ position, headAtStart, eventsFolded: eventsRead, elapsedMs }) }),
+      },
+      sinks,
+    );
+    replayed = replay.position;
+  } catch (error) {
+    // The books can no longer be trusted: the owner must stop, as when the runner fails.
+    options.onProjectionFailure?.(error);
+    throw error;
+  }
+
+  // True while the runner catches up with what was appended during the replay (another server
+  // on the same PostgreSQL database): each page still waits for its SQL mirror transaction.
+  let catchingUp = true;
+  const runner = createProjectionRunner({
+    store,
+    fromPosition: replayed,
+    // In the same synchronous turn as the fold: the mirror copies the rows this page touched out
+    // of the books now, and writes them (with its checkpoint) in one transaction behind. Once
+    // live, the books never wait for the reporting database.
+    apply: (events) => {
+      const written = foldEvents(events, sinks);
       if (catchingUp) return written;
     },
-    ...(options.onReplayProgress === undefined ? {} : { onProgress: options.onReplayProgress }),
     onFailure: options.onProjectionFailure ?? (() => undefined),
   });
   await runner.start();
@@ -187,12 +211,12 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
 
   async function readYourWrites(minPosition: bigint | undefined): Promise<void> {
     if (minPosition === undefined || runner.position() >= minPosition) return;
-    if (runner.failure() !== undefined) throw httpProblem('PROJECTION_LAGGING', 'the books stopped on an error; an operator must look');
+    if (runner.failure() !== undefined) throw new LedgerError('PROJECTION_LAGGING', 'the books stopped on an error; an operator must look');
     if (minPosition > (await store.headPosition())) {
-      throw httpProblem('VALIDATION_FAILED', `minPosition ${minPosition} is beyond the end of the log`);
+      throw new LedgerError('VALIDATION_FAILED', `minPosition ${minPosition} is beyond the end of the log`);
     }
     if (!(await runner.waitFor(minPosition, MAX_MIN_POSITION_WAIT_MS))) {
-      throw httpProblem('PROJECTION_LAGGING', `the books had not reached position ${minPosition} within ${MAX_MIN_POSITION_WAIT_MS} ms`);
+      throw new LedgerError('PROJECTION_LAGGING', `the books had not reached position ${minPosition} within ${MAX_MIN_POSITION_WAIT_MS} ms`);
     }
   }
 
@@ -210,33 +234,17 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     ...(options.historyBudgetMs === undefined ? {} : { budgetMs: options.historyBudgetMs }),
   });
 
-  const app = await buildApp({
+  return {
     store,
     commands,
-    books: () => books.state,
-    readYourWrites,
-    booksFor: historical.booksFor,
-    statementFor: historical.statementFor,
-    projectionPosition: () => runner.position(),
-    merkleLog,
-    writeStats: () => handler.stats(),
-    jwtSecret: options.jwtSecret,
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
-    ...(options.writesPerMinute === undefined ? {} : { writesPerMinute: options.writesPerMinute }),
-    ...(options.devTokens === undefined ? {} : { devTokens: options.devTokens }),
-    ...(options.serverLimits === undefined ? {} : { serverLimits: options.serverLimits }),
-  });
-
-  return {
-    app,
-    store,
     books,
     runner,
+    merkleLog,
     historical,
+    readYourWrites,
+    writeStats: () => handler.stats(),
     snapshotNow: () => checkpointer?.saveNow() ?? Promise.resolve(),
     async close() {
-      await app.close();
       await historical.close();
       runner.stop();
       // Nothing folds any more: the final snapshot is of the books as they end.

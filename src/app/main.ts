@@ -3,7 +3,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { loadJwtSecret, readConfig } from './config.ts';
-import { createLedger } from './ledger.ts';
+import { createServedLedger } from './servedLedger.ts';
 import { openEventStore } from '../store/openStore.ts';
 import { replayProgressPrinter } from '../cli/progress.ts';
 import { openReadModelWriter, redactUrl } from '../books/sqlMirror/openReadModels.ts';
@@ -33,7 +33,7 @@ export async function serve(): Promise<void> {
           path: join(config.snapshotsDir, STREAM_SNAPSHOTS_FILE),
           onError: (error) => console.error('potledger: a stream snapshot could not be kept (the ledger carries on):', error),
         });
-  const ledger = await createLedger({
+  const ledger = await createServedLedger({
     store,
     ...(streamSnapshots === undefined ? {} : { streamSnapshots }),
     ...(snapshots === undefined ? {} : { snapshots }),

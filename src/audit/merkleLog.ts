@@ -1,6 +1,6 @@
 /**
  * The global event log as an RFC 6962 Merkle tree: one leaf per event, in log order. The ledger
- * appends to it as the projection runner folds each event (src/app/ledger.ts) and the audit routes
+ * appends to it as the books fold each event (src/books/foldLog.ts) and the audit routes
  * answer from it; `potledger verify` builds one from the stored rows and compares roots.
  *
  * Leaf index i is the i-th event of the log, never "position − 1": SQLite and PostgreSQL number

@@ -38,7 +38,7 @@ import { LRUCache } from 'lru-cache';
 import type { LedgerProjections } from '../../projections/index.ts';
 import type { PotStatement } from '../../projections/potStatement.ts';
 import { createHistoryPool, type HistoryPoolSource } from './historyPool.ts';
-import { httpProblem } from '../http/plugins/errors.ts';
+import { LedgerError } from './ledgerError.ts';
 import type { EventStore } from '../store/eventStore.ts';
 
 export { emptyBooksByEffectiveDate, endOfAppendAt, foldHistory, isDatedAfter, type FoldedHistory } from './historyFold.ts';
@@ -143,7 +143,7 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
       if (asAt === undefined && atPosition === undefined) return options.live();
       if (atPosition !== undefined) {
         const head = await source.headPosition();
-        if (atPosition > head) throw httpProblem('VALIDATION_FAILED', `atPosition ${atPosition} is beyond the end of the log (${head})`);
+        if (atPosition > head) throw new LedgerError('VALIDATION_FAILED', `atPosition ${atPosition} is beyond the end of the log (${head})`);
       }
       const point = {
         ...(asAt === undefined ? {} : { asAt }),

@@ -8,39 +8,12 @@
  * financial year (a fold of the pot's own stream, projections/potStatement.ts).
  */
 import { asLedgerEnvelope, potStreamId, type Envelope } from '../../events/index.ts';
-import { ledgerBooksProjection, potSummaryProjection, type LedgerBooksState, type LedgerProjections } from '../../projections/index.ts';
+import { createLedgerBooks, ledgerBooksProjection, potSummaryProjection, type LedgerBooksState, type LedgerProjections } from '../../projections/index.ts';
 import { potStatement, type PotStatement } from '../../projections/potStatement.ts';
 import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
+import { foldLog, pacer, type FoldPace } from './foldLog.ts';
 
-/** Events between two looks at the clock while folding on the main thread. */
-const EVENTS_PER_PACE_CHECK = 64;
-
-/**
- * How a fold shares its thread: `sliceMs` of work, then the event loop gets a turn (none when
- * absent: a worker thread has nothing else to serve); `signal` abandons the fold at the next turn.
- */
-export interface FoldPace {
-  readonly sliceMs?: number;
-  readonly signal?: AbortSignal;
-}
-
-/** A function to call often while folding: it yields when the slice is used up. */
-function pacer(pace: FoldPace): (work: number) => Promise<void> | undefined {
-  const { sliceMs, signal } = pace;
-  if (sliceMs === undefined) return () => undefined;
-  let sliceStartedAt = performance.now();
-  let sinceCheck = 0;
-  return (work) => {
-    sinceCheck += work;
-    if (sinceCheck < EVENTS_PER_PACE_CHECK) return undefined;
-    sinceCheck = 0;
-    if (performance.now() - sliceStartedAt < sliceMs) return undefined;
-    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      signal?.throwIfAborted();
-      sliceStartedAt = performance.now();
-    });
-  };
-}
+export type { FoldPace } from './foldLog.ts';
 
 /** True when the event carries a business date after `asAt` (ISO dates compare as text). */
 export function isDatedAfter(event: { readonly data: unknown }, asAt: string): boolean {
@@ -67,6 +40,22 @@ export interface FoldedHistory {
   readonly eventsFolded: number;
 }
 
+/**
+ * Which events a history as at `asAt` counts: none dated after it, and none of the decisions on a
+ * request dated after it (an approval, a rejection, an attempt at self-approval carry no date of
+ * their own). Stateful: give it the events in log order, once each.
+ */
+export function countedAsAt(asAt: string): (envelope: Envelope) => boolean {
+  const requestsLeftOut = new Set<string>();
+  return (envelope) => {
+    if (isDatedAfter(envelope, asAt)) {
+      if (envelope.type === 'AllocationRequested') requestsLeftOut.add(envelope.data.allocationId);
+      return false;
+    }
+    return !(requestsLeftOut.size > 0 && decidesRequest(envelope) && requestsLeftOut.has(envelope.data.allocationId));
+  };
+}
+
 /** Folds the log from its start through `atPosition`, skipping events dated after `asAt`. */
 export async function foldHistory(
   source: Pick<EventStore, 'readAll'>,
@@ -75,33 +64,13 @@ export async function foldHistory(
   pace: FoldPace = {},
 ): Promise<FoldedHistory> {
   const { asAt, atPosition } = point;
-  const paced = pacer(pace);
-  let books = asAt === undefined ? ledgerBooksProjection.initialState() : emptyBooksByEffectiveDate();
-  let eventsFolded = 0;
-  let after = 0n;
-  // A request dated after asAt does not count, so neither do the decisions on it (an approval,
-  // a rejection, an attempt at self-approval carry no date of their own).
-  const requestsLeftOut = new Set<string>();
-  while (after < atPosition) {
-    const page = await source.readAll(after, batchSize);
-    for (const event of page) {
-      if (event.position > atPosition) return { books, eventsFolded };
-      const turn = paced(1);
-      if (turn !== undefined) await turn;
-      const envelope = asLedgerEnvelope(event);
-      if (envelope === null) continue;
-      if (asAt !== undefined && isDatedAfter(envelope, asAt)) {
-        if (envelope.type === 'AllocationRequested') requestsLeftOut.add(envelope.data.allocationId);
-        continue;
-      }
-      if (requestsLeftOut.size > 0 && decidesRequest(envelope) && requestsLeftOut.has(envelope.data.allocationId)) continue;
-      books = ledgerBooksProjection.evolve(books, envelope);
-      eventsFolded += 1;
-    }
-    if (page.length < batchSize) break;
-    after = page[page.length - 1]!.position;
-  }
-  return { books, eventsFolded };
+  const books = createLedgerBooks(asAt === undefined ? undefined : emptyBooksByEffectiveDate());
+  const { eventsFolded } = await foldLog(
+    source,
+    { to: atPosition, batchSize, pace, ...(asAt === undefined ? {} : { filter: countedAsAt(asAt) }) },
+    { books },
+  );
+  return { books: { projections: books.state, position: books.position }, eventsFolded };
 }
 
 function decidesRequest(event: Envelope): event is Extract<Envelope, { type: 'AllocationApproved' | 'AllocationRejected' | 'SelfApprovalAttempted' }> {

@@ -20,7 +20,7 @@ import type { LedgerProjections } from '../../projections/index.ts';
 import type { PotStatement } from '../../projections/potStatement.ts';
 import { runHistoryJob, type HistoryJob, type HistoryJobSource } from './historyFold.ts';
 import type { HistoryReply, HistoryRequest, HistoryWorkerData } from './historyWorker.ts';
-import { httpProblem } from '../http/plugins/errors.ts';
+import { LedgerError } from './ledgerError.ts';
 import { decodeState } from './snapshots/stateCodec.ts';
 import type { ReaderLocation } from '../store/eventStore.ts';
 
@@ -67,8 +67,6 @@ interface Task {
   timer?: NodeJS.Timeout;
 }
 
-const retryAfter = { 'retry-after': String(HISTORY_RETRY_AFTER_SECONDS) };
-
 export function createHistoryPool(options: HistoryPoolOptions) {
   const budgetMs = options.budgetMs ?? DEFAULT_HISTORY_BUDGET_MS;
   const location = options.source.readerLocation;
@@ -104,7 +102,7 @@ export function createHistoryPool(options: HistoryPoolOptions) {
   }
 
   function expire(task: Task): void {
-    settle(task, { error: httpProblem('HISTORY_TIMEOUT', `the historical answer took longer than its budget of ${budgetMs} ms and was abandoned; ask again later, or for a point whose answer is cached`, {}, retryAfter) });
+    settle(task, { error: new LedgerError('HISTORY_TIMEOUT', `the historical answer took longer than its budget of ${budgetMs} ms and was abandoned; ask again later, or for a point whose answer is cached`, HISTORY_RETRY_AFTER_SECONDS) });
     if (task.started) task.controller.abort(new Error('history budget exceeded'));
     else waiting.splice(waiting.indexOf(task), 1);
   }
@@ -115,10 +113,10 @@ export function createHistoryPool(options: HistoryPoolOptions) {
 
     /** Runs one job through the gate; refuses HISTORY_BUSY at once when the queue is full. */
     run(job: HistoryJob): Promise<HistoryAnswer> {
-      if (closed) return Promise.reject(httpProblem('HISTORY_BUSY', 'the server is shutting down', {}, retryAfter));
+      if (closed) return Promise.reject(new LedgerError('HISTORY_BUSY', 'the server is shutting down', HISTORY_RETRY_AFTER_SECONDS));
       if (running >= MAX_CONCURRENT_HISTORICAL_FOLDS && waiting.length >= MAX_HISTORICAL_QUEUE) {
         return Promise.reject(
-          httpProblem('HISTORY_BUSY', `${MAX_CONCURRENT_HISTORICAL_FOLDS} historical answers are being built and ${MAX_HISTORICAL_QUEUE} more are waiting; ask again later`, {}, retryAfter),
+          new LedgerError('HISTORY_BUSY', `${MAX_CONCURRENT_HISTORICAL_FOLDS} historical answers are being built and ${MAX_HISTORICAL_QUEUE} more are waiting; ask again later`, HISTORY_RETRY_AFTER_SECONDS),
         );
       }
       accepted += 1;
@@ -137,7 +135,7 @@ export function createHistoryPool(options: HistoryPoolOptions) {
 
     async close(): Promise<void> {
       closed = true;
-      for (const task of waiting.splice(0)) settle(task, { error: httpProblem('HISTORY_BUSY', 'the server is shutting down', {}, retryAfter) });
+      for (const task of waiting.splice(0)) settle(task, { error: new LedgerError('HISTORY_BUSY', 'the server is shutting down', HISTORY_RETRY_AFTER_SECONDS) });
       await executor.close();
     },
   };

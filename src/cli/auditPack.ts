@@ -23,7 +23,8 @@ import { MERKLE_ALGORITHM } from '../audit/merkle.ts';
 import type { Checkpoint } from '../audit/merkleLog.ts';
 import { AUDIT_PACK_FILES, exceptionsCsv, manifest, statementCsv, trailCsv, trailJsonLines, trailOfYear, type PackFile } from '../audit/pack/packFiles.ts';
 import { readConfig } from '../app/config.ts';
-import { MAX_READ_ALL_BATCH_EVENTS, type RecordedEvent } from '../store/eventStore.ts';
+import type { RecordedEvent } from '../store/eventStore.ts';
+import { foldLog } from '../books/foldLog.ts';
 import { openExistingEventStore } from '../store/openStore.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
 
@@ -60,27 +61,22 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
   let failure: string | undefined;
   try {
     const progress = positionProgress(options.progress, await store.headPosition(), 'verifying and folding the log');
-    try {
-      let after = 0n;
-      reading: for (;;) {
-        const batch = await store.readAll(after, MAX_READ_ALL_BATCH_EVENTS);
-        if (batch.length === 0) break;
-        for (const event of batch) {
-          const bad = verifier.check(event);
-          if (bad !== null) {
-            failure = describeFailure(bad);
-            break reading;
-          }
-          const envelope = asLedgerEnvelope(event);
-          if (envelope !== null) books.evolve(envelope);
-          if (event.streamId === potStream && envelope !== null) {
-            potEvents.push(envelope);
-            potEventsByPosition.set(event.position.toString(), event);
-          }
+    const pickPotEvents = (events: readonly RecordedEvent[]): void => {
+      for (const event of events) {
+        const envelope = asLedgerEnvelope(event);
+        if (event.streamId === potStream && envelope !== null) {
+          potEvents.push(envelope);
+          potEventsByPosition.set(event.position.toString(), event);
         }
-        after = batch[batch.length - 1]!.position;
-        progress.update(after, verifier.size(), Date.now() - startedAt);
       }
+    };
+    try {
+      const folded = await foldLog(
+        store,
+        { verify: verifier.check, onProgress: ({ position }) => progress.update(position, verifier.size(), Date.now() - startedAt) },
+        { books, pages: pickPotEvents },
+      );
+      if (folded.failure !== undefined) failure = describeFailure(folded.failure);
     } finally {
       progress.stop();
     }

@@ -3,25 +3,16 @@
  * the whole event log folded into fresh books, the way `potledger rebuild` does, so they need no
  * running server and show exactly what the log says.
  */
-import { asLedgerEnvelope } from '../../events/index.ts';
 import { createLedgerBooks, type LedgerBooks } from '../../projections/index.ts';
-import { MAX_READ_ALL_BATCH_EVENTS, type EventStore, type RecordedEvent } from '../store/eventStore.ts';
+import { foldLog } from '../books/foldLog.ts';
+import type { EventStore, RecordedEvent } from '../store/eventStore.ts';
 import { openExistingEventStore } from '../store/openStore.ts';
 
 /** Folds the whole log into fresh books; `onBatch` hears of each page once it is folded (for counting). */
 export async function readBooks(store: EventStore, onBatch?: (batch: readonly RecordedEvent[]) => void): Promise<LedgerBooks> {
   const books = createLedgerBooks();
-  let position = 0n;
-  for (;;) {
-    const batch = await store.readAll(position, MAX_READ_ALL_BATCH_EVENTS);
-    if (batch.length === 0) return books;
-    for (const event of batch) {
-      const envelope = asLedgerEnvelope(event);
-      if (envelope !== null) books.evolve(envelope);
-    }
-    onBatch?.(batch);
-    position = batch[batch.length - 1]!.position;
-  }
+  await foldLog(store, {}, { books, ...(onBatch === undefined ? {} : { pages: onBatch }) });
+  return books;
 }
 
 /** Opens the store at `storeUrl`, folds its log and closes it again. */

@@ -9,9 +9,9 @@
  * checkpoint, stops writing them and asks for a restart.
  */
 import { Command, Option } from 'commander';
-import { asLedgerEnvelope } from '../../events/index.ts';
 import { createLedgerBooks } from '../../projections/index.ts';
 import { readConfig } from '../app/config.ts';
+import { foldLog } from '../books/foldLog.ts';
 import { openReadModelWriter, redactUrl, resolveReadModelsUrl } from '../books/sqlMirror/openReadModels.ts';
 import type { ReadModelWriter } from '../books/sqlMirror/readModelWriter.ts';
 import { parseReadModelProjection, READ_MODEL_PROJECTIONS, type ReadModelProjection } from '../books/sqlMirror/tables.ts';
@@ -91,33 +91,21 @@ async function replayInto(
   await writer.reset(projections);
   const startedAt = Date.now();
   const progress = positionProgress(stream, await store.headPosition(), 'rebuilding read models');
-  const books = createLedgerBooks();
-  let position = 0n;
-  let events = 0;
-  /** Events folded and noted since the last transaction. */
-  let unwritten = 0;
+  let folded;
   try {
-    for (;;) {
-      const batch = await store.readAll(position, batchEvents);
-      if (batch.length === 0) break;
-      for (const event of batch) {
-        const envelope = asLedgerEnvelope(event);
-        if (envelope !== null) books.evolve(envelope);
-      }
-      writer.noteBatch(batch, books.state);
-      position = batch[batch.length - 1]!.position;
-      events += batch.length;
-      unwritten += batch.length;
-      if (unwritten >= transactionEvents) {
-        await writer.flush();
-        unwritten = 0;
-      }
-      progress.update(position, events, Date.now() - startedAt);
-    }
-    await writer.flush();
+    folded = await foldLog(
+      store,
+      {
+        batchSize: batchEvents,
+        mirrorTransactionEvents: transactionEvents,
+        onProgress: ({ position, eventsRead }) => progress.update(position, eventsRead, Date.now() - startedAt),
+      },
+      { books: createLedgerBooks(), sqlMirror: writer },
+    );
   } finally {
     progress.stop();
   }
+  const { position, eventsRead: events } = folded;
   const elapsedMs = Date.now() - startedAt;
   return { projections, events, position, elapsedMs, eventsPerSecond: eventsPerSecond(events, elapsedMs) };
 }

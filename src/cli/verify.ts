@@ -16,6 +16,7 @@ import { MERKLE_ALGORITHM } from '../audit/merkle.ts';
 import type { Checkpoint } from '../audit/merkleLog.ts';
 import { readConfig } from '../app/config.ts';
 import { MAX_READ_ALL_BATCH_EVENTS } from '../store/eventStore.ts';
+import { foldLog } from '../books/foldLog.ts';
 import { openExistingEventStore } from '../store/openStore.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
 
@@ -79,21 +80,14 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
     const verifier = createLogVerifier({ positionsContiguous: store.positionsContiguous, logChained: store.logChained });
     const progress = positionProgress(options.progress, await store.headPosition(), 'verifying the log');
     let failure: VerifyResult['failure'];
-    let after = 0n;
     try {
-      reading: for (;;) {
-        const batch = await store.readAll(after, batchEvents);
-        if (batch.length === 0) break;
-        for (const event of batch) {
-          const bad = verifier.check(event);
-          if (bad !== null) {
-            failure = bad;
-            break reading;
-          }
-        }
-        after = batch[batch.length - 1]!.position;
-        progress.update(after, verifier.size(), Date.now() - startedAt);
-      }
+      // No sinks: the verifier's own tree is the fold.
+      const checked = await foldLog(
+        store,
+        { batchSize: batchEvents, verify: verifier.check, onProgress: ({ position }) => progress.update(position, verifier.size(), Date.now() - startedAt) },
+        {},
+      );
+      failure = checked.failure;
     } finally {
       progress.stop();
     }

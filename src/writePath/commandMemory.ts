@@ -18,20 +18,12 @@ import type { EventStore, RecordedEvent } from '../store/eventStore.ts';
 import type { CommandOutcome } from './commandHandler.ts';
 import { sha256Hex } from './fingerprint.ts';
 import type { CommandMemo } from './streamSnapshot.ts';
+import { commandScopeKey } from './commandScope.ts';
 
 /** Events read per page when a retried command's original events are read back. */
 const COMMAND_EVENTS_PAGE = 64;
 
-/**
- * The idempotency identity of a command: its caller (the token's `sub`) and the key as the
- * caller sent it, in one unambiguous string. Every command memory (the stream's, the
- * process-wide index, the books snapshot's, the claims of stream-creating commands) is keyed
- * on it; the event's metadata keeps `commandId` as sent and `actor.sub`, so old events need no
- * migration.
- */
-export function commandScopeKey(sub: string, commandId: string): string {
-  return JSON.stringify([sub, commandId]);
-}
+export { commandScopeKey };
 
 /** The scope key of a recorded event's command. */
 export function scopeKeyOf(event: Pick<RecordedEvent, 'metadata'>): string {

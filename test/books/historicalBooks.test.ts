@@ -25,7 +25,7 @@ import {
   type BooksAnswer,
   type HistorySource,
 } from '../../src/books/historicalBooks.ts';
-import { HttpProblem } from '../../src/http/plugins/errors.ts';
+import { LedgerError } from '../../src/books/ledgerError.ts';
 import type { RecordedEvent } from '../../src/store/eventStore.ts';
 import { datedOnOrBefore, foldByHand } from '../support/handFold.ts';
 import { benefit, createHistory, flow } from '../projections/envelopes.ts';
@@ -236,8 +236,8 @@ describe('the historical books service', () => {
     const { events } = backdatedHistory();
     const { service } = setup(events);
     const refusal = await service.booksFor({ atPosition: BigInt(events.length + 1) }).catch((error: unknown) => error);
-    expect(refusal).toBeInstanceOf(HttpProblem);
-    expect((refusal as HttpProblem).problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(refusal).toBeInstanceOf(LedgerError);
+    expect(refusal).toMatchObject({ code: 'VALIDATION_FAILED' });
     const empty = await service.booksFor({ atPosition: 0n });
     expect(answers(empty.projections)).toEqual(answers(createLedgerBooks().state));
   });

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { signToken } from '../../src/auth/tokens.ts';
-import { createLedger } from '../../src/app/ledger.ts';
+import { createServedLedger } from '../../src/app/servedLedger.ts';
 import { createSqliteEventStore, type SqliteEventStorePragmas } from '../../src/store/sqlite/sqliteEventStore.ts';
 import { injectGetJson, readAllAuditEntries, readAllEvents, type GetJson, type Json, type RawEvent } from './ledgerHttp.ts';
 
@@ -77,7 +77,7 @@ export async function freshReplay(dbPath: string, scratchDir: string, label: str
     await copyDatabase(dbPath, path);
   }
   const store = createSqliteEventStore(path);
-  const ledger = await createLedger({ store, jwtSecret: REPLAY_JWT_SECRET });
+  const ledger = await createServedLedger({ store, jwtSecret: REPLAY_JWT_SECRET });
   try {
     const get = injectGetJson(ledger.app, signToken(REPLAY_JWT_SECRET, { sub: 'replay-auditor', role: 'auditor' }));
     const books = await readBooks(get, (await store.headPosition()).toString());

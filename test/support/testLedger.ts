@@ -1,11 +1,11 @@
 /**
- * A ledger for tests: the real composition (store, command handler, runner, books, HTTP app)
- * on an in-memory SQLite store, with a fixed signing secret and helpers to mint tokens and
+ * A ledger for tests: the real composition (the core and its HTTP app: createServedLedger, as
+ * main.ts serves it) on an in-memory SQLite store, with a fixed signing secret and helpers to mint tokens and
  * call the API through app.inject().
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { signToken, type Role } from '../../src/auth/tokens.ts';
-import { createLedger, type Ledger, type LedgerOptions } from '../../src/app/ledger.ts';
+import { createServedLedger, type ServedLedger, type ServedLedgerOptions } from '../../src/app/servedLedger.ts';
 import type { EventStore } from '../../src/store/eventStore.ts';
 import { createPostgresEventStore } from '../../src/store/postgres/postgresEventStore.ts';
 import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
@@ -39,7 +39,7 @@ async function createTestStore(): Promise<{ store: EventStore; cleanup: () => Pr
   };
 }
 
-export interface TestLedger extends Ledger {
+export interface TestLedger extends ServedLedger {
   token(role: Role, options?: { sub?: string; agency?: string; secret?: string; expiresIn?: string }): string;
   /** POST with a bearer token; the body is sent as JSON. */
   post(url: string, token: string | null, body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
@@ -51,14 +51,14 @@ export interface TestLedger extends Ledger {
   get(url: string, token: string | null, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
 }
 
-export interface TestLedgerOptions extends Partial<Pick<LedgerOptions, 'clock' | 'corsOrigins' | 'writesPerMinute' | 'logger' | 'devTokens' | 'historyBudgetMs' | 'serverLimits'>> {
+export interface TestLedgerOptions extends Partial<Pick<ServedLedgerOptions, 'clock' | 'corsOrigins' | 'writesPerMinute' | 'logger' | 'devTokens' | 'historyBudgetMs' | 'serverLimits' | 'readModels'>> {
   readonly store?: EventStore;
 }
 
 export async function createTestLedger(options: TestLedgerOptions = {}): Promise<TestLedger> {
   const { store, cleanup } = options.store === undefined ? await createTestStore() : { store: options.store, cleanup: async () => undefined };
   const { store: _given, ...ledgerOptions } = options;
-  const ledger = await createLedger({ ...ledgerOptions, store, jwtSecret: TEST_JWT_SECRET });
+  const ledger = await createServedLedger({ ...ledgerOptions, store, jwtSecret: TEST_JWT_SECRET });
   const closeLedger = ledger.close.bind(ledger);
   const auth = (token: string | null): Record<string, string> => (token === null ? {} : { authorization: `Bearer ${token}` });
   return Object.assign(ledger, {

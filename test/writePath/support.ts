@@ -6,11 +6,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asLedgerEnvelope, type Actor } from '../../events/index.ts';
+import type { Actor } from '../../events/index.ts';
 import { agencyBalances, createLedgerBooks, potSummary } from '../../projections/index.ts';
 import { createCommandHandler, type CommandHandlerOptions } from '../../src/writePath/commandHandler.ts';
 import { createLedgerCommands, type CommandEnvelope } from '../../src/writePath/ledgerCommands.ts';
 import type { EventStore, RecordedEvent } from '../../src/store/eventStore.ts';
+import { foldLog } from '../../src/books/foldLog.ts';
 import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
 
 export const AGENCIES = ['essex-cc', 'essex-police', 'essex-fire'] as const;
@@ -95,10 +96,7 @@ export async function normalisedLedger(store: EventStore, setup: Setup) {
     streams.set(e.streamId, list);
   }
   const books = createLedgerBooks();
-  for (const e of events) {
-    const envelope = asLedgerEnvelope(e);
-    if (envelope !== null) books.evolve(envelope);
-  }
+  await foldLog(store, {}, { books });
   return {
     streams: Object.fromEntries([...streams].sort(([a], [b]) => a.localeCompare(b))),
     pots: setup.potIds.map((potId) => rename(potSummary(books.state.potSummary, potId))),

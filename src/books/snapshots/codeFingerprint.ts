@@ -15,8 +15,13 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
-/** The code whose change invalidates books snapshots (paths from the repository root). */
-export const BOOKS_CODE = ['events', 'projections', 'src/audit/merkle.ts', 'src/audit/merkleLog.ts', 'src/app/ledger.ts', 'src/books/snapshots'] as const;
+/**
+ * The code whose change invalidates books snapshots (paths from the repository root): what the
+ * books, the Merkle log and the command-id index are folded by (src/books/foldLog.ts) and the
+ * snapshot codec. Not the composition root (src/app) nor HTTP (src/http): rewiring the server
+ * changes no fold, so it must not cost a full replay.
+ */
+export const BOOKS_CODE = ['events', 'projections', 'src/audit/merkle.ts', 'src/audit/merkleLog.ts', 'src/books/foldLog.ts', 'src/writePath/commandScope.ts', 'src/books/snapshots'] as const;
 /** The code whose change invalidates stream (aggregate) snapshots. */
 export const STREAM_CODE = ['events', 'commands', 'src/writePath', 'src/books/snapshots'] as const;
 
@@ -29,6 +34,12 @@ function sourceFiles(path: string): string[] {
 
 const cache = new Map<string, string>();
 
+/** The .ts files under `paths` (from `root`), as repository paths, in name order: what codeFingerprint hashes. */
+export function codeFiles(paths: readonly string[], root: string = REPO_ROOT): string[] {
+  const files = paths.flatMap((path) => sourceFiles(join(root, path))).map((file) => relative(root, file).split('\\').join('/'));
+  return [...new Set(files)].sort();
+}
+
 /**
  * SHA-256 over the format version and every .ts file under `paths` (name and text, in name
  * order). Read once per process: the code does not change under a running server.
@@ -38,8 +49,7 @@ export function codeFingerprint(paths: readonly string[], formatVersion: number,
   const known = cache.get(key);
   if (known !== undefined) return known;
   const hash = createHash('sha256').update(`potledger snapshot format ${formatVersion}\n`);
-  const files = paths.flatMap((path) => sourceFiles(join(root, path))).map((file) => relative(root, file).split('\\').join('/'));
-  for (const file of [...new Set(files)].sort()) {
+  for (const file of codeFiles(paths, root)) {
     const text = readFileSync(join(root, file));
     hash.update(`${file}\u0000${text.length}\u0000`).update(text);
   }

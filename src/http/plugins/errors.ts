@@ -1,11 +1,13 @@
 /**
- * Maps every error to problem+json. Refusals keep their domain code; fastify's own client
+ * Maps every error to problem+json. Refusals keep their code (a decider's DomainError, the
+ * core's LedgerError, with Retry-After when the core says when to ask again); fastify's own client
  * errors (bad JSON, too large, wrong content type) get stable codes; anything else is our
  * fault, is logged, and answers 500 without internals.
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { DomainError } from '../../../commands/domainError.ts';
+import { LedgerError } from '../../books/ledgerError.ts';
 import { PROBLEM_CONTENT_TYPE, problem, type Problem, type ProblemCode } from './problem.ts';
 
 export class HttpProblem extends Error {
@@ -39,6 +41,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (error instanceof HttpProblem) return sendProblem(reply.headers(error.headers), error.problem);
     if (error instanceof DomainError) {
       return sendProblem(reply, problem(error.code, error.message, error.details === undefined ? {} : { details: error.details }));
+    }
+    if (error instanceof LedgerError) {
+      if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
+      return sendProblem(reply, problem(error.code, error.detail));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const errors = error.validation.map((v) => ({

@@ -16,7 +16,8 @@ import { expectSameBooks } from './sameBooks.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateLedgerData } from '../../../bench/generate.ts';
 import { signToken } from '../../../src/auth/tokens.ts';
-import { createLedger, type Ledger, type SnapshotReport } from '../../../src/app/ledger.ts';
+import type { SnapshotReport } from '../../../src/app/ledger.ts';
+import { createServedLedger, type ServedLedger as Ledger } from '../../../src/app/servedLedger.ts';
 import { createBooksSnapshots, type BooksSnapshotContent } from '../../../src/books/snapshots/booksSnapshots.ts';
 import { readSnapshotFile } from '../../../src/books/snapshots/snapshotFile.ts';
 import { decodeState } from '../../../src/books/snapshots/stateCodec.ts';
@@ -85,7 +86,7 @@ async function open(path: string, snapshotsDir?: string, fingerprint?: string): 
     snapshotsDir === undefined
       ? undefined
       : createBooksSnapshots({ dir: snapshotsDir, log: (message) => logged.push(message), ...(fingerprint === undefined ? {} : { fingerprint }) });
-  const ledger = await createLedger({
+  const ledger = await createServedLedger({
     store: createSqliteEventStore(path),
     jwtSecret: JWT_SECRET,
     ...(snapshots === undefined ? {} : { snapshots }),

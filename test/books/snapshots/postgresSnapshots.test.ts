@@ -37,7 +37,6 @@ async function open(schema: string, dir?: string) {
   const logged: string[] = [];
   const ledger = await createLedger({
     store: await createPostgresEventStore(url!, { schema }),
-    jwtSecret: 'pg-snapshot-test-secret-pg-snapshot-test-secret',
     ...(dir === undefined ? {} : { snapshots: createBooksSnapshots({ dir, log: (message) => logged.push(message) }) }),
     snapshotPolicy: { checkIntervalMs: 3_600_000 },
     onSnapshot: (report) => reports.push(report),

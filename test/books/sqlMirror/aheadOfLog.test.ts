@@ -10,7 +10,6 @@ import { afterEach, expect, it } from 'vitest';
 import { createLedger } from '../../../src/app/ledger.ts';
 import { openReadModelWriter } from '../../../src/books/sqlMirror/openReadModels.ts';
 import { createSqliteEventStore } from '../../../src/store/sqlite/sqliteEventStore.ts';
-import { TEST_JWT_SECRET } from '../../support/testLedger.ts';
 import { fileLedgerWithHistory } from './support.ts';
 
 const dirs: string[] = [];
@@ -36,7 +35,7 @@ it('refuses to start when a read model checkpoint is past the end of the event l
   const store = createSqliteEventStore(join(emptyDir, 'ledger.db'));
   const readModels = await openReadModelWriter(readModelsUrl);
   expect(readModels.checkpoints().get('auditTrail')).toBeGreaterThan(0n);
-  const started = await createLedger({ store, jwtSecret: TEST_JWT_SECRET, readModels }).then(
+  const started = await createLedger({ store, readModels }).then(
     (ledger) => ledger.close().then(() => 'started'),
     (error: Error) => error.message,
   );

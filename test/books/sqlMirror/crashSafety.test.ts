@@ -40,7 +40,7 @@ async function setUp(factory: ReadModelDbFactory) {
   const referenceDb = await factory.create(`${fl.dir}/reference.db`);
   cleanups.push(() => referenceDb.close());
   const referenceWriter = await openReadModelWriter(referenceDb.url);
-  await foldAndWrite(freshBooks(), referenceWriter, events, 1_000);
+  await foldAndWrite(fl.ledger.store, freshBooks(), referenceWriter, { batchSize: 1_000 });
   await referenceWriter.close();
   const reference = await snapshot(referenceDb);
 
@@ -71,18 +71,18 @@ function spying(target: SqlTarget): { target: SqlTarget; plans: WritePlan[] } {
 
 describeEachDb('crash safety', (factory) => {
   it('a write that fails halfway leaves no rows and no checkpoint move; the retry applies the batch once', async () => {
-    const { events, db, reference, first, second } = await setUp(factory);
+    const { fl, events, db, reference, first, second } = await setUp(factory);
     const writer = await openReadModelWriter(db.url);
     cleanups.push(() => writer.close().catch(() => undefined));
     const books = freshBooks();
-    await foldAndWrite(books, writer, first, first.length);
+    await foldAndWrite(fl.ledger.store, books, writer, { to: lastPosition(first), batchSize: first.length });
     const before = await snapshot(db);
     expect(await checkpointsIn(db)).toEqual(allAt(lastPosition(first)));
 
     // The audit trail is written after every other table: by the time this trigger fires, the
     // transaction has upserted agencies, balances, pots, partners, interventions and flows.
     await db.failInsertsInto(AUDIT_TRAIL.name, `NEW.position = ${lastPosition(second)}`);
-    await expect(foldAndWrite(books, writer, second, second.length)).rejects.toThrow(/injected failure/);
+    await expect(foldAndWrite(fl.ledger.store, books, writer, { from: lastPosition(first), batchSize: second.length })).rejects.toThrow(/injected failure/);
 
     expect(await snapshot(db)).toEqual(before);
     expect(Object.fromEntries(writer.checkpoints())).toEqual(allAt(lastPosition(first)));
@@ -96,16 +96,16 @@ describeEachDb('crash safety', (factory) => {
   });
 
   it('after a crash, a restarted writer skips what its checkpoint covers and writes the rest once', async () => {
-    const { events, db, reference, first } = await setUp(factory);
+    const { fl, events, db, reference, first } = await setUp(factory);
     const before = await openReadModelWriter(db.url);
-    await foldAndWrite(freshBooks(), before, first, 3);
+    await foldAndWrite(fl.ledger.store, freshBooks(), before, { to: lastPosition(first), batchSize: 3 });
     await before.close(); // the process dies here; the next start folds the log from the start
 
     const spy = spying(createSqlTarget(db.url));
     const restarted = await createReadModelWriter(spy.target);
     cleanups.push(() => restarted.close());
     expect(Object.fromEntries(restarted.checkpoints())).toEqual(allAt(lastPosition(first)));
-    await foldAndWrite(freshBooks(), restarted, events, 5);
+    await foldAndWrite(fl.ledger.store, freshBooks(), restarted, { batchSize: 5 });
 
     expect(spy.plans.length).toBeGreaterThan(0);
     for (const plan of spy.plans) {
@@ -117,13 +117,13 @@ describeEachDb('crash safety', (factory) => {
   });
 
   it('in live use a failed write is reported, not thrown, and retried in the background', async () => {
-    const { events, db, reference } = await setUp(factory);
+    const { fl, events, db, reference } = await setUp(factory);
     const errors: unknown[] = [];
     const writer = await openReadModelWriter(db.url, { onError: (error) => errors.push(error) });
     cleanups.push(() => writer.close());
 
     await db.failInsertsInto('rm_pots', 'NEW.pot_id IS NOT NULL');
-    await foldAndWrite(freshBooks(), writer, events, 4); // resolves: the books must not wait on SQL
+    await foldAndWrite(fl.ledger.store, freshBooks(), writer, { batchSize: 4 }); // resolves: the books must not wait on SQL
     expect(errors.length).toBeGreaterThan(0);
     expect(String(errors[0])).toMatch(/injected failure/);
     // Batches before the first pot went in; from the batch with the first pot on, nothing did.
@@ -141,19 +141,19 @@ describeEachDb('crash safety', (factory) => {
   });
 
   it('a writer whose checkpoint another writer moved (a rebuild) stops, writing nothing', async () => {
-    const { db, first, second } = await setUp(factory);
+    const { fl, db, first } = await setUp(factory);
     const errors: unknown[] = [];
     const writer = await openReadModelWriter(db.url, { onError: (error) => errors.push(error) });
     cleanups.push(() => writer.close());
     const books = freshBooks();
-    await foldAndWrite(books, writer, first, first.length);
+    await foldAndWrite(fl.ledger.store, books, writer, { to: lastPosition(first), batchSize: first.length });
 
     const rebuilder = await openReadModelWriter(db.url, { projections: ['potSummary'] });
     await rebuilder.reset();
     await rebuilder.close();
     const afterReset = await snapshot(db);
 
-    await foldAndWrite(books, writer, second, 2);
+    await foldAndWrite(fl.ledger.store, books, writer, { from: lastPosition(first), batchSize: 2 });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(CheckpointConflictError);
     expect(String(errors[0])).toMatch(/potSummary.*restart/);

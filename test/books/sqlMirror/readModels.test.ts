@@ -1,15 +1,13 @@
 /**
- * The SQL read models say what the API says. The writer is hooked into a projection runner
- * exactly as the ledger hooks it (fold the batch into the books, then hand the batch and the
- * books to the writer), the scenario is written through the HTTP API, and then every answer a
- * reporting job might want is rebuilt from plain SELECTs and compared with the API's.
+ * The SQL read models say what the API says. The writer is kept by the ledger itself (its
+ * readModels option: the fold in src/books/foldLog.ts hands each batch and the books to it), the
+ * scenario is written through the HTTP API, and then every answer a reporting job might want is
+ * rebuilt from plain SELECTs and compared with the API's.
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { asLedgerEnvelope } from '../../../events/index.ts';
-import { createLedgerBooks } from '../../../projections/index.ts';
-import { createProjectionRunner } from '../../../src/books/projectionRunner.ts';
 import { openReadModelWriter, resolveReadModelsUrl } from '../../../src/books/sqlMirror/openReadModels.ts';
+import type { ReadModelWriter } from '../../../src/books/sqlMirror/readModelWriter.ts';
 import {
   CHECKPOINTS_TABLE,
   READ_MODEL_PROJECTIONS,
@@ -25,7 +23,6 @@ import {
   foldAndWrite,
   freshBooks,
   describeEachDb,
-  readWholeLog,
   snapshot,
   writeHistory,
   type ReportingDb,
@@ -38,50 +35,41 @@ afterEach(async () => {
 
 describeEachDb('read models', (factory) => {
   it('kept live behind the books, the tables give exactly the API answers', async () => {
-    const fl = await fileLedger();
-    cleanups.push(fl.cleanup);
-    // SQLite: the events' own file, as in production.
-    const db = await factory.create(fl.storePath);
-    cleanups.push(() => db.close());
-
     const errors: unknown[] = [];
-    const writer = await openReadModelWriter(db.url, { onError: (error) => errors.push(error) });
-    cleanups.push(() => writer.close());
-    const books = createLedgerBooks();
-    const runner = createProjectionRunner({
-      store: fl.ledger.store,
-      apply: (events) => {
-        for (const event of events) {
-          const envelope = asLedgerEnvelope(event);
-          if (envelope !== null) books.evolve(envelope);
-        }
-        void writer.applyBatch(events, books.state);
+    let db: ReportingDb | undefined;
+    let writer: ReadModelWriter | undefined;
+    const fl = await fileLedger({
+      readModels: async (storePath) => {
+        // SQLite: the events' own file, as in production.
+        db = await factory.create(storePath);
+        cleanups.push(() => db!.close());
+        writer = await openReadModelWriter(db.url, { onError: (error) => errors.push(error) });
+        return writer;
       },
     });
-    cleanups.push(async () => runner.stop());
-    await runner.start();
+    // Closes the ledger, and with it the writer, before the database goes.
+    cleanups.push(fl.cleanup);
 
     const history = await writeHistory(fl.ledger);
     const head = await fl.ledger.store.headPosition();
-    expect(await runner.waitFor(head)).toBe(true);
-    await writer.flush();
+    expect(await fl.ledger.runner.waitFor(head)).toBe(true);
+    await writer!.flush();
 
     expect(errors).toEqual([]);
-    expect(Object.fromEntries(writer.checkpoints())).toEqual(Object.fromEntries(READ_MODEL_PROJECTIONS.map((p) => [p, head])));
-    expect(await checkpointsIn(db)).toEqual(Object.fromEntries(READ_MODEL_PROJECTIONS.map((p) => [p, head])));
-    await expectSqlMatchesApi(db, fl.ledger, history);
+    expect(Object.fromEntries(writer!.checkpoints())).toEqual(Object.fromEntries(READ_MODEL_PROJECTIONS.map((p) => [p, head])));
+    expect(await checkpointsIn(db!)).toEqual(Object.fromEntries(READ_MODEL_PROJECTIONS.map((p) => [p, head])));
+    await expectSqlMatchesApi(db!, fl.ledger, history);
   });
 
   it('replayed in batches of any size, the tables come out the same', async () => {
     const fl = await fileLedgerWithHistory();
     cleanups.push(fl.cleanup);
-    const events = await readWholeLog(fl.ledger.store);
     const snapshots = [];
     for (const batchSize of [1, 7, 10_000]) {
       const db = await factory.create(`${fl.dir}/read-models-${batchSize}.db`);
       cleanups.push(() => db.close());
       const writer = await openReadModelWriter(db.url);
-      await foldAndWrite(freshBooks(), writer, events, batchSize);
+      await foldAndWrite(fl.ledger.store, freshBooks(), writer, { batchSize });
       await writer.close();
       await expectSqlMatchesApi(db, fl.ledger, fl);
       snapshots.push(await snapshot(db));

@@ -38,7 +38,7 @@ async function setUp(factory: ReadModelDbFactory) {
   const db = await factory.create(fl.storePath);
   cleanups.push(() => db.close());
   const writer = await openReadModelWriter(db.url);
-  await foldAndWrite(freshBooks(), writer, events, 10);
+  await foldAndWrite(fl.ledger.store, freshBooks(), writer, { batchSize: 10 });
   await writer.close();
   const checkpointTimes = async () =>
     Object.fromEntries(

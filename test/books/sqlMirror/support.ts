@@ -12,8 +12,8 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe } from 'vitest';
 import { ulid } from 'ulid';
-import { asLedgerEnvelope } from '../../../events/index.ts';
 import { createLedgerBooks, type LedgerBooks } from '../../../projections/index.ts';
+import { foldLog, type FoldLogResult } from '../../../src/books/foldLog.ts';
 import type { ReadModelWriter } from '../../../src/books/sqlMirror/readModelWriter.ts';
 import { READ_MODEL_TABLES, CHECKPOINTS_TABLE, sqlColumnsOf } from '../../../src/books/sqlMirror/tables.ts';
 import type { EventStore, RecordedEvent } from '../../../src/store/eventStore.ts';
@@ -40,11 +40,16 @@ export interface History {
   readonly tokens: Awaited<ReturnType<typeof essexScenario>>['tokens'];
 }
 
-/** The real ledger (HTTP app, command handler, runner, books) on a SQLite file in a fresh temporary directory. */
-export async function fileLedger(): Promise<FileLedger> {
+/**
+ * The real ledger (HTTP app, command handler, runner, books) on a SQLite file in a fresh
+ * temporary directory; with `readModels`, the SQL mirror it opens (given where the events are)
+ * kept by the ledger itself, as the server keeps it.
+ */
+export async function fileLedger(options: { readModels?: (storePath: string) => Promise<ReadModelWriter> } = {}): Promise<FileLedger> {
   const dir = mkdtempSync(join(tmpdir(), 'potledger-rm-'));
   const storePath = join(dir, 'ledger.db');
-  const ledger = await createTestLedger({ store: createSqliteEventStore(storePath) });
+  const readModels = await options.readModels?.(storePath);
+  const ledger = await createTestLedger({ store: createSqliteEventStore(storePath), ...(readModels === undefined ? {} : { readModels }) });
   return {
     dir,
     storePath,
@@ -169,18 +174,17 @@ export async function readWholeLog(store: EventStore): Promise<RecordedEvent[]> 
 }
 
 /**
- * Folds `events` into `books` in batches of `batchSize` and hands each batch to the writer right
- * after its fold — what the projection runner's apply does in the ledger.
+ * The ledger's own fold (src/books/foldLog.ts) of the log after `from` through `to` into `books`
+ * and the SQL mirror, `batchSize` events a page, each page's transaction waited for: what the
+ * server's start-up replay does.
  */
-export async function foldAndWrite(books: LedgerBooks, writer: ReadModelWriter, events: readonly RecordedEvent[], batchSize: number): Promise<void> {
-  for (let start = 0; start < events.length; start += batchSize) {
-    const batch = events.slice(start, start + batchSize);
-    for (const event of batch) {
-      const envelope = asLedgerEnvelope(event);
-      if (envelope !== null) books.evolve(envelope);
-    }
-    await writer.applyBatch(batch, books.state);
-  }
+export function foldAndWrite(
+  store: EventStore,
+  books: LedgerBooks,
+  writer: ReadModelWriter,
+  range: { readonly from?: bigint; readonly to?: bigint; readonly batchSize: number },
+): Promise<FoldLogResult> {
+  return foldLog(store, range, { books, sqlMirror: writer });
 }
 
 export function freshBooks(): LedgerBooks {

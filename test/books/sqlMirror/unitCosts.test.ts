@@ -4,14 +4,12 @@
  * an outcome valued from it lands in the flow tables like any other.
  */
 import { afterEach, expect, it } from 'vitest';
-import { asLedgerEnvelope } from '../../../events/index.ts';
-import { createLedgerBooks } from '../../../projections/index.ts';
-import { createProjectionRunner } from '../../../src/books/projectionRunner.ts';
 import { openReadModelWriter } from '../../../src/books/sqlMirror/openReadModels.ts';
+import type { ReadModelWriter } from '../../../src/books/sqlMirror/readModelWriter.ts';
 import { essexScenario, expectCreated } from '../../support/testLedger.ts';
 import { hipFractureBody } from '../../unitCosts/fixtures.ts';
 import { auditFromSql, flowsFromSql } from './reporting.ts';
-import { describeEachDb, fileLedger } from './support.ts';
+import { describeEachDb, fileLedger, type ReportingDb } from './support.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -20,26 +18,21 @@ afterEach(async () => {
 
 describeEachDb('read models with unit costs', (factory) => {
   it('the audit trail table shows unit-cost entries as the API does, and valued outcomes reach the flow tables', async () => {
-    const fl = await fileLedger();
-    cleanups.push(fl.cleanup);
-    const db = await factory.create(fl.storePath);
-    cleanups.push(() => db.close());
     const errors: unknown[] = [];
-    const writer = await openReadModelWriter(db.url, { onError: (error) => errors.push(error) });
-    cleanups.push(() => writer.close());
-    const books = createLedgerBooks();
-    const runner = createProjectionRunner({
-      store: fl.ledger.store,
-      apply: (events) => {
-        for (const event of events) {
-          const envelope = asLedgerEnvelope(event);
-          if (envelope !== null) books.evolve(envelope);
-        }
-        void writer.applyBatch(events, books.state);
+    let reportingDb: ReportingDb | undefined;
+    let mirror: ReadModelWriter | undefined;
+    // The ledger keeps the SQL mirror itself, as the server does.
+    const fl = await fileLedger({
+      readModels: async (storePath) => {
+        reportingDb = await factory.create(storePath);
+        cleanups.push(() => reportingDb!.close());
+        mirror = await openReadModelWriter(reportingDb.url, { onError: (error) => errors.push(error) });
+        return mirror;
       },
     });
-    cleanups.push(async () => runner.stop());
-    await runner.start();
+    cleanups.push(fl.cleanup);
+    const db = reportingDb!;
+    const writer = mirror!;
 
     const { ledger } = fl;
     const scenario = await essexScenario(ledger);
@@ -61,7 +54,7 @@ describeEachDb('read models with unit costs', (factory) => {
       }),
     );
     const head = await ledger.store.headPosition();
-    expect(await runner.waitFor(head)).toBe(true);
+    expect(await ledger.runner.waitFor(head)).toBe(true);
     await writer.flush();
     expect(errors).toEqual([]);
 

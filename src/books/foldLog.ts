@@ -1,0 +1,201 @@
+/**
+ * One fold of the log. Everything the ledger keeps beside the log is folded from it here and
+ * nowhere else: the books (projections/), the Merkle log (src/audit/merkleLog.ts), the index of
+ * command ids (caller, key) → stream the write path refuses reused keys with, and the SQL mirror
+ * (src/books/sqlMirror/). They move together, event by event, in one synchronous turn per page,
+ * so none of them ever stands at a position another has not reached: a books snapshot of the
+ * three in-memory ones is consistent, and the mirror copies its rows out of exactly the books
+ * that folded its page.
+ *
+ * foldLog pages through the log (the server's start-up replay, `potledger rebuild`, the CLI's
+ * read-only books, `verify` and `audit-pack`, historical answers, tests); foldEvents folds one
+ * page that arrived some other way (the projection runner following live appends). A caller
+ * passes the sinks it keeps; the rest are not folded.
+ */
+import { asLedgerEnvelope, type Envelope, type IdempotencyKeyClaimed } from '../../events/index.ts';
+import type { LedgerBooks } from '../../projections/index.ts';
+import type { MerkleLog } from '../audit/merkleLog.ts';
+import type { VerifyFailure } from '../audit/logVerifier.ts';
+import { MAX_READ_ALL_BATCH_EVENTS, type EventStore, type RecordedEvent } from '../store/eventStore.ts';
+import { commandScopeKey } from '../writePath/commandScope.ts';
+import type { ReadModelWriter } from './sqlMirror/readModelWriter.ts';
+
+/** What the log is folded into; each one is optional. */
+export interface FoldSinks {
+  /** The books: every ledger event (asLedgerEnvelope) that passes the fold's filter. */
+  readonly books?: LedgerBooks;
+  /** The whole log as an RFC 6962 tree: every event is a leaf, in log order. */
+  readonly merkleLog?: Pick<MerkleLog, 'append'>;
+  /** (Caller, key) → the stream the command wrote (commandScopeKey); first use wins. */
+  readonly commandStreams?: Map<string, string>;
+  /** The SQL mirror: told of each page after the books folded it, with the books' state. */
+  readonly sqlMirror?: Pick<ReadModelWriter, 'applyBatch' | 'noteBatch' | 'flush'>;
+  /** Anything else that wants each page once it is folded (a CLI picking one pot's events). */
+  readonly pages?: (events: readonly RecordedEvent[]) => void;
+}
+
+/**
+ * How a fold shares its thread: `sliceMs` of work, then the event loop gets a turn (none when
+ * absent: a worker thread has nothing else to serve); `signal` abandons the fold at the next turn.
+ */
+export interface FoldPace {
+  readonly sliceMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface FoldProgress {
+  /** The last position folded. */
+  readonly position: bigint;
+  /** Events read and folded so far (those a filter kept from the books included). */
+  readonly eventsRead: number;
+  readonly elapsedMs: number;
+}
+
+export interface FoldLogOptions {
+  /** Fold the events after this position (a snapshot's anchor); 0n, the start of the log, when absent. */
+  readonly from?: bigint;
+  /** Fold up to and including this position; to the end of the log when absent. */
+  readonly to?: bigint;
+  /** Events per read (MAX_READ_ALL_BATCH_EVENTS when absent). */
+  readonly batchSize?: number;
+  readonly pace?: FoldPace;
+  /**
+   * Which ledger events the books fold (a history as at a business date leaves some out). Only
+   * for a fold whose one sink is the books: the other sinks stand for the log as it is.
+   */
+  readonly filter?: (envelope: Envelope) => boolean;
+  /**
+   * Checks each event before any sink sees it (the log verifier, src/audit/logVerifier.ts); the
+   * fold stops at the first that fails, folding only the events before it.
+   */
+  readonly verify?: (event: RecordedEvent) => VerifyFailure | null;
+  /**
+   * Events per SQL mirror transaction: pages are noted and written together once this many are
+   * folded (a rebuild rewrites fewer rows so). Absent: each page is written, and waited for, on its own.
+   */
+  readonly mirrorTransactionEvents?: number;
+  /** Hears of each page once it is folded (and, with the SQL mirror, written when waited for). */
+  readonly onProgress?: (progress: FoldProgress) => void;
+}
+
+export interface FoldLogResult {
+  /** The last position folded; `from` when there was nothing to fold. */
+  readonly position: bigint;
+  readonly eventsRead: number;
+  /** Ledger events the books folded (a filter's rejects not counted). */
+  readonly eventsFolded: number;
+  /** Where verification failed; the fold stopped there. */
+  readonly failure?: VerifyFailure;
+}
+
+/** Events between two looks at the clock while folding on a shared thread. */
+const EVENTS_PER_PACE_CHECK = 64;
+
+/** A function to call often while folding: it yields when the slice is used up. */
+export function pacer(pace: FoldPace): (work: number) => Promise<void> | undefined {
+  const { sliceMs, signal } = pace;
+  if (sliceMs === undefined) return () => undefined;
+  let sliceStartedAt = performance.now();
+  let sinceCheck = 0;
+  return (work) => {
+    sinceCheck += work;
+    if (sinceCheck < EVENTS_PER_PACE_CHECK) return undefined;
+    sinceCheck = 0;
+    if (performance.now() - sliceStartedAt < sliceMs) return undefined;
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      signal?.throwIfAborted();
+      sliceStartedAt = performance.now();
+    });
+  };
+}
+
+/** Folds one event into the in-memory sinks; true when the books folded it. */
+function foldEvent(event: RecordedEvent, sinks: FoldSinks, filter: FoldLogOptions['filter']): boolean {
+  if (sinks.commandStreams !== undefined) {
+    // A claimed key belongs to the stream the claim creates, not to the claim's own stream.
+    const streamId = event.type === 'IdempotencyKeyClaimed' ? (event.data as IdempotencyKeyClaimed).targetStreamId : event.streamId;
+    const scope = commandScopeKey(event.metadata.actor.sub, event.metadata.commandId);
+    if (!sinks.commandStreams.has(scope)) sinks.commandStreams.set(scope, streamId);
+  }
+  sinks.merkleLog?.append(event);
+  if (sinks.books === undefined) return false;
+  const envelope = asLedgerEnvelope(event);
+  if (envelope === null || (filter !== undefined && !filter(envelope))) return false;
+  sinks.books.evolve(envelope);
+  return true;
+}
+
+/**
+ * Folds one page (in log order, after everything folded before) into every sink, in one
+ * synchronous turn. Returns the SQL mirror's write of the page, when there is a mirror: the
+ * caller decides whether to wait for it.
+ */
+export function foldEvents(events: readonly RecordedEvent[], sinks: FoldSinks): Promise<void> | undefined {
+  for (const event of events) foldEvent(event, sinks, undefined);
+  sinks.pages?.(events);
+  if (sinks.sqlMirror === undefined || sinks.books === undefined) return undefined;
+  return sinks.sqlMirror.applyBatch(events, sinks.books.state);
+}
+
+/** Pages through the log from `from` to `to`, folding every event into the sinks. */
+export async function foldLog(store: Pick<EventStore, 'readAll'>, options: FoldLogOptions, sinks: FoldSinks): Promise<FoldLogResult> {
+  const { to, filter, verify } = options;
+  const batchSize = options.batchSize ?? MAX_READ_ALL_BATCH_EVENTS;
+  if (filter !== undefined && (sinks.merkleLog !== undefined || sinks.commandStreams !== undefined || sinks.sqlMirror !== undefined)) {
+    throw new Error('a filtered fold folds only the books: the Merkle log, command ids and SQL mirror stand for the whole log');
+  }
+  if (sinks.sqlMirror !== undefined && sinks.books === undefined) throw new Error('the SQL mirror copies its rows out of the books: fold them too');
+  const paced = pacer(options.pace ?? {});
+  const startedAt = Date.now();
+  let position = options.from ?? 0n;
+  let eventsRead = 0;
+  let eventsFolded = 0;
+  /** Events noted to the SQL mirror since its last transaction. */
+  let unwritten = 0;
+  let failure: VerifyFailure | undefined;
+
+  while (to === undefined || position < to) {
+    const page = await store.readAll(position, batchSize);
+    if (page.length === 0) break;
+    let folded = 0;
+    let reachedEnd = false;
+    for (const event of page) {
+      if (to !== undefined && event.position > to) {
+        reachedEnd = true;
+        break;
+      }
+      failure = verify?.(event) ?? undefined;
+      if (failure !== undefined) {
+        reachedEnd = true;
+        break;
+      }
+      const turn = paced(1);
+      if (turn !== undefined) await turn;
+      if (foldEvent(event, sinks, filter)) eventsFolded += 1;
+      folded += 1;
+    }
+    const events = folded === page.length ? page : page.slice(0, folded);
+    if (events.length > 0) {
+      sinks.pages?.(events);
+      if (sinks.sqlMirror !== undefined) {
+        if (options.mirrorTransactionEvents === undefined) await sinks.sqlMirror.applyBatch(events, sinks.books!.state);
+        else {
+          sinks.sqlMirror.noteBatch(events, sinks.books!.state);
+          unwritten += events.length;
+          if (unwritten >= options.mirrorTransactionEvents) {
+            await sinks.sqlMirror.flush();
+            unwritten = 0;
+          }
+        }
+      }
+      position = events[events.length - 1]!.position;
+      eventsRead += events.length;
+      if (failure === undefined) options.onProgress?.({ position, eventsRead, elapsedMs: Date.now() - startedAt });
+    }
+    // A short page is the end of the log as it was when read; without a `to`, read on until a
+    // page comes back empty, so events appended meanwhile are folded too.
+    if (reachedEnd || (to !== undefined && page.length < batchSize)) break;
+  }
+  if (sinks.sqlMirror !== undefined && options.mirrorTransactionEvents !== undefined && failure === undefined) await sinks.sqlMirror.flush();
+  return { position, eventsRead, eventsFolded, ...(failure === undefined ? {} : { failure }) };
+}

@@ -1,0 +1,44 @@
+/**
+ * The HTTP side of the ledger: the API (src/http/app.ts) over a core built by createLedger
+ * (src/app/ledger.ts). The core knows nothing of HTTP; its refusals carry codes that
+ * src/http/plugins/errors.ts maps to problem+json.
+ */
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { Ledger } from '../app/ledger.ts';
+import { buildApp } from './app.ts';
+import type { ServerLimits } from './plugins/serverLimits.ts';
+
+export interface HttpServerOptions {
+  readonly jwtSecret: string;
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Browser origins allowed to call the API (CORS); none when absent. */
+  readonly corsOrigins?: readonly string[];
+  /** Writes one caller may make per minute; unlimited when absent. */
+  readonly writesPerMinute?: number;
+  /** Serve POST /dev/token (development only: see src/http/plugins/devToken.ts). */
+  readonly devTokens?: boolean;
+  /** Timeouts and the connection cap; src/http/plugins/serverLimits.ts has the defaults. */
+  readonly serverLimits?: Partial<ServerLimits>;
+}
+
+/** The fastify app serving `ledger`; closing it leaves the ledger open. */
+export function createHttpServer(ledger: Ledger, options: HttpServerOptions): Promise<FastifyInstance> {
+  const { historical } = ledger;
+  return buildApp({
+    store: ledger.store,
+    commands: ledger.commands,
+    books: () => ledger.books.state,
+    readYourWrites: ledger.readYourWrites,
+    booksFor: historical.booksFor,
+    statementFor: historical.statementFor,
+    projectionPosition: () => ledger.runner.position(),
+    merkleLog: ledger.merkleLog,
+    writeStats: ledger.writeStats,
+    jwtSecret: options.jwtSecret,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
+    ...(options.writesPerMinute === undefined ? {} : { writesPerMinute: options.writesPerMinute }),
+    ...(options.devTokens === undefined ? {} : { devTokens: options.devTokens }),
+    ...(options.serverLimits === undefined ? {} : { serverLimits: options.serverLimits }),
+  });
+}
