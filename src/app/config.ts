@@ -1,5 +1,5 @@
 /**
- * Configuration from the environment (DESIGN.md "Configuration"), read once at start.
+ * Configuration from the environment (docs/operations.md, "Configuration"), read once at start.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';

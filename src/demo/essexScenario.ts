@@ -1,6 +1,6 @@
 /**
- * The demo scenario: Essex, reducing reoffending (DOMAIN.md "Scenarios"). The county council
- * hosts the pot; police and probation pay in from the start, the fire service joins later;
+ * The demo scenario: Essex, reducing reoffending (the scenario in the project's domain notes,
+ * shared/DOMAIN.md beside the repository). The county council hosts the pot; police and probation pay in from the start, the fire service joins later;
  * the NHS and DWP are registered as beneficiaries only — they never pay in, yet much of the
  * benefit lands in their budgets, which is the point of the ledger.
  *

@@ -1,5 +1,5 @@
 /**
- * The HTTP API (DESIGN.md "HTTP API (v1)"): fastify with zod schemas that validate requests,
+ * The HTTP API (docs/api.md): fastify with zod schemas that validate requests,
  * type handlers and generate the OpenAPI 3.1 document at /openapi.json (docs UI at /docs).
  */
 import cors from '@fastify/cors';

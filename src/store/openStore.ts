@@ -1,5 +1,5 @@
 /**
- * Picks the event store from LEDGER_STORE (DESIGN.md "Configuration").
+ * Picks the event store from LEDGER_STORE (docs/operations.md, "Configuration").
  */
 import { existsSync } from 'node:fs';
 import { createEsdbEventStore } from './esdb/esdbEventStore.ts';

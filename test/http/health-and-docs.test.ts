@@ -3,7 +3,7 @@ import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.
 import { createTestLedger, type TestLedger } from '../support/testLedger.ts';
 import { allocate, bearer, contribute, expectProblem, expectWritten, handSignedToken, head, useScenario } from './helpers.ts';
 
-/** Every /v1 route of DESIGN.md "HTTP API (v1)", with its methods, as OpenAPI paths. */
+/** Every /v1 route of the API (docs/api.md; shared/DESIGN.md "HTTP API (v1)"), with its methods, as OpenAPI paths. */
 const DESIGNED_ROUTES: Record<string, string[]> = {
   '/v1/agencies': ['get', 'post'],
   '/v1/agencies/{agencyId}/balances': ['get'],

@@ -1,6 +1,7 @@
 /**
  * The reference model the model-based suite holds the HTTP app to: what the ledger should
- * answer to each request and what its books should then say, written from DESIGN.md alone.
+ * answer to each request and what its books should then say, written from the contract alone
+ * (docs/api.md and docs/finance-officers.md; shared/DESIGN.md beside the repository).
  *
  * It shares no code with the ledger: no deciders (commands/), no money module (events/money.ts),
  * no projections. Money is bigint pence; splits use its own largest-remainder rounding (ties:

@@ -1,7 +1,7 @@
 /**
  * The SQL read models: which projections are written to tables, and the shape of each table.
  *
- * Reporting jobs SELECT from these tables (docs/read-models.md), so a column once published is
+ * Reporting jobs SELECT from these tables (docs/reporting.md), so a column once published is
  * never renamed or retyped: a change is a new migration that adds. The descriptors here drive
  * the upserts and truncation; the DDL itself is literal SQL in migrations.ts, and a test checks
  * that the two agree.
