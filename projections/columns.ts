@@ -12,11 +12,11 @@
 const COLUMN_CHUNK_VALUES = 1 << 16;
 const COLUMN_CHUNK_MASK = COLUMN_CHUNK_VALUES - 1;
 
-type ColumnKind = 'position' | 'float64' | 'uint32';
-type ChunkOf<K extends ColumnKind> = K extends 'position' ? BigUint64Array : K extends 'float64' ? Float64Array : Uint32Array;
-type ValueOf<K extends ColumnKind> = K extends 'position' ? bigint : number;
+type ChunkKind = 'position' | 'float64' | 'uint32';
+type ChunkOf<K extends ChunkKind> = K extends 'position' ? BigUint64Array : K extends 'float64' ? Float64Array : Uint32Array;
+type ValueOf<K extends ChunkKind> = K extends 'position' ? bigint : number;
 
-export interface Column<K extends ColumnKind = ColumnKind> {
+export interface Column<K extends ChunkKind = ChunkKind> {
   readonly kind: K;
   readonly chunks: ChunkOf<K>[];
   length: number;
@@ -31,13 +31,13 @@ export const createPositionColumn = (): PositionColumn => ({ kind: 'position', c
 export const createFloat64Column = (): Float64Column => ({ kind: 'float64', chunks: [], length: 0 });
 export const createUint32Column = (): Uint32Column => ({ kind: 'uint32', chunks: [], length: 0 });
 
-function newChunk(kind: ColumnKind): BigUint64Array | Float64Array | Uint32Array {
+function newChunk(kind: ChunkKind): BigUint64Array | Float64Array | Uint32Array {
   if (kind === 'position') return new BigUint64Array(COLUMN_CHUNK_VALUES);
   if (kind === 'float64') return new Float64Array(COLUMN_CHUNK_VALUES);
   return new Uint32Array(COLUMN_CHUNK_VALUES);
 }
 
-export function columnPush<K extends ColumnKind>(column: Column<K>, value: ValueOf<K>): void {
+export function columnPush<K extends ChunkKind>(column: Column<K>, value: ValueOf<K>): void {
   // A typed array would wrap or round silently: a value out of range must stop the fold instead.
   if (column.kind === 'position') {
     if ((value as bigint) < 0n || (value as bigint) >= 2n ** 64n) throw new RangeError(`invariant: position ${value} is outside 0..2^64-1`);
@@ -50,7 +50,7 @@ export function columnPush<K extends ColumnKind>(column: Column<K>, value: Value
   column.length += 1;
 }
 
-export function columnAt<K extends ColumnKind>(column: Column<K>, index: number): ValueOf<K> {
+export function columnAt<K extends ChunkKind>(column: Column<K>, index: number): ValueOf<K> {
   if (!(index >= 0 && index < column.length)) throw new RangeError(`no value ${index} in a column of ${column.length}`);
   return (column.chunks[Math.floor(index / COLUMN_CHUNK_VALUES)] as unknown as ValueOf<K>[])[index & COLUMN_CHUNK_MASK]!;
 }

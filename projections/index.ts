@@ -1,6 +1,6 @@
 /**
  * The ledger's books: every projection folded together, so a runner (or a test, or an
- * auditor's offline replay) applies each event once and every read model moves in step.
+ * auditor's offline replay) applies each event once and every projection moves in step.
  *
  *   const books = createLedgerBooks();
  *   for (const envelope of log) books.evolve(envelope);

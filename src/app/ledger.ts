@@ -15,7 +15,7 @@ import { createHistoricalBooks, type HistoricalBooks } from '../books/historical
 import { LedgerError } from '../books/ledgerError.ts';
 import { createProjectionRunner, MAX_MIN_POSITION_WAIT_MS, type RunnerProgress } from '../books/projectionRunner.ts';
 import type { ReadModelWriter } from '../books/sqlMirror/readModelWriter.ts';
-import { createBooksCheckpointer, type CheckpointPolicy } from '../books/snapshots/booksCheckpointer.ts';
+import { createSnapshotSchedule, type SnapshotPolicy } from '../books/snapshots/snapshotSchedule.ts';
 import { anchorOf, type BooksSnapshots, type LoadedBooksSnapshot, type SavedSnapshot } from '../books/snapshots/booksSnapshots.ts';
 import type { EventStore, RecordedEvent } from '../store/eventStore.ts';
 import { createValuationReader } from '../writePath/valuationReader.ts';
@@ -33,8 +33,8 @@ export interface LedgerOptions {
    * only the log after it, and take new ones as the books move. None when absent.
    */
   readonly snapshots?: BooksSnapshots;
-  /** When to take books snapshots; src/books/snapshots/booksCheckpointer.ts has the defaults. */
-  readonly snapshotPolicy?: Partial<CheckpointPolicy>;
+  /** When to take books snapshots; src/books/snapshots/snapshotSchedule.ts has the defaults. */
+  readonly snapshotPolicy?: Partial<SnapshotPolicy>;
   /** What happened to snapshots: which one was used (or why none), and each one taken. */
   readonly onSnapshot?: (report: SnapshotReport) => void;
   /**
@@ -75,7 +75,7 @@ export interface Ledger {
 }
 
 /**
- * Read models whose checkpoint is past the end of the log were written from other events (the
+ * SQL mirror tables whose position (rm_checkpoints) is past the end of the log were written from other events (the
  * event store was restored from an older backup, or replaced): nothing would ever correct them.
  */
 async function refuseReadModelsAheadOfLog(options: LedgerOptions): Promise<void> {
@@ -84,7 +84,7 @@ async function refuseReadModelsAheadOfLog(options: LedgerOptions): Promise<void>
   for (const [projection, position] of options.readModels.checkpoints()) {
     if (position > head) {
       throw new Error(
-        `read model ${projection} is at log position ${position} but the event log ends at ${head}: the events were restored or replaced; run \`potledger rebuild\` before starting`,
+        `SQL mirror table set ${projection} is at log position ${position} but the event log ends at ${head}: the events were restored or replaced; run \`potledger rebuild\` before starting`,
       );
     }
   }
@@ -128,10 +128,10 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   // The last event folded: a snapshot names it, so a later start can check the store still has it.
   let lastFolded: RecordedEvent | undefined;
   const snapshots = options.snapshots;
-  const checkpointer =
+  const snapshotSchedule =
     snapshots === undefined
       ? undefined
-      : createBooksCheckpointer({
+      : createSnapshotSchedule({
           snapshots,
           startedFrom: snapshot?.anchor.position ?? 0n,
           ...(options.snapshotPolicy === undefined ? {} : { policy: options.snapshotPolicy }),
@@ -152,7 +152,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     ...(options.readModels === undefined ? {} : { sqlMirror: options.readModels }),
     pages: (events) => {
       lastFolded = events[events.length - 1];
-      checkpointer?.noteFolded(events.length);
+      snapshotSchedule?.noteFolded(events.length);
     },
   };
 
@@ -199,7 +199,7 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   });
   await runner.start();
   catchingUp = false;
-  checkpointer?.start();
+  snapshotSchedule?.start();
 
   const handler = createCommandHandler({
     store,
@@ -243,12 +243,12 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     historical,
     readYourWrites,
     writeStats: () => handler.stats(),
-    snapshotNow: () => checkpointer?.saveNow() ?? Promise.resolve(),
+    snapshotNow: () => snapshotSchedule?.saveNow() ?? Promise.resolve(),
     async close() {
       await historical.close();
       runner.stop();
       // Nothing folds any more: the final snapshot is of the books as they end.
-      await checkpointer?.stop(runner.failure() === undefined);
+      await snapshotSchedule?.stop(runner.failure() === undefined);
       await options.readModels?.close();
       await store.close();
     },

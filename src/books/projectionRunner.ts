@@ -1,7 +1,7 @@
 /**
- * Keeps the read models current by following the store's global log from a checkpoint — never
- * by the write path poking them. On start it folds the whole log (a rebuild), then follows live
- * appends. Readers can wait for a position to be folded (read-your-writes through minPosition).
+ * Keeps the live books current by following the store's global log from a position — never by
+ * the write path poking them. It starts where the start-up fold (foldLog, from the newest books
+ * snapshot or from 0) ended, then follows live appends. Readers can wait for a position to be folded (read-your-writes through minPosition).
  */
 import type { EventStore, RecordedEvent, Subscription } from '../store/eventStore.ts';
 
@@ -19,7 +19,7 @@ export interface ProjectionRunnerOptions {
   readonly store: EventStore;
   /**
    * Folds one batch into the books; must not throw for any event the ledger wrote. May return
-   * a promise (work that follows the fold, e.g. writing read models): the next batch waits.
+   * a promise (work that follows the fold, e.g. writing the SQL mirror): the next batch waits.
    */
   readonly apply: (events: readonly RecordedEvent[]) => void | Promise<void>;
   /** Start after this position (the books' checkpoint); 0n rebuilds from the start of the log. */

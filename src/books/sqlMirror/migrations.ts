@@ -11,8 +11,8 @@
  * does (projections/ordering.ts), whatever the database's locale.
  */
 
-/** What a column holds; each dialect gives it its own SQL type (see COLUMN_TYPES). */
-type ColumnKind =
+/** What a migration creates a column as; each dialect gives it its own SQL type (see COLUMN_TYPES). Not tables.ts's ColumnKind, which says how a published column is read. */
+type DdlKind =
   /** An id or other key (a financial year): "C" collation on PostgreSQL, so it sorts by code unit. */
   | 'key'
   | 'text'
@@ -28,7 +28,7 @@ type ColumnKind =
 
 type Dialect = 'sqlite' | 'postgres';
 
-const COLUMN_TYPES: Readonly<Record<Dialect, Readonly<Record<ColumnKind, string>>>> = {
+const COLUMN_TYPES: Readonly<Record<Dialect, Readonly<Record<DdlKind, string>>>> = {
   sqlite: {
     key: 'TEXT',
     text: 'TEXT',
@@ -55,7 +55,7 @@ const COLUMN_TYPES: Readonly<Record<Dialect, Readonly<Record<ColumnKind, string>
  * A column: `[name, kind]` is NOT NULL; a third element says otherwise: 'null' for a column that
  * may be empty, 'primary key' or 'not null unique' for a one-column key.
  */
-type Column = readonly [name: string, kind: ColumnKind, constraint?: 'null' | 'primary key' | 'not null unique'];
+type Column = readonly [name: string, kind: DdlKind, constraint?: 'null' | 'primary key' | 'not null unique'];
 
 interface Table {
   readonly name: string;

@@ -4,7 +4,7 @@
  * while traffic flows, nor twice for the same position.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createBooksCheckpointer } from '../../../src/books/snapshots/booksCheckpointer.ts';
+import { createSnapshotSchedule } from '../../../src/books/snapshots/snapshotSchedule.ts';
 import type { BooksSnapshotContent, BooksSnapshots, SnapshotAnchor } from '../../../src/books/snapshots/booksSnapshots.ts';
 
 beforeEach(() => vi.useFakeTimers());
@@ -21,7 +21,7 @@ function setUp(startedFrom = 0n) {
     },
     load: () => Promise.resolve(undefined),
   };
-  const checkpointer = createBooksCheckpointer({
+  const snapshotSchedule = createSnapshotSchedule({
     snapshots,
     startedFrom,
     policy: { everyEvents: 100, idleMs: 2_000, forceEvents: 1_000, checkIntervalMs: 500 },
@@ -30,15 +30,15 @@ function setUp(startedFrom = 0n) {
   });
   const fold = (events: number) => {
     position += BigInt(events);
-    checkpointer.noteFolded(events);
+    snapshotSchedule.noteFolded(events);
   };
-  return { checkpointer, saved, fold };
+  return { snapshotSchedule, saved, fold };
 }
 
-describe('books checkpointer', () => {
+describe('books snapshot schedule', () => {
   it('snapshots once enough events were folded and the ledger has been idle', async () => {
-    const { checkpointer, saved, fold } = setUp();
-    checkpointer.start();
+    const { snapshotSchedule, saved, fold } = setUp();
+    snapshotSchedule.start();
     fold(50);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(saved).toEqual([]);
@@ -49,14 +49,14 @@ describe('books checkpointer', () => {
     expect(saved).toEqual([110n]);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(saved).toEqual([110n]);
-    await checkpointer.stop(true);
+    await snapshotSchedule.stop(true);
     expect(saved).toEqual([110n]);
   });
 
   it('snapshots a busy ledger after many live events, but not for a long start-up replay alone', async () => {
-    const { checkpointer, saved, fold } = setUp();
+    const { snapshotSchedule, saved, fold } = setUp();
     fold(5_000); // the start-up replay
-    checkpointer.start();
+    snapshotSchedule.start();
     for (let i = 0; i < 9; i++) {
       fold(100);
       await vi.advanceTimersByTimeAsync(500);
@@ -69,13 +69,13 @@ describe('books checkpointer', () => {
 
   it('snapshots at shutdown only when something is new since the snapshot it started from', async () => {
     const same = setUp(300n);
-    same.checkpointer.start();
-    await same.checkpointer.stop(true);
+    same.snapshotSchedule.start();
+    await same.snapshotSchedule.stop(true);
     expect(same.saved).toEqual([]);
     const moved = setUp(300n);
-    moved.checkpointer.start();
+    moved.snapshotSchedule.start();
     moved.fold(1);
-    await moved.checkpointer.stop(true);
+    await moved.snapshotSchedule.stop(true);
     expect(moved.saved).toEqual([301n]);
   });
 });

@@ -16,33 +16,33 @@ export const SNAPSHOT_IDLE_MS = 2_000;
 export const SNAPSHOT_FORCE_EVENTS = 500_000;
 export const SNAPSHOT_CHECK_INTERVAL_MS = 1_000;
 
-export interface CheckpointPolicy {
+export interface SnapshotPolicy {
   readonly everyEvents: number;
   readonly idleMs: number;
   readonly forceEvents: number;
   readonly checkIntervalMs: number;
 }
 
-export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
+export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
   everyEvents: SNAPSHOT_EVERY_EVENTS,
   idleMs: SNAPSHOT_IDLE_MS,
   forceEvents: SNAPSHOT_FORCE_EVENTS,
   checkIntervalMs: SNAPSHOT_CHECK_INTERVAL_MS,
 };
 
-export interface BooksCheckpointerOptions {
+export interface SnapshotScheduleOptions {
   readonly snapshots: BooksSnapshots;
   /** What to save, as of now; undefined when nothing has been folded yet. */
   readonly capture: () => { content: BooksSnapshotContent; anchor: SnapshotAnchor } | undefined;
   /** Position of the snapshot the books started from (0n when none). */
   readonly startedFrom: bigint;
-  readonly policy?: Partial<CheckpointPolicy>;
+  readonly policy?: Partial<SnapshotPolicy>;
   readonly onSaved?: (saved: SavedSnapshot) => void;
   readonly onError?: (error: unknown) => void;
 }
 
-export function createBooksCheckpointer(options: BooksCheckpointerOptions) {
-  const policy = { ...DEFAULT_CHECKPOINT_POLICY, ...options.policy };
+export function createSnapshotSchedule(options: SnapshotScheduleOptions) {
+  const policy = { ...DEFAULT_SNAPSHOT_POLICY, ...options.policy };
   let savedPosition = options.startedFrom;
   let foldedSinceSave = 0;
   let liveFoldedSinceSave = 0;
@@ -113,4 +113,4 @@ export function createBooksCheckpointer(options: BooksCheckpointerOptions) {
   };
 }
 
-export type BooksCheckpointer = ReturnType<typeof createBooksCheckpointer>;
+export type SnapshotSchedule = ReturnType<typeof createSnapshotSchedule>;
