@@ -380,9 +380,10 @@ function addEvent(fold: StatementFold, event: Envelope): void {
     case 'AgencyRegistered':
     case 'IdempotencyKeyClaimed':
     case 'UnitCostAdded':
-    // Agreements and cost-benefit assumptions move no money: the statement's figures ignore them.
     case 'ContributionAgreed':
     case 'InterventionAssumptionsSet':
+      // None of these moves money (agreements and cost-benefit assumptions included): the
+      // statement's figures ignore them.
       break;
     default: {
       const unhandled: never = event;

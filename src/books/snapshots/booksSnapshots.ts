@@ -167,7 +167,7 @@ export function createBooksSnapshots(options: BooksSnapshotsOptions): BooksSnaps
   let writing: Promise<void> = Promise.resolve();
 
   function removeUnfinished(): void {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(dir);
     } catch {
