@@ -4,7 +4,9 @@ import { defineConfig } from 'vitest/config';
 // (CI always names one: see .ci/run). Without one, say so rather than skip silently.
 const postgresUrl = process.env.LEDGER_TEST_PG_URL?.trim();
 if (!postgresUrl) {
-  console.warn('[vitest] LEDGER_TEST_PG_URL is not set: the API suite on PostgreSQL and the PostgreSQL store tests are SKIPPED');
+  console.warn(
+    '[vitest] LEDGER_TEST_PG_URL is not set: the API suite on PostgreSQL and the PostgreSQL store tests are SKIPPED',
+  );
 }
 
 export default defineConfig({
@@ -21,7 +23,11 @@ export default defineConfig({
         ? [
             {
               extends: true,
-              test: { name: 'api-on-postgres', include: ['test/http/**/*.test.ts'], env: { LEDGER_TEST_STORE: 'postgres' } },
+              test: {
+                name: 'api-on-postgres',
+                include: ['test/http/**/*.test.ts'],
+                env: { LEDGER_TEST_STORE: 'postgres' },
+              },
             },
           ]
         : []),

@@ -28,10 +28,19 @@ export function peakRssMiB(pid: number): number {
 const RSS_SAMPLE_MS = 25;
 
 /** `stderr: 'inherit'`: the child's stderr also goes to ours as it comes (progress lines). */
-export function runChild(args: readonly string[], env: Record<string, string>, timeoutMs: number, options: { stderr?: 'inherit' } = {}): Promise<ChildRun> {
+export function runChild(
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+  options: { stderr?: 'inherit' } = {},
+): Promise<ChildRun> {
   const startedAt = performance.now();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -52,7 +61,13 @@ export function runChild(args: readonly string[], env: Record<string, string>, t
     child.once('close', (code) => {
       clearInterval(sampler);
       clearTimeout(killer);
-      resolve({ code, stdout, stderr, wallMs: performance.now() - startedAt, peakRssMiB: Math.round(peak) });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        wallMs: performance.now() - startedAt,
+        peakRssMiB: Math.round(peak),
+      });
     });
   });
 }
@@ -60,4 +75,9 @@ export function runChild(args: readonly string[], env: Record<string, string>, t
 /** The potledger CLI as `npx potledger …` runs it. */
 export const cliArgs = (...args: string[]): string[] => ['bin/potledger.js', ...args];
 /** A bench script under tsx. */
-export const scriptArgs = (script: string, ...args: string[]): string[] => ['--import', 'tsx', script, ...args];
+export const scriptArgs = (script: string, ...args: string[]): string[] => [
+  '--import',
+  'tsx',
+  script,
+  ...args,
+];

@@ -34,7 +34,8 @@ export interface DataSet {
 }
 
 /** About one pot per 2,000 events, between 16 and 500: a region's worth at a million. */
-export const potsFor = (events: number): number => Math.max(16, Math.min(500, Math.round(events / 2_000)));
+export const potsFor = (events: number): number =>
+  Math.max(16, Math.min(500, Math.round(events / 2_000)));
 
 const PROGRESS_INTERVAL_MS = 2_000;
 
@@ -49,7 +50,8 @@ export interface DataSetOptions {
 /** Heap for the generating child, in MiB. */
 const GENERATOR_HEAP_MIB = 8_192;
 
-const dirFor = (options: DataSetOptions) => join(options.root, `${options.kind}-seed-${options.seed}-events-${options.events}`);
+const dirFor = (options: DataSetOptions) =>
+  join(options.root, `${options.kind}-seed-${options.seed}-events-${options.events}`);
 
 function cachedDataSet(options: DataSetOptions): DataSet | undefined {
   const dir = dirFor(options);
@@ -66,14 +68,21 @@ export async function prepareDataSet(options: DataSetOptions): Promise<DataSet> 
   const cached = cachedDataSet(options);
   if (cached !== undefined) return cached;
   const child = await runChild(
-    [`--max-old-space-size=${GENERATOR_HEAP_MIB}`, ...scriptArgs('bench/generateChild.ts', JSON.stringify(options))],
+    [
+      `--max-old-space-size=${GENERATOR_HEAP_MIB}`,
+      ...scriptArgs('bench/generateChild.ts', JSON.stringify(options)),
+    ],
     {},
     Math.max(options.timeBudgetMs * 2, 10 * 60_000),
     { stderr: 'inherit' },
   );
-  if (child.code !== 0) throw new Error(`generating the ${options.kind} data set failed (exit ${child.code}, peak RSS ${child.peakRssMiB} MiB):\n${child.stdout.slice(-2_000)}`);
+  if (child.code !== 0)
+    throw new Error(
+      `generating the ${options.kind} data set failed (exit ${child.code}, peak RSS ${child.peakRssMiB} MiB):\n${child.stdout.slice(-2_000)}`,
+    );
   const made = cachedDataSet({ ...options, timeBudgetMs: 0 });
-  if (made === undefined) throw new Error(`the ${options.kind} data set generator wrote no complete.json`);
+  if (made === undefined)
+    throw new Error(`the ${options.kind} data set generator wrote no complete.json`);
   return { ...made, reused: false };
 }
 
@@ -130,8 +139,14 @@ export async function generateDataSet(options: DataSetOptions): Promise<Omit<Dat
     timeBudgetMs: options.timeBudgetMs,
     ...(options.kind === 'bigPot'
       ? {
-          bigPot: { potId: generated.pots[0]!.potId, partnerAgencyIds: generated.pots[0]!.partnerAgencyIds },
-          freshPot: { potId: generated.pots[1]!.potId, partnerAgencyIds: generated.pots[1]!.partnerAgencyIds },
+          bigPot: {
+            potId: generated.pots[0]!.potId,
+            partnerAgencyIds: generated.pots[0]!.partnerAgencyIds,
+          },
+          freshPot: {
+            potId: generated.pots[1]!.potId,
+            partnerAgencyIds: generated.pots[1]!.partnerAgencyIds,
+          },
         }
       : {}),
   };

@@ -70,7 +70,8 @@ export interface GeneratedData {
   readonly stoppedByTimeBudget: boolean;
 }
 
-const pounds = (pence: number): string => `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}`;
+const pounds = (pence: number): string =>
+  `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}`;
 
 /** Financial year 2025-26, month by month: effective dates move forward as the log grows. */
 function effectiveDate(step: number, totalSteps: number): string {
@@ -86,7 +87,11 @@ export async function generateLedgerData(options: GenerateOptions): Promise<Gene
   const newId = seededUlids(seededRandom(options.seed ^ 0x5eed));
   // Recorded times after every effective date (financial year 2025-26), one millisecond apart.
   let tick = Date.UTC(2026, 3, 1);
-  const handler = createCommandHandler({ store: options.store, clock: () => new Date(tick++).toISOString(), newEventId: newId });
+  const handler = createCommandHandler({
+    store: options.store,
+    clock: () => new Date(tick++).toISOString(),
+    newEventId: newId,
+  });
   const commands = createLedgerCommands(handler, newId);
   const startedAt = Date.now();
   let events = 0;
@@ -104,16 +109,28 @@ export async function generateLedgerData(options: GenerateOptions): Promise<Gene
     return outcomes;
   };
   const admin = { sub: 'bench-admin', role: 'admin' };
-  const officer = (agencyId: string) => ({ sub: `bench-officer-${agencyId}`, role: 'finance-officer', agencyId });
+  const officer = (agencyId: string) => ({
+    sub: `bench-officer-${agencyId}`,
+    role: 'finance-officer',
+    agencyId,
+  });
 
   const potCount = kind === 'bigPot' ? 2 : options.pots;
   const agencyCount = Math.max(6, Math.min(60, Math.ceil(potCount / 2) + 6));
   const agencies: GeneratedAgency[] = [];
   for (let i = 0; i < agencyCount; i++) {
     const agencyKind = AGENCY_KINDS[i % AGENCY_KINDS.length]!;
-    agencies.push({ agencyId: `bench-${agencyKind}-${i}`, name: `Bench ${agencyKind} ${i}`, kind: agencyKind });
+    agencies.push({
+      agencyId: `bench-${agencyKind}-${i}`,
+      name: `Bench ${agencyKind} ${i}`,
+      kind: agencyKind,
+    });
   }
-  await wave(agencies.map((agency) => () => commands.registerAgency(RegisterAgencyBody.parse(agency), envelope(admin))));
+  await wave(
+    agencies.map(
+      (agency) => () => commands.registerAgency(RegisterAgencyBody.parse(agency), envelope(admin)),
+    ),
+  );
 
   const partnerSets: string[][] = [];
   for (let i = 0; i < potCount; i++) {
@@ -123,8 +140,18 @@ export async function generateLedgerData(options: GenerateOptions): Promise<Gene
     partnerSets.push([...partners]);
   }
   const opened = await wave(
-    partnerSets.map(([host, ...others], i) => () =>
-      commands.openPot(OpenPotBody.parse({ name: `Bench pot ${i}`, area: `Area ${i % 12}`, hostAgencyId: host!, partnerAgencyIds: others }), envelope(admin)),
+    partnerSets.map(
+      ([host, ...others], i) =>
+        () =>
+          commands.openPot(
+            OpenPotBody.parse({
+              name: `Bench pot ${i}`,
+              area: `Area ${i % 12}`,
+              hostAgencyId: host!,
+              partnerAgencyIds: others,
+            }),
+            envelope(admin),
+          ),
     ),
   );
   const pots: GeneratedPot[] = opened.map((outcome, i) => ({
@@ -137,17 +164,26 @@ export async function generateLedgerData(options: GenerateOptions): Promise<Gene
   const definitions: { pot: GeneratedPot; send: () => Outcome }[] = [];
   for (const [i, pot] of pots.entries()) {
     for (let j = between(random, 2, 4); j > 0; j--) {
-      const body = DefineInterventionBody.parse({ name: `Intervention ${i}.${j}`, leadAgencyId: pick(random, pot.partnerAgencyIds), description: 'Seeded benchmark intervention.' });
+      const body = DefineInterventionBody.parse({
+        name: `Intervention ${i}.${j}`,
+        leadAgencyId: pick(random, pot.partnerAgencyIds),
+        description: 'Seeded benchmark intervention.',
+      });
       const env = envelope(officer(pot.partnerAgencyIds[0]!));
       definitions.push({ pot, send: () => commands.defineIntervention(pot.potId, body, env) });
     }
   }
   const defined = await wave(definitions.map((d) => d.send));
-  defined.forEach((outcome, k) => definitions[k]!.pot.interventionIds.push((outcome.events[0]!.data as { interventionId: string }).interventionId));
+  defined.forEach((outcome, k) =>
+    definitions[k]!.pot.interventionIds.push(
+      (outcome.events[0]!.data as { interventionId: string }).interventionId,
+    ),
+  );
 
   // The mix, per command: 60% contributions, 25% allocations (when there is money), 15% outcomes.
   const mixPots = kind === 'bigPot' ? [pots[0]!] : pots;
-  const budgetEnd = options.timeBudgetMs === undefined ? Infinity : startedAt + options.timeBudgetMs;
+  const budgetEnd =
+    options.timeBudgetMs === undefined ? Infinity : startedAt + options.timeBudgetMs;
   let stoppedByTimeBudget = false;
   let step = 0;
   const estimatedSteps = Math.max(1, options.events - events);
@@ -170,7 +206,12 @@ export async function generateLedgerData(options: GenerateOptions): Promise<Gene
       if (roll < 0.6 || pot.unallocatedPence < MIN_POT_FOR_ALLOCATION_PENCE) {
         const agencyId = pick(random, pot.partnerAgencyIds);
         const pence = between(random, 1_000, 50_000) * 100;
-        const body = ContributeToPotBody.parse({ agencyId, amount: pounds(pence), effectiveDate: date, reference: `PO-${reference}` });
+        const body = ContributeToPotBody.parse({
+          agencyId,
+          amount: pounds(pence),
+          effectiveDate: date,
+          reference: `PO-${reference}`,
+        });
         const env = envelope(officer(agencyId));
         sends.push(() => commands.contributeToPot(pot.potId, body, env));
         acknowledged.push(() => (pot.unallocatedPence += pence));
@@ -179,11 +220,17 @@ export async function generateLedgerData(options: GenerateOptions): Promise<Gene
         const pence = Math.max(100, Math.floor(pot.unallocatedPence * (0.05 + random() * 0.2)));
         // Taken now, so later allocations in this wave only see what is left.
         pot.unallocatedPence -= pence;
-        const body = AllocateToInterventionBody.parse({ interventionId, amount: pounds(pence), effectiveDate: date, reason: `Board decision ${reference}` });
+        const body = AllocateToInterventionBody.parse({
+          interventionId,
+          amount: pounds(pence),
+          effectiveDate: date,
+          reason: `Board decision ${reference}`,
+        });
         const env = envelope(officer(host));
         sends.push(() => commands.allocateToIntervention(pot.potId, body, env));
         acknowledged.push(() => {
-          if (!pot.fundedInterventionIds.includes(interventionId)) pot.fundedInterventionIds.push(interventionId);
+          if (!pot.fundedInterventionIds.includes(interventionId))
+            pot.fundedInterventionIds.push(interventionId);
         });
       } else {
         const beneficiary = pick(random, pot.partnerAgencyIds);
@@ -192,7 +239,13 @@ export async function generateLedgerData(options: GenerateOptions): Promise<Gene
           description: `Seeded outcome ${reference}`,
           effectiveDate: date,
           evidenceRef: `EV-${reference}`,
-          benefits: [{ agencyId: beneficiary, amount: pounds(between(random, 100, 20_000) * 100), cashable: random() < 0.5 }],
+          benefits: [
+            {
+              agencyId: beneficiary,
+              amount: pounds(between(random, 100, 20_000) * 100),
+              cashable: random() < 0.5,
+            },
+          ],
         });
         const env = envelope(officer(host));
         sends.push(() => commands.recordOutcome(pot.potId, interventionId, body, env));
@@ -201,5 +254,12 @@ export async function generateLedgerData(options: GenerateOptions): Promise<Gene
     await wave(sends);
     for (const apply of acknowledged) apply();
   }
-  return { agencies, pots, events, commands: commandCount, elapsedMs: Date.now() - startedAt, stoppedByTimeBudget };
+  return {
+    agencies,
+    pots,
+    events,
+    commands: commandCount,
+    elapsedMs: Date.now() - startedAt,
+    stoppedByTimeBudget,
+  };
 }

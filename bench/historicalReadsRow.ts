@@ -42,12 +42,20 @@ interface HistoricalTally {
 }
 
 /** HISTORICAL_READERS closed loops of historical GETs until `stop` is set. */
-async function historicalLoad(baseUrl: string, token: string, urls: () => string, tally: HistoricalTally, stop: { now: boolean }): Promise<void> {
+async function historicalLoad(
+  baseUrl: string,
+  token: string,
+  urls: () => string,
+  tally: HistoricalTally,
+  stop: { now: boolean },
+): Promise<void> {
   const reader = async () => {
     while (!stop.now) {
       let status: string;
       try {
-        const response = await fetch(`${baseUrl}${urls()}`, { headers: { authorization: `Bearer ${token}` } });
+        const response = await fetch(`${baseUrl}${urls()}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         await response.arrayBuffer();
         status = String(response.status);
       } catch {
@@ -63,14 +71,20 @@ async function historicalLoad(baseUrl: string, token: string, urls: () => string
 
 export async function historicalReadsRow(options: HistoricalReadsOptions): Promise<Row> {
   const { bigPot, freshPot } = options.dataSet;
-  if (bigPot === undefined || freshPot === undefined) throw new Error('historicalReadsRow needs a bigPot data set');
+  if (bigPot === undefined || freshPot === undefined)
+    throw new Error('historicalReadsRow needs a bigPot data set');
   const store = createSqliteEventStore(join(options.dataDir, 'ledger.db'));
   const head = await store.headPosition();
   await store.close();
 
   const jwtSecret = randomBytes(32).toString('hex');
   const reporter = signToken(jwtSecret, { sub: 'bench-reporter', role: 'reporter' });
-  const tokens = new Map(freshPot.partnerAgencyIds.map((agencyId) => [agencyId, signToken(jwtSecret, { sub: `bench-${agencyId}`, role: 'finance-officer', agency: agencyId })]));
+  const tokens = new Map(
+    freshPot.partnerAgencyIds.map((agencyId) => [
+      agencyId,
+      signToken(jwtSecret, { sub: `bench-${agencyId}`, role: 'finance-officer', agency: agencyId }),
+    ]),
+  );
   const random = seededRandom(options.seed + 3);
   let n = 0;
   const write = (): LoadRequest => {
@@ -79,7 +93,12 @@ export async function historicalReadsRow(options: HistoricalReadsOptions): Promi
     return {
       path: `/v1/pots/${freshPot.potId}/contributions`,
       token: tokens.get(agencyId)!,
-      body: JSON.stringify({ agencyId, amount: `${100 + (n % 900)}.00`, effectiveDate: '2026-03-31', reference: `HISTORICAL-${n}` }),
+      body: JSON.stringify({
+        agencyId,
+        amount: `${100 + (n % 900)}.00`,
+        effectiveDate: '2026-03-31',
+        reference: `HISTORICAL-${n}`,
+      }),
     };
   };
   let asked = 0;
@@ -87,7 +106,8 @@ export async function historicalReadsRow(options: HistoricalReadsOptions): Promi
   const historicalUrl = (): string => {
     asked += 1;
     const atPosition = head - BigInt(asked % Number(head > 1_000n ? 1_000n : head));
-    if (asked % 3 === 0) return `/v1/pots/${bigPot.potId}/statement?financialYear=2025-26&atPosition=${atPosition}`;
+    if (asked % 3 === 0)
+      return `/v1/pots/${bigPot.potId}/statement?financialYear=2025-26&atPosition=${atPosition}`;
     const month = String(1 + (asked % 12)).padStart(2, '0');
     return `/v1/pots?asAt=2025-${month}-15&atPosition=${atPosition}`;
   };
@@ -101,44 +121,91 @@ export async function historicalReadsRow(options: HistoricalReadsOptions): Promi
     startTimeoutMs: CHILD_TIMEOUT_MS,
     stopTimeoutMs: CHILD_TIMEOUT_MS,
   });
-  const load = (durationS: number) => runLoad({ baseUrl: server.baseUrl, connections: options.connections, durationS, next: write });
-  let results: Array<{ idle: LoadResult; loaded: LoadResult; historical: HistoricalTally; healthMs: number }>;
+  const load = (durationS: number) =>
+    runLoad({ baseUrl: server.baseUrl, connections: options.connections, durationS, next: write });
+  let results: Array<{
+    idle: LoadResult;
+    loaded: LoadResult;
+    historical: HistoricalTally;
+    healthMs: number;
+  }>;
   try {
     process.stderr.write(`  historical reads: ${options.warmupS} s warm-up\n`);
     await load(options.warmupS);
-    results = await repeat(options.runs, `write load idle, then with ${HISTORICAL_READERS} historical readers`, async () => {
-      const idle = await load(options.durationS);
-      const historical: HistoricalTally = { statuses: new Map(), answered: 0 };
-      const stop = { now: false };
-      const readers = historicalLoad(server.baseUrl, reporter, historicalUrl, historical, stop);
-      // Let the historical readers fill the gate before the writes are timed.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const healthStarted = performance.now();
-      await (await fetch(`${server.baseUrl}/health`)).arrayBuffer();
-      const healthMs = Math.round(performance.now() - healthStarted);
-      const loaded = await load(options.durationS);
-      stop.now = true;
-      await readers;
-      return { idle, loaded, historical, healthMs };
-    });
+    results = await repeat(
+      options.runs,
+      `write load idle, then with ${HISTORICAL_READERS} historical readers`,
+      async () => {
+        const idle = await load(options.durationS);
+        const historical: HistoricalTally = { statuses: new Map(), answered: 0 };
+        const stop = { now: false };
+        const readers = historicalLoad(server.baseUrl, reporter, historicalUrl, historical, stop);
+        // Let the historical readers fill the gate before the writes are timed.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const healthStarted = performance.now();
+        await (await fetch(`${server.baseUrl}/health`)).arrayBuffer();
+        const healthMs = Math.round(performance.now() - healthStarted);
+        const loaded = await load(options.durationS);
+        stop.now = true;
+        await readers;
+        return { idle, loaded, historical, healthMs };
+      },
+    );
   } finally {
     await server.stop();
   }
   const historicalStatuses = new Map<string, number>();
-  for (const r of results) for (const [s, k] of r.historical.statuses) historicalStatuses.set(s, (historicalStatuses.get(s) ?? 0) + k);
+  for (const r of results)
+    for (const [s, k] of r.historical.statuses)
+      historicalStatuses.set(s, (historicalStatuses.get(s) ?? 0) + k);
   return {
     id: 'historicalReads',
     ...smallerLog(options.dataSet.events),
     figure: `live write p99, idle vs ${HISTORICAL_READERS} parallel historical reads (${options.dataSet.events.toLocaleString('en-GB')} events)`,
     metrics: [
-      metric('p99 ratio loaded/idle', '×', results.map((r) => Math.round((r.loaded.p99Ms / r.idle.p99Ms) * 100) / 100), { max: MAX_P99_RATIO_UNDER_HISTORY }),
-      metric('write p99 idle', 'ms', results.map((r) => r.idle.p99Ms)),
-      metric('write p99 under historical reads', 'ms', results.map((r) => r.loaded.p99Ms)),
-      metric('write max under historical reads', 'ms', results.map((r) => r.loaded.maxMs)),
-      metric('write rate idle', 'commands/s', results.map((r) => r.idle.perSecond)),
-      metric('write rate under historical reads', 'commands/s', results.map((r) => r.loaded.perSecond)),
-      metric('/health under historical reads', 'ms', results.map((r) => r.healthMs)),
-      metric('historical answers', '/s', results.map((r) => Math.round((r.historical.answered / (options.durationS + 0.5)) * 10) / 10)),
+      metric(
+        'p99 ratio loaded/idle',
+        '×',
+        results.map((r) => Math.round((r.loaded.p99Ms / r.idle.p99Ms) * 100) / 100),
+        { max: MAX_P99_RATIO_UNDER_HISTORY },
+      ),
+      metric(
+        'write p99 idle',
+        'ms',
+        results.map((r) => r.idle.p99Ms),
+      ),
+      metric(
+        'write p99 under historical reads',
+        'ms',
+        results.map((r) => r.loaded.p99Ms),
+      ),
+      metric(
+        'write max under historical reads',
+        'ms',
+        results.map((r) => r.loaded.maxMs),
+      ),
+      metric(
+        'write rate idle',
+        'commands/s',
+        results.map((r) => r.idle.perSecond),
+      ),
+      metric(
+        'write rate under historical reads',
+        'commands/s',
+        results.map((r) => r.loaded.perSecond),
+      ),
+      metric(
+        '/health under historical reads',
+        'ms',
+        results.map((r) => r.healthMs),
+      ),
+      metric(
+        'historical answers',
+        '/s',
+        results.map(
+          (r) => Math.round((r.historical.answered / (options.durationS + 0.5)) * 10) / 10,
+        ),
+      ),
     ],
     note:
       `a ${options.dataSet.kind} data set (${options.dataSet.events.toLocaleString('en-GB')} events, nearly all on one pot); server from startServer with LEDGER_WRITE_RATE_LIMIT=off. ` +

@@ -35,23 +35,33 @@ interface HistoryRun {
 
 export async function historyLatencyRow(options: HistoryOptions): Promise<Row> {
   const { bigPot, freshPot } = options.dataSet;
-  if (bigPot === undefined || freshPot === undefined) throw new Error('historyLatencyRow needs a bigPot data set');
+  if (bigPot === undefined || freshPot === undefined)
+    throw new Error('historyLatencyRow needs a bigPot data set');
   const jwtSecret = randomBytes(32).toString('hex');
   const tokens = new Map<string, string>();
   for (const agencyId of [...bigPot.partnerAgencyIds, ...freshPot.partnerAgencyIds]) {
-    tokens.set(agencyId, signToken(jwtSecret, { sub: `bench-${agencyId}`, role: 'finance-officer', agency: agencyId }));
+    tokens.set(
+      agencyId,
+      signToken(jwtSecret, { sub: `bench-${agencyId}`, role: 'finance-officer', agency: agencyId }),
+    );
   }
   const random = seededRandom(options.seed + 2);
   let n = 0;
-  const contribution = (pot: { potId: string; partnerAgencyIds: readonly string[] }) => (): LoadRequest => {
-    const agencyId = pick(random, pot.partnerAgencyIds);
-    n += 1;
-    return {
-      path: `/v1/pots/${pot.potId}/contributions`,
-      token: tokens.get(agencyId)!,
-      body: JSON.stringify({ agencyId, amount: `${100 + (n % 900)}.00`, effectiveDate: '2026-03-31', reference: `HISTORY-${n}` }),
+  const contribution =
+    (pot: { potId: string; partnerAgencyIds: readonly string[] }) => (): LoadRequest => {
+      const agencyId = pick(random, pot.partnerAgencyIds);
+      n += 1;
+      return {
+        path: `/v1/pots/${pot.potId}/contributions`,
+        token: tokens.get(agencyId)!,
+        body: JSON.stringify({
+          agencyId,
+          amount: `${100 + (n % 900)}.00`,
+          effectiveDate: '2026-03-31',
+          reference: `HISTORY-${n}`,
+        }),
+      };
     };
-  };
   const toBig = contribution(bigPot);
   const toFresh = contribution(freshPot);
 
@@ -76,7 +86,8 @@ export async function historyLatencyRow(options: HistoryOptions): Promise<Row> {
     await answer.arrayBuffer();
     coldFirstWriteMs = Math.round(performance.now() - started);
     if (!answer.ok) throw new Error(`the first write to the big pot answered ${answer.status}`);
-    const load = (next: () => LoadRequest, durationS: number) => runLoad({ baseUrl: server.baseUrl, connections: options.connections, durationS, next });
+    const load = (next: () => LoadRequest, durationS: number) =>
+      runLoad({ baseUrl: server.baseUrl, connections: options.connections, durationS, next });
     process.stderr.write(`  write latency: ${options.warmupS} s warm-up on each pot\n`);
     await load(toBig, options.warmupS);
     await load(toFresh, options.warmupS);
@@ -93,11 +104,32 @@ export async function historyLatencyRow(options: HistoryOptions): Promise<Row> {
     ...smallerLog(bigEvents),
     figure: `write p99 on a pot with ${bigEvents.toLocaleString('en-GB')} events in the log vs a fresh pot`,
     metrics: [
-      metric('p99 ratio big/fresh', '×', results.map((r) => Math.round((r.big.p99Ms / r.fresh.p99Ms) * 100) / 100), { max: 1.5 }),
-      metric('p99 big pot', 'ms', results.map((r) => r.big.p99Ms)),
-      metric('p99 fresh pot', 'ms', results.map((r) => r.fresh.p99Ms)),
-      metric('rate big pot', 'commands/s', results.map((r) => r.big.perSecond)),
-      metric('rate fresh pot', 'commands/s', results.map((r) => r.fresh.perSecond)),
+      metric(
+        'p99 ratio big/fresh',
+        '×',
+        results.map((r) => Math.round((r.big.p99Ms / r.fresh.p99Ms) * 100) / 100),
+        { max: 1.5 },
+      ),
+      metric(
+        'p99 big pot',
+        'ms',
+        results.map((r) => r.big.p99Ms),
+      ),
+      metric(
+        'p99 fresh pot',
+        'ms',
+        results.map((r) => r.fresh.p99Ms),
+      ),
+      metric(
+        'rate big pot',
+        'commands/s',
+        results.map((r) => r.big.perSecond),
+      ),
+      metric(
+        'rate fresh pot',
+        'commands/s',
+        results.map((r) => r.fresh.perSecond),
+      ),
       metric('cold first write, big pot', 'ms', [coldFirstWriteMs]),
     ],
     note:

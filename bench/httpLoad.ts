@@ -54,7 +54,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
             ...request,
             method: 'POST',
             path: item.path,
-            headers: { ...request.headers, authorization: `Bearer ${item.token}`, 'content-type': 'application/json' },
+            headers: {
+              ...request.headers,
+              authorization: `Bearer ${item.token}`,
+              'content-type': 'application/json',
+            },
             body: item.body,
           };
         },
@@ -64,7 +68,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   const statuses: Record<string, number> = {};
-  for (const [status, { count }] of Object.entries(result.statusCodeStats)) statuses[status] = count;
+  for (const [status, { count }] of Object.entries(result.statusCodeStats))
+    statuses[status] = count;
   if (result.errors > 0) statuses.errors = result.errors;
   if (result.timeouts > 0) statuses.timeouts = result.timeouts;
   const requests = Object.values(result.statusCodeStats).reduce((sum, { count }) => sum + count, 0);
@@ -83,6 +88,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 /** "12,345 × 201, 3 × 409" over several runs. */
 export function describeStatuses(results: readonly LoadResult[]): string {
   const statuses = new Map<string, number>();
-  for (const r of results) for (const [s, k] of Object.entries(r.statuses)) statuses.set(s, (statuses.get(s) ?? 0) + k);
+  for (const r of results)
+    for (const [s, k] of Object.entries(r.statuses)) statuses.set(s, (statuses.get(s) ?? 0) + k);
   return [...statuses].map(([s, k]) => `${k.toLocaleString('en-GB')} × ${s}`).join(', ');
 }

@@ -22,7 +22,11 @@ interface CallFrame {
 }
 
 export interface CpuProfile {
-  readonly nodes: readonly { readonly id: number; readonly callFrame: CallFrame; readonly hitCount?: number }[];
+  readonly nodes: readonly {
+    readonly id: number;
+    readonly callFrame: CallFrame;
+    readonly hitCount?: number;
+  }[];
   readonly samples?: readonly number[];
   readonly timeDeltas?: readonly number[];
   readonly startTime?: number;
@@ -55,7 +59,9 @@ function location(frame: CallFrame): string {
   // native code (better-sqlite3's Statement.run, which includes the fsync, shows as "run").
   if (frame.url === '') return frame.functionName.startsWith('(') ? '' : '(native)';
   const root = `file://${REPO_ROOT}`;
-  const path = frame.url.startsWith(root) ? frame.url.slice(root.length).replace(/^\//, '') : frame.url.replace(/^file:\/\//, '');
+  const path = frame.url.startsWith(root)
+    ? frame.url.slice(root.length).replace(/^\//, '')
+    : frame.url.replace(/^file:\/\//, '');
   return `${path}:${frame.lineNumber + 1}`;
 }
 
@@ -80,7 +86,8 @@ export function selfTimes(profile: CpuProfile): Map<string, { frame: CallFrame; 
   if (samples.length > 0 && deltas.length === samples.length) {
     let at = (profile.startTime ?? 0) + (deltas[0] ?? 0);
     for (let i = 0; i < samples.length; i++) {
-      const next = i + 1 < samples.length ? at + deltas[i + 1]! : Math.max(profile.endTime ?? at, at);
+      const next =
+        i + 1 < samples.length ? at + deltas[i + 1]! : Math.max(profile.endTime ?? at, at);
       add(samples[i]!, next - at);
       at = next;
     }
@@ -93,7 +100,11 @@ export function selfTimes(profile: CpuProfile): Map<string, { frame: CallFrame; 
 }
 
 /** The functions with the most self time over several profiles (all the processes of one row). */
-export function summariseProfiles(profiles: readonly CpuProfile[], dir: string, top = TOP_FUNCTIONS): ProfileSummary {
+export function summariseProfiles(
+  profiles: readonly CpuProfile[],
+  dir: string,
+  top = TOP_FUNCTIONS,
+): ProfileSummary {
   const merged = new Map<string, { frame: CallFrame; micros: number }>();
   for (const profile of profiles) {
     for (const [key, entry] of selfTimes(profile)) {
@@ -108,7 +119,9 @@ export function summariseProfiles(profiles: readonly CpuProfile[], dir: string, 
     if (entry.frame.functionName === IDLE) idle += entry.micros;
     else busy += entry.micros;
   }
-  const ranked = [...merged.values()].filter((e) => e.frame.functionName !== IDLE).sort((a, b) => b.micros - a.micros);
+  const ranked = [...merged.values()]
+    .filter((e) => e.frame.functionName !== IDLE)
+    .sort((a, b) => b.micros - a.micros);
   return {
     dir,
     files: profiles.length,
@@ -130,7 +143,10 @@ export function summariseProfileDir(dir: string): ProfileSummary {
   } catch {
     // no process of the row wrote a profile
   }
-  return summariseProfiles(names.map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as CpuProfile), dir);
+  return summariseProfiles(
+    names.map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as CpuProfile),
+    dir,
+  );
 }
 
 /** Where a row's profiles go, or nothing when this run does not profile. */
@@ -159,10 +175,20 @@ const PRELOAD = join(REPO_ROOT, 'bench', 'cpuProfilePreload.mjs');
  * through the inspector and maps tsx-compiled positions back to the TypeScript sources.
  */
 export const cpuProfEnv = (dir: string | undefined): Record<string, string> =>
-  dir === undefined ? {} : { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --enable-source-maps --import=${PRELOAD}`.trim(), BENCH_CPU_PROF_DIR: dir };
+  dir === undefined
+    ? {}
+    : {
+        NODE_OPTIONS:
+          `${process.env.NODE_OPTIONS ?? ''} --enable-source-maps --import=${PRELOAD}`.trim(),
+        BENCH_CPU_PROF_DIR: dir,
+      };
 
 /** Profiles work done in this process (the append comparison) into `dir`, through the inspector. */
-export async function profileHere<T>(dir: string | undefined, name: string, work: () => Promise<T>): Promise<T> {
+export async function profileHere<T>(
+  dir: string | undefined,
+  name: string,
+  work: () => Promise<T>,
+): Promise<T> {
   if (dir === undefined) return work();
   const session = new Session();
   session.connect();
@@ -172,7 +198,10 @@ export async function profileHere<T>(dir: string | undefined, name: string, work
     return await work();
   } finally {
     const { profile } = await session.post('Profiler.stop');
-    writeFileSync(join(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(sourceMappedProfile(profile as unknown as CpuProfile)));
+    writeFileSync(
+      join(dir, `${name}-${Date.now()}.cpuprofile`),
+      JSON.stringify(sourceMappedProfile(profile as unknown as CpuProfile)),
+    );
     session.disconnect();
   }
 }
@@ -180,7 +209,10 @@ export async function profileHere<T>(dir: string | undefined, name: string, work
 /** The summary as lines for the terminal. */
 export function formatProfile(summary: ProfileSummary): string[] {
   if (summary.files === 0) return [`    no profile written into ${summary.dir}`];
-  const lines = [`    ${summary.files} profile(s), ${summary.busyMs.toLocaleString('en-GB')} ms busy (+${summary.idleMs.toLocaleString('en-GB')} ms idle), top self time:`];
-  for (const f of summary.top) lines.push(`    ${String(f.selfPercent).padStart(5)} %  ${f.function}  ${f.location}`);
+  const lines = [
+    `    ${summary.files} profile(s), ${summary.busyMs.toLocaleString('en-GB')} ms busy (+${summary.idleMs.toLocaleString('en-GB')} ms idle), top self time:`,
+  ];
+  for (const f of summary.top)
+    lines.push(`    ${String(f.selfPercent).padStart(5)} %  ${f.function}  ${f.location}`);
   return lines;
 }

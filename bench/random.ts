@@ -33,5 +33,7 @@ export function seededUlids(random: () => number, baseTimeMs = Date.UTC(2025, 3,
   };
 }
 
-export const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-export const between = (random: () => number, low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
+export const pick = <T>(random: () => number, items: readonly T[]): T =>
+  items[Math.floor(random() * items.length)]!;
+export const between = (random: () => number, low: number, high: number): number =>
+  low + Math.floor(random() * (high - low + 1));

@@ -24,7 +24,11 @@ function removeDb(path: string): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
 }
 
-export async function compareAppendWithRaw(source: readonly RecordedEvent[], batchSize: number, workDir: string): Promise<InsertComparison> {
+export async function compareAppendWithRaw(
+  source: readonly RecordedEvent[],
+  batchSize: number,
+  workDir: string,
+): Promise<InsertComparison> {
   const appendPath = join(workDir, `append-${batchSize}.db`);
   const rawPath = join(workDir, `raw-${batchSize}.db`);
   removeDb(appendPath);
@@ -37,7 +41,12 @@ export async function compareAppendWithRaw(source: readonly RecordedEvent[], bat
   for (const [k, batch] of batches.entries()) {
     await store.append(
       `bench-${batchSize}-${k}`,
-      batch.map((event) => ({ eventId: event.eventId, type: event.type, data: event.data, metadata: event.metadata })),
+      batch.map((event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata,
+      })),
       'no-stream',
     );
   }
@@ -45,9 +54,16 @@ export async function compareAppendWithRaw(source: readonly RecordedEvent[], bat
   await store.close();
 
   const written = new Database(appendPath, { readonly: true });
-  const schema = (written.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, name").pluck().all() as string[]);
+  const schema = written
+    .prepare(
+      "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, name",
+    )
+    .pluck()
+    .all() as string[];
   const rows = written
-    .prepare('SELECT event_id, stream_id, stream_revision, type, data, metadata, log_hash FROM events ORDER BY position')
+    .prepare(
+      'SELECT event_id, stream_id, stream_revision, type, data, metadata, log_hash FROM events ORDER BY position',
+    )
     .raw()
     .all() as unknown[][];
   written.close();
@@ -57,12 +73,15 @@ export async function compareAppendWithRaw(source: readonly RecordedEvent[], bat
   raw.pragma('synchronous = FULL');
   // Tables first, then their indexes.
   for (const sql of schema) raw.exec(sql);
-  const insert = raw.prepare('INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata, log_hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insert = raw.prepare(
+    'INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata, log_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   const insertBatch = raw.transaction((batch: unknown[][]) => {
     for (const row of batch) insert.run(row);
   });
   started = performance.now();
-  for (let i = 0; i < rows.length; i += batchSize) insertBatch.immediate(rows.slice(i, i + batchSize));
+  for (let i = 0; i < rows.length; i += batchSize)
+    insertBatch.immediate(rows.slice(i, i + batchSize));
   const rawMs = performance.now() - started;
   raw.close();
   removeDb(appendPath);
@@ -70,5 +89,11 @@ export async function compareAppendWithRaw(source: readonly RecordedEvent[], bat
 
   const appendRowsPerSecond = Math.round(rows.length / (appendMs / 1000));
   const rawRowsPerSecond = Math.round(rows.length / (rawMs / 1000));
-  return { batchSize, rows: rows.length, appendRowsPerSecond, rawRowsPerSecond, ratio: Math.round((appendRowsPerSecond / rawRowsPerSecond) * 100) / 100 };
+  return {
+    batchSize,
+    rows: rows.length,
+    appendRowsPerSecond,
+    rawRowsPerSecond,
+    ratio: Math.round((appendRowsPerSecond / rawRowsPerSecond) * 100) / 100,
+  };
 }

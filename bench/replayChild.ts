@@ -19,4 +19,6 @@ await readBooks(store, (batch) => {
 });
 const elapsedMs = performance.now() - startedAt;
 await store.close();
-process.stdout.write(`${JSON.stringify({ events, elapsedMs, eventsPerSecond: Math.round(events / (elapsedMs / 1000)), peakRssMiB: peakRssMiB(process.pid) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ events, elapsedMs, eventsPerSecond: Math.round(events / (elapsedMs / 1000)), peakRssMiB: peakRssMiB(process.pid) })}\n`,
+);

@@ -51,7 +51,12 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export const metric = (name: string, unit: string, runs: readonly number[], target?: Metric['target']): Metric => ({
+export const metric = (
+  name: string,
+  unit: string,
+  runs: readonly number[],
+  target?: Metric['target'],
+): Metric => ({
   name,
   unit,
   median: median(runs),
@@ -74,11 +79,17 @@ export function rowVerdict(row: Row): string {
   const verdicts = targeted.map(meets).filter((v) => v !== null);
   if (verdicts.length === 0) return '—';
   const verdict = verdicts.every(Boolean) ? 'meets' : 'misses';
-  return row.smallerLog === undefined ? verdict : `${verdict} at ${row.smallerLog.toLocaleString('en-GB')} events, not 1,000,000`;
+  return row.smallerLog === undefined
+    ? verdict
+    : `${verdict} at ${row.smallerLog.toLocaleString('en-GB')} events, not 1,000,000`;
 }
 
 const number = (value: number): string =>
-  Number.isNaN(value) ? 'n/a' : Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-GB') : String(Math.round(value * 100) / 100);
+  Number.isNaN(value)
+    ? 'n/a'
+    : Math.abs(value) >= 100
+      ? Math.round(value).toLocaleString('en-GB')
+      : String(Math.round(value * 100) / 100);
 
 function describeTarget(m: Metric): string {
   if (m.target === undefined) return '';
@@ -90,11 +101,20 @@ export function formatTable(report: Report): string {
   const lines: string[] = [];
   const m = report.machine;
   lines.push(`potledger benchmark (${report.mode}) — ${report.startedAt}`);
-  if (report.profiled) lines.push('PROFILED RUN (--profile): every process ran under --cpu-prof, so every timing below is slower than without; use it for the profiles, not the figures.');
-  lines.push(`machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory (${m.freeMemoryGiB} GiB free at start), Node ${m.node}, ${m.os}`);
+  if (report.profiled)
+    lines.push(
+      'PROFILED RUN (--profile): every process ran under --cpu-prof, so every timing below is slower than without; use it for the profiles, not the figures.',
+    );
+  lines.push(
+    `machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory (${m.freeMemoryGiB} GiB free at start), Node ${m.node}, ${m.os}`,
+  );
   lines.push(`command: ${report.command}`);
   for (const [name, dataSet] of Object.entries(report.dataSets)) {
-    lines.push(`data set ${name}: ${Object.entries(dataSet).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    lines.push(
+      `data set ${name}: ${Object.entries(dataSet)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   }
   lines.push('');
   const header = ['figure', 'measured (median)', 'target', 'verdict', 'runs'];
@@ -116,12 +136,19 @@ export function formatTable(report: Report): string {
   }
   const widths = header.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
   for (const [i, r] of table.entries()) {
-    lines.push(r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ').trimEnd());
+    lines.push(
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join(' | ')
+        .trimEnd(),
+    );
     if (i === 0) lines.push(widths.map((w) => '-'.repeat(w)).join('-|-'));
   }
   lines.push('');
   for (const row of report.rows) {
-    lines.push(`  ${row.figure}: ${row.notMeasured === undefined ? row.note : `NOT MEASURED: ${row.notMeasured}`}`);
+    lines.push(
+      `  ${row.figure}: ${row.notMeasured === undefined ? row.note : `NOT MEASURED: ${row.notMeasured}`}`,
+    );
     if (row.profile !== undefined) lines.push(...formatProfile(row.profile));
   }
   lines.push(`took ${report.durationS} s`);
@@ -130,6 +157,9 @@ export function formatTable(report: Report): string {
 
 export function writeJson(path: string, report: Report): void {
   mkdirSync(dirname(path), { recursive: true });
-  const withVerdicts = { ...report, rows: report.rows.map((row) => ({ ...row, verdict: rowVerdict(row) })) };
+  const withVerdicts = {
+    ...report,
+    rows: report.rows.map((row) => ({ ...row, verdict: rowVerdict(row) })),
+  };
   writeFileSync(path, `${JSON.stringify(withVerdicts, null, 2)}\n`);
 }

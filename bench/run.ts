@@ -15,7 +15,16 @@ import { historyLatencyRow } from './historyRow.ts';
 import { describeMachine } from './machine.ts';
 import { profileDir, resetProfiles, summariseProfileDir, type Profiling } from './profile.ts';
 import { formatTable, writeJson, type Report, type Row } from './report.ts';
-import { appendVsRawRows, FULL_LOG_EVENTS, httpRows, replayRow, sqlRebuildRow, startupRow, verifyRow, type ProfileDirs } from './rows.ts';
+import {
+  appendVsRawRows,
+  FULL_LOG_EVENTS,
+  httpRows,
+  replayRow,
+  sqlRebuildRow,
+  startupRow,
+  verifyRow,
+  type ProfileDirs,
+} from './rows.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +42,8 @@ const { values } = parseArgs({
 
 const whole = (name: string, text: string | undefined, fallback: number): number => {
   if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text.replace(/_/g, ''))) throw new Error(`--${name} must be a whole number, got ${text}`);
+  if (!/^\d+$/.test(text.replace(/_/g, '')))
+    throw new Error(`--${name} must be a whole number, got ${text}`);
   return Number(text.replace(/_/g, ''));
 };
 
@@ -49,10 +59,18 @@ const settings = {
   // minutes (one fsync per transaction; fewer with group commit).
   timeBudgetMs: whole('time-budget', values['time-budget'], quick ? 120 : 3_600) * 1000,
   http: quick ? { durationS: 2, warmupS: 1, pots: 32 } : { durationS: 10, warmupS: 2, pots: 64 },
-  history: quick ? { connections: 16, durationS: 2, warmupS: 1 } : { connections: 16, durationS: 10, warmupS: 2 },
+  history: quick
+    ? { connections: 16, durationS: 2, warmupS: 1 }
+    : { connections: 16, durationS: 10, warmupS: 2 },
   appendSizes: quick
-    ? [{ batchSize: 1, rows: 300 }, { batchSize: 100, rows: 5_000 }]
-    : [{ batchSize: 1, rows: 2_000 }, { batchSize: 100, rows: 50_000 }],
+    ? [
+        { batchSize: 1, rows: 300 },
+        { batchSize: 100, rows: 5_000 },
+      ]
+    : [
+        { batchSize: 1, rows: 2_000 },
+        { batchSize: 100, rows: 50_000 },
+      ],
 };
 
 const startedAt = new Date();
@@ -62,24 +80,41 @@ process.stderr.write(
   `potledger bench (${quick ? 'quick' : 'full'}${values.profile ? ', PROFILED' : ''}): ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}\n`,
 );
 
-const profiling: Profiling | undefined = values.profile ? { root: join(benchRoot, 'profiles') } : undefined;
+const profiling: Profiling | undefined = values.profile
+  ? { root: join(benchRoot, 'profiles') }
+  : undefined;
 if (profiling !== undefined) resetProfiles(profiling);
-const profile: ProfileDirs = (rowId) => (profiling === undefined ? undefined : profileDir(profiling, rowId));
+const profile: ProfileDirs = (rowId) =>
+  profiling === undefined ? undefined : profileDir(profiling, rowId);
 
 const describeSet = (dataSet: DataSet) =>
   process.stderr.write(
     `${dataSet.kind} data set: ${dataSet.events.toLocaleString('en-GB')} events, ${dataSet.pots} pots, ${dataSet.agencies} agencies` +
-      (dataSet.reused ? ' (reused from an earlier run)' : ` (generated in ${dataSet.generatedInS} s, ${dataSet.commandsPerSecond} commands/s)`) +
+      (dataSet.reused
+        ? ' (reused from an earlier run)'
+        : ` (generated in ${dataSet.generatedInS} s, ${dataSet.commandsPerSecond} commands/s)`) +
       '\n',
   );
 const dataRoot = join(benchRoot, 'data');
-const mixed = await prepareDataSet({ root: dataRoot, kind: 'mixed', seed: settings.seed, events: settings.events, timeBudgetMs: settings.timeBudgetMs });
+const mixed = await prepareDataSet({
+  root: dataRoot,
+  kind: 'mixed',
+  seed: settings.seed,
+  events: settings.events,
+  timeBudgetMs: settings.timeBudgetMs,
+});
 describeSet(mixed);
 // Only the write-latency row needs this set: if it cannot be made, that row says why and the
 // others still run.
 let bigPot: DataSet | Error;
 try {
-  bigPot = await prepareDataSet({ root: dataRoot, kind: 'bigPot', seed: settings.seed, events: settings.bigPotEvents, timeBudgetMs: settings.timeBudgetMs });
+  bigPot = await prepareDataSet({
+    root: dataRoot,
+    kind: 'bigPot',
+    seed: settings.seed,
+    events: settings.bigPotEvents,
+    timeBudgetMs: settings.timeBudgetMs,
+  });
   describeSet(bigPot);
 } catch (error) {
   bigPot = error as Error;
@@ -91,9 +126,14 @@ const dbPath = workingCopy(mixed, join(workDir, 'log'));
 
 const rows: Row[] = [];
 /** --rows httpMixed,startup: measure only the groups holding these rows (ids as in ORDER below). */
-const onlyRows = values.rows === undefined ? undefined : new Set(values.rows.split(',').map((id) => id.trim()));
+const onlyRows =
+  values.rows === undefined ? undefined : new Set(values.rows.split(',').map((id) => id.trim()));
 /** A row that fails is reported as such, with why; the others still run. */
-async function measure(ids: readonly string[], figure: string, run: () => Promise<Row | Row[]>): Promise<void> {
+async function measure(
+  ids: readonly string[],
+  figure: string,
+  run: () => Promise<Row | Row[]>,
+): Promise<void> {
   if (onlyRows !== undefined && !ids.some((id) => onlyRows.has(id))) return;
   let measured: Row[];
   const rowStartedAt = performance.now();
@@ -102,38 +142,92 @@ async function measure(ids: readonly string[], figure: string, run: () => Promis
     measured = Array.isArray(answer) ? answer : [answer];
   } catch (error) {
     process.stderr.write(`  ${figure} FAILED: ${(error as Error).message.slice(0, 2_000)}\n`);
-    measured = ids.map((id) => ({ id, figure, metrics: [], note: '', notMeasured: `failed: ${(error as Error).message.split('\n')[0]}` }));
+    measured = ids.map((id) => ({
+      id,
+      figure,
+      metrics: [],
+      note: '',
+      notMeasured: `failed: ${(error as Error).message.split('\n')[0]}`,
+    }));
   }
-  process.stderr.write(`  ${figure}: ${Math.round((performance.now() - rowStartedAt) / 100) / 10} s\n`);
+  process.stderr.write(
+    `  ${figure}: ${Math.round((performance.now() - rowStartedAt) / 100) / 10} s\n`,
+  );
   for (const row of measured) {
     const dir = profile(row.id);
     rows.push(dir === undefined ? row : { ...row, profile: summariseProfileDir(dir) });
   }
 }
 await measure(['httpMixed', 'httpHot'], 'HTTP contributions', () =>
-  httpRows({ dataDir: join(workDir, 'http'), seed: settings.seed, connections: 64, runs: settings.runs, profile, ...settings.http }),
+  httpRows({
+    dataDir: join(workDir, 'http'),
+    seed: settings.seed,
+    connections: 64,
+    runs: settings.runs,
+    profile,
+    ...settings.http,
+  }),
 );
 await measure(['historyLatency'], 'write p99 on a big pot vs a fresh pot', () => {
-  if (bigPot instanceof Error) throw new Error(`no bigPot data set (${settings.bigPotEvents} events asked for): ${bigPot.message}`);
+  if (bigPot instanceof Error)
+    throw new Error(
+      `no bigPot data set (${settings.bigPotEvents} events asked for): ${bigPot.message}`,
+    );
   const historyDir = join(workDir, 'history');
   workingCopy(bigPot, historyDir);
-  return historyLatencyRow({ dataDir: historyDir, dataSet: bigPot, seed: settings.seed, runs: settings.runs, profile, ...settings.history });
+  return historyLatencyRow({
+    dataDir: historyDir,
+    dataSet: bigPot,
+    seed: settings.seed,
+    runs: settings.runs,
+    profile,
+    ...settings.history,
+  });
 });
 await measure(['historicalReads'], 'live write p99 under parallel historical reads', () => {
-  if (bigPot instanceof Error) throw new Error(`no bigPot data set (${settings.bigPotEvents} events asked for): ${bigPot.message}`);
+  if (bigPot instanceof Error)
+    throw new Error(
+      `no bigPot data set (${settings.bigPotEvents} events asked for): ${bigPot.message}`,
+    );
   const historicalDir = join(workDir, 'historical');
   workingCopy(bigPot, historicalDir);
-  return historicalReadsRow({ dataDir: historicalDir, dataSet: bigPot, seed: settings.seed, runs: settings.runs, profile, ...settings.history });
+  return historicalReadsRow({
+    dataDir: historicalDir,
+    dataSet: bigPot,
+    seed: settings.seed,
+    runs: settings.runs,
+    profile,
+    ...settings.history,
+  });
 });
-await measure(['replay'], 'rebuild of all projections by replay', () => replayRow(dbPath, mixed, settings.runs, profile));
-await measure(['verify'], 'potledger verify', () => verifyRow(dbPath, mixed, settings.runs, profile));
-await measure(['sqlRebuild'], 'potledger rebuild into SQL read models', () => sqlRebuildRow(dbPath, mixed, settings.runs, profile));
-await measure(['startup'], 'start-up to healthy', () => startupRow(join(workDir, 'log'), mixed, settings.runs, join(workDir, 'empty'), profile));
+await measure(['replay'], 'rebuild of all projections by replay', () =>
+  replayRow(dbPath, mixed, settings.runs, profile),
+);
+await measure(['verify'], 'potledger verify', () =>
+  verifyRow(dbPath, mixed, settings.runs, profile),
+);
+await measure(['sqlRebuild'], 'potledger rebuild into SQL read models', () =>
+  sqlRebuildRow(dbPath, mixed, settings.runs, profile),
+);
+await measure(['startup'], 'start-up to healthy', () =>
+  startupRow(join(workDir, 'log'), mixed, settings.runs, join(workDir, 'empty'), profile),
+);
 await measure(['appendVsRaw1', 'appendVsRaw100'], 'append path vs raw better-sqlite3', () =>
   appendVsRawRows(dbPath, join(workDir, 'inserts'), settings.appendSizes, settings.runs, profile),
 );
 
-const ORDER = ['httpMixed', 'httpHot', 'historyLatency', 'historicalReads', 'replay', 'sqlRebuild', 'startup', 'verify', 'appendVsRaw1', 'appendVsRaw100'];
+const ORDER = [
+  'httpMixed',
+  'httpHot',
+  'historyLatency',
+  'historicalReads',
+  'replay',
+  'sqlRebuild',
+  'startup',
+  'verify',
+  'appendVsRaw1',
+  'appendVsRaw100',
+];
 rows.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
 
 function dataSetSummary(dataSet: DataSet): Record<string, unknown> {
@@ -144,7 +238,9 @@ function dataSetSummary(dataSet: DataSet): Record<string, unknown> {
     pots: dataSet.pots,
     agencies: dataSet.agencies,
     seed: dataSet.seed,
-    ...(dataSet.reused ? { reused: true } : { generatedInS: dataSet.generatedInS, commandsPerSecond: dataSet.commandsPerSecond }),
+    ...(dataSet.reused
+      ? { reused: true }
+      : { generatedInS: dataSet.generatedInS, commandsPerSecond: dataSet.commandsPerSecond }),
     ...(short
       ? {
           note: dataSet.stoppedByTimeBudget
@@ -161,7 +257,10 @@ const report: Report = {
   profiled: profiling !== undefined,
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   machine,
-  dataSets: { mixed: dataSetSummary(mixed), bigPot: bigPot instanceof Error ? { failed: bigPot.message } : dataSetSummary(bigPot) },
+  dataSets: {
+    mixed: dataSetSummary(mixed),
+    bigPot: bigPot instanceof Error ? { failed: bigPot.message } : dataSetSummary(bigPot),
+  },
   rows,
   durationS: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
 };

@@ -14,6 +14,15 @@ export interface Aggregate<S, E extends { type: string; data: unknown }> {
   evolve(state: S, event: E & { eventId: string }): S;
 }
 
-export const potAggregate: Aggregate<PotState, PotEvent> = { initialState: initialPotState, evolve: evolvePot };
-export const agencyAggregate: Aggregate<AgencyState, AgencyEvent> = { initialState: initialAgencyState, evolve: evolveAgency };
-export const unitCostAggregate: Aggregate<UnitCostState, UnitCostEvent> = { initialState: initialUnitCostState, evolve: evolveUnitCost };
+export const potAggregate: Aggregate<PotState, PotEvent> = {
+  initialState: initialPotState,
+  evolve: evolvePot,
+};
+export const agencyAggregate: Aggregate<AgencyState, AgencyEvent> = {
+  initialState: initialAgencyState,
+  evolve: evolveAgency,
+};
+export const unitCostAggregate: Aggregate<UnitCostState, UnitCostEvent> = {
+  initialState: initialUnitCostState,
+  evolve: evolveUnitCost,
+};

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { AgreementFinancialYear } from '../events/agreedContributions.ts';
 import { formatAmount, parseAmount } from '../events/money.ts';
 import type { PotEvent } from '../events/pot.ts';
-import { AgencyId, Amount, MAX_REASON_CHARS, MAX_REFERENCE_CHARS, text } from '../events/primitives.ts';
+import {
+  AgencyId,
+  Amount,
+  MAX_REASON_CHARS,
+  MAX_REFERENCE_CHARS,
+  text,
+} from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
 import { adminOnlyRefusal, potRefusal } from './potGuards.ts';
@@ -25,18 +31,29 @@ export type AgreeContribution = z.infer<typeof AgreeContributionBody> & { potId:
  * year varies the earlier one and names it, with its own board decision; one that would change
  * nothing is refused.
  */
-export function decideAgreeContribution(state: PotState, command: AgreeContribution, context: CommandContext): Decision<PotEvent> {
-  const refusal = adminOnlyRefusal(context, 'record or vary an agreed contribution') ?? potRefusal(state, command.potId, context);
+export function decideAgreeContribution(
+  state: PotState,
+  command: AgreeContribution,
+  context: CommandContext,
+): Decision<PotEvent> {
+  const refusal =
+    adminOnlyRefusal(context, 'record or vary an agreed contribution') ??
+    potRefusal(state, command.potId, context);
   if (refusal !== null) return refusal;
   // A closed year's figures are final: what was agreed for it is part of them.
   if (isFinancialYearClosed(state, command.financialYear)) {
-    return refused('PERIOD_CLOSED', `financial year ${command.financialYear} of pot ${command.potId} is closed: its agreed contributions can no longer change`);
+    return refused(
+      'PERIOD_CLOSED',
+      `financial year ${command.financialYear} of pot ${command.potId} is closed: its agreed contributions can no longer change`,
+    );
   }
   if (!isPartner(state, command.agencyId)) {
     return refused('NOT_A_PARTNER', `${command.agencyId} is not a partner of pot ${command.potId}`);
   }
   const amount = parseAmount(command.amount);
-  const previous = state.agreedContributions.get(agreementKey(command.financialYear, command.agencyId));
+  const previous = state.agreedContributions.get(
+    agreementKey(command.financialYear, command.agencyId),
+  );
   if (previous !== undefined && previous.amount.equals(amount)) {
     return refused(
       'ALREADY_EXISTS',
@@ -55,7 +72,13 @@ export function decideAgreeContribution(state: PotState, command: AgreeContribut
         ...(command.note === undefined ? {} : { note: command.note }),
         ...(previous === undefined
           ? {}
-          : { varies: { agreementEventId: previous.eventId, amount: formatAmount(previous.amount), boardDecisionRef: previous.boardDecisionRef } }),
+          : {
+              varies: {
+                agreementEventId: previous.eventId,
+                amount: formatAmount(previous.amount),
+                boardDecisionRef: previous.boardDecisionRef,
+              },
+            }),
       },
     },
   ];

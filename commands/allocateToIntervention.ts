@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { formatAmount, parseAmount, splitLargestRemainder, type Money } from '../events/money.ts';
 import type { DomainError } from './domainError.ts';
 import type { FundingShare, PotEvent } from '../events/pot.ts';
-import { Amount, EffectiveDate, FinancialYear, MAX_REASON_CHARS, Ulid, text } from '../events/primitives.ts';
+import {
+  Amount,
+  EffectiveDate,
+  FinancialYear,
+  MAX_REASON_CHARS,
+  Ulid,
+  text,
+} from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
 import { allocatedInWindow, FOUR_EYES_WINDOW_DAYS } from './fourEyesWindow.ts';
@@ -17,7 +24,10 @@ export const AllocateToInterventionBody = z.strictObject({
   /** A correction for this closed financial year, dated in the open period. */
   priorPeriodAdjustment: FinancialYear.optional(),
 });
-export type AllocateToIntervention = z.infer<typeof AllocateToInterventionBody> & { potId: string; allocationId: string };
+export type AllocateToIntervention = z.infer<typeof AllocateToInterventionBody> & {
+  potId: string;
+  allocationId: string;
+};
 
 /**
  * An allocation draws from the partners in proportion to their unallocated stakes, rounded to
@@ -38,7 +48,10 @@ export function decideAllocateToIntervention(
   const refusal = potRefusal(state, command.potId, context);
   if (refusal !== null) return refusal;
   if (!state.interventions.has(command.interventionId)) {
-    return refused('NOT_FOUND', `intervention ${command.interventionId} does not exist in pot ${command.potId}`);
+    return refused(
+      'NOT_FOUND',
+      `intervention ${command.interventionId} does not exist in pot ${command.potId}`,
+    );
   }
   const period = periodRefusal(state, command.effectiveDate, command.priorPeriodAdjustment);
   if (period !== null) return period;
@@ -46,10 +59,22 @@ export function decideAllocateToIntervention(
   const funds = insufficientFundsRefusal(state, amount);
   if (funds !== null) return funds;
   const threshold = state.approvalThreshold;
-  const inWindow = threshold === null ? null : allocatedInWindow(state.directAllocations, context.actor.sub, command.interventionId, context.now);
+  const inWindow =
+    threshold === null
+      ? null
+      : allocatedInWindow(
+          state.directAllocations,
+          context.actor.sub,
+          command.interventionId,
+          context.now,
+        );
   if (threshold !== null && inWindow !== null && inWindow.plus(amount).gte(threshold)) {
     // Alone below the threshold, it needs approval only because of what came before it.
-    const rolling = amount.lt(threshold) ? { rollingWindow: { days: FOUR_EYES_WINDOW_DAYS, allocatedInWindow: formatAmount(inWindow) } } : {};
+    const rolling = amount.lt(threshold)
+      ? {
+          rollingWindow: { days: FOUR_EYES_WINDOW_DAYS, allocatedInWindow: formatAmount(inWindow) },
+        }
+      : {};
     return [
       {
         type: 'AllocationRequested',
@@ -88,13 +113,20 @@ export function decideAllocateToIntervention(
 export function insufficientFundsRefusal(state: PotState, amount: Money): DomainError | null {
   const availableNow = available(state);
   if (!amount.gt(availableNow)) return null;
-  return refused('INSUFFICIENT_FUNDS', `allocation of ${formatAmount(amount)} exceeds the pot's available ${formatAmount(availableNow)}`, {
-    requested: formatAmount(amount),
-    available: formatAmount(availableNow),
-  });
+  return refused(
+    'INSUFFICIENT_FUNDS',
+    `allocation of ${formatAmount(amount)} exceeds the pot's available ${formatAmount(availableNow)}`,
+    {
+      requested: formatAmount(amount),
+      available: formatAmount(availableNow),
+    },
+  );
 }
 
-export function fundingSharesFor(state: PotState, amount: ReturnType<typeof parseAmount>): FundingShare[] {
+export function fundingSharesFor(
+  state: PotState,
+  amount: ReturnType<typeof parseAmount>,
+): FundingShare[] {
   const weights = [...state.stakes]
     .filter(([, stake]) => stake.gt(0))
     .map(([agencyId, stake]) => ({ key: agencyId, weight: stake }))
@@ -102,7 +134,8 @@ export function fundingSharesFor(state: PotState, amount: ReturnType<typeof pars
   const shares = splitLargestRemainder(amount, weights).filter((part) => part.amount.gt(0));
   for (const share of shares) {
     // Proportional shares never exceed a stake; if rounding ever broke that, money would be invented.
-    if (share.amount.gt(state.stakes.get(share.key)!)) throw new Error(`invariant: share of ${share.key} exceeds its stake`);
+    if (share.amount.gt(state.stakes.get(share.key)!))
+      throw new Error(`invariant: share of ${share.key} exceeds its stake`);
   }
   return shares.map((share) => ({ agencyId: share.key, amount: formatAmount(share.amount) }));
 }

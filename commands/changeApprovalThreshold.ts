@@ -12,22 +12,33 @@ export const ChangeApprovalThresholdBody = z.strictObject({
   approvalThreshold: Amount.nullable(),
   reason: text(MAX_REASON_CHARS, { multiline: true }),
 });
-export type ChangeApprovalThreshold = z.infer<typeof ChangeApprovalThresholdBody> & { potId: string };
+export type ChangeApprovalThreshold = z.infer<typeof ChangeApprovalThresholdBody> & {
+  potId: string;
+};
 
 /**
  * An admin sets or removes the four-eyes threshold, with a reason the audit trail keeps.
  * Requests already pending stay pending: they were asked for under the old threshold and are
  * still decided by a second person.
  */
-export function decideChangeApprovalThreshold(state: PotState, command: ChangeApprovalThreshold, context: CommandContext): Decision<PotEvent> {
-  const refusal = potRefusal(state, command.potId, context) ?? adminOnlyRefusal(context, 'change a pot\'s approval threshold');
+export function decideChangeApprovalThreshold(
+  state: PotState,
+  command: ChangeApprovalThreshold,
+  context: CommandContext,
+): Decision<PotEvent> {
+  const refusal =
+    potRefusal(state, command.potId, context) ??
+    adminOnlyRefusal(context, "change a pot's approval threshold");
   if (refusal !== null) return refusal;
   return [
     {
       type: 'ApprovalThresholdChanged',
       data: {
         potId: command.potId,
-        approvalThreshold: command.approvalThreshold === null ? null : formatAmount(parseAmount(command.approvalThreshold)),
+        approvalThreshold:
+          command.approvalThreshold === null
+            ? null
+            : formatAmount(parseAmount(command.approvalThreshold)),
         reason: command.reason,
       },
     },

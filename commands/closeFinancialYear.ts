@@ -10,25 +10,41 @@ import { isFinancialYearClosed, type PotState } from './potState.ts';
 export const CloseFinancialYearBody = z.strictObject({
   reason: text(MAX_REASON_CHARS, { multiline: true }).optional(),
 });
-export type CloseFinancialYear = z.infer<typeof CloseFinancialYearBody> & { potId: string; financialYear: string };
+export type CloseFinancialYear = z.infer<typeof CloseFinancialYearBody> & {
+  potId: string;
+  financialYear: string;
+};
 
 /**
  * Year-end: an admin locks a financial year once it has ended (by the server's clock). Every
  * business date up to its 31 March is then closed; closing a year also locks any earlier one.
  * A year already locked, by its own close or a later year's, cannot be closed again.
  */
-export function decideCloseFinancialYear(state: PotState, command: CloseFinancialYear, context: CommandContext): Decision<PotEvent> {
-  const refusal = potRefusal(state, command.potId, context) ?? adminOnlyRefusal(context, 'close a financial year');
+export function decideCloseFinancialYear(
+  state: PotState,
+  command: CloseFinancialYear,
+  context: CommandContext,
+): Decision<PotEvent> {
+  const refusal =
+    potRefusal(state, command.potId, context) ??
+    adminOnlyRefusal(context, 'close a financial year');
   if (refusal !== null) return refusal;
   const closedThrough = financialYearEnd(command.financialYear);
   const today = todayOf(context);
   if (today <= closedThrough) {
-    return refused('VALIDATION_FAILED', `financial year ${command.financialYear} has not ended: it runs to ${closedThrough} and today is ${today}`);
+    return refused(
+      'VALIDATION_FAILED',
+      `financial year ${command.financialYear} has not ended: it runs to ${closedThrough} and today is ${today}`,
+    );
   }
   if (isFinancialYearClosed(state, command.financialYear)) {
-    return refused('PERIOD_CLOSED', `financial year ${command.financialYear} is already closed (pot ${command.potId} is closed through ${state.closedThrough})`, {
-      closedThrough: state.closedThrough,
-    });
+    return refused(
+      'PERIOD_CLOSED',
+      `financial year ${command.financialYear} is already closed (pot ${command.potId} is closed through ${state.closedThrough})`,
+      {
+        closedThrough: state.closedThrough,
+      },
+    );
   }
   return [
     {

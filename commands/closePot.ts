@@ -21,10 +21,17 @@ export type ClosePot = z.infer<typeof ClosePotBody> & { potId: string };
  * are left out of the returns. While any allocation request waits for approval the pot cannot
  * close: someone must decide it first. After the close every command on the pot is refused.
  */
-export function decideClosePot(state: PotState, command: ClosePot, context: CommandContext): Decision<PotEvent> {
-  const refusal = potRefusal(state, command.potId, context) ?? adminOnlyRefusal(context, 'close a pot');
+export function decideClosePot(
+  state: PotState,
+  command: ClosePot,
+  context: CommandContext,
+): Decision<PotEvent> {
+  const refusal =
+    potRefusal(state, command.potId, context) ?? adminOnlyRefusal(context, 'close a pot');
   if (refusal !== null) return refusal;
-  const pending = [...state.requests.values()].filter((r) => r.status === 'pending').map((r) => r.allocationId);
+  const pending = [...state.requests.values()]
+    .filter((r) => r.status === 'pending')
+    .map((r) => r.allocationId);
   if (pending.length > 0) {
     return refused(
       'PENDING_APPROVALS',
@@ -46,7 +53,9 @@ export function decideClosePot(state: PotState, command: ClosePot, context: Comm
   }
   // A pot written before contributions were capped (contributeToPot.ts) may hold a stake no
   // return can carry: refuse, saying how to bring it within the limit, rather than fail to write.
-  const oversized = state.partners.filter((agencyId) => state.stakes.get(agencyId)!.gt(money(MAX_AMOUNT)));
+  const oversized = state.partners.filter((agencyId) =>
+    state.stakes.get(agencyId)!.gt(money(MAX_AMOUNT)),
+  );
   if (oversized.length > 0) {
     return refused(
       'AMOUNT_LIMIT_EXCEEDED',
@@ -58,5 +67,10 @@ export function decideClosePot(state: PotState, command: ClosePot, context: Comm
     .map((agencyId) => ({ agencyId, stake: state.stakes.get(agencyId)! }))
     .filter(({ stake }) => stake.gt(0))
     .map(({ agencyId, stake }) => ({ agencyId, amount: formatAmount(stake) }));
-  return [{ type: 'PotClosed', data: { potId: command.potId, effectiveDate, reason: command.reason, returns } }];
+  return [
+    {
+      type: 'PotClosed',
+      data: { potId: command.potId, effectiveDate, reason: command.reason, returns },
+    },
+  ];
 }

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { formatAmount, MAX_AMOUNT, money, parseAmount } from '../events/money.ts';
 import type { PotEvent } from '../events/pot.ts';
-import { AgencyId, Amount, EffectiveDate, FinancialYear, MAX_REFERENCE_CHARS, text } from '../events/primitives.ts';
+import {
+  AgencyId,
+  Amount,
+  EffectiveDate,
+  FinancialYear,
+  MAX_REFERENCE_CHARS,
+  text,
+} from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
 import { periodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
@@ -15,7 +22,10 @@ export const ContributeToPotBody = z.strictObject({
   /** A correction for this closed financial year, dated in the open period. */
   priorPeriodAdjustment: FinancialYear.optional(),
 });
-export type ContributeToPot = z.infer<typeof ContributeToPotBody> & { potId: string; contributionId: string };
+export type ContributeToPot = z.infer<typeof ContributeToPotBody> & {
+  potId: string;
+  contributionId: string;
+};
 
 /**
  * Money comes in only from a registered partner of an open pot, and a finance officer pays in
@@ -28,11 +38,18 @@ export type ContributeToPot = z.infer<typeof ContributeToPotBody> & { potId: str
  * allocation and return is at most that total, so each can always be written as an amount;
  * without the rule a partner's stake could outgrow the amount a PotClosed return may hold.
  */
-export function decideContributeToPot(state: PotState, command: ContributeToPot, context: CommandContext): Decision<PotEvent> {
+export function decideContributeToPot(
+  state: PotState,
+  command: ContributeToPot,
+  context: CommandContext,
+): Decision<PotEvent> {
   const refusal = potRefusal(state, command.potId, context);
   if (refusal !== null) return refusal;
   if (context.actor.role === 'finance-officer' && context.actor.agencyId !== command.agencyId) {
-    return refused('FORBIDDEN', `a finance officer of ${context.actor.agencyId ?? 'no agency'} may contribute only for that agency`);
+    return refused(
+      'FORBIDDEN',
+      `a finance officer of ${context.actor.agencyId ?? 'no agency'} may contribute only for that agency`,
+    );
   }
   if (!isPartner(state, command.agencyId)) {
     return refused('NOT_A_PARTNER', `${command.agencyId} is not a partner of pot ${command.potId}`);
@@ -45,7 +62,11 @@ export function decideContributeToPot(state: PotState, command: ContributeToPot,
     return refused(
       'AMOUNT_LIMIT_EXCEEDED',
       `pot ${command.potId} already holds contributions of ${formatAmount(state.totalContributed)}; ${formatAmount(amount)} more would take it to ${formatAmount(after)}, beyond the most one pot may hold (${MAX_AMOUNT})`,
-      { limit: MAX_AMOUNT, contributed: formatAmount(state.totalContributed), requested: formatAmount(amount) },
+      {
+        limit: MAX_AMOUNT,
+        contributed: formatAmount(state.totalContributed),
+        requested: formatAmount(amount),
+      },
     );
   }
   return [

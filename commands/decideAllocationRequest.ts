@@ -13,12 +13,18 @@ import type { AllocationRequestRecord, PotState } from './potState.ts';
 export const ApproveAllocationBody = z.strictObject({
   comment: text(MAX_COMMENT_CHARS, { multiline: true }).optional(),
 });
-export type ApproveAllocation = z.infer<typeof ApproveAllocationBody> & { potId: string; allocationId: string };
+export type ApproveAllocation = z.infer<typeof ApproveAllocationBody> & {
+  potId: string;
+  allocationId: string;
+};
 
 export const RejectAllocationBody = z.strictObject({
   reason: text(MAX_REASON_CHARS, { multiline: true }),
 });
-export type RejectAllocation = z.infer<typeof RejectAllocationBody> & { potId: string; allocationId: string };
+export type RejectAllocation = z.infer<typeof RejectAllocationBody> & {
+  potId: string;
+  allocationId: string;
+};
 
 /** Roles that may decide a request: a finance officer of a partner agency, or an admin. */
 const DECIDING_ROLES: readonly string[] = ['finance-officer', 'admin'];
@@ -31,13 +37,28 @@ const DECIDING_ROLES: readonly string[] = ['finance-officer', 'admin'];
  * inspectorate's exceptions list must show it. The HTTP layer answers that event with 409
  * SEGREGATION_OF_DUTIES (see ledgerCommands.ts).
  */
-export function decideApproveAllocation(state: PotState, command: ApproveAllocation, context: CommandContext): Decision<PotEvent> {
+export function decideApproveAllocation(
+  state: PotState,
+  command: ApproveAllocation,
+  context: CommandContext,
+): Decision<PotEvent> {
   const request = pendingRequest(state, command, context);
   if (!('allocationId' in request)) return request;
   if (context.actor.sub === request.requestedBy.sub) {
-    return [{ type: 'SelfApprovalAttempted', data: { potId: command.potId, allocationId: command.allocationId, attemptedBy: actorRef(context.actor) } }];
+    return [
+      {
+        type: 'SelfApprovalAttempted',
+        data: {
+          potId: command.potId,
+          allocationId: command.allocationId,
+          attemptedBy: actorRef(context.actor),
+        },
+      },
+    ];
   }
-  const refusal = periodRefusal(state, request.effectiveDate, request.priorPeriodAdjustment) ?? insufficientFundsRefusal(state, request.amount);
+  const refusal =
+    periodRefusal(state, request.effectiveDate, request.priorPeriodAdjustment) ??
+    insufficientFundsRefusal(state, request.amount);
   if (refusal !== null) return refusal;
   return [
     {
@@ -66,13 +87,22 @@ export function decideApproveAllocation(state: PotState, command: ApproveAllocat
 }
 
 /** Rejection needs no second person: the requester may withdraw their own request this way. */
-export function decideRejectAllocation(state: PotState, command: RejectAllocation, context: CommandContext): Decision<PotEvent> {
+export function decideRejectAllocation(
+  state: PotState,
+  command: RejectAllocation,
+  context: CommandContext,
+): Decision<PotEvent> {
   const request = pendingRequest(state, command, context);
   if (!('allocationId' in request)) return request;
   return [
     {
       type: 'AllocationRejected',
-      data: { potId: command.potId, allocationId: command.allocationId, rejectedBy: actorRef(context.actor), reason: command.reason },
+      data: {
+        potId: command.potId,
+        allocationId: command.allocationId,
+        rejectedBy: actorRef(context.actor),
+        reason: command.reason,
+      },
     },
   ];
 }
@@ -89,10 +119,17 @@ function pendingRequest(
   }
   const request = state.requests.get(command.allocationId);
   if (request === undefined) {
-    return refused('NOT_FOUND', `no allocation request ${command.allocationId} in pot ${command.potId}`);
+    return refused(
+      'NOT_FOUND',
+      `no allocation request ${command.allocationId} in pot ${command.potId}`,
+    );
   }
   if (request.status !== 'pending') {
-    return refused('ALREADY_DECIDED', `allocation request ${command.allocationId} is already ${request.status}`, { status: request.status });
+    return refused(
+      'ALREADY_DECIDED',
+      `allocation request ${command.allocationId} is already ${request.status}`,
+      { status: request.status },
+    );
   }
   return request;
 }

@@ -5,7 +5,11 @@ import { DomainError, type DomainErrorCode } from './domainError.ts';
 
 export type Decision<E> = readonly E[] | DomainError;
 
-export function refused(code: DomainErrorCode, message: string, details?: Record<string, unknown>): DomainError {
+export function refused(
+  code: DomainErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): DomainError {
   return new DomainError(code, message, details);
 }
 

@@ -11,14 +11,24 @@ export const DefineInterventionBody = z.strictObject({
   leadAgencyId: AgencyId,
   description: text(MAX_DESCRIPTION_CHARS, { multiline: true }).optional(),
 });
-export type DefineIntervention = z.infer<typeof DefineInterventionBody> & { potId: string; interventionId: string };
+export type DefineIntervention = z.infer<typeof DefineInterventionBody> & {
+  potId: string;
+  interventionId: string;
+};
 
 /** The lead agency answers to the partners for the intervention, so it must be one of them. */
-export function decideDefineIntervention(state: PotState, command: DefineIntervention, context: CommandContext): Decision<PotEvent> {
+export function decideDefineIntervention(
+  state: PotState,
+  command: DefineIntervention,
+  context: CommandContext,
+): Decision<PotEvent> {
   const refusal = potRefusal(state, command.potId, context);
   if (refusal !== null) return refusal;
   if (!isPartner(state, command.leadAgencyId)) {
-    return refused('NOT_A_PARTNER', `lead agency ${command.leadAgencyId} is not a partner of pot ${command.potId}`);
+    return refused(
+      'NOT_A_PARTNER',
+      `lead agency ${command.leadAgencyId} is not a partner of pot ${command.potId}`,
+    );
   }
   return [
     {

@@ -58,7 +58,12 @@ function utcDay(isoTimestamp: string): number | undefined {
  * Evolve: a direct allocation of `amount` to `interventionId`, recorded by `recordedBy`. Keeps
  * a few dozen buckets per requester and intervention at most, whatever the pot's history.
  */
-export function noteDirectAllocation(windows: DirectAllocationWindows, interventionId: string, amount: Money, recordedBy: RecordedBy | undefined): void {
+export function noteDirectAllocation(
+  windows: DirectAllocationWindows,
+  interventionId: string,
+  amount: Money,
+  recordedBy: RecordedBy | undefined,
+): void {
   const sub = recordedBy?.actor?.sub;
   const day = recordedBy?.recordedAt === undefined ? undefined : utcDay(recordedBy.recordedAt);
   if (sub === undefined || day === undefined) return;
@@ -70,14 +75,26 @@ export function noteDirectAllocation(windows: DirectAllocationWindows, intervent
   if (last !== undefined && last.day >= day) last.amount = last.amount.plus(amount);
   else buckets.push({ day, amount });
   const newest = buckets[buckets.length - 1]!.day;
-  while (buckets.length > 0 && buckets[0]!.day < newest - FOUR_EYES_WINDOW_DAYS - FORGET_AFTER_EXTRA_DAYS) buckets.shift();
+  while (
+    buckets.length > 0 &&
+    buckets[0]!.day < newest - FOUR_EYES_WINDOW_DAYS - FORGET_AFTER_EXTRA_DAYS
+  )
+    buckets.shift();
   windows.set(key, buckets);
 }
 
 /** Decide: what `sub` allocated directly to `interventionId` on the day of `now` and the FOUR_EYES_WINDOW_DAYS days before. */
-export function allocatedInWindow(windows: DirectAllocationWindows, sub: string, interventionId: string, now: string): Money {
+export function allocatedInWindow(
+  windows: DirectAllocationWindows,
+  sub: string,
+  interventionId: string,
+  now: string,
+): Money {
   const today = utcDay(now);
-  if (today === undefined) throw new Error(`invariant: the handler's clock gave ${JSON.stringify(now)}, not an ISO timestamp`);
+  if (today === undefined)
+    throw new Error(
+      `invariant: the handler's clock gave ${JSON.stringify(now)}, not an ISO timestamp`,
+    );
   let total = ZERO;
   for (const bucket of windows.get(windowKey(sub, interventionId)) ?? []) {
     if (bucket.day >= today - FOUR_EYES_WINDOW_DAYS) total = total.plus(bucket.amount);

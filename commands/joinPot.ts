@@ -9,11 +9,19 @@ import { isPartner, type PotState } from './potState.ts';
 export const JoinPotBody = z.strictObject({ agencyId: AgencyId });
 export type JoinPot = z.infer<typeof JoinPotBody> & { potId: string };
 
-export function decideJoinPot(state: PotState, command: JoinPot, context: CommandContext): Decision<PotEvent> {
-  const refusal = potRefusal(state, command.potId, context) ?? unregisteredRefusal([command.agencyId], context);
+export function decideJoinPot(
+  state: PotState,
+  command: JoinPot,
+  context: CommandContext,
+): Decision<PotEvent> {
+  const refusal =
+    potRefusal(state, command.potId, context) ?? unregisteredRefusal([command.agencyId], context);
   if (refusal !== null) return refusal;
   if (isPartner(state, command.agencyId)) {
-    return refused('ALREADY_EXISTS', `${command.agencyId} is already a partner of pot ${command.potId}`);
+    return refused(
+      'ALREADY_EXISTS',
+      `${command.agencyId} is already a partner of pot ${command.potId}`,
+    );
   }
   if (state.partners.length >= MAX_PARTNERS_PER_POT) {
     return refused('VALIDATION_FAILED', `a pot has at most ${MAX_PARTNERS_PER_POT} partners`);

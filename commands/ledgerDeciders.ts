@@ -13,25 +13,56 @@ import type { AgencyEvent } from '../events/agency.ts';
 import type { PotEvent } from '../events/pot.ts';
 import { agencyStreamId, potStreamId } from '../events/streams.ts';
 import { unitCostStreamId, type UnitCostEvent } from '../events/unitCost.ts';
-import { AddUnitCostBody, decideAddUnitCost, decideSupersedeUnitCost, SupersedeUnitCostBody, type AddUnitCost, type SupersedeUnitCost } from './addUnitCost.ts';
+import {
+  AddUnitCostBody,
+  decideAddUnitCost,
+  decideSupersedeUnitCost,
+  SupersedeUnitCostBody,
+  type AddUnitCost,
+  type SupersedeUnitCost,
+} from './addUnitCost.ts';
 import { agencyAggregate, potAggregate, unitCostAggregate, type Aggregate } from './aggregates.ts';
 import { AgreeContributionBody, decideAgreeContribution } from './agreeContribution.ts';
-import { AllocateToInterventionBody, decideAllocateToIntervention } from './allocateToIntervention.ts';
-import { ChangeApprovalThresholdBody, decideChangeApprovalThreshold } from './changeApprovalThreshold.ts';
+import {
+  AllocateToInterventionBody,
+  decideAllocateToIntervention,
+} from './allocateToIntervention.ts';
+import {
+  ChangeApprovalThresholdBody,
+  decideChangeApprovalThreshold,
+} from './changeApprovalThreshold.ts';
 import { CloseFinancialYearBody, decideCloseFinancialYear } from './closeFinancialYear.ts';
 import { ClosePotBody, decideClosePot } from './closePot.ts';
 import type { CommandContext } from './context.ts';
 import { ContributeToPotBody, decideContributeToPot } from './contributeToPot.ts';
-import { ApproveAllocationBody, decideApproveAllocation, decideRejectAllocation, RejectAllocationBody } from './decideAllocationRequest.ts';
+import {
+  ApproveAllocationBody,
+  decideApproveAllocation,
+  decideRejectAllocation,
+  RejectAllocationBody,
+} from './decideAllocationRequest.ts';
 import type { Decision } from './decision.ts';
 import { decideDefineIntervention, DefineInterventionBody } from './defineIntervention.ts';
 import { decideJoinPot, JoinPotBody, type JoinPot } from './joinPot.ts';
 import { decideOpenPot, OpenPotBody, type OpenPot } from './openPot.ts';
 import type { PotState } from './potState.ts';
-import { beneficiaryIdsOf, decideRecordOutcome, RecordOutcomeBody, type RecordOutcome } from './recordOutcome.ts';
-import { decideRegisterAgency, RegisterAgencyBody, type AgencyState, type RegisterAgency } from './registerAgency.ts';
+import {
+  beneficiaryIdsOf,
+  decideRecordOutcome,
+  RecordOutcomeBody,
+  type RecordOutcome,
+} from './recordOutcome.ts';
+import {
+  decideRegisterAgency,
+  RegisterAgencyBody,
+  type AgencyState,
+  type RegisterAgency,
+} from './registerAgency.ts';
 import { decideReverseEntry, ReverseEntryBody } from './reverseEntry.ts';
-import { decideSetInterventionAssumptions, SetInterventionAssumptionsBody } from './setInterventionAssumptions.ts';
+import {
+  decideSetInterventionAssumptions,
+  SetInterventionAssumptionsBody,
+} from './setInterventionAssumptions.ts';
 import type { UnitCostState } from './unitCostState.ts';
 
 /** One command, ready for the handler: where it is decided, on what, and how. */
@@ -79,7 +110,12 @@ function onUnitCost<C extends { code: string }>(
   return {
     name,
     schema,
-    assemble: (command) => ({ streamId: unitCostStreamId(command.code), aggregate: unitCostAggregate, agencyIds: [], decide: (state) => decide(state, command) }),
+    assemble: (command) => ({
+      streamId: unitCostStreamId(command.code),
+      aggregate: unitCostAggregate,
+      agencyIds: [],
+      decide: (state) => decide(state, command),
+    }),
   };
 }
 
@@ -97,23 +133,47 @@ const registerAgency: LedgerDecider<RegisterAgency, AgencyState, AgencyEvent> = 
 
 export const ledgerDeciders = {
   registerAgency,
-  openPot: onPot('OpenPot', OpenPotBody, decideOpenPot, (command: OpenPot) => [command.hostAgencyId, ...command.partnerAgencyIds]),
+  openPot: onPot('OpenPot', OpenPotBody, decideOpenPot, (command: OpenPot) => [
+    command.hostAgencyId,
+    ...command.partnerAgencyIds,
+  ]),
   joinPot: onPot('JoinPot', JoinPotBody, decideJoinPot, (command: JoinPot) => [command.agencyId]),
   contributeToPot: onPot('ContributeToPot', ContributeToPotBody, decideContributeToPot),
   defineIntervention: onPot('DefineIntervention', DefineInterventionBody, decideDefineIntervention),
-  allocateToIntervention: onPot('AllocateToIntervention', AllocateToInterventionBody, decideAllocateToIntervention),
-  recordOutcome: onPot('RecordOutcome', RecordOutcomeBody, decideRecordOutcome, (command: RecordOutcome) => [
-    ...(command.benefits ?? []).map((benefit) => benefit.agencyId),
-    ...beneficiaryIdsOf(command),
-  ]),
+  allocateToIntervention: onPot(
+    'AllocateToIntervention',
+    AllocateToInterventionBody,
+    decideAllocateToIntervention,
+  ),
+  recordOutcome: onPot(
+    'RecordOutcome',
+    RecordOutcomeBody,
+    decideRecordOutcome,
+    (command: RecordOutcome) => [
+      ...(command.benefits ?? []).map((benefit) => benefit.agencyId),
+      ...beneficiaryIdsOf(command),
+    ],
+  ),
   addUnitCost: onUnitCost<AddUnitCost>('AddUnitCost', AddUnitCostBody, decideAddUnitCost),
-  supersedeUnitCost: onUnitCost<SupersedeUnitCost>('SupersedeUnitCost', SupersedeUnitCostBody, decideSupersedeUnitCost),
+  supersedeUnitCost: onUnitCost<SupersedeUnitCost>(
+    'SupersedeUnitCost',
+    SupersedeUnitCostBody,
+    decideSupersedeUnitCost,
+  ),
   reverseEntry: onPot('ReverseEntry', ReverseEntryBody, decideReverseEntry),
-  changeApprovalThreshold: onPot('ChangeApprovalThreshold', ChangeApprovalThresholdBody, decideChangeApprovalThreshold),
+  changeApprovalThreshold: onPot(
+    'ChangeApprovalThreshold',
+    ChangeApprovalThresholdBody,
+    decideChangeApprovalThreshold,
+  ),
   approveAllocation: onPot('ApproveAllocation', ApproveAllocationBody, decideApproveAllocation),
   rejectAllocation: onPot('RejectAllocation', RejectAllocationBody, decideRejectAllocation),
   closeFinancialYear: onPot('CloseFinancialYear', CloseFinancialYearBody, decideCloseFinancialYear),
   closePot: onPot('ClosePot', ClosePotBody, decideClosePot),
   agreeContribution: onPot('AgreeContribution', AgreeContributionBody, decideAgreeContribution),
-  setInterventionAssumptions: onPot('SetInterventionAssumptions', SetInterventionAssumptionsBody, decideSetInterventionAssumptions),
+  setInterventionAssumptions: onPot(
+    'SetInterventionAssumptions',
+    SetInterventionAssumptionsBody,
+    decideSetInterventionAssumptions,
+  ),
 } as const;

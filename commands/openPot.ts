@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import type { PotEvent } from '../events/pot.ts';
-import { AgencyId, Amount, MAX_NAME_CHARS, MAX_PARTNERS_PER_POT, text } from '../events/primitives.ts';
+import {
+  AgencyId,
+  Amount,
+  MAX_NAME_CHARS,
+  MAX_PARTNERS_PER_POT,
+  text,
+} from '../events/primitives.ts';
 import { formatAmount, parseAmount } from '../events/money.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
@@ -22,7 +28,11 @@ export type OpenPot = z.infer<typeof OpenPotBody> & { potId: string };
  * Opens a pot. The host partner keeps the pool's accounts (Section 75), so it is always a
  * partner: when the body leaves it out of partnerAgencyIds it is put first.
  */
-export function decideOpenPot(state: PotState, command: OpenPot, context: CommandContext): Decision<PotEvent> {
+export function decideOpenPot(
+  state: PotState,
+  command: OpenPot,
+  context: CommandContext,
+): Decision<PotEvent> {
   if (state.opened) return refused('ALREADY_EXISTS', `pot ${command.potId} already exists`);
   if (new Set(command.partnerAgencyIds).size !== command.partnerAgencyIds.length) {
     return refused('VALIDATION_FAILED', 'partnerAgencyIds lists an agency more than once');
@@ -45,7 +55,9 @@ export function decideOpenPot(state: PotState, command: OpenPot, context: Comman
         hostAgencyId: command.hostAgencyId,
         partnerAgencyIds,
         currency: command.currency,
-        ...(command.approvalThreshold === undefined ? {} : { approvalThreshold: formatAmount(parseAmount(command.approvalThreshold)) }),
+        ...(command.approvalThreshold === undefined
+          ? {}
+          : { approvalThreshold: formatAmount(parseAmount(command.approvalThreshold)) }),
       },
     },
   ];

@@ -9,24 +9,42 @@ import { isFinancialYearClosed, isPartner, type PotState } from './potState.ts';
 import type { Actor } from '../events/index.ts';
 import type { ActorRef } from '../events/potControls.ts';
 
-export function potRefusal(state: PotState, potId: string, context: CommandContext): DomainError | null {
+export function potRefusal(
+  state: PotState,
+  potId: string,
+  context: CommandContext,
+): DomainError | null {
   if (!state.opened) return refused('NOT_FOUND', `pot ${potId} does not exist`);
   if (state.status === 'closed') return refused('POT_CLOSED', `pot ${potId} is closed`);
   const { actor } = context;
-  if (actor.role === 'finance-officer' && (actor.agencyId === undefined || !isPartner(state, actor.agencyId))) {
-    return refused('FORBIDDEN', `finance officers of ${actor.agencyId ?? 'no agency'} may not act on pot ${potId}: not a partner`);
+  if (
+    actor.role === 'finance-officer' &&
+    (actor.agencyId === undefined || !isPartner(state, actor.agencyId))
+  ) {
+    return refused(
+      'FORBIDDEN',
+      `finance officers of ${actor.agencyId ?? 'no agency'} may not act on pot ${potId}: not a partner`,
+    );
   }
   return null;
 }
 
-export function unregisteredAgencies(agencyIds: Iterable<string>, context: CommandContext): string[] {
+export function unregisteredAgencies(
+  agencyIds: Iterable<string>,
+  context: CommandContext,
+): string[] {
   return [...new Set(agencyIds)].filter((id) => !context.registeredAgencies.has(id));
 }
 
-export function unregisteredRefusal(agencyIds: Iterable<string>, context: CommandContext): DomainError | null {
+export function unregisteredRefusal(
+  agencyIds: Iterable<string>,
+  context: CommandContext,
+): DomainError | null {
   const missing = unregisteredAgencies(agencyIds, context);
   if (missing.length === 0) return null;
-  return refused('NOT_FOUND', `agency not registered: ${missing.join(', ')}`, { agencyIds: missing });
+  return refused('NOT_FOUND', `agency not registered: ${missing.join(', ')}`, {
+    agencyIds: missing,
+  });
 }
 
 /**
@@ -34,11 +52,18 @@ export function unregisteredRefusal(agencyIds: Iterable<string>, context: Comman
  * prior-period adjustment, dated in the open period and labelled with the closed year it
  * corrects, so the closed year's figures never move and the correction is visible as one.
  */
-export function periodRefusal(state: PotState, effectiveDate: string, priorPeriodAdjustment?: string): DomainError | null {
+export function periodRefusal(
+  state: PotState,
+  effectiveDate: string,
+  priorPeriodAdjustment?: string,
+): DomainError | null {
   const { closedThrough } = state;
   if (priorPeriodAdjustment !== undefined) {
     if (!isFinancialYearClosed(state, priorPeriodAdjustment)) {
-      return refused('VALIDATION_FAILED', `priorPeriodAdjustment names ${priorPeriodAdjustment}, which is not a closed financial year of pot ${state.potId}`);
+      return refused(
+        'VALIDATION_FAILED',
+        `priorPeriodAdjustment names ${priorPeriodAdjustment}, which is not a closed financial year of pot ${state.potId}`,
+      );
     }
     if (closedThrough !== null && effectiveDate <= closedThrough) {
       return refused(
@@ -60,7 +85,11 @@ export function periodRefusal(state: PotState, effectiveDate: string, priorPerio
 
 /** The actor as an event's data names them. */
 export function actorRef(actor: Actor): ActorRef {
-  return { sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) };
+  return {
+    sub: actor.sub,
+    role: actor.role,
+    ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }),
+  };
 }
 
 export function adminOnlyRefusal(context: CommandContext, what: string): DomainError | null {
@@ -68,6 +97,8 @@ export function adminOnlyRefusal(context: CommandContext, what: string): DomainE
 }
 
 /** The optional label an event carries when it is a prior-period adjustment. */
-export function priorPeriod(priorPeriodAdjustment: string | undefined): { priorPeriodAdjustment?: string } {
+export function priorPeriod(priorPeriodAdjustment: string | undefined): {
+  priorPeriodAdjustment?: string;
+} {
   return priorPeriodAdjustment === undefined ? {} : { priorPeriodAdjustment };
 }

@@ -6,7 +6,11 @@
 import type { Benefit, BenefitFlow, FundingShare, PotEvent } from '../events/pot.ts';
 import { financialYearEnd, type ActorRef } from '../events/potControls.ts';
 import { money, sum, ZERO, type Money } from '../events/money.ts';
-import { noteDirectAllocation, type DirectAllocationWindows, type RecordedBy } from './fourEyesWindow.ts';
+import {
+  noteDirectAllocation,
+  type DirectAllocationWindows,
+  type RecordedBy,
+} from './fourEyesWindow.ts';
 
 export interface ContributionRecord {
   readonly eventId: string;
@@ -108,7 +112,8 @@ export interface AgreementRecord {
   readonly boardDecisionRef: string;
 }
 
-export const agreementKey = (financialYear: string, agencyId: string): string => `${financialYear} ${agencyId}`;
+export const agreementKey = (financialYear: string, agencyId: string): string =>
+  `${financialYear} ${agencyId}`;
 
 export function initialPotState(): PotState {
   return {
@@ -184,7 +189,10 @@ const MONEY_MOVING_TYPES: ReadonlySet<PotEvent['type']> = new Set<PotEvent['type
 export function evolvePot(state: PotState, event: FoldedPotEvent): PotState {
   state.eventsFolded += 1;
   const effectiveDate = (event.data as { effectiveDate?: unknown }).effectiveDate;
-  if (typeof effectiveDate === 'string' && (state.latestEffectiveDate === null || effectiveDate > state.latestEffectiveDate)) {
+  if (
+    typeof effectiveDate === 'string' &&
+    (state.latestEffectiveDate === null || effectiveDate > state.latestEffectiveDate)
+  ) {
     state.latestEffectiveDate = effectiveDate;
   }
   evolveByType(state, event);
@@ -219,7 +227,12 @@ function evolveByType(state: PotState, event: FoldedPotEvent): void {
       return receiveContribution(state, event.eventId, event.data);
     case 'InterventionDefined': {
       const { interventionId, name, leadAgencyId } = event.data;
-      state.interventions.set(interventionId, { interventionId, name, leadAgencyId, netFundingByAgency: new Map() });
+      state.interventions.set(interventionId, {
+        interventionId,
+        name,
+        leadAgencyId,
+        netFundingByAgency: new Map(),
+      });
       return;
     }
     case 'FundsAllocated':
@@ -244,7 +257,8 @@ function evolveByType(state: PotState, event: FoldedPotEvent): void {
       return;
     case 'OutcomeRetracted': {
       const outcome = state.outcomes.get(event.data.outcomeId);
-      if (outcome === undefined) throw new Error(`invariant: retraction of unknown outcome ${event.data.outcomeId}`);
+      if (outcome === undefined)
+        throw new Error(`invariant: retraction of unknown outcome ${event.data.outcomeId}`);
       outcome.retracted = true;
       return;
     }
@@ -265,15 +279,28 @@ function openPot(state: PotState, d: PotEventOf<'PotOpened'>['data']): void {
   }
 }
 
-function receiveContribution(state: PotState, eventId: string, d: PotEventOf<'ContributionReceived'>['data']): void {
+function receiveContribution(
+  state: PotState,
+  eventId: string,
+  d: PotEventOf<'ContributionReceived'>['data'],
+): void {
   const amount = money(d.amount);
-  state.contributions.set(d.contributionId, { eventId, effectiveDate: d.effectiveDate, agencyId: d.agencyId, amount, reversed: false });
+  state.contributions.set(d.contributionId, {
+    eventId,
+    effectiveDate: d.effectiveDate,
+    agencyId: d.agencyId,
+    amount,
+    reversed: false,
+  });
   addTo(state.stakes, d.agencyId, amount);
   state.totalContributed = state.totalContributed.plus(amount);
 }
 
 /** The funding partners' stakes go to the intervention; the allocation keeps its place in the stream. */
-function allocateFunds(state: PotState, event: PotEventOf<'FundsAllocated'> & FoldedPotEvent): void {
+function allocateFunds(
+  state: PotState,
+  event: PotEventOf<'FundsAllocated'> & FoldedPotEvent,
+): void {
   const d = event.data;
   const intervention = requireIntervention(state, d.interventionId);
   for (const share of d.fundingShares) {
@@ -292,10 +319,20 @@ function allocateFunds(state: PotState, event: PotEventOf<'FundsAllocated'> & Fo
     reversed: false,
   });
   // An allocation that went through a request was approved by a second person: only direct ones count.
-  if (!state.requests.has(d.allocationId)) noteDirectAllocation(state.directAllocations, d.interventionId, money(d.amount), event.metadata);
+  if (!state.requests.has(d.allocationId))
+    noteDirectAllocation(
+      state.directAllocations,
+      d.interventionId,
+      money(d.amount),
+      event.metadata,
+    );
 }
 
-function recordOutcome(state: PotState, eventId: string, d: PotEventOf<'OutcomeRecorded'>['data']): void {
+function recordOutcome(
+  state: PotState,
+  eventId: string,
+  d: PotEventOf<'OutcomeRecorded'>['data'],
+): void {
   state.outcomes.set(d.outcomeId, {
     eventId,
     sequence: state.eventsFolded,
@@ -309,7 +346,8 @@ function recordOutcome(state: PotState, eventId: string, d: PotEventOf<'OutcomeR
 
 function reverseContribution(state: PotState, d: PotEventOf<'ContributionReversed'>['data']): void {
   const contribution = state.contributions.get(d.contributionId);
-  if (contribution === undefined) throw new Error(`invariant: reversal of unknown contribution ${d.contributionId}`);
+  if (contribution === undefined)
+    throw new Error(`invariant: reversal of unknown contribution ${d.contributionId}`);
   contribution.reversed = true;
   const amount = money(d.amount);
   addTo(state.stakes, d.agencyId, amount.negated());
@@ -319,7 +357,8 @@ function reverseContribution(state: PotState, d: PotEventOf<'ContributionReverse
 /** The shares go back to the partners' stakes, exactly as the allocation took them. */
 function reverseAllocation(state: PotState, d: PotEventOf<'AllocationReversed'>['data']): void {
   const allocation = state.allocations.get(d.allocationId);
-  if (allocation === undefined) throw new Error(`invariant: reversal of unknown allocation ${d.allocationId}`);
+  if (allocation === undefined)
+    throw new Error(`invariant: reversal of unknown allocation ${d.allocationId}`);
   allocation.reversed = true;
   const intervention = requireIntervention(state, d.interventionId);
   for (const share of d.fundingShares) {
@@ -334,7 +373,8 @@ function reverseAllocation(state: PotState, d: PotEventOf<'AllocationReversed'>[
 function evolveControls(state: PotState, event: Exclude<PotEvent, { type: MoneyEventType }>): void {
   switch (event.type) {
     case 'ApprovalThresholdChanged':
-      state.approvalThreshold = event.data.approvalThreshold === null ? null : money(event.data.approvalThreshold);
+      state.approvalThreshold =
+        event.data.approvalThreshold === null ? null : money(event.data.approvalThreshold);
       return;
     case 'AllocationRequested': {
       const d = event.data;
@@ -345,7 +385,9 @@ function evolveControls(state: PotState, event: Exclude<PotEvent, { type: MoneyE
         effectiveDate: d.effectiveDate,
         reason: d.reason,
         requestedBy: d.requestedBy,
-        ...(d.priorPeriodAdjustment === undefined ? {} : { priorPeriodAdjustment: d.priorPeriodAdjustment }),
+        ...(d.priorPeriodAdjustment === undefined
+          ? {}
+          : { priorPeriodAdjustment: d.priorPeriodAdjustment }),
         status: 'pending',
       });
       return;
@@ -367,7 +409,9 @@ function evolveControls(state: PotState, event: Exclude<PotEvent, { type: MoneyE
       for (const returned of event.data.returns) {
         const amount = money(returned.amount);
         if (!stakeOf(state, returned.agencyId).equals(amount)) {
-          throw new Error(`invariant: pot ${state.potId} returned ${amount.toFixed(2)} to ${returned.agencyId}, not its whole stake`);
+          throw new Error(
+            `invariant: pot ${state.potId} returned ${amount.toFixed(2)} to ${returned.agencyId}, not its whole stake`,
+          );
         }
         state.stakes.set(returned.agencyId, ZERO);
         state.totalReturned = state.totalReturned.plus(amount);
@@ -398,13 +442,17 @@ type MoneyEventType =
 
 function requirePendingRequest(state: PotState, allocationId: string): AllocationRequestRecord {
   const request = state.requests.get(allocationId);
-  if (request === undefined || request.status !== 'pending') throw new Error(`invariant: decision on allocation request ${allocationId}, which is not pending`);
+  if (request === undefined || request.status !== 'pending')
+    throw new Error(
+      `invariant: decision on allocation request ${allocationId}, which is not pending`,
+    );
   return request;
 }
 
 function requireIntervention(state: PotState, interventionId: string): InterventionRecord {
   const intervention = state.interventions.get(interventionId);
-  if (intervention === undefined) throw new Error(`invariant: unknown intervention ${interventionId}`);
+  if (intervention === undefined)
+    throw new Error(`invariant: unknown intervention ${interventionId}`);
   return intervention;
 }
 
@@ -414,7 +462,8 @@ function requireIntervention(state: PotState, interventionId: string): Intervent
  */
 export function assertPotInvariants(state: PotState): void {
   for (const [agencyId, stake] of state.stakes) {
-    if (stake.isNegative()) throw new Error(`invariant: pot ${state.potId}: stake of ${agencyId} is ${stake.toFixed(2)}`);
+    if (stake.isNegative())
+      throw new Error(`invariant: pot ${state.potId}: stake of ${agencyId} is ${stake.toFixed(2)}`);
   }
   const stakes = sum(state.stakes.values());
   if (!stakes.equals(available(state))) {
@@ -422,7 +471,8 @@ export function assertPotInvariants(state: PotState): void {
       `invariant: pot ${state.potId}: sum of stakes ${stakes.toFixed(2)} ≠ available ${available(state).toFixed(2)}`,
     );
   }
-  if (state.status === 'closed' && !stakes.isZero()) throw new Error(`invariant: closed pot ${state.potId} still holds ${stakes.toFixed(2)}`);
+  if (state.status === 'closed' && !stakes.isZero())
+    throw new Error(`invariant: closed pot ${state.potId} still holds ${stakes.toFixed(2)}`);
 }
 
 /** Net funding of an intervention, per agency with a positive amount, in agency id order. */
@@ -438,10 +488,17 @@ export function fundersOf(intervention: InterventionRecord): { agencyId: string;
  * its intervention recorded after it, whose flows were split by a funding that included it.
  * Outcomes recorded before it were attributed without it, so it can go without touching them.
  */
-export function outcomesResting(state: PotState, allocation: AllocationRecord): { outcomeId: string; eventId: string }[] {
+export function outcomesResting(
+  state: PotState,
+  allocation: AllocationRecord,
+): { outcomeId: string; eventId: string }[] {
   const resting: { outcomeId: string; eventId: string }[] = [];
   for (const [outcomeId, outcome] of state.outcomes) {
-    if (!outcome.retracted && outcome.interventionId === allocation.interventionId && outcome.sequence > allocation.sequence) {
+    if (
+      !outcome.retracted &&
+      outcome.interventionId === allocation.interventionId &&
+      outcome.sequence > allocation.sequence
+    ) {
       resting.push({ outcomeId, eventId: outcome.eventId });
     }
   }

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { formatAmount, isValidAmount, MAX_AMOUNT, parseAmount, splitLargestRemainder, ZERO, type Money } from '../events/money.ts';
+import {
+  formatAmount,
+  isValidAmount,
+  MAX_AMOUNT,
+  parseAmount,
+  splitLargestRemainder,
+  ZERO,
+  type Money,
+} from '../events/money.ts';
 import type { Benefit, BenefitFlow, OutcomeRecorded, PotEvent } from '../events/pot.ts';
 import { Benefit as BenefitSchema, OutcomeRecordedV1 } from '../events/pot.ts';
 import {
@@ -18,21 +26,27 @@ import { refused, type Decision } from './decision.ts';
 import { DomainError } from './domainError.ts';
 import { periodRefusal, potRefusal, priorPeriod, unregisteredRefusal } from './potGuards.ts';
 import { fundersOf, type PotState } from './potState.ts';
-import { OutcomeQuantityLines, valueOutcomeLines, type ValuationInputs } from './valueOutcomeLines.ts';
+import {
+  OutcomeQuantityLines,
+  valueOutcomeLines,
+  type ValuationInputs,
+} from './valueOutcomeLines.ts';
 
-export const RecordOutcomeBody = z.strictObject({
-  description: text(MAX_DESCRIPTION_CHARS, { multiline: true }),
-  effectiveDate: EffectiveDate,
-  evidenceRef: text(MAX_EVIDENCE_REF_CHARS).optional(),
-  benefits: z.array(BenefitSchema).min(1).max(MAX_BENEFIT_LINES).optional(),
-  /** Outcomes by quantity, valued from the unit-cost catalogue (see valueOutcomeLines.ts). */
-  lines: OutcomeQuantityLines.optional(),
-  /** A correction for this closed financial year, dated in the open period. */
-  priorPeriodAdjustment: FinancialYear.optional(),
-}).refine((body) => body.benefits !== undefined || body.lines !== undefined, {
-  message: 'give benefits (amounts), lines (unit-cost code and quantity), or both',
-  path: ['benefits'],
-});
+export const RecordOutcomeBody = z
+  .strictObject({
+    description: text(MAX_DESCRIPTION_CHARS, { multiline: true }),
+    effectiveDate: EffectiveDate,
+    evidenceRef: text(MAX_EVIDENCE_REF_CHARS).optional(),
+    benefits: z.array(BenefitSchema).min(1).max(MAX_BENEFIT_LINES).optional(),
+    /** Outcomes by quantity, valued from the unit-cost catalogue (see valueOutcomeLines.ts). */
+    lines: OutcomeQuantityLines.optional(),
+    /** A correction for this closed financial year, dated in the open period. */
+    priorPeriodAdjustment: FinancialYear.optional(),
+  })
+  .refine((body) => body.benefits !== undefined || body.lines !== undefined, {
+    message: 'give benefits (amounts), lines (unit-cost code and quantity), or both',
+    path: ['benefits'],
+  });
 export type RecordOutcome = z.infer<typeof RecordOutcomeBody> & {
   potId: string;
   interventionId: string;
@@ -48,7 +62,11 @@ export type RecordOutcome = z.infer<typeof RecordOutcomeBody> & {
  * (investor, beneficiary, cashable). The flows are written into the event: "£500 from my
  * budget, £5,000 of benefit in yours", exact to the penny and never recomputed.
  */
-export function decideRecordOutcome(state: PotState, command: RecordOutcome, context: CommandContext): Decision<PotEvent> {
+export function decideRecordOutcome(
+  state: PotState,
+  command: RecordOutcome,
+  context: CommandContext,
+): Decision<PotEvent> {
   const refusal =
     potRefusal(state, command.potId, context) ??
     unregisteredRefusal(
@@ -59,16 +77,29 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
   if (refusal !== null) return refusal;
   const intervention = state.interventions.get(command.interventionId);
   if (intervention === undefined) {
-    return refused('NOT_FOUND', `intervention ${command.interventionId} does not exist in pot ${command.potId}`);
+    return refused(
+      'NOT_FOUND',
+      `intervention ${command.interventionId} does not exist in pot ${command.potId}`,
+    );
   }
   const funders = fundersOf(intervention);
   if (funders.length === 0) {
-    return refused('UNFUNDED_INTERVENTION', `intervention ${intervention.name} has no funding, so no investor can be credited with its benefits`);
+    return refused(
+      'UNFUNDED_INTERVENTION',
+      `intervention ${intervention.name} has no funding, so no investor can be credited with its benefits`,
+    );
   }
-  const benefits: Benefit[] = (command.benefits ?? []).map((b) => ({ ...b, amount: formatAmount(parseAmount(b.amount)) }));
+  const benefits: Benefit[] = (command.benefits ?? []).map((b) => ({
+    ...b,
+    amount: formatAmount(parseAmount(b.amount)),
+  }));
   let valuedLines: OutcomeRecorded['lines'];
   if (command.lines !== undefined) {
-    const valuation = valueOutcomeLines(command.lines, state.partners, command.valuation ?? { unitCosts: new Map(), agencyKinds: new Map() });
+    const valuation = valueOutcomeLines(
+      command.lines,
+      state.partners,
+      command.valuation ?? { unitCosts: new Map(), agencyKinds: new Map() },
+    );
     if (valuation instanceof DomainError) return valuation;
     benefits.push(...valuation.benefits);
     valuedLines = valuation.lines;
@@ -108,7 +139,10 @@ export function decideRecordOutcome(state: PotState, command: RecordOutcome, con
   // The event schema is the last word on shape: a decider bug must never write a malformed event.
   const checked = OutcomeRecordedV1.safeParse(data);
   if (!checked.success) {
-    return refused('VALIDATION_FAILED', `the benefits cannot be recorded: ${checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    return refused(
+      'VALIDATION_FAILED',
+      `the benefits cannot be recorded: ${checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
   }
   return [{ type: 'OutcomeRecorded', data }];
 }
@@ -137,12 +171,22 @@ function sizeRefusal(benefitLines: number, funders: number) {
 }
 
 /** Agencies a quantity line names explicitly as beneficiaries: they must be registered. */
-export function beneficiaryIdsOf(body: { lines?: readonly { beneficiaries?: Partial<Record<string, string>> }[] }): string[] {
-  return (body.lines ?? []).flatMap((line) => Object.values(line.beneficiaries ?? {}).filter((id): id is string => id !== undefined));
+export function beneficiaryIdsOf(body: {
+  lines?: readonly { beneficiaries?: Partial<Record<string, string>> }[];
+}): string[] {
+  return (body.lines ?? []).flatMap((line) =>
+    Object.values(line.beneficiaries ?? {}).filter((id): id is string => id !== undefined),
+  );
 }
 
-export function flowsFor(benefits: readonly Benefit[], funders: readonly { agencyId: string; amount: Money }[]): BenefitFlow[] {
-  const totals = new Map<string, { fromAgencyId: string; toAgencyId: string; cashable: boolean; amount: Money }>();
+export function flowsFor(
+  benefits: readonly Benefit[],
+  funders: readonly { agencyId: string; amount: Money }[],
+): BenefitFlow[] {
+  const totals = new Map<
+    string,
+    { fromAgencyId: string; toAgencyId: string; cashable: boolean; amount: Money }
+  >();
   const weights = funders.map((f) => ({ key: f.agencyId, weight: f.amount }));
   for (const benefit of benefits) {
     for (const part of splitLargestRemainder(parseAmount(benefit.amount), weights)) {
@@ -150,7 +194,12 @@ export function flowsFor(benefits: readonly Benefit[], funders: readonly { agenc
       const key = `${part.key}\u0000${benefit.agencyId}\u0000${benefit.cashable}`;
       const existing = totals.get(key);
       if (existing === undefined) {
-        totals.set(key, { fromAgencyId: part.key, toAgencyId: benefit.agencyId, cashable: benefit.cashable, amount: part.amount });
+        totals.set(key, {
+          fromAgencyId: part.key,
+          toAgencyId: benefit.agencyId,
+          cashable: benefit.cashable,
+          amount: part.amount,
+        });
       } else {
         existing.amount = existing.amount.plus(part.amount);
       }
@@ -159,7 +208,9 @@ export function flowsFor(benefits: readonly Benefit[], funders: readonly { agenc
   return [...totals.values()]
     .sort(
       (a, b) =>
-        compare(a.fromAgencyId, b.fromAgencyId) || compare(a.toAgencyId, b.toAgencyId) || Number(b.cashable) - Number(a.cashable),
+        compare(a.fromAgencyId, b.fromAgencyId) ||
+        compare(a.toAgencyId, b.toAgencyId) ||
+        Number(b.cashable) - Number(a.cashable),
     )
     .filter((flow) => flow.amount.gt(ZERO))
     .map((flow) => ({ ...flow, amount: formatAmount(flow.amount) }));

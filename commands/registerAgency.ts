@@ -24,7 +24,16 @@ export function evolveAgency(_state: AgencyState, event: AgencyEvent): AgencySta
 }
 
 /** An agency is registered once; its id is the admin's choice and never reused. */
-export function decideRegisterAgency(state: AgencyState, command: RegisterAgency): Decision<AgencyEvent> {
-  if (state.registered) return refused('ALREADY_EXISTS', `agency ${command.agencyId} is already registered`);
-  return [{ type: 'AgencyRegistered', data: { agencyId: command.agencyId, name: command.name, kind: command.kind } }];
+export function decideRegisterAgency(
+  state: AgencyState,
+  command: RegisterAgency,
+): Decision<AgencyEvent> {
+  if (state.registered)
+    return refused('ALREADY_EXISTS', `agency ${command.agencyId} is already registered`);
+  return [
+    {
+      type: 'AgencyRegistered',
+      data: { agencyId: command.agencyId, name: command.name, kind: command.kind },
+    },
+  ];
 }

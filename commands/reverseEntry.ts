@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { formatAmount } from '../events/money.ts';
 import type { PotEvent } from '../events/pot.ts';
-import { EffectiveDate, FinancialYear, financialYearOf, MAX_REASON_CHARS, Ulid, text } from '../events/primitives.ts';
+import {
+  EffectiveDate,
+  FinancialYear,
+  financialYearOf,
+  MAX_REASON_CHARS,
+  Ulid,
+  text,
+} from '../events/primitives.ts';
 import { todayOf, type CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
 import { periodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
@@ -27,12 +34,22 @@ export type ReverseEntry = z.infer<typeof ReverseEntryBody> & { potId: string };
  * £1,000,000, an investor credited with what it never paid for). Those outcomes are retracted
  * first, and recorded again afterwards if they still stand on the funding that remains.
  */
-export function decideReverseEntry(state: PotState, command: ReverseEntry, context: CommandContext): Decision<PotEvent> {
+export function decideReverseEntry(
+  state: PotState,
+  command: ReverseEntry,
+  context: CommandContext,
+): Decision<PotEvent> {
   const refusal = potRefusal(state, command.potId, context);
   if (refusal !== null) return refusal;
   const target = state.eventTargets.get(command.eventId);
-  if (target === undefined) return refused('NOT_FOUND', `event ${command.eventId} is not in pot ${command.potId}`);
-  const common = { potId: command.potId, reversedEventId: command.eventId, reason: command.reason, ...priorPeriod(command.priorPeriodAdjustment) };
+  if (target === undefined)
+    return refused('NOT_FOUND', `event ${command.eventId} is not in pot ${command.potId}`);
+  const common = {
+    potId: command.potId,
+    reversedEventId: command.eventId,
+    reason: command.reason,
+    ...priorPeriod(command.priorPeriodAdjustment),
+  };
 
   switch (target.kind) {
     case 'not-reversible':
@@ -42,10 +59,14 @@ export function decideReverseEntry(state: PotState, command: ReverseEntry, conte
       );
     case 'contribution': {
       const contribution = state.contributions.get(target.id)!;
-      if (contribution.reversed) return refused('ALREADY_REVERSED', `contribution ${target.id} is already reversed`);
+      if (contribution.reversed)
+        return refused('ALREADY_REVERSED', `contribution ${target.id} is already reversed`);
       const { actor } = context;
       if (actor.role === 'finance-officer' && actor.agencyId !== contribution.agencyId) {
-        return refused('FORBIDDEN', `a finance officer of ${actor.agencyId ?? 'no agency'} may reverse only that agency's contributions`);
+        return refused(
+          'FORBIDDEN',
+          `a finance officer of ${actor.agencyId ?? 'no agency'} may reverse only that agency's contributions`,
+        );
       }
       const stake = stakeOf(state, contribution.agencyId);
       if (contribution.amount.gt(stake)) {
@@ -60,15 +81,23 @@ export function decideReverseEntry(state: PotState, command: ReverseEntry, conte
       return [
         {
           type: 'ContributionReversed',
-          data: { ...common, contributionId: target.id, agencyId: contribution.agencyId, amount: formatAmount(contribution.amount), effectiveDate },
+          data: {
+            ...common,
+            contributionId: target.id,
+            agencyId: contribution.agencyId,
+            amount: formatAmount(contribution.amount),
+            effectiveDate,
+          },
         },
       ];
     }
     case 'allocation': {
       const allocation = state.allocations.get(target.id)!;
-      if (allocation.reversed) return refused('ALREADY_REVERSED', `allocation ${target.id} is already reversed`);
+      if (allocation.reversed)
+        return refused('ALREADY_REVERSED', `allocation ${target.id} is already reversed`);
       const resting = outcomesResting(state, allocation);
-      if (resting.length > 0) return dependentOutcomesRefusal(state, target.id, allocation.interventionId, resting);
+      if (resting.length > 0)
+        return dependentOutcomesRefusal(state, target.id, allocation.interventionId, resting);
       const effectiveDate = reversalDate(state, command, allocation.effectiveDate, context);
       if (typeof effectiveDate !== 'string') return effectiveDate;
       return [
@@ -87,7 +116,8 @@ export function decideReverseEntry(state: PotState, command: ReverseEntry, conte
     }
     case 'outcome': {
       const outcome = state.outcomes.get(target.id)!;
-      if (outcome.retracted) return refused('ALREADY_REVERSED', `outcome ${target.id} is already retracted`);
+      if (outcome.retracted)
+        return refused('ALREADY_REVERSED', `outcome ${target.id} is already retracted`);
       const effectiveDate = reversalDate(state, command, outcome.effectiveDate, context);
       if (typeof effectiveDate !== 'string') return effectiveDate;
       return [
@@ -110,14 +140,24 @@ export function decideReverseEntry(state: PotState, command: ReverseEntry, conte
 /** Outcomes named in a refusal, at most: the count is always given, the answer stays small. */
 export const MAX_OUTCOMES_NAMED = 20;
 
-function dependentOutcomesRefusal(state: PotState, allocationId: string, interventionId: string, resting: { outcomeId: string; eventId: string }[]) {
+function dependentOutcomesRefusal(
+  state: PotState,
+  allocationId: string,
+  interventionId: string,
+  resting: { outcomeId: string; eventId: string }[],
+) {
   const named = resting.slice(0, MAX_OUTCOMES_NAMED);
   const more = resting.length > named.length ? ` and ${resting.length - named.length} more` : '';
   const name = state.interventions.get(interventionId)?.name ?? interventionId;
   return refused(
     'OUTCOMES_DEPEND_ON_ALLOCATION',
     `${resting.length} outcome(s) of intervention ${name} were recorded after allocation ${allocationId} and their benefit flows rest on its funding: retract them first (a reversal of each outcome's eventId: ${named.map((o) => o.eventId).join(', ')}${more}), then reverse the allocation`,
-    { allocationId, outcomes: resting.length, outcomeEventIds: named.map((o) => o.eventId), outcomeIds: named.map((o) => o.outcomeId) },
+    {
+      allocationId,
+      outcomes: resting.length,
+      outcomeEventIds: named.map((o) => o.eventId),
+      outcomeIds: named.map((o) => o.outcomeId),
+    },
   );
 }
 
@@ -125,11 +165,19 @@ function dependentOutcomesRefusal(state: PotState, allocationId: string, interve
  * The reversal's business date. An entry dated in a closed financial year is undone only by a
  * prior-period adjustment for that year, dated in the open period: the closed year never moves.
  */
-function reversalDate(state: PotState, command: ReverseEntry, originalDate: string, context: CommandContext) {
+function reversalDate(
+  state: PotState,
+  command: ReverseEntry,
+  originalDate: string,
+  context: CommandContext,
+) {
   const today = todayOf(context);
   const date = command.effectiveDate ?? (today > originalDate ? today : originalDate);
   if (date < originalDate) {
-    return refused('VALIDATION_FAILED', `a reversal cannot be dated ${date}, before the entry it undoes (${originalDate})`);
+    return refused(
+      'VALIDATION_FAILED',
+      `a reversal cannot be dated ${date}, before the entry it undoes (${originalDate})`,
+    );
   }
   if (state.closedThrough !== null && originalDate <= state.closedThrough) {
     const originalYear = financialYearOf(originalDate);
@@ -141,7 +189,10 @@ function reversalDate(state: PotState, command: ReverseEntry, originalDate: stri
       );
     }
     if (command.priorPeriodAdjustment !== originalYear) {
-      return refused('VALIDATION_FAILED', `the entry is dated in ${originalYear}, so its reversal is a prior-period adjustment for ${originalYear}, not ${command.priorPeriodAdjustment}`);
+      return refused(
+        'VALIDATION_FAILED',
+        `the entry is dated in ${originalYear}, so its reversal is a prior-period adjustment for ${originalYear}, not ${command.priorPeriodAdjustment}`,
+      );
     }
   }
   return periodRefusal(state, date, command.priorPeriodAdjustment) ?? date;

@@ -10,11 +10,16 @@ import type { PotState } from './potState.ts';
 export const SetInterventionAssumptionsBody = z.strictObject({
   deadweightPercent: Percent.describe('Share of the outcome that would have happened anyway'),
   attributionPercent: Percent.describe('Share of the rest that is due to this intervention'),
-  optimismBiasPercent: Percent.describe('Reduction for optimism bias: larger when the evidence is weaker'),
+  optimismBiasPercent: Percent.describe(
+    'Reduction for optimism bias: larger when the evidence is weaker',
+  ),
   benefitProfile: BenefitProfile,
   reason: text(MAX_REASON_CHARS, { multiline: true }),
 });
-export type SetInterventionAssumptions = z.infer<typeof SetInterventionAssumptionsBody> & { potId: string; interventionId: string };
+export type SetInterventionAssumptions = z.infer<typeof SetInterventionAssumptionsBody> & {
+  potId: string;
+  interventionId: string;
+};
 
 /**
  * Sets the cost-benefit assumptions of an intervention. They are judgements, not money, but
@@ -30,7 +35,10 @@ export function decideSetInterventionAssumptions(
   const refusal = potRefusal(state, command.potId, context);
   if (refusal !== null) return refusal;
   if (!state.interventions.has(command.interventionId)) {
-    return refused('NOT_FOUND', `intervention ${command.interventionId} does not exist in pot ${command.potId}`);
+    return refused(
+      'NOT_FOUND',
+      `intervention ${command.interventionId} does not exist in pot ${command.potId}`,
+    );
   }
   return [
     {

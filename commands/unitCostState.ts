@@ -17,7 +17,9 @@ export function evolveUnitCost(state: UnitCostState, event: UnitCostEvent): Unit
     case 'UnitCostAdded': {
       // The deciders number versions 1, 2, 3…; anything else means the stream is not theirs.
       if (event.data.version !== state.versions.length + 1) {
-        throw new Error(`invariant: unit cost ${event.data.code} version ${event.data.version} follows ${state.versions.length}`);
+        throw new Error(
+          `invariant: unit cost ${event.data.code} version ${event.data.version} follows ${state.versions.length}`,
+        );
       }
       state.versions.push(event.data);
       return state;

@@ -11,11 +11,29 @@
  * No uprating happens here: a line is valued in its entry's price year, which the event keeps.
  */
 import { z } from 'zod';
-import { formatAmount, isValidAmount, money, parseAmount, splitLargestRemainder, ZERO, type Money } from '../events/money.ts';
+import {
+  formatAmount,
+  isValidAmount,
+  money,
+  parseAmount,
+  splitLargestRemainder,
+  ZERO,
+  type Money,
+} from '../events/money.ts';
 import { scaleToPence } from '../events/moneyScaling.ts';
 import type { Benefit } from '../events/pot.ts';
-import { AgencyId, AgencyKind, MAX_BENEFIT_LINES, type AgencyKind as Kind } from '../events/primitives.ts';
-import { Quantity, UnitCostCode, type OutcomeValuationLine, type UnitCostAdded } from '../events/unitCost.ts';
+import {
+  AgencyId,
+  AgencyKind,
+  MAX_BENEFIT_LINES,
+  type AgencyKind as Kind,
+} from '../events/primitives.ts';
+import {
+  Quantity,
+  UnitCostCode,
+  type OutcomeValuationLine,
+  type UnitCostAdded,
+} from '../events/unitCost.ts';
 import { refused } from './decision.ts';
 import type { DomainError } from './domainError.ts';
 
@@ -46,17 +64,26 @@ export function valueOutcomeLines(
   partners: readonly string[],
   inputs: ValuationInputs,
 ): Valuation | DomainError {
-  const unknown = [...new Set(lines.map((l) => l.unitCostCode))].filter((code) => !inputs.unitCosts.has(code));
+  const unknown = [...new Set(lines.map((l) => l.unitCostCode))].filter(
+    (code) => !inputs.unitCosts.has(code),
+  );
   if (unknown.length > 0) {
-    return refused('VALIDATION_FAILED', `no unit cost with code ${unknown.join(', ')} in the catalogue (GET /v1/unit-costs lists them)`, {
-      unitCostCodes: unknown,
-    });
+    return refused(
+      'VALIDATION_FAILED',
+      `no unit cost with code ${unknown.join(', ')} in the catalogue (GET /v1/unit-costs lists them)`,
+      {
+        unitCostCodes: unknown,
+      },
+    );
   }
   // The kinds were read just before deciding; a partner that joined since has no kind here, and
   // deciding without it could credit the wrong agency.
   const unread = partners.filter((agencyId) => !inputs.agencyKinds.has(agencyId));
   if (unread.length > 0) {
-    return refused('CONCURRENCY_CONFLICT', `the pot's partners changed while the outcome was being valued (${unread.join(', ')}); send it again`);
+    return refused(
+      'CONCURRENCY_CONFLICT',
+      `the pot's partners changed while the outcome was being valued (${unread.join(', ')}); send it again`,
+    );
   }
   const valued: OutcomeValuationLine[] = [];
   for (const line of lines) {
@@ -70,7 +97,10 @@ export function valueOutcomeLines(
     }
     const parts = splitLargestRemainder(
       amount,
-      entry.split.map((part) => ({ key: `${part.agencyKind}/${part.cashable}`, weight: parseAmount(part.amount) })),
+      entry.split.map((part) => ({
+        key: `${part.agencyKind}/${part.cashable}`,
+        weight: parseAmount(part.amount),
+      })),
     );
     const split: OutcomeValuationLine['split'] = [];
     for (const [index, part] of entry.split.entries()) {
@@ -112,7 +142,10 @@ function beneficiaryOf(
   if (mapped !== undefined) return mapped;
   const candidates = partners.filter((agencyId) => agencyKinds.get(agencyId) === kind);
   if (candidates.length === 1) return candidates[0]!;
-  const which = candidates.length === 0 ? 'no partner' : `${candidates.length} partners (${candidates.join(', ')})`;
+  const which =
+    candidates.length === 0
+      ? 'no partner'
+      : `${candidates.length} partners (${candidates.join(', ')})`;
   return refused(
     'VALIDATION_FAILED',
     `${line.unitCostCode} has a ${kind} part, and the pot has ${which} of kind ${kind}: say which agency receives it with beneficiaries: {"${kind}": "<agencyId>"}`,
@@ -127,12 +160,23 @@ function benefitsOf(lines: readonly OutcomeValuationLine[]): Benefit[] {
     for (const part of line.split) {
       const key = `${part.agencyId}\u0000${part.cashable}`;
       const existing = totals.get(key);
-      if (existing === undefined) totals.set(key, { agencyId: part.agencyId, cashable: part.cashable, amount: money(part.amount) });
+      if (existing === undefined)
+        totals.set(key, {
+          agencyId: part.agencyId,
+          cashable: part.cashable,
+          amount: money(part.amount),
+        });
       else existing.amount = existing.amount.plus(money(part.amount));
     }
   }
   return [...totals.values()]
     .filter((b) => b.amount.gt(ZERO))
-    .sort((a, b) => (a.agencyId < b.agencyId ? -1 : a.agencyId > b.agencyId ? 1 : Number(b.cashable) - Number(a.cashable)))
+    .sort((a, b) =>
+      a.agencyId < b.agencyId
+        ? -1
+        : a.agencyId > b.agencyId
+          ? 1
+          : Number(b.cashable) - Number(a.cashable),
+    )
     .map((b) => ({ agencyId: b.agencyId, amount: formatAmount(b.amount), cashable: b.cashable }));
 }

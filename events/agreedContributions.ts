@@ -4,7 +4,15 @@
  * edited: the board varies it by a new decision, and the new event names the amount it varies.
  */
 import { z } from 'zod';
-import { AgencyId, Amount, FinancialYear, MAX_REASON_CHARS, MAX_REFERENCE_CHARS, Ulid, storedText } from './primitives.ts';
+import {
+  AgencyId,
+  Amount,
+  FinancialYear,
+  MAX_REASON_CHARS,
+  MAX_REFERENCE_CHARS,
+  Ulid,
+  storedText,
+} from './primitives.ts';
 
 /** Financial years an agreement may name: those that start and end inside the ledger's date range. */
 export const MIN_AGREEMENT_FINANCIAL_YEAR = '2000-01';

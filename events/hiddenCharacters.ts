@@ -15,7 +15,8 @@
  * U+00AD, U+061C, U+180E, the tag characters…), named again for the bidi controls so the rule
  * does not hang on one Unicode version, plus the Hangul fillers, letters that render as nothing.
  */
-const HIDDEN_CHARACTER_CLASS = '[\\p{Cf}\\u061C\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF\\u00AD\\u115F\\u1160\\u3164\\uFFA0]';
+const HIDDEN_CHARACTER_CLASS =
+  '[\\p{Cf}\\u061C\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF\\u00AD\\u115F\\u1160\\u3164\\uFFA0]';
 const HIDDEN_CHARACTER = new RegExp(HIDDEN_CHARACTER_CLASS, 'u');
 const HIDDEN_CHARACTERS = new RegExp(HIDDEN_CHARACTER_CLASS, 'gu');
 
@@ -59,7 +60,9 @@ export function hasHiddenCharacter(text: string): boolean {
 
 /** For a person: each hidden character becomes a visible `<U+202E>`; text without one is returned as it is. */
 export function revealHiddenCharacters(text: string): string {
-  return HIDDEN_CHARACTER.test(text) ? text.replace(HIDDEN_CHARACTERS, (c) => `<${codePointLabel(c)}>`) : text;
+  return HIDDEN_CHARACTER.test(text)
+    ? text.replace(HIDDEN_CHARACTERS, (c) => `<${codePointLabel(c)}>`)
+    : text;
 }
 
 /**
@@ -70,6 +73,9 @@ export function revealHiddenCharacters(text: string): string {
 export function escapeHiddenCharactersInJson(json: string): string {
   if (!HIDDEN_CHARACTER.test(json)) return json;
   return json.replace(HIDDEN_CHARACTERS, (c) =>
-    Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+    Array.from(
+      { length: c.length },
+      (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`,
+    ).join(''),
   );
 }

@@ -21,7 +21,12 @@ export * from './unitCost.ts';
 export type LedgerEvent = AgencyEvent | PotEvent | IdempotencyEvent | UnitCostEvent;
 export type LedgerEventType = LedgerEvent['type'];
 
-export const ledgerEventSchemas = { ...agencyEventSchemas, ...potEventSchemas, ...idempotencyEventSchemas, ...unitCostEventSchemas } as const;
+export const ledgerEventSchemas = {
+  ...agencyEventSchemas,
+  ...potEventSchemas,
+  ...idempotencyEventSchemas,
+  ...unitCostEventSchemas,
+} as const;
 
 export function isLedgerEventType(type: string): type is LedgerEventType {
   return Object.hasOwn(ledgerEventSchemas, type);

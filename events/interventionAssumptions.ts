@@ -14,14 +14,22 @@ export const MAX_BENEFIT_PROFILE_YEARS = 10;
 
 export const Percent = z
   .string()
-  .regex(PERCENT_PATTERN, { message: 'must be a percentage from 0 to 100 as a decimal string with at most 2 decimal places, e.g. "12.5"' })
-  .meta({ description: 'Percentage as a decimal string, 0 to 100, at most 2 decimal places', example: '12.5' });
+  .regex(PERCENT_PATTERN, {
+    message:
+      'must be a percentage from 0 to 100 as a decimal string with at most 2 decimal places, e.g. "12.5"',
+  })
+  .meta({
+    description: 'Percentage as a decimal string, 0 to 100, at most 2 decimal places',
+    example: '12.5',
+  });
 
 export const BenefitProfile = z
   .array(Percent)
   .min(1)
   .max(MAX_BENEFIT_PROFILE_YEARS)
-  .describe(`Percent of the adjusted annual benefit counted in year 0, 1, 2, … (at most ${MAX_BENEFIT_PROFILE_YEARS} years), e.g. ["100", "60", "30"]`);
+  .describe(
+    `Percent of the adjusted annual benefit counted in year 0, 1, 2, … (at most ${MAX_BENEFIT_PROFILE_YEARS} years), e.g. ["100", "60", "30"]`,
+  );
 
 export const InterventionAssumptionsSetV1 = z.strictObject({
   potId: Ulid,

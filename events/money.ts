@@ -9,7 +9,12 @@ import { Decimal } from 'decimal.js';
 
 // decimal.js defaults (20 significant digits) would silently round sums past 10^18 pence;
 // 40 digits covers any sum of MAX_AMOUNT-sized lines the ledger could ever hold.
-const Money = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -40, toExpPos: 40 });
+const Money = Decimal.clone({
+  precision: 40,
+  rounding: Decimal.ROUND_HALF_UP,
+  toExpNeg: -40,
+  toExpPos: 40,
+});
 export type Money = Decimal;
 
 export const ZERO: Money = new Money(0);
@@ -105,10 +110,15 @@ export interface Part<K extends string = string> {
  * quotient and a remainder (total × w_i mod W), so two shares whose fractions are equal (⅓ and
  * ⅓) compare equal and the tie goes to the lower key, whatever the shares' sizes.
  */
-export function splitLargestRemainder<K extends string>(total: Money, weights: readonly Weighted<K>[]): Part<K>[] {
+export function splitLargestRemainder<K extends string>(
+  total: Money,
+  weights: readonly Weighted<K>[],
+): Part<K>[] {
   const totalPence = toPence(total);
-  if (weights.some((w) => w.weight.isNegative())) throw new Error('invariant: negative weight in split');
-  if (new Set(weights.map((w) => w.key)).size !== weights.length) throw new Error('invariant: duplicate key in split');
+  if (weights.some((w) => w.weight.isNegative()))
+    throw new Error('invariant: negative weight in split');
+  if (new Set(weights.map((w) => w.key)).size !== weights.length)
+    throw new Error('invariant: duplicate key in split');
   const weightPence = weights.map((w) => toPence(w.weight));
   const weightSum = weightPence.reduce((a, b) => a + b, 0n);
   if (weightSum <= 0n) throw new Error('invariant: split with no positive weight');
@@ -117,9 +127,23 @@ export function splitLargestRemainder<K extends string>(total: Money, weights: r
   let leftoverPence = totalPence - pence.reduce((a, b) => a + b, 0n);
 
   const byRemainder = weights
-    .map((w, index) => ({ index, key: w.key, remainder: (totalPence * weightPence[index]!) % weightSum }))
+    .map((w, index) => ({
+      index,
+      key: w.key,
+      remainder: (totalPence * weightPence[index]!) % weightSum,
+    }))
     .filter((r) => r.remainder > 0n)
-    .sort((a, b) => (a.remainder > b.remainder ? -1 : a.remainder < b.remainder ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    .sort((a, b) =>
+      a.remainder > b.remainder
+        ? -1
+        : a.remainder < b.remainder
+          ? 1
+          : a.key < b.key
+            ? -1
+            : a.key > b.key
+              ? 1
+              : 0,
+    );
 
   for (const r of byRemainder) {
     if (leftoverPence === 0n) break;
@@ -150,7 +174,8 @@ export const PERCENT_PATTERN = /^(100(\.0{1,2})?|[1-9]?[0-9](\.[0-9]{1,2})?)$/;
 
 /** A percentage already validated at the boundary, as a fraction: "12.5" → 0.125. */
 export function percentToFraction(percent: string): Money {
-  if (!PERCENT_PATTERN.test(percent)) throw new Error(`invalid percentage ${JSON.stringify(percent)}`);
+  if (!PERCENT_PATTERN.test(percent))
+    throw new Error(`invalid percentage ${JSON.stringify(percent)}`);
   return new Money(percent).dividedBy(100);
 }
 
@@ -176,7 +201,8 @@ export function formatExact(value: Money, places: number): string {
 
 /** `base` raised to a whole power ≥ 0, exactly to the module's precision. */
 export function power(base: Money, exponent: number): Money {
-  if (!Number.isInteger(exponent) || exponent < 0) throw new Error(`invariant: power ${exponent} is not a whole number ≥ 0`);
+  if (!Number.isInteger(exponent) || exponent < 0)
+    throw new Error(`invariant: power ${exponent} is not a whole number ≥ 0`);
   return base.pow(exponent);
 }
 
@@ -187,21 +213,34 @@ export function power(base: Money, exponent: number): Money {
  * (ties: key ascending). The parts sum to `total` exactly. Weights ≥ 0, at least one positive;
  * `total` may be negative, in which case the split is of its magnitude, then negated.
  */
-export function splitByWeights<K extends string>(total: Money, weights: readonly Weighted<K>[]): Part<K>[] {
+export function splitByWeights<K extends string>(
+  total: Money,
+  weights: readonly Weighted<K>[],
+): Part<K>[] {
   const totalPence = toPence(total.abs());
   const sign = total.isNegative() ? -1 : 1;
-  if (weights.some((w) => w.weight.isNegative())) throw new Error('invariant: negative weight in split');
-  if (new Set(weights.map((w) => w.key)).size !== weights.length) throw new Error('invariant: duplicate key in split');
+  if (weights.some((w) => w.weight.isNegative()))
+    throw new Error('invariant: negative weight in split');
+  if (new Set(weights.map((w) => w.key)).size !== weights.length)
+    throw new Error('invariant: duplicate key in split');
   const weightSum = sum(weights.map((w) => w.weight));
   if (weightSum.lte(0)) throw new Error('invariant: split with no positive weight');
 
-  const exactShares = weights.map((w) => new Money(totalPence.toString()).times(w.weight).dividedBy(weightSum));
+  const exactShares = weights.map((w) =>
+    new Money(totalPence.toString()).times(w.weight).dividedBy(weightSum),
+  );
   const pence = exactShares.map((share) => BigInt(share.floor().toFixed(0)));
   let leftoverPence = totalPence - pence.reduce((a, b) => a + b, 0n);
   const byRemainder = exactShares
-    .map((share, index) => ({ index, key: weights[index]!.key, remainder: share.minus(share.floor()) }))
+    .map((share, index) => ({
+      index,
+      key: weights[index]!.key,
+      remainder: share.minus(share.floor()),
+    }))
     .filter((r) => r.remainder.gt(0))
-    .sort((a, b) => b.remainder.comparedTo(a.remainder) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    .sort(
+      (a, b) => b.remainder.comparedTo(a.remainder) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+    );
   for (const r of byRemainder) {
     if (leftoverPence === 0n) break;
     pence[r.index]! += 1n;
@@ -219,25 +258,40 @@ export function splitByWeights<K extends string>(total: Money, weights: readonly
  * one each to the largest remainders (ties: key ascending), or pennies over come off the
  * smallest; `total` must be within a penny a part of the values' sum. All zero gives zeros.
  */
-export function splitSignedByWeights<K extends string>(total: Money, weights: readonly Weighted<K>[]): Part<K>[] {
+export function splitSignedByWeights<K extends string>(
+  total: Money,
+  weights: readonly Weighted<K>[],
+): Part<K>[] {
   if (weights.every((w) => w.weight.isZero())) {
     if (!total.isZero()) throw new Error('invariant: a non-zero total split by zero weights');
     return weights.map((w) => ({ key: w.key, amount: ZERO }));
   }
   if (weights.every((w) => !w.weight.isNegative())) return splitByWeights(total, weights);
   if (weights.every((w) => !w.weight.isPositive())) {
-    return splitByWeights(total.negated(), weights.map((w) => ({ key: w.key, weight: w.weight.negated() }))).map((p) => ({ key: p.key, amount: p.amount.negated() }));
+    return splitByWeights(
+      total.negated(),
+      weights.map((w) => ({ key: w.key, weight: w.weight.negated() })),
+    ).map((p) => ({ key: p.key, amount: p.amount.negated() }));
   }
   const exactPence = weights.map((w) => w.weight.times(100));
   const pence = exactPence.map((p) => BigInt(p.floor().toFixed(0)));
   let leftoverPence = toPence(total) - pence.reduce((a, b) => a + b, 0n);
   if (leftoverPence < -BigInt(weights.length) || leftoverPence > BigInt(weights.length)) {
-    throw new Error("invariant: signed split of a total more than a penny a part from its parts' sum");
+    throw new Error(
+      "invariant: signed split of a total more than a penny a part from its parts' sum",
+    );
   }
   const byKey = (a: { key: K }, b: { key: K }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-  const rows = exactPence.map((p, index) => ({ index, key: weights[index]!.key, remainder: p.minus(p.floor()) }));
+  const rows = exactPence.map((p, index) => ({
+    index,
+    key: weights[index]!.key,
+    remainder: p.minus(p.floor()),
+  }));
   // Pennies short go to the largest remainders; pennies over come off the smallest.
-  const order = leftoverPence >= 0n ? rows.sort((a, b) => b.remainder.comparedTo(a.remainder) || byKey(a, b)) : rows.sort((a, b) => a.remainder.comparedTo(b.remainder) || byKey(a, b));
+  const order =
+    leftoverPence >= 0n
+      ? rows.sort((a, b) => b.remainder.comparedTo(a.remainder) || byKey(a, b))
+      : rows.sort((a, b) => a.remainder.comparedTo(b.remainder) || byKey(a, b));
   const step = leftoverPence >= 0n ? 1n : -1n;
   for (const r of order) {
     if (leftoverPence === 0n) break;

@@ -11,9 +11,16 @@ import { Decimal } from 'decimal.js';
 import { money, type Money } from './money.ts';
 
 /** amount × numerator ÷ denominator, rounded half-up to whole pence. The ratio must be positive. */
-export function scaleToPence(amount: Money, numerator: string | Money, denominator: string | Money = '1'): Money {
+export function scaleToPence(
+  amount: Money,
+  numerator: string | Money,
+  denominator: string | Money = '1',
+): Money {
   const top = money(numerator.toString());
   const bottom = money(denominator.toString());
-  if (!top.gt(0) || !bottom.gt(0)) throw new Error(`invariant: scaling by a non-positive ratio ${top.toString()}/${bottom.toString()}`);
+  if (!top.gt(0) || !bottom.gt(0))
+    throw new Error(
+      `invariant: scaling by a non-positive ratio ${top.toString()}/${bottom.toString()}`,
+    );
   return amount.times(top).dividedBy(bottom).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
 }

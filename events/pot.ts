@@ -28,7 +28,10 @@ import type { PotControlEvent } from './potControls.ts';
 import { potControlEventSchemas } from './potControls.ts';
 
 import { ContributionAgreedV1, type ContributionAgreed } from './agreedContributions.ts';
-import { InterventionAssumptionsSetV1, type InterventionAssumptionsSet } from './interventionAssumptions.ts';
+import {
+  InterventionAssumptionsSetV1,
+  type InterventionAssumptionsSet,
+} from './interventionAssumptions.ts';
 
 export { potStreamId } from './streams.ts';
 export * from './agreedContributions.ts';
@@ -84,7 +87,11 @@ export const FundsAllocatedV1 = z.strictObject({
   priorPeriodAdjustment: FinancialYear.optional(),
 });
 
-export const Benefit = z.strictObject({ agencyId: AgencyId, amount: Amount, cashable: z.boolean() });
+export const Benefit = z.strictObject({
+  agencyId: AgencyId,
+  amount: Amount,
+  cashable: z.boolean(),
+});
 export type Benefit = z.infer<typeof Benefit>;
 
 export const BenefitFlow = z.strictObject({

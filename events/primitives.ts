@@ -54,9 +54,13 @@ export function storedText(maxChars: number, options: { multiline?: boolean } = 
     .string()
     .max(maxChars)
     .regex(options.multiline ? NO_CONTROL_CHARACTERS_BUT_LINE_BREAKS : NO_CONTROL_CHARACTERS, {
-      message: options.multiline ? 'must not contain control characters other than line breaks and tabs' : 'must not contain control characters',
+      message: options.multiline
+        ? 'must not contain control characters other than line breaks and tabs'
+        : 'must not contain control characters',
     })
-    .refine((s) => !UNPAIRED_SURROGATE.test(s), { message: 'must be valid Unicode text (an unpaired surrogate is not)' })
+    .refine((s) => !UNPAIRED_SURROGATE.test(s), {
+      message: 'must be valid Unicode text (an unpaired surrogate is not)',
+    })
     .refine((s) => s.trim().length > 0, { message: 'must not be blank' });
 }
 
@@ -69,7 +73,10 @@ export function text(maxChars: number, options: { multiline?: boolean } = {}) {
   return storedText(maxChars, options).superRefine((s, ctx) => {
     const hidden = firstHiddenCharacter(s);
     if (hidden !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `must not contain ${hidden}: invisible and text-direction characters can disguise what an audit entry says` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must not contain ${hidden}: invisible and text-direction characters can disguise what an audit entry says`,
+      });
     }
   });
 }
@@ -101,14 +108,23 @@ export type AgencyKind = z.infer<typeof AgencyKind>;
 /** A positive amount of at most 2 decimal places and at most £1,000,000,000,000.00, as a string. */
 export const Amount = z
   .string()
-  .regex(AMOUNT_PATTERN, { message: 'must be a decimal string with at most 2 decimal places, e.g. "1234.50"' })
-  .refine((value) => amountProblem(value) !== 'not-positive', { message: 'must be greater than zero' })
-  .refine((value) => amountProblem(value) !== 'too-large', { message: `must be at most ${MAX_AMOUNT}` })
-  .meta({ description: `Amount in GBP as a decimal string: positive, at most 2 decimal places, at most ${MAX_AMOUNT}`, example: '1234.50' });
+  .regex(AMOUNT_PATTERN, {
+    message: 'must be a decimal string with at most 2 decimal places, e.g. "1234.50"',
+  })
+  .refine((value) => amountProblem(value) !== 'not-positive', {
+    message: 'must be greater than zero',
+  })
+  .refine((value) => amountProblem(value) !== 'too-large', {
+    message: `must be at most ${MAX_AMOUNT}`,
+  })
+  .meta({
+    description: `Amount in GBP as a decimal string: positive, at most 2 decimal places, at most ${MAX_AMOUNT}`,
+    example: '1234.50',
+  });
 
 /** A business date, YYYY-MM-DD, a real calendar day within the ledger's range. */
-export const EffectiveDate = z
-  .iso.date()
+export const EffectiveDate = z.iso
+  .date()
   .refine((d) => d >= MIN_EFFECTIVE_DATE && d <= MAX_EFFECTIVE_DATE, {
     message: `must be between ${MIN_EFFECTIVE_DATE} and ${MAX_EFFECTIVE_DATE}`,
   });

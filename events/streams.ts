@@ -10,21 +10,31 @@ export const IDEMPOTENCY_STREAM_PREFIX = 'idempotency-';
 export const UNIT_COST_STREAM_PREFIX = 'unit-cost-';
 
 /** Every stream the ledger writes starts with one of these. */
-export const LEDGER_STREAM_PREFIXES: readonly string[] = [AGENCY_STREAM_PREFIX, POT_STREAM_PREFIX, IDEMPOTENCY_STREAM_PREFIX, UNIT_COST_STREAM_PREFIX];
+export const LEDGER_STREAM_PREFIXES: readonly string[] = [
+  AGENCY_STREAM_PREFIX,
+  POT_STREAM_PREFIX,
+  IDEMPOTENCY_STREAM_PREFIX,
+  UNIT_COST_STREAM_PREFIX,
+];
 
 export const agencyStreamId = (agencyId: string): string => `${AGENCY_STREAM_PREFIX}${agencyId}`;
 export const potStreamId = (potId: string): string => `${POT_STREAM_PREFIX}${potId}`;
 /** The claim stream of an idempotency key, named by the key's SHA-256 (hex) so any key fits. */
-export const idempotencyStreamId = (keySha256Hex: string): string => `${IDEMPOTENCY_STREAM_PREFIX}${keySha256Hex}`;
+export const idempotencyStreamId = (keySha256Hex: string): string =>
+  `${IDEMPOTENCY_STREAM_PREFIX}${keySha256Hex}`;
 
 export const unitCostStreamId = (code: string): string => `${UNIT_COST_STREAM_PREFIX}${code}`;
 
 /** The pot a stream belongs to, or undefined when it is not a pot's stream. */
 export function potIdOfStream(streamId: string): string | undefined {
-  return streamId.startsWith(POT_STREAM_PREFIX) ? streamId.slice(POT_STREAM_PREFIX.length) : undefined;
+  return streamId.startsWith(POT_STREAM_PREFIX)
+    ? streamId.slice(POT_STREAM_PREFIX.length)
+    : undefined;
 }
 
 /** The agency a stream belongs to, or undefined when it is not an agency's stream. */
 export function agencyIdOfStream(streamId: string): string | undefined {
-  return streamId.startsWith(AGENCY_STREAM_PREFIX) ? streamId.slice(AGENCY_STREAM_PREFIX.length) : undefined;
+  return streamId.startsWith(AGENCY_STREAM_PREFIX)
+    ? streamId.slice(AGENCY_STREAM_PREFIX.length)
+    : undefined;
 }

@@ -5,7 +5,15 @@
  * valued with, and an auditor can see when and why the figure changed.
  */
 import { z } from 'zod';
-import { AgencyId, AgencyKind, Amount, FinancialYear, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, storedText } from './primitives.ts';
+import {
+  AgencyId,
+  AgencyKind,
+  Amount,
+  FinancialYear,
+  MAX_DESCRIPTION_CHARS,
+  MAX_NAME_CHARS,
+  storedText,
+} from './primitives.ts';
 
 export { unitCostStreamId } from './streams.ts';
 
@@ -22,7 +30,9 @@ export const MAX_UNIT_COST_VERSIONS = 1_000;
 export const UnitCostCode = z
   .string()
   .max(MAX_UNIT_COST_CODE_CHARS)
-  .regex(/^[A-Z0-9]+(?:-[A-Z0-9]+)*$/, { message: 'must be upper-case letters and digits joined by hyphens, e.g. HEALTH-HIP-FRACTURE' });
+  .regex(/^[A-Z0-9]+(?:-[A-Z0-9]+)*$/, {
+    message: 'must be upper-case letters and digits joined by hyphens, e.g. HEALTH-HIP-FRACTURE',
+  });
 
 export const UnitCostVersion = z.number().int().min(1).max(MAX_UNIT_COST_VERSIONS);
 
@@ -50,7 +60,10 @@ export const UnitCostAddedV1 = z.strictObject({
   priceYear: FinancialYear,
   split: z.array(UnitCostSplitLine).min(1).max(MAX_UNIT_COST_SPLIT_LINES),
   source: storedText(MAX_SOURCE_CHARS, { multiline: true }),
-  sourceUrl: z.url({ protocol: /^https?$/ }).max(MAX_SOURCE_URL_CHARS).optional(),
+  sourceUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(MAX_SOURCE_URL_CHARS)
+    .optional(),
 });
 export type UnitCostAdded = z.infer<typeof UnitCostAddedV1>;
 
@@ -65,10 +78,17 @@ export const MAX_OUTCOME_QUANTITY = '1000000';
 const QUANTITY_PATTERN = /^(0|[1-9][0-9]{0,6})(\.[0-9]{1,2})?$/;
 export const Quantity = z
   .string()
-  .regex(QUANTITY_PATTERN, { message: 'must be a decimal string with at most 2 decimal places, e.g. "12" or "2.5"' })
+  .regex(QUANTITY_PATTERN, {
+    message: 'must be a decimal string with at most 2 decimal places, e.g. "12" or "2.5"',
+  })
   .refine((q) => Number(q) > 0, { message: 'must be greater than zero' })
-  .refine((q) => Number(q) <= Number(MAX_OUTCOME_QUANTITY), { message: `must be at most ${MAX_OUTCOME_QUANTITY}` })
-  .meta({ description: `Number of units as a decimal string: positive, at most 2 decimal places, at most ${MAX_OUTCOME_QUANTITY}`, example: '12' });
+  .refine((q) => Number(q) <= Number(MAX_OUTCOME_QUANTITY), {
+    message: `must be at most ${MAX_OUTCOME_QUANTITY}`,
+  })
+  .meta({
+    description: `Number of units as a decimal string: positive, at most 2 decimal places, at most ${MAX_OUTCOME_QUANTITY}`,
+    example: '12',
+  });
 
 /** A ledger-written amount that may be zero (a part of a split that rounds to nothing). */
 const PenceAmount = z.string().regex(/^(0|[1-9][0-9]{0,12})\.[0-9]{2}$/);

@@ -23,10 +23,16 @@ export const DeflatorSeries = z.strictObject({
   referenceYear: FinancialYear,
   /** Financial year → index, as decimal strings ("78.2"). */
   index: z
-    .record(FinancialYear, z.string().regex(INDEX_PATTERN, { message: 'must be a positive index like "78.2"' }))
-    .refine((index) => Object.keys(index).length > 0 && Object.keys(index).length <= MAX_DEFLATOR_YEARS, {
-      message: `must give between 1 and ${MAX_DEFLATOR_YEARS} years`,
-    }),
+    .record(
+      FinancialYear,
+      z.string().regex(INDEX_PATTERN, { message: 'must be a positive index like "78.2"' }),
+    )
+    .refine(
+      (index) => Object.keys(index).length > 0 && Object.keys(index).length <= MAX_DEFLATOR_YEARS,
+      {
+        message: `must give between 1 and ${MAX_DEFLATOR_YEARS} years`,
+      },
+    ),
   notes: storedText(2_000, { multiline: true }).optional(),
 });
 export type DeflatorSeries = z.infer<typeof DeflatorSeries>;
@@ -44,7 +50,12 @@ function indexOf(series: Pick<DeflatorSeries, 'index'>, financialYear: string): 
 }
 
 /** `amount` (a 2-dp string in fromYear's prices) in toYear's prices, rounded half-up to the penny. */
-export function uprate(amount: string, fromYear: string, toYear: string, series: Pick<DeflatorSeries, 'index'>): string {
+export function uprate(
+  amount: string,
+  fromYear: string,
+  toYear: string,
+  series: Pick<DeflatorSeries, 'index'>,
+): string {
   const from = indexOf(series, fromYear);
   const to = indexOf(series, toYear);
   if (fromYear === toYear) return formatAmount(parseAmount(amount));
@@ -67,5 +78,8 @@ export function uprateSplit<K extends string>(
     money(upratedTotal),
     parts.map((p) => ({ key: p.key, weight: parseAmount(p.amount) })),
   );
-  return { total: upratedTotal, parts: split.map((p) => ({ key: p.key, amount: formatAmount(p.amount) })) };
+  return {
+    total: upratedTotal,
+    parts: split.map((p) => ({ key: p.key, amount: formatAmount(p.amount) })),
+  };
 }

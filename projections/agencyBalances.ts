@@ -59,7 +59,8 @@ export const agencyBalancesProjection: Projection<AgencyBalancesState> = {
   evolve(state, event) {
     switch (event.type) {
       case 'PotOpened':
-        for (const agencyId of event.data.partnerAgencyIds) figuresOf(state, agencyId, event.data.potId);
+        for (const agencyId of event.data.partnerAgencyIds)
+          figuresOf(state, agencyId, event.data.potId);
         return state;
       case 'PartnerJoined':
         figuresOf(state, event.data.agencyId, event.data.potId);
@@ -68,7 +69,10 @@ export const agencyBalancesProjection: Projection<AgencyBalancesState> = {
       case 'ContributionReversed': {
         const figures = figuresOf(state, event.data.agencyId, event.data.potId);
         const amount = money(event.data.amount);
-        figures.contributed = event.type === 'ContributionReceived' ? figures.contributed.plus(amount) : figures.contributed.minus(amount);
+        figures.contributed =
+          event.type === 'ContributionReceived'
+            ? figures.contributed.plus(amount)
+            : figures.contributed.minus(amount);
         return state;
       }
       case 'FundsAllocated':
@@ -103,13 +107,25 @@ function figuresOf(state: AgencyBalancesState, agencyId: string, potId: string):
   }
   let figures = pots.get(potId);
   if (figures === undefined) {
-    figures = { contributed: ZERO, drawn: ZERO, returned: ZERO, benefitsCashable: ZERO, benefitsNonCashable: ZERO, producedForOthers: ZERO };
+    figures = {
+      contributed: ZERO,
+      drawn: ZERO,
+      returned: ZERO,
+      benefitsCashable: ZERO,
+      benefitsNonCashable: ZERO,
+      producedForOthers: ZERO,
+    };
     pots.set(potId, figures);
   }
   return figures;
 }
 
-function applyShares(state: AgencyBalancesState, potId: string, shares: readonly FundingShare[], direction: Direction): void {
+function applyShares(
+  state: AgencyBalancesState,
+  potId: string,
+  shares: readonly FundingShare[],
+  direction: Direction,
+): void {
   for (const share of shares) {
     const figures = figuresOf(state, share.agencyId, potId);
     figures.drawn = figures.drawn.plus(money(share.amount).times(direction));

@@ -28,7 +28,8 @@ export const agencyDirectoryProjection: Projection<AgencyDirectoryState> = {
     const { agencyId, name, kind } = event.data;
     // The agency stream is created with expected revision no-stream, so a second
     // registration of the same id means the log is not what the deciders wrote.
-    if (state.agencies.has(agencyId)) throw new Error(`invariant: agency ${agencyId} registered twice`);
+    if (state.agencies.has(agencyId))
+      throw new Error(`invariant: agency ${agencyId} registered twice`);
     state.agencies.set(agencyId, {
       agencyId,
       name,

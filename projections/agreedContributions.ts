@@ -52,15 +52,32 @@ export function emptyAgreedContributions(): AgreedContributionsFigures {
 
 const keyOf = (financialYear: string, agencyId: string): string => `${financialYear} ${agencyId}`;
 
-export function noteAgreement(figures: AgreedContributionsFigures, data: { agencyId: string; financialYear: string; amount: string; boardDecisionRef: string; varies?: unknown }): void {
+export function noteAgreement(
+  figures: AgreedContributionsFigures,
+  data: {
+    agencyId: string;
+    financialYear: string;
+    amount: string;
+    boardDecisionRef: string;
+    varies?: unknown;
+  },
+): void {
   const key = keyOf(data.financialYear, data.agencyId);
   const existing = figures.agreements.get(key);
   // A second agreement for the same partner and year must say what it varies, and the first must not.
   if ((existing === undefined) !== (data.varies === undefined)) {
-    throw new Error(`invariant: agreement for ${data.agencyId} in ${data.financialYear} ${existing === undefined ? 'varies nothing it names' : 'does not name the agreement it varies'}`);
+    throw new Error(
+      `invariant: agreement for ${data.agencyId} in ${data.financialYear} ${existing === undefined ? 'varies nothing it names' : 'does not name the agreement it varies'}`,
+    );
   }
   if (existing === undefined) {
-    figures.agreements.set(key, { agencyId: data.agencyId, financialYear: data.financialYear, agreed: money(data.amount), boardDecisionRef: data.boardDecisionRef, versions: 1 });
+    figures.agreements.set(key, {
+      agencyId: data.agencyId,
+      financialYear: data.financialYear,
+      agreed: money(data.amount),
+      boardDecisionRef: data.boardDecisionRef,
+      versions: 1,
+    });
   } else {
     existing.agreed = money(data.amount);
     existing.boardDecisionRef = data.boardDecisionRef;
@@ -68,7 +85,10 @@ export function noteAgreement(figures: AgreedContributionsFigures, data: { agenc
   }
 }
 
-export function noteContributionReceived(figures: AgreedContributionsFigures, data: { contributionId: string; agencyId: string; amount: string; effectiveDate: string }): void {
+export function noteContributionReceived(
+  figures: AgreedContributionsFigures,
+  data: { contributionId: string; agencyId: string; amount: string; effectiveDate: string },
+): void {
   const key = sharedKey(keyOf(yearCountedIn(data), data.agencyId));
   // A contribution in the log twice (a tampered or corrupted log) is counted twice, as in the rest
   // of the pot summary, so the books show it rather than hide it; the decider never writes one.
@@ -89,14 +109,20 @@ function sharedKey(key: string): string {
   return key;
 }
 
-export function noteContributionReversed(figures: AgreedContributionsFigures, data: { contributionId: string; agencyId: string; amount: string; effectiveDate: string }): void {
-  if (!figures.contributionKeys.has(data.contributionId)) throw new Error(`invariant: reversal of contribution ${data.contributionId}, which is unknown`);
+export function noteContributionReversed(
+  figures: AgreedContributionsFigures,
+  data: { contributionId: string; agencyId: string; amount: string; effectiveDate: string },
+): void {
+  if (!figures.contributionKeys.has(data.contributionId))
+    throw new Error(`invariant: reversal of contribution ${data.contributionId}, which is unknown`);
   const key = sharedKey(keyOf(yearCountedIn(data), data.agencyId));
   figures.received.set(key, (figures.received.get(key) ?? ZERO).minus(money(data.amount)));
 }
 
 /** One row per agreement in force, by financial year then agency id. */
-export function agreedContributionsView(figures: AgreedContributionsFigures): AgreedContributionView[] {
+export function agreedContributionsView(
+  figures: AgreedContributionsFigures,
+): AgreedContributionView[] {
   return [...figures.agreements.entries()]
     .sort(([a], [b]) => compareIds(a, b))
     .map(([key, agreement]) => {

@@ -22,7 +22,15 @@ export interface AuditNames {
   readonly allocationDates: Map<string, string>;
   readonly outcomeDescriptions: Map<string, string>;
   /** allocationId → the request, so an approval or rejection can say what it decided. */
-  readonly allocationRequests: Map<string, { readonly amount: string; readonly interventionId: string; readonly requestedBy: string; readonly effectiveDate: string }>;
+  readonly allocationRequests: Map<
+    string,
+    {
+      readonly amount: string;
+      readonly interventionId: string;
+      readonly requestedBy: string;
+      readonly effectiveDate: string;
+    }
+  >;
 }
 
 export function emptyAuditNames(): AuditNames {
@@ -59,7 +67,12 @@ export function rememberNames(names: AuditNames, event: Envelope): void {
       return;
     case 'AllocationRequested': {
       const d = event.data;
-      names.allocationRequests.set(d.allocationId, { amount: d.amount, interventionId: d.interventionId, requestedBy: d.requestedBy.sub, effectiveDate: d.effectiveDate });
+      names.allocationRequests.set(d.allocationId, {
+        amount: d.amount,
+        interventionId: d.interventionId,
+        requestedBy: d.requestedBy.sub,
+        effectiveDate: d.effectiveDate,
+      });
       return;
     }
     default:
@@ -77,7 +90,8 @@ const ROLE_WORDS: Readonly<Record<string, string>> = {
 /** "alice (finance officer, Essex Police)" */
 export function actorLabel(names: AuditNames, actor: Actor): string {
   const role = ROLE_WORDS[actor.role] ?? actor.role.replaceAll('-', ' ');
-  const agency = actor.agencyId === undefined ? '' : `, ${names.agencies.get(actor.agencyId) ?? actor.agencyId}`;
+  const agency =
+    actor.agencyId === undefined ? '' : `, ${names.agencies.get(actor.agencyId) ?? actor.agencyId}`;
   return `${actor.sub} (${role}${agency})`;
 }
 
@@ -85,7 +99,10 @@ export function actorLabel(names: AuditNames, actor: Actor): string {
 export function summarise(names: AuditNames, event: Envelope): string {
   const data = event.data as { priorPeriodAdjustment?: string };
   // A correction for a closed year is booked in the open one; the label says which year it corrects.
-  const label = data.priorPeriodAdjustment === undefined ? '' : ` — prior-period adjustment for ${data.priorPeriodAdjustment}`;
+  const label =
+    data.priorPeriodAdjustment === undefined
+      ? ''
+      : ` — prior-period adjustment for ${data.priorPeriodAdjustment}`;
   return `${actorLabel(names, event.metadata.actor)} ${describeAction(names, event)}${label}`;
 }
 
@@ -93,7 +110,8 @@ function describeAction(names: AuditNames, event: Envelope): string {
   const agency = (id: string): string => names.agencies.get(id) ?? id;
   const pot = (id: string): string => names.pots.get(id) ?? id;
   const intervention = (id: string): string => names.interventions.get(id) ?? id;
-  const because = (reason: string): string => `; reason: ${oneLine(reason, MAX_SUMMARY_REASON_CHARS)}`;
+  const because = (reason: string): string =>
+    `; reason: ${oneLine(reason, MAX_SUMMARY_REASON_CHARS)}`;
   const shares = (list: readonly FundingShare[]): string =>
     list.map((s) => `${agency(s.agencyId)} ${formatPounds(money(s.amount))}`).join(', ');
 
@@ -173,7 +191,9 @@ function describeAction(names: AuditNames, event: Envelope): string {
       return (
         `requested ${formatPounds(money(d.amount))} for ${intervention(d.interventionId)} from ${pot(d.potId)} — ` +
         `awaiting approval (threshold ${formatPounds(money(d.approvalThreshold))}` +
-        (d.rollingWindow === undefined ? '' : `, reached with ${formatPounds(money(d.rollingWindow.allocatedInWindow))} they allocated to it directly in the last ${d.rollingWindow.days} days`) +
+        (d.rollingWindow === undefined
+          ? ''
+          : `, reached with ${formatPounds(money(d.rollingWindow.allocatedInWindow))} they allocated to it directly in the last ${d.rollingWindow.days} days`) +
         `)${because(d.reason)}`
       );
     }
@@ -182,7 +202,10 @@ function describeAction(names: AuditNames, event: Envelope): string {
     case 'AllocationRejected': {
       const d = event.data;
       const request = names.allocationRequests.get(d.allocationId);
-      const verb = request !== undefined && request.requestedBy === d.rejectedBy.sub ? 'withdrew their own' : 'rejected';
+      const verb =
+        request !== undefined && request.requestedBy === d.rejectedBy.sub
+          ? 'withdrew their own'
+          : 'rejected';
       return `${verb} ${requestText(names, d.allocationId, intervention)} in ${pot(d.potId)}${because(d.reason)}`;
     }
     case 'SelfApprovalAttempted':
@@ -200,14 +223,20 @@ function describeAction(names: AuditNames, event: Envelope): string {
     case 'PotClosed': {
       const d = event.data;
       const total = sum(d.returns.map((r) => money(r.amount)));
-      const returns = d.returns.length === 0 ? 'nothing was left to return' : `returning ${shares(d.returns)} to the partners`;
+      const returns =
+        d.returns.length === 0
+          ? 'nothing was left to return'
+          : `returning ${shares(d.returns)} to the partners`;
       return `closed pot ${pot(d.potId)} (effective ${d.effectiveDate}), ${returns} (total ${formatPounds(total)})${because(d.reason)}`;
     }
     case 'IdempotencyKeyClaimed':
       return `claimed an idempotency key for ${event.data.command}, creating stream ${event.data.targetStreamId}`;
     case 'ContributionAgreed': {
       const d = event.data;
-      const varies = d.varies === undefined ? '' : `, varying ${formatPounds(money(d.varies.amount))} (${d.varies.boardDecisionRef})`;
+      const varies =
+        d.varies === undefined
+          ? ''
+          : `, varying ${formatPounds(money(d.varies.amount))} (${d.varies.boardDecisionRef})`;
       return `recorded ${agency(d.agencyId)}'s agreed contribution of ${formatPounds(money(d.amount))} to ${pot(d.potId)} for ${d.financialYear}, board decision ${d.boardDecisionRef}${varies}`;
     }
     case 'InterventionAssumptionsSet': {
@@ -240,10 +269,13 @@ function requestText(
 /** "benefits £50,000.00 (£30,000.00 cashable) to Essex Police £30,000.00, NHS Mid Essex £20,000.00" */
 function benefitsText(benefits: readonly Benefit[], agency: (id: string) => string): string {
   const byAgency = new Map<string, Money>();
-  for (const b of benefits) byAgency.set(b.agencyId, (byAgency.get(b.agencyId) ?? ZERO).plus(money(b.amount)));
+  for (const b of benefits)
+    byAgency.set(b.agencyId, (byAgency.get(b.agencyId) ?? ZERO).plus(money(b.amount)));
   const total = sum(benefits.map((b) => money(b.amount)));
   const cashable = sum(benefits.filter((b) => b.cashable).map((b) => money(b.amount)));
-  const recipients = [...byAgency].map(([id, amount]) => `${agency(id)} ${formatPounds(amount)}`).join(', ');
+  const recipients = [...byAgency]
+    .map(([id, amount]) => `${agency(id)} ${formatPounds(amount)}`)
+    .join(', ');
   return `benefits ${formatPounds(total)} (${formatPounds(cashable)} cashable) to ${recipients}`;
 }
 

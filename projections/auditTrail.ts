@@ -155,7 +155,8 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
     }
     const { metadata } = event;
     const recordedAtMs = Date.parse(metadata.recordedAt);
-    if (Number.isNaN(recordedAtMs)) throw new Error(`invariant: event ${event.eventId} has recordedAt ${metadata.recordedAt}`);
+    if (Number.isNaN(recordedAtMs))
+      throw new Error(`invariant: event ${event.eventId} has recordedAt ${metadata.recordedAt}`);
 
     const data = event.data as { effectiveDate?: string; reason?: string };
     const actor = metadata.actor;
@@ -164,23 +165,39 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
     columnPush(state.positions, event.position);
     columnPush(state.recordedAtMs, recordedAtMs);
     textPush(state.eventIds, event.eventId);
-    if (new Date(recordedAtMs).toISOString() !== metadata.recordedAt) state.recordedAtTexts.set(index, metadata.recordedAt);
+    if (new Date(recordedAtMs).toISOString() !== metadata.recordedAt)
+      state.recordedAtTexts.set(index, metadata.recordedAt);
     textPush(state.commandIds, metadata.commandId);
-    if (metadata.correlationId !== metadata.commandId) state.correlationIds.set(index, metadata.correlationId);
+    if (metadata.correlationId !== metadata.commandId)
+      state.correlationIds.set(index, metadata.correlationId);
     if (metadata.causationId !== undefined) state.causationIds.set(index, metadata.causationId);
     textPush(state.reasons, data.reason);
     textPush(state.summaries, summarise(state.names, event));
     columnPush(state.typeIds, internString(state, event.type));
     columnPush(state.streamIds, internString(state, event.streamId));
-    columnPush(state.actorIds, 
-      internedNumber(state.actors, 
-        actor.agencyId === undefined ? `${actor.sub}\u0000${actor.role}` : `${actor.sub}\u0000${actor.role}\u0000${actor.agencyId}`,
-        () => ({ sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) }),
+    columnPush(
+      state.actorIds,
+      internedNumber(
+        state.actors,
+        actor.agencyId === undefined
+          ? `${actor.sub}\u0000${actor.role}`
+          : `${actor.sub}\u0000${actor.role}\u0000${actor.agencyId}`,
+        () => ({
+          sub: actor.sub,
+          role: actor.role,
+          ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }),
+        }),
       ),
     );
-    columnPush(state.effectiveDateIds, data.effectiveDate === undefined ? 0 : internString(state, data.effectiveDate));
+    columnPush(
+      state.effectiveDateIds,
+      data.effectiveDate === undefined ? 0 : internString(state, data.effectiveDate),
+    );
     columnPush(state.potIds, potId === undefined ? 0 : internString(state, potId));
-    columnPush(state.agencyListIds, internedNumber(state.agencyLists, agencyIds.join('\u0000'), () => agencyIds));
+    columnPush(
+      state.agencyListIds,
+      internedNumber(state.agencyLists, agencyIds.join('\u0000'), () => agencyIds),
+    );
     state.size = index + 1;
 
     if (potId !== undefined) indexUnder(state.byPot, potId, index);
@@ -209,7 +226,8 @@ function indexUnder(index: Map<string, number[]>, key: string, entryIndex: numbe
  * text exactly (GET /v1/events).
  */
 export function auditEntryAt(state: AuditTrailState, i: number): AuditEntry {
-  if (!Number.isInteger(i) || i < 0 || i >= state.size) throw new RangeError(`no audit entry ${i} in a trail of ${state.size}`);
+  if (!Number.isInteger(i) || i < 0 || i >= state.size)
+    throw new RangeError(`no audit entry ${i} in a trail of ${state.size}`);
   const effectiveDateId = columnAt(state.effectiveDateIds, i);
   const causationId = state.causationIds.get(i);
   const reason = textAt(state.reasons, i);
@@ -221,8 +239,11 @@ export function auditEntryAt(state: AuditTrailState, i: number): AuditEntry {
     eventId: textAt(state.eventIds, i)!,
     type: internedValue(state.strings, columnAt(state.typeIds, i)),
     streamId: internedValue(state.strings, columnAt(state.streamIds, i)),
-    recordedAt: state.recordedAtTexts.get(i) ?? new Date(columnAt(state.recordedAtMs, i)).toISOString(),
-    ...(effectiveDateId === 0 ? {} : { effectiveDate: internedValue(state.strings, effectiveDateId) }),
+    recordedAt:
+      state.recordedAtTexts.get(i) ?? new Date(columnAt(state.recordedAtMs, i)).toISOString(),
+    ...(effectiveDateId === 0
+      ? {}
+      : { effectiveDate: internedValue(state.strings, effectiveDateId) }),
     actor: {
       sub: revealHiddenCharacters(actor.sub),
       role: revealHiddenCharacters(actor.role),
@@ -277,16 +298,24 @@ function agenciesTouchedBy(event: Envelope): string[] {
     case 'FinancialYearClosed':
       break;
     case 'AllocationRequested':
-      ids.push(...(event.data.requestedBy.agencyId === undefined ? [] : [event.data.requestedBy.agencyId]));
+      ids.push(
+        ...(event.data.requestedBy.agencyId === undefined ? [] : [event.data.requestedBy.agencyId]),
+      );
       break;
     case 'AllocationApproved':
-      ids.push(...(event.data.approvedBy.agencyId === undefined ? [] : [event.data.approvedBy.agencyId]));
+      ids.push(
+        ...(event.data.approvedBy.agencyId === undefined ? [] : [event.data.approvedBy.agencyId]),
+      );
       break;
     case 'AllocationRejected':
-      ids.push(...(event.data.rejectedBy.agencyId === undefined ? [] : [event.data.rejectedBy.agencyId]));
+      ids.push(
+        ...(event.data.rejectedBy.agencyId === undefined ? [] : [event.data.rejectedBy.agencyId]),
+      );
       break;
     case 'SelfApprovalAttempted':
-      ids.push(...(event.data.attemptedBy.agencyId === undefined ? [] : [event.data.attemptedBy.agencyId]));
+      ids.push(
+        ...(event.data.attemptedBy.agencyId === undefined ? [] : [event.data.attemptedBy.agencyId]),
+      );
       break;
     case 'PotClosed':
       ids.push(...event.data.returns.map((r) => r.agencyId));
@@ -329,7 +358,8 @@ export function auditEntries(state: AuditTrailState, query: AuditQuery): AuditPa
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_PAGE_SIZE) {
     throw new RangeError(`limit must be an integer from 1 to ${MAX_AUDIT_PAGE_SIZE}`);
   }
-  if (query.cursor !== undefined && !/^\d+$/.test(query.cursor)) throw new RangeError('cursor must be a position (digits)');
+  if (query.cursor !== undefined && !/^\d+$/.test(query.cursor))
+    throw new RangeError('cursor must be a position (digits)');
   const after = query.cursor === undefined ? 0n : BigInt(query.cursor);
   const fromMs = query.from === undefined ? -Infinity : parseTimeBound(query.from, 'from');
   const toMs = query.to === undefined ? Infinity : parseTimeBound(query.to, 'to');
@@ -344,13 +374,18 @@ export function auditEntries(state: AuditTrailState, query: AuditQuery): AuditPa
   const entryIndexAt = walk === undefined ? (i: number) => i : (i: number) => walk[i]!;
 
   // A pot that was never interned matches no entry (and its index list above is empty).
-  const potNumber = query.potId === undefined ? undefined : state.strings.ids.get(query.potId) ?? -1;
+  const potNumber =
+    query.potId === undefined ? undefined : (state.strings.ids.get(query.potId) ?? -1);
   const matches = (i: number): boolean => {
     const at = columnAt(state.recordedAtMs, i);
     return (
       (potNumber === undefined || columnAt(state.potIds, i) === potNumber) &&
-      (query.agencyId === undefined || internedValue(state.agencyLists, columnAt(state.agencyListIds, i)).includes(query.agencyId)) &&
-      (query.actor === undefined || internedValue(state.actors, columnAt(state.actorIds, i)).sub === query.actor) &&
+      (query.agencyId === undefined ||
+        internedValue(state.agencyLists, columnAt(state.agencyListIds, i)).includes(
+          query.agencyId,
+        )) &&
+      (query.actor === undefined ||
+        internedValue(state.actors, columnAt(state.actorIds, i)).sub === query.actor) &&
       at >= fromMs &&
       at <= toMs
     );
@@ -358,7 +393,11 @@ export function auditEntries(state: AuditTrailState, query: AuditQuery): AuditPa
 
   const entries: AuditEntry[] = [];
   let scanned = 0;
-  for (let k = firstAfter(length, (i) => columnAt(state.positions, entryIndexAt(i)), after); k < length; k++) {
+  for (
+    let k = firstAfter(length, (i) => columnAt(state.positions, entryIndexAt(i)), after);
+    k < length;
+    k++
+  ) {
     const i = entryIndexAt(k);
     if (scanned === MAX_AUDIT_ENTRIES_SCANNED_PER_PAGE) {
       // Out of budget: everything read so far either was returned or did not match, so the

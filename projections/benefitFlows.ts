@@ -13,7 +13,12 @@ import { formatAmount, formatRatio, money, ZERO } from '../events/money.ts';
 import type { BenefitFlow, FundingShare } from '../events/pot.ts';
 import { compareIds, comparePairs } from './ordering.ts';
 import type { Projection } from './projection.ts';
-import { priorPeriodAdjustmentOf, yearCountedIn, type MoneyEntry, type PriorPeriodAdjustmentLine } from './reportingYear.ts';
+import {
+  priorPeriodAdjustmentOf,
+  yearCountedIn,
+  type MoneyEntry,
+  type PriorPeriodAdjustmentLine,
+} from './reportingYear.ts';
 
 interface FlowFigures {
   readonly fromAgencyId: string;
@@ -83,7 +88,8 @@ export const benefitFlowsProjection: Projection<BenefitFlowsState> = {
     switch (event.type) {
       case 'FundsAllocated': {
         const { allocationId } = event.data;
-        if (state.allocationYears.has(allocationId)) throw new Error(`invariant: allocation ${allocationId} recorded twice`);
+        if (state.allocationYears.has(allocationId))
+          throw new Error(`invariant: allocation ${allocationId} recorded twice`);
         state.allocationYears.set(allocationId, yearCountedIn(event.data));
         addInvestment(cellFor(state, event), event.data.fundingShares, 1);
         return state;
@@ -94,7 +100,8 @@ export const benefitFlowsProjection: Projection<BenefitFlowsState> = {
         return state;
       case 'OutcomeRecorded': {
         const { outcomeId } = event.data;
-        if (state.outcomeYears.has(outcomeId)) throw new Error(`invariant: outcome ${outcomeId} recorded twice`);
+        if (state.outcomeYears.has(outcomeId))
+          throw new Error(`invariant: outcome ${outcomeId} recorded twice`);
         state.outcomeYears.set(outcomeId, yearCountedIn(event.data));
         addFlows(cellFor(state, event), event.data.flows, 1);
         return state;
@@ -110,8 +117,19 @@ export const benefitFlowsProjection: Projection<BenefitFlowsState> = {
 };
 
 /** The cell an entry counts in (its own year), noting it there when it corrects a closed year. */
-function cellFor(state: BenefitFlowsState, event: Extract<MoneyEntry, { type: 'FundsAllocated' | 'AllocationReversed' | 'OutcomeRecorded' | 'OutcomeRetracted' }>): Cell {
-  const cell = cellOf(state, event.data.potId, event.data.interventionId, yearCountedIn(event.data));
+function cellFor(
+  state: BenefitFlowsState,
+  event: Extract<
+    MoneyEntry,
+    { type: 'FundsAllocated' | 'AllocationReversed' | 'OutcomeRecorded' | 'OutcomeRetracted' }
+  >,
+): Cell {
+  const cell = cellOf(
+    state,
+    event.data.potId,
+    event.data.interventionId,
+    yearCountedIn(event.data),
+  );
   const adjustment = priorPeriodAdjustmentOf(event);
   if (adjustment !== null) cell.adjustments.push(adjustment);
   return cell;
@@ -120,16 +138,29 @@ function cellFor(state: BenefitFlowsState, event: Extract<MoneyEntry, { type: 'F
 /** Forgets the original once undone, so a second reversal of it stops the fold. */
 function takeYear(years: Map<string, string>, id: string, what: string): string {
   const year = years.get(id);
-  if (year === undefined) throw new Error(`invariant: reversal of ${what} ${id}, which is unknown or already reversed`);
+  if (year === undefined)
+    throw new Error(`invariant: reversal of ${what} ${id}, which is unknown or already reversed`);
   years.delete(id);
   return year;
 }
 
-function cellOf(state: BenefitFlowsState, potId: string, interventionId: string, financialYear: string): Cell {
+function cellOf(
+  state: BenefitFlowsState,
+  potId: string,
+  interventionId: string,
+  financialYear: string,
+): Cell {
   const key = `${potId} ${interventionId} ${financialYear}`;
   let cell = state.cells.get(key);
   if (cell === undefined) {
-    cell = { potId, interventionId, financialYear, flows: new Map(), invested: new Map(), adjustments: [] };
+    cell = {
+      potId,
+      interventionId,
+      financialYear,
+      flows: new Map(),
+      invested: new Map(),
+      adjustments: [],
+    };
     state.cells.set(key, cell);
   }
   return cell;
@@ -147,7 +178,12 @@ function addFlows(cell: Cell, flows: readonly BenefitFlow[], direction: 1 | -1):
     const key = `${flow.fromAgencyId} ${flow.toAgencyId}`;
     let figures = cell.flows.get(key);
     if (figures === undefined) {
-      figures = { fromAgencyId: flow.fromAgencyId, toAgencyId: flow.toAgencyId, amount: ZERO, cashableAmount: ZERO };
+      figures = {
+        fromAgencyId: flow.fromAgencyId,
+        toAgencyId: flow.toAgencyId,
+        amount: ZERO,
+        cashableAmount: ZERO,
+      };
       cell.flows.set(key, figures);
     }
     const amount = money(flow.amount).times(direction);
@@ -205,7 +241,8 @@ export function flowsMatrix(state: BenefitFlowsState, scope: FlowsScope = {}): F
       rows.set(key, row);
       const from = totalsOf(flow.fromAgencyId);
       from.produced = from.produced.plus(flow.amount);
-      if (flow.fromAgencyId !== flow.toAgencyId) from.producedForOthers = from.producedForOthers.plus(flow.amount);
+      if (flow.fromAgencyId !== flow.toAgencyId)
+        from.producedForOthers = from.producedForOthers.plus(flow.amount);
       const to = totalsOf(flow.toAgencyId);
       to.received = to.received.plus(flow.amount);
     }
@@ -232,7 +269,9 @@ export function flowsMatrix(state: BenefitFlowsState, scope: FlowsScope = {}): F
         returnPerPound: formatRatio(t.produced, t.invested),
         wrongPocketShare: formatRatio(t.producedForOthers, t.produced),
       })),
-    priorPeriodAdjustments: adjustments.sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1)),
+    priorPeriodAdjustments: adjustments.sort((a, b) =>
+      BigInt(a.position) < BigInt(b.position) ? -1 : 1,
+    ),
   };
 }
 
@@ -240,7 +279,8 @@ export function flowsMatrix(state: BenefitFlowsState, scope: FlowsScope = {}): F
 export function financialYearsOf(state: BenefitFlowsState, potId?: string): string[] {
   const years = new Set<string>();
   for (const cell of state.cells.values()) {
-    if ((potId === undefined || cell.potId === potId) && hasFigures(cell)) years.add(cell.financialYear);
+    if ((potId === undefined || cell.potId === potId) && hasFigures(cell))
+      years.add(cell.financialYear);
   }
   return [...years].sort(compareIds);
 }

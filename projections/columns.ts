@@ -13,7 +13,11 @@ const COLUMN_CHUNK_VALUES = 1 << 16;
 const COLUMN_CHUNK_MASK = COLUMN_CHUNK_VALUES - 1;
 
 type ChunkKind = 'position' | 'float64' | 'uint32';
-type ChunkOf<K extends ChunkKind> = K extends 'position' ? BigUint64Array : K extends 'float64' ? Float64Array : Uint32Array;
+type ChunkOf<K extends ChunkKind> = K extends 'position'
+  ? BigUint64Array
+  : K extends 'float64'
+    ? Float64Array
+    : Uint32Array;
 type ValueOf<K extends ChunkKind> = K extends 'position' ? bigint : number;
 
 export interface Column<K extends ChunkKind = ChunkKind> {
@@ -27,8 +31,16 @@ export type PositionColumn = Column<'position'>;
 export type Float64Column = Column<'float64'>;
 export type Uint32Column = Column<'uint32'>;
 
-export const createPositionColumn = (): PositionColumn => ({ kind: 'position', chunks: [], length: 0 });
-export const createFloat64Column = (): Float64Column => ({ kind: 'float64', chunks: [], length: 0 });
+export const createPositionColumn = (): PositionColumn => ({
+  kind: 'position',
+  chunks: [],
+  length: 0,
+});
+export const createFloat64Column = (): Float64Column => ({
+  kind: 'float64',
+  chunks: [],
+  length: 0,
+});
 export const createUint32Column = (): Uint32Column => ({ kind: 'uint32', chunks: [], length: 0 });
 
 function newChunk(kind: ChunkKind): BigUint64Array | Float64Array | Uint32Array {
@@ -40,8 +52,12 @@ function newChunk(kind: ChunkKind): BigUint64Array | Float64Array | Uint32Array 
 export function columnPush<K extends ChunkKind>(column: Column<K>, value: ValueOf<K>): void {
   // A typed array would wrap or round silently: a value out of range must stop the fold instead.
   if (column.kind === 'position') {
-    if ((value as bigint) < 0n || (value as bigint) >= 2n ** 64n) throw new RangeError(`invariant: position ${value} is outside 0..2^64-1`);
-  } else if (column.kind === 'uint32' && !((value as number) >= 0 && (value as number) <= 0xffff_ffff && Number.isInteger(value))) {
+    if ((value as bigint) < 0n || (value as bigint) >= 2n ** 64n)
+      throw new RangeError(`invariant: position ${value} is outside 0..2^64-1`);
+  } else if (
+    column.kind === 'uint32' &&
+    !((value as number) >= 0 && (value as number) <= 0xffff_ffff && Number.isInteger(value))
+  ) {
     throw new RangeError(`invariant: ${value} does not fit a uint32 column`);
   }
   const offset = column.length & COLUMN_CHUNK_MASK;
@@ -51,8 +67,11 @@ export function columnPush<K extends ChunkKind>(column: Column<K>, value: ValueO
 }
 
 export function columnAt<K extends ChunkKind>(column: Column<K>, index: number): ValueOf<K> {
-  if (!(index >= 0 && index < column.length)) throw new RangeError(`no value ${index} in a column of ${column.length}`);
-  return (column.chunks[Math.floor(index / COLUMN_CHUNK_VALUES)] as unknown as ValueOf<K>[])[index & COLUMN_CHUNK_MASK]!;
+  if (!(index >= 0 && index < column.length))
+    throw new RangeError(`no value ${index} in a column of ${column.length}`);
+  return (column.chunks[Math.floor(index / COLUMN_CHUNK_VALUES)] as unknown as ValueOf<K>[])[
+    index & COLUMN_CHUNK_MASK
+  ]!;
 }
 
 /** Equal values under one number (0 is kept free for "none"), so a column holds 4 bytes per row, not another copy. */
@@ -76,7 +95,8 @@ export function internedNumber<T>(interner: Interner<T>, key: string, make: () =
 }
 
 export function internedValue<T>(interner: Interner<T>, id: number): T {
-  if (!(id > 0 && id < interner.values.length)) throw new RangeError(`invariant: no interned value ${id}`);
+  if (!(id > 0 && id < interner.values.length))
+    throw new RangeError(`invariant: no interned value ${id}`);
   return interner.values[id]!;
 }
 
@@ -130,7 +150,10 @@ export function textPush(column: TextColumn, text: string | undefined): void {
   }
   const bytes = Buffer.byteLength(text, 'utf8');
   // A lone surrogate has no UTF-8 form: such a text would not come back the same.
-  if (bytes > MAX_PACKED_TEXT_BYTES || !(text as string & { isWellFormed(): boolean }).isWellFormed()) {
+  if (
+    bytes > MAX_PACKED_TEXT_BYTES ||
+    !(text as string & { isWellFormed(): boolean }).isWellFormed()
+  ) {
     column.long.set(column.starts.length, text);
     columnPush(column.starts, LONG_TEXT);
     columnPush(column.byteLengths, 0);
@@ -155,5 +178,9 @@ export function textAt(column: TextColumn, index: number): string | undefined {
   if (start === LONG_TEXT) return column.long.get(index)!;
   const chunk = Math.floor(start / TEXT_CHUNK_BYTES);
   const offset = start - chunk * TEXT_CHUNK_BYTES;
-  return chunkBuffer(column, chunk).toString('utf8', offset, offset + columnAt(column.byteLengths, index));
+  return chunkBuffer(column, chunk).toString(
+    'utf8',
+    offset,
+    offset + columnAt(column.byteLengths, index),
+  );
 }

@@ -39,7 +39,12 @@ import {
 import { DEFAULT_ASSUMPTIONS } from '../events/interventionAssumptions.ts';
 import type { OutcomeValuationLine } from '../events/unitCost.ts';
 import { uprateSplit, type DeflatorSeries } from '../events/uprating.ts';
-import type { CostBenefitInputsState, InterventionInputs, OutcomeInputs, Undoing } from './costBenefitInputs.ts';
+import type {
+  CostBenefitInputsState,
+  InterventionInputs,
+  OutcomeInputs,
+  Undoing,
+} from './costBenefitInputs.ts';
 import { compareIds } from './ordering.ts';
 import { countsIn, type PriorPeriodAdjustmentLine } from './reportingYear.ts';
 
@@ -126,7 +131,12 @@ export interface UpratedLineView {
   /** amount × toIndex ÷ fromIndex, rounded half-up to the penny. */
   readonly upratedAmount: string;
   /** Each part as recorded, and uprated: the uprated amount split by largest remainder in the recorded parts' proportions. */
-  readonly parts: readonly { readonly agencyId: string; readonly cashable: boolean; readonly amount: string; readonly upratedAmount: string }[];
+  readonly parts: readonly {
+    readonly agencyId: string;
+    readonly cashable: boolean;
+    readonly amount: string;
+    readonly upratedAmount: string;
+  }[];
 }
 
 /** One outcome's benefits in base-year prices: what it was given in pounds plus its uprated lines. */
@@ -140,9 +150,17 @@ export interface OutcomeBenefitView {
    */
   readonly amount: string;
   /** On a negative row only: the retraction that counts here, and the closed year it corrects, if any. */
-  readonly retraction?: { readonly eventId: string; readonly financialYear: string; readonly priorPeriodAdjustment?: string };
+  readonly retraction?: {
+    readonly eventId: string;
+    readonly financialYear: string;
+    readonly priorPeriodAdjustment?: string;
+  };
   /** Benefits given directly in pounds: no price year, taken as already in base-year prices. */
-  readonly inPounds: readonly { readonly agencyId: string; readonly cashable: boolean; readonly amount: string }[];
+  readonly inPounds: readonly {
+    readonly agencyId: string;
+    readonly cashable: boolean;
+    readonly amount: string;
+  }[];
   readonly lines: readonly UpratedLineView[];
 }
 
@@ -164,7 +182,10 @@ export interface InterventionCbaView {
   readonly afterAttribution: Figure;
   readonly adjustedAnnualBenefit: Figure;
   readonly years: readonly YearView[];
-  readonly presentValueOfBenefits: Figure & { readonly cashable: string; readonly nonCashable: string };
+  readonly presentValueOfBenefits: Figure & {
+    readonly cashable: string;
+    readonly nonCashable: string;
+  };
   readonly cost: Figure;
   readonly netPresentBudgetImpact: Figure;
   readonly financialReturnOnInvestment: ReturnView;
@@ -174,7 +195,10 @@ export interface InterventionCbaView {
 
 export interface PotCbaView {
   readonly grossBenefits: GrossView;
-  readonly presentValueOfBenefits: Figure & { readonly cashable: string; readonly nonCashable: string };
+  readonly presentValueOfBenefits: Figure & {
+    readonly cashable: string;
+    readonly nonCashable: string;
+  };
   readonly cost: Figure;
   readonly netPresentBudgetImpact: Figure;
   readonly financialReturnOnInvestment: ReturnView;
@@ -195,8 +219,17 @@ export interface PricesView {
 export interface CostBenefitReport {
   readonly potId: string;
   readonly name: string;
-  readonly scope: { readonly interventionId?: string; readonly financialYear?: string; readonly baseYear?: string };
-  readonly method: { readonly discountRatePercent: string; readonly exactDecimalPlaces: number; readonly rounding: string; readonly prices: PricesView };
+  readonly scope: {
+    readonly interventionId?: string;
+    readonly financialYear?: string;
+    readonly baseYear?: string;
+  };
+  readonly method: {
+    readonly discountRatePercent: string;
+    readonly exactDecimalPlaces: number;
+    readonly rounding: string;
+    readonly prices: PricesView;
+  };
   readonly interventions: readonly InterventionCbaView[];
   readonly pot: PotCbaView;
   /** Allocations, outcomes and their undoings in scope that correct a closed year (counted above), in log order. */
@@ -254,9 +287,13 @@ export function coveredYears(deflators: Deflators): string[] {
 }
 
 /** The base year a report uses: asked for, else the report's financial year if covered, else the series' latest. */
-export function baseYearOf(scope: CostBenefitScope, deflators: Deflators): { year: string; source: PricesView['baseYearSource'] } {
+export function baseYearOf(
+  scope: CostBenefitScope,
+  deflators: Deflators,
+): { year: string; source: PricesView['baseYearSource'] } {
   if (scope.baseYear !== undefined) return { year: scope.baseYear, source: 'asked' };
-  if (scope.financialYear !== undefined && deflators.index[scope.financialYear] !== undefined) return { year: scope.financialYear, source: 'financial-year' };
+  if (scope.financialYear !== undefined && deflators.index[scope.financialYear] !== undefined)
+    return { year: scope.financialYear, source: 'financial-year' };
   return { year: coveredYears(deflators).at(-1)!, source: 'latest-in-series' };
 }
 
@@ -282,18 +319,28 @@ export function costBenefitReport(
   const covers = `the deflator series covers ${coveredYears(deflators).join(', ')}`;
   const base = baseYearOf(scope, deflators);
   if (deflators.index[base.year] === undefined) {
-    return { refusal: 'base-year-not-covered', detail: `baseYear ${base.year} cannot be used: ${covers}` };
+    return {
+      refusal: 'base-year-not-covered',
+      detail: `baseYear ${base.year} cannot be used: ${covers}`,
+    };
   }
   const unpriced = new Set<string>();
   for (const i of interventions) {
     for (const { outcome } of outcomesCounted(i, scope.financialYear)) {
-      for (const line of outcome.lines) if (deflators.index[line.priceYear] === undefined) unpriced.add(`${line.unitCostCode} (${line.priceYear})`);
+      for (const line of outcome.lines)
+        if (deflators.index[line.priceYear] === undefined)
+          unpriced.add(`${line.unitCostCode} (${line.priceYear})`);
     }
   }
   if (unpriced.size > 0) {
-    return { refusal: 'price-year-not-covered', detail: `outcome lines priced in years the deflator series does not cover cannot be restated in ${base.year} prices: ${[...unpriced].sort().join(', ')}; ${covers}` };
+    return {
+      refusal: 'price-year-not-covered',
+      detail: `outcome lines priced in years the deflator series does not cover cannot be restated in ${base.year} prices: ${[...unpriced].sort().join(', ')}; ${covers}`,
+    };
   }
-  const computed = interventions.map((i) => interventionReport(i, scope.financialYear, deflators, base.year));
+  const computed = interventions.map((i) =>
+    interventionReport(i, scope.financialYear, deflators, base.year),
+  );
   return {
     potId,
     name: pot.name,
@@ -301,7 +348,8 @@ export function costBenefitReport(
     method: {
       discountRatePercent: DISCOUNT_RATE_PERCENT,
       exactDecimalPlaces: EXACT_DECIMAL_PLACES,
-      rounding: 'exact Decimal through the chain; each figure rounded to pence once, half away from zero; who-benefits rows split by largest remainder',
+      rounding:
+        'exact Decimal through the chain; each figure rounded to pence once, half away from zero; who-benefits rows split by largest remainder',
       prices: {
         baseYear: base.year,
         baseYearSource: base.source,
@@ -332,13 +380,24 @@ function inYearOf(financialYear: string | undefined): (year: string) => boolean 
  */
 function outcomesCounted(intervention: InterventionInputs, financialYear: string | undefined) {
   const inYear = inYearOf(financialYear);
-  const counted: { outcomeId: string; outcome: OutcomeInputs; sign: 1 | -1; retraction?: Undoing }[] = [];
-  for (const [outcomeId, outcome] of intervention.outcomes) if (inYear(outcome.financialYear)) counted.push({ outcomeId, outcome, sign: 1 });
+  const counted: {
+    outcomeId: string;
+    outcome: OutcomeInputs;
+    sign: 1 | -1;
+    retraction?: Undoing;
+  }[] = [];
+  for (const [outcomeId, outcome] of intervention.outcomes)
+    if (inYear(outcome.financialYear)) counted.push({ outcomeId, outcome, sign: 1 });
   for (const [outcomeId, { retraction, ...outcome }] of intervention.retractedOutcomes) {
     const original = inYear(outcome.financialYear);
     const undone = inYear(retraction.financialYear);
     // The outcome alone counts as if never retracted: the retraction, later, is not named.
-    if (original !== undone) counted.push({ outcomeId, outcome, ...(original ? { sign: 1 as const } : { sign: -1 as const, retraction }) });
+    if (original !== undone)
+      counted.push({
+        outcomeId,
+        outcome,
+        ...(original ? { sign: 1 as const } : { sign: -1 as const, retraction }),
+      });
   }
   // By outcome id (ULIDs, in the order they were recorded), retracted since or not.
   return counted.sort((a, b) => compareIds(a.outcomeId, b.outcomeId));
@@ -347,7 +406,11 @@ function outcomesCounted(intervention: InterventionInputs, financialYear: string
 /** The outcome's benefits in base-year prices, per agency and cashable, with the working. */
 function outcomeInBaseYear(
   outcomeId: string,
-  outcome: { readonly benefits: readonly { agencyId: string; amount: string; cashable: boolean }[]; readonly lines: readonly OutcomeValuationLine[]; readonly financialYear: string },
+  outcome: {
+    readonly benefits: readonly { agencyId: string; amount: string; cashable: boolean }[];
+    readonly lines: readonly OutcomeValuationLine[];
+    readonly financialYear: string;
+  },
   deflators: Deflators,
   baseYear: string,
 ): { view: OutcomeBenefitView; parts: { agencyId: string; cashable: boolean; amount: Money }[] } {
@@ -367,17 +430,37 @@ function outcomeInBaseYear(
       // A part that rounded to nothing has no benefit line (the decider leaves zero parts out).
       if (money(part.amount).isZero()) continue;
       const row = inPounds.get(keyOf(part.agencyId, part.cashable));
-      if (row === undefined) throw new Error(`invariant: outcome ${outcomeId} has a line part for ${part.agencyId} with no benefit`);
+      if (row === undefined)
+        throw new Error(
+          `invariant: outcome ${outcomeId} has a line part for ${part.agencyId} with no benefit`,
+        );
       row.amount = row.amount.minus(money(part.amount));
     }
     // Zero parts (a split that rounded to nothing) stay zero and take no weight.
-    const weighted = line.split.map((part, index) => ({ key: `p${String(index).padStart(2, '0')}`, part })).filter((w) => money(w.part.amount).gt(0));
-    const uprated = uprateSplit(line.amount, weighted.map((w) => ({ key: w.key, amount: w.part.amount })), line.priceYear, baseYear, deflators);
+    const weighted = line.split
+      .map((part, index) => ({ key: `p${String(index).padStart(2, '0')}`, part }))
+      .filter((w) => money(w.part.amount).gt(0));
+    const uprated = uprateSplit(
+      line.amount,
+      weighted.map((w) => ({ key: w.key, amount: w.part.amount })),
+      line.priceYear,
+      baseYear,
+      deflators,
+    );
     const upratedByKey = new Map(uprated.parts.map((p) => [p.key, p.amount]));
     const partViews = line.split.map((part, index) => {
       const upratedAmount = upratedByKey.get(`p${String(index).padStart(2, '0')}`) ?? '0.00';
-      parts.push({ agencyId: part.agencyId, cashable: part.cashable, amount: money(upratedAmount) });
-      return { agencyId: part.agencyId, cashable: part.cashable, amount: part.amount, upratedAmount };
+      parts.push({
+        agencyId: part.agencyId,
+        cashable: part.cashable,
+        amount: money(upratedAmount),
+      });
+      return {
+        agencyId: part.agencyId,
+        cashable: part.cashable,
+        amount: part.amount,
+        upratedAmount,
+      };
     });
     return {
       unitCostCode: line.unitCostCode,
@@ -394,7 +477,10 @@ function outcomeInBaseYear(
     };
   });
   const pounds = [...inPounds.values()].filter((row) => {
-    if (row.amount.isNegative()) throw new Error(`invariant: outcome ${outcomeId}'s line parts exceed its benefits for ${row.agencyId}`);
+    if (row.amount.isNegative())
+      throw new Error(
+        `invariant: outcome ${outcomeId}'s line parts exceed its benefits for ${row.agencyId}`,
+      );
     return row.amount.gt(0);
   });
   parts.push(...pounds);
@@ -403,14 +489,23 @@ function outcomeInBaseYear(
       outcomeId,
       financialYear: outcome.financialYear,
       amount: formatAmount(sum(parts.map((p) => p.amount))),
-      inPounds: pounds.map((p) => ({ agencyId: p.agencyId, cashable: p.cashable, amount: formatAmount(p.amount) })),
+      inPounds: pounds.map((p) => ({
+        agencyId: p.agencyId,
+        cashable: p.cashable,
+        amount: formatAmount(p.amount),
+      })),
       lines,
     },
     parts,
   };
 }
 
-function interventionReport(intervention: InterventionInputs, financialYear: string | undefined, deflators: Deflators, baseYear: string): InterventionExact {
+function interventionReport(
+  intervention: InterventionInputs,
+  financialYear: string | undefined,
+  deflators: Deflators,
+  baseYear: string,
+): InterventionExact {
   const inYear = inYearOf(financialYear);
   const assumptions = assumptionsOf(intervention);
   const deadweight = percentToFraction(assumptions.deadweightPercent);
@@ -419,7 +514,10 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
 
   const agencies = new Map<string, AgencyExact>();
   const outcomeViews: OutcomeBenefitView[] = [];
-  for (const { outcomeId, outcome, sign, retraction } of outcomesCounted(intervention, financialYear)) {
+  for (const { outcomeId, outcome, sign, retraction } of outcomesCounted(
+    intervention,
+    financialYear,
+  )) {
     const valued = outcomeInBaseYear(outcomeId, outcome, deflators, baseYear);
     const amount = money(valued.view.amount).times(sign);
     outcomeViews.push({
@@ -431,7 +529,12 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
       const b = { ...part, amount: part.amount.times(sign) };
       let row = agencies.get(b.agencyId);
       if (row === undefined) {
-        row = { grossCashable: ZERO, grossNonCashable: ZERO, pvCashable: ZERO, pvNonCashable: ZERO };
+        row = {
+          grossCashable: ZERO,
+          grossNonCashable: ZERO,
+          pvCashable: ZERO,
+          pvNonCashable: ZERO,
+        };
         agencies.set(b.agencyId, row);
       }
       if (b.cashable) row.grossCashable = row.grossCashable.plus(b.amount);
@@ -461,15 +564,24 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
     years.push({
       year,
       profilePercent: percent,
-      benefit: figure(benefit, 'adjusted annual benefit × profile %', { adjustedAnnualBenefit: ex(adjusted), profilePercent: percent }),
+      benefit: figure(benefit, 'adjusted annual benefit × profile %', {
+        adjustedAnnualBenefit: ex(adjusted),
+        profilePercent: percent,
+      }),
       discountFactor: ex(factor),
-      presentValue: figure(pv, `benefit ÷ 1.035^${year}`, { benefit: ex(benefit), discountFactor: ex(factor) }),
+      presentValue: figure(pv, `benefit ÷ 1.035^${year}`, {
+        benefit: ex(benefit),
+        discountFactor: ex(factor),
+      }),
       cumulativePresentValue: formatAmount(roundToPence(cumulative)),
     });
   });
   const pv = cumulative;
   // Each agency's share of the PV is its gross times the same factor the total went through.
-  const factor = ONE.minus(deadweight).times(attribution).times(ONE.minus(optimismBias)).times(pvFactorSum);
+  const factor = ONE.minus(deadweight)
+    .times(attribution)
+    .times(ONE.minus(optimismBias))
+    .times(pvFactorSum);
   for (const row of agencies.values()) {
     row.pvCashable = row.grossCashable.times(factor);
     row.pvNonCashable = row.grossNonCashable.times(factor);
@@ -481,7 +593,10 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
   // the amount in the reversal's year.
   // By allocation id (ULIDs, in the order they were made), whether reversed since or not, so a
   // year's answer reads the same before and after a later reversal.
-  const costLines: [string, [string, string][]][] = allocations.map(([id, a]) => [id, [[`allocation:${id}`, formatAmount(a.amount)]]]);
+  const costLines: [string, [string, string][]][] = allocations.map(([id, a]) => [
+    id,
+    [[`allocation:${id}`, formatAmount(a.amount)]],
+  ]);
   let cost = sum(allocations.map(([, a]) => a.amount));
   for (const [id, r] of intervention.reversedAllocations) {
     const original = inYear(r.financialYear);
@@ -493,7 +608,10 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
     // A reversal counted in a later year is not named here: a year's answer never changes for
     // anything dated after it.
     if (undone) {
-      const label = r.reversal.priorPeriodAdjustment === undefined ? '' : `, a prior-period adjustment for ${r.reversal.priorPeriodAdjustment}`;
+      const label =
+        r.reversal.priorPeriodAdjustment === undefined
+          ? ''
+          : `, a prior-period adjustment for ${r.reversal.priorPeriodAdjustment}`;
       lines.push([
         `reversed:${id}`,
         original
@@ -503,7 +621,9 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
     }
     costLines.push([id, lines]);
   }
-  const costInputs: Record<string, string> = Object.fromEntries(costLines.sort(([a], [b]) => compareIds(a, b)).flatMap(([, lines]) => lines));
+  const costInputs: Record<string, string> = Object.fromEntries(
+    costLines.sort(([a], [b]) => compareIds(a, b)).flatMap(([, lines]) => lines),
+  );
   const exactCashable = grossCashable.times(factor);
   const exactNonCashable = grossNonCashable.times(factor);
   const headline = headlineFigures(pv, cost, pvByYear, exactCashable, exactNonCashable);
@@ -513,7 +633,11 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
     leadAgencyId: intervention.leadAgencyId,
     assumptions,
     grossBenefits: {
-      ...figure(gross, `Σ over outcomes of their benefits in ${baseYear} prices (lines by quantity uprated; amounts in pounds as given)`, Object.fromEntries(outcomeViews.map((o) => [`outcome:${o.outcomeId}`, o.amount]))),
+      ...figure(
+        gross,
+        `Σ over outcomes of their benefits in ${baseYear} prices (lines by quantity uprated; amounts in pounds as given)`,
+        Object.fromEntries(outcomeViews.map((o) => [`outcome:${o.outcomeId}`, o.amount])),
+      ),
       total: formatAmount(gross),
       cashable: formatAmount(grossCashable),
       nonCashable: formatAmount(grossNonCashable),
@@ -533,27 +657,52 @@ function interventionReport(intervention: InterventionInputs, financialYear: str
     }),
     years,
     ...headline,
-    cost: { ...headline.cost, formula: 'Σ over allocations counted in scope, less the reversals counted in it (an allocation and its reversal both in scope count 0.00); not discounted', inputs: costInputs },
+    cost: {
+      ...headline.cost,
+      formula:
+        'Σ over allocations counted in scope, less the reversals counted in it (an allocation and its reversal both in scope count 0.00); not discounted',
+      inputs: costInputs,
+    },
     whoBenefits: whoBenefitsRows(agencies, headline.presentValueOfBenefits, {
       shareFactor: factor,
       working: `(1 − ${assumptions.deadweightPercent}%) × ${assumptions.attributionPercent}% × (1 − ${assumptions.optimismBiasPercent}%) × Σ over years of profile % ÷ 1.035^year`,
     }),
   };
-  return { view, gross: { total: gross, cashable: grossCashable, nonCashable: grossNonCashable }, pv, cost, pvByYear, agencies };
+  return {
+    view,
+    gross: { total: gross, cashable: grossCashable, nonCashable: grossNonCashable },
+    pv,
+    cost,
+    pvByYear,
+    agencies,
+  };
 }
 
-function headlineFigures(pv: Money, cost: Money, pvByYear: readonly Money[], grossCashable: Money, grossNonCashable: Money) {
+function headlineFigures(
+  pv: Money,
+  cost: Money,
+  pvByYear: readonly Money[],
+  grossCashable: Money,
+  grossNonCashable: Money,
+) {
   const pvRounded = roundToPence(pv);
   const [pvCashable, pvNonCashable] = splitCashable(pvRounded, grossCashable, grossNonCashable);
   const npbi = pv.minus(cost);
   return {
     presentValueOfBenefits: {
-      ...figure(pv, 'Σ over years of benefit ÷ 1.035^year', Object.fromEntries(pvByYear.map((v, year) => [`year${year}`, ex(v)]))),
+      ...figure(
+        pv,
+        'Σ over years of benefit ÷ 1.035^year',
+        Object.fromEntries(pvByYear.map((v, year) => [`year${year}`, ex(v)])),
+      ),
       cashable: formatAmount(pvCashable),
       nonCashable: formatAmount(pvNonCashable),
     },
     cost: figure(cost, 'net funding allocated (allocations less reversals); not discounted', {}),
-    netPresentBudgetImpact: figure(npbi, 'present value of benefits − cost', { presentValueOfBenefits: ex(pv), cost: formatAmount(cost) }),
+    netPresentBudgetImpact: figure(npbi, 'present value of benefits − cost', {
+      presentValueOfBenefits: ex(pv),
+      cost: formatAmount(cost),
+    }),
     financialReturnOnInvestment: {
       value: formatRatio(pv, cost),
       formula: 'present value of benefits ÷ cost (n/a when the cost is zero)',
@@ -572,14 +721,23 @@ function paybackOf(pvByYear: readonly Money[], cost: Money): PaybackView {
     inputs[`cumulativeYear${year}`] = ex(cumulative);
     if (value === null && cost.gt(0) && cumulative.gte(cost)) value = year;
   });
-  return { value, formula: 'first year whose cumulative present value of benefits ≥ cost; null when none does or the cost is zero', inputs };
+  return {
+    value,
+    formula:
+      'first year whose cumulative present value of benefits ≥ cost; null when none does or the cost is zero',
+    inputs,
+  };
 }
 
 /**
  * Splits rounded PV into cashable and non-cashable by their exact present values (largest
  * remainder); the two may have opposite signs when a retraction counts in the year.
  */
-function splitCashable(pvRounded: Money, cashableWeight: Money, nonCashableWeight: Money): [Money, Money] {
+function splitCashable(
+  pvRounded: Money,
+  cashableWeight: Money,
+  nonCashableWeight: Money,
+): [Money, Money] {
   if (cashableWeight.isZero() && nonCashableWeight.isZero()) return [ZERO, ZERO];
   const [c, n] = splitSignedByWeights(pvRounded, [
     { key: 'cashable', weight: cashableWeight },
@@ -611,7 +769,9 @@ function whoBenefitsRows(
   return ids.map((id) => {
     const a = agencies.get(id)!;
     const gross = a.grossCashable.plus(a.grossNonCashable);
-    const factor = share?.shareFactor ?? (gross.isZero() ? null : a.pvCashable.plus(a.pvNonCashable).dividedBy(gross));
+    const factor =
+      share?.shareFactor ??
+      (gross.isZero() ? null : a.pvCashable.plus(a.pvNonCashable).dividedBy(gross));
     const inputs: Record<string, string> = {
       grossCashable: formatAmount(a.grossCashable),
       grossNonCashable: formatAmount(a.grossNonCashable),
@@ -649,11 +809,18 @@ function potTotals(computed: readonly InterventionExact[]): PotCbaView {
   const grossCashable = sum(computed.map((c) => c.gross.cashable));
   const grossNonCashable = sum(computed.map((c) => c.gross.nonCashable));
   const maxYears = Math.max(0, ...computed.map((c) => c.pvByYear.length));
-  const pvByYear = Array.from({ length: maxYears }, (_, year) => sum(computed.map((c) => c.pvByYear[year] ?? ZERO)));
+  const pvByYear = Array.from({ length: maxYears }, (_, year) =>
+    sum(computed.map((c) => c.pvByYear[year] ?? ZERO)),
+  );
   const agencies = new Map<string, AgencyExact>();
   for (const c of computed) {
     for (const [id, a] of c.agencies) {
-      const row = agencies.get(id) ?? { grossCashable: ZERO, grossNonCashable: ZERO, pvCashable: ZERO, pvNonCashable: ZERO };
+      const row = agencies.get(id) ?? {
+        grossCashable: ZERO,
+        grossNonCashable: ZERO,
+        pvCashable: ZERO,
+        pvNonCashable: ZERO,
+      };
       row.grossCashable = row.grossCashable.plus(a.grossCashable);
       row.grossNonCashable = row.grossNonCashable.plus(a.grossNonCashable);
       row.pvCashable = row.pvCashable.plus(a.pvCashable);
@@ -668,7 +835,13 @@ function potTotals(computed: readonly InterventionExact[]): PotCbaView {
   const headline = headlineFigures(pv, cost, pvByYear, pvCashableExact, pvNonCashableExact);
   return {
     grossBenefits: {
-      ...figure(grossCashable.plus(grossNonCashable), 'Σ over interventions of their gross benefits (each in the report\'s base-year prices)', Object.fromEntries(computed.map((c) => [c.view.interventionId, formatAmount(c.gross.total)]))),
+      ...figure(
+        grossCashable.plus(grossNonCashable),
+        "Σ over interventions of their gross benefits (each in the report's base-year prices)",
+        Object.fromEntries(
+          computed.map((c) => [c.view.interventionId, formatAmount(c.gross.total)]),
+        ),
+      ),
       total: formatAmount(grossCashable.plus(grossNonCashable)),
       cashable: formatAmount(grossCashable),
       nonCashable: formatAmount(grossNonCashable),
@@ -679,14 +852,31 @@ function potTotals(computed: readonly InterventionExact[]): PotCbaView {
       formula: 'Σ over interventions of their present value of benefits',
       inputs: Object.fromEntries(computed.map((c) => [c.view.interventionId, ex(c.pv)])),
     },
-    cost: { ...headline.cost, formula: 'Σ over interventions of their cost', inputs: Object.fromEntries(computed.map((c) => [c.view.interventionId, formatAmount(c.cost)])) },
-    whoBenefits: whoBenefitsRows(agencies, headline.presentValueOfBenefits, undefined, new Map(computed.map((c) => [c.view.interventionId, c.agencies]))),
+    cost: {
+      ...headline.cost,
+      formula: 'Σ over interventions of their cost',
+      inputs: Object.fromEntries(
+        computed.map((c) => [c.view.interventionId, formatAmount(c.cost)]),
+      ),
+    },
+    whoBenefits: whoBenefitsRows(
+      agencies,
+      headline.presentValueOfBenefits,
+      undefined,
+      new Map(computed.map((c) => [c.view.interventionId, c.agencies])),
+    ),
   };
 }
 
 function assumptionsOf(intervention: InterventionInputs): AssumptionsView {
   const set = intervention.assumptions;
-  if (set === null) return { ...DEFAULT_ASSUMPTIONS, benefitProfile: [...DEFAULT_ASSUMPTIONS.benefitProfile], source: 'default', changes: 0 };
+  if (set === null)
+    return {
+      ...DEFAULT_ASSUMPTIONS,
+      benefitProfile: [...DEFAULT_ASSUMPTIONS.benefitProfile],
+      source: 'default',
+      changes: 0,
+    };
   return {
     deadweightPercent: set.values.deadweightPercent,
     attributionPercent: set.values.attributionPercent,

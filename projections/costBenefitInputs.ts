@@ -15,7 +15,11 @@ import type { Benefit } from '../events/pot.ts';
 import type { OutcomeValuationLine } from '../events/unitCost.ts';
 import type { InterventionAssumptionsSet } from '../events/interventionAssumptions.ts';
 import type { Projection } from './projection.ts';
-import { priorPeriodAdjustmentOf, yearCountedIn, type PriorPeriodAdjustmentLine } from './reportingYear.ts';
+import {
+  priorPeriodAdjustmentOf,
+  yearCountedIn,
+  type PriorPeriodAdjustmentLine,
+} from './reportingYear.ts';
 
 export interface AssumptionsInForce {
   readonly values: Omit<InterventionAssumptionsSet, 'potId' | 'interventionId'>;
@@ -44,7 +48,10 @@ export interface InterventionInputs {
   /** allocationId → net amount and the financial year it counts in. */
   readonly allocations: Map<string, { readonly amount: Money; readonly financialYear: string }>;
   /** allocationId → what was allocated, in which year, and the reversal that undid it, with the year that counts in. */
-  readonly reversedAllocations: Map<string, { readonly amount: Money; readonly financialYear: string; readonly reversal: Undoing }>;
+  readonly reversedAllocations: Map<
+    string,
+    { readonly amount: Money; readonly financialYear: string; readonly reversal: Undoing }
+  >;
   /**
    * outcomeId → its benefit lines, the valuation lines of the part recorded by quantity (in
    * their entries' price years; absent for outcomes given only in pounds) and the financial
@@ -77,7 +84,11 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
   evolve(state, event) {
     switch (event.type) {
       case 'PotOpened':
-        state.pots.set(event.data.potId, { potId: event.data.potId, name: event.data.name, interventions: new Map() });
+        state.pots.set(event.data.potId, {
+          potId: event.data.potId,
+          name: event.data.name,
+          interventions: new Map(),
+        });
         return state;
       case 'InterventionDefined':
         potOf(state, event.data.potId).interventions.set(event.data.interventionId, {
@@ -95,14 +106,20 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
         return state;
       case 'FundsAllocated': {
         const intervention = interventionOf(state, event.data.potId, event.data.interventionId);
-        intervention.allocations.set(event.data.allocationId, { amount: money(event.data.amount), financialYear: yearCountedIn(event.data) });
+        intervention.allocations.set(event.data.allocationId, {
+          amount: money(event.data.amount),
+          financialYear: yearCountedIn(event.data),
+        });
         noteAdjustment(intervention, event);
         return state;
       }
       case 'AllocationReversed': {
         const intervention = interventionOf(state, event.data.potId, event.data.interventionId);
         const original = take(intervention.allocations, event.data.allocationId, 'allocation');
-        intervention.reversedAllocations.set(event.data.allocationId, { ...original, reversal: undoingOf(event) });
+        intervention.reversedAllocations.set(event.data.allocationId, {
+          ...original,
+          reversal: undoingOf(event),
+        });
         noteAdjustment(intervention, event);
         return state;
       }
@@ -119,14 +136,22 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
       case 'OutcomeRetracted': {
         const intervention = interventionOf(state, event.data.potId, event.data.interventionId);
         const original = take(intervention.outcomes, event.data.outcomeId, 'outcome');
-        intervention.retractedOutcomes.set(event.data.outcomeId, { ...original, retraction: undoingOf(event) });
+        intervention.retractedOutcomes.set(event.data.outcomeId, {
+          ...original,
+          retraction: undoingOf(event),
+        });
         noteAdjustment(intervention, event);
         return state;
       }
       case 'InterventionAssumptionsSet': {
         const { potId, interventionId, ...values } = event.data;
         const intervention = interventionOf(state, potId, interventionId);
-        intervention.assumptions = { values, eventId: event.eventId, recordedAt: event.metadata.recordedAt, actor: event.metadata.actor };
+        intervention.assumptions = {
+          values,
+          eventId: event.eventId,
+          recordedAt: event.metadata.recordedAt,
+          actor: event.metadata.actor,
+        };
         intervention.assumptionChanges += 1;
         return state;
       }
@@ -142,24 +167,39 @@ function potOf(state: CostBenefitInputsState, potId: string): PotInputs {
   return pot;
 }
 
-function interventionOf(state: CostBenefitInputsState, potId: string, interventionId: string): InterventionInputs {
+function interventionOf(
+  state: CostBenefitInputsState,
+  potId: string,
+  interventionId: string,
+): InterventionInputs {
   const intervention = potOf(state, potId).interventions.get(interventionId);
-  if (intervention === undefined) throw new Error(`invariant: intervention ${interventionId} is not defined in pot ${potId}`);
+  if (intervention === undefined)
+    throw new Error(`invariant: intervention ${interventionId} is not defined in pot ${potId}`);
   return intervention;
 }
 
 function take<T>(entries: Map<string, T>, id: string, what: string): T {
   const entry = entries.get(id);
-  if (entry === undefined) throw new Error(`invariant: reversal of ${what} ${id}, which is unknown or already reversed`);
+  if (entry === undefined)
+    throw new Error(`invariant: reversal of ${what} ${id}, which is unknown or already reversed`);
   entries.delete(id);
   return entry;
 }
 
-type Entry = Extract<Parameters<typeof priorPeriodAdjustmentOf>[0], { type: 'FundsAllocated' | 'AllocationReversed' | 'OutcomeRecorded' | 'OutcomeRetracted' }>;
+type Entry = Extract<
+  Parameters<typeof priorPeriodAdjustmentOf>[0],
+  { type: 'FundsAllocated' | 'AllocationReversed' | 'OutcomeRecorded' | 'OutcomeRetracted' }
+>;
 
-function undoingOf(event: Extract<Entry, { type: 'AllocationReversed' | 'OutcomeRetracted' }>): Undoing {
+function undoingOf(
+  event: Extract<Entry, { type: 'AllocationReversed' | 'OutcomeRetracted' }>,
+): Undoing {
   const label = event.data.priorPeriodAdjustment;
-  return { eventId: event.eventId, financialYear: yearCountedIn(event.data), ...(label === undefined ? {} : { priorPeriodAdjustment: label }) };
+  return {
+    eventId: event.eventId,
+    financialYear: yearCountedIn(event.data),
+    ...(label === undefined ? {} : { priorPeriodAdjustment: label }),
+  };
 }
 
 function noteAdjustment(intervention: InterventionInputs, event: Entry): void {

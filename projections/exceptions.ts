@@ -17,7 +17,13 @@ import type { AuditNames } from './auditSummary.ts';
 import { emptyAuditNames, rememberNames, summarise } from './auditSummary.ts';
 import type { Projection } from './projection.ts';
 
-export const EXCEPTION_TYPES = ['ContributionReversed', 'AllocationReversed', 'OutcomeRetracted', 'AllocationRejected', 'SelfApprovalAttempted'] as const;
+export const EXCEPTION_TYPES = [
+  'ContributionReversed',
+  'AllocationReversed',
+  'OutcomeRetracted',
+  'AllocationRejected',
+  'SelfApprovalAttempted',
+] as const;
 export type ExceptionType = (typeof EXCEPTION_TYPES)[number];
 
 export type ExceptionKind = 'reversal' | 'rejected-approval' | 'self-approval-attempt';
@@ -73,15 +79,36 @@ function requestDateOf(names: AuditNames, allocationId: string): string | undefi
 
 function toException(names: AuditNames, event: Envelope): ExceptionEntry | null {
   const recordedDay = event.metadata.recordedAt.slice(0, 10);
-  let facts: { kind: ExceptionKind; type: ExceptionType; date: string; amount: string | null; reason: string | null; potId: string };
+  let facts: {
+    kind: ExceptionKind;
+    type: ExceptionType;
+    date: string;
+    amount: string | null;
+    reason: string | null;
+    potId: string;
+  };
   switch (event.type) {
     case 'ContributionReversed':
     case 'AllocationReversed':
-      facts = { kind: 'reversal', type: event.type, date: event.data.effectiveDate, amount: event.data.amount, reason: event.data.reason, potId: event.data.potId };
+      facts = {
+        kind: 'reversal',
+        type: event.type,
+        date: event.data.effectiveDate,
+        amount: event.data.amount,
+        reason: event.data.reason,
+        potId: event.data.potId,
+      };
       break;
     case 'OutcomeRetracted': {
       const benefits = formatAmount(sum(event.data.benefits.map((b) => money(b.amount))));
-      facts = { kind: 'reversal', type: event.type, date: event.data.effectiveDate, amount: benefits, reason: event.data.reason, potId: event.data.potId };
+      facts = {
+        kind: 'reversal',
+        type: event.type,
+        date: event.data.effectiveDate,
+        amount: benefits,
+        reason: event.data.reason,
+        potId: event.data.potId,
+      };
       break;
     }
     case 'AllocationRejected':
@@ -114,15 +141,27 @@ function toException(names: AuditNames, event: Envelope): ExceptionEntry | null 
     ...facts,
     financialYear: financialYearOf(facts.date),
     recordedAt: event.metadata.recordedAt,
-    actor: { sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) },
+    actor: {
+      sub: actor.sub,
+      role: actor.role,
+      ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }),
+    },
     summary: summarise(names, event),
   };
 }
 
 /** One pot's exceptions in log order, optionally only those dated in one financial year. */
-export function potExceptions(state: ExceptionsState, potId: string, filter: { readonly financialYear?: string } = {}): ExceptionEntry[] {
+export function potExceptions(
+  state: ExceptionsState,
+  potId: string,
+  filter: { readonly financialYear?: string } = {},
+): ExceptionEntry[] {
   const entries = state.byPot.get(potId) ?? [];
-  return (filter.financialYear === undefined ? entries : entries.filter((e) => e.financialYear === filter.financialYear)).map(shown);
+  return (
+    filter.financialYear === undefined
+      ? entries
+      : entries.filter((e) => e.financialYear === filter.financialYear)
+  ).map(shown);
 }
 
 /** As the audit trail shows it: hidden characters in typed text as visible <U+202E> markers (hiddenCharacters.ts). */

@@ -58,7 +58,9 @@ export interface LedgerBooksState {
 }
 
 /** Every projection the ledger keeps, keyed like LedgerProjections. */
-export const allProjections: { readonly [K in keyof LedgerProjections]: Projection<LedgerProjections[K]> } = {
+export const allProjections: {
+  readonly [K in keyof LedgerProjections]: Projection<LedgerProjections[K]>;
+} = {
   agencyDirectory: agencyDirectoryProjection,
   agencyBalances: agencyBalancesProjection,
   potSummary: potSummaryProjection,
@@ -87,7 +89,9 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
   evolve(state, event) {
     // Folding an event twice, or out of order, would double-count money: stop instead.
     if (event.position <= state.position) {
-      throw new Error(`invariant: books at position ${state.position} were given event at position ${event.position}`);
+      throw new Error(
+        `invariant: books at position ${state.position} were given event at position ${event.position}`,
+      );
     }
     const p = state.projections;
     p.agencyDirectory = allProjections.agencyDirectory.evolve(p.agencyDirectory, event);

@@ -13,7 +13,12 @@
 import type { Envelope } from '../events/index.ts';
 import { formatAmount, formatRatio, money, sum, ZERO, type Money } from '../events/money.ts';
 import type { FundingShare } from '../events/pot.ts';
-import { priorPeriodAdjustmentOf, yearRelation, type MoneyEntry, type PriorPeriodAdjustmentLine } from './reportingYear.ts';
+import {
+  priorPeriodAdjustmentOf,
+  yearRelation,
+  type MoneyEntry,
+  type PriorPeriodAdjustmentLine,
+} from './reportingYear.ts';
 
 const MONEY_ENTRY_TYPES: ReadonlySet<string> = new Set<MoneyEntry['type']>([
   'ContributionReceived',
@@ -97,8 +102,16 @@ export interface PotStatement {
   /** Position of the last pot event the statement read (entries after the year included). */
   readonly position: string;
   readonly openingBalance: string;
-  readonly contributions: { readonly received: string; readonly reversed: string; readonly net: string };
-  readonly allocations: { readonly allocated: string; readonly reversed: string; readonly net: string };
+  readonly contributions: {
+    readonly received: string;
+    readonly reversed: string;
+    readonly net: string;
+  };
+  readonly allocations: {
+    readonly allocated: string;
+    readonly reversed: string;
+    readonly net: string;
+  };
   readonly returnedToPartners: string;
   readonly closingBalance: string;
   readonly partners: readonly StatementPartnerLine[];
@@ -170,7 +183,14 @@ interface StatementFold {
   readonly benefits: Map<string, BenefitFigures>;
   readonly reversals: StatementReversalLine[];
   readonly priorPeriodAdjustments: StatementAdjustmentLine[];
-  readonly totals: { received: Money; reversed: Money; allocated: Money; allocationsReversed: Money; returned: Money; openingByMovements: Money };
+  readonly totals: {
+    received: Money;
+    reversed: Money;
+    allocated: Money;
+    allocationsReversed: Money;
+    returned: Money;
+    openingByMovements: Money;
+  };
 }
 
 function emptyFold(potId: string, period: StatementPeriod): StatementFold {
@@ -187,14 +207,28 @@ function emptyFold(potId: string, period: StatementPeriod): StatementFold {
     benefits: new Map(),
     reversals: [],
     priorPeriodAdjustments: [],
-    totals: { received: ZERO, reversed: ZERO, allocated: ZERO, allocationsReversed: ZERO, returned: ZERO, openingByMovements: ZERO },
+    totals: {
+      received: ZERO,
+      reversed: ZERO,
+      allocated: ZERO,
+      allocationsReversed: ZERO,
+      returned: ZERO,
+      openingByMovements: ZERO,
+    },
   };
 }
 
 function partnerOf(fold: StatementFold, agencyId: string): PartnerFigures {
   let figures = fold.partners.get(agencyId);
   if (figures === undefined) {
-    figures = { opening: ZERO, received: ZERO, reversed: ZERO, drawn: ZERO, drawnReversed: ZERO, returned: ZERO };
+    figures = {
+      opening: ZERO,
+      received: ZERO,
+      reversed: ZERO,
+      drawn: ZERO,
+      drawnReversed: ZERO,
+      returned: ZERO,
+    };
     fold.partners.set(agencyId, figures);
   }
   return figures;
@@ -202,7 +236,10 @@ function partnerOf(fold: StatementFold, agencyId: string): PartnerFigures {
 
 function interventionOf(fold: StatementFold, interventionId: string): InterventionFigures {
   const figures = fold.interventions.get(interventionId);
-  if (figures === undefined) throw new Error(`invariant: intervention ${interventionId} is not defined in pot ${fold.potId}`);
+  if (figures === undefined)
+    throw new Error(
+      `invariant: intervention ${interventionId} is not defined in pot ${fold.potId}`,
+    );
   return figures;
 }
 
@@ -224,7 +261,10 @@ function addReversal(
   });
 }
 
-function addContribution(fold: StatementFold, event: EventOf<'ContributionReceived' | 'ContributionReversed'>): void {
+function addContribution(
+  fold: StatementFold,
+  event: EventOf<'ContributionReceived' | 'ContributionReversed'>,
+): void {
   const when = whenOf(event.data.effectiveDate, fold.period);
   if (when === 'after') return;
   const { totals } = fold;
@@ -233,7 +273,9 @@ function addContribution(fold: StatementFold, event: EventOf<'ContributionReceiv
   const received = event.type === 'ContributionReceived';
   if (when === 'before') {
     figures.opening = received ? figures.opening.plus(amount) : figures.opening.minus(amount);
-    totals.openingByMovements = received ? totals.openingByMovements.plus(amount) : totals.openingByMovements.minus(amount);
+    totals.openingByMovements = received
+      ? totals.openingByMovements.plus(amount)
+      : totals.openingByMovements.minus(amount);
     return;
   }
   fold.entriesInYear += 1;
@@ -248,7 +290,12 @@ function addContribution(fold: StatementFold, event: EventOf<'ContributionReceiv
 }
 
 /** Moves the funding partners' stakes: into the opening before the year, into drawn during it. */
-function moveShares(fold: StatementFold, shares: readonly FundingShare[], when: When, sign: 1 | -1): void {
+function moveShares(
+  fold: StatementFold,
+  shares: readonly FundingShare[],
+  when: When,
+  sign: 1 | -1,
+): void {
   for (const share of shares) {
     const figures = partnerOf(fold, share.agencyId);
     const amount = money(share.amount);
@@ -258,7 +305,10 @@ function moveShares(fold: StatementFold, shares: readonly FundingShare[], when: 
   }
 }
 
-function addAllocation(fold: StatementFold, event: EventOf<'FundsAllocated' | 'AllocationReversed'>): void {
+function addAllocation(
+  fold: StatementFold,
+  event: EventOf<'FundsAllocated' | 'AllocationReversed'>,
+): void {
   const when = whenOf(event.data.effectiveDate, fold.period);
   if (when === 'after') return;
   const { totals } = fold;
@@ -266,7 +316,9 @@ function addAllocation(fold: StatementFold, event: EventOf<'FundsAllocated' | 'A
   const amount = money(event.data.amount);
   moveShares(fold, event.data.fundingShares, when, allocated ? 1 : -1);
   if (when === 'before') {
-    totals.openingByMovements = allocated ? totals.openingByMovements.minus(amount) : totals.openingByMovements.plus(amount);
+    totals.openingByMovements = allocated
+      ? totals.openingByMovements.minus(amount)
+      : totals.openingByMovements.plus(amount);
     return;
   }
   fold.entriesInYear += 1;
@@ -282,7 +334,10 @@ function addAllocation(fold: StatementFold, event: EventOf<'FundsAllocated' | 'A
 }
 
 /** Outcomes count only in the year they are dated in: benefits have no opening balance. */
-function addOutcome(fold: StatementFold, event: EventOf<'OutcomeRecorded' | 'OutcomeRetracted'>): void {
+function addOutcome(
+  fold: StatementFold,
+  event: EventOf<'OutcomeRecorded' | 'OutcomeRetracted'>,
+): void {
   if (whenOf(event.data.effectiveDate, fold.period) !== 'during') return;
   fold.entriesInYear += 1;
   const recorded = event.type === 'OutcomeRecorded';
@@ -331,7 +386,8 @@ function addPotClosed(fold: StatementFold, event: EventOf<'PotClosed'>): void {
 function addEvent(fold: StatementFold, event: Envelope): void {
   fold.position = event.position;
   const adjustment = isMoneyEntry(event) ? priorPeriodAdjustmentOf(event) : null;
-  if (adjustment !== null && whenOf(adjustment.effectiveDate, fold.period) === 'during') fold.priorPeriodAdjustments.push(adjustment);
+  if (adjustment !== null && whenOf(adjustment.effectiveDate, fold.period) === 'during')
+    fold.priorPeriodAdjustments.push(adjustment);
   switch (event.type) {
     case 'PotOpened':
       fold.opened = event.data;
@@ -387,7 +443,9 @@ function addEvent(fold: StatementFold, event: Envelope): void {
       break;
     default: {
       const unhandled: never = event;
-      throw new Error(`invariant: the statement does not know event ${(unhandled as Envelope).type}`);
+      throw new Error(
+        `invariant: the statement does not know event ${(unhandled as Envelope).type}`,
+      );
     }
   }
 }
@@ -396,7 +454,11 @@ function addEvent(fold: StatementFold, event: Envelope): void {
  * The statement of pot `potId` for `financialYear`, from the pot's events in log order (other
  * streams' events are ignored), or null when the pot was never opened.
  */
-export function potStatement(events: Iterable<Envelope>, potId: string, financialYear: string): PotStatement | null {
+export function potStatement(
+  events: Iterable<Envelope>,
+  potId: string,
+  financialYear: string,
+): PotStatement | null {
   const fold = emptyFold(potId, statementPeriod(financialYear));
   for (const event of events) {
     if (event.streamId === `pot-${potId}`) addEvent(fold, event);
@@ -409,15 +471,29 @@ function statementOf(fold: StatementFold, opened: PotOpenedData): PotStatement {
   const { partners, totals, period } = fold;
   const closingStakes = new Map<string, Money>();
   for (const [agencyId, f] of partners) {
-    closingStakes.set(agencyId, f.opening.plus(f.received).minus(f.reversed).minus(f.drawn).plus(f.drawnReversed).minus(f.returned));
+    closingStakes.set(
+      agencyId,
+      f.opening
+        .plus(f.received)
+        .minus(f.reversed)
+        .minus(f.drawn)
+        .plus(f.drawnReversed)
+        .minus(f.returned),
+    );
   }
   const openingBalance = sum([...partners.values()].map((f) => f.opening));
   const closingBalance = sum(closingStakes.values());
   const netContributions = totals.received.minus(totals.reversed);
   const netAllocations = totals.allocated.minus(totals.allocationsReversed);
-  const closingByMovements = totals.openingByMovements.plus(netContributions).minus(netAllocations).minus(totals.returned);
+  const closingByMovements = totals.openingByMovements
+    .plus(netContributions)
+    .minus(netAllocations)
+    .minus(totals.returned);
   // The second route to the same figures: pot-level movements against the partners' stakes.
-  if (!openingBalance.equals(totals.openingByMovements) || !closingBalance.equals(closingByMovements)) {
+  if (
+    !openingBalance.equals(totals.openingByMovements) ||
+    !closingBalance.equals(closingByMovements)
+  ) {
     throw new Error(
       `invariant: pot ${fold.potId} ${period.financialYear}: stakes give opening ${formatAmount(openingBalance)} / closing ${formatAmount(closingBalance)}, ` +
         `movements give ${formatAmount(totals.openingByMovements)} / ${formatAmount(closingByMovements)}`,
@@ -433,12 +509,24 @@ function statementOf(fold: StatementFold, opened: PotOpenedData): PotStatement {
     period,
     position: fold.position.toString(),
     openingBalance: formatAmount(openingBalance),
-    contributions: { received: formatAmount(totals.received), reversed: formatAmount(totals.reversed), net: formatAmount(netContributions) },
-    allocations: { allocated: formatAmount(totals.allocated), reversed: formatAmount(totals.allocationsReversed), net: formatAmount(netAllocations) },
+    contributions: {
+      received: formatAmount(totals.received),
+      reversed: formatAmount(totals.reversed),
+      net: formatAmount(netContributions),
+    },
+    allocations: {
+      allocated: formatAmount(totals.allocated),
+      reversed: formatAmount(totals.allocationsReversed),
+      net: formatAmount(netAllocations),
+    },
     returnedToPartners: formatAmount(totals.returned),
     closingBalance: formatAmount(closingBalance),
-    partners: [...partners].map(([agencyId, f]) => partnerLine(agencyId, f, closingStakes.get(agencyId)!, closingBalance, netContributions)),
-    interventions: [...fold.interventions].map(([interventionId, f]) => interventionLine(interventionId, f)),
+    partners: [...partners].map(([agencyId, f]) =>
+      partnerLine(agencyId, f, closingStakes.get(agencyId)!, closingBalance, netContributions),
+    ),
+    interventions: [...fold.interventions].map(([interventionId, f]) =>
+      interventionLine(interventionId, f),
+    ),
     benefitsByAgency: [...fold.benefits]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([agencyId, f]) => ({
@@ -455,7 +543,13 @@ function statementOf(fold: StatementFold, opened: PotOpenedData): PotStatement {
   };
 }
 
-function partnerLine(agencyId: string, f: PartnerFigures, closing: Money, closingBalance: Money, netContributions: Money): StatementPartnerLine {
+function partnerLine(
+  agencyId: string,
+  f: PartnerFigures,
+  closing: Money,
+  closingBalance: Money,
+  netContributions: Money,
+): StatementPartnerLine {
   return {
     agencyId,
     openingStake: formatAmount(f.opening),
@@ -470,7 +564,10 @@ function partnerLine(agencyId: string, f: PartnerFigures, closing: Money, closin
   };
 }
 
-function interventionLine(interventionId: string, f: InterventionFigures): StatementInterventionLine {
+function interventionLine(
+  interventionId: string,
+  f: InterventionFigures,
+): StatementInterventionLine {
   return {
     interventionId,
     name: f.name,

@@ -138,18 +138,23 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
     if (event.type === 'UnitCostAdded') return state;
 
     const pot = state.pots.get(event.data.potId);
-    if (pot === undefined) throw new Error(`invariant: ${event.type} ${event.eventId} names unknown pot ${event.data.potId}`);
+    if (pot === undefined)
+      throw new Error(
+        `invariant: ${event.type} ${event.eventId} names unknown pot ${event.data.potId}`,
+      );
     pot.position = event.position;
     switch (event.type) {
       case 'PartnerJoined':
-        if (pot.partners.has(event.data.agencyId)) throw new Error(`invariant: ${event.data.agencyId} joined pot ${pot.potId} twice`);
+        if (pot.partners.has(event.data.agencyId))
+          throw new Error(`invariant: ${event.data.agencyId} joined pot ${pot.potId} twice`);
         pot.partners.set(event.data.agencyId, { contributed: ZERO, drawn: ZERO, returned: ZERO });
         return state;
       case 'ContributionReceived':
       case 'ContributionReversed':
         moveContribution(pot, event);
         assertBooksBalance(pot, event.eventId, state.stakesMayBeNegative === true);
-        if (event.type === 'ContributionReceived') noteContributionReceived(pot.agreedContributions, event.data);
+        if (event.type === 'ContributionReceived')
+          noteContributionReceived(pot.agreedContributions, event.data);
         else noteContributionReversed(pot.agreedContributions, event.data);
         return state;
       case 'ContributionAgreed':
@@ -179,7 +184,10 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
       case 'OutcomeRetracted': {
         const intervention = interventionOf(pot, event.data.interventionId);
         const benefits = sum(event.data.benefits.map((b) => money(b.amount)));
-        intervention.benefits = event.type === 'OutcomeRecorded' ? intervention.benefits.plus(benefits) : intervention.benefits.minus(benefits);
+        intervention.benefits =
+          event.type === 'OutcomeRecorded'
+            ? intervention.benefits.plus(benefits)
+            : intervention.benefits.minus(benefits);
         return state;
       }
       case 'ApprovalThresholdChanged':
@@ -191,7 +199,9 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
       case 'AllocationApproved':
       case 'AllocationRejected':
         if (!pot.pendingApprovals.delete(event.data.allocationId)) {
-          throw new Error(`invariant: ${event.type} ${event.eventId} decides allocation ${event.data.allocationId}, which is not pending`);
+          throw new Error(
+            `invariant: ${event.type} ${event.eventId} decides allocation ${event.data.allocationId}, which is not pending`,
+          );
         }
         return state;
       case 'SelfApprovalAttempted':
@@ -213,14 +223,20 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
 
 type EventOf<T extends Envelope['type']> = Extract<Envelope, { type: T }>;
 
-function moveContribution(pot: PotFigures, event: EventOf<'ContributionReceived' | 'ContributionReversed'>): void {
+function moveContribution(
+  pot: PotFigures,
+  event: EventOf<'ContributionReceived' | 'ContributionReversed'>,
+): void {
   const partner = partnerOf(pot, event.data.agencyId);
   const amount = money(event.data.amount).times(event.type === 'ContributionReceived' ? 1 : -1);
   partner.contributed = partner.contributed.plus(amount);
   pot.contributed = pot.contributed.plus(amount);
 }
 
-function moveAllocation(pot: PotFigures, event: EventOf<'FundsAllocated' | 'AllocationReversed'>): void {
+function moveAllocation(
+  pot: PotFigures,
+  event: EventOf<'FundsAllocated' | 'AllocationReversed'>,
+): void {
   const direction = event.type === 'FundsAllocated' ? 1 : -1;
   const amount = money(event.data.amount).times(direction);
   const intervention = interventionOf(pot, event.data.interventionId);
@@ -257,7 +273,8 @@ function openPot(state: PotSummaryState, event: EventOf<'PotOpened'>): void {
   const { potId, name, area, hostAgencyId, currency, partnerAgencyIds } = event.data;
   if (state.pots.has(potId)) throw new Error(`invariant: pot ${potId} opened twice`);
   const partners = new Map<string, PartnerFigures>();
-  for (const agencyId of partnerAgencyIds) partners.set(agencyId, { contributed: ZERO, drawn: ZERO, returned: ZERO });
+  for (const agencyId of partnerAgencyIds)
+    partners.set(agencyId, { contributed: ZERO, drawn: ZERO, returned: ZERO });
   state.pots.set(potId, {
     potId,
     name,
@@ -281,13 +298,15 @@ function openPot(state: PotSummaryState, event: EventOf<'PotOpened'>): void {
 
 function partnerOf(pot: PotFigures, agencyId: string): PartnerFigures {
   const partner = pot.partners.get(agencyId);
-  if (partner === undefined) throw new Error(`invariant: ${agencyId} is not a partner of pot ${pot.potId}`);
+  if (partner === undefined)
+    throw new Error(`invariant: ${agencyId} is not a partner of pot ${pot.potId}`);
   return partner;
 }
 
 function interventionOf(pot: PotFigures, interventionId: string): InterventionFigures {
   const intervention = pot.interventions.get(interventionId);
-  if (intervention === undefined) throw new Error(`invariant: intervention ${interventionId} is not defined in pot ${pot.potId}`);
+  if (intervention === undefined)
+    throw new Error(`invariant: intervention ${interventionId} is not defined in pot ${pot.potId}`);
   return intervention;
 }
 
@@ -312,12 +331,16 @@ function assertBooksBalance(pot: PotFigures, eventId: string, stakesMayBeNegativ
   for (const [agencyId, partner] of pot.partners) {
     const stake = stakeOf(partner);
     if (!stakesMayBeNegative && stake.isNegative() && !stake.isZero()) {
-      throw new Error(`invariant: after event ${eventId}, ${agencyId}'s stake in pot ${pot.potId} is ${formatAmount(stake)}`);
+      throw new Error(
+        `invariant: after event ${eventId}, ${agencyId}'s stake in pot ${pot.potId} is ${formatAmount(stake)}`,
+      );
     }
     stakes = stakes.plus(stake);
   }
   if (pot.status === 'closed' && !available.isZero()) {
-    throw new Error(`invariant: after event ${eventId}, closed pot ${pot.potId} still has ${formatAmount(available)} available`);
+    throw new Error(
+      `invariant: after event ${eventId}, closed pot ${pot.potId} still has ${formatAmount(available)} available`,
+    );
   }
   if (!stakes.equals(available)) {
     throw new Error(

@@ -21,12 +21,18 @@ export function yearCountedIn(entry: { readonly effectiveDate: string }): string
 }
 
 /** Whether an entry counts in `financialYear`; every entry counts when no year is asked for. */
-export function countsIn(entry: { readonly effectiveDate: string }, financialYear: string | undefined): boolean {
+export function countsIn(
+  entry: { readonly effectiveDate: string },
+  financialYear: string | undefined,
+): boolean {
   return financialYear === undefined || yearCountedIn(entry) === financialYear;
 }
 
 /** Where an entry's year falls against the year a report is for (year labels sort as text). */
-export function yearRelation(entry: { readonly effectiveDate: string }, financialYear: string): 'before' | 'during' | 'after' {
+export function yearRelation(
+  entry: { readonly effectiveDate: string },
+  financialYear: string,
+): 'before' | 'during' | 'after' {
   const year = yearCountedIn(entry);
   return year < financialYear ? 'before' : year > financialYear ? 'after' : 'during';
 }
@@ -46,7 +52,15 @@ export interface PriorPeriodAdjustmentLine {
 /** The entries that move money (requests, approvals and agreements move none). */
 export type MoneyEntry = Extract<
   Envelope,
-  { type: 'ContributionReceived' | 'ContributionReversed' | 'FundsAllocated' | 'AllocationReversed' | 'OutcomeRecorded' | 'OutcomeRetracted' }
+  {
+    type:
+      | 'ContributionReceived'
+      | 'ContributionReversed'
+      | 'FundsAllocated'
+      | 'AllocationReversed'
+      | 'OutcomeRecorded'
+      | 'OutcomeRetracted';
+  }
 >;
 
 /** The signed amount an entry moves: contributions, allocations or benefits; negative when it undoes one. */

@@ -29,18 +29,29 @@ export const unitCostCatalogueProjection: Projection<UnitCostCatalogueState> = {
     const versions = state.entries.get(event.data.code) ?? [];
     // The deciders number versions 1, 2, 3… in one stream per code; anything else is not their log.
     if (event.data.version !== versions.length + 1) {
-      throw new Error(`invariant: unit cost ${event.data.code} version ${event.data.version} after ${versions.length} versions`);
+      throw new Error(
+        `invariant: unit cost ${event.data.code} version ${event.data.version} after ${versions.length} versions`,
+      );
     }
     const previous = versions[versions.length - 1];
-    if (previous !== undefined) versions[versions.length - 1] = { ...previous, supersededByVersion: event.data.version };
-    versions.push({ ...event.data, addedAt: event.metadata.recordedAt, addedBy: event.metadata.actor.sub, position: event.position.toString() });
+    if (previous !== undefined)
+      versions[versions.length - 1] = { ...previous, supersededByVersion: event.data.version };
+    versions.push({
+      ...event.data,
+      addedAt: event.metadata.recordedAt,
+      addedBy: event.metadata.actor.sub,
+      position: event.position.toString(),
+    });
     state.entries.set(event.data.code, versions);
     return state;
   },
 };
 
 /** The version in force of every code, by code; with `includeSuperseded`, every version. */
-export function listUnitCosts(state: UnitCostCatalogueState, options: { includeSuperseded?: boolean } = {}): UnitCostVersionView[] {
+export function listUnitCosts(
+  state: UnitCostCatalogueState,
+  options: { includeSuperseded?: boolean } = {},
+): UnitCostVersionView[] {
   const codes = [...state.entries.keys()].sort(compareIds);
   return codes.flatMap((code) => {
     const versions = state.entries.get(code)!;
@@ -49,15 +60,26 @@ export function listUnitCosts(state: UnitCostCatalogueState, options: { includeS
 }
 
 /** Every version of one code, oldest first, or null when the code was never added. */
-export function unitCostHistory(state: UnitCostCatalogueState, code: string): UnitCostVersionView[] | null {
+export function unitCostHistory(
+  state: UnitCostCatalogueState,
+  code: string,
+): UnitCostVersionView[] | null {
   return state.entries.get(code) ?? null;
 }
 
 export interface UpratedUnitCost {
   readonly priceYear: string;
   readonly amount: string;
-  readonly split: { readonly agencyKind: string; readonly cashable: boolean; readonly amount: string }[];
-  readonly deflator: { readonly name: string; readonly fromIndex: string; readonly toIndex: string };
+  readonly split: {
+    readonly agencyKind: string;
+    readonly cashable: boolean;
+    readonly amount: string;
+  }[];
+  readonly deflator: {
+    readonly name: string;
+    readonly fromIndex: string;
+    readonly toIndex: string;
+  };
 }
 
 /**
@@ -71,7 +93,8 @@ export function upratedUnitCost(
   priceYear: string,
   deflators: Pick<DeflatorSeries, 'name' | 'index'>,
 ): { uprated: UpratedUnitCost } | { uprated: null; upratingProblem: string } {
-  if (deflators.index[priceYear] === undefined) throw new Error(`invariant: the deflator series has no index for ${priceYear}`);
+  if (deflators.index[priceYear] === undefined)
+    throw new Error(`invariant: the deflator series has no index for ${priceYear}`);
   if (deflators.index[entry.priceYear] === undefined) {
     const covered = Object.keys(deflators.index).sort().join(', ');
     return {
@@ -81,7 +104,10 @@ export function upratedUnitCost(
   }
   const result = uprateSplit(
     entry.amount,
-    entry.split.map((part) => ({ key: `${part.agencyKind}/${part.cashable}`, amount: part.amount })),
+    entry.split.map((part) => ({
+      key: `${part.agencyKind}/${part.cashable}`,
+      amount: part.amount,
+    })),
     entry.priceYear,
     priceYear,
     deflators,
@@ -90,8 +116,16 @@ export function upratedUnitCost(
     uprated: {
       priceYear,
       amount: result.total,
-      split: entry.split.map((part, index) => ({ agencyKind: part.agencyKind, cashable: part.cashable, amount: result.parts[index]!.amount })),
-      deflator: { name: deflators.name, fromIndex: deflators.index[entry.priceYear]!, toIndex: deflators.index[priceYear]! },
+      split: entry.split.map((part, index) => ({
+        agencyKind: part.agencyKind,
+        cashable: part.cashable,
+        amount: result.parts[index]!.amount,
+      })),
+      deflator: {
+        name: deflators.name,
+        fromIndex: deflators.index[entry.priceYear]!,
+        toIndex: deflators.index[priceYear]!,
+      },
     },
   };
 }

@@ -13,7 +13,9 @@ try {
   vite = null;
 }
 if (vite === null || !existsSync(`${webDir}index.html`)) {
-  console.log('potledger: dashboard build skipped (no Vite or no web/ sources); the API works without it');
+  console.log(
+    'potledger: dashboard build skipped (no Vite or no web/ sources); the API works without it',
+  );
   process.exit(0);
 }
 await vite.build({ configFile: `${webDir}vite.config.ts`, logLevel: 'warn' });

@@ -65,9 +65,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     } catch {
       parsed = undefined;
     }
-    const plainHost = parsed !== undefined && (/^[a-z0-9.-]+$/.test(parsed.hostname) || parsed.hostname.startsWith('['));
-    if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin || !plainHost) {
-      throw new Error(`LEDGER_CORS_ORIGINS: ${origin} is not an origin like https://reports.example.gov.uk`);
+    const plainHost =
+      parsed !== undefined &&
+      (/^[a-z0-9.-]+$/.test(parsed.hostname) || parsed.hostname.startsWith('['));
+    if (
+      parsed === undefined ||
+      !/^https?:$/.test(parsed.protocol) ||
+      parsed.origin !== origin ||
+      !plainHost
+    ) {
+      throw new Error(
+        `LEDGER_CORS_ORIGINS: ${origin} is not an origin like https://reports.example.gov.uk`,
+      );
     }
   }
   return {
@@ -90,18 +99,22 @@ function readServerLimits(env: NodeJS.ProcessEnv): ServerLimits {
   const read = (key: keyof ServerLimits): number | undefined => {
     const name = SERVER_LIMIT_VARIABLES[key];
     const value = wholeNumber(name, setting(env[name]));
-    if (value !== undefined && value < 1) throw new Error(`${name} must be at least 1, got ${env[name]}`);
+    if (value !== undefined && value < 1)
+      throw new Error(`${name} must be at least 1, got ${env[name]}`);
     return value;
   };
   const requestTimeoutMs = read('requestTimeoutMs') ?? DEFAULT_SERVER_LIMITS.requestTimeoutMs;
   const headersTimeoutMs = read('headersTimeoutMs');
   if (headersTimeoutMs !== undefined && headersTimeoutMs > requestTimeoutMs) {
-    throw new Error(`LEDGER_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed LEDGER_REQUEST_TIMEOUT_MS (${requestTimeoutMs}): the headers are part of the request`);
+    throw new Error(
+      `LEDGER_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed LEDGER_REQUEST_TIMEOUT_MS (${requestTimeoutMs}): the headers are part of the request`,
+    );
   }
   return {
     requestTimeoutMs,
     // The default headers timeout gives way to a shorter request timeout.
-    headersTimeoutMs: headersTimeoutMs ?? Math.min(DEFAULT_SERVER_LIMITS.headersTimeoutMs, requestTimeoutMs),
+    headersTimeoutMs:
+      headersTimeoutMs ?? Math.min(DEFAULT_SERVER_LIMITS.headersTimeoutMs, requestTimeoutMs),
     connectionTimeoutMs: read('connectionTimeoutMs') ?? DEFAULT_SERVER_LIMITS.connectionTimeoutMs,
     keepAliveTimeoutMs: read('keepAliveTimeoutMs') ?? DEFAULT_SERVER_LIMITS.keepAliveTimeoutMs,
     maxConnections: read('maxConnections') ?? DEFAULT_SERVER_LIMITS.maxConnections,
@@ -124,7 +137,8 @@ function setting(text: string | undefined): string | undefined {
 /** Plain decimal digits only: "8e3", "0x1F90" or "1.5" are mistakes, not numbers. */
 function wholeNumber(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(text)) throw new Error(`${name} must be a whole number, got ${JSON.stringify(text)}`);
+  if (!/^\d{1,9}$/.test(text))
+    throw new Error(`${name} must be a whole number, got ${JSON.stringify(text)}`);
   return Number(text);
 }
 
@@ -135,7 +149,10 @@ function readHistoryBudgetMs(text: string | undefined): number {
   const value = setting(text);
   if (value === undefined) return DEFAULT_HISTORY_BUDGET_MS;
   const budgetMs = wholeNumber('LEDGER_HISTORY_BUDGET_MS', value)!;
-  if (budgetMs < MIN_HISTORY_BUDGET_MS) throw new Error(`LEDGER_HISTORY_BUDGET_MS must be at least ${MIN_HISTORY_BUDGET_MS} ms, got ${text}`);
+  if (budgetMs < MIN_HISTORY_BUDGET_MS)
+    throw new Error(
+      `LEDGER_HISTORY_BUDGET_MS must be at least ${MIN_HISTORY_BUDGET_MS} ms, got ${text}`,
+    );
   return budgetMs;
 }
 
@@ -144,7 +161,10 @@ function readWritesPerMinute(text: string | undefined): number | null {
   if (value === undefined) return DEFAULT_WRITES_PER_MINUTE;
   if (value === 'off') return null;
   const perMinute = wholeNumber('LEDGER_WRITE_RATE_LIMIT', value)!;
-  if (perMinute < 1) throw new Error(`LEDGER_WRITE_RATE_LIMIT must be at least 1 write per minute, or off; got ${text}`);
+  if (perMinute < 1)
+    throw new Error(
+      `LEDGER_WRITE_RATE_LIMIT must be at least 1 write per minute, or off; got ${text}`,
+    );
   return perMinute;
 }
 
@@ -153,7 +173,10 @@ function readWritesPerMinute(text: string | undefined): number | null {
  * must sign with the secret a server already uses. A new secret here would only mint tokens the
  * server rejects. Null when neither LEDGER_JWT_SECRET nor the data directory's file exists.
  */
-export function readExistingJwtSecret(dataDir: string, env: NodeJS.ProcessEnv = process.env): string | null {
+export function readExistingJwtSecret(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
   const fromEnv = env.LEDGER_JWT_SECRET;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const path = join(dataDir, JWT_SECRET_FILE);
@@ -163,9 +186,11 @@ export function readExistingJwtSecret(dataDir: string, env: NodeJS.ProcessEnv = 
 /** The secret file obeys the same minimum as the variable, and only its owner may read it. */
 function checkedSecretFile(path: string): string {
   const mode = statSync(path).mode & 0o777;
-  if ((mode & 0o077) !== 0) throw new Error(`${path} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
+  if ((mode & 0o077) !== 0)
+    throw new Error(`${path} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
   const secret = readFileSync(path, 'utf8').trim();
-  if (secret.length < MIN_JWT_SECRET_CHARS) throw new Error(`${path} holds a secret shorter than ${MIN_JWT_SECRET_CHARS} characters`);
+  if (secret.length < MIN_JWT_SECRET_CHARS)
+    throw new Error(`${path} holds a secret shorter than ${MIN_JWT_SECRET_CHARS} characters`);
   return secret;
 }
 
@@ -173,10 +198,14 @@ function checkedSecretFile(path: string): string {
  * The HS256 secret: LEDGER_JWT_SECRET when set, else a random one kept in the data directory
  * (created on first use, readable by the owner only) so tokens survive restarts.
  */
-export function loadJwtSecret(dataDir: string, env: NodeJS.ProcessEnv = process.env): { secret: string; source: 'env' | 'created' | 'file'; path?: string } {
+export function loadJwtSecret(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { secret: string; source: 'env' | 'created' | 'file'; path?: string } {
   const fromEnv = env.LEDGER_JWT_SECRET;
   if (fromEnv !== undefined && fromEnv !== '') {
-    if (fromEnv.length < MIN_JWT_SECRET_CHARS) throw new Error(`LEDGER_JWT_SECRET must be at least ${MIN_JWT_SECRET_CHARS} characters`);
+    if (fromEnv.length < MIN_JWT_SECRET_CHARS)
+      throw new Error(`LEDGER_JWT_SECRET must be at least ${MIN_JWT_SECRET_CHARS} characters`);
     return { secret: fromEnv, source: 'env' };
   }
   const path = join(dataDir, JWT_SECRET_FILE);

@@ -13,10 +13,22 @@ import { createLedgerCommands, type LedgerCommands } from '../writePath/ledgerCo
 import { foldEvents, foldLog, type FoldSinks } from '../books/foldLog.ts';
 import { createHistoricalBooks, type HistoricalBooks } from '../books/historicalBooks.ts';
 import { LedgerError } from '../books/ledgerError.ts';
-import { createProjectionRunner, MAX_MIN_POSITION_WAIT_MS, type RunnerProgress } from '../books/projectionRunner.ts';
+import {
+  createProjectionRunner,
+  MAX_MIN_POSITION_WAIT_MS,
+  type RunnerProgress,
+} from '../books/projectionRunner.ts';
 import type { ReadModelWriter } from '../books/sqlMirror/readModelWriter.ts';
-import { createSnapshotSchedule, type SnapshotPolicy } from '../books/snapshots/snapshotSchedule.ts';
-import { anchorOf, type BooksSnapshots, type LoadedBooksSnapshot, type SavedSnapshot } from '../books/snapshots/booksSnapshots.ts';
+import {
+  createSnapshotSchedule,
+  type SnapshotPolicy,
+} from '../books/snapshots/snapshotSchedule.ts';
+import {
+  anchorOf,
+  type BooksSnapshots,
+  type LoadedBooksSnapshot,
+  type SavedSnapshot,
+} from '../books/snapshots/booksSnapshots.ts';
 import type { EventStore, RecordedEvent } from '../store/eventStore.ts';
 import { createValuationReader } from '../writePath/valuationReader.ts';
 
@@ -68,7 +80,10 @@ export interface Ledger {
    */
   readYourWrites(minPosition: bigint | undefined): Promise<void>;
   /** The write path's optimistic-concurrency retries since start. */
-  writeStats(): { readonly appendConflictsRetried: bigint; readonly appendConflictsGivenUp: bigint };
+  writeStats(): {
+    readonly appendConflictsRetried: bigint;
+    readonly appendConflictsGivenUp: bigint;
+  };
   /** Takes a books snapshot now, when snapshots are on; settles once it is written (or failed). */
   snapshotNow(): Promise<void>;
   close(): Promise<void>;
@@ -96,10 +111,18 @@ async function refuseReadModelsAheadOfLog(options: LedgerOptions): Promise<void>
  */
 async function loadSnapshot(options: LedgerOptions): Promise<LoadedBooksSnapshot | undefined> {
   if (options.snapshots === undefined) return undefined;
-  const readModelPositions = options.readModels === undefined ? [] : [...options.readModels.checkpoints().values()];
-  const maxPosition = readModelPositions.length === 0 ? undefined : readModelPositions.reduce((a, b) => (a < b ? a : b));
-  const loaded = await options.snapshots.load(options.store, maxPosition === undefined ? {} : { maxPosition });
-  if (loaded === undefined) options.onSnapshot?.({ kind: 'skipped', reason: 'no valid snapshot: folding the whole log' });
+  const readModelPositions =
+    options.readModels === undefined ? [] : [...options.readModels.checkpoints().values()];
+  const maxPosition =
+    readModelPositions.length === 0
+      ? undefined
+      : readModelPositions.reduce((a, b) => (a < b ? a : b));
+  const loaded = await options.snapshots.load(
+    options.store,
+    maxPosition === undefined ? {} : { maxPosition },
+  );
+  if (loaded === undefined)
+    options.onSnapshot?.({ kind: 'skipped', reason: 'no valid snapshot: folding the whole log' });
   else {
     const { content: _content, ...snapshot } = loaded;
     options.onSnapshot?.({ kind: 'loaded', snapshot });
@@ -139,10 +162,15 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
             lastFolded === undefined
               ? undefined
               : {
-                  content: { books: { projections: books.state, position: books.position }, merkle: merkleLog.exportState(), commandStreams },
+                  content: {
+                    books: { projections: books.state, position: books.position },
+                    merkle: merkleLog.exportState(),
+                    commandStreams,
+                  },
                   anchor: anchorOf(lastFolded),
                 },
-          onSaved: ({ written: _written, ...saved }) => options.onSnapshot?.({ kind: 'saved', snapshot: saved }),
+          onSaved: ({ written: _written, ...saved }) =>
+            options.onSnapshot?.({ kind: 'saved', snapshot: saved }),
           onError: (error) => options.onSnapshot?.({ kind: 'failed', error }),
         });
   const sinks: FoldSinks = {
@@ -171,7 +199,10 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
         to: headAtStart,
         ...(onReplayProgress === undefined
           ? {}
-          : { onProgress: ({ position, eventsRead, elapsedMs }) => onReplayProgress({ position, headAtStart, eventsFolded: eventsRead, elapsedMs }) }),
+          : {
+              onProgress: ({ position, eventsRead, elapsedMs }) =>
+                onReplayProgress({ position, headAtStart, eventsFolded: eventsRead, elapsedMs }),
+            }),
       },
       sinks,
     );
@@ -211,12 +242,22 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
 
   async function readYourWrites(minPosition: bigint | undefined): Promise<void> {
     if (minPosition === undefined || runner.position() >= minPosition) return;
-    if (runner.failure() !== undefined) throw new LedgerError('PROJECTION_LAGGING', 'the books stopped on an error; an operator must look');
+    if (runner.failure() !== undefined)
+      throw new LedgerError(
+        'PROJECTION_LAGGING',
+        'the books stopped on an error; an operator must look',
+      );
     if (minPosition > (await store.headPosition())) {
-      throw new LedgerError('VALIDATION_FAILED', `minPosition ${minPosition} is beyond the end of the log`);
+      throw new LedgerError(
+        'VALIDATION_FAILED',
+        `minPosition ${minPosition} is beyond the end of the log`,
+      );
     }
     if (!(await runner.waitFor(minPosition, MAX_MIN_POSITION_WAIT_MS))) {
-      throw new LedgerError('PROJECTION_LAGGING', `the books had not reached position ${minPosition} within ${MAX_MIN_POSITION_WAIT_MS} ms`);
+      throw new LedgerError(
+        'PROJECTION_LAGGING',
+        `the books had not reached position ${minPosition} within ${MAX_MIN_POSITION_WAIT_MS} ms`,
+      );
     }
   }
 

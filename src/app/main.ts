@@ -11,7 +11,10 @@ import { dashboardIsBuilt } from '../http/plugins/dashboard.ts';
 import { devTokensEnabled } from '../http/plugins/devToken.ts';
 import { join } from 'node:path';
 import { createBooksSnapshots } from '../books/snapshots/booksSnapshots.ts';
-import { createStreamSnapshots, STREAM_SNAPSHOTS_FILE } from '../books/snapshots/streamSnapshots.ts';
+import {
+  createStreamSnapshots,
+  STREAM_SNAPSHOTS_FILE,
+} from '../books/snapshots/streamSnapshots.ts';
 
 export async function serve(): Promise<void> {
   const config = readConfig();
@@ -23,15 +26,28 @@ export async function serve(): Promise<void> {
       ? undefined
       : await openReadModelWriter(config.readModelsUrl, {
           onError: (error) =>
-            console.error('potledger: writing the SQL read models failed (will retry or, if another writer moved the checkpoint, restart to resume):', error),
+            console.error(
+              'potledger: writing the SQL read models failed (will retry or, if another writer moved the checkpoint, restart to resume):',
+              error,
+            ),
         });
-  const snapshots = config.snapshotsDir === null ? undefined : createBooksSnapshots({ dir: config.snapshotsDir, log: (message) => console.error(`potledger: ${message}`) });
+  const snapshots =
+    config.snapshotsDir === null
+      ? undefined
+      : createBooksSnapshots({
+          dir: config.snapshotsDir,
+          log: (message) => console.error(`potledger: ${message}`),
+        });
   const streamSnapshots =
     config.snapshotsDir === null
       ? undefined
       : createStreamSnapshots({
           path: join(config.snapshotsDir, STREAM_SNAPSHOTS_FILE),
-          onError: (error) => console.error('potledger: a stream snapshot could not be kept (the ledger carries on):', error),
+          onError: (error) =>
+            console.error(
+              'potledger: a stream snapshot could not be kept (the ledger carries on):',
+              error,
+            ),
         });
   const ledger = await createServedLedger({
     store,
@@ -40,15 +56,22 @@ export async function serve(): Promise<void> {
     onSnapshot: (report) => {
       if (report.kind === 'loaded') {
         const { snapshot } = report;
-        console.error(`potledger: books from snapshot ${snapshot.file} (log position ${snapshot.anchor.position}, ${Math.round(snapshot.bytes / 2 ** 20)} MiB, loaded in ${Math.round(snapshot.loadMs)} ms)`);
+        console.error(
+          `potledger: books from snapshot ${snapshot.file} (log position ${snapshot.anchor.position}, ${Math.round(snapshot.bytes / 2 ** 20)} MiB, loaded in ${Math.round(snapshot.loadMs)} ms)`,
+        );
       } else if (report.kind === 'skipped') {
         if (snapshots !== undefined) console.error(`potledger: ${report.reason}`);
       } else if (report.kind === 'saved') {
         const { snapshot } = report;
-        console.error(`potledger: books snapshot at log position ${snapshot.position} (${Math.round(snapshot.bytes / 2 ** 20)} MiB, event loop held ${Math.round(snapshot.encodeMs)} ms)`);
+        console.error(
+          `potledger: books snapshot at log position ${snapshot.position} (${Math.round(snapshot.bytes / 2 ** 20)} MiB, event loop held ${Math.round(snapshot.encodeMs)} ms)`,
+        );
       } else {
         // A snapshot is a cache: failing to take one costs the next start time, not correctness.
-        console.error('potledger: taking a books snapshot failed (the ledger carries on):', report.error);
+        console.error(
+          'potledger: taking a books snapshot failed (the ledger carries on):',
+          report.error,
+        );
       }
     },
     ...(readModels === undefined ? {} : { readModels }),
@@ -68,23 +91,34 @@ export async function serve(): Promise<void> {
   });
   const address = await ledger.app.listen({ port: config.port, host: config.host });
 
-  console.log(`potledger serving ${address}  (store ${redactUrl(config.storeUrl)}, log position ${ledger.runner.position()})`);
+  console.log(
+    `potledger serving ${address}  (store ${redactUrl(config.storeUrl)}, log position ${ledger.runner.position()})`,
+  );
   console.log(`  API docs: ${address}/docs    OpenAPI: ${address}/openapi.json`);
   console.log(
     dashboardIsBuilt()
       ? `  Dashboard: ${address}/${devTokensEnabled(process.env) ? '  (development sign-in helper on: NODE_ENV is not production)' : ''}`
       : '  Dashboard: not built (run `npm run build:web`); / says so until it is',
   );
-  console.log(`  SQL read models: ${config.readModelsUrl === null ? 'off' : redactUrl(config.readModelsUrl)}`);
+  console.log(
+    `  SQL read models: ${config.readModelsUrl === null ? 'off' : redactUrl(config.readModelsUrl)}`,
+  );
   console.log(`  Snapshots: ${config.snapshotsDir ?? 'off'}`);
   if (secret.source === 'created') {
     console.log(`  First start: created a signing secret at ${secret.path} (mode 0600).`);
   }
   // The token command must sign with this server's secret, so it needs the same data directory.
-  const envPrefix = secret.source === 'env' ? 'LEDGER_JWT_SECRET=… ' : process.env.LEDGER_DATA_DIR === undefined ? '' : `LEDGER_DATA_DIR=${config.dataDir} `;
+  const envPrefix =
+    secret.source === 'env'
+      ? 'LEDGER_JWT_SECRET=… '
+      : process.env.LEDGER_DATA_DIR === undefined
+        ? ''
+        : `LEDGER_DATA_DIR=${config.dataDir} `;
   console.log('  Mint a token to call the API, e.g.:');
   console.log(`    ${envPrefix}npx potledger token --sub alice --role admin`);
-  console.log(`    ${envPrefix}npx potledger token --sub bob --role finance-officer --agency essex-police`);
+  console.log(
+    `    ${envPrefix}npx potledger token --sub bob --role finance-officer --agency essex-police`,
+  );
   console.log(`  then: curl -H "Authorization: Bearer <token>" ${address}/v1/pots`);
 
   const shutdown = async (signal: string) => {

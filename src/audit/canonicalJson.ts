@@ -12,7 +12,10 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** canonicalJson of `object` as if it had no property `omittedKey` (an event's metadata without its own `hash`). */
-export function canonicalJsonWithout(object: Readonly<Record<string, unknown>>, omittedKey: string): string {
+export function canonicalJsonWithout(
+  object: Readonly<Record<string, unknown>>,
+  omittedKey: string,
+): string {
   return structured(object, omittedKey);
 }
 
@@ -25,7 +28,8 @@ function primitive(value: unknown): string {
 
 function structured(object: object, omittedKey: string | undefined): string {
   const withToJson = object as { toJSON?: unknown };
-  if (withToJson.toJSON instanceof Function) return canonicalJson((withToJson.toJSON as () => unknown).call(object));
+  if (withToJson.toJSON instanceof Function)
+    return canonicalJson((withToJson.toJSON as () => unknown).call(object));
   if (Array.isArray(object)) {
     let out = '[';
     for (let i = 0; i < object.length; i++) {

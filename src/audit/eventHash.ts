@@ -34,10 +34,22 @@ export interface HashableEvent {
 /** The hash an event should carry: over everything it says, its metadata except `hash` itself. */
 export function eventHash(event: HashableEvent): string {
   const { data, eventId, metadata, streamId, type } = event;
-  if (data === undefined || typeof eventId !== 'string' || typeof streamId !== 'string' || typeof type !== 'string') {
+  if (
+    data === undefined ||
+    typeof eventId !== 'string' ||
+    typeof streamId !== 'string' ||
+    typeof type !== 'string'
+  ) {
     // Not an event as stored: canonicalise the whole object the general way (what JCS says of odd fields).
     const { hash: _ignored, ...rest } = metadata;
-    const general = canonicalJson({ streamId, streamRevision: event.streamRevision.toString(), eventId, type, data, metadata: rest });
+    const general = canonicalJson({
+      streamId,
+      streamRevision: event.streamRevision.toString(),
+      eventId,
+      type,
+      data,
+      metadata: rest,
+    });
     return sha256('sha256', general, 'hex');
   }
   // The canonical JSON of { streamId, streamRevision, eventId, type, data, metadata without

@@ -29,7 +29,15 @@ export function logChainEventHash(metadata: Readonly<Record<string, unknown>>): 
 }
 
 /** log_hash of the event at `position` whose per-stream hash is `eventHash`, after `previous`. */
-export function logChainHash(previous: string | null | undefined, position: bigint, eventHash: string): string {
+export function logChainHash(
+  previous: string | null | undefined,
+  position: bigint,
+  eventHash: string,
+): string {
   // One-shot hash: no Hash object per event (the verifier does this for every event in the log).
-  return sha256('sha256', `${previous ?? LOG_GENESIS_HASH}\n${position.toString(10)}\n${eventHash}`, 'hex');
+  return sha256(
+    'sha256',
+    `${previous ?? LOG_GENESIS_HASH}\n${position.toString(10)}\n${eventHash}`,
+    'hex',
+  );
 }

@@ -32,7 +32,10 @@ interface StreamTip {
 }
 
 export function describeFailure(failure: VerifyFailure): string {
-  const where = failure.streamId === undefined ? '' : ` (${failure.streamId}, revision ${failure.streamRevision})`;
+  const where =
+    failure.streamId === undefined
+      ? ''
+      : ` (${failure.streamId}, revision ${failure.streamRevision})`;
   return `FAILED at position ${failure.position}${where}: ${failure.reason}`;
 }
 
@@ -42,15 +45,26 @@ export function describeFailure(failure: VerifyFailure): string {
  * canonical order rather than through the general canonicaliser (test/audit/logVerifier.test.ts
  * pins the two together).
  */
-export function eventLeafHash(event: Pick<RecordedEvent, 'position' | 'eventId' | 'streamId' | 'streamRevision' | 'metadata'>, hash: string): Buffer {
-  if (typeof event.eventId !== 'string' || typeof event.streamId !== 'string' || event.metadata.hash !== hash) return leafHash(eventLeafData(event));
+export function eventLeafHash(
+  event: Pick<RecordedEvent, 'position' | 'eventId' | 'streamId' | 'streamRevision' | 'metadata'>,
+  hash: string,
+): Buffer {
+  if (
+    typeof event.eventId !== 'string' ||
+    typeof event.streamId !== 'string' ||
+    event.metadata.hash !== hash
+  )
+    return leafHash(eventLeafData(event));
   return leafHashOfText(
     `{"eventId":${JSON.stringify(event.eventId)},"hash":${JSON.stringify(hash)},"position":"${event.position.toString()}",` +
       `"streamId":${JSON.stringify(event.streamId)},"streamRevision":"${event.streamRevision.toString()}"}`,
   );
 }
 
-export function createLogVerifier(options: { readonly positionsContiguous: boolean; readonly logChained: boolean }) {
+export function createLogVerifier(options: {
+  readonly positionsContiguous: boolean;
+  readonly logChained: boolean;
+}) {
   const tree = createMerkleTree();
   // The last revision and hash seen per stream: memory linear in the number of streams.
   const tips = new Map<string, StreamTip>();
@@ -60,9 +74,16 @@ export function createLogVerifier(options: { readonly positionsContiguous: boole
 
   /** The first problem with this event, or null when it is sound (and now part of the tree). */
   function check(event: RecordedEvent): VerifyFailure | null {
-    const at = { position: event.position, streamId: event.streamId, streamRevision: event.streamRevision };
+    const at = {
+      position: event.position,
+      streamId: event.streamId,
+      streamRevision: event.streamRevision,
+    };
     if (event.position <= lastPosition) {
-      return { ...at, reason: `position ${event.position} is not after the previous event's ${lastPosition}: the log is out of order` };
+      return {
+        ...at,
+        reason: `position ${event.position} is not after the previous event's ${lastPosition}: the log is out of order`,
+      };
     }
     if (options.positionsContiguous && event.position !== lastPosition + 1n) {
       const missing = lastPosition + 1n;
@@ -72,22 +93,32 @@ export function createLogVerifier(options: { readonly positionsContiguous: boole
       };
     }
     const stored = event.metadata.hash;
-    if (stored === undefined) return { ...at, reason: 'the event has no hash (written before tamper evidence, or the hash was removed)' };
-    if (!isSha256Hex(stored)) return { ...at, reason: 'the event\'s hash is not a SHA-256 hex string' };
-    if (eventHash(event) !== stored) return { ...at, reason: 'hash does not match the event\'s content' };
+    if (stored === undefined)
+      return {
+        ...at,
+        reason: 'the event has no hash (written before tamper evidence, or the hash was removed)',
+      };
+    if (!isSha256Hex(stored))
+      return { ...at, reason: "the event's hash is not a SHA-256 hex string" };
+    if (eventHash(event) !== stored)
+      return { ...at, reason: "hash does not match the event's content" };
 
     const tip = tips.get(event.streamId);
     const expectedRevision = tip === undefined ? 0n : tip.revision + 1n;
     if (event.streamRevision !== expectedRevision) {
-      return { ...at, reason: `the stream's previous event in the log is revision ${expectedRevision - 1n}, so this should be revision ${expectedRevision}: events of the stream are missing or reordered` };
+      return {
+        ...at,
+        reason: `the stream's previous event in the log is revision ${expectedRevision - 1n}, so this should be revision ${expectedRevision}: events of the stream are missing or reordered`,
+      };
     }
     const expectedPrevious = tip === undefined ? GENESIS_HASH : tip.hash;
     if (event.metadata.previousHash !== expectedPrevious) {
       return {
         ...at,
-        reason: tip === undefined
-          ? 'previousHash is not the genesis value, yet this is the first event of its stream'
-          : `previousHash does not match the hash of revision ${tip.revision}: an event before it was changed, replaced or reordered`,
+        reason:
+          tip === undefined
+            ? 'previousHash is not the genesis value, yet this is the first event of its stream'
+            : `previousHash does not match the hash of revision ${tip.revision}: an event before it was changed, replaced or reordered`,
       };
     }
 
@@ -95,11 +126,19 @@ export function createLogVerifier(options: { readonly positionsContiguous: boole
     let logHash: string | undefined;
     if (options.logChained === true) {
       if (event.logHash === undefined) {
-        return { ...at, reason: 'the event has no log hash (stored before the log chain existed, or the log hash was removed)' };
+        return {
+          ...at,
+          reason:
+            'the event has no log hash (stored before the log chain existed, or the log hash was removed)',
+        };
       }
       logHash = logChainHash(lastLogHash, event.position, logChainEventHash(event.metadata));
       if (event.logHash !== logHash) {
-        return { ...at, reason: 'the log chain breaks here: an event before or at this position was removed, inserted or moved' };
+        return {
+          ...at,
+          reason:
+            'the log chain breaks here: an event before or at this position was removed, inserted or moved',
+        };
       }
     }
 

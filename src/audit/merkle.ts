@@ -76,7 +76,10 @@ interface HashRow {
 
 /** A row from its hashes back to back (a snapshot's copy), or empty. */
 function createHashRow(from?: Uint8Array): HashRow {
-  if (from !== undefined && from.length % HASH_BYTES !== 0) throw new RangeError(`a row of hashes is a multiple of ${HASH_BYTES} bytes, got ${from.length}`);
+  if (from !== undefined && from.length % HASH_BYTES !== 0)
+    throw new RangeError(
+      `a row of hashes is a multiple of ${HASH_BYTES} bytes, got ${from.length}`,
+    );
   let length = from === undefined ? 0 : from.length / HASH_BYTES;
   let capacity = INITIAL_ROW_CAPACITY_HASHES;
   while (capacity < length) capacity *= 2;
@@ -96,7 +99,8 @@ function createHashRow(from?: Uint8Array): HashRow {
       length += 1;
     },
     at(i) {
-      if (!Number.isSafeInteger(i) || i < 0 || i >= length) throw new RangeError(`no hash ${i} in a row of ${length}`);
+      if (!Number.isSafeInteger(i) || i < 0 || i >= length)
+        throw new RangeError(`no hash ${i} in a row of ${length}`);
       return bytes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
     },
     used() {
@@ -129,13 +133,18 @@ export interface MerkleTree {
  * rather than hashing every leaf again (two SHA-256 per leaf).
  */
 export function createMerkleTree(from?: readonly Uint8Array[]): MerkleTree {
-  const levels: HashRow[] = from === undefined || from.length === 0 ? [createHashRow()] : from.map((row) => createHashRow(row));
+  const levels: HashRow[] =
+    from === undefined || from.length === 0
+      ? [createHashRow()]
+      : from.map((row) => createHashRow(row));
   for (let level = 1; level < levels.length; level++) {
-    if (levels[level]!.length !== Math.floor(levels[level - 1]!.length / 2)) throw new Error(`invariant: Merkle level ${level} does not pair the level below`);
+    if (levels[level]!.length !== Math.floor(levels[level - 1]!.length / 2))
+      throw new Error(`invariant: Merkle level ${level} does not pair the level below`);
   }
 
   function append(hash: Buffer): void {
-    if (hash.length !== HASH_BYTES) throw new RangeError(`a leaf hash is ${HASH_BYTES} bytes, got ${hash.length}`);
+    if (hash.length !== HASH_BYTES)
+      throw new RangeError(`a leaf hash is ${HASH_BYTES} bytes, got ${hash.length}`);
     let node = hash;
     for (let level = 0; ; level++) {
       levels[level] ??= createHashRow();
@@ -192,12 +201,14 @@ export function createMerkleTree(from?: readonly Uint8Array[]): MerkleTree {
     },
     inclusionProof(index, size = levels[0]!.length) {
       checkSize(size);
-      if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
+      if (!Number.isSafeInteger(index) || index < 0 || index >= size)
+        throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
       return path(index, 0, size);
     },
     consistencyProof(from, to = levels[0]!.length) {
       checkSize(to);
-      if (!Number.isSafeInteger(from) || from < 1 || from > to) throw new RangeError(`no consistency proof from ${from} to ${to}`);
+      if (!Number.isSafeInteger(from) || from < 1 || from > to)
+        throw new RangeError(`no consistency proof from ${from} to ${to}`);
       return subproof(from, 0, to, true);
     },
     levels() {
@@ -219,8 +230,21 @@ function shiftUntilOddOrZero(state: { fn: bigint; sn: bigint }): void {
 }
 
 /** RFC 9162 §2.1.3.2: does `proof` show leaf `index` (with `leaf` as its hash) in the tree of `size` whose root is `root`? */
-export function verifyInclusion(index: bigint, size: bigint, leaf: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): boolean {
-  if (index < 0n || index >= size || leaf.length !== HASH_BYTES || root.length !== HASH_BYTES || !allHashes(proof)) return false;
+export function verifyInclusion(
+  index: bigint,
+  size: bigint,
+  leaf: Uint8Array,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
+  if (
+    index < 0n ||
+    index >= size ||
+    leaf.length !== HASH_BYTES ||
+    root.length !== HASH_BYTES ||
+    !allHashes(proof)
+  )
+    return false;
   const state = { fn: index, sn: size - 1n };
   let r: Uint8Array = leaf;
   for (const p of proof) {
@@ -238,8 +262,21 @@ export function verifyInclusion(index: bigint, size: bigint, leaf: Uint8Array, p
 }
 
 /** RFC 9162 §2.1.4.2: does `proof` show the tree of `from` leaves (root `fromRoot`) is a prefix of the tree of `to` (root `toRoot`)? */
-export function verifyConsistency(from: bigint, to: bigint, fromRoot: Uint8Array, toRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
-  if (from < 1n || from > to || fromRoot.length !== HASH_BYTES || toRoot.length !== HASH_BYTES || !allHashes(proof)) return false;
+export function verifyConsistency(
+  from: bigint,
+  to: bigint,
+  fromRoot: Uint8Array,
+  toRoot: Uint8Array,
+  proof: readonly Uint8Array[],
+): boolean {
+  if (
+    from < 1n ||
+    from > to ||
+    fromRoot.length !== HASH_BYTES ||
+    toRoot.length !== HASH_BYTES ||
+    !allHashes(proof)
+  )
+    return false;
   // Equal sizes: the proof is empty and the roots are the same tree.
   if (from === to) return proof.length === 0 && Buffer.from(fromRoot).equals(toRoot);
   if (proof.length === 0) return false;

@@ -19,7 +19,9 @@ const canonicalize = canonicalizeModule as unknown as (input: unknown) => string
  * and its chain hash, which in turn covers everything the event says. An event stored without a
  * hash (written before tamper evidence) commits to the empty string; `verify` reports it.
  */
-export function eventLeafData(event: Pick<RecordedEvent, 'position' | 'eventId' | 'streamId' | 'streamRevision' | 'metadata'>): Buffer {
+export function eventLeafData(
+  event: Pick<RecordedEvent, 'position' | 'eventId' | 'streamId' | 'streamRevision' | 'metadata'>,
+): Buffer {
   const hash = typeof event.metadata.hash === 'string' ? event.metadata.hash : '';
   const canonical = canonicalize({
     position: event.position.toString(),
@@ -99,13 +101,19 @@ export function createMerkleLog(from?: MerkleLogState) {
   const tree = createMerkleTree(from?.levels);
   const positions = createPositionList(from?.positions);
   const indexOfEvent = from?.indexOfEvent ?? new Map<string, number>();
-  if (from !== undefined && (from.positions.length !== tree.size || indexOfEvent.size !== tree.size)) {
-    throw new Error(`invariant: a Merkle log snapshot of ${tree.size} leaves has ${from.positions.length} positions and ${indexOfEvent.size} event ids`);
+  if (
+    from !== undefined &&
+    (from.positions.length !== tree.size || indexOfEvent.size !== tree.size)
+  ) {
+    throw new Error(
+      `invariant: a Merkle log snapshot of ${tree.size} leaves has ${from.positions.length} positions and ${indexOfEvent.size} event ids`,
+    );
   }
   const hex = (b: Buffer) => b.toString('hex');
 
   function checkSize(size: number): void {
-    if (!Number.isSafeInteger(size) || size < 0 || size > tree.size) throw new RangeError(`size ${size} is beyond the log's ${tree.size} events`);
+    if (!Number.isSafeInteger(size) || size < 0 || size > tree.size)
+      throw new RangeError(`size ${size} is beyond the log's ${tree.size} events`);
   }
 
   return {
@@ -114,7 +122,9 @@ export function createMerkleLog(from?: MerkleLogState) {
     append(event: RecordedEvent): void {
       const last = positions.last();
       if (last !== undefined && event.position <= last) {
-        throw new Error(`invariant: the Merkle log was given position ${event.position} after ${last}`);
+        throw new Error(
+          `invariant: the Merkle log was given position ${event.position} after ${last}`,
+        );
       }
       tree.append(leafHash(eventLeafData(event)));
       positions.push(event.position);
@@ -124,7 +134,11 @@ export function createMerkleLog(from?: MerkleLogState) {
      * What createMerkleLog(from) restores: views of the live buffers and the live map, so it is
      * only good until the next append (serialise it in the same synchronous turn).
      */
-    exportState: (): MerkleLogState => ({ levels: tree.levels(), positions: positions.used(), indexOfEvent }),
+    exportState: (): MerkleLogState => ({
+      levels: tree.levels(),
+      positions: positions.used(),
+      indexOfEvent,
+    }),
     /** Leaf index of an event, or undefined when the log (as far as folded) has no such event. */
     indexOf: (eventId: string): number | undefined => indexOfEvent.get(eventId),
     checkpoint(size: number = tree.size): Checkpoint {
@@ -140,7 +154,8 @@ export function createMerkleLog(from?: MerkleLogState) {
       checkSize(size);
       const index = indexOfEvent.get(eventId);
       if (index === undefined) return undefined;
-      if (index >= size) throw new RangeError(`event ${eventId} is leaf ${index}, not inside a tree of ${size}`);
+      if (index >= size)
+        throw new RangeError(`event ${eventId} is leaf ${index}, not inside a tree of ${size}`);
       return {
         eventId,
         position: positions.at(index).toString(),

@@ -25,10 +25,18 @@ const Claims = z.object({
 
 export class InvalidTokenError extends Error {}
 
-export function signToken(secret: string, claims: { sub: string; role: Role; agency?: string }, expiresIn: string = DEFAULT_TOKEN_LIFETIME): string {
+export function signToken(
+  secret: string,
+  claims: { sub: string; role: Role; agency?: string },
+  expiresIn: string = DEFAULT_TOKEN_LIFETIME,
+): string {
   const parsed = parseClaims(claims);
   const sign = createSigner({ key: secret, algorithm: 'HS256', expiresIn: lifetimeMs(expiresIn) });
-  return sign({ sub: parsed.sub, role: parsed.role, ...(parsed.agencyId === undefined ? {} : { agency: parsed.agencyId }) });
+  return sign({
+    sub: parsed.sub,
+    role: parsed.role,
+    ...(parsed.agencyId === undefined ? {} : { agency: parsed.agencyId }),
+  });
 }
 
 /**
@@ -37,7 +45,10 @@ export function signToken(secret: string, claims: { sub: string; role: Role; age
  */
 export const TOKEN_CLOCK_SKEW_MS = 60_000;
 
-export function createTokenVerifier(secret: string, now: () => number = Date.now): (token: string) => Actor {
+export function createTokenVerifier(
+  secret: string,
+  now: () => number = Date.now,
+): (token: string) => Actor {
   const verify = createVerifier({
     key: secret,
     algorithms: ['HS256'],
@@ -60,20 +71,31 @@ export function createTokenVerifier(secret: string, now: () => number = Date.now
 
 /** Runs on every verification, cached or not: the cache remembers a signature, not the time. */
 function checkLifetime({ iat, exp }: { iat?: unknown; exp?: unknown }, nowMs: number): void {
-  if (typeof iat !== 'number' || !Number.isFinite(iat) || typeof exp !== 'number' || !Number.isFinite(exp)) {
+  if (
+    typeof iat !== 'number' ||
+    !Number.isFinite(iat) ||
+    typeof exp !== 'number' ||
+    !Number.isFinite(exp)
+  ) {
     throw new InvalidTokenError('the token must carry numeric iat and exp claims');
   }
-  if (iat * 1000 > nowMs + TOKEN_CLOCK_SKEW_MS) throw new InvalidTokenError('the token claims to be issued in the future');
+  if (iat * 1000 > nowMs + TOKEN_CLOCK_SKEW_MS)
+    throw new InvalidTokenError('the token claims to be issued in the future');
   if (exp <= iat) throw new InvalidTokenError('the token expires before it was issued');
-  if ((exp - iat) * 1000 > MAX_TOKEN_LIFETIME_MS) throw new InvalidTokenError('the token lives longer than the maximum token lifetime');
+  if ((exp - iat) * 1000 > MAX_TOKEN_LIFETIME_MS)
+    throw new InvalidTokenError('the token lives longer than the maximum token lifetime');
   if (exp * 1000 <= nowMs) throw new InvalidTokenError('the token has expired');
 }
 
 function parseClaims(payload: unknown): Actor & { role: Role } {
   const result = Claims.safeParse(payload);
-  if (!result.success) throw new InvalidTokenError(`token claims are invalid: ${result.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
+  if (!result.success)
+    throw new InvalidTokenError(
+      `token claims are invalid: ${result.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`,
+    );
   const { sub, role, agency } = result.data;
-  if (role === 'finance-officer' && agency === undefined) throw new InvalidTokenError('a finance-officer token must name its agency');
+  if (role === 'finance-officer' && agency === undefined)
+    throw new InvalidTokenError('a finance-officer token must name its agency');
   return { sub, role, ...(agency === undefined ? {} : { agencyId: agency }) };
 }
 
@@ -83,9 +105,15 @@ export const MAX_TOKEN_LIFETIME_MS = 30 * 86_400_000;
 /** "8h", "30m", "7d", "45s" or a number of seconds; more than zero, at most 30 days. */
 export function lifetimeMs(text: string): number {
   const match = /^(\d{1,9})([smhd]?)$/.exec(text.trim());
-  if (match === null) throw new Error(`token lifetime must look like 30m, 8h or 7d, got ${JSON.stringify(text)}`);
-  const unitMs = { '': 1_000, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  if (match === null)
+    throw new Error(`token lifetime must look like 30m, 8h or 7d, got ${JSON.stringify(text)}`);
+  const unitMs = { '': 1_000, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    match[2] as '' | 's' | 'm' | 'h' | 'd'
+  ];
   const ms = Number(match[1]) * unitMs;
-  if (ms <= 0 || ms > MAX_TOKEN_LIFETIME_MS) throw new Error(`token lifetime must be more than 0 and at most 30d, got ${JSON.stringify(text)}`);
+  if (ms <= 0 || ms > MAX_TOKEN_LIFETIME_MS)
+    throw new Error(
+      `token lifetime must be more than 0 and at most 30d, got ${JSON.stringify(text)}`,
+    );
   return ms;
 }

@@ -16,7 +16,11 @@ import { asLedgerEnvelope, type Envelope, type IdempotencyKeyClaimed } from '../
 import type { LedgerBooks } from '../../projections/index.ts';
 import type { MerkleLog } from '../audit/merkleLog.ts';
 import type { VerifyFailure } from '../audit/logVerifier.ts';
-import { MAX_READ_ALL_BATCH_EVENTS, type EventStore, type RecordedEvent } from '../store/eventStore.ts';
+import {
+  MAX_READ_ALL_BATCH_EVENTS,
+  type EventStore,
+  type RecordedEvent,
+} from '../store/eventStore.ts';
 import { commandScopeKey } from '../writePath/commandScope.ts';
 import type { ReadModelWriter } from './sqlMirror/readModelWriter.ts';
 
@@ -110,10 +114,17 @@ export function pacer(pace: FoldPace): (work: number) => Promise<void> | undefin
 }
 
 /** Folds one event into the in-memory sinks; true when the books folded it. */
-function foldEvent(event: RecordedEvent, sinks: FoldSinks, filter: FoldLogOptions['filter']): boolean {
+function foldEvent(
+  event: RecordedEvent,
+  sinks: FoldSinks,
+  filter: FoldLogOptions['filter'],
+): boolean {
   if (sinks.commandStreams !== undefined) {
     // A claimed key belongs to the stream the claim creates, not to the claim's own stream.
-    const streamId = event.type === 'IdempotencyKeyClaimed' ? (event.data as IdempotencyKeyClaimed).targetStreamId : event.streamId;
+    const streamId =
+      event.type === 'IdempotencyKeyClaimed'
+        ? (event.data as IdempotencyKeyClaimed).targetStreamId
+        : event.streamId;
     const scope = commandScopeKey(event.metadata.actor.sub, event.metadata.commandId);
     if (!sinks.commandStreams.has(scope)) sinks.commandStreams.set(scope, streamId);
   }
@@ -130,7 +141,10 @@ function foldEvent(event: RecordedEvent, sinks: FoldSinks, filter: FoldLogOption
  * synchronous turn. Returns the SQL mirror's write of the page, when there is a mirror: the
  * caller decides whether to wait for it.
  */
-export function foldEvents(events: readonly RecordedEvent[], sinks: FoldSinks): Promise<void> | undefined {
+export function foldEvents(
+  events: readonly RecordedEvent[],
+  sinks: FoldSinks,
+): Promise<void> | undefined {
   for (const event of events) foldEvent(event, sinks, undefined);
   sinks.pages?.(events);
   if (sinks.sqlMirror === undefined || sinks.books === undefined) return undefined;
@@ -138,13 +152,25 @@ export function foldEvents(events: readonly RecordedEvent[], sinks: FoldSinks): 
 }
 
 /** Pages through the log from `from` to `to`, folding every event into the sinks. */
-export async function foldLog(store: Pick<EventStore, 'readAll'>, options: FoldLogOptions, sinks: FoldSinks): Promise<FoldLogResult> {
+export async function foldLog(
+  store: Pick<EventStore, 'readAll'>,
+  options: FoldLogOptions,
+  sinks: FoldSinks,
+): Promise<FoldLogResult> {
   const { to, filter, verify } = options;
   const batchSize = options.batchSize ?? MAX_READ_ALL_BATCH_EVENTS;
-  if (filter !== undefined && (sinks.merkleLog !== undefined || sinks.commandStreams !== undefined || sinks.sqlMirror !== undefined)) {
-    throw new Error('a filtered fold folds only the books: the Merkle log, command ids and SQL mirror stand for the whole log');
+  if (
+    filter !== undefined &&
+    (sinks.merkleLog !== undefined ||
+      sinks.commandStreams !== undefined ||
+      sinks.sqlMirror !== undefined)
+  ) {
+    throw new Error(
+      'a filtered fold folds only the books: the Merkle log, command ids and SQL mirror stand for the whole log',
+    );
   }
-  if (sinks.sqlMirror !== undefined && sinks.books === undefined) throw new Error('the SQL mirror copies its rows out of the books: fold them too');
+  if (sinks.sqlMirror !== undefined && sinks.books === undefined)
+    throw new Error('the SQL mirror copies its rows out of the books: fold them too');
   const paced = pacer(options.pace ?? {});
   const startedAt = Date.now();
   let position = options.from ?? 0n;
@@ -178,7 +204,8 @@ export async function foldLog(store: Pick<EventStore, 'readAll'>, options: FoldL
     if (events.length > 0) {
       sinks.pages?.(events);
       if (sinks.sqlMirror !== undefined) {
-        if (options.mirrorTransactionEvents === undefined) await sinks.sqlMirror.applyBatch(events, sinks.books!.state);
+        if (options.mirrorTransactionEvents === undefined)
+          await sinks.sqlMirror.applyBatch(events, sinks.books!.state);
         else {
           sinks.sqlMirror.noteBatch(events, sinks.books!.state);
           unwritten += events.length;
@@ -190,12 +217,18 @@ export async function foldLog(store: Pick<EventStore, 'readAll'>, options: FoldL
       }
       position = events[events.length - 1]!.position;
       eventsRead += events.length;
-      if (failure === undefined) options.onProgress?.({ position, eventsRead, elapsedMs: Date.now() - startedAt });
+      if (failure === undefined)
+        options.onProgress?.({ position, eventsRead, elapsedMs: Date.now() - startedAt });
     }
     // A short page is the end of the log as it was when read; without a `to`, read on until a
     // page comes back empty, so events appended meanwhile are folded too.
     if (reachedEnd || (to !== undefined && page.length < batchSize)) break;
   }
-  if (sinks.sqlMirror !== undefined && options.mirrorTransactionEvents !== undefined && failure === undefined) await sinks.sqlMirror.flush();
+  if (
+    sinks.sqlMirror !== undefined &&
+    options.mirrorTransactionEvents !== undefined &&
+    failure === undefined
+  )
+    await sinks.sqlMirror.flush();
   return { position, eventsRead, eventsFolded, ...(failure === undefined ? {} : { failure }) };
 }

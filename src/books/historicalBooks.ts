@@ -41,7 +41,13 @@ import { createHistoryPool, type HistoryPoolSource } from './historyPool.ts';
 import { LedgerError } from './ledgerError.ts';
 import type { EventStore } from '../store/eventStore.ts';
 
-export { emptyBooksByEffectiveDate, endOfAppendAt, foldHistory, isDatedAfter, type FoldedHistory } from './historyFold.ts';
+export {
+  emptyBooksByEffectiveDate,
+  endOfAppendAt,
+  foldHistory,
+  isDatedAfter,
+  type FoldedHistory,
+} from './historyFold.ts';
 export { MAX_CONCURRENT_HISTORICAL_FOLDS, MAX_HISTORICAL_QUEUE } from './historyPool.ts';
 
 /** Most historical answers kept at once. */
@@ -72,7 +78,8 @@ export interface BooksAnswer {
   readonly asAt?: string;
 }
 
-export type HistorySource = Pick<EventStore, 'readAll' | 'readStream' | 'headPosition'> & HistoryPoolSource;
+export type HistorySource = Pick<EventStore, 'readAll' | 'readStream' | 'headPosition'> &
+  HistoryPoolSource;
 
 export interface StatementQuery {
   readonly potId: string;
@@ -116,7 +123,8 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
   async function fold(point: FoldPoint): Promise<CachedAnswer> {
     foldsRun += 1;
     const result = await pool.run({ kind: 'books', ...point });
-    if (result.kind !== 'books') throw new Error('the history pool answered a books job with a statement');
+    if (result.kind !== 'books')
+      throw new Error('the history pool answered a books job with a statement');
     const answer: BooksAnswer = {
       projections: result.projections,
       position: result.position,
@@ -143,7 +151,11 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
       if (asAt === undefined && atPosition === undefined) return options.live();
       if (atPosition !== undefined) {
         const head = await source.headPosition();
-        if (atPosition > head) throw new LedgerError('VALIDATION_FAILED', `atPosition ${atPosition} is beyond the end of the log (${head})`);
+        if (atPosition > head)
+          throw new LedgerError(
+            'VALIDATION_FAILED',
+            `atPosition ${atPosition} is beyond the end of the log (${head})`,
+          );
       }
       const point = {
         ...(asAt === undefined ? {} : { asAt }),
@@ -160,7 +172,8 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
     /** A pot's statement as at a position (null: no such pot then), through the same gate. */
     async statementFor(query: StatementQuery): Promise<PotStatement | null> {
       const result = await pool.run({ kind: 'statement', ...query });
-      if (result.kind !== 'statement') throw new Error('the history pool answered a statement job with books');
+      if (result.kind !== 'statement')
+        throw new Error('the history pool answered a statement job with books');
       return result.statement;
     },
 

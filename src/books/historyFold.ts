@@ -8,7 +8,13 @@
  * financial year (a fold of the pot's own stream, projections/potStatement.ts).
  */
 import { asLedgerEnvelope, potStreamId, type Envelope } from '../../events/index.ts';
-import { createLedgerBooks, ledgerBooksProjection, potSummaryProjection, type LedgerBooksState, type LedgerProjections } from '../../projections/index.ts';
+import {
+  createLedgerBooks,
+  ledgerBooksProjection,
+  potSummaryProjection,
+  type LedgerBooksState,
+  type LedgerProjections,
+} from '../../projections/index.ts';
 import { potStatement, type PotStatement } from '../../projections/potStatement.ts';
 import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
 import { foldLog, pacer, type FoldPace } from './foldLog.ts';
@@ -30,7 +36,10 @@ export function isDatedAfter(event: { readonly data: unknown }, asAt: string): b
  */
 export function emptyBooksByEffectiveDate(): LedgerBooksState {
   const books = ledgerBooksProjection.initialState();
-  books.projections.potSummary = { ...potSummaryProjection.initialState(), stakesMayBeNegative: true };
+  books.projections.potSummary = {
+    ...potSummaryProjection.initialState(),
+    stakesMayBeNegative: true,
+  };
   return books;
 }
 
@@ -52,7 +61,11 @@ export function countedAsAt(asAt: string): (envelope: Envelope) => boolean {
       if (envelope.type === 'AllocationRequested') requestsLeftOut.add(envelope.data.allocationId);
       return false;
     }
-    return !(requestsLeftOut.size > 0 && decidesRequest(envelope) && requestsLeftOut.has(envelope.data.allocationId));
+    return !(
+      requestsLeftOut.size > 0 &&
+      decidesRequest(envelope) &&
+      requestsLeftOut.has(envelope.data.allocationId)
+    );
   };
 }
 
@@ -67,14 +80,28 @@ export async function foldHistory(
   const books = createLedgerBooks(asAt === undefined ? undefined : emptyBooksByEffectiveDate());
   const { eventsFolded } = await foldLog(
     source,
-    { to: atPosition, batchSize, pace, ...(asAt === undefined ? {} : { filter: countedAsAt(asAt) }) },
+    {
+      to: atPosition,
+      batchSize,
+      pace,
+      ...(asAt === undefined ? {} : { filter: countedAsAt(asAt) }),
+    },
     { books },
   );
   return { books: { projections: books.state, position: books.position }, eventsFolded };
 }
 
-function decidesRequest(event: Envelope): event is Extract<Envelope, { type: 'AllocationApproved' | 'AllocationRejected' | 'SelfApprovalAttempted' }> {
-  return event.type === 'AllocationApproved' || event.type === 'AllocationRejected' || event.type === 'SelfApprovalAttempted';
+function decidesRequest(
+  event: Envelope,
+): event is Extract<
+  Envelope,
+  { type: 'AllocationApproved' | 'AllocationRejected' | 'SelfApprovalAttempted' }
+> {
+  return (
+    event.type === 'AllocationApproved' ||
+    event.type === 'AllocationRejected' ||
+    event.type === 'SelfApprovalAttempted'
+  );
 }
 
 /** Events one command appends at once: far fewer than this (an approval writes two). */
@@ -85,14 +112,22 @@ const MAX_EVENTS_PER_APPEND = 64;
  * together (an approval and the allocation it authorises), so the ledger never stood between
  * them: an answer "at" a position inside an append is the answer at the end of it.
  */
-export async function endOfAppendAt(source: Pick<EventStore, 'readAll'>, atPosition: bigint): Promise<bigint> {
+export async function endOfAppendAt(
+  source: Pick<EventStore, 'readAll'>,
+  atPosition: bigint,
+): Promise<bigint> {
   if (atPosition === 0n) return 0n;
   const page = await source.readAll(atPosition - 1n, MAX_EVENTS_PER_APPEND);
   const at = page[0];
   if (at === undefined || at.position !== atPosition) return atPosition;
   let end = at.position;
   for (const next of page.slice(1)) {
-    if (next.streamId !== at.streamId || next.metadata.commandId !== at.metadata.commandId || next.metadata.actor.sub !== at.metadata.actor.sub) break;
+    if (
+      next.streamId !== at.streamId ||
+      next.metadata.commandId !== at.metadata.commandId ||
+      next.metadata.actor.sub !== at.metadata.actor.sub
+    )
+      break;
     end = next.position;
   }
   return end;
@@ -125,7 +160,8 @@ export async function statementAt(
       const turn = paced(1);
       if (turn !== undefined) await turn;
       const envelope = asLedgerEnvelope(event);
-      if (envelope !== null && !(asAt !== undefined && isDatedAfter(envelope, asAt))) envelopes.push(envelope);
+      if (envelope !== null && !(asAt !== undefined && isDatedAfter(envelope, asAt)))
+        envelopes.push(envelope);
     }
     if (page.length < batchSize) break;
     fromRevision = page[page.length - 1]!.streamRevision + 1n;
@@ -135,7 +171,12 @@ export async function statementAt(
 
 /** One piece of historical work, as it crosses to a worker thread (structured clone). */
 export type HistoryJob =
-  | { readonly kind: 'books'; readonly asAt?: string; readonly atPosition: bigint; readonly snapToAppend: boolean }
+  | {
+      readonly kind: 'books';
+      readonly asAt?: string;
+      readonly atPosition: bigint;
+      readonly snapToAppend: boolean;
+    }
   | ({ readonly kind: 'statement' } & StatementPoint);
 
 export interface BooksJobResult {
@@ -155,9 +196,22 @@ export type HistoryJobResult = BooksJobResult | StatementJobResult;
 
 export type HistoryJobSource = Pick<EventStore, 'readAll' | 'readStream'>;
 
-export async function runHistoryJob(source: HistoryJobSource, job: HistoryJob, batchSize?: number, pace: FoldPace = {}): Promise<HistoryJobResult> {
-  if (job.kind === 'statement') return { kind: 'statement', statement: await statementAt(source, job, batchSize, pace) };
-  const atPosition = job.snapToAppend ? await endOfAppendAt(source, job.atPosition) : job.atPosition;
-  const { books, eventsFolded } = await foldHistory(source, { asAt: job.asAt, atPosition }, batchSize, pace);
+export async function runHistoryJob(
+  source: HistoryJobSource,
+  job: HistoryJob,
+  batchSize?: number,
+  pace: FoldPace = {},
+): Promise<HistoryJobResult> {
+  if (job.kind === 'statement')
+    return { kind: 'statement', statement: await statementAt(source, job, batchSize, pace) };
+  const atPosition = job.snapToAppend
+    ? await endOfAppendAt(source, job.atPosition)
+    : job.atPosition;
+  const { books, eventsFolded } = await foldHistory(
+    source,
+    { asAt: job.asAt, atPosition },
+    batchSize,
+    pace,
+  );
   return { kind: 'books', projections: books.projections, position: atPosition, eventsFolded };
 }

@@ -37,7 +37,9 @@ export const MAIN_THREAD_FOLD_SLICE_MS = 5;
 /** Events per read of a main-thread fold: a synchronous store reads a page in one go. */
 export const MAIN_THREAD_READ_BATCH_EVENTS = 500;
 
-export type HistoryPoolSource = HistoryJobSource & { readonly readerLocation?: ReaderLocation | undefined };
+export type HistoryPoolSource = HistoryJobSource & {
+  readonly readerLocation?: ReaderLocation | undefined;
+};
 
 export interface HistoryPoolOptions {
   readonly source: HistoryPoolSource;
@@ -48,7 +50,12 @@ export interface HistoryPoolOptions {
 
 /** What a job answers on the main thread: the books decoded, ready to read. */
 export type HistoryAnswer =
-  | { readonly kind: 'books'; readonly projections: LedgerProjections; readonly position: bigint; readonly eventsFolded: number }
+  | {
+      readonly kind: 'books';
+      readonly projections: LedgerProjections;
+      readonly position: bigint;
+      readonly eventsFolded: number;
+    }
   | { readonly kind: 'statement'; readonly statement: PotStatement | null };
 
 interface Executor {
@@ -70,7 +77,10 @@ interface Task {
 export function createHistoryPool(options: HistoryPoolOptions) {
   const budgetMs = options.budgetMs ?? DEFAULT_HISTORY_BUDGET_MS;
   const location = options.source.readerLocation;
-  const executor = location === undefined ? mainThreadExecutor(options.source, options.batchSize) : workerExecutor(location, options.batchSize);
+  const executor =
+    location === undefined
+      ? mainThreadExecutor(options.source, options.batchSize)
+      : workerExecutor(location, options.batchSize);
   const waiting: Task[] = [];
   let running = 0;
   let accepted = 0;
@@ -102,7 +112,13 @@ export function createHistoryPool(options: HistoryPoolOptions) {
   }
 
   function expire(task: Task): void {
-    settle(task, { error: new LedgerError('HISTORY_TIMEOUT', `the historical answer took longer than its budget of ${budgetMs} ms and was abandoned; ask again later, or for a point whose answer is cached`, HISTORY_RETRY_AFTER_SECONDS) });
+    settle(task, {
+      error: new LedgerError(
+        'HISTORY_TIMEOUT',
+        `the historical answer took longer than its budget of ${budgetMs} ms and was abandoned; ask again later, or for a point whose answer is cached`,
+        HISTORY_RETRY_AFTER_SECONDS,
+      ),
+    });
     if (task.started) task.controller.abort(new Error('history budget exceeded'));
     else waiting.splice(waiting.indexOf(task), 1);
   }
@@ -113,15 +129,33 @@ export function createHistoryPool(options: HistoryPoolOptions) {
 
     /** Runs one job through the gate; refuses HISTORY_BUSY at once when the queue is full. */
     run(job: HistoryJob): Promise<HistoryAnswer> {
-      if (closed) return Promise.reject(new LedgerError('HISTORY_BUSY', 'the server is shutting down', HISTORY_RETRY_AFTER_SECONDS));
+      if (closed)
+        return Promise.reject(
+          new LedgerError(
+            'HISTORY_BUSY',
+            'the server is shutting down',
+            HISTORY_RETRY_AFTER_SECONDS,
+          ),
+        );
       if (running >= MAX_CONCURRENT_HISTORICAL_FOLDS && waiting.length >= MAX_HISTORICAL_QUEUE) {
         return Promise.reject(
-          new LedgerError('HISTORY_BUSY', `${MAX_CONCURRENT_HISTORICAL_FOLDS} historical answers are being built and ${MAX_HISTORICAL_QUEUE} more are waiting; ask again later`, HISTORY_RETRY_AFTER_SECONDS),
+          new LedgerError(
+            'HISTORY_BUSY',
+            `${MAX_CONCURRENT_HISTORICAL_FOLDS} historical answers are being built and ${MAX_HISTORICAL_QUEUE} more are waiting; ask again later`,
+            HISTORY_RETRY_AFTER_SECONDS,
+          ),
         );
       }
       accepted += 1;
       return new Promise<HistoryAnswer>((resolve, reject) => {
-        const task: Task = { job, controller: new AbortController(), resolve, reject, started: false, settled: false };
+        const task: Task = {
+          job,
+          controller: new AbortController(),
+          resolve,
+          reject,
+          started: false,
+          settled: false,
+        };
         task.timer = setTimeout(() => expire(task), budgetMs);
         if (running < MAX_CONCURRENT_HISTORICAL_FOLDS) start(task);
         else waiting.push(task);
@@ -135,7 +169,14 @@ export function createHistoryPool(options: HistoryPoolOptions) {
 
     async close(): Promise<void> {
       closed = true;
-      for (const task of waiting.splice(0)) settle(task, { error: new LedgerError('HISTORY_BUSY', 'the server is shutting down', HISTORY_RETRY_AFTER_SECONDS) });
+      for (const task of waiting.splice(0))
+        settle(task, {
+          error: new LedgerError(
+            'HISTORY_BUSY',
+            'the server is shutting down',
+            HISTORY_RETRY_AFTER_SECONDS,
+          ),
+        });
       await executor.close();
     },
   };
@@ -154,7 +195,6 @@ function mainThreadExecutor(source: HistoryJobSource, batchSize: number | undefi
     async close() {},
   };
 }
-
 
 /**
  * The projections of a worker's answer, each decoded the first time a route reads it: decoding
@@ -216,9 +256,17 @@ function workerExecutor(location: ReaderLocation, batchSize: number | undefined)
           if (reply.id !== id) return;
           done();
           idle.push(worker);
-          if (!reply.ok) reject(new Error(`historical fold failed in its worker: ${reply.message}`));
-          else if (reply.kind === 'statement') resolve({ kind: 'statement', statement: reply.statement as PotStatement | null });
-          else resolve({ kind: 'books', projections: decodeOnRead(reply.projections), position: reply.position, eventsFolded: reply.eventsFolded });
+          if (!reply.ok)
+            reject(new Error(`historical fold failed in its worker: ${reply.message}`));
+          else if (reply.kind === 'statement')
+            resolve({ kind: 'statement', statement: reply.statement as PotStatement | null });
+          else
+            resolve({
+              kind: 'books',
+              projections: decodeOnRead(reply.projections),
+              position: reply.position,
+              eventsFolded: reply.eventsFolded,
+            });
         };
         const onError = (error: Error): void => {
           done();
@@ -226,7 +274,9 @@ function workerExecutor(location: ReaderLocation, batchSize: number | undefined)
         };
         const onExit = (code: number): void => {
           done();
-          reject(new Error(`a historical-fold worker stopped (exit code ${code}) before it answered`));
+          reject(
+            new Error(`a historical-fold worker stopped (exit code ${code}) before it answered`),
+          );
         };
         const onAbort = (): void => {
           done();

@@ -33,7 +33,12 @@ export type HistoryReply =
       /** Each projection encoded on its own, so the main thread decodes only those a route reads. */
       readonly projections: Readonly<Record<string, Uint8Array>>;
     }
-  | { readonly id: number; readonly ok: true; readonly kind: 'statement'; readonly statement: unknown }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly kind: 'statement';
+      readonly statement: unknown;
+    }
   | { readonly id: number; readonly ok: false; readonly message: string };
 
 /** Connections a worker opens to PostgreSQL: it runs one job at a time. */
@@ -41,18 +46,38 @@ const WORKER_POSTGRES_POOL_SIZE = 1;
 
 async function openReader(location: ReaderLocation): Promise<HistoryJobSource> {
   if (location.kind === 'sqlite') return createSqliteEventStore(location.path, { readOnly: true });
-  return createPostgresEventStore(location.url, { schema: location.schema, poolSize: WORKER_POSTGRES_POOL_SIZE });
+  return createPostgresEventStore(location.url, {
+    schema: location.schema,
+    poolSize: WORKER_POSTGRES_POOL_SIZE,
+  });
 }
 
-async function answer(source: HistoryJobSource, request: HistoryRequest, batchSize: number | undefined): Promise<HistoryReply> {
+async function answer(
+  source: HistoryJobSource,
+  request: HistoryRequest,
+  batchSize: number | undefined,
+): Promise<HistoryReply> {
   try {
     const result = await runHistoryJob(source, request.job, batchSize);
-    if (result.kind === 'statement') return { id: request.id, ok: true, kind: 'statement', statement: result.statement };
+    if (result.kind === 'statement')
+      return { id: request.id, ok: true, kind: 'statement', statement: result.statement };
     const projections: Record<string, Uint8Array> = {};
-    for (const [name, state] of Object.entries(result.projections)) projections[name] = encodeState(state);
-    return { id: request.id, ok: true, kind: 'books', position: result.position, eventsFolded: result.eventsFolded, projections };
+    for (const [name, state] of Object.entries(result.projections))
+      projections[name] = encodeState(state);
+    return {
+      id: request.id,
+      ok: true,
+      kind: 'books',
+      position: result.position,
+      eventsFolded: result.eventsFolded,
+      projections,
+    };
   } catch (error) {
-    return { id: request.id, ok: false, message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+    return {
+      id: request.id,
+      ok: false,
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    };
   }
 }
 
@@ -64,7 +89,9 @@ port.on('message', (request: HistoryRequest) => {
   void answer(source, request, data.batchSize).then((reply) => {
     // Whole buffers move to the main thread instead of being copied.
     const buffers = reply.ok && reply.kind === 'books' ? Object.values(reply.projections) : [];
-    const transfer = buffers.filter((bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength).map((bytes) => bytes.buffer as ArrayBuffer);
+    const transfer = buffers
+      .filter((bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)
+      .map((bytes) => bytes.buffer as ArrayBuffer);
     port.postMessage(reply, transfer);
   });
 });

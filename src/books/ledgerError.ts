@@ -3,7 +3,12 @@
  * its status and headers: src/http/plugins/errors.ts). These are refusals of the ledger, not of
  * the domain: the books are behind or stopped, or the historical gate is full or out of time.
  */
-export const LEDGER_ERROR_CODES = ['VALIDATION_FAILED', 'PROJECTION_LAGGING', 'HISTORY_BUSY', 'HISTORY_TIMEOUT'] as const;
+export const LEDGER_ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'PROJECTION_LAGGING',
+  'HISTORY_BUSY',
+  'HISTORY_TIMEOUT',
+] as const;
 export type LedgerErrorCode = (typeof LEDGER_ERROR_CODES)[number];
 
 export class LedgerError extends Error {

@@ -68,7 +68,12 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
             }
             position = events[events.length - 1]!.position;
             eventsFolded += events.length;
-            options.onProgress?.({ position, headAtStart, eventsFolded, elapsedMs: Date.now() - startedAt });
+            options.onProgress?.({
+              position,
+              headAtStart,
+              eventsFolded,
+              elapsedMs: Date.now() - startedAt,
+            });
             notify();
             if (position >= headAtStart) resolve();
           },

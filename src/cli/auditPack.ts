@@ -12,7 +12,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { escapeHiddenCharactersInJson, revealHiddenCharacters } from '../../events/hiddenCharacters.ts';
+import {
+  escapeHiddenCharactersInJson,
+  revealHiddenCharacters,
+} from '../../events/hiddenCharacters.ts';
 import { asLedgerEnvelope, potStreamId, type Envelope } from '../../events/index.ts';
 import { FinancialYear, Ulid } from '../../events/primitives.ts';
 import { createLedgerBooks } from '../../projections/index.ts';
@@ -21,7 +24,16 @@ import { potStatement } from '../../projections/potStatement.ts';
 import { createLogVerifier, describeFailure } from '../audit/logVerifier.ts';
 import { MERKLE_ALGORITHM } from '../audit/merkle.ts';
 import type { Checkpoint } from '../audit/merkleLog.ts';
-import { AUDIT_PACK_FILES, exceptionsCsv, manifest, statementCsv, trailCsv, trailJsonLines, trailOfYear, type PackFile } from '../audit/pack/packFiles.ts';
+import {
+  AUDIT_PACK_FILES,
+  exceptionsCsv,
+  manifest,
+  statementCsv,
+  trailCsv,
+  trailJsonLines,
+  trailOfYear,
+  type PackFile,
+} from '../audit/pack/packFiles.ts';
 import { readConfig } from '../app/config.ts';
 import type { RecordedEvent } from '../store/eventStore.ts';
 import { foldLog } from '../books/foldLog.ts';
@@ -48,19 +60,30 @@ export interface AuditPackResult {
 }
 
 export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPackResult> {
-  if (!Ulid.safeParse(options.potId).success) throw new Error(`--pot ${JSON.stringify(options.potId)} is not a pot id (a ULID)`);
-  if (!FinancialYear.safeParse(options.financialYear).success) throw new Error(`--year ${JSON.stringify(options.financialYear)} is not a financial year like 2025-26`);
+  if (!Ulid.safeParse(options.potId).success)
+    throw new Error(`--pot ${JSON.stringify(options.potId)} is not a pot id (a ULID)`);
+  if (!FinancialYear.safeParse(options.financialYear).success)
+    throw new Error(
+      `--year ${JSON.stringify(options.financialYear)} is not a financial year like 2025-26`,
+    );
   const { potId, financialYear } = options;
   const store = await openExistingEventStore(options.storeUrl);
   const startedAt = Date.now();
-  const verifier = createLogVerifier({ positionsContiguous: store.positionsContiguous, logChained: store.logChained });
+  const verifier = createLogVerifier({
+    positionsContiguous: store.positionsContiguous,
+    logChained: store.logChained,
+  });
   const books = createLedgerBooks();
   const potEvents: Envelope[] = [];
   const potEventsByPosition = new Map<string, RecordedEvent>();
   const potStream = potStreamId(potId);
   let failure: string | undefined;
   try {
-    const progress = positionProgress(options.progress, await store.headPosition(), 'verifying and folding the log');
+    const progress = positionProgress(
+      options.progress,
+      await store.headPosition(),
+      'verifying and folding the log',
+    );
     const pickPotEvents = (events: readonly RecordedEvent[]): void => {
       for (const event of events) {
         const envelope = asLedgerEnvelope(event);
@@ -73,7 +96,11 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
     try {
       const folded = await foldLog(
         store,
-        { verify: verifier.check, onProgress: ({ position }) => progress.update(position, verifier.size(), Date.now() - startedAt) },
+        {
+          verify: verifier.check,
+          onProgress: ({ position }) =>
+            progress.update(position, verifier.size(), Date.now() - startedAt),
+        },
         { books, pages: pickPotEvents },
       );
       if (folded.failure !== undefined) failure = describeFailure(folded.failure);
@@ -95,7 +122,9 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
       '',
     ].join('\n');
     const files = writePack(options.outDir, [{ name: 'verification.txt', content: report }]);
-    options.out.write(`${failure}\nNo statement written; the verification report is in ${options.outDir}.\n`);
+    options.out.write(
+      `${failure}\nNo statement written; the verification report is in ${options.outDir}.\n`,
+    );
     return { ok: false, files, events };
   }
 
@@ -159,10 +188,15 @@ function writePack(dir: string, files: readonly PackFile[]): string[] {
 export function registerAuditPackCommand(program: Command): Command {
   return program
     .command('audit-pack')
-    .description('write the inspectorate pack of one pot and financial year: statement, audit trail, exceptions, checkpoint, verification')
+    .description(
+      'write the inspectorate pack of one pot and financial year: statement, audit trail, exceptions, checkpoint, verification',
+    )
     .requiredOption('--pot <potId>', 'the pot')
     .requiredOption('--year <financialYear>', 'the financial year, e.g. 2025-26')
-    .requiredOption('--out <dir>', 'the folder to write (created if absent; files in it are replaced)')
+    .requiredOption(
+      '--out <dir>',
+      'the folder to write (created if absent; files in it are replaced)',
+    )
     .action(async (options: { pot: string; year: string; out: string }) => {
       const result = await writeAuditPack({
         storeUrl: readConfig().storeUrl,

@@ -9,7 +9,10 @@ import type { EventStore, RecordedEvent } from '../store/eventStore.ts';
 import { openExistingEventStore } from '../store/openStore.ts';
 
 /** Folds the whole log into fresh books; `onBatch` hears of each page once it is folded (for counting). */
-export async function readBooks(store: EventStore, onBatch?: (batch: readonly RecordedEvent[]) => void): Promise<LedgerBooks> {
+export async function readBooks(
+  store: EventStore,
+  onBatch?: (batch: readonly RecordedEvent[]) => void,
+): Promise<LedgerBooks> {
   const books = createLedgerBooks();
   await foldLog(store, {}, { books, ...(onBatch === undefined ? {} : { pages: onBatch }) });
   return books;

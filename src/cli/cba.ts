@@ -6,7 +6,12 @@
 import { Command, Option } from 'commander';
 import { FinancialYear, Ulid } from '../../events/primitives.ts';
 import { formatPounds, money } from '../../events/money.ts';
-import { costBenefitReport, type CostBenefitReport, type InterventionCbaView, type PotCbaView } from '../../projections/costBenefit.ts';
+import {
+  costBenefitReport,
+  type CostBenefitReport,
+  type InterventionCbaView,
+  type PotCbaView,
+} from '../../projections/costBenefit.ts';
 import { readConfig } from '../app/config.ts';
 import { redactUrl } from '../books/sqlMirror/openReadModels.ts';
 import { readDeflatorFile } from '../unitCosts/unitCostFile.ts';
@@ -34,8 +39,10 @@ export async function cbaCommand(options: CbaOptions, storeUrl: string): Promise
     },
     readDeflatorFile(),
   );
-  if (report === null) throw new Error(`pot ${options.pot} does not exist in ${redactUrl(storeUrl)}`);
-  if (report === 'unknown-intervention') throw new Error(`intervention ${options.intervention} does not exist in pot ${options.pot}`);
+  if (report === null)
+    throw new Error(`pot ${options.pot} does not exist in ${redactUrl(storeUrl)}`);
+  if (report === 'unknown-intervention')
+    throw new Error(`intervention ${options.intervention} does not exist in pot ${options.pot}`);
   if ('refusal' in report) throw new Error(report.detail);
   return options.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report);
 }
@@ -45,7 +52,16 @@ const pounds = (amount: string): string => formatPounds(money(amount));
 function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   // First column left-aligned (labels), figures right-aligned, as in a spreadsheet.
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) =>
+          column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!),
+        )
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function headline(view: InterventionCbaView | PotCbaView): string[][] {
@@ -64,15 +80,27 @@ function whoBenefits(view: InterventionCbaView | PotCbaView): string {
   if (view.whoBenefits.length === 0) return '  (no benefits recorded)';
   return table([
     ['Who benefits', 'gross cashable', 'gross non-cashable', 'PV cashable', 'PV non-cashable'],
-    ...view.whoBenefits.map((r) => [r.agencyId, pounds(r.grossCashable), pounds(r.grossNonCashable), pounds(r.presentValueCashable), pounds(r.presentValueNonCashable)]),
+    ...view.whoBenefits.map((r) => [
+      r.agencyId,
+      pounds(r.grossCashable),
+      pounds(r.grossNonCashable),
+      pounds(r.presentValueCashable),
+      pounds(r.presentValueNonCashable),
+    ]),
   ]);
 }
 
 export function renderReport(report: CostBenefitReport): string {
   const lines: string[] = [];
-  const scope = [report.scope.interventionId, report.scope.financialYear].filter((s) => s !== undefined).join(', ');
-  lines.push(`Cost-benefit report: ${report.name} (${report.potId})${scope === '' ? '' : ` — ${scope}`}`);
-  lines.push(`Discounted at ${report.method.discountRatePercent}% a year (year 0 undiscounted); figures rounded to pence once, from exact values.`);
+  const scope = [report.scope.interventionId, report.scope.financialYear]
+    .filter((s) => s !== undefined)
+    .join(', ');
+  lines.push(
+    `Cost-benefit report: ${report.name} (${report.potId})${scope === '' ? '' : ` — ${scope}`}`,
+  );
+  lines.push(
+    `Discounted at ${report.method.discountRatePercent}% a year (year 0 undiscounted); figures rounded to pence once, from exact values.`,
+  );
   lines.push(
     `Benefits valued from the unit-cost catalogue are in ${report.method.prices.baseYear} prices (${report.method.prices.deflator}); benefits given in pounds are taken as already in those prices.`,
   );
@@ -88,19 +116,35 @@ export function renderReport(report: CostBenefitReport): string {
         ['Gross benefits', pounds(i.grossBenefits.total)],
         [`Net of deadweight (× (1 − ${a.deadweightPercent}%))`, pounds(i.netOfDeadweight.value)],
         [`After attribution (× ${a.attributionPercent}%)`, pounds(i.afterAttribution.value)],
-        [`Adjusted annual benefit (× (1 − ${a.optimismBiasPercent}%))`, pounds(i.adjustedAnnualBenefit.value)],
+        [
+          `Adjusted annual benefit (× (1 − ${a.optimismBiasPercent}%))`,
+          pounds(i.adjustedAnnualBenefit.value),
+        ],
       ]),
     );
     lines.push(
       table([
         ['Year', 'profile', 'benefit', 'discount factor', 'present value', 'cumulative PV'],
-        ...i.years.map((y) => [String(y.year), `${y.profilePercent}%`, pounds(y.benefit.value), y.discountFactor, pounds(y.presentValue.value), pounds(y.cumulativePresentValue)]),
+        ...i.years.map((y) => [
+          String(y.year),
+          `${y.profilePercent}%`,
+          pounds(y.benefit.value),
+          y.discountFactor,
+          pounds(y.presentValue.value),
+          pounds(y.cumulativePresentValue),
+        ]),
       ]),
     );
     lines.push(table(headline(i)), whoBenefits(i));
   }
-  lines.push('', `== Pot total (${report.interventions.length} intervention${report.interventions.length === 1 ? '' : 's'})`);
-  lines.push(table([['Gross benefits', pounds(report.pot.grossBenefits.total)], ...headline(report.pot)]), whoBenefits(report.pot));
+  lines.push(
+    '',
+    `== Pot total (${report.interventions.length} intervention${report.interventions.length === 1 ? '' : 's'})`,
+  );
+  lines.push(
+    table([['Gross benefits', pounds(report.pot.grossBenefits.total)], ...headline(report.pot)]),
+    whoBenefits(report.pot),
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -109,13 +153,27 @@ export function registerCbaCommand(program: Command): Command {
   return program
     .command('cba')
     .description('print the cost-benefit report of a pot from the event log (LEDGER_STORE)')
-    .addOption(new Option('--pot <potId>', 'the pot').argParser(parsedWith(Ulid, 'pot id (a ULID)')).makeOptionMandatory())
-    .addOption(new Option('--intervention <interventionId>', 'only this intervention').argParser(parsedWith(Ulid, 'intervention id (a ULID)')))
-    .addOption(new Option('--financial-year <year>', 'only what is dated in this financial year, e.g. 2025-26').argParser(parsedWith(FinancialYear, 'financial year, e.g. 2025-26')))
     .addOption(
-      new Option('--base-year <year>', "restate catalogue-valued benefits in this year's prices (default: --financial-year if the deflators cover it, else their latest year)").argParser(
-        parsedWith(FinancialYear, 'financial year, e.g. 2025-26'),
+      new Option('--pot <potId>', 'the pot')
+        .argParser(parsedWith(Ulid, 'pot id (a ULID)'))
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--intervention <interventionId>', 'only this intervention').argParser(
+        parsedWith(Ulid, 'intervention id (a ULID)'),
       ),
+    )
+    .addOption(
+      new Option(
+        '--financial-year <year>',
+        'only what is dated in this financial year, e.g. 2025-26',
+      ).argParser(parsedWith(FinancialYear, 'financial year, e.g. 2025-26')),
+    )
+    .addOption(
+      new Option(
+        '--base-year <year>',
+        "restate catalogue-valued benefits in this year's prices (default: --financial-year if the deflators cover it, else their latest year)",
+      ).argParser(parsedWith(FinancialYear, 'financial year, e.g. 2025-26')),
     )
     .option('--json', 'print the report as JSON (the answer of GET /v1/pots/:potId/cba)')
     .action(async (options: CbaOptions) => {

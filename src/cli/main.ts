@@ -14,14 +14,23 @@ import { registerUnitCostsListCommand } from './unitCostsList.ts';
 import { registerVerifyCommand } from './verify.ts';
 
 export function buildCli(): Command {
-  const program = new Command('potledger').description('Event-sourced ledger for pooled public budgets');
+  const program = new Command('potledger').description(
+    'Event-sourced ledger for pooled public budgets',
+  );
 
   program
     .command('token')
     .description('mint a bearer token for the API')
     .requiredOption('--sub <name>', 'who the token is for (shown in the audit trail)')
-    .addOption(new Option('--role <role>', 'what the holder may do').choices([...ROLES]).makeOptionMandatory())
-    .option('--agency <agencyId>', 'the agency a finance officer acts for (required for finance-officer)')
+    .addOption(
+      new Option('--role <role>', 'what the holder may do')
+        .choices([...ROLES])
+        .makeOptionMandatory(),
+    )
+    .option(
+      '--agency <agencyId>',
+      'the agency a finance officer acts for (required for finance-officer)',
+    )
     .option('--expires-in <duration>', 'lifetime, e.g. 30m, 8h, 7d', '8h')
     .action((options: { sub: string; role: Role; agency?: string; expiresIn: string }) => {
       if (options.role === 'finance-officer' && options.agency === undefined) {
@@ -34,7 +43,11 @@ export function buildCli(): Command {
           `no signing secret: set LEDGER_JWT_SECRET, or LEDGER_DATA_DIR to the server's data directory (looked for ${dataDir}/${JWT_SECRET_FILE}; the server creates it on first start)`,
         );
       }
-      const claims = { sub: options.sub, role: options.role, ...(options.agency === undefined ? {} : { agency: options.agency }) };
+      const claims = {
+        sub: options.sub,
+        role: options.role,
+        ...(options.agency === undefined ? {} : { agency: options.agency }),
+      };
       process.stdout.write(`${signToken(secret, claims, options.expiresIn)}\n`);
     });
 

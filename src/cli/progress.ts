@@ -9,7 +9,9 @@ import type { RunnerProgress } from '../books/projectionRunner.ts';
 export const MIN_EVENTS_FOR_PROGRESS = 20_000;
 const PLAIN_PROGRESS_INTERVAL_MS = 2_000;
 
-export function replayProgressPrinter(stream: NodeJS.WriteStream): (progress: RunnerProgress) => void {
+export function replayProgressPrinter(
+  stream: NodeJS.WriteStream,
+): (progress: RunnerProgress) => void {
   let bar: cliProgress.SingleBar | undefined;
   let lastPlainAt = 0;
   let done = false;
@@ -20,7 +22,11 @@ export function replayProgressPrinter(stream: NodeJS.WriteStream): (progress: Ru
     const rate = Math.round(progress.eventsFolded / Math.max(progress.elapsedMs / 1000, 0.001));
     if (stream.isTTY) {
       bar ??= new cliProgress.SingleBar(
-        { stream, format: 'replaying the log [{bar}] {percentage}% {value}/{total} events, {rate} events/s', hideCursor: true },
+        {
+          stream,
+          format: 'replaying the log [{bar}] {percentage}% {value}/{total} events, {rate} events/s',
+          hideCursor: true,
+        },
         cliProgress.Presets.shades_classic,
       );
       if (!bar.isActive) bar.start(total, 0, { rate });
@@ -49,7 +55,11 @@ export function eventsPerSecond(events: number, elapsedMs: number): number {
  * Progress through the log by position for a CLI command (`rebuild`, `verify`): a bar on a
  * terminal, a line labelled `label` every few seconds otherwise.
  */
-export function positionProgress(stream: NodeJS.WritableStream & { isTTY?: boolean }, headAtStart: bigint, label: string): PositionProgress {
+export function positionProgress(
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+  headAtStart: bigint,
+  label: string,
+): PositionProgress {
   let total = Number(headAtStart);
   if (stream.isTTY === true) {
     const bar = new cliProgress.SingleBar(
@@ -78,7 +88,9 @@ export function positionProgress(stream: NodeJS.WritableStream & { isTTY?: boole
     update(position, events, elapsedMs) {
       if (Date.now() - lastLineAt < PLAIN_PROGRESS_INTERVAL_MS) return;
       lastLineAt = Date.now();
-      stream.write(`${label}: position ${position}/${Math.max(total, Number(position))}, ${eventsPerSecond(events, elapsedMs)} events/s\n`);
+      stream.write(
+        `${label}: position ${position}/${Math.max(total, Number(position))}, ${eventsPerSecond(events, elapsedMs)} events/s\n`,
+      );
     },
     stop: () => undefined,
   };

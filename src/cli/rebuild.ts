@@ -12,9 +12,17 @@ import { Command, Option } from 'commander';
 import { createLedgerBooks } from '../../projections/index.ts';
 import { readConfig } from '../app/config.ts';
 import { foldLog } from '../books/foldLog.ts';
-import { openReadModelWriter, redactUrl, resolveReadModelsUrl } from '../books/sqlMirror/openReadModels.ts';
+import {
+  openReadModelWriter,
+  redactUrl,
+  resolveReadModelsUrl,
+} from '../books/sqlMirror/openReadModels.ts';
 import type { ReadModelWriter } from '../books/sqlMirror/readModelWriter.ts';
-import { parseReadModelProjection, READ_MODEL_PROJECTIONS, type ReadModelProjection } from '../books/sqlMirror/tables.ts';
+import {
+  parseReadModelProjection,
+  READ_MODEL_PROJECTIONS,
+  type ReadModelProjection,
+} from '../books/sqlMirror/tables.ts';
 import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
 import { openEventStore } from '../store/openStore.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
@@ -52,9 +60,15 @@ export interface RebuildResult {
 export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
   // Refuse a wrong name before touching anything.
   const projections: readonly ReadModelProjection[] =
-    options.projection === undefined ? READ_MODEL_PROJECTIONS : [parseReadModelProjection(options.projection)];
+    options.projection === undefined
+      ? READ_MODEL_PROJECTIONS
+      : [parseReadModelProjection(options.projection)];
   const batchEvents = options.batchEvents ?? REBUILD_BATCH_EVENTS;
-  if (!Number.isInteger(batchEvents) || batchEvents < 1 || batchEvents > MAX_READ_ALL_BATCH_EVENTS) {
+  if (
+    !Number.isInteger(batchEvents) ||
+    batchEvents < 1 ||
+    batchEvents > MAX_READ_ALL_BATCH_EVENTS
+  ) {
     throw new RangeError(`batchEvents must be an integer from 1 to ${MAX_READ_ALL_BATCH_EVENTS}`);
   }
 
@@ -63,7 +77,18 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     const writer = await openReadModelWriter(options.readModelsUrl, { projections });
     let result: RebuildResult;
     try {
-      result = await replayInto(writer, store, projections, batchEvents, Math.max(batchEvents, options.transactionEvents ?? (options.batchEvents === undefined ? REBUILD_TRANSACTION_EVENTS : batchEvents)), options.stream);
+      result = await replayInto(
+        writer,
+        store,
+        projections,
+        batchEvents,
+        Math.max(
+          batchEvents,
+          options.transactionEvents ??
+            (options.batchEvents === undefined ? REBUILD_TRANSACTION_EVENTS : batchEvents),
+        ),
+        options.stream,
+      );
     } catch (error) {
       // Closing tries the owed batch once more; if that fails too, this first error is the one to report.
       await writer.close().catch(() => undefined);
@@ -98,7 +123,8 @@ async function replayInto(
       {
         batchSize: batchEvents,
         mirrorTransactionEvents: transactionEvents,
-        onProgress: ({ position, eventsRead }) => progress.update(position, eventsRead, Date.now() - startedAt),
+        onProgress: ({ position, eventsRead }) =>
+          progress.update(position, eventsRead, Date.now() - startedAt),
       },
       { books: createLedgerBooks(), sqlMirror: writer },
     );
@@ -107,15 +133,27 @@ async function replayInto(
   }
   const { position, eventsRead: events } = folded;
   const elapsedMs = Date.now() - startedAt;
-  return { projections, events, position, elapsedMs, eventsPerSecond: eventsPerSecond(events, elapsedMs) };
+  return {
+    projections,
+    events,
+    position,
+    elapsedMs,
+    eventsPerSecond: eventsPerSecond(events, elapsedMs),
+  };
 }
 
 /** Adds `rebuild` to the potledger CLI. */
 export function registerRebuildCommand(program: Command): Command {
   return program
     .command('rebuild')
-    .description('empty the SQL read models and write them again from the whole log (stop the server first)')
-    .addOption(new Option('--projection <name>', 'rebuild only this projection\'s tables').choices([...READ_MODEL_PROJECTIONS]))
+    .description(
+      'empty the SQL read models and write them again from the whole log (stop the server first)',
+    )
+    .addOption(
+      new Option('--projection <name>', "rebuild only this projection's tables").choices([
+        ...READ_MODEL_PROJECTIONS,
+      ]),
+    )
     .action(async (options: { projection?: string }) => {
       const config = readConfig();
       const readModelsUrl = resolveReadModelsUrl(config.storeUrl);

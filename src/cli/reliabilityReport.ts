@@ -20,7 +20,10 @@ interface SuiteFigures {
 }
 
 function readFigures(): SuiteFigures[] {
-  if (!existsSync(FIGURES_DIR)) throw new Error(`no figures in ${FIGURES_DIR}: run the reliability suites first (npm run reliability)`);
+  if (!existsSync(FIGURES_DIR))
+    throw new Error(
+      `no figures in ${FIGURES_DIR}: run the reliability suites first (npm run reliability)`,
+    );
   return readdirSync(FIGURES_DIR)
     .filter((name) => name.endsWith('.json'))
     .sort()
@@ -39,7 +42,10 @@ function render(suites: readonly SuiteFigures[]): string {
   for (const suite of suites) {
     for (const [figure, value] of Object.entries(suite.figures)) {
       // Seeds are identifiers to paste back, not quantities: no thousands separators.
-      const shown = typeof value === 'number' && figure !== 'seed' ? value.toLocaleString('en-GB') : String(value);
+      const shown =
+        typeof value === 'number' && figure !== 'seed'
+          ? value.toLocaleString('en-GB')
+          : String(value);
       lines.push(`| ${suite.suite} | ${escapeCell(figure)} | ${escapeCell(shown)} |`);
     }
   }
@@ -56,6 +62,9 @@ const suites = readFigures();
 const readme = readFileSync(README, 'utf8');
 const start = readme.indexOf(START);
 const end = readme.indexOf(END);
-if (start === -1 || end === -1) throw new Error(`docs/reliability.md has no ${START} … ${END} markers`);
+if (start === -1 || end === -1)
+  throw new Error(`docs/reliability.md has no ${START} … ${END} markers`);
 writeFileSync(README, readme.slice(0, start) + render(suites) + readme.slice(end + END.length));
-console.log(`docs/reliability.md: reliability figures from ${suites.length} suites (${suites.map((s) => s.suite).join(', ')})`);
+console.log(
+  `docs/reliability.md: reliability figures from ${suites.length} suites (${suites.map((s) => s.suite).join(', ')})`,
+);

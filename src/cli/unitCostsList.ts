@@ -15,7 +15,10 @@ export interface UnitCostsListOptions {
   readonly json?: boolean;
 }
 
-export async function unitCostsListCommand(options: UnitCostsListOptions, storeUrl: string): Promise<string> {
+export async function unitCostsListCommand(
+  options: UnitCostsListOptions,
+  storeUrl: string,
+): Promise<string> {
   const books = await readBooksFrom(storeUrl);
   const entries = listUnitCosts(books.state.unitCostCatalogue);
   const { priceYear } = options;
@@ -23,15 +26,23 @@ export async function unitCostsListCommand(options: UnitCostsListOptions, storeU
   if (priceYear !== undefined) {
     const deflators = readDeflatorFile();
     if (deflators.index[priceYear] === undefined) {
-      throw new Error(`the deflator series has no index for ${priceYear} (it covers ${Object.keys(deflators.index).sort().join(', ')})`);
+      throw new Error(
+        `the deflator series has no index for ${priceYear} (it covers ${Object.keys(deflators.index).sort().join(', ')})`,
+      );
     }
-    unitCosts = entries.map((entry) => ({ ...entry, ...upratedUnitCost(entry, priceYear, deflators) }));
+    unitCosts = entries.map((entry) => ({
+      ...entry,
+      ...upratedUnitCost(entry, priceYear, deflators),
+    }));
   }
   if (options.json === true) return `${JSON.stringify({ unitCosts }, null, 2)}\n`;
-  if (entries.length === 0) return 'The unit-cost catalogue is empty (load it with: potledger unit-costs import)\n';
+  if (entries.length === 0)
+    return 'The unit-cost catalogue is empty (load it with: potledger unit-costs import)\n';
   const pounds = (amount: string) => formatPounds(money(amount));
   const lines = entries.map((entry) => {
-    const split = entry.split.map((p) => `${p.agencyKind} ${pounds(p.amount)}${p.cashable ? ' cashable' : ''}`).join('; ');
+    const split = entry.split
+      .map((p) => `${p.agencyKind} ${pounds(p.amount)}${p.cashable ? ' cashable' : ''}`)
+      .join('; ');
     let line = `${entry.code} v${entry.version}: ${pounds(entry.amount)} ${entry.unit} (${entry.priceYear} prices) — ${split}`;
     if (priceYear !== undefined) {
       const restated = upratedUnitCost(entry, priceYear, readDeflatorFile());
@@ -50,7 +61,12 @@ export function registerUnitCostsListCommand(unitCosts: Command, storeUrl: () =>
   return unitCosts
     .command('list')
     .description('list the versions in force from the event log (LEDGER_STORE), read-only')
-    .addOption(financialYearOption('--price-year <year>', "also restate each entry in this financial year's prices (GDP deflator), e.g. 2023-24"))
+    .addOption(
+      financialYearOption(
+        '--price-year <year>',
+        "also restate each entry in this financial year's prices (GDP deflator), e.g. 2023-24",
+      ),
+    )
     .option('--json', 'print JSON (the answer of GET /v1/unit-costs[?priceYear=])')
     .action(async (options: UnitCostsListOptions) => {
       process.stdout.write(await unitCostsListCommand(options, storeUrl()));

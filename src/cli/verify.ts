@@ -28,7 +28,10 @@ const MAX_CHECKPOINT_FILE_BYTES = 64 * 1024;
 const CheckpointFile = z.object({
   size: z.string().regex(/^\d{1,19}$/, 'must be digits'),
   rootHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
-  position: z.string().regex(/^\d{1,19}$/).optional(),
+  position: z
+    .string()
+    .regex(/^\d{1,19}$/)
+    .optional(),
   algorithm: z.literal(MERKLE_ALGORITHM),
 });
 
@@ -56,7 +59,8 @@ export interface VerifyResult {
 
 export function readCheckpointFile(path: string): z.infer<typeof CheckpointFile> {
   const text = readFileSync(path, 'utf8');
-  if (text.length > MAX_CHECKPOINT_FILE_BYTES) throw new Error(`${path} is not a checkpoint: larger than ${MAX_CHECKPOINT_FILE_BYTES} bytes`);
+  if (text.length > MAX_CHECKPOINT_FILE_BYTES)
+    throw new Error(`${path} is not a checkpoint: larger than ${MAX_CHECKPOINT_FILE_BYTES} bytes`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -65,26 +69,41 @@ export function readCheckpointFile(path: string): z.infer<typeof CheckpointFile>
   }
   const parsed = CheckpointFile.safeParse(json);
   if (!parsed.success) {
-    throw new Error(`${path} is not a checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'} ${i.message}`).join('; ')}`);
+    throw new Error(
+      `${path} is not a checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'} ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }
 
 export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
   // A bad checkpoint file is refused before the (possibly long) pass over the log.
-  const saved = options.checkpointFile === undefined ? undefined : readCheckpointFile(options.checkpointFile);
+  const saved =
+    options.checkpointFile === undefined ? undefined : readCheckpointFile(options.checkpointFile);
   const batchEvents = options.batchEvents ?? VERIFY_BATCH_EVENTS;
   const store = await openExistingEventStore(options.storeUrl);
   const startedAt = Date.now();
   try {
-    const verifier = createLogVerifier({ positionsContiguous: store.positionsContiguous, logChained: store.logChained });
-    const progress = positionProgress(options.progress, await store.headPosition(), 'verifying the log');
+    const verifier = createLogVerifier({
+      positionsContiguous: store.positionsContiguous,
+      logChained: store.logChained,
+    });
+    const progress = positionProgress(
+      options.progress,
+      await store.headPosition(),
+      'verifying the log',
+    );
     let failure: VerifyResult['failure'];
     try {
       // No sinks: the verifier's own tree is the fold.
       const checked = await foldLog(
         store,
-        { batchSize: batchEvents, verify: verifier.check, onProgress: ({ position }) => progress.update(position, verifier.size(), Date.now() - startedAt) },
+        {
+          batchSize: batchEvents,
+          verify: verifier.check,
+          onProgress: ({ position }) =>
+            progress.update(position, verifier.size(), Date.now() - startedAt),
+        },
         {},
       );
       failure = checked.failure;
@@ -95,7 +114,9 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
     const elapsedMs = Date.now() - startedAt;
     const events = verifier.size();
     if (failure !== undefined) {
-      options.out.write(`${'position' in failure ? describeFailure(failure) : `FAILED: ${failure.reason}`}\n`);
+      options.out.write(
+        `${'position' in failure ? describeFailure(failure) : `FAILED: ${failure.reason}`}\n`,
+      );
       options.out.write(`${events} events verified before the failure.\n`);
       return { ok: false, events, failure, elapsedMs };
     }
@@ -105,13 +126,18 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
       position: verifier.lastPosition().toString(),
       algorithm: MERKLE_ALGORITHM,
     };
-    if (options.saveCheckpointFile !== undefined) writeFileSync(options.saveCheckpointFile, `${JSON.stringify(checkpoint, null, 2)}\n`);
+    if (options.saveCheckpointFile !== undefined)
+      writeFileSync(options.saveCheckpointFile, `${JSON.stringify(checkpoint, null, 2)}\n`);
     options.out.write(
       `OK: ${events} events verified in ${(elapsedMs / 1000).toFixed(1)} s (${eventsPerSecond(events, elapsedMs)} events/s); ` +
         `every hash and chain link holds; root ${checkpoint.rootHash} at size ${checkpoint.size}, position ${checkpoint.position}\n`,
     );
-    if (saved !== undefined) options.out.write(`The log only grew since the checkpoint of ${saved.size} events (root ${saved.rootHash}).\n`);
-    if (options.saveCheckpointFile !== undefined) options.out.write(`Checkpoint saved to ${options.saveCheckpointFile}.\n`);
+    if (saved !== undefined)
+      options.out.write(
+        `The log only grew since the checkpoint of ${saved.size} events (root ${saved.rootHash}).\n`,
+      );
+    if (options.saveCheckpointFile !== undefined)
+      options.out.write(`Checkpoint saved to ${options.saveCheckpointFile}.\n`);
     return { ok: true, events, checkpoint, elapsedMs };
   } finally {
     await store.close();
@@ -119,10 +145,15 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
 }
 
 /** The log must still begin with exactly the events the checkpoint covered. */
-function checkAgainst(saved: z.infer<typeof CheckpointFile>, verifier: ReturnType<typeof createLogVerifier>): { reason: string } | undefined {
+function checkAgainst(
+  saved: z.infer<typeof CheckpointFile>,
+  verifier: ReturnType<typeof createLogVerifier>,
+): { reason: string } | undefined {
   const size = BigInt(saved.size);
   if (size > BigInt(verifier.size())) {
-    return { reason: `the log has ${verifier.size()} events but the checkpoint covers ${saved.size}: events were deleted since it was saved` };
+    return {
+      reason: `the log has ${verifier.size()} events but the checkpoint covers ${saved.size}: events were deleted since it was saved`,
+    };
   }
   const root = verifier.root(Number(size)).toString('hex');
   if (root !== saved.rootHash) {
@@ -139,14 +170,24 @@ function checkAgainst(saved: z.infer<typeof CheckpointFile>, verifier: ReturnTyp
 export function registerVerifyCommand(program: Command): Command {
   return program
     .command('verify')
-    .description('re-check every event\'s hash and chain link and the Merkle tree; with --checkpoint, prove the log only grew since')
-    .option('--checkpoint <file>', 'a checkpoint saved earlier (GET /v1/audit/checkpoint or --save-checkpoint)')
-    .option('--save-checkpoint <file>', 'write the checkpoint of the verified log to this file (only when it verifies)')
+    .description(
+      "re-check every event's hash and chain link and the Merkle tree; with --checkpoint, prove the log only grew since",
+    )
+    .option(
+      '--checkpoint <file>',
+      'a checkpoint saved earlier (GET /v1/audit/checkpoint or --save-checkpoint)',
+    )
+    .option(
+      '--save-checkpoint <file>',
+      'write the checkpoint of the verified log to this file (only when it verifies)',
+    )
     .action(async (options: { checkpoint?: string; saveCheckpoint?: string }) => {
       const result = await verifyLog({
         storeUrl: readConfig().storeUrl,
         ...(options.checkpoint === undefined ? {} : { checkpointFile: options.checkpoint }),
-        ...(options.saveCheckpoint === undefined ? {} : { saveCheckpointFile: options.saveCheckpoint }),
+        ...(options.saveCheckpoint === undefined
+          ? {}
+          : { saveCheckpointFile: options.saveCheckpoint }),
         out: process.stdout,
         progress: process.stderr,
       });

@@ -7,15 +7,26 @@ import type { PotSummaryView } from '../../projections/potSummary.ts';
 import { renderTable, type AgencyLabel } from './flowsTable.ts';
 import { UNIT_COST_SOURCE, type ScenarioRecord } from './essexScenario.ts';
 
-export function renderWhatItDid(record: ScenarioRecord, pot: PotSummaryView, agencies: readonly AgencyLabel[], joinedLater: readonly string[]): string {
+export function renderWhatItDid(
+  record: ScenarioRecord,
+  pot: PotSummaryView,
+  agencies: readonly AgencyLabel[],
+  joinedLater: readonly string[],
+): string {
   const nameOf = (id: string) => agencies.find((a) => a.agencyId === id)?.name ?? id;
   const list = (ids: readonly string[]) => {
     const names = ids.map(nameOf);
-    return names.length <= 1 ? (names[0] ?? 'nobody') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+    return names.length <= 1
+      ? (names[0] ?? 'nobody')
+      : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
   };
   const gross = sum(record.contributions.map((c) => money(c.amount)));
-  const partners = pot.partners.map((p) => p.agencyId).filter((id) => id !== pot.hostAgencyId && !joinedLater.includes(id));
-  const beneficiariesOnly = agencies.filter((a) => !pot.partners.some((p) => p.agencyId === a.agencyId)).map((a) => a.agencyId);
+  const partners = pot.partners
+    .map((p) => p.agencyId)
+    .filter((id) => id !== pot.hostAgencyId && !joinedLater.includes(id));
+  const beneficiariesOnly = agencies
+    .filter((a) => !pot.partners.some((p) => p.agencyId === a.agencyId))
+    .map((a) => a.agencyId);
   const bullets = [
     record.agenciesRegistered.length > 0 && record.agenciesAlreadyThere.length > 0
       ? `Registered ${list(record.agenciesRegistered)}; ${list(record.agenciesAlreadyThere)} already there.`
@@ -24,7 +35,9 @@ export function renderWhatItDid(record: ScenarioRecord, pot: PotSummaryView, age
         : `Agencies already registered (by an earlier run or another user), left as they are: ${list(record.agenciesAlreadyThere)}.`,
     `Opened "${pot.name}" (pot ${pot.potId}), hosted by ${nameOf(pot.hostAgencyId)} with ${list(partners)}; ` +
       `${list(joinedLater)} joined later.` +
-      (beneficiariesOnly.length > 0 ? ` ${list(beneficiariesOnly)}: beneficiaries, not partners.` : ''),
+      (beneficiariesOnly.length > 0
+        ? ` ${list(beneficiariesOnly)}: beneficiaries, not partners.`
+        : ''),
     `Booked ${record.contributions.length} contributions (${formatPounds(gross)}), then reversed ` +
       `${nameOf(record.reversal.agencyId)}'s duplicate ${formatPounds(money(record.reversal.amount))} (${record.reversal.reference}), ` +
       `leaving ${formatPounds(gross.minus(money(record.reversal.amount)))}. Reason given: "${record.reversal.reason}"`,
@@ -50,7 +63,12 @@ export function renderPotSummary(pot: PotSummaryView, agencies: readonly AgencyL
       { header: 'Drawn', align: 'right' },
       { header: 'Unallocated stake', align: 'right' },
     ],
-    pot.partners.map((p) => [nameOf(p.agencyId), formatPounds(money(p.contributed)), formatPounds(money(p.drawn)), formatPounds(money(p.stake))]),
+    pot.partners.map((p) => [
+      nameOf(p.agencyId),
+      formatPounds(money(p.contributed)),
+      formatPounds(money(p.drawn)),
+      formatPounds(money(p.stake)),
+    ]),
   );
   const interventions = renderTable(
     [
@@ -59,7 +77,12 @@ export function renderPotSummary(pot: PotSummaryView, agencies: readonly AgencyL
       { header: 'Funded', align: 'right' },
       { header: 'Benefits', align: 'right' },
     ],
-    pot.interventions.map((i) => [i.name, nameOf(i.leadAgencyId), formatPounds(money(i.funded)), formatPounds(money(i.benefits))]),
+    pot.interventions.map((i) => [
+      i.name,
+      nameOf(i.leadAgencyId),
+      formatPounds(money(i.funded)),
+      formatPounds(money(i.benefits)),
+    ]),
   );
   return `${head}\n\n${partners}\n\n${interventions}`;
 }

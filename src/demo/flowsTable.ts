@@ -27,19 +27,30 @@ export const EMPTY_CELL = '-';
  * `footerRows` rows (totals). Every column but the first is as wide as its widest cell or
  * header word, and its header wraps to fit.
  */
-export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[], options: { footerRows?: number } = {}): string {
+export function renderTable(
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+  options: { footerRows?: number } = {},
+): string {
   const widths = columns.map((column, index) => {
     const cells = rows.map((row) => (row[index] ?? '').length);
     // The first column (row labels) keeps its header on one line; the others wrap theirs to
     // the width their figures need, so a long agency name does not widen a column of amounts.
-    const headerWidth = index === 0 ? column.header.length : Math.max(0, ...column.header.split(/\s+/).map((word) => word.length));
+    const headerWidth =
+      index === 0
+        ? column.header.length
+        : Math.max(0, ...column.header.split(/\s+/).map((word) => word.length));
     return Math.max(headerWidth, ...cells);
   });
   const headerLines = columns.map((column, index) => wrapWords(column.header, widths[index]!));
   const headerHeight = Math.max(...headerLines.map((lines) => lines.length));
   const line = (cells: readonly string[]) =>
     cells
-      .map((cell, index) => (columns[index]!.align === 'right' ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!)))
+      .map((cell, index) =>
+        columns[index]!.align === 'right'
+          ? cell.padStart(widths[index]!)
+          : cell.padEnd(widths[index]!),
+      )
       .join(COLUMN_GAP)
       .trimEnd();
   const rule = widths.map((width) => '-'.repeat(width)).join(COLUMN_GAP);
@@ -80,11 +91,17 @@ export function wrapWords(text: string, width: number): string[] {
  * "Total received" row. Agencies appear in the order of `agencies`; ids it does not name come
  * after, by id, under their id.
  */
-export function renderFlowsMatrix(flows: Pick<FlowsMatrixView, 'rows' | 'agencies'>, agencies: readonly AgencyLabel[]): string {
+export function renderFlowsMatrix(
+  flows: Pick<FlowsMatrixView, 'rows' | 'agencies'>,
+  agencies: readonly AgencyLabel[],
+): string {
   const nameOf = namer(agencies);
   const order = orderer(agencies);
   const investors = order(
-    new Set([...flows.agencies.filter((a) => !money(a.invested).isZero()).map((a) => a.agencyId), ...flows.rows.map((r) => r.fromAgencyId)]),
+    new Set([
+      ...flows.agencies.filter((a) => !money(a.invested).isZero()).map((a) => a.agencyId),
+      ...flows.rows.map((r) => r.fromAgencyId),
+    ]),
   );
   const beneficiaries = order(new Set(flows.rows.map((r) => r.toAgencyId)));
   if (investors.length === 0 || beneficiaries.length === 0) return 'No benefit flows recorded yet.';
@@ -95,7 +112,8 @@ export function renderFlowsMatrix(flows: Pick<FlowsMatrixView, 'rows' | 'agencie
     cell.set(key, (cell.get(key) ?? ZERO).plus(money(row.amount)));
   }
   const amountOf = (from: string, to: string) => cell.get(`${from} ${to}`);
-  const show = (value: Money | undefined) => (value === undefined || value.isZero() ? EMPTY_CELL : formatPounds(value));
+  const show = (value: Money | undefined) =>
+    value === undefined || value.isZero() ? EMPTY_CELL : formatPounds(value);
 
   const columns: Column[] = [
     { header: 'Investor ↓ / beneficiary →', align: 'left' },
@@ -109,7 +127,9 @@ export function renderFlowsMatrix(flows: Pick<FlowsMatrixView, 'rows' | 'agencie
   ]);
   const totals = [
     'Total received',
-    ...beneficiaries.map((to) => formatPounds(sum(investors.map((from) => amountOf(from, to) ?? ZERO)))),
+    ...beneficiaries.map((to) =>
+      formatPounds(sum(investors.map((from) => amountOf(from, to) ?? ZERO))),
+    ),
     formatPounds(sum(flows.rows.map((r) => money(r.amount)))),
   ];
   return renderTable(columns, [...body, totals], { footerRows: 1 });
@@ -120,12 +140,16 @@ export function renderFlowsMatrix(flows: Pick<FlowsMatrixView, 'rows' | 'agencie
  * that is cashable), return per £1 invested, and the share of what it produced that landed
  * in other agencies' budgets.
  */
-export function renderAgencyReturns(flows: Pick<FlowsMatrixView, 'rows' | 'agencies'>, agencies: readonly AgencyLabel[]): string {
+export function renderAgencyReturns(
+  flows: Pick<FlowsMatrixView, 'rows' | 'agencies'>,
+  agencies: readonly AgencyLabel[],
+): string {
   const nameOf = namer(agencies);
   const byId = new Map(flows.agencies.map((a) => [a.agencyId, a]));
   const ids = orderer(agencies)(new Set(byId.keys()));
   if (ids.length === 0) return 'No agency has invested or benefited yet.';
-  const cashableReceived = (id: string) => sum(flows.rows.filter((r) => r.toAgencyId === id).map((r) => money(r.cashableAmount)));
+  const cashableReceived = (id: string) =>
+    sum(flows.rows.filter((r) => r.toAgencyId === id).map((r) => money(r.cashableAmount)));
 
   const columns: Column[] = [
     { header: 'Agency', align: 'left' },
@@ -174,8 +198,13 @@ export interface HeadlineInput {
  * landed in other agencies' budgets." The figures come straight from the flows answer.
  */
 export function wrongPocketHeadline({ flows, partner, host }: HeadlineInput): string {
-  const received = flows.agencies.find((a) => a.agencyId === partner.agencyId)?.benefitsReceived ?? '0.00';
-  const hostForOthers = sum(flows.rows.filter((r) => r.fromAgencyId === host.agencyId && r.toAgencyId !== host.agencyId).map((r) => money(r.amount)));
+  const received =
+    flows.agencies.find((a) => a.agencyId === partner.agencyId)?.benefitsReceived ?? '0.00';
+  const hostForOthers = sum(
+    flows.rows
+      .filter((r) => r.fromAgencyId === host.agencyId && r.toAgencyId !== host.agencyId)
+      .map((r) => money(r.amount)),
+  );
   return (
     `${partner.name} put in ${formatPounds(money(partner.contributed))} and received ${formatPounds(money(received))} of benefit; ` +
     `${formatPounds(hostForOthers)} of what ${host.label}'s money produced landed in other agencies' budgets.`

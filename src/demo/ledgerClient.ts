@@ -39,13 +39,23 @@ export interface LedgerClient {
   readonly baseUrl: string;
   get<T>(path: string, token: string | null): Promise<T>;
   /** POST a JSON body; answers the 201 body and whether it was an idempotent replay. */
-  post(path: string, token: string, body: unknown, idempotencyKey?: string): Promise<{ answer: WriteAnswer; replayed: boolean }>;
+  post(
+    path: string,
+    token: string,
+    body: unknown,
+    idempotencyKey?: string,
+  ): Promise<{ answer: WriteAnswer; replayed: boolean }>;
 }
 
 export function createLedgerClient(baseUrl: string): LedgerClient {
   const root = baseUrl.replace(/\/+$/, '');
 
-  async function call(method: 'GET' | 'POST', path: string, token: string | null, init: { body?: unknown; idempotencyKey?: string } = {}) {
+  async function call(
+    method: 'GET' | 'POST',
+    path: string,
+    token: string | null,
+    init: { body?: unknown; idempotencyKey?: string } = {},
+  ) {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token !== null) headers.authorization = `Bearer ${token}`;
     if (init.body !== undefined) headers['content-type'] = 'application/json';
@@ -86,15 +96,22 @@ export function createLedgerClient(baseUrl: string): LedgerClient {
       return (await call('GET', path, token)).json as T;
     },
     async post(path, token, body, idempotencyKey) {
-      const { response, json } = await call('POST', path, token, { body, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
-      return { answer: json as WriteAnswer, replayed: response.headers.get('idempotent-replayed') === 'true' };
+      const { response, json } = await call('POST', path, token, {
+        body,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      });
+      return {
+        answer: json as WriteAnswer,
+        replayed: response.headers.get('idempotent-replayed') === 'true',
+      };
     },
   };
 }
 
 function describeCause(error: unknown): string {
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError' || error.name === 'AbortError') return `no answer within ${REQUEST_TIMEOUT_MS} ms`;
+    if (error.name === 'TimeoutError' || error.name === 'AbortError')
+      return `no answer within ${REQUEST_TIMEOUT_MS} ms`;
     const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
     if (cause?.code !== undefined) return cause.code;
     return cause?.message ?? error.message;

@@ -12,7 +12,11 @@ export interface CatalogueLoad {
   readonly lastPosition: bigint;
 }
 
-export async function loadUnitCostCatalogue(client: LedgerClient, adminToken: string, file?: string): Promise<CatalogueLoad> {
+export async function loadUnitCostCatalogue(
+  client: LedgerClient,
+  adminToken: string,
+  file?: string,
+): Promise<CatalogueLoad> {
   const catalogue = readUnitCostFile(file);
   const added: string[] = [];
   const alreadyThere: string[] = [];
@@ -20,7 +24,12 @@ export async function loadUnitCostCatalogue(client: LedgerClient, adminToken: st
   for (const entry of catalogue.entries) {
     try {
       // Keyed by code: a re-run replays its own earlier answer instead of failing.
-      const { answer, replayed } = await client.post('/v1/unit-costs', adminToken, entry, `demo-unit-cost-${entry.code}`);
+      const { answer, replayed } = await client.post(
+        '/v1/unit-costs',
+        adminToken,
+        entry,
+        `demo-unit-cost-${entry.code}`,
+      );
       if (BigInt(answer.position) > lastPosition) lastPosition = BigInt(answer.position);
       (replayed ? alreadyThere : added).push(entry.code);
     } catch (error) {

@@ -18,7 +18,12 @@ import { signToken } from '../auth/tokens.ts';
 import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../app/config.ts';
 import { renderPotSummary, renderWhatItDid } from './demoReport.ts';
 import { DEMO_AGENCIES, FIRE, HOST, loadEssexScenario, POLICE } from './essexScenario.ts';
-import { renderAgencyReturns, renderFlowsMatrix, wrongPocketHeadline, type AgencyLabel } from './flowsTable.ts';
+import {
+  renderAgencyReturns,
+  renderFlowsMatrix,
+  wrongPocketHeadline,
+  type AgencyLabel,
+} from './flowsTable.ts';
 import { createLedgerClient, LedgerHttpError, ServerUnreachableError } from './ledgerClient.ts';
 import { loadUnitCostCatalogue } from './loadUnitCosts.ts';
 
@@ -43,7 +48,9 @@ async function runDemo(): Promise<number> {
       return EXIT_FAILURE;
     }
     if (error instanceof LedgerHttpError) {
-      process.stderr.write(`potledger demo: the ledger at ${client.baseUrl} is not healthy: ${error.message}\n`);
+      process.stderr.write(
+        `potledger demo: the ledger at ${client.baseUrl} is not healthy: ${error.message}\n`,
+      );
       return EXIT_FAILURE;
     }
     throw error;
@@ -51,7 +58,8 @@ async function runDemo(): Promise<number> {
 
   const secret = serverSecret();
   if (secret === null) return EXIT_FAILURE;
-  const mint = (claims: Parameters<typeof signToken>[1]) => signToken(secret.secret, claims, DEMO_TOKEN_LIFETIME);
+  const mint = (claims: Parameters<typeof signToken>[1]) =>
+    signToken(secret.secret, claims, DEMO_TOKEN_LIFETIME);
 
   let output: string;
   try {
@@ -89,11 +97,15 @@ function serverSecret(): { secret: string; from: string } | null {
     );
     return null;
   }
-  const fromEnv = process.env.LEDGER_JWT_SECRET !== undefined && process.env.LEDGER_JWT_SECRET !== '';
+  const fromEnv =
+    process.env.LEDGER_JWT_SECRET !== undefined && process.env.LEDGER_JWT_SECRET !== '';
   return { secret, from: fromEnv ? 'LEDGER_JWT_SECRET' : `the secret in ${path}` };
 }
 
-async function loadAndReport(client: ReturnType<typeof createLedgerClient>, mint: Parameters<typeof loadEssexScenario>[1]): Promise<string> {
+async function loadAndReport(
+  client: ReturnType<typeof createLedgerClient>,
+  mint: Parameters<typeof loadEssexScenario>[1],
+): Promise<string> {
   const catalogue = await loadUnitCostCatalogue(client, mint({ sub: 'alice', role: 'admin' }));
   const record = await loadEssexScenario(client, mint, ulid());
   const reporter = mint({ sub: 'rita', role: 'reporter' });
@@ -106,7 +118,10 @@ async function loadAndReport(client: ReturnType<typeof createLedgerClient>, mint
   // The server's names are the truth (an earlier run or another user may have registered them);
   // the scenario's order keeps payers before beneficiaries.
   const agencies: AgencyLabel[] = [
-    ...DEMO_AGENCIES.map((a) => ({ agencyId: a.agencyId, name: directory.find((d) => d.agencyId === a.agencyId)?.name ?? a.name })),
+    ...DEMO_AGENCIES.map((a) => ({
+      agencyId: a.agencyId,
+      name: directory.find((d) => d.agencyId === a.agencyId)?.name ?? a.name,
+    })),
     ...directory.filter((d) => !DEMO_AGENCIES.some((a) => a.agencyId === d.agencyId)),
   ];
   const nameOf = (id: string) => agencies.find((a) => a.agencyId === id)?.name ?? id;
@@ -124,7 +139,11 @@ async function loadAndReport(client: ReturnType<typeof createLedgerClient>, mint
       indent(renderAgencyReturns(flows, agencies)),
     wrongPocketHeadline({
       flows,
-      partner: { agencyId: POLICE.agencyId, name: nameOf(POLICE.agencyId), contributed: police?.contributed ?? '0.00' },
+      partner: {
+        agencyId: POLICE.agencyId,
+        name: nameOf(POLICE.agencyId),
+        contributed: police?.contributed ?? '0.00',
+      },
       host: { agencyId: HOST.agencyId, label: 'the council' },
     }),
     `Unit costs: GMCA Unit Cost Database (Greater Manchester Combined Authority), named as its licence requires.\n` +

@@ -31,7 +31,16 @@ export const CSV_LINE_END = '\r\n';
 /** Prefixed to a text cell that a spreadsheet would read as a formula. */
 export const FORMULA_ESCAPE = "'";
 
-const FORMULA_FIRST_CHARACTERS: ReadonlySet<string> = new Set(['=', '+', '-', '@', '\t', '\r', '\n', '\0']);
+const FORMULA_FIRST_CHARACTERS: ReadonlySet<string> = new Set([
+  '=',
+  '+',
+  '-',
+  '@',
+  '\t',
+  '\r',
+  '\n',
+  '\0',
+]);
 /**
  * RFC 4180 §2.6: fields holding a quote, a comma or a line break are enclosed in quotes; a
  * semicolon too, since spreadsheets in semicolon-separator locales (much of Europe) split on it.
@@ -54,7 +63,8 @@ export type CsvValue = string | CsvDecimal | null | undefined;
 
 /** Marks `text` as a number cell; throws RangeError unless it is a plain decimal literal like "-12.00". */
 export function csvDecimal(text: string): CsvDecimal {
-  if (!DECIMAL_LITERAL.test(text)) throw new RangeError(`not a decimal literal: ${JSON.stringify(text)}`);
+  if (!DECIMAL_LITERAL.test(text))
+    throw new RangeError(`not a decimal literal: ${JSON.stringify(text)}`);
   return { decimal: text };
 }
 
@@ -66,8 +76,10 @@ export function startsLikeFormula(text: string): boolean {
 /** The text a spreadsheet will show for `text`: formula starts defused, nothing else changed. */
 export function defuseFormulas(text: string): string {
   // A tab or line break at the very start is already covered by the leading quote below.
-  const inner = text.replace(FORMULA_AFTER_SEPARATOR, (match, separator: string, sign: string, offset: number) =>
-    offset === 0 && startsLikeFormula(text) ? match : `${separator}${FORMULA_ESCAPE}${sign}`,
+  const inner = text.replace(
+    FORMULA_AFTER_SEPARATOR,
+    (match, separator: string, sign: string, offset: number) =>
+      offset === 0 && startsLikeFormula(text) ? match : `${separator}${FORMULA_ESCAPE}${sign}`,
   );
   return startsLikeFormula(text) ? `${FORMULA_ESCAPE}${inner}` : inner;
 }
@@ -89,7 +101,8 @@ export function csvRow(values: readonly CsvValue[]): string {
 export function toCsv(header: readonly string[], rows: Iterable<readonly CsvValue[]>): string {
   const lines = [csvRow(header)];
   for (const row of rows) {
-    if (row.length !== header.length) throw new RangeError(`a CSV row has ${row.length} cells; the header has ${header.length}`);
+    if (row.length !== header.length)
+      throw new RangeError(`a CSV row has ${row.length} cells; the header has ${header.length}`);
     lines.push(csvRow(row));
   }
   return `${UTF8_BOM}${lines.join(CSV_LINE_END)}${CSV_LINE_END}`;

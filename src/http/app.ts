@@ -7,7 +7,12 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { installAuth } from './plugins/auth.ts';
 import { dashboardRoutes } from './plugins/dashboard.ts';
 import { devTokenRoutes } from './plugins/devToken.ts';
@@ -70,7 +75,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Errors fastify raises before routing (a malformed URL, an over-long path parameter) do
     // not reach the error handler; they get the same problem+json as everything else.
     frameworkErrors: (error, _request, reply) => {
-      void sendProblem(reply, problem('VALIDATION_FAILED', `the request URL cannot be read: ${error.message}`));
+      void sendProblem(
+        reply,
+        problem('VALIDATION_FAILED', `the request URL cannot be read: ${error.message}`),
+      );
     },
   }).withTypeProvider<ZodTypeProvider>();
   app.server.maxConnections = limits.maxConnections;
@@ -83,16 +91,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (request, body, done) => {
-    let text: string;
-    try {
-      text = strictUtf8.decode(body as Buffer);
-    } catch {
-      done(httpProblem('VALIDATION_FAILED', 'the request body is not valid UTF-8'), undefined);
-      return;
-    }
-    parseJson(request, text, done);
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES },
+    (request, body, done) => {
+      let text: string;
+      try {
+        text = strictUtf8.decode(body as Buffer);
+      } catch {
+        done(httpProblem('VALIDATION_FAILED', 'the request body is not valid UTF-8'), undefined);
+        return;
+      }
+      parseJson(request, text, done);
+    },
+  );
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // Security headers on every answer, refusals included: registered before the auth hook,
@@ -103,7 +115,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: [...options.corsOrigins],
-      exposedHeaders: ['retry-after', 'idempotent-replayed', LEDGER_POSITION_HEADER, LEDGER_AS_AT_HEADER],
+      exposedHeaders: [
+        'retry-after',
+        'idempotent-replayed',
+        LEDGER_POSITION_HEADER,
+        LEDGER_AS_AT_HEADER,
+      ],
     });
   }
   installErrorHandling(app);
@@ -118,9 +135,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       max: options.writesPerMinute,
       timeWindow: RATE_LIMIT_WINDOW_MS,
       allowList: (request) => request.method === 'GET' || request.method === 'HEAD',
-      keyGenerator: (request) => (request.actor === undefined ? `ip:${request.ip}` : `sub:${request.actor.role}:${request.actor.sub}`),
+      keyGenerator: (request) =>
+        request.actor === undefined
+          ? `ip:${request.ip}`
+          : `sub:${request.actor.role}:${request.actor.sub}`,
       errorResponseBuilder: (_request, context) =>
-        httpProblem('RATE_LIMITED', `at most ${context.max} writes a minute; try again in ${context.after}`),
+        httpProblem(
+          'RATE_LIMITED',
+          `at most ${context.max} writes a minute; try again in ${context.after}`,
+        ),
     });
   }
 
@@ -133,7 +156,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         description:
           'Event-sourced ledger for pooled public budgets. Amounts are decimal strings in GBP; errors are application/problem+json with a stable `code`.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,

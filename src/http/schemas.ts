@@ -8,10 +8,16 @@ import { AGENCY_KINDS } from '../../events/primitives.ts';
 export const MAX_PAGE_SIZE = 1_000;
 export const DEFAULT_PAGE_SIZE = 100;
 
-export const Position = z.string().regex(/^\d+$/).describe('Global log position: digits, strictly increasing; use as an opaque cursor');
+export const Position = z
+  .string()
+  .regex(/^\d+$/)
+  .describe('Global log position: digits, strictly increasing; use as an opaque cursor');
 const Money = z.string().describe('Amount in GBP, 2 decimal places');
 const SignedMoney = z.string().describe('Amount in GBP, 2 decimal places, may be negative');
-const Ratio = z.string().nullable().describe('Decimal ratio to 4 places; null when the denominator is zero');
+const Ratio = z
+  .string()
+  .nullable()
+  .describe('Decimal ratio to 4 places; null when the denominator is zero');
 
 export const ProblemSchema = z
   .object({
@@ -33,12 +39,19 @@ export const Redacted = z
   .array(z.string())
   .readonly()
   .optional()
-  .describe("Withheld from this caller (figures only): paths of the fields set to null, e.g. \"pendingApprovals[].requestedBy\"; absent when nothing was withheld");
+  .describe(
+    'Withheld from this caller (figures only): paths of the fields set to null, e.g. "pendingApprovals[].requestedBy"; absent when nothing was withheld',
+  );
 
 export const Written = z.object({ eventId: z.string(), position: Position });
 
 export const FundingShareView = z.object({ agencyId: z.string(), amount: Money });
-export const FlowView = z.object({ fromAgencyId: z.string(), toAgencyId: z.string(), amount: Money, cashable: z.boolean() });
+export const FlowView = z.object({
+  fromAgencyId: z.string(),
+  toAgencyId: z.string(),
+  amount: Money,
+  cashable: z.boolean(),
+});
 
 export const AgencyView = z.object({
   agencyId: z.string(),
@@ -77,36 +90,66 @@ export const PotSummaryView = z.object({
   allocated: Money,
   // Negative only in books read by effective date (asAt), see projections/potSummary.ts.
   available: SignedMoney,
-  partners: z.array(z.object({ agencyId: z.string(), contributed: Money, drawn: Money, returned: Money, stake: SignedMoney })).readonly(),
-  interventions: z.array(
-    z.object({ interventionId: z.string(), name: z.string(), leadAgencyId: z.string(), funded: Money, benefits: Money }),
-  ).readonly(),
+  partners: z
+    .array(
+      z.object({
+        agencyId: z.string(),
+        contributed: Money,
+        drawn: Money,
+        returned: Money,
+        stake: SignedMoney,
+      }),
+    )
+    .readonly(),
+  interventions: z
+    .array(
+      z.object({
+        interventionId: z.string(),
+        name: z.string(),
+        leadAgencyId: z.string(),
+        funded: Money,
+        benefits: Money,
+      }),
+    )
+    .readonly(),
   approvalThreshold: Money.nullable(),
-  pendingApprovals: z.array(
-    z.object({
-      allocationId: z.string(),
-      interventionId: z.string(),
-      amount: Money,
-      effectiveDate: z.string(),
-      reason: z.string().nullable().describe('null when withheld (see `redacted`)'),
-      requestedBy: z.object({ sub: z.string(), role: z.string(), agencyId: z.string().optional() }).nullable().describe('null when withheld (see `redacted`)'),
-      requestedAt: z.string(),
-      eventId: z.string(),
-    }),
-  ).readonly(),
+  pendingApprovals: z
+    .array(
+      z.object({
+        allocationId: z.string(),
+        interventionId: z.string(),
+        amount: Money,
+        effectiveDate: z.string(),
+        reason: z.string().nullable().describe('null when withheld (see `redacted`)'),
+        requestedBy: z
+          .object({ sub: z.string(), role: z.string(), agencyId: z.string().optional() })
+          .nullable()
+          .describe('null when withheld (see `redacted`)'),
+        requestedAt: z.string(),
+        eventId: z.string(),
+      }),
+    )
+    .readonly(),
   closedFinancialYears: z.array(z.string()).readonly(),
-  agreedContributions: z.array(
-    z.object({
-      agencyId: z.string(),
-      financialYear: z.string(),
-      agreed: Money,
-      received: Money.describe('Contributions dated in the financial year, net of their reversals'),
-      outstanding: Money.describe('max(agreed − received, 0)'),
-      overpaid: Money.describe('max(received − agreed, 0)'),
-      boardDecisionRef: z.string(),
-      versions: z.number().int().describe('1 for the original agreement, 2 after its first variation, …'),
-    }),
-  ).readonly(),
+  agreedContributions: z
+    .array(
+      z.object({
+        agencyId: z.string(),
+        financialYear: z.string(),
+        agreed: Money,
+        received: Money.describe(
+          'Contributions dated in the financial year, net of their reversals',
+        ),
+        outstanding: Money.describe('max(agreed − received, 0)'),
+        overpaid: Money.describe('max(received − agreed, 0)'),
+        boardDecisionRef: z.string(),
+        versions: z
+          .number()
+          .int()
+          .describe('1 for the original agreement, 2 after its first variation, …'),
+      }),
+    )
+    .readonly(),
   openedAt: z.string(),
   position: Position,
   redacted: Redacted,
@@ -117,28 +160,54 @@ export const PriorPeriodAdjustmentView = z
   .object({
     position: Position,
     eventId: z.string(),
-    type: z.enum(['ContributionReceived', 'ContributionReversed', 'FundsAllocated', 'AllocationReversed', 'OutcomeRecorded', 'OutcomeRetracted']),
-    effectiveDate: z.string().describe('The date it is booked on: it counts in this date\'s financial year'),
-    forFinancialYear: z.string().describe('The closed financial year it corrects; that year\'s own figures never move'),
-    amount: SignedMoney.describe('What it moves where it counts: contributions, allocations or benefits; negative for a reversal or retraction'),
+    type: z.enum([
+      'ContributionReceived',
+      'ContributionReversed',
+      'FundsAllocated',
+      'AllocationReversed',
+      'OutcomeRecorded',
+      'OutcomeRetracted',
+    ]),
+    effectiveDate: z
+      .string()
+      .describe("The date it is booked on: it counts in this date's financial year"),
+    forFinancialYear: z
+      .string()
+      .describe("The closed financial year it corrects; that year's own figures never move"),
+    amount: SignedMoney.describe(
+      'What it moves where it counts: contributions, allocations or benefits; negative for a reversal or retraction',
+    ),
   })
-  .describe('A prior-period adjustment: counted in the year it is dated in, labelled with the closed year it corrects');
+  .describe(
+    'A prior-period adjustment: counted in the year it is dated in, labelled with the closed year it corrects',
+  );
 
 export const FlowsView = z.object({
   rows: z
-    .array(z.object({ fromAgencyId: z.string(), toAgencyId: z.string(), amount: SignedMoney, cashableAmount: SignedMoney }))
+    .array(
+      z.object({
+        fromAgencyId: z.string(),
+        toAgencyId: z.string(),
+        amount: SignedMoney,
+        cashableAmount: SignedMoney,
+      }),
+    )
     .readonly()
-    .describe('Net per pair; with a financialYear, entries dated in it (a retraction of an earlier year\'s outcome counts, negative, in the year it is dated in)'),
-  agencies: z.array(
-    z.object({
-      agencyId: z.string(),
-      invested: SignedMoney,
-      benefitsProduced: SignedMoney,
-      benefitsReceived: SignedMoney,
-      returnPerPound: Ratio,
-      wrongPocketShare: Ratio,
-    }),
-  ).readonly(),
+    .describe(
+      "Net per pair; with a financialYear, entries dated in it (a retraction of an earlier year's outcome counts, negative, in the year it is dated in)",
+    ),
+  agencies: z
+    .array(
+      z.object({
+        agencyId: z.string(),
+        invested: SignedMoney,
+        benefitsProduced: SignedMoney,
+        benefitsReceived: SignedMoney,
+        returnPerPound: Ratio,
+        wrongPocketShare: Ratio,
+      }),
+    )
+    .readonly(),
   priorPeriodAdjustments: z.array(PriorPeriodAdjustmentView).readonly(),
 });
 
@@ -178,10 +247,17 @@ export const PositionParam = z
   .string()
   .regex(POSITION_PATTERN, { message: 'must be a log position (digits)' })
   // zod runs refinements even after the pattern failed: test it again before BigInt().
-  .refine((s) => POSITION_PATTERN.test(s) && BigInt(s) <= MAX_POSITION, { message: `must be at most ${MAX_POSITION}` })
+  .refine((s) => POSITION_PATTERN.test(s) && BigInt(s) <= MAX_POSITION, {
+    message: `must be at most ${MAX_POSITION}`,
+  })
   .transform((s) => BigInt(s));
 
-export const LimitParam = z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE);
+export const LimitParam = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_PAGE_SIZE)
+  .default(DEFAULT_PAGE_SIZE);
 
 export const errorResponses = {
   400: ProblemSchema,

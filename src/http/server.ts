@@ -22,7 +22,10 @@ export interface HttpServerOptions {
 }
 
 /** The fastify app serving `ledger`; closing it leaves the ledger open. */
-export function createHttpServer(ledger: Ledger, options: HttpServerOptions): Promise<FastifyInstance> {
+export function createHttpServer(
+  ledger: Ledger,
+  options: HttpServerOptions,
+): Promise<FastifyInstance> {
   const { historical } = ledger;
   return buildApp({
     store: ledger.store,

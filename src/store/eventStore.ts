@@ -106,7 +106,11 @@ export interface EventStore {
    */
   readonly readerLocation?: ReaderLocation;
   /** Appends atomically: all events or none. An empty list is refused. */
-  append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  append(
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult>;
   /**
    * Appends many requests (to one stream or many) in one transaction, so one commit (one fsync)
    * covers them all. Requests are applied in order, each checked against its expected revision

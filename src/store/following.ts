@@ -21,7 +21,9 @@ export async function deliverAfter(
   onBatch: (events: RecordedEvent[]) => Promise<void> | void,
 ): Promise<bigint> {
   if (batch[0]!.position <= cursor) {
-    throw new Error(`subscription read position ${batch[0]!.position} at or before cursor ${cursor}`);
+    throw new Error(
+      `subscription read position ${batch[0]!.position} at or before cursor ${cursor}`,
+    );
   }
   await onBatch(batch);
   return batch[batch.length - 1]!.position;

@@ -20,7 +20,9 @@ export async function openEventStore(url: string): Promise<EventStore> {
   if (/^(esdb|kurrentdb)(\+discover)?:\/\//.test(url)) {
     return createEsdbEventStore(url);
   }
-  throw new Error(`LEDGER_STORE must start with sqlite:, postgres://, esdb:// or kurrentdb://, got ${JSON.stringify(redactUrl(url))}`);
+  throw new Error(
+    `LEDGER_STORE must start with sqlite:, postgres://, esdb:// or kurrentdb://, got ${JSON.stringify(redactUrl(url))}`,
+  );
 }
 
 /**
@@ -31,7 +33,9 @@ export async function openExistingEventStore(url: string): Promise<EventStore> {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path !== '' && path !== ':memory:' && !existsSync(path)) {
-      throw new Error(`there is no event store at ${path} (LEDGER_STORE / LEDGER_DATA_DIR): nothing to check`);
+      throw new Error(
+        `there is no event store at ${path} (LEDGER_STORE / LEDGER_DATA_DIR): nothing to check`,
+      );
     }
   }
   return openEventStore(url);

@@ -40,7 +40,9 @@ export function isUuid(value: string): boolean {
 /** `01ARZ3NDEKTSV4RRFFQ69G5FAV` → `01563e3a-b5d3-d676-4c61-efb99302bd5b` (lower-case, dashed). */
 export function ulidToUuid(ulid: string): string {
   if (!isCanonicalUlid(ulid)) {
-    throw new TypeError(`not a canonical ULID (26 upper-case Crockford base-32 digits, first 0-7): ${JSON.stringify(ulid)}`);
+    throw new TypeError(
+      `not a canonical ULID (26 upper-case Crockford base-32 digits, first 0-7): ${JSON.stringify(ulid)}`,
+    );
   }
   let bits = 0n;
   for (const digit of ulid) bits = (bits << BITS_PER_CROCKFORD_DIGIT) | DIGIT_VALUES.get(digit)!;
@@ -50,7 +52,8 @@ export function ulidToUuid(ulid: string): string {
 
 /** `01563E3A-b5d3-…` (either case) → `01ARZ3NDEKTSV4RRFFQ69G5FAV`. */
 export function uuidToUlid(uuid: string): string {
-  if (!isUuid(uuid)) throw new TypeError(`not a UUID (8-4-4-4-12 hex digits): ${JSON.stringify(uuid)}`);
+  if (!isUuid(uuid))
+    throw new TypeError(`not a UUID (8-4-4-4-12 hex digits): ${JSON.stringify(uuid)}`);
   let bits = BigInt(`0x${uuid.replaceAll('-', '')}`);
   // Cannot fail for 32 hex digits; asserted because the loop below would silently truncate.
   if (bits >= ID_SPACE) throw new RangeError(`UUID ${uuid} is wider than 128 bits`);

@@ -33,7 +33,9 @@ export const UnitCostFile = z.strictObject({
     .array(AddUnitCostBody)
     .min(1)
     .max(MAX_CATALOGUE_FILE_ENTRIES)
-    .refine((entries) => new Set(entries.map((e) => e.code)).size === entries.length, { message: 'lists a code more than once' })
+    .refine((entries) => new Set(entries.map((e) => e.code)).size === entries.length, {
+      message: 'lists a code more than once',
+    })
     // Checked for the whole file before anything is written, so a bad entry never leaves half a catalogue.
     .superRefine((entries, context) => {
       for (const [index, entry] of entries.entries()) {
@@ -52,7 +54,8 @@ export type UnitCostFile = z.infer<typeof UnitCostFile>;
 
 function readJson(path: string): unknown {
   const text = readFileSync(path);
-  if (text.byteLength > MAX_CATALOGUE_FILE_BYTES) throw new Error(`${path} is larger than ${MAX_CATALOGUE_FILE_BYTES} bytes`);
+  if (text.byteLength > MAX_CATALOGUE_FILE_BYTES)
+    throw new Error(`${path} is larger than ${MAX_CATALOGUE_FILE_BYTES} bytes`);
   try {
     return JSON.parse(text.toString('utf8'));
   } catch (error) {
@@ -63,7 +66,9 @@ function readJson(path: string): unknown {
 function checked<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`);
+  const issues = result.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`);
   throw new Error(`${path} is not a valid file: ${issues.join('; ')}`);
 }
 

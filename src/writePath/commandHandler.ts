@@ -23,8 +23,21 @@ import { agencyStreamId, type Actor, type IdempotencyKeyClaimed } from '../../ev
 import { newUlid } from './fastUlid.ts';
 import { createGroupCommitter, StaleDecisionError } from './groupCommit.ts';
 import { createKeyedMutex } from './keyedMutex.ts';
-import { WrongExpectedRevisionError, type EventStore, type NewEvent, type RecordedEvent } from '../store/eventStore.ts';
-import { claimStreamIdOf, commandScopeKey, idempotencyKeyReused, readClaim, recall, type PendingCommand, type Recalled } from './commandMemory.ts';
+import {
+  WrongExpectedRevisionError,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from '../store/eventStore.ts';
+import {
+  claimStreamIdOf,
+  commandScopeKey,
+  idempotencyKeyReused,
+  readClaim,
+  recall,
+  type PendingCommand,
+  type Recalled,
+} from './commandMemory.ts';
 import { toNewEvents, type ChainHead } from './newEvents.ts';
 import { createStreamCache, SNAPSHOT_EVERY_EVENTS, type LoadedStream } from './streamCache.ts';
 import { commandMemo, type StreamSnapshots } from './streamSnapshot.ts';
@@ -37,7 +50,10 @@ export const MAX_APPEND_ATTEMPTS = 8;
 export const RETRY_BASE_DELAY_MS = 5;
 
 /** A command's decision (commands/ledgerDeciders.ts) with its identity: who sent it, under which key. */
-export interface CommandRequest<S, E extends { type: string; data: unknown }> extends DecisionRequest<S, E> {
+export interface CommandRequest<
+  S,
+  E extends { type: string; data: unknown },
+> extends DecisionRequest<S, E> {
   readonly commandId: string;
   readonly fingerprint: string;
   readonly actor: Actor;
@@ -79,7 +95,12 @@ type Step =
   | Recalled
   | { readonly kind: 'committing'; readonly committed: Promise<RecordedEvent[]> }
   /** A refusal decided on pending events: it stands only if they commit. */
-  | { readonly kind: 'refused'; readonly refusal: unknown; readonly after: Promise<unknown>; readonly decidedOnStale: () => boolean };
+  | {
+      readonly kind: 'refused';
+      readonly refusal: unknown;
+      readonly after: Promise<unknown>;
+      readonly decidedOnStale: () => boolean;
+    };
 
 export function createCommandHandler(options: CommandHandlerOptions) {
   const { store } = options;
@@ -87,7 +108,11 @@ export function createCommandHandler(options: CommandHandlerOptions) {
   const newEventId = options.newEventId ?? newUlid;
   const mutex = createKeyedMutex();
   const committer = createGroupCommitter(store, options.maxGroupCommitEvents);
-  const streams = createStreamCache({ store, snapshots: options.streamSnapshots, snapshotEveryEvents: options.snapshotEveryEvents ?? SNAPSHOT_EVERY_EVENTS });
+  const streams = createStreamCache({
+    store,
+    snapshots: options.streamSnapshots,
+    snapshotEveryEvents: options.snapshotEveryEvents ?? SNAPSHOT_EVERY_EVENTS,
+  });
   const registeredAgencies = new Set<string>();
   const commandStreams = options.commandStreams ?? new Map<string, string>();
   // Operators (and the concurrency tests) read these on /health: how often another writer got
@@ -111,21 +136,38 @@ export function createCommandHandler(options: CommandHandlerOptions) {
    * Under the stream's lock: load, decide on the committed and pending events, and queue the
    * new events for the next group commit. The lock is released as soon as they are queued.
    */
-  async function decideAndQueue<S, E extends { type: string; data: unknown }>(request: CommandRequest<S, E>, dryRun: boolean): Promise<Step> {
+  async function decideAndQueue<S, E extends { type: string; data: unknown }>(
+    request: CommandRequest<S, E>,
+    dryRun: boolean,
+  ): Promise<Step> {
     const loaded = await streams.load(request.streamId, request.aggregate);
     const scope = commandScopeKey(request.actor.sub, request.commandId);
     const previous = loaded.commands.get(scope);
     if (previous !== undefined) return recall(store, request.streamId, scope, previous, request);
     const now = clock();
-    const context: CommandContext = { actor: request.actor, now, registeredAgencies: await knownAgencies(request.agencyIds) };
+    const context: CommandContext = {
+      actor: request.actor,
+      now,
+      registeredAgencies: await knownAgencies(request.agencyIds),
+    };
     if (loaded.stale) return decideAndQueue(request, dryRun);
     const decision = request.decide(loaded.state, context);
     if (isRefusal(decision)) {
       if (loaded.lastPending === undefined) throw decision;
-      return { kind: 'refused', refusal: decision, after: loaded.lastPending, decidedOnStale: () => loaded.stale };
+      return {
+        kind: 'refused',
+        refusal: decision,
+        after: loaded.lastPending,
+        decidedOnStale: () => loaded.stale,
+      };
     }
-    if (decision.length === 0) throw new Error('invariant: a decider accepted a command but produced no event');
-    const head = { streamId: request.streamId, revision: loaded.revision, lastHash: loaded.lastHash };
+    if (decision.length === 0)
+      throw new Error('invariant: a decider accepted a command but produced no event');
+    const head = {
+      streamId: request.streamId,
+      revision: loaded.revision,
+      lastHash: loaded.lastHash,
+    };
     const newEvents = toNewEvents(request, decision, now, head, newEventId);
     if (dryRun) return { kind: 'done', outcome: { events: [], replayed: false } };
     return queue(request, loaded, scope, head, newEvents);
@@ -146,8 +188,15 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     const firstRevision = head.revision === null ? 0n : head.revision + 1n;
     try {
       for (const [index, event] of newEvents.entries()) {
-        const placed = { ...event, streamId: request.streamId, streamRevision: firstRevision + BigInt(index) };
-        loaded.state = request.aggregate.evolve(loaded.state, placed as unknown as E & { eventId: string });
+        const placed = {
+          ...event,
+          streamId: request.streamId,
+          streamRevision: firstRevision + BigInt(index),
+        };
+        loaded.state = request.aggregate.evolve(
+          loaded.state,
+          placed as unknown as E & { eventId: string },
+        );
       }
     } catch (error) {
       // The aggregate refused its own decision (an invariant): nothing is queued, the state is suspect.
@@ -158,7 +207,10 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     loaded.lastHash = newEvents[newEvents.length - 1]!.metadata.hash as string;
     loaded.pendingCommands += 1;
 
-    const appended = committer.submit({ streamId: request.streamId, events: newEvents, expected: head.revision ?? 'no-stream' }, () => loaded.stale);
+    const appended = committer.submit(
+      { streamId: request.streamId, events: newEvents, expected: head.revision ?? 'no-stream' },
+      () => loaded.stale,
+    );
     const committed = appended.then(
       (result) => {
         const recorded = newEvents.map((event, index) => ({
@@ -167,7 +219,8 @@ export function createCommandHandler(options: CommandHandlerOptions) {
           streamRevision: firstRevision + BigInt(index),
           position: result.positions[index]!,
         }));
-        if (loaded.commands.get(scope) === pending) loaded.commands.set(scope, commandMemo(firstRevision));
+        if (loaded.commands.get(scope) === pending)
+          loaded.commands.set(scope, commandMemo(firstRevision));
         loaded.pendingCommands -= 1;
         loaded.eventsSinceSnapshot += newEvents.length;
         if (loaded.pendingCommands === 0) {
@@ -208,7 +261,8 @@ export function createCommandHandler(options: CommandHandlerOptions) {
           const events = await step.committed;
           return { events, replayed: step.kind === 'replaying' };
         } catch (error) {
-          if (error instanceof WrongExpectedRevisionError || error instanceof StaleDecisionError) return 'conflict';
+          if (error instanceof WrongExpectedRevisionError || error instanceof StaleDecisionError)
+            return 'conflict';
           // The original of a replay failed: this request decides afresh (the original retries too).
           if (step.kind === 'replaying') return 'conflict';
           throw error;
@@ -225,7 +279,8 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     const dryRun = executeOptions.dryRun ?? false;
     const scope = commandScopeKey(request.actor.sub, request.commandId);
     const owner = commandStreams.get(scope);
-    if (!dryRun && owner !== undefined && owner !== request.streamId) throw idempotencyKeyReused(request.commandId);
+    if (!dryRun && owner !== undefined && owner !== request.streamId)
+      throw idempotencyKeyReused(request.commandId);
     const reservedHere = !dryRun && owner === undefined;
     if (reservedHere) commandStreams.set(scope, request.streamId);
     try {
@@ -236,7 +291,10 @@ export function createCommandHandler(options: CommandHandlerOptions) {
         await delay(RETRY_BASE_DELAY_MS * attemptNumber * (1 + Math.random()));
       }
       stats.appendConflictsGivenUp += 1n;
-      throw new DomainError('CONCURRENCY_CONFLICT', `stream ${request.streamId} kept changing; gave up after ${MAX_APPEND_ATTEMPTS} attempts`);
+      throw new DomainError(
+        'CONCURRENCY_CONFLICT',
+        `stream ${request.streamId} kept changing; gave up after ${MAX_APPEND_ATTEMPTS} attempts`,
+      );
     } catch (error) {
       // A refusal appended nothing, so the key is free again. After any other failure the
       // append may or may not have happened: keep the reservation, the log will tell.
@@ -274,9 +332,19 @@ export function createCommandHandler(options: CommandHandlerOptions) {
       }
       const request = args.build(args.proposedStreamId);
       await execute(request, { dryRun: true });
-      const data: IdempotencyKeyClaimed = { command: args.command, fingerprint: args.fingerprint, targetStreamId: args.proposedStreamId };
+      const data: IdempotencyKeyClaimed = {
+        command: args.command,
+        fingerprint: args.fingerprint,
+        targetStreamId: args.proposedStreamId,
+      };
       try {
-        const claimEvents = toNewEvents(request, [{ type: 'IdempotencyKeyClaimed', data }], clock(), { streamId: claimStreamId, revision: null, lastHash: null }, newEventId);
+        const claimEvents = toNewEvents(
+          request,
+          [{ type: 'IdempotencyKeyClaimed', data }],
+          clock(),
+          { streamId: claimStreamId, revision: null, lastHash: null },
+          newEventId,
+        );
         await store.append(claimStreamId, claimEvents, 'no-stream');
         return execute(request);
       } catch (error) {
@@ -285,10 +353,18 @@ export function createCommandHandler(options: CommandHandlerOptions) {
       }
     }
     stats.appendConflictsGivenUp += 1n;
-    throw new DomainError('CONCURRENCY_CONFLICT', `idempotency key ${args.commandId} kept changing hands`);
+    throw new DomainError(
+      'CONCURRENCY_CONFLICT',
+      `idempotency key ${args.commandId} kept changing hands`,
+    );
   }
 
-  return { execute, executeCreate, stats: (): Readonly<typeof stats> => ({ ...stats }), groupCommitStats: committer.stats };
+  return {
+    execute,
+    executeCreate,
+    stats: (): Readonly<typeof stats> => ({ ...stats }),
+    groupCommitStats: committer.stats,
+  };
 }
 
 export type CommandHandler = ReturnType<typeof createCommandHandler>;

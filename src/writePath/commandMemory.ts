@@ -58,12 +58,18 @@ export async function recall(
     return { kind: 'replaying', committed: previous.committed };
   }
   const events = await committedEvents(store, streamId, scope, previous);
-  if (events[0]?.metadata.commandFingerprint !== request.fingerprint) throw idempotencyKeyReused(request.commandId);
+  if (events[0]?.metadata.commandFingerprint !== request.fingerprint)
+    throw idempotencyKeyReused(request.commandId);
   return { kind: 'done', outcome: { events, replayed: true } };
 }
 
 /** A committed command's events, read back from its stream for a retried idempotency key. */
-async function committedEvents(store: EventStore, streamId: string, scope: string, memo: CommandMemo): Promise<RecordedEvent[]> {
+async function committedEvents(
+  store: EventStore,
+  streamId: string,
+  scope: string,
+  memo: CommandMemo,
+): Promise<RecordedEvent[]> {
   const events: RecordedEvent[] = [];
   let from = BigInt(memo);
   for (;;) {
@@ -88,14 +94,23 @@ export function claimStreamIdOf(scope: string): string {
  * a claim made before keys were scoped to their caller, in the stream named by the key alone
  * when that claim was made by this caller (another caller's old claim is not this caller's).
  */
-export async function readClaim(store: EventStore, scope: string, sub: string, commandId: string): Promise<IdempotencyKeyClaimed | undefined> {
+export async function readClaim(
+  store: EventStore,
+  scope: string,
+  sub: string,
+  commandId: string,
+): Promise<IdempotencyKeyClaimed | undefined> {
   const [claim] = await store.readStream(claimStreamIdOf(scope), 0n, 1);
   if (claim !== undefined) return claim.data as IdempotencyKeyClaimed;
   const [legacy] = await store.readStream(idempotencyStreamId(sha256Hex(commandId)), 0n, 1);
-  if (legacy !== undefined && legacy.metadata.actor.sub === sub) return legacy.data as IdempotencyKeyClaimed;
+  if (legacy !== undefined && legacy.metadata.actor.sub === sub)
+    return legacy.data as IdempotencyKeyClaimed;
   return undefined;
 }
 
 export function idempotencyKeyReused(commandId: string): DomainError {
-  return new DomainError('IDEMPOTENCY_KEY_REUSED', `idempotency key ${commandId} was already used for a different request`);
+  return new DomainError(
+    'IDEMPOTENCY_KEY_REUSED',
+    `idempotency key ${commandId} was already used for a different request`,
+  );
 }

@@ -12,7 +12,12 @@ const canonicalize = canonicalizeModule as unknown as (input: unknown) => string
  * sender is part of it so that a key never lets somebody else replay — and so read — another
  * person's answer.
  */
-export function commandFingerprint(command: string, params: unknown, body: unknown, actor: unknown): string {
+export function commandFingerprint(
+  command: string,
+  params: unknown,
+  body: unknown,
+  actor: unknown,
+): string {
   const canonical = canonicalize({ command, params, body, actor });
   if (canonical === undefined) throw new Error('invariant: command is not JSON');
   return createHash('sha256').update(canonical).digest('hex');

@@ -29,7 +29,10 @@ export interface GroupCommitStats {
   requests: bigint;
 }
 
-export function createGroupCommitter(store: Pick<EventStore, 'appendBatch'>, maxGroupEvents: number = MAX_GROUP_COMMIT_EVENTS) {
+export function createGroupCommitter(
+  store: Pick<EventStore, 'appendBatch'>,
+  maxGroupEvents: number = MAX_GROUP_COMMIT_EVENTS,
+) {
   let queue: Queued[] = [];
   let scheduled = false;
   let writing = false;
@@ -64,7 +67,8 @@ export function createGroupCommitter(store: Pick<EventStore, 'appendBatch'>, max
   function purge(streamIds: ReadonlySet<string>): void {
     const kept: Queued[] = [];
     for (const item of queue) {
-      if (streamIds.has(item.request.streamId)) item.reject(new StaleDecisionError(item.request.streamId));
+      if (streamIds.has(item.request.streamId))
+        item.reject(new StaleDecisionError(item.request.streamId));
       else kept.push(item);
     }
     queue = kept;
@@ -93,7 +97,9 @@ export function createGroupCommitter(store: Pick<EventStore, 'appendBatch'>, max
       }
       const failedStreams = new Set<string>();
       for (const [i, item] of group.entries()) {
-        const outcome = outcomes[i] ?? new Error('invariant: appendBatch answered fewer requests than it was given');
+        const outcome =
+          outcomes[i] ??
+          new Error('invariant: appendBatch answered fewer requests than it was given');
         if (outcome instanceof Error) {
           item.reject(outcome);
           failedStreams.add(item.request.streamId);

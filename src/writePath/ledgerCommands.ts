@@ -17,7 +17,10 @@ import type { AddUnitCost, UnitCostFigures } from '../../commands/addUnitCost.ts
 import type { ChangeApprovalThreshold } from '../../commands/changeApprovalThreshold.ts';
 import type { CloseFinancialYear } from '../../commands/closeFinancialYear.ts';
 import type { ClosePot } from '../../commands/closePot.ts';
-import type { ApproveAllocation, RejectAllocation } from '../../commands/decideAllocationRequest.ts';
+import type {
+  ApproveAllocation,
+  RejectAllocation,
+} from '../../commands/decideAllocationRequest.ts';
 import { DomainError } from '../../commands/domainError.ts';
 import type { AgreeContribution } from '../../commands/agreeContribution.ts';
 import type { SetInterventionAssumptions } from '../../commands/setInterventionAssumptions.ts';
@@ -74,7 +77,11 @@ export function createLedgerCommands(
     command: C,
     envelope: CommandEnvelope,
   ): CommandRequest<S, E> {
-    return { ...decider.assemble(command), fingerprint: commandFingerprint(decider.name, params, body, envelope.actor), ...envelopeFields(envelope) };
+    return {
+      ...decider.assemble(command),
+      fingerprint: commandFingerprint(decider.name, params, body, envelope.actor),
+      ...envelopeFields(envelope),
+    };
   }
 
   function run<C, S, E extends { type: string; data: unknown }>(
@@ -97,30 +104,62 @@ export function createLedgerCommands(
     },
 
     openPot(body: Body<OpenPot, 'potId'>, envelope: CommandEnvelope): Promise<CommandOutcome> {
-      const build = (streamId: string) => request(d.openPot, {}, body, { ...body, potId: potIdOfStream(streamId)! }, envelope);
+      const build = (streamId: string) =>
+        request(d.openPot, {}, body, { ...body, potId: potIdOfStream(streamId)! }, envelope);
       const streamId = potStreamId(newId());
       if (!envelope.clientSuppliedKey) return handler.execute(build(streamId));
       const fingerprint = commandFingerprint(d.openPot.name, {}, body, envelope.actor);
-      return handler.executeCreate({ command: 'OpenPot', commandId: envelope.commandId, actor: envelope.actor, fingerprint, proposedStreamId: streamId, build });
+      return handler.executeCreate({
+        command: 'OpenPot',
+        commandId: envelope.commandId,
+        actor: envelope.actor,
+        fingerprint,
+        proposedStreamId: streamId,
+        build,
+      });
     },
 
     joinPot(potId: string, body: Body<JoinPot, 'potId'>, envelope: CommandEnvelope) {
       return run(d.joinPot, { potId }, body, { ...body, potId }, envelope);
     },
 
-    contributeToPot(potId: string, body: Body<ContributeToPot, 'potId' | 'contributionId'>, envelope: CommandEnvelope) {
+    contributeToPot(
+      potId: string,
+      body: Body<ContributeToPot, 'potId' | 'contributionId'>,
+      envelope: CommandEnvelope,
+    ) {
       const contributionId = newId();
       return run(d.contributeToPot, { potId }, body, { ...body, potId, contributionId }, envelope);
     },
 
-    defineIntervention(potId: string, body: Body<DefineIntervention, 'potId' | 'interventionId'>, envelope: CommandEnvelope) {
+    defineIntervention(
+      potId: string,
+      body: Body<DefineIntervention, 'potId' | 'interventionId'>,
+      envelope: CommandEnvelope,
+    ) {
       const interventionId = newId();
-      return run(d.defineIntervention, { potId }, body, { ...body, potId, interventionId }, envelope);
+      return run(
+        d.defineIntervention,
+        { potId },
+        body,
+        { ...body, potId, interventionId },
+        envelope,
+      );
     },
 
-    allocateToIntervention(potId: string, body: Body<AllocateToIntervention, 'potId' | 'allocationId'>, envelope: CommandEnvelope) {
+    allocateToIntervention(
+      potId: string,
+      body: Body<AllocateToIntervention, 'potId' | 'allocationId'>,
+      envelope: CommandEnvelope,
+    ) {
       const allocationId = newId();
-      return run(d.allocateToIntervention, { potId }, body, { ...body, potId, allocationId }, envelope);
+      return run(
+        d.allocateToIntervention,
+        { potId },
+        body,
+        { ...body, potId, allocationId },
+        envelope,
+      );
     },
 
     async recordOutcome(
@@ -133,11 +172,18 @@ export function createLedgerCommands(
       // Lines by quantity are valued from the catalogue as it stands now; the decider stays pure.
       const valuation = async () => {
         if (body.lines === undefined) return {};
-        if (valuationReader === undefined) throw new Error('invariant: outcomes by quantity need a valuation reader');
+        if (valuationReader === undefined)
+          throw new Error('invariant: outcomes by quantity need a valuation reader');
         return { valuation: await valuationReader.read(potId, body) };
       };
       const valued = await valuation();
-      return run(d.recordOutcome, { potId, interventionId }, body, { ...body, potId, interventionId, outcomeId, ...valued }, envelope);
+      return run(
+        d.recordOutcome,
+        { potId, interventionId },
+        body,
+        { ...body, potId, interventionId, outcomeId, ...valued },
+        envelope,
+      );
     },
 
     async addUnitCost(body: AddUnitCost, envelope: CommandEnvelope): Promise<CommandOutcome> {
@@ -145,7 +191,11 @@ export function createLedgerCommands(
       return run(d.addUnitCost, {}, body, body, envelope);
     },
 
-    async supersedeUnitCost(code: string, body: UnitCostFigures, envelope: CommandEnvelope): Promise<CommandOutcome> {
+    async supersedeUnitCost(
+      code: string,
+      body: UnitCostFigures,
+      envelope: CommandEnvelope,
+    ): Promise<CommandOutcome> {
       requireCoveredPriceYear(body.priceYear);
       return run(d.supersedeUnitCost, { code }, body, { ...body, code }, envelope);
     },
@@ -154,7 +204,11 @@ export function createLedgerCommands(
       return run(d.reverseEntry, { potId }, body, { ...body, potId }, envelope);
     },
 
-    changeApprovalThreshold(potId: string, body: Body<ChangeApprovalThreshold, 'potId'>, envelope: CommandEnvelope) {
+    changeApprovalThreshold(
+      potId: string,
+      body: Body<ChangeApprovalThreshold, 'potId'>,
+      envelope: CommandEnvelope,
+    ) {
       return run(d.changeApprovalThreshold, { potId }, body, { ...body, potId }, envelope);
     },
 
@@ -164,12 +218,29 @@ export function createLedgerCommands(
       body: Body<ApproveAllocation, 'potId' | 'allocationId'>,
       envelope: CommandEnvelope,
     ): Promise<CommandOutcome> {
-      const outcome = await run(d.approveAllocation, { potId, allocationId }, body, { ...body, potId, allocationId }, envelope);
+      const outcome = await run(
+        d.approveAllocation,
+        { potId, allocationId },
+        body,
+        { ...body, potId, allocationId },
+        envelope,
+      );
       return refuseSelfApproval(outcome);
     },
 
-    rejectAllocation(potId: string, allocationId: string, body: Body<RejectAllocation, 'potId' | 'allocationId'>, envelope: CommandEnvelope) {
-      return run(d.rejectAllocation, { potId, allocationId }, body, { ...body, potId, allocationId }, envelope);
+    rejectAllocation(
+      potId: string,
+      allocationId: string,
+      body: Body<RejectAllocation, 'potId' | 'allocationId'>,
+      envelope: CommandEnvelope,
+    ) {
+      return run(
+        d.rejectAllocation,
+        { potId, allocationId },
+        body,
+        { ...body, potId, allocationId },
+        envelope,
+      );
     },
 
     closeFinancialYear(
@@ -178,14 +249,24 @@ export function createLedgerCommands(
       body: Body<CloseFinancialYear, 'potId' | 'financialYear'>,
       envelope: CommandEnvelope,
     ) {
-      return run(d.closeFinancialYear, { potId, financialYear }, body, { ...body, potId, financialYear }, envelope);
+      return run(
+        d.closeFinancialYear,
+        { potId, financialYear },
+        body,
+        { ...body, potId, financialYear },
+        envelope,
+      );
     },
 
     closePot(potId: string, body: Body<ClosePot, 'potId'>, envelope: CommandEnvelope) {
       return run(d.closePot, { potId }, body, { ...body, potId }, envelope);
     },
 
-    agreeContribution(potId: string, body: Body<AgreeContribution, 'potId'>, envelope: CommandEnvelope) {
+    agreeContribution(
+      potId: string,
+      body: Body<AgreeContribution, 'potId'>,
+      envelope: CommandEnvelope,
+    ) {
       return run(d.agreeContribution, { potId }, body, { ...body, potId }, envelope);
     },
 
@@ -195,7 +276,13 @@ export function createLedgerCommands(
       body: Body<SetInterventionAssumptions, 'potId' | 'interventionId'>,
       envelope: CommandEnvelope,
     ) {
-      return run(d.setInterventionAssumptions, { potId, interventionId }, body, { ...body, potId, interventionId }, envelope);
+      return run(
+        d.setInterventionAssumptions,
+        { potId, interventionId },
+        body,
+        { ...body, potId, interventionId },
+        envelope,
+      );
     },
   };
 }
@@ -211,11 +298,15 @@ function refuseSelfApproval(outcome: CommandOutcome): CommandOutcome {
   const attempt = outcome.events.find((event) => event.type === 'SelfApprovalAttempted');
   if (attempt === undefined) return outcome;
   const { allocationId } = attempt.data as { allocationId: string };
-  throw new DomainError('SEGREGATION_OF_DUTIES', `you requested allocation ${allocationId}, so you may not approve it: another finance officer or an admin must`, {
-    allocationId,
-    eventId: attempt.eventId,
-    position: attempt.position.toString(),
-  });
+  throw new DomainError(
+    'SEGREGATION_OF_DUTIES',
+    `you requested allocation ${allocationId}, so you may not approve it: another finance officer or an admin must`,
+    {
+      allocationId,
+      eventId: attempt.eventId,
+      position: attempt.position.toString(),
+    },
+  );
 }
 
 function envelopeFields(envelope: CommandEnvelope) {

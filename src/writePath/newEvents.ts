@@ -10,7 +10,10 @@ import type { NewEvent } from '../store/eventStore.ts';
 import type { CommandRequest } from './commandHandler.ts';
 
 /** What every event's metadata says about the command that wrote it. */
-export type CommandIdentity = Pick<CommandRequest<unknown, never>, 'commandId' | 'fingerprint' | 'correlationId' | 'causationId' | 'actor'>;
+export type CommandIdentity = Pick<
+  CommandRequest<unknown, never>,
+  'commandId' | 'fingerprint' | 'correlationId' | 'causationId' | 'actor'
+>;
 
 /** Where the new events go: the stream, and its last revision and hash before them (null: a new stream). */
 export interface ChainHead {

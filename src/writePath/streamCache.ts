@@ -7,7 +7,14 @@
 import type { Aggregate } from '../../commands/aggregates.ts';
 import type { EventStore, RecordedEvent } from '../store/eventStore.ts';
 import { scopeKeyOf, type PendingCommand } from './commandMemory.ts';
-import { asStreamSnapshot, commandMemo, STREAM_SNAPSHOT_FORMAT, type CommandMemo, type StreamSnapshot, type StreamSnapshots } from './streamSnapshot.ts';
+import {
+  asStreamSnapshot,
+  commandMemo,
+  STREAM_SNAPSHOT_FORMAT,
+  type CommandMemo,
+  type StreamSnapshot,
+  type StreamSnapshots,
+} from './streamSnapshot.ts';
 
 /** Aggregates kept in memory; the least recently used beyond this are folded again when needed. */
 export const MAX_CACHED_STREAMS = 10_000;
@@ -48,7 +55,16 @@ export interface StreamCacheOptions {
 }
 
 function emptyStream<S>(state: S): LoadedStream<S> {
-  return { state, revision: null, lastHash: null, commands: new Map(), pendingCommands: 0, lastPending: undefined, stale: false, eventsSinceSnapshot: 0 };
+  return {
+    state,
+    revision: null,
+    lastHash: null,
+    commands: new Map(),
+    pendingCommands: 0,
+    lastPending: undefined,
+    stale: false,
+    eventsSinceSnapshot: 0,
+  };
 }
 
 export function createStreamCache(options: StreamCacheOptions) {
@@ -67,14 +83,27 @@ export function createStreamCache(options: StreamCacheOptions) {
     }
     if (snapshot === undefined) return undefined;
     const [event] = await store.readStream(streamId, snapshot.revision, 1);
-    const hash = event === undefined ? undefined : typeof event.metadata.hash === 'string' ? event.metadata.hash : null;
+    const hash =
+      event === undefined
+        ? undefined
+        : typeof event.metadata.hash === 'string'
+          ? event.metadata.hash
+          : null;
     if (event?.streamRevision !== snapshot.revision || hash !== snapshot.lastHash) return undefined;
     // The store decoded a fresh copy (stateCodec): the aggregate may change it.
-    return { ...emptyStream(snapshot.state as S), revision: snapshot.revision, lastHash: snapshot.lastHash, commands: new Map(snapshot.commands) };
+    return {
+      ...emptyStream(snapshot.state as S),
+      revision: snapshot.revision,
+      lastHash: snapshot.lastHash,
+      commands: new Map(snapshot.commands),
+    };
   }
 
   /** The stream's aggregate, cached or loaded, caught up with the store unless commands are pending on it. */
-  async function load<S, E extends { type: string; data: unknown }>(streamId: string, aggregate: Aggregate<S, E>): Promise<LoadedStream<S>> {
+  async function load<S, E extends { type: string; data: unknown }>(
+    streamId: string,
+    aggregate: Aggregate<S, E>,
+  ): Promise<LoadedStream<S>> {
     let loaded = cache.get(streamId) as LoadedStream<S> | undefined;
     if (loaded === undefined) {
       loaded = (await fromSnapshot<S>(streamId)) ?? emptyStream(aggregate.initialState());
@@ -116,14 +145,19 @@ export function createStreamCache(options: StreamCacheOptions) {
     }
   }
 
-  function foldCommitted<S, E extends { type: string; data: unknown }>(loaded: LoadedStream<S>, aggregate: Aggregate<S, E>, events: readonly RecordedEvent[]): void {
+  function foldCommitted<S, E extends { type: string; data: unknown }>(
+    loaded: LoadedStream<S>,
+    aggregate: Aggregate<S, E>,
+    events: readonly RecordedEvent[],
+  ): void {
     for (const event of events) {
       loaded.state = aggregate.evolve(loaded.state, event as unknown as E & { eventId: string });
       loaded.revision = event.streamRevision;
       loaded.lastHash = typeof event.metadata.hash === 'string' ? event.metadata.hash : null;
       // A command's events are contiguous in its stream: its first is the one to remember.
       const scope = scopeKeyOf(event);
-      if (!loaded.commands.has(scope)) loaded.commands.set(scope, commandMemo(event.streamRevision));
+      if (!loaded.commands.has(scope))
+        loaded.commands.set(scope, commandMemo(event.streamRevision));
     }
     loaded.eventsSinceSnapshot += events.length;
   }
@@ -134,11 +168,25 @@ export function createStreamCache(options: StreamCacheOptions) {
    * commands are pending: the state then holds events that may not commit.
    */
   function saveSnapshot(streamId: string, loaded: LoadedStream<unknown>): void {
-    if (snapshots === undefined || loaded.revision === null || loaded.pendingCommands > 0 || loaded.stale) return;
+    if (
+      snapshots === undefined ||
+      loaded.revision === null ||
+      loaded.pendingCommands > 0 ||
+      loaded.stale
+    )
+      return;
     const commands = new Map<string, CommandMemo>();
-    for (const [scope, memo] of loaded.commands) if (typeof memo !== 'object') commands.set(scope, memo);
+    for (const [scope, memo] of loaded.commands)
+      if (typeof memo !== 'object') commands.set(scope, memo);
     // The state as it is: the store encodes it with the one snapshot codec before save returns.
-    const snapshot: StreamSnapshot = { format: STREAM_SNAPSHOT_FORMAT, streamId, revision: loaded.revision, lastHash: loaded.lastHash, state: loaded.state, commands };
+    const snapshot: StreamSnapshot = {
+      format: STREAM_SNAPSHOT_FORMAT,
+      streamId,
+      revision: loaded.revision,
+      lastHash: loaded.lastHash,
+      state: loaded.state,
+      commands,
+    };
     loaded.eventsSinceSnapshot = 0;
     try {
       snapshots.save(streamId, snapshot);

@@ -60,7 +60,8 @@ export function asStreamSnapshot(value: unknown, streamId: string): StreamSnapsh
   if (!(s.commands instanceof Map) || s.state === undefined) return undefined;
   for (const [commandId, memo] of s.commands) {
     if (typeof commandId !== 'string') return undefined;
-    if (!(typeof memo === 'bigint' || (Number.isSafeInteger(memo) && (memo as number) >= 0))) return undefined;
+    if (!(typeof memo === 'bigint' || (Number.isSafeInteger(memo) && (memo as number) >= 0)))
+      return undefined;
     if (BigInt(memo as number | bigint) > s.revision) return undefined;
   }
   return s as StreamSnapshot;

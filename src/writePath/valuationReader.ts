@@ -9,9 +9,22 @@
  */
 import type { RecordOutcome } from '../../commands/recordOutcome.ts';
 import { beneficiaryIdsOf } from '../../commands/recordOutcome.ts';
-import { currentUnitCost, evolveUnitCost, initialUnitCostState } from '../../commands/unitCostState.ts';
+import {
+  currentUnitCost,
+  evolveUnitCost,
+  initialUnitCostState,
+} from '../../commands/unitCostState.ts';
 import type { ValuationInputs } from '../../commands/valueOutcomeLines.ts';
-import { agencyStreamId, potStreamId, unitCostStreamId, type AgencyRegistered, type PotOpened, type PartnerJoined, type UnitCostAdded, type UnitCostEvent } from '../../events/index.ts';
+import {
+  agencyStreamId,
+  potStreamId,
+  unitCostStreamId,
+  type AgencyRegistered,
+  type PotOpened,
+  type PartnerJoined,
+  type UnitCostAdded,
+  type UnitCostEvent,
+} from '../../events/index.ts';
 import type { AgencyKind } from '../../events/primitives.ts';
 import type { EventStore } from '../store/eventStore.ts';
 
@@ -24,7 +37,9 @@ export function createValuationReader(store: EventStore): ValuationReader {
 
   async function kindOf(agencyId: string): Promise<AgencyKind | undefined> {
     if (!kinds.has(agencyId)) {
-      const registered = (await store.readStream(agencyStreamId(agencyId))).find((e) => e.type === 'AgencyRegistered');
+      const registered = (await store.readStream(agencyStreamId(agencyId))).find(
+        (e) => e.type === 'AgencyRegistered',
+      );
       if (registered !== undefined) kinds.set(agencyId, (registered.data as AgencyRegistered).kind);
     }
     return kinds.get(agencyId);

@@ -29,7 +29,9 @@ function importsOf(file: string): string[] {
 /** A relative import as a repository path; undefined for a package. */
 function resolvedImport(file: string, specifier: string): string | undefined {
   if (!specifier.startsWith('.')) return undefined;
-  return relative(REPO_ROOT, resolve(REPO_ROOT, dirname(file), specifier)).split('\\').join('/');
+  return relative(REPO_ROOT, resolve(REPO_ROOT, dirname(file), specifier))
+    .split('\\')
+    .join('/');
 }
 
 const isUnder = (file: string, folder: string): boolean => file.startsWith(`${folder}/`);
@@ -38,7 +40,11 @@ describe('architecture', () => {
   it('only src/http/ and src/app/ import fastify, @fastify/* or fastify-type-provider-zod', () => {
     const offenders = sourceFilesUnder('src')
       .filter((file) => !isUnder(file, 'src/http') && !isUnder(file, 'src/app'))
-      .flatMap((file) => importsOf(file).filter((specifier) => HTTP_PACKAGE.test(specifier)).map((specifier) => `${file} imports ${specifier}`));
+      .flatMap((file) =>
+        importsOf(file)
+          .filter((specifier) => HTTP_PACKAGE.test(specifier))
+          .map((specifier) => `${file} imports ${specifier}`),
+      );
     expect(offenders).toEqual([]);
   });
 
@@ -77,7 +83,11 @@ describe('architecture', () => {
 
   it('the import scanner sees the imports it is meant to see', () => {
     // A guard on the guard: the server composition does import the HTTP side and fastify.
-    expect(importsOf('src/app/servedLedger.ts')).toEqual(expect.arrayContaining(['fastify', '../http/server.ts']));
-    expect(importsOf('src/http/app.ts')).toEqual(expect.arrayContaining(['fastify', '@fastify/cors', 'fastify-type-provider-zod']));
+    expect(importsOf('src/app/servedLedger.ts')).toEqual(
+      expect.arrayContaining(['fastify', '../http/server.ts']),
+    );
+    expect(importsOf('src/http/app.ts')).toEqual(
+      expect.arrayContaining(['fastify', '@fastify/cors', 'fastify-type-provider-zod']),
+    );
   });
 });

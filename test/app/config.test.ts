@@ -7,7 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lifetimeMs } from '../../src/auth/tokens.ts';
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_WRITES_PER_MINUTE, JWT_SECRET_FILE, loadJwtSecret, readConfig, readExistingJwtSecret, SERVER_LIMIT_VARIABLES } from '../../src/app/config.ts';
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_WRITES_PER_MINUTE,
+  JWT_SECRET_FILE,
+  loadJwtSecret,
+  readConfig,
+  readExistingJwtSecret,
+  SERVER_LIMIT_VARIABLES,
+} from '../../src/app/config.ts';
 import { DEFAULT_HISTORY_BUDGET_MS } from '../../src/books/historyPool.ts';
 import { DEFAULT_SERVER_LIMITS } from '../../src/http/plugins/serverLimits.ts';
 
@@ -40,16 +49,25 @@ describe('readConfig', () => {
   it('keeps snapshots beside the data unless LEDGER_SNAPSHOTS names a directory or says "off"', () => {
     const dataDir = tempDir();
     expect(readConfig({ LEDGER_DATA_DIR: dataDir }).snapshotsDir).toBe(join(dataDir, 'snapshots'));
-    expect(readConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_SNAPSHOTS: ' ' }).snapshotsDir).toBe(join(dataDir, 'snapshots'));
-    expect(readConfig({ LEDGER_SNAPSHOTS: '/var/cache/potledger' }).snapshotsDir).toBe('/var/cache/potledger');
+    expect(readConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_SNAPSHOTS: ' ' }).snapshotsDir).toBe(
+      join(dataDir, 'snapshots'),
+    );
+    expect(readConfig({ LEDGER_SNAPSHOTS: '/var/cache/potledger' }).snapshotsDir).toBe(
+      '/var/cache/potledger',
+    );
     expect(readConfig({ LEDGER_SNAPSHOTS: 'off' }).snapshotsDir).toBeNull();
   });
 
   it('gives each historical request LEDGER_HISTORY_BUDGET_MS, the default when blank, and refuses a budget too short to answer anything', () => {
     expect(readConfig({}).historyBudgetMs).toBe(DEFAULT_HISTORY_BUDGET_MS);
-    expect(readConfig({ LEDGER_HISTORY_BUDGET_MS: ' ' }).historyBudgetMs).toBe(DEFAULT_HISTORY_BUDGET_MS);
+    expect(readConfig({ LEDGER_HISTORY_BUDGET_MS: ' ' }).historyBudgetMs).toBe(
+      DEFAULT_HISTORY_BUDGET_MS,
+    );
     expect(readConfig({ LEDGER_HISTORY_BUDGET_MS: '60000' }).historyBudgetMs).toBe(60_000);
-    for (const bad of ['50', '1e4', 'off', '-1']) expect(() => readConfig({ LEDGER_HISTORY_BUDGET_MS: bad })).toThrow(/LEDGER_HISTORY_BUDGET_MS/);
+    for (const bad of ['50', '1e4', 'off', '-1'])
+      expect(() => readConfig({ LEDGER_HISTORY_BUDGET_MS: bad })).toThrow(
+        /LEDGER_HISTORY_BUDGET_MS/,
+      );
   });
 
   it('turns the rate limit off only when told "off"', () => {
@@ -57,26 +75,38 @@ describe('readConfig', () => {
     expect(readConfig({ LEDGER_WRITE_RATE_LIMIT: '60' }).writesPerMinute).toBe(60);
   });
 
-  it.each(['https://*', 'https://u:p@reports.example', 'https://reports.example/', 'HTTPS://Reports.example', 'ftp://x.example', 'reports.example'])(
-    'refuses a CORS origin no browser would send: %s',
-    (origin) => {
-      expect(() => readConfig({ LEDGER_CORS_ORIGINS: origin })).toThrow(/LEDGER_CORS_ORIGINS/);
-    },
-  );
+  it.each([
+    'https://*',
+    'https://u:p@reports.example',
+    'https://reports.example/',
+    'HTTPS://Reports.example',
+    'ftp://x.example',
+    'reports.example',
+  ])('refuses a CORS origin no browser would send: %s', (origin) => {
+    expect(() => readConfig({ LEDGER_CORS_ORIGINS: origin })).toThrow(/LEDGER_CORS_ORIGINS/);
+  });
 
   it('accepts exact origins, comma-separated', () => {
-    expect(readConfig({ LEDGER_CORS_ORIGINS: 'https://reports.essex.gov.uk, http://localhost:5173' }).corsOrigins).toEqual([
-      'https://reports.essex.gov.uk',
-      'http://localhost:5173',
-    ]);
+    expect(
+      readConfig({ LEDGER_CORS_ORIGINS: 'https://reports.essex.gov.uk, http://localhost:5173' })
+        .corsOrigins,
+    ).toEqual(['https://reports.essex.gov.uk', 'http://localhost:5173']);
   });
 });
 
 describe('server timeouts and the connection cap', () => {
   it('have named defaults, blank meaning the default', () => {
-    expect(DEFAULT_SERVER_LIMITS).toEqual({ requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, connectionTimeoutMs: 60_000, keepAliveTimeoutMs: 72_000, maxConnections: 1_024 });
+    expect(DEFAULT_SERVER_LIMITS).toEqual({
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      connectionTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 72_000,
+      maxConnections: 1_024,
+    });
     expect(readConfig({}).serverLimits).toEqual(DEFAULT_SERVER_LIMITS);
-    expect(readConfig({ LEDGER_REQUEST_TIMEOUT_MS: ' ', LEDGER_MAX_CONNECTIONS: '' }).serverLimits).toEqual(DEFAULT_SERVER_LIMITS);
+    expect(
+      readConfig({ LEDGER_REQUEST_TIMEOUT_MS: ' ', LEDGER_MAX_CONNECTIONS: '' }).serverLimits,
+    ).toEqual(DEFAULT_SERVER_LIMITS);
   });
 
   it('each is overridden by its LEDGER_ variable', () => {
@@ -88,19 +118,33 @@ describe('server timeouts and the connection cap', () => {
         LEDGER_KEEP_ALIVE_TIMEOUT_MS: '65000',
         LEDGER_MAX_CONNECTIONS: '200',
       }).serverLimits,
-    ).toEqual({ requestTimeoutMs: 20_000, headersTimeoutMs: 5_000, connectionTimeoutMs: 45_000, keepAliveTimeoutMs: 65_000, maxConnections: 200 });
+    ).toEqual({
+      requestTimeoutMs: 20_000,
+      headersTimeoutMs: 5_000,
+      connectionTimeoutMs: 45_000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 200,
+    });
   });
 
   it('a request timeout shorter than the default headers timeout shortens that too', () => {
-    expect(readConfig({ LEDGER_REQUEST_TIMEOUT_MS: '2000' }).serverLimits.headersTimeoutMs).toBe(2_000);
+    expect(readConfig({ LEDGER_REQUEST_TIMEOUT_MS: '2000' }).serverLimits.headersTimeoutMs).toBe(
+      2_000,
+    );
   });
 
   it('refuses a headers timeout longer than the request timeout', () => {
-    expect(() => readConfig({ LEDGER_REQUEST_TIMEOUT_MS: '2000', LEDGER_HEADERS_TIMEOUT_MS: '3000' })).toThrow(/LEDGER_HEADERS_TIMEOUT_MS/);
+    expect(() =>
+      readConfig({ LEDGER_REQUEST_TIMEOUT_MS: '2000', LEDGER_HEADERS_TIMEOUT_MS: '3000' }),
+    ).toThrow(/LEDGER_HEADERS_TIMEOUT_MS/);
   });
 
   const variables = Object.values(SERVER_LIMIT_VARIABLES);
-  it.each(variables.flatMap((name) => ['0', 'off', '1e4', '-5', '30s', '1.5'].map((value) => [name, value])))('refuses %s=%s', (name, value) => {
+  it.each(
+    variables.flatMap((name) =>
+      ['0', 'off', '1e4', '-5', '30s', '1.5'].map((value) => [name, value]),
+    ),
+  )('refuses %s=%s', (name, value) => {
     expect(() => readConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 });
@@ -135,7 +179,13 @@ describe('the signing secret file', () => {
 
 describe('token lifetimes', () => {
   it('reads 45s, 30m, 8h, 7d and plain seconds', () => {
-    expect([lifetimeMs('45s'), lifetimeMs('30m'), lifetimeMs('8h'), lifetimeMs('7d'), lifetimeMs('90')]).toEqual([45_000, 1_800_000, 28_800_000, 604_800_000, 90_000]);
+    expect([
+      lifetimeMs('45s'),
+      lifetimeMs('30m'),
+      lifetimeMs('8h'),
+      lifetimeMs('7d'),
+      lifetimeMs('90'),
+    ]).toEqual([45_000, 1_800_000, 28_800_000, 604_800_000, 90_000]);
   });
 
   it.each(['0', '0h', '31d', '99999999d', '1w', '1.5h', ''])('refuses %s', (text) => {

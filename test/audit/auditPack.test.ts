@@ -15,7 +15,12 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
 import { REPO_ROOT } from '../e2e/serverProcess.ts';
-import { createTestLedger, essexScenario, expectCreated, type TestLedger } from '../support/testLedger.ts';
+import {
+  createTestLedger,
+  essexScenario,
+  expectCreated,
+  type TestLedger,
+} from '../support/testLedger.ts';
 
 const run = promisify(execFile);
 /** tsx compiles the CLI on the fly: a cold start takes seconds on a busy machine. */
@@ -30,10 +35,20 @@ let ledger: TestLedger;
 let potId: string;
 let statementFromApi: Record<string, unknown>;
 
-async function potledger(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LEDGER_STORE: `sqlite:${dbPath}`, LEDGER_DATA_DIR: dir };
+async function potledger(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LEDGER_STORE: `sqlite:${dbPath}`,
+    LEDGER_DATA_DIR: dir,
+  };
   try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/potledger.js', ...args], { cwd: REPO_ROOT, env, timeout: CLI_TIMEOUT_MS });
+    const { stdout, stderr } = await run(process.execPath, ['bin/potledger.js', ...args], {
+      cwd: REPO_ROOT,
+      env,
+      timeout: CLI_TIMEOUT_MS,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -47,21 +62,41 @@ beforeAll(async () => {
   ledger = await createTestLedger({ store: createSqliteEventStore(dbPath), clock: IN_THE_YEAR });
   const s = await essexScenario(ledger);
   potId = s.potId;
-  const post = (url: string, token: string, body: object) => expectCreated(ledger.post(url, token, body));
+  const post = (url: string, token: string, body: object) =>
+    expectCreated(ledger.post(url, token, body));
   // A contribution paid twice and reversed; a four-eyes request its author then tries to approve.
-  const twice = await post(`/v1/pots/${potId}/contributions`, s.tokens.police, { agencyId: 'essex-police', amount: '2500.50', effectiveDate: '2025-05-02', reference: 'PO-2 again' });
-  await post(`/v1/pots/${potId}/reversals`, s.tokens.police, { eventId: twice.eventId, reason: 'Paid twice', effectiveDate: '2025-05-03' });
-  await post(`/v1/pots/${potId}/approval-threshold`, s.tokens.admin, { approvalThreshold: '50000.00', reason: 'Board minute 12' });
+  const twice = await post(`/v1/pots/${potId}/contributions`, s.tokens.police, {
+    agencyId: 'essex-police',
+    amount: '2500.50',
+    effectiveDate: '2025-05-02',
+    reference: 'PO-2 again',
+  });
+  await post(`/v1/pots/${potId}/reversals`, s.tokens.police, {
+    eventId: twice.eventId,
+    reason: 'Paid twice',
+    effectiveDate: '2025-05-03',
+  });
+  await post(`/v1/pots/${potId}/approval-threshold`, s.tokens.admin, {
+    approvalThreshold: '50000.00',
+    reason: 'Board minute 12',
+  });
   const request = await post(`/v1/pots/${potId}/allocations`, s.tokens.cc, {
     interventionId: s.interventionId,
     amount: '60000.00',
     effectiveDate: '2025-06-01',
     reason: 'Year one delivery',
   });
-  const self = await ledger.post(`/v1/pots/${potId}/allocations/${request.allocationId}/approve`, s.tokens.cc, {});
+  const self = await ledger.post(
+    `/v1/pots/${potId}/allocations/${request.allocationId}/approve`,
+    s.tokens.cc,
+    {},
+  );
   expect(self.statusCode).toBe(409);
   await post(`/v1/pots/${potId}/allocations/${request.allocationId}/approve`, s.tokens.police, {});
-  const statement = await ledger.get(`/v1/pots/${potId}/statement?financialYear=2025-26`, s.tokens.auditor);
+  const statement = await ledger.get(
+    `/v1/pots/${potId}/statement?financialYear=2025-26`,
+    s.tokens.auditor,
+  );
   expect(statement.statusCode, statement.body).toBe(200);
   statementFromApi = statement.json();
   await ledger.close();
@@ -76,31 +111,62 @@ describe('potledger audit-pack', () => {
     'writes the statement, the year’s audit trail, the exceptions, the checkpoint and the verification, with SHA256SUMS',
     async () => {
       const out = join(dir, 'pack');
-      const result = await potledger('audit-pack', '--pot', potId, '--year', '2025-26', '--out', out);
+      const result = await potledger(
+        'audit-pack',
+        '--pot',
+        potId,
+        '--year',
+        '2025-26',
+        '--out',
+        out,
+      );
       expect(result.code, result.stderr + result.stdout).toBe(0);
       expect(result.stdout).toContain('closing balance 440000.00');
 
       expect(readdirSync(out).sort()).toEqual(
-        ['SHA256SUMS', 'audit-trail.csv', 'audit-trail.jsonl', 'checkpoint.json', 'exceptions.csv', 'exceptions.json', 'statement.csv', 'statement.json', 'verification.txt'].sort(),
+        [
+          'SHA256SUMS',
+          'audit-trail.csv',
+          'audit-trail.jsonl',
+          'checkpoint.json',
+          'exceptions.csv',
+          'exceptions.json',
+          'statement.csv',
+          'statement.json',
+          'verification.txt',
+        ].sort(),
       );
       // The pack's statement is the API's statement.
-      expect(JSON.parse(readFileSync(join(out, 'statement.json'), 'utf8'))).toEqual(statementFromApi);
+      expect(JSON.parse(readFileSync(join(out, 'statement.json'), 'utf8'))).toEqual(
+        statementFromApi,
+      );
 
       // A spreadsheet opens the trail cleanly: byte order mark, CRLF, ISO dates, plain decimal amounts.
       const csv = readFileSync(join(out, 'audit-trail.csv'), 'utf8');
       expect(csv.startsWith('\uFEFFposition,recordedAt,effectiveDate,type,amount,')).toBe(true);
-      const rows = csv.slice(1).split('\r\n').filter((line) => line !== '');
+      const rows = csv
+        .slice(1)
+        .split('\r\n')
+        .filter((line) => line !== '');
       const contribution = rows.find((r) => r.includes(',ContributionReceived,2500.50,'));
-      expect(contribution).toMatch(/^\d+,\d{4}-\d{2}-\d{2}T[\d:.]+Z,2025-05-02,ContributionReceived,2500.50,bob,finance-officer,essex-police,/);
+      expect(contribution).toMatch(
+        /^\d+,\d{4}-\d{2}-\d{2}T[\d:.]+Z,2025-05-02,ContributionReceived,2500.50,bob,finance-officer,essex-police,/,
+      );
       expect(rows.some((r) => r.includes(',SelfApprovalAttempted,'))).toBe(true);
       // The approval has no date of its own: it is in the year of the request it decided.
       expect(rows.some((r) => r.includes(',AllocationApproved,'))).toBe(true);
       // One line per entry of the year in JSON Lines too, with hashes.
-      const lines = readFileSync(join(out, 'audit-trail.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const lines = readFileSync(join(out, 'audit-trail.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(lines).toHaveLength(rows.length - 1);
       expect(lines.every((l) => /^[0-9a-f]{64}$/.test(l.metadata.hash))).toBe(true);
 
-      const exceptions = JSON.parse(readFileSync(join(out, 'exceptions.json'), 'utf8')) as { kind: string; amount: string | null }[];
+      const exceptions = JSON.parse(readFileSync(join(out, 'exceptions.json'), 'utf8')) as {
+        kind: string;
+        amount: string | null;
+      }[];
       expect(exceptions.map((e) => [e.kind, e.amount])).toEqual([
         ['reversal', '2500.50'],
         ['self-approval-attempt', '60000.00'],
@@ -111,7 +177,12 @@ describe('potledger audit-pack', () => {
       expect(sums).toHaveLength(8);
       for (const line of sums) {
         const [hex, name] = line.split('  ');
-        expect(createHash('sha256').update(readFileSync(join(out, name!))).digest('hex'), name).toBe(hex);
+        expect(
+          createHash('sha256')
+            .update(readFileSync(join(out, name!)))
+            .digest('hex'),
+          name,
+        ).toBe(hex);
       }
 
       // The checkpoint is one `potledger verify` accepts.
@@ -126,9 +197,20 @@ describe('potledger audit-pack', () => {
     'verify and audit-pack against a store that does not exist: exit 2, and no empty store is created',
     async () => {
       const missing = join(dir, 'typo.db');
-      for (const args of [['verify'], ['audit-pack', '--pot', potId, '--year', '2025-26', '--out', join(dir, 'nowhere')]]) {
-        const env: NodeJS.ProcessEnv = { ...process.env, LEDGER_STORE: `sqlite:${missing}`, LEDGER_DATA_DIR: dir };
-        const result = await run(process.execPath, ['bin/potledger.js', ...args], { cwd: REPO_ROOT, env, timeout: CLI_TIMEOUT_MS }).then(
+      for (const args of [
+        ['verify'],
+        ['audit-pack', '--pot', potId, '--year', '2025-26', '--out', join(dir, 'nowhere')],
+      ]) {
+        const env: NodeJS.ProcessEnv = {
+          ...process.env,
+          LEDGER_STORE: `sqlite:${missing}`,
+          LEDGER_DATA_DIR: dir,
+        };
+        const result = await run(process.execPath, ['bin/potledger.js', ...args], {
+          cwd: REPO_ROOT,
+          env,
+          timeout: CLI_TIMEOUT_MS,
+        }).then(
           () => ({ code: 0, stderr: '' }),
           (e: { code: number; stderr: string }) => e,
         );
@@ -147,7 +229,15 @@ describe('potledger audit-pack', () => {
       const badYear = await potledger('audit-pack', '--pot', potId, '--year', '2025', '--out', out);
       expect(badYear.code).toBe(2);
       expect(badYear.stderr).toContain('not a financial year');
-      const unknown = await potledger('audit-pack', '--pot', '01ARZ3NDEKTSV4RRFFQ69G5FAV', '--year', '2025-26', '--out', out);
+      const unknown = await potledger(
+        'audit-pack',
+        '--pot',
+        '01ARZ3NDEKTSV4RRFFQ69G5FAV',
+        '--year',
+        '2025-26',
+        '--out',
+        out,
+      );
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toContain('not in the log');
       expect(existsSync(join(out, 'statement.json'))).toBe(false);
@@ -159,13 +249,27 @@ describe('potledger audit-pack', () => {
     'after one stored event is edited, states nothing and names the first bad position (exit 1)',
     async () => {
       const db = new Database(dbPath);
-      const target = db.prepare(`SELECT position FROM events WHERE type = 'ContributionReceived' ORDER BY position LIMIT 1`).get() as { position: number };
-      db.prepare(`UPDATE events SET data = replace(data, '300000.00', '3000000.00') WHERE position = ?`).run(target.position);
+      const target = db
+        .prepare(
+          `SELECT position FROM events WHERE type = 'ContributionReceived' ORDER BY position LIMIT 1`,
+        )
+        .get() as { position: number };
+      db.prepare(
+        `UPDATE events SET data = replace(data, '300000.00', '3000000.00') WHERE position = ?`,
+      ).run(target.position);
       db.close();
       // Into the folder that holds the good pack of the first test: none of it may survive.
       const out = join(dir, 'pack');
       expect(readdirSync(out)).toContain('statement.json');
-      const result = await potledger('audit-pack', '--pot', potId, '--year', '2025-26', '--out', out);
+      const result = await potledger(
+        'audit-pack',
+        '--pot',
+        potId,
+        '--year',
+        '2025-26',
+        '--out',
+        out,
+      );
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(`FAILED at position ${target.position}`);
       expect(readdirSync(out)).toEqual(['verification.txt']);

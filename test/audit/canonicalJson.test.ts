@@ -23,9 +23,12 @@ const anyText = fc.string({ unit: 'binary', maxLength: 40 });
 
 describe('canonicalJson', () => {
   it('writes exactly what canonicalize writes, for any JSON value', () => {
-    fc.assert(fc.property(json, (value) => {
+    fc.assert(
+      fc.property(json, (value) => {
         expect(canonicalJson(value)).toBe(canonicalize(value));
-      }), { numRuns: 2_000 });
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('skips undefined members and writes undefined array items as null, as canonicalize does', () => {
@@ -56,7 +59,10 @@ const recordedEvent = fc.record({
   eventId: anyText,
   type: anyText,
   data: json,
-  metadata: fc.record({ hash: fc.option(anyText, { nil: undefined }), recordedAt: anyText, extra: json }, { requiredKeys: ['recordedAt'] }),
+  metadata: fc.record(
+    { hash: fc.option(anyText, { nil: undefined }), recordedAt: anyText, extra: json },
+    { requiredKeys: ['recordedAt'] },
+  ),
 });
 
 describe('eventHash', () => {
@@ -65,7 +71,14 @@ describe('eventHash', () => {
       fc.property(recordedEvent, (event) => {
         const { hash: _ignored, ...metadata } = event.metadata;
         const expected = sha256Hex(
-          canonicalize({ streamId: event.streamId, streamRevision: event.streamRevision.toString(), eventId: event.eventId, type: event.type, data: event.data, metadata })!,
+          canonicalize({
+            streamId: event.streamId,
+            streamRevision: event.streamRevision.toString(),
+            eventId: event.eventId,
+            type: event.type,
+            data: event.data,
+            metadata,
+          })!,
         );
         expect(eventHash(event)).toBe(expected);
       }),
@@ -78,7 +91,10 @@ describe('Merkle leaves and nodes', () => {
   it('eventLeafHash is leafHash(eventLeafData(event))', () => {
     fc.assert(
       fc.property(recordedEvent, anyText, (event, hash) => {
-        const withHash = { ...event, metadata: { ...event.metadata, hash } } as unknown as Parameters<typeof eventLeafData>[0];
+        const withHash = {
+          ...event,
+          metadata: { ...event.metadata, hash },
+        } as unknown as Parameters<typeof eventLeafData>[0];
         expect(eventLeafHash(withHash, hash).equals(leafHash(eventLeafData(withHash)))).toBe(true);
       }),
       { numRuns: 1_000 },
@@ -87,16 +103,21 @@ describe('Merkle leaves and nodes', () => {
 
   it('one-shot leaf and node hashes equal SHA-256 over the prefixed input', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 64 }), anyText, (left, right, text) => {
-        const streamed = (prefix: number, ...parts: Uint8Array[]) => {
-          const hash = createHash('sha256').update(Buffer.from([prefix]));
-          for (const part of parts) hash.update(part);
-          return hash.digest();
-        };
-        expect(leafHash(left).equals(streamed(0, left))).toBe(true);
-        expect(nodeHash(left, right).equals(streamed(1, left, right))).toBe(true);
-        expect(leafHashOfText(text).equals(streamed(0, Buffer.from(text, 'utf8')))).toBe(true);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.uint8Array({ maxLength: 64 }),
+        anyText,
+        (left, right, text) => {
+          const streamed = (prefix: number, ...parts: Uint8Array[]) => {
+            const hash = createHash('sha256').update(Buffer.from([prefix]));
+            for (const part of parts) hash.update(part);
+            return hash.digest();
+          };
+          expect(leafHash(left).equals(streamed(0, left))).toBe(true);
+          expect(nodeHash(left, right).equals(streamed(1, left, right))).toBe(true);
+          expect(leafHashOfText(text).equals(streamed(0, Buffer.from(text, 'utf8')))).toBe(true);
+        },
+      ),
       { numRuns: 1_000 },
     );
   });

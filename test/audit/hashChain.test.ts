@@ -10,7 +10,9 @@ import { allEvents, expectWritten, scenarioCtx, type Json } from '../http/helper
 const HEX64 = /^[0-9a-f]{64}$/;
 
 function recompute(event: Json): string {
-  return eventHash({ ...event, streamRevision: BigInt(event.streamRevision) } as Parameters<typeof eventHash>[0]);
+  return eventHash({ ...event, streamRevision: BigInt(event.streamRevision) } as Parameters<
+    typeof eventHash
+  >[0]);
 }
 
 describe('hash chain on the write path', () => {
@@ -18,7 +20,12 @@ describe('hash chain on the write path', () => {
     const ctx = await scenarioCtx();
     try {
       // A stream-creating write with a client key: its claim event goes through the same path.
-      const pot = await ctx.ledger.post('/v1/pots', ctx.tokens.admin, { name: 'Second pot', area: 'Essex', hostAgencyId: 'essex-cc' }, { 'idempotency-key': 'second-pot-1' });
+      const pot = await ctx.ledger.post(
+        '/v1/pots',
+        ctx.tokens.admin,
+        { name: 'Second pot', area: 'Essex', hostAgencyId: 'essex-cc' },
+        { 'idempotency-key': 'second-pot-1' },
+      );
       expectWritten(pot, ['potId']);
       const events = await allEvents(ctx.ledger);
       expect(events.some((e) => e.type === 'IdempotencyKeyClaimed')).toBe(true);
@@ -30,7 +37,9 @@ describe('hash chain on the write path', () => {
         expect(hashVersion).toBe(HASH_VERSION);
         expect(recompute(event), `${event.type} at ${event.position}`).toBe(hash);
         const previous = lastOfStream.get(event.streamId);
-        expect(BigInt(event.streamRevision)).toBe(previous === undefined ? 0n : BigInt(previous.streamRevision) + 1n);
+        expect(BigInt(event.streamRevision)).toBe(
+          previous === undefined ? 0n : BigInt(previous.streamRevision) + 1n,
+        );
         expect(previousHash).toBe(previous === undefined ? GENESIS_HASH : previous.metadata.hash);
         lastOfStream.set(event.streamId, event);
       }
@@ -47,13 +56,27 @@ describe('eventHash', () => {
     streamRevision: 3n,
     eventId: '01ARZ3NDEKTSV4RRFFQ69G5FAW',
     type: 'ContributionReceived',
-    data: { potId: '01ARZ3NDEKTSV4RRFFQ69G5FAV', agencyId: 'essex-cc', amount: '100.00', effectiveDate: '2025-05-01' },
-    metadata: { commandId: 'c1', actor: { sub: 'carol', role: 'finance-officer', agencyId: 'essex-cc' }, recordedAt: '2025-05-01T10:00:00.000Z', previousHash: GENESIS_HASH },
+    data: {
+      potId: '01ARZ3NDEKTSV4RRFFQ69G5FAV',
+      agencyId: 'essex-cc',
+      amount: '100.00',
+      effectiveDate: '2025-05-01',
+    },
+    metadata: {
+      commandId: 'c1',
+      actor: { sub: 'carol', role: 'finance-officer', agencyId: 'essex-cc' },
+      recordedAt: '2025-05-01T10:00:00.000Z',
+      previousHash: GENESIS_HASH,
+    },
   };
   const base = eventHash(event);
 
   it('is the same however the JSON is ordered, and does not cover the hash field itself', () => {
-    const reordered = { ...event, data: Object.fromEntries(Object.entries(event.data).reverse()), metadata: { ...event.metadata, hash: 'anything' } };
+    const reordered = {
+      ...event,
+      data: Object.fromEntries(Object.entries(event.data).reverse()),
+      metadata: { ...event.metadata, hash: 'anything' },
+    };
     expect(eventHash(reordered)).toBe(base);
   });
 
@@ -64,7 +87,10 @@ describe('eventHash', () => {
       { ...event, eventId: '01ARZ3NDEKTSV4RRFFQ69G5FAX' },
       { ...event, type: 'ContributionReversed' },
       { ...event, data: { ...event.data, amount: '100.01' } },
-      { ...event, metadata: { ...event.metadata, actor: { ...event.metadata.actor, sub: 'mallory' } } },
+      {
+        ...event,
+        metadata: { ...event.metadata, actor: { ...event.metadata.actor, sub: 'mallory' } },
+      },
       { ...event, metadata: { ...event.metadata, previousHash: 'f'.repeat(64) } },
     ];
     for (const variant of variants) expect(eventHash(variant)).not.toBe(base);

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { LOG_GENESIS_HASH, logChainEventHash, logChainHash } from '../../src/audit/logChain.ts';
 
-const sha256 = (text: string) => createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex');
+const sha256 = (text: string) =>
+  createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex');
 
 describe('log chain', () => {
   const eventHash = 'ab'.repeat(32);
@@ -30,10 +31,12 @@ describe('log chain', () => {
     expect(logChainHash(undefined, 2n, eventHash)).not.toBe(at1);
     expect(logChainHash(at1, 2n, eventHash)).not.toBe(logChainHash(undefined, 2n, eventHash));
     // Positions are written without leading zeros or separators, well past 2^53.
-    expect(logChainHash(at1, 9_007_199_254_740_993n, '')).toBe(sha256(`${at1}\n9007199254740993\n`));
+    expect(logChainHash(at1, 9_007_199_254_740_993n, '')).toBe(
+      sha256(`${at1}\n9007199254740993\n`),
+    );
   });
 
-  it('covers the event\'s metadata.hash, or the empty string when there is none', () => {
+  it("covers the event's metadata.hash, or the empty string when there is none", () => {
     expect(logChainEventHash({ hash: eventHash })).toBe(eventHash);
     expect(logChainEventHash({})).toBe('');
     expect(logChainEventHash({ hash: 42 })).toBe('');

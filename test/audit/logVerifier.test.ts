@@ -16,8 +16,25 @@ function chainedLog(positions: readonly bigint[]): RecordedEvent[] {
     const streamId = i % 2 === 0 ? 'pot-a' : 'agency-b';
     const tip = tips.get(streamId);
     const streamRevision = tip === undefined ? 0n : tip.revision + 1n;
-    const base = { streamId, streamRevision, eventId: `event-${i}`, type: 'Something', data: { n: i } };
-    const metadata = chainedMetadata({ ...base, metadata: { commandId: `c${i}`, correlationId: `c${i}`, actor: { sub: 'a', role: 'admin' }, recordedAt: '2025-05-01T00:00:00.000Z' } }, tip?.hash ?? GENESIS_HASH);
+    const base = {
+      streamId,
+      streamRevision,
+      eventId: `event-${i}`,
+      type: 'Something',
+      data: { n: i },
+    };
+    const metadata = chainedMetadata(
+      {
+        ...base,
+        metadata: {
+          commandId: `c${i}`,
+          correlationId: `c${i}`,
+          actor: { sub: 'a', role: 'admin' },
+          recordedAt: '2025-05-01T00:00:00.000Z',
+        },
+      },
+      tip?.hash ?? GENESIS_HASH,
+    );
     tips.set(streamId, { revision: streamRevision, hash: metadata.hash });
     return { ...base, position, metadata };
   });
@@ -32,7 +49,11 @@ function withLogChain(events: readonly RecordedEvent[]): RecordedEvent[] {
   });
 }
 
-function firstFailure(events: readonly RecordedEvent[], positionsContiguous: boolean, logChained = false) {
+function firstFailure(
+  events: readonly RecordedEvent[],
+  positionsContiguous: boolean,
+  logChained = false,
+) {
   const verifier = createLogVerifier({ positionsContiguous, logChained });
   for (const event of events) {
     const failure = verifier.check(event);
@@ -50,7 +71,9 @@ describe('log verifier', () => {
   it('a gap is a deleted event where positions are contiguous, and reported at the first missing position', () => {
     const failure = firstFailure(chainedLog([1n, 2n, 5n, 6n]), true);
     expect(failure).toMatchObject({ position: 3n });
-    expect(describeFailure(failure!)).toBe('FAILED at position 3: no event at position 3..4: the log goes from position 2 to 5, so an event was deleted');
+    expect(describeFailure(failure!)).toBe(
+      'FAILED at position 3: no event at position 3..4: the log goes from position 2 to 5, so an event was deleted',
+    );
   });
 
   it('a position that does not increase fails on any store', () => {
@@ -71,8 +94,14 @@ describe('log verifier', () => {
 
   it('a first event whose previousHash is not the genesis value fails', () => {
     const [first] = chainedLog([1n]);
-    const relinked = chainedMetadata({ ...first!, metadata: { ...first!.metadata, hash: undefined } }, 'a'.repeat(64));
-    expect(firstFailure([{ ...first!, metadata: relinked }], true)).toMatchObject({ position: 1n, reason: expect.stringMatching(/genesis/) });
+    const relinked = chainedMetadata(
+      { ...first!, metadata: { ...first!.metadata, hash: undefined } },
+      'a'.repeat(64),
+    );
+    expect(firstFailure([{ ...first!, metadata: relinked }], true)).toMatchObject({
+      position: 1n,
+      reason: expect.stringMatching(/genesis/),
+    });
   });
 
   describe('with the log chain (SQLite, PostgreSQL)', () => {
@@ -83,10 +112,27 @@ describe('log verifier', () => {
     it('two events of different streams swapped (positions kept) fail at the first of them', () => {
       const log = withLogChain(chainedLog([1n, 2n, 3n, 4n, 5n]));
       // Content swapped, log hashes left in place; then with the log hashes swapped too.
-      const swapped = [log[0]!, { ...log[2]!, position: 2n, logHash: log[1]!.logHash }, { ...log[1]!, position: 3n, logHash: log[2]!.logHash }, log[3]!];
-      expect(firstFailure(swapped, true, true)).toMatchObject({ position: 2n, streamId: 'pot-a', reason: expect.stringMatching(/the log chain breaks here/) });
-      const swappedWithLogHash = [log[0]!, { ...log[2]!, position: 2n }, { ...log[1]!, position: 3n }, log[3]!];
-      expect(firstFailure(swappedWithLogHash, true, true)).toMatchObject({ position: 2n, reason: expect.stringMatching(/the log chain breaks here/) });
+      const swapped = [
+        log[0]!,
+        { ...log[2]!, position: 2n, logHash: log[1]!.logHash },
+        { ...log[1]!, position: 3n, logHash: log[2]!.logHash },
+        log[3]!,
+      ];
+      expect(firstFailure(swapped, true, true)).toMatchObject({
+        position: 2n,
+        streamId: 'pot-a',
+        reason: expect.stringMatching(/the log chain breaks here/),
+      });
+      const swappedWithLogHash = [
+        log[0]!,
+        { ...log[2]!, position: 2n },
+        { ...log[1]!, position: 3n },
+        log[3]!,
+      ];
+      expect(firstFailure(swappedWithLogHash, true, true)).toMatchObject({
+        position: 2n,
+        reason: expect.stringMatching(/the log chain breaks here/),
+      });
       // Without the log chain nothing tells: each stream's own order is intact.
       expect(firstFailure(swapped, true, false)).toBeNull();
     });
@@ -94,16 +140,26 @@ describe('log verifier', () => {
     it('an event deleted and the later positions renumbered fails at the deleted position', () => {
       const log = withLogChain(chainedLog([1n, 2n, 3n, 4n, 5n, 6n]));
       // Drop position 3 (pot-a revision 1) and position 5 with it, so each stream stays whole.
-      const renumbered = [log[0]!, log[1]!, { ...log[3]!, position: 3n }, { ...log[5]!, position: 4n }];
+      const renumbered = [
+        log[0]!,
+        log[1]!,
+        { ...log[3]!, position: 3n },
+        { ...log[5]!, position: 4n },
+      ];
       expect(firstFailure(renumbered, true, false)).toBeNull();
       const failure = firstFailure(renumbered, true, true);
-      expect(describeFailure(failure!)).toBe('FAILED at position 3 (agency-b, revision 1): the log chain breaks here: an event before or at this position was removed, inserted or moved');
+      expect(describeFailure(failure!)).toBe(
+        'FAILED at position 3 (agency-b, revision 1): the log chain breaks here: an event before or at this position was removed, inserted or moved',
+      );
     });
 
     it('an event without a log hash (stored before the log chain) fails, as one without a hash does', () => {
       const log = chainedLog([1n, 2n, 3n]);
       const legacyFirst = [log[0]!, ...withLogChain(log).slice(1)];
-      expect(firstFailure(legacyFirst, true, true)).toMatchObject({ position: 1n, reason: expect.stringMatching(/no log hash/) });
+      expect(firstFailure(legacyFirst, true, true)).toMatchObject({
+        position: 1n,
+        reason: expect.stringMatching(/no log hash/),
+      });
     });
   });
 });

@@ -16,7 +16,13 @@ function event(i: number, position: bigint): RecordedEvent {
     eventId: `event-${i}`,
     type: 'Something',
     data: {},
-    metadata: { commandId: 'c', correlationId: 'c', actor: { sub: 'a', role: 'admin' }, recordedAt: '2025-05-01T00:00:00.000Z', hash: 'ab'.repeat(32) },
+    metadata: {
+      commandId: 'c',
+      correlationId: 'c',
+      actor: { sub: 'a', role: 'admin' },
+      recordedAt: '2025-05-01T00:00:00.000Z',
+      hash: 'ab'.repeat(32),
+    },
     streamId: 'pot-a',
     streamRevision: BigInt(i),
     position,
@@ -30,16 +36,39 @@ describe('Merkle log', () => {
     for (let i = 0; i < EVENTS; i++) log.append(event(i, positionOf(i)));
 
     expect(log.checkpoint(0)).toMatchObject({ size: '0', position: '0' });
-    expect(log.checkpoint(2_500)).toMatchObject({ size: '2500', position: String(positionOf(2_499)) });
+    expect(log.checkpoint(2_500)).toMatchObject({
+      size: '2500',
+      position: String(positionOf(2_499)),
+    });
     const whole = log.checkpoint();
     expect(whole).toMatchObject({ size: String(EVENTS), position: String(positionOf(EVENTS - 1)) });
 
     const proof = log.inclusionProof('event-2047', 2_048)!;
-    expect(proof).toMatchObject({ leafIndex: '2047', position: String(positionOf(2_047)), treeSize: '2048' });
-    expect(verifyInclusion(2047n, 2048n, unhex(proof.leafHash), proof.auditPath.map(unhex), unhex(log.checkpoint(2_048).rootHash))).toBe(true);
+    expect(proof).toMatchObject({
+      leafIndex: '2047',
+      position: String(positionOf(2_047)),
+      treeSize: '2048',
+    });
+    expect(
+      verifyInclusion(
+        2047n,
+        2048n,
+        unhex(proof.leafHash),
+        proof.auditPath.map(unhex),
+        unhex(log.checkpoint(2_048).rootHash),
+      ),
+    ).toBe(true);
 
     const consistency = log.consistencyProof(1_025);
-    expect(verifyConsistency(1025n, BigInt(EVENTS), unhex(consistency.fromRoot), unhex(whole.rootHash), consistency.proof.map(unhex))).toBe(true);
+    expect(
+      verifyConsistency(
+        1025n,
+        BigInt(EVENTS),
+        unhex(consistency.fromRoot),
+        unhex(whole.rootHash),
+        consistency.proof.map(unhex),
+      ),
+    ).toBe(true);
   });
 
   it('refuses an event that does not come after the last one, unknown events and sizes beyond the log', () => {

@@ -109,7 +109,11 @@ function runVerify(storeUrl: string, args: readonly string[] = []): Promise<CliR
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`potledger verify did not finish within ${CLI_TIMEOUT_MS} ms: ${stdout}${stderr}`));
+      reject(
+        new Error(
+          `potledger verify did not finish within ${CLI_TIMEOUT_MS} ms: ${stdout}${stderr}`,
+        ),
+      );
     }, CLI_TIMEOUT_MS);
     child.once('error', reject);
     child.once('close', (code) => {
@@ -156,153 +160,266 @@ async function withHistory(factory: TargetFactory) {
 
 for (const factory of factories) {
   describe(`potledger verify on ${factory.name}`, () => {
-    it('passes an untouched log: exit 0, every event counted, and --save-checkpoint writes what GET /v1/audit/checkpoint says', async () => {
-      const { target, events } = await withHistory(factory);
-      const file = join(target.dir, 'checkpoint.json');
-      const run = await runVerify(target.storeUrl, ['--save-checkpoint', file]);
-      expect(run.code, `${run.stdout}${run.stderr}`).toBe(0);
-      expect(run.stdout).toMatch(new RegExp(`^OK: ${events.length} events verified in \\d+\\.\\d s \\(\\d+ events/s\\)`, 'm'));
-      const api = await target.ledger.get('/v1/audit/checkpoint', target.ledger.token('auditor'));
-      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(api.json());
-    }, TEST_TIMEOUT_MS);
+    it(
+      'passes an untouched log: exit 0, every event counted, and --save-checkpoint writes what GET /v1/audit/checkpoint says',
+      async () => {
+        const { target, events } = await withHistory(factory);
+        const file = join(target.dir, 'checkpoint.json');
+        const run = await runVerify(target.storeUrl, ['--save-checkpoint', file]);
+        expect(run.code, `${run.stdout}${run.stderr}`).toBe(0);
+        expect(run.stdout).toMatch(
+          new RegExp(
+            `^OK: ${events.length} events verified in \\d+\\.\\d s \\(\\d+ events/s\\)`,
+            'm',
+          ),
+        );
+        const api = await target.ledger.get('/v1/audit/checkpoint', target.ledger.token('auditor'));
+        expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(api.json());
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('editing one stored event\'s data fails at that event\'s position', async () => {
-      const { target, allocation } = await withHistory(factory);
-      const forged = JSON.stringify({ ...(allocation.data as object), amount: '1.00' });
-      await target.sql(`UPDATE events SET data = ${quote(forged)} WHERE position = ${allocation.position}`);
-      expectFailureAt(await runVerify(target.storeUrl), allocation.position, /hash does not match the event's content/);
-    }, TEST_TIMEOUT_MS);
+    it(
+      "editing one stored event's data fails at that event's position",
+      async () => {
+        const { target, allocation } = await withHistory(factory);
+        const forged = JSON.stringify({ ...(allocation.data as object), amount: '1.00' });
+        await target.sql(
+          `UPDATE events SET data = ${quote(forged)} WHERE position = ${allocation.position}`,
+        );
+        expectFailureAt(
+          await runVerify(target.storeUrl),
+          allocation.position,
+          /hash does not match the event's content/,
+        );
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('an edit with the event\'s hash recomputed still fails at that position: its log hash covers the old hash', async () => {
-      const { target, allocation } = await withHistory(factory);
-      const data = { ...(allocation.data as object), amount: '1.00' };
-      const metadata = { ...allocation.metadata, hash: eventHash({ ...allocation, data }) };
-      await target.sql(`UPDATE events SET data = ${quote(JSON.stringify(data))}, metadata = ${quote(JSON.stringify(metadata))} WHERE position = ${allocation.position}`);
-      expectFailureAt(await runVerify(target.storeUrl), allocation.position, /the log chain breaks here/);
-    }, TEST_TIMEOUT_MS);
+    it(
+      "an edit with the event's hash recomputed still fails at that position: its log hash covers the old hash",
+      async () => {
+        const { target, allocation } = await withHistory(factory);
+        const data = { ...(allocation.data as object), amount: '1.00' };
+        const metadata = { ...allocation.metadata, hash: eventHash({ ...allocation, data }) };
+        await target.sql(
+          `UPDATE events SET data = ${quote(JSON.stringify(data))}, metadata = ${quote(JSON.stringify(metadata))} WHERE position = ${allocation.position}`,
+        );
+        expectFailureAt(
+          await runVerify(target.storeUrl),
+          allocation.position,
+          /the log chain breaks here/,
+        );
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('an edit with the event\'s hash and log hash recomputed still fails, at the next position', async () => {
-      const { target, allocation, events } = await withHistory(factory);
-      const data = { ...(allocation.data as object), amount: '1.00' };
-      const metadata = { ...allocation.metadata, hash: eventHash({ ...allocation, data }) };
-      const previous = events.find((e) => e.position === allocation.position - 1n)!;
-      const logHash = logChainHash(previous.logHash, allocation.position, metadata.hash);
-      await target.sql(`UPDATE events SET data = ${quote(JSON.stringify(data))}, metadata = ${quote(JSON.stringify(metadata))}, log_hash = ${quote(logHash)} WHERE position = ${allocation.position}`);
-      const next = events.find((e) => e.position === allocation.position + 1n)!;
-      // The next event of the log: its previousHash if it is of the same stream, else its log hash.
-      expectFailureAt(await runVerify(target.storeUrl), next.position, next.streamId === allocation.streamId ? /previousHash does not match the hash of revision/ : /the log chain breaks here/);
-    }, TEST_TIMEOUT_MS);
+    it(
+      "an edit with the event's hash and log hash recomputed still fails, at the next position",
+      async () => {
+        const { target, allocation, events } = await withHistory(factory);
+        const data = { ...(allocation.data as object), amount: '1.00' };
+        const metadata = { ...allocation.metadata, hash: eventHash({ ...allocation, data }) };
+        const previous = events.find((e) => e.position === allocation.position - 1n)!;
+        const logHash = logChainHash(previous.logHash, allocation.position, metadata.hash);
+        await target.sql(
+          `UPDATE events SET data = ${quote(JSON.stringify(data))}, metadata = ${quote(JSON.stringify(metadata))}, log_hash = ${quote(logHash)} WHERE position = ${allocation.position}`,
+        );
+        const next = events.find((e) => e.position === allocation.position + 1n)!;
+        // The next event of the log: its previousHash if it is of the same stream, else its log hash.
+        expectFailureAt(
+          await runVerify(target.storeUrl),
+          next.position,
+          next.streamId === allocation.streamId
+            ? /previousHash does not match the hash of revision/
+            : /the log chain breaks here/,
+        );
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('deleting one stored event fails at the missing position', async () => {
-      const { target, allocation } = await withHistory(factory);
-      await target.sql(`DELETE FROM events WHERE position = ${allocation.position}`);
-      expectFailureAt(await runVerify(target.storeUrl), allocation.position, /no event at position .* an event was deleted/);
-    }, TEST_TIMEOUT_MS);
+    it(
+      'deleting one stored event fails at the missing position',
+      async () => {
+        const { target, allocation } = await withHistory(factory);
+        await target.sql(`DELETE FROM events WHERE position = ${allocation.position}`);
+        expectFailureAt(
+          await runVerify(target.storeUrl),
+          allocation.position,
+          /no event at position .* an event was deleted/,
+        );
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('reordering two events of one stream (swapping their positions) fails at the earlier position', async () => {
-      const { target, allocation, later } = await withHistory(factory);
-      const parking = 999_999_999;
-      await target.sql(
-        `UPDATE events SET position = ${parking} WHERE position = ${allocation.position};
+    it(
+      'reordering two events of one stream (swapping their positions) fails at the earlier position',
+      async () => {
+        const { target, allocation, later } = await withHistory(factory);
+        const parking = 999_999_999;
+        await target.sql(
+          `UPDATE events SET position = ${parking} WHERE position = ${allocation.position};
          UPDATE events SET position = ${allocation.position} WHERE position = ${later.position};
          UPDATE events SET position = ${later.position} WHERE position = ${parking};`,
-      );
-      expectFailureAt(await runVerify(target.storeUrl), allocation.position, /missing or reordered/);
-    }, TEST_TIMEOUT_MS);
+        );
+        expectFailureAt(
+          await runVerify(target.storeUrl),
+          allocation.position,
+          /missing or reordered/,
+        );
+      },
+      TEST_TIMEOUT_MS,
+    );
 
     for (const withLogHash of [false, true]) {
-      it(`swapping the content of two adjacent events of different streams${withLogHash ? ', log hashes included,' : ''} fails at the first of them`, async () => {
-        const { target, events } = await withHistory(factory);
-        const index = events.findIndex((e, i) => i > 0 && events[i + 1] !== undefined && events[i + 1]!.streamId !== e.streamId);
-        const [first, second] = [events[index]!, events[index + 1]!];
-        const columns = ['event_id', 'stream_id', 'stream_revision', 'type', 'data', 'metadata', ...(withLogHash ? ['log_hash'] : [])];
-        const values = (e: RecordedEvent): Record<string, string> => ({
-          event_id: quote(e.eventId),
-          stream_id: quote(e.streamId),
-          stream_revision: String(e.streamRevision),
-          type: quote(e.type),
-          data: quote(JSON.stringify(e.data)),
-          metadata: quote(JSON.stringify(e.metadata)),
-          log_hash: quote(e.logHash!),
-        });
-        const set = (e: RecordedEvent, at: bigint, unique: boolean) =>
-          `UPDATE events SET ${columns.map((c) => `${c} = ${unique && c === 'event_id' ? quote(`parked-${e.eventId}`) : unique && c === 'stream_revision' ? String(1_000_000_000n + e.streamRevision) : values(e)[c]}`).join(', ')} WHERE position = ${at};`;
-        // Park the first row's unique columns out of the way, then write each row's content into the other.
-        await target.sql(`${set(second, first.position, true)}\n${set(first, second.position, false)}\n${set(second, first.position, false)}`);
-        const swapped = await readWholeLog(target.ledger.store);
-        expect(swapped[index]!.eventId).toBe(second.eventId);
-        expect(swapped[index + 1]!.eventId).toBe(first.eventId);
-        expectFailureAt(await runVerify(target.storeUrl), first.position, /the log chain breaks here/);
-      }, TEST_TIMEOUT_MS);
+      it(
+        `swapping the content of two adjacent events of different streams${withLogHash ? ', log hashes included,' : ''} fails at the first of them`,
+        async () => {
+          const { target, events } = await withHistory(factory);
+          const index = events.findIndex(
+            (e, i) =>
+              i > 0 && events[i + 1] !== undefined && events[i + 1]!.streamId !== e.streamId,
+          );
+          const [first, second] = [events[index]!, events[index + 1]!];
+          const columns = [
+            'event_id',
+            'stream_id',
+            'stream_revision',
+            'type',
+            'data',
+            'metadata',
+            ...(withLogHash ? ['log_hash'] : []),
+          ];
+          const values = (e: RecordedEvent): Record<string, string> => ({
+            event_id: quote(e.eventId),
+            stream_id: quote(e.streamId),
+            stream_revision: String(e.streamRevision),
+            type: quote(e.type),
+            data: quote(JSON.stringify(e.data)),
+            metadata: quote(JSON.stringify(e.metadata)),
+            log_hash: quote(e.logHash!),
+          });
+          const set = (e: RecordedEvent, at: bigint, unique: boolean) =>
+            `UPDATE events SET ${columns.map((c) => `${c} = ${unique && c === 'event_id' ? quote(`parked-${e.eventId}`) : unique && c === 'stream_revision' ? String(1_000_000_000n + e.streamRevision) : values(e)[c]}`).join(', ')} WHERE position = ${at};`;
+          // Park the first row's unique columns out of the way, then write each row's content into the other.
+          await target.sql(
+            `${set(second, first.position, true)}\n${set(first, second.position, false)}\n${set(second, first.position, false)}`,
+          );
+          const swapped = await readWholeLog(target.ledger.store);
+          expect(swapped[index]!.eventId).toBe(second.eventId);
+          expect(swapped[index + 1]!.eventId).toBe(first.eventId);
+          expectFailureAt(
+            await runVerify(target.storeUrl),
+            first.position,
+            /the log chain breaks here/,
+          );
+        },
+        TEST_TIMEOUT_MS,
+      );
     }
 
-    it('deleting an event and renumbering every later position down by one fails at the deleted position', async () => {
-      const { target, events } = await withHistory(factory);
-      // A middle event whose successor is of another stream, so only the log chain can tell.
-      const index = events.findIndex((e, i) => i > events.length / 3 && events[i + 1] !== undefined && events[i + 1]!.streamId !== e.streamId);
-      const deleted = events[index]!;
-      const offset = 1_000_000_000;
-      await target.sql(
-        `DELETE FROM events WHERE position = ${deleted.position};
+    it(
+      'deleting an event and renumbering every later position down by one fails at the deleted position',
+      async () => {
+        const { target, events } = await withHistory(factory);
+        // A middle event whose successor is of another stream, so only the log chain can tell.
+        const index = events.findIndex(
+          (e, i) =>
+            i > events.length / 3 &&
+            events[i + 1] !== undefined &&
+            events[i + 1]!.streamId !== e.streamId,
+        );
+        const deleted = events[index]!;
+        const offset = 1_000_000_000;
+        await target.sql(
+          `DELETE FROM events WHERE position = ${deleted.position};
          UPDATE events SET position = position + ${offset} WHERE position > ${deleted.position};
          UPDATE events SET position = position - ${offset} - 1 WHERE position > ${offset};
          ${factory.name === 'SQLite' ? `UPDATE sqlite_sequence SET seq = (SELECT MAX(position) FROM events) WHERE name = 'events';` : ''}`,
-      );
-      const renumbered = await readWholeLog(target.ledger.store);
-      expect(renumbered.map((e) => e.position)).toEqual(events.slice(0, -1).map((e) => e.position));
-      expect(renumbered.map((e) => e.eventId)).toEqual(events.filter((e) => e !== deleted).map((e) => e.eventId));
-      expectFailureAt(await runVerify(target.storeUrl), deleted.position, /the log chain breaks here/);
-    }, TEST_TIMEOUT_MS);
+        );
+        const renumbered = await readWholeLog(target.ledger.store);
+        expect(renumbered.map((e) => e.position)).toEqual(
+          events.slice(0, -1).map((e) => e.position),
+        );
+        expect(renumbered.map((e) => e.eventId)).toEqual(
+          events.filter((e) => e !== deleted).map((e) => e.eventId),
+        );
+        expectFailureAt(
+          await runVerify(target.storeUrl),
+          deleted.position,
+          /the log chain breaks here/,
+        );
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('an event stored without a hash is reported as such', async () => {
-      const { target, allocation } = await withHistory(factory);
-      const { hash: _dropped, ...metadata } = allocation.metadata;
-      await target.sql(`UPDATE events SET metadata = ${quote(JSON.stringify(metadata))} WHERE position = ${allocation.position}`);
-      expectFailureAt(await runVerify(target.storeUrl), allocation.position, /has no hash/);
-    }, TEST_TIMEOUT_MS);
+    it(
+      'an event stored without a hash is reported as such',
+      async () => {
+        const { target, allocation } = await withHistory(factory);
+        const { hash: _dropped, ...metadata } = allocation.metadata;
+        await target.sql(
+          `UPDATE events SET metadata = ${quote(JSON.stringify(metadata))} WHERE position = ${allocation.position}`,
+        );
+        expectFailureAt(await runVerify(target.storeUrl), allocation.position, /has no hash/);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('a saved checkpoint still verifies after the log grew; once the last event is deleted it fails (and only the checkpoint can tell)', async () => {
-      const { target, history } = await withHistory(factory);
-      const auditor = target.ledger.token('auditor');
-      const file = join(target.dir, 'saved-checkpoint.json');
-      writeFileSync(file, (await target.ledger.get('/v1/audit/checkpoint', auditor)).body);
+    it(
+      'a saved checkpoint still verifies after the log grew; once the last event is deleted it fails (and only the checkpoint can tell)',
+      async () => {
+        const { target, history } = await withHistory(factory);
+        const auditor = target.ledger.token('auditor');
+        const file = join(target.dir, 'saved-checkpoint.json');
+        writeFileSync(file, (await target.ledger.get('/v1/audit/checkpoint', auditor)).body);
 
-      await expectCreated(
-        target.ledger.post(`/v1/pots/${history.potId}/contributions`, history.tokens.cc, {
-          agencyId: 'essex-cc',
-          amount: '250.00',
-          effectiveDate: '2026-07-01',
-          reference: 'LATER-1',
-        }),
-      );
-      const grown = await runVerify(target.storeUrl, ['--checkpoint', file]);
-      expect(grown.code, `${grown.stdout}${grown.stderr}`).toBe(0);
-      expect(grown.stdout).toMatch(/only grew since the checkpoint/);
+        await expectCreated(
+          target.ledger.post(`/v1/pots/${history.potId}/contributions`, history.tokens.cc, {
+            agencyId: 'essex-cc',
+            amount: '250.00',
+            effectiveDate: '2026-07-01',
+            reference: 'LATER-1',
+          }),
+        );
+        const grown = await runVerify(target.storeUrl, ['--checkpoint', file]);
+        expect(grown.code, `${grown.stdout}${grown.stderr}`).toBe(0);
+        expect(grown.stdout).toMatch(/only grew since the checkpoint/);
 
-      // Delete the checkpointed log's last event and the one after it: the chain of what is left
-      // is whole, but the log is now shorter than the checkpoint.
-      const saved = JSON.parse(readFileSync(file, 'utf8')) as { position: string };
-      await target.sql(`DELETE FROM events WHERE position >= ${saved.position}`);
-      expect((await runVerify(target.storeUrl)).code).toBe(0);
-      const shrunk = await runVerify(target.storeUrl, ['--checkpoint', file]);
-      expect(shrunk.code, `${shrunk.stdout}${shrunk.stderr}`).toBe(1);
-      expect(shrunk.stdout).toMatch(/^FAILED: the log has \d+ events but the checkpoint covers \d+: events were deleted since it was saved$/m);
-    }, TEST_TIMEOUT_MS);
+        // Delete the checkpointed log's last event and the one after it: the chain of what is left
+        // is whole, but the log is now shorter than the checkpoint.
+        const saved = JSON.parse(readFileSync(file, 'utf8')) as { position: string };
+        await target.sql(`DELETE FROM events WHERE position >= ${saved.position}`);
+        expect((await runVerify(target.storeUrl)).code).toBe(0);
+        const shrunk = await runVerify(target.storeUrl, ['--checkpoint', file]);
+        expect(shrunk.code, `${shrunk.stdout}${shrunk.stderr}`).toBe(1);
+        expect(shrunk.stdout).toMatch(
+          /^FAILED: the log has \d+ events but the checkpoint covers \d+: events were deleted since it was saved$/m,
+        );
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('a checkpoint whose root the log no longer matches fails; an unreadable checkpoint file exits 2', async () => {
-      const { target } = await withHistory(factory);
-      const auditor = target.ledger.token('auditor');
-      const checkpoint = (await target.ledger.get('/v1/audit/checkpoint?size=5', auditor)).json();
-      const file = join(target.dir, 'forged-checkpoint.json');
-      writeFileSync(file, JSON.stringify({ ...checkpoint, rootHash: 'f'.repeat(64) }));
-      const wrongRoot = await runVerify(target.storeUrl, ['--checkpoint', file]);
-      expect(wrongRoot.code).toBe(1);
-      expect(wrongRoot.stdout).toMatch(/^FAILED: the log's first 5 events hash to root [0-9a-f]{64}, not the checkpoint's f{64}/m);
+    it(
+      'a checkpoint whose root the log no longer matches fails; an unreadable checkpoint file exits 2',
+      async () => {
+        const { target } = await withHistory(factory);
+        const auditor = target.ledger.token('auditor');
+        const checkpoint = (await target.ledger.get('/v1/audit/checkpoint?size=5', auditor)).json();
+        const file = join(target.dir, 'forged-checkpoint.json');
+        writeFileSync(file, JSON.stringify({ ...checkpoint, rootHash: 'f'.repeat(64) }));
+        const wrongRoot = await runVerify(target.storeUrl, ['--checkpoint', file]);
+        expect(wrongRoot.code).toBe(1);
+        expect(wrongRoot.stdout).toMatch(
+          /^FAILED: the log's first 5 events hash to root [0-9a-f]{64}, not the checkpoint's f{64}/m,
+        );
 
-      writeFileSync(file, '{"size": "five"}');
-      const unreadable = await runVerify(target.storeUrl, ['--checkpoint', file]);
-      expect(unreadable.code).toBe(2);
-      expect(unreadable.stderr).toMatch(/is not a checkpoint: size must be digits/);
-    }, TEST_TIMEOUT_MS);
+        writeFileSync(file, '{"size": "five"}');
+        const unreadable = await runVerify(target.storeUrl, ['--checkpoint', file]);
+        expect(unreadable.code).toBe(2);
+        expect(unreadable.stderr).toMatch(/is not a checkpoint: size must be digits/);
+      },
+      TEST_TIMEOUT_MS,
+    );
   });
 }

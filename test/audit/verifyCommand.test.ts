@@ -16,8 +16,14 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function capture(isTTY: boolean): PassThrough & { isTTY: boolean; columns: number; text(): string } {
-  const stream = new PassThrough() as PassThrough & { isTTY: boolean; columns: number; text(): string };
+function capture(
+  isTTY: boolean,
+): PassThrough & { isTTY: boolean; columns: number; text(): string } {
+  const stream = new PassThrough() as PassThrough & {
+    isTTY: boolean;
+    columns: number;
+    text(): string;
+  };
   let text = '';
   stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
   stream.isTTY = isTTY;
@@ -34,9 +40,21 @@ describe('verifyLog', () => {
     const out = capture(false);
     const progress = capture(true);
     const file = join(fl.dir, 'checkpoint.json');
-    const result = await verifyLog({ storeUrl: fl.storeUrl, out, progress, batchEvents: 3, saveCheckpointFile: file });
-    expect(result).toMatchObject({ ok: true, events: events.length, checkpoint: { size: String(events.length), position: String(events.at(-1)!.position) } });
-    expect(progress.text()).toMatch(/verifying the log \[[^\]]*\] \d+% position \d+\/\d+, \d+ events\/s/);
+    const result = await verifyLog({
+      storeUrl: fl.storeUrl,
+      out,
+      progress,
+      batchEvents: 3,
+      saveCheckpointFile: file,
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      events: events.length,
+      checkpoint: { size: String(events.length), position: String(events.at(-1)!.position) },
+    });
+    expect(progress.text()).toMatch(
+      /verifying the log \[[^\]]*\] \d+% position \d+\/\d+, \d+ events\/s/,
+    );
     expect(out.text()).toMatch(/^OK: \d+ events verified/m);
     expect(existsSync(file)).toBe(true);
   });
@@ -47,13 +65,31 @@ describe('verifyLog', () => {
     const events = await readWholeLog(fl.ledger.store);
     const target = events[events.length - 2]!;
     const db = new Database(fl.storePath);
-    db.prepare('UPDATE events SET type = ? WHERE position = ?').run('SomethingElse', target.position);
+    db.prepare('UPDATE events SET type = ? WHERE position = ?').run(
+      'SomethingElse',
+      target.position,
+    );
     db.close();
     const out = capture(false);
     const file = join(fl.dir, 'checkpoint.json');
-    const result = await verifyLog({ storeUrl: fl.storeUrl, out, progress: capture(false), batchEvents: 4, saveCheckpointFile: file });
-    expect(result).toMatchObject({ ok: false, events: events.length - 2, failure: { position: target.position } });
-    expect(out.text()).toMatch(new RegExp(`^FAILED at position ${target.position} \\(${target.streamId}, revision ${target.streamRevision}\\): hash does not match`, 'm'));
+    const result = await verifyLog({
+      storeUrl: fl.storeUrl,
+      out,
+      progress: capture(false),
+      batchEvents: 4,
+      saveCheckpointFile: file,
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      events: events.length - 2,
+      failure: { position: target.position },
+    });
+    expect(out.text()).toMatch(
+      new RegExp(
+        `^FAILED at position ${target.position} \\(${target.streamId}, revision ${target.streamRevision}\\): hash does not match`,
+        'm',
+      ),
+    );
     expect(existsSync(file)).toBe(false);
   });
 });

@@ -5,7 +5,13 @@
  */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createTokenVerifier, InvalidTokenError, MAX_TOKEN_LIFETIME_MS, signToken, TOKEN_CLOCK_SKEW_MS } from '../../src/auth/tokens.ts';
+import {
+  createTokenVerifier,
+  InvalidTokenError,
+  MAX_TOKEN_LIFETIME_MS,
+  signToken,
+  TOKEN_CLOCK_SKEW_MS,
+} from '../../src/auth/tokens.ts';
 
 const SECRET = 'token-lifetime-test-secret-0123456789abcdef';
 const NOW_S = Math.floor(Date.now() / 1000);
@@ -25,7 +31,10 @@ describe('token lifetime at verification', () => {
   it.each([
     ['issued now, living 8 hours', { iat: NOW_S, exp: NOW_S + 8 * 3600 }],
     ['living exactly the maximum lifetime', { iat: NOW_S - 10, exp: NOW_S - 10 + MAX_S }],
-    ['issued up to the clock skew in the future', { iat: NOW_S + SKEW_S, exp: NOW_S + SKEW_S + 3600 }],
+    [
+      'issued up to the clock skew in the future',
+      { iat: NOW_S + SKEW_S, exp: NOW_S + SKEW_S + 3600 },
+    ],
   ])('accepts a token %s', (_name, times) => {
     expect(verify(signed({ ...admin, ...times }))).toEqual({ sub: 'mallory', role: 'admin' });
   });
@@ -34,7 +43,10 @@ describe('token lifetime at verification', () => {
     ['without iat', { exp: NOW_S + 3600 }],
     ['without exp', { iat: NOW_S }],
     ['with a string iat', { iat: String(NOW_S), exp: NOW_S + 3600 }],
-    ['issued one second beyond the clock skew in the future', { iat: NOW_S + SKEW_S + 1, exp: NOW_S + SKEW_S + 3600 }],
+    [
+      'issued one second beyond the clock skew in the future',
+      { iat: NOW_S + SKEW_S + 1, exp: NOW_S + SKEW_S + 3600 },
+    ],
     ['issued a year in the future', { iat: NOW_S + 365 * 86_400, exp: NOW_S + 366 * 86_400 }],
     ['living 100 years', { iat: NOW_S, exp: NOW_S + 100 * 365 * 86_400 }],
     ['living one second longer than the maximum', { iat: NOW_S - 10, exp: NOW_S - 10 + MAX_S + 1 }],
@@ -55,7 +67,10 @@ describe('token lifetime at verification', () => {
 
   it('accepts what signToken mints, at every lifetime it allows', () => {
     for (const lifetime of ['1s', '8h', '30d']) {
-      expect(createTokenVerifier(SECRET)(signToken(SECRET, { sub: 'alice', role: 'auditor' }, lifetime)).role).toBe('auditor');
+      expect(
+        createTokenVerifier(SECRET)(signToken(SECRET, { sub: 'alice', role: 'auditor' }, lifetime))
+          .role,
+      ).toBe('auditor');
     }
   });
 });

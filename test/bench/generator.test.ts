@@ -39,7 +39,14 @@ describe('bench data generator', () => {
     const other = await logFor(43);
     expect(other.events.map((e) => e.eventId)).not.toEqual(first.events.map((e) => e.eventId));
     const types = new Set(first.events.map((e) => e.type));
-    for (const type of ['AgencyRegistered', 'PotOpened', 'InterventionDefined', 'ContributionReceived', 'FundsAllocated', 'OutcomeRecorded']) {
+    for (const type of [
+      'AgencyRegistered',
+      'PotOpened',
+      'InterventionDefined',
+      'ContributionReceived',
+      'FundsAllocated',
+      'OutcomeRecorded',
+    ]) {
       expect(types, type).toContain(type);
     }
   });
@@ -48,10 +55,21 @@ describe('bench data generator', () => {
     const { data, events } = await logFor(42, 'bigPot');
     expect(data.pots).toHaveLength(2);
     const [big, fresh] = data.pots;
-    const onPot = (potId: string) => events.filter((e) => (e.data as { potId?: string }).potId === potId);
+    const onPot = (potId: string) =>
+      events.filter((e) => (e.data as { potId?: string }).potId === potId);
     expect(onPot(big!.potId).length).toBeGreaterThan(500);
-    expect(new Set(onPot(fresh!.potId).map((e) => e.type))).toEqual(new Set(['PotOpened', 'InterventionDefined']));
-    expect(new Set(onPot(big!.potId).map((e) => e.type))).toEqual(new Set(['PotOpened', 'InterventionDefined', 'ContributionReceived', 'FundsAllocated', 'OutcomeRecorded']));
+    expect(new Set(onPot(fresh!.potId).map((e) => e.type))).toEqual(
+      new Set(['PotOpened', 'InterventionDefined']),
+    );
+    expect(new Set(onPot(big!.potId).map((e) => e.type))).toEqual(
+      new Set([
+        'PotOpened',
+        'InterventionDefined',
+        'ContributionReceived',
+        'FundsAllocated',
+        'OutcomeRecorded',
+      ]),
+    );
   });
 
   it('writes a log that `potledger verify` accepts', async () => {
@@ -59,7 +77,11 @@ describe('bench data generator', () => {
     dirs.push(dir);
     const path = join(dir, 'ledger.db');
     await logFor(7, 'mixed', path);
-    const verify = spawnSync(process.execPath, ['bin/potledger.js', 'verify'], { cwd: REPO_ROOT, env: { ...process.env, LEDGER_STORE: `sqlite:${path}` }, encoding: 'utf8' });
+    const verify = spawnSync(process.execPath, ['bin/potledger.js', 'verify'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, LEDGER_STORE: `sqlite:${path}` },
+      encoding: 'utf8',
+    });
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
     expect(verify.stdout).toMatch(/^OK: \d+ events verified/m);
   });

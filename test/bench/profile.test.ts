@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { selfTimes, summariseProfiles, type CpuProfile } from '../../bench/profile.ts';
 import { REPO_ROOT } from '../e2e/serverProcess.ts';
 
-const frame = (functionName: string, url: string, lineNumber: number) => ({ functionName, url, lineNumber, columnNumber: 0, scriptId: '0' });
+const frame = (functionName: string, url: string, lineNumber: number) => ({
+  functionName,
+  url,
+  lineNumber,
+  columnNumber: 0,
+  scriptId: '0',
+});
 
 /** root → (idle), fold (src/fold.ts:10), decide (src/decide.ts:4) → (garbage collector). */
 const profile: CpuProfile = {
@@ -23,7 +29,9 @@ const profile: CpuProfile = {
 
 describe('profile summary', () => {
   it('gives each sample the time up to the next one, and the last one the time up to the end', () => {
-    const times = new Map([...selfTimes(profile).values()].map((e) => [e.frame.functionName, e.micros]));
+    const times = new Map(
+      [...selfTimes(profile).values()].map((e) => [e.frame.functionName, e.micros]),
+    );
     expect(times.get('fold')).toBe(3000);
     expect(times.get('(idle)')).toBe(3000);
     expect(times.get('decide')).toBe(3000);
@@ -36,14 +44,27 @@ describe('profile summary', () => {
     expect(summary.busyMs).toBe(14);
     expect(summary.idleMs).toBe(6);
     expect(summary.top.map((f) => f.function)).toEqual(['fold', 'decide', '(garbage collector)']);
-    expect(summary.top[0]).toEqual({ function: 'fold', location: 'src/fold.ts:10', selfMs: 6, selfPercent: 42.9 });
+    expect(summary.top[0]).toEqual({
+      function: 'fold',
+      location: 'src/fold.ts:10',
+      selfMs: 6,
+      selfPercent: 42.9,
+    });
     expect(summary.top[1]!.location).toBe('src/decide.ts:4');
     expect(summary.top[2]!.location).toBe('');
   });
 
   it('marks frames with no script as native code', () => {
-    const native: CpuProfile = { nodes: [{ id: 1, callFrame: frame('run', '', -1), hitCount: 1 }], startTime: 0, endTime: 1000 };
-    expect(summariseProfiles([native], '/tmp/x').top[0]).toMatchObject({ function: 'run', location: '(native)', selfPercent: 100 });
+    const native: CpuProfile = {
+      nodes: [{ id: 1, callFrame: frame('run', '', -1), hitCount: 1 }],
+      startTime: 0,
+      endTime: 1000,
+    };
+    expect(summariseProfiles([native], '/tmp/x').top[0]).toMatchObject({
+      function: 'run',
+      location: '(native)',
+      selfPercent: 100,
+    });
   });
 
   it('falls back to hit counts when a profile has no samples', () => {

@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { median, meets, metric, rowVerdict, type Row } from '../../bench/report.ts';
 
-const row = (metrics: Row['metrics'], extra: Partial<Row> = {}): Row => ({ id: 'r', figure: 'f', note: '', metrics, ...extra });
+const row = (metrics: Row['metrics'], extra: Partial<Row> = {}): Row => ({
+  id: 'r',
+  figure: 'f',
+  note: '',
+  metrics,
+  ...extra,
+});
 
 describe('bench report', () => {
   it('takes the median of odd and even runs, leaving out runs with no number', () => {
@@ -13,7 +19,9 @@ describe('bench report', () => {
   });
 
   it('judges a median against an at-least or at-most target', () => {
-    expect(meets(metric('rate', 'events/s', [200_000, 199_999, 250_000], { min: 200_000 }))).toBe(true);
+    expect(meets(metric('rate', 'events/s', [200_000, 199_999, 250_000], { min: 200_000 }))).toBe(
+      true,
+    );
     expect(meets(metric('rate', 'events/s', [199_999, 100], { min: 200_000 }))).toBe(false);
     expect(meets(metric('p99', 'ms', [51], { max: 50 }))).toBe(false);
     expect(meets(metric('p50', 'ms', [51]))).toBeNull();
@@ -24,12 +32,16 @@ describe('bench report', () => {
     const rss = metric('peak RSS', 'MiB', [2_000], { max: 1024 });
     expect(rowVerdict(row([rate]))).toBe('meets');
     expect(rowVerdict(row([rate, rss]))).toBe('misses');
-    expect(rowVerdict(row([rate], { smallerLog: 200_000 }))).toBe('meets at 200,000 events, not 1,000,000');
+    expect(rowVerdict(row([rate], { smallerLog: 200_000 }))).toBe(
+      'meets at 200,000 events, not 1,000,000',
+    );
   });
 
   it('never counts a row without a figure as meeting its target', () => {
     expect(rowVerdict(row([], { notMeasured: 'needs more events' }))).toBe('not measured');
-    expect(rowVerdict(row([metric('rate', 'events/s', [Number.NaN], { min: 1 })]))).toBe('not measured (no value)');
+    expect(rowVerdict(row([metric('rate', 'events/s', [Number.NaN], { min: 1 })]))).toBe(
+      'not measured (no value)',
+    );
     expect(rowVerdict(row([metric('wall', 's', [3])]))).toBe('—');
   });
 });

@@ -8,15 +8,27 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-output', 'screenshots');
 
 /** Why the browser suite cannot run here, or null when it can. */
 export function browserUnavailable(): string | null {
-  return existsSync(CHROMIUM_PATH) ? null : `${CHROMIUM_PATH} is missing (apt-get install chromium; .ci/run does)`;
+  return existsSync(CHROMIUM_PATH)
+    ? null
+    : `${CHROMIUM_PATH} is missing (apt-get install chromium; .ci/run does)`;
 }
 
-export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchChromium(): Promise<{
+  context: BrowserContext;
+  close: () => Promise<void>;
+}> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'potledger-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
@@ -41,8 +53,15 @@ export function dashboardBuildIsStale(repoRoot: string): boolean {
   const built = join(repoRoot, 'web', 'dist', 'index.html');
   if (!existsSync(built)) return true;
   const builtAt = statSync(built).mtimeMs;
-  const sources = [join(repoRoot, 'web', 'index.html'), join(repoRoot, 'web', 'vite.config.ts'), join(repoRoot, 'events', 'money.ts')];
-  for (const entry of readdirSync(join(repoRoot, 'web', 'src'), { recursive: true, withFileTypes: true })) {
+  const sources = [
+    join(repoRoot, 'web', 'index.html'),
+    join(repoRoot, 'web', 'vite.config.ts'),
+    join(repoRoot, 'events', 'money.ts'),
+  ];
+  for (const entry of readdirSync(join(repoRoot, 'web', 'src'), {
+    recursive: true,
+    withFileTypes: true,
+  })) {
     if (entry.isFile()) sources.push(join(entry.parentPath, entry.name));
   }
   return sources.some((source) => statSync(source).mtimeMs > builtAt);

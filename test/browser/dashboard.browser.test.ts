@@ -11,22 +11,45 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken, type Role } from '../../src/auth/tokens.ts';
-import { DWP, HOST, NHS, POLICE, PROBATION, FIRE, loadEssexScenario, type ScenarioRecord } from '../../src/demo/essexScenario.ts';
+import {
+  DWP,
+  HOST,
+  NHS,
+  POLICE,
+  PROBATION,
+  FIRE,
+  loadEssexScenario,
+  type ScenarioRecord,
+} from '../../src/demo/essexScenario.ts';
 import { createLedgerClient } from '../../src/demo/ledgerClient.ts';
 import { loadUnitCostCatalogue } from '../../src/demo/loadUnitCosts.ts';
-import { freePort, killAllChildren, REPO_ROOT, runScript, startServer, type ServerProcess } from '../e2e/serverProcess.ts';
-import { browserUnavailable, dashboardBuildIsStale, launchChromium, SCREENSHOT_DIR } from './chromium.ts';
+import {
+  freePort,
+  killAllChildren,
+  REPO_ROOT,
+  runScript,
+  startServer,
+  type ServerProcess,
+} from '../e2e/serverProcess.ts';
+import {
+  browserUnavailable,
+  dashboardBuildIsStale,
+  launchChromium,
+  SCREENSHOT_DIR,
+} from './chromium.ts';
 
 const BUILD_TIMEOUT_MS = 60_000;
 const UI_TIMEOUT_MS = 10_000;
 
 const unavailable = browserUnavailable();
-if (unavailable !== null) console.warn(`[browser] the dashboard browser tests are SKIPPED: ${unavailable}`);
+if (unavailable !== null)
+  console.warn(`[browser] the dashboard browser tests are SKIPPED: ${unavailable}`);
 
 describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
   const jwtSecret = `browser-${randomBytes(24).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'potledger-browser-'));
-  const mint = (claims: { sub: string; role: Role; agency?: string }) => signToken(jwtSecret, claims, '1h');
+  const mint = (claims: { sub: string; role: Role; agency?: string }) =>
+    signToken(jwtSecret, claims, '1h');
   let server: ServerProcess;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let context: BrowserContext;
@@ -65,8 +88,10 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     return page;
   }
 
-  const available = async (page: Page) => (await page.locator('[data-figure="available"]').textContent()) ?? '';
-  const allocateForm = (page: Page) => page.getByRole('form', { name: 'Allocate to an intervention' });
+  const available = async (page: Page) =>
+    (await page.locator('[data-figure="available"]').textContent()) ?? '';
+  const allocateForm = (page: Page) =>
+    page.getByRole('form', { name: 'Allocate to an intervention' });
 
   it('signs in with the development helper, shows the role, skips to the content by keyboard, and signs out', async () => {
     const page = await context.newPage();
@@ -77,7 +102,9 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Get a development token' }).click();
     await expect.poll(() => page.getByTestId('role').textContent()).toBe('reporter');
     // A reporter is not offered the audit trail.
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Pots', 'Benefit flows', 'Agencies']);
+    expect(
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents(),
+    ).toEqual(['Pots', 'Benefit flows', 'Agencies']);
     // Keyboard: on arrival the first Tab reaches the skip link, which moves focus to the content
     // without changing the route.
     await page.reload();
@@ -99,10 +126,15 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     const chart = page.locator('#sankey');
     await chart.locator('canvas').waitFor();
     const description = (await chart.getAttribute('aria-label')) ?? '';
-    const [investors, interventions, beneficiaries] = ['Investors', 'Interventions', 'Beneficiaries'].map((part) => new RegExp(`${part}: ([^.]*)\\.`).exec(description)?.[1] ?? '');
+    const [investors, interventions, beneficiaries] = [
+      'Investors',
+      'Interventions',
+      'Beneficiaries',
+    ].map((part) => new RegExp(`${part}: ([^.]*)\\.`).exec(description)?.[1] ?? '');
     // Police, probation and the council paid in and funded interventions; the fire service joined later.
     for (const agency of [HOST, POLICE, PROBATION]) expect(investors).toContain(agency.name);
-    for (const intervention of scenario.interventions) expect(interventions).toContain(intervention.name);
+    for (const intervention of scenario.interventions)
+      expect(interventions).toContain(intervention.name);
     // The NHS and DWP never paid in, yet benefit: they are beneficiaries, never investors.
     for (const agency of [NHS, DWP]) {
       expect(beneficiaries).toContain(agency.name);
@@ -112,15 +144,21 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     expect(beneficiaries).toMatch(/\(non-cashable\)/);
     const table = page.getByRole('table', { name: /Each agency: invested/ });
     const names = await table.locator('tbody th').allTextContents();
-    expect(names).toEqual(expect.arrayContaining([HOST.name, POLICE.name, PROBATION.name, NHS.name, DWP.name]));
-    expect(await table.locator('tbody td').first().textContent()).toMatch(/^£\d{1,3}(,\d{3})*\.\d{2}$/);
+    expect(names).toEqual(
+      expect.arrayContaining([HOST.name, POLICE.name, PROBATION.name, NHS.name, DWP.name]),
+    );
+    expect(await table.locator('tbody td').first().textContent()).toMatch(
+      /^£\d{1,3}(,\d{3})*\.\d{2}$/,
+    );
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'flows.png'), fullPage: true });
     void FIRE;
     await page.close();
   });
 
   it('an allocation lowers the available balance; an over-allocation is refused next to the amount', async () => {
-    const page = await signInWithToken(mint({ sub: 'carol', role: 'finance-officer', agency: HOST.agencyId }));
+    const page = await signInWithToken(
+      mint({ sub: 'carol', role: 'finance-officer', agency: HOST.agencyId }),
+    );
     await page.goto(`${server.baseUrl}/#/pots/${scenario.potId}`);
     await allocateForm(page).waitFor();
     const before = await available(page);
@@ -130,7 +168,10 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     await form.getByRole('button', { name: 'Allocate' }).click();
     await expect.poll(() => available(page)).not.toBe(before);
     expect(penceOf(before) - penceOf(await available(page))).toBe(100_000);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, 'pot-after-allocation.png'), fullPage: true });
+    await page.screenshot({
+      path: join(SCREENSHOT_DIR, 'pot-after-allocation.png'),
+      fullPage: true,
+    });
 
     const now = await available(page);
     const again = allocateForm(page);
@@ -143,20 +184,28 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
       `There is not enough money available for this. You asked for £999,999,999.99; ${now} is available. ` +
         `(allocation of 999999999.99 exceeds the pot's available ${(penceOf(now) / 100).toFixed(2)})`,
     );
-    expect(await again.getByLabel('Amount (£)', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    expect(await again.getByLabel('Amount (£)', { exact: true }).getAttribute('aria-invalid')).toBe(
+      'true',
+    );
     expect(await available(page)).toBe(now);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, 'over-allocation-refused.png'), fullPage: true });
+    await page.screenshot({
+      path: join(SCREENSHOT_DIR, 'over-allocation-refused.png'),
+      fullPage: true,
+    });
     await page.close();
   });
 
   it('a double click on Allocate posts once', async () => {
-    const page = await signInWithToken(mint({ sub: 'carol', role: 'finance-officer', agency: HOST.agencyId }));
+    const page = await signInWithToken(
+      mint({ sub: 'carol', role: 'finance-officer', agency: HOST.agencyId }),
+    );
     await page.goto(`${server.baseUrl}/#/pots/${scenario.potId}`);
     await allocateForm(page).waitFor();
     const before = await available(page);
     const posts: string[] = [];
     page.on('request', (request) => {
-      if (request.method() === 'POST' && request.url().endsWith('/allocations')) posts.push(request.headers()['idempotency-key'] ?? '');
+      if (request.method() === 'POST' && request.url().endsWith('/allocations'))
+        posts.push(request.headers()['idempotency-key'] ?? '');
     });
     const form = allocateForm(page);
     await form.getByLabel('Amount (£)', { exact: true }).fill('250.00');
@@ -168,18 +217,25 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     expect(posts).toHaveLength(1);
     expect(posts[0]).toMatch(/^[0-9a-f-]{36}$/);
     // The ledger agrees: one allocation with this reason in the audit trail.
-    const audit = await createLedgerClient(server.baseUrl).get<{ entries: { type: string; reason?: string }[] }>(
-      `/v1/audit?potId=${scenario.potId}&limit=1000`,
-      mint({ sub: 'ivy', role: 'auditor' }),
-    );
-    expect(audit.entries.filter((e) => e.type === 'FundsAllocated' && e.reason === reason)).toHaveLength(1);
+    const audit = await createLedgerClient(server.baseUrl).get<{
+      entries: { type: string; reason?: string }[];
+    }>(`/v1/audit?potId=${scenario.potId}&limit=1000`, mint({ sub: 'ivy', role: 'auditor' }));
+    expect(
+      audit.entries.filter((e) => e.type === 'FundsAllocated' && e.reason === reason),
+    ).toHaveLength(1);
     await page.close();
   });
 
   it('a finance officer contributes, records an outcome, and reverses the contribution by its event id; a second reversal is refused', async () => {
-    const page = await signInWithToken(mint({ sub: 'bob', role: 'finance-officer', agency: POLICE.agencyId }));
+    const page = await signInWithToken(
+      mint({ sub: 'bob', role: 'finance-officer', agency: POLICE.agencyId }),
+    );
     await page.goto(`${server.baseUrl}/#/pots/${scenario.potId}`);
-    const contributed = () => page.locator('[data-figure="contributed"]').textContent().then((t) => t ?? '');
+    const contributed = () =>
+      page
+        .locator('[data-figure="contributed"]')
+        .textContent()
+        .then((t) => t ?? '');
     const contribute = page.getByRole('form', { name: `Contribute from ${POLICE.name}` });
     await contribute.waitFor();
     const before = await contributed();
@@ -189,18 +245,32 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     await expect.poll(contributed).not.toBe(before);
     expect(penceOf(await contributed()) - penceOf(before)).toBe(250_000);
     // The page re-renders after a write; the event id is in the audit trail too, read it there.
-    const audit = await createLedgerClient(server.baseUrl).get<{ entries: { type: string; eventId: string; summary: string }[] }>(
+    const audit = await createLedgerClient(server.baseUrl).get<{
+      entries: { type: string; eventId: string; summary: string }[];
+    }>(
       `/v1/audit?potId=${scenario.potId}&actor=bob&limit=1000`,
       mint({ sub: 'ivy', role: 'auditor' }),
     );
-    const contribution = audit.entries.filter((e) => e.type === 'ContributionReceived' && e.summary.includes('Browser test PO-1'));
+    const contribution = audit.entries.filter(
+      (e) => e.type === 'ContributionReceived' && e.summary.includes('Browser test PO-1'),
+    );
     expect(contribution).toHaveLength(1);
 
     // The outcome goes on the first intervention (the form's default choice).
-    const benefits = () => page.getByRole('table', { name: /^Interventions/ }).locator('tbody tr').first().locator('td').last().textContent().then((t) => t ?? '');
+    const benefits = () =>
+      page
+        .getByRole('table', { name: /^Interventions/ })
+        .locator('tbody tr')
+        .first()
+        .locator('td')
+        .last()
+        .textContent()
+        .then((t) => t ?? '');
     const benefitsBefore = await benefits();
     const outcome = page.getByRole('form', { name: 'Record an outcome' });
-    await outcome.getByLabel('Description', { exact: true }).fill('Browser test: ten fewer call-outs');
+    await outcome
+      .getByLabel('Description', { exact: true })
+      .fill('Browser test: ten fewer call-outs');
     await outcome.getByLabel('Agency whose budget benefits').selectOption(NHS.agencyId);
     await outcome.getByLabel('Amount (£)', { exact: true }).fill('1000');
     await outcome.getByRole('button', { name: 'Record outcome' }).click();
@@ -230,13 +300,24 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     await page.getByLabel('Pot', { exact: true }).selectOption(scenario.potId);
     await page.getByRole('button', { name: 'Filter' }).click();
     await expect.poll(() => page.url()).toContain(`potId=${scenario.potId}`);
-    await page.getByRole('table', { name: /Audit entries, page 1/ }).locator('tbody tr').first().waitFor();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    await page
+      .getByRole('table', { name: /Audit entries, page 1/ })
+      .locator('tbody tr')
+      .first()
+      .waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe('potledger-audit.csv');
     const csv = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '');
     const [header, ...rows] = csv.trim().split(/\r?\n/);
-    expect(header).toBe('position,recordedAt,effectiveDate,type,actorSub,actorRole,actorAgencyId,potId,summary,reason,commandId,correlationId,eventId');
-    expect(rows.some((row) => row.includes('FundsAllocated') && row.includes('Browser test: top-up'))).toBe(true);
+    expect(header).toBe(
+      'position,recordedAt,effectiveDate,type,actorSub,actorRole,actorAgencyId,potId,summary,reason,commandId,correlationId,eventId',
+    );
+    expect(
+      rows.some((row) => row.includes('FundsAllocated') && row.includes('Browser test: top-up')),
+    ).toBe(true);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'audit.png'), fullPage: true });
     await page.close();
   });

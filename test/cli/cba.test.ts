@@ -23,9 +23,17 @@ let interventionId: string;
 let apiReport: unknown;
 
 function potledger(args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, LEDGER_STORE: `sqlite:${join(dir, 'ledger.db')}`, LEDGER_DATA_DIR: dir };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LEDGER_STORE: `sqlite:${join(dir, 'ledger.db')}`,
+    LEDGER_DATA_DIR: dir,
+  };
   delete env.LEDGER_READ_MODELS;
-  return run(process.execPath, ['bin/potledger.js', ...args], { cwd: REPO_ROOT, env, timeout: CLI_TIMEOUT_MS });
+  return run(process.execPath, ['bin/potledger.js', ...args], {
+    cwd: REPO_ROOT,
+    env,
+    timeout: CLI_TIMEOUT_MS,
+  });
 }
 
 beforeAll(async () => {
@@ -59,29 +67,54 @@ afterAll(() => {
 });
 
 describe('potledger cba', () => {
-  it('prints a readable report: the adjustment chain, the years, the headline figures and who benefits', async () => {
-    const { stdout } = await potledger(['cba', '--pot', potId]);
-    expect(stdout).toContain('Cost-benefit report: Essex Reducing Reoffending');
-    expect(stdout).toContain('deadweight 25%, attribution 80%, optimism bias 10%, profile 100% / 50%');
-    expect(stdout).toMatch(/Adjusted annual benefit \(× \(1 − 10%\)\)\s+£32,400\.00/);
-    expect(stdout).toMatch(/^1\s+50%\s+£16,200\.00\s+0\.9661835749\s+£15,652\.17\s+£48,052\.17$/m);
-    expect(stdout).toMatch(/Present value of benefits\s+£48,052\.17/);
-    expect(stdout).toMatch(/Net present budget impact\s+-£51,947\.83/);
-    expect(stdout).toMatch(/Financial return on investment\s+0\.4805/);
-    expect(stdout).toMatch(/Payback year\s+none/);
-    expect(stdout).toMatch(/^nhs-mid-essex\s+£0\.00\s+£20,000\.00\s+£0\.00\s+£16,017\.39$/m);
-  }, CLI_TIMEOUT_MS);
+  it(
+    'prints a readable report: the adjustment chain, the years, the headline figures and who benefits',
+    async () => {
+      const { stdout } = await potledger(['cba', '--pot', potId]);
+      expect(stdout).toContain('Cost-benefit report: Essex Reducing Reoffending');
+      expect(stdout).toContain(
+        'deadweight 25%, attribution 80%, optimism bias 10%, profile 100% / 50%',
+      );
+      expect(stdout).toMatch(/Adjusted annual benefit \(× \(1 − 10%\)\)\s+£32,400\.00/);
+      expect(stdout).toMatch(
+        /^1\s+50%\s+£16,200\.00\s+0\.9661835749\s+£15,652\.17\s+£48,052\.17$/m,
+      );
+      expect(stdout).toMatch(/Present value of benefits\s+£48,052\.17/);
+      expect(stdout).toMatch(/Net present budget impact\s+-£51,947\.83/);
+      expect(stdout).toMatch(/Financial return on investment\s+0\.4805/);
+      expect(stdout).toMatch(/Payback year\s+none/);
+      expect(stdout).toMatch(/^nhs-mid-essex\s+£0\.00\s+£20,000\.00\s+£0\.00\s+£16,017\.39$/m);
+    },
+    CLI_TIMEOUT_MS,
+  );
 
-  it('--json prints exactly what GET /v1/pots/:potId/cba answers; --intervention narrows it', async () => {
-    const { stdout } = await potledger(['cba', '--pot', potId, '--json']);
-    expect(JSON.parse(stdout)).toEqual(apiReport);
-    const narrowed = JSON.parse((await potledger(['cba', '--pot', potId, '--intervention', interventionId, '--json'])).stdout);
-    expect(narrowed.scope).toEqual({ interventionId });
-  }, CLI_TIMEOUT_MS);
+  it(
+    '--json prints exactly what GET /v1/pots/:potId/cba answers; --intervention narrows it',
+    async () => {
+      const { stdout } = await potledger(['cba', '--pot', potId, '--json']);
+      expect(JSON.parse(stdout)).toEqual(apiReport);
+      const narrowed = JSON.parse(
+        (await potledger(['cba', '--pot', potId, '--intervention', interventionId, '--json']))
+          .stdout,
+      );
+      expect(narrowed.scope).toEqual({ interventionId });
+    },
+    CLI_TIMEOUT_MS,
+  );
 
-  it('exits non-zero with a message for an unknown pot or a malformed argument', async () => {
-    await expect(potledger(['cba', '--pot', '01ARZ3NDEKTSV4RRFFQ69G5FAV'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('does not exist') });
-    await expect(potledger(['cba', '--pot', 'essex'])).rejects.toMatchObject({ stderr: expect.stringContaining('not a valid pot id') });
-    await expect(potledger(['cba', '--pot', potId, '--financial-year', '2025-27'])).rejects.toMatchObject({ stderr: expect.stringContaining('not a valid financial year') });
-  }, CLI_TIMEOUT_MS);
+  it(
+    'exits non-zero with a message for an unknown pot or a malformed argument',
+    async () => {
+      await expect(potledger(['cba', '--pot', '01ARZ3NDEKTSV4RRFFQ69G5FAV'])).rejects.toMatchObject(
+        { code: 2, stderr: expect.stringContaining('does not exist') },
+      );
+      await expect(potledger(['cba', '--pot', 'essex'])).rejects.toMatchObject({
+        stderr: expect.stringContaining('not a valid pot id'),
+      });
+      await expect(
+        potledger(['cba', '--pot', potId, '--financial-year', '2025-27']),
+      ).rejects.toMatchObject({ stderr: expect.stringContaining('not a valid financial year') });
+    },
+    CLI_TIMEOUT_MS,
+  );
 });

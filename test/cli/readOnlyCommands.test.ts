@@ -25,9 +25,17 @@ let apiUprated: unknown;
 let apiAgreed: unknown;
 
 function potledger(args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, LEDGER_STORE: `sqlite:${join(dir, 'ledger.db')}`, LEDGER_DATA_DIR: dir };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LEDGER_STORE: `sqlite:${join(dir, 'ledger.db')}`,
+    LEDGER_DATA_DIR: dir,
+  };
   delete env.LEDGER_READ_MODELS;
-  return run(process.execPath, ['bin/potledger.js', ...args], { cwd: REPO_ROOT, env, timeout: CLI_TIMEOUT_MS });
+  return run(process.execPath, ['bin/potledger.js', ...args], {
+    cwd: REPO_ROOT,
+    env,
+    timeout: CLI_TIMEOUT_MS,
+  });
 }
 
 beforeAll(async () => {
@@ -38,14 +46,22 @@ beforeAll(async () => {
     potId = s.potId;
     await expectCreated(ledger.post('/v1/unit-costs', s.tokens.admin, hipFractureBody()));
     const agree = (agencyId: string, amount: string, boardDecisionRef: string) =>
-      expectCreated(ledger.post(`/v1/pots/${potId}/agreed-contributions`, s.tokens.admin, { agencyId, financialYear: '2025-26', amount, boardDecisionRef }));
+      expectCreated(
+        ledger.post(`/v1/pots/${potId}/agreed-contributions`, s.tokens.admin, {
+          agencyId,
+          financialYear: '2025-26',
+          amount,
+          boardDecisionRef,
+        }),
+      );
     await agree('essex-cc', '350000.00', 'Board 2025/03');
     await agree('essex-police', '150000.00', 'Board 2025/03');
     await agree('essex-police', '200000.00', 'Board 2025/07');
     // The CLI reads the log with the operator's file access, so it prints the full view: an auditor's.
     apiUnitCosts = (await ledger.get('/v1/unit-costs', s.tokens.auditor)).json();
     apiUprated = (await ledger.get('/v1/unit-costs?priceYear=2023-24', s.tokens.auditor)).json();
-    apiAgreed = (await ledger.get(`/v1/pots/${potId}`, s.tokens.reporter)).json().agreedContributions;
+    apiAgreed = (await ledger.get(`/v1/pots/${potId}`, s.tokens.reporter)).json()
+      .agreedContributions;
   } finally {
     await ledger.close();
   }
@@ -56,38 +72,82 @@ afterAll(() => {
 });
 
 describe('potledger unit-costs list', () => {
-  it('prints the versions in force, and with --price-year each restated with the indices used', async () => {
-    const plain = (await potledger(['unit-costs', 'list'])).stdout;
-    expect(plain).toContain('HEALTH-HIP-FRACTURE v1: £12,700.00 per incident (2008-09 prices) — health £10,000.00; council £2,700.00 cashable');
-    const uprated = (await potledger(['unit-costs', 'list', '--price-year', '2023-24'])).stdout;
-    expect(uprated).toContain('in 2023-24 prices: £18,130.70 (× 106.5 ÷ 74.6) — health £14,276.14; council £3,854.56');
-  }, CLI_TIMEOUT_MS);
+  it(
+    'prints the versions in force, and with --price-year each restated with the indices used',
+    async () => {
+      const plain = (await potledger(['unit-costs', 'list'])).stdout;
+      expect(plain).toContain(
+        'HEALTH-HIP-FRACTURE v1: £12,700.00 per incident (2008-09 prices) — health £10,000.00; council £2,700.00 cashable',
+      );
+      const uprated = (await potledger(['unit-costs', 'list', '--price-year', '2023-24'])).stdout;
+      expect(uprated).toContain(
+        'in 2023-24 prices: £18,130.70 (× 106.5 ÷ 74.6) — health £14,276.14; council £3,854.56',
+      );
+    },
+    CLI_TIMEOUT_MS,
+  );
 
-  it('--json prints exactly what GET /v1/unit-costs[?priceYear=] answers', async () => {
-    expect(JSON.parse((await potledger(['unit-costs', 'list', '--json'])).stdout)).toEqual(apiUnitCosts);
-    expect(JSON.parse((await potledger(['unit-costs', 'list', '--price-year', '2023-24', '--json'])).stdout)).toEqual(apiUprated);
-  }, CLI_TIMEOUT_MS);
+  it(
+    '--json prints exactly what GET /v1/unit-costs[?priceYear=] answers',
+    async () => {
+      expect(JSON.parse((await potledger(['unit-costs', 'list', '--json'])).stdout)).toEqual(
+        apiUnitCosts,
+      );
+      expect(
+        JSON.parse(
+          (await potledger(['unit-costs', 'list', '--price-year', '2023-24', '--json'])).stdout,
+        ),
+      ).toEqual(apiUprated);
+    },
+    CLI_TIMEOUT_MS,
+  );
 
-  it('exits non-zero for a year the series does not cover or a malformed one', async () => {
-    await expect(potledger(['unit-costs', 'list', '--price-year', '1990-91'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('no index for 1990-91') });
-    await expect(potledger(['unit-costs', 'list', '--price-year', '2023'])).rejects.toMatchObject({ stderr: expect.stringContaining('not a valid financial year') });
-  }, CLI_TIMEOUT_MS);
+  it(
+    'exits non-zero for a year the series does not cover or a malformed one',
+    async () => {
+      await expect(
+        potledger(['unit-costs', 'list', '--price-year', '1990-91']),
+      ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('no index for 1990-91') });
+      await expect(potledger(['unit-costs', 'list', '--price-year', '2023'])).rejects.toMatchObject(
+        { stderr: expect.stringContaining('not a valid financial year') },
+      );
+    },
+    CLI_TIMEOUT_MS,
+  );
 });
 
 describe('potledger agreed-contributions', () => {
-  it('prints agreed, received, outstanding and overpaid per partner and year, with the board decision in force', async () => {
-    const { stdout } = await potledger(['agreed-contributions', '--pot', potId]);
-    expect(stdout).toContain('Agreed contributions: Essex Reducing Reoffending');
-    // Council agreed £350,000, paid £300,000: £50,000 outstanding. Police varied to £200,000 and paid it.
-    expect(stdout).toMatch(/^2025-26\s+essex-cc\s+£350,000\.00\s+£300,000\.00\s+£50,000\.00\s+£0\.00\s+Board 2025\/03$/m);
-    expect(stdout).toMatch(/^2025-26\s+essex-police\s+£200,000\.00\s+£200,000\.00\s+£0\.00\s+£0\.00\s+Board 2025\/07 \(varied, 2 versions\)$/m);
-  }, CLI_TIMEOUT_MS);
+  it(
+    'prints agreed, received, outstanding and overpaid per partner and year, with the board decision in force',
+    async () => {
+      const { stdout } = await potledger(['agreed-contributions', '--pot', potId]);
+      expect(stdout).toContain('Agreed contributions: Essex Reducing Reoffending');
+      // Council agreed £350,000, paid £300,000: £50,000 outstanding. Police varied to £200,000 and paid it.
+      expect(stdout).toMatch(
+        /^2025-26\s+essex-cc\s+£350,000\.00\s+£300,000\.00\s+£50,000\.00\s+£0\.00\s+Board 2025\/03$/m,
+      );
+      expect(stdout).toMatch(
+        /^2025-26\s+essex-police\s+£200,000\.00\s+£200,000\.00\s+£0\.00\s+£0\.00\s+Board 2025\/07 \(varied, 2 versions\)$/m,
+      );
+    },
+    CLI_TIMEOUT_MS,
+  );
 
-  it('--json prints the agreedContributions of GET /v1/pots/:potId; an unknown pot exits non-zero', async () => {
-    const json = JSON.parse((await potledger(['agreed-contributions', '--pot', potId, '--json'])).stdout);
-    expect(json.agreedContributions).toEqual(apiAgreed);
-    expect(json.potId).toBe(potId);
-    await expect(potledger(['agreed-contributions', '--pot', '01ARZ3NDEKTSV4RRFFQ69G5FAV'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('does not exist') });
-    await expect(potledger(['agreed-contributions'])).rejects.toMatchObject({ stderr: expect.stringContaining('--pot') });
-  }, CLI_TIMEOUT_MS);
+  it(
+    '--json prints the agreedContributions of GET /v1/pots/:potId; an unknown pot exits non-zero',
+    async () => {
+      const json = JSON.parse(
+        (await potledger(['agreed-contributions', '--pot', potId, '--json'])).stdout,
+      );
+      expect(json.agreedContributions).toEqual(apiAgreed);
+      expect(json.potId).toBe(potId);
+      await expect(
+        potledger(['agreed-contributions', '--pot', '01ARZ3NDEKTSV4RRFFQ69G5FAV']),
+      ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('does not exist') });
+      await expect(potledger(['agreed-contributions'])).rejects.toMatchObject({
+        stderr: expect.stringContaining('--pot'),
+      });
+    },
+    CLI_TIMEOUT_MS,
+  );
 });

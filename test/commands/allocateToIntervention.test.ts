@@ -50,7 +50,9 @@ describe('AllocateToIntervention', () => {
       interventionDefined(),
     ])
       .when((state, context) => decideAllocateToIntervention(state, allocate('0.10'), context))
-      .then([fundsAllocated('0.10', { [cc]: '0.05', [police]: '0.03', [probation]: '0.02' }, { n: 100 })]);
+      .then([
+        fundsAllocated('0.10', { [cc]: '0.05', [police]: '0.03', [probation]: '0.02' }, { n: 100 }),
+      ]);
   });
 
   it('breaks a tie between repeating remainders by agency id, whatever the size of the shares', () => {
@@ -82,7 +84,9 @@ describe('AllocateToIntervention', () => {
   it('may allocate exactly what is available, emptying every stake', () => {
     given(funded)
       .when((state, context) => decideAllocateToIntervention(state, allocate('500000.00'), context))
-      .then([fundsAllocated('500000.00', { [cc]: '300000.00', [police]: '200000.00' }, { n: 100 })]);
+      .then([
+        fundsAllocated('500000.00', { [cc]: '300000.00', [police]: '200000.00' }, { n: 100 }),
+      ]);
   });
 
   it('refuses more than is available (INSUFFICIENT_FUNDS), saying what was asked and what there is', () => {
@@ -120,10 +124,24 @@ describe('AllocateToIntervention', () => {
       contributionReceived(cc, '300.00', { n: 1 }),
       contributionReceived(police, '100.00', { n: 2 }),
       interventionDefined(),
-      withEventId(allocationEventId, fundsAllocated('400.00', { [cc]: '300.00', [police]: '100.00' }, { n: 1 })),
-      allocationReversed(allocationEventId, '400.00', { [cc]: '300.00', [police]: '100.00' }, { n: 1 }),
+      withEventId(
+        allocationEventId,
+        fundsAllocated('400.00', { [cc]: '300.00', [police]: '100.00' }, { n: 1 }),
+      ),
+      allocationReversed(
+        allocationEventId,
+        '400.00',
+        { [cc]: '300.00', [police]: '100.00' },
+        { n: 1 },
+      ),
     ])
-      .when((state, context) => decideAllocateToIntervention(state, allocate('400.00', { allocationId: allocationId(2) }), context))
+      .when((state, context) =>
+        decideAllocateToIntervention(
+          state,
+          allocate('400.00', { allocationId: allocationId(2) }),
+          context,
+        ),
+      )
       .then([fundsAllocated('400.00', { [cc]: '300.00', [police]: '100.00' }, { n: 2 })]);
   });
 
@@ -142,19 +160,29 @@ describe('AllocateToIntervention', () => {
 
   it('refuses an intervention the pot does not have (NOT_FOUND)', () => {
     given(funded)
-      .when((state, context) => decideAllocateToIntervention(state, allocate('1.00', { interventionId: UNKNOWN_ID }), context))
+      .when((state, context) =>
+        decideAllocateToIntervention(
+          state,
+          allocate('1.00', { interventionId: UNKNOWN_ID }),
+          context,
+        ),
+      )
       .thenRefuses('NOT_FOUND');
   });
 
   it('lets a finance officer of a partner allocate', () => {
     given(funded)
-      .when((state, context) => decideAllocateToIntervention(state, allocate('5.00'), context), { actor: financeOfficerOf(police) })
+      .when((state, context) => decideAllocateToIntervention(state, allocate('5.00'), context), {
+        actor: financeOfficerOf(police),
+      })
       .then([fundsAllocated('5.00', { [cc]: '3.00', [police]: '2.00' }, { n: 100 })]);
   });
 
   it('refuses a finance officer whose agency is not a partner (FORBIDDEN)', () => {
     given(funded)
-      .when((state, context) => decideAllocateToIntervention(state, allocate('5.00'), context), { actor: financeOfficerOf(AGENCY.nhs) })
+      .when((state, context) => decideAllocateToIntervention(state, allocate('5.00'), context), {
+        actor: financeOfficerOf(AGENCY.nhs),
+      })
       .thenRefuses('FORBIDDEN');
   });
 
@@ -167,6 +195,8 @@ describe('AllocateToIntervention', () => {
   it('refuses a closed pot (POT_CLOSED)', () => {
     const spec = given(funded);
     spec.state.status = 'closed';
-    spec.when((state, context) => decideAllocateToIntervention(state, allocate('5.00'), context)).thenRefuses('POT_CLOSED');
+    spec
+      .when((state, context) => decideAllocateToIntervention(state, allocate('5.00'), context))
+      .thenRefuses('POT_CLOSED');
   });
 });

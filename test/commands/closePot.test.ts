@@ -10,12 +10,32 @@ import { decideReverseEntry } from '../../commands/reverseEntry.ts';
 import { decideRejectAllocation } from '../../commands/decideAllocationRequest.ts';
 import { available } from '../../commands/potState.ts';
 import { MAX_AMOUNT } from '../../events/money.ts';
-import { allocate, contribute, contributionReceived, contributionReversed, fundsAllocated, interventionDefined, POT_ID, potOpened, reverse } from './fixtures.ts';
-import { AFTER_YEAR_END, allocationRequested, financialYearClosed, potOpenedWithThreshold, request } from './controlFixtures.ts';
+import {
+  allocate,
+  contribute,
+  contributionReceived,
+  contributionReversed,
+  fundsAllocated,
+  interventionDefined,
+  POT_ID,
+  potOpened,
+  reverse,
+} from './fixtures.ts';
+import {
+  AFTER_YEAR_END,
+  allocationRequested,
+  financialYearClosed,
+  potOpenedWithThreshold,
+  request,
+} from './controlFixtures.ts';
 import { AGENCY, financeOfficerOf, given, givenEventId, TODAY } from './spec.ts';
 
 const { cc, police, probation } = AGENCY;
-const close = (o: { effectiveDate?: string } = {}) => ({ potId: POT_ID, reason: 'Programme ended', ...o });
+const close = (o: { effectiveDate?: string } = {}) => ({
+  potId: POT_ID,
+  reason: 'Programme ended',
+  ...o,
+});
 
 /** Council 300,000.00 and police 200,000.00 paid in; 100,000.01 allocated; probation has nothing. */
 const used = [
@@ -40,7 +60,9 @@ const potClosed = {
 
 describe('ClosePot', () => {
   it("returns each partner's unallocated stake, to the penny, leaving out partners with none; dated today by default", () => {
-    given(used).when((state, context) => decideClosePot(state, close(), context)).then([potClosed]);
+    given(used)
+      .when((state, context) => decideClosePot(state, close(), context))
+      .then([potClosed]);
   });
 
   it('after the close the pot is closed, every stake is zero and nothing is available', () => {
@@ -53,36 +75,69 @@ describe('ClosePot', () => {
 
   it('409 POT_CLOSED for every command afterwards: contribution, allocation, reversal, another close', () => {
     const g = given([...used, potClosed]);
-    g.when((state, context) => decideContributeToPot(state, contribute(cc, '1.00'), context), { actor: financeOfficerOf(cc) }).thenRefuses('POT_CLOSED');
-    g.when((state, context) => decideAllocateToIntervention(state, allocate('1.00'), context)).thenRefuses('POT_CLOSED');
-    g.when((state, context) => decideReverseEntry(state, reverse(givenEventId(5)), context)).thenRefuses('POT_CLOSED');
+    g.when((state, context) => decideContributeToPot(state, contribute(cc, '1.00'), context), {
+      actor: financeOfficerOf(cc),
+    }).thenRefuses('POT_CLOSED');
+    g.when((state, context) =>
+      decideAllocateToIntervention(state, allocate('1.00'), context),
+    ).thenRefuses('POT_CLOSED');
+    g.when((state, context) =>
+      decideReverseEntry(state, reverse(givenEventId(5)), context),
+    ).thenRefuses('POT_CLOSED');
     g.when((state, context) => decideClosePot(state, close(), context)).thenRefuses('POT_CLOSED');
   });
 
   it('409 PENDING_APPROVALS while a request waits for a decision, naming it', () => {
-    given([potOpenedWithThreshold(), contributionReceived(cc, '600000.00', { n: 1 }), interventionDefined(), allocationRequested('500000.00')])
+    given([
+      potOpenedWithThreshold(),
+      contributionReceived(cc, '600000.00', { n: 1 }),
+      interventionDefined(),
+      allocationRequested('500000.00'),
+    ])
       .when((state, context) => decideClosePot(state, close(), context))
       .thenRefuses('PENDING_APPROVALS', { pendingAllocationIds: [request().allocationId] });
   });
 
   it('a decided request does not hold the close up; a closed pot then refuses decisions too', () => {
-    const history = [potOpenedWithThreshold(), contributionReceived(cc, '600000.00', { n: 1 }), interventionDefined(), allocationRequested('500000.00')];
-    const rejected = { type: 'AllocationRejected' as const, data: { ...request(), rejectedBy: { sub: 'alice', role: 'admin' }, reason: 'No' } };
-    const closedEvent = { ...potClosed, data: { ...potClosed.data, returns: [{ agencyId: cc, amount: '600000.00' }] } };
-    given([...history, rejected]).when((state, context) => decideClosePot(state, close(), context)).then([closedEvent]);
+    const history = [
+      potOpenedWithThreshold(),
+      contributionReceived(cc, '600000.00', { n: 1 }),
+      interventionDefined(),
+      allocationRequested('500000.00'),
+    ];
+    const rejected = {
+      type: 'AllocationRejected' as const,
+      data: { ...request(), rejectedBy: { sub: 'alice', role: 'admin' }, reason: 'No' },
+    };
+    const closedEvent = {
+      ...potClosed,
+      data: { ...potClosed.data, returns: [{ agencyId: cc, amount: '600000.00' }] },
+    };
+    given([...history, rejected])
+      .when((state, context) => decideClosePot(state, close(), context))
+      .then([closedEvent]);
     given([...history, rejected, closedEvent])
-      .when((state, context) => decideRejectAllocation(state, { ...request(), reason: 'x' }, context))
+      .when((state, context) =>
+        decideRejectAllocation(state, { ...request(), reason: 'x' }, context),
+      )
       .thenRefuses('POT_CLOSED');
   });
 
   it('409 PERIOD_CLOSED for a close dated inside a closed financial year', () => {
     given([...used, financialYearClosed('2025-26')])
-      .when((state, context) => decideClosePot(state, close({ effectiveDate: '2026-03-31' }), context), { now: AFTER_YEAR_END })
+      .when(
+        (state, context) => decideClosePot(state, close({ effectiveDate: '2026-03-31' }), context),
+        { now: AFTER_YEAR_END },
+      )
       .thenRefuses('PERIOD_CLOSED');
   });
 
   it('403 FORBIDDEN for a finance officer, even of a partner', () => {
-    given(used).when((state, context) => decideClosePot(state, close(), context), { actor: financeOfficerOf(probation) }).thenRefuses('FORBIDDEN');
+    given(used)
+      .when((state, context) => decideClosePot(state, close(), context), {
+        actor: financeOfficerOf(probation),
+      })
+      .thenRefuses('FORBIDDEN');
   });
 
   it('a pot with nothing left closes with no returns', () => {
@@ -90,13 +145,36 @@ describe('ClosePot', () => {
       .when((state, context) => decideClosePot(state, close(), context))
       .then([{ ...potClosed, data: { ...potClosed.data, returns: [] } }]);
   });
-  it('refuses a close dated before the pot\'s latest-dated entry (VALIDATION_FAILED): the stakes it returns were not all there yet', () => {
-    const later = [...used, contributionReceived(police, '900.00', { n: 3, effectiveDate: '2026-03-01' })];
+  it("refuses a close dated before the pot's latest-dated entry (VALIDATION_FAILED): the stakes it returns were not all there yet", () => {
+    const later = [
+      ...used,
+      contributionReceived(police, '900.00', { n: 3, effectiveDate: '2026-03-01' }),
+    ];
     // Today (2026-01-15) by default, and an explicit earlier date: both before 1 March.
-    given(later).when((state, context) => decideClosePot(state, close(), context)).thenRefuses('VALIDATION_FAILED');
-    given(later).when((state, context) => decideClosePot(state, close({ effectiveDate: '2026-02-28' }), context)).thenRefuses('VALIDATION_FAILED');
-    const onTheDay = given(later).when((state, context) => decideClosePot(state, close({ effectiveDate: '2026-03-01' }), context));
-    onTheDay.then([{ ...potClosed, data: { ...potClosed.data, effectiveDate: '2026-03-01', returns: [{ agencyId: cc, amount: '239999.99' }, { agencyId: police, amount: '160900.00' }] } }]);
+    given(later)
+      .when((state, context) => decideClosePot(state, close(), context))
+      .thenRefuses('VALIDATION_FAILED');
+    given(later)
+      .when((state, context) =>
+        decideClosePot(state, close({ effectiveDate: '2026-02-28' }), context),
+      )
+      .thenRefuses('VALIDATION_FAILED');
+    const onTheDay = given(later).when((state, context) =>
+      decideClosePot(state, close({ effectiveDate: '2026-03-01' }), context),
+    );
+    onTheDay.then([
+      {
+        ...potClosed,
+        data: {
+          ...potClosed.data,
+          effectiveDate: '2026-03-01',
+          returns: [
+            { agencyId: cc, amount: '239999.99' },
+            { agencyId: police, amount: '160900.00' },
+          ],
+        },
+      },
+    ]);
   });
 
   describe('a stake beyond the largest amount (a pot written before contributions were capped)', () => {

@@ -19,7 +19,11 @@ export const APPROVER: Actor = financeOfficerOf(AGENCY.cc);
 export const AFTER_YEAR_END = '2026-04-15T10:00:00.000Z';
 
 export function ref(actor: Actor): ActorRef {
-  return { sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) };
+  return {
+    sub: actor.sub,
+    role: actor.role,
+    ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }),
+  };
 }
 
 export function potOpenedWithThreshold(threshold: string = THRESHOLD): Of<'PotOpened'> {
@@ -47,25 +51,44 @@ export function allocationRequested(
 }
 
 export function allocationApproved(o: { n?: number; by?: Actor } = {}): Of<'AllocationApproved'> {
-  return { type: 'AllocationApproved', data: { potId: POT_ID, allocationId: allocationId(o.n ?? 100), approvedBy: ref(o.by ?? APPROVER) } };
+  return {
+    type: 'AllocationApproved',
+    data: {
+      potId: POT_ID,
+      allocationId: allocationId(o.n ?? 100),
+      approvedBy: ref(o.by ?? APPROVER),
+    },
+  };
 }
 
 export function allocationRejected(o: { n?: number; by?: Actor } = {}): Of<'AllocationRejected'> {
   return {
     type: 'AllocationRejected',
-    data: { potId: POT_ID, allocationId: allocationId(o.n ?? 100), rejectedBy: ref(o.by ?? APPROVER), reason: 'Not this year' },
+    data: {
+      potId: POT_ID,
+      allocationId: allocationId(o.n ?? 100),
+      rejectedBy: ref(o.by ?? APPROVER),
+      reason: 'Not this year',
+    },
   };
 }
 
 export function financialYearClosed(financialYear = '2025-26'): Of<'FinancialYearClosed'> {
   return {
     type: 'FinancialYearClosed',
-    data: { potId: POT_ID, financialYear, closedThrough: `${Number(financialYear.slice(0, 4)) + 1}-03-31` },
+    data: {
+      potId: POT_ID,
+      financialYear,
+      closedThrough: `${Number(financialYear.slice(0, 4)) + 1}-03-31`,
+    },
   };
 }
 
 export function thresholdChanged(approvalThreshold: string | null): Of<'ApprovalThresholdChanged'> {
-  return { type: 'ApprovalThresholdChanged', data: { potId: POT_ID, approvalThreshold, reason: 'Board decision' } };
+  return {
+    type: 'ApprovalThresholdChanged',
+    data: { potId: POT_ID, approvalThreshold, reason: 'Board decision' },
+  };
 }
 
 export const request = (n = 100) => ({ potId: POT_ID, allocationId: allocationId(n) });

@@ -31,7 +31,9 @@ export const DEFAULT_PARTNERS = [AGENCY.cc, AGENCY.police, AGENCY.probation] as 
 
 // ---- events -------------------------------------------------------------------------------
 
-export function potOpened(o: { hostAgencyId?: string; partnerAgencyIds?: readonly string[] } = {}): Of<'PotOpened'> {
+export function potOpened(
+  o: { hostAgencyId?: string; partnerAgencyIds?: readonly string[] } = {},
+): Of<'PotOpened'> {
   return {
     type: 'PotOpened',
     data: {
@@ -67,7 +69,9 @@ export function contributionReceived(
   };
 }
 
-export function interventionDefined(o: { n?: number; leadAgencyId?: string } = {}): Of<'InterventionDefined'> {
+export function interventionDefined(
+  o: { n?: number; leadAgencyId?: string } = {},
+): Of<'InterventionDefined'> {
   return {
     type: 'InterventionDefined',
     data: {
@@ -159,7 +163,10 @@ export function allocationReversed(
   };
 }
 
-export function outcomeRetracted(reversedEventId: string, recorded: Of<'OutcomeRecorded'>): Of<'OutcomeRetracted'> {
+export function outcomeRetracted(
+  reversedEventId: string,
+  recorded: Of<'OutcomeRecorded'>,
+): Of<'OutcomeRetracted'> {
   return {
     type: 'OutcomeRetracted',
     data: {
@@ -176,7 +183,10 @@ export function outcomeRetracted(reversedEventId: string, recorded: Of<'OutcomeR
 }
 
 /** The same event, carrying the event id a later reversal names. */
-export function withEventId<E extends PotEvent>(eventId: string, event: E): E & { eventId: string } {
+export function withEventId<E extends PotEvent>(
+  eventId: string,
+  event: E,
+): E & { eventId: string } {
   return { ...event, eventId };
 }
 
@@ -188,13 +198,22 @@ export function benefit(agencyId: string, amount: string, cashable: boolean): Be
   return { agencyId, amount, cashable };
 }
 
-export function flow(fromAgencyId: string, toAgencyId: string, amount: string, cashable: boolean): BenefitFlow {
+export function flow(
+  fromAgencyId: string,
+  toAgencyId: string,
+  amount: string,
+  cashable: boolean,
+): BenefitFlow {
   return { fromAgencyId, toAgencyId, amount, cashable };
 }
 
 // ---- commands -----------------------------------------------------------------------------
 
-export function contribute(agencyId: string, amount: string, o: Partial<ContributeToPot> = {}): ContributeToPot {
+export function contribute(
+  agencyId: string,
+  amount: string,
+  o: Partial<ContributeToPot> = {},
+): ContributeToPot {
   return {
     potId: POT_ID,
     contributionId: contributionId(100),
@@ -206,11 +225,23 @@ export function contribute(agencyId: string, amount: string, o: Partial<Contribu
   };
 }
 
-export function defineIntervention(leadAgencyId: string, o: Partial<DefineIntervention> = {}): DefineIntervention {
-  return { potId: POT_ID, interventionId: interventionId(100), name: 'Through-the-gate mentoring', leadAgencyId, ...o };
+export function defineIntervention(
+  leadAgencyId: string,
+  o: Partial<DefineIntervention> = {},
+): DefineIntervention {
+  return {
+    potId: POT_ID,
+    interventionId: interventionId(100),
+    name: 'Through-the-gate mentoring',
+    leadAgencyId,
+    ...o,
+  };
 }
 
-export function allocate(amount: string, o: Partial<AllocateToIntervention> = {}): AllocateToIntervention {
+export function allocate(
+  amount: string,
+  o: Partial<AllocateToIntervention> = {},
+): AllocateToIntervention {
   return {
     potId: POT_ID,
     allocationId: allocationId(100),

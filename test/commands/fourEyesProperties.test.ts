@@ -13,7 +13,10 @@ import { describe, expect, it } from 'vitest';
 import { decideAllocateToIntervention } from '../../commands/allocateToIntervention.ts';
 import { decideClosePot } from '../../commands/closePot.ts';
 import { decideContributeToPot } from '../../commands/contributeToPot.ts';
-import { decideApproveAllocation, decideRejectAllocation } from '../../commands/decideAllocationRequest.ts';
+import {
+  decideApproveAllocation,
+  decideRejectAllocation,
+} from '../../commands/decideAllocationRequest.ts';
 import { isRefusal, type Decision } from '../../commands/decision.ts';
 import { decideReverseEntry } from '../../commands/reverseEntry.ts';
 import { available, evolvePot, initialPotState, type PotState } from '../../commands/potState.ts';
@@ -39,9 +42,29 @@ type Step =
   | { kind: 'reverse'; pick: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('contribute' as const), agency: fc.nat(PARTNERS.length - 1), pence: fc.oneof(fc.bigInt(1n, 100n), fc.bigInt(50_000n, 500_000n)) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('allocate' as const), pence: fc.oneof(fc.bigInt(1n, THRESHOLD_PENCE - 1n), fc.bigInt(THRESHOLD_PENCE, 150_000n)) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('approve' as const), pick: fc.nat(), approver: fc.nat(APPROVERS.length - 1) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('contribute' as const),
+      agency: fc.nat(PARTNERS.length - 1),
+      pence: fc.oneof(fc.bigInt(1n, 100n), fc.bigInt(50_000n, 500_000n)),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('allocate' as const),
+      pence: fc.oneof(fc.bigInt(1n, THRESHOLD_PENCE - 1n), fc.bigInt(THRESHOLD_PENCE, 150_000n)),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('approve' as const),
+      pick: fc.nat(),
+      approver: fc.nat(APPROVERS.length - 1),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reject' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reverse' as const), pick: fc.nat() }) },
 );
@@ -50,9 +73,14 @@ function penceOf(text: string): bigint {
   const [whole, fraction = '0'] = text.split('.');
   return BigInt(whole!) * 100n + BigInt(fraction.padEnd(2, '0'));
 }
-const amountText = (pence: bigint) => `${pence / 100n}.${(pence % 100n).toString().padStart(2, '0')}`;
-const stakesPence = (state: PotState) => [...state.stakes.values()].map((s) => penceOf(s.toFixed(2)));
-const schemas: Record<string, { parse(data: unknown): unknown }> = { ...potEventSchemas, ...potControlEventSchemas };
+const amountText = (pence: bigint) =>
+  `${pence / 100n}.${(pence % 100n).toString().padStart(2, '0')}`;
+const stakesPence = (state: PotState) =>
+  [...state.stakes.values()].map((s) => penceOf(s.toFixed(2)));
+const schemas: Record<string, { parse(data: unknown): unknown }> = {
+  ...potEventSchemas,
+  ...potControlEventSchemas,
+};
 
 describe('four-eyes approval keeps money exact (property)', () => {
   it('shares sum to amounts, stakes never go negative, available = sum of stakes, close returns all of it', () => {
@@ -78,13 +106,23 @@ describe('four-eyes approval keeps money exact (property)', () => {
           const stakesBefore = stakesPence(state);
           for (const event of decision) {
             if (event.type === 'FundsAllocated') {
-              const shares = event.data.fundingShares.reduce((total, share) => total + penceOf(share.amount), 0n);
+              const shares = event.data.fundingShares.reduce(
+                (total, share) => total + penceOf(share.amount),
+                0n,
+              );
               expect(shares).toBe(penceOf(event.data.amount));
             }
           }
           if (decision.some((e) => e.type === 'AllocationApproved')) approvals += 1;
           apply(decision);
-          if (decision.every((e) => e.type === 'AllocationRequested' || e.type === 'AllocationRejected' || e.type === 'SelfApprovalAttempted')) {
+          if (
+            decision.every(
+              (e) =>
+                e.type === 'AllocationRequested' ||
+                e.type === 'AllocationRejected' ||
+                e.type === 'SelfApprovalAttempted',
+            )
+          ) {
             expect(available(state).toFixed(2)).toBe(availableBefore);
             expect(stakesPence(state)).toEqual(stakesBefore);
           }
@@ -98,7 +136,10 @@ describe('four-eyes approval keeps money exact (property)', () => {
               decide(
                 decideContributeToPot(
                   state,
-                  { ...contributionReceived(PARTNERS[s.agency]!, amountText(s.pence)).data, contributionId: testUlid(6, ids) },
+                  {
+                    ...contributionReceived(PARTNERS[s.agency]!, amountText(s.pence)).data,
+                    contributionId: testUlid(6, ids),
+                  },
                   defaultContext({ actor: financeOfficerOf(PARTNERS[s.agency]!) }),
                 ),
               );
@@ -107,7 +148,14 @@ describe('four-eyes approval keeps money exact (property)', () => {
               decide(
                 decideAllocateToIntervention(
                   state,
-                  { potId: POT_ID, allocationId, interventionId: interventionDefined().data.interventionId, amount: amountText(s.pence), effectiveDate: '2025-05-01', reason: 'p' },
+                  {
+                    potId: POT_ID,
+                    allocationId,
+                    interventionId: interventionDefined().data.interventionId,
+                    amount: amountText(s.pence),
+                    effectiveDate: '2025-05-01',
+                    reason: 'p',
+                  },
                   defaultContext({ actor: REQUESTER }),
                 ),
               );
@@ -115,18 +163,37 @@ describe('four-eyes approval keeps money exact (property)', () => {
             case 'approve':
               if (pending.length > 0) {
                 const target = pending[s.pick % pending.length]!;
-                decide(decideApproveAllocation(state, { potId: POT_ID, allocationId: target.allocationId }, defaultContext({ actor: APPROVERS[s.approver]! })));
+                decide(
+                  decideApproveAllocation(
+                    state,
+                    { potId: POT_ID, allocationId: target.allocationId },
+                    defaultContext({ actor: APPROVERS[s.approver]! }),
+                  ),
+                );
               }
               break;
             case 'reject':
               if (pending.length > 0) {
                 const target = pending[s.pick % pending.length]!;
-                decide(decideRejectAllocation(state, { potId: POT_ID, allocationId: target.allocationId, reason: 'p' }, defaultContext()));
+                decide(
+                  decideRejectAllocation(
+                    state,
+                    { potId: POT_ID, allocationId: target.allocationId, reason: 'p' },
+                    defaultContext(),
+                  ),
+                );
               }
               break;
             case 'reverse': {
               const live = [...state.allocations.values()].filter((a) => !a.reversed);
-              if (live.length > 0) decide(decideReverseEntry(state, { potId: POT_ID, eventId: live[s.pick % live.length]!.eventId, reason: 'p' }, defaultContext()));
+              if (live.length > 0)
+                decide(
+                  decideReverseEntry(
+                    state,
+                    { potId: POT_ID, eventId: live[s.pick % live.length]!.eventId, reason: 'p' },
+                    defaultContext(),
+                  ),
+                );
               break;
             }
           }
@@ -136,7 +203,13 @@ describe('four-eyes approval keeps money exact (property)', () => {
         }
         // Decide what is still pending, then close: the returns are everything that was available.
         for (const r of [...state.requests.values()].filter((x) => x.status === 'pending')) {
-          decide(decideRejectAllocation(state, { potId: POT_ID, allocationId: r.allocationId, reason: 'closing' }, defaultContext()));
+          decide(
+            decideRejectAllocation(
+              state,
+              { potId: POT_ID, allocationId: r.allocationId, reason: 'closing' },
+              defaultContext(),
+            ),
+          );
         }
         const availableBefore = penceOf(available(state).toFixed(2));
         const closed = decideClosePot(state, { potId: POT_ID, reason: 'end' }, defaultContext());

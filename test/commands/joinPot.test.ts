@@ -3,7 +3,14 @@ import { describe, it } from 'vitest';
 import { decideJoinPot } from '../../commands/joinPot.ts';
 import { MAX_PARTNERS_PER_POT } from '../../events/primitives.ts';
 import { POT_ID, partnerJoined, potOpened } from './fixtures.ts';
-import { ADMIN, AGENCY, NOT_REGISTERED, REGISTERED_AGENCIES, financeOfficerOf, given } from './spec.ts';
+import {
+  ADMIN,
+  AGENCY,
+  NOT_REGISTERED,
+  REGISTERED_AGENCIES,
+  financeOfficerOf,
+  given,
+} from './spec.ts';
 
 const join = (agencyId: string) => ({ potId: POT_ID, agencyId });
 
@@ -16,7 +23,9 @@ describe('JoinPot', () => {
 
   it('lets a finance officer of a partner add another agency', () => {
     given([potOpened()])
-      .when((state, context) => decideJoinPot(state, join(AGENCY.nhs), context), { actor: financeOfficerOf(AGENCY.police) })
+      .when((state, context) => decideJoinPot(state, join(AGENCY.nhs), context), {
+        actor: financeOfficerOf(AGENCY.police),
+      })
       .then([partnerJoined(AGENCY.nhs)]);
   });
 
@@ -29,7 +38,9 @@ describe('JoinPot', () => {
   it('refuses a closed pot (POT_CLOSED)', () => {
     const spec = given([potOpened()]);
     spec.state.status = 'closed';
-    spec.when((state, context) => decideJoinPot(state, join(AGENCY.nhs), context)).thenRefuses('POT_CLOSED');
+    spec
+      .when((state, context) => decideJoinPot(state, join(AGENCY.nhs), context))
+      .thenRefuses('POT_CLOSED');
   });
 
   it('refuses an agency that is not registered (NOT_FOUND), naming it', () => {
@@ -52,13 +63,17 @@ describe('JoinPot', () => {
 
   it('refuses a finance officer whose agency is not a partner (FORBIDDEN)', () => {
     given([potOpened()])
-      .when((state, context) => decideJoinPot(state, join(AGENCY.nhs), context), { actor: financeOfficerOf(AGENCY.nhs) })
+      .when((state, context) => decideJoinPot(state, join(AGENCY.nhs), context), {
+        actor: financeOfficerOf(AGENCY.nhs),
+      })
       .thenRefuses('FORBIDDEN');
   });
 
   it('refuses a finance officer with no agency (FORBIDDEN)', () => {
     given([potOpened()])
-      .when((state, context) => decideJoinPot(state, join(AGENCY.nhs), context), { actor: { sub: 'x', role: 'finance-officer' } })
+      .when((state, context) => decideJoinPot(state, join(AGENCY.nhs), context), {
+        actor: { sub: 'x', role: 'finance-officer' },
+      })
       .thenRefuses('FORBIDDEN');
   });
 

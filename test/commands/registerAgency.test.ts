@@ -9,11 +9,21 @@ describe('RegisterAgency', () => {
   it('registers a new agency with its name and kind', () => {
     givenAgency([])
       .when((state) => decideRegisterAgency(state, register))
-      .then([{ type: 'AgencyRegistered', data: { agencyId: 'essex-police', name: 'Essex Police', kind: 'police' } }]);
+      .then([
+        {
+          type: 'AgencyRegistered',
+          data: { agencyId: 'essex-police', name: 'Essex Police', kind: 'police' },
+        },
+      ]);
   });
 
   it('refuses to register the same agency id twice (ALREADY_EXISTS)', () => {
-    givenAgency([{ type: 'AgencyRegistered', data: { agencyId: 'essex-police', name: 'Essex Police', kind: 'police' } }])
+    givenAgency([
+      {
+        type: 'AgencyRegistered',
+        data: { agencyId: 'essex-police', name: 'Essex Police', kind: 'police' },
+      },
+    ])
       .when((state) => decideRegisterAgency(state, { ...register, name: 'Essex Constabulary' }))
       .thenRefuses('ALREADY_EXISTS');
   });

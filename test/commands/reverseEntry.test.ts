@@ -46,7 +46,10 @@ const EVENT = {
 };
 
 const REASON = 'Keyed in error';
-const outcome = outcomeRecorded([benefit(nhs, '30.00', true)], [flow(cc, nhs, '22.50', true), flow(police, nhs, '7.50', true)]);
+const outcome = outcomeRecorded(
+  [benefit(nhs, '30.00', true)],
+  [flow(cc, nhs, '22.50', true), flow(police, nhs, '7.50', true)],
+);
 
 /** Council 300.00 and police 100.00 in; 200.00 allocated (150.00 and 50.00); one outcome. */
 const history: (PotEvent & { eventId: string })[] = [
@@ -59,7 +62,10 @@ const history: (PotEvent & { eventId: string })[] = [
 ];
 
 /** The council's 300.00, nothing drawn from it. */
-const contributed = [withEventId(EVENT.opened, potOpened()), withEventId(EVENT.ccContribution, contributionReceived(cc, '300.00'))];
+const contributed = [
+  withEventId(EVENT.opened, potOpened()),
+  withEventId(EVENT.ccContribution, contributionReceived(cc, '300.00')),
+];
 
 describe('ReverseEntry of a contribution', () => {
   it("takes the contribution back out of the agency's stake, dated today", () => {
@@ -87,7 +93,7 @@ describe('ReverseEntry of a contribution', () => {
       .thenRefuses('ALREADY_REVERSED');
   });
 
-  it("refuses a contribution whose money has been drawn, as it would take the stake below zero (INSUFFICIENT_FUNDS)", () => {
+  it('refuses a contribution whose money has been drawn, as it would take the stake below zero (INSUFFICIENT_FUNDS)', () => {
     given(history)
       .when((state, context) => decideReverseEntry(state, reverse(EVENT.ccContribution), context))
       .thenRefuses('INSUFFICIENT_FUNDS', { requested: '300.00', available: '150.00' });
@@ -113,8 +119,13 @@ describe('ReverseEntry of a contribution', () => {
   });
 
   it('accepts a contribution once the allocation that drew on it has been reversed', () => {
-    given([...history, allocationReversed(EVENT.allocation, '200.00', { [cc]: '150.00', [police]: '50.00' })])
-      .when((state, context) => decideReverseEntry(state, reverse(EVENT.policeContribution), context))
+    given([
+      ...history,
+      allocationReversed(EVENT.allocation, '200.00', { [cc]: '150.00', [police]: '50.00' }),
+    ])
+      .when((state, context) =>
+        decideReverseEntry(state, reverse(EVENT.policeContribution), context),
+      )
       .then([
         {
           type: 'ContributionReversed',
@@ -133,7 +144,9 @@ describe('ReverseEntry of a contribution', () => {
 
   it("lets a finance officer reverse their own agency's contribution", () => {
     given(contributed)
-      .when((state, context) => decideReverseEntry(state, reverse(EVENT.ccContribution), context), { actor: financeOfficerOf(cc) })
+      .when((state, context) => decideReverseEntry(state, reverse(EVENT.ccContribution), context), {
+        actor: financeOfficerOf(cc),
+      })
       .then([
         {
           type: 'ContributionReversed',
@@ -152,14 +165,19 @@ describe('ReverseEntry of a contribution', () => {
 
   it("refuses a finance officer reversing another agency's contribution (FORBIDDEN)", () => {
     given(contributed)
-      .when((state, context) => decideReverseEntry(state, reverse(EVENT.ccContribution), context), { actor: financeOfficerOf(police) })
+      .when((state, context) => decideReverseEntry(state, reverse(EVENT.ccContribution), context), {
+        actor: financeOfficerOf(police),
+      })
       .thenRefuses('FORBIDDEN');
   });
 });
 
 describe('ReverseEntry of an allocation', () => {
   /** The default history with its one outcome retracted: nothing stands on the allocation. */
-  const retracted = [...history, withEventId(EVENT.outcomeRetraction, outcomeRetracted(EVENT.outcome, outcome))];
+  const retracted = [
+    ...history,
+    withEventId(EVENT.outcomeRetraction, outcomeRetracted(EVENT.outcome, outcome)),
+  ];
 
   it('gives the same funding shares back to the stakes', () => {
     given(retracted)
@@ -185,7 +203,10 @@ describe('ReverseEntry of an allocation', () => {
   });
 
   it('refuses an allocation already reversed (ALREADY_REVERSED)', () => {
-    given([...retracted, allocationReversed(EVENT.allocation, '200.00', { [cc]: '150.00', [police]: '50.00' })])
+    given([
+      ...retracted,
+      allocationReversed(EVENT.allocation, '200.00', { [cc]: '150.00', [police]: '50.00' }),
+    ])
       .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
       .thenRefuses('ALREADY_REVERSED');
   });
@@ -197,7 +218,8 @@ describe('ReverseEntry of an allocation', () => {
  * invested. Benefits may not outlive the funding behind them.
  */
 describe('ReverseEntry of an allocation that outcomes stand on', () => {
-  const allocationReversal = () => allocationReversed(EVENT.allocation, '200.00', { [cc]: '150.00', [police]: '50.00' });
+  const allocationReversal = () =>
+    allocationReversed(EVENT.allocation, '200.00', { [cc]: '150.00', [police]: '50.00' });
 
   it('refuses while an outcome recorded after it stands (OUTCOMES_DEPEND_ON_ALLOCATION), naming the outcome to retract first', () => {
     const refusal = given(history)
@@ -213,7 +235,10 @@ describe('ReverseEntry of an allocation that outcomes stand on', () => {
   });
 
   it("refuses the issue's case: 0.01 allocated, a £1,000,000 outcome on it", () => {
-    const big = outcomeRecorded([benefit(nhs, '1000000.00', false)], [flow(cc, nhs, '1000000.00', false)]);
+    const big = outcomeRecorded(
+      [benefit(nhs, '1000000.00', false)],
+      [flow(cc, nhs, '1000000.00', false)],
+    );
     given([
       withEventId(EVENT.opened, potOpened()),
       withEventId(EVENT.ccContribution, contributionReceived(cc, '0.01', { n: 1 })),
@@ -226,16 +251,37 @@ describe('ReverseEntry of an allocation that outcomes stand on', () => {
   });
 
   it('accepts once the outcome is retracted', () => {
-    given([...history, withEventId(EVENT.outcomeRetraction, outcomeRetracted(EVENT.outcome, outcome))])
+    given([
+      ...history,
+      withEventId(EVENT.outcomeRetraction, outcomeRetracted(EVENT.outcome, outcome)),
+    ])
       .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
-      .then([{ type: 'AllocationReversed', data: { ...allocationReversal().data, reversedEventId: EVENT.allocation, effectiveDate: TODAY, reason: REASON } }]);
+      .then([
+        {
+          type: 'AllocationReversed',
+          data: {
+            ...allocationReversal().data,
+            reversedEventId: EVENT.allocation,
+            effectiveDate: TODAY,
+            reason: REASON,
+          },
+        },
+      ]);
   });
 
   it('accepts an allocation made after the outcome: the outcome was attributed without it', () => {
     const later = testUlid(7, 20);
-    const second = fundsAllocated('100.00', { [cc]: '75.00', [police]: '25.00' }, { n: 2, effectiveDate: '2025-10-01' });
-    const { result } = given([...history, withEventId(later, second)]).when((state, context) => decideReverseEntry(state, reverse(later), context));
-    expect(result).toMatchObject([{ type: 'AllocationReversed', data: { allocationId: allocationId(2) } }]);
+    const second = fundsAllocated(
+      '100.00',
+      { [cc]: '75.00', [police]: '25.00' },
+      { n: 2, effectiveDate: '2025-10-01' },
+    );
+    const { result } = given([...history, withEventId(later, second)]).when((state, context) =>
+      decideReverseEntry(state, reverse(later), context),
+    );
+    expect(result).toMatchObject([
+      { type: 'AllocationReversed', data: { allocationId: allocationId(2) } },
+    ]);
     // The first allocation is still held by the outcome.
     given([...history, withEventId(later, second)])
       .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
@@ -248,18 +294,46 @@ describe('ReverseEntry of an allocation that outcomes stand on', () => {
     given([
       ...history.slice(0, 5),
       withEventId(other, interventionDefined({ n: 2 })),
-      withEventId(testUlid(7, 23), fundsAllocated('10.00', { [cc]: '7.50', [police]: '2.50' }, { n: 2, intervention: 2 })),
-      withEventId(otherOutcome, outcomeRecorded([benefit(nhs, '5.00', true)], [flow(cc, nhs, '3.75', true), flow(police, nhs, '1.25', true)], { intervention: 2 })),
+      withEventId(
+        testUlid(7, 23),
+        fundsAllocated('10.00', { [cc]: '7.50', [police]: '2.50' }, { n: 2, intervention: 2 }),
+      ),
+      withEventId(
+        otherOutcome,
+        outcomeRecorded(
+          [benefit(nhs, '5.00', true)],
+          [flow(cc, nhs, '3.75', true), flow(police, nhs, '1.25', true)],
+          { intervention: 2 },
+        ),
+      ),
     ])
       .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
-      .then([{ type: 'AllocationReversed', data: { ...allocationReversal().data, reversedEventId: EVENT.allocation, effectiveDate: TODAY, reason: REASON } }]);
+      .then([
+        {
+          type: 'AllocationReversed',
+          data: {
+            ...allocationReversal().data,
+            reversedEventId: EVENT.allocation,
+            effectiveDate: TODAY,
+            reason: REASON,
+          },
+        },
+      ]);
   });
 
   it('names every outcome that stands on it, in the order they were recorded, and counts them', () => {
-    const second = outcomeRecorded([benefit(nhs, '3.00', true)], [flow(cc, nhs, '2.25', true), flow(police, nhs, '0.75', true)], { n: 2 });
+    const second = outcomeRecorded(
+      [benefit(nhs, '3.00', true)],
+      [flow(cc, nhs, '2.25', true), flow(police, nhs, '0.75', true)],
+      { n: 2 },
+    );
     given([...history, withEventId(testUlid(7, 30), second)])
       .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
-      .thenRefuses('OUTCOMES_DEPEND_ON_ALLOCATION', { outcomes: 2, outcomeIds: [outcomeId(1), outcomeId(2)], outcomeEventIds: [EVENT.outcome, testUlid(7, 30)] });
+      .thenRefuses('OUTCOMES_DEPEND_ON_ALLOCATION', {
+        outcomes: 2,
+        outcomeIds: [outcomeId(1), outcomeId(2)],
+        outcomeEventIds: [EVENT.outcome, testUlid(7, 30)],
+      });
   });
 });
 
@@ -303,8 +377,14 @@ describe('ReverseEntry of anything else', () => {
     ...history.slice(0, 1),
     withEventId(EVENT.joined, partnerJoined(nhs)),
     ...history.slice(1),
-    withEventId(EVENT.allocationReversal, allocationReversed(EVENT.allocation, '200.00', { [cc]: '150.00', [police]: '50.00' })),
-    withEventId(EVENT.contributionReversal, contributionReversed(EVENT.policeContribution, police, '100.00', { n: 2 })),
+    withEventId(
+      EVENT.allocationReversal,
+      allocationReversed(EVENT.allocation, '200.00', { [cc]: '150.00', [police]: '50.00' }),
+    ),
+    withEventId(
+      EVENT.contributionReversal,
+      contributionReversed(EVENT.policeContribution, police, '100.00', { n: 2 }),
+    ),
     withEventId(EVENT.outcomeRetraction, outcomeRetracted(EVENT.outcome, outcome)),
   ];
   it.each([
@@ -314,15 +394,20 @@ describe('ReverseEntry of anything else', () => {
     ['ContributionReversed', EVENT.contributionReversal],
     ['AllocationReversed', EVENT.allocationReversal],
     ['OutcomeRetracted', EVENT.outcomeRetraction],
-  ])('refuses to reverse a %s: only contributions, allocations and outcomes can be (VALIDATION_FAILED)', (_type, eventId) => {
-    given(everything)
-      .when((state, context) => decideReverseEntry(state, reverse(eventId), context))
-      .thenRefuses('VALIDATION_FAILED');
-  });
+  ])(
+    'refuses to reverse a %s: only contributions, allocations and outcomes can be (VALIDATION_FAILED)',
+    (_type, eventId) => {
+      given(everything)
+        .when((state, context) => decideReverseEntry(state, reverse(eventId), context))
+        .thenRefuses('VALIDATION_FAILED');
+    },
+  );
 
   it('refuses a finance officer whose agency is not a partner (FORBIDDEN)', () => {
     given(history)
-      .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context), { actor: financeOfficerOf(nhs) })
+      .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context), {
+        actor: financeOfficerOf(nhs),
+      })
       .thenRefuses('FORBIDDEN');
   });
 
@@ -335,70 +420,106 @@ describe('ReverseEntry of anything else', () => {
   it('refuses a closed pot (POT_CLOSED)', () => {
     const spec = given(history);
     spec.state.status = 'closed';
-    spec.when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context)).thenRefuses('POT_CLOSED');
+    spec
+      .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation), context))
+      .thenRefuses('POT_CLOSED');
   });
 });
 
 describe('ReverseEntry dates', () => {
-  const dateOf = (result: unknown): string => (result as { data: { effectiveDate: string } }[])[0]!.data.effectiveDate;
+  const dateOf = (result: unknown): string =>
+    (result as { data: { effectiveDate: string } }[])[0]!.data.effectiveDate;
   const futureContribution = [
     withEventId(EVENT.opened, potOpened()),
-    withEventId(EVENT.ccContribution, contributionReceived(cc, '300.00', { effectiveDate: '2026-03-31' })),
+    withEventId(
+      EVENT.ccContribution,
+      contributionReceived(cc, '300.00', { effectiveDate: '2026-03-31' }),
+    ),
   ];
 
   it('dates a reversal today by default', () => {
-    const { result } = given(contributed).when((state, context) => decideReverseEntry(state, reverse(EVENT.ccContribution), context));
+    const { result } = given(contributed).when((state, context) =>
+      decideReverseEntry(state, reverse(EVENT.ccContribution), context),
+    );
     expect(dateOf(result)).toBe(TODAY);
   });
 
   it('dates a reversal on the original date by default when that is still to come', () => {
-    const { result } = given(futureContribution).when((state, context) => decideReverseEntry(state, reverse(EVENT.ccContribution), context));
+    const { result } = given(futureContribution).when((state, context) =>
+      decideReverseEntry(state, reverse(EVENT.ccContribution), context),
+    );
     expect(dateOf(result)).toBe('2026-03-31');
   });
 
   it('dates an outcome retraction on the outcome date by default when that is still to come', () => {
-    const future = outcomeRecorded(outcome.data.benefits, outcome.data.flows, { effectiveDate: '2026-02-01' });
-    const { result } = given([...history.slice(0, 5), withEventId(EVENT.outcome, future)]).when((state, context) =>
-      decideReverseEntry(state, reverse(EVENT.outcome), context),
+    const future = outcomeRecorded(outcome.data.benefits, outcome.data.flows, {
+      effectiveDate: '2026-02-01',
+    });
+    const { result } = given([...history.slice(0, 5), withEventId(EVENT.outcome, future)]).when(
+      (state, context) => decideReverseEntry(state, reverse(EVENT.outcome), context),
     );
     expect(dateOf(result)).toBe('2026-02-01');
   });
 
   it('takes the date the command gives', () => {
     const { result } = given(contributed).when((state, context) =>
-      decideReverseEntry(state, reverse(EVENT.ccContribution, { effectiveDate: '2025-12-31' }), context),
+      decideReverseEntry(
+        state,
+        reverse(EVENT.ccContribution, { effectiveDate: '2025-12-31' }),
+        context,
+      ),
     );
     expect(dateOf(result)).toBe('2025-12-31');
   });
 
   it('accepts a reversal dated the same day as the original', () => {
     const { result } = given(contributed).when((state, context) =>
-      decideReverseEntry(state, reverse(EVENT.ccContribution, { effectiveDate: '2025-04-10' }), context),
+      decideReverseEntry(
+        state,
+        reverse(EVENT.ccContribution, { effectiveDate: '2025-04-10' }),
+        context,
+      ),
     );
     expect(dateOf(result)).toBe('2025-04-10');
   });
 
   it('refuses a contribution reversal dated before the contribution (VALIDATION_FAILED)', () => {
     given(contributed)
-      .when((state, context) => decideReverseEntry(state, reverse(EVENT.ccContribution, { effectiveDate: '2025-04-09' }), context))
+      .when((state, context) =>
+        decideReverseEntry(
+          state,
+          reverse(EVENT.ccContribution, { effectiveDate: '2025-04-09' }),
+          context,
+        ),
+      )
       .thenRefuses('VALIDATION_FAILED');
   });
 
   it('refuses an allocation reversal dated before the allocation (VALIDATION_FAILED)', () => {
     given(history.slice(0, 5))
-      .when((state, context) => decideReverseEntry(state, reverse(EVENT.allocation, { effectiveDate: '2025-04-30' }), context))
+      .when((state, context) =>
+        decideReverseEntry(
+          state,
+          reverse(EVENT.allocation, { effectiveDate: '2025-04-30' }),
+          context,
+        ),
+      )
       .thenRefuses('VALIDATION_FAILED');
   });
 
   it('refuses an outcome retraction dated before the outcome (VALIDATION_FAILED)', () => {
     given(history)
-      .when((state, context) => decideReverseEntry(state, reverse(EVENT.outcome, { effectiveDate: '2025-09-29' }), context))
+      .when((state, context) =>
+        decideReverseEntry(state, reverse(EVENT.outcome, { effectiveDate: '2025-09-29' }), context),
+      )
       .thenRefuses('VALIDATION_FAILED');
   });
 
   it('refuses today, given explicitly, for a contribution dated in the future (VALIDATION_FAILED)', () => {
     given(futureContribution)
-      .when((state, context) => decideReverseEntry(state, reverse(EVENT.ccContribution, { effectiveDate: TODAY }), context))
+      .when((state, context) =>
+        decideReverseEntry(state, reverse(EVENT.ccContribution, { effectiveDate: TODAY }), context),
+      )
       .thenRefuses('VALIDATION_FAILED');
   });
 });

@@ -15,8 +15,16 @@ import type { CommandContext } from '../../commands/context.ts';
 import type { Decision } from '../../commands/decision.ts';
 import { DomainError, type DomainErrorCode } from '../../commands/domainError.ts';
 import { evolvePot, initialPotState, type PotState } from '../../commands/potState.ts';
-import { evolveAgency, initialAgencyState, type AgencyState } from '../../commands/registerAgency.ts';
-import { evolveUnitCost, initialUnitCostState, type UnitCostState } from '../../commands/unitCostState.ts';
+import {
+  evolveAgency,
+  initialAgencyState,
+  type AgencyState,
+} from '../../commands/registerAgency.ts';
+import {
+  evolveUnitCost,
+  initialUnitCostState,
+  type UnitCostState,
+} from '../../commands/unitCostState.ts';
 import { unitCostEventSchemas, type UnitCostEvent } from '../../events/unitCost.ts';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -68,7 +76,10 @@ export function defaultContext(overrides: Partial<CommandContext> = {}): Command
  * An event of a history; `metadata` (who recorded it and when) only where a rule reads it,
  * such as the rolling four-eyes window (commands/fourEyesWindow.ts).
  */
-export type GivenEvent<E> = E & { readonly eventId?: string; readonly metadata?: { readonly actor: Actor; readonly recordedAt: string } };
+export type GivenEvent<E> = E & {
+  readonly eventId?: string;
+  readonly metadata?: { readonly actor: Actor; readonly recordedAt: string };
+};
 
 interface Aggregate<S, E extends { type: string; data: unknown }> {
   readonly initialState: () => S;
@@ -90,7 +101,10 @@ export interface Given<S, E> {
   readonly state: S;
   /** The ids the history's events carry, in order. */
   readonly eventIds: readonly string[];
-  when(decide: (state: S, context: CommandContext) => Decision<E>, contextOverrides?: Partial<CommandContext>): When<E>;
+  when(
+    decide: (state: S, context: CommandContext) => Decision<E>,
+    contextOverrides?: Partial<CommandContext>,
+  ): When<E>;
 }
 
 function specFor<S, E extends { type: string; data: unknown }>(aggregate: Aggregate<S, E>) {
@@ -108,12 +122,16 @@ function specFor<S, E extends { type: string; data: unknown }>(aggregate: Aggreg
       when(decide, contextOverrides) {
         const before = snapshot(state);
         const result = decide(state, defaultContext(contextOverrides));
-        expect(snapshot(state), 'a decider must not change the state it decides from').toEqual(before);
+        expect(snapshot(state), 'a decider must not change the state it decides from').toEqual(
+          before,
+        );
         return {
           result,
           then(expected) {
             if (result instanceof DomainError) {
-              throw new Error(`expected events, but the decider refused: ${result.code}: ${result.message}`);
+              throw new Error(
+                `expected events, but the decider refused: ${result.code}: ${result.message}`,
+              );
             }
             expect(result).toStrictEqual(expected);
             for (const event of result) checkSchema(aggregate.schemas, event);
@@ -121,9 +139,14 @@ function specFor<S, E extends { type: string; data: unknown }>(aggregate: Aggreg
           },
           thenRefuses(code, details) {
             if (!(result instanceof DomainError)) {
-              throw new Error(`expected a refusal with ${code}, but the decider decided ${JSON.stringify(result)}`);
+              throw new Error(
+                `expected a refusal with ${code}, but the decider decided ${JSON.stringify(result)}`,
+              );
             }
-            expect({ code: result.code, message: result.message }).toEqual({ code, message: expect.any(String) });
+            expect({ code: result.code, message: result.message }).toEqual({
+              code,
+              message: expect.any(String),
+            });
             if (details !== undefined) expect(result.details).toMatchObject(details);
             return result;
           },
@@ -133,7 +156,10 @@ function specFor<S, E extends { type: string; data: unknown }>(aggregate: Aggreg
   };
 }
 
-function checkSchema(schemas: Aggregate<unknown, never>['schemas'], event: { type: string; data: unknown }): void {
+function checkSchema(
+  schemas: Aggregate<unknown, never>['schemas'],
+  event: { type: string; data: unknown },
+): void {
   const schema = schemas[event.type];
   if (schema === undefined) throw new Error(`no schema for ${event.type}`);
   schema.parse(event.data);
@@ -170,7 +196,8 @@ export function snapshot(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(snapshot);
   if (value !== null && typeof value === 'object') {
     const maybeDecimal = value as { plus?: unknown; toFixed?: unknown; toString(): string };
-    if (typeof maybeDecimal.plus === 'function' && typeof maybeDecimal.toFixed === 'function') return `decimal:${maybeDecimal.toString()}`;
+    if (typeof maybeDecimal.plus === 'function' && typeof maybeDecimal.toFixed === 'function')
+      return `decimal:${maybeDecimal.toString()}`;
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, snapshot(v)]));
   }
   return value;

@@ -13,10 +13,23 @@ const { code: _code, ...hipFigures } = hipFractureBody();
 describe('AddUnitCost', () => {
   it('adds version 1 of a new code, amounts normalised to two decimal places', () => {
     givenUnitCost([])
-      .when((state) => decideAddUnitCost(state, hipFractureBody({ amount: '12700', split: [
-        { agencyKind: 'health', amount: '10000', cashable: false },
-        { agencyKind: 'council', amount: '2700.0', cashable: true, label: 'adult social care' },
-      ] })))
+      .when((state) =>
+        decideAddUnitCost(
+          state,
+          hipFractureBody({
+            amount: '12700',
+            split: [
+              { agencyKind: 'health', amount: '10000', cashable: false },
+              {
+                agencyKind: 'council',
+                amount: '2700.0',
+                cashable: true,
+                label: 'adult social care',
+              },
+            ],
+          }),
+        ),
+      )
       .then([unitCostAdded(hipFractureBody())]);
   });
 
@@ -55,16 +68,27 @@ describe('AddUnitCost', () => {
         { agencyKind: 'health', amount: '2700.00', cashable: true },
       ],
     });
-    givenUnitCost([]).when((state) => decideAddUnitCost(state, body)).then([unitCostAdded(body)]);
+    givenUnitCost([])
+      .when((state) => decideAddUnitCost(state, body))
+      .then([unitCostAdded(body)]);
   });
 });
 
 describe('SupersedeUnitCost', () => {
   it('adds the next version, naming the version it supersedes; the earlier version stays in the stream', () => {
-    const revised = { ...hipFigures, amount: '13000.00', split: [
-      { agencyKind: 'health' as const, amount: '10300.00', cashable: false },
-      { agencyKind: 'council' as const, amount: '2700.00', cashable: true, label: 'adult social care' },
-    ] };
+    const revised = {
+      ...hipFigures,
+      amount: '13000.00',
+      split: [
+        { agencyKind: 'health' as const, amount: '10300.00', cashable: false },
+        {
+          agencyKind: 'council' as const,
+          amount: '2700.00',
+          cashable: true,
+          label: 'adult social care',
+        },
+      ],
+    };
     givenUnitCost([unitCostAdded(hipFractureBody()), unitCostAdded(hipFractureBody(), 2)])
       .when((state) => decideSupersedeUnitCost(state, { ...revised, code: HIP }))
       .then([unitCostAdded({ ...revised, code: HIP }, 3)]);
@@ -83,8 +107,12 @@ describe('SupersedeUnitCost', () => {
   });
 
   it(`refuses a version past ${MAX_UNIT_COST_VERSIONS}`, () => {
-    const history = Array.from({ length: MAX_UNIT_COST_VERSIONS }, (_, i) => unitCostAdded(hipFractureBody(), i + 1));
-    const when = givenUnitCost(history).when((state) => decideSupersedeUnitCost(state, { ...hipFigures, code: HIP }));
+    const history = Array.from({ length: MAX_UNIT_COST_VERSIONS }, (_, i) =>
+      unitCostAdded(hipFractureBody(), i + 1),
+    );
+    const when = givenUnitCost(history).when((state) =>
+      decideSupersedeUnitCost(state, { ...hipFigures, code: HIP }),
+    );
     expect(when.thenRefuses('VALIDATION_FAILED').message).toContain(String(MAX_UNIT_COST_VERSIONS));
   });
 });

@@ -43,7 +43,11 @@ function stagesOf(instructions: readonly Instruction[]): Stage[] {
   for (const instruction of instructions) {
     if (instruction.keyword === 'FROM') {
       const [base, as, name] = instruction.args.split(/\s+/);
-      stages.push({ name: as?.toUpperCase() === 'AS' ? name : undefined, base: base ?? '', instructions: [] });
+      stages.push({
+        name: as?.toUpperCase() === 'AS' ? name : undefined,
+        base: base ?? '',
+        instructions: [],
+      });
     } else {
       stages.at(-1)?.instructions.push(instruction);
     }
@@ -77,13 +81,17 @@ describe('the Dockerfile', () => {
   });
 
   it('copies only files that exist in the build context and are not excluded by .dockerignore', () => {
-    const copies = stages.flatMap((s) => s.instructions).filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from='));
+    const copies = stages
+      .flatMap((s) => s.instructions)
+      .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from='));
     expect(copies.length).toBeGreaterThan(0);
     for (const copy of copies) {
       const parts = copy.args.split(/\s+/).filter((p) => !p.startsWith('--'));
       for (const source of parts.slice(0, -1)) {
         expect(existsSync(join(ROOT, source)), `COPY ${source}`).toBe(true);
-        expect(ignoredByDockerignore(source), `COPY ${source} is excluded by .dockerignore`).toBe(false);
+        expect(ignoredByDockerignore(source), `COPY ${source} is excluded by .dockerignore`).toBe(
+          false,
+        );
       }
     }
   });
@@ -93,7 +101,8 @@ describe('the Dockerfile', () => {
     for (const stage of stages) {
       for (const instruction of stage.instructions) {
         const from = /^--from=(\S+)/.exec(instruction.args)?.[1];
-        if (instruction.keyword === 'COPY' && from !== undefined) expect(names, `COPY --from=${from}`).toContain(from);
+        if (instruction.keyword === 'COPY' && from !== undefined)
+          expect(names, `COPY --from=${from}`).toContain(from);
       }
       if (stage.name !== undefined) names.push(stage.name);
     }
@@ -101,10 +110,24 @@ describe('the Dockerfile', () => {
 
   it('builds the dashboard and serves it from the runtime stage', () => {
     const build = stages[0]!;
-    expect(build.instructions.some((i) => i.keyword === 'COPY' && /^web\s/.test(i.args))).toBe(true);
-    expect(build.instructions.some((i) => i.keyword === 'RUN' && i.args.includes('npm ci') && i.args.includes('web/dist/index.html'))).toBe(true);
+    expect(build.instructions.some((i) => i.keyword === 'COPY' && /^web\s/.test(i.args))).toBe(
+      true,
+    );
+    expect(
+      build.instructions.some(
+        (i) =>
+          i.keyword === 'RUN' &&
+          i.args.includes('npm ci') &&
+          i.args.includes('web/dist/index.html'),
+      ),
+    ).toBe(true);
     // the server serves web/dist next to src/ (src/http/plugins/dashboard.ts)
-    expect(runtime.instructions.some((i) => i.keyword === 'COPY' && i.args.includes('/app/web/dist') && i.args.endsWith('./web/dist'))).toBe(true);
+    expect(
+      runtime.instructions.some(
+        (i) =>
+          i.keyword === 'COPY' && i.args.includes('/app/web/dist') && i.args.endsWith('./web/dist'),
+      ),
+    ).toBe(true);
   });
 
   it('runs as a non-root user with a HEALTHCHECK on /health', () => {
@@ -119,7 +142,10 @@ describe('the Dockerfile', () => {
 
 describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
-    services: Record<string, { build?: unknown; image?: string; ports?: string[]; environment?: Record<string, string> }>;
+    services: Record<
+      string,
+      { build?: unknown; image?: string; ports?: string[]; environment?: Record<string, string> }
+    >;
   };
 
   it('parses, and every service has an image or is built from this Dockerfile', () => {
@@ -134,7 +160,10 @@ describe('docker-compose.yml', () => {
     expect(apis.length).toBeGreaterThan(0);
     for (const [name, service] of apis) {
       const listens = service.environment?.PORT ?? '3000';
-      expect(service.ports?.some((p) => new RegExp(`^127\\.0\\.0\\.1:\\d+:${listens}$`).test(p)), name).toBe(true);
+      expect(
+        service.ports?.some((p) => new RegExp(`^127\\.0\\.0\\.1:\\d+:${listens}$`).test(p)),
+        name,
+      ).toBe(true);
     }
   });
 });

@@ -19,14 +19,50 @@ const agencies = [
 /** Council put in 300,000 and police 100,000; the benefits land with the police and the NHS. */
 const flows: Pick<FlowsMatrixView, 'rows' | 'agencies'> = {
   rows: [
-    { fromAgencyId: 'essex-cc', toAgencyId: 'essex-police', amount: '37359.00', cashableAmount: '37359.00' },
-    { fromAgencyId: 'essex-cc', toAgencyId: 'nhs-mid-essex', amount: '1234.50', cashableAmount: '0.00' },
-    { fromAgencyId: 'essex-police', toAgencyId: 'essex-police', amount: '12453.00', cashableAmount: '12453.00' },
+    {
+      fromAgencyId: 'essex-cc',
+      toAgencyId: 'essex-police',
+      amount: '37359.00',
+      cashableAmount: '37359.00',
+    },
+    {
+      fromAgencyId: 'essex-cc',
+      toAgencyId: 'nhs-mid-essex',
+      amount: '1234.50',
+      cashableAmount: '0.00',
+    },
+    {
+      fromAgencyId: 'essex-police',
+      toAgencyId: 'essex-police',
+      amount: '12453.00',
+      cashableAmount: '12453.00',
+    },
   ],
   agencies: [
-    { agencyId: 'essex-cc', invested: '300000.00', benefitsProduced: '38593.50', benefitsReceived: '0.00', returnPerPound: '0.1286', wrongPocketShare: '1.0000' },
-    { agencyId: 'essex-police', invested: '100000.00', benefitsProduced: '12453.00', benefitsReceived: '49812.00', returnPerPound: '0.1245', wrongPocketShare: '0.0000' },
-    { agencyId: 'nhs-mid-essex', invested: '0.00', benefitsProduced: '0.00', benefitsReceived: '1234.50', returnPerPound: null, wrongPocketShare: null },
+    {
+      agencyId: 'essex-cc',
+      invested: '300000.00',
+      benefitsProduced: '38593.50',
+      benefitsReceived: '0.00',
+      returnPerPound: '0.1286',
+      wrongPocketShare: '1.0000',
+    },
+    {
+      agencyId: 'essex-police',
+      invested: '100000.00',
+      benefitsProduced: '12453.00',
+      benefitsReceived: '49812.00',
+      returnPerPound: '0.1245',
+      wrongPocketShare: '0.0000',
+    },
+    {
+      agencyId: 'nhs-mid-essex',
+      invested: '0.00',
+      benefitsProduced: '0.00',
+      benefitsReceived: '1234.50',
+      returnPerPound: null,
+      wrongPocketShare: null,
+    },
   ],
 };
 
@@ -47,7 +83,18 @@ describe('the flows matrix', () => {
 
   it('names agencies it was not told about by their id, after the known ones', () => {
     const table = renderFlowsMatrix(
-      { rows: [{ fromAgencyId: 'zz-unknown', toAgencyId: 'essex-police', amount: '1.00', cashableAmount: '0.00' }, ...flows.rows], agencies: flows.agencies },
+      {
+        rows: [
+          {
+            fromAgencyId: 'zz-unknown',
+            toAgencyId: 'essex-police',
+            amount: '1.00',
+            cashableAmount: '0.00',
+          },
+          ...flows.rows,
+        ],
+        agencies: flows.agencies,
+      },
       agencies,
     );
     const labels = table.split('\n').map((line) => line.split('  ')[0]);
@@ -55,7 +102,9 @@ describe('the flows matrix', () => {
   });
 
   it('says so when nothing has flowed yet', () => {
-    expect(renderFlowsMatrix({ rows: [], agencies: [] }, agencies)).toBe('No benefit flows recorded yet.');
+    expect(renderFlowsMatrix({ rows: [], agencies: [] }, agencies)).toBe(
+      'No benefit flows recorded yet.',
+    );
   });
 });
 
@@ -63,11 +112,35 @@ describe('the per-agency returns', () => {
   it('shows invested, produced, received, cashable received, return per £1 and wrong-pocket share', () => {
     const lines = renderAgencyReturns(flows, agencies).split('\n');
     const council = lines.find((line) => line.startsWith('Essex County Council'))!;
-    expect(council.split(/\s{2,}/)).toEqual(['Essex County Council', '£300,000.00', '£38,593.50', '£0.00', '£0.00', '£0.13', '100.0%']);
+    expect(council.split(/\s{2,}/)).toEqual([
+      'Essex County Council',
+      '£300,000.00',
+      '£38,593.50',
+      '£0.00',
+      '£0.00',
+      '£0.13',
+      '100.0%',
+    ]);
     const police = lines.find((line) => line.startsWith('Essex Police'))!;
-    expect(police.split(/\s{2,}/)).toEqual(['Essex Police', '£100,000.00', '£12,453.00', '£49,812.00', '£49,812.00', '£0.12', '0.0%']);
+    expect(police.split(/\s{2,}/)).toEqual([
+      'Essex Police',
+      '£100,000.00',
+      '£12,453.00',
+      '£49,812.00',
+      '£49,812.00',
+      '£0.12',
+      '0.0%',
+    ]);
     const nhs = lines.find((line) => line.startsWith('NHS Mid Essex'))!;
-    expect(nhs.split(/\s{2,}/)).toEqual(['NHS Mid Essex', '£0.00', '£0.00', '£1,234.50', '£0.00', 'n/a', 'n/a']);
+    expect(nhs.split(/\s{2,}/)).toEqual([
+      'NHS Mid Essex',
+      '£0.00',
+      '£0.00',
+      '£1,234.50',
+      '£0.00',
+      'n/a',
+      'n/a',
+    ]);
   });
 
   it('formats ratios as a person reads them', () => {
@@ -102,7 +175,16 @@ describe('plain-text tables', () => {
         ],
         [['a', '£1,000.00']],
       ),
-    ).toBe(['      Department', '        for Work', '             and', 'Name    Pensions', '----  ----------', 'a      £1,000.00'].join('\n'));
+    ).toBe(
+      [
+        '      Department',
+        '        for Work',
+        '             and',
+        'Name    Pensions',
+        '----  ----------',
+        'a      £1,000.00',
+      ].join('\n'),
+    );
   });
 
   it('wraps words greedily and keeps a long word whole', () => {

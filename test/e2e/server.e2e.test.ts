@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatPounds, money, sum } from '../../events/money.ts';
 import { signToken, type Role } from '../../src/auth/tokens.ts';
-import { freePort, killAllChildren, runScript, startServer, type ServerProcess } from './serverProcess.ts';
+import {
+  freePort,
+  killAllChildren,
+  runScript,
+  startServer,
+  type ServerProcess,
+} from './serverProcess.ts';
 
 const SUITE_TIMEOUT_MS = 180_000;
 const DEMO_TIMEOUT_MS = 90_000;
@@ -35,7 +41,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'potledger-e2e-'));
 let port = 0;
 let server: ServerProcess | undefined;
 
-const token = (role: Role, sub: string, agency?: string) => signToken(jwtSecret, { sub, role, ...(agency === undefined ? {} : { agency }) });
+const token = (role: Role, sub: string, agency?: string) =>
+  signToken(jwtSecret, { sub, role, ...(agency === undefined ? {} : { agency }) });
 const tokens = {
   admin: token('admin', 'alice'),
   cc: token('finance-officer', 'carol', 'essex-cc'),
@@ -51,7 +58,12 @@ interface Answer {
   readonly headers: Headers;
 }
 
-async function post(path: string, bearer: string, body: unknown, idempotencyKey?: string): Promise<Answer> {
+async function post(
+  path: string,
+  bearer: string,
+  body: unknown,
+  idempotencyKey?: string,
+): Promise<Answer> {
   const response = await fetch(`${server!.baseUrl}${path}`, {
     method: 'POST',
     headers: {
@@ -62,27 +74,45 @@ async function post(path: string, bearer: string, body: unknown, idempotencyKey?
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any>, headers: response.headers };
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, any>,
+    headers: response.headers,
+  };
 }
 
-async function get(path: string, bearer: string | null = tokens.auditor): Promise<Record<string, any>> {
+async function get(
+  path: string,
+  bearer: string | null = tokens.auditor,
+): Promise<Record<string, any>> {
   const response = await fetch(`${server!.baseUrl}${path}`, {
     headers: bearer === null ? {} : { authorization: `Bearer ${bearer}` },
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const body = (await response.json()) as Record<string, any>;
-  if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}: ${JSON.stringify(body)}`);
+  if (response.status !== 200)
+    throw new Error(`GET ${path} answered ${response.status}: ${JSON.stringify(body)}`);
   return body;
 }
 
 /** A write that must succeed: answers its 201 body. */
-async function created(path: string, bearer: string, body: unknown, idempotencyKey?: string): Promise<Record<string, any>> {
+async function created(
+  path: string,
+  bearer: string,
+  body: unknown,
+  idempotencyKey?: string,
+): Promise<Record<string, any>> {
   const answer = await post(path, bearer, body, idempotencyKey);
-  if (answer.status !== 201) throw new Error(`POST ${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  if (answer.status !== 201)
+    throw new Error(`POST ${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return answer.body;
 }
 
-async function allPages(first: string, cursorParam: 'cursor' | 'after', listKey: 'entries' | 'events'): Promise<Record<string, any>[]> {
+async function allPages(
+  first: string,
+  cursorParam: 'cursor' | 'after',
+  listKey: 'entries' | 'events',
+): Promise<Record<string, any>[]> {
   const items: Record<string, any>[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < MAX_PAGES; page += 1) {
@@ -98,7 +128,11 @@ async function allPages(first: string, cursorParam: 'cursor' | 'after', listKey:
 async function readBooks(potId: string, minPosition: string): Promise<Record<string, unknown>> {
   const at = `minPosition=${minPosition}`;
   const balances: Record<string, unknown> = {};
-  for (const agency of AGENCIES) balances[agency.agencyId] = await get(`/v1/agencies/${agency.agencyId}/balances?${at}`, tokens.reporter);
+  for (const agency of AGENCIES)
+    balances[agency.agencyId] = await get(
+      `/v1/agencies/${agency.agencyId}/balances?${at}`,
+      tokens.reporter,
+    );
   return {
     headPosition: (await get('/health', null)).headPosition,
     agencies: await get(`/v1/agencies?${at}`, tokens.reporter),
@@ -106,7 +140,10 @@ async function readBooks(potId: string, minPosition: string): Promise<Record<str
     pot: await get(`/v1/pots/${potId}?${at}`, tokens.reporter),
     balances,
     flowsOfPot: await get(`/v1/flows?potId=${potId}&${at}`, tokens.reporter),
-    flowsOfPotThisYear: await get(`/v1/flows?potId=${potId}&financialYear=2025-26&${at}`, tokens.reporter),
+    flowsOfPotThisYear: await get(
+      `/v1/flows?potId=${potId}&financialYear=2025-26&${at}`,
+      tokens.reporter,
+    ),
     flowsEverywhere: await get(`/v1/flows?${at}`, tokens.reporter),
     audit: await allPages(`/v1/audit?limit=${AUDIT_PAGE_SIZE}&${at}`, 'cursor', 'entries'),
     events: await allPages(`/v1/events?limit=${EVENTS_PAGE_SIZE}`, 'after', 'events'),
@@ -133,7 +170,8 @@ describe('the real server, over HTTP', () => {
   it(
     'books a multi-agency scenario, refusing what the rules forbid',
     async () => {
-      for (const agency of AGENCIES) await created('/v1/agencies', tokens.admin, agency, `e2e-agency-${agency.agencyId}`);
+      for (const agency of AGENCIES)
+        await created('/v1/agencies', tokens.admin, agency, `e2e-agency-${agency.agencyId}`);
 
       const pot = await created('/v1/pots', tokens.admin, {
         name: 'Essex Reducing Reoffending',
@@ -148,7 +186,12 @@ describe('the real server, over HTTP', () => {
       contributionAnswer = await created(
         `${potPath}/contributions`,
         tokens.cc,
-        { agencyId: 'essex-cc', amount: '300000.00', effectiveDate: '2025-04-07', reference: 'ECC PO 4500123871' },
+        {
+          agencyId: 'essex-cc',
+          amount: '300000.00',
+          effectiveDate: '2025-04-07',
+          reference: 'ECC PO 4500123871',
+        },
         contributionKey,
       );
       await created(`${potPath}/contributions`, tokens.police, {
@@ -174,7 +217,12 @@ describe('the real server, over HTTP', () => {
       const retry = await post(
         `${potPath}/contributions`,
         tokens.cc,
-        { agencyId: 'essex-cc', amount: '300000.00', effectiveDate: '2025-04-07', reference: 'ECC PO 4500123871' },
+        {
+          agencyId: 'essex-cc',
+          amount: '300000.00',
+          effectiveDate: '2025-04-07',
+          reference: 'ECC PO 4500123871',
+        },
         contributionKey,
       );
       expect(retry.status).toBe(201);
@@ -185,8 +233,15 @@ describe('the real server, over HTTP', () => {
         reason: 'Keyed twice: one payment only was received under EPFCC-2025-031.',
         effectiveDate: '2025-04-16',
       });
-      expect(reversal).toMatchObject({ type: 'ContributionReversed', reversedEventId: mistaken.eventId, amount: '20000.00' });
-      const again = await post(`${potPath}/reversals`, tokens.police, { eventId: mistaken.eventId, reason: 'again' });
+      expect(reversal).toMatchObject({
+        type: 'ContributionReversed',
+        reversedEventId: mistaken.eventId,
+        amount: '20000.00',
+      });
+      const again = await post(`${potPath}/reversals`, tokens.police, {
+        eventId: mistaken.eventId,
+        reason: 'again',
+      });
       expect(again.status).toBe(409);
       expect(again.body.code).toBe('ALREADY_REVERSED');
 
@@ -219,26 +274,57 @@ describe('the real server, over HTTP', () => {
       expect(overAllocation.body).toMatchObject({ code: 'INSUFFICIENT_FUNDS', status: 409 });
       expect((await get('/health', null)).headPosition).toBe(headBeforeRefusal);
 
-      const outcome = await created(`${potPath}/interventions/${intervention.interventionId}/outcomes`, tokens.cc, {
-        description: '84 fewer arrests × £593 (GMCA Unit Cost Database, 2006/07 prices); 212 fewer A&E attendances × £109 (GMCA Unit Cost Database, 2011/12 prices)',
-        effectiveDate: '2026-03-31',
-        evidenceRef: 'IOM cohort report Q4 2025-26',
-        benefits: [
-          { agencyId: 'essex-police', amount: '49812.00', cashable: true },
-          { agencyId: 'nhs-mid-essex', amount: '23108.00', cashable: false },
-          { agencyId: 'dwp', amount: '7500.00', cashable: true },
-        ],
-      });
+      const outcome = await created(
+        `${potPath}/interventions/${intervention.interventionId}/outcomes`,
+        tokens.cc,
+        {
+          description:
+            '84 fewer arrests × £593 (GMCA Unit Cost Database, 2006/07 prices); 212 fewer A&E attendances × £109 (GMCA Unit Cost Database, 2011/12 prices)',
+          effectiveDate: '2026-03-31',
+          evidenceRef: 'IOM cohort report Q4 2025-26',
+          benefits: [
+            { agencyId: 'essex-police', amount: '49812.00', cashable: true },
+            { agencyId: 'nhs-mid-essex', amount: '23108.00', cashable: false },
+            { agencyId: 'dwp', amount: '7500.00', cashable: true },
+          ],
+        },
+      );
       lastPosition = outcome.position;
 
       const potView = await get(`${potPath}?minPosition=${lastPosition}`, tokens.reporter);
-      expect(potView).toMatchObject({ contributed: '550000.00', allocated: '400000.00', available: '150000.00', hostAgencyId: 'essex-cc' });
-      expect(potView.partners.map((p: { agencyId: string }) => p.agencyId).sort()).toEqual(['essex-cc', 'essex-fire', 'essex-police', 'essex-probation']);
-      const police = await get(`/v1/agencies/essex-police/balances?minPosition=${lastPosition}`, tokens.reporter);
-      expect(police.total).toMatchObject({ contributed: '200000.00', drawn: '145454.54', stake: '54545.46', benefitsReceived: '49812.00' });
-      const flows = await get(`/v1/flows?potId=${potId}&minPosition=${lastPosition}`, tokens.reporter);
-      const received = (id: string) => flows.agencies.find((a: { agencyId: string }) => a.agencyId === id)?.benefitsReceived;
-      expect([received('essex-police'), received('nhs-mid-essex'), received('dwp')]).toEqual(['49812.00', '23108.00', '7500.00']);
+      expect(potView).toMatchObject({
+        contributed: '550000.00',
+        allocated: '400000.00',
+        available: '150000.00',
+        hostAgencyId: 'essex-cc',
+      });
+      expect(potView.partners.map((p: { agencyId: string }) => p.agencyId).sort()).toEqual([
+        'essex-cc',
+        'essex-fire',
+        'essex-police',
+        'essex-probation',
+      ]);
+      const police = await get(
+        `/v1/agencies/essex-police/balances?minPosition=${lastPosition}`,
+        tokens.reporter,
+      );
+      expect(police.total).toMatchObject({
+        contributed: '200000.00',
+        drawn: '145454.54',
+        stake: '54545.46',
+        benefitsReceived: '49812.00',
+      });
+      const flows = await get(
+        `/v1/flows?potId=${potId}&minPosition=${lastPosition}`,
+        tokens.reporter,
+      );
+      const received = (id: string) =>
+        flows.agencies.find((a: { agencyId: string }) => a.agencyId === id)?.benefitsReceived;
+      expect([received('essex-police'), received('nhs-mid-essex'), received('dwp')]).toEqual([
+        '49812.00',
+        '23108.00',
+        '7500.00',
+      ]);
     },
     SUITE_TIMEOUT_MS,
   );
@@ -269,7 +355,12 @@ describe('the real server, over HTTP', () => {
       const retry = await post(
         `/v1/pots/${potId}/contributions`,
         tokens.cc,
-        { agencyId: 'essex-cc', amount: '300000.00', effectiveDate: '2025-04-07', reference: 'ECC PO 4500123871' },
+        {
+          agencyId: 'essex-cc',
+          amount: '300000.00',
+          effectiveDate: '2025-04-07',
+          reference: 'ECC PO 4500123871',
+        },
         contributionKey,
       );
       expect(retry.status).toBe(201);
@@ -282,7 +373,11 @@ describe('the real server, over HTTP', () => {
   it(
     'runs the demo against the running server, twice, and prints the flows table',
     async () => {
-      const env = { LEDGER_URL: server!.baseUrl, LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: jwtSecret };
+      const env = {
+        LEDGER_URL: server!.baseUrl,
+        LEDGER_DATA_DIR: dataDir,
+        LEDGER_JWT_SECRET: jwtSecret,
+      };
       const first = await runScript('src/demo/runDemo.ts', env, DEMO_TIMEOUT_MS);
       expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
       for (const text of [
@@ -295,7 +390,7 @@ describe('the real server, over HTTP', () => {
         'NHS Mid Essex',
         'GMCA Unit Cost Database',
         'Wrong-pocket',
-        "Essex Police put in £450,000.00 and received £49,812.00 of benefit;",
+        'Essex Police put in £450,000.00 and received £49,812.00 of benefit;',
       ]) {
         expect(first.stdout).toContain(text);
       }
@@ -307,9 +402,17 @@ describe('the real server, over HTTP', () => {
       expect(demoPotId).toBeDefined();
       const flows = await get(`/v1/flows?potId=${demoPotId}`, tokens.reporter);
       const demoPot = await get(`/v1/pots/${demoPotId}`, tokens.reporter);
-      expect(demoPot).toMatchObject({ contributed: '2025000.00', allocated: '1650000.00', available: '375000.00' });
-      const totalReceivedLine = first.stdout.split('\n').find((line) => line.trim().startsWith('Total received'))!;
-      const grandTotal = formatPounds(sum(flows.rows.map((r: { amount: string }) => money(r.amount))));
+      expect(demoPot).toMatchObject({
+        contributed: '2025000.00',
+        allocated: '1650000.00',
+        available: '375000.00',
+      });
+      const totalReceivedLine = first.stdout
+        .split('\n')
+        .find((line) => line.trim().startsWith('Total received'))!;
+      const grandTotal = formatPounds(
+        sum(flows.rows.map((r: { amount: string }) => money(r.amount))),
+      );
       expect(grandTotal).toBe('£488,525.00');
       expect(totalReceivedLine.trim().endsWith(grandTotal)).toBe(true);
 
@@ -317,8 +420,12 @@ describe('the real server, over HTTP', () => {
       expect(second.code, `${second.stdout}\n${second.stderr}`).toBe(0);
       expect(second.stdout).toContain('Investor ↓ / beneficiary →');
       // The catalogue is loaded through the API once; the second run finds it there.
-      expect(first.stdout).toMatch(/Unit-cost catalogue \(GET \/v1\/unit-costs\): 12 entries added, 0 already there/);
-      expect(second.stdout).toMatch(/Unit-cost catalogue \(GET \/v1\/unit-costs\): 0 entries added, 12 already there/);
+      expect(first.stdout).toMatch(
+        /Unit-cost catalogue \(GET \/v1\/unit-costs\): 12 entries added, 0 already there/,
+      );
+      expect(second.stdout).toMatch(
+        /Unit-cost catalogue \(GET \/v1\/unit-costs\): 0 entries added, 12 already there/,
+      );
       const catalogue = await get('/v1/unit-costs', tokens.reporter);
       expect(catalogue.unitCosts).toHaveLength(12);
       const pots = await get('/v1/pots', tokens.reporter);
@@ -333,7 +440,11 @@ describe('the real server, over HTTP', () => {
       const closedPort = await freePort();
       const result = await runScript(
         'src/demo/runDemo.ts',
-        { LEDGER_URL: `http://127.0.0.1:${closedPort}`, LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: jwtSecret },
+        {
+          LEDGER_URL: `http://127.0.0.1:${closedPort}`,
+          LEDGER_DATA_DIR: dataDir,
+          LEDGER_JWT_SECRET: jwtSecret,
+        },
         DEMO_TIMEOUT_MS,
       );
       expect(result.code).not.toBe(0);

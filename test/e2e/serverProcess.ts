@@ -54,7 +54,11 @@ interface Tracked {
 function spawnTracked(script: string, env: Record<string, string>): Tracked {
   // `node --import tsx` rather than `npx tsx`: the pid we hold is the process itself, so a
   // signal reaches the server and not a wrapper that would leave it orphaned.
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: REPO_ROOT,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -75,8 +79,12 @@ function spawnTracked(script: string, env: Record<string, string>): Tracked {
   return { child, closed, output: () => both, stdout: () => stdout, stderr: () => stderr };
 }
 
-function exited(child: ChildProcess, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+function exited(
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'> {
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve('timeout'), timeoutMs);
     child.once('exit', (code, signal) => {
@@ -122,10 +130,14 @@ export async function startServer(options: {
   const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the server exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${output()}`);
+      throw new Error(
+        `the server exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${output()}`,
+      );
     }
     try {
-      const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(HEALTH_REQUEST_TIMEOUT_MS) });
+      const response = await fetch(`${baseUrl}/health`, {
+        signal: AbortSignal.timeout(HEALTH_REQUEST_TIMEOUT_MS),
+      });
       if (response.ok) break;
     } catch {
       // not listening yet
@@ -145,7 +157,9 @@ export async function startServer(options: {
       const result = await exited(child, stopTimeoutMs);
       if (result === 'timeout') {
         child.kill('SIGKILL');
-        throw new Error(`the server did not stop within ${stopTimeoutMs} ms of SIGTERM:\n${output()}`);
+        throw new Error(
+          `the server did not stop within ${stopTimeoutMs} ms of SIGTERM:\n${output()}`,
+        );
       }
       return result.code;
     },
@@ -159,7 +173,11 @@ export interface ScriptResult {
 }
 
 /** Runs a TypeScript script to completion (killed after `timeoutMs`). */
-export async function runScript(script: string, env: Record<string, string>, timeoutMs: number): Promise<ScriptResult> {
+export async function runScript(
+  script: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<ScriptResult> {
   const { child, closed, stdout, stderr } = spawnTracked(script, env);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
@@ -176,7 +194,9 @@ export async function runScript(script: string, env: Record<string, string>, tim
 
 /** Kills every child still running. For afterAll: whatever failed, nothing is left behind. */
 export async function killAllChildren(): Promise<void> {
-  const running = [...children].filter((child) => child.exitCode === null && child.signalCode === null);
+  const running = [...children].filter(
+    (child) => child.exitCode === null && child.signalCode === null,
+  );
   for (const child of running) child.kill('SIGKILL');
   await Promise.all(running.map((child) => exited(child, SERVER_STOP_TIMEOUT_MS)));
 }

@@ -14,10 +14,33 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allocate, bearer, expectProblem, expectWritten, head, PROBLEM_JSON, recordOutcome, scenarioCtx, type Ctx } from './helpers.ts';
+import {
+  allocate,
+  bearer,
+  expectProblem,
+  expectWritten,
+  head,
+  PROBLEM_JSON,
+  recordOutcome,
+  scenarioCtx,
+  type Ctx,
+} from './helpers.ts';
 
-type Caller = 'admin' | 'finance officer (partner)' | 'finance officer (non-partner)' | 'auditor' | 'reporter' | 'no token';
-const CALLERS: readonly Caller[] = ['admin', 'finance officer (partner)', 'finance officer (non-partner)', 'auditor', 'reporter', 'no token'];
+type Caller =
+  | 'admin'
+  | 'finance officer (partner)'
+  | 'finance officer (non-partner)'
+  | 'auditor'
+  | 'reporter'
+  | 'no token';
+const CALLERS: readonly Caller[] = [
+  'admin',
+  'finance officer (partner)',
+  'finance officer (non-partner)',
+  'auditor',
+  'reporter',
+  'no token',
+];
 const SIGNED_IN: readonly Caller[] = CALLERS.filter((c) => c !== 'no token');
 const EVERYONE: readonly Caller[] = CALLERS;
 
@@ -55,7 +78,11 @@ const POT_FULL: readonly Caller[] = ['admin', 'finance officer (partner)', 'audi
 const POT_FIGURES: readonly Caller[] = ['finance officer (non-partner)', 'reporter'];
 /** The unit-cost catalogue belongs to no pot: only the oversight roles read who added an entry. */
 const OVERSIGHT: readonly Caller[] = ['admin', 'auditor'];
-const CATALOGUE_FIGURES: readonly Caller[] = ['finance officer (partner)', 'finance officer (non-partner)', 'reporter'];
+const CATALOGUE_FIGURES: readonly Caller[] = [
+  'finance officer (partner)',
+  'finance officer (non-partner)',
+  'reporter',
+];
 
 const AGENCY_OF: Readonly<Record<Caller, string>> = {
   admin: 'essex-cc',
@@ -86,8 +113,20 @@ const ACCESS_TABLE: readonly Row[] = [
     body: (_f, _c, n) => ({ agencyId: `access-agency-${n}`, name: `Access ${n}`, kind: 'other' }),
   },
   // Agencies, balances and flows hold figures only, for everyone.
-  { method: 'GET', route: '/v1/agencies', allowed: SIGNED_IN, figuresOnly: SIGNED_IN, url: () => '/v1/agencies' },
-  { method: 'GET', route: '/v1/agencies/:agencyId/balances', allowed: SIGNED_IN, figuresOnly: SIGNED_IN, url: () => '/v1/agencies/essex-police/balances' },
+  {
+    method: 'GET',
+    route: '/v1/agencies',
+    allowed: SIGNED_IN,
+    figuresOnly: SIGNED_IN,
+    url: () => '/v1/agencies',
+  },
+  {
+    method: 'GET',
+    route: '/v1/agencies/:agencyId/balances',
+    allowed: SIGNED_IN,
+    figuresOnly: SIGNED_IN,
+    url: () => '/v1/agencies/essex-police/balances',
+  },
   {
     method: 'POST',
     route: '/v1/pots',
@@ -96,8 +135,24 @@ const ACCESS_TABLE: readonly Row[] = [
     body: (_f, _c, n) => ({ name: `Access pot ${n}`, area: 'Essex', hostAgencyId: 'essex-cc' }),
   },
   // Pending approvals name their requester (bob) and carry his reason.
-  { method: 'GET', route: '/v1/pots', allowed: SIGNED_IN, figuresOnly: POT_FIGURES, redacts: true, namesFor: POT_FULL, url: () => '/v1/pots' },
-  { method: 'GET', route: '/v1/pots/:potId', allowed: SIGNED_IN, figuresOnly: POT_FIGURES, redacts: true, namesFor: POT_FULL, url: (f) => `/v1/pots/${f.potId}` },
+  {
+    method: 'GET',
+    route: '/v1/pots',
+    allowed: SIGNED_IN,
+    figuresOnly: POT_FIGURES,
+    redacts: true,
+    namesFor: POT_FULL,
+    url: () => '/v1/pots',
+  },
+  {
+    method: 'GET',
+    route: '/v1/pots/:potId',
+    allowed: SIGNED_IN,
+    figuresOnly: POT_FIGURES,
+    redacts: true,
+    namesFor: POT_FULL,
+    url: (f) => `/v1/pots/${f.potId}`,
+  },
   {
     method: 'POST',
     route: '/v1/pots/:potId/partners',
@@ -112,7 +167,12 @@ const ACCESS_TABLE: readonly Row[] = [
     // A finance officer pays in for their own agency, on a pot their agency is a partner of.
     allowed: ['finance officer (partner)'],
     url: (f) => `/v1/pots/${f.potId}/contributions`,
-    body: (_f, caller, n) => ({ agencyId: AGENCY_OF[caller], amount: '100.00', effectiveDate: '2025-05-01', reference: `ACCESS-${n}` }),
+    body: (_f, caller, n) => ({
+      agencyId: AGENCY_OF[caller],
+      amount: '100.00',
+      effectiveDate: '2025-05-01',
+      reference: `ACCESS-${n}`,
+    }),
   },
   {
     method: 'POST',
@@ -126,14 +186,23 @@ const ACCESS_TABLE: readonly Row[] = [
     route: '/v1/pots/:potId/allocations',
     allowed: ['admin', 'finance officer (partner)'],
     url: (f) => `/v1/pots/${f.potId}/allocations`,
-    body: (f) => ({ interventionId: f.interventionId, amount: '10.00', effectiveDate: '2025-05-01', reason: 'access table' }),
+    body: (f) => ({
+      interventionId: f.interventionId,
+      amount: '10.00',
+      effectiveDate: '2025-05-01',
+      reason: 'access table',
+    }),
   },
   {
     method: 'POST',
     route: '/v1/pots/:potId/interventions/:interventionId/outcomes',
     allowed: ['admin', 'finance officer (partner)'],
     url: (f) => `/v1/pots/${f.potId}/interventions/${f.interventionId}/outcomes`,
-    body: () => ({ description: 'access table', effectiveDate: '2025-09-30', benefits: [{ agencyId: 'nhs-mid-essex', amount: '5.00', cashable: false }] }),
+    body: () => ({
+      description: 'access table',
+      effectiveDate: '2025-09-30',
+      benefits: [{ agencyId: 'nhs-mid-essex', amount: '5.00', cashable: false }],
+    }),
   },
   {
     method: 'POST',
@@ -142,13 +211,49 @@ const ACCESS_TABLE: readonly Row[] = [
     url: (f) => `/v1/pots/${f.potId}/reversals`,
     body: (f, caller) => ({ eventId: f.allocations[caller], reason: REASON }),
   },
-  { method: 'GET', route: '/v1/flows', allowed: SIGNED_IN, figuresOnly: SIGNED_IN, url: (f) => `/v1/flows?potId=${f.potId}` },
+  {
+    method: 'GET',
+    route: '/v1/flows',
+    allowed: SIGNED_IN,
+    figuresOnly: SIGNED_IN,
+    url: (f) => `/v1/flows?potId=${f.potId}`,
+  },
   // The audit trail: the oversight roles read all of it; a partner's finance officer, its own pot's, named by potId.
-  { method: 'GET', route: '/v1/audit', allowed: OVERSIGHT, namesFor: OVERSIGHT, url: () => '/v1/audit' },
-  { method: 'GET', route: '/v1/audit', allowed: POT_FULL, namesFor: POT_FULL, url: (f) => `/v1/audit?potId=${f.potId}` },
-  { method: 'GET', route: '/v1/audit/export.csv', allowed: OVERSIGHT, namesFor: OVERSIGHT, url: () => '/v1/audit/export.csv' },
-  { method: 'GET', route: '/v1/audit/export.csv', allowed: POT_FULL, namesFor: POT_FULL, url: (f) => `/v1/audit/export.csv?potId=${f.potId}` },
-  { method: 'GET', route: '/v1/events', allowed: OVERSIGHT, namesFor: OVERSIGHT, url: () => '/v1/events' },
+  {
+    method: 'GET',
+    route: '/v1/audit',
+    allowed: OVERSIGHT,
+    namesFor: OVERSIGHT,
+    url: () => '/v1/audit',
+  },
+  {
+    method: 'GET',
+    route: '/v1/audit',
+    allowed: POT_FULL,
+    namesFor: POT_FULL,
+    url: (f) => `/v1/audit?potId=${f.potId}`,
+  },
+  {
+    method: 'GET',
+    route: '/v1/audit/export.csv',
+    allowed: OVERSIGHT,
+    namesFor: OVERSIGHT,
+    url: () => '/v1/audit/export.csv',
+  },
+  {
+    method: 'GET',
+    route: '/v1/audit/export.csv',
+    allowed: POT_FULL,
+    namesFor: POT_FULL,
+    url: (f) => `/v1/audit/export.csv?potId=${f.potId}`,
+  },
+  {
+    method: 'GET',
+    route: '/v1/events',
+    allowed: OVERSIGHT,
+    namesFor: OVERSIGHT,
+    url: () => '/v1/events',
+  },
   {
     method: 'POST',
     route: '/v1/pots/:potId/approval-threshold',
@@ -185,7 +290,13 @@ const ACCESS_TABLE: readonly Row[] = [
     url: (f) => `/v1/pots/${f.sparePotId}/close`,
     body: () => ({ reason: 'access table' }),
   },
-  { method: 'GET', route: '/v1/pots/:potId/exceptions', allowed: POT_FULL, namesFor: POT_FULL, url: (f) => `/v1/pots/${f.potId}/exceptions` },
+  {
+    method: 'GET',
+    route: '/v1/pots/:potId/exceptions',
+    allowed: POT_FULL,
+    namesFor: POT_FULL,
+    url: (f) => `/v1/pots/${f.potId}/exceptions`,
+  },
   // Reversals name who made them (carol, in the fixture) and why.
   {
     method: 'GET',
@@ -237,38 +348,86 @@ const ACCESS_TABLE: readonly Row[] = [
     // What the board agreed is an admin's to record: no finance officer, the host's (essex-cc here) included.
     allowed: ['admin'],
     url: (f) => `/v1/pots/${f.potId}/agreed-contributions`,
-    body: (_f, _c, n) => ({ agencyId: 'essex-police', financialYear: '2025-26', amount: `${n}.00`, boardDecisionRef: `PB-ACCESS-${n}` }),
+    body: (_f, _c, n) => ({
+      agencyId: 'essex-police',
+      financialYear: '2025-26',
+      amount: `${n}.00`,
+      boardDecisionRef: `PB-ACCESS-${n}`,
+    }),
   },
   {
     method: 'POST',
     route: '/v1/pots/:potId/interventions/:interventionId/assumptions',
     allowed: ['admin', 'finance officer (partner)'],
     url: (f) => `/v1/pots/${f.potId}/interventions/${f.interventionId}/assumptions`,
-    body: () => ({ deadweightPercent: '10', attributionPercent: '80', optimismBiasPercent: '15', benefitProfile: ['100', '50'], reason: REASON }),
+    body: () => ({
+      deadweightPercent: '10',
+      attributionPercent: '80',
+      optimismBiasPercent: '15',
+      benefitProfile: ['100', '50'],
+      reason: REASON,
+    }),
   },
   // Assumptions name who set them, and why.
-  { method: 'GET', route: '/v1/pots/:potId/cba', allowed: SIGNED_IN, figuresOnly: POT_FIGURES, redacts: true, namesFor: POT_FULL, url: (f) => `/v1/pots/${f.potId}/cba` },
+  {
+    method: 'GET',
+    route: '/v1/pots/:potId/cba',
+    allowed: SIGNED_IN,
+    figuresOnly: POT_FIGURES,
+    redacts: true,
+    namesFor: POT_FULL,
+    url: (f) => `/v1/pots/${f.potId}/cba`,
+  },
   // Tamper evidence over the whole log: the oversight roles (hashes and sizes, no names).
-  { method: 'GET', route: '/v1/audit/checkpoint', allowed: OVERSIGHT, figuresOnly: OVERSIGHT, url: () => '/v1/audit/checkpoint' },
-  { method: 'GET', route: '/v1/audit/proof/:eventId', allowed: OVERSIGHT, figuresOnly: OVERSIGHT, url: (f) => `/v1/audit/proof/${f.allocations.admin}` },
-  { method: 'GET', route: '/v1/audit/consistency', allowed: OVERSIGHT, figuresOnly: OVERSIGHT, url: () => '/v1/audit/consistency?from=1' },
+  {
+    method: 'GET',
+    route: '/v1/audit/checkpoint',
+    allowed: OVERSIGHT,
+    figuresOnly: OVERSIGHT,
+    url: () => '/v1/audit/checkpoint',
+  },
+  {
+    method: 'GET',
+    route: '/v1/audit/proof/:eventId',
+    allowed: OVERSIGHT,
+    figuresOnly: OVERSIGHT,
+    url: (f) => `/v1/audit/proof/${f.allocations.admin}`,
+  },
+  {
+    method: 'GET',
+    route: '/v1/audit/consistency',
+    allowed: OVERSIGHT,
+    figuresOnly: OVERSIGHT,
+    url: () => '/v1/audit/consistency?from=1',
+  },
 ];
 
 /**
  * What an allowed GET answer must (not) show under the read policy; problems found, as text.
  * `expectNames` is false where the fixture has no people's records (the as-at table).
  */
-function readPolicyMismatches(row: Row, caller: Caller, cell: string, body: string, expectNames: boolean): string[] {
+function readPolicyMismatches(
+  row: Row,
+  caller: Caller,
+  cell: string,
+  body: string,
+  expectNames: boolean,
+): string[] {
   const found: string[] = [];
   const figuresOnly = row.figuresOnly?.includes(caller) ?? false;
   if (figuresOnly) {
     const leak = PERSON_IDENTITY.exec(body);
-    if (leak !== null) found.push(`${cell}: figures only, but the answer names ${leak[1]}: …${body.slice(Math.max(0, leak.index - 80), leak.index + 40)}…`);
+    if (leak !== null)
+      found.push(
+        `${cell}: figures only, but the answer names ${leak[1]}: …${body.slice(Math.max(0, leak.index - 80), leak.index + 40)}…`,
+      );
   }
   if (row.redacts === true) {
     const says = body.includes('"redacted":[');
-    if (figuresOnly && !says) found.push(`${cell}: withheld fields without saying so (no \`redacted\`)`);
-    if (!figuresOnly && body.includes('"redacted"')) found.push(`${cell}: a full reader's answer says something was redacted`);
+    if (figuresOnly && !says)
+      found.push(`${cell}: withheld fields without saying so (no \`redacted\`)`);
+    if (!figuresOnly && body.includes('"redacted"'))
+      found.push(`${cell}: a full reader's answer says something was redacted`);
   }
   if (expectNames && (row.namesFor?.includes(caller) ?? false) && !PERSON_IDENTITY.test(body)) {
     found.push(`${cell}: a full reader's answer names nobody, though the fixture's records do`);
@@ -320,46 +479,81 @@ describe('access table', () => {
 
   beforeAll(async () => {
     const ctx = await scenarioCtx();
-    expectWritten(await ctx.ledger.post('/v1/agencies', ctx.tokens.admin, { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' }), ['agencyId']);
+    expectWritten(
+      await ctx.ledger.post('/v1/agencies', ctx.tokens.admin, {
+        agencyId: 'essex-fire',
+        name: 'Essex Fire',
+        kind: 'fire',
+      }),
+      ['agencyId'],
+    );
     // Fund the intervention (so outcomes can be recorded) and give every caller an allocation to reverse.
     const allocations = {} as Record<Caller, string>;
     expectWritten(await allocate(ctx, '1000.00'), ['allocationId', 'status', 'fundingShares']);
     expectWritten(await recordOutcome(ctx), ['outcomeId', 'flows']);
     // People's records on the pot before any row reads it: a reversal (the statement's, by carol)
     // and assumptions (the cost-benefit report's, set by carol), each with a reason naming pete.
-    const reversed = expectWritten(await allocate(ctx, '10.00'), ['allocationId', 'status', 'fundingShares']);
+    const reversed = expectWritten(await allocate(ctx, '10.00'), [
+      'allocationId',
+      'status',
+      'fundingShares',
+    ]);
     expectWritten(
-      await ctx.ledger.post(`/v1/pots/${ctx.potId}/reversals`, ctx.tokens.cc, { eventId: reversed.eventId, reason: REASON, effectiveDate: '2025-10-01' }),
+      await ctx.ledger.post(`/v1/pots/${ctx.potId}/reversals`, ctx.tokens.cc, {
+        eventId: reversed.eventId,
+        reason: REASON,
+        effectiveDate: '2025-10-01',
+      }),
       ['type', 'reversedEventId', 'amount'],
     );
     expectWritten(
-      await ctx.ledger.post(`/v1/pots/${ctx.potId}/interventions/${ctx.interventionId}/assumptions`, ctx.tokens.cc, {
-        deadweightPercent: '10',
-        attributionPercent: '80',
-        optimismBiasPercent: '15',
-        benefitProfile: ['100'],
-        reason: REASON,
-      }),
+      await ctx.ledger.post(
+        `/v1/pots/${ctx.potId}/interventions/${ctx.interventionId}/assumptions`,
+        ctx.tokens.cc,
+        {
+          deadweightPercent: '10',
+          attributionPercent: '80',
+          optimismBiasPercent: '15',
+          benefitProfile: ['100'],
+          reason: REASON,
+        },
+      ),
       ['interventionId'],
     );
     // The allocations the callers reverse fund an intervention of their own: outcomes (the
     // table records some) stand on the funding of theirs, which may not be reversed under them.
     const reversible = expectWritten(
-      await ctx.ledger.post(`/v1/pots/${ctx.potId}/interventions`, ctx.tokens.admin, { name: 'Reversible', leadAgencyId: 'essex-cc' }),
+      await ctx.ledger.post(`/v1/pots/${ctx.potId}/interventions`, ctx.tokens.admin, {
+        name: 'Reversible',
+        leadAgencyId: 'essex-cc',
+      }),
       ['interventionId'],
     );
     for (const caller of CALLERS) {
-      const allocation = await allocate(ctx, '1000.00', { interventionId: reversible.interventionId });
-      allocations[caller] = expectWritten(allocation, ['allocationId', 'status', 'fundingShares']).eventId as string;
+      const allocation = await allocate(ctx, '1000.00', {
+        interventionId: reversible.interventionId,
+      });
+      allocations[caller] = expectWritten(allocation, ['allocationId', 'status', 'fundingShares'])
+        .eventId as string;
     }
-    expectWritten(await ctx.ledger.post('/v1/unit-costs', ctx.tokens.admin, ACCESS_UNIT_COST), ['code', 'version']);
+    expectWritten(await ctx.ledger.post('/v1/unit-costs', ctx.tokens.admin, ACCESS_UNIT_COST), [
+      'code',
+      'version',
+    ]);
     // Requests need a threshold; bob (Essex Police) asks, so neither the admin nor carol is the requester.
     expectWritten(
-      await ctx.ledger.post(`/v1/pots/${ctx.potId}/approval-threshold`, ctx.tokens.admin, { approvalThreshold: '5000.00', reason: 'four-eyes' }),
+      await ctx.ledger.post(`/v1/pots/${ctx.potId}/approval-threshold`, ctx.tokens.admin, {
+        approvalThreshold: '5000.00',
+        reason: 'four-eyes',
+      }),
       ['approvalThreshold'],
     );
     const request = async () =>
-      expectWritten(await allocate(ctx, '6000.00', { reason: REASON }, ctx.tokens.police), ['allocationId', 'status', 'approvalReason']).allocationId as string;
+      expectWritten(await allocate(ctx, '6000.00', { reason: REASON }, ctx.tokens.police), [
+        'allocationId',
+        'status',
+        'approvalReason',
+      ]).allocationId as string;
     const toApprove = {} as Record<Caller, string>;
     const toReject = {} as Record<Caller, string>;
     for (const caller of CALLERS) {
@@ -367,7 +561,11 @@ describe('access table', () => {
       toReject[caller] = await request();
     }
     const spare = expectWritten(
-      await ctx.ledger.post('/v1/pots', ctx.tokens.admin, { name: 'Spare pot', area: 'Essex', hostAgencyId: 'essex-cc' }),
+      await ctx.ledger.post('/v1/pots', ctx.tokens.admin, {
+        name: 'Spare pot',
+        area: 'Essex',
+        hostAgencyId: 'essex-cc',
+      }),
       ['potId'],
     );
     f = { ...ctx, allocations, toApprove, toReject, sparePotId: spare.potId as string };
@@ -380,7 +578,9 @@ describe('access table', () => {
     const mismatches: string[] = [];
     let n = 0;
     for (const row of ACCESS_TABLE) {
-      for (const method of row.method === 'GET' ? (['GET', 'HEAD'] as const) : (['POST'] as const)) {
+      for (const method of row.method === 'GET'
+        ? (['GET', 'HEAD'] as const)
+        : (['POST'] as const)) {
         for (const caller of CALLERS) {
           n += 1;
           const token = tokenOf(f, caller);
@@ -396,20 +596,31 @@ describe('access table', () => {
           const expectAllowed = row.allowed.includes(caller);
           if (expectAllowed) {
             const ok = method === 'POST' ? res.statusCode === 201 : res.statusCode === 200;
-            if (!ok) mismatches.push(`${cell}: expected allowed, got ${res.statusCode} ${res.body.slice(0, 200)}`);
-            else if (method === 'GET') mismatches.push(...readPolicyMismatches(row, caller, `${cell} (${row.url(f)})`, res.body, true));
+            if (!ok)
+              mismatches.push(
+                `${cell}: expected allowed, got ${res.statusCode} ${res.body.slice(0, 200)}`,
+              );
+            else if (method === 'GET')
+              mismatches.push(
+                ...readPolicyMismatches(row, caller, `${cell} (${row.url(f)})`, res.body, true),
+              );
           } else {
             const wanted = caller === 'no token' ? 401 : 403;
             if (res.statusCode !== wanted) {
-              mismatches.push(`${cell}: expected ${wanted}, got ${res.statusCode} ${res.body.slice(0, 200)}`);
+              mismatches.push(
+                `${cell}: expected ${wanted}, got ${res.statusCode} ${res.body.slice(0, 200)}`,
+              );
             } else {
-              if (!PROBLEM_JSON.test(String(res.headers['content-type']))) mismatches.push(`${cell}: denial is not problem+json`);
+              if (!PROBLEM_JSON.test(String(res.headers['content-type'])))
+                mismatches.push(`${cell}: denial is not problem+json`);
               if (method !== 'HEAD') {
                 const code = res.json().code;
-                if (code !== (wanted === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN')) mismatches.push(`${cell}: denial code ${code}`);
+                if (code !== (wanted === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN'))
+                  mismatches.push(`${cell}: denial code ${code}`);
               }
             }
-            if ((await head(f.ledger)) !== before) mismatches.push(`${cell}: a denied request appended to the log`);
+            if ((await head(f.ledger)) !== before)
+              mismatches.push(`${cell}: a denied request appended to the log`);
           }
         }
       }
@@ -445,24 +656,43 @@ describe('access table', () => {
     const mismatches: string[] = [];
     let sent = 0;
     await fc.assert(
-      fc.asyncProperty(fc.nat(writes.length - 1), fc.nat(), fc.constantFrom(...HIDDEN), fc.nat(40), async (r, leaf, hidden, at) => {
-        const row = writes[r]!;
-        const caller = row.allowed[0]!;
-        currentCaller = caller;
-        const body = row.body!(f, caller, 10_000 + sent);
-        const leaves = stringLeaves(body, 'body');
-        if (leaves.length === 0) return;
-        const path = leaves[leaf % leaves.length]!;
-        sent += 1;
-        const before = await head(f.ledger);
-        const res = await f.ledger.app.inject({ method: 'POST', url: row.url(f), headers: bearer(tokenOf(f, caller)!), payload: withHidden(body, path, hidden, at) as object });
-        const code = `U+${hidden.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-        const problem = res.statusCode === 400 ? (res.json() as { code: string; detail: string }) : undefined;
-        if (problem?.code !== 'VALIDATION_FAILED' || !problem.detail.includes(path) || !problem.detail.includes(code)) {
-          mismatches.push(`POST ${row.route} ${path} with ${code}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-        }
-        if ((await head(f.ledger)) !== before) mismatches.push(`POST ${row.route} ${path} with ${code}: appended`);
-      }),
+      fc.asyncProperty(
+        fc.nat(writes.length - 1),
+        fc.nat(),
+        fc.constantFrom(...HIDDEN),
+        fc.nat(40),
+        async (r, leaf, hidden, at) => {
+          const row = writes[r]!;
+          const caller = row.allowed[0]!;
+          currentCaller = caller;
+          const body = row.body!(f, caller, 10_000 + sent);
+          const leaves = stringLeaves(body, 'body');
+          if (leaves.length === 0) return;
+          const path = leaves[leaf % leaves.length]!;
+          sent += 1;
+          const before = await head(f.ledger);
+          const res = await f.ledger.app.inject({
+            method: 'POST',
+            url: row.url(f),
+            headers: bearer(tokenOf(f, caller)!),
+            payload: withHidden(body, path, hidden, at) as object,
+          });
+          const code = `U+${hidden.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+          const problem =
+            res.statusCode === 400 ? (res.json() as { code: string; detail: string }) : undefined;
+          if (
+            problem?.code !== 'VALIDATION_FAILED' ||
+            !problem.detail.includes(path) ||
+            !problem.detail.includes(code)
+          ) {
+            mismatches.push(
+              `POST ${row.route} ${path} with ${code}: ${res.statusCode} ${res.body.slice(0, 300)}`,
+            );
+          }
+          if ((await head(f.ledger)) !== before)
+            mismatches.push(`POST ${row.route} ${path} with ${code}: appended`);
+        },
+      ),
       { numRuns: 300 },
     );
     expect(mismatches).toEqual([]);
@@ -473,45 +703,96 @@ describe('access table', () => {
     const served = routesOf(f.ledger.app.printRoutes({ commonPrefix: false }));
     // Sanity: the parser reads the deepest route of the tree.
     expect(served).toContain('POST /v1/pots/:potId/interventions/:interventionId/outcomes');
-    const tabled = new Set(ACCESS_TABLE.flatMap((row) => (row.method === 'GET' ? [`GET ${row.route}`, `HEAD ${row.route}`] : [`POST ${row.route}`])));
-    const isApi = (route: string) => route.split(' ')[1]!.startsWith('/v1') || ['/health', '/openapi.json'].includes(route.split(' ')[1]!);
-    expect(served.filter(isApi).filter((route) => !tabled.has(route)), 'routes served but missing from the access table').toEqual([]);
-    expect([...tabled].filter((route) => !served.includes(route)), 'routes in the access table the app does not serve').toEqual([]);
+    const tabled = new Set(
+      ACCESS_TABLE.flatMap((row) =>
+        row.method === 'GET' ? [`GET ${row.route}`, `HEAD ${row.route}`] : [`POST ${row.route}`],
+      ),
+    );
+    const isApi = (route: string) =>
+      route.split(' ')[1]!.startsWith('/v1') ||
+      ['/health', '/openapi.json'].includes(route.split(' ')[1]!);
+    expect(
+      served.filter(isApi).filter((route) => !tabled.has(route)),
+      'routes served but missing from the access table',
+    ).toEqual([]);
+    expect(
+      [...tabled].filter((route) => !served.includes(route)),
+      'routes in the access table the app does not serve',
+    ).toEqual([]);
 
     // The OpenAPI document agrees: every documented /v1 operation is in the table.
     const doc = (await f.ledger.get('/openapi.json', null)).json();
-    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+    for (const [path, item] of Object.entries(
+      doc.paths as Record<string, Record<string, unknown>>,
+    )) {
       if (!path.startsWith('/v1')) continue;
       const route = path.replace(/\{(\w+)\}/g, ':$1');
-      for (const method of Object.keys(item).filter((k) => ['get', 'post', 'put', 'patch', 'delete'].includes(k))) {
-        expect(tabled.has(`${method.toUpperCase()} ${route}`), `${method.toUpperCase()} ${route} is documented but not in the access table`).toBe(true);
+      for (const method of Object.keys(item).filter((k) =>
+        ['get', 'post', 'put', 'patch', 'delete'].includes(k),
+      )) {
+        expect(
+          tabled.has(`${method.toUpperCase()} ${route}`),
+          `${method.toUpperCase()} ${route} is documented but not in the access table`,
+        ).toBe(true);
       }
     }
   });
 });
 
 /** Routes that read the event log itself, not the books: they take no asAt / atPosition (a checkpoint's size looks back instead). */
-const LOG_ROUTES = new Set(['/v1/events', '/v1/audit/checkpoint', '/v1/audit/proof/:eventId', '/v1/audit/consistency']);
+const LOG_ROUTES = new Set([
+  '/v1/events',
+  '/v1/audit/checkpoint',
+  '/v1/audit/proof/:eventId',
+  '/v1/audit/consistency',
+]);
 
 describe('access table, read as at a date and a position', () => {
   it('every GET that reads the books, with ?asAt=&atPosition=: the same callers allowed, the same refused', async () => {
     // These rows' URLs need no allocations: only the reversal row reads them.
-    const f: Fixture = { ...(await scenarioCtx()), allocations: {} as Fixture['allocations'], toApprove: {} as Fixture['toApprove'], toReject: {} as Fixture['toReject'], sparePotId: '' };
+    const f: Fixture = {
+      ...(await scenarioCtx()),
+      allocations: {} as Fixture['allocations'],
+      toApprove: {} as Fixture['toApprove'],
+      toReject: {} as Fixture['toReject'],
+      sparePotId: '',
+    };
     try {
-      expectWritten(await f.ledger.post('/v1/unit-costs', f.tokens.admin, ACCESS_UNIT_COST), ['code', 'version']);
+      expectWritten(await f.ledger.post('/v1/unit-costs', f.tokens.admin, ACCESS_UNIT_COST), [
+        'code',
+        'version',
+      ]);
       const at = await head(f.ledger);
       const mismatches: string[] = [];
       // The log routes read the raw log, not the books.
-      const rows = ACCESS_TABLE.filter((row) => row.method === 'GET' && row.route.startsWith('/v1/') && !LOG_ROUTES.has(row.route));
+      const rows = ACCESS_TABLE.filter(
+        (row) => row.method === 'GET' && row.route.startsWith('/v1/') && !LOG_ROUTES.has(row.route),
+      );
       expect(rows.length).toBeGreaterThanOrEqual(7);
       for (const row of rows) {
         for (const caller of CALLERS) {
           const url = row.url(f);
-          const res = await f.ledger.get(`${url}${url.includes('?') ? '&' : '?'}asAt=2026-03-31&atPosition=${at}`, tokenOf(f, caller));
+          const res = await f.ledger.get(
+            `${url}${url.includes('?') ? '&' : '?'}asAt=2026-03-31&atPosition=${at}`,
+            tokenOf(f, caller),
+          );
           const wanted = row.allowed.includes(caller) ? 200 : caller === 'no token' ? 401 : 403;
-          if (res.statusCode !== wanted) mismatches.push(`GET ${row.route} as ${caller}: expected ${wanted}, got ${res.statusCode} ${res.body.slice(0, 200)}`);
-          else if (wanted === 200 && res.headers['ledger-as-at'] !== '2026-03-31') mismatches.push(`GET ${row.route} as ${caller}: no Ledger-As-At`);
-          else if (wanted === 200) mismatches.push(...readPolicyMismatches(row, caller, `GET ${url} as ${caller}, as at`, res.body, false));
+          if (res.statusCode !== wanted)
+            mismatches.push(
+              `GET ${row.route} as ${caller}: expected ${wanted}, got ${res.statusCode} ${res.body.slice(0, 200)}`,
+            );
+          else if (wanted === 200 && res.headers['ledger-as-at'] !== '2026-03-31')
+            mismatches.push(`GET ${row.route} as ${caller}: no Ledger-As-At`);
+          else if (wanted === 200)
+            mismatches.push(
+              ...readPolicyMismatches(
+                row,
+                caller,
+                `GET ${url} as ${caller}, as at`,
+                res.body,
+                false,
+              ),
+            );
         }
       }
       expect(mismatches).toEqual([]);
@@ -531,7 +812,11 @@ describe('tokens over time', () => {
       expectProblem(await ctx.ledger.get('/v1/pots', shortLived), 401, 'UNAUTHENTICATED');
       const before = await head(ctx.ledger);
       expectProblem(
-        await ctx.ledger.post('/v1/agencies', shortLived, { agencyId: 'late-agency', name: 'Late', kind: 'other' }),
+        await ctx.ledger.post('/v1/agencies', shortLived, {
+          agencyId: 'late-agency',
+          name: 'Late',
+          kind: 'other',
+        }),
         401,
         'UNAUTHENTICATED',
       );
@@ -544,8 +829,18 @@ describe('tokens over time', () => {
   it('a token signed for another ledger (another secret) is refused on every route', async () => {
     const ctx = await scenarioCtx();
     try {
-      const foreign = ctx.ledger.token('admin', { secret: 'a-different-ledger-secret-0123456789abcdef' });
-      for (const url of ['/v1/agencies', '/v1/pots', `/v1/pots/${ctx.potId}`, '/v1/flows', '/v1/audit', '/v1/events', '/v1/agencies/essex-cc/balances']) {
+      const foreign = ctx.ledger.token('admin', {
+        secret: 'a-different-ledger-secret-0123456789abcdef',
+      });
+      for (const url of [
+        '/v1/agencies',
+        '/v1/pots',
+        `/v1/pots/${ctx.potId}`,
+        '/v1/flows',
+        '/v1/audit',
+        '/v1/events',
+        '/v1/agencies/essex-cc/balances',
+      ]) {
         expectProblem(await ctx.ledger.get(url, foreign), 401, 'UNAUTHENTICATED');
       }
     } finally {

@@ -25,7 +25,11 @@ describe('agencies', () => {
     it('201 with eventId, position and agencyId; the agency is listed and its event logged', async () => {
       const { ledger, tokens } = await ctx();
       const before = await head(ledger);
-      const res = await ledger.post('/v1/agencies', tokens.admin, { agencyId: 'essex-fire', name: 'Essex Fire and Rescue', kind: 'fire' });
+      const res = await ledger.post('/v1/agencies', tokens.admin, {
+        agencyId: 'essex-fire',
+        name: 'Essex Fire and Rescue',
+        kind: 'fire',
+      });
       const body = expectWritten(res, ['agencyId']);
       expect(body.agencyId).toBe('essex-fire');
       expect(BigInt(body.position) > before).toBe(true);
@@ -55,9 +59,27 @@ describe('agencies', () => {
 
     it('accepts every agency kind of the design', async () => {
       const { ledger, tokens } = await ctx();
-      const kinds = ['council', 'police', 'health', 'dwp', 'probation', 'fire', 'housing', 'education', 'voluntary', 'other'];
+      const kinds = [
+        'council',
+        'police',
+        'health',
+        'dwp',
+        'probation',
+        'fire',
+        'housing',
+        'education',
+        'voluntary',
+        'other',
+      ];
       for (const kind of kinds) {
-        expectWritten(await ledger.post('/v1/agencies', tokens.admin, { agencyId: `agency-${kind}`, name: `A ${kind}`, kind }), ['agencyId']);
+        expectWritten(
+          await ledger.post('/v1/agencies', tokens.admin, {
+            agencyId: `agency-${kind}`,
+            name: `A ${kind}`,
+            kind,
+          }),
+          ['agencyId'],
+        );
       }
     });
 
@@ -65,7 +87,18 @@ describe('agencies', () => {
       const { ledger, tokens } = await ctx();
       const positions: bigint[] = [];
       for (const id of ['a-1', 'a-2', 'a-3']) {
-        positions.push(BigInt(expectWritten(await ledger.post('/v1/agencies', tokens.admin, { agencyId: id, name: id, kind: 'other' }), ['agencyId']).position));
+        positions.push(
+          BigInt(
+            expectWritten(
+              await ledger.post('/v1/agencies', tokens.admin, {
+                agencyId: id,
+                name: id,
+                kind: 'other',
+              }),
+              ['agencyId'],
+            ).position,
+          ),
+        );
       }
       expect(positions[1]! > positions[0]!).toBe(true);
       expect(positions[2]! > positions[1]!).toBe(true);
@@ -75,7 +108,12 @@ describe('agencies', () => {
       const { ledger, tokens } = await ctx();
       const body = await expectRefused(
         ledger,
-        () => ledger.post('/v1/agencies', tokens.admin, { agencyId: 'essex-police', name: 'Another Police', kind: 'police' }),
+        () =>
+          ledger.post('/v1/agencies', tokens.admin, {
+            agencyId: 'essex-police',
+            name: 'Another Police',
+            kind: 'police',
+          }),
         409,
         'ALREADY_EXISTS',
       );
@@ -93,7 +131,11 @@ describe('agencies', () => {
         ['name an array', { ...valid, name: ['Essex'] }, 'body.name'],
         ['kind not in the list', { ...valid, kind: 'bank' }, 'body.kind'],
         ['kind in capitals', { ...valid, kind: 'FIRE' }, 'body.kind'],
-        ['agencyId with spaces and capitals', { ...valid, agencyId: 'Essex Fire' }, 'body.agencyId'],
+        [
+          'agencyId with spaces and capitals',
+          { ...valid, agencyId: 'Essex Fire' },
+          'body.agencyId',
+        ],
         ['agencyId with an underscore', { ...valid, agencyId: 'essex_fire' }, 'body.agencyId'],
         ['agencyId with a leading hyphen', { ...valid, agencyId: '-essex' }, 'body.agencyId'],
         ['agencyId with a trailing hyphen', { ...valid, agencyId: 'essex-' }, 'body.agencyId'],
@@ -113,22 +155,20 @@ describe('agencies', () => {
       }
     });
 
-    describeWriteRouteRefusals(
-      {
-        name: 'POST /v1/agencies',
-        url: () => '/v1/agencies',
-        body: () => ({ agencyId: 'essex-fire', name: 'Essex Fire and Rescue', kind: 'fire' }),
-        allowed: (c) => c.tokens.admin,
-        claims: { role: 'admin' },
-        forbidden: [
-          { who: 'a finance officer of a partner', token: (c) => c.tokens.cc },
-          { who: 'a finance officer of a non-partner', token: (c) => c.tokens.nhs },
-          { who: 'an auditor', token: (c) => c.tokens.auditor },
-          { who: 'a reporter', token: (c) => c.tokens.reporter },
-        ],
-        answerKeys: ['agencyId'],
-      },
-    );
+    describeWriteRouteRefusals({
+      name: 'POST /v1/agencies',
+      url: () => '/v1/agencies',
+      body: () => ({ agencyId: 'essex-fire', name: 'Essex Fire and Rescue', kind: 'fire' }),
+      allowed: (c) => c.tokens.admin,
+      claims: { role: 'admin' },
+      forbidden: [
+        { who: 'a finance officer of a partner', token: (c) => c.tokens.cc },
+        { who: 'a finance officer of a non-partner', token: (c) => c.tokens.nhs },
+        { who: 'an auditor', token: (c) => c.tokens.auditor },
+        { who: 'a reporter', token: (c) => c.tokens.reporter },
+      ],
+      answerKeys: ['agencyId'],
+    });
   });
 
   describe('GET /v1/agencies', () => {
@@ -138,7 +178,12 @@ describe('agencies', () => {
         const res = await ledger.get('/v1/agencies', token);
         expect(res.statusCode).toBe(200);
         const { agencies } = res.json();
-        expect(agencies.map((a: { agencyId: string }) => a.agencyId)).toEqual(['essex-cc', 'essex-police', 'essex-probation', 'nhs-mid-essex']);
+        expect(agencies.map((a: { agencyId: string }) => a.agencyId)).toEqual([
+          'essex-cc',
+          'essex-police',
+          'essex-probation',
+          'nhs-mid-essex',
+        ]);
         expect(agencies[0]).toEqual({
           agencyId: 'essex-cc',
           name: 'Essex County Council',
@@ -185,15 +230,33 @@ describe('agencies', () => {
         benefitsProducedForOthers: '30000.00',
         netFiscalPosition: '-290000.00',
       };
-      const res = await c.ledger.get(`/v1/agencies/essex-cc/balances?minPosition=${outcome.position}`, c.tokens.reporter);
+      const res = await c.ledger.get(
+        `/v1/agencies/essex-cc/balances?minPosition=${outcome.position}`,
+        c.tokens.reporter,
+      );
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ agencyId: 'essex-cc', total: council, pots: [{ potId: c.potId, ...council }] });
+      expect(res.json()).toEqual({
+        agencyId: 'essex-cc',
+        total: council,
+        pots: [{ potId: c.potId, ...council }],
+      });
 
       const nhs = await c.ledger.get('/v1/agencies/nhs-mid-essex/balances', c.tokens.auditor);
-      const nhsFigures = { ...ZERO_BALANCES, benefitsReceived: '20000.00', benefitsReceivedNonCashable: '20000.00', netFiscalPosition: '20000.00' };
-      expect(nhs.json()).toEqual({ agencyId: 'nhs-mid-essex', total: nhsFigures, pots: [{ potId: c.potId, ...nhsFigures }] });
+      const nhsFigures = {
+        ...ZERO_BALANCES,
+        benefitsReceived: '20000.00',
+        benefitsReceivedNonCashable: '20000.00',
+        netFiscalPosition: '20000.00',
+      };
+      expect(nhs.json()).toEqual({
+        agencyId: 'nhs-mid-essex',
+        total: nhsFigures,
+        pots: [{ potId: c.potId, ...nhsFigures }],
+      });
 
-      const police = (await c.ledger.get('/v1/agencies/essex-police/balances', c.tokens.police)).json();
+      const police = (
+        await c.ledger.get('/v1/agencies/essex-police/balances', c.tokens.police)
+      ).json();
       expect(police.total).toEqual({
         contributed: '200000.00',
         drawn: '40000.00',
@@ -210,7 +273,11 @@ describe('agencies', () => {
     it('sums several pots into the total', async () => {
       const c = await ctx();
       const second = expectWritten(
-        await c.ledger.post('/v1/pots', c.tokens.admin, { name: 'Second pot', area: 'Essex', hostAgencyId: 'essex-cc' }),
+        await c.ledger.post('/v1/pots', c.tokens.admin, {
+          name: 'Second pot',
+          area: 'Essex',
+          hostAgencyId: 'essex-cc',
+        }),
         ['potId'],
       );
       const w = expectWritten(
@@ -222,17 +289,34 @@ describe('agencies', () => {
         }),
         ['contributionId'],
       );
-      const res = (await c.ledger.get(`/v1/agencies/essex-cc/balances?minPosition=${w.position}`, c.tokens.reporter)).json();
+      const res = (
+        await c.ledger.get(
+          `/v1/agencies/essex-cc/balances?minPosition=${w.position}`,
+          c.tokens.reporter,
+        )
+      ).json();
       expect(res.total.contributed).toBe('300000.01');
       expect(res.total.netFiscalPosition).toBe('-300000.01');
       expect(res.pots).toHaveLength(2);
-      expect(res.pots).toContainEqual(expect.objectContaining({ potId: second.potId, contributed: '0.01', stake: '0.01' }));
+      expect(res.pots).toContainEqual(
+        expect.objectContaining({ potId: second.potId, contributed: '0.01', stake: '0.01' }),
+      );
     });
 
     it('a registered agency with no pot has zero totals and no pots', async () => {
       const { ledger, tokens } = await ctx();
-      const w = expectWritten(await ledger.post('/v1/agencies', tokens.admin, { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' }), ['agencyId']);
-      const res = await ledger.get(`/v1/agencies/essex-fire/balances?minPosition=${w.position}`, tokens.reporter);
+      const w = expectWritten(
+        await ledger.post('/v1/agencies', tokens.admin, {
+          agencyId: 'essex-fire',
+          name: 'Essex Fire',
+          kind: 'fire',
+        }),
+        ['agencyId'],
+      );
+      const res = await ledger.get(
+        `/v1/agencies/essex-fire/balances?minPosition=${w.position}`,
+        tokens.reporter,
+      );
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({ agencyId: 'essex-fire', total: ZERO_BALANCES, pots: [] });
     });
@@ -240,23 +324,38 @@ describe('agencies', () => {
     it('is readable by every role', async () => {
       const { ledger, tokens } = await ctx();
       for (const token of [tokens.admin, tokens.cc, tokens.nhs, tokens.auditor, tokens.reporter]) {
-        expect((await ledger.get('/v1/agencies/essex-police/balances', token)).statusCode).toBe(200);
+        expect((await ledger.get('/v1/agencies/essex-police/balances', token)).statusCode).toBe(
+          200,
+        );
       }
     });
 
     it('404 NOT_FOUND for an agency that is not registered', async () => {
       const { ledger, tokens } = await ctx();
-      expectProblem(await ledger.get('/v1/agencies/nobody-here/balances', tokens.reporter), 404, 'NOT_FOUND');
+      expectProblem(
+        await ledger.get('/v1/agencies/nobody-here/balances', tokens.reporter),
+        404,
+        'NOT_FOUND',
+      );
     });
 
     it('400 VALIDATION_FAILED for an agency id that is not a slug', async () => {
       const { ledger, tokens } = await ctx();
       for (const bad of ['Essex_Police', 'essex-', '-x', 'a'.repeat(65), '%20']) {
-        expectValidation(await ledger.get(`/v1/agencies/${bad}/balances`, tokens.reporter), 'params.agencyId');
+        expectValidation(
+          await ledger.get(`/v1/agencies/${bad}/balances`, tokens.reporter),
+          'params.agencyId',
+        );
       }
     });
 
-    describeReadRouteAuth('GET /v1/agencies/:agencyId/balances', () => '/v1/agencies/essex-cc/balances');
-    describeMinPosition('GET /v1/agencies/:agencyId/balances', () => '/v1/agencies/essex-cc/balances');
+    describeReadRouteAuth(
+      'GET /v1/agencies/:agencyId/balances',
+      () => '/v1/agencies/essex-cc/balances',
+    );
+    describeMinPosition(
+      'GET /v1/agencies/:agencyId/balances',
+      () => '/v1/agencies/essex-cc/balances',
+    );
   });
 });

@@ -27,28 +27,48 @@ let now = '2025-04-01T09:00:00.000Z';
  */
 async function timeline(c: Ctx) {
   now = '2025-05-02T10:00:00.000Z';
-  const allocation = expectWritten(await allocate(c, '100000.00', { reason: 'Year one delivery' }), ['allocationId', 'status', 'fundingShares']);
+  const allocation = expectWritten(
+    await allocate(c, '100000.00', { reason: 'Year one delivery' }),
+    ['allocationId', 'status', 'fundingShares'],
+  );
   now = '2025-05-03T11:00:00.000Z';
   const outcome = expectWritten(await recordOutcome(c), ['outcomeId', 'flows']);
   now = '2025-05-04T12:00:00.000Z';
   const contribution = expectWritten(
-    await contribute(c, c.tokens.police, 'essex-police', '50000.00', { reference: 'PO-3', effectiveDate: '2025-05-04' }, {
-      'idempotency-key': 'bob-po-3',
-      'x-correlation-id': 'budget-round-2025',
-      'x-causation-id': 'invoice-77',
-    }),
+    await contribute(
+      c,
+      c.tokens.police,
+      'essex-police',
+      '50000.00',
+      { reference: 'PO-3', effectiveDate: '2025-05-04' },
+      {
+        'idempotency-key': 'bob-po-3',
+        'x-correlation-id': 'budget-round-2025',
+        'x-causation-id': 'invoice-77',
+      },
+    ),
     ['contributionId'],
   );
   now = '2025-05-05T08:00:00.000Z';
   const retraction = expectWritten(
-    await c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.cc, { eventId: outcome.eventId, reason: 'Cohort data\nwas incomplete' }),
+    await c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.cc, {
+      eventId: outcome.eventId,
+      reason: 'Cohort data\nwas incomplete',
+    }),
     ['type', 'reversedEventId'],
   );
   return { allocation, outcome, contribution, retraction };
 }
 
-async function audit(c: Ctx, query = '', token: string = c.tokens.auditor): Promise<{ entries: Json[]; nextCursor: string | null }> {
-  const res = await c.ledger.get(`/v1/audit?minPosition=${await head(c.ledger)}${query === '' ? '' : `&${query}`}`, token);
+async function audit(
+  c: Ctx,
+  query = '',
+  token: string = c.tokens.auditor,
+): Promise<{ entries: Json[]; nextCursor: string | null }> {
+  const res = await c.ledger.get(
+    `/v1/audit?minPosition=${await head(c.ledger)}${query === '' ? '' : `&${query}`}`,
+    token,
+  );
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
 }
@@ -82,7 +102,9 @@ describe('GET /v1/audit', () => {
       expect(typeof entry.commandId).toBe('string');
       expect(typeof entry.correlationId).toBe('string');
       expect(typeof entry.summary).toBe('string');
-      expect(entry.actor).toEqual(expect.objectContaining({ sub: expect.any(String), role: expect.any(String) }));
+      expect(entry.actor).toEqual(
+        expect.objectContaining({ sub: expect.any(String), role: expect.any(String) }),
+      );
     }
     expect(entries[10]).toMatchObject({
       position: t.contribution.position,
@@ -95,10 +117,16 @@ describe('GET /v1/audit', () => {
       commandId: 'bob-po-3',
       correlationId: 'budget-round-2025',
       causationId: 'invoice-77',
-      summary: 'bob (finance officer, Essex Police) contributed £50,000.00 to Essex Reducing Reoffending, ref PO-3',
+      summary:
+        'bob (finance officer, Essex Police) contributed £50,000.00 to Essex Reducing Reoffending, ref PO-3',
     });
     expect(entries[10]).not.toHaveProperty('reason');
-    expect(entries[8]).toMatchObject({ type: 'FundsAllocated', reason: 'Year one delivery', effectiveDate: '2025-05-01', actor: { sub: 'alice', role: 'admin' } });
+    expect(entries[8]).toMatchObject({
+      type: 'FundsAllocated',
+      reason: 'Year one delivery',
+      effectiveDate: '2025-05-01',
+      actor: { sub: 'alice', role: 'admin' },
+    });
     expect(entries[8]!.actor).not.toHaveProperty('agencyId');
     expect(entries[0]).not.toHaveProperty('effectiveDate');
     expect(entries[0]).not.toHaveProperty('causationId');
@@ -108,21 +136,35 @@ describe('GET /v1/audit', () => {
     const c = await ctx();
     await timeline(c);
     const summaries = (await audit(c, 'limit=1000')).entries.map((e) => e.summary as string);
-    expect(summaries[0]).toBe('alice (admin) registered agency Essex County Council (essex-cc, council)');
-    expect(summaries[4]).toMatch(/^alice \(admin\) opened pot Essex Reducing Reoffending \(Essex\)/);
+    expect(summaries[0]).toBe(
+      'alice (admin) registered agency Essex County Council (essex-cc, council)',
+    );
+    expect(summaries[4]).toMatch(
+      /^alice \(admin\) opened pot Essex Reducing Reoffending \(Essex\)/,
+    );
     expect(summaries[4]).toContain('Essex County Council');
     expect(summaries[4]).toContain('Essex Police');
-    expect(summaries[5]).toBe('carol (finance officer, Essex County Council) contributed £300,000.00 to Essex Reducing Reoffending, ref PO-1');
-    expect(summaries[6]).toBe('bob (finance officer, Essex Police) contributed £200,000.00 to Essex Reducing Reoffending, ref PO-2');
-    expect(summaries[7]).toMatch(/^carol \(finance officer, Essex County Council\) defined intervention Employment support for ex-offenders/);
+    expect(summaries[5]).toBe(
+      'carol (finance officer, Essex County Council) contributed £300,000.00 to Essex Reducing Reoffending, ref PO-1',
+    );
+    expect(summaries[6]).toBe(
+      'bob (finance officer, Essex Police) contributed £200,000.00 to Essex Reducing Reoffending, ref PO-2',
+    );
+    expect(summaries[7]).toMatch(
+      /^carol \(finance officer, Essex County Council\) defined intervention Employment support for ex-offenders/,
+    );
     expect(summaries[7]).toContain('Essex Probation');
-    expect(summaries[8]).toMatch(/^alice \(admin\) allocated £100,000\.00 from Essex Reducing Reoffending to Employment support for ex-offenders/);
+    expect(summaries[8]).toMatch(
+      /^alice \(admin\) allocated £100,000\.00 from Essex Reducing Reoffending to Employment support for ex-offenders/,
+    );
     expect(summaries[8]).toContain('Essex County Council £60,000.00');
     expect(summaries[8]).toContain('Essex Police £40,000.00');
     expect(summaries[8]).toContain('Year one delivery');
     expect(summaries[9]).toMatch(/^alice \(admin\) recorded outcome/);
     expect(summaries[9]).toContain('£60,000.00');
-    expect(summaries[11]).toMatch(/^carol \(finance officer, Essex County Council\) retracted outcome/);
+    expect(summaries[11]).toMatch(
+      /^carol \(finance officer, Essex County Council\) retracted outcome/,
+    );
     // The reason is kept whole in the entry but its line break never splits the summary line.
     expect(summaries[11]).toContain('Cohort data was incomplete');
     for (const summary of summaries) expect(summary).not.toMatch(/[\n\r]/);
@@ -132,10 +174,19 @@ describe('GET /v1/audit', () => {
     it('potId: only that pot\u2019s entries', async () => {
       const c = await ctx();
       await timeline(c);
-      const other = expectWritten(await c.ledger.post('/v1/pots', c.tokens.admin, { name: 'Other', area: 'Essex', hostAgencyId: 'essex-cc' }), ['potId']);
+      const other = expectWritten(
+        await c.ledger.post('/v1/pots', c.tokens.admin, {
+          name: 'Other',
+          area: 'Essex',
+          hostAgencyId: 'essex-cc',
+        }),
+        ['potId'],
+      );
       const { entries } = await audit(c, `potId=${c.potId}`);
       expect(await ordinalsOf(c, entries)).toEqual([5, 6, 7, 8, 9, 10, 11, 12]);
-      expect((await audit(c, `potId=${other.potId}`)).entries.map((e) => e.type)).toEqual(['PotOpened']);
+      expect((await audit(c, `potId=${other.potId}`)).entries.map((e) => e.type)).toEqual([
+        'PotOpened',
+      ]);
       expect((await audit(c, 'potId=01ARZ3NDEKTSV4RRFFQ69G5FAV')).entries).toEqual([]);
     });
 
@@ -143,9 +194,15 @@ describe('GET /v1/audit', () => {
       const c = await ctx();
       await timeline(c);
       // NHS: its registration, and the outcome (and its retraction) whose benefits it received.
-      expect((await audit(c, 'agencyId=nhs-mid-essex')).entries.map((e) => e.type)).toEqual(['AgencyRegistered', 'OutcomeRecorded', 'OutcomeRetracted']);
+      expect((await audit(c, 'agencyId=nhs-mid-essex')).entries.map((e) => e.type)).toEqual([
+        'AgencyRegistered',
+        'OutcomeRecorded',
+        'OutcomeRetracted',
+      ]);
       // Police: registration, pot, its own contributions, the allocation that drew on it, outcome flows.
-      expect(await ordinalsOf(c, (await audit(c, 'agencyId=essex-police')).entries)).toEqual([2, 5, 7, 9, 10, 11, 12]);
+      expect(await ordinalsOf(c, (await audit(c, 'agencyId=essex-police')).entries)).toEqual([
+        2, 5, 7, 9, 10, 11, 12,
+      ]);
       expect((await audit(c, 'agencyId=unknown-agency')).entries).toEqual([]);
     });
 
@@ -160,20 +217,45 @@ describe('GET /v1/audit', () => {
     it('from/to: inclusive bounds on recordedAt, as whole UTC days or instants with a zone', async () => {
       const c = await ctx();
       await timeline(c);
-      expect(await ordinalsOf(c, (await audit(c, 'from=2025-05-02&to=2025-05-03')).entries)).toEqual([9, 10]);
-      expect(await ordinalsOf(c, (await audit(c, 'to=2025-04-01')).entries)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-      expect(await ordinalsOf(c, (await audit(c, 'from=2025-05-02T10:00:00Z')).entries)).toEqual([9, 10, 11, 12]);
-      expect(await ordinalsOf(c, (await audit(c, 'from=2025-05-02T10:00:00.001Z')).entries)).toEqual([10, 11, 12]);
-      expect(await ordinalsOf(c, (await audit(c, `from=${encodeURIComponent('2025-05-02T11:00:00+01:00')}&to=${encodeURIComponent('2025-05-04T12:00:00Z')}`)).entries)).toEqual([9, 10, 11]);
+      expect(
+        await ordinalsOf(c, (await audit(c, 'from=2025-05-02&to=2025-05-03')).entries),
+      ).toEqual([9, 10]);
+      expect(await ordinalsOf(c, (await audit(c, 'to=2025-04-01')).entries)).toEqual([
+        1, 2, 3, 4, 5, 6, 7, 8,
+      ]);
+      expect(await ordinalsOf(c, (await audit(c, 'from=2025-05-02T10:00:00Z')).entries)).toEqual([
+        9, 10, 11, 12,
+      ]);
+      expect(
+        await ordinalsOf(c, (await audit(c, 'from=2025-05-02T10:00:00.001Z')).entries),
+      ).toEqual([10, 11, 12]);
+      expect(
+        await ordinalsOf(
+          c,
+          (
+            await audit(
+              c,
+              `from=${encodeURIComponent('2025-05-02T11:00:00+01:00')}&to=${encodeURIComponent('2025-05-04T12:00:00Z')}`,
+            )
+          ).entries,
+        ),
+      ).toEqual([9, 10, 11]);
       expect((await audit(c, 'from=2025-05-06')).entries).toEqual([]);
     });
 
     it('filters combine', async () => {
       const c = await ctx();
       await timeline(c);
-      expect(await ordinalsOf(c, (await audit(c, `potId=${c.potId}&actor=alice&from=2025-05-03`)).entries)).toEqual([10]);
+      expect(
+        await ordinalsOf(
+          c,
+          (await audit(c, `potId=${c.potId}&actor=alice&from=2025-05-03`)).entries,
+        ),
+      ).toEqual([10]);
       // carol's intervention (8) is led by probation, so it does not touch the council.
-      expect(await ordinalsOf(c, (await audit(c, 'agencyId=essex-cc&actor=carol')).entries)).toEqual([6, 12]);
+      expect(
+        await ordinalsOf(c, (await audit(c, 'agencyId=essex-cc&actor=carol')).entries),
+      ).toEqual([6, 12]);
     });
   });
 
@@ -187,7 +269,10 @@ describe('GET /v1/audit', () => {
         let cursor: string | null = null;
         let requests = 0;
         do {
-          const page = await audit(c, `limit=${limit}${cursor === null ? '' : `&cursor=${cursor}`}`);
+          const page = await audit(
+            c,
+            `limit=${limit}${cursor === null ? '' : `&cursor=${cursor}`}`,
+          );
           expect(page.entries.length).toBeLessThanOrEqual(limit);
           pages.push(...page.entries);
           cursor = page.nextCursor;
@@ -214,12 +299,19 @@ describe('GET /v1/audit', () => {
 
     it('the default page is 100 entries; a cursor past the end gives an empty page', async () => {
       const c = await ctx();
-      for (let i = 0; i < 95; i++) expectWritten(await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: `bulk-${i}` }), ['contributionId']);
+      for (let i = 0; i < 95; i++)
+        expectWritten(
+          await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: `bulk-${i}` }),
+          ['contributionId'],
+        );
       const page = await audit(c);
       expect(page.entries).toHaveLength(100);
       expect(page.nextCursor).toBe(page.entries[99]!.position);
       expect((await audit(c, `cursor=${page.nextCursor}`)).entries).toHaveLength(3);
-      expect(await audit(c, `cursor=${(await head(c.ledger)) + 1000n}`)).toEqual({ entries: [], nextCursor: null });
+      expect(await audit(c, `cursor=${(await head(c.ledger)) + 1000n}`)).toEqual({
+        entries: [],
+        nextCursor: null,
+      });
     });
   });
 
@@ -236,17 +328,24 @@ describe('GET /v1/audit', () => {
       expect(res.json()).toEqual(expected);
       const csv = await c.ledger.get(`/v1/audit/export.csv?potId=${c.potId}`, token);
       expect(csv.statusCode, csv.body).toBe(200);
-      expect(csv.body).toBe((await c.ledger.get(`/v1/audit/export.csv?potId=${c.potId}`, c.tokens.auditor)).body);
+      expect(csv.body).toBe(
+        (await c.ledger.get(`/v1/audit/export.csv?potId=${c.potId}`, c.tokens.auditor)).body,
+      );
     }
     // Without potId a finance officer would read every pot's trail: refused, and told why.
     for (const url of ['/v1/audit', '/v1/audit/export.csv']) {
-      expect(expectProblem(await c.ledger.get(url, c.tokens.cc), 403, 'FORBIDDEN').detail).toMatch(/pass potId/);
+      expect(expectProblem(await c.ledger.get(url, c.tokens.cc), 403, 'FORBIDDEN').detail).toMatch(
+        /pass potId/,
+      );
     }
     // Another agency's pot: refused.
     for (const url of [own, `/v1/audit/export.csv?potId=${c.potId}`]) {
-      expect(expectProblem(await c.ledger.get(url, c.tokens.nhs), 403, 'FORBIDDEN').detail).toMatch(/nhs-mid-essex is not a partner/);
+      expect(expectProblem(await c.ledger.get(url, c.tokens.nhs), 403, 'FORBIDDEN').detail).toMatch(
+        /nhs-mid-essex is not a partner/,
+      );
     }
-    for (const url of ['/v1/audit', own]) expectProblem(await c.ledger.get(url, c.tokens.reporter), 403, 'FORBIDDEN');
+    for (const url of ['/v1/audit', own])
+      expectProblem(await c.ledger.get(url, c.tokens.reporter), 403, 'FORBIDDEN');
   });
 
   it('400 VALIDATION_FAILED for a bad limit, cursor, bound, potId, agencyId or actor', async () => {
@@ -269,7 +368,8 @@ describe('GET /v1/audit', () => {
       ['actor=', 'querystring.actor'],
       [`actor=${'a'.repeat(201)}`, 'querystring.actor'],
     ];
-    for (const [query, path] of cases) expectValidation(await c.ledger.get(`/v1/audit?${query}`, c.tokens.auditor), path);
+    for (const [query, path] of cases)
+      expectValidation(await c.ledger.get(`/v1/audit?${query}`, c.tokens.auditor), path);
     expect((await c.ledger.get('/v1/audit?limit=1000', c.tokens.auditor)).statusCode).toBe(200);
   });
 

@@ -4,10 +4,19 @@
  */
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { allEvents, allocate, expectWritten, head, potSummary, useScenario, type Ctx } from './helpers.ts';
+import {
+  allEvents,
+  allocate,
+  expectWritten,
+  head,
+  potSummary,
+  useScenario,
+  type Ctx,
+} from './helpers.ts';
 
 const pence = (amount: string): number => Math.round(Number(amount) * 100);
-const sum = (amounts: string[]): Decimal => amounts.reduce((total, a) => total.plus(a), new Decimal(0));
+const sum = (amounts: string[]): Decimal =>
+  amounts.reduce((total, a) => total.plus(a), new Decimal(0));
 
 describe('concurrency', () => {
   const ctx = useScenario();
@@ -15,10 +24,21 @@ describe('concurrency', () => {
   it('50 parallel allocations worth more than the pot holds: successes never exceed available; the rest are INSUFFICIENT_FUNDS', async () => {
     const c = await ctx();
     // £500,000.00 available; 50 requests from £8,000.00 to £15,350.00 (£583,750.00 in all).
-    const amounts = Array.from({ length: 50 }, (_, i) => new Decimal(8000).plus(new Decimal(150).times(i)).toFixed(2));
+    const amounts = Array.from({ length: 50 }, (_, i) =>
+      new Decimal(8000).plus(new Decimal(150).times(i)).toFixed(2),
+    );
     expect(sum(amounts).gt(500000)).toBe(true);
     const before = await head(c.ledger);
-    const responses = await Promise.all(amounts.map((amount, i) => allocate(c, amount, { reason: `parallel ${i}` }, i % 2 === 0 ? c.tokens.admin : c.tokens.cc)));
+    const responses = await Promise.all(
+      amounts.map((amount, i) =>
+        allocate(
+          c,
+          amount,
+          { reason: `parallel ${i}` },
+          i % 2 === 0 ? c.tokens.admin : c.tokens.cc,
+        ),
+      ),
+    );
 
     const won: string[] = [];
     const lost: string[] = [];
@@ -26,7 +46,9 @@ describe('concurrency', () => {
       expect(res.statusCode, res.body).toBeLessThan(500);
       if (res.statusCode === 201) {
         const body = res.json();
-        expect(sum(body.fundingShares.map((s: { amount: string }) => s.amount)).toFixed(2)).toBe(amounts[i]);
+        expect(sum(body.fundingShares.map((s: { amount: string }) => s.amount)).toFixed(2)).toBe(
+          amounts[i],
+        );
         won.push(amounts[i]!);
       } else {
         expect(res.statusCode, res.body).toBe(409);
@@ -50,8 +72,12 @@ describe('concurrency', () => {
     expect(summary.contributed).toBe('500000.00');
     expect(summary.allocated).toBe(allocated.toFixed(2));
     expect(summary.available).toBe(availableAfter.toFixed(2));
-    expect(sum(summary.partners.map((p: { stake: string }) => p.stake)).toFixed(2)).toBe(summary.available);
-    expect(sum(summary.partners.map((p: { drawn: string }) => p.drawn)).toFixed(2)).toBe(summary.allocated);
+    expect(sum(summary.partners.map((p: { stake: string }) => p.stake)).toFixed(2)).toBe(
+      summary.available,
+    );
+    expect(sum(summary.partners.map((p: { drawn: string }) => p.drawn)).toFixed(2)).toBe(
+      summary.allocated,
+    );
     for (const partner of summary.partners) {
       expect(pence(partner.stake)).toBeGreaterThanOrEqual(0);
       expect(new Decimal(partner.contributed).minus(partner.drawn).toFixed(2)).toBe(partner.stake);
@@ -73,7 +99,12 @@ describe('concurrency', () => {
     for (let i = 0; i < 4; i++) {
       pots.push(
         expectWritten(
-          await c.ledger.post('/v1/pots', c.tokens.admin, { name: `Pot ${i}`, area: 'Essex', hostAgencyId: 'essex-cc', partnerAgencyIds: ['essex-police'] }),
+          await c.ledger.post('/v1/pots', c.tokens.admin, {
+            name: `Pot ${i}`,
+            area: 'Essex',
+            hostAgencyId: 'essex-cc',
+            partnerAgencyIds: ['essex-police'],
+          }),
           ['potId'],
         ).potId as string,
       );
@@ -81,12 +112,16 @@ describe('concurrency', () => {
     const requests = pots.flatMap((potId, p) =>
       Array.from({ length: 12 }, (_, i) => {
         const council = i % 2 === 0;
-        return c.ledger.post(`/v1/pots/${potId}/contributions`, council ? c.tokens.cc : c.tokens.police, {
-          agencyId: council ? 'essex-cc' : 'essex-police',
-          amount: `${p + 1}${i}.0${i % 10}`,
-          effectiveDate: '2025-04-02',
-          reference: `P${p}-${i}`,
-        });
+        return c.ledger.post(
+          `/v1/pots/${potId}/contributions`,
+          council ? c.tokens.cc : c.tokens.police,
+          {
+            agencyId: council ? 'essex-cc' : 'essex-police',
+            amount: `${p + 1}${i}.0${i % 10}`,
+            effectiveDate: '2025-04-02',
+            reference: `P${p}-${i}`,
+          },
+        );
       }),
     );
     const responses = await Promise.all(requests);
@@ -102,23 +137,51 @@ describe('concurrency', () => {
       expect(summary.contributed).toBe(council.plus(police).toFixed(2));
       expect(summary.available).toBe(council.plus(police).toFixed(2));
       expect(summary.partners).toEqual([
-        { agencyId: 'essex-cc', contributed: council.toFixed(2), drawn: '0.00', returned: '0.00', stake: council.toFixed(2) },
-        { agencyId: 'essex-police', contributed: police.toFixed(2), drawn: '0.00', returned: '0.00', stake: police.toFixed(2) },
+        {
+          agencyId: 'essex-cc',
+          contributed: council.toFixed(2),
+          drawn: '0.00',
+          returned: '0.00',
+          stake: council.toFixed(2),
+        },
+        {
+          agencyId: 'essex-police',
+          contributed: police.toFixed(2),
+          drawn: '0.00',
+          returned: '0.00',
+          stake: police.toFixed(2),
+        },
       ]);
     }
-    const balances = (await c.ledger.get(`/v1/agencies/essex-cc/balances?minPosition=${await head(c.ledger)}`, c.tokens.reporter)).json();
-    const councilEverywhere = sum(pots.flatMap((_, p) => Array.from({ length: 12 }, (_, i) => `${p + 1}${i}.0${i % 10}`).filter((_, i) => i % 2 === 0)));
+    const balances = (
+      await c.ledger.get(
+        `/v1/agencies/essex-cc/balances?minPosition=${await head(c.ledger)}`,
+        c.tokens.reporter,
+      )
+    ).json();
+    const councilEverywhere = sum(
+      pots.flatMap((_, p) =>
+        Array.from({ length: 12 }, (_, i) => `${p + 1}${i}.0${i % 10}`).filter(
+          (_, i) => i % 2 === 0,
+        ),
+      ),
+    );
     expect(balances.total.contributed).toBe(councilEverywhere.plus(300000).toFixed(2));
     expect(balances.pots).toHaveLength(5);
   });
 
   it('a contribution reversal racing an allocation that needs the same money: exactly one wins', async () => {
     const c = await ctx();
-    const council = (await allEvents(c.ledger)).find((e) => e.type === 'ContributionReceived' && e.data.reference === 'PO-1')!.eventId;
+    const council = (await allEvents(c.ledger)).find(
+      (e) => e.type === 'ContributionReceived' && e.data.reference === 'PO-1',
+    )!.eventId;
     // Reversal first: council stake 0, available 200,000 < 400,000. Allocation first: council
     // stake 60,000 < 300,000. Either way only one of the two can be granted.
     const [reversal, allocation] = await Promise.all([
-      c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.cc, { eventId: council, reason: 'race' }),
+      c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.cc, {
+        eventId: council,
+        reason: 'race',
+      }),
       allocate(c, '400000.00'),
     ]);
     const statuses = [reversal.statusCode, allocation.statusCode].sort();
@@ -127,14 +190,25 @@ describe('concurrency', () => {
     expect(refused.json().code).toBe('INSUFFICIENT_FUNDS');
     const summary = await potSummary(c);
     for (const partner of summary.partners) expect(pence(partner.stake)).toBeGreaterThanOrEqual(0);
-    expect(sum(summary.partners.map((p: { stake: string }) => p.stake)).toFixed(2)).toBe(summary.available);
+    expect(sum(summary.partners.map((p: { stake: string }) => p.stake)).toFixed(2)).toBe(
+      summary.available,
+    );
   });
 
   it('parallel reversals of one entry: one 201, the rest ALREADY_REVERSED', async () => {
     const c = await ctx();
-    const allocation = expectWritten(await allocate(c, '1000.00'), ['allocationId', 'status', 'fundingShares']);
+    const allocation = expectWritten(await allocate(c, '1000.00'), [
+      'allocationId',
+      'status',
+      'fundingShares',
+    ]);
     const responses = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.admin, { eventId: allocation.eventId, reason: `try ${i}` })),
+      Array.from({ length: 10 }, (_, i) =>
+        c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.admin, {
+          eventId: allocation.eventId,
+          reason: `try ${i}`,
+        }),
+      ),
     );
     expect(responses.filter((r) => r.statusCode === 201)).toHaveLength(1);
     for (const r of responses.filter((x) => x.statusCode !== 201)) {
@@ -147,22 +221,42 @@ describe('concurrency', () => {
   it('parallel registrations of one agency without a key: one 201, the rest ALREADY_EXISTS', async () => {
     const c = await ctx();
     const responses = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => c.ledger.post('/v1/agencies', c.tokens.admin, { agencyId: 'essex-fire', name: `Essex Fire ${i}`, kind: 'fire' })),
+      Array.from({ length: 10 }, (_, i) =>
+        c.ledger.post('/v1/agencies', c.tokens.admin, {
+          agencyId: 'essex-fire',
+          name: `Essex Fire ${i}`,
+          kind: 'fire',
+        }),
+      ),
     );
     expect(responses.filter((r) => r.statusCode === 201)).toHaveLength(1);
     for (const r of responses.filter((x) => x.statusCode !== 201)) {
       expect(r.statusCode).toBe(409);
       expect(r.json().code).toBe('ALREADY_EXISTS');
     }
-    expect((await allEvents(c.ledger)).filter((e) => e.type === 'AgencyRegistered' && e.data.agencyId === 'essex-fire')).toHaveLength(1);
+    expect(
+      (await allEvents(c.ledger)).filter(
+        (e) => e.type === 'AgencyRegistered' && e.data.agencyId === 'essex-fire',
+      ),
+    ).toHaveLength(1);
   });
 
   it('parallel partner joins of one agency: one 201, the rest ALREADY_EXISTS', async () => {
     const c: Ctx = await ctx();
     const responses = await Promise.all(
-      Array.from({ length: 8 }, () => c.ledger.post(`/v1/pots/${c.potId}/partners`, c.tokens.admin, { agencyId: 'nhs-mid-essex' })),
+      Array.from({ length: 8 }, () =>
+        c.ledger.post(`/v1/pots/${c.potId}/partners`, c.tokens.admin, {
+          agencyId: 'nhs-mid-essex',
+        }),
+      ),
     );
-    expect(responses.map((r) => r.statusCode).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
-    expect((await potSummary(c)).partners.filter((p: { agencyId: string }) => p.agencyId === 'nhs-mid-essex')).toHaveLength(1);
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([
+      201, 409, 409, 409, 409, 409, 409, 409,
+    ]);
+    expect(
+      (await potSummary(c)).partners.filter(
+        (p: { agencyId: string }) => p.agencyId === 'nhs-mid-essex',
+      ),
+    ).toHaveLength(1);
   });
 });

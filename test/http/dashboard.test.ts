@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_CSP, DASHBOARD_NOT_BUILT, dashboardRoutes } from '../../src/http/plugins/dashboard.ts';
+import {
+  DASHBOARD_CSP,
+  DASHBOARD_NOT_BUILT,
+  dashboardRoutes,
+} from '../../src/http/plugins/dashboard.ts';
 import { installErrorHandling } from '../../src/http/plugins/errors.ts';
 import { createTestLedger } from '../support/testLedger.ts';
 import { expectProblem } from './helpers.ts';
@@ -61,8 +65,12 @@ describe('the dashboard at /', () => {
     const ledger = await createTestLedger();
     try {
       expect((await ledger.get('/health', null)).statusCode).toBe(200);
-      const doc = (await ledger.get('/openapi.json', null)).json() as { paths: Record<string, unknown> };
-      expect(Object.keys(doc.paths).filter((p) => !p.startsWith('/v1/') && p !== '/health')).toEqual([]);
+      const doc = (await ledger.get('/openapi.json', null)).json() as {
+        paths: Record<string, unknown>;
+      };
+      expect(
+        Object.keys(doc.paths).filter((p) => !p.startsWith('/v1/') && p !== '/health'),
+      ).toEqual([]);
       const pots = await ledger.get('/v1/pots', ledger.token('reporter'));
       expect(pots.statusCode).toBe(200);
       expect(pots.headers['content-security-policy']).not.toBe(DASHBOARD_CSP);

@@ -14,20 +14,34 @@ afterEach(async () => {
   ledger = undefined;
 });
 
-const mintVia = (l: TestLedger, body: unknown, remoteAddress = '127.0.0.1', headers: Record<string, string> = {}) =>
-  l.app.inject({ method: 'POST', url: '/dev/token', payload: body as object, remoteAddress, headers });
+const mintVia = (
+  l: TestLedger,
+  body: unknown,
+  remoteAddress = '127.0.0.1',
+  headers: Record<string, string> = {},
+) =>
+  l.app.inject({
+    method: 'POST',
+    url: '/dev/token',
+    payload: body as object,
+    remoteAddress,
+    headers,
+  });
 
 describe('POST /dev/token', () => {
   it('is on only when NODE_ENV is not production', () => {
     expect(devTokensEnabled({ NODE_ENV: 'production' })).toBe(false);
-    for (const env of [{}, { NODE_ENV: 'development' }, { NODE_ENV: 'test' }]) expect(devTokensEnabled(env)).toBe(true);
+    for (const env of [{}, { NODE_ENV: 'development' }, { NODE_ENV: 'test' }])
+      expect(devTokensEnabled(env)).toBe(true);
   });
 
   it('does not exist in production mode: 404 NOT_FOUND, like any unknown route', async () => {
     ledger = await createTestLedger({ devTokens: devTokensEnabled({ NODE_ENV: 'production' }) });
     expectProblem(await mintVia(ledger, { sub: 'mallory', role: 'admin' }), 404, 'NOT_FOUND');
     // Nor is it documented anywhere.
-    expect(JSON.stringify((await ledger.get('/openapi.json', null)).json())).not.toContain('/dev/token');
+    expect(JSON.stringify((await ledger.get('/openapi.json', null)).json())).not.toContain(
+      '/dev/token',
+    );
   });
 
   it('201 with a token the API accepts, for each role, on loopback', async () => {
@@ -50,7 +64,11 @@ describe('POST /dev/token', () => {
 
   it('403 FORBIDDEN for a client that is not on this machine, whatever X-Forwarded-For says', async () => {
     ledger = await createTestLedger({ devTokens: true });
-    expectProblem(await mintVia(ledger, { sub: 'mallory', role: 'admin' }, '192.0.2.10'), 403, 'FORBIDDEN');
+    expectProblem(
+      await mintVia(ledger, { sub: 'mallory', role: 'admin' }, '192.0.2.10'),
+      403,
+      'FORBIDDEN',
+    );
     const forwarded = await ledger.app.inject({
       method: 'POST',
       url: '/dev/token',
@@ -66,19 +84,50 @@ describe('POST /dev/token', () => {
     expectValidation(await mintVia(ledger, { sub: 'x', role: 'superuser' }), 'body.role');
     expectValidation(await mintVia(ledger, { sub: 'x', role: 'admin', extra: 1 }));
     // A finance officer must name an agency; a blank subject is no one.
-    expectProblem(await mintVia(ledger, { sub: 'bob', role: 'finance-officer' }), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await mintVia(ledger, { sub: 'bob', role: 'finance-officer' }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expectProblem(await mintVia(ledger, { sub: '  ', role: 'admin' }), 400, 'VALIDATION_FAILED');
-    expectProblem(await mintVia(ledger, { sub: 'bob', role: 'finance-officer', agency: 'Not A Slug' }), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await mintVia(ledger, { sub: 'bob', role: 'finance-officer', agency: 'Not A Slug' }),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 
   it('403 FORBIDDEN from loopback when the Host or the Origin names another site (DNS rebinding); 201 for local names on any port', async () => {
     ledger = await createTestLedger({ devTokens: true });
     const admin = { sub: 'mallory', role: 'admin' };
-    expectProblem(await mintVia(ledger, admin, '127.0.0.1', { host: 'attacker.example' }), 403, 'FORBIDDEN');
-    expectProblem(await mintVia(ledger, admin, '127.0.0.1', { host: 'attacker.example:3000' }), 403, 'FORBIDDEN');
-    expectProblem(await mintVia(ledger, admin, '127.0.0.1', { host: 'localhost.attacker.example' }), 403, 'FORBIDDEN');
-    expectProblem(await mintVia(ledger, admin, '127.0.0.1', { host: 'localhost:3000', origin: 'http://attacker.example:3000' }), 403, 'FORBIDDEN');
-    expectProblem(await mintVia(ledger, admin, '127.0.0.1', { host: 'localhost:3000', origin: 'null' }), 403, 'FORBIDDEN');
+    expectProblem(
+      await mintVia(ledger, admin, '127.0.0.1', { host: 'attacker.example' }),
+      403,
+      'FORBIDDEN',
+    );
+    expectProblem(
+      await mintVia(ledger, admin, '127.0.0.1', { host: 'attacker.example:3000' }),
+      403,
+      'FORBIDDEN',
+    );
+    expectProblem(
+      await mintVia(ledger, admin, '127.0.0.1', { host: 'localhost.attacker.example' }),
+      403,
+      'FORBIDDEN',
+    );
+    expectProblem(
+      await mintVia(ledger, admin, '127.0.0.1', {
+        host: 'localhost:3000',
+        origin: 'http://attacker.example:3000',
+      }),
+      403,
+      'FORBIDDEN',
+    );
+    expectProblem(
+      await mintVia(ledger, admin, '127.0.0.1', { host: 'localhost:3000', origin: 'null' }),
+      403,
+      'FORBIDDEN',
+    );
     for (const headers of <Record<string, string>[]>[
       { host: 'localhost:3000' },
       { host: '127.0.0.1:3000', origin: 'http://127.0.0.1:3000' },

@@ -18,7 +18,11 @@ import {
   type Json,
 } from './helpers.ts';
 
-async function page(c: Ctx, query: string, token: string = c.tokens.auditor): Promise<{ events: Json[]; nextCursor: string | null }> {
+async function page(
+  c: Ctx,
+  query: string,
+  token: string = c.tokens.auditor,
+): Promise<{ events: Json[]; nextCursor: string | null }> {
   const res = await c.ledger.get(`/v1/events${query === '' ? '' : `?${query}`}`, token);
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
@@ -47,7 +51,15 @@ describe('GET /v1/events', () => {
       'InterventionDefined',
     ]);
     for (const e of events) {
-      expect(Object.keys(e).sort()).toEqual(['data', 'eventId', 'metadata', 'position', 'streamId', 'streamRevision', 'type']);
+      expect(Object.keys(e).sort()).toEqual([
+        'data',
+        'eventId',
+        'metadata',
+        'position',
+        'streamId',
+        'streamRevision',
+        'type',
+      ]);
       expect(e.eventId).toMatch(ULID);
       expect(e.position).toMatch(DIGITS);
       expect(e.streamRevision).toMatch(DIGITS);
@@ -104,11 +116,18 @@ describe('GET /v1/events', () => {
   it('Idempotency-Key, X-Correlation-Id and X-Causation-Id are carried into the metadata', async () => {
     const c = await ctx();
     const w = expectWritten(
-      await contribute(c, c.tokens.police, 'essex-police', '10.00', {}, {
-        'Idempotency-Key': 'po-2025-0042',
-        'X-Correlation-Id': 'spending-review-2025',
-        'X-Causation-Id': 'board-minute-12',
-      }),
+      await contribute(
+        c,
+        c.tokens.police,
+        'essex-police',
+        '10.00',
+        {},
+        {
+          'Idempotency-Key': 'po-2025-0042',
+          'X-Correlation-Id': 'spending-review-2025',
+          'X-Causation-Id': 'board-minute-12',
+        },
+      ),
       ['contributionId'],
     );
     const { events } = await page(c, `after=${BigInt(w.position) - 1n}`);
@@ -127,9 +146,18 @@ describe('GET /v1/events', () => {
 
   it('a malformed X-Correlation-Id or X-Causation-Id is refused (400) and appends nothing', async () => {
     const c = await ctx();
-    const headerSets: Record<string, string>[] = [{ 'x-correlation-id': 'has space' }, { 'x-correlation-id': 'x'.repeat(201) }, { 'x-causation-id': 'tab\there' }];
+    const headerSets: Record<string, string>[] = [
+      { 'x-correlation-id': 'has space' },
+      { 'x-correlation-id': 'x'.repeat(201) },
+      { 'x-causation-id': 'tab\there' },
+    ];
     for (const headers of headerSets) {
-      await expectRefused(c.ledger, () => contribute(c, c.tokens.cc, 'essex-cc', '1.00', {}, headers), 400, 'VALIDATION_FAILED');
+      await expectRefused(
+        c.ledger,
+        () => contribute(c, c.tokens.cc, 'essex-cc', '1.00', {}, headers),
+        400,
+        'VALIDATION_FAILED',
+      );
     }
   });
 
@@ -147,13 +175,16 @@ describe('GET /v1/events', () => {
       expect(third.nextCursor).toBeNull();
       expect((await page(c, `after=${p[4]}`)).events.map((e) => e.position)).toEqual(p.slice(5));
       // Strictly after: a cursor between two positions gives the later one first.
-      expect((await page(c, `after=${BigInt(p[4]!) - 1n}&limit=1`)).events.map((e) => e.position)).toEqual([p[4]]);
+      expect(
+        (await page(c, `after=${BigInt(p[4]!) - 1n}&limit=1`)).events.map((e) => e.position),
+      ).toEqual([p[4]]);
       expect((await page(c, 'after=0&limit=1')).events.map((e) => e.position)).toEqual([p[0]]);
     });
 
     it('pages of every size concatenate to the whole log', async () => {
       const c = await ctx();
-      for (let i = 0; i < 7; i++) await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: `p-${i}` });
+      for (let i = 0; i < 7; i++)
+        await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: `p-${i}` });
       const whole = (await page(c, 'limit=1000')).events;
       expect(whole).toHaveLength(15);
       for (const limit of [1, 2, 4, 15, 16]) {
@@ -171,8 +202,12 @@ describe('GET /v1/events', () => {
 
     it('after the head of the log is an empty page; the default page holds 100 events', async () => {
       const c = await ctx();
-      expect(await page(c, `after=${await c.ledger.store.headPosition()}`)).toEqual({ events: [], nextCursor: null });
-      for (let i = 0; i < 95; i++) await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: `bulk-${i}` });
+      expect(await page(c, `after=${await c.ledger.store.headPosition()}`)).toEqual({
+        events: [],
+        nextCursor: null,
+      });
+      for (let i = 0; i < 95; i++)
+        await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: `bulk-${i}` });
       const p = await page(c, '');
       expect(p.events).toHaveLength(100);
       expect(p.nextCursor).toBe(p.events[99]!.position);
@@ -180,7 +215,12 @@ describe('GET /v1/events', () => {
 
     it('an after far beyond the head (past 2^63, still within the 30 digits the route accepts) is an empty page or a 400, never a 500', async () => {
       const c = await ctx();
-      for (const after of ['9223372036854775807', '9223372036854775808', '99999999999999999999', '9'.repeat(30)]) {
+      for (const after of [
+        '9223372036854775807',
+        '9223372036854775808',
+        '99999999999999999999',
+        '9'.repeat(30),
+      ]) {
         const res = await c.ledger.get(`/v1/events?after=${after}`, c.tokens.auditor);
         if (res.statusCode === 400) {
           expectProblem(res, 400, 'VALIDATION_FAILED');
@@ -211,7 +251,8 @@ describe('GET /v1/events', () => {
     const c = await ctx();
     expect((await c.ledger.get('/v1/events', c.tokens.auditor)).statusCode).toBe(200);
     expect((await c.ledger.get('/v1/events', c.tokens.admin)).statusCode).toBe(200);
-    for (const token of [c.tokens.cc, c.tokens.nhs, c.tokens.reporter]) expectProblem(await c.ledger.get('/v1/events', token), 403, 'FORBIDDEN');
+    for (const token of [c.tokens.cc, c.tokens.nhs, c.tokens.reporter])
+      expectProblem(await c.ledger.get('/v1/events', token), 403, 'FORBIDDEN');
   });
 
   describeReadRouteAuth('GET /v1/events', () => '/v1/events');

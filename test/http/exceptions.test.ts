@@ -45,10 +45,21 @@ describe('end to end: four-eyes, year-end and close', () => {
       ['potId'],
     );
     const p: Ctx = { ...c, potId: pot.potId as string };
-    expectWritten(await contribute(p, c.tokens.cc, 'essex-cc', '700000.00', { effectiveDate: '2025-04-10' }), ['contributionId']);
-    expectWritten(await contribute(p, c.tokens.police, 'essex-police', '300000.00', { effectiveDate: '2025-04-11' }), ['contributionId']);
+    expectWritten(
+      await contribute(p, c.tokens.cc, 'essex-cc', '700000.00', { effectiveDate: '2025-04-10' }),
+      ['contributionId'],
+    );
+    expectWritten(
+      await contribute(p, c.tokens.police, 'essex-police', '300000.00', {
+        effectiveDate: '2025-04-11',
+      }),
+      ['contributionId'],
+    );
     const intervention = expectWritten(
-      await c.ledger.post(`/v1/pots/${p.potId}/interventions`, c.tokens.cc, { name: 'Family support workers', leadAgencyId: 'essex-cc' }),
+      await c.ledger.post(`/v1/pots/${p.potId}/interventions`, c.tokens.cc, {
+        name: 'Family support workers',
+        leadAgencyId: 'essex-cc',
+      }),
       ['interventionId'],
     );
     const body = (amount: string, extra: object = {}) => ({
@@ -60,13 +71,23 @@ describe('end to end: four-eyes, year-end and close', () => {
     });
 
     // bob requests £600,000: pending, nothing reserved.
-    const requested = expectWritten(await c.ledger.post(`/v1/pots/${p.potId}/allocations`, c.tokens.police, body('600000.00')), ['allocationId', 'status', 'approvalReason']);
+    const requested = expectWritten(
+      await c.ledger.post(`/v1/pots/${p.potId}/allocations`, c.tokens.police, body('600000.00')),
+      ['allocationId', 'status', 'approvalReason'],
+    );
     expect(requested.status).toBe('pending-approval');
-    expect(await potSummary(p)).toMatchObject({ available: '1000000.00', pendingApprovals: [{ allocationId: requested.allocationId, amount: '600000.00' }] });
+    expect(await potSummary(p)).toMatchObject({
+      available: '1000000.00',
+      pendingApprovals: [{ allocationId: requested.allocationId, amount: '600000.00' }],
+    });
 
     // bob tries to approve it himself: 409, recorded, shown in the exceptions list.
     const approveUrl = `/v1/pots/${p.potId}/allocations/${requested.allocationId}/approve`;
-    expectProblem(await c.ledger.post(approveUrl, c.tokens.police, {}), 409, 'SEGREGATION_OF_DUTIES');
+    expectProblem(
+      await c.ledger.post(approveUrl, c.tokens.police, {}),
+      409,
+      'SEGREGATION_OF_DUTIES',
+    );
     const afterAttempt = await exceptionsOf(p);
     expect(afterAttempt.exceptions).toEqual([
       expect.objectContaining({
@@ -84,35 +105,71 @@ describe('end to end: four-eyes, year-end and close', () => {
     ]);
 
     // carol approves: 600,000 drawn 70/30, available falls.
-    const approved = expectWritten(await c.ledger.post(approveUrl, c.tokens.cc, {}), ['allocationId', 'status', 'fundingShares']);
+    const approved = expectWritten(await c.ledger.post(approveUrl, c.tokens.cc, {}), [
+      'allocationId',
+      'status',
+      'fundingShares',
+    ]);
     expect(approved.fundingShares).toEqual([
       { agencyId: 'essex-cc', amount: '420000.00' },
       { agencyId: 'essex-police', amount: '180000.00' },
     ]);
-    expect(await potSummary(p)).toMatchObject({ allocated: '600000.00', available: '400000.00', pendingApprovals: [] });
+    expect(await potSummary(p)).toMatchObject({
+      allocated: '600000.00',
+      available: '400000.00',
+      pendingApprovals: [],
+    });
 
     // Year-end: 2025-26 closes (the clock says 20 April 2026).
-    expectWritten(await c.ledger.post(`/v1/pots/${p.potId}/financial-years/2025-26/close`, c.tokens.admin, {}), ['financialYear', 'closedThrough']);
-    await expectRefused(c.ledger, () => contribute(p, c.tokens.cc, 'essex-cc', '5000.00', { effectiveDate: '2026-03-15' }), 409, 'PERIOD_CLOSED');
+    expectWritten(
+      await c.ledger.post(`/v1/pots/${p.potId}/financial-years/2025-26/close`, c.tokens.admin, {}),
+      ['financialYear', 'closedThrough'],
+    );
+    await expectRefused(
+      c.ledger,
+      () => contribute(p, c.tokens.cc, 'essex-cc', '5000.00', { effectiveDate: '2026-03-15' }),
+      409,
+      'PERIOD_CLOSED',
+    );
     const adjustment = expectWritten(
-      await contribute(p, c.tokens.cc, 'essex-cc', '5000.00', { effectiveDate: '2026-04-20', priorPeriodAdjustment: '2025-26', reference: 'Late invoice' }),
+      await contribute(p, c.tokens.cc, 'essex-cc', '5000.00', {
+        effectiveDate: '2026-04-20',
+        priorPeriodAdjustment: '2025-26',
+        reference: 'Late invoice',
+      }),
       ['contributionId'],
     );
     const audit = (await c.ledger.get(`/v1/audit?potId=${p.potId}`, c.tokens.auditor)).json();
-    expect(audit.entries.find((e: { eventId: string }) => e.eventId === adjustment.eventId).summary).toBe(
+    expect(
+      audit.entries.find((e: { eventId: string }) => e.eventId === adjustment.eventId).summary,
+    ).toBe(
       'carol (finance officer, Essex County Council) contributed £5,000.00 to Essex Early Help, ref Late invoice — prior-period adjustment for 2025-26',
     );
 
     // Close the pot: the returns are the stakes, summing to available.
     const available = (await potSummary(p)).available;
     expect(available).toBe('405000.00');
-    const closed = expectWritten(await c.ledger.post(`/v1/pots/${p.potId}/close`, c.tokens.admin, { reason: 'Programme ended' }), ['effectiveDate', 'returns']);
+    const closed = expectWritten(
+      await c.ledger.post(`/v1/pots/${p.potId}/close`, c.tokens.admin, {
+        reason: 'Programme ended',
+      }),
+      ['effectiveDate', 'returns'],
+    );
     expect(closed.returns).toEqual([
       { agencyId: 'essex-cc', amount: '285000.00' },
       { agencyId: 'essex-police', amount: '120000.00' },
     ]);
-    expect(await potSummary(p)).toMatchObject({ status: 'closed', available: '0.00', closedFinancialYears: ['2025-26'] });
-    await expectRefused(c.ledger, () => contribute(p, c.tokens.cc, 'essex-cc', '1.00', { effectiveDate: '2026-04-20' }), 409, 'POT_CLOSED');
+    expect(await potSummary(p)).toMatchObject({
+      status: 'closed',
+      available: '0.00',
+      closedFinancialYears: ['2025-26'],
+    });
+    await expectRefused(
+      c.ledger,
+      () => contribute(p, c.tokens.cc, 'essex-cc', '1.00', { effectiveDate: '2026-04-20' }),
+      409,
+      'POT_CLOSED',
+    );
   });
 });
 
@@ -121,54 +178,105 @@ describe('GET /v1/pots/:potId/exceptions', () => {
 
   it('lists every reversal, rejected approval and self-approval attempt in log order, with amounts and reasons; filters by financial year', async () => {
     const c = await ctx();
-    const contribution = expectWritten(await contribute(c, c.tokens.cc, 'essex-cc', '1000.00', { effectiveDate: '2025-05-01' }), ['contributionId']);
-    const allocation = expectWritten(await allocate(c, '2000.00'), ['allocationId', 'status', 'fundingShares']);
+    const contribution = expectWritten(
+      await contribute(c, c.tokens.cc, 'essex-cc', '1000.00', { effectiveDate: '2025-05-01' }),
+      ['contributionId'],
+    );
+    const allocation = expectWritten(await allocate(c, '2000.00'), [
+      'allocationId',
+      'status',
+      'fundingShares',
+    ]);
     const reversals = `/v1/pots/${c.potId}/reversals`;
-    expectWritten(await c.ledger.post(reversals, c.tokens.cc, { eventId: contribution.eventId, reason: 'Keyed twice', effectiveDate: '2025-06-01' }), [
-      'type',
-      'reversedEventId',
-      'amount',
-    ]);
-    expectWritten(await c.ledger.post(reversals, c.tokens.admin, { eventId: allocation.eventId, reason: 'Wrong intervention' }), [
-      'type',
-      'reversedEventId',
-      'amount',
-    ]);
     expectWritten(
-      await c.ledger.post(`/v1/pots/${c.potId}/approval-threshold`, c.tokens.admin, { approvalThreshold: '100000.00', reason: 'x' }),
+      await c.ledger.post(reversals, c.tokens.cc, {
+        eventId: contribution.eventId,
+        reason: 'Keyed twice',
+        effectiveDate: '2025-06-01',
+      }),
+      ['type', 'reversedEventId', 'amount'],
+    );
+    expectWritten(
+      await c.ledger.post(reversals, c.tokens.admin, {
+        eventId: allocation.eventId,
+        reason: 'Wrong intervention',
+      }),
+      ['type', 'reversedEventId', 'amount'],
+    );
+    expectWritten(
+      await c.ledger.post(`/v1/pots/${c.potId}/approval-threshold`, c.tokens.admin, {
+        approvalThreshold: '100000.00',
+        reason: 'x',
+      }),
       ['approvalThreshold'],
     );
-    const requested = expectWritten(await allocate(c, '150000.00', {}, c.tokens.police), ['allocationId', 'status', 'approvalReason']);
+    const requested = expectWritten(await allocate(c, '150000.00', {}, c.tokens.police), [
+      'allocationId',
+      'status',
+      'approvalReason',
+    ]);
     expectWritten(
-      await c.ledger.post(`/v1/pots/${c.potId}/allocations/${requested.allocationId}/reject`, c.tokens.cc, { reason: 'Not in the plan' }),
+      await c.ledger.post(
+        `/v1/pots/${c.potId}/allocations/${requested.allocationId}/reject`,
+        c.tokens.cc,
+        { reason: 'Not in the plan' },
+      ),
       ['allocationId', 'status'],
     );
     // A plain contribution is not an exception.
-    expectWritten(await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { effectiveDate: '2026-04-20' }), ['contributionId']);
+    expectWritten(
+      await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { effectiveDate: '2026-04-20' }),
+      ['contributionId'],
+    );
 
     const { potId, exceptions } = await exceptionsOf(c);
     expect(potId).toBe(c.potId);
-    expect(exceptions.map((e) => [e.type, e.kind, e.date, e.amount, e.reason, e.actor.sub])).toEqual([
+    expect(
+      exceptions.map((e) => [e.type, e.kind, e.date, e.amount, e.reason, e.actor.sub]),
+    ).toEqual([
       ['ContributionReversed', 'reversal', '2025-06-01', '1000.00', 'Keyed twice', 'carol'],
       ['AllocationReversed', 'reversal', '2026-04-20', '2000.00', 'Wrong intervention', 'alice'],
       // A rejection has no date of its own: it takes its request's (the allocate helper dates it 2025-05-01).
-      ['AllocationRejected', 'rejected-approval', '2025-05-01', '150000.00', 'Not in the plan', 'carol'],
+      [
+        'AllocationRejected',
+        'rejected-approval',
+        '2025-05-01',
+        '150000.00',
+        'Not in the plan',
+        'carol',
+      ],
     ]);
     const positions = exceptions.map((e) => BigInt(e.position));
     expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);
     expect(exceptions[2]!.summary).toBe(
       'carol (finance officer, Essex County Council) rejected request for £150,000.00 for Employment support for ex-offenders by bob in Essex Reducing Reoffending; reason: Not in the plan',
     );
-    expect((await exceptionsOf(c, '?financialYear=2025-26')).exceptions.map((e) => e.type)).toEqual(['ContributionReversed', 'AllocationRejected']);
-    expect((await exceptionsOf(c, '?financialYear=2026-27', c.tokens.admin)).exceptions.map((e) => e.type)).toEqual(['AllocationReversed']);
+    expect((await exceptionsOf(c, '?financialYear=2025-26')).exceptions.map((e) => e.type)).toEqual(
+      ['ContributionReversed', 'AllocationRejected'],
+    );
+    expect(
+      (await exceptionsOf(c, '?financialYear=2026-27', c.tokens.admin)).exceptions.map(
+        (e) => e.type,
+      ),
+    ).toEqual(['AllocationReversed']);
   });
 
   it('an empty list for a pot with no exceptions; 404 NOT_FOUND for an unknown pot; 400 for a bad year or potId', async () => {
     const c = await ctx();
     expect((await exceptionsOf(c)).exceptions).toEqual([]);
-    expectProblem(await c.ledger.get(`/v1/pots/${UNKNOWN_ULID}/exceptions`, c.tokens.auditor), 404, 'NOT_FOUND');
-    expectValidation(await c.ledger.get(`/v1/pots/${c.potId}/exceptions?financialYear=2025`, c.tokens.auditor), 'querystring.financialYear');
-    expectValidation(await c.ledger.get('/v1/pots/not-a-ulid/exceptions', c.tokens.auditor), 'params.potId');
+    expectProblem(
+      await c.ledger.get(`/v1/pots/${UNKNOWN_ULID}/exceptions`, c.tokens.auditor),
+      404,
+      'NOT_FOUND',
+    );
+    expectValidation(
+      await c.ledger.get(`/v1/pots/${c.potId}/exceptions?financialYear=2025`, c.tokens.auditor),
+      'querystring.financialYear',
+    );
+    expectValidation(
+      await c.ledger.get('/v1/pots/not-a-ulid/exceptions', c.tokens.auditor),
+      'params.potId',
+    );
   });
 
   it("200 for the finance officers of the pot's partners (they read their own pots in full); 403 FORBIDDEN for a non-partner's and for reporters", async () => {
@@ -184,7 +292,11 @@ describe('GET /v1/pots/:potId/exceptions', () => {
     expect(refused.detail).toMatch(/nhs-mid-essex is not a partner/);
     expectProblem(await c.ledger.get(url, c.tokens.reporter), 403, 'FORBIDDEN');
     // An unknown pot is 404 for a finance officer too: pots are listed to every role anyway.
-    expectProblem(await c.ledger.get(`/v1/pots/${UNKNOWN_ULID}/exceptions`, c.tokens.cc), 404, 'NOT_FOUND');
+    expectProblem(
+      await c.ledger.get(`/v1/pots/${UNKNOWN_ULID}/exceptions`, c.tokens.cc),
+      404,
+      'NOT_FOUND',
+    );
   });
 
   describeReadRouteAuth('GET /v1/pots/:potId/exceptions', (c) => `/v1/pots/${c.potId}/exceptions`);

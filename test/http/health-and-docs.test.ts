@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
 import { createTestLedger, type TestLedger } from '../support/testLedger.ts';
-import { allocate, bearer, contribute, expectProblem, expectWritten, handSignedToken, head, useScenario } from './helpers.ts';
+import {
+  allocate,
+  bearer,
+  contribute,
+  expectProblem,
+  expectWritten,
+  handSignedToken,
+  head,
+  useScenario,
+} from './helpers.ts';
 
 /** Every /v1 route of the API (docs/api.md; shared/DESIGN.md "HTTP API (v1)"), with its methods, as OpenAPI paths. */
 const DESIGNED_ROUTES: Record<string, string[]> = {
@@ -61,15 +70,26 @@ describe('GET /health', () => {
     const c = await ctx();
     await contribute(c, c.tokens.cc, 'essex-cc', '1.00');
     const w = expectWritten(await allocate(c, '1.00'), ['allocationId', 'status', 'fundingShares']);
-    expect((await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${w.position}`, c.tokens.reporter)).statusCode).toBe(200);
+    expect(
+      (await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${w.position}`, c.tokens.reporter))
+        .statusCode,
+    ).toBe(200);
     const res = await c.ledger.get('/health', null);
-    expect(res.json()).toMatchObject({ status: 'ok', headPosition: w.position, projectionPosition: w.position });
+    expect(res.json()).toMatchObject({
+      status: 'ok',
+      headPosition: w.position,
+      projectionPosition: w.position,
+    });
     expect(BigInt(w.position)).toBe(await head(c.ledger));
   });
 
   it('is public: any token, even a bad one, is ignored', async () => {
     const c = await ctx();
-    for (const headers of [bearer(c.tokens.reporter), bearer('garbage'), bearer(handSignedToken({ sub: 'x', role: 'admin', exp: 1 }))]) {
+    for (const headers of [
+      bearer(c.tokens.reporter),
+      bearer('garbage'),
+      bearer(handSignedToken({ sub: 'x', role: 'admin', exp: 1 })),
+    ]) {
       expect((await c.ledger.get('/health', null, headers)).statusCode).toBe(200);
     }
   });
@@ -118,13 +138,17 @@ describe('/openapi.json and /docs', () => {
     expect(doc.openapi).toMatch(/^3\.1\./);
     expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
     const v1: Record<string, string[]> = {};
-    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+    for (const [path, item] of Object.entries(
+      doc.paths as Record<string, Record<string, unknown>>,
+    )) {
       if (!path.startsWith('/v1/')) continue;
       v1[path] = Object.keys(item)
         .filter((k) => HTTP_METHODS.has(k))
         .sort();
     }
-    expect(v1).toEqual(Object.fromEntries(Object.entries(DESIGNED_ROUTES).map(([p, m]) => [p, [...m].sort()])));
+    expect(v1).toEqual(
+      Object.fromEntries(Object.entries(DESIGNED_ROUTES).map(([p, m]) => [p, [...m].sort()])),
+    );
     expect(doc.paths['/health']?.get).toBeDefined();
   });
 
@@ -133,13 +157,28 @@ describe('/openapi.json and /docs', () => {
     const doc = (await c.ledger.get('/openapi.json', null)).json();
     const contribution = doc.paths['/v1/pots/{potId}/contributions'].post;
     const schema = contribution.requestBody.content['application/json'].schema;
-    expect(Object.keys(schema.properties).sort()).toEqual(['agencyId', 'amount', 'effectiveDate', 'priorPeriodAdjustment', 'reference']);
-    expect(contribution.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(
+    expect(Object.keys(schema.properties).sort()).toEqual([
+      'agencyId',
+      'amount',
+      'effectiveDate',
+      'priorPeriodAdjustment',
+      'reference',
+    ]);
+    expect(
+      contribution.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`),
+    ).toEqual(
       expect.arrayContaining(['path:potId', 'header:idempotency-key', 'header:x-correlation-id']),
     );
-    expect(Object.keys(contribution.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '404', '409', '413']));
-    expect(doc.paths['/v1/events'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['after', 'limit']));
-    expect(doc.components?.securitySchemes?.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(Object.keys(contribution.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '401', '403', '404', '409', '413']),
+    );
+    expect(doc.paths['/v1/events'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['after', 'limit']),
+    );
+    expect(doc.components?.securitySchemes?.bearer).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
   });
 
   it('/docs serves the HTML docs UI without a token', async () => {
@@ -159,7 +198,14 @@ describe('unknown routes', () => {
 
   it('404 NOT_FOUND as problem+json, with or without a token', async () => {
     const c = await ctx();
-    for (const url of ['/nope', '/v1', '/v1/pot', '/v2/pots', '/v1/pots/01ARZ3NDEKTSV4RRFFQ69G5FAV/closures', '/v1/agencies/essex-cc']) {
+    for (const url of [
+      '/nope',
+      '/v1',
+      '/v1/pot',
+      '/v2/pots',
+      '/v1/pots/01ARZ3NDEKTSV4RRFFQ69G5FAV/closures',
+      '/v1/agencies/essex-cc',
+    ]) {
       expectProblem(await c.ledger.get(url, null), 404, 'NOT_FOUND');
       expectProblem(await c.ledger.get(url, c.tokens.admin), 404, 'NOT_FOUND');
     }
@@ -175,7 +221,12 @@ describe('unknown routes', () => {
       ['POST', '/v1/flows'],
       ['POST', '/health'],
     ] as const) {
-      const res = await c.ledger.app.inject({ method, url, headers: bearer(c.tokens.admin), payload: {} });
+      const res = await c.ledger.app.inject({
+        method,
+        url,
+        headers: bearer(c.tokens.admin),
+        payload: {},
+      });
       expectProblem(res, 404, 'NOT_FOUND');
     }
     expect(await head(c.ledger)).toBe(before);

@@ -8,7 +8,14 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../src/http/app.ts';
 import { MAX_TOKEN_LIFETIME_MS } from '../../src/auth/tokens.ts';
-import { createTestLedger, essexScenario, expectCreated, TEST_JWT_SECRET, type Scenario, type TestLedger } from '../support/testLedger.ts';
+import {
+  createTestLedger,
+  essexScenario,
+  expectCreated,
+  TEST_JWT_SECRET,
+  type Scenario,
+  type TestLedger,
+} from '../support/testLedger.ts';
 
 export type Response = LightMyRequestResponse;
 export type Json = Record<string, any>;
@@ -91,18 +98,30 @@ export function bearer(token: string): Record<string, string> {
 }
 
 /** POSTs a raw string body with the given content type. */
-export function rawPost(ledger: TestLedger, url: string, token: string | null, payload: string, headers: Record<string, string> = {}): Promise<Response> {
+export function rawPost(
+  ledger: TestLedger,
+  url: string,
+  token: string | null,
+  payload: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return ledger.app.inject({
     method: 'POST',
     url,
     payload,
-    headers: { 'content-type': 'application/json', ...(token === null ? {} : bearer(token)), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      ...(token === null ? {} : bearer(token)),
+      ...headers,
+    },
   });
 }
 
 /** Asserts an RFC 9457 problem answer with the given status and code, and returns its body. */
 export function expectProblem(res: Response, status: number, code: string): Json {
-  expect(res.statusCode, `expected ${status} ${code}, got ${res.statusCode}: ${res.body}`).toBe(status);
+  expect(res.statusCode, `expected ${status} ${code}, got ${res.statusCode}: ${res.body}`).toBe(
+    status,
+  );
   expect(res.headers['content-type']).toMatch(PROBLEM_JSON);
   const body = res.json() as Json;
   expect(body).toMatchObject({ status, code });
@@ -127,14 +146,21 @@ export function expectValidation(res: Response, ...paths: string[]): Json {
     expect(typeof error.message).toBe('string');
   }
   for (const path of paths) {
-    const named = (body.errors as { path: string }[]).some((e) => e.path === path || e.path.startsWith(`${path}.`));
+    const named = (body.errors as { path: string }[]).some(
+      (e) => e.path === path || e.path.startsWith(`${path}.`),
+    );
     expect(named, `expected an error on ${path}, got ${JSON.stringify(body.errors)}`).toBe(true);
   }
   return body;
 }
 
 /** Sends a write that must be refused, and checks the log did not move. */
-export async function expectRefused(ledger: TestLedger, send: () => Promise<Response>, status: number, code: string): Promise<Json> {
+export async function expectRefused(
+  ledger: TestLedger,
+  send: () => Promise<Response>,
+  status: number,
+  code: string,
+): Promise<Json> {
   const before = await ledger.store.headPosition();
   const res = await send();
   const body = expectProblem(res, status, code);
@@ -143,7 +169,11 @@ export async function expectRefused(ledger: TestLedger, send: () => Promise<Resp
 }
 
 /** A validation refusal that appended nothing. */
-export async function expectInvalid(ledger: TestLedger, send: () => Promise<Response>, ...paths: string[]): Promise<Json> {
+export async function expectInvalid(
+  ledger: TestLedger,
+  send: () => Promise<Response>,
+  ...paths: string[]
+): Promise<Json> {
   const before = await ledger.store.headPosition();
   const body = expectValidation(await send(), ...paths);
   expect(await ledger.store.headPosition(), 'a refused write appended to the log').toBe(before);
@@ -180,13 +210,27 @@ export async function allEvents(ledger: TestLedger): Promise<Json[]> {
   }
 }
 
-export async function potSummary(ctx: Ctx, potId: string = ctx.potId, minPosition?: string): Promise<Json> {
-  const res = await ctx.ledger.get(`/v1/pots/${potId}${minPosition === undefined ? `?minPosition=${await head(ctx.ledger)}` : `?minPosition=${minPosition}`}`, ctx.tokens.reporter);
+export async function potSummary(
+  ctx: Ctx,
+  potId: string = ctx.potId,
+  minPosition?: string,
+): Promise<Json> {
+  const res = await ctx.ledger.get(
+    `/v1/pots/${potId}${minPosition === undefined ? `?minPosition=${await head(ctx.ledger)}` : `?minPosition=${minPosition}`}`,
+    ctx.tokens.reporter,
+  );
   expect(res.statusCode, res.body).toBe(200);
   return res.json() as Json;
 }
 
-export function contribute(ctx: Ctx, token: string, agencyId: string, amount: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+export function contribute(
+  ctx: Ctx,
+  token: string,
+  agencyId: string,
+  amount: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
   return ctx.ledger.post(
     `/v1/pots/${ctx.potId}/contributions`,
     token,
@@ -195,11 +239,23 @@ export function contribute(ctx: Ctx, token: string, agencyId: string, amount: st
   );
 }
 
-export function allocate(ctx: Ctx, amount: string, extra: Record<string, unknown> = {}, token: string = ctx.tokens.admin, headers: Record<string, string> = {}) {
+export function allocate(
+  ctx: Ctx,
+  amount: string,
+  extra: Record<string, unknown> = {},
+  token: string = ctx.tokens.admin,
+  headers: Record<string, string> = {},
+) {
   return ctx.ledger.post(
     `/v1/pots/${ctx.potId}/allocations`,
     token,
-    { interventionId: ctx.interventionId, amount, effectiveDate: '2025-05-01', reason: 'Year one delivery', ...extra },
+    {
+      interventionId: ctx.interventionId,
+      amount,
+      effectiveDate: '2025-05-01',
+      reason: 'Year one delivery',
+      ...extra,
+    },
     headers,
   );
 }
@@ -210,11 +266,21 @@ export const ESSEX_BENEFITS = [
   { agencyId: 'essex-cc', amount: '10000.00', cashable: true },
 ];
 
-export function recordOutcome(ctx: Ctx, body: Record<string, unknown> = {}, token: string = ctx.tokens.admin, interventionId: string = ctx.interventionId) {
+export function recordOutcome(
+  ctx: Ctx,
+  body: Record<string, unknown> = {},
+  token: string = ctx.tokens.admin,
+  interventionId: string = ctx.interventionId,
+) {
   return ctx.ledger.post(
     `/v1/pots/${ctx.potId}/interventions/${interventionId}/outcomes`,
     token,
-    { description: 'Fewer reoffences among the first cohort', effectiveDate: '2025-09-30', benefits: ESSEX_BENEFITS, ...body },
+    {
+      description: 'Fewer reoffences among the first cohort',
+      effectiveDate: '2025-09-30',
+      benefits: ESSEX_BENEFITS,
+      ...body,
+    },
     {},
   );
 }
@@ -228,10 +294,15 @@ function b64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-export function handSignedToken(payload: Record<string, unknown>, options: { secret?: string; header?: Record<string, unknown> } = {}): string {
+export function handSignedToken(
+  payload: Record<string, unknown>,
+  options: { secret?: string; header?: Record<string, unknown> } = {},
+): string {
   const header = b64url(options.header ?? { alg: 'HS256', typ: 'JWT' });
   const body = b64url(payload);
-  const signature = createHmac('sha256', options.secret ?? TEST_JWT_SECRET).update(`${header}.${body}`).digest('base64url');
+  const signature = createHmac('sha256', options.secret ?? TEST_JWT_SECRET)
+    .update(`${header}.${body}`)
+    .digest('base64url');
   return `${header}.${body}.${signature}`;
 }
 
@@ -250,58 +321,108 @@ export interface BadAuthorization {
  * Credentials that must all answer 401. The claims are an admin's (or the finance officer's the
  * route needs), so a 401 is about the credential, never about the role.
  */
-export function badAuthorizations(claims: { role: string; agency?: string } = { role: 'admin' }): BadAuthorization[] {
+export function badAuthorizations(
+  claims: { role: string; agency?: string } = { role: 'admin' },
+): BadAuthorization[] {
   const good = { sub: 'mallory', ...claims };
   return [
     { name: 'no Authorization header', headers: () => ({}) },
-    { name: 'an expired token', headers: () => bearer(handSignedToken({ ...good, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 })) },
+    {
+      name: 'an expired token',
+      headers: () =>
+        bearer(handSignedToken({ ...good, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 })),
+    },
     {
       name: 'a token signed with the wrong secret',
-      headers: () => bearer(handSignedToken({ ...good, exp: nowSeconds() + 3600 }, { secret: 'not-the-server-secret-not-the-server-secret' })),
+      headers: () =>
+        bearer(
+          handSignedToken(
+            { ...good, exp: nowSeconds() + 3600 },
+            { secret: 'not-the-server-secret-not-the-server-secret' },
+          ),
+        ),
     },
-    { name: 'an unsigned alg:none token', headers: () => bearer(unsignedToken({ ...good, exp: nowSeconds() + 3600 })) },
+    {
+      name: 'an unsigned alg:none token',
+      headers: () => bearer(unsignedToken({ ...good, exp: nowSeconds() + 3600 })),
+    },
     {
       name: 'an HS512 token signed with the right secret',
       headers: () => {
         const header = b64url({ alg: 'HS512', typ: 'JWT' });
         const body = b64url({ ...good, exp: nowSeconds() + 3600 });
-        const sig = createHmac('sha512', TEST_JWT_SECRET).update(`${header}.${body}`).digest('base64url');
+        const sig = createHmac('sha512', TEST_JWT_SECRET)
+          .update(`${header}.${body}`)
+          .digest('base64url');
         return bearer(`${header}.${body}.${sig}`);
       },
     },
     {
       name: 'a valid token with its payload swapped',
       headers: () => {
-        const [h, , s] = handSignedToken({ sub: 'mallory', role: 'reporter', exp: nowSeconds() + 3600 }).split('.');
+        const [h, , s] = handSignedToken({
+          sub: 'mallory',
+          role: 'reporter',
+          exp: nowSeconds() + 3600,
+        }).split('.');
         return bearer(`${h}.${b64url({ ...good, exp: nowSeconds() + 3600 })}.${s}`);
       },
     },
-    { name: 'a token without exp', headers: () => bearer(handSignedToken({ ...good, iat: nowSeconds() })) },
+    {
+      name: 'a token without exp',
+      headers: () => bearer(handSignedToken({ ...good, iat: nowSeconds() })),
+    },
     // Signed with the server's own secret, but not as the minting rules allow (issue 13 item 10).
-    { name: 'a token without iat', headers: () => bearer(handSignedToken({ ...good, exp: nowSeconds() + 3600 })) },
+    {
+      name: 'a token without iat',
+      headers: () => bearer(handSignedToken({ ...good, exp: nowSeconds() + 3600 })),
+    },
     {
       name: 'a token issued an hour in the future',
-      headers: () => bearer(handSignedToken({ ...good, iat: nowSeconds() + 3600, exp: nowSeconds() + 7200 })),
+      headers: () =>
+        bearer(handSignedToken({ ...good, iat: nowSeconds() + 3600, exp: nowSeconds() + 7200 })),
     },
     {
       name: 'a token living 100 years',
-      headers: () => bearer(handSignedToken({ ...good, iat: nowSeconds(), exp: nowSeconds() + 100 * 365 * 86_400 })),
+      headers: () =>
+        bearer(
+          handSignedToken({ ...good, iat: nowSeconds(), exp: nowSeconds() + 100 * 365 * 86_400 }),
+        ),
     },
     {
       name: 'a token living one second longer than the maximum lifetime',
-      headers: () => bearer(handSignedToken({ ...good, iat: nowSeconds() - 60, exp: nowSeconds() - 60 + MAX_TOKEN_LIFETIME_MS / 1000 + 1 })),
+      headers: () =>
+        bearer(
+          handSignedToken({
+            ...good,
+            iat: nowSeconds() - 60,
+            exp: nowSeconds() - 60 + MAX_TOKEN_LIFETIME_MS / 1000 + 1,
+          }),
+        ),
     },
-    { name: 'a token with an unknown role', headers: () => bearer(handSignedToken({ sub: 'mallory', role: 'superuser', exp: nowSeconds() + 3600 })) },
+    {
+      name: 'a token with an unknown role',
+      headers: () =>
+        bearer(handSignedToken({ sub: 'mallory', role: 'superuser', exp: nowSeconds() + 3600 })),
+    },
     {
       name: 'a finance-officer token without an agency',
-      headers: () => bearer(handSignedToken({ sub: 'mallory', role: 'finance-officer', exp: nowSeconds() + 3600 })),
+      headers: () =>
+        bearer(
+          handSignedToken({ sub: 'mallory', role: 'finance-officer', exp: nowSeconds() + 3600 }),
+        ),
     },
     { name: 'a token that is not a JWT', headers: () => bearer('not-a-jwt') },
-    { name: 'a Basic Authorization header', headers: () => ({ authorization: 'Basic YWxpY2U6c2VjcmV0' }) },
+    {
+      name: 'a Basic Authorization header',
+      headers: () => ({ authorization: 'Basic YWxpY2U6c2VjcmV0' }),
+    },
     { name: '"Bearer" with no token', headers: () => ({ authorization: 'Bearer ' }) },
     {
       name: 'a token followed by junk',
-      headers: () => ({ authorization: `Bearer ${handSignedToken({ ...good, exp: nowSeconds() + 3600 })} extra` }),
+      headers: () => ({
+        authorization: `Bearer ${handSignedToken({ ...good, exp: nowSeconds() + 3600 })} extra`,
+      }),
     },
   ];
 }
@@ -335,14 +456,24 @@ export function describeWriteRouteRefusals(spec: WriteRouteSpec): void {
     for (const bad of badAuthorizations(spec.claims)) {
       it(`401 UNAUTHENTICATED for ${bad.name}; nothing appended`, async () => {
         const c = await ready();
-        await expectRefused(c.ledger, () => c.ledger.post(spec.url(c), null, spec.body(c), bad.headers()), 401, 'UNAUTHENTICATED');
+        await expectRefused(
+          c.ledger,
+          () => c.ledger.post(spec.url(c), null, spec.body(c), bad.headers()),
+          401,
+          'UNAUTHENTICATED',
+        );
       });
     }
 
     for (const who of spec.forbidden) {
       it(`403 FORBIDDEN for ${who.who}; nothing appended`, async () => {
         const c = await ready();
-        await expectRefused(c.ledger, () => c.ledger.post(spec.url(c), who.token(c), spec.body(c)), 403, 'FORBIDDEN');
+        await expectRefused(
+          c.ledger,
+          () => c.ledger.post(spec.url(c), who.token(c), spec.body(c)),
+          403,
+          'FORBIDDEN',
+        );
       });
     }
 
@@ -350,16 +481,28 @@ export function describeWriteRouteRefusals(spec: WriteRouteSpec): void {
       const c = await ready();
       const payload = JSON.stringify({ ...spec.body(c), padding: 'x'.repeat(MAX_BODY_BYTES) });
       expect(Buffer.byteLength(payload)).toBeGreaterThan(MAX_BODY_BYTES);
-      await expectRefused(c.ledger, () => rawPost(c.ledger, spec.url(c), spec.allowed(c), payload), 413, 'PAYLOAD_TOO_LARGE');
+      await expectRefused(
+        c.ledger,
+        () => rawPost(c.ledger, spec.url(c), spec.allowed(c), payload),
+        413,
+        'PAYLOAD_TOO_LARGE',
+      );
     });
 
-    for (const contentType of ['application/xml', 'application/x-www-form-urlencoded', 'text/plain']) {
+    for (const contentType of [
+      'application/xml',
+      'application/x-www-form-urlencoded',
+      'text/plain',
+    ]) {
       it(`415 UNSUPPORTED_MEDIA_TYPE for a ${contentType} body; nothing appended`, async () => {
         const c = await ready();
         const payload = JSON.stringify(spec.body(c));
         await expectRefused(
           c.ledger,
-          () => rawPost(c.ledger, spec.url(c), spec.allowed(c), payload, { 'content-type': contentType }),
+          () =>
+            rawPost(c.ledger, spec.url(c), spec.allowed(c), payload, {
+              'content-type': contentType,
+            }),
           415,
           'UNSUPPORTED_MEDIA_TYPE',
         );
@@ -368,8 +511,21 @@ export function describeWriteRouteRefusals(spec: WriteRouteSpec): void {
 
     it('400 VALIDATION_FAILED for unparseable or non-object JSON bodies; nothing appended', async () => {
       const c = await ready();
-      for (const payload of ['{"unterminated": ', '', 'null', '[]', '"a string"', '42', '{"__proto__": {"admin": true}}']) {
-        await expectRefused(c.ledger, () => rawPost(c.ledger, spec.url(c), spec.allowed(c), payload), 400, 'VALIDATION_FAILED');
+      for (const payload of [
+        '{"unterminated": ',
+        '',
+        'null',
+        '[]',
+        '"a string"',
+        '42',
+        '{"__proto__": {"admin": true}}',
+      ]) {
+        await expectRefused(
+          c.ledger,
+          () => rawPost(c.ledger, spec.url(c), spec.allowed(c), payload),
+          400,
+          'VALIDATION_FAILED',
+        );
       }
     });
 
@@ -383,13 +539,20 @@ export function describeWriteRouteRefusals(spec: WriteRouteSpec): void {
         { 'x-causation-id': 'c'.repeat(201) },
       ];
       for (const headers of headerSets) {
-        await expectRefused(c.ledger, () => c.ledger.post(spec.url(c), spec.allowed(c), spec.body(c), headers), 400, 'VALIDATION_FAILED');
+        await expectRefused(
+          c.ledger,
+          () => c.ledger.post(spec.url(c), spec.allowed(c), spec.body(c), headers),
+          400,
+          'VALIDATION_FAILED',
+        );
       }
     });
 
     it('control: the body used above is accepted with the allowed token', async () => {
       const c = await ready();
-      expectWritten(await c.ledger.post(spec.url(c), spec.allowed(c), spec.body(c)), [...spec.answerKeys]);
+      expectWritten(await c.ledger.post(spec.url(c), spec.allowed(c), spec.body(c)), [
+        ...spec.answerKeys,
+      ]);
     });
   });
 }
@@ -413,18 +576,31 @@ export function describeMinPosition(name: string, url: (ctx: Ctx) => string): vo
     const ctx = useSharedScenario();
     it('accepts the log head and answers 200', async () => {
       const c = await ctx();
-      const res = await c.ledger.get(withQuery(url(c), `minPosition=${await head(c.ledger)}`), c.tokens.admin);
+      const res = await c.ledger.get(
+        withQuery(url(c), `minPosition=${await head(c.ledger)}`),
+        c.tokens.admin,
+      );
       expect(res.statusCode, res.body).toBe(200);
     });
     it('400 VALIDATION_FAILED for a minPosition beyond the end of the log', async () => {
       const c = await ctx();
       const beyond = (await head(c.ledger)) + 1n;
-      expectProblem(await c.ledger.get(withQuery(url(c), `minPosition=${beyond}`), c.tokens.admin), 400, 'VALIDATION_FAILED');
+      expectProblem(
+        await c.ledger.get(withQuery(url(c), `minPosition=${beyond}`), c.tokens.admin),
+        400,
+        'VALIDATION_FAILED',
+      );
     });
     it('400 VALIDATION_FAILED for a malformed minPosition', async () => {
       const c = await ctx();
       for (const bad of ['abc', '-1', '1.5', '1e3', '', '0x10', '9'.repeat(31)]) {
-        expectValidation(await c.ledger.get(withQuery(url(c), `minPosition=${encodeURIComponent(bad)}`), c.tokens.admin), 'querystring.minPosition');
+        expectValidation(
+          await c.ledger.get(
+            withQuery(url(c), `minPosition=${encodeURIComponent(bad)}`),
+            c.tokens.admin,
+          ),
+          'querystring.minPosition',
+        );
       }
     });
   });

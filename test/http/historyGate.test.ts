@@ -12,11 +12,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MAX_CONCURRENT_HISTORICAL_FOLDS, MAX_HISTORICAL_QUEUE } from '../../src/books/historicalBooks.ts';
+import {
+  MAX_CONCURRENT_HISTORICAL_FOLDS,
+  MAX_HISTORICAL_QUEUE,
+} from '../../src/books/historicalBooks.ts';
 import { HISTORY_RETRY_AFTER_SECONDS } from '../../src/books/historyPool.ts';
 import type { EventStore } from '../../src/store/eventStore.ts';
 import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
-import { createTestLedger, essexScenario, expectCreated, testStoreKind, type Scenario, type TestLedger } from '../support/testLedger.ts';
+import {
+  createTestLedger,
+  essexScenario,
+  expectCreated,
+  testStoreKind,
+  type Scenario,
+  type TestLedger,
+} from '../support/testLedger.ts';
 import { bearer, expectProblem, type Response } from './helpers.ts';
 
 /** Contributions written before the load: with the scenario, a log of a few thousand events. */
@@ -62,12 +72,19 @@ function holdableStore() {
 
 function contribution(s: Scenario, i: number) {
   const month = String(4 + (i % 9)).padStart(2, '0');
-  return { agencyId: 'essex-cc', amount: '1.00', effectiveDate: `2025-${month}-15`, reference: `SEED-${i}` };
+  return {
+    agencyId: 'essex-cc',
+    amount: '1.00',
+    effectiveDate: `2025-${month}-15`,
+    reference: `SEED-${i}`,
+  };
 }
 
 async function seed(ledger: TestLedger, s: Scenario): Promise<void> {
   for (let from = 0; from < SEED_CONTRIBUTIONS; from += SEED_PARALLEL_WRITES) {
-    const batch = Array.from({ length: SEED_PARALLEL_WRITES }, (_, k) => ledger.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, contribution(s, from + k)));
+    const batch = Array.from({ length: SEED_PARALLEL_WRITES }, (_, k) =>
+      ledger.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, contribution(s, from + k)),
+    );
     await Promise.all(batch.map((write) => expectCreated(write)));
   }
 }
@@ -82,79 +99,122 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 /** Which stores to load: the suite's own (in-memory SQLite, or PostgreSQL), and a SQLite file on SQLite runs. */
-const stores: Array<{ name: string; where: 'worker' | 'main-thread'; open: () => EventStore | undefined }> = [
-  { name: `the suite store (${testStoreKind()})`, where: testStoreKind() === 'postgres' ? 'worker' : 'main-thread', open: () => undefined },
-  ...(testStoreKind() === 'sqlite' ? [{ name: 'a SQLite file', where: 'worker' as const, open: () => createSqliteEventStore(sqliteFilePath()) }] : []),
+const stores: Array<{
+  name: string;
+  where: 'worker' | 'main-thread';
+  open: () => EventStore | undefined;
+}> = [
+  {
+    name: `the suite store (${testStoreKind()})`,
+    where: testStoreKind() === 'postgres' ? 'worker' : 'main-thread',
+    open: () => undefined,
+  },
+  ...(testStoreKind() === 'sqlite'
+    ? [
+        {
+          name: 'a SQLite file',
+          where: 'worker' as const,
+          open: () => createSqliteEventStore(sqliteFilePath()),
+        },
+      ]
+    : []),
 ];
 
-describe.each(stores)('historical reads under load, on $name (folds run: $where)', ({ where, open }) => {
-  it(`with ${PARALLEL_HISTORICAL} historical reads and statements outstanding, /health, a contribution, a live read and background writes all answer before the last of them`, async () => {
-    const store = open();
-    const ledger = await createTestLedger(store === undefined ? {} : { store });
-    try {
-      expect(ledger.historical.pool.where).toBe(where);
-      const s = await essexScenario(ledger);
-      await seed(ledger, s);
-      const base = await ledger.app.listen({ port: 0, host: '127.0.0.1' });
-      const head = await ledger.store.headPosition();
-      const auth = bearer(s.tokens.reporter);
-      const finished: string[] = [];
-      const send = (name: string, path: string, init: RequestInit = {}) =>
-        fetch(`${base}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } }).then(async (response) => {
-          const body = await response.text();
-          finished.push(name);
-          return { status: response.status, body };
-        });
-
-      const acceptedBefore = ledger.historical.pool.load().accepted;
-      // Every request a different point, so none is answered from another's fold or the cache.
-      const historical = Array.from({ length: PARALLEL_HISTORICAL }, (_, i) => {
-        const atPosition = head - BigInt(i);
-        return i % 3 === 2
-          ? send('historical', `/v1/pots/${s.potId}/statement?financialYear=2025-26&atPosition=${atPosition}`)
-          : send('historical', `/v1/pots?asAt=2025-${String(4 + (i % 9)).padStart(2, '0')}-20&atPosition=${atPosition}`);
-      });
-      let historicalSettled = false;
-      const allHistorical = Promise.all(historical).finally(() => (historicalSettled = true));
-      // Live requests go out only once every historical one is inside the gate.
-      await until(() => historicalSettled || ledger.historical.pool.load().accepted - acceptedBefore === PARALLEL_HISTORICAL, 'all historical requests accepted');
-
-      let writes = 0;
-      const writer = (async () => {
-        for (let i = 0; !historicalSettled; i += 1) {
-          const written = await send('write', `/v1/pots/${s.potId}/contributions`, {
-            method: 'POST',
-            headers: { ...bearer(s.tokens.cc), 'content-type': 'application/json' },
-            body: JSON.stringify(contribution(s, SEED_CONTRIBUTIONS + 1_000 + i)),
+describe.each(stores)(
+  'historical reads under load, on $name (folds run: $where)',
+  ({ where, open }) => {
+    it(`with ${PARALLEL_HISTORICAL} historical reads and statements outstanding, /health, a contribution, a live read and background writes all answer before the last of them`, async () => {
+      const store = open();
+      const ledger = await createTestLedger(store === undefined ? {} : { store });
+      try {
+        expect(ledger.historical.pool.where).toBe(where);
+        const s = await essexScenario(ledger);
+        await seed(ledger, s);
+        const base = await ledger.app.listen({ port: 0, host: '127.0.0.1' });
+        const head = await ledger.store.headPosition();
+        const auth = bearer(s.tokens.reporter);
+        const finished: string[] = [];
+        const send = (name: string, path: string, init: RequestInit = {}) =>
+          fetch(`${base}${path}`, {
+            ...init,
+            headers: { ...auth, ...(init.headers as Record<string, string> | undefined) },
+          }).then(async (response) => {
+            const body = await response.text();
+            finished.push(name);
+            return { status: response.status, body };
           });
-          expect(written.status, written.body).toBe(201);
-          writes += 1;
-        }
-      })();
-      const live = await Promise.all([
-        send('health', '/health'),
-        send('contribution', `/v1/pots/${s.potId}/contributions`, {
-          method: 'POST',
-          headers: { ...bearer(s.tokens.police), 'content-type': 'application/json' },
-          body: JSON.stringify({ agencyId: 'essex-police', amount: '5.00', effectiveDate: '2025-05-01', reference: 'LIVE-1' }),
-        }),
-        send('live read', `/v1/pots/${s.potId}`),
-      ]);
-      const historicalDoneWhenLiveAnswered = finished.filter((name) => name === 'historical').length;
-      const writesWhenLiveAnswered = writes;
 
-      expect(live.map((r) => r.status)).toEqual([200, 201, 200]);
-      expect(historicalDoneWhenLiveAnswered, `live requests answered only after ${historicalDoneWhenLiveAnswered} of ${PARALLEL_HISTORICAL} historical ones`).toBeLessThan(PARALLEL_HISTORICAL);
-      const answered = await allHistorical;
-      await writer;
-      expect(answered.map((r) => r.status)).toEqual(answered.map(() => 200));
-      expect(writesWhenLiveAnswered + writes).toBeGreaterThan(0);
-      expect(ledger.historical.pool.load()).toMatchObject({ running: 0, waiting: 0 });
-    } finally {
-      await ledger.close();
-    }
-  }, 120_000);
-});
+        const acceptedBefore = ledger.historical.pool.load().accepted;
+        // Every request a different point, so none is answered from another's fold or the cache.
+        const historical = Array.from({ length: PARALLEL_HISTORICAL }, (_, i) => {
+          const atPosition = head - BigInt(i);
+          return i % 3 === 2
+            ? send(
+                'historical',
+                `/v1/pots/${s.potId}/statement?financialYear=2025-26&atPosition=${atPosition}`,
+              )
+            : send(
+                'historical',
+                `/v1/pots?asAt=2025-${String(4 + (i % 9)).padStart(2, '0')}-20&atPosition=${atPosition}`,
+              );
+        });
+        let historicalSettled = false;
+        const allHistorical = Promise.all(historical).finally(() => (historicalSettled = true));
+        // Live requests go out only once every historical one is inside the gate.
+        await until(
+          () =>
+            historicalSettled ||
+            ledger.historical.pool.load().accepted - acceptedBefore === PARALLEL_HISTORICAL,
+          'all historical requests accepted',
+        );
+
+        let writes = 0;
+        const writer = (async () => {
+          for (let i = 0; !historicalSettled; i += 1) {
+            const written = await send('write', `/v1/pots/${s.potId}/contributions`, {
+              method: 'POST',
+              headers: { ...bearer(s.tokens.cc), 'content-type': 'application/json' },
+              body: JSON.stringify(contribution(s, SEED_CONTRIBUTIONS + 1_000 + i)),
+            });
+            expect(written.status, written.body).toBe(201);
+            writes += 1;
+          }
+        })();
+        const live = await Promise.all([
+          send('health', '/health'),
+          send('contribution', `/v1/pots/${s.potId}/contributions`, {
+            method: 'POST',
+            headers: { ...bearer(s.tokens.police), 'content-type': 'application/json' },
+            body: JSON.stringify({
+              agencyId: 'essex-police',
+              amount: '5.00',
+              effectiveDate: '2025-05-01',
+              reference: 'LIVE-1',
+            }),
+          }),
+          send('live read', `/v1/pots/${s.potId}`),
+        ]);
+        const historicalDoneWhenLiveAnswered = finished.filter(
+          (name) => name === 'historical',
+        ).length;
+        const writesWhenLiveAnswered = writes;
+
+        expect(live.map((r) => r.status)).toEqual([200, 201, 200]);
+        expect(
+          historicalDoneWhenLiveAnswered,
+          `live requests answered only after ${historicalDoneWhenLiveAnswered} of ${PARALLEL_HISTORICAL} historical ones`,
+        ).toBeLessThan(PARALLEL_HISTORICAL);
+        const answered = await allHistorical;
+        await writer;
+        expect(answered.map((r) => r.status)).toEqual(answered.map(() => 200));
+        expect(writesWhenLiveAnswered + writes).toBeGreaterThan(0);
+        expect(ledger.historical.pool.load()).toMatchObject({ running: 0, waiting: 0 });
+      } finally {
+        await ledger.close();
+      }
+    }, 120_000);
+  },
+);
 
 describe(`a full historical gate (${MAX_CONCURRENT_HISTORICAL_FOLDS} running, ${MAX_HISTORICAL_QUEUE} waiting)`, () => {
   it('refuses one more historical read or statement 503 HISTORY_BUSY with Retry-After, appends nothing, and keeps serving live reads and writes', async () => {
@@ -162,12 +222,25 @@ describe(`a full historical gate (${MAX_CONCURRENT_HISTORICAL_FOLDS} running, ${
     const ledger = await createTestLedger({ store: held.store });
     try {
       const s = await essexScenario(ledger);
-      for (let i = 0; i < PARALLEL_HISTORICAL; i += 1) await expectCreated(ledger.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, contribution(s, i)));
+      for (let i = 0; i < PARALLEL_HISTORICAL; i += 1)
+        await expectCreated(
+          ledger.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, contribution(s, i)),
+        );
       const head = await ledger.store.headPosition();
       held.hold();
-      const outstanding = Array.from({ length: PARALLEL_HISTORICAL }, (_, i) => ledger.get(`/v1/pots?atPosition=${head - BigInt(i)}`, s.tokens.reporter));
-      await until(() => ledger.historical.pool.load().running + ledger.historical.pool.load().waiting === PARALLEL_HISTORICAL, 'the gate is full');
-      expect(ledger.historical.pool.load()).toMatchObject({ running: MAX_CONCURRENT_HISTORICAL_FOLDS, waiting: MAX_HISTORICAL_QUEUE });
+      const outstanding = Array.from({ length: PARALLEL_HISTORICAL }, (_, i) =>
+        ledger.get(`/v1/pots?atPosition=${head - BigInt(i)}`, s.tokens.reporter),
+      );
+      await until(
+        () =>
+          ledger.historical.pool.load().running + ledger.historical.pool.load().waiting ===
+          PARALLEL_HISTORICAL,
+        'the gate is full',
+      );
+      expect(ledger.historical.pool.load()).toMatchObject({
+        running: MAX_CONCURRENT_HISTORICAL_FOLDS,
+        waiting: MAX_HISTORICAL_QUEUE,
+      });
 
       const refusals: Response[] = [
         await ledger.get(`/v1/pots?asAt=2025-04-10`, s.tokens.reporter),
@@ -182,13 +255,17 @@ describe(`a full historical gate (${MAX_CONCURRENT_HISTORICAL_FOLDS} running, ${
 
       expect((await ledger.get('/health', null)).statusCode).toBe(200);
       expect((await ledger.get(`/v1/pots/${s.potId}`, s.tokens.reporter)).statusCode).toBe(200);
-      await expectCreated(ledger.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, contribution(s, 1)));
+      await expectCreated(
+        ledger.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, contribution(s, 1)),
+      );
 
       held.release();
       const answered = await Promise.all(outstanding);
       expect(answered.map((r) => r.statusCode)).toEqual(answered.map(() => 200));
       // Room again once the queue drains.
-      expect((await ledger.get(`/v1/pots?asAt=2025-04-10`, s.tokens.reporter)).statusCode).toBe(200);
+      expect((await ledger.get(`/v1/pots?asAt=2025-04-10`, s.tokens.reporter)).statusCode).toBe(
+        200,
+      );
     } finally {
       held.release();
       await ledger.close();
@@ -207,7 +284,11 @@ describe('the time budget of a historical request', () => {
       const head = await ledger.store.headPosition();
       held.hold();
       // Two run (held), one waits behind them: all three run out of time.
-      const slow = await Promise.all([1n, 2n, 3n].map((back) => ledger.get(`/v1/pots?atPosition=${head - back}`, s.tokens.reporter)));
+      const slow = await Promise.all(
+        [1n, 2n, 3n].map((back) =>
+          ledger.get(`/v1/pots?atPosition=${head - back}`, s.tokens.reporter),
+        ),
+      );
       for (const refusal of slow) {
         expectProblem(refusal, 503, 'HISTORY_TIMEOUT');
         expect(refusal.headers['retry-after']).toBe(String(HISTORY_RETRY_AFTER_SECONDS));
@@ -224,23 +305,36 @@ describe('the time budget of a historical request', () => {
     }
   });
 
-  it.runIf(testStoreKind() === 'sqlite')('in a worker thread: the worker is terminated, the request answers 503 HISTORY_TIMEOUT, live traffic goes on', async () => {
-    // 1 ms: a worker thread cannot even start in that time, so the budget always runs out.
-    const ledger = await createTestLedger({ store: createSqliteEventStore(sqliteFilePath()), historyBudgetMs: 1 });
-    try {
-      expect(ledger.historical.pool.where).toBe('worker');
-      const s = await essexScenario(ledger);
-      const statement = await ledger.get(`/v1/pots/${s.potId}/statement?financialYear=2025-26`, s.tokens.reporter);
-      expectProblem(statement, 503, 'HISTORY_TIMEOUT');
-      expect(statement.headers['retry-after']).toBe(String(HISTORY_RETRY_AFTER_SECONDS));
-      expectProblem(await ledger.get(`/v1/pots?asAt=2025-04-10`, s.tokens.reporter), 503, 'HISTORY_TIMEOUT');
-      await until(() => ledger.historical.pool.load().running === 0, 'terminated workers gone');
-      expect((await ledger.get('/health', null)).statusCode).toBe(200);
-      expect((await ledger.get(`/v1/pots/${s.potId}`, s.tokens.reporter)).statusCode).toBe(200);
-    } finally {
-      await ledger.close();
-    }
-  });
+  it.runIf(testStoreKind() === 'sqlite')(
+    'in a worker thread: the worker is terminated, the request answers 503 HISTORY_TIMEOUT, live traffic goes on',
+    async () => {
+      // 1 ms: a worker thread cannot even start in that time, so the budget always runs out.
+      const ledger = await createTestLedger({
+        store: createSqliteEventStore(sqliteFilePath()),
+        historyBudgetMs: 1,
+      });
+      try {
+        expect(ledger.historical.pool.where).toBe('worker');
+        const s = await essexScenario(ledger);
+        const statement = await ledger.get(
+          `/v1/pots/${s.potId}/statement?financialYear=2025-26`,
+          s.tokens.reporter,
+        );
+        expectProblem(statement, 503, 'HISTORY_TIMEOUT');
+        expect(statement.headers['retry-after']).toBe(String(HISTORY_RETRY_AFTER_SECONDS));
+        expectProblem(
+          await ledger.get(`/v1/pots?asAt=2025-04-10`, s.tokens.reporter),
+          503,
+          'HISTORY_TIMEOUT',
+        );
+        await until(() => ledger.historical.pool.load().running === 0, 'terminated workers gone');
+        expect((await ledger.get('/health', null)).statusCode).toBe(200);
+        expect((await ledger.get(`/v1/pots/${s.potId}`, s.tokens.reporter)).statusCode).toBe(200);
+      } finally {
+        await ledger.close();
+      }
+    },
+  );
 });
 
 describe.runIf(testStoreKind() === 'sqlite')('answers built in a worker thread', () => {
@@ -261,7 +355,12 @@ describe.runIf(testStoreKind() === 'sqlite')('answers built in a worker thread',
       const out: Array<{ url: string; status: number; body: string; position: unknown }> = [];
       for (const url of urls(s, head)) {
         const res = await ledger.get(url, s.tokens.auditor);
-        out.push({ url, status: res.statusCode, body: res.body, position: res.headers['ledger-position'] });
+        out.push({
+          url,
+          status: res.statusCode,
+          body: res.body,
+          position: res.headers['ledger-position'],
+        });
       }
       return out;
     };
@@ -272,9 +371,17 @@ describe.runIf(testStoreKind() === 'sqlite')('answers built in a worker thread',
     try {
       expect(inWorker.historical.pool.where).toBe('worker');
       s = await essexScenario(inWorker);
-      for (let i = 0; i < 40; i += 1) await expectCreated(inWorker.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, contribution(s, i)));
+      for (let i = 0; i < 40; i += 1)
+        await expectCreated(
+          inWorker.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, contribution(s, i)),
+        );
       await expectCreated(
-        inWorker.post(`/v1/pots/${s.potId}/allocations`, s.tokens.cc, { interventionId: s.interventionId, amount: '1000.00', effectiveDate: '2025-06-01', reason: 'first tranche' }),
+        inWorker.post(`/v1/pots/${s.potId}/allocations`, s.tokens.cc, {
+          interventionId: s.interventionId,
+          amount: '1000.00',
+          effectiveDate: '2025-06-01',
+          reason: 'first tranche',
+        }),
       );
       fromWorker = await answersOf(inWorker, s);
     } finally {

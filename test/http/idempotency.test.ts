@@ -47,9 +47,18 @@ describe('idempotency', () => {
   const ctx = useScenario();
 
   describe('a pot-stream command (contribution)', () => {
-    const body = { agencyId: 'essex-cc', amount: '2500.00', effectiveDate: '2025-05-01', reference: 'PO-77' };
-    const send = (c: Ctx, key: string, b: Record<string, unknown> = body, token: string = c.tokens.cc) =>
-      c.ledger.post(`/v1/pots/${c.potId}/contributions`, token, b, { 'idempotency-key': key });
+    const body = {
+      agencyId: 'essex-cc',
+      amount: '2500.00',
+      effectiveDate: '2025-05-01',
+      reference: 'PO-77',
+    };
+    const send = (
+      c: Ctx,
+      key: string,
+      b: Record<string, unknown> = body,
+      token: string = c.tokens.cc,
+    ) => c.ledger.post(`/v1/pots/${c.potId}/contributions`, token, b, { 'idempotency-key': key });
 
     it('a retry with the same key and payload gets the same answer, marked idempotent-replayed, and one event', async () => {
       const c = await ctx();
@@ -64,51 +73,109 @@ describe('idempotency', () => {
       expect(retry.headers['idempotent-replayed']).toBe('true');
       expect(await head(c.ledger)).toBe(afterFirst);
 
-      const logged = (await allEvents(c.ledger)).filter((e) => e.metadata.commandId === 'contrib-1');
+      const logged = (await allEvents(c.ledger)).filter(
+        (e) => e.metadata.commandId === 'contrib-1',
+      );
       expect(logged).toHaveLength(1);
-      expect(logged[0]).toMatchObject({ eventId: original.eventId, position: original.position, data: { contributionId: original.contributionId } });
-      const summary = (await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${afterFirst}`, c.tokens.reporter)).json();
+      expect(logged[0]).toMatchObject({
+        eventId: original.eventId,
+        position: original.position,
+        data: { contributionId: original.contributionId },
+      });
+      const summary = (
+        await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${afterFirst}`, c.tokens.reporter)
+      ).json();
       expect(summary.contributed).toBe('502500.00');
     });
 
     it('JSON key order and spacing do not make a different payload', async () => {
       const c = await ctx();
       const original = expectWritten(await send(c, 'contrib-json'), ['contributionId']);
-      const reordered = '{ "reference" : "PO-77",\n  "effectiveDate":"2025-05-01",   "amount": "2500.00", "agencyId":"essex-cc" }';
-      const retry = await rawPost(c.ledger, `/v1/pots/${c.potId}/contributions`, c.tokens.cc, reordered, { 'idempotency-key': 'contrib-json' });
+      const reordered =
+        '{ "reference" : "PO-77",\n  "effectiveDate":"2025-05-01",   "amount": "2500.00", "agencyId":"essex-cc" }';
+      const retry = await rawPost(
+        c.ledger,
+        `/v1/pots/${c.potId}/contributions`,
+        c.tokens.cc,
+        reordered,
+        { 'idempotency-key': 'contrib-json' },
+      );
       expect(retry.statusCode, retry.body).toBe(201);
       expect(retry.json()).toEqual(original);
       expect(retry.headers['idempotent-replayed']).toBe('true');
-      expect((await allEvents(c.ledger)).filter((e) => e.metadata.commandId === 'contrib-json')).toHaveLength(1);
+      expect(
+        (await allEvents(c.ledger)).filter((e) => e.metadata.commandId === 'contrib-json'),
+      ).toHaveLength(1);
     });
 
     it('409 IDEMPOTENCY_KEY_REUSED for the same key with a different payload, route or intervention; nothing appended', async () => {
       const c = await ctx();
       expectWritten(await send(c, 'contrib-2'), ['contributionId']);
-      await expectRefused(c.ledger, () => send(c, 'contrib-2', { ...body, amount: '2500.01' }), 409, 'IDEMPOTENCY_KEY_REUSED');
-      await expectRefused(c.ledger, () => send(c, 'contrib-2', { ...body, reference: 'PO-78' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      await expectRefused(
+        c.ledger,
+        () => send(c, 'contrib-2', { ...body, amount: '2500.01' }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+      await expectRefused(
+        c.ledger,
+        () => send(c, 'contrib-2', { ...body, reference: 'PO-78' }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
       // "2500" is the same sum of money, but not the same request.
-      await expectRefused(c.ledger, () => send(c, 'contrib-2', { ...body, amount: '2500' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      await expectRefused(
+        c.ledger,
+        () => send(c, 'contrib-2', { ...body, amount: '2500' }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
       // Another command on the same pot with the key, from the same caller.
-      await expectRefused(c.ledger, () => allocate(c, '10.00', {}, c.tokens.cc, { 'idempotency-key': 'contrib-2' }), 409, 'IDEMPOTENCY_KEY_REUSED');
-      expect((await allEvents(c.ledger)).filter((e) => e.metadata.commandId === 'contrib-2')).toHaveLength(1);
+      await expectRefused(
+        c.ledger,
+        () => allocate(c, '10.00', {}, c.tokens.cc, { 'idempotency-key': 'contrib-2' }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+      expect(
+        (await allEvents(c.ledger)).filter((e) => e.metadata.commandId === 'contrib-2'),
+      ).toHaveLength(1);
     });
 
     it('an outcome key reused for another intervention of the same pot is refused', async () => {
       const c = await ctx();
       await allocate(c, '1000.00');
-      const second = expectWritten(await c.ledger.post(`/v1/pots/${c.potId}/interventions`, c.tokens.admin, { name: 'Second', leadAgencyId: 'essex-cc' }), [
-        'interventionId',
-      ]);
+      const second = expectWritten(
+        await c.ledger.post(`/v1/pots/${c.potId}/interventions`, c.tokens.admin, {
+          name: 'Second',
+          leadAgencyId: 'essex-cc',
+        }),
+        ['interventionId'],
+      );
       await allocate(c, '1000.00', { interventionId: second.interventionId });
-      const outcome = { description: 'd', effectiveDate: '2025-09-30', benefits: [{ agencyId: 'essex-police', amount: '5.00', cashable: true }] };
+      const outcome = {
+        description: 'd',
+        effectiveDate: '2025-09-30',
+        benefits: [{ agencyId: 'essex-police', amount: '5.00', cashable: true }],
+      };
       expectWritten(
-        await c.ledger.post(`/v1/pots/${c.potId}/interventions/${c.interventionId}/outcomes`, c.tokens.admin, outcome, { 'idempotency-key': 'out-1' }),
+        await c.ledger.post(
+          `/v1/pots/${c.potId}/interventions/${c.interventionId}/outcomes`,
+          c.tokens.admin,
+          outcome,
+          { 'idempotency-key': 'out-1' },
+        ),
         ['outcomeId', 'flows'],
       );
       await expectRefused(
         c.ledger,
-        () => c.ledger.post(`/v1/pots/${c.potId}/interventions/${second.interventionId}/outcomes`, c.tokens.admin, outcome, { 'idempotency-key': 'out-1' }),
+        () =>
+          c.ledger.post(
+            `/v1/pots/${c.potId}/interventions/${second.interventionId}/outcomes`,
+            c.tokens.admin,
+            outcome,
+            { 'idempotency-key': 'out-1' },
+          ),
         409,
         'IDEMPOTENCY_KEY_REUSED',
       );
@@ -117,20 +184,39 @@ describe('idempotency', () => {
     it(`${PARALLEL_RETRIES} parallel retries with one key: all 201 with the same answer, exactly one event appended`, async () => {
       const c = await ctx();
       const before = await head(c.ledger);
-      const responses = await Promise.all(Array.from({ length: PARALLEL_RETRIES }, () => send(c, 'contrib-parallel')));
+      const responses = await Promise.all(
+        Array.from({ length: PARALLEL_RETRIES }, () => send(c, 'contrib-parallel')),
+      );
       const answer = expectSameAnswer(responses);
-      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(PARALLEL_RETRIES - 1);
+      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(
+        PARALLEL_RETRIES - 1,
+      );
       const appended = (await allEvents(c.ledger)).filter((e) => BigInt(e.position) > before);
       expect(appended.map((e) => e.eventId)).toEqual([answer.eventId]);
-      const logged = (await allEvents(c.ledger)).filter((e) => e.metadata.commandId === 'contrib-parallel');
+      const logged = (await allEvents(c.ledger)).filter(
+        (e) => e.metadata.commandId === 'contrib-parallel',
+      );
       expect(logged.map((e) => e.eventId)).toEqual([answer.eventId]);
-      expect((await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${answer.position}`, c.tokens.reporter)).json().contributed).toBe('502500.00');
+      expect(
+        (
+          await c.ledger.get(
+            `/v1/pots/${c.potId}?minPosition=${answer.position}`,
+            c.tokens.reporter,
+          )
+        ).json().contributed,
+      ).toBe('502500.00');
     });
 
     it('without a key, two identical requests are two contributions', async () => {
       const c = await ctx();
-      const a = expectWritten(await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: 'same' }), ['contributionId']);
-      const b = expectWritten(await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: 'same' }), ['contributionId']);
+      const a = expectWritten(
+        await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: 'same' }),
+        ['contributionId'],
+      );
+      const b = expectWritten(
+        await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: 'same' }),
+        ['contributionId'],
+      );
       expect(a.contributionId).not.toBe(b.contributionId);
       expect(BigInt(b.position)).toBe(BigInt(a.position) + 1n);
     });
@@ -147,7 +233,10 @@ describe('idempotency', () => {
         const fresh = await send(c, 'never-used-key', body, token);
         expect(res.statusCode, `got ${res.statusCode} ${res.body}`).toBe(403);
         expect(res.json().code).toBe('FORBIDDEN');
-        expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: fresh.statusCode, code: fresh.json().code });
+        expect({ status: res.statusCode, code: res.json().code }).toEqual({
+          status: fresh.statusCode,
+          code: fresh.json().code,
+        });
         expect(res.body).not.toContain(original.contributionId);
         expect(await head(c.ledger)).toBe(before);
       }
@@ -155,18 +244,41 @@ describe('idempotency', () => {
   });
 
   describe("a caller's key names one request across the whole ledger, not per stream", () => {
-    const body = { agencyId: 'essex-cc', amount: '1.00', effectiveDate: '2025-04-01', reference: 'X-1' };
+    const body = {
+      agencyId: 'essex-cc',
+      amount: '1.00',
+      effectiveDate: '2025-04-01',
+      reference: 'X-1',
+    };
     const secondPot = async (c: Ctx) =>
-      expectWritten(await c.ledger.post('/v1/pots', c.tokens.admin, { name: 'Second', area: 'Essex', hostAgencyId: 'essex-cc' }), ['potId']).potId as string;
+      expectWritten(
+        await c.ledger.post('/v1/pots', c.tokens.admin, {
+          name: 'Second',
+          area: 'Essex',
+          hostAgencyId: 'essex-cc',
+        }),
+        ['potId'],
+      ).potId as string;
 
     it('409 IDEMPOTENCY_KEY_REUSED for a key reused on another pot; nothing appended', async () => {
       const c = await ctx();
       const other = await secondPot(c);
-      const first = expectWritten(await c.ledger.post(`/v1/pots/${c.potId}/contributions`, c.tokens.cc, body, { 'idempotency-key': 'cross-1' }), ['contributionId']);
-      expect((await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${first.position}`, c.tokens.reporter)).statusCode).toBe(200);
+      const first = expectWritten(
+        await c.ledger.post(`/v1/pots/${c.potId}/contributions`, c.tokens.cc, body, {
+          'idempotency-key': 'cross-1',
+        }),
+        ['contributionId'],
+      );
+      expect(
+        (await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${first.position}`, c.tokens.reporter))
+          .statusCode,
+      ).toBe(200);
       await expectRefused(
         c.ledger,
-        () => c.ledger.post(`/v1/pots/${other}/contributions`, c.tokens.cc, body, { 'idempotency-key': 'cross-1' }),
+        () =>
+          c.ledger.post(`/v1/pots/${other}/contributions`, c.tokens.cc, body, {
+            'idempotency-key': 'cross-1',
+          }),
         409,
         'IDEMPOTENCY_KEY_REUSED',
       );
@@ -177,29 +289,53 @@ describe('idempotency', () => {
       const pots = [c.potId];
       for (let i = 0; i < 4; i++) pots.push(await secondPot(c));
       const responses = await Promise.all(
-        pots.map((potId) => c.ledger.post(`/v1/pots/${potId}/contributions`, c.tokens.cc, body, { 'idempotency-key': 'cross-parallel' })),
+        pots.map((potId) =>
+          c.ledger.post(`/v1/pots/${potId}/contributions`, c.tokens.cc, body, {
+            'idempotency-key': 'cross-parallel',
+          }),
+        ),
       );
       expect(responses.filter((r) => r.statusCode === 201)).toHaveLength(1);
-      for (const r of responses.filter((x) => x.statusCode !== 201)) expect(r.json().code).toBe('IDEMPOTENCY_KEY_REUSED');
-      expect((await allEvents(c.ledger)).filter((e) => e.metadata.commandId === 'cross-parallel')).toHaveLength(1);
+      for (const r of responses.filter((x) => x.statusCode !== 201))
+        expect(r.json().code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(
+        (await allEvents(c.ledger)).filter((e) => e.metadata.commandId === 'cross-parallel'),
+      ).toHaveLength(1);
     });
 
     it('a key used on a pot command cannot then open a pot or register an agency (same caller)', async () => {
       const c = await ctx();
       const first = expectWritten(
-        await c.ledger.post(`/v1/pots/${c.potId}/interventions`, c.tokens.admin, { name: 'Cross', leadAgencyId: 'essex-cc' }, { 'idempotency-key': 'cross-2' }),
+        await c.ledger.post(
+          `/v1/pots/${c.potId}/interventions`,
+          c.tokens.admin,
+          { name: 'Cross', leadAgencyId: 'essex-cc' },
+          { 'idempotency-key': 'cross-2' },
+        ),
         ['interventionId'],
       );
       await c.ledger.get(`/v1/pots?minPosition=${first.position}`, c.tokens.reporter);
       await expectRefused(
         c.ledger,
-        () => c.ledger.post('/v1/pots', c.tokens.admin, { name: 'P', area: 'A', hostAgencyId: 'essex-cc' }, { 'idempotency-key': 'cross-2' }),
+        () =>
+          c.ledger.post(
+            '/v1/pots',
+            c.tokens.admin,
+            { name: 'P', area: 'A', hostAgencyId: 'essex-cc' },
+            { 'idempotency-key': 'cross-2' },
+          ),
         409,
         'IDEMPOTENCY_KEY_REUSED',
       );
       await expectRefused(
         c.ledger,
-        () => c.ledger.post('/v1/agencies', c.tokens.admin, { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' }, { 'idempotency-key': 'cross-2' }),
+        () =>
+          c.ledger.post(
+            '/v1/agencies',
+            c.tokens.admin,
+            { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' },
+            { 'idempotency-key': 'cross-2' },
+          ),
         409,
         'IDEMPOTENCY_KEY_REUSED',
       );
@@ -208,13 +344,24 @@ describe('idempotency', () => {
     it('a key used to register an agency cannot then be used for a pot command by the same caller; nothing appended', async () => {
       const c = await ctx();
       const first = expectWritten(
-        await c.ledger.post('/v1/agencies', c.tokens.admin, { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' }, { 'idempotency-key': 'cross-3' }),
+        await c.ledger.post(
+          '/v1/agencies',
+          c.tokens.admin,
+          { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' },
+          { 'idempotency-key': 'cross-3' },
+        ),
         ['agencyId'],
       );
       await c.ledger.get(`/v1/agencies?minPosition=${first.position}`, c.tokens.reporter);
       await expectRefused(
         c.ledger,
-        () => c.ledger.post(`/v1/pots/${c.potId}/interventions`, c.tokens.admin, { name: 'Cross', leadAgencyId: 'essex-cc' }, { 'idempotency-key': 'cross-3' }),
+        () =>
+          c.ledger.post(
+            `/v1/pots/${c.potId}/interventions`,
+            c.tokens.admin,
+            { name: 'Cross', leadAgencyId: 'essex-cc' },
+            { 'idempotency-key': 'cross-3' },
+          ),
         409,
         'IDEMPOTENCY_KEY_REUSED',
       );
@@ -223,13 +370,24 @@ describe('idempotency', () => {
     it('a key used to open a pot cannot then be used for a command on another pot by the same caller; nothing appended', async () => {
       const c = await ctx();
       const first = expectWritten(
-        await c.ledger.post('/v1/pots', c.tokens.admin, { name: 'P', area: 'A', hostAgencyId: 'essex-cc' }, { 'idempotency-key': 'cross-4' }),
+        await c.ledger.post(
+          '/v1/pots',
+          c.tokens.admin,
+          { name: 'P', area: 'A', hostAgencyId: 'essex-cc' },
+          { 'idempotency-key': 'cross-4' },
+        ),
         ['potId'],
       );
       await c.ledger.get(`/v1/pots?minPosition=${first.position}`, c.tokens.reporter);
       await expectRefused(
         c.ledger,
-        () => c.ledger.post(`/v1/pots/${c.potId}/interventions`, c.tokens.admin, { name: 'Cross', leadAgencyId: 'essex-cc' }, { 'idempotency-key': 'cross-4' }),
+        () =>
+          c.ledger.post(
+            `/v1/pots/${c.potId}/interventions`,
+            c.tokens.admin,
+            { name: 'Cross', leadAgencyId: 'essex-cc' },
+            { 'idempotency-key': 'cross-4' },
+          ),
         409,
         'IDEMPOTENCY_KEY_REUSED',
       );
@@ -237,21 +395,46 @@ describe('idempotency', () => {
   });
 
   describe('a key belongs to its caller (the token sub)', () => {
-    const carolBody = { agencyId: 'essex-cc', amount: '2500.00', effectiveDate: '2025-05-01', reference: 'PO-SHARED' };
-    const bobBody = { agencyId: 'essex-police', amount: '2500.00', effectiveDate: '2025-05-01', reference: 'PO-SHARED' };
-    const contribute = (c: Ctx, potId: string, token: string, b: Record<string, unknown>, key: string) =>
-      c.ledger.post(`/v1/pots/${potId}/contributions`, token, b, { 'idempotency-key': key });
+    const carolBody = {
+      agencyId: 'essex-cc',
+      amount: '2500.00',
+      effectiveDate: '2025-05-01',
+      reference: 'PO-SHARED',
+    };
+    const bobBody = {
+      agencyId: 'essex-police',
+      amount: '2500.00',
+      effectiveDate: '2025-05-01',
+      reference: 'PO-SHARED',
+    };
+    const contribute = (
+      c: Ctx,
+      potId: string,
+      token: string,
+      b: Record<string, unknown>,
+      key: string,
+    ) => c.ledger.post(`/v1/pots/${potId}/contributions`, token, b, { 'idempotency-key': key });
     const policePot = async (c: Ctx) =>
       expectWritten(
-        await c.ledger.post('/v1/pots', c.tokens.admin, { name: 'Second', area: 'Essex', hostAgencyId: 'essex-cc', partnerAgencyIds: ['essex-police'] }),
+        await c.ledger.post('/v1/pots', c.tokens.admin, {
+          name: 'Second',
+          area: 'Essex',
+          hostAgencyId: 'essex-cc',
+          partnerAgencyIds: ['essex-police'],
+        }),
         ['potId'],
       ).potId as string;
     const commandsWithKey = async (c: Ctx, key: string) =>
-      (await allEvents(c.ledger)).filter((e) => e.metadata.commandId === key).map((e) => ({ sub: e.metadata.actor.sub, eventId: e.eventId }));
+      (await allEvents(c.ledger))
+        .filter((e) => e.metadata.commandId === key)
+        .map((e) => ({ sub: e.metadata.actor.sub, eventId: e.eventId }));
 
     it('two callers, one key, one pot: two independent commands; each retry replays its own answer', async () => {
       const c = await ctx();
-      const carol = expectWritten(await contribute(c, c.potId, c.tokens.cc, carolBody, 'shared-1'), ['contributionId']);
+      const carol = expectWritten(
+        await contribute(c, c.potId, c.tokens.cc, carolBody, 'shared-1'),
+        ['contributionId'],
+      );
       const bobFirst = await contribute(c, c.potId, c.tokens.police, bobBody, 'shared-1');
       const bob = expectWritten(bobFirst, ['contributionId']);
       expect(bobFirst.headers['idempotent-replayed']).toBeUndefined();
@@ -266,38 +449,69 @@ describe('idempotency', () => {
       expect(bobAgain.headers['idempotent-replayed']).toBe('true');
       expect(await head(c.ledger)).toBe(afterBoth);
       // Each caller's key still refuses a different payload from that caller.
-      await expectRefused(c.ledger, () => contribute(c, c.potId, c.tokens.police, { ...bobBody, amount: '1.00' }, 'shared-1'), 409, 'IDEMPOTENCY_KEY_REUSED');
-      await expectRefused(c.ledger, () => contribute(c, c.potId, c.tokens.cc, { ...carolBody, amount: '1.00' }, 'shared-1'), 409, 'IDEMPOTENCY_KEY_REUSED');
+      await expectRefused(
+        c.ledger,
+        () => contribute(c, c.potId, c.tokens.police, { ...bobBody, amount: '1.00' }, 'shared-1'),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+      await expectRefused(
+        c.ledger,
+        () => contribute(c, c.potId, c.tokens.cc, { ...carolBody, amount: '1.00' }, 'shared-1'),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
 
       // The event keeps the key as the client sent it; the caller is in actor.sub.
       expect(await commandsWithKey(c, 'shared-1')).toEqual([
         { sub: 'carol', eventId: carol.eventId },
         { sub: 'bob', eventId: bob.eventId },
       ]);
-      expect((await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${afterBoth}`, c.tokens.reporter)).json().contributed).toBe('505000.00');
+      expect(
+        (
+          await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${afterBoth}`, c.tokens.reporter)
+        ).json().contributed,
+      ).toBe('505000.00');
     });
 
-    it('the books at the position of the first of two callers\' commands with one key stop there (they are two appends)', async () => {
+    it("the books at the position of the first of two callers' commands with one key stop there (they are two appends)", async () => {
       const c = await ctx();
-      const carol = expectWritten(await contribute(c, c.potId, c.tokens.cc, carolBody, 'shared-at'), ['contributionId']);
-      const bob = expectWritten(await contribute(c, c.potId, c.tokens.police, bobBody, 'shared-at'), ['contributionId']);
+      const carol = expectWritten(
+        await contribute(c, c.potId, c.tokens.cc, carolBody, 'shared-at'),
+        ['contributionId'],
+      );
+      const bob = expectWritten(
+        await contribute(c, c.potId, c.tokens.police, bobBody, 'shared-at'),
+        ['contributionId'],
+      );
       expect(BigInt(bob.position)).toBe(BigInt(carol.position) + 1n);
-      const res = await c.ledger.get(`/v1/pots/${c.potId}?atPosition=${carol.position}`, c.tokens.reporter);
+      const res = await c.ledger.get(
+        `/v1/pots/${c.potId}?atPosition=${carol.position}`,
+        c.tokens.reporter,
+      );
       expect(res.statusCode, res.body).toBe(200);
       expect(res.headers['ledger-position']).toBe(carol.position);
       expect(res.json().contributed).toBe('502500.00');
     });
 
-    it("a key used by one caller on one pot is free for another caller on another pot, and still taken for the first", async () => {
+    it('a key used by one caller on one pot is free for another caller on another pot, and still taken for the first', async () => {
       const c = await ctx();
       const other = await policePot(c);
-      const carol = expectWritten(await contribute(c, c.potId, c.tokens.cc, carolBody, 'shared-2'), ['contributionId']);
+      const carol = expectWritten(
+        await contribute(c, c.potId, c.tokens.cc, carolBody, 'shared-2'),
+        ['contributionId'],
+      );
       const bobFirst = await contribute(c, other, c.tokens.police, bobBody, 'shared-2');
       expectWritten(bobFirst, ['contributionId']);
       expect(bobFirst.headers['idempotent-replayed']).toBeUndefined();
       expect(bobFirst.body).not.toContain(carol.contributionId);
       // Carol's key is carol's on the first pot: on the second it is a reuse.
-      await expectRefused(c.ledger, () => contribute(c, other, c.tokens.cc, carolBody, 'shared-2'), 409, 'IDEMPOTENCY_KEY_REUSED');
+      await expectRefused(
+        c.ledger,
+        () => contribute(c, other, c.tokens.cc, carolBody, 'shared-2'),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
       expect((await commandsWithKey(c, 'shared-2')).map((e) => e.sub)).toEqual(['carol', 'bob']);
     });
 
@@ -305,13 +519,17 @@ describe('idempotency', () => {
       const c = await ctx();
       const before = await head(c.ledger);
       const sends = Array.from({ length: 2 * PARALLEL_RETRIES }, (_, i) =>
-        i % 2 === 0 ? contribute(c, c.potId, c.tokens.cc, carolBody, 'shared-parallel') : contribute(c, c.potId, c.tokens.police, bobBody, 'shared-parallel'),
+        i % 2 === 0
+          ? contribute(c, c.potId, c.tokens.cc, carolBody, 'shared-parallel')
+          : contribute(c, c.potId, c.tokens.police, bobBody, 'shared-parallel'),
       );
       const responses = await Promise.all(sends);
       const carol = expectSameAnswer(responses.filter((_, i) => i % 2 === 0));
       const bob = expectSameAnswer(responses.filter((_, i) => i % 2 === 1));
       expect(carol.eventId).not.toBe(bob.eventId);
-      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(2 * (PARALLEL_RETRIES - 1));
+      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(
+        2 * (PARALLEL_RETRIES - 1),
+      );
       const appended = (await allEvents(c.ledger)).filter((e) => BigInt(e.position) > before);
       expect(appended.map((e) => e.eventId).sort()).toEqual([carol.eventId, bob.eventId].sort());
     });
@@ -320,20 +538,55 @@ describe('idempotency', () => {
       const c = await ctx();
       const amir = c.ledger.token('admin', { sub: 'amir' });
       const pot = { name: 'Falls Prevention', area: 'Mid Essex', hostAgencyId: 'essex-cc' };
-      const alicePot = expectWritten(await c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'shared-pot' }), ['potId']);
-      const amirFirst = await c.ledger.post('/v1/pots', amir, pot, { 'idempotency-key': 'shared-pot' });
+      const alicePot = expectWritten(
+        await c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'shared-pot' }),
+        ['potId'],
+      );
+      const amirFirst = await c.ledger.post('/v1/pots', amir, pot, {
+        'idempotency-key': 'shared-pot',
+      });
       const amirPot = expectWritten(amirFirst, ['potId']);
       expect(amirFirst.headers['idempotent-replayed']).toBeUndefined();
       expect(amirPot.potId).not.toBe(alicePot.potId);
-      expect((await c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'shared-pot' })).json()).toEqual(alicePot);
-      expect((await c.ledger.post('/v1/pots', amir, pot, { 'idempotency-key': 'shared-pot' })).json()).toEqual(amirPot);
+      expect(
+        (
+          await c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'shared-pot' })
+        ).json(),
+      ).toEqual(alicePot);
+      expect(
+        (await c.ledger.post('/v1/pots', amir, pot, { 'idempotency-key': 'shared-pot' })).json(),
+      ).toEqual(amirPot);
 
       const fire = { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' };
-      const aliceAgency = expectWritten(await c.ledger.post('/v1/agencies', c.tokens.admin, fire, { 'idempotency-key': 'shared-agency' }), ['agencyId']);
+      const aliceAgency = expectWritten(
+        await c.ledger.post('/v1/agencies', c.tokens.admin, fire, {
+          'idempotency-key': 'shared-agency',
+        }),
+        ['agencyId'],
+      );
       // The same body from amir is a new command, refused on its merits, exactly as with any key.
-      await expectRefused(c.ledger, () => c.ledger.post('/v1/agencies', amir, fire, { 'idempotency-key': 'shared-agency' }), 409, 'ALREADY_EXISTS');
-      expectWritten(await c.ledger.post('/v1/agencies', amir, { ...fire, agencyId: 'herts-fire' }, { 'idempotency-key': 'shared-agency' }), ['agencyId']);
-      expect((await c.ledger.post('/v1/agencies', c.tokens.admin, fire, { 'idempotency-key': 'shared-agency' })).json()).toEqual(aliceAgency);
+      await expectRefused(
+        c.ledger,
+        () => c.ledger.post('/v1/agencies', amir, fire, { 'idempotency-key': 'shared-agency' }),
+        409,
+        'ALREADY_EXISTS',
+      );
+      expectWritten(
+        await c.ledger.post(
+          '/v1/agencies',
+          amir,
+          { ...fire, agencyId: 'herts-fire' },
+          { 'idempotency-key': 'shared-agency' },
+        ),
+        ['agencyId'],
+      );
+      expect(
+        (
+          await c.ledger.post('/v1/agencies', c.tokens.admin, fire, {
+            'idempotency-key': 'shared-agency',
+          })
+        ).json(),
+      ).toEqual(aliceAgency);
     });
 
     it(`${PARALLEL_RETRIES} parallel pot opens each from two admins with one key open exactly two pots`, async () => {
@@ -341,60 +594,127 @@ describe('idempotency', () => {
       const amir = c.ledger.token('admin', { sub: 'amir' });
       const pot = { name: 'Parallel', area: 'Essex', hostAgencyId: 'essex-cc' };
       const responses = await Promise.all(
-        Array.from({ length: 2 * PARALLEL_RETRIES }, (_, i) => c.ledger.post('/v1/pots', i % 2 === 0 ? c.tokens.admin : amir, pot, { 'idempotency-key': 'shared-open' })),
+        Array.from({ length: 2 * PARALLEL_RETRIES }, (_, i) =>
+          c.ledger.post('/v1/pots', i % 2 === 0 ? c.tokens.admin : amir, pot, {
+            'idempotency-key': 'shared-open',
+          }),
+        ),
       );
       const alice = expectSameAnswer(responses.filter((_, i) => i % 2 === 0));
       const amirAnswer = expectSameAnswer(responses.filter((_, i) => i % 2 === 1));
       expect(alice.potId).not.toBe(amirAnswer.potId);
-      const opened = eventsOfType(await allEvents(c.ledger), 'PotOpened').filter((e) => e.metadata.commandId === 'shared-open');
-      expect(opened.map((e) => e.data.potId).sort()).toEqual([alice.potId, amirAnswer.potId].sort());
+      const opened = eventsOfType(await allEvents(c.ledger), 'PotOpened').filter(
+        (e) => e.metadata.commandId === 'shared-open',
+      );
+      expect(opened.map((e) => e.data.potId).sort()).toEqual(
+        [alice.potId, amirAnswer.potId].sort(),
+      );
     });
   });
 
   describe('POST /v1/pots (creates a stream)', () => {
-    const pot = { name: 'Falls Prevention', area: 'Mid Essex', hostAgencyId: 'essex-cc', partnerAgencyIds: ['nhs-mid-essex'] };
+    const pot = {
+      name: 'Falls Prevention',
+      area: 'Mid Essex',
+      hostAgencyId: 'essex-cc',
+      partnerAgencyIds: ['nhs-mid-essex'],
+    };
 
     it('a retry returns the same potId, eventId and position, marked replayed, and opens no second pot', async () => {
       const c = await ctx();
-      const first = await c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'pot-1' });
+      const first = await c.ledger.post('/v1/pots', c.tokens.admin, pot, {
+        'idempotency-key': 'pot-1',
+      });
       const original = expectWritten(first, ['potId']);
       expect(first.headers['idempotent-replayed']).toBeUndefined();
       const afterFirst = await head(c.ledger);
-      const retry = await c.ledger.post('/v1/pots', c.tokens.admin, { partnerAgencyIds: ['nhs-mid-essex'], hostAgencyId: 'essex-cc', area: 'Mid Essex', name: 'Falls Prevention' }, { 'idempotency-key': 'pot-1' });
+      const retry = await c.ledger.post(
+        '/v1/pots',
+        c.tokens.admin,
+        {
+          partnerAgencyIds: ['nhs-mid-essex'],
+          hostAgencyId: 'essex-cc',
+          area: 'Mid Essex',
+          name: 'Falls Prevention',
+        },
+        { 'idempotency-key': 'pot-1' },
+      );
       expect(retry.statusCode).toBe(201);
       expect(retry.json()).toEqual(original);
       expect(retry.headers['idempotent-replayed']).toBe('true');
       expect(await head(c.ledger)).toBe(afterFirst);
-      const pots = (await c.ledger.get(`/v1/pots?minPosition=${afterFirst}`, c.tokens.reporter)).json().pots;
-      expect(pots.map((p: { potId: string }) => p.potId).sort()).toEqual([c.potId, original.potId].sort());
+      const pots = (
+        await c.ledger.get(`/v1/pots?minPosition=${afterFirst}`, c.tokens.reporter)
+      ).json().pots;
+      expect(pots.map((p: { potId: string }) => p.potId).sort()).toEqual(
+        [c.potId, original.potId].sort(),
+      );
     });
 
     it(`${PARALLEL_RETRIES} parallel retries with one key open exactly one pot, and all get its potId`, async () => {
       const c = await ctx();
       const responses = await Promise.all(
-        Array.from({ length: PARALLEL_RETRIES }, () => c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'pot-parallel' })),
+        Array.from({ length: PARALLEL_RETRIES }, () =>
+          c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'pot-parallel' }),
+        ),
       );
       const answer = expectSameAnswer(responses);
-      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(PARALLEL_RETRIES - 1);
+      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(
+        PARALLEL_RETRIES - 1,
+      );
       const events = await allEvents(c.ledger);
-      const opened = eventsOfType(events, 'PotOpened').filter((e) => e.metadata.commandId === 'pot-parallel');
+      const opened = eventsOfType(events, 'PotOpened').filter(
+        (e) => e.metadata.commandId === 'pot-parallel',
+      );
       expect(opened.map((e) => e.eventId)).toEqual([answer.eventId]);
       expect(opened[0]!.data.potId).toBe(answer.potId);
       expect(eventsOfType(events, 'PotOpened')).toHaveLength(2);
       // Whatever bookkeeping the key needs, it is a single claim, and no other stream was started.
       expect(eventsOfType(events, 'IdempotencyKeyClaimed').length).toBeLessThanOrEqual(1);
-      const pots = (await c.ledger.get(`/v1/pots?minPosition=${await head(c.ledger)}`, c.tokens.reporter)).json().pots;
+      const pots = (
+        await c.ledger.get(`/v1/pots?minPosition=${await head(c.ledger)}`, c.tokens.reporter)
+      ).json().pots;
       expect(pots).toHaveLength(2);
     });
 
     it('409 IDEMPOTENCY_KEY_REUSED for the same key with a different pot; nothing appended', async () => {
       const c = await ctx();
-      expectWritten(await c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'pot-2' }), ['potId']);
-      await expectRefused(c.ledger, () => c.ledger.post('/v1/pots', c.tokens.admin, { ...pot, name: 'Falls Prevention 2' }, { 'idempotency-key': 'pot-2' }), 409, 'IDEMPOTENCY_KEY_REUSED');
-      await expectRefused(c.ledger, () => c.ledger.post('/v1/pots', c.tokens.admin, { ...pot, partnerAgencyIds: [] }, { 'idempotency-key': 'pot-2' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      expectWritten(
+        await c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'pot-2' }),
+        ['potId'],
+      );
+      await expectRefused(
+        c.ledger,
+        () =>
+          c.ledger.post(
+            '/v1/pots',
+            c.tokens.admin,
+            { ...pot, name: 'Falls Prevention 2' },
+            { 'idempotency-key': 'pot-2' },
+          ),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+      await expectRefused(
+        c.ledger,
+        () =>
+          c.ledger.post(
+            '/v1/pots',
+            c.tokens.admin,
+            { ...pot, partnerAgencyIds: [] },
+            { 'idempotency-key': 'pot-2' },
+          ),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
       // Spelling out the default currency is the same request: the key replays, appending nothing.
       const before = await head(c.ledger);
-      const explicit = await c.ledger.post('/v1/pots', c.tokens.admin, { ...pot, currency: 'GBP' }, { 'idempotency-key': 'pot-2' });
+      const explicit = await c.ledger.post(
+        '/v1/pots',
+        c.tokens.admin,
+        { ...pot, currency: 'GBP' },
+        { 'idempotency-key': 'pot-2' },
+      );
       expect([201, 409]).toContain(explicit.statusCode);
       expect(await head(c.ledger)).toBe(before);
     });
@@ -402,7 +722,14 @@ describe('idempotency', () => {
     it('parallel requests with one key and different bodies: exactly one pot, the others 409', async () => {
       const c = await ctx();
       const responses = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => c.ledger.post('/v1/pots', c.tokens.admin, { ...pot, name: `Pot ${i}` }, { 'idempotency-key': 'pot-race' })),
+        Array.from({ length: 10 }, (_, i) =>
+          c.ledger.post(
+            '/v1/pots',
+            c.tokens.admin,
+            { ...pot, name: `Pot ${i}` },
+            { 'idempotency-key': 'pot-race' },
+          ),
+        ),
       );
       const created = responses.filter((r) => r.statusCode === 201);
       expect(created).toHaveLength(1);
@@ -415,8 +742,22 @@ describe('idempotency', () => {
 
     it('a refused pot (unknown agency) claims nothing: the key can then be used for a valid pot', async () => {
       const c = await ctx();
-      await expectRefused(c.ledger, () => c.ledger.post('/v1/pots', c.tokens.admin, { ...pot, hostAgencyId: 'ghost' }, { 'idempotency-key': 'pot-3' }), 404, 'NOT_FOUND');
-      expectWritten(await c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'pot-3' }), ['potId']);
+      await expectRefused(
+        c.ledger,
+        () =>
+          c.ledger.post(
+            '/v1/pots',
+            c.tokens.admin,
+            { ...pot, hostAgencyId: 'ghost' },
+            { 'idempotency-key': 'pot-3' },
+          ),
+        404,
+        'NOT_FOUND',
+      );
+      expectWritten(
+        await c.ledger.post('/v1/pots', c.tokens.admin, pot, { 'idempotency-key': 'pot-3' }),
+        ['potId'],
+      );
     });
   });
 
@@ -425,9 +766,17 @@ describe('idempotency', () => {
 
     it('a retry returns the same answer, marked replayed, and registers nothing twice', async () => {
       const c = await ctx();
-      const original = expectWritten(await c.ledger.post('/v1/agencies', c.tokens.admin, agency, { 'idempotency-key': 'ag-1' }), ['agencyId']);
+      const original = expectWritten(
+        await c.ledger.post('/v1/agencies', c.tokens.admin, agency, { 'idempotency-key': 'ag-1' }),
+        ['agencyId'],
+      );
       const afterFirst = await head(c.ledger);
-      const retry = await c.ledger.post('/v1/agencies', c.tokens.admin, { kind: 'fire', name: 'Essex Fire and Rescue', agencyId: 'essex-fire' }, { 'idempotency-key': 'ag-1' });
+      const retry = await c.ledger.post(
+        '/v1/agencies',
+        c.tokens.admin,
+        { kind: 'fire', name: 'Essex Fire and Rescue', agencyId: 'essex-fire' },
+        { 'idempotency-key': 'ag-1' },
+      );
       expect(retry.statusCode, retry.body).toBe(201);
       expect(retry.json()).toEqual(original);
       expect(retry.headers['idempotent-replayed']).toBe('true');
@@ -437,24 +786,54 @@ describe('idempotency', () => {
     it(`${PARALLEL_RETRIES} parallel retries with one key register exactly one agency`, async () => {
       const c = await ctx();
       const responses = await Promise.all(
-        Array.from({ length: PARALLEL_RETRIES }, () => c.ledger.post('/v1/agencies', c.tokens.admin, agency, { 'idempotency-key': 'ag-parallel' })),
+        Array.from({ length: PARALLEL_RETRIES }, () =>
+          c.ledger.post('/v1/agencies', c.tokens.admin, agency, {
+            'idempotency-key': 'ag-parallel',
+          }),
+        ),
       );
       const answer = expectSameAnswer(responses);
       expect(answer.agencyId).toBe('essex-fire');
-      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(PARALLEL_RETRIES - 1);
-      const registered = eventsOfType(await allEvents(c.ledger), 'AgencyRegistered').filter((e) => e.data.agencyId === 'essex-fire');
+      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(
+        PARALLEL_RETRIES - 1,
+      );
+      const registered = eventsOfType(await allEvents(c.ledger), 'AgencyRegistered').filter(
+        (e) => e.data.agencyId === 'essex-fire',
+      );
       expect(registered.map((e) => e.eventId)).toEqual([answer.eventId]);
-      const list = (await c.ledger.get(`/v1/agencies?minPosition=${await head(c.ledger)}`, c.tokens.reporter)).json().agencies;
+      const list = (
+        await c.ledger.get(`/v1/agencies?minPosition=${await head(c.ledger)}`, c.tokens.reporter)
+      ).json().agencies;
       expect(list.filter((a: { agencyId: string }) => a.agencyId === 'essex-fire')).toHaveLength(1);
     });
 
     it('409 IDEMPOTENCY_KEY_REUSED for the same key with another agency or name; nothing appended', async () => {
       const c = await ctx();
-      expectWritten(await c.ledger.post('/v1/agencies', c.tokens.admin, agency, { 'idempotency-key': 'ag-2' }), ['agencyId']);
-      await expectRefused(c.ledger, () => c.ledger.post('/v1/agencies', c.tokens.admin, { ...agency, name: 'Essex Fire' }, { 'idempotency-key': 'ag-2' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      expectWritten(
+        await c.ledger.post('/v1/agencies', c.tokens.admin, agency, { 'idempotency-key': 'ag-2' }),
+        ['agencyId'],
+      );
       await expectRefused(
         c.ledger,
-        () => c.ledger.post('/v1/agencies', c.tokens.admin, { ...agency, agencyId: 'herts-fire' }, { 'idempotency-key': 'ag-2' }),
+        () =>
+          c.ledger.post(
+            '/v1/agencies',
+            c.tokens.admin,
+            { ...agency, name: 'Essex Fire' },
+            { 'idempotency-key': 'ag-2' },
+          ),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+      await expectRefused(
+        c.ledger,
+        () =>
+          c.ledger.post(
+            '/v1/agencies',
+            c.tokens.admin,
+            { ...agency, agencyId: 'herts-fire' },
+            { 'idempotency-key': 'ag-2' },
+          ),
         409,
         'IDEMPOTENCY_KEY_REUSED',
       );
@@ -462,10 +841,21 @@ describe('idempotency', () => {
 
     it('a key used to register an agency cannot then open a pot', async () => {
       const c = await ctx();
-      expectWritten(await c.ledger.post('/v1/agencies', c.tokens.admin, agency, { 'idempotency-key': 'shared-key' }), ['agencyId']);
+      expectWritten(
+        await c.ledger.post('/v1/agencies', c.tokens.admin, agency, {
+          'idempotency-key': 'shared-key',
+        }),
+        ['agencyId'],
+      );
       await expectRefused(
         c.ledger,
-        () => c.ledger.post('/v1/pots', c.tokens.admin, { name: 'P', area: 'A', hostAgencyId: 'essex-cc' }, { 'idempotency-key': 'shared-key' }),
+        () =>
+          c.ledger.post(
+            '/v1/pots',
+            c.tokens.admin,
+            { name: 'P', area: 'A', hostAgencyId: 'essex-cc' },
+            { 'idempotency-key': 'shared-key' },
+          ),
         409,
         'IDEMPOTENCY_KEY_REUSED',
       );
@@ -475,7 +865,13 @@ describe('idempotency', () => {
       const c = await ctx();
       await expectRefused(
         c.ledger,
-        () => c.ledger.post('/v1/agencies', c.tokens.admin, { agencyId: 'essex-police', name: 'Essex Police', kind: 'police' }, { 'idempotency-key': 'ag-3' }),
+        () =>
+          c.ledger.post(
+            '/v1/agencies',
+            c.tokens.admin,
+            { agencyId: 'essex-police', name: 'Essex Police', kind: 'police' },
+            { 'idempotency-key': 'ag-3' },
+          ),
         409,
         'ALREADY_EXISTS',
       );
@@ -489,33 +885,92 @@ describe('idempotency', () => {
       try {
         const first = await createTestLedger({ store: createSqliteEventStore(path) });
         const s = await essexScenario(first);
-        const body = { agencyId: 'essex-cc', amount: '10.00', effectiveDate: '2025-05-01', reference: 'R-1' };
+        const body = {
+          agencyId: 'essex-cc',
+          amount: '10.00',
+          effectiveDate: '2025-05-01',
+          reference: 'R-1',
+        };
         const pot = { name: 'Restart pot', area: 'Essex', hostAgencyId: 'essex-cc' };
         const agency = { agencyId: 'essex-fire', name: 'Essex Fire', kind: 'fire' };
-        const contribution = expectWritten(await first.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, body, { 'idempotency-key': 'r-contrib' }), ['contributionId']);
-        const opened = expectWritten(await first.post('/v1/pots', s.tokens.admin, pot, { 'idempotency-key': 'r-pot' }), ['potId']);
-        const registered = expectWritten(await first.post('/v1/agencies', s.tokens.admin, agency, { 'idempotency-key': 'r-agency' }), ['agencyId']);
+        const contribution = expectWritten(
+          await first.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, body, {
+            'idempotency-key': 'r-contrib',
+          }),
+          ['contributionId'],
+        );
+        const opened = expectWritten(
+          await first.post('/v1/pots', s.tokens.admin, pot, { 'idempotency-key': 'r-pot' }),
+          ['potId'],
+        );
+        const registered = expectWritten(
+          await first.post('/v1/agencies', s.tokens.admin, agency, {
+            'idempotency-key': 'r-agency',
+          }),
+          ['agencyId'],
+        );
         await first.close();
 
         const second = await createTestLedger({ store: createSqliteEventStore(path) });
         try {
           // First after the restart, so only the key index rebuilt from the log knows: carol's key
           // on another pot is hers, reused.
-          await expectRefused(second, () => second.post(`/v1/pots/${opened.potId}/contributions`, s.tokens.cc, body, { 'idempotency-key': 'r-contrib' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+          await expectRefused(
+            second,
+            () =>
+              second.post(`/v1/pots/${opened.potId}/contributions`, s.tokens.cc, body, {
+                'idempotency-key': 'r-contrib',
+              }),
+            409,
+            'IDEMPOTENCY_KEY_REUSED',
+          );
           const before = await head(second);
-          const again = await second.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, body, { 'idempotency-key': 'r-contrib' });
+          const again = await second.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, body, {
+            'idempotency-key': 'r-contrib',
+          });
           expect(again.statusCode).toBe(201);
           expect(again.json()).toEqual(contribution);
           expect(again.headers['idempotent-replayed']).toBe('true');
-          const potAgain = await second.post('/v1/pots', s.tokens.admin, pot, { 'idempotency-key': 'r-pot' });
+          const potAgain = await second.post('/v1/pots', s.tokens.admin, pot, {
+            'idempotency-key': 'r-pot',
+          });
           expect(potAgain.json()).toEqual(opened);
-          const agencyAgain = await second.post('/v1/agencies', s.tokens.admin, agency, { 'idempotency-key': 'r-agency' });
+          const agencyAgain = await second.post('/v1/agencies', s.tokens.admin, agency, {
+            'idempotency-key': 'r-agency',
+          });
           expect(agencyAgain.json()).toEqual(registered);
           expect(await head(second)).toBe(before);
-          await expectRefused(second, () => second.post(`/v1/pots/${s.potId}/contributions`, s.tokens.cc, { ...body, amount: '11.00' }, { 'idempotency-key': 'r-contrib' }), 409, 'IDEMPOTENCY_KEY_REUSED');
-          await expectRefused(second, () => second.post('/v1/pots', s.tokens.admin, { ...pot, name: 'Other' }, { 'idempotency-key': 'r-pot' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+          await expectRefused(
+            second,
+            () =>
+              second.post(
+                `/v1/pots/${s.potId}/contributions`,
+                s.tokens.cc,
+                { ...body, amount: '11.00' },
+                { 'idempotency-key': 'r-contrib' },
+              ),
+            409,
+            'IDEMPOTENCY_KEY_REUSED',
+          );
+          await expectRefused(
+            second,
+            () =>
+              second.post(
+                '/v1/pots',
+                s.tokens.admin,
+                { ...pot, name: 'Other' },
+                { 'idempotency-key': 'r-pot' },
+              ),
+            409,
+            'IDEMPOTENCY_KEY_REUSED',
+          );
           // The key index rebuilt from the log is per caller: bob may use carol's key.
-          const bobs = await second.post(`/v1/pots/${s.potId}/contributions`, s.tokens.police, { ...body, agencyId: 'essex-police' }, { 'idempotency-key': 'r-contrib' });
+          const bobs = await second.post(
+            `/v1/pots/${s.potId}/contributions`,
+            s.tokens.police,
+            { ...body, agencyId: 'essex-police' },
+            { 'idempotency-key': 'r-contrib' },
+          );
           expect(bobs.statusCode, bobs.body).toBe(201);
           expect(bobs.headers['idempotent-replayed']).toBeUndefined();
         } finally {
@@ -531,10 +986,15 @@ describe('idempotency', () => {
     it("the opener's retry still reaches the pot it opened; another admin's same key is their own", async () => {
       const dir = mkdtempSync(join(tmpdir(), 'potledger-idem-legacy-'));
       try {
-        const first = await createTestLedger({ store: createSqliteEventStore(join(dir, 'now.db')) });
+        const first = await createTestLedger({
+          store: createSqliteEventStore(join(dir, 'now.db')),
+        });
         const s = await essexScenario(first);
         const pot = { name: 'Old pot', area: 'Essex', hostAgencyId: 'essex-cc' };
-        const opened = expectWritten(await first.post('/v1/pots', s.tokens.admin, pot, { 'idempotency-key': 'old-key' }), ['potId']);
+        const opened = expectWritten(
+          await first.post('/v1/pots', s.tokens.admin, pot, { 'idempotency-key': 'old-key' }),
+          ['potId'],
+        );
         const events = await first.store.readAll(0n, 10_000);
         await first.close();
 
@@ -544,19 +1004,39 @@ describe('idempotency', () => {
         expect(events.some((e) => e.streamId === scopedClaim)).toBe(true);
         const store = createSqliteEventStore(join(dir, 'old.db'));
         for (const e of events) {
-          await store.append(e.streamId === scopedClaim ? legacyClaim : e.streamId, [{ eventId: e.eventId, type: e.type, data: e.data, metadata: e.metadata }], 'any');
+          await store.append(
+            e.streamId === scopedClaim ? legacyClaim : e.streamId,
+            [{ eventId: e.eventId, type: e.type, data: e.data, metadata: e.metadata }],
+            'any',
+          );
         }
         const second = await createTestLedger({ store });
         try {
           const before = await head(second);
-          const retry = await second.post('/v1/pots', s.tokens.admin, pot, { 'idempotency-key': 'old-key' });
+          const retry = await second.post('/v1/pots', s.tokens.admin, pot, {
+            'idempotency-key': 'old-key',
+          });
           expect(retry.statusCode, retry.body).toBe(201);
           expect(retry.json()).toEqual(opened);
           expect(retry.headers['idempotent-replayed']).toBe('true');
           expect(await head(second)).toBe(before);
-          await expectRefused(second, () => second.post('/v1/pots', s.tokens.admin, { ...pot, name: 'Other' }, { 'idempotency-key': 'old-key' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+          await expectRefused(
+            second,
+            () =>
+              second.post(
+                '/v1/pots',
+                s.tokens.admin,
+                { ...pot, name: 'Other' },
+                { 'idempotency-key': 'old-key' },
+              ),
+            409,
+            'IDEMPOTENCY_KEY_REUSED',
+          );
           const amir = second.token('admin', { sub: 'amir' });
-          const theirs = expectWritten(await second.post('/v1/pots', amir, pot, { 'idempotency-key': 'old-key' }), ['potId']);
+          const theirs = expectWritten(
+            await second.post('/v1/pots', amir, pot, { 'idempotency-key': 'old-key' }),
+            ['potId'],
+          );
           expect(theirs.potId).not.toBe(opened.potId);
         } finally {
           await second.close();

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { allEvents, describeWriteRouteRefusals, expectInvalid, expectRefused, expectWritten, potSummary, ULID, useScenario, useSharedScenario } from './helpers.ts';
+import {
+  allEvents,
+  describeWriteRouteRefusals,
+  expectInvalid,
+  expectRefused,
+  expectWritten,
+  potSummary,
+  ULID,
+  useScenario,
+  useSharedScenario,
+} from './helpers.ts';
 
 const UNKNOWN_POT = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 
@@ -17,22 +27,61 @@ describe('POST /v1/pots/:potId/interventions', () => {
       }),
       ['interventionId'],
     );
-    const byOfficer = expectWritten(await c.ledger.post(url(c.potId), c.tokens.police, { name: 'Knife crime diversion', leadAgencyId: 'essex-police' }), [
-      'interventionId',
-    ]);
-    const byZeroStakePartner = expectWritten(
-      await c.ledger.post(url(c.potId), c.tokens.probation, { name: 'Housing first', leadAgencyId: 'essex-probation' }),
+    const byOfficer = expectWritten(
+      await c.ledger.post(url(c.potId), c.tokens.police, {
+        name: 'Knife crime diversion',
+        leadAgencyId: 'essex-police',
+      }),
       ['interventionId'],
     );
-    for (const w of [byAdmin, byOfficer, byZeroStakePartner]) expect(w.interventionId).toMatch(ULID);
-    expect(new Set([byAdmin.interventionId, byOfficer.interventionId, byZeroStakePartner.interventionId, c.interventionId]).size).toBe(4);
+    const byZeroStakePartner = expectWritten(
+      await c.ledger.post(url(c.potId), c.tokens.probation, {
+        name: 'Housing first',
+        leadAgencyId: 'essex-probation',
+      }),
+      ['interventionId'],
+    );
+    for (const w of [byAdmin, byOfficer, byZeroStakePartner])
+      expect(w.interventionId).toMatch(ULID);
+    expect(
+      new Set([
+        byAdmin.interventionId,
+        byOfficer.interventionId,
+        byZeroStakePartner.interventionId,
+        c.interventionId,
+      ]).size,
+    ).toBe(4);
 
     const summary = await potSummary(c);
     expect(summary.interventions).toEqual([
-      { interventionId: c.interventionId, name: 'Employment support for ex-offenders', leadAgencyId: 'essex-probation', funded: '0.00', benefits: '0.00' },
-      { interventionId: byAdmin.interventionId, name: 'Falls prevention', leadAgencyId: 'essex-cc', funded: '0.00', benefits: '0.00' },
-      { interventionId: byOfficer.interventionId, name: 'Knife crime diversion', leadAgencyId: 'essex-police', funded: '0.00', benefits: '0.00' },
-      { interventionId: byZeroStakePartner.interventionId, name: 'Housing first', leadAgencyId: 'essex-probation', funded: '0.00', benefits: '0.00' },
+      {
+        interventionId: c.interventionId,
+        name: 'Employment support for ex-offenders',
+        leadAgencyId: 'essex-probation',
+        funded: '0.00',
+        benefits: '0.00',
+      },
+      {
+        interventionId: byAdmin.interventionId,
+        name: 'Falls prevention',
+        leadAgencyId: 'essex-cc',
+        funded: '0.00',
+        benefits: '0.00',
+      },
+      {
+        interventionId: byOfficer.interventionId,
+        name: 'Knife crime diversion',
+        leadAgencyId: 'essex-police',
+        funded: '0.00',
+        benefits: '0.00',
+      },
+      {
+        interventionId: byZeroStakePartner.interventionId,
+        name: 'Housing first',
+        leadAgencyId: 'essex-probation',
+        funded: '0.00',
+        benefits: '0.00',
+      },
     ]);
 
     const events = await allEvents(c.ledger);
@@ -47,18 +96,37 @@ describe('POST /v1/pots/:potId/interventions', () => {
         description: 'Home checks and strength classes\nfor over-65s',
       },
     });
-    expect(events.find((e) => e.eventId === byOfficer.eventId)!.data).not.toHaveProperty('description');
+    expect(events.find((e) => e.eventId === byOfficer.eventId)!.data).not.toHaveProperty(
+      'description',
+    );
   });
 
   it('409 NOT_A_PARTNER when the lead agency is not a partner (registered or not); nothing appended', async () => {
     const c = await ctx();
-    await expectRefused(c.ledger, () => c.ledger.post(url(c.potId), c.tokens.admin, { name: 'X', leadAgencyId: 'nhs-mid-essex' }), 409, 'NOT_A_PARTNER');
-    await expectRefused(c.ledger, () => c.ledger.post(url(c.potId), c.tokens.cc, { name: 'X', leadAgencyId: 'ghost-agency' }), 409, 'NOT_A_PARTNER');
+    await expectRefused(
+      c.ledger,
+      () =>
+        c.ledger.post(url(c.potId), c.tokens.admin, { name: 'X', leadAgencyId: 'nhs-mid-essex' }),
+      409,
+      'NOT_A_PARTNER',
+    );
+    await expectRefused(
+      c.ledger,
+      () => c.ledger.post(url(c.potId), c.tokens.cc, { name: 'X', leadAgencyId: 'ghost-agency' }),
+      409,
+      'NOT_A_PARTNER',
+    );
   });
 
   it('404 NOT_FOUND for an unknown pot; nothing appended', async () => {
     const c = await ctx();
-    await expectRefused(c.ledger, () => c.ledger.post(url(UNKNOWN_POT), c.tokens.admin, { name: 'X', leadAgencyId: 'essex-cc' }), 404, 'NOT_FOUND');
+    await expectRefused(
+      c.ledger,
+      () =>
+        c.ledger.post(url(UNKNOWN_POT), c.tokens.admin, { name: 'X', leadAgencyId: 'essex-cc' }),
+      404,
+      'NOT_FOUND',
+    );
   });
 
   describe('400 VALIDATION_FAILED for bad bodies and params; nothing appended', () => {
@@ -72,7 +140,11 @@ describe('POST /v1/pots/:potId/interventions', () => {
       ['name an object', { ...valid, name: { en: 'X' } }, 'body.name'],
       ['leadAgencyId not a slug', { ...valid, leadAgencyId: 'Essex CC' }, 'body.leadAgencyId'],
       ['description blank', { ...valid, description: '   ' }, 'body.description'],
-      ['description over 4000 characters', { ...valid, description: 'd'.repeat(4001) }, 'body.description'],
+      [
+        'description over 4000 characters',
+        { ...valid, description: 'd'.repeat(4001) },
+        'body.description',
+      ],
       ['description with a NUL', { ...valid, description: 'a\u0000b' }, 'body.description'],
       ['description null', { ...valid, description: null }, 'body.description'],
       ['an interventionId chosen by the client', { ...valid, interventionId: UNKNOWN_POT }, 'body'],
@@ -81,28 +153,34 @@ describe('POST /v1/pots/:potId/interventions', () => {
     for (const [name, body, path] of cases) {
       it(name, async () => {
         const c = await ctx();
-        await expectInvalid(c.ledger, () => c.ledger.post(url(c.potId), c.tokens.admin, body), path);
+        await expectInvalid(
+          c.ledger,
+          () => c.ledger.post(url(c.potId), c.tokens.admin, body),
+          path,
+        );
       });
     }
     it('potId not a ULID', async () => {
       const c = await ctx();
-      await expectInvalid(c.ledger, () => c.ledger.post(url('essex'), c.tokens.admin, valid), 'params.potId');
+      await expectInvalid(
+        c.ledger,
+        () => c.ledger.post(url('essex'), c.tokens.admin, valid),
+        'params.potId',
+      );
     });
   });
 
-  describeWriteRouteRefusals(
-    {
-      name: 'POST /v1/pots/:potId/interventions',
-      url: (c) => url(c.potId),
-      body: () => ({ name: 'Falls prevention', leadAgencyId: 'essex-cc' }),
-      allowed: (c) => c.tokens.cc,
-      claims: { role: 'finance-officer', agency: 'essex-cc' },
-      forbidden: [
-        { who: 'a finance officer of a non-partner', token: (c) => c.tokens.nhs },
-        { who: 'an auditor', token: (c) => c.tokens.auditor },
-        { who: 'a reporter', token: (c) => c.tokens.reporter },
-      ],
-      answerKeys: ['interventionId'],
-    },
-  );
+  describeWriteRouteRefusals({
+    name: 'POST /v1/pots/:potId/interventions',
+    url: (c) => url(c.potId),
+    body: () => ({ name: 'Falls prevention', leadAgencyId: 'essex-cc' }),
+    allowed: (c) => c.tokens.cc,
+    claims: { role: 'finance-officer', agency: 'essex-cc' },
+    forbidden: [
+      { who: 'a finance officer of a non-partner', token: (c) => c.tokens.nhs },
+      { who: 'an auditor', token: (c) => c.tokens.auditor },
+      { who: 'a reporter', token: (c) => c.tokens.reporter },
+    ],
+    answerKeys: ['interventionId'],
+  });
 });

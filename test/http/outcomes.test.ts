@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { eventDataBytes, MAX_EVENT_DATA_BYTES, MAX_FLOWS_PER_OUTCOME, MAX_PARTNERS_PER_POT } from '../../events/primitives.ts';
+import {
+  eventDataBytes,
+  MAX_EVENT_DATA_BYTES,
+  MAX_FLOWS_PER_OUTCOME,
+  MAX_PARTNERS_PER_POT,
+} from '../../events/primitives.ts';
 import { createTestLedger } from '../support/testLedger.ts';
 import {
   allEvents,
@@ -31,19 +36,27 @@ const ESSEX_FLOWS = [
 
 describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
   const ctx = useScenario();
-  const url = (potId: string, interventionId: string) => `/v1/pots/${potId}/interventions/${interventionId}/outcomes`;
+  const url = (potId: string, interventionId: string) =>
+    `/v1/pots/${potId}/interventions/${interventionId}/outcomes`;
 
   it('201 with eventId, position, outcomeId and the flows: each benefit split 60/40 over the investors', async () => {
     const c = await ctx();
     expectWritten(await allocate(c, '100000.00'), ['allocationId', 'status', 'fundingShares']);
-    const body = expectWritten(await recordOutcome(c, { evidenceRef: 'PNC extract 2025-09' }), ['outcomeId', 'flows']);
+    const body = expectWritten(await recordOutcome(c, { evidenceRef: 'PNC extract 2025-09' }), [
+      'outcomeId',
+      'flows',
+    ]);
     expect(body.outcomeId).toMatch(ULID);
     expect(body.flows).toEqual(ESSEX_FLOWS);
 
     const summary = await potSummary(c, c.potId, body.position);
     expect(summary.interventions[0]).toMatchObject({ funded: '100000.00', benefits: '60000.00' });
     // Outcomes move no money in the pot.
-    expect(summary).toMatchObject({ contributed: '500000.00', allocated: '100000.00', available: '400000.00' });
+    expect(summary).toMatchObject({
+      contributed: '500000.00',
+      allocated: '100000.00',
+      available: '400000.00',
+    });
 
     const event = (await allEvents(c.ledger)).find((e) => e.eventId === body.eventId);
     expect(event).toMatchObject({
@@ -77,8 +90,18 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
     expect(body.flows).toEqual([
       { fromAgencyId: 'essex-cc', toAgencyId: 'nhs-mid-essex', amount: '60.00', cashable: true },
       { fromAgencyId: 'essex-cc', toAgencyId: 'nhs-mid-essex', amount: '30.00', cashable: false },
-      { fromAgencyId: 'essex-police', toAgencyId: 'nhs-mid-essex', amount: '40.00', cashable: true },
-      { fromAgencyId: 'essex-police', toAgencyId: 'nhs-mid-essex', amount: '20.00', cashable: false },
+      {
+        fromAgencyId: 'essex-police',
+        toAgencyId: 'nhs-mid-essex',
+        amount: '40.00',
+        cashable: true,
+      },
+      {
+        fromAgencyId: 'essex-police',
+        toAgencyId: 'nhs-mid-essex',
+        amount: '20.00',
+        cashable: false,
+      },
     ]);
   });
 
@@ -99,32 +122,61 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
     expect(body.flows).toEqual([
       { fromAgencyId: 'essex-cc', toAgencyId: 'essex-police', amount: '0.02', cashable: true },
       { fromAgencyId: 'essex-cc', toAgencyId: 'nhs-mid-essex', amount: '600.01', cashable: false },
-      { fromAgencyId: 'essex-police', toAgencyId: 'nhs-mid-essex', amount: '400.00', cashable: false },
+      {
+        fromAgencyId: 'essex-police',
+        toAgencyId: 'nhs-mid-essex',
+        amount: '400.00',
+        cashable: false,
+      },
     ]);
   });
 
   it('credits investors by their NET funding: a reversed allocation no longer counts', async () => {
     const c = await ctx();
-    const first = expectWritten(await allocate(c, '100000.00'), ['allocationId', 'status', 'fundingShares']); // 60,000 / 40,000
-    expectWritten(await c.ledger.post(`/v1/pots/${c.potId}/contributions`, c.tokens.police, { agencyId: 'essex-police', amount: '140000.00', effectiveDate: '2025-06-01', reference: 'P3' }), ['contributionId']);
+    const first = expectWritten(await allocate(c, '100000.00'), [
+      'allocationId',
+      'status',
+      'fundingShares',
+    ]); // 60,000 / 40,000
+    expectWritten(
+      await c.ledger.post(`/v1/pots/${c.potId}/contributions`, c.tokens.police, {
+        agencyId: 'essex-police',
+        amount: '140000.00',
+        effectiveDate: '2025-06-01',
+        reference: 'P3',
+      }),
+      ['contributionId'],
+    );
     // stakes now 240,000 / 300,000: the second allocation draws 4:5
-    expect(expectWritten(await allocate(c, '90000.00'), ['allocationId', 'status', 'fundingShares']).fundingShares).toEqual([
+    expect(
+      expectWritten(await allocate(c, '90000.00'), ['allocationId', 'status', 'fundingShares'])
+        .fundingShares,
+    ).toEqual([
       { agencyId: 'essex-cc', amount: '40000.00' },
       { agencyId: 'essex-police', amount: '50000.00' },
     ]);
-    expectWritten(await c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.admin, { eventId: first.eventId, reason: 'Keyed twice' }), [
-      'type',
-      'reversedEventId',
-      'amount',
-    ]);
+    expectWritten(
+      await c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.admin, {
+        eventId: first.eventId,
+        reason: 'Keyed twice',
+      }),
+      ['type', 'reversedEventId', 'amount'],
+    );
     // Net funding is now 40,000 / 50,000.
-    const body = expectWritten(await recordOutcome(c, { benefits: [{ agencyId: 'essex-probation', amount: '900.00', cashable: true }] }), [
-      'outcomeId',
-      'flows',
-    ]);
+    const body = expectWritten(
+      await recordOutcome(c, {
+        benefits: [{ agencyId: 'essex-probation', amount: '900.00', cashable: true }],
+      }),
+      ['outcomeId', 'flows'],
+    );
     expect(body.flows).toEqual([
       { fromAgencyId: 'essex-cc', toAgencyId: 'essex-probation', amount: '400.00', cashable: true },
-      { fromAgencyId: 'essex-police', toAgencyId: 'essex-probation', amount: '500.00', cashable: true },
+      {
+        fromAgencyId: 'essex-police',
+        toAgencyId: 'essex-probation',
+        amount: '500.00',
+        cashable: true,
+      },
     ]);
   });
 
@@ -132,7 +184,12 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
     const c = await ctx();
     expectWritten(await allocate(c, '1000.00'), ['allocationId', 'status', 'fundingShares']);
     const line = { agencyId: 'essex-police', amount: '1000000000000.00', cashable: true };
-    await expectRefused(c.ledger, () => recordOutcome(c, { benefits: [line, line] }), 400, 'VALIDATION_FAILED');
+    await expectRefused(
+      c.ledger,
+      () => recordOutcome(c, { benefits: [line, line] }),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 
   it('409 UNFUNDED_INTERVENTION for an intervention nobody has funded; nothing appended', async () => {
@@ -142,12 +199,18 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
 
   it('409 UNFUNDED_INTERVENTION again once its only allocation is reversed; nothing appended', async () => {
     const c = await ctx();
-    const allocation = expectWritten(await allocate(c, '10.00'), ['allocationId', 'status', 'fundingShares']);
-    expectWritten(await c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.admin, { eventId: allocation.eventId, reason: 'Wrong intervention' }), [
-      'type',
-      'reversedEventId',
-      'amount',
+    const allocation = expectWritten(await allocate(c, '10.00'), [
+      'allocationId',
+      'status',
+      'fundingShares',
     ]);
+    expectWritten(
+      await c.ledger.post(`/v1/pots/${c.potId}/reversals`, c.tokens.admin, {
+        eventId: allocation.eventId,
+        reason: 'Wrong intervention',
+      }),
+      ['type', 'reversedEventId', 'amount'],
+    );
     await expectRefused(c.ledger, () => recordOutcome(c), 409, 'UNFUNDED_INTERVENTION');
   });
 
@@ -156,7 +219,10 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
     await allocate(c, '10.00');
     const body = await expectRefused(
       c.ledger,
-      () => recordOutcome(c, { benefits: [{ agencyId: 'ghost-agency', amount: '5.00', cashable: true }] }),
+      () =>
+        recordOutcome(c, {
+          benefits: [{ agencyId: 'ghost-agency', amount: '5.00', cashable: true }],
+        }),
       404,
       'NOT_FOUND',
     );
@@ -166,10 +232,20 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
   it('404 NOT_FOUND for an unknown intervention or pot; nothing appended', async () => {
     const c = await ctx();
     await allocate(c, '10.00');
-    await expectRefused(c.ledger, () => recordOutcome(c, {}, c.tokens.admin, UNKNOWN_ULID), 404, 'NOT_FOUND');
     await expectRefused(
       c.ledger,
-      () => c.ledger.post(url(UNKNOWN_ULID, c.interventionId), c.tokens.admin, { description: 'd', effectiveDate: '2025-09-30', benefits: ESSEX_BENEFITS }),
+      () => recordOutcome(c, {}, c.tokens.admin, UNKNOWN_ULID),
+      404,
+      'NOT_FOUND',
+    );
+    await expectRefused(
+      c.ledger,
+      () =>
+        c.ledger.post(url(UNKNOWN_ULID, c.interventionId), c.tokens.admin, {
+          description: 'd',
+          effectiveDate: '2025-09-30',
+          benefits: ESSEX_BENEFITS,
+        }),
       404,
       'NOT_FOUND',
     );
@@ -178,10 +254,14 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
   it('benefits to a registered non-partner are fine, and a partner finance officer may record', async () => {
     const c = await ctx();
     await allocate(c, '10.00');
-    expectWritten(await recordOutcome(c, { benefits: [{ agencyId: 'nhs-mid-essex', amount: '1.00', cashable: false }] }, c.tokens.probation), [
-      'outcomeId',
-      'flows',
-    ]);
+    expectWritten(
+      await recordOutcome(
+        c,
+        { benefits: [{ agencyId: 'nhs-mid-essex', amount: '1.00', cashable: false }] },
+        c.tokens.probation,
+      ),
+      ['outcomeId', 'flows'],
+    );
   });
 
   describe('400 VALIDATION_FAILED for bad bodies and params; nothing appended', () => {
@@ -195,11 +275,23 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
       ['benefits empty', { benefits: [] }, 'body.benefits'],
       ['benefits missing', { benefits: undefined }, 'body.benefits'],
       ['benefits an object', { benefits: benefit }, 'body.benefits'],
-      ['over 100 benefit lines', { benefits: Array.from({ length: 101 }, () => benefit) }, 'body.benefits'],
-      ['a benefit without cashable', { benefits: [{ agencyId: 'essex-police', amount: '10.00' }] }, 'body.benefits'],
+      [
+        'over 100 benefit lines',
+        { benefits: Array.from({ length: 101 }, () => benefit) },
+        'body.benefits',
+      ],
+      [
+        'a benefit without cashable',
+        { benefits: [{ agencyId: 'essex-police', amount: '10.00' }] },
+        'body.benefits',
+      ],
       ['cashable as a string', { benefits: [{ ...benefit, cashable: 'yes' }] }, 'body.benefits'],
       ['a benefit with an extra field', { benefits: [{ ...benefit, note: 'x' }] }, 'body.benefits'],
-      ['a benefit agency not a slug', { benefits: [{ ...benefit, agencyId: 'Essex Police' }] }, 'body.benefits'],
+      [
+        'a benefit agency not a slug',
+        { benefits: [{ ...benefit, agencyId: 'Essex Police' }] },
+        'body.benefits',
+      ],
       ['flows chosen by the client', { flows: [] }, 'body'],
       ['description missing', { description: undefined }, 'body.description'],
       ['description blank', { description: ' \n ' }, 'body.description'],
@@ -218,42 +310,60 @@ describe('POST /v1/pots/:potId/interventions/:interventionId/outcomes', () => {
     for (const amount of BAD_AMOUNTS) {
       it(`benefit amount ${JSON.stringify(amount)}`, async () => {
         const c = await ctx();
-        await expectInvalid(c.ledger, () => recordOutcome(c, { benefits: [{ ...benefit, amount }] }), 'body.benefits');
+        await expectInvalid(
+          c.ledger,
+          () => recordOutcome(c, { benefits: [{ ...benefit, amount }] }),
+          'body.benefits',
+        );
       });
     }
     for (const effectiveDate of BAD_DATES) {
       it(`effectiveDate ${JSON.stringify(effectiveDate)}`, async () => {
         const c = await ctx();
-        await expectInvalid(c.ledger, () => recordOutcome(c, { effectiveDate }), 'body.effectiveDate');
+        await expectInvalid(
+          c.ledger,
+          () => recordOutcome(c, { effectiveDate }),
+          'body.effectiveDate',
+        );
       });
     }
     it('potId or interventionId not a ULID', async () => {
       const c = await ctx();
       const body = { description: 'd', effectiveDate: '2025-09-30', benefits: ESSEX_BENEFITS };
-      await expectInvalid(c.ledger, () => c.ledger.post(url('essex', c.interventionId), c.tokens.admin, body), 'params.potId');
-      await expectInvalid(c.ledger, () => c.ledger.post(url(c.potId, 'employment'), c.tokens.admin, body), 'params.interventionId');
+      await expectInvalid(
+        c.ledger,
+        () => c.ledger.post(url('essex', c.interventionId), c.tokens.admin, body),
+        'params.potId',
+      );
+      await expectInvalid(
+        c.ledger,
+        () => c.ledger.post(url(c.potId, 'employment'), c.tokens.admin, body),
+        'params.interventionId',
+      );
     });
   });
 
-  describeWriteRouteRefusals(
-    {
-      name: 'POST /v1/pots/:potId/interventions/:interventionId/outcomes',
-      url: (c) => url(c.potId, c.interventionId),
-      body: () => ({ description: 'Fewer reoffences', effectiveDate: '2025-09-30', benefits: ESSEX_BENEFITS }),
-      allowed: (c) => c.tokens.cc,
-      claims: { role: 'finance-officer', agency: 'essex-cc' },
-      forbidden: [
-        { who: 'a finance officer of a non-partner', token: (c) => c.tokens.nhs },
-        { who: 'an auditor', token: (c) => c.tokens.auditor },
-        { who: 'a reporter', token: (c) => c.tokens.reporter },
-      ],
-      answerKeys: ['outcomeId', 'flows'],
-      // The scenario funds nothing; an outcome needs an allocation first.
-      prepare: async (c) => {
-        expectWritten(await allocate(c, '100000.00'), ['allocationId', 'status', 'fundingShares']);
-      },
+  describeWriteRouteRefusals({
+    name: 'POST /v1/pots/:potId/interventions/:interventionId/outcomes',
+    url: (c) => url(c.potId, c.interventionId),
+    body: () => ({
+      description: 'Fewer reoffences',
+      effectiveDate: '2025-09-30',
+      benefits: ESSEX_BENEFITS,
+    }),
+    allowed: (c) => c.tokens.cc,
+    claims: { role: 'finance-officer', agency: 'essex-cc' },
+    forbidden: [
+      { who: 'a finance officer of a non-partner', token: (c) => c.tokens.nhs },
+      { who: 'an auditor', token: (c) => c.tokens.auditor },
+      { who: 'a reporter', token: (c) => c.tokens.reporter },
+    ],
+    answerKeys: ['outcomeId', 'flows'],
+    // The scenario funds nothing; an outcome needs an allocation first.
+    prepare: async (c) => {
+      expectWritten(await allocate(c, '100000.00'), ['allocationId', 'status', 'fundingShares']);
     },
-  );
+  });
 });
 
 /**
@@ -265,22 +375,67 @@ describe('outcome size: benefit lines × funders is at most MAX_FLOWS_PER_OUTCOM
     const ledger = await createTestLedger();
     try {
       const admin = ledger.token('admin', { sub: 'alice' });
-      const partners = Array.from({ length: MAX_PARTNERS_PER_POT }, (_, i) => `partner-${String(i + 1).padStart(3, '0')}`);
-      for (const agencyId of partners) await expectCreated(ledger.post('/v1/agencies', admin, { agencyId, name: agencyId, kind: 'council' }));
-      const { potId } = await expectCreated(ledger.post('/v1/pots', admin, { name: 'Wide', area: 'Essex', hostAgencyId: partners[0], partnerAgencyIds: partners.slice(1) }));
+      const partners = Array.from(
+        { length: MAX_PARTNERS_PER_POT },
+        (_, i) => `partner-${String(i + 1).padStart(3, '0')}`,
+      );
+      for (const agencyId of partners)
+        await expectCreated(
+          ledger.post('/v1/agencies', admin, { agencyId, name: agencyId, kind: 'council' }),
+        );
+      const { potId } = await expectCreated(
+        ledger.post('/v1/pots', admin, {
+          name: 'Wide',
+          area: 'Essex',
+          hostAgencyId: partners[0],
+          partnerAgencyIds: partners.slice(1),
+        }),
+      );
       for (const agencyId of partners) {
         const token = ledger.token('finance-officer', { sub: `fo-${agencyId}`, agency: agencyId });
-        await expectCreated(ledger.post(`/v1/pots/${potId}/contributions`, token, { agencyId, amount: '1.00', effectiveDate: '2025-04-10', reference: 'PO' }));
+        await expectCreated(
+          ledger.post(`/v1/pots/${potId}/contributions`, token, {
+            agencyId,
+            amount: '1.00',
+            effectiveDate: '2025-04-10',
+            reference: 'PO',
+          }),
+        );
       }
-      const { interventionId } = await expectCreated(ledger.post(`/v1/pots/${potId}/interventions`, admin, { name: 'Everyone', leadAgencyId: partners[0] }));
-      await expectCreated(ledger.post(`/v1/pots/${potId}/allocations`, admin, { interventionId, amount: '100.00', effectiveDate: '2025-05-01', reason: 'All in' }));
+      const { interventionId } = await expectCreated(
+        ledger.post(`/v1/pots/${potId}/interventions`, admin, {
+          name: 'Everyone',
+          leadAgencyId: partners[0],
+        }),
+      );
+      await expectCreated(
+        ledger.post(`/v1/pots/${potId}/allocations`, admin, {
+          interventionId,
+          amount: '100.00',
+          effectiveDate: '2025-05-01',
+          reason: 'All in',
+        }),
+      );
 
       const url = `/v1/pots/${potId}/interventions/${interventionId}/outcomes`;
-      const lines = (n: number) => partners.slice(0, n).map((agencyId, i) => ({ agencyId, amount: `${i + 1}.00`, cashable: true }));
-      const outcome = (n: number) => ledger.post(url, admin, { description: 'Everything improved', effectiveDate: '2025-09-30', benefits: lines(n) });
+      const lines = (n: number) =>
+        partners
+          .slice(0, n)
+          .map((agencyId, i) => ({ agencyId, amount: `${i + 1}.00`, cashable: true }));
+      const outcome = (n: number) =>
+        ledger.post(url, admin, {
+          description: 'Everything improved',
+          effectiveDate: '2025-09-30',
+          benefits: lines(n),
+        });
       const refused = await expectRefused(ledger, () => outcome(100), 400, 'OUTCOME_TOO_LARGE');
       expect(refused.detail).toContain(`MAX_FLOWS_PER_OUTCOME ${MAX_FLOWS_PER_OUTCOME}`);
-      expect(refused.details).toEqual({ limit: MAX_FLOWS_PER_OUTCOME, benefitLines: 100, funders: 100, flows: 10_000 });
+      expect(refused.details).toEqual({
+        limit: MAX_FLOWS_PER_OUTCOME,
+        benefitLines: 100,
+        funders: 100,
+        flows: 10_000,
+      });
       await expectRefused(ledger, () => outcome(11), 400, 'OUTCOME_TOO_LARGE');
 
       const recorded = expectWritten(await outcome(10), ['outcomeId', 'flows']);

@@ -37,7 +37,10 @@ describe('pots', () => {
       const body = expectWritten(res, ['potId']);
       expect(body.potId).toMatch(ULID);
 
-      const summary = await ledger.get(`/v1/pots/${body.potId}?minPosition=${body.position}`, tokens.reporter);
+      const summary = await ledger.get(
+        `/v1/pots/${body.potId}?minPosition=${body.position}`,
+        tokens.reporter,
+      );
       expect(summary.statusCode).toBe(200);
       expect(summary.json()).toMatchObject({
         potId: body.potId,
@@ -50,9 +53,27 @@ describe('pots', () => {
         allocated: '0.00',
         available: '0.00',
         partners: [
-          { agencyId: 'nhs-mid-essex', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
-          { agencyId: 'essex-cc', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
-          { agencyId: 'essex-police', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
+          {
+            agencyId: 'nhs-mid-essex',
+            contributed: '0.00',
+            drawn: '0.00',
+            returned: '0.00',
+            stake: '0.00',
+          },
+          {
+            agencyId: 'essex-cc',
+            contributed: '0.00',
+            drawn: '0.00',
+            returned: '0.00',
+            stake: '0.00',
+          },
+          {
+            agencyId: 'essex-police',
+            contributed: '0.00',
+            drawn: '0.00',
+            returned: '0.00',
+            stake: '0.00',
+          },
         ],
         interventions: [],
       });
@@ -75,25 +96,51 @@ describe('pots', () => {
     it('a host already listed among the partners is not listed twice, and partnerAgencyIds may be left out', async () => {
       const { ledger, tokens } = await ctx();
       const listed = expectWritten(
-        await ledger.post('/v1/pots', tokens.admin, { name: 'P1', area: 'A', hostAgencyId: 'essex-cc', partnerAgencyIds: ['essex-police', 'essex-cc'] }),
+        await ledger.post('/v1/pots', tokens.admin, {
+          name: 'P1',
+          area: 'A',
+          hostAgencyId: 'essex-cc',
+          partnerAgencyIds: ['essex-police', 'essex-cc'],
+        }),
         ['potId'],
       );
-      const alone = expectWritten(await ledger.post('/v1/pots', tokens.admin, { name: 'P2', area: 'A', hostAgencyId: 'essex-cc', currency: 'GBP' }), [
-        'potId',
-      ]);
+      const alone = expectWritten(
+        await ledger.post('/v1/pots', tokens.admin, {
+          name: 'P2',
+          area: 'A',
+          hostAgencyId: 'essex-cc',
+          currency: 'GBP',
+        }),
+        ['potId'],
+      );
       expect(listed.potId).not.toBe(alone.potId);
       const s1 = await potSummary(await ctx(), listed.potId as string);
-      expect(s1.partners.map((p: { agencyId: string }) => p.agencyId)).toEqual(['essex-police', 'essex-cc']);
+      expect(s1.partners.map((p: { agencyId: string }) => p.agencyId)).toEqual([
+        'essex-police',
+        'essex-cc',
+      ]);
       const s2 = await potSummary(await ctx(), alone.potId as string);
       expect(s2.partners.map((p: { agencyId: string }) => p.agencyId)).toEqual(['essex-cc']);
     });
 
     it('404 NOT_FOUND when the host or a partner is not a registered agency; nothing appended', async () => {
       const { ledger, tokens } = await ctx();
-      await expectRefused(ledger, () => ledger.post('/v1/pots', tokens.admin, { name: 'P', area: 'A', hostAgencyId: 'nobody' }), 404, 'NOT_FOUND');
+      await expectRefused(
+        ledger,
+        () =>
+          ledger.post('/v1/pots', tokens.admin, { name: 'P', area: 'A', hostAgencyId: 'nobody' }),
+        404,
+        'NOT_FOUND',
+      );
       const body = await expectRefused(
         ledger,
-        () => ledger.post('/v1/pots', tokens.admin, { name: 'P', area: 'A', hostAgencyId: 'essex-cc', partnerAgencyIds: ['essex-police', 'ghost-agency'] }),
+        () =>
+          ledger.post('/v1/pots', tokens.admin, {
+            name: 'P',
+            area: 'A',
+            hostAgencyId: 'essex-cc',
+            partnerAgencyIds: ['essex-police', 'ghost-agency'],
+          }),
         404,
         'NOT_FOUND',
       );
@@ -104,7 +151,13 @@ describe('pots', () => {
       const { ledger, tokens } = await ctx();
       await expectRefused(
         ledger,
-        () => ledger.post('/v1/pots', tokens.admin, { name: 'P', area: 'A', hostAgencyId: 'essex-cc', partnerAgencyIds: ['essex-police', 'essex-police'] }),
+        () =>
+          ledger.post('/v1/pots', tokens.admin, {
+            name: 'P',
+            area: 'A',
+            hostAgencyId: 'essex-cc',
+            partnerAgencyIds: ['essex-police', 'essex-police'],
+          }),
         400,
         'VALIDATION_FAILED',
       );
@@ -112,7 +165,12 @@ describe('pots', () => {
 
     describe('400 VALIDATION_FAILED for bad bodies; nothing appended', () => {
       const ctx = useSharedScenario();
-      const valid = { name: 'P', area: 'Essex', hostAgencyId: 'essex-cc', partnerAgencyIds: ['essex-police'] };
+      const valid = {
+        name: 'P',
+        area: 'Essex',
+        hostAgencyId: 'essex-cc',
+        partnerAgencyIds: ['essex-police'],
+      };
       const cases: [string, Record<string, unknown>, string][] = [
         ['missing name', { area: 'A', hostAgencyId: 'essex-cc' }, 'body.name'],
         ['missing area', { name: 'P', hostAgencyId: 'essex-cc' }, 'body.area'],
@@ -121,9 +179,21 @@ describe('pots', () => {
         ['name blank', { ...valid, name: ' ' }, 'body.name'],
         ['area over 200 characters', { ...valid, area: 'a'.repeat(201) }, 'body.area'],
         ['hostAgencyId not a slug', { ...valid, hostAgencyId: 'Essex CC' }, 'body.hostAgencyId'],
-        ['partnerAgencyIds a string', { ...valid, partnerAgencyIds: 'essex-police' }, 'body.partnerAgencyIds'],
-        ['a partner id not a slug', { ...valid, partnerAgencyIds: ['Essex Police'] }, 'body.partnerAgencyIds'],
-        ['over 100 partners', { ...valid, partnerAgencyIds: Array.from({ length: 101 }, (_, i) => `agency-${i}`) }, 'body.partnerAgencyIds'],
+        [
+          'partnerAgencyIds a string',
+          { ...valid, partnerAgencyIds: 'essex-police' },
+          'body.partnerAgencyIds',
+        ],
+        [
+          'a partner id not a slug',
+          { ...valid, partnerAgencyIds: ['Essex Police'] },
+          'body.partnerAgencyIds',
+        ],
+        [
+          'over 100 partners',
+          { ...valid, partnerAgencyIds: Array.from({ length: 101 }, (_, i) => `agency-${i}`) },
+          'body.partnerAgencyIds',
+        ],
         ['currency EUR', { ...valid, currency: 'EUR' }, 'body.currency'],
         ['currency lower case', { ...valid, currency: 'gbp' }, 'body.currency'],
         ['a potId chosen by the client', { ...valid, potId: UNKNOWN_POT }, 'body'],
@@ -137,86 +207,139 @@ describe('pots', () => {
       }
     });
 
-    describeWriteRouteRefusals(
-      {
-        name: 'POST /v1/pots',
-        url: () => '/v1/pots',
-        body: () => ({ name: 'Essex Falls Prevention', area: 'Essex', hostAgencyId: 'essex-cc', partnerAgencyIds: ['nhs-mid-essex'] }),
-        allowed: (c) => c.tokens.admin,
-        claims: { role: 'admin' },
-        forbidden: [
-          { who: 'a finance officer of a partner', token: (c) => c.tokens.cc },
-          { who: 'a finance officer of a non-partner', token: (c) => c.tokens.nhs },
-          { who: 'an auditor', token: (c) => c.tokens.auditor },
-          { who: 'a reporter', token: (c) => c.tokens.reporter },
-        ],
-        answerKeys: ['potId'],
-      },
-    );
+    describeWriteRouteRefusals({
+      name: 'POST /v1/pots',
+      url: () => '/v1/pots',
+      body: () => ({
+        name: 'Essex Falls Prevention',
+        area: 'Essex',
+        hostAgencyId: 'essex-cc',
+        partnerAgencyIds: ['nhs-mid-essex'],
+      }),
+      allowed: (c) => c.tokens.admin,
+      claims: { role: 'admin' },
+      forbidden: [
+        { who: 'a finance officer of a partner', token: (c) => c.tokens.cc },
+        { who: 'a finance officer of a non-partner', token: (c) => c.tokens.nhs },
+        { who: 'an auditor', token: (c) => c.tokens.auditor },
+        { who: 'a reporter', token: (c) => c.tokens.reporter },
+      ],
+      answerKeys: ['potId'],
+    });
   });
 
   describe('POST /v1/pots/:potId/partners', () => {
     it('201 with eventId, position, potId and agencyId; the new partner has a zero stake and may then contribute', async () => {
       const c = await ctx();
-      const res = await c.ledger.post(`/v1/pots/${c.potId}/partners`, c.tokens.admin, { agencyId: 'nhs-mid-essex' });
+      const res = await c.ledger.post(`/v1/pots/${c.potId}/partners`, c.tokens.admin, {
+        agencyId: 'nhs-mid-essex',
+      });
       const body = expectWritten(res, ['potId', 'agencyId']);
       expect(body).toMatchObject({ potId: c.potId, agencyId: 'nhs-mid-essex' });
       const summary = await potSummary(c, c.potId, body.position);
-      expect(summary.partners.at(-1)).toEqual({ agencyId: 'nhs-mid-essex', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' });
-      expectWritten(await contribute(c, c.tokens.nhs, 'nhs-mid-essex', '50.00'), ['contributionId']);
+      expect(summary.partners.at(-1)).toEqual({
+        agencyId: 'nhs-mid-essex',
+        contributed: '0.00',
+        drawn: '0.00',
+        returned: '0.00',
+        stake: '0.00',
+      });
+      expectWritten(await contribute(c, c.tokens.nhs, 'nhs-mid-essex', '50.00'), [
+        'contributionId',
+      ]);
       const event = (await allEvents(c.ledger)).find((e) => e.eventId === body.eventId);
-      expect(event).toMatchObject({ type: 'PartnerJoined', streamId: `pot-${c.potId}`, data: { potId: c.potId, agencyId: 'nhs-mid-essex' } });
+      expect(event).toMatchObject({
+        type: 'PartnerJoined',
+        streamId: `pot-${c.potId}`,
+        data: { potId: c.potId, agencyId: 'nhs-mid-essex' },
+      });
     });
 
     it('409 ALREADY_EXISTS for an agency that is already a partner (the host included); nothing appended', async () => {
       const c = await ctx();
       for (const agencyId of ['essex-police', 'essex-cc']) {
-        await expectRefused(c.ledger, () => c.ledger.post(`/v1/pots/${c.potId}/partners`, c.tokens.admin, { agencyId }), 409, 'ALREADY_EXISTS');
+        await expectRefused(
+          c.ledger,
+          () => c.ledger.post(`/v1/pots/${c.potId}/partners`, c.tokens.admin, { agencyId }),
+          409,
+          'ALREADY_EXISTS',
+        );
       }
     });
 
     it('404 NOT_FOUND for an unregistered agency or an unknown pot; nothing appended', async () => {
       const c = await ctx();
-      await expectRefused(c.ledger, () => c.ledger.post(`/v1/pots/${c.potId}/partners`, c.tokens.admin, { agencyId: 'ghost-agency' }), 404, 'NOT_FOUND');
-      await expectRefused(c.ledger, () => c.ledger.post(`/v1/pots/${UNKNOWN_POT}/partners`, c.tokens.admin, { agencyId: 'nhs-mid-essex' }), 404, 'NOT_FOUND');
+      await expectRefused(
+        c.ledger,
+        () =>
+          c.ledger.post(`/v1/pots/${c.potId}/partners`, c.tokens.admin, {
+            agencyId: 'ghost-agency',
+          }),
+        404,
+        'NOT_FOUND',
+      );
+      await expectRefused(
+        c.ledger,
+        () =>
+          c.ledger.post(`/v1/pots/${UNKNOWN_POT}/partners`, c.tokens.admin, {
+            agencyId: 'nhs-mid-essex',
+          }),
+        404,
+        'NOT_FOUND',
+      );
     });
 
     it('400 VALIDATION_FAILED for a potId that is not a ULID and for bad bodies; nothing appended', async () => {
       const c = await ctx();
-      await expectInvalid(c.ledger, () => c.ledger.post('/v1/pots/not-a-ulid/partners', c.tokens.admin, { agencyId: 'nhs-mid-essex' }), 'params.potId');
+      await expectInvalid(
+        c.ledger,
+        () =>
+          c.ledger.post('/v1/pots/not-a-ulid/partners', c.tokens.admin, {
+            agencyId: 'nhs-mid-essex',
+          }),
+        'params.potId',
+      );
       for (const [body, path] of [
         [{}, 'body.agencyId'],
         [{ agencyId: 7 }, 'body.agencyId'],
         [{ agencyId: 'NHS' }, 'body.agencyId'],
         [{ agencyId: 'nhs-mid-essex', role: 'host' }, 'body'],
       ] as const) {
-        await expectInvalid(c.ledger, () => c.ledger.post(`/v1/pots/${c.potId}/partners`, c.tokens.admin, body), path);
+        await expectInvalid(
+          c.ledger,
+          () => c.ledger.post(`/v1/pots/${c.potId}/partners`, c.tokens.admin, body),
+          path,
+        );
       }
     });
 
-    describeWriteRouteRefusals(
-      {
-        name: 'POST /v1/pots/:potId/partners',
-        url: (c) => `/v1/pots/${c.potId}/partners`,
-        body: () => ({ agencyId: 'nhs-mid-essex' }),
-        allowed: (c) => c.tokens.admin,
-        claims: { role: 'admin' },
-        forbidden: [
-          { who: 'a finance officer of a partner', token: (c) => c.tokens.cc },
-          { who: 'a finance officer of the joining agency', token: (c) => c.tokens.nhs },
-          { who: 'an auditor', token: (c) => c.tokens.auditor },
-          { who: 'a reporter', token: (c) => c.tokens.reporter },
-        ],
-        answerKeys: ['potId', 'agencyId'],
-      },
-    );
+    describeWriteRouteRefusals({
+      name: 'POST /v1/pots/:potId/partners',
+      url: (c) => `/v1/pots/${c.potId}/partners`,
+      body: () => ({ agencyId: 'nhs-mid-essex' }),
+      allowed: (c) => c.tokens.admin,
+      claims: { role: 'admin' },
+      forbidden: [
+        { who: 'a finance officer of a partner', token: (c) => c.tokens.cc },
+        { who: 'a finance officer of the joining agency', token: (c) => c.tokens.nhs },
+        { who: 'an auditor', token: (c) => c.tokens.auditor },
+        { who: 'a reporter', token: (c) => c.tokens.reporter },
+      ],
+      answerKeys: ['potId', 'agencyId'],
+    });
   });
 
   describe('GET /v1/pots/:potId', () => {
     it('the exact summary of the Essex pot, for every role', async () => {
       const c = await ctx();
       const figuresOnly = [c.tokens.nhs, c.tokens.reporter];
-      for (const token of [c.tokens.admin, c.tokens.cc, c.tokens.nhs, c.tokens.auditor, c.tokens.reporter]) {
+      for (const token of [
+        c.tokens.admin,
+        c.tokens.cc,
+        c.tokens.nhs,
+        c.tokens.auditor,
+        c.tokens.reporter,
+      ]) {
         const res = await c.ledger.get(`/v1/pots/${c.potId}`, token);
         expect(res.statusCode).toBe(200);
         expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -231,12 +354,36 @@ describe('pots', () => {
           allocated: '0.00',
           available: '500000.00',
           partners: [
-            { agencyId: 'essex-cc', contributed: '300000.00', drawn: '0.00', returned: '0.00', stake: '300000.00' },
-            { agencyId: 'essex-police', contributed: '200000.00', drawn: '0.00', returned: '0.00', stake: '200000.00' },
-            { agencyId: 'essex-probation', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
+            {
+              agencyId: 'essex-cc',
+              contributed: '300000.00',
+              drawn: '0.00',
+              returned: '0.00',
+              stake: '300000.00',
+            },
+            {
+              agencyId: 'essex-police',
+              contributed: '200000.00',
+              drawn: '0.00',
+              returned: '0.00',
+              stake: '200000.00',
+            },
+            {
+              agencyId: 'essex-probation',
+              contributed: '0.00',
+              drawn: '0.00',
+              returned: '0.00',
+              stake: '0.00',
+            },
           ],
           interventions: [
-            { interventionId: c.interventionId, name: 'Employment support for ex-offenders', leadAgencyId: 'essex-probation', funded: '0.00', benefits: '0.00' },
+            {
+              interventionId: c.interventionId,
+              name: 'Employment support for ex-offenders',
+              leadAgencyId: 'essex-probation',
+              funded: '0.00',
+              benefits: '0.00',
+            },
           ],
           approvalThreshold: null,
           pendingApprovals: [],
@@ -245,15 +392,26 @@ describe('pots', () => {
           openedAt: expect.stringMatching(ISO_TIMESTAMP),
           position: String(await head(c.ledger)),
           // A reporter and a non-partner's finance officer read the figures; the answer says what it withholds.
-          ...(figuresOnly.includes(token) ? { redacted: ['pendingApprovals[].reason', 'pendingApprovals[].requestedBy'] } : {}),
+          ...(figuresOnly.includes(token)
+            ? { redacted: ['pendingApprovals[].reason', 'pendingApprovals[].requestedBy'] }
+            : {}),
         });
       }
     });
 
     it('404 NOT_FOUND for an unknown pot; 400 for a potId that is not a ULID', async () => {
       const c = await ctx();
-      expectProblem(await c.ledger.get(`/v1/pots/${UNKNOWN_POT}`, c.tokens.reporter), 404, 'NOT_FOUND');
-      for (const bad of ['not-a-ulid', '01ARZ3NDEKTSV4RRFFQ69G5FA', '01ARZ3NDEKTSV4RRFFQ69G5FAVX', 'ILOU0000000000000000000000']) {
+      expectProblem(
+        await c.ledger.get(`/v1/pots/${UNKNOWN_POT}`, c.tokens.reporter),
+        404,
+        'NOT_FOUND',
+      );
+      for (const bad of [
+        'not-a-ulid',
+        '01ARZ3NDEKTSV4RRFFQ69G5FA',
+        '01ARZ3NDEKTSV4RRFFQ69G5FAVX',
+        'ILOU0000000000000000000000',
+      ]) {
         expectValidation(await c.ledger.get(`/v1/pots/${bad}`, c.tokens.reporter), 'params.potId');
       }
     });
@@ -262,8 +420,14 @@ describe('pots', () => {
       it("a write's position passed as minPosition shows the write", async () => {
         const c = await ctx();
         for (let i = 0; i < 5; i++) {
-          const w = expectWritten(await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: `RYW-${i}` }), ['contributionId']);
-          const res = await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${w.position}`, c.tokens.reporter);
+          const w = expectWritten(
+            await contribute(c, c.tokens.cc, 'essex-cc', '1.00', { reference: `RYW-${i}` }),
+            ['contributionId'],
+          );
+          const res = await c.ledger.get(
+            `/v1/pots/${c.potId}?minPosition=${w.position}`,
+            c.tokens.reporter,
+          );
           expect(res.statusCode).toBe(200);
           const summary = res.json();
           expect(summary.contributed).toBe(`50000${i + 1}.00`);
@@ -275,14 +439,24 @@ describe('pots', () => {
         const c = await ctx();
         const started = Date.now();
         const beyond = (await head(c.ledger)) + 5n;
-        expectProblem(await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${beyond}`, c.tokens.reporter), 400, 'VALIDATION_FAILED');
+        expectProblem(
+          await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${beyond}`, c.tokens.reporter),
+          400,
+          'VALIDATION_FAILED',
+        );
         expect(Date.now() - started).toBeLessThan(1_000);
       });
 
       it('malformed minPosition is 400 VALIDATION_FAILED', async () => {
         const c = await ctx();
         for (const bad of ['abc', '-1', '1.0', '', '0x1', '１']) {
-          expectValidation(await c.ledger.get(`/v1/pots/${c.potId}?minPosition=${encodeURIComponent(bad)}`, c.tokens.reporter), 'querystring.minPosition');
+          expectValidation(
+            await c.ledger.get(
+              `/v1/pots/${c.potId}?minPosition=${encodeURIComponent(bad)}`,
+              c.tokens.reporter,
+            ),
+            'querystring.minPosition',
+          );
         }
       });
     });
@@ -294,7 +468,14 @@ describe('pots', () => {
   describe('GET /v1/pots', () => {
     it('lists every pot with the same summary as GET /v1/pots/:potId, for every role', async () => {
       const c = await ctx();
-      const second = expectWritten(await c.ledger.post('/v1/pots', c.tokens.admin, { name: 'Second', area: 'Essex', hostAgencyId: 'essex-police' }), ['potId']);
+      const second = expectWritten(
+        await c.ledger.post('/v1/pots', c.tokens.admin, {
+          name: 'Second',
+          area: 'Essex',
+          hostAgencyId: 'essex-police',
+        }),
+        ['potId'],
+      );
       await allocate(c, '10.00');
       await potSummary(c);
       // Each pot in the list is read as that pot alone is: in full by its partners (and admins and
@@ -314,10 +495,18 @@ describe('pots', () => {
         expect(pots).toHaveLength(2);
         expect(pots).toContainEqual((await c.ledger.get(`/v1/pots/${c.potId}`, token)).json());
         const other = pots.find((p: { potId: string }) => p.potId === second.potId);
-        expect(other).toMatchObject({ name: 'Second', hostAgencyId: 'essex-police', contributed: '0.00' });
+        expect(other).toMatchObject({
+          name: 'Second',
+          hostAgencyId: 'essex-police',
+          contributed: '0.00',
+        });
         for (const pot of pots) {
           expect(pot.position).toMatch(DIGITS);
-          expect(pot.redacted).toEqual(fullOn.includes(pot.potId) ? undefined : ['pendingApprovals[].reason', 'pendingApprovals[].requestedBy']);
+          expect(pot.redacted).toEqual(
+            fullOn.includes(pot.potId)
+              ? undefined
+              : ['pendingApprovals[].reason', 'pendingApprovals[].requestedBy'],
+          );
         }
       }
     });

@@ -4,7 +4,12 @@
  */
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestLedger, essexScenario, TEST_JWT_SECRET, type TestLedger } from '../support/testLedger.ts';
+import {
+  createTestLedger,
+  essexScenario,
+  TEST_JWT_SECRET,
+  type TestLedger,
+} from '../support/testLedger.ts';
 
 let ledger: TestLedger | undefined;
 afterEach(async () => {
@@ -15,7 +20,11 @@ afterEach(async () => {
 describe('security headers', () => {
   it('every answer carries helmet headers, errors included', async () => {
     ledger = await createTestLedger();
-    for (const response of [await ledger.get('/health', null), await ledger.get('/v1/pots', null), await ledger.get('/nowhere', null)]) {
+    for (const response of [
+      await ledger.get('/health', null),
+      await ledger.get('/v1/pots', null),
+      await ledger.get('/nowhere', null),
+    ]) {
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
       expect(response.headers['strict-transport-security']).toMatch(/max-age=/);
@@ -27,9 +36,15 @@ describe('security headers', () => {
 describe('CORS', () => {
   it('answers no CORS headers at all unless origins are configured', async () => {
     ledger = await createTestLedger();
-    const response = await ledger.app.inject({ method: 'OPTIONS', url: '/v1/pots', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    const response = await ledger.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/pots',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
-    const get = await ledger.get('/v1/pots', ledger.token('reporter'), { origin: 'https://evil.example' });
+    const get = await ledger.get('/v1/pots', ledger.token('reporter'), {
+      origin: 'https://evil.example',
+    });
     expect(get.headers['access-control-allow-origin']).toBeUndefined();
   });
 
@@ -42,9 +57,13 @@ describe('CORS', () => {
 
   it('allows exactly the configured origins', async () => {
     ledger = await createTestLedger({ corsOrigins: ['https://reports.essex.gov.uk'] });
-    const allowed = await ledger.get('/v1/pots', ledger.token('reporter'), { origin: 'https://reports.essex.gov.uk' });
+    const allowed = await ledger.get('/v1/pots', ledger.token('reporter'), {
+      origin: 'https://reports.essex.gov.uk',
+    });
     expect(allowed.headers['access-control-allow-origin']).toBe('https://reports.essex.gov.uk');
-    const other = await ledger.get('/v1/pots', ledger.token('reporter'), { origin: 'https://evil.example' });
+    const other = await ledger.get('/v1/pots', ledger.token('reporter'), {
+      origin: 'https://evil.example',
+    });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
@@ -55,7 +74,8 @@ describe('write rate limit', () => {
   it('refuses writes past the limit with 429 RATE_LIMITED problem+json, appending nothing', async () => {
     ledger = await createTestLedger({ writesPerMinute: 3 });
     const admin = ledger.token('admin', { sub: 'alice' });
-    for (let n = 1; n <= 3; n++) expect((await ledger.post('/v1/agencies', admin, agency(n))).statusCode).toBe(201);
+    for (let n = 1; n <= 3; n++)
+      expect((await ledger.post('/v1/agencies', admin, agency(n))).statusCode).toBe(201);
     const head = await ledger.store.headPosition();
     const refused = await ledger.post('/v1/agencies', admin, agency(4));
     expect(refused.statusCode).toBe(429);
@@ -69,10 +89,12 @@ describe('write rate limit', () => {
     ledger = await createTestLedger({ writesPerMinute: 2 });
     const alice = ledger.token('admin', { sub: 'alice' });
     const bob = ledger.token('admin', { sub: 'bob' });
-    for (let n = 1; n <= 2; n++) expect((await ledger.post('/v1/agencies', alice, agency(n))).statusCode).toBe(201);
+    for (let n = 1; n <= 2; n++)
+      expect((await ledger.post('/v1/agencies', alice, agency(n))).statusCode).toBe(201);
     expect((await ledger.post('/v1/agencies', alice, agency(3))).statusCode).toBe(429);
     expect((await ledger.post('/v1/agencies', bob, agency(3))).statusCode).toBe(201);
-    for (let n = 0; n < 10; n++) expect((await ledger.get('/v1/agencies', alice)).statusCode).toBe(200);
+    for (let n = 0; n < 10; n++)
+      expect((await ledger.get('/v1/agencies', alice)).statusCode).toBe(200);
   });
 });
 
@@ -90,8 +112,17 @@ describe('logs', () => {
     const forged = ledger.token('admin', { secret: 'a-different-secret-a-different-secret-000' });
     await ledger.get('/v1/audit', scenario.tokens.auditor);
     await ledger.get('/v1/audit', forged);
-    await ledger.post(`/v1/pots/${scenario.potId}/allocations`, scenario.tokens.cc, { interventionId: scenario.interventionId, amount: '1e9', effectiveDate: '2025-05-01', reason: 'x' });
-    await ledger.post('/v1/agencies', scenario.tokens.admin, { agencyId: 'essex-cc', name: 'again', kind: 'council' });
+    await ledger.post(`/v1/pots/${scenario.potId}/allocations`, scenario.tokens.cc, {
+      interventionId: scenario.interventionId,
+      amount: '1e9',
+      effectiveDate: '2025-05-01',
+      reason: 'x',
+    });
+    await ledger.post('/v1/agencies', scenario.tokens.admin, {
+      agencyId: 'essex-cc',
+      name: 'again',
+      kind: 'council',
+    });
     await ledger.get(`/v1/pots/${scenario.potId}?minPosition=abc`, scenario.tokens.reporter);
 
     const log = lines.join('');

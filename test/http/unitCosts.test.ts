@@ -32,8 +32,10 @@ const revisedHip = {
   ],
 };
 
-const addUnitCost = (c: Ctx, body: unknown, headers: Record<string, string> = {}) => c.ledger.post('/v1/unit-costs', c.tokens.admin, body, headers);
-const supersede = (c: Ctx, code: string, body: unknown) => c.ledger.post(`/v1/unit-costs/${code}/versions`, c.tokens.admin, body);
+const addUnitCost = (c: Ctx, body: unknown, headers: Record<string, string> = {}) =>
+  c.ledger.post('/v1/unit-costs', c.tokens.admin, body, headers);
+const supersede = (c: Ctx, code: string, body: unknown) =>
+  c.ledger.post(`/v1/unit-costs/${code}/versions`, c.tokens.admin, body);
 
 describe('POST /v1/unit-costs', () => {
   const ctx = useScenario();
@@ -42,7 +44,13 @@ describe('POST /v1/unit-costs', () => {
     const c = await ctx();
     const written = expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
     expect(written).toMatchObject({ code: HIP, version: 1 });
-    const entry = { ...hipFractureBody(), version: 1, addedAt: expect.any(String), addedBy: 'alice', position: written.position };
+    const entry = {
+      ...hipFractureBody(),
+      version: 1,
+      addedAt: expect.any(String),
+      addedBy: 'alice',
+      position: written.position,
+    };
     for (const token of [c.tokens.auditor, c.tokens.admin]) {
       const list = await c.ledger.get('/v1/unit-costs', token);
       expect(list.statusCode).toBe(200);
@@ -52,9 +60,15 @@ describe('POST /v1/unit-costs', () => {
     for (const token of [c.tokens.reporter, c.tokens.cc]) {
       const figures = { ...entry, addedBy: null, redacted: ['addedBy'] };
       expect((await c.ledger.get('/v1/unit-costs', token)).json().unitCosts).toEqual([figures]);
-      expect((await c.ledger.get(`/v1/unit-costs/${HIP}`, token)).json()).toEqual({ code: HIP, versions: [figures] });
+      expect((await c.ledger.get(`/v1/unit-costs/${HIP}`, token)).json()).toEqual({
+        code: HIP,
+        versions: [figures],
+      });
     }
-    expect((await c.ledger.get(`/v1/unit-costs/${HIP}`, c.tokens.auditor)).json()).toEqual({ code: HIP, versions: [entry] });
+    expect((await c.ledger.get(`/v1/unit-costs/${HIP}`, c.tokens.auditor)).json()).toEqual({
+      code: HIP,
+      versions: [entry],
+    });
     const audit = (await c.ledger.get('/v1/audit', c.tokens.auditor)).json().entries;
     expect(audit.at(-1)).toMatchObject({
       type: 'UnitCostAdded',
@@ -65,7 +79,10 @@ describe('POST /v1/unit-costs', () => {
 
   it('a retry with the same Idempotency-Key answers the original and appends nothing', async () => {
     const c = await ctx();
-    const first = expectWritten(await addUnitCost(c, hipFractureBody(), { 'idempotency-key': 'uc-1' }), ['code', 'version']);
+    const first = expectWritten(
+      await addUnitCost(c, hipFractureBody(), { 'idempotency-key': 'uc-1' }),
+      ['code', 'version'],
+    );
     const before = await c.ledger.store.headPosition();
     const again = await addUnitCost(c, hipFractureBody(), { 'idempotency-key': 'uc-1' });
     expect(again.statusCode).toBe(201);
@@ -76,29 +93,79 @@ describe('POST /v1/unit-costs', () => {
 
   it('409 IDEMPOTENCY_KEY_REUSED for the same key with another body; nothing appended', async () => {
     const c = await ctx();
-    expectWritten(await addUnitCost(c, hipFractureBody(), { 'idempotency-key': 'uc-2' }), ['code', 'version']);
-    await expectRefused(c.ledger, () => addUnitCost(c, hipFractureBody({ description: 'another' }), { 'idempotency-key': 'uc-2' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+    expectWritten(await addUnitCost(c, hipFractureBody(), { 'idempotency-key': 'uc-2' }), [
+      'code',
+      'version',
+    ]);
+    await expectRefused(
+      c.ledger,
+      () =>
+        addUnitCost(c, hipFractureBody({ description: 'another' }), { 'idempotency-key': 'uc-2' }),
+      409,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
   });
 
   it('409 ALREADY_EXISTS for a code already in the catalogue', async () => {
     const c = await ctx();
     expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
-    await expectRefused(c.ledger, () => addUnitCost(c, hipFractureBody({ amount: '1.00', split: [{ agencyKind: 'health', amount: '1.00', cashable: false }] })), 409, 'ALREADY_EXISTS');
+    await expectRefused(
+      c.ledger,
+      () =>
+        addUnitCost(
+          c,
+          hipFractureBody({
+            amount: '1.00',
+            split: [{ agencyKind: 'health', amount: '1.00', cashable: false }],
+          }),
+        ),
+      409,
+      'ALREADY_EXISTS',
+    );
   });
 
   it('400 VALIDATION_FAILED when the split does not sum to the amount, with both figures', async () => {
     const c = await ctx();
-    const body = await expectRefused(c.ledger, () => addUnitCost(c, hipFractureBody({ amount: '12700.01' })), 400, 'VALIDATION_FAILED');
+    const body = await expectRefused(
+      c.ledger,
+      () => addUnitCost(c, hipFractureBody({ amount: '12700.01' })),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(body.detail).toContain('12700.00');
   });
 
   it('400 VALIDATION_FAILED with field errors for a bad code, price year, kind or amount', async () => {
     const c = await ctx();
-    await expectInvalid(c.ledger, () => addUnitCost(c, hipFractureBody({ code: 'hip fracture' })), 'body.code');
-    await expectInvalid(c.ledger, () => addUnitCost(c, hipFractureBody({ priceYear: '2008-10' })), 'body.priceYear');
-    await expectInvalid(c.ledger, () => addUnitCost(c, { ...hipFractureBody(), split: [{ agencyKind: 'nhs', amount: '12700.00', cashable: false }] }), 'body.split');
-    await expectInvalid(c.ledger, () => addUnitCost(c, hipFractureBody({ amount: '12700.001' })), 'body.amount');
-    await expectInvalid(c.ledger, () => addUnitCost(c, { ...hipFractureBody(), sourceUrl: 'javascript:alert(1)' }), 'body.sourceUrl');
+    await expectInvalid(
+      c.ledger,
+      () => addUnitCost(c, hipFractureBody({ code: 'hip fracture' })),
+      'body.code',
+    );
+    await expectInvalid(
+      c.ledger,
+      () => addUnitCost(c, hipFractureBody({ priceYear: '2008-10' })),
+      'body.priceYear',
+    );
+    await expectInvalid(
+      c.ledger,
+      () =>
+        addUnitCost(c, {
+          ...hipFractureBody(),
+          split: [{ agencyKind: 'nhs', amount: '12700.00', cashable: false }],
+        }),
+      'body.split',
+    );
+    await expectInvalid(
+      c.ledger,
+      () => addUnitCost(c, hipFractureBody({ amount: '12700.001' })),
+      'body.amount',
+    );
+    await expectInvalid(
+      c.ledger,
+      () => addUnitCost(c, { ...hipFractureBody(), sourceUrl: 'javascript:alert(1)' }),
+      'body.sourceUrl',
+    );
     await expectInvalid(c.ledger, () => addUnitCost(c, { ...hipFractureBody(), version: 2 }));
   });
 });
@@ -109,16 +176,29 @@ describe('POST /v1/unit-costs/:code/versions', () => {
   it('201: version 2 supersedes version 1; GET shows only the version in force unless includeSuperseded=true', async () => {
     const c = await ctx();
     expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
-    const written = expectWritten(await supersede(c, HIP, revisedHip), ['code', 'version', 'supersedesVersion']);
+    const written = expectWritten(await supersede(c, HIP, revisedHip), [
+      'code',
+      'version',
+      'supersedesVersion',
+    ]);
     expect(written).toMatchObject({ code: HIP, version: 2, supersedesVersion: 1 });
     const audit = (await c.ledger.get('/v1/audit', c.tokens.auditor)).json().entries;
     expect(audit.at(-1).summary).toBe(
       `alice (admin) superseded unit cost ${HIP} version 1 with version 2: £13,000.00 per incident (2008-09 prices), Hip fracture: hospital treatment and the social care that follows`,
     );
     const current = (await c.ledger.get('/v1/unit-costs', c.tokens.auditor)).json().unitCosts;
-    expect(current.map((u: { version: number; amount: string }) => [u.version, u.amount])).toEqual([[2, '13000.00']]);
-    const every = (await c.ledger.get('/v1/unit-costs?includeSuperseded=true', c.tokens.auditor)).json().unitCosts;
-    expect(every.map((u: { version: number; supersededByVersion?: number }) => [u.version, u.supersededByVersion])).toEqual([
+    expect(current.map((u: { version: number; amount: string }) => [u.version, u.amount])).toEqual([
+      [2, '13000.00'],
+    ]);
+    const every = (
+      await c.ledger.get('/v1/unit-costs?includeSuperseded=true', c.tokens.auditor)
+    ).json().unitCosts;
+    expect(
+      every.map((u: { version: number; supersededByVersion?: number }) => [
+        u.version,
+        u.supersededByVersion,
+      ]),
+    ).toEqual([
       [1, 2],
       [2, undefined],
     ]);
@@ -128,7 +208,12 @@ describe('POST /v1/unit-costs/:code/versions', () => {
     const c = await ctx();
     await expectRefused(c.ledger, () => supersede(c, 'NO-SUCH-CODE', revisedHip), 404, 'NOT_FOUND');
     expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
-    await expectRefused(c.ledger, () => supersede(c, HIP, { ...revisedHip, amount: '13000.01' }), 400, 'VALIDATION_FAILED');
+    await expectRefused(
+      c.ledger,
+      () => supersede(c, HIP, { ...revisedHip, amount: '13000.01' }),
+      400,
+      'VALIDATION_FAILED',
+    );
     await expectInvalid(c.ledger, () => supersede(c, 'lower-case', revisedHip), 'params.code');
   });
 });
@@ -149,7 +234,11 @@ describe('GET /v1/unit-costs?priceYear=', () => {
         { agencyKind: 'health', cashable: false, amount: '14276.14' },
         { agencyKind: 'council', cashable: true, amount: '3854.56' },
       ],
-      deflator: { name: expect.stringContaining('GDP deflator'), fromIndex: '74.6', toIndex: '106.5' },
+      deflator: {
+        name: expect.stringContaining('GDP deflator'),
+        fromIndex: '74.6',
+        toIndex: '106.5',
+      },
     });
     const plain = await c.ledger.get('/v1/unit-costs', c.tokens.reporter);
     expect(plain.json().unitCosts[0].uprated).toBeUndefined();
@@ -158,9 +247,17 @@ describe('GET /v1/unit-costs?priceYear=', () => {
   it('400 VALIDATION_FAILED for a year the series does not cover, or a malformed year', async () => {
     const c = await ctx();
     expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
-    const body = expectProblem(await c.ledger.get('/v1/unit-costs?priceYear=1990-91', c.tokens.reporter), 400, 'VALIDATION_FAILED');
+    const body = expectProblem(
+      await c.ledger.get('/v1/unit-costs?priceYear=1990-91', c.tokens.reporter),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(body.detail).toContain('1990-91');
-    expectProblem(await c.ledger.get('/v1/unit-costs?priceYear=2023', c.tokens.reporter), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await c.ledger.get('/v1/unit-costs?priceYear=2023', c.tokens.reporter),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 });
 
@@ -170,11 +267,21 @@ describe('unit costs priced in a year the deflator series does not cover', () =>
 
   it('400 VALIDATION_FAILED naming the years covered, for a new entry or a new version; nothing appended', async () => {
     const c = await ctx();
-    const body = await expectRefused(c.ledger, () => addUnitCost(c, hipFractureBody({ priceYear: '1999-00' })), 400, 'VALIDATION_FAILED');
+    const body = await expectRefused(
+      c.ledger,
+      () => addUnitCost(c, hipFractureBody({ priceYear: '1999-00' })),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(body.detail).toContain('1999-00');
     expect(body.detail).toContain('2005-06 to 2025-26');
     expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
-    const again = await expectRefused(c.ledger, () => supersede(c, HIP, { ...revisedHip, priceYear: '2030-31' }), 400, 'VALIDATION_FAILED');
+    const again = await expectRefused(
+      c.ledger,
+      () => supersede(c, HIP, { ...revisedHip, priceYear: '2030-31' }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(again.detail).toContain('2030-31');
   });
 
@@ -183,7 +290,12 @@ describe('unit costs priced in a year the deflator series does not cover', () =>
     expectWritten(await addUnitCost(c, hipFractureBody()), ['code', 'version']);
     // An entry recorded before such years were refused: written with a series that covered 1999-00.
     const shipped = readDeflatorFile();
-    const older = createLedgerCommands(createCommandHandler({ store: c.ledger.store }), undefined, undefined, { index: { ...shipped.index, '1999-00': '60.0' } });
+    const older = createLedgerCommands(
+      createCommandHandler({ store: c.ledger.store }),
+      undefined,
+      undefined,
+      { index: { ...shipped.index, '1999-00': '60.0' } },
+    );
     await older.addUnitCost(hipFractureBody({ code: OLD, priceYear: '1999-00' }), {
       actor: { sub: 'alice', role: 'admin' },
       commandId: ulid(),
@@ -192,8 +304,13 @@ describe('unit costs priced in a year the deflator series does not cover', () =>
     });
     const res = await c.ledger.get('/v1/unit-costs?priceYear=2023-24', c.tokens.reporter);
     expect(res.statusCode, res.body).toBe(200);
-    const byCode = Object.fromEntries(res.json().unitCosts.map((u: { code: string }) => [u.code, u]));
-    expect(byCode[OLD]).toMatchObject({ uprated: null, upratingProblem: expect.stringContaining('1999-00') });
+    const byCode = Object.fromEntries(
+      res.json().unitCosts.map((u: { code: string }) => [u.code, u]),
+    );
+    expect(byCode[OLD]).toMatchObject({
+      uprated: null,
+      upratingProblem: expect.stringContaining('1999-00'),
+    });
     expect(byCode[HIP].uprated).toMatchObject({ amount: '18130.70' });
     expect(byCode[HIP].upratingProblem).toBeUndefined();
   });
@@ -204,9 +321,21 @@ describe('GET /v1/unit-costs/:code', () => {
 
   it('404 NOT_FOUND for a code never added; 400 for a malformed code', async () => {
     const c = await ctx();
-    expectProblem(await c.ledger.get('/v1/unit-costs/NO-SUCH-CODE', c.tokens.reporter), 404, 'NOT_FOUND');
-    expectProblem(await c.ledger.get('/v1/unit-costs/no%20such', c.tokens.reporter), 400, 'VALIDATION_FAILED');
-    expectProblem(await c.ledger.get('/v1/unit-costs?includeSuperseded=yes', c.tokens.reporter), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await c.ledger.get('/v1/unit-costs/NO-SUCH-CODE', c.tokens.reporter),
+      404,
+      'NOT_FOUND',
+    );
+    expectProblem(
+      await c.ledger.get('/v1/unit-costs/no%20such', c.tokens.reporter),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(
+      await c.ledger.get('/v1/unit-costs?includeSuperseded=yes', c.tokens.reporter),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 });
 
@@ -234,12 +363,27 @@ describe('POST …/outcomes with lines by quantity', () => {
         unitAmount: '12700.00',
         amount: '25400.00',
         split: [
-          { agencyKind: 'health', agencyId: 'nhs-mid-essex', cashable: false, unitAmount: '10000.00', amount: '20000.00' },
-          { agencyKind: 'council', agencyId: 'essex-cc', cashable: true, unitAmount: '2700.00', amount: '5400.00' },
+          {
+            agencyKind: 'health',
+            agencyId: 'nhs-mid-essex',
+            cashable: false,
+            unitAmount: '10000.00',
+            amount: '20000.00',
+          },
+          {
+            agencyKind: 'council',
+            agencyId: 'essex-cc',
+            cashable: true,
+            unitAmount: '2700.00',
+            amount: '5400.00',
+          },
         ],
       },
     ]);
-    const flowTotal = written.flows.reduce((total: number, f: { amount: string }) => total + Math.round(Number(f.amount) * 100), 0);
+    const flowTotal = written.flows.reduce(
+      (total: number, f: { amount: string }) => total + Math.round(Number(f.amount) * 100),
+      0,
+    );
     expect(flowTotal).toBe(2_540_000);
     const recorded = (await allEvents(c.ledger)).find((e) => e.type === 'OutcomeRecorded');
     expect(recorded?.data.lines).toEqual(written.lines);
@@ -251,10 +395,21 @@ describe('POST …/outcomes with lines by quantity', () => {
 
   it('a superseded figure values new outcomes only: the earlier outcome keeps the version it was valued with', async () => {
     const c = await ctx();
-    expectWritten(await recordOutcome(c, { benefits: undefined, lines: [hipLine] }), ['outcomeId', 'flows', 'lines']);
+    expectWritten(await recordOutcome(c, { benefits: undefined, lines: [hipLine] }), [
+      'outcomeId',
+      'flows',
+      'lines',
+    ]);
     expectWritten(await supersede(c, HIP, revisedHip), ['code', 'version', 'supersedesVersion']);
-    const second = expectWritten(await recordOutcome(c, { benefits: undefined, lines: [hipLine] }), ['outcomeId', 'flows', 'lines']);
-    expect(second.lines[0]).toMatchObject({ version: 2, unitAmount: '13000.00', amount: '26000.00' });
+    const second = expectWritten(
+      await recordOutcome(c, { benefits: undefined, lines: [hipLine] }),
+      ['outcomeId', 'flows', 'lines'],
+    );
+    expect(second.lines[0]).toMatchObject({
+      version: 2,
+      unitAmount: '13000.00',
+      amount: '26000.00',
+    });
     const recorded = (await allEvents(c.ledger)).filter((e) => e.type === 'OutcomeRecorded');
     expect(recorded.map((e) => e.data.lines[0].version)).toEqual([1, 2]);
     const pot = (await c.ledger.get(`/v1/pots/${c.potId}`, c.tokens.reporter)).json();
@@ -271,14 +426,29 @@ describe('POST …/outcomes with lines by quantity', () => {
 
   it('400 VALIDATION_FAILED naming the kind when no partner has it and the line gives no mapping', async () => {
     const c = await ctx();
-    const body = await expectRefused(c.ledger, () => recordOutcome(c, { benefits: undefined, lines: [{ unitCostCode: HIP, quantity: '1' }] }), 400, 'VALIDATION_FAILED');
+    const body = await expectRefused(
+      c.ledger,
+      () =>
+        recordOutcome(c, { benefits: undefined, lines: [{ unitCostCode: HIP, quantity: '1' }] }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(body.detail).toContain('health');
     expect(body.detail).toContain('beneficiaries');
   });
 
   it('400 VALIDATION_FAILED for a code the catalogue does not hold', async () => {
     const c = await ctx();
-    const body = await expectRefused(c.ledger, () => recordOutcome(c, { benefits: undefined, lines: [{ unitCostCode: 'NO-SUCH-CODE', quantity: '1' }] }), 400, 'VALIDATION_FAILED');
+    const body = await expectRefused(
+      c.ledger,
+      () =>
+        recordOutcome(c, {
+          benefits: undefined,
+          lines: [{ unitCostCode: 'NO-SUCH-CODE', quantity: '1' }],
+        }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(body.detail).toContain('NO-SUCH-CODE');
   });
 
@@ -286,7 +456,11 @@ describe('POST …/outcomes with lines by quantity', () => {
     const c = await ctx();
     await expectRefused(
       c.ledger,
-      () => recordOutcome(c, { benefits: undefined, lines: [{ unitCostCode: DV, quantity: '1', beneficiaries: { health: 'nobody' } }] }),
+      () =>
+        recordOutcome(c, {
+          benefits: undefined,
+          lines: [{ unitCostCode: DV, quantity: '1', beneficiaries: { health: 'nobody' } }],
+        }),
       404,
       'NOT_FOUND',
     );
@@ -295,9 +469,21 @@ describe('POST …/outcomes with lines by quantity', () => {
   it('400 with field errors for a bad quantity, an unknown kind in a mapping, or neither benefits nor lines', async () => {
     const c = await ctx();
     for (const quantity of ['0', '-1', '1.234', '1e3', '1000000.01', 2]) {
-      await expectInvalid(c.ledger, () => recordOutcome(c, { benefits: undefined, lines: [{ unitCostCode: HIP, quantity }] }), 'body.lines');
+      await expectInvalid(
+        c.ledger,
+        () => recordOutcome(c, { benefits: undefined, lines: [{ unitCostCode: HIP, quantity }] }),
+        'body.lines',
+      );
     }
-    await expectInvalid(c.ledger, () => recordOutcome(c, { benefits: undefined, lines: [{ unitCostCode: HIP, quantity: '1', beneficiaries: { nhs: 'nhs-mid-essex' } }] }), 'body.lines');
+    await expectInvalid(
+      c.ledger,
+      () =>
+        recordOutcome(c, {
+          benefits: undefined,
+          lines: [{ unitCostCode: HIP, quantity: '1', beneficiaries: { nhs: 'nhs-mid-essex' } }],
+        }),
+      'body.lines',
+    );
     await expectInvalid(c.ledger, () => recordOutcome(c, { benefits: undefined }), 'body.benefits');
   });
 });

@@ -81,12 +81,16 @@ function intFromEnv(name: string, fallback: number): number {
   const text = process.env[name]?.trim();
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value)) throw new Error(`${name} must be an integer, got ${JSON.stringify(text)}`);
+  if (!Number.isSafeInteger(value))
+    throw new Error(`${name} must be an integer, got ${JSON.stringify(text)}`);
   return value;
 }
 
 const runs = intFromEnv('POTLEDGER_MODEL_RUNS', DEFAULT_RUNS);
-const seed = intFromEnv('POTLEDGER_MODEL_SEED', (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0);
+const seed = intFromEnv(
+  'POTLEDGER_MODEL_SEED',
+  (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0,
+);
 const path = process.env.POTLEDGER_MODEL_PATH?.trim() || undefined;
 /** fast-check needs the commands' own replay path, with the seed and path, to rebuild a shrunk sequence. */
 const replayPath = process.env.POTLEDGER_MODEL_REPLAY_PATH?.trim() || undefined;
@@ -96,7 +100,8 @@ const replaying = path !== undefined;
 function replayCommand(details: { seed: number; path?: string; replayPath?: string }): string {
   const env = [`POTLEDGER_MODEL_RUNS=${runs}`, `POTLEDGER_MODEL_SEED=${details.seed}`];
   if (details.path !== undefined) env.push(`POTLEDGER_MODEL_PATH=${details.path}`);
-  if (details.replayPath !== undefined) env.push(`POTLEDGER_MODEL_REPLAY_PATH='${details.replayPath}'`);
+  if (details.replayPath !== undefined)
+    env.push(`POTLEDGER_MODEL_REPLAY_PATH='${details.replayPath}'`);
   return `${env.join(' ')} npx vitest run --project all test/model`;
 }
 
@@ -104,34 +109,53 @@ describe('the ledger over random command sequences, held to a reference model', 
   it(
     'answers every request as the model predicts, and keeps the books and invariants the model keeps',
     async () => {
-      const thisRun = replayCommand({ seed, ...(path === undefined ? {} : { path }), ...(replayPath === undefined ? {} : { replayPath }) });
-      console.log(`[model] ${runs} sequences on ${testStoreKind()}, seed ${seed}; run them again with: ${thisRun}`);
+      const thisRun = replayCommand({
+        seed,
+        ...(path === undefined ? {} : { path }),
+        ...(replayPath === undefined ? {} : { replayPath }),
+      });
+      console.log(
+        `[model] ${runs} sequences on ${testStoreKind()}, seed ${seed}; run them again with: ${thisRun}`,
+      );
       const stats = newStats();
       const started = performance.now();
 
-      const property = fc.asyncProperty(opening, fc.commands(modelCommands, {
+      const property = fc.asyncProperty(
+        opening,
+        fc.commands(modelCommands, {
           maxCommands: MAX_COMMANDS_PER_SEQUENCE,
           size: 'medium',
           ...(replayPath === undefined ? {} : { replayPath }),
-        }), async (first, commands) => {
-        let tick = 0;
-        const ledger = await createTestLedger({ clock: () => new Date(Date.parse(`${MODEL_TODAY}T09:00:00.000Z`) + tick++).toISOString() });
-        try {
-          const model = new ReferenceModel();
-          const world = newWorld(ledger, stats);
-          stats.sequences += 1;
-          await playOpening(model, world, first);
-          await fc.asyncModelRun(() => ({ model, real: world }), commands);
-          await checkAtEnd(world, model, FINANCIAL_YEARS);
-        } finally {
-          await ledger.close();
-        }
+        }),
+        async (first, commands) => {
+          let tick = 0;
+          const ledger = await createTestLedger({
+            clock: () =>
+              new Date(Date.parse(`${MODEL_TODAY}T09:00:00.000Z`) + tick++).toISOString(),
+          });
+          try {
+            const model = new ReferenceModel();
+            const world = newWorld(ledger, stats);
+            stats.sequences += 1;
+            await playOpening(model, world, first);
+            await fc.asyncModelRun(() => ({ model, real: world }), commands);
+            await checkAtEnd(world, model, FINANCIAL_YEARS);
+          } finally {
+            await ledger.close();
+          }
+        },
+      );
+      const details = await fc.check(property, {
+        numRuns: runs,
+        seed,
+        ...(path === undefined ? {} : { path }),
       });
-      const details = await fc.check(property, { numRuns: runs, seed, ...(path === undefined ? {} : { path }) });
 
       if (details.failed) {
         // The commands print their replay path into the counterexample: /*replayPath="…"*/.
-        const shrunkReplayPath = /\/\*replayPath="([^"]*)"\*\//.exec(fc.stringify(details.counterexample))?.[1];
+        const shrunkReplayPath = /\/\*replayPath="([^"]*)"\*\//.exec(
+          fc.stringify(details.counterexample),
+        )?.[1];
         const whole = replayCommand({ seed: details.seed });
         const shrunk = replayCommand({
           seed: details.seed,
@@ -140,14 +164,25 @@ describe('the ledger over random command sequences, held to a reference model', 
         });
         const how = `[model] FAILED with seed ${details.seed}.\n  The whole run again:        ${whole}\n  Only the shrunk sequence:   ${shrunk}`;
         console.error(how);
-        const cause = details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance));
-        throw new Error(`${how}\n${fc.defaultReportMessage(details)}\n\nThe failure: ${cause.message}`, { cause });
+        const cause =
+          details.errorInstance instanceof Error
+            ? details.errorInstance
+            : new Error(String(details.errorInstance));
+        throw new Error(
+          `${how}\n${fc.defaultReportMessage(details)}\n\nThe failure: ${cause.message}`,
+          { cause },
+        );
       }
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       console.log(
         `[model] ${stats.sequences} sequences, ${stats.commands} commands (${stats.refusals} refusals, ${stats.retries} idempotent retries, ${stats.batches} concurrent batches) in ${seconds} s`,
       );
-      console.log(`[model] answers: ${[...stats.answers].sort(([a], [b]) => (a < b ? -1 : 1)).map(([label, n]) => `${label} ${n}`).join(', ')}`);
+      console.log(
+        `[model] answers: ${[...stats.answers]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([label, n]) => `${label} ${n}`)
+          .join(', ')}`,
+      );
       expect(stats.sequences).toBeGreaterThanOrEqual(runs);
       // A check on the generator, so the property cannot pass vacuously: a full run meets every rule.
       if (runs >= MIN_RUNS_FOR_COVERAGE && !replaying) {

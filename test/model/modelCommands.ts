@@ -16,7 +16,15 @@ import {
   type BatchItem,
   type World,
 } from './ledgerDriver.ts';
-import { MAX_AMOUNT_PENCE, penceText, type ModelActor, type ModelPot, type ModelRequest, type Pence, type ReferenceModel } from './referenceModel.ts';
+import {
+  MAX_AMOUNT_PENCE,
+  penceText,
+  type ModelActor,
+  type ModelPot,
+  type ModelRequest,
+  type Pence,
+  type ReferenceModel,
+} from './referenceModel.ts';
 
 type Command = fc.AsyncCommand<ReferenceModel, World>;
 
@@ -30,10 +38,12 @@ const MAX_BATCH_ITEMS = 6;
 /** How far back a retry of a recent request looks. */
 const RECENT_REQUESTS = 3;
 
-const nth = <T>(list: readonly T[], n: number): T | undefined => (list.length === 0 ? undefined : list[n % list.length]);
+const nth = <T>(list: readonly T[], n: number): T | undefined =>
+  list.length === 0 ? undefined : list[n % list.length];
 const potAt = (model: ReferenceModel, n: number): ModelPot => nth([...model.pots.values()], n)!;
 const registered = (model: ReferenceModel): string[] => [...model.agencies.keys()];
-const nonPartners = (model: ReferenceModel, pot: ModelPot): string[] => AGENCY_POOL.filter((id) => !pot.partners.includes(id));
+const nonPartners = (model: ReferenceModel, pot: ModelPot): string[] =>
+  AGENCY_POOL.filter((id) => !pot.partners.includes(id));
 
 /** One in twenty: a request from somebody the route does not let in at all. */
 const rarely = fc.nat(19).map((n) => n === 0);
@@ -59,9 +69,24 @@ function keyFor(world: World, isKeyed: boolean): string | undefined {
 
 /** A finance officer of a partner (the usual caller), of an agency outside the pot, or an admin. */
 type Who = 'admin' | 'partner' | 'outsider';
-const who = fc.constantFrom<Who>('admin', 'admin', 'admin', 'partner', 'partner', 'partner', 'partner', 'outsider');
+const who = fc.constantFrom<Who>(
+  'admin',
+  'admin',
+  'admin',
+  'partner',
+  'partner',
+  'partner',
+  'partner',
+  'outsider',
+);
 
-function actorFor(model: ReferenceModel, pot: ModelPot, mode: Who, n: number, stranger: boolean): ModelActor {
+function actorFor(
+  model: ReferenceModel,
+  pot: ModelPot,
+  mode: Who,
+  n: number,
+  stranger: boolean,
+): ModelActor {
   if (stranger) return REPORTER;
   if (mode === 'admin') return ADMIN;
   const pool = mode === 'partner' ? pot.partners : nonPartners(model, pot);
@@ -101,7 +126,16 @@ class RegisterAgency extends ModelCommand {
 }
 
 class OpenPot extends ModelCommand {
-  constructor(readonly p: { host: number; partners: number[]; anyAgency: boolean; duplicate: boolean; keyed: boolean; stranger: boolean }) {
+  constructor(
+    readonly p: {
+      host: number;
+      partners: number[];
+      anyAgency: boolean;
+      duplicate: boolean;
+      keyed: boolean;
+      stranger: boolean;
+    },
+  ) {
     super(`OpenPot(${JSON.stringify(p)})`);
   }
   override check(): boolean {
@@ -109,14 +143,20 @@ class OpenPot extends ModelCommand {
   }
   async run(model: ReferenceModel, world: World) {
     // Mostly registered agencies; sometimes any from the pool (some unregistered: NOT_FOUND).
-    const from = this.p.anyAgency || model.agencies.size === 0 ? [...AGENCY_POOL] : registered(model);
+    const from =
+      this.p.anyAgency || model.agencies.size === 0 ? [...AGENCY_POOL] : registered(model);
     const host = nth(from, this.p.host)!;
     const partners = [...new Set(this.p.partners.map((n) => nth(from, n)!))];
     if (this.p.duplicate && partners.length > 0) partners.push(partners[0]!);
     const request: ModelRequest = {
       kind: 'openPot',
       actor: this.p.stranger ? REPORTER : ADMIN,
-      body: { name: `Pot ${model.pots.size + 1}`, area: 'Essex', hostAgencyId: host, partnerAgencyIds: partners },
+      body: {
+        name: `Pot ${model.pots.size + 1}`,
+        area: 'Essex',
+        hostAgencyId: host,
+        partnerAgencyIds: partners,
+      },
     };
     await step(world, model, request, keyFor(world, this.p.keyed));
   }
@@ -141,14 +181,26 @@ class JoinPot extends ModelCommand {
 type ContributeWho = 'own' | 'other-partner' | 'outsider' | 'admin';
 
 class Contribute extends ModelCommand {
-  constructor(readonly p: { pot: number; agency: number; who: ContributeWho; pence: Pence; short: boolean; date: number; keyed: boolean }) {
+  constructor(
+    readonly p: {
+      pot: number;
+      agency: number;
+      who: ContributeWho;
+      pence: Pence;
+      short: boolean;
+      date: number;
+      keyed: boolean;
+    },
+  ) {
     super(`Contribute(${JSON.stringify({ ...p, pence: p.pence.toString() })})`);
   }
   async run(model: ReferenceModel, world: World) {
     const pot = potAt(model, this.p.pot);
     const outsiders = nonPartners(model, pot);
     const asOutsider = this.p.who === 'outsider' && outsiders.length > 0;
-    const agencyId = asOutsider ? nth(outsiders, this.p.agency)! : nth(pot.partners, this.p.agency)!;
+    const agencyId = asOutsider
+      ? nth(outsiders, this.p.agency)!
+      : nth(pot.partners, this.p.agency)!;
     // Paying in for another partner's budget, as a partner's finance officer: FORBIDDEN.
     const actor =
       this.p.who === 'admin'
@@ -160,14 +212,29 @@ class Contribute extends ModelCommand {
       kind: 'contribute',
       actor,
       potId: pot.potId,
-      body: { agencyId, amount: amountText(this.p.pence, this.p.short), effectiveDate: DATES[this.p.date]!, reference: `PO-${this.p.pence}` },
+      body: {
+        agencyId,
+        amount: amountText(this.p.pence, this.p.short),
+        effectiveDate: DATES[this.p.date]!,
+        reference: `PO-${this.p.pence}`,
+      },
     };
     await step(world, model, request, keyFor(world, this.p.keyed));
   }
 }
 
 class DefineIntervention extends ModelCommand {
-  constructor(readonly p: { pot: number; lead: number; anyLead: boolean; who: Who; actor: number; keyed: boolean; stranger: boolean }) {
+  constructor(
+    readonly p: {
+      pot: number;
+      lead: number;
+      anyLead: boolean;
+      who: Who;
+      actor: number;
+      keyed: boolean;
+      stranger: boolean;
+    },
+  ) {
     super(`DefineIntervention(${JSON.stringify(p)})`);
   }
   async run(model: ReferenceModel, world: World) {
@@ -192,9 +259,21 @@ type AmountChoice =
 
 const amountChoice: fc.Arbitrary<AmountChoice> = fc.oneof(
   // The edges matter most: exactly what is available, and a penny more.
-  { weight: 4, arbitrary: fc.record({ mode: fc.constant('fraction' as const), perMille: fc.integer({ min: 1, max: 1000 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      mode: fc.constant('fraction' as const),
+      perMille: fc.integer({ min: 1, max: 1000 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ mode: fc.constant('all' as const) }) },
-  { weight: 2, arbitrary: fc.record({ mode: fc.constant('over' as const), extraPence: fc.oneof(fc.constant(1n), fc.bigInt({ min: 1n, max: 1_000_000n })) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      mode: fc.constant('over' as const),
+      extraPence: fc.oneof(fc.constant(1n), fc.bigInt({ min: 1n, max: 1_000_000n })),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ mode: fc.constant('absolute' as const), pence }) },
 );
 
@@ -212,15 +291,34 @@ function requestedPence(choice: AmountChoice, available: Pence): Pence {
 }
 
 /** An intervention of this pot (by index), or now and then one of another pot or of none. */
-function interventionFor(model: ReferenceModel, pot: ModelPot, n: number, elsewhere: boolean): string {
+function interventionFor(
+  model: ReferenceModel,
+  pot: ModelPot,
+  n: number,
+  elsewhere: boolean,
+): string {
   const own = [...pot.interventions.keys()];
   if (!elsewhere && own.length > 0) return nth(own, n)!;
-  const others = [...model.pots.values()].filter((p) => p !== pot).flatMap((p) => [...p.interventions.keys()]);
+  const others = [...model.pots.values()]
+    .filter((p) => p !== pot)
+    .flatMap((p) => [...p.interventions.keys()]);
   return nth(others, n) ?? UNKNOWN_ULID;
 }
 
 class Allocate extends ModelCommand {
-  constructor(readonly p: { pot: number; intervention: number; elsewhere: boolean; amount: AmountChoice; who: Who; actor: number; date: number; keyed: boolean; stranger: boolean }) {
+  constructor(
+    readonly p: {
+      pot: number;
+      intervention: number;
+      elsewhere: boolean;
+      amount: AmountChoice;
+      who: Who;
+      actor: number;
+      date: number;
+      keyed: boolean;
+      stranger: boolean;
+    },
+  ) {
     super(`Allocate(${JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))})`);
   }
   async run(model: ReferenceModel, world: World) {
@@ -248,8 +346,22 @@ interface LineChoice {
 }
 
 class RecordOutcome extends ModelCommand {
-  constructor(readonly p: { pot: number; intervention: number; elsewhere: boolean; lines: LineChoice[]; who: Who; actor: number; date: number; keyed: boolean; stranger: boolean }) {
-    super(`RecordOutcome(${JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))})`);
+  constructor(
+    readonly p: {
+      pot: number;
+      intervention: number;
+      elsewhere: boolean;
+      lines: LineChoice[];
+      who: Who;
+      actor: number;
+      date: number;
+      keyed: boolean;
+      stranger: boolean;
+    },
+  ) {
+    super(
+      `RecordOutcome(${JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))})`,
+    );
   }
   async run(model: ReferenceModel, world: World) {
     const pot = potAt(model, this.p.pot);
@@ -277,14 +389,28 @@ class RecordOutcome extends ModelCommand {
 type ReverseTarget = 'money' | 'any' | 'elsewhere' | 'unknown';
 
 class Reverse extends ModelCommand {
-  constructor(readonly p: { pot: number; target: ReverseTarget; pick: number; date: number | null; who: Who; actor: number; keyed: boolean; stranger: boolean }) {
+  constructor(
+    readonly p: {
+      pot: number;
+      target: ReverseTarget;
+      pick: number;
+      date: number | null;
+      who: Who;
+      actor: number;
+      keyed: boolean;
+      stranger: boolean;
+    },
+  ) {
     super(`Reverse(${JSON.stringify(p)})`);
   }
   async run(model: ReferenceModel, world: World) {
     const pot = potAt(model, this.p.pot);
     const entries = [...pot.entries];
     const money = entries.filter(([, e]) => e.kind !== 'other').map(([id]) => id);
-    const elsewhere = model.knownEventIds().filter((e) => e.potId !== pot.potId).map((e) => e.eventId);
+    const elsewhere = model
+      .knownEventIds()
+      .filter((e) => e.potId !== pot.potId)
+      .map((e) => e.eventId);
     const eventId =
       this.p.target === 'unknown'
         ? UNKNOWN_ULID
@@ -297,7 +423,11 @@ class Reverse extends ModelCommand {
       kind: 'reverse',
       actor: actorFor(model, pot, this.p.who, this.p.actor, this.p.stranger),
       potId: pot.potId,
-      body: { eventId, reason: 'entered in error', ...(this.p.date === null ? {} : { effectiveDate: DATES[this.p.date]! }) },
+      body: {
+        eventId,
+        reason: 'entered in error',
+        ...(this.p.date === null ? {} : { effectiveDate: DATES[this.p.date]! }),
+      },
     };
     await step(world, model, request, keyFor(world, this.p.keyed));
   }
@@ -307,7 +437,10 @@ type RetryVariant = 'same' | 'reordered' | 'other-body' | 'other-request' | 'oth
 
 /** The same request from a colleague with the same rights: another person, so another request. */
 function fromColleague(request: ModelRequest): ModelRequest {
-  return { ...request, actor: { ...request.actor, sub: `${request.actor.sub}-colleague` } } as ModelRequest;
+  return {
+    ...request,
+    actor: { ...request.actor, sub: `${request.actor.sub}-colleague` },
+  } as ModelRequest;
 }
 
 /** The same request with one field changed, so a retry with its key is not the same request. */
@@ -318,7 +451,15 @@ function withOtherBody(request: ModelRequest): ModelRequest {
     case 'openPot':
       return { ...request, body: { ...request.body, name: `${request.body.name} (renamed)` } };
     case 'joinPot':
-      return { ...request, body: { agencyId: AGENCY_POOL[(AGENCY_POOL.indexOf(request.body.agencyId as never) + 1) % AGENCY_POOL.length]! } };
+      return {
+        ...request,
+        body: {
+          agencyId:
+            AGENCY_POOL[
+              (AGENCY_POOL.indexOf(request.body.agencyId as never) + 1) % AGENCY_POOL.length
+            ]!,
+        },
+      };
     case 'contribute':
       return { ...request, body: { ...request.body, reference: `${request.body.reference}-b` } };
     case 'define':
@@ -326,7 +467,10 @@ function withOtherBody(request: ModelRequest): ModelRequest {
     case 'allocate':
       return { ...request, body: { ...request.body, reason: `${request.body.reason}, again` } };
     case 'outcome':
-      return { ...request, body: { ...request.body, description: `${request.body.description}, again` } };
+      return {
+        ...request,
+        body: { ...request.body, description: `${request.body.description}, again` },
+      };
     case 'reverse':
       return { ...request, body: { ...request.body, reason: `${request.body.reason}, again` } };
   }
@@ -376,7 +520,9 @@ interface BatchChoice {
 
 class ConcurrentBatch extends ModelCommand {
   constructor(readonly p: { pot: number; items: BatchChoice[] }) {
-    super(`ConcurrentBatch(${JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))})`);
+    super(
+      `ConcurrentBatch(${JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))})`,
+    );
   }
   async run(model: ReferenceModel, world: World) {
     const pot = potAt(model, this.p.pot);
@@ -423,7 +569,12 @@ function batchRequest(model: ReferenceModel, pot: ModelPot, choice: BatchChoice)
     };
   }
   if (choice.kind === 'reverse' && moneyEntries.length > 0) {
-    return { kind: 'reverse', actor: ADMIN, potId: pot.potId, body: { eventId: nth(moneyEntries, choice.who)!, reason: 'in parallel' } };
+    return {
+      kind: 'reverse',
+      actor: ADMIN,
+      potId: pot.potId,
+      body: { eventId: nth(moneyEntries, choice.who)!, reason: 'in parallel' },
+    };
   }
   if (choice.kind === 'outcome' && interventionId !== undefined) {
     return {
@@ -434,7 +585,13 @@ function batchRequest(model: ReferenceModel, pot: ModelPot, choice: BatchChoice)
       body: {
         description: 'in parallel',
         effectiveDate: DATES[2],
-        benefits: [{ agencyId: nth(registered(model), choice.who + 1)!, amount: penceText(choice.pence), cashable: choice.byAdmin }],
+        benefits: [
+          {
+            agencyId: nth(registered(model), choice.who + 1)!,
+            amount: penceText(choice.pence),
+            cashable: choice.byAdmin,
+          },
+        ],
       },
     };
   }
@@ -442,14 +599,22 @@ function batchRequest(model: ReferenceModel, pot: ModelPot, choice: BatchChoice)
     kind: 'contribute',
     actor: financeOfficer(partner),
     potId: pot.potId,
-    body: { agencyId: partner, amount: penceText(choice.pence), effectiveDate: DATES[1], reference: `BATCH-${choice.pence}` },
+    body: {
+      agencyId: partner,
+      amount: penceText(choice.pence),
+      effectiveDate: DATES[1],
+      reference: `BATCH-${choice.pence}`,
+    },
   };
 }
 
 // ---- the arbitraries ------------------------------------------------------------------------------
 
 /** Mostly the first pot, so money piles up where the rules bite; now and then any pot. */
-const potIndex = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat() });
+const potIndex = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(0) },
+  { weight: 1, arbitrary: fc.nat() },
+);
 const lineChoice: fc.Arbitrary<LineChoice> = fc.record({
   agency: fc.nat(),
   anyAgency: fc.nat(9).map((n) => n === 0),
@@ -458,7 +623,15 @@ const lineChoice: fc.Arbitrary<LineChoice> = fc.record({
 });
 
 const batchChoice: fc.Arbitrary<BatchChoice> = fc.record({
-  kind: fc.constantFrom<BatchChoice['kind']>('contribute', 'contribute', 'allocate', 'allocate', 'allocate', 'reverse', 'outcome'),
+  kind: fc.constantFrom<BatchChoice['kind']>(
+    'contribute',
+    'contribute',
+    'allocate',
+    'allocate',
+    'allocate',
+    'reverse',
+    'outcome',
+  ),
   who: fc.nat(),
   byAdmin: fc.boolean(),
   perMille: fc.integer({ min: 200, max: 900 }),
@@ -469,7 +642,9 @@ const batchChoice: fc.Arbitrary<BatchChoice> = fc.record({
 
 /** Every command, weighted by how much of the ledger it exercises. */
 export const modelCommands: fc.Arbitrary<Command>[] = [
-  fc.record({ agency: fc.nat(), kind: fc.nat(), keyed, stranger: rarely }).map((p) => new RegisterAgency(p)),
+  fc
+    .record({ agency: fc.nat(), kind: fc.nat(), keyed, stranger: rarely })
+    .map((p) => new RegisterAgency(p)),
   fc
     .record({
       host: fc.nat(),
@@ -480,13 +655,26 @@ export const modelCommands: fc.Arbitrary<Command>[] = [
       stranger: rarely,
     })
     .map((p) => new OpenPot(p)),
-  fc.record({ pot: potIndex, agency: fc.nat(), keyed, stranger: rarely }).map((p) => new JoinPot(p)),
+  fc
+    .record({ pot: potIndex, agency: fc.nat(), keyed, stranger: rarely })
+    .map((p) => new JoinPot(p)),
   ...Array.from({ length: 3 }, () =>
     fc
       .record({
         pot: potIndex,
         agency: fc.nat(),
-        who: fc.constantFrom<ContributeWho>('own', 'own', 'own', 'own', 'own', 'own', 'own', 'other-partner', 'outsider', 'admin'),
+        who: fc.constantFrom<ContributeWho>(
+          'own',
+          'own',
+          'own',
+          'own',
+          'own',
+          'own',
+          'own',
+          'other-partner',
+          'outsider',
+          'admin',
+        ),
         pence,
         short: fc.boolean(),
         date: dateIndex,
@@ -495,7 +683,15 @@ export const modelCommands: fc.Arbitrary<Command>[] = [
       .map((p) => new Contribute(p)),
   ),
   fc
-    .record({ pot: potIndex, lead: fc.nat(), anyLead: fc.nat(4).map((n) => n === 0), who, actor: fc.nat(), keyed, stranger: rarely })
+    .record({
+      pot: potIndex,
+      lead: fc.nat(),
+      anyLead: fc.nat(4).map((n) => n === 0),
+      who,
+      actor: fc.nat(),
+      keyed,
+      stranger: rarely,
+    })
     .map((p) => new DefineIntervention(p)),
   ...Array.from({ length: 3 }, () =>
     fc
@@ -531,7 +727,15 @@ export const modelCommands: fc.Arbitrary<Command>[] = [
     fc
       .record({
         pot: potIndex,
-        target: fc.constantFrom<ReverseTarget>('money', 'money', 'money', 'money', 'any', 'elsewhere', 'unknown'),
+        target: fc.constantFrom<ReverseTarget>(
+          'money',
+          'money',
+          'money',
+          'money',
+          'any',
+          'elsewhere',
+          'unknown',
+        ),
         pick: fc.nat(),
         date: fc.option(dateIndex, { nil: null }),
         who: fc.constantFrom<Who>('admin', 'admin', 'admin', 'partner', 'outsider'),
@@ -543,10 +747,27 @@ export const modelCommands: fc.Arbitrary<Command>[] = [
   ),
   ...Array.from({ length: 2 }, () =>
     fc
-      .record({ pick: fc.nat(), recent: fc.nat(4).map((n) => n !== 0), variant: fc.constantFrom<RetryVariant>('same', 'same', 'reordered', 'other-body', 'other-request', 'other-sender'), other: fc.nat() })
+      .record({
+        pick: fc.nat(),
+        recent: fc.nat(4).map((n) => n !== 0),
+        variant: fc.constantFrom<RetryVariant>(
+          'same',
+          'same',
+          'reordered',
+          'other-body',
+          'other-request',
+          'other-sender',
+        ),
+        other: fc.nat(),
+      })
       .map((p) => new Retry(p)),
   ),
-  fc.record({ pot: potIndex, items: fc.array(batchChoice, { minLength: 2, maxLength: MAX_BATCH_ITEMS }) }).map((p) => new ConcurrentBatch(p)),
+  fc
+    .record({
+      pot: potIndex,
+      items: fc.array(batchChoice, { minLength: 2, maxLength: MAX_BATCH_ITEMS }),
+    })
+    .map((p) => new ConcurrentBatch(p)),
 ];
 
 // ---- how every sequence begins ----------------------------------------------------------------
@@ -568,17 +789,31 @@ export const opening: fc.Arbitrary<Opening> = fc.record({
 /** Registers the opening's agencies, opens a first pot and defines its first intervention, through the same checked steps. */
 export async function playOpening(model: ReferenceModel, world: World, o: Opening): Promise<void> {
   for (const [index, agencyId] of o.agencies.entries()) {
-    const request: ModelRequest = { kind: 'registerAgency', actor: ADMIN, body: { agencyId, name: `Agency ${agencyId}`, kind: nth(KINDS, index)! } };
+    const request: ModelRequest = {
+      kind: 'registerAgency',
+      actor: ADMIN,
+      body: { agencyId, name: `Agency ${agencyId}`, kind: nth(KINDS, index)! },
+    };
     await step(world, model, request, keyFor(world, o.keyed));
   }
   const [host, ...others] = o.agencies;
   const request: ModelRequest = {
     kind: 'openPot',
     actor: ADMIN,
-    body: { name: 'Pot 1', area: 'Essex', hostAgencyId: host!, partnerAgencyIds: others.slice(0, 1 + (o.partners % others.length)) },
+    body: {
+      name: 'Pot 1',
+      area: 'Essex',
+      hostAgencyId: host!,
+      partnerAgencyIds: others.slice(0, 1 + (o.partners % others.length)),
+    },
   };
   await step(world, model, request, keyFor(world, o.keyed));
   const pot = potAt(model, 0);
-  const define: ModelRequest = { kind: 'define', actor: ADMIN, potId: pot.potId, body: { name: 'Intervention 1', leadAgencyId: host! } };
+  const define: ModelRequest = {
+    kind: 'define',
+    actor: ADMIN,
+    potId: pot.potId,
+    body: { name: 'Intervention 1', leadAgencyId: host! },
+  };
   await step(world, model, define, keyFor(world, o.keyed));
 }

@@ -65,7 +65,10 @@ export function financialYearOf(date: string): string {
  * share, the pennies left over handed out one each to the largest remainders, ties to the
  * lower agency id. Returns every weighted key (a part may be zero), in agency id order.
  */
-export function largestRemainder(total: Pence, weights: ReadonlyMap<string, Pence>): Map<string, Pence> {
+export function largestRemainder(
+  total: Pence,
+  weights: ReadonlyMap<string, Pence>,
+): Map<string, Pence> {
   const keys = [...weights.keys()].sort(byId);
   const weightSum = keys.reduce((sum, key) => sum + weights.get(key)!, 0n);
   if (weightSum <= 0n) throw new Error('model: a split needs a positive weight');
@@ -108,25 +111,49 @@ export interface BenefitLine {
 
 /** Every write the API offers, as data: the model judges it, the driver sends it. */
 export type ModelRequest =
-  | { readonly kind: 'registerAgency'; readonly actor: ModelActor; readonly body: { agencyId: string; name: string; kind: string } }
+  | {
+      readonly kind: 'registerAgency';
+      readonly actor: ModelActor;
+      readonly body: { agencyId: string; name: string; kind: string };
+    }
   | {
       readonly kind: 'openPot';
       readonly actor: ModelActor;
-      readonly body: { name: string; area: string; hostAgencyId: string; partnerAgencyIds: string[] };
+      readonly body: {
+        name: string;
+        area: string;
+        hostAgencyId: string;
+        partnerAgencyIds: string[];
+      };
     }
-  | { readonly kind: 'joinPot'; readonly actor: ModelActor; readonly potId: string; readonly body: { agencyId: string } }
+  | {
+      readonly kind: 'joinPot';
+      readonly actor: ModelActor;
+      readonly potId: string;
+      readonly body: { agencyId: string };
+    }
   | {
       readonly kind: 'contribute';
       readonly actor: ModelActor;
       readonly potId: string;
       readonly body: { agencyId: string; amount: string; effectiveDate: string; reference: string };
     }
-  | { readonly kind: 'define'; readonly actor: ModelActor; readonly potId: string; readonly body: { name: string; leadAgencyId: string } }
+  | {
+      readonly kind: 'define';
+      readonly actor: ModelActor;
+      readonly potId: string;
+      readonly body: { name: string; leadAgencyId: string };
+    }
   | {
       readonly kind: 'allocate';
       readonly actor: ModelActor;
       readonly potId: string;
-      readonly body: { interventionId: string; amount: string; effectiveDate: string; reason: string };
+      readonly body: {
+        interventionId: string;
+        amount: string;
+        effectiveDate: string;
+        reason: string;
+      };
     }
   | {
       readonly kind: 'outcome';
@@ -224,7 +251,11 @@ export type Expectation =
     }
   | { readonly outcome: 'replayed'; readonly answer: WriteAnswer };
 
-const refused = (status: number, code: string): Expectation => ({ outcome: 'refused', status, code });
+const refused = (status: number, code: string): Expectation => ({
+  outcome: 'refused',
+  status,
+  code,
+});
 
 // ---- the books, as a list of what happened -------------------------------------------------
 
@@ -241,7 +272,14 @@ export interface Flow {
 }
 
 export type Entry =
-  | { readonly kind: 'contribution'; readonly agencyId: string; readonly pence: Pence; readonly date: string; reversed: boolean; reversedOn?: string }
+  | {
+      readonly kind: 'contribution';
+      readonly agencyId: string;
+      readonly pence: Pence;
+      readonly date: string;
+      reversed: boolean;
+      reversedOn?: string;
+    }
   | {
       readonly kind: 'allocation';
       readonly interventionId: string;
@@ -296,7 +334,8 @@ export class ReferenceModel {
 
   contributedBy(pot: ModelPot, agencyId: string): Pence {
     let total = 0n;
-    for (const e of pot.entries.values()) if (e.kind === 'contribution' && !e.reversed && e.agencyId === agencyId) total += e.pence;
+    for (const e of pot.entries.values())
+      if (e.kind === 'contribution' && !e.reversed && e.agencyId === agencyId) total += e.pence;
     return total;
   }
 
@@ -315,13 +354,15 @@ export class ReferenceModel {
 
   contributed(pot: ModelPot): Pence {
     let total = 0n;
-    for (const e of pot.entries.values()) if (e.kind === 'contribution' && !e.reversed) total += e.pence;
+    for (const e of pot.entries.values())
+      if (e.kind === 'contribution' && !e.reversed) total += e.pence;
     return total;
   }
 
   allocated(pot: ModelPot): Pence {
     let total = 0n;
-    for (const e of pot.entries.values()) if (e.kind === 'allocation' && !e.reversed) total += e.pence;
+    for (const e of pot.entries.values())
+      if (e.kind === 'allocation' && !e.reversed) total += e.pence;
     return total;
   }
 
@@ -355,7 +396,8 @@ export class ReferenceModel {
     let count = 0;
     for (const [id, e] of pot.entries) {
       if (id === eventId) after = true;
-      else if (after && e.kind === 'outcome' && !e.reversed && e.interventionId === interventionId) count += 1;
+      else if (after && e.kind === 'outcome' && !e.reversed && e.interventionId === interventionId)
+        count += 1;
     }
     return count;
   }
@@ -371,14 +413,19 @@ export class ReferenceModel {
       const stake = this.stakeOf(pot, agencyId);
       if (stake > 0n) stakes.set(agencyId, stake);
     }
-    return [...largestRemainder(amount, stakes)].filter(([, p]) => p > 0n).map(([agencyId, pence]) => ({ agencyId, pence }));
+    return [...largestRemainder(amount, stakes)]
+      .filter(([, p]) => p > 0n)
+      .map(([agencyId, pence]) => ({ agencyId, pence }));
   }
 
   /**
    * Benefit flows: each benefit line split among the intervention's funders in proportion to
    * their net funding, then summed per (investor, beneficiary, cashable).
    */
-  flowsFor(funding: ReadonlyMap<string, Pence>, benefits: readonly { agencyId: string; pence: Pence; cashable: boolean }[]): Flow[] {
+  flowsFor(
+    funding: ReadonlyMap<string, Pence>,
+    benefits: readonly { agencyId: string; pence: Pence; cashable: boolean }[],
+  ): Flow[] {
     const funders = new Map([...funding].filter(([, p]) => p > 0n));
     const totals = new Map<string, Flow>();
     for (const line of benefits) {
@@ -386,11 +433,19 @@ export class ReferenceModel {
         if (pence === 0n) continue;
         const key = `${from}|${line.agencyId}|${line.cashable}`;
         const before = totals.get(key);
-        totals.set(key, { fromAgencyId: from, toAgencyId: line.agencyId, cashable: line.cashable, pence: (before?.pence ?? 0n) + pence });
+        totals.set(key, {
+          fromAgencyId: from,
+          toAgencyId: line.agencyId,
+          cashable: line.cashable,
+          pence: (before?.pence ?? 0n) + pence,
+        });
       }
     }
     return [...totals.values()].sort(
-      (a, b) => byId(a.fromAgencyId, b.fromAgencyId) || byId(a.toAgencyId, b.toAgencyId) || Number(b.cashable) - Number(a.cashable),
+      (a, b) =>
+        byId(a.fromAgencyId, b.fromAgencyId) ||
+        byId(a.toAgencyId, b.toAgencyId) ||
+        Number(b.cashable) - Number(a.cashable),
     );
   }
 
@@ -402,8 +457,11 @@ export class ReferenceModel {
 
   /** Every event id the model has seen accepted, with the pot whose stream holds it (none for agencies). */
   knownEventIds(): { eventId: string; potId: string | null }[] {
-    const ids: { eventId: string; potId: string | null }[] = [...this.agencies.values()].map((a) => ({ eventId: a.eventId, potId: null }));
-    for (const pot of this.pots.values()) for (const eventId of pot.entries.keys()) ids.push({ eventId, potId: pot.potId });
+    const ids: { eventId: string; potId: string | null }[] = [...this.agencies.values()].map(
+      (a) => ({ eventId: a.eventId, potId: null }),
+    );
+    for (const pot of this.pots.values())
+      for (const eventId of pot.entries.keys()) ids.push({ eventId, potId: pot.potId });
     return ids;
   }
 
@@ -418,10 +476,14 @@ export class ReferenceModel {
   expect(request: ModelRequest, key?: string): Expectation {
     if (!ROUTE_ROLES[request.kind].includes(request.actor.role)) return refused(403, 'FORBIDDEN');
     // The body's schema is checked before anything is decided: an amount out of range never gets further.
-    if (amountsOf(request).some((a) => a <= 0n || a > MAX_AMOUNT_PENCE)) return refused(400, 'VALIDATION_FAILED');
+    if (amountsOf(request).some((a) => a <= 0n || a > MAX_AMOUNT_PENCE))
+      return refused(400, 'VALIDATION_FAILED');
     if (key !== undefined) {
       const used = this.keys.get(callerKey(request.actor, key));
-      if (used !== undefined) return used.fingerprint === fingerprintOf(request) ? { outcome: 'replayed', answer: used.answer } : refused(409, 'IDEMPOTENCY_KEY_REUSED');
+      if (used !== undefined)
+        return used.fingerprint === fingerprintOf(request)
+          ? { outcome: 'replayed', answer: used.answer }
+          : refused(409, 'IDEMPOTENCY_KEY_REUSED');
     }
     const verdict = this.judge(request);
     if (verdict.outcome !== 'accepted' || key === undefined) return verdict;
@@ -430,7 +492,10 @@ export class ReferenceModel {
       mayClaimKey: request.kind === 'registerAgency' || request.kind === 'openPot',
       commit: (answer) => {
         verdict.commit(answer);
-        this.keys.set(callerKey(request.actor, key), { fingerprint: fingerprintOf(request), answer });
+        this.keys.set(callerKey(request.actor, key), {
+          fingerprint: fingerprintOf(request),
+          answer,
+        });
       },
     };
   }
@@ -446,7 +511,9 @@ export class ReferenceModel {
     }
   }
 
-  private judgeRegisterAgency(request: Extract<ModelRequest, { kind: 'registerAgency' }>): Expectation {
+  private judgeRegisterAgency(
+    request: Extract<ModelRequest, { kind: 'registerAgency' }>,
+  ): Expectation {
     const { agencyId, name, kind } = request.body;
     if (this.agencies.has(agencyId)) return refused(409, 'ALREADY_EXISTS');
     return accepted('AgencyRegistered', ['agencyId'], { agencyId }, (answer) => {
@@ -456,9 +523,12 @@ export class ReferenceModel {
 
   private judgeOpenPot(request: Extract<ModelRequest, { kind: 'openPot' }>): Expectation {
     const { name, area, hostAgencyId, partnerAgencyIds } = request.body;
-    if (new Set(partnerAgencyIds).size !== partnerAgencyIds.length) return refused(400, 'VALIDATION_FAILED');
+    if (new Set(partnerAgencyIds).size !== partnerAgencyIds.length)
+      return refused(400, 'VALIDATION_FAILED');
     // The host keeps the pool's accounts, so it is always a partner: first, when not listed.
-    const partners = partnerAgencyIds.includes(hostAgencyId) ? [...partnerAgencyIds] : [hostAgencyId, ...partnerAgencyIds];
+    const partners = partnerAgencyIds.includes(hostAgencyId)
+      ? [...partnerAgencyIds]
+      : [hostAgencyId, ...partnerAgencyIds];
     if (partners.some((id) => !this.agencies.has(id))) return refused(404, 'NOT_FOUND');
     return accepted('PotOpened', ['potId'], {}, (answer) => {
       const potId = answer.potId as string;
@@ -474,34 +544,51 @@ export class ReferenceModel {
     });
   }
 
-  private judgeOnPot(request: Exclude<ModelRequest, { kind: 'registerAgency' | 'openPot' }>): Expectation {
+  private judgeOnPot(
+    request: Exclude<ModelRequest, { kind: 'registerAgency' | 'openPot' }>,
+  ): Expectation {
     const pot = this.pots.get(request.potId);
     if (pot === undefined) return refused(404, 'NOT_FOUND');
     const { actor } = request;
     // A finance officer acts only on pots their agency is a partner of.
-    if (actor.role === 'finance-officer' && !this.isPartner(pot, actor.agencyId)) return refused(403, 'FORBIDDEN');
-    const record = (type: string) => (answer: WriteAnswer) => pot.entries.set(answer.eventId, { kind: 'other', type });
+    if (actor.role === 'finance-officer' && !this.isPartner(pot, actor.agencyId))
+      return refused(403, 'FORBIDDEN');
+    const record = (type: string) => (answer: WriteAnswer) =>
+      pot.entries.set(answer.eventId, { kind: 'other', type });
 
     switch (request.kind) {
       case 'joinPot': {
         const { agencyId } = request.body;
         if (!this.agencies.has(agencyId)) return refused(404, 'NOT_FOUND');
         if (this.isPartner(pot, agencyId)) return refused(409, 'ALREADY_EXISTS');
-        return accepted('PartnerJoined', ['potId', 'agencyId'], { potId: pot.potId, agencyId }, (answer) => {
-          pot.partners.push(agencyId);
-          record('PartnerJoined')(answer);
-        });
+        return accepted(
+          'PartnerJoined',
+          ['potId', 'agencyId'],
+          { potId: pot.potId, agencyId },
+          (answer) => {
+            pot.partners.push(agencyId);
+            record('PartnerJoined')(answer);
+          },
+        );
       }
 
       case 'contribute': {
         const { agencyId, amount, effectiveDate } = request.body;
         // Nobody commits another body's budget: a finance officer pays in for their own agency only.
-        if (actor.role === 'finance-officer' && actor.agencyId !== agencyId) return refused(403, 'FORBIDDEN');
+        if (actor.role === 'finance-officer' && actor.agencyId !== agencyId)
+          return refused(403, 'FORBIDDEN');
         if (!this.isPartner(pot, agencyId)) return refused(409, 'NOT_A_PARTNER');
         // A pot never holds more than one amount may carry, so every stake and return stays one.
-        if (this.contributed(pot) + parsePence(amount) > MAX_AMOUNT_PENCE) return refused(409, 'AMOUNT_LIMIT_EXCEEDED');
+        if (this.contributed(pot) + parsePence(amount) > MAX_AMOUNT_PENCE)
+          return refused(409, 'AMOUNT_LIMIT_EXCEEDED');
         return accepted('ContributionReceived', ['contributionId'], {}, (answer) => {
-          pot.entries.set(answer.eventId, { kind: 'contribution', agencyId, pence: parsePence(amount), date: effectiveDate, reversed: false });
+          pot.entries.set(answer.eventId, {
+            kind: 'contribution',
+            agencyId,
+            pence: parsePence(amount),
+            date: effectiveDate,
+            reversed: false,
+          });
         });
       }
 
@@ -520,10 +607,24 @@ export class ReferenceModel {
         const pence = parsePence(amount);
         if (pence > this.available(pot)) return refused(409, 'INSUFFICIENT_FUNDS');
         const shares = this.sharesFor(pot, pence);
-        const predicted = { fundingShares: shares.map((s) => ({ agencyId: s.agencyId, amount: penceText(s.pence) })) };
-        return accepted('FundsAllocated', ['allocationId', 'status', 'fundingShares'], predicted, (answer) => {
-          pot.entries.set(answer.eventId, { kind: 'allocation', interventionId, pence, shares, date: effectiveDate, reversed: false });
-        });
+        const predicted = {
+          fundingShares: shares.map((s) => ({ agencyId: s.agencyId, amount: penceText(s.pence) })),
+        };
+        return accepted(
+          'FundsAllocated',
+          ['allocationId', 'status', 'fundingShares'],
+          predicted,
+          (answer) => {
+            pot.entries.set(answer.eventId, {
+              kind: 'allocation',
+              interventionId,
+              pence,
+              shares,
+              date: effectiveDate,
+              reversed: false,
+            });
+          },
+        );
       }
 
       case 'outcome': {
@@ -532,17 +633,34 @@ export class ReferenceModel {
         if (benefits.some((b) => !this.agencies.has(b.agencyId))) return refused(404, 'NOT_FOUND');
         if (!pot.interventions.has(interventionId)) return refused(404, 'NOT_FOUND');
         const funding = this.fundingOf(pot, interventionId);
-        if (![...funding.values()].some((p) => p > 0n)) return refused(409, 'UNFUNDED_INTERVENTION');
-        const lines = benefits.map((b) => ({ agencyId: b.agencyId, pence: parsePence(b.amount), cashable: b.cashable }));
+        if (![...funding.values()].some((p) => p > 0n))
+          return refused(409, 'UNFUNDED_INTERVENTION');
+        const lines = benefits.map((b) => ({
+          agencyId: b.agencyId,
+          pence: parsePence(b.amount),
+          cashable: b.cashable,
+        }));
         const flows = this.flowsFor(funding, lines);
         // Lines for one beneficiary add up into one flow per investor; no amount an event holds
         // may pass the £1tn limit, so such an outcome is invalid input, not a smaller record.
         if (flows.some((f) => f.pence > MAX_AMOUNT_PENCE)) return refused(400, 'VALIDATION_FAILED');
         const predicted = {
-          flows: flows.map((f) => ({ fromAgencyId: f.fromAgencyId, toAgencyId: f.toAgencyId, amount: penceText(f.pence), cashable: f.cashable })),
+          flows: flows.map((f) => ({
+            fromAgencyId: f.fromAgencyId,
+            toAgencyId: f.toAgencyId,
+            amount: penceText(f.pence),
+            cashable: f.cashable,
+          })),
         };
         return accepted('OutcomeRecorded', ['outcomeId', 'flows'], predicted, (answer) => {
-          pot.entries.set(answer.eventId, { kind: 'outcome', interventionId, benefits: lines, flows, date: effectiveDate, reversed: false });
+          pot.entries.set(answer.eventId, {
+            kind: 'outcome',
+            interventionId,
+            benefits: lines,
+            flows,
+            date: effectiveDate,
+            reversed: false,
+          });
         });
       }
 
@@ -553,20 +671,38 @@ export class ReferenceModel {
         if (entry.kind === 'other') return refused(400, 'VALIDATION_FAILED');
         if (entry.reversed) return refused(409, 'ALREADY_REVERSED');
         if (entry.kind === 'contribution') {
-          if (actor.role === 'finance-officer' && actor.agencyId !== entry.agencyId) return refused(403, 'FORBIDDEN');
+          if (actor.role === 'finance-officer' && actor.agencyId !== entry.agencyId)
+            return refused(403, 'FORBIDDEN');
           // Undoing money already drawn would take the agency's stake below zero.
-          if (entry.pence > this.stakeOf(pot, entry.agencyId)) return refused(409, 'INSUFFICIENT_FUNDS');
+          if (entry.pence > this.stakeOf(pot, entry.agencyId))
+            return refused(409, 'INSUFFICIENT_FUNDS');
         }
         // Benefits never outlive their funding: an allocation goes only once no standing outcome
         // of its intervention was recorded after it (those outcomes' flows were split by it).
-        if (entry.kind === 'allocation' && this.outcomesAfter(pot, eventId, entry.interventionId) > 0) {
+        if (
+          entry.kind === 'allocation' &&
+          this.outcomesAfter(pot, eventId, entry.interventionId) > 0
+        ) {
           return refused(409, 'OUTCOMES_DEPEND_ON_ALLOCATION');
         }
         // A correction is never dated before the entry it undoes.
-        if (effectiveDate !== undefined && effectiveDate < entry.date) return refused(400, 'VALIDATION_FAILED');
-        const type = entry.kind === 'contribution' ? 'ContributionReversed' : entry.kind === 'allocation' ? 'AllocationReversed' : 'OutcomeRetracted';
-        const predicted = { type, reversedEventId: eventId, ...(entry.kind === 'outcome' ? {} : { amount: penceText(entry.pence) }) };
-        const answerKeys = entry.kind === 'outcome' ? ['type', 'reversedEventId'] : ['type', 'reversedEventId', 'amount'];
+        if (effectiveDate !== undefined && effectiveDate < entry.date)
+          return refused(400, 'VALIDATION_FAILED');
+        const type =
+          entry.kind === 'contribution'
+            ? 'ContributionReversed'
+            : entry.kind === 'allocation'
+              ? 'AllocationReversed'
+              : 'OutcomeRetracted';
+        const predicted = {
+          type,
+          reversedEventId: eventId,
+          ...(entry.kind === 'outcome' ? {} : { amount: penceText(entry.pence) }),
+        };
+        const answerKeys =
+          entry.kind === 'outcome'
+            ? ['type', 'reversedEventId']
+            : ['type', 'reversedEventId', 'amount'];
         return accepted(type, answerKeys, predicted, (answer) => {
           entry.reversed = true;
           // Dated as asked, or today, but never before the entry it undoes.
@@ -611,12 +747,22 @@ export class ReferenceModel {
   balancesView(agencyId: string) {
     const perPot: ({ potId: string } & Figures)[] = [];
     for (const pot of [...this.pots.values()].sort((a, b) => byId(a.potId, b.potId))) {
-      const outcomes = [...pot.entries.values()].filter((e): e is Extract<Entry, { kind: 'outcome' }> => e.kind === 'outcome');
-      const named = this.isPartner(pot, agencyId) || outcomes.some((o) => o.benefits.some((b) => b.agencyId === agencyId));
+      const outcomes = [...pot.entries.values()].filter(
+        (e): e is Extract<Entry, { kind: 'outcome' }> => e.kind === 'outcome',
+      );
+      const named =
+        this.isPartner(pot, agencyId) ||
+        outcomes.some((o) => o.benefits.some((b) => b.agencyId === agencyId));
       if (!named) continue;
       const standing = outcomes.filter((o) => !o.reversed);
       const received = (cashable: boolean) =>
-        sumOf(standing.flatMap((o) => o.benefits.filter((b) => b.agencyId === agencyId && b.cashable === cashable).map((b) => b.pence)));
+        sumOf(
+          standing.flatMap((o) =>
+            o.benefits
+              .filter((b) => b.agencyId === agencyId && b.cashable === cashable)
+              .map((b) => b.pence),
+          ),
+        );
       perPot.push({
         potId: pot.potId,
         contributed: this.contributedBy(pot, agencyId),
@@ -624,7 +770,13 @@ export class ReferenceModel {
         cashable: received(true),
         nonCashable: received(false),
         // Benefit that lands in the investor's own budget is a return, not a benefit for others.
-        producedForOthers: sumOf(standing.flatMap((o) => o.flows.filter((f) => f.fromAgencyId === agencyId && f.toAgencyId !== agencyId).map((f) => f.pence))),
+        producedForOthers: sumOf(
+          standing.flatMap((o) =>
+            o.flows
+              .filter((f) => f.fromAgencyId === agencyId && f.toAgencyId !== agencyId)
+              .map((f) => f.pence),
+          ),
+        ),
       });
     }
     const total: Figures = {
@@ -634,7 +786,11 @@ export class ReferenceModel {
       nonCashable: sumOf(perPot.map((p) => p.nonCashable)),
       producedForOthers: sumOf(perPot.map((p) => p.producedForOthers)),
     };
-    return { agencyId, total: balancesText(total), pots: perPot.map((p) => ({ potId: p.potId, ...balancesText(p) })) };
+    return {
+      agencyId,
+      total: balancesText(total),
+      pots: perPot.map((p) => ({ potId: p.potId, ...balancesText(p) })),
+    };
   }
 
   /**
@@ -644,11 +800,23 @@ export class ReferenceModel {
    * entry nets to nothing. The model never closes a year, so nothing is a prior-period adjustment.
    */
   flowsView(scope: { potId?: string; financialYear?: string } = {}) {
-    const inYear = (date: string) => scope.financialYear === undefined || financialYearOf(date) === scope.financialYear;
-    const rows = new Map<string, { fromAgencyId: string; toAgencyId: string; amount: Pence; cashable: Pence }>();
-    const totals = new Map<string, { invested: Pence; produced: Pence; producedForOthers: Pence; received: Pence }>();
+    const inYear = (date: string) =>
+      scope.financialYear === undefined || financialYearOf(date) === scope.financialYear;
+    const rows = new Map<
+      string,
+      { fromAgencyId: string; toAgencyId: string; amount: Pence; cashable: Pence }
+    >();
+    const totals = new Map<
+      string,
+      { invested: Pence; produced: Pence; producedForOthers: Pence; received: Pence }
+    >();
     const totalsOf = (agencyId: string) => {
-      const t = totals.get(agencyId) ?? { invested: 0n, produced: 0n, producedForOthers: 0n, received: 0n };
+      const t = totals.get(agencyId) ?? {
+        invested: 0n,
+        produced: 0n,
+        producedForOthers: 0n,
+        received: 0n,
+      };
       totals.set(agencyId, t);
       return t;
     };
@@ -657,7 +825,9 @@ export class ReferenceModel {
       for (const e of pot.entries.values()) {
         if (e.kind !== 'allocation' && e.kind !== 'outcome') continue;
         // +1 where the entry counts, −1 where its reversal does; both in scope cancel.
-        const sign = (inYear(e.date) ? 1n : 0n) - (e.reversedOn !== undefined && inYear(e.reversedOn) ? 1n : 0n);
+        const sign =
+          (inYear(e.date) ? 1n : 0n) -
+          (e.reversedOn !== undefined && inYear(e.reversedOn) ? 1n : 0n);
         if (sign === 0n) continue;
         if (e.kind === 'allocation') {
           for (const s of e.shares) totalsOf(s.agencyId).invested += sign * s.pence;
@@ -666,7 +836,12 @@ export class ReferenceModel {
         for (const f of e.flows) {
           const pence = sign * f.pence;
           const key = `${f.fromAgencyId} ${f.toAgencyId}`;
-          const row = rows.get(key) ?? { fromAgencyId: f.fromAgencyId, toAgencyId: f.toAgencyId, amount: 0n, cashable: 0n };
+          const row = rows.get(key) ?? {
+            fromAgencyId: f.fromAgencyId,
+            toAgencyId: f.toAgencyId,
+            amount: 0n,
+            cashable: 0n,
+          };
           row.amount += pence;
           if (f.cashable) row.cashable += pence;
           rows.set(key, row);
@@ -680,7 +855,12 @@ export class ReferenceModel {
       rows: [...rows.values()]
         .filter((r) => r.amount !== 0n)
         .sort((a, b) => byId(a.fromAgencyId, b.fromAgencyId) || byId(a.toAgencyId, b.toAgencyId))
-        .map((r) => ({ fromAgencyId: r.fromAgencyId, toAgencyId: r.toAgencyId, amount: penceText(r.amount), cashableAmount: penceText(r.cashable) })),
+        .map((r) => ({
+          fromAgencyId: r.fromAgencyId,
+          toAgencyId: r.toAgencyId,
+          amount: penceText(r.amount),
+          cashableAmount: penceText(r.cashable),
+        })),
       agencies: [...totals]
         .filter(([, t]) => t.invested !== 0n || t.produced !== 0n || t.received !== 0n)
         .sort(([a], [b]) => byId(a, b))
@@ -745,5 +925,12 @@ function accepted(
   predicted: Readonly<Record<string, unknown>>,
   commit: (answer: WriteAnswer) => void,
 ): Expectation {
-  return { outcome: 'accepted', eventTypes: [eventType], mayClaimKey: false, answerKeys, predicted, commit };
+  return {
+    outcome: 'accepted',
+    eventTypes: [eventType],
+    mayClaimKey: false,
+    answerKeys,
+    predicted,
+    commit,
+  };
 }

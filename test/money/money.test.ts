@@ -30,11 +30,14 @@ function penceText(pence: bigint): string {
 }
 
 describe('amountProblem / isValidAmount', () => {
-  it.each(['0.01', '1', '1.5', '1000000000000.00', '1234.50', '999999999999.99'])('accepts %j', (text) => {
-    expect(amountProblem(text)).toBeNull();
-    expect(isValidAmount(text)).toBe(true);
-    expect(() => parseAmount(text)).not.toThrow();
-  });
+  it.each(['0.01', '1', '1.5', '1000000000000.00', '1234.50', '999999999999.99'])(
+    'accepts %j',
+    (text) => {
+      expect(amountProblem(text)).toBeNull();
+      expect(isValidAmount(text)).toBe(true);
+      expect(() => parseAmount(text)).not.toThrow();
+    },
+  );
 
   it.each([
     ['0', 'not-positive'],
@@ -113,13 +116,20 @@ describe('formatRatio', () => {
   it('matches sign × magnitude rounded half to even, for any signs (fast-check)', () => {
     const pence = fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n });
     fc.assert(
-      fc.property(pence, pence.filter((d) => d !== 0n), (n, d) => {
-        const text = formatRatio(money(penceText(n)), money(penceText(d)))!;
-        expect(text.startsWith('-0.0000')).toBe(false);
-        const magnitude = formatRatio(money(penceText(n < 0n ? -n : n)), money(penceText(d < 0n ? -d : d)))!;
-        const negative = (n < 0n) !== (d < 0n) && magnitude !== '0.0000';
-        expect(text).toBe(negative ? `-${magnitude}` : magnitude);
-      }),
+      fc.property(
+        pence,
+        pence.filter((d) => d !== 0n),
+        (n, d) => {
+          const text = formatRatio(money(penceText(n)), money(penceText(d)))!;
+          expect(text.startsWith('-0.0000')).toBe(false);
+          const magnitude = formatRatio(
+            money(penceText(n < 0n ? -n : n)),
+            money(penceText(d < 0n ? -d : d)),
+          )!;
+          const negative = n < 0n !== d < 0n && magnitude !== '0.0000';
+          expect(text).toBe(negative ? `-${magnitude}` : magnitude);
+        },
+      ),
     );
   });
 });
@@ -183,12 +193,18 @@ function split(c: Case): bigint[] {
   return parts.map((p) => toPence(p.amount));
 }
 
-function caseArbitrary(maxWeightPence: bigint, maxTotalPence: bigint = MAX_TOTAL_PENCE): fc.Arbitrary<Case> {
+function caseArbitrary(
+  maxWeightPence: bigint,
+  maxTotalPence: bigint = MAX_TOTAL_PENCE,
+): fc.Arbitrary<Case> {
   return fc
     .record({
       totalPence: fc.bigInt({ min: 0n, max: maxTotalPence }),
       keys: fc.uniqueArray(fc.string({ maxLength: 6 }), { minLength: 1, maxLength: 8 }),
-      weights: fc.array(fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: maxWeightPence })), { minLength: 8, maxLength: 8 }),
+      weights: fc.array(fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: maxWeightPence })), {
+        minLength: 8,
+        maxLength: 8,
+      }),
       positive: fc.bigInt({ min: 1n, max: maxWeightPence }),
       positiveAt: fc.nat(),
     })
@@ -199,7 +215,12 @@ function caseArbitrary(maxWeightPence: bigint, maxTotalPence: bigint = MAX_TOTAL
     });
 }
 
-const anyCase = fc.oneof(caseArbitrary(MAX_TOTAL_PENCE), caseArbitrary(10n), caseArbitrary(1000n, 1000n), caseArbitrary(9n, 999n));
+const anyCase = fc.oneof(
+  caseArbitrary(MAX_TOTAL_PENCE),
+  caseArbitrary(10n),
+  caseArbitrary(1000n, 1000n),
+  caseArbitrary(9n, 999n),
+);
 
 describe('splitLargestRemainder', () => {
   it('splits 10p over weights 1 : 1 : 2 as 3p, 2p, 5p: the tied remainders go to the key that sorts first', () => {
@@ -246,7 +267,12 @@ describe('splitLargestRemainder', () => {
   });
 
   it('refuses weights that are all zero, or none at all', () => {
-    expect(() => splitLargestRemainder(money('1'), [{ key: 'a', weight: money('0') }, { key: 'b', weight: money('0') }])).toThrow();
+    expect(() =>
+      splitLargestRemainder(money('1'), [
+        { key: 'a', weight: money('0') },
+        { key: 'b', weight: money('0') },
+      ]),
+    ).toThrow();
     expect(() => splitLargestRemainder(money('1'), [])).toThrow();
   });
 
@@ -269,7 +295,9 @@ describe('splitLargestRemainder', () => {
   });
 
   it('refuses a total that is not a whole number of pence', () => {
-    expect(() => splitLargestRemainder(money('1.005'), [{ key: 'a', weight: money('1') }])).toThrow(/pence/);
+    expect(() => splitLargestRemainder(money('1.005'), [{ key: 'a', weight: money('1') }])).toThrow(
+      /pence/,
+    );
   });
 
   it('parts sum exactly to the total, none negative, each within a penny of its exact share, zero weight gets zero', () => {
@@ -309,7 +337,16 @@ describe('splitLargestRemainder', () => {
         // Ties of repeating remainders between shares of different sizes are rare at random; these
         // always run (the second is a counterexample fast-check once found).
         examples: [
-          [{ totalPence: 2n, weights: [{ key: 'a', weightPence: 40000n }, { key: 'b', weightPence: 10000n }, { key: 'c', weightPence: 10000n }] }],
+          [
+            {
+              totalPence: 2n,
+              weights: [
+                { key: 'a', weightPence: 40000n },
+                { key: 'b', weightPence: 10000n },
+                { key: 'c', weightPence: 10000n },
+              ],
+            },
+          ],
           [
             {
               totalPence: 518n,
@@ -328,21 +365,41 @@ describe('splitLargestRemainder', () => {
 });
 
 describe('splitSignedByWeights (a year net of a retraction counted in it)', () => {
-  const exactValue = fc.integer({ min: -10_000_000, max: 10_000_000 }).map((n) => money(n).dividedBy(1000));
+  const exactValue = fc
+    .integer({ min: -10_000_000, max: 10_000_000 })
+    .map((n) => money(n).dividedBy(1000));
   it('parts sum to the rounded total exactly and each is within a penny or two of its value, whatever the signs', () => {
     fc.assert(
       fc.property(fc.array(exactValue, { minLength: 1, maxLength: 6 }), (values) => {
         const total = roundToPence(sum(values));
-        const parts = splitSignedByWeights(total, values.map((weight, i) => ({ key: `k${i}`, weight })));
+        const parts = splitSignedByWeights(
+          total,
+          values.map((weight, i) => ({ key: `k${i}`, weight })),
+        );
         expect(sum(parts.map((p) => p.amount)).equals(total)).toBe(true);
         parts.forEach((p, i) => expect(p.amount.minus(values[i]!).abs().lte('0.02')).toBe(true));
       }),
     );
   });
   it('splits values of one sign as splitByWeights does, negated for negative ones', () => {
-    const weights = [{ key: 'a', weight: money('-1') }, { key: 'b', weight: money('-2') }];
-    expect(splitSignedByWeights(money('-1.00'), weights).map((p) => p.amount.toFixed(2))).toEqual(['-0.33', '-0.67']);
-    expect(splitSignedByWeights(money('1.00'), weights.map((w) => ({ ...w, weight: w.weight.negated() }))).map((p) => p.amount.toFixed(2))).toEqual(['0.33', '0.67']);
-    expect(splitSignedByWeights(money('0.00'), [{ key: 'a', weight: money(0) }]).map((p) => p.amount.toFixed(2))).toEqual(['0.00']);
+    const weights = [
+      { key: 'a', weight: money('-1') },
+      { key: 'b', weight: money('-2') },
+    ];
+    expect(splitSignedByWeights(money('-1.00'), weights).map((p) => p.amount.toFixed(2))).toEqual([
+      '-0.33',
+      '-0.67',
+    ]);
+    expect(
+      splitSignedByWeights(
+        money('1.00'),
+        weights.map((w) => ({ ...w, weight: w.weight.negated() })),
+      ).map((p) => p.amount.toFixed(2)),
+    ).toEqual(['0.33', '0.67']);
+    expect(
+      splitSignedByWeights(money('0.00'), [{ key: 'a', weight: money(0) }]).map((p) =>
+        p.amount.toFixed(2),
+      ),
+    ).toEqual(['0.00']);
   });
 });

@@ -17,7 +17,8 @@ const RUNS = Number(process.env.POTLEDGER_PROPERTY_RUNS ?? 300);
 const pence = (text: string): bigint => BigInt(text.replace('.', ''));
 const pounds = (p: bigint): string => `${p / 100n}.${String(p % 100n).padStart(2, '0')}`;
 /** Half-up division of non-negative integers: what "rounded to the penny, halves up" means. */
-const divideHalfUp = (numerator: bigint, denominator: bigint): bigint => (2n * numerator + denominator) / (2n * denominator);
+const divideHalfUp = (numerator: bigint, denominator: bigint): bigint =>
+  (2n * numerator + denominator) / (2n * denominator);
 
 const agencyOf = (kind: AgencyKind): string => `${kind}-agency`;
 const KINDS = new Map<string, AgencyKind>(AGENCY_KINDS.map((kind) => [agencyOf(kind), kind]));
@@ -28,7 +29,10 @@ const entryArb = (code: string): fc.Arbitrary<UnitCostAdded> =>
     .uniqueArray(
       fc.record({
         agencyKind: fc.constantFrom(...AGENCY_KINDS),
-        pence: fc.oneof(fc.bigInt({ min: 1n, max: 99n }), fc.bigInt({ min: 1n, max: 5_000_000_00n })),
+        pence: fc.oneof(
+          fc.bigInt({ min: 1n, max: 99n }),
+          fc.bigInt({ min: 1n, max: 5_000_000_00n }),
+        ),
         cashable: fc.boolean(),
       }),
       { minLength: 1, maxLength: 5, selector: (p) => p.agencyKind },
@@ -40,13 +44,21 @@ const entryArb = (code: string): fc.Arbitrary<UnitCostAdded> =>
       unit: 'per incident',
       amount: pounds(parts.reduce((total, p) => total + p.pence, 0n)),
       priceYear: '2010-11',
-      split: parts.map((p) => ({ agencyKind: p.agencyKind, amount: pounds(p.pence), cashable: p.cashable })),
+      split: parts.map((p) => ({
+        agencyKind: p.agencyKind,
+        amount: pounds(p.pence),
+        cashable: p.cashable,
+      })),
       source: 'property test',
     }));
 
 /** Quantities in hundredths: whole numbers and 2-dp fractions, up to 10,000 units (so a line stays under the largest amount). */
-const hundredthsArb = fc.oneof(fc.bigInt({ min: 1n, max: 10_000n }).map((q) => q * 100n), fc.bigInt({ min: 1n, max: 1_000_000n }));
-const quantityText = (hundredths: bigint): string => (hundredths % 100n === 0n ? String(hundredths / 100n) : pounds(hundredths));
+const hundredthsArb = fc.oneof(
+  fc.bigInt({ min: 1n, max: 10_000n }).map((q) => q * 100n),
+  fc.bigInt({ min: 1n, max: 1_000_000n }),
+);
+const quantityText = (hundredths: bigint): string =>
+  hundredths % 100n === 0n ? String(hundredths / 100n) : pounds(hundredths);
 
 const caseArb = fc
   .array(fc.tuple(hundredthsArb, fc.nat()), { minLength: 1, maxLength: 4 })
@@ -54,11 +66,17 @@ const caseArb = fc
     fc.record({
       entries: fc.tuple(...lineSeeds.map((_, i) => entryArb(`CODE-${i}`))),
       hundredths: fc.constant(lineSeeds.map(([h]) => h)),
-      funders: fc.uniqueArray(fc.record({ agencyId: fc.constantFrom(...PARTNERS), pence: fc.bigInt({ min: 1n, max: 10_000_000_00n }) }), {
-        minLength: 1,
-        maxLength: 4,
-        selector: (f) => f.agencyId,
-      }),
+      funders: fc.uniqueArray(
+        fc.record({
+          agencyId: fc.constantFrom(...PARTNERS),
+          pence: fc.bigInt({ min: 1n, max: 10_000_000_00n }),
+        }),
+        {
+          minLength: 1,
+          maxLength: 4,
+          selector: (f) => f.agencyId,
+        },
+      ),
     }),
   );
 
@@ -69,8 +87,14 @@ const linePence = (c: { entries: UnitCostAdded[]; hundredths: bigint[] }, i: num
 function value(c: { entries: UnitCostAdded[]; hundredths: bigint[] }) {
   // A line worth less than a halfpenny values to nothing and is refused (its own property below).
   fc.pre(c.entries.every((_, i) => linePence(c, i) > 0n));
-  const lines: OutcomeQuantityLine[] = c.entries.map((entry, i) => ({ unitCostCode: entry.code, quantity: quantityText(c.hundredths[i]!) }));
-  const valuation = valueOutcomeLines(lines, PARTNERS, { unitCosts: new Map(c.entries.map((e) => [e.code, e])), agencyKinds: KINDS });
+  const lines: OutcomeQuantityLine[] = c.entries.map((entry, i) => ({
+    unitCostCode: entry.code,
+    quantity: quantityText(c.hundredths[i]!),
+  }));
+  const valuation = valueOutcomeLines(lines, PARTNERS, {
+    unitCosts: new Map(c.entries.map((e) => [e.code, e])),
+    agencyKinds: KINDS,
+  });
   if (!('benefits' in valuation)) throw new Error(`refused: ${valuation.message}`);
   return valuation;
 }
@@ -81,7 +105,9 @@ describe('outcomes by quantity (property)', () => {
       fc.property(caseArb, (c) => {
         const valuation = value(c);
         const expectedPence = c.entries.reduce((total, _entry, i) => total + linePence(c, i), 0n);
-        expect(pence(sum(valuation.benefits.map((b) => money(b.amount))).toFixed(2))).toBe(expectedPence);
+        expect(pence(sum(valuation.benefits.map((b) => money(b.amount))).toFixed(2))).toBe(
+          expectedPence,
+        );
       }),
       { numRuns: RUNS },
     );
@@ -95,7 +121,8 @@ describe('outcomes by quantity (property)', () => {
           expect(partsPence).toBe(pence(line.amount));
           const hundredths = c.hundredths[i]!;
           if (hundredths % 100n === 0n) {
-            for (const part of line.split) expect(pence(part.amount)).toBe((hundredths / 100n) * pence(part.unitAmount));
+            for (const part of line.split)
+              expect(pence(part.amount)).toBe((hundredths / 100n) * pence(part.unitAmount));
           }
         }
       }),
@@ -106,8 +133,14 @@ describe('outcomes by quantity (property)', () => {
   it('a line worth less than a halfpenny is refused, not recorded as nothing', () => {
     fc.assert(
       fc.property(caseArb, (c) => {
-        const lines = c.entries.map((entry, i) => ({ unitCostCode: entry.code, quantity: quantityText(c.hundredths[i]!) }));
-        const valuation = valueOutcomeLines(lines, PARTNERS, { unitCosts: new Map(c.entries.map((e) => [e.code, e])), agencyKinds: KINDS });
+        const lines = c.entries.map((entry, i) => ({
+          unitCostCode: entry.code,
+          quantity: quantityText(c.hundredths[i]!),
+        }));
+        const valuation = valueOutcomeLines(lines, PARTNERS, {
+          unitCosts: new Map(c.entries.map((e) => [e.code, e])),
+          agencyKinds: KINDS,
+        });
         const worthless = c.entries.some((_, i) => linePence(c, i) === 0n);
         expect('benefits' in valuation).toBe(!worthless);
       }),
@@ -119,12 +152,19 @@ describe('outcomes by quantity (property)', () => {
     fc.assert(
       fc.property(caseArb, (c) => {
         const { benefits } = value(c);
-        const flows = flowsFor(benefits, c.funders.map((f) => ({ agencyId: f.agencyId, amount: money(pounds(f.pence)) })));
+        const flows = flowsFor(
+          benefits,
+          c.funders.map((f) => ({ agencyId: f.agencyId, amount: money(pounds(f.pence)) })),
+        );
         for (const b of benefits) {
-          const into = flows.filter((f) => f.toAgencyId === b.agencyId && f.cashable === b.cashable);
+          const into = flows.filter(
+            (f) => f.toAgencyId === b.agencyId && f.cashable === b.cashable,
+          );
           expect(sum(into.map((f) => money(f.amount))).toFixed(2)).toBe(b.amount);
         }
-        expect(sum(flows.map((f) => money(f.amount))).toFixed(2)).toBe(sum(benefits.map((b) => money(b.amount))).toFixed(2));
+        expect(sum(flows.map((f) => money(f.amount))).toFixed(2)).toBe(
+          sum(benefits.map((b) => money(b.amount))).toFixed(2),
+        );
       }),
       { numRuns: RUNS },
     );
@@ -134,7 +174,9 @@ describe('outcomes by quantity (property)', () => {
 /** Index values in tenths (one decimal place, as HM Treasury publishes them). */
 const tenthsArb = fc.integer({ min: 100, max: 20_000 });
 const indexText = (tenths: number): string => `${Math.floor(tenths / 10)}.${tenths % 10}`;
-const seriesOf = (from: number, to: number) => ({ index: { '2008-09': indexText(from), '2023-24': indexText(to) } });
+const seriesOf = (from: number, to: number) => ({
+  index: { '2008-09': indexText(from), '2023-24': indexText(to) },
+});
 const amountArb = fc.bigInt({ min: 1n, max: 1_000_000_000_00n });
 
 describe('uprating (property)', () => {
@@ -162,7 +204,8 @@ describe('uprating (property)', () => {
       fc.property(amountArb, amountArb, tenthsArb, tenthsArb, tenthsArb, (a, b, from, to1, to2) => {
         const [small, large] = a <= b ? [a, b] : [b, a];
         const [lowTo, highTo] = to1 <= to2 ? [to1, to2] : [to2, to1];
-        const up = (p: bigint, to: number) => pence(uprate(pounds(p), '2008-09', '2023-24', seriesOf(from, to)));
+        const up = (p: bigint, to: number) =>
+          pence(uprate(pounds(p), '2008-09', '2023-24', seriesOf(from, to)));
         expect(up(small, lowTo) <= up(large, lowTo)).toBe(true);
         expect(up(small, lowTo) <= up(small, highTo)).toBe(true);
       }),
@@ -172,17 +215,32 @@ describe('uprating (property)', () => {
 
   it('an uprated split still sums exactly to the uprated total', () => {
     fc.assert(
-      fc.property(fc.array(amountArb, { minLength: 1, maxLength: 6 }), tenthsArb, tenthsArb, (parts, from, to) => {
-        const total = parts.reduce((a, b) => a + b, 0n);
-        const result = uprateSplit(pounds(total), parts.map((p, i) => ({ key: `k${i}`, amount: pounds(p) })), '2008-09', '2023-24', seriesOf(from, to));
-        expect(result.parts.reduce((s, p) => s + pence(p.amount), 0n)).toBe(pence(result.total));
-        expect(result.total).toBe(uprate(pounds(total), '2008-09', '2023-24', seriesOf(from, to)));
-      }),
+      fc.property(
+        fc.array(amountArb, { minLength: 1, maxLength: 6 }),
+        tenthsArb,
+        tenthsArb,
+        (parts, from, to) => {
+          const total = parts.reduce((a, b) => a + b, 0n);
+          const result = uprateSplit(
+            pounds(total),
+            parts.map((p, i) => ({ key: `k${i}`, amount: pounds(p) })),
+            '2008-09',
+            '2023-24',
+            seriesOf(from, to),
+          );
+          expect(result.parts.reduce((s, p) => s + pence(p.amount), 0n)).toBe(pence(result.total));
+          expect(result.total).toBe(
+            uprate(pounds(total), '2008-09', '2023-24', seriesOf(from, to)),
+          );
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('refuses a year the series does not cover', () => {
-    expect(() => uprate('1.00', '1999-00', '2008-09', seriesOf(1000, 1000))).toThrow(/no index for 1999-00/);
+    expect(() => uprate('1.00', '1999-00', '2008-09', seriesOf(1000, 1000))).toThrow(
+      /no index for 1999-00/,
+    );
   });
 });

@@ -9,10 +9,32 @@ const POLICE = 'essex-police';
 
 function pot() {
   const h = createHistory();
-  const potId = h.openPot({ name: 'Essex', area: 'Essex', hostAgencyId: CC, partnerAgencyIds: [CC, POLICE] }).data.potId;
-  const agree = (agencyId: string, financialYear: string, amount: string, boardDecisionRef: string, varies?: { agreementEventId: string; amount: string; boardDecisionRef: string }) =>
-    h.append({ type: 'ContributionAgreed', data: { potId, agencyId, financialYear, amount, boardDecisionRef, ...(varies === undefined ? {} : { varies }) } });
-  const rows = () => potSummary(foldAll(potSummaryProjection, h.events), potId)!.agreedContributions;
+  const potId = h.openPot({
+    name: 'Essex',
+    area: 'Essex',
+    hostAgencyId: CC,
+    partnerAgencyIds: [CC, POLICE],
+  }).data.potId;
+  const agree = (
+    agencyId: string,
+    financialYear: string,
+    amount: string,
+    boardDecisionRef: string,
+    varies?: { agreementEventId: string; amount: string; boardDecisionRef: string },
+  ) =>
+    h.append({
+      type: 'ContributionAgreed',
+      data: {
+        potId,
+        agencyId,
+        financialYear,
+        amount,
+        boardDecisionRef,
+        ...(varies === undefined ? {} : { varies }),
+      },
+    });
+  const rows = () =>
+    potSummary(foldAll(potSummaryProjection, h.events), potId)!.agreedContributions;
   return { h, potId, agree, rows };
 }
 
@@ -25,8 +47,26 @@ describe('pot summary: agreed contributions', () => {
     h.contribute(potId, POLICE, '50000.00', '2026-03-31', 'PO-2'); // last day of 2025-26
     h.contribute(potId, POLICE, '70000.00', '2026-04-01', 'PO-3'); // first day of 2026-27: not this year's
     expect(rows()).toEqual([
-      { agencyId: CC, financialYear: '2025-26', agreed: '300000.00', received: '0.00', outstanding: '300000.00', overpaid: '0.00', boardDecisionRef: 'PB-1', versions: 1 },
-      { agencyId: POLICE, financialYear: '2025-26', agreed: '250000.00', received: '150000.00', outstanding: '100000.00', overpaid: '0.00', boardDecisionRef: 'PB-1', versions: 1 },
+      {
+        agencyId: CC,
+        financialYear: '2025-26',
+        agreed: '300000.00',
+        received: '0.00',
+        outstanding: '300000.00',
+        overpaid: '0.00',
+        boardDecisionRef: 'PB-1',
+        versions: 1,
+      },
+      {
+        agencyId: POLICE,
+        financialYear: '2025-26',
+        agreed: '250000.00',
+        received: '150000.00',
+        outstanding: '100000.00',
+        overpaid: '0.00',
+        boardDecisionRef: 'PB-1',
+        versions: 1,
+      },
     ]);
   });
 
@@ -51,9 +91,22 @@ describe('pot summary: agreed contributions', () => {
   it('a variation replaces the amount and board decision in force, and counts as a version', () => {
     const { agree, rows } = pot();
     const first = agree(POLICE, '2025-26', '250000.00', 'PB-1');
-    agree(POLICE, '2025-26', '200000.00', 'PB-7', { agreementEventId: first.eventId, amount: '250000.00', boardDecisionRef: 'PB-1' });
+    agree(POLICE, '2025-26', '200000.00', 'PB-7', {
+      agreementEventId: first.eventId,
+      amount: '250000.00',
+      boardDecisionRef: 'PB-1',
+    });
     expect(rows()).toEqual([
-      { agencyId: POLICE, financialYear: '2025-26', agreed: '200000.00', received: '0.00', outstanding: '200000.00', overpaid: '0.00', boardDecisionRef: 'PB-7', versions: 2 },
+      {
+        agencyId: POLICE,
+        financialYear: '2025-26',
+        agreed: '200000.00',
+        received: '0.00',
+        outstanding: '200000.00',
+        overpaid: '0.00',
+        boardDecisionRef: 'PB-7',
+        versions: 2,
+      },
     ]);
   });
 

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditQuery, AuditTrailState } from '../../projections/auditTrail.ts';
-import { MAX_AUDIT_ENTRIES_SCANNED_PER_PAGE, auditEntries, auditTrailProjection } from '../../projections/auditTrail.ts';
+import {
+  MAX_AUDIT_ENTRIES_SCANNED_PER_PAGE,
+  auditEntries,
+  auditTrailProjection,
+} from '../../projections/auditTrail.ts';
 import { foldAll } from '../../projections/projection.ts';
 import { ACTORS, benefit, createHistory, flow } from './envelopes.ts';
 import { COUNCIL, NHS, POLICE, essexScenario } from './essexScenario.ts';
 
-const all = (state: AuditTrailState, query: Omit<AuditQuery, 'limit'> = {}) => auditEntries(state, { ...query, limit: 1_000 }).entries;
-const positions = (state: AuditTrailState, query: Omit<AuditQuery, 'limit'> = {}) => all(state, query).map((e) => e.position);
+const all = (state: AuditTrailState, query: Omit<AuditQuery, 'limit'> = {}) =>
+  auditEntries(state, { ...query, limit: 1_000 }).entries;
+const positions = (state: AuditTrailState, query: Omit<AuditQuery, 'limit'> = {}) =>
+  all(state, query).map((e) => e.position);
 
 /** Every page from the start, following nextCursor until it is null. */
 function pages(state: AuditTrailState, query: Omit<AuditQuery, 'cursor'>) {
@@ -17,7 +23,8 @@ function pages(state: AuditTrailState, query: Omit<AuditQuery, 'cursor'>) {
     result.push(page);
     if (page.nextCursor === null) return result;
     // A cursor that does not move forward would page for ever.
-    if (BigInt(page.nextCursor) <= BigInt(cursor ?? '0')) throw new Error(`nextCursor ${page.nextCursor} does not move past ${cursor}`);
+    if (BigInt(page.nextCursor) <= BigInt(cursor ?? '0'))
+      throw new Error(`nextCursor ${page.nextCursor} does not move past ${cursor}`);
     cursor = page.nextCursor;
   }
 }
@@ -44,12 +51,18 @@ describe('audit trail', () => {
 
     it('names what each reversal undoes, and why', () => {
       const { h, potId, allocation, outcome } = essexScenario();
-      const extra = h.contribute(potId, POLICE, '25000.00', '2025-10-01', 'PO-1300', { actor: ACTORS.alice });
+      const extra = h.contribute(potId, POLICE, '25000.00', '2025-10-01', 'PO-1300', {
+        actor: ACTORS.alice,
+      });
       h.reverseContribution(extra, 'Keyed twice', '2025-10-02', { actor: ACTORS.alice });
       h.retractOutcome(outcome, 'Evidence\nwithdrawn  by probation', '2025-10-03');
       h.reverseAllocation(allocation, 'Wrong intervention', '2025-10-04');
       const state = foldAll(auditTrailProjection, h.events);
-      expect(all(state).slice(-3).map((e) => e.summary)).toEqual([
+      expect(
+        all(state)
+          .slice(-3)
+          .map((e) => e.summary),
+      ).toEqual([
         'alice (finance officer, Essex Police) reversed contribution of £25,000.00 from Essex Police to Essex Reducing Reoffending (ref PO-1300); reason: Keyed twice',
         'root (admin) retracted outcome "Fewer reoffences among the first cohort" of Employment support in Essex Reducing Reoffending, withdrawing benefits £60,000.00 (£40,000.00 cashable) to Essex Police £30,000.00, NHS Mid Essex £20,000.00, Essex County Council £10,000.00; reason: Evidence withdrawn by probation',
         'root (admin) reversed allocation of £100,000.00 to Employment support in Essex Reducing Reoffending (effective 2025-05-01), returning Essex Police £40,000.00, Essex County Council £60,000.00 to their stakes; reason: Wrong intervention',
@@ -62,9 +75,15 @@ describe('audit trail', () => {
       const { h, potId } = essexScenario();
       h.contribute(potId, POLICE, '5.00', '2025-10-01', 'PO-1301');
       h.claimKey('OpenPot', 'pot-01JQR9FR000000000000000009');
-      h.contribute(potId, POLICE, '1.50', '2025-10-01', 'PO-1302', { actor: { sub: 'dave', role: 'finance-officer', agencyId: 'unknown-agency' } });
+      h.contribute(potId, POLICE, '1.50', '2025-10-01', 'PO-1302', {
+        actor: { sub: 'dave', role: 'finance-officer', agencyId: 'unknown-agency' },
+      });
       const state = foldAll(auditTrailProjection, h.events);
-      expect(all(state).slice(-3).map((e) => e.summary)).toEqual([
+      expect(
+        all(state)
+          .slice(-3)
+          .map((e) => e.summary),
+      ).toEqual([
         'root (admin) recorded a contribution of £5.00 from Essex Police to Essex Reducing Reoffending, ref PO-1301',
         'root (admin) claimed an idempotency key for OpenPot, creating stream pot-01JQR9FR000000000000000009',
         'dave (finance officer, unknown-agency) recorded a contribution of £1.50 from Essex Police to Essex Reducing Reoffending, ref PO-1302',
@@ -80,14 +99,20 @@ describe('audit trail', () => {
         flows: [flow(COUNCIL, NHS, '1.00', false)],
       });
       const summary = all(foldAll(auditTrailProjection, h.events)).at(-1)!.summary;
-      expect(summary).toMatch(/^root \(admin\) recorded outcome "Line one x{110}…" of Employment support/);
+      expect(summary).toMatch(
+        /^root \(admin\) recorded outcome "Line one x{110}…" of Employment support/,
+      );
       expect(summary).not.toContain('\n');
     });
   });
 
   it('gives every field an auditor needs, and leaves out the ones an event does not have', () => {
     const { h, potId, policeContribution } = essexScenario();
-    h.registerAgency('dwp', 'DWP', 'dwp', { causationId: policeContribution.eventId, correlationId: 'corr-1', commandId: 'cmd-1' });
+    h.registerAgency('dwp', 'DWP', 'dwp', {
+      causationId: policeContribution.eventId,
+      correlationId: 'corr-1',
+      commandId: 'cmd-1',
+    });
     const state = foldAll(auditTrailProjection, h.events);
     const entries = all(state);
     expect(entries[7]).toStrictEqual({
@@ -100,7 +125,8 @@ describe('audit trail', () => {
       actor: { sub: 'alice', role: 'finance-officer', agencyId: POLICE },
       commandId: policeContribution.metadata.commandId,
       correlationId: policeContribution.metadata.commandId,
-      summary: 'alice (finance officer, Essex Police) contributed £200,000.00 to Essex Reducing Reoffending, ref PO-1234',
+      summary:
+        'alice (finance officer, Essex Police) contributed £200,000.00 to Essex Reducing Reoffending, ref PO-1234',
       potId,
       agencyIds: [POLICE],
     });
@@ -130,27 +156,42 @@ describe('audit trail', () => {
       expect(positions(state, { agencyId: 'dwp' })).toEqual(['13']);
       expect(positions(state, { agencyId: 'essex-probation' })).toEqual(['4', '6', '9']);
       expect(positions(state, { actor: 'alice' })).toEqual(['8']);
-      expect(positions(state, { actor: 'root', agencyId: POLICE, potId })).toEqual(['5', '10', '11']);
+      expect(positions(state, { actor: 'root', agencyId: POLICE, potId })).toEqual([
+        '5',
+        '10',
+        '11',
+      ]);
       expect(positions(state, { actor: 'nobody' })).toEqual([]);
     });
 
     it('by recordedAt, inclusive, a day meaning the whole UTC day', () => {
       const h = createHistory();
-      for (const recordedAt of ['2025-04-01T23:59:59.999Z', '2025-04-02T00:00:00.000Z', '2025-04-02T23:59:59.999Z', '2025-04-03T00:00:00.000Z']) {
+      for (const recordedAt of [
+        '2025-04-01T23:59:59.999Z',
+        '2025-04-02T00:00:00.000Z',
+        '2025-04-02T23:59:59.999Z',
+        '2025-04-03T00:00:00.000Z',
+      ]) {
         h.claimKey('RegisterAgency', 'agency-dwp', { recordedAt });
       }
       const state = foldAll(auditTrailProjection, h.events);
       expect(positions(state, { from: '2025-04-02', to: '2025-04-02' })).toEqual(['2', '3']);
       expect(positions(state, { from: '2025-04-02' })).toEqual(['2', '3', '4']);
       expect(positions(state, { to: '2025-04-01' })).toEqual(['1']);
-      expect(positions(state, { from: '2025-04-02T00:00:00Z', to: '2025-04-03T00:00:00.000Z' })).toEqual(['2', '3', '4']);
-      expect(positions(state, { from: '2025-04-02T01:00:00+01:00', to: '2025-04-02T23:59:59.998Z' })).toEqual(['2']);
+      expect(
+        positions(state, { from: '2025-04-02T00:00:00Z', to: '2025-04-03T00:00:00.000Z' }),
+      ).toEqual(['2', '3', '4']);
+      expect(
+        positions(state, { from: '2025-04-02T01:00:00+01:00', to: '2025-04-02T23:59:59.998Z' }),
+      ).toEqual(['2']);
     });
 
     it('refuses bounds, cursors and limits it cannot read', () => {
       const state = foldAll(auditTrailProjection, essexScenario().h.events);
       expect(() => auditEntries(state, { from: '2025-02-30', limit: 10 })).toThrow(RangeError);
-      expect(() => auditEntries(state, { to: '2025-04-01T09:00:00', limit: 10 })).toThrow(RangeError);
+      expect(() => auditEntries(state, { to: '2025-04-01T09:00:00', limit: 10 })).toThrow(
+        RangeError,
+      );
       expect(() => auditEntries(state, { from: 'yesterday', limit: 10 })).toThrow(RangeError);
       expect(() => auditEntries(state, { cursor: '-1', limit: 10 })).toThrow(RangeError);
       expect(() => auditEntries(state, { limit: 0 })).toThrow(RangeError);
@@ -178,33 +219,63 @@ describe('audit trail', () => {
       const { h } = essexScenario();
       const state = foldAll(auditTrailProjection, h.events);
       const result = pages(state, { agencyId: POLICE, limit: 2 });
-      expect(result.flatMap((p) => p.entries.map((e) => e.position))).toEqual(['2', '5', '8', '10', '11']);
+      expect(result.flatMap((p) => p.entries.map((e) => e.position))).toEqual([
+        '2',
+        '5',
+        '8',
+        '10',
+        '11',
+      ]);
       expect(result.map((p) => p.nextCursor)).toEqual(['5', '10', null]);
     });
 
     it('returns entries strictly after the cursor, wherever it falls', () => {
       const state = foldAll(auditTrailProjection, essexScenario().h.events);
-      expect(auditEntries(state, { cursor: '5', limit: 2 })).toMatchObject({ entries: [{ position: '6' }, { position: '7' }], nextCursor: '7' });
+      expect(auditEntries(state, { cursor: '5', limit: 2 })).toMatchObject({
+        entries: [{ position: '6' }, { position: '7' }],
+        nextCursor: '7',
+      });
       expect(auditEntries(state, { cursor: '0', limit: 1 }).entries[0]!.position).toBe('1');
-      expect(auditEntries(state, { cursor: '11', limit: 5 })).toEqual({ entries: [], nextCursor: null });
-      expect(auditEntries(state, { cursor: '99999999999999999999', limit: 5 })).toEqual({ entries: [], nextCursor: null });
-      expect(auditEntries(state, { potId: 'no-such-pot', limit: 5 })).toEqual({ entries: [], nextCursor: null });
+      expect(auditEntries(state, { cursor: '11', limit: 5 })).toEqual({
+        entries: [],
+        nextCursor: null,
+      });
+      expect(auditEntries(state, { cursor: '99999999999999999999', limit: 5 })).toEqual({
+        entries: [],
+        nextCursor: null,
+      });
+      expect(auditEntries(state, { potId: 'no-such-pot', limit: 5 })).toEqual({
+        entries: [],
+        nextCursor: null,
+      });
     });
 
     it('on a huge log, a narrow time filter stops after its scan budget and hands back a cursor to carry on from', () => {
       const h = createHistory();
-      const template = h.claimKey('RegisterAgency', 'agency-dwp', { recordedAt: '2025-04-01T09:00:00.000Z' });
+      const template = h.claimKey('RegisterAgency', 'agency-dwp', {
+        recordedAt: '2025-04-01T09:00:00.000Z',
+      });
       const count = MAX_AUDIT_ENTRIES_SCANNED_PER_PAGE + 10;
       const log = Array.from({ length: count }, (_, i) => ({
         ...template,
         position: BigInt(i + 1),
-        metadata: { ...template.metadata, recordedAt: i === count - 1 ? '2025-04-02T09:00:00.000Z' : template.metadata.recordedAt },
+        metadata: {
+          ...template.metadata,
+          recordedAt: i === count - 1 ? '2025-04-02T09:00:00.000Z' : template.metadata.recordedAt,
+        },
       }));
       const state = foldAll(auditTrailProjection, log);
 
       const first = auditEntries(state, { from: '2025-04-02', limit: 10 });
-      expect(first).toEqual({ entries: [], nextCursor: String(MAX_AUDIT_ENTRIES_SCANNED_PER_PAGE) });
-      const second = auditEntries(state, { from: '2025-04-02', cursor: first.nextCursor!, limit: 10 });
+      expect(first).toEqual({
+        entries: [],
+        nextCursor: String(MAX_AUDIT_ENTRIES_SCANNED_PER_PAGE),
+      });
+      const second = auditEntries(state, {
+        from: '2025-04-02',
+        cursor: first.nextCursor!,
+        limit: 10,
+      });
       expect(second.entries.map((e) => e.position)).toEqual([String(count)]);
       expect(second.nextCursor).toBeNull();
       // The cursor is found by binary search: a page deep in the log is as quick as the first.
@@ -215,6 +286,8 @@ describe('audit trail', () => {
   it('stops loudly when positions do not strictly increase', () => {
     const { h } = essexScenario();
     const events = [...h.events, h.events[3]!];
-    expect(() => foldAll(auditTrailProjection, events)).toThrow(/invariant: audit trail got position 4 after 11/);
+    expect(() => foldAll(auditTrailProjection, events)).toThrow(
+      /invariant: audit trail got position 4 after 11/,
+    );
   });
 });

@@ -8,21 +8,36 @@ import { deserialize, serialize } from 'node:v8';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../events/index.ts';
-import { auditEntries, auditEntryAt, auditTrailProjection, type AuditQuery } from '../../projections/auditTrail.ts';
+import {
+  auditEntries,
+  auditEntryAt,
+  auditTrailProjection,
+  type AuditQuery,
+} from '../../projections/auditTrail.ts';
 import { foldAll } from '../../projections/projection.ts';
 import { referenceAuditEntries, referenceAuditTrailProjection } from './auditTrailReference.ts';
 import { ACTORS } from './envelopes.ts';
 import { essexScenario } from './essexScenario.ts';
 import { AGENCIES, DATES, historyOf, opsArbitrary } from './randomHistory.ts';
 
-const actorChoices = [ACTORS.admin, ACTORS.alice, ACTORS.carol, { sub: 'dave', role: 'auditor' }, { sub: 'alice', role: 'admin' }];
+const actorChoices = [
+  ACTORS.admin,
+  ACTORS.alice,
+  ACTORS.carol,
+  { sub: 'dave', role: 'auditor' },
+  { sub: 'alice', role: 'admin' },
+];
 
 /** The history with each event's actor (and sometimes a causation id) replaced by the picks. */
 function withActors(events: readonly Envelope[], picks: readonly number[]): Envelope[] {
   return events.map((event, i) => {
     const pick = picks[i % picks.length]!;
     const actor = actorChoices[pick % actorChoices.length]!;
-    const metadata = { ...event.metadata, actor, ...(pick % 3 === 0 ? { causationId: `cause-${pick}` } : {}) };
+    const metadata = {
+      ...event.metadata,
+      actor,
+      ...(pick % 3 === 0 ? { causationId: `cause-${pick}` } : {}),
+    };
     return { ...event, metadata } as Envelope;
   });
 }
@@ -34,18 +49,30 @@ const queryArbitrary = (potIds: readonly string[]) =>
       agencyId: fc.constantFrom(...AGENCIES, 'essex-police', 'essex-cc', 'nobody'),
       actor: fc.constantFrom('root', 'alice', 'carol', 'dave', 'nobody'),
       // 'event N': the recordedAt of the Nth event, so the bounds land exactly on entries too.
-      from: fc.oneof(fc.constantFrom(...DATES, '2025-04-01T09:30:00.000Z'), fc.nat(60).map((n) => `event ${n}`)),
-      to: fc.oneof(fc.constantFrom(...DATES, '2025-04-01T10:00:00Z'), fc.nat(60).map((n) => `event ${n}`)),
+      from: fc.oneof(
+        fc.constantFrom(...DATES, '2025-04-01T09:30:00.000Z'),
+        fc.nat(60).map((n) => `event ${n}`),
+      ),
+      to: fc.oneof(
+        fc.constantFrom(...DATES, '2025-04-01T10:00:00Z'),
+        fc.nat(60).map((n) => `event ${n}`),
+      ),
       cursor: fc.nat(80).map(String),
     },
     { requiredKeys: [] },
   );
 
-function allPages(answer: (query: AuditQuery) => unknown, query: Omit<AuditQuery, 'limit'>, limit: number): unknown[] {
+function allPages(
+  answer: (query: AuditQuery) => unknown,
+  query: Omit<AuditQuery, 'limit'>,
+  limit: number,
+): unknown[] {
   const pages: unknown[] = [];
   let cursor = query.cursor;
   for (let guard = 0; guard < 1_000; guard++) {
-    const page = answer({ ...query, ...(cursor === undefined ? {} : { cursor }), limit }) as { nextCursor: string | null };
+    const page = answer({ ...query, ...(cursor === undefined ? {} : { cursor }), limit }) as {
+      nextCursor: string | null;
+    };
     pages.push(page);
     if (page.nextCursor === null) return pages;
     cursor = page.nextCursor;
@@ -61,26 +88,48 @@ describe('audit trail in columns', () => {
         opsArbitrary,
         fc.array(fc.nat(29), { minLength: 1, maxLength: 10 }),
         fc.boolean(),
-        fc.array(fc.tuple(fc.constant(null).chain(() => queryArbitrary(['p'])), fc.integer({ min: 1, max: 7 })), { minLength: 1, maxLength: 8 }),
+        fc.array(
+          fc.tuple(
+            fc.constant(null).chain(() => queryArbitrary(['p'])),
+            fc.integer({ min: 1, max: 7 }),
+          ),
+          { minLength: 1, maxLength: 8 },
+        ),
         (ops, picks, addEssex, queries) => {
           const base = historyOf(ops).events;
           // Essex's events follow the random history, renumbered, so a second pot and its partners are in the log.
-          const tail = addEssex ? essex.map((event, i) => ({ ...event, position: BigInt(base.length + i + 1) }) as Envelope) : [];
+          const tail = addEssex
+            ? essex.map(
+                (event, i) => ({ ...event, position: BigInt(base.length + i + 1) }) as Envelope,
+              )
+            : [];
           const events = withActors([...base, ...tail], picks);
           // Half folded, through node:v8 and back as a books snapshot stores it, then the rest
           // folded on top: plain data, nothing lost, and it grows on after a restore.
           const half = Math.floor(events.length / 2);
-          let compact = deserialize(serialize(foldAll(auditTrailProjection, events.slice(0, half)))) as ReturnType<typeof auditTrailProjection.initialState>;
-          for (const event of events.slice(half)) compact = auditTrailProjection.evolve(compact, event);
+          let compact = deserialize(
+            serialize(foldAll(auditTrailProjection, events.slice(0, half))),
+          ) as ReturnType<typeof auditTrailProjection.initialState>;
+          for (const event of events.slice(half))
+            compact = auditTrailProjection.evolve(compact, event);
           const reference = foldAll(referenceAuditTrailProjection, events);
 
           expect(compact.size).toBe(reference.entries.length);
-          for (let i = 0; i < compact.size; i++) expect(auditEntryAt(compact, i)).toStrictEqual(reference.entries[i]);
+          for (let i = 0; i < compact.size; i++)
+            expect(auditEntryAt(compact, i)).toStrictEqual(reference.entries[i]);
 
-          const potIds = [...new Set(events.map((e) => (e.data as { potId?: string }).potId).filter((p): p is string => p !== undefined))];
+          const potIds = [
+            ...new Set(
+              events
+                .map((e) => (e.data as { potId?: string }).potId)
+                .filter((p): p is string => p !== undefined),
+            ),
+          ];
           for (const [rawQuery, limit] of queries) {
             const at = (bound: string | undefined) =>
-              bound?.startsWith('event ') ? events[Number(bound.slice(6)) % events.length]!.metadata.recordedAt : bound;
+              bound?.startsWith('event ')
+                ? events[Number(bound.slice(6)) % events.length]!.metadata.recordedAt
+                : bound;
             const from = at(rawQuery.from);
             const to = at(rawQuery.to);
             const query = {
@@ -89,7 +138,9 @@ describe('audit trail in columns', () => {
               ...(from === undefined ? {} : { from }),
               ...(to === undefined ? {} : { to }),
             };
-            expect(allPages((q) => auditEntries(compact, q), query, limit)).toStrictEqual(allPages((q) => referenceAuditEntries(reference, q), query, limit));
+            expect(allPages((q) => auditEntries(compact, q), query, limit)).toStrictEqual(
+              allPages((q) => referenceAuditEntries(reference, q), query, limit),
+            );
           }
         },
       ),

@@ -9,10 +9,25 @@ describe('audit trail: evidence-of-benefit events', () => {
     const h = createHistory();
     h.registerAgency('essex-cc', 'Essex County Council', 'council');
     h.registerAgency('essex-police', 'Essex Police', 'police');
-    const potId = h.openPot({ name: 'Essex Reducing Reoffending', area: 'Essex', hostAgencyId: 'essex-cc', partnerAgencyIds: ['essex-cc', 'essex-police'] }).data.potId;
-    const interventionId = h.defineIntervention(potId, 'Employment support', 'essex-cc').data.interventionId;
+    const potId = h.openPot({
+      name: 'Essex Reducing Reoffending',
+      area: 'Essex',
+      hostAgencyId: 'essex-cc',
+      partnerAgencyIds: ['essex-cc', 'essex-police'],
+    }).data.potId;
+    const interventionId = h.defineIntervention(potId, 'Employment support', 'essex-cc').data
+      .interventionId;
     const first = h.append(
-      { type: 'ContributionAgreed', data: { potId, agencyId: 'essex-police', financialYear: '2025-26', amount: '250000.00', boardDecisionRef: 'PB-3' } },
+      {
+        type: 'ContributionAgreed',
+        data: {
+          potId,
+          agencyId: 'essex-police',
+          financialYear: '2025-26',
+          amount: '250000.00',
+          boardDecisionRef: 'PB-3',
+        },
+      },
       { actor: ACTORS.carol },
     );
     h.append(
@@ -24,7 +39,11 @@ describe('audit trail: evidence-of-benefit events', () => {
           financialYear: '2025-26',
           amount: '200000.00',
           boardDecisionRef: 'PB-9',
-          varies: { agreementEventId: first.eventId, amount: '250000.00', boardDecisionRef: 'PB-3' },
+          varies: {
+            agreementEventId: first.eventId,
+            amount: '250000.00',
+            boardDecisionRef: 'PB-3',
+          },
         },
       },
       { actor: ACTORS.admin },
@@ -32,11 +51,21 @@ describe('audit trail: evidence-of-benefit events', () => {
     h.append(
       {
         type: 'InterventionAssumptionsSet',
-        data: { potId, interventionId, deadweightPercent: '20', attributionPercent: '75', optimismBiasPercent: '12.5', benefitProfile: ['100', '60'], reason: 'Evaluation 2025' },
+        data: {
+          potId,
+          interventionId,
+          deadweightPercent: '20',
+          attributionPercent: '75',
+          optimismBiasPercent: '12.5',
+          benefitProfile: ['100', '60'],
+          reason: 'Evaluation 2025',
+        },
       },
       { actor: ACTORS.alice },
     );
-    const entries = auditEntries(foldAll(auditTrailProjection, h.events), { limit: 1_000 }).entries.slice(-3);
+    const entries = auditEntries(foldAll(auditTrailProjection, h.events), {
+      limit: 1_000,
+    }).entries.slice(-3);
     expect(entries.map((e) => e.summary)).toEqual([
       "carol (finance officer, Essex County Council) recorded Essex Police's agreed contribution of £250,000.00 to Essex Reducing Reoffending for 2025-26, board decision PB-3",
       "root (admin) recorded Essex Police's agreed contribution of £200,000.00 to Essex Reducing Reoffending for 2025-26, board decision PB-9, varying £250,000.00 (PB-3)",

@@ -95,7 +95,10 @@ export const referenceAuditTrailProjection: Projection<ReferenceAuditTrailState>
       throw new Error(`invariant: audit trail got position ${event.position} after ${last}`);
     }
     const recordedAtMs = Date.parse(event.metadata.recordedAt);
-    if (Number.isNaN(recordedAtMs)) throw new Error(`invariant: event ${event.eventId} has recordedAt ${event.metadata.recordedAt}`);
+    if (Number.isNaN(recordedAtMs))
+      throw new Error(
+        `invariant: event ${event.eventId} has recordedAt ${event.metadata.recordedAt}`,
+      );
 
     const entry = toEntry(state.names, event);
     const index = state.entries.length;
@@ -127,7 +130,11 @@ function toEntry(names: AuditNames, event: Envelope): AuditEntry {
     streamId: event.streamId,
     recordedAt: metadata.recordedAt,
     ...(data.effectiveDate === undefined ? {} : { effectiveDate: data.effectiveDate }),
-    actor: { sub: actor.sub, role: actor.role, ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }) },
+    actor: {
+      sub: actor.sub,
+      role: actor.role,
+      ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }),
+    },
     commandId: metadata.commandId,
     correlationId: metadata.correlationId,
     ...(metadata.causationId === undefined ? {} : { causationId: metadata.causationId }),
@@ -180,16 +187,24 @@ function agenciesTouchedBy(event: Envelope): string[] {
     case 'FinancialYearClosed':
       break;
     case 'AllocationRequested':
-      ids.push(...(event.data.requestedBy.agencyId === undefined ? [] : [event.data.requestedBy.agencyId]));
+      ids.push(
+        ...(event.data.requestedBy.agencyId === undefined ? [] : [event.data.requestedBy.agencyId]),
+      );
       break;
     case 'AllocationApproved':
-      ids.push(...(event.data.approvedBy.agencyId === undefined ? [] : [event.data.approvedBy.agencyId]));
+      ids.push(
+        ...(event.data.approvedBy.agencyId === undefined ? [] : [event.data.approvedBy.agencyId]),
+      );
       break;
     case 'AllocationRejected':
-      ids.push(...(event.data.rejectedBy.agencyId === undefined ? [] : [event.data.rejectedBy.agencyId]));
+      ids.push(
+        ...(event.data.rejectedBy.agencyId === undefined ? [] : [event.data.rejectedBy.agencyId]),
+      );
       break;
     case 'SelfApprovalAttempted':
-      ids.push(...(event.data.attemptedBy.agencyId === undefined ? [] : [event.data.attemptedBy.agencyId]));
+      ids.push(
+        ...(event.data.attemptedBy.agencyId === undefined ? [] : [event.data.attemptedBy.agencyId]),
+      );
       break;
     case 'PotClosed':
       ids.push(...event.data.returns.map((r) => r.agencyId));
@@ -227,12 +242,16 @@ function firstAfter(length: number, positionAt: (i: number) => bigint, after: bi
  * 1..MAX_AUDIT_PAGE_SIZE, a cursor that is not a digit string, or an unreadable from/to;
  * the HTTP layer validates first and answers 400.
  */
-export function referenceAuditEntries(state: ReferenceAuditTrailState, query: AuditQuery): AuditPage {
+export function referenceAuditEntries(
+  state: ReferenceAuditTrailState,
+  query: AuditQuery,
+): AuditPage {
   const { limit } = query;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_PAGE_SIZE) {
     throw new RangeError(`limit must be an integer from 1 to ${MAX_AUDIT_PAGE_SIZE}`);
   }
-  if (query.cursor !== undefined && !/^\d+$/.test(query.cursor)) throw new RangeError('cursor must be a position (digits)');
+  if (query.cursor !== undefined && !/^\d+$/.test(query.cursor))
+    throw new RangeError('cursor must be a position (digits)');
   const after = query.cursor === undefined ? 0n : BigInt(query.cursor);
   const fromMs = query.from === undefined ? -Infinity : parseTimeBound(query.from, 'from');
   const toMs = query.to === undefined ? Infinity : parseTimeBound(query.to, 'to');
@@ -260,7 +279,11 @@ export function referenceAuditEntries(state: ReferenceAuditTrailState, query: Au
 
   const entries: AuditEntry[] = [];
   let scanned = 0;
-  for (let k = firstAfter(length, (i) => state.positions[entryIndexAt(i)]!, after); k < length; k++) {
+  for (
+    let k = firstAfter(length, (i) => state.positions[entryIndexAt(i)]!, after);
+    k < length;
+    k++
+  ) {
     const i = entryIndexAt(k);
     if (scanned === MAX_AUDIT_ENTRIES_SCANNED_PER_PAGE) {
       // Out of budget: everything read so far either was returned or did not match, so the

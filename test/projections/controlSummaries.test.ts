@@ -15,15 +15,43 @@ function controlled() {
   const bob = ACTORS.alice; // a finance officer of Essex Police
   const allocationId = ulidAt(0, 900);
   const withdrawnId = ulidAt(0, 901);
-  h.append({ type: 'ApprovalThresholdChanged', data: { potId, approvalThreshold: '250000.00', reason: 'Board minute 12' } });
-  const requested = { potId, interventionId, amount: '300000.00', effectiveDate: '2025-10-01', reason: 'Year two', approvalThreshold: '250000.00' };
+  h.append({
+    type: 'ApprovalThresholdChanged',
+    data: { potId, approvalThreshold: '250000.00', reason: 'Board minute 12' },
+  });
+  const requested = {
+    potId,
+    interventionId,
+    amount: '300000.00',
+    effectiveDate: '2025-10-01',
+    reason: 'Year two',
+    approvalThreshold: '250000.00',
+  };
   const requestedBy = { sub: bob.sub, role: bob.role, agencyId: bob.agencyId };
-  h.append({ type: 'AllocationRequested', data: { ...requested, allocationId, requestedBy } }, { actor: bob });
-  h.append({ type: 'SelfApprovalAttempted', data: { potId, allocationId, attemptedBy: requestedBy } }, { actor: bob });
-  h.append({ type: 'AllocationRequested', data: { ...requested, allocationId: withdrawnId, requestedBy } }, { actor: bob });
-  h.append({ type: 'AllocationRejected', data: { potId, allocationId: withdrawnId, rejectedBy: requestedBy, reason: 'Asked twice' } }, { actor: bob });
+  h.append(
+    { type: 'AllocationRequested', data: { ...requested, allocationId, requestedBy } },
+    { actor: bob },
+  );
+  h.append(
+    { type: 'SelfApprovalAttempted', data: { potId, allocationId, attemptedBy: requestedBy } },
+    { actor: bob },
+  );
+  h.append(
+    { type: 'AllocationRequested', data: { ...requested, allocationId: withdrawnId, requestedBy } },
+    { actor: bob },
+  );
+  h.append(
+    {
+      type: 'AllocationRejected',
+      data: { potId, allocationId: withdrawnId, rejectedBy: requestedBy, reason: 'Asked twice' },
+    },
+    { actor: bob },
+  );
   const carol = { sub: ACTORS.carol.sub, role: ACTORS.carol.role, agencyId: ACTORS.carol.agencyId };
-  h.append({ type: 'AllocationApproved', data: { potId, allocationId, approvedBy: carol } }, { actor: ACTORS.carol });
+  h.append(
+    { type: 'AllocationApproved', data: { potId, allocationId, approvedBy: carol } },
+    { actor: ACTORS.carol },
+  );
   h.append(
     {
       type: 'FundsAllocated',
@@ -42,7 +70,10 @@ function controlled() {
     },
     { actor: ACTORS.carol },
   );
-  h.append({ type: 'FinancialYearClosed', data: { potId, financialYear: '2025-26', closedThrough: '2026-03-31' } });
+  h.append({
+    type: 'FinancialYearClosed',
+    data: { potId, financialYear: '2025-26', closedThrough: '2026-03-31' },
+  });
   h.append({
     type: 'PotClosed',
     data: {
@@ -62,7 +93,9 @@ describe("the controls' events", () => {
   it('each has a one-line summary an inspector can read', () => {
     const { h } = controlled();
     const state = foldAll(auditTrailProjection, h.events);
-    const summaries = auditEntries(state, { limit: 1000 }).entries.slice(-9).map((e) => e.summary);
+    const summaries = auditEntries(state, { limit: 1000 })
+      .entries.slice(-9)
+      .map((e) => e.summary);
     expect(summaries).toEqual([
       'root (admin) set the approval threshold of Essex Reducing Reoffending to £250,000.00; reason: Board minute 12',
       'alice (finance officer, Essex Police) requested £300,000.00 for Employment support from Essex Reducing Reoffending — awaiting approval (threshold £250,000.00); reason: Year two',
@@ -96,7 +129,15 @@ describe("the controls' events", () => {
 
   it('a fold stops loudly when a close does not return exactly what was available', () => {
     const { h, potId } = essexScenario();
-    h.append({ type: 'PotClosed', data: { potId, effectiveDate: '2026-04-20', reason: 'x', returns: [{ agencyId: POLICE, amount: '1.00' }] } });
+    h.append({
+      type: 'PotClosed',
+      data: {
+        potId,
+        effectiveDate: '2026-04-20',
+        reason: 'x',
+        returns: [{ agencyId: POLICE, amount: '1.00' }],
+      },
+    });
     expect(() => foldAll(potSummaryProjection, h.events)).toThrow(/invariant/);
   });
 

@@ -6,7 +6,13 @@
 import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatAmount, formatExact, money, roundToPence, splitByWeights } from '../../events/money.ts';
+import {
+  formatAmount,
+  formatExact,
+  money,
+  roundToPence,
+  splitByWeights,
+} from '../../events/money.ts';
 import { costBenefitReport, type CostBenefitReport } from '../../projections/costBenefit.ts';
 import { costBenefitInputsProjection } from '../../projections/costBenefitInputs.ts';
 import { foldAll } from '../../projections/projection.ts';
@@ -21,7 +27,9 @@ const V = new D(1).dividedBy('1.035');
 const RUNS = 150;
 
 const penceArb = fc.bigInt({ min: 1n, max: 10n ** 11n });
-const percentArb = fc.integer({ min: 0, max: 10_000 }).map((hundredths) => new D(hundredths).dividedBy(100).toString());
+const percentArb = fc
+  .integer({ min: 0, max: 10_000 })
+  .map((hundredths) => new D(hundredths).dividedBy(100).toString());
 const pounds = (p: bigint): string => `${p / 100n}.${(p % 100n).toString().padStart(2, '0')}`;
 
 interface Case {
@@ -44,15 +52,22 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
 
 function reportFor(c: Case): CostBenefitReport['interventions'][number] {
   const h = createHistory();
-  const potId = h.openPot({ name: 'P', area: 'A', hostAgencyId: 'cc', partnerAgencyIds: ['cc'] }).data.potId;
+  const potId = h.openPot({ name: 'P', area: 'A', hostAgencyId: 'cc', partnerAgencyIds: ['cc'] })
+    .data.potId;
   h.contribute(potId, 'cc', '100.00', '2025-04-10', 'PO');
   const interventionId = h.defineIntervention(potId, 'I', 'cc').data.interventionId;
   h.allocate(potId, interventionId, { cc: '100.00' }, '2025-05-01', 'r');
   h.recordOutcome(potId, interventionId, {
     description: 'o',
     effectiveDate: '2025-10-01',
-    benefits: [benefit('nhs', pounds(c.cashablePence), true), benefit('police', pounds(c.nonCashablePence), false)],
-    flows: [flow('cc', 'nhs', pounds(c.cashablePence), true), flow('cc', 'police', pounds(c.nonCashablePence), false)],
+    benefits: [
+      benefit('nhs', pounds(c.cashablePence), true),
+      benefit('police', pounds(c.nonCashablePence), false),
+    ],
+    flows: [
+      flow('cc', 'nhs', pounds(c.cashablePence), true),
+      flow('cc', 'police', pounds(c.nonCashablePence), false),
+    ],
   });
   h.append({
     type: 'InterventionAssumptionsSet',
@@ -66,8 +81,14 @@ function reportFor(c: Case): CostBenefitReport['interventions'][number] {
       reason: 'property',
     },
   });
-  const report = costBenefitReport(foldAll(costBenefitInputsProjection, h.events), potId, {}, DEFLATORS);
-  if (report === null || report === 'unknown-intervention' || 'refusal' in report) throw new Error('no report');
+  const report = costBenefitReport(
+    foldAll(costBenefitInputsProjection, h.events),
+    potId,
+    {},
+    DEFLATORS,
+  );
+  if (report === null || report === 'unknown-intervention' || 'refusal' in report)
+    throw new Error('no report');
   return report.interventions[0]!;
 }
 
@@ -84,9 +105,15 @@ describe('cost-benefit arithmetic: properties', () => {
     fc.assert(
       fc.property(caseArb, (c) => {
         const b = adjustedOf(c);
-        const closedForm = c.profile.reduce((total, p, k) => total.plus(b.times(new D(p).dividedBy(100)).dividedBy(new D('1.035').pow(k))), new D(0));
+        const closedForm = c.profile.reduce(
+          (total, p, k) =>
+            total.plus(b.times(new D(p).dividedBy(100)).dividedBy(new D('1.035').pow(k))),
+          new D(0),
+        );
         const report = reportFor(c);
-        expect(new D(report.presentValueOfBenefits.exact).minus(closedForm).abs().lte('1e-10')).toBe(true);
+        expect(
+          new D(report.presentValueOfBenefits.exact).minus(closedForm).abs().lte('1e-10'),
+        ).toBe(true);
         expect(report.presentValueOfBenefits.value).toBe(penceOf(closedForm));
       }),
       { numRuns: RUNS },
@@ -102,7 +129,9 @@ describe('cost-benefit arithmetic: properties', () => {
           .times(new D(1).minus(V.pow(years)))
           .dividedBy(new D(1).minus(V));
         const report = reportFor(flat);
-        expect(new D(report.presentValueOfBenefits.exact).minus(annuity).abs().lte('1e-10')).toBe(true);
+        expect(new D(report.presentValueOfBenefits.exact).minus(annuity).abs().lte('1e-10')).toBe(
+          true,
+        );
         expect(report.presentValueOfBenefits.value).toBe(penceOf(annuity));
       }),
       { numRuns: RUNS },
@@ -112,10 +141,20 @@ describe('cost-benefit arithmetic: properties', () => {
   it('zero deadweight, 100% attribution and zero optimism bias leave the gross unchanged', () => {
     fc.assert(
       fc.property(caseArb, (c) => {
-        const neutral = { ...c, deadweight: '0', attribution: '100', optimismBias: '0', profile: ['100'] };
+        const neutral = {
+          ...c,
+          deadweight: '0',
+          attribution: '100',
+          optimismBias: '0',
+          profile: ['100'],
+        };
         const report = reportFor(neutral);
         const gross = pounds(c.cashablePence + c.nonCashablePence);
-        expect([report.netOfDeadweight.value, report.afterAttribution.value, report.adjustedAnnualBenefit.value]).toEqual([gross, gross, gross]);
+        expect([
+          report.netOfDeadweight.value,
+          report.afterAttribution.value,
+          report.adjustedAnnualBenefit.value,
+        ]).toEqual([gross, gross, gross]);
         expect(report.presentValueOfBenefits.value).toBe(gross);
         expect(report.presentValueOfBenefits.cashable).toBe(pounds(c.cashablePence));
         expect(report.presentValueOfBenefits.nonCashable).toBe(pounds(c.nonCashablePence));
@@ -139,17 +178,26 @@ describe('cost-benefit arithmetic: properties', () => {
   });
 
   it('splitByWeights: parts sum to the total exactly, each within a penny of its exact share', () => {
-    const weightArb = fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.integer({ min: 0, max: 20 })).map(([n, scale]) => new D(n.toString()).dividedBy(new D(10).pow(scale)));
+    const weightArb = fc
+      .tuple(fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.integer({ min: 0, max: 20 }))
+      .map(([n, scale]) => new D(n.toString()).dividedBy(new D(10).pow(scale)));
     fc.assert(
       fc.property(
         fc.bigInt({ min: -(10n ** 14n), max: 10n ** 14n }),
-        fc.array(weightArb, { minLength: 1, maxLength: 12 }).filter((ws) => ws.some((w) => w.gt(0))),
+        fc
+          .array(weightArb, { minLength: 1, maxLength: 12 })
+          .filter((ws) => ws.some((w) => w.gt(0))),
         (totalPence, weights) => {
           const total = new D(totalPence.toString()).dividedBy(100);
-          const keyed = weights.map((w, i) => ({ key: `k${String(i).padStart(2, '0')}`, weight: money(w.toString()) }));
+          const keyed = weights.map((w, i) => ({
+            key: `k${String(i).padStart(2, '0')}`,
+            weight: money(w.toString()),
+          }));
           const parts = splitByWeights(money(total.toFixed(2)), keyed);
           const W = weights.reduce((s, w) => s.plus(w), new D(0));
-          expect(parts.reduce((s, p) => s.plus(p.amount.toString()), new D(0)).toFixed(2)).toBe(total.toFixed(2));
+          expect(parts.reduce((s, p) => s.plus(p.amount.toString()), new D(0)).toFixed(2)).toBe(
+            total.toFixed(2),
+          );
           parts.forEach((part, i) => {
             const share = total.times(weights[i]!).dividedBy(W);
             expect(new D(part.amount.toString()).minus(share).abs().lt('0.01')).toBe(true);
@@ -187,7 +235,8 @@ describe('cost-benefit report: uprating outcome lines (properties)', () => {
 
   function reportWithLines(lines: { priceYear: string; partsPence: bigint[] }[], baseYear: string) {
     const h = createHistory();
-    const potId = h.openPot({ name: 'P', area: 'A', hostAgencyId: 'cc', partnerAgencyIds: ['cc'] }).data.potId;
+    const potId = h.openPot({ name: 'P', area: 'A', hostAgencyId: 'cc', partnerAgencyIds: ['cc'] })
+      .data.potId;
     h.contribute(potId, 'cc', '100.00', '2025-04-10', 'PO');
     const interventionId = h.defineIntervention(potId, 'I', 'cc').data.interventionId;
     h.allocate(potId, interventionId, { cc: '100.00' }, '2025-05-01', 'r');
@@ -201,16 +250,27 @@ describe('cost-benefit report: uprating outcome lines (properties)', () => {
         quantity: '1',
         unitAmount: pounds(total),
         amount: pounds(total),
-        split: l.partsPence.map((p, i) => ({ ...AGENCIES[i]!, unitAmount: pounds(p), amount: pounds(p) })),
+        split: l.partsPence.map((p, i) => ({
+          ...AGENCIES[i]!,
+          unitAmount: pounds(p),
+          amount: pounds(p),
+        })),
       };
     });
     const byAgency = new Map<string, { agencyId: string; cashable: boolean; pence: bigint }>();
-    for (const line of valuation) for (const part of line.split) {
-      const row = byAgency.get(part.agencyId) ?? { agencyId: part.agencyId, cashable: part.cashable, pence: 0n };
-      row.pence += BigInt(new D(part.amount).times(100).toFixed(0));
-      byAgency.set(part.agencyId, row);
-    }
-    const benefits = [...byAgency.values()].map((b) => benefit(b.agencyId, pounds(b.pence), b.cashable));
+    for (const line of valuation)
+      for (const part of line.split) {
+        const row = byAgency.get(part.agencyId) ?? {
+          agencyId: part.agencyId,
+          cashable: part.cashable,
+          pence: 0n,
+        };
+        row.pence += BigInt(new D(part.amount).times(100).toFixed(0));
+        byAgency.set(part.agencyId, row);
+      }
+    const benefits = [...byAgency.values()].map((b) =>
+      benefit(b.agencyId, pounds(b.pence), b.cashable),
+    );
     h.recordOutcome(potId, interventionId, {
       description: 'o',
       effectiveDate: '2025-10-01',
@@ -218,8 +278,14 @@ describe('cost-benefit report: uprating outcome lines (properties)', () => {
       flows: benefits.map((b) => flow('cc', b.agencyId, b.amount, b.cashable)),
       lines: valuation,
     });
-    const report = costBenefitReport(foldAll(costBenefitInputsProjection, h.events), potId, { baseYear }, DEFLATORS);
-    if (report === null || report === 'unknown-intervention' || 'refusal' in report) throw new Error('no report');
+    const report = costBenefitReport(
+      foldAll(costBenefitInputsProjection, h.events),
+      potId,
+      { baseYear },
+      DEFLATORS,
+    );
+    if (report === null || report === 'unknown-intervention' || 'refusal' in report)
+      throw new Error('no report');
     return { report, valuation };
   }
 
@@ -240,7 +306,9 @@ describe('cost-benefit report: uprating outcome lines (properties)', () => {
       fc.property(yearArb, fc.array(lineArb, { minLength: 1, maxLength: 4 }), (baseYear, lines) => {
         const { report, valuation } = reportWithLines(lines, baseYear);
         const gross = report.interventions[0]!.grossBenefits;
-        const expected = valuation.reduce((s, l) => s.plus(uprate(l.amount, l.priceYear, baseYear, DEFLATORS)), new D(0)).toFixed(2);
+        const expected = valuation
+          .reduce((s, l) => s.plus(uprate(l.amount, l.priceYear, baseYear, DEFLATORS)), new D(0))
+          .toFixed(2);
         expect(gross.total).toBe(expected);
         expect(new D(gross.cashable).plus(gross.nonCashable).toFixed(2)).toBe(expected);
       }),

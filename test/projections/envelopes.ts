@@ -6,7 +6,12 @@
  * have written them, so every figure in a spec can be checked by hand.
  */
 import type { Actor, Envelope, LedgerEvent } from '../../events/index.ts';
-import { agencyStreamId, ledgerEventSchemas, potStreamId, unitCostStreamId } from '../../events/index.ts';
+import {
+  agencyStreamId,
+  ledgerEventSchemas,
+  potStreamId,
+  unitCostStreamId,
+} from '../../events/index.ts';
 import { formatAmount, money, sum } from '../../events/money.ts';
 import type { AgencyKind } from '../../events/primitives.ts';
 import type { Benefit, BenefitFlow, FundingShare } from '../../events/pot.ts';
@@ -101,8 +106,10 @@ export function createHistory(options: HistoryOptions = {}) {
     return envelope;
   }
 
-  const toShares = (shares: Shares): FundingShare[] => Object.entries(shares).map(([agencyId, amount]) => ({ agencyId, amount }));
-  const total = (amounts: readonly string[]): string => formatAmount(sum(amounts.map((a) => money(a))));
+  const toShares = (shares: Shares): FundingShare[] =>
+    Object.entries(shares).map(([agencyId, amount]) => ({ agencyId, amount }));
+  const total = (amounts: readonly string[]): string =>
+    formatAmount(sum(amounts.map((a) => money(a))));
 
   return {
     events,
@@ -110,44 +117,144 @@ export function createHistory(options: HistoryOptions = {}) {
     append,
     registerAgency: (agencyId: string, name: string, kind: AgencyKind, meta?: Meta) =>
       append({ type: 'AgencyRegistered', data: { agencyId, name, kind } }, meta),
-    openPot: (pot: { name: string; area: string; hostAgencyId: string; partnerAgencyIds: string[]; potId?: string }, meta?: Meta) => {
+    openPot: (
+      pot: {
+        name: string;
+        area: string;
+        hostAgencyId: string;
+        partnerAgencyIds: string[];
+        potId?: string;
+      },
+      meta?: Meta,
+    ) => {
       const { name, area, hostAgencyId, partnerAgencyIds } = pot;
-      return append({ type: 'PotOpened', data: { potId: pot.potId ?? id(), name, area, hostAgencyId, partnerAgencyIds, currency: 'GBP' } }, meta);
+      return append(
+        {
+          type: 'PotOpened',
+          data: {
+            potId: pot.potId ?? id(),
+            name,
+            area,
+            hostAgencyId,
+            partnerAgencyIds,
+            currency: 'GBP',
+          },
+        },
+        meta,
+      );
     },
-    joinPartner: (potId: string, agencyId: string, meta?: Meta) => append({ type: 'PartnerJoined', data: { potId, agencyId } }, meta),
-    contribute: (potId: string, agencyId: string, amount: string, effectiveDate: string, reference: string, meta?: Meta) => {
+    joinPartner: (potId: string, agencyId: string, meta?: Meta) =>
+      append({ type: 'PartnerJoined', data: { potId, agencyId } }, meta),
+    contribute: (
+      potId: string,
+      agencyId: string,
+      amount: string,
+      effectiveDate: string,
+      reference: string,
+      meta?: Meta,
+    ) => {
       const data = { potId, contributionId: id(), agencyId, amount, effectiveDate, reference };
       return append({ type: 'ContributionReceived', data }, meta);
     },
-    defineIntervention: (potId: string, name: string, leadAgencyId: string, meta?: Meta & { interventionId?: string }) => {
+    defineIntervention: (
+      potId: string,
+      name: string,
+      leadAgencyId: string,
+      meta?: Meta & { interventionId?: string },
+    ) => {
       const data = { potId, interventionId: meta?.interventionId ?? id(), name, leadAgencyId };
       return append({ type: 'InterventionDefined', data }, meta);
     },
     /** The allocation's amount is the sum of the shares, as the decider writes it. */
-    allocate: (potId: string, interventionId: string, shares: Shares, effectiveDate: string, reason: string, meta?: Meta) => {
+    allocate: (
+      potId: string,
+      interventionId: string,
+      shares: Shares,
+      effectiveDate: string,
+      reason: string,
+      meta?: Meta,
+    ) => {
       const amount = total(Object.values(shares));
-      const data = { potId, allocationId: id(), interventionId, amount, effectiveDate, reason, fundingShares: toShares(shares) };
+      const data = {
+        potId,
+        allocationId: id(),
+        interventionId,
+        amount,
+        effectiveDate,
+        reason,
+        fundingShares: toShares(shares),
+      };
       return append({ type: 'FundsAllocated', data }, meta);
     },
     recordOutcome: (potId: string, interventionId: string, outcome: OutcomeFields, meta?: Meta) =>
-      append({ type: 'OutcomeRecorded', data: { potId, outcomeId: id(), interventionId, ...outcome } }, meta),
-    reverseContribution: (original: Of<'ContributionReceived'>, reason: string, effectiveDate: string, meta?: Meta) => {
+      append(
+        { type: 'OutcomeRecorded', data: { potId, outcomeId: id(), interventionId, ...outcome } },
+        meta,
+      ),
+    reverseContribution: (
+      original: Of<'ContributionReceived'>,
+      reason: string,
+      effectiveDate: string,
+      meta?: Meta,
+    ) => {
       const { potId, contributionId, agencyId, amount } = original.data;
-      const data = { potId, contributionId, reversedEventId: original.eventId, agencyId, amount, effectiveDate, reason };
+      const data = {
+        potId,
+        contributionId,
+        reversedEventId: original.eventId,
+        agencyId,
+        amount,
+        effectiveDate,
+        reason,
+      };
       return append({ type: 'ContributionReversed', data }, meta);
     },
-    reverseAllocation: (original: Of<'FundsAllocated'>, reason: string, effectiveDate: string, meta?: Meta) => {
+    reverseAllocation: (
+      original: Of<'FundsAllocated'>,
+      reason: string,
+      effectiveDate: string,
+      meta?: Meta,
+    ) => {
       const { potId, allocationId, interventionId, amount, fundingShares } = original.data;
-      const data = { potId, allocationId, reversedEventId: original.eventId, interventionId, amount, fundingShares, effectiveDate, reason };
+      const data = {
+        potId,
+        allocationId,
+        reversedEventId: original.eventId,
+        interventionId,
+        amount,
+        fundingShares,
+        effectiveDate,
+        reason,
+      };
       return append({ type: 'AllocationReversed', data }, meta);
     },
-    retractOutcome: (original: Of<'OutcomeRecorded'>, reason: string, effectiveDate: string, meta?: Meta) => {
+    retractOutcome: (
+      original: Of<'OutcomeRecorded'>,
+      reason: string,
+      effectiveDate: string,
+      meta?: Meta,
+    ) => {
       const { potId, outcomeId, interventionId, benefits, flows } = original.data;
-      const data = { potId, outcomeId, reversedEventId: original.eventId, interventionId, benefits, flows, effectiveDate, reason };
+      const data = {
+        potId,
+        outcomeId,
+        reversedEventId: original.eventId,
+        interventionId,
+        benefits,
+        flows,
+        effectiveDate,
+        reason,
+      };
       return append({ type: 'OutcomeRetracted', data }, meta);
     },
     claimKey: (command: 'RegisterAgency' | 'OpenPot', targetStreamId: string, meta?: Meta) =>
-      append({ type: 'IdempotencyKeyClaimed', data: { command, fingerprint: 'ab'.repeat(32), targetStreamId } }, meta),
+      append(
+        {
+          type: 'IdempotencyKeyClaimed',
+          data: { command, fingerprint: 'ab'.repeat(32), targetStreamId },
+        },
+        meta,
+      ),
   };
 }
 
@@ -166,8 +273,17 @@ function streamOf(event: LedgerEvent): string {
   }
 }
 
-export const benefit = (agencyId: string, amount: string, cashable: boolean): Benefit => ({ agencyId, amount, cashable });
-export const flow = (fromAgencyId: string, toAgencyId: string, amount: string, cashable: boolean): BenefitFlow => ({
+export const benefit = (agencyId: string, amount: string, cashable: boolean): Benefit => ({
+  agencyId,
+  amount,
+  cashable,
+});
+export const flow = (
+  fromAgencyId: string,
+  toAgencyId: string,
+  amount: string,
+  cashable: boolean,
+): BenefitFlow => ({
   fromAgencyId,
   toAgencyId,
   amount,

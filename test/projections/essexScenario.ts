@@ -32,15 +32,29 @@ export function essexScenario() {
   });
   const potId = opened.data.potId;
   const joined = h.joinPartner(potId, PROBATION);
-  const councilContribution = h.contribute(potId, COUNCIL, '300000.00', '2025-04-10', 'ECC-77', { actor: ACTORS.carol });
-  const policeContribution = h.contribute(potId, POLICE, '200000.00', '2025-04-11', 'PO-1234', { actor: ACTORS.alice });
+  const councilContribution = h.contribute(potId, COUNCIL, '300000.00', '2025-04-10', 'ECC-77', {
+    actor: ACTORS.carol,
+  });
+  const policeContribution = h.contribute(potId, POLICE, '200000.00', '2025-04-11', 'PO-1234', {
+    actor: ACTORS.alice,
+  });
   const defined = h.defineIntervention(potId, 'Employment support', PROBATION);
   const interventionId = defined.data.interventionId;
-  const allocation = h.allocate(potId, interventionId, { [POLICE]: '40000.00', [COUNCIL]: '60000.00' }, '2025-05-01', 'Year one delivery');
+  const allocation = h.allocate(
+    potId,
+    interventionId,
+    { [POLICE]: '40000.00', [COUNCIL]: '60000.00' },
+    '2025-05-01',
+    'Year one delivery',
+  );
   const outcome = h.recordOutcome(potId, interventionId, {
     description: 'Fewer reoffences among the first cohort',
     effectiveDate: '2025-09-30',
-    benefits: [benefit(POLICE, '30000.00', true), benefit(NHS, '20000.00', false), benefit(COUNCIL, '10000.00', true)],
+    benefits: [
+      benefit(POLICE, '30000.00', true),
+      benefit(NHS, '20000.00', false),
+      benefit(COUNCIL, '10000.00', true),
+    ],
     flows: [
       flow(COUNCIL, POLICE, '18000.00', true),
       flow(POLICE, POLICE, '12000.00', true),
@@ -50,5 +64,16 @@ export function essexScenario() {
       flow(POLICE, COUNCIL, '4000.00', true),
     ],
   });
-  return { h, potId, interventionId, opened, joined, councilContribution, policeContribution, defined, allocation, outcome };
+  return {
+    h,
+    potId,
+    interventionId,
+    opened,
+    joined,
+    councilContribution,
+    policeContribution,
+    defined,
+    allocation,
+    outcome,
+  };
 }

@@ -22,8 +22,12 @@ describe('ledger books: every projection in one fold', () => {
     for (const event of h.events) books.evolve(event);
 
     expect(books.position).toBe(11n);
-    expect(listPots(books.state.potSummary)).toEqual(listPots(foldAll(potSummaryProjection, h.events)));
-    expect(agencyBalances(books.state.agencyBalances, COUNCIL)).toEqual(agencyBalances(foldAll(agencyBalancesProjection, h.events), COUNCIL));
+    expect(listPots(books.state.potSummary)).toEqual(
+      listPots(foldAll(potSummaryProjection, h.events)),
+    );
+    expect(agencyBalances(books.state.agencyBalances, COUNCIL)).toEqual(
+      agencyBalances(foldAll(agencyBalancesProjection, h.events), COUNCIL),
+    );
     expect(listAgencies(books.state.agencyDirectory)).toHaveLength(4);
     expect(flowsMatrix(books.state.benefitFlows).rows).toHaveLength(6);
     expect(auditEntries(books.state.auditTrail, { limit: 100 }).entries).toHaveLength(11);
@@ -40,6 +44,8 @@ describe('ledger books: every projection in one fold', () => {
     const { h } = essexScenario();
     const books = createLedgerBooks();
     for (const event of h.events) books.evolve(event);
-    expect(() => books.evolve(h.events[6]!)).toThrow(/invariant: books at position 11 were given event at position 7/);
+    expect(() => books.evolve(h.events[6]!)).toThrow(
+      /invariant: books at position 11 were given event at position 7/,
+    );
   });
 });

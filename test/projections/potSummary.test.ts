@@ -20,11 +20,37 @@ describe('pot summary', () => {
       available: '400000.00',
       // In the order they joined: the two named at opening, then probation.
       partners: [
-        { agencyId: POLICE, contributed: '200000.00', drawn: '40000.00', returned: '0.00', stake: '160000.00' },
-        { agencyId: COUNCIL, contributed: '300000.00', drawn: '60000.00', returned: '0.00', stake: '240000.00' },
-        { agencyId: PROBATION, contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
+        {
+          agencyId: POLICE,
+          contributed: '200000.00',
+          drawn: '40000.00',
+          returned: '0.00',
+          stake: '160000.00',
+        },
+        {
+          agencyId: COUNCIL,
+          contributed: '300000.00',
+          drawn: '60000.00',
+          returned: '0.00',
+          stake: '240000.00',
+        },
+        {
+          agencyId: PROBATION,
+          contributed: '0.00',
+          drawn: '0.00',
+          returned: '0.00',
+          stake: '0.00',
+        },
       ],
-      interventions: [{ interventionId, name: 'Employment support', leadAgencyId: PROBATION, funded: '100000.00', benefits: '60000.00' }],
+      interventions: [
+        {
+          interventionId,
+          name: 'Employment support',
+          leadAgencyId: PROBATION,
+          funded: '100000.00',
+          benefits: '60000.00',
+        },
+      ],
       approvalThreshold: null,
       pendingApprovals: [],
       closedFinancialYears: [],
@@ -36,7 +62,12 @@ describe('pot summary', () => {
 
   it('given a pot just opened, shows zeros and its partners', () => {
     const h = createHistory();
-    const opened = h.openPot({ name: 'Tri-borough falls', area: 'Westminster', hostAgencyId: 'wcc', partnerAgencyIds: ['wcc', 'nhs-nwl'] });
+    const opened = h.openPot({
+      name: 'Tri-borough falls',
+      area: 'Westminster',
+      hostAgencyId: 'wcc',
+      partnerAgencyIds: ['wcc', 'nhs-nwl'],
+    });
     const state = foldAll(potSummaryProjection, h.events);
     expect(potSummary(state, opened.data.potId)).toMatchObject({
       contributed: '0.00',
@@ -44,7 +75,13 @@ describe('pot summary', () => {
       available: '0.00',
       partners: [
         { agencyId: 'wcc', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
-        { agencyId: 'nhs-nwl', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
+        {
+          agencyId: 'nhs-nwl',
+          contributed: '0.00',
+          drawn: '0.00',
+          returned: '0.00',
+          stake: '0.00',
+        },
       ],
       interventions: [],
       position: '1',
@@ -56,12 +93,20 @@ describe('pot summary', () => {
     const earlierId = ulidAt(0, 1);
     h.defineIntervention(potId, 'Falls prevention', COUNCIL, { interventionId: earlierId });
     const state = foldAll(potSummaryProjection, h.events);
-    expect(potSummary(state, potId)!.interventions.map((i) => i.interventionId)).toEqual([interventionId, earlierId]);
+    expect(potSummary(state, potId)!.interventions.map((i) => i.interventionId)).toEqual([
+      interventionId,
+      earlierId,
+    ]);
   });
 
   it('lists every pot by potId, and answers null for a pot never opened', () => {
     const { h, potId } = essexScenario();
-    const second = h.openPot({ name: 'Falls prevention', area: 'Essex', hostAgencyId: COUNCIL, partnerAgencyIds: [COUNCIL] });
+    const second = h.openPot({
+      name: 'Falls prevention',
+      area: 'Essex',
+      hostAgencyId: COUNCIL,
+      partnerAgencyIds: [COUNCIL],
+    });
     const state = foldAll(potSummaryProjection, h.events);
     expect(listPots(state).map((p) => [p.potId, p.name])).toEqual([
       [potId, 'Essex Reducing Reoffending'],
@@ -72,11 +117,19 @@ describe('pot summary', () => {
 
   it('given a contribution reversed, takes it back out of the partner and the pot', () => {
     const { h, potId } = essexScenario();
-    const extra = h.contribute(potId, POLICE, '25000.00', '2025-10-01', 'PO-1300', { actor: ACTORS.alice });
+    const extra = h.contribute(potId, POLICE, '25000.00', '2025-10-01', 'PO-1300', {
+      actor: ACTORS.alice,
+    });
     h.reverseContribution(extra, 'Keyed twice', '2025-10-02', { actor: ACTORS.alice });
     const summary = potSummary(foldAll(potSummaryProjection, h.events), potId)!;
     expect(summary).toMatchObject({ contributed: '500000.00', available: '400000.00' });
-    expect(summary.partners[0]).toEqual({ agencyId: POLICE, contributed: '200000.00', drawn: '40000.00', returned: '0.00', stake: '160000.00' });
+    expect(summary.partners[0]).toEqual({
+      agencyId: POLICE,
+      contributed: '200000.00',
+      drawn: '40000.00',
+      returned: '0.00',
+      stake: '160000.00',
+    });
   });
 
   it('given an allocation reversed, the intervention is unfunded and the shares are back in the stakes', () => {
@@ -103,14 +156,24 @@ describe('pot summary', () => {
       benefits: [benefit(POLICE, '0.01', false)],
       flows: [flow(COUNCIL, POLICE, '0.01', false)],
     });
-    expect(potSummary(foldAll(potSummaryProjection, h.events), potId)!.interventions[0]!.benefits).toBe('60000.01');
+    expect(
+      potSummary(foldAll(potSummaryProjection, h.events), potId)!.interventions[0]!.benefits,
+    ).toBe('60000.01');
   });
 
   describe('stops loudly when the books would not balance', () => {
     it('a funding share larger than the partner’s stake', () => {
       const { h, potId, interventionId } = essexScenario();
-      h.allocate(potId, interventionId, { [POLICE]: '160000.01' }, '2025-10-01', 'Too much from the police');
-      expect(() => foldAll(potSummaryProjection, h.events)).toThrow(/invariant: .*essex-police's stake .* is -0.01/);
+      h.allocate(
+        potId,
+        interventionId,
+        { [POLICE]: '160000.01' },
+        '2025-10-01',
+        'Too much from the police',
+      );
+      expect(() => foldAll(potSummaryProjection, h.events)).toThrow(
+        /invariant: .*essex-police's stake .* is -0.01/,
+      );
     });
 
     it('funding shares that do not add up to the amount allocated', () => {
@@ -127,23 +190,31 @@ describe('pot summary', () => {
           fundingShares: [{ agencyId: POLICE, amount: '999.99' }],
         },
       });
-      expect(() => foldAll(potSummaryProjection, h.events)).toThrow(/invariant: .*available 399000.00 but partner stakes sum to 399000.01/);
+      expect(() => foldAll(potSummaryProjection, h.events)).toThrow(
+        /invariant: .*available 399000.00 but partner stakes sum to 399000.01/,
+      );
     });
 
     it('a contribution reversal that takes a stake below zero', () => {
       const { h, policeContribution } = essexScenario();
       h.reverseContribution(policeContribution, 'Already drawn', '2025-10-01');
-      expect(() => foldAll(potSummaryProjection, h.events)).toThrow(/invariant: .*stake .* is -40000.00/);
+      expect(() => foldAll(potSummaryProjection, h.events)).toThrow(
+        /invariant: .*stake .* is -40000.00/,
+      );
     });
 
     it('money from an agency that is not a partner, or in a pot never opened', () => {
       const { h, potId } = essexScenario();
       h.contribute(potId, 'dwp', '10.00', '2025-10-01', 'DWP-1');
-      expect(() => foldAll(potSummaryProjection, h.events)).toThrow(/invariant: dwp is not a partner/);
+      expect(() => foldAll(potSummaryProjection, h.events)).toThrow(
+        /invariant: dwp is not a partner/,
+      );
 
       const orphan = createHistory();
       orphan.contribute(ulidAt(1, 1), 'dwp', '10.00', '2025-10-01', 'DWP-1');
-      expect(() => foldAll(potSummaryProjection, orphan.events)).toThrow(/invariant: .*unknown pot/);
+      expect(() => foldAll(potSummaryProjection, orphan.events)).toThrow(
+        /invariant: .*unknown pot/,
+      );
     });
   });
 });

@@ -7,7 +7,15 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../events/index.ts';
 import { formatAmount, money, sum } from '../../events/money.ts';
 import type { LedgerProjections } from '../../projections/index.ts';
-import { agencyBalances, auditEntries, createLedgerBooks, financialYearsOf, flowsMatrix, listAgencies, listPots } from '../../projections/index.ts';
+import {
+  agencyBalances,
+  auditEntries,
+  createLedgerBooks,
+  financialYearsOf,
+  flowsMatrix,
+  listAgencies,
+  listPots,
+} from '../../projections/index.ts';
 import { potStatement } from '../../projections/potStatement.ts';
 import { AGENCIES, historyOf, opsArbitrary } from './randomHistory.ts';
 
@@ -23,7 +31,9 @@ function answers(state: LedgerProjections, potId: string) {
     agencies: listAgencies(state.agencyDirectory),
     pots: listPots(state.potSummary),
     balances: AGENCIES.map((a) => agencyBalances(state.agencyBalances, a)),
-    flows: [undefined, ...financialYearsOf(state.benefitFlows)].map((financialYear) => flowsMatrix(state.benefitFlows, { potId, financialYear })),
+    flows: [undefined, ...financialYearsOf(state.benefitFlows)].map((financialYear) =>
+      flowsMatrix(state.benefitFlows, { potId, financialYear }),
+    ),
     audit: auditEntries(state.auditTrail, { limit: 1_000 }),
   };
 }
@@ -47,7 +57,9 @@ describe('properties of the books', () => {
         expect(pot.potId).toBe(potId);
         expect(formatAmount(sum(pot.partners.map((p) => money(p.stake))))).toBe(pot.available);
         expect(pot.partners.every((p) => !money(p.stake).isNegative())).toBe(true);
-        expect(formatAmount(money(pot.contributed).minus(money(pot.allocated)))).toBe(pot.available);
+        expect(formatAmount(money(pot.contributed).minus(money(pot.allocated)))).toBe(
+          pot.available,
+        );
         expect(pot.available).toBe(formatAmount(sum(stakes.values())));
         for (const partner of pot.partners) {
           expect(partner.stake).toBe(formatAmount(stakes.get(partner.agencyId)!));
@@ -68,10 +80,16 @@ describe('properties of the books', () => {
         const state = fold(events);
         const pot = listPots(state.potSummary)[0]!;
         const matrix = flowsMatrix(state.benefitFlows, { potId });
-        expect(formatAmount(sum(matrix.rows.map((r) => money(r.amount))))).toBe(formatAmount(sum(pot.interventions.map((i) => money(i.benefits)))));
-        expect(formatAmount(sum(matrix.agencies.map((a) => money(a.invested))))).toBe(pot.allocated);
+        expect(formatAmount(sum(matrix.rows.map((r) => money(r.amount))))).toBe(
+          formatAmount(sum(pot.interventions.map((i) => money(i.benefits)))),
+        );
+        expect(formatAmount(sum(matrix.agencies.map((a) => money(a.invested))))).toBe(
+          pot.allocated,
+        );
         // The years split the whole: each year's invested adds up to the all-years figure.
-        const byYear = financialYearsOf(state.benefitFlows, potId).flatMap((financialYear) => flowsMatrix(state.benefitFlows, { potId, financialYear }).agencies);
+        const byYear = financialYearsOf(state.benefitFlows, potId).flatMap(
+          (financialYear) => flowsMatrix(state.benefitFlows, { potId, financialYear }).agencies,
+        );
         expect(formatAmount(sum(byYear.map((a) => money(a.invested))))).toBe(pot.allocated);
       }),
     );
@@ -81,14 +99,18 @@ describe('properties of the books', () => {
       fc.property(opsArbitrary, (ops) => {
         const { events, potId } = historyOf(ops);
         // The generated dates span 2024-25 to 2026-27; nothing is dated after 2026-27.
-        const years = ['2024-25', '2025-26', '2026-27'].map((fy) => potStatement(events, potId, fy)!);
+        const years = ['2024-25', '2025-26', '2026-27'].map((fy) =>
+          potStatement(events, potId, fy)!,
+        );
         expect(years[0]!.openingBalance).toBe('0.00');
         expect(years[1]!.openingBalance).toBe(years[0]!.closingBalance);
         expect(years[2]!.openingBalance).toBe(years[1]!.closingBalance);
         const pot = listPots(fold(events).potSummary)[0]!;
         expect(years[2]!.closingBalance).toBe(pot.available);
         for (const partner of pot.partners) {
-          expect(years[2]!.partners.find((p) => p.agencyId === partner.agencyId)?.closingStake).toBe(partner.stake);
+          expect(
+            years[2]!.partners.find((p) => p.agencyId === partner.agencyId)?.closingStake,
+          ).toBe(partner.stake);
         }
         // Every contribution lands in exactly one year.
         const received = years.map((y) => money(y.contributions.net));

@@ -31,9 +31,19 @@ function booksOf(events: readonly Envelope[]) {
   return books.state;
 }
 
-function cbaOf(events: readonly Envelope[], potId: string, financialYear?: string): CostBenefitReport {
-  const report = costBenefitReport(booksOf(events).costBenefitInputs, potId, { ...(financialYear === undefined ? {} : { financialYear }), baseYear: BASE_YEAR }, DEFLATORS);
-  if (report === null || typeof report !== 'object' || 'refusal' in report) throw new Error(`no cost-benefit report: ${JSON.stringify(report)}`);
+function cbaOf(
+  events: readonly Envelope[],
+  potId: string,
+  financialYear?: string,
+): CostBenefitReport {
+  const report = costBenefitReport(
+    booksOf(events).costBenefitInputs,
+    potId,
+    { ...(financialYear === undefined ? {} : { financialYear }), baseYear: BASE_YEAR },
+    DEFLATORS,
+  );
+  if (report === null || typeof report !== 'object' || 'refusal' in report)
+    throw new Error(`no cost-benefit report: ${JSON.stringify(report)}`);
   return report;
 }
 
@@ -59,7 +69,11 @@ function yearTotals(events: readonly Envelope[], potId: string, financialYear: s
 function yearAnswers(events: readonly Envelope[], potId: string, financialYear: string): string {
   // The statement names the last pot event it read, whatever its date: that alone may change.
   const { position: _lastRead, ...statement } = potStatement(events, potId, financialYear)!;
-  return JSON.stringify({ flows: flowsMatrix(booksOf(events).benefitFlows, { potId, financialYear }), statement, cba: cbaOf(events, potId, financialYear) });
+  return JSON.stringify({
+    flows: flowsMatrix(booksOf(events).benefitFlows, { potId, financialYear }),
+    statement,
+    cba: cbaOf(events, potId, financialYear),
+  });
 }
 
 /**
@@ -71,7 +85,8 @@ function whenClosable(events: readonly Envelope[], financialYear: string): Envel
   const { to } = statementPeriod(financialYear);
   const dateOf = (e: Envelope) => (e.data as { effectiveDate?: string }).effectiveDate;
   let last = events.length - 1;
-  while (last >= 0 && !(dateOf(events[last]!) !== undefined && dateOf(events[last]!)! <= to)) last -= 1;
+  while (last >= 0 && !(dateOf(events[last]!) !== undefined && dateOf(events[last]!)! <= to))
+    last -= 1;
   // The pot, its partners and interventions, set up before any money moved, are always there.
   const firstDated = events.findIndex((e) => dateOf(e) !== undefined);
   return events.slice(0, Math.max(last + 1, firstDated === -1 ? events.length : firstDated));
@@ -96,7 +111,10 @@ describe('one year rule for every year-filtered report (issue 13 item 4)', () =>
     fc.assert(
       fc.property(opsArbitrary, (ops) => {
         const { events, potId } = historyOf(ops);
-        for (const year of YEARS) expect(yearAnswers(events, potId, year), year).toBe(yearAnswers(whenClosable(events, year), potId, year));
+        for (const year of YEARS)
+          expect(yearAnswers(events, potId, year), year).toBe(
+            yearAnswers(whenClosable(events, year), potId, year),
+          );
       }),
       { numRuns: 60 },
     );
@@ -108,11 +126,17 @@ describe('one year rule for every year-filtered report (issue 13 item 4)', () =>
         const { events, potId } = historyOf(ops);
         const perYear = YEARS.map((year) => yearTotals(events, potId, year).flows);
         const all = flowsMatrix(booksOf(events).benefitFlows, { potId });
-        expect(formatAmount(sum(perYear.map((t) => money(t.allocated))))).toBe(formatAmount(sum(all.agencies.map((a) => money(a.invested)))));
-        expect(formatAmount(sum(perYear.map((t) => money(t.benefits))))).toBe(formatAmount(sum(all.rows.map((r) => money(r.amount)))));
+        expect(formatAmount(sum(perYear.map((t) => money(t.allocated))))).toBe(
+          formatAmount(sum(all.agencies.map((a) => money(a.invested)))),
+        );
+        expect(formatAmount(sum(perYear.map((t) => money(t.benefits))))).toBe(
+          formatAmount(sum(all.rows.map((r) => money(r.amount)))),
+        );
         const cba = cbaOf(events, potId);
         expect(cba.pot.cost.value).toBe(formatAmount(sum(perYear.map((t) => money(t.allocated)))));
-        expect(cba.pot.grossBenefits.total).toBe(formatAmount(sum(perYear.map((t) => money(t.benefits)))));
+        expect(cba.pot.grossBenefits.total).toBe(
+          formatAmount(sum(perYear.map((t) => money(t.benefits)))),
+        );
       }),
       { numRuns: 60 },
     );

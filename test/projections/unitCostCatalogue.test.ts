@@ -5,8 +5,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../events/index.ts';
 import { foldAll } from '../../projections/projection.ts';
-import { listUnitCosts, unitCostCatalogueProjection, unitCostHistory } from '../../projections/unitCostCatalogue.ts';
-import { DV, domesticViolenceBody, HIP, hipFractureBody, unitCostAdded } from '../unitCosts/fixtures.ts';
+import {
+  listUnitCosts,
+  unitCostCatalogueProjection,
+  unitCostHistory,
+} from '../../projections/unitCostCatalogue.ts';
+import {
+  DV,
+  domesticViolenceBody,
+  HIP,
+  hipFractureBody,
+  unitCostAdded,
+} from '../unitCosts/fixtures.ts';
 
 let position = 0n;
 function envelope(event: ReturnType<typeof unitCostAdded>): Envelope {
@@ -17,7 +27,12 @@ function envelope(event: ReturnType<typeof unitCostAdded>): Envelope {
     streamId: `unit-cost-${event.data.code}`,
     streamRevision: BigInt(event.data.version - 1),
     position,
-    metadata: { commandId: `c${position}`, correlationId: `c${position}`, actor: { sub: 'alice', role: 'admin' }, recordedAt: '2026-01-15T10:00:00.000Z' },
+    metadata: {
+      commandId: `c${position}`,
+      correlationId: `c${position}`,
+      actor: { sub: 'alice', role: 'admin' },
+      recordedAt: '2026-01-15T10:00:00.000Z',
+    },
   };
 }
 
@@ -32,7 +47,13 @@ describe('unit-cost catalogue projection', () => {
       [DV, 1],
       [HIP, 2],
     ]);
-    expect(listUnitCosts(state, { includeSuperseded: true }).map((e) => [e.code, e.version, e.supersededByVersion])).toEqual([
+    expect(
+      listUnitCosts(state, { includeSuperseded: true }).map((e) => [
+        e.code,
+        e.version,
+        e.supersededByVersion,
+      ]),
+    ).toEqual([
       [DV, 1, undefined],
       [HIP, 1, 2],
       [HIP, 2, undefined],
@@ -42,6 +63,8 @@ describe('unit-cost catalogue projection', () => {
   });
 
   it('stops on a version that does not follow the last one', () => {
-    expect(() => foldAll(unitCostCatalogueProjection, [envelope(unitCostAdded(hipFractureBody(), 2))])).toThrow(/invariant/);
+    expect(() =>
+      foldAll(unitCostCatalogueProjection, [envelope(unitCostAdded(hipFractureBody(), 2))]),
+    ).toThrow(/invariant/);
   });
 });

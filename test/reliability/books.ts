@@ -7,8 +7,18 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { signToken } from '../../src/auth/tokens.ts';
 import { createServedLedger } from '../../src/app/servedLedger.ts';
-import { createSqliteEventStore, type SqliteEventStorePragmas } from '../../src/store/sqlite/sqliteEventStore.ts';
-import { injectGetJson, readAllAuditEntries, readAllEvents, type GetJson, type Json, type RawEvent } from './ledgerHttp.ts';
+import {
+  createSqliteEventStore,
+  type SqliteEventStorePragmas,
+} from '../../src/store/sqlite/sqliteEventStore.ts';
+import {
+  injectGetJson,
+  readAllAuditEntries,
+  readAllEvents,
+  type GetJson,
+  type Json,
+  type RawEvent,
+} from './ledgerHttp.ts';
 
 const REPLAY_JWT_SECRET = 'reliability-replay-secret-0123456789abcdef';
 
@@ -37,7 +47,8 @@ export async function readBooks(get: GetJson, minPosition: string): Promise<Book
     flowsPerPot[potId] = await get(`/v1/flows?potId=${potId}&${at}`);
   }
   const balances: Record<string, Json> = {};
-  for (const agencyId of agencyIds) balances[agencyId] = await get(`/v1/agencies/${agencyId}/balances?${at}`);
+  for (const agencyId of agencyIds)
+    balances[agencyId] = await get(`/v1/agencies/${agencyId}/balances?${at}`);
   return {
     agencies,
     pots,
@@ -70,7 +81,12 @@ export interface FreshReplay {
  * Folds the log in `dbPath` (copied first into `scratchDir`, so the running server is not
  * touched) into brand-new books through the real composition, and reads them with app.inject.
  */
-export async function freshReplay(dbPath: string, scratchDir: string, label: string, options: { copy?: boolean } = {}): Promise<FreshReplay> {
+export async function freshReplay(
+  dbPath: string,
+  scratchDir: string,
+  label: string,
+  options: { copy?: boolean } = {},
+): Promise<FreshReplay> {
   let path = dbPath;
   if (options.copy ?? true) {
     path = join(scratchDir, `replay-${label}.db`);
@@ -79,7 +95,10 @@ export async function freshReplay(dbPath: string, scratchDir: string, label: str
   const store = createSqliteEventStore(path);
   const ledger = await createServedLedger({ store, jwtSecret: REPLAY_JWT_SECRET });
   try {
-    const get = injectGetJson(ledger.app, signToken(REPLAY_JWT_SECRET, { sub: 'replay-auditor', role: 'auditor' }));
+    const get = injectGetJson(
+      ledger.app,
+      signToken(REPLAY_JWT_SECRET, { sub: 'replay-auditor', role: 'auditor' }),
+    );
     const books = await readBooks(get, (await store.headPosition()).toString());
     return { books, pragmas: store.pragmas() };
   } finally {

@@ -19,7 +19,8 @@ export const OUTCOME_DATE = '2025-09-30';
 
 /** Whole pence to the wire form: 123456 → "1234.56". */
 export function amountOf(pence: number): string {
-  if (!Number.isSafeInteger(pence) || pence <= 0) throw new RangeError(`amount in pence must be a positive integer, got ${pence}`);
+  if (!Number.isSafeInteger(pence) || pence <= 0)
+    throw new RangeError(`amount in pence must be a positive integer, got ${pence}`);
   return `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}`;
 }
 
@@ -36,23 +37,75 @@ export const specs = {
     const body = { agencyId, name, kind };
     return { kind: 'register-agency', path: '/v1/agencies', token, body, expectData: body };
   },
-  openPot(token: string, name: string, hostAgencyId: string, partnerAgencyIds: string[]): CommandSpec {
+  openPot(
+    token: string,
+    name: string,
+    hostAgencyId: string,
+    partnerAgencyIds: string[],
+  ): CommandSpec {
     const body = { name, area: 'Reliability', hostAgencyId, partnerAgencyIds };
-    return { kind: 'open-pot', path: '/v1/pots', token, body, expectData: { name, area: 'Reliability', hostAgencyId } };
+    return {
+      kind: 'open-pot',
+      path: '/v1/pots',
+      token,
+      body,
+      expectData: { name, area: 'Reliability', hostAgencyId },
+    };
   },
-  defineIntervention(token: string, potId: string, name: string, leadAgencyId: string): CommandSpec {
+  defineIntervention(
+    token: string,
+    potId: string,
+    name: string,
+    leadAgencyId: string,
+  ): CommandSpec {
     const body = { name, leadAgencyId };
-    return { kind: 'define-intervention', path: `/v1/pots/${potId}/interventions`, token, body, expectData: { potId, ...body } };
+    return {
+      kind: 'define-intervention',
+      path: `/v1/pots/${potId}/interventions`,
+      token,
+      body,
+      expectData: { potId, ...body },
+    };
   },
-  contribution(token: string, potId: string, agencyId: string, amount: string, reference: string): CommandSpec {
+  contribution(
+    token: string,
+    potId: string,
+    agencyId: string,
+    amount: string,
+    reference: string,
+  ): CommandSpec {
     const body = { agencyId, amount, effectiveDate: CONTRIBUTION_DATE, reference };
-    return { kind: 'contribution', path: `/v1/pots/${potId}/contributions`, token, body, expectData: { potId, agencyId, amount, reference } };
+    return {
+      kind: 'contribution',
+      path: `/v1/pots/${potId}/contributions`,
+      token,
+      body,
+      expectData: { potId, agencyId, amount, reference },
+    };
   },
-  allocation(token: string, potId: string, interventionId: string, amount: string, reason: string): CommandSpec {
+  allocation(
+    token: string,
+    potId: string,
+    interventionId: string,
+    amount: string,
+    reason: string,
+  ): CommandSpec {
     const body = { interventionId, amount, effectiveDate: ALLOCATION_DATE, reason };
-    return { kind: 'allocation', path: `/v1/pots/${potId}/allocations`, token, body, expectData: { potId, interventionId, amount, reason } };
+    return {
+      kind: 'allocation',
+      path: `/v1/pots/${potId}/allocations`,
+      token,
+      body,
+      expectData: { potId, interventionId, amount, reason },
+    };
   },
-  outcome(token: string, potId: string, interventionId: string, description: string, benefits: { agencyId: string; amount: string; cashable: boolean }[]): CommandSpec {
+  outcome(
+    token: string,
+    potId: string,
+    interventionId: string,
+    description: string,
+    benefits: { agencyId: string; amount: string; cashable: boolean }[],
+  ): CommandSpec {
     const body = { description, effectiveDate: OUTCOME_DATE, benefits };
     return {
       kind: 'outcome',
@@ -64,7 +117,13 @@ export const specs = {
   },
   reversal(token: string, potId: string, eventId: string, reason: string): CommandSpec {
     const body = { eventId, reason };
-    return { kind: 'reversal', path: `/v1/pots/${potId}/reversals`, token, body, expectData: { potId, reversedEventId: eventId, reason } };
+    return {
+      kind: 'reversal',
+      path: `/v1/pots/${potId}/reversals`,
+      token,
+      body,
+      expectData: { potId, reversedEventId: eventId, reason },
+    };
   },
 };
 

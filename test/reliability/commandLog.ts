@@ -10,7 +10,13 @@
  *   in-between state, and it must be finished by a retry with the same key;
  * - nothing in the log that no client sent.
  */
-import { postWrite, type Answer, type Json, type RawEvent, type WriteRequest } from './ledgerHttp.ts';
+import {
+  postWrite,
+  type Answer,
+  type Json,
+  type RawEvent,
+  type WriteRequest,
+} from './ledgerHttp.ts';
 
 export type CommandKind =
   | 'register-agency'
@@ -71,21 +77,34 @@ export type Verdict = 'acknowledged' | 'refused' | 'unanswered';
 
 const isCreated = (a: Attempt): boolean => a.answer.kind === 'answered' && a.answer.status === 201;
 const isNoAnswer = (a: Attempt): boolean => a.answer.kind === 'no-answer';
-const statusOf = (a: Attempt): number | null => (a.answer.kind === 'answered' ? a.answer.status : null);
-const codeOf = (a: Attempt): string | undefined => (a.answer.kind === 'answered' ? (a.answer.body.code as string | undefined) : undefined);
+const statusOf = (a: Attempt): number | null =>
+  a.answer.kind === 'answered' ? a.answer.status : null;
+const codeOf = (a: Attempt): string | undefined =>
+  a.answer.kind === 'answered' ? (a.answer.body.code as string | undefined) : undefined;
 
 /** Acknowledged if any answer was 201; refused if every answer was a 4xx (or a retry settled it); else unanswered. */
 export function verdictOf(command: CommandRecord): Verdict {
   const main = command.attempts.filter((a) => a.phase !== 'probe');
   if (main.some(isCreated)) return 'acknowledged';
   const last = main[main.length - 1];
-  if (last !== undefined && last.phase === 'retry' && statusOf(last) !== null && statusOf(last)! < 500) return 'refused';
+  if (
+    last !== undefined &&
+    last.phase === 'retry' &&
+    statusOf(last) !== null &&
+    statusOf(last)! < 500
+  )
+    return 'refused';
   if (main.some((a) => isNoAnswer(a) || (statusOf(a) ?? 0) >= 500)) return 'unanswered';
   return 'refused';
 }
 
 /** Sends one attempt of a command and records what came back. */
-export async function sendAttempt(baseUrl: string, command: CommandRecord, phase: Phase, request: WriteRequest = command.request): Promise<Answer> {
+export async function sendAttempt(
+  baseUrl: string,
+  command: CommandRecord,
+  phase: Phase,
+  request: WriteRequest = command.request,
+): Promise<Answer> {
   const sentAt = performance.now();
   const answer = await postWrite(baseUrl, request);
   command.attempts.push({ phase, answer, sentAt, answeredAt: performance.now() });
@@ -132,7 +151,10 @@ export function checkLog(commands: Iterable<CommandRecord>, events: readonly Raw
     if (eventIds.has(event.eventId)) problem(`event id ${event.eventId} appears twice`);
     eventIds.add(event.eventId);
     const expected = nextRevision.get(event.streamId) ?? 0n;
-    if (BigInt(event.streamRevision) !== expected) problem(`${event.streamId} revision ${event.streamRevision} at position ${event.position}, expected ${expected}`);
+    if (BigInt(event.streamRevision) !== expected)
+      problem(
+        `${event.streamId} revision ${event.streamRevision} at position ${event.position}, expected ${expected}`,
+      );
     nextRevision.set(event.streamId, BigInt(event.streamRevision) + 1n);
   }
 
@@ -144,7 +166,16 @@ export function checkLog(commands: Iterable<CommandRecord>, events: readonly Raw
     byKey.set(key, found);
   }
 
-  const counts = { acknowledged: 0, refused: 0, unansweredPresent: 0, unansweredAbsent: 0, danglingClaims: 0, replayedAnswers: 0, refusedThenAccepted: 0, serverErrors: 0 };
+  const counts = {
+    acknowledged: 0,
+    refused: 0,
+    unansweredPresent: 0,
+    unansweredAbsent: 0,
+    danglingClaims: 0,
+    replayedAnswers: 0,
+    refusedThenAccepted: 0,
+    serverErrors: 0,
+  };
   const sentKeys = new Set<string>();
 
   for (const command of commands) {
@@ -158,24 +189,38 @@ export function checkLog(commands: Iterable<CommandRecord>, events: readonly Raw
       const status = statusOf(attempt);
       if (status !== null && status >= 500) {
         counts.serverErrors += 1;
-        problem(`${label}: ${attempt.phase} answered ${status} ${JSON.stringify(attempt.answer.kind === 'answered' ? attempt.answer.body : {})}`);
+        problem(
+          `${label}: ${attempt.phase} answered ${status} ${JSON.stringify(attempt.answer.kind === 'answered' ? attempt.answer.body : {})}`,
+        );
       }
-      if (attempt.phase === 'probe' && status !== null && !(status === 409 && codeOf(attempt) === 'IDEMPOTENCY_KEY_REUSED')) {
-        problem(`${label}: the same key with another body answered ${status} ${codeOf(attempt) ?? ''}, not 409 IDEMPOTENCY_KEY_REUSED`);
+      if (
+        attempt.phase === 'probe' &&
+        status !== null &&
+        !(status === 409 && codeOf(attempt) === 'IDEMPOTENCY_KEY_REUSED')
+      ) {
+        problem(
+          `${label}: the same key with another body answered ${status} ${codeOf(attempt) ?? ''}, not 409 IDEMPOTENCY_KEY_REUSED`,
+        );
       }
     }
 
     const checkEntry = (entry: RawEvent): void => {
-      if (!EVENT_TYPES[kind].includes(entry.type)) problem(`${label}: found as a ${entry.type} at position ${entry.position}`);
+      if (!EVENT_TYPES[kind].includes(entry.type))
+        problem(`${label}: found as a ${entry.type} at position ${entry.position}`);
       for (const [field, value] of Object.entries(command.expectData)) {
         if (JSON.stringify(entry.data[field]) !== JSON.stringify(value)) {
-          problem(`${label}: event at ${entry.position} has ${field} ${JSON.stringify(entry.data[field])}, the command sent ${JSON.stringify(value)}`);
+          problem(
+            `${label}: event at ${entry.position} has ${field} ${JSON.stringify(entry.data[field])}, the command sent ${JSON.stringify(value)}`,
+          );
         }
       }
     };
     const checkClaim = (entry: RawEvent | undefined): void => {
       if (!keyed) {
-        if (found.claims.length > 0) problem(`${label}: ${found.claims.length} key claim(s) for a command that creates no stream`);
+        if (found.claims.length > 0)
+          problem(
+            `${label}: ${found.claims.length} key claim(s) for a command that creates no stream`,
+          );
         return;
       }
       if (found.claims.length !== 1) {
@@ -184,8 +229,14 @@ export function checkLog(commands: Iterable<CommandRecord>, events: readonly Raw
       }
       const claim = found.claims[0]!;
       if (entry !== undefined) {
-        if (BigInt(claim.position) >= BigInt(entry.position)) problem(`${label}: the key claim at ${claim.position} does not precede the event at ${entry.position}`);
-        if (claim.data.targetStreamId !== entry.streamId) problem(`${label}: the claim names ${claim.data.targetStreamId}, the event is in ${entry.streamId}`);
+        if (BigInt(claim.position) >= BigInt(entry.position))
+          problem(
+            `${label}: the key claim at ${claim.position} does not precede the event at ${entry.position}`,
+          );
+        if (claim.data.targetStreamId !== entry.streamId)
+          problem(
+            `${label}: the claim names ${claim.data.targetStreamId}, the event is in ${entry.streamId}`,
+          );
       }
     };
 
@@ -204,15 +255,21 @@ export function checkLog(commands: Iterable<CommandRecord>, events: readonly Raw
       for (const attempt of created) {
         const body = (attempt.answer as { body: Json }).body;
         if (body.eventId !== entry.eventId || body.position !== entry.position) {
-          problem(`${label}: a 201 named ${body.eventId} at ${body.position}; the log has ${entry.eventId} at ${entry.position}`);
+          problem(
+            `${label}: a 201 named ${body.eventId} at ${body.position}; the log has ${entry.eventId} at ${entry.position}`,
+          );
         }
       }
-      const firstAnswers = created.filter((a) => !(a.answer as { replayed: boolean }).replayed).length;
+      const firstAnswers = created.filter(
+        (a) => !(a.answer as { replayed: boolean }).replayed,
+      ).length;
       counts.replayedAnswers += created.length - firstAnswers;
       // Exactly one request appended; every other 201 is a replay. Zero only when the one that
       // appended went unanswered.
       if (firstAnswers > 1 || (firstAnswers === 0 && !main.some(isNoAnswer))) {
-        problem(`${label}: ${firstAnswers} answers claim to have appended (not marked idempotent-replayed)`);
+        problem(
+          `${label}: ${firstAnswers} answers claim to have appended (not marked idempotent-replayed)`,
+        );
       }
       // A refusal appends nothing and is not remembered, so a copy decided before the append
       // may be refused (say INSUFFICIENT_FUNDS) and a later one, after money came in, accepted.
@@ -221,17 +278,23 @@ export function checkLog(commands: Iterable<CommandRecord>, events: readonly Raw
       // the decisions, so those are not judged by it.)
       const isRefusal = (a: Attempt): boolean => {
         const status = statusOf(a);
-        return status !== null && status >= 400 && status < 500 && codeOf(a) !== 'CONCURRENCY_CONFLICT';
+        return (
+          status !== null && status >= 400 && status < 500 && codeOf(a) !== 'CONCURRENCY_CONFLICT'
+        );
       };
       const firstHeard = Math.min(...main.filter(isCreated).map((a) => a.answeredAt));
       if (main.some((a) => isRefusal(a) && a.sentAt > firstHeard)) {
-        problem(`${label}: refused after the client had heard its 201, same key and body; answers in arrival order: ${describeAnswers(main)}`);
+        problem(
+          `${label}: refused after the client had heard its 201, same key and body; answers in arrival order: ${describeAnswers(main)}`,
+        );
       }
       if (main.some(isRefusal)) counts.refusedThenAccepted += 1;
     } else if (verdict === 'refused') {
       counts.refused += 1;
       if (found.entries.length > 0 || found.claims.length > 0) {
-        problem(`${label}: only ever refused, yet the log has ${found.entries.length} event(s) and ${found.claims.length} claim(s) for it`);
+        problem(
+          `${label}: only ever refused, yet the log has ${found.entries.length} event(s) and ${found.claims.length} claim(s) for it`,
+        );
       }
     } else if (found.entries.length > 1) {
       problem(`${label}: never answered, and found ${found.entries.length} times in the log`);
@@ -242,7 +305,8 @@ export function checkLog(commands: Iterable<CommandRecord>, events: readonly Raw
     } else {
       counts.unansweredAbsent += 1;
       if (found.claims.length > 0) {
-        if (!keyed || found.claims.length > 1) problem(`${label}: never answered; ${found.claims.length} claim(s) and no event`);
+        if (!keyed || found.claims.length > 1)
+          problem(`${label}: never answered; ${found.claims.length} claim(s) and no event`);
         else counts.danglingClaims += 1;
       }
     }
@@ -250,7 +314,10 @@ export function checkLog(commands: Iterable<CommandRecord>, events: readonly Raw
 
   for (const [key, found] of byKey) {
     if (sentKeys.has(key)) continue;
-    for (const event of [...found.claims, ...found.entries]) problem(`${event.type} at position ${event.position} has commandId ${key}, which no client sent`);
+    for (const event of [...found.claims, ...found.entries])
+      problem(
+        `${event.type} at position ${event.position} has commandId ${key}, which no client sent`,
+      );
   }
 
   if (problemCount > problems.length) problems.push(`… and ${problemCount - problems.length} more`);

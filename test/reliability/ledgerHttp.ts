@@ -14,7 +14,12 @@ export const MAX_PAGES = 10_000;
 export const PAGE_SIZE = 1_000;
 
 export type Answer =
-  | { readonly kind: 'answered'; readonly status: number; readonly body: Json; readonly replayed: boolean }
+  | {
+      readonly kind: 'answered';
+      readonly status: number;
+      readonly body: Json;
+      readonly replayed: boolean;
+    }
   /** No status line reached the client, or the body was cut off: the client learnt nothing. */
   | { readonly kind: 'no-answer'; readonly error: string };
 
@@ -50,7 +55,10 @@ export async function postWrite(baseUrl: string, request: WriteRequest): Promise
   try {
     text = await response.text();
   } catch (error) {
-    return { kind: 'no-answer', error: `status ${response.status}, body cut off: ${describeFetchError(error)}` };
+    return {
+      kind: 'no-answer',
+      error: `status ${response.status}, body cut off: ${describeFetchError(error)}`,
+    };
   }
   let body: Json;
   try {
@@ -59,7 +67,12 @@ export async function postWrite(baseUrl: string, request: WriteRequest): Promise
     // A truncated body is as good as no answer; anything else unparseable is kept for the report.
     body = { unparseable: text.slice(0, 500) };
   }
-  return { kind: 'answered', status: response.status, body, replayed: response.headers.get('idempotent-replayed') === 'true' };
+  return {
+    kind: 'answered',
+    status: response.status,
+    body,
+    replayed: response.headers.get('idempotent-replayed') === 'true',
+  };
 }
 
 /** GET as JSON, failing on anything but 200. */
@@ -72,7 +85,8 @@ export function httpGetJson(baseUrl: string, token: string): GetJson {
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     const body = (await response.json()) as Json;
-    if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}: ${JSON.stringify(body)}`);
+    if (response.status !== 200)
+      throw new Error(`GET ${path} answered ${response.status}: ${JSON.stringify(body)}`);
     return body;
   };
 }
@@ -80,9 +94,14 @@ export function httpGetJson(baseUrl: string, token: string): GetJson {
 /** The same reads through app.inject, for a ledger built in this process. */
 export function injectGetJson(app: FastifyInstance, token: string): GetJson {
   return async (path) => {
-    const response = await app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${token}` } });
+    const response = await app.inject({
+      method: 'GET',
+      url: path,
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = response.json() as Json;
-    if (response.statusCode !== 200) throw new Error(`GET ${path} answered ${response.statusCode}: ${JSON.stringify(body)}`);
+    if (response.statusCode !== 200)
+      throw new Error(`GET ${path} answered ${response.statusCode}: ${JSON.stringify(body)}`);
     return body;
   };
 }
@@ -115,7 +134,9 @@ export async function readAllAuditEntries(get: GetJson, minPosition: string): Pr
   const entries: Json[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < MAX_PAGES; page += 1) {
-    const answer = await get(`/v1/audit?limit=${PAGE_SIZE}&minPosition=${minPosition}${cursor === null ? '' : `&cursor=${cursor}`}`);
+    const answer = await get(
+      `/v1/audit?limit=${PAGE_SIZE}&minPosition=${minPosition}${cursor === null ? '' : `&cursor=${cursor}`}`,
+    );
     entries.push(...(answer.entries as Json[]));
     cursor = answer.nextCursor as string | null;
     if (cursor === null) return entries;
@@ -124,8 +145,11 @@ export async function readAllAuditEntries(get: GetJson, minPosition: string): Pr
 }
 
 export async function headPosition(baseUrl: string): Promise<string> {
-  const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const response = await fetch(`${baseUrl}/health`, {
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
   const body = (await response.json()) as Json;
-  if (response.status !== 200) throw new Error(`/health answered ${response.status}: ${JSON.stringify(body)}`);
+  if (response.status !== 200)
+    throw new Error(`/health answered ${response.status}: ${JSON.stringify(body)}`);
   return body.headPosition as string;
 }

@@ -22,7 +22,8 @@ export function seedFromEnv(): number {
   const text = process.env[SEED_ENV]?.trim();
   if (text !== undefined && text !== '') {
     const seed = Number(text);
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new Error(`${SEED_ENV} must be a 32-bit unsigned integer, got ${text}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff)
+      throw new Error(`${SEED_ENV} must be a 32-bit unsigned integer, got ${text}`);
     return seed;
   }
   return Math.floor(Math.random() * 0xffff_ffff);
@@ -46,7 +47,10 @@ export function seededRandom(seed: number): Random {
       return items[Math.floor(next() * items.length)]!;
     },
     chance: (probability) => next() < probability,
-    fork: (label) => seededRandom((Math.imul(seed ^ 0x9e37_79b9, 0x85eb_ca6b) + Math.imul(label + 1, 0xc2b2_ae35)) >>> 0),
+    fork: (label) =>
+      seededRandom(
+        (Math.imul(seed ^ 0x9e37_79b9, 0x85eb_ca6b) + Math.imul(label + 1, 0xc2b2_ae35)) >>> 0,
+      ),
   };
   return random;
 }

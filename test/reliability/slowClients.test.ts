@@ -81,7 +81,10 @@ function trickle(connection: Connection, text: string): void {
 async function expectCutOff(connection: Connection): Promise<void> {
   const ended = await connection.ended;
   connection.socket.destroy();
-  expect(ended, `the server still held the connection after ${CEILING_MS} ms; it sent: ${JSON.stringify(connection.received())}`).toBe('closed');
+  expect(
+    ended,
+    `the server still held the connection after ${CEILING_MS} ms; it sent: ${JSON.stringify(connection.received())}`,
+  ).toBe('closed');
   // Either an answer was under way (408) or the connection was simply closed; never a 2xx.
   expect(connection.received()).toMatch(/^(|HTTP\/1\.1 408 [^]*)$/);
 }
@@ -110,14 +113,22 @@ describe('request timeouts on a listening server', () => {
 
   it('POST /health with a body trickled a byte at a time is cut off', async () => {
     const connection = await open();
-    connection.socket.write(requestHead('POST', '/health', { 'content-type': 'application/json', 'content-length': '100000' }));
+    connection.socket.write(
+      requestHead('POST', '/health', {
+        'content-type': 'application/json',
+        'content-length': '100000',
+      }),
+    );
     trickle(connection, '{"x":"' + 'y'.repeat(99_990) + '"}');
     await expectCutOff(connection);
   });
 
   it('headers trickled a byte at a time are cut off', async () => {
     const connection = await open();
-    trickle(connection, `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ${'z'.repeat(10_000)}\r\n\r\n`);
+    trickle(
+      connection,
+      `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ${'z'.repeat(10_000)}\r\n\r\n`,
+    );
     await expectCutOff(connection);
   });
 
@@ -142,7 +153,9 @@ describe('connection cap on a listening server', () => {
     for (let i = 0; i < MAX_CONNECTIONS; i++) {
       const connection = await open();
       connection.socket.write(requestHead('GET', '/health', {}));
-      await expect.poll(() => connection.received(), { timeout: CEILING_MS }).toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\n[^]*\}$/);
+      await expect
+        .poll(() => connection.received(), { timeout: CEILING_MS })
+        .toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\n[^]*\}$/);
       held.push(connection);
     }
 

@@ -36,10 +36,20 @@ import {
   type Position,
   type ReadPosition,
 } from '@eventstore/db-client';
-import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
+import {
+  GenericContainer,
+  Wait,
+  getContainerRuntimeClient,
+  type StartedTestContainer,
+} from 'testcontainers';
 import { ulid } from 'ulid';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { WrongExpectedRevisionError, type EventStore, type NewEvent, type RecordedEvent } from '../../src/store/eventStore.ts';
+import {
+  WrongExpectedRevisionError,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from '../../src/store/eventStore.ts';
 import {
   DuplicateEventIdError,
   RESUBSCRIBE_INITIAL_DELAY_MS,
@@ -63,29 +73,42 @@ const DELIVERY_TIMEOUT_MS = 10_000;
 const RESUBSCRIBE_TIMEOUT_MS = 30_000;
 const QUIET_PERIOD_MS = 200;
 
-type DockerEngine = { readonly available: true } | { readonly available: false; readonly reason: string };
+type DockerEngine =
+  { readonly available: true } | { readonly available: false; readonly reason: string };
 
 async function detectDockerEngine(): Promise<DockerEngine> {
   try {
     await getContainerRuntimeClient();
     return { available: true };
   } catch (error) {
-    const where = process.env.DOCKER_HOST === undefined ? 'DOCKER_HOST unset' : `DOCKER_HOST=${process.env.DOCKER_HOST}`;
-    return { available: false, reason: `${where}; testcontainers: ${error instanceof Error ? error.message : String(error)}` };
+    const where =
+      process.env.DOCKER_HOST === undefined
+        ? 'DOCKER_HOST unset'
+        : `DOCKER_HOST=${process.env.DOCKER_HOST}`;
+    return {
+      available: false,
+      reason: `${where}; testcontainers: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 
 const docker = await detectDockerEngine();
-if (!docker.available) console.warn(`EventStoreDB tests skipped: no Docker engine (${docker.reason})`);
+if (!docker.available)
+  console.warn(`EventStoreDB tests skipped: no Docker engine (${docker.reason})`);
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = DELIVERY_TIMEOUT_MS): Promise<void> {
+async function waitFor(
+  condition: () => boolean,
+  what: string,
+  timeoutMs = DELIVERY_TIMEOUT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(5);
   }
 }
@@ -124,7 +147,10 @@ interface ModelRecord {
   readonly position: bigint;
 }
 
-type ModelSubscription = PassThrough & { unsubscribe(): Promise<void>; matches(record: ModelRecord): boolean };
+type ModelSubscription = PassThrough & {
+  unsubscribe(): Promise<void>;
+  matches(record: ModelRecord): boolean;
+};
 
 /** Bytes a record takes in the model's "transaction log": positions are offsets, not counts. */
 const MODEL_RECORD_OVERHEAD_BYTES = 80n;
@@ -158,17 +184,23 @@ class ModelEsdbClient {
       return record;
     });
     for (const subscription of this.subscriptions) {
-      for (const record of written) if (subscription.matches(record)) subscription.write(resolved(record));
+      for (const record of written)
+        if (subscription.matches(record)) subscription.write(resolved(record));
     }
     return written;
   }
 
-  async appendToStream(streamName: string, events: EventData | EventData[], options: { expectedRevision?: AppendExpectedRevision } = {}): Promise<EsdbAppendResult> {
+  async appendToStream(
+    streamName: string,
+    events: EventData | EventData[],
+    options: { expectedRevision?: AppendExpectedRevision } = {},
+  ): Promise<EsdbAppendResult> {
     const proposed = Array.isArray(events) ? events : [events];
     const expected = options.expectedRevision ?? ANY;
     const stream = this.log.filter((r) => r.streamId === streamName);
     const current = stream.length - 1;
-    const sameIdsFrom = (start: number): boolean => proposed.every((event, i) => stream[start + i]?.id === event.id);
+    const sameIdsFrom = (start: number): boolean =>
+      proposed.every((event, i) => stream[start + i]?.id === event.id);
     const success = (lastRevision: number, position: bigint): EsdbAppendResult => ({
       success: true,
       nextExpectedRevision: BigInt(lastRevision),
@@ -177,7 +209,8 @@ class ModelEsdbClient {
     // EventStoreDB's idempotent append: ids already at those revisions of this stream → "success", nothing written.
     if (expected === ANY) {
       const start = stream.findIndex((r) => r.id === proposed[0]!.id);
-      if (start >= 0 && sameIdsFrom(start)) return success(start + proposed.length - 1, stream[start]!.position);
+      if (start >= 0 && sameIdsFrom(start))
+        return success(start + proposed.length - 1, stream[start]!.position);
     } else if (expected !== 'stream_exists') {
       const expectedNumber = expected === NO_STREAM ? -1 : Number(expected);
       if (expectedNumber !== current) {
@@ -195,40 +228,69 @@ class ModelEsdbClient {
     return success(current + proposed.length, written[written.length - 1]!.position);
   }
 
-  readStream(streamName: string, options: { fromRevision?: bigint | typeof START | typeof END; direction?: string; maxCount?: number | bigint } = {}) {
+  readStream(
+    streamName: string,
+    options: {
+      fromRevision?: bigint | typeof START | typeof END;
+      direction?: string;
+      maxCount?: number | bigint;
+    } = {},
+  ) {
     const stream = this.log.filter((r) => r.streamId === streamName);
-    if (stream.length === 0) return streamingRead([], new StreamNotFoundError(undefined, streamName));
+    if (stream.length === 0)
+      return streamingRead([], new StreamNotFoundError(undefined, streamName));
     const max = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
     if (options.direction === BACKWARDS) {
-      const from = options.fromRevision === END || options.fromRevision === undefined ? stream.length - 1 : Number(options.fromRevision);
-      return streamingRead(stream.slice(0, from + 1).reverse().slice(0, max));
+      const from =
+        options.fromRevision === END || options.fromRevision === undefined
+          ? stream.length - 1
+          : Number(options.fromRevision);
+      return streamingRead(
+        stream
+          .slice(0, from + 1)
+          .reverse()
+          .slice(0, max),
+      );
     }
-    const from = options.fromRevision === START || options.fromRevision === undefined ? 0 : Number(options.fromRevision);
+    const from =
+      options.fromRevision === START || options.fromRevision === undefined
+        ? 0
+        : Number(options.fromRevision);
     return streamingRead(stream.slice(from, from + max));
   }
 
-  readAll(options: { fromPosition?: ReadPosition; direction?: string; maxCount?: number | bigint } = {}) {
+  readAll(
+    options: { fromPosition?: ReadPosition; direction?: string; maxCount?: number | bigint } = {},
+  ) {
     const max = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
     const from = options.fromPosition ?? (options.direction === BACKWARDS ? END : START);
     if (!this.isReadablePosition(from)) return streamingRead([], new Error('Invalid position.'));
     if (options.direction === BACKWARDS) {
-      const before = from === END ? this.log : this.log.filter((r) => r.position < (from as Position).commit);
+      const before =
+        from === END ? this.log : this.log.filter((r) => r.position < (from as Position).commit);
       return streamingRead([...before].reverse().slice(0, max));
     }
-    const after = from === START ? this.log : this.log.filter((r) => r.position >= (from as Position).commit);
+    const after =
+      from === START ? this.log : this.log.filter((r) => r.position >= (from as Position).commit);
     return streamingRead(after.slice(0, max));
   }
 
-  subscribeToAll(options: { fromPosition?: ReadPosition; filter?: Filter } = {}): ModelSubscription {
+  subscribeToAll(
+    options: { fromPosition?: ReadPosition; filter?: Filter } = {},
+  ): ModelSubscription {
     const from = options.fromPosition ?? START;
     this.subscribeCalls.push(from);
-    const prefixes = options.filter !== undefined && 'prefixes' in options.filter ? options.filter.prefixes : undefined;
+    const prefixes =
+      options.filter !== undefined && 'prefixes' in options.filter
+        ? options.filter.prefixes
+        : undefined;
     const subscription = Object.assign(new PassThrough({ objectMode: true }), {
       unsubscribe: async () => {
         this.subscriptions.delete(subscription);
         subscription.end();
       },
-      matches: (record: ModelRecord) => prefixes === undefined || prefixes.some((prefix) => record.streamId.startsWith(prefix)),
+      matches: (record: ModelRecord) =>
+        prefixes === undefined || prefixes.some((prefix) => record.streamId.startsWith(prefix)),
     });
     setImmediate(() => {
       if (!this.isReadablePosition(from)) {
@@ -236,8 +298,14 @@ class ModelEsdbClient {
         return;
       }
       // Catch-up starts after the given position (exclusive), then the subscription goes live.
-      const after = from === START ? this.log : from === END ? [] : this.log.filter((r) => r.position > from.commit);
-      for (const record of after) if (subscription.matches(record)) subscription.write(resolved(record));
+      const after =
+        from === START
+          ? this.log
+          : from === END
+            ? []
+            : this.log.filter((r) => r.position > from.commit);
+      for (const record of after)
+        if (subscription.matches(record)) subscription.write(resolved(record));
       this.subscriptions.add(subscription);
     });
     return subscription;
@@ -258,7 +326,10 @@ class ModelEsdbClient {
   private isReadablePosition(position: ReadPosition): boolean {
     if (position === START || position === END) return true;
     if (position.commit !== position.prepare) return false;
-    return position.commit === this.writerPosition || this.log.some((r) => r.position === position.commit);
+    return (
+      position.commit === this.writerPosition ||
+      this.log.some((r) => r.position === position.commit)
+    );
   }
 }
 
@@ -298,7 +369,9 @@ describe('eventstoredb adapter, against a model of the client', () => {
   beforeEach(() => {
     model = new ModelEsdbClient();
     retries = [];
-    store = createEsdbEventStore(model as unknown as EsdbClient, { onSubscriptionRetry: (retry) => retries.push(retry) });
+    store = createEsdbEventStore(model as unknown as EsdbClient, {
+      onSubscriptionRetry: (retry) => retries.push(retry),
+    });
   });
 
   afterEach(async () => {
@@ -329,8 +402,13 @@ describe('eventstoredb adapter, against a model of the client', () => {
       expected: 'no-stream',
       actual: 1n,
     });
-    await expect(store.append(potStream(), newEvents(1), 0n)).rejects.toMatchObject({ expected: 0n, actual: 'no-stream' });
-    await expect(store.append(streamId, newEvents(1), 0n)).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    await expect(store.append(potStream(), newEvents(1), 0n)).rejects.toMatchObject({
+      expected: 0n,
+      actual: 'no-stream',
+    });
+    await expect(store.append(streamId, newEvents(1), 0n)).rejects.toBeInstanceOf(
+      WrongExpectedRevisionError,
+    );
   });
 
   it('turns EventStoreDB’s idempotent "success" for repeated ids into a refusal, writing nothing', async () => {
@@ -339,7 +417,9 @@ describe('eventstoredb adapter, against a model of the client', () => {
     await store.append(streamId, first, 'no-stream');
     const logLength = model.log.length;
 
-    await expect(store.append(streamId, first, 'any')).rejects.toBeInstanceOf(DuplicateEventIdError);
+    await expect(store.append(streamId, first, 'any')).rejects.toBeInstanceOf(
+      DuplicateEventIdError,
+    );
     await expect(store.append(streamId, first, 'no-stream')).rejects.toMatchObject({
       code: 'WRONG_EXPECTED_REVISION',
       expected: 'no-stream',
@@ -347,13 +427,17 @@ describe('eventstoredb adapter, against a model of the client', () => {
     });
     await store.append(streamId, newEvents(1), 1n);
     // The model, like EventStoreDB, answers this retry of revision 0..1 with "already written".
-    await expect(store.append(streamId, first, 'no-stream')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    await expect(store.append(streamId, first, 'no-stream')).rejects.toBeInstanceOf(
+      WrongExpectedRevisionError,
+    );
     expect(model.log.length).toBe(logLength + 1);
   });
 
   it('refuses a batch that repeats an event id within itself', async () => {
     const event = newEvent();
-    await expect(store.append(potStream(), [event, newEvent(), event], 'no-stream')).rejects.toBeInstanceOf(DuplicateEventIdError);
+    await expect(
+      store.append(potStream(), [event, newEvent(), event], 'no-stream'),
+    ).rejects.toBeInstanceOf(DuplicateEventIdError);
     expect(model.log).toHaveLength(1);
   });
 
@@ -361,17 +445,27 @@ describe('eventstoredb adapter, against a model of the client', () => {
     // The documented gap: the contract suite's cross-stream cases fail against EventStoreDB.
     const event = newEvent();
     await store.append(potStream(), [event], 'no-stream');
-    await expect(store.append(potStream(), [event], 'no-stream')).resolves.toMatchObject({ lastRevision: 0n });
+    await expect(store.append(potStream(), [event], 'no-stream')).resolves.toMatchObject({
+      lastRevision: 0n,
+    });
   });
 
   it('refuses, before any I/O, what EventStoreDB could not store or potledger could not read back', async () => {
     await expect(store.append('other-1', newEvents(1), 'any')).rejects.toThrow(/potledger streams/);
     await expect(store.append('pot-', newEvents(1), 'any')).rejects.toThrow(/potledger streams/);
     await expect(store.append(potStream(), [], 'any')).rejects.toThrow(/empty/);
-    await expect(store.append(potStream(), [{ ...newEvent(), eventId: 'w0-1' }], 'any')).rejects.toThrow(/ULID/);
-    await expect(store.append(potStream(), [{ ...newEvent(), eventId: ulid().toLowerCase() }], 'any')).rejects.toThrow(/ULID/);
-    await expect(store.append(potStream(), [newEvent({ amount: 10n })], 'any')).rejects.toThrow(TypeError);
-    await expect(store.append(potStream(), [{ ...newEvent(), data: undefined }], 'any')).rejects.toThrow(/JSON/);
+    await expect(
+      store.append(potStream(), [{ ...newEvent(), eventId: 'w0-1' }], 'any'),
+    ).rejects.toThrow(/ULID/);
+    await expect(
+      store.append(potStream(), [{ ...newEvent(), eventId: ulid().toLowerCase() }], 'any'),
+    ).rejects.toThrow(/ULID/);
+    await expect(store.append(potStream(), [newEvent({ amount: 10n })], 'any')).rejects.toThrow(
+      TypeError,
+    );
+    await expect(
+      store.append(potStream(), [{ ...newEvent(), data: undefined }], 'any'),
+    ).rejects.toThrow(/JSON/);
     await expect(store.append(potStream(), newEvents(1), -1n)).rejects.toThrow(RangeError);
     await expect(store.readAll(0n, Number.NaN)).rejects.toThrow(RangeError);
     expect(() => store.subscribe(-1n, () => undefined)).toThrow(RangeError);
@@ -387,12 +481,19 @@ describe('eventstoredb adapter, against a model of the client', () => {
 
     const all = await store.readAll(0n, 100);
     expect(all.map((e) => e.position)).toEqual([...positions, ...later.positions]);
-    expect(await store.readAll(positions[1]!, 2)).toMatchObject([{ position: positions[2] }, { position: positions[3] }]);
+    expect(await store.readAll(positions[1]!, 2)).toMatchObject([
+      { position: positions[2] },
+      { position: positions[3] },
+    ]);
     // Between two events: the model, like EventStoreDB, refuses to read from there.
     const fresh = createEsdbEventStore(model as unknown as EsdbClient);
     try {
-      expect((await fresh.readAll(positions[2]! - 1n, 1)).map((e) => e.position)).toEqual([positions[2]]);
-      expect((await fresh.readAll(positions[3]! + 1n, 10)).map((e) => e.position)).toEqual(later.positions);
+      expect((await fresh.readAll(positions[2]! - 1n, 1)).map((e) => e.position)).toEqual([
+        positions[2],
+      ]);
+      expect((await fresh.readAll(positions[3]! + 1n, 10)).map((e) => e.position)).toEqual(
+        later.positions,
+      );
     } finally {
       await fresh.close();
     }
@@ -403,7 +504,10 @@ describe('eventstoredb adapter, against a model of the client', () => {
     const positions: bigint[] = [];
     for (let i = 0; i < 25; i += 1) {
       positions.push(...(await store.append(potStream(), newEvents(100), 'no-stream')).positions);
-      model.write(`other-${i}`, Array.from({ length: 30 }, () => jsonEvent({ type: 'Foreign', data: {} })));
+      model.write(
+        `other-${i}`,
+        Array.from({ length: 30 }, () => jsonEvent({ type: 'Foreign', data: {} })),
+      );
     }
     const read: bigint[] = [];
     let cursor = 0n;
@@ -419,7 +523,10 @@ describe('eventstoredb adapter, against a model of the client', () => {
   it('reports the head as the last potledger event, past later system events', async () => {
     expect(await store.headPosition()).toBe(0n);
     const { positions } = await store.append(potStream(), newEvents(2), 'no-stream');
-    model.write('$stats', Array.from({ length: 2_500 }, () => jsonEvent({ type: 'Stats', data: {} })));
+    model.write(
+      '$stats',
+      Array.from({ length: 2_500 }, () => jsonEvent({ type: 'Stats', data: {} })),
+    );
     expect(await store.headPosition()).toBe(positions[1]);
   });
 
@@ -434,22 +541,38 @@ describe('eventstoredb adapter, against a model of the client', () => {
     const received = (): RecordedEvent[] => batches.flat();
     try {
       await waitFor(() => received().length === 2_500, 'catch-up');
-      expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(SUBSCRIPTION_BATCH_EVENTS);
+      expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(
+        SUBSCRIPTION_BATCH_EVENTS,
+      );
       expect(batches.length).toBeLessThan(2_500);
 
       model.dropSubscriptions();
       const whileDown = await store.append(streamId, newEvents(3), 2_499n);
-      await waitFor(() => received().length === 2_503, 'events appended while the subscription was down');
+      await waitFor(
+        () => received().length === 2_503,
+        'events appended while the subscription was down',
+      );
       const live = await store.append(streamId, newEvents(2), 2_502n);
       await waitFor(() => received().length === 2_505, 'live events after resubscribing');
       await sleep(QUIET_PERIOD_MS);
 
-      expect(received().map((e) => e.position)).toEqual([...before.positions, ...whileDown.positions, ...live.positions]);
+      expect(received().map((e) => e.position)).toEqual([
+        ...before.positions,
+        ...whileDown.positions,
+        ...live.positions,
+      ]);
       expect(retries).toHaveLength(1);
-      expect(retries[0]).toMatchObject({ afterPosition: before.positions[2_499], attempt: 1, delayMs: RESUBSCRIBE_INITIAL_DELAY_MS });
+      expect(retries[0]).toMatchObject({
+        afterPosition: before.positions[2_499],
+        attempt: 1,
+        delayMs: RESUBSCRIBE_INITIAL_DELAY_MS,
+      });
       expect(retries[0]!.error).toBeInstanceOf(UnavailableError);
       // Resumed from the checkpoint itself (an event position), not from the start.
-      expect(model.subscribeCalls).toEqual([START, { commit: before.positions[2_499], prepare: before.positions[2_499] }]);
+      expect(model.subscribeCalls).toEqual([
+        START,
+        { commit: before.positions[2_499], prepare: before.positions[2_499] },
+      ]);
     } finally {
       subscription.close();
     }
@@ -526,8 +649,12 @@ describe('eventstoredb adapter, against a model of the client', () => {
 
 describe('eventstoredb connection strings', () => {
   it('accepts esdb:// and KurrentDB’s kurrentdb://, and nothing else', () => {
-    expect(toEsdbConnectionString('esdb://localhost:2113?tls=false')).toBe('esdb://localhost:2113?tls=false');
-    expect(toEsdbConnectionString('kurrentdb://admin:changeit@db:2113')).toBe('esdb://admin:changeit@db:2113');
+    expect(toEsdbConnectionString('esdb://localhost:2113?tls=false')).toBe(
+      'esdb://localhost:2113?tls=false',
+    );
+    expect(toEsdbConnectionString('kurrentdb://admin:changeit@db:2113')).toBe(
+      'esdb://admin:changeit@db:2113',
+    );
     expect(toEsdbConnectionString('kurrentdb+discover://db:2113')).toBe('esdb+discover://db:2113');
     expect(() => toEsdbConnectionString('postgres://db/ledger')).toThrow(/esdb:\/\//);
     expect(() => createEsdbEventStore('sqlite:ledger.db')).toThrow(/esdb:\/\//);
@@ -580,7 +707,10 @@ async function waitUntilWritable(connectionString: string): Promise<void> {
   try {
     for (;;) {
       try {
-        await client.appendToStream(`warmup-${randomUUID()}`, jsonEvent({ type: 'Warmup', data: {} }));
+        await client.appendToStream(
+          `warmup-${randomUUID()}`,
+          jsonEvent({ type: 'Warmup', data: {} }),
+        );
         return;
       } catch (error) {
         if (Date.now() > deadline) throw error;
@@ -611,7 +741,11 @@ describeWithDocker(realServerSuiteName, () => {
         EVENTSTORE_MEM_DB: 'true',
       })
       .withExposedPorts(ESDB_PORT)
-      .withWaitStrategy(Wait.forHttp('/health/live', ESDB_PORT).forStatusCodeMatching((status) => status >= 200 && status < 300))
+      .withWaitStrategy(
+        Wait.forHttp('/health/live', ESDB_PORT).forStatusCodeMatching(
+          (status) => status >= 200 && status < 300,
+        ),
+      )
       .withStartupTimeout(CONTAINER_STARTUP_TIMEOUT_MS)
       .start();
     host = container.getHost();
@@ -658,7 +792,8 @@ describeWithDocker(realServerSuiteName, () => {
       // The premise of using the commit position as the port's position.
       expect(stored.map((e) => e.position?.commit)).toEqual(positions);
       expect(stored.map((e) => e.position?.prepare)).toEqual(positions);
-      for (let i = 1; i < positions.length; i += 1) expect(positions[i]!).toBeGreaterThan(positions[i - 1]!);
+      for (let i = 1; i < positions.length; i += 1)
+        expect(positions[i]!).toBeGreaterThan(positions[i - 1]!);
     });
 
     it('refuses a repeated append that EventStoreDB itself would answer with "success"', async () => {
@@ -668,20 +803,33 @@ describeWithDocker(realServerSuiteName, () => {
       // What the server says on its own: success, nothing written.
       const direct = await raw.appendToStream(
         streamId,
-        events.map((e) => jsonEvent({ id: ulidToUuid(e.eventId), type: e.type, data: e.data as JSONType, metadata: e.metadata })),
+        events.map((e) =>
+          jsonEvent({
+            id: ulidToUuid(e.eventId),
+            type: e.type,
+            data: e.data as JSONType,
+            metadata: e.metadata,
+          }),
+        ),
         { expectedRevision: NO_STREAM },
       );
       expect(direct.nextExpectedRevision).toBe(1n);
 
-      await expect(store.append(streamId, events, 'no-stream')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
-      await expect(store.append(streamId, events, 'any')).rejects.toBeInstanceOf(DuplicateEventIdError);
+      await expect(store.append(streamId, events, 'no-stream')).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+      await expect(store.append(streamId, events, 'any')).rejects.toBeInstanceOf(
+        DuplicateEventIdError,
+      );
       expect(await store.readStream(streamId)).toHaveLength(2);
     });
 
     it('writes an event id already used in another stream: the documented gap', async () => {
       const event = newEvent();
       await store.append(potStream(), [event], 'no-stream');
-      await expect(store.append(potStream(), [event], 'no-stream')).resolves.toMatchObject({ lastRevision: 0n });
+      await expect(store.append(potStream(), [event], 'no-stream')).resolves.toMatchObject({
+        lastRevision: 0n,
+      });
     });
 
     it('hides streams that are not potledger’s from readAll and subscribe', async () => {
@@ -702,39 +850,51 @@ describeWithDocker(realServerSuiteName, () => {
       }
     });
 
-    it('resubscribes from its checkpoint after the connection drops: no gap, no duplicate', async () => {
-      const proxy = await startDroppableProxy(host, mappedPort);
-      const retries: SubscriptionRetry[] = [];
-      const subscriber = createEsdbEventStore(`esdb://127.0.0.1:${proxy.port}?tls=false`, {
-        onSubscriptionRetry: (retry) => retries.push(retry),
-      });
-      const received: RecordedEvent[] = [];
-      const head = await store.headPosition();
-      const subscription = subscriber.subscribe(head, (batch) => {
-        received.push(...batch);
-      });
-      try {
-        const streamId = potStream();
-        await store.append(streamId, newEvents(5), 'no-stream');
-        await waitFor(() => received.length === 5, 'events before the drop');
+    it(
+      'resubscribes from its checkpoint after the connection drops: no gap, no duplicate',
+      async () => {
+        const proxy = await startDroppableProxy(host, mappedPort);
+        const retries: SubscriptionRetry[] = [];
+        const subscriber = createEsdbEventStore(`esdb://127.0.0.1:${proxy.port}?tls=false`, {
+          onSubscriptionRetry: (retry) => retries.push(retry),
+        });
+        const received: RecordedEvent[] = [];
+        const head = await store.headPosition();
+        const subscription = subscriber.subscribe(head, (batch) => {
+          received.push(...batch);
+        });
+        try {
+          const streamId = potStream();
+          await store.append(streamId, newEvents(5), 'no-stream');
+          await waitFor(() => received.length === 5, 'events before the drop');
 
-        proxy.drop();
-        await store.append(streamId, newEvents(5), 4n);
-        await waitFor(() => retries.length >= 1, 'the subscription to notice the drop', RESUBSCRIBE_TIMEOUT_MS);
-        proxy.resume();
-        await store.append(streamId, newEvents(5), 9n);
-        await waitFor(() => received.length >= 15, 'events after resubscribing', RESUBSCRIBE_TIMEOUT_MS);
-        await sleep(QUIET_PERIOD_MS);
+          proxy.drop();
+          await store.append(streamId, newEvents(5), 4n);
+          await waitFor(
+            () => retries.length >= 1,
+            'the subscription to notice the drop',
+            RESUBSCRIBE_TIMEOUT_MS,
+          );
+          proxy.resume();
+          await store.append(streamId, newEvents(5), 9n);
+          await waitFor(
+            () => received.length >= 15,
+            'events after resubscribing',
+            RESUBSCRIBE_TIMEOUT_MS,
+          );
+          await sleep(QUIET_PERIOD_MS);
 
-        const log = await store.readAll(head, 100);
-        expect(received.map((e) => e.position)).toEqual(log.map((e) => e.position));
-        expect(received).toEqual(log);
-        expect(retries[0]!.afterPosition).toBe(log[4]!.position);
-      } finally {
-        subscription.close();
-        await subscriber.close();
-        await proxy.close();
-      }
-    }, RESUBSCRIBE_TIMEOUT_MS * 2);
+          const log = await store.readAll(head, 100);
+          expect(received.map((e) => e.position)).toEqual(log.map((e) => e.position));
+          expect(received).toEqual(log);
+          expect(retries[0]!.afterPosition).toBe(log[4]!.position);
+        } finally {
+          subscription.close();
+          await subscriber.close();
+          await proxy.close();
+        }
+      },
+      RESUBSCRIBE_TIMEOUT_MS * 2,
+    );
   });
 });

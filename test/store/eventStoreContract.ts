@@ -61,7 +61,11 @@ function asWritten(event: NewEvent | RecordedEvent): NewEvent {
   return { eventId: event.eventId, type: event.type, data: event.data, metadata: event.metadata };
 }
 
-async function readAllAfter(store: EventStore, afterPosition: bigint, pageSize = 1_000): Promise<RecordedEvent[]> {
+async function readAllAfter(
+  store: EventStore,
+  afterPosition: bigint,
+  pageSize = 1_000,
+): Promise<RecordedEvent[]> {
   const all: RecordedEvent[] = [];
   let cursor = afterPosition;
   for (;;) {
@@ -96,7 +100,8 @@ async function expectLogChain(store: EventStore, head: bigint): Promise<Recorded
 async function waitFor(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + DELIVERY_TIMEOUT_MS;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${DELIVERY_TIMEOUT_MS} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${DELIVERY_TIMEOUT_MS} ms waiting for ${what}`);
     await sleep(5);
   }
 }
@@ -106,7 +111,8 @@ function sleep(ms: number): Promise<void> {
 }
 
 function expectStrictlyIncreasing(positions: readonly bigint[]): void {
-  for (let i = 1; i < positions.length; i += 1) expect(positions[i]!).toBeGreaterThan(positions[i - 1]!);
+  for (let i = 1; i < positions.length; i += 1)
+    expect(positions[i]!).toBeGreaterThan(positions[i - 1]!);
 }
 
 /** What an adapter's backing store can promise beyond the common contract. */
@@ -203,14 +209,22 @@ export function describeEventStoreContract(
           tiny: '0.01',
           huge: '1000000000000.00',
           bigDigits: '9007199254740993',
-          nested: { fundingShares: [{ agencyId: 'essex-police', amount: '100.00' }], deeper: { flag: true, none: null } },
+          nested: {
+            fundingShares: [{ agencyId: 'essex-police', amount: '100.00' }],
+            deeper: { flag: true, none: null },
+          },
           unicode: 'Café £5,000 — “wrong pocket” 😀 漢字 \u2028 line',
           escapes: 'quote " backslash \\ newline \n tab \t',
           emptyList: [],
           number: 42,
         };
         const event = newEvent('ContributionReceived', data);
-        const metadata = { ...event.metadata, causationId: ulid(), hash: 'ab'.repeat(32), extra: { a: [1, '2'] } };
+        const metadata = {
+          ...event.metadata,
+          causationId: ulid(),
+          hash: 'ab'.repeat(32),
+          extra: { a: [1, '2'] },
+        };
 
         await store.append(streamId, [{ ...event, metadata }], 'no-stream');
 
@@ -222,26 +236,33 @@ export function describeEventStoreContract(
         expect(fromLog).toEqual(read);
       });
 
-      it.runIf(capabilities.refusesEventIdsAcrossStreams)('appends several events atomically: all of them or none', async () => {
-        const streamId = newStreamId();
-        const taken = newEvent();
-        await store.append(newStreamId(), [taken], 'no-stream');
-        const head = await store.headPosition();
+      it.runIf(capabilities.refusesEventIdsAcrossStreams)(
+        'appends several events atomically: all of them or none',
+        async () => {
+          const streamId = newStreamId();
+          const taken = newEvent();
+          await store.append(newStreamId(), [taken], 'no-stream');
+          const head = await store.headPosition();
 
-        // The second event reuses an event id already in the log, so the whole batch must fail.
-        await expect(store.append(streamId, [newEvent(), taken, newEvent()], 'no-stream')).rejects.toThrow();
+          // The second event reuses an event id already in the log, so the whole batch must fail.
+          await expect(
+            store.append(streamId, [newEvent(), taken, newEvent()], 'no-stream'),
+          ).rejects.toThrow();
 
-        expect(await store.readStream(streamId)).toEqual([]);
-        expect(await store.headPosition()).toBe(head);
-        const { lastRevision } = await store.append(streamId, newEvents(2), 'no-stream');
-        expect(lastRevision).toBe(1n);
-      });
+          expect(await store.readStream(streamId)).toEqual([]);
+          expect(await store.headPosition()).toBe(head);
+          const { lastRevision } = await store.append(streamId, newEvents(2), 'no-stream');
+          expect(lastRevision).toBe(1n);
+        },
+      );
 
       it('refuses a batch that repeats an event id within itself, appending none of it', async () => {
         const streamId = newStreamId();
         const repeated = newEvent();
         const head = await store.headPosition();
-        await expect(store.append(streamId, [repeated, newEvent(), repeated], 'no-stream')).rejects.toThrow();
+        await expect(
+          store.append(streamId, [repeated, newEvent(), repeated], 'no-stream'),
+        ).rejects.toThrow();
         expect(await store.readStream(streamId)).toEqual([]);
         expect(await store.headPosition()).toBe(head);
       });
@@ -251,16 +272,21 @@ export function describeEventStoreContract(
         const streamId = newStreamId();
         const head = await store.headPosition();
         const first = await store.append(streamId, newEvents(2), 'no-stream');
-        await expect(store.append(streamId, [newEvent()], 'no-stream')).rejects.toThrow(WrongExpectedRevisionError);
+        await expect(store.append(streamId, [newEvent()], 'no-stream')).rejects.toThrow(
+          WrongExpectedRevisionError,
+        );
         const repeated = newEvent();
-        await expect(store.append(newStreamId(), [repeated, repeated], 'no-stream')).rejects.toThrow();
+        await expect(
+          store.append(newStreamId(), [repeated, repeated], 'no-stream'),
+        ).rejects.toThrow();
         const second = await store.append(streamId, newEvents(2), first.lastRevision);
         const positions = (await store.readAll(head, 10)).map((e) => e.position);
         expect(positions).toEqual([...first.positions, ...second.positions]);
         if (store.positionsContiguous) {
           expect(positions).toEqual([head + 1n, head + 2n, head + 3n, head + 4n]);
         } else {
-          for (let i = 1; i < positions.length; i++) expect(positions[i]! > positions[i - 1]!).toBe(true);
+          for (let i = 1; i < positions.length; i++)
+            expect(positions[i]! > positions[i - 1]!).toBe(true);
         }
       });
     });
@@ -280,7 +306,12 @@ export function describeEventStoreContract(
         );
 
         expect(refusal).toBeInstanceOf(WrongExpectedRevisionError);
-        expect(refusal).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', streamId, expected, actual });
+        expect(refusal).toMatchObject({
+          code: 'WRONG_EXPECTED_REVISION',
+          streamId,
+          expected,
+          actual,
+        });
         expect(await store.headPosition()).toBe(head);
         expect(await store.readStream(streamId)).toEqual(before);
       }
@@ -479,23 +510,34 @@ export function describeEventStoreContract(
         const head = await store.headPosition();
 
         const outcomes = await Promise.allSettled(
-          Array.from({ length: PARALLEL_SAME_STREAM_WRITERS }, () => store.append(streamId, newEvents(2), 0n)),
+          Array.from({ length: PARALLEL_SAME_STREAM_WRITERS }, () =>
+            store.append(streamId, newEvents(2), 0n),
+          ),
         );
 
         const won = outcomes.filter((o) => o.status === 'fulfilled');
         const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
         expect(won).toHaveLength(1);
         expect(lost).toHaveLength(PARALLEL_SAME_STREAM_WRITERS - 1);
-        for (const refusal of lost) expect(refusal.reason).toBeInstanceOf(WrongExpectedRevisionError);
-        expect((await store.readStream(streamId)).map((e) => e.streamRevision)).toEqual([0n, 1n, 2n]);
+        for (const refusal of lost)
+          expect(refusal.reason).toBeInstanceOf(WrongExpectedRevisionError);
+        expect((await store.readStream(streamId)).map((e) => e.streamRevision)).toEqual([
+          0n,
+          1n,
+          2n,
+        ]);
         expect(await readAllAfter(store, head)).toHaveLength(2);
       });
 
       it(`accepts ${PARALLEL_DISTINCT_STREAM_WRITERS} parallel appends to different streams, at distinct positions`, async () => {
         const head = await store.headPosition();
-        const streamIds = Array.from({ length: PARALLEL_DISTINCT_STREAM_WRITERS }, () => newStreamId());
+        const streamIds = Array.from({ length: PARALLEL_DISTINCT_STREAM_WRITERS }, () =>
+          newStreamId(),
+        );
 
-        const results = await Promise.all(streamIds.map((id) => store.append(id, newEvents(2), 'no-stream')));
+        const results = await Promise.all(
+          streamIds.map((id) => store.append(id, newEvents(2), 'no-stream')),
+        );
 
         const positions = results.flatMap((r) => r.positions);
         expect(new Set(positions).size).toBe(PARALLEL_DISTINCT_STREAM_WRITERS * 2);
@@ -521,12 +563,16 @@ export function describeEventStoreContract(
         const log = await expectLogChain(store, head);
         expect(log).toHaveLength(6);
         // Refused appends leave the chain whole.
-        await expect(store.append(a, [newEvent()], 'no-stream')).rejects.toThrow(WrongExpectedRevisionError);
+        await expect(store.append(a, [newEvent()], 'no-stream')).rejects.toThrow(
+          WrongExpectedRevisionError,
+        );
         await store.append(b, newEvents(1), 0n);
         expect(await expectLogChain(store, head)).toHaveLength(7);
 
         const byPosition = new Map(log.map((e) => [e.position, e.logHash]));
-        for (const event of [...(await store.readStream(a)), ...(await store.readStream(b))].filter((e) => byPosition.has(e.position))) {
+        for (const event of [...(await store.readStream(a)), ...(await store.readStream(b))].filter(
+          (e) => byPosition.has(e.position),
+        )) {
           expect(event.logHash).toBe(byPosition.get(event.position));
         }
         const received: RecordedEvent[] = [];
@@ -536,7 +582,8 @@ export function describeEventStoreContract(
         } finally {
           subscription.close();
         }
-        for (const event of received.filter((e) => byPosition.has(e.position))) expect(event.logHash).toBe(byPosition.get(event.position));
+        for (const event of received.filter((e) => byPosition.has(e.position)))
+          expect(event.logHash).toBe(byPosition.get(event.position));
       });
     });
 
@@ -550,14 +597,18 @@ export function describeEventStoreContract(
         // A blind retry ('any') gets past the revision check; only the event id stops it.
         await expect(store.append(streamId, [event], 'any')).rejects.toThrow();
         // A retry with the revision the first attempt saw is refused by the revision check.
-        await expect(store.append(streamId, [event], 'no-stream')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        await expect(store.append(streamId, [event], 'no-stream')).rejects.toBeInstanceOf(
+          WrongExpectedRevisionError,
+        );
         if (capabilities.refusesEventIdsAcrossStreams) {
           // Same id, another stream: still the one event in the whole log.
           await expect(store.append(newStreamId(), [event], 'no-stream')).rejects.toThrow();
         }
 
         expect(await store.headPosition()).toBe(head);
-        const copies = (await readAllAfter(store, positions[0]! - 1n)).filter((e) => e.eventId === event.eventId);
+        const copies = (await readAllAfter(store, positions[0]! - 1n)).filter(
+          (e) => e.eventId === event.eventId,
+        );
         expect(copies).toHaveLength(1);
         expect(await store.readStream(streamId)).toHaveLength(1);
       });
@@ -566,7 +617,11 @@ export function describeEventStoreContract(
     describe('properties', () => {
       it('readAll equals the appends in order, and every stream counts 0..n-1', async () => {
         const appendPlan = fc.array(
-          fc.record({ stream: fc.integer({ min: 0, max: 2 }), count: fc.integer({ min: 1, max: 4 }), blind: fc.boolean() }),
+          fc.record({
+            stream: fc.integer({ min: 0, max: 2 }),
+            count: fc.integer({ min: 1, max: 4 }),
+            blind: fc.boolean(),
+          }),
           { minLength: 1, maxLength: 15 },
         );
         await fc.assert(
@@ -583,14 +638,20 @@ export function describeEventStoreContract(
               const expected = step.blind ? 'any' : length === 0n ? 'no-stream' : length - 1n;
               const result = await store.append(streamId, events, expected);
               expect(result.lastRevision).toBe(length + BigInt(step.count) - 1n);
-              events.forEach((event, i) => expectedLog.push({ streamId, streamRevision: length + BigInt(i), event }));
+              events.forEach((event, i) =>
+                expectedLog.push({ streamId, streamRevision: length + BigInt(i), event }),
+              );
               lengths.set(streamId, length + BigInt(step.count));
             }
 
             const log = await readAllAfter(store, head, 7);
-            expect(log.map((e) => ({ streamId: e.streamId, streamRevision: e.streamRevision, event: asWritten(e) }))).toEqual(
-              expectedLog,
-            );
+            expect(
+              log.map((e) => ({
+                streamId: e.streamId,
+                streamRevision: e.streamRevision,
+                event: asWritten(e),
+              })),
+            ).toEqual(expectedLog);
             expectStrictlyIncreasing(log.map((e) => e.position));
             for (const streamId of streamIds) {
               const revisions = (await store.readStream(streamId)).map((e) => e.streamRevision);

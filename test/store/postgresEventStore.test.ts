@@ -9,7 +9,12 @@
 import pg from 'pg';
 import { ulid } from 'ulid';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WrongExpectedRevisionError, type AppendResult, type NewEvent, type RecordedEvent } from '../../src/store/eventStore.ts';
+import {
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type NewEvent,
+  type RecordedEvent,
+} from '../../src/store/eventStore.ts';
 import {
   LISTENER_APPLICATION_NAME,
   LISTENER_RETRY_DELAY_MS,
@@ -48,10 +53,15 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = DELIVERY_TIMEOUT_MS): Promise<void> {
+async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = DELIVERY_TIMEOUT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(10);
   }
 }
@@ -93,7 +103,9 @@ if (serverUrl === undefined) {
 
   // A fresh schema per test: the contract's stores never see each other's events or locks.
   describeEventStoreContract('postgres', async () => {
-    const store = await createPostgresEventStore(database.url, { schema: uniqueIdentifier('contract') });
+    const store = await createPostgresEventStore(database.url, {
+      schema: uniqueIdentifier('contract'),
+    });
     return { store, cleanup: () => store.close() };
   });
 
@@ -134,7 +146,8 @@ if (serverUrl === undefined) {
               // positions and then vanish. A follower reading past either would skip events.
               beforeCommit: async (transaction, { events }) => {
                 const kind = events[0]!.type;
-                if (kind === SLOW_COMMIT || kind === ROLLED_BACK) await transaction.query(`SELECT pg_sleep(${SLOW_COMMIT_MS / 1_000})`);
+                if (kind === SLOW_COMMIT || kind === ROLLED_BACK)
+                  await transaction.query(`SELECT pg_sleep(${SLOW_COMMIT_MS / 1_000})`);
                 if (kind === ROLLED_BACK) throw new DeliberateRollback('rolled back on purpose');
               },
             },
@@ -148,7 +161,8 @@ if (serverUrl === undefined) {
       const subscription = follower.subscribe(0n, (batch) => {
         for (const event of batch) {
           const previous = received[received.length - 1]?.position ?? 0n;
-          if (event.position <= previous) orderViolations.push(`${event.position} after ${previous}`);
+          if (event.position <= previous)
+            orderViolations.push(`${event.position} after ${previous}`);
           received.push(event);
         }
       });
@@ -162,7 +176,9 @@ if (serverUrl === undefined) {
             let ownRevision: bigint | 'no-stream' = 'no-stream';
             for (let i = 0; i < APPENDS_PER_WRITER; i += 1) {
               const kind = i % 5 === 4 ? ROLLED_BACK : i % 3 === 0 ? SLOW_COMMIT : QUICK;
-              const events = Array.from({ length: 1 + (i % 3) }, () => newEvent(kind, { writer: w, i }));
+              const events = Array.from({ length: 1 + (i % 3) }, () =>
+                newEvent(kind, { writer: w, i }),
+              );
               const toOwnStream = i % 2 === 0;
               try {
                 const result: AppendResult = toOwnStream
@@ -184,7 +200,10 @@ if (serverUrl === undefined) {
         const lastPosition = BigInt(table[table.length - 1]!.position);
         // Wait for the follower to reach the last position rather than a count, so a follower
         // that skipped events fails below with the missing positions in the diff.
-        await waitFor(() => (received[received.length - 1]?.position ?? 0n) >= lastPosition, `the follower to reach position ${lastPosition}`);
+        await waitFor(
+          () => (received[received.length - 1]?.position ?? 0n) >= lastPosition,
+          `the follower to reach position ${lastPosition}`,
+        );
         await sleep(QUIET_PERIOD_MS);
 
         expect(orderViolations).toEqual([]);
@@ -192,7 +211,9 @@ if (serverUrl === undefined) {
         expect(received.map((e) => e.position)).toEqual(table.map((row) => BigInt(row.position)));
         expect(received.map((e) => e.eventId)).toEqual(table.map((row) => row.event_id));
         // Dense positions: a rolled-back append leaves no hole for an auditor to explain.
-        expect(table.map((row) => BigInt(row.position))).toEqual(table.map((_, i) => BigInt(i + 1)));
+        expect(table.map((row) => BigInt(row.position))).toEqual(
+          table.map((_, i) => BigInt(i + 1)),
+        );
         expect(rolledBackIds.length).toBeGreaterThan(0);
         const recordedIds = new Set(table.map((row) => row.event_id));
         expect(rolledBackIds.filter((id) => recordedIds.has(id))).toEqual([]);
@@ -204,7 +225,9 @@ if (serverUrl === undefined) {
 
     it('creates its schema and migration table, and migrating again (even concurrently) changes nothing', async () => {
       const schema = uniqueIdentifier('migrate');
-      const starts = await Promise.all(Array.from({ length: CONCURRENT_STARTS }, () => open({ schema })));
+      const starts = await Promise.all(
+        Array.from({ length: CONCURRENT_STARTS }, () => open({ schema })),
+      );
       expect(starts.map((s) => s.schemaVersion)).toEqual(Array(CONCURRENT_STARTS).fill(2));
       const { positions } = await starts[0]!.append('pot-01', [newEvent()], 'no-stream');
       for (const store of opened.splice(0)) await store.close();
@@ -215,37 +238,56 @@ if (serverUrl === undefined) {
       const migrations = await query<{ version: number; name: string }>(
         `SELECT version, name FROM "${schema}".potledger_migrations ORDER BY version`,
       );
-      expect(migrations).toEqual([{ version: 1, name: 'create events' }, { version: 2, name: 'add log_hash' }]);
+      expect(migrations).toEqual([
+        { version: 1, name: 'create events' },
+        { version: 2, name: 'add log_hash' },
+      ]);
     });
 
     it('refuses to open a schema written by a newer version', async () => {
       const schema = uniqueIdentifier('newer');
       await (await open({ schema })).close();
-      await query(`INSERT INTO "${schema}".potledger_migrations (version, name) VALUES (99, 'from the future')`);
+      await query(
+        `INSERT INTO "${schema}".potledger_migrations (version, name) VALUES (99, 'from the future')`,
+      );
 
-      await expect(createPostgresEventStore(database.url, { schema })).rejects.toThrow(/schema version 99/);
+      await expect(createPostgresEventStore(database.url, { schema })).rejects.toThrow(
+        /schema version 99/,
+      );
     });
 
     it('refuses a schema name it would have to quote', async () => {
-      await expect(createPostgresEventStore(database.url, { schema: 'Robert"; DROP TABLE' })).rejects.toThrow(/schema must match/);
+      await expect(
+        createPostgresEventStore(database.url, { schema: 'Robert"; DROP TABLE' }),
+      ).rejects.toThrow(/schema must match/);
     });
 
     it('uses public by default; positions start at 1 and refused or rolled-back appends leave no hole', async () => {
       const store = await open({
         testHooks: {
           beforeCommit: async (_transaction, { events }) => {
-            if (events[0]!.type === ROLLED_BACK) throw new DeliberateRollback('rolled back on purpose');
+            if (events[0]!.type === ROLLED_BACK)
+              throw new DeliberateRollback('rolled back on purpose');
           },
         },
       });
       expect(store.schema).toBe('public');
       expect(await store.headPosition()).toBe(0n);
       const taken = newEvent();
-      expect((await store.append('pot-01', [taken, newEvent()], 'no-stream')).positions).toEqual([1n, 2n]);
+      expect((await store.append('pot-01', [taken, newEvent()], 'no-stream')).positions).toEqual([
+        1n,
+        2n,
+      ]);
 
-      await expect(store.append('pot-01', [newEvent()], 0n)).rejects.toBeInstanceOf(WrongExpectedRevisionError);
-      await expect(store.append('pot-02', [newEvent(), taken], 'no-stream')).rejects.toThrow(/event id already in the log/);
-      await expect(store.append('pot-02', [newEvent(ROLLED_BACK)], 'no-stream')).rejects.toBeInstanceOf(DeliberateRollback);
+      await expect(store.append('pot-01', [newEvent()], 0n)).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+      await expect(store.append('pot-02', [newEvent(), taken], 'no-stream')).rejects.toThrow(
+        /event id already in the log/,
+      );
+      await expect(
+        store.append('pot-02', [newEvent(ROLLED_BACK)], 'no-stream'),
+      ).rejects.toBeInstanceOf(DeliberateRollback);
 
       expect((await store.append('pot-02', [newEvent()], 'no-stream')).positions).toEqual([3n]);
       const [row] = await query<{ count: string }>('SELECT count(*) FROM public.events');
@@ -256,14 +298,26 @@ if (serverUrl === undefined) {
       const schema = uniqueIdentifier('json');
       const store = await open({ schema });
       // Key order that jsonb would rewrite, and digits a float would round.
-      const data = { zeta: '1234.50', alpha: { b: 2, a: 1 }, big: 9007199254740993n.toString(), n: 1.10 };
+      const data = {
+        zeta: '1234.50',
+        alpha: { b: 2, a: 1 },
+        big: 9007199254740993n.toString(),
+        n: 1.1,
+      };
       const event = newEvent('ContributionReceived', data);
       await store.append('pot-01', [event], 'no-stream');
 
-      const [row] = await query<{ data: string; metadata: string }>(`SELECT data::text, metadata::text FROM "${schema}".events`);
+      const [row] = await query<{ data: string; metadata: string }>(
+        `SELECT data::text, metadata::text FROM "${schema}".events`,
+      );
       expect(row!.data).toBe(JSON.stringify(data));
       expect(row!.metadata).toBe(JSON.stringify(event.metadata));
-      expect(Object.keys((await store.readStream('pot-01'))[0]!.data as object)).toEqual(['zeta', 'alpha', 'big', 'n']);
+      expect(Object.keys((await store.readStream('pot-01'))[0]!.data as object)).toEqual([
+        'zeta',
+        'alpha',
+        'big',
+        'n',
+      ]);
     });
 
     it('parses int8 as bigint for its own connections only, leaving the global pg parsers alone', async () => {
@@ -310,7 +364,10 @@ if (serverUrl === undefined) {
         received.push(...batch);
       });
       try {
-        await waitFor(async () => (await connectionCount(LISTENER_APPLICATION_NAME)) === 1, 'the LISTEN connection');
+        await waitFor(
+          async () => (await connectionCount(LISTENER_APPLICATION_NAME)) === 1,
+          'the LISTEN connection',
+        );
         const { positions } = await writer.append('pot-01', [newEvent(), newEvent()], 'no-stream');
         const appendedAt = Date.now();
         await waitFor(() => received.length >= 2, 'the other instance’s events');
@@ -330,16 +387,26 @@ if (serverUrl === undefined) {
         received.push(...batch);
       });
       try {
-        await waitFor(async () => (await connectionCount(LISTENER_APPLICATION_NAME)) === 1, 'the LISTEN connection');
+        await waitFor(
+          async () => (await connectionCount(LISTENER_APPLICATION_NAME)) === 1,
+          'the LISTEN connection',
+        );
         await query(
           `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
             WHERE datname = current_database() AND application_name = $1`,
           [LISTENER_APPLICATION_NAME],
         );
-        await waitFor(async () => (await connectionCount(LISTENER_APPLICATION_NAME)) === 0, 'the LISTEN connection to die');
+        await waitFor(
+          async () => (await connectionCount(LISTENER_APPLICATION_NAME)) === 0,
+          'the LISTEN connection to die',
+        );
 
         const { positions } = await writer.append('pot-01', [newEvent()], 'no-stream');
-        await waitFor(() => received.length >= 1, 'the event, by polling', SUBSCRIPTION_POLL_INTERVAL_MS * 3);
+        await waitFor(
+          () => received.length >= 1,
+          'the event, by polling',
+          SUBSCRIPTION_POLL_INTERVAL_MS * 3,
+        );
         expect(received.map((e) => e.position)).toEqual(positions);
         await waitFor(
           async () => (await connectionCount(LISTENER_APPLICATION_NAME)) === 1,
@@ -355,15 +422,24 @@ if (serverUrl === undefined) {
       const store = await open({ schema: uniqueIdentifier('release') });
       const first = store.subscribe(0n, () => undefined);
       const second = store.subscribe(0n, () => undefined);
-      await waitFor(async () => (await connectionCount(LISTENER_APPLICATION_NAME)) === 1, 'one shared LISTEN connection');
+      await waitFor(
+        async () => (await connectionCount(LISTENER_APPLICATION_NAME)) === 1,
+        'one shared LISTEN connection',
+      );
       first.close();
       await sleep(QUIET_PERIOD_MS);
       expect(await connectionCount(LISTENER_APPLICATION_NAME)).toBe(1);
       second.close();
-      await waitFor(async () => (await connectionCount(LISTENER_APPLICATION_NAME)) === 0, 'the LISTEN connection to close');
+      await waitFor(
+        async () => (await connectionCount(LISTENER_APPLICATION_NAME)) === 0,
+        'the LISTEN connection to close',
+      );
 
       store.subscribe(0n, () => undefined);
-      await waitFor(async () => (await connectionCount(LISTENER_APPLICATION_NAME)) === 1, 'a LISTEN connection again');
+      await waitFor(
+        async () => (await connectionCount(LISTENER_APPLICATION_NAME)) === 1,
+        'a LISTEN connection again',
+      );
       await store.close();
       await waitFor(async () => {
         const [row] = await query<{ count: string }>(
@@ -381,7 +457,11 @@ if (serverUrl === undefined) {
       await sleep(QUIET_PERIOD_MS);
       await query(`DROP TABLE "${schema}".events`);
 
-      await waitFor(() => errors.length === 1, 'the error report', SUBSCRIPTION_POLL_INTERVAL_MS * 3);
+      await waitFor(
+        () => errors.length === 1,
+        'the error report',
+        SUBSCRIPTION_POLL_INTERVAL_MS * 3,
+      );
       expect(String(errors[0])).toMatch(/does not exist/);
     });
 

@@ -15,7 +15,9 @@ import {
 } from '../../src/store/sqlite/sqliteEventStore.ts';
 import { describeEventStoreContract } from './eventStoreContract.ts';
 
-const ADAPTER_MODULE_PATH = fileURLToPath(new URL('../../src/store/sqlite/sqliteEventStore.ts', import.meta.url));
+const ADAPTER_MODULE_PATH = fileURLToPath(
+  new URL('../../src/store/sqlite/sqliteEventStore.ts', import.meta.url),
+);
 const PORT_MODULE_PATH = fileURLToPath(new URL('../../src/store/eventStore.ts', import.meta.url));
 const CHILD_PROCESS_TIMEOUT_MS = 20_000;
 const WRITER_PROCESSES = 6;
@@ -46,19 +48,28 @@ function newEvent(data: unknown = { amount: '10.00' }): NewEvent {
 }
 
 /** Runs an ES module snippet in a fresh Node process that can import the adapter's TypeScript. */
-function runNodeScript(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runNodeScript(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`child process still running after ${CHILD_PROCESS_TIMEOUT_MS} ms\n${stderr}`));
+      reject(
+        new Error(`child process still running after ${CHILD_PROCESS_TIMEOUT_MS} ms\n${stderr}`),
+      );
     }, CHILD_PROCESS_TIMEOUT_MS);
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -151,7 +162,10 @@ describe('sqlite event store', () => {
                 stream_revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,
                 UNIQUE (stream_id, stream_revision));`);
     const old = newEvent();
-    raw.prepare('INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata) VALUES (?, ?, 0, ?, ?, ?)')
+    raw
+      .prepare(
+        'INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata) VALUES (?, ?, 0, ?, ?, ?)',
+      )
       .run(old.eventId, 'pot-01', old.type, JSON.stringify(old.data), JSON.stringify(old.metadata));
     raw.close();
 
@@ -166,7 +180,9 @@ describe('sqlite event store', () => {
   it('refuses to open a file written by a newer schema version', async () => {
     await open().close();
     const raw = new Database(path);
-    raw.prepare('INSERT INTO schema_version (version, applied_at) VALUES (99, ?)').run(new Date().toISOString());
+    raw
+      .prepare('INSERT INTO schema_version (version, applied_at) VALUES (99, ?)')
+      .run(new Date().toISOString());
     raw.close();
 
     expect(() => createSqliteEventStore(path)).toThrow(/schema version 99/);
@@ -180,7 +196,11 @@ describe('sqlite event store', () => {
     expect(() => store.subscribe(0n, () => undefined)).toThrow(/closed/);
   });
 
-  async function receiveUntil(received: RecordedEvent[], count: number, withinMs: number): Promise<void> {
+  async function receiveUntil(
+    received: RecordedEvent[],
+    count: number,
+    withinMs: number,
+  ): Promise<void> {
     const deadline = Date.now() + withinMs;
     while (received.length < count && Date.now() < deadline) await sleep(5);
   }
@@ -253,7 +273,11 @@ describe('sqlite event store', () => {
 
     const runs = await Promise.all(
       Array.from({ length: WRITER_PROCESSES }, (_, w) =>
-        runNodeScript(writerScript, { LEDGER_FILE: path, EVENTS: String(EVENTS_PER_WRITER_PROCESS), WRITER: `w${w}` }),
+        runNodeScript(writerScript, {
+          LEDGER_FILE: path,
+          EVENTS: String(EVENTS_PER_WRITER_PROCESS),
+          WRITER: `w${w}`,
+        }),
       ),
     );
 
@@ -261,11 +285,15 @@ describe('sqlite event store', () => {
     expect(runs.map((run) => run.code)).toEqual(Array(WRITER_PROCESSES).fill(0));
     const stream = await open().readStream('pot-shared');
     const total = WRITER_PROCESSES * EVENTS_PER_WRITER_PROCESS;
-    expect(stream.map((e) => e.streamRevision)).toEqual(Array.from({ length: total }, (_, i) => BigInt(i)));
+    expect(stream.map((e) => e.streamRevision)).toEqual(
+      Array.from({ length: total }, (_, i) => BigInt(i)),
+    );
     expect(new Set(stream.map((e) => e.eventId)).size).toBe(total);
     for (let w = 0; w < WRITER_PROCESSES; w += 1) {
       // Each writer's own events keep the order it wrote them in.
-      const own = stream.filter((e) => e.eventId.startsWith(`w${w}-`)).map((e) => (e.data as { i: number }).i);
+      const own = stream
+        .filter((e) => e.eventId.startsWith(`w${w}-`))
+        .map((e) => (e.data as { i: number }).i);
       expect(own).toEqual(Array.from({ length: EVENTS_PER_WRITER_PROCESS }, (_, i) => i));
     }
   });

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { MAX_ULID, MIN_ULID, ulid, ulidToUUID as libraryUlidToUuid, uuidToULID as libraryUuidToUlid } from 'ulid';
+import {
+  MAX_ULID,
+  MIN_ULID,
+  ulid,
+  ulidToUUID as libraryUlidToUuid,
+  uuidToULID as libraryUuidToUlid,
+} from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { isCanonicalUlid, ulidToUuid, uuidToUlid } from '../../src/store/ulidUuid.ts';
 

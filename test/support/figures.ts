@@ -18,5 +18,9 @@ export function recordFigures(suite: string, figures: Record<string, number | st
   mkdirSync(FIGURES_DIR, { recursive: true });
   const body = { suite, figures, recordedAt: new Date().toISOString() };
   writeFileSync(join(FIGURES_DIR, `${suite}.json`), `${JSON.stringify(body, null, 2)}\n`);
-  console.log(`[figures] ${suite}: ${Object.entries(figures).map(([k, v]) => `${k} = ${v}`).join('; ')}`);
+  console.log(
+    `[figures] ${suite}: ${Object.entries(figures)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join('; ')}`,
+  );
 }

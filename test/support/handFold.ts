@@ -10,11 +10,17 @@ import { allProjections, type LedgerProjections } from '../../projections/index.
  * Folds `events` in order. A history filtered by effective date may hold an allocation without
  * the later-dated contribution it drew on, so its pot summary is told negative stakes may show.
  */
-export function foldByHand(events: readonly Envelope[], byEffectiveDate: boolean): LedgerProjections {
+export function foldByHand(
+  events: readonly Envelope[],
+  byEffectiveDate: boolean,
+): LedgerProjections {
   const state: LedgerProjections = {
     agencyDirectory: allProjections.agencyDirectory.initialState(),
     agencyBalances: allProjections.agencyBalances.initialState(),
-    potSummary: { ...allProjections.potSummary.initialState(), stakesMayBeNegative: byEffectiveDate },
+    potSummary: {
+      ...allProjections.potSummary.initialState(),
+      stakesMayBeNegative: byEffectiveDate,
+    },
     benefitFlows: allProjections.benefitFlows.initialState(),
     auditTrail: allProjections.auditTrail.initialState(),
     unitCostCatalogue: allProjections.unitCostCatalogue.initialState(),
@@ -27,9 +33,15 @@ export function foldByHand(events: readonly Envelope[], byEffectiveDate: boolean
     state.potSummary = allProjections.potSummary.evolve(state.potSummary, event);
     state.benefitFlows = allProjections.benefitFlows.evolve(state.benefitFlows, event);
     state.auditTrail = allProjections.auditTrail.evolve(state.auditTrail, event);
-    state.unitCostCatalogue = allProjections.unitCostCatalogue.evolve(state.unitCostCatalogue, event);
+    state.unitCostCatalogue = allProjections.unitCostCatalogue.evolve(
+      state.unitCostCatalogue,
+      event,
+    );
     state.exceptions = allProjections.exceptions.evolve(state.exceptions, event);
-    state.costBenefitInputs = allProjections.costBenefitInputs.evolve(state.costBenefitInputs, event);
+    state.costBenefitInputs = allProjections.costBenefitInputs.evolve(
+      state.costBenefitInputs,
+      event,
+    );
   }
   return state;
 }

@@ -13,7 +13,10 @@ describe('data/unit-costs.json and data/deflators.json', () => {
 
   it('holds the figures the issue lists, with their splits', () => {
     const figures = Object.fromEntries(
-      catalogue.entries.map((e) => [e.code, [e.amount, e.priceYear, e.split.map((p) => `${p.agencyKind} ${p.amount}`).join(', ')]]),
+      catalogue.entries.map((e) => [
+        e.code,
+        [e.amount, e.priceYear, e.split.map((p) => `${p.agencyKind} ${p.amount}`).join(', ')],
+      ]),
     );
     expect(figures).toMatchObject({
       'POLICE-ARREST': ['593.00', '2006-07', 'police 593.00'],
@@ -22,7 +25,11 @@ describe('data/unit-costs.json and data/deflators.json', () => {
       'HEALTH-AMBULANCE-CALLOUT': ['216.00', '2013-14', 'health 216.00'],
       'HEALTH-EMERGENCY-INPATIENT': ['1542.00', '2013-14', 'health 1542.00'],
       'HEALTH-HIP-FRACTURE': ['12700.00', '2008-09', 'health 10000.00, council 2700.00'],
-      'CRIME-DOMESTIC-VIOLENCE-INCIDENT': ['2470.00', '2008-09', 'health 1171.00, other 581.00, police 415.00, council 193.00, housing 110.00'],
+      'CRIME-DOMESTIC-VIOLENCE-INCIDENT': [
+        '2470.00',
+        '2008-09',
+        'health 1171.00, other 581.00, police 415.00, council 193.00, housing 110.00',
+      ],
       'DWP-ESA-CLAIMANT-INTO-WORK': ['8632.00', '2012-13', 'dwp 7500.00, health 1132.00'],
       'HOUSING-HOMELESSNESS-APPLICATION': ['2501.00', '2010-11', 'council 2501.00'],
     });
@@ -35,10 +42,15 @@ describe('data/unit-costs.json and data/deflators.json', () => {
 
   it('every price year in the catalogue can be uprated to the reference year with the shipped series', () => {
     for (const entry of catalogue.entries) {
-      expect(() => uprate(entry.amount, entry.priceYear, deflators.referenceYear, deflators), entry.code).not.toThrow();
+      expect(
+        () => uprate(entry.amount, entry.priceYear, deflators.referenceYear, deflators),
+        entry.code,
+      ).not.toThrow();
     }
     expect(deflators.index[deflators.referenceYear]).toBe('100.0');
     expect(deflators.source).toMatch(/APPROXIMATE/);
-    expect(uprate(byCode.get('HEALTH-HIP-FRACTURE')!.amount, '2008-09', '2008-09', deflators)).toBe('12700.00');
+    expect(uprate(byCode.get('HEALTH-HIP-FRACTURE')!.amount, '2008-09', '2008-09', deflators)).toBe(
+      '12700.00',
+    );
   });
 });

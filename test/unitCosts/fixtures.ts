@@ -39,7 +39,10 @@ export function domesticViolenceBody(): AddUnitCost {
   };
 }
 
-export function unitCostAdded(body: AddUnitCost, version = 1): { type: 'UnitCostAdded'; data: UnitCostAdded } {
+export function unitCostAdded(
+  body: AddUnitCost,
+  version = 1,
+): { type: 'UnitCostAdded'; data: UnitCostAdded } {
   return {
     type: 'UnitCostAdded',
     data: { ...body, version, ...(version > 1 ? { supersedesVersion: version - 1 } : {}) },

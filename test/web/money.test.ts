@@ -5,7 +5,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { amountProblem, formatAmount, MAX_AMOUNT, money } from '../../events/money.ts';
-import { amountInputProblem, formatGbp, formatReturnPerPound, formatShare, normaliseTypedAmount } from '../../web/src/money.ts';
+import {
+  amountInputProblem,
+  formatGbp,
+  formatReturnPerPound,
+  formatShare,
+  normaliseTypedAmount,
+} from '../../web/src/money.ts';
 
 const pence = fc.bigInt({ min: 1n, max: 100_000_000_000_000n });
 const asAmount = (p: bigint) => `${p / 100n}.${String(p % 100n).padStart(2, '0')}`;
@@ -33,7 +39,8 @@ describe('formatGbp', () => {
 
 describe('amountInputProblem', () => {
   it('accepts what the ledger accepts, allowing a £ sign, thousands commas and spaces around it', () => {
-    for (const ok of ['1', '1234.50', '0.01', '£1,234.50', ' 12.3 ', MAX_AMOUNT]) expect(amountInputProblem(ok), ok).toBeNull();
+    for (const ok of ['1', '1234.50', '0.01', '£1,234.50', ' 12.3 ', MAX_AMOUNT])
+      expect(amountInputProblem(ok), ok).toBeNull();
     expect(normaliseTypedAmount('£1,234.50 ')).toBe('1234.50');
   });
 
@@ -43,14 +50,19 @@ describe('amountInputProblem', () => {
     expect(amountInputProblem('1e5')).toMatch(/at most two decimal places/);
     expect(amountInputProblem('-5')).toMatch(/at most two decimal places/);
     expect(amountInputProblem('0.00')).toBe('The amount must be more than £0.00.');
-    expect(amountInputProblem('1000000000000.01')).toBe('The amount must be at most £1,000,000,000,000.00.');
+    expect(amountInputProblem('1000000000000.01')).toBe(
+      'The amount must be at most £1,000,000,000,000.00.',
+    );
   });
 
   it('property: the form accepts an amount exactly when the server would', () => {
     fc.assert(
-      fc.property(fc.oneof(pence.map(asAmount), fc.stringMatching(/^-?[0-9]{0,15}(\.[0-9]{0,3})?$/)), (text) => {
-        expect(amountInputProblem(text) === null).toBe(amountProblem(text) === null);
-      }),
+      fc.property(
+        fc.oneof(pence.map(asAmount), fc.stringMatching(/^-?[0-9]{0,15}(\.[0-9]{0,3})?$/)),
+        (text) => {
+          expect(amountInputProblem(text) === null).toBe(amountProblem(text) === null);
+        },
+      ),
       { numRuns: 2_000 },
     );
   });

@@ -6,22 +6,43 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { logChainEventHash, logChainHash } from '../../src/audit/logChain.ts';
-import { WrongExpectedRevisionError, type EventStore, type NewEvent } from '../../src/store/eventStore.ts';
+import {
+  WrongExpectedRevisionError,
+  type EventStore,
+  type NewEvent,
+} from '../../src/store/eventStore.ts';
 import { createPostgresEventStore } from '../../src/store/postgres/postgresEventStore.ts';
 import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
-import { createThrowawayDatabase, testPostgresUrl, uniqueIdentifier, type ThrowawayDatabase } from '../support/postgres.ts';
+import {
+  createThrowawayDatabase,
+  testPostgresUrl,
+  uniqueIdentifier,
+  type ThrowawayDatabase,
+} from '../support/postgres.ts';
 import { allEvents, counterIds, tempDbPath } from './support.ts';
 
 const eventId = counterIds('01E');
 const newEvents = (n: number): NewEvent[] =>
-  Array.from({ length: n }, () => ({ eventId: eventId(), type: 'Noted', data: { n }, metadata: { commandId: 'c', correlationId: 'c', actor: { sub: 's', role: 'admin' }, recordedAt: '2025-06-30T12:00:00.000Z' } }));
+  Array.from({ length: n }, () => ({
+    eventId: eventId(),
+    type: 'Noted',
+    data: { n },
+    metadata: {
+      commandId: 'c',
+      correlationId: 'c',
+      actor: { sub: 's', role: 'admin' },
+      recordedAt: '2025-06-30T12:00:00.000Z',
+    },
+  }));
 
 const databases: ThrowawayDatabase[] = [];
 afterAll(async () => {
   for (const database of databases) await database.drop();
 });
 
-const stores: [string, () => Promise<EventStore>][] = [['SQLite', async () => createSqliteEventStore(tempDbPath())]];
+const stores: [string, () => Promise<EventStore>][] = [
+  ['SQLite', async () => createSqliteEventStore(tempDbPath())],
+];
 const pgUrl = testPostgresUrl();
 if (pgUrl !== undefined) {
   stores.push([
@@ -78,10 +99,14 @@ describe.each(stores)('appendBatch on %s', (_name, open) => {
       await store.append(`c-${round}`, newEvents(1), 'no-stream');
     }
     const events = await allEvents(store);
-    expect(events.map((e) => e.position)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i + 1)));
+    expect(events.map((e) => e.position)).toEqual(
+      Array.from({ length: 20 }, (_, i) => BigInt(i + 1)),
+    );
     let previous: string | undefined;
     for (const event of events) {
-      expect(event.logHash).toBe(logChainHash(previous, event.position, logChainEventHash(event.metadata)));
+      expect(event.logHash).toBe(
+        logChainHash(previous, event.position, logChainEventHash(event.metadata)),
+      );
       previous = event.logHash;
     }
     expect(events.every((e) => typeof e.logHash === 'string')).toBe(true);
@@ -93,13 +118,15 @@ describe.each(stores)('appendBatch on %s', (_name, open) => {
     expect(await store.appendBatch([])).toEqual([]);
     const [taken] = newEvents(1);
     await store.append('s-1', [taken!], 'no-stream');
-    const result = await store.appendBatch([
-      { streamId: 's-2', events: newEvents(1), expected: 'no-stream' },
-      { streamId: 's-3', events: [taken!], expected: 'no-stream' },
-    ]).then(
-      (outcomes) => outcomes,
-      (error: unknown) => error,
-    );
+    const result = await store
+      .appendBatch([
+        { streamId: 's-2', events: newEvents(1), expected: 'no-stream' },
+        { streamId: 's-3', events: [taken!], expected: 'no-stream' },
+      ])
+      .then(
+        (outcomes) => outcomes,
+        (error: unknown) => error,
+      );
     if (Array.isArray(result)) {
       // One-by-one stores: the earlier request stands, the failing one gets its own error.
       expect(result[1]).toBeInstanceOf(Error);
@@ -125,7 +152,9 @@ describe('SQLite positions', () => {
     expect(positions).toEqual([4n]);
     await reopened.close();
     const check = new Database(path);
-    expect(check.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck().get()).toBe(4);
+    expect(
+      check.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck().get(),
+    ).toBe(4);
     check.close();
   });
 });

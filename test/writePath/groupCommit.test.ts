@@ -9,23 +9,56 @@ import { DomainError } from '../../commands/domainError.ts';
 import { createLogVerifier } from '../../src/audit/logVerifier.ts';
 import type { CommandOutcome } from '../../src/writePath/commandHandler.ts';
 import type { EventStore } from '../../src/store/eventStore.ts';
-import { allEvents, EFFECTIVE_DATE, ledgerOn, normalisedLedger, openStore, setUp, tempDbPath, type Setup } from './support.ts';
+import {
+  allEvents,
+  EFFECTIVE_DATE,
+  ledgerOn,
+  normalisedLedger,
+  openStore,
+  setUp,
+  tempDbPath,
+  type Setup,
+} from './support.ts';
 
 type Op =
-  | { readonly kind: 'contribute'; readonly pot: number; readonly agency: number; readonly pence: number }
+  | {
+      readonly kind: 'contribute';
+      readonly pot: number;
+      readonly agency: number;
+      readonly pence: number;
+    }
   | { readonly kind: 'allocate'; readonly pot: number; readonly pence: number }
   /** Reverses the n-th contribution (modulo how many there are) made in an earlier wave. */
   | { readonly kind: 'reverse'; readonly n: number };
 
 const POTS = 3;
-const pounds = (pence: number) => `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}`;
+const pounds = (pence: number) =>
+  `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}`;
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('contribute' as const), pot: fc.nat(POTS - 1), agency: fc.nat(2), pence: fc.integer({ min: 1, max: 50_000 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('allocate' as const), pot: fc.nat(POTS - 1), pence: fc.integer({ min: 1, max: 80_000 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('contribute' as const),
+      pot: fc.nat(POTS - 1),
+      agency: fc.nat(2),
+      pence: fc.integer({ min: 1, max: 50_000 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('allocate' as const),
+      pot: fc.nat(POTS - 1),
+      pence: fc.integer({ min: 1, max: 80_000 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reverse' as const), n: fc.nat(1_000) }) },
 );
-const waves = fc.array(fc.array(op, { minLength: 1, maxLength: 25 }), { minLength: 1, maxLength: 4 });
+const waves = fc.array(fc.array(op, { minLength: 1, maxLength: 25 }), {
+  minLength: 1,
+  maxLength: 4,
+});
 
 /** Runs the waves one command at a time (`concurrent` false) or each wave all at once; answers each command's result. */
 async function run(store: EventStore, ops: readonly (readonly Op[])[], concurrent: boolean) {
@@ -39,23 +72,50 @@ async function run(store: EventStore, ops: readonly (readonly Op[])[], concurren
     const fire = (o: Op): Promise<CommandOutcome> => {
       if (o.kind === 'contribute') {
         const potId = setup.potIds[o.pot]!;
-        return ledger.commands.contributeToPot(potId, { agencyId: AGENCY_IDS[o.agency]!, amount: pounds(o.pence), effectiveDate: EFFECTIVE_DATE, reference: 'r' }, ledger.envelope());
+        return ledger.commands.contributeToPot(
+          potId,
+          {
+            agencyId: AGENCY_IDS[o.agency]!,
+            amount: pounds(o.pence),
+            effectiveDate: EFFECTIVE_DATE,
+            reference: 'r',
+          },
+          ledger.envelope(),
+        );
       }
       if (o.kind === 'allocate') {
         return ledger.commands.allocateToIntervention(
           setup.potIds[o.pot]!,
-          { interventionId: setup.interventionIds[o.pot]!, amount: pounds(o.pence), effectiveDate: EFFECTIVE_DATE, reason: 'r' },
+          {
+            interventionId: setup.interventionIds[o.pot]!,
+            amount: pounds(o.pence),
+            effectiveDate: EFFECTIVE_DATE,
+            reason: 'r',
+          },
           ledger.envelope(),
         );
       }
-      if (known.length === 0) return Promise.reject(new DomainError('VALIDATION_FAILED', 'nothing to reverse yet'));
+      if (known.length === 0)
+        return Promise.reject(new DomainError('VALIDATION_FAILED', 'nothing to reverse yet'));
       const target = known[o.n % known.length]!;
-      return ledger.commands.reverseEntry(target.potId, { eventId: target.eventId, reason: 'r', effectiveDate: EFFECTIVE_DATE }, ledger.envelope());
+      return ledger.commands.reverseEntry(
+        target.potId,
+        { eventId: target.eventId, reason: 'r', effectiveDate: EFFECTIVE_DATE },
+        ledger.envelope(),
+      );
     };
-    const settled = (outcome: Promise<CommandOutcome>) => outcome.then((value) => ({ value }), (error: unknown) => ({ error }));
+    const settled = (outcome: Promise<CommandOutcome>) =>
+      outcome.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
     const record = (o: Op, answer: { value?: CommandOutcome; error?: unknown }) => {
       if (answer.value !== undefined) {
-        if (o.kind === 'contribute') contributions.push({ potId: setup.potIds[o.pot]!, eventId: answer.value.events[0]!.eventId });
+        if (o.kind === 'contribute')
+          contributions.push({
+            potId: setup.potIds[o.pot]!,
+            eventId: answer.value.events[0]!.eventId,
+          });
         answers.push(`${o.kind}:ok`);
         return;
       }
@@ -74,12 +134,20 @@ async function run(store: EventStore, ops: readonly (readonly Op[])[], concurren
 }
 
 async function verifies(store: EventStore): Promise<void> {
-  const verifier = createLogVerifier({ positionsContiguous: store.positionsContiguous, logChained: store.logChained });
+  const verifier = createLogVerifier({
+    positionsContiguous: store.positionsContiguous,
+    logChained: store.logChained,
+  });
   for (const event of await allEvents(store)) expect(verifier.check(event)).toBeNull();
 }
 
 function moneyIsConserved(ledgerView: Awaited<ReturnType<typeof normalisedLedger>>): void {
-  for (const pot of ledgerView.pots as { contributed: string; allocated: string; available: string; partners: { stake: string }[] }[]) {
+  for (const pot of ledgerView.pots as {
+    contributed: string;
+    allocated: string;
+    available: string;
+    partners: { stake: string }[];
+  }[]) {
     const pence = (s: string) => Math.round(Number(s) * 100);
     expect(pence(pot.contributed) - pence(pot.allocated)).toBe(pence(pot.available));
     expect(pot.partners.reduce((sum, p) => sum + pence(p.stake), 0)).toBe(pence(pot.available));
@@ -122,7 +190,16 @@ describe('group commit', () => {
     const before = ledger.handler.groupCommitStats();
     const outcomes = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        ledger.commands.contributeToPot(setup.potIds[0]!, { agencyId: 'essex-police', amount: `${i + 1}.00`, effectiveDate: EFFECTIVE_DATE, reference: 'r' }, ledger.envelope()),
+        ledger.commands.contributeToPot(
+          setup.potIds[0]!,
+          {
+            agencyId: 'essex-police',
+            amount: `${i + 1}.00`,
+            effectiveDate: EFFECTIVE_DATE,
+            reference: 'r',
+          },
+          ledger.envelope(),
+        ),
       ),
     );
     const after = ledger.handler.groupCommitStats();
@@ -153,10 +230,16 @@ describe('a failing group commit', () => {
     const head = await store.headPosition();
     failNext = true;
     const contribute = (pot: number, amount: string) =>
-      ledger.commands.contributeToPot(setup.potIds[pot]!, { agencyId: 'essex-police', amount, effectiveDate: EFFECTIVE_DATE, reference: 'r' }, ledger.envelope()).then(
-        (o) => o,
-        (e: unknown) => e as Error,
-      );
+      ledger.commands
+        .contributeToPot(
+          setup.potIds[pot]!,
+          { agencyId: 'essex-police', amount, effectiveDate: EFFECTIVE_DATE, reference: 'r' },
+          ledger.envelope(),
+        )
+        .then(
+          (o) => o,
+          (e: unknown) => e as Error,
+        );
     const first = [contribute(0, '10.00'), contribute(1, '20.00'), contribute(0, '30.00')];
     const answers = await Promise.all(first);
     for (const answer of answers) expect(answer).toMatchObject({ message: 'disk on fire' });
@@ -176,7 +259,10 @@ describe('a failing group commit', () => {
     let failFirst = true;
     const failing: EventStore = Object.assign(Object.create(store) as EventStore, {
       appendBatch: async (requests: Parameters<EventStore['appendBatch']>[0]) => {
-        if (failFirst && requests.some((r) => r.events.some((e) => e.type === 'ContributionReceived'))) {
+        if (
+          failFirst &&
+          requests.some((r) => r.events.some((e) => e.type === 'ContributionReceived'))
+        ) {
           failFirst = false;
           // Only the contribution's group fails; the allocation was decided on it meanwhile.
           throw new Error('lost the disk');
@@ -188,10 +274,28 @@ describe('a failing group commit', () => {
     const setup = await setUp(ledger, 1);
     const potId = setup.potIds[0]!;
     const contribution = ledger.commands
-      .contributeToPot(potId, { agencyId: 'essex-police', amount: '100.00', effectiveDate: EFFECTIVE_DATE, reference: 'r' }, ledger.envelope())
+      .contributeToPot(
+        potId,
+        {
+          agencyId: 'essex-police',
+          amount: '100.00',
+          effectiveDate: EFFECTIVE_DATE,
+          reference: 'r',
+        },
+        ledger.envelope(),
+      )
       .catch((e: unknown) => e as Error);
     const allocation = ledger.commands
-      .allocateToIntervention(potId, { interventionId: setup.interventionIds[0]!, amount: '60.00', effectiveDate: EFFECTIVE_DATE, reason: 'r' }, ledger.envelope())
+      .allocateToIntervention(
+        potId,
+        {
+          interventionId: setup.interventionIds[0]!,
+          amount: '60.00',
+          effectiveDate: EFFECTIVE_DATE,
+          reason: 'r',
+        },
+        ledger.envelope(),
+      )
       .catch((e: unknown) => e as Error);
     expect(await contribution).toMatchObject({ message: 'lost the disk' });
     // Decided again without the failed contribution: nothing to allocate from.
@@ -207,18 +311,41 @@ describe('idempotency under group commit', () => {
     const { store } = openStore();
     const ledger = ledgerOn(store);
     const setup = await setUp(ledger, 1);
-    const body = { agencyId: 'essex-police', amount: '12.34', effectiveDate: EFFECTIVE_DATE, reference: 'r' };
-    const original = ledger.commands.contributeToPot(setup.potIds[0]!, body, ledger.envelope(undefined, 'key-1'));
-    const retry = ledger.commands.contributeToPot(setup.potIds[0]!, body, ledger.envelope(undefined, 'key-1'));
+    const body = {
+      agencyId: 'essex-police',
+      amount: '12.34',
+      effectiveDate: EFFECTIVE_DATE,
+      reference: 'r',
+    };
+    const original = ledger.commands.contributeToPot(
+      setup.potIds[0]!,
+      body,
+      ledger.envelope(undefined, 'key-1'),
+    );
+    const retry = ledger.commands.contributeToPot(
+      setup.potIds[0]!,
+      body,
+      ledger.envelope(undefined, 'key-1'),
+    );
     const [a, b] = await Promise.all([original, retry]);
     expect(a.replayed).toBe(false);
     expect(b.replayed).toBe(true);
     expect(b.events).toEqual(a.events);
     // And once committed, from the store (the memory keeps only where the events are).
-    const later = await ledger.commands.contributeToPot(setup.potIds[0]!, body, ledger.envelope(undefined, 'key-1'));
-    expect(later.events.map((e) => ({ ...e, logHash: undefined }))).toEqual(a.events.map((e) => ({ ...e, logHash: undefined })));
+    const later = await ledger.commands.contributeToPot(
+      setup.potIds[0]!,
+      body,
+      ledger.envelope(undefined, 'key-1'),
+    );
+    expect(later.events.map((e) => ({ ...e, logHash: undefined }))).toEqual(
+      a.events.map((e) => ({ ...e, logHash: undefined })),
+    );
     expect(later.replayed).toBe(true);
-    const other = ledger.commands.contributeToPot(setup.potIds[0]!, { ...body, amount: '1.00' }, ledger.envelope(undefined, 'key-1'));
+    const other = ledger.commands.contributeToPot(
+      setup.potIds[0]!,
+      { ...body, amount: '1.00' },
+      ledger.envelope(undefined, 'key-1'),
+    );
     await expect(other).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     const contributions = (await allEvents(store)).filter((e) => e.type === 'ContributionReceived');
     expect(contributions).toHaveLength(1);
@@ -235,21 +362,47 @@ describe('two writers on one SQLite file', () => {
     const setup: Setup = await setUp(a, 1);
     const b = ledgerOn(second.store, {}, 'B');
     const potId = setup.potIds[0]!;
-    await a.commands.contributeToPot(potId, { agencyId: 'essex-police', amount: '1000.00', effectiveDate: EFFECTIVE_DATE, reference: 'r' }, a.envelope());
+    await a.commands.contributeToPot(
+      potId,
+      {
+        agencyId: 'essex-police',
+        amount: '1000.00',
+        effectiveDate: EFFECTIVE_DATE,
+        reference: 'r',
+      },
+      a.envelope(),
+    );
     const allocate = (ledger: typeof a) =>
       ledger.commands
-        .allocateToIntervention(potId, { interventionId: setup.interventionIds[0]!, amount: '70.00', effectiveDate: EFFECTIVE_DATE, reason: 'r' }, ledger.envelope())
+        .allocateToIntervention(
+          potId,
+          {
+            interventionId: setup.interventionIds[0]!,
+            amount: '70.00',
+            effectiveDate: EFFECTIVE_DATE,
+            reason: 'r',
+          },
+          ledger.envelope(),
+        )
         .then(
           () => 'ok',
           (e: unknown) => (e instanceof DomainError ? e.code : Promise.reject(e)),
         );
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => allocate(i % 2 === 0 ? a : b)));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => allocate(i % 2 === 0 ? a : b)),
+    );
     const won = answers.filter((x) => x === 'ok').length;
     // £1,000 holds 14 allocations of £70; every other answer is a refusal, never an overdraft.
     expect(won).toBe(14);
-    expect(answers.filter((x) => x !== 'ok').every((x) => x === 'INSUFFICIENT_FUNDS' || x === 'CONCURRENCY_CONFLICT')).toBe(true);
+    expect(
+      answers
+        .filter((x) => x !== 'ok')
+        .every((x) => x === 'INSUFFICIENT_FUNDS' || x === 'CONCURRENCY_CONFLICT'),
+    ).toBe(true);
     // The two handlers really did get in each other's way, and the revision guard caught it.
-    expect(a.handler.stats().appendConflictsRetried + b.handler.stats().appendConflictsRetried).toBeGreaterThan(0n);
+    expect(
+      a.handler.stats().appendConflictsRetried + b.handler.stats().appendConflictsRetried,
+    ).toBeGreaterThan(0n);
     const view = await normalisedLedger(first.store, setup);
     expect(view.pots[0]).toMatchObject({ allocated: '980.00', available: '20.00' });
     moneyIsConserved(view);

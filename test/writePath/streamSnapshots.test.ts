@@ -12,7 +12,15 @@ import type { CommandOutcome, StreamSnapshots } from '../../src/writePath/comman
 import type { EventStore } from '../../src/store/eventStore.ts';
 import { decodeState, encodeState } from '../../src/books/snapshots/stateCodec.ts';
 import { asStreamSnapshot, STREAM_SNAPSHOT_FORMAT } from '../../src/writePath/streamSnapshot.ts';
-import { allEvents, counterIds, EFFECTIVE_DATE, ledgerOn, openStore, setUp, type Setup } from './support.ts';
+import {
+  allEvents,
+  counterIds,
+  EFFECTIVE_DATE,
+  ledgerOn,
+  openStore,
+  setUp,
+  type Setup,
+} from './support.ts';
 
 type Op =
   | { readonly kind: 'contribute'; readonly agency: number; readonly pence: number }
@@ -21,10 +29,24 @@ type Op =
   | { readonly kind: 'retry'; readonly n: number };
 
 const AGENCY_IDS = ['essex-cc', 'essex-police', 'essex-fire'];
-const pounds = (pence: number) => `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}`;
+const pounds = (pence: number) =>
+  `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}`;
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('contribute' as const), agency: fc.nat(2), pence: fc.integer({ min: 1, max: 50_000 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('allocate' as const), pence: fc.integer({ min: 1, max: 80_000 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('contribute' as const),
+      agency: fc.nat(2),
+      pence: fc.integer({ min: 1, max: 50_000 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('allocate' as const),
+      pence: fc.integer({ min: 1, max: 80_000 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reverse' as const), n: fc.nat(1_000) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retry' as const), n: fc.nat(1_000) }) },
 );
@@ -65,7 +87,13 @@ function readsFrom(store: EventStore) {
 }
 
 /** Runs `ops` one by one on the setup's first pot; answers each command's result in words. */
-async function drive(ledger: ReturnType<typeof ledgerOn>, setup: Setup, ops: readonly Op[], contributions: string[], keys: string[]): Promise<string[]> {
+async function drive(
+  ledger: ReturnType<typeof ledgerOn>,
+  setup: Setup,
+  ops: readonly Op[],
+  contributions: string[],
+  keys: string[],
+): Promise<string[]> {
   const potId = setup.potIds[0]!;
   const answers: string[] = [];
   for (const o of ops) {
@@ -73,22 +101,54 @@ async function drive(ledger: ReturnType<typeof ledgerOn>, setup: Setup, ops: rea
     if (o.kind === 'contribute') {
       const key = `c-${keys.length}`;
       keys.push(key);
-      outcome = ledger.commands.contributeToPot(potId, { agencyId: AGENCY_IDS[o.agency]!, amount: pounds(o.pence), effectiveDate: EFFECTIVE_DATE, reference: key }, ledger.envelope(undefined, key));
+      outcome = ledger.commands.contributeToPot(
+        potId,
+        {
+          agencyId: AGENCY_IDS[o.agency]!,
+          amount: pounds(o.pence),
+          effectiveDate: EFFECTIVE_DATE,
+          reference: key,
+        },
+        ledger.envelope(undefined, key),
+      );
     } else if (o.kind === 'allocate') {
-      outcome = ledger.commands.allocateToIntervention(potId, { interventionId: setup.interventionIds[0]!, amount: pounds(o.pence), effectiveDate: EFFECTIVE_DATE, reason: 'r' }, ledger.envelope());
+      outcome = ledger.commands.allocateToIntervention(
+        potId,
+        {
+          interventionId: setup.interventionIds[0]!,
+          amount: pounds(o.pence),
+          effectiveDate: EFFECTIVE_DATE,
+          reason: 'r',
+        },
+        ledger.envelope(),
+      );
     } else if (o.kind === 'reverse') {
       if (contributions.length === 0) continue;
-      outcome = ledger.commands.reverseEntry(potId, { eventId: contributions[o.n % contributions.length]!, reason: 'r', effectiveDate: EFFECTIVE_DATE }, ledger.envelope());
+      outcome = ledger.commands.reverseEntry(
+        potId,
+        {
+          eventId: contributions[o.n % contributions.length]!,
+          reason: 'r',
+          effectiveDate: EFFECTIVE_DATE,
+        },
+        ledger.envelope(),
+      );
     } else {
       // A client retrying an earlier contribution's key: the original answer, or a refusal if the body differs.
       if (keys.length === 0) continue;
       const key = keys[o.n % keys.length]!;
-      outcome = ledger.commands.contributeToPot(potId, { agencyId: AGENCY_IDS[0]!, amount: '1.00', effectiveDate: EFFECTIVE_DATE, reference: key }, ledger.envelope(undefined, key));
+      outcome = ledger.commands.contributeToPot(
+        potId,
+        { agencyId: AGENCY_IDS[0]!, amount: '1.00', effectiveDate: EFFECTIVE_DATE, reference: key },
+        ledger.envelope(undefined, key),
+      );
     }
     try {
       const { events, replayed } = await outcome;
       if (o.kind === 'contribute') contributions.push(events[0]!.eventId);
-      answers.push(`${o.kind}:${replayed ? 'replayed' : 'ok'}:${events.map((e) => `${e.type}@${e.streamRevision}`).join(',')}`);
+      answers.push(
+        `${o.kind}:${replayed ? 'replayed' : 'ok'}:${events.map((e) => `${e.type}@${e.streamRevision}`).join(',')}`,
+      );
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       answers.push(`${o.kind}:${error.code}`);
@@ -98,49 +158,71 @@ async function drive(ledger: ReturnType<typeof ledgerOn>, setup: Setup, ops: rea
 }
 
 /** The same deterministic ledger (ids, clock) on a fresh store: identical events, hashes included. */
-function deterministicLedger(store: EventStore, name: string, options: Parameters<typeof ledgerOn>[1] = {}) {
+function deterministicLedger(
+  store: EventStore,
+  name: string,
+  options: Parameters<typeof ledgerOn>[1] = {},
+) {
   return ledgerOn(store, { newEventId: counterIds(`01H${name}`), ...options }, name);
 }
 
 describe('stream snapshots', () => {
   it('a handler started from a snapshot decides every later command as one that folded the whole stream', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), fc.array(op, { minLength: 1, maxLength: 20 }), async (before, after) => {
-        const withSnapshots = openStore();
-        const without = openStore();
-        try {
-          const { saved, snapshots } = memorySnapshots();
-          // The first handler folds and snapshots as it goes; the second starts cold from the snapshots.
-          const first = deterministicLedger(withSnapshots.store, 'A', { streamSnapshots: snapshots, snapshotEveryEvents: 1 });
-          const setup = await setUp(first, 1);
-          const contributionsA: string[] = [];
-          const keysA: string[] = [];
-          await drive(first, setup, before, contributionsA, keysA);
-          await new Promise((resolve) => setImmediate(resolve));
-          const potStream = `pot-${setup.potIds[0]}`;
-          expect(saved.has(potStream)).toBe(true);
-          const { starts, watched } = readsFrom(withSnapshots.store);
-          const fromSnapshot = deterministicLedger(watched, 'B', { streamSnapshots: snapshots });
-          const answersA = await drive(fromSnapshot, setup, after, contributionsA, keysA);
-          // It never folded the pot from its first event.
-          expect(starts.filter((s) => s.streamId === potStream && s.fromRevision === 0n)).toEqual([]);
+      fc.asyncProperty(
+        fc.array(op, { minLength: 1, maxLength: 40 }),
+        fc.array(op, { minLength: 1, maxLength: 20 }),
+        async (before, after) => {
+          const withSnapshots = openStore();
+          const without = openStore();
+          try {
+            const { saved, snapshots } = memorySnapshots();
+            // The first handler folds and snapshots as it goes; the second starts cold from the snapshots.
+            const first = deterministicLedger(withSnapshots.store, 'A', {
+              streamSnapshots: snapshots,
+              snapshotEveryEvents: 1,
+            });
+            const setup = await setUp(first, 1);
+            const contributionsA: string[] = [];
+            const keysA: string[] = [];
+            await drive(first, setup, before, contributionsA, keysA);
+            await new Promise((resolve) => setImmediate(resolve));
+            const potStream = `pot-${setup.potIds[0]}`;
+            expect(saved.has(potStream)).toBe(true);
+            const { starts, watched } = readsFrom(withSnapshots.store);
+            const fromSnapshot = deterministicLedger(watched, 'B', { streamSnapshots: snapshots });
+            const answersA = await drive(fromSnapshot, setup, after, contributionsA, keysA);
+            // It never folded the pot from its first event.
+            expect(starts.filter((s) => s.streamId === potStream && s.fromRevision === 0n)).toEqual(
+              [],
+            );
 
-          const folding = deterministicLedger(without.store, 'A');
-          const setupB = await setUp(folding, 1);
-          expect(setupB).toEqual(setup);
-          const contributionsB: string[] = [];
-          const keysB: string[] = [];
-          await drive(folding, setupB, before, contributionsB, keysB);
-          const answersB = await drive(deterministicLedger(without.store, 'B'), setupB, after, contributionsB, keysB);
+            const folding = deterministicLedger(without.store, 'A');
+            const setupB = await setUp(folding, 1);
+            expect(setupB).toEqual(setup);
+            const contributionsB: string[] = [];
+            const keysB: string[] = [];
+            await drive(folding, setupB, before, contributionsB, keysB);
+            const answersB = await drive(
+              deterministicLedger(without.store, 'B'),
+              setupB,
+              after,
+              contributionsB,
+              keysB,
+            );
 
-          expect(answersA).toEqual(answersB);
-          const strip = (events: Awaited<ReturnType<typeof allEvents>>) => events.map((e) => ({ ...e, logHash: undefined }));
-          expect(strip(await allEvents(withSnapshots.store))).toEqual(strip(await allEvents(without.store)));
-        } finally {
-          await withSnapshots.store.close();
-          await without.store.close();
-        }
-      }),
+            expect(answersA).toEqual(answersB);
+            const strip = (events: Awaited<ReturnType<typeof allEvents>>) =>
+              events.map((e) => ({ ...e, logHash: undefined }));
+            expect(strip(await allEvents(withSnapshots.store))).toEqual(
+              strip(await allEvents(without.store)),
+            );
+          } finally {
+            await withSnapshots.store.close();
+            await without.store.close();
+          }
+        },
+      ),
       { numRuns: 20 },
     );
   }, 120_000);
@@ -148,31 +230,60 @@ describe('stream snapshots', () => {
   it('ignores a snapshot whose hash the stored stream does not have, and one of the wrong shape', async () => {
     const { store } = openStore();
     const { saved, snapshots } = memorySnapshots();
-    const first = deterministicLedger(store, 'A', { streamSnapshots: snapshots, snapshotEveryEvents: 1 });
+    const first = deterministicLedger(store, 'A', {
+      streamSnapshots: snapshots,
+      snapshotEveryEvents: 1,
+    });
     const setup = await setUp(first, 1);
     await new Promise((resolve) => setImmediate(resolve));
     const potStream = `pot-${setup.potIds[0]}`;
     const genuine = asStreamSnapshot(decodeState(saved.get(potStream)!), potStream)!;
     expect(genuine).toBeDefined();
     // A forged snapshot: a fortune in the police's stake, under a hash the stream never had.
-    const state = decodeState(saved.get(potStream)!) as { state: ReturnType<typeof initialPotState> };
+    const state = decodeState(saved.get(potStream)!) as {
+      state: ReturnType<typeof initialPotState>;
+    };
     state.state.stakes.set('essex-police', money('1000000.00'));
     state.state.totalContributed = money('1000000.00');
     saved.set(potStream, encodeState({ ...genuine, state: state.state, lastHash: 'f'.repeat(64) }));
     const allocate = (ledger: ReturnType<typeof ledgerOn>) =>
-      ledger.commands.allocateToIntervention(setup.potIds[0]!, { interventionId: setup.interventionIds[0]!, amount: '500.00', effectiveDate: EFFECTIVE_DATE, reason: 'r' }, ledger.envelope());
-    await expect(allocate(deterministicLedger(store, 'B', { streamSnapshots: snapshots }))).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
+      ledger.commands.allocateToIntervention(
+        setup.potIds[0]!,
+        {
+          interventionId: setup.interventionIds[0]!,
+          amount: '500.00',
+          effectiveDate: EFFECTIVE_DATE,
+          reason: 'r',
+        },
+        ledger.envelope(),
+      );
+    await expect(
+      allocate(deterministicLedger(store, 'B', { streamSnapshots: snapshots })),
+    ).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
     // The genuine snapshot is used (the pot is not folded from its first event), so the refusal
     // above came from the hash check, not from snapshots being ignored altogether.
     saved.set(potStream, encodeState(genuine));
     const { starts, watched } = readsFrom(store);
-    await expect(allocate(deterministicLedger(watched, 'C', { streamSnapshots: snapshots }))).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
-    expect(starts.filter((s) => s.streamId === potStream).map((s) => s.fromRevision)).toEqual([genuine.revision, genuine.revision + 1n]);
+    await expect(
+      allocate(deterministicLedger(watched, 'C', { streamSnapshots: snapshots })),
+    ).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
+    expect(starts.filter((s) => s.streamId === potStream).map((s) => s.fromRevision)).toEqual([
+      genuine.revision,
+      genuine.revision + 1n,
+    ]);
     // Wrong shapes are ignored rather than trusted or fatal.
-    const junks = [null, 42, { ...genuine, format: 99 }, { ...genuine, streamId: 'pot-other' }, { ...genuine, revision: 5 }];
+    const junks = [
+      null,
+      42,
+      { ...genuine, format: 99 },
+      { ...genuine, streamId: 'pot-other' },
+      { ...genuine, revision: 5 },
+    ];
     for (const [i, junk] of junks.entries()) {
       saved.set(potStream, encodeState(junk));
-      await expect(allocate(deterministicLedger(store, 'DEFGH'[i]!, { streamSnapshots: snapshots }))).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
+      await expect(
+        allocate(deterministicLedger(store, 'DEFGH'[i]!, { streamSnapshots: snapshots })),
+      ).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
     }
     await store.close();
   });
@@ -180,9 +291,16 @@ describe('stream snapshots', () => {
   it('ignores a snapshot in an older format, even one the stored stream vouches for, rather than misreading it', async () => {
     const { store } = openStore();
     const { saved, snapshots } = memorySnapshots();
-    const first = deterministicLedger(store, 'A', { streamSnapshots: snapshots, snapshotEveryEvents: 1 });
+    const first = deterministicLedger(store, 'A', {
+      streamSnapshots: snapshots,
+      snapshotEveryEvents: 1,
+    });
     const setup = await setUp(first, 1);
-    await first.commands.contributeToPot(setup.potIds[0]!, { agencyId: 'essex-police', amount: '300.00', effectiveDate: EFFECTIVE_DATE, reference: 'r' }, first.envelope());
+    await first.commands.contributeToPot(
+      setup.potIds[0]!,
+      { agencyId: 'essex-police', amount: '300.00', effectiveDate: EFFECTIVE_DATE, reference: 'r' },
+      first.envelope(),
+    );
     await new Promise((resolve) => setImmediate(resolve));
     const potStream = `pot-${setup.potIds[0]}`;
     const genuine = asStreamSnapshot(decodeState(saved.get(potStream)!), potStream)!;
@@ -194,7 +312,16 @@ describe('stream snapshots', () => {
     const { starts, watched } = readsFrom(store);
     const cold = deterministicLedger(watched, 'B', { streamSnapshots: snapshots });
     const allocate = (amount: string) =>
-      cold.commands.allocateToIntervention(setup.potIds[0]!, { interventionId: setup.interventionIds[0]!, amount, effectiveDate: EFFECTIVE_DATE, reason: 'r' }, cold.envelope());
+      cold.commands.allocateToIntervention(
+        setup.potIds[0]!,
+        {
+          interventionId: setup.interventionIds[0]!,
+          amount,
+          effectiveDate: EFFECTIVE_DATE,
+          reason: 'r',
+        },
+        cold.envelope(),
+      );
     // Folded from the first event, so the stake is real Money: 300.00 can be drawn, not a penny more.
     await expect(allocate('300.01')).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
     expect(starts.filter((s) => s.streamId === potStream).map((s) => s.fromRevision)[0]).toBe(0n);

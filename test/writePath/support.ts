@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Actor } from '../../events/index.ts';
 import { agencyBalances, createLedgerBooks, potSummary } from '../../projections/index.ts';
-import { createCommandHandler, type CommandHandlerOptions } from '../../src/writePath/commandHandler.ts';
+import {
+  createCommandHandler,
+  type CommandHandlerOptions,
+} from '../../src/writePath/commandHandler.ts';
 import { createLedgerCommands, type CommandEnvelope } from '../../src/writePath/ledgerCommands.ts';
 import type { EventStore, RecordedEvent } from '../../src/store/eventStore.ts';
 import { foldLog } from '../../src/books/foldLog.ts';
@@ -31,9 +34,15 @@ export function counterIds(prefix: string): () => string {
 }
 
 /** `name`: one Crockford letter, unique among the ledgers sharing a store (their ids and keys must not collide). */
-export function ledgerOn(store: EventStore, options: Partial<CommandHandlerOptions> = {}, name = 'A') {
+export function ledgerOn(
+  store: EventStore,
+  options: Partial<CommandHandlerOptions> = {},
+  name = 'A',
+) {
   const handler = createCommandHandler({ store, clock: () => FIXED_NOW, ...options });
-  const commands = createLedgerCommands(handler, counterIds(`01J${name}`), undefined, { index: { '2025-26': '100' } });
+  const commands = createLedgerCommands(handler, counterIds(`01J${name}`), undefined, {
+    index: { '2025-26': '100' },
+  });
   let key = 0;
   const envelope = (actor: Actor = ADMIN, commandId?: string): CommandEnvelope => ({
     actor,
@@ -51,17 +60,31 @@ export interface Setup {
 
 /** Agencies, then `pots` pots with every agency a partner and one intervention each. */
 export async function setUp(ledger: ReturnType<typeof ledgerOn>, pots: number): Promise<Setup> {
-  for (const agencyId of AGENCIES) await ledger.commands.registerAgency({ agencyId, name: agencyId, kind: 'council' }, ledger.envelope());
+  for (const agencyId of AGENCIES)
+    await ledger.commands.registerAgency(
+      { agencyId, name: agencyId, kind: 'council' },
+      ledger.envelope(),
+    );
   const potIds: string[] = [];
   const interventionIds: string[] = [];
   for (let i = 0; i < pots; i++) {
     const opened = await ledger.commands.openPot(
-      { name: `Pot ${i}`, area: 'Essex', hostAgencyId: AGENCIES[0], partnerAgencyIds: [...AGENCIES.slice(1)], currency: 'GBP' },
+      {
+        name: `Pot ${i}`,
+        area: 'Essex',
+        hostAgencyId: AGENCIES[0],
+        partnerAgencyIds: [...AGENCIES.slice(1)],
+        currency: 'GBP',
+      },
       ledger.envelope(),
     );
     const potId = (opened.events[0]!.data as { potId: string }).potId;
     potIds.push(potId);
-    const defined = await ledger.commands.defineIntervention(potId, { name: `Scheme ${i}`, leadAgencyId: AGENCIES[0] }, ledger.envelope());
+    const defined = await ledger.commands.defineIntervention(
+      potId,
+      { name: `Scheme ${i}`, leadAgencyId: AGENCIES[0] },
+      ledger.envelope(),
+    );
     interventionIds.push((defined.events[0]!.data as { interventionId: string }).interventionId);
   }
   return { potIds, interventionIds };
@@ -84,15 +107,25 @@ export async function normalisedLedger(store: EventStore, setup: Setup) {
   const events = await allEvents(store);
   const names = new Map(events.map((e) => [e.eventId, `${e.streamId}#${e.streamRevision}`]));
   const rename = (value: unknown): unknown =>
-    JSON.parse(JSON.stringify(value, (key, v: unknown) => {
-      if (key === 'position' || key === 'hash' || key === 'previousHash' || key === 'logHash') return undefined;
-      if (typeof v === 'bigint') return v.toString();
-      return typeof v === 'string' && names.has(v) ? names.get(v) : v;
-    }));
+    JSON.parse(
+      JSON.stringify(value, (key, v: unknown) => {
+        if (key === 'position' || key === 'hash' || key === 'previousHash' || key === 'logHash')
+          return undefined;
+        if (typeof v === 'bigint') return v.toString();
+        return typeof v === 'string' && names.has(v) ? names.get(v) : v;
+      }),
+    );
   const streams = new Map<string, unknown[]>();
   for (const e of events) {
     const list = streams.get(e.streamId) ?? [];
-    list.push(rename({ type: e.type, data: e.data, revision: e.streamRevision, commandId: e.metadata.commandId }));
+    list.push(
+      rename({
+        type: e.type,
+        data: e.data,
+        revision: e.streamRevision,
+        commandId: e.metadata.commandId,
+      }),
+    );
     streams.set(e.streamId, list);
   }
   const books = createLedgerBooks();
@@ -100,7 +133,9 @@ export async function normalisedLedger(store: EventStore, setup: Setup) {
   return {
     streams: Object.fromEntries([...streams].sort(([a], [b]) => a.localeCompare(b))),
     pots: setup.potIds.map((potId) => rename(potSummary(books.state.potSummary, potId))),
-    agencies: AGENCIES.map((agencyId) => rename(agencyBalances(books.state.agencyBalances, agencyId))),
+    agencies: AGENCIES.map((agencyId) =>
+      rename(agencyBalances(books.state.agencyBalances, agencyId)),
+    ),
   };
 }
 

@@ -11,14 +11,26 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method: 'GET' | 'POST', path: string, token: string | null, body?: unknown, idempotencyKey?: string): Promise<Response> {
-  const headers: Record<string, string> = { accept: method === 'GET' && path.endsWith('.csv') ? 'text/csv' : 'application/json' };
+async function call(
+  method: 'GET' | 'POST',
+  path: string,
+  token: string | null,
+  body?: unknown,
+  idempotencyKey?: string,
+): Promise<Response> {
+  const headers: Record<string, string> = {
+    accept: method === 'GET' && path.endsWith('.csv') ? 'text/csv' : 'application/json',
+  };
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
   let response: Response;
   try {
-    response = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    response = await fetch(path, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   } catch (error) {
     throw new ApiError({ status: 0, code: 'NETWORK', detail: (error as Error).message });
   }
@@ -27,7 +39,11 @@ async function call(method: 'GET' | 'POST', path: string, token: string | null, 
   try {
     problem = (await response.json()) as Problem;
   } catch {
-    problem = { status: response.status, code: 'INTERNAL_ERROR', detail: `the server answered ${response.status}` };
+    problem = {
+      status: response.status,
+      code: 'INTERNAL_ERROR',
+      detail: `the server answered ${response.status}`,
+    };
   }
   if (problem.code === 'UNAUTHENTICATED' && token !== null) {
     // An expired or revoked token: back to sign-in rather than a page of errors.
@@ -51,7 +67,12 @@ export interface Written {
   readonly [field: string]: unknown;
 }
 
-export async function postJson(path: string, token: string | null, body: unknown, idempotencyKey?: string): Promise<Written> {
+export async function postJson(
+  path: string,
+  token: string | null,
+  body: unknown,
+  idempotencyKey?: string,
+): Promise<Written> {
   return (await (await call('POST', path, token, body, idempotencyKey)).json()) as Written;
 }
 

@@ -43,14 +43,39 @@ function chartIn(container: HTMLElement): echarts.ECharts {
   return chart;
 }
 
-export function stakeBarChart(container: HTMLElement, partners: readonly { label: string; stake: string }[]): void {
+export function stakeBarChart(
+  container: HTMLElement,
+  partners: readonly { label: string; stake: string }[],
+): void {
   chartIn(container).setOption({
     animation: false,
     grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
-    xAxis: { type: 'value', axisLabel: { formatter: (v: number) => formatGbp(String(v)).replace(/\.00$/, ''), color: '#333' } },
-    yAxis: { type: 'category', inverse: true, data: partners.map((p) => revealHiddenCharacters(p.label)), axisLabel: { color: '#222' } },
-    tooltip: { trigger: 'axis', renderMode: 'richText', valueFormatter: (v: unknown) => formatGbp(Number(v).toFixed(2)) },
-    series: [{ type: 'bar', name: 'Unallocated stake', data: partners.map((p) => Number(p.stake)), itemStyle: { color: COLOURS.investor } }],
+    xAxis: {
+      type: 'value',
+      axisLabel: {
+        formatter: (v: number) => formatGbp(String(v)).replace(/\.00$/, ''),
+        color: '#333',
+      },
+    },
+    yAxis: {
+      type: 'category',
+      inverse: true,
+      data: partners.map((p) => revealHiddenCharacters(p.label)),
+      axisLabel: { color: '#222' },
+    },
+    tooltip: {
+      trigger: 'axis',
+      renderMode: 'richText',
+      valueFormatter: (v: unknown) => formatGbp(Number(v).toFixed(2)),
+    },
+    series: [
+      {
+        type: 'bar',
+        name: 'Unallocated stake',
+        data: partners.map((p) => Number(p.stake)),
+        itemStyle: { color: COLOURS.investor },
+      },
+    ],
   });
 }
 
@@ -62,7 +87,11 @@ export function benefitSankey(container: HTMLElement, model: SankeyModel): void 
     tooltip: {
       trigger: 'item',
       renderMode: 'richText',
-      formatter: (p: { dataType: string; name: string; data: { source?: string; target?: string } }) =>
+      formatter: (p: {
+        dataType: string;
+        name: string;
+        data: { source?: string; target?: string };
+      }) =>
         p.dataType === 'edge'
           ? `${labelOf.get(p.data.source ?? '')} → ${labelOf.get(p.data.target ?? '')}: ${formatGbp(amountOf.get(`${p.data.source}>${p.data.target}`) ?? '0')}`
           : (labelOf.get(p.name) ?? p.name),
@@ -77,14 +106,26 @@ export function benefitSankey(container: HTMLElement, model: SankeyModel): void 
         nodeGap: 14,
         draggable: false,
         emphasis: { focus: 'adjacency' },
-        label: { color: '#111', fontSize: 13, formatter: (p: { name: string }) => labelOf.get(p.name) ?? p.name },
-        data: model.nodes.map((n) => ({ name: n.id, itemStyle: { color: NODE_COLOUR[n.kind], borderColor: NODE_COLOUR[n.kind] } })),
+        label: {
+          color: '#111',
+          fontSize: 13,
+          formatter: (p: { name: string }) => labelOf.get(p.name) ?? p.name,
+        },
+        data: model.nodes.map((n) => ({
+          name: n.id,
+          itemStyle: { color: NODE_COLOUR[n.kind], borderColor: NODE_COLOUR[n.kind] },
+        })),
         links: model.links.map((l) => ({
           source: l.source,
           target: l.target,
           value: Number(l.amount),
           lineStyle: {
-            color: l.kind === 'cashable' ? COLOURS.cashable : l.kind === 'non-cashable' ? COLOURS.nonCashable : COLOURS.investment,
+            color:
+              l.kind === 'cashable'
+                ? COLOURS.cashable
+                : l.kind === 'non-cashable'
+                  ? COLOURS.nonCashable
+                  : COLOURS.investment,
             opacity: 0.45,
           },
         })),

@@ -26,8 +26,19 @@ export interface PotView {
   readonly contributed: string;
   readonly allocated: string;
   readonly available: string;
-  readonly partners: readonly { agencyId: string; contributed: string; drawn: string; stake: string }[];
-  readonly interventions: readonly { interventionId: string; name: string; leadAgencyId: string; funded: string; benefits: string }[];
+  readonly partners: readonly {
+    agencyId: string;
+    contributed: string;
+    drawn: string;
+    stake: string;
+  }[];
+  readonly interventions: readonly {
+    interventionId: string;
+    name: string;
+    leadAgencyId: string;
+    funded: string;
+    benefits: string;
+  }[];
   readonly position: string;
   /** Added by the approvals work; shown when the server sends it. */
   readonly pendingApprovals?: readonly Record<string, unknown>[];

@@ -9,7 +9,11 @@ import { revealHiddenCharacters } from '../../events/hiddenCharacters.ts';
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | boolean | number | undefined | ((event: Event) => void)>;
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === false) continue;
@@ -25,7 +29,12 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 }
 
 /** A table with a caption and proper column headers; the first cell of each row is its header. */
-export function table(caption: string, headers: readonly string[], rows: readonly (readonly Child[])[], options: { numeric?: readonly number[] } = {}): HTMLElement {
+export function table(
+  caption: string,
+  headers: readonly string[],
+  rows: readonly (readonly Child[])[],
+  options: { numeric?: readonly number[] } = {},
+): HTMLElement {
   const numeric = new Set(options.numeric ?? []);
   return h(
     'div',
@@ -34,14 +43,32 @@ export function table(caption: string, headers: readonly string[], rows: readonl
       'table',
       {},
       h('caption', {}, caption),
-      h('thead', {}, h('tr', {}, ...headers.map((text, i) => h('th', { scope: 'col', class: numeric.has(i) ? 'num' : undefined }, text)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...headers.map((text, i) =>
+            h('th', { scope: 'col', class: numeric.has(i) ? 'num' : undefined }, text),
+          ),
+        ),
+      ),
       h(
         'tbody',
         {},
         ...(rows.length === 0
           ? [h('tr', {}, h('td', { colspan: headers.length }, 'Nothing to show.'))]
           : rows.map((cells) =>
-              h('tr', {}, ...cells.map((cell, i) => (i === 0 ? h('th', { scope: 'row' }, cell) : h('td', { class: numeric.has(i) ? 'num' : undefined }, cell)))),
+              h(
+                'tr',
+                {},
+                ...cells.map((cell, i) =>
+                  i === 0
+                    ? h('th', { scope: 'row' }, cell)
+                    : h('td', { class: numeric.has(i) ? 'num' : undefined }, cell),
+                ),
+              ),
             )),
       ),
     ),
@@ -54,14 +81,28 @@ export function link(href: string, text: string): HTMLAnchorElement {
 
 let fieldCounter = 0;
 /** A labelled control with a place for its error message, wired with aria-describedby. */
-export function field(label: string, control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, hint?: string): HTMLElement {
+export function field(
+  label: string,
+  control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement,
+  hint?: string,
+): HTMLElement {
   fieldCounter += 1;
   const id = control.id || `f${fieldCounter}`;
   control.id = id;
   const error = h('p', { class: 'field-error', id: `${id}-error`, role: 'alert', hidden: true });
   const hintEl = hint === undefined ? null : h('p', { class: 'hint', id: `${id}-hint` }, hint);
-  control.setAttribute('aria-describedby', [hintEl === null ? '' : `${id}-hint`, `${id}-error`].join(' ').trim());
-  return h('div', { class: 'field', 'data-field': control.name }, h('label', { for: id }, label), hintEl, control, error);
+  control.setAttribute(
+    'aria-describedby',
+    [hintEl === null ? '' : `${id}-hint`, `${id}-error`].join(' ').trim(),
+  );
+  return h(
+    'div',
+    { class: 'field', 'data-field': control.name },
+    h('label', { for: id }, label),
+    hintEl,
+    control,
+    error,
+  );
 }
 
 export function showFieldError(container: HTMLElement, name: string, message: string | null): void {
@@ -75,6 +116,11 @@ export function showFieldError(container: HTMLElement, name: string, message: st
   else control.setAttribute('aria-invalid', 'true');
 }
 
-export function options(values: readonly { value: string; label: string }[], selected?: string): HTMLOptionElement[] {
-  return values.map((v) => h('option', { value: v.value, selected: v.value === selected }, v.label));
+export function options(
+  values: readonly { value: string; label: string }[],
+  selected?: string,
+): HTMLOptionElement[] {
+  return values.map((v) =>
+    h('option', { value: v.value, selected: v.value === selected }, v.label),
+  );
 }

@@ -29,7 +29,15 @@ export function writeForm(spec: WriteFormSpec): HTMLFormElement {
   const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
   const formError = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const button = h('button', { type: 'submit' }, spec.submitLabel);
-  const form = h('form', { class: 'write-form', novalidate: true, 'aria-label': spec.title }, h('h3', {}, spec.title), ...spec.controls, formError, button, status);
+  const form = h(
+    'form',
+    { class: 'write-form', novalidate: true, 'aria-label': spec.title },
+    h('h3', {}, spec.title),
+    ...spec.controls,
+    formError,
+    button,
+    status,
+  );
   const keyFor = idempotencyKeys();
   let inFlight = false;
 
@@ -42,18 +50,27 @@ export function writeForm(spec: WriteFormSpec): HTMLFormElement {
 
   const value: FormValues = (name) => {
     const control = form.elements.namedItem(name);
-    if (control instanceof HTMLInputElement && control.type === 'checkbox') return control.checked ? 'true' : 'false';
-    return control instanceof HTMLInputElement || control instanceof HTMLSelectElement || control instanceof HTMLTextAreaElement ? control.value : '';
+    if (control instanceof HTMLInputElement && control.type === 'checkbox')
+      return control.checked ? 'true' : 'false';
+    return control instanceof HTMLInputElement ||
+      control instanceof HTMLSelectElement ||
+      control instanceof HTMLTextAreaElement
+      ? control.value
+      : '';
   };
   const names = () =>
-    [...form.querySelectorAll<HTMLElement>('[data-field]')].map((el) => el.dataset.field ?? '').filter((name) => name !== '');
+    [...form.querySelectorAll<HTMLElement>('[data-field]')]
+      .map((el) => el.dataset.field ?? '')
+      .filter((name) => name !== '');
 
   async function submit(): Promise<void> {
     for (const name of names()) showFieldError(form, name, null);
     formError.hidden = true;
     status.textContent = '';
     let firstBad: string | null = null;
-    for (const name of names().filter((n) => spec.amountFields.includes(n) || n.startsWith('amount'))) {
+    for (const name of names().filter(
+      (n) => spec.amountFields.includes(n) || n.startsWith('amount'),
+    )) {
       const problem = amountInputProblem(value(name));
       showFieldError(form, name, problem);
       if (problem !== null) firstBad ??= name;
@@ -62,7 +79,10 @@ export function writeForm(spec: WriteFormSpec): HTMLFormElement {
       form.querySelector<HTMLElement>(`[name="${firstBad}"]`)?.focus();
       return;
     }
-    const normalised: FormValues = (name) => (spec.amountFields.includes(name) || name.startsWith('amount') ? normaliseTypedAmount(value(name)) : value(name).trim());
+    const normalised: FormValues = (name) =>
+      spec.amountFields.includes(name) || name.startsWith('amount')
+        ? normaliseTypedAmount(value(name))
+        : value(name).trim();
     const body = spec.body(normalised);
     const { key, done } = keyFor(JSON.stringify(body));
     inFlight = true;

@@ -3,7 +3,9 @@
  * retry after a network error) reuses the key, so the ledger records the write once; changed
  * values, or a submission after a success, get a new key.
  */
-export function idempotencyKeys(newKey: () => string = () => crypto.randomUUID()): (bodyJson: string) => { key: string; done: () => void } {
+export function idempotencyKeys(
+  newKey: () => string = () => crypto.randomUUID(),
+): (bodyJson: string) => { key: string; done: () => void } {
   let pending: { bodyJson: string; key: string } | null = null;
   return (bodyJson) => {
     if (pending === null || pending.bodyJson !== bodyJson) pending = { bodyJson, key: newKey() };

@@ -27,14 +27,24 @@ function renderChrome(session: Session | null): void {
     return;
   }
   const { claims } = session;
-  const expires = claims.exp === undefined ? '' : ` · until ${new Date(claims.exp * 1000).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })}`;
+  const expires =
+    claims.exp === undefined
+      ? ''
+      : ` · until ${new Date(claims.exp * 1000).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })}`;
   const out = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
   out.addEventListener('click', () => {
     signOut();
     window.location.hash = '#/signin';
   });
   header.replaceChildren(
-    h('span', { 'data-testid': 'who' }, `${claims.sub} · `, h('strong', { 'data-testid': 'role' }, claims.role), claims.agency === undefined ? '' : ` · ${claims.agency}`, expires),
+    h(
+      'span',
+      { 'data-testid': 'who' },
+      `${claims.sub} · `,
+      h('strong', { 'data-testid': 'role' }, claims.role),
+      claims.agency === undefined ? '' : ` · ${claims.agency}`,
+      expires,
+    ),
     out,
   );
   const items: [string, string][] = [
@@ -45,7 +55,17 @@ function renderChrome(session: Session | null): void {
   if (can.readAudit(claims)) items.push(['#/audit', 'Audit trail']);
   const current = window.location.hash.split('?')[0] ?? '';
   nav.replaceChildren(
-    h('ul', {}, ...items.map(([href, text]) => h('li', {}, h('a', { href, 'aria-current': current.startsWith(href) ? 'page' : undefined }, text)))),
+    h(
+      'ul',
+      {},
+      ...items.map(([href, text]) =>
+        h(
+          'li',
+          {},
+          h('a', { href, 'aria-current': current.startsWith(href) ? 'page' : undefined }, text),
+        ),
+      ),
+    ),
   );
 }
 
@@ -72,15 +92,23 @@ async function route(): Promise<void> {
     const nameOf = (id: string) => agencies.find((a) => a.agencyId === id)?.name ?? id;
     const ctx: PageContext = { session, main, nameOf, agencies, params };
     const parts = path.split('/').filter((p) => p !== '');
-    if (parts[0] === 'pots' && parts[1] !== undefined) await potPage(ctx, decodeURIComponent(parts[1]));
+    if (parts[0] === 'pots' && parts[1] !== undefined)
+      await potPage(ctx, decodeURIComponent(parts[1]));
     else if (parts[0] === 'flows') await flowsPage(ctx);
-    else if (parts[0] === 'agencies' && parts[1] !== undefined) await agencyPage(ctx, decodeURIComponent(parts[1]));
+    else if (parts[0] === 'agencies' && parts[1] !== undefined)
+      await agencyPage(ctx, decodeURIComponent(parts[1]));
     else if (parts[0] === 'agencies') await agenciesPage(ctx);
     else if (parts[0] === 'audit' && can.readAudit(session.claims)) await auditPage(ctx);
     else await potsPage(ctx);
   } catch (error) {
-    const message = error instanceof ApiError ? `${plainWords(error.problem)} (${error.problem.detail ?? error.problem.code})` : String(error);
-    main.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'form-error', role: 'alert' }, message));
+    const message =
+      error instanceof ApiError
+        ? `${plainWords(error.problem)} (${error.problem.detail ?? error.problem.code})`
+        : String(error);
+    main.replaceChildren(
+      h('h1', {}, 'Something went wrong'),
+      h('p', { class: 'form-error', role: 'alert' }, message),
+    );
   }
   // After a navigation, focus moves to the new page's heading so keyboard and screen-reader
   // users start there; on the first load the browser starts at the top (the skip link).

@@ -5,7 +5,12 @@
  */
 import { amountProblem, MAX_AMOUNT, money } from '../../events/money.ts';
 
-const GBP = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const GBP = new Intl.NumberFormat('en-GB', {
+  style: 'currency',
+  currency: 'GBP',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
 const MAX_AMOUNT_TEXT = formatGbp(MAX_AMOUNT);
 
 /** "1234.5" → "£1,234.50"; "-20.00" → "-£20.00". */

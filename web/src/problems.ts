@@ -24,13 +24,17 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
   ALREADY_EXISTS: 'That already exists.',
   POT_CLOSED: 'The pot is closed.',
   ALREADY_REVERSED: 'That entry has already been reversed.',
-  UNFUNDED_INTERVENTION: 'The intervention has no funding yet, so no benefits can be credited to investors.',
+  UNFUNDED_INTERVENTION:
+    'The intervention has no funding yet, so no benefits can be credited to investors.',
   IDEMPOTENCY_KEY_REUSED: 'This form was already sent with different values. Send it again.',
   CONCURRENCY_CONFLICT: 'Others changed the pot at the same moment. Send it again.',
-  AMOUNT_LIMIT_EXCEEDED: 'The pot would hold more than £1,000,000,000,000.00, the most one pot may hold.',
-  OUTCOME_TOO_LARGE: 'The outcome has too many benefit lines for the number of funders. Record it as several outcomes.',
+  AMOUNT_LIMIT_EXCEEDED:
+    'The pot would hold more than £1,000,000,000,000.00, the most one pot may hold.',
+  OUTCOME_TOO_LARGE:
+    'The outcome has too many benefit lines for the number of funders. Record it as several outcomes.',
   EVENT_TOO_LARGE: 'This entry would be too large to record. Split it into smaller ones.',
-  OUTCOMES_DEPEND_ON_ALLOCATION: 'Outcomes recorded after this allocation rest on its funding. Retract them first, then reverse it.',
+  OUTCOMES_DEPEND_ON_ALLOCATION:
+    'Outcomes recorded after this allocation rest on its funding. Retract them first, then reverse it.',
   RATE_LIMITED: 'Too many changes in a short time. Wait a minute and try again.',
   PAYLOAD_TOO_LARGE: 'What was entered is too long.',
   PROJECTION_LAGGING: 'The figures have not caught up yet. Try again in a moment.',
@@ -52,7 +56,9 @@ export function plainWords(problem: Problem): string {
  * money refusal belongs to the amount; an agency refusal to the agency. Null: the form itself.
  */
 export function fieldOfProblem(problem: Problem, fields: readonly string[]): string | null {
-  const named = problem.errors?.map((e) => e.path.replace(/^body\./, '').split('.')[0]).find((f) => f !== undefined && fields.includes(f));
+  const named = problem.errors
+    ?.map((e) => e.path.replace(/^body\./, '').split('.')[0])
+    .find((f) => f !== undefined && fields.includes(f));
   if (named !== undefined) return named;
   const byCode: Record<string, readonly string[]> = {
     INSUFFICIENT_FUNDS: ['amount'],

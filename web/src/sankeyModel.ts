@@ -44,7 +44,10 @@ export interface SankeyModel {
   readonly links: readonly SankeyLink[];
 }
 
-export function sankeyModel(interventions: readonly InterventionFlows[], nameOf: (agencyId: string) => string): SankeyModel {
+export function sankeyModel(
+  interventions: readonly InterventionFlows[],
+  nameOf: (agencyId: string) => string,
+): SankeyModel {
   const nodes = new Map<string, SankeyNode>();
   const links: SankeyLink[] = [];
   const node = (id: string, label: string, kind: SankeyNodeKind) => {
@@ -54,28 +57,58 @@ export function sankeyModel(interventions: readonly InterventionFlows[], nameOf:
   for (const intervention of interventions) {
     const rows = intervention.rows.filter((row) => !money(row.amount).isZero());
     if (rows.length === 0) continue;
-    const middle = node(`intervention:${intervention.interventionId}`, intervention.name, 'intervention');
-    for (const [investor, produced] of totalsBy(rows, (row) => row.fromAgencyId, (row) => row.amount)) {
+    const middle = node(
+      `intervention:${intervention.interventionId}`,
+      intervention.name,
+      'intervention',
+    );
+    for (const [investor, produced] of totalsBy(
+      rows,
+      (row) => row.fromAgencyId,
+      (row) => row.amount,
+    )) {
       const source = node(`investor:${investor}`, nameOf(investor), 'investor');
       links.push({ source, target: middle, amount: produced, kind: 'investment' });
     }
-    for (const [beneficiary, cashable] of totalsBy(rows, (row) => row.toAgencyId, (row) => row.cashableAmount)) {
+    for (const [beneficiary, cashable] of totalsBy(
+      rows,
+      (row) => row.toAgencyId,
+      (row) => row.cashableAmount,
+    )) {
       if (money(cashable).isZero()) continue;
-      const target = node(`cashable:${beneficiary}`, `${nameOf(beneficiary)} (cashable)`, 'cashable');
+      const target = node(
+        `cashable:${beneficiary}`,
+        `${nameOf(beneficiary)} (cashable)`,
+        'cashable',
+      );
       links.push({ source: middle, target, amount: cashable, kind: 'cashable' });
     }
-    const nonCashable = totalsBy(rows, (row) => row.toAgencyId, (row) => formatAmount(money(row.amount).minus(row.cashableAmount)));
+    const nonCashable = totalsBy(
+      rows,
+      (row) => row.toAgencyId,
+      (row) => formatAmount(money(row.amount).minus(row.cashableAmount)),
+    );
     for (const [beneficiary, amount] of nonCashable) {
       if (money(amount).isZero()) continue;
-      const target = node(`non-cashable:${beneficiary}`, `${nameOf(beneficiary)} (non-cashable)`, 'non-cashable');
+      const target = node(
+        `non-cashable:${beneficiary}`,
+        `${nameOf(beneficiary)} (non-cashable)`,
+        'non-cashable',
+      );
       links.push({ source: middle, target, amount, kind: 'non-cashable' });
     }
   }
   return { nodes: [...nodes.values()], links };
 }
 
-function totalsBy(rows: readonly FlowRow[], key: (row: FlowRow) => string, amount: (row: FlowRow) => string): Map<string, string> {
+function totalsBy(
+  rows: readonly FlowRow[],
+  key: (row: FlowRow) => string,
+  amount: (row: FlowRow) => string,
+): Map<string, string> {
   const groups = new Map<string, string[]>();
   for (const row of rows) groups.set(key(row), [...(groups.get(key(row)) ?? []), amount(row)]);
-  return new Map([...groups].map(([k, amounts]) => [k, formatAmount(sum(amounts.map((a) => money(a))))]));
+  return new Map(
+    [...groups].map(([k, amounts]) => [k, formatAmount(sum(amounts.map((a) => money(a))))]),
+  );
 }

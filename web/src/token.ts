@@ -19,7 +19,12 @@ export function decodeToken(token: string): TokenClaims | null {
     const base64 = parts[1].replaceAll('-', '+').replaceAll('_', '/');
     const json = new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
     const claims = JSON.parse(json) as Record<string, unknown>;
-    if (typeof claims.sub !== 'string' || typeof claims.role !== 'string' || !ROLES.includes(claims.role)) return null;
+    if (
+      typeof claims.sub !== 'string' ||
+      typeof claims.role !== 'string' ||
+      !ROLES.includes(claims.role)
+    )
+      return null;
     return {
       sub: claims.sub,
       role: claims.role,

@@ -8,7 +8,11 @@
  * CLI's job (src/cli/auditPack.ts).
  */
 import { createHash } from 'node:crypto';
-import { auditEntryAt, type AuditEntry, type AuditTrailState } from '../../../projections/auditTrail.ts';
+import {
+  auditEntryAt,
+  type AuditEntry,
+  type AuditTrailState,
+} from '../../../projections/auditTrail.ts';
 import type { ExceptionEntry } from '../../../projections/exceptions.ts';
 import type { PotStatement } from '../../../projections/potStatement.ts';
 import { statementPeriod } from '../../../projections/potStatement.ts';
@@ -36,7 +40,11 @@ export const AUDIT_PACK_TRAIL_HEADER = [
   'hash',
 ] as const;
 
-const DECISION_TYPES: ReadonlySet<string> = new Set(['AllocationApproved', 'AllocationRejected', 'SelfApprovalAttempted']);
+const DECISION_TYPES: ReadonlySet<string> = new Set([
+  'AllocationApproved',
+  'AllocationRejected',
+  'SelfApprovalAttempted',
+]);
 
 /** Every file a pack holds; a new pack replaces them all, so no file of an older pack is left beside it. */
 export const AUDIT_PACK_FILES = [
@@ -61,7 +69,12 @@ export interface TrailLine {
  * everything undated (an intervention defined, an approval, a threshold change) recorded in it.
  * An entry dated in another year belongs to that year's pack, whenever it was recorded.
  */
-export function trailOfYear(trail: AuditTrailState, eventsByPosition: ReadonlyMap<string, RecordedEvent>, potId: string, financialYear: string): TrailLine[] {
+export function trailOfYear(
+  trail: AuditTrailState,
+  eventsByPosition: ReadonlyMap<string, RecordedEvent>,
+  potId: string,
+  financialYear: string,
+): TrailLine[] {
   const period = statementPeriod(financialYear);
   // A decision on a four-eyes request has no date of its own: it goes with the request's.
   const requestDates = new Map<string, string>();
@@ -76,10 +89,16 @@ export function trailOfYear(trail: AuditTrailState, eventsByPosition: ReadonlyMa
     const entry = auditEntryAt(trail, index);
     const event = eventsByPosition.get(entry.position);
     const decided = (event?.data as { allocationId?: unknown } | undefined)?.allocationId;
-    const requestDate = DECISION_TYPES.has(entry.type) && typeof decided === 'string' ? requestDates.get(decided) : undefined;
+    const requestDate =
+      DECISION_TYPES.has(entry.type) && typeof decided === 'string'
+        ? requestDates.get(decided)
+        : undefined;
     const day = entry.effectiveDate ?? requestDate ?? entry.recordedAt.slice(0, 10);
     if (day < period.from || day > period.to) continue;
-    if (event === undefined) throw new Error(`invariant: audit entry at position ${entry.position} has no event in the log read`);
+    if (event === undefined)
+      throw new Error(
+        `invariant: audit entry at position ${entry.position} has no event in the log read`,
+      );
     lines.push({ entry, event });
   }
   return lines;
@@ -90,7 +109,10 @@ export function amountOfEvent(data: unknown): string | null {
   const record = data as { amount?: unknown; benefits?: unknown; returns?: unknown };
   if (typeof record.amount === 'string') return record.amount;
   for (const lines of [record.benefits, record.returns]) {
-    if (Array.isArray(lines) && lines.every((l) => typeof (l as { amount?: unknown }).amount === 'string')) {
+    if (
+      Array.isArray(lines) &&
+      lines.every((l) => typeof (l as { amount?: unknown }).amount === 'string')
+    ) {
       return formatAmount(sum(lines.map((l) => money((l as { amount: string }).amount))));
     }
   }
@@ -131,22 +153,24 @@ export function trailCsv(lines: readonly TrailLine[]): string {
 
 /** One JSON object per line: the event exactly as stored (positions as digit strings) and its summary. */
 export function trailJsonLines(lines: readonly TrailLine[]): string {
-  return lines
-    .map(({ entry, event }) =>
-      JSON.stringify({
-        position: event.position.toString(),
-        eventId: event.eventId,
-        type: event.type,
-        streamId: event.streamId,
-        streamRevision: event.streamRevision.toString(),
-        data: event.data,
-        metadata: event.metadata,
-        summary: entry.summary,
-      }),
-    )
-    // The data exactly as stored (its hash still checks), hidden characters written as \u escapes.
-    .map((line) => `${escapeHiddenCharactersInJson(line)}\n`)
-    .join('');
+  return (
+    lines
+      .map(({ entry, event }) =>
+        JSON.stringify({
+          position: event.position.toString(),
+          eventId: event.eventId,
+          type: event.type,
+          streamId: event.streamId,
+          streamRevision: event.streamRevision.toString(),
+          data: event.data,
+          metadata: event.metadata,
+          summary: entry.summary,
+        }),
+      )
+      // The data exactly as stored (its hash still checks), hidden characters written as \u escapes.
+      .map((line) => `${escapeHiddenCharactersInJson(line)}\n`)
+      .join('')
+  );
 }
 
 export const STATEMENT_CSV_HEADER = ['section', 'item', 'agencyId', 'amount', 'note'] as const;
@@ -154,9 +178,20 @@ export const STATEMENT_CSV_HEADER = ['section', 'item', 'agencyId', 'amount', 'n
 /** The statement as rows a spreadsheet can total: one row per figure, amounts as plain decimals. */
 export function statementCsv(statement: PotStatement): string {
   const rows: CsvValue[][] = [];
-  const row = (section: string, item: string, agencyId: string | null, amount: string, note: string | null = null) =>
-    rows.push([section, item, agencyId, csvDecimal(amount), note]);
-  row('balance', 'opening balance', null, statement.openingBalance, `as at ${statement.period.from}`);
+  const row = (
+    section: string,
+    item: string,
+    agencyId: string | null,
+    amount: string,
+    note: string | null = null,
+  ) => rows.push([section, item, agencyId, csvDecimal(amount), note]);
+  row(
+    'balance',
+    'opening balance',
+    null,
+    statement.openingBalance,
+    `as at ${statement.period.from}`,
+  );
   for (const p of statement.partners) {
     row('contributions', 'received', p.agencyId, p.contributionsReceived);
     row('contributions', 'reversed', p.agencyId, p.contributionsReversed);
@@ -164,7 +199,13 @@ export function statementCsv(statement: PotStatement): string {
   row('contributions', 'net', null, statement.contributions.net);
   for (const i of statement.interventions) {
     row('allocations', `allocated to ${i.name}`, i.leadAgencyId, i.allocated, i.interventionId);
-    row('allocations', `reversed from ${i.name}`, i.leadAgencyId, i.allocationsReversed, i.interventionId);
+    row(
+      'allocations',
+      `reversed from ${i.name}`,
+      i.leadAgencyId,
+      i.allocationsReversed,
+      i.interventionId,
+    );
   }
   row('allocations', 'net', null, statement.allocations.net);
   row('returns', 'returned to partners on closing the pot', null, statement.returnedToPartners);
@@ -177,22 +218,69 @@ export function statementCsv(statement: PotStatement): string {
     row('partner stakes', 'less drawn by allocations', p.agencyId, p.drawn);
     row('partner stakes', 'plus returned by allocation reversals', p.agencyId, p.drawnReversed);
     row('partner stakes', 'less returned on closing the pot', p.agencyId, p.returned);
-    row('partner stakes', 'closing stake', p.agencyId, p.closingStake, p.shareOfClosingBalance === null ? null : `share ${p.shareOfClosingBalance}`);
+    row(
+      'partner stakes',
+      'closing stake',
+      p.agencyId,
+      p.closingStake,
+      p.shareOfClosingBalance === null ? null : `share ${p.shareOfClosingBalance}`,
+    );
   }
-  for (const i of statement.interventions) row('outcomes', `net benefits of ${i.name}`, i.leadAgencyId, i.netBenefits, `${i.outcomesRecorded} recorded, ${i.outcomesRetracted} retracted`);
+  for (const i of statement.interventions)
+    row(
+      'outcomes',
+      `net benefits of ${i.name}`,
+      i.leadAgencyId,
+      i.netBenefits,
+      `${i.outcomesRecorded} recorded, ${i.outcomesRetracted} retracted`,
+    );
   for (const b of statement.benefitsByAgency) {
     row('benefits by agency', 'cashable', b.agencyId, b.cashable);
     row('benefits by agency', 'non-cashable', b.agencyId, b.nonCashable);
   }
-  for (const r of statement.reversals) row('reversals', r.type, null, r.amount, `${r.effectiveDate} ${r.reason} (event ${r.reversedEventId})`);
+  for (const r of statement.reversals)
+    row(
+      'reversals',
+      r.type,
+      null,
+      r.amount,
+      `${r.effectiveDate} ${r.reason} (event ${r.reversedEventId})`,
+    );
   for (const a of statement.priorPeriodAdjustments) {
-    if (a.amount !== null) row('prior-period adjustments', `${a.type} for ${a.forFinancialYear}`, null, a.amount, `${a.effectiveDate} (event ${a.eventId})`);
+    if (a.amount !== null)
+      row(
+        'prior-period adjustments',
+        `${a.type} for ${a.forFinancialYear}`,
+        null,
+        a.amount,
+        `${a.effectiveDate} (event ${a.eventId})`,
+      );
   }
-  rows.push(['status', statement.yearClosed ? 'year closed' : 'year open', null, null, statement.potClosedOn === null ? null : `pot closed on ${statement.potClosedOn}`]);
+  rows.push([
+    'status',
+    statement.yearClosed ? 'year closed' : 'year open',
+    null,
+    null,
+    statement.potClosedOn === null ? null : `pot closed on ${statement.potClosedOn}`,
+  ]);
   return toCsv(STATEMENT_CSV_HEADER, rows);
 }
 
-export const EXCEPTIONS_CSV_HEADER = ['position', 'date', 'financialYear', 'kind', 'type', 'amount', 'actorSub', 'actorRole', 'actorAgencyId', 'reason', 'summary', 'recordedAt', 'eventId'] as const;
+export const EXCEPTIONS_CSV_HEADER = [
+  'position',
+  'date',
+  'financialYear',
+  'kind',
+  'type',
+  'amount',
+  'actorSub',
+  'actorRole',
+  'actorAgencyId',
+  'reason',
+  'summary',
+  'recordedAt',
+  'eventId',
+] as const;
 
 export function exceptionsCsv(exceptions: readonly ExceptionEntry[]): string {
   return toCsv(
@@ -226,5 +314,8 @@ export function sha256OfText(content: string): string {
 
 /** `sha256sum -c` reads this format: "<hex>  <name>". */
 export function manifest(files: readonly PackFile[]): PackFile {
-  return { name: 'SHA256SUMS', content: files.map((f) => `${sha256OfText(f.content)}  ${f.name}\n`).join('') };
+  return {
+    name: 'SHA256SUMS',
+    content: files.map((f) => `${sha256OfText(f.content)}  ${f.name}\n`).join(''),
+  };
 }

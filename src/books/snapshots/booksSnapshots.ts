@@ -91,7 +91,10 @@ export interface BooksSnapshots {
    * The newest snapshot that is valid against `source`, at or before `maxPosition` when given
    * (SQL read models behind it could not catch up from it), decoded; undefined when none is.
    */
-  load(source: SnapshotSource, options?: { maxPosition?: bigint }): Promise<LoadedBooksSnapshot | undefined>;
+  load(
+    source: SnapshotSource,
+    options?: { maxPosition?: bigint },
+  ): Promise<LoadedBooksSnapshot | undefined>;
 }
 
 export interface BooksSnapshotsOptions {
@@ -112,15 +115,23 @@ export function anchorOf(event: RecordedEvent): SnapshotAnchor {
 }
 
 /** Why the store's event at the anchor's position is not the one the snapshot folded, or null when it is. */
-export async function anchorMismatch(source: SnapshotSource, anchor: SnapshotAnchor): Promise<string | null> {
+export async function anchorMismatch(
+  source: SnapshotSource,
+  anchor: SnapshotAnchor,
+): Promise<string | null> {
   const head = await source.headPosition();
-  if (anchor.position > head) return `it is at log position ${anchor.position} but the log ends at ${head} (restored or replaced store?)`;
+  if (anchor.position > head)
+    return `it is at log position ${anchor.position} but the log ends at ${head} (restored or replaced store?)`;
   const [event] = await source.readAll(anchor.position - 1n, 1);
-  if (event === undefined || event.position !== anchor.position) return `the log has no event at position ${anchor.position}`;
+  if (event === undefined || event.position !== anchor.position)
+    return `the log has no event at position ${anchor.position}`;
   const found = anchorOf(event);
-  if (found.eventId !== anchor.eventId) return `the event at position ${anchor.position} is ${found.eventId}, the snapshot folded ${anchor.eventId}`;
-  if (found.hash !== anchor.hash) return `the event at position ${anchor.position} has another hash than the one the snapshot folded`;
-  if (found.logHash !== anchor.logHash) return `the log chain at position ${anchor.position} differs from the one the snapshot folded`;
+  if (found.eventId !== anchor.eventId)
+    return `the event at position ${anchor.position} is ${found.eventId}, the snapshot folded ${anchor.eventId}`;
+  if (found.hash !== anchor.hash)
+    return `the event at position ${anchor.position} has another hash than the one the snapshot folded`;
+  if (found.logHash !== anchor.logHash)
+    return `the log chain at position ${anchor.position} differs from the one the snapshot folded`;
   return null;
 }
 
@@ -153,9 +164,14 @@ function checkContent(content: unknown, position: bigint): BooksSnapshotContent 
   }
   // The books move only on ledger events (asLedgerEnvelope); the Merkle log on every event.
   if (typeof candidate.books.position !== 'bigint' || candidate.books.position > position) {
-    throw new Error(`payload holds books at ${String(candidate.books.position)}, past the header's ${position}`);
+    throw new Error(
+      `payload holds books at ${String(candidate.books.position)}, past the header's ${position}`,
+    );
   }
-  if (candidate.merkle.positions.at(-1) !== position) throw new Error(`payload's Merkle log ends at ${String(candidate.merkle.positions.at(-1))}, the header says ${position}`);
+  if (candidate.merkle.positions.at(-1) !== position)
+    throw new Error(
+      `payload's Merkle log ends at ${String(candidate.merkle.positions.at(-1))}, the header says ${position}`,
+    );
   return candidate as BooksSnapshotContent;
 }
 
@@ -175,20 +191,27 @@ export function createBooksSnapshots(options: BooksSnapshotsOptions): BooksSnaps
     }
     for (const name of names) {
       const match = UNFINISHED_FILE_NAME.exec(name);
-      if (match !== null && Number(match[1]) !== process.pid) rmSync(join(dir, name), { force: true });
+      if (match !== null && Number(match[1]) !== process.pid)
+        rmSync(join(dir, name), { force: true });
     }
   }
 
   function prune(): void {
-    for (const { file } of listSnapshots(dir).slice(BOOKS_SNAPSHOTS_KEPT)) rmSync(file, { force: true });
+    for (const { file } of listSnapshots(dir).slice(BOOKS_SNAPSHOTS_KEPT))
+      rmSync(file, { force: true });
   }
 
   return {
     dir,
 
     save(content, anchor) {
-      if (content.books.position > anchor.position || content.merkle.positions.at(-1) !== anchor.position) {
-        throw new Error(`invariant: books at ${content.books.position} saved with an anchor at ${anchor.position}`);
+      if (
+        content.books.position > anchor.position ||
+        content.merkle.positions.at(-1) !== anchor.position
+      ) {
+        throw new Error(
+          `invariant: books at ${content.books.position} saved with an anchor at ${anchor.position}`,
+        );
       }
       const started = performance.now();
       const payload = encodeState(content);
@@ -205,7 +228,11 @@ export function createBooksSnapshots(options: BooksSnapshotsOptions): BooksSnaps
       };
       const written = writing.then(async () => {
         mkdirSync(dir, { recursive: true });
-        await writeSnapshotFile(join(dir, `books-${anchor.position}.snapshot`), { ...header }, payload);
+        await writeSnapshotFile(
+          join(dir, `books-${anchor.position}.snapshot`),
+          { ...header },
+          payload,
+        );
         prune();
       });
       writing = written.catch(() => undefined);
@@ -218,20 +245,32 @@ export function createBooksSnapshots(options: BooksSnapshotsOptions): BooksSnaps
         const started = performance.now();
         try {
           if (loadOptions.maxPosition !== undefined && position > loadOptions.maxPosition) {
-            log(`snapshot ${file} not used: the SQL read models are only at position ${loadOptions.maxPosition}`);
+            log(
+              `snapshot ${file} not used: the SQL read models are only at position ${loadOptions.maxPosition}`,
+            );
             continue;
           }
           const header = readSnapshotHeader(file) as unknown as BooksSnapshotHeader;
           if (header.kind !== BOOKS_SNAPSHOT_KIND || header.format !== BOOKS_SNAPSHOT_FORMAT) {
-            log(`snapshot ${file} not used: format ${String(header.format)}, this code writes ${BOOKS_SNAPSHOT_FORMAT}`);
+            log(
+              `snapshot ${file} not used: format ${String(header.format)}, this code writes ${BOOKS_SNAPSHOT_FORMAT}`,
+            );
             continue;
           }
           if (header.fingerprint !== fingerprint) {
-            log(`snapshot ${file} not used: taken by other code (events, projections or the snapshot format changed)`);
+            log(
+              `snapshot ${file} not used: taken by other code (events, projections or the snapshot format changed)`,
+            );
             continue;
           }
-          if (header.position !== position.toString()) throw new Error(`its header says position ${header.position}`);
-          const anchor: SnapshotAnchor = { position, eventId: header.eventId, hash: header.hash, logHash: header.logHash };
+          if (header.position !== position.toString())
+            throw new Error(`its header says position ${header.position}`);
+          const anchor: SnapshotAnchor = {
+            position,
+            eventId: header.eventId,
+            hash: header.hash,
+            logHash: header.logHash,
+          };
           const mismatch = await anchorMismatch(source, anchor);
           if (mismatch !== null) {
             log(`snapshot ${file} not used: ${mismatch}`);
@@ -239,7 +278,13 @@ export function createBooksSnapshots(options: BooksSnapshotsOptions): BooksSnaps
           }
           const { payload } = readSnapshotFile(file);
           const content = checkContent(decodeState(payload), position);
-          return { content, anchor, file, bytes: payload.length, loadMs: performance.now() - started };
+          return {
+            content,
+            anchor,
+            file,
+            bytes: payload.length,
+            loadMs: performance.now() - started,
+          };
         } catch (error) {
           log(`snapshot ${file} not used: ${(error as Error).message}`);
         }

@@ -21,7 +21,15 @@ export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
  * snapshot codec. Not the composition root (src/app) nor HTTP (src/http): rewiring the server
  * changes no fold, so it must not cost a full replay.
  */
-export const BOOKS_CODE = ['events', 'projections', 'src/audit/merkle.ts', 'src/audit/merkleLog.ts', 'src/books/foldLog.ts', 'src/writePath/commandScope.ts', 'src/books/snapshots'] as const;
+export const BOOKS_CODE = [
+  'events',
+  'projections',
+  'src/audit/merkle.ts',
+  'src/audit/merkleLog.ts',
+  'src/books/foldLog.ts',
+  'src/writePath/commandScope.ts',
+  'src/books/snapshots',
+] as const;
 /** The code whose change invalidates stream (aggregate) snapshots. */
 export const STREAM_CODE = ['events', 'commands', 'src/writePath', 'src/books/snapshots'] as const;
 
@@ -36,7 +44,9 @@ const cache = new Map<string, string>();
 
 /** The .ts files under `paths` (from `root`), as repository paths, in name order: what codeFingerprint hashes. */
 export function codeFiles(paths: readonly string[], root: string = REPO_ROOT): string[] {
-  const files = paths.flatMap((path) => sourceFiles(join(root, path))).map((file) => relative(root, file).split('\\').join('/'));
+  const files = paths
+    .flatMap((path) => sourceFiles(join(root, path)))
+    .map((file) => relative(root, file).split('\\').join('/'));
   return [...new Set(files)].sort();
 }
 
@@ -44,7 +54,11 @@ export function codeFiles(paths: readonly string[], root: string = REPO_ROOT): s
  * SHA-256 over the format version and every .ts file under `paths` (name and text, in name
  * order). Read once per process: the code does not change under a running server.
  */
-export function codeFingerprint(paths: readonly string[], formatVersion: number, root: string = REPO_ROOT): string {
+export function codeFingerprint(
+  paths: readonly string[],
+  formatVersion: number,
+  root: string = REPO_ROOT,
+): string {
   const key = `${formatVersion}\u0000${root}\u0000${paths.join('\u0000')}`;
   const known = cache.get(key);
   if (known !== undefined) return known;

@@ -26,14 +26,19 @@ export interface SnapshotFileHeader {
   readonly [key: string]: unknown;
 }
 
-export async function writeSnapshotFile(path: string, header: Record<string, unknown>, payload: Uint8Array): Promise<void> {
+export async function writeSnapshotFile(
+  path: string,
+  header: Record<string, unknown>,
+  payload: Uint8Array,
+): Promise<void> {
   const fullHeader: SnapshotFileHeader = {
     ...header,
     payloadBytes: payload.length,
     payloadSha256: createHash('sha256').update(payload).digest('hex'),
   };
   const headerBytes = Buffer.from(JSON.stringify(fullHeader), 'utf8');
-  if (headerBytes.length > MAX_SNAPSHOT_HEADER_BYTES) throw new Error('invariant: snapshot header too large');
+  if (headerBytes.length > MAX_SNAPSHOT_HEADER_BYTES)
+    throw new Error('invariant: snapshot header too large');
   const length = Buffer.alloc(LENGTH_BYTES);
   length.writeUInt32BE(headerBytes.length);
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -74,21 +79,36 @@ export function readSnapshotHeader(path: string): SnapshotFileHeader {
 }
 
 /** Header and payload; throws when the file is truncated, padded or its payload fails the checksum. */
-export function readSnapshotFile(path: string, withPayload = true): { header: SnapshotFileHeader; payload: Buffer } {
+export function readSnapshotFile(
+  path: string,
+  withPayload = true,
+): { header: SnapshotFileHeader; payload: Buffer } {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
     const prefix = readExactly(fd, MAGIC.length + LENGTH_BYTES, 0);
-    if (!prefix.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('not a potledger snapshot file');
+    if (!prefix.subarray(0, MAGIC.length).equals(MAGIC))
+      throw new Error('not a potledger snapshot file');
     const headerLength = prefix.readUInt32BE(MAGIC.length);
-    if (headerLength > MAX_SNAPSHOT_HEADER_BYTES) throw new Error(`header of ${headerLength} bytes is too large`);
+    if (headerLength > MAX_SNAPSHOT_HEADER_BYTES)
+      throw new Error(`header of ${headerLength} bytes is too large`);
     const headerStart = MAGIC.length + LENGTH_BYTES;
-    const header = JSON.parse(readExactly(fd, headerLength, headerStart).toString('utf8')) as SnapshotFileHeader;
-    if (typeof header !== 'object' || header === null || !Number.isSafeInteger(header.payloadBytes) || typeof header.payloadSha256 !== 'string') {
+    const header = JSON.parse(
+      readExactly(fd, headerLength, headerStart).toString('utf8'),
+    ) as SnapshotFileHeader;
+    if (
+      typeof header !== 'object' ||
+      header === null ||
+      !Number.isSafeInteger(header.payloadBytes) ||
+      typeof header.payloadSha256 !== 'string'
+    ) {
       throw new Error('header has no payload length and checksum');
     }
     const payloadStart = headerStart + headerLength;
-    if (size !== payloadStart + header.payloadBytes) throw new Error(`file is ${size} bytes, its header says ${payloadStart + header.payloadBytes}`);
+    if (size !== payloadStart + header.payloadBytes)
+      throw new Error(
+        `file is ${size} bytes, its header says ${payloadStart + header.payloadBytes}`,
+      );
     if (!withPayload) return { header, payload: Buffer.alloc(0) };
     const payload = readExactly(fd, header.payloadBytes, payloadStart);
     const sha256 = createHash('sha256').update(payload).digest('hex');

@@ -9,7 +9,12 @@
  *     start-up replay alone never forces one onto the first minutes of traffic;
  *   - at graceful shutdown (SIGINT/SIGTERM), when anything was folded since the last one.
  */
-import type { BooksSnapshotContent, BooksSnapshots, SavedSnapshot, SnapshotAnchor } from './booksSnapshots.ts';
+import type {
+  BooksSnapshotContent,
+  BooksSnapshots,
+  SavedSnapshot,
+  SnapshotAnchor,
+} from './booksSnapshots.ts';
 
 export const SNAPSHOT_EVERY_EVENTS = 10_000;
 export const SNAPSHOT_IDLE_MS = 2_000;
@@ -57,7 +62,8 @@ export function createSnapshotSchedule(options: SnapshotScheduleOptions) {
     let saved: SavedSnapshot;
     try {
       captured = options.capture();
-      if (captured === undefined || captured.anchor.position <= savedPosition) return Promise.resolve();
+      if (captured === undefined || captured.anchor.position <= savedPosition)
+        return Promise.resolve();
       saved = options.snapshots.save(captured.content, captured.anchor);
     } catch (error) {
       options.onError?.(error);
@@ -85,7 +91,11 @@ export function createSnapshotSchedule(options: SnapshotScheduleOptions) {
   function check(): void {
     if (inFlight !== undefined || foldedSinceSave === 0) return;
     const idle = Date.now() - lastFoldAt >= policy.idleMs;
-    if (liveFoldedSinceSave >= policy.forceEvents || (idle && foldedSinceSave >= policy.everyEvents)) void saveNow();
+    if (
+      liveFoldedSinceSave >= policy.forceEvents ||
+      (idle && foldedSinceSave >= policy.everyEvents)
+    )
+      void saveNow();
   }
 
   return {

@@ -50,8 +50,14 @@ export function encodeState(root: unknown): Buffer {
   // Undo list: container, key, original value — triplets, restored in reverse order.
   const undo: unknown[] = [];
 
-  function digits(decimal: { constructor: unknown; s: unknown; e: unknown; d: unknown }): DecimalDigits {
-    if (decimal.constructor !== MONEY_CONSTRUCTOR) throw new Error('cannot snapshot a Decimal that is not events/money.ts money');
+  function digits(decimal: {
+    constructor: unknown;
+    s: unknown;
+    e: unknown;
+    d: unknown;
+  }): DecimalDigits {
+    if (decimal.constructor !== MONEY_CONSTRUCTOR)
+      throw new Error('cannot snapshot a Decimal that is not events/money.ts money');
     let copy = digitsOf.get(decimal);
     if (copy === undefined) {
       copy = { constructor: 0, s: decimal.s, e: decimal.e, d: decimal.d };
@@ -63,12 +69,14 @@ export function encodeState(root: unknown): Buffer {
 
   /** Walks `value`; answers the copy to swap in when `value` itself is a Decimal. */
   function visit(value: unknown, depth: number): DecimalDigits | undefined {
-    if (typeof value === 'function' || typeof value === 'symbol') throw new Error(`cannot snapshot a ${typeof value}`);
+    if (typeof value === 'function' || typeof value === 'symbol')
+      throw new Error(`cannot snapshot a ${typeof value}`);
     if (typeof value !== 'object' || value === null) return undefined;
     const prototype = Object.getPrototypeOf(value) as object | null;
     if (prototype === DECIMAL_PROTOTYPE) return digits(value as DecimalDigits);
     if (ArrayBuffer.isView(value) || prototype === Date.prototype) return undefined;
-    if (depth > MAX_STATE_DEPTH) throw new Error(`cannot snapshot state nested deeper than ${MAX_STATE_DEPTH} (a cycle?)`);
+    if (depth > MAX_STATE_DEPTH)
+      throw new Error(`cannot snapshot state nested deeper than ${MAX_STATE_DEPTH} (a cycle?)`);
     if (prototype === Array.prototype) {
       const array = value as unknown[];
       for (let i = 0; i < array.length; i++) {
@@ -81,7 +89,8 @@ export function encodeState(root: unknown): Buffer {
     } else if (prototype === Map.prototype) {
       const map = value as Map<unknown, unknown>;
       for (const [key, entry] of map) {
-        if (visit(key, depth + 1) !== undefined) throw new Error('cannot snapshot a Map keyed by Decimal');
+        if (visit(key, depth + 1) !== undefined)
+          throw new Error('cannot snapshot a Map keyed by Decimal');
         const copy = visit(entry, depth + 1);
         if (copy !== undefined) {
           undo.push(map, key, entry);
@@ -91,7 +100,8 @@ export function encodeState(root: unknown): Buffer {
       }
     } else if (prototype === Set.prototype) {
       for (const member of value as Set<unknown>) {
-        if (visit(member, depth + 1) !== undefined) throw new Error('cannot snapshot a Set of Decimals');
+        if (visit(member, depth + 1) !== undefined)
+          throw new Error('cannot snapshot a Set of Decimals');
       }
     } else if (prototype === Object.prototype) {
       const record = value as Record<string, unknown>;
@@ -103,7 +113,9 @@ export function encodeState(root: unknown): Buffer {
         }
       }
     } else {
-      throw new Error(`cannot snapshot an instance of ${describe(value)}: v8 would restore it without its prototype`);
+      throw new Error(
+        `cannot snapshot an instance of ${describe(value)}: v8 would restore it without its prototype`,
+      );
     }
     return undefined;
   }
@@ -125,7 +137,8 @@ export function encodeState(root: unknown): Buffer {
 
 export function decodeState(bytes: Uint8Array): unknown {
   const encoded = deserialize(bytes) as Encoded;
-  if (typeof encoded !== 'object' || encoded === null || !Array.isArray(encoded.decimals)) throw new Error('not an encoded state');
+  if (typeof encoded !== 'object' || encoded === null || !Array.isArray(encoded.decimals))
+    throw new Error('not an encoded state');
   for (const copy of encoded.decimals) {
     copy.constructor = MONEY_CONSTRUCTOR;
     Object.setPrototypeOf(copy, DECIMAL_PROTOTYPE);

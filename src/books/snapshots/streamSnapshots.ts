@@ -58,7 +58,9 @@ export function createStreamSnapshots(options: StreamSnapshotsOptions): StreamSn
     payload BLOB NOT NULL,
     saved_at TEXT NOT NULL
   ) STRICT`);
-  const select = db.prepare<[string], { fingerprint: string; payload: Buffer }>('SELECT fingerprint, payload FROM stream_snapshots WHERE stream_id = ?');
+  const select = db.prepare<[string], { fingerprint: string; payload: Buffer }>(
+    'SELECT fingerprint, payload FROM stream_snapshots WHERE stream_id = ?',
+  );
   const upsert = db.prepare<[string, string, Buffer, string]>(
     `INSERT INTO stream_snapshots (stream_id, fingerprint, payload, saved_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (stream_id) DO UPDATE SET fingerprint = excluded.fingerprint, payload = excluded.payload, saved_at = excluded.saved_at`,
@@ -107,7 +109,8 @@ export function createStreamSnapshots(options: StreamSnapshotsOptions): StreamSn
         if (payload.length > MAX_STREAM_SNAPSHOT_BYTES) return;
         pending.delete(streamId);
         pending.set(streamId, payload);
-        if (pending.size > MAX_PENDING_STREAM_SNAPSHOTS) pending.delete(pending.keys().next().value!);
+        if (pending.size > MAX_PENDING_STREAM_SNAPSHOTS)
+          pending.delete(pending.keys().next().value!);
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);

@@ -39,7 +39,13 @@ export interface DirtyKeys {
 }
 
 export function emptyDirtyKeys(): DirtyKeys {
-  return { agencies: new Set(), balances: new Map(), pots: new Set(), flowInterventions: new Set(), auditFrom: undefined };
+  return {
+    agencies: new Set(),
+    balances: new Map(),
+    pots: new Set(),
+    flowInterventions: new Set(),
+    auditFrom: undefined,
+  };
 }
 
 export function isClean(dirty: DirtyKeys): boolean {
@@ -55,10 +61,15 @@ export function isClean(dirty: DirtyKeys): boolean {
 /** Adds `from` into `into` (a failed write hands its keys back this way). */
 export function mergeDirtyKeys(into: DirtyKeys, from: DirtyKeys): void {
   for (const id of from.agencies) into.agencies.add(id);
-  for (const [agencyId, potIds] of from.balances) for (const potId of potIds) addBalance(into, agencyId, potId);
+  for (const [agencyId, potIds] of from.balances)
+    for (const potId of potIds) addBalance(into, agencyId, potId);
   for (const id of from.pots) into.pots.add(id);
   for (const key of from.flowInterventions) into.flowInterventions.add(key);
-  if (from.auditFrom !== undefined && (into.auditFrom === undefined || from.auditFrom < into.auditFrom)) into.auditFrom = from.auditFrom;
+  if (
+    from.auditFrom !== undefined &&
+    (into.auditFrom === undefined || from.auditFrom < into.auditFrom)
+  )
+    into.auditFrom = from.auditFrom;
 }
 
 function addBalance(dirty: DirtyKeys, agencyId: string, potId: string): void {
@@ -76,7 +87,11 @@ function addBalance(dirty: DirtyKeys, agencyId: string, potId: string): void {
  * rewritten as it was — so every agency an event names is noted, not only the ones today's
  * fold happens to change.
  */
-export function noteEvent(dirty: DirtyKeys, event: Envelope, wants: (projection: ReadModelProjection) => boolean): void {
+export function noteEvent(
+  dirty: DirtyKeys,
+  event: Envelope,
+  wants: (projection: ReadModelProjection) => boolean,
+): void {
   if (wants('auditTrail') && dirty.auditFrom === undefined) dirty.auditFrom = event.position;
   if (event.type === 'IdempotencyKeyClaimed') return;
   // The catalogue has no SQL read model: only the audit trail shows its entries.
@@ -87,7 +102,8 @@ export function noteEvent(dirty: DirtyKeys, event: Envelope, wants: (projection:
   }
   const { potId } = event.data;
   if (wants('potSummary')) dirty.pots.add(potId);
-  if (wants('agencyBalances')) for (const agencyId of agenciesNamedBy(event)) addBalance(dirty, agencyId, potId);
+  if (wants('agencyBalances'))
+    for (const agencyId of agenciesNamedBy(event)) addBalance(dirty, agencyId, potId);
   if (wants('benefitFlows')) {
     switch (event.type) {
       case 'FundsAllocated':
@@ -102,7 +118,12 @@ export function noteEvent(dirty: DirtyKeys, event: Envelope, wants: (projection:
   }
 }
 
-function agenciesNamedBy(event: Exclude<Envelope, { type: 'AgencyRegistered' | 'IdempotencyKeyClaimed' | 'UnitCostAdded' }>): string[] {
+function agenciesNamedBy(
+  event: Exclude<
+    Envelope,
+    { type: 'AgencyRegistered' | 'IdempotencyKeyClaimed' | 'UnitCostAdded' }
+  >,
+): string[] {
   switch (event.type) {
     case 'PotOpened':
       return [event.data.hostAgencyId, ...event.data.partnerAgencyIds];
@@ -230,7 +251,11 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
     // Zero figures are written too: a retracted outcome must set its row back to 0.00, not leave it.
     for (const cell of books.benefitFlows.cells.values()) {
       if (!dirty.flowInterventions.has(`${cell.potId} ${cell.interventionId}`)) continue;
-      const cellKey = { pot_id: cell.potId, intervention_id: cell.interventionId, financial_year: cell.financialYear };
+      const cellKey = {
+        pot_id: cell.potId,
+        intervention_id: cell.interventionId,
+        financial_year: cell.financialYear,
+      };
       for (const flow of cell.flows.values()) {
         push(BENEFIT_FLOWS, {
           ...cellKey,
@@ -248,7 +273,11 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
 
   if (dirty.auditFrom !== undefined) {
     const trail = books.auditTrail;
-    for (let i = firstAtOrAfter(trail.positions, trail.size, dirty.auditFrom); i < trail.size; i++) {
+    for (
+      let i = firstAtOrAfter(trail.positions, trail.size, dirty.auditFrom);
+      i < trail.size;
+      i++
+    ) {
       const entry = auditEntryAt(trail, i);
       const position = columnAt(trail.positions, i);
       push(AUDIT_TRAIL, {
@@ -268,7 +297,8 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         summary: entry.summary,
         pot_id: entry.potId ?? null,
       });
-      for (const agencyId of entry.agencyIds) push(AUDIT_TRAIL_AGENCIES, { position, agency_id: agencyId });
+      for (const agencyId of entry.agencyIds)
+        push(AUDIT_TRAIL_AGENCIES, { position, agency_id: agencyId });
     }
   }
 

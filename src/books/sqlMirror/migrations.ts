@@ -55,7 +55,11 @@ const COLUMN_TYPES: Readonly<Record<Dialect, Readonly<Record<DdlKind, string>>>>
  * A column: `[name, kind]` is NOT NULL; a third element says otherwise: 'null' for a column that
  * may be empty, 'primary key' or 'not null unique' for a one-column key.
  */
-type Column = readonly [name: string, kind: DdlKind, constraint?: 'null' | 'primary key' | 'not null unique'];
+type Column = readonly [
+  name: string,
+  kind: DdlKind,
+  constraint?: 'null' | 'primary key' | 'not null unique',
+];
 
 interface Table {
   readonly name: string;
@@ -222,7 +226,9 @@ function columnSql(dialect: Dialect, [name, kind, constraint]: Column): string {
 function createTableSql(dialect: Dialect, table: Table): string {
   const lines = table.columns.map((column) => columnSql(dialect, column));
   if (table.primaryKey !== undefined) lines.push(`  PRIMARY KEY (${table.primaryKey.join(', ')})`);
-  const indexes = (table.indexes ?? []).map(([name, columns]) => `CREATE INDEX ${name} ON ${table.name} (${columns.join(', ')});\n`);
+  const indexes = (table.indexes ?? []).map(
+    ([name, columns]) => `CREATE INDEX ${name} ON ${table.name} (${columns.join(', ')});\n`,
+  );
   return `CREATE TABLE ${table.name} (\n${lines.join(',\n')}\n);\n${indexes.join('')}`;
 }
 

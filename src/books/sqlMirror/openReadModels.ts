@@ -6,7 +6,11 @@
  *   off                      no SQL read models; the API serves from memory as always
  */
 import { createPostgresTarget } from './postgresTarget.ts';
-import { createReadModelWriter, type ReadModelWriter, type ReadModelWriterOptions } from './readModelWriter.ts';
+import {
+  createReadModelWriter,
+  type ReadModelWriter,
+  type ReadModelWriterOptions,
+} from './readModelWriter.ts';
 import { createSqliteTarget } from './sqliteTarget.ts';
 import type { SqlTarget } from './sqlTarget.ts';
 
@@ -21,16 +25,23 @@ export function createSqlTarget(url: string): SqlTarget {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path === '' || path === ':memory:') {
-      throw new Error('read models need a SQLite file: an in-memory database is private to one connection (LEDGER_READ_MODELS=sqlite:<path>)');
+      throw new Error(
+        'read models need a SQLite file: an in-memory database is private to one connection (LEDGER_READ_MODELS=sqlite:<path>)',
+      );
     }
     return createSqliteTarget(path);
   }
   if (isPostgresUrl(url)) return createPostgresTarget(url);
-  throw new Error(`LEDGER_READ_MODELS must be sqlite:<path>, postgres://… or ${READ_MODELS_OFF}, got ${JSON.stringify(redactUrl(url))}`);
+  throw new Error(
+    `LEDGER_READ_MODELS must be sqlite:<path>, postgres://… or ${READ_MODELS_OFF}, got ${JSON.stringify(redactUrl(url))}`,
+  );
 }
 
 /** Opens (and migrates) the read-model tables at `url`; see ReadModelWriterOptions. */
-export async function openReadModelWriter(url: string, options: ReadModelWriterOptions = {}): Promise<ReadModelWriter> {
+export async function openReadModelWriter(
+  url: string,
+  options: ReadModelWriterOptions = {},
+): Promise<ReadModelWriter> {
   const target = createSqlTarget(url);
   try {
     return await createReadModelWriter(target, options);
@@ -46,7 +57,10 @@ export async function openReadModelWriter(url: string, options: ReadModelWriterO
  * PostgreSQL database; else (EventStoreDB, an in-memory SQLite store) none, because there is
  * no SQL database to put them in until one is configured.
  */
-export function resolveReadModelsUrl(storeUrl: string, env: NodeJS.ProcessEnv = process.env): string | null {
+export function resolveReadModelsUrl(
+  storeUrl: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
   const configured = env.LEDGER_READ_MODELS?.trim();
   if (configured !== undefined && configured !== '') {
     if (configured === READ_MODELS_OFF) return null;
@@ -65,7 +79,9 @@ function assertReadModelsUrl(url: string): void {
   const sqlitePath = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : undefined;
   if (sqlitePath !== undefined && sqlitePath !== '' && sqlitePath !== ':memory:') return;
   if (isPostgresUrl(url)) return;
-  throw new Error(`LEDGER_READ_MODELS must be sqlite:<file path>, postgres://… or ${READ_MODELS_OFF}, got ${JSON.stringify(redactUrl(url))}`);
+  throw new Error(
+    `LEDGER_READ_MODELS must be sqlite:<file path>, postgres://… or ${READ_MODELS_OFF}, got ${JSON.stringify(redactUrl(url))}`,
+  );
 }
 
 /** The URL without its password, for logs and messages. */

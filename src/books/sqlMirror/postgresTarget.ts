@@ -5,7 +5,14 @@
 import pg from 'pg';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { CheckpointConflictError, sqlValuesOf, upsertClause, type SqlTarget } from './sqlTarget.ts';
-import { CHECKPOINTS_TABLE, SCHEMA_VERSION_TABLE, sqlColumnsOf, type ReadModelProjection, type RowValue, type TableSpec } from './tables.ts';
+import {
+  CHECKPOINTS_TABLE,
+  SCHEMA_VERSION_TABLE,
+  sqlColumnsOf,
+  type ReadModelProjection,
+  type RowValue,
+  type TableSpec,
+} from './tables.ts';
 
 /** PostgreSQL refuses more than 65,535 parameters in one statement; stay well below. */
 export const MAX_PARAMETERS_PER_STATEMENT = 30_000;
@@ -15,7 +22,11 @@ export const POSTGRES_POOL_SIZE = 2;
 const MIGRATION_LOCK_KEY = 7_402_113_511;
 
 export function createPostgresTarget(connectionString: string): SqlTarget {
-  const pool = new pg.Pool({ connectionString, max: POSTGRES_POOL_SIZE, application_name: 'potledger-read-models' });
+  const pool = new pg.Pool({
+    connectionString,
+    max: POSTGRES_POOL_SIZE,
+    application_name: 'potledger-read-models',
+  });
   // An idle connection dropped by the server emits 'error' on the pool; unhandled it would kill
   // the process. The next write fails on its own and is reported (and retried) by the writer.
   pool.on('error', () => undefined);
@@ -46,15 +57,24 @@ export function createPostgresTarget(connectionString: string): SqlTarget {
     async migrate() {
       return inTransaction(async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-        await client.query(`CREATE TABLE IF NOT EXISTS ${SCHEMA_VERSION_TABLE} (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`);
-        const { rows } = await client.query<{ version: number }>(`SELECT COALESCE(MAX(version), 0)::int AS version FROM ${SCHEMA_VERSION_TABLE}`);
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS ${SCHEMA_VERSION_TABLE} (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`,
+        );
+        const { rows } = await client.query<{ version: number }>(
+          `SELECT COALESCE(MAX(version), 0)::int AS version FROM ${SCHEMA_VERSION_TABLE}`,
+        );
         const current = rows[0]!.version;
         if (current > POSTGRES_MIGRATIONS.length) {
-          throw new Error(`read-model schema version ${current} is newer than this build knows (${POSTGRES_MIGRATIONS.length})`);
+          throw new Error(
+            `read-model schema version ${current} is newer than this build knows (${POSTGRES_MIGRATIONS.length})`,
+          );
         }
         for (let version = current + 1; version <= POSTGRES_MIGRATIONS.length; version += 1) {
           await client.query(POSTGRES_MIGRATIONS[version - 1]!);
-          await client.query(`INSERT INTO ${SCHEMA_VERSION_TABLE} (version, applied_at) VALUES ($1, now())`, [version]);
+          await client.query(
+            `INSERT INTO ${SCHEMA_VERSION_TABLE} (version, applied_at) VALUES ($1, now())`,
+            [version],
+          );
         }
         return POSTGRES_MIGRATIONS.length;
       });
@@ -68,7 +88,10 @@ export function createPostgresTarget(connectionString: string): SqlTarget {
             `INSERT INTO ${CHECKPOINTS_TABLE} (projection, position, updated_at) VALUES ($1, 0, now()) ON CONFLICT (projection) DO NOTHING`,
             [projection],
           );
-          const { rows } = await client.query<{ position: string }>(`SELECT position FROM ${CHECKPOINTS_TABLE} WHERE projection = $1`, [projection]);
+          const { rows } = await client.query<{ position: string }>(
+            `SELECT position FROM ${CHECKPOINTS_TABLE} WHERE projection = $1`,
+            [projection],
+          );
           checkpoints.set(projection, BigInt(rows[0]!.position));
         }
         return checkpoints;
@@ -79,7 +102,10 @@ export function createPostgresTarget(connectionString: string): SqlTarget {
       await inTransaction(async (client) => {
         for (const [table, rows] of plan.upserts) {
           const columns = sqlColumnsOf(table);
-          const rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMETERS_PER_STATEMENT / columns.length));
+          const rowsPerStatement = Math.max(
+            1,
+            Math.floor(MAX_PARAMETERS_PER_STATEMENT / columns.length),
+          );
           for (let start = 0; start < rows.length; start += rowsPerStatement) {
             const chunk = rows.slice(start, start + rowsPerStatement);
             const parameters: (string | null)[] = [];
@@ -98,9 +124,15 @@ export function createPostgresTarget(connectionString: string): SqlTarget {
         for (const checkpoint of plan.checkpoints) {
           const { rowCount } = await client.query(
             `UPDATE ${CHECKPOINTS_TABLE} SET position = $1, updated_at = $2 WHERE projection = $3 AND position = $4`,
-            [checkpoint.position.toString(), plan.updatedAt, checkpoint.projection, checkpoint.expected.toString()],
+            [
+              checkpoint.position.toString(),
+              plan.updatedAt,
+              checkpoint.projection,
+              checkpoint.expected.toString(),
+            ],
           );
-          if (rowCount !== 1) throw new CheckpointConflictError(checkpoint.projection, checkpoint.expected);
+          if (rowCount !== 1)
+            throw new CheckpointConflictError(checkpoint.projection, checkpoint.expected);
         }
       });
     },
@@ -111,7 +143,10 @@ export function createPostgresTarget(connectionString: string): SqlTarget {
         // reporting query for the length of the transaction, and is not MVCC-safe for them.
         for (const table of tables) await client.query(`DELETE FROM ${table.name}`);
         for (const projection of projections) {
-          await client.query(`UPDATE ${CHECKPOINTS_TABLE} SET position = 0, updated_at = $1 WHERE projection = $2`, [updatedAt, projection]);
+          await client.query(
+            `UPDATE ${CHECKPOINTS_TABLE} SET position = 0, updated_at = $1 WHERE projection = $2`,
+            [updatedAt, projection],
+          );
         }
       });
     },

@@ -16,8 +16,20 @@
 import { asLedgerEnvelope } from '../../../events/index.ts';
 import type { LedgerProjections } from '../../../projections/index.ts';
 import type { RecordedEvent } from '../../store/eventStore.ts';
-import { emptyDirtyKeys, isClean, mergeDirtyKeys, noteEvent, rowsOf, type DirtyKeys } from './changes.ts';
-import { CheckpointConflictError, type CheckpointMove, type SqlDialect, type SqlTarget } from './sqlTarget.ts';
+import {
+  emptyDirtyKeys,
+  isClean,
+  mergeDirtyKeys,
+  noteEvent,
+  rowsOf,
+  type DirtyKeys,
+} from './changes.ts';
+import {
+  CheckpointConflictError,
+  type CheckpointMove,
+  type SqlDialect,
+  type SqlTarget,
+} from './sqlTarget.ts';
 import { READ_MODEL_PROJECTIONS, tablesOf, type ReadModelProjection } from './tables.ts';
 
 /** First wait before a failed write is tried again (live use). */
@@ -62,7 +74,10 @@ export interface ReadModelWriter {
   close(): Promise<void>;
 }
 
-export async function createReadModelWriter(target: SqlTarget, options: ReadModelWriterOptions = {}): Promise<ReadModelWriter> {
+export async function createReadModelWriter(
+  target: SqlTarget,
+  options: ReadModelWriterOptions = {},
+): Promise<ReadModelWriter> {
   const projections = [...new Set(options.projections ?? READ_MODEL_PROJECTIONS)];
   const clock = options.clock ?? (() => new Date().toISOString());
   const { onError } = options;
@@ -92,7 +107,11 @@ export async function createReadModelWriter(target: SqlTarget, options: ReadMode
     if (books === undefined) return;
     const moves: CheckpointMove[] = projections
       .filter((projection) => appliedPosition > committedOf(projection))
-      .map((projection) => ({ projection, expected: committedOf(projection), position: appliedPosition }));
+      .map((projection) => ({
+        projection,
+        expected: committedOf(projection),
+        position: appliedPosition,
+      }));
     if (moves.length === 0 && isClean(dirty)) return;
 
     // Everything up to the first await runs in one synchronous turn, so the rows are the books
@@ -100,7 +119,11 @@ export async function createReadModelWriter(target: SqlTarget, options: ReadMode
     const taken = dirty;
     dirty = emptyDirtyKeys();
     try {
-      await target.commit({ upserts: rowsOf(taken, books), checkpoints: moves, updatedAt: clock() });
+      await target.commit({
+        upserts: rowsOf(taken, books),
+        checkpoints: moves,
+        updatedAt: clock(),
+      });
     } catch (error) {
       // Nothing was written: owe the same rows again (merged with any noted since).
       mergeDirtyKeys(taken, dirty);
@@ -156,12 +179,18 @@ export async function createReadModelWriter(target: SqlTarget, options: ReadMode
     // A batch at or before one already applied means the books were folded twice or rebuilt
     // under this writer: its notion of what is owed would be wrong.
     if (first.position <= appliedPosition) {
-      throw new Error(`invariant: read-model writer at position ${appliedPosition} was given a batch starting at ${first.position}`);
+      throw new Error(
+        `invariant: read-model writer at position ${appliedPosition} was given a batch starting at ${first.position}`,
+      );
     }
     for (const event of events) {
       const envelope = asLedgerEnvelope(event);
       if (envelope === null) continue;
-      noteEvent(dirty, envelope, (projection) => committed.has(projection) && event.position > committedOf(projection));
+      noteEvent(
+        dirty,
+        envelope,
+        (projection) => committed.has(projection) && event.position > committedOf(projection),
+      );
     }
     appliedPosition = events[events.length - 1]!.position;
     books = latestBooks;
@@ -194,9 +223,11 @@ export async function createReadModelWriter(target: SqlTarget, options: ReadMode
     },
 
     async reset(only = projections) {
-      if (appliedPosition !== 0n) throw new Error('read models can only be reset before the writer has applied a batch');
+      if (appliedPosition !== 0n)
+        throw new Error('read models can only be reset before the writer has applied a batch');
       for (const projection of only) {
-        if (!committed.has(projection)) throw new Error(`read-model writer does not keep ${projection}`);
+        if (!committed.has(projection))
+          throw new Error(`read-model writer does not keep ${projection}`);
       }
       await target.reset(only, only.flatMap(tablesOf), clock());
       for (const projection of only) committed.set(projection, 0n);

@@ -27,11 +27,17 @@ export interface SqlTarget {
   /** Brings the rm_ tables to the latest schema version; returns that version. */
   migrate(): Promise<number>;
   /** Stored checkpoints, creating a 0 row for any projection that has none. */
-  readCheckpoints(projections: readonly ReadModelProjection[]): Promise<Map<ReadModelProjection, bigint>>;
+  readCheckpoints(
+    projections: readonly ReadModelProjection[],
+  ): Promise<Map<ReadModelProjection, bigint>>;
   /** Writes the plan in ONE transaction, or nothing (then throws). */
   commit(plan: WritePlan): Promise<void>;
   /** Empties the projections' tables and sets their checkpoints to 0, in one transaction. */
-  reset(projections: readonly ReadModelProjection[], tables: readonly TableSpec[], updatedAt: string): Promise<void>;
+  reset(
+    projections: readonly ReadModelProjection[],
+    tables: readonly TableSpec[],
+    updatedAt: string,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,13 +63,15 @@ export function sqlValuesOf(table: TableSpec, row: Row): RowValue[] {
   const values: RowValue[] = [];
   for (const column of table.columns) {
     const value = row[column.name];
-    if (value === undefined) throw new Error(`invariant: row for ${table.name} has no ${column.name}`);
+    if (value === undefined)
+      throw new Error(`invariant: row for ${table.name} has no ${column.name}`);
     if (value === null && column.kind !== 'optionalText' && column.kind !== 'optionalDate') {
       throw new Error(`invariant: ${table.name}.${column.name} may not be NULL`);
     }
     values.push(value);
     if (column.kind === 'amount') {
-      if (typeof value !== 'string') throw new Error(`invariant: ${table.name}.${column.name} must be a decimal string`);
+      if (typeof value !== 'string')
+        throw new Error(`invariant: ${table.name}.${column.name} must be a decimal string`);
       values.push(penceOf(value));
     }
   }
@@ -72,7 +80,9 @@ export function sqlValuesOf(table: TableSpec, row: Row): RowValue[] {
 
 /** `INSERT … ON CONFLICT (pk) DO UPDATE` wording shared by both dialects (SQLite ≥ 3.24, PostgreSQL ≥ 9.5). */
 export function upsertClause(table: TableSpec, columns: readonly string[]): string {
-  const updates = columns.filter((c) => !table.primaryKey.includes(c)).map((c) => `${c} = excluded.${c}`);
+  const updates = columns
+    .filter((c) => !table.primaryKey.includes(c))
+    .map((c) => `${c} = excluded.${c}`);
   return `ON CONFLICT (${table.primaryKey.join(', ')}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${updates.join(', ')}`}`;
 }
 

@@ -6,8 +6,20 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
-import { CheckpointConflictError, sqlValuesOf, upsertClause, type SqlTarget, type WritePlan } from './sqlTarget.ts';
-import { CHECKPOINTS_TABLE, SCHEMA_VERSION_TABLE, sqlColumnsOf, type ReadModelProjection, type TableSpec } from './tables.ts';
+import {
+  CheckpointConflictError,
+  sqlValuesOf,
+  upsertClause,
+  type SqlTarget,
+  type WritePlan,
+} from './sqlTarget.ts';
+import {
+  CHECKPOINTS_TABLE,
+  SCHEMA_VERSION_TABLE,
+  sqlColumnsOf,
+  type ReadModelProjection,
+  type TableSpec,
+} from './tables.ts';
 
 /** How long a write waits for the event store's (or a reporting job's) write lock. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -40,11 +52,19 @@ export function createSqliteTarget(path: string): SqlTarget {
       const statement = upsertOf(table);
       for (const row of rows) statement.run(sqlValuesOf(table, row));
     }
-    const move = db.prepare(`UPDATE ${CHECKPOINTS_TABLE} SET position = ?, updated_at = ? WHERE projection = ? AND position = ?`);
+    const move = db.prepare(
+      `UPDATE ${CHECKPOINTS_TABLE} SET position = ?, updated_at = ? WHERE projection = ? AND position = ?`,
+    );
     for (const checkpoint of plan.checkpoints) {
-      const { changes } = move.run(checkpoint.position, plan.updatedAt, checkpoint.projection, checkpoint.expected);
+      const { changes } = move.run(
+        checkpoint.position,
+        plan.updatedAt,
+        checkpoint.projection,
+        checkpoint.expected,
+      );
       // Throwing inside the transaction rolls every row above back with it.
-      if (changes !== 1) throw new CheckpointConflictError(checkpoint.projection, checkpoint.expected);
+      if (changes !== 1)
+        throw new CheckpointConflictError(checkpoint.projection, checkpoint.expected);
     }
   });
 
@@ -53,12 +73,20 @@ export function createSqliteTarget(path: string): SqlTarget {
 
     async migrate() {
       const run = db.transaction((): number => {
-        db.exec(`CREATE TABLE IF NOT EXISTS ${SCHEMA_VERSION_TABLE} (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`);
-        const current = Number(db.prepare(`SELECT COALESCE(MAX(version), 0) FROM ${SCHEMA_VERSION_TABLE}`).pluck().get());
+        db.exec(
+          `CREATE TABLE IF NOT EXISTS ${SCHEMA_VERSION_TABLE} (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`,
+        );
+        const current = Number(
+          db.prepare(`SELECT COALESCE(MAX(version), 0) FROM ${SCHEMA_VERSION_TABLE}`).pluck().get(),
+        );
         if (current > SQLITE_MIGRATIONS.length) {
-          throw new Error(`read-model schema version ${current} is newer than this build knows (${SQLITE_MIGRATIONS.length})`);
+          throw new Error(
+            `read-model schema version ${current} is newer than this build knows (${SQLITE_MIGRATIONS.length})`,
+          );
         }
-        const record = db.prepare(`INSERT INTO ${SCHEMA_VERSION_TABLE} (version, applied_at) VALUES (?, ?)`);
+        const record = db.prepare(
+          `INSERT INTO ${SCHEMA_VERSION_TABLE} (version, applied_at) VALUES (?, ?)`,
+        );
         for (let version = current + 1; version <= SQLITE_MIGRATIONS.length; version += 1) {
           db.exec(SQLITE_MIGRATIONS[version - 1]!);
           record.run(version, new Date().toISOString());
@@ -70,8 +98,12 @@ export function createSqliteTarget(path: string): SqlTarget {
     },
 
     async readCheckpoints(projections) {
-      const ensure = db.prepare(`INSERT INTO ${CHECKPOINTS_TABLE} (projection, position, updated_at) VALUES (?, 0, ?) ON CONFLICT (projection) DO NOTHING`);
-      const select = db.prepare(`SELECT position FROM ${CHECKPOINTS_TABLE} WHERE projection = ?`).pluck();
+      const ensure = db.prepare(
+        `INSERT INTO ${CHECKPOINTS_TABLE} (projection, position, updated_at) VALUES (?, 0, ?) ON CONFLICT (projection) DO NOTHING`,
+      );
+      const select = db
+        .prepare(`SELECT position FROM ${CHECKPOINTS_TABLE} WHERE projection = ?`)
+        .pluck();
       const read = db.transaction(() => {
         const now = new Date().toISOString();
         const checkpoints = new Map<ReadModelProjection, bigint>();
@@ -93,7 +125,9 @@ export function createSqliteTarget(path: string): SqlTarget {
     async reset(projections, tables, updatedAt) {
       const run = db.transaction(() => {
         for (const table of tables) db.prepare(`DELETE FROM ${table.name}`).run();
-        const zero = db.prepare(`UPDATE ${CHECKPOINTS_TABLE} SET position = 0, updated_at = ? WHERE projection = ?`);
+        const zero = db.prepare(
+          `UPDATE ${CHECKPOINTS_TABLE} SET position = 0, updated_at = ? WHERE projection = ?`,
+        );
         for (const projection of projections) zero.run(updatedAt, projection);
       });
       run.immediate();

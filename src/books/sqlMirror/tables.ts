@@ -8,7 +8,13 @@
  */
 
 /** The projections kept in SQL, named as in projections/index.ts `LedgerProjections`. */
-export const READ_MODEL_PROJECTIONS = ['agencyDirectory', 'agencyBalances', 'potSummary', 'benefitFlows', 'auditTrail'] as const;
+export const READ_MODEL_PROJECTIONS = [
+  'agencyDirectory',
+  'agencyBalances',
+  'potSummary',
+  'benefitFlows',
+  'auditTrail',
+] as const;
 export type ReadModelProjection = (typeof READ_MODEL_PROJECTIONS)[number];
 
 export function isReadModelProjection(name: string): name is ReadModelProjection {
@@ -24,7 +30,9 @@ export function parseReadModelProjection(name: string): ReadModelProjection {
 export class UnknownProjectionError extends Error {
   readonly code = 'UNKNOWN_PROJECTION';
   constructor(readonly projection: string) {
-    super(`unknown projection ${JSON.stringify(projection)}; the projections are: ${READ_MODEL_PROJECTIONS.join(', ')}`);
+    super(
+      `unknown projection ${JSON.stringify(projection)}; the projections are: ${READ_MODEL_PROJECTIONS.join(', ')}`,
+    );
   }
 }
 
@@ -38,7 +46,8 @@ export class UnknownProjectionError extends Error {
  * - timestamp: UTC instant (SQLite ISO-8601 TEXT, PostgreSQL TIMESTAMPTZ);
  * - optionalDate: a business date (SQLite TEXT YYYY-MM-DD, PostgreSQL DATE), may be NULL.
  */
-export type ColumnKind = 'text' | 'optionalText' | 'amount' | 'position' | 'ordinal' | 'timestamp' | 'optionalDate';
+export type ColumnKind =
+  'text' | 'optionalText' | 'amount' | 'position' | 'ordinal' | 'timestamp' | 'optionalDate';
 
 export interface ColumnSpec {
   readonly name: string;
@@ -81,7 +90,13 @@ const BALANCE_AMOUNTS = [
 export const AGENCIES: TableSpec = {
   name: 'rm_agencies',
   projection: 'agencyDirectory',
-  columns: [text('agency_id'), text('name'), text('kind'), timestamp('registered_at'), position('position')],
+  columns: [
+    text('agency_id'),
+    text('name'),
+    text('kind'),
+    timestamp('registered_at'),
+    position('position'),
+  ],
   primaryKey: ['agency_id'],
 };
 
@@ -115,7 +130,15 @@ export const POTS: TableSpec = {
 export const POT_PARTNERS: TableSpec = {
   name: 'rm_pot_partners',
   projection: 'potSummary',
-  columns: [text('pot_id'), text('agency_id'), ordinal('partner_order'), amount('contributed'), amount('drawn'), amount('stake'), amount('returned')],
+  columns: [
+    text('pot_id'),
+    text('agency_id'),
+    ordinal('partner_order'),
+    amount('contributed'),
+    amount('drawn'),
+    amount('stake'),
+    amount('returned'),
+  ],
   primaryKey: ['pot_id', 'agency_id'],
 };
 
@@ -152,7 +175,13 @@ export const BENEFIT_FLOWS: TableSpec = {
 export const INVESTMENTS: TableSpec = {
   name: 'rm_investments',
   projection: 'benefitFlows',
-  columns: [text('pot_id'), text('intervention_id'), text('financial_year'), text('agency_id'), amount('invested')],
+  columns: [
+    text('pot_id'),
+    text('intervention_id'),
+    text('financial_year'),
+    text('agency_id'),
+    amount('invested'),
+  ],
   primaryKey: ['pot_id', 'intervention_id', 'financial_year', 'agency_id'],
 };
 
@@ -208,5 +237,7 @@ export function tablesOf(projection: ReadModelProjection): TableSpec[] {
 
 /** The SQL column names of a table, amount twins included, in DDL order. */
 export function sqlColumnsOf(table: TableSpec): string[] {
-  return table.columns.flatMap((column) => (column.kind === 'amount' ? [column.name, `${column.name}${PENCE_SUFFIX}`] : [column.name]));
+  return table.columns.flatMap((column) =>
+    column.kind === 'amount' ? [column.name, `${column.name}${PENCE_SUFFIX}`] : [column.name],
+  );
 }

@@ -29,22 +29,34 @@ export function installAuth(app: FastifyInstance, jwtSecret: string): void {
     const header = request.headers.authorization;
     // The scheme name is case-insensitive (RFC 7235 §2.1).
     const match = header === undefined ? null : /^Bearer ([A-Za-z0-9_\-.]+)$/i.exec(header);
-    if (match === null) throw httpProblem('UNAUTHENTICATED', 'send Authorization: Bearer <token>; mint one with `potledger token`');
+    if (match === null)
+      throw httpProblem(
+        'UNAUTHENTICATED',
+        'send Authorization: Bearer <token>; mint one with `potledger token`',
+      );
     let actor;
     try {
       actor = verify(match[1]!);
     } catch (error) {
-      if (error instanceof InvalidTokenError) throw httpProblem('UNAUTHENTICATED', 'the token is expired, unsigned, wrongly signed or malformed');
+      if (error instanceof InvalidTokenError)
+        throw httpProblem(
+          'UNAUTHENTICATED',
+          'the token is expired, unsigned, wrongly signed or malformed',
+        );
       throw error;
     }
     if (access !== 'any' && !access.includes(actor.role as Role)) {
-      throw httpProblem('FORBIDDEN', `the ${actor.role} role may not ${request.method} ${request.routeOptions.url}`);
+      throw httpProblem(
+        'FORBIDDEN',
+        `the ${actor.role} role may not ${request.method} ${request.routeOptions.url}`,
+      );
     }
     request.actor = actor as Actor & { role: Role };
   });
 }
 
 export function actorOf(request: { actor?: Actor & { role: Role } }): Actor & { role: Role } {
-  if (request.actor === undefined) throw new Error('invariant: route reached without an authenticated actor');
+  if (request.actor === undefined)
+    throw new Error('invariant: route reached without an authenticated actor');
   return request.actor;
 }

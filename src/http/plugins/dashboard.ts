@@ -65,7 +65,10 @@ export const dashboardRoutes =
       // Vite names assets by content hash, so they may be cached for good; index.html may not.
       cacheControl: false,
       setHeaders: (response, path) => {
-        response.setHeader('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
+        response.setHeader(
+          'cache-control',
+          path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
+        );
       },
     });
   };

@@ -27,7 +27,9 @@ const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
  */
 function isLocalHost(hostHeader: string | undefined): boolean {
   if (hostHeader === undefined) return false;
-  const hostname = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.split(':')[0]!;
+  const hostname = hostHeader.startsWith('[')
+    ? hostHeader.slice(0, hostHeader.indexOf(']') + 1)
+    : hostHeader.split(':')[0]!;
   return LOCAL_HOSTNAMES.has(hostname.toLowerCase());
 }
 
@@ -49,32 +51,47 @@ const DevTokenBody = z.strictObject({
   agency: z.string().optional(),
 });
 
-export const devTokenRoutes = (jwtSecret: string): FastifyPluginAsyncZod =>
+export const devTokenRoutes =
+  (jwtSecret: string): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/dev/token',
       {
         config: { access: 'public' },
-        schema: { hide: true, body: DevTokenBody, response: { 201: z.object({ token: z.string() }), ...errorResponses } },
+        schema: {
+          hide: true,
+          body: DevTokenBody,
+          response: { 201: z.object({ token: z.string() }), ...errorResponses },
+        },
       },
       async (request, reply) => {
         // The socket's own address, not request.ip: no forwarded header can make a caller local.
         const address = request.socket.remoteAddress ?? '';
         if (!LOOPBACK_ADDRESSES.has(address)) {
-          throw httpProblem('FORBIDDEN', 'development tokens are handed out only to clients on this machine (loopback)');
+          throw httpProblem(
+            'FORBIDDEN',
+            'development tokens are handed out only to clients on this machine (loopback)',
+          );
         }
         if (!isLocalHost(request.headers.host)) {
-          throw httpProblem('FORBIDDEN', 'development tokens are handed out only for Host localhost, 127.0.0.1 or [::1]');
+          throw httpProblem(
+            'FORBIDDEN',
+            'development tokens are handed out only for Host localhost, 127.0.0.1 or [::1]',
+          );
         }
         const origin = request.headers.origin;
         if (origin !== undefined && !isLocalOrigin(origin)) {
-          throw httpProblem('FORBIDDEN', 'development tokens are handed out only to pages from localhost, 127.0.0.1 or [::1]');
+          throw httpProblem(
+            'FORBIDDEN',
+            'development tokens are handed out only to pages from localhost, 127.0.0.1 or [::1]',
+          );
         }
         try {
           const token = signToken(jwtSecret, request.body, DEV_TOKEN_LIFETIME);
           return reply.status(201).send({ token });
         } catch (error) {
-          if (error instanceof InvalidTokenError) throw httpProblem('VALIDATION_FAILED', error.message);
+          if (error instanceof InvalidTokenError)
+            throw httpProblem('VALIDATION_FAILED', error.message);
           throw error;
         }
       },

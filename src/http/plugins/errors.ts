@@ -5,7 +5,10 @@
  * fault, is logged, and answers 500 without internals.
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+} from 'fastify-type-provider-zod';
 import { DomainError } from '../../../commands/domainError.ts';
 import { LedgerError } from '../../books/ledgerError.ts';
 import { PROBLEM_CONTENT_TYPE, problem, type Problem, type ProblemCode } from './problem.ts';
@@ -20,7 +23,12 @@ export class HttpProblem extends Error {
   }
 }
 
-export function httpProblem(code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}, headers: Readonly<Record<string, string>> = {}): HttpProblem {
+export function httpProblem(
+  code: ProblemCode,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+  headers: Readonly<Record<string, string>> = {},
+): HttpProblem {
   return new HttpProblem(problem(code, detail, extensions), headers);
 }
 
@@ -38,36 +46,68 @@ const FASTIFY_CLIENT_ERRORS: Readonly<Record<string, ProblemCode>> = {
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof HttpProblem) return sendProblem(reply.headers(error.headers), error.problem);
+    if (error instanceof HttpProblem)
+      return sendProblem(reply.headers(error.headers), error.problem);
     if (error instanceof DomainError) {
-      return sendProblem(reply, problem(error.code, error.message, error.details === undefined ? {} : { details: error.details }));
+      return sendProblem(
+        reply,
+        problem(
+          error.code,
+          error.message,
+          error.details === undefined ? {} : { details: error.details },
+        ),
+      );
     }
     if (error instanceof LedgerError) {
-      if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
+      if (error.retryAfterSeconds !== undefined)
+        void reply.header('retry-after', String(error.retryAfterSeconds));
       return sendProblem(reply, problem(error.code, error.detail));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const errors = error.validation.map((v) => ({
-        path: [error.validationContext ?? 'body', ...v.instancePath.split('/').filter((part) => part !== '')].join('.'),
+        path: [
+          error.validationContext ?? 'body',
+          ...v.instancePath.split('/').filter((part) => part !== ''),
+        ].join('.'),
         message: v.message ?? 'is not valid',
       }));
-      return sendProblem(reply, problem('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors }));
+      return sendProblem(
+        reply,
+        problem('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), {
+          errors,
+        }),
+      );
     }
     if (isResponseSerializationError(error)) {
-      request.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
+      request.log.error(
+        { err: error, issues: error.cause.issues },
+        'response did not match its schema',
+      );
       return sendProblem(reply, problem('INTERNAL_ERROR', 'The answer could not be produced.'));
     }
     const known = error.code === undefined ? undefined : FASTIFY_CLIENT_ERRORS[error.code];
     if (known !== undefined) return sendProblem(reply, problem(known, error.message));
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       // A client error fastify raised that we have no name for: still the client's, never a 500.
-      return sendProblem(reply, problem(error.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED', error.message));
+      return sendProblem(
+        reply,
+        problem(
+          error.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED',
+          error.message,
+        ),
+      );
     }
     request.log.error({ err: error }, 'unhandled error');
-    return sendProblem(reply, problem('INTERNAL_ERROR', 'The request could not be completed; it has been logged.'));
+    return sendProblem(
+      reply,
+      problem('INTERNAL_ERROR', 'The request could not be completed; it has been logged.'),
+    );
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(
+      reply,
+      problem('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+    ),
   );
 }

@@ -10,11 +10,16 @@
  *   viewer or a proxy shows cannot be reordered or hidden by them.
  */
 import type { FastifyInstance } from 'fastify';
-import { escapeHiddenCharactersInJson, firstHiddenCharacter } from '../../../events/hiddenCharacters.ts';
+import {
+  escapeHiddenCharactersInJson,
+  firstHiddenCharacter,
+} from '../../../events/hiddenCharacters.ts';
 import { httpProblem } from './errors.ts';
 
 /** The first string in `body` (a key or a value) holding a hidden character: its path and the character. */
-export function hiddenCharacterInBody(body: unknown): { path: string; character: string } | undefined {
+export function hiddenCharacterInBody(
+  body: unknown,
+): { path: string; character: string } | undefined {
   // Iterative: a body may legally nest deeply, and a recursive walk would overflow the stack.
   const stack: { value: unknown; path: string }[] = [{ value: body, path: 'body' }];
   while (stack.length > 0) {
@@ -23,7 +28,8 @@ export function hiddenCharacterInBody(body: unknown): { path: string; character:
       const character = firstHiddenCharacter(value);
       if (character !== undefined) return { path, character };
     } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: `${path}.${i}` });
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ value: value[i], path: `${path}.${i}` });
     } else if (value !== null && typeof value === 'object') {
       const entries = Object.entries(value);
       for (let i = entries.length - 1; i >= 0; i--) {
@@ -42,11 +48,15 @@ export function installHiddenCharacterGuard(app: FastifyInstance): void {
     const found = hiddenCharacterInBody(request.body);
     if (found === undefined) return;
     const message = `must not contain ${found.character}: invisible and text-direction characters can disguise what an audit entry says`;
-    throw httpProblem('VALIDATION_FAILED', `${found.path}: ${message}`, { errors: [{ path: found.path, message }] });
+    throw httpProblem('VALIDATION_FAILED', `${found.path}: ${message}`, {
+      errors: [{ path: found.path, message }],
+    });
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     if (typeof payload !== 'string') return payload;
     const type = String(reply.getHeader('content-type') ?? '');
-    return /^application\/(?:[\w.+-]+\+)?json\b/.test(type) ? escapeHiddenCharactersInJson(payload) : payload;
+    return /^application\/(?:[\w.+-]+\+)?json\b/.test(type)
+      ? escapeHiddenCharactersInJson(payload)
+      : payload;
   });
 }

@@ -92,7 +92,11 @@ export interface Problem {
   readonly [extension: string]: unknown;
 }
 
-export function problem(code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}): Problem {
+export function problem(
+  code: ProblemCode,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+): Problem {
   return {
     type: `urn:potledger:problem:${code.toLowerCase().replaceAll('_', '-')}`,
     title: TITLE_OF[code],

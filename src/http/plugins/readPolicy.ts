@@ -32,7 +32,11 @@ export type ReadView = 'full' | 'figures';
 /** Roles that read everything, everywhere. */
 export const OVERSIGHT_ROLES = ['auditor', 'admin'] as const satisfies readonly Role[];
 /** Roles that may read a pot's people-bearing records (exceptions, audit trail): oversight, and partners' finance officers. */
-export const POT_RECORD_ROLES = ['auditor', 'admin', 'finance-officer'] as const satisfies readonly Role[];
+export const POT_RECORD_ROLES = [
+  'auditor',
+  'admin',
+  'finance-officer',
+] as const satisfies readonly Role[];
 
 /** The fields each figures-only view withholds, as paths inside the object that carries `redacted`. */
 export const REDACTED_FIELDS = {
@@ -52,13 +56,21 @@ function isOversight(reader: Reader): boolean {
 }
 
 /** True when the reader is a finance officer whose agency is a partner (or the host) of the pot, in the live books. */
-export function isPartnerOfficer(reader: Reader, books: Readonly<LedgerProjections>, potId: string): boolean {
+export function isPartnerOfficer(
+  reader: Reader,
+  books: Readonly<LedgerProjections>,
+  potId: string,
+): boolean {
   if (reader.role !== 'finance-officer' || reader.agencyId === undefined) return false;
   return books.potSummary.pots.get(potId)?.partners.has(reader.agencyId) ?? false;
 }
 
 /** What the reader reads of the pot `potId`. `liveBooks` decide partnership (see the module comment). */
-export function potView(reader: Reader, liveBooks: Readonly<LedgerProjections>, potId: string): ReadView {
+export function potView(
+  reader: Reader,
+  liveBooks: Readonly<LedgerProjections>,
+  potId: string,
+): ReadView {
   return isOversight(reader) || isPartnerOfficer(reader, liveBooks, potId) ? 'full' : 'figures';
 }
 
@@ -75,14 +87,25 @@ export function unpottedView(reader: Reader): ReadView {
  * oversight roles always; a finance officer only for a pot its agency is a partner of, named
  * (`potId` undefined means "every pot", which a finance officer may not read).
  */
-export function requirePotRecords(reader: Reader, liveBooks: Readonly<LedgerProjections>, potId: string | undefined, what: string): void {
+export function requirePotRecords(
+  reader: Reader,
+  liveBooks: Readonly<LedgerProjections>,
+  potId: string | undefined,
+  what: string,
+): void {
   if (isOversight(reader)) return;
   if (reader.role === 'finance-officer') {
     if (potId === undefined) {
-      throw httpProblem('FORBIDDEN', `a finance officer reads ${what} of one pot its agency is a partner of: pass potId`);
+      throw httpProblem(
+        'FORBIDDEN',
+        `a finance officer reads ${what} of one pot its agency is a partner of: pass potId`,
+      );
     }
     if (isPartnerOfficer(reader, liveBooks, potId)) return;
-    throw httpProblem('FORBIDDEN', `${reader.agencyId} is not a partner of pot ${potId}: its finance officers may not read ${what} of it`);
+    throw httpProblem(
+      'FORBIDDEN',
+      `${reader.agencyId} is not a partner of pot ${potId}: its finance officers may not read ${what} of it`,
+    );
   }
   throw httpProblem('FORBIDDEN', `the ${reader.role} role may not read ${what}`);
 }
@@ -90,23 +113,46 @@ export function requirePotRecords(reader: Reader, liveBooks: Readonly<LedgerProj
 type Nulled<T, K extends keyof T> = Omit<T, K> & { readonly [P in K]: null };
 
 /** A pot summary as the view allows. */
-export function potSummaryFor<P extends { readonly pendingApprovals: readonly { readonly reason: string; readonly requestedBy: unknown }[] }>(
+export function potSummaryFor<
+  P extends {
+    readonly pendingApprovals: readonly {
+      readonly reason: string;
+      readonly requestedBy: unknown;
+    }[];
+  },
+>(
   view: ReadView,
   pot: P,
-): P | (Omit<P, 'pendingApprovals'> & { pendingApprovals: Nulled<P['pendingApprovals'][number], 'reason' | 'requestedBy'>[]; redacted: string[] }) {
+):
+  | P
+  | (Omit<P, 'pendingApprovals'> & {
+      pendingApprovals: Nulled<P['pendingApprovals'][number], 'reason' | 'requestedBy'>[];
+      redacted: string[];
+    }) {
   if (view === 'full') return pot;
   return {
     ...pot,
-    pendingApprovals: pot.pendingApprovals.map((pending) => ({ ...pending, reason: null, requestedBy: null })),
+    pendingApprovals: pot.pendingApprovals.map((pending) => ({
+      ...pending,
+      reason: null,
+      requestedBy: null,
+    })),
     redacted: [...REDACTED_FIELDS.potSummary],
   };
 }
 
 /** A memorandum statement as the view allows. */
-export function statementFor<S extends { readonly reversals: readonly { readonly reason: string; readonly actor: string }[] }>(
+export function statementFor<
+  S extends { readonly reversals: readonly { readonly reason: string; readonly actor: string }[] },
+>(
   view: ReadView,
   statement: S,
-): S | (Omit<S, 'reversals'> & { reversals: Nulled<S['reversals'][number], 'reason' | 'actor'>[]; redacted: string[] }) {
+):
+  | S
+  | (Omit<S, 'reversals'> & {
+      reversals: Nulled<S['reversals'][number], 'reason' | 'actor'>[];
+      redacted: string[];
+    }) {
   if (view === 'full') return statement;
   return {
     ...statement,
@@ -119,15 +165,25 @@ interface Assumptions {
   readonly setBy?: string;
   readonly reason?: string;
 }
-type FiguresOnlyIntervention<I extends { readonly assumptions: Assumptions }> = Omit<I, 'assumptions'> & {
+type FiguresOnlyIntervention<I extends { readonly assumptions: Assumptions }> = Omit<
+  I,
+  'assumptions'
+> & {
   assumptions: Omit<I['assumptions'], 'setBy' | 'reason'> & { setBy?: null; reason?: null };
 };
 
 /** A cost-benefit report as the view allows: who set an intervention's assumptions, and why, are withheld. */
-export function costBenefitFor<R extends { readonly interventions: readonly { readonly assumptions: Assumptions }[] }>(
+export function costBenefitFor<
+  R extends { readonly interventions: readonly { readonly assumptions: Assumptions }[] },
+>(
   view: ReadView,
   report: R,
-): R | (Omit<R, 'interventions'> & { interventions: FiguresOnlyIntervention<R['interventions'][number]>[]; redacted: string[] }) {
+):
+  | R
+  | (Omit<R, 'interventions'> & {
+      interventions: FiguresOnlyIntervention<R['interventions'][number]>[];
+      redacted: string[];
+    }) {
   if (view === 'full') return report;
   return {
     ...report,
@@ -135,7 +191,11 @@ export function costBenefitFor<R extends { readonly interventions: readonly { re
       const { setBy, reason, ...figures } = intervention.assumptions;
       return {
         ...intervention,
-        assumptions: { ...figures, ...(setBy === undefined ? {} : { setBy: null }), ...(reason === undefined ? {} : { reason: null }) },
+        assumptions: {
+          ...figures,
+          ...(setBy === undefined ? {} : { setBy: null }),
+          ...(reason === undefined ? {} : { reason: null }),
+        },
       };
     }),
     redacted: [...REDACTED_FIELDS.costBenefit],
@@ -143,7 +203,10 @@ export function costBenefitFor<R extends { readonly interventions: readonly { re
 }
 
 /** A unit-cost catalogue entry as the view allows: the admin who added it is withheld. */
-export function unitCostFor<U extends { readonly addedBy: string }>(view: ReadView, entry: U): U | (Nulled<U, 'addedBy'> & { redacted: string[] }) {
+export function unitCostFor<U extends { readonly addedBy: string }>(
+  view: ReadView,
+  entry: U,
+): U | (Nulled<U, 'addedBy'> & { redacted: string[] }) {
   if (view === 'full') return entry;
   return { ...entry, addedBy: null, redacted: [...REDACTED_FIELDS.unitCost] };
 }

@@ -24,7 +24,8 @@ export async function helmetHeaders(): Promise<Record<string, string>> {
   for (const [name, value] of Object.entries(helmeted)) {
     if (plain[name] === undefined && typeof value === 'string') added[name] = value;
   }
-  if (added['content-security-policy'] === undefined) throw new Error('invariant: helmet set no content security policy');
+  if (added['content-security-policy'] === undefined)
+    throw new Error('invariant: helmet set no content security policy');
   return added;
 }
 

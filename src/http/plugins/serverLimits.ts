@@ -46,11 +46,20 @@ export function serverLimits(overrides: Partial<ServerLimits> = {}): ServerLimit
   // Node refuses a headers timeout above the request timeout; a shorter request timeout caps it.
   const headersTimeoutMs = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`server limit ${name} must be a whole number of at least 1, got ${value}`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new RangeError(
+        `server limit ${name} must be a whole number of at least 1, got ${value}`,
+      );
   }
   return { ...limits, headersTimeoutMs };
 }
 
 export function timeoutCheckIntervalMs(limits: ServerLimits): number {
-  return Math.max(1, Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, Math.floor(Math.min(limits.requestTimeoutMs, limits.headersTimeoutMs) / 4)));
+  return Math.max(
+    1,
+    Math.min(
+      MAX_TIMEOUT_CHECK_INTERVAL_MS,
+      Math.floor(Math.min(limits.requestTimeoutMs, limits.headersTimeoutMs) / 4),
+    ),
+  );
 }

@@ -10,7 +10,8 @@ import { AgencyBalancesView, AgencyView, errorResponses, Written } from '../sche
 import { answerWrite, commandEnvelope, WriteHeaders } from './writeRoute.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
-export const agencyRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+export const agencyRoutes =
+  (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/v1/agencies',
@@ -25,9 +26,13 @@ export const agencyRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) =>
-        answerWrite(reply, deps.commands.registerAgency(request.body, commandEnvelope(request)), (event) => ({
-          agencyId: (event.data as AgencyRegistered).agencyId,
-        })),
+        answerWrite(
+          reply,
+          deps.commands.registerAgency(request.body, commandEnvelope(request)),
+          (event) => ({
+            agencyId: (event.data as AgencyRegistered).agencyId,
+          }),
+        ),
     );
 
     app.get(
@@ -41,7 +46,10 @@ export const agencyRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: z.object({ agencies: z.array(AgencyView) }), ...errorResponses },
         },
       },
-      async (request, reply) => answerFromBooks(deps, request.query, reply, (books) => ({ agencies: listAgencies(books.agencyDirectory) })),
+      async (request, reply) =>
+        answerFromBooks(deps, request.query, reply, (books) => ({
+          agencies: listAgencies(books.agencyDirectory),
+        })),
     );
 
     app.get(

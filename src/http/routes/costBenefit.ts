@@ -26,7 +26,11 @@ const WRITE_ROLES = ['finance-officer', 'admin'] as const;
  * `deflators` is the series the report restates catalogue-valued benefits with: the shipped
  * data/deflators.json unless a test gives another.
  */
-export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = deps.deflators ?? readDeflatorFile()): FastifyPluginAsyncZod =>
+export const costBenefitRoutes =
+  (
+    deps: RouteDeps,
+    deflators: DeflatorSeries = deps.deflators ?? readDeflatorFile(),
+  ): FastifyPluginAsyncZod =>
   async (app) => {
     const { commands } = deps;
 
@@ -36,7 +40,8 @@ export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = d
         config: { access: ['admin'] },
         schema: {
           tags: ['pots'],
-          summary: "Record or vary a partner's agreed contribution for a financial year (admin only)",
+          summary:
+            "Record or vary a partner's agreed contribution for a financial year (admin only)",
           description:
             'What a partnership board agreed is recorded by an admin only: a finance officer of any partner, the host included, is refused (403 FORBIDDEN), ' +
             'so no agency can write down its own agreement. A later agreement for the same partner and year varies the one in force: the event names it (`varies`) and carries its own board decision. ' +
@@ -49,22 +54,32 @@ export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = d
               agencyId: z.string(),
               financialYear: z.string(),
               amount: z.string(),
-              varies: z.object({ agreementEventId: z.string(), amount: z.string(), boardDecisionRef: z.string() }).optional(),
+              varies: z
+                .object({
+                  agreementEventId: z.string(),
+                  amount: z.string(),
+                  boardDecisionRef: z.string(),
+                })
+                .optional(),
             }),
             ...errorResponses,
           },
         },
       },
       async (request, reply) =>
-        answerWrite(reply, commands.agreeContribution(request.params.potId, request.body, commandEnvelope(request)), (event) => {
-          const data = event.data as ContributionAgreed;
-          return {
-            agencyId: data.agencyId,
-            financialYear: data.financialYear,
-            amount: data.amount,
-            ...(data.varies === undefined ? {} : { varies: data.varies }),
-          };
-        }),
+        answerWrite(
+          reply,
+          commands.agreeContribution(request.params.potId, request.body, commandEnvelope(request)),
+          (event) => {
+            const data = event.data as ContributionAgreed;
+            return {
+              agencyId: data.agencyId,
+              financialYear: data.financialYear,
+              amount: data.amount,
+              ...(data.varies === undefined ? {} : { varies: data.varies }),
+            };
+          },
+        ),
     );
 
     app.post(
@@ -73,7 +88,8 @@ export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = d
         config: { access: WRITE_ROLES },
         schema: {
           tags: ['reports'],
-          summary: "Set an intervention's cost-benefit assumptions: deadweight, attribution, optimism bias, benefit profile, with a reason",
+          summary:
+            "Set an intervention's cost-benefit assumptions: deadweight, attribution, optimism bias, benefit profile, with a reason",
           headers: WriteHeaders,
           params: PotParams.extend({ interventionId: Ulid }),
           body: SetInterventionAssumptionsBody,
@@ -83,8 +99,15 @@ export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = d
       async (request, reply) =>
         answerWrite(
           reply,
-          commands.setInterventionAssumptions(request.params.potId, request.params.interventionId, request.body, commandEnvelope(request)),
-          (event) => ({ interventionId: (event.data as InterventionAssumptionsSet).interventionId }),
+          commands.setInterventionAssumptions(
+            request.params.potId,
+            request.params.interventionId,
+            request.body,
+            commandEnvelope(request),
+          ),
+          (event) => ({
+            interventionId: (event.data as InterventionAssumptionsSet).interventionId,
+          }),
         ),
     );
 
@@ -94,7 +117,8 @@ export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = d
         config: { access: 'any' },
         schema: {
           tags: ['reports'],
-          summary: 'Cost-benefit report per intervention and for the pot, every figure with its formula and inputs',
+          summary:
+            'Cost-benefit report per intervention and for the pot, every figure with its formula and inputs',
           description: FIGURES_ONLY_NOTE,
           params: PotParams,
           querystring: ReadQuery.extend({
@@ -125,7 +149,11 @@ export const costBenefitRoutes = (deps: RouteDeps, deflators: DeflatorSeries = d
             deflators,
           );
           if (report === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist`);
-          if (report === 'unknown-intervention') throw httpProblem('NOT_FOUND', `intervention ${interventionId} does not exist in pot ${potId}`);
+          if (report === 'unknown-intervention')
+            throw httpProblem(
+              'NOT_FOUND',
+              `intervention ${interventionId} does not exist in pot ${potId}`,
+            );
           if ('refusal' in report) throw httpProblem('VALIDATION_FAILED', report.detail);
           return costBenefitFor(potView(actorOf(request), deps.books(), potId), report);
         });

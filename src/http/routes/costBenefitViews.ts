@@ -2,8 +2,12 @@
 import { z } from 'zod';
 import { PriorPeriodAdjustmentView, Redacted } from '../schemas.ts';
 
-const Money = z.string().describe('Amount in GBP, 2 decimal places, rounded once from `exact`; may be negative');
-const Inputs = z.record(z.string(), z.string()).describe('The values the formula was applied to, as written in the report');
+const Money = z
+  .string()
+  .describe('Amount in GBP, 2 decimal places, rounded once from `exact`; may be negative');
+const Inputs = z
+  .record(z.string(), z.string())
+  .describe('The values the formula was applied to, as written in the report');
 
 const Figure = z.object({
   value: Money,
@@ -13,7 +17,9 @@ const Figure = z.object({
 });
 
 const PresentValue = Figure.extend({
-  cashable: Money.describe('The rounded PV split in proportion to the cashable and non-cashable benefits, by largest remainder'),
+  cashable: Money.describe(
+    'The rounded PV split in proportion to the cashable and non-cashable benefits, by largest remainder',
+  ),
   nonCashable: Money,
 });
 
@@ -22,13 +28,24 @@ const UpratedLine = z.object({
   version: z.number().int(),
   quantity: z.string(),
   unitAmount: Money,
-  amount: Money.describe("quantity × unit amount in the entry's price year, as the outcome recorded it"),
+  amount: Money.describe(
+    "quantity × unit amount in the entry's price year, as the outcome recorded it",
+  ),
   fromYear: z.string().describe('The price year of the catalogue entry'),
   toYear: z.string().describe("The report's base year"),
   fromIndex: z.string(),
   toIndex: z.string(),
   upratedAmount: Money.describe('amount × toIndex ÷ fromIndex, rounded half-up to the penny'),
-  parts: z.array(z.object({ agencyId: z.string(), cashable: z.boolean(), amount: Money, upratedAmount: Money })).readonly(),
+  parts: z
+    .array(
+      z.object({
+        agencyId: z.string(),
+        cashable: z.boolean(),
+        amount: Money,
+        upratedAmount: Money,
+      }),
+    )
+    .readonly(),
 });
 
 const Gross = Figure.extend({
@@ -46,15 +63,19 @@ const Gross = Figure.extend({
         retraction: z
           .object({
             eventId: z.string(),
-            financialYear: z.string().describe('The year the retraction is dated in, which it counts in'),
+            financialYear: z
+              .string()
+              .describe('The year the retraction is dated in, which it counts in'),
             priorPeriodAdjustment: z.string().optional().describe('The closed year it corrects'),
           })
           .optional()
-          .describe('On a negative row only: the retraction counted in the report\'s year'),
+          .describe("On a negative row only: the retraction counted in the report's year"),
         inPounds: z
           .array(z.object({ agencyId: z.string(), cashable: z.boolean(), amount: Money }))
           .readonly()
-          .describe('Benefits given directly in pounds: no price year, taken as already in base-year prices'),
+          .describe(
+            'Benefits given directly in pounds: no price year, taken as already in base-year prices',
+          ),
         lines: z.array(UpratedLine).readonly(),
       }),
     )
@@ -63,13 +84,22 @@ const Gross = Figure.extend({
 });
 
 const Return = z.object({
-  value: z.string().nullable().describe('Ratio to 4 decimal places; null (n/a) when the cost is zero'),
+  value: z
+    .string()
+    .nullable()
+    .describe('Ratio to 4 decimal places; null (n/a) when the cost is zero'),
   formula: z.string(),
   inputs: Inputs,
 });
 
 const Payback = z.object({
-  value: z.number().int().nullable().describe('First year (0 = the year the benefit is recorded) whose cumulative PV reaches the cost'),
+  value: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      'First year (0 = the year the benefit is recorded) whose cumulative PV reaches the cost',
+    ),
   formula: z.string(),
   inputs: Inputs,
 });
@@ -102,7 +132,11 @@ const Headline = {
 export const CostBenefitReportView = z.object({
   potId: z.string(),
   name: z.string(),
-  scope: z.object({ interventionId: z.string().optional(), financialYear: z.string().optional(), baseYear: z.string().optional() }),
+  scope: z.object({
+    interventionId: z.string().optional(),
+    financialYear: z.string().optional(),
+    baseYear: z.string().optional(),
+  }),
   method: z.object({
     discountRatePercent: z.string(),
     exactDecimalPlaces: z.number().int(),
@@ -128,7 +162,11 @@ export const CostBenefitReportView = z.object({
           benefitProfile: z.array(z.string()).readonly(),
           source: z.enum(['default', 'set']),
           setAt: z.string().optional(),
-          setBy: z.string().nullable().optional().describe('The user who set them; null when withheld (see `redacted`)'),
+          setBy: z
+            .string()
+            .nullable()
+            .optional()
+            .describe('The user who set them; null when withheld (see `redacted`)'),
           eventId: z.string().optional(),
           reason: z.string().nullable().optional().describe('null when withheld (see `redacted`)'),
           changes: z.number().int(),
@@ -157,5 +195,7 @@ export const CostBenefitReportView = z.object({
   priorPeriodAdjustments: z
     .array(PriorPeriodAdjustmentView)
     .readonly()
-    .describe('Allocations, outcomes and their reversals in scope that correct a closed year: counted in the year they are dated in, labelled with the year they correct'),
+    .describe(
+      'Allocations, outcomes and their reversals in scope that correct a closed year: counted in the year they are dated in, labelled with the year they correct',
+    ),
 });

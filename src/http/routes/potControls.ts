@@ -7,9 +7,17 @@ import { z } from 'zod';
 import { ChangeApprovalThresholdBody } from '../../../commands/changeApprovalThreshold.ts';
 import { CloseFinancialYearBody } from '../../../commands/closeFinancialYear.ts';
 import { ClosePotBody } from '../../../commands/closePot.ts';
-import { ApproveAllocationBody, RejectAllocationBody } from '../../../commands/decideAllocationRequest.ts';
+import {
+  ApproveAllocationBody,
+  RejectAllocationBody,
+} from '../../../commands/decideAllocationRequest.ts';
 import type { FundsAllocated } from '../../../events/pot.ts';
-import type { AllocationRejected, ApprovalThresholdChanged, FinancialYearClosed, PotClosed } from '../../../events/potControls.ts';
+import type {
+  AllocationRejected,
+  ApprovalThresholdChanged,
+  FinancialYearClosed,
+  PotClosed,
+} from '../../../events/potControls.ts';
 import { FinancialYear, Ulid } from '../../../events/primitives.ts';
 import { potExceptions } from '../../../projections/exceptions.ts';
 import { potSummary } from '../../../projections/potSummary.ts';
@@ -42,7 +50,8 @@ export const ExceptionView = z.object({
   summary: z.string(),
 });
 
-export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+export const potControlRoutes =
+  (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const { commands } = deps;
 
@@ -52,18 +61,28 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: ['admin'] },
         schema: {
           tags: ['controls'],
-          summary: 'Set (an amount) or remove (null) the four-eyes approval threshold of a pot (admin)',
+          summary:
+            'Set (an amount) or remove (null) the four-eyes approval threshold of a pot (admin)',
           headers: WriteHeaders,
           params: PotParams,
           body: ChangeApprovalThresholdBody,
-          response: { 201: Written.extend({ approvalThreshold: Money.nullable() }), ...errorResponses },
+          response: {
+            201: Written.extend({ approvalThreshold: Money.nullable() }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) =>
         answerWrite(
           reply,
-          commands.changeApprovalThreshold(request.params.potId, request.body, commandEnvelope(request)),
-          fromEventData(({ approvalThreshold }: ApprovalThresholdChanged) => ({ approvalThreshold })),
+          commands.changeApprovalThreshold(
+            request.params.potId,
+            request.body,
+            commandEnvelope(request),
+          ),
+          fromEventData(({ approvalThreshold }: ApprovalThresholdChanged) => ({
+            approvalThreshold,
+          })),
         ),
     );
 
@@ -73,12 +92,17 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: DECIDING_ROLES },
         schema: {
           tags: ['controls'],
-          summary: 'Approve an allocation request: another finance officer of a partner, or an admin; never the requester',
+          summary:
+            'Approve an allocation request: another finance officer of a partner, or an admin; never the requester',
           headers: WriteHeaders,
           params: RequestParams,
           body: ApproveAllocationBody,
           response: {
-            201: Written.extend({ allocationId: z.string(), status: z.literal('allocated'), fundingShares: z.array(FundingShareView) }),
+            201: Written.extend({
+              allocationId: z.string(),
+              status: z.literal('allocated'),
+              fundingShares: z.array(FundingShareView),
+            }),
             ...errorResponses,
           },
         },
@@ -86,8 +110,17 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       async (request, reply) =>
         answerWrite(
           reply,
-          commands.approveAllocation(request.params.potId, request.params.allocationId, request.body, commandEnvelope(request)),
-          fromEventData(({ allocationId, fundingShares }: FundsAllocated) => ({ allocationId, status: 'allocated' as const, fundingShares })),
+          commands.approveAllocation(
+            request.params.potId,
+            request.params.allocationId,
+            request.body,
+            commandEnvelope(request),
+          ),
+          fromEventData(({ allocationId, fundingShares }: FundsAllocated) => ({
+            allocationId,
+            status: 'allocated' as const,
+            fundingShares,
+          })),
         ),
     );
 
@@ -97,18 +130,30 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: DECIDING_ROLES },
         schema: {
           tags: ['controls'],
-          summary: 'Reject an allocation request, with a reason (the requester may withdraw their own this way)',
+          summary:
+            'Reject an allocation request, with a reason (the requester may withdraw their own this way)',
           headers: WriteHeaders,
           params: RequestParams,
           body: RejectAllocationBody,
-          response: { 201: Written.extend({ allocationId: z.string(), status: z.literal('rejected') }), ...errorResponses },
+          response: {
+            201: Written.extend({ allocationId: z.string(), status: z.literal('rejected') }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) =>
         answerWrite(
           reply,
-          commands.rejectAllocation(request.params.potId, request.params.allocationId, request.body, commandEnvelope(request)),
-          fromEventData(({ allocationId }: AllocationRejected) => ({ allocationId, status: 'rejected' as const })),
+          commands.rejectAllocation(
+            request.params.potId,
+            request.params.allocationId,
+            request.body,
+            commandEnvelope(request),
+          ),
+          fromEventData(({ allocationId }: AllocationRejected) => ({
+            allocationId,
+            status: 'rejected' as const,
+          })),
         ),
     );
 
@@ -118,18 +163,30 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: ['admin'] },
         schema: {
           tags: ['controls'],
-          summary: 'Close a financial year that has ended (admin): nothing dated in it is accepted afterwards',
+          summary:
+            'Close a financial year that has ended (admin): nothing dated in it is accepted afterwards',
           headers: WriteHeaders,
           params: PotParams.extend({ financialYear: FinancialYear }),
           body: CloseFinancialYearBody,
-          response: { 201: Written.extend({ financialYear: z.string(), closedThrough: z.string() }), ...errorResponses },
+          response: {
+            201: Written.extend({ financialYear: z.string(), closedThrough: z.string() }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) =>
         answerWrite(
           reply,
-          commands.closeFinancialYear(request.params.potId, request.params.financialYear, request.body, commandEnvelope(request)),
-          fromEventData(({ financialYear, closedThrough }: FinancialYearClosed) => ({ financialYear, closedThrough })),
+          commands.closeFinancialYear(
+            request.params.potId,
+            request.params.financialYear,
+            request.body,
+            commandEnvelope(request),
+          ),
+          fromEventData(({ financialYear, closedThrough }: FinancialYearClosed) => ({
+            financialYear,
+            closedThrough,
+          })),
         ),
     );
 
@@ -139,11 +196,15 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: ['admin'] },
         schema: {
           tags: ['controls'],
-          summary: "Close the pot (admin): each partner's unallocated stake is returned to it; nothing is accepted afterwards",
+          summary:
+            "Close the pot (admin): each partner's unallocated stake is returned to it; nothing is accepted afterwards",
           headers: WriteHeaders,
           params: PotParams,
           body: ClosePotBody,
-          response: { 201: Written.extend({ effectiveDate: z.string(), returns: z.array(FundingShareView) }), ...errorResponses },
+          response: {
+            201: Written.extend({ effectiveDate: z.string(), returns: z.array(FundingShareView) }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) =>
@@ -162,20 +223,33 @@ export const potControlRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: POT_RECORD_ROLES },
         schema: {
           tags: ['controls'],
-          summary: 'Every reversal, rejected approval and attempted self-approval of a pot (auditor, admin, finance officer of a partner)',
-          description: 'A finance officer of an agency that is not a partner of the pot, and a reporter: 403 FORBIDDEN.',
+          summary:
+            'Every reversal, rejected approval and attempted self-approval of a pot (auditor, admin, finance officer of a partner)',
+          description:
+            'A finance officer of an agency that is not a partner of the pot, and a reporter: 403 FORBIDDEN.',
           params: PotParams,
           querystring: ReadQuery.extend({ financialYear: FinancialYear.optional() }),
-          response: { 200: z.object({ potId: z.string(), exceptions: z.array(ExceptionView).readonly() }), ...errorResponses },
+          response: {
+            200: z.object({ potId: z.string(), exceptions: z.array(ExceptionView).readonly() }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) =>
         answerFromBooks(deps, request.query, reply, (books) => {
           const { potId } = request.params;
-          if (potSummary(books.potSummary, potId) === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist`);
+          if (potSummary(books.potSummary, potId) === null)
+            throw httpProblem('NOT_FOUND', `pot ${potId} does not exist`);
           requirePotRecords(actorOf(request), deps.books(), potId, 'the exceptions');
           const { financialYear } = request.query;
-          return { potId, exceptions: potExceptions(books.exceptions, potId, financialYear === undefined ? {} : { financialYear }) };
+          return {
+            potId,
+            exceptions: potExceptions(
+              books.exceptions,
+              potId,
+              financialYear === undefined ? {} : { financialYear },
+            ),
+          };
         }),
     );
   };

@@ -32,7 +32,8 @@ import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 const PotParams = z.object({ potId: Ulid });
 const WRITE_ROLES = ['finance-officer', 'admin'] as const;
 
-export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+export const potRoutes =
+  (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const { commands } = deps;
 
@@ -64,14 +65,21 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           headers: WriteHeaders,
           params: PotParams,
           body: JoinPotBody,
-          response: { 201: Written.extend({ potId: z.string(), agencyId: z.string() }), ...errorResponses },
+          response: {
+            201: Written.extend({ potId: z.string(), agencyId: z.string() }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) =>
-        answerWrite(reply, commands.joinPot(request.params.potId, request.body, commandEnvelope(request)), (event) => {
-          const data = event.data as PartnerJoined;
-          return { potId: data.potId, agencyId: data.agencyId };
-        }),
+        answerWrite(
+          reply,
+          commands.joinPot(request.params.potId, request.body, commandEnvelope(request)),
+          (event) => {
+            const data = event.data as PartnerJoined;
+            return { potId: data.potId, agencyId: data.agencyId };
+          },
+        ),
     );
 
     app.get(
@@ -83,13 +91,18 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           summary: 'Pot summaries',
           description: FIGURES_ONLY_NOTE,
           querystring: ReadQuery,
-          response: { 200: z.object({ pots: z.array(PotSummaryView).readonly() }), ...errorResponses },
+          response: {
+            200: z.object({ pots: z.array(PotSummaryView).readonly() }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) => {
         const reader = actorOf(request);
         return answerFromBooks(deps, request.query, reply, (books) => ({
-          pots: listPots(books.potSummary).map((pot) => potSummaryFor(potView(reader, deps.books(), pot.potId), pot)),
+          pots: listPots(books.potSummary).map((pot) =>
+            potSummaryFor(potView(reader, deps.books(), pot.potId), pot),
+          ),
         }));
       },
     );
@@ -100,7 +113,8 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: 'any' },
         schema: {
           tags: ['pots'],
-          summary: "One pot: contributed, allocated, available, each partner's stake, interventions, pending approvals",
+          summary:
+            "One pot: contributed, allocated, available, each partner's stake, interventions, pending approvals",
           description: FIGURES_ONLY_NOTE,
           params: PotParams,
           querystring: ReadQuery,
@@ -110,7 +124,8 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       async (request, reply) =>
         answerFromBooks(deps, request.query, reply, (books) => {
           const summary = potSummary(books.potSummary, request.params.potId);
-          if (summary === null) throw httpProblem('NOT_FOUND', `pot ${request.params.potId} does not exist`);
+          if (summary === null)
+            throw httpProblem('NOT_FOUND', `pot ${request.params.potId} does not exist`);
           return potSummaryFor(potView(actorOf(request), deps.books(), summary.potId), summary);
         }),
     );
@@ -129,9 +144,13 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) =>
-        answerWrite(reply, commands.contributeToPot(request.params.potId, request.body, commandEnvelope(request)), (event) => ({
-          contributionId: (event.data as ContributionReceived).contributionId,
-        })),
+        answerWrite(
+          reply,
+          commands.contributeToPot(request.params.potId, request.body, commandEnvelope(request)),
+          (event) => ({
+            contributionId: (event.data as ContributionReceived).contributionId,
+          }),
+        ),
     );
 
     app.post(
@@ -148,9 +167,13 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) =>
-        answerWrite(reply, commands.defineIntervention(request.params.potId, request.body, commandEnvelope(request)), (event) => ({
-          interventionId: (event.data as InterventionDefined).interventionId,
-        })),
+        answerWrite(
+          reply,
+          commands.defineIntervention(request.params.potId, request.body, commandEnvelope(request)),
+          (event) => ({
+            interventionId: (event.data as InterventionDefined).interventionId,
+          }),
+        ),
     );
 
     app.post(
@@ -159,7 +182,8 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: WRITE_ROLES },
         schema: {
           tags: ['money'],
-          summary: "Fund an intervention; drawn from partners in proportion to their unallocated stakes",
+          summary:
+            'Fund an intervention; drawn from partners in proportion to their unallocated stakes',
           headers: WriteHeaders,
           params: PotParams,
           body: AllocateToInterventionBody,
@@ -171,27 +195,50 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
               approvalReason: z
                 .enum(['threshold', 'rolling'])
                 .optional()
-                .describe("Why it is pending: the amount reached the threshold, or with the requester's recent direct allocations to the intervention it did"),
+                .describe(
+                  "Why it is pending: the amount reached the threshold, or with the requester's recent direct allocations to the intervention it did",
+                ),
               rollingWindow: z
                 .object({ days: z.number().int(), allocatedInWindow: z.string() })
                 .optional()
-                .describe('For approvalReason "rolling": what the requester allocated directly to the intervention within the last `days` days'),
+                .describe(
+                  'For approvalReason "rolling": what the requester allocated directly to the intervention within the last `days` days',
+                ),
             }),
             ...errorResponses,
           },
         },
       },
       async (request, reply) =>
-        answerWrite(reply, commands.allocateToIntervention(request.params.potId, request.body, commandEnvelope(request)), (event) => {
-          // At or above the pot's approval threshold the allocation is only requested (four-eyes).
-          if (event.type === 'AllocationRequested') {
-            const requested = event.data as AllocationRequested;
-            const why = requested.rollingWindow === undefined ? { approvalReason: 'threshold' as const } : { approvalReason: 'rolling' as const, rollingWindow: requested.rollingWindow };
-            return { allocationId: requested.allocationId, status: 'pending-approval' as const, ...why };
-          }
-          const data = event.data as FundsAllocated;
-          return { allocationId: data.allocationId, status: 'allocated' as const, fundingShares: data.fundingShares };
-        }),
+        answerWrite(
+          reply,
+          commands.allocateToIntervention(
+            request.params.potId,
+            request.body,
+            commandEnvelope(request),
+          ),
+          (event) => {
+            // At or above the pot's approval threshold the allocation is only requested (four-eyes).
+            if (event.type === 'AllocationRequested') {
+              const requested = event.data as AllocationRequested;
+              const why =
+                requested.rollingWindow === undefined
+                  ? { approvalReason: 'threshold' as const }
+                  : { approvalReason: 'rolling' as const, rollingWindow: requested.rollingWindow };
+              return {
+                allocationId: requested.allocationId,
+                status: 'pending-approval' as const,
+                ...why,
+              };
+            }
+            const data = event.data as FundsAllocated;
+            return {
+              allocationId: data.allocationId,
+              status: 'allocated' as const,
+              fundingShares: data.fundingShares,
+            };
+          },
+        ),
     );
 
     app.post(
@@ -200,12 +247,17 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: WRITE_ROLES },
         schema: {
           tags: ['money'],
-          summary: "Record an outcome's benefits; flows from investors to beneficiaries are computed and kept",
+          summary:
+            "Record an outcome's benefits; flows from investors to beneficiaries are computed and kept",
           headers: WriteHeaders,
           params: PotParams.extend({ interventionId: Ulid }),
           body: RecordOutcomeBody,
           response: {
-            201: Written.extend({ outcomeId: z.string(), flows: z.array(FlowView), lines: z.array(OutcomeValuationLine).optional() }),
+            201: Written.extend({
+              outcomeId: z.string(),
+              flows: z.array(FlowView),
+              lines: z.array(OutcomeValuationLine).optional(),
+            }),
             ...errorResponses,
           },
         },
@@ -213,10 +265,19 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       async (request, reply) =>
         answerWrite(
           reply,
-          commands.recordOutcome(request.params.potId, request.params.interventionId, request.body, commandEnvelope(request)),
+          commands.recordOutcome(
+            request.params.potId,
+            request.params.interventionId,
+            request.body,
+            commandEnvelope(request),
+          ),
           (event) => {
             const data = event.data as OutcomeRecorded;
-            return { outcomeId: data.outcomeId, flows: data.flows, ...(data.lines === undefined ? {} : { lines: data.lines }) };
+            return {
+              outcomeId: data.outcomeId,
+              flows: data.flows,
+              ...(data.lines === undefined ? {} : { lines: data.lines }),
+            };
           },
         ),
     );
@@ -227,20 +288,33 @@ export const potRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: WRITE_ROLES },
         schema: {
           tags: ['money'],
-          summary: 'Undo a contribution, allocation or outcome by a reversal event naming it, with a reason',
+          summary:
+            'Undo a contribution, allocation or outcome by a reversal event naming it, with a reason',
           headers: WriteHeaders,
           params: PotParams,
           body: ReverseEntryBody,
           response: {
-            201: Written.extend({ type: z.string(), reversedEventId: z.string(), amount: z.string().optional() }),
+            201: Written.extend({
+              type: z.string(),
+              reversedEventId: z.string(),
+              amount: z.string().optional(),
+            }),
             ...errorResponses,
           },
         },
       },
       async (request, reply) =>
-        answerWrite(reply, commands.reverseEntry(request.params.potId, request.body, commandEnvelope(request)), (event) => {
-          const data = event.data as ContributionReversed | AllocationReversed | OutcomeRetracted;
-          return { type: event.type, reversedEventId: data.reversedEventId, ...('amount' in data ? { amount: data.amount } : {}) };
-        }),
+        answerWrite(
+          reply,
+          commands.reverseEntry(request.params.potId, request.body, commandEnvelope(request)),
+          (event) => {
+            const data = event.data as ContributionReversed | AllocationReversed | OutcomeRetracted;
+            return {
+              type: event.type,
+              reversedEventId: data.reversedEventId,
+              ...('amount' in data ? { amount: data.amount } : {}),
+            };
+          },
+        ),
     );
   };

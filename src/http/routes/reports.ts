@@ -1,7 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AgencyId, FinancialYear, MAX_NAME_CHARS, Ulid } from '../../../events/primitives.ts';
-import { auditEntries, MAX_AUDIT_PAGE_SIZE, type AuditEntry, type AuditQuery, type AuditTrailState } from '../../../projections/auditTrail.ts';
+import {
+  auditEntries,
+  MAX_AUDIT_PAGE_SIZE,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditTrailState,
+} from '../../../projections/auditTrail.ts';
 import { flowsMatrix } from '../../../projections/benefitFlows.ts';
 import { parseTimeBound } from '../../../projections/timeBounds.ts';
 import { MAX_READ_ALL_BATCH_EVENTS } from '../../store/eventStore.ts';
@@ -9,7 +15,14 @@ import { CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../../export/csv.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { httpProblem } from '../plugins/errors.ts';
 import { OVERSIGHT_ROLES, POT_RECORD_ROLES, requirePotRecords } from '../plugins/readPolicy.ts';
-import { AuditEntryView, errorResponses, FlowsView, LimitParam, PositionParam, RawEventView } from '../schemas.ts';
+import {
+  AuditEntryView,
+  errorResponses,
+  FlowsView,
+  LimitParam,
+  PositionParam,
+  RawEventView,
+} from '../schemas.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 /** The raw log is everyone's events with every name in them: the oversight roles only. */
@@ -68,7 +81,8 @@ export const AUDIT_CSV_HEADER = [
   'eventId',
 ] as const;
 
-export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+export const reportRoutes =
+  (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/v1/flows',
@@ -76,11 +90,16 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: 'any' },
         schema: {
           tags: ['reports'],
-          summary: 'Who invests, who benefits: the investor → beneficiary matrix and per-agency totals',
+          summary:
+            'Who invests, who benefits: the investor → beneficiary matrix and per-agency totals',
           description:
-            'With financialYear, the entries dated in that year: a reversal or retraction counts (negative) in the year it is dated in, so a closed year\'s figures never move, ' +
+            "With financialYear, the entries dated in that year: a reversal or retraction counts (negative) in the year it is dated in, so a closed year's figures never move, " +
             'and one that corrects a closed year is listed in priorPeriodAdjustments. Without it, the net of every year.',
-          querystring: ReadQuery.extend({ potId: Ulid.optional(), financialYear: FinancialYear.optional(), interventionId: Ulid.optional() }),
+          querystring: ReadQuery.extend({
+            potId: Ulid.optional(),
+            financialYear: FinancialYear.optional(),
+            interventionId: Ulid.optional(),
+          }),
           response: { 200: FlowsView, ...errorResponses },
         },
       },
@@ -105,7 +124,13 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           summary: 'The audit trail: one entry per event, in log order, with a one-line summary',
           description: AUDIT_READ_NOTE,
           querystring: AuditFilterQuery.extend({ limit: LimitParam }),
-          response: { 200: z.object({ entries: z.array(AuditEntryView).readonly(), nextCursor: z.string().nullable() }), ...errorResponses },
+          response: {
+            200: z.object({
+              entries: z.array(AuditEntryView).readonly(),
+              nextCursor: z.string().nullable(),
+            }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) => {
@@ -131,15 +156,23 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
             AUDIT_READ_NOTE,
           querystring: AuditFilterQuery,
           produces: ['text/csv'],
-          response: { 200: z.string().describe(`CSV, columns: ${AUDIT_CSV_HEADER.join(', ')}`), ...errorResponses },
+          response: {
+            200: z.string().describe(`CSV, columns: ${AUDIT_CSV_HEADER.join(', ')}`),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) => {
         const { minPosition, asAt, atPosition, ...filters } = request.query;
-        const entries = await answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) => {
-          requirePotRecords(actorOf(request), deps.books(), filters.potId, 'the audit trail');
-          return auditEntriesForExport(books.auditTrail, dropUndefined(filters));
-        });
+        const entries = await answerFromBooks(
+          deps,
+          { minPosition, asAt, atPosition },
+          reply,
+          (books) => {
+            requirePotRecords(actorOf(request), deps.books(), filters.potId, 'the audit trail');
+            return auditEntriesForExport(books.auditTrail, dropUndefined(filters));
+          },
+        );
         return reply
           .type(CSV_CONTENT_TYPE)
           .header('content-disposition', 'attachment; filename="potledger-audit.csv"')
@@ -153,12 +186,18 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: RAW_LOG_ROLES },
         schema: {
           tags: ['audit'],
-          summary: 'Raw events with metadata, in log order, strictly after the cursor (auditor, admin)',
+          summary:
+            'Raw events with metadata, in log order, strictly after the cursor (auditor, admin)',
           querystring: z.object({
-            after: PositionParam.optional().describe('Position to read after; 0 or absent reads from the start'),
+            after: PositionParam.optional().describe(
+              'Position to read after; 0 or absent reads from the start',
+            ),
             limit: LimitParam,
           }),
-          response: { 200: z.object({ events: z.array(RawEventView), nextCursor: z.string().nullable() }), ...errorResponses },
+          response: {
+            200: z.object({ events: z.array(RawEventView), nextCursor: z.string().nullable() }),
+            ...errorResponses,
+          },
         },
       },
       async (request) => {
@@ -175,7 +214,8 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
             data: e.data,
             metadata: e.metadata as Record<string, unknown>,
           })),
-          nextCursor: events.length === limit && last !== undefined ? last.position.toString() : null,
+          nextCursor:
+            events.length === limit && last !== undefined ? last.position.toString() : null,
         };
       },
     );
@@ -193,10 +233,20 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
               store: z.literal('ok'),
               headPosition: z.string(),
               projectionPosition: z.string(),
-              appendConflictsRetried: z.string().describe('appends retried since start because another writer changed the stream first'),
-              appendConflictsGivenUp: z.string().describe('commands answered CONCURRENCY_CONFLICT since start'),
+              appendConflictsRetried: z
+                .string()
+                .describe(
+                  'appends retried since start because another writer changed the stream first',
+                ),
+              appendConflictsGivenUp: z
+                .string()
+                .describe('commands answered CONCURRENCY_CONFLICT since start'),
             }),
-            503: z.object({ status: z.literal('unavailable'), store: z.string(), detail: z.string() }),
+            503: z.object({
+              status: z.literal('unavailable'),
+              store: z.string(),
+              detail: z.string(),
+            }),
           },
         },
       },
@@ -216,13 +266,21 @@ export const reportRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         } catch (error) {
           // /health is public: the store's own message (hosts, user names) goes to the log only.
           request.log.error({ err: error }, 'health: the event store did not answer');
-          return reply.status(503).send({ status: 'unavailable' as const, store: 'unreachable', detail: 'the event store did not answer' });
+          return reply
+            .status(503)
+            .send({
+              status: 'unavailable' as const,
+              store: 'unreachable',
+              detail: 'the event store did not answer',
+            });
         }
       },
     );
   };
 
-function dropUndefined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+function dropUndefined<T extends Record<string, unknown>>(
+  value: T,
+): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
 }
 
@@ -239,7 +297,11 @@ export function auditEntriesForExport(
   const entries: AuditEntry[] = [];
   let cursor = filters.cursor;
   for (;;) {
-    const page = auditEntries(state, { ...filters, ...(cursor === undefined ? {} : { cursor }), limit: MAX_AUDIT_PAGE_SIZE });
+    const page = auditEntries(state, {
+      ...filters,
+      ...(cursor === undefined ? {} : { cursor }),
+      limit: MAX_AUDIT_PAGE_SIZE,
+    });
     entries.push(...page.entries);
     if (entries.length > maxRows) {
       throw httpProblem(

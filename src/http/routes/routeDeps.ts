@@ -22,7 +22,10 @@ export interface RouteDeps {
   readonly statementFor: (query: StatementQuery) => Promise<PotStatement | null>;
   readonly projectionPosition: () => bigint;
   /** The write path's optimistic-concurrency retries since start. */
-  readonly writeStats: () => { readonly appendConflictsRetried: bigint; readonly appendConflictsGivenUp: bigint };
+  readonly writeStats: () => {
+    readonly appendConflictsRetried: bigint;
+    readonly appendConflictsGivenUp: bigint;
+  };
   /** The log as an RFC 6962 Merkle tree, as far as the books have folded it (audit checkpoints and proofs). */
   readonly merkleLog: MerkleLog;
   /** The deflator series reports uprate with; the shipped data/deflators.json when absent. */
@@ -47,7 +50,9 @@ export const PointInTimeQuery = z.object({
 });
 
 export const ReadQuery = z.object({
-  minPosition: PositionParam.optional().describe('Wait (briefly) until the books include this log position: read your own writes'),
+  minPosition: PositionParam.optional().describe(
+    'Wait (briefly) until the books include this log position: read your own writes',
+  ),
   ...PointInTimeQuery.shape,
 });
 

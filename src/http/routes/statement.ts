@@ -15,11 +15,23 @@ import { httpProblem } from '../plugins/errors.ts';
 import { FIGURES_ONLY_NOTE, potView, statementFor } from '../plugins/readPolicy.ts';
 import { errorResponses, Position, PriorPeriodAdjustmentView, Redacted } from '../schemas.ts';
 import { endOfAppendAt } from '../../books/historicalBooks.ts';
-import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER, PointInTimeQuery, type RouteDeps } from './routeDeps.ts';
+import {
+  LEDGER_AS_AT_HEADER,
+  LEDGER_POSITION_HEADER,
+  PointInTimeQuery,
+  type RouteDeps,
+} from './routeDeps.ts';
 
 const Money = z.string().describe('Amount in GBP, 2 decimal places');
-const SignedMoney = z.string().describe('Amount in GBP, 2 decimal places; negative only when backdated entries spent money before the date it was paid in');
-const Ratio = z.string().nullable().describe('Decimal ratio to 4 places; null when the denominator is zero');
+const SignedMoney = z
+  .string()
+  .describe(
+    'Amount in GBP, 2 decimal places; negative only when backdated entries spent money before the date it was paid in',
+  );
+const Ratio = z
+  .string()
+  .nullable()
+  .describe('Decimal ratio to 4 places; null when the denominator is zero');
 
 export const PotStatementView = z.object({
   potId: z.string(),
@@ -28,54 +40,76 @@ export const PotStatementView = z.object({
   hostAgencyId: z.string(),
   currency: z.string(),
   period: z.object({ financialYear: z.string(), from: z.string(), to: z.string() }),
-  position: Position.describe('Last pot event read (entries dated after the year are read and left out)'),
+  position: Position.describe(
+    'Last pot event read (entries dated after the year are read and left out)',
+  ),
   openingBalance: SignedMoney,
   contributions: z.object({ received: Money, reversed: Money, net: SignedMoney }),
   allocations: z.object({ allocated: Money, reversed: Money, net: SignedMoney }),
   returnedToPartners: Money,
   closingBalance: SignedMoney,
-  partners: z.array(
-    z.object({
-      agencyId: z.string(),
-      openingStake: SignedMoney,
-      contributionsReceived: Money,
-      contributionsReversed: Money,
-      drawn: Money,
-      drawnReversed: Money,
-      returned: Money,
-      closingStake: SignedMoney,
-      shareOfClosingBalance: Ratio,
-      shareOfContributions: Ratio,
-    }),
-  ).readonly(),
-  interventions: z.array(
-    z.object({
-      interventionId: z.string(),
-      name: z.string(),
-      leadAgencyId: z.string(),
-      allocated: Money,
-      allocationsReversed: Money,
-      netAllocated: SignedMoney,
-      outcomesRecorded: z.number().int(),
-      outcomesRetracted: z.number().int(),
-      benefits: Money,
-      benefitsRetracted: Money,
-      netBenefits: SignedMoney,
-    }),
-  ).readonly(),
-  benefitsByAgency: z.array(z.object({ agencyId: z.string(), cashable: SignedMoney, nonCashable: SignedMoney, total: SignedMoney })).readonly(),
-  reversals: z.array(
-    z.object({
-      position: Position,
-      eventId: z.string(),
-      type: z.enum(['ContributionReversed', 'AllocationReversed', 'OutcomeRetracted']),
-      reversedEventId: z.string(),
-      effectiveDate: z.string(),
-      amount: Money,
-      reason: z.string().nullable().describe('null when withheld (see `redacted`)'),
-      actor: z.string().nullable().describe("The user (token subject) who recorded the reversal; null when withheld (see `redacted`)"),
-    }),
-  ).readonly(),
+  partners: z
+    .array(
+      z.object({
+        agencyId: z.string(),
+        openingStake: SignedMoney,
+        contributionsReceived: Money,
+        contributionsReversed: Money,
+        drawn: Money,
+        drawnReversed: Money,
+        returned: Money,
+        closingStake: SignedMoney,
+        shareOfClosingBalance: Ratio,
+        shareOfContributions: Ratio,
+      }),
+    )
+    .readonly(),
+  interventions: z
+    .array(
+      z.object({
+        interventionId: z.string(),
+        name: z.string(),
+        leadAgencyId: z.string(),
+        allocated: Money,
+        allocationsReversed: Money,
+        netAllocated: SignedMoney,
+        outcomesRecorded: z.number().int(),
+        outcomesRetracted: z.number().int(),
+        benefits: Money,
+        benefitsRetracted: Money,
+        netBenefits: SignedMoney,
+      }),
+    )
+    .readonly(),
+  benefitsByAgency: z
+    .array(
+      z.object({
+        agencyId: z.string(),
+        cashable: SignedMoney,
+        nonCashable: SignedMoney,
+        total: SignedMoney,
+      }),
+    )
+    .readonly(),
+  reversals: z
+    .array(
+      z.object({
+        position: Position,
+        eventId: z.string(),
+        type: z.enum(['ContributionReversed', 'AllocationReversed', 'OutcomeRetracted']),
+        reversedEventId: z.string(),
+        effectiveDate: z.string(),
+        amount: Money,
+        reason: z.string().nullable().describe('null when withheld (see `redacted`)'),
+        actor: z
+          .string()
+          .nullable()
+          .describe(
+            'The user (token subject) who recorded the reversal; null when withheld (see `redacted`)',
+          ),
+      }),
+    )
+    .readonly(),
   priorPeriodAdjustments: z.array(PriorPeriodAdjustmentView).readonly(),
   yearClosed: z.boolean(),
   potClosedOn: z.string().nullable(),
@@ -83,7 +117,8 @@ export const PotStatementView = z.object({
   redacted: Redacted,
 });
 
-export const statementRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+export const statementRoutes =
+  (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/v1/pots/:potId/statement',
@@ -91,11 +126,12 @@ export const statementRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         config: { access: 'any' },
         schema: {
           tags: ['pots'],
-          summary: "The pooled fund's memorandum statement for a financial year: opening balance, contributions, allocations, outcomes, reversals, closing balance, each partner's share",
+          summary:
+            "The pooled fund's memorandum statement for a financial year: opening balance, contributions, allocations, outcomes, reversals, closing balance, each partner's share",
           description:
             'Entries count by their effective date: dated before the year they make the opening balance, dated inside it they are the year; dated after, they are left out. ' +
             'A reversal or retraction counts in the year it is dated in, as in GET /v1/flows and the cba report; one correcting a closed year is listed in priorPeriodAdjustments. ' +
-            'The closing balance is reached two ways (opening + movements, and the sum of the partners\' closing stakes); a statement where they disagree is never served. ' +
+            "The closing balance is reached two ways (opening + movements, and the sum of the partners' closing stakes); a statement where they disagree is never served. " +
             FIGURES_ONLY_NOTE,
           params: z.object({ potId: Ulid }),
           querystring: z.object({
@@ -110,7 +146,10 @@ export const statementRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         const { financialYear, atPosition, asAt } = request.query;
         const head = await deps.store.headPosition();
         if (atPosition !== undefined && atPosition > head) {
-          throw httpProblem('VALIDATION_FAILED', `atPosition ${atPosition} is beyond the end of the log (${head})`);
+          throw httpProblem(
+            'VALIDATION_FAILED',
+            `atPosition ${atPosition} is beyond the end of the log (${head})`,
+          );
         }
         // The answer reflects exactly one position: pot events appended after the head was read
         // wait for the next call, and a position inside one append means the end of that append.
@@ -118,7 +157,11 @@ export const statementRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         // Reading and folding the pot's stream is O(its history): off the event loop, bounded
         // and timed like every historical answer (src/books/historyPool.ts).
         const statement = await deps.statementFor({ potId, financialYear, asAt, upTo });
-        if (statement === null) throw httpProblem('NOT_FOUND', `pot ${potId} does not exist${atPosition === undefined ? '' : ` at position ${atPosition}`}`);
+        if (statement === null)
+          throw httpProblem(
+            'NOT_FOUND',
+            `pot ${potId} does not exist${atPosition === undefined ? '' : ` at position ${atPosition}`}`,
+          );
         reply.header(LEDGER_POSITION_HEADER, upTo.toString());
         if (asAt !== undefined) reply.header(LEDGER_AS_AT_HEADER, asAt);
         return statementFor(potView(actorOf(request), deps.books(), potId), statement);

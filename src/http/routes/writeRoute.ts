@@ -19,19 +19,33 @@ export const WriteHeaders = z.looseObject({
   'idempotency-key': z
     .string()
     .optional()
-    .describe('Makes retries safe: the same key with the same body returns the original answer and appends nothing'),
-  'x-correlation-id': z.string().optional().describe('Ties this command to a business process; a ULID is made when absent'),
-  'x-causation-id': z.string().optional().describe('The id of the message that caused this command'),
+    .describe(
+      'Makes retries safe: the same key with the same body returns the original answer and appends nothing',
+    ),
+  'x-correlation-id': z
+    .string()
+    .optional()
+    .describe('Ties this command to a business process; a ULID is made when absent'),
+  'x-causation-id': z
+    .string()
+    .optional()
+    .describe('The id of the message that caused this command'),
 });
 
 export function commandEnvelope(request: FastifyRequest): CommandEnvelope {
   const key = singleHeader(request, 'idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw httpProblem('VALIDATION_FAILED', `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_CHARS} printable ASCII characters`);
+    throw httpProblem(
+      'VALIDATION_FAILED',
+      `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_CHARS} printable ASCII characters`,
+    );
   }
   const correlationId = singleHeader(request, 'x-correlation-id');
   const causationId = singleHeader(request, 'x-causation-id');
-  for (const [name, value] of [['X-Correlation-Id', correlationId], ['X-Causation-Id', causationId]] as const) {
+  for (const [name, value] of [
+    ['X-Correlation-Id', correlationId],
+    ['X-Causation-Id', causationId],
+  ] as const) {
     if (value !== undefined && !CORRELATION_ID_PATTERN.test(value)) {
       throw httpProblem('VALIDATION_FAILED', `${name} must be 1 to 200 printable ASCII characters`);
     }
@@ -65,6 +79,8 @@ export async function answerWrite<A extends object>(
 }
 
 /** An answerWrite answer that picks the route's fields from the data of the event recorded. */
-export function fromEventData<D, A extends object>(pick: (data: D) => A): (event: RecordedEvent) => A {
+export function fromEventData<D, A extends object>(
+  pick: (data: D) => A,
+): (event: RecordedEvent) => A {
   return (event) => pick(event.data as D);
 }

@@ -132,26 +132,41 @@ export interface EsdbEventStoreOptions {
 }
 
 /** The part of the client this adapter uses (a test can stand in for it). */
-export type EsdbClient = Pick<EventStoreDBClient, 'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'dispose'>;
+export type EsdbClient = Pick<
+  EventStoreDBClient,
+  'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'dispose'
+>;
 
 /** `kurrentdb://` and `kurrentdb+discover://` are KurrentDB's names for what client 6 calls `esdb://`. */
 export function toEsdbConnectionString(url: string): string {
   const match = /^(esdb|kurrentdb)(\+discover)?:\/\//.exec(url);
-  if (match === null) throw new Error(`not an EventStoreDB / KurrentDB URL (esdb:// or kurrentdb://): ${JSON.stringify(url)}`);
+  if (match === null)
+    throw new Error(
+      `not an EventStoreDB / KurrentDB URL (esdb:// or kurrentdb://): ${JSON.stringify(url)}`,
+    );
   return `esdb${match[2] ?? ''}://${url.slice(match[0].length)}`;
 }
 
-export function createEsdbEventStore(target: string | EsdbClient, options: EsdbEventStoreOptions = {}): EventStore {
-  const client: EsdbClient = typeof target === 'string' ? EventStoreDBClient.connectionString(toEsdbConnectionString(target)) : target;
+export function createEsdbEventStore(
+  target: string | EsdbClient,
+  options: EsdbEventStoreOptions = {},
+): EventStore {
+  const client: EsdbClient =
+    typeof target === 'string'
+      ? EventStoreDBClient.connectionString(toEsdbConnectionString(target))
+      : target;
   const prefixes = [...(options.streamPrefixes ?? POTLEDGER_STREAM_PREFIXES)];
   if (prefixes.length === 0 || prefixes.some((prefix) => prefix === '' || prefix.startsWith('$'))) {
-    throw new Error(`stream prefixes must be non-empty and not system ($) prefixes: ${JSON.stringify(prefixes)}`);
+    throw new Error(
+      `stream prefixes must be non-empty and not system ($) prefixes: ${JSON.stringify(prefixes)}`,
+    );
   }
   const known = createPositionMemory(MAX_REMEMBERED_POSITIONS);
   const subscriptions = createOpenSubscriptions();
   let closed = false;
 
-  const isOurs = (streamId: string): boolean => prefixes.some((prefix) => streamId.startsWith(prefix) && streamId.length > prefix.length);
+  const isOurs = (streamId: string): boolean =>
+    prefixes.some((prefix) => streamId.startsWith(prefix) && streamId.length > prefix.length);
 
   function assertOpen(): void {
     if (closed) throw new Error('event store is closed');
@@ -161,7 +176,12 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
     const position = portPosition(event.position, event);
     if (!event.isJson) throw new Error(`event ${event.id} in ${event.streamId} is not JSON`);
     const metadata = event.metadata;
-    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata) || metadata instanceof Uint8Array) {
+    if (
+      metadata === null ||
+      typeof metadata !== 'object' ||
+      Array.isArray(metadata) ||
+      metadata instanceof Uint8Array
+    ) {
       throw new Error(`event ${event.id} in ${event.streamId} has no JSON object as metadata`);
     }
     known.add(position);
@@ -176,10 +196,19 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
     };
   }
 
-  async function readStreamEvents(streamId: string, fromRevision: bigint, maxCount?: bigint): Promise<RecordedEvent[]> {
+  async function readStreamEvents(
+    streamId: string,
+    fromRevision: bigint,
+    maxCount?: bigint,
+  ): Promise<RecordedEvent[]> {
     try {
       // From the leader: a follower may lag, and the write path reads back what it just appended.
-      const read = client.readStream(streamId, { fromRevision, direction: FORWARDS, requiresLeader: true, ...(maxCount === undefined ? {} : { maxCount }) });
+      const read = client.readStream(streamId, {
+        fromRevision,
+        direction: FORWARDS,
+        requiresLeader: true,
+        ...(maxCount === undefined ? {} : { maxCount }),
+      });
       const resolved = await collect(read, `read ${streamId}`);
       return resolved.flatMap((r) => (r.event === undefined ? [] : [toRecorded(r.event)]));
     } catch (error) {
@@ -190,7 +219,12 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
 
   async function currentRevision(streamId: string): Promise<bigint | 'no-stream'> {
     try {
-      const read = client.readStream(streamId, { fromRevision: END, direction: BACKWARDS, maxCount: 1n, requiresLeader: true });
+      const read = client.readStream(streamId, {
+        fromRevision: END,
+        direction: BACKWARDS,
+        maxCount: 1n,
+        requiresLeader: true,
+      });
       const [last] = await collect(read, `read the last revision of ${streamId}`);
       return last?.event?.revision ?? 'no-stream';
     } catch (error) {
@@ -208,9 +242,16 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
     if (afterPosition === 0n) return START;
     if (known.has(afterPosition)) return at(afterPosition);
     try {
-      const [first] = await collect(client.readAll({ fromPosition: at(afterPosition), maxCount: 1 }), 'probe a $all position');
+      const [first] = await collect(
+        client.readAll({ fromPosition: at(afterPosition), maxCount: 1 }),
+        'probe a $all position',
+      );
       const position = first?.event?.position;
-      if (position !== undefined && position.commit === afterPosition && position.prepare === afterPosition) {
+      if (
+        position !== undefined &&
+        position.commit === afterPosition &&
+        position.prepare === afterPosition
+      ) {
         known.add(afterPosition);
         return at(afterPosition);
       }
@@ -228,7 +269,10 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
     let from = await resolveStart(afterPosition);
     let lastRead: Position | undefined;
     for (;;) {
-      const page = await collect(client.readAll({ fromPosition: from, direction: FORWARDS, maxCount: READ_PAGE_EVENTS }), 'read $all');
+      const page = await collect(
+        client.readAll({ fromPosition: from, direction: FORWARDS, maxCount: READ_PAGE_EVENTS }),
+        'read $all',
+      );
       for (const { event } of page) {
         if (event === undefined) continue;
         // Pages after the first start at the previous page's last record, inclusive.
@@ -267,7 +311,10 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
       if (isStopped()) return { dropped: undefined, delivered };
       try {
         feed = openFeed(
-          client.subscribeToAll({ fromPosition, filter: streamNameFilter({ prefixes }) }, { highWaterMark: SUBSCRIPTION_BATCH_EVENTS }),
+          client.subscribeToAll(
+            { fromPosition, filter: streamNameFilter({ prefixes }) },
+            { highWaterMark: SUBSCRIPTION_BATCH_EVENTS },
+          ),
         );
         for (;;) {
           const resolved = await feed.next(SUBSCRIPTION_BATCH_EVENTS);
@@ -278,7 +325,9 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
             const { commit } = event.position;
             if (highestInFeed !== undefined && commit <= highestInFeed) {
               // Would deliver out of order, or twice: stop loudly instead.
-              throw new Error(`$all subscription delivered position ${commit} after ${highestInFeed}`);
+              throw new Error(
+                `$all subscription delivered position ${commit} after ${highestInFeed}`,
+              );
             }
             highestInFeed = commit;
             // A (re)subscription may start at or before the checkpoint; those events were delivered.
@@ -294,7 +343,8 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
       } catch (error) {
         // Only the feed's own failures are worth a resubscription; an error from onBatch or from
         // converting an event would come back every time, and is reported instead.
-        if (!(error instanceof FeedError) || isPermanentServerError(error.cause)) throw error instanceof FeedError ? error.cause : error;
+        if (!(error instanceof FeedError) || isPermanentServerError(error.cause))
+          throw error instanceof FeedError ? error.cause : error;
         return { dropped: error.cause, delivered };
       } finally {
         feed?.stop();
@@ -331,10 +381,14 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
     async append(streamId, events, expected) {
       assertOpen();
       if (!isOurs(streamId)) {
-        throw new Error(`append to ${streamId}: potledger streams start with ${prefixes.join(', ')}; others are not in its log`);
+        throw new Error(
+          `append to ${streamId}: potledger streams start with ${prefixes.join(', ')}; others are not in its log`,
+        );
       }
-      if (events.length === 0) throw new Error(`append to ${streamId}: refusing an empty event list`);
-      if (typeof expected === 'bigint' && expected < 0n) throw new RangeError(`expected revision must be >= 0, got ${expected}`);
+      if (events.length === 0)
+        throw new Error(`append to ${streamId}: refusing an empty event list`);
+      if (typeof expected === 'bigint' && expected < 0n)
+        throw new RangeError(`expected revision must be >= 0, got ${expected}`);
       const eventIds = events.map((event) => event.eventId);
       const repeated = eventIds.filter((id, i) => eventIds.indexOf(id) !== i);
       if (repeated.length > 0) throw new DuplicateEventIdError(streamId, [...new Set(repeated)]);
@@ -348,7 +402,11 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
         }));
       } catch (error) {
         if (error instanceof WrongExpectedVersionError) {
-          throw new WrongExpectedRevisionError(streamId, expected, fromEsdbRevision(error.actualVersion));
+          throw new WrongExpectedRevisionError(
+            streamId,
+            expected,
+            fromEsdbRevision(error.actualVersion),
+          );
         }
         throw error;
       }
@@ -362,7 +420,10 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
       }
 
       const written = await readStreamEvents(streamId, firstRevision, BigInt(events.length));
-      if (written.length !== events.length || written.some((event, i) => event.eventId !== eventIds[i])) {
+      if (
+        written.length !== events.length ||
+        written.some((event, i) => event.eventId !== eventIds[i])
+      ) {
         throw new Error(
           `append to ${streamId}: EventStoreDB reported revisions ${firstRevision}..${lastRevision}, which do not hold the events just appended`,
         );
@@ -371,14 +432,21 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
     },
 
     async appendBatch(requests) {
-      return appendOneByOne((streamId, events, expected) => this.append(streamId, events, expected), requests);
+      return appendOneByOne(
+        (streamId, events, expected) => this.append(streamId, events, expected),
+        requests,
+      );
     },
 
     async readStream(streamId, fromRevision = 0n, limit) {
       assertOpen();
       if (fromRevision < 0n) throw new RangeError(`fromRevision must be >= 0, got ${fromRevision}`);
       if (limit !== undefined && Math.trunc(limit) <= 0) return [];
-      return readStreamEvents(streamId, fromRevision, limit === undefined ? undefined : BigInt(Math.trunc(limit)));
+      return readStreamEvents(
+        streamId,
+        fromRevision,
+        limit === undefined ? undefined : BigInt(Math.trunc(limit)),
+      );
     },
 
     async readAll(afterPosition, limit) {
@@ -394,7 +462,10 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
       let from: ReadPosition = END;
       let lastRead: Position | undefined;
       for (;;) {
-        const page = await collect(client.readAll({ fromPosition: from, direction: BACKWARDS, maxCount: READ_PAGE_EVENTS }), 'read $all backwards');
+        const page = await collect(
+          client.readAll({ fromPosition: from, direction: BACKWARDS, maxCount: READ_PAGE_EVENTS }),
+          'read $all backwards',
+        );
         for (const { event } of page) {
           if (event === undefined) continue;
           if (lastRead !== undefined && comparePositions(event.position, lastRead) >= 0) continue;
@@ -410,7 +481,10 @@ export function createEsdbEventStore(target: string | EsdbClient, options: EsdbE
 
     async ping() {
       assertOpen();
-      await collect(client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1 }), 'ping');
+      await collect(
+        client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1 }),
+        'ping',
+      );
     },
 
     async close() {
@@ -432,9 +506,14 @@ function comparePositions(a: Position, b: Position): number {
   return 0;
 }
 
-function portPosition(position: Position | undefined, event: { id: string; streamId: string }): bigint {
+function portPosition(
+  position: Position | undefined,
+  event: { id: string; streamId: string },
+): bigint {
   if (position === undefined) {
-    throw new Error(`EventStoreDB gave no log position for event ${event.id} in ${event.streamId} (it needs server 22.6 or later)`);
+    throw new Error(
+      `EventStoreDB gave no log position for event ${event.id} in ${event.streamId} (it needs server 22.6 or later)`,
+    );
   }
   if (position.commit !== position.prepare) {
     throw new Error(
@@ -442,7 +521,8 @@ function portPosition(position: Position | undefined, event: { id: string; strea
         'it was written in an explicit (TCP) transaction, and potledger cannot give it a single log position',
     );
   }
-  if (position.commit <= 0n) throw new Error(`event ${event.id} in ${event.streamId} has log position ${position.commit}`);
+  if (position.commit <= 0n)
+    throw new Error(`event ${event.id} in ${event.streamId} has log position ${position.commit}`);
   return position.commit;
 }
 
@@ -484,7 +564,11 @@ function isConnectionError(error: unknown): boolean {
 
 /** Errors a resubscription would only meet again: report them instead of retrying forever. */
 function isPermanentServerError(error: unknown): boolean {
-  return error instanceof AccessDeniedError || error instanceof InvalidArgumentError || error instanceof UnsupportedError;
+  return (
+    error instanceof AccessDeniedError ||
+    error instanceof InvalidArgumentError ||
+    error instanceof UnsupportedError
+  );
 }
 
 class ReadTimeoutError extends Error {}
@@ -494,7 +578,9 @@ async function collect<T>(read: StreamingRead<T>, what: string): Promise<T[]> {
   const items: T[] = [];
   const timer = setTimeout(() => {
     read.cancel().catch(() => undefined);
-    read.destroy(new ReadTimeoutError(`${what}: EventStoreDB did not finish within ${READ_TIMEOUT_MS} ms`));
+    read.destroy(
+      new ReadTimeoutError(`${what}: EventStoreDB did not finish within ${READ_TIMEOUT_MS} ms`),
+    );
   }, READ_TIMEOUT_MS);
   try {
     for await (const item of read) items.push(item);
@@ -603,7 +689,8 @@ function createPositionMemory(maxPositions: number): PositionMemory {
       if (index > 0 && sorted[index - 1] === position) return;
       sorted.splice(index, 0, position);
       // Thinned from the newest end, so the latest position (a live cursor) always survives.
-      if (sorted.length > maxPositions) sorted = sorted.filter((_, i) => (sorted.length - 1 - i) % 2 === 0);
+      if (sorted.length > maxPositions)
+        sorted = sorted.filter((_, i) => (sorted.length - 1 - i) % 2 === 0);
     },
     has(position) {
       const index = upperBound(position);

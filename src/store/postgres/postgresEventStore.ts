@@ -46,8 +46,18 @@ import {
   type RecordedEvent,
 } from '../eventStore.ts';
 import { logChainEventHash, logChainHash } from '../../audit/logChain.ts';
-import { clampReadAllLimit, revisionMatches, serialiseEvent, type SerialisedEvent } from '../storeSupport.ts';
-import { checkAfterPosition, createOpenSubscriptions, deliverAfter, startFollowing } from '../following.ts';
+import {
+  clampReadAllLimit,
+  revisionMatches,
+  serialiseEvent,
+  type SerialisedEvent,
+} from '../storeSupport.ts';
+import {
+  checkAfterPosition,
+  createOpenSubscriptions,
+  deliverAfter,
+  startFollowing,
+} from '../following.ts';
 
 export const DEFAULT_SCHEMA = 'public';
 export const DEFAULT_POOL_SIZE = 10;
@@ -118,7 +128,10 @@ export interface PostgresEventStoreOptions {
      * Runs inside the append transaction, after the insert and before NOTIFY and COMMIT, while
      * the append lock is held. Throwing rolls the append back. Tests use it to slow or abort commits.
      */
-    readonly beforeCommit?: (transaction: TransactionQueries, appended: AppendInFlight) => Promise<void>;
+    readonly beforeCommit?: (
+      transaction: TransactionQueries,
+      appended: AppendInFlight,
+    ) => Promise<void>;
   };
 }
 
@@ -149,15 +162,16 @@ interface EventRow {
   log_hash: string | null;
 }
 
-
 /**
  * int8 as bigint and json parsed here, for this store's connections only: the global
  * pg.types parsers (used by any other code in the process) stay untouched.
  */
 const STORE_TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (format !== 'binary' && oid === pg.types.builtins.INT8) return (value: string) => BigInt(value);
-    if (format !== 'binary' && oid === pg.types.builtins.JSON) return (value: string) => JSON.parse(value) as unknown;
+    if (format !== 'binary' && oid === pg.types.builtins.INT8)
+      return (value: string) => BigInt(value);
+    if (format !== 'binary' && oid === pg.types.builtins.JSON)
+      return (value: string) => JSON.parse(value) as unknown;
     return pg.types.getTypeParser(oid, format);
   }) as typeof pg.types.getTypeParser,
 };
@@ -168,10 +182,13 @@ export async function createPostgresEventStore(
 ): Promise<PostgresEventStore> {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   if (!SCHEMA_NAME_PATTERN.test(schema) || schema.length > MAX_SCHEMA_NAME_CHARS) {
-    throw new Error(`schema must match ${SCHEMA_NAME_PATTERN} and be at most ${MAX_SCHEMA_NAME_CHARS} characters, got ${JSON.stringify(schema)}`);
+    throw new Error(
+      `schema must match ${SCHEMA_NAME_PATTERN} and be at most ${MAX_SCHEMA_NAME_CHARS} characters, got ${JSON.stringify(schema)}`,
+    );
   }
   const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
-  if (!Number.isInteger(poolSize) || poolSize < 1) throw new RangeError(`poolSize must be a positive integer, got ${poolSize}`);
+  if (!Number.isInteger(poolSize) || poolSize < 1)
+    throw new RangeError(`poolSize must be a positive integer, got ${poolSize}`);
   const beforeCommit = options.testHooks?.beforeCommit;
 
   const table = `${quoteIdentifier(schema)}.events`;
@@ -289,7 +306,11 @@ export async function createPostgresEventStore(
     // Its own statement: in READ COMMITTED each statement takes a fresh snapshot, so the reads
     // below see every append committed before the lock was granted.
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [appendLockKey]);
-    const { rows } = await client.query<{ last_revision: bigint | null; head: bigint; last_log_hash: string | null }>(
+    const { rows } = await client.query<{
+      last_revision: bigint | null;
+      head: bigint;
+      last_log_hash: string | null;
+    }>(
       `SELECT (SELECT max(stream_revision) FROM ${table} WHERE stream_id = $1) AS last_revision,
               (SELECT COALESCE(max(position), 0) FROM ${table}) AS head,
               (SELECT log_hash FROM ${table} ORDER BY position DESC LIMIT 1) AS last_log_hash`,
@@ -297,13 +318,17 @@ export async function createPostgresEventStore(
     );
     const tip = rows[0]!;
     const actual = tip.last_revision ?? 'no-stream';
-    if (!revisionMatches(expected, actual)) throw new WrongExpectedRevisionError(streamId, expected, actual);
+    if (!revisionMatches(expected, actual))
+      throw new WrongExpectedRevisionError(streamId, expected, actual);
 
     const firstRevision = actual === 'no-stream' ? 0n : actual + 1n;
     const positions = events.map((_, i) => tip.head + 1n + BigInt(i));
     // Under the lock the head cannot move, so each event's position (and its log chain) is known.
     let logHash = tip.last_log_hash;
-    const logHashes = events.map((event, i) => (logHash = logChainHash(logHash, positions[i]!, logChainEventHash(event.metadata))));
+    const logHashes = events.map(
+      (event, i) =>
+        (logHash = logChainHash(logHash, positions[i]!, logChainEventHash(event.metadata))),
+    );
     await client.query(
       `INSERT INTO ${table} (position, event_id, stream_id, stream_revision, type, data, metadata, log_hash)
        SELECT $1::bigint + e.ordinal, e.event_id, $2, $3::bigint + e.ordinal - 1, e.type, e.data::json, e.metadata::json, e.log_hash
@@ -322,7 +347,10 @@ export async function createPostgresEventStore(
     );
     await beforeCommit?.(client, { streamId, events, positions });
     // Queued with the transaction: listeners hear it only if and when the append commits.
-    await client.query('SELECT pg_notify($1, $2)', [channel, String(positions[positions.length - 1])]);
+    await client.query('SELECT pg_notify($1, $2)', [
+      channel,
+      String(positions[positions.length - 1]),
+    ]);
     return { lastRevision: firstRevision + BigInt(events.length) - 1n, positions };
   }
 
@@ -380,7 +408,8 @@ export async function createPostgresEventStore(
 
     async append(streamId, events, expected) {
       assertOpen();
-      if (events.length === 0) throw new Error(`append to ${streamId}: refusing an empty event list`);
+      if (events.length === 0)
+        throw new Error(`append to ${streamId}: refusing an empty event list`);
       // Serialised before the transaction: nothing slow or failing should run under the lock.
       const serialised = events.map(serialiseEvent);
       let result: AppendResult;
@@ -399,7 +428,10 @@ export async function createPostgresEventStore(
           throw new WrongExpectedRevisionError(streamId, expected, await lastRevision(streamId));
         }
         if (isUniqueViolation(error, EVENT_ID_CONSTRAINT)) {
-          throw new Error(`append to ${streamId}: event id already in the log (${error.detail ?? 'duplicate'})`, { cause: error });
+          throw new Error(
+            `append to ${streamId}: event id already in the log (${error.detail ?? 'duplicate'})`,
+            { cause: error },
+          );
         }
         throw error;
       }
@@ -410,7 +442,10 @@ export async function createPostgresEventStore(
 
     async appendBatch(requests) {
       // One append (one transaction, with its beforeCommit) per request: see appendOneByOne.ts.
-      return appendOneByOne((streamId, events, expected) => store.append(streamId, events, expected), requests);
+      return appendOneByOne(
+        (streamId, events, expected) => store.append(streamId, events, expected),
+        requests,
+      );
     },
 
     async readStream(streamId, fromRevision = 0n, limit) {
@@ -419,7 +454,9 @@ export async function createPostgresEventStore(
         `SELECT position, event_id, stream_id, stream_revision, type, data, metadata, log_hash
            FROM ${table} WHERE stream_id = $1 AND stream_revision >= $2 ORDER BY stream_revision
            ${limit === undefined ? '' : 'LIMIT $3'}`,
-        limit === undefined ? [streamId, fromRevision] : [streamId, fromRevision, Math.max(0, Math.trunc(limit))],
+        limit === undefined
+          ? [streamId, fromRevision]
+          : [streamId, fromRevision, Math.max(0, Math.trunc(limit))],
       );
       return rows.map(toRecordedEvent);
     },
@@ -431,7 +468,9 @@ export async function createPostgresEventStore(
 
     async headPosition() {
       assertOpen();
-      const { rows } = await pool.query<{ head: bigint }>(`SELECT COALESCE(max(position), 0) AS head FROM ${table}`);
+      const { rows } = await pool.query<{ head: bigint }>(
+        `SELECT COALESCE(max(position), 0) AS head FROM ${table}`,
+      );
       return rows[0]!.head;
     },
 
@@ -465,10 +504,14 @@ async function migrate(pool: pg.Pool, schema: string): Promise<number> {
   return inTransaction(pool, 'BEGIN ISOLATION LEVEL READ COMMITTED', async (client) => {
     // A migration may rewrite a large table; the per-statement limit is for ordinary queries.
     await client.query('SET LOCAL statement_timeout = 0');
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`potledger:migrate:${schema}`]);
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `potledger:migrate:${schema}`,
+    ]);
     // CREATE SCHEMA IF NOT EXISTS checks the CREATE privilege even when the schema exists, so
     // only ask for it when it is really missing (a role may own its tables but not the database).
-    const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [
+      schema,
+    ]);
     if (rowCount === 0) await client.query(`CREATE SCHEMA ${quotedSchema}`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${migrationsTable} (
@@ -483,12 +526,17 @@ async function migrate(pool: pg.Pool, schema: string): Promise<number> {
     const current = rows[0]!.current;
     if (current > MIGRATIONS.length) {
       // A newer potledger wrote this schema; guessing at it could corrupt the ledger.
-      throw new Error(`database schema version ${current} is newer than this build knows (${MIGRATIONS.length})`);
+      throw new Error(
+        `database schema version ${current} is newer than this build knows (${MIGRATIONS.length})`,
+      );
     }
     for (let version = current + 1; version <= MIGRATIONS.length; version += 1) {
       const migration = MIGRATIONS[version - 1]!;
       await client.query(migration.sql.replaceAll('{schema}', quotedSchema));
-      await client.query(`INSERT INTO ${migrationsTable} (version, name) VALUES ($1, $2)`, [version, migration.name]);
+      await client.query(`INSERT INTO ${migrationsTable} (version, name) VALUES ($1, $2)`, [
+        version,
+        migration.name,
+      ]);
     }
     return MIGRATIONS.length;
   });
@@ -499,7 +547,11 @@ async function migrate(pool: pg.Pool, schema: string): Promise<number> {
  * connection, the caller cannot know whether it landed; a retry with the same event ids is then
  * refused by their uniqueness, so an event is never recorded twice.
  */
-async function inTransaction<T>(pool: pg.Pool, beginSql: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+async function inTransaction<T>(
+  pool: pg.Pool,
+  beginSql: string,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
@@ -519,14 +571,16 @@ async function inTransaction<T>(pool: pg.Pool, beginSql: string, work: (client: 
 }
 
 function isUniqueViolation(error: unknown, constraint: string): error is pg.DatabaseError {
-  return error instanceof pg.DatabaseError && error.code === UNIQUE_VIOLATION && error.constraint === constraint;
+  return (
+    error instanceof pg.DatabaseError &&
+    error.code === UNIQUE_VIOLATION &&
+    error.constraint === constraint
+  );
 }
 
 function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
-
-
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
   return {

@@ -19,8 +19,18 @@ import {
   type RecordedEvent,
 } from '../eventStore.ts';
 import { logChainEventHash, logChainHash } from '../../audit/logChain.ts';
-import { clampReadAllLimit, revisionMatches, serialiseEvent, type SerialisedEvent } from '../storeSupport.ts';
-import { checkAfterPosition, createOpenSubscriptions, deliverAfter, startFollowing } from '../following.ts';
+import {
+  clampReadAllLimit,
+  revisionMatches,
+  serialiseEvent,
+  type SerialisedEvent,
+} from '../storeSupport.ts';
+import {
+  checkAfterPosition,
+  createOpenSubscriptions,
+  deliverAfter,
+  startFollowing,
+} from '../following.ts';
 
 /** How long a writer waits for another process's write lock before giving up with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -66,10 +76,10 @@ export type SqliteEventStore = EventStore & {
 };
 
 /** The columns a read selects, in the order of EventRow. */
-const EVENT_COLUMNS = 'position, event_id, stream_id, stream_revision, type, data, metadata, log_hash';
+const EVENT_COLUMNS =
+  'position, event_id, stream_id, stream_revision, type, data, metadata, log_hash';
 /** A raw row: position, event_id, stream_id, stream_revision, type, data, metadata, log_hash. */
 type EventRow = [bigint, string, string, bigint, string, string, string, string | null];
-
 
 export interface SqliteEventStoreOptions {
   /**
@@ -79,12 +89,19 @@ export interface SqliteEventStoreOptions {
   readonly readOnly?: boolean;
 }
 
-export function createSqliteEventStore(path: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+export function createSqliteEventStore(
+  path: string,
+  options: SqliteEventStoreOptions = {},
+): SqliteEventStore {
   const inMemory = path === ':memory:' || path === '';
   const readOnly = options.readOnly === true;
   if (!inMemory && !readOnly) mkdirSync(dirname(path), { recursive: true });
 
-  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS, readonly: readOnly, fileMustExist: readOnly });
+  const db = new Database(path, {
+    timeout: BUSY_TIMEOUT_MS,
+    readonly: readOnly,
+    fileMustExist: readOnly,
+  });
   // Positions and revisions come back as bigint: a number would silently lose count past 2^53.
   db.defaultSafeIntegers(true);
   if (!readOnly) {
@@ -96,10 +113,14 @@ export function createSqliteEventStore(path: string, options: SqliteEventStoreOp
   }
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 
-  const schemaVersion = readOnly ? Number(db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_version').pluck().get()) : migrate(db);
+  const schemaVersion = readOnly
+    ? Number(db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_version').pluck().get())
+    : migrate(db);
 
   const selectLastRevision = db
-    .prepare('SELECT stream_revision FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1')
+    .prepare(
+      'SELECT stream_revision FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1',
+    )
     .pluck();
   // Position and log_hash are written with the row: the write lock is held, so the next rowid
   // is known before the insert (see nextPosition below) and no UPDATE has to follow it.
@@ -107,19 +128,29 @@ export function createSqliteEventStore(path: string, options: SqliteEventStoreOp
     `INSERT INTO events (position, event_id, stream_id, stream_revision, type, data, metadata, log_hash)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const selectTip = db.prepare('SELECT position, log_hash FROM events ORDER BY position DESC LIMIT 1').raw();
+  const selectTip = db
+    .prepare('SELECT position, log_hash FROM events ORDER BY position DESC LIMIT 1')
+    .raw();
   // AUTOINCREMENT never hands out a rowid at or below the largest one it ever gave, even if that
   // row is gone; sqlite_sequence remembers it, and our explicit positions keep it current.
-  const selectSequence = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck();
+  const selectSequence = db
+    .prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+    .pluck();
   // Raw rows (arrays in EVENT_COLUMNS order): no per-row object keyed by column name to build
   // and throw away, which a full replay would otherwise do a million times.
   const selectStream = db
-    .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision`)
+    .prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision`,
+    )
     .raw(true);
   const selectStreamPage = db
-    .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision LIMIT ?`)
+    .prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision LIMIT ?`,
+    )
     .raw(true);
-  const selectAfter = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(true);
+  const selectAfter = db
+    .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
+    .raw(true);
   const selectHead = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
   const selectOne = db.prepare('SELECT 1').pluck();
 
@@ -130,46 +161,59 @@ export function createSqliteEventStore(path: string, options: SqliteEventStoreOp
     readonly eventHashes: readonly string[];
   }
 
-  const appendInTransaction = db.transaction((requests: readonly SerialisedRequest[]): AppendBatchOutcome[] => {
-    const tip = selectTip.get() as [bigint, string | null] | undefined;
-    const sequence = (selectSequence.get() as bigint | undefined) ?? 0n;
-    let position = tip === undefined || sequence > tip[0] ? sequence : tip[0];
-    // One read per transaction: the write lock is held, so the last row cannot change under us.
-    let logHash = tip?.[1] ?? null;
-    // Streams this transaction has written: their revision is known without asking again.
-    const lastRevisions = new Map<string, bigint | 'no-stream'>();
-    // A later request to a stream whose earlier request was refused was decided on events that
-    // are not there: refused too (see EventStore.appendBatch).
-    const refusedStreams = new Set<string>();
-    const outcomes: AppendBatchOutcome[] = [];
-    for (const request of requests) {
-      const { streamId, expected, events, eventHashes } = request;
-      let actual = lastRevisions.get(streamId);
-      if (actual === undefined) actual = (selectLastRevision.get(streamId) as bigint | undefined) ?? 'no-stream';
-      if (refusedStreams.has(streamId) || !revisionMatches(expected, actual)) {
-        // Checked before any of its rows is written: the request adds nothing, the others go on.
-        outcomes.push(new WrongExpectedRevisionError(streamId, expected, actual));
-        lastRevisions.set(streamId, actual);
-        refusedStreams.add(streamId);
-        continue;
+  const appendInTransaction = db.transaction(
+    (requests: readonly SerialisedRequest[]): AppendBatchOutcome[] => {
+      const tip = selectTip.get() as [bigint, string | null] | undefined;
+      const sequence = (selectSequence.get() as bigint | undefined) ?? 0n;
+      let position = tip === undefined || sequence > tip[0] ? sequence : tip[0];
+      // One read per transaction: the write lock is held, so the last row cannot change under us.
+      let logHash = tip?.[1] ?? null;
+      // Streams this transaction has written: their revision is known without asking again.
+      const lastRevisions = new Map<string, bigint | 'no-stream'>();
+      // A later request to a stream whose earlier request was refused was decided on events that
+      // are not there: refused too (see EventStore.appendBatch).
+      const refusedStreams = new Set<string>();
+      const outcomes: AppendBatchOutcome[] = [];
+      for (const request of requests) {
+        const { streamId, expected, events, eventHashes } = request;
+        let actual = lastRevisions.get(streamId);
+        if (actual === undefined)
+          actual = (selectLastRevision.get(streamId) as bigint | undefined) ?? 'no-stream';
+        if (refusedStreams.has(streamId) || !revisionMatches(expected, actual)) {
+          // Checked before any of its rows is written: the request adds nothing, the others go on.
+          outcomes.push(new WrongExpectedRevisionError(streamId, expected, actual));
+          lastRevisions.set(streamId, actual);
+          refusedStreams.add(streamId);
+          continue;
+        }
+        let revision = actual === 'no-stream' ? -1n : actual;
+        const positions: bigint[] = [];
+        for (const [i, event] of events.entries()) {
+          revision += 1n;
+          position += 1n;
+          logHash = logChainHash(logHash, position, eventHashes[i]!);
+          insertEvent.run(
+            position,
+            event.eventId,
+            streamId,
+            revision,
+            event.type,
+            event.data,
+            event.metadata,
+            logHash,
+          );
+          positions.push(position);
+        }
+        lastRevisions.set(streamId, revision);
+        outcomes.push({ lastRevision: revision, positions });
       }
-      let revision = actual === 'no-stream' ? -1n : actual;
-      const positions: bigint[] = [];
-      for (const [i, event] of events.entries()) {
-        revision += 1n;
-        position += 1n;
-        logHash = logChainHash(logHash, position, eventHashes[i]!);
-        insertEvent.run(position, event.eventId, streamId, revision, event.type, event.data, event.metadata, logHash);
-        positions.push(position);
-      }
-      lastRevisions.set(streamId, revision);
-      outcomes.push({ lastRevision: revision, positions });
-    }
-    return outcomes;
-  });
+      return outcomes;
+    },
+  );
 
   function serialiseRequest(request: AppendRequest): SerialisedRequest {
-    if (request.events.length === 0) throw new Error(`append to ${request.streamId}: refusing an empty event list`);
+    if (request.events.length === 0)
+      throw new Error(`append to ${request.streamId}: refusing an empty event list`);
     return {
       streamId: request.streamId,
       expected: request.expected,
@@ -186,7 +230,8 @@ export function createSqliteEventStore(path: string, options: SqliteEventStoreOp
     // transaction would read first and then fail to upgrade ("database is locked", without
     // waiting out busy_timeout) when another process wrote in between.
     const outcomes = appendInTransaction.immediate(serialised);
-    if (outcomes.some((outcome) => !(outcome instanceof Error))) for (const listener of appendListeners) listener();
+    if (outcomes.some((outcome) => !(outcome instanceof Error)))
+      for (const listener of appendListeners) listener();
     return outcomes;
   }
 
@@ -205,7 +250,9 @@ export function createSqliteEventStore(path: string, options: SqliteEventStoreOp
     checkAfterPosition(afterPosition);
 
     let cursor = afterPosition;
-    const { subscription, sleeper, isStopped } = subscriptions.open(() => appendListeners.delete(wake));
+    const { subscription, sleeper, isStopped } = subscriptions.open(() =>
+      appendListeners.delete(wake),
+    );
     // A wake-up while the loop is busy (reading, or awaiting onBatch) needs no memory: the loop
     // reads again before it ever sleeps.
     const wake = (): void => sleeper.wake();
@@ -247,7 +294,10 @@ export function createSqliteEventStore(path: string, options: SqliteEventStoreOp
     },
 
     async readStream(streamId, fromRevision = 0n, limit) {
-      const rows = limit === undefined ? selectStream.all(streamId, fromRevision) : selectStreamPage.all(streamId, fromRevision, Math.max(0, Math.trunc(limit)));
+      const rows =
+        limit === undefined
+          ? selectStream.all(streamId, fromRevision)
+          : selectStreamPage.all(streamId, fromRevision, Math.max(0, Math.trunc(limit)));
       return toRecordedEvents(rows as EventRow[]);
     },
 
@@ -290,10 +340,14 @@ function migrate(db: Database.Database): number {
                version    INTEGER PRIMARY KEY,
                applied_at TEXT    NOT NULL
              )`);
-    const current = Number(db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_version').pluck().get());
+    const current = Number(
+      db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_version').pluck().get(),
+    );
     if (current > MIGRATIONS.length) {
       // A newer potledger wrote this file; guessing at its schema could corrupt the ledger.
-      throw new Error(`database schema version ${current} is newer than this build knows (${MIGRATIONS.length})`);
+      throw new Error(
+        `database schema version ${current} is newer than this build knows (${MIGRATIONS.length})`,
+      );
     }
     const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
     for (let version = current + 1; version <= MIGRATIONS.length; version += 1) {
@@ -306,8 +360,6 @@ function migrate(db: Database.Database): number {
   return run.immediate();
 }
 
-
-
 function toRecordedEvents(rows: readonly EventRow[]): RecordedEvent[] {
   const events = new Array<RecordedEvent>(rows.length);
   for (let i = 0; i < rows.length; i++) events[i] = toRecordedEvent(rows[i]!);
@@ -318,6 +370,23 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
   const [position, eventId, streamId, streamRevision, type, data, metadata, logHash] = row;
   // Two literal shapes rather than a spread: the same fields in the same order every time.
   return logHash === null
-    ? { position, eventId, streamId, streamRevision, type, data: JSON.parse(data) as unknown, metadata: JSON.parse(metadata) as EventMetadata }
-    : { position, eventId, streamId, streamRevision, type, data: JSON.parse(data) as unknown, metadata: JSON.parse(metadata) as EventMetadata, logHash };
+    ? {
+        position,
+        eventId,
+        streamId,
+        streamRevision,
+        type,
+        data: JSON.parse(data) as unknown,
+        metadata: JSON.parse(metadata) as EventMetadata,
+      }
+    : {
+        position,
+        eventId,
+        streamId,
+        streamRevision,
+        type,
+        data: JSON.parse(data) as unknown,
+        metadata: JSON.parse(metadata) as EventMetadata,
+        logHash,
+      };
 }

@@ -8,7 +8,16 @@
  * Logs come from the benchmark's seeded generator (bench/generate.ts: the real command path);
  * a snapshot "at position k" is taken by a ledger over a copy of the log cut after k.
  */
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync, statSync, readFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  statSync,
+  readFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
@@ -18,14 +27,22 @@ import { generateLedgerData } from '../../../bench/generate.ts';
 import { signToken } from '../../../src/auth/tokens.ts';
 import type { SnapshotReport } from '../../../src/app/ledger.ts';
 import { createServedLedger, type ServedLedger as Ledger } from '../../../src/app/servedLedger.ts';
-import { createBooksSnapshots, type BooksSnapshotContent } from '../../../src/books/snapshots/booksSnapshots.ts';
+import {
+  createBooksSnapshots,
+  type BooksSnapshotContent,
+} from '../../../src/books/snapshots/booksSnapshots.ts';
 import { readSnapshotFile } from '../../../src/books/snapshots/snapshotFile.ts';
 import { decodeState } from '../../../src/books/snapshots/stateCodec.ts';
 import { createSqliteEventStore } from '../../../src/store/sqlite/sqliteEventStore.ts';
 
 const JWT_SECRET = 'snapshot-test-secret-snapshot-test-secret-0123';
 // tmpfs where there is one: the generator's fsync per command would dominate the suite on disk.
-const work = mkdtempSync(join(statSync('/dev/shm', { throwIfNoEntry: false })?.isDirectory() ? '/dev/shm' : '/tmp', 'potledger-snapshots-'));
+const work = mkdtempSync(
+  join(
+    statSync('/dev/shm', { throwIfNoEntry: false })?.isDirectory() ? '/dev/shm' : '/tmp',
+    'potledger-snapshots-',
+  ),
+);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 let unique = 0;
@@ -85,7 +102,11 @@ async function open(path: string, snapshotsDir?: string, fingerprint?: string): 
   const snapshots =
     snapshotsDir === undefined
       ? undefined
-      : createBooksSnapshots({ dir: snapshotsDir, log: (message) => logged.push(message), ...(fingerprint === undefined ? {} : { fingerprint }) });
+      : createBooksSnapshots({
+          dir: snapshotsDir,
+          log: (message) => logged.push(message),
+          ...(fingerprint === undefined ? {} : { fingerprint }),
+        });
   const ledger = await createServedLedger({
     store: createSqliteEventStore(path),
     jwtSecret: JWT_SECRET,
@@ -119,14 +140,25 @@ const auditor = signToken(JWT_SECRET, { sub: 'ivy', role: 'auditor' });
 async function answers(ledger: Ledger, urls: readonly string[]): Promise<unknown[]> {
   const out: unknown[] = [];
   for (const url of urls) {
-    const response = await ledger.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${auditor}` } });
-    out.push({ url, status: response.statusCode, position: response.headers['ledger-position'], body: response.json() as unknown });
+    const response = await ledger.app.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${auditor}` },
+    });
+    out.push({
+      url,
+      status: response.statusCode,
+      position: response.headers['ledger-position'],
+      body: response.json() as unknown,
+    });
   }
   return out;
 }
 
 async function apiUrls(ledger: Ledger): Promise<string[]> {
-  const [pot] = (await answers(ledger, ['/v1/pots'])) as { body: { pots?: { potId: string }[] } | { potId: string }[] }[];
+  const [pot] = (await answers(ledger, ['/v1/pots'])) as {
+    body: { pots?: { potId: string }[] } | { potId: string }[];
+  }[];
   const body = pot!.body;
   const pots = Array.isArray(body) ? body : (body.pots ?? []);
   const potId = pots[0]?.potId;
@@ -139,33 +171,39 @@ async function apiUrls(ledger: Ledger): Promise<string[]> {
     '/v1/audit/checkpoint',
     `/v1/audit/proof/${firstEvent}`,
     '/v1/audit/consistency?from=1',
-    ...(potId === undefined ? [] : [`/v1/pots/${potId}`, `/v1/pots/${potId}/statement`, `/v1/pots/${potId}/exceptions`]),
+    ...(potId === undefined
+      ? []
+      : [`/v1/pots/${potId}`, `/v1/pots/${potId}/statement`, `/v1/pots/${potId}/exceptions`]),
   ];
 }
 
 describe('books snapshots give the same state as a full fold', () => {
   it('from a snapshot at any point of the log, plus the rest of it', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.double({ min: 0, max: 1, noNaN: true }), async (seed, where) => {
-        const log = await generatedLog(seed, 400);
-        const head = await headOf(log);
-        const at = 1n + BigInt(Math.floor(where * Number(head - 1n)));
-        const dir = freshPath('snapshots');
-        await snapshotInto(cutCopy(log, at), dir);
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async (seed, where) => {
+          const log = await generatedLog(seed, 400);
+          const head = await headOf(log);
+          const at = 1n + BigInt(Math.floor(where * Number(head - 1n)));
+          const dir = freshPath('snapshots');
+          await snapshotInto(cutCopy(log, at), dir);
 
-        const restored = await open(copyOf(log), dir);
-        const full = await open(copyOf(log));
-        try {
-          expect(loadedFrom(restored.reports)).toBe(at);
-          expect(restored.ledger.books.position).toBe(full.ledger.books.position);
-          expectSameBooks(restored.ledger.books.state, full.ledger.books.state);
-          const urls = await apiUrls(full.ledger);
-          expect(await answers(restored.ledger, urls)).toEqual(await answers(full.ledger, urls));
-        } finally {
-          await full.ledger.close();
-          await restored.ledger.close();
-        }
-      }),
+          const restored = await open(copyOf(log), dir);
+          const full = await open(copyOf(log));
+          try {
+            expect(loadedFrom(restored.reports)).toBe(at);
+            expect(restored.ledger.books.position).toBe(full.ledger.books.position);
+            expectSameBooks(restored.ledger.books.state, full.ledger.books.state);
+            const urls = await apiUrls(full.ledger);
+            expect(await answers(restored.ledger, urls)).toEqual(await answers(full.ledger, urls));
+          } finally {
+            await full.ledger.close();
+            await restored.ledger.close();
+          }
+        },
+      ),
       { numRuns: 8 },
     );
   });
@@ -262,7 +300,10 @@ describe('a snapshot that does not belong to the log is ignored and the ledger f
     for (const damage of ['truncate', 'flip', 'garbage'] as const) {
       const dir = freshPath('snapshots');
       await snapshotInto(cutCopy(log, 150n), dir);
-      const file = join(dir, readdirSync(dir).find((name) => name.endsWith('.snapshot'))!);
+      const file = join(
+        dir,
+        readdirSync(dir).find((name) => name.endsWith('.snapshot'))!,
+      );
       const size = statSync(file).size;
       if (damage === 'truncate') truncateSync(file, Math.floor(size / 2));
       if (damage === 'flip') {

@@ -7,7 +7,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BOOKS_CODE, codeFiles, codeFingerprint } from '../../../src/books/snapshots/codeFingerprint.ts';
+import {
+  BOOKS_CODE,
+  codeFiles,
+  codeFingerprint,
+} from '../../../src/books/snapshots/codeFingerprint.ts';
 
 const roots: string[] = [];
 afterAll(() => {
@@ -34,15 +38,28 @@ const BOOKS_FILES = {
   'src/writePath/commandScope.ts': 'export const scope = 1;',
   'src/books/snapshots/stateCodec.ts': 'export const codec = 1;',
 };
-const WIRING = { 'src/app/ledger.ts': 'export const core = 1;', 'src/http/server.ts': 'export const http = 1;' };
+const WIRING = {
+  'src/app/ledger.ts': 'export const core = 1;',
+  'src/http/server.ts': 'export const http = 1;',
+};
 
 describe('the books code fingerprint', () => {
   it('covers the fold, the projections, the events, the Merkle log and the codec, and nothing under src/app or src/http', () => {
     const files = codeFiles(BOOKS_CODE);
-    expect(files).toEqual(expect.arrayContaining(['src/books/foldLog.ts', 'src/writePath/commandScope.ts', 'src/audit/merkle.ts', 'src/audit/merkleLog.ts', 'src/books/snapshots/stateCodec.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'src/books/foldLog.ts',
+        'src/writePath/commandScope.ts',
+        'src/audit/merkle.ts',
+        'src/audit/merkleLog.ts',
+        'src/books/snapshots/stateCodec.ts',
+      ]),
+    );
     expect(files.some((file) => file.startsWith('projections/'))).toBe(true);
     expect(files.some((file) => file.startsWith('events/'))).toBe(true);
-    expect(files.filter((file) => file.startsWith('src/app/') || file.startsWith('src/http/'))).toEqual([]);
+    expect(
+      files.filter((file) => file.startsWith('src/app/') || file.startsWith('src/http/')),
+    ).toEqual([]);
   });
 
   it('is the same when a file under src/app or src/http changes or is added, and changes with the fold', () => {
@@ -55,7 +72,11 @@ describe('the books code fingerprint', () => {
       'src/http/routes/newRoute.ts': 'export const route = 1;',
     });
     expect(codeFingerprint(BOOKS_CODE, 1, rewired)).toBe(before);
-    const foldChanged = repository({ ...BOOKS_FILES, ...WIRING, 'src/books/foldLog.ts': 'export const fold = 2;' });
+    const foldChanged = repository({
+      ...BOOKS_FILES,
+      ...WIRING,
+      'src/books/foldLog.ts': 'export const fold = 2;',
+    });
     expect(codeFingerprint(BOOKS_CODE, 1, foldChanged)).not.toBe(before);
   });
 });

@@ -20,7 +20,8 @@ const schemas: string[] = [];
 afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
   if (url === undefined) return;
-  for (const schema of schemas) await withClient(url, (client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+  for (const schema of schemas)
+    await withClient(url, (client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
 });
 
 async function pgLog(seed: number): Promise<string> {
@@ -37,7 +38,9 @@ async function open(schema: string, dir?: string) {
   const logged: string[] = [];
   const ledger = await createLedger({
     store: await createPostgresEventStore(url!, { schema }),
-    ...(dir === undefined ? {} : { snapshots: createBooksSnapshots({ dir, log: (message) => logged.push(message) }) }),
+    ...(dir === undefined
+      ? {}
+      : { snapshots: createBooksSnapshots({ dir, log: (message) => logged.push(message) }) }),
     snapshotPolicy: { checkIntervalMs: 3_600_000 },
     onSnapshot: (report) => reports.push(report),
   });

@@ -8,7 +8,9 @@ import { expect } from 'vitest';
 function sameTypedArrays(a: unknown, b: unknown): boolean | undefined {
   if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b)) return undefined;
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
 }
 
 expect.addEqualityTesters([sameTypedArrays]);
@@ -16,6 +18,8 @@ expect.addEqualityTesters([sameTypedArrays]);
 export function expectSameBooks(actual: object, expected: object): void {
   expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
   for (const name of Object.keys(expected)) {
-    expect((actual as Record<string, unknown>)[name], name).toStrictEqual((expected as Record<string, unknown>)[name]);
+    expect((actual as Record<string, unknown>)[name], name).toStrictEqual(
+      (expected as Record<string, unknown>)[name],
+    );
   }
 }

@@ -11,7 +11,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateLedgerData } from '../../../bench/generate.ts';
 import { signToken } from '../../../src/auth/tokens.ts';
 import { createSqliteEventStore } from '../../../src/store/sqlite/sqliteEventStore.ts';
-import { freePort, killAllChildren, startServer, type ServerProcess } from '../../e2e/serverProcess.ts';
+import {
+  freePort,
+  killAllChildren,
+  startServer,
+  type ServerProcess,
+} from '../../e2e/serverProcess.ts';
 
 const SUITE_TIMEOUT_MS = 120_000;
 const jwtSecret = `snap-${randomBytes(24).toString('hex')}`;
@@ -22,13 +27,21 @@ afterAll(async () => {
 });
 
 const auditor = signToken(jwtSecret, { sub: 'ivy', role: 'auditor' });
-const start = async (env: Record<string, string> = {}) => startServer({ port: await freePort(), dataDir, jwtSecret, env });
+const start = async (env: Record<string, string> = {}) =>
+  startServer({ port: await freePort(), dataDir, jwtSecret, env });
 
 async function answers(server: ServerProcess, urls: readonly string[]): Promise<unknown[]> {
   const out: unknown[] = [];
   for (const url of urls) {
-    const response = await fetch(`${server.baseUrl}${url}`, { headers: { authorization: `Bearer ${auditor}` } });
-    out.push({ url, status: response.status, position: response.headers.get('ledger-position'), body: await response.json() });
+    const response = await fetch(`${server.baseUrl}${url}`, {
+      headers: { authorization: `Bearer ${auditor}` },
+    });
+    out.push({
+      url,
+      status: response.status,
+      position: response.headers.get('ledger-position'),
+      body: await response.json(),
+    });
   }
   return out;
 }
@@ -41,7 +54,14 @@ describe('a server restarted from its snapshot', () => {
       await generateLedgerData({ store, seed: 11, pots: 3, events: 300 });
       const [first] = await store.readAll(0n, 1);
       await store.close();
-      const urls = ['/v1/pots', '/v1/agencies', '/v1/flows', '/v1/audit?limit=20', '/v1/audit/checkpoint', `/v1/audit/proof/${first!.eventId}`];
+      const urls = [
+        '/v1/pots',
+        '/v1/agencies',
+        '/v1/flows',
+        '/v1/audit?limit=20',
+        '/v1/audit/checkpoint',
+        `/v1/audit/proof/${first!.eventId}`,
+      ];
 
       const replaying = await start({ LEDGER_SNAPSHOTS: 'off' });
       const replayed = await answers(replaying, urls);
@@ -53,7 +73,9 @@ describe('a server restarted from its snapshot', () => {
       await firstStart.stop();
       expect(firstStart.output()).toMatch(/no valid snapshot: folding the whole log/);
       expect(firstStart.output()).toMatch(/books snapshot at log position \d+/);
-      expect(readdirSync(join(dataDir, 'snapshots')).filter((name) => name.endsWith('.snapshot'))).toHaveLength(1);
+      expect(
+        readdirSync(join(dataDir, 'snapshots')).filter((name) => name.endsWith('.snapshot')),
+      ).toHaveLength(1);
 
       const fromSnapshot = await start();
       try {

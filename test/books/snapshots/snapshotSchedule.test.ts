@@ -5,7 +5,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSnapshotSchedule } from '../../../src/books/snapshots/snapshotSchedule.ts';
-import type { BooksSnapshotContent, BooksSnapshots, SnapshotAnchor } from '../../../src/books/snapshots/booksSnapshots.ts';
+import type {
+  BooksSnapshotContent,
+  BooksSnapshots,
+  SnapshotAnchor,
+} from '../../../src/books/snapshots/booksSnapshots.ts';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -26,7 +30,12 @@ function setUp(startedFrom = 0n) {
     startedFrom,
     policy: { everyEvents: 100, idleMs: 2_000, forceEvents: 1_000, checkIntervalMs: 500 },
     capture: () =>
-      position === 0n ? undefined : { content: {} as BooksSnapshotContent, anchor: { position, eventId: `e${position}`, hash: null, logHash: null } },
+      position === 0n
+        ? undefined
+        : {
+            content: {} as BooksSnapshotContent,
+            anchor: { position, eventId: `e${position}`, hash: null, logHash: null },
+          },
   });
   const fold = (events: number) => {
     position += BigInt(events);

@@ -12,21 +12,40 @@ const roundTrip = <T>(value: T): T => decodeState(encodeState(value)) as T;
 
 /** Plain data as projections hold it: records, arrays, Maps, Sets, bigint, typed arrays, money. */
 const moneyArb = fc.oneof(
-  fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }).map((pence) => exact(pence.toString()).dividedBy(100)),
+  fc
+    .bigInt({ min: -(10n ** 15n), max: 10n ** 15n })
+    .map((pence) => exact(pence.toString()).dividedBy(100)),
   fc.constantFrom(ZERO, money('-0.01'), exact('1').dividedBy(3)),
 );
 const { state: stateArb } = fc.letrec((tie) => ({
-  leaf: fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: false }), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.bigInt(), moneyArb),
+  leaf: fc.oneof(
+    fc.string(),
+    fc.integer(),
+    fc.double({ noNaN: false }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.bigInt(),
+    moneyArb,
+  ),
   state: fc.oneof(
     { depthSize: 'small' },
     tie('leaf'),
     fc.array(tie('state'), { maxLength: 5 }),
     fc.dictionary(fc.string({ maxLength: 6 }), tie('state'), { maxKeys: 5, noNullPrototype: true }),
-    fc.array(fc.tuple(fc.string({ maxLength: 6 }), tie('state')), { maxLength: 5 }).map((entries) => new Map(entries)),
-    fc.array(fc.tuple(fc.oneof(fc.integer(), fc.bigInt()), tie('state')), { maxLength: 3 }).map((entries) => new Map<unknown, unknown>(entries)),
+    fc
+      .array(fc.tuple(fc.string({ maxLength: 6 }), tie('state')), { maxLength: 5 })
+      .map((entries) => new Map(entries)),
+    fc
+      .array(fc.tuple(fc.oneof(fc.integer(), fc.bigInt()), tie('state')), { maxLength: 3 })
+      .map((entries) => new Map<unknown, unknown>(entries)),
     fc.array(fc.string(), { maxLength: 5 }).map((members) => new Set(members)),
-    fc.array(fc.oneof(fc.integer(), fc.bigInt(), fc.boolean()), { maxLength: 5 }).map((members) => new Set(members)),
-    fc.array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { maxLength: 5 }).map((values) => BigInt64Array.from(values)),
+    fc
+      .array(fc.oneof(fc.integer(), fc.bigInt(), fc.boolean()), { maxLength: 5 })
+      .map((members) => new Set(members)),
+    fc
+      .array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { maxLength: 5 })
+      .map((values) => BigInt64Array.from(values)),
     fc.uint8Array({ maxLength: 8 }),
     fc.float64Array({ maxLength: 4 }),
   ),
@@ -76,8 +95,12 @@ describe('state codec', () => {
     expect(() => encodeState({ pot: new Pot('p') })).toThrow(/instance of Pot/);
     expect(() => encodeState({ f: () => 1 })).toThrow(/function/);
     // v8 would give it Object.prototype back.
-    expect(() => encodeState({ record: Object.create(null) as object })).toThrow(/without a constructor/);
-    expect(() => encodeState({ d: new (Decimal.clone({ precision: 10 }))(1) })).toThrow(/not events\/money.ts money/);
+    expect(() => encodeState({ record: Object.create(null) as object })).toThrow(
+      /without a constructor/,
+    );
+    expect(() => encodeState({ d: new (Decimal.clone({ precision: 10 }))(1) })).toThrow(
+      /not events\/money.ts money/,
+    );
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
     expect(() => encodeState(cycle)).toThrow(/deeper/);
@@ -90,9 +113,18 @@ describe('state codec', () => {
 
 /** A deep copy that keeps money as it is (Decimals are immutable), to compare after encoding. */
 function structuredCloneWithMoney<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || value instanceof Decimal || ArrayBuffer.isView(value)) return value;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    value instanceof Decimal ||
+    ArrayBuffer.isView(value)
+  )
+    return value;
   if (Array.isArray(value)) return value.map(structuredCloneWithMoney) as T;
-  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, structuredCloneWithMoney(v)])) as T;
+  if (value instanceof Map)
+    return new Map([...value].map(([k, v]) => [k, structuredCloneWithMoney(v)])) as T;
   if (value instanceof Set) return new Set(value) as T;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, structuredCloneWithMoney(v)])) as T;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, structuredCloneWithMoney(v)]),
+  ) as T;
 }

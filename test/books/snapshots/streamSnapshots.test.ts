@@ -24,13 +24,24 @@ describe('stream snapshots', () => {
   it('gives back the newest snapshot saved for each stream, after a restart too', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.constantFrom('pot-a', 'pot-b', 'pot-c'), fc.nat({ max: 1_000 }), fc.nat({ max: 10 ** 9 })), { minLength: 1, maxLength: 20 }),
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('pot-a', 'pot-b', 'pot-c'),
+            fc.nat({ max: 1_000 }),
+            fc.nat({ max: 10 ** 9 }),
+          ),
+          { minLength: 1, maxLength: 20 },
+        ),
         async (saves) => {
           const path = freshPath();
           const snapshots = createStreamSnapshots({ path });
           const newest = new Map<string, unknown>();
           for (const [streamId, revision, pence] of saves) {
-            const snapshot = { revision: BigInt(revision), available: money(String(pence)).dividedBy(100), partners: new Map([['essex-cc', { stake: money('1.00') }]]) };
+            const snapshot = {
+              revision: BigInt(revision),
+              available: money(String(pence)).dividedBy(100),
+              partners: new Map([['essex-cc', { stake: money('1.00') }]]),
+            };
             snapshots.save(streamId, snapshot);
             newest.set(streamId, snapshot);
             // Saved but not yet written: load still answers the newest.
@@ -39,7 +50,8 @@ describe('stream snapshots', () => {
           await tick();
           snapshots.close();
           const reopened = createStreamSnapshots({ path });
-          for (const [streamId, snapshot] of newest) expect(await reopened.load(streamId)).toStrictEqual(snapshot);
+          for (const [streamId, snapshot] of newest)
+            expect(await reopened.load(streamId)).toStrictEqual(snapshot);
           expect(await reopened.load('pot-never-saved')).toBeUndefined();
           reopened.close();
         },
@@ -71,7 +83,10 @@ describe('stream snapshots', () => {
     const path = freshPath();
     // 1: the number the store wrote under before the stream snapshot formats were one.
     for (const format of [1, STREAM_SNAPSHOT_FORMAT - 1]) {
-      const old = createStreamSnapshots({ path, fingerprint: codeFingerprint(STREAM_CODE, format) });
+      const old = createStreamSnapshots({
+        path,
+        fingerprint: codeFingerprint(STREAM_CODE, format),
+      });
       old.save('pot-a', { revision: 5n });
       old.close();
       const current = createStreamSnapshots({ path });
@@ -85,7 +100,11 @@ describe('stream snapshots', () => {
   it('answers undefined for a damaged row, and tells the operator', async () => {
     const path = freshPath();
     const errors: unknown[] = [];
-    const snapshots = createStreamSnapshots({ path, fingerprint: 'f', onError: (error) => errors.push(error) });
+    const snapshots = createStreamSnapshots({
+      path,
+      fingerprint: 'f',
+      onError: (error) => errors.push(error),
+    });
     snapshots.save('pot-a', { revision: 5n });
     snapshots.flush();
     const db = new Database(path);
@@ -98,7 +117,10 @@ describe('stream snapshots', () => {
 
   it('never throws into the caller: not for state it cannot encode, nor once closed', async () => {
     const errors: unknown[] = [];
-    const snapshots = createStreamSnapshots({ path: freshPath(), onError: (error) => errors.push(error) });
+    const snapshots = createStreamSnapshots({
+      path: freshPath(),
+      onError: (error) => errors.push(error),
+    });
     expect(() => snapshots.save('pot-a', { notData: () => 1 })).not.toThrow();
     expect(errors).toHaveLength(1);
     snapshots.close();

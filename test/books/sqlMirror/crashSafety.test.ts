@@ -6,9 +6,19 @@
  * stops rather than write over them.
  */
 import { afterEach, expect, it } from 'vitest';
-import { openReadModelWriter, createSqlTarget } from '../../../src/books/sqlMirror/openReadModels.ts';
-import { createReadModelWriter, READ_MODEL_RETRY_DELAY_MS } from '../../../src/books/sqlMirror/readModelWriter.ts';
-import { CheckpointConflictError, type SqlTarget, type WritePlan } from '../../../src/books/sqlMirror/sqlTarget.ts';
+import {
+  openReadModelWriter,
+  createSqlTarget,
+} from '../../../src/books/sqlMirror/openReadModels.ts';
+import {
+  createReadModelWriter,
+  READ_MODEL_RETRY_DELAY_MS,
+} from '../../../src/books/sqlMirror/readModelWriter.ts';
+import {
+  CheckpointConflictError,
+  type SqlTarget,
+  type WritePlan,
+} from '../../../src/books/sqlMirror/sqlTarget.ts';
 import { AUDIT_TRAIL, READ_MODEL_PROJECTIONS } from '../../../src/books/sqlMirror/tables.ts';
 import type { RecordedEvent } from '../../../src/store/eventStore.ts';
 import {
@@ -27,7 +37,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const allAt = (position: bigint) => Object.fromEntries(READ_MODEL_PROJECTIONS.map((p) => [p, position]));
+const allAt = (position: bigint) =>
+  Object.fromEntries(READ_MODEL_PROJECTIONS.map((p) => [p, position]));
 
 async function setUp(factory: ReadModelDbFactory) {
   const fl = await fileLedgerWithHistory();
@@ -75,14 +86,22 @@ describeEachDb('crash safety', (factory) => {
     const writer = await openReadModelWriter(db.url);
     cleanups.push(() => writer.close().catch(() => undefined));
     const books = freshBooks();
-    await foldAndWrite(fl.ledger.store, books, writer, { to: lastPosition(first), batchSize: first.length });
+    await foldAndWrite(fl.ledger.store, books, writer, {
+      to: lastPosition(first),
+      batchSize: first.length,
+    });
     const before = await snapshot(db);
     expect(await checkpointsIn(db)).toEqual(allAt(lastPosition(first)));
 
     // The audit trail is written after every other table: by the time this trigger fires, the
     // transaction has upserted agencies, balances, pots, partners, interventions and flows.
     await db.failInsertsInto(AUDIT_TRAIL.name, `NEW.position = ${lastPosition(second)}`);
-    await expect(foldAndWrite(fl.ledger.store, books, writer, { from: lastPosition(first), batchSize: second.length })).rejects.toThrow(/injected failure/);
+    await expect(
+      foldAndWrite(fl.ledger.store, books, writer, {
+        from: lastPosition(first),
+        batchSize: second.length,
+      }),
+    ).rejects.toThrow(/injected failure/);
 
     expect(await snapshot(db)).toEqual(before);
     expect(Object.fromEntries(writer.checkpoints())).toEqual(allAt(lastPosition(first)));
@@ -91,14 +110,19 @@ describeEachDb('crash safety', (factory) => {
     await writer.flush();
     expect(await checkpointsIn(db)).toEqual(allAt(lastPosition(events)));
     expect(await snapshot(db)).toEqual(reference);
-    const [{ count }] = (await db.all('SELECT COUNT(*) AS count FROM rm_audit_trail')) as [{ count: unknown }];
+    const [{ count }] = (await db.all('SELECT COUNT(*) AS count FROM rm_audit_trail')) as [
+      { count: unknown },
+    ];
     expect(BigInt(String(count))).toBe(BigInt(events.length));
   });
 
   it('after a crash, a restarted writer skips what its checkpoint covers and writes the rest once', async () => {
     const { fl, events, db, reference, first } = await setUp(factory);
     const before = await openReadModelWriter(db.url);
-    await foldAndWrite(fl.ledger.store, freshBooks(), before, { to: lastPosition(first), batchSize: 3 });
+    await foldAndWrite(fl.ledger.store, freshBooks(), before, {
+      to: lastPosition(first),
+      batchSize: 3,
+    });
     await before.close(); // the process dies here; the next start folds the log from the start
 
     const spy = spying(createSqlTarget(db.url));
@@ -109,9 +133,12 @@ describeEachDb('crash safety', (factory) => {
 
     expect(spy.plans.length).toBeGreaterThan(0);
     for (const plan of spy.plans) {
-      for (const move of plan.checkpoints) expect(move.expected).toBeGreaterThanOrEqual(lastPosition(first));
+      for (const move of plan.checkpoints)
+        expect(move.expected).toBeGreaterThanOrEqual(lastPosition(first));
     }
-    const auditPositions = spy.plans.flatMap((plan) => (plan.upserts.get(AUDIT_TRAIL) ?? []).map((row) => row.position));
+    const auditPositions = spy.plans.flatMap((plan) =>
+      (plan.upserts.get(AUDIT_TRAIL) ?? []).map((row) => row.position),
+    );
     expect(auditPositions).toEqual(events.slice(first.length).map((e) => e.position));
     expect(await snapshot(db)).toEqual(reference);
   });
@@ -128,12 +155,16 @@ describeEachDb('crash safety', (factory) => {
     expect(String(errors[0])).toMatch(/injected failure/);
     // Batches before the first pot went in; from the batch with the first pot on, nothing did.
     const potOpened = events.find((e) => e.type === 'PotOpened')!.position;
-    for (const position of Object.values(await checkpointsIn(db))) expect(position).toBeLessThan(potOpened);
+    for (const position of Object.values(await checkpointsIn(db)))
+      expect(position).toBeLessThan(potOpened);
     expect(await db.all('SELECT pot_id FROM rm_pots')).toEqual([]);
 
     await db.stopFailingInserts('rm_pots');
     const deadline = Date.now() + READ_MODEL_RETRY_DELAY_MS * 10;
-    while (writer.checkpoints().get('auditTrail') !== lastPosition(events) && Date.now() < deadline) {
+    while (
+      writer.checkpoints().get('auditTrail') !== lastPosition(events) &&
+      Date.now() < deadline
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(await checkpointsIn(db)).toEqual(allAt(lastPosition(events)));
@@ -146,7 +177,10 @@ describeEachDb('crash safety', (factory) => {
     const writer = await openReadModelWriter(db.url, { onError: (error) => errors.push(error) });
     cleanups.push(() => writer.close());
     const books = freshBooks();
-    await foldAndWrite(fl.ledger.store, books, writer, { to: lastPosition(first), batchSize: first.length });
+    await foldAndWrite(fl.ledger.store, books, writer, {
+      to: lastPosition(first),
+      batchSize: first.length,
+    });
 
     const rebuilder = await openReadModelWriter(db.url, { projections: ['potSummary'] });
     await rebuilder.reset();

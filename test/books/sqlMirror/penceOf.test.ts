@@ -7,8 +7,21 @@ import { penceOf } from '../../../src/books/sqlMirror/sqlTarget.ts';
 describe('penceOf', () => {
   it('equals toPence(money(text)) for every 2-dp amount, and for other decimal spellings', () => {
     const amounts = fc.oneof(
-      fc.bigInt({ min: -(10n ** 17n), max: 10n ** 17n }).map((pence) => formatAmount(fromPence(pence))),
-      fc.constantFrom('0.00', '-0.00', '0', '12', '12.5', '-12.50', '0012.30', '1e3', '999999999999999.99', '1000000000000000.00'),
+      fc
+        .bigInt({ min: -(10n ** 17n), max: 10n ** 17n })
+        .map((pence) => formatAmount(fromPence(pence))),
+      fc.constantFrom(
+        '0.00',
+        '-0.00',
+        '0',
+        '12',
+        '12.5',
+        '-12.50',
+        '0012.30',
+        '1e3',
+        '999999999999999.99',
+        '1000000000000000.00',
+      ),
     );
     fc.assert(
       fc.property(amounts, (text) => {

@@ -8,8 +8,20 @@ import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rebuildReadModels, registerRebuildCommand } from '../../../src/cli/rebuild.ts';
 import { openReadModelWriter } from '../../../src/books/sqlMirror/openReadModels.ts';
-import { READ_MODEL_PROJECTIONS, UnknownProjectionError } from '../../../src/books/sqlMirror/tables.ts';
-import { fileLedger, fileLedgerWithHistory, foldAndWrite, freshBooks, describeEachDb, readWholeLog, snapshot, type ReadModelDbFactory } from './support.ts';
+import {
+  READ_MODEL_PROJECTIONS,
+  UnknownProjectionError,
+} from '../../../src/books/sqlMirror/tables.ts';
+import {
+  fileLedger,
+  fileLedgerWithHistory,
+  foldAndWrite,
+  freshBooks,
+  describeEachDb,
+  readWholeLog,
+  snapshot,
+  type ReadModelDbFactory,
+} from './support.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -17,8 +29,14 @@ afterEach(async () => {
 });
 
 /** A stream that keeps what is written to it; a terminal or not. */
-function capture(isTTY: boolean): PassThrough & { isTTY: boolean; columns: number; text(): string } {
-  const stream = new PassThrough() as PassThrough & { isTTY: boolean; columns: number; text(): string };
+function capture(
+  isTTY: boolean,
+): PassThrough & { isTTY: boolean; columns: number; text(): string } {
+  const stream = new PassThrough() as PassThrough & {
+    isTTY: boolean;
+    columns: number;
+    text(): string;
+  };
   let text = '';
   stream.on('data', (chunk: Buffer) => {
     text += chunk.toString();
@@ -29,7 +47,8 @@ function capture(isTTY: boolean): PassThrough & { isTTY: boolean; columns: numbe
   return stream;
 }
 
-const SUMMARY_LINE = /^rebuilt (.+) in (.+): (\d+) events in \d+\.\d s \(\d+ events\/s\), checkpoint (\d+)$/m;
+const SUMMARY_LINE =
+  /^rebuilt (.+) in (.+): (\d+) events in \d+\.\d s \(\d+ events\/s\), checkpoint (\d+)$/m;
 
 async function setUp(factory: ReadModelDbFactory) {
   const fl = await fileLedgerWithHistory();
@@ -42,10 +61,11 @@ async function setUp(factory: ReadModelDbFactory) {
   await writer.close();
   const checkpointTimes = async () =>
     Object.fromEntries(
-      (await db.all(`SELECT projection, ${db.timestampText('updated_at')} AS updated_at FROM rm_checkpoints`)).map((r) => [
-        String(r.projection),
-        String(r.updated_at),
-      ]),
+      (
+        await db.all(
+          `SELECT projection, ${db.timestampText('updated_at')} AS updated_at FROM rm_checkpoints`,
+        )
+      ).map((r) => [String(r.projection), String(r.updated_at)]),
     );
   return { fl, events, db, good: await snapshot(db), checkpointTimes };
 }
@@ -68,10 +88,19 @@ describeEachDb('potledger rebuild', (factory) => {
     expect(await snapshot(db)).not.toEqual(good);
 
     const stream = capture(false);
-    const result = await rebuildReadModels({ storeUrl: fl.storeUrl, readModelsUrl: db.url, stream, batchEvents: 7 });
+    const result = await rebuildReadModels({
+      storeUrl: fl.storeUrl,
+      readModelsUrl: db.url,
+      stream,
+      batchEvents: 7,
+    });
 
     expect(await snapshot(db)).toEqual(good);
-    expect(result).toMatchObject({ projections: READ_MODEL_PROJECTIONS, events: events.length, position: events.at(-1)!.position });
+    expect(result).toMatchObject({
+      projections: READ_MODEL_PROJECTIONS,
+      events: events.length,
+      position: events.at(-1)!.position,
+    });
     const summary = SUMMARY_LINE.exec(stream.text());
     expect(summary, stream.text()).not.toBeNull();
     expect(summary![1]).toBe(READ_MODEL_PROJECTIONS.join(', '));
@@ -87,26 +116,43 @@ describeEachDb('potledger rebuild', (factory) => {
     const timesBefore = await checkpointTimes();
     await new Promise((resolve) => setTimeout(resolve, 5)); // so a moved updated_at differs
 
-    const result = await rebuildReadModels({ storeUrl: fl.storeUrl, readModelsUrl: db.url, projection: 'potSummary', stream: capture(false) });
+    const result = await rebuildReadModels({
+      storeUrl: fl.storeUrl,
+      readModelsUrl: db.url,
+      projection: 'potSummary',
+      stream: capture(false),
+    });
     expect(result.projections).toEqual(['potSummary']);
 
     const after = await snapshot(db);
-    for (const table of ['rm_pots', 'rm_pot_partners', 'rm_interventions']) expect(after[table], table).toEqual(good[table]);
-    for (const table of ['rm_audit_trail', 'rm_benefit_flows', 'rm_agency_pot_balances']) expect(after[table], table).toEqual(corrupted[table]);
+    for (const table of ['rm_pots', 'rm_pot_partners', 'rm_interventions'])
+      expect(after[table], table).toEqual(good[table]);
+    for (const table of ['rm_audit_trail', 'rm_benefit_flows', 'rm_agency_pot_balances'])
+      expect(after[table], table).toEqual(corrupted[table]);
     const head = events.at(-1)!.position;
-    expect(after.rm_checkpoints).toEqual(READ_MODEL_PROJECTIONS.map((p) => `${p}=${p === 'potSummary' ? head : 3n}`).sort());
+    expect(after.rm_checkpoints).toEqual(
+      READ_MODEL_PROJECTIONS.map((p) => `${p}=${p === 'potSummary' ? head : 3n}`).sort(),
+    );
     const timesAfter = await checkpointTimes();
     for (const projection of READ_MODEL_PROJECTIONS) {
-      if (projection === 'potSummary') expect(timesAfter[projection]).not.toBe(timesBefore[projection]);
+      if (projection === 'potSummary')
+        expect(timesAfter[projection]).not.toBe(timesBefore[projection]);
       else expect(timesAfter[projection], projection).toBe(timesBefore[projection]);
     }
   });
 
   it('an unknown projection name is refused with the list of names, before anything is touched', async () => {
     const { fl, db, good } = await setUp(factory);
-    const attempt = rebuildReadModels({ storeUrl: fl.storeUrl, readModelsUrl: db.url, projection: 'potsummary', stream: capture(false) });
+    const attempt = rebuildReadModels({
+      storeUrl: fl.storeUrl,
+      readModelsUrl: db.url,
+      projection: 'potsummary',
+      stream: capture(false),
+    });
     await expect(attempt).rejects.toThrow(UnknownProjectionError);
-    await expect(attempt).rejects.toThrow(`unknown projection "potsummary"; the projections are: ${READ_MODEL_PROJECTIONS.join(', ')}`);
+    await expect(attempt).rejects.toThrow(
+      `unknown projection "potsummary"; the projections are: ${READ_MODEL_PROJECTIONS.join(', ')}`,
+    );
     expect(await snapshot(db)).toEqual(good);
   });
 
@@ -114,16 +160,29 @@ describeEachDb('potledger rebuild', (factory) => {
     const { fl, events, db, good } = await setUp(factory);
     const failAt = events[Math.floor(events.length / 2)]!.position;
     await db.failInsertsInto('rm_audit_trail', `NEW.position = ${failAt}`);
-    await expect(rebuildReadModels({ storeUrl: fl.storeUrl, readModelsUrl: db.url, stream: capture(false), batchEvents: 4 })).rejects.toThrow(
-      /injected failure/,
-    );
-    const [{ position }] = (await db.all(`SELECT position FROM rm_checkpoints WHERE projection = 'auditTrail'`)) as [{ position: unknown }];
+    await expect(
+      rebuildReadModels({
+        storeUrl: fl.storeUrl,
+        readModelsUrl: db.url,
+        stream: capture(false),
+        batchEvents: 4,
+      }),
+    ).rejects.toThrow(/injected failure/);
+    const [{ position }] = (await db.all(
+      `SELECT position FROM rm_checkpoints WHERE projection = 'auditTrail'`,
+    )) as [{ position: unknown }];
     expect(BigInt(String(position))).toBeLessThan(failAt);
-    const [{ last }] = (await db.all('SELECT MAX(position) AS last FROM rm_audit_trail')) as [{ last: unknown }];
+    const [{ last }] = (await db.all('SELECT MAX(position) AS last FROM rm_audit_trail')) as [
+      { last: unknown },
+    ];
     expect(String(last)).toBe(String(position));
 
     await db.stopFailingInserts('rm_audit_trail');
-    await rebuildReadModels({ storeUrl: fl.storeUrl, readModelsUrl: db.url, stream: capture(false) });
+    await rebuildReadModels({
+      storeUrl: fl.storeUrl,
+      readModelsUrl: db.url,
+      stream: capture(false),
+    });
     expect(await snapshot(db)).toEqual(good);
   });
 
@@ -132,26 +191,49 @@ describeEachDb('potledger rebuild', (factory) => {
     const failAt = events[Math.floor(events.length / 2) + 1]!.position;
     await db.failInsertsInto('rm_audit_trail', `NEW.position = ${failAt}`);
     await expect(
-      rebuildReadModels({ storeUrl: fl.storeUrl, readModelsUrl: db.url, stream: capture(false), batchEvents: 2, transactionEvents: 6 }),
+      rebuildReadModels({
+        storeUrl: fl.storeUrl,
+        readModelsUrl: db.url,
+        stream: capture(false),
+        batchEvents: 2,
+        transactionEvents: 6,
+      }),
     ).rejects.toThrow(/injected failure/);
-    const [{ position }] = (await db.all(`SELECT position FROM rm_checkpoints WHERE projection = 'auditTrail'`)) as [{ position: unknown }];
+    const [{ position }] = (await db.all(
+      `SELECT position FROM rm_checkpoints WHERE projection = 'auditTrail'`,
+    )) as [{ position: unknown }];
     const checkpoint = BigInt(String(position));
     expect(checkpoint).toBeLessThan(failAt);
     // Transactions end every 6 events (positions run 1, 2, 3…), so the checkpoint is one of those ends.
     expect(checkpoint % 6n).toBe(0n);
-    const [{ last }] = (await db.all('SELECT MAX(position) AS last FROM rm_audit_trail')) as [{ last: unknown }];
+    const [{ last }] = (await db.all('SELECT MAX(position) AS last FROM rm_audit_trail')) as [
+      { last: unknown },
+    ];
     expect(String(last)).toBe(String(position));
 
     await db.stopFailingInserts('rm_audit_trail');
-    await rebuildReadModels({ storeUrl: fl.storeUrl, readModelsUrl: db.url, stream: capture(false), batchEvents: 2, transactionEvents: 6 });
+    await rebuildReadModels({
+      storeUrl: fl.storeUrl,
+      readModelsUrl: db.url,
+      stream: capture(false),
+      batchEvents: 2,
+      transactionEvents: 6,
+    });
     expect(await snapshot(db)).toEqual(good);
   });
 
   it('on a terminal it draws a progress bar, then the summary line', async () => {
     const { fl, db, good } = await setUp(factory);
     const stream = capture(true);
-    await rebuildReadModels({ storeUrl: fl.storeUrl, readModelsUrl: db.url, stream, batchEvents: 3 });
-    expect(stream.text()).toMatch(/rebuilding read models \[[^\]]*\] \d+% position \d+\/\d+, \d+ events\/s/);
+    await rebuildReadModels({
+      storeUrl: fl.storeUrl,
+      readModelsUrl: db.url,
+      stream,
+      batchEvents: 3,
+    });
+    expect(stream.text()).toMatch(
+      /rebuilding read models \[[^\]]*\] \d+% position \d+\/\d+, \d+ events\/s/,
+    );
     expect(stream.text()).toMatch(SUMMARY_LINE);
     expect(await snapshot(db)).toEqual(good);
   });
@@ -159,11 +241,15 @@ describeEachDb('potledger rebuild', (factory) => {
 
 describe('potledger rebuild on the command line', () => {
   it('refuses an unknown --projection with the allowed names', async () => {
-    const program = new Command('potledger').exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+    const program = new Command('potledger')
+      .exitOverride()
+      .configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
     registerRebuildCommand(program);
     const parsing = program.parseAsync(['rebuild', '--projection', 'pots'], { from: 'user' });
     await expect(parsing).rejects.toBeInstanceOf(CommanderError);
-    await expect(parsing).rejects.toThrow(/Allowed choices are agencyDirectory, agencyBalances, potSummary, benefitFlows, auditTrail/);
+    await expect(parsing).rejects.toThrow(
+      /Allowed choices are agencyDirectory, agencyBalances, potSummary, benefitFlows, auditTrail/,
+    );
   });
 
   it('rebuilds the read models of LEDGER_STORE (in its own file by default)', async () => {
@@ -197,6 +283,8 @@ describe('potledger rebuild on the command line', () => {
     });
     const program = new Command('potledger').exitOverride();
     registerRebuildCommand(program);
-    await expect(program.parseAsync(['rebuild'], { from: 'user' })).rejects.toThrow(/set LEDGER_READ_MODELS=sqlite:<path> or postgres:\/\//);
+    await expect(program.parseAsync(['rebuild'], { from: 'user' })).rejects.toThrow(
+      /set LEDGER_READ_MODELS=sqlite:<path> or postgres:\/\//,
+    );
   });
 });

@@ -9,7 +9,8 @@ import type { ReportingDb } from './support.ts';
 type Json = Record<string, unknown>;
 
 const str = (value: unknown): string => String(value);
-const optional = (value: unknown): string | undefined => (value === null || value === undefined ? undefined : String(value));
+const optional = (value: unknown): string | undefined =>
+  value === null || value === undefined ? undefined : String(value);
 
 /** Integer pence (bigint, number or numeric string from either driver) → "1234.50". */
 export function poundsOf(pence: unknown): string {
@@ -21,7 +22,9 @@ export function poundsOf(pence: unknown): string {
 
 function ratio(numeratorPence: bigint, denominatorPence: bigint): string | null {
   if (denominatorPence === 0n) return null;
-  return new Decimal(numeratorPence.toString()).dividedBy(denominatorPence.toString()).toFixed(4, Decimal.ROUND_HALF_EVEN);
+  return new Decimal(numeratorPence.toString())
+    .dividedBy(denominatorPence.toString())
+    .toFixed(4, Decimal.ROUND_HALF_EVEN);
 }
 
 function withoutUndefined(value: Json): Json {
@@ -29,8 +32,16 @@ function withoutUndefined(value: Json): Json {
 }
 
 export async function agenciesFromSql(db: ReportingDb): Promise<Json[]> {
-  const rows = await db.all(`SELECT agency_id, name, kind, ${db.timestampText('registered_at')} AS registered_at, position FROM rm_agencies ORDER BY agency_id`);
-  return rows.map((r) => ({ agencyId: str(r.agency_id), name: str(r.name), kind: str(r.kind), registeredAt: str(r.registered_at), position: str(r.position) }));
+  const rows = await db.all(
+    `SELECT agency_id, name, kind, ${db.timestampText('registered_at')} AS registered_at, position FROM rm_agencies ORDER BY agency_id`,
+  );
+  return rows.map((r) => ({
+    agencyId: str(r.agency_id),
+    name: str(r.name),
+    kind: str(r.kind),
+    registeredAt: str(r.registered_at),
+    position: str(r.position),
+  }));
 }
 
 export async function potsFromSql(db: ReportingDb): Promise<Json[]> {
@@ -39,7 +50,9 @@ export async function potsFromSql(db: ReportingDb): Promise<Json[]> {
             ${db.timestampText('opened_at')} AS opened_at, position
        FROM rm_pots ORDER BY pot_id`,
   );
-  const partners = await db.all('SELECT pot_id, agency_id, contributed, drawn, returned, stake FROM rm_pot_partners ORDER BY pot_id, partner_order');
+  const partners = await db.all(
+    'SELECT pot_id, agency_id, contributed, drawn, returned, stake FROM rm_pot_partners ORDER BY pot_id, partner_order',
+  );
   const interventions = await db.all(
     'SELECT pot_id, intervention_id, name, lead_agency_id, funded, benefits FROM rm_interventions ORDER BY pot_id, intervention_order',
   );
@@ -55,7 +68,13 @@ export async function potsFromSql(db: ReportingDb): Promise<Json[]> {
     available: str(p.available),
     partners: partners
       .filter((r) => r.pot_id === p.pot_id)
-      .map((r) => ({ agencyId: str(r.agency_id), contributed: str(r.contributed), drawn: str(r.drawn), returned: str(r.returned), stake: str(r.stake) })),
+      .map((r) => ({
+        agencyId: str(r.agency_id),
+        contributed: str(r.contributed),
+        drawn: str(r.drawn),
+        returned: str(r.returned),
+        stake: str(r.stake),
+      })),
     interventions: interventions
       .filter((r) => r.pot_id === p.pot_id)
       .map((r) => ({
@@ -95,11 +114,17 @@ export async function balancesFromSql(db: ReportingDb, agencyId: string): Promis
   return {
     agencyId,
     total: Object.fromEntries(entries.map(([key, c]) => [key, poundsOf(totals![c])])),
-    pots: pots.map((r) => ({ potId: str(r.pot_id), ...Object.fromEntries(entries.map(([key, c]) => [key, str(r[c])])) })),
+    pots: pots.map((r) => ({
+      potId: str(r.pot_id),
+      ...Object.fromEntries(entries.map(([key, c]) => [key, str(r[c])])),
+    })),
   };
 }
 
-export async function flowsFromSql(db: ReportingDb, scope: { potId?: string; financialYear?: string } = {}): Promise<Json> {
+export async function flowsFromSql(
+  db: ReportingDb,
+  scope: { potId?: string; financialYear?: string } = {},
+): Promise<Json> {
   const conditions: string[] = [];
   const params: string[] = [];
   if (scope.potId !== undefined) {
@@ -120,16 +145,25 @@ export async function flowsFromSql(db: ReportingDb, scope: { potId?: string; fin
       ORDER BY from_agency_id, to_agency_id`,
     params,
   );
-  const invested = await db.all(`SELECT agency_id, SUM(invested_pence) AS invested FROM rm_investments ${where} GROUP BY agency_id`, params);
+  const invested = await db.all(
+    `SELECT agency_id, SUM(invested_pence) AS invested FROM rm_investments ${where} GROUP BY agency_id`,
+    params,
+  );
   const produced = await db.all(
     `SELECT from_agency_id AS agency_id, SUM(amount_pence) AS produced,
             SUM(CASE WHEN from_agency_id <> to_agency_id THEN amount_pence ELSE 0 END) AS produced_for_others
        FROM rm_benefit_flows ${where} GROUP BY from_agency_id`,
     params,
   );
-  const received = await db.all(`SELECT to_agency_id AS agency_id, SUM(amount_pence) AS received FROM rm_benefit_flows ${where} GROUP BY to_agency_id`, params);
+  const received = await db.all(
+    `SELECT to_agency_id AS agency_id, SUM(amount_pence) AS received FROM rm_benefit_flows ${where} GROUP BY to_agency_id`,
+    params,
+  );
 
-  const totals = new Map<string, { invested: bigint; produced: bigint; producedForOthers: bigint; received: bigint }>();
+  const totals = new Map<
+    string,
+    { invested: bigint; produced: bigint; producedForOthers: bigint; received: bigint }
+  >();
   const of = (agencyId: unknown) => {
     const id = str(agencyId);
     let t = totals.get(id);
@@ -174,9 +208,12 @@ export async function auditFromSql(db: ReportingDb): Promise<Json[]> {
             command_id, correlation_id, causation_id, reason, summary, pot_id
        FROM rm_audit_trail ORDER BY position`,
   );
-  const agencies = await db.all('SELECT position, agency_id FROM rm_audit_trail_agencies ORDER BY position, agency_id');
+  const agencies = await db.all(
+    'SELECT position, agency_id FROM rm_audit_trail_agencies ORDER BY position, agency_id',
+  );
   const agenciesAt = new Map<string, string[]>();
-  for (const r of agencies) agenciesAt.set(str(r.position), [...(agenciesAt.get(str(r.position)) ?? []), str(r.agency_id)]);
+  for (const r of agencies)
+    agenciesAt.set(str(r.position), [...(agenciesAt.get(str(r.position)) ?? []), str(r.agency_id)]);
   return entries.map((r) =>
     withoutUndefined({
       position: str(r.position),
@@ -185,7 +222,11 @@ export async function auditFromSql(db: ReportingDb): Promise<Json[]> {
       streamId: str(r.stream_id),
       recordedAt: str(r.recorded_at),
       effectiveDate: optional(r.effective_date),
-      actor: withoutUndefined({ sub: str(r.actor_sub), role: str(r.actor_role), agencyId: optional(r.actor_agency_id) }),
+      actor: withoutUndefined({
+        sub: str(r.actor_sub),
+        role: str(r.actor_role),
+        agencyId: optional(r.actor_agency_id),
+      }),
       commandId: str(r.command_id),
       correlationId: str(r.correlation_id),
       causationId: optional(r.causation_id),

@@ -15,10 +15,19 @@ import { ulid } from 'ulid';
 import { createLedgerBooks, type LedgerBooks } from '../../../projections/index.ts';
 import { foldLog, type FoldLogResult } from '../../../src/books/foldLog.ts';
 import type { ReadModelWriter } from '../../../src/books/sqlMirror/readModelWriter.ts';
-import { READ_MODEL_TABLES, CHECKPOINTS_TABLE, sqlColumnsOf } from '../../../src/books/sqlMirror/tables.ts';
+import {
+  READ_MODEL_TABLES,
+  CHECKPOINTS_TABLE,
+  sqlColumnsOf,
+} from '../../../src/books/sqlMirror/tables.ts';
 import type { EventStore, RecordedEvent } from '../../../src/store/eventStore.ts';
 import { createSqliteEventStore } from '../../../src/store/sqlite/sqliteEventStore.ts';
-import { createTestLedger, essexScenario, expectCreated, type TestLedger } from '../../support/testLedger.ts';
+import {
+  createTestLedger,
+  essexScenario,
+  expectCreated,
+  type TestLedger,
+} from '../../support/testLedger.ts';
 
 export const PG_URL = process.env.LEDGER_TEST_PG_URL;
 
@@ -45,11 +54,16 @@ export interface History {
  * temporary directory; with `readModels`, the SQL mirror it opens (given where the events are)
  * kept by the ledger itself, as the server keeps it.
  */
-export async function fileLedger(options: { readModels?: (storePath: string) => Promise<ReadModelWriter> } = {}): Promise<FileLedger> {
+export async function fileLedger(
+  options: { readModels?: (storePath: string) => Promise<ReadModelWriter> } = {},
+): Promise<FileLedger> {
   const dir = mkdtempSync(join(tmpdir(), 'potledger-rm-'));
   const storePath = join(dir, 'ledger.db');
   const readModels = await options.readModels?.(storePath);
-  const ledger = await createTestLedger({ store: createSqliteEventStore(storePath), ...(readModels === undefined ? {} : { readModels }) });
+  const ledger = await createTestLedger({
+    store: createSqliteEventStore(storePath),
+    ...(readModels === undefined ? {} : { readModels }),
+  });
   return {
     dir,
     storePath,
@@ -75,9 +89,16 @@ export async function writeHistory(ledger: TestLedger): Promise<History> {
 
   // With a client key: the claim is an event of its own, and the audit trail lists it.
   await expectCreated(
-    ledger.post('/v1/agencies', admin, { agencyId: 'essex-fire', name: 'Essex Fire and Rescue', kind: 'fire' }, { 'idempotency-key': 'register-essex-fire' }),
+    ledger.post(
+      '/v1/agencies',
+      admin,
+      { agencyId: 'essex-fire', name: 'Essex Fire and Rescue', kind: 'fire' },
+      { 'idempotency-key': 'register-essex-fire' },
+    ),
   );
-  await expectCreated(ledger.post(`/v1/pots/${potId}/partners`, admin, { agencyId: 'nhs-mid-essex' }));
+  await expectCreated(
+    ledger.post(`/v1/pots/${potId}/partners`, admin, { agencyId: 'nhs-mid-essex' }),
+  );
   await expectCreated(
     ledger.post(`/v1/pots/${potId}/allocations`, tokens.cc, {
       interventionId,
@@ -106,7 +127,12 @@ export async function writeHistory(ledger: TestLedger): Promise<History> {
       benefits: [{ agencyId: 'essex-police', amount: '5000.00', cashable: true }],
     }),
   );
-  await expectCreated(ledger.post(`/v1/pots/${potId}/reversals`, admin, { eventId: second.eventId, reason: 'Double counted\nsee EVAL-2' }));
+  await expectCreated(
+    ledger.post(`/v1/pots/${potId}/reversals`, admin, {
+      eventId: second.eventId,
+      reason: 'Double counted\nsee EVAL-2',
+    }),
+  );
   const extra = await expectCreated(
     ledger.post(`/v1/pots/${potId}/allocations`, tokens.cc, {
       interventionId,
@@ -115,7 +141,12 @@ export async function writeHistory(ledger: TestLedger): Promise<History> {
       reason: 'Year two, first tranche',
     }),
   );
-  await expectCreated(ledger.post(`/v1/pots/${potId}/reversals`, admin, { eventId: extra.eventId, reason: 'Wrong intervention' }));
+  await expectCreated(
+    ledger.post(`/v1/pots/${potId}/reversals`, admin, {
+      eventId: extra.eventId,
+      reason: 'Wrong intervention',
+    }),
+  );
   await expectCreated(
     ledger.post(`/v1/pots/${potId}/allocations`, tokens.cc, {
       interventionId,
@@ -142,7 +173,12 @@ export async function writeHistory(ledger: TestLedger): Promise<History> {
       reference: 'FALLS-1',
     }),
   );
-  const falls = await expectCreated(ledger.post(`/v1/pots/${secondPotId}/interventions`, admin, { name: 'Falls prevention', leadAgencyId: 'nhs-mid-essex' }));
+  const falls = await expectCreated(
+    ledger.post(`/v1/pots/${secondPotId}/interventions`, admin, {
+      name: 'Falls prevention',
+      leadAgencyId: 'nhs-mid-essex',
+    }),
+  );
   await expectCreated(
     ledger.post(`/v1/pots/${secondPotId}/allocations`, admin, {
       interventionId: falls.interventionId,
@@ -159,7 +195,12 @@ export async function writeHistory(ledger: TestLedger): Promise<History> {
     }),
   );
   // The second pot is wound up: the council's unallocated 234.56 goes back (the `returned` columns).
-  await expectCreated(ledger.post(`/v1/pots/${secondPotId}/close`, admin, { reason: 'Pilot ended', effectiveDate: '2026-08-01' }));
+  await expectCreated(
+    ledger.post(`/v1/pots/${secondPotId}/close`, admin, {
+      reason: 'Pilot ended',
+      effectiveDate: '2026-08-01',
+    }),
+  );
 
   return { potId, secondPotId, interventionId, tokens };
 }
@@ -234,7 +275,9 @@ export const sqliteFactory: ReadModelDbFactory = {
       dateText: (column) => column,
       timestampText: (column) => column,
       async failInsertsInto(table, condition) {
-        db.exec(`CREATE TRIGGER fail_${table} BEFORE INSERT ON ${table} WHEN ${condition} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+        db.exec(
+          `CREATE TRIGGER fail_${table} BEFORE INSERT ON ${table} WHEN ${condition} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+        );
       },
       async stopFailingInserts(table) {
         db.exec(`DROP TRIGGER fail_${table}`);
@@ -274,11 +317,14 @@ export const postgresFactory: ReadModelDbFactory = {
         await client.query(sql);
       },
       dateText: (column) => `to_char(${column}, 'YYYY-MM-DD')`,
-      timestampText: (column) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+      timestampText: (column) =>
+        `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
       async failInsertsInto(table, condition) {
         await client.query(`CREATE FUNCTION fail_${table}() RETURNS trigger LANGUAGE plpgsql AS $$
           BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
-        await client.query(`CREATE TRIGGER fail_${table} BEFORE INSERT ON ${table} FOR EACH ROW WHEN (${condition}) EXECUTE FUNCTION fail_${table}()`);
+        await client.query(
+          `CREATE TRIGGER fail_${table} BEFORE INSERT ON ${table} FOR EACH ROW WHEN (${condition}) EXECUTE FUNCTION fail_${table}()`,
+        );
       },
       async stopFailingInserts(table) {
         await client.query(`DROP TRIGGER fail_${table} ON ${table}`);
@@ -303,7 +349,8 @@ export function describeEachDb(title: string, body: (factory: ReadModelDbFactory
   for (const factory of [sqliteFactory, postgresFactory]) {
     const name = `${title} in ${factory.dialect}`;
     if (factory === postgresFactory && PG_URL === undefined) {
-      describe.skip(`${name} (skipped: LEDGER_TEST_PG_URL is not set, e.g. postgres://postgres@127.0.0.1:5432/postgres)`, () => body(factory));
+      describe.skip(`${name} (skipped: LEDGER_TEST_PG_URL is not set, e.g. postgres://postgres@127.0.0.1:5432/postgres)`, () =>
+        body(factory));
     } else {
       describe(name, () => body(factory));
     }
@@ -311,14 +358,19 @@ export function describeEachDb(title: string, body: (factory: ReadModelDbFactory
 }
 
 if (PG_URL === undefined) {
-  console.info('read-model suites: PostgreSQL cases skipped — set LEDGER_TEST_PG_URL=postgres://user@host:port/db to run them');
+  console.info(
+    'read-model suites: PostgreSQL cases skipped — set LEDGER_TEST_PG_URL=postgres://user@host:port/db to run them',
+  );
 }
 
 /**
  * Every rm_ table in primary-key order, every column as text, checkpoints without updated_at:
  * two snapshots are equal exactly when the tables hold the same rows.
  */
-export async function snapshot(db: ReportingDb, options: { withCheckpoints?: boolean } = {}): Promise<Record<string, string[]>> {
+export async function snapshot(
+  db: ReportingDb,
+  options: { withCheckpoints?: boolean } = {},
+): Promise<Record<string, string[]>> {
   const result: Record<string, string[]> = {};
   for (const table of READ_MODEL_TABLES) {
     const columns = sqlColumnsOf(table).map((column) => {
@@ -327,17 +379,29 @@ export async function snapshot(db: ReportingDb, options: { withCheckpoints?: boo
       if (kind === 'optionalDate') return db.dateText(column);
       return column;
     });
-    const rows = await db.all(`SELECT ${columns.join(', ')} FROM ${table.name} ORDER BY ${table.primaryKey.join(', ')}`);
-    result[table.name] = rows.map((row) => JSON.stringify(Object.values(row).map((v) => (v === null ? null : String(v)))));
+    const rows = await db.all(
+      `SELECT ${columns.join(', ')} FROM ${table.name} ORDER BY ${table.primaryKey.join(', ')}`,
+    );
+    result[table.name] = rows.map((row) =>
+      JSON.stringify(Object.values(row).map((v) => (v === null ? null : String(v)))),
+    );
   }
   if (options.withCheckpoints !== false) {
-    const rows = await db.all(`SELECT projection, position FROM ${CHECKPOINTS_TABLE} ORDER BY projection`);
-    result[CHECKPOINTS_TABLE] = rows.map((row) => `${String(row.projection)}=${String(row.position)}`);
+    const rows = await db.all(
+      `SELECT projection, position FROM ${CHECKPOINTS_TABLE} ORDER BY projection`,
+    );
+    result[CHECKPOINTS_TABLE] = rows.map(
+      (row) => `${String(row.projection)}=${String(row.position)}`,
+    );
   }
   return result;
 }
 
 export async function checkpointsIn(db: ReportingDb): Promise<Record<string, bigint>> {
-  const rows = await db.all(`SELECT projection, position FROM ${CHECKPOINTS_TABLE} ORDER BY projection`);
-  return Object.fromEntries(rows.map((row) => [String(row.projection), BigInt(String(row.position))]));
+  const rows = await db.all(
+    `SELECT projection, position FROM ${CHECKPOINTS_TABLE} ORDER BY projection`,
+  );
+  return Object.fromEntries(
+    rows.map((row) => [String(row.projection), BigInt(String(row.position))]),
+  );
 }

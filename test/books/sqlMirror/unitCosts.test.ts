@@ -26,7 +26,9 @@ describeEachDb('read models with unit costs', (factory) => {
       readModels: async (storePath) => {
         reportingDb = await factory.create(storePath);
         cleanups.push(() => reportingDb!.close());
-        mirror = await openReadModelWriter(reportingDb.url, { onError: (error) => errors.push(error) });
+        mirror = await openReadModelWriter(reportingDb.url, {
+          onError: (error) => errors.push(error),
+        });
         return mirror;
       },
     });
@@ -47,11 +49,21 @@ describeEachDb('read models with unit costs', (factory) => {
       }),
     );
     await expectCreated(
-      ledger.post(`/v1/pots/${scenario.potId}/interventions/${scenario.interventionId}/outcomes`, admin, {
-        description: 'hip fractures avoided',
-        effectiveDate: '2025-09-30',
-        lines: [{ unitCostCode: 'HEALTH-HIP-FRACTURE', quantity: '3', beneficiaries: { health: 'nhs-mid-essex' } }],
-      }),
+      ledger.post(
+        `/v1/pots/${scenario.potId}/interventions/${scenario.interventionId}/outcomes`,
+        admin,
+        {
+          description: 'hip fractures avoided',
+          effectiveDate: '2025-09-30',
+          lines: [
+            {
+              unitCostCode: 'HEALTH-HIP-FRACTURE',
+              quantity: '3',
+              beneficiaries: { health: 'nhs-mid-essex' },
+            },
+          ],
+        },
+      ),
     );
     const head = await ledger.store.headPosition();
     expect(await ledger.runner.waitFor(head)).toBe(true);
@@ -61,13 +73,24 @@ describeEachDb('read models with unit costs', (factory) => {
     const auditor = ledger.token('auditor');
     const audit = (await ledger.get('/v1/audit?limit=1000', auditor)).json();
     const sqlAudit = await auditFromSql(db);
-    expect(sqlAudit.find((e) => e.type === 'UnitCostAdded')).toEqual(audit.entries.find((e: { type: string }) => e.type === 'UnitCostAdded'));
+    expect(sqlAudit.find((e) => e.type === 'UnitCostAdded')).toEqual(
+      audit.entries.find((e: { type: string }) => e.type === 'UnitCostAdded'),
+    );
     expect(sqlAudit).toHaveLength(Number(head));
 
-    const flows = (await ledger.get(`/v1/flows?potId=${scenario.potId}`, ledger.token('reporter'))).json();
+    const flows = (
+      await ledger.get(`/v1/flows?potId=${scenario.potId}`, ledger.token('reporter'))
+    ).json();
     const { priorPeriodAdjustments: _labels, ...figures } = flows;
     expect(await flowsFromSql(db, { potId: scenario.potId })).toEqual(figures);
-    const toNhs = flows.rows.filter((r: { toAgencyId: string }) => r.toAgencyId === 'nhs-mid-essex');
-    expect(toNhs.reduce((total: number, r: { amount: string }) => total + Math.round(Number(r.amount) * 100), 0)).toBe(3_000_000);
+    const toNhs = flows.rows.filter(
+      (r: { toAgencyId: string }) => r.toAgencyId === 'nhs-mid-essex',
+    );
+    expect(
+      toNhs.reduce(
+        (total: number, r: { amount: string }) => total + Math.round(Number(r.amount) * 100),
+        0,
+      ),
+    ).toBe(3_000_000);
   });
 });

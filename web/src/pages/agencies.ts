@@ -18,14 +18,21 @@ interface Balances {
 export async function agenciesPage(ctx: PageContext): Promise<void> {
   ctx.main.replaceChildren(
     h('h1', {}, 'Agencies'),
-    table('Registered agencies', ['Agency', 'Kind', 'Id'], ctx.agencies.map((a) => [link(`#/agencies/${a.agencyId}`, a.name), a.kind, a.agencyId])),
+    table(
+      'Registered agencies',
+      ['Agency', 'Kind', 'Id'],
+      ctx.agencies.map((a) => [link(`#/agencies/${a.agencyId}`, a.name), a.kind, a.agencyId]),
+    ),
   );
 }
 
 export async function agencyPage(ctx: PageContext, agencyId: string): Promise<void> {
   const token = ctx.session.token;
   const [balances, { pots }] = await Promise.all([
-    getJson<{ agencyId: string; total: Balances; pots: (Balances & { potId: string })[] }>(`/v1/agencies/${encodeURIComponent(agencyId)}/balances`, token),
+    getJson<{ agencyId: string; total: Balances; pots: (Balances & { potId: string })[] }>(
+      `/v1/agencies/${encodeURIComponent(agencyId)}/balances`,
+      token,
+    ),
     getJson<{ pots: PotView[] }>('/v1/pots', token),
   ]);
   const potName = (potId: string) => pots.find((p) => p.potId === potId)?.name ?? potId;
@@ -50,8 +57,20 @@ export async function agencyPage(ctx: PageContext, agencyId: string): Promise<vo
     ),
     table(
       'Balances per pot and in total',
-      ['Pot', 'Contributed', 'Drawn', 'Stake', 'Cashable benefits received', 'Non-cashable benefits received', 'Benefits produced for others', 'Net fiscal position'],
-      [...balances.pots.map((b) => row(link(`#/pots/${b.potId}`, potName(b.potId)), b)), row('Total', balances.total)],
+      [
+        'Pot',
+        'Contributed',
+        'Drawn',
+        'Stake',
+        'Cashable benefits received',
+        'Non-cashable benefits received',
+        'Benefits produced for others',
+        'Net fiscal position',
+      ],
+      [
+        ...balances.pots.map((b) => row(link(`#/pots/${b.potId}`, potName(b.potId)), b)),
+        row('Total', balances.total),
+      ],
       { numeric: [1, 2, 3, 4, 5, 6, 7] },
     ),
   );

@@ -20,26 +20,65 @@ interface AuditEntry {
 
 export async function auditPage(ctx: PageContext): Promise<void> {
   const token = ctx.session.token;
-  const filters = Object.fromEntries(FILTERS.map((f) => [f, ctx.params.get(f) ?? ''])) as Record<(typeof FILTERS)[number], string>;
+  const filters = Object.fromEntries(FILTERS.map((f) => [f, ctx.params.get(f) ?? ''])) as Record<
+    (typeof FILTERS)[number],
+    string
+  >;
   // Earlier pages' cursors travel in the URL, so Back and Previous both work.
   const cursors = (ctx.params.get('cursors') ?? '').split(',').filter((c) => c !== '');
   const cursor = cursors[cursors.length - 1];
   const [{ pots }, page] = await Promise.all([
     getJson<{ pots: PotView[] }>('/v1/pots', token),
-    getJson<{ entries: AuditEntry[]; nextCursor: string | null }>(`/v1/audit${query({ ...filters, cursor, limit: String(AUDIT_PAGE_SIZE) })}`, token),
+    getJson<{ entries: AuditEntry[]; nextCursor: string | null }>(
+      `/v1/audit${query({ ...filters, cursor, limit: String(AUDIT_PAGE_SIZE) })}`,
+      token,
+    ),
   ]);
 
   const form = h(
     'form',
     { class: 'filters', 'aria-label': 'Filter the audit trail' },
-    field('Pot', h('select', { name: 'potId' }, ...options([{ value: '', label: 'All pots' }, ...pots.map((p) => ({ value: p.potId, label: p.name }))], filters.potId))),
-    field('Agency', h('select', { name: 'agencyId' }, ...options([{ value: '', label: 'All agencies' }, ...ctx.agencies.map((a) => ({ value: a.agencyId, label: a.name }))], filters.agencyId))),
-    field('Actor', h('input', { name: 'actor', type: 'text', value: filters.actor, autocomplete: 'off' }), 'The user name in the token, e.g. alice'),
+    field(
+      'Pot',
+      h(
+        'select',
+        { name: 'potId' },
+        ...options(
+          [
+            { value: '', label: 'All pots' },
+            ...pots.map((p) => ({ value: p.potId, label: p.name })),
+          ],
+          filters.potId,
+        ),
+      ),
+    ),
+    field(
+      'Agency',
+      h(
+        'select',
+        { name: 'agencyId' },
+        ...options(
+          [
+            { value: '', label: 'All agencies' },
+            ...ctx.agencies.map((a) => ({ value: a.agencyId, label: a.name })),
+          ],
+          filters.agencyId,
+        ),
+      ),
+    ),
+    field(
+      'Actor',
+      h('input', { name: 'actor', type: 'text', value: filters.actor, autocomplete: 'off' }),
+      'The user name in the token, e.g. alice',
+    ),
     field('From', h('input', { name: 'from', type: 'date', value: filters.from })),
     field('To', h('input', { name: 'to', type: 'date', value: filters.to })),
     h('button', { type: 'submit' }, 'Filter'),
   );
-  const formValues = () => Object.fromEntries(FILTERS.map((f) => [f, (form.elements.namedItem(f) as HTMLInputElement).value.trim()]));
+  const formValues = () =>
+    Object.fromEntries(
+      FILTERS.map((f) => [f, (form.elements.namedItem(f) as HTMLInputElement).value.trim()]),
+    );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     window.location.hash = `#/audit${query(formValues())}`;
@@ -73,13 +112,24 @@ export async function auditPage(ctx: PageContext): Promise<void> {
     table(
       `Audit entries, page ${cursors.length + 1}`,
       ['Position', 'Recorded', 'Effective', 'Actor', 'Summary', 'Reason'],
-      page.entries.map((e) => [e.position, e.recordedAt.replace('T', ' ').slice(0, 19), e.effectiveDate ?? '', `${e.actor.sub} (${e.actor.role}${e.actor.agencyId === undefined ? '' : `, ${e.actor.agencyId}`})`, e.summary, e.reason ?? '']),
+      page.entries.map((e) => [
+        e.position,
+        e.recordedAt.replace('T', ' ').slice(0, 19),
+        e.effectiveDate ?? '',
+        `${e.actor.sub} (${e.actor.role}${e.actor.agencyId === undefined ? '' : `, ${e.actor.agencyId}`})`,
+        e.summary,
+        e.reason ?? '',
+      ]),
     ),
     h(
       'nav',
       { class: 'pager', 'aria-label': 'Audit pages' },
-      cursors.length > 0 ? h('a', { href: pageLink(cursors.slice(0, -1)) }, '← Previous page') : null,
-      page.nextCursor !== null ? h('a', { href: pageLink([...cursors, page.nextCursor]) }, 'Next page →') : null,
+      cursors.length > 0
+        ? h('a', { href: pageLink(cursors.slice(0, -1)) }, '← Previous page')
+        : null,
+      page.nextCursor !== null
+        ? h('a', { href: pageLink([...cursors, page.nextCursor]) }, 'Next page →')
+        : null,
     ),
   );
 }

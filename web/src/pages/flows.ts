@@ -7,7 +7,13 @@ import { benefitSankey } from '../charts.ts';
 import type { PageContext, PotView } from '../context.ts';
 import { field, h, options, showFieldError, table } from '../dom.ts';
 import { formatGbp, formatReturnPerPound, formatShare } from '../money.ts';
-import { sankeyModel, type FlowRow, type InterventionFlows, type SankeyModel, type SankeyNode } from '../sankeyModel.ts';
+import {
+  sankeyModel,
+  type FlowRow,
+  type InterventionFlows,
+  type SankeyModel,
+  type SankeyNode,
+} from '../sankeyModel.ts';
 
 interface FlowsView {
   readonly rows: readonly FlowRow[];
@@ -32,49 +38,121 @@ export async function flowsPage(ctx: PageContext): Promise<void> {
   const filters = h(
     'form',
     { class: 'filters', 'aria-label': 'Filter the flows' },
-    field('Pot', h('select', { name: 'potId' }, ...options([{ value: '', label: 'All pots' }, ...pots.map((p) => ({ value: p.potId, label: p.name }))], potId))),
-    field('Financial year', h('input', { name: 'financialYear', type: 'text', value: financialYear, placeholder: '2025-26', autocomplete: 'off' }), 'Blank for all years'),
+    field(
+      'Pot',
+      h(
+        'select',
+        { name: 'potId' },
+        ...options(
+          [
+            { value: '', label: 'All pots' },
+            ...pots.map((p) => ({ value: p.potId, label: p.name })),
+          ],
+          potId,
+        ),
+      ),
+    ),
+    field(
+      'Financial year',
+      h('input', {
+        name: 'financialYear',
+        type: 'text',
+        value: financialYear,
+        placeholder: '2025-26',
+        autocomplete: 'off',
+      }),
+      'Blank for all years',
+    ),
     h('button', { type: 'submit' }, 'Show'),
   );
   filters.addEventListener('submit', (event) => {
     event.preventDefault();
     const year = (filters.elements.namedItem('financialYear') as HTMLInputElement).value.trim();
-    const yearOk = year === '' || (FINANCIAL_YEAR.test(year) && (Number(year.slice(0, 4)) + 1) % 100 === Number(year.slice(5)));
-    showFieldError(filters, 'financialYear', yearOk ? null : 'Enter a financial year like 2025-26, or leave it blank.');
+    const yearOk =
+      year === '' ||
+      (FINANCIAL_YEAR.test(year) && (Number(year.slice(0, 4)) + 1) % 100 === Number(year.slice(5)));
+    showFieldError(
+      filters,
+      'financialYear',
+      yearOk ? null : 'Enter a financial year like 2025-26, or leave it blank.',
+    );
     if (!yearOk) return;
     window.location.hash = `#/flows${query({ potId: (filters.elements.namedItem('potId') as HTMLSelectElement).value, financialYear: year })}`;
   });
 
-  const scope = { potId: potId === '' ? undefined : potId, financialYear: financialYear === '' ? undefined : financialYear };
+  const scope = {
+    potId: potId === '' ? undefined : potId,
+    financialYear: financialYear === '' ? undefined : financialYear,
+  };
   const inScope = pots.filter((p) => scope.potId === undefined || p.potId === scope.potId);
   const [totals, perIntervention] = await Promise.all([
     getJson<FlowsView>(`/v1/flows${query(scope)}`, token),
     Promise.all(
       inScope.flatMap((pot) =>
         pot.interventions.map(async (i): Promise<InterventionFlows> => {
-          const flows = await getJson<FlowsView>(`/v1/flows${query({ ...scope, potId: pot.potId, interventionId: i.interventionId })}`, token);
-          return { interventionId: i.interventionId, name: inScope.length > 1 ? `${i.name} (${pot.name})` : i.name, rows: flows.rows };
+          const flows = await getJson<FlowsView>(
+            `/v1/flows${query({ ...scope, potId: pot.potId, interventionId: i.interventionId })}`,
+            token,
+          );
+          return {
+            interventionId: i.interventionId,
+            name: inScope.length > 1 ? `${i.name} (${pot.name})` : i.name,
+            rows: flows.rows,
+          };
         }),
       ),
     ),
   ]);
   const model = sankeyModel(perIntervention, ctx.nameOf);
-  const chart = h('div', { class: 'chart chart-sankey', id: 'sankey', role: 'img', 'aria-label': sankeyDescription(model) });
+  const chart = h('div', {
+    class: 'chart chart-sankey',
+    id: 'sankey',
+    role: 'img',
+    'aria-label': sankeyDescription(model),
+  });
   const key = h(
     'ul',
     { class: 'key', 'aria-label': 'Colour key' },
-    h('li', {}, h('span', { class: 'swatch', 'data-colour': 'investment' }), 'Benefit produced by an investor’s funding'),
-    h('li', {}, h('span', { class: 'swatch', 'data-colour': 'cashable' }), 'Cashable benefit (a real saving in that budget)'),
-    h('li', {}, h('span', { class: 'swatch', 'data-colour': 'non-cashable' }), 'Non-cashable benefit'),
+    h(
+      'li',
+      {},
+      h('span', { class: 'swatch', 'data-colour': 'investment' }),
+      'Benefit produced by an investor’s funding',
+    ),
+    h(
+      'li',
+      {},
+      h('span', { class: 'swatch', 'data-colour': 'cashable' }),
+      'Cashable benefit (a real saving in that budget)',
+    ),
+    h(
+      'li',
+      {},
+      h('span', { class: 'swatch', 'data-colour': 'non-cashable' }),
+      'Non-cashable benefit',
+    ),
   );
   ctx.main.replaceChildren(
     h('h1', {}, 'Who invests, who benefits'),
     filters,
-    h('p', {}, 'Band widths are benefits in pounds: from the agency whose money paid for an intervention, through the intervention, into the budget where the benefit landed.'),
-    model.links.length === 0 ? h('p', { class: 'empty' }, 'No benefits recorded for this choice yet.') : h('div', {}, chart, key),
+    h(
+      'p',
+      {},
+      'Band widths are benefits in pounds: from the agency whose money paid for an intervention, through the intervention, into the budget where the benefit landed.',
+    ),
+    model.links.length === 0
+      ? h('p', { class: 'empty' }, 'No benefits recorded for this choice yet.')
+      : h('div', {}, chart, key),
     table(
       'Each agency: invested, benefits its money produced, benefits received, return per £1, and the share of its benefits that landed in other budgets',
-      ['Agency', 'Invested', 'Benefits produced', 'Benefits received', 'Return per £1', 'Wrong-pocket share'],
+      [
+        'Agency',
+        'Invested',
+        'Benefits produced',
+        'Benefits received',
+        'Return per £1',
+        'Wrong-pocket share',
+      ],
       totals.agencies.map((a) => [
         ctx.nameOf(a.agencyId),
         formatGbp(a.invested),
@@ -91,7 +169,11 @@ export async function flowsPage(ctx: PageContext): Promise<void> {
 
 /** The chart's text alternative: who is on each side of it (the table has the figures). */
 export function sankeyDescription(model: SankeyModel): string {
-  const of = (kinds: readonly SankeyNode['kind'][]) => model.nodes.filter((n) => kinds.includes(n.kind)).map((n) => n.label).join('; ');
+  const of = (kinds: readonly SankeyNode['kind'][]) =>
+    model.nodes
+      .filter((n) => kinds.includes(n.kind))
+      .map((n) => n.label)
+      .join('; ');
   return (
     `Sankey diagram of benefit flows. Investors: ${of(['investor'])}. Interventions: ${of(['intervention'])}. ` +
     `Beneficiaries: ${of(['cashable', 'non-cashable'])}. The table below lists each agency's figures.`

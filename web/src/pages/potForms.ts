@@ -4,16 +4,25 @@ import { field, h, options } from '../dom.ts';
 import { todayIso, writeForm } from '../forms.ts';
 import { can } from '../token.ts';
 
-const input = (name: string, attrs: Record<string, string> = {}) => h('input', { name, type: 'text', autocomplete: 'off', ...attrs });
+const input = (name: string, attrs: Record<string, string> = {}) =>
+  h('input', { name, type: 'text', autocomplete: 'off', ...attrs });
 const amountInput = (name: string) => input(name, { inputmode: 'decimal', placeholder: '1234.50' });
 const dateInput = (name: string) => h('input', { name, type: 'date', value: todayIso() });
 
-export function moneyForms(ctx: PageContext, pot: PotView, reload: (position: string) => void): HTMLElement[] {
+export function moneyForms(
+  ctx: PageContext,
+  pot: PotView,
+  reload: (position: string) => void,
+): HTMLElement[] {
   const { token, claims } = ctx.session;
   const potPath = `/v1/pots/${pot.potId}`;
   const onWritten = (written: { position: string }) => reload(written.position);
-  const partnerOptions = pot.partners.map((p) => ({ value: p.agencyId, label: ctx.nameOf(p.agencyId) }));
-  const interventionOptions = () => options(pot.interventions.map((i) => ({ value: i.interventionId, label: i.name })));
+  const partnerOptions = pot.partners.map((p) => ({
+    value: p.agencyId,
+    label: ctx.nameOf(p.agencyId),
+  }));
+  const interventionOptions = () =>
+    options(pot.interventions.map((i) => ({ value: i.interventionId, label: i.name })));
   const forms: HTMLElement[] = [];
 
   if (can.contribute(claims) && claims.agency !== undefined) {
@@ -29,7 +38,12 @@ export function moneyForms(ctx: PageContext, pot: PotView, reload: (position: st
         ],
         amountFields: ['amount'],
         path: () => `${potPath}/contributions`,
-        body: (v) => ({ agencyId: claims.agency, amount: v('amount'), effectiveDate: v('effectiveDate'), reference: v('reference') }),
+        body: (v) => ({
+          agencyId: claims.agency,
+          amount: v('amount'),
+          effectiveDate: v('effectiveDate'),
+          reference: v('reference'),
+        }),
         onWritten,
       }),
     );
@@ -41,12 +55,19 @@ export function moneyForms(ctx: PageContext, pot: PotView, reload: (position: st
       token,
       controls: [
         field('Name', input('name')),
-        field('Lead agency', h('select', { name: 'leadAgencyId' }, ...options(partnerOptions, claims.agency))),
+        field(
+          'Lead agency',
+          h('select', { name: 'leadAgencyId' }, ...options(partnerOptions, claims.agency)),
+        ),
         field('Description (optional)', h('textarea', { name: 'description', rows: 2 })),
       ],
       amountFields: [],
       path: () => `${potPath}/interventions`,
-      body: (v) => ({ name: v('name'), leadAgencyId: v('leadAgencyId'), ...(v('description') === '' ? {} : { description: v('description') }) }),
+      body: (v) => ({
+        name: v('name'),
+        leadAgencyId: v('leadAgencyId'),
+        ...(v('description') === '' ? {} : { description: v('description') }),
+      }),
       onWritten,
     }),
   );
@@ -58,13 +79,22 @@ export function moneyForms(ctx: PageContext, pot: PotView, reload: (position: st
         token,
         controls: [
           field('Intervention', h('select', { name: 'interventionId' }, ...interventionOptions())),
-          field('Amount (£)', amountInput('amount'), 'Drawn from the partners in proportion to their unallocated stakes'),
+          field(
+            'Amount (£)',
+            amountInput('amount'),
+            'Drawn from the partners in proportion to their unallocated stakes',
+          ),
           field('Effective date', dateInput('effectiveDate')),
           field('Reason', input('reason')),
         ],
         amountFields: ['amount'],
         path: () => `${potPath}/allocations`,
-        body: (v) => ({ interventionId: v('interventionId'), amount: v('amount'), effectiveDate: v('effectiveDate'), reason: v('reason') }),
+        body: (v) => ({
+          interventionId: v('interventionId'),
+          amount: v('amount'),
+          effectiveDate: v('effectiveDate'),
+          reason: v('reason'),
+        }),
         onWritten,
       }),
       outcomeForm(ctx, pot, onWritten, interventionOptions),
@@ -76,7 +106,11 @@ export function moneyForms(ctx: PageContext, pot: PotView, reload: (position: st
       submitLabel: 'Reverse',
       token,
       controls: [
-        field('Event id', input('eventId'), 'The event id of a contribution, allocation or outcome (shown when it was recorded, and in the audit trail)'),
+        field(
+          'Event id',
+          input('eventId'),
+          'The event id of a contribution, allocation or outcome (shown when it was recorded, and in the audit trail)',
+        ),
         field('Reason', input('reason')),
       ],
       amountFields: [],
@@ -88,7 +122,12 @@ export function moneyForms(ctx: PageContext, pot: PotView, reload: (position: st
   return forms;
 }
 
-function outcomeForm(ctx: PageContext, pot: PotView, onWritten: (w: { position: string }) => void, interventionOptions: () => HTMLOptionElement[]): HTMLElement {
+function outcomeForm(
+  ctx: PageContext,
+  pot: PotView,
+  onWritten: (w: { position: string }) => void,
+  interventionOptions: () => HTMLOptionElement[],
+): HTMLElement {
   let lines = 0;
   const lineList = h('div', { class: 'benefit-lines' });
   const agencyOptions = ctx.agencies.map((a) => ({ value: a.agencyId, label: a.name }));
@@ -99,9 +138,17 @@ function outcomeForm(ctx: PageContext, pot: PotView, onWritten: (w: { position: 
         'fieldset',
         { class: 'benefit-line' },
         h('legend', {}, `Benefit ${lines}`),
-        field('Agency whose budget benefits', h('select', { name: `agencyId${lines}` }, ...options(agencyOptions))),
+        field(
+          'Agency whose budget benefits',
+          h('select', { name: `agencyId${lines}` }, ...options(agencyOptions)),
+        ),
         field('Amount (£)', amountInput(`amount${lines}`)),
-        h('label', { class: 'check' }, h('input', { type: 'checkbox', name: `cashable${lines}` }), ' Cashable (a real saving in that budget)'),
+        h(
+          'label',
+          { class: 'check' },
+          h('input', { type: 'checkbox', name: `cashable${lines}` }),
+          ' Cashable (a real saving in that budget)',
+        ),
       ),
     );
   };
@@ -119,15 +166,21 @@ function outcomeForm(ctx: PageContext, pot: PotView, onWritten: (w: { position: 
       h('button', { type: 'button', class: 'secondary', onclick: addLine }, 'Add another benefit'),
     ],
     amountFields: [],
-    path: () => `/v1/pots/${pot.potId}/interventions/${encodeURIComponent(currentIntervention())}/outcomes`,
+    path: () =>
+      `/v1/pots/${pot.potId}/interventions/${encodeURIComponent(currentIntervention())}/outcomes`,
     body: (v) => ({
       description: v('description'),
       effectiveDate: v('effectiveDate'),
       ...(v('evidenceRef') === '' ? {} : { evidenceRef: v('evidenceRef') }),
-      benefits: Array.from({ length: lines }, (_, i) => ({ agencyId: v(`agencyId${i + 1}`), amount: v(`amount${i + 1}`), cashable: v(`cashable${i + 1}`) === 'true' })),
+      benefits: Array.from({ length: lines }, (_, i) => ({
+        agencyId: v(`agencyId${i + 1}`),
+        amount: v(`amount${i + 1}`),
+        cashable: v(`cashable${i + 1}`) === 'true',
+      })),
     }),
     onWritten,
   });
-  const currentIntervention = () => (form.elements.namedItem('interventionId') as HTMLSelectElement).value;
+  const currentIntervention = () =>
+    (form.elements.namedItem('interventionId') as HTMLSelectElement).value;
   return form;
 }

@@ -14,15 +14,33 @@ export async function potsPage(ctx: PageContext): Promise<void> {
     table(
       'Pooled budgets: money paid in, committed to interventions, and still available',
       ['Pot', 'Area', 'Host', 'Contributed', 'Allocated', 'Available'],
-      pots.map((p) => [link(`#/pots/${p.potId}`, p.name), p.area, ctx.nameOf(p.hostAgencyId), formatGbp(p.contributed), formatGbp(p.allocated), formatGbp(p.available)]),
+      pots.map((p) => [
+        link(`#/pots/${p.potId}`, p.name),
+        p.area,
+        ctx.nameOf(p.hostAgencyId),
+        formatGbp(p.contributed),
+        formatGbp(p.allocated),
+        formatGbp(p.available),
+      ]),
       { numeric: [3, 4, 5] },
     ),
   );
 }
 
-export async function potPage(ctx: PageContext, potId: string, minPosition?: string): Promise<void> {
-  const pot = await getJson<PotView>(`/v1/pots/${encodeURIComponent(potId)}${query({ minPosition })}`, ctx.session.token);
-  const chart = h('div', { class: 'chart chart-bars', role: 'img', 'aria-label': `Bar chart of each partner's unallocated stake in ${pot.name}; the partners table lists the same figures.` });
+export async function potPage(
+  ctx: PageContext,
+  potId: string,
+  minPosition?: string,
+): Promise<void> {
+  const pot = await getJson<PotView>(
+    `/v1/pots/${encodeURIComponent(potId)}${query({ minPosition })}`,
+    ctx.session.token,
+  );
+  const chart = h('div', {
+    class: 'chart chart-bars',
+    role: 'img',
+    'aria-label': `Bar chart of each partner's unallocated stake in ${pot.name}; the partners table lists the same figures.`,
+  });
   const claims = ctx.session.claims;
   const reload = (position: string) => void potPage(ctx, potId, position);
   ctx.main.replaceChildren(
@@ -31,36 +49,72 @@ export async function potPage(ctx: PageContext, potId: string, minPosition?: str
     h(
       'dl',
       { class: 'figures' },
-      h('div', {}, h('dt', {}, 'Contributed'), h('dd', { 'data-figure': 'contributed' }, formatGbp(pot.contributed))),
-      h('div', {}, h('dt', {}, 'Allocated'), h('dd', { 'data-figure': 'allocated' }, formatGbp(pot.allocated))),
-      h('div', {}, h('dt', {}, 'Available'), h('dd', { 'data-figure': 'available' }, formatGbp(pot.available))),
+      h(
+        'div',
+        {},
+        h('dt', {}, 'Contributed'),
+        h('dd', { 'data-figure': 'contributed' }, formatGbp(pot.contributed)),
+      ),
+      h(
+        'div',
+        {},
+        h('dt', {}, 'Allocated'),
+        h('dd', { 'data-figure': 'allocated' }, formatGbp(pot.allocated)),
+      ),
+      h(
+        'div',
+        {},
+        h('dt', {}, 'Available'),
+        h('dd', { 'data-figure': 'available' }, formatGbp(pot.available)),
+      ),
     ),
     h('h2', {}, "Partners' stakes"),
     chart,
     table(
       'Each partner: paid in, drawn for interventions, and its unallocated stake',
       ['Partner', 'Contributed', 'Drawn', 'Stake'],
-      pot.partners.map((p) => [link(`#/agencies/${p.agencyId}`, ctx.nameOf(p.agencyId)), formatGbp(p.contributed), formatGbp(p.drawn), formatGbp(p.stake)]),
+      pot.partners.map((p) => [
+        link(`#/agencies/${p.agencyId}`, ctx.nameOf(p.agencyId)),
+        formatGbp(p.contributed),
+        formatGbp(p.drawn),
+        formatGbp(p.stake),
+      ]),
       { numeric: [1, 2, 3] },
     ),
     h('h2', {}, 'Interventions'),
     table(
       'Interventions: net funding and net benefits recorded',
       ['Intervention', 'Lead agency', 'Funded', 'Benefits'],
-      pot.interventions.map((i) => [i.name, ctx.nameOf(i.leadAgencyId), formatGbp(i.funded), formatGbp(i.benefits)]),
+      pot.interventions.map((i) => [
+        i.name,
+        ctx.nameOf(i.leadAgencyId),
+        formatGbp(i.funded),
+        formatGbp(i.benefits),
+      ]),
       { numeric: [2, 3] },
     ),
     pendingApprovals(pot) ?? '',
     h('p', {}, link(`#/flows?potId=${pot.potId}`, 'Who invests, who benefits in this pot →')),
-    can.manageMoney(claims) ? h('section', { 'aria-labelledby': 'forms-heading' }, h('h2', { id: 'forms-heading' }, 'Record'), h('div', { class: 'forms' }, ...moneyForms(ctx, pot, reload))) : '',
+    can.manageMoney(claims)
+      ? h(
+          'section',
+          { 'aria-labelledby': 'forms-heading' },
+          h('h2', { id: 'forms-heading' }, 'Record'),
+          h('div', { class: 'forms' }, ...moneyForms(ctx, pot, reload)),
+        )
+      : '',
   );
-  stakeBarChart(chart, pot.partners.map((p) => ({ label: ctx.nameOf(p.agencyId), stake: p.stake })));
+  stakeBarChart(
+    chart,
+    pot.partners.map((p) => ({ label: ctx.nameOf(p.agencyId), stake: p.stake })),
+  );
 }
 
 /** Shown only when the server reports approvals (the approvals feature may not be deployed). */
 function pendingApprovals(pot: PotView): HTMLElement | null {
   if (pot.pendingApprovals === undefined) return null;
-  const text = (value: unknown) => (typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value));
+  const text = (value: unknown) =>
+    typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
   return h(
     'section',
     {},
@@ -73,7 +127,9 @@ function pendingApprovals(pot: PotView): HTMLElement | null {
         text(a.interventionName ?? a.interventionId),
         typeof a.amount === 'string' ? formatGbp(a.amount) : '',
         // null: the API withheld the requester from this role (figures only; see `redacted`).
-        a.requestedBy === null ? 'withheld' : text((a.requestedBy as { sub?: string } | undefined)?.sub ?? a.requestedBy),
+        a.requestedBy === null
+          ? 'withheld'
+          : text((a.requestedBy as { sub?: string } | undefined)?.sub ?? a.requestedBy),
       ]),
       { numeric: [2] },
     ),

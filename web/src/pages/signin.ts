@@ -9,11 +9,19 @@ import { signIn } from '../session.ts';
 
 const ROLES = ['admin', 'finance-officer', 'auditor', 'reporter'];
 
-export function signInPage(main: HTMLElement, params: URLSearchParams, onSignedIn: () => void): void {
+export function signInPage(
+  main: HTMLElement,
+  params: URLSearchParams,
+  onSignedIn: () => void,
+): void {
   const paste = h(
     'form',
     { 'aria-label': 'Sign in with a token' },
-    field('Token', h('textarea', { name: 'token', rows: 4, spellcheck: 'false', autocomplete: 'off' }), 'Mint one with: npx potledger token --sub alice --role admin'),
+    field(
+      'Token',
+      h('textarea', { name: 'token', rows: 4, spellcheck: 'false', autocomplete: 'off' }),
+      'Mint one with: npx potledger token --sub alice --role admin',
+    ),
     h('button', { type: 'submit' }, 'Sign in'),
   );
   paste.addEventListener('submit', (event) => {
@@ -24,21 +32,46 @@ export function signInPage(main: HTMLElement, params: URLSearchParams, onSignedI
   const dev = h(
     'form',
     { 'aria-label': 'Development sign-in' },
-    h('p', { class: 'hint' }, 'Development servers only (NODE_ENV is not production): the server mints a token for any user and role. It answers only on this machine.'),
-    field('User name', h('input', { name: 'sub', type: 'text', value: 'alice', autocomplete: 'off' })),
-    field('Role', h('select', { name: 'role' }, ...options(ROLES.map((r) => ({ value: r, label: r }))))),
-    field('Agency (finance officers)', h('input', { name: 'agency', type: 'text', placeholder: 'essex-police', autocomplete: 'off' })),
+    h(
+      'p',
+      { class: 'hint' },
+      'Development servers only (NODE_ENV is not production): the server mints a token for any user and role. It answers only on this machine.',
+    ),
+    field(
+      'User name',
+      h('input', { name: 'sub', type: 'text', value: 'alice', autocomplete: 'off' }),
+    ),
+    field(
+      'Role',
+      h('select', { name: 'role' }, ...options(ROLES.map((r) => ({ value: r, label: r })))),
+    ),
+    field(
+      'Agency (finance officers)',
+      h('input', {
+        name: 'agency',
+        type: 'text',
+        placeholder: 'essex-police',
+        autocomplete: 'off',
+      }),
+    ),
     h('button', { type: 'submit' }, 'Get a development token'),
   );
   dev.addEventListener('submit', (event) => {
     event.preventDefault();
     const value = (name: string) => (dev.elements.namedItem(name) as HTMLInputElement).value.trim();
     showFieldError(dev, 'sub', null);
-    postJson('/dev/token', null, { sub: value('sub'), role: value('role'), ...(value('agency') === '' ? {} : { agency: value('agency') }) })
+    postJson('/dev/token', null, {
+      sub: value('sub'),
+      role: value('role'),
+      ...(value('agency') === '' ? {} : { agency: value('agency') }),
+    })
       .then((answer) => useToken(dev, String(answer.token), 'sub'))
       .catch((error: unknown) => {
         if (!(error instanceof ApiError)) throw error;
-        const message = error.problem.code === 'NOT_FOUND' ? 'This server has no development sign-in (it runs in production mode). Paste a token instead.' : `${plainWords(error.problem)} (${error.problem.detail ?? ''})`;
+        const message =
+          error.problem.code === 'NOT_FOUND'
+            ? 'This server has no development sign-in (it runs in production mode). Paste a token instead.'
+            : `${plainWords(error.problem)} (${error.problem.detail ?? ''})`;
         showFieldError(dev, 'sub', message);
       });
   });
@@ -54,7 +87,11 @@ export function signInPage(main: HTMLElement, params: URLSearchParams, onSignedI
       await getJson('/v1/agencies', session.token);
     } catch (error) {
       if (error instanceof ApiError) {
-        showFieldError(form, fieldName, `${plainWords(error.problem)} (${error.problem.detail ?? ''})`);
+        showFieldError(
+          form,
+          fieldName,
+          `${plainWords(error.problem)} (${error.problem.detail ?? ''})`,
+        );
         return;
       }
       throw error;
@@ -64,7 +101,13 @@ export function signInPage(main: HTMLElement, params: URLSearchParams, onSignedI
 
   main.replaceChildren(
     h('h1', {}, 'Sign in'),
-    params.get('expired') === null ? '' : h('p', { class: 'form-error', role: 'alert' }, 'Your sign-in expired or was refused. Sign in again.'),
+    params.get('expired') === null
+      ? ''
+      : h(
+          'p',
+          { class: 'form-error', role: 'alert' },
+          'Your sign-in expired or was refused. Sign in again.',
+        ),
     paste,
     h('h2', {}, 'Development sign-in'),
     dev,
