@@ -266,13 +266,11 @@ export const reportRoutes =
         } catch (error) {
           // /health is public: the store's own message (hosts, user names) goes to the log only.
           request.log.error({ err: error }, 'health: the event store did not answer');
-          return reply
-            .status(503)
-            .send({
-              status: 'unavailable' as const,
-              store: 'unreachable',
-              detail: 'the event store did not answer',
-            });
+          return reply.status(503).send({
+            status: 'unavailable' as const,
+            store: 'unreachable',
+            detail: 'the event store did not answer',
+          });
         }
       },
     );
