@@ -5,6 +5,13 @@
 import { z } from 'zod';
 import { AGENCY_KINDS } from '../../events/primitives.ts';
 
+/** An intervention as every answer names it (spread into each answer's own object). */
+export const InterventionNamed = {
+  interventionId: z.string(),
+  name: z.string(),
+  leadAgencyId: z.string(),
+} as const;
+
 export const MAX_PAGE_SIZE = 1_000;
 export const DEFAULT_PAGE_SIZE = 100;
 
@@ -104,9 +111,7 @@ export const PotSummaryView = z.object({
   interventions: z
     .array(
       z.object({
-        interventionId: z.string(),
-        name: z.string(),
-        leadAgencyId: z.string(),
+        ...InterventionNamed,
         funded: Money,
         benefits: Money,
       }),

@@ -7,7 +7,7 @@ import { agencyBalances } from '../../../projections/agencyBalances.ts';
 import { getAgency, listAgencies } from '../../../projections/agencyDirectory.ts';
 import { httpProblem } from '../plugins/errors.ts';
 import { AgencyBalancesView, AgencyView, errorResponses, Written } from '../schemas.ts';
-import { answerWrite, commandEnvelope, WriteHeaders } from './writeRoute.ts';
+import { answerWrite, commandEnvelope, WriteHeaders, fromEventData } from './writeRoute.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 export const agencyRoutes =
@@ -29,9 +29,7 @@ export const agencyRoutes =
         answerWrite(
           reply,
           deps.commands.registerAgency(request.body, commandEnvelope(request)),
-          (event) => ({
-            agencyId: (event.data as AgencyRegistered).agencyId,
-          }),
+          fromEventData(({ agencyId }: AgencyRegistered) => ({ agencyId })),
         ),
     );
 

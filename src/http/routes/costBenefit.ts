@@ -15,7 +15,7 @@ import { actorOf } from '../plugins/auth.ts';
 import { httpProblem } from '../plugins/errors.ts';
 import { costBenefitFor, FIGURES_ONLY_NOTE, potView } from '../plugins/readPolicy.ts';
 import { errorResponses, Written } from '../schemas.ts';
-import { answerWrite, commandEnvelope, WriteHeaders } from './writeRoute.ts';
+import { answerWrite, commandEnvelope, WriteHeaders, fromEventData } from './writeRoute.ts';
 import { CostBenefitReportView } from './costBenefitViews.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
@@ -105,9 +105,7 @@ export const costBenefitRoutes =
             request.body,
             commandEnvelope(request),
           ),
-          (event) => ({
-            interventionId: (event.data as InterventionAssumptionsSet).interventionId,
-          }),
+          fromEventData(({ interventionId }: InterventionAssumptionsSet) => ({ interventionId })),
         ),
     );
 

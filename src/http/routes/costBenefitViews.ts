@@ -1,6 +1,6 @@
 /** The answer schema of GET /v1/pots/:potId/cba (see projections/costBenefit.ts). */
 import { z } from 'zod';
-import { PriorPeriodAdjustmentView, Redacted } from '../schemas.ts';
+import { PriorPeriodAdjustmentView, Redacted, InterventionNamed } from '../schemas.ts';
 
 const Money = z
   .string()
@@ -152,9 +152,7 @@ export const CostBenefitReportView = z.object({
   interventions: z
     .array(
       z.object({
-        interventionId: z.string(),
-        name: z.string(),
-        leadAgencyId: z.string(),
+        ...InterventionNamed,
         assumptions: z.object({
           deadweightPercent: z.string(),
           attributionPercent: z.string(),

@@ -26,7 +26,7 @@ import { actorOf } from '../plugins/auth.ts';
 import { httpProblem } from '../plugins/errors.ts';
 import { FIGURES_ONLY_NOTE, potSummaryFor, potView } from '../plugins/readPolicy.ts';
 import { errorResponses, FlowView, FundingShareView, PotSummaryView, Written } from '../schemas.ts';
-import { answerWrite, commandEnvelope, WriteHeaders } from './writeRoute.ts';
+import { answerWrite, commandEnvelope, WriteHeaders, fromEventData } from './writeRoute.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const PotParams = z.object({ potId: Ulid });
@@ -50,9 +50,11 @@ export const potRoutes =
         },
       },
       async (request, reply) =>
-        answerWrite(reply, commands.openPot(request.body, commandEnvelope(request)), (event) => ({
-          potId: (event.data as PotOpened).potId,
-        })),
+        answerWrite(
+          reply,
+          commands.openPot(request.body, commandEnvelope(request)),
+          fromEventData(({ potId }: PotOpened) => ({ potId })),
+        ),
     );
 
     app.post(
@@ -147,9 +149,7 @@ export const potRoutes =
         answerWrite(
           reply,
           commands.contributeToPot(request.params.potId, request.body, commandEnvelope(request)),
-          (event) => ({
-            contributionId: (event.data as ContributionReceived).contributionId,
-          }),
+          fromEventData(({ contributionId }: ContributionReceived) => ({ contributionId })),
         ),
     );
 
@@ -170,9 +170,7 @@ export const potRoutes =
         answerWrite(
           reply,
           commands.defineIntervention(request.params.potId, request.body, commandEnvelope(request)),
-          (event) => ({
-            interventionId: (event.data as InterventionDefined).interventionId,
-          }),
+          fromEventData(({ interventionId }: InterventionDefined) => ({ interventionId })),
         ),
     );
 

@@ -13,7 +13,13 @@ import { FinancialYear, Ulid } from '../../../events/primitives.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { httpProblem } from '../plugins/errors.ts';
 import { FIGURES_ONLY_NOTE, potView, statementFor } from '../plugins/readPolicy.ts';
-import { errorResponses, Position, PriorPeriodAdjustmentView, Redacted } from '../schemas.ts';
+import {
+  errorResponses,
+  Position,
+  PriorPeriodAdjustmentView,
+  Redacted,
+  InterventionNamed,
+} from '../schemas.ts';
 import { endOfAppendAt } from '../../books/historicalBooks.ts';
 import {
   LEDGER_AS_AT_HEADER,
@@ -67,9 +73,7 @@ export const PotStatementView = z.object({
   interventions: z
     .array(
       z.object({
-        interventionId: z.string(),
-        name: z.string(),
-        leadAgencyId: z.string(),
+        ...InterventionNamed,
         allocated: Money,
         allocationsReversed: Money,
         netAllocated: SignedMoney,
