@@ -115,6 +115,11 @@ export function createCommandHandler(options: CommandHandlerOptions) {
   });
   const registeredAgencies = new Set<string>();
   const commandStreams = options.commandStreams ?? new Map<string, string>();
+  /** Commands being decided now, by scope key: parallel copies of one command share an entry. */
+  const inFlight = new Map<
+    string,
+    { copies: number; reserved: boolean; accepted: boolean; unsure: boolean }
+  >();
   // Operators (and the concurrency tests) read these on /health: how often another writer got
   // to a stream first, and how often the retries ran out.
   const stats = { appendConflictsRetried: 0n, appendConflictsGivenUp: 0n };
@@ -281,12 +286,22 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     const owner = commandStreams.get(scope);
     if (!dryRun && owner !== undefined && owner !== request.streamId)
       throw idempotencyKeyReused(request.commandId);
-    const reservedHere = !dryRun && owner === undefined;
-    if (reservedHere) commandStreams.set(scope, request.streamId);
+    // Parallel copies of one command (a client retrying before the first answer) share one
+    // flight: the key is reserved once, and freed only when every copy was refused.
+    let flight = dryRun ? undefined : inFlight.get(scope);
+    if (!dryRun && flight === undefined) {
+      flight = { copies: 0, reserved: owner === undefined, accepted: false, unsure: false };
+      inFlight.set(scope, flight);
+      if (flight.reserved) commandStreams.set(scope, request.streamId);
+    }
+    if (flight !== undefined) flight.copies += 1;
     try {
       for (let attemptNumber = 1; attemptNumber <= MAX_APPEND_ATTEMPTS; attemptNumber++) {
         const result = await attempt(request, dryRun);
-        if (result !== 'conflict') return result;
+        if (result !== 'conflict') {
+          if (flight !== undefined) flight.accepted = true;
+          return result;
+        }
         stats.appendConflictsRetried += 1n;
         await delay(RETRY_BASE_DELAY_MS * attemptNumber * (1 + Math.random()));
       }
@@ -296,10 +311,16 @@ export function createCommandHandler(options: CommandHandlerOptions) {
         `stream ${request.streamId} kept changing; gave up after ${MAX_APPEND_ATTEMPTS} attempts`,
       );
     } catch (error) {
-      // A refusal appended nothing, so the key is free again. After any other failure the
-      // append may or may not have happened: keep the reservation, the log will tell.
-      if (reservedHere && error instanceof DomainError) commandStreams.delete(scope);
+      // A refusal appended nothing. After any other failure the append may or may not have
+      // happened: keep the reservation, the log will tell.
+      if (flight !== undefined && !(error instanceof DomainError)) flight.unsure = true;
       throw error;
+    } finally {
+      if (flight !== undefined && --flight.copies === 0) {
+        inFlight.delete(scope);
+        // Every copy was refused: the key is free again (a refusal is not remembered).
+        if (flight.reserved && !flight.accepted && !flight.unsure) commandStreams.delete(scope);
+      }
     }
   }
 

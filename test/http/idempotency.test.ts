@@ -46,6 +46,54 @@ function eventsOfType(events: Record<string, any>[], type: string) {
 describe('idempotency', () => {
   const ctx = useScenario();
 
+  it('parallel copies of one command, the first refused and a later one accepted, keep the key: the same key on another stream is still refused', async () => {
+    const c = await ctx();
+    const fresh = expectWritten(
+      await c.ledger.post(`/v1/pots/${c.potId}/interventions`, c.tokens.admin, {
+        name: 'Not yet funded',
+        leadAgencyId: 'essex-cc',
+      }),
+      ['interventionId'],
+    );
+    const outcome = () =>
+      c.ledger.post(
+        `/v1/pots/${c.potId}/interventions/${fresh.interventionId}/outcomes`,
+        c.tokens.admin,
+        {
+          description: 'in parallel',
+          effectiveDate: '2025-12-31',
+          benefits: [{ agencyId: 'essex-cc', amount: '0.01', cashable: true }],
+        },
+        { 'idempotency-key': 'copies-1' },
+      );
+    // Sent at once: the contribution starts a commit, the rest wait behind it and are then
+    // decided in this order: the first copy finds the intervention unfunded, the allocation
+    // funds it, the second copy is accepted.
+    const [, first, allocation, second] = await Promise.all([
+      contribute(c, c.tokens.cc, 'essex-cc', '1.00'),
+      outcome(),
+      allocate(c, '0.01', { interventionId: fresh.interventionId }),
+      outcome(),
+    ]);
+    expect(first.json().code).toBe('UNFUNDED_INTERVENTION');
+    expectWritten(allocation, ['allocationId', 'status', 'fundingShares']);
+    expectWritten(second, ['outcomeId', 'flows']);
+    // The key now names that outcome: another request of the same caller under it, on another
+    // stream, is refused (the first copy's refusal must not have freed it), appending nothing.
+    await expectRefused(
+      c.ledger,
+      () =>
+        c.ledger.post(
+          '/v1/agencies',
+          c.tokens.admin,
+          { agencyId: 'copies-agency', name: 'Copies', kind: 'other' },
+          { 'idempotency-key': 'copies-1' },
+        ),
+      409,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
+  });
+
   describe('a pot-stream command (contribution)', () => {
     const body = {
       agencyId: 'essex-cc',
