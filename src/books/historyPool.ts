@@ -15,6 +15,7 @@
  *   the request answers 503 HISTORY_TIMEOUT and the work is abandoned (a queued job is dropped,
  *   a worker is terminated and replaced, a main-thread fold stops at its next turn).
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LedgerProjections } from '../../projections/index.ts';
 import type { PotStatement } from '../../projections/potStatement.ts';
@@ -24,8 +25,13 @@ import { LedgerError } from './ledgerError.ts';
 import { decodeState } from './snapshots/stateCodec.ts';
 import type { ReaderLocation } from '../store/eventStore.ts';
 
-/** Historical jobs running at once (worker threads, when the log can be reached from one). */
-export const MAX_CONCURRENT_HISTORICAL_FOLDS = 2;
+/**
+ * Historical jobs running at once (worker threads, when the log can be reached from one): one
+ * core is left to the live API, and never more than 2. On the 2-core benchmark machine one
+ * worker answered as many historical reads as two (9.4/s vs 10/s) while live writes kept a
+ * p99 of 30.5 ms instead of 43.5 ms (docs/performance.md).
+ */
+export const MAX_CONCURRENT_HISTORICAL_FOLDS = Math.max(1, Math.min(2, availableParallelism() - 1));
 /** Historical jobs waiting for a turn; one more is refused HISTORY_BUSY. */
 export const MAX_HISTORICAL_QUEUE = 16;
 /** Time budget of one historical request, queueing included (LEDGER_HISTORY_BUDGET_MS). */
