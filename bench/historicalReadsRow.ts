@@ -11,10 +11,11 @@ import { signToken } from '../src/auth/tokens.ts';
 import { MAX_CONCURRENT_HISTORICAL_FOLDS, MAX_HISTORICAL_QUEUE } from '../src/books/historyPool.ts';
 import { createSqliteEventStore } from '../src/store/sqlite/sqliteEventStore.ts';
 import { freePort, startServer } from '../test/e2e/serverProcess.ts';
+import { contributionMaker, financeOfficerTokens } from './contributionLoad.ts';
 import type { DataSet } from './dataSet.ts';
-import { describeStatuses, runLoad, type LoadRequest, type LoadResult } from './httpLoad.ts';
+import { describeStatuses, runLoad, type LoadResult } from './httpLoad.ts';
 import { cpuProfEnv } from './profile.ts';
-import { pick, seededRandom } from './random.ts';
+import { seededRandom } from './random.ts';
 import { metric, type Row } from './report.ts';
 import { CHILD_TIMEOUT_MS, repeat, SERVER_ENV, smallerLog, type ProfileDirs } from './rows.ts';
 
@@ -79,28 +80,8 @@ export async function historicalReadsRow(options: HistoricalReadsOptions): Promi
 
   const jwtSecret = randomBytes(32).toString('hex');
   const reporter = signToken(jwtSecret, { sub: 'bench-reporter', role: 'reporter' });
-  const tokens = new Map(
-    freshPot.partnerAgencyIds.map((agencyId) => [
-      agencyId,
-      signToken(jwtSecret, { sub: `bench-${agencyId}`, role: 'finance-officer', agency: agencyId }),
-    ]),
-  );
-  const random = seededRandom(options.seed + 3);
-  let n = 0;
-  const write = (): LoadRequest => {
-    const agencyId = pick(random, freshPot.partnerAgencyIds);
-    n += 1;
-    return {
-      path: `/v1/pots/${freshPot.potId}/contributions`,
-      token: tokens.get(agencyId)!,
-      body: JSON.stringify({
-        agencyId,
-        amount: `${100 + (n % 900)}.00`,
-        effectiveDate: '2026-03-31',
-        reference: `HISTORICAL-${n}`,
-      }),
-    };
-  };
+  const tokens = financeOfficerTokens(jwtSecret, freshPot.partnerAgencyIds);
+  const write = contributionMaker(tokens, seededRandom(options.seed + 3), 'HISTORICAL')(freshPot);
   let asked = 0;
   // A different point every time (atPosition walks back from the head): no answer comes from the cache.
   const historicalUrl = (): string => {

@@ -7,12 +7,12 @@
  * The ratio is big p99 ÷ fresh p99 of the same run, median over runs.
  */
 import { randomBytes } from 'node:crypto';
-import { signToken } from '../src/auth/tokens.ts';
 import { freePort, startServer } from '../test/e2e/serverProcess.ts';
+import { contributionMaker, financeOfficerTokens } from './contributionLoad.ts';
 import type { DataSet } from './dataSet.ts';
 import { describeStatuses, runLoad, type LoadRequest, type LoadResult } from './httpLoad.ts';
 import { cpuProfEnv } from './profile.ts';
-import { pick, seededRandom } from './random.ts';
+import { seededRandom } from './random.ts';
 import { metric, type Row } from './report.ts';
 import { CHILD_TIMEOUT_MS, repeat, SERVER_ENV, smallerLog, type ProfileDirs } from './rows.ts';
 
@@ -38,30 +38,11 @@ export async function historyLatencyRow(options: HistoryOptions): Promise<Row> {
   if (bigPot === undefined || freshPot === undefined)
     throw new Error('historyLatencyRow needs a bigPot data set');
   const jwtSecret = randomBytes(32).toString('hex');
-  const tokens = new Map<string, string>();
-  for (const agencyId of [...bigPot.partnerAgencyIds, ...freshPot.partnerAgencyIds]) {
-    tokens.set(
-      agencyId,
-      signToken(jwtSecret, { sub: `bench-${agencyId}`, role: 'finance-officer', agency: agencyId }),
-    );
-  }
-  const random = seededRandom(options.seed + 2);
-  let n = 0;
-  const contribution =
-    (pot: { potId: string; partnerAgencyIds: readonly string[] }) => (): LoadRequest => {
-      const agencyId = pick(random, pot.partnerAgencyIds);
-      n += 1;
-      return {
-        path: `/v1/pots/${pot.potId}/contributions`,
-        token: tokens.get(agencyId)!,
-        body: JSON.stringify({
-          agencyId,
-          amount: `${100 + (n % 900)}.00`,
-          effectiveDate: '2026-03-31',
-          reference: `HISTORY-${n}`,
-        }),
-      };
-    };
+  const tokens = financeOfficerTokens(jwtSecret, [
+    ...bigPot.partnerAgencyIds,
+    ...freshPot.partnerAgencyIds,
+  ]);
+  const contribution = contributionMaker(tokens, seededRandom(options.seed + 2), 'HISTORY');
   const toBig = contribution(bigPot);
   const toFresh = contribution(freshPot);
 
