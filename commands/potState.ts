@@ -7,6 +7,19 @@ import type { Benefit, BenefitFlow, FundingShare, PotEvent } from '../events/pot
 import { financialYearEnd, type ActorRef } from '../events/potControls.ts';
 import { money, sum, ZERO, type Money } from '../events/money.ts';
 import {
+  addTo as addToMap,
+  initialPoolYearState,
+  noteAllocation,
+  noteContribution,
+  noteRiskSharePayment,
+  noteRiskSharePaymentReversed,
+  noteSettlement,
+  schemeYear,
+  type PoolYearState,
+} from './poolYearState.ts';
+import type { FinancialYearSettled, PoolYearEvent } from '../events/poolYear.ts';
+import { financialYearOf } from '../events/primitives.ts';
+import {
   noteDirectAllocation,
   type DirectAllocationWindows,
   type RecordedBy,
@@ -17,6 +30,8 @@ export interface ContributionRecord {
   readonly effectiveDate: string;
   readonly agencyId: string;
   readonly amount: Money;
+  /** Set when the contribution paid a risk-share debt for this settled year (not a stake). */
+  readonly riskShareFor?: string;
   reversed: boolean;
 }
 
@@ -66,6 +81,9 @@ export type EventTarget =
   | { readonly kind: 'contribution'; readonly id: string }
   | { readonly kind: 'allocation'; readonly id: string }
   | { readonly kind: 'outcome'; readonly id: string }
+  | { readonly kind: 'spend'; readonly id: string }
+  | { readonly kind: 'commitment'; readonly id: string }
+  | { readonly kind: 'forecast'; readonly id: string }
   | { readonly kind: 'not-reversible'; readonly type: string };
 
 export interface PotState {
@@ -80,8 +98,12 @@ export interface PotState {
   readonly stakes: Map<string, Money>;
   totalContributed: Money;
   totalAllocated: Money;
-  /** What the pot's close gave back to the partners; available is contributed − allocated − returned. */
+  /** What the pot's close (or a settlement under `return`) gave back; available is contributed − allocated − returned. */
   totalReturned: Money;
+  /** Risk-share payments received (net of reversals): they pay debts, not stakes. */
+  totalRiskSharePaid: Money;
+  /** The pooled-fund year: agreement, schemes, spend, commitments, forecasts, settlements. */
+  readonly poolYear: PoolYearState;
   /** Allocations at or above it are only requested; null = no four-eyes. */
   approvalThreshold: Money | null;
   /** Every allocation request by allocationId, pending or decided. */
@@ -127,6 +149,8 @@ export function initialPotState(): PotState {
     totalContributed: ZERO,
     totalAllocated: ZERO,
     totalReturned: ZERO,
+    totalRiskSharePaid: ZERO,
+    poolYear: initialPoolYearState(),
     approvalThreshold: null,
     requests: new Map(),
     directAllocations: new Map(),
@@ -180,6 +204,7 @@ const MONEY_MOVING_TYPES: ReadonlySet<PotEvent['type']> = new Set<PotEvent['type
   'ContributionReversed',
   'AllocationReversed',
   'PotClosed',
+  'FinancialYearSettled',
 ]);
 
 /**
@@ -210,6 +235,12 @@ function reversalTargetOf(event: PotEvent): EventTarget {
       return { kind: 'allocation', id: event.data.allocationId };
     case 'OutcomeRecorded':
       return { kind: 'outcome', id: event.data.outcomeId };
+    case 'SpendRecorded':
+      return { kind: 'spend', id: event.data.spendId };
+    case 'CommitmentRaised':
+      return { kind: 'commitment', id: event.data.commitmentId };
+    case 'ForecastRecorded':
+      return { kind: 'forecast', id: event.data.forecastId };
     default:
       return { kind: 'not-reversible', type: event.type };
   }
@@ -262,9 +293,134 @@ function evolveByType(state: PotState, event: FoldedPotEvent): void {
       outcome.retracted = true;
       return;
     }
+    case 'AgreementRecorded':
+    case 'SchemeDetailsRecorded':
+    case 'SpendRecorded':
+    case 'SpendReversed':
+    case 'CommitmentRaised':
+    case 'CommitmentReleased':
+    case 'CommitmentReversed':
+    case 'ForecastRecorded':
+    case 'ForecastWithdrawn':
+    case 'FinancialYearSettled':
+      return evolvePoolYear(state, event);
     default:
       return evolveControls(state, event);
   }
+}
+
+/** The pooled-fund year's events (events/poolYear.ts). */
+function evolvePoolYear(state: PotState, event: PoolYearEvent & FoldedPotEvent): void {
+  const pool = state.poolYear;
+  switch (event.type) {
+    case 'AgreementRecorded': {
+      const d = event.data;
+      pool.agreement = {
+        version: d.version,
+        eventId: event.eventId,
+        reference: d.reference,
+        boardDecisionRef: d.boardDecisionRef,
+        spendTracking: d.spendTracking,
+        overspend: d.overspend,
+        underspend: d.underspend,
+        data: d,
+      };
+      return;
+    }
+    case 'SchemeDetailsRecorded':
+      requireIntervention(state, event.data.interventionId);
+      pool.schemes.set(event.data.interventionId, event.data);
+      return;
+    case 'SpendRecorded': {
+      const d = event.data;
+      requireIntervention(state, d.interventionId);
+      const amount = money(d.amount);
+      const released = d.commitmentReleased === undefined ? ZERO : money(d.commitmentReleased);
+      pool.spends.set(d.spendId, {
+        eventId: event.eventId,
+        interventionId: d.interventionId,
+        amount,
+        effectiveDate: d.effectiveDate,
+        ...(d.commitmentId === undefined ? {} : { commitmentId: d.commitmentId }),
+        commitmentReleased: released,
+        reversed: false,
+      });
+      const figures = schemeYear(pool, financialYearOf(d.effectiveDate), d.interventionId);
+      figures.spent = figures.spent.plus(amount);
+      if (d.commitmentId !== undefined && !released.isZero())
+        moveCommitment(state, d.commitmentId, released.negated());
+      return;
+    }
+    case 'SpendReversed': {
+      const d = event.data;
+      const spend = pool.spends.get(d.spendId);
+      if (spend === undefined) throw new Error(`invariant: reversal of unknown spend ${d.spendId}`);
+      spend.reversed = true;
+      const figures = schemeYear(pool, financialYearOf(d.effectiveDate), d.interventionId);
+      figures.spent = figures.spent.minus(money(d.amount));
+      if (d.commitmentId !== undefined && d.commitmentRestored !== undefined)
+        moveCommitment(state, d.commitmentId, money(d.commitmentRestored));
+      return;
+    }
+    case 'CommitmentRaised': {
+      const d = event.data;
+      requireIntervention(state, d.interventionId);
+      const amount = money(d.amount);
+      pool.commitments.set(d.commitmentId, {
+        eventId: event.eventId,
+        interventionId: d.interventionId,
+        amount,
+        effectiveDate: d.effectiveDate,
+        outstanding: ZERO,
+        reversed: false,
+      });
+      moveCommitment(state, d.commitmentId, amount);
+      return;
+    }
+    case 'CommitmentReleased':
+      return moveCommitment(state, event.data.commitmentId, money(event.data.amount).negated());
+    case 'CommitmentReversed': {
+      moveCommitment(state, event.data.commitmentId, money(event.data.amount).negated());
+      pool.commitments.get(event.data.commitmentId)!.reversed = true;
+      return;
+    }
+    case 'ForecastRecorded': {
+      const d = event.data;
+      requireIntervention(state, d.interventionId);
+      pool.forecasts.set(d.forecastId, {
+        eventId: event.eventId,
+        interventionId: d.interventionId,
+        financialYear: d.financialYear,
+        quarter: d.quarter,
+        withdrawn: false,
+      });
+      return;
+    }
+    case 'ForecastWithdrawn': {
+      const forecast = pool.forecasts.get(event.data.forecastId);
+      if (forecast === undefined)
+        throw new Error(`invariant: withdrawal of unknown forecast ${event.data.forecastId}`);
+      forecast.withdrawn = true;
+      return;
+    }
+    case 'FinancialYearSettled':
+      return settleYear(state, event.eventId, event.data);
+  }
+}
+
+/** A commitment's outstanding amount moves, and with it its year's committed figure. */
+function moveCommitment(state: PotState, commitmentId: string, delta: Money): void {
+  const commitment = state.poolYear.commitments.get(commitmentId);
+  if (commitment === undefined) throw new Error(`invariant: unknown commitment ${commitmentId}`);
+  commitment.outstanding = commitment.outstanding.plus(delta);
+  if (commitment.outstanding.isNegative())
+    throw new Error(`invariant: commitment ${commitmentId} released beyond what it reserved`);
+  const figures = schemeYear(
+    state.poolYear,
+    financialYearOf(commitment.effectiveDate),
+    commitment.interventionId,
+  );
+  figures.committed = figures.committed.plus(delta);
 }
 
 function openPot(state: PotState, d: PotEventOf<'PotOpened'>['data']): void {
@@ -290,10 +446,18 @@ function receiveContribution(
     effectiveDate: d.effectiveDate,
     agencyId: d.agencyId,
     amount,
+    ...(d.riskShareFor === undefined ? {} : { riskShareFor: d.riskShareFor }),
     reversed: false,
   });
+  if (d.riskShareFor !== undefined) {
+    // It pays the partner's debt for the settled year; the stake is untouched.
+    noteRiskSharePayment(state.poolYear, d.riskShareFor, d.agencyId, amount);
+    state.totalRiskSharePaid = state.totalRiskSharePaid.plus(amount);
+    return;
+  }
   addTo(state.stakes, d.agencyId, amount);
   state.totalContributed = state.totalContributed.plus(amount);
+  noteContribution(state.poolYear, d.effectiveDate, d.agencyId, amount);
 }
 
 /** The funding partners' stakes go to the intervention; the allocation keeps its place in the stream. */
@@ -309,6 +473,14 @@ function allocateFunds(
     addTo(intervention.netFundingByAgency, share.agencyId, amount);
   }
   state.totalAllocated = state.totalAllocated.plus(money(d.amount));
+  noteAllocation(
+    state.poolYear,
+    d.effectiveDate,
+    d.interventionId,
+    money(d.amount),
+    d.fundingShares,
+    1,
+  );
   state.allocations.set(d.allocationId, {
     eventId: event.eventId,
     sequence: state.eventsFolded,
@@ -350,8 +522,14 @@ function reverseContribution(state: PotState, d: PotEventOf<'ContributionReverse
     throw new Error(`invariant: reversal of unknown contribution ${d.contributionId}`);
   contribution.reversed = true;
   const amount = money(d.amount);
+  if (contribution.riskShareFor !== undefined) {
+    noteRiskSharePaymentReversed(state.poolYear, contribution.riskShareFor, d.agencyId, amount);
+    state.totalRiskSharePaid = state.totalRiskSharePaid.minus(amount);
+    return;
+  }
   addTo(state.stakes, d.agencyId, amount.negated());
   state.totalContributed = state.totalContributed.minus(amount);
+  noteContribution(state.poolYear, d.effectiveDate, d.agencyId, amount.negated());
 }
 
 /** The shares go back to the partners' stakes, exactly as the allocation took them. */
@@ -367,6 +545,55 @@ function reverseAllocation(state: PotState, d: PotEventOf<'AllocationReversed'>[
     addTo(intervention.netFundingByAgency, share.agencyId, amount.negated());
   }
   state.totalAllocated = state.totalAllocated.minus(money(d.amount));
+  noteAllocation(
+    state.poolYear,
+    d.effectiveDate,
+    d.interventionId,
+    money(d.amount),
+    d.fundingShares,
+    -1,
+  );
+}
+
+/**
+ * The year-end settlement, exactly as its event records it: released underspend back to the
+ * stakes, cover drawn from them, shares owed by the partners (funding without a stake), and
+ * under `return` every stake given back.
+ */
+export function settleYear(state: PotState, eventId: string, d: FinancialYearSettled): void {
+  for (const scheme of d.schemes) {
+    const intervention = requireIntervention(state, scheme.interventionId);
+    for (const line of scheme.released) {
+      const amount = money(line.amount);
+      addTo(state.stakes, line.agencyId, amount);
+      addTo(intervention.netFundingByAgency, line.agencyId, amount.negated());
+      state.totalAllocated = state.totalAllocated.minus(amount);
+    }
+    for (const line of scheme.covered) {
+      const amount = money(line.amount);
+      addTo(state.stakes, line.agencyId, amount.negated());
+      addTo(intervention.netFundingByAgency, line.agencyId, amount);
+      state.totalAllocated = state.totalAllocated.plus(amount);
+    }
+    for (const line of scheme.shared)
+      addToMap(intervention.netFundingByAgency, line.agencyId, money(line.amount));
+  }
+  for (const returned of d.returns) {
+    const amount = money(returned.amount);
+    if (!stakeOf(state, returned.agencyId).equals(amount))
+      throw new Error(
+        `invariant: settlement of ${d.financialYear} returned ${amount.toFixed(2)} to ${returned.agencyId}, not its whole stake`,
+      );
+    state.stakes.set(returned.agencyId, ZERO);
+    state.totalReturned = state.totalReturned.plus(amount);
+  }
+  for (const after of d.stakesAfter) {
+    if (!stakeOf(state, after.agencyId).equals(money(after.amount)))
+      throw new Error(
+        `invariant: settlement of ${d.financialYear} leaves ${after.agencyId} a stake of ${stakeOf(state, after.agencyId).toFixed(2)}, not ${after.amount}`,
+      );
+  }
+  noteSettlement(state.poolYear, eventId, d);
 }
 
 /** The controls' events: approval, the financial-year close and the pot's close. */
@@ -428,6 +655,7 @@ function evolveControls(state: PotState, event: Exclude<PotEvent, { type: MoneyE
 
 /** Events evolveByType handles itself; the rest (the pot's controls) go to evolveControls. */
 type MoneyEventType =
+  | PoolYearEvent['type']
   | 'ContributionAgreed'
   | 'InterventionAssumptionsSet'
   | 'PotOpened'

@@ -26,6 +26,7 @@ import {
 import { OutcomeValuationLine } from './unitCost.ts';
 import type { PotControlEvent } from './potControls.ts';
 import { potControlEventSchemas } from './potControls.ts';
+import { poolYearEventSchemas, type PoolYearEvent } from './poolYear.ts';
 
 import { ContributionAgreedV1, type ContributionAgreed } from './agreedContributions.ts';
 import {
@@ -36,6 +37,7 @@ import {
 export { potStreamId } from './streams.ts';
 export * from './agreedContributions.ts';
 export * from './interventionAssumptions.ts';
+export * from './poolYear.ts';
 
 export const PotOpenedV1 = z.strictObject({
   potId: Ulid,
@@ -62,6 +64,11 @@ export const ContributionReceivedV1 = z.strictObject({
   reference: storedText(MAX_REFERENCE_CHARS),
   /** Set on a correction booked in the open period for a closed financial year. */
   priorPeriodAdjustment: FinancialYear.optional(),
+  /**
+   * Set when the payment settles the partner's risk-share debt for a settled financial year: it
+   * pays the debt and does not add to the partner's stake.
+   */
+  riskShareFor: FinancialYear.optional(),
 });
 
 export const InterventionDefinedV1 = z.strictObject({
@@ -128,6 +135,8 @@ export const ContributionReversedV1 = z.strictObject({
   reason: storedText(MAX_REASON_CHARS, { multiline: true }),
   /** Set on a correction booked in the open period for a closed financial year. */
   priorPeriodAdjustment: FinancialYear.optional(),
+  /** Set when the reversed contribution paid a risk-share debt: the debt stands again, the stake is untouched. */
+  riskShareFor: FinancialYear.optional(),
 });
 
 /** Undoes an allocation: each funding share goes back to its agency's stake. */
@@ -180,7 +189,8 @@ export type PotEvent =
   | { type: 'OutcomeRetracted'; data: OutcomeRetracted }
   | { type: 'ContributionAgreed'; data: ContributionAgreed }
   | { type: 'InterventionAssumptionsSet'; data: InterventionAssumptionsSet }
-  | PotControlEvent;
+  | PotControlEvent
+  | PoolYearEvent;
 
 export const potEventSchemas = {
   PotOpened: PotOpenedV1,
@@ -195,4 +205,5 @@ export const potEventSchemas = {
   ...potControlEventSchemas,
   ContributionAgreed: ContributionAgreedV1,
   InterventionAssumptionsSet: InterventionAssumptionsSetV1,
+  ...poolYearEventSchemas,
 } as const;
