@@ -13,7 +13,7 @@ import {
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
 import { allocatedInWindow, FOUR_EYES_WINDOW_DAYS } from './fourEyesWindow.ts';
-import { actorRef, periodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
+import { actorRef, moneyPeriodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
 import { available, type PotState } from './potState.ts';
 
 export const AllocateToInterventionBody = z.strictObject({
@@ -53,7 +53,7 @@ export function decideAllocateToIntervention(
       `intervention ${command.interventionId} does not exist in pot ${command.potId}`,
     );
   }
-  const period = periodRefusal(state, command.effectiveDate, command.priorPeriodAdjustment);
+  const period = moneyPeriodRefusal(state, command.effectiveDate, command.priorPeriodAdjustment);
   if (period !== null) return period;
   const amount = parseAmount(command.amount);
   const funds = insufficientFundsRefusal(state, amount);

@@ -6,6 +6,7 @@ import { todayOf, type CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
 import { adminOnlyRefusal, potRefusal } from './potGuards.ts';
 import { isFinancialYearClosed, type PotState } from './potState.ts';
+import { tracksSpend } from './poolYearState.ts';
 
 export const CloseFinancialYearBody = z.strictObject({
   reason: text(MAX_REASON_CHARS, { multiline: true }).optional(),
@@ -46,6 +47,14 @@ export function decideCloseFinancialYear(
       },
     );
   }
+  const unsettled = unsettledYearsThrough(state, command.financialYear);
+  if (unsettled.length > 0) {
+    return refused(
+      'YEAR_NOT_SETTLED',
+      `pot ${command.potId} tracks spend, and ${unsettled.join(', ')} has budgets or spend but is not settled: settle it before closing (POST …/financial-years/${unsettled[0]}/settle)`,
+      { financialYears: unsettled },
+    );
+  }
   return [
     {
       type: 'FinancialYearClosed',
@@ -57,4 +66,25 @@ export function decideCloseFinancialYear(
       },
     },
   ];
+}
+
+/**
+ * On a pot that tracks spend, the years a close would lock that hold budgets or spend but are
+ * not settled: closing them first would leave their over- and underspends unsettled for ever.
+ */
+function unsettledYearsThrough(state: PotState, financialYear: string): string[] {
+  const pool = state.poolYear;
+  if (!tracksSpend(pool)) return [];
+  const years: string[] = [];
+  for (const [year, figures] of pool.years) {
+    if (year > financialYear || pool.settled.has(year) || isFinancialYearClosed(state, year))
+      continue;
+    for (const scheme of figures.schemes.values()) {
+      if (!scheme.budget.isZero() || !scheme.spent.isZero()) {
+        years.push(year);
+        break;
+      }
+    }
+  }
+  return years.sort();
 }

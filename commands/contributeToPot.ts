@@ -11,8 +11,11 @@ import {
 } from '../events/primitives.ts';
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
-import { periodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
+import { moneyPeriodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
 import { isPartner, type PotState } from './potState.ts';
+import { debtOf } from './poolYearState.ts';
+import { financialYearEnd } from '../events/potControls.ts';
+import type { DomainError } from './domainError.ts';
 
 export const ContributeToPotBody = z.strictObject({
   agencyId: AgencyId,
@@ -21,6 +24,11 @@ export const ContributeToPotBody = z.strictObject({
   reference: text(MAX_REFERENCE_CHARS),
   /** A correction for this closed financial year, dated in the open period. */
   priorPeriodAdjustment: FinancialYear.optional(),
+  /**
+   * The settled financial year whose risk-share debt this pays: it pays the debt and does not
+   * add to the partner's stake. More than the debt outstanding is refused.
+   */
+  riskShareFor: FinancialYear.optional(),
 });
 export type ContributeToPot = z.infer<typeof ContributeToPotBody> & {
   potId: string;
@@ -54,9 +62,28 @@ export function decideContributeToPot(
   if (!isPartner(state, command.agencyId)) {
     return refused('NOT_A_PARTNER', `${command.agencyId} is not a partner of pot ${command.potId}`);
   }
-  const period = periodRefusal(state, command.effectiveDate, command.priorPeriodAdjustment);
+  const period = moneyPeriodRefusal(state, command.effectiveDate, command.priorPeriodAdjustment);
   if (period !== null) return period;
   const amount = parseAmount(command.amount);
+  if (command.riskShareFor !== undefined) {
+    const riskShare = riskShareRefusal(state, command, command.riskShareFor, amount);
+    if (riskShare !== null) return riskShare;
+    return [
+      {
+        type: 'ContributionReceived',
+        data: {
+          potId: command.potId,
+          contributionId: command.contributionId,
+          agencyId: command.agencyId,
+          amount: formatAmount(amount),
+          effectiveDate: command.effectiveDate,
+          reference: command.reference,
+          ...priorPeriod(command.priorPeriodAdjustment),
+          riskShareFor: command.riskShareFor,
+        },
+      },
+    ];
+  }
   const after = state.totalContributed.plus(amount);
   if (after.gt(money(MAX_AMOUNT))) {
     return refused(
@@ -83,4 +110,37 @@ export function decideContributeToPot(
       },
     },
   ];
+}
+
+/**
+ * A risk-share payment settles what the partner owes for a settled year: the year must be
+ * settled, the payment dated after it, and no more than the debt still outstanding.
+ */
+function riskShareRefusal(
+  state: PotState,
+  command: ContributeToPot,
+  year: string,
+  amount: ReturnType<typeof parseAmount>,
+): DomainError | null {
+  if (!state.poolYear.settled.has(year)) {
+    return refused(
+      'VALIDATION_FAILED',
+      `riskShareFor names ${year}, which pot ${command.potId} has not settled: there is no risk-share debt for it yet`,
+    );
+  }
+  if (command.effectiveDate <= financialYearEnd(year)) {
+    return refused(
+      'VALIDATION_FAILED',
+      `a risk-share payment for ${year} is dated after the year it settles (after ${financialYearEnd(year)}), not ${command.effectiveDate}`,
+    );
+  }
+  const owed = debtOf(state.poolYear, year, command.agencyId);
+  if (amount.gt(owed)) {
+    return refused(
+      'VALIDATION_FAILED',
+      `${command.agencyId} owes pot ${command.potId} ${formatAmount(owed)} for ${year}; a risk-share payment of ${formatAmount(amount)} is more than the debt`,
+      { owed: formatAmount(owed), requested: formatAmount(amount), financialYear: year },
+    );
+  }
+  return null;
 }

@@ -7,7 +7,7 @@ import { fundingSharesFor, insufficientFundsRefusal } from './allocateToInterven
 import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
 import type { DomainError } from './domainError.ts';
-import { actorRef, periodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
+import { actorRef, moneyPeriodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
 import type { AllocationRequestRecord, PotState } from './potState.ts';
 
 export const ApproveAllocationBody = z.strictObject({
@@ -57,7 +57,7 @@ export function decideApproveAllocation(
     ];
   }
   const refusal =
-    periodRefusal(state, request.effectiveDate, request.priorPeriodAdjustment) ??
+    moneyPeriodRefusal(state, request.effectiveDate, request.priorPeriodAdjustment) ??
     insufficientFundsRefusal(state, request.amount);
   if (refusal !== null) return refusal;
   return [

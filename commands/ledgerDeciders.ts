@@ -64,6 +64,18 @@ import {
   SetInterventionAssumptionsBody,
 } from './setInterventionAssumptions.ts';
 import type { UnitCostState } from './unitCostState.ts';
+import { decideRecordAgreement, RecordAgreementBody } from './recordAgreement.ts';
+import { decideRecordSchemeDetails, RecordSchemeDetailsBody } from './recordSchemeDetails.ts';
+import {
+  decideRaiseCommitment,
+  decideRecordForecast,
+  decideRecordSpend,
+  decideReleaseCommitment,
+  RaiseCommitmentBody,
+  RecordForecastBody,
+  RecordSpendBody,
+  ReleaseCommitmentBody,
+} from './recordSpend.ts';
 
 /** One command, ready for the handler: where it is decided, on what, and how. */
 export interface DecisionRequest<S, E extends { type: string; data: unknown }> {
@@ -176,4 +188,14 @@ export const ledgerDeciders = {
     SetInterventionAssumptionsBody,
     decideSetInterventionAssumptions,
   ),
+  recordAgreement: onPot('RecordAgreement', RecordAgreementBody, decideRecordAgreement),
+  recordSchemeDetails: onPot(
+    'RecordSchemeDetails',
+    RecordSchemeDetailsBody,
+    decideRecordSchemeDetails,
+  ),
+  recordSpend: onPot('RecordSpend', RecordSpendBody, decideRecordSpend),
+  raiseCommitment: onPot('RaiseCommitment', RaiseCommitmentBody, decideRaiseCommitment),
+  releaseCommitment: onPot('ReleaseCommitment', ReleaseCommitmentBody, decideReleaseCommitment),
+  recordForecast: onPot('RecordForecast', RecordForecastBody, decideRecordForecast),
 } as const;

@@ -226,7 +226,8 @@ export function noteSettlement(
   state.debts.set(data.financialYear, debts);
   for (const scheme of data.schemes) {
     const figures = schemeYear(state, data.financialYear, scheme.interventionId);
-    for (const line of scheme.released) addTo(figures.funding, line.agencyId, money(line.amount).negated());
+    for (const line of scheme.released)
+      addTo(figures.funding, line.agencyId, money(line.amount).negated());
     for (const line of [...scheme.covered, ...scheme.shared])
       addTo(figures.funding, line.agencyId, money(line.amount));
   }

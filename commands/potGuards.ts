@@ -8,6 +8,8 @@ import type { DomainError } from './domainError.ts';
 import { isFinancialYearClosed, isPartner, type PotState } from './potState.ts';
 import type { Actor } from '../events/index.ts';
 import type { ActorRef } from '../events/potControls.ts';
+import { financialYearOf } from '../events/primitives.ts';
+import { tracksSpend } from './poolYearState.ts';
 
 export function potRefusal(
   state: PotState,
@@ -101,4 +103,44 @@ export function priorPeriod(priorPeriodAdjustment: string | undefined): {
   priorPeriodAdjustment?: string;
 } {
   return priorPeriodAdjustment === undefined ? {} : { priorPeriodAdjustment };
+}
+
+/**
+ * A settled financial year is locked for the entries its settlement rests on: contributions,
+ * allocations, spend, commitments and forecasts dated in it (YEAR_SETTLED). Outcomes may still
+ * be recorded in it: benefits often show long after the money was spent.
+ */
+export function settledYearRefusal(state: PotState, effectiveDate: string): DomainError | null {
+  const financialYear = financialYearOf(effectiveDate);
+  const settledBy = state.poolYear.settled.get(financialYear);
+  if (settledBy === undefined) return null;
+  return refused(
+    'YEAR_SETTLED',
+    `${effectiveDate} is in ${financialYear}, which pot ${state.potId} has settled (event ${settledBy}): date the entry in a year not yet settled`,
+    { effectiveDate, financialYear, settlementEventId: settledBy },
+  );
+}
+
+/** A closed period or a settled year: the checks every money entry's date passes. */
+export function moneyPeriodRefusal(
+  state: PotState,
+  effectiveDate: string,
+  priorPeriodAdjustment?: string,
+): DomainError | null {
+  return (
+    periodRefusal(state, effectiveDate, priorPeriodAdjustment) ??
+    settledYearRefusal(state, effectiveDate)
+  );
+}
+
+/** Spend, commitments, forecasts and settlements need an agreement with spend tracking on. */
+export function spendTrackingRefusal(state: PotState, what: string): DomainError | null {
+  if (tracksSpend(state.poolYear)) return null;
+  const agreement = state.poolYear.agreement;
+  return refused(
+    'SPEND_TRACKING_OFF',
+    agreement === null
+      ? `pot ${state.potId} has no agreement: record one with spendTracking on to ${what}`
+      : `pot ${state.potId}'s agreement (version ${agreement.version}) has spendTracking off: vary it to ${what}`,
+  );
 }

@@ -11,7 +11,8 @@ import {
 } from '../events/primitives.ts';
 import { todayOf, type CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
-import { periodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
+import { periodRefusal, potRefusal, priorPeriod, settledYearRefusal } from './potGuards.ts';
+import { decideReversePoolYearEntry } from './reversePoolYearEntry.ts';
 import { outcomesResting, stakeOf, type PotState } from './potState.ts';
 
 export const ReverseEntryBody = z.strictObject({
@@ -55,7 +56,7 @@ export function decideReverseEntry(
     case 'not-reversible':
       return refused(
         'VALIDATION_FAILED',
-        `event ${command.eventId} is a ${target.type}; only contributions, allocations and outcomes can be reversed`,
+        `event ${command.eventId} is a ${target.type}; only contributions, allocations, outcomes, spend, commitments and forecasts can be reversed`,
       );
     case 'contribution': {
       const contribution = state.contributions.get(target.id)!;
@@ -69,7 +70,8 @@ export function decideReverseEntry(
         );
       }
       const stake = stakeOf(state, contribution.agencyId);
-      if (contribution.amount.gt(stake)) {
+      // A risk-share payment paid a debt, not a stake: undoing it makes the debt stand again.
+      if (contribution.riskShareFor === undefined && contribution.amount.gt(stake)) {
         return refused(
           'INSUFFICIENT_FUNDS',
           `reversing ${formatAmount(contribution.amount)} would take ${contribution.agencyId}'s stake below zero: only ${formatAmount(stake)} is unallocated`,
@@ -78,6 +80,8 @@ export function decideReverseEntry(
       }
       const effectiveDate = reversalDate(state, command, contribution.effectiveDate, context);
       if (typeof effectiveDate !== 'string') return effectiveDate;
+      const locked = settledYearRefusal(state, effectiveDate);
+      if (locked !== null) return locked;
       return [
         {
           type: 'ContributionReversed',
@@ -87,6 +91,9 @@ export function decideReverseEntry(
             agencyId: contribution.agencyId,
             amount: formatAmount(contribution.amount),
             effectiveDate,
+            ...(contribution.riskShareFor === undefined
+              ? {}
+              : { riskShareFor: contribution.riskShareFor }),
           },
         },
       ];
@@ -98,8 +105,13 @@ export function decideReverseEntry(
       const resting = outcomesResting(state, allocation);
       if (resting.length > 0)
         return dependentOutcomesRefusal(state, target.id, allocation.interventionId, resting);
+      // A settled year's budgets are final: its settlement released or covered them.
+      const locked = settledYearRefusal(state, allocation.effectiveDate);
+      if (locked !== null) return locked;
       const effectiveDate = reversalDate(state, command, allocation.effectiveDate, context);
       if (typeof effectiveDate !== 'string') return effectiveDate;
+      const lockedNow = settledYearRefusal(state, effectiveDate);
+      if (lockedNow !== null) return lockedNow;
       return [
         {
           type: 'AllocationReversed',
@@ -134,6 +146,10 @@ export function decideReverseEntry(
         },
       ];
     }
+    default:
+      return decideReversePoolYearEntry(state, target, command, (originalDate) =>
+        reversalDate(state, command, originalDate, context),
+      );
   }
 }
 

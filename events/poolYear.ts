@@ -37,7 +37,12 @@ export const SignedFigure = z.string().regex(SIGNED_AMOUNT_PATTERN, {
   message: 'must be a signed decimal string with 2 decimal places, e.g. "-12.50"',
 });
 
-export const LEGAL_BASES = ['s75-nhs-act-2006', 's31-health-act-1999', 's113-lga-1972', 'other'] as const;
+export const LEGAL_BASES = [
+  's75-nhs-act-2006',
+  's31-health-act-1999',
+  's113-lga-1972',
+  'other',
+] as const;
 export const LegalBasis = z.enum(LEGAL_BASES);
 
 export const OVERSPEND_POLICIES = ['warn', 'block'] as const;
@@ -106,11 +111,9 @@ export type FundingSource = z.infer<typeof FundingSource>;
 export const EXPENDITURE_KINDS = ['revenue', 'capital'] as const;
 
 /** A percentage with at most 2 decimal places, 0–100, as a string ("60", "33.34"). */
-export const Percentage = z
-  .string()
-  .regex(/^(100(\.0{1,2})?|[1-9]?[0-9](\.[0-9]{1,2})?)$/, {
-    message: 'must be a percentage from 0 to 100 with at most 2 decimal places, e.g. "33.34"',
-  });
+export const Percentage = z.string().regex(/^(100(\.0{1,2})?|[1-9]?[0-9](\.[0-9]{1,2})?)$/, {
+  message: 'must be a percentage from 0 to 100 with at most 2 decimal places, e.g. "33.34"',
+});
 
 export const CommissionerShare = z.strictObject({ agencyId: AgencyId, percent: Percentage });
 export type CommissionerShare = z.infer<typeof CommissionerShare>;
@@ -253,7 +256,9 @@ export const SettledScheme = z.strictObject({
   underspend: AmountOrZero,
   overspend: AmountOrZero,
   /** Each partner's net funding of the scheme dated in the year, before settlement (the release weights). */
-  fundingOfYear: z.array(z.strictObject({ agencyId: AgencyId, amount: SignedFigure })).max(MAX_PARTNERS_PER_POT),
+  fundingOfYear: z
+    .array(z.strictObject({ agencyId: AgencyId, amount: SignedFigure }))
+    .max(MAX_PARTNERS_PER_POT),
   /** Step 1: the underspend back to the stakes, by fundingOfYear. */
   released: AgencyAmounts,
   /** Step 2: overspend drawn from the stakes, pro rata to the stakes. */
@@ -276,7 +281,9 @@ export const FinancialYearSettledV1 = z.strictObject({
   underspend: UnderspendRule,
   hostAgencyId: AgencyId,
   /** The share rule's weights, by partner (contributions dated in the year, fixed basis points…); empty for `commissioner`. */
-  shareWeights: z.array(z.strictObject({ agencyId: AgencyId, weight: z.string() })).max(MAX_PARTNERS_PER_POT),
+  shareWeights: z
+    .array(z.strictObject({ agencyId: AgencyId, weight: z.string() }))
+    .max(MAX_PARTNERS_PER_POT),
   stakesBefore: AgencyAmounts,
   schemes: z.array(SettledScheme),
   /** Step 4 under `return`: every partner's stake after steps 1–3, given back. */

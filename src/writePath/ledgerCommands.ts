@@ -24,6 +24,14 @@ import type {
 import { DomainError } from '../../commands/domainError.ts';
 import type { AgreeContribution } from '../../commands/agreeContribution.ts';
 import type { SetInterventionAssumptions } from '../../commands/setInterventionAssumptions.ts';
+import type { RecordAgreement } from '../../commands/recordAgreement.ts';
+import type { RecordSchemeDetails } from '../../commands/recordSchemeDetails.ts';
+import type {
+  RaiseCommitment,
+  RecordForecast,
+  RecordSpend,
+  ReleaseCommitment,
+} from '../../commands/recordSpend.ts';
 import { ledgerDeciders, type LedgerDecider } from '../../commands/ledgerDeciders.ts';
 import { potIdOfStream, potStreamId, type Actor } from '../../events/index.ts';
 import type { CommandHandler, CommandOutcome, CommandRequest } from './commandHandler.ts';
@@ -283,6 +291,68 @@ export function createLedgerCommands(
         { ...body, potId, interventionId },
         envelope,
       );
+    },
+
+    recordAgreement(
+      potId: string,
+      body: Body<RecordAgreement, 'potId'>,
+      envelope: CommandEnvelope,
+    ) {
+      return run(d.recordAgreement, { potId }, body, { ...body, potId }, envelope);
+    },
+
+    recordSchemeDetails(
+      potId: string,
+      interventionId: string,
+      body: Body<RecordSchemeDetails, 'potId' | 'interventionId'>,
+      envelope: CommandEnvelope,
+    ) {
+      const params = { potId, interventionId };
+      return run(d.recordSchemeDetails, params, body, { ...body, ...params }, envelope);
+    },
+
+    recordSpend(
+      potId: string,
+      interventionId: string,
+      body: Body<RecordSpend, 'potId' | 'interventionId' | 'spendId'>,
+      envelope: CommandEnvelope,
+    ) {
+      const params = { potId, interventionId };
+      const command = { ...body, ...params, spendId: newId() };
+      return run(d.recordSpend, params, body, command, envelope);
+    },
+
+    raiseCommitment(
+      potId: string,
+      interventionId: string,
+      body: Body<RaiseCommitment, 'potId' | 'interventionId' | 'commitmentId'>,
+      envelope: CommandEnvelope,
+    ) {
+      const params = { potId, interventionId };
+      const command = { ...body, ...params, commitmentId: newId() };
+      return run(d.raiseCommitment, params, body, command, envelope);
+    },
+
+    releaseCommitment(
+      potId: string,
+      interventionId: string,
+      commitmentId: string,
+      body: Body<ReleaseCommitment, 'potId' | 'interventionId' | 'commitmentId'>,
+      envelope: CommandEnvelope,
+    ) {
+      const params = { potId, interventionId, commitmentId };
+      return run(d.releaseCommitment, params, body, { ...body, ...params }, envelope);
+    },
+
+    recordForecast(
+      potId: string,
+      interventionId: string,
+      body: Body<RecordForecast, 'potId' | 'interventionId' | 'forecastId'>,
+      envelope: CommandEnvelope,
+    ) {
+      const params = { potId, interventionId };
+      const command = { ...body, ...params, forecastId: newId() };
+      return run(d.recordForecast, params, body, command, envelope);
     },
   };
 }

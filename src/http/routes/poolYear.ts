@@ -1,0 +1,267 @@
+/**
+ * The pooled-fund year's writes (../shared/POOLED-FUND-YEAR.md): the agreement register, scheme
+ * details, spend, commitments and forecasts. The reports (monitoring, memorandum, agreements)
+ * are in poolYearReports.ts; the settlement and its preview in settlement.ts.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { RecordAgreementBody } from '../../../commands/recordAgreement.ts';
+import { RecordSchemeDetailsBody } from '../../../commands/recordSchemeDetails.ts';
+import {
+  RaiseCommitmentBody,
+  RecordForecastBody,
+  RecordSpendBody,
+  ReleaseCommitmentBody,
+} from '../../../commands/recordSpend.ts';
+import {
+  OverspendFlag,
+  type AgreementRecorded,
+  type CommitmentRaised,
+  type CommitmentReleased,
+  type ForecastRecorded,
+  type SchemeDetailsRecorded,
+  type SpendRecorded,
+} from '../../../events/poolYear.ts';
+import { Ulid } from '../../../events/primitives.ts';
+import { formatAmount, money } from '../../../events/money.ts';
+import { errorResponses, Written } from '../schemas.ts';
+import { answerWrite, commandEnvelope, fromEventData, WriteHeaders } from './writeRoute.ts';
+import type { RouteDeps } from './routeDeps.ts';
+
+const PotParams = z.object({ potId: Ulid });
+const SchemeParams = PotParams.extend({ interventionId: Ulid });
+/** Spend, commitments and forecasts: a partner's finance officer or an admin. */
+const BUDGET_ROLES = ['finance-officer', 'admin'] as const;
+
+export const poolYearRoutes =
+  (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { commands } = deps;
+
+    app.post(
+      '/v1/pots/:potId/agreements',
+      {
+        config: { access: ['admin'] },
+        schema: {
+          tags: ['pooled fund'],
+          summary: "Record the pot's agreement, or a variation of it (admin only)",
+          description:
+            'The first agreement is version 1. A variation names the version in force it `replaces` (409 AGREEMENT_VERSION_CONFLICT when another variation came first; 409 ALREADY_EXISTS when it names none) and its own board decision; it applies to every year not yet settled. ' +
+            'Defaults: overspend policy `warn`, coverFromPot true, share `contributions`, underspend `carry-forward`. ' +
+            'Share `fixed` needs `percentages` in basis points summing to 10000; percentages and caps name partners (409 NOT_A_PARTNER).',
+          headers: WriteHeaders,
+          params: PotParams,
+          body: RecordAgreementBody,
+          response: {
+            201: Written.extend({
+              version: z.number(),
+              replaces: z.number().optional(),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(
+          reply,
+          commands.recordAgreement(request.params.potId, request.body, commandEnvelope(request)),
+          fromEventData((data: AgreementRecorded) => ({
+            version: data.version,
+            ...(data.replaces === undefined ? {} : { replaces: data.replaces.version }),
+          })),
+        ),
+    );
+
+    app.post(
+      '/v1/pots/:potId/interventions/:interventionId/scheme',
+      {
+        config: { access: BUDGET_ROLES },
+        schema: {
+          tags: ['pooled fund'],
+          summary:
+            "Record an intervention's scheme details: type, funding source, commissioner split, provider, recurrent, revenue or capital",
+          description:
+            "An admin or a finance officer of the host partner (which keeps the pool's accounts); other finance officers are refused (403). " +
+            'The commissioner split names partners with percentages summing to 100; without it the lead agency commissions 100%. A later record replaces the details.',
+          headers: WriteHeaders,
+          params: SchemeParams,
+          body: RecordSchemeDetailsBody,
+          response: {
+            201: Written.extend({ interventionId: z.string() }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(
+          reply,
+          commands.recordSchemeDetails(
+            request.params.potId,
+            request.params.interventionId,
+            request.body,
+            commandEnvelope(request),
+          ),
+          fromEventData(({ interventionId }: SchemeDetailsRecorded) => ({ interventionId })),
+        ),
+    );
+
+    app.post(
+      '/v1/pots/:potId/interventions/:interventionId/spend',
+      {
+        config: { access: BUDGET_ROLES },
+        schema: {
+          tags: ['pooled fund'],
+          summary: 'Record spend (an invoice paid) against a scheme',
+          description:
+            "Only on a pot whose agreement tracks spend (409 SPEND_TRACKING_OFF). Spend beyond the scheme's remaining budget for the year of its date (budget − spent − outstanding commitments) is an overspend: " +
+            'accepted and flagged in `overspend` when the agreement says `warn`, refused with 409 BUDGET_EXCEEDED when it says `block`. ' +
+            'Naming a commitment releases as much of it as the spend (at most what is outstanding). A settled year takes no more spend (409 YEAR_SETTLED). Reversed through POST /v1/pots/:potId/reversals.',
+          headers: WriteHeaders,
+          params: SchemeParams,
+          body: RecordSpendBody,
+          response: {
+            201: Written.extend({
+              spendId: z.string(),
+              commitmentReleased: z.string().optional(),
+              overspend: OverspendFlag.optional(),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(
+          reply,
+          commands.recordSpend(
+            request.params.potId,
+            request.params.interventionId,
+            request.body,
+            commandEnvelope(request),
+          ),
+          fromEventData((data: SpendRecorded) => ({
+            spendId: data.spendId,
+            ...(data.commitmentReleased === undefined
+              ? {}
+              : { commitmentReleased: data.commitmentReleased }),
+            ...(data.overspend === undefined ? {} : { overspend: data.overspend }),
+          })),
+        ),
+    );
+
+    app.post(
+      '/v1/pots/:potId/interventions/:interventionId/commitments',
+      {
+        config: { access: BUDGET_ROLES },
+        schema: {
+          tags: ['pooled fund'],
+          summary:
+            'Raise a commitment (purchase order, contract, care package) that reserves budget',
+          description:
+            'Held to the same overspend policy as spend. Spend naming the commitment releases it; so does POST …/commitments/:commitmentId/release.',
+          headers: WriteHeaders,
+          params: SchemeParams,
+          body: RaiseCommitmentBody,
+          response: {
+            201: Written.extend({
+              commitmentId: z.string(),
+              overspend: OverspendFlag.optional(),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(
+          reply,
+          commands.raiseCommitment(
+            request.params.potId,
+            request.params.interventionId,
+            request.body,
+            commandEnvelope(request),
+          ),
+          fromEventData((data: CommitmentRaised) => ({
+            commitmentId: data.commitmentId,
+            ...(data.overspend === undefined ? {} : { overspend: data.overspend }),
+          })),
+        ),
+    );
+
+    app.post(
+      '/v1/pots/:potId/interventions/:interventionId/commitments/:commitmentId/release',
+      {
+        config: { access: BUDGET_ROLES },
+        schema: {
+          tags: ['pooled fund'],
+          summary: 'Release part or all of what a commitment still reserves',
+          description:
+            'Without an amount, everything still outstanding is released; more than is outstanding is 400 VALIDATION_FAILED.',
+          headers: WriteHeaders,
+          params: SchemeParams.extend({ commitmentId: Ulid }),
+          body: ReleaseCommitmentBody,
+          response: {
+            201: Written.extend({ commitmentId: z.string(), amount: z.string() }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(
+          reply,
+          commands.releaseCommitment(
+            request.params.potId,
+            request.params.interventionId,
+            request.params.commitmentId,
+            request.body,
+            commandEnvelope(request),
+          ),
+          fromEventData(({ commitmentId, amount }: CommitmentReleased) => ({
+            commitmentId,
+            amount,
+          })),
+        ),
+    );
+
+    app.post(
+      '/v1/pots/:potId/interventions/:interventionId/forecasts',
+      {
+        config: { access: BUDGET_ROLES },
+        schema: {
+          tags: ['pooled fund'],
+          summary: "Record a scheme's forecast outturn for a financial year, at a quarter",
+          description:
+            "A forecast that differs from the scheme's budget for the year needs an explanation (400). A settled year takes no more forecasts (409 YEAR_SETTLED).",
+          headers: WriteHeaders,
+          params: SchemeParams,
+          body: RecordForecastBody,
+          response: {
+            201: Written.extend({
+              forecastId: z.string(),
+              budget: z.string(),
+              variance: z.string(),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(
+          reply,
+          commands.recordForecast(
+            request.params.potId,
+            request.params.interventionId,
+            request.body,
+            commandEnvelope(request),
+          ),
+          fromEventData((data: ForecastRecorded) => ({
+            forecastId: data.forecastId,
+            budget: data.budget,
+            variance: varianceOf(data),
+          })),
+        ),
+    );
+  };
+
+/** Forecast outturn − budget: positive is a forecast overspend. */
+function varianceOf(data: ForecastRecorded): string {
+  return formatAmount(money(data.forecastOutturn).minus(money(data.budget)));
+}
