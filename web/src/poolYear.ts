@@ -299,6 +299,58 @@ export function checkSplit(
   return { split: split.filter((s) => s.bp > 0) };
 }
 
+// ---------------------------------------------------------------- form bodies
+
+/** The POST …/agreements body from the form's values. */
+export function agreementBody(v: (name: string) => string, partners: readonly string[]): unknown {
+  const percentages: Record<string, number> = {};
+  if (v('share') === 'fixed') {
+    const split = checkSplit(partners.map((id) => ({ field: id, text: v(`pct_${id}`) })));
+    if ('split' in split) for (const s of split.split) percentages[s.field] = s.bp;
+  }
+  const caps: Record<string, string> = {};
+  for (const id of partners) if (v(`cap_${id}`) !== '') caps[id] = v(`cap_${id}`);
+  return {
+    reference: v('reference'),
+    legalBasis: v('legalBasis'),
+    startDate: v('startDate'),
+    ...optional('endDate', v('endDate')),
+    poolManager: v('poolManager'),
+    scope: v('scope'),
+    boardDecisionRef: v('boardDecisionRef'),
+    signedOn: v('signedOn'),
+    spendTracking: v('spendTracking') === 'true',
+    overspend: {
+      policy: v('policy'),
+      coverFromPot: v('coverFromPot') === 'true',
+      share: v('share'),
+      ...(Object.keys(percentages).length === 0 ? {} : { percentages }),
+      ...(Object.keys(caps).length === 0 ? {} : { caps }),
+    },
+    underspend: v('underspend'),
+    ...(v('replaces') === '' ? {} : { replaces: Number(v('replaces')) }),
+  };
+}
+
+/** The POST …/scheme body from the form's values: no commissioner split when all are blank. */
+export function schemeBody(v: (name: string) => string, partners: readonly string[]): unknown {
+  const split = checkSplit(partners.map((id) => ({ field: id, text: v(`com_${id}`) })));
+  const commissioner =
+    'split' in split
+      ? split.split.map((s) => ({ agencyId: s.field, percent: basisPointsAsPercent(s.bp) }))
+      : [];
+  return {
+    schemeType: v('schemeType'),
+    fundingSource: v('fundingSource'),
+    ...(commissioner.length === 0 ? {} : { commissioner }),
+    ...optional('provider', v('provider')),
+    recurrent: v('recurrent') === 'true',
+    expenditure: v('expenditure'),
+  };
+}
+
+const optional = (name: string, value: string) => (value === '' ? {} : { [name]: value });
+
 // ---------------------------------------------------------------- amounts
 
 const sum = (amounts: readonly string[]) =>

@@ -7,7 +7,7 @@
 import type { Written } from '../api.ts';
 import type { PageContext, PotView } from '../context.ts';
 import { field, h, options } from '../dom.ts';
-import { todayIso, writeForm, type FormValues } from '../forms.ts';
+import { todayIso, writeForm } from '../forms.ts';
 import { financialYearChoices, quarterOf } from '../dates.ts';
 import {
   BCF_SCHEME_TYPES,
@@ -16,8 +16,10 @@ import {
   OVERSPEND_POLICY_LABELS,
   SHARE_RULE_LABELS,
   UNDERSPEND_RULE_LABELS,
+  agreementBody,
   basisPointsAsPercent,
   checkSplit,
+  schemeBody,
   poolPaths,
   type AgreementsAnswer,
 } from '../poolYear.ts';
@@ -195,37 +197,6 @@ export function agreementForm(
   });
 }
 
-/** The POST …/agreements body from the form's values. */
-export function agreementBody(v: FormValues, partners: readonly string[]): unknown {
-  const percentages: Record<string, number> = {};
-  if (v('share') === 'fixed') {
-    const split = checkSplit(partners.map((id) => ({ field: id, text: v(`pct_${id}`) })));
-    if ('split' in split) for (const s of split.split) percentages[s.field] = s.bp;
-  }
-  const caps: Record<string, string> = {};
-  for (const id of partners) if (v(`cap_${id}`) !== '') caps[id] = v(`cap_${id}`);
-  return {
-    reference: v('reference'),
-    legalBasis: v('legalBasis'),
-    startDate: v('startDate'),
-    ...optional('endDate', v('endDate')),
-    poolManager: v('poolManager'),
-    scope: v('scope'),
-    boardDecisionRef: v('boardDecisionRef'),
-    signedOn: v('signedOn'),
-    spendTracking: v('spendTracking') === 'true',
-    overspend: {
-      policy: v('policy'),
-      coverFromPot: v('coverFromPot') === 'true',
-      share: v('share'),
-      ...(Object.keys(percentages).length === 0 ? {} : { percentages }),
-      ...(Object.keys(caps).length === 0 ? {} : { caps }),
-    },
-    underspend: v('underspend'),
-    ...(v('replaces') === '' ? {} : { replaces: Number(v('replaces')) }),
-  };
-}
-
 /** A form whose path names the intervention chosen in it. */
 function interventionForm(
   pot: PotView,
@@ -304,21 +275,7 @@ export function schemeForm(
         return 'message' in result ? result : null;
       },
       path: () => poolPaths.scheme(pot.potId, chosen()),
-      body: (v) => {
-        const split = checkSplit(partners.map((id) => ({ field: id, text: v(`com_${id}`) })));
-        const commissioner =
-          'split' in split
-            ? split.split.map((s) => ({ agencyId: s.field, percent: basisPointsAsPercent(s.bp) }))
-            : [];
-        return {
-          schemeType: v('schemeType'),
-          fundingSource: v('fundingSource'),
-          ...(commissioner.length === 0 ? {} : { commissioner }),
-          ...optional('provider', v('provider')),
-          recurrent: v('recurrent') === 'true',
-          expenditure: v('expenditure'),
-        };
-      },
+      body: (v) => schemeBody(v, partners),
       onWritten: (w) => handlers.onWritten(w, { form: 'scheme', interventionId: chosen() }),
     }),
   );
