@@ -250,8 +250,8 @@ describe.skipIf(unavailable !== null)(
       const page = await signedIn(mint({ sub: 'rita', role: 'reporter' }));
       await page.goto(`${server.baseUrl}/#/pots/${potId}/monitoring`);
       await page.getByRole('form', { name: 'Choose the quarter' }).waitFor();
-      await page.getByLabel('Financial year').selectOption(FY);
-      await page.getByLabel('Quarter').selectOption('4');
+      await page.getByLabel('Financial year', { exact: true }).selectOption(FY);
+      await page.getByLabel('Quarter', { exact: true }).selectOption('4');
       await page.getByRole('button', { name: 'Show' }).click();
       await expect
         .poll(() => page.getByTestId('period').textContent())
