@@ -33,9 +33,15 @@ export function table(
   caption: string,
   headers: readonly string[],
   rows: readonly (readonly Child[])[],
-  options: { numeric?: readonly number[] } = {},
+  options: { numeric?: readonly number[]; footer?: readonly Child[] } = {},
 ): HTMLElement {
   const numeric = new Set(options.numeric ?? []);
+  const cellsOf = (cells: readonly Child[]) =>
+    cells.map((cell, i) =>
+      i === 0
+        ? h('th', { scope: 'row' }, cell)
+        : h('td', { class: numeric.has(i) ? 'num' : undefined }, cell),
+    );
   return h(
     'div',
     { class: 'table-wrap' },
@@ -59,18 +65,11 @@ export function table(
         {},
         ...(rows.length === 0
           ? [h('tr', {}, h('td', { colspan: headers.length }, 'Nothing to show.'))]
-          : rows.map((cells) =>
-              h(
-                'tr',
-                {},
-                ...cells.map((cell, i) =>
-                  i === 0
-                    ? h('th', { scope: 'row' }, cell)
-                    : h('td', { class: numeric.has(i) ? 'num' : undefined }, cell),
-                ),
-              ),
-            )),
+          : rows.map((cells) => h('tr', {}, ...cellsOf(cells)))),
       ),
+      options.footer === undefined
+        ? null
+        : h('tfoot', {}, h('tr', { class: 'total' }, ...cellsOf(options.footer))),
     ),
   );
 }

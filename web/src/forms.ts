@@ -16,6 +16,12 @@ export interface WriteFormSpec {
   readonly controls: readonly HTMLElement[];
   /** Names of the controls holding amounts: checked before sending, sent normalised. */
   readonly amountFields: readonly string[];
+  /** Of the amount fields, those that may be left blank or may be £0.00. */
+  readonly amountRules?: Readonly<
+    Record<string, { readonly optional?: boolean; readonly allowZero?: boolean }>
+  >;
+  /** Checks across fields before sending (percentages summing to 100…): the field, or null for the form. */
+  readonly check?: (values: FormValues) => { field: string | null; message: string } | null;
   readonly path: () => string;
   /** The JSON body from the form's values (amounts already normalised). */
   readonly body: (values: FormValues) => unknown;
@@ -71,7 +77,7 @@ export function writeForm(spec: WriteFormSpec): HTMLFormElement {
     for (const name of names().filter(
       (n) => spec.amountFields.includes(n) || n.startsWith('amount'),
     )) {
-      const problem = amountInputProblem(value(name));
+      const problem = amountInputProblem(value(name), spec.amountRules?.[name]);
       showFieldError(form, name, problem);
       if (problem !== null) firstBad ??= name;
     }
@@ -83,6 +89,17 @@ export function writeForm(spec: WriteFormSpec): HTMLFormElement {
       spec.amountFields.includes(name) || name.startsWith('amount')
         ? normaliseTypedAmount(value(name))
         : value(name).trim();
+    const crossCheck = spec.check?.(normalised) ?? null;
+    if (crossCheck !== null) {
+      if (crossCheck.field === null) {
+        formError.textContent = crossCheck.message;
+        formError.hidden = false;
+      } else {
+        showFieldError(form, crossCheck.field, crossCheck.message);
+        form.querySelector<HTMLElement>(`[name="${crossCheck.field}"]`)?.focus();
+      }
+      return;
+    }
     const body = spec.body(normalised);
     const { key, done } = keyFor(JSON.stringify(body));
     inFlight = true;

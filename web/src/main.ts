@@ -1,6 +1,7 @@
 /**
- * The potledger dashboard: hash routes (#/pots, #/pots/<id>, #/flows, #/agencies,
- * #/agencies/<id>, #/audit, #/signin), so the server only serves static files.
+ * The potledger dashboard: hash routes (#/pots, #/pots/<id>, #/pots/<id>/pool,
+ * #/pots/<id>/monitoring, #/pots/<id>/settlement, #/pots/<id>/memorandum, #/flows,
+ * #/agencies, #/agencies/<id>, #/audit, #/signin), so the server only serves static files.
  */
 import './style.css';
 import { ApiError, getJson } from './api.ts';
@@ -10,7 +11,11 @@ import { h } from './dom.ts';
 import { agenciesPage, agencyPage } from './pages/agencies.ts';
 import { auditPage } from './pages/audit.ts';
 import { flowsPage } from './pages/flows.ts';
+import { memorandumPage } from './pages/memorandum.ts';
+import { monitoringPage } from './pages/monitoring.ts';
+import { poolFundPage } from './pages/poolFund.ts';
 import { potPage, potsPage } from './pages/pots.ts';
+import { settlementPage } from './pages/settlement.ts';
 import { signInPage } from './pages/signin.ts';
 import { plainWords } from './problems.ts';
 import { currentSession, signOut, type Session } from './session.ts';
@@ -92,7 +97,19 @@ async function route(): Promise<void> {
     const nameOf = (id: string) => agencies.find((a) => a.agencyId === id)?.name ?? id;
     const ctx: PageContext = { session, main, nameOf, agencies, params };
     const parts = path.split('/').filter((p) => p !== '');
-    if (parts[0] === 'pots' && parts[1] !== undefined)
+    const poolPages = {
+      pool: poolFundPage,
+      monitoring: monitoringPage,
+      settlement: settlementPage,
+      memorandum: memorandumPage,
+    } as const;
+    const poolPage =
+      parts[0] === 'pots' && parts[2] !== undefined && parts[2] in poolPages
+        ? poolPages[parts[2] as keyof typeof poolPages]
+        : undefined;
+    if (poolPage !== undefined && parts[1] !== undefined)
+      await poolPage(ctx, decodeURIComponent(parts[1]));
+    else if (parts[0] === 'pots' && parts[1] !== undefined)
       await potPage(ctx, decodeURIComponent(parts[1]));
     else if (parts[0] === 'flows') await flowsPage(ctx);
     else if (parts[0] === 'agencies' && parts[1] !== undefined)

@@ -19,17 +19,26 @@ export function formatGbp(amount: string): string {
   return GBP.format(amount as unknown as number);
 }
 
-/** Why a typed amount would be refused, in plain words; null when the ledger accepts it. */
-export function amountInputProblem(typed: string): string | null {
+/**
+ * Why a typed amount would be refused, in plain words; null when the ledger accepts it.
+ * `optional`: blank is accepted (VAT on an invoice); `allowZero`: £0.00 is accepted (a
+ * forecast outturn of nothing).
+ */
+export function amountInputProblem(
+  typed: string,
+  rules: { readonly optional?: boolean; readonly allowZero?: boolean } = {},
+): string | null {
   const text = normaliseTypedAmount(typed);
-  if (text === '') return 'Enter an amount, for example 1234.50.';
+  if (text === '') return rules.optional === true ? null : 'Enter an amount, for example 1234.50.';
   switch (amountProblem(text)) {
     case null:
       return null;
     case 'not-a-decimal':
       return 'Enter an amount in pounds with at most two decimal places, for example 1234.50.';
     case 'not-positive':
-      return 'The amount must be more than £0.00.';
+      return rules.allowZero === true && /^0+(\.0{1,2})?$/.test(text)
+        ? null
+        : 'The amount must be more than £0.00.';
     case 'too-large':
       return `The amount must be at most ${MAX_AMOUNT_TEXT}.`;
   }

@@ -35,6 +35,12 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
   EVENT_TOO_LARGE: 'This entry would be too large to record. Split it into smaller ones.',
   OUTCOMES_DEPEND_ON_ALLOCATION:
     'Outcomes recorded after this allocation rest on its funding. Retract them first, then reverse it.',
+  BUDGET_EXCEEDED:
+    'This would take the scheme over its remaining budget, and the agreement refuses overspends.',
+  ALREADY_SETTLED: 'That financial year is already settled.',
+  YEAR_SETTLED:
+    'That financial year is settled, so nothing dated in it can be recorded or reversed.',
+  YEAR_NOT_SETTLED: 'The financial year must be settled before it can be closed.',
   RATE_LIMITED: 'Too many changes in a short time. Wait a minute and try again.',
   PAYLOAD_TOO_LARGE: 'What was entered is too long.',
   PROJECTION_LAGGING: 'The figures have not caught up yet. Try again in a moment.',
@@ -62,6 +68,8 @@ export function fieldOfProblem(problem: Problem, fields: readonly string[]): str
   if (named !== undefined) return named;
   const byCode: Record<string, readonly string[]> = {
     INSUFFICIENT_FUNDS: ['amount'],
+    BUDGET_EXCEEDED: ['amount'],
+    YEAR_SETTLED: ['effectiveDate', 'financialYear'],
     NOT_A_PARTNER: ['leadAgencyId', 'agencyId'],
     FORBIDDEN: ['agencyId'],
     ALREADY_REVERSED: ['eventId'],

@@ -5,6 +5,7 @@ import type { PageContext, PotView } from '../context.ts';
 import { h, link, table } from '../dom.ts';
 import { formatGbp } from '../money.ts';
 import { can } from '../token.ts';
+import { poolNav } from './poolFund.ts';
 import { moneyForms } from './potForms.ts';
 
 export async function potsPage(ctx: PageContext): Promise<void> {
@@ -94,6 +95,17 @@ export async function potPage(
       { numeric: [2, 3] },
     ),
     pendingApprovals(pot) ?? '',
+    h(
+      'section',
+      { 'aria-labelledby': 'pool-heading' },
+      h('h2', { id: 'pool-heading' }, 'Pooled fund'),
+      h(
+        'p',
+        {},
+        'The agreement, scheme budgets and spend, the quarterly monitoring report, the year-end settlement and the memorandum account.',
+      ),
+      poolNav(pot.potId),
+    ),
     h('p', {}, link(`#/flows?potId=${pot.potId}`, 'Who invests, who benefits in this pot →')),
     can.manageMoney(claims)
       ? h(
