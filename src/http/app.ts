@@ -29,6 +29,7 @@ import { reportRoutes } from './routes/reports.ts';
 import { unitCostRoutes } from './routes/unitCosts.ts';
 import { costBenefitRoutes } from './routes/costBenefit.ts';
 import { statementRoutes } from './routes/statement.ts';
+import { poolYearReportRoutes } from './routes/poolYearReports.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER } from './routes/routeDeps.ts';
 
@@ -176,6 +177,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(potControlRoutes(options));
   await app.register(costBenefitRoutes(options));
   await app.register(statementRoutes(options));
+  await app.register(poolYearReportRoutes(options));
   await app.register(auditProofRoutes(options));
   return app;
 }
