@@ -23,6 +23,8 @@ import type { ExceptionsState } from './exceptions.ts';
 import { exceptionsProjection } from './exceptions.ts';
 import type { CostBenefitInputsState } from './costBenefitInputs.ts';
 import { costBenefitInputsProjection } from './costBenefitInputs.ts';
+import type { PoolYearState } from './poolYear.ts';
+import { poolYearProjection } from './poolYear.ts';
 import type { PotSummaryState } from './potSummary.ts';
 import { potSummaryProjection } from './potSummary.ts';
 import type { UnitCostCatalogueState } from './unitCostCatalogue.ts';
@@ -33,6 +35,8 @@ export * from './agencyDirectory.ts';
 export * from './auditTrail.ts';
 export * from './benefitFlows.ts';
 export * from './potSummary.ts';
+export * from './poolYear.ts';
+export * from './poolYearReports.ts';
 export * from './projection.ts';
 export * from './unitCostCatalogue.ts';
 export * from './exceptions.ts';
@@ -49,6 +53,7 @@ export interface LedgerProjections {
   unitCostCatalogue: UnitCostCatalogueState;
   exceptions: ExceptionsState;
   costBenefitInputs: CostBenefitInputsState;
+  poolYear: PoolYearState;
 }
 
 export interface LedgerBooksState {
@@ -69,6 +74,7 @@ export const allProjections: {
   unitCostCatalogue: unitCostCatalogueProjection,
   exceptions: exceptionsProjection,
   costBenefitInputs: costBenefitInputsProjection,
+  poolYear: poolYearProjection,
 };
 
 export const ledgerBooksProjection: Projection<LedgerBooksState> = {
@@ -83,6 +89,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
       unitCostCatalogue: allProjections.unitCostCatalogue.initialState(),
       exceptions: allProjections.exceptions.initialState(),
       costBenefitInputs: allProjections.costBenefitInputs.initialState(),
+      poolYear: allProjections.poolYear.initialState(),
     },
     position: 0n,
   }),
@@ -102,6 +109,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
     p.unitCostCatalogue = allProjections.unitCostCatalogue.evolve(p.unitCostCatalogue, event);
     p.exceptions = allProjections.exceptions.evolve(p.exceptions, event);
     p.costBenefitInputs = allProjections.costBenefitInputs.evolve(p.costBenefitInputs, event);
+    p.poolYear = allProjections.poolYear.evolve(p.poolYear, event);
     state.position = event.position;
     return state;
   },

@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: loads the Essex reducing-reoffending scenario into a RUNNING potledger server
  * over real HTTP, then prints the pot and who invested / who benefited.
+ * `npm run demo -- --pool-year`: runs a pooled-fund year instead (src/demo/poolYearScenario.ts).
  *
  *   LEDGER_URL       the server (default http://127.0.0.1:3000)
  *   LEDGER_DATA_DIR  the server's data directory, whose jwt-secret signs the demo's tokens
@@ -26,6 +27,8 @@ import {
 } from './flowsTable.ts';
 import { createLedgerClient, LedgerHttpError, ServerUnreachableError } from './ledgerClient.ts';
 import { loadUnitCostCatalogue } from './loadUnitCosts.ts';
+import { loadPoolYear, POOL_AGENCIES } from './poolYearScenario.ts';
+import { renderPoolYear } from './poolYearReport.ts';
 
 export const DEFAULT_LEDGER_URL = 'http://127.0.0.1:3000';
 /** The demo's tokens only need to outlive the demo. */
@@ -63,7 +66,9 @@ async function runDemo(): Promise<number> {
 
   let output: string;
   try {
-    output = await loadAndReport(client, mint);
+    output = process.argv.includes('--pool-year')
+      ? await loadPoolYearAndReport(client, mint)
+      : await loadAndReport(client, mint);
   } catch (error) {
     if (error instanceof LedgerHttpError && error.status === 401) {
       process.stderr.write(
@@ -150,6 +155,16 @@ async function loadAndReport(
       `Audit trail: GET /v1/audit?potId=${pot.potId} with an auditor token (npx potledger token --sub ivy --role auditor).`,
   ];
   return `${sections.join('\n\n')}\n`;
+}
+
+/** `npm run demo -- --pool-year`: the Mid Essex Better Care Fund's 2025-26, end to end. */
+async function loadPoolYearAndReport(
+  client: ReturnType<typeof createLedgerClient>,
+  mint: Parameters<typeof loadEssexScenario>[1],
+): Promise<string> {
+  const record = await loadPoolYear(client, mint, ulid());
+  const nameOf = (id: string) => POOL_AGENCIES.find((a) => a.agencyId === id)?.name ?? id;
+  return `potledger demo → ${client.baseUrl}, pot ${record.potId}\n\n${renderPoolYear(record, nameOf)}`;
 }
 
 function indent(text: string): string {

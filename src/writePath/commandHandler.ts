@@ -16,6 +16,7 @@
  * - The events appended, checked and hash-chained: newEvents.ts.
  */
 import type { CommandContext } from '../../commands/context.ts';
+import type { Aggregate } from '../../commands/aggregates.ts';
 import { isRefusal } from '../../commands/decision.ts';
 import { DomainError } from '../../commands/domainError.ts';
 import type { DecisionRequest } from '../../commands/ledgerDeciders.ts';
@@ -380,9 +381,33 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     );
   }
 
+  /**
+   * A pure look at a stream's aggregate as the next command would be decided on (a settlement
+   * preview): the same state and context, nothing decided, nothing appended.
+   */
+  async function inspect<S, E extends { type: string; data: unknown }, R>(
+    request: {
+      readonly streamId: string;
+      readonly aggregate: Aggregate<S, E>;
+      readonly agencyIds: readonly string[];
+      readonly actor: Actor;
+    },
+    look: (state: S, context: CommandContext) => R,
+  ): Promise<R> {
+    const loaded = await streams.load<S, E>(request.streamId, request.aggregate);
+    const context: CommandContext = {
+      actor: request.actor,
+      now: clock(),
+      registeredAgencies: await knownAgencies(request.agencyIds),
+    };
+    if (loaded.stale) return inspect(request, look);
+    return look(loaded.state, context);
+  }
+
   return {
     execute,
     executeCreate,
+    inspect,
     stats: (): Readonly<typeof stats> => ({ ...stats }),
     groupCommitStats: committer.stats,
   };

@@ -26,6 +26,7 @@ export function foldByHand(
     unitCostCatalogue: allProjections.unitCostCatalogue.initialState(),
     exceptions: allProjections.exceptions.initialState(),
     costBenefitInputs: allProjections.costBenefitInputs.initialState(),
+    poolYear: allProjections.poolYear.initialState(),
   };
   for (const event of events) {
     state.agencyDirectory = allProjections.agencyDirectory.evolve(state.agencyDirectory, event);
@@ -42,6 +43,7 @@ export function foldByHand(
       state.costBenefitInputs,
       event,
     );
+    state.poolYear = allProjections.poolYear.evolve(state.poolYear, event);
   }
   return state;
 }

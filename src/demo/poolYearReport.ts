@@ -1,0 +1,101 @@
+/**
+ * The pooled-fund year demo's words: Q1–Q4 monitoring, the settlement step by step, what each
+ * partner owed and paid, and the memorandum account's reconciliation. Pure functions from the
+ * scenario's record (the API's answers) to text.
+ */
+import { formatPounds, money } from '../../events/money.ts';
+import { renderTable } from './flowsTable.ts';
+import { POOL_SCHEMES, POOL_YEAR, type PoolYearRecord } from './poolYearScenario.ts';
+
+const pounds = (amount: string | undefined): string =>
+  amount === undefined ? '-' : formatPounds(money(amount));
+const right = (header: string) => ({ header, align: 'right' as const });
+
+export function renderPoolYear(
+  record: PoolYearRecord,
+  nameOf: (agencyId: string) => string,
+): string {
+  const schemeName = (interventionId: string) =>
+    POOL_SCHEMES.find((s) => record.interventionIds[s.key] === interventionId)?.name ??
+    interventionId;
+  const sections: string[] = [];
+  sections.push(
+    `Agreement version ${record.agreementVersion}: spend tracked, overspend warned, covered from the pot, then shared pro rata to ${POOL_YEAR} contributions, ${nameOf('nhs-mid-essex')} capped; underspend carried forward.`,
+  );
+  if (record.overspendFlags.length > 0)
+    sections.push(
+      `Overspends flagged as the invoices were paid: ${record.overspendFlags.map((f) => `${f.invoiceRef} over by ${pounds(f.overBy)}`).join('; ')}.`,
+    );
+  for (const report of record.monitoring) {
+    sections.push(
+      `Monitoring ${POOL_YEAR} Q${report.quarter} (GET …/monitoring?financialYear=${POOL_YEAR}&quarter=${report.quarter}):\n` +
+        indent(
+          renderTable(
+            [
+              { header: 'Scheme', align: 'left' },
+              right('Budget'),
+              right('Actual'),
+              right('Committed'),
+              right('Forecast'),
+              right('Variance'),
+              { header: 'Flag', align: 'left' },
+            ],
+            [
+              ...report.schemes.map((s) => [
+                schemeName(s.interventionId),
+                pounds(s.budget),
+                pounds(s.actual),
+                pounds(s.committed),
+                pounds(s.forecastOutturn),
+                pounds(s.variance),
+                s.overspent ? 'OVERSPENT' : '',
+              ]),
+              [
+                'Total',
+                pounds(report.totals.budget),
+                pounds(report.totals.actual),
+                pounds(report.totals.committed),
+                pounds(report.totals.forecastOutturn),
+                pounds(report.totals.variance),
+                '',
+              ],
+            ],
+            { footerRows: 1 },
+          ),
+        ),
+    );
+  }
+  const s = record.settlement;
+  const lines = (parts: readonly { agencyId: string; amount: string }[]) =>
+    parts.length === 0
+      ? '-'
+      : parts.map((p) => `${nameOf(p.agencyId)} ${pounds(p.amount)}`).join(', ');
+  sections.push(
+    `Year-end settlement ${POOL_YEAR} (POST …/financial-years/${POOL_YEAR}/settle; the preview answered the same):\n` +
+      s.schemes
+        .map(
+          (scheme) =>
+            `  ${schemeName(scheme.interventionId)}: budget ${pounds(scheme.budget)}, spent ${pounds(scheme.spent)}` +
+            (money(scheme.underspend).gt(0)
+              ? `, underspend ${pounds(scheme.underspend)} released: ${lines(scheme.released)}`
+              : '') +
+            (money(scheme.overspend).gt(0)
+              ? `, overspend ${pounds(scheme.overspend)}: covered from the pot ${lines(scheme.covered)}; shared ${lines(scheme.shared)}`
+              : ''),
+        )
+        .join('\n') +
+      `\n  Owed by the partners: ${lines(s.owedByPartners)}\n  Paid (contributions marked riskShareFor ${POOL_YEAR}): ${lines(record.payments)}`,
+  );
+  const m = record.memorandum.reconciliation;
+  sections.push(
+    `Memorandum account ${POOL_YEAR} (GET …/memorandum?financialYear=${POOL_YEAR}): closing balance from the partners' lines ${pounds(m.closingBalanceFromPartners)}, from the pot's own cash ${pounds(m.closingBalanceFromPot)}: ${m.agrees ? 'they agree' : 'THEY DO NOT AGREE'}.`,
+  );
+  return `${sections.join('\n\n')}\n`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? line : `  ${line}`))
+    .join('\n');
+}

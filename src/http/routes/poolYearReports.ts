@@ -1,0 +1,381 @@
+/**
+ * The pooled-fund year's reports (docs/pooled-fund-year.md): the agreement versions, the
+ * quarterly monitoring report and the memorandum account, read from the books like every other
+ * pot report, so `asAt`, `atPosition` and `minPosition` work as they do there. The monitoring
+ * report and the memorandum also answer CSV for a spreadsheet (`format=csv` or
+ * `Accept: text/csv`): monitoring one row per scheme then a totals row, the memorandum one row
+ * per partner.
+ *
+ * Any role reads them. What people wrote is withheld from a figures-only reader (a reporter, a
+ * finance officer of an agency that is not a partner), as on the other pot reports: a
+ * forecast's explanation, and the pool manager an agreement names (a name or a post).
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { FinancialYear, Ulid } from '../../../events/primitives.ts';
+import { AgreementRecordedV1, Quarter } from '../../../events/poolYear.ts';
+import {
+  agreementsOf,
+  memorandumAccount,
+  monitoringReport,
+  type AgreementsView,
+  type MemorandumAccount,
+  type MonitoringReport,
+} from '../../../projections/poolYearReports.ts';
+import { CSV_CONTENT_TYPE, csvDecimal, toCsv, type CsvValue } from '../../export/csv.ts';
+import { actorOf } from '../plugins/auth.ts';
+import { httpProblem } from '../plugins/errors.ts';
+import { FIGURES_ONLY_NOTE, potView, type ReadView } from '../plugins/readPolicy.ts';
+import { errorResponses, Position, Redacted } from '../schemas.ts';
+import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
+
+/** The fields a figures-only view withholds, as paths inside the answer. */
+export const POOL_YEAR_REDACTED_FIELDS = {
+  agreements: ['current.poolManager', 'versions[].poolManager'],
+  monitoring: ['schemes[].explanation'],
+} as const;
+
+const Money = z.string().describe('Amount in GBP, 2 decimal places');
+const SignedMoney = z.string().describe('Amount in GBP, 2 decimal places, may be negative');
+
+const AgreementView = AgreementRecordedV1.extend({
+  poolManager: z.string().nullable().describe('null when withheld (see `redacted`)'),
+  eventId: z.string(),
+  position: Position,
+  recordedAt: z.string(),
+});
+export const AgreementsAnswer = z.object({
+  potId: z.string(),
+  current: AgreementView.nullable().describe(
+    'The version in force (the last recorded); null without an agreement',
+  ),
+  versions: z.array(AgreementView).readonly(),
+  redacted: Redacted,
+});
+
+const Figures = {
+  budget: SignedMoney,
+  actual: SignedMoney,
+  committed: SignedMoney,
+  forecastOutturn: SignedMoney,
+  variance: SignedMoney.describe('forecastOutturn − budget: positive is a forecast overspend'),
+};
+export const MonitoringAnswer = z.object({
+  potId: z.string(),
+  financialYear: z.string(),
+  quarter: z.number().int(),
+  quarterEnd: z.string(),
+  spendTracking: z
+    .boolean()
+    .describe(
+      'false: the year does not track spend, and an allocation counts as money spent (actual = budget)',
+    ),
+  schemes: z
+    .array(
+      z.object({
+        interventionId: z.string(),
+        name: z.string(),
+        schemeType: z.string().nullable(),
+        fundingSource: z.string().nullable(),
+        expenditure: z.string().nullable(),
+        ...Figures,
+        forecastIsBudget: z.boolean(),
+        explanation: z.string().nullable(),
+        overspent: z.boolean(),
+      }),
+    )
+    .readonly(),
+  totals: z.object(Figures),
+  byFundingSource: z.array(z.object({ fundingSource: z.string(), ...Figures })).readonly(),
+  bySchemeType: z.array(z.object({ schemeType: z.string(), ...Figures })).readonly(),
+  contributions: z
+    .array(
+      z.object({ agencyId: z.string(), agreed: Money, received: SignedMoney, outstanding: Money }),
+    )
+    .readonly(),
+  overspends: z
+    .array(
+      z.object({
+        interventionId: z.string(),
+        name: z.string(),
+        budget: SignedMoney,
+        actual: SignedMoney,
+        committed: SignedMoney,
+        overBy: Money,
+      }),
+    )
+    .readonly(),
+  redacted: Redacted,
+});
+
+const AgencyAmount = z.object({ agencyId: z.string(), amount: SignedMoney });
+export const MemorandumAnswer = z.object({
+  potId: z.string(),
+  financialYear: z.string(),
+  settled: z.boolean(),
+  settlementEventId: z.string().nullable(),
+  hostAgencyId: z.string(),
+  spendTracking: z.boolean(),
+  partners: z
+    .array(
+      z.object({
+        agencyId: z.string(),
+        openingBalance: SignedMoney,
+        contributions: SignedMoney,
+        shareOfExpenditure: SignedMoney,
+        shareOfDeficit: SignedMoney,
+        shareOfSurplus: SignedMoney,
+        returned: SignedMoney,
+        riskSharePaid: SignedMoney,
+        owedByPot: SignedMoney.describe(
+          'The stake and unspent funding the pot holds for the partner',
+        ),
+        owedToPot: SignedMoney.describe('Risk-share debt outstanding at 31 March'),
+        closingBalance: SignedMoney.describe('owedByPot − owedToPot'),
+        carriedForward: SignedMoney.describe('The stake at 31 March'),
+      }),
+    )
+    .readonly(),
+  expenditureByScheme: z
+    .array(
+      z.object({
+        interventionId: z.string(),
+        name: z.string(),
+        spent: SignedMoney,
+        funding: z.array(AgencyAmount).readonly(),
+      }),
+    )
+    .readonly(),
+  totals: z.object({
+    openingBalance: SignedMoney,
+    contributions: SignedMoney,
+    expenditure: SignedMoney,
+    shareOfDeficit: SignedMoney,
+    shareOfSurplus: SignedMoney,
+    returned: SignedMoney,
+    riskSharePaid: SignedMoney,
+    closingBalance: SignedMoney,
+  }),
+  reconciliation: z.object({
+    openingBalanceFromPot: SignedMoney,
+    closingBalanceFromPartners: SignedMoney,
+    closingBalanceFromPot: SignedMoney,
+    agrees: z.boolean(),
+  }),
+});
+
+const FormatQuery = {
+  format: z
+    .enum(['json', 'csv'])
+    .optional()
+    .describe('csv for a spreadsheet (or send Accept: text/csv)'),
+};
+
+export const MONITORING_CSV_HEADER = [
+  'row',
+  'interventionId',
+  'name',
+  'schemeType',
+  'fundingSource',
+  'expenditure',
+  'budget',
+  'actual',
+  'committed',
+  'forecastOutturn',
+  'variance',
+  'forecastIsBudget',
+  'overspent',
+  'explanation',
+] as const;
+
+export const MEMORANDUM_CSV_HEADER = [
+  'agencyId',
+  'openingBalance',
+  'contributions',
+  'shareOfExpenditure',
+  'shareOfDeficit',
+  'shareOfSurplus',
+  'returned',
+  'riskSharePaid',
+  'owedByPot',
+  'owedToPot',
+  'closingBalance',
+  'carriedForward',
+] as const;
+
+function wantsCsv(request: FastifyRequest, format: 'json' | 'csv' | undefined): boolean {
+  if (format !== undefined) return format === 'csv';
+  return /\btext\/csv\b/i.test(request.headers.accept ?? '');
+}
+
+function sendCsv(reply: FastifyReply, filename: string, csv: string): FastifyReply {
+  return reply
+    .type(CSV_CONTENT_TYPE)
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .send(csv);
+}
+
+function agreementsFor(view: ReadView, answer: AgreementsView) {
+  if (view === 'full') return answer;
+  return {
+    potId: answer.potId,
+    current: answer.current === null ? null : { ...answer.current, poolManager: null },
+    versions: answer.versions.map((v) => ({ ...v, poolManager: null })),
+    redacted: [...POOL_YEAR_REDACTED_FIELDS.agreements],
+  };
+}
+
+function monitoringFor(view: ReadView, report: MonitoringReport) {
+  if (view === 'full') return report;
+  return {
+    ...report,
+    schemes: report.schemes.map((s) => ({ ...s, explanation: null })),
+    redacted: [...POOL_YEAR_REDACTED_FIELDS.monitoring],
+  };
+}
+
+const d = (amount: string): CsvValue => csvDecimal(amount);
+
+export function monitoringCsv(report: ReturnType<typeof monitoringFor>): string {
+  const rows: CsvValue[][] = report.schemes.map((s) => [
+    'scheme',
+    s.interventionId,
+    s.name,
+    s.schemeType,
+    s.fundingSource,
+    s.expenditure,
+    d(s.budget),
+    d(s.actual),
+    d(s.committed),
+    d(s.forecastOutturn),
+    d(s.variance),
+    String(s.forecastIsBudget),
+    String(s.overspent),
+    s.explanation,
+  ]);
+  const t = report.totals;
+  rows.push([
+    'totals',
+    null,
+    null,
+    null,
+    null,
+    null,
+    d(t.budget),
+    d(t.actual),
+    d(t.committed),
+    d(t.forecastOutturn),
+    d(t.variance),
+    null,
+    null,
+    null,
+  ]);
+  return toCsv(MONITORING_CSV_HEADER, rows);
+}
+
+export function memorandumCsv(account: MemorandumAccount): string {
+  return toCsv(
+    MEMORANDUM_CSV_HEADER,
+    account.partners.map((p) => [
+      p.agencyId,
+      ...MEMORANDUM_CSV_HEADER.slice(1).map((field) =>
+        d(p[field as Exclude<typeof field, 'agencyId'>]),
+      ),
+    ]),
+  );
+}
+
+const notFound = (potId: string) => httpProblem('NOT_FOUND', `pot ${potId} does not exist`);
+
+export const poolYearReportRoutes =
+  (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/v1/pots/:potId/agreements',
+      {
+        config: { access: 'any' },
+        schema: {
+          tags: ['pooled-fund year'],
+          summary: "The pot's agreement: the version in force and every version recorded",
+          description: FIGURES_ONLY_NOTE,
+          params: z.object({ potId: Ulid }),
+          querystring: ReadQuery,
+          response: { 200: AgreementsAnswer, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { potId } = request.params;
+        return answerFromBooks(deps, request.query, reply, (books) => {
+          const answer = agreementsOf(books.poolYear, potId);
+          if (answer === null) throw notFound(potId);
+          return agreementsFor(potView(actorOf(request), deps.books(), potId), answer);
+        });
+      },
+    );
+
+    app.get(
+      '/v1/pots/:potId/monitoring',
+      {
+        config: { access: 'any' },
+        schema: {
+          tags: ['pooled-fund year'],
+          summary:
+            'The quarterly monitoring report: per scheme budget, actual, outstanding commitments, forecast outturn and variance; totals; contributions agreed and received; overspends',
+          description:
+            'Figures to the quarter’s end (30 June, 30 September, 31 December, 31 March). JSON, or CSV with format=csv or Accept: text/csv ' +
+            '(one row per scheme, then a totals row). ' +
+            FIGURES_ONLY_NOTE,
+          params: z.object({ potId: Ulid }),
+          querystring: ReadQuery.extend({
+            financialYear: FinancialYear,
+            quarter: z.coerce.number().pipe(Quarter),
+            ...FormatQuery,
+          }),
+          produces: ['application/json', 'text/csv'],
+          response: { 200: MonitoringAnswer, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { potId } = request.params;
+        const { financialYear, quarter, format, ...query } = request.query;
+        const report = await answerFromBooks(deps, query, reply, (books) => {
+          const answer = monitoringReport(books.poolYear, potId, financialYear, quarter);
+          if (answer === null) throw notFound(potId);
+          return monitoringFor(potView(actorOf(request), deps.books(), potId), answer);
+        });
+        if (!wantsCsv(request, format)) return report;
+        return sendCsv(reply, `monitoring-${financialYear}-q${quarter}.csv`, monitoringCsv(report));
+      },
+    );
+
+    app.get(
+      '/v1/pots/:potId/memorandum',
+      {
+        config: { access: 'any' },
+        schema: {
+          tags: ['pooled-fund year'],
+          summary:
+            "The memorandum account: each partner's opening balance, contributions, share of expenditure, surplus or deficit, returns, risk-share paid and closing balance; expenditure by scheme",
+          description:
+            "The closing balance is reached two ways, from the partners' lines and from the pot's own cash; `reconciliation.agrees` says they agree. " +
+            'JSON, or CSV with format=csv or Accept: text/csv (one row per partner). Any role reads the whole account (it holds figures only).',
+          params: z.object({ potId: Ulid }),
+          querystring: ReadQuery.extend({ financialYear: FinancialYear, ...FormatQuery }),
+          produces: ['application/json', 'text/csv'],
+          response: { 200: MemorandumAnswer, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { potId } = request.params;
+        const { financialYear, format, ...query } = request.query;
+        const account = await answerFromBooks(deps, query, reply, (books) => {
+          const answer = memorandumAccount(books.poolYear, potId, financialYear);
+          if (answer === null) throw notFound(potId);
+          return answer;
+        });
+        if (!wantsCsv(request, format)) return account;
+        return sendCsv(reply, `memorandum-${financialYear}.csv`, memorandumCsv(account));
+      },
+    );
+  };
