@@ -22,6 +22,10 @@ export const DOMAIN_ERROR_CODES = [
   'OUTCOME_TOO_LARGE',
   'EVENT_TOO_LARGE',
   'OUTCOMES_DEPEND_ON_ALLOCATION',
+  /** The pot has no agreement, or its agreement does not track spend: nothing to settle. */
+  'SPEND_TRACKING_OFF',
+  /** The financial year has been settled already (once per year). */
+  'ALREADY_SETTLED',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
