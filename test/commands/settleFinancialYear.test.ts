@@ -460,6 +460,19 @@ describe('SettleFinancialYear: the figures', () => {
     expect(state.totalReturned.toFixed(2)).toBe('340.00');
   });
 
+  it('the fold stops loudly on a settlement whose stakesAfter leaves out a partner still holding a stake', () => {
+    const spec = given(year());
+    const [event] = spec.when(
+      (state, context) => decideSettleFinancialYear(state, settle, context),
+      after,
+    ).result as Of<'FinancialYearSettled'>[];
+    const tampered = {
+      ...event!,
+      data: { ...event!.data, stakesAfter: event!.data.stakesAfter.slice(1) },
+    };
+    expect(() => foldSettlement(spec.state, tampered)).toThrow(/invariant: settlement of 2025-26/);
+  });
+
   it('a scheme with nothing dated in the year is left out', () => {
     const spec = given(year(agreementRecorded(), { spend: [[1, '500.00']] }));
     const input = settlementInputOf(spec.state, '2024-25');
