@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_AMOUNT, money } from '../events/money.ts';
 import type { PotEvent } from '../events/pot.ts';
 import type { FinancialYearSettled } from '../events/poolYear.ts';
 import { financialYearEnd } from '../events/potControls.ts';
@@ -9,7 +10,7 @@ import { DomainError } from './domainError.ts';
 import { adminOnlyRefusal, potRefusal } from './potGuards.ts';
 import { isFinancialYearClosed, type PotState } from './potState.ts';
 import { tracksSpend } from './poolYearState.ts';
-import { computeSettlement, type SettlementInput } from './settlement.ts';
+import { computeSettlement, type SettlementFigures, type SettlementInput } from './settlement.ts';
 
 export const SettleFinancialYearBody = z.strictObject({});
 export type SettleFinancialYear = { potId: string; financialYear: string };
@@ -56,13 +57,44 @@ function settlementOrRefusal(
   const refusal = settlementRefusal(state, financialYear, context);
   if (refusal !== null) return refusal;
   const agreement = state.poolYear.agreement!;
+  const figures = computeSettlement(settlementInputOf(state, financialYear));
+  const oversized = oversizedRefusal(figures);
+  if (oversized !== null) return oversized;
   return {
     potId: state.potId,
     financialYear,
     effectiveDate: financialYearEnd(financialYear),
     agreement: { version: agreement.version, agreementEventId: agreement.eventId },
-    ...withoutYear(computeSettlement(settlementInputOf(state, financialYear))),
+    ...withoutYear(figures),
   };
+}
+
+/**
+ * A pot written before contributions were capped may hold a stake (or a year's spend) larger
+ * than one recorded amount may be: refuse, as ClosePot does, rather than fail to write the event.
+ */
+function oversizedRefusal(figures: SettlementFigures): DomainError | null {
+  const limit = money(MAX_AMOUNT);
+  const lines = [
+    ...figures.stakesBefore,
+    ...figures.stakesAfter,
+    ...figures.returns,
+    ...figures.owedByPartners,
+    ...figures.schemes.flatMap((s) => [
+      ...s.released,
+      ...s.covered,
+      ...s.shared,
+      { agencyId: s.interventionId, amount: s.underspend },
+      { agencyId: s.interventionId, amount: s.overspend },
+    ]),
+  ];
+  const over = [...new Set(lines.filter((l) => money(l.amount).gt(limit)).map((l) => l.agencyId))];
+  if (over.length === 0) return null;
+  return refused(
+    'AMOUNT_LIMIT_EXCEEDED',
+    `the settlement would record amounts for ${over.join(', ')} larger than one amount may be (${MAX_AMOUNT}); reverse or allocate until each stake and each scheme's variance for the year is at most ${MAX_AMOUNT}`,
+    { limit: MAX_AMOUNT, ids: over },
+  );
 }
 
 function withoutYear<T extends { financialYear: string }>(figures: T): Omit<T, 'financialYear'> {

@@ -551,6 +551,16 @@ describe('SettleFinancialYear: refusals', () => {
       .thenRefuses('PENDING_APPROVALS', { pendingAllocationIds: [testUlid(5, 100)] });
   });
 
+  it('a stake larger than one amount may be (a pot from before the cap): AMOUNT_LIMIT_EXCEEDED', () => {
+    given([
+      ...year(),
+      contributionReceived(police, '1000000000000.00', { n: 4 }),
+      contributionReceived(police, '1000000000000.00', { n: 5 }),
+    ])
+      .when(decide, after)
+      .thenRefuses('AMOUNT_LIMIT_EXCEEDED', { ids: [police] });
+  });
+
   it('only an admin settles: FORBIDDEN', () => {
     given(year())
       .when(decide, { ...after, actor: financeOfficerOf(cc) })
