@@ -9,6 +9,11 @@
  * like an allocation; (3) what remains is shared by the agreement's rule, within any caps, and
  * what nobody can take falls to the host; (4) under `return` every stake is given back; (5) each
  * partner owes the pot its total share. Every split is largest remainder, ties by id ascending.
+ *
+ * Where the contract is silent: an underspend with no positive funding in the year (a spend
+ * reversal dated in the year, with the allocations in an earlier one) goes back to the host's
+ * stake; weights name partners only, so a commissioner or a fixed share of a non-partner falls to
+ * the others, or to the host.
  */
 import type {
   AgencyAmount,
@@ -117,34 +122,52 @@ export function computeSettlement(input: SettlementInput): SettlementFigures {
     overspend: input.overspend,
     underspend: input.underspend,
     hostAgencyId: input.hostAgencyId,
-    shareWeights:
-      input.overspend.share === 'commissioner'
-        ? []
-        : [...yearWeights]
-            .sort(([a], [b]) => byId(a, b))
-            .map(([agencyId, weight]) => ({
-              agencyId,
-              weight: input.overspend.share === 'fixed' ? weight.toFixed(0) : formatAmount(weight),
-            })),
+    shareWeights: shareWeightLines(input, yearWeights),
     stakesBefore,
-    schemes: schemes.map((scheme, i): SettledScheme => ({
-      interventionId: scheme.interventionId,
-      budget: signed(scheme.budget),
-      spent: signed(scheme.spent),
-      underspend: formatAmount(positive(variances[i]!)),
-      overspend: formatAmount(positive(variances[i]!.negated())),
-      fundingOfYear: [...scheme.fundingOfYear]
-        .sort((a, b) => byId(a.agencyId, b.agencyId))
-        .map(({ agencyId, amount }) => ({ agencyId, amount: signed(amount) })),
-      released: linesOf(released[i]!),
-      covered: linesOf(covered[i]!),
-      shared: linesOf(shared[i]!.parts),
-      fellToHost: formatAmount(shared[i]!.fellToHost),
-    })),
+    schemes: schemes.map((scheme, i) =>
+      settledScheme(scheme, variances[i]!, released[i]!, covered[i]!, shared[i]!),
+    ),
     returns,
     owedByPartners: linesOf(owed),
     stakesAfter: linesOf(stakes),
   };
+}
+
+function settledScheme(
+  scheme: SettlementSchemeInput,
+  variance: Money,
+  released: Parts,
+  covered: Parts,
+  shared: { parts: Parts; fellToHost: Money },
+): SettledScheme {
+  return {
+    interventionId: scheme.interventionId,
+    budget: signed(scheme.budget),
+    spent: signed(scheme.spent),
+    underspend: formatAmount(positive(variance)),
+    overspend: formatAmount(positive(variance.negated())),
+    fundingOfYear: [...scheme.fundingOfYear]
+      .sort((a, b) => byId(a.agencyId, b.agencyId))
+      .map(({ agencyId, amount }) => ({ agencyId, amount: signed(amount) })),
+    released: linesOf(released),
+    covered: linesOf(covered),
+    shared: linesOf(shared.parts),
+    fellToHost: formatAmount(shared.fellToHost),
+  };
+}
+
+/** The year's weights as recorded: amounts for `contributions`, basis points for `fixed`. */
+function shareWeightLines(
+  input: SettlementInput,
+  yearWeights: Parts,
+): SettlementFigures['shareWeights'] {
+  if (input.overspend.share === 'commissioner') return [];
+  return [...yearWeights]
+    .sort(([a], [b]) => byId(a, b))
+    .map(([agencyId, weight]) => ({
+      agencyId,
+      weight: input.overspend.share === 'fixed' ? weight.toFixed(0) : formatAmount(weight),
+    }));
 }
 
 /** Drawn exactly as an allocation draws: pro rata to the positive stakes, ties by id ascending. */
