@@ -587,10 +587,13 @@ export function settleYear(state: PotState, eventId: string, d: FinancialYearSet
     state.stakes.set(returned.agencyId, ZERO);
     state.totalReturned = state.totalReturned.plus(amount);
   }
-  for (const after of d.stakesAfter) {
-    if (!stakeOf(state, after.agencyId).equals(money(after.amount)))
+  // stakesAfter lists only positive stakes (an Amount is positive): every other stake must be zero.
+  const recorded = new Map(d.stakesAfter.map((after) => [after.agencyId, money(after.amount)]));
+  for (const agencyId of new Set([...state.stakes.keys(), ...recorded.keys()])) {
+    const expected = recorded.get(agencyId) ?? ZERO;
+    if (!stakeOf(state, agencyId).equals(expected))
       throw new Error(
-        `invariant: settlement of ${d.financialYear} leaves ${after.agencyId} a stake of ${stakeOf(state, after.agencyId).toFixed(2)}, not ${after.amount}`,
+        `invariant: settlement of ${d.financialYear} leaves ${agencyId} a stake of ${stakeOf(state, agencyId).toFixed(2)}, not ${expected.toFixed(2)}`,
       );
   }
   noteSettlement(state.poolYear, eventId, d);
