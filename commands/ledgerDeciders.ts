@@ -65,6 +65,7 @@ import {
 } from './setInterventionAssumptions.ts';
 import type { UnitCostState } from './unitCostState.ts';
 import { decideRecordAgreement, RecordAgreementBody } from './recordAgreement.ts';
+import { decideSettleFinancialYear, SettleFinancialYearBody } from './settleFinancialYear.ts';
 import { decideRecordSchemeDetails, RecordSchemeDetailsBody } from './recordSchemeDetails.ts';
 import {
   decideRaiseCommitment,
@@ -198,4 +199,9 @@ export const ledgerDeciders = {
   raiseCommitment: onPot('RaiseCommitment', RaiseCommitmentBody, decideRaiseCommitment),
   releaseCommitment: onPot('ReleaseCommitment', ReleaseCommitmentBody, decideReleaseCommitment),
   recordForecast: onPot('RecordForecast', RecordForecastBody, decideRecordForecast),
+  settleFinancialYear: onPot(
+    'SettleFinancialYear',
+    SettleFinancialYearBody,
+    decideSettleFinancialYear,
+  ),
 } as const;

@@ -25,6 +25,9 @@ import { DomainError } from '../../commands/domainError.ts';
 import type { AgreeContribution } from '../../commands/agreeContribution.ts';
 import type { SetInterventionAssumptions } from '../../commands/setInterventionAssumptions.ts';
 import type { RecordAgreement } from '../../commands/recordAgreement.ts';
+import { previewSettlement } from '../../commands/settleFinancialYear.ts';
+import { potAggregate } from '../../commands/aggregates.ts';
+import type { FinancialYearSettled } from '../../events/poolYear.ts';
 import type { RecordSchemeDetails } from '../../commands/recordSchemeDetails.ts';
 import type {
   RaiseCommitment,
@@ -353,6 +356,30 @@ export function createLedgerCommands(
       const params = { potId, interventionId };
       const command = { ...body, ...params, forecastId: newId() };
       return run(d.recordForecast, params, body, command, envelope);
+    },
+
+    settleFinancialYear(
+      potId: string,
+      financialYear: string,
+      body: Record<string, never>,
+      envelope: CommandEnvelope,
+    ) {
+      const params = { potId, financialYear };
+      return run(d.settleFinancialYear, params, body, params, envelope);
+    },
+
+    /** What settling the year would record now, deciding on the same state; writes nothing. */
+    async previewSettlement(
+      potId: string,
+      financialYear: string,
+      actor: Actor,
+    ): Promise<FinancialYearSettled> {
+      const preview = await handler.inspect(
+        { streamId: potStreamId(potId), aggregate: potAggregate, agencyIds: [], actor },
+        (state, context) => previewSettlement(state, financialYear, context),
+      );
+      if (preview instanceof DomainError) throw preview;
+      return preview;
     },
   };
 }

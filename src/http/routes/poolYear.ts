@@ -14,15 +14,19 @@ import {
   ReleaseCommitmentBody,
 } from '../../../commands/recordSpend.ts';
 import {
+  FinancialYearSettledV1,
   OverspendFlag,
   type AgreementRecorded,
+  type FinancialYearSettled,
   type CommitmentRaised,
   type CommitmentReleased,
   type ForecastRecorded,
   type SchemeDetailsRecorded,
   type SpendRecorded,
 } from '../../../events/poolYear.ts';
-import { Ulid } from '../../../events/primitives.ts';
+import { FinancialYear, Ulid } from '../../../events/primitives.ts';
+import { SettleFinancialYearBody } from '../../../commands/settleFinancialYear.ts';
+import { actorOf } from '../plugins/auth.ts';
 import { formatAmount, money } from '../../../events/money.ts';
 import { errorResponses, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, fromEventData, WriteHeaders } from './writeRoute.ts';
@@ -257,6 +261,58 @@ export const poolYearRoutes =
             budget: data.budget,
             variance: varianceOf(data),
           })),
+        ),
+    );
+
+    const YearParams = PotParams.extend({ financialYear: FinancialYear });
+
+    app.get(
+      '/v1/pots/:potId/financial-years/:financialYear/settlement-preview',
+      {
+        config: { access: 'any' },
+        schema: {
+          tags: ['pooled fund'],
+          summary: 'What settling the financial year would record now, writing nothing',
+          description:
+            "Decided on the same state and by the same code as POST …/settle, so the settlement equals its preview while nothing is written in between. A year that could not be settled now answers the settle's refusal: 409 SPEND_TRACKING_OFF, ALREADY_SETTLED, PERIOD_CLOSED, PENDING_APPROVALS; 400 before the year has ended.",
+          params: YearParams,
+          response: { 200: FinancialYearSettledV1, ...errorResponses },
+        },
+      },
+      async (request) =>
+        commands.previewSettlement(
+          request.params.potId,
+          request.params.financialYear,
+          actorOf(request),
+        ),
+    );
+
+    app.post(
+      '/v1/pots/:potId/financial-years/:financialYear/settle',
+      {
+        config: { access: ['admin'] },
+        schema: {
+          tags: ['pooled fund'],
+          summary: "Settle the financial year by the agreement's risk-share rule (admin only)",
+          description:
+            'Once the year has ended by the server clock, before it is closed, once (409 ALREADY_SETTLED), on a pot whose agreement tracks spend (409 SPEND_TRACKING_OFF). ' +
+            "One FinancialYearSettled event, dated 31 March, holds every figure: each scheme's underspend released to the stakes by its funding of the year, overspend covered from the stakes and then shared by the partners (debts they pay with contributions marked riskShareFor), and under `return` every stake given back. The year is then locked (409 YEAR_SETTLED).",
+          headers: WriteHeaders,
+          params: YearParams,
+          body: SettleFinancialYearBody,
+          response: { 201: Written.extend(FinancialYearSettledV1.shape), ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(
+          reply,
+          commands.settleFinancialYear(
+            request.params.potId,
+            request.params.financialYear,
+            request.body,
+            commandEnvelope(request),
+          ),
+          fromEventData((data: FinancialYearSettled) => data),
         ),
     );
   };
