@@ -66,9 +66,10 @@ async function runDemo(): Promise<number> {
 
   let output: string;
   try {
-    output = process.argv.includes('--pool-year')
-      ? await loadPoolYearAndReport(client, mint)
-      : await loadAndReport(client, mint);
+    output =
+      process.argv.includes('--pool-year') || process.env.POTLEDGER_DEMO === 'pool-year'
+        ? await loadPoolYearAndReport(client, mint)
+        : await loadAndReport(client, mint);
   } catch (error) {
     if (error instanceof LedgerHttpError && error.status === 401) {
       process.stderr.write(

@@ -38,7 +38,14 @@ const DESIGNED_ROUTES: Record<string, string[]> = {
   '/v1/pots/{potId}/close': ['post'],
   '/v1/pots/{potId}/exceptions': ['get'],
   '/v1/pots/{potId}/statement': ['get'],
-  '/v1/pots/{potId}/agreements': ['get'],
+  '/v1/pots/{potId}/agreements': ['get', 'post'],
+  '/v1/pots/{potId}/interventions/{interventionId}/scheme': ['post'],
+  '/v1/pots/{potId}/interventions/{interventionId}/spend': ['post'],
+  '/v1/pots/{potId}/interventions/{interventionId}/commitments': ['post'],
+  '/v1/pots/{potId}/interventions/{interventionId}/commitments/{commitmentId}/release': ['post'],
+  '/v1/pots/{potId}/interventions/{interventionId}/forecasts': ['post'],
+  '/v1/pots/{potId}/financial-years/{financialYear}/settlement-preview': ['get'],
+  '/v1/pots/{potId}/financial-years/{financialYear}/settle': ['post'],
   '/v1/pots/{potId}/monitoring': ['get'],
   '/v1/pots/{potId}/memorandum': ['get'],
   '/v1/pots/{potId}/agreed-contributions': ['post'],
@@ -166,6 +173,7 @@ describe('/openapi.json and /docs', () => {
       'effectiveDate',
       'priorPeriodAdjustment',
       'reference',
+      'riskShareFor',
     ]);
     expect(
       contribution.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`),
