@@ -21,6 +21,8 @@ import { FinancialYear, Ulid } from '../../events/primitives.ts';
 import { createLedgerBooks } from '../../projections/index.ts';
 import { potExceptions } from '../../projections/exceptions.ts';
 import { potStatement } from '../../projections/potStatement.ts';
+import { memorandumAccount } from '../../projections/poolYearReports.ts';
+import { memorandumCsv } from '../export/poolYearCsv.ts';
 import { createLogVerifier, describeFailure } from '../audit/logVerifier.ts';
 import { MERKLE_ALGORITHM } from '../audit/merkle.ts';
 import type { Checkpoint } from '../audit/merkleLog.ts';
@@ -138,6 +140,8 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
   };
   const trail = trailOfYear(books.state.auditTrail, potEventsByPosition, potId, financialYear);
   const exceptions = potExceptions(books.state.exceptions, potId, { financialYear });
+  const memorandum = memorandumAccount(books.state.poolYear, potId, financialYear);
+  if (memorandum === null) throw new Error(`pot ${potId} has no memorandum account`);
   const verification = [
     `potledger audit pack — verification OK`,
     `generated at ${options.generatedAt} for pot ${potId} (${revealHiddenCharacters(statement.name)}), financial year ${financialYear}`,
@@ -147,6 +151,7 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
     `Merkle root (${MERKLE_ALGORITHM}) ${checkpoint.rootHash} over ${checkpoint.size} events, last position ${checkpoint.position} (checkpoint.json).`,
     `To check later that the log only grew since this pack: potledger verify --checkpoint checkpoint.json`,
     `The year's audit trail has ${trail.length} entries; the exceptions list has ${exceptions.length}.`,
+    `Memorandum account: closing balance ${memorandum.reconciliation.closingBalanceFromPartners} from the partners' lines and ${memorandum.reconciliation.closingBalanceFromPot} from the pot's own cash: ${memorandum.reconciliation.agrees ? 'they agree' : 'THEY DO NOT AGREE'}.`,
     '',
   ].join('\n');
   const contents: PackFile[] = [
@@ -156,6 +161,8 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
     { name: 'audit-trail.jsonl', content: trailJsonLines(trail) },
     { name: 'exceptions.json', content: jsonFile(exceptions) },
     { name: 'exceptions.csv', content: exceptionsCsv(exceptions) },
+    { name: 'memorandum-account.json', content: jsonFile(memorandum) },
+    { name: 'memorandum-account.csv', content: memorandumCsv(memorandum) },
     { name: 'checkpoint.json', content: jsonFile(checkpoint) },
     { name: 'verification.txt', content: verification },
   ];

@@ -34,6 +34,7 @@ let dbPath: string;
 let ledger: TestLedger;
 let potId: string;
 let statementFromApi: Record<string, unknown>;
+let memorandumFromApi: Record<string, unknown>;
 
 async function potledger(
   ...args: string[]
@@ -99,6 +100,12 @@ beforeAll(async () => {
   );
   expect(statement.statusCode, statement.body).toBe(200);
   statementFromApi = statement.json();
+  const memorandum = await ledger.get(
+    `/v1/pots/${potId}/memorandum?financialYear=2025-26`,
+    s.tokens.auditor,
+  );
+  expect(memorandum.statusCode, memorandum.body).toBe(200);
+  memorandumFromApi = memorandum.json();
   await ledger.close();
 }, TEST_TIMEOUT_MS);
 
@@ -108,7 +115,7 @@ afterAll(() => {
 
 describe('potledger audit-pack', () => {
   it(
-    'writes the statement, the year’s audit trail, the exceptions, the checkpoint and the verification, with SHA256SUMS',
+    'writes the statement, the year’s audit trail, the exceptions, the memorandum account, the checkpoint and the verification, with SHA256SUMS',
     async () => {
       const out = join(dir, 'pack');
       const result = await potledger(
@@ -131,6 +138,8 @@ describe('potledger audit-pack', () => {
           'checkpoint.json',
           'exceptions.csv',
           'exceptions.json',
+          'memorandum-account.csv',
+          'memorandum-account.json',
           'statement.csv',
           'statement.json',
           'verification.txt',
@@ -140,6 +149,12 @@ describe('potledger audit-pack', () => {
       expect(JSON.parse(readFileSync(join(out, 'statement.json'), 'utf8'))).toEqual(
         statementFromApi,
       );
+
+      // The pack's memorandum account is the API's, and its two closing balances agree.
+      const packMemorandum = JSON.parse(readFileSync(join(out, 'memorandum-account.json'), 'utf8'));
+      expect(packMemorandum).toEqual(memorandumFromApi);
+      expect(packMemorandum.reconciliation.agrees).toBe(true);
+      expect(readFileSync(join(out, 'verification.txt'), 'utf8')).toContain('they agree');
 
       // A spreadsheet opens the trail cleanly: byte order mark, CRLF, ISO dates, plain decimal amounts.
       const csv = readFileSync(join(out, 'audit-trail.csv'), 'utf8');
@@ -174,7 +189,7 @@ describe('potledger audit-pack', () => {
 
       // SHA256SUMS covers every other file.
       const sums = readFileSync(join(out, 'SHA256SUMS'), 'utf8').trim().split('\n');
-      expect(sums).toHaveLength(8);
+      expect(sums).toHaveLength(10);
       for (const line of sums) {
         const [hex, name] = line.split('  ');
         expect(

@@ -1,5 +1,7 @@
 /**
  * The inspectorate pack of one pot and one financial year, as files: the memorandum statement,
+ * the memorandum account (each partner's share, for its own statutory accounts, its closing
+ * balance reached two independent ways),
  * the year's audit trail (CSV for a spreadsheet, JSON Lines for a program), the exceptions
  * list, the Merkle checkpoint and the verification report, and a manifest with each file's
  * SHA-256 so the pack itself can be checked after it has been e-mailed around.
@@ -54,6 +56,8 @@ export const AUDIT_PACK_FILES = [
   'audit-trail.jsonl',
   'exceptions.json',
   'exceptions.csv',
+  'memorandum-account.json',
+  'memorandum-account.csv',
   'checkpoint.json',
   'verification.txt',
   'SHA256SUMS',

@@ -20,10 +20,10 @@ import {
   memorandumAccount,
   monitoringReport,
   type AgreementsView,
-  type MemorandumAccount,
   type MonitoringReport,
 } from '../../../projections/poolYearReports.ts';
-import { CSV_CONTENT_TYPE, csvDecimal, toCsv, type CsvValue } from '../../export/csv.ts';
+import { CSV_CONTENT_TYPE } from '../../export/csv.ts';
+import { memorandumCsv, monitoringCsv } from '../../export/poolYearCsv.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { httpProblem } from '../plugins/errors.ts';
 import { FIGURES_ONLY_NOTE, potView, type ReadView } from '../plugins/readPolicy.ts';
@@ -172,38 +172,6 @@ const FormatQuery = {
     .describe('csv for a spreadsheet (or send Accept: text/csv)'),
 };
 
-export const MONITORING_CSV_HEADER = [
-  'row',
-  'interventionId',
-  'name',
-  'schemeType',
-  'fundingSource',
-  'expenditure',
-  'budget',
-  'actual',
-  'committed',
-  'forecastOutturn',
-  'variance',
-  'forecastIsBudget',
-  'overspent',
-  'explanation',
-] as const;
-
-export const MEMORANDUM_CSV_HEADER = [
-  'agencyId',
-  'openingBalance',
-  'contributions',
-  'shareOfExpenditure',
-  'shareOfDeficit',
-  'shareOfSurplus',
-  'returned',
-  'riskSharePaid',
-  'owedByPot',
-  'owedToPot',
-  'closingBalance',
-  'carriedForward',
-] as const;
-
 function wantsCsv(request: FastifyRequest, format: 'json' | 'csv' | undefined): boolean {
   if (format !== undefined) return format === 'csv';
   return /\btext\/csv\b/i.test(request.headers.accept ?? '');
@@ -233,57 +201,6 @@ function monitoringFor(view: ReadView, report: MonitoringReport) {
     schemes: report.schemes.map((s) => ({ ...s, explanation: null })),
     redacted: [...POOL_YEAR_REDACTED_FIELDS.monitoring],
   };
-}
-
-const d = (amount: string): CsvValue => csvDecimal(amount);
-
-export function monitoringCsv(report: ReturnType<typeof monitoringFor>): string {
-  const rows: CsvValue[][] = report.schemes.map((s) => [
-    'scheme',
-    s.interventionId,
-    s.name,
-    s.schemeType,
-    s.fundingSource,
-    s.expenditure,
-    d(s.budget),
-    d(s.actual),
-    d(s.committed),
-    d(s.forecastOutturn),
-    d(s.variance),
-    String(s.forecastIsBudget),
-    String(s.overspent),
-    s.explanation,
-  ]);
-  const t = report.totals;
-  rows.push([
-    'totals',
-    null,
-    null,
-    null,
-    null,
-    null,
-    d(t.budget),
-    d(t.actual),
-    d(t.committed),
-    d(t.forecastOutturn),
-    d(t.variance),
-    null,
-    null,
-    null,
-  ]);
-  return toCsv(MONITORING_CSV_HEADER, rows);
-}
-
-export function memorandumCsv(account: MemorandumAccount): string {
-  return toCsv(
-    MEMORANDUM_CSV_HEADER,
-    account.partners.map((p) => [
-      p.agencyId,
-      ...MEMORANDUM_CSV_HEADER.slice(1).map((field) =>
-        d(p[field as Exclude<typeof field, 'agencyId'>]),
-      ),
-    ]),
-  );
 }
 
 const notFound = (potId: string) => httpProblem('NOT_FOUND', `pot ${potId} does not exist`);

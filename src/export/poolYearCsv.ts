@@ -1,0 +1,97 @@
+/**
+ * The pooled-fund year's CSV files, for a spreadsheet: the quarterly monitoring report and the
+ * memorandum account. The HTTP API answers them (format=csv) and the inspectorate pack
+ * (potledger audit-pack) holds the memorandum account, from the same code.
+ */
+import type { MemorandumAccount, MonitoringReport } from '../../projections/poolYearReports.ts';
+import { csvDecimal, toCsv, type CsvValue } from './csv.ts';
+
+export const MONITORING_CSV_HEADER = [
+  'row',
+  'interventionId',
+  'name',
+  'schemeType',
+  'fundingSource',
+  'expenditure',
+  'budget',
+  'actual',
+  'committed',
+  'forecastOutturn',
+  'variance',
+  'forecastIsBudget',
+  'overspent',
+  'explanation',
+] as const;
+
+export const MEMORANDUM_CSV_HEADER = [
+  'agencyId',
+  'openingBalance',
+  'contributions',
+  'shareOfExpenditure',
+  'shareOfDeficit',
+  'shareOfSurplus',
+  'returned',
+  'riskSharePaid',
+  'owedByPot',
+  'owedToPot',
+  'closingBalance',
+  'carriedForward',
+] as const;
+
+const d = (amount: string): CsvValue => csvDecimal(amount);
+
+/** Monitoring, one row per scheme then a totals row; a withheld explanation stays empty. */
+export function monitoringCsv(
+  report: Omit<MonitoringReport, 'schemes'> & {
+    schemes: readonly (Omit<MonitoringReport['schemes'][number], 'explanation'> & {
+      explanation: string | null;
+    })[];
+  },
+): string {
+  const rows: CsvValue[][] = report.schemes.map((s) => [
+    'scheme',
+    s.interventionId,
+    s.name,
+    s.schemeType,
+    s.fundingSource,
+    s.expenditure,
+    d(s.budget),
+    d(s.actual),
+    d(s.committed),
+    d(s.forecastOutturn),
+    d(s.variance),
+    String(s.forecastIsBudget),
+    String(s.overspent),
+    s.explanation,
+  ]);
+  const t = report.totals;
+  rows.push([
+    'totals',
+    null,
+    null,
+    null,
+    null,
+    null,
+    d(t.budget),
+    d(t.actual),
+    d(t.committed),
+    d(t.forecastOutturn),
+    d(t.variance),
+    null,
+    null,
+    null,
+  ]);
+  return toCsv(MONITORING_CSV_HEADER, rows);
+}
+
+export function memorandumCsv(account: MemorandumAccount): string {
+  return toCsv(
+    MEMORANDUM_CSV_HEADER,
+    account.partners.map((p) => [
+      p.agencyId,
+      ...MEMORANDUM_CSV_HEADER.slice(1).map((field) =>
+        d(p[field as Exclude<typeof field, 'agencyId'>]),
+      ),
+    ]),
+  );
+}
