@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../commands/domainError.ts';
+import { decideRecordOutcome } from '../../commands/recordOutcome.ts';
 import { available, evolvePot, type PotState } from '../../commands/potState.ts';
 import {
   decideSettleFinancialYear,
@@ -28,6 +29,7 @@ import {
   interventionId,
   POT_ID,
   potOpened,
+  recordOutcome,
   withEventId,
 } from './fixtures.ts';
 import { AGENCY, financeOfficerOf, given, testUlid, type GivenEvent } from './spec.ts';
@@ -576,5 +578,44 @@ describe('SettleFinancialYear: refusals', () => {
     });
     expect(early).toBeInstanceOf(DomainError);
     expect((early as DomainError).code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('after the settlement, benefit flows credit the partners who paid for the overspend', () => {
+  it('an outcome of the overspent scheme is split by its funding after settlement, shares included', () => {
+    // Cover off, and the agreement puts every overspend on the police: I2's 60.00 overspend is
+    // theirs, so I2 is funded 120.00 (council), 60 + 60 = 120.00 (police), 20.00 (probation).
+    // Without the police's share the split would be 156.00 / 78.00 / 26.00.
+    const history = year(
+      agreementRecorded({
+        coverFromPot: false,
+        share: 'fixed',
+        percentages: { [police]: 10_000 },
+      }),
+    );
+    const decision = given(history).when(
+      (state, context) => decideSettleFinancialYear(state, settle, context),
+      { now: AFTER_YEAR_END },
+    ).result;
+    if (decision instanceof DomainError) throw decision;
+    const settledYear = withEventId(SETTLEMENT_EVENT, decision[0]!);
+    const outcome = given([...history, settledYear]).when((state, context) =>
+      decideRecordOutcome(
+        state,
+        recordOutcome([{ agencyId: police, amount: '260.00', cashable: true }], {
+          interventionId: I2,
+          effectiveDate: '2026-05-01',
+        }),
+        context,
+      ),
+    ).result;
+    if (outcome instanceof DomainError) throw outcome;
+    expect(outcome[0]!.type).toBe('OutcomeRecorded');
+    const flows = (outcome[0]!.data as { flows: unknown[] }).flows;
+    expect(flows).toEqual([
+      { fromAgencyId: cc, toAgencyId: police, amount: '120.00', cashable: true },
+      { fromAgencyId: police, toAgencyId: police, amount: '120.00', cashable: true },
+      { fromAgencyId: probation, toAgencyId: police, amount: '20.00', cashable: true },
+    ]);
   });
 });
