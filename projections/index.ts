@@ -26,6 +26,8 @@ import { costBenefitInputsProjection } from './costBenefitInputs.ts';
 import type { PotSummaryState } from './potSummary.ts';
 import { potSummaryProjection } from './potSummary.ts';
 import type { UnitCostCatalogueState } from './unitCostCatalogue.ts';
+import type { PooledFundRecordsState } from './pooledFundRecords.ts';
+import { pooledFundRecordsProjection } from './pooledFundRecords.ts';
 import { unitCostCatalogueProjection } from './unitCostCatalogue.ts';
 
 export * from './agencyBalances.ts';
@@ -38,6 +40,7 @@ export * from './unitCostCatalogue.ts';
 export * from './exceptions.ts';
 export { parseTimeBound } from './timeBounds.ts';
 export * from './costBenefitInputs.ts';
+export * from './pooledFundRecords.ts';
 
 /** Each projection's state under the projection's name. */
 export interface LedgerProjections {
@@ -49,6 +52,7 @@ export interface LedgerProjections {
   unitCostCatalogue: UnitCostCatalogueState;
   exceptions: ExceptionsState;
   costBenefitInputs: CostBenefitInputsState;
+  pooledFundRecords: PooledFundRecordsState;
 }
 
 export interface LedgerBooksState {
@@ -69,6 +73,7 @@ export const allProjections: {
   unitCostCatalogue: unitCostCatalogueProjection,
   exceptions: exceptionsProjection,
   costBenefitInputs: costBenefitInputsProjection,
+  pooledFundRecords: pooledFundRecordsProjection,
 };
 
 export const ledgerBooksProjection: Projection<LedgerBooksState> = {
@@ -83,6 +88,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
       unitCostCatalogue: allProjections.unitCostCatalogue.initialState(),
       exceptions: allProjections.exceptions.initialState(),
       costBenefitInputs: allProjections.costBenefitInputs.initialState(),
+      pooledFundRecords: allProjections.pooledFundRecords.initialState(),
     },
     position: 0n,
   }),
@@ -102,6 +108,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
     p.unitCostCatalogue = allProjections.unitCostCatalogue.evolve(p.unitCostCatalogue, event);
     p.exceptions = allProjections.exceptions.evolve(p.exceptions, event);
     p.costBenefitInputs = allProjections.costBenefitInputs.evolve(p.costBenefitInputs, event);
+    p.pooledFundRecords = allProjections.pooledFundRecords.evolve(p.pooledFundRecords, event);
     state.position = event.position;
     return state;
   },

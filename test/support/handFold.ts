@@ -26,6 +26,7 @@ export function foldByHand(
     unitCostCatalogue: allProjections.unitCostCatalogue.initialState(),
     exceptions: allProjections.exceptions.initialState(),
     costBenefitInputs: allProjections.costBenefitInputs.initialState(),
+    pooledFundRecords: allProjections.pooledFundRecords.initialState(),
   };
   for (const event of events) {
     state.agencyDirectory = allProjections.agencyDirectory.evolve(state.agencyDirectory, event);
@@ -40,6 +41,10 @@ export function foldByHand(
     state.exceptions = allProjections.exceptions.evolve(state.exceptions, event);
     state.costBenefitInputs = allProjections.costBenefitInputs.evolve(
       state.costBenefitInputs,
+      event,
+    );
+    state.pooledFundRecords = allProjections.pooledFundRecords.evolve(
+      state.pooledFundRecords,
       event,
     );
   }
