@@ -84,6 +84,8 @@ interface PotFigures {
   returned: Money;
   riskShareOwed: Money;
   riskSharePaid: Money;
+  /** contributionIds of risk-share payments not yet reversed: a reversal must say what it undoes. */
+  readonly riskSharePayments: Set<string>;
   /** Financial years settled (FinancialYearSettled), in the order they were settled. */
   readonly settledFinancialYears: string[];
   status: 'open' | 'closed';
@@ -190,6 +192,16 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         return state;
       case 'ContributionReceived':
       case 'ContributionReversed':
+        // A reversal is read by what it undoes: the write side goes by its record of the
+        // contribution, so a reversal whose riskShareFor disagrees with it stops the fold.
+        if (
+          event.type === 'ContributionReversed' &&
+          (event.data.riskShareFor !== undefined) !==
+            pot.riskSharePayments.has(event.data.contributionId)
+        )
+          throw new Error(
+            `invariant: ${event.eventId} reverses contribution ${event.data.contributionId} ${event.data.riskShareFor === undefined ? 'as a stake contribution, but it paid a risk-share debt' : 'as a risk-share payment, but it was not one'}`,
+          );
         if (event.data.riskShareFor !== undefined) {
           // It pays a debt for a settled year: no stake, not a contribution, not agreed money.
           moveRiskSharePayment(pot, event);
@@ -321,6 +333,8 @@ function moveRiskSharePayment(
 ): void {
   const partner = partnerOf(pot, event.data.agencyId);
   const amount = money(event.data.amount).times(event.type === 'ContributionReceived' ? 1 : -1);
+  if (event.type === 'ContributionReceived') pot.riskSharePayments.add(event.data.contributionId);
+  else pot.riskSharePayments.delete(event.data.contributionId);
   partner.riskSharePaid = partner.riskSharePaid.plus(amount);
   pot.riskSharePaid = pot.riskSharePaid.plus(amount);
 }
@@ -422,6 +436,7 @@ function openPot(state: PotSummaryState, event: EventOf<'PotOpened'>): void {
     returned: ZERO,
     riskShareOwed: ZERO,
     riskSharePaid: ZERO,
+    riskSharePayments: new Set(),
     settledFinancialYears: [],
     status: 'open',
     approvalThreshold: event.data.approvalThreshold ?? null,

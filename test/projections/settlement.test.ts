@@ -213,6 +213,16 @@ describe('the pot summary over the pooled-fund year', () => {
     expect(pot.agreedContributions).toEqual(was.agreedContributions);
   });
 
+  it('stops on a reversal that reads a risk-share payment as a stake contribution', () => {
+    const h = settlementScenario();
+    const reversal = h.events.councilPaymentReversed;
+    const { riskShareFor: _, ...withoutLabel } = reversal.data;
+    const wrong = { ...reversal, data: withoutLabel };
+    expect(() => fold([...h.h.events.slice(0, h.h.events.indexOf(reversal)), wrong])).toThrow(
+      /as a stake contribution, but it paid a risk-share debt/,
+    );
+  });
+
   it('stops on a settlement whose stakesAfter the events before it do not give', () => {
     const h = settlementScenario();
     const settled = h.events.settled;
