@@ -2,8 +2,15 @@
  * Agency balances: for one agency, in each pot and in total, what it paid in, what has been
  * drawn from its stake, and what the pooled spending has given back to its budget and to
  * others' budgets. The figure a finance director asks for first is netFiscalPosition:
- * benefits received less money contributed net of what a closed pot returned (negative while
- * the pot is still investing).
+ * benefits received less the money the agency put in — its contributions net of what a closed
+ * pot (or a settlement under `return`) gave back, plus its risk-share payments — negative while
+ * the pot is still investing.
+ *
+ * A risk-share payment (a contribution with riskShareFor) pays the agency's share of a settled
+ * year's overspend: it is not a stake, so it is not in `contributed`, `stake` or `drawn`; it is
+ * `riskSharePaid`, and it counts in netFiscalPosition because it is money the agency put in.
+ * A settlement moves `drawn`: released underspend back to the stake (−), cover drawn from it
+ * (+). Its shares are debts, not draws: `riskShareOwed` (gross; outstanding = owed − paid).
  */
 import type { Money } from '../events/money.ts';
 import { formatAmount, sum, money, ZERO } from '../events/money.ts';
@@ -15,8 +22,12 @@ import type { Projection } from './projection.ts';
 interface PotFigures {
   contributed: Money;
   drawn: Money;
-  /** Unallocated stake given back when the pot closed. */
+  /** Unallocated stake given back when the pot closed, or by a settlement under `return`. */
   returned: Money;
+  /** Risk-share debts the pot's settlements put on it (owedByPartners). */
+  riskShareOwed: Money;
+  /** Risk-share payments, net of reversals. */
+  riskSharePaid: Money;
   benefitsCashable: Money;
   benefitsNonCashable: Money;
   producedForOthers: Money;
@@ -41,7 +52,10 @@ export interface Balances {
   readonly benefitsReceivedCashable: string;
   readonly benefitsReceivedNonCashable: string;
   readonly benefitsProducedForOthers: string;
+  /** benefitsReceived − (contributed − returned + riskSharePaid). */
   readonly netFiscalPosition: string;
+  readonly riskShareOwed: string;
+  readonly riskSharePaid: string;
 }
 
 export interface AgencyBalancesView {
@@ -69,6 +83,13 @@ export const agencyBalancesProjection: Projection<AgencyBalancesState> = {
       case 'ContributionReversed': {
         const figures = figuresOf(state, event.data.agencyId, event.data.potId);
         const amount = money(event.data.amount);
+        if (event.data.riskShareFor !== undefined) {
+          figures.riskSharePaid =
+            event.type === 'ContributionReceived'
+              ? figures.riskSharePaid.plus(amount)
+              : figures.riskSharePaid.minus(amount);
+          return state;
+        }
         figures.contributed =
           event.type === 'ContributionReceived'
             ? figures.contributed.plus(amount)
@@ -93,6 +114,28 @@ export const agencyBalancesProjection: Projection<AgencyBalancesState> = {
           figures.returned = figures.returned.plus(money(returned.amount));
         }
         return state;
+      case 'FinancialYearSettled': {
+        const d = event.data;
+        for (const scheme of d.schemes) {
+          for (const line of scheme.released) {
+            const figures = figuresOf(state, line.agencyId, d.potId);
+            figures.drawn = figures.drawn.minus(money(line.amount));
+          }
+          for (const line of scheme.covered) {
+            const figures = figuresOf(state, line.agencyId, d.potId);
+            figures.drawn = figures.drawn.plus(money(line.amount));
+          }
+        }
+        for (const owed of d.owedByPartners) {
+          const figures = figuresOf(state, owed.agencyId, d.potId);
+          figures.riskShareOwed = figures.riskShareOwed.plus(money(owed.amount));
+        }
+        for (const returned of d.returns) {
+          const figures = figuresOf(state, returned.agencyId, d.potId);
+          figures.returned = figures.returned.plus(money(returned.amount));
+        }
+        return state;
+      }
       default:
         return state;
     }
@@ -111,6 +154,8 @@ function figuresOf(state: AgencyBalancesState, agencyId: string, potId: string):
       contributed: ZERO,
       drawn: ZERO,
       returned: ZERO,
+      riskShareOwed: ZERO,
+      riskSharePaid: ZERO,
       benefitsCashable: ZERO,
       benefitsNonCashable: ZERO,
       producedForOthers: ZERO,
@@ -159,6 +204,9 @@ function toBalances(figures: readonly PotFigures[]): Balances {
   const returned = sum(figures.map((f) => f.returned));
   // Money a closed pot gave back was never spent: it does not count against the agency.
   const netContributed = contributed.minus(returned);
+  const riskSharePaid = sum(figures.map((f) => f.riskSharePaid));
+  // What the agency put in: its stake money net of returns, and its risk-share payments.
+  const putIn = netContributed.plus(riskSharePaid);
   const cashable = sum(figures.map((f) => f.benefitsCashable));
   const nonCashable = sum(figures.map((f) => f.benefitsNonCashable));
   const received = cashable.plus(nonCashable);
@@ -171,7 +219,9 @@ function toBalances(figures: readonly PotFigures[]): Balances {
     benefitsReceivedCashable: formatAmount(cashable),
     benefitsReceivedNonCashable: formatAmount(nonCashable),
     benefitsProducedForOthers: formatAmount(sum(figures.map((f) => f.producedForOthers))),
-    netFiscalPosition: formatAmount(received.minus(netContributed)),
+    netFiscalPosition: formatAmount(received.minus(putIn)),
+    riskShareOwed: formatAmount(sum(figures.map((f) => f.riskShareOwed))),
+    riskSharePaid: formatAmount(riskSharePaid),
   };
 }
 

@@ -8,6 +8,7 @@ import type { Actor, Envelope } from '../events/index.ts';
 import type { Money } from '../events/money.ts';
 import { formatPounds, money, sum, ZERO } from '../events/money.ts';
 import type { Benefit, FundingShare } from '../events/pot.ts';
+import type { AgreementRecorded, OverspendFlag, FinancialYearSettled } from '../events/poolYear.ts';
 
 /** Long free text is clipped in the one-line summary; the entry keeps it whole. */
 export const MAX_SUMMARY_DESCRIPTION_CHARS = 120;
@@ -31,6 +32,10 @@ export interface AuditNames {
       readonly effectiveDate: string;
     }
   >;
+  /** spendId → its invoice and supplier, so a reversal can say which spend it undid. */
+  readonly spends: Map<string, { readonly invoiceRef: string; readonly supplier: string }>;
+  /** commitmentId → its reference (purchase order, contract, care package). */
+  readonly commitmentReferences: Map<string, string>;
 }
 
 export function emptyAuditNames(): AuditNames {
@@ -42,6 +47,8 @@ export function emptyAuditNames(): AuditNames {
     allocationDates: new Map(),
     outcomeDescriptions: new Map(),
     allocationRequests: new Map(),
+    spends: new Map(),
+    commitmentReferences: new Map(),
   };
 }
 
@@ -64,6 +71,15 @@ export function rememberNames(names: AuditNames, event: Envelope): void {
       return;
     case 'OutcomeRecorded':
       names.outcomeDescriptions.set(event.data.outcomeId, event.data.description);
+      return;
+    case 'SpendRecorded':
+      names.spends.set(event.data.spendId, {
+        invoiceRef: event.data.invoiceRef,
+        supplier: event.data.supplier,
+      });
+      return;
+    case 'CommitmentRaised':
+      names.commitmentReferences.set(event.data.commitmentId, event.data.reference);
       return;
     case 'AllocationRequested': {
       const d = event.data;
@@ -112,6 +128,7 @@ function describeAction(names: AuditNames, event: Envelope): string {
   const intervention = (id: string): string => names.interventions.get(id) ?? id;
   const because = (reason: string): string =>
     `; reason: ${oneLine(reason, MAX_SUMMARY_REASON_CHARS)}`;
+  const commitmentName = (id: string): string => names.commitmentReferences.get(id) ?? id;
   const shares = (list: readonly FundingShare[]): string =>
     list.map((s) => `${agency(s.agencyId)} ${formatPounds(money(s.amount))}`).join(', ');
 
@@ -127,6 +144,11 @@ function describeAction(names: AuditNames, event: Envelope): string {
     case 'ContributionReceived': {
       const d = event.data;
       const amount = formatPounds(money(d.amount));
+      // A risk-share payment settles a debt for a settled year: it is not a stake contribution.
+      if (d.riskShareFor !== undefined)
+        return event.metadata.actor.agencyId === d.agencyId
+          ? `paid ${amount} to ${pot(d.potId)} towards its ${d.riskShareFor} risk-share debt (not a contribution to its stake), ref ${d.reference}`
+          : `recorded a risk-share payment of ${amount} from ${agency(d.agencyId)} to ${pot(d.potId)} towards its ${d.riskShareFor} debt (not a contribution to its stake), ref ${d.reference}`;
       // An admin recording a partner's payment must not read as if the admin's agency paid.
       return event.metadata.actor.agencyId === d.agencyId
         ? `contributed ${amount} to ${pot(d.potId)}, ref ${d.reference}`
@@ -151,6 +173,11 @@ function describeAction(names: AuditNames, event: Envelope): string {
     case 'ContributionReversed': {
       const d = event.data;
       const reference = names.contributionReferences.get(d.contributionId);
+      if (d.riskShareFor !== undefined)
+        return (
+          `reversed risk-share payment of ${formatPounds(money(d.amount))} from ${agency(d.agencyId)} to ${pot(d.potId)} for ${d.riskShareFor}` +
+          `${reference === undefined ? '' : ` (ref ${reference})`}: the debt stands again${because(d.reason)}`
+        );
       return (
         `reversed contribution of ${formatPounds(money(d.amount))} from ${agency(d.agencyId)} to ${pot(d.potId)}` +
         `${reference === undefined ? '' : ` (ref ${reference})`}${because(d.reason)}`
@@ -246,6 +273,82 @@ function describeAction(names: AuditNames, event: Envelope): string {
         `attribution ${d.attributionPercent}%, optimism bias ${d.optimismBiasPercent}%, profile ${d.benefitProfile.map((p) => `${p}%`).join('/')}${because(d.reason)}`
       );
     }
+    case 'AgreementRecorded':
+      return agreementText(event.data, pot, agency);
+    case 'SchemeDetailsRecorded': {
+      const d = event.data;
+      const commissioners = d.commissioner.map((c) => `${agency(c.agencyId)} ${c.percent}%`);
+      return (
+        `recorded scheme details of ${intervention(d.interventionId)} in ${pot(d.potId)}: ${d.schemeType}, ` +
+        `funding source ${d.fundingSource}, commissioned by ${commissioners.join(', ')}` +
+        `${d.provider === undefined ? '' : `, provider ${d.provider}`}, ${d.recurrent ? 'recurrent' : 'non-recurrent'} ${d.expenditure}`
+      );
+    }
+    case 'SpendRecorded': {
+      const d = event.data;
+      const vat =
+        d.vat === undefined
+          ? ''
+          : `, VAT ${formatPounds(money(d.vat))}${d.vatRecoverable === undefined ? '' : d.vatRecoverable ? ' (recoverable)' : ' (not recoverable)'}`;
+      const commitment =
+        d.commitmentId === undefined
+          ? ''
+          : `, against commitment ${commitmentName(d.commitmentId)}${d.commitmentReleased === undefined ? '' : ` (releasing ${formatPounds(money(d.commitmentReleased))})`}`;
+      return (
+        `recorded spend of ${formatPounds(money(d.amount))} on ${intervention(d.interventionId)}, invoice ${d.invoiceRef} from ${d.supplier}` +
+        `${vat}${commitment}${overspendText(d.overspend)}`
+      );
+    }
+    case 'SpendReversed': {
+      const d = event.data;
+      const spend = names.spends.get(d.spendId);
+      const restored =
+        d.commitmentId === undefined || d.commitmentRestored === undefined
+          ? ''
+          : `, ${formatPounds(money(d.commitmentRestored))} outstanding again on commitment ${commitmentName(d.commitmentId)}`;
+      return (
+        `reversed spend of ${formatPounds(money(d.amount))} on ${intervention(d.interventionId)}` +
+        `${spend === undefined ? '' : ` (invoice ${spend.invoiceRef} from ${spend.supplier})`}${restored}${because(d.reason)}`
+      );
+    }
+    case 'CommitmentRaised': {
+      const d = event.data;
+      return (
+        `raised a commitment of ${formatPounds(money(d.amount))} on ${intervention(d.interventionId)}, ref ${d.reference}` +
+        `${d.supplier === undefined ? '' : ` with ${d.supplier}`}${overspendText(d.overspend)}`
+      );
+    }
+    case 'CommitmentReleased': {
+      const d = event.data;
+      return `released ${formatPounds(money(d.amount))} of commitment ${commitmentName(d.commitmentId)} on ${intervention(d.interventionId)}${because(d.reason)}`;
+    }
+    case 'CommitmentReversed': {
+      const d = event.data;
+      return (
+        `reversed commitment ${commitmentName(d.commitmentId)} on ${intervention(d.interventionId)}, ` +
+        `cancelling the ${formatPounds(money(d.amount))} it still reserved${because(d.reason)}`
+      );
+    }
+    case 'ForecastRecorded': {
+      const d = event.data;
+      const variance = money(d.forecastOutturn).minus(money(d.budget));
+      const against = variance.isZero()
+        ? 'on budget'
+        : variance.isNegative()
+          ? `${formatPounds(variance.abs())} under budget`
+          : `${formatPounds(variance)} over budget`;
+      return (
+        `forecast an outturn of ${formatPounds(money(d.forecastOutturn))} for ${intervention(d.interventionId)} in ${d.financialYear} Q${d.quarter} ` +
+        `against a budget of ${formatPounds(money(d.budget))} (${against})` +
+        `${d.explanation === undefined ? '' : `; explanation: ${oneLine(d.explanation, MAX_SUMMARY_REASON_CHARS)}`}`
+      );
+    }
+    case 'ForecastWithdrawn': {
+      const d = event.data;
+      return `withdrew the ${d.financialYear} Q${d.quarter} forecast for ${intervention(d.interventionId)}${because(d.reason)}`;
+    }
+    case 'FinancialYearSettled':
+      return settlementText(event.data, pot, agency);
     default: {
       const unhandled: never = event;
       return unhandled;
@@ -277,6 +380,83 @@ function benefitsText(benefits: readonly Benefit[], agency: (id: string) => stri
     .map(([id, amount]) => `${agency(id)} ${formatPounds(amount)}`)
     .join(', ');
   return `benefits ${formatPounds(total)} (${formatPounds(cashable)} cashable) to ${recipients}`;
+}
+
+const LEGAL_BASIS_WORDS: Readonly<Record<AgreementRecorded['legalBasis'], string>> = {
+  's75-nhs-act-2006': 's75 NHS Act 2006',
+  's31-health-act-1999': 's31 Health Act 1999',
+  's113-lga-1972': 's113 Local Government Act 1972',
+  other: 'other legal basis',
+};
+
+/**
+ * "recorded agreement AG-2025 version 2 (replaces version 1, board decision PB-12): spend
+ * tracking on, overspend warn, shared by contributions, underspend carried forward"
+ */
+function agreementText(
+  d: AgreementRecorded,
+  pot: (id: string) => string,
+  agency: (id: string) => string,
+): string {
+  const decision =
+    d.replaces === undefined
+      ? `board decision ${d.boardDecisionRef}`
+      : `replaces version ${d.replaces.version}, board decision ${d.boardDecisionRef}`;
+  const o = d.overspend;
+  const weights =
+    o.percentages === undefined
+      ? ''
+      : ` (${Object.entries(o.percentages)
+          .map(([id, bp]) => `${agency(id)} ${formatBasisPoints(bp)}%`)
+          .join(', ')})`;
+  const caps =
+    o.caps === undefined
+      ? ''
+      : `, capped at ${Object.entries(o.caps)
+          .map(([id, cap]) => `${agency(id)} ${formatPounds(money(cap))}`)
+          .join(', ')}`;
+  return (
+    `recorded agreement ${d.reference} version ${d.version} (${decision}): ` +
+    `spend tracking ${d.spendTracking ? 'on' : 'off'}, overspend ${o.policy}${o.coverFromPot ? ', covered from the pot first' : ''}, ` +
+    `shared by ${o.share}${weights}${caps}, underspend ${d.underspend === 'return' ? 'returned' : 'carried forward'}; ` +
+    `pot ${pot(d.potId)}, ${LEGAL_BASIS_WORDS[d.legalBasis]}, from ${d.startDate}${d.endDate === undefined ? '' : ` to ${d.endDate}`}, signed ${d.signedOn}`
+  );
+}
+
+/** 2500 basis points → "25", 3334 → "33.34". */
+function formatBasisPoints(bp: number): string {
+  return money(bp).dividedBy(100).toString();
+}
+
+/** " (overspend by £200.00)" when the entry took its scheme beyond its budget. */
+function overspendText(flag: OverspendFlag | undefined): string {
+  return flag === undefined ? '' : ` (overspend by ${formatPounds(money(flag.overBy))})`;
+}
+
+/**
+ * "settled 2025-26 of Pool under agreement version 2: underspend released £x, overspend
+ * covered £y, shared £z; returned £r to the partners; owed by partners: Essex Police £a"
+ */
+function settlementText(
+  d: FinancialYearSettled,
+  pot: (id: string) => string,
+  agency: (id: string) => string,
+): string {
+  const total = (lines: readonly { amount: string }[]): Money =>
+    sum(lines.map((l) => money(l.amount)));
+  const released = sum(d.schemes.map((s) => total(s.released)));
+  const covered = sum(d.schemes.map((s) => total(s.covered)));
+  const shared = sum(d.schemes.map((s) => total(s.shared)));
+  const fellToHost = sum(d.schemes.map((s) => money(s.fellToHost)));
+  const returned = total(d.returns);
+  const owed = d.owedByPartners.filter((l) => !money(l.amount).isZero());
+  return (
+    `settled ${d.financialYear} of ${pot(d.potId)} under agreement version ${d.agreement.version} (effective ${d.effectiveDate}): ` +
+    `underspend released ${formatPounds(released)}, overspend covered ${formatPounds(covered)}, shared ${formatPounds(shared)}` +
+    `${fellToHost.isZero() ? '' : ` (${formatPounds(fellToHost)} of it fell to the host, ${agency(d.hostAgencyId)})`}` +
+    `${d.returns.length === 0 ? '' : `; returned ${formatPounds(returned)} to the partners`}` +
+    `; owed by partners: ${owed.length === 0 ? 'none' : owed.map((l) => `${agency(l.agencyId)} ${formatPounds(money(l.amount))}`).join(', ')}`
+  );
 }
 
 /** Collapses line breaks and runs of spaces, and clips long text with an ellipsis. */

@@ -322,6 +322,34 @@ function agenciesTouchedBy(event: Envelope): string[] {
       break;
     case 'InterventionAssumptionsSet':
       break;
+    case 'AgreementRecorded':
+      // The partners the risk-share rule names (fixed percentages, caps).
+      ids.push(
+        ...Object.keys(event.data.overspend.percentages ?? {}),
+        ...Object.keys(event.data.overspend.caps ?? {}),
+      );
+      break;
+    case 'SchemeDetailsRecorded':
+      ids.push(...event.data.commissioner.map((c) => c.agencyId));
+      break;
+    case 'SpendRecorded':
+    case 'SpendReversed':
+    case 'CommitmentRaised':
+    case 'CommitmentReleased':
+    case 'CommitmentReversed':
+    case 'ForecastRecorded':
+    case 'ForecastWithdrawn':
+      // Charged to the pot's scheme, not to one agency: its funders are found through the scheme.
+      break;
+    case 'FinancialYearSettled': {
+      const d = event.data;
+      ids.push(d.hostAgencyId, ...d.stakesBefore.map((l) => l.agencyId));
+      for (const scheme of d.schemes)
+        for (const line of [...scheme.released, ...scheme.covered, ...scheme.shared])
+          ids.push(line.agencyId);
+      ids.push(...d.returns.map((l) => l.agencyId), ...d.owedByPartners.map((l) => l.agencyId));
+      break;
+    }
     case 'IdempotencyKeyClaimed':
       {
         const agencyId = agencyIdOfStream(event.data.targetStreamId);

@@ -7,6 +7,12 @@
  * reportingYear.ts: every entry, a reversal or retraction included, counts in the year of its
  * own effectiveDate. A closed year's figures therefore never move; a correction of it counts in
  * the year it is dated in and is listed there as a prior-period adjustment.
+ *
+ * A year-end settlement (FinancialYearSettled, dated 31 March of its year) changes who funds
+ * each scheme, so it counts in `invested` of that year: the released underspend comes off each
+ * partner's funding, the cover drawn from the stakes and the shares owed by the partners go on.
+ * Outcomes recorded after it carry flows the decider split by that funding; nothing here
+ * re-splits earlier flows.
  */
 import type { Money } from '../events/money.ts';
 import { formatAmount, formatRatio, money, ZERO } from '../events/money.ts';
@@ -110,6 +116,17 @@ export const benefitFlowsProjection: Projection<BenefitFlowsState> = {
         takeYear(state.outcomeYears, event.data.outcomeId, 'outcome');
         addFlows(cellFor(state, event), event.data.flows, -1);
         return state;
+      case 'FinancialYearSettled': {
+        const d = event.data;
+        const year = yearCountedIn(d);
+        for (const scheme of d.schemes) {
+          const cell = cellOf(state, d.potId, scheme.interventionId, year);
+          addInvestment(cell, scheme.released, -1);
+          addInvestment(cell, scheme.covered, 1);
+          addInvestment(cell, scheme.shared, 1);
+        }
+        return state;
+      }
       default:
         return state;
     }

@@ -621,9 +621,19 @@ function interventionReport(
     }
     costLines.push([id, lines]);
   }
-  const costInputs: Record<string, string> = Object.fromEntries(
-    costLines.sort(([a], [b]) => compareIds(a, b)).flatMap(([, lines]) => lines),
-  );
+  // Year-end settlements in scope: what each changed the intervention's funding by.
+  const settlementLines: [string, string][] = [];
+  for (const [financialYear, settled] of [...intervention.settlements].sort(([a], [b]) =>
+    compareIds(a, b),
+  )) {
+    if (!inYear(financialYear)) continue;
+    cost = cost.plus(settled.amount);
+    settlementLines.push([`settlement:${financialYear}`, formatAmount(settled.amount)]);
+  }
+  const costInputs: Record<string, string> = Object.fromEntries([
+    ...costLines.sort(([a], [b]) => compareIds(a, b)).flatMap(([, lines]) => lines),
+    ...settlementLines,
+  ]);
   const exactCashable = grossCashable.times(factor);
   const exactNonCashable = grossNonCashable.times(factor);
   const headline = headlineFigures(pv, cost, pvByYear, exactCashable, exactNonCashable);
@@ -660,7 +670,7 @@ function interventionReport(
     cost: {
       ...headline.cost,
       formula:
-        'Σ over allocations counted in scope, less the reversals counted in it (an allocation and its reversal both in scope count 0.00); not discounted',
+        "Σ over allocations counted in scope, less the reversals counted in it (an allocation and its reversal both in scope count 0.00), plus what each year-end settlement in scope changed the funding by (cover and partners' shares less released underspend); not discounted",
       inputs: costInputs,
     },
     whoBenefits: whoBenefitsRows(agencies, headline.presentValueOfBenefits, {

@@ -7,10 +7,13 @@
  * reportingYear.ts it counts in the year it is dated in, so an undone entry is kept with its
  * undoing: a report for the original's year still counts it, one for the reversal's year counts
  * it negative, and one spanning both (or every year) nets them to nothing.
+ *
+ * A year-end settlement moves an intervention's funding (released underspend off, cover and
+ * the partners' shares on): its net change is kept per year and counts in cost like an entry.
  */
 import type { Actor } from '../events/index.ts';
 import type { Money } from '../events/money.ts';
-import { money } from '../events/money.ts';
+import { money, sum } from '../events/money.ts';
 import type { Benefit } from '../events/pot.ts';
 import type { OutcomeValuationLine } from '../events/unitCost.ts';
 import type { InterventionAssumptionsSet } from '../events/interventionAssumptions.ts';
@@ -60,6 +63,12 @@ export interface InterventionInputs {
   readonly outcomes: Map<string, OutcomeInputs>;
   /** outcomeId → a retracted outcome, as recorded, and the retraction, with the year that counts in. */
   readonly retractedOutcomes: Map<string, OutcomeInputs & { readonly retraction: Undoing }>;
+  /**
+   * financial year → what its settlement changed the intervention's funding by (cover + shares −
+   * released underspend, all partners), and the settlement's event. It counts in cost of the year
+   * it is dated in (31 March of the settled year), like any entry.
+   */
+  readonly settlements: Map<string, { readonly amount: Money; readonly eventId: string }>;
   /** Allocations, outcomes and their undoings that correct a closed year, in log order. */
   readonly adjustments: PriorPeriodAdjustmentLine[];
   assumptions: AssumptionsInForce | null;
@@ -99,6 +108,7 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
           reversedAllocations: new Map(),
           outcomes: new Map(),
           retractedOutcomes: new Map(),
+          settlements: new Map(),
           adjustments: [],
           assumptions: null,
           assumptionChanges: 0,
@@ -141,6 +151,21 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
           retraction: undoingOf(event),
         });
         noteAdjustment(intervention, event);
+        return state;
+      }
+      case 'FinancialYearSettled': {
+        const d = event.data;
+        for (const scheme of d.schemes) {
+          const intervention = interventionOf(state, d.potId, scheme.interventionId);
+          const moved = sum(
+            [...scheme.covered, ...scheme.shared].map((l) => money(l.amount)),
+          ).minus(sum(scheme.released.map((l) => money(l.amount))));
+          if (intervention.settlements.has(yearCountedIn(d)))
+            throw new Error(
+              `invariant: ${d.financialYear} of pot ${d.potId} settled twice (event ${event.eventId})`,
+            );
+          intervention.settlements.set(yearCountedIn(d), { amount: moved, eventId: event.eventId });
+        }
         return state;
       }
       case 'InterventionAssumptionsSet': {

@@ -1,8 +1,11 @@
 /**
  * The exceptions list an inspectorate asks for: every entry that undid or challenged the
  * normal flow of money — reversals (ContributionReversed, AllocationReversed,
- * OutcomeRetracted), rejected allocation requests (AllocationRejected) and attempted
- * self-approvals (SelfApprovalAttempted) — per pot, in log order.
+ * OutcomeRetracted, and in the pooled-fund year SpendReversed, CommitmentReversed and
+ * ForecastWithdrawn), rejected allocation requests (AllocationRejected), attempted
+ * self-approvals (SelfApprovalAttempted), and spend or commitments that took a scheme over its
+ * budget (SpendRecorded / CommitmentRaised with an overspend flag, accepted under the
+ * agreement's `warn` policy) — per pot, in log order.
  *
  * A pure fold like every projection. It keeps its own names (the same ones the audit trail
  * keeps) so each row carries the audit trail's one-line summary and stands alone in a report.
@@ -13,6 +16,7 @@ import { revealHiddenCharacters } from '../events/hiddenCharacters.ts';
 import type { Envelope } from '../events/index.ts';
 import { formatAmount, money, sum } from '../events/money.ts';
 import { financialYearOf } from '../events/primitives.ts';
+import { quarterEnd } from '../events/poolYear.ts';
 import type { AuditNames } from './auditSummary.ts';
 import { emptyAuditNames, rememberNames, summarise } from './auditSummary.ts';
 import type { Projection } from './projection.ts';
@@ -28,11 +32,29 @@ export type ExceptionType = (typeof EXCEPTION_TYPES)[number];
 
 export type ExceptionKind = 'reversal' | 'rejected-approval' | 'self-approval-attempt';
 
-export interface ExceptionEntry {
+/**
+ * The pooled-fund year's exceptions, kept apart from EXCEPTION_TYPES because GET
+ * …/exceptions publishes those three kinds as its contract (src/http/routes/potControls.ts);
+ * potPoolYearExceptions answers these, in the same shape.
+ */
+export const POOL_YEAR_EXCEPTION_TYPES = [
+  'SpendReversed',
+  'CommitmentReversed',
+  'ForecastWithdrawn',
+  'SpendRecorded',
+  'CommitmentRaised',
+] as const;
+export type PoolYearExceptionType = (typeof POOL_YEAR_EXCEPTION_TYPES)[number];
+export type PoolYearExceptionKind = 'reversal' | 'overspend';
+
+export interface ExceptionEntry<
+  T extends string = ExceptionType,
+  K extends string = ExceptionKind,
+> {
   readonly position: string;
   readonly eventId: string;
-  readonly type: ExceptionType;
-  readonly kind: ExceptionKind;
+  readonly type: T;
+  readonly kind: K;
   /**
    * The business date: a reversal's effective date; for a rejection or a self-approval attempt
    * (which have none) the business date of the request it decides (the UTC day it was recorded if that request is unknown).
@@ -42,7 +64,11 @@ export interface ExceptionEntry {
   readonly recordedAt: string;
   readonly actor: { readonly sub: string; readonly role: string; readonly agencyId?: string };
   readonly potId: string;
-  /** The money concerned (for an outcome, its benefits); null when the request is not known. */
+  /**
+   * The money concerned (for an outcome, its benefits; for an overspend, the entry's amount, its
+   * summary saying by how much it went over); null when the request is not known or for a
+   * withdrawn forecast.
+   */
   readonly amount: string | null;
   readonly reason: string | null;
   readonly summary: string;
@@ -51,17 +77,25 @@ export interface ExceptionEntry {
 export interface ExceptionsState {
   /** potId → its exceptions in log order. */
   readonly byPot: Map<string, ExceptionEntry[]>;
+  /** potId → its pooled-fund-year exceptions in log order. */
+  readonly poolYearByPot: Map<string, PoolYearExceptionEntry[]>;
   readonly names: AuditNames;
 }
 
+export type PoolYearExceptionEntry = ExceptionEntry<PoolYearExceptionType, PoolYearExceptionKind>;
+
 export const exceptionsProjection: Projection<ExceptionsState> = {
   name: 'exceptions',
-  initialState: () => ({ byPot: new Map(), names: emptyAuditNames() }),
+  initialState: () => ({ byPot: new Map(), poolYearByPot: new Map(), names: emptyAuditNames() }),
   evolve(state, event) {
     const entry = toException(state.names, event);
     if (entry !== null) {
-      const list = state.byPot.get(entry.potId);
-      if (list === undefined) state.byPot.set(entry.potId, [entry]);
+      const byPot = (isPoolYearType(entry.type) ? state.poolYearByPot : state.byPot) as Map<
+        string,
+        AnyExceptionEntry[]
+      >;
+      const list = byPot.get(entry.potId);
+      if (list === undefined) byPot.set(entry.potId, [entry]);
       else list.push(entry);
     }
     rememberNames(state.names, event);
@@ -77,11 +111,20 @@ function requestDateOf(names: AuditNames, allocationId: string): string | undefi
   return names.allocationRequests.get(allocationId)?.effectiveDate;
 }
 
-function toException(names: AuditNames, event: Envelope): ExceptionEntry | null {
+type AnyExceptionEntry = ExceptionEntry<
+  ExceptionType | PoolYearExceptionType,
+  ExceptionKind | PoolYearExceptionKind
+>;
+
+function isPoolYearType(type: string): type is PoolYearExceptionType {
+  return (POOL_YEAR_EXCEPTION_TYPES as readonly string[]).includes(type);
+}
+
+function toException(names: AuditNames, event: Envelope): AnyExceptionEntry | null {
   const recordedDay = event.metadata.recordedAt.slice(0, 10);
   let facts: {
-    kind: ExceptionKind;
-    type: ExceptionType;
+    kind: ExceptionKind | PoolYearExceptionKind;
+    type: ExceptionType | PoolYearExceptionType;
     date: string;
     amount: string | null;
     reason: string | null;
@@ -111,6 +154,40 @@ function toException(names: AuditNames, event: Envelope): ExceptionEntry | null 
       };
       break;
     }
+    case 'SpendReversed':
+    case 'CommitmentReversed':
+      facts = {
+        kind: 'reversal',
+        type: event.type,
+        date: event.data.effectiveDate,
+        amount: event.data.amount,
+        reason: event.data.reason,
+        potId: event.data.potId,
+      };
+      break;
+    case 'ForecastWithdrawn':
+      // A forecast has no business date of its own: the end of the quarter it forecast.
+      facts = {
+        kind: 'reversal',
+        type: event.type,
+        date: quarterEnd(event.data.financialYear, event.data.quarter),
+        amount: null,
+        reason: event.data.reason,
+        potId: event.data.potId,
+      };
+      break;
+    case 'SpendRecorded':
+    case 'CommitmentRaised':
+      if (event.data.overspend === undefined) return null;
+      facts = {
+        kind: 'overspend',
+        type: event.type,
+        date: event.data.effectiveDate,
+        amount: event.data.amount,
+        reason: null,
+        potId: event.data.potId,
+      };
+      break;
     case 'AllocationRejected':
       facts = {
         kind: 'rejected-approval',
@@ -164,8 +241,22 @@ export function potExceptions(
   ).map(shown);
 }
 
+/** One pot's pooled-fund-year exceptions (reversed spend and commitments, withdrawn forecasts, overspends) in log order. */
+export function potPoolYearExceptions(
+  state: ExceptionsState,
+  potId: string,
+  filter: { readonly financialYear?: string } = {},
+): PoolYearExceptionEntry[] {
+  const entries = state.poolYearByPot.get(potId) ?? [];
+  return (
+    filter.financialYear === undefined
+      ? entries
+      : entries.filter((e) => e.financialYear === filter.financialYear)
+  ).map(shown);
+}
+
 /** As the audit trail shows it: hidden characters in typed text as visible <U+202E> markers (hiddenCharacters.ts). */
-function shown(entry: ExceptionEntry): ExceptionEntry {
+function shown<E extends AnyExceptionEntry>(entry: E): E {
   const { actor } = entry;
   return {
     ...entry,

@@ -28,6 +28,8 @@ import { poolYearProjection } from './poolYear.ts';
 import type { PotSummaryState } from './potSummary.ts';
 import { potSummaryProjection } from './potSummary.ts';
 import type { UnitCostCatalogueState } from './unitCostCatalogue.ts';
+import type { PooledFundRecordsState } from './pooledFundRecords.ts';
+import { pooledFundRecordsProjection } from './pooledFundRecords.ts';
 import { unitCostCatalogueProjection } from './unitCostCatalogue.ts';
 
 export * from './agencyBalances.ts';
@@ -42,6 +44,7 @@ export * from './unitCostCatalogue.ts';
 export * from './exceptions.ts';
 export { parseTimeBound } from './timeBounds.ts';
 export * from './costBenefitInputs.ts';
+export * from './pooledFundRecords.ts';
 
 /** Each projection's state under the projection's name. */
 export interface LedgerProjections {
@@ -54,6 +57,7 @@ export interface LedgerProjections {
   exceptions: ExceptionsState;
   costBenefitInputs: CostBenefitInputsState;
   poolYear: PoolYearState;
+  pooledFundRecords: PooledFundRecordsState;
 }
 
 export interface LedgerBooksState {
@@ -75,6 +79,7 @@ export const allProjections: {
   exceptions: exceptionsProjection,
   costBenefitInputs: costBenefitInputsProjection,
   poolYear: poolYearProjection,
+  pooledFundRecords: pooledFundRecordsProjection,
 };
 
 export const ledgerBooksProjection: Projection<LedgerBooksState> = {
@@ -90,6 +95,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
       exceptions: allProjections.exceptions.initialState(),
       costBenefitInputs: allProjections.costBenefitInputs.initialState(),
       poolYear: allProjections.poolYear.initialState(),
+      pooledFundRecords: allProjections.pooledFundRecords.initialState(),
     },
     position: 0n,
   }),
@@ -110,6 +116,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
     p.exceptions = allProjections.exceptions.evolve(p.exceptions, event);
     p.costBenefitInputs = allProjections.costBenefitInputs.evolve(p.costBenefitInputs, event);
     p.poolYear = allProjections.poolYear.evolve(p.poolYear, event);
+    p.pooledFundRecords = allProjections.pooledFundRecords.evolve(p.pooledFundRecords, event);
     state.position = event.position;
     return state;
   },

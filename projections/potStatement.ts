@@ -9,6 +9,13 @@
  * movements, entries dated after it are left out. Two independent routes reach the closing
  * balance — the opening balance plus the year's movements, and the sum of the partners'
  * closing stakes — and they must agree, or the statement is not published (the fold throws).
+ *
+ * The pooled-fund year (events/poolYear.ts): spend paid to providers is listed by intervention
+ * (it is money paid out of the funding already allocated, so it does not move the balance);
+ * the year-end settlement, dated 31 March of its year, moves the stakes — released underspend
+ * back (+), cover drawn (−), under `return` every stake given back — and its shares are debts
+ * of the partners, listed but outside the balance; risk-share payments pay those debts and
+ * are listed apart from contributions, never in a stake.
  */
 import type { Envelope } from '../events/index.ts';
 import { formatAmount, formatRatio, money, sum, ZERO, type Money } from '../events/money.ts';
@@ -50,6 +57,14 @@ export interface StatementPartnerLine {
   readonly drawn: string;
   readonly drawnReversed: string;
   readonly returned: string;
+  /** The year's settlement: underspend released back to its stake. */
+  readonly settlementReleased: string;
+  /** The year's settlement: overspend covered from its stake. */
+  readonly settlementCovered: string;
+  /** The year's settlement: its share of the overspend, a debt to the pot (not in its stake). */
+  readonly riskShareOwed: string;
+  /** Risk-share payments dated in the year, net of reversals dated in it (not in its stake). */
+  readonly riskSharePaid: string;
   readonly closingStake: string;
   /** Closing stake ÷ closing balance, to 4 dp; null when the closing balance is zero. */
   readonly shareOfClosingBalance: string | null;
@@ -69,6 +84,14 @@ export interface StatementInterventionLine {
   readonly benefits: string;
   readonly benefitsRetracted: string;
   readonly netBenefits: string;
+  /** Spend paid to providers dated in the year, its reversals, and the net. */
+  readonly spent: string;
+  readonly spendReversed: string;
+  readonly netSpent: string;
+  /** The year's settlement of this scheme: released underspend, cover from the stakes, partners' shares. */
+  readonly settlementReleased: string;
+  readonly settlementCovered: string;
+  readonly settlementShared: string;
 }
 
 export interface StatementBenefitLine {
@@ -87,6 +110,19 @@ export interface StatementReversalLine {
   readonly amount: string;
   readonly reason: string;
   readonly actor: string;
+}
+
+/** The settlement dated in the year (31 March): its totals and what each partner owes. */
+export interface StatementSettlement {
+  readonly financialYear: string;
+  readonly eventId: string;
+  readonly effectiveDate: string;
+  readonly agreementVersion: number;
+  readonly released: string;
+  readonly covered: string;
+  readonly shared: string;
+  readonly returned: string;
+  readonly owedByPartners: readonly { readonly agencyId: string; readonly amount: string }[];
 }
 
 /** A correction booked in this year for a closed earlier year (labelled so by the ledger). */
@@ -112,7 +148,20 @@ export interface PotStatement {
     readonly reversed: string;
     readonly net: string;
   };
+  /** Given back to the partners in the year: the pot's close and a settlement under `return`. */
   readonly returnedToPartners: string;
+  /** The year's settlement, or null when it has none. */
+  readonly settlement: StatementSettlement | null;
+  /** Settlement movements of the stakes in the year: released back (+), covered from them (−). */
+  readonly settlementMovements: { readonly released: string; readonly covered: string };
+  /** Risk-share payments dated in the year: they pay debts, outside the balance. */
+  readonly riskSharePayments: {
+    readonly received: string;
+    readonly reversed: string;
+    readonly net: string;
+  };
+  /** Spend dated in the year: money paid out of funding already allocated, outside the balance. */
+  readonly spend: { readonly spent: string; readonly reversed: string; readonly net: string };
   readonly closingBalance: string;
   readonly partners: readonly StatementPartnerLine[];
   readonly interventions: readonly StatementInterventionLine[];
@@ -135,6 +184,10 @@ interface PartnerFigures {
   drawn: Money;
   drawnReversed: Money;
   returned: Money;
+  released: Money;
+  covered: Money;
+  riskShareOwed: Money;
+  riskSharePaid: Money;
 }
 
 interface InterventionFigures {
@@ -146,6 +199,11 @@ interface InterventionFigures {
   retracted: number;
   benefits: Money;
   benefitsRetracted: Money;
+  spent: Money;
+  spendReversed: Money;
+  released: Money;
+  covered: Money;
+  shared: Money;
 }
 
 interface BenefitFigures {
@@ -183,12 +241,19 @@ interface StatementFold {
   readonly benefits: Map<string, BenefitFigures>;
   readonly reversals: StatementReversalLine[];
   readonly priorPeriodAdjustments: StatementAdjustmentLine[];
+  settlement: StatementSettlement | undefined;
   readonly totals: {
     received: Money;
     reversed: Money;
     allocated: Money;
     allocationsReversed: Money;
     returned: Money;
+    released: Money;
+    covered: Money;
+    riskShareReceived: Money;
+    riskShareReversed: Money;
+    spent: Money;
+    spendReversed: Money;
     openingByMovements: Money;
   };
 }
@@ -207,12 +272,19 @@ function emptyFold(potId: string, period: StatementPeriod): StatementFold {
     benefits: new Map(),
     reversals: [],
     priorPeriodAdjustments: [],
+    settlement: undefined,
     totals: {
       received: ZERO,
       reversed: ZERO,
       allocated: ZERO,
       allocationsReversed: ZERO,
       returned: ZERO,
+      released: ZERO,
+      covered: ZERO,
+      riskShareReceived: ZERO,
+      riskShareReversed: ZERO,
+      spent: ZERO,
+      spendReversed: ZERO,
       openingByMovements: ZERO,
     },
   };
@@ -228,6 +300,10 @@ function partnerOf(fold: StatementFold, agencyId: string): PartnerFigures {
       drawn: ZERO,
       drawnReversed: ZERO,
       returned: ZERO,
+      released: ZERO,
+      covered: ZERO,
+      riskShareOwed: ZERO,
+      riskSharePaid: ZERO,
     };
     fold.partners.set(agencyId, figures);
   }
@@ -271,6 +347,19 @@ function addContribution(
   const figures = partnerOf(fold, event.data.agencyId);
   const amount = money(event.data.amount);
   const received = event.type === 'ContributionReceived';
+  if (event.data.riskShareFor !== undefined) {
+    // A risk-share payment pays a debt: never in a stake, so no opening balance either.
+    if (when === 'before') return;
+    fold.entriesInYear += 1;
+    figures.riskSharePaid = received
+      ? figures.riskSharePaid.plus(amount)
+      : figures.riskSharePaid.minus(amount);
+    if (event.type === 'ContributionReversed') {
+      addReversal(fold, event, amount);
+      totals.riskShareReversed = totals.riskShareReversed.plus(amount);
+    } else totals.riskShareReceived = totals.riskShareReceived.plus(amount);
+    return;
+  }
   if (when === 'before') {
     figures.opening = received ? figures.opening.plus(amount) : figures.opening.minus(amount);
     totals.openingByMovements = received
@@ -363,6 +452,95 @@ function addOutcome(
   }
 }
 
+/** Spend is paid out of funding already allocated: listed by intervention, outside the balance. */
+function addSpend(fold: StatementFold, event: EventOf<'SpendRecorded' | 'SpendReversed'>): void {
+  if (whenOf(event.data.effectiveDate, fold.period) !== 'during') return;
+  fold.entriesInYear += 1;
+  const figures = interventionOf(fold, event.data.interventionId);
+  const amount = money(event.data.amount);
+  if (event.type === 'SpendRecorded') {
+    figures.spent = figures.spent.plus(amount);
+    fold.totals.spent = fold.totals.spent.plus(amount);
+  } else {
+    figures.spendReversed = figures.spendReversed.plus(amount);
+    fold.totals.spendReversed = fold.totals.spendReversed.plus(amount);
+    // Not a `reversals` line: that list's shape (and what a figures-only reader is shown of it)
+    // is the statement route's contract, which knows three types. The exceptions list and the
+    // audit trail name the spend reversal, its reason and who made it.
+  }
+}
+
+/**
+ * The settlement moves stakes as commands/potState.ts settleYear does: released underspend back
+ * (+), cover drawn (−), returns given back (−); the shares are debts, outside the balance.
+ */
+function addSettlement(fold: StatementFold, event: EventOf<'FinancialYearSettled'>): void {
+  const d = event.data;
+  const when = whenOf(d.effectiveDate, fold.period);
+  if (when === 'after') return;
+  const { totals } = fold;
+  const lineTotal = (lines: readonly { amount: string }[]): Money =>
+    sum(lines.map((l) => money(l.amount)));
+  for (const scheme of d.schemes) {
+    for (const line of scheme.released) {
+      const amount = money(line.amount);
+      const figures = partnerOf(fold, line.agencyId);
+      if (when === 'before') {
+        figures.opening = figures.opening.plus(amount);
+        totals.openingByMovements = totals.openingByMovements.plus(amount);
+      } else {
+        figures.released = figures.released.plus(amount);
+        totals.released = totals.released.plus(amount);
+      }
+    }
+    for (const line of scheme.covered) {
+      const amount = money(line.amount);
+      const figures = partnerOf(fold, line.agencyId);
+      if (when === 'before') {
+        figures.opening = figures.opening.minus(amount);
+        totals.openingByMovements = totals.openingByMovements.minus(amount);
+      } else {
+        figures.covered = figures.covered.plus(amount);
+        totals.covered = totals.covered.plus(amount);
+      }
+    }
+    if (when === 'during') {
+      const intervention = interventionOf(fold, scheme.interventionId);
+      intervention.released = intervention.released.plus(lineTotal(scheme.released));
+      intervention.covered = intervention.covered.plus(lineTotal(scheme.covered));
+      intervention.shared = intervention.shared.plus(lineTotal(scheme.shared));
+    }
+  }
+  for (const line of d.returns) {
+    const amount = money(line.amount);
+    const figures = partnerOf(fold, line.agencyId);
+    if (when === 'before') {
+      figures.opening = figures.opening.minus(amount);
+      totals.openingByMovements = totals.openingByMovements.minus(amount);
+    } else {
+      figures.returned = figures.returned.plus(amount);
+      totals.returned = totals.returned.plus(amount);
+    }
+  }
+  if (when === 'before') return;
+  fold.entriesInYear += 1;
+  for (const owed of d.owedByPartners) {
+    const figures = partnerOf(fold, owed.agencyId);
+    figures.riskShareOwed = figures.riskShareOwed.plus(money(owed.amount));
+  }
+  fold.settlement = {
+    financialYear: d.financialYear,
+    eventId: event.eventId,
+    effectiveDate: d.effectiveDate,
+    agreementVersion: d.agreement.version,
+    released: formatAmount(sum(d.schemes.map((s) => lineTotal(s.released)))),
+    covered: formatAmount(sum(d.schemes.map((s) => lineTotal(s.covered)))),
+    shared: formatAmount(sum(d.schemes.map((s) => lineTotal(s.shared)))),
+    returned: formatAmount(lineTotal(d.returns)),
+    owedByPartners: d.owedByPartners.map((l) => ({ agencyId: l.agencyId, amount: l.amount })),
+  };
+}
+
 function addPotClosed(fold: StatementFold, event: EventOf<'PotClosed'>): void {
   const when = whenOf(event.data.effectiveDate, fold.period);
   if (when === 'after') return;
@@ -406,6 +584,11 @@ function addEvent(fold: StatementFold, event: Envelope): void {
         retracted: 0,
         benefits: ZERO,
         benefitsRetracted: ZERO,
+        spent: ZERO,
+        spendReversed: ZERO,
+        released: ZERO,
+        covered: ZERO,
+        shared: ZERO,
       });
       break;
     case 'ContributionReceived':
@@ -423,6 +606,13 @@ function addEvent(fold: StatementFold, event: Envelope): void {
     case 'PotClosed':
       addPotClosed(fold, event);
       break;
+    case 'SpendRecorded':
+    case 'SpendReversed':
+      addSpend(fold, event);
+      break;
+    case 'FinancialYearSettled':
+      addSettlement(fold, event);
+      break;
     case 'FinancialYearClosed':
       // Closing a year locks every day up to its end, so earlier years are closed with it.
       if (event.data.closedThrough >= fold.period.to) fold.yearClosed = true;
@@ -438,8 +628,16 @@ function addEvent(fold: StatementFold, event: Envelope): void {
     case 'UnitCostAdded':
     case 'ContributionAgreed':
     case 'InterventionAssumptionsSet':
-      // None of these moves money (agreements and cost-benefit assumptions included): the
-      // statement's figures ignore them.
+    case 'AgreementRecorded':
+    case 'SchemeDetailsRecorded':
+    case 'CommitmentRaised':
+    case 'CommitmentReleased':
+    case 'CommitmentReversed':
+    case 'ForecastRecorded':
+    case 'ForecastWithdrawn':
+      // None of these moves money (agreements, cost-benefit assumptions, scheme details,
+      // commitments, which only reserve budget, and forecasts included): the statement's figures
+      // ignore them.
       break;
     default: {
       const unhandled: never = event;
@@ -478,6 +676,8 @@ function statementOf(fold: StatementFold, opened: PotOpenedData): PotStatement {
         .minus(f.reversed)
         .minus(f.drawn)
         .plus(f.drawnReversed)
+        .plus(f.released)
+        .minus(f.covered)
         .minus(f.returned),
     );
   }
@@ -488,6 +688,8 @@ function statementOf(fold: StatementFold, opened: PotOpenedData): PotStatement {
   const closingByMovements = totals.openingByMovements
     .plus(netContributions)
     .minus(netAllocations)
+    .plus(totals.released)
+    .minus(totals.covered)
     .minus(totals.returned);
   // The second route to the same figures: pot-level movements against the partners' stakes.
   if (
@@ -520,6 +722,21 @@ function statementOf(fold: StatementFold, opened: PotOpenedData): PotStatement {
       net: formatAmount(netAllocations),
     },
     returnedToPartners: formatAmount(totals.returned),
+    settlement: fold.settlement ?? null,
+    settlementMovements: {
+      released: formatAmount(totals.released),
+      covered: formatAmount(totals.covered),
+    },
+    riskSharePayments: {
+      received: formatAmount(totals.riskShareReceived),
+      reversed: formatAmount(totals.riskShareReversed),
+      net: formatAmount(totals.riskShareReceived.minus(totals.riskShareReversed)),
+    },
+    spend: {
+      spent: formatAmount(totals.spent),
+      reversed: formatAmount(totals.spendReversed),
+      net: formatAmount(totals.spent.minus(totals.spendReversed)),
+    },
     closingBalance: formatAmount(closingBalance),
     partners: [...partners].map(([agencyId, f]) =>
       partnerLine(agencyId, f, closingStakes.get(agencyId)!, closingBalance, netContributions),
@@ -558,6 +775,10 @@ function partnerLine(
     drawn: formatAmount(f.drawn),
     drawnReversed: formatAmount(f.drawnReversed),
     returned: formatAmount(f.returned),
+    settlementReleased: formatAmount(f.released),
+    settlementCovered: formatAmount(f.covered),
+    riskShareOwed: formatAmount(f.riskShareOwed),
+    riskSharePaid: formatAmount(f.riskSharePaid),
     closingStake: formatAmount(closing),
     shareOfClosingBalance: formatRatio(closing, closingBalance),
     shareOfContributions: formatRatio(f.received.minus(f.reversed), netContributions),
@@ -580,5 +801,11 @@ function interventionLine(
     benefits: formatAmount(f.benefits),
     benefitsRetracted: formatAmount(f.benefitsRetracted),
     netBenefits: formatAmount(f.benefits.minus(f.benefitsRetracted)),
+    spent: formatAmount(f.spent),
+    spendReversed: formatAmount(f.spendReversed),
+    netSpent: formatAmount(f.spent.minus(f.spendReversed)),
+    settlementReleased: formatAmount(f.released),
+    settlementCovered: formatAmount(f.covered),
+    settlementShared: formatAmount(f.shared),
   };
 }

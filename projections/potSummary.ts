@@ -2,8 +2,8 @@
  * Pot summary: the host partner's memorandum account of the pool (Section 75 style) — what
  * each partner paid in, what has been drawn from its stake, and where the money went.
  *
- * The pot's books must balance after every money event: available (contributed − allocated)
- * equals the sum of partners' unallocated stakes, and no stake is below zero. The deciders
+ * The pot's books must balance after every money event: available (contributed − allocated −
+ * returned) equals the sum of partners' unallocated stakes, and no stake is below zero. The deciders
  * guarantee it; this fold asserts it (TigerStyle), so a corrupt or tampered log stops the
  * projection loudly instead of publishing books that do not add up.
  *
@@ -31,10 +31,23 @@ import type { Projection } from './projection.ts';
 
 interface PartnerFigures {
   contributed: Money;
+  /** Net of allocations, their reversals and each settlement's cover (+) and released underspend (−). */
   drawn: Money;
-  /** Given back to the partner when the pot closed. */
+  /** Given back to the partner when the pot closed, or by a settlement under `return`. */
   returned: Money;
+  /** Its risk-share debts from settlements (`owedByPartners`), whatever has been paid since. */
+  riskShareOwed: Money;
+  /** Risk-share payments (contributions with riskShareFor) net of their reversals: not stake. */
+  riskSharePaid: Money;
 }
+
+const emptyPartner = (): PartnerFigures => ({
+  contributed: ZERO,
+  drawn: ZERO,
+  returned: ZERO,
+  riskShareOwed: ZERO,
+  riskSharePaid: ZERO,
+});
 
 export interface PendingApprovalView {
   readonly allocationId: string;
@@ -50,7 +63,10 @@ export interface PendingApprovalView {
 interface InterventionFigures {
   readonly name: string;
   readonly leadAgencyId: string;
+  /** Net funding by every partner, settlement lines included (as the write side's netFundingByAgency). */
   funded: Money;
+  /** Net spend recorded against it (spend less reversed spend), every year. */
+  spent: Money;
   benefits: Money;
 }
 
@@ -66,6 +82,12 @@ interface PotFigures {
   contributed: Money;
   allocated: Money;
   returned: Money;
+  riskShareOwed: Money;
+  riskSharePaid: Money;
+  /** contributionIds of risk-share payments not yet reversed: a reversal must say what it undoes. */
+  readonly riskSharePayments: Set<string>;
+  /** Financial years settled (FinancialYearSettled), in the order they were settled. */
+  readonly settledFinancialYears: string[];
   status: 'open' | 'closed';
   approvalThreshold: string | null;
   /** Requests waiting for a second person, by allocationId, in the order they were made. */
@@ -88,17 +110,29 @@ export interface PotPartnerView {
   readonly agencyId: string;
   readonly contributed: string;
   readonly drawn: string;
-  /** What the pot's close gave back to the partner. */
+  /** What the pot's close, or a settlement under `return`, gave back to the partner. */
   readonly returned: string;
   readonly stake: string;
+  /** Its risk-share debts from settled years (owedByPartners), gross. */
+  readonly riskShareOwed: string;
+  /** What it has paid of them (risk-share payments net of reversals); never part of its stake. */
+  readonly riskSharePaid: string;
+  /** riskShareOwed − riskSharePaid: what it still owes the pot. */
+  readonly riskShareOutstanding: string;
 }
 
 export interface PotInterventionView {
   readonly interventionId: string;
   readonly name: string;
   readonly leadAgencyId: string;
-  /** Net amount allocated to it (allocations less reversed allocations). */
+  /**
+   * Net amount funding it: allocations less reversed allocations, and after a settlement the
+   * released underspend (−), the cover drawn from the stakes (+) and the shares owed by the
+   * partners (+). The shares are funding without a stake, so Σ funded = allocated + riskShareOwed.
+   */
   readonly funded: string;
+  /** Net spend recorded against it (pots with spend tracking; 0.00 otherwise). */
+  readonly spent: string;
   /** Net benefits recorded on it (outcomes less retracted outcomes). */
   readonly benefits: string;
 }
@@ -111,8 +145,15 @@ export interface PotSummaryView {
   readonly status: 'open' | 'closed';
   readonly currency: string;
   readonly contributed: string;
+  /** Net of allocations, their reversals and each settlement's cover less its released underspend. */
   readonly allocated: string;
   readonly available: string;
+  /** Risk-share debts the settlements put on the partners (funding of schemes without a stake). */
+  readonly riskShareOwed: string;
+  /** Risk-share payments received net of reversals: they pay debts and are not in contributed. */
+  readonly riskSharePaid: string;
+  readonly riskShareOutstanding: string;
+  readonly settledFinancialYears: readonly string[];
   readonly partners: readonly PotPartnerView[];
   readonly interventions: readonly PotInterventionView[];
   /** Allocations at or above it need a second person's approval; null when none do. */
@@ -147,10 +188,25 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
       case 'PartnerJoined':
         if (pot.partners.has(event.data.agencyId))
           throw new Error(`invariant: ${event.data.agencyId} joined pot ${pot.potId} twice`);
-        pot.partners.set(event.data.agencyId, { contributed: ZERO, drawn: ZERO, returned: ZERO });
+        pot.partners.set(event.data.agencyId, emptyPartner());
         return state;
       case 'ContributionReceived':
       case 'ContributionReversed':
+        // A reversal is read by what it undoes: the write side goes by its record of the
+        // contribution, so a reversal whose riskShareFor disagrees with it stops the fold.
+        if (
+          event.type === 'ContributionReversed' &&
+          (event.data.riskShareFor !== undefined) !==
+            pot.riskSharePayments.has(event.data.contributionId)
+        )
+          throw new Error(
+            `invariant: ${event.eventId} reverses contribution ${event.data.contributionId} ${event.data.riskShareFor === undefined ? 'as a stake contribution, but it paid a risk-share debt' : 'as a risk-share payment, but it was not one'}`,
+          );
+        if (event.data.riskShareFor !== undefined) {
+          // It pays a debt for a settled year: no stake, not a contribution, not agreed money.
+          moveRiskSharePayment(pot, event);
+          return state;
+        }
         moveContribution(pot, event);
         assertBooksBalance(pot, event.eventId, state.stakesMayBeNegative === true);
         if (event.type === 'ContributionReceived')
@@ -172,6 +228,7 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
           name: event.data.name,
           leadAgencyId: event.data.leadAgencyId,
           funded: ZERO,
+          spent: ZERO,
           benefits: ZERO,
         });
         return state;
@@ -213,6 +270,31 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         closePot(pot, event);
         assertBooksBalance(pot, event.eventId, state.stakesMayBeNegative === true);
         return state;
+      case 'SpendRecorded':
+      case 'SpendReversed': {
+        const intervention = interventionOf(pot, event.data.interventionId);
+        const amount = money(event.data.amount);
+        intervention.spent =
+          event.type === 'SpendRecorded'
+            ? intervention.spent.plus(amount)
+            : intervention.spent.minus(amount);
+        return state;
+      }
+      case 'FinancialYearSettled':
+        settleYear(pot, event, state.stakesMayBeNegative === true);
+        assertBooksBalance(pot, event.eventId, state.stakesMayBeNegative === true);
+        return state;
+      case 'SchemeDetailsRecorded':
+      case 'CommitmentRaised':
+      case 'CommitmentReleased':
+      case 'CommitmentReversed':
+      case 'ForecastRecorded':
+      case 'ForecastWithdrawn':
+        interventionOf(pot, event.data.interventionId);
+        return state;
+      case 'AgreementRecorded':
+        // Rules, not money: the settlement that applies them moves the figures.
+        return state;
       default: {
         const unhandled: never = event;
         return unhandled;
@@ -245,6 +327,73 @@ function moveAllocation(
   drawShares(pot, event.data.fundingShares, direction);
 }
 
+function moveRiskSharePayment(
+  pot: PotFigures,
+  event: EventOf<'ContributionReceived' | 'ContributionReversed'>,
+): void {
+  const partner = partnerOf(pot, event.data.agencyId);
+  const amount = money(event.data.amount).times(event.type === 'ContributionReceived' ? 1 : -1);
+  if (event.type === 'ContributionReceived') pot.riskSharePayments.add(event.data.contributionId);
+  else pot.riskSharePayments.delete(event.data.contributionId);
+  partner.riskSharePaid = partner.riskSharePaid.plus(amount);
+  pot.riskSharePaid = pot.riskSharePaid.plus(amount);
+}
+
+/**
+ * The settlement exactly as commands/potState.ts settleYear applies it: released underspend
+ * goes back to the stakes (drawn falls, the scheme's funding and the pot's allocated with it);
+ * cover is drawn from the stakes like an allocation; shares add to the scheme's funding and to
+ * the partner's debt without touching a stake; under `return` every stake is given back.
+ * The live books then check each partner's stake against the event's stakesAfter.
+ */
+function settleYear(
+  pot: PotFigures,
+  event: EventOf<'FinancialYearSettled'>,
+  stakesMayBeNegative: boolean,
+): void {
+  const d = event.data;
+  for (const scheme of d.schemes) {
+    const intervention = interventionOf(pot, scheme.interventionId);
+    for (const line of scheme.released) {
+      const amount = money(line.amount);
+      partnerOf(pot, line.agencyId).drawn = partnerOf(pot, line.agencyId).drawn.minus(amount);
+      intervention.funded = intervention.funded.minus(amount);
+      pot.allocated = pot.allocated.minus(amount);
+    }
+    for (const line of scheme.covered) {
+      const amount = money(line.amount);
+      partnerOf(pot, line.agencyId).drawn = partnerOf(pot, line.agencyId).drawn.plus(amount);
+      intervention.funded = intervention.funded.plus(amount);
+      pot.allocated = pot.allocated.plus(amount);
+    }
+    for (const line of scheme.shared) {
+      partnerOf(pot, line.agencyId);
+      intervention.funded = intervention.funded.plus(money(line.amount));
+    }
+  }
+  for (const owed of d.owedByPartners) {
+    const partner = partnerOf(pot, owed.agencyId);
+    partner.riskShareOwed = partner.riskShareOwed.plus(money(owed.amount));
+    pot.riskShareOwed = pot.riskShareOwed.plus(money(owed.amount));
+  }
+  for (const returned of d.returns) {
+    const partner = partnerOf(pot, returned.agencyId);
+    partner.returned = partner.returned.plus(money(returned.amount));
+    pot.returned = pot.returned.plus(money(returned.amount));
+  }
+  pot.settledFinancialYears.push(d.financialYear);
+  // Books read by effective date fold a history no command produced: the event's own figures
+  // were computed from the whole stream, so they are only checked in the live books.
+  if (stakesMayBeNegative) return;
+  for (const after of d.stakesAfter) {
+    const stake = stakeOf(partnerOf(pot, after.agencyId));
+    if (!stake.equals(money(after.amount)))
+      throw new Error(
+        `invariant: after event ${event.eventId} (settlement of ${d.financialYear}), ${after.agencyId}'s stake in pot ${pot.potId} is ${formatAmount(stake)}, the event says ${after.amount}`,
+      );
+  }
+}
+
 function awaitApproval(pot: PotFigures, event: EventOf<'AllocationRequested'>): void {
   const d = event.data;
   pot.pendingApprovals.set(d.allocationId, {
@@ -273,8 +422,7 @@ function openPot(state: PotSummaryState, event: EventOf<'PotOpened'>): void {
   const { potId, name, area, hostAgencyId, currency, partnerAgencyIds } = event.data;
   if (state.pots.has(potId)) throw new Error(`invariant: pot ${potId} opened twice`);
   const partners = new Map<string, PartnerFigures>();
-  for (const agencyId of partnerAgencyIds)
-    partners.set(agencyId, { contributed: ZERO, drawn: ZERO, returned: ZERO });
+  for (const agencyId of partnerAgencyIds) partners.set(agencyId, emptyPartner());
   state.pots.set(potId, {
     potId,
     name,
@@ -286,6 +434,10 @@ function openPot(state: PotSummaryState, event: EventOf<'PotOpened'>): void {
     contributed: ZERO,
     allocated: ZERO,
     returned: ZERO,
+    riskShareOwed: ZERO,
+    riskSharePaid: ZERO,
+    riskSharePayments: new Set(),
+    settledFinancialYears: [],
     status: 'open',
     approvalThreshold: event.data.approvalThreshold ?? null,
     pendingApprovals: new Map(),
@@ -360,18 +512,26 @@ function toView(pot: PotFigures): PotSummaryView {
     contributed: formatAmount(pot.contributed),
     allocated: formatAmount(pot.allocated),
     available: formatAmount(availableOf(pot)),
+    riskShareOwed: formatAmount(pot.riskShareOwed),
+    riskSharePaid: formatAmount(pot.riskSharePaid),
+    riskShareOutstanding: formatAmount(pot.riskShareOwed.minus(pot.riskSharePaid)),
+    settledFinancialYears: [...pot.settledFinancialYears],
     partners: [...pot.partners].map(([agencyId, p]) => ({
       agencyId,
       contributed: formatAmount(p.contributed),
       drawn: formatAmount(p.drawn),
       returned: formatAmount(p.returned),
       stake: formatAmount(stakeOf(p)),
+      riskShareOwed: formatAmount(p.riskShareOwed),
+      riskSharePaid: formatAmount(p.riskSharePaid),
+      riskShareOutstanding: formatAmount(p.riskShareOwed.minus(p.riskSharePaid)),
     })),
     interventions: [...pot.interventions].map(([interventionId, i]) => ({
       interventionId,
       name: i.name,
       leadAgencyId: i.leadAgencyId,
       funded: formatAmount(i.funded),
+      spent: formatAmount(i.spent),
       benefits: formatAmount(i.benefits),
     })),
     approvalThreshold: pot.approvalThreshold,

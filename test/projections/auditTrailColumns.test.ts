@@ -18,7 +18,7 @@ import { foldAll } from '../../projections/projection.ts';
 import { referenceAuditEntries, referenceAuditTrailProjection } from './auditTrailReference.ts';
 import { ACTORS } from './envelopes.ts';
 import { essexScenario } from './essexScenario.ts';
-import { AGENCIES, DATES, historyOf, opsArbitrary } from './randomHistory.ts';
+import { AGENCIES, DATES, historyOf, opsWithPoolYearArbitrary } from './randomHistory.ts';
 
 const actorChoices = [
   ACTORS.admin,
@@ -85,7 +85,8 @@ describe('audit trail in columns', () => {
     const essex = essexScenario().h.events;
     fc.assert(
       fc.property(
-        opsArbitrary,
+        // With the pooled-fund year, so its entries are paged and filtered like every other.
+        opsWithPoolYearArbitrary,
         fc.array(fc.nat(29), { minLength: 1, maxLength: 10 }),
         fc.boolean(),
         fc.array(

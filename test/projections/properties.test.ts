@@ -17,7 +17,15 @@ import {
   listPots,
 } from '../../projections/index.ts';
 import { potStatement } from '../../projections/potStatement.ts';
-import { AGENCIES, historyOf, opsArbitrary } from './randomHistory.ts';
+import { evolvePot, initialPotState } from '../../commands/potState.ts';
+import type { PotEvent } from '../../events/pot.ts';
+import {
+  AGENCIES,
+  PARTNERS,
+  historyOf,
+  opsArbitrary,
+  opsWithPoolYearArbitrary,
+} from './randomHistory.ts';
 
 function fold(events: readonly Envelope[]): LedgerProjections {
   const books = createLedgerBooks();
@@ -38,7 +46,13 @@ function answers(state: LedgerProjections, potId: string) {
   };
 }
 
-describe('properties of the books', () => {
+describe.each([
+  ['', opsArbitrary],
+  [
+    ' (with the pooled-fund year: spend, settlements, risk-share payments)',
+    opsWithPoolYearArbitrary,
+  ],
+] as const)('properties of the books%s', (_, opsArbitrary) => {
   it('folding the same history twice gives the same answers (determinism)', () => {
     fc.assert(
       fc.property(opsArbitrary, (ops) => {
@@ -57,9 +71,10 @@ describe('properties of the books', () => {
         expect(pot.potId).toBe(potId);
         expect(formatAmount(sum(pot.partners.map((p) => money(p.stake))))).toBe(pot.available);
         expect(pot.partners.every((p) => !money(p.stake).isNegative())).toBe(true);
-        expect(formatAmount(money(pot.contributed).minus(money(pot.allocated)))).toBe(
-          pot.available,
-        );
+        const returned = sum(pot.partners.map((p) => money(p.returned)));
+        expect(
+          formatAmount(money(pot.contributed).minus(money(pot.allocated)).minus(returned)),
+        ).toBe(pot.available);
         expect(pot.available).toBe(formatAmount(sum(stakes.values())));
         for (const partner of pot.partners) {
           expect(partner.stake).toBe(formatAmount(stakes.get(partner.agencyId)!));
@@ -83,14 +98,15 @@ describe('properties of the books', () => {
         expect(formatAmount(sum(matrix.rows.map((r) => money(r.amount))))).toBe(
           formatAmount(sum(pot.interventions.map((i) => money(i.benefits)))),
         );
-        expect(formatAmount(sum(matrix.agencies.map((a) => money(a.invested))))).toBe(
-          pot.allocated,
-        );
+        // A settlement's shares fund schemes without a stake: invested = allocated + shares owed.
+        const funded = formatAmount(money(pot.allocated).plus(money(pot.riskShareOwed)));
+        expect(formatAmount(sum(matrix.agencies.map((a) => money(a.invested))))).toBe(funded);
+        expect(formatAmount(sum(pot.interventions.map((i) => money(i.funded))))).toBe(funded);
         // The years split the whole: each year's invested adds up to the all-years figure.
         const byYear = financialYearsOf(state.benefitFlows, potId).flatMap(
           (financialYear) => flowsMatrix(state.benefitFlows, { potId, financialYear }).agencies,
         );
-        expect(formatAmount(sum(byYear.map((a) => money(a.invested))))).toBe(pot.allocated);
+        expect(formatAmount(sum(byYear.map((a) => money(a.invested))))).toBe(funded);
       }),
     );
   });
@@ -117,5 +133,75 @@ describe('properties of the books', () => {
         expect(formatAmount(sum(received))).toBe(pot.contributed);
       }),
     );
+  });
+});
+
+describe('the books and the write side over the pooled-fund year', () => {
+  it('available is the sum of the stakes, and stakes, allocated and each partner’s funding of each intervention equal what commands/potState.ts folds', () => {
+    fc.assert(
+      fc.property(opsWithPoolYearArbitrary, (ops) => {
+        const { events, potId, interventionIds } = historyOf(ops);
+        const state = fold(events);
+        let pot = initialPotState();
+        for (const event of events)
+          if (event.streamId === `pot-${potId}`)
+            pot = evolvePot(pot, event as unknown as PotEvent & { eventId: string });
+
+        const summary = listPots(state.potSummary)[0]!;
+        expect(formatAmount(sum(summary.partners.map((p) => money(p.stake))))).toBe(
+          summary.available,
+        );
+        expect(formatAmount(sum(pot.stakes.values()))).toBe(summary.available);
+        expect(summary.allocated).toBe(formatAmount(pot.totalAllocated));
+        expect(summary.contributed).toBe(formatAmount(pot.totalContributed));
+        expect(summary.riskSharePaid).toBe(formatAmount(pot.totalRiskSharePaid));
+        for (const agencyId of PARTNERS) {
+          const partner = summary.partners.find((p) => p.agencyId === agencyId)!;
+          expect(partner.stake).toBe(formatAmount(pot.stakes.get(agencyId)!));
+          const balances = agencyBalances(state.agencyBalances, agencyId).total;
+          expect(balances).toMatchObject({
+            contributed: partner.contributed,
+            drawn: partner.drawn,
+            returned: partner.returned,
+            stake: partner.stake,
+            riskSharePaid: partner.riskSharePaid,
+            riskShareOwed: partner.riskShareOwed,
+          });
+        }
+        // Each partner's funding of each intervention: the flows' invested, all years.
+        for (const interventionId of interventionIds) {
+          const funding = pot.interventions.get(interventionId)!.netFundingByAgency;
+          const invested = flowsMatrix(state.benefitFlows, { potId, interventionId }).agencies;
+          for (const agencyId of PARTNERS) {
+            expect(invested.find((a) => a.agencyId === agencyId)?.invested ?? '0.00').toBe(
+              formatAmount(funding.get(agencyId) ?? money(0)),
+            );
+          }
+          expect(
+            summary.interventions.find((i) => i.interventionId === interventionId)!.funded,
+          ).toBe(formatAmount(sum(funding.values())));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('some generated histories do settle, with cover, shares and returns', () => {
+    const seen = { settled: 0, covered: 0, shared: 0, returned: 0, riskShare: 0 };
+    fc.assert(
+      fc.property(opsWithPoolYearArbitrary, (ops) => {
+        for (const event of historyOf(ops).events) {
+          if (event.type === 'ContributionReceived' && event.data.riskShareFor !== undefined)
+            seen.riskShare += 1;
+          if (event.type !== 'FinancialYearSettled') continue;
+          seen.settled += 1;
+          if (event.data.schemes.some((s) => s.covered.length > 0)) seen.covered += 1;
+          if (event.data.schemes.some((s) => s.shared.length > 0)) seen.shared += 1;
+          if (event.data.returns.length > 0) seen.returned += 1;
+        }
+      }),
+      { numRuns: 300 },
+    );
+    for (const count of Object.values(seen)) expect(count).toBeGreaterThan(0);
   });
 });

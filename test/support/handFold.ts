@@ -27,6 +27,7 @@ export function foldByHand(
     exceptions: allProjections.exceptions.initialState(),
     costBenefitInputs: allProjections.costBenefitInputs.initialState(),
     poolYear: allProjections.poolYear.initialState(),
+    pooledFundRecords: allProjections.pooledFundRecords.initialState(),
   };
   for (const event of events) {
     state.agencyDirectory = allProjections.agencyDirectory.evolve(state.agencyDirectory, event);
@@ -44,6 +45,10 @@ export function foldByHand(
       event,
     );
     state.poolYear = allProjections.poolYear.evolve(state.poolYear, event);
+    state.pooledFundRecords = allProjections.pooledFundRecords.evolve(
+      state.pooledFundRecords,
+      event,
+    );
   }
   return state;
 }

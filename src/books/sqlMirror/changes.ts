@@ -7,12 +7,25 @@
  * SQL tables always say what the API says at the checkpoint.
  */
 import type { Envelope } from '../../../events/index.ts';
-import { formatAmount } from '../../../events/money.ts';
+import { formatAmount, money, ZERO, type Money } from '../../../events/money.ts';
 import type { LedgerProjections } from '../../../projections/index.ts';
-import { agencyBalances, auditEntryAt, getAgency, potSummary } from '../../../projections/index.ts';
+import {
+  agencyBalances,
+  auditEntryAt,
+  getAgency,
+  outstandingOf,
+  potSummary,
+  settlementLinesOf,
+} from '../../../projections/index.ts';
+import { financialYearOf } from '../../../events/primitives.ts';
 import { columnAt, type PositionColumn } from '../../../projections/columns.ts';
 import {
   AGENCIES,
+  AGREEMENTS,
+  COMMITMENTS,
+  FORECASTS,
+  SETTLEMENT_LINES,
+  SPEND,
   AGENCY_POT_BALANCES,
   AUDIT_TRAIL,
   AUDIT_TRAIL_AGENCIES,
@@ -36,6 +49,8 @@ export interface DirtyKeys {
   readonly flowInterventions: Set<string>;
   /** Lowest position whose audit entry is not yet written; undefined when none is owed. */
   auditFrom: bigint | undefined;
+  /** pooledFundRecords: `agreement <potId> <version>`, `spend <id>`, `commitment <id>`, `forecast <id>`, `settlement <potId> <year>`. */
+  readonly poolRecords: Set<string>;
 }
 
 export function emptyDirtyKeys(): DirtyKeys {
@@ -45,6 +60,7 @@ export function emptyDirtyKeys(): DirtyKeys {
     pots: new Set(),
     flowInterventions: new Set(),
     auditFrom: undefined,
+    poolRecords: new Set(),
   };
 }
 
@@ -54,7 +70,8 @@ export function isClean(dirty: DirtyKeys): boolean {
     dirty.balances.size === 0 &&
     dirty.pots.size === 0 &&
     dirty.flowInterventions.size === 0 &&
-    dirty.auditFrom === undefined
+    dirty.auditFrom === undefined &&
+    dirty.poolRecords.size === 0
   );
 }
 
@@ -65,6 +82,7 @@ export function mergeDirtyKeys(into: DirtyKeys, from: DirtyKeys): void {
     for (const potId of potIds) addBalance(into, agencyId, potId);
   for (const id of from.pots) into.pots.add(id);
   for (const key of from.flowInterventions) into.flowInterventions.add(key);
+  for (const key of from.poolRecords) into.poolRecords.add(key);
   if (
     from.auditFrom !== undefined &&
     (into.auditFrom === undefined || from.auditFrom < into.auditFrom)
@@ -112,9 +130,39 @@ export function noteEvent(
       case 'OutcomeRetracted':
         dirty.flowInterventions.add(`${potId} ${event.data.interventionId}`);
         break;
+      case 'FinancialYearSettled':
+        for (const scheme of event.data.schemes)
+          dirty.flowInterventions.add(`${potId} ${scheme.interventionId}`);
+        break;
       default:
         break;
     }
+  }
+  if (wants('pooledFundRecords')) {
+    const key = poolRecordKeyOf(event);
+    if (key !== undefined) dirty.poolRecords.add(key);
+  }
+}
+
+/** The pooledFundRecords row an event changes (a spend against a commitment changes that too: see rowsOf). */
+function poolRecordKeyOf(event: Envelope): string | undefined {
+  switch (event.type) {
+    case 'AgreementRecorded':
+      return `agreement ${event.data.potId} ${event.data.version}`;
+    case 'SpendRecorded':
+    case 'SpendReversed':
+      return `spend ${event.data.spendId}`;
+    case 'CommitmentRaised':
+    case 'CommitmentReleased':
+    case 'CommitmentReversed':
+      return `commitment ${event.data.commitmentId}`;
+    case 'ForecastRecorded':
+    case 'ForecastWithdrawn':
+      return `forecast ${event.data.forecastId}`;
+    case 'FinancialYearSettled':
+      return `settlement ${event.data.potId} ${event.data.financialYear}`;
+    default:
+      return undefined;
   }
 }
 
@@ -147,6 +195,28 @@ function agenciesNamedBy(
       ];
     case 'PotClosed':
       return event.data.returns.map((r) => r.agencyId);
+    case 'FinancialYearSettled': {
+      const d = event.data;
+      return [
+        ...d.stakesBefore.map((l) => l.agencyId),
+        ...d.schemes.flatMap((s) =>
+          [...s.released, ...s.covered, ...s.shared].map((l) => l.agencyId),
+        ),
+        ...d.returns.map((l) => l.agencyId),
+        ...d.owedByPartners.map((l) => l.agencyId),
+      ];
+    }
+    case 'AgreementRecorded':
+    case 'SchemeDetailsRecorded':
+    case 'SpendRecorded':
+    case 'SpendReversed':
+    case 'CommitmentRaised':
+    case 'CommitmentReleased':
+    case 'CommitmentReversed':
+    case 'ForecastRecorded':
+    case 'ForecastWithdrawn':
+      // Rules, records and reservations: no agency's balances move (spend is paid from funding).
+      return [];
     case 'ApprovalThresholdChanged':
     case 'AllocationRequested':
     case 'AllocationApproved':
@@ -203,6 +273,8 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         benefits_produced_for_others: pot.benefitsProducedForOthers,
         net_fiscal_position: pot.netFiscalPosition,
         returned: pot.returned,
+        risk_share_owed: pot.riskShareOwed,
+        risk_share_paid: pot.riskSharePaid,
       });
     }
   }
@@ -222,6 +294,8 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
       available: pot.available,
       opened_at: pot.openedAt,
       position: BigInt(pot.position),
+      risk_share_owed: pot.riskShareOwed,
+      risk_share_paid: pot.riskSharePaid,
     });
     pot.partners.forEach((partner, index) =>
       push(POT_PARTNERS, {
@@ -232,6 +306,8 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         drawn: partner.drawn,
         stake: partner.stake,
         returned: partner.returned,
+        risk_share_owed: partner.riskShareOwed,
+        risk_share_paid: partner.riskSharePaid,
       }),
     );
     pot.interventions.forEach((intervention, index) =>
@@ -243,6 +319,7 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         lead_agency_id: intervention.leadAgencyId,
         funded: intervention.funded,
         benefits: intervention.benefits,
+        spent: intervention.spent,
       }),
     );
   }
@@ -267,6 +344,131 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
       }
       for (const [agencyId, invested] of cell.invested) {
         push(INVESTMENTS, { ...cellKey, agency_id: agencyId, invested: formatAmount(invested) });
+      }
+    }
+  }
+
+  const records = books.pooledFundRecords;
+  const flagOf = (value: boolean | null): number | null => (value === null ? null : value ? 1 : 0);
+  const commitmentRow = (commitmentId: string): void => {
+    const c = records.commitments.get(commitmentId);
+    if (c === undefined) return;
+    push(COMMITMENTS, {
+      commitment_id: commitmentId,
+      pot_id: c.potId,
+      intervention_id: c.interventionId,
+      event_id: c.eventId,
+      amount: c.amount,
+      effective_date: c.effectiveDate,
+      financial_year: financialYearOf(c.effectiveDate),
+      reference: c.reference,
+      supplier: c.supplier,
+      released: formatAmount(c.released),
+      cancelled: formatAmount(c.cancelled),
+      outstanding: outstandingOf(c),
+      overspend_by: c.overBy,
+      reversed_by_event_id: c.reversedByEventId,
+    });
+  };
+  const commitmentsWritten = new Set<string>();
+  for (const key of dirty.poolRecords) {
+    const [kind, id, more] = key.split(' ') as [string, string, string | undefined];
+    if (kind === 'agreement') {
+      const a = records.agreements.get(`${id} ${more}`);
+      if (a === undefined) continue;
+      const d = a.data;
+      push(AGREEMENTS, {
+        pot_id: d.potId,
+        version: d.version,
+        event_id: a.eventId,
+        position: a.position,
+        reference: d.reference,
+        legal_basis: d.legalBasis,
+        start_date: d.startDate,
+        end_date: d.endDate ?? null,
+        pool_manager: d.poolManager,
+        board_decision_ref: d.boardDecisionRef,
+        signed_on: d.signedOn,
+        spend_tracking: flagOf(d.spendTracking),
+        overspend_policy: d.overspend.policy,
+        cover_from_pot: flagOf(d.overspend.coverFromPot),
+        overspend_share: d.overspend.share,
+        underspend: d.underspend,
+        replaces_version: d.replaces === undefined ? null : String(d.replaces.version),
+      });
+    } else if (kind === 'spend') {
+      const sp = records.spends.get(id);
+      if (sp === undefined) continue;
+      push(SPEND, {
+        spend_id: id,
+        pot_id: sp.potId,
+        intervention_id: sp.interventionId,
+        event_id: sp.eventId,
+        amount: sp.amount,
+        effective_date: sp.effectiveDate,
+        financial_year: financialYearOf(sp.effectiveDate),
+        supplier: sp.supplier,
+        invoice_ref: sp.invoiceRef,
+        vat: sp.vat,
+        vat_recoverable: flagOf(sp.vatRecoverable),
+        commitment_id: sp.commitmentId,
+        overspend_by: sp.overBy,
+        reversed_by_event_id: sp.reversedByEventId,
+        reversed_on: sp.reversedOn,
+      });
+      // A spend (or its reversal) against a commitment moves what the commitment still reserves.
+      if (sp.commitmentId !== null && !commitmentsWritten.has(sp.commitmentId)) {
+        commitmentsWritten.add(sp.commitmentId);
+        commitmentRow(sp.commitmentId);
+      }
+    } else if (kind === 'commitment') {
+      if (commitmentsWritten.has(id)) continue;
+      commitmentsWritten.add(id);
+      commitmentRow(id);
+    } else if (kind === 'forecast') {
+      const f = records.forecasts.get(id);
+      if (f === undefined) continue;
+      const d = f.data;
+      push(FORECASTS, {
+        forecast_id: id,
+        pot_id: d.potId,
+        intervention_id: d.interventionId,
+        event_id: f.eventId,
+        financial_year: d.financialYear,
+        quarter: d.quarter,
+        forecast_outturn: d.forecastOutturn,
+        budget: d.budget,
+        explanation: d.explanation ?? null,
+        withdrawn_by_event_id: f.withdrawnByEventId,
+      });
+    } else if (kind === 'settlement') {
+      const settled = records.settlements.get(`${id} ${more}`);
+      if (settled === undefined) continue;
+      const d = settled.data;
+      // Several lines of one kind for one scheme and partner would share a key: summed.
+      const lines = new Map<
+        string,
+        { line: ReturnType<typeof settlementLinesOf>[number]; total: Money }
+      >();
+      for (const line of settlementLinesOf(d)) {
+        const lineKey = `${line.interventionId} ${line.agencyId} ${line.kind}`;
+        const seen = lines.get(lineKey);
+        lines.set(lineKey, {
+          line,
+          total: (seen?.total ?? ZERO).plus(money(line.amount)),
+        });
+      }
+      for (const { line, total } of lines.values()) {
+        push(SETTLEMENT_LINES, {
+          pot_id: d.potId,
+          financial_year: d.financialYear,
+          intervention_id: line.interventionId,
+          agency_id: line.agencyId,
+          kind: line.kind,
+          amount: formatAmount(total),
+          event_id: settled.eventId,
+          effective_date: d.effectiveDate,
+        });
       }
     }
   }

@@ -251,10 +251,133 @@ function addMoneyColumnSql(dialect: Dialect, table: string, column: string): str
   );
 }
 
+/**
+ * v3 (the pooled-fund year, ../shared/POOLED-FUND-YEAR.md): risk-share debts and payments on
+ * the balances, pots and partners, spend on the interventions (zero in rows written before, as
+ * no such event existed), and the year's records, one table each.
+ */
+const V3_ADDED_MONEY: readonly { readonly table: string; readonly column: string }[] = [
+  { table: 'rm_agency_pot_balances', column: 'risk_share_owed' },
+  { table: 'rm_agency_pot_balances', column: 'risk_share_paid' },
+  { table: 'rm_pots', column: 'risk_share_owed' },
+  { table: 'rm_pots', column: 'risk_share_paid' },
+  { table: 'rm_pot_partners', column: 'risk_share_owed' },
+  { table: 'rm_pot_partners', column: 'risk_share_paid' },
+  { table: 'rm_interventions', column: 'spent' },
+];
+
+/** An amount that may be NULL, and its pence twin. */
+function optionalMoney(name: string): readonly Column[] {
+  return [
+    [name, 'amount', 'null'],
+    [`${name}_pence`, 'pence', 'null'],
+  ];
+}
+
+const V3_TABLES: readonly Table[] = [
+  {
+    name: 'rm_agreements',
+    columns: [
+      ['pot_id', 'key'],
+      ['version', 'order'],
+      ['event_id', 'text'],
+      ['position', 'position'],
+      ['reference', 'text'],
+      ['legal_basis', 'text'],
+      ['start_date', 'date'],
+      ['end_date', 'date', 'null'],
+      ['pool_manager', 'text'],
+      ['board_decision_ref', 'text'],
+      ['signed_on', 'date'],
+      ['spend_tracking', 'order'],
+      ['overspend_policy', 'text'],
+      ['cover_from_pot', 'order'],
+      ['overspend_share', 'text'],
+      ['underspend', 'text'],
+      ['replaces_version', 'text', 'null'],
+    ],
+    primaryKey: ['pot_id', 'version'],
+  },
+  {
+    name: 'rm_spend',
+    columns: [
+      ['spend_id', 'key', 'primary key'],
+      ['pot_id', 'key'],
+      ['intervention_id', 'key'],
+      ['event_id', 'text'],
+      ...money('amount'),
+      ['effective_date', 'date'],
+      ['financial_year', 'key'],
+      ['supplier', 'text'],
+      ['invoice_ref', 'text'],
+      ...optionalMoney('vat'),
+      ['vat_recoverable', 'order', 'null'],
+      ['commitment_id', 'key', 'null'],
+      ...optionalMoney('overspend_by'),
+      ['reversed_by_event_id', 'text', 'null'],
+      ['reversed_on', 'date', 'null'],
+    ],
+    indexes: [['rm_spend_pot_year', ['pot_id', 'financial_year', 'intervention_id']]],
+  },
+  {
+    name: 'rm_commitments',
+    columns: [
+      ['commitment_id', 'key', 'primary key'],
+      ['pot_id', 'key'],
+      ['intervention_id', 'key'],
+      ['event_id', 'text'],
+      ...money('amount'),
+      ['effective_date', 'date'],
+      ['financial_year', 'key'],
+      ['reference', 'text'],
+      ['supplier', 'text', 'null'],
+      ...money('released'),
+      ...money('cancelled'),
+      ...money('outstanding'),
+      ...optionalMoney('overspend_by'),
+      ['reversed_by_event_id', 'text', 'null'],
+    ],
+    indexes: [['rm_commitments_pot_year', ['pot_id', 'financial_year', 'intervention_id']]],
+  },
+  {
+    name: 'rm_forecasts',
+    columns: [
+      ['forecast_id', 'key', 'primary key'],
+      ['pot_id', 'key'],
+      ['intervention_id', 'key'],
+      ['event_id', 'text'],
+      ['financial_year', 'key'],
+      ['quarter', 'order'],
+      ...money('forecast_outturn'),
+      ...money('budget'),
+      ['explanation', 'text', 'null'],
+      ['withdrawn_by_event_id', 'text', 'null'],
+    ],
+    indexes: [['rm_forecasts_pot_year', ['pot_id', 'financial_year', 'quarter']]],
+  },
+  {
+    name: 'rm_settlement_lines',
+    columns: [
+      ['pot_id', 'key'],
+      ['financial_year', 'key'],
+      ['intervention_id', 'key'],
+      ['agency_id', 'key'],
+      ['kind', 'text'],
+      ...money('amount'),
+      ['event_id', 'text'],
+      ['effective_date', 'date'],
+    ],
+    primaryKey: ['pot_id', 'financial_year', 'intervention_id', 'agency_id', 'kind'],
+    indexes: [['rm_settlement_lines_agency', ['agency_id', 'financial_year']]],
+  },
+];
+
 function migrations(dialect: Dialect): readonly string[] {
   return [
     V1_TABLES.map((table) => createTableSql(dialect, table)).join(''),
     V2_RETURNED.map(({ table, column }) => addMoneyColumnSql(dialect, table, column)).join(''),
+    V3_ADDED_MONEY.map(({ table, column }) => addMoneyColumnSql(dialect, table, column)).join('') +
+      V3_TABLES.map((table) => createTableSql(dialect, table)).join(''),
   ];
 }
 

@@ -65,10 +65,21 @@ export function sqlValuesOf(table: TableSpec, row: Row): RowValue[] {
     const value = row[column.name];
     if (value === undefined)
       throw new Error(`invariant: row for ${table.name} has no ${column.name}`);
-    if (value === null && column.kind !== 'optionalText' && column.kind !== 'optionalDate') {
+    const nullable =
+      column.kind === 'optionalText' ||
+      column.kind === 'optionalDate' ||
+      column.kind === 'optionalAmount' ||
+      column.kind === 'flag';
+    if (value === null && !nullable) {
       throw new Error(`invariant: ${table.name}.${column.name} may not be NULL`);
     }
     values.push(value);
+    if (column.kind === 'optionalAmount') {
+      if (value !== null && typeof value !== 'string')
+        throw new Error(`invariant: ${table.name}.${column.name} must be a decimal string`);
+      values.push(value === null ? null : penceOf(value));
+      continue;
+    }
     if (column.kind === 'amount') {
       if (typeof value !== 'string')
         throw new Error(`invariant: ${table.name}.${column.name} must be a decimal string`);

@@ -14,6 +14,7 @@ export const READ_MODEL_PROJECTIONS = [
   'potSummary',
   'benefitFlows',
   'auditTrail',
+  'pooledFundRecords',
 ] as const;
 export type ReadModelProjection = (typeof READ_MODEL_PROJECTIONS)[number];
 
@@ -44,10 +45,20 @@ export class UnknownProjectionError extends Error {
  * - position: a log position (INTEGER / BIGINT);
  * - ordinal: a small integer that orders rows as the API lists them;
  * - timestamp: UTC instant (SQLite ISO-8601 TEXT, PostgreSQL TIMESTAMPTZ);
- * - optionalDate: a business date (SQLite TEXT YYYY-MM-DD, PostgreSQL DATE), may be NULL.
+ * - optionalDate: a business date (SQLite TEXT YYYY-MM-DD, PostgreSQL DATE), may be NULL;
+ * - optionalAmount: an amount that may be NULL (a VAT not given), its pence twin NULL with it;
+ * - flag: 1 or 0 (INTEGER in both databases), NULL when the event did not say.
  */
 export type ColumnKind =
-  'text' | 'optionalText' | 'amount' | 'position' | 'ordinal' | 'timestamp' | 'optionalDate';
+  | 'text'
+  | 'optionalText'
+  | 'amount'
+  | 'optionalAmount'
+  | 'position'
+  | 'ordinal'
+  | 'timestamp'
+  | 'optionalDate'
+  | 'flag';
 
 export interface ColumnSpec {
   readonly name: string;
@@ -75,6 +86,11 @@ const position = (name: string): ColumnSpec => ({ name, kind: 'position' });
 const ordinal = (name: string): ColumnSpec => ({ name, kind: 'ordinal' });
 const timestamp = (name: string): ColumnSpec => ({ name, kind: 'timestamp' });
 const optionalDate = (name: string): ColumnSpec => ({ name, kind: 'optionalDate' });
+const optionalAmount = (name: string): ColumnSpec => ({ name, kind: 'optionalAmount' });
+const flag = (name: string): ColumnSpec => ({ name, kind: 'flag' });
+
+/** Columns schema v3 added at the end of existing tables (risk-share debts and payments). */
+const V3_RISK_SHARE = [amount('risk_share_owed'), amount('risk_share_paid')];
 
 const BALANCE_AMOUNTS = [
   'contributed',
@@ -104,7 +120,13 @@ export const AGENCY_POT_BALANCES: TableSpec = {
   name: 'rm_agency_pot_balances',
   projection: 'agencyBalances',
   // `returned` came with schema v2, so it sits after the v1 columns.
-  columns: [text('agency_id'), text('pot_id'), ...BALANCE_AMOUNTS, amount('returned')],
+  columns: [
+    text('agency_id'),
+    text('pot_id'),
+    ...BALANCE_AMOUNTS,
+    amount('returned'),
+    ...V3_RISK_SHARE,
+  ],
   primaryKey: ['agency_id', 'pot_id'],
 };
 
@@ -123,6 +145,7 @@ export const POTS: TableSpec = {
     amount('available'),
     timestamp('opened_at'),
     position('position'),
+    ...V3_RISK_SHARE,
   ],
   primaryKey: ['pot_id'],
 };
@@ -138,6 +161,7 @@ export const POT_PARTNERS: TableSpec = {
     amount('drawn'),
     amount('stake'),
     amount('returned'),
+    ...V3_RISK_SHARE,
   ],
   primaryKey: ['pot_id', 'agency_id'],
 };
@@ -153,6 +177,7 @@ export const INTERVENTIONS: TableSpec = {
     text('lead_agency_id'),
     amount('funded'),
     amount('benefits'),
+    amount('spent'),
   ],
   primaryKey: ['pot_id', 'intervention_id'],
 };
@@ -215,6 +240,110 @@ export const AUDIT_TRAIL_AGENCIES: TableSpec = {
   primaryKey: ['position', 'agency_id'],
 };
 
+export const AGREEMENTS: TableSpec = {
+  name: 'rm_agreements',
+  projection: 'pooledFundRecords',
+  columns: [
+    text('pot_id'),
+    ordinal('version'),
+    text('event_id'),
+    position('position'),
+    text('reference'),
+    text('legal_basis'),
+    optionalDate('start_date'),
+    optionalDate('end_date'),
+    text('pool_manager'),
+    text('board_decision_ref'),
+    optionalDate('signed_on'),
+    flag('spend_tracking'),
+    text('overspend_policy'),
+    flag('cover_from_pot'),
+    text('overspend_share'),
+    text('underspend'),
+    optionalText('replaces_version'),
+  ],
+  primaryKey: ['pot_id', 'version'],
+};
+
+export const SPEND: TableSpec = {
+  name: 'rm_spend',
+  projection: 'pooledFundRecords',
+  columns: [
+    text('spend_id'),
+    text('pot_id'),
+    text('intervention_id'),
+    text('event_id'),
+    amount('amount'),
+    optionalDate('effective_date'),
+    text('financial_year'),
+    text('supplier'),
+    text('invoice_ref'),
+    optionalAmount('vat'),
+    flag('vat_recoverable'),
+    optionalText('commitment_id'),
+    optionalAmount('overspend_by'),
+    optionalText('reversed_by_event_id'),
+    optionalDate('reversed_on'),
+  ],
+  primaryKey: ['spend_id'],
+};
+
+export const COMMITMENTS: TableSpec = {
+  name: 'rm_commitments',
+  projection: 'pooledFundRecords',
+  columns: [
+    text('commitment_id'),
+    text('pot_id'),
+    text('intervention_id'),
+    text('event_id'),
+    amount('amount'),
+    optionalDate('effective_date'),
+    text('financial_year'),
+    text('reference'),
+    optionalText('supplier'),
+    amount('released'),
+    amount('cancelled'),
+    amount('outstanding'),
+    optionalAmount('overspend_by'),
+    optionalText('reversed_by_event_id'),
+  ],
+  primaryKey: ['commitment_id'],
+};
+
+export const FORECASTS: TableSpec = {
+  name: 'rm_forecasts',
+  projection: 'pooledFundRecords',
+  columns: [
+    text('forecast_id'),
+    text('pot_id'),
+    text('intervention_id'),
+    text('event_id'),
+    text('financial_year'),
+    ordinal('quarter'),
+    amount('forecast_outturn'),
+    amount('budget'),
+    optionalText('explanation'),
+    optionalText('withdrawn_by_event_id'),
+  ],
+  primaryKey: ['forecast_id'],
+};
+
+export const SETTLEMENT_LINES: TableSpec = {
+  name: 'rm_settlement_lines',
+  projection: 'pooledFundRecords',
+  columns: [
+    text('pot_id'),
+    text('financial_year'),
+    text('intervention_id'),
+    text('agency_id'),
+    text('kind'),
+    amount('amount'),
+    text('event_id'),
+    optionalDate('effective_date'),
+  ],
+  primaryKey: ['pot_id', 'financial_year', 'intervention_id', 'agency_id', 'kind'],
+};
+
 /** Every read-model table, in the order a transaction writes them. */
 export const READ_MODEL_TABLES: readonly TableSpec[] = [
   AGENCIES,
@@ -226,6 +355,11 @@ export const READ_MODEL_TABLES: readonly TableSpec[] = [
   INVESTMENTS,
   AUDIT_TRAIL,
   AUDIT_TRAIL_AGENCIES,
+  AGREEMENTS,
+  SPEND,
+  COMMITMENTS,
+  FORECASTS,
+  SETTLEMENT_LINES,
 ];
 
 export const CHECKPOINTS_TABLE = 'rm_checkpoints';
@@ -238,6 +372,8 @@ export function tablesOf(projection: ReadModelProjection): TableSpec[] {
 /** The SQL column names of a table, amount twins included, in DDL order. */
 export function sqlColumnsOf(table: TableSpec): string[] {
   return table.columns.flatMap((column) =>
-    column.kind === 'amount' ? [column.name, `${column.name}${PENCE_SUFFIX}`] : [column.name],
+    column.kind === 'amount' || column.kind === 'optionalAmount'
+      ? [column.name, `${column.name}${PENCE_SUFFIX}`]
+      : [column.name],
   );
 }
