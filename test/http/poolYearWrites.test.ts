@@ -1289,7 +1289,7 @@ describe('GET /v1/events and the audit trail list the new events', () => {
       expect(audit.statusCode, audit.body).toBe(200);
       const types = (audit.json().entries as Json[]).map((e) => e.type);
       expect(types.slice(-3)).toEqual(['AgreementRecorded', 'FundsAllocated', 'SpendRecorded']);
-      expect((audit.json().entries as Json[]).at(-1).eventId).toBe(spend.eventId);
+      expect((audit.json().entries as Json[]).at(-1)?.eventId).toBe(spend.eventId);
     },
   );
 });
