@@ -166,6 +166,8 @@ export function decideRecordSpend(
     return refused('VALIDATION_FAILED', 'vatRecoverable says how to treat the VAT: give vat too');
   const amount = parseAmount(command.amount);
   let released = ZERO;
+  /** What of the spend its commitment had already reserved in the spend's own year. */
+  let reserved = ZERO;
   if (command.commitmentId !== undefined) {
     const commitment = state.poolYear.commitments.get(command.commitmentId);
     if (commitment === undefined || commitment.interventionId !== command.interventionId)
@@ -179,12 +181,16 @@ export function decideRecordSpend(
         `commitment ${command.commitmentId} was reversed: spend cannot be recorded against it`,
       );
     released = commitment.outstanding.lt(amount) ? commitment.outstanding : amount;
+    // A commitment reserves budget only in the year it was raised in: spend dated in another
+    // year releases it there, but takes its own year's remaining budget in full.
+    if (financialYearOf(commitment.effectiveDate) === financialYearOf(command.effectiveDate))
+      reserved = released;
   }
   const flag = overspendOf(
     state,
     command.interventionId,
     command.effectiveDate,
-    amount.minus(released),
+    amount.minus(reserved),
   );
   if (flag !== null && state.poolYear.agreement!.overspend.policy === 'block')
     return budgetExceeded(state, command.interventionId, `spend of £${formatAmount(amount)}`, flag);

@@ -69,6 +69,9 @@ export function decideReverseEntry(
           `a finance officer of ${actor.agencyId ?? 'no agency'} may reverse only that agency's contributions`,
         );
       }
+      // A settled year's contributions are final: its settlement weighed them.
+      const settledContribution = settledYearRefusal(state, contribution.effectiveDate);
+      if (settledContribution !== null) return settledContribution;
       const stake = stakeOf(state, contribution.agencyId);
       // A risk-share payment paid a debt, not a stake: undoing it makes the debt stand again.
       if (contribution.riskShareFor === undefined && contribution.amount.gt(stake)) {

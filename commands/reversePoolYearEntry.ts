@@ -36,6 +36,9 @@ export function decideReversePoolYearEntry(
       const spend = pool.spends.get(target.id)!;
       if (spend.reversed)
         return refused('ALREADY_REVERSED', `spend ${target.id} is already reversed`);
+      // A settled year's spend is final: its settlement funded exactly that spend.
+      const settledSpend = settledYearRefusal(state, spend.effectiveDate);
+      if (settledSpend !== null) return settledSpend;
       const effectiveDate = dateOf(spend.effectiveDate);
       if (typeof effectiveDate !== 'string') return effectiveDate;
       const locked = settledYearRefusal(state, effectiveDate);
@@ -68,6 +71,8 @@ export function decideReversePoolYearEntry(
           'VALIDATION_FAILED',
           `commitment ${target.id} has nothing outstanding to cancel: it has been spent or released`,
         );
+      const settledCommitment = settledYearRefusal(state, commitment.effectiveDate);
+      if (settledCommitment !== null) return settledCommitment;
       const effectiveDate = dateOf(commitment.effectiveDate);
       if (typeof effectiveDate !== 'string') return effectiveDate;
       const locked = settledYearRefusal(state, effectiveDate);
