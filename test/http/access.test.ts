@@ -52,6 +52,8 @@ interface Fixture extends Ctx {
   readonly toReject: Readonly<Record<Caller, string>>;
   /** A second pot, for the admin to close without closing the pot the other rows use. */
   readonly sparePotId: string;
+  /** A commitment on the main pot's intervention, large enough for every allowed caller to release part of. */
+  readonly commitmentId?: string;
 }
 
 interface Row {
@@ -102,6 +104,17 @@ const ACCESS_UNIT_COST = {
   priceYear: '2010-11',
   split: [{ agencyKind: 'police', amount: '10.00', cashable: false }],
   source: 'access table',
+};
+
+const ACCESS_AGREEMENT = {
+  reference: 'S75-ACCESS',
+  legalBasis: 's75-nhs-act-2006',
+  startDate: '2025-04-01',
+  poolManager: 'pete, Head of Integrated Commissioning',
+  scope: 'access table',
+  boardDecisionRef: 'PB-ACCESS-1',
+  signedOn: '2025-03-20',
+  spendTracking: true,
 };
 
 const ACCESS_TABLE: readonly Row[] = [
@@ -275,6 +288,112 @@ const ACCESS_TABLE: readonly Row[] = [
     allowed: ['admin', 'finance officer (partner)'],
     url: (f) => `/v1/pots/${f.potId}/allocations/${f.toReject[currentCaller]}/reject`,
     body: () => ({ reason: REASON }),
+  },
+  // The pooled-fund year (docs/pooled-fund-year.md): the fixture's pot has an agreement with
+  // spend tracking on, naming pete as its pool manager; a forecast's explanation names him too.
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/agreements',
+    allowed: ['admin'],
+    url: (f) => `/v1/pots/${f.potId}/agreements`,
+    body: () => ({ ...ACCESS_AGREEMENT, boardDecisionRef: 'PB-ACCESS-2', replaces: 1 }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/pots/:potId/agreements',
+    allowed: SIGNED_IN,
+    figuresOnly: POT_FIGURES,
+    redacts: true,
+    namesFor: POT_FULL,
+    url: (f) => `/v1/pots/${f.potId}/agreements`,
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/interventions/:interventionId/scheme',
+    // An admin or the host's finance officer (carol of essex-cc, the host here).
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/interventions/${f.interventionId}/scheme`,
+    body: (_f, _c, n) => ({
+      schemeType: `Reablement ${n}`,
+      fundingSource: 'nhs-minimum',
+      recurrent: true,
+      expenditure: 'revenue',
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/interventions/:interventionId/spend',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/interventions/${f.interventionId}/spend`,
+    body: (_f, _c, n) => ({
+      amount: '1.00',
+      effectiveDate: '2025-06-01',
+      supplier: 'Access Care',
+      invoiceRef: `INV-ACCESS-${n}`,
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/interventions/:interventionId/commitments',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/interventions/${f.interventionId}/commitments`,
+    body: (_f, _c, n) => ({
+      amount: '1.00',
+      effectiveDate: '2025-06-01',
+      reference: `PO-ACCESS-${n}`,
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/interventions/:interventionId/commitments/:commitmentId/release',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) =>
+      `/v1/pots/${f.potId}/interventions/${f.interventionId}/commitments/${f.commitmentId}/release`,
+    body: () => ({ amount: '1.00', effectiveDate: '2025-07-01', reason: REASON }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/interventions/:interventionId/forecasts',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/interventions/${f.interventionId}/forecasts`,
+    body: () => ({
+      financialYear: '2025-26',
+      quarter: 2,
+      forecastOutturn: '1500.00',
+      explanation: REASON,
+    }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/pots/:potId/monitoring',
+    allowed: SIGNED_IN,
+    figuresOnly: POT_FIGURES,
+    redacts: true,
+    namesFor: POT_FULL,
+    url: (f) => `/v1/pots/${f.potId}/monitoring?financialYear=2025-26&quarter=4`,
+  },
+  // The memorandum account holds figures only, for everyone.
+  {
+    method: 'GET',
+    route: '/v1/pots/:potId/memorandum',
+    allowed: SIGNED_IN,
+    figuresOnly: SIGNED_IN,
+    url: (f) => `/v1/pots/${f.potId}/memorandum?financialYear=2025-26`,
+  },
+  // The settlement of 2024-25 (a year with no figures on this pot): previewed, then settled, then closed.
+  {
+    method: 'GET',
+    route: '/v1/pots/:potId/financial-years/:financialYear/settlement-preview',
+    allowed: SIGNED_IN,
+    figuresOnly: SIGNED_IN,
+    url: (f) => `/v1/pots/${f.potId}/financial-years/2024-25/settlement-preview`,
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/financial-years/:financialYear/settle',
+    allowed: ['admin'],
+    url: (f) => `/v1/pots/${f.potId}/financial-years/2024-25/settle`,
+    body: () => ({}),
   },
   {
     method: 'POST',
@@ -560,6 +679,28 @@ describe('access table', () => {
       toApprove[caller] = await request();
       toReject[caller] = await request();
     }
+    // The pooled-fund year: an agreement tracking spend (pete is its pool manager), a
+    // commitment every allowed caller can release part of, and a forecast whose explanation names pete.
+    expectWritten(
+      await ctx.ledger.post(`/v1/pots/${ctx.potId}/agreements`, ctx.tokens.admin, ACCESS_AGREEMENT),
+      ['version'],
+    );
+    const commitment = expectWritten(
+      await ctx.ledger.post(
+        `/v1/pots/${ctx.potId}/interventions/${ctx.interventionId}/commitments`,
+        ctx.tokens.admin,
+        { amount: '100.00', effectiveDate: '2025-06-01', reference: 'PO-ACCESS' },
+      ),
+      ['commitmentId'],
+    );
+    expectWritten(
+      await ctx.ledger.post(
+        `/v1/pots/${ctx.potId}/interventions/${ctx.interventionId}/forecasts`,
+        ctx.tokens.cc,
+        { financialYear: '2025-26', quarter: 1, forecastOutturn: '1200.00', explanation: REASON },
+      ),
+      ['forecastId', 'budget', 'variance'],
+    );
     const spare = expectWritten(
       await ctx.ledger.post('/v1/pots', ctx.tokens.admin, {
         name: 'Spare pot',
@@ -568,7 +709,14 @@ describe('access table', () => {
       }),
       ['potId'],
     );
-    f = { ...ctx, allocations, toApprove, toReject, sparePotId: spare.potId as string };
+    f = {
+      ...ctx,
+      allocations,
+      toApprove,
+      toReject,
+      sparePotId: spare.potId as string,
+      commitmentId: commitment.commitmentId as string,
+    };
   });
   afterAll(async () => {
     await f?.ledger.close();
@@ -741,6 +889,8 @@ describe('access table', () => {
 
 /** Routes that read the event log itself, not the books: they take no asAt / atPosition (a checkpoint's size looks back instead). */
 const LOG_ROUTES = new Set([
+  // Not the log, but not the books either: what settling would record now, on the write side's state.
+  '/v1/pots/:potId/financial-years/:financialYear/settlement-preview',
   '/v1/events',
   '/v1/audit/checkpoint',
   '/v1/audit/proof/:eventId',

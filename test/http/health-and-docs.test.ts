@@ -50,13 +50,6 @@ const DESIGNED_ROUTES: Record<string, string[]> = {
   '/v1/pots/{potId}/memorandum': ['get'],
   '/v1/pots/{potId}/agreed-contributions': ['post'],
   '/v1/pots/{potId}/interventions/{interventionId}/assumptions': ['post'],
-  // The pooled-fund year (docs/pooled-fund-year.md).
-  '/v1/pots/{potId}/agreements': ['post'],
-  '/v1/pots/{potId}/interventions/{interventionId}/scheme': ['post'],
-  '/v1/pots/{potId}/interventions/{interventionId}/spend': ['post'],
-  '/v1/pots/{potId}/interventions/{interventionId}/commitments': ['post'],
-  '/v1/pots/{potId}/interventions/{interventionId}/commitments/{commitmentId}/release': ['post'],
-  '/v1/pots/{potId}/interventions/{interventionId}/forecasts': ['post'],
   '/v1/pots/{potId}/cba': ['get'],
   '/v1/audit/checkpoint': ['get'],
   '/v1/audit/proof/{eventId}': ['get'],

@@ -1,8 +1,7 @@
 /**
  * GET /v1/pots/:potId/agreements, /monitoring and /memorandum over HTTP. The Essex scenario:
- * council £300,000 (10 April 2025), police £200,000 (11 April 2025); the tests allocate through
- * the real route and append the pool-year events (agreement, spend) with appendPotEvents
- * (test/http/appendPotEvents.ts) until their write routes exist.
+ * council £300,000 (10 April 2025), police £200,000 (11 April 2025); the tests allocate, record
+ * the agreement and pay spend through the real routes.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,9 +12,7 @@ import {
   useScenario,
   type Ctx,
 } from './helpers.ts';
-import { appendPotEvents } from './appendPotEvents.ts';
 import { AGREEMENT } from '../projections/poolYearFixtures.ts';
-import { potSummaryProjection } from '../../projections/potSummary.ts';
 
 const UNKNOWN_ULID = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 
@@ -23,53 +20,23 @@ const UNKNOWN_ULID = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
  * Whether the live books fold pool-year events yet: until the pot summary (another branch)
  * handles them, it takes them for its state, and the books stop. The spend test runs once it does.
  */
-function booksFoldPoolYear(): boolean {
-  const opened = potSummaryProjection.evolve(potSummaryProjection.initialState(), {
-    type: 'PotOpened',
-    data: {
-      potId: 'p',
-      name: 'P',
-      area: 'A',
-      hostAgencyId: 'h',
-      partnerAgencyIds: ['h'],
-      currency: 'GBP',
-    },
-    metadata: { recordedAt: '2025-04-01T00:00:00.000Z' },
-    position: 1n,
-  } as never);
-  try {
-    const after = potSummaryProjection.evolve(opened, {
-      type: 'SchemeDetailsRecorded',
-      data: { potId: 'p', interventionId: 'i' },
-      metadata: { recordedAt: '2025-04-01T00:00:00.000Z' },
-      position: 2n,
-    } as never);
-    return after.pots instanceof Map;
-  } catch {
-    return false;
-  }
-}
-
 async function fundedWithSpend(c: Ctx): Promise<void> {
   expectWritten(await allocate(c, '100000.00', { effectiveDate: '2025-05-01' }), [
     'allocationId',
     'fundingShares',
     'status',
   ]);
-  await appendPotEvents(c.ledger, c.potId, [
-    { type: 'AgreementRecorded', data: { version: 1, ...AGREEMENT } },
-    {
-      type: 'SpendRecorded',
-      data: {
-        spendId: '01JZ0000000000000000000001',
-        interventionId: c.interventionId,
-        amount: '30000.00',
-        effectiveDate: '2025-06-15',
-        supplier: 'Care Co',
-        invoiceRef: 'INV-1',
-      },
-    },
+  expectWritten(await c.ledger.post(`/v1/pots/${c.potId}/agreements`, c.tokens.admin, AGREEMENT), [
+    'version',
   ]);
+  expectWritten(
+    await c.ledger.post(
+      `/v1/pots/${c.potId}/interventions/${c.interventionId}/spend`,
+      c.tokens.cc,
+      { amount: '30000.00', effectiveDate: '2025-06-15', supplier: 'Care Co', invoiceRef: 'INV-1' },
+    ),
+    ['spendId'],
+  );
 }
 
 const urls = (c: Ctx) => ({
@@ -198,27 +165,24 @@ describe('pool-year reports over HTTP', () => {
     expect(now.json().totals.expenditure).toBe('100000.00');
   });
 
-  it.runIf(booksFoldPoolYear())(
-    'with an agreement and spend (appended to the store): actual, split by funding, poolManager withheld from a reporter',
-    async () => {
-      const c = await ctx();
-      await fundedWithSpend(c);
-      const full = (await c.ledger.get(urls(c).agreements, c.tokens.cc)).json();
-      expect(full.current).toMatchObject({ version: 1, poolManager: AGREEMENT.poolManager });
-      const redacted = (await c.ledger.get(urls(c).agreements, c.tokens.nhs)).json();
-      expect(redacted.current.poolManager).toBeNull();
-      const mon = (await c.ledger.get(urls(c).monitoring, c.tokens.admin)).json();
-      expect(mon).toMatchObject({
-        spendTracking: true,
-        totals: { budget: '100000.00', actual: '30000.00' },
-      });
-      const m = (await c.ledger.get(urls(c).memorandum, c.tokens.admin)).json();
-      expect(m).toMatchObject({
-        totals: { expenditure: '30000.00', closingBalance: '470000.00' },
-        reconciliation: { agrees: true },
-      });
-    },
-  );
+  it('with an agreement and spend: actual, split by funding, poolManager withheld from a reporter', async () => {
+    const c = await ctx();
+    await fundedWithSpend(c);
+    const full = (await c.ledger.get(urls(c).agreements, c.tokens.cc)).json();
+    expect(full.current).toMatchObject({ version: 1, poolManager: AGREEMENT.poolManager });
+    const redacted = (await c.ledger.get(urls(c).agreements, c.tokens.nhs)).json();
+    expect(redacted.current.poolManager).toBeNull();
+    const mon = (await c.ledger.get(urls(c).monitoring, c.tokens.admin)).json();
+    expect(mon).toMatchObject({
+      spendTracking: true,
+      totals: { budget: '100000.00', actual: '30000.00' },
+    });
+    const m = (await c.ledger.get(urls(c).memorandum, c.tokens.admin)).json();
+    expect(m).toMatchObject({
+      totals: { expenditure: '30000.00', closingBalance: '470000.00' },
+      reconciliation: { agrees: true },
+    });
+  });
 });
 
 for (const [name, path] of [

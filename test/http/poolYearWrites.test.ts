@@ -1274,22 +1274,17 @@ describe('GET /v1/events and the audit trail list the new events', () => {
     });
   });
 
-  // Expected to fail until projections/auditSummary.ts and projections/auditTrail.ts learn the
-  // pooled-fund events: today the audit trail of a pot stops at its first AgreementRecorded
-  // (nothing after it is listed, not even allocations). Remove `.fails` when that is fixed.
-  it.fails(
-    'the audit trail lists them too (KNOWN GAP: the audit projection stops at AgreementRecorded)',
-    async () => {
-      const c = await ctx();
-      await tracking(c);
-      const spend = expectWritten(await c.ledger.post(spendUrl(c), c.tokens.admin, SPEND), [
-        'spendId',
-      ]);
-      const audit = await c.ledger.get(`/v1/audit?potId=${c.potId}`, c.tokens.auditor);
-      expect(audit.statusCode, audit.body).toBe(200);
-      const types = (audit.json().entries as Json[]).map((e) => e.type);
-      expect(types.slice(-3)).toEqual(['AgreementRecorded', 'FundsAllocated', 'SpendRecorded']);
-      expect((audit.json().entries as Json[]).at(-1)?.eventId).toBe(spend.eventId);
-    },
-  );
+  it('the audit trail lists them too, each with its one-line summary', async () => {
+    const c = await ctx();
+    await tracking(c);
+    const spend = expectWritten(await c.ledger.post(spendUrl(c), c.tokens.admin, SPEND), [
+      'spendId',
+    ]);
+    const audit = await c.ledger.get(`/v1/audit?potId=${c.potId}`, c.tokens.auditor);
+    expect(audit.statusCode, audit.body).toBe(200);
+    const types = (audit.json().entries as Json[]).map((e) => e.type);
+    expect(types.slice(-3)).toEqual(['AgreementRecorded', 'FundsAllocated', 'SpendRecorded']);
+    expect((audit.json().entries as Json[]).at(-1)?.eventId).toBe(spend.eventId);
+    expect((audit.json().entries as Json[]).at(-1)?.summary).toContain('recorded spend of £');
+  });
 });

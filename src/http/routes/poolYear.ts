@@ -276,6 +276,8 @@ export const poolYearRoutes =
           description:
             "Decided on the same state and by the same code as POST …/settle, so the settlement equals its preview while nothing is written in between. A year that could not be settled now answers the settle's refusal: 409 SPEND_TRACKING_OFF, ALREADY_SETTLED, PERIOD_CLOSED, PENDING_APPROVALS; 400 before the year has ended.",
           params: YearParams,
+          // What settling would record now: no asAt or atPosition (400 if given).
+          querystring: z.strictObject({}),
           response: { 200: FinancialYearSettledV1, ...errorResponses },
         },
       },
