@@ -60,6 +60,13 @@ export function decideRecordSchemeDetails(
   const ids = commissioner.map((share) => share.agencyId);
   if (new Set(ids).size !== ids.length)
     return refused('VALIDATION_FAILED', 'commissioner names an agency more than once');
+  const nil = commissioner.filter((share) => exact(share.percent).isZero()).map((s) => s.agencyId);
+  if (nil.length > 0)
+    return refused(
+      'VALIDATION_FAILED',
+      `commissioner gives ${nil.join(', ')} a share of 0%: a commissioner with no share is not a commissioner; leave it out`,
+      { agencyIds: nil },
+    );
   const total = commissioner.reduce((acc, share) => acc.plus(exact(share.percent)), exact(0));
   if (!total.equals(100))
     return refused(

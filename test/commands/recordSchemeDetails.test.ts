@@ -90,6 +90,25 @@ describe('RecordSchemeDetails', () => {
     }
   });
 
+  it('400 VALIDATION_FAILED for a commissioner with a share of 0%: one with no share is not a commissioner', () => {
+    for (const zero of ['0', '0.00', '0.0']) {
+      given(fundedWithoutAgreement)
+        .when((state, context) =>
+          decideRecordSchemeDetails(
+            state,
+            recordSchemeDetails({
+              commissioner: [
+                { agencyId: cc, percent: '100' },
+                { agencyId: police, percent: zero },
+              ],
+            }),
+            context,
+          ),
+        )
+        .thenRefuses('VALIDATION_FAILED', { agencyIds: [police] });
+    }
+  });
+
   it('"100.00" and "60" + "40.0" are 100', () => {
     given(fundedWithoutAgreement)
       .when((state, context) =>
