@@ -28,6 +28,7 @@ import {
   moneyPeriodRefusal,
   periodRefusal,
   potRefusal,
+  settledYearRefusal,
   spendTrackingRefusal,
 } from './potGuards.ts';
 import { isFinancialYearClosed, type PotState } from './potState.ts';
@@ -180,6 +181,12 @@ export function decideRecordSpend(
         'VALIDATION_FAILED',
         `commitment ${command.commitmentId} was reversed: spend cannot be recorded against it`,
       );
+    if (command.effectiveDate < commitment.effectiveDate)
+      return refused(
+        'VALIDATION_FAILED',
+        `spend against commitment ${command.commitmentId} cannot be dated ${command.effectiveDate}, before the commitment (${commitment.effectiveDate})`,
+        { commitmentDate: commitment.effectiveDate },
+      );
     released = commitment.outstanding.lt(amount) ? commitment.outstanding : amount;
     // A commitment reserves budget only in the year it was raised in: spend dated in another
     // year releases it there, but takes its own year's remaining budget in full.
@@ -289,6 +296,9 @@ export function decideReleaseCommitment(
       'VALIDATION_FAILED',
       `a release cannot be dated ${effectiveDate}, before the commitment (${commitment.effectiveDate})`,
     );
+  // The release moves the committed figure of the commitment's own year: a settled one is final.
+  const settledCommitment = settledYearRefusal(state, commitment.effectiveDate);
+  if (settledCommitment !== null) return settledCommitment;
   return [
     {
       type: 'CommitmentReleased',

@@ -47,6 +47,12 @@ export function decideReversePoolYearEntry(
         spend.commitmentId === undefined ? undefined : pool.commitments.get(spend.commitmentId);
       const restores =
         commitment !== undefined && !commitment.reversed && !spend.commitmentReleased.isZero();
+      // Restoring what the spend released moves the committed figure of the commitment's own
+      // year (commands/potState.ts moveCommitment): a settled one is final.
+      if (restores) {
+        const settledCommitment = settledYearRefusal(state, commitment.effectiveDate);
+        if (settledCommitment !== null) return settledCommitment;
+      }
       return [
         {
           type: 'SpendReversed',

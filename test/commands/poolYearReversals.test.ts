@@ -281,6 +281,52 @@ describe('a settled year is locked: 409 YEAR_SETTLED', () => {
       .thenRefuses('YEAR_SETTLED', details);
   });
 
+  // The committed figure of a year is that of the commitments raised in it (commands/potState.ts
+  // moveCommitment): restoring what a later spend released of a settled year's commitment would
+  // move the settled year's figures.
+  it("a next year's spend that released part of a settled year's commitment cannot be reversed", () => {
+    const next = spendRecorded('60.00', {
+      n: 2,
+      effectiveDate: '2026-04-02',
+      commitmentId: commitmentId(1),
+      commitmentReleased: '60.00',
+    });
+    given([
+      ...funded(),
+      spendRecorded('1200.00'),
+      commitmentRaised('100.00'),
+      financialYearSettled(),
+      next,
+    ])
+      .when((s, c) => decideReverseEntry(s, reverse(next.eventId), c), after)
+      .thenRefuses('YEAR_SETTLED', { effectiveDate: '2025-06-15', ...details });
+  });
+
+  it("a next year's spend that released nothing of a settled year's commitment can be reversed", () => {
+    const next = spendRecorded('60.00', {
+      n: 2,
+      effectiveDate: '2026-04-02',
+      commitmentId: commitmentId(1),
+    });
+    given([
+      ...funded(),
+      spendRecorded('1200.00'),
+      commitmentRaised('100.00'),
+      commitmentReleased('100.00'),
+      financialYearSettled(),
+      next,
+    ])
+      .when((s, c) => decideReverseEntry(s, reverse(next.eventId), c), after)
+      .then([
+        spendReversed('60.00', {
+          reversedEventId: next.eventId,
+          spendId: spendId(2),
+          commitmentId: commitmentId(1),
+          effectiveDate: '2026-04-15',
+        }),
+      ]);
+  });
+
   it('entries of the next year still can be', () => {
     const next = spendRecorded('10.00', { n: 2, effectiveDate: '2026-04-02' });
     given([...settled(), next])

@@ -326,6 +326,34 @@ describe('spend against a commitment', () => {
       .thenRefuses('BUDGET_EXCEEDED', { financialYear: '2026-27', overBy: '400.00' });
   });
 
+  it('400 VALIDATION_FAILED for spend dated before its commitment (the same day is fine)', () => {
+    const history = [...funded(), commitmentRaised('800.00', { effectiveDate: '2025-07-01' })];
+    given(history)
+      .when((s, c) =>
+        decideRecordSpend(
+          s,
+          recordSpend('100.00', { commitmentId: commitmentId(1), effectiveDate: '2025-06-30' }),
+          c,
+        ),
+      )
+      .thenRefuses('VALIDATION_FAILED', { commitmentDate: '2025-07-01' });
+    given(history)
+      .when((s, c) =>
+        decideRecordSpend(
+          s,
+          recordSpend('100.00', { commitmentId: commitmentId(1), effectiveDate: '2025-07-01' }),
+          c,
+        ),
+      )
+      .then([
+        spent('100.00', {
+          commitmentId: commitmentId(1),
+          commitmentReleased: '100.00',
+          effectiveDate: '2025-07-01',
+        }),
+      ]);
+  });
+
   it('404 NOT_FOUND for a commitment of another intervention, or none', () => {
     const g = given([
       ...funded(),
@@ -578,7 +606,7 @@ describe('a settled year is locked: 409 YEAR_SETTLED', () => {
     ]);
   });
 
-  it('a release dated in the settled year is refused; one dated after it is not', () => {
+  it("a release of a settled year's commitment is refused, whatever its date: it would move that year's committed figure", () => {
     const g = given([
       ...funded(),
       spendRecorded('1200.00'),
@@ -591,18 +619,28 @@ describe('a settled year is locked: 409 YEAR_SETTLED', () => {
     ).thenRefuses('YEAR_SETTLED', settledDetails);
     g.when((s, c) => decideReleaseCommitment(s, releaseCommitment(), c), {
       now: AFTER_YEAR_END,
-    }).then([
-      {
-        type: 'CommitmentReleased',
-        data: {
-          potId: POT_ID,
-          commitmentId: commitmentId(1),
-          interventionId: interventionId(1),
-          amount: '100.00',
-          effectiveDate: '2026-04-15',
-          reason: 'Order cut',
+    }).thenRefuses('YEAR_SETTLED', { effectiveDate: SPEND_DATE, ...settledDetails });
+  });
+
+  it('a commitment raised in the next year is released as usual', () => {
+    given([...settled(), commitmentRaised('100.00', { n: 2, effectiveDate: '2026-04-02' })])
+      .when(
+        (s, c) =>
+          decideReleaseCommitment(s, releaseCommitment({ commitmentId: commitmentId(2) }), c),
+        { now: AFTER_YEAR_END },
+      )
+      .then([
+        {
+          type: 'CommitmentReleased',
+          data: {
+            potId: POT_ID,
+            commitmentId: commitmentId(2),
+            interventionId: interventionId(1),
+            amount: '100.00',
+            effectiveDate: '2026-04-15',
+            reason: 'Order cut',
+          },
         },
-      },
-    ]);
+      ]);
   });
 });
