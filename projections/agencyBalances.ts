@@ -54,8 +54,9 @@ export interface Balances {
   readonly benefitsProducedForOthers: string;
   /** benefitsReceived − (contributed − returned + riskSharePaid). */
   readonly netFiscalPosition: string;
-  readonly riskShareOwed: string;
-  readonly riskSharePaid: string;
+  /** Present once the agency has had a risk-share debt (a pooled-fund settlement). */
+  readonly riskShareOwed?: string;
+  readonly riskSharePaid?: string;
 }
 
 export interface AgencyBalancesView {
@@ -205,6 +206,7 @@ function toBalances(figures: readonly PotFigures[]): Balances {
   // Money a closed pot gave back was never spent: it does not count against the agency.
   const netContributed = contributed.minus(returned);
   const riskSharePaid = sum(figures.map((f) => f.riskSharePaid));
+  const riskShareOwed = sum(figures.map((f) => f.riskShareOwed));
   // What the agency put in: its stake money net of returns, and its risk-share payments.
   const putIn = netContributed.plus(riskSharePaid);
   const cashable = sum(figures.map((f) => f.benefitsCashable));
@@ -220,8 +222,10 @@ function toBalances(figures: readonly PotFigures[]): Balances {
     benefitsReceivedNonCashable: formatAmount(nonCashable),
     benefitsProducedForOthers: formatAmount(sum(figures.map((f) => f.producedForOthers))),
     netFiscalPosition: formatAmount(received.minus(putIn)),
-    riskShareOwed: formatAmount(sum(figures.map((f) => f.riskShareOwed))),
-    riskSharePaid: formatAmount(riskSharePaid),
+    // Only once the agency has had a risk-share debt: other balances answer as they always have.
+    ...(riskShareOwed.isZero() && riskSharePaid.isZero()
+      ? {}
+      : { riskShareOwed: formatAmount(riskShareOwed), riskSharePaid: formatAmount(riskSharePaid) }),
   };
 }
 

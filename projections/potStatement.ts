@@ -58,13 +58,13 @@ export interface StatementPartnerLine {
   readonly drawnReversed: string;
   readonly returned: string;
   /** The year's settlement: underspend released back to its stake. */
-  readonly settlementReleased: string;
+  readonly settlementReleased?: string;
   /** The year's settlement: overspend covered from its stake. */
-  readonly settlementCovered: string;
+  readonly settlementCovered?: string;
   /** The year's settlement: its share of the overspend, a debt to the pot (not in its stake). */
-  readonly riskShareOwed: string;
+  readonly riskShareOwed?: string;
   /** Risk-share payments dated in the year, net of reversals dated in it (not in its stake). */
-  readonly riskSharePaid: string;
+  readonly riskSharePaid?: string;
   readonly closingStake: string;
   /** Closing stake ÷ closing balance, to 4 dp; null when the closing balance is zero. */
   readonly shareOfClosingBalance: string | null;
@@ -85,13 +85,13 @@ export interface StatementInterventionLine {
   readonly benefitsRetracted: string;
   readonly netBenefits: string;
   /** Spend paid to providers dated in the year, its reversals, and the net. */
-  readonly spent: string;
-  readonly spendReversed: string;
-  readonly netSpent: string;
+  readonly spent?: string;
+  readonly spendReversed?: string;
+  readonly netSpent?: string;
   /** The year's settlement of this scheme: released underspend, cover from the stakes, partners' shares. */
-  readonly settlementReleased: string;
-  readonly settlementCovered: string;
-  readonly settlementShared: string;
+  readonly settlementReleased?: string;
+  readonly settlementCovered?: string;
+  readonly settlementShared?: string;
 }
 
 export interface StatementBenefitLine {
@@ -151,17 +151,17 @@ export interface PotStatement {
   /** Given back to the partners in the year: the pot's close and a settlement under `return`. */
   readonly returnedToPartners: string;
   /** The year's settlement, or null when it has none. */
-  readonly settlement: StatementSettlement | null;
+  readonly settlement?: StatementSettlement | null;
   /** Settlement movements of the stakes in the year: released back (+), covered from them (−). */
-  readonly settlementMovements: { readonly released: string; readonly covered: string };
+  readonly settlementMovements?: { readonly released: string; readonly covered: string };
   /** Risk-share payments dated in the year: they pay debts, outside the balance. */
-  readonly riskSharePayments: {
+  readonly riskSharePayments?: {
     readonly received: string;
     readonly reversed: string;
     readonly net: string;
   };
   /** Spend dated in the year: money paid out of funding already allocated, outside the balance. */
-  readonly spend: { readonly spent: string; readonly reversed: string; readonly net: string };
+  readonly spend?: { readonly spent: string; readonly reversed: string; readonly net: string };
   readonly closingBalance: string;
   readonly partners: readonly StatementPartnerLine[];
   readonly interventions: readonly StatementInterventionLine[];
@@ -242,6 +242,8 @@ interface StatementFold {
   readonly reversals: StatementReversalLine[];
   readonly priorPeriodAdjustments: StatementAdjustmentLine[];
   settlement: StatementSettlement | undefined;
+  /** The pot has recorded an agreement: only then does the statement carry the pooled-fund lines. */
+  pooledFund: boolean;
   readonly totals: {
     received: Money;
     reversed: Money;
@@ -273,6 +275,7 @@ function emptyFold(potId: string, period: StatementPeriod): StatementFold {
     reversals: [],
     priorPeriodAdjustments: [],
     settlement: undefined,
+    pooledFund: false,
     totals: {
       received: ZERO,
       reversed: ZERO,
@@ -629,6 +632,8 @@ function addEvent(fold: StatementFold, event: Envelope): void {
     case 'ContributionAgreed':
     case 'InterventionAssumptionsSet':
     case 'AgreementRecorded':
+      fold.pooledFund = true;
+      return;
     case 'SchemeDetailsRecorded':
     case 'CommitmentRaised':
     case 'CommitmentReleased':
@@ -722,27 +727,39 @@ function statementOf(fold: StatementFold, opened: PotOpenedData): PotStatement {
       net: formatAmount(netAllocations),
     },
     returnedToPartners: formatAmount(totals.returned),
-    settlement: fold.settlement ?? null,
-    settlementMovements: {
-      released: formatAmount(totals.released),
-      covered: formatAmount(totals.covered),
-    },
-    riskSharePayments: {
-      received: formatAmount(totals.riskShareReceived),
-      reversed: formatAmount(totals.riskShareReversed),
-      net: formatAmount(totals.riskShareReceived.minus(totals.riskShareReversed)),
-    },
-    spend: {
-      spent: formatAmount(totals.spent),
-      reversed: formatAmount(totals.spendReversed),
-      net: formatAmount(totals.spent.minus(totals.spendReversed)),
-    },
+    // A pot with an agreement (the pooled-fund year) has these lines; one without answers as it always has.
+    ...(fold.pooledFund
+      ? {
+          settlement: fold.settlement ?? null,
+          settlementMovements: {
+            released: formatAmount(totals.released),
+            covered: formatAmount(totals.covered),
+          },
+          riskSharePayments: {
+            received: formatAmount(totals.riskShareReceived),
+            reversed: formatAmount(totals.riskShareReversed),
+            net: formatAmount(totals.riskShareReceived.minus(totals.riskShareReversed)),
+          },
+          spend: {
+            spent: formatAmount(totals.spent),
+            reversed: formatAmount(totals.spendReversed),
+            net: formatAmount(totals.spent.minus(totals.spendReversed)),
+          },
+        }
+      : {}),
     closingBalance: formatAmount(closingBalance),
     partners: [...partners].map(([agencyId, f]) =>
-      partnerLine(agencyId, f, closingStakes.get(agencyId)!, closingBalance, netContributions),
+      partnerLine(
+        agencyId,
+        f,
+        closingStakes.get(agencyId)!,
+        closingBalance,
+        netContributions,
+        fold.pooledFund,
+      ),
     ),
     interventions: [...fold.interventions].map(([interventionId, f]) =>
-      interventionLine(interventionId, f),
+      interventionLine(interventionId, f, fold.pooledFund),
     ),
     benefitsByAgency: [...fold.benefits]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -766,6 +783,7 @@ function partnerLine(
   closing: Money,
   closingBalance: Money,
   netContributions: Money,
+  pooledFund: boolean,
 ): StatementPartnerLine {
   return {
     agencyId,
@@ -775,10 +793,14 @@ function partnerLine(
     drawn: formatAmount(f.drawn),
     drawnReversed: formatAmount(f.drawnReversed),
     returned: formatAmount(f.returned),
-    settlementReleased: formatAmount(f.released),
-    settlementCovered: formatAmount(f.covered),
-    riskShareOwed: formatAmount(f.riskShareOwed),
-    riskSharePaid: formatAmount(f.riskSharePaid),
+    ...(pooledFund
+      ? {
+          settlementReleased: formatAmount(f.released),
+          settlementCovered: formatAmount(f.covered),
+          riskShareOwed: formatAmount(f.riskShareOwed),
+          riskSharePaid: formatAmount(f.riskSharePaid),
+        }
+      : {}),
     closingStake: formatAmount(closing),
     shareOfClosingBalance: formatRatio(closing, closingBalance),
     shareOfContributions: formatRatio(f.received.minus(f.reversed), netContributions),
@@ -788,6 +810,7 @@ function partnerLine(
 function interventionLine(
   interventionId: string,
   f: InterventionFigures,
+  pooledFund: boolean,
 ): StatementInterventionLine {
   return {
     interventionId,
@@ -801,11 +824,15 @@ function interventionLine(
     benefits: formatAmount(f.benefits),
     benefitsRetracted: formatAmount(f.benefitsRetracted),
     netBenefits: formatAmount(f.benefits.minus(f.benefitsRetracted)),
-    spent: formatAmount(f.spent),
-    spendReversed: formatAmount(f.spendReversed),
-    netSpent: formatAmount(f.spent.minus(f.spendReversed)),
-    settlementReleased: formatAmount(f.released),
-    settlementCovered: formatAmount(f.covered),
-    settlementShared: formatAmount(f.shared),
+    ...(pooledFund
+      ? {
+          spent: formatAmount(f.spent),
+          spendReversed: formatAmount(f.spendReversed),
+          netSpent: formatAmount(f.spent.minus(f.spendReversed)),
+          settlementReleased: formatAmount(f.released),
+          settlementCovered: formatAmount(f.covered),
+          settlementShared: formatAmount(f.shared),
+        }
+      : {}),
   };
 }

@@ -84,6 +84,11 @@ interface PotFigures {
   returned: Money;
   riskShareOwed: Money;
   riskSharePaid: Money;
+  /**
+   * The pot has recorded an agreement (the pooled-fund year): only then does its summary carry
+   * the pooled-fund fields, so a pot without one answers exactly as it always has.
+   */
+  pooledFund: boolean;
   /** contributionIds of risk-share payments not yet reversed: a reversal must say what it undoes. */
   readonly riskSharePayments: Set<string>;
   /** Financial years settled (FinancialYearSettled), in the order they were settled. */
@@ -113,12 +118,12 @@ export interface PotPartnerView {
   /** What the pot's close, or a settlement under `return`, gave back to the partner. */
   readonly returned: string;
   readonly stake: string;
-  /** Its risk-share debts from settled years (owedByPartners), gross. */
-  readonly riskShareOwed: string;
+  /** Its risk-share debts from settled years (owedByPartners), gross. Pooled-fund pots only. */
+  readonly riskShareOwed?: string;
   /** What it has paid of them (risk-share payments net of reversals); never part of its stake. */
-  readonly riskSharePaid: string;
+  readonly riskSharePaid?: string;
   /** riskShareOwed − riskSharePaid: what it still owes the pot. */
-  readonly riskShareOutstanding: string;
+  readonly riskShareOutstanding?: string;
 }
 
 export interface PotInterventionView {
@@ -131,8 +136,8 @@ export interface PotInterventionView {
    * partners (+). The shares are funding without a stake, so Σ funded = allocated + riskShareOwed.
    */
   readonly funded: string;
-  /** Net spend recorded against it (pots with spend tracking; 0.00 otherwise). */
-  readonly spent: string;
+  /** Net spend recorded against it; pooled-fund pots (with an agreement) only. */
+  readonly spent?: string;
   /** Net benefits recorded on it (outcomes less retracted outcomes). */
   readonly benefits: string;
 }
@@ -149,11 +154,11 @@ export interface PotSummaryView {
   readonly allocated: string;
   readonly available: string;
   /** Risk-share debts the settlements put on the partners (funding of schemes without a stake). */
-  readonly riskShareOwed: string;
+  readonly riskShareOwed?: string;
   /** Risk-share payments received net of reversals: they pay debts and are not in contributed. */
-  readonly riskSharePaid: string;
-  readonly riskShareOutstanding: string;
-  readonly settledFinancialYears: readonly string[];
+  readonly riskSharePaid?: string;
+  readonly riskShareOutstanding?: string;
+  readonly settledFinancialYears?: readonly string[];
   readonly partners: readonly PotPartnerView[];
   readonly interventions: readonly PotInterventionView[];
   /** Allocations at or above it need a second person's approval; null when none do. */
@@ -293,7 +298,9 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         interventionOf(pot, event.data.interventionId);
         return state;
       case 'AgreementRecorded':
-        // Rules, not money: the settlement that applies them moves the figures.
+        // Rules, not money: the settlement that applies them moves the figures. From now on
+        // the summary shows the pooled-fund fields.
+        pot.pooledFund = true;
         return state;
       default: {
         const unhandled: never = event;
@@ -436,6 +443,7 @@ function openPot(state: PotSummaryState, event: EventOf<'PotOpened'>): void {
     returned: ZERO,
     riskShareOwed: ZERO,
     riskSharePaid: ZERO,
+    pooledFund: false,
     riskSharePayments: new Set(),
     settledFinancialYears: [],
     status: 'open',
@@ -512,26 +520,34 @@ function toView(pot: PotFigures): PotSummaryView {
     contributed: formatAmount(pot.contributed),
     allocated: formatAmount(pot.allocated),
     available: formatAmount(availableOf(pot)),
-    riskShareOwed: formatAmount(pot.riskShareOwed),
-    riskSharePaid: formatAmount(pot.riskSharePaid),
-    riskShareOutstanding: formatAmount(pot.riskShareOwed.minus(pot.riskSharePaid)),
-    settledFinancialYears: [...pot.settledFinancialYears],
+    ...(pot.pooledFund
+      ? {
+          riskShareOwed: formatAmount(pot.riskShareOwed),
+          riskSharePaid: formatAmount(pot.riskSharePaid),
+          riskShareOutstanding: formatAmount(pot.riskShareOwed.minus(pot.riskSharePaid)),
+          settledFinancialYears: [...pot.settledFinancialYears],
+        }
+      : {}),
     partners: [...pot.partners].map(([agencyId, p]) => ({
       agencyId,
       contributed: formatAmount(p.contributed),
       drawn: formatAmount(p.drawn),
       returned: formatAmount(p.returned),
       stake: formatAmount(stakeOf(p)),
-      riskShareOwed: formatAmount(p.riskShareOwed),
-      riskSharePaid: formatAmount(p.riskSharePaid),
-      riskShareOutstanding: formatAmount(p.riskShareOwed.minus(p.riskSharePaid)),
+      ...(pot.pooledFund
+        ? {
+            riskShareOwed: formatAmount(p.riskShareOwed),
+            riskSharePaid: formatAmount(p.riskSharePaid),
+            riskShareOutstanding: formatAmount(p.riskShareOwed.minus(p.riskSharePaid)),
+          }
+        : {}),
     })),
     interventions: [...pot.interventions].map(([interventionId, i]) => ({
       interventionId,
       name: i.name,
       leadAgencyId: i.leadAgencyId,
       funded: formatAmount(i.funded),
-      spent: formatAmount(i.spent),
+      ...(pot.pooledFund ? { spent: formatAmount(i.spent) } : {}),
       benefits: formatAmount(i.benefits),
     })),
     approvalThreshold: pot.approvalThreshold,

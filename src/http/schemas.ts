@@ -79,6 +79,10 @@ const Balances = {
   benefitsReceivedNonCashable: Money,
   benefitsProducedForOthers: Money,
   netFiscalPosition: SignedMoney,
+  /** Risk-share debts the pooled-fund settlements put on the agency (gross); present once it has had one. */
+  riskShareOwed: Money.optional(),
+  /** What it has paid of them; counted in netFiscalPosition as money it put in. */
+  riskSharePaid: Money.optional(),
 };
 export const AgencyBalancesView = z.object({
   agencyId: z.string(),
@@ -97,6 +101,14 @@ export const PotSummaryView = z.object({
   allocated: Money,
   // Negative only in books read by effective date (asAt), see projections/potSummary.ts.
   available: SignedMoney,
+  riskShareOwed: Money.optional().describe(
+    'Risk-share debts the settlements put on the partners (funding without a stake)',
+  ),
+  riskSharePaid: Money.optional().describe(
+    'Risk-share payments received: they pay debts and are not in contributed',
+  ),
+  riskShareOutstanding: SignedMoney.optional(),
+  settledFinancialYears: z.array(z.string()).readonly().optional(),
   partners: z
     .array(
       z.object({
@@ -105,6 +117,9 @@ export const PotSummaryView = z.object({
         drawn: Money,
         returned: Money,
         stake: SignedMoney,
+        riskShareOwed: Money.optional(),
+        riskSharePaid: Money.optional(),
+        riskShareOutstanding: SignedMoney.optional(),
       }),
     )
     .readonly(),
@@ -113,6 +128,9 @@ export const PotSummaryView = z.object({
       z.object({
         ...InterventionNamed,
         funded: Money,
+        spent: SignedMoney.optional().describe(
+          'Net spend recorded against it (pooled-fund pots: those with an agreement)',
+        ),
         benefits: Money,
       }),
     )

@@ -348,7 +348,8 @@ describe('the books as they stood: asAt and atPosition on every projection GET',
       doc.paths as Record<string, { get?: { parameters?: { name: string; in: string }[] } }>,
     ).filter(
       // The raw events and the audit proofs read the log itself, not the books; the statement reads
-      // the pot's stream from the store (asAt and atPosition, but nothing to wait for: no minPosition).
+      // the pot's stream from the store (asAt and atPosition, but nothing to wait for: no minPosition);
+      // the settlement preview is what settling would record now, on the write side's state.
       ([path, item]) =>
         path.startsWith('/v1/') &&
         item.get !== undefined &&
@@ -358,6 +359,7 @@ describe('the books as they stood: asAt and atPosition on every projection GET',
           '/v1/audit/proof/{eventId}',
           '/v1/audit/consistency',
           '/v1/pots/{potId}/statement',
+          '/v1/pots/{potId}/financial-years/{financialYear}/settlement-preview',
         ].includes(path),
     );
     expect(gets.length).toBeGreaterThanOrEqual(7);

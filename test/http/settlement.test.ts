@@ -340,10 +340,15 @@ describe('the settlement and its preview', () => {
     expect(summary).toMatchObject({ contributed: '500000.00', available: '0.00' });
     for (const agencyId of ['essex-cc', 'essex-police'])
       expect(partnerOf(summary, agencyId).stake).toBe('0.00');
-    // GET /v1/pots/:potId does not answer riskShareOwed/Paid/Outstanding or settledFinancialYears
-    // (projections/potSummary.ts computes them; the response schema drops them): the debts are
-    // read below from the risk-share refusals and the memorandum.
-    expect(summary.riskShareOutstanding).toBeUndefined();
+    // A pooled-fund pot's summary carries the debts the settlement put on the partners.
+    expect(summary).toMatchObject({
+      riskShareOwed: '2500.00',
+      riskSharePaid: '0.00',
+      riskShareOutstanding: '2500.00',
+      settledFinancialYears: ['2025-26'],
+    });
+    expect(partnerOf(summary, 'essex-cc')).toMatchObject({ riskShareOutstanding: '1500.00' });
+    expect(partnerOf(summary, 'essex-police')).toMatchObject({ riskShareOutstanding: '1000.00' });
   });
 
   it("the memorandum account reconciles, and the partners' owedToPot are the settlement's owedByPartners", async () => {
@@ -628,14 +633,24 @@ describe('after settling: the year is locked', () => {
       );
       expect(refused.details).toEqual({ owed, requested: over, financialYear: '2025-26' });
     };
-    const unmoved = async () => {
+    const stakesOf = (summary: Json) =>
+      (summary.partners as Json[]).map(({ agencyId, contributed, drawn, returned, stake }) => ({
+        agencyId,
+        contributed,
+        drawn,
+        returned,
+        stake,
+      }));
+    /** The stakes and the pot's figures never move; the police's outstanding debt is `owed`. */
+    const unmoved = async (owed: string) => {
       const now = await potSummary(c);
       expect(now).toMatchObject({
         contributed: before.contributed,
         allocated: before.allocated,
         available: before.available,
       });
-      expect(now.partners).toEqual(before.partners);
+      expect(stakesOf(now)).toEqual(stakesOf(before));
+      expect(partnerOf(now, 'essex-police').riskShareOutstanding).toBe(owed);
     };
 
     await expectOwed('1000.00', '1000.01');
@@ -647,7 +662,7 @@ describe('after settling: the year is locked', () => {
       }),
       ['contributionId'],
     );
-    await unmoved();
+    await unmoved('600.00');
     // More than is still owed (600.00) is refused.
     await expectOwed('600.00', '600.01');
 
@@ -659,7 +674,7 @@ describe('after settling: the year is locked', () => {
       ['type', 'reversedEventId', 'amount'],
     );
     expect(reversal).toMatchObject({ type: 'ContributionReversed', amount: '400.00' });
-    await unmoved();
+    await unmoved('1000.00');
     // The whole debt stands again, and can be paid in full; then nothing more.
     await expectOwed('1000.00', '1000.01');
     expectWritten(
@@ -670,7 +685,7 @@ describe('after settling: the year is locked', () => {
       }),
       ['contributionId'],
     );
-    await unmoved();
+    await unmoved('0.00');
     await expectOwed('0.00', '0.01');
   });
 

@@ -14,8 +14,6 @@ const ZEROS = {
   benefitsReceivedNonCashable: '0.00',
   benefitsProducedForOthers: '0.00',
   netFiscalPosition: '0.00',
-  riskShareOwed: '0.00',
-  riskSharePaid: '0.00',
 };
 
 describe('agency balances', () => {
@@ -33,8 +31,6 @@ describe('agency balances', () => {
       // 18,000 to the police and 12,000 to the NHS; the 6,000 back to itself does not count.
       benefitsProducedForOthers: '30000.00',
       netFiscalPosition: '-290000.00',
-      riskShareOwed: '0.00',
-      riskSharePaid: '0.00',
     };
     expect(agencyBalances(state, COUNCIL)).toEqual({
       agencyId: COUNCIL,
@@ -56,8 +52,6 @@ describe('agency balances', () => {
       benefitsReceivedNonCashable: '0.00',
       benefitsProducedForOthers: '12000.00',
       netFiscalPosition: '-170000.00',
-      riskShareOwed: '0.00',
-      riskSharePaid: '0.00',
     });
   });
 
@@ -69,8 +63,6 @@ describe('agency balances', () => {
       benefitsReceived: '20000.00',
       benefitsReceivedNonCashable: '20000.00',
       netFiscalPosition: '20000.00',
-      riskShareOwed: '0.00',
-      riskSharePaid: '0.00',
     };
     expect(agencyBalances(state, NHS)).toEqual({
       agencyId: NHS,
@@ -114,15 +106,11 @@ describe('agency balances', () => {
       contributed: '50000.50',
       stake: '50000.50',
       netFiscalPosition: '-50000.50',
-      riskShareOwed: '0.00',
-      riskSharePaid: '0.00',
     });
     expect(answer.total).toMatchObject({
       contributed: '350000.50',
       stake: '290000.50',
       netFiscalPosition: '-340000.50',
-      riskShareOwed: '0.00',
-      riskSharePaid: '0.00',
     });
   });
 
@@ -136,8 +124,6 @@ describe('agency balances', () => {
       contributed: '225000.00',
       stake: '185000.00',
       netFiscalPosition: '-195000.00',
-      riskShareOwed: '0.00',
-      riskSharePaid: '0.00',
     });
 
     h.reverseContribution(extra, 'Keyed twice', '2025-10-02', { actor: ACTORS.alice });
@@ -146,8 +132,6 @@ describe('agency balances', () => {
       contributed: '200000.00',
       stake: '160000.00',
       netFiscalPosition: '-170000.00',
-      riskShareOwed: '0.00',
-      riskSharePaid: '0.00',
     });
   });
 
@@ -178,8 +162,6 @@ describe('agency balances', () => {
       returned: '0.00',
       stake: '240000.00',
       netFiscalPosition: '-300000.00',
-      riskShareOwed: '0.00',
-      riskSharePaid: '0.00',
     });
     expect(agencyBalances(state, NHS).total).toEqual(ZEROS);
   });

@@ -18,10 +18,6 @@ describe('pot summary', () => {
       contributed: '500000.00',
       allocated: '100000.00',
       available: '400000.00',
-      riskShareOwed: '0.00',
-      riskSharePaid: '0.00',
-      riskShareOutstanding: '0.00',
-      settledFinancialYears: [],
       // In the order they joined: the two named at opening, then probation.
       partners: [
         {
@@ -30,9 +26,6 @@ describe('pot summary', () => {
           drawn: '40000.00',
           returned: '0.00',
           stake: '160000.00',
-          riskShareOwed: '0.00',
-          riskSharePaid: '0.00',
-          riskShareOutstanding: '0.00',
         },
         {
           agencyId: COUNCIL,
@@ -40,9 +33,6 @@ describe('pot summary', () => {
           drawn: '60000.00',
           returned: '0.00',
           stake: '240000.00',
-          riskShareOwed: '0.00',
-          riskSharePaid: '0.00',
-          riskShareOutstanding: '0.00',
         },
         {
           agencyId: PROBATION,
@@ -50,9 +40,6 @@ describe('pot summary', () => {
           drawn: '0.00',
           returned: '0.00',
           stake: '0.00',
-          riskShareOwed: '0.00',
-          riskSharePaid: '0.00',
-          riskShareOutstanding: '0.00',
         },
       ],
       interventions: [
@@ -61,7 +48,6 @@ describe('pot summary', () => {
           name: 'Employment support',
           leadAgencyId: PROBATION,
           funded: '100000.00',
-          spent: '0.00',
           benefits: '60000.00',
         },
       ],
@@ -87,30 +73,14 @@ describe('pot summary', () => {
       contributed: '0.00',
       allocated: '0.00',
       available: '0.00',
-      riskShareOwed: '0.00',
-      riskSharePaid: '0.00',
-      riskShareOutstanding: '0.00',
-      settledFinancialYears: [],
       partners: [
-        {
-          agencyId: 'wcc',
-          contributed: '0.00',
-          drawn: '0.00',
-          returned: '0.00',
-          stake: '0.00',
-          riskShareOwed: '0.00',
-          riskSharePaid: '0.00',
-          riskShareOutstanding: '0.00',
-        },
+        { agencyId: 'wcc', contributed: '0.00', drawn: '0.00', returned: '0.00', stake: '0.00' },
         {
           agencyId: 'nhs-nwl',
           contributed: '0.00',
           drawn: '0.00',
           returned: '0.00',
           stake: '0.00',
-          riskShareOwed: '0.00',
-          riskSharePaid: '0.00',
-          riskShareOutstanding: '0.00',
         },
       ],
       interventions: [],
@@ -159,9 +129,6 @@ describe('pot summary', () => {
       drawn: '40000.00',
       returned: '0.00',
       stake: '160000.00',
-      riskShareOwed: '0.00',
-      riskSharePaid: '0.00',
-      riskShareOutstanding: '0.00',
     });
   });
 

@@ -273,8 +273,8 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         benefits_produced_for_others: pot.benefitsProducedForOthers,
         net_fiscal_position: pot.netFiscalPosition,
         returned: pot.returned,
-        risk_share_owed: pot.riskShareOwed,
-        risk_share_paid: pot.riskSharePaid,
+        risk_share_owed: pot.riskShareOwed ?? '0.00',
+        risk_share_paid: pot.riskSharePaid ?? '0.00',
       });
     }
   }
@@ -294,8 +294,8 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
       available: pot.available,
       opened_at: pot.openedAt,
       position: BigInt(pot.position),
-      risk_share_owed: pot.riskShareOwed,
-      risk_share_paid: pot.riskSharePaid,
+      risk_share_owed: pot.riskShareOwed ?? '0.00',
+      risk_share_paid: pot.riskSharePaid ?? '0.00',
     });
     pot.partners.forEach((partner, index) =>
       push(POT_PARTNERS, {
@@ -306,8 +306,8 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         drawn: partner.drawn,
         stake: partner.stake,
         returned: partner.returned,
-        risk_share_owed: partner.riskShareOwed,
-        risk_share_paid: partner.riskSharePaid,
+        risk_share_owed: partner.riskShareOwed ?? '0.00',
+        risk_share_paid: partner.riskSharePaid ?? '0.00',
       }),
     );
     pot.interventions.forEach((intervention, index) =>
@@ -319,7 +319,7 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         lead_agency_id: intervention.leadAgencyId,
         funded: intervention.funded,
         benefits: intervention.benefits,
-        spent: intervention.spent,
+        spent: intervention.spent ?? '0.00',
       }),
     );
   }

@@ -53,6 +53,25 @@ export const PotStatementView = z.object({
   contributions: z.object({ received: Money, reversed: Money, net: SignedMoney }),
   allocations: z.object({ allocated: Money, reversed: Money, net: SignedMoney }),
   returnedToPartners: Money,
+  // The pooled-fund year: present only on a pot that has recorded an agreement.
+  settlement: z
+    .object({
+      financialYear: z.string(),
+      eventId: z.string(),
+      effectiveDate: z.string(),
+      agreementVersion: z.number().int(),
+      released: Money,
+      covered: Money,
+      shared: Money,
+      returned: Money,
+      owedByPartners: z.array(z.object({ agencyId: z.string(), amount: Money })).readonly(),
+    })
+    .nullable()
+    .optional()
+    .describe("The year's settlement (null until settled); pooled-fund pots only"),
+  settlementMovements: z.object({ released: Money, covered: Money }).optional(),
+  riskSharePayments: z.object({ received: Money, reversed: Money, net: SignedMoney }).optional(),
+  spend: z.object({ spent: Money, reversed: Money, net: SignedMoney }).optional(),
   closingBalance: SignedMoney,
   partners: z
     .array(
@@ -64,6 +83,10 @@ export const PotStatementView = z.object({
         drawn: Money,
         drawnReversed: Money,
         returned: Money,
+        settlementReleased: Money.optional(),
+        settlementCovered: Money.optional(),
+        riskShareOwed: Money.optional(),
+        riskSharePaid: SignedMoney.optional(),
         closingStake: SignedMoney,
         shareOfClosingBalance: Ratio,
         shareOfContributions: Ratio,
@@ -82,6 +105,12 @@ export const PotStatementView = z.object({
         benefits: Money,
         benefitsRetracted: Money,
         netBenefits: SignedMoney,
+        spent: Money.optional(),
+        spendReversed: Money.optional(),
+        netSpent: SignedMoney.optional(),
+        settlementReleased: Money.optional(),
+        settlementCovered: Money.optional(),
+        settlementShared: Money.optional(),
       }),
     )
     .readonly(),
