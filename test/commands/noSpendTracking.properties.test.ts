@@ -677,7 +677,7 @@ function compareBooks(result: PairResult): void {
   expect(agreed.state.totalReturned).toEqual(plain.state.totalReturned);
 }
 
-const NUM_RUNS = 100;
+const NUM_RUNS = Number(process.env['PROPS_RUNS'] ?? 100);
 
 describe('pots without spend tracking: nothing changes', () => {
   it('an agreement with spendTracking off changes no decision and no book; spend, commitments, forecasts and settlement are SPEND_TRACKING_OFF', () => {
