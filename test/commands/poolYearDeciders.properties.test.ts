@@ -318,8 +318,6 @@ const EXPECTED_REFUSALS: Record<string, readonly DomainErrorCode[]> = {
 interface Run {
   state: PotState;
   books: LedgerBooks;
-  readonly settlements: FinancialYearSettled[];
-  readonly codes: Set<string>;
 }
 
 function runYear(y: Year, observe: (label: string) => void = () => {}): Run {
@@ -329,8 +327,6 @@ function runYear(y: Year, observe: (label: string) => void = () => {}): Run {
   const run: Run = {
     state: initialPotState(),
     books: createLedgerBooks(),
-    settlements: [],
-    codes: new Set(),
   };
   let position = 0n;
   let revision = -1n;
@@ -475,7 +471,6 @@ function runYear(y: Year, observe: (label: string) => void = () => {}): Run {
     const d = decision();
     expect(snapshot(run.state), `${kind}: the decider wrote`).toEqual(before);
     const label = `${kind}:${d instanceof DomainError ? d.code : 'ok'}`;
-    run.codes.add(label);
     observe(label);
     if (d instanceof DomainError) {
       expect(EXPECTED_REFUSALS[kind], `${kind} refused: ${d.code}: ${d.message}`).toContain(d.code);
@@ -743,7 +738,6 @@ function runYear(y: Year, observe: (label: string) => void = () => {}): Run {
   expect(preview, 'the preview equals the settlement').toEqual(data);
   const settledEventId = fold(decided[0]!);
   expect(run.state.poolYear.settled.get(FY)).toBe(settledEventId);
-  run.settlements.push(data);
   const again = decideSettleFinancialYear(run.state, { potId: POT_ID, financialYear: FY }, ctx);
   expect(again instanceof DomainError && again.code).toBe('ALREADY_SETTLED');
   // Funding of the year = spend of the year, for every scheme.
