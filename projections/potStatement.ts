@@ -616,6 +616,10 @@ function addEvent(fold: StatementFold, event: Envelope): void {
     case 'FinancialYearSettled':
       addSettlement(fold, event);
       break;
+    case 'AgreementRecorded':
+      // Rules, not money; a pot that tracks spend shows the pooled-fund lines from now on.
+      if (event.data.spendTracking) fold.pooledFund = true;
+      break;
     case 'FinancialYearClosed':
       // Closing a year locks every day up to its end, so earlier years are closed with it.
       if (event.data.closedThrough >= fold.period.to) fold.yearClosed = true;
@@ -631,9 +635,6 @@ function addEvent(fold: StatementFold, event: Envelope): void {
     case 'UnitCostAdded':
     case 'ContributionAgreed':
     case 'InterventionAssumptionsSet':
-    case 'AgreementRecorded':
-      fold.pooledFund = true;
-      return;
     case 'SchemeDetailsRecorded':
     case 'CommitmentRaised':
     case 'CommitmentReleased':

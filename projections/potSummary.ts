@@ -300,7 +300,7 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
       case 'AgreementRecorded':
         // Rules, not money: the settlement that applies them moves the figures. From now on
         // the summary shows the pooled-fund fields.
-        pot.pooledFund = true;
+        if (event.data.spendTracking) pot.pooledFund = true;
         return state;
       default: {
         const unhandled: never = event;

@@ -838,7 +838,7 @@ function runYear(y: Year, observe: (label: string) => void = () => {}): Run {
     for (const debt of run.state.poolYear.debts.get(FY)?.values() ?? []) outstanding += pence(debt);
     expect(outstanding, 'Σ debts outstanding = Σ owed − Σ paid').toBe(owed - paid);
     const view = potSummary(run.books.state.potSummary, POT_ID)!;
-    expect(pence(view.riskShareOutstanding)).toBe(owed - paid);
+    expect(pence(view.riskShareOutstanding ?? '0.00')).toBe(owed - paid);
   }
 
   const memo = memorandumAccount(run.books.state.poolYear, POT_ID, FY)!;
