@@ -10,6 +10,7 @@ import { registerRebuildCommand } from './rebuild.ts';
 import { registerUnitCostsCommand } from './unitCosts.ts';
 import { registerCbaCommand } from './cba.ts';
 import { registerAgreedContributionsCommand } from './agreedContributions.ts';
+import { registerAgreementsCommand } from './agreements.ts';
 import { registerUnitCostsListCommand } from './unitCostsList.ts';
 import { registerVerifyCommand } from './verify.ts';
 
@@ -63,6 +64,7 @@ export function buildCli(): Command {
   registerUnitCostsListCommand(registerUnitCostsCommand(program), () => readConfig().storeUrl);
   registerCbaCommand(program);
   registerAgreedContributionsCommand(program, () => readConfig().storeUrl);
+  registerAgreementsCommand(program, () => readConfig().storeUrl);
   registerVerifyCommand(program);
   return program;
 }

@@ -1,5 +1,5 @@
 /**
- * `potledger unit-costs list` and `potledger agreed-contributions`, run as a user runs them: the
+ * `potledger unit-costs list`, `potledger agreed-contributions` and `potledger agreements`, run as a user runs them: the
  * real bin script in a child process, reading a SQLite ledger file that the API wrote, and
  * printing (with --json) exactly what the API answers.
  */
@@ -23,6 +23,7 @@ let potId: string;
 let apiUnitCosts: unknown;
 let apiUprated: unknown;
 let apiAgreed: unknown;
+let apiAgreements: unknown;
 
 function potledger(args: string[]) {
   const env: NodeJS.ProcessEnv = {
@@ -62,6 +63,27 @@ beforeAll(async () => {
     apiUprated = (await ledger.get('/v1/unit-costs?priceYear=2023-24', s.tokens.auditor)).json();
     apiAgreed = (await ledger.get(`/v1/pots/${potId}`, s.tokens.reporter)).json()
       .agreedContributions;
+    // The agreement register: version 1, then a variation capping the police's risk share.
+    const agreement = {
+      reference: 'S75-ERR-2025',
+      legalBasis: 's75-nhs-act-2006',
+      startDate: '2025-04-01',
+      poolManager: 'Head of Community Safety',
+      scope: 'Reducing reoffending in Essex',
+      boardDecisionRef: 'Board 2025/03',
+      signedOn: '2025-03-20',
+      spendTracking: true,
+    };
+    await expectCreated(ledger.post(`/v1/pots/${potId}/agreements`, s.tokens.admin, agreement));
+    await expectCreated(
+      ledger.post(`/v1/pots/${potId}/agreements`, s.tokens.admin, {
+        ...agreement,
+        boardDecisionRef: 'Board 2025/09',
+        overspend: { caps: { 'essex-police': '25000.00' } },
+        replaces: 1,
+      }),
+    );
+    apiAgreements = (await ledger.get(`/v1/pots/${potId}/agreements`, s.tokens.auditor)).json();
   } finally {
     await ledger.close();
   }
@@ -147,6 +169,34 @@ describe('potledger agreed-contributions', () => {
       await expect(potledger(['agreed-contributions'])).rejects.toMatchObject({
         stderr: expect.stringContaining('--pot'),
       });
+    },
+    CLI_TIMEOUT_MS,
+  );
+});
+
+describe('potledger agreements', () => {
+  it(
+    'prints the register, newest first: each version, its board decision, what it replaced and its risk-share rules',
+    async () => {
+      const { stdout } = await potledger(['agreements', '--pot', potId]);
+      expect(stdout).toContain(`Agreement register: pot ${potId}`);
+      expect(stdout).toMatch(/^\* version 2 {2}S75-ERR-2025 {2}s75-nhs-act-2006/m);
+      expect(stdout).toContain('board decision Board 2025/09; replaces version 1 (Board 2025/03)');
+      expect(stdout).toContain('essex-police capped at £25,000.00');
+      expect(stdout).toMatch(/^ {2}version 1 /m);
+      expect(stdout.indexOf('version 2')).toBeLessThan(stdout.indexOf('version 1 '));
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    '--json prints the answer of GET /v1/pots/:potId/agreements; an unknown pot exits non-zero',
+    async () => {
+      const json = JSON.parse((await potledger(['agreements', '--pot', potId, '--json'])).stdout);
+      expect(json).toEqual(apiAgreements);
+      await expect(
+        potledger(['agreements', '--pot', '01ARZ3NDEKTSV4RRFFQ69G5FAV']),
+      ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('does not exist') });
     },
     CLI_TIMEOUT_MS,
   );
