@@ -68,33 +68,9 @@ export function decideContributeToPot(
   if (command.riskShareFor !== undefined) {
     const riskShare = riskShareRefusal(state, command, command.riskShareFor, amount);
     if (riskShare !== null) return riskShare;
-    return [
-      {
-        type: 'ContributionReceived',
-        data: {
-          potId: command.potId,
-          contributionId: command.contributionId,
-          agencyId: command.agencyId,
-          amount: formatAmount(amount),
-          effectiveDate: command.effectiveDate,
-          reference: command.reference,
-          ...priorPeriod(command.priorPeriodAdjustment),
-          riskShareFor: command.riskShareFor,
-        },
-      },
-    ];
-  }
-  const after = state.totalContributed.plus(amount);
-  if (after.gt(money(MAX_AMOUNT))) {
-    return refused(
-      'AMOUNT_LIMIT_EXCEEDED',
-      `pot ${command.potId} already holds contributions of ${formatAmount(state.totalContributed)}; ${formatAmount(amount)} more would take it to ${formatAmount(after)}, beyond the most one pot may hold (${MAX_AMOUNT})`,
-      {
-        limit: MAX_AMOUNT,
-        contributed: formatAmount(state.totalContributed),
-        requested: formatAmount(amount),
-      },
-    );
+  } else {
+    const limit = amountLimitRefusal(state, command, amount);
+    if (limit !== null) return limit;
   }
   return [
     {
@@ -107,9 +83,29 @@ export function decideContributeToPot(
         effectiveDate: command.effectiveDate,
         reference: command.reference,
         ...priorPeriod(command.priorPeriodAdjustment),
+        ...(command.riskShareFor === undefined ? {} : { riskShareFor: command.riskShareFor }),
       },
     },
   ];
+}
+
+/** A risk-share payment pays a debt; a contribution adds to the pot, within MAX_AMOUNT. */
+function amountLimitRefusal(
+  state: PotState,
+  command: ContributeToPot,
+  amount: ReturnType<typeof parseAmount>,
+): DomainError | null {
+  const after = state.totalContributed.plus(amount);
+  if (!after.gt(money(MAX_AMOUNT))) return null;
+  return refused(
+    'AMOUNT_LIMIT_EXCEEDED',
+    `pot ${command.potId} already holds contributions of ${formatAmount(state.totalContributed)}; ${formatAmount(amount)} more would take it to ${formatAmount(after)}, beyond the most one pot may hold (${MAX_AMOUNT})`,
+    {
+      limit: MAX_AMOUNT,
+      contributed: formatAmount(state.totalContributed),
+      requested: formatAmount(amount),
+    },
+  );
 }
 
 /**

@@ -183,6 +183,7 @@ describe('amounts on the pooled-fund forms', () => {
 });
 
 const agreement: Agreement = {
+  potId: '01J00000000000000000000POT',
   version: 2,
   reference: 'S75-ESX-2025',
   legalBasis: 's75-nhs-act-2006',
@@ -633,6 +634,7 @@ describe('the year-end settlement', () => {
 const MEMORANDUM: Memorandum = {
   potId: '01J00000000000000000000POT',
   financialYear: '2024-25',
+  spendTracking: true,
   settled: true,
   settlementEventId: '01J0000000000000000000000S',
   hostAgencyId: 'essex-cc',
@@ -642,11 +644,14 @@ const MEMORANDUM: Memorandum = {
     openingBalance: '0.00',
     contributions: '100000.00',
     expenditure: '39000.00',
+    shareOfDeficit: '0.00',
+    shareOfSurplus: '0.00',
     returned: '0.00',
     riskSharePaid: '0.00',
     closingBalance: '61000.00',
   },
   reconciliation: {
+    openingBalanceFromPot: '0.00',
     closingBalanceFromPartners: '61000.00',
     closingBalanceFromPot: '61000.00',
     agrees: true,
@@ -662,6 +667,7 @@ describe('the memorandum account', () => {
       reconciliationText({
         ...MEMORANDUM,
         reconciliation: {
+          openingBalanceFromPot: '0.00',
           closingBalanceFromPartners: '61000.00',
           closingBalanceFromPot: '60999.99',
           agrees: false,

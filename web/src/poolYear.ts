@@ -10,42 +10,24 @@ import { formatGbp } from './money.ts';
 
 // ---------------------------------------------------------------- the answers
 
-export interface AgencyAmount {
-  readonly agencyId: string;
-  readonly amount: string;
-}
+// The API's answers are the ledger's own types (events/poolYear.ts, projections/poolYear*.ts):
+// type-only imports, so nothing of them is bundled, and a field renamed there fails here.
+import type {
+  AgencyAmount,
+  FinancialYearSettled,
+  OverspendFlag,
+  OverspendRule,
+  SettledScheme,
+} from '../../events/poolYear.ts';
+import type { AgreementVersionView } from '../../projections/poolYear.ts';
+import type { MemorandumAccount } from '../../projections/poolYearMemorandum.ts';
+import type { MonitoringReport, MonitoringSchemeView } from '../../projections/poolYearReports.ts';
 
-export interface OverspendRule {
-  readonly policy: 'warn' | 'block';
-  readonly coverFromPot: boolean;
-  readonly share: 'contributions' | 'fixed' | 'commissioner';
-  /** Basis points by agency, summing to 10000 (share `fixed`). */
-  readonly percentages?: Readonly<Record<string, number>>;
-  readonly caps?: Readonly<Record<string, string>>;
-}
-
-export interface Agreement {
-  readonly version: number;
-  readonly reference: string;
-  readonly legalBasis: string;
-  readonly startDate: string;
-  readonly endDate?: string;
-  readonly poolManager: string;
-  readonly scope: string;
-  readonly boardDecisionRef: string;
-  readonly signedOn: string;
-  readonly spendTracking: boolean;
-  readonly overspend: OverspendRule;
-  readonly underspend: 'carry-forward' | 'return';
-  readonly replaces?: {
-    readonly version: number;
-    readonly agreementEventId: string;
-    readonly boardDecisionRef: string;
-  };
-  readonly eventId: string;
-  readonly position: string;
-  readonly recordedAt: string;
-}
+export type { AgencyAmount, MonitoringReport, OverspendFlag, OverspendRule, SettledScheme };
+export type Agreement = AgreementVersionView;
+export type Memorandum = MemorandumAccount;
+export type MonitoringScheme = MonitoringSchemeView;
+export type MemorandumPartner = MemorandumAccount['partners'][number];
 
 export interface AgreementsAnswer {
   readonly potId: string;
@@ -53,135 +35,11 @@ export interface AgreementsAnswer {
   readonly versions: readonly Agreement[];
 }
 
-/** What a spend or commitment answer carries when it took the scheme over its remaining budget. */
-export interface OverspendFlag {
-  readonly financialYear: string;
-  readonly budget: string;
-  readonly spent: string;
-  readonly committed: string;
-  readonly remaining: string;
-  readonly overBy: string;
-}
-
-interface Figures {
-  readonly budget: string;
-  readonly actual: string;
-  readonly committed: string;
-  readonly forecastOutturn: string;
-  readonly variance: string;
-}
-
-export interface MonitoringScheme extends Figures {
-  readonly interventionId: string;
-  readonly name: string;
-  readonly schemeType: string | null;
-  readonly fundingSource: string | null;
-  readonly expenditure: string | null;
-  readonly forecastIsBudget: boolean;
-  readonly explanation: string | null;
-  readonly overspent: boolean;
-}
-
-export interface MonitoringReport {
-  readonly potId: string;
-  readonly financialYear: string;
-  readonly quarter: number;
-  readonly quarterEnd: string;
-  readonly spendTracking: boolean;
-  readonly schemes: readonly MonitoringScheme[];
-  readonly totals: Figures;
-  readonly byFundingSource: readonly (Figures & { readonly fundingSource: string })[];
-  readonly bySchemeType: readonly (Figures & { readonly schemeType: string })[];
-  readonly contributions: readonly {
-    readonly agencyId: string;
-    readonly agreed: string;
-    readonly received: string;
-    readonly outstanding: string;
-  }[];
-  readonly overspends: readonly {
-    readonly interventionId: string;
-    readonly name: string;
-    readonly budget: string;
-    readonly actual: string;
-    readonly committed: string;
-    readonly overBy: string;
-  }[];
-}
-
-export interface SettledScheme {
-  readonly interventionId: string;
-  readonly budget: string;
-  readonly spent: string;
-  readonly underspend: string;
-  readonly overspend: string;
-  readonly fundingOfYear: readonly AgencyAmount[];
-  readonly released: readonly AgencyAmount[];
-  readonly covered: readonly AgencyAmount[];
-  readonly shared: readonly AgencyAmount[];
-  readonly fellToHost: string;
-}
-
-export interface Settlement {
-  readonly potId: string;
-  readonly financialYear: string;
-  readonly effectiveDate: string;
-  readonly agreement: { readonly version: number; readonly agreementEventId: string };
-  readonly overspend: OverspendRule;
-  readonly underspend: 'carry-forward' | 'return';
-  readonly hostAgencyId: string;
-  readonly shareWeights: readonly { readonly agencyId: string; readonly weight: string }[];
-  readonly stakesBefore: readonly AgencyAmount[];
-  readonly schemes: readonly SettledScheme[];
-  readonly returns: readonly AgencyAmount[];
-  readonly owedByPartners: readonly AgencyAmount[];
-  readonly stakesAfter: readonly AgencyAmount[];
-  /** Present on the answer of settle, not on the preview. */
+/** The preview's answer; the answer of settle also carries its eventId and position. */
+export type Settlement = FinancialYearSettled & {
   readonly eventId?: string;
   readonly position?: string;
-}
-
-export interface MemorandumPartner {
-  readonly agencyId: string;
-  readonly openingBalance: string;
-  readonly contributions: string;
-  readonly shareOfExpenditure: string;
-  readonly shareOfDeficit: string;
-  readonly shareOfSurplus: string;
-  readonly returned: string;
-  readonly riskSharePaid: string;
-  readonly owedByPot: string;
-  readonly owedToPot: string;
-  readonly closingBalance: string;
-  readonly carriedForward: string;
-}
-
-export interface Memorandum {
-  readonly potId: string;
-  readonly financialYear: string;
-  readonly settled: boolean;
-  readonly settlementEventId: string | null;
-  readonly hostAgencyId: string;
-  readonly partners: readonly MemorandumPartner[];
-  readonly expenditureByScheme: readonly {
-    readonly interventionId: string;
-    readonly name: string;
-    readonly spent: string;
-    readonly funding: readonly AgencyAmount[];
-  }[];
-  readonly totals: {
-    readonly openingBalance: string;
-    readonly contributions: string;
-    readonly expenditure: string;
-    readonly returned: string;
-    readonly riskSharePaid: string;
-    readonly closingBalance: string;
-  };
-  readonly reconciliation: {
-    readonly closingBalanceFromPartners: string;
-    readonly closingBalanceFromPot: string;
-    readonly agrees: boolean;
-  };
-}
+};
 
 // ---------------------------------------------------------------- labels
 
