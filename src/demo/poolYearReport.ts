@@ -66,12 +66,14 @@ export function renderPoolYear(
     );
   }
   const s = record.settlement;
+  const { eventId: _eventId, position: _position, ...settled } = s;
+  const previewAgrees = JSON.stringify(settled) === JSON.stringify(record.preview);
   const lines = (parts: readonly { agencyId: string; amount: string }[]) =>
     parts.length === 0
       ? '-'
       : parts.map((p) => `${nameOf(p.agencyId)} ${pounds(p.amount)}`).join(', ');
   sections.push(
-    `Year-end settlement ${POOL_YEAR} (POST …/financial-years/${POOL_YEAR}/settle; the preview answered the same):\n` +
+    `Year-end settlement ${POOL_YEAR} (POST …/financial-years/${POOL_YEAR}/settle; ${previewAgrees ? 'the preview answered the same' : 'THE PREVIEW ANSWERED DIFFERENTLY'}):\n` +
       s.schemes
         .map(
           (scheme) =>
@@ -87,8 +89,31 @@ export function renderPoolYear(
       `\n  Owed by the partners: ${lines(s.owedByPartners)}\n  Paid (contributions marked riskShareFor ${POOL_YEAR}): ${lines(record.payments)}`,
   );
   const m = record.memorandum.reconciliation;
+  const line = (p: Record<string, unknown>, field: string) =>
+    pounds(p[field] as string | undefined);
   sections.push(
-    `Memorandum account ${POOL_YEAR} (GET …/memorandum?financialYear=${POOL_YEAR}): closing balance from the partners' lines ${pounds(m.closingBalanceFromPartners)}, from the pot's own cash ${pounds(m.closingBalanceFromPot)}: ${m.agrees ? 'they agree' : 'THEY DO NOT AGREE'}.`,
+    `Memorandum account ${POOL_YEAR} (GET …/memorandum?financialYear=${POOL_YEAR}), each partner's note at 31 March:\n` +
+      indent(
+        renderTable(
+          [
+            { header: 'Partner', align: 'left' },
+            right('Contributions'),
+            right('Share of expenditure'),
+            right('Share of deficit'),
+            right('Owed to the pot'),
+            right('Closing balance'),
+          ],
+          record.memorandum.partners.map((p) => [
+            nameOf(p.agencyId as string),
+            line(p, 'contributions'),
+            line(p, 'shareOfExpenditure'),
+            line(p, 'shareOfDeficit'),
+            line(p, 'owedToPot'),
+            line(p, 'closingBalance'),
+          ]),
+        ),
+      ) +
+      `\n  Closing balance from the partners' lines ${pounds(m.closingBalanceFromPartners)}, from the pot's own cash ${pounds(m.closingBalanceFromPot)}: ${m.agrees ? 'they agree' : 'THEY DO NOT AGREE'}.`,
   );
   return `${sections.join('\n\n')}\n`;
 }

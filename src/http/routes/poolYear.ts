@@ -276,8 +276,15 @@ export const poolYearRoutes =
           description:
             "Decided on the same state and by the same code as POST …/settle, so the settlement equals its preview while nothing is written in between. A year that could not be settled now answers the settle's refusal: 409 SPEND_TRACKING_OFF, ALREADY_SETTLED, PERIOD_CLOSED, PENDING_APPROVALS; 400 before the year has ended.",
           params: YearParams,
-          // What settling would record now: no asAt or atPosition (400 if given).
-          querystring: z.strictObject({}),
+          // What settling would record now: no asAt or atPosition (400 if given). minPosition is
+          // accepted and always met: the write side has every acknowledged write.
+          querystring: z.strictObject({
+            minPosition: z
+              .string()
+              .regex(/^\d{1,30}$/)
+              .optional()
+              .describe('Accepted for symmetry with the books reads; always met'),
+          }),
           response: { 200: FinancialYearSettledV1, ...errorResponses },
         },
       },
