@@ -247,7 +247,8 @@ describe.skipIf(unavailable !== null)(
     });
 
     it('the quarterly monitoring report for quarter 4 flags Home care, totals the schemes, and downloads as CSV', async () => {
-      const page = await signedIn(mint({ sub: 'rita', role: 'reporter' }));
+      // The pool manager (the host council's finance officer) reads it whole, explanations included.
+      const page = await signedIn(councilOfficer);
       await page.goto(`${server.baseUrl}/#/pots/${potId}/monitoring`);
       await page.getByRole('form', { name: 'Choose the quarter' }).waitFor();
       await page.getByLabel('Financial year', { exact: true }).selectOption(FY);

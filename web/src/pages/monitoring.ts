@@ -55,6 +55,9 @@ export async function monitoringPage(ctx: PageContext, potId: string): Promise<v
     header,
   );
   if (report === null) return;
+  const withheld = (
+    (report as MonitoringReport & { redacted?: readonly string[] }).redacted ?? []
+  ).includes('schemes[].explanation');
   const headline = overspendHeadline(report);
   const n = FIGURES.length;
   const numeric = Array.from({ length: n }, (_, i) => i + 1);
@@ -109,7 +112,8 @@ export async function monitoringPage(ctx: PageContext, potId: string): Promise<v
             )
           : formatSigned(s.forecastOutturn),
         varianceText(s.variance),
-        s.explanation ?? '',
+        // null with `redacted`: the API withheld what people wrote from this role (figures only).
+        s.explanation ?? (withheld ? 'withheld' : ''),
       ]),
       {
         numeric: numeric.map((i) => i + 1),
