@@ -19,7 +19,9 @@ export type ClosePot = z.infer<typeof ClosePotBody> & { potId: string };
  * (every allocation's split was largest-remainder rounded when it was made), so the returns are
  * the stakes themselves and sum to what was available, to the penny. Partners with a zero stake
  * are left out of the returns. While any allocation request waits for approval the pot cannot
- * close: someone must decide it first. After the close every command on the pot is refused.
+ * close: someone must decide it first. Nor while a partner still owes its risk share of a
+ * settled year (RISK_SHARE_OUTSTANDING): a closed pot takes no payments, so the debt could never
+ * be paid. After the close every command on the pot is refused.
  */
 export function decideClosePot(
   state: PotState,
@@ -37,6 +39,14 @@ export function decideClosePot(
       'PENDING_APPROVALS',
       `pot ${command.potId} has ${pending.length} allocation request(s) waiting for approval (${pending.join(', ')}); approve or reject them before closing it`,
       { pendingAllocationIds: pending },
+    );
+  }
+  const owing = outstandingRiskShares(state);
+  if (owing.length > 0) {
+    return refused(
+      'RISK_SHARE_OUTSTANDING',
+      `partners still owe pot ${command.potId} their risk share (${owing.map((o) => `${o.agencyId} ${o.amount} for ${o.financialYear}`).join(', ')}); take the payments (contributions marked riskShareFor) before closing it, or the debts could never be paid`,
+      { owing },
     );
   }
   const effectiveDate = command.effectiveDate ?? todayOf(context);
@@ -73,4 +83,18 @@ export function decideClosePot(
       data: { potId: command.potId, effectiveDate, reason: command.reason, returns },
     },
   ];
+}
+
+/** Risk-share debts of settled years not yet paid, by year then partner. */
+function outstandingRiskShares(
+  state: PotState,
+): { financialYear: string; agencyId: string; amount: string }[] {
+  const owing: { financialYear: string; agencyId: string; amount: string }[] = [];
+  for (const [financialYear, debts] of [...state.poolYear.debts].sort(([a], [b]) =>
+    a < b ? -1 : 1,
+  )) {
+    for (const [agencyId, amount] of [...debts].sort(([a], [b]) => (a < b ? -1 : 1)))
+      if (amount.gt(0)) owing.push({ financialYear, agencyId, amount: formatAmount(amount) });
+  }
+  return owing;
 }

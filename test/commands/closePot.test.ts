@@ -29,6 +29,7 @@ import {
   request,
 } from './controlFixtures.ts';
 import { AGENCY, financeOfficerOf, given, givenEventId, TODAY } from './spec.ts';
+import { settled } from './poolYearFixtures.ts';
 
 const { cc, police, probation } = AGENCY;
 const close = (o: { effectiveDate?: string } = {}) => ({
@@ -210,5 +211,31 @@ describe('ClosePot', () => {
           },
         ]);
     });
+  });
+});
+
+describe('ClosePot on a pooled fund with risk-share debts', () => {
+  const close = { potId: POT_ID, reason: 'Agreement ended', effectiveDate: '2026-05-01' };
+  const payment = (agencyId: string, amount: string, n: number) =>
+    contributionReceived(agencyId, amount, { n: 900 + n, effectiveDate: '2026-04-20' });
+  const paid = (agencyId: string, amount: string, n: number) => {
+    const event = payment(agencyId, amount, n);
+    return { ...event, data: { ...event.data, riskShareFor: '2025-26' } };
+  };
+
+  it('409 RISK_SHARE_OUTSTANDING while a partner still owes its share of a settled year, naming each debt', () => {
+    // 2025-26 settled: council owes 120.00, police 80.00; the council has paid, the police not.
+    given([...settled(), paid(cc, '120.00', 1)])
+      .when((state, context) => decideClosePot(state, close, context))
+      .thenRefuses('RISK_SHARE_OUTSTANDING', {
+        owing: [{ financialYear: '2025-26', agencyId: police, amount: '80.00' }],
+      });
+  });
+
+  it('once every debt is paid the pot closes, returning the stakes', () => {
+    const decided = given([...settled(), paid(cc, '120.00', 1), paid(police, '80.00', 2)]).when(
+      (state, context) => decideClosePot(state, close, context),
+    ).result;
+    expect(decided).toMatchObject([{ type: 'PotClosed' }]);
   });
 });

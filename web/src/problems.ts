@@ -41,6 +41,11 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
   YEAR_SETTLED:
     'That financial year is settled, so nothing dated in it can be recorded or reversed.',
   YEAR_NOT_SETTLED: 'The financial year must be settled before it can be closed.',
+  SPEND_TRACKING_OFF: 'The pot’s agreement does not track spend. Vary the agreement first.',
+  AGREEMENT_VERSION_CONFLICT:
+    'Someone varied the agreement in the meantime. Read the agreement in force and vary that one.',
+  RISK_SHARE_OUTSTANDING:
+    'Partners still owe the pot their risk share. Take their payments before closing the pot.',
   RATE_LIMITED: 'Too many changes in a short time. Wait a minute and try again.',
   PAYLOAD_TOO_LARGE: 'What was entered is too long.',
   PROJECTION_LAGGING: 'The figures have not caught up yet. Try again in a moment.',
