@@ -28,6 +28,7 @@ export const DOMAIN_ERROR_CODES = [
   'YEAR_SETTLED',
   'YEAR_NOT_SETTLED',
   'AGREEMENT_VERSION_CONFLICT',
+  'CLAIM_CAP_EXCEEDED',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
