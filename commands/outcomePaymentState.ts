@@ -19,6 +19,14 @@ export interface ClaimRecord {
   readonly coPayers: RateCardRecorded['coPayers'];
   readonly data: OutcomeClaimed;
   status: ClaimStatus;
+  validatedBy?: ActorRef;
+  rejected?: { readonly by: ActorRef; readonly reason: string };
+  paid?: {
+    readonly spendId: string;
+    readonly effectiveDate: string;
+    readonly by: ActorRef;
+    readonly payerShares: readonly { readonly agencyId: string; readonly amount: string }[];
+  };
 }
 
 export interface OutcomePaymentState {

@@ -436,14 +436,23 @@ function evolveOutcomePayments(state: PotState, event: OutcomePaymentEvent): voi
       requireIntervention(state, event.data.interventionId);
       return noteClaim(payments, event.data);
     case 'ClaimValidated':
-      moveClaim(payments, event.data.claimId, ['claimed'], 'validated');
+      moveClaim(payments, event.data.claimId, ['claimed'], 'validated').validatedBy =
+        event.data.validatedBy;
       return;
     case 'ClaimRejected':
-      moveClaim(payments, event.data.claimId, ['claimed', 'validated'], 'rejected');
+      moveClaim(payments, event.data.claimId, ['claimed', 'validated'], 'rejected').rejected = {
+        by: event.data.rejectedBy,
+        reason: event.data.reason,
+      };
       return;
     case 'ClaimPaid': {
       const d = event.data;
-      moveClaim(payments, d.claimId, ['validated'], 'paid');
+      moveClaim(payments, d.claimId, ['validated'], 'paid').paid = {
+        spendId: d.spendId,
+        effectiveDate: d.effectiveDate,
+        by: d.paidBy,
+        payerShares: d.payerShares,
+      };
       const figures = schemeYear(
         state.poolYear,
         financialYearOf(d.effectiveDate),

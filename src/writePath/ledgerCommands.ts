@@ -27,6 +27,7 @@ import type { SetInterventionAssumptions } from '../../commands/setInterventionA
 import type { RecordAgreement } from '../../commands/recordAgreement.ts';
 import { previewSettlement } from '../../commands/settleFinancialYear.ts';
 import { potAggregate } from '../../commands/aggregates.ts';
+import type { PotState } from '../../commands/potState.ts';
 import type { FinancialYearSettled } from '../../events/poolYear.ts';
 import type { RecordSchemeDetails } from '../../commands/recordSchemeDetails.ts';
 import type {
@@ -425,6 +426,14 @@ export function createLedgerCommands(
       const params = { potId, claimId };
       const command = { ...body, ...params, spendId: newId() };
       return run(d.payClaim, params, body, command, envelope);
+    },
+
+    /** The pot's outcome claims as the next command would be decided on; writes nothing. */
+    async listClaims(potId: string, actor: Actor): Promise<PotState['outcomePayments'] | null> {
+      return handler.inspect(
+        { streamId: potStreamId(potId), aggregate: potAggregate, agencyIds: [], actor },
+        (state) => (state.opened ? state.outcomePayments : null),
+      );
     },
 
     /** What settling the year would record now, deciding on the same state; writes nothing. */
