@@ -179,6 +179,27 @@ describe('outcome payments: a claim from rate card to payment', () => {
     );
     expect(intervention.spent).toBe('800.00');
 
+    // The cost-benefit report lists the payment next to the outcome it evidences.
+    const cba = await c.ledger.get(`/v1/pots/${c.potId}/cba`, c.tokens.admin);
+    expect(cba.statusCode, cba.body).toBe(200);
+    const row = (cba.json().interventions as Json[]).find(
+      (i) => i.interventionId === c.interventionId,
+    )!;
+    expect(row.grossBenefits.outcomes.map((o: Json) => o.outcomeId)).toContain(outcomeId);
+    expect(row.outcomePayments).toEqual({
+      paid: '800.00',
+      claims: [
+        {
+          claimId,
+          code: EMPLOYMENT,
+          amount: '800.00',
+          paidOn: '2026-01-10',
+          financialYear: '2025-26',
+          outcomeId,
+        },
+      ],
+    });
+
     const audit = await c.ledger.get(`/v1/audit?potId=${c.potId}`, c.tokens.auditor);
     expect(audit.statusCode, audit.body).toBe(200);
     const summaries = (audit.json().entries as Json[]).map((e) => e.summary as string);
