@@ -27,10 +27,7 @@ import { OutcomeValuationLine } from './unitCost.ts';
 import type { PotControlEvent } from './potControls.ts';
 import { potControlEventSchemas } from './potControls.ts';
 import { poolYearEventSchemas, type PoolYearEvent } from './poolYear.ts';
-import {
-  outcomePaymentEventSchemas,
-  type OutcomePaymentEvent,
-} from './outcomePayments.ts';
+import { outcomePaymentEventSchemas, type OutcomePaymentEvent } from './outcomePayments.ts';
 
 import { ContributionAgreedV1, type ContributionAgreed } from './agreedContributions.ts';
 import {
