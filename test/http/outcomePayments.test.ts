@@ -179,6 +179,14 @@ describe('outcome payments: a claim from rate card to payment', () => {
     );
     expect(intervention.spent).toBe('800.00');
 
+    // …and the quarterly monitoring return counts it in the scheme's actual spend.
+    const monitoring = await c.ledger.get(
+      `/v1/pots/${c.potId}/monitoring?financialYear=2025-26&quarter=4`,
+      c.tokens.admin,
+    );
+    expect(monitoring.statusCode, monitoring.body).toBe(200);
+    expect(monitoring.json().totals.actual).toBe('800.00');
+
     // The cost-benefit report lists the payment next to the outcome it evidences.
     const cba = await c.ledger.get(`/v1/pots/${c.potId}/cba`, c.tokens.admin);
     expect(cba.statusCode, cba.body).toBe(200);
