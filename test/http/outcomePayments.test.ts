@@ -22,6 +22,7 @@ import {
   type Ctx,
   type Json,
 } from './helpers.ts';
+import { potPoolYearExceptions } from '../../projections/exceptions.ts';
 
 const IN_YEAR = () => '2026-01-15T10:00:00.000Z';
 const UNKNOWN_ULID = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
@@ -262,6 +263,53 @@ describe('outcome payments: a claim from rate card to payment', () => {
       'CLAIM_CAP_EXCEEDED',
     );
     expect(problem.details).toMatchObject({ capPerContract: '1600.00', standing: '1600.00' });
+  });
+
+  it('a payment beyond the scheme’s budget is flagged under `warn` (and listed among the pooled-fund exceptions), refused 409 BUDGET_EXCEEDED under `block`', async () => {
+    const c = await ctx();
+    expectWritten(
+      await c.ledger.post(`/v1/pots/${c.potId}/agreements`, c.tokens.admin, AGREEMENT),
+      ['version'],
+    );
+    expectWritten(await allocate(c, '500.00'), ['allocationId', 'status', 'fundingShares']);
+    await rateCard(c);
+    const first = await claim(c, 'P-1');
+    const second = await claim(c, 'P-2');
+    for (const claimId of [first, second])
+      expectWritten(await c.ledger.post(claimUrl(c, claimId, 'validate'), c.tokens.cc, {}), [
+        'claimId',
+      ]);
+    const paid = expectWritten(
+      await c.ledger.post(claimUrl(c, first, 'pay'), c.tokens.admin, {
+        effectiveDate: '2026-01-10',
+      }),
+      ['claimId', 'spendId', 'amount', 'payerShares', 'overspend'],
+    );
+    expect(paid.overspend).toMatchObject({ financialYear: '2025-26', overBy: '300.00' });
+    await c.ledger.get(listUrl(c), c.tokens.admin);
+    expect(
+      potPoolYearExceptions(c.ledger.books.state.exceptions, c.potId).map((x) => [
+        x.type,
+        x.kind,
+        x.amount,
+      ]),
+    ).toEqual([['ClaimPaid', 'overspend', '800.00']]);
+    expectWritten(
+      await c.ledger.post(`/v1/pots/${c.potId}/agreements`, c.tokens.admin, {
+        ...AGREEMENT,
+        replaces: 1,
+        boardDecisionRef: 'HWB-2025-09',
+        overspend: { policy: 'block', coverFromPot: true, share: 'contributions' },
+      }),
+      ['version', 'replaces'],
+    );
+    await expectRefused(
+      c.ledger,
+      () =>
+        c.ledger.post(claimUrl(c, second, 'pay'), c.tokens.admin, { effectiveDate: '2026-01-10' }),
+      409,
+      'BUDGET_EXCEEDED',
+    );
   });
 
   it('paying needs spend tracking: 409 SPEND_TRACKING_OFF without an agreement', async () => {
