@@ -29,6 +29,7 @@ export const DOMAIN_ERROR_CODES = [
   'YEAR_NOT_SETTLED',
   'AGREEMENT_VERSION_CONFLICT',
   'RISK_SHARE_OUTSTANDING',
+  'CLAIM_CAP_EXCEEDED',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

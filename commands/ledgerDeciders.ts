@@ -77,6 +77,18 @@ import {
   RecordSpendBody,
   ReleaseCommitmentBody,
 } from './recordSpend.ts';
+import {
+  ClaimOutcomeBody,
+  decideClaimOutcome,
+  decidePayClaim,
+  decideRecordRateCard,
+  decideRejectClaim,
+  decideValidateClaim,
+  PayClaimBody,
+  RecordRateCardBody,
+  RejectClaimBody,
+  ValidateClaimBody,
+} from './outcomePayments.ts';
 
 /** One command, ready for the handler: where it is decided, on what, and how. */
 export interface DecisionRequest<S, E extends { type: string; data: unknown }> {
@@ -204,4 +216,9 @@ export const ledgerDeciders = {
     SettleFinancialYearBody,
     decideSettleFinancialYear,
   ),
+  recordRateCard: onPot('RecordRateCard', RecordRateCardBody, decideRecordRateCard),
+  claimOutcome: onPot('ClaimOutcome', ClaimOutcomeBody, decideClaimOutcome),
+  validateClaim: onPot('ValidateClaim', ValidateClaimBody, decideValidateClaim),
+  rejectClaim: onPot('RejectClaim', RejectClaimBody, decideRejectClaim),
+  payClaim: onPot('PayClaim', PayClaimBody, decidePayClaim),
 } as const;

@@ -19,6 +19,14 @@ import {
 } from './poolYearState.ts';
 import type { FinancialYearSettled, PoolYearEvent } from '../events/poolYear.ts';
 import { financialYearOf } from '../events/primitives.ts';
+import type { OutcomePaymentEvent } from '../events/outcomePayments.ts';
+import {
+  initialOutcomePaymentState,
+  moveClaim,
+  noteClaim,
+  noteRateCard,
+  type OutcomePaymentState,
+} from './outcomePaymentState.ts';
 import {
   noteDirectAllocation,
   type DirectAllocationWindows,
@@ -104,6 +112,8 @@ export interface PotState {
   totalRiskSharePaid: Money;
   /** The pooled-fund year: agreement, schemes, spend, commitments, forecasts, settlements. */
   readonly poolYear: PoolYearState;
+  /** Outcome payments: rate cards and claims (payment by results). */
+  readonly outcomePayments: OutcomePaymentState;
   /** Allocations at or above it are only requested; null = no four-eyes. */
   approvalThreshold: Money | null;
   /** Every allocation request by allocationId, pending or decided. */
@@ -151,6 +161,7 @@ export function initialPotState(): PotState {
     totalReturned: ZERO,
     totalRiskSharePaid: ZERO,
     poolYear: initialPoolYearState(),
+    outcomePayments: initialOutcomePaymentState(),
     approvalThreshold: null,
     requests: new Map(),
     directAllocations: new Map(),
@@ -304,6 +315,12 @@ function evolveByType(state: PotState, event: FoldedPotEvent): void {
     case 'ForecastWithdrawn':
     case 'FinancialYearSettled':
       return evolvePoolYear(state, event);
+    case 'RateCardRecorded':
+    case 'OutcomeClaimed':
+    case 'ClaimValidated':
+    case 'ClaimRejected':
+    case 'ClaimPaid':
+      return evolveOutcomePayments(state, event);
     default:
       return evolveControls(state, event);
   }
@@ -405,6 +422,45 @@ function evolvePoolYear(state: PotState, event: PoolYearEvent & FoldedPotEvent):
     }
     case 'FinancialYearSettled':
       return settleYear(state, event.eventId, event.data);
+  }
+}
+
+/** Outcome payments (events/outcomePayments.ts): a paid claim is spend of its intervention. */
+function evolveOutcomePayments(state: PotState, event: OutcomePaymentEvent): void {
+  const payments = state.outcomePayments;
+  switch (event.type) {
+    case 'RateCardRecorded':
+      requireIntervention(state, event.data.interventionId);
+      return noteRateCard(payments, event.data);
+    case 'OutcomeClaimed':
+      requireIntervention(state, event.data.interventionId);
+      return noteClaim(payments, event.data);
+    case 'ClaimValidated':
+      moveClaim(payments, event.data.claimId, ['claimed'], 'validated').validatedBy =
+        event.data.validatedBy;
+      return;
+    case 'ClaimRejected':
+      moveClaim(payments, event.data.claimId, ['claimed', 'validated'], 'rejected').rejected = {
+        by: event.data.rejectedBy,
+        reason: event.data.reason,
+      };
+      return;
+    case 'ClaimPaid': {
+      const d = event.data;
+      moveClaim(payments, d.claimId, ['validated'], 'paid').paid = {
+        spendId: d.spendId,
+        effectiveDate: d.effectiveDate,
+        by: d.paidBy,
+        payerShares: d.payerShares,
+      };
+      const figures = schemeYear(
+        state.poolYear,
+        financialYearOf(d.effectiveDate),
+        d.interventionId,
+      );
+      figures.spent = figures.spent.plus(money(d.amount));
+      return;
+    }
   }
 }
 
@@ -659,6 +715,7 @@ function evolveControls(state: PotState, event: Exclude<PotEvent, { type: MoneyE
 /** Events evolveByType handles itself; the rest (the pot's controls) go to evolveControls. */
 type MoneyEventType =
   | PoolYearEvent['type']
+  | OutcomePaymentEvent['type']
   | 'ContributionAgreed'
   | 'InterventionAssumptionsSet'
   | 'PotOpened'

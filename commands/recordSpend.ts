@@ -113,7 +113,7 @@ function budgetEntryRefusal(
  * The overspend flag of an entry that adds `adds` to spent-plus-committed (a spend releasing
  * part of its commitment adds only the rest), or null when the scheme stays within budget.
  */
-function overspendOf(
+export function overspendOf(
   state: PotState,
   interventionId: string,
   effectiveDate: string,
@@ -136,7 +136,7 @@ function overspendOf(
   };
 }
 
-function budgetExceeded(
+export function budgetExceeded(
   state: PotState,
   interventionId: string,
   what: string,

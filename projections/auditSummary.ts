@@ -36,6 +36,11 @@ export interface AuditNames {
   readonly spends: Map<string, { readonly invoiceRef: string; readonly supplier: string }>;
   /** commitmentId → its reference (purchase order, contract, care package). */
   readonly commitmentReferences: Map<string, string>;
+  /** claimId → the outcome claimed, so validation, rejection and payment can say what they decided. */
+  readonly claims: Map<
+    string,
+    { readonly code: string; readonly price: string; readonly outcomeId?: string }
+  >;
 }
 
 export function emptyAuditNames(): AuditNames {
@@ -49,6 +54,7 @@ export function emptyAuditNames(): AuditNames {
     allocationRequests: new Map(),
     spends: new Map(),
     commitmentReferences: new Map(),
+    claims: new Map(),
   };
 }
 
@@ -80,6 +86,13 @@ export function rememberNames(names: AuditNames, event: Envelope): void {
       return;
     case 'CommitmentRaised':
       names.commitmentReferences.set(event.data.commitmentId, event.data.reference);
+      return;
+    case 'OutcomeClaimed':
+      names.claims.set(event.data.claimId, {
+        code: event.data.code,
+        price: event.data.price,
+        ...(event.data.outcomeId === undefined ? {} : { outcomeId: event.data.outcomeId }),
+      });
       return;
     case 'AllocationRequested': {
       const d = event.data;
@@ -128,6 +141,20 @@ function describeAction(names: AuditNames, event: Envelope): string {
   const intervention = (id: string): string => names.interventions.get(id) ?? id;
   const because = (reason: string): string =>
     `; reason: ${oneLine(reason, MAX_SUMMARY_REASON_CHARS)}`;
+  /** ", evidencing outcome "Three families in work" (<id>)" when a claim names the outcome it evidences. */
+  const evidencing = (outcomeId: string | undefined): string => {
+    if (outcomeId === undefined) return '';
+    const description = names.outcomeDescriptions.get(outcomeId);
+    return description === undefined
+      ? `, evidencing outcome ${outcomeId}`
+      : `, evidencing outcome "${oneLine(description, MAX_SUMMARY_DESCRIPTION_CHARS)}" (${outcomeId})`;
+  };
+  const claimText = (claimId: string): string => {
+    const claim = names.claims.get(claimId);
+    return claim === undefined
+      ? `claim ${claimId}`
+      : `claim ${claimId} for outcome code ${claim.code}, ${formatPounds(money(claim.price))}`;
+  };
   const commitmentName = (id: string): string => names.commitmentReferences.get(id) ?? id;
   const shares = (list: readonly FundingShare[]): string =>
     list.map((s) => `${agency(s.agencyId)} ${formatPounds(money(s.amount))}`).join(', ');
@@ -349,6 +376,41 @@ function describeAction(names: AuditNames, event: Envelope): string {
     }
     case 'FinancialYearSettled':
       return settlementText(event.data, pot, agency);
+    case 'RateCardRecorded': {
+      const d = event.data;
+      const payers =
+        d.coPayers === undefined
+          ? ''
+          : `, paid by ${d.coPayers.map((p) => `${agency(p.agencyId)} ${(p.basisPoints / 100).toFixed(2)}%`).join(', ')}`;
+      return (
+        `recorded rate card version ${d.version} of ${intervention(d.interventionId)} in ${pot(d.potId)}, contract ${d.contractRef}, ` +
+        `cap ${formatPounds(money(d.capPerContract))}: ${d.outcomes.map((o) => `${o.code} ${formatPounds(money(o.price))}`).join(', ')}` +
+        `${payers}${d.replaces === undefined ? '' : `, replacing version ${d.replaces}`}`
+      );
+    }
+    case 'OutcomeClaimed': {
+      const d = event.data;
+      return (
+        `claimed ${formatPounds(money(d.price))} for outcome code ${d.code} on ${intervention(d.interventionId)} (claim ${d.claimId}, contract ${d.contractRef}), ` +
+        `outcome dated ${d.outcomeDate}, evidence ${d.evidenceRef}${evidencing(d.outcomeId)}`
+      );
+    }
+    case 'ClaimValidated':
+      return `validated ${claimText(event.data.claimId)}`;
+    case 'ClaimRejected':
+      return `rejected ${claimText(event.data.claimId)}${because(event.data.reason)}`;
+    case 'ClaimPaid': {
+      const d = event.data;
+      const claim = names.claims.get(d.claimId);
+      const shares =
+        d.payerShares.length < 2
+          ? ''
+          : `, shared ${d.payerShares.map((s) => `${agency(s.agencyId)} ${formatPounds(money(s.amount))}`).join(', ')}`;
+      return (
+        `paid claim ${d.claimId}${claim === undefined ? '' : ` for outcome code ${claim.code}`}, ${formatPounds(money(d.amount))}, ` +
+        `as spend on ${intervention(d.interventionId)} dated ${d.effectiveDate}${shares}${evidencing(claim?.outcomeId)}${overspendText(d.overspend)}`
+      );
+    }
     default: {
       const unhandled: never = event;
       return unhandled;

@@ -172,6 +172,23 @@ export interface GrossView extends Figure {
   readonly outcomes?: readonly OutcomeBenefitView[];
 }
 
+/**
+ * Outcome payments (payment by results) of an intervention in scope: paid claims, each next to
+ * the outcome it evidences when it names one. They are spend from the intervention's funding,
+ * so they are already inside `cost` (net funding allocated), never added to it again.
+ */
+export interface OutcomePaymentsView {
+  readonly paid: string;
+  readonly claims: readonly {
+    readonly claimId: string;
+    readonly code: string;
+    readonly amount: string;
+    readonly paidOn: string;
+    readonly financialYear: string;
+    readonly outcomeId?: string;
+  }[];
+}
+
 export interface InterventionCbaView {
   readonly interventionId: string;
   readonly name: string;
@@ -191,6 +208,8 @@ export interface InterventionCbaView {
   readonly financialReturnOnInvestment: ReturnView;
   readonly paybackYear: PaybackView;
   readonly whoBenefits: readonly WhoBenefitsRow[];
+  /** Present only for an intervention with outcome payments in scope. */
+  readonly outcomePayments?: OutcomePaymentsView;
 }
 
 export interface PotCbaView {
@@ -500,6 +519,20 @@ function outcomeInBaseYear(
   };
 }
 
+function outcomePaymentsOf(
+  intervention: InterventionInputs,
+  inYear: (year: string) => boolean,
+): { outcomePayments?: OutcomePaymentsView } {
+  const claims = intervention.outcomePayments.filter((p) => inYear(p.financialYear));
+  if (claims.length === 0) return {};
+  return {
+    outcomePayments: {
+      paid: formatAmount(sum(claims.map((c) => money(c.amount)))),
+      claims: claims.map((c) => ({ ...c })),
+    },
+  };
+}
+
 function interventionReport(
   intervention: InterventionInputs,
   financialYear: string | undefined,
@@ -677,6 +710,7 @@ function interventionReport(
       shareFactor: factor,
       working: `(1 − ${assumptions.deadweightPercent}%) × ${assumptions.attributionPercent}% × (1 − ${assumptions.optimismBiasPercent}%) × Σ over years of profile % ÷ 1.035^year`,
     }),
+    ...outcomePaymentsOf(intervention, inYear),
   };
   return {
     view,

@@ -72,13 +72,27 @@ export interface InterventionInputs {
   /** Allocations, outcomes and their undoings that correct a closed year, in log order. */
   readonly adjustments: PriorPeriodAdjustmentLine[];
   assumptions: AssumptionsInForce | null;
+  /** Paid outcome claims, in the order they were paid. */
+  readonly outcomePayments: OutcomePaymentInputs[];
   /** How many times assumptions have been set (each one an event in the pot's history). */
   assumptionChanges: number;
+}
+
+/** A paid outcome claim (payment by results): the cost side of the outcome it evidences. */
+export interface OutcomePaymentInputs {
+  readonly claimId: string;
+  readonly code: string;
+  readonly amount: string;
+  readonly paidOn: string;
+  readonly financialYear: string;
+  readonly outcomeId?: string;
 }
 
 export interface PotInputs {
   readonly potId: string;
   readonly name: string;
+  /** Outcome claims not yet paid: claimId → what was claimed, until ClaimPaid moves it to its intervention. */
+  readonly claims: Map<string, { readonly code: string; readonly outcomeId?: string }>;
   /** Interventions in the order they were defined. */
   readonly interventions: Map<string, InterventionInputs>;
 }
@@ -96,6 +110,7 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
         state.pots.set(event.data.potId, {
           potId: event.data.potId,
           name: event.data.name,
+          claims: new Map(),
           interventions: new Map(),
         });
         return state;
@@ -111,6 +126,7 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
           settlements: new Map(),
           adjustments: [],
           assumptions: null,
+          outcomePayments: [],
           assumptionChanges: 0,
         });
         return state;
@@ -166,6 +182,32 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
             );
           intervention.settlements.set(yearCountedIn(d), { amount: moved, eventId: event.eventId });
         }
+        return state;
+      }
+      case 'OutcomeClaimed':
+        potOf(state, event.data.potId).claims.set(event.data.claimId, {
+          code: event.data.code,
+          ...(event.data.outcomeId === undefined ? {} : { outcomeId: event.data.outcomeId }),
+        });
+        return state;
+      case 'ClaimRejected':
+        potOf(state, event.data.potId).claims.delete(event.data.claimId);
+        return state;
+      case 'ClaimPaid': {
+        const d = event.data;
+        const pot = potOf(state, d.potId);
+        const claim = pot.claims.get(d.claimId);
+        if (claim === undefined)
+          throw new Error(`invariant: payment of unknown claim ${d.claimId}`);
+        pot.claims.delete(d.claimId);
+        interventionOf(state, d.potId, d.interventionId).outcomePayments.push({
+          claimId: d.claimId,
+          code: claim.code,
+          amount: d.amount,
+          paidOn: d.effectiveDate,
+          financialYear: yearCountedIn(d),
+          ...(claim.outcomeId === undefined ? {} : { outcomeId: claim.outcomeId }),
+        });
         return state;
       }
       case 'InterventionAssumptionsSet': {

@@ -4,7 +4,7 @@
  * OutcomeRetracted, and in the pooled-fund year SpendReversed, CommitmentReversed and
  * ForecastWithdrawn), rejected allocation requests (AllocationRejected), attempted
  * self-approvals (SelfApprovalAttempted), and spend or commitments that took a scheme over its
- * budget (SpendRecorded / CommitmentRaised with an overspend flag, accepted under the
+ * budget (SpendRecorded / CommitmentRaised / ClaimPaid with an overspend flag, accepted under the
  * agreement's `warn` policy) — per pot, in log order.
  *
  * A pure fold like every projection. It keeps its own names (the same ones the audit trail
@@ -43,6 +43,7 @@ export const POOL_YEAR_EXCEPTION_TYPES = [
   'ForecastWithdrawn',
   'SpendRecorded',
   'CommitmentRaised',
+  'ClaimPaid',
 ] as const;
 export type PoolYearExceptionType = (typeof POOL_YEAR_EXCEPTION_TYPES)[number];
 export type PoolYearExceptionKind = 'reversal' | 'overspend';
@@ -178,6 +179,8 @@ function toException(names: AuditNames, event: Envelope): AnyExceptionEntry | nu
       break;
     case 'SpendRecorded':
     case 'CommitmentRaised':
+    case 'ClaimPaid':
+      // A paid outcome claim is spend: flagged when it took the scheme beyond its budget.
       if (event.data.overspend === undefined) return null;
       facts = {
         kind: 'overspend',

@@ -158,6 +158,16 @@ function evolvePot(pot: PoolYearPot, event: PotEnvelope): void {
     case 'SpendRecorded':
     case 'SpendReversed':
       return moveSpend(pot, event);
+    case 'ClaimPaid': {
+      // A paid outcome claim is spend of its intervention (events/outcomePayments.ts).
+      const d = event.data;
+      const scheme = schemeYear(yearBooks(pot, financialYearOf(d.effectiveDate)), d.interventionId);
+      const amount = money(d.amount);
+      scheme.spent = scheme.spent.plus(amount);
+      const movement = movementOn(scheme, d.effectiveDate);
+      movement.spent = movement.spent.plus(amount);
+      return;
+    }
     case 'CommitmentRaised': {
       const d = event.data;
       const year = financialYearOf(d.effectiveDate);
@@ -224,6 +234,10 @@ function evolvePot(pot: PoolYearPot, event: PotEnvelope): void {
     case 'AllocationApproved':
     case 'AllocationRejected':
     case 'SelfApprovalAttempted':
+    case 'RateCardRecorded':
+    case 'OutcomeClaimed':
+    case 'ClaimValidated':
+    case 'ClaimRejected':
       return;
     default: {
       const unhandled: never = event;

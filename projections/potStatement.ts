@@ -456,12 +456,16 @@ function addOutcome(
 }
 
 /** Spend is paid out of funding already allocated: listed by intervention, outside the balance. */
-function addSpend(fold: StatementFold, event: EventOf<'SpendRecorded' | 'SpendReversed'>): void {
+function addSpend(
+  fold: StatementFold,
+  event: EventOf<'SpendRecorded' | 'SpendReversed' | 'ClaimPaid'>,
+): void {
   if (whenOf(event.data.effectiveDate, fold.period) !== 'during') return;
   fold.entriesInYear += 1;
   const figures = interventionOf(fold, event.data.interventionId);
   const amount = money(event.data.amount);
-  if (event.type === 'SpendRecorded') {
+  // A paid outcome claim is spend of its intervention.
+  if (event.type === 'SpendRecorded' || event.type === 'ClaimPaid') {
     figures.spent = figures.spent.plus(amount);
     fold.totals.spent = fold.totals.spent.plus(amount);
   } else {
@@ -611,6 +615,7 @@ function addEvent(fold: StatementFold, event: Envelope): void {
       break;
     case 'SpendRecorded':
     case 'SpendReversed':
+    case 'ClaimPaid':
       addSpend(fold, event);
       break;
     case 'FinancialYearSettled':
@@ -641,6 +646,10 @@ function addEvent(fold: StatementFold, event: Envelope): void {
     case 'CommitmentReversed':
     case 'ForecastRecorded':
     case 'ForecastWithdrawn':
+    case 'RateCardRecorded':
+    case 'OutcomeClaimed':
+    case 'ClaimValidated':
+    case 'ClaimRejected':
       // None of these moves money (agreements, cost-benefit assumptions, scheme details,
       // commitments, which only reserve budget, and forecasts included): the statement's figures
       // ignore them.

@@ -275,6 +275,19 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         closePot(pot, event);
         assertBooksBalance(pot, event.eventId, state.stakesMayBeNegative === true);
         return state;
+      case 'ClaimPaid': {
+        // A paid outcome claim is spend of its intervention.
+        const intervention = interventionOf(pot, event.data.interventionId);
+        intervention.spent = intervention.spent.plus(money(event.data.amount));
+        return state;
+      }
+      case 'RateCardRecorded':
+      case 'OutcomeClaimed':
+        interventionOf(pot, event.data.interventionId);
+        return state;
+      case 'ClaimValidated':
+      case 'ClaimRejected':
+        return state;
       case 'SpendRecorded':
       case 'SpendReversed': {
         const intervention = interventionOf(pot, event.data.interventionId);

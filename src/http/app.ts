@@ -30,6 +30,7 @@ import { unitCostRoutes } from './routes/unitCosts.ts';
 import { costBenefitRoutes } from './routes/costBenefit.ts';
 import { statementRoutes } from './routes/statement.ts';
 import { poolYearRoutes } from './routes/poolYear.ts';
+import { outcomePaymentRoutes } from './routes/outcomePayments.ts';
 import { poolYearReportRoutes } from './routes/poolYearReports.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER } from './routes/routeDeps.ts';
@@ -179,6 +180,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(costBenefitRoutes(options));
   await app.register(statementRoutes(options));
   await app.register(poolYearRoutes(options));
+  await app.register(outcomePaymentRoutes(options));
   await app.register(poolYearReportRoutes(options));
   await app.register(auditProofRoutes(options));
   return app;

@@ -27,6 +27,7 @@ import type { SetInterventionAssumptions } from '../../commands/setInterventionA
 import type { RecordAgreement } from '../../commands/recordAgreement.ts';
 import { previewSettlement } from '../../commands/settleFinancialYear.ts';
 import { potAggregate } from '../../commands/aggregates.ts';
+import type { PotState } from '../../commands/potState.ts';
 import type { FinancialYearSettled } from '../../events/poolYear.ts';
 import type { RecordSchemeDetails } from '../../commands/recordSchemeDetails.ts';
 import type {
@@ -35,6 +36,13 @@ import type {
   RecordSpend,
   ReleaseCommitment,
 } from '../../commands/recordSpend.ts';
+import type {
+  ClaimOutcome,
+  PayClaim,
+  RecordRateCard,
+  RejectClaim,
+  ValidateClaim,
+} from '../../commands/outcomePayments.ts';
 import { ledgerDeciders, type LedgerDecider } from '../../commands/ledgerDeciders.ts';
 import { potIdOfStream, potStreamId, type Actor } from '../../events/index.ts';
 import type { CommandHandler, CommandOutcome, CommandRequest } from './commandHandler.ts';
@@ -366,6 +374,66 @@ export function createLedgerCommands(
     ) {
       const params = { potId, financialYear };
       return run(d.settleFinancialYear, params, body, params, envelope);
+    },
+
+    recordRateCard(
+      potId: string,
+      interventionId: string,
+      body: Body<RecordRateCard, 'potId' | 'interventionId'>,
+      envelope: CommandEnvelope,
+    ) {
+      const params = { potId, interventionId };
+      return run(d.recordRateCard, params, body, { ...body, ...params }, envelope);
+    },
+
+    claimOutcome(
+      potId: string,
+      interventionId: string,
+      body: Body<ClaimOutcome, 'potId' | 'interventionId' | 'claimId'>,
+      envelope: CommandEnvelope,
+    ) {
+      const params = { potId, interventionId };
+      const command = { ...body, ...params, claimId: newId() };
+      return run(d.claimOutcome, params, body, command, envelope);
+    },
+
+    validateClaim(
+      potId: string,
+      claimId: string,
+      body: Record<string, never>,
+      envelope: CommandEnvelope,
+    ) {
+      const params: ValidateClaim = { potId, claimId };
+      return run(d.validateClaim, params, body, params, envelope);
+    },
+
+    rejectClaim(
+      potId: string,
+      claimId: string,
+      body: Body<RejectClaim, 'potId' | 'claimId'>,
+      envelope: CommandEnvelope,
+    ) {
+      const params = { potId, claimId };
+      return run(d.rejectClaim, params, body, { ...body, ...params }, envelope);
+    },
+
+    payClaim(
+      potId: string,
+      claimId: string,
+      body: Body<PayClaim, 'potId' | 'claimId' | 'spendId'>,
+      envelope: CommandEnvelope,
+    ) {
+      const params = { potId, claimId };
+      const command = { ...body, ...params, spendId: newId() };
+      return run(d.payClaim, params, body, command, envelope);
+    },
+
+    /** The pot's outcome claims as the next command would be decided on; writes nothing. */
+    async listClaims(potId: string, actor: Actor): Promise<PotState['outcomePayments'] | null> {
+      return handler.inspect(
+        { streamId: potStreamId(potId), aggregate: potAggregate, agencyIds: [], actor },
+        (state) => (state.opened ? state.outcomePayments : null),
+      );
     },
 
     /** What settling the year would record now, deciding on the same state; writes nothing. */

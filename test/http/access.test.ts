@@ -54,7 +54,37 @@ interface Fixture extends Ctx {
   readonly sparePotId: string;
   /** A commitment on the main pot's intervention, large enough for every allowed caller to release part of. */
   readonly commitmentId?: string;
+  /** An intervention without a rate card, for the admin to record one. */
+  readonly rateCardInterventionId?: string;
+  /** Outcome claims (made by bob of Essex Police), one per caller to validate, to reject and (validated) to pay. */
+  readonly claims?: {
+    readonly toValidate: Readonly<Record<Caller, string>>;
+    readonly toReject: Readonly<Record<Caller, string>>;
+    readonly toPay: Readonly<Record<Caller, string>>;
+  };
 }
+
+/** The rate card of the access table's intervention: room for every claim the table makes. */
+const ACCESS_RATE_CARD = {
+  contractRef: 'TF-ACCESS',
+  capPerContract: '1000000.00',
+  outcomes: [
+    {
+      code: 'TF-ACCESS',
+      definition: 'access table',
+      evidenceRequired: 'access table evidence',
+      price: '1.00',
+      maxClaimsPerParticipant: 1,
+      claimWindowDays: 3650,
+    },
+  ],
+};
+const accessClaim = (participantRef: string) => ({
+  code: 'TF-ACCESS',
+  participantRef,
+  outcomeDate: '2025-12-01',
+  evidenceRef: 'EVIDENCE-ACCESS',
+});
 
 interface Row {
   readonly method: 'GET' | 'POST';
@@ -362,6 +392,50 @@ const ACCESS_TABLE: readonly Row[] = [
       forecastOutturn: '1500.00',
       explanation: REASON,
     }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/interventions/:interventionId/rate-card',
+    allowed: ['admin'],
+    url: (f) => `/v1/pots/${f.potId}/interventions/${f.rateCardInterventionId}/rate-card`,
+    body: () => ACCESS_RATE_CARD,
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/interventions/:interventionId/claims',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/interventions/${f.interventionId}/claims`,
+    body: (_f, _c, n) => accessClaim(`ACCESS-${n}`),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/claims/:claimId/validate',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/claims/${f.claims!.toValidate[currentCaller]}/validate`,
+    body: () => ({}),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/claims/:claimId/reject',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/claims/${f.claims!.toReject[currentCaller]}/reject`,
+    body: () => ({ reason: REASON }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/claims/:claimId/pay',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/claims/${f.claims!.toPay[currentCaller]}/pay`,
+    body: () => ({ effectiveDate: '2025-12-15' }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/pots/:potId/claims',
+    allowed: SIGNED_IN,
+    figuresOnly: POT_FIGURES,
+    redacts: true,
+    namesFor: POT_FULL,
+    url: (f) => `/v1/pots/${f.potId}/claims`,
   },
   {
     method: 'GET',
@@ -709,8 +783,55 @@ describe('access table', () => {
       }),
       ['potId'],
     );
+    // Outcome payments: a rate card on the main intervention, an intervention without one, and
+    // bob's claims for every caller to validate, reject and (validated by the admin) pay.
+    expectWritten(
+      await ctx.ledger.post(
+        `/v1/pots/${ctx.potId}/interventions/${ctx.interventionId}/rate-card`,
+        ctx.tokens.admin,
+        ACCESS_RATE_CARD,
+      ),
+      ['version'],
+    );
+    const rateCardIntervention = expectWritten(
+      await ctx.ledger.post(`/v1/pots/${ctx.potId}/interventions`, ctx.tokens.admin, {
+        name: 'Payment by results',
+        leadAgencyId: 'essex-cc',
+      }),
+      ['interventionId'],
+    );
+    let participant = 0;
+    const claimByBob = async () =>
+      expectWritten(
+        await ctx.ledger.post(
+          `/v1/pots/${ctx.potId}/interventions/${ctx.interventionId}/claims`,
+          ctx.tokens.police,
+          accessClaim(`SETUP-${++participant}`),
+        ),
+        ['claimId', 'price'],
+      ).claimId as string;
+    const claims = {
+      toValidate: {} as Record<Caller, string>,
+      toReject: {} as Record<Caller, string>,
+      toPay: {} as Record<Caller, string>,
+    };
+    for (const caller of CALLERS) {
+      claims.toValidate[caller] = await claimByBob();
+      claims.toReject[caller] = await claimByBob();
+      claims.toPay[caller] = await claimByBob();
+      expectWritten(
+        await ctx.ledger.post(
+          `/v1/pots/${ctx.potId}/claims/${claims.toPay[caller]}/validate`,
+          ctx.tokens.admin,
+          {},
+        ),
+        ['claimId'],
+      );
+    }
     f = {
       ...ctx,
+      claims,
+      rateCardInterventionId: rateCardIntervention.interventionId as string,
       allocations,
       toApprove,
       toReject,
@@ -889,6 +1010,8 @@ describe('access table', () => {
 
 /** Routes that read the event log itself, not the books: they take no asAt / atPosition (a checkpoint's size looks back instead). */
 const LOG_ROUTES = new Set([
+  // The pot's claims, read from its stream as the next command would be decided on.
+  '/v1/pots/:potId/claims',
   // Not the log, but not the books either: what settling would record now, on the write side's state.
   '/v1/pots/:potId/financial-years/:financialYear/settlement-preview',
   '/v1/events',

@@ -221,6 +221,27 @@ function agenciesTouchedBy(event: Envelope): string[] {
     case 'SchemeDetailsRecorded':
       ids.push(...event.data.commissioner.map((c) => c.agencyId));
       break;
+    case 'RateCardRecorded':
+      ids.push(...(event.data.coPayers ?? []).map((p) => p.agencyId));
+      break;
+    case 'OutcomeClaimed':
+      ids.push(
+        ...(event.data.claimedBy.agencyId === undefined ? [] : [event.data.claimedBy.agencyId]),
+      );
+      break;
+    case 'ClaimValidated':
+      ids.push(
+        ...(event.data.validatedBy.agencyId === undefined ? [] : [event.data.validatedBy.agencyId]),
+      );
+      break;
+    case 'ClaimRejected':
+      ids.push(
+        ...(event.data.rejectedBy.agencyId === undefined ? [] : [event.data.rejectedBy.agencyId]),
+      );
+      break;
+    case 'ClaimPaid':
+      ids.push(...event.data.payerShares.map((s) => s.agencyId));
+      break;
     case 'SpendRecorded':
     case 'SpendReversed':
     case 'CommitmentRaised':

@@ -37,6 +37,8 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
     'Outcomes recorded after this allocation rest on its funding. Retract them first, then reverse it.',
   BUDGET_EXCEEDED:
     'This would take the scheme over its remaining budget, and the agreement refuses overspends.',
+  CLAIM_CAP_EXCEEDED:
+    "This claim would take the contract's standing claims past its cap. Reject a standing claim or agree a new rate card first.",
   ALREADY_SETTLED: 'That financial year is already settled.',
   YEAR_SETTLED:
     'That financial year is settled, so nothing dated in it can be recorded or reversed.',

@@ -215,6 +215,11 @@ function agenciesNamedBy(
     case 'CommitmentReversed':
     case 'ForecastRecorded':
     case 'ForecastWithdrawn':
+    case 'RateCardRecorded':
+    case 'OutcomeClaimed':
+    case 'ClaimValidated':
+    case 'ClaimRejected':
+    case 'ClaimPaid':
       // Rules, records and reservations: no agency's balances move (spend is paid from funding).
       return [];
     case 'ApprovalThresholdChanged':

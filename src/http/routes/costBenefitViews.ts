@@ -185,6 +185,29 @@ export const CostBenefitReportView = z.object({
           )
           .readonly(),
         ...Headline,
+        outcomePayments: z
+          .object({
+            paid: Money,
+            claims: z
+              .array(
+                z.object({
+                  claimId: z.string(),
+                  code: z.string(),
+                  amount: Money,
+                  paidOn: z.string(),
+                  financialYear: z.string(),
+                  outcomeId: z
+                    .string()
+                    .optional()
+                    .describe('The outcome the payment evidences (see grossBenefits.outcomes)'),
+                }),
+              )
+              .readonly(),
+          })
+          .optional()
+          .describe(
+            "Payment by results: the intervention's paid outcome claims in scope, next to the outcomes they evidence. Spent from the intervention's funding, so already inside `cost`",
+          ),
       }),
     )
     .readonly(),
