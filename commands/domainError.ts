@@ -28,6 +28,7 @@ export const DOMAIN_ERROR_CODES = [
   'YEAR_SETTLED',
   'YEAR_NOT_SETTLED',
   'AGREEMENT_VERSION_CONFLICT',
+  'JOURNAL_MAPPING_VERSION_CONFLICT',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

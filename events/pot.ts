@@ -27,6 +27,7 @@ import { OutcomeValuationLine } from './unitCost.ts';
 import type { PotControlEvent } from './potControls.ts';
 import { potControlEventSchemas } from './potControls.ts';
 import { poolYearEventSchemas, type PoolYearEvent } from './poolYear.ts';
+import { journalMappingEventSchemas, type JournalMappingEvent } from './journalMapping.ts';
 
 import { ContributionAgreedV1, type ContributionAgreed } from './agreedContributions.ts';
 import {
@@ -38,6 +39,7 @@ export { potStreamId } from './streams.ts';
 export * from './agreedContributions.ts';
 export * from './interventionAssumptions.ts';
 export * from './poolYear.ts';
+export * from './journalMapping.ts';
 
 export const PotOpenedV1 = z.strictObject({
   potId: Ulid,
@@ -190,7 +192,8 @@ export type PotEvent =
   | { type: 'ContributionAgreed'; data: ContributionAgreed }
   | { type: 'InterventionAssumptionsSet'; data: InterventionAssumptionsSet }
   | PotControlEvent
-  | PoolYearEvent;
+  | PoolYearEvent
+  | JournalMappingEvent;
 
 export const potEventSchemas = {
   PotOpened: PotOpenedV1,
@@ -206,4 +209,5 @@ export const potEventSchemas = {
   ContributionAgreed: ContributionAgreedV1,
   InterventionAssumptionsSet: InterventionAssumptionsSetV1,
   ...poolYearEventSchemas,
+  ...journalMappingEventSchemas,
 } as const;

@@ -636,6 +636,7 @@ function addEvent(fold: StatementFold, event: Envelope): void {
     case 'ContributionAgreed':
     case 'InterventionAssumptionsSet':
     case 'SchemeDetailsRecorded':
+    case 'JournalMappingRecorded':
     case 'CommitmentRaised':
     case 'CommitmentReleased':
     case 'CommitmentReversed':

@@ -29,6 +29,7 @@ import { previewSettlement } from '../../commands/settleFinancialYear.ts';
 import { potAggregate } from '../../commands/aggregates.ts';
 import type { FinancialYearSettled } from '../../events/poolYear.ts';
 import type { RecordSchemeDetails } from '../../commands/recordSchemeDetails.ts';
+import type { RecordJournalMapping } from '../../commands/recordJournalMapping.ts';
 import type {
   RaiseCommitment,
   RecordForecast,
@@ -312,6 +313,16 @@ export function createLedgerCommands(
     ) {
       const params = { potId, interventionId };
       return run(d.recordSchemeDetails, params, body, { ...body, ...params }, envelope);
+    },
+
+    recordJournalMapping(
+      potId: string,
+      agencyId: string,
+      body: Body<RecordJournalMapping, 'potId' | 'agencyId'>,
+      envelope: CommandEnvelope,
+    ) {
+      const params = { potId, agencyId };
+      return run(d.recordJournalMapping, params, body, { ...body, ...params }, envelope);
     },
 
     recordSpend(

@@ -221,6 +221,9 @@ function agenciesTouchedBy(event: Envelope): string[] {
     case 'SchemeDetailsRecorded':
       ids.push(...event.data.commissioner.map((c) => c.agencyId));
       break;
+    case 'JournalMappingRecorded':
+      ids.push(event.data.agencyId);
+      break;
     case 'SpendRecorded':
     case 'SpendReversed':
     case 'CommitmentRaised':
