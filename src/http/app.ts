@@ -31,6 +31,7 @@ import { costBenefitRoutes } from './routes/costBenefit.ts';
 import { statementRoutes } from './routes/statement.ts';
 import { poolYearRoutes } from './routes/poolYear.ts';
 import { poolYearReportRoutes } from './routes/poolYearReports.ts';
+import { journalRoutes } from './routes/journals.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER } from './routes/routeDeps.ts';
 
@@ -180,6 +181,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(statementRoutes(options));
   await app.register(poolYearRoutes(options));
   await app.register(poolYearReportRoutes(options));
+  await app.register(journalRoutes(options));
   await app.register(auditProofRoutes(options));
   return app;
 }
