@@ -111,6 +111,14 @@ describe('journal mappings', () => {
       expect(body.current).toMatchObject({ version: 2, lines: LINES, eventId: v2.eventId });
       expect(body.versions.map((v: Json) => v.version)).toEqual([1, 2]);
     }
+    const audit = await c.ledger.get(`/v1/audit?potId=${c.potId}`, c.tokens.auditor);
+    const summaries = (audit.json().entries as Json[]).slice(-2).map((e) => e.summary as string);
+    expect(summaries[0]).toMatch(
+      /^alice \(admin\) recorded journal mapping version 1 for Essex County Council in Essex Reducing Reoffending: 4 line types$/,
+    );
+    expect(summaries[1]).toMatch(
+      /version 2 for Essex County Council .*: 4 line types, replacing version 1$/,
+    );
     const none = (await c.ledger.get(mappingUrl(c, 'essex-police'), c.tokens.reporter)).json();
     expect(none).toMatchObject({ agencyId: 'essex-police', current: null, versions: [] });
   });

@@ -41,6 +41,8 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
   YEAR_SETTLED:
     'That financial year is settled, so nothing dated in it can be recorded or reversed.',
   YEAR_NOT_SETTLED: 'The financial year must be settled before it can be closed.',
+  JOURNAL_MAPPING_VERSION_CONFLICT:
+    'Someone has changed this journal mapping since you read it. Reload it and try again.',
   RATE_LIMITED: 'Too many changes in a short time. Wait a minute and try again.',
   PAYLOAD_TOO_LARGE: 'What was entered is too long.',
   PROJECTION_LAGGING: 'The figures have not caught up yet. Try again in a moment.',
