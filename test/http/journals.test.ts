@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   allocate,
+  contribute,
   describeReadRouteAuth,
   expectInvalid,
   expectProblem,
@@ -274,6 +275,85 @@ describe('partner journals', () => {
     const line = memo.partners.find((p: Json) => p.agencyId === 'essex-cc');
     expect(j.memorandum).toEqual(line);
     expect(line).toMatchObject({ shareOfExpenditure: '237600.00', shareOfSurplus: '2400.00' });
+  });
+
+  it('a deficit covered from the stakes and shared, then the risk share paid the next year', async () => {
+    const c = await ctx();
+    // The settlement tests' year: A £400,000 (council 240,000), B £99,000 (council 59,400);
+    // spend A £396,000, B £106,500. Settled: A's £4,000 released (council 2,400); B's £7,500
+    // covered £5,000 from the stakes (council 3,000) and shared £2,500 (council 1,500).
+    expectWritten(
+      await c.ledger.post(`/v1/pots/${c.potId}/agreements`, c.tokens.admin, AGREEMENT),
+      ['version'],
+    );
+    const b = await c.ledger.post(`/v1/pots/${c.potId}/interventions`, c.tokens.cc, {
+      name: 'Reablement at home',
+      leadAgencyId: 'essex-police',
+    });
+    expect(b.statusCode, b.body).toBe(201);
+    const bId = b.json().interventionId as string;
+    for (const [interventionId, amount] of [
+      [c.interventionId, '400000.00'],
+      [bId, '99000.00'],
+    ] as const)
+      expectWritten(await allocate(c, amount, { interventionId }), [
+        'allocationId',
+        'fundingShares',
+        'status',
+      ]);
+    for (const [interventionId, amount] of [
+      [c.interventionId, '396000.00'],
+      [bId, '106500.00'],
+    ] as const) {
+      const res = await c.ledger.post(
+        `/v1/pots/${c.potId}/interventions/${interventionId}/spend`,
+        c.tokens.admin,
+        { amount, effectiveDate: '2025-09-01', supplier: 'Acme', invoiceRef: `INV-${amount}` },
+      );
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const settled = await c.ledger.post(
+      `/v1/pots/${c.potId}/financial-years/2025-26/settle`,
+      c.tokens.admin,
+      {},
+    );
+    expect(settled.statusCode, settled.body).toBe(201);
+    const j = (await c.ledger.get(journalUrl(c), c.tokens.cc)).json();
+    const rows = (lines: Json[]) =>
+      lines.map((l: Json) => [l.lineType, l.schemeId ?? null, l.debit, l.credit]);
+    const [first, second] = [c.interventionId, bId].sort();
+    const expenditure = new Map([
+      [c.interventionId, '240000.00'],
+      [bId, '62400.00'],
+    ]);
+    // Closing −1,500.00 (owes the pot 1,500.00, holds nothing): poolBalance moves by nothing.
+    expect(rows(j.lines)).toEqual([
+      ['contribution', null, '0.00', '300000.00'],
+      ['expenditure', first, expenditure.get(first!), '0.00'],
+      ['expenditure', second, expenditure.get(second!), '0.00'],
+      ['deficitShare', null, '1500.00', '0.00'],
+      ['surplusShare', null, '0.00', '2400.00'],
+      ['owedToPot', null, '0.00', '1500.00'],
+    ]);
+    expect(j.totals).toEqual({ debit: '303900.00', credit: '303900.00' });
+    expect(j.memorandum).toMatchObject({
+      shareOfExpenditure: '301500.00',
+      shareOfDeficit: '1500.00',
+      closingBalance: '-1500.00',
+      owedToPot: '1500.00',
+    });
+    const paid = await contribute(c, c.tokens.cc, 'essex-cc', '1500.00', {
+      effectiveDate: '2026-04-11',
+      riskShareFor: '2025-26',
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
+    const next = (
+      await c.ledger.get(`/v1/pots/${c.potId}/journals/essex-cc?financialYear=2026-27`, c.tokens.cc)
+    ).json();
+    expect(rows(next.lines)).toEqual([
+      ['riskSharePaid', null, '0.00', '1500.00'],
+      ['owedToPot', null, '1500.00', '0.00'],
+    ]);
   });
 
   it('CSV by format=csv and by Accept: text/csv: BOM, CRLF, formulas defused, plain decimals, debits = credits', async () => {
