@@ -47,7 +47,7 @@ export interface PartnerJournal {
   readonly mapped: boolean;
   readonly mappingVersion: number | null;
   readonly mappingEventId: string | null;
-  /** Line types the mapping leaves out (all of them without a mapping): coded by their line type. */
+  /** Line types of these lines that the mapping leaves out (every one without a mapping): coded by their line type. */
   readonly unmappedLineTypes: readonly JournalLineType[];
   readonly note: string | null;
   readonly lines: readonly JournalLine[];

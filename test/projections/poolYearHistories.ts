@@ -143,5 +143,5 @@ export function build(plan: readonly YearPlan[], tracking: boolean) {
     });
     for (const [agencyId, pence] of owed) debts.set(`${agencyId} ${fy}`, pence);
   });
-  return { events: h.events, potId };
+  return { events: h.events, potId, history: h };
 }
