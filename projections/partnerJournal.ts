@@ -24,8 +24,12 @@
 import { formatAmount, money, sum, ZERO, type Money } from '../events/money.ts';
 import type { JournalAccount, JournalLineType } from '../events/journalMapping.ts';
 import { compareIds } from './ordering.ts';
-import type { JournalMappingView, PoolYearState } from './poolYear.ts';
-import { memorandumAccount, type MemorandumPartnerLine } from './poolYearMemorandum.ts';
+import type { JournalMappingView, PoolYearPot, PoolYearState } from './poolYear.ts';
+import {
+  memorandumAccount,
+  type MemorandumAccount,
+  type MemorandumPartnerLine,
+} from './poolYearMemorandum.ts';
 
 export interface JournalLine {
   readonly lineType: JournalLineType;
@@ -193,8 +197,8 @@ export function partnerJournal(
  * released to it (those two are the deficit and surplus lines).
  */
 function schemeExpenditure(
-  pot: NonNullable<ReturnType<PoolYearState['pots']['get']>>,
-  account: NonNullable<ReturnType<typeof memorandumAccount>>,
+  pot: PoolYearPot,
+  account: MemorandumAccount,
   agencyId: string,
   financialYear: string,
 ): { id: string; name: string; amount: Money }[] {
