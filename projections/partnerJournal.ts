@@ -90,14 +90,18 @@ const NATURAL_SIDE: Record<JournalLineType, 'debit' | 'credit'> = {
 export const UNMAPPED_NOTE =
   'This partner has no journal mapping: each line is coded by its line type. An admin or its finance officer records one with POST /v1/pots/:potId/journal-mappings/:agencyId.';
 
-/** The journal mapping in force for an agency in the books read; null without one. */
+/** An agency's journal mappings in the books read, the last in force; null: no such pot; 'not-a-partner'. */
 export function journalMappingOf(
   state: PoolYearState,
   potId: string,
   agencyId: string,
-): { current: JournalMappingView | null; versions: readonly JournalMappingView[] } | null {
+):
+  | { current: JournalMappingView | null; versions: readonly JournalMappingView[] }
+  | 'not-a-partner'
+  | null {
   const pot = state.pots.get(potId);
   if (pot === undefined) return null;
+  if (!pot.partners.includes(agencyId)) return 'not-a-partner';
   const versions = pot.journalMappings.get(agencyId) ?? [];
   return { current: versions.at(-1) ?? null, versions };
 }

@@ -192,6 +192,11 @@ describe('journal mappings', () => {
       404,
       'NOT_FOUND',
     );
+    expectProblem(
+      await c.ledger.get(mappingUrl(c, 'nhs-mid-essex'), c.tokens.admin),
+      409,
+      'NOT_A_PARTNER',
+    );
   });
 });
 

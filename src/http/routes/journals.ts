@@ -121,6 +121,7 @@ export const journalRoutes =
         schema: {
           tags: ['pooled-fund year'],
           summary: "A partner's journal mapping: the version in force and every version recorded",
+          description: '409 NOT_A_PARTNER for an agency that is not a partner of the pot.',
           params: Params,
           querystring: ReadQuery,
           response: { 200: JournalMappingAnswer, ...errorResponses },
@@ -131,6 +132,7 @@ export const journalRoutes =
         return answerFromBooks(deps, request.query, reply, (books) => {
           const answer = journalMappingOf(books.poolYear, potId, agencyId);
           if (answer === null) throw notFound(potId);
+          if (answer === 'not-a-partner') throw notAPartner(potId, agencyId);
           return { potId, agencyId, ...answer };
         });
       },
