@@ -30,6 +30,7 @@ export const DOMAIN_ERROR_CODES = [
   'AGREEMENT_VERSION_CONFLICT',
   'RISK_SHARE_OUTSTANDING',
   'CLAIM_CAP_EXCEEDED',
+  'JOURNAL_MAPPING_VERSION_CONFLICT',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

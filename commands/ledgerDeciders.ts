@@ -67,6 +67,7 @@ import type { UnitCostState } from './unitCostState.ts';
 import { decideRecordAgreement, RecordAgreementBody } from './recordAgreement.ts';
 import { decideSettleFinancialYear, SettleFinancialYearBody } from './settleFinancialYear.ts';
 import { decideRecordSchemeDetails, RecordSchemeDetailsBody } from './recordSchemeDetails.ts';
+import { decideRecordJournalMapping, RecordJournalMappingBody } from './recordJournalMapping.ts';
 import {
   decideRaiseCommitment,
   decideRecordForecast,
@@ -206,6 +207,11 @@ export const ledgerDeciders = {
     'RecordSchemeDetails',
     RecordSchemeDetailsBody,
     decideRecordSchemeDetails,
+  ),
+  recordJournalMapping: onPot(
+    'RecordJournalMapping',
+    RecordJournalMappingBody,
+    decideRecordJournalMapping,
   ),
   recordSpend: onPot('RecordSpend', RecordSpendBody, decideRecordSpend),
   raiseCommitment: onPot('RaiseCommitment', RaiseCommitmentBody, decideRaiseCommitment),

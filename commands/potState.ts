@@ -132,6 +132,8 @@ export interface PotState {
   readonly eventTargets: Map<string, EventTarget>;
   /** The agreed contribution in force, keyed by `${financialYear} ${agencyId}`. */
   readonly agreedContributions: Map<string, AgreementRecord>;
+  /** Each agency's journal mapping in force: its version and the event that recorded it. */
+  readonly journalMappings: Map<string, { version: number; eventId: string }>;
   /** The latest business date of any entry in the pot; null before the first. A close may not precede it. */
   latestEffectiveDate: string | null;
   /** Events of the stream folded so far; each allocation and outcome keeps its place in this count. */
@@ -173,6 +175,7 @@ export function initialPotState(): PotState {
     outcomes: new Map(),
     eventTargets: new Map(),
     agreedContributions: new Map(),
+    journalMappings: new Map(),
     latestEffectiveDate: null,
     eventsFolded: 0,
   };
@@ -296,6 +299,12 @@ function evolveByType(state: PotState, event: FoldedPotEvent): void {
     }
     case 'InterventionAssumptionsSet':
       requireIntervention(state, event.data.interventionId);
+      return;
+    case 'JournalMappingRecorded':
+      state.journalMappings.set(event.data.agencyId, {
+        version: event.data.version,
+        eventId: event.eventId,
+      });
       return;
     case 'OutcomeRetracted': {
       const outcome = state.outcomes.get(event.data.outcomeId);
@@ -718,6 +727,7 @@ type MoneyEventType =
   | OutcomePaymentEvent['type']
   | 'ContributionAgreed'
   | 'InterventionAssumptionsSet'
+  | 'JournalMappingRecorded'
   | 'PotOpened'
   | 'PartnerJoined'
   | 'ContributionReceived'

@@ -28,6 +28,7 @@ import type { PotControlEvent } from './potControls.ts';
 import { potControlEventSchemas } from './potControls.ts';
 import { poolYearEventSchemas, type PoolYearEvent } from './poolYear.ts';
 import { outcomePaymentEventSchemas, type OutcomePaymentEvent } from './outcomePayments.ts';
+import { journalMappingEventSchemas, type JournalMappingEvent } from './journalMapping.ts';
 
 import { ContributionAgreedV1, type ContributionAgreed } from './agreedContributions.ts';
 import {
@@ -40,6 +41,7 @@ export * from './agreedContributions.ts';
 export * from './interventionAssumptions.ts';
 export * from './poolYear.ts';
 export * from './outcomePayments.ts';
+export * from './journalMapping.ts';
 
 export const PotOpenedV1 = z.strictObject({
   potId: Ulid,
@@ -193,7 +195,8 @@ export type PotEvent =
   | { type: 'InterventionAssumptionsSet'; data: InterventionAssumptionsSet }
   | PotControlEvent
   | PoolYearEvent
-  | OutcomePaymentEvent;
+  | OutcomePaymentEvent
+  | JournalMappingEvent;
 
 export const potEventSchemas = {
   PotOpened: PotOpenedV1,
@@ -210,4 +213,5 @@ export const potEventSchemas = {
   InterventionAssumptionsSet: InterventionAssumptionsSetV1,
   ...poolYearEventSchemas,
   ...outcomePaymentEventSchemas,
+  ...journalMappingEventSchemas,
 } as const;

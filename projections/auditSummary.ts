@@ -302,6 +302,14 @@ function describeAction(names: AuditNames, event: Envelope): string {
     }
     case 'AgreementRecorded':
       return agreementText(event.data, pot, agency);
+    case 'JournalMappingRecorded': {
+      const d = event.data;
+      const count = Object.keys(d.lines).length;
+      return (
+        `recorded journal mapping version ${d.version} for ${agency(d.agencyId)} in ${pot(d.potId)}: ${count} line type${count === 1 ? '' : 's'}` +
+        `${d.replaces === undefined ? '' : `, replacing version ${d.replaces.version}`}`
+      );
+    }
     case 'SchemeDetailsRecorded': {
       const d = event.data;
       const commissioners = d.commissioner.map((c) => `${agency(c.agencyId)} ${c.percent}%`);

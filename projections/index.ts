@@ -148,3 +148,4 @@ export function createLedgerBooks(from?: LedgerBooksState): LedgerBooks {
     },
   };
 }
+export * from './partnerJournal.ts';

@@ -22,6 +22,7 @@ import type { Envelope } from '../events/index.ts';
 import { money, ZERO, type Money } from '../events/money.ts';
 import type { FinancialYearSettled, SchemeDetailsRecorded } from '../events/poolYear.ts';
 import type { AgreementRecorded } from '../events/poolYear.ts';
+import type { JournalMappingRecorded } from '../events/journalMapping.ts';
 import { financialYearOf } from '../events/primitives.ts';
 import {
   emptyAgreedContributions,
@@ -100,7 +101,15 @@ export interface PoolYearPot {
   readonly forecasts: Map<string, ForecastBooks>;
   readonly years: Map<string, YearBooks>;
   readonly agreed: AgreedContributionsFigures;
+  /** Each agency's journal mapping versions in log order; the last is the one in force. */
+  readonly journalMappings: Map<string, JournalMappingView[]>;
 }
+
+export type JournalMappingView = JournalMappingRecorded & {
+  readonly eventId: string;
+  readonly position: string;
+  readonly recordedAt: string;
+};
 
 export interface PoolYearState {
   readonly pots: Map<string, PoolYearPot>;
@@ -211,6 +220,17 @@ function evolvePot(pot: PoolYearPot, event: PotEnvelope): void {
     case 'SchemeDetailsRecorded':
       pot.schemes.set(event.data.interventionId, event.data);
       return;
+    case 'JournalMappingRecorded': {
+      const versions = pot.journalMappings.get(event.data.agencyId) ?? [];
+      versions.push({
+        ...event.data,
+        eventId: event.eventId,
+        position: event.position.toString(),
+        recordedAt: event.metadata.recordedAt,
+      });
+      pot.journalMappings.set(event.data.agencyId, versions);
+      return;
+    }
     case 'FinancialYearSettled': {
       const year = yearBooks(pot, event.data.financialYear);
       if (year.settlement !== null)
@@ -260,6 +280,7 @@ function openPot(state: PoolYearState, event: EventOf<'PotOpened'>): void {
     forecasts: new Map(),
     years: new Map(),
     agreed: emptyAgreedContributions(),
+    journalMappings: new Map(),
   });
 }
 

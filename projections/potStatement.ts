@@ -641,6 +641,7 @@ function addEvent(fold: StatementFold, event: Envelope): void {
     case 'ContributionAgreed':
     case 'InterventionAssumptionsSet':
     case 'SchemeDetailsRecorded':
+    case 'JournalMappingRecorded':
     case 'CommitmentRaised':
     case 'CommitmentReleased':
     case 'CommitmentReversed':

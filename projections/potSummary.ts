@@ -310,6 +310,9 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
       case 'ForecastWithdrawn':
         interventionOf(pot, event.data.interventionId);
         return state;
+      case 'JournalMappingRecorded':
+        // A partner's account codes, not money.
+        return state;
       case 'AgreementRecorded':
         // Rules, not money: the settlement that applies them moves the figures. From now on
         // the summary shows the pooled-fund fields.

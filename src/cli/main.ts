@@ -11,6 +11,7 @@ import { registerUnitCostsCommand } from './unitCosts.ts';
 import { registerCbaCommand } from './cba.ts';
 import { registerAgreedContributionsCommand } from './agreedContributions.ts';
 import { registerAgreementsCommand } from './agreements.ts';
+import { registerJournalsCommand } from './journals.ts';
 import { registerUnitCostsListCommand } from './unitCostsList.ts';
 import { registerVerifyCommand } from './verify.ts';
 
@@ -65,6 +66,7 @@ export function buildCli(): Command {
   registerCbaCommand(program);
   registerAgreedContributionsCommand(program, () => readConfig().storeUrl);
   registerAgreementsCommand(program, () => readConfig().storeUrl);
+  registerJournalsCommand(program, () => readConfig().storeUrl);
   registerVerifyCommand(program);
   return program;
 }

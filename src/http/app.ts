@@ -32,6 +32,7 @@ import { statementRoutes } from './routes/statement.ts';
 import { poolYearRoutes } from './routes/poolYear.ts';
 import { outcomePaymentRoutes } from './routes/outcomePayments.ts';
 import { poolYearReportRoutes } from './routes/poolYearReports.ts';
+import { journalRoutes } from './routes/journals.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER } from './routes/routeDeps.ts';
 
@@ -182,6 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(poolYearRoutes(options));
   await app.register(outcomePaymentRoutes(options));
   await app.register(poolYearReportRoutes(options));
+  await app.register(journalRoutes(options));
   await app.register(auditProofRoutes(options));
   return app;
 }

@@ -30,6 +30,7 @@ import { potAggregate } from '../../commands/aggregates.ts';
 import type { PotState } from '../../commands/potState.ts';
 import type { FinancialYearSettled } from '../../events/poolYear.ts';
 import type { RecordSchemeDetails } from '../../commands/recordSchemeDetails.ts';
+import type { RecordJournalMapping } from '../../commands/recordJournalMapping.ts';
 import type {
   RaiseCommitment,
   RecordForecast,
@@ -320,6 +321,16 @@ export function createLedgerCommands(
     ) {
       const params = { potId, interventionId };
       return run(d.recordSchemeDetails, params, body, { ...body, ...params }, envelope);
+    },
+
+    recordJournalMapping(
+      potId: string,
+      agencyId: string,
+      body: Body<RecordJournalMapping, 'potId' | 'agencyId'>,
+      envelope: CommandEnvelope,
+    ) {
+      const params = { potId, agencyId };
+      return run(d.recordJournalMapping, params, body, { ...body, ...params }, envelope);
     },
 
     recordSpend(

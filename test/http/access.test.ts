@@ -454,6 +454,32 @@ const ACCESS_TABLE: readonly Row[] = [
     figuresOnly: SIGNED_IN,
     url: (f) => `/v1/pots/${f.potId}/memorandum?financialYear=2025-26`,
   },
+  // Journal mappings: the admin records version 1, the council's own finance officer version 2.
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/journal-mappings/:agencyId',
+    allowed: ['admin', 'finance officer (partner)'],
+    url: (f) => `/v1/pots/${f.potId}/journal-mappings/essex-cc`,
+    body: (_f, caller) => ({
+      lines: { contribution: { costCentre: 'CC100', accountCode: '4010' } },
+      ...(caller === 'admin' ? {} : { replaces: 1 }),
+    }),
+  },
+  // A mapping and a journal hold codes and figures only, for everyone.
+  {
+    method: 'GET',
+    route: '/v1/pots/:potId/journal-mappings/:agencyId',
+    allowed: SIGNED_IN,
+    figuresOnly: SIGNED_IN,
+    url: (f) => `/v1/pots/${f.potId}/journal-mappings/essex-cc`,
+  },
+  {
+    method: 'GET',
+    route: '/v1/pots/:potId/journals/:agencyId',
+    allowed: SIGNED_IN,
+    figuresOnly: SIGNED_IN,
+    url: (f) => `/v1/pots/${f.potId}/journals/essex-cc?financialYear=2025-26`,
+  },
   // The settlement of 2024-25 (a year with no figures on this pot): previewed, then settled, then closed.
   {
     method: 'GET',

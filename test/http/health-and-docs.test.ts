@@ -54,6 +54,8 @@ const DESIGNED_ROUTES: Record<string, string[]> = {
   '/v1/pots/{potId}/financial-years/{financialYear}/settle': ['post'],
   '/v1/pots/{potId}/monitoring': ['get'],
   '/v1/pots/{potId}/memorandum': ['get'],
+  '/v1/pots/{potId}/journal-mappings/{agencyId}': ['get', 'post'],
+  '/v1/pots/{potId}/journals/{agencyId}': ['get'],
   '/v1/pots/{potId}/agreed-contributions': ['post'],
   '/v1/pots/{potId}/interventions/{interventionId}/assumptions': ['post'],
   '/v1/pots/{potId}/cba': ['get'],

@@ -242,6 +242,9 @@ function agenciesTouchedBy(event: Envelope): string[] {
     case 'ClaimPaid':
       ids.push(...event.data.payerShares.map((s) => s.agencyId));
       break;
+    case 'JournalMappingRecorded':
+      ids.push(event.data.agencyId);
+      break;
     case 'SpendRecorded':
     case 'SpendReversed':
     case 'CommitmentRaised':

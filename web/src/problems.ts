@@ -48,6 +48,8 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
     'Someone varied the agreement in the meantime. Read the agreement in force and vary that one.',
   RISK_SHARE_OUTSTANDING:
     'Partners still owe the pot their risk share. Take their payments before closing the pot.',
+  JOURNAL_MAPPING_VERSION_CONFLICT:
+    'Someone has changed this journal mapping since you read it. Reload it and try again.',
   RATE_LIMITED: 'Too many changes in a short time. Wait a minute and try again.',
   PAYLOAD_TOO_LARGE: 'What was entered is too long.',
   PROJECTION_LAGGING: 'The figures have not caught up yet. Try again in a moment.',

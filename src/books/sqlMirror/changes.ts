@@ -208,6 +208,7 @@ function agenciesNamedBy(
     }
     case 'AgreementRecorded':
     case 'SchemeDetailsRecorded':
+    case 'JournalMappingRecorded':
     case 'SpendRecorded':
     case 'SpendReversed':
     case 'CommitmentRaised':

@@ -172,12 +172,12 @@ const FormatQuery = {
     .describe('csv for a spreadsheet (or send Accept: text/csv)'),
 };
 
-function wantsCsv(request: FastifyRequest, format: 'json' | 'csv' | undefined): boolean {
+export function wantsCsv(request: FastifyRequest, format: 'json' | 'csv' | undefined): boolean {
   if (format !== undefined) return format === 'csv';
   return /\btext\/csv\b/i.test(request.headers.accept ?? '');
 }
 
-function sendCsv(reply: FastifyReply, filename: string, csv: string): FastifyReply {
+export function sendCsv(reply: FastifyReply, filename: string, csv: string): FastifyReply {
   return reply
     .type(CSV_CONTENT_TYPE)
     .header('content-disposition', `attachment; filename="${filename}"`)
