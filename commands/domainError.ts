@@ -28,6 +28,7 @@ export const DOMAIN_ERROR_CODES = [
   'YEAR_SETTLED',
   'YEAR_NOT_SETTLED',
   'AGREEMENT_VERSION_CONFLICT',
+  'NOT_A_BCF_POT',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

@@ -304,6 +304,12 @@ function evolveByType(state: PotState, event: FoldedPotEvent): void {
     case 'ForecastWithdrawn':
     case 'FinancialYearSettled':
       return evolvePoolYear(state, event);
+    case 'BcfMinimumsRecorded':
+      state.poolYear.bcfMinimums.set(event.data.financialYear, {
+        version: event.data.version,
+        eventId: event.eventId,
+      });
+      return;
     default:
       return evolveControls(state, event);
   }
@@ -659,6 +665,7 @@ function evolveControls(state: PotState, event: Exclude<PotEvent, { type: MoneyE
 /** Events evolveByType handles itself; the rest (the pot's controls) go to evolveControls. */
 type MoneyEventType =
   | PoolYearEvent['type']
+  | 'BcfMinimumsRecorded'
   | 'ContributionAgreed'
   | 'InterventionAssumptionsSet'
   | 'PotOpened'

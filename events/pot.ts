@@ -26,7 +26,8 @@ import {
 import { OutcomeValuationLine } from './unitCost.ts';
 import type { PotControlEvent } from './potControls.ts';
 import { potControlEventSchemas } from './potControls.ts';
-import { poolYearEventSchemas, type PoolYearEvent } from './poolYear.ts';
+import { FundingSource, poolYearEventSchemas, type PoolYearEvent } from './poolYear.ts';
+import { betterCareFundEventSchemas, type BetterCareFundEvent } from './betterCareFund.ts';
 
 import { ContributionAgreedV1, type ContributionAgreed } from './agreedContributions.ts';
 import {
@@ -38,6 +39,7 @@ export { potStreamId } from './streams.ts';
 export * from './agreedContributions.ts';
 export * from './interventionAssumptions.ts';
 export * from './poolYear.ts';
+export * from './betterCareFund.ts';
 
 export const PotOpenedV1 = z.strictObject({
   potId: Ulid,
@@ -69,6 +71,8 @@ export const ContributionReceivedV1 = z.strictObject({
    * pays the debt and does not add to the partner's stake.
    */
   riskShareFor: FinancialYear.optional(),
+  /** On a Better Care Fund pot: the funding stream the money comes from. */
+  fundingStream: FundingSource.optional(),
 });
 
 export const InterventionDefinedV1 = z.strictObject({
@@ -190,7 +194,8 @@ export type PotEvent =
   | { type: 'ContributionAgreed'; data: ContributionAgreed }
   | { type: 'InterventionAssumptionsSet'; data: InterventionAssumptionsSet }
   | PotControlEvent
-  | PoolYearEvent;
+  | PoolYearEvent
+  | BetterCareFundEvent;
 
 export const potEventSchemas = {
   PotOpened: PotOpenedV1,
@@ -206,4 +211,5 @@ export const potEventSchemas = {
   ContributionAgreed: ContributionAgreedV1,
   InterventionAssumptionsSet: InterventionAssumptionsSetV1,
   ...poolYearEventSchemas,
+  ...betterCareFundEventSchemas,
 } as const;

@@ -349,6 +349,16 @@ function describeAction(names: AuditNames, event: Envelope): string {
     }
     case 'FinancialYearSettled':
       return settlementText(event.data, pot, agency);
+    case 'BcfMinimumsRecorded': {
+      const d = event.data;
+      const lines = d.minimums.map(
+        (m) => `${m.fundingStream} ${formatPounds(money(m.amount))} from ${agency(m.agencyId)}`,
+      );
+      return (
+        `recorded the Better Care Fund minimums of ${pot(d.potId)} for ${d.financialYear} (version ${d.version}` +
+        `${d.replaces === undefined ? '' : `, replacing version ${d.replaces.version}`}): ${lines.join(', ')}`
+      );
+    }
     default: {
       const unhandled: never = event;
       return unhandled;
@@ -419,7 +429,8 @@ function agreementText(
     `recorded agreement ${d.reference} version ${d.version} (${decision}): ` +
     `spend tracking ${d.spendTracking ? 'on' : 'off'}, overspend ${o.policy}${o.coverFromPot ? ', covered from the pot first' : ''}, ` +
     `shared by ${o.share}${weights}${caps}, underspend ${d.underspend === 'return' ? 'returned' : 'carried forward'}; ` +
-    `pot ${pot(d.potId)}, ${LEGAL_BASIS_WORDS[d.legalBasis]}, from ${d.startDate}${d.endDate === undefined ? '' : ` to ${d.endDate}`}, signed ${d.signedOn}`
+    `pot ${pot(d.potId)}, ${LEGAL_BASIS_WORDS[d.legalBasis]}, from ${d.startDate}${d.endDate === undefined ? '' : ` to ${d.endDate}`}, signed ${d.signedOn}` +
+    `${d.betterCareFund === undefined ? '' : `; the Better Care Fund pot of ${d.betterCareFund.healthAndWellbeingBoard} Health and Wellbeing Board`}`
   );
 }
 

@@ -332,6 +332,10 @@ function agenciesTouchedBy(event: Envelope): string[] {
     case 'SchemeDetailsRecorded':
       ids.push(...event.data.commissioner.map((c) => c.agencyId));
       break;
+    case 'BcfMinimumsRecorded':
+      // The ICBs and councils whose required minimums it records.
+      ids.push(...event.data.minimums.map((m) => m.agencyId));
+      break;
     case 'SpendRecorded':
     case 'SpendReversed':
     case 'CommitmentRaised':

@@ -22,6 +22,7 @@ import type { Envelope } from '../events/index.ts';
 import { money, ZERO, type Money } from '../events/money.ts';
 import type { FinancialYearSettled, SchemeDetailsRecorded } from '../events/poolYear.ts';
 import type { AgreementRecorded } from '../events/poolYear.ts';
+import type { BcfMinimumsRecorded } from '../events/betterCareFund.ts';
 import { financialYearOf } from '../events/primitives.ts';
 import {
   emptyAgreedContributions,
@@ -67,6 +68,18 @@ export interface YearBooks {
   settlement: { readonly eventId: string; readonly data: FinancialYearSettled } | null;
   /** FinancialYearClosed recorded for the year. */
   closed: boolean;
+  /**
+   * A Better Care Fund pot's contributions by "fundingStream agencyId", net, by effective date
+   * (risk-share payments not included).
+   */
+  readonly streams: Map<
+    string,
+    {
+      readonly fundingStream: string;
+      readonly agencyId: string;
+      readonly byDate: Map<string, Money>;
+    }
+  >;
 }
 
 /** An agreement version as GET …/agreements answers it: the event's data and where it sits. */
@@ -100,6 +113,10 @@ export interface PoolYearPot {
   readonly forecasts: Map<string, ForecastBooks>;
   readonly years: Map<string, YearBooks>;
   readonly agreed: AgreedContributionsFigures;
+  /** A Better Care Fund pot's contributions that named a funding stream: contributionId → stream. */
+  readonly contributionStreams: Map<string, string>;
+  /** The Better Care Fund minimums in force, by financial year (the latest record). */
+  readonly bcfMinimums: Map<string, BcfMinimumsRecorded>;
 }
 
 export interface PoolYearState {
@@ -201,6 +218,9 @@ function evolvePot(pot: PoolYearPot, event: PotEnvelope): void {
     case 'SchemeDetailsRecorded':
       pot.schemes.set(event.data.interventionId, event.data);
       return;
+    case 'BcfMinimumsRecorded':
+      pot.bcfMinimums.set(event.data.financialYear, event.data);
+      return;
     case 'FinancialYearSettled': {
       const year = yearBooks(pot, event.data.financialYear);
       if (year.settlement !== null)
@@ -246,13 +266,21 @@ function openPot(state: PoolYearState, event: EventOf<'PotOpened'>): void {
     forecasts: new Map(),
     years: new Map(),
     agreed: emptyAgreedContributions(),
+    contributionStreams: new Map(),
+    bcfMinimums: new Map(),
   });
 }
 
 export function yearBooks(pot: PoolYearPot, financialYear: string): YearBooks {
   let year = pot.years.get(financialYear);
   if (year === undefined) {
-    year = { schemes: new Map(), partners: new Map(), settlement: null, closed: false };
+    year = {
+      schemes: new Map(),
+      partners: new Map(),
+      settlement: null,
+      closed: false,
+      streams: new Map(),
+    };
     pot.years.set(financialYear, year);
   }
   return year;
@@ -310,13 +338,33 @@ function moveContribution(
 ): void {
   const d = event.data;
   const amount = money(d.amount).times(event.type === 'ContributionReceived' ? 1 : -1);
-  const partner = partnerYear(yearBooks(pot, financialYearOf(d.effectiveDate)), d.agencyId);
+  const year = yearBooks(pot, financialYearOf(d.effectiveDate));
+  const partner = partnerYear(year, d.agencyId);
   if (d.riskShareFor !== undefined) {
     partner.riskSharePaid = partner.riskSharePaid.plus(amount);
     return;
   }
   partner.contributions = partner.contributions.plus(amount);
   addTo(partner.contributionsByDate, d.effectiveDate, amount);
+  const fundingStream =
+    event.type === 'ContributionReceived'
+      ? event.data.fundingStream
+      : pot.contributionStreams.get(d.contributionId);
+  if (fundingStream === undefined) return;
+  if (event.type === 'ContributionReceived')
+    pot.contributionStreams.set(d.contributionId, fundingStream);
+  const key = `${fundingStream} ${d.agencyId}`;
+  let stream = year.streams.get(key);
+  if (stream === undefined) {
+    stream = { fundingStream, agencyId: d.agencyId, byDate: new Map() };
+    year.streams.set(key, stream);
+  }
+  addTo(stream.byDate, d.effectiveDate, amount);
+}
+
+/** Whether the agreement in force makes the pot a Better Care Fund pot. */
+export function isBetterCareFund(pot: PoolYearPot): boolean {
+  return pot.agreements.at(-1)?.betterCareFund !== undefined;
 }
 
 function moveAllocation(

@@ -297,6 +297,9 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
       case 'ForecastWithdrawn':
         interventionOf(pot, event.data.interventionId);
         return state;
+      case 'BcfMinimumsRecorded':
+        // What the partners must pay in, not money paid: the monitoring report compares them.
+        return state;
       case 'AgreementRecorded':
         // Rules, not money: the settlement that applies them moves the figures. From now on
         // the summary shows the pooled-fund fields.

@@ -215,6 +215,7 @@ function agenciesNamedBy(
     case 'CommitmentReversed':
     case 'ForecastRecorded':
     case 'ForecastWithdrawn':
+    case 'BcfMinimumsRecorded':
       // Rules, records and reservations: no agency's balances move (spend is paid from funding).
       return [];
     case 'ApprovalThresholdChanged':
