@@ -76,7 +76,7 @@ const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
   EVENT_TOO_LARGE: 'The entry would be larger than one event may be',
   OUTCOMES_DEPEND_ON_ALLOCATION: 'Outcomes still stand on this allocation',
   SPEND_TRACKING_OFF: "The pot's agreement does not track spend",
-  BUDGET_EXCEEDED: "It would take the scheme beyond its budget, and the agreement blocks overspend",
+  BUDGET_EXCEEDED: 'It would take the scheme beyond its budget, and the agreement blocks overspend',
   ALREADY_SETTLED: 'The financial year is already settled',
   YEAR_SETTLED: 'That date is in a settled financial year',
   YEAR_NOT_SETTLED: 'The financial year must be settled first',
