@@ -188,8 +188,11 @@ describe('a pooled-fund year on the running server', () => {
         'OVERSPENT',
         'Owed by the partners: Chelmsford City Council £5,833.33, Essex County Council £29,166.67, NHS Mid Essex £15,000.00',
         'they agree',
+        'Better Care Fund end-of-year return 2025-26, Essex HWB',
+        'nhs-minimum from NHS Mid Essex: required £420,000.00, received £400,000.00, SHORTFALL £20,000.00',
       ])
         expect(result.stdout).toContain(text);
+      expect(result.stdout).toMatch(/Totals: income planned .*\(Q4 monitoring: .*: they agree\)/);
     },
     DEMO_TIMEOUT_MS,
   );
