@@ -150,9 +150,11 @@ function describeAction(names: AuditNames, event: Envelope): string {
           ? `paid ${amount} to ${pot(d.potId)} towards its ${d.riskShareFor} risk-share debt (not a contribution to its stake), ref ${d.reference}`
           : `recorded a risk-share payment of ${amount} from ${agency(d.agencyId)} to ${pot(d.potId)} towards its ${d.riskShareFor} debt (not a contribution to its stake), ref ${d.reference}`;
       // An admin recording a partner's payment must not read as if the admin's agency paid.
+      const stream =
+        d.fundingStream === undefined ? '' : `, Better Care Fund stream ${d.fundingStream}`;
       return event.metadata.actor.agencyId === d.agencyId
-        ? `contributed ${amount} to ${pot(d.potId)}, ref ${d.reference}`
-        : `recorded a contribution of ${amount} from ${agency(d.agencyId)} to ${pot(d.potId)}, ref ${d.reference}`;
+        ? `contributed ${amount} to ${pot(d.potId)}, ref ${d.reference}${stream}`
+        : `recorded a contribution of ${amount} from ${agency(d.agencyId)} to ${pot(d.potId)}, ref ${d.reference}${stream}`;
     }
     case 'InterventionDefined':
       return `defined intervention ${event.data.name} in ${pot(event.data.potId)}, led by ${agency(event.data.leadAgencyId)}`;

@@ -9,6 +9,7 @@ import { foldAll } from '../../projections/projection.ts';
 import { poolYearProjection } from '../../projections/poolYear.ts';
 import { monitoringReport } from '../../projections/poolYearReports.ts';
 import { bcfReturn } from '../../projections/bcfReturn.ts';
+import { emptyAuditNames, rememberNames, summarise } from '../../projections/auditSummary.ts';
 import { createHistory } from './envelopes.ts';
 import { poolYearBuilders } from './poolYearFixtures.ts';
 
@@ -113,5 +114,25 @@ describe('Better Care Fund monitoring and return', () => {
     expect('minimums' in monitoringReport(books, potId, '2025-26', 4)!).toBe(false);
     expect(bcfReturn(books, potId, '2025-26')).toBe('not-bcf');
     expect(bcfReturn(books, '01ARZ3NDEKTSV4RRFFQ69G5FAV', '2025-26')).toBeNull();
+  });
+
+  it('the audit trail reads the minimums, the designation and a contribution’s stream', () => {
+    const { h, contribute, minimums } = bcfHistory();
+    contribute('essex-police', '600.00', '2025-05-01', 'nhs-minimum');
+    minimums(1, '1000.00');
+    const names = emptyAuditNames();
+    const texts = h.events.map((event) => {
+      rememberNames(names, event);
+      return summarise(names, event);
+    });
+    expect(texts.find((t) => t.includes('recorded agreement'))).toContain(
+      'the Better Care Fund pot of Essex Health and Wellbeing Board',
+    );
+    expect(texts.find((t) => t.includes('recorded a contribution'))).toContain(
+      'Better Care Fund stream nhs-minimum',
+    );
+    expect(texts.at(-1)).toMatch(
+      /recorded the Better Care Fund minimums of .* for 2025-26 \(version 1\): nhs-minimum £1,000\.00 from .*, dfg £100\.00 from /,
+    );
   });
 });
