@@ -13,7 +13,8 @@ import type { CommandContext } from './context.ts';
 import { refused, type Decision } from './decision.ts';
 import { moneyPeriodRefusal, potRefusal, priorPeriod } from './potGuards.ts';
 import { isPartner, type PotState } from './potState.ts';
-import { debtOf } from './poolYearState.ts';
+import { betterCareFundOf, debtOf } from './poolYearState.ts';
+import { FundingSource } from '../events/poolYear.ts';
 import { financialYearEnd } from '../events/potControls.ts';
 import type { DomainError } from './domainError.ts';
 
@@ -29,6 +30,11 @@ export const ContributeToPotBody = z.strictObject({
    * add to the partner's stake. More than the debt outstanding is refused.
    */
   riskShareFor: FinancialYear.optional(),
+  /**
+   * The funding stream the money comes from: required on a Better Care Fund pot (except a
+   * risk-share payment, which pays a debt and is no stream's income), refused on any other pot.
+   */
+  fundingStream: FundingSource.optional(),
 });
 export type ContributeToPot = z.infer<typeof ContributeToPotBody> & {
   potId: string;
@@ -62,6 +68,8 @@ export function decideContributeToPot(
   if (!isPartner(state, command.agencyId)) {
     return refused('NOT_A_PARTNER', `${command.agencyId} is not a partner of pot ${command.potId}`);
   }
+  const stream = fundingStreamRefusal(state, command);
+  if (stream !== null) return stream;
   const period = moneyPeriodRefusal(state, command.effectiveDate, command.priorPeriodAdjustment);
   if (period !== null) return period;
   const amount = parseAmount(command.amount);
@@ -84,9 +92,26 @@ export function decideContributeToPot(
         reference: command.reference,
         ...priorPeriod(command.priorPeriodAdjustment),
         ...(command.riskShareFor === undefined ? {} : { riskShareFor: command.riskShareFor }),
+        ...(command.fundingStream === undefined ? {} : { fundingStream: command.fundingStream }),
       },
     },
   ];
+}
+
+/** A Better Care Fund pot's contributions name their funding stream; no other pot's do. */
+function fundingStreamRefusal(state: PotState, command: ContributeToPot): DomainError | null {
+  const board = betterCareFundOf(state.poolYear);
+  if (board === null && command.fundingStream !== undefined)
+    return refused(
+      'NOT_A_BCF_POT',
+      `pot ${command.potId} is not a Better Care Fund pot: its contributions name no funding stream`,
+    );
+  if (board !== null && command.fundingStream === undefined && command.riskShareFor === undefined)
+    return refused(
+      'VALIDATION_FAILED',
+      `pot ${command.potId} is the Better Care Fund pot of ${board}: a contribution names its fundingStream (${FundingSource.options.join(', ')})`,
+    );
+  return null;
 }
 
 /** A risk-share payment pays a debt; a contribution adds to the pot, within MAX_AMOUNT. */

@@ -31,6 +31,7 @@ export const DOMAIN_ERROR_CODES = [
   'RISK_SHARE_OUTSTANDING',
   'CLAIM_CAP_EXCEEDED',
   'JOURNAL_MAPPING_VERSION_CONFLICT',
+  'NOT_A_BCF_POT',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

@@ -65,6 +65,7 @@ import {
 } from './setInterventionAssumptions.ts';
 import type { UnitCostState } from './unitCostState.ts';
 import { decideRecordAgreement, RecordAgreementBody } from './recordAgreement.ts';
+import { decideRecordBcfMinimums, RecordBcfMinimumsBody } from './recordBcfMinimums.ts';
 import { decideSettleFinancialYear, SettleFinancialYearBody } from './settleFinancialYear.ts';
 import { decideRecordSchemeDetails, RecordSchemeDetailsBody } from './recordSchemeDetails.ts';
 import { decideRecordJournalMapping, RecordJournalMappingBody } from './recordJournalMapping.ts';
@@ -203,6 +204,7 @@ export const ledgerDeciders = {
     decideSetInterventionAssumptions,
   ),
   recordAgreement: onPot('RecordAgreement', RecordAgreementBody, decideRecordAgreement),
+  recordBcfMinimums: onPot('RecordBcfMinimums', RecordBcfMinimumsBody, decideRecordBcfMinimums),
   recordSchemeDetails: onPot(
     'RecordSchemeDetails',
     RecordSchemeDetailsBody,

@@ -85,6 +85,8 @@ export interface PoolYearState {
   readonly settled: Map<string, string>;
   /** Outstanding risk-share debts, by financial year then partner. */
   readonly debts: Map<string, Map<string, Money>>;
+  /** Better Care Fund minimums recorded, by financial year: the version in force and its event. */
+  readonly bcfMinimums: Map<string, { readonly version: number; readonly eventId: string }>;
 }
 
 export function initialPoolYearState(): PoolYearState {
@@ -97,7 +99,13 @@ export function initialPoolYearState(): PoolYearState {
     years: new Map(),
     settled: new Map(),
     debts: new Map(),
+    bcfMinimums: new Map(),
   };
+}
+
+/** The Health and Wellbeing Board area when the agreement in force makes the pot a Better Care Fund pot. */
+export function betterCareFundOf(state: PoolYearState): string | null {
+  return state.agreement?.data.betterCareFund?.healthAndWellbeingBoard ?? null;
 }
 
 /** Whether the pot tracks spend against scheme budgets (an agreement with spendTracking on). */

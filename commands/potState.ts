@@ -330,6 +330,12 @@ function evolveByType(state: PotState, event: FoldedPotEvent): void {
     case 'ClaimRejected':
     case 'ClaimPaid':
       return evolveOutcomePayments(state, event);
+    case 'BcfMinimumsRecorded':
+      state.poolYear.bcfMinimums.set(event.data.financialYear, {
+        version: event.data.version,
+        eventId: event.eventId,
+      });
+      return;
     default:
       return evolveControls(state, event);
   }
@@ -725,6 +731,7 @@ function evolveControls(state: PotState, event: Exclude<PotEvent, { type: MoneyE
 type MoneyEventType =
   | PoolYearEvent['type']
   | OutcomePaymentEvent['type']
+  | 'BcfMinimumsRecorded'
   | 'ContributionAgreed'
   | 'InterventionAssumptionsSet'
   | 'JournalMappingRecorded'

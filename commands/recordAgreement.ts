@@ -52,6 +52,8 @@ export const RecordAgreementBody = z.strictObject({
   underspend: UnderspendRule.optional(),
   /** On a variation: the version in force that it replaces. */
   replaces: z.number().int().min(1).optional(),
+  /** Makes the pot a Better Care Fund pot for this Health and Wellbeing Board area. */
+  betterCareFund: z.strictObject({ healthAndWellbeingBoard: text(MAX_NAME_CHARS) }).optional(),
 });
 export type RecordAgreement = z.infer<typeof RecordAgreementBody> & { potId: string };
 
@@ -136,6 +138,7 @@ export function decideRecordAgreement(
                 boardDecisionRef: current.boardDecisionRef,
               },
             }),
+        ...(command.betterCareFund === undefined ? {} : { betterCareFund: command.betterCareFund }),
       },
     },
   ];

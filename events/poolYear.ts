@@ -23,6 +23,7 @@ import {
   storedText,
 } from './primitives.ts';
 import { AMOUNT_PATTERN, SIGNED_AMOUNT_PATTERN } from './money.ts';
+import { BetterCareFundDesignation } from './betterCareFund.ts';
 
 /** An amount that may be zero ("0.00"): a forecast outturn, a figure of the settlement. */
 export const AmountOrZero = z
@@ -93,6 +94,8 @@ export const AgreementRecordedV1 = z.strictObject({
   underspend: UnderspendRule,
   /** Present on a variation: the version it replaces. */
   replaces: ReplacedAgreement.optional(),
+  /** Present when the pot is a Better Care Fund pot (events/betterCareFund.ts). */
+  betterCareFund: BetterCareFundDesignation.optional(),
 });
 export type AgreementRecorded = z.infer<typeof AgreementRecordedV1>;
 

@@ -26,9 +26,10 @@ import {
 import { OutcomeValuationLine } from './unitCost.ts';
 import type { PotControlEvent } from './potControls.ts';
 import { potControlEventSchemas } from './potControls.ts';
-import { poolYearEventSchemas, type PoolYearEvent } from './poolYear.ts';
+import { FundingSource, poolYearEventSchemas, type PoolYearEvent } from './poolYear.ts';
 import { outcomePaymentEventSchemas, type OutcomePaymentEvent } from './outcomePayments.ts';
 import { journalMappingEventSchemas, type JournalMappingEvent } from './journalMapping.ts';
+import { betterCareFundEventSchemas, type BetterCareFundEvent } from './betterCareFund.ts';
 
 import { ContributionAgreedV1, type ContributionAgreed } from './agreedContributions.ts';
 import {
@@ -42,6 +43,7 @@ export * from './interventionAssumptions.ts';
 export * from './poolYear.ts';
 export * from './outcomePayments.ts';
 export * from './journalMapping.ts';
+export * from './betterCareFund.ts';
 
 export const PotOpenedV1 = z.strictObject({
   potId: Ulid,
@@ -73,6 +75,8 @@ export const ContributionReceivedV1 = z.strictObject({
    * pays the debt and does not add to the partner's stake.
    */
   riskShareFor: FinancialYear.optional(),
+  /** On a Better Care Fund pot: the funding stream the money comes from. */
+  fundingStream: FundingSource.optional(),
 });
 
 export const InterventionDefinedV1 = z.strictObject({
@@ -196,7 +200,8 @@ export type PotEvent =
   | PotControlEvent
   | PoolYearEvent
   | OutcomePaymentEvent
-  | JournalMappingEvent;
+  | JournalMappingEvent
+  | BetterCareFundEvent;
 
 export const potEventSchemas = {
   PotOpened: PotOpenedV1,
@@ -214,4 +219,5 @@ export const potEventSchemas = {
   ...poolYearEventSchemas,
   ...outcomePaymentEventSchemas,
   ...journalMappingEventSchemas,
+  ...betterCareFundEventSchemas,
 } as const;

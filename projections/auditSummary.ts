@@ -177,9 +177,11 @@ function describeAction(names: AuditNames, event: Envelope): string {
           ? `paid ${amount} to ${pot(d.potId)} towards its ${d.riskShareFor} risk-share debt (not a contribution to its stake), ref ${d.reference}`
           : `recorded a risk-share payment of ${amount} from ${agency(d.agencyId)} to ${pot(d.potId)} towards its ${d.riskShareFor} debt (not a contribution to its stake), ref ${d.reference}`;
       // An admin recording a partner's payment must not read as if the admin's agency paid.
+      const stream =
+        d.fundingStream === undefined ? '' : `, Better Care Fund stream ${d.fundingStream}`;
       return event.metadata.actor.agencyId === d.agencyId
-        ? `contributed ${amount} to ${pot(d.potId)}, ref ${d.reference}`
-        : `recorded a contribution of ${amount} from ${agency(d.agencyId)} to ${pot(d.potId)}, ref ${d.reference}`;
+        ? `contributed ${amount} to ${pot(d.potId)}, ref ${d.reference}${stream}`
+        : `recorded a contribution of ${amount} from ${agency(d.agencyId)} to ${pot(d.potId)}, ref ${d.reference}${stream}`;
     }
     case 'InterventionDefined':
       return `defined intervention ${event.data.name} in ${pot(event.data.potId)}, led by ${agency(event.data.leadAgencyId)}`;
@@ -419,6 +421,16 @@ function describeAction(names: AuditNames, event: Envelope): string {
         `as spend on ${intervention(d.interventionId)} dated ${d.effectiveDate}${shares}${evidencing(claim?.outcomeId)}${overspendText(d.overspend)}`
       );
     }
+    case 'BcfMinimumsRecorded': {
+      const d = event.data;
+      const lines = d.minimums.map(
+        (m) => `${m.fundingStream} ${formatPounds(money(m.amount))} from ${agency(m.agencyId)}`,
+      );
+      return (
+        `recorded the Better Care Fund minimums of ${pot(d.potId)} for ${d.financialYear} (version ${d.version}` +
+        `${d.replaces === undefined ? '' : `, replacing version ${d.replaces.version}`}): ${lines.join(', ')}`
+      );
+    }
     default: {
       const unhandled: never = event;
       return unhandled;
@@ -489,7 +501,8 @@ function agreementText(
     `recorded agreement ${d.reference} version ${d.version} (${decision}): ` +
     `spend tracking ${d.spendTracking ? 'on' : 'off'}, overspend ${o.policy}${o.coverFromPot ? ', covered from the pot first' : ''}, ` +
     `shared by ${o.share}${weights}${caps}, underspend ${d.underspend === 'return' ? 'returned' : 'carried forward'}; ` +
-    `pot ${pot(d.potId)}, ${LEGAL_BASIS_WORDS[d.legalBasis]}, from ${d.startDate}${d.endDate === undefined ? '' : ` to ${d.endDate}`}, signed ${d.signedOn}`
+    `pot ${pot(d.potId)}, ${LEGAL_BASIS_WORDS[d.legalBasis]}, from ${d.startDate}${d.endDate === undefined ? '' : ` to ${d.endDate}`}, signed ${d.signedOn}` +
+    `${d.betterCareFund === undefined ? '' : `; the Better Care Fund pot of ${d.betterCareFund.healthAndWellbeingBoard} Health and Wellbeing Board`}`
   );
 }
 

@@ -23,6 +23,7 @@ import { money, ZERO, type Money } from '../events/money.ts';
 import type { FinancialYearSettled, SchemeDetailsRecorded } from '../events/poolYear.ts';
 import type { AgreementRecorded } from '../events/poolYear.ts';
 import type { JournalMappingRecorded } from '../events/journalMapping.ts';
+import type { BcfMinimumsRecorded } from '../events/betterCareFund.ts';
 import { financialYearOf } from '../events/primitives.ts';
 import {
   emptyAgreedContributions,
@@ -68,6 +69,18 @@ export interface YearBooks {
   settlement: { readonly eventId: string; readonly data: FinancialYearSettled } | null;
   /** FinancialYearClosed recorded for the year. */
   closed: boolean;
+  /**
+   * A Better Care Fund pot's contributions by "fundingStream agencyId", net, by effective date
+   * (risk-share payments not included).
+   */
+  readonly streams: Map<
+    string,
+    {
+      readonly fundingStream: string;
+      readonly agencyId: string;
+      readonly byDate: Map<string, Money>;
+    }
+  >;
 }
 
 /** An agreement version as GET …/agreements answers it: the event's data and where it sits. */
@@ -103,6 +116,10 @@ export interface PoolYearPot {
   readonly agreed: AgreedContributionsFigures;
   /** Each agency's journal mapping versions in log order; the last is the one in force. */
   readonly journalMappings: Map<string, JournalMappingView[]>;
+  /** A Better Care Fund pot's contributions that named a funding stream: contributionId → stream. */
+  readonly contributionStreams: Map<string, string>;
+  /** The Better Care Fund minimums in force, by financial year (the latest record). */
+  readonly bcfMinimums: Map<string, BcfMinimumsRecorded>;
 }
 
 export type JournalMappingView = JournalMappingRecorded & {
@@ -231,6 +248,9 @@ function evolvePot(pot: PoolYearPot, event: PotEnvelope): void {
       pot.journalMappings.set(event.data.agencyId, versions);
       return;
     }
+    case 'BcfMinimumsRecorded':
+      pot.bcfMinimums.set(event.data.financialYear, event.data);
+      return;
     case 'FinancialYearSettled': {
       const year = yearBooks(pot, event.data.financialYear);
       if (year.settlement !== null)
@@ -281,13 +301,21 @@ function openPot(state: PoolYearState, event: EventOf<'PotOpened'>): void {
     years: new Map(),
     agreed: emptyAgreedContributions(),
     journalMappings: new Map(),
+    contributionStreams: new Map(),
+    bcfMinimums: new Map(),
   });
 }
 
 export function yearBooks(pot: PoolYearPot, financialYear: string): YearBooks {
   let year = pot.years.get(financialYear);
   if (year === undefined) {
-    year = { schemes: new Map(), partners: new Map(), settlement: null, closed: false };
+    year = {
+      schemes: new Map(),
+      partners: new Map(),
+      settlement: null,
+      closed: false,
+      streams: new Map(),
+    };
     pot.years.set(financialYear, year);
   }
   return year;
@@ -345,13 +373,33 @@ function moveContribution(
 ): void {
   const d = event.data;
   const amount = money(d.amount).times(event.type === 'ContributionReceived' ? 1 : -1);
-  const partner = partnerYear(yearBooks(pot, financialYearOf(d.effectiveDate)), d.agencyId);
+  const year = yearBooks(pot, financialYearOf(d.effectiveDate));
+  const partner = partnerYear(year, d.agencyId);
   if (d.riskShareFor !== undefined) {
     partner.riskSharePaid = partner.riskSharePaid.plus(amount);
     return;
   }
   partner.contributions = partner.contributions.plus(amount);
   addTo(partner.contributionsByDate, d.effectiveDate, amount);
+  const fundingStream =
+    event.type === 'ContributionReceived'
+      ? event.data.fundingStream
+      : pot.contributionStreams.get(d.contributionId);
+  if (fundingStream === undefined) return;
+  if (event.type === 'ContributionReceived')
+    pot.contributionStreams.set(d.contributionId, fundingStream);
+  const key = `${fundingStream} ${d.agencyId}`;
+  let stream = year.streams.get(key);
+  if (stream === undefined) {
+    stream = { fundingStream, agencyId: d.agencyId, byDate: new Map() };
+    year.streams.set(key, stream);
+  }
+  addTo(stream.byDate, d.effectiveDate, amount);
+}
+
+/** Whether the agreement in force makes the pot a Better Care Fund pot. */
+export function isBetterCareFund(pot: PoolYearPot): boolean {
+  return pot.agreements.at(-1)?.betterCareFund !== undefined;
 }
 
 function moveAllocation(

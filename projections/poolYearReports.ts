@@ -9,6 +9,7 @@ import { formatAmount, money, ZERO } from '../events/money.ts';
 import { quarterEnd } from '../events/poolYear.ts';
 import { compareIds } from './ordering.ts';
 import {
+  isBetterCareFund,
   tracksSpendIn,
   type AgreementVersionView,
   type PoolYearPot,
@@ -79,6 +80,17 @@ export interface MonitoringReport {
     readonly committed: string;
     readonly overBy: string;
   }[];
+  /** Better Care Fund pots only: each required minimum against what was received to the quarter's end. */
+  readonly minimums?: readonly BcfMinimumRow[];
+}
+
+export interface BcfMinimumRow {
+  readonly fundingStream: string;
+  readonly agencyId: string;
+  readonly required: string;
+  readonly received: string;
+  readonly shortfall: string;
+  readonly flagged: boolean;
 }
 
 const zeroFigures = (): Figures => ({
@@ -123,7 +135,7 @@ function latestForecast(
 }
 
 /** The schemes a year's report lists: entries dated in it, commitments raised in it, or a forecast for it. */
-function schemeIdsOf(pot: PoolYearPot, financialYear: string): string[] {
+export function schemeIdsOf(pot: PoolYearPot, financialYear: string): string[] {
   const ids = new Set(pot.years.get(financialYear)?.schemes.keys() ?? []);
   for (const f of pot.forecasts.values())
     if (f.financialYear === financialYear) ids.add(f.interventionId);
@@ -131,7 +143,7 @@ function schemeIdsOf(pot: PoolYearPot, financialYear: string): string[] {
 }
 
 /** One scheme's figures to the quarter's end (actual = budget where the year does not track spend). */
-function schemeFigures(
+export function schemeFigures(
   year: YearBooks | undefined,
   interventionId: string,
   end: string,
@@ -232,7 +244,43 @@ export function monitoringReport(
     bySchemeType: groupRows('schemeType', bySchemeType),
     contributions: contributionRows(pot, year, financialYear, end),
     overspends,
+    ...(isBetterCareFund(pot) ? { minimums: minimumRows(pot, year, financialYear, end) } : {}),
   };
+}
+
+/** A stream's contributions from one agency dated in the year up to `end`. */
+export function streamReceived(
+  year: YearBooks | undefined,
+  fundingStream: string,
+  agencyId: string,
+  end: string,
+): Money {
+  let received = ZERO;
+  for (const [date, amount] of year?.streams.get(`${fundingStream} ${agencyId}`)?.byDate ?? [])
+    if (date <= end) received = received.plus(amount);
+  return received;
+}
+
+/** The year's minimums in force, as recorded (stream, then agency), against what was received. */
+function minimumRows(
+  pot: PoolYearPot,
+  year: YearBooks | undefined,
+  financialYear: string,
+  end: string,
+): BcfMinimumRow[] {
+  return (pot.bcfMinimums.get(financialYear)?.minimums ?? []).map((m) => {
+    const required = money(m.amount);
+    const received = streamReceived(year, m.fundingStream, m.agencyId, end);
+    const shortfall = required.minus(received);
+    return {
+      fundingStream: m.fundingStream,
+      agencyId: m.agencyId,
+      required: formatAmount(required),
+      received: formatAmount(received),
+      shortfall: formatAmount(shortfall.gt(0) ? shortfall : ZERO),
+      flagged: shortfall.gt(0),
+    };
+  });
 }
 
 function contributionRows(

@@ -651,6 +651,7 @@ function addEvent(fold: StatementFold, event: Envelope): void {
     case 'OutcomeClaimed':
     case 'ClaimValidated':
     case 'ClaimRejected':
+    case 'BcfMinimumsRecorded':
       // None of these moves money (agreements, cost-benefit assumptions, scheme details,
       // commitments, which only reserve budget, and forecasts included): the statement's figures
       // ignore them.

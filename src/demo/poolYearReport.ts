@@ -5,7 +5,7 @@
  */
 import { formatPounds, money } from '../../events/money.ts';
 import { renderTable } from './flowsTable.ts';
-import { POOL_SCHEMES, POOL_YEAR, type PoolYearRecord } from './poolYearScenario.ts';
+import { BCF_SOURCE, POOL_SCHEMES, POOL_YEAR, type PoolYearRecord } from './poolYearScenario.ts';
 
 const pounds = (amount: string | undefined): string =>
   amount === undefined ? '-' : formatPounds(money(amount));
@@ -114,6 +114,32 @@ export function renderPoolYear(
         ),
       ) +
       `\n  Closing balance from the partners' lines ${pounds(m.closingBalanceFromPartners)}, from the pot's own cash ${pounds(m.closingBalanceFromPot)}: ${m.agrees ? 'they agree' : 'THEY DO NOT AGREE'}.`,
+  );
+  const q4 = record.monitoring.at(-1);
+  if (q4?.minimums !== undefined)
+    sections.push(
+      `Better Care Fund minimums at Q4 (${BCF_SOURCE}):\n` +
+        q4.minimums
+          .map(
+            (row) =>
+              `  ${row.fundingStream} from ${nameOf(row.agencyId)}: required ${pounds(row.required)}, received ${pounds(row.received)}` +
+              (row.flagged ? `, SHORTFALL ${pounds(row.shortfall)}` : ''),
+          )
+          .join('\n'),
+    );
+  const r = record.bcfReturn;
+  sections.push(
+    `Better Care Fund end-of-year return ${POOL_YEAR}, ${r.healthAndWellbeingBoard} HWB (GET …/bcf-return?financialYear=${POOL_YEAR}; CSV per sheet with format=csv&sheet=income|expenditure):\n` +
+      r.income
+        .map(
+          (row) =>
+            `  income ${row.fundingStream}: planned ${pounds(row.planned)}, actual ${pounds(row.actual)}`,
+        )
+        .join('\n') +
+      `\n  Totals: income planned ${pounds(r.totals.incomePlanned)}, actual ${pounds(r.totals.incomeActual)}; expenditure planned ${pounds(r.totals.expenditurePlanned)}, actual ${pounds(r.totals.expenditureActual)}` +
+      (q4 === undefined
+        ? ''
+        : ` (Q4 monitoring: budget ${pounds(q4.totals.budget!)}, actual ${pounds(q4.totals.actual!)}: ${q4.totals.budget === r.totals.expenditurePlanned && q4.totals.actual === r.totals.expenditureActual ? 'they agree' : 'THEY DO NOT AGREE'})`),
   );
   return `${sections.join('\n\n')}\n`;
 }

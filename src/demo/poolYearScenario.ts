@@ -6,6 +6,10 @@
  * overspend shared pro rata to contributions and capped for the NHS, the partners' risk-share
  * payments, and the memorandum account for the partners' auditors.
  *
+ * It is a Better Care Fund pot of the Essex Health and Wellbeing Board area: contributions name
+ * their funding stream, the admin records the year's required minimums, monitoring compares
+ * them with what came in, and the end-of-year return (GET …/bcf-return) is read at the end.
+ *
  * The figures are the README's worked example; test/e2e/poolYear.e2e.test.ts runs this
  * against a real server process and checks every one.
  */
@@ -23,10 +27,48 @@ export const POOL_YEAR = '2025-26';
 /** The NHS's cap on its share of the year's overspend, in the agreement. */
 export const NHS_CAP = '15000.00';
 
+export const HEALTH_AND_WELLBEING_BOARD = 'Essex';
+
+/** Each contribution names its Better Care Fund stream. */
 export const POOL_CONTRIBUTIONS = [
-  { agency: HOST, amount: '500000.00', date: '2025-04-01', reference: 'S75 schedule 3, ECC' },
-  { agency: NHS, amount: '400000.00', date: '2025-04-01', reference: 'S75 schedule 3, ICB' },
-  { agency: DISTRICT, amount: '100000.00', date: '2025-04-01', reference: 'DFG passport 25-26' },
+  {
+    agency: HOST,
+    amount: '500000.00',
+    date: '2025-04-01',
+    reference: 'S75 schedule 3, ECC',
+    fundingStream: 'la-bcf',
+  },
+  {
+    agency: NHS,
+    amount: '400000.00',
+    date: '2025-04-01',
+    reference: 'S75 schedule 3, ICB',
+    fundingStream: 'nhs-minimum',
+  },
+  {
+    agency: DISTRICT,
+    amount: '100000.00',
+    date: '2025-04-01',
+    reference: 'DFG passport 25-26',
+    fundingStream: 'dfg',
+  },
+] as const;
+
+/**
+ * The year's required minimums. Real ones come from the Better Care Fund 2025-26 allocations
+ * published by DHSC, MHCLG and NHS England with the BCF policy framework 2025-26 (the NHS
+ * minimum contribution per ICB and HWB area, the Disabled Facilities Grant and the Local
+ * Authority Better Care Grant per HWB area), and run to tens of millions of pounds for Essex.
+ * These are illustrative figures scaled down to this demo pot (about £1m a year), not the
+ * published Essex allocations: the ICB's minimum is set £20,000 above what it pays in so the
+ * shortfall flag shows.
+ */
+export const BCF_SOURCE =
+  'BCF 2025-26 allocations (DHSC/MHCLG/NHS England), scaled to the demo pot';
+export const BCF_MINIMUMS = [
+  { fundingStream: 'nhs-minimum', agency: NHS, amount: '420000.00' },
+  { fundingStream: 'la-bcf', agency: HOST, amount: '480000.00' },
+  { fundingStream: 'dfg', agency: DISTRICT, amount: '100000.00' },
 ] as const;
 
 export interface PoolScheme {
@@ -115,12 +157,39 @@ export interface PoolYearRecord {
   readonly settlement: Settlement & { eventId: string; position: string };
   readonly payments: readonly { agencyId: string; amount: string }[];
   readonly memorandum: Memorandum;
+  readonly bcfReturn: BcfReturnAnswer;
   readonly lastPosition: string;
+}
+
+export interface BcfReturnAnswer {
+  readonly healthAndWellbeingBoard: string;
+  readonly income: readonly { fundingStream: string; planned: string; actual: string }[];
+  readonly expenditure: readonly {
+    schemeType: string;
+    fundingStream: string;
+    commissioner: string;
+    planned: string;
+    actual: string;
+  }[];
+  readonly totals: {
+    incomePlanned: string;
+    incomeActual: string;
+    expenditurePlanned: string;
+    expenditureActual: string;
+  };
 }
 
 export interface Monitoring {
   readonly quarter: number;
   readonly totals: Record<string, string>;
+  readonly minimums?: readonly {
+    fundingStream: string;
+    agencyId: string;
+    required: string;
+    received: string;
+    shortfall: string;
+    flagged: boolean;
+  }[];
   readonly schemes: readonly {
     interventionId: string;
     budget: string;
@@ -221,8 +290,23 @@ export async function loadPoolYear(
         caps: { [NHS.agencyId]: NHS_CAP },
       },
       underspend: 'carry-forward',
+      betterCareFund: { healthAndWellbeingBoard: HEALTH_AND_WELLBEING_BOARD },
     },
     'agreement',
+  );
+  await write(
+    `${potPath}/bcf-minimums`,
+    admin,
+    {
+      financialYear: POOL_YEAR,
+      minimums: BCF_MINIMUMS.map((m) => ({
+        fundingStream: m.fundingStream,
+        agencyId: m.agency.agencyId,
+        amount: m.amount,
+        source: BCF_SOURCE,
+      })),
+    },
+    'bcf-minimums',
   );
 
   for (const c of POOL_CONTRIBUTIONS) {
@@ -234,6 +318,7 @@ export async function loadPoolYear(
         amount: c.amount,
         effectiveDate: c.date,
         reference: c.reference,
+        fundingStream: c.fundingStream,
       },
       `contribution-${c.agency.agencyId}`,
     );
@@ -338,8 +423,11 @@ export async function loadPoolYear(
     });
   }
 
-  const preview = await read<Settlement>(
+  // The preview is decided on the pot's stream as it stands (no books to wait for): it takes
+  // no minPosition.
+  const preview = await client.get<Settlement>(
     `${potPath}/financial-years/${POOL_YEAR}/settlement-preview`,
+    reporter,
   );
   const { answer: settled } = await client.post(
     `${potPath}/financial-years/${POOL_YEAR}/settle`,
@@ -367,6 +455,7 @@ export async function loadPoolYear(
     payments.push(owed);
   }
   const memorandum = await read<Memorandum>(`${potPath}/memorandum?financialYear=${POOL_YEAR}`);
+  const bcfReturn = await read<BcfReturnAnswer>(`${potPath}/bcf-return?financialYear=${POOL_YEAR}`);
   return {
     potId,
     interventionIds,
@@ -377,6 +466,7 @@ export async function loadPoolYear(
     settlement,
     payments,
     memorandum,
+    bcfReturn,
     lastPosition: lastPosition.toString(),
   };
 }

@@ -4,6 +4,7 @@
  * (potledger audit-pack) holds the memorandum account, from the same code.
  */
 import type { MemorandumAccount, MonitoringReport } from '../../projections/poolYearReports.ts';
+import type { BcfReturn } from '../../projections/bcfReturn.ts';
 import { csvDecimal, toCsv, type CsvValue } from './csv.ts';
 
 export const MONITORING_CSV_HEADER = [
@@ -94,4 +95,42 @@ export function memorandumCsv(account: MemorandumAccount): string {
       ),
     ]),
   );
+}
+
+export const BCF_INCOME_CSV_HEADER = ['row', 'fundingStream', 'planned', 'actual'] as const;
+export const BCF_EXPENDITURE_CSV_HEADER = [
+  'row',
+  'schemeType',
+  'fundingStream',
+  'commissioner',
+  'planned',
+  'actual',
+] as const;
+export const BCF_RETURN_SHEETS = ['income', 'expenditure'] as const;
+export type BcfReturnSheet = (typeof BCF_RETURN_SHEETS)[number];
+
+/** One sheet of the Better Care Fund return: its rows, then a totals row. */
+export function bcfReturnCsv(answer: BcfReturn, sheet: BcfReturnSheet): string {
+  const t = answer.totals;
+  if (sheet === 'income')
+    return toCsv(BCF_INCOME_CSV_HEADER, [
+      ...answer.income.map((r): CsvValue[] => [
+        'income',
+        r.fundingStream,
+        d(r.planned),
+        d(r.actual),
+      ]),
+      ['totals', null, d(t.incomePlanned), d(t.incomeActual)],
+    ]);
+  return toCsv(BCF_EXPENDITURE_CSV_HEADER, [
+    ...answer.expenditure.map((r): CsvValue[] => [
+      'expenditure',
+      r.schemeType,
+      r.fundingStream,
+      r.commissioner,
+      d(r.planned),
+      d(r.actual),
+    ]),
+    ['totals', null, null, null, d(t.expenditurePlanned), d(t.expenditureActual)],
+  ]);
 }

@@ -25,6 +25,7 @@ import { DomainError } from '../../commands/domainError.ts';
 import type { AgreeContribution } from '../../commands/agreeContribution.ts';
 import type { SetInterventionAssumptions } from '../../commands/setInterventionAssumptions.ts';
 import type { RecordAgreement } from '../../commands/recordAgreement.ts';
+import type { RecordBcfMinimums } from '../../commands/recordBcfMinimums.ts';
 import { previewSettlement } from '../../commands/settleFinancialYear.ts';
 import { potAggregate } from '../../commands/aggregates.ts';
 import type { PotState } from '../../commands/potState.ts';
@@ -311,6 +312,14 @@ export function createLedgerCommands(
       envelope: CommandEnvelope,
     ) {
       return run(d.recordAgreement, { potId }, body, { ...body, potId }, envelope);
+    },
+
+    recordBcfMinimums(
+      potId: string,
+      body: Body<RecordBcfMinimums, 'potId'>,
+      envelope: CommandEnvelope,
+    ) {
+      return run(d.recordBcfMinimums, { potId }, body, { ...body, potId }, envelope);
     },
 
     recordSchemeDetails(

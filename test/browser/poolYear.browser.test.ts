@@ -132,6 +132,26 @@ describe.skipIf(unavailable !== null)(
         spendTracking: true,
         overspend: { policy: 'warn', coverFromPot: false, share: 'contributions' },
         underspend: 'carry-forward',
+        betterCareFund: { healthAndWellbeingBoard: 'Mid Shire' },
+      });
+      // A Better Care Fund pot: the year's minimums. The contributions above came before the
+      // designation and name no stream, so both minimums show a shortfall.
+      await post(`${pot}/bcf-minimums`, admin, {
+        financialYear: FY,
+        minimums: [
+          {
+            fundingStream: 'nhs-minimum',
+            agencyId: NHS.agencyId,
+            amount: '40000.00',
+            source: 'BCF 2024-25 allocations',
+          },
+          {
+            fundingStream: 'dfg',
+            agencyId: COUNCIL.agencyId,
+            amount: '10000.00',
+            source: 'BCF 2024-25 allocations',
+          },
+        ],
       });
       const details = {
         [schemes.homeCare]: ['Home care or domiciliary care', 'nhs-minimum', 'revenue'],
@@ -277,7 +297,8 @@ describe.skipIf(unavailable !== null)(
         '£0.00',
         '£15,000.00',
         '£5,000.00 under budget',
-        'Fewer referrals from the acute trust than planned',
+        // The explanation is withheld from a reporter, who reads figures only (readPolicy.ts).
+        '',
       ]);
       expect((await cells('Home adaptations')).slice(0, 3)).toEqual([
         'Disabled Facilities Grant',
@@ -303,12 +324,36 @@ describe.skipIf(unavailable !== null)(
 
       const [download] = await Promise.all([
         page.waitForEvent('download'),
-        page.getByRole('button', { name: 'Download CSV' }).click(),
+        page.getByRole('button', { name: 'Download CSV' }).first().click(),
       ]);
       expect(download.suggestedFilename()).toBe(`potledger-monitoring-${FY}-q4.csv`);
       const csv = readFileSync((await download.path())!, 'utf8');
       expect(csv).toContain('Home care');
       expect(csv).toContain('Reablement');
+
+      // The Better Care Fund minimums, shortfalls tagged, and the return's expenditure sheet.
+      const minimums = page.getByRole('table', { name: /^Each required minimum for 2024-25/ });
+      expect(
+        (await minimums.locator('tbody tr').first().locator('td').allTextContents()).map((t) =>
+          t.trim(),
+        ),
+      ).toEqual([NHS.name, '£40,000.00', '£0.00', '£40,000.00 Shortfall']);
+      expect(await minimums.locator('.govuk-tag--red').count()).toBe(2);
+      const [sheet] = await Promise.all([
+        page.waitForEvent('download'),
+        page
+          .getByTestId('bcf-return-expenditure')
+          .getByRole('button', { name: 'Download CSV' })
+          .click(),
+      ]);
+      expect(sheet.suggestedFilename()).toBe(`potledger-bcf-return-expenditure-${FY}.csv`);
+      const lines = readFileSync((await sheet.path())!, 'utf8')
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n');
+      expect(lines[0]).toBe('row,schemeType,fundingStream,commissioner,planned,actual');
+      // The return's totals are the Q4 monitoring totals above.
+      expect(lines.at(-1)).toBe('totals,,,,60000.00,59000.00');
       await page.close();
     });
 

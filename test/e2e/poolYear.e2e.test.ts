@@ -188,9 +188,55 @@ describe('a pooled-fund year on the running server', () => {
         'OVERSPENT',
         'Owed by the partners: Chelmsford City Council £5,833.33, Essex County Council £29,166.67, NHS Mid Essex £15,000.00',
         'they agree',
+        'Better Care Fund end-of-year return 2025-26, Essex HWB',
+        'nhs-minimum from NHS Mid Essex: required £420,000.00, received £400,000.00, SHORTFALL £20,000.00',
       ])
         expect(result.stdout).toContain(text);
+      expect(result.stdout).toMatch(/Totals: income planned .*\(Q4 monitoring: .*: they agree\)/);
     },
     DEMO_TIMEOUT_MS,
   );
+
+  it("produces the Better Care Fund return, whose expenditure totals equal the Q4 monitoring report's", () => {
+    const q4 = record.monitoring.find((m) => m.quarter === 4)!;
+    expect(record.bcfReturn.healthAndWellbeingBoard).toBe('Essex');
+    expect(record.bcfReturn.totals).toEqual({
+      incomePlanned: '1350000.00',
+      incomeActual: '1000000.00',
+      expenditurePlanned: q4.totals.budget,
+      expenditureActual: q4.totals.actual,
+    });
+    expect(record.bcfReturn.income).toEqual([
+      { fundingStream: 'dfg', planned: '100000.00', actual: '100000.00' },
+      { fundingStream: 'discharge', planned: '350000.00', actual: '0.00' },
+      { fundingStream: 'la-bcf', planned: '480000.00', actual: '500000.00' },
+      { fundingStream: 'nhs-minimum', planned: '420000.00', actual: '400000.00' },
+    ]);
+    expect(q4.minimums).toEqual([
+      {
+        fundingStream: 'nhs-minimum',
+        agencyId: NHS,
+        required: '420000.00',
+        received: '400000.00',
+        shortfall: '20000.00',
+        flagged: true,
+      },
+      {
+        fundingStream: 'la-bcf',
+        agencyId: CC,
+        required: '480000.00',
+        received: '500000.00',
+        shortfall: '0.00',
+        flagged: false,
+      },
+      {
+        fundingStream: 'dfg',
+        agencyId: DISTRICT,
+        required: '100000.00',
+        received: '100000.00',
+        shortfall: '0.00',
+        flagged: false,
+      },
+    ]);
+  });
 });

@@ -25,6 +25,7 @@ import {
   scenarioCtx,
   type Ctx,
 } from './helpers.ts';
+import { BCF_MINIMUMS, openBcfPot } from './bcfFixtures.ts';
 
 type Caller =
   | 'admin'
@@ -52,6 +53,8 @@ interface Fixture extends Ctx {
   readonly toReject: Readonly<Record<Caller, string>>;
   /** A second pot, for the admin to close without closing the pot the other rows use. */
   readonly sparePotId: string;
+  /** A Better Care Fund pot (test/http/bcfFixtures.ts), for its minimums and return. */
+  readonly bcfPotId: string;
   /** A commitment on the main pot's intervention, large enough for every allowed caller to release part of. */
   readonly commitmentId?: string;
   /** An intervention without a rate card, for the admin to record one. */
@@ -445,6 +448,21 @@ const ACCESS_TABLE: readonly Row[] = [
     redacts: true,
     namesFor: POT_FULL,
     url: (f) => `/v1/pots/${f.potId}/monitoring?financialYear=2025-26&quarter=4`,
+  },
+  // Better Care Fund minimums (admin) and the return (figures only, for everyone).
+  {
+    method: 'POST',
+    route: '/v1/pots/:potId/bcf-minimums',
+    allowed: ['admin'],
+    url: (f) => `/v1/pots/${f.bcfPotId}/bcf-minimums`,
+    body: () => BCF_MINIMUMS,
+  },
+  {
+    method: 'GET',
+    route: '/v1/pots/:potId/bcf-return',
+    allowed: SIGNED_IN,
+    figuresOnly: SIGNED_IN,
+    url: (f) => `/v1/pots/${f.bcfPotId}/bcf-return?financialYear=2025-26`,
   },
   // The memorandum account holds figures only, for everyone.
   {
@@ -862,6 +880,7 @@ describe('access table', () => {
       toApprove,
       toReject,
       sparePotId: spare.potId as string,
+      bcfPotId: await openBcfPot(ctx),
       commitmentId: commitment.commitmentId as string,
     };
   });
@@ -1049,12 +1068,14 @@ const LOG_ROUTES = new Set([
 describe('access table, read as at a date and a position', () => {
   it('every GET that reads the books, with ?asAt=&atPosition=: the same callers allowed, the same refused', async () => {
     // These rows' URLs need no allocations: only the reversal row reads them.
+    const ctx = await scenarioCtx();
     const f: Fixture = {
-      ...(await scenarioCtx()),
+      ...ctx,
       allocations: {} as Fixture['allocations'],
       toApprove: {} as Fixture['toApprove'],
       toReject: {} as Fixture['toReject'],
       sparePotId: '',
+      bcfPotId: await openBcfPot(ctx),
     };
     try {
       expectWritten(await f.ledger.post('/v1/unit-costs', f.tokens.admin, ACCESS_UNIT_COST), [

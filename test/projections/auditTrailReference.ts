@@ -245,6 +245,10 @@ function agenciesTouchedBy(event: Envelope): string[] {
     case 'JournalMappingRecorded':
       ids.push(event.data.agencyId);
       break;
+    case 'BcfMinimumsRecorded':
+      // The ICBs and councils whose required minimums it records.
+      ids.push(...event.data.minimums.map((m) => m.agencyId));
+      break;
     case 'SpendRecorded':
     case 'SpendReversed':
     case 'CommitmentRaised':

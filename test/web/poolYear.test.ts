@@ -455,6 +455,15 @@ describe('quarterly monitoring', () => {
     );
     expect(csvFileName('monitoring', '2025-26', 2)).toBe('potledger-monitoring-2025-26-q2.csv');
     expect(csvFileName('memorandum', '2024-25')).toBe('potledger-memorandum-2024-25.csv');
+    expect(poolPaths.bcfReturn('P1', '2025-26')).toBe(
+      '/v1/pots/P1/bcf-return?financialYear=2025-26',
+    );
+    expect(poolPaths.bcfReturn('P1', '2025-26', 'income')).toBe(
+      '/v1/pots/P1/bcf-return?financialYear=2025-26&format=csv&sheet=income',
+    );
+    expect(csvFileName('bcf-return-expenditure', '2025-26')).toBe(
+      'potledger-bcf-return-expenditure-2025-26.csv',
+    );
   });
 });
 

@@ -467,11 +467,14 @@ export const poolPaths = {
     `${pot(potId)}/financial-years/${encodeURIComponent(financialYear)}/settle`,
   memorandum: (potId: string, financialYear: string, csv = false) =>
     `${pot(potId)}/memorandum?financialYear=${encodeURIComponent(financialYear)}${csv ? '&format=csv' : ''}`,
+  /** A Better Care Fund pot's end-of-year return, as CSV one sheet at a time. */
+  bcfReturn: (potId: string, financialYear: string, sheet?: 'income' | 'expenditure') =>
+    `${pot(potId)}/bcf-return?financialYear=${encodeURIComponent(financialYear)}${sheet === undefined ? '' : `&format=csv&sheet=${sheet}`}`,
 };
 
 /** The file name a CSV download is saved under: potledger-monitoring-2025-26-q2.csv. */
 export function csvFileName(
-  kind: 'monitoring' | 'memorandum',
+  kind: 'monitoring' | 'memorandum' | 'bcf-return-income' | 'bcf-return-expenditure',
   financialYear: string,
   quarter?: number,
 ): string {

@@ -221,6 +221,7 @@ function agenciesNamedBy(
     case 'ClaimValidated':
     case 'ClaimRejected':
     case 'ClaimPaid':
+    case 'BcfMinimumsRecorded':
       // Rules, records and reservations: no agency's balances move (spend is paid from funding).
       return [];
     case 'ApprovalThresholdChanged':

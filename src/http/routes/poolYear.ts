@@ -7,6 +7,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RecordAgreementBody } from '../../../commands/recordAgreement.ts';
 import { RecordSchemeDetailsBody } from '../../../commands/recordSchemeDetails.ts';
+import { RecordBcfMinimumsBody } from '../../../commands/recordBcfMinimums.ts';
+import type { BcfMinimumsRecorded } from '../../../events/betterCareFund.ts';
 import {
   RaiseCommitmentBody,
   RecordForecastBody,
@@ -70,6 +72,42 @@ export const poolYearRoutes =
           reply,
           commands.recordAgreement(request.params.potId, request.body, commandEnvelope(request)),
           fromEventData((data: AgreementRecorded) => ({
+            version: data.version,
+            ...(data.replaces === undefined ? {} : { replaces: data.replaces.version }),
+          })),
+        ),
+    );
+
+    app.post(
+      '/v1/pots/:potId/bcf-minimums',
+      {
+        config: { access: ['admin'] },
+        schema: {
+          tags: ['pooled fund'],
+          summary:
+            "Record a year's required Better Care Fund minimums: NHS minimum contribution per ICB, Disabled Facilities Grant, local authority BCF grant (admin only)",
+          description:
+            'Only on a Better Care Fund pot (its agreement names a Health and Wellbeing Board; 409 NOT_A_BCF_POT otherwise). Each line names a stream, a partner (409 NOT_A_PARTNER otherwise), the amount and where the figure comes from; a stream and agency at most once. ' +
+            'A later record for the same year replaces the earlier one whole (the next version). Monitoring shows each minimum against what was received and flags a shortfall.',
+          headers: WriteHeaders,
+          params: PotParams,
+          body: RecordBcfMinimumsBody,
+          response: {
+            201: Written.extend({
+              financialYear: z.string(),
+              version: z.number(),
+              replaces: z.number().optional(),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) =>
+        answerWrite(
+          reply,
+          commands.recordBcfMinimums(request.params.potId, request.body, commandEnvelope(request)),
+          fromEventData((data: BcfMinimumsRecorded) => ({
+            financialYear: data.financialYear,
             version: data.version,
             ...(data.replaces === undefined ? {} : { replaces: data.replaces.version }),
           })),

@@ -23,7 +23,13 @@ import {
   type MonitoringReport,
 } from '../../../projections/poolYearReports.ts';
 import { CSV_CONTENT_TYPE } from '../../export/csv.ts';
-import { memorandumCsv, monitoringCsv } from '../../export/poolYearCsv.ts';
+import {
+  BCF_RETURN_SHEETS,
+  bcfReturnCsv,
+  memorandumCsv,
+  monitoringCsv,
+} from '../../export/poolYearCsv.ts';
+import { bcfReturn } from '../../../projections/bcfReturn.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { httpProblem } from '../plugins/errors.ts';
 import { FIGURES_ONLY_NOTE, potView, type ReadView } from '../plugins/readPolicy.ts';
@@ -106,7 +112,49 @@ export const MonitoringAnswer = z.object({
       }),
     )
     .readonly(),
+  minimums: z
+    .array(
+      z.object({
+        fundingStream: z.string(),
+        agencyId: z.string(),
+        required: Money,
+        received: SignedMoney.describe(
+          "that stream's contributions from the agency dated in the year to the quarter's end",
+        ),
+        shortfall: Money,
+        flagged: z.boolean(),
+      }),
+    )
+    .readonly()
+    .optional()
+    .describe('Better Care Fund pots only: the required minimums against what was received'),
   redacted: Redacted,
+});
+
+export const BcfReturnAnswer = z.object({
+  potId: z.string(),
+  financialYear: z.string(),
+  healthAndWellbeingBoard: z.string(),
+  income: z
+    .array(z.object({ fundingStream: z.string(), planned: SignedMoney, actual: SignedMoney }))
+    .readonly(),
+  expenditure: z
+    .array(
+      z.object({
+        schemeType: z.string(),
+        fundingStream: z.string(),
+        commissioner: z.string(),
+        planned: SignedMoney,
+        actual: SignedMoney,
+      }),
+    )
+    .readonly(),
+  totals: z.object({
+    incomePlanned: SignedMoney,
+    incomeActual: SignedMoney,
+    expenditurePlanned: SignedMoney,
+    expenditureActual: SignedMoney,
+  }),
 });
 
 const AgencyAmount = z.object({ agencyId: z.string(), amount: SignedMoney });
@@ -263,6 +311,56 @@ export const poolYearReportRoutes =
         });
         if (!wantsCsv(request, format)) return report;
         return sendCsv(reply, `monitoring-${financialYear}-q${quarter}.csv`, monitoringCsv(report));
+      },
+    );
+
+    app.get(
+      '/v1/pots/:potId/bcf-return',
+      {
+        config: { access: 'any' },
+        schema: {
+          tags: ['pooled-fund year'],
+          summary:
+            "A Better Care Fund pot's end-of-year return: income by funding stream and expenditure by scheme type, funding stream and commissioner, planned against actual",
+          description:
+            'Planned income: the recorded minimums for nhs-minimum, dfg and la-bcf; for other streams the budget of the schemes they fund. Actual income: contributions naming the stream, dated in the year. ' +
+            "Expenditure: each scheme's budget (planned) and spend (actual) for the year, split by its commissioner percentages (largest remainder); its totals equal the Q4 monitoring report's. " +
+            'A pot that is not a Better Care Fund pot is 409 NOT_A_BCF_POT. JSON, or CSV with format=csv and sheet=income or sheet=expenditure (one table per sheet: CSV has no sheets, so one file per sheet; 400 without sheet). Any role reads it (figures only).',
+          params: z.object({ potId: Ulid }),
+          querystring: ReadQuery.extend({
+            financialYear: FinancialYear,
+            ...FormatQuery,
+            sheet: z.enum(BCF_RETURN_SHEETS).optional(),
+          }),
+          produces: ['application/json', 'text/csv'],
+          response: { 200: BcfReturnAnswer, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { potId } = request.params;
+        const { financialYear, format, sheet, ...query } = request.query;
+        const csv = wantsCsv(request, format);
+        if (csv && sheet === undefined)
+          throw httpProblem(
+            'VALIDATION_FAILED',
+            'the CSV return is one table per sheet: name the sheet (sheet=income or sheet=expenditure)',
+          );
+        const answer = await answerFromBooks(deps, query, reply, (books) => {
+          const found = bcfReturn(books.poolYear, potId, financialYear);
+          if (found === null) throw notFound(potId);
+          if (found === 'not-bcf')
+            throw httpProblem(
+              'NOT_A_BCF_POT',
+              `pot ${potId} is not a Better Care Fund pot: its agreement names no Health and Wellbeing Board`,
+            );
+          return found;
+        });
+        if (!csv || sheet === undefined) return answer;
+        return sendCsv(
+          reply,
+          `bcf-return-${financialYear}-${sheet}.csv`,
+          bcfReturnCsv(answer, sheet),
+        );
       },
     );
 

@@ -2,7 +2,9 @@
  * Quarterly monitoring (#/pots/<id>/monitoring?financialYear=&quarter=): what a pool manager
  * takes to the board each quarter. Per scheme budget, actual, committed, forecast outturn,
  * variance and explanation, overspending schemes flagged; totals by funding source and scheme
- * type; contributions agreed, received and outstanding per partner; the same as CSV.
+ * type; contributions agreed, received and outstanding per partner; the same as CSV. On a
+ * Better Care Fund pot, the year's required minimums against what was received (shortfalls
+ * tagged) and the end-of-year return's two sheets as CSV.
  */
 import { getJson } from '../api.ts';
 import type { PageContext, PotView } from '../context.ts';
@@ -152,7 +154,62 @@ export async function monitoringPage(ctx: PageContext, potId: string): Promise<v
       ]),
       { numeric: [1, 2, 3] },
     ),
+    ...bcfSection(ctx, potId, report),
   );
+}
+
+/** A Better Care Fund pot's minimums and its return's CSV sheets; nothing for any other pot. */
+function bcfSection(ctx: PageContext, potId: string, report: MonitoringReport): (Node | string)[] {
+  if (report.minimums === undefined) return [];
+  return [
+    h('h2', {}, 'Better Care Fund minimums'),
+    report.minimums.length === 0
+      ? h(
+          'p',
+          { 'data-testid': 'no-minimums' },
+          `No minimums are recorded for ${report.financialYear}.`,
+        )
+      : table(
+          `Each required minimum for ${report.financialYear} against what was received by ${formatLongDate(report.quarterEnd)}`,
+          ['Funding stream', 'Paid by', 'Required', 'Received', 'Shortfall'],
+          report.minimums.map((m) => [
+            labelOf(FUNDING_SOURCE_LABELS, m.fundingStream),
+            ctx.nameOf(m.agencyId),
+            formatGbp(m.required),
+            formatGbp(m.received),
+            m.flagged
+              ? h('span', {}, formatGbp(m.shortfall), ' ', tag('Shortfall', 'red'))
+              : tag('Met', 'green'),
+          ]),
+          { numeric: [2, 3, 4] },
+        ),
+    h('h2', {}, 'End-of-year return'),
+    h(
+      'p',
+      {},
+      'Income by funding stream and expenditure by scheme type, funding stream and commissioner, planned against actual, one sheet at a time:',
+    ),
+    h(
+      'div',
+      { 'data-testid': 'bcf-return-income' },
+      h('h3', {}, 'Income sheet'),
+      csvDownload(
+        poolPaths.bcfReturn(potId, report.financialYear, 'income'),
+        csvFileName('bcf-return-income', report.financialYear),
+        ctx.session.token,
+      ),
+    ),
+    h(
+      'div',
+      { 'data-testid': 'bcf-return-expenditure' },
+      h('h3', {}, 'Expenditure sheet'),
+      csvDownload(
+        poolPaths.bcfReturn(potId, report.financialYear, 'expenditure'),
+        csvFileName('bcf-return-expenditure', report.financialYear),
+        ctx.session.token,
+      ),
+    ),
+  ];
 }
 
 function periodForm(
