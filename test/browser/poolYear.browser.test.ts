@@ -297,8 +297,7 @@ describe.skipIf(unavailable !== null)(
         '£0.00',
         '£15,000.00',
         '£5,000.00 under budget',
-        // The explanation is withheld from a reporter, who reads figures only (readPolicy.ts).
-        '',
+        'Fewer referrals from the acute trust than planned',
       ]);
       expect((await cells('Home adaptations')).slice(0, 3)).toEqual([
         'Disabled Facilities Grant',
