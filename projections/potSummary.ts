@@ -311,9 +311,9 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         interventionOf(pot, event.data.interventionId);
         return state;
       case 'JournalMappingRecorded':
-      // A partner's account codes, not money.
       case 'BcfMinimumsRecorded':
-        // What the partners must pay in, not money paid: the monitoring report compares them.
+        // A partner's account codes; what the partners must pay in (the monitoring report
+        // compares it with what they paid): neither is money.
         return state;
       case 'AgreementRecorded':
         // Rules, not money: the settlement that applies them moves the figures. From now on
