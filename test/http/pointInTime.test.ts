@@ -349,7 +349,8 @@ describe('the books as they stood: asAt and atPosition on every projection GET',
     ).filter(
       // The raw events and the audit proofs read the log itself, not the books; the statement reads
       // the pot's stream from the store (asAt and atPosition, but nothing to wait for: no minPosition);
-      // the settlement preview is what settling would record now, on the write side's state.
+      // the settlement preview is what settling would record now, on the write side's state, and
+      // the outcome claims are read from the pot's stream as they stand.
       ([path, item]) =>
         path.startsWith('/v1/') &&
         item.get !== undefined &&
@@ -360,6 +361,7 @@ describe('the books as they stood: asAt and atPosition on every projection GET',
           '/v1/audit/consistency',
           '/v1/pots/{potId}/statement',
           '/v1/pots/{potId}/financial-years/{financialYear}/settlement-preview',
+          '/v1/pots/{potId}/claims',
         ].includes(path),
     );
     expect(gets.length).toBeGreaterThanOrEqual(7);
