@@ -3,7 +3,7 @@
  * partner owed and paid, and the memorandum account's reconciliation. Pure functions from the
  * scenario's record (the API's answers) to text.
  */
-import { formatPounds, money } from '../../events/money.ts';
+import { formatAmount, formatPounds, money, sum } from '../../events/money.ts';
 import { renderTable } from './flowsTable.ts';
 import { BCF_SOURCE, POOL_SCHEMES, POOL_YEAR, type PoolYearRecord } from './poolYearScenario.ts';
 
@@ -140,6 +140,32 @@ export function renderPoolYear(
       (q4 === undefined
         ? ''
         : ` (Q4 monitoring: budget ${pounds(q4.totals.budget!)}, actual ${pounds(q4.totals.actual!)}: ${q4.totals.budget === r.totals.expenditurePlanned && q4.totals.actual === r.totals.expenditureActual ? 'they agree' : 'THEY DO NOT AGREE'})`),
+  );
+  sections.push(
+    `Partner journals ${POOL_YEAR} (GET …/journals/:agencyId?financialYear=${POOL_YEAR}, or potledger journals; CSV with format=csv):\n` +
+      record.journals
+        .map((j) => {
+          const m = j.memorandum as Record<string, string>;
+          const debit = (type: string) =>
+            sum(
+              j.lines
+                .filter((l) => l.lineType === type)
+                .map((l) => money(l.debit).minus(money(l.credit))),
+            );
+          const expenditure = debit('expenditure')
+            .plus(debit('deficitShare'))
+            .plus(debit('surplusShare'));
+          const agrees =
+            j.totals.debit === j.totals.credit &&
+            formatAmount(expenditure) === m.shareOfExpenditure &&
+            formatAmount(debit('contribution').negated()) === m.contributions;
+          return (
+            `  ${nameOf(j.agencyId)}: ${j.lines.length} lines, ${j.mapped ? 'on its own ledger codes' : 'coded by line type (no mapping)'}; ` +
+            `debits ${pounds(j.totals.debit)} = credits ${pounds(j.totals.credit)}; ` +
+            `expenditure ${pounds(formatAmount(expenditure))} and contributions ${pounds(m.contributions)} as in its memorandum line: ${agrees ? 'they agree' : 'THEY DO NOT AGREE'}`
+          );
+        })
+        .join('\n'),
   );
   return `${sections.join('\n\n')}\n`;
 }

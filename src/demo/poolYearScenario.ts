@@ -158,8 +158,63 @@ export interface PoolYearRecord {
   readonly payments: readonly { agencyId: string; amount: string }[];
   readonly memorandum: Memorandum;
   readonly bcfReturn: BcfReturnAnswer;
+  /** Each partner's journal for the year (GET …/journals/:agencyId); the council's is mapped to its codes. */
+  readonly journals: readonly Journal[];
   readonly lastPosition: string;
 }
+
+export interface Journal {
+  readonly agencyId: string;
+  readonly mapped: boolean;
+  readonly lines: readonly {
+    lineType: string;
+    costCentre: string;
+    accountCode: string;
+    debit: string;
+    credit: string;
+  }[];
+  readonly totals: { readonly debit: string; readonly credit: string };
+  readonly memorandum: Record<string, unknown>;
+}
+
+/** Essex County Council's own ledger codes for its part of the pool (illustrative). */
+export const COUNCIL_JOURNAL_MAPPING = {
+  contribution: {
+    costCentre: 'ASC-BCF',
+    accountCode: '8610',
+    description: 'Contribution to the Mid Essex BCF pool',
+  },
+  expenditure: {
+    costCentre: 'ASC-BCF',
+    accountCode: '5120',
+    description: 'Share of pooled BCF expenditure',
+  },
+  deficitShare: {
+    costCentre: 'ASC-BCF',
+    accountCode: '5190',
+    description: "Share of the pool's overspend",
+  },
+  surplusShare: {
+    costCentre: 'ASC-BCF',
+    accountCode: '9190',
+    description: "Share of the pool's underspend",
+  },
+  riskSharePaid: {
+    costCentre: 'ASC-BCF',
+    accountCode: '8611',
+    description: 'Risk-share payment to the pool',
+  },
+  owedToPot: {
+    costCentre: 'BS',
+    accountCode: '4120',
+    description: 'Creditor: risk share owed to the pool',
+  },
+  poolBalance: {
+    costCentre: 'BS',
+    accountCode: '1420',
+    description: 'Debtor: balance held by the pool',
+  },
+};
 
 export interface BcfReturnAnswer {
   readonly healthAndWellbeingBoard: string;
@@ -455,6 +510,18 @@ export async function loadPoolYear(
     payments.push(owed);
   }
   const memorandum = await read<Memorandum>(`${potPath}/memorandum?financialYear=${POOL_YEAR}`);
+  // The council's finance officer keeps its mapping to its own ledger codes; the others have none.
+  await write(
+    `${potPath}/journal-mappings/${HOST.agencyId}`,
+    officerOf(HOST.agencyId),
+    { lines: COUNCIL_JOURNAL_MAPPING },
+    'journal-mapping-council',
+  );
+  const journals: Journal[] = [];
+  for (const agency of POOL_AGENCIES)
+    journals.push(
+      await read<Journal>(`${potPath}/journals/${agency.agencyId}?financialYear=${POOL_YEAR}`),
+    );
   const bcfReturn = await read<BcfReturnAnswer>(`${potPath}/bcf-return?financialYear=${POOL_YEAR}`);
   return {
     potId,
@@ -467,6 +534,7 @@ export async function loadPoolYear(
     payments,
     memorandum,
     bcfReturn,
+    journals,
     lastPosition: lastPosition.toString(),
   };
 }

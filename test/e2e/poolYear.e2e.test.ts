@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatAmount, money, sum } from '../../events/money.ts';
 import { signToken } from '../../src/auth/tokens.ts';
 import { createLedgerClient } from '../../src/demo/ledgerClient.ts';
 import { loadPoolYear, type PoolYearRecord } from '../../src/demo/poolYearScenario.ts';
@@ -238,5 +239,43 @@ describe('a pooled-fund year on the running server', () => {
         flagged: false,
       },
     ]);
+  });
+});
+
+describe("each partner's journal on the running server", () => {
+  it('balances, and posts exactly its memorandum line: contributions, expenditure by scheme, the deficit share, the debt', () => {
+    expect(record.journals.map((j) => j.agencyId).sort()).toEqual([DISTRICT, CC, NHS].sort());
+    for (const journal of record.journals) {
+      const m = journal.memorandum as Record<string, string>;
+      const net = (type: string) =>
+        sum(
+          journal.lines
+            .filter((l) => l.lineType === type)
+            .map((l) => money(l.debit).minus(money(l.credit))),
+        );
+      expect(journal.totals.debit, journal.agencyId).toBe(journal.totals.credit);
+      expect(formatAmount(sum(journal.lines.map((l) => money(l.debit))))).toBe(
+        journal.totals.debit,
+      );
+      expect(formatAmount(net('contribution').negated())).toBe(m.contributions);
+      expect(
+        formatAmount(net('expenditure').plus(net('deficitShare')).plus(net('surplusShare'))),
+      ).toBe(m.shareOfExpenditure);
+      expect(formatAmount(net('deficitShare'))).toBe(m.shareOfDeficit);
+    }
+    // The council's journal is on its own ledger codes; the others, without a mapping, on line types.
+    const council = record.journals.find((j) => j.agencyId === CC)!;
+    expect(council.mapped).toBe(true);
+    expect(council.lines.find((l) => l.lineType === 'deficitShare')).toMatchObject({
+      costCentre: 'ASC-BCF',
+      accountCode: '5190',
+      debit: '29166.67',
+    });
+    const nhs = record.journals.find((j) => j.agencyId === NHS)!;
+    expect(nhs.mapped).toBe(false);
+    expect(nhs.lines.find((l) => l.lineType === 'deficitShare')).toMatchObject({
+      accountCode: 'deficitShare',
+      debit: '15000.00',
+    });
   });
 });
