@@ -112,7 +112,7 @@ export const POOL_SCHEMES: readonly PoolScheme[] = [
     budget: '350000.00',
     details: {
       schemeType: 'Home care or domiciliary care',
-      fundingSource: 'discharge',
+      fundingSource: 'nhs-minimum',
       provider: 'Mid Essex Home Care Partnership',
       recurrent: true,
       expenditure: 'revenue',

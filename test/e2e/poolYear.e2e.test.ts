@@ -202,14 +202,14 @@ describe('a pooled-fund year on the running server', () => {
     const q4 = record.monitoring.find((m) => m.quarter === 4)!;
     expect(record.bcfReturn.healthAndWellbeingBoard).toBe('Essex');
     expect(record.bcfReturn.totals).toEqual({
-      incomePlanned: '1350000.00',
+      // Planned: the three required minimums (420,000 + 480,000 + 100,000); actual: what came in.
+      incomePlanned: '1000000.00',
       incomeActual: '1000000.00',
       expenditurePlanned: q4.totals.budget,
       expenditureActual: q4.totals.actual,
     });
     expect(record.bcfReturn.income).toEqual([
       { fundingStream: 'dfg', planned: '100000.00', actual: '100000.00' },
-      { fundingStream: 'discharge', planned: '350000.00', actual: '0.00' },
       { fundingStream: 'la-bcf', planned: '480000.00', actual: '500000.00' },
       { fundingStream: 'nhs-minimum', planned: '420000.00', actual: '400000.00' },
     ]);
