@@ -1,7 +1,9 @@
 /**
  * `npm run demo`: loads the Essex reducing-reoffending scenario into a RUNNING potledger server
  * over real HTTP, then prints the pot and who invested / who benefited.
- * `npm run demo -- --pool-year`: runs a pooled-fund year instead (src/demo/poolYearScenario.ts).
+ * Then it runs a pooled-fund year, the Better Care Fund pot of the Essex Health and Wellbeing
+ * Board area (src/demo/poolYearScenario.ts). `npm run demo -- --pool-year` (or
+ * POTLEDGER_DEMO=pool-year) runs only that; POTLEDGER_DEMO=essex only the first.
  *
  *   LEDGER_URL       the server (default http://127.0.0.1:3000)
  *   LEDGER_DATA_DIR  the server's data directory, whose jwt-secret signs the demo's tokens
@@ -66,10 +68,14 @@ async function runDemo(): Promise<number> {
 
   let output: string;
   try {
+    const only = process.argv.includes('--pool-year') ? 'pool-year' : process.env.POTLEDGER_DEMO;
+    // By default both: the Essex reducing-reoffending pot, then the Better Care Fund year.
     output =
-      process.argv.includes('--pool-year') || process.env.POTLEDGER_DEMO === 'pool-year'
+      only === 'pool-year'
         ? await loadPoolYearAndReport(client, mint)
-        : await loadAndReport(client, mint);
+        : only === 'essex'
+          ? await loadAndReport(client, mint)
+          : `${await loadAndReport(client, mint)}\n${'-'.repeat(80)}\n\n${await loadPoolYearAndReport(client, mint)}`;
   } catch (error) {
     if (error instanceof LedgerHttpError && error.status === 401) {
       process.stderr.write(
