@@ -1,6 +1,7 @@
 /**
  * The potledger dashboard: hash routes (#/pots, #/pots/<id>, #/pots/<id>/pool,
- * #/pots/<id>/monitoring, #/pots/<id>/settlement, #/pots/<id>/memorandum, #/flows,
+ * #/pots/<id>/monitoring, #/pots/<id>/settlement, #/pots/<id>/memorandum, #/pots/<id>/claims,
+ * #/flows,
  * #/agencies, #/agencies/<id>, #/audit, #/signin), so the server only serves static files.
  */
 import './style.css';
@@ -10,6 +11,7 @@ import type { AgencyView, PageContext } from './context.ts';
 import { h } from './dom.ts';
 import { agenciesPage, agencyPage } from './pages/agencies.ts';
 import { auditPage } from './pages/audit.ts';
+import { claimsPage } from './pages/claims.ts';
 import { flowsPage } from './pages/flows.ts';
 import { memorandumPage } from './pages/memorandum.ts';
 import { monitoringPage } from './pages/monitoring.ts';
@@ -102,6 +104,7 @@ async function route(): Promise<void> {
       monitoring: monitoringPage,
       settlement: settlementPage,
       memorandum: memorandumPage,
+      claims: claimsPage,
     } as const;
     const poolPage =
       parts[0] === 'pots' && parts[2] !== undefined && parts[2] in poolPages

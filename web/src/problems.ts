@@ -39,6 +39,9 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
     'This would take the scheme over its remaining budget, and the agreement refuses overspends.',
   CLAIM_CAP_EXCEEDED:
     "This claim would take the contract's standing claims past its cap. Reject a standing claim or agree a new rate card first.",
+  SEGREGATION_OF_DUTIES:
+    'Someone other than the claimant must validate or pay a claim. Ask another partner’s finance officer or an admin.',
+  ALREADY_DECIDED: 'That claim has already been decided. Reload the page to see where it stands.',
   ALREADY_SETTLED: 'That financial year is already settled.',
   YEAR_SETTLED:
     'That financial year is settled, so nothing dated in it can be recorded or reversed.',

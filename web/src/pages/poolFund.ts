@@ -36,6 +36,7 @@ export function poolNav(potId: string, current?: string): HTMLElement {
     ['monitoring', 'Quarterly monitoring'],
     ['settlement', 'Year-end settlement'],
     ['memorandum', 'Memorandum account'],
+    ['claims', 'Outcome payments'],
   ];
   return h(
     'nav',
