@@ -8,7 +8,7 @@
  */
 import { getJson } from '../api.ts';
 import type { PageContext, PotView } from '../context.ts';
-import { financialYearChoices, formatLongDate, monitoringPeriod } from '../dates.ts';
+import { formatLongDate, monitoringPeriod } from '../dates.ts';
 import { field, h, link, options, table } from '../dom.ts';
 import { todayIso } from '../forms.ts';
 import { csvDownload, tag, warningText } from '../govuk.ts';
@@ -23,7 +23,7 @@ import {
   varianceText,
   type MonitoringReport,
 } from '../poolYear.ts';
-import { poolAnswer, poolHeader } from './poolFund.ts';
+import { financialYearField, poolAnswer, poolHeader } from './poolFund.ts';
 
 const FIGURES = ['Budget', 'Actual', 'Committed', 'Forecast outturn', 'Variance'];
 const figures = (f: {
@@ -218,22 +218,10 @@ function periodForm(
   financialYear: string,
   quarter: number,
 ): HTMLFormElement {
-  const years = financialYearChoices(today, 5);
-  if (!years.includes(financialYear)) years.push(financialYear);
   const form = h(
     'form',
     { class: 'filters', 'aria-label': 'Choose the quarter' },
-    field(
-      'Financial year',
-      h(
-        'select',
-        { name: 'financialYear' },
-        ...options(
-          years.map((y) => ({ value: y, label: y })),
-          financialYear,
-        ),
-      ),
-    ),
+    financialYearField(today, financialYear, 5),
     field(
       'Quarter',
       h(

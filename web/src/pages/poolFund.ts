@@ -5,8 +5,8 @@
  */
 import { ApiError, getJson, query, type Written } from '../api.ts';
 import type { PageContext, PotView } from '../context.ts';
-import { formatLongDate, formatLongDateTime } from '../dates.ts';
-import { h, link, table } from '../dom.ts';
+import { financialYearChoices, formatLongDate, formatLongDateTime } from '../dates.ts';
+import { field, h, link, options, table } from '../dom.ts';
 import { summaryList, tag, warningText } from '../govuk.ts';
 import {
   LEGAL_BASIS_LABELS,
@@ -63,6 +63,26 @@ export function poolNav(potId: string, current?: string): HTMLElement {
 }
 
 /** The heading block of every pooled-fund page. */
+/**
+ * The financial-year select of the pooled-fund pages' pickers: the last `count` years up to
+ * today's, and the year shown even when it is older.
+ */
+export function financialYearField(today: string, financialYear: string, count: number) {
+  const years = financialYearChoices(today, count);
+  if (!years.includes(financialYear)) years.push(financialYear);
+  return field(
+    'Financial year',
+    h(
+      'select',
+      { name: 'financialYear' },
+      ...options(
+        years.map((y) => ({ value: y, label: y })),
+        financialYear,
+      ),
+    ),
+  );
+}
+
 export function poolHeader(pot: PotView, title: string, current: string): HTMLElement[] {
   return [
     h('p', {}, link(`#/pots/${encodeURIComponent(pot.potId)}`, `← ${pot.name}`)),

@@ -6,8 +6,8 @@
  */
 import { ApiError, getJson, postJson } from '../api.ts';
 import type { PageContext, PotView } from '../context.ts';
-import { financialYearChoices, formatLongDate, settlementYear } from '../dates.ts';
-import { field, h, options, table } from '../dom.ts';
+import { formatLongDate, settlementYear } from '../dates.ts';
+import { h, table } from '../dom.ts';
 import { todayIso } from '../forms.ts';
 import { summaryList, tag, warningText } from '../govuk.ts';
 import { idempotencyKeys } from '../idempotency.ts';
@@ -28,7 +28,7 @@ import {
   type Settlement,
 } from '../poolYear.ts';
 import { plainWords } from '../problems.ts';
-import { poolAnswer, poolHeader } from './poolFund.ts';
+import { financialYearField, poolAnswer, poolHeader } from './poolFund.ts';
 
 export async function settlementPage(ctx: PageContext, potId: string): Promise<void> {
   const today = todayIso();
@@ -304,22 +304,10 @@ export function yearForm(
   today: string,
   financialYear: string,
 ): HTMLFormElement {
-  const years = financialYearChoices(today, 6);
-  if (!years.includes(financialYear)) years.push(financialYear);
   const form = h(
     'form',
     { class: 'filters', 'aria-label': 'Choose the financial year' },
-    field(
-      'Financial year',
-      h(
-        'select',
-        { name: 'financialYear' },
-        ...options(
-          years.map((y) => ({ value: y, label: y })),
-          financialYear,
-        ),
-      ),
-    ),
+    financialYearField(today, financialYear, 6),
     h('button', { type: 'submit' }, 'Show'),
   );
   form.addEventListener('submit', (event) => {
