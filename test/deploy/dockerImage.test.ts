@@ -192,6 +192,8 @@ describe('the compiled build in the image', () => {
     for (const folder of buildConfig.include)
       expect(producedBy(build), `the build stage copies ${folder}/`).toContain(folder);
     expect(producedBy(build)).toContain(`${outDir}/src/app/main.js`);
+    // dist/ is ES modules because package.json says "type": "module": it must be beside it.
+    expect(producedBy(runtime)).toContain('package.json');
     expect(
       runtime.instructions.some(
         (i) => i.keyword === 'COPY' && i.args === `--from=build /app/${outDir} ./${outDir}`,
