@@ -1,8 +1,9 @@
 # potledger: the API and the dashboard in one image.
 #   docker build -t potledger .        then see docker-compose.yml
-# Two stages: `build` has the compilers and the dev dependencies (Vite builds the dashboard);
-# `runtime` has only what the compiled server needs (no tsc, no tsx), runs as the unprivileged `node` user and reports
-# its health. Node 24 is the current LTS line (Node 20 reached end of life on 30 April 2026).
+# Two stages: `build` has the compilers and the dev dependencies (Vite builds the dashboard, tsc
+# the server); `runtime` has only what the compiled server needs (no tsc, no tsx), runs as the
+# unprivileged `node` user and reports its health. Node 24 is the current LTS line (Node 20
+# reached end of life on 30 April 2026).
 
 FROM node:24-bookworm-slim AS build
 # better-sqlite3 compiles from source when no prebuilt binary matches.
