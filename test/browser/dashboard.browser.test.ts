@@ -317,7 +317,9 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
       .getByTestId('entries')
       .locator('tbody tr')
       .filter({ hasText: 'Browser test PO-1' });
-    expect(await row.locator('td').nth(3).textContent()).toBe(contribution[0]!.eventId);
+    expect(await row.locator('[data-event-id]').textContent()).toBe(
+      `Event id ${contribution[0]!.eventId}`,
+    );
     await row.getByText('Reverse this entry', { exact: true }).click();
     await row.getByLabel('Reason for reversing').fill('Browser test: keyed twice');
     await row.getByRole('button', { name: 'Reverse' }).click();

@@ -53,9 +53,10 @@ export function table(
             cell,
           ),
     );
+  // A wide table scrolls sideways inside its wrapper; keyboard users reach the scroll too.
   return h(
     'div',
-    { class: 'table-wrap' },
+    { class: 'table-wrap', role: 'region', 'aria-label': caption, tabindex: '0' },
     h(
       'table',
       { class: 'govuk-table' },

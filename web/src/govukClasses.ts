@@ -24,6 +24,8 @@ const CLASS_OF: readonly (readonly [selector: string, classes: string])[] = [
   ['legend', 'govuk-fieldset__legend govuk-fieldset__legend--s'],
   ['.hint', 'govuk-hint'],
   ['.form-error', 'govuk-error-message'],
+  ['details', 'govuk-details'],
+  ['summary', 'govuk-details__summary'],
   ['code', 'potledger-code'],
 ];
 

@@ -158,27 +158,42 @@ export async function auditPage(ctx: PageContext): Promise<void> {
           { 'data-testid': 'plumbing-hidden' },
           `${hidden} bookkeeping ${hidden === 1 ? 'entry' : 'entries'} (idempotency-key claims) on this page ${hidden === 1 ? 'is' : 'are'} not listed; the CSV has every entry.`,
         ),
+    // Dates stacked in one column and the event id under the summary: the summary keeps room
+    // to read on one or two lines, and nothing an auditor scans down wraps.
     table(
       `Audit entries, page ${cursors.length + 1}`,
-      ['Position', 'Recorded', 'Effective', 'What happened', 'Amount', 'Who', 'Event id'],
+      ['Position', 'When', 'What happened', 'Amount', 'Who'],
       shown.map((e) => [
         e.position,
-        h('span', { class: 'potledger-nowrap' }, formatLongDateTime(e.recordedAt)),
         h(
-          'span',
-          { class: 'potledger-nowrap' },
-          e.effectiveDate === undefined ? '' : formatLongDate(e.effectiveDate),
+          'div',
+          {},
+          h('div', { class: 'potledger-nowrap' }, formatLongDateTime(e.recordedAt)),
+          e.effectiveDate === undefined
+            ? ''
+            : h(
+                'div',
+                { class: 'potledger-nowrap potledger-secondary' },
+                `effective ${formatLongDate(e.effectiveDate)}`,
+              ),
         ),
-        e.summary,
+        h(
+          'div',
+          {},
+          h('div', {}, e.summary),
+          h('div', { class: 'potledger-id', 'data-event-id': e.eventId }, `Event id ${e.eventId}`),
+        ),
         e.amount === undefined ? '' : formatGbp(e.amount),
         h(
-          'span',
-          { class: 'potledger-nowrap' },
-          `${e.actor.sub} (${e.actor.role}${e.actor.agencyId === undefined ? '' : `, ${ctx.nameOf(e.actor.agencyId)}`})`,
+          'div',
+          {},
+          h('div', { class: 'potledger-nowrap' }, `${e.actor.sub} (${e.actor.role})`),
+          e.actor.agencyId === undefined
+            ? ''
+            : h('div', { class: 'potledger-secondary' }, ctx.nameOf(e.actor.agencyId)),
         ),
-        h('span', { class: 'potledger-id' }, e.eventId),
       ]),
-      { numeric: [4] },
+      { numeric: [3] },
     ),
     h(
       'nav',

@@ -88,7 +88,7 @@ export function pendingApprovals(
           pending.map((a) => [
             interventionName(a.interventionId),
             formatGbp(String(a.amount)),
-            formatLongDate(String(a.effectiveDate)),
+            h('span', { class: 'potledger-nowrap' }, formatLongDate(String(a.effectiveDate))),
             requester(a.requestedBy),
             a.reason === null ? 'withheld' : String(a.reason ?? ''),
           ]),
@@ -190,16 +190,27 @@ export async function entriesSection(
   const reversed = new Set(
     entries.flatMap((e) => (e.reversedEventId === undefined ? [] : [e.reversedEventId])),
   );
+  // The event id and the Reverse action sit under what was recorded, so the summary keeps room.
   const rows = entries
     .filter((e) => e.type in REVERSIBLE)
     .reverse()
     .map((e) => [
-      formatLongDate(e.effectiveDate ?? e.recordedAt),
-      REVERSIBLE[e.type]!,
-      e.summary,
+      h('span', { class: 'potledger-nowrap' }, formatLongDate(e.effectiveDate ?? e.recordedAt)),
+      h(
+        'span',
+        {},
+        REVERSIBLE[e.type]!,
+        reversed.has(e.eventId) ? h('br') : '',
+        reversed.has(e.eventId) ? tag('Reversed', 'grey') : '',
+      ),
+      h(
+        'div',
+        {},
+        h('div', {}, e.summary),
+        h('div', { class: 'potledger-id', 'data-event-id': e.eventId }, `Event id ${e.eventId}`),
+        reversed.has(e.eventId) ? '' : reverseForm(ctx, pot, e, reload),
+      ),
       e.amount === undefined ? '' : formatGbp(e.amount),
-      h('span', { class: 'potledger-id' }, e.eventId),
-      reversed.has(e.eventId) ? tag('Reversed', 'grey') : reverseForm(ctx, pot, e, reload),
     ]);
   return section(
     h(
@@ -216,7 +227,7 @@ export async function entriesSection(
         ),
     table(
       'Contributions, allocations and outcomes, newest first',
-      ['Date', 'Entry', 'What was recorded', 'Amount', 'Event id', 'Action'],
+      ['Date', 'Entry', 'What was recorded', 'Amount'],
       rows,
       { numeric: [3] },
     ),
