@@ -180,7 +180,7 @@ export async function auditPage(ctx: PageContext): Promise<void> {
         h(
           'div',
           {},
-          h('div', {}, e.summary),
+          h('div', { class: 'potledger-summary' }, e.summary),
           h('div', { class: 'potledger-id', 'data-event-id': e.eventId }, `Event id ${e.eventId}`),
         ),
         e.amount === undefined ? '' : formatGbp(e.amount),

@@ -206,7 +206,7 @@ export async function entriesSection(
       h(
         'div',
         {},
-        h('div', {}, e.summary),
+        h('div', { class: 'potledger-summary' }, e.summary),
         h('div', { class: 'potledger-id', 'data-event-id': e.eventId }, `Event id ${e.eventId}`),
         reversed.has(e.eventId) ? '' : reverseForm(ctx, pot, e, reload),
       ),

@@ -264,11 +264,16 @@ function settleBox(
           pot.interventions.find((i) => i.interventionId === id)?.name ?? id;
         form.replaceWith(h('div', {}));
         outcome.replaceChildren(
-          h('h2', { tabindex: '-1' }, `${fy} is settled`),
+          // A GOV.UK confirmation panel: the one thing done, and its reference.
           h(
-            'p',
-            { role: 'status' },
-            `Recorded as event ${written.eventId}, dated ${formatLongDate(settled.effectiveDate ?? '')}.`,
+            'div',
+            { class: 'govuk-panel govuk-panel--confirmation' },
+            h('h2', { tabindex: '-1', class: 'govuk-panel__title' }, `${fy} is settled`),
+            h(
+              'div',
+              { class: 'govuk-panel__body', role: 'status' },
+              `Recorded as event ${written.eventId}, dated ${formatLongDate(settled.effectiveDate ?? '')}.`,
+            ),
           ),
           h('h3', {}, 'What each partner owes'),
           owedSentences(settled, ctx.nameOf).length === 0
