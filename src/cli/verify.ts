@@ -18,6 +18,7 @@ import { readConfig } from '../app/config.ts';
 import { MAX_READ_ALL_BATCH_EVENTS } from '../store/eventStore.ts';
 import { foldLog } from '../books/foldLog.ts';
 import { openExistingEventStore } from '../store/openStore.ts';
+import { counted } from './counted.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
 
 /** Events read per page. */
@@ -117,7 +118,7 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
       options.out.write(
         `${'position' in failure ? describeFailure(failure) : `FAILED: ${failure.reason}`}\n`,
       );
-      options.out.write(`${events} events verified before the failure.\n`);
+      options.out.write(`${counted(events, 'event')} verified before the failure.\n`);
       return { ok: false, events, failure, elapsedMs };
     }
     const checkpoint: Checkpoint = {
@@ -129,12 +130,12 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
     if (options.saveCheckpointFile !== undefined)
       writeFileSync(options.saveCheckpointFile, `${JSON.stringify(checkpoint, null, 2)}\n`);
     options.out.write(
-      `OK: ${events} events verified in ${(elapsedMs / 1000).toFixed(1)} s (${eventsPerSecond(events, elapsedMs)} events/s); ` +
+      `OK: ${counted(events, 'event')} verified in ${(elapsedMs / 1000).toFixed(1)} s (${eventsPerSecond(events, elapsedMs)} events/s); ` +
         `every hash and chain link holds; root ${checkpoint.rootHash} at size ${checkpoint.size}, position ${checkpoint.position}\n`,
     );
     if (saved !== undefined)
       options.out.write(
-        `The log only grew since the checkpoint of ${saved.size} events (root ${saved.rootHash}).\n`,
+        `The log only grew since the checkpoint of ${counted(Number(saved.size), 'event')} (root ${saved.rootHash}).\n`,
       );
     if (options.saveCheckpointFile !== undefined)
       options.out.write(`Checkpoint saved to ${options.saveCheckpointFile}.\n`);

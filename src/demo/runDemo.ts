@@ -19,6 +19,7 @@ import type { PotSummaryView } from '../../projections/potSummary.ts';
 import type { AgencyView } from '../../projections/agencyDirectory.ts';
 import { signToken } from '../auth/tokens.ts';
 import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../app/config.ts';
+import { counted } from '../cli/counted.ts';
 import { renderPotSummary, renderWhatItDid } from './demoReport.ts';
 import { DEMO_AGENCIES, FIRE, HOST, loadEssexScenario, POLICE } from './essexScenario.ts';
 import {
@@ -141,7 +142,7 @@ async function loadAndReport(
 
   const sections = [
     `potledger demo → ${client.baseUrl}`,
-    `Unit-cost catalogue (GET /v1/unit-costs): ${catalogue.added.length} entries added, ${catalogue.alreadyThere.length} already there; ` +
+    `Unit-cost catalogue (GET /v1/unit-costs): ${counted(catalogue.added.length, 'entry', 'entries')} added, ${catalogue.alreadyThere.length} already there; ` +
       `the employment and health outcomes were recorded by quantity and valued from it by the ledger.`,
     `What it did:\n${renderWhatItDid(record, pot, agencies, [FIRE.agencyId])}`,
     `Pot summary (GET /v1/pots/${pot.potId}):\n${indent(renderPotSummary(pot, agencies))}`,

@@ -100,6 +100,8 @@ describe('GET /v1/pots/:potId/statement', () => {
       expect.objectContaining({
         type: 'OutcomeRetracted',
         reversedEventId: outcome.eventId,
+        agencyId: null,
+        interventionId: c.interventionId,
         amount: '60000.00',
         effectiveDate: '2025-10-01',
         reason: 'Wrong cohort',

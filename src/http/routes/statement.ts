@@ -131,6 +131,18 @@ export const PotStatementView = z.object({
         eventId: z.string(),
         type: z.enum(['ContributionReversed', 'AllocationReversed', 'OutcomeRetracted']),
         reversedEventId: z.string(),
+        agencyId: z
+          .string()
+          .nullable()
+          .describe(
+            'The agency whose contribution was reversed; null for an allocation or outcome',
+          ),
+        interventionId: z
+          .string()
+          .nullable()
+          .describe(
+            'The intervention whose allocation or outcome was undone; null for a contribution',
+          ),
         effectiveDate: z.string(),
         amount: Money,
         reason: z.string().nullable().describe('null when withheld (see `redacted`)'),
