@@ -150,7 +150,7 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
     `${counted(events, 'event')} in the whole log re-checked in ${(elapsedMs / 1000).toFixed(1)} s (${eventsPerSecond(events, elapsedMs)} events/s):`,
     `every event's SHA-256 hash matches its content, every previousHash links to the stream's previous event,`,
     `stream revisions run without gaps and log positions strictly increase.`,
-    `Merkle root (${MERKLE_ALGORITHM}) ${checkpoint.rootHash} over ${checkpoint.size} events, last position ${checkpoint.position} (checkpoint.json).`,
+    `Merkle root (${MERKLE_ALGORITHM}) ${checkpoint.rootHash} over ${counted(Number(checkpoint.size), 'event')}, last position ${checkpoint.position} (checkpoint.json).`,
     `To check later that the log only grew since this pack: potledger verify --checkpoint checkpoint.json`,
     `The year's audit trail has ${counted(trail.length, 'entry', 'entries')}; the exceptions list has ${counted(exceptions.length, 'exception')}.`,
     `Memorandum account: closing balance ${memorandum.reconciliation.closingBalanceFromPartners} from the partners' lines and ${memorandum.reconciliation.closingBalanceFromPot} from the pot's own cash: ${memorandum.reconciliation.agrees ? 'they agree' : 'THEY DO NOT AGREE'}.`,

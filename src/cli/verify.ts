@@ -153,14 +153,14 @@ function checkAgainst(
   const size = BigInt(saved.size);
   if (size > BigInt(verifier.size())) {
     return {
-      reason: `the log has ${verifier.size()} events but the checkpoint covers ${saved.size}: events were deleted since it was saved`,
+      reason: `the log has ${counted(verifier.size(), 'event')} but the checkpoint covers ${saved.size}: events were deleted since it was saved`,
     };
   }
   const root = verifier.root(Number(size)).toString('hex');
   if (root !== saved.rootHash) {
     return {
       reason:
-        `the log's first ${saved.size} events hash to root ${root}, not the checkpoint's ${saved.rootHash}: ` +
+        `the log's first ${counted(Number(saved.size), 'event')} hash to root ${root}, not the checkpoint's ${saved.rootHash}: ` +
         `events at or before position ${saved.position ?? '(unknown)'} were changed, removed or reordered since it was saved`,
     };
   }
