@@ -164,6 +164,35 @@ export function formatRatio(numerator: Money, denominator: Money): string | null
   return ratio.isZero() ? (0).toFixed(4) : ratio.toFixed(4);
 }
 
+/** Ratios are written to this many decimal places. */
+export const RATIO_DECIMAL_PLACES = 4;
+const RATIO_UNITS = new Money(10).pow(RATIO_DECIMAL_PLACES);
+
+/**
+ * Each weight's share of their sum, to 4 decimal places, such that shares that should sum to 1
+ * print summing to exactly 1: the 10,000 ten-thousandths are split by largest remainder (ties:
+ * key ascending), as money is, instead of rounding each share on its own (which gives 0.9999
+ * or 1.0001). With any negative weight (a year whose reversals outweigh its receipts) the shares
+ * do not describe parts of a whole, so each is rounded on its own as formatRatio does. All null
+ * when the weights sum to zero.
+ */
+export function formatShares<K extends string>(
+  weights: readonly Weighted<K>[],
+): Map<K, string | null> {
+  const total = sum(weights.map((w) => w.weight));
+  if (total.isZero()) return new Map(weights.map((w) => [w.key, null]));
+  if (weights.some((w) => w.weight.isNegative()))
+    return new Map(weights.map((w) => [w.key, formatRatio(w.weight, total)]));
+  // A split of 10,000 "pence" of a unit: each part, divided back, is a share to 4 dp.
+  const parts = splitLargestRemainder(RATIO_UNITS.dividedBy(PENCE_PER_POUND), weights);
+  return new Map(
+    parts.map((p) => [
+      p.key,
+      p.amount.times(PENCE_PER_POUND).dividedBy(RATIO_UNITS).toFixed(RATIO_DECIMAL_PLACES),
+    ]),
+  );
+}
+
 // ---- cost-benefit arithmetic (issue 5) ----------------------------------------------------
 // The cost-benefit report multiplies amounts by percentages and discount factors, so its
 // working values are not whole pence. They stay Decimal at full precision (40 significant

@@ -13,7 +13,7 @@
  * (+). Its shares are debts, not draws: `riskShareOwed` (gross; outstanding = owed − paid).
  */
 import type { Money } from '../events/money.ts';
-import { formatAmount, sum, money, ZERO } from '../events/money.ts';
+import { formatAmount, formatPounds, sum, money, ZERO } from '../events/money.ts';
 import type { Benefit, BenefitFlow, FundingShare } from '../events/pot.ts';
 import { compareIds } from './ordering.ts';
 import type { Projection } from './projection.ts';
@@ -54,6 +54,13 @@ export interface Balances {
   readonly benefitsProducedForOthers: string;
   /** benefitsReceived − (contributed − returned + riskSharePaid). */
   readonly netFiscalPosition: string;
+  /**
+   * The same position counting only the money spent (drawn, and risk-share paid): the stake still
+   * unspent in the pot is the agency's money, not a loss. netFiscalPosition + stake.
+   */
+  readonly netFiscalPositionOnMoneySpent: string;
+  /** Says so in words when part of the money is still unspent; null when the stake is zero. */
+  readonly netFiscalPositionNote: string | null;
   /** Present once the agency has had a risk-share debt (a pooled-fund settlement). */
   readonly riskShareOwed?: string;
   readonly riskSharePaid?: string;
@@ -199,6 +206,23 @@ function applyOutcome(
   }
 }
 
+/**
+ * Why a net fiscal position below zero is not (yet) a loss: it counts every pound put in, and
+ * while part of it sits unspent in the pot as the agency's stake, that part can still be spent
+ * on outcomes or given back.
+ */
+export function netFiscalPositionNote(
+  putIn: Money,
+  stake: Money,
+  onMoneySpent: Money,
+): string | null {
+  if (stake.isZero()) return null;
+  return (
+    `${formatPounds(stake)} of the ${formatPounds(putIn)} put in is still unspent in the pot: ` +
+    `it is not lost. Counting only the money spent so far, the net fiscal position is ${formatPounds(onMoneySpent)}.`
+  );
+}
+
 function toBalances(figures: readonly PotFigures[]): Balances {
   const contributed = sum(figures.map((f) => f.contributed));
   const drawn = sum(figures.map((f) => f.drawn));
@@ -212,16 +236,19 @@ function toBalances(figures: readonly PotFigures[]): Balances {
   const cashable = sum(figures.map((f) => f.benefitsCashable));
   const nonCashable = sum(figures.map((f) => f.benefitsNonCashable));
   const received = cashable.plus(nonCashable);
+  const stake = netContributed.minus(drawn);
   return {
     contributed: formatAmount(contributed),
     drawn: formatAmount(drawn),
     returned: formatAmount(returned),
-    stake: formatAmount(netContributed.minus(drawn)),
+    stake: formatAmount(stake),
     benefitsReceived: formatAmount(received),
     benefitsReceivedCashable: formatAmount(cashable),
     benefitsReceivedNonCashable: formatAmount(nonCashable),
     benefitsProducedForOthers: formatAmount(sum(figures.map((f) => f.producedForOthers))),
     netFiscalPosition: formatAmount(received.minus(putIn)),
+    netFiscalPositionOnMoneySpent: formatAmount(received.minus(putIn).plus(stake)),
+    netFiscalPositionNote: netFiscalPositionNote(putIn, stake, received.minus(putIn).plus(stake)),
     // Only once the agency has had a risk-share debt: other balances answer as they always have.
     ...(riskShareOwed.isZero() && riskSharePaid.isZero()
       ? {}

@@ -18,7 +18,7 @@
  * are listed apart from contributions, never in a stake.
  */
 import type { Envelope } from '../events/index.ts';
-import { formatAmount, formatRatio, money, sum, ZERO, type Money } from '../events/money.ts';
+import { formatAmount, formatShares, money, sum, ZERO, type Money } from '../events/money.ts';
 import type { FundingShare } from '../events/pot.ts';
 import {
   priorPeriodAdjustmentOf,
@@ -66,7 +66,10 @@ export interface StatementPartnerLine {
   /** Risk-share payments dated in the year, net of reversals dated in it (not in its stake). */
   readonly riskSharePaid?: string;
   readonly closingStake: string;
-  /** Closing stake ÷ closing balance, to 4 dp; null when the closing balance is zero. */
+  /**
+   * Closing stake ÷ closing balance, to 4 dp; null when the closing balance is zero. The
+   * partners' shares sum to exactly 1 (largest remainder: money.ts formatShares).
+   */
   readonly shareOfClosingBalance: string | null;
   /** Net contributions in the year ÷ the pot's net contributions in the year; null when zero. */
   readonly shareOfContributions: string | null;
@@ -106,6 +109,10 @@ export interface StatementReversalLine {
   readonly eventId: string;
   readonly type: 'ContributionReversed' | 'AllocationReversed' | 'OutcomeRetracted';
   readonly reversedEventId: string;
+  /** The agency whose contribution was reversed; null for an allocation or an outcome. */
+  readonly agencyId: string | null;
+  /** The intervention whose allocation or outcome was undone; null for a contribution. */
+  readonly interventionId: string | null;
   readonly effectiveDate: string;
   readonly amount: string;
   readonly reason: string;
@@ -333,6 +340,8 @@ function addReversal(
     eventId: event.eventId,
     type: event.type,
     reversedEventId: event.data.reversedEventId,
+    agencyId: event.type === 'ContributionReversed' ? event.data.agencyId : null,
+    interventionId: event.type === 'ContributionReversed' ? null : event.data.interventionId,
     effectiveDate: event.data.effectiveDate,
     amount: formatAmount(amount),
     reason: event.data.reason,
@@ -719,6 +728,16 @@ function statementOf(fold: StatementFold, opened: PotOpenedData): PotStatement {
     );
   }
 
+  // Shares that make up a whole print summing to exactly 1 (largest remainder, as money is split).
+  const shares = {
+    ofClosingBalance: formatShares(
+      [...partners.keys()].map((key) => ({ key, weight: closingStakes.get(key)! })),
+    ),
+    ofContributions: formatShares(
+      [...partners].map(([key, f]) => ({ key, weight: f.received.minus(f.reversed) })),
+    ),
+  };
+
   return {
     potId: opened.potId,
     name: opened.name,
@@ -761,14 +780,7 @@ function statementOf(fold: StatementFold, opened: PotOpenedData): PotStatement {
       : {}),
     closingBalance: formatAmount(closingBalance),
     partners: [...partners].map(([agencyId, f]) =>
-      partnerLine(
-        agencyId,
-        f,
-        closingStakes.get(agencyId)!,
-        closingBalance,
-        netContributions,
-        fold.pooledFund,
-      ),
+      partnerLine(agencyId, f, closingStakes.get(agencyId)!, shares, fold.pooledFund),
     ),
     interventions: [...fold.interventions].map(([interventionId, f]) =>
       interventionLine(interventionId, f, fold.pooledFund),
@@ -793,8 +805,10 @@ function partnerLine(
   agencyId: string,
   f: PartnerFigures,
   closing: Money,
-  closingBalance: Money,
-  netContributions: Money,
+  shares: {
+    readonly ofClosingBalance: ReadonlyMap<string, string | null>;
+    readonly ofContributions: ReadonlyMap<string, string | null>;
+  },
   pooledFund: boolean,
 ): StatementPartnerLine {
   return {
@@ -814,8 +828,8 @@ function partnerLine(
         }
       : {}),
     closingStake: formatAmount(closing),
-    shareOfClosingBalance: formatRatio(closing, closingBalance),
-    shareOfContributions: formatRatio(f.received.minus(f.reversed), netContributions),
+    shareOfClosingBalance: shares.ofClosingBalance.get(agencyId) ?? null,
+    shareOfContributions: shares.ofContributions.get(agencyId) ?? null,
   };
 }
 

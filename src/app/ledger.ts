@@ -25,6 +25,7 @@ import {
 } from '../books/snapshots/snapshotSchedule.ts';
 import {
   anchorOf,
+  listSnapshots,
   type BooksSnapshots,
   type LoadedBooksSnapshot,
   type SavedSnapshot,
@@ -121,9 +122,21 @@ async function loadSnapshot(options: LedgerOptions): Promise<LoadedBooksSnapshot
     options.store,
     maxPosition === undefined ? {} : { maxPosition },
   );
-  if (loaded === undefined)
-    options.onSnapshot?.({ kind: 'skipped', reason: 'no valid snapshot: folding the whole log' });
-  else {
+  if (loaded === undefined) {
+    // Only a snapshot that was there and could not be used is worth a warning; a first start
+    // simply has none yet, and an empty log has nothing to fold at all.
+    const found = listSnapshots(options.snapshots.dir).length;
+    if (found > 0)
+      options.onSnapshot?.({
+        kind: 'skipped',
+        reason: `no valid snapshot (${found} found, none usable): folding the whole log`,
+      });
+    else if ((await options.store.headPosition()) > 0n)
+      options.onSnapshot?.({
+        kind: 'skipped',
+        reason: 'no books snapshot yet: folding the whole log',
+      });
+  } else {
     const { content: _content, ...snapshot } = loaded;
     options.onSnapshot?.({ kind: 'loaded', snapshot });
   }

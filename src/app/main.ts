@@ -81,7 +81,7 @@ export async function serve(): Promise<void> {
     jwtSecret: secret.secret,
     devTokens: devTokensEnabled(process.env),
     serverLimits: config.serverLimits,
-    logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    logger: { level: process.env.LEDGER_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info' },
     onReplayProgress: replayProgressPrinter(process.stderr),
     onProjectionFailure: (error) => {
       // The books can no longer be trusted: stop loudly rather than serve wrong figures.

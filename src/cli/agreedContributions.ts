@@ -8,6 +8,7 @@ import { formatPounds, money } from '../../events/money.ts';
 import { potSummary } from '../../projections/potSummary.ts';
 import { redactUrl } from '../books/sqlMirror/openReadModels.ts';
 import { readBooksFrom } from './books.ts';
+import { getAgency } from '../../projections/agencyDirectory.ts';
 import { potOption } from './options.ts';
 
 export interface AgreedContributionsOptions {
@@ -28,11 +29,13 @@ export async function agreedContributionsCommand(
   const out = [`Agreed contributions: ${pot.name} (${pot.potId})`];
   if (rows.length === 0) return `${out[0]}\n  (no contributions agreed)\n`;
   const pounds = (amount: string) => formatPounds(money(amount));
+  const nameOf = (agencyId: string) =>
+    getAgency(books.state.agencyDirectory, agencyId)?.name ?? agencyId;
   const table = [
     ['Year', 'Partner', 'agreed', 'received', 'outstanding', 'overpaid', 'board decision'],
     ...rows.map((r) => [
       r.financialYear,
-      r.agencyId,
+      nameOf(r.agencyId),
       pounds(r.agreed),
       pounds(r.received),
       pounds(r.outstanding),

@@ -8,6 +8,7 @@ import { formatPounds, money } from '../../events/money.ts';
 import { agreementsOf } from '../../projections/poolYearReports.ts';
 import { redactUrl } from '../books/sqlMirror/openReadModels.ts';
 import { readBooksFrom } from './books.ts';
+import { getAgency } from '../../projections/agencyDirectory.ts';
 import { potOption } from './options.ts';
 
 export interface AgreementsOptions {
@@ -25,19 +26,21 @@ export async function agreementsCommand(
     throw new Error(`pot ${options.pot} does not exist in ${redactUrl(storeUrl)}`);
   if (options.json === true) return `${JSON.stringify(register, null, 2)}\n`;
   const out = [`Agreement register: pot ${register.potId}`];
+  const nameOf = (agencyId: string) =>
+    getAgency(books.state.agencyDirectory, agencyId)?.name ?? agencyId;
   if (register.versions.length === 0) return `${out[0]}\n  (no agreement recorded)\n`;
   for (const v of [...register.versions].reverse()) {
     const rule = v.overspend;
     const share =
       rule.share === 'fixed'
         ? `fixed shares (${Object.entries(rule.percentages ?? {})
-            .map(([agencyId, bp]) => `${agencyId} ${(bp / 100).toFixed(2)}%`)
+            .map(([agencyId, bp]) => `${nameOf(agencyId)} ${(bp / 100).toFixed(2)}%`)
             .join(', ')})`
         : rule.share === 'contributions'
           ? "pro rata to the year's contributions"
           : "by each scheme's commissioner split";
     const caps = Object.entries(rule.caps ?? {})
-      .map(([agencyId, amount]) => `${agencyId} capped at ${formatPounds(money(amount))}`)
+      .map(([agencyId, amount]) => `${nameOf(agencyId)} capped at ${formatPounds(money(amount))}`)
       .join(', ');
     out.push(
       `${v === register.current ? '*' : ' '} version ${v.version}  ${v.reference}  ${v.legalBasis}  from ${v.startDate}${v.endDate === undefined ? '' : ` to ${v.endDate}`}, signed ${v.signedOn}`,

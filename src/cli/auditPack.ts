@@ -20,6 +20,7 @@ import { asLedgerEnvelope, potStreamId, type Envelope } from '../../events/index
 import { FinancialYear, Ulid } from '../../events/primitives.ts';
 import { createLedgerBooks } from '../../projections/index.ts';
 import { potExceptions } from '../../projections/exceptions.ts';
+import { getAgency } from '../../projections/agencyDirectory.ts';
 import { potStatement } from '../../projections/potStatement.ts';
 import { memorandumAccount } from '../../projections/poolYearReports.ts';
 import { memorandumCsv } from '../export/poolYearCsv.ts';
@@ -40,6 +41,7 @@ import { readConfig } from '../app/config.ts';
 import type { RecordedEvent } from '../store/eventStore.ts';
 import { foldLog } from '../books/foldLog.ts';
 import { openExistingEventStore } from '../store/openStore.ts';
+import { counted } from './counted.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
 
 export interface AuditPackOptions {
@@ -120,7 +122,7 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
       `potledger audit pack — verification FAILED`,
       `generated at ${options.generatedAt} for pot ${potId}, financial year ${financialYear}`,
       failure,
-      `${events} events verified before the failure. No statement was produced from a log that does not verify.`,
+      `${counted(events, 'event')} verified before the failure. No statement was produced from a log that does not verify.`,
       '',
     ].join('\n');
     const files = writePack(options.outDir, [{ name: 'verification.txt', content: report }]);
@@ -145,18 +147,24 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
   const verification = [
     `potledger audit pack — verification OK`,
     `generated at ${options.generatedAt} for pot ${potId} (${revealHiddenCharacters(statement.name)}), financial year ${financialYear}`,
-    `${events} events in the whole log re-checked in ${(elapsedMs / 1000).toFixed(1)} s (${eventsPerSecond(events, elapsedMs)} events/s):`,
+    `${counted(events, 'event')} in the whole log re-checked in ${(elapsedMs / 1000).toFixed(1)} s (${eventsPerSecond(events, elapsedMs)} events/s):`,
     `every event's SHA-256 hash matches its content, every previousHash links to the stream's previous event,`,
     `stream revisions run without gaps and log positions strictly increase.`,
-    `Merkle root (${MERKLE_ALGORITHM}) ${checkpoint.rootHash} over ${checkpoint.size} events, last position ${checkpoint.position} (checkpoint.json).`,
+    `Merkle root (${MERKLE_ALGORITHM}) ${checkpoint.rootHash} over ${counted(Number(checkpoint.size), 'event')}, last position ${checkpoint.position} (checkpoint.json).`,
     `To check later that the log only grew since this pack: potledger verify --checkpoint checkpoint.json`,
-    `The year's audit trail has ${trail.length} entries; the exceptions list has ${exceptions.length}.`,
+    `The year's audit trail has ${counted(trail.length, 'entry', 'entries')}; the exceptions list has ${counted(exceptions.length, 'exception')}.`,
     `Memorandum account: closing balance ${memorandum.reconciliation.closingBalanceFromPartners} from the partners' lines and ${memorandum.reconciliation.closingBalanceFromPot} from the pot's own cash: ${memorandum.reconciliation.agrees ? 'they agree' : 'THEY DO NOT AGREE'}.`,
     '',
   ].join('\n');
   const contents: PackFile[] = [
     { name: 'statement.json', content: jsonFile(statement) },
-    { name: 'statement.csv', content: statementCsv(statement) },
+    {
+      name: 'statement.csv',
+      content: statementCsv(
+        statement,
+        (agencyId) => getAgency(books.state.agencyDirectory, agencyId)?.name ?? null,
+      ),
+    },
     { name: 'audit-trail.csv', content: trailCsv(trail) },
     { name: 'audit-trail.jsonl', content: trailJsonLines(trail) },
     { name: 'exceptions.json', content: jsonFile(exceptions) },
@@ -169,7 +177,7 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
   const files = writePack(options.outDir, [...contents, manifest(contents)]);
   options.out.write(
     `Audit pack for ${revealHiddenCharacters(statement.name)}, ${financialYear}: opening balance ${statement.openingBalance}, closing balance ${statement.closingBalance}, ` +
-      `${trail.length} audit entries, ${exceptions.length} exceptions; log verified (${events} events, root ${checkpoint.rootHash}).\n` +
+      `${counted(trail.length, 'audit entry', 'audit entries')}, ${counted(exceptions.length, 'exception')}; log verified (${counted(events, 'event')}, root ${checkpoint.rootHash}).\n` +
       `Written to ${options.outDir}: ${files.join(', ')}\n`,
   );
   return { ok: true, files, events };

@@ -12,6 +12,7 @@ import {
   type InterventionCbaView,
   type PotCbaView,
 } from '../../projections/costBenefit.ts';
+import { getAgency } from '../../projections/agencyDirectory.ts';
 import { readConfig } from '../app/config.ts';
 import { redactUrl } from '../books/sqlMirror/openReadModels.ts';
 import { readDeflatorFile } from '../unitCosts/unitCostFile.ts';
@@ -44,7 +45,11 @@ export async function cbaCommand(options: CbaOptions, storeUrl: string): Promise
   if (report === 'unknown-intervention')
     throw new Error(`intervention ${options.intervention} does not exist in pot ${options.pot}`);
   if ('refusal' in report) throw new Error(report.detail);
-  return options.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report);
+  const nameOf = (agencyId: string) =>
+    getAgency(books.state.agencyDirectory, agencyId)?.name ?? agencyId;
+  return options.json === true
+    ? `${JSON.stringify(report, null, 2)}\n`
+    : renderReport(report, nameOf);
 }
 
 const pounds = (amount: string): string => formatPounds(money(amount));
@@ -76,12 +81,15 @@ function headline(view: InterventionCbaView | PotCbaView): string[][] {
   ];
 }
 
-function whoBenefits(view: InterventionCbaView | PotCbaView): string {
+/** An agency as a person reads it: its name (the id when the ledger has no name for it). */
+type NameOf = (agencyId: string) => string;
+
+function whoBenefits(view: InterventionCbaView | PotCbaView, nameOf: NameOf): string {
   if (view.whoBenefits.length === 0) return '  (no benefits recorded)';
   return table([
     ['Who benefits', 'gross cashable', 'gross non-cashable', 'PV cashable', 'PV non-cashable'],
     ...view.whoBenefits.map((r) => [
-      r.agencyId,
+      nameOf(r.agencyId),
       pounds(r.grossCashable),
       pounds(r.grossNonCashable),
       pounds(r.presentValueCashable),
@@ -90,7 +98,10 @@ function whoBenefits(view: InterventionCbaView | PotCbaView): string {
   ]);
 }
 
-export function renderReport(report: CostBenefitReport): string {
+export function renderReport(
+  report: CostBenefitReport,
+  nameOf: NameOf = (agencyId) => agencyId,
+): string {
   const lines: string[] = [];
   const scope = [report.scope.interventionId, report.scope.financialYear]
     .filter((s) => s !== undefined)
@@ -106,7 +117,7 @@ export function renderReport(report: CostBenefitReport): string {
   );
   for (const i of report.interventions) {
     const a = i.assumptions;
-    lines.push('', `== ${i.name} (${i.interventionId}), led by ${i.leadAgencyId}`);
+    lines.push('', `== ${i.name} (${i.interventionId}), led by ${nameOf(i.leadAgencyId)}`);
     lines.push(
       `Assumptions (${a.source === 'default' ? 'DEFAULTS: never set' : `set by ${a.setBy} at ${a.setAt}: ${a.reason}`}): ` +
         `deadweight ${a.deadweightPercent}%, attribution ${a.attributionPercent}%, optimism bias ${a.optimismBiasPercent}%, profile ${a.benefitProfile.map((p) => `${p}%`).join(' / ')}`,
@@ -135,7 +146,7 @@ export function renderReport(report: CostBenefitReport): string {
         ]),
       ]),
     );
-    lines.push(table(headline(i)), whoBenefits(i));
+    lines.push(table(headline(i)), whoBenefits(i, nameOf));
   }
   lines.push(
     '',
@@ -143,7 +154,7 @@ export function renderReport(report: CostBenefitReport): string {
   );
   lines.push(
     table([['Gross benefits', pounds(report.pot.grossBenefits.total)], ...headline(report.pot)]),
-    whoBenefits(report.pot),
+    whoBenefits(report.pot, nameOf),
   );
   return `${lines.join('\n')}\n`;
 }

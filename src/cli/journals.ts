@@ -10,6 +10,7 @@ import { partnerJournal } from '../../projections/partnerJournal.ts';
 import { redactUrl } from '../books/sqlMirror/openReadModels.ts';
 import { journalCsv } from '../export/journalCsv.ts';
 import { readBooksFrom } from './books.ts';
+import { getAgency } from '../../projections/agencyDirectory.ts';
 import { financialYearOption, potOption } from './options.ts';
 
 export interface JournalsOptions {
@@ -31,7 +32,7 @@ export async function journalsCommand(options: JournalsOptions, storeUrl: string
   if (options.csv === true) return journalCsv(j);
   if (options.json === true) return `${JSON.stringify(j, null, 2)}\n`;
   const out = [
-    `Journal: ${j.agencyId} in pot ${j.potId}, ${j.financialYear}${j.settled ? ' (settled)' : ''}`,
+    `Journal: ${getAgency(books.state.agencyDirectory, j.agencyId)?.name ?? j.agencyId} (${j.agencyId}) in pot ${j.potId}, ${j.financialYear}${j.settled ? ' (settled)' : ''}`,
     j.mapped ? `  journal mapping version ${j.mappingVersion}` : '  no journal mapping',
   ];
   if (j.note !== null) out.push(`  ${j.note}`);

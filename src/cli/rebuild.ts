@@ -25,6 +25,7 @@ import {
 } from '../books/sqlMirror/tables.ts';
 import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
 import { openEventStore } from '../store/openStore.ts';
+import { counted } from './counted.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
 
 /** Events read and folded per page. */
@@ -97,7 +98,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     await writer.close();
     options.stream.write(
       `rebuilt ${projections.join(', ')} in ${redactUrl(options.readModelsUrl)}: ` +
-        `${result.events} events in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.eventsPerSecond} events/s), checkpoint ${result.position}\n`,
+        `${counted(Number(result.events), 'event')} in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.eventsPerSecond} events/s), checkpoint ${result.position}\n`,
     );
     return result;
   } finally {

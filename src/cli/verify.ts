@@ -18,6 +18,7 @@ import { readConfig } from '../app/config.ts';
 import { MAX_READ_ALL_BATCH_EVENTS } from '../store/eventStore.ts';
 import { foldLog } from '../books/foldLog.ts';
 import { openExistingEventStore } from '../store/openStore.ts';
+import { counted } from './counted.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
 
 /** Events read per page. */
@@ -117,7 +118,7 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
       options.out.write(
         `${'position' in failure ? describeFailure(failure) : `FAILED: ${failure.reason}`}\n`,
       );
-      options.out.write(`${events} events verified before the failure.\n`);
+      options.out.write(`${counted(events, 'event')} verified before the failure.\n`);
       return { ok: false, events, failure, elapsedMs };
     }
     const checkpoint: Checkpoint = {
@@ -129,12 +130,12 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
     if (options.saveCheckpointFile !== undefined)
       writeFileSync(options.saveCheckpointFile, `${JSON.stringify(checkpoint, null, 2)}\n`);
     options.out.write(
-      `OK: ${events} events verified in ${(elapsedMs / 1000).toFixed(1)} s (${eventsPerSecond(events, elapsedMs)} events/s); ` +
+      `OK: ${counted(events, 'event')} verified in ${(elapsedMs / 1000).toFixed(1)} s (${eventsPerSecond(events, elapsedMs)} events/s); ` +
         `every hash and chain link holds; root ${checkpoint.rootHash} at size ${checkpoint.size}, position ${checkpoint.position}\n`,
     );
     if (saved !== undefined)
       options.out.write(
-        `The log only grew since the checkpoint of ${saved.size} events (root ${saved.rootHash}).\n`,
+        `The log only grew since the checkpoint of ${counted(Number(saved.size), 'event')} (root ${saved.rootHash}).\n`,
       );
     if (options.saveCheckpointFile !== undefined)
       options.out.write(`Checkpoint saved to ${options.saveCheckpointFile}.\n`);
@@ -152,14 +153,14 @@ function checkAgainst(
   const size = BigInt(saved.size);
   if (size > BigInt(verifier.size())) {
     return {
-      reason: `the log has ${verifier.size()} events but the checkpoint covers ${saved.size}: events were deleted since it was saved`,
+      reason: `the log has ${counted(verifier.size(), 'event')} but the checkpoint covers ${saved.size}: events were deleted since it was saved`,
     };
   }
   const root = verifier.root(Number(size)).toString('hex');
   if (root !== saved.rootHash) {
     return {
       reason:
-        `the log's first ${saved.size} events hash to root ${root}, not the checkpoint's ${saved.rootHash}: ` +
+        `the log's first ${counted(Number(saved.size), 'event')} hash to root ${root}, not the checkpoint's ${saved.rootHash}: ` +
         `events at or before position ${saved.position ?? '(unknown)'} were changed, removed or reordered since it was saved`,
     };
   }

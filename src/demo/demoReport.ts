@@ -5,6 +5,7 @@
 import { formatPounds, money, sum } from '../../events/money.ts';
 import type { PotSummaryView } from '../../projections/potSummary.ts';
 import { renderTable, type AgencyLabel } from './flowsTable.ts';
+import { counted } from '../cli/counted.ts';
 import { UNIT_COST_SOURCE, type ScenarioRecord } from './essexScenario.ts';
 
 export function renderWhatItDid(
@@ -38,12 +39,12 @@ export function renderWhatItDid(
       (beneficiariesOnly.length > 0
         ? ` ${list(beneficiariesOnly)}: beneficiaries, not partners.`
         : ''),
-    `Booked ${record.contributions.length} contributions (${formatPounds(gross)}), then reversed ` +
+    `Booked ${counted(record.contributions.length, 'contribution')} (${formatPounds(gross)}), then reversed ` +
       `${nameOf(record.reversal.agencyId)}'s duplicate ${formatPounds(money(record.reversal.amount))} (${record.reversal.reference}), ` +
       `leaving ${formatPounds(gross.minus(money(record.reversal.amount)))}. Reason given: "${record.reversal.reason}"`,
-    `Defined ${record.interventions.length} interventions (${record.interventions.map((i) => `${i.name}, led by ${nameOf(i.leadAgencyId)}`).join('; ')}); ` +
-      `made ${record.allocations.length} allocations (${formatPounds(sum(record.allocations.map((a) => money(a.amount))))}).`,
-    `Recorded ${record.outcomes.length} outcomes (${formatPounds(sum(record.outcomes.map((o) => money(o.total))))} of benefits), e.g. ` +
+    `Defined ${counted(record.interventions.length, 'intervention')} (${record.interventions.map((i) => `${i.name}, led by ${nameOf(i.leadAgencyId)}`).join('; ')}); ` +
+      `made ${counted(record.allocations.length, 'allocation')} (${formatPounds(sum(record.allocations.map((a) => money(a.amount))))}).`,
+    `Recorded ${counted(record.outcomes.length, 'outcome')} (${formatPounds(sum(record.outcomes.map((o) => money(o.total))))} of benefits), e.g. ` +
       `"${record.outcomes.find((o) => o.description.includes('arrests'))?.description ?? record.outcomes[0]?.description ?? ''}"`,
     `Unit costs: ${UNIT_COST_SOURCE}. Price years as published, not uprated: illustrative figures.`,
   ];

@@ -68,13 +68,17 @@ export interface ScenarioRecord {
   readonly outcomes: readonly { intervention: string; description: string; total: string }[];
   /** The last log position written: read the books with minPosition = this to see every write. */
   readonly lastPosition: string;
+  /** Writes sent after the agencies, and how many the ledger answered as replays (an earlier run's). */
+  readonly writes: number;
+  readonly writesReplayed: number;
 }
 
 /**
  * Loads the scenario. Agencies are registered with an Idempotency-Key derived from their id, so
- * a re-run against the same server replays (or meets ALREADY_EXISTS) instead of failing; each
- * run opens a new pot, and every other write carries a key made from `runId`, so a retried
- * request within a run is never booked twice.
+ * a re-run against the same server replays (or meets ALREADY_EXISTS) instead of failing; every
+ * other write carries a key made from `runId`. The demo passes a fixed `runId`, so a second run
+ * against the same server is answered from the ledger's memory of the first (the same pot, the
+ * same answers, nothing appended) instead of opening a second pot of the same name.
  */
 export async function loadEssexScenario(
   client: LedgerClient,
@@ -102,10 +106,14 @@ export async function loadEssexScenario(
     body: unknown,
     idempotencyKey: string,
   ): Promise<WriteAnswer> => {
-    const { answer } = await client.post(path, token, body, idempotencyKey);
+    const { answer, replayed } = await client.post(path, token, body, idempotencyKey);
     if (BigInt(answer.position) > lastPosition) lastPosition = BigInt(answer.position);
+    writes += 1;
+    if (replayed) writesReplayed += 1;
     return answer;
   };
+  let writes = 0;
+  let writesReplayed = 0;
 
   const agenciesRegistered: string[] = [];
   const agenciesAlreadyThere: string[] = [];
@@ -378,5 +386,7 @@ export async function loadEssexScenario(
     allocations,
     outcomes,
     lastPosition: lastPosition.toString(),
+    writes,
+    writesReplayed,
   };
 }

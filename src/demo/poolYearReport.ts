@@ -5,6 +5,7 @@
  */
 import { formatAmount, formatPounds, money, sum } from '../../events/money.ts';
 import { renderTable } from './flowsTable.ts';
+import { counted } from '../cli/counted.ts';
 import { BCF_SOURCE, POOL_SCHEMES, POOL_YEAR, type PoolYearRecord } from './poolYearScenario.ts';
 
 const pounds = (amount: string | undefined): string =>
@@ -160,7 +161,7 @@ export function renderPoolYear(
             formatAmount(expenditure) === m.shareOfExpenditure &&
             formatAmount(debit('contribution').negated()) === m.contributions;
           return (
-            `  ${nameOf(j.agencyId)}: ${j.lines.length} lines, ${j.mapped ? 'on its own ledger codes' : 'coded by line type (no mapping)'}; ` +
+            `  ${nameOf(j.agencyId)}: ${counted(j.lines.length, 'line')}, ${j.mapped ? 'on its own ledger codes' : 'coded by line type (no mapping)'}; ` +
             `debits ${pounds(j.totals.debit)} = credits ${pounds(j.totals.credit)}; ` +
             `expenditure ${pounds(formatAmount(expenditure))} and contributions ${pounds(m.contributions)} as in its memorandum line: ${agrees ? 'they agree' : 'THEY DO NOT AGREE'}`
           );

@@ -279,6 +279,14 @@ export interface Memorandum {
   };
 }
 
+/** The year was loaded by an earlier run with the same run id: nothing was written this time. */
+export class PoolYearAlreadyLoaded extends Error {
+  constructor(readonly potId: string) {
+    super(`the pooled-fund year is already loaded (pot ${potId})`);
+    this.name = 'PoolYearAlreadyLoaded';
+  }
+}
+
 /**
  * Runs the year. Each write carries an Idempotency-Key made from `runId`, so a retried request
  * is never booked twice; agencies are registered idempotently, and each run opens a new pot.
@@ -311,7 +319,7 @@ export async function loadPoolYear(
       if (!(error instanceof LedgerHttpError && error.code === 'ALREADY_EXISTS')) throw error;
     }
   }
-  const pot = await write(
+  const opened = await client.post(
     '/v1/pots',
     admin,
     {
@@ -320,9 +328,13 @@ export async function loadPoolYear(
       hostAgencyId: HOST.agencyId,
       partnerAgencyIds: [NHS.agencyId, DISTRICT.agencyId],
     },
-    'open-pot',
+    key('open-pot'),
   );
-  const potId = String(pot.potId);
+  const potId = String(opened.answer.potId);
+  // An earlier run with the same key opened it and ran the year: its settlement stands, and a
+  // second run would only meet ALREADY_SETTLED. Say so instead of running it again.
+  if (opened.replayed) throw new PoolYearAlreadyLoaded(potId);
+  lastPosition = BigInt(opened.answer.position);
   const potPath = `/v1/pots/${potId}`;
 
   const agreement = await write(

@@ -9,16 +9,17 @@
  *   LEDGER_DATA_DIR  the server's data directory, whose jwt-secret signs the demo's tokens
  *   LEDGER_JWT_SECRET  or the secret itself, when the server was started with it
  *
- * Safe to re-run against the same server: agencies are registered idempotently and each run
- * opens a new pot.
+ * Safe to re-run against the same server: every write carries a fixed Idempotency-Key
+ * (DEMO_RUN_ID), so a second run is answered from the ledger's memory of the first — the same
+ * pots, nothing appended, never a second pot of the same name — and says so.
  */
 import { join } from 'node:path';
-import { ulid } from 'ulid';
 import type { FlowsMatrixView } from '../../projections/benefitFlows.ts';
 import type { PotSummaryView } from '../../projections/potSummary.ts';
 import type { AgencyView } from '../../projections/agencyDirectory.ts';
 import { signToken } from '../auth/tokens.ts';
 import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../app/config.ts';
+import { counted } from '../cli/counted.ts';
 import { renderPotSummary, renderWhatItDid } from './demoReport.ts';
 import { DEMO_AGENCIES, FIRE, HOST, loadEssexScenario, POLICE } from './essexScenario.ts';
 import {
@@ -29,13 +30,18 @@ import {
 } from './flowsTable.ts';
 import { createLedgerClient, LedgerHttpError, ServerUnreachableError } from './ledgerClient.ts';
 import { loadUnitCostCatalogue } from './loadUnitCosts.ts';
-import { loadPoolYear, POOL_AGENCIES } from './poolYearScenario.ts';
+import { loadPoolYear, POOL_AGENCIES, PoolYearAlreadyLoaded } from './poolYearScenario.ts';
 import { renderPoolYear } from './poolYearReport.ts';
 
 export const DEFAULT_LEDGER_URL = 'http://127.0.0.1:3000';
 /** The demo's tokens only need to outlive the demo. */
 const DEMO_TOKEN_LIFETIME = '15m';
 const EXIT_FAILURE = 1;
+/**
+ * Part of every Idempotency-Key the demo sends. Fixed, so re-running replays the first run.
+ * Change it only with the scenarios' bodies: a key sent again with another body is refused.
+ */
+export const DEMO_RUN_ID = 'demo-v1';
 
 async function runDemo(): Promise<number> {
   const baseUrl = process.env.LEDGER_URL ?? DEFAULT_LEDGER_URL;
@@ -119,7 +125,7 @@ async function loadAndReport(
   mint: Parameters<typeof loadEssexScenario>[1],
 ): Promise<string> {
   const catalogue = await loadUnitCostCatalogue(client, mint({ sub: 'alice', role: 'admin' }));
-  const record = await loadEssexScenario(client, mint, ulid());
+  const record = await loadEssexScenario(client, mint, DEMO_RUN_ID);
   const reporter = mint({ sub: 'rita', role: 'reporter' });
   const after = `minPosition=${record.lastPosition}`;
   const [{ agencies: directory }, pot, flows] = await Promise.all([
@@ -141,9 +147,13 @@ async function loadAndReport(
 
   const sections = [
     `potledger demo → ${client.baseUrl}`,
-    `Unit-cost catalogue (GET /v1/unit-costs): ${catalogue.added.length} entries added, ${catalogue.alreadyThere.length} already there; ` +
+    `Unit-cost catalogue (GET /v1/unit-costs): ${counted(catalogue.added.length, 'entry', 'entries')} added, ${catalogue.alreadyThere.length} already there; ` +
       `the employment and health outcomes were recorded by quantity and valued from it by the ledger.`,
-    `What it did:\n${renderWhatItDid(record, pot, agencies, [FIRE.agencyId])}`,
+    record.writesReplayed === record.writes
+      ? `Already loaded by an earlier run: the ledger answered all ${record.writes} writes as replays of that run's ` +
+        `(same Idempotency-Keys), so nothing was appended and no second "${pot.name}" was opened.\n` +
+        `What the first run did:\n${renderWhatItDid(record, pot, agencies, [FIRE.agencyId])}`
+      : `What it did:\n${renderWhatItDid(record, pot, agencies, [FIRE.agencyId])}`,
     `Pot summary (GET /v1/pots/${pot.potId}):\n${indent(renderPotSummary(pot, agencies))}`,
     `Who invested, who benefited (GET /v1/flows?potId=${pot.potId}), £:\n` +
       `rows: whose money produced the benefit · columns: whose budget it landed in\n${indent(renderFlowsMatrix(flows, agencies))}`,
@@ -169,7 +179,17 @@ async function loadPoolYearAndReport(
   client: ReturnType<typeof createLedgerClient>,
   mint: Parameters<typeof loadEssexScenario>[1],
 ): Promise<string> {
-  const record = await loadPoolYear(client, mint, ulid());
+  let record;
+  try {
+    record = await loadPoolYear(client, mint, DEMO_RUN_ID);
+  } catch (error) {
+    if (!(error instanceof PoolYearAlreadyLoaded)) throw error;
+    return (
+      `potledger demo → ${client.baseUrl}, pot ${error.potId}\n\n` +
+      `Already loaded by an earlier run: the Better Care Fund year (pot ${error.potId}) is there and settled, so nothing was written and no second pot was opened.\n` +
+      `Its year: GET /v1/pots/${error.potId}/monitoring?financialYear=2025-26&quarter=4, …/memorandum?financialYear=2025-26, …/statement?financialYear=2025-26\n`
+    );
+  }
   const nameOf = (id: string) => POOL_AGENCIES.find((a) => a.agencyId === id)?.name ?? id;
   return `potledger demo → ${client.baseUrl}, pot ${record.potId}\n\n${renderPoolYear(record, nameOf)}`;
 }

@@ -6,6 +6,7 @@
 import type { MemorandumAccount, MonitoringReport } from '../../projections/poolYearReports.ts';
 import type { BcfReturn } from '../../projections/bcfReturn.ts';
 import { csvDecimal, toCsv, type CsvValue } from './csv.ts';
+import { tableCsv, type ColumnKind, type ExportTable } from './table.ts';
 
 export const MONITORING_CSV_HEADER = [
   'row',
@@ -41,14 +42,37 @@ export const MEMORANDUM_CSV_HEADER = [
 
 const d = (amount: string): CsvValue => csvDecimal(amount);
 
+/** A monitoring report as the reader is shown it: an explanation may be withheld (null). */
+export type ReaderMonitoringReport = Omit<MonitoringReport, 'schemes'> & {
+  schemes: readonly (Omit<MonitoringReport['schemes'][number], 'explanation'> & {
+    explanation: string | null;
+  })[];
+};
+
+const MONITORING_COLUMN_KINDS: Record<(typeof MONITORING_CSV_HEADER)[number], ColumnKind> = {
+  row: 'text',
+  interventionId: 'text',
+  name: 'text',
+  schemeType: 'text',
+  fundingSource: 'text',
+  expenditure: 'text',
+  budget: 'money',
+  actual: 'money',
+  committed: 'money',
+  forecastOutturn: 'money',
+  variance: 'money',
+  forecastIsBudget: 'text',
+  overspent: 'text',
+  explanation: 'text',
+};
+
 /** Monitoring, one row per scheme then a totals row; a withheld explanation stays empty. */
-export function monitoringCsv(
-  report: Omit<MonitoringReport, 'schemes'> & {
-    schemes: readonly (Omit<MonitoringReport['schemes'][number], 'explanation'> & {
-      explanation: string | null;
-    })[];
-  },
-): string {
+export function monitoringCsv(report: ReaderMonitoringReport): string {
+  return tableCsv(monitoringTable(report));
+}
+
+/** The same rows as a table, for the workbook download. */
+export function monitoringTable(report: ReaderMonitoringReport): ExportTable {
   const rows: CsvValue[][] = report.schemes.map((s) => [
     'scheme',
     s.interventionId,
@@ -82,7 +106,14 @@ export function monitoringCsv(
     null,
     null,
   ]);
-  return toCsv(MONITORING_CSV_HEADER, rows);
+  return {
+    sheet: `Monitoring ${report.financialYear} Q${report.quarter}`,
+    columns: MONITORING_CSV_HEADER.map((header) => ({
+      header,
+      kind: MONITORING_COLUMN_KINDS[header],
+    })),
+    rows,
+  };
 }
 
 export function memorandumCsv(account: MemorandumAccount): string {

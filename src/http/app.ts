@@ -6,7 +6,7 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -20,6 +20,7 @@ import { httpProblem, installErrorHandling, sendProblem } from './plugins/errors
 import { problem } from './plugins/problem.ts';
 import { installSecurityHeaders } from './plugins/securityHeaders.ts';
 import { installHiddenCharacterGuard } from './plugins/hiddenCharacters.ts';
+import { installRequestLog } from './plugins/requestLog.ts';
 import { serverLimits, timeoutCheckIntervalMs, type ServerLimits } from './plugins/serverLimits.ts';
 import { agencyRoutes } from './routes/agencies.ts';
 import { auditProofRoutes } from './routes/auditProofs.ts';
@@ -60,6 +61,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limits = serverLimits(options.serverLimits);
   const app = Fastify({
     logger: options.logger ?? false,
+    // One line per request (plugins/requestLog.ts) instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
     // A request must arrive whole in time (a body trickled byte by byte is answered 408 and
     // closed), an idle connection is closed, and only so many are open at once (below).
@@ -128,6 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   }
   installErrorHandling(app);
+  installRequestLog(app);
   installAuth(app, options.jwtSecret);
   installHiddenCharacterGuard(app);
 

@@ -78,7 +78,16 @@ const Balances = {
   benefitsReceivedCashable: Money,
   benefitsReceivedNonCashable: Money,
   benefitsProducedForOthers: Money,
-  netFiscalPosition: SignedMoney,
+  netFiscalPosition: SignedMoney.describe(
+    'benefitsReceived − money put in (contributed − returned + riskSharePaid): counts the stake still unspent in the pot as if it were spent',
+  ),
+  netFiscalPositionOnMoneySpent: SignedMoney.describe(
+    'The same counting only money spent (netFiscalPosition + stake): the unspent stake is the agency’s money, not a loss',
+  ),
+  netFiscalPositionNote: z
+    .string()
+    .nullable()
+    .describe('The two figures explained in words; null when the stake is zero'),
   /** Risk-share debts the pooled-fund settlements put on the agency (gross); present once it has had one. */
   riskShareOwed: Money.optional(),
   /** What it has paid of them; counted in netFiscalPosition as money it put in. */

@@ -129,6 +129,30 @@ describe('potledger audit-pack', () => {
       );
       expect(result.code, result.stderr + result.stdout).toBe(0);
       expect(result.stdout).toContain('closing balance 440000.00');
+      expect(result.stdout).toMatch(/ audit entries, 2 exceptions; log verified \(\d+ events,/);
+
+      // statement.csv names agencies beside their ids; an allocation's row names the
+      // intervention's lead in its own column, and a reversal names whose contribution it was.
+      const statementRows = readFileSync(join(out, 'statement.csv'), 'utf8')
+        .slice(1)
+        .split('\r\n')
+        .filter((line) => line !== '');
+      expect(statementRows[0]).toBe(
+        'section,item,agencyId,agencyName,leadAgencyId,leadAgencyName,amount,note',
+      );
+      expect(statementRows).toContain(
+        'contributions,received,essex-police,Essex Police,,,202500.50,',
+      );
+      expect(statementRows).toContainEqual(
+        expect.stringMatching(
+          /^allocations,allocated to Employment support for ex-offenders,,,essex-probation,Essex Probation,60000\.00,\w{26}$/,
+        ),
+      );
+      expect(statementRows).toContainEqual(
+        expect.stringMatching(
+          /^reversals,ContributionReversed,essex-police,Essex Police,,,2500\.50,2025-05-03 Paid twice \(event \w{26}\)$/,
+        ),
+      );
 
       expect(readdirSync(out).sort()).toEqual(
         [

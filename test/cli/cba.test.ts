@@ -83,7 +83,12 @@ describe('potledger cba', () => {
       expect(stdout).toMatch(/Net present budget impact\s+-£51,947\.83/);
       expect(stdout).toMatch(/Financial return on investment\s+0\.4805/);
       expect(stdout).toMatch(/Payback year\s+none/);
-      expect(stdout).toMatch(/^nhs-mid-essex\s+£0\.00\s+£20,000\.00\s+£0\.00\s+£16,017\.39$/m);
+      // Agencies by name, wherever a person reads.
+      expect(stdout).toMatch(/^NHS Mid Essex\s+£0\.00\s+£20,000\.00\s+£0\.00\s+£16,017\.39$/m);
+      expect(stdout).toMatch(
+        /^== Employment support for ex-offenders \(\w{26}\), led by Essex Probation$/m,
+      );
+      expect(stdout).not.toMatch(/nhs-mid-essex|led by essex-/);
     },
     CLI_TIMEOUT_MS,
   );

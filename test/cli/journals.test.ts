@@ -77,7 +77,7 @@ describe('potledger journals', () => {
         '--year',
         '2025-26',
       ]);
-      expect(stdout).toContain(`Journal: essex-cc in pot ${potId}, 2025-26`);
+      expect(stdout).toContain(`Journal: Essex County Council (essex-cc) in pot ${potId}, 2025-26`);
       expect(stdout).toContain('journal mapping version 1');
       expect(stdout).toMatch(
         /^\s+CC100 4010\s+0\.00\s+300000\.00\s+Contributions to the pooled fund$/m,

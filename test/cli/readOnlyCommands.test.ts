@@ -146,10 +146,10 @@ describe('potledger agreed-contributions', () => {
       expect(stdout).toContain('Agreed contributions: Essex Reducing Reoffending');
       // Council agreed £350,000, paid £300,000: £50,000 outstanding. Police varied to £200,000 and paid it.
       expect(stdout).toMatch(
-        /^2025-26\s+essex-cc\s+£350,000\.00\s+£300,000\.00\s+£50,000\.00\s+£0\.00\s+Board 2025\/03$/m,
+        /^2025-26\s+Essex County Council\s+£350,000\.00\s+£300,000\.00\s+£50,000\.00\s+£0\.00\s+Board 2025\/03$/m,
       );
       expect(stdout).toMatch(
-        /^2025-26\s+essex-police\s+£200,000\.00\s+£200,000\.00\s+£0\.00\s+£0\.00\s+Board 2025\/07 \(varied, 2 versions\)$/m,
+        /^2025-26\s+Essex Police\s+£200,000\.00\s+£200,000\.00\s+£0\.00\s+£0\.00\s+Board 2025\/07 \(varied, 2 versions\)$/m,
       );
     },
     CLI_TIMEOUT_MS,
@@ -182,7 +182,7 @@ describe('potledger agreements', () => {
       expect(stdout).toContain(`Agreement register: pot ${potId}`);
       expect(stdout).toMatch(/^\* version 2 {2}S75-ERR-2025 {2}s75-nhs-act-2006/m);
       expect(stdout).toContain('board decision Board 2025/09; replaces version 1 (Board 2025/03)');
-      expect(stdout).toContain('essex-police capped at £25,000.00');
+      expect(stdout).toContain('Essex Police capped at £25,000.00');
       expect(stdout).toMatch(/^ {2}version 1 /m);
       expect(stdout.indexOf('version 2')).toBeLessThan(stdout.indexOf('version 1 '));
     },

@@ -210,6 +210,8 @@ describe('agencies', () => {
       benefitsReceivedNonCashable: '0.00',
       benefitsProducedForOthers: '0.00',
       netFiscalPosition: '0.00',
+      netFiscalPositionOnMoneySpent: '0.00',
+      netFiscalPositionNote: null,
     };
 
     it('per-pot and total balances after contributions, an allocation and an outcome (hand-computed)', async () => {
@@ -229,6 +231,11 @@ describe('agencies', () => {
         benefitsReceivedNonCashable: '0.00',
         benefitsProducedForOthers: '30000.00',
         netFiscalPosition: '-290000.00',
+        // £240,000.00 is still in the pot: on the £60,000.00 spent, £10,000.00 has come back.
+        netFiscalPositionOnMoneySpent: '-50000.00',
+        netFiscalPositionNote:
+          '£240,000.00 of the £300,000.00 put in is still unspent in the pot: it is not lost. ' +
+          'Counting only the money spent so far, the net fiscal position is -£50,000.00.',
       };
       const res = await c.ledger.get(
         `/v1/agencies/essex-cc/balances?minPosition=${outcome.position}`,
@@ -247,6 +254,7 @@ describe('agencies', () => {
         benefitsReceived: '20000.00',
         benefitsReceivedNonCashable: '20000.00',
         netFiscalPosition: '20000.00',
+        netFiscalPositionOnMoneySpent: '20000.00',
       };
       expect(nhs.json()).toEqual({
         agencyId: 'nhs-mid-essex',
@@ -267,6 +275,10 @@ describe('agencies', () => {
         benefitsReceivedNonCashable: '0.00',
         benefitsProducedForOthers: '12000.00',
         netFiscalPosition: '-170000.00',
+        netFiscalPositionOnMoneySpent: '-10000.00',
+        netFiscalPositionNote:
+          '£160,000.00 of the £200,000.00 put in is still unspent in the pot: it is not lost. ' +
+          'Counting only the money spent so far, the net fiscal position is -£10,000.00.',
       });
     });
 

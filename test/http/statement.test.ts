@@ -28,6 +28,25 @@ const statementOf = async (c: Ctx, query: string, token: string = c.tokens.audit
 describe('GET /v1/pots/:potId/statement', () => {
   const ctx = useScenario();
 
+  it('partners’ shares print summing to exactly 1 where rounding each alone gives 1.0001', async () => {
+    const c = await ctx();
+    // 300,000 : 200,000 : 100,133 rounds one by one to 0.4999 + 0.3333 + 0.1669 = 1.0001.
+    expectWritten(await contribute(c, c.tokens.probation, 'essex-probation', '100133.00'), [
+      'contributionId',
+    ]);
+    const { body } = await statementOf(c, 'financialYear=2025-26');
+    const shares = (field: string) =>
+      body.partners.map((p: Record<string, string>) => [p.agencyId, p[field]]);
+    // Largest remainder over 10,000 ten-thousandths: floors 4998 + 3332 + 1668 = 9998; the two
+    // left go to the largest remainders, the council's (.89) and the police's (.59).
+    expect(shares('shareOfContributions')).toEqual([
+      ['essex-cc', '0.4999'],
+      ['essex-police', '0.3333'],
+      ['essex-probation', '0.1668'],
+    ]);
+    expect(shares('shareOfClosingBalance')).toEqual(shares('shareOfContributions'));
+  });
+
   it('200: the year from its opening to its closing balance, each partner’s share, the reversals', async () => {
     const c = await ctx();
     // Dated in 2024-25: makes 2025-26's opening balance.
@@ -100,6 +119,8 @@ describe('GET /v1/pots/:potId/statement', () => {
       expect.objectContaining({
         type: 'OutcomeRetracted',
         reversedEventId: outcome.eventId,
+        agencyId: null,
+        interventionId: c.interventionId,
         amount: '60000.00',
         effectiveDate: '2025-10-01',
         reason: 'Wrong cohort',

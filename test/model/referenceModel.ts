@@ -897,6 +897,13 @@ interface Figures {
   producedForOthers: Pence;
 }
 
+/** "£1,234.50" / "-£12.00", written out from pence independently of events/money.ts. */
+function poundsText(pence: Pence): string {
+  const text = penceText(pence < 0n ? -pence : pence);
+  const [whole, fraction] = text.split('.');
+  return `${pence < 0n ? '-' : ''}£${whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
+}
+
 function balancesText(f: Figures) {
   const received = f.cashable + f.nonCashable;
   return {
@@ -910,6 +917,12 @@ function balancesText(f: Figures) {
     benefitsReceivedNonCashable: penceText(f.nonCashable),
     benefitsProducedForOthers: penceText(f.producedForOthers),
     netFiscalPosition: penceText(received - f.contributed),
+    netFiscalPositionOnMoneySpent: penceText(received - f.drawn),
+    netFiscalPositionNote:
+      f.contributed === f.drawn
+        ? null
+        : `${poundsText(f.contributed - f.drawn)} of the ${poundsText(f.contributed)} put in is still unspent in the pot: ` +
+          `it is not lost. Counting only the money spent so far, the net fiscal position is ${poundsText(received - f.drawn)}.`,
   };
 }
 

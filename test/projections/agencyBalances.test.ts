@@ -14,6 +14,8 @@ const ZEROS = {
   benefitsReceivedNonCashable: '0.00',
   benefitsProducedForOthers: '0.00',
   netFiscalPosition: '0.00',
+  netFiscalPositionOnMoneySpent: '0.00',
+  netFiscalPositionNote: null,
 };
 
 describe('agency balances', () => {
@@ -31,6 +33,11 @@ describe('agency balances', () => {
       // 18,000 to the police and 12,000 to the NHS; the 6,000 back to itself does not count.
       benefitsProducedForOthers: '30000.00',
       netFiscalPosition: '-290000.00',
+      // Most of it is still in the pot: on the £60,000.00 spent, £10,000.00 has come back.
+      netFiscalPositionOnMoneySpent: '-50000.00',
+      netFiscalPositionNote:
+        '£240,000.00 of the £300,000.00 put in is still unspent in the pot: it is not lost. ' +
+        'Counting only the money spent so far, the net fiscal position is -£50,000.00.',
     };
     expect(agencyBalances(state, COUNCIL)).toEqual({
       agencyId: COUNCIL,
@@ -52,6 +59,10 @@ describe('agency balances', () => {
       benefitsReceivedNonCashable: '0.00',
       benefitsProducedForOthers: '12000.00',
       netFiscalPosition: '-170000.00',
+      netFiscalPositionOnMoneySpent: '-10000.00',
+      netFiscalPositionNote:
+        '£160,000.00 of the £200,000.00 put in is still unspent in the pot: it is not lost. ' +
+        'Counting only the money spent so far, the net fiscal position is -£10,000.00.',
     });
   });
 
@@ -63,6 +74,7 @@ describe('agency balances', () => {
       benefitsReceived: '20000.00',
       benefitsReceivedNonCashable: '20000.00',
       netFiscalPosition: '20000.00',
+      netFiscalPositionOnMoneySpent: '20000.00',
     };
     expect(agencyBalances(state, NHS)).toEqual({
       agencyId: NHS,
@@ -162,6 +174,10 @@ describe('agency balances', () => {
       returned: '0.00',
       stake: '240000.00',
       netFiscalPosition: '-300000.00',
+      netFiscalPositionOnMoneySpent: '-60000.00',
+      netFiscalPositionNote:
+        '£240,000.00 of the £300,000.00 put in is still unspent in the pot: it is not lost. ' +
+        'Counting only the money spent so far, the net fiscal position is -£60,000.00.',
     });
     expect(agencyBalances(state, NHS).total).toEqual(ZEROS);
   });

@@ -249,6 +249,9 @@ describe('agency balances over the pooled-fund year', () => {
       benefitsProducedForOthers: '0.00',
       // 0 − (40,000 − 0 + 2,000)
       netFiscalPosition: '-42000.00',
+      // Nothing is left unspent: all of it, the risk share too, was spent.
+      netFiscalPositionOnMoneySpent: '-42000.00',
+      netFiscalPositionNote: null,
       riskShareOwed: '2000.00',
       riskSharePaid: '2000.00',
     });

@@ -21,6 +21,8 @@ import type { PotStatement } from '../../../projections/potStatement.ts';
 import { statementPeriod } from '../../../projections/potStatement.ts';
 import { escapeHiddenCharactersInJson } from '../../../events/hiddenCharacters.ts';
 import { csvDecimal, toCsv, type CsvValue } from '../../export/csv.ts';
+import { STATEMENT_COLUMNS, statementTable } from '../../export/statementTable.ts';
+import { tableCsv } from '../../export/table.ts';
 import type { RecordedEvent } from '../../store/eventStore.ts';
 
 export const AUDIT_PACK_TRAIL_HEADER = [
@@ -162,97 +164,17 @@ export function trailJsonLines(lines: readonly TrailLine[]): string {
   );
 }
 
-export const STATEMENT_CSV_HEADER = ['section', 'item', 'agencyId', 'amount', 'note'] as const;
+export const STATEMENT_CSV_HEADER = STATEMENT_COLUMNS.map((c) => c.header);
 
-/** The statement as rows a spreadsheet can total: one row per figure, amounts as plain decimals. */
-export function statementCsv(statement: PotStatement): string {
-  const rows: CsvValue[][] = [];
-  const row = (
-    section: string,
-    item: string,
-    agencyId: string | null,
-    amount: string,
-    note: string | null = null,
-  ) => rows.push([section, item, agencyId, csvDecimal(amount), note]);
-  row(
-    'balance',
-    'opening balance',
-    null,
-    statement.openingBalance,
-    `as at ${statement.period.from}`,
-  );
-  for (const p of statement.partners) {
-    row('contributions', 'received', p.agencyId, p.contributionsReceived);
-    row('contributions', 'reversed', p.agencyId, p.contributionsReversed);
-  }
-  row('contributions', 'net', null, statement.contributions.net);
-  for (const i of statement.interventions) {
-    row('allocations', `allocated to ${i.name}`, i.leadAgencyId, i.allocated, i.interventionId);
-    row(
-      'allocations',
-      `reversed from ${i.name}`,
-      i.leadAgencyId,
-      i.allocationsReversed,
-      i.interventionId,
-    );
-  }
-  row('allocations', 'net', null, statement.allocations.net);
-  row('returns', 'returned to partners on closing the pot', null, statement.returnedToPartners);
-  row('balance', 'closing balance', null, statement.closingBalance, `as at ${statement.period.to}`);
-  // Each partner from opening to closing stake, so a spreadsheet can add the rows up.
-  for (const p of statement.partners) {
-    row('partner stakes', 'opening stake', p.agencyId, p.openingStake);
-    row('partner stakes', 'plus contributions received', p.agencyId, p.contributionsReceived);
-    row('partner stakes', 'less contributions reversed', p.agencyId, p.contributionsReversed);
-    row('partner stakes', 'less drawn by allocations', p.agencyId, p.drawn);
-    row('partner stakes', 'plus returned by allocation reversals', p.agencyId, p.drawnReversed);
-    row('partner stakes', 'less returned on closing the pot', p.agencyId, p.returned);
-    row(
-      'partner stakes',
-      'closing stake',
-      p.agencyId,
-      p.closingStake,
-      p.shareOfClosingBalance === null ? null : `share ${p.shareOfClosingBalance}`,
-    );
-  }
-  for (const i of statement.interventions)
-    row(
-      'outcomes',
-      `net benefits of ${i.name}`,
-      i.leadAgencyId,
-      i.netBenefits,
-      `${i.outcomesRecorded} recorded, ${i.outcomesRetracted} retracted`,
-    );
-  for (const b of statement.benefitsByAgency) {
-    row('benefits by agency', 'cashable', b.agencyId, b.cashable);
-    row('benefits by agency', 'non-cashable', b.agencyId, b.nonCashable);
-  }
-  for (const r of statement.reversals)
-    row(
-      'reversals',
-      r.type,
-      null,
-      r.amount,
-      `${r.effectiveDate} ${r.reason} (event ${r.reversedEventId})`,
-    );
-  for (const a of statement.priorPeriodAdjustments) {
-    if (a.amount !== null)
-      row(
-        'prior-period adjustments',
-        `${a.type} for ${a.forFinancialYear}`,
-        null,
-        a.amount,
-        `${a.effectiveDate} (event ${a.eventId})`,
-      );
-  }
-  rows.push([
-    'status',
-    statement.yearClosed ? 'year closed' : 'year open',
-    null,
-    null,
-    statement.potClosedOn === null ? null : `pot closed on ${statement.potClosedOn}`,
-  ]);
-  return toCsv(STATEMENT_CSV_HEADER, rows);
+/**
+ * The statement as rows a spreadsheet can total: one row per figure, amounts as plain decimals,
+ * agencies by id and name (src/export/statementTable.ts).
+ */
+export function statementCsv(
+  statement: PotStatement,
+  nameOf: (agencyId: string) => string | null,
+): string {
+  return tableCsv(statementTable(statement, nameOf));
 }
 
 export const EXCEPTIONS_CSV_HEADER = [

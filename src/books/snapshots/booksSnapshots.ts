@@ -135,7 +135,7 @@ export async function anchorMismatch(
   return null;
 }
 
-function listSnapshots(dir: string): { file: string; position: bigint }[] {
+export function listSnapshots(dir: string): { file: string; position: bigint }[] {
   let names: string[];
   try {
     names = readdirSync(dir);

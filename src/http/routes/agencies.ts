@@ -8,6 +8,9 @@ import { getAgency, listAgencies } from '../../../projections/agencyDirectory.ts
 import { httpProblem } from '../plugins/errors.ts';
 import { AgencyBalancesView, AgencyView, errorResponses, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders, fromEventData } from './writeRoute.ts';
+import { potSummary } from '../../../projections/potSummary.ts';
+import { balancesTable } from '../../export/bookTables.ts';
+import { DOWNLOAD_PRODUCES, DownloadQuery, sendTables, wantedFormat } from './downloads.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 export const agencyRoutes =
@@ -57,17 +60,28 @@ export const agencyRoutes =
         schema: {
           tags: ['agencies'],
           summary: "An agency's balances, per pot and in total",
+          description:
+            'format=csv or format=xlsx downloads them: one row per pot (by name), then the total.',
           params: z.object({ agencyId: AgencyId }),
-          querystring: ReadQuery,
+          querystring: ReadQuery.extend(DownloadQuery),
+          produces: DOWNLOAD_PRODUCES,
           response: { 200: AgencyBalancesView, ...errorResponses },
         },
       },
-      async (request, reply) =>
-        answerFromBooks(deps, request.query, reply, (books) => {
+      async (request, reply) => {
+        const { format, ...query } = request.query;
+        const balances = await answerFromBooks(deps, query, reply, (books) => {
           if (getAgency(books.agencyDirectory, request.params.agencyId) === null) {
             throw httpProblem('NOT_FOUND', `agency ${request.params.agencyId} is not registered`);
           }
           return agencyBalances(books.agencyBalances, request.params.agencyId);
-        }),
+        });
+        const download = wantedFormat(request, format);
+        if (download === 'json') return balances;
+        const potSummaries = deps.books().potSummary;
+        return sendTables(reply, download, `balances-${balances.agencyId}`, [
+          balancesTable(balances, (potId) => potSummary(potSummaries, potId)?.name ?? null),
+        ]);
+      },
     );
   };

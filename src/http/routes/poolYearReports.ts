@@ -27,7 +27,7 @@ import {
   BCF_RETURN_SHEETS,
   bcfReturnCsv,
   memorandumCsv,
-  monitoringCsv,
+  monitoringTable,
 } from '../../export/poolYearCsv.ts';
 import { bcfReturn } from '../../../projections/bcfReturn.ts';
 import { actorOf } from '../plugins/auth.ts';
@@ -35,6 +35,7 @@ import { httpProblem } from '../plugins/errors.ts';
 import { FIGURES_ONLY_NOTE, potView, type ReadView } from '../plugins/readPolicy.ts';
 import { errorResponses, Position, Redacted } from '../schemas.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
+import { DOWNLOAD_PRODUCES, DownloadQuery, sendTables, wantedFormat } from './downloads.ts';
 
 /** The fields a figures-only view withholds, as paths inside the answer. */
 export const POOL_YEAR_REDACTED_FIELDS = {
@@ -288,16 +289,16 @@ export const poolYearReportRoutes =
           summary:
             'The quarterly monitoring report: per scheme budget, actual, outstanding commitments, forecast outturn and variance; totals; contributions agreed and received; overspends',
           description:
-            'Figures to the quarter’s end (30 June, 30 September, 31 December, 31 March). JSON, or CSV with format=csv or Accept: text/csv ' +
+            'Figures to the quarter’s end (30 June, 30 September, 31 December, 31 March). JSON, or CSV with format=csv or Accept: text/csv, or an Excel workbook with format=xlsx ' +
             '(one row per scheme, then a totals row). ' +
             FIGURES_ONLY_NOTE,
           params: z.object({ potId: Ulid }),
           querystring: ReadQuery.extend({
             financialYear: FinancialYear,
             quarter: z.coerce.number().pipe(Quarter),
-            ...FormatQuery,
+            ...DownloadQuery,
           }),
-          produces: ['application/json', 'text/csv'],
+          produces: DOWNLOAD_PRODUCES,
           response: { 200: MonitoringAnswer, ...errorResponses },
         },
       },
@@ -309,8 +310,11 @@ export const poolYearReportRoutes =
           if (answer === null) throw notFound(potId);
           return monitoringFor(potView(actorOf(request), deps.books(), potId), answer);
         });
-        if (!wantsCsv(request, format)) return report;
-        return sendCsv(reply, `monitoring-${financialYear}-q${quarter}.csv`, monitoringCsv(report));
+        const download = wantedFormat(request, format);
+        if (download === 'json') return report;
+        return sendTables(reply, download, `monitoring-${financialYear}-q${quarter}`, [
+          monitoringTable(report),
+        ]);
       },
     );
 

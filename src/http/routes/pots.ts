@@ -27,6 +27,9 @@ import { httpProblem } from '../plugins/errors.ts';
 import { FIGURES_ONLY_NOTE, potSummaryFor, potView } from '../plugins/readPolicy.ts';
 import { errorResponses, FlowView, FundingShareView, PotSummaryView, Written } from '../schemas.ts';
 import { answerWrite, commandEnvelope, WriteHeaders, fromEventData } from './writeRoute.ts';
+import { potTables } from '../../export/bookTables.ts';
+import { DOWNLOAD_PRODUCES, DownloadQuery, sendTables, wantedFormat } from './downloads.ts';
+import { agencyNames } from './routeDeps.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 const PotParams = z.object({ potId: Ulid });
@@ -117,19 +120,27 @@ export const potRoutes =
           tags: ['pots'],
           summary:
             "One pot: contributed, allocated, available, each partner's stake, interventions, pending approvals",
-          description: FIGURES_ONLY_NOTE,
+          description:
+            FIGURES_ONLY_NOTE +
+            ' format=csv downloads the stakes (one row per partner, then the totals); format=xlsx a workbook with the stakes and the interventions.',
           params: PotParams,
-          querystring: ReadQuery,
+          querystring: ReadQuery.extend(DownloadQuery),
+          produces: DOWNLOAD_PRODUCES,
           response: { 200: PotSummaryView, ...errorResponses },
         },
       },
-      async (request, reply) =>
-        answerFromBooks(deps, request.query, reply, (books) => {
+      async (request, reply) => {
+        const { format, ...query } = request.query;
+        const pot = await answerFromBooks(deps, query, reply, (books) => {
           const summary = potSummary(books.potSummary, request.params.potId);
           if (summary === null)
             throw httpProblem('NOT_FOUND', `pot ${request.params.potId} does not exist`);
           return potSummaryFor(potView(actorOf(request), deps.books(), summary.potId), summary);
-        }),
+        });
+        const download = wantedFormat(request, format);
+        if (download === 'json') return pot;
+        return sendTables(reply, download, `pot-${pot.potId}`, potTables(pot, agencyNames(deps)));
+      },
     );
 
     app.post(

@@ -23,6 +23,9 @@ import {
   PositionParam,
   RawEventView,
 } from '../schemas.ts';
+import { flowsTables } from '../../export/bookTables.ts';
+import { DOWNLOAD_PRODUCES, DownloadQuery, sendTables, wantedFormat } from './downloads.ts';
+import { agencyNames } from './routeDeps.ts';
 import { answerFromBooks, ReadQuery, type RouteDeps } from './routeDeps.ts';
 
 /** The raw log is everyone's events with every name in them: the oversight roles only. */
@@ -95,23 +98,38 @@ export const reportRoutes =
             'Who invests, who benefits: the investor → beneficiary matrix and per-agency totals',
           description:
             "With financialYear, the entries dated in that year: a reversal or retraction counts (negative) in the year it is dated in, so a closed year's figures never move, " +
-            'and one that corrects a closed year is listed in priorPeriodAdjustments. Without it, the net of every year.',
+            'and one that corrects a closed year is listed in priorPeriodAdjustments. Without it, the net of every year. ' +
+            'format=csv downloads the investor → beneficiary rows (then the totals); format=xlsx a workbook with those and the per-agency totals.',
           querystring: ReadQuery.extend({
             potId: Ulid.optional(),
             financialYear: FinancialYear.optional(),
             interventionId: Ulid.optional(),
+            ...DownloadQuery,
           }),
+          produces: DOWNLOAD_PRODUCES,
           response: { 200: FlowsView, ...errorResponses },
         },
       },
       async (request, reply) => {
-        const { potId, financialYear, interventionId } = request.query;
-        return answerFromBooks(deps, request.query, reply, (books) =>
+        const { potId, financialYear, interventionId, format, ...query } = request.query;
+        const flows = await answerFromBooks(deps, query, reply, (books) =>
           flowsMatrix(books.benefitFlows, {
             ...(potId === undefined ? {} : { potId }),
             ...(financialYear === undefined ? {} : { financialYear }),
             ...(interventionId === undefined ? {} : { interventionId }),
           }),
+        );
+        const download = wantedFormat(request, format);
+        if (download === 'json') return flows;
+        const scope = [
+          potId === undefined ? 'all-pots' : `pot-${potId}`,
+          financialYear ?? 'all-years',
+        ];
+        return sendTables(
+          reply,
+          download,
+          `flows-${scope.join('-')}`,
+          flowsTables(flows, agencyNames(deps)),
         );
       },
     );

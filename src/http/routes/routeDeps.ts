@@ -7,6 +7,7 @@ import type { MerkleLog } from '../../audit/merkleLog.ts';
 import type { DeflatorSeries } from '../../../events/uprating.ts';
 import type { LedgerCommands } from '../../writePath/ledgerCommands.ts';
 import type { EventStore } from '../../store/eventStore.ts';
+import { getAgency } from '../../../projections/agencyDirectory.ts';
 import { PositionParam } from '../schemas.ts';
 
 export interface RouteDeps {
@@ -72,4 +73,13 @@ export async function answerFromBooks<T>(
   reply.header(LEDGER_POSITION_HEADER, books.position.toString());
   if (books.asAt !== undefined) reply.header(LEDGER_AS_AT_HEADER, books.asAt);
   return read(books.projections);
+}
+
+/**
+ * Agency names for downloads a person reads (agencies by name beside their ids), from the live
+ * agency directory: an agency is registered once and its name is public to every reader.
+ */
+export function agencyNames(deps: RouteDeps): (agencyId: string) => string | null {
+  const directory = deps.books().agencyDirectory;
+  return (agencyId) => getAgency(directory, agencyId)?.name ?? null;
 }

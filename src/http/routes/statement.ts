@@ -13,6 +13,8 @@ import { FinancialYear, Ulid } from '../../../events/primitives.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { httpProblem } from '../plugins/errors.ts';
 import { FIGURES_ONLY_NOTE, potView, statementFor } from '../plugins/readPolicy.ts';
+import { statementTable } from '../../export/statementTable.ts';
+import { DOWNLOAD_PRODUCES, DownloadQuery, sendTables, wantedFormat } from './downloads.ts';
 import {
   errorResponses,
   Position,
@@ -24,6 +26,7 @@ import { endOfAppendAt } from '../../books/historicalBooks.ts';
 import {
   LEDGER_AS_AT_HEADER,
   LEDGER_POSITION_HEADER,
+  agencyNames,
   PointInTimeQuery,
   type RouteDeps,
 } from './routeDeps.ts';
@@ -131,6 +134,18 @@ export const PotStatementView = z.object({
         eventId: z.string(),
         type: z.enum(['ContributionReversed', 'AllocationReversed', 'OutcomeRetracted']),
         reversedEventId: z.string(),
+        agencyId: z
+          .string()
+          .nullable()
+          .describe(
+            'The agency whose contribution was reversed; null for an allocation or outcome',
+          ),
+        interventionId: z
+          .string()
+          .nullable()
+          .describe(
+            'The intervention whose allocation or outcome was undone; null for a contribution',
+          ),
         effectiveDate: z.string(),
         amount: Money,
         reason: z.string().nullable().describe('null when withheld (see `redacted`)'),
@@ -165,18 +180,21 @@ export const statementRoutes =
             'Entries count by their effective date: dated before the year they make the opening balance, dated inside it they are the year; dated after, they are left out. ' +
             'A reversal or retraction counts in the year it is dated in, as in GET /v1/flows and the cba report; one correcting a closed year is listed in priorPeriodAdjustments. ' +
             "The closing balance is reached two ways (opening + movements, and the sum of the partners' closing stakes); a statement where they disagree is never served. " +
-            FIGURES_ONLY_NOTE,
+            FIGURES_ONLY_NOTE +
+            ' format=csv or format=xlsx downloads it as one row per figure, agencies named (a figures-only reader’s reversal notes carry no reason).',
           params: z.object({ potId: Ulid }),
           querystring: z.object({
             financialYear: FinancialYear,
             ...PointInTimeQuery.shape,
+            ...DownloadQuery,
           }),
+          produces: DOWNLOAD_PRODUCES,
           response: { 200: PotStatementView, ...errorResponses },
         },
       },
       async (request, reply) => {
         const { potId } = request.params;
-        const { financialYear, atPosition, asAt } = request.query;
+        const { financialYear, atPosition, asAt, format } = request.query;
         const head = await deps.store.headPosition();
         if (atPosition !== undefined && atPosition > head) {
           throw httpProblem(
@@ -197,7 +215,12 @@ export const statementRoutes =
           );
         reply.header(LEDGER_POSITION_HEADER, upTo.toString());
         if (asAt !== undefined) reply.header(LEDGER_AS_AT_HEADER, asAt);
-        return statementFor(potView(actorOf(request), deps.books(), potId), statement);
+        const answer = statementFor(potView(actorOf(request), deps.books(), potId), statement);
+        const download = wantedFormat(request, format);
+        if (download === 'json') return answer;
+        return sendTables(reply, download, `statement-${potId}-${financialYear}`, [
+          statementTable(answer, agencyNames(deps)),
+        ]);
       },
     );
   };

@@ -201,10 +201,20 @@ async function expectSqlMatchesApi(
   }: Record<string, unknown>) => rest;
   expect(await potsFromSql(db)).toEqual(pots.map(moneyOf));
 
+  // netFiscalPositionOnMoneySpent (netFiscalPosition + stake) and its note are the API's words
+  // on two figures the tables hold, not columns of their own.
+  const tableFigures = ({
+    netFiscalPositionOnMoneySpent: _spent,
+    netFiscalPositionNote: _note,
+    ...rest
+  }: Record<string, unknown>) => rest;
   for (const { agencyId } of agencies) {
-    expect(await balancesFromSql(db, agencyId), agencyId).toEqual(
-      await get(`/v1/agencies/${agencyId}/balances`, reporter),
-    );
+    const api = await get(`/v1/agencies/${agencyId}/balances`, reporter);
+    expect(await balancesFromSql(db, agencyId), agencyId).toEqual({
+      ...api,
+      total: tableFigures(api.total),
+      pots: api.pots.map(tableFigures),
+    });
   }
 
   const scopes: { potId?: string; financialYear?: string }[] = [

@@ -13,6 +13,7 @@ interface Balances {
   readonly benefitsReceivedNonCashable: string;
   readonly benefitsProducedForOthers: string;
   readonly netFiscalPosition: string;
+  readonly netFiscalPositionOnMoneySpent: string;
 }
 
 export async function agenciesPage(ctx: PageContext): Promise<void> {
@@ -53,7 +54,22 @@ export async function agencyPage(ctx: PageContext, agencyId: string): Promise<vo
       { class: 'headline' },
       'Net fiscal position: ',
       h('strong', { 'data-figure': 'net' }, formatGbp(balances.total.netFiscalPosition)),
-      ' (benefits received less money contributed; negative while the pooled work is still investing).',
+      ', with ',
+      h('strong', { 'data-figure': 'unspent' }, formatGbp(balances.total.stake)),
+      ' still unspent in the pot.',
+    ),
+    h(
+      'p',
+      {},
+      'The net fiscal position is benefits received less all the money contributed, spent or not. ' +
+        'Money still unspent in the pot is not a loss: it is this agency’s stake, still to be spent on outcomes or given back. ' +
+        'Counting only the money spent so far, the position is ',
+      h(
+        'strong',
+        { 'data-figure': 'net-on-spent' },
+        formatGbp(balances.total.netFiscalPositionOnMoneySpent),
+      ),
+      '.',
     ),
     table(
       'Balances per pot and in total',
