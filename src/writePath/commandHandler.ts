@@ -25,6 +25,7 @@ import { newUlid } from './fastUlid.ts';
 import { createGroupCommitter, StaleDecisionError } from './groupCommit.ts';
 import { createKeyedMutex } from './keyedMutex.ts';
 import {
+  IdempotencyKeyTakenError,
   WrongExpectedRevisionError,
   type EventStore,
   type NewEvent,
@@ -214,7 +215,13 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     loaded.pendingCommands += 1;
 
     const appended = committer.submit(
-      { streamId: request.streamId, events: newEvents, expected: head.revision ?? 'no-stream' },
+      {
+        streamId: request.streamId,
+        events: newEvents,
+        expected: head.revision ?? 'no-stream',
+        // A store that keeps command keys accepts this one once, across every process.
+        commandKey: { sub: request.actor.sub, commandId: request.commandId },
+      },
       () => loaded.stale,
     );
     const committed = appended.then(
@@ -269,6 +276,10 @@ export function createCommandHandler(options: CommandHandlerOptions) {
         } catch (error) {
           if (error instanceof WrongExpectedRevisionError || error instanceof StaleDecisionError)
             return 'conflict';
+          // Another process accepted this caller's key first (on another stream, or this one
+          // before our memory of it caught up): the store's constraint, the index's answer.
+          if (error instanceof IdempotencyKeyTakenError && step.kind === 'committing')
+            throw idempotencyKeyReused(request.commandId);
           // The original of a replay failed: this request decides afresh (the original retries too).
           if (step.kind === 'replaying') return 'conflict';
           throw error;
