@@ -149,9 +149,10 @@ export interface EventStore {
    * covers them all. Requests are applied in order, each checked against its expected revision
    * as the earlier ones left the stream: a request that does not match gets a
    * WrongExpectedRevisionError in its place of the answer and none of its events are written,
-   * while the others commit; likewise a request whose commandKey the store already holds gets an
-   * IdempotencyKeyTakenError (checked after the revision, so a retry that lost a race is a
-   * conflict to decide again, not a refusal). Requests to one stream are a chain, each decided on the ones before
+   * while the others commit; likewise a request whose commandKey the store holds for another
+   * stream gets an IdempotencyKeyTakenError, even behind a refused request (deciding it again
+   * could only be refused again), while one whose key the store holds for its own stream is a
+   * WrongExpectedRevisionError (the command is already there: deciding again finds it). Requests to one stream are a chain, each decided on the ones before
    * it: once one of them is refused, every later one to that stream in the batch is refused too,
    * even if its expected revision happens to match what is stored. Any other failure (the store is down, a duplicate event id) rejects
    * the whole call and writes nothing. Stores that cannot share a transaction append one request

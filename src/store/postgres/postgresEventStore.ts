@@ -373,15 +373,22 @@ export async function createPostgresEventStore(
     for (const request of requests) {
       const { streamId, expected, commandKey } = request;
       const actual = revisions.get(streamId)!;
-      if (refusedStreams.has(streamId) || !revisionMatches(expected, actual)) {
-        outcomes.push(new WrongExpectedRevisionError(streamId, expected, actual));
+      const takenBy =
+        commandKey === undefined ? undefined : takenKeys.get(commandKeyId(commandKey));
+      // A key taken on another stream refuses the command whatever it was decided on, so a
+      // deciding again could only be refused again. Taken on this very stream, the command is
+      // already in it: a conflict, and deciding again finds it there and answers it as a retry.
+      if (commandKey !== undefined && takenBy !== undefined && takenBy !== streamId) {
+        outcomes.push(new IdempotencyKeyTakenError(streamId, commandKey, takenBy));
         refusedStreams.add(streamId);
         continue;
       }
-      const takenBy =
-        commandKey === undefined ? undefined : takenKeys.get(commandKeyId(commandKey));
-      if (commandKey !== undefined && takenBy !== undefined) {
-        outcomes.push(new IdempotencyKeyTakenError(streamId, commandKey, takenBy));
+      if (
+        refusedStreams.has(streamId) ||
+        !revisionMatches(expected, actual) ||
+        takenBy === streamId
+      ) {
+        outcomes.push(new WrongExpectedRevisionError(streamId, expected, actual));
         refusedStreams.add(streamId);
         continue;
       }
