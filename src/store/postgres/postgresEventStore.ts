@@ -11,25 +11,41 @@
  * Technique chosen: **appends are serialised by one transaction-scoped advisory lock**
  * (`pg_advisory_xact_lock`, one key per schema). An append takes the lock first, then — in a
  * later statement, so with a snapshot taken after the lock was granted — reads the head and the
- * stream's revision, inserts at head+1…, and commits. PostgreSQL makes a commit visible before
+ * streams' revisions, inserts at head+1…, and commits. PostgreSQL makes a commit visible before
  * it releases the transaction's locks, so the next append cannot even compute its position until
  * the previous one is visible to everybody. Positions are therefore committed in position order,
  * and they are dense (1, 2, 3, … with no holes): a rolled-back or refused append leaves nothing
  * behind, which also lets an auditor check that the log is complete.
  *
- * Trade-off: one append at a time per database schema. Each append holds the lock for a handful
- * of round trips plus its commit, so throughput is a few hundred appends a second (measured on a
- * local server: ~700/s from one writer, ~250/s with 16 writers contending) — far above what
- * finance officers issuing commands produce. A slow or stalled append holds everybody up, so the
- * lock wait and the idle-in-transaction time are bounded (APPEND_*_TIMEOUT_MS below). The
- * alternative, sequence positions plus "read only below the oldest in-flight transaction"
- * (pg_snapshot_xmin), allows parallel appends but leaves holes and makes every reader reason
- * about visibility. test/store/postgresEventStore.test.ts proves the choice: many pools append
- * with slow and rolled-back commits while a follower's sequence is compared with the table.
+ * Group commit: appendBatch (what the write path's group committer sends, src/writePath/
+ * groupCommit.ts) is one such append for many requests across streams: one transaction, one
+ * lock, one read (head, last log hash, every stream's revision, the command keys already taken),
+ * each request checked in order as the earlier ones left its stream, one multi-row INSERT of
+ * every accepted event with its key and the NOTIFY, one COMMIT — four round trips, three of
+ * them under the lock, however many requests. The argument above is unchanged: the batch takes
+ * head+1… under the lock and commits before releasing it.
+ *
+ * Trade-off: one batch at a time per database schema, so a slow or stalled append holds
+ * everybody up; the lock wait and the idle-in-transaction time are bounded
+ * (APPEND_*_TIMEOUT_MS below). One request per transaction managed about 150 commands/s over
+ * HTTP (64 connections, 8 pots, p99 ~690 ms, issue 18); with group commit a whole turn of the
+ * event loop's commands share one lock hold and one commit (figures: docs/performance.md, the
+ * httpPostgres bench row). The alternative, sequence positions plus "read only below the oldest
+ * in-flight transaction" (pg_snapshot_xmin), allows parallel appends but leaves holes and makes
+ * every reader reason about visibility. test/store/postgresEventStore.test.ts proves the choice:
+ * many pools append with slow and rolled-back commits while a follower's sequence is compared
+ * with the table.
  *
  * Optimistic concurrency on (stream, revision) is checked under the same lock; UNIQUE
  * (stream_id, stream_revision) is the backstop against any writer that bypasses the lock, and a
  * violation of it is reported as WrongExpectedRevisionError.
+ *
+ * Command keys: "no (caller, key) accepted twice" is the command_keys table's primary key,
+ * written in the same transaction as the events (AppendRequest.commandKey), so two servers
+ * sharing the database can never both accept one key, even on different streams. Under the lock
+ * the read sees every key taken, and a request naming one gets IdempotencyKeyTakenError (the
+ * write path answers IDEMPOTENCY_KEY_REUSED); a violation of the key from a writer that bypassed
+ * the lock makes the whole batch a conflict, decided again.
  *
  * Live subscriptions: NOTIFY inside the append transaction (delivered only on commit) wakes a
  * LISTEN connection per store; an unref'd poll is the safety net when that connection is down.
