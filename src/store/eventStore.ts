@@ -53,10 +53,10 @@ export interface AppendRequest {
   readonly expected: ExpectedRevision;
   /**
    * The command's idempotency key, scoped to its caller. A store that keeps command keys
-   * (PostgreSQL: a table with a primary key, written in the append's own transaction) accepts a
-   * key once, whatever the stream, across every process sharing the database: a request whose
-   * key was already accepted gets an IdempotencyKeyTakenError and none of its events are written.
-   * Stores that keep none (SQLite, EventStoreDB) ignore it; the write path's own memory
+   * (PostgreSQL, SQLite: a table with a primary key, written in the append's own transaction)
+   * accepts a key once, whatever the stream, across every process sharing the database: a request
+   * whose key was already accepted on another stream gets an IdempotencyKeyTakenError and none of
+   * its events are written. EventStoreDB keeps none and ignores it; the write path's own memory
    * (commandMemory.ts) then holds the promise inside one process and inside each stream.
    */
   readonly commandKey?: CommandKey;

@@ -400,42 +400,6 @@ if (serverUrl === undefined) {
       expect(bob).toEqual({ lastRevision: 0n, positions: [BigInt(RACED_KEYS + 1)] });
     });
 
-    it('in one batch refuses a key taken on another stream and every later request to its stream; a key taken on its own stream is a conflict', async () => {
-      const store = await open({ schema: uniqueIdentifier('batchkeys') });
-      const key = (commandId: string) => ({ sub: 'alice', commandId });
-      await store.appendBatch([
-        { streamId: 's-1', events: [newEvent()], expected: 'no-stream', commandKey: key('k1') },
-      ]);
-      const outcomes = await store.appendBatch([
-        { streamId: 's-2', events: [newEvent()], expected: 'no-stream', commandKey: key('k1') },
-        // Decided on top of the refused one: refused too, though it names no taken key.
-        { streamId: 's-2', events: [newEvent()], expected: 0n },
-        { streamId: 's-3', events: [newEvent()], expected: 'no-stream', commandKey: key('k2') },
-        // Taken earlier in the same batch.
-        { streamId: 's-4', events: [newEvent()], expected: 'no-stream', commandKey: key('k2') },
-        // Behind a refused request, but its key is taken elsewhere: refused for that, for good.
-        { streamId: 's-4', events: [newEvent()], expected: 0n, commandKey: key('k1') },
-        // k1's own command on its own stream again, at the right revision: already there, so a
-        // conflict to decide again (and find it), not a refusal and never a second copy.
-        { streamId: 's-1', events: [newEvent()], expected: 0n, commandKey: key('k1') },
-        { streamId: 's-5', events: [newEvent(), newEvent()], expected: 'no-stream' },
-      ]);
-      expect(outcomes[0]).toBeInstanceOf(IdempotencyKeyTakenError);
-      expect(outcomes[0]).toMatchObject({ streamId: 's-2', takenByStreamId: 's-1' });
-      expect(outcomes[1]).toBeInstanceOf(WrongExpectedRevisionError);
-      expect(outcomes[2]).toEqual({ lastRevision: 0n, positions: [2n] });
-      expect(outcomes[3]).toMatchObject({ streamId: 's-4', takenByStreamId: 's-3' });
-      expect(outcomes[3]).toBeInstanceOf(IdempotencyKeyTakenError);
-      expect(outcomes[4]).toMatchObject({ streamId: 's-4', takenByStreamId: 's-1' });
-      expect(outcomes[4]).toBeInstanceOf(IdempotencyKeyTakenError);
-      expect(outcomes[5]).toBeInstanceOf(WrongExpectedRevisionError);
-      expect(await store.readStream('s-1')).toHaveLength(1);
-      expect(outcomes[6]).toEqual({ lastRevision: 1n, positions: [3n, 4n] });
-      expect(await store.readStream('s-2')).toEqual([]);
-      expect(await store.readStream('s-4')).toEqual([]);
-      expect(await store.headPosition()).toBe(4n);
-    });
-
     it('keeps the keys of commands appended before command_keys existed taken (not the claim streams)', async () => {
       const schema = uniqueIdentifier('backfill');
       const store = await open({ schema });
