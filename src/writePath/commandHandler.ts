@@ -80,7 +80,7 @@ export interface CommandHandlerOptions {
    * global log; the handler reserves a key here, in the same synchronous step as the check,
    * before deciding, and releases it if the command is refused. So within this process a
    * caller's key reused on another stream is always refused, even in parallel; across
-   * processes the per-stream memory and the claims are the guarantee.
+   * processes the store's command keys (AppendRequest.commandKey) are the guarantee.
    */
   readonly commandStreams?: Map<string, string>;
   /** Where stream snapshots are kept (see streamSnapshot.ts); none when absent. */
