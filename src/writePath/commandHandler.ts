@@ -276,8 +276,8 @@ export function createCommandHandler(options: CommandHandlerOptions) {
         } catch (error) {
           if (error instanceof WrongExpectedRevisionError || error instanceof StaleDecisionError)
             return 'conflict';
-          // Another process accepted this caller's key first (on another stream, or this one
-          // before our memory of it caught up): the store's constraint, the index's answer.
+          // Another process accepted this caller's key first, on another stream: the store's
+          // constraint, answered as this process's own key index would.
           if (error instanceof IdempotencyKeyTakenError && step.kind === 'committing')
             throw idempotencyKeyReused(request.commandId);
           // The original of a replay failed: this request decides afresh (the original retries too).
