@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../test/e2e/serverProcess.ts';
 import { prepareDataSet, workingCopy, type DataSet } from './dataSet.ts';
 import { historicalReadsRow } from './historicalReadsRow.ts';
 import { historyLatencyRow } from './historyRow.ts';
+import { POSTGRES_ROW_ID, postgresWritesRow } from './postgresWritesRow.ts';
 import { describeMachine } from './machine.ts';
 import { profileDir, resetProfiles, summariseProfileDir, type Profiling } from './profile.ts';
 import { formatTable, writeJson, type Report, type Row } from './report.ts';
@@ -168,6 +169,17 @@ await measure(['httpMixed', 'httpHot'], 'HTTP contributions', () =>
     ...settings.http,
   }),
 );
+await measure([POSTGRES_ROW_ID], 'HTTP contributions, PostgreSQL store', () =>
+  postgresWritesRow({
+    dataDir: join(workDir, 'httpPostgres'),
+    seed: settings.seed,
+    connections: 64,
+    runs: settings.runs,
+    profile,
+    durationS: settings.http.durationS,
+    warmupS: settings.http.warmupS,
+  }),
+);
 await measure(['historyLatency'], 'write p99 on a big pot vs a fresh pot', () => {
   if (bigPot instanceof Error)
     throw new Error(
@@ -219,6 +231,7 @@ await measure(['appendVsRaw1', 'appendVsRaw100'], 'append path vs raw better-sql
 const ORDER = [
   'httpMixed',
   'httpHot',
+  POSTGRES_ROW_ID,
   'historyLatency',
   'historicalReads',
   'replay',

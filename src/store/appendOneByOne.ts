@@ -1,7 +1,6 @@
 /**
  * appendBatch for stores that cannot put several streams' appends in one transaction
- * (EventStoreDB) or whose append already carries per-append work (PostgreSQL's beforeCommit):
- * each request is its own append, in order. The answers are those of a real batch; only the
+ * (EventStoreDB): each request is its own append, in order. The answers are those of a real batch; only the
  * durability cost (one commit per request) differs.
  */
 import {

@@ -51,6 +51,21 @@ export interface AppendRequest {
   readonly streamId: string;
   readonly events: readonly NewEvent[];
   readonly expected: ExpectedRevision;
+  /**
+   * The command's idempotency key, scoped to its caller. A store that keeps command keys
+   * (PostgreSQL, SQLite: a table with a primary key, written in the append's own transaction)
+   * accepts a key once, whatever the stream, across every process sharing the database: a request
+   * whose key was already accepted on another stream gets an IdempotencyKeyTakenError and none of
+   * its events are written. EventStoreDB keeps none and ignores it; the write path's own memory
+   * (commandMemory.ts) then holds the promise inside one process and inside each stream.
+   */
+  readonly commandKey?: CommandKey;
+}
+
+/** A command's identity as the write path sees it: who sent it (actor.sub) and under which key. */
+export interface CommandKey {
+  readonly sub: string;
+  readonly commandId: string;
 }
 
 /**
@@ -69,6 +84,24 @@ export class WrongExpectedRevisionError extends Error {
     readonly actual: bigint | 'no-stream',
   ) {
     super(`stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`);
+  }
+}
+
+/**
+ * appendBatch's answer for a request whose command key was already accepted (on any stream, by
+ * any process): none of its events are written. The write path answers IDEMPOTENCY_KEY_REUSED.
+ */
+export class IdempotencyKeyTakenError extends Error {
+  readonly code = 'IDEMPOTENCY_KEY_TAKEN';
+  constructor(
+    readonly streamId: string,
+    readonly commandKey: CommandKey,
+    /** The stream the key was accepted on. */
+    readonly takenByStreamId: string,
+  ) {
+    super(
+      `stream ${streamId}: command key ${JSON.stringify([commandKey.sub, commandKey.commandId])} was already accepted on ${takenByStreamId}`,
+    );
   }
 }
 
@@ -116,7 +149,10 @@ export interface EventStore {
    * covers them all. Requests are applied in order, each checked against its expected revision
    * as the earlier ones left the stream: a request that does not match gets a
    * WrongExpectedRevisionError in its place of the answer and none of its events are written,
-   * while the others commit. Requests to one stream are a chain, each decided on the ones before
+   * while the others commit; likewise a request whose commandKey the store holds for another
+   * stream gets an IdempotencyKeyTakenError, even behind a refused request (deciding it again
+   * could only be refused again), while one whose key the store holds for its own stream is a
+   * WrongExpectedRevisionError (the command is already there: deciding again finds it). Requests to one stream are a chain, each decided on the ones before
    * it: once one of them is refused, every later one to that stream in the batch is refused too,
    * even if its expected revision happens to match what is stored. Any other failure (the store is down, a duplicate event id) rejects
    * the whole call and writes nothing. Stores that cannot share a transaction append one request

@@ -25,6 +25,7 @@ import { newUlid } from './fastUlid.ts';
 import { createGroupCommitter, StaleDecisionError } from './groupCommit.ts';
 import { createKeyedMutex } from './keyedMutex.ts';
 import {
+  IdempotencyKeyTakenError,
   WrongExpectedRevisionError,
   type EventStore,
   type NewEvent,
@@ -79,7 +80,7 @@ export interface CommandHandlerOptions {
    * global log; the handler reserves a key here, in the same synchronous step as the check,
    * before deciding, and releases it if the command is refused. So within this process a
    * caller's key reused on another stream is always refused, even in parallel; across
-   * processes the per-stream memory and the claims are the guarantee.
+   * processes the store's command keys (AppendRequest.commandKey) are the guarantee.
    */
   readonly commandStreams?: Map<string, string>;
   /** Where stream snapshots are kept (see streamSnapshot.ts); none when absent. */
@@ -214,7 +215,13 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     loaded.pendingCommands += 1;
 
     const appended = committer.submit(
-      { streamId: request.streamId, events: newEvents, expected: head.revision ?? 'no-stream' },
+      {
+        streamId: request.streamId,
+        events: newEvents,
+        expected: head.revision ?? 'no-stream',
+        // A store that keeps command keys accepts this one once, across every process.
+        commandKey: { sub: request.actor.sub, commandId: request.commandId },
+      },
       () => loaded.stale,
     );
     const committed = appended.then(
@@ -269,6 +276,10 @@ export function createCommandHandler(options: CommandHandlerOptions) {
         } catch (error) {
           if (error instanceof WrongExpectedRevisionError || error instanceof StaleDecisionError)
             return 'conflict';
+          // Another process accepted this caller's key first, on another stream: the store's
+          // constraint, answered as this process's own key index would.
+          if (error instanceof IdempotencyKeyTakenError && step.kind === 'committing')
+            throw idempotencyKeyReused(request.commandId);
           // The original of a replay failed: this request decides afresh (the original retries too).
           if (step.kind === 'replaying') return 'conflict';
           throw error;

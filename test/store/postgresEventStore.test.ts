@@ -10,6 +10,7 @@ import pg from 'pg';
 import { ulid } from 'ulid';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  IdempotencyKeyTakenError,
   WrongExpectedRevisionError,
   type AppendResult,
   type NewEvent,
@@ -42,6 +43,8 @@ const SLOW_COMMIT_MS = 25;
 const DELIVERY_TIMEOUT_MS = 15_000;
 const QUIET_PERIOD_MS = 300;
 const CONCURRENT_STARTS = 5;
+/** Keys each raced by two stores at once in the command-key proof. */
+const RACED_KEYS = 20;
 
 const SLOW_COMMIT = 'SlowCommitHappened';
 const ROLLED_BACK = 'RolledBackHappened';
@@ -228,12 +231,12 @@ if (serverUrl === undefined) {
       const starts = await Promise.all(
         Array.from({ length: CONCURRENT_STARTS }, () => open({ schema })),
       );
-      expect(starts.map((s) => s.schemaVersion)).toEqual(Array(CONCURRENT_STARTS).fill(2));
+      expect(starts.map((s) => s.schemaVersion)).toEqual(Array(CONCURRENT_STARTS).fill(3));
       const { positions } = await starts[0]!.append('pot-01', [newEvent()], 'no-stream');
       for (const store of opened.splice(0)) await store.close();
 
       const reopened = await open({ schema });
-      expect(reopened.schemaVersion).toBe(2);
+      expect(reopened.schemaVersion).toBe(3);
       expect((await reopened.readStream('pot-01')).map((e) => e.position)).toEqual(positions);
       const migrations = await query<{ version: number; name: string }>(
         `SELECT version, name FROM "${schema}".potledger_migrations ORDER BY version`,
@@ -241,6 +244,7 @@ if (serverUrl === undefined) {
       expect(migrations).toEqual([
         { version: 1, name: 'create events' },
         { version: 2, name: 'add log_hash' },
+        { version: 3, name: 'add command_keys' },
       ]);
     });
 
@@ -353,6 +357,117 @@ if (serverUrl === undefined) {
         expect(refusal).toBeInstanceOf(WrongExpectedRevisionError);
         expect(refusal).toMatchObject({ streamId: 'pot-01', expected: 0n, actual: 1n });
       });
+    });
+
+    it('accepts a command key once across two stores (two pools, as two servers) on one schema, even on different streams', async () => {
+      const schema = uniqueIdentifier('keys');
+      const [first, second] = [await open({ schema }), await open({ schema })];
+      const raced = await Promise.all(
+        Array.from({ length: RACED_KEYS }, async (_, i) => {
+          const commandKey = { sub: 'alice', commandId: `key-${i}` };
+          const [a, b] = await Promise.all([
+            first.appendBatch([
+              { streamId: `pot-a-${i}`, events: [newEvent()], expected: 'no-stream', commandKey },
+            ]),
+            second.appendBatch([
+              { streamId: `pot-b-${i}`, events: [newEvent()], expected: 'no-stream', commandKey },
+            ]),
+          ]);
+          return [a![0]!, b![0]!] as const;
+        }),
+      );
+      for (const [i, outcomes] of raced.entries()) {
+        const won = outcomes.filter((outcome) => !(outcome instanceof Error));
+        const lost = outcomes.filter((outcome) => outcome instanceof IdempotencyKeyTakenError);
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(1);
+        const winner = outcomes[0] instanceof Error ? `pot-b-${i}` : `pot-a-${i}`;
+        const loser = winner === `pot-a-${i}` ? `pot-b-${i}` : `pot-a-${i}`;
+        expect(lost[0]).toMatchObject({ streamId: loser, takenByStreamId: winner });
+        expect(await first.readStream(loser)).toEqual([]);
+      }
+      const keys = await query<{ count: string }>(`SELECT count(*) FROM "${schema}".command_keys`);
+      expect(keys[0]!.count).toBe(String(RACED_KEYS));
+      // A key belongs to its caller: another caller's identical key is another command.
+      const [bob] = await second.appendBatch([
+        {
+          streamId: 'pot-bob',
+          events: [newEvent()],
+          expected: 'no-stream',
+          commandKey: { sub: 'bob', commandId: 'key-0' },
+        },
+      ]);
+      expect(bob).toEqual({ lastRevision: 0n, positions: [BigInt(RACED_KEYS + 1)] });
+    });
+
+    it('keeps the keys of commands appended before command_keys existed taken (not the claim streams)', async () => {
+      const schema = uniqueIdentifier('backfill');
+      const store = await open({ schema });
+      const commandId = 'before-upgrade';
+      const keyed = (type: string): NewEvent => {
+        const event = newEvent(type);
+        return { ...event, metadata: { ...event.metadata, commandId } };
+      };
+      // A claim names the stream it reserves; the command's own events then take the key.
+      await store.append('idempotency-abc', [keyed('IdempotencyKeyClaimed')], 'no-stream');
+      await store.append('pot-01', [keyed(QUICK), keyed(QUICK)], 'no-stream');
+      await store.close();
+      // The schema as the version before this one left it.
+      await query(`DROP TABLE "${schema}".command_keys`);
+      await query(`DELETE FROM "${schema}".potledger_migrations WHERE version = 3`);
+
+      const upgraded = await open({ schema });
+      expect(upgraded.schemaVersion).toBe(3);
+      expect(
+        await query(`SELECT actor_sub, command_id, stream_id FROM "${schema}".command_keys`),
+      ).toEqual([{ actor_sub: 'alice', command_id: commandId, stream_id: 'pot-01' }]);
+      const [outcome] = await upgraded.appendBatch([
+        {
+          streamId: 'pot-02',
+          events: [newEvent()],
+          expected: 'no-stream',
+          commandKey: { sub: 'alice', commandId },
+        },
+      ]);
+      expect(outcome).toMatchObject({ streamId: 'pot-02', takenByStreamId: 'pot-01' });
+    });
+
+    it('reports a command key taken by a writer that bypassed the lock as a conflict, writing nothing', async () => {
+      const schema = uniqueIdentifier('keybackstop');
+      const store = await open({ schema });
+      await withClient(database.url, async (rogue) => {
+        await rogue.query('BEGIN');
+        await rogue.query(
+          `INSERT INTO "${schema}".command_keys (actor_sub, command_id, stream_id, position)
+           VALUES ('alice', 'rogue-key', 'pot-rogue', 1)`,
+        );
+        // The store cannot see the uncommitted key, accepts the request, and then waits on the
+        // primary key until the rogue commits.
+        const batch = store.appendBatch([
+          {
+            streamId: 'pot-01',
+            events: [newEvent()],
+            expected: 'no-stream',
+            commandKey: { sub: 'alice', commandId: 'rogue-key' },
+          },
+          { streamId: 'pot-02', events: [newEvent()], expected: 'no-stream' },
+        ]);
+        await sleep(QUIET_PERIOD_MS);
+        await rogue.query('COMMIT');
+        const outcomes = await batch;
+        expect(outcomes.map((o) => o instanceof WrongExpectedRevisionError)).toEqual([true, true]);
+      });
+      expect(await store.headPosition()).toBe(0n);
+      // Asked again, the store sees the key and refuses it for what it is.
+      const [again] = await store.appendBatch([
+        {
+          streamId: 'pot-01',
+          events: [newEvent()],
+          expected: 'no-stream',
+          commandKey: { sub: 'alice', commandId: 'rogue-key' },
+        },
+      ]);
+      expect(again).toBeInstanceOf(IdempotencyKeyTakenError);
     });
 
     it('delivers appends from another store instance through NOTIFY, well before the next poll', async () => {

@@ -7,7 +7,11 @@ import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { logChainEventHash, logChainHash } from '../../src/audit/logChain.ts';
-import type { NewEvent, RecordedEvent } from '../../src/store/eventStore.ts';
+import {
+  IdempotencyKeyTakenError,
+  type NewEvent,
+  type RecordedEvent,
+} from '../../src/store/eventStore.ts';
 import {
   SUBSCRIPTION_POLL_INTERVAL_MS,
   createSqliteEventStore,
@@ -123,7 +127,7 @@ describe('sqlite event store', () => {
       journalMode: 'wal',
       synchronous: SYNCHRONOUS_FULL,
       busyTimeoutMs: 5_000,
-      schemaVersion: 2,
+      schemaVersion: 3,
     });
   });
 
@@ -136,7 +140,7 @@ describe('sqlite event store', () => {
     await first.close();
 
     const reopened = open();
-    expect(reopened.pragmas().schemaVersion).toBe(2);
+    expect(reopened.pragmas().schemaVersion).toBe(3);
     expect(await reopened.readAll(0n, 100)).toEqual(before);
     expect((await reopened.readStream('pot-01')).map((e) => e.position)).toEqual(positions);
     // The stream carries on from where it was, and the log from its head.
@@ -170,11 +174,58 @@ describe('sqlite event store', () => {
     raw.close();
 
     const store = open();
-    expect(store.pragmas().schemaVersion).toBe(2);
+    expect(store.pragmas().schemaVersion).toBe(3);
     await store.append('pot-01', [newEvent()], 0n);
     const [before, after] = await store.readAll(0n, 10);
     expect(before).not.toHaveProperty('logHash');
     expect(after!.logHash).toBe(logChainHash(undefined, 2n, logChainEventHash(after!.metadata)));
+  });
+
+  it('accepts a command key once across two connections to one file, even on different streams', async () => {
+    const first = open();
+    const second = open();
+    const commandKey = { sub: 'alice', commandId: 'k1' };
+    const [won] = await first.appendBatch([
+      { streamId: 'pot-a', events: [newEvent()], expected: 'no-stream', commandKey },
+    ]);
+    const [lost] = await second.appendBatch([
+      { streamId: 'pot-b', events: [newEvent()], expected: 'no-stream', commandKey },
+    ]);
+    expect(won).toEqual({ lastRevision: 0n, positions: [1n] });
+    expect(lost).toBeInstanceOf(IdempotencyKeyTakenError);
+    expect(lost).toMatchObject({ streamId: 'pot-b', takenByStreamId: 'pot-a' });
+    expect(await second.readStream('pot-b')).toEqual([]);
+  });
+
+  it('upgrades a version-2 file: keys of commands already in the log stay taken (not by their claims)', async () => {
+    const store = open();
+    const keyed = (type: string): NewEvent => {
+      const event = newEvent();
+      return { ...event, type, metadata: { ...event.metadata, commandId: 'before-upgrade' } };
+    };
+    await store.append('idempotency-abc', [keyed('IdempotencyKeyClaimed')], 'no-stream');
+    await store.append(
+      'pot-01',
+      [keyed('ContributionReceived'), keyed('ContributionReceived')],
+      'no-stream',
+    );
+    await store.close();
+    const raw = new Database(path);
+    raw.exec('DROP TABLE command_keys; DELETE FROM schema_version WHERE version = 3');
+    raw.close();
+
+    const upgraded = open();
+    expect(upgraded.pragmas().schemaVersion).toBe(3);
+    const [outcome] = await upgraded.appendBatch([
+      {
+        streamId: 'pot-02',
+        events: [newEvent()],
+        expected: 'no-stream',
+        commandKey: { sub: newEvent().metadata.actor.sub, commandId: 'before-upgrade' },
+      },
+    ]);
+    expect(outcome).toBeInstanceOf(IdempotencyKeyTakenError);
+    expect(outcome).toMatchObject({ takenByStreamId: 'pot-01' });
   });
 
   it('refuses to open a file written by a newer schema version', async () => {

@@ -1,12 +1,13 @@
 /**
  * EventStore.appendBatch on every store that can run here: each request checked on its own,
- * requests to one stream taken as a chain, one commit for them all (SQLite), and positions and
+ * requests to one stream taken as a chain, command keys accepted once, one commit for them all (SQLite), and positions and
  * the log chain exactly as one-by-one appends would leave them.
  */
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { logChainEventHash, logChainHash } from '../../src/audit/logChain.ts';
 import {
+  IdempotencyKeyTakenError,
   WrongExpectedRevisionError,
   type EventStore,
   type NewEvent,
@@ -110,6 +111,49 @@ describe.each(stores)('appendBatch on %s', (_name, open) => {
       previous = event.logHash;
     }
     expect(events.every((e) => typeof e.logHash === 'string')).toBe(true);
+    await store.close();
+  });
+
+  it('accepts a command key once: refused on another stream (and every later request to it), a conflict on its own', async () => {
+    const store = await open();
+    const key = (commandId: string) => ({ sub: 'alice', commandId });
+    await store.appendBatch([
+      { streamId: 's-1', events: newEvents(1), expected: 'no-stream', commandKey: key('k1') },
+    ]);
+    const outcomes = await store.appendBatch([
+      { streamId: 's-2', events: newEvents(1), expected: 'no-stream', commandKey: key('k1') },
+      // Decided on top of the refused one: refused too, though it names no taken key.
+      { streamId: 's-2', events: newEvents(1), expected: 0n },
+      { streamId: 's-3', events: newEvents(1), expected: 'no-stream', commandKey: key('k2') },
+      // Taken earlier in the same batch.
+      { streamId: 's-4', events: newEvents(1), expected: 'no-stream', commandKey: key('k2') },
+      // Behind a refused request, but its key is taken elsewhere: refused for that, for good.
+      { streamId: 's-4', events: newEvents(1), expected: 0n, commandKey: key('k1') },
+      // k1's own command on its own stream again, at the right revision: already there, so a
+      // conflict to decide again (and find it), not a refusal and never a second copy.
+      { streamId: 's-1', events: newEvents(1), expected: 0n, commandKey: key('k1') },
+      // Another caller's k1 is another command.
+      {
+        streamId: 's-5',
+        events: newEvents(2),
+        expected: 'no-stream',
+        commandKey: { sub: 'bob', commandId: 'k1' },
+      },
+    ]);
+    expect(outcomes[0]).toBeInstanceOf(IdempotencyKeyTakenError);
+    expect(outcomes[0]).toMatchObject({ streamId: 's-2', takenByStreamId: 's-1' });
+    expect(outcomes[1]).toBeInstanceOf(WrongExpectedRevisionError);
+    expect(outcomes[2]).toEqual({ lastRevision: 0n, positions: [2n] });
+    expect(outcomes[3]).toBeInstanceOf(IdempotencyKeyTakenError);
+    expect(outcomes[3]).toMatchObject({ streamId: 's-4', takenByStreamId: 's-3' });
+    expect(outcomes[4]).toBeInstanceOf(IdempotencyKeyTakenError);
+    expect(outcomes[4]).toMatchObject({ streamId: 's-4', takenByStreamId: 's-1' });
+    expect(outcomes[5]).toBeInstanceOf(WrongExpectedRevisionError);
+    expect(outcomes[6]).toEqual({ lastRevision: 1n, positions: [3n, 4n] });
+    expect(await store.readStream('s-1')).toHaveLength(1);
+    expect(await store.readStream('s-2')).toEqual([]);
+    expect(await store.readStream('s-4')).toEqual([]);
+    expect(await store.headPosition()).toBe(4n);
     await store.close();
   });
 

@@ -11,34 +11,52 @@
  * Technique chosen: **appends are serialised by one transaction-scoped advisory lock**
  * (`pg_advisory_xact_lock`, one key per schema). An append takes the lock first, then — in a
  * later statement, so with a snapshot taken after the lock was granted — reads the head and the
- * stream's revision, inserts at head+1…, and commits. PostgreSQL makes a commit visible before
+ * streams' revisions, inserts at head+1…, and commits. PostgreSQL makes a commit visible before
  * it releases the transaction's locks, so the next append cannot even compute its position until
  * the previous one is visible to everybody. Positions are therefore committed in position order,
  * and they are dense (1, 2, 3, … with no holes): a rolled-back or refused append leaves nothing
  * behind, which also lets an auditor check that the log is complete.
  *
- * Trade-off: one append at a time per database schema. Each append holds the lock for a handful
- * of round trips plus its commit, so throughput is a few hundred appends a second (measured on a
- * local server: ~700/s from one writer, ~250/s with 16 writers contending) — far above what
- * finance officers issuing commands produce. A slow or stalled append holds everybody up, so the
- * lock wait and the idle-in-transaction time are bounded (APPEND_*_TIMEOUT_MS below). The
- * alternative, sequence positions plus "read only below the oldest in-flight transaction"
- * (pg_snapshot_xmin), allows parallel appends but leaves holes and makes every reader reason
- * about visibility. test/store/postgresEventStore.test.ts proves the choice: many pools append
- * with slow and rolled-back commits while a follower's sequence is compared with the table.
+ * Group commit: appendBatch (what the write path's group committer sends, src/writePath/
+ * groupCommit.ts) is one such append for many requests across streams: one transaction, one
+ * lock, one read (head, last log hash, every stream's revision, the command keys already taken),
+ * each request checked in order as the earlier ones left its stream, one multi-row INSERT of
+ * every accepted event with its key and the NOTIFY, one COMMIT — four round trips, three of
+ * them under the lock, however many requests. The argument above is unchanged: the batch takes
+ * head+1… under the lock and commits before releasing it.
+ *
+ * Trade-off: one batch at a time per database schema, so a slow or stalled append holds
+ * everybody up; the lock wait and the idle-in-transaction time are bounded
+ * (APPEND_*_TIMEOUT_MS below). One request per transaction managed about 150 commands/s over
+ * HTTP (64 connections, 8 pots, p99 ~690 ms, issue 18); with group commit a whole turn of the
+ * event loop's commands share one lock hold and one commit (figures: docs/performance.md, the
+ * httpPostgres bench row). The alternative, sequence positions plus "read only below the oldest
+ * in-flight transaction" (pg_snapshot_xmin), allows parallel appends but leaves holes and makes
+ * every reader reason about visibility. test/store/postgresEventStore.test.ts proves the choice:
+ * many pools append with slow and rolled-back commits while a follower's sequence is compared
+ * with the table.
  *
  * Optimistic concurrency on (stream, revision) is checked under the same lock; UNIQUE
  * (stream_id, stream_revision) is the backstop against any writer that bypasses the lock, and a
  * violation of it is reported as WrongExpectedRevisionError.
  *
+ * Command keys: "no (caller, key) accepted twice" is the command_keys table's primary key,
+ * written in the same transaction as the events (AppendRequest.commandKey), so two servers
+ * sharing the database can never both accept one key, even on different streams. Under the lock
+ * the read sees every key taken, and a request naming one gets IdempotencyKeyTakenError (the
+ * write path answers IDEMPOTENCY_KEY_REUSED); a violation of the key from a writer that bypassed
+ * the lock makes the whole batch a conflict, decided again.
+ *
  * Live subscriptions: NOTIFY inside the append transaction (delivered only on commit) wakes a
  * LISTEN connection per store; an unref'd poll is the safety net when that connection is down.
  */
-import { appendOneByOne } from '../appendOneByOne.ts';
 import pg from 'pg';
 import {
+  IdempotencyKeyTakenError,
   WrongExpectedRevisionError,
-  type AppendResult,
+  type AppendBatchOutcome,
+  type AppendRequest,
+  type CommandKey,
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
@@ -83,6 +101,7 @@ export const LISTENER_APPLICATION_NAME = 'potledger-listener';
 const UNIQUE_VIOLATION = '23505';
 const STREAM_REVISION_CONSTRAINT = 'events_stream_revision_key';
 const EVENT_ID_CONSTRAINT = 'events_event_id_key';
+const COMMAND_KEYS_CONSTRAINT = 'command_keys_pkey';
 const SCHEMA_NAME_PATTERN = /^[a-z_][a-z0-9_]*$/;
 
 /**
@@ -116,6 +135,27 @@ const MIGRATIONS: readonly { readonly name: string; readonly sql: string }[] = [
     // stored before this step keep NULL: nothing can vouch for their order after the fact.
     sql: 'ALTER TABLE {schema}.events ADD COLUMN log_hash TEXT',
   },
+  {
+    name: 'add command_keys',
+    // "No (caller, key) accepted twice", kept by the database itself: every append that carries
+    // a command key (AppendRequest.commandKey) writes it here in its own transaction, so two
+    // servers sharing this database can never both accept one key, even on different streams.
+    // Filled from the log on creation so keys accepted before this step stay taken; a claim
+    // (IdempotencyKeyClaimed) only reserves the key for the stream it names, which takes it.
+    sql: `CREATE TABLE {schema}.command_keys (
+            actor_sub  TEXT   NOT NULL,
+            command_id TEXT   NOT NULL,
+            stream_id  TEXT   NOT NULL,
+            position   BIGINT NOT NULL,
+            CONSTRAINT ${COMMAND_KEYS_CONSTRAINT} PRIMARY KEY (actor_sub, command_id)
+          );
+          INSERT INTO {schema}.command_keys (actor_sub, command_id, stream_id, position)
+          SELECT DISTINCT ON (1, 2) metadata->'actor'->>'sub', metadata->>'commandId', stream_id, position
+            FROM {schema}.events
+           WHERE type <> 'IdempotencyKeyClaimed'
+             AND metadata->'actor'->>'sub' IS NOT NULL AND metadata->>'commandId' IS NOT NULL
+           ORDER BY 1, 2, position`,
+  },
 ];
 
 export interface PostgresEventStoreOptions {
@@ -125,8 +165,9 @@ export interface PostgresEventStoreOptions {
   /** Test seams only: production code never sets these. */
   readonly testHooks?: {
     /**
-     * Runs inside the append transaction, after the insert and before NOTIFY and COMMIT, while
-     * the append lock is held. Throwing rolls the append back. Tests use it to slow or abort commits.
+     * Runs inside the append transaction once per accepted request, after the batch's insert
+     * (and its NOTIFY, which is only delivered on commit) and before COMMIT, while the append
+     * lock is held. Throwing rolls the whole batch back. Tests use it to slow or abort commits.
      */
     readonly beforeCommit?: (
       transaction: TransactionQueries,
@@ -192,6 +233,7 @@ export async function createPostgresEventStore(
   const beforeCommit = options.testHooks?.beforeCommit;
 
   const table = `${quoteIdentifier(schema)}.events`;
+  const keysTable = `${quoteIdentifier(schema)}.command_keys`;
   const channel = `potledger_appended.${schema}`;
   const appendLockKey = `potledger:append:${schema}`;
 
@@ -296,62 +338,163 @@ export async function createPostgresEventStore(
     return rows[0]?.last ?? 'no-stream';
   }
 
+  /**
+   * One group commit, under the append lock: one read of the head, the last log hash, the
+   * revisions of every stream in the batch and the command keys already taken; each request
+   * checked in order as the earlier ones left its stream; one statement inserting the accepted
+   * events, their command keys and the NOTIFY. The caller commits.
+   */
   async function appendUnderLock(
     client: pg.PoolClient,
-    streamId: string,
-    events: readonly NewEvent[],
-    serialised: readonly SerialisedEvent[],
-    expected: ExpectedRevision,
-  ): Promise<AppendResult> {
-    // Its own statement: in READ COMMITTED each statement takes a fresh snapshot, so the reads
-    // below see every append committed before the lock was granted.
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [appendLockKey]);
+    requests: readonly SerialisedRequest[],
+  ): Promise<AppendBatchOutcome[]> {
+    const streamIds = [...new Set(requests.map((r) => r.streamId))];
+    const keyed = requests.filter((r) => r.commandKey !== undefined).map((r) => r.commandKey!);
     const { rows } = await client.query<{
-      last_revision: bigint | null;
       head: bigint;
       last_log_hash: string | null;
+      revisions: (string | null)[];
+      taken_keys: [string, string, string][] | null;
     }>(
-      `SELECT (SELECT max(stream_revision) FROM ${table} WHERE stream_id = $1) AS last_revision,
-              (SELECT COALESCE(max(position), 0) FROM ${table}) AS head,
-              (SELECT log_hash FROM ${table} ORDER BY position DESC LIMIT 1) AS last_log_hash`,
-      [streamId],
+      `SELECT (SELECT COALESCE(max(position), 0) FROM ${table}) AS head,
+              (SELECT log_hash FROM ${table} ORDER BY position DESC LIMIT 1) AS last_log_hash,
+              ARRAY(SELECT (SELECT max(stream_revision) FROM ${table} WHERE stream_id = s.id)::text
+                      FROM unnest($1::text[]) WITH ORDINALITY AS s(id, n) ORDER BY s.n) AS revisions,
+              (SELECT json_agg(json_build_array(k.actor_sub, k.command_id, k.stream_id))
+                 FROM ${keysTable} k
+                 JOIN unnest($2::text[], $3::text[]) AS q(sub, command_id)
+                   ON k.actor_sub = q.sub AND k.command_id = q.command_id) AS taken_keys`,
+      [streamIds, keyed.map((k) => k.sub), keyed.map((k) => k.commandId)],
     );
     const tip = rows[0]!;
-    const actual = tip.last_revision ?? 'no-stream';
-    if (!revisionMatches(expected, actual))
-      throw new WrongExpectedRevisionError(streamId, expected, actual);
-
-    const firstRevision = actual === 'no-stream' ? 0n : actual + 1n;
-    const positions = events.map((_, i) => tip.head + 1n + BigInt(i));
-    // Under the lock the head cannot move, so each event's position (and its log chain) is known.
-    let logHash = tip.last_log_hash;
-    const logHashes = events.map(
-      (event, i) =>
-        (logHash = logChainHash(logHash, positions[i]!, logChainEventHash(event.metadata))),
+    const revisions = new Map<string, bigint | 'no-stream'>(
+      streamIds.map((id, i) => {
+        const revision = tip.revisions[i];
+        return [id, revision === null || revision === undefined ? 'no-stream' : BigInt(revision)];
+      }),
     );
-    await client.query(
-      `INSERT INTO ${table} (position, event_id, stream_id, stream_revision, type, data, metadata, log_hash)
-       SELECT $1::bigint + e.ordinal, e.event_id, $2, $3::bigint + e.ordinal - 1, e.type, e.data::json, e.metadata::json, e.log_hash
-         FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-              WITH ORDINALITY AS e(event_id, type, data, metadata, log_hash, ordinal)`,
-      [
-        tip.head,
+    const takenKeys = new Map<string, string>(
+      (tip.taken_keys ?? []).map(([sub, commandId, streamId]) => [
+        commandKeyId({ sub, commandId }),
         streamId,
-        firstRevision,
-        serialised.map((e) => e.eventId),
-        serialised.map((e) => e.type),
-        serialised.map((e) => e.data),
-        serialised.map((e) => e.metadata),
-        logHashes,
-      ],
+      ]),
     );
-    await beforeCommit?.(client, { streamId, events, positions });
-    // Queued with the transaction: listeners hear it only if and when the append commits.
-    await client.query('SELECT pg_notify($1, $2)', [
-      channel,
-      String(positions[positions.length - 1]),
-    ]);
-    return { lastRevision: firstRevision + BigInt(events.length) - 1n, positions };
+    const rowsToInsert = newRows();
+    // Requests to one stream are a chain: once one is refused, so is every later one to it.
+    const refusedStreams = new Set<string>();
+    const accepted: AppendInFlight[] = [];
+    const outcomes: AppendBatchOutcome[] = [];
+    let position = tip.head;
+    let logHash = tip.last_log_hash;
+    for (const request of requests) {
+      const { streamId, expected, commandKey } = request;
+      const actual = revisions.get(streamId)!;
+      const takenBy =
+        commandKey === undefined ? undefined : takenKeys.get(commandKeyId(commandKey));
+      // A key taken on another stream refuses the command whatever it was decided on, so a
+      // deciding again could only be refused again. Taken on this very stream, the command is
+      // already in it: a conflict, and deciding again finds it there and answers it as a retry.
+      if (commandKey !== undefined && takenBy !== undefined && takenBy !== streamId) {
+        outcomes.push(new IdempotencyKeyTakenError(streamId, commandKey, takenBy));
+        refusedStreams.add(streamId);
+        continue;
+      }
+      if (
+        refusedStreams.has(streamId) ||
+        !revisionMatches(expected, actual) ||
+        takenBy === streamId
+      ) {
+        outcomes.push(new WrongExpectedRevisionError(streamId, expected, actual));
+        refusedStreams.add(streamId);
+        continue;
+      }
+      let revision = actual === 'no-stream' ? -1n : actual;
+      const positions: bigint[] = [];
+      for (const [i, event] of request.events.entries()) {
+        revision += 1n;
+        position += 1n;
+        // Under the lock the head cannot move, so each event's position (and its log chain) is known.
+        logHash = logChainHash(logHash, position, request.eventHashes[i]!);
+        rowsToInsert.addEvent(position, streamId, revision, event, logHash);
+        positions.push(position);
+      }
+      if (commandKey !== undefined) {
+        rowsToInsert.addKey(commandKey, streamId, positions[0]!);
+        takenKeys.set(commandKeyId(commandKey), streamId);
+      }
+      revisions.set(streamId, revision);
+      accepted.push({ streamId, events: request.source.events, positions });
+      outcomes.push({ lastRevision: revision, positions });
+    }
+    if (accepted.length === 0) return outcomes;
+    // One statement: the events, their keys, and the NOTIFY, which is queued with the
+    // transaction, so listeners hear it only if and when the batch commits.
+    await client.query(
+      `WITH keys AS (
+         INSERT INTO ${keysTable} (actor_sub, command_id, stream_id, position)
+         SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[])
+       ), appended AS (
+         INSERT INTO ${table} (position, event_id, stream_id, stream_revision, type, data, metadata, log_hash)
+         SELECT e.position, e.event_id, e.stream_id, e.stream_revision, e.type, e.data::json,
+                e.metadata::json, e.log_hash
+           FROM unnest($7::bigint[], $8::text[], $9::text[], $10::bigint[], $11::text[],
+                       $12::text[], $13::text[], $14::text[])
+                AS e(position, event_id, stream_id, stream_revision, type, data, metadata, log_hash)
+       )
+       SELECT pg_notify($1, $2)`,
+      [channel, String(position), ...rowsToInsert.keyColumns(), ...rowsToInsert.eventColumns()],
+    );
+    for (const appended of accepted) await beforeCommit?.(client, appended);
+    return outcomes;
+  }
+
+  /** Runs the requests in one transaction under the append lock: one commit for all of them. */
+  async function appendRequests(requests: readonly AppendRequest[]): Promise<AppendBatchOutcome[]> {
+    assertOpen();
+    if (requests.length === 0) return [];
+    // Serialised before the transaction: nothing slow or failing should run under the lock.
+    const serialised = requests.map(serialiseRequest);
+    let outcomes: AppendBatchOutcome[];
+    try {
+      outcomes = await inTransaction(
+        pool,
+        // READ COMMITTED explicitly: under REPEATABLE READ the snapshot would predate the lock.
+        // The lock is the last statement of this string, so the reads that follow (a later
+        // statement) see every append committed before it was granted.
+        `BEGIN ISOLATION LEVEL READ COMMITTED;
+         SET LOCAL lock_timeout = ${APPEND_LOCK_TIMEOUT_MS};
+         SET LOCAL idle_in_transaction_session_timeout = ${APPEND_IDLE_IN_TRANSACTION_TIMEOUT_MS};
+         SELECT pg_advisory_xact_lock(hashtextextended(${quoteLiteral(appendLockKey)}, 0))`,
+        (client) => appendUnderLock(client, serialised),
+      );
+    } catch (error) {
+      if (
+        isUniqueViolation(error, STREAM_REVISION_CONSTRAINT) ||
+        isUniqueViolation(error, COMMAND_KEYS_CONSTRAINT)
+      ) {
+        // Only a writer that bypassed the append lock can get here, and nothing of the batch was
+        // written: every request is a conflict, and the caller decides again on what is stored.
+        return Promise.all(
+          requests.map(
+            async (r) =>
+              new WrongExpectedRevisionError(
+                r.streamId,
+                r.expected,
+                await lastRevision(r.streamId),
+              ),
+          ),
+        );
+      }
+      if (isUniqueViolation(error, EVENT_ID_CONSTRAINT)) {
+        throw new Error(`append: event id already in the log (${error.detail ?? 'duplicate'})`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    // Same-process subscriptions need not wait for the NOTIFY round trip.
+    if (outcomes.some((outcome) => !(outcome instanceof Error))) wakeSubscriptions();
+    return outcomes;
   }
 
   // The signature is the port's (EventStore.subscribe).
@@ -407,46 +550,12 @@ export async function createPostgresEventStore(
     logChained: true,
 
     async append(streamId, events, expected) {
-      assertOpen();
-      if (events.length === 0)
-        throw new Error(`append to ${streamId}: refusing an empty event list`);
-      // Serialised before the transaction: nothing slow or failing should run under the lock.
-      const serialised = events.map(serialiseEvent);
-      let result: AppendResult;
-      try {
-        result = await inTransaction(
-          pool,
-          // READ COMMITTED explicitly: under REPEATABLE READ the snapshot would predate the lock.
-          `BEGIN ISOLATION LEVEL READ COMMITTED;
-           SET LOCAL lock_timeout = ${APPEND_LOCK_TIMEOUT_MS};
-           SET LOCAL idle_in_transaction_session_timeout = ${APPEND_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
-          (client) => appendUnderLock(client, streamId, events, serialised, expected),
-        );
-      } catch (error) {
-        if (isUniqueViolation(error, STREAM_REVISION_CONSTRAINT)) {
-          // Only a writer that bypassed the append lock can get here; the caller retries as usual.
-          throw new WrongExpectedRevisionError(streamId, expected, await lastRevision(streamId));
-        }
-        if (isUniqueViolation(error, EVENT_ID_CONSTRAINT)) {
-          throw new Error(
-            `append to ${streamId}: event id already in the log (${error.detail ?? 'duplicate'})`,
-            { cause: error },
-          );
-        }
-        throw error;
-      }
-      // Same-process subscriptions need not wait for the NOTIFY round trip.
-      wakeSubscriptions();
-      return result;
+      const [outcome] = await appendRequests([{ streamId, events, expected }]);
+      if (outcome instanceof Error) throw outcome;
+      return outcome!;
     },
 
-    async appendBatch(requests) {
-      // One append (one transaction, with its beforeCommit) per request: see appendOneByOne.ts.
-      return appendOneByOne(
-        (streamId, events, expected) => store.append(streamId, events, expected),
-        requests,
-      );
-    },
+    appendBatch: appendRequests,
 
     async readStream(streamId, fromRevision = 0n, limit) {
       assertOpen();
@@ -576,6 +685,92 @@ function isUniqueViolation(error: unknown, constraint: string): error is pg.Data
     error.code === UNIQUE_VIOLATION &&
     error.constraint === constraint
   );
+}
+
+/** A request made ready before the transaction: nothing slow or failing runs under the lock. */
+interface SerialisedRequest {
+  readonly streamId: string;
+  readonly expected: ExpectedRevision;
+  readonly commandKey: CommandKey | undefined;
+  readonly events: readonly SerialisedEvent[];
+  readonly eventHashes: readonly string[];
+  readonly source: AppendRequest;
+}
+
+function serialiseRequest(request: AppendRequest): SerialisedRequest {
+  if (request.events.length === 0)
+    throw new Error(`append to ${request.streamId}: refusing an empty event list`);
+  return {
+    streamId: request.streamId,
+    expected: request.expected,
+    commandKey: request.commandKey,
+    events: request.events.map(serialiseEvent),
+    eventHashes: request.events.map((event) => logChainEventHash(event.metadata)),
+    source: request,
+  };
+}
+
+function commandKeyId(key: CommandKey): string {
+  return JSON.stringify([key.sub, key.commandId]);
+}
+
+/** The accepted rows of one batch, column by column, as unnest() takes them. */
+function newRows() {
+  const keys = {
+    sub: [] as string[],
+    commandId: [] as string[],
+    stream: [] as string[],
+    at: [] as string[],
+  };
+  const events = {
+    position: [] as string[],
+    eventId: [] as string[],
+    stream: [] as string[],
+    revision: [] as string[],
+    type: [] as string[],
+    data: [] as string[],
+    metadata: [] as string[],
+    logHash: [] as string[],
+  };
+  return {
+    addEvent(
+      position: bigint,
+      streamId: string,
+      revision: bigint,
+      event: SerialisedEvent,
+      logHash: string,
+    ): void {
+      events.position.push(String(position));
+      events.eventId.push(event.eventId);
+      events.stream.push(streamId);
+      events.revision.push(String(revision));
+      events.type.push(event.type);
+      events.data.push(event.data);
+      events.metadata.push(event.metadata);
+      events.logHash.push(logHash);
+    },
+    addKey(key: CommandKey, streamId: string, position: bigint): void {
+      keys.sub.push(key.sub);
+      keys.commandId.push(key.commandId);
+      keys.stream.push(streamId);
+      keys.at.push(String(position));
+    },
+    keyColumns: () => [keys.sub, keys.commandId, keys.stream, keys.at],
+    eventColumns: () => [
+      events.position,
+      events.eventId,
+      events.stream,
+      events.revision,
+      events.type,
+      events.data,
+      events.metadata,
+      events.logHash,
+    ],
+  };
+}
+
+function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 function quoteIdentifier(name: string): string {

@@ -10,9 +10,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  IdempotencyKeyTakenError,
   WrongExpectedRevisionError,
   type AppendBatchOutcome,
   type AppendRequest,
+  type CommandKey,
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
@@ -60,6 +62,23 @@ const MIGRATIONS: readonly string[] = [
   // The log chain (src/audit/logChain.ts), written by append in its transaction. Rows stored
   // before this step keep NULL: nothing can vouch for their order after the fact.
   `ALTER TABLE events ADD COLUMN log_hash TEXT`,
+  // Command keys, as in the PostgreSQL store: a key (AppendRequest.commandKey) is accepted once,
+  // whatever the stream, even by two processes writing this file. Filled from the log so keys
+  // accepted before this step stay taken (first stream wins); a claim only names a stream.
+  `CREATE TABLE command_keys (
+     actor_sub  TEXT    NOT NULL,
+     command_id TEXT    NOT NULL,
+     stream_id  TEXT    NOT NULL,
+     position   INTEGER NOT NULL,
+     PRIMARY KEY (actor_sub, command_id)
+   ) WITHOUT ROWID;
+   INSERT OR IGNORE INTO command_keys (actor_sub, command_id, stream_id, position)
+   SELECT json_extract(metadata, '$.actor.sub'), json_extract(metadata, '$.commandId'), stream_id, position
+     FROM events
+    WHERE type <> 'IdempotencyKeyClaimed'
+      AND json_extract(metadata, '$.actor.sub') IS NOT NULL
+      AND json_extract(metadata, '$.commandId') IS NOT NULL
+    ORDER BY position`,
 ];
 
 export interface SqliteEventStorePragmas {
@@ -152,11 +171,23 @@ export function createSqliteEventStore(
     .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
     .raw(true);
   const selectHead = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
+  // Only a writer touches command keys (a read-only connection never appends).
+  const selectKeyStream = readOnly
+    ? undefined
+    : db
+        .prepare('SELECT stream_id FROM command_keys WHERE actor_sub = ? AND command_id = ?')
+        .pluck();
+  const insertKey = readOnly
+    ? undefined
+    : db.prepare(
+        'INSERT INTO command_keys (actor_sub, command_id, stream_id, position) VALUES (?, ?, ?, ?)',
+      );
   const selectOne = db.prepare('SELECT 1').pluck();
 
   interface SerialisedRequest {
     readonly streamId: string;
     readonly expected: ExpectedRevision;
+    readonly commandKey: CommandKey | undefined;
     readonly events: readonly SerialisedEvent[];
     readonly eventHashes: readonly string[];
   }
@@ -175,11 +206,27 @@ export function createSqliteEventStore(
       const refusedStreams = new Set<string>();
       const outcomes: AppendBatchOutcome[] = [];
       for (const request of requests) {
-        const { streamId, expected, events, eventHashes } = request;
+        const { streamId, expected, events, eventHashes, commandKey } = request;
         let actual = lastRevisions.get(streamId);
         if (actual === undefined)
           actual = (selectLastRevision.get(streamId) as bigint | undefined) ?? 'no-stream';
-        if (refusedStreams.has(streamId) || !revisionMatches(expected, actual)) {
+        // The rules of EventStore.appendBatch: a key taken on another stream is a refusal for
+        // good; taken on this stream, the command is already in it (a conflict).
+        const takenBy =
+          commandKey === undefined
+            ? undefined
+            : (selectKeyStream!.get(commandKey.sub, commandKey.commandId) as string | undefined);
+        if (commandKey !== undefined && takenBy !== undefined && takenBy !== streamId) {
+          outcomes.push(new IdempotencyKeyTakenError(streamId, commandKey, takenBy));
+          lastRevisions.set(streamId, actual);
+          refusedStreams.add(streamId);
+          continue;
+        }
+        if (
+          refusedStreams.has(streamId) ||
+          !revisionMatches(expected, actual) ||
+          takenBy === streamId
+        ) {
           // Checked before any of its rows is written: the request adds nothing, the others go on.
           outcomes.push(new WrongExpectedRevisionError(streamId, expected, actual));
           lastRevisions.set(streamId, actual);
@@ -204,6 +251,8 @@ export function createSqliteEventStore(
           );
           positions.push(position);
         }
+        if (commandKey !== undefined)
+          insertKey!.run(commandKey.sub, commandKey.commandId, streamId, positions[0]!);
         lastRevisions.set(streamId, revision);
         outcomes.push({ lastRevision: revision, positions });
       }
@@ -217,6 +266,7 @@ export function createSqliteEventStore(
     return {
       streamId: request.streamId,
       expected: request.expected,
+      commandKey: request.commandKey,
       events: request.events.map(serialiseEvent),
       eventHashes: request.events.map((event) => logChainEventHash(event.metadata)),
     };

@@ -1,0 +1,117 @@
+/**
+ * A caller's idempotency key reused on another stream, sent to two servers sharing one
+ * database (PostgreSQL, or one SQLite file) at the same moment: neither server's in-process index knows of the other's
+ * command, so only the store's command_keys constraint can refuse one of them, and the write
+ * path answers that refusal as the index would (IDEMPOTENCY_KEY_REUSED), never as a failure.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { DomainError } from '../../commands/domainError.ts';
+import type { EventStore } from '../../src/store/eventStore.ts';
+import { createPostgresEventStore } from '../../src/store/postgres/postgresEventStore.ts';
+import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
+import {
+  TEST_PG_URL_ENV,
+  createThrowawayDatabase,
+  testPostgresUrl,
+  uniqueIdentifier,
+  type ThrowawayDatabase,
+} from '../support/postgres.ts';
+import { ADMIN, EFFECTIVE_DATE, allEvents, ledgerOn, setUp, tempDbPath } from './support.ts';
+
+/** Keys each sent to both servers at once, for two different pots. */
+const RACED_KEYS = 12;
+
+const databases: ThrowawayDatabase[] = [];
+afterAll(async () => {
+  for (const database of databases) await database.drop();
+});
+
+/** Two stores on one database, as two servers would open it. */
+const pairs: [string, () => Promise<[EventStore, EventStore]>][] = [
+  [
+    'SQLite',
+    async () => {
+      const path = tempDbPath();
+      return [createSqliteEventStore(path), createSqliteEventStore(path)];
+    },
+  ],
+];
+const serverUrl = testPostgresUrl();
+if (serverUrl === undefined) {
+  console.warn(`[command keys] PostgreSQL case SKIPPED: ${TEST_PG_URL_ENV} is not set`);
+} else {
+  pairs.push([
+    'PostgreSQL',
+    async () => {
+      const database = await createThrowawayDatabase(serverUrl);
+      databases.push(database);
+      const schema = uniqueIdentifier('keys');
+      return [
+        await createPostgresEventStore(database.url, { schema }),
+        await createPostgresEventStore(database.url, { schema }),
+      ];
+    },
+  ]);
+}
+
+describe.each(pairs)('command keys across servers on %s', (_name, openPair) => {
+  it('accepts a key reused on another pot on exactly one of two servers; the other answers IDEMPOTENCY_KEY_REUSED', async () => {
+    const [first, second] = await openPair();
+    try {
+      const a = ledgerOn(first);
+      const setup = await setUp(a, 2);
+      const b = ledgerOn(second, {}, 'B');
+      const contribute = (ledger: typeof a, potId: string, key: string) =>
+        ledger.commands
+          .contributeToPot(
+            potId,
+            {
+              agencyId: 'essex-police',
+              amount: '10.00',
+              effectiveDate: EFFECTIVE_DATE,
+              reference: key,
+            },
+            ledger.envelope(ADMIN, key),
+          )
+          .then(
+            () => 'ok',
+            (e: unknown) => (e instanceof DomainError ? e.code : Promise.reject(e)),
+          );
+      const answers = await Promise.all(
+        Array.from({ length: RACED_KEYS }, (_, i) =>
+          Promise.all([
+            contribute(a, setup.potIds[0]!, `raced-${i}`),
+            contribute(b, setup.potIds[1]!, `raced-${i}`),
+          ]),
+        ),
+      );
+      for (const pair of answers)
+        expect([...pair].sort()).toEqual(['IDEMPOTENCY_KEY_REUSED', 'ok']);
+      const contributions = (await allEvents(first)).filter(
+        (e) => e.type === 'ContributionReceived',
+      );
+      expect(contributions).toHaveLength(RACED_KEYS);
+      expect(new Set(contributions.map((e) => e.metadata.commandId)).size).toBe(RACED_KEYS);
+
+      // The winner's own retry, on the server that lost, is still the original answer's to give.
+      const [firstPair] = answers;
+      const winner = firstPair![0] === 'ok' ? a : b;
+      const winnerPot = firstPair![0] === 'ok' ? setup.potIds[0]! : setup.potIds[1]!;
+      const loser = winner === a ? b : a;
+      const retried = await loser.commands.contributeToPot(
+        winnerPot,
+        {
+          agencyId: 'essex-police',
+          amount: '10.00',
+          effectiveDate: EFFECTIVE_DATE,
+          reference: 'raced-0',
+        },
+        loser.envelope(ADMIN, 'raced-0'),
+      );
+      expect(retried.replayed).toBe(true);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});
