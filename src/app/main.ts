@@ -3,6 +3,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { loadJwtSecret, readConfig } from './config.ts';
+import { readSignInConfig } from './oidcConfig.ts';
 import { createServedLedger } from './servedLedger.ts';
 import { openEventStore } from '../store/openStore.ts';
 import { replayProgressPrinter } from '../cli/progress.ts';
@@ -18,6 +19,7 @@ import {
 
 export async function serve(): Promise<void> {
   const config = readConfig();
+  const signIn = readSignInConfig();
   mkdirSync(config.dataDir, { recursive: true });
   const secret = loadJwtSecret(config.dataDir);
   const store = await openEventStore(config.storeUrl);
@@ -79,7 +81,9 @@ export async function serve(): Promise<void> {
     historyBudgetMs: config.historyBudgetMs,
     ...(config.writesPerMinute === null ? {} : { writesPerMinute: config.writesPerMinute }),
     jwtSecret: secret.secret,
-    devTokens: devTokensEnabled(process.env),
+    hs256: signIn.hs256,
+    ...(signIn.oidc === null ? {} : { oidc: signIn.oidc }),
+    devTokens: devTokensEnabled(process.env) && signIn.hs256,
     serverLimits: config.serverLimits,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     onReplayProgress: replayProgressPrinter(process.stderr),
@@ -104,6 +108,9 @@ export async function serve(): Promise<void> {
     `  SQL read models: ${config.readModelsUrl === null ? 'off' : redactUrl(config.readModelsUrl)}`,
   );
   console.log(`  Snapshots: ${config.snapshotsDir ?? 'off'}`);
+  console.log(
+    `  Sign-in: ${signIn.oidc === null ? 'no OpenID Connect issuer' : `OpenID Connect (${signIn.oidc.verifier.issuers.join(', ')})${signIn.oidc.login === null ? ', no dashboard client' : ''}`}; HS256 tokens ${signIn.hs256 ? 'on' : 'off'}`,
+  );
   if (secret.source === 'created') {
     console.log(`  First start: created a signing secret at ${secret.path} (mode 0600).`);
   }
