@@ -56,6 +56,8 @@ export async function startOidcProvider(ledgerOrigin: string): Promise<TestOidcP
     ],
     jwks: { keys: [signingKey] },
     pkce: { required: () => true },
+    // Lifetimes in seconds, short as a test needs (and said, so the provider does not warn).
+    ttl: { Interaction: 600, Grant: 3_600, Session: 3_600, AccessToken: 3_600, IdToken: 3_600 },
     claims: { openid: ['sub'], profile: ['name'], groups: ['groups'] },
     async findAccount(_ctx, sub) {
       const groups = TEST_PEOPLE[sub];
