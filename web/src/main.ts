@@ -20,7 +20,7 @@ import { potPage, potsPage } from './pages/pots.ts';
 import { settlementPage } from './pages/settlement.ts';
 import { signInPage } from './pages/signin.ts';
 import { plainWords } from './problems.ts';
-import { currentSession, signOut, type Session } from './session.ts';
+import { currentSession, isSingleSignOn, signOut, type Session } from './session.ts';
 import { can } from './token.ts';
 
 const main = document.getElementById('main')!;
@@ -40,8 +40,11 @@ function renderChrome(session: Session | null): void {
       : ` · until ${new Date(claims.exp * 1000).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })}`;
   const out = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
   out.addEventListener('click', () => {
+    // Signed in through the organisation's provider: sign out there too (/auth/logout).
+    const singleSignOn = isSingleSignOn();
     signOut();
-    window.location.hash = '#/signin';
+    if (singleSignOn) window.location.assign('/auth/logout');
+    else window.location.hash = '#/signin';
   });
   header.replaceChildren(
     h(

@@ -6,6 +6,7 @@ import { ApiError, getJson, postJson } from '../api.ts';
 import { field, h, options, showFieldError } from '../dom.ts';
 import { plainWords } from '../problems.ts';
 import { signIn } from '../session.ts';
+import { singleSignOnSection } from '../sso.ts';
 
 const ROLES = ['admin', 'finance-officer', 'auditor', 'reporter'];
 
@@ -101,6 +102,7 @@ export function signInPage(
 
   main.replaceChildren(
     h('h1', {}, 'Sign in'),
+    singleSignOnSection(params, onSignedIn),
     params.get('expired') === null
       ? ''
       : h(
