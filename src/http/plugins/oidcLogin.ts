@@ -15,13 +15,15 @@
  *   GET  /auth/logout    redirects to the provider's end-session endpoint, then back to /
  *   GET  /auth/config    tells the dashboard whether to offer "Sign in"
  *
- * Everything pending is held in memory, bounded in number and time: a restart only means
- * signing in again.
+ * Everything pending is held in this server's memory, bounded in number and time: a restart
+ * only means signing in again. Several servers behind one address need sticky sessions for
+ * /auth/* (the callback must reach the server the sign-in started on).
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { decodeJwt } from 'jose';
+import { LRUCache } from 'lru-cache';
 import * as client from 'openid-client';
 import { z } from 'zod';
 import type { SignInRule } from '../../../events/signInMapping.ts';
@@ -69,19 +71,17 @@ interface Handoff {
   readonly expiresAt: number;
 }
 
-/** A map that forgets entries past their time and refuses to grow past its bound. */
-function expiringMap<T extends { expiresAt: number }>(max: number) {
-  const entries = new Map<string, T>();
-  const sweep = (now: number) => {
-    for (const [key, value] of entries) if (value.expiresAt <= now) entries.delete(key);
-  };
+/**
+ * Entries forgotten past their time; when full, the oldest goes first, so a flood of started
+ * sign-ins costs memory within the bound and never refuses the next person.
+ */
+function expiringMap<T extends { expiresAt: number }>(max: number, ttlMs: number) {
+  const entries = new LRUCache<string, T>({ max, ttl: ttlMs });
   return {
-    put(key: string, value: T): boolean {
-      sweep(Date.now());
-      if (entries.size >= max) return false;
+    put(key: string, value: T): void {
       entries.set(key, value);
-      return true;
     },
+    /** Once only: a taken entry is gone. */
     take(key: string): T | undefined {
       const value = entries.get(key);
       entries.delete(key);
@@ -130,8 +130,8 @@ export const oidcLoginRoutes =
             `discovery of ${settings.issuer} failed: ${(error as Error).message}`,
           );
         }));
-    const pending = expiringMap<PendingSignIn>(MAX_PENDING_SIGN_INS);
-    const handoffs = expiringMap<Handoff>(MAX_PENDING_SIGN_INS);
+    const pending = expiringMap<PendingSignIn>(MAX_PENDING_SIGN_INS, SIGN_IN_WINDOW_MS);
+    const handoffs = expiringMap<Handoff>(MAX_PENDING_SIGN_INS, HANDOFF_WINDOW_MS);
     const backToDashboard = (reply: FastifyReply, fragment: string) =>
       reply
         .header('set-cookie', `${LOGIN_COOKIE}=; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=0`)
@@ -171,8 +171,7 @@ export const oidcLoginRoutes =
         const codeVerifier = client.randomPKCECodeVerifier();
         const state = client.randomState();
         const nonce = client.randomNonce();
-        if (!pending.put(state, { codeVerifier, nonce, expiresAt: Date.now() + SIGN_IN_WINDOW_MS }))
-          throw httpProblem('RATE_LIMITED', 'too many sign-ins are in progress; try again shortly');
+        pending.put(state, { codeVerifier, nonce, expiresAt: Date.now() + SIGN_IN_WINDOW_MS });
         const url = client.buildAuthorizationUrl(config, {
           redirect_uri: settings.redirectUrl,
           scope: settings.scope,
@@ -220,7 +219,10 @@ export const oidcLoginRoutes =
         const config = await discover().catch((e: unknown) => {
           throw unavailable(e);
         });
-        const callbackUrl = new URL(request.url, redirectUrl);
+        // The registered redirect URL with the provider's answer: behind a proxy the path the
+        // server sees may differ from the one the provider sent the browser to.
+        const callbackUrl = new URL(redirectUrl);
+        callbackUrl.search = new URL(request.url, redirectUrl).search;
         let accessToken: string;
         try {
           const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
@@ -244,17 +246,14 @@ export const oidcLoginRoutes =
         const handoffId = randomBytes(32).toString('base64url');
         // Verified just above, so its exp is a number.
         const exp = decodeJwt(accessToken).exp!;
-        if (
-          !handoffs.put(handoffId, {
-            accessToken,
-            sub: actor.sub,
-            role: actor.role,
-            ...(actor.agencyId === undefined ? {} : { agency: actor.agencyId }),
-            exp,
-            expiresAt: Date.now() + HANDOFF_WINDOW_MS,
-          })
-        )
-          throw httpProblem('RATE_LIMITED', 'too many sign-ins are in progress; try again shortly');
+        handoffs.put(handoffId, {
+          accessToken,
+          sub: actor.sub,
+          role: actor.role,
+          ...(actor.agencyId === undefined ? {} : { agency: actor.agencyId }),
+          exp,
+          expiresAt: Date.now() + HANDOFF_WINDOW_MS,
+        });
         return backToDashboard(reply, `handoff=${handoffId}`);
       },
     );
