@@ -121,12 +121,14 @@ export async function serve(): Promise<void> {
       : process.env.LEDGER_DATA_DIR === undefined
         ? ''
         : `LEDGER_DATA_DIR=${config.dataDir} `;
-  console.log('  Mint a token to call the API, e.g.:');
-  console.log(`    ${envPrefix}npx potledger token --sub alice --role admin`);
-  console.log(
-    `    ${envPrefix}npx potledger token --sub bob --role finance-officer --agency essex-police`,
-  );
-  console.log(`  then: curl -H "Authorization: Bearer <token>" ${address}/v1/pots`);
+  if (signIn.hs256) {
+    console.log('  Mint a token to call the API, e.g.:');
+    console.log(`    ${envPrefix}npx potledger token --sub alice --role admin`);
+    console.log(
+      `    ${envPrefix}npx potledger token --sub bob --role finance-officer --agency essex-police`,
+    );
+    console.log(`  then: curl -H "Authorization: Bearer <token>" ${address}/v1/pots`);
+  }
 
   const shutdown = async (signal: string) => {
     console.log(`potledger: ${signal}, closing`);
