@@ -201,6 +201,42 @@ describe('sign-in through the OpenID Provider (authorization code + PKCE)', () =
     expect(location.searchParams.get('client_id')).toBe(TEST_CLIENT_ID);
   });
 
+  it('answers 503 IDENTITY_PROVIDER_UNAVAILABLE, with Retry-After, when the provider is down', async () => {
+    const gone = await startOidcProvider(LEDGER_ORIGIN);
+    await gone.close();
+    ledger = await createTestLedger({
+      oidc: {
+        verifier: {
+          issuers: [gone.issuer],
+          audience: TEST_AUDIENCE,
+          clockSkewSeconds: 60,
+          maxLifetimeSeconds: 3_600,
+          subjectClaim: 'sub',
+        },
+        defaultRules: [],
+        login: {
+          issuer: gone.issuer,
+          clientId: TEST_CLIENT_ID,
+          redirectUrl: `${LEDGER_ORIGIN}/auth/callback`,
+          scope: 'openid',
+        },
+      },
+    });
+    for (const url of ['/auth/login', '/auth/logout']) {
+      const response = await ledger.app.inject({ method: 'GET', url });
+      expectProblem(response, 503, 'IDENTITY_PROVIDER_UNAVAILABLE');
+      expect(response.headers['retry-after']).toBe('5');
+    }
+  });
+
+  it('documents the sign-in routes in /openapi.json', async () => {
+    const { ledger } = await setUp();
+    const doc = (await ledger.get('/openapi.json', null)).json();
+    for (const path of ['/auth/login', '/auth/callback', '/auth/logout', '/auth/config'])
+      expect(doc.paths[path]?.get, path).toBeDefined();
+    expect(doc.paths['/auth/session']?.post).toBeDefined();
+  });
+
   it('says single sign-on is on (GET /auth/config), and is absent without a client', async () => {
     const { ledger } = await setUp();
     expect((await ledger.get('/auth/config', null)).json()).toEqual({

@@ -30,6 +30,7 @@ import type { SignInRule } from '../../../events/signInMapping.ts';
 import {
   IdentityProviderUnavailableError,
   NoSignInRuleError,
+  OIDC_FETCH_TIMEOUT_MS,
   type OidcVerifier,
 } from '../../auth/oidc.ts';
 import { InvalidTokenError } from '../../auth/tokens.ts';
@@ -122,7 +123,11 @@ export const oidcLoginRoutes =
           settings.clientId,
           settings.clientSecret,
           settings.clientSecret === undefined ? client.None() : undefined,
-          isLoopbackHttp(issuerUrl) ? { execute: [client.allowInsecureRequests] } : undefined,
+          {
+            // Discovery and every later request (the code exchange) give up after this.
+            timeout: OIDC_FETCH_TIMEOUT_MS / 1_000,
+            ...(isLoopbackHttp(issuerUrl) ? { execute: [client.allowInsecureRequests] } : {}),
+          },
         )
         .catch((error: unknown) => {
           configuration = undefined;
