@@ -32,6 +32,7 @@ export const JWKS_COOLDOWN_MS = 30_000;
 /** A failed discovery is tried again after this, not on every request. */
 export const DISCOVERY_RETRY_MS = 5_000;
 const MAX_SUB_CHARS = 200;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export interface OidcVerifierSettings {
   /** Issuer URLs exactly as the provider's tokens name them (`iss`). */
@@ -181,6 +182,16 @@ async function fetchDiscovery(issuer: string): Promise<DiscoveryDocument> {
   if (document.issuer !== issuer || typeof document.jwks_uri !== 'string')
     throw new IdentityProviderUnavailableError(
       `discovery at ${url} does not describe issuer ${issuer}`,
+    );
+  // Keys fetched over plain http could be swapped on the way: https, except on this machine.
+  const jwksUrl = URL.canParse(document.jwks_uri) ? new URL(document.jwks_uri) : undefined;
+  const loopback = jwksUrl !== undefined && LOOPBACK_HOSTS.has(jwksUrl.hostname);
+  if (
+    jwksUrl === undefined ||
+    !(jwksUrl.protocol === 'https:' || (jwksUrl.protocol === 'http:' && loopback))
+  )
+    throw new IdentityProviderUnavailableError(
+      `discovery at ${url} names a JWKS that is not an https URL: ${document.jwks_uri}`,
     );
   return { issuer, jwks_uri: document.jwks_uri };
 }

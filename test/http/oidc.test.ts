@@ -204,6 +204,26 @@ describe('access tokens from an OpenID Connect issuer', () => {
     expectProblem(await ledger.get('/v1/pots', token), 401, 'UNAUTHENTICATED');
   });
 
+  it('answers 503 IDENTITY_PROVIDER_UNAVAILABLE when discovery names a plain-http JWKS elsewhere', async () => {
+    const careless = await startKeyIssuer(AUDIENCE, {
+      advertisedJwksUri: 'http://keys.example.org/jwks',
+    });
+    try {
+      const token = await careless.sign({ sub: 'ada', roles: ['PotLedger.Admin'] });
+      ledger = await createTestLedger({
+        oidc: {
+          ...oidcOptions(),
+          verifier: { ...oidcOptions().verifier, issuers: [careless.issuer] },
+        },
+      });
+      const response = await ledger.get('/v1/pots', token);
+      expectProblem(response, 503, 'IDENTITY_PROVIDER_UNAVAILABLE');
+      expect(response.json().detail).toMatch(/not an https URL/);
+    } finally {
+      await careless.close();
+    }
+  });
+
   it('answers 503 IDENTITY_PROVIDER_UNAVAILABLE when the issuer cannot be reached', async () => {
     const gone = await startKeyIssuer(AUDIENCE);
     const token = await gone.sign({ sub: 'ada', roles: ['PotLedger.Admin'] });

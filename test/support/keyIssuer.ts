@@ -33,14 +33,19 @@ export interface KeyIssuer {
   close(): Promise<void>;
 }
 
-export async function startKeyIssuer(audience: string): Promise<KeyIssuer> {
+export async function startKeyIssuer(
+  audience: string,
+  options: { advertisedJwksUri?: string } = {},
+): Promise<KeyIssuer> {
   const keys: Key[] = [];
   let fetches = 0;
   let issuer = '';
   const server: Server = createServer((request, response) => {
     if (request.url === '/.well-known/openid-configuration') {
       response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
+      response.end(
+        JSON.stringify({ issuer, jwks_uri: options.advertisedJwksUri ?? `${issuer}/jwks` }),
+      );
     } else if (request.url === '/jwks') {
       fetches += 1;
       response.setHeader('content-type', 'application/json');
