@@ -15,23 +15,20 @@ export const MAX_CLAIM_VALUE_CHARS = 200;
 
 /**
  * One rule: a token whose `claim` equals `value` (or, for a list claim such as `groups`,
- * contains it) acts as `role`, for `agency` when given. The first matching rule wins.
+ * contains it) acts as `role`, for `agency` when given. The first matching rule wins. A
+ * finance-officer rule without an agency takes it from the token's agency claim (when the
+ * server names one); a finance officer with no agency either way is refused at sign-in.
  */
-export const SignInRule = z
-  .strictObject({
-    claim: z
-      .string()
-      .min(1)
-      .max(MAX_CLAIM_NAME_CHARS)
-      .regex(/^[A-Za-z0-9_.:/-]+$/, { message: 'must be a claim name like groups or roles' }),
-    value: text(MAX_CLAIM_VALUE_CHARS),
-    role: z.enum(MAPPED_ROLES),
-    agency: AgencyId.optional(),
-  })
-  .refine((rule) => rule.role !== 'finance-officer' || rule.agency !== undefined, {
-    message: 'a finance-officer rule must name its agency',
-    path: ['agency'],
-  });
+export const SignInRule = z.strictObject({
+  claim: z
+    .string()
+    .min(1)
+    .max(MAX_CLAIM_NAME_CHARS)
+    .regex(/^[A-Za-z0-9_.:/-]+$/, { message: 'must be a claim name like groups or roles' }),
+  value: text(MAX_CLAIM_VALUE_CHARS),
+  role: z.enum(MAPPED_ROLES),
+  agency: AgencyId.optional(),
+});
 export type SignInRule = z.infer<typeof SignInRule>;
 
 export const SignInRules = z.array(SignInRule).max(MAX_SIGN_IN_RULES);

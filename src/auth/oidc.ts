@@ -156,7 +156,9 @@ function actorFrom(
     if (claimed.success) agencyId = claimed.data;
   }
   if (rule.role === 'finance-officer' && agencyId === undefined)
-    throw new NoSignInRuleError('a finance officer must act for an agency; the rule names none');
+    throw new NoSignInRuleError(
+      `a finance officer must act for an agency; neither the sign-in rule nor the token${settings.agencyClaim === undefined ? '' : `'s ${settings.agencyClaim} claim`} names one`,
+    );
   return { sub: sub.data, role: rule.role, ...(agencyId === undefined ? {} : { agencyId }) };
 }
 

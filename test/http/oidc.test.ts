@@ -104,6 +104,30 @@ describe('access tokens from an OpenID Connect issuer', () => {
     expect((await ledger.get('/v1/audit', onlyAuditor)).statusCode).toBe(200);
   });
 
+  it('takes the agency from the agency claim when the rule names none, and refuses without one', async () => {
+    ledger = await createTestLedger({
+      oidc: {
+        verifier: { ...oidcOptions().verifier, agencyClaim: 'ledger_agency' },
+        defaultRules: [
+          { claim: 'roles', value: 'PotLedger.FinanceOfficer', role: 'finance-officer' },
+        ],
+      },
+    });
+    const { potId } = await essexScenario(ledger);
+    const withAgency = await issuer.sign({
+      sub: 'fran',
+      roles: ['PotLedger.FinanceOfficer'],
+      ledger_agency: 'essex-police',
+    });
+    expect(
+      (await ledger.post(`/v1/pots/${potId}/contributions`, withAgency, contribution)).statusCode,
+    ).toBe(201);
+    const without = await issuer.sign({ sub: 'fran', roles: ['PotLedger.FinanceOfficer'] });
+    const refused = await ledger.get('/v1/pots', without);
+    expectProblem(refused, 403, 'FORBIDDEN');
+    expect(refused.json().detail).toMatch(/ledger_agency/);
+  });
+
   it('refuses, 403, a signed-in person no rule gives a role', async () => {
     const { ledger } = await essexWithOidc();
     const token = await issuer.sign({ sub: 'stranger', groups: ['grp-unrelated'] });
@@ -291,11 +315,9 @@ describe('sign-in configuration', () => {
     expect(() =>
       readSignInConfig({
         ...base,
-        LEDGER_OIDC_SIGN_IN_RULES: JSON.stringify([
-          { claim: 'groups', value: 'g', role: 'finance-officer' },
-        ]),
+        LEDGER_OIDC_SIGN_IN_RULES: JSON.stringify([{ claim: 'groups', value: 'g', role: 'boss' }]),
       }),
-    ).toThrow(/agency/);
+    ).toThrow(/role/);
     expect(() => readSignInConfig({ ...base, LEDGER_OIDC_SIGN_IN_RULES: '[{' })).toThrow(/JSON/);
   });
 

@@ -141,10 +141,10 @@ describe('the sign-in mapping', () => {
     );
   });
 
-  it('refuses, 400, a finance-officer rule without an agency, a bad role and a missing reason', async () => {
+  it('refuses, 400, a bad role, a bad agency slug, a bad claim name and a missing reason', async () => {
     const { ledger, admin } = await setUp();
     for (const body of [
-      change([{ claim: 'groups', value: 'g', role: 'finance-officer' } as SignInRule]),
+      change([{ claim: 'groups', value: 'g', role: 'auditor', agency: 'Essex Police' }]),
       change([{ claim: 'groups', value: 'g', role: 'superuser' } as unknown as SignInRule]),
       { rules: CHANGED },
       change([{ claim: 'bad claim!', value: 'g', role: 'auditor' }]),

@@ -75,7 +75,7 @@ export const signInMappingRoutes =
           summary: 'Change the sign-in mapping (a new version, with a reason)',
           description:
             'The first change is version 1 and names nothing; a later one names the version in force it `replaces` (409 SIGN_IN_MAPPING_VERSION_CONFLICT otherwise). ' +
-            'A finance-officer rule must name its agency. The new rules apply to the next request.',
+            'A finance-officer rule without an agency takes it from the token (LEDGER_OIDC_AGENCY_CLAIM). The new rules apply to the next request.',
           headers: WriteHeaders,
           body: ChangeSignInMappingBody,
           response: {
