@@ -132,6 +132,24 @@ describe('the sign-in mapping', () => {
     expect(second.json()).toMatchObject({ version: 2, replaces: 1 });
   });
 
+  it('a retry with the same Idempotency-Key records once; the key with another body is 409', async () => {
+    const { ledger, admin } = await setUp();
+    const key = { 'idempotency-key': 'sign-in-mapping-change-1' };
+    const first = await ledger.post('/v1/sign-in-mapping', admin, change(CHANGED), key);
+    const again = await ledger.post('/v1/sign-in-mapping', admin, change(CHANGED), key);
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json().eventId).toBe(first.json().eventId);
+    expectProblem(
+      await ledger.post('/v1/sign-in-mapping', admin, change(CONFIGURED), key),
+      409,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
+    const shown = (await ledger.get('/v1/sign-in-mapping', admin)).json();
+    expect(shown.versions).toHaveLength(1);
+  });
+
   it('the first change names nothing to replace (409 otherwise)', async () => {
     const { ledger, admin } = await setUp();
     expectProblem(
