@@ -32,12 +32,18 @@ afterEach(async () => {
   ledger = undefined;
 });
 
-function oidcOptions(overrides: { maxLifetimeSeconds?: number; jwksCacheMaxAgeMs?: number } = {}) {
+function oidcOptions(
+  overrides: {
+    maxLifetimeSeconds?: number;
+    jwksCacheMaxAgeMs?: number;
+    clockSkewSeconds?: number;
+  } = {},
+) {
   return {
     verifier: {
       issuers: [issuer.issuer],
       audience: AUDIENCE,
-      clockSkewSeconds: 30,
+      clockSkewSeconds: overrides.clockSkewSeconds ?? 30,
       maxLifetimeSeconds: overrides.maxLifetimeSeconds ?? 4 * 3_600,
       subjectClaim: 'sub',
       jwksCooldownMs: 0,
@@ -178,6 +184,18 @@ describe('access tokens from an OpenID Connect issuer', () => {
       { iat: now - 3_600, exp: now - 10 },
     );
     expect((await ledger.get('/v1/pots', justExpired)).statusCode).toBe(200);
+  });
+
+  it('refuses, 401, a token once it expires, even after it was accepted (and cached) before', async () => {
+    const { ledger } = await essexWithOidc({ clockSkewSeconds: 0 });
+    const now = Math.floor(Date.now() / 1000);
+    const token = await issuer.sign(
+      { sub: 'ada', roles: ['PotLedger.Admin'] },
+      { iat: now - 60, exp: now + 2 },
+    );
+    expect((await ledger.get('/v1/pots', token)).statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, (now + 2) * 1000 - Date.now() + 50));
+    expectProblem(await ledger.get('/v1/pots', token), 401, 'UNAUTHENTICATED');
   });
 
   it('refuses, 401, a token living longer than the maximum lifetime', async () => {
