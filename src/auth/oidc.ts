@@ -33,7 +33,7 @@ export const JWKS_COOLDOWN_MS = 30_000;
 /**
  * A verified token's claims are remembered this long (never longer than the keys are), so a
  * client sending the same token on every request pays for one signature check, not each time
- * (WebCrypto RSA verification measured about 0.45 ms here). Expiry and age are checked again on
+ * (an RS256 check measured 0.26–0.45 ms here, a cached token about 0.04 ms). Expiry and age are checked again on
  * every use: the cache remembers a signature, not the time.
  */
 export const VERIFIED_TOKEN_CACHE_MS = 60_000;
