@@ -8,6 +8,12 @@ import type { UnitCostEvent } from '../events/unitCost.ts';
 import { evolvePot, initialPotState, type PotState } from './potState.ts';
 import { evolveAgency, initialAgencyState, type AgencyState } from './registerAgency.ts';
 import { evolveUnitCost, initialUnitCostState, type UnitCostState } from './unitCostState.ts';
+import type { SignInMappingEvent } from '../events/signInMapping.ts';
+import {
+  evolveSignInMapping,
+  initialSignInMappingState,
+  type SignInMappingState,
+} from './changeSignInMapping.ts';
 
 export interface Aggregate<S, E extends { type: string; data: unknown }> {
   initialState(): S;
@@ -25,4 +31,8 @@ export const agencyAggregate: Aggregate<AgencyState, AgencyEvent> = {
 export const unitCostAggregate: Aggregate<UnitCostState, UnitCostEvent> = {
   initialState: initialUnitCostState,
   evolve: evolveUnitCost,
+};
+export const signInMappingAggregate: Aggregate<SignInMappingState, SignInMappingEvent> = {
+  initialState: initialSignInMappingState,
+  evolve: evolveSignInMapping,
 };

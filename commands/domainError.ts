@@ -32,6 +32,7 @@ export const DOMAIN_ERROR_CODES = [
   'CLAIM_CAP_EXCEEDED',
   'JOURNAL_MAPPING_VERSION_CONFLICT',
   'NOT_A_BCF_POT',
+  'SIGN_IN_MAPPING_VERSION_CONFLICT',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

@@ -21,7 +21,21 @@ import {
   type AddUnitCost,
   type SupersedeUnitCost,
 } from './addUnitCost.ts';
-import { agencyAggregate, potAggregate, unitCostAggregate, type Aggregate } from './aggregates.ts';
+import {
+  agencyAggregate,
+  potAggregate,
+  signInMappingAggregate,
+  unitCostAggregate,
+  type Aggregate,
+} from './aggregates.ts';
+import {
+  ChangeSignInMappingBody,
+  decideChangeSignInMapping,
+  type ChangeSignInMapping,
+  type SignInMappingState,
+} from './changeSignInMapping.ts';
+import type { SignInMappingEvent } from '../events/signInMapping.ts';
+import { SIGN_IN_MAPPING_STREAM_ID } from '../events/streams.ts';
 import { AgreeContributionBody, decideAgreeContribution } from './agreeContribution.ts';
 import {
   AllocateToInterventionBody,
@@ -158,8 +172,25 @@ const registerAgency: LedgerDecider<RegisterAgency, AgencyState, AgencyEvent> = 
   }),
 };
 
+/** The one sign-in mapping stream: every change is decided on its versions. */
+const changeSignInMapping: LedgerDecider<
+  ChangeSignInMapping,
+  SignInMappingState,
+  SignInMappingEvent
+> = {
+  name: 'ChangeSignInMapping',
+  schema: ChangeSignInMappingBody,
+  assemble: (command) => ({
+    streamId: SIGN_IN_MAPPING_STREAM_ID,
+    aggregate: signInMappingAggregate,
+    agencyIds: [],
+    decide: (state, context) => decideChangeSignInMapping(state, command, context),
+  }),
+};
+
 export const ledgerDeciders = {
   registerAgency,
+  changeSignInMapping,
   openPot: onPot('OpenPot', OpenPotBody, decideOpenPot, (command: OpenPot) => [
     command.hostAgencyId,
     ...command.partnerAgencyIds,

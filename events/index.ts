@@ -10,6 +10,8 @@ import type { PotEvent } from './pot.ts';
 import { potEventSchemas } from './pot.ts';
 import type { UnitCostEvent } from './unitCost.ts';
 import { unitCostEventSchemas } from './unitCost.ts';
+import type { SignInMappingEvent } from './signInMapping.ts';
+import { signInMappingEventSchemas } from './signInMapping.ts';
 
 export * from './agency.ts';
 export * from './idempotency.ts';
@@ -17,8 +19,10 @@ export * from './pot.ts';
 export * from './potControls.ts';
 export * from './streams.ts';
 export * from './unitCost.ts';
+export * from './signInMapping.ts';
 
-export type LedgerEvent = AgencyEvent | PotEvent | IdempotencyEvent | UnitCostEvent;
+export type LedgerEvent =
+  AgencyEvent | PotEvent | IdempotencyEvent | UnitCostEvent | SignInMappingEvent;
 export type LedgerEventType = LedgerEvent['type'];
 
 export const ledgerEventSchemas = {
@@ -26,6 +30,7 @@ export const ledgerEventSchemas = {
   ...potEventSchemas,
   ...idempotencyEventSchemas,
   ...unitCostEventSchemas,
+  ...signInMappingEventSchemas,
 } as const;
 
 export function isLedgerEventType(type: string): type is LedgerEventType {

@@ -8,6 +8,8 @@ export const POT_STREAM_PREFIX = 'pot-';
 export const IDEMPOTENCY_STREAM_PREFIX = 'idempotency-';
 /** One stream per unit-cost code (`unit-cost-HEALTH-HIP-FRACTURE`): its versions, in order. */
 export const UNIT_COST_STREAM_PREFIX = 'unit-cost-';
+/** The one stream of the sign-in mapping (events/signInMapping.ts): its versions, in order. */
+export const SIGN_IN_MAPPING_STREAM_ID = 'sign-in-mapping';
 
 /** Every stream the ledger writes starts with one of these. */
 export const LEDGER_STREAM_PREFIXES: readonly string[] = [
@@ -15,6 +17,7 @@ export const LEDGER_STREAM_PREFIXES: readonly string[] = [
   POT_STREAM_PREFIX,
   IDEMPOTENCY_STREAM_PREFIX,
   UNIT_COST_STREAM_PREFIX,
+  SIGN_IN_MAPPING_STREAM_ID,
 ];
 
 export const agencyStreamId = (agencyId: string): string => `${AGENCY_STREAM_PREFIX}${agencyId}`;

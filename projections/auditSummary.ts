@@ -431,6 +431,14 @@ function describeAction(names: AuditNames, event: Envelope): string {
         `${d.replaces === undefined ? '' : `, replacing version ${d.replaces.version}`}): ${lines.join(', ')}`
       );
     }
+    case 'SignInMappingChanged': {
+      const d = event.data;
+      const what =
+        d.replaces === undefined
+          ? `recorded the sign-in mapping (version ${d.version})`
+          : `changed the sign-in mapping from version ${d.replaces} to ${d.version}`;
+      return `${what}: ${d.rules.length} rule${d.rules.length === 1 ? '' : 's'}${because(d.reason)}`;
+    }
     default: {
       const unhandled: never = event;
       return unhandled;

@@ -295,6 +295,7 @@ export function auditEntryAt(state: AuditTrailState, i: number): AuditEntry {
 function potOf(event: Envelope): string | undefined {
   if (event.type === 'AgencyRegistered') return undefined;
   if (event.type === 'UnitCostAdded') return undefined;
+  if (event.type === 'SignInMappingChanged') return undefined;
   // A claim names the stream it is about to create; an auditor filtering by pot wants it too.
   if (event.type === 'IdempotencyKeyClaimed') return potIdOfStream(event.data.targetStreamId);
   return event.data.potId;
@@ -416,6 +417,9 @@ function agenciesTouchedBy(event: Envelope): string[] {
         const agencyId = agencyIdOfStream(event.data.targetStreamId);
         if (agencyId !== undefined) ids.push(agencyId);
       }
+      break;
+    case 'SignInMappingChanged':
+      // Rules name agencies people act for; no agency's books are touched.
       break;
     default: {
       const unhandled: never = event;

@@ -31,6 +31,8 @@ import type { UnitCostCatalogueState } from './unitCostCatalogue.ts';
 import type { PooledFundRecordsState } from './pooledFundRecords.ts';
 import { pooledFundRecordsProjection } from './pooledFundRecords.ts';
 import { unitCostCatalogueProjection } from './unitCostCatalogue.ts';
+import type { SignInMappingProjectionState } from './signInMapping.ts';
+import { signInMappingProjection } from './signInMapping.ts';
 
 export * from './agencyBalances.ts';
 export * from './agencyDirectory.ts';
@@ -45,6 +47,7 @@ export * from './exceptions.ts';
 export { parseTimeBound } from './timeBounds.ts';
 export * from './costBenefitInputs.ts';
 export * from './pooledFundRecords.ts';
+export * from './signInMapping.ts';
 
 /** Each projection's state under the projection's name. */
 export interface LedgerProjections {
@@ -58,6 +61,7 @@ export interface LedgerProjections {
   costBenefitInputs: CostBenefitInputsState;
   poolYear: PoolYearState;
   pooledFundRecords: PooledFundRecordsState;
+  signInMapping: SignInMappingProjectionState;
 }
 
 export interface LedgerBooksState {
@@ -80,6 +84,7 @@ export const allProjections: {
   costBenefitInputs: costBenefitInputsProjection,
   poolYear: poolYearProjection,
   pooledFundRecords: pooledFundRecordsProjection,
+  signInMapping: signInMappingProjection,
 };
 
 export const ledgerBooksProjection: Projection<LedgerBooksState> = {
@@ -96,6 +101,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
       costBenefitInputs: allProjections.costBenefitInputs.initialState(),
       poolYear: allProjections.poolYear.initialState(),
       pooledFundRecords: allProjections.pooledFundRecords.initialState(),
+      signInMapping: allProjections.signInMapping.initialState(),
     },
     position: 0n,
   }),
@@ -117,6 +123,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
     p.costBenefitInputs = allProjections.costBenefitInputs.evolve(p.costBenefitInputs, event);
     p.poolYear = allProjections.poolYear.evolve(p.poolYear, event);
     p.pooledFundRecords = allProjections.pooledFundRecords.evolve(p.pooledFundRecords, event);
+    p.signInMapping = allProjections.signInMapping.evolve(p.signInMapping, event);
     state.position = event.position;
     return state;
   },

@@ -143,7 +143,8 @@ export const poolYearProjection: Projection<PoolYearState> = {
     if (
       event.type === 'AgencyRegistered' ||
       event.type === 'IdempotencyKeyClaimed' ||
-      event.type === 'UnitCostAdded'
+      event.type === 'UnitCostAdded' ||
+      event.type === 'SignInMappingChanged'
     )
       return state;
     const pot = state.pots.get(event.data.potId);
@@ -158,7 +159,14 @@ export const poolYearProjection: Projection<PoolYearState> = {
 
 type PotEnvelope = Exclude<
   Envelope,
-  { type: 'PotOpened' | 'AgencyRegistered' | 'IdempotencyKeyClaimed' | 'UnitCostAdded' }
+  {
+    type:
+      | 'PotOpened'
+      | 'AgencyRegistered'
+      | 'IdempotencyKeyClaimed'
+      | 'UnitCostAdded'
+      | 'SignInMappingChanged';
+  }
 >;
 type EventOf<T extends Envelope['type']> = Extract<Envelope, { type: T }>;
 

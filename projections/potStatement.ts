@@ -647,6 +647,7 @@ function addEvent(fold: StatementFold, event: Envelope): void {
     case 'AgencyRegistered':
     case 'IdempotencyKeyClaimed':
     case 'UnitCostAdded':
+    case 'SignInMappingChanged':
     case 'ContributionAgreed':
     case 'InterventionAssumptionsSet':
     case 'SchemeDetailsRecorded':

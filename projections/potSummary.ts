@@ -181,7 +181,7 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
       return state;
     }
     if (event.type === 'AgencyRegistered' || event.type === 'IdempotencyKeyClaimed') return state;
-    if (event.type === 'UnitCostAdded') return state;
+    if (event.type === 'UnitCostAdded' || event.type === 'SignInMappingChanged') return state;
 
     const pot = state.pots.get(event.data.potId);
     if (pot === undefined)

@@ -3,6 +3,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { loadJwtSecret, readConfig } from './config.ts';
+import { readSignInConfig } from './oidcConfig.ts';
 import { createServedLedger } from './servedLedger.ts';
 import { openEventStore } from '../store/openStore.ts';
 import { replayProgressPrinter } from '../cli/progress.ts';
@@ -18,6 +19,7 @@ import {
 
 export async function serve(): Promise<void> {
   const config = readConfig();
+  const signIn = readSignInConfig();
   mkdirSync(config.dataDir, { recursive: true });
   const secret = loadJwtSecret(config.dataDir);
   const store = await openEventStore(config.storeUrl);
@@ -79,7 +81,9 @@ export async function serve(): Promise<void> {
     historyBudgetMs: config.historyBudgetMs,
     ...(config.writesPerMinute === null ? {} : { writesPerMinute: config.writesPerMinute }),
     jwtSecret: secret.secret,
-    devTokens: devTokensEnabled(process.env),
+    hs256: signIn.hs256,
+    ...(signIn.oidc === null ? {} : { oidc: signIn.oidc }),
+    devTokens: devTokensEnabled(process.env) && signIn.hs256,
     serverLimits: config.serverLimits,
     logger: { level: process.env.LEDGER_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info' },
     onReplayProgress: replayProgressPrinter(process.stderr),
@@ -104,6 +108,9 @@ export async function serve(): Promise<void> {
     `  SQL read models: ${config.readModelsUrl === null ? 'off' : redactUrl(config.readModelsUrl)}`,
   );
   console.log(`  Snapshots: ${config.snapshotsDir ?? 'off'}`);
+  console.log(
+    `  Sign-in: ${signIn.oidc === null ? 'no OpenID Connect issuer' : `OpenID Connect (${signIn.oidc.verifier.issuers.join(', ')})${signIn.oidc.login === null ? ', no dashboard client' : ''}`}; HS256 tokens ${signIn.hs256 ? 'on' : 'off'}`,
+  );
   if (secret.source === 'created') {
     console.log(`  First start: created a signing secret at ${secret.path} (mode 0600).`);
   }
@@ -114,12 +121,14 @@ export async function serve(): Promise<void> {
       : process.env.LEDGER_DATA_DIR === undefined
         ? ''
         : `LEDGER_DATA_DIR=${config.dataDir} `;
-  console.log('  Mint a token to call the API, e.g.:');
-  console.log(`    ${envPrefix}npx potledger token --sub alice --role admin`);
-  console.log(
-    `    ${envPrefix}npx potledger token --sub bob --role finance-officer --agency essex-police`,
-  );
-  console.log(`  then: curl -H "Authorization: Bearer <token>" ${address}/v1/pots`);
+  if (signIn.hs256) {
+    console.log('  Mint a token to call the API, e.g.:');
+    console.log(`    ${envPrefix}npx potledger token --sub alice --role admin`);
+    console.log(
+      `    ${envPrefix}npx potledger token --sub bob --role finance-officer --agency essex-police`,
+    );
+    console.log(`  then: curl -H "Authorization: Bearer <token>" ${address}/v1/pots`);
+  }
 
   const shutdown = async (signal: string) => {
     console.log(`potledger: ${signal}, closing`);

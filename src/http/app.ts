@@ -14,6 +14,9 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { installAuth } from './plugins/auth.ts';
+import { oidcLoginRoutes, type OidcLoginSettings } from './plugins/oidcLogin.ts';
+import type { OidcVerifier } from '../auth/oidc.ts';
+import type { SignInRule } from '../../events/signInMapping.ts';
 import { dashboardRoutes } from './plugins/dashboard.ts';
 import { devTokenRoutes } from './plugins/devToken.ts';
 import { httpProblem, installErrorHandling, sendProblem } from './plugins/errors.ts';
@@ -34,14 +37,26 @@ import { poolYearRoutes } from './routes/poolYear.ts';
 import { outcomePaymentRoutes } from './routes/outcomePayments.ts';
 import { poolYearReportRoutes } from './routes/poolYearReports.ts';
 import { journalRoutes } from './routes/journals.ts';
+import { signInMappingRoutes } from './routes/signInMapping.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER } from './routes/routeDeps.ts';
 
 /** Largest request body accepted: far above any real command, far below a memory problem. */
 export const MAX_BODY_BYTES = 1_048_576;
 
+/** Single sign-on: the issuers' verifier, the sign-in mapping in force, the dashboard's client. */
+export interface AppOidcOptions {
+  readonly verifier: OidcVerifier;
+  /** LEDGER_OIDC_SIGN_IN_RULES: the mapping until an admin records one. */
+  readonly configuredRules: readonly SignInRule[];
+  readonly login?: OidcLoginSettings;
+}
+
 export interface AppOptions extends RouteDeps {
   readonly jwtSecret: string;
+  /** Accept HS256 tokens signed with jwtSecret; true when absent. */
+  readonly hs256?: boolean;
+  readonly oidc?: AppOidcOptions;
   readonly logger?: FastifyServerOptions['logger'];
   /** Browser origins allowed to call the API; none (no CORS headers at all) when absent or empty. */
   readonly corsOrigins?: readonly string[];
@@ -132,7 +147,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   installErrorHandling(app);
   installRequestLog(app);
-  installAuth(app, options.jwtSecret);
+  // The mapping in force: the latest recorded in the books, else the configured one.
+  const configuredRules = options.oidc?.configuredRules ?? [];
+  const signInRules = () => options.books().signInMapping.versions.at(-1)?.rules ?? configuredRules;
+  installAuth(app, {
+    hs256Secret: options.hs256 === false ? null : options.jwtSecret,
+    ...(options.oidc === undefined
+      ? {}
+      : { oidc: { verifier: options.oidc.verifier, rules: signInRules } }),
+  });
   installHiddenCharacterGuard(app);
 
   // Writes are limited per caller (the token's subject, else the address): registered after
@@ -176,6 +199,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The web dashboard's static files at / (and, outside production, its sign-in helper).
   await app.register(dashboardRoutes(options.dashboardDir));
   if (options.devTokens === true) await app.register(devTokenRoutes(options.jwtSecret));
+  if (options.oidc?.login !== undefined)
+    await app.register(oidcLoginRoutes(options.oidc.login, options.oidc.verifier, signInRules));
 
   await app.register(agencyRoutes(options));
   await app.register(potRoutes(options));
@@ -189,5 +214,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(poolYearReportRoutes(options));
   await app.register(journalRoutes(options));
   await app.register(auditProofRoutes(options));
+  await app.register(signInMappingRoutes(options, configuredRules));
   return app;
 }

@@ -7,9 +7,21 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Ledger } from '../app/ledger.ts';
 import { buildApp } from './app.ts';
 import type { ServerLimits } from './plugins/serverLimits.ts';
+import { createOidcVerifier, type OidcVerifierSettings } from '../auth/oidc.ts';
+import type { SignInRule } from '../../events/signInMapping.ts';
+import type { OidcLoginSettings } from './plugins/oidcLogin.ts';
 
 export interface HttpServerOptions {
   readonly jwtSecret: string;
+  /** Accept HS256 tokens (`potledger token`); true when absent (src/app/oidcConfig.ts). */
+  readonly hs256?: boolean;
+  /** Single sign-on through OpenID Connect providers (src/app/oidcConfig.ts). */
+  readonly oidc?: {
+    readonly verifier: OidcVerifierSettings;
+    /** The sign-in mapping used until an admin records one. */
+    readonly defaultRules: readonly SignInRule[];
+    readonly login?: OidcLoginSettings | null;
+  };
   readonly logger?: FastifyServerOptions['logger'];
   /** Browser origins allowed to call the API (CORS); none when absent. */
   readonly corsOrigins?: readonly string[];
@@ -27,6 +39,7 @@ export function createHttpServer(
   options: HttpServerOptions,
 ): Promise<FastifyInstance> {
   const { historical } = ledger;
+  const { oidc } = options;
   return buildApp({
     store: ledger.store,
     commands: ledger.commands,
@@ -38,6 +51,16 @@ export function createHttpServer(
     merkleLog: ledger.merkleLog,
     writeStats: ledger.writeStats,
     jwtSecret: options.jwtSecret,
+    ...(options.hs256 === undefined ? {} : { hs256: options.hs256 }),
+    ...(oidc === undefined
+      ? {}
+      : {
+          oidc: {
+            verifier: createOidcVerifier(oidc.verifier),
+            configuredRules: oidc.defaultRules,
+            ...(oidc.login === undefined || oidc.login === null ? {} : { login: oidc.login }),
+          },
+        }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
     ...(options.writesPerMinute === undefined ? {} : { writesPerMinute: options.writesPerMinute }),

@@ -14,6 +14,7 @@ import type { RecordOutcome } from '../../commands/recordOutcome.ts';
 import type { RegisterAgency } from '../../commands/registerAgency.ts';
 import type { ReverseEntry } from '../../commands/reverseEntry.ts';
 import type { AddUnitCost, UnitCostFigures } from '../../commands/addUnitCost.ts';
+import type { ChangeSignInMapping } from '../../commands/changeSignInMapping.ts';
 import type { ChangeApprovalThreshold } from '../../commands/changeApprovalThreshold.ts';
 import type { CloseFinancialYear } from '../../commands/closeFinancialYear.ts';
 import type { ClosePot } from '../../commands/closePot.ts';
@@ -205,6 +206,13 @@ export function createLedgerCommands(
         { ...body, potId, interventionId, outcomeId, ...valued },
         envelope,
       );
+    },
+
+    changeSignInMapping(
+      body: ChangeSignInMapping,
+      envelope: CommandEnvelope,
+    ): Promise<CommandOutcome> {
+      return run(d.changeSignInMapping, {}, body, body, envelope);
     },
 
     async addUnitCost(body: AddUnitCost, envelope: CommandEnvelope): Promise<CommandOutcome> {

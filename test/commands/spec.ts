@@ -26,6 +26,12 @@ import {
   type UnitCostState,
 } from '../../commands/unitCostState.ts';
 import { unitCostEventSchemas, type UnitCostEvent } from '../../events/unitCost.ts';
+import {
+  evolveSignInMapping,
+  initialSignInMappingState,
+  type SignInMappingState,
+} from '../../commands/changeSignInMapping.ts';
+import { signInMappingEventSchemas, type SignInMappingEvent } from '../../events/signInMapping.ts';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -184,6 +190,13 @@ export const givenUnitCost = specFor<UnitCostState, UnitCostEvent>({
   initialState: initialUnitCostState,
   evolve: (state, event) => evolveUnitCost(state, event),
   schemas: unitCostEventSchemas,
+});
+
+/** The sign-in mapping's stream, for ChangeSignInMapping. */
+export const givenSignInMapping = specFor<SignInMappingState, SignInMappingEvent>({
+  initialState: initialSignInMappingState,
+  evolve: (state, event) => evolveSignInMapping(state, event),
+  schemas: signInMappingEventSchemas,
 });
 
 /**

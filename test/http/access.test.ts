@@ -553,6 +553,23 @@ const ACCESS_TABLE: readonly Row[] = [
     url: () => '/v1/unit-costs',
     body: (_f, _c, n) => ({ ...ACCESS_UNIT_COST, code: `ACCESS-${n}` }),
   },
+  // The sign-in mapping says who may move money: only an admin changes it; auditors read it.
+  {
+    method: 'POST',
+    route: '/v1/sign-in-mapping',
+    allowed: ['admin'],
+    url: () => '/v1/sign-in-mapping',
+    body: () => ({
+      rules: [{ claim: 'groups', value: 'access-table', role: 'auditor' }],
+      reason: 'access table',
+    }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/sign-in-mapping',
+    allowed: OVERSIGHT,
+    url: () => '/v1/sign-in-mapping',
+  },
   {
     method: 'POST',
     route: '/v1/unit-costs/:code/versions',

@@ -64,6 +64,7 @@ const DESIGNED_ROUTES: Record<string, string[]> = {
   '/v1/audit/checkpoint': ['get'],
   '/v1/audit/proof/{eventId}': ['get'],
   '/v1/audit/consistency': ['get'],
+  '/v1/sign-in-mapping': ['get', 'post'],
 };
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 

@@ -159,6 +159,7 @@ function toEntry(names: AuditNames, event: Envelope): AuditEntry {
 function potOf(event: Envelope): { potId?: string } {
   if (event.type === 'AgencyRegistered') return {};
   if (event.type === 'UnitCostAdded') return {};
+  if (event.type === 'SignInMappingChanged') return {};
   if (event.type === 'IdempotencyKeyClaimed') {
     // A claim names the stream it is about to create; an auditor filtering by pot wants it too.
     const potId = potIdOfStream(event.data.targetStreamId);
@@ -193,6 +194,7 @@ function agenciesTouchedBy(event: Envelope): string[] {
       for (const flow of event.data.flows) ids.push(flow.fromAgencyId, flow.toAgencyId);
       break;
     case 'UnitCostAdded':
+    case 'SignInMappingChanged':
       break;
     case 'ApprovalThresholdChanged':
     case 'FinancialYearClosed':

@@ -11,6 +11,7 @@ import {
   ledgerEventSchemas,
   potStreamId,
   unitCostStreamId,
+  SIGN_IN_MAPPING_STREAM_ID,
 } from '../../events/index.ts';
 import { formatAmount, money, sum } from '../../events/money.ts';
 import type { AgencyKind } from '../../events/primitives.ts';
@@ -268,6 +269,8 @@ function streamOf(event: LedgerEvent): string {
       return `idempotency-${event.data.targetStreamId}`;
     case 'UnitCostAdded':
       return unitCostStreamId(event.data.code);
+    case 'SignInMappingChanged':
+      return SIGN_IN_MAPPING_STREAM_ID;
     default:
       return potStreamId(event.data.potId);
   }

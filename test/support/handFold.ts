@@ -28,6 +28,7 @@ export function foldByHand(
     costBenefitInputs: allProjections.costBenefitInputs.initialState(),
     poolYear: allProjections.poolYear.initialState(),
     pooledFundRecords: allProjections.pooledFundRecords.initialState(),
+    signInMapping: allProjections.signInMapping.initialState(),
   };
   for (const event of events) {
     state.agencyDirectory = allProjections.agencyDirectory.evolve(state.agencyDirectory, event);
@@ -49,6 +50,7 @@ export function foldByHand(
       state.pooledFundRecords,
       event,
     );
+    state.signInMapping = allProjections.signInMapping.evolve(state.signInMapping, event);
   }
   return state;
 }

@@ -83,6 +83,8 @@ export interface TestLedgerOptions extends Partial<
     | 'historyBudgetMs'
     | 'serverLimits'
     | 'readModels'
+    | 'hs256'
+    | 'oidc'
   >
 > {
   readonly store?: EventStore;

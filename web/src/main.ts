@@ -25,7 +25,7 @@ import { details } from './govuk.ts';
 import { applyGovukClasses } from './govukClasses.ts';
 import { plainWords } from './problems.ts';
 import { forgetReceiptUnlessOn } from './receipts.ts';
-import { currentSession, signOut, type Session } from './session.ts';
+import { currentSession, isSingleSignOn, signOut, type Session } from './session.ts';
 import { can } from './token.ts';
 
 const main = document.getElementById('page')!;
@@ -54,8 +54,11 @@ function renderChrome(session: Session | null): void {
     'Sign out',
   );
   out.addEventListener('click', () => {
+    // Signed in through the organisation's provider: sign out there too (/auth/logout).
+    const singleSignOn = isSingleSignOn();
     signOut();
-    window.location.hash = '#/signin';
+    if (singleSignOn) window.location.assign('/auth/logout');
+    else window.location.hash = '#/signin';
   });
   header.replaceChildren(
     h(

@@ -114,6 +114,8 @@ export function noteEvent(
   if (event.type === 'IdempotencyKeyClaimed') return;
   // The catalogue has no SQL read model: only the audit trail shows its entries.
   if (event.type === 'UnitCostAdded') return;
+  // The sign-in mapping has no SQL read model either.
+  if (event.type === 'SignInMappingChanged') return;
   if (event.type === 'AgencyRegistered') {
     if (wants('agencyDirectory')) dirty.agencies.add(event.data.agencyId);
     return;
@@ -169,7 +171,9 @@ function poolRecordKeyOf(event: Envelope): string | undefined {
 function agenciesNamedBy(
   event: Exclude<
     Envelope,
-    { type: 'AgencyRegistered' | 'IdempotencyKeyClaimed' | 'UnitCostAdded' }
+    {
+      type: 'AgencyRegistered' | 'IdempotencyKeyClaimed' | 'UnitCostAdded' | 'SignInMappingChanged';
+    }
   >,
 ): string[] {
   switch (event.type) {

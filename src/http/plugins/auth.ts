@@ -4,6 +4,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Actor } from '../../../events/index.ts';
+import type { SignInRule } from '../../../events/signInMapping.ts';
+import {
+  IdentityProviderUnavailableError,
+  NoSignInRuleError,
+  type OidcVerifier,
+} from '../../auth/oidc.ts';
 import { createTokenVerifier, InvalidTokenError, type Role } from '../../auth/tokens.ts';
 import { httpProblem } from './errors.ts';
 
@@ -19,8 +25,28 @@ declare module 'fastify' {
   }
 }
 
-export function installAuth(app: FastifyInstance, jwtSecret: string): void {
-  const verify = createTokenVerifier(jwtSecret);
+/** Where bearer tokens may come from: the server's HS256 secret, OpenID Connect issuers, or both. */
+export interface AuthSources {
+  /** The HS256 secret (`potledger token`, the development sign-in); null when HS256 is off. */
+  readonly hs256Secret: string | null;
+  readonly oidc?: {
+    readonly verifier: OidcVerifier;
+    /** The sign-in mapping in force, read on every request so a change applies at once. */
+    readonly rules: () => readonly SignInRule[];
+  };
+}
+
+export function installAuth(app: FastifyInstance, sources: AuthSources): void {
+  const verifyHs256 =
+    sources.hs256Secret === null ? null : createTokenVerifier(sources.hs256Secret);
+  const { oidc } = sources;
+  const verify = async (token: string): Promise<Actor & { role: Role }> => {
+    if (oidc !== undefined && oidc.verifier.handles(token))
+      return oidc.verifier.verify(token, oidc.rules());
+    if (verifyHs256 === null)
+      throw new InvalidTokenError('the token is not from a configured OpenID Connect issuer');
+    return verifyHs256(token) as Actor & { role: Role };
+  };
   app.decorateRequest('actor', undefined);
   app.addHook('onRequest', async (request) => {
     // Routes without an access rule (docs, 404s) are public; every /v1 route declares one.
@@ -36,12 +62,20 @@ export function installAuth(app: FastifyInstance, jwtSecret: string): void {
       );
     let actor;
     try {
-      actor = verify(match[1]!);
+      actor = await verify(match[1]!);
     } catch (error) {
       if (error instanceof InvalidTokenError)
         throw httpProblem(
           'UNAUTHENTICATED',
-          'the token is expired, unsigned, wrongly signed or malformed',
+          'the token is expired, unsigned, wrongly signed, from another issuer or audience, or malformed',
+        );
+      if (error instanceof NoSignInRuleError) throw httpProblem('FORBIDDEN', error.message);
+      if (error instanceof IdentityProviderUnavailableError)
+        throw httpProblem(
+          'IDENTITY_PROVIDER_UNAVAILABLE',
+          error.message,
+          {},
+          { 'retry-after': '5' },
         );
       throw error;
     }

@@ -12,6 +12,7 @@ export type ProblemCode =
   | 'PROJECTION_LAGGING'
   | 'HISTORY_BUSY'
   | 'HISTORY_TIMEOUT'
+  | 'IDENTITY_PROVIDER_UNAVAILABLE'
   | 'RATE_LIMITED'
   | 'INTERNAL_ERROR';
 
@@ -47,6 +48,7 @@ export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
   CLAIM_CAP_EXCEEDED: 409,
   JOURNAL_MAPPING_VERSION_CONFLICT: 409,
   NOT_A_BCF_POT: 409,
+  SIGN_IN_MAPPING_VERSION_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
@@ -54,6 +56,7 @@ export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
   PROJECTION_LAGGING: 503,
   HISTORY_BUSY: 503,
   HISTORY_TIMEOUT: 503,
+  IDENTITY_PROVIDER_UNAVAILABLE: 503,
 };
 
 const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
@@ -88,6 +91,7 @@ const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
   CLAIM_CAP_EXCEEDED: "The claim would take the contract's claims past its cap",
   JOURNAL_MAPPING_VERSION_CONFLICT: 'The journal mapping has moved on: name the version in force',
   NOT_A_BCF_POT: 'The pot is not a Better Care Fund pot',
+  SIGN_IN_MAPPING_VERSION_CONFLICT: 'The sign-in mapping has moved on: name the version in force',
   PAYLOAD_TOO_LARGE: 'The request body is too large',
   UNSUPPORTED_MEDIA_TYPE: 'The request body must be application/json',
   RATE_LIMITED: 'Too many writes; slow down',
@@ -95,6 +99,8 @@ const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
   PROJECTION_LAGGING: 'The books have not caught up with that position yet',
   HISTORY_BUSY: 'Too many historical answers are being built; try again later',
   HISTORY_TIMEOUT: 'The historical answer took too long and was abandoned; try again later',
+  IDENTITY_PROVIDER_UNAVAILABLE:
+    'The identity provider cannot be reached to check the token; try again later',
 };
 
 export interface ProblemFieldError {

@@ -8,6 +8,7 @@ import { ApiError, getJson, postJson } from '../api.ts';
 import { field, h, options, showFieldError } from '../dom.ts';
 import { plainWords } from '../problems.ts';
 import { signIn } from '../session.ts';
+import { singleSignOnSection } from '../sso.ts';
 
 const ROLES = ['admin', 'finance-officer', 'auditor', 'reporter'];
 
@@ -117,6 +118,7 @@ export async function signInPage(
   const withDev = await devSignInAvailable();
   main.replaceChildren(
     h('h1', {}, 'Sign in'),
+    singleSignOnSection(params, onSignedIn),
     params.get('expired') === null
       ? ''
       : h(
