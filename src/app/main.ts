@@ -81,6 +81,10 @@ export async function serve(): Promise<void> {
     jwtSecret: secret.secret,
     devTokens: devTokensEnabled(process.env),
     serverLimits: config.serverLimits,
+    ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+    ...(config.pressureLimits === null ? {} : { pressureLimits: config.pressureLimits }),
+    readyMaxLagEvents: config.readyMaxLagEvents,
+    metrics: { processMetrics: true },
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     onReplayProgress: replayProgressPrinter(process.stderr),
     onProjectionFailure: (error) => {

@@ -83,6 +83,9 @@ export interface TestLedgerOptions extends Partial<
     | 'historyBudgetMs'
     | 'serverLimits'
     | 'readModels'
+    | 'pressureLimits'
+    | 'readyMaxLagEvents'
+    | 'publicUrl'
   >
 > {
   readonly store?: EventStore;

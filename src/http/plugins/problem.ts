@@ -13,6 +13,8 @@ export type ProblemCode =
   | 'HISTORY_BUSY'
   | 'HISTORY_TIMEOUT'
   | 'RATE_LIMITED'
+  | 'OVERLOADED'
+  | 'NOT_READY'
   | 'INTERNAL_ERROR';
 
 export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
@@ -54,6 +56,8 @@ export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
   PROJECTION_LAGGING: 503,
   HISTORY_BUSY: 503,
   HISTORY_TIMEOUT: 503,
+  OVERLOADED: 503,
+  NOT_READY: 503,
 };
 
 const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
@@ -95,6 +99,8 @@ const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
   PROJECTION_LAGGING: 'The books have not caught up with that position yet',
   HISTORY_BUSY: 'Too many historical answers are being built; try again later',
   HISTORY_TIMEOUT: 'The historical answer took too long and was abandoned; try again later',
+  OVERLOADED: 'The server is too busy to take this request; try again later',
+  NOT_READY: 'The server is not ready to take traffic',
 };
 
 export interface ProblemFieldError {
