@@ -128,21 +128,26 @@ export function installMetrics(
   new Gauge({
     name: 'potledger_books_snapshot_age_seconds',
     help: 'Seconds since the newest books snapshot this process loaded or took was written; absent when there is none',
+    // A label, so that no snapshot means no sample (an unlabelled gauge always has one).
+    labelNames: ['store'] as const,
     registers: [registry],
     collect() {
       this.reset();
       const last = deps.lastSnapshot?.();
-      if (last !== undefined) this.set(Math.max(0, (Date.now() - last.takenAtMs) / 1000));
+      if (last !== undefined)
+        this.set({ store: 'books' }, Math.max(0, (Date.now() - last.takenAtMs) / 1000));
     },
   });
   new Gauge({
     name: 'potledger_books_snapshot_position',
     help: 'The log position of the newest books snapshot this process loaded or took; absent when there is none',
+    // A label, so that no snapshot means no sample (an unlabelled gauge always has one).
+    labelNames: ['store'] as const,
     registers: [registry],
     collect() {
       this.reset();
       const last = deps.lastSnapshot?.();
-      if (last !== undefined) this.set(Number(last.position));
+      if (last !== undefined) this.set({ store: 'books' }, Number(last.position));
     },
   });
   if (deps.writeStats !== undefined) {
