@@ -8,7 +8,6 @@
 
 /** The media type refusals are sent with (problem.ts sends it with a charset parameter). */
 const PROBLEM_MEDIA_TYPE = 'application/problem+json';
-const JSON_MEDIA_TYPE = 'application/json';
 /** How schemas.ts ProblemSchema describes itself: how a refusal is told from an ordinary 503 body (/health). */
 export const PROBLEM_SCHEMA_DESCRIPTION = 'RFC 9457 problem details (application/problem+json)';
 
@@ -99,18 +98,20 @@ function isProblemSchema(schema: unknown): boolean {
   );
 }
 
-/** A refusal documented as application/json becomes application/problem+json, by one shared schema. */
+/**
+ * A refusal documented under another media type (application/json, or text/csv on the CSV
+ * routes, which fastify-swagger gives every answer of a route that `produces` CSV) becomes
+ * application/problem+json, what errors.ts sends, by one shared schema.
+ */
 function fixProblemResponses(responses: Json): Json {
-  let problemSchema: unknown;
   for (const [status, response] of Object.entries(responses)) {
     if (!/^[45]\d\d$/.test(status) || typeof response !== 'object' || response === null) continue;
-    const content = (response as Json).content as Json | undefined;
-    const json = content?.[JSON_MEDIA_TYPE] as Json | undefined;
-    if (json === undefined || !isProblemSchema(json.schema)) continue;
-    problemSchema ??= json.schema;
-    const { [JSON_MEDIA_TYPE]: _json, ...others } = content!;
+    const content = ((response as Json).content as Json | undefined) ?? {};
+    const isProblem = Object.values(content).some((media) =>
+      isProblemSchema((media as Json | undefined)?.schema),
+    );
+    if (!isProblem) continue;
     (response as Json).content = {
-      ...others,
       [PROBLEM_MEDIA_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } },
     };
   }
@@ -123,9 +124,8 @@ function findProblemSchema(paths: Json): unknown {
     for (const method of METHODS) {
       const responses = ((item as Json)[method] as Json | undefined)?.responses as Json | undefined;
       for (const response of Object.values(responses ?? {})) {
-        const schema = ((response as Json)?.content as Json | undefined)?.[JSON_MEDIA_TYPE] as
-          Json | undefined;
-        if (schema !== undefined && isProblemSchema(schema.schema)) return schema.schema;
+        for (const media of Object.values(((response as Json)?.content as Json | undefined) ?? {}))
+          if (isProblemSchema((media as Json | undefined)?.schema)) return (media as Json).schema;
       }
     }
   }
