@@ -207,9 +207,12 @@ describe('operations settings (issue 19 item 4)', () => {
     expect(
       readConfig({
         LEDGER_MAX_EVENT_LOOP_DELAY_MS: '250',
-        LEDGER_MAX_EVENT_LOOP_UTILIZATION: '0',
+        LEDGER_MAX_EVENT_LOOP_UTILIZATION: '0.98',
       }).pressureLimits,
-    ).toMatchObject({ maxEventLoopDelayMs: 250, maxEventLoopUtilization: 0 });
+    ).toMatchObject({ maxEventLoopDelayMs: 250, maxEventLoopUtilization: 0.98 });
+    expect(readConfig({ LEDGER_MAX_EVENT_LOOP_DELAY_MS: '0' }).pressureLimits).toMatchObject({
+      maxEventLoopDelayMs: 0,
+    });
     expect(readConfig({ LEDGER_MAX_EVENT_LOOP_UTILIZATION: '0.9' }).pressureLimits).toMatchObject({
       maxEventLoopUtilization: 0.9,
     });
