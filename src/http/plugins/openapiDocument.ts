@@ -6,10 +6,12 @@
  * and 503 wherever the server may shed load (underPressure.ts).
  */
 
+import { ProblemSchema } from '../schemas.ts';
+
 /** The media type refusals are sent with (problem.ts sends it with a charset parameter). */
 const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 /** How schemas.ts ProblemSchema describes itself: how a refusal is told from an ordinary 503 body (/health). */
-export const PROBLEM_SCHEMA_DESCRIPTION = 'RFC 9457 problem details (application/problem+json)';
+export const PROBLEM_SCHEMA_DESCRIPTION = ProblemSchema.description ?? 'RFC 9457 problem details';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
 const WRITE_METHODS: ReadonlySet<string> = new Set(['post', 'put', 'delete', 'patch']);
