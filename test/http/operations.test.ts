@@ -284,6 +284,30 @@ describe('GET /ready', () => {
     expect((await ledger.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
   });
 
+  it('503 NOT_READY when the live books stopped on an error; potledger_projection_failed is 1', async () => {
+    const inner = createSqliteEventStore(':memory:');
+    let stopBooks: ((error: unknown) => void) | undefined;
+    ledger = await createTestLedger({
+      store: {
+        ...inner,
+        subscribe(from, onBatch, options) {
+          stopBooks = options?.onError;
+          return inner.subscribe(from, onBatch, options);
+        },
+      },
+    });
+    expect((await ledger.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+    stopBooks!(new Error('a fold threw'));
+    const body = expectProblem(
+      await ledger.app.inject({ method: 'GET', url: '/ready' }),
+      503,
+      'NOT_READY',
+    );
+    expect(body.checks).toEqual({ store: 'ok', books: 'stopped' });
+    const text = (await ledger.get('/metrics', ledger.token('admin'))).body;
+    expect(sample(text, 'potledger_projection_failed')).toBe(1);
+  });
+
   it("503 NOT_READY when the store does not answer, without the store's own message", async () => {
     const { store, control } = controllableStore();
     ledger = await createTestLedger({ store });
