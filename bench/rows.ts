@@ -2,13 +2,14 @@
  * How each row of the table is measured. Every function runs the real thing (the server over
  * loopback, the potledger CLI, the store) `runs` times and answers a Row with medians.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { signToken } from '../src/auth/tokens.ts';
 import { createSqliteEventStore } from '../src/store/sqlite/sqliteEventStore.ts';
 import type { RecordedEvent } from '../src/store/eventStore.ts';
-import { freePort, startServer } from '../test/e2e/serverProcess.ts';
+import { freePort, REPO_ROOT, startServer } from '../test/e2e/serverProcess.ts';
 import { cliArgs, runChild, scriptArgs } from './child.ts';
 import type { DataSet } from './dataSet.ts';
 import { generateLedgerData, type GeneratedPot } from './generate.ts';
@@ -171,10 +172,25 @@ export async function sqlRebuildRow(
 }
 
 /** Spawn → GET /health answers 200, as test/e2e/serverProcess.ts startServer does it. */
-async function timeStartup(dataDir: string, profileDir: string | undefined): Promise<number> {
+/** The compiled build, made now if the sources changed since the last one (bin/compiled.js). */
+function ensureCompiled(): void {
+  const result = spawnSync(process.execPath, ['bin/compiled.js', 'ensure'], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0)
+    throw new Error('the compiled build failed (node bin/compiled.js ensure)');
+}
+
+async function timeStartup(
+  dataDir: string,
+  profileDir: string | undefined,
+  compiled = false,
+): Promise<number> {
   const port = await freePort();
   const started = performance.now();
   const server = await startServer({
+    compiled,
     port,
     dataDir,
     jwtSecret: randomBytes(32).toString('hex'),
@@ -197,6 +213,13 @@ export async function startupRow(
   rmSync(emptyDir, { recursive: true, force: true });
   mkdirSync(emptyDir, { recursive: true });
   const empty = await repeat(1, 'start-up, empty store', () => timeStartup(emptyDir, undefined));
+  // What `npm start` and the image run: the compiled build with plain node, no tsx.
+  ensureCompiled();
+  const emptyCompiled = await repeat(runs, 'start-up, empty store, compiled', () => {
+    rmSync(emptyDir, { recursive: true, force: true });
+    mkdirSync(emptyDir, { recursive: true });
+    return timeStartup(emptyDir, undefined, true);
+  });
   // Cold: no books snapshot, so the server folds the whole log (and writes a snapshot as it
   // stops). Then the runs that count: start from that checkpoint and fold only what follows it.
   rmSync(join(dataDir, 'snapshots'), { recursive: true, force: true });
@@ -218,8 +241,9 @@ export async function startupRow(
       metric('from snapshot', 's', full, { max: 3 }),
       metric('no snapshot (full replay)', 's', cold),
       metric('empty store', 's', empty),
+      metric('empty store, compiled (npm start)', 's', emptyCompiled),
     ],
-    note: 'snapshots on (the default, <data dir>/snapshots): the first start has none and folds the whole log, then writes one at SIGTERM; the measured runs start from it. Spawn `node --import tsx src/app/main.ts` (startServer from test/e2e/serverProcess.ts) until GET /health is 200, polled every 150 ms, on the data set after the `potledger rebuild` row (SQL read models at the head); whatever the server does at start-up on that store (replay, checkpoints) is in the figure, and so is the fixed cost of node + tsx, which the empty-store figure shows.',
+    note: 'snapshots on (the default, <data dir>/snapshots): the first start has none and folds the whole log, then writes one at SIGTERM; the measured runs start from it. Spawn `node --import tsx src/app/main.ts` (startServer from test/e2e/serverProcess.ts) until GET /health is 200, polled every 150 ms, on the data set after the `potledger rebuild` row (SQL read models at the head); whatever the server does at start-up on that store (replay, checkpoints) is in the figure, and so is the fixed cost of node + tsx, which the empty-store figure shows; the compiled figure is the same empty store started as `npm start` and the image do (`node dist/src/app/main.js`, no tsx).',
   };
 }
 

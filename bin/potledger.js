@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx potledger …` works straight after `npm install`.
-import { register } from 'tsx/esm/api';
+// The `potledger` command line. Runs the compiled CLI (dist/, see bin/compiled.js) when it is
+// current, as in the Docker image; in a checkout whose sources changed since the last build it
+// runs the TypeScript sources through tsx instead, so an edit is never hidden by a stale build.
+import { pathToFileURL } from 'node:url';
+import { COMPILED_CLI, compiledIsCurrent } from './compiled.js';
 
-register();
-await import('../src/cli/main.ts');
+if (compiledIsCurrent()) {
+  await import(pathToFileURL(COMPILED_CLI).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

@@ -8,6 +8,7 @@
  */
 import { revealHiddenCharacters } from '../events/hiddenCharacters.ts';
 import type { Envelope } from '../events/index.ts';
+import { formatAmount, money, sum } from '../events/money.ts';
 import { agencyIdOfStream, potIdOfStream } from '../events/streams.ts';
 import type { AuditNames } from './auditSummary.ts';
 import { emptyAuditNames, rememberNames, summarise } from './auditSummary.ts';
@@ -53,6 +54,10 @@ export interface AuditEntry {
   readonly causationId?: string;
   readonly reason?: string;
   readonly summary: string;
+  /** The money the event moves (amountOfEvent), as a plain decimal; absent when it moves none. */
+  readonly amount?: string;
+  /** A reversal or retraction: the event it undoes, so a reader can pair them. */
+  readonly reversedEventId?: string;
   readonly potId?: string;
   /** Every agency the event touches, for filtering. */
   readonly agencyIds: readonly string[];
@@ -78,6 +83,9 @@ export interface AuditTrailState {
   /** Where correlationId is not the commandId (it usually is). */
   readonly correlationIds: Map<number, string>;
   readonly causationIds: Map<number, string>;
+  /** Only the entries that move money, or undo an entry, have these. */
+  readonly amounts: Map<number, string>;
+  readonly reversedEventIds: Map<number, string>;
   readonly reasons: TextColumn;
   readonly summaries: TextColumn;
   /** Numbers in the interners below; 0 where the entry has none. */
@@ -130,6 +138,8 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
     commandIds: createTextColumn(),
     correlationIds: new Map(),
     causationIds: new Map(),
+    amounts: new Map(),
+    reversedEventIds: new Map(),
     reasons: createTextColumn(),
     summaries: createTextColumn(),
     typeIds: createUint32Column(),
@@ -171,6 +181,10 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
     if (metadata.correlationId !== metadata.commandId)
       state.correlationIds.set(index, metadata.correlationId);
     if (metadata.causationId !== undefined) state.causationIds.set(index, metadata.causationId);
+    const amount = amountOfEvent(event.data);
+    if (amount !== null) state.amounts.set(index, amount);
+    const reversed = (event.data as { reversedEventId?: unknown }).reversedEventId;
+    if (typeof reversed === 'string') state.reversedEventIds.set(index, reversed);
     textPush(state.reasons, data.reason);
     textPush(state.summaries, summarise(state.names, event));
     columnPush(state.typeIds, internString(state, event.type));
@@ -208,6 +222,21 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
   },
 };
 
+/** The money an event moves, as a plain decimal: its amount, or the sum of its benefit or return lines. */
+export function amountOfEvent(data: unknown): string | null {
+  const record = data as { amount?: unknown; benefits?: unknown; returns?: unknown };
+  if (typeof record.amount === 'string') return record.amount;
+  for (const lines of [record.benefits, record.returns]) {
+    if (
+      Array.isArray(lines) &&
+      lines.every((l) => typeof (l as { amount?: unknown }).amount === 'string')
+    ) {
+      return formatAmount(sum(lines.map((l) => money((l as { amount: string }).amount))));
+    }
+  }
+  return null;
+}
+
 function internString(state: AuditTrailState, text: string): number {
   return internedNumber(state.strings, text, () => text);
 }
@@ -234,6 +263,8 @@ export function auditEntryAt(state: AuditTrailState, i: number): AuditEntry {
   const commandId = textAt(state.commandIds, i)!;
   const potId = columnAt(state.potIds, i);
   const actor = internedValue(state.actors, columnAt(state.actorIds, i));
+  const amount = state.amounts.get(i);
+  const reversedEventId = state.reversedEventIds.get(i);
   return {
     position: columnAt(state.positions, i).toString(),
     eventId: textAt(state.eventIds, i)!,
@@ -254,6 +285,8 @@ export function auditEntryAt(state: AuditTrailState, i: number): AuditEntry {
     ...(causationId === undefined ? {} : { causationId: revealHiddenCharacters(causationId) }),
     ...(reason === undefined ? {} : { reason: revealHiddenCharacters(reason) }),
     summary: revealHiddenCharacters(textAt(state.summaries, i)!),
+    ...(amount === undefined ? {} : { amount }),
+    ...(reversedEventId === undefined ? {} : { reversedEventId }),
     ...(potId === 0 ? {} : { potId: internedValue(state.strings, potId) }),
     agencyIds: [...internedValue(state.agencyLists, columnAt(state.agencyListIds, i))],
   };

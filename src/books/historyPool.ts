@@ -218,6 +218,9 @@ function decodeOnRead(encoded: Readonly<Record<string, Uint8Array>>): LedgerProj
   return projections as LedgerProjections;
 }
 
+/** True when this module runs compiled (dist/, `npm run build`) rather than under tsx. */
+const COMPILED = import.meta.url.endsWith('.js');
+
 /** One worker thread per running job, kept for the next one; a worker abandoned mid-job is terminated. */
 function workerExecutor(location: ReaderLocation, batchSize: number | undefined): Executor {
   const idle: Worker[] = [];
@@ -232,11 +235,15 @@ function workerExecutor(location: ReaderLocation, batchSize: number | undefined)
 
   function spawn(): Worker {
     const workerData: HistoryWorkerData = {
-      entry: new URL('./historyWorker.ts', import.meta.url).href,
+      entry: new URL(`./historyWorker.${COMPILED ? 'js' : 'ts'}`, import.meta.url).href,
       location,
       ...(batchSize === undefined ? {} : { batchSize }),
     };
-    const worker = new Worker(new URL('./historyWorkerBoot.mjs', import.meta.url), { workerData });
+    // Compiled (dist/), the worker is plain JavaScript; from the sources it boots tsx first.
+    const worker = new Worker(
+      COMPILED ? new URL(workerData.entry) : new URL('./historyWorkerBoot.mjs', import.meta.url),
+      { workerData },
+    );
     // A worker that fails between jobs is dropped; the next job starts a new one.
     worker.on('error', () => discard(worker));
     worker.on('exit', () => discard(worker));

@@ -1,5 +1,5 @@
-// Starts a historical-fold worker thread (src/books/historyPool.ts). The server runs TypeScript
-// through tsx, and a worker thread does not inherit a test runner's module hooks, so the
+// Starts a historical-fold worker thread (src/books/historyPool.ts) from the TypeScript sources.
+// A worker thread does not inherit a test runner's (or tsx's) module hooks, so the
 // worker registers tsx itself before it loads its TypeScript entry point.
 import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';

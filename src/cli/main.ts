@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES, signToken, type Role } from '../auth/tokens.ts';
 import { JWT_SECRET_FILE, readConfig, readExistingJwtSecret } from '../app/config.ts';
 import { registerAuditPackCommand } from './auditPack.ts';
+import { registerBackupCommands } from './backup.ts';
 import { registerRebuildCommand } from './rebuild.ts';
 import { registerUnitCostsCommand } from './unitCosts.ts';
 import { registerCbaCommand } from './cba.ts';
@@ -68,6 +69,7 @@ export function buildCli(): Command {
   registerAgreementsCommand(program, () => readConfig().storeUrl);
   registerJournalsCommand(program, () => readConfig().storeUrl);
   registerVerifyCommand(program);
+  registerBackupCommands(program);
   return program;
 }
 

@@ -95,3 +95,45 @@ export function positionProgress(
     stop: () => undefined,
   };
 }
+
+export interface PageProgress {
+  update(pagesDone: number, pagesTotal: number): void;
+  stop(): void;
+}
+
+/** Progress through a copy measured in database pages (`backup`): a bar on a terminal, a line every few seconds otherwise. */
+export function pageProgress(
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+  label: string,
+): PageProgress {
+  if (stream.isTTY === true) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: stream as NodeJS.WriteStream,
+        format: `${label} [{bar}] {percentage}% {value}/{total} pages`,
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update(pagesDone, pagesTotal) {
+        if (!started) bar.start(Math.max(pagesTotal, 1), 0);
+        started = true;
+        // A restarted copy starts again from page 0, and the store may have grown.
+        bar.setTotal(Math.max(pagesTotal, 1));
+        bar.update(pagesDone);
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let lastLineAt = 0;
+  return {
+    update(pagesDone, pagesTotal) {
+      if (Date.now() - lastLineAt < PLAIN_PROGRESS_INTERVAL_MS) return;
+      lastLineAt = Date.now();
+      stream.write(`${label}: ${pagesDone}/${pagesTotal} pages\n`);
+    },
+    stop: () => undefined,
+  };
+}

@@ -247,6 +247,14 @@ export const AuditEntryView = z.object({
   causationId: z.string().optional(),
   reason: z.string().optional(),
   summary: z.string(),
+  amount: z
+    .string()
+    .optional()
+    .describe('The money the event moves (its amount, or the sum of its lines); absent when none'),
+  reversedEventId: z
+    .string()
+    .optional()
+    .describe('A reversal or retraction: the event id of the entry it undoes'),
   potId: z.string().optional(),
   agencyIds: z.array(z.string()).readonly(),
 });

@@ -21,7 +21,11 @@ export const MAX_CATALOGUE_FILE_ENTRIES = 1_000;
 /** A catalogue file larger than this is not a catalogue. */
 export const MAX_CATALOGUE_FILE_BYTES = 5 * 1_048_576;
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// data/ sits at the repository root; the compiled build (dist/src/unitCosts) is one folder deeper.
+const projectRoot = join(
+  dirname(fileURLToPath(import.meta.url)),
+  ...(import.meta.url.endsWith('.js') ? ['..', '..', '..'] : ['..', '..']),
+);
 export const DEFAULT_UNIT_COSTS_FILE = join(projectRoot, 'data', 'unit-costs.json');
 export const DEFAULT_DEFLATORS_FILE = join(projectRoot, 'data', 'deflators.json');
 

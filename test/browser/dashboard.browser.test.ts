@@ -180,9 +180,18 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     await again.getByRole('button', { name: 'Allocate' }).click();
     const amountError = again.locator('[data-field="amount"] .field-error');
     await amountError.waitFor({ state: 'visible' });
-    expect(await amountError.textContent()).toBe(
-      `There is not enough money available for this. You asked for £999,999,999.99; ${now} is available. ` +
-        `(allocation of 999999999.99 exceeds the pot's available ${(penceOf(now) / 100).toFixed(2)})`,
+    // Plain words next to the field (GOV.UK error message, with its hidden "Error:" prefix)...
+    const plain = `There is not enough money available for this. You asked for £999,999,999.99; ${now} is available.`;
+    expect(await amountError.textContent()).toBe(`Error: ${plain}`);
+    // ...and in the error summary, which links to the field; the server's own detail only on request.
+    const summary = again.locator('.govuk-error-summary');
+    expect(await summary.getByRole('link').textContent()).toBe(plain);
+    const detail = summary.locator('details.govuk-details');
+    expect(await detail.getAttribute('open')).toBeNull();
+    expect(await detail.locator('.govuk-details__text').isVisible()).toBe(false);
+    await detail.getByText('Technical detail').click();
+    expect(await detail.locator('.govuk-details__text').textContent()).toBe(
+      `INSUFFICIENT_FUNDS: allocation of 999999999.99 exceeds the pot's available ${(penceOf(now) / 100).toFixed(2)}`,
     );
     expect(await again.getByLabel('Amount (£)', { exact: true }).getAttribute('aria-invalid')).toBe(
       'true',
@@ -226,7 +235,7 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     await page.close();
   });
 
-  it('a finance officer contributes, records an outcome, and reverses the contribution by its event id; a second reversal is refused', async () => {
+  it('a finance officer contributes (and keeps a receipt), records an outcome, and reverses the contribution from the entries list', async () => {
     const page = await signInWithToken(
       mint({ sub: 'bob', role: 'finance-officer', agency: POLICE.agencyId }),
     );
@@ -239,12 +248,32 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     const contribute = page.getByRole('form', { name: `Contribute from ${POLICE.name}` });
     await contribute.waitFor();
     const before = await contributed();
-    await contribute.getByLabel('Amount (£)', { exact: true }).fill('£2,500.00');
+    await contribute.getByLabel('Amount (£)', { exact: true }).fill('£2,500.50');
     await contribute.getByLabel('Reference', { exact: true }).fill('Browser test PO-1');
     await contribute.getByRole('button', { name: 'Contribute' }).click();
     await expect.poll(contributed).not.toBe(before);
-    expect(penceOf(await contributed()) - penceOf(before)).toBe(250_000);
-    // The page re-renders after a write; the event id is in the audit trail too, read it there.
+    expect(penceOf(await contributed()) - penceOf(before)).toBe(250_050);
+    // The receipt outlives the page's re-render: what was recorded, and its ids.
+    const receipt = page.getByTestId('receipt');
+    await receipt.waitFor();
+    expect(await receipt.locator('.govuk-notification-banner__heading').textContent()).toBe(
+      'Contribution of £2,500.50 recorded',
+    );
+    const receiptRows = Object.fromEntries(
+      await receipt
+        .locator('.govuk-summary-list__row')
+        .evaluateAll((rows) =>
+          rows.map((r) => [
+            r.querySelector('dt')?.textContent ?? '',
+            r.querySelector('dd')?.textContent ?? '',
+          ]),
+        ),
+    );
+    expect(receiptRows).toMatchObject({
+      From: POLICE.name,
+      Amount: '£2,500.50',
+      Reference: 'Browser test PO-1',
+    });
     const audit = await createLedgerClient(server.baseUrl).get<{
       entries: { type: string; eventId: string; summary: string }[];
     }>(
@@ -255,6 +284,7 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
       (e) => e.type === 'ContributionReceived' && e.summary.includes('Browser test PO-1'),
     );
     expect(contribution).toHaveLength(1);
+    expect(receiptRows['Event id']).toBe(contribution[0]!.eventId);
 
     // The outcome goes on the first intervention (the form's default choice).
     const benefits = () =>
@@ -276,20 +306,38 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     await outcome.getByRole('button', { name: 'Record outcome' }).click();
     await expect.poll(benefits).not.toBe(benefitsBefore);
     expect(penceOf(await benefits()) - penceOf(benefitsBefore)).toBe(100_000);
+    // The outcome's receipt lists its flows, investor → beneficiary, by name.
+    await expect
+      .poll(() => receipt.locator('.govuk-notification-banner__heading').textContent())
+      .toBe('Outcome recorded: Browser test: ten fewer call-outs');
+    expect(await receipt.getByText(new RegExp(`→ ${NHS.name}: £`)).count()).toBeGreaterThan(0);
 
-    const reverse = page.getByRole('form', { name: 'Reverse an entry' });
-    await reverse.getByLabel('Event id', { exact: true }).fill(contribution[0]!.eventId);
-    await reverse.getByLabel('Reason', { exact: true }).fill('Browser test: keyed twice');
-    await reverse.getByRole('button', { name: 'Reverse' }).click();
+    // Reverse the contribution from its own row, with a reason: no event id typed anywhere.
+    const row = page
+      .getByTestId('entries')
+      .locator('tbody tr')
+      .filter({ hasText: 'Browser test PO-1' });
+    expect(await row.locator('[data-event-id]').textContent()).toBe(
+      `Event id ${contribution[0]!.eventId}`,
+    );
+    await row.getByText('Reverse this entry', { exact: true }).click();
+    await row.getByLabel('Reason for reversing').fill('Browser test: keyed twice');
+    await row.getByRole('button', { name: 'Reverse' }).click();
     await expect.poll(contributed).toBe(before);
-    // Reversing it again is refused, next to the event id, in plain words.
-    const again = page.getByRole('form', { name: 'Reverse an entry' });
-    await again.getByLabel('Event id', { exact: true }).fill(contribution[0]!.eventId);
-    await again.getByLabel('Reason', { exact: true }).fill('Browser test: again');
-    await again.getByRole('button', { name: 'Reverse' }).click();
-    const error = again.locator('[data-field="eventId"] .field-error');
-    await error.waitFor({ state: 'visible' });
-    expect(await error.textContent()).toMatch(/^That entry has already been reversed\./);
+    await expect
+      .poll(() => receipt.locator('.govuk-notification-banner__heading').textContent())
+      .toMatch(/^Reversed: the contribution of £2,500\.50 dated /);
+    // It cannot be reversed twice: its row now says Reversed and offers no Reverse.
+    const reversedRow = page
+      .getByTestId('entries')
+      .locator('tbody tr')
+      .filter({ hasText: 'Browser test PO-1' });
+    await reversedRow.locator('.govuk-tag', { hasText: 'Reversed' }).waitFor();
+    expect(await reversedRow.getByRole('button', { name: 'Reverse' }).count()).toBe(0);
+    await page.screenshot({
+      path: join(SCREENSHOT_DIR, 'pot-entries-reversed.png'),
+      fullPage: true,
+    });
     await page.close();
   });
 
@@ -313,10 +361,12 @@ describe.skipIf(unavailable !== null)('the dashboard in Chromium', () => {
     const csv = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '');
     const [header, ...rows] = csv.trim().split(/\r?\n/);
     expect(header).toBe(
-      'position,recordedAt,effectiveDate,type,actorSub,actorRole,actorAgencyId,potId,summary,reason,commandId,correlationId,eventId',
+      'position,recordedAt,effectiveDate,type,amount,actorSub,actorRole,actorAgencyId,potId,summary,reason,commandId,correlationId,eventId',
     );
     expect(
-      rows.some((row) => row.includes('FundsAllocated') && row.includes('Browser test: top-up')),
+      rows.some(
+        (row) => row.includes('FundsAllocated,1000.00,') && row.includes('Browser test: top-up'),
+      ),
     ).toBe(true);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'audit.png'), fullPage: true });
     await page.close();

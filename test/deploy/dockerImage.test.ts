@@ -140,6 +140,102 @@ describe('the Dockerfile', () => {
   });
 });
 
+/** The arguments of an exec-form instruction (`CMD ["node", "x.js"]`). */
+function execForm(instruction: Instruction | undefined): string[] {
+  expect(instruction?.args, 'an exec-form instruction').toMatch(/^\[/);
+  return JSON.parse(instruction!.args) as string[];
+}
+
+/** Paths (from WORKDIR /app) that a stage puts there: what it copies in, what its RUNs check they made, and node_modules from npm ci. */
+function producedBy(stage: Stage): string[] {
+  const produced: string[] = [];
+  for (const instruction of stage.instructions) {
+    if (instruction.keyword === 'COPY') {
+      const target = instruction.args.split(/\s+/).at(-1)!;
+      const sources = instruction.args.split(/\s+/).filter((p) => !p.startsWith('--'));
+      if (target.endsWith('/') && target === './')
+        produced.push(...sources.slice(0, -1).map((p) => p.replace(/^\.\//, '')));
+      else produced.push(target.replace(/^\.\//, '').replace(/\/$/, ''));
+    }
+    if (instruction.keyword === 'RUN') {
+      for (const match of instruction.args.matchAll(/test -f (\S+)/g)) produced.push(match[1]!);
+      if (/\bnpm ci\b/.test(instruction.args)) produced.push('node_modules');
+    }
+  }
+  return produced;
+}
+
+describe('the compiled build in the image', () => {
+  const build = stages.find((s) => s.name === 'build')!;
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const buildConfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+    compilerOptions: { outDir: string; rootDir: string };
+    include: string[];
+  };
+
+  it('runs the compiled server with plain node: the CMD file is one the build emits', () => {
+    const cmd = execForm(runtime.instructions.filter((i) => i.keyword === 'CMD').at(-1));
+    expect(cmd[0]).toBe('node');
+    expect(cmd.join(' ')).not.toMatch(/--import|--loader|--require|tsx|strip-types|\.ts\b/);
+    const script = cmd.at(-1)!;
+    const { outDir, rootDir } = buildConfig.compilerOptions;
+    expect(script.startsWith(`${outDir}/`), script).toBe(true);
+    const source = join(rootDir, script.slice(outDir.length + 1).replace(/\.js$/, '.ts'));
+    expect(existsSync(join(ROOT, source)), source).toBe(true);
+    expect(buildConfig.include.some((folder) => source.startsWith(`${folder}/`))).toBe(true);
+    // npm ci in the build stage runs the prepare script, which compiles; the runtime takes dist/.
+    expect(pkg.scripts.prepare).toContain('bin/compiled.js build');
+    for (const folder of buildConfig.include)
+      expect(producedBy(build), `the build stage copies ${folder}/`).toContain(folder);
+    expect(producedBy(build)).toContain(`${outDir}/src/app/main.js`);
+    // dist/ is ES modules because package.json says "type": "module": it must be beside it.
+    expect(producedBy(runtime)).toContain('package.json');
+    expect(
+      runtime.instructions.some(
+        (i) => i.keyword === 'COPY' && i.args === `--from=build /app/${outDir} ./${outDir}`,
+      ),
+    ).toBe(true);
+  });
+
+  it('copies from the build stage only what the build stage produced', () => {
+    const produced = producedBy(build);
+    const fromBuild = runtime.instructions.filter(
+      (i) => i.keyword === 'COPY' && i.args.startsWith('--from=build '),
+    );
+    expect(fromBuild.length).toBeGreaterThanOrEqual(3);
+    for (const copy of fromBuild) {
+      const source = copy.args.split(/\s+/)[1]!.replace(/^\/app\//, '');
+      expect(
+        produced.some((path) => path === source || path.startsWith(`${source}/`)),
+        `COPY ${copy.args}`,
+      ).toBe(true);
+    }
+  });
+
+  it('has no TypeScript tooling at run time: tsx and typescript are dev dependencies, pruned in the build stage', () => {
+    for (const tool of ['tsx', 'typescript']) {
+      expect(pkg.dependencies[tool], tool).toBeUndefined();
+      expect(pkg.devDependencies[tool], tool).toBeDefined();
+    }
+    expect(
+      build.instructions.some(
+        (i) => i.keyword === 'RUN' && i.args.includes('npm prune --omit=dev'),
+      ),
+    ).toBe(true);
+    expect(
+      runtime.instructions.some(
+        (i) =>
+          i.keyword === 'COPY' && !i.args.startsWith('--from=') && /\b(src|events)\b/.test(i.args),
+      ),
+      'the runtime copies no TypeScript sources',
+    ).toBe(false);
+  });
+});
+
 describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
     services: Record<
@@ -152,6 +248,19 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(compose.services).length).toBeGreaterThan(0);
     for (const [name, service] of Object.entries(compose.services)) {
       expect(service.image !== undefined || service.build === '.', name).toBe(true);
+    }
+  });
+
+  it('says, beside each API service, the address it is reached at', () => {
+    const text = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+    for (const [name, service] of Object.entries(compose.services).filter(
+      ([, s]) => s.build === '.',
+    )) {
+      const hostPort = /^127\.0\.0\.1:(\d+):/.exec(service.ports?.[0] ?? '')?.[1];
+      expect(hostPort, name).toBeDefined();
+      expect(text, name).toMatch(
+        new RegExp(`#[^\\n]*http://localhost:${hostPort}/[^\\n]*\\n  ${name}:`),
+      );
     }
   });
 

@@ -51,10 +51,14 @@ interface Tracked {
   stderr(): string;
 }
 
-function spawnTracked(script: string, env: Record<string, string>): Tracked {
+function spawnTracked(
+  script: string,
+  env: Record<string, string>,
+  loader: 'tsx' | 'none' = 'tsx',
+): Tracked {
   // `node --import tsx` rather than `npx tsx`: the pid we hold is the process itself, so a
   // signal reaches the server and not a wrapper that would leave it orphaned.
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, loader === 'tsx' ? ['--import', 'tsx', script] : [script], {
     cwd: REPO_ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,7 +110,7 @@ export interface ServerProcess {
  * `env`: further settings for the server (the benchmark turns the write rate limit off);
  * `startTimeoutMs`: how long to wait for healthy (the benchmark starts on long logs).
  * `stopTimeoutMs`: how long stop() waits after SIGTERM (a server on a long log writes its books
- * snapshot at shutdown).
+ * snapshot at shutdown). `compiled`: dist/ with plain node (build it first: bin/compiled.js).
  */
 export async function startServer(options: {
   port: number;
@@ -115,17 +119,25 @@ export async function startServer(options: {
   env?: Record<string, string>;
   startTimeoutMs?: number;
   stopTimeoutMs?: number;
+  /** Run the compiled build (dist/, as `npm start` and the image do) with plain node instead of the sources under tsx. */
+  compiled?: boolean;
 }): Promise<ServerProcess> {
   const startTimeoutMs = options.startTimeoutMs ?? SERVER_START_TIMEOUT_MS;
   const stopTimeoutMs = options.stopTimeoutMs ?? SERVER_STOP_TIMEOUT_MS;
-  const { child, output } = spawnTracked('src/app/main.ts', {
-    PORT: String(options.port),
-    HOST: '127.0.0.1',
-    LEDGER_DATA_DIR: options.dataDir,
-    LEDGER_JWT_SECRET: options.jwtSecret,
-    LOG_LEVEL: 'warn',
-    ...options.env,
-  });
+  const compiled = options.compiled === true;
+  const script = compiled ? 'dist/src/app/main.js' : 'src/app/main.ts';
+  const { child, output } = spawnTracked(
+    script,
+    {
+      PORT: String(options.port),
+      HOST: '127.0.0.1',
+      LEDGER_DATA_DIR: options.dataDir,
+      LEDGER_JWT_SECRET: options.jwtSecret,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+    compiled ? 'none' : 'tsx',
+  );
   const baseUrl = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + startTimeoutMs;
   for (;;) {

@@ -132,6 +132,44 @@ describe('GET /v1/audit', () => {
     expect(entries[0]).not.toHaveProperty('causationId');
   });
 
+  it('an entry that moves money carries its amount; a retraction names the entry it undoes; the CSV has an amount column', async () => {
+    const c = await ctx();
+    const t = await timeline(c);
+    const { entries } = await audit(c, 'limit=1000');
+    expect(entries[8]).toMatchObject({ type: 'FundsAllocated', amount: '100000.00' });
+    expect(entries[10]).toMatchObject({ type: 'ContributionReceived', amount: '50000.00' });
+    expect(entries[11]).toMatchObject({
+      type: 'OutcomeRetracted',
+      reversedEventId: t.outcome.eventId,
+    });
+    expect(entries[11]!.amount).toBe(entries[9]!.amount);
+    expect(entries[8]).not.toHaveProperty('reversedEventId');
+    // PotOpened moves no money.
+    expect(entries.find((e) => e.type === 'PotOpened')).not.toHaveProperty('amount');
+
+    const csv = await c.ledger.get(
+      `/v1/audit/export.csv?minPosition=${await head(c.ledger)}`,
+      c.tokens.auditor,
+    );
+    expect(csv.statusCode, csv.body).toBe(200);
+    const [header, ...rows] = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r\n/);
+    const columns = header!.split(',');
+    expect(columns.slice(0, 5)).toEqual([
+      'position',
+      'recordedAt',
+      'effectiveDate',
+      'type',
+      'amount',
+    ]);
+    const amountOf = (eventId: string) =>
+      rows.find((row) => row.endsWith(eventId))!.split(',')[columns.indexOf('amount')];
+    expect(amountOf(t.contribution.eventId)).toBe('50000.00');
+    expect(amountOf(t.allocation.eventId)).toBe('100000.00');
+  });
+
   it('summaries are one line of plain English an inspector can read', async () => {
     const c = await ctx();
     await timeline(c);

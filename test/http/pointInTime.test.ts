@@ -208,7 +208,9 @@ describe('the books as they stood: asAt and atPosition on every projection GET',
       }
     }
     expect(compared).toBe(atPositions.length * AS_AT_DATES.length * READ_ROUTES.length);
-  });
+    // Hundreds of requests, each a historical fold: on PostgreSQL under a loaded CI machine this
+    // took over the default 30 s, and a timed-out run kept folding into the next test's count.
+  }, 180_000);
 
   it('an asAt between an allocation and the contribution it drew on answers 200 with the truthful figures: a negative stake, shown as it is', async () => {
     const pot = await ask(

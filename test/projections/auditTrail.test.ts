@@ -127,6 +127,7 @@ describe('audit trail', () => {
       correlationId: policeContribution.metadata.commandId,
       summary:
         'alice (finance officer, Essex Police) contributed £200,000.00 to Essex Reducing Reoffending, ref PO-1234',
+      amount: '200000.00',
       potId,
       agencyIds: [POLICE],
     });

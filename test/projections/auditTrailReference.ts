@@ -14,6 +14,7 @@ import type { Envelope } from '../../events/index.ts';
 import { agencyIdOfStream, potIdOfStream } from '../../events/streams.ts';
 import type { AuditNames } from '../../projections/auditSummary.ts';
 import { emptyAuditNames, rememberNames, summarise } from '../../projections/auditSummary.ts';
+import { amountOfEvent } from '../../projections/auditTrail.ts';
 import type { Projection } from '../../projections/projection.ts';
 import { parseTimeBound } from '../../projections/timeBounds.ts';
 
@@ -38,6 +39,8 @@ interface AuditEntry {
   readonly causationId?: string;
   readonly reason?: string;
   readonly summary: string;
+  readonly amount?: string;
+  readonly reversedEventId?: string;
   readonly potId?: string;
   /** Every agency the event touches, for filtering. */
   readonly agencyIds: readonly string[];
@@ -121,8 +124,14 @@ function indexUnder(index: Map<string, number[]>, key: string, entryIndex: numbe
 
 function toEntry(names: AuditNames, event: Envelope): AuditEntry {
   const { metadata } = event;
-  const data = event.data as { effectiveDate?: string; reason?: string; potId?: string };
+  const data = event.data as {
+    effectiveDate?: string;
+    reason?: string;
+    potId?: string;
+    reversedEventId?: string;
+  };
   const actor = metadata.actor;
+  const amount = amountOfEvent(event.data);
   return {
     position: event.position.toString(),
     eventId: event.eventId,
@@ -140,6 +149,8 @@ function toEntry(names: AuditNames, event: Envelope): AuditEntry {
     ...(metadata.causationId === undefined ? {} : { causationId: metadata.causationId }),
     ...(data.reason === undefined ? {} : { reason: data.reason }),
     summary: summarise(names, event),
+    ...(amount === null ? {} : { amount }),
+    ...(data.reversedEventId === undefined ? {} : { reversedEventId: data.reversedEventId }),
     ...potOf(event),
     agencyIds: agenciesTouchedBy(event),
   };

@@ -850,6 +850,7 @@ describe('dangerous but allowed text: stored exactly as given, exported defused'
         e.recordedAt,
         e.effectiveDate,
         e.type,
+        e.amount,
         e.actor.sub,
         e.actor.role,
         e.actor.agencyId,

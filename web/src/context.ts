@@ -40,6 +40,8 @@ export interface PotView {
     benefits: string;
   }[];
   readonly position: string;
+  /** Allocations of this amount or more wait for a second person (four-eyes); null: none. */
+  readonly approvalThreshold?: string | null;
   /** Added by the approvals work; shown when the server sends it. */
   readonly pendingApprovals?: readonly Record<string, unknown>[];
   /** Fields the API withheld from this role (figures only), e.g. "pendingApprovals[].requestedBy". */

@@ -2,13 +2,17 @@
  * Write forms: amounts validated as they would be by the ledger, one Idempotency-Key per
  * submission (kept for a retry of the same values, so a double click or a resend never posts
  * twice), the button disabled while a request is in flight, and refusals shown in plain words
- * next to the field they concern.
+ * next to the field they concern and in a GOV.UK error summary, with the server's own detail
+ * behind "Technical detail" for whoever needs it. What was recorded is shown as a receipt that
+ * outlives the page's re-render (receipts.ts).
  */
 import { ApiError, postJson, type Written } from './api.ts';
 import { h, showFieldError } from './dom.ts';
+import { details, errorSummary } from './govuk.ts';
 import { idempotencyKeys } from './idempotency.ts';
 import { amountInputProblem, normaliseTypedAmount } from './money.ts';
-import { fieldOfProblem, plainWords } from './problems.ts';
+import { fieldOfProblem, plainWords, type Problem } from './problems.ts';
+import { showReceipt, type Receipt } from './receipts.ts';
 
 export interface WriteFormSpec {
   readonly title: string;
@@ -27,23 +31,46 @@ export interface WriteFormSpec {
   readonly body: (values: FormValues) => unknown;
   readonly token: string;
   readonly onWritten: (written: Written) => void;
+  /** What to show as the receipt; without it, the form's title and the event id. */
+  readonly receipt?: (written: Written, values: FormValues) => Receipt;
+  /** Plain words for refusals that mean something particular on this form, by code. */
+  readonly refusals?: Readonly<Record<string, string>>;
+  /** Extra classes for the submit button (govuk-button--secondary, govuk-button--warning). */
+  readonly buttonClass?: string;
+  /** Hide the form's heading (a form inside a table row is labelled by its row). */
+  readonly hideTitle?: boolean;
 }
 
 export type FormValues = (name: string) => string;
 
 export function writeForm(spec: WriteFormSpec): HTMLFormElement {
-  const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
-  const formError = h('p', { class: 'form-error', role: 'alert', hidden: true });
-  const button = h('button', { type: 'submit' }, spec.submitLabel);
+  const status = h('p', { class: 'govuk-body form-status', role: 'status', 'aria-live': 'polite' });
+  const summary = errorSummary();
+  const button = h(
+    'button',
+    {
+      type: 'submit',
+      class: `govuk-button${spec.buttonClass === undefined ? '' : ` ${spec.buttonClass}`}`,
+    },
+    spec.submitLabel,
+  );
   const form = h(
     'form',
     { class: 'write-form', novalidate: true, 'aria-label': spec.title },
-    h('h3', {}, spec.title),
+    spec.hideTitle === true ? null : h('h3', { class: 'govuk-heading-s' }, spec.title),
+    summary.element,
     ...spec.controls,
-    formError,
     button,
     status,
   );
+  const idOf = (name: string) =>
+    form.querySelector<HTMLElement>(
+      `[data-field="${name}"] input, [data-field="${name}"] select, [data-field="${name}"] textarea`,
+    )?.id;
+  const technicalDetail = (problem: Problem) =>
+    problem.detail === undefined
+      ? undefined
+      : details('Technical detail', h('code', {}, `${problem.code}: ${problem.detail}`));
   const keyFor = idempotencyKeys();
   let inFlight = false;
 
@@ -71,18 +98,18 @@ export function writeForm(spec: WriteFormSpec): HTMLFormElement {
 
   async function submit(): Promise<void> {
     for (const name of names()) showFieldError(form, name, null);
-    formError.hidden = true;
+    summary.clear();
     status.textContent = '';
-    let firstBad: string | null = null;
+    const bad: { text: string; fieldId?: string }[] = [];
     for (const name of names().filter(
       (n) => spec.amountFields.includes(n) || n.startsWith('amount'),
     )) {
       const problem = amountInputProblem(value(name), spec.amountRules?.[name]);
       showFieldError(form, name, problem);
-      if (problem !== null) firstBad ??= name;
+      if (problem !== null) bad.push({ text: problem, ...fieldIdOf(name) });
     }
-    if (firstBad !== null) {
-      form.querySelector<HTMLElement>(`[name="${firstBad}"]`)?.focus();
+    if (bad.length > 0) {
+      summary.show(bad);
       return;
     }
     const normalised: FormValues = (name) =>
@@ -91,13 +118,13 @@ export function writeForm(spec: WriteFormSpec): HTMLFormElement {
         : value(name).trim();
     const crossCheck = spec.check?.(normalised) ?? null;
     if (crossCheck !== null) {
-      if (crossCheck.field === null) {
-        formError.textContent = crossCheck.message;
-        formError.hidden = false;
-      } else {
-        showFieldError(form, crossCheck.field, crossCheck.message);
-        form.querySelector<HTMLElement>(`[name="${crossCheck.field}"]`)?.focus();
-      }
+      if (crossCheck.field !== null) showFieldError(form, crossCheck.field, crossCheck.message);
+      summary.show([
+        {
+          text: crossCheck.message,
+          ...(crossCheck.field === null ? {} : fieldIdOf(crossCheck.field)),
+        },
+      ]);
       return;
     }
     const body = spec.body(normalised);
@@ -108,30 +135,37 @@ export function writeForm(spec: WriteFormSpec): HTMLFormElement {
     try {
       const written = await postJson(spec.path(), spec.token, body, key);
       done();
-      status.textContent = `Recorded (event ${written.eventId}).`;
+      status.textContent = '';
+      showReceipt(
+        spec.receipt?.(written, normalised) ?? {
+          heading: `${spec.title}: recorded`,
+          rows: [['Event id', written.eventId]],
+        },
+      );
       spec.onWritten(written);
     } catch (error) {
       status.textContent = '';
       if (!(error instanceof ApiError)) {
         // A fault in the dashboard itself: say so rather than leave the form silent.
         console.error(error);
-        formError.textContent = `The dashboard could not send this: ${(error as Error).message}`;
-        formError.hidden = false;
+        summary.show([{ text: `The dashboard could not send this: ${(error as Error).message}` }]);
         return;
       }
-      const message = `${plainWords(error.problem)}${error.problem.detail === undefined ? '' : ` (${error.problem.detail})`}`;
+      const message = spec.refusals?.[error.problem.code] ?? plainWords(error.problem);
       const target = fieldOfProblem(error.problem, names());
-      if (target === null) {
-        formError.textContent = message;
-        formError.hidden = false;
-      } else {
-        showFieldError(form, target, message);
-        form.querySelector<HTMLElement>(`[name="${target}"]`)?.focus();
-      }
+      if (target !== null) showFieldError(form, target, message);
+      summary.show(
+        [{ text: message, ...(target === null ? {} : fieldIdOf(target)) }],
+        technicalDetail(error.problem),
+      );
     } finally {
       inFlight = false;
       button.disabled = false;
     }
+  }
+  function fieldIdOf(name: string): { fieldId?: string } {
+    const id = idOf(name);
+    return id === undefined ? {} : { fieldId: id };
   }
   return form;
 }

@@ -1,7 +1,8 @@
 /**
- * GOV.UK Design System patterns the pooled-fund pages use, drawn with the dashboard's own
- * element builder and styles: warning text, tags, summary lists, and a CSV download button
- * (the API wants the bearer token, so the file is fetched and saved rather than linked).
+ * GOV.UK Design System components (govuk-frontend's markup and classes, styled by its CSS) built
+ * with the dashboard's element builder: warning text, tags, summary lists, notification
+ * banners, error summaries, details, buttons, and a CSV download button (the API wants the
+ * bearer token, so the file is fetched and saved rather than linked).
  */
 import { getBlob } from './api.ts';
 import { h } from './dom.ts';
@@ -15,7 +16,7 @@ export function warningText(text: string, attrs: Record<string, string> = {}): H
     h(
       'strong',
       { class: 'govuk-warning-text__text' },
-      h('span', { class: 'visually-hidden' }, 'Warning: '),
+      h('span', { class: 'govuk-visually-hidden' }, 'Warning: '),
       text,
     ),
   );
@@ -24,6 +25,118 @@ export function warningText(text: string, attrs: Record<string, string> = {}): H
 /** A GOV.UK tag: "Overspending" (red), "Agrees" (green), "Preview" (grey). */
 export function tag(text: string, colour: 'red' | 'green' | 'grey' | 'blue' = 'blue'): HTMLElement {
   return h('strong', { class: `govuk-tag govuk-tag--${colour}` }, text);
+}
+
+/** A GOV.UK button; `secondary` and `warning` are the Design System's other two kinds. */
+export function button(
+  text: string,
+  kind: 'primary' | 'secondary' | 'warning' = 'primary',
+  attrs: Record<string, string | boolean | ((event: Event) => void)> = {},
+): HTMLButtonElement {
+  const kindClass =
+    kind === 'primary' ? '' : ` govuk-button--${kind}${kind === 'secondary' ? ' secondary' : ''}`;
+  return h(
+    'button',
+    { type: 'button', class: `govuk-button${kindClass}`, 'data-module': 'govuk-button', ...attrs },
+    text,
+  );
+}
+
+/** GOV.UK details: a summary line that opens to show more (here, the server's own words). */
+export function details(summary: string, ...content: (Node | string)[]): HTMLDetailsElement {
+  return h(
+    'details',
+    { class: 'govuk-details' },
+    h(
+      'summary',
+      { class: 'govuk-details__summary' },
+      h('span', { class: 'govuk-details__summary-text' }, summary),
+    ),
+    h('div', { class: 'govuk-details__text' }, ...content),
+  );
+}
+
+let bannerCounter = 0;
+/**
+ * A GOV.UK notification banner: `success` (green, role alert) for what was just recorded, or
+ * the neutral one (blue) for what is waiting on someone else.
+ */
+export function notificationBanner(
+  title: string,
+  heading: string,
+  content: readonly Node[],
+  options: { success?: boolean; attrs?: Record<string, string> } = {},
+): HTMLElement {
+  bannerCounter += 1;
+  const titleId = `banner-title-${bannerCounter}`;
+  return h(
+    'div',
+    {
+      class: `govuk-notification-banner${options.success === true ? ' govuk-notification-banner--success' : ''}`,
+      role: options.success === true ? 'alert' : 'region',
+      'aria-labelledby': titleId,
+      ...options.attrs,
+    },
+    h(
+      'div',
+      { class: 'govuk-notification-banner__header' },
+      h('h2', { class: 'govuk-notification-banner__title', id: titleId }, title),
+    ),
+    h(
+      'div',
+      { class: 'govuk-notification-banner__content' },
+      h('p', { class: 'govuk-notification-banner__heading' }, heading),
+      ...content,
+    ),
+  );
+}
+
+/**
+ * A GOV.UK error summary: "There is a problem" and one line per problem, each a link to its
+ * field when it has one. Hidden until `show`; focused when shown, as the Design System asks.
+ */
+export function errorSummary(): {
+  element: HTMLElement;
+  show: (items: readonly { text: string; fieldId?: string }[], extra?: Node) => void;
+  clear: () => void;
+} {
+  const list = h('ul', { class: 'govuk-list govuk-error-summary__list' });
+  const extraSlot = h('div');
+  const element = h(
+    'div',
+    { class: 'govuk-error-summary', tabindex: '-1', hidden: true },
+    h(
+      'div',
+      { role: 'alert' },
+      h('h2', { class: 'govuk-error-summary__title' }, 'There is a problem'),
+      h('div', { class: 'govuk-error-summary__body' }, list, extraSlot),
+    ),
+  );
+  return {
+    element,
+    show(items, extra) {
+      list.replaceChildren(
+        ...items.map((item) => {
+          if (item.fieldId === undefined) return h('li', { class: 'form-error' }, item.text);
+          const a = h('a', { href: `#${item.fieldId}` }, item.text);
+          // The route lives in the hash: move focus to the field instead of following the link.
+          a.addEventListener('click', (event) => {
+            event.preventDefault();
+            document.getElementById(item.fieldId!)?.focus();
+          });
+          return h('li', {}, a);
+        }),
+      );
+      extraSlot.replaceChildren(...(extra === undefined ? [] : [extra]));
+      element.hidden = false;
+      element.focus();
+    },
+    clear() {
+      list.replaceChildren();
+      extraSlot.replaceChildren();
+      element.hidden = true;
+    },
+  };
 }
 
 /** A GOV.UK summary list: key and value rows. */
@@ -47,8 +160,12 @@ export function summaryList(
 
 /** A "Download CSV" button that fetches `path` with the token and saves it as `fileName`. */
 export function csvDownload(path: string, fileName: string, token: string): HTMLElement {
-  const status = h('span', { role: 'status', 'aria-live': 'polite', class: 'hint' });
-  const button = h('button', { type: 'button', class: 'secondary' }, 'Download CSV');
+  const status = h('span', { role: 'status', 'aria-live': 'polite', class: 'govuk-hint hint' });
+  const button = h(
+    'button',
+    { type: 'button', class: 'govuk-button govuk-button--secondary secondary' },
+    'Download CSV',
+  );
   button.addEventListener('click', () => {
     button.disabled = true;
     status.textContent = 'Preparing the CSV…';
@@ -65,5 +182,5 @@ export function csvDownload(path: string, fileName: string, token: string): HTML
       .catch((error: Error) => (status.textContent = `The CSV could not be made: ${error.message}`))
       .finally(() => (button.disabled = false));
   });
-  return h('p', { class: 'download' }, button, ' ', status);
+  return h('div', { class: 'govuk-button-group download' }, button, status);
 }

@@ -4,6 +4,8 @@
  * #/flows,
  * #/agencies, #/agencies/<id>, #/audit, #/signin), so the server only serves static files.
  */
+import 'govuk-frontend/dist/govuk/govuk-frontend.min.css';
+import { createAll, ServiceNavigation } from 'govuk-frontend';
 import './style.css';
 import { ApiError, getJson } from './api.ts';
 import { disposeCharts } from './charts.ts';
@@ -19,11 +21,19 @@ import { poolFundPage } from './pages/poolFund.ts';
 import { potPage, potsPage } from './pages/pots.ts';
 import { settlementPage } from './pages/settlement.ts';
 import { signInPage } from './pages/signin.ts';
+import { details } from './govuk.ts';
+import { applyGovukClasses } from './govukClasses.ts';
 import { plainWords } from './problems.ts';
+import { forgetReceiptUnlessOn } from './receipts.ts';
 import { currentSession, signOut, type Session } from './session.ts';
 import { can } from './token.ts';
 
-const main = document.getElementById('main')!;
+const main = document.getElementById('page')!;
+applyGovukClasses(main);
+// GOV.UK Frontend's script-dependent styles apply under this class; the service navigation's
+// mobile menu is its one component with behaviour in the static page.
+document.body.classList.add('govuk-frontend-supported');
+createAll(ServiceNavigation);
 const header = document.getElementById('session')!;
 const nav = document.getElementById('nav')!;
 
@@ -38,7 +48,11 @@ function renderChrome(session: Session | null): void {
     claims.exp === undefined
       ? ''
       : ` · until ${new Date(claims.exp * 1000).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })}`;
-  const out = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
+  const out = h(
+    'button',
+    { type: 'button', class: 'govuk-button govuk-button--secondary potledger-signout' },
+    'Sign out',
+  );
   out.addEventListener('click', () => {
     signOut();
     window.location.hash = '#/signin';
@@ -46,7 +60,7 @@ function renderChrome(session: Session | null): void {
   header.replaceChildren(
     h(
       'span',
-      { 'data-testid': 'who' },
+      { 'data-testid': 'who', class: 'potledger-who' },
       `${claims.sub} · `,
       h('strong', { 'data-testid': 'role' }, claims.role),
       claims.agency === undefined ? '' : ` · ${claims.agency}`,
@@ -62,17 +76,24 @@ function renderChrome(session: Session | null): void {
   if (can.readAudit(claims)) items.push(['#/audit', 'Audit trail']);
   const current = window.location.hash.split('?')[0] ?? '';
   nav.replaceChildren(
-    h(
-      'ul',
-      {},
-      ...items.map(([href, text]) =>
+    ...items.map(([href, text]) => {
+      const active = current.startsWith(href);
+      return h(
+        'li',
+        {
+          class: `govuk-service-navigation__item${active ? ' govuk-service-navigation__item--active' : ''}`,
+        },
         h(
-          'li',
-          {},
-          h('a', { href, 'aria-current': current.startsWith(href) ? 'page' : undefined }, text),
+          'a',
+          {
+            href,
+            class: 'govuk-service-navigation__link',
+            'aria-current': active ? 'page' : undefined,
+          },
+          active ? h('strong', { class: 'govuk-service-navigation__active-fallback' }, text) : text,
         ),
-      ),
-    ),
+      );
+    }),
   );
 }
 
@@ -84,16 +105,17 @@ async function route(): Promise<void> {
   const [path = '', search = ''] = window.location.hash.replace(/^#/, '').split('?');
   const params = new URLSearchParams(search);
   const session = currentSession();
+  forgetReceiptUnlessOn(`#${path}`);
   renderChrome(session);
   if (session === null || path === '/signin') {
     if (session !== null) {
       window.location.hash = '#/pots';
       return;
     }
-    signInPage(main, params, () => (window.location.hash = '#/pots'));
+    await signInPage(main, params, () => (window.location.hash = '#/pots'));
     return;
   }
-  main.replaceChildren(h('p', { role: 'status' }, 'Loading…'));
+  main.replaceChildren(h('p', { role: 'status', class: 'govuk-body' }, 'Loading…'));
   try {
     const { agencies } = await getJson<{ agencies: AgencyView[] }>('/v1/agencies', session.token);
     const nameOf = (id: string) => agencies.find((a) => a.agencyId === id)?.name ?? id;
@@ -121,13 +143,16 @@ async function route(): Promise<void> {
     else if (parts[0] === 'audit' && can.readAudit(session.claims)) await auditPage(ctx);
     else await potsPage(ctx);
   } catch (error) {
-    const message =
-      error instanceof ApiError
-        ? `${plainWords(error.problem)} (${error.problem.detail ?? error.problem.code})`
-        : String(error);
+    const message = error instanceof ApiError ? plainWords(error.problem) : String(error);
     main.replaceChildren(
-      h('h1', {}, 'Something went wrong'),
-      h('p', { class: 'form-error', role: 'alert' }, message),
+      h('h1', { class: 'govuk-heading-l' }, 'Something went wrong'),
+      h('p', { class: 'govuk-body form-error', role: 'alert' }, message),
+      error instanceof ApiError
+        ? details(
+            'Technical detail',
+            h('code', {}, `${error.problem.code}: ${error.problem.detail ?? ''}`),
+          )
+        : '',
     );
   }
   // After a navigation, focus moves to the new page's heading so keyboard and screen-reader
@@ -139,9 +164,10 @@ async function route(): Promise<void> {
 }
 
 // The skip link must not change the hash: here the hash is the page's route.
-document.querySelector('.skip-link')?.addEventListener('click', (event) => {
+const mainElement = document.getElementById('main')!;
+document.querySelector('.govuk-skip-link')?.addEventListener('click', (event) => {
   event.preventDefault();
-  main.focus();
+  mainElement.focus();
 });
 window.addEventListener('hashchange', () => void route());
 void route();

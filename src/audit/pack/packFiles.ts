@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  amountOfEvent,
   auditEntryAt,
   type AuditEntry,
   type AuditTrailState,
@@ -19,7 +20,6 @@ import type { ExceptionEntry } from '../../../projections/exceptions.ts';
 import type { PotStatement } from '../../../projections/potStatement.ts';
 import { statementPeriod } from '../../../projections/potStatement.ts';
 import { escapeHiddenCharactersInJson } from '../../../events/hiddenCharacters.ts';
-import { formatAmount, money, sum } from '../../../events/money.ts';
 import { csvDecimal, toCsv, type CsvValue } from '../../export/csv.ts';
 import type { RecordedEvent } from '../../store/eventStore.ts';
 
@@ -106,21 +106,6 @@ export function trailOfYear(
     lines.push({ entry, event });
   }
   return lines;
-}
-
-/** The money an event moves, as a plain decimal: its amount, or the sum of its benefit or return lines. */
-export function amountOfEvent(data: unknown): string | null {
-  const record = data as { amount?: unknown; benefits?: unknown; returns?: unknown };
-  if (typeof record.amount === 'string') return record.amount;
-  for (const lines of [record.benefits, record.returns]) {
-    if (
-      Array.isArray(lines) &&
-      lines.every((l) => typeof (l as { amount?: unknown }).amount === 'string')
-    ) {
-      return formatAmount(sum(lines.map((l) => money((l as { amount: string }).amount))));
-    }
-  }
-  return null;
 }
 
 function priorPeriodOf(data: unknown): string | null {

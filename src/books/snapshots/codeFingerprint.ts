@@ -13,7 +13,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+/** True when this module runs compiled (dist/, `npm run build`) rather than as TypeScript source. */
+const COMPILED = import.meta.url.endsWith('.js');
+/**
+ * Where the running code lives: the repository for the TypeScript sources, dist/ for the
+ * compiled build (which is what an image ships). A snapshot is fingerprinted by the code that
+ * actually runs, so one taken by the other form is ignored (one full replay, never wrong books).
+ */
+export const CODE_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+/** The repository (the compiled build sits one folder deeper, in dist/). */
+export const REPO_ROOT = COMPILED
+  ? fileURLToPath(new URL('../../../..', import.meta.url))
+  : CODE_ROOT;
+const CODE_EXTENSION = COMPILED ? '.js' : '.ts';
 
 /**
  * The code whose change invalidates books snapshots (paths from the repository root): what the
@@ -34,16 +46,16 @@ export const BOOKS_CODE = [
 export const STREAM_CODE = ['events', 'commands', 'src/writePath', 'src/books/snapshots'] as const;
 
 function sourceFiles(path: string): string[] {
-  if (path.endsWith('.ts')) return [path];
+  if (path.endsWith('.ts')) return [path.slice(0, -'.ts'.length) + CODE_EXTENSION];
   return readdirSync(path, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .filter((entry) => entry.isFile() && entry.name.endsWith(CODE_EXTENSION))
     .map((entry) => join(entry.parentPath, entry.name));
 }
 
 const cache = new Map<string, string>();
 
-/** The .ts files under `paths` (from `root`), as repository paths, in name order: what codeFingerprint hashes. */
-export function codeFiles(paths: readonly string[], root: string = REPO_ROOT): string[] {
+/** The .ts files (.js when compiled) under `paths` (from `root`), as paths from it, in name order: what codeFingerprint hashes. */
+export function codeFiles(paths: readonly string[], root: string = CODE_ROOT): string[] {
   const files = paths
     .flatMap((path) => sourceFiles(join(root, path)))
     .map((file) => relative(root, file).split('\\').join('/'));
@@ -51,13 +63,13 @@ export function codeFiles(paths: readonly string[], root: string = REPO_ROOT): s
 }
 
 /**
- * SHA-256 over the format version and every .ts file under `paths` (name and text, in name
- * order). Read once per process: the code does not change under a running server.
+ * SHA-256 over the format version and every .ts file (.js when compiled) under `paths` (name
+ * and text, in name order). Read once per process: the code does not change under a running server.
  */
 export function codeFingerprint(
   paths: readonly string[],
   formatVersion: number,
-  root: string = REPO_ROOT,
+  root: string = CODE_ROOT,
 ): string {
   const key = `${formatVersion}\u0000${root}\u0000${paths.join('\u0000')}`;
   const known = cache.get(key);

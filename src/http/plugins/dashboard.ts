@@ -12,7 +12,13 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 
-export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+// web/dist sits at the repository root; the compiled build (dist/src/http/plugins) is one folder deeper.
+export const DEFAULT_DASHBOARD_DIR = fileURLToPath(
+  new URL(
+    import.meta.url.endsWith('.js') ? '../../../../web/dist' : '../../../web/dist',
+    import.meta.url,
+  ),
+);
 
 /**
  * The dashboard's own content security policy, stricter than helmet's default: its scripts and

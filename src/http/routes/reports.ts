@@ -11,7 +11,7 @@ import {
 import { flowsMatrix } from '../../../projections/benefitFlows.ts';
 import { parseTimeBound } from '../../../projections/timeBounds.ts';
 import { MAX_READ_ALL_BATCH_EVENTS } from '../../store/eventStore.ts';
-import { CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../../export/csv.ts';
+import { CSV_CONTENT_TYPE, csvDecimal, toCsv, type CsvValue } from '../../export/csv.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { httpProblem } from '../plugins/errors.ts';
 import { OVERSIGHT_ROLES, POT_RECORD_ROLES, requirePotRecords } from '../plugins/readPolicy.ts';
@@ -70,6 +70,7 @@ export const AUDIT_CSV_HEADER = [
   'recordedAt',
   'effectiveDate',
   'type',
+  'amount',
   'actorSub',
   'actorRole',
   'actorAgencyId',
@@ -319,6 +320,7 @@ function auditCsvRow(entry: AuditEntry): CsvValue[] {
     entry.recordedAt,
     entry.effectiveDate,
     entry.type,
+    entry.amount === undefined ? null : csvDecimal(entry.amount),
     entry.actor.sub,
     entry.actor.role,
     entry.actor.agencyId,

@@ -1,14 +1,25 @@
-/** The audit trail for auditors: filterable, paged, and downloadable as CSV. */
+/**
+ * The audit trail for auditors: filterable, paged, and downloadable as CSV (which keeps every
+ * entry, amounts included). On screen, one line per entry a person reads: when, what, how much,
+ * who and its event id; the ledger's own bookkeeping (idempotency-key claims) is counted, not
+ * listed, unless asked for.
+ */
 import { getBlob, getJson, query } from '../api.ts';
 import type { PageContext, PotView } from '../context.ts';
+import { formatLongDate, formatLongDateTime } from '../dates.ts';
 import { field, h, options, table } from '../dom.ts';
+import { formatGbp } from '../money.ts';
 
 /** Entries per page: a screenful to read; the CSV has them all. */
 export const AUDIT_PAGE_SIZE = 25;
 const FILTERS = ['potId', 'agencyId', 'actor', 'from', 'to'] as const;
+/** Entries the ledger writes for itself, not for a person: kept in the CSV, counted on screen. */
+const PLUMBING_TYPES: ReadonlySet<string> = new Set(['IdempotencyKeyClaimed']);
 
 interface AuditEntry {
   readonly position: string;
+  readonly eventId: string;
+  readonly amount?: string;
   readonly type: string;
   readonly recordedAt: string;
   readonly effectiveDate?: string;
@@ -27,6 +38,7 @@ export async function auditPage(ctx: PageContext): Promise<void> {
   // Earlier pages' cursors travel in the URL, so Back and Previous both work.
   const cursors = (ctx.params.get('cursors') ?? '').split(',').filter((c) => c !== '');
   const cursor = cursors[cursors.length - 1];
+  const showPlumbing = ctx.params.get('plumbing') === '1';
   const [{ pots }, page] = await Promise.all([
     getJson<{ pots: PotView[] }>('/v1/pots', token),
     getJson<{ entries: AuditEntry[]; nextCursor: string | null }>(
@@ -73,19 +85,45 @@ export async function auditPage(ctx: PageContext): Promise<void> {
     ),
     field('From', h('input', { name: 'from', type: 'date', value: filters.from })),
     field('To', h('input', { name: 'to', type: 'date', value: filters.to })),
-    h('button', { type: 'submit' }, 'Filter'),
+    h(
+      'div',
+      { class: 'govuk-checkboxes govuk-checkboxes--small potledger-filter-check' },
+      h(
+        'div',
+        { class: 'govuk-checkboxes__item' },
+        h('input', {
+          class: 'govuk-checkboxes__input',
+          id: 'audit-plumbing',
+          name: 'plumbing',
+          type: 'checkbox',
+          checked: showPlumbing,
+        }),
+        h(
+          'label',
+          { class: 'govuk-label govuk-checkboxes__label check', for: 'audit-plumbing' },
+          'Show bookkeeping entries',
+        ),
+      ),
+    ),
+    h('button', { type: 'submit', class: 'govuk-button' }, 'Filter'),
   );
-  const formValues = () =>
-    Object.fromEntries(
+  const formValues = () => ({
+    ...Object.fromEntries(
       FILTERS.map((f) => [f, (form.elements.namedItem(f) as HTMLInputElement).value.trim()]),
-    );
+    ),
+    plumbing: (form.elements.namedItem('plumbing') as HTMLInputElement).checked ? '1' : '',
+  });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     window.location.hash = `#/audit${query(formValues())}`;
   });
 
   const status = h('p', { role: 'status', 'aria-live': 'polite' });
-  const download = h('button', { type: 'button', class: 'secondary' }, 'Download CSV');
+  const download = h(
+    'button',
+    { type: 'button', class: 'govuk-button govuk-button--secondary' },
+    'Download CSV',
+  );
   download.addEventListener('click', () => {
     download.disabled = true;
     status.textContent = 'Preparing the CSV…';
@@ -103,32 +141,92 @@ export async function auditPage(ctx: PageContext): Promise<void> {
       .finally(() => (download.disabled = false));
   });
 
-  const pageLink = (list: string[]) => `#/audit${query({ ...filters, cursors: list.join(',') })}`;
+  const pageLink = (list: string[]) =>
+    `#/audit${query({ ...filters, plumbing: showPlumbing ? '1' : '', cursors: list.join(',') })}`;
+  const shown = showPlumbing
+    ? page.entries
+    : page.entries.filter((e) => !PLUMBING_TYPES.has(e.type));
+  const hidden = page.entries.length - shown.length;
   ctx.main.replaceChildren(
     h('h1', {}, 'Audit trail'),
     form,
-    h('p', {}, download),
-    status,
+    h('div', { class: 'govuk-button-group' }, download, status),
+    hidden === 0
+      ? ''
+      : h(
+          'p',
+          { 'data-testid': 'plumbing-hidden' },
+          `${hidden} bookkeeping ${hidden === 1 ? 'entry' : 'entries'} (idempotency-key claims) on this page ${hidden === 1 ? 'is' : 'are'} not listed; the CSV has every entry.`,
+        ),
+    // Dates stacked in one column and the event id under the summary: the summary keeps room
+    // to read on one or two lines, and nothing an auditor scans down wraps.
     table(
       `Audit entries, page ${cursors.length + 1}`,
-      ['Position', 'Recorded', 'Effective', 'Actor', 'Summary', 'Reason'],
-      page.entries.map((e) => [
+      ['Position', 'When', 'What happened', 'Amount', 'Who'],
+      shown.map((e) => [
         e.position,
-        e.recordedAt.replace('T', ' ').slice(0, 19),
-        e.effectiveDate ?? '',
-        `${e.actor.sub} (${e.actor.role}${e.actor.agencyId === undefined ? '' : `, ${e.actor.agencyId}`})`,
-        e.summary,
-        e.reason ?? '',
+        h(
+          'div',
+          {},
+          h('div', { class: 'potledger-nowrap' }, formatLongDateTime(e.recordedAt)),
+          e.effectiveDate === undefined
+            ? ''
+            : h(
+                'div',
+                { class: 'potledger-nowrap potledger-secondary' },
+                `effective ${formatLongDate(e.effectiveDate)}`,
+              ),
+        ),
+        h(
+          'div',
+          {},
+          h('div', { class: 'potledger-summary' }, e.summary),
+          h('div', { class: 'potledger-id', 'data-event-id': e.eventId }, `Event id ${e.eventId}`),
+        ),
+        e.amount === undefined ? '' : formatGbp(e.amount),
+        h(
+          'div',
+          {},
+          h('div', { class: 'potledger-nowrap' }, `${e.actor.sub} (${e.actor.role})`),
+          e.actor.agencyId === undefined
+            ? ''
+            : h('div', { class: 'potledger-secondary' }, ctx.nameOf(e.actor.agencyId)),
+        ),
       ]),
+      { numeric: [3] },
     ),
     h(
       'nav',
-      { class: 'pager', 'aria-label': 'Audit pages' },
+      { class: 'govuk-pagination', 'aria-label': 'Audit pages' },
       cursors.length > 0
-        ? h('a', { href: pageLink(cursors.slice(0, -1)) }, '← Previous page')
+        ? h(
+            'div',
+            { class: 'govuk-pagination__prev' },
+            h(
+              'a',
+              {
+                class: 'govuk-link govuk-pagination__link',
+                href: pageLink(cursors.slice(0, -1)),
+                rel: 'prev',
+              },
+              h('span', { class: 'govuk-pagination__link-title' }, 'Previous page'),
+            ),
+          )
         : null,
       page.nextCursor !== null
-        ? h('a', { href: pageLink([...cursors, page.nextCursor]) }, 'Next page →')
+        ? h(
+            'div',
+            { class: 'govuk-pagination__next' },
+            h(
+              'a',
+              {
+                class: 'govuk-link govuk-pagination__link',
+                href: pageLink([...cursors, page.nextCursor]),
+                rel: 'next',
+              },
+              h('span', { class: 'govuk-pagination__link-title' }, 'Next page'),
+            ),
+          )
         : null,
     ),
   );

@@ -1,8 +1,16 @@
-/** The pot page's write forms; each is offered only to roles the API lets do it. */
+/**
+ * The pot page's write forms; each is offered only to roles the API lets do it, and each leaves
+ * a receipt of what it recorded. Reversals are made from the entries list (potEntries.ts).
+ */
+import type { Written } from '../api.ts';
 import type { PageContext, PotView } from '../context.ts';
+import { formatLongDate } from '../dates.ts';
 import { field, h, options } from '../dom.ts';
-import { todayIso, writeForm } from '../forms.ts';
+import { todayIso, writeForm, type FormValues } from '../forms.ts';
+import { formatGbp } from '../money.ts';
+import type { Receipt } from '../receipts.ts';
 import { can } from '../token.ts';
+import { fundingSharesText } from './potEntries.ts';
 
 const input = (name: string, attrs: Record<string, string> = {}) =>
   h('input', { name, type: 'text', autocomplete: 'off', ...attrs });
@@ -44,6 +52,17 @@ export function moneyForms(
           effectiveDate: v('effectiveDate'),
           reference: v('reference'),
         }),
+        receipt: (written, v) => ({
+          heading: `Contribution of ${formatGbp(v('amount'))} recorded`,
+          rows: [
+            ['From', ctx.nameOf(claims.agency!)],
+            ['Amount', formatGbp(v('amount'))],
+            ['Effective date', formatLongDate(v('effectiveDate'))],
+            ['Reference', v('reference')],
+            ['Contribution id', String(written.contributionId)],
+            ['Event id', written.eventId],
+          ],
+        }),
         onWritten,
       }),
     );
@@ -67,6 +86,14 @@ export function moneyForms(
         name: v('name'),
         leadAgencyId: v('leadAgencyId'),
         ...(v('description') === '' ? {} : { description: v('description') }),
+      }),
+      receipt: (written, v) => ({
+        heading: `Intervention “${v('name')}” defined`,
+        rows: [
+          ['Lead agency', ctx.nameOf(v('leadAgencyId'))],
+          ['Intervention id', String(written.interventionId)],
+          ['Event id', written.eventId],
+        ],
       }),
       onWritten,
     }),
@@ -95,31 +122,61 @@ export function moneyForms(
           effectiveDate: v('effectiveDate'),
           reason: v('reason'),
         }),
+        receipt: (written, v) => allocationReceipt(ctx, pot, written, v),
         onWritten,
       }),
       outcomeForm(ctx, pot, onWritten, interventionOptions),
     );
   }
-  forms.push(
-    writeForm({
-      title: 'Reverse an entry',
-      submitLabel: 'Reverse',
-      token,
-      controls: [
-        field(
-          'Event id',
-          input('eventId'),
-          'The event id of a contribution, allocation or outcome (shown when it was recorded, and in the audit trail)',
-        ),
-        field('Reason', input('reason')),
-      ],
-      amountFields: [],
-      path: () => `${potPath}/reversals`,
-      body: (v) => ({ eventId: v('eventId'), reason: v('reason') }),
-      onWritten,
-    }),
-  );
   return forms;
+}
+
+/** Made at once (with its funding shares), or only requested: at or above the threshold. */
+function allocationReceipt(
+  ctx: PageContext,
+  pot: PotView,
+  written: Written,
+  v: FormValues,
+): Receipt {
+  const intervention =
+    pot.interventions.find((i) => i.interventionId === v('interventionId'))?.name ??
+    v('interventionId');
+  const amount = formatGbp(v('amount'));
+  const rows: [string, string | Node][] = [
+    ['Intervention', intervention],
+    ['Amount', amount],
+    ['Effective date', formatLongDate(v('effectiveDate'))],
+    ['Reason', v('reason')],
+  ];
+  if (written.status === 'pending-approval') {
+    const threshold = pot.approvalThreshold ?? null;
+    const window = written.rollingWindow as { days: number; allocatedInWindow: string } | undefined;
+    const why =
+      written.approvalReason === 'rolling' && window !== undefined
+        ? `With what you allocated to this intervention in the last ${window.days} days (${formatGbp(window.allocatedInWindow)}), it reaches the pot’s approval threshold${threshold === null ? '' : ` of ${formatGbp(threshold)}`}.`
+        : `It is at or above the pot’s approval threshold${threshold === null ? '' : ` of ${formatGbp(threshold)}`}.`;
+    return {
+      heading: `Allocation of ${amount} to ${intervention} is waiting for approval`,
+      pending: {
+        explanation: `${why} No money has moved yet: another partner’s finance officer, or an admin, must approve it under Pending approvals below. You cannot approve your own request.`,
+      },
+      rows: [
+        ...rows,
+        ['Allocation id', String(written.allocationId)],
+        ['Event id', written.eventId],
+      ],
+    };
+  }
+  const shares = (written.fundingShares ?? []) as { agencyId: string; amount: string }[];
+  return {
+    heading: `Allocation of ${amount} to ${intervention} recorded`,
+    rows: [
+      ...rows,
+      ['Drawn from', fundingSharesText(ctx, shares)],
+      ['Allocation id', String(written.allocationId)],
+      ['Event id', written.eventId],
+    ],
+  };
 }
 
 function outcomeForm(
@@ -163,7 +220,15 @@ function outcomeForm(
       field('Effective date', dateInput('effectiveDate')),
       field('Evidence reference (optional)', input('evidenceRef')),
       lineList,
-      h('button', { type: 'button', class: 'secondary', onclick: addLine }, 'Add another benefit'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'govuk-button govuk-button--secondary secondary',
+          onclick: addLine,
+        },
+        'Add another benefit',
+      ),
     ],
     amountFields: [],
     path: () =>
@@ -178,6 +243,36 @@ function outcomeForm(
         cashable: v(`cashable${i + 1}`) === 'true',
       })),
     }),
+    receipt: (written, v) => {
+      const flows = (written.flows ?? []) as {
+        fromAgencyId: string;
+        toAgencyId: string;
+        amount: string;
+        cashable: boolean;
+      }[];
+      return {
+        heading: `Outcome recorded: ${v('description')}`,
+        rows: [
+          ['Effective date', formatLongDate(v('effectiveDate'))],
+          [
+            'Benefit flows',
+            h(
+              'ul',
+              { class: 'govuk-list' },
+              ...flows.map((f) =>
+                h(
+                  'li',
+                  {},
+                  `${ctx.nameOf(f.fromAgencyId)} → ${ctx.nameOf(f.toAgencyId)}: ${formatGbp(f.amount)}${f.cashable ? ' (cashable)' : ''}`,
+                ),
+              ),
+            ),
+          ],
+          ['Outcome id', String(written.outcomeId)],
+          ['Event id', written.eventId],
+        ],
+      };
+    },
     onWritten,
   });
   const currentIntervention = () =>

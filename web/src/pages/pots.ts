@@ -6,6 +6,7 @@ import { h, link, table } from '../dom.ts';
 import { formatGbp } from '../money.ts';
 import { can } from '../token.ts';
 import { poolNav } from './poolFund.ts';
+import { entriesSection, pendingApprovals } from './potEntries.ts';
 import { moneyForms } from './potForms.ts';
 
 export async function potsPage(ctx: PageContext): Promise<void> {
@@ -44,6 +45,7 @@ export async function potPage(
   });
   const claims = ctx.session.claims;
   const reload = (position: string) => void potPage(ctx, potId, position);
+  const entries = can.manageMoney(claims) ? await entriesSection(ctx, pot, reload) : '';
   ctx.main.replaceChildren(
     h('h1', {}, pot.name),
     h('p', {}, `${pot.area} · hosted by ${ctx.nameOf(pot.hostAgencyId)} · ${pot.status}`),
@@ -94,7 +96,9 @@ export async function potPage(
       ]),
       { numeric: [2, 3] },
     ),
-    pendingApprovals(pot) ?? '',
+    pot.pendingApprovals === undefined
+      ? ''
+      : pendingApprovals(ctx, pot, reload, can.manageMoney(claims)),
     h(
       'section',
       { 'aria-labelledby': 'pool-heading' },
@@ -115,35 +119,10 @@ export async function potPage(
           h('div', { class: 'forms' }, ...moneyForms(ctx, pot, reload)),
         )
       : '',
+    entries,
   );
   stakeBarChart(
     chart,
     pot.partners.map((p) => ({ label: ctx.nameOf(p.agencyId), stake: p.stake })),
-  );
-}
-
-/** Shown only when the server reports approvals (the approvals feature may not be deployed). */
-function pendingApprovals(pot: PotView): HTMLElement | null {
-  if (pot.pendingApprovals === undefined) return null;
-  const text = (value: unknown) =>
-    typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
-  return h(
-    'section',
-    {},
-    h('h2', {}, 'Pending approvals'),
-    table(
-      'Allocations waiting for approval',
-      ['Allocation', 'Intervention', 'Amount', 'Requested by'],
-      pot.pendingApprovals.map((a) => [
-        text(a.allocationId ?? a.approvalId),
-        text(a.interventionName ?? a.interventionId),
-        typeof a.amount === 'string' ? formatGbp(a.amount) : '',
-        // null: the API withheld the requester from this role (figures only; see `redacted`).
-        a.requestedBy === null
-          ? 'withheld'
-          : text((a.requestedBy as { sub?: string } | undefined)?.sub ?? a.requestedBy),
-      ]),
-      { numeric: [2] },
-    ),
   );
 }

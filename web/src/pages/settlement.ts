@@ -9,7 +9,7 @@ import type { PageContext, PotView } from '../context.ts';
 import { formatLongDate, settlementYear } from '../dates.ts';
 import { h, table } from '../dom.ts';
 import { todayIso } from '../forms.ts';
-import { summaryList, tag, warningText } from '../govuk.ts';
+import { details, summaryList, tag, warningText } from '../govuk.ts';
 import { idempotencyKeys } from '../idempotency.ts';
 import { formatGbp } from '../money.ts';
 import {
@@ -211,8 +211,13 @@ function settleBox(
   const fy = preview.financialYear;
   const confirm = h('input', { type: 'checkbox', name: 'confirm', id: 'settle-confirm' });
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const technical = h('div');
   const status = h('p', { role: 'status', 'aria-live': 'polite' });
-  const button = h('button', { type: 'submit', class: 'warning' }, 'Settle the year');
+  const button = h(
+    'button',
+    { type: 'submit', class: 'govuk-button govuk-button--warning warning' },
+    'Settle the year',
+  );
   const keyFor = idempotencyKeys();
   let inFlight = false;
   const form = h(
@@ -229,6 +234,7 @@ function settleBox(
       ` I have checked the figures above and the board has agreed them; settle ${fy}`,
     ),
     error,
+    technical,
     button,
     status,
   );
@@ -236,6 +242,7 @@ function settleBox(
     event.preventDefault();
     if (inFlight) return;
     error.hidden = true;
+    technical.replaceChildren();
     if (!confirm.checked) {
       error.textContent = `Confirm that the figures are checked before settling ${fy}.`;
       error.hidden = false;
@@ -257,11 +264,16 @@ function settleBox(
           pot.interventions.find((i) => i.interventionId === id)?.name ?? id;
         form.replaceWith(h('div', {}));
         outcome.replaceChildren(
-          h('h2', { tabindex: '-1' }, `${fy} is settled`),
+          // A GOV.UK confirmation panel: the one thing done, and its reference.
           h(
-            'p',
-            { role: 'status' },
-            `Recorded as event ${written.eventId}, dated ${formatLongDate(settled.effectiveDate ?? '')}.`,
+            'div',
+            { class: 'govuk-panel govuk-panel--confirmation' },
+            h('h2', { tabindex: '-1', class: 'govuk-panel__title' }, `${fy} is settled`),
+            h(
+              'div',
+              { class: 'govuk-panel__body', role: 'status' },
+              `Recorded as event ${written.eventId}, dated ${formatLongDate(settled.effectiveDate ?? '')}.`,
+            ),
           ),
           h('h3', {}, 'What each partner owes'),
           owedSentences(settled, ctx.nameOf).length === 0
@@ -285,9 +297,14 @@ function settleBox(
         status.textContent = '';
         error.textContent =
           e instanceof ApiError
-            ? `${plainWords(e.problem)}${e.problem.detail === undefined ? '' : ` (${e.problem.detail})`}`
+            ? plainWords(e.problem)
             : `The dashboard could not send this: ${(e as Error).message}`;
         error.hidden = false;
+        // The server's own words only on request (GOV.UK details).
+        if (e instanceof ApiError && e.problem.detail !== undefined)
+          technical.replaceChildren(
+            details('Technical detail', h('code', {}, `${e.problem.code}: ${e.problem.detail}`)),
+          );
       })
       .finally(() => {
         inFlight = false;

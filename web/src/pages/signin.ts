@@ -1,6 +1,8 @@
 /**
  * Sign-in: paste a token (from `npx potledger token …`), or, on a development server, ask it
- * for one. The dashboard only decodes the token to show who you are; the API checks it.
+ * for one. The dashboard only decodes the token to show who you are; the API checks it. The
+ * development form is shown only where the server has the development route (it has none in
+ * production mode), so nobody is offered a sign-in that cannot work.
  */
 import { ApiError, getJson, postJson } from '../api.ts';
 import { field, h, options, showFieldError } from '../dom.ts';
@@ -9,11 +11,24 @@ import { signIn } from '../session.ts';
 
 const ROLES = ['admin', 'finance-officer', 'auditor', 'reporter'];
 
-export function signInPage(
+/**
+ * Whether this server mints development tokens. An empty request is refused as invalid (400)
+ * where the route exists, and is not found (404) on a production server; nothing is minted.
+ */
+async function devSignInAvailable(): Promise<boolean> {
+  try {
+    await postJson('/dev/token', null, {});
+    return true;
+  } catch (error) {
+    return error instanceof ApiError && error.problem.status === 400;
+  }
+}
+
+export async function signInPage(
   main: HTMLElement,
   params: URLSearchParams,
   onSignedIn: () => void,
-): void {
+): Promise<void> {
   const paste = h(
     'form',
     { 'aria-label': 'Sign in with a token' },
@@ -22,7 +37,7 @@ export function signInPage(
       h('textarea', { name: 'token', rows: 4, spellcheck: 'false', autocomplete: 'off' }),
       'Mint one with: npx potledger token --sub alice --role admin',
     ),
-    h('button', { type: 'submit' }, 'Sign in'),
+    h('button', { type: 'submit', class: 'govuk-button' }, 'Sign in'),
   );
   paste.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -54,7 +69,11 @@ export function signInPage(
         autocomplete: 'off',
       }),
     ),
-    h('button', { type: 'submit' }, 'Get a development token'),
+    h(
+      'button',
+      { type: 'submit', class: 'govuk-button govuk-button--secondary' },
+      'Get a development token',
+    ),
   );
   dev.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -71,7 +90,7 @@ export function signInPage(
         const message =
           error.problem.code === 'NOT_FOUND'
             ? 'This server has no development sign-in (it runs in production mode). Paste a token instead.'
-            : `${plainWords(error.problem)} (${error.problem.detail ?? ''})`;
+            : plainWords(error.problem);
         showFieldError(dev, 'sub', message);
       });
   });
@@ -87,11 +106,7 @@ export function signInPage(
       await getJson('/v1/agencies', session.token);
     } catch (error) {
       if (error instanceof ApiError) {
-        showFieldError(
-          form,
-          fieldName,
-          `${plainWords(error.problem)} (${error.problem.detail ?? ''})`,
-        );
+        showFieldError(form, fieldName, plainWords(error.problem));
         return;
       }
       throw error;
@@ -99,6 +114,7 @@ export function signInPage(
     onSignedIn();
   }
 
+  const withDev = await devSignInAvailable();
   main.replaceChildren(
     h('h1', {}, 'Sign in'),
     params.get('expired') === null
@@ -109,7 +125,7 @@ export function signInPage(
           'Your sign-in expired or was refused. Sign in again.',
         ),
     paste,
-    h('h2', {}, 'Development sign-in'),
-    dev,
+    withDev ? h('h2', {}, 'Development sign-in') : '',
+    withDev ? dev : '',
   );
 }
