@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_HISTORY_BUDGET_MS } from '../books/historyPool.ts';
 import { resolveReadModelsUrl } from '../books/sqlMirror/openReadModels.ts';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../http/plugins/serverLimits.ts';
+import { DEFAULT_PRESSURE_LIMITS, type PressureLimits } from '../http/plugins/underPressure.ts';
+import { DEFAULT_READY_MAX_LAG_EVENTS } from '../http/routes/readiness.ts';
 
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -33,6 +35,12 @@ export interface LedgerConfig {
   readonly historyBudgetMs: number;
   /** LEDGER_REQUEST_TIMEOUT_MS, LEDGER_HEADERS_TIMEOUT_MS, LEDGER_CONNECTION_TIMEOUT_MS, LEDGER_KEEP_ALIVE_TIMEOUT_MS, LEDGER_MAX_CONNECTIONS. */
   readonly serverLimits: ServerLimits;
+  /** LEDGER_PUBLIC_URL: where clients reach the server, for the OpenAPI document's `servers`; undefined when unset. */
+  readonly publicUrl: string | undefined;
+  /** LEDGER_MAX_EVENT_LOOP_DELAY_MS, LEDGER_MAX_EVENT_LOOP_UTILIZATION: when requests are shed; null when LEDGER_LOAD_SHEDDING=off. */
+  readonly pressureLimits: PressureLimits | null;
+  /** LEDGER_READY_MAX_LAG_EVENTS: how far behind the log head the books may be for /ready. */
+  readonly readyMaxLagEvents: number;
 }
 
 /** Each server limit and the variable that overrides its default (src/http/plugins/serverLimits.ts). */
@@ -91,6 +99,43 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     snapshotsDir: readSnapshotsDir(env.LEDGER_SNAPSHOTS, dataDir),
     historyBudgetMs: readHistoryBudgetMs(env.LEDGER_HISTORY_BUDGET_MS),
     serverLimits: readServerLimits(env),
+    publicUrl: readPublicUrl(setting(env.LEDGER_PUBLIC_URL)),
+    pressureLimits: readPressureLimits(env),
+    readyMaxLagEvents:
+      wholeNumber('LEDGER_READY_MAX_LAG_EVENTS', setting(env.LEDGER_READY_MAX_LAG_EVENTS)) ??
+      DEFAULT_READY_MAX_LAG_EVENTS,
+  };
+}
+
+function readPublicUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || !/^https?:$/.test(parsed.protocol))
+    throw new Error(`LEDGER_PUBLIC_URL: ${value} is not a URL like https://ledger.example.gov.uk`);
+  return value;
+}
+
+/** Load shedding is on unless switched off; 0 switches one limit off. */
+function readPressureLimits(env: NodeJS.ProcessEnv): PressureLimits | null {
+  if (setting(env.LEDGER_LOAD_SHEDDING) === 'off') return null;
+  const delayMs = wholeNumber(
+    'LEDGER_MAX_EVENT_LOOP_DELAY_MS',
+    setting(env.LEDGER_MAX_EVENT_LOOP_DELAY_MS),
+  );
+  const utilisationText = setting(env.LEDGER_MAX_EVENT_LOOP_UTILIZATION);
+  if (utilisationText !== undefined && !/^(0(\.\d{1,3})?|1(\.0{1,3})?)$/.test(utilisationText))
+    throw new Error(
+      `LEDGER_MAX_EVENT_LOOP_UTILIZATION must be a fraction from 0 to 1 (0 for no limit), got ${JSON.stringify(utilisationText)}`,
+    );
+  return {
+    ...DEFAULT_PRESSURE_LIMITS,
+    ...(delayMs === undefined ? {} : { maxEventLoopDelayMs: delayMs }),
+    ...(utilisationText === undefined ? {} : { maxEventLoopUtilization: Number(utilisationText) }),
   };
 }
 

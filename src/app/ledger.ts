@@ -5,6 +5,7 @@
  * (src/app/servedLedger.ts puts src/http/server.ts in front of it), the tests and anything else
  * that needs a running ledger build it here, so what is tested is what runs.
  */
+import { statSync } from 'node:fs';
 import { createLedgerBooks } from '../../projections/index.ts';
 import { createMerkleLog, type MerkleLog } from '../audit/merkleLog.ts';
 import { createCommandHandler } from '../writePath/commandHandler.ts';
@@ -32,6 +33,7 @@ import {
 } from '../books/snapshots/booksSnapshots.ts';
 import type { EventStore, RecordedEvent } from '../store/eventStore.ts';
 import { createValuationReader } from '../writePath/valuationReader.ts';
+import type { GroupCommitObserver } from '../writePath/groupCommit.ts';
 
 export interface LedgerOptions {
   readonly store: EventStore;
@@ -85,6 +87,10 @@ export interface Ledger {
     readonly appendConflictsRetried: bigint;
     readonly appendConflictsGivenUp: bigint;
   };
+  /** Watches group commits (batch sizes, store failures) until the returned function is called. */
+  observeGroupCommits(observer: GroupCommitObserver): () => void;
+  /** The newest books snapshot this process loaded or took: its position and when it was taken (ms since epoch); undefined when none. */
+  lastSnapshot(): { readonly position: bigint; readonly takenAtMs: number } | undefined;
   /** Takes a books snapshot now, when snapshots are on; settles once it is written (or failed). */
   snapshotNow(): Promise<void>;
   close(): Promise<void>;
@@ -152,6 +158,11 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   const { store } = options;
   await refuseReadModelsAheadOfLog(options);
   const snapshot = await loadSnapshot(options);
+  // For the metrics' snapshot age: the loaded snapshot counts from the time its file was written.
+  let lastSnapshot: { position: bigint; takenAtMs: number } | undefined =
+    snapshot === undefined
+      ? undefined
+      : { position: snapshot.anchor.position, takenAtMs: fileTimeMs(snapshot.file) };
   const books = createLedgerBooks(snapshot?.content.books);
   // (Caller, key) → the stream it belongs to, shared with the write path so it can refuse a
   // caller's key reused on another stream (keys are scoped to their caller: commandScopeKey).
@@ -182,8 +193,10 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
                   },
                   anchor: anchorOf(lastFolded),
                 },
-          onSaved: ({ written: _written, ...saved }) =>
-            options.onSnapshot?.({ kind: 'saved', snapshot: saved }),
+          onSaved: ({ written: _written, ...saved }) => {
+            lastSnapshot = { position: saved.position, takenAtMs: Date.now() };
+            options.onSnapshot?.({ kind: 'saved', snapshot: saved });
+          },
           onError: (error) => options.onSnapshot?.({ kind: 'failed', error }),
         });
   const sinks: FoldSinks = {
@@ -297,6 +310,8 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     historical,
     readYourWrites,
     writeStats: () => handler.stats(),
+    observeGroupCommits: handler.observeGroupCommits,
+    lastSnapshot: () => lastSnapshot,
     snapshotNow: () => snapshotSchedule?.saveNow() ?? Promise.resolve(),
     async close() {
       await historical.close();
@@ -307,4 +322,13 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
       await store.close();
     },
   };
+}
+
+/** When a file was last written, ms since epoch; now when it cannot be read (it was just loaded). */
+function fileTimeMs(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return Date.now();
+  }
 }

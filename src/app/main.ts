@@ -85,6 +85,10 @@ export async function serve(): Promise<void> {
     ...(signIn.oidc === null ? {} : { oidc: signIn.oidc }),
     devTokens: devTokensEnabled(process.env) && signIn.hs256,
     serverLimits: config.serverLimits,
+    ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+    ...(config.pressureLimits === null ? {} : { pressureLimits: config.pressureLimits }),
+    readyMaxLagEvents: config.readyMaxLagEvents,
+    metrics: { processMetrics: true },
     logger: { level: process.env.LEDGER_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info' },
     onReplayProgress: replayProgressPrinter(process.stderr),
     onProjectionFailure: (error) => {

@@ -21,6 +21,10 @@ import { dashboardRoutes } from './plugins/dashboard.ts';
 import { devTokenRoutes } from './plugins/devToken.ts';
 import { httpProblem, installErrorHandling, sendProblem } from './plugins/errors.ts';
 import { problem } from './plugins/problem.ts';
+import { openApiServers, truthfulDocument } from './plugins/openapiDocument.ts';
+import { installMetrics, metricsRoutes, type MetricsOptions } from './plugins/metrics.ts';
+import { installLoadShedding, type PressureLimits } from './plugins/underPressure.ts';
+import { DEFAULT_READY_MAX_LAG_EVENTS, readinessRoutes } from './routes/readiness.ts';
 import { installSecurityHeaders } from './plugins/securityHeaders.ts';
 import { installHiddenCharacterGuard } from './plugins/hiddenCharacters.ts';
 import { installRequestLog } from './plugins/requestLog.ts';
@@ -68,6 +72,18 @@ export interface AppOptions extends RouteDeps {
   readonly dashboardDir?: string;
   /** Timeouts and the connection cap; src/http/plugins/serverLimits.ts has the defaults. */
   readonly serverLimits?: Partial<ServerLimits>;
+  /** Where clients reach this server (LEDGER_PUBLIC_URL): the OpenAPI document's `servers`; "/" when absent. */
+  readonly publicUrl?: string;
+  /** Prometheus metrics at /metrics (src/http/plugins/metrics.ts). */
+  readonly metrics?: MetricsOptions;
+  /**
+   * When requests are shed with 503 OVERLOADED (src/http/plugins/underPressure.ts); no shedding
+   * when absent. main.ts always passes limits; tests leave them off, because the test code
+   * shares the app's event loop and would count as load.
+   */
+  readonly pressureLimits?: PressureLimits;
+  /** How far behind the log head the books may be for /ready to say ready (LEDGER_READY_MAX_LAG_EVENTS). */
+  readonly readyMaxLagEvents?: number;
 }
 
 const RATE_LIMIT_WINDOW_MS = 60_000;
@@ -147,6 +163,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   installErrorHandling(app);
   installRequestLog(app);
+  // Metrics first, so its onResponse hook times and counts every answer, refusals included;
+  // then load shedding, before auth, so a saturated server refuses before verifying tokens.
+  const metrics = installMetrics(app, options, options.metrics);
+  if (options.pressureLimits !== undefined)
+    await installLoadShedding(app, options.pressureLimits, metrics.shed);
   // The mapping in force: the latest recorded in the books, else the configured one.
   const configuredRules = options.oidc?.configuredRules ?? [];
   const signInRules = () => options.books().signInMapping.versions.at(-1)?.rules ?? configuredRules;
@@ -193,6 +214,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: (document) =>
+      'openapiObject' in document
+        ? truthfulDocument(document.openapiObject as Record<string, unknown>, {
+            servers: openApiServers(options.publicUrl),
+          })
+        : document.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -215,5 +242,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(journalRoutes(options));
   await app.register(auditProofRoutes(options));
   await app.register(signInMappingRoutes(options, configuredRules));
+  await app.register(metricsRoutes(metrics));
+  await app.register(
+    readinessRoutes(options, {
+      maxLagEvents: options.readyMaxLagEvents ?? DEFAULT_READY_MAX_LAG_EVENTS,
+      metrics,
+    }),
+  );
   return app;
 }

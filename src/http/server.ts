@@ -10,6 +10,8 @@ import type { ServerLimits } from './plugins/serverLimits.ts';
 import { createOidcVerifier, type OidcVerifierSettings } from '../auth/oidc.ts';
 import type { SignInRule } from '../../events/signInMapping.ts';
 import type { OidcLoginSettings } from './plugins/oidcLogin.ts';
+import type { MetricsOptions } from './plugins/metrics.ts';
+import type { PressureLimits } from './plugins/underPressure.ts';
 
 export interface HttpServerOptions {
   readonly jwtSecret: string;
@@ -31,6 +33,14 @@ export interface HttpServerOptions {
   readonly devTokens?: boolean;
   /** Timeouts and the connection cap; src/http/plugins/serverLimits.ts has the defaults. */
   readonly serverLimits?: Partial<ServerLimits>;
+  /** The OpenAPI document's server (LEDGER_PUBLIC_URL); "/" when absent. */
+  readonly publicUrl?: string;
+  /** Prometheus metrics options (src/http/plugins/metrics.ts). */
+  readonly metrics?: MetricsOptions;
+  /** Load shedding (src/http/plugins/underPressure.ts); none when absent. */
+  readonly pressureLimits?: PressureLimits;
+  /** How far behind the log head the books may be for /ready (LEDGER_READY_MAX_LAG_EVENTS). */
+  readonly readyMaxLagEvents?: number;
 }
 
 /** The fastify app serving `ledger`; closing it leaves the ledger open. */
@@ -50,6 +60,9 @@ export function createHttpServer(
     projectionPosition: () => ledger.runner.position(),
     merkleLog: ledger.merkleLog,
     writeStats: ledger.writeStats,
+    observeGroupCommits: ledger.observeGroupCommits,
+    lastSnapshot: ledger.lastSnapshot,
+    booksFailure: () => ledger.runner.failure(),
     jwtSecret: options.jwtSecret,
     ...(options.hs256 === undefined ? {} : { hs256: options.hs256 }),
     ...(oidc === undefined
@@ -66,5 +79,11 @@ export function createHttpServer(
     ...(options.writesPerMinute === undefined ? {} : { writesPerMinute: options.writesPerMinute }),
     ...(options.devTokens === undefined ? {} : { devTokens: options.devTokens }),
     ...(options.serverLimits === undefined ? {} : { serverLimits: options.serverLimits }),
+    ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.pressureLimits === undefined ? {} : { pressureLimits: options.pressureLimits }),
+    ...(options.readyMaxLagEvents === undefined
+      ? {}
+      : { readyMaxLagEvents: options.readyMaxLagEvents }),
   });
 }

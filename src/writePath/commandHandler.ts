@@ -421,6 +421,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     inspect,
     stats: (): Readonly<typeof stats> => ({ ...stats }),
     groupCommitStats: committer.stats,
+    observeGroupCommits: committer.observe,
   };
 }
 

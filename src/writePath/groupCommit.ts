@@ -29,6 +29,12 @@ export interface GroupCommitStats {
   requests: bigint;
 }
 
+/** Told of every group written (or refused by the store): the metrics' batch sizes and store errors. */
+export interface GroupCommitObserver {
+  readonly committed?: (group: { readonly requests: number; readonly events: number }) => void;
+  readonly storeFailed?: (error: unknown) => void;
+}
+
 export function createGroupCommitter(
   store: Pick<EventStore, 'appendBatch'>,
   maxGroupEvents: number = MAX_GROUP_COMMIT_EVENTS,
@@ -37,6 +43,7 @@ export function createGroupCommitter(
   let scheduled = false;
   let writing = false;
   const stats: GroupCommitStats = { groups: 0n, requests: 0n };
+  const observers = new Set<GroupCommitObserver>();
 
   function schedule(): void {
     if (scheduled || writing || queue.length === 0) return;
@@ -90,11 +97,17 @@ export function createGroupCommitter(
       try {
         outcomes = await store.appendBatch(group.map((item) => item.request));
       } catch (error) {
+        for (const observer of observers) observer.storeFailed?.(error);
         // Nothing of the group was written: every request in it gets the store's error.
         for (const item of group) item.reject(error);
         purge(new Set(group.map((item) => item.request.streamId)));
         return;
       }
+      const committed = {
+        requests: group.length,
+        events: group.reduce((sum, item) => sum + item.request.events.length, 0),
+      };
+      for (const observer of observers) observer.committed?.(committed);
       const failedStreams = new Set<string>();
       for (const [i, item] of group.entries()) {
         const outcome =
@@ -125,6 +138,11 @@ export function createGroupCommitter(
       });
     },
     stats: (): Readonly<GroupCommitStats> => ({ ...stats }),
+    /** Adds an observer until the returned function is called. */
+    observe(observer: GroupCommitObserver): () => void {
+      observers.add(observer);
+      return () => observers.delete(observer);
+    },
   };
 }
 

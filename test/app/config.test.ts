@@ -19,6 +19,8 @@ import {
 } from '../../src/app/config.ts';
 import { DEFAULT_HISTORY_BUDGET_MS } from '../../src/books/historyPool.ts';
 import { DEFAULT_SERVER_LIMITS } from '../../src/http/plugins/serverLimits.ts';
+import { DEFAULT_PRESSURE_LIMITS } from '../../src/http/plugins/underPressure.ts';
+import { DEFAULT_READY_MAX_LAG_EVENTS } from '../../src/http/routes/readiness.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -190,5 +192,51 @@ describe('token lifetimes', () => {
 
   it.each(['0', '0h', '31d', '99999999d', '1w', '1.5h', ''])('refuses %s', (text) => {
     expect(() => lifetimeMs(text)).toThrow(/lifetime/);
+  });
+});
+
+describe('operations settings (issue 19 item 4)', () => {
+  it('defaults: load shedding on with the default limits, readiness lag 1000, no public URL', () => {
+    const config = readConfig({});
+    expect(config.pressureLimits).toEqual(DEFAULT_PRESSURE_LIMITS);
+    expect(config.readyMaxLagEvents).toBe(DEFAULT_READY_MAX_LAG_EVENTS);
+    expect(config.publicUrl).toBeUndefined();
+  });
+
+  it('reads the shedding limits, "0" switching one off, and LEDGER_LOAD_SHEDDING=off', () => {
+    expect(
+      readConfig({
+        LEDGER_MAX_EVENT_LOOP_DELAY_MS: '250',
+        LEDGER_MAX_EVENT_LOOP_UTILIZATION: '0.98',
+      }).pressureLimits,
+    ).toMatchObject({ maxEventLoopDelayMs: 250, maxEventLoopUtilization: 0.98 });
+    expect(readConfig({ LEDGER_MAX_EVENT_LOOP_DELAY_MS: '0' }).pressureLimits).toMatchObject({
+      maxEventLoopDelayMs: 0,
+    });
+    expect(readConfig({ LEDGER_MAX_EVENT_LOOP_UTILIZATION: '0.9' }).pressureLimits).toMatchObject({
+      maxEventLoopUtilization: 0.9,
+    });
+    expect(readConfig({ LEDGER_LOAD_SHEDDING: 'off' }).pressureLimits).toBeNull();
+  });
+
+  it.each(['1.5', '-0.1', '90%', 'high', '.9'])(
+    'refuses LEDGER_MAX_EVENT_LOOP_UTILIZATION=%s',
+    (value) => {
+      expect(() => readConfig({ LEDGER_MAX_EVENT_LOOP_UTILIZATION: value })).toThrow(
+        /LEDGER_MAX_EVENT_LOOP_UTILIZATION/,
+      );
+    },
+  );
+
+  it('reads LEDGER_READY_MAX_LAG_EVENTS and LEDGER_PUBLIC_URL, refusing what is not a number or an http(s) URL', () => {
+    expect(readConfig({ LEDGER_READY_MAX_LAG_EVENTS: '50' }).readyMaxLagEvents).toBe(50);
+    expect(() => readConfig({ LEDGER_READY_MAX_LAG_EVENTS: '1e3' })).toThrow(
+      /LEDGER_READY_MAX_LAG_EVENTS/,
+    );
+    expect(readConfig({ LEDGER_PUBLIC_URL: 'https://ledger.essex.example' }).publicUrl).toBe(
+      'https://ledger.essex.example',
+    );
+    for (const value of ['ledger.essex.example', 'ftp://ledger.essex.example'])
+      expect(() => readConfig({ LEDGER_PUBLIC_URL: value })).toThrow(/LEDGER_PUBLIC_URL/);
   });
 });

@@ -545,6 +545,9 @@ const ACCESS_TABLE: readonly Row[] = [
     url: (f) => `/v1/pots/${f.potId}/statement?financialYear=2025-26`,
   },
   { method: 'GET', route: '/health', allowed: EVERYONE, url: () => '/health' },
+  { method: 'GET', route: '/ready', allowed: EVERYONE, url: () => '/ready' },
+  // Operators' figures, read like the audit routes (src/http/plugins/metrics.ts).
+  { method: 'GET', route: '/metrics', allowed: OVERSIGHT, url: () => '/metrics' },
   { method: 'GET', route: '/openapi.json', allowed: EVERYONE, url: () => '/openapi.json' },
   {
     method: 'POST',
@@ -1041,7 +1044,7 @@ describe('access table', () => {
     );
     const isApi = (route: string) =>
       route.split(' ')[1]!.startsWith('/v1') ||
-      ['/health', '/openapi.json'].includes(route.split(' ')[1]!);
+      ['/health', '/ready', '/metrics', '/openapi.json'].includes(route.split(' ')[1]!);
     expect(
       served.filter(isApi).filter((route) => !tabled.has(route)),
       'routes served but missing from the access table',

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
 import { createTestLedger, type TestLedger } from '../support/testLedger.ts';
+import { documentedExamples, openApiValidator } from '../support/openapiSchemas.ts';
+import { operationIdOf } from '../../src/http/plugins/openapiDocument.ts';
 import {
   allocate,
   bearer,
@@ -10,6 +12,7 @@ import {
   handSignedToken,
   head,
   useScenario,
+  useSharedScenario,
 } from './helpers.ts';
 
 /** Every /v1 route of the API (docs/api.md; shared/DESIGN.md "HTTP API (v1)"), with its methods, as OpenAPI paths. */
@@ -171,6 +174,8 @@ describe('/openapi.json and /docs', () => {
       Object.fromEntries(Object.entries(DESIGNED_ROUTES).map(([p, m]) => [p, [...m].sort()])),
     );
     expect(doc.paths['/health']?.get).toBeDefined();
+    expect(doc.paths['/ready']?.get).toBeDefined();
+    expect(doc.paths['/metrics']?.get).toBeDefined();
   });
 
   it('documents request bodies, parameters and the problem answers', async () => {
@@ -213,6 +218,136 @@ describe('/openapi.json and /docs', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.body.toLowerCase()).toContain('<html');
+  });
+});
+
+describe('/openapi.json tells the truth (issue 19 item 6)', () => {
+  const ctx = useSharedScenario();
+  const operationsOf = (doc: Record<string, any>) =>
+    Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([method]) => HTTP_METHODS.has(method))
+        .map(([method, operation]) => ({ path, method, operation })),
+    );
+
+  it('names its servers and licence; every operation has a unique operationId; every tag is described', async () => {
+    const c = await ctx();
+    const doc = (await c.ledger.get('/openapi.json', null)).json();
+    expect(doc.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+    expect(doc.info.license).toMatchObject({ name: expect.any(String) });
+    expect(doc.info.license.identifier ?? doc.info.license.url).toEqual(expect.any(String));
+    const ids = operationsOf(doc).map(({ operation }) => operation.operationId);
+    expect(ids.every((id) => typeof id === 'string' && /^[A-Za-z0-9]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(operationIdOf('post', '/v1/pots/{potId}/contributions')).toBe(
+      'postPotsByPotIdContributions',
+    );
+    const tags = new Set(operationsOf(doc).flatMap(({ operation }) => operation.tags ?? []));
+    expect(doc.tags.map((t: { name: string }) => t.name).sort()).toEqual([...tags].sort());
+    for (const tag of doc.tags) expect(tag.description.length).toBeGreaterThan(0);
+  });
+
+  it('LEDGER_PUBLIC_URL becomes the server', async () => {
+    const ledger = await createTestLedger({ publicUrl: 'https://ledger.essex.example/' });
+    try {
+      const doc = (await ledger.get('/openapi.json', null)).json();
+      expect(doc.servers).toEqual([
+        { url: 'https://ledger.essex.example', description: expect.any(String) },
+      ]);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('documents refusals as application/problem+json, writes with 429 RATE_LIMITED, and 503 with Retry-After everywhere but /health and /metrics', async () => {
+    const c = await ctx();
+    const doc = (await c.ledger.get('/openapi.json', null)).json();
+    const wrong: string[] = [];
+    for (const { path, method, operation } of operationsOf(doc)) {
+      const where = `${method.toUpperCase()} ${path}`;
+      for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+        if (!/^[45]/.test(status)) continue;
+        const types = Object.keys(response.content ?? {});
+        // /health's own 503 body is not a problem: it is the liveness answer, kept as it was.
+        if (path === '/health' && status === '503') continue;
+        if (types.join() !== 'application/problem+json') wrong.push(`${where} ${status}: ${types}`);
+      }
+      if (['post', 'put', 'patch', 'delete'].includes(method)) {
+        if (operation.responses['429']?.headers?.['Retry-After'] === undefined)
+          wrong.push(`${where}: no 429 with Retry-After`);
+      }
+      if (!['/health', '/metrics'].includes(path)) {
+        if (operation.responses['503']?.headers?.['Retry-After'] === undefined)
+          wrong.push(`${where}: no 503 with Retry-After`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(doc.components.schemas.Problem.required).toEqual(
+      expect.arrayContaining(['type', 'title', 'status', 'detail', 'code']),
+    );
+  });
+
+  it('a refusal is sent with the media type the document gives it, and its body fits the Problem schema', async () => {
+    const c = await ctx();
+    const doc = (await c.ledger.get('/openapi.json', null)).json();
+    const validate = openApiValidator(doc);
+    const res = await c.ledger.post(`/v1/pots/${c.potId}/contributions`, c.tokens.reporter, {});
+    const documented = Object.keys(
+      doc.paths['/v1/pots/{potId}/contributions'].post.responses['403'].content,
+    );
+    expect(documented).toEqual(['application/problem+json']);
+    expect(String(res.headers['content-type']).split(';')[0]).toBe(documented[0]);
+    expect(validate({ $ref: '#/components/schemas/Problem' }, res.json())).toEqual([]);
+  });
+
+  it('every example in the document is valid against its schema', async () => {
+    const c = await ctx();
+    const doc = (await c.ledger.get('/openapi.json', null)).json();
+    const validate = openApiValidator(doc);
+    const examples = documentedExamples(doc);
+    // Amounts, quantities and percentages carry examples: the walk must find them.
+    expect(examples.length).toBeGreaterThan(20);
+    const invalid = examples.flatMap(({ at, schema, value }) =>
+      validate(schema, value).map((error) => `${at}: ${JSON.stringify(value)} ${error}`),
+    );
+    expect(invalid).toEqual([]);
+  });
+
+  it('the example check fails on a bad example (the walk reaches nested and media-type examples)', () => {
+    const doc = {
+      components: { schemas: { Amount: { type: 'string', pattern: '^\\d+\\.\\d{2}$' } } },
+      paths: {
+        '/x': {
+          post: {
+            requestBody: {
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: { amount: { $ref: '#/components/schemas/Amount' } },
+                  },
+                  example: { amount: '12' },
+                },
+              },
+            },
+            responses: {
+              200: {
+                description: 'OK',
+                content: { 'application/json': { schema: { type: 'integer', example: 'seven' } } },
+              },
+            },
+          },
+        },
+      },
+    };
+    const validate = openApiValidator(doc);
+    const bad = documentedExamples(doc).filter(
+      ({ schema, value }) => validate(schema, value).length > 0,
+    );
+    expect(bad.map((e) => e.at).sort()).toEqual([
+      '#/paths/~1x/post/requestBody/content/application~1json/example',
+      '#/paths/~1x/post/responses/200/content/application~1json/schema/example',
+    ]);
   });
 });
 

@@ -85,6 +85,9 @@ export interface TestLedgerOptions extends Partial<
     | 'readModels'
     | 'hs256'
     | 'oidc'
+    | 'pressureLimits'
+    | 'readyMaxLagEvents'
+    | 'publicUrl'
   >
 > {
   readonly store?: EventStore;

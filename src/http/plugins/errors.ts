@@ -32,7 +32,15 @@ export function httpProblem(
   return new HttpProblem(problem(code, detail, extensions), headers);
 }
 
+/** The code of the problem each reply was answered with, for the metrics (commands by outcome). */
+const problemCodes = new WeakMap<FastifyReply, ProblemCode>();
+
+export function problemCodeOf(reply: FastifyReply): ProblemCode | undefined {
+  return problemCodes.get(reply);
+}
+
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  problemCodes.set(reply, body.code);
   return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 

@@ -14,6 +14,8 @@ export type ProblemCode =
   | 'HISTORY_TIMEOUT'
   | 'IDENTITY_PROVIDER_UNAVAILABLE'
   | 'RATE_LIMITED'
+  | 'OVERLOADED'
+  | 'NOT_READY'
   | 'INTERNAL_ERROR';
 
 export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
@@ -57,6 +59,8 @@ export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
   HISTORY_BUSY: 503,
   HISTORY_TIMEOUT: 503,
   IDENTITY_PROVIDER_UNAVAILABLE: 503,
+  OVERLOADED: 503,
+  NOT_READY: 503,
 };
 
 const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
@@ -101,6 +105,8 @@ const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
   HISTORY_TIMEOUT: 'The historical answer took too long and was abandoned; try again later',
   IDENTITY_PROVIDER_UNAVAILABLE:
     'The identity provider cannot be reached to check the token; try again later',
+  OVERLOADED: 'The server is too busy to take this request; try again later',
+  NOT_READY: 'The server is not ready to take traffic',
 };
 
 export interface ProblemFieldError {

@@ -8,6 +8,7 @@ import type { DeflatorSeries } from '../../../events/uprating.ts';
 import type { LedgerCommands } from '../../writePath/ledgerCommands.ts';
 import type { EventStore } from '../../store/eventStore.ts';
 import { getAgency } from '../../../projections/agencyDirectory.ts';
+import type { GroupCommitObserver } from '../../writePath/groupCommit.ts';
 import { PositionParam } from '../schemas.ts';
 
 export interface RouteDeps {
@@ -27,6 +28,13 @@ export interface RouteDeps {
     readonly appendConflictsRetried: bigint;
     readonly appendConflictsGivenUp: bigint;
   };
+  /** Watches group commits (metrics: batch sizes, store failures); none when absent. */
+  readonly observeGroupCommits?: (observer: GroupCommitObserver) => () => void;
+  /** The newest books snapshot loaded or taken (metrics: snapshot age); none when absent. */
+  readonly lastSnapshot?: () =>
+    { readonly position: bigint; readonly takenAtMs: number } | undefined;
+  /** Why the live books stopped, or undefined while they follow the log (readiness, metrics). */
+  readonly booksFailure?: () => unknown;
   /** The log as an RFC 6962 Merkle tree, as far as the books have folded it (audit checkpoints and proofs). */
   readonly merkleLog: MerkleLog;
   /** The deflator series reports uprate with; the shipped data/deflators.json when absent. */
