@@ -30,6 +30,9 @@ export function createPostgresTarget(connectionString: string): SqlTarget {
   // An idle connection dropped by the server emits 'error' on the pool; unhandled it would kill
   // the process. The next write fails on its own and is reported (and retried) by the writer.
   pool.on('error', () => undefined);
+  // A connection checked out of the pool emits on itself, not on the pool, when the server ends
+  // it between two queries (a restart): the query under way or the next one fails on its own.
+  pool.on('connect', (client) => client.on('error', () => undefined));
 
   async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();

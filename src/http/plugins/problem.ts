@@ -12,6 +12,7 @@ export type ProblemCode =
   | 'PROJECTION_LAGGING'
   | 'HISTORY_BUSY'
   | 'HISTORY_TIMEOUT'
+  | 'STORE_UNAVAILABLE'
   | 'RATE_LIMITED'
   | 'INTERNAL_ERROR';
 
@@ -54,6 +55,7 @@ export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
   PROJECTION_LAGGING: 503,
   HISTORY_BUSY: 503,
   HISTORY_TIMEOUT: 503,
+  STORE_UNAVAILABLE: 503,
 };
 
 const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
@@ -95,6 +97,7 @@ const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
   PROJECTION_LAGGING: 'The books have not caught up with that position yet',
   HISTORY_BUSY: 'Too many historical answers are being built; try again later',
   HISTORY_TIMEOUT: 'The historical answer took too long and was abandoned; try again later',
+  STORE_UNAVAILABLE: 'The event store cannot be reached just now; try again later',
 };
 
 export interface ProblemFieldError {
