@@ -103,6 +103,22 @@ export function createPostgresTarget(connectionString: string): SqlTarget {
 
     async commit(plan) {
       await inTransaction(async (client) => {
+        // Checkpoints first: a second server writing the same tables waits here on the row
+        // locks, then finds the position moved and gives up before touching a row (no deadlock
+        // between the two sets of upserts).
+        for (const checkpoint of plan.checkpoints) {
+          const { rowCount } = await client.query(
+            `UPDATE ${CHECKPOINTS_TABLE} SET position = $1, updated_at = $2 WHERE projection = $3 AND position = $4`,
+            [
+              checkpoint.position.toString(),
+              plan.updatedAt,
+              checkpoint.projection,
+              checkpoint.expected.toString(),
+            ],
+          );
+          if (rowCount !== 1)
+            throw new CheckpointConflictError(checkpoint.projection, checkpoint.expected);
+        }
         for (const [table, rows] of plan.upserts) {
           const columns = sqlColumnsOf(table);
           const rowsPerStatement = Math.max(
@@ -123,19 +139,6 @@ export function createPostgresTarget(connectionString: string): SqlTarget {
               parameters,
             );
           }
-        }
-        for (const checkpoint of plan.checkpoints) {
-          const { rowCount } = await client.query(
-            `UPDATE ${CHECKPOINTS_TABLE} SET position = $1, updated_at = $2 WHERE projection = $3 AND position = $4`,
-            [
-              checkpoint.position.toString(),
-              plan.updatedAt,
-              checkpoint.projection,
-              checkpoint.expected.toString(),
-            ],
-          );
-          if (rowCount !== 1)
-            throw new CheckpointConflictError(checkpoint.projection, checkpoint.expected);
         }
       });
     },
