@@ -84,6 +84,7 @@ export async function setUpPot(
   label: string,
   agencies: readonly string[],
   contributionPence: number,
+  options: { agenciesExist?: boolean } = {},
 ): Promise<PotWorld> {
   const admin = fleet.token(`${label}-admin`, 'admin');
   const write = async (key: string, spec: CommandSpec): Promise<Json> => {
@@ -96,8 +97,9 @@ export async function setUpPot(
       throw new Error(`setup ${key}: ${JSON.stringify(answer)}`);
     return answer.body;
   };
-  for (const agencyId of agencies)
-    await write(`agency-${agencyId}`, specs.registerAgency(admin, agencyId, agencyId, 'council'));
+  if (options.agenciesExist !== true)
+    for (const agencyId of agencies)
+      await write(`agency-${agencyId}`, specs.registerAgency(admin, agencyId, agencyId, 'council'));
   const potId = (
     await write('pot', specs.openPot(admin, `Pot ${label}`, agencies[0]!, [...agencies.slice(1)]))
   ).potId as string;

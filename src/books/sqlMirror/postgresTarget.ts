@@ -9,7 +9,6 @@ import {
   CHECKPOINTS_TABLE,
   SCHEMA_VERSION_TABLE,
   sqlColumnsOf,
-  type ReadModelProjection,
   type RowValue,
   type TableSpec,
 } from './tables.ts';
@@ -85,19 +84,20 @@ export function createPostgresTarget(connectionString: string): SqlTarget {
 
     async readCheckpoints(projections) {
       return inTransaction(async (client) => {
-        const checkpoints = new Map<ReadModelProjection, bigint>();
         for (const projection of projections) {
           await client.query(
             `INSERT INTO ${CHECKPOINTS_TABLE} (projection, position, updated_at) VALUES ($1, 0, now()) ON CONFLICT (projection) DO NOTHING`,
             [projection],
           );
-          const { rows } = await client.query<{ position: string }>(
-            `SELECT position FROM ${CHECKPOINTS_TABLE} WHERE projection = $1`,
-            [projection],
-          );
-          checkpoints.set(projection, BigInt(rows[0]!.position));
         }
-        return checkpoints;
+        // One statement, so one snapshot: another server's commit cannot land between two
+        // projections and make checkpoints that move together look split.
+        const { rows } = await client.query<{ projection: string; position: string }>(
+          `SELECT projection, position FROM ${CHECKPOINTS_TABLE} WHERE projection = ANY($1::text[])`,
+          [[...projections]],
+        );
+        const stored = new Map(rows.map((row) => [row.projection, BigInt(row.position)]));
+        return new Map(projections.map((projection) => [projection, stored.get(projection)!]));
       });
     },
 

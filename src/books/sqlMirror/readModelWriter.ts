@@ -32,7 +32,7 @@ import { READ_MODEL_PROJECTIONS, tablesOf, type ReadModelProjection } from './ta
 /** First wait before a failed write is tried again (live use). */
 export const READ_MODEL_RETRY_DELAY_MS = 1_000;
 /** Times one flush takes another writer's checkpoints and tries again before reporting. */
-export const MAX_CHECKPOINT_ADOPTIONS = 5;
+export const MAX_CHECKPOINT_ADOPTIONS = 20;
 /** Longest wait between retries while the database stays unreachable. */
 export const MAX_READ_MODEL_RETRY_DELAY_MS = 60_000;
 
