@@ -117,6 +117,12 @@ describe.skipIf(skipReason !== undefined)('servers on PostgreSQL survive its res
       });
       sent.push(probe);
 
+      // Reads from the live books go on answering, as of the last event folded.
+      const pot = await fetch(`${server.baseUrl}/v1/pots/${world.potId}`, {
+        headers: { authorization: `Bearer ${officer}` },
+      });
+      expect(pot.status).toBe(200);
+
       const health = await fetch(`${server.baseUrl}/health`);
       expect(health.status).toBe(503);
       expect(await health.json()).toMatchObject({
