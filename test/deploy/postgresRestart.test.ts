@@ -122,6 +122,12 @@ describe.skipIf(skipReason !== undefined)('servers on PostgreSQL survive its res
         headers: { authorization: `Bearer ${officer}` },
       });
       expect(pot.status).toBe(200);
+      // The books as they stood are folded from the log (in a worker thread): that waits too.
+      const historical = await fetch(`${server.baseUrl}/v1/pots/${world.potId}?atPosition=3`, {
+        headers: { authorization: `Bearer ${officer}` },
+      });
+      expect(historical.status).toBe(503);
+      expect(await historical.json()).toMatchObject({ code: 'STORE_UNAVAILABLE' });
 
       const health = await fetch(`${server.baseUrl}/health`);
       expect(health.status).toBe(503);

@@ -101,6 +101,26 @@ describe('the event store unreachable', () => {
     }
   });
 
+  it('a historical read (atPosition) answers 503 STORE_UNAVAILABLE; the live books go on answering', async () => {
+    const { store, state } = storeWithOutages();
+    ledger = await createTestLedger({ store });
+    const { potId, tokens } = await essexScenario(ledger);
+    await ledger.get(`/v1/pots/${potId}`, tokens.auditor);
+    state.outage = new StoreUnavailableError('connection refused');
+    const live = await ledger.app.inject({
+      method: 'GET',
+      url: `/v1/pots/${potId}`,
+      headers: { authorization: `Bearer ${tokens.auditor}` },
+    });
+    expect(live.statusCode).toBe(200);
+    const historical = await ledger.app.inject({
+      method: 'GET',
+      url: `/v1/pots/${potId}?atPosition=3`,
+      headers: { authorization: `Bearer ${tokens.auditor}` },
+    });
+    expectProblem(historical, 503, 'STORE_UNAVAILABLE');
+  });
+
   it('/health answers 503 with the kind of failure and Retry-After, and 200 again once the store is back', async () => {
     const { store, state } = storeWithOutages();
     ledger = await createTestLedger({ store });
