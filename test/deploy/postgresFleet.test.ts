@@ -20,7 +20,7 @@ import { createPostgresEventStore } from '../../src/store/postgres/postgresEvent
 import { killAllChildren } from '../e2e/serverProcess.ts';
 import { readBooks } from '../reliability/books.ts';
 import { amountOf, penceOf, specs } from '../reliability/commandBuilders.ts';
-import { checkLog, sendAttempt } from '../reliability/commandLog.ts';
+import { checkLog, sendAttempt, type CommandRecord } from '../reliability/commandLog.ts';
 import { readAllEvents, type Answer, type Json } from '../reliability/ledgerHttp.ts';
 import { historyOverdraftProblems, potInvariantProblems } from '../reliability/moneyChecks.ts';
 import {
@@ -41,11 +41,23 @@ const CROSS_POT_RACES = 8;
 /** How long the SQL mirror may take to reach the end of the log once writes stop. */
 const MIRROR_CATCH_UP_TIMEOUT_MS = 10_000;
 const POLL_INTERVAL_MS = 100;
-/** The only refusal the workload meets: allocations deliberately ask for more than is there. */
-const EXPECTED_REFUSALS = new Set(['409 INSUFFICIENT_FUNDS']);
+/**
+ * The only refusals the workload meets: allocations deliberately ask for more than is there, and
+ * a conflict the write path gave up on (sent again, same key, until it is decided).
+ */
+const EXPECTED_REFUSALS = new Set(['409 INSUFFICIENT_FUNDS', '409 CONCURRENCY_CONFLICT']);
 
 const skipReason = privateClusterUnavailableReason();
 if (skipReason !== undefined) console.warn(`[postgresFleet] SKIPPED: ${skipReason}`);
+
+/** CONCURRENCY_CONFLICT (the write path's own retries ran out) is sent again with the same key. */
+const MAX_CLIENT_TRIES = 6;
+const CONFLICT_BACKOFF_MS = 20;
+
+const isConflict = (answer: Answer) =>
+  answer.kind === 'answered' &&
+  answer.status === 409 &&
+  answer.body.code === 'CONCURRENCY_CONFLICT';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -119,6 +131,14 @@ describe.skipIf(skipReason !== undefined)('three API processes on one PostgreSQL
       const label = labelOf(answer);
       answers.set(label, (answers.get(label) ?? 0) + 1);
     };
+    const send = async (baseUrl: string, command: CommandRecord): Promise<Answer> => {
+      for (let attempt = 1; ; attempt += 1) {
+        const answer = await sendAttempt(baseUrl, command, 'run');
+        tally(answer);
+        if (!isConflict(answer) || attempt === MAX_CLIENT_TRIES) return answer;
+        await delay(CONFLICT_BACKOFF_MS * attempt);
+      }
+    };
 
     const client = async (c: number): Promise<void> => {
       const agencyId = AGENCIES[c % AGENCIES.length]!;
@@ -135,14 +155,10 @@ describe.skipIf(skipReason !== undefined)('three API processes on one PostgreSQL
         const command = fleet.book.add(key, spec);
         if (n % 4 === 3) {
           // One key, all three processes at once: one append, the others answered with it.
-          const copies = await Promise.all(
-            fleet.servers.map((server) => sendAttempt(server.baseUrl, command, 'run')),
-          );
-          copies.forEach(tally);
+          await Promise.all(fleet.servers.map((server) => send(server.baseUrl, command)));
           continue;
         }
-        const answer = await sendAttempt(fleet.servers[writeTo]!.baseUrl, command, 'run');
-        tally(answer);
+        const answer = await send(fleet.servers[writeTo]!.baseUrl, command);
         if (answer.kind !== 'answered' || answer.status !== 201) continue;
         // Read your write on another process.
         const position = answer.body.position as string;
