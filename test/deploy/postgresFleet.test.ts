@@ -47,6 +47,9 @@ const POLL_INTERVAL_MS = 100;
  */
 const EXPECTED_REFUSALS = new Set(['409 INSUFFICIENT_FUNDS', '409 CONCURRENCY_CONFLICT']);
 
+/** A cluster, then server processes under tsx, on a 2-core machine busy with other suites. */
+const SETUP_TIMEOUT_MS = 150_000;
+
 const skipReason = privateClusterUnavailableReason();
 if (skipReason !== undefined) console.warn(`[postgresFleet] SKIPPED: ${skipReason}`);
 
@@ -116,7 +119,7 @@ describe.skipIf(skipReason !== undefined)('three API processes on one PostgreSQL
     fleet = await startFleet(cluster.primary.url(), SERVERS);
     hot = await setUpPot(fleet, 'hot', AGENCIES, SETUP_STAKE_PENCE);
     other = await setUpPot(fleet, 'other', AGENCIES, SETUP_STAKE_PENCE, { agenciesExist: true });
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await fleet?.stop();

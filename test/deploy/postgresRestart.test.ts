@@ -33,6 +33,9 @@ const WRITES_AFTER_START_MS = 800;
 const RECONNECT_TIMEOUT_MS = 15_000;
 const POLL_INTERVAL_MS = 100;
 
+/** A cluster, then server processes under tsx, on a 2-core machine busy with other suites. */
+const SETUP_TIMEOUT_MS = 150_000;
+
 const skipReason = privateClusterUnavailableReason();
 if (skipReason !== undefined) console.warn(`[postgresRestart] SKIPPED: ${skipReason}`);
 
@@ -50,7 +53,7 @@ describe.skipIf(skipReason !== undefined)('servers on PostgreSQL survive its res
     cluster = await startPrivateCluster();
     fleet = await startFleet(cluster.primary.url(), SERVERS);
     world = await setUpPot(fleet, 'restart', AGENCIES, SETUP_STAKE_PENCE);
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await fleet?.stop();
