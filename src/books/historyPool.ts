@@ -23,7 +23,7 @@ import { runHistoryJob, type HistoryJob, type HistoryJobSource } from './history
 import type { HistoryReply, HistoryRequest, HistoryWorkerData } from './historyWorker.ts';
 import { LedgerError } from './ledgerError.ts';
 import { decodeState } from './snapshots/stateCodec.ts';
-import type { ReaderLocation } from '../store/eventStore.ts';
+import { StoreUnavailableError, type ReaderLocation } from '../store/eventStore.ts';
 
 /**
  * Historical jobs running at once (worker threads, when the log can be reached from one): one
@@ -270,7 +270,11 @@ function workerExecutor(location: ReaderLocation, batchSize: number | undefined)
           done();
           idle.push(worker);
           if (!reply.ok)
-            reject(new Error(`historical fold failed in its worker: ${reply.message}`));
+            reject(
+              reply.unavailableReason === undefined
+                ? new Error(`historical fold failed in its worker: ${reply.message}`)
+                : new StoreUnavailableError(reply.unavailableReason),
+            );
           else if (reply.kind === 'statement')
             resolve({ kind: 'statement', statement: reply.statement as PotStatement | null });
           else

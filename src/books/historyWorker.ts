@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runHistoryJob, type HistoryJob, type HistoryJobSource } from './historyFold.ts';
 import { encodeState } from './snapshots/stateCodec.ts';
-import type { ReaderLocation } from '../store/eventStore.ts';
+import { StoreUnavailableError, type ReaderLocation } from '../store/eventStore.ts';
 import { createPostgresEventStore } from '../store/postgres/postgresEventStore.ts';
 import { createSqliteEventStore } from '../store/sqlite/sqliteEventStore.ts';
 
@@ -39,7 +39,13 @@ export type HistoryReply =
       readonly kind: 'statement';
       readonly statement: unknown;
     }
-  | { readonly id: number; readonly ok: false; readonly message: string };
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly message: string;
+      /** Set when the database could not be reached: the pool answers StoreUnavailableError. */
+      readonly unavailableReason?: string;
+    };
 
 /** Connections a worker opens to PostgreSQL: it runs one job at a time. */
 const WORKER_POSTGRES_POOL_SIZE = 1;
@@ -53,12 +59,12 @@ async function openReader(location: ReaderLocation): Promise<HistoryJobSource> {
 }
 
 async function answer(
-  source: HistoryJobSource,
+  reader: () => Promise<HistoryJobSource>,
   request: HistoryRequest,
   batchSize: number | undefined,
 ): Promise<HistoryReply> {
   try {
-    const result = await runHistoryJob(source, request.job, batchSize);
+    const result = await runHistoryJob(await reader(), request.job, batchSize);
     if (result.kind === 'statement')
       return { id: request.id, ok: true, kind: 'statement', statement: result.statement };
     const projections: Record<string, Uint8Array> = {};
@@ -77,6 +83,7 @@ async function answer(
       id: request.id,
       ok: false,
       message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      ...(error instanceof StoreUnavailableError ? { unavailableReason: error.reason } : {}),
     };
   }
 }
@@ -84,9 +91,18 @@ async function answer(
 const port = parentPort;
 if (port === null) throw new Error('historyWorker.ts runs only as a worker thread');
 const data = workerData as HistoryWorkerData;
-const source = await openReader(data.location);
+// Opened on the first request, and again on the next if the database could not be reached then:
+// a worker started during a database restart must not fail every later request.
+let opened: Promise<HistoryJobSource> | undefined;
+const reader = (): Promise<HistoryJobSource> => {
+  opened ??= openReader(data.location).catch((error: unknown) => {
+    opened = undefined;
+    throw error;
+  });
+  return opened;
+};
 port.on('message', (request: HistoryRequest) => {
-  void answer(source, request, data.batchSize).then((reply) => {
+  void answer(reader, request, data.batchSize).then((reply) => {
     // Whole buffers move to the main thread instead of being copied.
     const buffers = reply.ok && reply.kind === 'books' ? Object.values(reply.projections) : [];
     const transfer = buffers

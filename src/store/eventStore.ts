@@ -105,6 +105,27 @@ export class IdempotencyKeyTakenError extends Error {
   }
 }
 
+/**
+ * The store could not be reached (connection refused or lost, the database shutting down or
+ * starting up). Not a refusal of the command: the same request may succeed once the store is
+ * back, so the HTTP side answers 503 STORE_UNAVAILABLE with Retry-After. `recorded` says whether
+ * a write that failed this way may nevertheless have been committed: 'no' when the connection was
+ * lost before COMMIT was sent (the database rolls the transaction back), 'unknown' when the
+ * COMMIT itself went unanswered. A retry with the same idempotency key is safe either way.
+ */
+export class StoreUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(
+    /** Why, in words safe to show anyone: never a host name, user or password. */
+    readonly reason: string,
+    readonly recorded: 'no' | 'unknown' = 'no',
+    options?: { cause?: unknown },
+  ) {
+    super(`the event store is unavailable: ${reason}`, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 export interface Subscription {
   /** Stops the subscription; no batch is delivered after the one in flight (if any) settles. */
   close(): void;

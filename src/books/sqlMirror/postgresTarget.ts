@@ -9,7 +9,6 @@ import {
   CHECKPOINTS_TABLE,
   SCHEMA_VERSION_TABLE,
   sqlColumnsOf,
-  type ReadModelProjection,
   type RowValue,
   type TableSpec,
 } from './tables.ts';
@@ -30,6 +29,9 @@ export function createPostgresTarget(connectionString: string): SqlTarget {
   // An idle connection dropped by the server emits 'error' on the pool; unhandled it would kill
   // the process. The next write fails on its own and is reported (and retried) by the writer.
   pool.on('error', () => undefined);
+  // A connection checked out of the pool emits on itself, not on the pool, when the server ends
+  // it between two queries (a restart): the query under way or the next one fails on its own.
+  pool.on('connect', (client) => client.on('error', () => undefined));
 
   async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
@@ -82,24 +84,41 @@ export function createPostgresTarget(connectionString: string): SqlTarget {
 
     async readCheckpoints(projections) {
       return inTransaction(async (client) => {
-        const checkpoints = new Map<ReadModelProjection, bigint>();
         for (const projection of projections) {
           await client.query(
             `INSERT INTO ${CHECKPOINTS_TABLE} (projection, position, updated_at) VALUES ($1, 0, now()) ON CONFLICT (projection) DO NOTHING`,
             [projection],
           );
-          const { rows } = await client.query<{ position: string }>(
-            `SELECT position FROM ${CHECKPOINTS_TABLE} WHERE projection = $1`,
-            [projection],
-          );
-          checkpoints.set(projection, BigInt(rows[0]!.position));
         }
-        return checkpoints;
+        // One statement, so one snapshot: another server's commit cannot land between two
+        // projections and make checkpoints that move together look split.
+        const { rows } = await client.query<{ projection: string; position: string }>(
+          `SELECT projection, position FROM ${CHECKPOINTS_TABLE} WHERE projection = ANY($1::text[])`,
+          [[...projections]],
+        );
+        const stored = new Map(rows.map((row) => [row.projection, BigInt(row.position)]));
+        return new Map(projections.map((projection) => [projection, stored.get(projection)!]));
       });
     },
 
     async commit(plan) {
       await inTransaction(async (client) => {
+        // Checkpoints first: a second server writing the same tables waits here on the row
+        // locks, then finds the position moved and gives up before touching a row (no deadlock
+        // between the two sets of upserts).
+        for (const checkpoint of plan.checkpoints) {
+          const { rowCount } = await client.query(
+            `UPDATE ${CHECKPOINTS_TABLE} SET position = $1, updated_at = $2 WHERE projection = $3 AND position = $4`,
+            [
+              checkpoint.position.toString(),
+              plan.updatedAt,
+              checkpoint.projection,
+              checkpoint.expected.toString(),
+            ],
+          );
+          if (rowCount !== 1)
+            throw new CheckpointConflictError(checkpoint.projection, checkpoint.expected);
+        }
         for (const [table, rows] of plan.upserts) {
           const columns = sqlColumnsOf(table);
           const rowsPerStatement = Math.max(
@@ -120,19 +139,6 @@ export function createPostgresTarget(connectionString: string): SqlTarget {
               parameters,
             );
           }
-        }
-        for (const checkpoint of plan.checkpoints) {
-          const { rowCount } = await client.query(
-            `UPDATE ${CHECKPOINTS_TABLE} SET position = $1, updated_at = $2 WHERE projection = $3 AND position = $4`,
-            [
-              checkpoint.position.toString(),
-              plan.updatedAt,
-              checkpoint.projection,
-              checkpoint.expected.toString(),
-            ],
-          );
-          if (rowCount !== 1)
-            throw new CheckpointConflictError(checkpoint.projection, checkpoint.expected);
         }
       });
     },

@@ -9,6 +9,10 @@
  * is applied twice or skipped. Rows are current states, not increments, so even a replayed
  * write would leave them right; the audit trail is keyed by position.
  *
+ * Several servers on one PostgreSQL database each keep these tables: every write moves the
+ * checkpoints by compare-and-set in the same transaction as its rows, so of two writers only one
+ * commits a given move, and the other takes the newer checkpoint as its own (adoptCheckpoints).
+ *
  * Writes run behind the books, one transaction at a time; batches that arrive while one is in
  * flight are merged into the next. Contract: call applyBatch in the same synchronous turn as
  * the fold, so the books never hold an event the writer has not been told about.
@@ -16,14 +20,7 @@
 import { asLedgerEnvelope } from '../../../events/index.ts';
 import type { LedgerProjections } from '../../../projections/index.ts';
 import type { RecordedEvent } from '../../store/eventStore.ts';
-import {
-  emptyDirtyKeys,
-  isClean,
-  mergeDirtyKeys,
-  noteEvent,
-  rowsOf,
-  type DirtyKeys,
-} from './changes.ts';
+import { emptyDirtyKeys, mergeDirtyKeys, noteEvent, rowsOf, type DirtyKeys } from './changes.ts';
 import {
   CheckpointConflictError,
   type CheckpointMove,
@@ -34,6 +31,8 @@ import { READ_MODEL_PROJECTIONS, tablesOf, type ReadModelProjection } from './ta
 
 /** First wait before a failed write is tried again (live use). */
 export const READ_MODEL_RETRY_DELAY_MS = 1_000;
+/** Times one flush takes another writer's checkpoints and tries again before reporting. */
+export const MAX_CHECKPOINT_ADOPTIONS = 20;
 /** Longest wait between retries while the database stays unreachable. */
 export const MAX_READ_MODEL_RETRY_DELAY_MS = 60_000;
 
@@ -103,6 +102,41 @@ export async function createReadModelWriter(
   const committedOf = (projection: ReadModelProjection): bigint => committed.get(projection)!;
 
   async function runFlush(): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await writeOwed();
+        return;
+      } catch (error) {
+        if (!(error instanceof CheckpointConflictError) || attempt >= MAX_CHECKPOINT_ADOPTIONS)
+          throw error;
+        if (!(await adoptCheckpoints(error))) throw error;
+      }
+    }
+  }
+
+  /**
+   * Another server following the same log (several API processes on one PostgreSQL database)
+   * moved the checkpoints forward: its rows are the books as at its checkpoint, which are the
+   * same books this writer folds, so take its checkpoints as committed. What this writer still
+   * owes (every key touched since its own older checkpoint, a superset of what the other has
+   * not written) is then written on top, against the new checkpoints; when the other is as far
+   * as this writer or further, nothing is owed. A checkpoint that moved BACKWARDS (a rebuild reset
+   * the tables) or projections split between the two cases cannot be adopted: stop, as before.
+   */
+  async function adoptCheckpoints(conflict: CheckpointConflictError): Promise<boolean> {
+    const stored = await target.readCheckpoints(projections);
+    const movedBack = projections.some((p) => stored.get(p)! < committedOf(p));
+    const ahead = projections.filter((p) => stored.get(p)! >= appliedPosition);
+    if (movedBack || (ahead.length > 0 && ahead.length < projections.length)) {
+      stoppedBy = conflict;
+      return false;
+    }
+    for (const projection of projections) committed.set(projection, stored.get(projection)!);
+    if (ahead.length === projections.length) dirty = emptyDirtyKeys();
+    return true;
+  }
+
+  async function writeOwed(): Promise<void> {
     if (stoppedBy !== undefined) throw stoppedBy;
     if (books === undefined) return;
     const moves: CheckpointMove[] = projections
@@ -112,7 +146,12 @@ export async function createReadModelWriter(
         expected: committedOf(projection),
         position: appliedPosition,
       }));
-    if (moves.length === 0 && isClean(dirty)) return;
+    // Rows are only ever written with a checkpoint move, which is what makes two writers safe:
+    // with no move (another writer is as far), whatever was noted is already in the tables.
+    if (moves.length === 0) {
+      dirty = emptyDirtyKeys();
+      return;
+    }
 
     // Everything up to the first await runs in one synchronous turn, so the rows are the books
     // exactly as at appliedPosition, whatever the runner folds while the transaction is in flight.
@@ -128,7 +167,6 @@ export async function createReadModelWriter(
       // Nothing was written: owe the same rows again (merged with any noted since).
       mergeDirtyKeys(taken, dirty);
       dirty = taken;
-      if (error instanceof CheckpointConflictError) stoppedBy = error;
       throw error;
     }
     for (const move of moves) committed.set(move.projection, move.position);

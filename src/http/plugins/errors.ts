@@ -11,7 +11,11 @@ import {
 } from 'fastify-type-provider-zod';
 import { DomainError } from '../../../commands/domainError.ts';
 import { LedgerError } from '../../books/ledgerError.ts';
+import { StoreUnavailableError } from '../../store/eventStore.ts';
 import { PROBLEM_CONTENT_TYPE, problem, type Problem, type ProblemCode } from './problem.ts';
+
+/** How long a client should wait before sending a request the unreachable store refused again. */
+export const STORE_UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 
 export class HttpProblem extends Error {
   constructor(
@@ -70,6 +74,24 @@ export function installErrorHandling(app: FastifyInstance): void {
       if (error.retryAfterSeconds !== undefined)
         void reply.header('retry-after', String(error.retryAfterSeconds));
       return sendProblem(reply, problem(error.code, error.detail));
+    }
+    if (error instanceof StoreUnavailableError) {
+      // The operator's log has the driver's own words; the answer names only the kind of failure.
+      request.log.warn(
+        { reason: error.reason, recorded: error.recorded, cause: String(error.cause) },
+        'the event store is unavailable',
+      );
+      void reply.header('retry-after', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS));
+      return sendProblem(
+        reply,
+        problem(
+          'STORE_UNAVAILABLE',
+          error.recorded === 'unknown'
+            ? `${error.reason}, while the change was being committed: it may or may not have been recorded; send it again with the same Idempotency-Key to find out`
+            : `${error.reason}; nothing was recorded`,
+          { recorded: error.recorded },
+        ),
+      );
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const errors = error.validation.map((v) => ({

@@ -13,6 +13,7 @@ export type ProblemCode =
   | 'HISTORY_BUSY'
   | 'HISTORY_TIMEOUT'
   | 'IDENTITY_PROVIDER_UNAVAILABLE'
+  | 'STORE_UNAVAILABLE'
   | 'RATE_LIMITED'
   | 'OVERLOADED'
   | 'NOT_READY'
@@ -61,6 +62,7 @@ export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
   IDENTITY_PROVIDER_UNAVAILABLE: 503,
   OVERLOADED: 503,
   NOT_READY: 503,
+  STORE_UNAVAILABLE: 503,
 };
 
 const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
@@ -107,6 +109,7 @@ const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
     'The identity provider cannot be reached to check the token; try again later',
   OVERLOADED: 'The server is too busy to take this request; try again later',
   NOT_READY: 'The server is not ready to take traffic',
+  STORE_UNAVAILABLE: 'The event store cannot be reached just now; try again later',
 };
 
 export interface ProblemFieldError {

@@ -10,10 +10,10 @@ import {
 } from '../../../projections/auditTrail.ts';
 import { flowsMatrix } from '../../../projections/benefitFlows.ts';
 import { parseTimeBound } from '../../../projections/timeBounds.ts';
-import { MAX_READ_ALL_BATCH_EVENTS } from '../../store/eventStore.ts';
+import { MAX_READ_ALL_BATCH_EVENTS, StoreUnavailableError } from '../../store/eventStore.ts';
 import { CSV_CONTENT_TYPE, csvDecimal, toCsv, type CsvValue } from '../../export/csv.ts';
 import { actorOf } from '../plugins/auth.ts';
-import { httpProblem } from '../plugins/errors.ts';
+import { httpProblem, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../plugins/errors.ts';
 import { OVERSIGHT_ROLES, POT_RECORD_ROLES, requirePotRecords } from '../plugins/readPolicy.ts';
 import {
   AuditEntryView,
@@ -283,13 +283,20 @@ export const reportRoutes =
             appendConflictsGivenUp: stats.appendConflictsGivenUp.toString(),
           };
         } catch (error) {
-          // /health is public: the store's own message (hosts, user names) goes to the log only.
+          // /health is public: the store's own message (hosts, user names) goes to the log only;
+          // the answer says only what kind of failure it was (connection refused, shutting down).
           request.log.error({ err: error }, 'health: the event store did not answer');
-          return reply.status(503).send({
-            status: 'unavailable' as const,
-            store: 'unreachable',
-            detail: 'the event store did not answer',
-          });
+          return reply
+            .status(503)
+            .header('retry-after', String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS))
+            .send({
+              status: 'unavailable' as const,
+              store: 'unreachable',
+              detail:
+                error instanceof StoreUnavailableError
+                  ? `the event store did not answer: ${error.reason}`
+                  : 'the event store did not answer',
+            });
         }
       },
     );

@@ -53,6 +53,7 @@
 import pg from 'pg';
 import {
   IdempotencyKeyTakenError,
+  StoreUnavailableError,
   WrongExpectedRevisionError,
   type AppendBatchOutcome,
   type AppendRequest,
@@ -70,6 +71,7 @@ import {
   serialiseEvent,
   type SerialisedEvent,
 } from '../storeSupport.ts';
+import { asStoreUnavailable, reaching } from './connectionLoss.ts';
 import {
   checkAfterPosition,
   createOpenSubscriptions,
@@ -87,6 +89,9 @@ export const SUBSCRIPTION_BATCH_EVENTS = 1_000;
 export const SUBSCRIPTION_POLL_INTERVAL_MS = 1_000;
 /** After the LISTEN connection fails, subscriptions only poll for this long before it is retried. */
 export const LISTENER_RETRY_DELAY_MS = 2_000;
+/** A subscription that cannot reach the database reads again after this, doubling up to the max. */
+export const UNREACHABLE_RETRY_FIRST_DELAY_MS = 100;
+export const UNREACHABLE_RETRY_MAX_DELAY_MS = 2_000;
 /** How long an append waits for the append lock before failing rather than queueing forever. */
 export const APPEND_LOCK_TIMEOUT_MS = 10_000;
 /** A client that stalls mid-append is disconnected by the server, releasing the append lock. */
@@ -99,6 +104,7 @@ export const APPLICATION_NAME = 'potledger';
 export const LISTENER_APPLICATION_NAME = 'potledger-listener';
 
 const UNIQUE_VIOLATION = '23505';
+const READ_ONLY_SQL_TRANSACTION = '25006';
 const STREAM_REVISION_CONSTRAINT = 'events_stream_revision_key';
 const EVENT_ID_CONSTRAINT = 'events_event_id_key';
 const COMMAND_KEYS_CONSTRAINT = 'command_keys_pkey';
@@ -250,6 +256,9 @@ export async function createPostgresEventStore(
   // An idle pooled connection that dies (server restart, network) is discarded by the pool and the
   // next query opens a fresh one; without a handler the 'error' event would crash the process.
   pool.on('error', () => undefined);
+  // A connection checked out of the pool emits on itself, not on the pool, when the server ends
+  // it between two queries (a restart): the query under way or the next one fails on its own.
+  pool.on('connect', (client) => client.on('error', () => undefined));
 
   let schemaVersion: number;
   try {
@@ -322,10 +331,12 @@ export async function createPostgresEventStore(
   }
 
   async function readAfter(afterPosition: bigint, limit: number): Promise<RecordedEvent[]> {
-    const { rows } = await pool.query<EventRow>(
-      `SELECT position, event_id, stream_id, stream_revision, type, data, metadata, log_hash
-         FROM ${table} WHERE position > $1 ORDER BY position LIMIT $2`,
-      [afterPosition, limit],
+    const { rows } = await reaching(() =>
+      pool.query<EventRow>(
+        `SELECT position, event_id, stream_id, stream_revision, type, data, metadata, log_hash
+           FROM ${table} WHERE position > $1 ORDER BY position LIMIT $2`,
+        [afterPosition, limit],
+      ),
     );
     return rows.map(toRecordedEvent);
   }
@@ -485,6 +496,11 @@ export async function createPostgresEventStore(
           ),
         );
       }
+      if (error instanceof pg.DatabaseError && error.code === READ_ONLY_SQL_TRANSACTION) {
+        throw new Error('append: this database is a read-only standby; writes go to the primary', {
+          cause: error,
+        });
+      }
       if (isUniqueViolation(error, EVENT_ID_CONSTRAINT)) {
         throw new Error(`append: event id already in the log (${error.detail ?? 'duplicate'})`, {
           cause: error,
@@ -515,10 +531,22 @@ export async function createPostgresEventStore(
       sleeper.wake();
     };
 
+    let unreachableDelayMs = UNREACHABLE_RETRY_FIRST_DELAY_MS;
     const follow = async (): Promise<void> => {
       while (!isStopped()) {
         signalled = false;
-        const batch = await readAfter(cursor, SUBSCRIPTION_BATCH_EVENTS);
+        let batch: RecordedEvent[];
+        try {
+          batch = await readAfter(cursor, SUBSCRIPTION_BATCH_EVENTS);
+          unreachableDelayMs = UNREACHABLE_RETRY_FIRST_DELAY_MS;
+        } catch (error) {
+          // The database restarting is weather, not a fault in the books: wait and read again
+          // from the same cursor, so nothing is skipped or repeated when it is back.
+          if (!(error instanceof StoreUnavailableError)) throw error;
+          await sleeper.sleep(unreachableDelayMs, { unref: true });
+          unreachableDelayMs = Math.min(unreachableDelayMs * 2, UNREACHABLE_RETRY_MAX_DELAY_MS);
+          continue;
+        }
         if (isStopped()) return;
         if (batch.length === 0) {
           startListening();
@@ -559,13 +587,15 @@ export async function createPostgresEventStore(
 
     async readStream(streamId, fromRevision = 0n, limit) {
       assertOpen();
-      const { rows } = await pool.query<EventRow>(
-        `SELECT position, event_id, stream_id, stream_revision, type, data, metadata, log_hash
-           FROM ${table} WHERE stream_id = $1 AND stream_revision >= $2 ORDER BY stream_revision
-           ${limit === undefined ? '' : 'LIMIT $3'}`,
-        limit === undefined
-          ? [streamId, fromRevision]
-          : [streamId, fromRevision, Math.max(0, Math.trunc(limit))],
+      const { rows } = await reaching(() =>
+        pool.query<EventRow>(
+          `SELECT position, event_id, stream_id, stream_revision, type, data, metadata, log_hash
+             FROM ${table} WHERE stream_id = $1 AND stream_revision >= $2 ORDER BY stream_revision
+             ${limit === undefined ? '' : 'LIMIT $3'}`,
+          limit === undefined
+            ? [streamId, fromRevision]
+            : [streamId, fromRevision, Math.max(0, Math.trunc(limit))],
+        ),
       );
       return rows.map(toRecordedEvent);
     },
@@ -577,8 +607,8 @@ export async function createPostgresEventStore(
 
     async headPosition() {
       assertOpen();
-      const { rows } = await pool.query<{ head: bigint }>(
-        `SELECT COALESCE(max(position), 0) AS head FROM ${table}`,
+      const { rows } = await reaching(() =>
+        pool.query<{ head: bigint }>(`SELECT COALESCE(max(position), 0) AS head FROM ${table}`),
       );
       return rows[0]!.head;
     },
@@ -587,7 +617,7 @@ export async function createPostgresEventStore(
 
     async ping() {
       assertOpen();
-      await pool.query('SELECT 1');
+      await reaching(() => pool.query('SELECT 1'));
     },
 
     async close() {
@@ -610,6 +640,8 @@ export async function createPostgresEventStore(
 async function migrate(pool: pg.Pool, schema: string): Promise<number> {
   const quotedSchema = quoteIdentifier(schema);
   const migrationsTable = `${quotedSchema}.potledger_migrations`;
+  const standby = await readOnlyStandbyVersion(pool, schema, migrationsTable);
+  if (standby !== undefined) return standby;
   return inTransaction(pool, 'BEGIN ISOLATION LEVEL READ COMMITTED', async (client) => {
     // A migration may rewrite a large table; the per-statement limit is for ordinary queries.
     await client.query('SET LOCAL statement_timeout = 0');
@@ -652,6 +684,39 @@ async function migrate(pool: pg.Pool, schema: string): Promise<number> {
 }
 
 /**
+ * On a streaming standby (reporting reads) nothing can be migrated: the schema is the primary's,
+ * replicated, and must be the version this build reads. Undefined on a primary.
+ */
+async function readOnlyStandbyVersion(
+  pool: pg.Pool,
+  schema: string,
+  migrationsTable: string,
+): Promise<number | undefined> {
+  const { rows } = await reaching(() =>
+    pool.query<{ standby: boolean; migrated: boolean }>(
+      `SELECT pg_is_in_recovery() AS standby,
+              to_regclass($1) IS NOT NULL AS migrated`,
+      [migrationsTable],
+    ),
+  );
+  if (rows[0]!.standby !== true) return undefined;
+  const current =
+    rows[0]!.migrated === true
+      ? (
+          await pool.query<{ current: number }>(
+            `SELECT COALESCE(max(version), 0) AS current FROM ${migrationsTable}`,
+          )
+        ).rows[0]!.current
+      : 0;
+  if (current !== MIGRATIONS.length) {
+    throw new Error(
+      `schema ${schema} on this read-only standby is at version ${current}, this build reads version ${MIGRATIONS.length}: start a server of this version on the primary first`,
+    );
+  }
+  return current;
+}
+
+/**
  * Runs `work` in one transaction on one pooled connection. If the append's COMMIT is lost with the
  * connection, the caller cannot know whether it landed; a retry with the same event ids is then
  * refused by their uniqueness, so an event is never recorded twice.
@@ -661,18 +726,22 @@ async function inTransaction<T>(
   beginSql: string,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
+  const client = await reaching(() => pool.connect());
   let broken: Error | undefined;
+  let committing = false;
   try {
     await client.query(beginSql);
     const result = await work(client);
+    committing = true;
     await client.query('COMMIT');
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch((rollbackError: unknown) => {
       broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
     });
-    throw error;
+    // A connection lost before COMMIT was sent takes the transaction with it; one lost while
+    // COMMIT was on its way leaves the outcome unknown.
+    throw asStoreUnavailable(error, committing ? 'unknown' : 'no');
   } finally {
     // A connection that cannot even roll back is destroyed rather than handed to the next caller.
     client.release(broken);

@@ -171,6 +171,36 @@ describeEachDb('crash safety', (factory) => {
     expect(await snapshot(db)).toEqual(reference);
   });
 
+  it('two servers following one log write the same tables safely: each takes the checkpoint the other moved forward', async () => {
+    const { fl, events, db, reference, first, second } = await setUp(factory);
+    const errors: unknown[] = [];
+    const onError = (error: unknown) => errors.push(error);
+    // Both open at checkpoint 0, as servers started together do.
+    const writerA = await openReadModelWriter(db.url, { onError });
+    cleanups.push(() => writerA.close());
+    const writerB = await openReadModelWriter(db.url, { onError });
+    cleanups.push(() => writerB.close());
+    const booksA = freshBooks();
+    const booksB = freshBooks();
+    const middle = first[Math.floor(first.length / 2)]!.position;
+
+    // A is ahead, then B catches up past it, then A again (whose own older checkpoint is stale),
+    // with batches of different sizes so neither writer's pages line up with the other's.
+    await foldAndWrite(fl.ledger.store, booksA, writerA, { to: lastPosition(first), batchSize: 7 });
+    await foldAndWrite(fl.ledger.store, booksB, writerB, { to: middle, batchSize: 5 });
+    expect(await checkpointsIn(db)).toEqual(allAt(lastPosition(first)));
+    await foldAndWrite(fl.ledger.store, booksB, writerB, { from: middle, batchSize: 3 });
+    await foldAndWrite(fl.ledger.store, booksA, writerA, {
+      from: lastPosition(first),
+      to: second[Math.floor(second.length / 2)]!.position,
+      batchSize: 2,
+    });
+
+    expect(errors).toEqual([]);
+    expect(await checkpointsIn(db)).toEqual(allAt(lastPosition(events)));
+    expect(await snapshot(db)).toEqual(reference);
+  });
+
   it('a writer whose checkpoint another writer moved (a rebuild) stops, writing nothing', async () => {
     const { fl, db, first } = await setUp(factory);
     const errors: unknown[] = [];
