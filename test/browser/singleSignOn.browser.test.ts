@@ -142,7 +142,8 @@ describe.skipIf(unavailable !== null)('single sign-on in Chromium', () => {
     await page.getByRole('heading', { name: 'Pots', level: 1 }).waitFor();
     expect(new URL(page.url()).origin).toBe(server.baseUrl);
     expect(await page.getByTestId('role').textContent()).toBe('finance-officer');
-    expect(await page.getByTestId('who').textContent()).toContain(POLICE.agencyId);
+    // A person reads the agency's name in the header, not its id.
+    expect(await page.getByTestId('who').textContent()).toContain(POLICE.name);
     // The handoff id is gone from the address once used.
     expect(page.url()).not.toContain('handoff');
 

@@ -66,7 +66,10 @@ function renderChrome(session: Session | null): void {
       { 'data-testid': 'who', class: 'potledger-who' },
       `${claims.sub} · `,
       h('strong', { 'data-testid': 'role' }, claims.role),
-      claims.agency === undefined ? '' : ` · ${claims.agency}`,
+      // The id until the agency directory has loaded, then the agency's name (route()).
+      claims.agency === undefined
+        ? ''
+        : h('span', { 'data-testid': 'who-agency' }, ` · ${claims.agency}`),
       expires,
     ),
     out,
@@ -122,6 +125,9 @@ async function route(): Promise<void> {
   try {
     const { agencies } = await getJson<{ agencies: AgencyView[] }>('/v1/agencies', session.token);
     const nameOf = (id: string) => agencies.find((a) => a.agencyId === id)?.name ?? id;
+    const whoAgency = header.querySelector('[data-testid="who-agency"]');
+    if (whoAgency !== null && session.claims.agency !== undefined)
+      whoAgency.textContent = ` · ${nameOf(session.claims.agency)}`;
     const ctx: PageContext = { session, main, nameOf, agencies, params };
     const parts = path.split('/').filter((p) => p !== '');
     const poolPages = {
