@@ -325,7 +325,8 @@ describe.skipIf(unavailable !== null)('the GOV.UK dashboard in Chromium', () => 
       port: await freePort(),
       dataDir,
       jwtSecret,
-      env: { NODE_ENV: 'production' },
+      // HS256 on, so the token form is there: the development sign-in must still be hidden.
+      env: { NODE_ENV: 'production', LEDGER_HS256: 'on' },
     });
     try {
       const page = await context.newPage();
