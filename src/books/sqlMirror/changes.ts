@@ -509,6 +509,8 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
         reason: entry.reason ?? null,
         summary: entry.summary,
         pot_id: entry.potId ?? null,
+        amount: entry.amount ?? null,
+        reversed_event_id: entry.reversedEventId ?? null,
       });
       for (const agencyId of entry.agencyIds)
         push(AUDIT_TRAIL_AGENCIES, { position, agency_id: agencyId });

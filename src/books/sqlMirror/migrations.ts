@@ -372,12 +372,31 @@ const V3_TABLES: readonly Table[] = [
   },
 ];
 
+/**
+ * v4: the audit trail's `amount` (the money the event moves, with its pence twin; NULL when it
+ * moves none) and `reversed_event_id` (the event a reversal undoes). Rows written before had
+ * neither, so the audit trail's tables are emptied and its checkpoint set back to 0: the writer
+ * rewrites them from the books, as a rebuild of that one projection would.
+ */
+function v4AuditAmounts(dialect: Dialect): string {
+  const { amount, pence, text } = COLUMN_TYPES[dialect];
+  return (
+    `ALTER TABLE rm_audit_trail ADD COLUMN amount ${amount};\n` +
+    `ALTER TABLE rm_audit_trail ADD COLUMN amount_pence ${pence};\n` +
+    `ALTER TABLE rm_audit_trail ADD COLUMN reversed_event_id ${text};\n` +
+    `DELETE FROM rm_audit_trail_agencies;\n` +
+    `DELETE FROM rm_audit_trail;\n` +
+    `UPDATE rm_checkpoints SET position = 0 WHERE projection = 'auditTrail';\n`
+  );
+}
+
 function migrations(dialect: Dialect): readonly string[] {
   return [
     V1_TABLES.map((table) => createTableSql(dialect, table)).join(''),
     V2_RETURNED.map(({ table, column }) => addMoneyColumnSql(dialect, table, column)).join(''),
     V3_ADDED_MONEY.map(({ table, column }) => addMoneyColumnSql(dialect, table, column)).join('') +
       V3_TABLES.map((table) => createTableSql(dialect, table)).join(''),
+    v4AuditAmounts(dialect),
   ];
 }
 

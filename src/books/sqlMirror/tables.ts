@@ -229,6 +229,9 @@ export const AUDIT_TRAIL: TableSpec = {
     optionalText('reason'),
     text('summary'),
     optionalText('pot_id'),
+    // Schema v4.
+    optionalAmount('amount'),
+    optionalText('reversed_event_id'),
   ],
   primaryKey: ['position'],
 };

@@ -205,7 +205,8 @@ export async function auditFromSql(db: ReportingDb): Promise<Json[]> {
   const entries = await db.all(
     `SELECT position, event_id, type, stream_id, ${db.timestampText('recorded_at')} AS recorded_at,
             ${db.dateText('effective_date')} AS effective_date, actor_sub, actor_role, actor_agency_id,
-            command_id, correlation_id, causation_id, reason, summary, pot_id
+            command_id, correlation_id, causation_id, reason, summary, pot_id, amount_pence,
+            reversed_event_id
        FROM rm_audit_trail ORDER BY position`,
   );
   const agencies = await db.all(
@@ -233,6 +234,8 @@ export async function auditFromSql(db: ReportingDb): Promise<Json[]> {
       reason: optional(r.reason),
       summary: str(r.summary),
       potId: optional(r.pot_id),
+      amount: r.amount_pence === null ? undefined : poundsOf(r.amount_pence),
+      reversedEventId: optional(r.reversed_event_id),
       agencyIds: agenciesAt.get(str(r.position)) ?? [],
     }),
   );
