@@ -44,6 +44,8 @@ beforeAll(async () => {
     PORT: String(port),
     HOST: '127.0.0.1',
     NODE_ENV: 'production',
+    // Production refuses to start with no way to sign in; this test signs its own HS256 tokens.
+    LEDGER_HS256: 'on',
   };
   delete env.NODE_OPTIONS;
   delete env.LEDGER_STORE;
