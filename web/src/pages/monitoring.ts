@@ -9,6 +9,7 @@
 import { getJson } from '../api.ts';
 import type { PageContext, PotView } from '../context.ts';
 import { formatLongDate, monitoringPeriod } from '../dates.ts';
+import { tableDownloads } from '../books.ts';
 import { field, h, link, options, table } from '../dom.ts';
 import { todayIso } from '../forms.ts';
 import { csvDownload, tag, warningText } from '../govuk.ts';
@@ -85,10 +86,11 @@ export async function monitoringPage(ctx: PageContext, potId: string): Promise<v
           'No scheme is overspending at the end of this quarter.',
         )
       : warningText(headline, { 'data-testid': 'overspend-headline' }),
-    csvDownload(
-      poolPaths.monitoring(potId, financialYear, quarter, true),
-      csvFileName('monitoring', financialYear, quarter),
+    tableDownloads(
+      poolPaths.monitoring(potId, financialYear, quarter),
+      `monitoring-${financialYear}-q${quarter}`,
       ctx.session.token,
+      'the monitoring report',
     ),
     h('h2', {}, 'Schemes'),
     table(
