@@ -5,7 +5,7 @@
  * as CSV and Excel. The price-index caveat of the cost-benefit report sits beside its figures,
  * since a reader who takes the table away must take the prices it is in with it.
  */
-import { getJson, getJsonAsAt, query } from '../api.ts';
+import { ApiError, getJson, getJsonAsAt, query } from '../api.ts';
 import { asAtPanel, tableDownloads } from '../books.ts';
 import type { PageContext, PotView } from '../context.ts';
 import { formatLongDate, settlementYear } from '../dates.ts';
@@ -243,12 +243,29 @@ export async function exceptionsPage(ctx: PageContext, potId: string): Promise<v
   const token = ctx.session.token;
   const financialYear = ctx.params.get('financialYear') ?? '';
   const pot = await getJson<PotView>(potPath(potId), token);
-  const { body, reading } = await getJsonAsAt<{ exceptions: readonly ExceptionEntry[] }>(
-    `${potPath(potId)}/exceptions${query({ financialYear })}`,
-    token,
-  );
+  const heading = header(pot, `${pot.name}: exceptions`, 'exceptions');
+  let answer;
+  try {
+    answer = await getJsonAsAt<{ exceptions: readonly ExceptionEntry[] }>(
+      `${potPath(potId)}/exceptions${query({ financialYear })}`,
+      token,
+    );
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.problem.code !== 'FORBIDDEN') throw error;
+    // The list names people and their conduct: the API keeps it to the pot's own people.
+    ctx.main.replaceChildren(
+      ...heading,
+      h(
+        'p',
+        { 'data-testid': 'exceptions-forbidden' },
+        'The exceptions name people and their reasons, so only auditors, admins and finance officers of this pot’s partners can read them.',
+      ),
+    );
+    return;
+  }
+  const { body, reading } = answer;
   ctx.main.replaceChildren(
-    ...header(pot, `${pot.name}: exceptions`, 'exceptions'),
+    ...heading,
     h(
       'p',
       {},
