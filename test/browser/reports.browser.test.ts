@@ -278,6 +278,32 @@ describe.skipIf(unavailable !== null)("the dashboard's reading pages in Chromium
     await page.close();
   });
 
+  it('the quarterly monitoring report downloads as CSV and Excel', async () => {
+    // Monitoring is a pooled-fund report: the pot needs an agreement in force.
+    const client = createLedgerClient(server.baseUrl);
+    await client.post(`/v1/pots/${scenario.potId}/agreements`, admin(), {
+      reference: 'S75-ERR-2025',
+      legalBasis: 's75-nhs-act-2006',
+      startDate: '2025-04-01',
+      poolManager: 'Head of Community Safety',
+      scope: 'Reducing reoffending in Essex',
+      boardDecisionRef: 'BOARD-2025-03',
+      signedOn: '2025-03-28',
+      spendTracking: false,
+    });
+    const page = await signedIn(carol());
+    await open(page, `#/pots/${scenario.potId}/monitoring?financialYear=${YEAR}&quarter=4`);
+    const xlsx = await download(page, 'Download Excel (.xlsx)', 'the monitoring report');
+    expect(xlsx.name).toBe(`monitoring-${YEAR}-q4.xlsx`);
+    expect(isZip(xlsx.bytes)).toBe(true);
+    const csv = await download(page, 'Download CSV', 'the monitoring report');
+    expect(csv.name).toBe(`monitoring-${YEAR}-q4.csv`);
+    expect(csv.bytes.toString('utf8')).toContain(
+      'Employment and training support for ex-offenders',
+    );
+    await page.close();
+  });
+
   it(
     'every reading page passes axe for each role (screenshots kept)',
     async () => {

@@ -71,11 +71,7 @@ export function asAtPanel(
   const form = h(
     'form',
     { class: 'filters as-at-form', 'aria-label': 'Read the books as they stood on a date' },
-    field(
-      'Books as at',
-      input,
-      'A business date, for example 2025-03-31; blank for today. Entries dated later do not count.',
-    ),
+    field('Books as at', input, 'For example, 2025-03-31; blank for today'),
     h('button', { type: 'submit', class: 'govuk-button govuk-button--secondary' }, 'Show'),
   );
   form.addEventListener('submit', (event) => {
