@@ -41,7 +41,7 @@ import {
 
 const BUILD_TIMEOUT_MS = 60_000;
 const UI_TIMEOUT_MS = 10_000;
-/** 4 roles × 8 pages, each loaded afresh and checked by axe. */
+/** 4 roles × 11 pages, each loaded afresh and checked by axe. */
 const EVERY_PAGE_TIMEOUT_MS = 300_000;
 const YEAR = '2025-26';
 const AS_AT_LINE = /^As at \d{1,2} [A-Z][a-z]+ \d{4}, position \d{1,3}(,\d{3})*$/;
@@ -293,6 +293,7 @@ describe.skipIf(unavailable !== null)("the dashboard's reading pages in Chromium
     });
     const page = await signedIn(carol());
     await open(page, `#/pots/${scenario.potId}/monitoring?financialYear=${YEAR}&quarter=4`);
+    expect(await asAtLine(page)).toMatch(AS_AT_LINE);
     const xlsx = await download(page, 'Download Excel (.xlsx)', 'the monitoring report');
     expect(xlsx.name).toBe(`monitoring-${YEAR}-q4.xlsx`);
     expect(isZip(xlsx.bytes)).toBe(true);
@@ -316,6 +317,10 @@ describe.skipIf(unavailable !== null)("the dashboard's reading pages in Chromium
         ['flows', `#/flows?potId=${scenario.potId}`],
         ['agency', `#/agencies/${HOST.agencyId}`],
         ['pot-as-at', `#/pots/${scenario.potId}?asAt=2025-06-30`],
+        // The pot has an agreement by now (the monitoring test records it).
+        ['monitoring', `#/pots/${scenario.potId}/monitoring?financialYear=${YEAR}&quarter=4`],
+        ['memorandum', `#/pots/${scenario.potId}/memorandum?financialYear=${YEAR}`],
+        ['cba-as-at', `#/pots/${scenario.potId}/cba?asAt=2025-09-30`],
       ] as const;
       const roles = [
         ['admin', admin()],

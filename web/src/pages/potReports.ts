@@ -242,12 +242,13 @@ const EXCEPTION_KINDS: Record<ExceptionEntry['kind'], string> = {
 export async function exceptionsPage(ctx: PageContext, potId: string): Promise<void> {
   const token = ctx.session.token;
   const financialYear = ctx.params.get('financialYear') ?? '';
+  const asAt = ctx.params.get('asAt') ?? undefined;
   const pot = await getJson<PotView>(potPath(potId), token);
   const heading = header(pot, `${pot.name}: exceptions`, 'exceptions');
   let answer;
   try {
     answer = await getJsonAsAt<{ exceptions: readonly ExceptionEntry[] }>(
-      `${potPath(potId)}/exceptions${query({ financialYear })}`,
+      `${potPath(potId)}/exceptions${query({ financialYear, asAt })}`,
       token,
     );
   } catch (error) {
@@ -272,7 +273,7 @@ export async function exceptionsPage(ctx: PageContext, potId: string): Promise<v
       'Every reversal, rejected approval and attempted self-approval of this pot: what an auditor looks at first.',
     ),
     yearPicker(ctx, potId, 'exceptions', financialYear, true),
-    asAtPanel(reading, todayIso()),
+    asAtPanel(reading, todayIso(), { chooseDate: true, params: ctx.params }),
     body.exceptions.length === 0
       ? h('p', { 'data-testid': 'no-exceptions' }, 'No exceptions for this pot.')
       : table(
@@ -357,9 +358,10 @@ const headlineCells = (x: Headline) => [
 export async function costBenefitPage(ctx: PageContext, potId: string): Promise<void> {
   const token = ctx.session.token;
   const financialYear = ctx.params.get('financialYear') ?? '';
+  const asAt = ctx.params.get('asAt') ?? undefined;
   const pot = await getJson<PotView>(potPath(potId), token);
   const { body: report, reading } = await getJsonAsAt<CostBenefitReport>(
-    `${potPath(potId)}/cba${query({ financialYear })}`,
+    `${potPath(potId)}/cba${query({ financialYear, asAt })}`,
     token,
   );
   const caveat = () =>
@@ -367,7 +369,7 @@ export async function costBenefitPage(ctx: PageContext, potId: string): Promise<
   ctx.main.replaceChildren(
     ...header(pot, `${pot.name}: cost-benefit report`, 'cba'),
     yearPicker(ctx, potId, 'cba', financialYear, true),
-    asAtPanel(reading, todayIso()),
+    asAtPanel(reading, todayIso(), { chooseDate: true, params: ctx.params }),
     h('h2', {}, 'Costs and benefits by intervention'),
     caveat(),
     table(
