@@ -187,6 +187,12 @@ describe.skipIf(unavailable !== null)("the dashboard's reading pages in Chromium
     await expect.poll(() => asAtLine(page)).toMatch(/^As at 1 January 2000, position [\d,]+$/);
     expect(await page.locator('[data-figure="contributed"]').textContent()).toBe('£0.00');
     expect(contributedToday).not.toBe('£0.00');
+    await page.getByRole('link', { name: 'Back to today’s books' }).click();
+    await expect.poll(() => page.url()).not.toContain('asAt=');
+    await expect
+      .poll(() => page.locator('[data-figure="contributed"]').textContent())
+      .toBe(contributedToday);
+    expect(await asAtLine(page)).toMatch(AS_AT_LINE);
     await page.close();
   });
 

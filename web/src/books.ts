@@ -7,7 +7,7 @@
  */
 import { getBlob, type BooksReading } from './api.ts';
 import { formatLongDate } from './dates.ts';
-import { field, h, showFieldError } from './dom.ts';
+import { field, h, link, showFieldError } from './dom.ts';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -91,7 +91,20 @@ export function asAtPanel(
     const search = params.toString();
     window.location.hash = search === '' ? route : `${route}?${search}`;
   });
-  return h('div', { class: 'as-at' }, line, form);
+  // Reading the past: one step back to today's books (the route without asAt).
+  const [route = ''] = window.location.hash.split('?');
+  const rest = new URLSearchParams(options.params);
+  rest.delete('asAt');
+  const today = rest.toString() === '' ? route : `${route}?${rest.toString()}`;
+  return h(
+    'div',
+    { class: 'as-at' },
+    line,
+    reading.asAt === null
+      ? ''
+      : h('p', { class: 'govuk-body' }, link(today, 'Back to today’s books')),
+    form,
+  );
 }
 
 /** Blob downloads need a file name; the server's Content-Disposition names the same file. */
