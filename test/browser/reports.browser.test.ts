@@ -301,10 +301,10 @@ describe.skipIf(unavailable !== null)("the dashboard's reading pages in Chromium
     await open(page, `#/pots/${scenario.potId}/monitoring?financialYear=${YEAR}&quarter=4`);
     expect(await asAtLine(page)).toMatch(AS_AT_LINE);
     const xlsx = await download(page, 'Download Excel (.xlsx)', 'the monitoring report');
-    expect(xlsx.name).toBe(`monitoring-${YEAR}-q4.xlsx`);
+    expect(xlsx.name).toBe(`potledger-monitoring-${YEAR}-q4.xlsx`);
     expect(isZip(xlsx.bytes)).toBe(true);
     const csv = await download(page, 'Download CSV', 'the monitoring report');
-    expect(csv.name).toBe(`monitoring-${YEAR}-q4.csv`);
+    expect(csv.name).toBe(`potledger-monitoring-${YEAR}-q4.csv`);
     expect(csv.bytes.toString('utf8')).toContain(
       'Employment and training support for ex-offenders',
     );

@@ -91,7 +91,7 @@ export async function monitoringPage(ctx: PageContext, potId: string): Promise<v
       : warningText(headline, { 'data-testid': 'overspend-headline' }),
     tableDownloads(
       poolPaths.monitoring(potId, financialYear, quarter),
-      `monitoring-${financialYear}-q${quarter}`,
+      csvFileName('monitoring', financialYear, quarter).replace(/\.csv$/, ''),
       ctx.session.token,
       'the monitoring report',
     ),
