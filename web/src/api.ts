@@ -57,6 +57,27 @@ export async function getJson<T>(path: string, token: string): Promise<T> {
   return (await (await call('GET', path, token)).json()) as T;
 }
 
+/** What a books answer says it reflects: the `Ledger-Position` and `Ledger-As-At` headers. */
+export interface BooksReading {
+  readonly position: string | null;
+  readonly asAt: string | null;
+}
+
+/** A GET read from the books, with the position (and date) the answer reflects. */
+export async function getJsonAsAt<T>(
+  path: string,
+  token: string,
+): Promise<{ body: T; reading: BooksReading }> {
+  const response = await call('GET', path, token);
+  return {
+    body: (await response.json()) as T,
+    reading: {
+      position: response.headers.get('ledger-position'),
+      asAt: response.headers.get('ledger-as-at'),
+    },
+  };
+}
+
 export async function getBlob(path: string, token: string): Promise<Blob> {
   return (await call('GET', path, token)).blob();
 }

@@ -44,6 +44,16 @@ export interface PotView {
   readonly approvalThreshold?: string | null;
   /** Added by the approvals work; shown when the server sends it. */
   readonly pendingApprovals?: readonly Record<string, unknown>[];
+  /** Each partner's agreed contribution for a year against what it paid in. */
+  readonly agreedContributions?: readonly {
+    agencyId: string;
+    financialYear: string;
+    agreed: string;
+    received: string;
+    outstanding: string;
+    overpaid: string;
+    boardDecisionRef: string;
+  }[];
   /** Fields the API withheld from this role (figures only), e.g. "pendingApprovals[].requestedBy". */
   readonly redacted?: readonly string[];
 }

@@ -1,6 +1,7 @@
 /**
  * The potledger dashboard: hash routes (#/pots, #/pots/<id>, #/pots/<id>/pool,
  * #/pots/<id>/monitoring, #/pots/<id>/settlement, #/pots/<id>/memorandum, #/pots/<id>/claims,
+ * #/pots/<id>/statement, #/pots/<id>/exceptions, #/pots/<id>/cba,
  * #/flows,
  * #/agencies, #/agencies/<id>, #/audit, #/signin), so the server only serves static files.
  */
@@ -19,6 +20,7 @@ import { memorandumPage } from './pages/memorandum.ts';
 import { monitoringPage } from './pages/monitoring.ts';
 import { poolFundPage } from './pages/poolFund.ts';
 import { potPage, potsPage } from './pages/pots.ts';
+import { costBenefitPage, exceptionsPage, statementPage } from './pages/potReports.ts';
 import { settlementPage } from './pages/settlement.ts';
 import { signInPage } from './pages/signin.ts';
 import { details } from './govuk.ts';
@@ -136,6 +138,9 @@ async function route(): Promise<void> {
       settlement: settlementPage,
       memorandum: memorandumPage,
       claims: claimsPage,
+      statement: statementPage,
+      exceptions: exceptionsPage,
+      cba: costBenefitPage,
     } as const;
     const poolPage =
       parts[0] === 'pots' && parts[2] !== undefined && parts[2] in poolPages

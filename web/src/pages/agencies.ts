@@ -1,5 +1,7 @@
 /** Agencies, and one agency's balances per pot and in total with its net fiscal position. */
-import { getJson } from '../api.ts';
+import { getJson, getJsonAsAt, query } from '../api.ts';
+import { asAtPanel, tableDownloads } from '../books.ts';
+import { todayIso } from '../forms.ts';
 import type { PageContext, PotView } from '../context.ts';
 import { h, link, table } from '../dom.ts';
 import { formatGbp } from '../money.ts';
@@ -29,9 +31,11 @@ export async function agenciesPage(ctx: PageContext): Promise<void> {
 
 export async function agencyPage(ctx: PageContext, agencyId: string): Promise<void> {
   const token = ctx.session.token;
-  const [balances, { pots }] = await Promise.all([
-    getJson<{ agencyId: string; total: Balances; pots: (Balances & { potId: string })[] }>(
-      `/v1/agencies/${encodeURIComponent(agencyId)}/balances`,
+  const asAt = ctx.params.get('asAt') ?? undefined;
+  const path = `/v1/agencies/${encodeURIComponent(agencyId)}/balances${query({ asAt })}`;
+  const [{ body: balances, reading }, { pots }] = await Promise.all([
+    getJsonAsAt<{ agencyId: string; total: Balances; pots: (Balances & { potId: string })[] }>(
+      path,
       token,
     ),
     getJson<{ pots: PotView[] }>('/v1/pots', token),
@@ -49,6 +53,7 @@ export async function agencyPage(ctx: PageContext, agencyId: string): Promise<vo
   ];
   ctx.main.replaceChildren(
     h('h1', {}, ctx.nameOf(agencyId)),
+    asAtPanel(reading, todayIso(), { chooseDate: true, params: ctx.params }),
     h(
       'p',
       { class: 'headline' },
@@ -71,6 +76,7 @@ export async function agencyPage(ctx: PageContext, agencyId: string): Promise<vo
       ),
       '.',
     ),
+    tableDownloads(path, `balances-${agencyId}`, token, 'the balances'),
     table(
       'Balances per pot and in total',
       [

@@ -2,7 +2,9 @@
  * Who invests, who benefits: the Sankey (investor → intervention → beneficiary, cashable and
  * non-cashable apart) and, beside it, each agency's figures — the chart's text alternative.
  */
-import { getJson, query } from '../api.ts';
+import { getJson, getJsonAsAt, query } from '../api.ts';
+import { asAtPanel, tableDownloads } from '../books.ts';
+import { todayIso } from '../forms.ts';
 import { benefitSankey } from '../charts.ts';
 import type { PageContext, PotView } from '../context.ts';
 import { field, h, options, showFieldError, table } from '../dom.ts';
@@ -83,10 +85,12 @@ export async function flowsPage(ctx: PageContext): Promise<void> {
   const scope = {
     potId: potId === '' ? undefined : potId,
     financialYear: financialYear === '' ? undefined : financialYear,
+    asAt: ctx.params.get('asAt') ?? undefined,
   };
+  const path = `/v1/flows${query(scope)}`;
   const inScope = pots.filter((p) => scope.potId === undefined || p.potId === scope.potId);
-  const [totals, perIntervention] = await Promise.all([
-    getJson<FlowsView>(`/v1/flows${query(scope)}`, token),
+  const [{ body: totals, reading }, perIntervention] = await Promise.all([
+    getJsonAsAt<FlowsView>(path, token),
     Promise.all(
       inScope.flatMap((pot) =>
         pot.interventions.map(async (i): Promise<InterventionFlows> => {
@@ -135,6 +139,7 @@ export async function flowsPage(ctx: PageContext): Promise<void> {
   ctx.main.replaceChildren(
     h('h1', {}, 'Who invests, who benefits'),
     filters,
+    asAtPanel(reading, todayIso(), { chooseDate: true, params: ctx.params }),
     h(
       'p',
       {},
@@ -162,6 +167,12 @@ export async function flowsPage(ctx: PageContext): Promise<void> {
         formatShare(a.wrongPocketShare),
       ]),
       { numeric: [1, 2, 3, 4, 5] },
+    ),
+    tableDownloads(
+      path,
+      `flows-pot-${scope.potId ?? 'all-pots'}-${scope.financialYear ?? 'all-years'}`,
+      token,
+      'the flows',
     ),
   );
   if (model.links.length > 0) benefitSankey(chart, model);

@@ -3,7 +3,8 @@
  * partner puts in its accounts. Per partner lines, expenditure by scheme with each partner's
  * funding of it, the totals, and the closing balance reached two independent ways.
  */
-import { getJson } from '../api.ts';
+import { getJson, type BooksReading } from '../api.ts';
+import { asAtPanel } from '../books.ts';
 import type { PageContext, PotView } from '../context.ts';
 import { settlementYear } from '../dates.ts';
 import { h, table } from '../dom.ts';
@@ -27,10 +28,12 @@ export async function memorandumPage(ctx: PageContext, potId: string): Promise<v
     ...poolHeader(pot, `${pot.name}: memorandum account`, 'memorandum'),
     yearForm(potId, 'memorandum', today, financialYear),
   ];
+  let reading: BooksReading = { position: null, asAt: null };
   const memo = await poolAnswer<Memorandum>(
     ctx,
     poolPaths.memorandum(potId, financialYear),
     header,
+    (r) => (reading = r),
   );
   if (memo === null) return;
   const r = memo.reconciliation;
@@ -53,6 +56,7 @@ export async function memorandumPage(ctx: PageContext, potId: string): Promise<v
 
   ctx.main.replaceChildren(
     ...header,
+    asAtPanel(reading, today),
     h(
       'h2',
       {},

@@ -6,9 +6,10 @@
  * Better Care Fund pot, the year's required minimums against what was received (shortfalls
  * tagged) and the end-of-year return's two sheets as CSV.
  */
-import { getJson } from '../api.ts';
+import { getJson, type BooksReading } from '../api.ts';
 import type { PageContext, PotView } from '../context.ts';
 import { formatLongDate, monitoringPeriod } from '../dates.ts';
+import { asAtPanel, tableDownloads } from '../books.ts';
 import { field, h, link, options, table } from '../dom.ts';
 import { todayIso } from '../forms.ts';
 import { csvDownload, tag, warningText } from '../govuk.ts';
@@ -51,10 +52,12 @@ export async function monitoringPage(ctx: PageContext, potId: string): Promise<v
     ...poolHeader(pot, `${pot.name}: quarterly monitoring`, 'monitoring'),
     periodForm(potId, today, financialYear, quarter),
   ];
+  let reading: BooksReading = { position: null, asAt: null };
   const report = await poolAnswer<MonitoringReport>(
     ctx,
     poolPaths.monitoring(potId, financialYear, quarter),
     header,
+    (r) => (reading = r),
   );
   if (report === null) return;
   const withheld = (
@@ -66,6 +69,7 @@ export async function monitoringPage(ctx: PageContext, potId: string): Promise<v
 
   ctx.main.replaceChildren(
     ...header,
+    asAtPanel(reading, today),
     h(
       'h2',
       { 'data-testid': 'period' },
@@ -85,10 +89,11 @@ export async function monitoringPage(ctx: PageContext, potId: string): Promise<v
           'No scheme is overspending at the end of this quarter.',
         )
       : warningText(headline, { 'data-testid': 'overspend-headline' }),
-    csvDownload(
-      poolPaths.monitoring(potId, financialYear, quarter, true),
-      csvFileName('monitoring', financialYear, quarter),
+    tableDownloads(
+      poolPaths.monitoring(potId, financialYear, quarter),
+      csvFileName('monitoring', financialYear, quarter).replace(/\.csv$/, ''),
       ctx.session.token,
+      'the monitoring report',
     ),
     h('h2', {}, 'Schemes'),
     table(

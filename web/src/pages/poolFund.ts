@@ -3,7 +3,7 @@
  * and every version with its board decision) and the pool manager's forms: the agreement or a
  * variation, scheme details, spend, commitments and forecasts.
  */
-import { ApiError, getJson, query, type Written } from '../api.ts';
+import { ApiError, getJson, query, type Written, getJsonAsAt, type BooksReading } from '../api.ts';
 import type { PageContext, PotView } from '../context.ts';
 import { financialYearChoices, formatLongDate, formatLongDateTime } from '../dates.ts';
 import { field, h, link, options, table } from '../dom.ts';
@@ -99,9 +99,12 @@ export async function poolAnswer<T>(
   ctx: PageContext,
   path: string,
   shown: HTMLElement[],
+  onReading?: (reading: BooksReading) => void,
 ): Promise<T | null> {
   try {
-    return await getJson<T>(path, ctx.session.token);
+    const { body, reading } = await getJsonAsAt<T>(path, ctx.session.token);
+    onReading?.(reading);
+    return body;
   } catch (error) {
     if (error instanceof ApiError && error.problem.status === 404) {
       ctx.main.replaceChildren(

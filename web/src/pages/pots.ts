@@ -1,5 +1,6 @@
 /** The pots list, and one pot: figures, each partner's stake, interventions, and the write forms. */
-import { getJson, query } from '../api.ts';
+import { getJsonAsAt, query } from '../api.ts';
+import { asAtPanel, tableDownloads } from '../books.ts';
 import { stakeBarChart } from '../charts.ts';
 import type { PageContext, PotView } from '../context.ts';
 import { h, link, table } from '../dom.ts';
@@ -8,11 +9,19 @@ import { can } from '../token.ts';
 import { poolNav } from './poolFund.ts';
 import { entriesSection, pendingApprovals } from './potEntries.ts';
 import { moneyForms } from './potForms.ts';
+import { todayIso } from '../forms.ts';
+import { agreedContributions, reportsNav } from './potReports.ts';
 
 export async function potsPage(ctx: PageContext): Promise<void> {
-  const { pots } = await getJson<{ pots: PotView[] }>('/v1/pots', ctx.session.token);
+  const asAt = ctx.params.get('asAt') ?? undefined;
+  const { body, reading } = await getJsonAsAt<{ pots: PotView[] }>(
+    `/v1/pots${query({ asAt })}`,
+    ctx.session.token,
+  );
+  const { pots } = body;
   ctx.main.replaceChildren(
     h('h1', {}, 'Pots'),
+    asAtPanel(reading, todayIso(), { chooseDate: true, params: ctx.params }),
     table(
       'Pooled budgets: money paid in, committed to interventions, and still available',
       ['Pot', 'Area', 'Host', 'Contributed', 'Allocated', 'Available'],
@@ -34,8 +43,10 @@ export async function potPage(
   potId: string,
   minPosition?: string,
 ): Promise<void> {
-  const pot = await getJson<PotView>(
-    `/v1/pots/${encodeURIComponent(potId)}${query({ minPosition })}`,
+  const asAt = ctx.params.get('asAt') ?? undefined;
+  const path = `/v1/pots/${encodeURIComponent(potId)}${query({ asAt })}`;
+  const { body: pot, reading } = await getJsonAsAt<PotView>(
+    `/v1/pots/${encodeURIComponent(potId)}${query({ minPosition, asAt })}`,
     ctx.session.token,
   );
   const chart = h('div', {
@@ -49,6 +60,7 @@ export async function potPage(
   ctx.main.replaceChildren(
     h('h1', {}, pot.name),
     h('p', {}, `${pot.area} · hosted by ${ctx.nameOf(pot.hostAgencyId)} · ${pot.status}`),
+    asAtPanel(reading, todayIso(), { chooseDate: true, params: ctx.params }),
     h(
       'dl',
       { class: 'figures' },
@@ -72,6 +84,12 @@ export async function potPage(
       ),
     ),
     h('h2', {}, "Partners' stakes"),
+    tableDownloads(
+      path,
+      `pot-${pot.potId}`,
+      ctx.session.token,
+      "the pot's stakes and interventions",
+    ),
     chart,
     table(
       'Each partner: paid in, drawn for interventions, and its unallocated stake',
@@ -95,6 +113,18 @@ export async function potPage(
         formatGbp(i.benefits),
       ]),
       { numeric: [2, 3] },
+    ),
+    agreedContributions(ctx, pot.agreedContributions),
+    h(
+      'section',
+      { 'aria-labelledby': 'reports-heading' },
+      h('h2', { id: 'reports-heading' }, 'Reports'),
+      h(
+        'p',
+        {},
+        'The statement for a financial year, the exceptions an auditor looks at first, and the cost-benefit report.',
+      ),
+      reportsNav(pot.potId),
     ),
     pot.pendingApprovals === undefined
       ? ''
