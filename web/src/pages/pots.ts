@@ -8,9 +8,12 @@ import { can } from '../token.ts';
 import { poolNav } from './poolFund.ts';
 import { entriesSection, pendingApprovals } from './potEntries.ts';
 import { moneyForms } from './potForms.ts';
+import { firstRunPage } from './setup.ts';
 
 export async function potsPage(ctx: PageContext): Promise<void> {
   const { pots } = await getJson<{ pots: PotView[] }>('/v1/pots', ctx.session.token);
+  // A fresh server: the first admin is shown what to set up, anyone else whom to ask.
+  if (pots.length === 0) return firstRunPage(ctx, pots);
   ctx.main.replaceChildren(
     h('h1', {}, 'Pots'),
     table(
