@@ -4,8 +4,8 @@
  * is a write form (forms.ts: error summary, receipt, refusals in words). A fresh server, with
  * no pot yet, shows the first admin the steps in order, and tells anyone else whom to ask.
  */
-import { getJson } from '../api.ts';
-import type { PageContext, PotView } from '../context.ts';
+import { getJson, query, type Written } from '../api.ts';
+import type { AgencyView, PageContext, PotView } from '../context.ts';
 import { financialYearChoices, formatLongDate } from '../dates.ts';
 import { field, h, link, options, table } from '../dom.ts';
 import { todayIso, writeForm } from '../forms.ts';
@@ -76,9 +76,9 @@ export function firstRunPage(ctx: PageContext, pots: readonly PotView[]): void {
   );
 }
 
-export async function setupPage(ctx: PageContext): Promise<void> {
-  if (!can.setUp(ctx.session.claims)) {
-    ctx.main.replaceChildren(
+export async function setupPage(shared: PageContext, minPosition?: string): Promise<void> {
+  if (!can.setUp(shared.session.claims)) {
+    shared.main.replaceChildren(
       h('h1', {}, 'Set up'),
       h(
         'p',
@@ -88,8 +88,18 @@ export async function setupPage(ctx: PageContext): Promise<void> {
     );
     return;
   }
-  const { pots } = await getJson<{ pots: PotView[] }>('/v1/pots', ctx.session.token);
-  const reload = () => void setupPage(ctx);
+  // Read afresh, after the write just made (minPosition): the agencies and pots change here.
+  const after = query({ minPosition });
+  const [{ agencies }, { pots }] = await Promise.all([
+    getJson<{ agencies: AgencyView[] }>(`/v1/agencies${after}`, shared.session.token),
+    getJson<{ pots: PotView[] }>(`/v1/pots${after}`, shared.session.token),
+  ]);
+  const ctx: PageContext = {
+    ...shared,
+    agencies,
+    nameOf: (id) => agencies.find((a) => a.agencyId === id)?.name ?? id,
+  };
+  const reload = (written: Written) => void setupPage(shared, written.position);
   const openPots = pots.filter((p) => p.status !== 'closed');
   const section = (id: string, title: string, ...content: (Node | string)[]) =>
     h(
@@ -152,7 +162,7 @@ export async function setupPage(ctx: PageContext): Promise<void> {
 const potOptions = (pots: readonly PotView[]) =>
   options(pots.map((p) => ({ value: p.potId, label: `${p.name} (${p.area})` })));
 
-function registerAgencyForm(ctx: PageContext, reload: () => void): HTMLFormElement {
+function registerAgencyForm(ctx: PageContext, reload: (written: Written) => void): HTMLFormElement {
   return writeForm({
     title: 'Register an agency',
     hideTitle: true,
@@ -234,7 +244,7 @@ function partnerCheckboxes(ctx: PageContext): HTMLElement {
   );
 }
 
-function openPotForm(ctx: PageContext, reload: () => void): HTMLFormElement {
+function openPotForm(ctx: PageContext, reload: (written: Written) => void): HTMLFormElement {
   const agencyOptions = ctx.agencies.map((a) => ({ value: a.agencyId, label: a.name }));
   return writeForm({
     title: 'Open a pot',
@@ -301,7 +311,7 @@ function openPotForm(ctx: PageContext, reload: () => void): HTMLFormElement {
 function addPartnerForm(
   ctx: PageContext,
   pots: readonly PotView[],
-  reload: () => void,
+  reload: (written: Written) => void,
 ): HTMLFormElement {
   const potSelect = h('select', { name: 'potId' }, ...potOptions(pots));
   const agencySelect = h('select', { name: 'agencyId' });
@@ -358,7 +368,7 @@ const potName = (pots: readonly PotView[], potId: string) =>
 function thresholdForm(
   ctx: PageContext,
   pots: readonly PotView[],
-  reload: () => void,
+  reload: (written: Written) => void,
 ): HTMLElement {
   const potSelect = h('select', { name: 'potId' }, ...potOptions(pots));
   const current = h('p', { class: 'govuk-inset-text', 'data-testid': 'current-threshold' });
@@ -416,7 +426,7 @@ function thresholdForm(
 function closeYearForm(
   ctx: PageContext,
   pots: readonly PotView[],
-  reload: () => void,
+  reload: (written: Written) => void,
 ): HTMLFormElement {
   const years = financialYearChoices(todayIso(), 6).slice(1);
   const potSelect = h('select', { name: 'potId' }, ...potOptions(pots));
@@ -463,7 +473,7 @@ function closeYearForm(
 function closePotForm(
   ctx: PageContext,
   pots: readonly PotView[],
-  reload: () => void,
+  reload: (written: Written) => void,
 ): HTMLFormElement {
   const potSelect = h('select', { name: 'potId' }, ...potOptions(pots));
   return writeForm({
