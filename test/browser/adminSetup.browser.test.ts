@@ -354,6 +354,7 @@ describe.skipIf(unavailable !== null)('admin set-up and outcomes by quantity in 
         .toEqual([`${DWP.name}: £18,750.00 cashable`, `${NHS.name}: £2,830.00 non-cashable`]);
       expect(await form.getByTestId('price-year-caveat').textContent()).toContain('not uprated');
       await check(page, 'outcome-quantity-preview');
+      await form.screenshot({ path: join(SCREENSHOT_DIR, 'outcome-quantity-form.png') });
 
       await form.getByRole('button', { name: 'Record outcome' }).click();
       await expect.poll(() => receiptHeading(page)).toBe('Outcome recorded: Two people into work');

@@ -163,3 +163,32 @@ describe('the outcome-by-quantity preview', () => {
     ).toEqual({ ok: false, problem: 'Enter the number of units as a number, like 12 or 2.5' });
   });
 });
+
+describe('the first-run steps and who may set up', () => {
+  it('marks each step done as the ledger fills in, and lets only an admin set up', async () => {
+    const { setupSteps } = await import('../../web/src/pages/setup.ts');
+    const done = (agencies: unknown[], pots: { partners: unknown[] }[]) =>
+      setupSteps(agencies, pots as never).map((s) => s.done);
+    expect(done([], [])).toEqual([false, false, false]);
+    expect(done([{}], [])).toEqual([true, false, false]);
+    expect(done([{}], [{ partners: [{}] }])).toEqual([true, true, false]);
+    expect(done([{}, {}], [{ partners: [{}, {}] }])).toEqual([true, true, true]);
+    expect(setupSteps([], []).map((s) => s.href)).toEqual([
+      '#/setup?step=agency',
+      '#/setup?step=pot',
+      '#/setup?step=partner',
+    ]);
+    const { can } = await import('../../web/src/token.ts');
+    expect(
+      (['admin', 'finance-officer', 'auditor', 'reporter'] as const).map((role) =>
+        can.setUp({ sub: 'x', role }),
+      ),
+    ).toEqual([true, false, false, false]);
+  });
+
+  it('says the set-up refusals in words', async () => {
+    const { plainWords } = await import('../../web/src/problems.ts');
+    expect(plainWords({ status: 409, code: 'PERIOD_CLOSED' })).toMatch(/financial year is closed/);
+    expect(plainWords({ status: 409, code: 'PENDING_APPROVALS' })).toMatch(/waiting for approval/);
+  });
+});

@@ -244,6 +244,8 @@ function buildForm(
     const name = (event.target as HTMLInputElement | null)?.name ?? '';
     if (name.startsWith('quantity') && quantityProblem(valueOf(name)) === null)
       showFieldError(form, name, null);
+    if ((name.startsWith('beneficiary') || name.startsWith('unitCost')) && valueOf(name) !== '')
+      showFieldError(form, name, null);
   });
   return form;
 }
@@ -292,8 +294,9 @@ function previewView(
     h(
       'p',
       { class: 'govuk-inset-text', 'data-testid': 'price-year-caveat' },
-      `Valued in the catalogue's own prices (${years.join(', ')}), not uprated to today's: a unit cost is what the source measured in its price year.`,
+      `Valued in the catalogue’s own prices (${years.join(', ')}), not uprated to today’s: a unit cost is what the source measured in its price year.`,
     ),
+    h('p', { class: 'govuk-body govuk-!-font-weight-bold' }, 'In total, by agency'),
     totals.length === 0
       ? h('p', {}, 'No part can be credited until its agency is chosen.')
       : h(
