@@ -151,6 +151,11 @@ describe.skipIf(unavailable !== null)('admin set-up and outcomes by quantity in 
         await register.getByLabel('Kind').selectOption(agency.kind);
         await register.getByRole('button', { name: 'Register agency' }).click();
         await expect.poll(() => receiptHeading(page)).toBe(`Agency “${agency.name}” registered`);
+        // The page is drawn again with the new agency: the next one is typed into the new form.
+        await page
+          .getByRole('table', { name: 'Registered agencies' })
+          .getByRole('rowheader', { name: agency.name, exact: true })
+          .waitFor();
       }
       // The same id again: refused, in words.
       await register.getByLabel('Name').fill('Another council');
@@ -260,6 +265,8 @@ describe.skipIf(unavailable !== null)('admin set-up and outcomes by quantity in 
           .locator('dd')
           .textContent(),
       ).toBe(`31 March ${Number(lastYear.slice(0, 4)) + 1}`);
+      // The page is drawn again after the write; the second try goes to the new form.
+      await page.waitForLoadState('networkidle');
       const again = await closeYear();
       await expect
         .poll(() => summaryText(again))
@@ -373,4 +380,40 @@ describe.skipIf(unavailable !== null)('admin set-up and outcomes by quantity in 
     },
     FLOW_TIMEOUT_MS,
   );
+
+  it('closing a pot with an allocation waiting for approval is refused in words, and nothing is returned', async () => {
+    const { pots } = await client.get<{ pots: { potId: string; name: string }[] }>(
+      '/v1/pots',
+      admin(),
+    );
+    const potId = pots.find((p) => p.name === POT)!.potId;
+    const pot = await client.get<{ interventions: { interventionId: string }[] }>(
+      `/v1/pots/${potId}`,
+      admin(),
+    );
+    const { answer } = await client.post(`/v1/pots/${potId}/allocations`, carol(), {
+      interventionId: pot.interventions[0]!.interventionId,
+      amount: '6000.00',
+      effectiveDate: new Date().toISOString().slice(0, 10),
+      reason: 'Second tranche',
+    });
+    expect(answer.status).toBe('pending-approval');
+    const page = await signedIn(admin());
+    await page.goto(`${server.baseUrl}/#/setup?step=close`);
+    const close = page.getByRole('form', { name: 'Close a pot' });
+    await close.getByLabel('Pot').selectOption({ label: `${POT} (Testshire)` });
+    await close.getByLabel('Reason').fill('Wind up');
+    await close.getByRole('button', { name: 'Close pot' }).click();
+    await expect
+      .poll(() => summaryText(close))
+      .toBe(
+        'Allocations are waiting for approval in this pot. Approve or reject them on the pot’s page first.',
+      );
+    expect(await close.locator('.govuk-details__summary-text').textContent()).toBe(
+      'Technical detail',
+    );
+    const after = await client.get<{ status: string }>(`/v1/pots/${potId}`, admin());
+    expect(after.status).toBe('open');
+    await page.close();
+  });
 });

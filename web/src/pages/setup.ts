@@ -116,6 +116,15 @@ export async function setupPage(shared: PageContext, minPosition?: string): Prom
       {},
       'Register the partner agencies, open a pot with its host and partners, then add partners, set the approval threshold, and close years and pots as the partnership decides.',
     ),
+    h(
+      'nav',
+      { 'aria-label': 'On this page', class: 'govuk-!-margin-bottom-6' },
+      h(
+        'ul',
+        { class: 'govuk-list' },
+        ...SECTIONS.map(([id, title]) => h('li', {}, link(`#/setup?step=${id}`, title))),
+      ),
+    ),
     section(
       'agency',
       'Register an agency',
@@ -158,6 +167,16 @@ export async function setupPage(shared: PageContext, minPosition?: string): Prom
   if (step !== null)
     ctx.main.querySelector(`[data-step="${CSS.escape(step)}"]`)?.scrollIntoView({ block: 'start' });
 }
+
+/** The page's sections, in order: their step names (#/setup?step=…) and headings. */
+const SECTIONS = [
+  ['agency', 'Register an agency'],
+  ['pot', 'Open a pot'],
+  ['partner', 'Add a partner to a pot'],
+  ['threshold', 'Set an approval threshold'],
+  ['year', 'Close a financial year'],
+  ['close', 'Close a pot'],
+] as const;
 
 const potOptions = (pots: readonly PotView[]) =>
   options(pots.map((p) => ({ value: p.potId, label: `${p.name} (${p.area})` })));
