@@ -266,7 +266,15 @@ describe.skipIf(unavailable !== null)('admin set-up and outcomes by quantity in 
           .textContent(),
       ).toBe(`31 March ${Number(lastYear.slice(0, 4)) + 1}`);
       // The page is drawn again after the write; the second try goes to the new form.
-      await page.waitForLoadState('networkidle');
+      // (the new form is empty; the one sent still holds the reason typed).
+      await expect
+        .poll(() =>
+          page
+            .getByRole('form', { name: 'Close a financial year' })
+            .getByLabel('Reason (optional)')
+            .inputValue(),
+        )
+        .toBe('');
       const again = await closeYear();
       await expect
         .poll(() => summaryText(again))
