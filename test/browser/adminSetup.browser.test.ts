@@ -344,7 +344,7 @@ describe.skipIf(unavailable !== null)('admin set-up and outcomes by quantity in 
 
       const page = await signedIn(carol());
       await page.goto(`${server.baseUrl}/#/pots/${potId}`);
-      const form = page.getByRole('form', { name: 'Record an outcome by quantity' });
+      const form = page.getByRole('form', { name: 'Record outcomes by quantity' });
       await form.waitFor();
       await form.getByLabel('Description').fill('Two people into work');
       // Nothing chosen yet: refused before sending, in words, at the field.

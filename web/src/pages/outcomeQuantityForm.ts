@@ -1,5 +1,5 @@
 /**
- * Record an outcome by quantity: choose unit-cost lines from the catalogue (GET /v1/unit-costs),
+ * Record outcomes by quantity: choose unit-cost lines from the catalogue (GET /v1/unit-costs),
  * enter how many units, and see the benefits they come to, and which partner receives each
  * part, before sending (outcomeLines.ts values them with the ledger's rule). The receipt shows
  * the valued lines and the benefit flows the ledger computed.
@@ -42,7 +42,7 @@ export function outcomeByQuantityForm(
           ? h(
               'div',
               {},
-              h('h3', { class: 'govuk-heading-s' }, 'Record an outcome by quantity'),
+              h('h3', { class: 'govuk-heading-s' }, 'Record outcomes by quantity'),
               h(
                 'p',
                 {},
@@ -151,7 +151,7 @@ function buildForm(
   });
 
   const form = writeForm({
-    title: 'Record an outcome by quantity',
+    title: 'Record outcomes by quantity',
     submitLabel: 'Record outcome',
     token: ctx.session.token,
     controls: [
