@@ -136,13 +136,29 @@ describe.skipIf(unavailable !== null)('admin set-up and outcomes by quantity in 
       await steps.first().getByRole('link').click();
       await page.getByRole('heading', { name: 'Set up', level: 1 }).waitFor();
       await page.getByRole('link', { name: 'Set up' }).waitFor();
+      // Before any pot, each pot form says what comes first.
+      for (const step of ['partner', 'threshold', 'year', 'close'])
+        expect(await page.locator(`section[data-step="${step}"]`).textContent()).toContain(
+          'Open a pot first.',
+        );
 
       const register = page.getByRole('form', { name: 'Register an agency' });
-      // An id that is not a slug: refused by the server, in words, next to the id.
+      expect(await page.getByTestId('no-agencies').textContent()).toMatch(
+        /^No agency is registered yet/,
+      );
+      // An id that is not a slug: refused before sending, in words, next to the id.
       await register.getByLabel('Name').fill(COUNCIL.name);
       await register.getByLabel('Agency id').fill('Testshire CC');
       await register.getByRole('button', { name: 'Register agency' }).click();
       await register.locator('[data-field="agencyId"] .field-error').waitFor({ state: 'visible' });
+      expect(await summaryText(register)).toBe(
+        'Enter an id of lower-case letters, digits and hyphens, starting and ending with a letter or digit, like essex-police',
+      );
+      // No name: refused by the server, and the words sit next to the name.
+      await register.getByLabel('Name').fill('');
+      await register.getByLabel('Agency id').fill(COUNCIL.agencyId);
+      await register.getByRole('button', { name: 'Register agency' }).click();
+      await register.locator('[data-field="name"] .field-error').waitFor({ state: 'visible' });
       expect(await summaryText(register)).toBe('Some of what was entered is not valid.');
       await check(page, 'setup-register-refused');
       for (const agency of [COUNCIL, POLICE, NHS, DWP]) {

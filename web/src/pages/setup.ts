@@ -12,7 +12,7 @@ import { todayIso, writeForm } from '../forms.ts';
 import { tag, warningText } from '../govuk.ts';
 import { formatGbp } from '../money.ts';
 import { can } from '../token.ts';
-import { AGENCY_KINDS } from '../../../events/primitives.ts';
+import { AGENCY_KINDS, AgencyId } from '../../../events/primitives.ts';
 
 const input = (name: string, attrs: Record<string, string> = {}) =>
   h('input', { name, type: 'text', autocomplete: 'off', ...attrs });
@@ -108,7 +108,7 @@ export async function setupPage(shared: PageContext, minPosition?: string): Prom
       h('h2', { id: `setup-${id}` }, title),
       ...content,
     );
-  const noPot = h('p', {}, 'Open a pot first.');
+  const noPot = () => h('p', {}, 'Open a pot first.');
   ctx.main.replaceChildren(
     h('h1', {}, 'Set up'),
     h(
@@ -128,11 +128,17 @@ export async function setupPage(shared: PageContext, minPosition?: string): Prom
     section(
       'agency',
       'Register an agency',
-      table(
-        'Registered agencies',
-        ['Agency', 'Id', 'Kind'],
-        ctx.agencies.map((a) => [a.name, a.agencyId, a.kind]),
-      ),
+      ctx.agencies.length === 0
+        ? h(
+            'p',
+            { 'data-testid': 'no-agencies' },
+            'No agency is registered yet. Register the first partner below: the one that will host the pot is a good start.',
+          )
+        : table(
+            'Registered agencies',
+            ['Agency', 'Id', 'Kind'],
+            ctx.agencies.map((a) => [a.name, a.agencyId, a.kind]),
+          ),
       registerAgencyForm(ctx, reload),
     ),
     section(
@@ -145,22 +151,22 @@ export async function setupPage(shared: PageContext, minPosition?: string): Prom
     section(
       'partner',
       'Add a partner to a pot',
-      openPots.length === 0 ? noPot : addPartnerForm(ctx, openPots, reload),
+      openPots.length === 0 ? noPot() : addPartnerForm(ctx, openPots, reload),
     ),
     section(
       'threshold',
       'Set an approval threshold',
-      openPots.length === 0 ? noPot : thresholdForm(ctx, openPots, reload),
+      openPots.length === 0 ? noPot() : thresholdForm(ctx, openPots, reload),
     ),
     section(
       'year',
       'Close a financial year',
-      openPots.length === 0 ? noPot : closeYearForm(ctx, openPots, reload),
+      openPots.length === 0 ? noPot() : closeYearForm(ctx, openPots, reload),
     ),
     section(
       'close',
       'Close a pot',
-      openPots.length === 0 ? noPot : closePotForm(ctx, openPots, reload),
+      openPots.length === 0 ? noPot() : closePotForm(ctx, openPots, reload),
     ),
   );
   const step = ctx.params.get('step');
@@ -207,6 +213,14 @@ function registerAgencyForm(ctx: PageContext, reload: (written: Written) => void
     amountFields: [],
     path: () => '/v1/agencies',
     body: (v) => ({ agencyId: v('agencyId'), name: v('name'), kind: v('kind') }),
+    check: (v) =>
+      AgencyId.safeParse(v('agencyId')).success
+        ? null
+        : {
+            field: 'agencyId',
+            message:
+              'Enter an id of lower-case letters, digits and hyphens, starting and ending with a letter or digit, like essex-police',
+          },
     refusals: {
       ALREADY_EXISTS: 'An agency with that id is already registered. Choose another id.',
     },
