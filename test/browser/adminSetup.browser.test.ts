@@ -401,6 +401,29 @@ describe.skipIf(unavailable !== null)('admin set-up and outcomes by quantity in 
       );
       await check(page, 'outcome-quantity-receipt');
       await page.close();
+
+      // An admin records by quantity too; a reporter and an auditor are offered no form.
+      const byAdmin = await signedIn(admin());
+      await byAdmin.goto(`${server.baseUrl}/#/pots/${potId}`);
+      const adminForm = byAdmin.getByRole('form', { name: 'Record outcomes by quantity' });
+      await adminForm.getByLabel('Description').fill('Five A&E attendances avoided');
+      await adminForm.getByLabel('Unit cost', { exact: true }).selectOption('HEALTH-AE-ATTENDANCE');
+      await adminForm.getByLabel('Number of units').fill('5');
+      await adminForm.getByRole('button', { name: 'Record outcome' }).click();
+      await expect
+        .poll(() => receiptHeading(byAdmin))
+        .toBe('Outcome recorded: Five A&E attendances avoided');
+      expect(await byAdmin.getByTestId('receipt-flows').locator('li').allTextContents()).toEqual([
+        `${COUNCIL.name} → ${NHS.name}: £545.00`,
+      ]);
+      await byAdmin.close();
+      for (const role of ['reporter', 'auditor'] as const) {
+        const reader = await signedIn(mint({ sub: 'rita', role }));
+        await reader.goto(`${server.baseUrl}/#/pots/${potId}`);
+        await reader.getByRole('heading', { name: POT, level: 1 }).waitFor();
+        expect(await reader.locator('form').count()).toBe(0);
+        await reader.close();
+      }
     },
     FLOW_TIMEOUT_MS,
   );
