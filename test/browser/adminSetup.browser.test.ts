@@ -217,8 +217,11 @@ describe.skipIf(unavailable !== null)('admin set-up and outcomes by quantity in 
 
       // Only agencies not yet partners are offered; the NHS joins.
       const partner = page.getByRole('form', { name: 'Add a partner to a pot' });
-      const offered = await partner.getByLabel('Agency').locator('option').allTextContents();
-      expect(offered.sort()).toEqual([DWP.name, NHS.name].sort());
+      await expect
+        .poll(async () =>
+          (await partner.getByLabel('Agency').locator('option').allTextContents()).sort(),
+        )
+        .toEqual([DWP.name, NHS.name].sort());
       await partner.getByLabel('Agency').selectOption(NHS.agencyId);
       await partner.getByRole('button', { name: 'Add partner' }).click();
       await expect.poll(() => receiptHeading(page)).toBe(`${NHS.name} joined ${POT}`);
@@ -317,14 +320,16 @@ describe.skipIf(unavailable !== null)('admin set-up and outcomes by quantity in 
       expect(await page.getByTestId('receipt').textContent()).toContain(
         'Nothing: no partner had an unallocated stake',
       );
-      // A closed pot is no longer offered.
-      expect(
-        await page
-          .getByRole('form', { name: 'Close a pot' })
-          .getByLabel('Pot')
-          .locator('option')
-          .allTextContents(),
-      ).toEqual([`${POT} (Testshire)`]);
+      // A closed pot is no longer offered (once the page is drawn again after the write).
+      await expect
+        .poll(() =>
+          page
+            .getByRole('form', { name: 'Close a pot' })
+            .getByLabel('Pot')
+            .locator('option')
+            .allTextContents(),
+        )
+        .toEqual([`${POT} (Testshire)`]);
       await check(page, 'setup-admin');
       await page.close();
     },
@@ -408,13 +413,26 @@ describe.skipIf(unavailable !== null)('admin set-up and outcomes by quantity in 
       const adminForm = byAdmin.getByRole('form', { name: 'Record outcomes by quantity' });
       await adminForm.getByLabel('Description').fill('Five A&E attendances avoided');
       await adminForm.getByLabel('Unit cost', { exact: true }).selectOption('HEALTH-AE-ATTENDANCE');
-      await adminForm.getByLabel('Number of units').fill('5');
+      await adminForm
+        .locator('fieldset', { hasText: 'Line 1' })
+        .getByLabel('Number of units')
+        .fill('5');
+      // A second line: its benefit to the same agency is summed in the preview's total.
+      await adminForm.getByRole('button', { name: 'Add another line' }).click();
+      const second = adminForm.locator('fieldset', { hasText: 'Line 2' });
+      await second
+        .getByLabel('Unit cost', { exact: true })
+        .selectOption('HEALTH-AMBULANCE-CALLOUT');
+      await second.getByLabel('Number of units').fill('2');
+      await expect
+        .poll(() => adminForm.getByTestId('preview-totals').locator('li').allTextContents())
+        .toEqual([`${NHS.name}: £977.00 non-cashable`]);
       await adminForm.getByRole('button', { name: 'Record outcome' }).click();
       await expect
         .poll(() => receiptHeading(byAdmin))
         .toBe('Outcome recorded: Five A&E attendances avoided');
       expect(await byAdmin.getByTestId('receipt-flows').locator('li').allTextContents()).toEqual([
-        `${COUNCIL.name} → ${NHS.name}: £545.00`,
+        `${COUNCIL.name} → ${NHS.name}: £977.00`,
       ]);
       await byAdmin.close();
       for (const role of ['reporter', 'auditor'] as const) {
