@@ -169,8 +169,9 @@ export async function setupPage(shared: PageContext, minPosition?: string): Prom
       openPots.length === 0 ? noPot() : closePotForm(ctx, openPots, reload),
     ),
   );
+  // The step asked for in the route, on arrival only: a redraw after a write keeps the place.
   const step = ctx.params.get('step');
-  if (step !== null)
+  if (step !== null && minPosition === undefined)
     ctx.main.querySelector(`[data-step="${CSS.escape(step)}"]`)?.scrollIntoView({ block: 'start' });
 }
 
