@@ -40,7 +40,7 @@ import {
 const BUILD_TIMEOUT_MS = 60_000;
 const UI_TIMEOUT_MS = 10_000;
 const THRESHOLD = '5000.00';
-/** 3 roles × 11 pages, each loaded afresh and checked by axe. */
+/** 3 roles × 12 pages, each loaded afresh and checked by axe. */
 const EVERY_PAGE_TIMEOUT_MS = 300_000;
 
 const unavailable = browserUnavailable();
@@ -279,6 +279,7 @@ describe.skipIf(unavailable !== null)('the GOV.UK dashboard in Chromium', () => 
         ['memorandum', `#/pots/${scenario.potId}/memorandum`],
         ['claims', `#/pots/${scenario.potId}/claims`],
         ['audit', '#/audit'],
+        ['setup', '#/setup'],
       ] as const;
       const roles = [
         ['admin', mint({ sub: 'alice', role: 'admin' })],

@@ -3,7 +3,7 @@
  * #/pots/<id>/monitoring, #/pots/<id>/settlement, #/pots/<id>/memorandum, #/pots/<id>/claims,
  * #/pots/<id>/statement, #/pots/<id>/exceptions, #/pots/<id>/cba,
  * #/flows,
- * #/agencies, #/agencies/<id>, #/audit, #/signin), so the server only serves static files.
+ * #/agencies, #/agencies/<id>, #/audit, #/setup, #/signin), so the server only serves static files.
  */
 import 'govuk-frontend/dist/govuk/govuk-frontend.min.css';
 import { createAll, ServiceNavigation } from 'govuk-frontend';
@@ -22,6 +22,7 @@ import { poolFundPage } from './pages/poolFund.ts';
 import { potPage, potsPage } from './pages/pots.ts';
 import { costBenefitPage, exceptionsPage, statementPage } from './pages/potReports.ts';
 import { settlementPage } from './pages/settlement.ts';
+import { setupPage } from './pages/setup.ts';
 import { signInPage } from './pages/signin.ts';
 import { details } from './govuk.ts';
 import { applyGovukClasses } from './govukClasses.ts';
@@ -82,6 +83,7 @@ function renderChrome(session: Session | null): void {
     ['#/agencies', 'Agencies'],
   ];
   if (can.readAudit(claims)) items.push(['#/audit', 'Audit trail']);
+  if (can.setUp(claims)) items.push(['#/setup', 'Set up']);
   const current = window.location.hash.split('?')[0] ?? '';
   nav.replaceChildren(
     ...items.map(([href, text]) => {
@@ -155,6 +157,7 @@ async function route(): Promise<void> {
       await agencyPage(ctx, decodeURIComponent(parts[1]));
     else if (parts[0] === 'agencies') await agenciesPage(ctx);
     else if (parts[0] === 'audit' && can.readAudit(session.claims)) await auditPage(ctx);
+    else if (parts[0] === 'setup') await setupPage(ctx);
     else await potsPage(ctx);
   } catch (error) {
     const message = error instanceof ApiError ? plainWords(error.problem) : String(error);

@@ -46,6 +46,10 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
   YEAR_SETTLED:
     'That financial year is settled, so nothing dated in it can be recorded or reversed.',
   YEAR_NOT_SETTLED: 'The financial year must be settled before it can be closed.',
+  PERIOD_CLOSED:
+    'That financial year is closed: nothing dated in it can be recorded, and it cannot be closed again.',
+  PENDING_APPROVALS:
+    'Allocations are waiting for approval in this pot. Approve or reject them on the pot’s page first.',
   SPEND_TRACKING_OFF: 'The pot’s agreement does not track spend. Vary the agreement first.',
   AGREEMENT_VERSION_CONFLICT:
     'Someone varied the agreement in the meantime. Read the agreement in force and vary that one.',
@@ -82,6 +86,7 @@ export function fieldOfProblem(problem: Problem, fields: readonly string[]): str
     INSUFFICIENT_FUNDS: ['amount'],
     BUDGET_EXCEEDED: ['amount'],
     YEAR_SETTLED: ['effectiveDate', 'financialYear'],
+    PERIOD_CLOSED: ['effectiveDate', 'financialYear'],
     NOT_A_PARTNER: ['leadAgencyId', 'agencyId'],
     FORBIDDEN: ['agencyId'],
     ALREADY_REVERSED: ['eventId'],

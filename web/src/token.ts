@@ -45,4 +45,6 @@ export const can = {
   contribute: (c: TokenClaims) => c.role === 'finance-officer',
   manageMoney: (c: TokenClaims) => c.role === 'finance-officer' || c.role === 'admin',
   readAudit: (c: TokenClaims) => c.role === 'auditor' || c.role === 'admin',
+  /** Register agencies, open, join and close pots, set thresholds, close years. */
+  setUp: (c: TokenClaims) => c.role === 'admin',
 };

@@ -10,6 +10,7 @@ import { todayIso, writeForm, type FormValues } from '../forms.ts';
 import { formatGbp } from '../money.ts';
 import type { Receipt } from '../receipts.ts';
 import { can } from '../token.ts';
+import { outcomeByQuantityForm } from './outcomeQuantityForm.ts';
 import { fundingSharesText } from './potEntries.ts';
 
 const input = (name: string, attrs: Record<string, string> = {}) =>
@@ -126,6 +127,7 @@ export function moneyForms(
         onWritten,
       }),
       outcomeForm(ctx, pot, onWritten, interventionOptions),
+      outcomeByQuantityForm(ctx, pot, onWritten, interventionOptions),
     );
   }
   return forms;

@@ -11,6 +11,7 @@ import { entriesSection, pendingApprovals } from './potEntries.ts';
 import { moneyForms } from './potForms.ts';
 import { todayIso } from '../forms.ts';
 import { agreedContributions, reportsNav } from './potReports.ts';
+import { firstRunPage } from './setup.ts';
 
 export async function potsPage(ctx: PageContext): Promise<void> {
   const asAt = ctx.params.get('asAt') ?? undefined;
@@ -19,6 +20,8 @@ export async function potsPage(ctx: PageContext): Promise<void> {
     ctx.session.token,
   );
   const { pots } = body;
+  // A fresh server: the first admin is shown what to set up, anyone else whom to ask.
+  if (pots.length === 0 && asAt === undefined) return firstRunPage(ctx, pots);
   ctx.main.replaceChildren(
     h('h1', {}, 'Pots'),
     asAtPanel(reading, todayIso(), { chooseDate: true, params: ctx.params }),
