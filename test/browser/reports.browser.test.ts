@@ -22,6 +22,7 @@ import {
   type ScenarioRecord,
 } from '../../src/demo/essexScenario.ts';
 import { createLedgerClient } from '../../src/demo/ledgerClient.ts';
+import { formatGbp } from '../../web/src/money.ts';
 import { loadUnitCostCatalogue } from '../../src/demo/loadUnitCosts.ts';
 import {
   freePort,
@@ -273,6 +274,17 @@ describe.skipIf(unavailable !== null)("the dashboard's reading pages in Chromium
     const page = await signedIn(auditor());
     await open(page, `#/agencies/${HOST.agencyId}`);
     expect(await asAtLine(page)).toMatch(AS_AT_LINE);
+    // Item 10: the net fiscal position beside the unspent stake, and on the money spent so far,
+    // as the API answers them, with the page's own words that unspent money is not a loss.
+    const { total } = await createLedgerClient(server.baseUrl).get<{
+      total: { netFiscalPosition: string; stake: string; netFiscalPositionOnMoneySpent: string };
+    }>(`/v1/agencies/${HOST.agencyId}/balances`, auditor());
+    const figure = (name: string) => page.locator(`[data-figure="${name}"]`).textContent();
+    expect(await figure('net')).toBe(formatGbp(total.netFiscalPosition));
+    expect(await figure('unspent')).toBe(formatGbp(total.stake));
+    expect(await figure('net-on-spent')).toBe(formatGbp(total.netFiscalPositionOnMoneySpent));
+    expect(Number(total.stake)).toBeGreaterThan(0);
+    expect(await page.locator('main').textContent()).toContain('is not a loss');
     const balances = await download(page, 'Download Excel (.xlsx)', 'the balances');
     expect(balances.name).toBe(`balances-${HOST.agencyId}.xlsx`);
     expect(isZip(balances.bytes)).toBe(true);
