@@ -1,4 +1,5 @@
 /** What every page is given: the signed-in session, where to draw, and agency names. */
+import type { AgreedContributionView } from '../../projections/agreedContributions.ts';
 import type { Session } from './session.ts';
 
 export interface PageContext {
@@ -45,15 +46,7 @@ export interface PotView {
   /** Added by the approvals work; shown when the server sends it. */
   readonly pendingApprovals?: readonly Record<string, unknown>[];
   /** Each partner's agreed contribution for a year against what it paid in. */
-  readonly agreedContributions?: readonly {
-    agencyId: string;
-    financialYear: string;
-    agreed: string;
-    received: string;
-    outstanding: string;
-    overpaid: string;
-    boardDecisionRef: string;
-  }[];
+  readonly agreedContributions?: readonly AgreedContributionView[];
   /** Fields the API withheld from this role (figures only), e.g. "pendingApprovals[].requestedBy". */
   readonly redacted?: readonly string[];
 }

@@ -31,16 +31,25 @@ import {
 
 /** The pooled-fund pages of a pot, as links: on the pot's page and at the top of each. */
 export function poolNav(potId: string, current?: string): HTMLElement {
-  const items: [string, string][] = [
+  return potPagesNav(potId, 'Pooled fund', current, [
     ['pool', 'Agreement and schemes'],
     ['monitoring', 'Quarterly monitoring'],
     ['settlement', 'Year-end settlement'],
     ['memorandum', 'Memorandum account'],
     ['claims', 'Outcome payments'],
-  ];
+  ]);
+}
+
+/** Links to a group of a pot's pages (#/pots/<id>/<page>), the one being read marked current. */
+export function potPagesNav(
+  potId: string,
+  label: string,
+  current: string | undefined,
+  items: readonly (readonly [page: string, text: string])[],
+): HTMLElement {
   return h(
     'nav',
-    { class: 'pool-nav', 'aria-label': 'Pooled fund' },
+    { class: 'pool-nav', 'aria-label': label },
     h(
       'ul',
       {},

@@ -5,6 +5,7 @@
  * as CSV and Excel. The price-index caveat of the cost-benefit report sits beside its figures,
  * since a reader who takes the table away must take the prices it is in with it.
  */
+import type { AgreedContributionView } from '../../../projections/agreedContributions.ts';
 import { ApiError, getJson, getJsonAsAt, query } from '../api.ts';
 import { asAtPanel, tableDownloads } from '../books.ts';
 import type { PageContext, PotView } from '../context.ts';
@@ -13,39 +14,17 @@ import { h, link, table } from '../dom.ts';
 import { todayIso } from '../forms.ts';
 import { summaryList, tag } from '../govuk.ts';
 import { formatGbp, formatReturnPerPound, formatShare } from '../money.ts';
-import { financialYearField } from './poolFund.ts';
+import { financialYearField, potPagesNav } from './poolFund.ts';
 
 type Page = 'statement' | 'exceptions' | 'cba';
 
 /** The reading pages of a pot, as links: on the pot's page and at the top of each. */
 export function reportsNav(potId: string, current?: Page): HTMLElement {
-  const items: [Page, string][] = [
+  return potPagesNav(potId, 'Reports', current, [
     ['statement', 'Statement'],
     ['exceptions', 'Exceptions'],
     ['cba', 'Cost-benefit report'],
-  ];
-  return h(
-    'nav',
-    { class: 'pool-nav', 'aria-label': 'Reports' },
-    h(
-      'ul',
-      {},
-      ...items.map(([page, text]) =>
-        h(
-          'li',
-          {},
-          h(
-            'a',
-            {
-              href: `#/pots/${encodeURIComponent(potId)}/${page}`,
-              'aria-current': page === current ? 'page' : undefined,
-            },
-            text,
-          ),
-        ),
-      ),
-    ),
-  );
+  ]);
 }
 
 function header(pot: PotView, title: string, current: Page): HTMLElement[] {
@@ -411,20 +390,10 @@ export async function costBenefitPage(ctx: PageContext, potId: string): Promise<
 
 // ---------------------------------------------------------------- on the pot's page
 
-interface AgreedContribution {
-  readonly agencyId: string;
-  readonly financialYear: string;
-  readonly agreed: string;
-  readonly received: string;
-  readonly outstanding: string;
-  readonly overpaid: string;
-  readonly boardDecisionRef: string;
-}
-
 /** Agreed against received contributions per partner and year (the board's figures). */
 export function agreedContributions(
   ctx: PageContext,
-  rows: readonly AgreedContribution[] | undefined,
+  rows: readonly AgreedContributionView[] | undefined,
 ): HTMLElement {
   const section = h(
     'section',
