@@ -101,6 +101,8 @@ export async function historicalReadsRow(options: HistoricalReadsOptions): Promi
     env: { ...SERVER_ENV, ...cpuProfEnv(options.profile('historicalReads')) },
     startTimeoutMs: CHILD_TIMEOUT_MS,
     stopTimeoutMs: CHILD_TIMEOUT_MS,
+    // The sources under tsx, as the profiles (cpuProfEnv) map back to them.
+    compiled: false,
   });
   const load = (durationS: number) =>
     runLoad({ baseUrl: server.baseUrl, connections: options.connections, durationS, next: write });

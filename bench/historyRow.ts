@@ -53,6 +53,8 @@ export async function historyLatencyRow(options: HistoryOptions): Promise<Row> {
     jwtSecret,
     env: { ...SERVER_ENV, ...cpuProfEnv(options.profile('historyLatency')) },
     startTimeoutMs: CHILD_TIMEOUT_MS,
+    // The sources under tsx, as the profiles (cpuProfEnv) map back to them.
+    compiled: false,
   });
   let coldFirstWriteMs: number;
   let results: HistoryRun[];

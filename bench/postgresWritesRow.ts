@@ -122,6 +122,8 @@ async function onServer(
       ...cpuProfEnv(options.profile(POSTGRES_ROW_ID)),
     },
     startTimeoutMs: CHILD_TIMEOUT_MS,
+    // The sources under tsx, as the profiles (cpuProfEnv) map back to them.
+    compiled: false,
   });
   try {
     const load = (durationS: number) =>

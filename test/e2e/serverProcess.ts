@@ -1,11 +1,14 @@
 /**
- * Real processes for the end-to-end suite: the server as `npm start` runs it (under tsx), on a
- * free port, and one-shot scripts such as the demo. Every child is tracked so the suite can
- * kill whatever is still running, whatever happened.
+ * Real processes for the end-to-end suite: the server as `npm start` runs it (the compiled build
+ * in dist/ when it is current, as `npm ci` leaves it; the sources under tsx when they changed
+ * since, so an edit is never hidden by a stale build), on a free port, and one-shot scripts such
+ * as the demo. Every child is tracked so the suite can kill whatever is still running, whatever
+ * happened.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { compiledIsCurrent } from '../../bin/compiled.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** tsx compiles on the fly, so a cold start takes a few seconds; leave room for a slow machine. */
@@ -98,6 +101,13 @@ function exited(
   });
 }
 
+let compiledCurrent: boolean | undefined;
+/** Whether dist/ is current, looked at once per test file (the sources do not change under it). */
+function compiledBuildIsCurrent(): boolean {
+  compiledCurrent ??= compiledIsCurrent(REPO_ROOT);
+  return compiledCurrent;
+}
+
 export interface ServerProcess {
   readonly baseUrl: string;
   readonly pid: number;
@@ -119,12 +129,16 @@ export async function startServer(options: {
   env?: Record<string, string>;
   startTimeoutMs?: number;
   stopTimeoutMs?: number;
-  /** Run the compiled build (dist/, as `npm start` and the image do) with plain node instead of the sources under tsx. */
+  /**
+   * true: the compiled build (dist/, as `npm start` and the image run it) with plain node;
+   * false: the sources under tsx. Unset: the compiled build when it is current, else tsx (the
+   * same choice bin/potledger.js makes), which spares each start tsx's compile of the server.
+   */
   compiled?: boolean;
 }): Promise<ServerProcess> {
   const startTimeoutMs = options.startTimeoutMs ?? SERVER_START_TIMEOUT_MS;
   const stopTimeoutMs = options.stopTimeoutMs ?? SERVER_STOP_TIMEOUT_MS;
-  const compiled = options.compiled === true;
+  const compiled = options.compiled ?? compiledBuildIsCurrent();
   const script = compiled ? 'dist/src/app/main.js' : 'src/app/main.ts';
   const { child, output } = spawnTracked(
     script,
