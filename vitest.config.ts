@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // The API suite runs a second time, unchanged, on PostgreSQL whenever a test server is named
@@ -14,6 +15,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One test file per core. Vitest's own default is one fewer than the cores, which on the
+    // 2-core CI machine means a single worker: the whole suite ran one file at a time, the other
+    // core idle while a file waited on a server process, Chromium or PostgreSQL.
+    maxWorkers: Math.max(2, availableParallelism()),
     projects: [
       {
         extends: true,
