@@ -42,6 +42,15 @@ export function describeFailure(failure: VerifyFailure): string {
   return `FAILED at position ${failure.position}${where}: ${failure.reason}`;
 }
 
+/** Where a failure is: the event found there (built only on failure: this runs for every event). */
+function at(event: EventDigest): Pick<VerifyFailure, 'position' | 'streamId' | 'streamRevision'> {
+  return {
+    position: event.position,
+    streamId: event.streamId,
+    streamRevision: event.streamRevision,
+  };
+}
+
 export function createLogVerifier(options: {
   readonly positionsContiguous: boolean;
   readonly logChained: boolean;
@@ -58,14 +67,9 @@ export function createLogVerifier(options: {
    * Its order-free half (the content hash, the leaf) is in the digest, worked out on any thread.
    */
   function checkDigest(event: EventDigest): VerifyFailure | null {
-    const at = {
-      position: event.position,
-      streamId: event.streamId,
-      streamRevision: event.streamRevision,
-    };
     if (event.position <= lastPosition) {
       return {
-        ...at,
+        ...at(event),
         reason: `position ${event.position} is not after the previous event's ${lastPosition}: the log is out of order`,
       };
     }
@@ -78,27 +82,27 @@ export function createLogVerifier(options: {
     }
     if (event.hashCheck === HashCheck.missing)
       return {
-        ...at,
+        ...at(event),
         reason: 'the event has no hash (written before tamper evidence, or the hash was removed)',
       };
     if (event.hashCheck === HashCheck.notSha256Hex)
-      return { ...at, reason: "the event's hash is not a SHA-256 hex string" };
+      return { ...at(event), reason: "the event's hash is not a SHA-256 hex string" };
     if (event.hashCheck !== HashCheck.matches)
-      return { ...at, reason: "hash does not match the event's content" };
+      return { ...at(event), reason: "hash does not match the event's content" };
     const stored = event.hash;
 
     const tip = tips.get(event.streamId);
     const expectedRevision = tip === undefined ? 0n : tip.revision + 1n;
     if (event.streamRevision !== expectedRevision) {
       return {
-        ...at,
+        ...at(event),
         reason: `the stream's previous event in the log is revision ${expectedRevision - 1n}, so this should be revision ${expectedRevision}: events of the stream are missing or reordered`,
       };
     }
     const expectedPrevious = tip === undefined ? GENESIS_HASH : tip.hash;
     if (event.previousHash !== expectedPrevious) {
       return {
-        ...at,
+        ...at(event),
         reason:
           tip === undefined
             ? 'previousHash is not the genesis value, yet this is the first event of its stream'
@@ -111,7 +115,7 @@ export function createLogVerifier(options: {
     if (options.logChained === true) {
       if (event.logHash === null) {
         return {
-          ...at,
+          ...at(event),
           reason:
             'the event has no log hash (stored before the log chain existed, or the log hash was removed)',
         };
@@ -119,7 +123,7 @@ export function createLogVerifier(options: {
       logHash = logChainHash(lastLogHash, event.position, stored);
       if (event.logHash !== logHash) {
         return {
-          ...at,
+          ...at(event),
           reason:
             'the log chain breaks here: an event before or at this position was removed, inserted or moved',
         };
