@@ -99,18 +99,21 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
       positionsContiguous: store.positionsContiguous,
       logChained: store.logChained,
     });
-    const progress = positionProgress(
-      options.progress,
-      await store.headPosition(),
-      'verifying the log',
-    );
+    const head = await store.headPosition();
+    const progress = positionProgress(options.progress, head, 'verifying the log');
     const onProgress = (position: bigint): void =>
       progress.update(position, verifier.size(), Date.now() - startedAt);
     let failure: VerifyResult['failure'];
     try {
       let from = 0n;
-      // Ranges of positions can be handed out only where positions run 1, 2, 3… (SQLite, PostgreSQL).
-      if (workers > 0 && store.readerLocation !== undefined && store.positionsContiguous) {
+      // Ranges of positions can be handed out only where positions run 1, 2, 3… (SQLite,
+      // PostgreSQL), and a log of one range gains nothing from a thread that must start first.
+      if (
+        workers > 0 &&
+        store.readerLocation !== undefined &&
+        store.positionsContiguous &&
+        head > BigInt(batchEvents)
+      ) {
         const parallel = await verifyInParallel({
           store,
           location: store.readerLocation,
