@@ -117,7 +117,8 @@ export async function verifyRow(
         'rate',
         'events/s',
         results.map((r) => r.rate),
-        { min: 200_000 },
+        // Issue 18's row (issue 7 asked 200,000/s of one thread).
+        { min: 150_000 },
       ),
       metric(
         'wall',
@@ -125,7 +126,7 @@ export async function verifyRow(
         results.map((r) => r.wallS),
       ),
     ],
-    note: 'the real CLI (bin/potledger.js verify): every event hash, chain link and the Merkle tree; rate as the CLI reports it (its own timer), wall includes process start and tsx.',
+    note: 'the real CLI (bin/potledger.js verify), its default worker threads (cores − 1) recomputing hashes: every event hash, chain link and the Merkle tree; rate as the CLI reports it (its own timer), wall includes process start and tsx.',
   };
 }
 

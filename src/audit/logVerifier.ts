@@ -13,10 +13,12 @@
  * auditor needs the first bad position to start from.
  */
 import type { RecordedEvent } from '../store/eventStore.ts';
-import { eventHash, GENESIS_HASH, isSha256Hex } from './eventHash.ts';
-import { LOG_GENESIS_HASH, logChainEventHash, logChainHash } from './logChain.ts';
-import { createMerkleTree, leafHash, leafHashOfText } from './merkle.ts';
-import { eventLeafData } from './merkleLog.ts';
+import { digestEvent, HashCheck, type EventDigest } from './eventDigest.ts';
+import { GENESIS_HASH } from './eventHash.ts';
+import { LOG_GENESIS_HASH, logChainHash } from './logChain.ts';
+import { createMerkleTree } from './merkle.ts';
+
+export { eventLeafHash } from './eventDigest.ts';
 
 export interface VerifyFailure {
   readonly position: bigint;
@@ -26,9 +28,10 @@ export interface VerifyFailure {
   readonly reason: string;
 }
 
+/** Updated in place as the stream grows: one object per stream, not one per event. */
 interface StreamTip {
-  readonly revision: bigint;
-  readonly hash: string;
+  revision: bigint;
+  hash: string;
 }
 
 export function describeFailure(failure: VerifyFailure): string {
@@ -39,26 +42,13 @@ export function describeFailure(failure: VerifyFailure): string {
   return `FAILED at position ${failure.position}${where}: ${failure.reason}`;
 }
 
-/**
- * leafHash(eventLeafData(event)) for an event whose metadata.hash is `hash`: the canonical JSON
- * of { position, eventId, streamId, streamRevision, hash } written out with its keys in
- * canonical order rather than through the general canonicaliser (test/audit/logVerifier.test.ts
- * pins the two together).
- */
-export function eventLeafHash(
-  event: Pick<RecordedEvent, 'position' | 'eventId' | 'streamId' | 'streamRevision' | 'metadata'>,
-  hash: string,
-): Buffer {
-  if (
-    typeof event.eventId !== 'string' ||
-    typeof event.streamId !== 'string' ||
-    event.metadata.hash !== hash
-  )
-    return leafHash(eventLeafData(event));
-  return leafHashOfText(
-    `{"eventId":${JSON.stringify(event.eventId)},"hash":${JSON.stringify(hash)},"position":"${event.position.toString()}",` +
-      `"streamId":${JSON.stringify(event.streamId)},"streamRevision":"${event.streamRevision.toString()}"}`,
-  );
+/** Where a failure is: the event found there (built only on failure: this runs for every event). */
+function at(event: EventDigest): Pick<VerifyFailure, 'position' | 'streamId' | 'streamRevision'> {
+  return {
+    position: event.position,
+    streamId: event.streamId,
+    streamRevision: event.streamRevision,
+  };
 }
 
 export function createLogVerifier(options: {
@@ -72,16 +62,14 @@ export function createLogVerifier(options: {
   /** The log chain value of the last event checked, as recomputed (equal to the stored one). */
   let lastLogHash = LOG_GENESIS_HASH;
 
-  /** The first problem with this event, or null when it is sound (and now part of the tree). */
-  function check(event: RecordedEvent): VerifyFailure | null {
-    const at = {
-      position: event.position,
-      streamId: event.streamId,
-      streamRevision: event.streamRevision,
-    };
+  /**
+   * The first problem with this event, or null when it is sound (and now part of the tree).
+   * Its order-free half (the content hash, the leaf) is in the digest, worked out on any thread.
+   */
+  function checkDigest(event: EventDigest): VerifyFailure | null {
     if (event.position <= lastPosition) {
       return {
-        ...at,
+        ...at(event),
         reason: `position ${event.position} is not after the previous event's ${lastPosition}: the log is out of order`,
       };
     }
@@ -92,29 +80,29 @@ export function createLogVerifier(options: {
         reason: `no event at position ${missing}${event.position - missing > 1n ? `..${event.position - 1n}` : ''}: the log goes from position ${lastPosition} to ${event.position}, so an event was deleted`,
       };
     }
-    const stored = event.metadata.hash;
-    if (stored === undefined)
+    if (event.hashCheck === HashCheck.missing)
       return {
-        ...at,
+        ...at(event),
         reason: 'the event has no hash (written before tamper evidence, or the hash was removed)',
       };
-    if (!isSha256Hex(stored))
-      return { ...at, reason: "the event's hash is not a SHA-256 hex string" };
-    if (eventHash(event) !== stored)
-      return { ...at, reason: "hash does not match the event's content" };
+    if (event.hashCheck === HashCheck.notSha256Hex)
+      return { ...at(event), reason: "the event's hash is not a SHA-256 hex string" };
+    if (event.hashCheck !== HashCheck.matches)
+      return { ...at(event), reason: "hash does not match the event's content" };
+    const stored = event.hash;
 
     const tip = tips.get(event.streamId);
     const expectedRevision = tip === undefined ? 0n : tip.revision + 1n;
     if (event.streamRevision !== expectedRevision) {
       return {
-        ...at,
+        ...at(event),
         reason: `the stream's previous event in the log is revision ${expectedRevision - 1n}, so this should be revision ${expectedRevision}: events of the stream are missing or reordered`,
       };
     }
     const expectedPrevious = tip === undefined ? GENESIS_HASH : tip.hash;
-    if (event.metadata.previousHash !== expectedPrevious) {
+    if (event.previousHash !== expectedPrevious) {
       return {
-        ...at,
+        ...at(event),
         reason:
           tip === undefined
             ? 'previousHash is not the genesis value, yet this is the first event of its stream'
@@ -125,32 +113,39 @@ export function createLogVerifier(options: {
     // After the per-stream checks, which name a more specific cause when they apply.
     let logHash: string | undefined;
     if (options.logChained === true) {
-      if (event.logHash === undefined) {
+      if (event.logHash === null) {
         return {
-          ...at,
+          ...at(event),
           reason:
             'the event has no log hash (stored before the log chain existed, or the log hash was removed)',
         };
       }
-      logHash = logChainHash(lastLogHash, event.position, logChainEventHash(event.metadata));
+      logHash = logChainHash(lastLogHash, event.position, stored);
       if (event.logHash !== logHash) {
         return {
-          ...at,
+          ...at(event),
           reason:
             'the log chain breaks here: an event before or at this position was removed, inserted or moved',
         };
       }
     }
 
-    tips.set(event.streamId, { revision: event.streamRevision, hash: stored });
+    if (tip === undefined)
+      tips.set(event.streamId, { revision: event.streamRevision, hash: stored });
+    else {
+      tip.revision = event.streamRevision;
+      tip.hash = stored;
+    }
     if (logHash !== undefined) lastLogHash = logHash;
-    tree.append(eventLeafHash(event, stored));
+    tree.append(event.leafHash);
     lastPosition = event.position;
     return null;
   }
 
   return {
-    check,
+    /** The first problem with this event, or null when it is sound (and now part of the tree). */
+    check: (event: RecordedEvent): VerifyFailure | null => checkDigest(digestEvent(event)),
+    checkDigest,
     /** Events checked and found sound. */
     size: (): number => tree.size,
     root: (size?: number): Buffer => tree.root(size),

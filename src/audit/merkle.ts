@@ -117,7 +117,7 @@ function createHashRow(from?: Uint8Array): HashRow {
  */
 export interface MerkleTree {
   readonly size: number;
-  append(leafHashValue: Buffer): void;
+  append(leafHashValue: Uint8Array): void;
   leafHashAt(index: number): Buffer;
   root(size?: number): Buffer;
   /** Audit path for leaf `index` in the tree of the first `size` leaves (RFC 6962 §2.1.1). */
@@ -142,10 +142,10 @@ export function createMerkleTree(from?: readonly Uint8Array[]): MerkleTree {
       throw new Error(`invariant: Merkle level ${level} does not pair the level below`);
   }
 
-  function append(hash: Buffer): void {
+  function append(hash: Uint8Array): void {
     if (hash.length !== HASH_BYTES)
       throw new RangeError(`a leaf hash is ${HASH_BYTES} bytes, got ${hash.length}`);
-    let node = hash;
+    let node: Uint8Array = hash;
     for (let level = 0; ; level++) {
       levels[level] ??= createHashRow();
       const row = levels[level]!;

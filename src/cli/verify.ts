@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { createLogVerifier, describeFailure, type VerifyFailure } from '../audit/logVerifier.ts';
 import { MERKLE_ALGORITHM } from '../audit/merkle.ts';
 import type { Checkpoint } from '../audit/merkleLog.ts';
+import { parseVerifyWorkers, verifyInParallel } from '../audit/verifyPool.ts';
 import { readConfig } from '../app/config.ts';
 import { MAX_READ_ALL_BATCH_EVENTS } from '../store/eventStore.ts';
 import { foldLog } from '../books/foldLog.ts';
@@ -47,6 +48,12 @@ export interface VerifyOptions {
   /** Progress (stderr for the CLI). */
   readonly progress: NodeJS.WritableStream & { isTTY?: boolean };
   readonly batchEvents?: number;
+  /**
+   * Worker threads recomputing hashes (src/audit/verifyPool.ts); 0 verifies on this thread.
+   * Absent: LEDGER_VERIFY_WORKERS, else one fewer than the cores (at least 1). A store no other
+   * thread can reach (in memory, EventStoreDB) is always verified on this thread.
+   */
+  readonly workers?: number;
 }
 
 export interface VerifyResult {
@@ -82,6 +89,9 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
   const saved =
     options.checkpointFile === undefined ? undefined : readCheckpointFile(options.checkpointFile);
   const batchEvents = options.batchEvents ?? VERIFY_BATCH_EVENTS;
+  const workers =
+    options.workers ??
+    parseVerifyWorkers('LEDGER_VERIFY_WORKERS', process.env.LEDGER_VERIFY_WORKERS);
   const store = await openExistingEventStore(options.storeUrl);
   const startedAt = Date.now();
   try {
@@ -89,25 +99,47 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
       positionsContiguous: store.positionsContiguous,
       logChained: store.logChained,
     });
-    const progress = positionProgress(
-      options.progress,
-      await store.headPosition(),
-      'verifying the log',
-    );
+    const head = await store.headPosition();
+    const progress = positionProgress(options.progress, head, 'verifying the log');
+    const onProgress = (position: bigint): void =>
+      progress.update(position, verifier.size(), Date.now() - startedAt);
     let failure: VerifyResult['failure'];
     try {
-      // No sinks: the verifier's own tree is the fold.
-      const checked = await foldLog(
-        store,
-        {
-          batchSize: batchEvents,
-          verify: verifier.check,
-          onProgress: ({ position }) =>
-            progress.update(position, verifier.size(), Date.now() - startedAt),
-        },
-        {},
-      );
-      failure = checked.failure;
+      let from = 0n;
+      // Ranges of positions can be handed out only where positions run 1, 2, 3… (SQLite,
+      // PostgreSQL), and a log of one range gains nothing from a thread that must start first.
+      if (
+        workers > 0 &&
+        store.readerLocation !== undefined &&
+        store.positionsContiguous &&
+        head > BigInt(batchEvents)
+      ) {
+        const parallel = await verifyInParallel({
+          store,
+          location: store.readerLocation,
+          verifier,
+          workers,
+          rangeEvents: batchEvents,
+          onProgress,
+        });
+        failure = parallel.failure;
+        from = parallel.position;
+      }
+      if (failure === undefined) {
+        // No sinks: the verifier's own tree is the fold. After a parallel pass, this reads the
+        // events appended since it began.
+        const checked = await foldLog(
+          store,
+          {
+            from,
+            batchSize: batchEvents,
+            verify: verifier.check,
+            onProgress: ({ position }) => onProgress(position),
+          },
+          {},
+        );
+        failure = checked.failure;
+      }
     } finally {
       progress.stop();
     }
@@ -182,13 +214,20 @@ export function registerVerifyCommand(program: Command): Command {
       '--save-checkpoint <file>',
       'write the checkpoint of the verified log to this file (only when it verifies)',
     )
-    .action(async (options: { checkpoint?: string; saveCheckpoint?: string }) => {
+    .option(
+      '--workers <n>',
+      'worker threads recomputing hashes (0: this thread only; default LEDGER_VERIFY_WORKERS, else cores − 1)',
+    )
+    .action(async (options: { checkpoint?: string; saveCheckpoint?: string; workers?: string }) => {
       const result = await verifyLog({
         storeUrl: readConfig().storeUrl,
         ...(options.checkpoint === undefined ? {} : { checkpointFile: options.checkpoint }),
         ...(options.saveCheckpoint === undefined
           ? {}
           : { saveCheckpointFile: options.saveCheckpoint }),
+        ...(options.workers === undefined
+          ? {}
+          : { workers: parseVerifyWorkers('--workers', options.workers) }),
         out: process.stdout,
         progress: process.stderr,
       });
