@@ -19,6 +19,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LedgerProjections } from '../../projections/index.ts';
 import type { PotStatement } from '../../projections/potStatement.ts';
+import { createBooksWaypoints } from './booksWaypoints.ts';
 import { runHistoryJob, type HistoryJob, type HistoryJobSource } from './historyFold.ts';
 import type { HistoryReply, HistoryRequest, HistoryWorkerData } from './historyWorker.ts';
 import { LedgerError } from './ledgerError.ts';
@@ -61,6 +62,8 @@ export type HistoryAnswer =
       readonly projections: LedgerProjections;
       readonly position: bigint;
       readonly eventsFolded: number;
+      /** Where the fold started: a books waypoint's position, or 0n (the start of the log). */
+      readonly startedAfter: bigint;
     }
   | { readonly kind: 'statement'; readonly statement: PotStatement | null };
 
@@ -192,11 +195,13 @@ export type HistoryPool = ReturnType<typeof createHistoryPool>;
 
 /** No other thread can reach the log: fold here, a slice at a time. */
 function mainThreadExecutor(source: HistoryJobSource, batchSize: number | undefined): Executor {
+  const waypoints = createBooksWaypoints();
   return {
     where: 'main-thread',
     async execute(job, signal) {
       const pace = { sliceMs: MAIN_THREAD_FOLD_SLICE_MS, signal };
-      return runHistoryJob(source, job, batchSize ?? MAIN_THREAD_READ_BATCH_EVENTS, pace);
+      const pageSize = batchSize ?? MAIN_THREAD_READ_BATCH_EVENTS;
+      return runHistoryJob(source, job, pageSize, pace, waypoints);
     },
     async close() {},
   };
@@ -283,6 +288,7 @@ function workerExecutor(location: ReaderLocation, batchSize: number | undefined)
               projections: decodeOnRead(reply.projections),
               position: reply.position,
               eventsFolded: reply.eventsFolded,
+              startedAfter: reply.startedAfter,
             });
         };
         const onError = (error: Error): void => {

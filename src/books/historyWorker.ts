@@ -1,11 +1,13 @@
 /**
  * A historical-fold worker thread (src/books/historyPool.ts starts it through historyWorkerBoot.mjs):
  * opens its own reading connection to the log, then runs one job at a time and posts the
- * answer back. The books travel as snapshot-codec bytes (src/books/snapshots/stateCodec.ts), one
+ * answer back, starting each books fold from the worker's own books waypoints (booksWaypoints.ts)
+ * rather than position 0. The books travel as snapshot-codec bytes (src/books/snapshots/stateCodec.ts), one
  * buffer per projection: money is Decimal objects, which a plain structured clone would turn
  * into bare records, and decoding is main-thread work, so only what a route reads is decoded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { createBooksWaypoints, type BooksWaypoints } from './booksWaypoints.ts';
 import { runHistoryJob, type HistoryJob, type HistoryJobSource } from './historyFold.ts';
 import { encodeState } from './snapshots/stateCodec.ts';
 import { StoreUnavailableError, type ReaderLocation } from '../store/eventStore.ts';
@@ -30,6 +32,7 @@ export type HistoryReply =
       readonly kind: 'books';
       readonly position: bigint;
       readonly eventsFolded: number;
+      readonly startedAfter: bigint;
       /** Each projection encoded on its own, so the main thread decodes only those a route reads. */
       readonly projections: Readonly<Record<string, Uint8Array>>;
     }
@@ -62,9 +65,10 @@ async function answer(
   reader: () => Promise<HistoryJobSource>,
   request: HistoryRequest,
   batchSize: number | undefined,
+  waypoints: BooksWaypoints,
 ): Promise<HistoryReply> {
   try {
-    const result = await runHistoryJob(await reader(), request.job, batchSize);
+    const result = await runHistoryJob(await reader(), request.job, batchSize, {}, waypoints);
     if (result.kind === 'statement')
       return { id: request.id, ok: true, kind: 'statement', statement: result.statement };
     const projections: Record<string, Uint8Array> = {};
@@ -76,6 +80,7 @@ async function answer(
       kind: 'books',
       position: result.position,
       eventsFolded: result.eventsFolded,
+      startedAfter: result.startedAfter,
       projections,
     };
   } catch (error) {
@@ -101,8 +106,10 @@ const reader = (): Promise<HistoryJobSource> => {
   });
   return opened;
 };
+// This worker's books waypoints: kept between jobs, bounded (booksWaypoints.ts), gone with it.
+const waypoints = createBooksWaypoints();
 port.on('message', (request: HistoryRequest) => {
-  void answer(reader, request, data.batchSize).then((reply) => {
+  void answer(reader, request, data.batchSize, waypoints).then((reply) => {
     // Whole buffers move to the main thread instead of being copied.
     const buffers = reply.ok && reply.kind === 'books' ? Object.values(reply.projections) : [];
     const transfer = buffers
