@@ -68,6 +68,15 @@ const DEFAULT_LIMITS: WaypointLimits = {
 };
 
 /** The event's `data.effectiveDate` when it has one (ISO dates compare as text). */
+/**
+ * Books of their own from a waypoint. Decoded from a copy: node:v8 gives typed arrays back as
+ * views into the bytes it read, so folding on from books decoded in place would write into the
+ * waypoint itself (the audit trail's columns), and every later answer from it would be wrong.
+ */
+function booksFrom(waypoint: BooksWaypoint): LedgerBooksState {
+  return decodeState(new Uint8Array(waypoint.bytes)) as LedgerBooksState;
+}
+
 function effectiveDateOf(event: { readonly data: unknown }): string | undefined {
   const data = event.data;
   if (typeof data !== 'object' || data === null || !('effectiveDate' in data)) return undefined;
@@ -123,7 +132,7 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
         const waypoint = kept[i]!;
         if (waypoint.position > atPosition) continue;
         if (asAt !== undefined && waypoint.latestEffectiveDate > asAt) continue;
-        const books = decodeState(waypoint.bytes) as LedgerBooksState;
+        const books = booksFrom(waypoint);
         if (asAt !== undefined)
           books.projections.potSummary = {
             ...books.projections.potSummary,
@@ -150,7 +159,7 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
       const books = createLedgerBooks(
         from === undefined
           ? ledgerBooksProjection.initialState()
-          : (decodeState(from.bytes) as LedgerBooksState),
+          : booksFrom(from),
       );
       let latestEffectiveDate = from?.latestEffectiveDate ?? '';
       let eventsFolded = from?.eventsFolded ?? 0;
