@@ -25,6 +25,17 @@ export interface HistoryRequest {
   readonly job: HistoryJob;
 }
 
+/** Sent by the pool when a job's budget runs out: the worker stops it at its next turn. */
+export interface HistoryAbandon {
+  readonly abandon: number;
+}
+
+/**
+ * A worker's folds give its own event loop a turn this often, so that an abandon message is
+ * heard and the worker (and its books waypoints) can be kept instead of terminated.
+ */
+export const WORKER_FOLD_SLICE_MS = 50;
+
 export type HistoryReply =
   | {
       readonly id: number;
@@ -66,9 +77,13 @@ async function answer(
   request: HistoryRequest,
   batchSize: number | undefined,
   waypoints: BooksWaypoints,
+  signal: AbortSignal,
 ): Promise<HistoryReply> {
   try {
-    const result = await runHistoryJob(await reader(), request.job, batchSize, {}, waypoints);
+    const source = await reader();
+    signal.throwIfAborted();
+    const pace = { sliceMs: WORKER_FOLD_SLICE_MS, signal };
+    const result = await runHistoryJob(source, request.job, batchSize, pace, waypoints);
     if (result.kind === 'statement')
       return { id: request.id, ok: true, kind: 'statement', statement: result.statement };
     const projections: Record<string, Uint8Array> = {};
@@ -108,13 +123,25 @@ const reader = (): Promise<HistoryJobSource> => {
 };
 // This worker's books waypoints: kept between jobs, bounded (booksWaypoints.ts), gone with it.
 const waypoints = createBooksWaypoints();
-port.on('message', (request: HistoryRequest) => {
-  void answer(reader, request, data.batchSize, waypoints).then((reply) => {
-    // Whole buffers move to the main thread instead of being copied.
-    const buffers = reply.ok && reply.kind === 'books' ? Object.values(reply.projections) : [];
-    const transfer = buffers
-      .filter((bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)
-      .map((bytes) => bytes.buffer as ArrayBuffer);
-    port.postMessage(reply, transfer);
-  });
+/** The job running now (one at a time) and how to abandon it. */
+let running: { readonly id: number; readonly controller: AbortController } | undefined;
+port.on('message', (message: HistoryRequest | HistoryAbandon) => {
+  if ('abandon' in message) {
+    if (running?.id === message.abandon)
+      running.controller.abort(new Error('history budget exceeded'));
+    return;
+  }
+  const request = message;
+  running = { id: request.id, controller: new AbortController() };
+  void answer(reader, request, data.batchSize, waypoints, running.controller.signal).then(
+    (reply) => {
+      if (running?.id === request.id) running = undefined;
+      // Whole buffers move to the main thread instead of being copied.
+      const buffers = reply.ok && reply.kind === 'books' ? Object.values(reply.projections) : [];
+      const transfer = buffers
+        .filter((bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)
+        .map((bytes) => bytes.buffer as ArrayBuffer);
+      port.postMessage(reply, transfer);
+    },
+  );
 });
