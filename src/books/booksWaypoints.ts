@@ -157,9 +157,7 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
       const from = newest();
       if (upTo - (from?.position ?? 0n) < BigInt(everyEvents)) return;
       const books = createLedgerBooks(
-        from === undefined
-          ? ledgerBooksProjection.initialState()
-          : booksFrom(from),
+        from === undefined ? ledgerBooksProjection.initialState() : booksFrom(from),
       );
       let latestEffectiveDate = from?.latestEffectiveDate ?? '';
       let eventsFolded = from?.eventsFolded ?? 0;
