@@ -26,12 +26,16 @@ import {
   createLedgerBooks,
   type LedgerBooksState,
 } from '../../projections/index.ts';
-import type { EventStore, RecordedEvent } from '../store/eventStore.ts';
+import {
+  MAX_READ_ALL_BATCH_EVENTS,
+  type EventStore,
+  type RecordedEvent,
+} from '../store/eventStore.ts';
 import { foldLog, type FoldPace } from './foldLog.ts';
 import { decodeState, encodeState } from './snapshots/stateCodec.ts';
 
 /** Events between two waypoints as the log grows (at the end of the page that reaches it). */
-export const BOOKS_WAYPOINT_EVERY_EVENTS = 20_000;
+export const BOOKS_WAYPOINT_EVERY_EVENTS = 5_000;
 /** Most waypoints one keeper holds. */
 export const MAX_BOOKS_WAYPOINTS = 64;
 /** Most bytes of encoded books one keeper holds, summed over its waypoints. */
@@ -197,7 +201,8 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
         {
           from: from?.position ?? 0n,
           to: upTo,
-          ...(batchSize === undefined ? {} : { batchSize }),
+          // Pages no longer than the spacing: a waypoint is taken at the end of a page.
+          batchSize: Math.min(batchSize ?? MAX_READ_ALL_BATCH_EVENTS, everyEvents),
           pace,
         },
         { books: counted, pages },
