@@ -25,6 +25,10 @@ export const HISTORICAL_READERS = 30;
 const REFUSED_PAUSE_MS = 200;
 /** The bound this row holds the server to: live write p99 under historical load at most this many times the idle p99. */
 export const MAX_P99_RATIO_UNDER_HISTORY = 3;
+/** Issue 18's bound on one historical answer (asAt mid-history), p99, asked alone. */
+export const MAX_HISTORICAL_ANSWER_P99_MS = 500;
+/** Historical reads asked one after another per run, each a new point, to time an answer alone. */
+const SOLO_HISTORICAL_READS = 20;
 
 export interface HistoricalReadsOptions {
   readonly dataDir: string;
@@ -40,6 +44,32 @@ export interface HistoricalReadsOptions {
 interface HistoricalTally {
   readonly statuses: Map<string, number>;
   answered: number;
+  /** How long each answered (200) read took, queueing in the gate included. */
+  readonly answerMs: number[];
+}
+
+/** The q-quantile (0..1) of `values` by nearest rank; NaN when there are none. */
+function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+async function timedGet(
+  baseUrl: string,
+  token: string,
+  url: string,
+): Promise<{ status: string; ms: number }> {
+  const startedAt = performance.now();
+  try {
+    const response = await fetch(`${baseUrl}${url}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await response.arrayBuffer();
+    return { status: String(response.status), ms: performance.now() - startedAt };
+  } catch {
+    return { status: 'errors', ms: performance.now() - startedAt };
+  }
 }
 
 /** HISTORICAL_READERS closed loops of historical GETs until `stop` is set. */
@@ -52,19 +82,12 @@ async function historicalLoad(
 ): Promise<void> {
   const reader = async () => {
     while (!stop.now) {
-      let status: string;
-      try {
-        const response = await fetch(`${baseUrl}${urls()}`, {
-          headers: { authorization: `Bearer ${token}` },
-        });
-        await response.arrayBuffer();
-        status = String(response.status);
-      } catch {
-        status = 'errors';
-      }
+      const { status, ms } = await timedGet(baseUrl, token, urls());
       tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
-      if (status === '200') tally.answered += 1;
-      else await new Promise((resolve) => setTimeout(resolve, REFUSED_PAUSE_MS));
+      if (status === '200') {
+        tally.answered += 1;
+        tally.answerMs.push(ms);
+      } else await new Promise((resolve) => setTimeout(resolve, REFUSED_PAUSE_MS));
     }
   };
   await Promise.all(Array.from({ length: HISTORICAL_READERS }, reader));
@@ -93,6 +116,15 @@ export async function historicalReadsRow(options: HistoricalReadsOptions): Promi
     return `/v1/pots?asAt=2025-${month}-15&atPosition=${atPosition}`;
   };
 
+  // asAt in the middle of the big pot's history (its effective dates run through 2025-26 as the
+  // log grows), up to a different position each time: what issue 18's row times.
+  let soloAsked = 0;
+  const midHistoryUrl = (): string => {
+    soloAsked += 1;
+    const atPosition = head - BigInt((soloAsked * 7) % Number(head > 1_000n ? 1_000n : head));
+    return `/v1/pots?asAt=2025-10-01&atPosition=${atPosition}`;
+  };
+
   const port = await freePort();
   const server = await startServer({
     port,
@@ -111,6 +143,8 @@ export async function historicalReadsRow(options: HistoricalReadsOptions): Promi
     loaded: LoadResult;
     historical: HistoricalTally;
     healthMs: number;
+    soloMs: number[];
+    soloStatuses: string[];
   }>;
   try {
     process.stderr.write(`  historical reads: ${options.warmupS} s warm-up\n`);
@@ -120,7 +154,7 @@ export async function historicalReadsRow(options: HistoricalReadsOptions): Promi
       `write load idle, then with ${HISTORICAL_READERS} historical readers`,
       async () => {
         const idle = await load(options.durationS);
-        const historical: HistoricalTally = { statuses: new Map(), answered: 0 };
+        const historical: HistoricalTally = { statuses: new Map(), answered: 0, answerMs: [] };
         const stop = { now: false };
         const readers = historicalLoad(server.baseUrl, reporter, historicalUrl, historical, stop);
         // Let the historical readers fill the gate before the writes are timed.
@@ -131,7 +165,14 @@ export async function historicalReadsRow(options: HistoricalReadsOptions): Promi
         const loaded = await load(options.durationS);
         stop.now = true;
         await readers;
-        return { idle, loaded, historical, healthMs };
+        const soloMs: number[] = [];
+        const soloStatuses: string[] = [];
+        for (let i = 0; i < SOLO_HISTORICAL_READS; i++) {
+          const { status, ms } = await timedGet(server.baseUrl, reporter, midHistoryUrl());
+          soloStatuses.push(status);
+          if (status === '200') soloMs.push(ms);
+        }
+        return { idle, loaded, historical, healthMs, soloMs, soloStatuses };
       },
     );
   } finally {
@@ -183,6 +224,27 @@ export async function historicalReadsRow(options: HistoricalReadsOptions): Promi
         results.map((r) => r.healthMs),
       ),
       metric(
+        'historical answer alone (asAt mid-history) p50',
+        'ms',
+        results.map((r) => Math.round(quantile(r.soloMs, 0.5))),
+      ),
+      metric(
+        'historical answer alone (asAt mid-history) p99',
+        'ms',
+        results.map((r) => Math.round(quantile(r.soloMs, 0.99))),
+        { max: MAX_HISTORICAL_ANSWER_P99_MS },
+      ),
+      metric(
+        'historical answer under the readers p50 (gate queue included)',
+        'ms',
+        results.map((r) => Math.round(quantile(r.historical.answerMs, 0.5))),
+      ),
+      metric(
+        'historical answer under the readers p99 (gate queue included)',
+        'ms',
+        results.map((r) => Math.round(quantile(r.historical.answerMs, 0.99))),
+      ),
+      metric(
         'historical answers',
         '/s',
         results.map(
@@ -193,8 +255,8 @@ export async function historicalReadsRow(options: HistoricalReadsOptions): Promi
     note:
       `a ${options.dataSet.kind} data set (${options.dataSet.events.toLocaleString('en-GB')} events, nearly all on one pot); server from startServer with LEDGER_WRITE_RATE_LIMIT=off. ` +
       `Per run: autocannon ${options.connections} connections for ${options.durationS} s of contributions to the fresh pot on the idle server; then ${HISTORICAL_READERS} closed-loop clients each keep one historical GET in flight ` +
-      `(two in three GET /v1/pots?asAt=…&atPosition=…, one in three the big pot's statement at an atPosition; every one a new point, never cached; a 503 waits ${REFUSED_PAUSE_MS} ms), 0.5 s to fill the gate, one timed GET /health, and the same write load again. ` +
+      `(two in three GET /v1/pots?asAt=…&atPosition=…, one in three the big pot's statement at an atPosition; every one a new point, never cached; a 503 waits ${REFUSED_PAUSE_MS} ms), 0.5 s to fill the gate, one timed GET /health, and the same write load again; then, with no other load, ${SOLO_HISTORICAL_READS} GET /v1/pots?asAt=2025-10-01&atPosition=… one after another, each a new position near the head, timed alone. ` +
       `The gate admits ${MAX_CONCURRENT_HISTORICAL_FOLDS} worker-thread folds and ${MAX_HISTORICAL_QUEUE} waiting; the rest are 503 HISTORY_BUSY. Load generators run in the bench process on the same machine. ` +
-      `Writes idle: ${describeStatuses(results.map((r) => r.idle))}; under history: ${describeStatuses(results.map((r) => r.loaded))}; historical: ${[...historicalStatuses].map(([s, k]) => `${k} × ${s}`).join(', ')}.`,
+      `Writes idle: ${describeStatuses(results.map((r) => r.idle))}; under history: ${describeStatuses(results.map((r) => r.loaded))}; historical: ${[...historicalStatuses].map(([s, k]) => `${k} × ${s}`).join(', ')}; alone: ${results.flatMap((r) => r.soloStatuses).filter((s) => s === '200').length} of ${results.length * SOLO_HISTORICAL_READS} answered 200.`,
   };
 }

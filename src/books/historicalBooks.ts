@@ -19,8 +19,10 @@
  * What remains is a stake below zero (an allocation dated before the contribution it drew on):
  * the pot summary shows it as it is (stakesMayBeNegative) instead of stopping.
  *
- * Cost: an uncached answer folds the log from its start to the position asked for, O(history)
- * in time. The fold runs through the history pool (src/books/historyPool.ts): in a worker thread with
+ * Cost: an uncached answer folds the log from the newest books waypoint that can stand for its
+ * start (src/books/booksWaypoints.ts: the books folded unfiltered up to a position, taken every
+ * BOOKS_WAYPOINT_EVERY_EVENTS events by the worker that builds the answer) to the position asked
+ * for; from position 0 only while none can (counted by foldsFromLogStart). The fold runs through the history pool (src/books/historyPool.ts): in a worker thread with
  * its own connection to the log, at most MAX_CONCURRENT_HISTORICAL_FOLDS at once, at most
  * MAX_HISTORICAL_QUEUE waiting (more are refused 503 HISTORY_BUSY) and each within a time
  * budget (503 HISTORY_TIMEOUT past it), so a burst of historical reads never stalls the live
@@ -28,11 +30,6 @@
  * bounded by count and by the events folded into them): a key names a position, and the events
  * at or before a position never change, so a cached answer never goes stale. An asAt without
  * atPosition is keyed by the live position it was built at, and the next write makes a new key.
- * TODO(issue 7): an atPosition at or after a kept books snapshot (src/books/snapshots/) could start
- * from it instead of position 0 (decode the file afresh: the live books move on). Not done: an
- * asAt filters every event by date, so it can never start from one, and the only snapshots
- * kept are the newest two, which a historical question rarely lands after; decoding one costs
- * about as much memory as the live books.
  */
 import { LRUCache } from 'lru-cache';
 import type { LedgerProjections } from '../../projections/index.ts';
@@ -119,12 +116,16 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
     ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
   });
   let foldsRun = 0;
+  let foldsFromLogStart = 0;
 
   async function fold(point: FoldPoint): Promise<CachedAnswer> {
     foldsRun += 1;
     const result = await pool.run({ kind: 'books', ...point });
     if (result.kind !== 'books')
       throw new Error('the history pool answered a books job with a statement');
+    // No books waypoint could stand for the start (none yet, or every one holds an event dated
+    // after asAt): the fold read the log from position 0.
+    if (result.startedAfter === 0n && result.position > 0n) foldsFromLogStart += 1;
     const answer: BooksAnswer = {
       projections: result.projections,
       position: result.position,
@@ -180,6 +181,14 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
     /** Folds run since start (cache misses): for tests and operators. */
     foldsRun(): number {
       return foldsRun;
+    },
+
+    /**
+     * Folds run since start that found no books waypoint to start from and read the log from
+     * position 0 (booksWaypoints.ts): for tests and operators.
+     */
+    foldsFromLogStart(): number {
+      return foldsFromLogStart;
     },
 
     /** Where historical work runs, and how much is running and waiting: for tests and operators. */

@@ -17,6 +17,7 @@ import {
 } from '../../projections/index.ts';
 import { potStatement, type PotStatement } from '../../projections/potStatement.ts';
 import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
+import type { BooksWaypoints } from './booksWaypoints.ts';
 import { foldLog, pacer, type FoldPace } from './foldLog.ts';
 
 export type { FoldPace } from './foldLog.ts';
@@ -47,6 +48,8 @@ export interface FoldedHistory {
   readonly books: LedgerBooksState;
   /** Events folded (those the asAt filter skipped not counted): the size of the answer. */
   readonly eventsFolded: number;
+  /** The position the fold started after: a books waypoint's, or 0n (the start of the log). */
+  readonly startedAfter: bigint;
 }
 
 /**
@@ -69,18 +72,26 @@ export function countedAsAt(asAt: string): (envelope: Envelope) => boolean {
   };
 }
 
-/** Folds the log from its start through `atPosition`, skipping events dated after `asAt`. */
+/**
+ * Folds the log through `atPosition`, skipping events dated after `asAt`: from the newest books
+ * waypoint that can stand for the start of that fold (booksWaypoints.ts), else from the start.
+ */
 export async function foldHistory(
   source: Pick<EventStore, 'readAll'>,
   point: { readonly asAt?: string | undefined; readonly atPosition: bigint },
   batchSize: number = MAX_READ_ALL_BATCH_EVENTS,
   pace: FoldPace = {},
+  waypoints?: Pick<BooksWaypoints, 'startFor'>,
 ): Promise<FoldedHistory> {
   const { asAt, atPosition } = point;
-  const books = createLedgerBooks(asAt === undefined ? undefined : emptyBooksByEffectiveDate());
+  const start = waypoints?.startFor(point);
+  const books = createLedgerBooks(
+    start?.books ?? (asAt === undefined ? undefined : emptyBooksByEffectiveDate()),
+  );
   const { eventsFolded } = await foldLog(
     source,
     {
+      from: start?.position ?? 0n,
       to: atPosition,
       batchSize,
       pace,
@@ -88,7 +99,11 @@ export async function foldHistory(
     },
     { books },
   );
-  return { books: { projections: books.state, position: books.position }, eventsFolded };
+  return {
+    books: { projections: books.state, position: books.position },
+    eventsFolded: (start?.eventsFolded ?? 0) + eventsFolded,
+    startedAfter: start?.position ?? 0n,
+  };
 }
 
 function decidesRequest(
@@ -185,6 +200,8 @@ export interface BooksJobResult {
   /** The position the answer reflects (atPosition moved to the end of its append when asked). */
   readonly position: bigint;
   readonly eventsFolded: number;
+  /** Where the fold started: a books waypoint's position, or 0n when none could stand for it. */
+  readonly startedAfter: bigint;
 }
 
 export interface StatementJobResult {
@@ -196,22 +213,35 @@ export type HistoryJobResult = BooksJobResult | StatementJobResult;
 
 export type HistoryJobSource = Pick<EventStore, 'readAll' | 'readStream'>;
 
+/**
+ * Runs one job. With `waypoints` (each history worker keeps its own), a books job first brings
+ * them up to the position asked for, then folds from the best of them.
+ */
 export async function runHistoryJob(
   source: HistoryJobSource,
   job: HistoryJob,
   batchSize?: number,
   pace: FoldPace = {},
+  waypoints?: BooksWaypoints,
 ): Promise<HistoryJobResult> {
   if (job.kind === 'statement')
     return { kind: 'statement', statement: await statementAt(source, job, batchSize, pace) };
   const atPosition = job.snapToAppend
     ? await endOfAppendAt(source, job.atPosition)
     : job.atPosition;
-  const { books, eventsFolded } = await foldHistory(
+  await waypoints?.extend(source, atPosition, batchSize, pace);
+  const { books, eventsFolded, startedAfter } = await foldHistory(
     source,
     { asAt: job.asAt, atPosition },
     batchSize,
     pace,
+    waypoints,
   );
-  return { kind: 'books', projections: books.projections, position: atPosition, eventsFolded };
+  return {
+    kind: 'books',
+    projections: books.projections,
+    position: atPosition,
+    eventsFolded,
+    startedAfter,
+  };
 }

@@ -13,14 +13,22 @@
  *   at once, 503 HISTORY_BUSY with Retry-After: waiting longer would only pile up memory.
  * - Each job has a time budget, from the moment it is asked for (queueing included): past it
  *   the request answers 503 HISTORY_TIMEOUT and the work is abandoned (a queued job is dropped,
- *   a worker is terminated and replaced, a main-thread fold stops at its next turn).
+ *   a worker stops at its next turn and keeps its books waypoints, or is terminated and
+ *   replaced when it does not stop within WORKER_ABANDON_GRACE_MS; a main-thread fold stops at
+ *   its next turn).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LedgerProjections } from '../../projections/index.ts';
 import type { PotStatement } from '../../projections/potStatement.ts';
+import { createBooksWaypoints } from './booksWaypoints.ts';
 import { runHistoryJob, type HistoryJob, type HistoryJobSource } from './historyFold.ts';
-import type { HistoryReply, HistoryRequest, HistoryWorkerData } from './historyWorker.ts';
+import type {
+  HistoryAbandon,
+  HistoryReply,
+  HistoryRequest,
+  HistoryWorkerData,
+} from './historyWorker.ts';
 import { LedgerError } from './ledgerError.ts';
 import { decodeState } from './snapshots/stateCodec.ts';
 import { StoreUnavailableError, type ReaderLocation } from '../store/eventStore.ts';
@@ -40,6 +48,8 @@ export const DEFAULT_HISTORY_BUDGET_MS = 15_000;
 export const HISTORY_RETRY_AFTER_SECONDS = 5;
 /** Main-thread folds (no worker possible) give the event loop a turn this often. */
 export const MAIN_THREAD_FOLD_SLICE_MS = 5;
+/** How long a worker asked to abandon a job has to stop before it is terminated. */
+export const WORKER_ABANDON_GRACE_MS = 2_000;
 /** Events per read of a main-thread fold: a synchronous store reads a page in one go. */
 export const MAIN_THREAD_READ_BATCH_EVENTS = 500;
 
@@ -61,6 +71,8 @@ export type HistoryAnswer =
       readonly projections: LedgerProjections;
       readonly position: bigint;
       readonly eventsFolded: number;
+      /** Where the fold started: a books waypoint's position, or 0n (the start of the log). */
+      readonly startedAfter: bigint;
     }
   | { readonly kind: 'statement'; readonly statement: PotStatement | null };
 
@@ -192,11 +204,13 @@ export type HistoryPool = ReturnType<typeof createHistoryPool>;
 
 /** No other thread can reach the log: fold here, a slice at a time. */
 function mainThreadExecutor(source: HistoryJobSource, batchSize: number | undefined): Executor {
+  const waypoints = createBooksWaypoints();
   return {
     where: 'main-thread',
     async execute(job, signal) {
       const pace = { sliceMs: MAIN_THREAD_FOLD_SLICE_MS, signal };
-      return runHistoryJob(source, job, batchSize ?? MAIN_THREAD_READ_BATCH_EVENTS, pace);
+      const pageSize = batchSize ?? MAIN_THREAD_READ_BATCH_EVENTS;
+      return runHistoryJob(source, job, pageSize, pace, waypoints);
     },
     async close() {},
   };
@@ -259,7 +273,9 @@ function workerExecutor(location: ReaderLocation, batchSize: number | undefined)
       const worker = idle.pop() ?? spawn();
       const id = (nextId += 1);
       return new Promise<HistoryAnswer>((resolve, reject) => {
+        let grace: NodeJS.Timeout | undefined;
         const done = (): void => {
+          clearTimeout(grace);
           worker.off('message', onMessage);
           worker.off('error', onError);
           worker.off('exit', onExit);
@@ -283,6 +299,7 @@ function workerExecutor(location: ReaderLocation, batchSize: number | undefined)
               projections: decodeOnRead(reply.projections),
               position: reply.position,
               eventsFolded: reply.eventsFolded,
+              startedAfter: reply.startedAfter,
             });
         };
         const onError = (error: Error): void => {
@@ -296,13 +313,30 @@ function workerExecutor(location: ReaderLocation, batchSize: number | undefined)
           );
         };
         const onAbort = (): void => {
-          done();
-          discard(worker);
-          // Settled once the thread is gone, so the slot frees only then.
-          void worker.terminate().then(
-            () => reject(signal.reason),
-            () => reject(signal.reason),
-          );
+          // Asked to stop at its next turn, the worker keeps its books waypoints; one that does
+          // not answer within WORKER_ABANDON_GRACE_MS is terminated. Either way the slot frees
+          // only once the work has stopped.
+          signal.removeEventListener('abort', onAbort);
+          worker.off('message', onMessage);
+          const onStopped = (reply: HistoryReply): void => {
+            if (reply.id !== id) return;
+            done();
+            worker.off('message', onStopped);
+            idle.push(worker);
+            reject(signal.reason);
+          };
+          grace = setTimeout(() => {
+            worker.off('message', onStopped);
+            done();
+            discard(worker);
+            void worker.terminate().then(
+              () => reject(signal.reason),
+              () => reject(signal.reason),
+            );
+          }, WORKER_ABANDON_GRACE_MS);
+          worker.on('message', onStopped);
+          const abandon: HistoryAbandon = { abandon: id };
+          worker.postMessage(abandon);
         };
         worker.on('message', onMessage);
         worker.on('error', onError);

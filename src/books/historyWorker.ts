@@ -1,11 +1,13 @@
 /**
  * A historical-fold worker thread (src/books/historyPool.ts starts it through historyWorkerBoot.mjs):
  * opens its own reading connection to the log, then runs one job at a time and posts the
- * answer back. The books travel as snapshot-codec bytes (src/books/snapshots/stateCodec.ts), one
+ * answer back, starting each books fold from the worker's own books waypoints (booksWaypoints.ts)
+ * rather than position 0. The books travel as snapshot-codec bytes (src/books/snapshots/stateCodec.ts), one
  * buffer per projection: money is Decimal objects, which a plain structured clone would turn
  * into bare records, and decoding is main-thread work, so only what a route reads is decoded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { createBooksWaypoints, type BooksWaypoints } from './booksWaypoints.ts';
 import { runHistoryJob, type HistoryJob, type HistoryJobSource } from './historyFold.ts';
 import { encodeState } from './snapshots/stateCodec.ts';
 import { StoreUnavailableError, type ReaderLocation } from '../store/eventStore.ts';
@@ -23,6 +25,17 @@ export interface HistoryRequest {
   readonly job: HistoryJob;
 }
 
+/** Sent by the pool when a job's budget runs out: the worker stops it at its next turn. */
+export interface HistoryAbandon {
+  readonly abandon: number;
+}
+
+/**
+ * A worker's folds give its own event loop a turn this often, so that an abandon message is
+ * heard and the worker (and its books waypoints) can be kept instead of terminated.
+ */
+export const WORKER_FOLD_SLICE_MS = 50;
+
 export type HistoryReply =
   | {
       readonly id: number;
@@ -30,6 +43,7 @@ export type HistoryReply =
       readonly kind: 'books';
       readonly position: bigint;
       readonly eventsFolded: number;
+      readonly startedAfter: bigint;
       /** Each projection encoded on its own, so the main thread decodes only those a route reads. */
       readonly projections: Readonly<Record<string, Uint8Array>>;
     }
@@ -62,9 +76,14 @@ async function answer(
   reader: () => Promise<HistoryJobSource>,
   request: HistoryRequest,
   batchSize: number | undefined,
+  waypoints: BooksWaypoints,
+  signal: AbortSignal,
 ): Promise<HistoryReply> {
   try {
-    const result = await runHistoryJob(await reader(), request.job, batchSize);
+    const source = await reader();
+    signal.throwIfAborted();
+    const pace = { sliceMs: WORKER_FOLD_SLICE_MS, signal };
+    const result = await runHistoryJob(source, request.job, batchSize, pace, waypoints);
     if (result.kind === 'statement')
       return { id: request.id, ok: true, kind: 'statement', statement: result.statement };
     const projections: Record<string, Uint8Array> = {};
@@ -76,6 +95,7 @@ async function answer(
       kind: 'books',
       position: result.position,
       eventsFolded: result.eventsFolded,
+      startedAfter: result.startedAfter,
       projections,
     };
   } catch (error) {
@@ -101,13 +121,27 @@ const reader = (): Promise<HistoryJobSource> => {
   });
   return opened;
 };
-port.on('message', (request: HistoryRequest) => {
-  void answer(reader, request, data.batchSize).then((reply) => {
-    // Whole buffers move to the main thread instead of being copied.
-    const buffers = reply.ok && reply.kind === 'books' ? Object.values(reply.projections) : [];
-    const transfer = buffers
-      .filter((bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)
-      .map((bytes) => bytes.buffer as ArrayBuffer);
-    port.postMessage(reply, transfer);
-  });
+// This worker's books waypoints: kept between jobs, bounded (booksWaypoints.ts), gone with it.
+const waypoints = createBooksWaypoints();
+/** The job running now (one at a time) and how to abandon it. */
+let running: { readonly id: number; readonly controller: AbortController } | undefined;
+port.on('message', (message: HistoryRequest | HistoryAbandon) => {
+  if ('abandon' in message) {
+    if (running?.id === message.abandon)
+      running.controller.abort(new Error('history budget exceeded'));
+    return;
+  }
+  const request = message;
+  running = { id: request.id, controller: new AbortController() };
+  void answer(reader, request, data.batchSize, waypoints, running.controller.signal).then(
+    (reply) => {
+      if (running?.id === request.id) running = undefined;
+      // Whole buffers move to the main thread instead of being copied.
+      const buffers = reply.ok && reply.kind === 'books' ? Object.values(reply.projections) : [];
+      const transfer = buffers
+        .filter((bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)
+        .map((bytes) => bytes.buffer as ArrayBuffer);
+      port.postMessage(reply, transfer);
+    },
+  );
 });

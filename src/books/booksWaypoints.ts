@@ -1,0 +1,222 @@
+/**
+ * Books waypoints: the books folded unfiltered up to a log position P, encoded with the snapshot
+ * codec and kept by whoever builds historical answers (each history worker keeps its own), so an
+ * answer starts from the newest waypoint that can stand for its start instead of position 0.
+ * ("Checkpoint" means only the Merkle checkpoint an auditor saves; see docs/architecture.md.)
+ *
+ * - atPosition = Q starts from the newest waypoint at or before Q: the events up to P are the
+ *   same events, folded the same way, whatever is asked after them.
+ * - asAt = D (up to Q) filters by effective date (countedAsAt, historyFold.ts). An unfiltered
+ *   fold up to P equals the filtered one only when the filter left nothing out up to P: no
+ *   event up to P dated after D (then no request up to P is dated after D either, so no decision
+ *   is dropped, and countedAsAt starts empty at P as it would have stood there). Each waypoint
+ *   records the latest effective date folded up to it; D may start from it when that is ≤ D.
+ *   Such books take the filtered fold's `stakesMayBeNegative` flag (emptyBooksByEffectiveDate).
+ * - Taken every BOOKS_WAYPOINT_EVERY_EVENTS events as the log grows: before a job folds to Q,
+ *   the log is folded on unfiltered from the newest waypoint towards Q, keeping one at the end
+ *   of each page that brings that many new events (extend). A job so pays for the log's growth
+ *   once, not on every question.
+ * - Bounded by count and bytes (MAX_BOOKS_WAYPOINTS, MAX_BOOKS_WAYPOINT_BYTES). Past either,
+ *   the waypoint whose removal leaves the smallest gap between its neighbours goes, never the
+ *   newest (the one the next extension starts from): the ones kept stay spread over the whole
+ *   log, further apart as it grows.
+ */
+import {
+  ledgerBooksProjection,
+  createLedgerBooks,
+  type LedgerBooksState,
+} from '../../projections/index.ts';
+import {
+  MAX_READ_ALL_BATCH_EVENTS,
+  type EventStore,
+  type RecordedEvent,
+} from '../store/eventStore.ts';
+import { foldLog, type FoldPace } from './foldLog.ts';
+import { decodeState, encodeState } from './snapshots/stateCodec.ts';
+
+/** Events between two waypoints as the log grows (at the end of the page that reaches it). */
+export const BOOKS_WAYPOINT_EVERY_EVENTS = 5_000;
+/** Most waypoints one keeper holds. */
+export const MAX_BOOKS_WAYPOINTS = 64;
+/** Most bytes of encoded books one keeper holds, summed over its waypoints. */
+export const MAX_BOOKS_WAYPOINT_BYTES = 256 * 1024 * 1024;
+
+export interface BooksWaypoint {
+  /** The last log position folded into the books. */
+  readonly position: bigint;
+  /** The latest `data.effectiveDate` of any event up to `position`; '' when none had one. */
+  readonly latestEffectiveDate: string;
+  /** Ledger events the books folded up to `position` (the answer's size, as historyFold counts it). */
+  readonly eventsFolded: number;
+  /** The books, LedgerBooksState through encodeState. */
+  readonly bytes: Uint8Array;
+}
+
+export interface WaypointLimits {
+  readonly everyEvents: number;
+  readonly maxCount: number;
+  readonly maxBytes: number;
+}
+
+/** Where an answer's fold starts: decoded books of its own, ready to fold on. */
+export interface FoldStart {
+  readonly books: LedgerBooksState;
+  readonly position: bigint;
+  readonly eventsFolded: number;
+}
+
+const DEFAULT_LIMITS: WaypointLimits = {
+  everyEvents: BOOKS_WAYPOINT_EVERY_EVENTS,
+  maxCount: MAX_BOOKS_WAYPOINTS,
+  maxBytes: MAX_BOOKS_WAYPOINT_BYTES,
+};
+
+/** The event's `data.effectiveDate` when it has one (ISO dates compare as text). */
+/**
+ * Books of their own from a waypoint. Decoded from a copy: node:v8 gives typed arrays back as
+ * views into the bytes it read, so folding on from books decoded in place would write into the
+ * waypoint itself (the audit trail's columns), and every later answer from it would be wrong.
+ */
+function booksFrom(waypoint: BooksWaypoint): LedgerBooksState {
+  return decodeState(new Uint8Array(waypoint.bytes)) as LedgerBooksState;
+}
+
+function effectiveDateOf(event: { readonly data: unknown }): string | undefined {
+  const data = event.data;
+  if (typeof data !== 'object' || data === null || !('effectiveDate' in data)) return undefined;
+  const date = (data as { effectiveDate: unknown }).effectiveDate;
+  return typeof date === 'string' ? date : undefined;
+}
+
+export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
+  const { everyEvents, maxCount, maxBytes } = { ...DEFAULT_LIMITS, ...limits };
+  /** In log order. */
+  const kept: BooksWaypoint[] = [];
+  let bytesKept = 0;
+
+  function evictOne(): void {
+    // Never the newest while there is another: the next extension starts from it.
+    if (kept.length === 1) {
+      bytesKept -= kept.pop()!.bytes.byteLength;
+      return;
+    }
+    let victim = 0;
+    let smallestGap: bigint | undefined;
+    for (let i = 0; i < kept.length - 1; i++) {
+      const gap = kept[i + 1]!.position - (i === 0 ? 0n : kept[i - 1]!.position);
+      if (smallestGap === undefined || gap < smallestGap) {
+        smallestGap = gap;
+        victim = i;
+      }
+    }
+    bytesKept -= kept.splice(victim, 1)[0]!.bytes.byteLength;
+  }
+
+  function keep(waypoint: BooksWaypoint): void {
+    kept.push(waypoint);
+    bytesKept += waypoint.bytes.byteLength;
+    while (kept.length > maxCount || (bytesKept > maxBytes && kept.length > 0)) evictOne();
+  }
+
+  function newest(): BooksWaypoint | undefined {
+    return kept[kept.length - 1];
+  }
+
+  return {
+    /**
+     * Decoded books to start the fold to `atPosition` (as at `asAt`) from: the newest waypoint
+     * that can stand for it, undefined when none can (fold from position 0).
+     */
+    startFor(point: {
+      readonly asAt?: string | undefined;
+      readonly atPosition: bigint;
+    }): FoldStart | undefined {
+      const { asAt, atPosition } = point;
+      for (let i = kept.length - 1; i >= 0; i--) {
+        const waypoint = kept[i]!;
+        if (waypoint.position > atPosition) continue;
+        if (asAt !== undefined && waypoint.latestEffectiveDate > asAt) continue;
+        const books = booksFrom(waypoint);
+        if (asAt !== undefined)
+          books.projections.potSummary = {
+            ...books.projections.potSummary,
+            stakesMayBeNegative: true,
+          };
+        return { books, position: waypoint.position, eventsFolded: waypoint.eventsFolded };
+      }
+      return undefined;
+    },
+
+    /**
+     * Folds the log on, unfiltered, from the newest waypoint towards `upTo`, keeping a waypoint
+     * at the end of each page that brings `everyEvents` events since the last one. Nothing to do
+     * while `upTo` is fewer than `everyEvents` positions past the newest.
+     */
+    async extend(
+      source: Pick<EventStore, 'readAll'>,
+      upTo: bigint,
+      batchSize?: number,
+      pace: FoldPace = {},
+    ): Promise<void> {
+      const from = newest();
+      if (upTo - (from?.position ?? 0n) < BigInt(everyEvents)) return;
+      const books = createLedgerBooks(
+        from === undefined ? ledgerBooksProjection.initialState() : booksFrom(from),
+      );
+      let latestEffectiveDate = from?.latestEffectiveDate ?? '';
+      let eventsFolded = from?.eventsFolded ?? 0;
+      let sinceLast = 0;
+      const pages = (events: readonly RecordedEvent[]): void => {
+        for (const event of events) {
+          const date = effectiveDateOf(event);
+          if (date !== undefined && date > latestEffectiveDate) latestEffectiveDate = date;
+        }
+        sinceLast += events.length;
+        if (sinceLast < everyEvents) return;
+        sinceLast = 0;
+        const state: LedgerBooksState = { projections: books.state, position: books.position };
+        keep({
+          // Past any events at the page's end the books do not fold (a key claim).
+          position: events[events.length - 1]!.position,
+          latestEffectiveDate,
+          eventsFolded,
+          bytes: encodeState(state),
+        });
+      };
+      // The books count only ledger events; a page's others (a key claim) are not in them.
+      const counted = {
+        get state() {
+          return books.state;
+        },
+        get position() {
+          return books.position;
+        },
+        evolve: (envelope: Parameters<typeof books.evolve>[0]) => {
+          books.evolve(envelope);
+          eventsFolded += 1;
+        },
+      };
+      await foldLog(
+        source,
+        {
+          from: from?.position ?? 0n,
+          to: upTo,
+          // Pages no longer than the spacing: a waypoint is taken at the end of a page.
+          batchSize: Math.min(batchSize ?? MAX_READ_ALL_BATCH_EVENTS, everyEvents),
+          pace,
+        },
+        { books: counted, pages },
+      );
+    },
+
+    /** The waypoints kept, in log order, and their bytes: for tests and operators. */
+    kept(): readonly BooksWaypoint[] {
+      return [...kept];
+    },
+    bytesKept(): number {
+      return bytesKept;
+    },
+  };
+}
+
+export type BooksWaypoints = ReturnType<typeof createBooksWaypoints>;

@@ -1,0 +1,201 @@
+/**
+ * Books waypoints (src/books/booksWaypoints.ts): a historical fold that starts from one gives,
+ * byte for byte, the books the fold from position 0 gives, for every asAt and atPosition; and
+ * the waypoints kept stay within their bounds. The oracle is foldHistory without waypoints,
+ * which historicalBooks.test.ts checks against folds by hand.
+ */
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Envelope } from '../../events/index.ts';
+import { ZERO } from '../../events/money.ts';
+import {
+  agencyBalances,
+  auditEntries,
+  financialYearsOf,
+  flowsMatrix,
+  listAgencies,
+  listPots,
+  type LedgerProjections,
+} from '../../projections/index.ts';
+import { createBooksWaypoints } from '../../src/books/booksWaypoints.ts';
+import { foldHistory } from '../../src/books/historyFold.ts';
+import type { EventStore, RecordedEvent } from '../../src/store/eventStore.ts';
+import {
+  AGENCIES,
+  DATES,
+  historyOf,
+  opsWithPoolYearArbitrary,
+} from '../projections/randomHistory.ts';
+
+function sourceOf(events: readonly Envelope[]): Pick<EventStore, 'readAll'> {
+  return {
+    async readAll(after, limit) {
+      return events.filter((e) => e.position > after).slice(0, limit) as unknown as RecordedEvent[];
+    },
+  };
+}
+
+/**
+ * A state written out in full, in its own order: Maps and Sets as their entries in order,
+ * money as its digits, typed arrays as their bytes. Equal text is equal books to every reader.
+ * (The codec's own bytes are no test: v8 writes which objects are shared, and books decoded from
+ * a waypoint share their zeros with each other rather than with events/money.ts's ZERO.)
+ */
+function written(value: unknown): unknown {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value !== 'object' || value === null) return value;
+  if (Object.getPrototypeOf(value) === Object.getPrototypeOf(ZERO)) return `£${String(value)}`;
+  if (ArrayBuffer.isView(value))
+    return createHash('sha256')
+      .update(Buffer.from(value.buffer, value.byteOffset, value.byteLength))
+      .digest('base64');
+  if (value instanceof Map) return { map: [...value].map(([k, v]) => [written(k), written(v)]) };
+  if (value instanceof Set) return { set: [...value].map(written) };
+  if (Array.isArray(value)) return value.map(written);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, written(v)]));
+}
+
+function textOf(projections: LedgerProjections): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(projections).map(([name, state]) => [name, JSON.stringify(written(state))]),
+  );
+}
+
+/** What the routes answer from the books, as JSON. */
+function answersOf(state: LedgerProjections): string {
+  return JSON.stringify({
+    agencies: listAgencies(state.agencyDirectory),
+    pots: listPots(state.potSummary),
+    balances: AGENCIES.map((a) => agencyBalances(state.agencyBalances, a)),
+    flows: [undefined, ...financialYearsOf(state.benefitFlows)].map((financialYear) =>
+      flowsMatrix(state.benefitFlows, { financialYear }),
+    ),
+    audit: auditEntries(state.auditTrail, { limit: 1_000 }),
+  });
+}
+
+/** Business dates to ask as at: before, between and after the generated ones. */
+const AS_AT_DATES = ['2025-03-29', ...DATES, '2026-05-31', '2026-06-01'] as const;
+
+describe('books waypoints', () => {
+  it('property: for random histories, waypoint spacing, bounds, growth and points (Q, D), a fold from the waypoints equals the fold from position 0 byte for byte', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        opsWithPoolYearArbitrary,
+        fc.record({
+          everyEvents: fc.integer({ min: 1, max: 10 }),
+          maxCount: fc.integer({ min: 1, max: 6 }),
+          batchSize: fc.integer({ min: 1, max: 7 }),
+        }),
+        // The log as the worker saw it grow: the points of the jobs it ran before, in order.
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.array(fc.record({ pick: fc.nat(), asAt: fc.option(fc.constantFrom(...AS_AT_DATES)) }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        async (ops, { everyEvents, maxCount, batchSize }, growth, points) => {
+          const { events } = historyOf(ops);
+          const source = sourceOf(events);
+          const waypoints = createBooksWaypoints({ everyEvents, maxCount });
+          for (const pick of growth)
+            await waypoints.extend(source, BigInt(pick % (events.length + 1)), batchSize);
+          for (const { pick, asAt } of points) {
+            const point = {
+              asAt: asAt ?? undefined,
+              atPosition: BigInt(pick % (events.length + 1)),
+            };
+            await waypoints.extend(source, point.atPosition, batchSize);
+            expect(waypoints.kept().length).toBeLessThanOrEqual(maxCount);
+            const started = await foldHistory(source, point, batchSize, {}, waypoints);
+            const fromZero = await foldHistory(source, point, batchSize);
+            expect(started.books.position).toBe(fromZero.books.position);
+            expect(started.eventsFolded).toBe(fromZero.eventsFolded);
+            expect(textOf(started.books.projections)).toEqual(textOf(fromZero.books.projections));
+            expect(answersOf(started.books.projections)).toBe(
+              answersOf(fromZero.books.projections),
+            );
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  }, 240_000);
+
+  it('atPosition starts from the newest waypoint at or before it; asAt only from one whose events are all dated on or before it, else from position 0', async () => {
+    const { events } = historyOf(
+      DATES.map((_, date) => ({ kind: 'contribute' as const, agency: 0, pence: 100, date })),
+    );
+    // One contribution per date, in date order, after the registrations and the pot.
+    const first = events.findIndex((e) => e.type === 'ContributionReceived');
+    const source = sourceOf(events);
+    const waypoints = createBooksWaypoints({ everyEvents: 1 });
+    await waypoints.extend(source, BigInt(events.length), 1);
+    expect(waypoints.kept().map((w) => w.position)).toEqual(events.map((e) => e.position));
+
+    const head = BigInt(events.length);
+    expect((await foldHistory(source, { atPosition: head }, 1, {}, waypoints)).startedAfter).toBe(
+      head,
+    );
+    expect(
+      (await foldHistory(source, { atPosition: head - 2n }, 1, {}, waypoints)).startedAfter,
+    ).toBe(head - 2n);
+    // As at the third date: the newest start is the third contribution (DATES rise).
+    const asAtThird = await foldHistory(
+      source,
+      { asAt: DATES[2], atPosition: head },
+      1,
+      {},
+      waypoints,
+    );
+    expect(asAtThird.startedAfter).toBe(events[first + 2]!.position);
+    // Before every date: only the waypoints before the first contribution can stand for it.
+    const before = await foldHistory(
+      source,
+      { asAt: '2000-01-01', atPosition: head },
+      1,
+      {},
+      waypoints,
+    );
+    expect(before.startedAfter).toBe(events[first - 1]!.position);
+    // Waypoints only from the first contribution on: none can stand for a date before it.
+    const late = createBooksWaypoints({ everyEvents: first + 1 });
+    await late.extend(source, head, 1);
+    expect(late.kept()[0]!.position).toBe(events[first]!.position);
+    const fromZero = await foldHistory(
+      source,
+      { asAt: '2000-01-01', atPosition: head },
+      1,
+      {},
+      late,
+    );
+    expect(fromZero.startedAfter).toBe(0n);
+  });
+
+  it('keeps at most its count and bytes, always the newest, spread over the log rather than the latest only', async () => {
+    const { events } = historyOf(
+      Array.from({ length: 30 }, (_, i) => ({
+        kind: 'contribute' as const,
+        agency: i % 3,
+        pence: 100 + i,
+        date: i % DATES.length,
+      })),
+    );
+    const source = sourceOf(events);
+    const waypoints = createBooksWaypoints({ everyEvents: 1, maxCount: 5 });
+    for (let q = 1; q <= events.length; q++) await waypoints.extend(source, BigInt(q), 3);
+    const positions = waypoints.kept().map((w) => w.position);
+    expect(positions.length).toBe(5);
+    expect(positions.at(-1)).toBe(BigInt(events.length));
+    // Spread: the oldest kept lies in the first half of the log.
+    expect(positions[0]! * 2n).toBeLessThanOrEqual(BigInt(events.length));
+
+    const newestBytes = waypoints.kept().at(-1)!.bytes.byteLength;
+    const byBytes = createBooksWaypoints({ everyEvents: 1, maxBytes: newestBytes * 3 });
+    for (let q = 1; q <= events.length; q++) await byBytes.extend(source, BigInt(q), 3);
+    expect(byBytes.bytesKept()).toBeLessThanOrEqual(newestBytes * 3);
+    expect(byBytes.kept().length).toBeLessThan(events.length);
+    expect(byBytes.kept().length).toBeGreaterThan(0);
+    expect(byBytes.kept().at(-1)!.position).toBe(BigInt(events.length));
+  }, 60_000);
+});
