@@ -92,8 +92,11 @@ function assertWholePence(value: Money): void {
 /** An exact amount in whole pence, any sign. */
 export type Pence = bigint;
 
-/** The 2-dp strings an event can carry: a validated amount, or a signed figure the ledger wrote. */
-const PENCE_TEXT_PATTERN = /^(-?)(0|[1-9][0-9]*)(?:\.([0-9])([0-9])?)?$/;
+/**
+ * The strings an event's amounts can be: a validated amount, a signed figure the ledger wrote,
+ * or a figure whose schema allows leading zeros (potControls' allocatedInWindow).
+ */
+const PENCE_TEXT_PATTERN = /^(-?)([0-9]+)(?:\.([0-9])([0-9])?)?$/;
 
 /**
  * Reads an amount from an event ("1234.5", "-12.00", "0") as whole pence, without decimal.js:
@@ -114,6 +117,13 @@ export function formatPence(pence: Pence): string {
   const digits = (negative ? -pence : pence).toString().padStart(3, '0');
   const point = digits.length - 2;
   return `${negative ? '-' : ''}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/** "£1,234.50" (and "-£12.00") from whole pence: the string formatPounds writes for the same value. */
+export function formatPoundsFromPence(pence: Pence): string {
+  const [whole = '0', fraction = '00'] = formatPence(pence < 0n ? -pence : pence).split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${pence < 0n ? '-' : ''}£${grouped}.${fraction}`;
 }
 
 /** Σ of amounts in pence. */

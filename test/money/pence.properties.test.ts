@@ -10,6 +10,8 @@ import {
   AMOUNT_PATTERN,
   formatAmount,
   formatPence,
+  formatPounds,
+  formatPoundsFromPence,
   fromPence,
   isValidAmount,
   MAX_AMOUNT,
@@ -62,7 +64,7 @@ describe('parsePence', () => {
     );
   });
 
-  it('reads the edges: zero, a penny, ten pence, MAX_AMOUNT, negatives', () => {
+  it('reads the edges: zero, a penny, ten pence, MAX_AMOUNT, negatives, leading zeros', () => {
     expect(parsePence('0')).toBe(0n);
     expect(parsePence('0.00')).toBe(0n);
     expect(parsePence('-0.00')).toBe(0n);
@@ -70,6 +72,8 @@ describe('parsePence', () => {
     expect(parsePence('0.1')).toBe(10n);
     expect(parsePence('12')).toBe(1200n);
     expect(parsePence('-12.05')).toBe(-1205n);
+    // potControls' allocatedInWindow allows leading zeros; decimal.js reads them too.
+    expect(parsePence('007.50')).toBe(750n);
     expect(parsePence(MAX_AMOUNT)).toBe(100_000_000_000_000n);
   });
 
@@ -79,7 +83,7 @@ describe('parsePence', () => {
       '1.',
       '.5',
       '+1',
-      '01',
+      '-',
       '1.234',
       '1e3',
       ' 1',
@@ -124,6 +128,16 @@ describe('formatPence', () => {
         expect(parsePence(formatPence(pence))).toBe(pence);
       }),
     );
+  });
+
+  it('writes pounds for people as formatPounds does', () => {
+    fc.assert(
+      fc.property(anyPence, (pence) => {
+        expect(formatPoundsFromPence(pence)).toBe(formatPounds(fromPence(pence)));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(formatPoundsFromPence(-123456789n)).toBe('-£1,234,567.89');
   });
 
   it('writes the small and negative values with their leading zero', () => {
