@@ -12,25 +12,30 @@
  * A settlement moves `drawn`: released underspend back to the stake (−), cover drawn from it
  * (+). Its shares are debts, not draws: `riskShareOwed` (gross; outstanding = owed − paid).
  */
-import type { Money } from '../events/money.ts';
-import { formatAmount, formatPounds, sum, money, ZERO } from '../events/money.ts';
+import {
+  formatPence,
+  formatPoundsFromPence,
+  parsePence,
+  sumPence,
+  type Pence,
+} from '../events/money.ts';
 import type { Benefit, BenefitFlow, FundingShare } from '../events/pot.ts';
 import { compareIds } from './ordering.ts';
 import type { Projection } from './projection.ts';
 
 /** Running totals of one agency in one pot; everything else is derived from them. */
 interface PotFigures {
-  contributed: Money;
-  drawn: Money;
+  contributed: Pence;
+  drawn: Pence;
   /** Unallocated stake given back when the pot closed, or by a settlement under `return`. */
-  returned: Money;
+  returned: Pence;
   /** Risk-share debts the pot's settlements put on it (owedByPartners). */
-  riskShareOwed: Money;
+  riskShareOwed: Pence;
   /** Risk-share payments, net of reversals. */
-  riskSharePaid: Money;
-  benefitsCashable: Money;
-  benefitsNonCashable: Money;
-  producedForOthers: Money;
+  riskSharePaid: Pence;
+  benefitsCashable: Pence;
+  benefitsNonCashable: Pence;
+  producedForOthers: Pence;
 }
 
 export interface AgencyBalancesState {
@@ -73,7 +78,7 @@ export interface AgencyBalancesView {
 }
 
 /** +1 when an event adds to the books, −1 when its reversal takes the same figures back out. */
-type Direction = 1 | -1;
+type Direction = 1n | -1n;
 
 export const agencyBalancesProjection: Projection<AgencyBalancesState> = {
   name: 'agencyBalances',
@@ -90,36 +95,28 @@ export const agencyBalancesProjection: Projection<AgencyBalancesState> = {
       case 'ContributionReceived':
       case 'ContributionReversed': {
         const figures = figuresOf(state, event.data.agencyId, event.data.potId);
-        const amount = money(event.data.amount);
-        if (event.data.riskShareFor !== undefined) {
-          figures.riskSharePaid =
-            event.type === 'ContributionReceived'
-              ? figures.riskSharePaid.plus(amount)
-              : figures.riskSharePaid.minus(amount);
-          return state;
-        }
-        figures.contributed =
-          event.type === 'ContributionReceived'
-            ? figures.contributed.plus(amount)
-            : figures.contributed.minus(amount);
+        const amount = parsePence(event.data.amount);
+        const signed = event.type === 'ContributionReceived' ? amount : -amount;
+        if (event.data.riskShareFor !== undefined) figures.riskSharePaid += signed;
+        else figures.contributed += signed;
         return state;
       }
       case 'FundsAllocated':
-        applyShares(state, event.data.potId, event.data.fundingShares, 1);
+        applyShares(state, event.data.potId, event.data.fundingShares, 1n);
         return state;
       case 'AllocationReversed':
-        applyShares(state, event.data.potId, event.data.fundingShares, -1);
+        applyShares(state, event.data.potId, event.data.fundingShares, -1n);
         return state;
       case 'OutcomeRecorded':
-        applyOutcome(state, event.data.potId, event.data.benefits, event.data.flows, 1);
+        applyOutcome(state, event.data.potId, event.data.benefits, event.data.flows, 1n);
         return state;
       case 'OutcomeRetracted':
-        applyOutcome(state, event.data.potId, event.data.benefits, event.data.flows, -1);
+        applyOutcome(state, event.data.potId, event.data.benefits, event.data.flows, -1n);
         return state;
       case 'PotClosed':
         for (const returned of event.data.returns) {
           const figures = figuresOf(state, returned.agencyId, event.data.potId);
-          figures.returned = figures.returned.plus(money(returned.amount));
+          figures.returned += parsePence(returned.amount);
         }
         return state;
       case 'FinancialYearSettled': {
@@ -127,20 +124,20 @@ export const agencyBalancesProjection: Projection<AgencyBalancesState> = {
         for (const scheme of d.schemes) {
           for (const line of scheme.released) {
             const figures = figuresOf(state, line.agencyId, d.potId);
-            figures.drawn = figures.drawn.minus(money(line.amount));
+            figures.drawn -= parsePence(line.amount);
           }
           for (const line of scheme.covered) {
             const figures = figuresOf(state, line.agencyId, d.potId);
-            figures.drawn = figures.drawn.plus(money(line.amount));
+            figures.drawn += parsePence(line.amount);
           }
         }
         for (const owed of d.owedByPartners) {
           const figures = figuresOf(state, owed.agencyId, d.potId);
-          figures.riskShareOwed = figures.riskShareOwed.plus(money(owed.amount));
+          figures.riskShareOwed += parsePence(owed.amount);
         }
         for (const returned of d.returns) {
           const figures = figuresOf(state, returned.agencyId, d.potId);
-          figures.returned = figures.returned.plus(money(returned.amount));
+          figures.returned += parsePence(returned.amount);
         }
         return state;
       }
@@ -159,14 +156,14 @@ function figuresOf(state: AgencyBalancesState, agencyId: string, potId: string):
   let figures = pots.get(potId);
   if (figures === undefined) {
     figures = {
-      contributed: ZERO,
-      drawn: ZERO,
-      returned: ZERO,
-      riskShareOwed: ZERO,
-      riskSharePaid: ZERO,
-      benefitsCashable: ZERO,
-      benefitsNonCashable: ZERO,
-      producedForOthers: ZERO,
+      contributed: 0n,
+      drawn: 0n,
+      returned: 0n,
+      riskShareOwed: 0n,
+      riskSharePaid: 0n,
+      benefitsCashable: 0n,
+      benefitsNonCashable: 0n,
+      producedForOthers: 0n,
     };
     pots.set(potId, figures);
   }
@@ -181,7 +178,7 @@ function applyShares(
 ): void {
   for (const share of shares) {
     const figures = figuresOf(state, share.agencyId, potId);
-    figures.drawn = figures.drawn.plus(money(share.amount).times(direction));
+    figures.drawn += parsePence(share.amount) * direction;
   }
 }
 
@@ -194,15 +191,15 @@ function applyOutcome(
 ): void {
   for (const benefit of benefits) {
     const figures = figuresOf(state, benefit.agencyId, potId);
-    const amount = money(benefit.amount).times(direction);
-    if (benefit.cashable) figures.benefitsCashable = figures.benefitsCashable.plus(amount);
-    else figures.benefitsNonCashable = figures.benefitsNonCashable.plus(amount);
+    const amount = parsePence(benefit.amount) * direction;
+    if (benefit.cashable) figures.benefitsCashable += amount;
+    else figures.benefitsNonCashable += amount;
   }
   // A flow to the investor's own budget is a return, not a benefit it produced for others.
   for (const flow of flows) {
     if (flow.fromAgencyId === flow.toAgencyId) continue;
     const figures = figuresOf(state, flow.fromAgencyId, potId);
-    figures.producedForOthers = figures.producedForOthers.plus(money(flow.amount).times(direction));
+    figures.producedForOthers += parsePence(flow.amount) * direction;
   }
 }
 
@@ -212,47 +209,47 @@ function applyOutcome(
  * on outcomes or given back.
  */
 export function netFiscalPositionNote(
-  putIn: Money,
-  stake: Money,
-  onMoneySpent: Money,
+  putIn: Pence,
+  stake: Pence,
+  onMoneySpent: Pence,
 ): string | null {
-  if (stake.isZero()) return null;
+  if (stake === 0n) return null;
   return (
-    `${formatPounds(stake)} of the ${formatPounds(putIn)} put in is still unspent in the pot: ` +
-    `it is not lost. Counting only the money spent so far, the net fiscal position is ${formatPounds(onMoneySpent)}.`
+    `${formatPoundsFromPence(stake)} of the ${formatPoundsFromPence(putIn)} put in is still unspent in the pot: ` +
+    `it is not lost. Counting only the money spent so far, the net fiscal position is ${formatPoundsFromPence(onMoneySpent)}.`
   );
 }
 
 function toBalances(figures: readonly PotFigures[]): Balances {
-  const contributed = sum(figures.map((f) => f.contributed));
-  const drawn = sum(figures.map((f) => f.drawn));
-  const returned = sum(figures.map((f) => f.returned));
+  const contributed = sumPence(figures.map((f) => f.contributed));
+  const drawn = sumPence(figures.map((f) => f.drawn));
+  const returned = sumPence(figures.map((f) => f.returned));
   // Money a closed pot gave back was never spent: it does not count against the agency.
-  const netContributed = contributed.minus(returned);
-  const riskSharePaid = sum(figures.map((f) => f.riskSharePaid));
-  const riskShareOwed = sum(figures.map((f) => f.riskShareOwed));
+  const netContributed = contributed - returned;
+  const riskSharePaid = sumPence(figures.map((f) => f.riskSharePaid));
+  const riskShareOwed = sumPence(figures.map((f) => f.riskShareOwed));
   // What the agency put in: its stake money net of returns, and its risk-share payments.
-  const putIn = netContributed.plus(riskSharePaid);
-  const cashable = sum(figures.map((f) => f.benefitsCashable));
-  const nonCashable = sum(figures.map((f) => f.benefitsNonCashable));
-  const received = cashable.plus(nonCashable);
-  const stake = netContributed.minus(drawn);
+  const putIn = netContributed + riskSharePaid;
+  const cashable = sumPence(figures.map((f) => f.benefitsCashable));
+  const nonCashable = sumPence(figures.map((f) => f.benefitsNonCashable));
+  const received = cashable + nonCashable;
+  const stake = netContributed - drawn;
   return {
-    contributed: formatAmount(contributed),
-    drawn: formatAmount(drawn),
-    returned: formatAmount(returned),
-    stake: formatAmount(stake),
-    benefitsReceived: formatAmount(received),
-    benefitsReceivedCashable: formatAmount(cashable),
-    benefitsReceivedNonCashable: formatAmount(nonCashable),
-    benefitsProducedForOthers: formatAmount(sum(figures.map((f) => f.producedForOthers))),
-    netFiscalPosition: formatAmount(received.minus(putIn)),
-    netFiscalPositionOnMoneySpent: formatAmount(received.minus(putIn).plus(stake)),
-    netFiscalPositionNote: netFiscalPositionNote(putIn, stake, received.minus(putIn).plus(stake)),
+    contributed: formatPence(contributed),
+    drawn: formatPence(drawn),
+    returned: formatPence(returned),
+    stake: formatPence(stake),
+    benefitsReceived: formatPence(received),
+    benefitsReceivedCashable: formatPence(cashable),
+    benefitsReceivedNonCashable: formatPence(nonCashable),
+    benefitsProducedForOthers: formatPence(sumPence(figures.map((f) => f.producedForOthers))),
+    netFiscalPosition: formatPence(received - putIn),
+    netFiscalPositionOnMoneySpent: formatPence(received - putIn + stake),
+    netFiscalPositionNote: netFiscalPositionNote(putIn, stake, received - putIn + stake),
     // Only once the agency has had a risk-share debt: other balances answer as they always have.
-    ...(riskShareOwed.isZero() && riskSharePaid.isZero()
+    ...(riskShareOwed === 0n && riskSharePaid === 0n
       ? {}
-      : { riskShareOwed: formatAmount(riskShareOwed), riskSharePaid: formatAmount(riskSharePaid) }),
+      : { riskShareOwed: formatPence(riskShareOwed), riskSharePaid: formatPence(riskSharePaid) }),
   };
 }
 

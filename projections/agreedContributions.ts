@@ -7,15 +7,14 @@
  * reversals dated in that year: by the one rule of reportingYear.ts a reversal counts in the
  * year it is dated in, so a closed year's received figure never moves.
  */
-import type { Money } from '../events/money.ts';
-import { formatAmount, money, ZERO } from '../events/money.ts';
+import { formatPence, parsePence, type Pence } from '../events/money.ts';
 import { compareIds } from './ordering.ts';
 import { yearCountedIn } from './reportingYear.ts';
 
 interface Agreement {
   readonly agencyId: string;
   readonly financialYear: string;
-  agreed: Money;
+  agreed: Pence;
   boardDecisionRef: string;
   /** How many agreements (the first one and its variations) this figure is the latest of. */
   versions: number;
@@ -25,7 +24,7 @@ export interface AgreedContributionsFigures {
   /** keyed by `${financialYear} ${agencyId}` */
   readonly agreements: Map<string, Agreement>;
   /** Net contributions received, keyed like agreements. */
-  readonly received: Map<string, Money>;
+  readonly received: Map<string, Pence>;
   /** contributionId → the key it counted under: a reversal of one never received stops the fold. */
   readonly contributionKeys: Map<string, string>;
 }
@@ -74,12 +73,12 @@ export function noteAgreement(
     figures.agreements.set(key, {
       agencyId: data.agencyId,
       financialYear: data.financialYear,
-      agreed: money(data.amount),
+      agreed: parsePence(data.amount),
       boardDecisionRef: data.boardDecisionRef,
       versions: 1,
     });
   } else {
-    existing.agreed = money(data.amount);
+    existing.agreed = parsePence(data.amount);
     existing.boardDecisionRef = data.boardDecisionRef;
     existing.versions += 1;
   }
@@ -93,7 +92,7 @@ export function noteContributionReceived(
   // A contribution in the log twice (a tampered or corrupted log) is counted twice, as in the rest
   // of the pot summary, so the books show it rather than hide it; the decider never writes one.
   figures.contributionKeys.set(data.contributionId, key);
-  figures.received.set(key, (figures.received.get(key) ?? ZERO).plus(money(data.amount)));
+  figures.received.set(key, (figures.received.get(key) ?? 0n) + parsePence(data.amount));
 }
 
 /**
@@ -116,7 +115,7 @@ export function noteContributionReversed(
   if (!figures.contributionKeys.has(data.contributionId))
     throw new Error(`invariant: reversal of contribution ${data.contributionId}, which is unknown`);
   const key = sharedKey(keyOf(yearCountedIn(data), data.agencyId));
-  figures.received.set(key, (figures.received.get(key) ?? ZERO).minus(money(data.amount)));
+  figures.received.set(key, (figures.received.get(key) ?? 0n) - parsePence(data.amount));
 }
 
 /** One row per agreement in force, by financial year then agency id. */
@@ -126,15 +125,15 @@ export function agreedContributionsView(
   return [...figures.agreements.entries()]
     .sort(([a], [b]) => compareIds(a, b))
     .map(([key, agreement]) => {
-      const received = figures.received.get(key) ?? ZERO;
-      const difference = agreement.agreed.minus(received);
+      const received = figures.received.get(key) ?? 0n;
+      const difference = agreement.agreed - received;
       return {
         agencyId: agreement.agencyId,
         financialYear: agreement.financialYear,
-        agreed: formatAmount(agreement.agreed),
-        received: formatAmount(received),
-        outstanding: formatAmount(difference.gt(0) ? difference : ZERO),
-        overpaid: formatAmount(difference.lt(0) ? difference.negated() : ZERO),
+        agreed: formatPence(agreement.agreed),
+        received: formatPence(received),
+        outstanding: formatPence(difference > 0n ? difference : 0n),
+        overpaid: formatPence(difference < 0n ? -difference : 0n),
         boardDecisionRef: agreement.boardDecisionRef,
         versions: agreement.versions,
       };

@@ -5,8 +5,7 @@
  * known. The full reason and the ids stay in the entry's own fields; the summary is for reading.
  */
 import type { Actor, Envelope } from '../events/index.ts';
-import type { Money } from '../events/money.ts';
-import { formatPounds, money, sum, ZERO } from '../events/money.ts';
+import { formatPoundsFromPence, money, parsePence, sumPence, type Pence } from '../events/money.ts';
 import type { Benefit, FundingShare } from '../events/pot.ts';
 import type { AgreementRecorded, OverspendFlag, FinancialYearSettled } from '../events/poolYear.ts';
 
@@ -153,11 +152,11 @@ function describeAction(names: AuditNames, event: Envelope): string {
     const claim = names.claims.get(claimId);
     return claim === undefined
       ? `claim ${claimId}`
-      : `claim ${claimId} for outcome code ${claim.code}, ${formatPounds(money(claim.price))}`;
+      : `claim ${claimId} for outcome code ${claim.code}, ${pounds(claim.price)}`;
   };
   const commitmentName = (id: string): string => names.commitmentReferences.get(id) ?? id;
   const shares = (list: readonly FundingShare[]): string =>
-    list.map((s) => `${agency(s.agencyId)} ${formatPounds(money(s.amount))}`).join(', ');
+    list.map((s) => `${agency(s.agencyId)} ${pounds(s.amount)}`).join(', ');
 
   switch (event.type) {
     case 'AgencyRegistered':
@@ -170,7 +169,7 @@ function describeAction(names: AuditNames, event: Envelope): string {
       return `added ${agency(event.data.agencyId)} as a partner of ${pot(event.data.potId)}`;
     case 'ContributionReceived': {
       const d = event.data;
-      const amount = formatPounds(money(d.amount));
+      const amount = pounds(d.amount);
       // A risk-share payment settles a debt for a settled year: it is not a stake contribution.
       if (d.riskShareFor !== undefined)
         return event.metadata.actor.agencyId === d.agencyId
@@ -188,7 +187,7 @@ function describeAction(names: AuditNames, event: Envelope): string {
     case 'FundsAllocated': {
       const d = event.data;
       return (
-        `allocated ${formatPounds(money(d.amount))} from ${pot(d.potId)} to ${intervention(d.interventionId)}, ` +
+        `allocated ${pounds(d.amount)} from ${pot(d.potId)} to ${intervention(d.interventionId)}, ` +
         `drawn from ${shares(d.fundingShares)}${because(d.reason)}`
       );
     }
@@ -204,11 +203,11 @@ function describeAction(names: AuditNames, event: Envelope): string {
       const reference = names.contributionReferences.get(d.contributionId);
       if (d.riskShareFor !== undefined)
         return (
-          `reversed risk-share payment of ${formatPounds(money(d.amount))} from ${agency(d.agencyId)} to ${pot(d.potId)} for ${d.riskShareFor}` +
+          `reversed risk-share payment of ${pounds(d.amount)} from ${agency(d.agencyId)} to ${pot(d.potId)} for ${d.riskShareFor}` +
           `${reference === undefined ? '' : ` (ref ${reference})`}: the debt stands again${because(d.reason)}`
         );
       return (
-        `reversed contribution of ${formatPounds(money(d.amount))} from ${agency(d.agencyId)} to ${pot(d.potId)}` +
+        `reversed contribution of ${pounds(d.amount)} from ${agency(d.agencyId)} to ${pot(d.potId)}` +
         `${reference === undefined ? '' : ` (ref ${reference})`}${because(d.reason)}`
       );
     }
@@ -216,7 +215,7 @@ function describeAction(names: AuditNames, event: Envelope): string {
       const d = event.data;
       const date = names.allocationDates.get(d.allocationId);
       return (
-        `reversed allocation of ${formatPounds(money(d.amount))} to ${intervention(d.interventionId)} in ${pot(d.potId)}` +
+        `reversed allocation of ${pounds(d.amount)} to ${intervention(d.interventionId)} in ${pot(d.potId)}` +
         `${date === undefined ? '' : ` (effective ${date})`}, returning ${shares(d.fundingShares)} to their stakes${because(d.reason)}`
       );
     }
@@ -234,22 +233,22 @@ function describeAction(names: AuditNames, event: Envelope): string {
         d.supersedesVersion === undefined
           ? `added unit cost ${d.code} version ${d.version}`
           : `superseded unit cost ${d.code} version ${d.supersedesVersion} with version ${d.version}`;
-      return `${what}: ${formatPounds(money(d.amount))} ${d.unit} (${d.priceYear} prices), ${oneLine(d.description, MAX_SUMMARY_DESCRIPTION_CHARS)}`;
+      return `${what}: ${pounds(d.amount)} ${d.unit} (${d.priceYear} prices), ${oneLine(d.description, MAX_SUMMARY_DESCRIPTION_CHARS)}`;
     }
     case 'ApprovalThresholdChanged': {
       const d = event.data;
       return d.approvalThreshold === null
         ? `removed the approval threshold of ${pot(d.potId)}: no allocation needs a second person's approval${because(d.reason)}`
-        : `set the approval threshold of ${pot(d.potId)} to ${formatPounds(money(d.approvalThreshold))}${because(d.reason)}`;
+        : `set the approval threshold of ${pot(d.potId)} to ${pounds(d.approvalThreshold)}${because(d.reason)}`;
     }
     case 'AllocationRequested': {
       const d = event.data;
       return (
-        `requested ${formatPounds(money(d.amount))} for ${intervention(d.interventionId)} from ${pot(d.potId)} — ` +
-        `awaiting approval (threshold ${formatPounds(money(d.approvalThreshold))}` +
+        `requested ${pounds(d.amount)} for ${intervention(d.interventionId)} from ${pot(d.potId)} — ` +
+        `awaiting approval (threshold ${pounds(d.approvalThreshold)}` +
         (d.rollingWindow === undefined
           ? ''
-          : `, reached with ${formatPounds(money(d.rollingWindow.allocatedInWindow))} they allocated to it directly in the last ${d.rollingWindow.days} days`) +
+          : `, reached with ${pounds(d.rollingWindow.allocatedInWindow)} they allocated to it directly in the last ${d.rollingWindow.days} days`) +
         `)${because(d.reason)}`
       );
     }
@@ -278,12 +277,12 @@ function describeAction(names: AuditNames, event: Envelope): string {
     }
     case 'PotClosed': {
       const d = event.data;
-      const total = sum(d.returns.map((r) => money(r.amount)));
+      const total = sumPence(d.returns.map((r) => parsePence(r.amount)));
       const returns =
         d.returns.length === 0
           ? 'nothing was left to return'
           : `returning ${shares(d.returns)} to the partners`;
-      return `closed pot ${pot(d.potId)} (effective ${d.effectiveDate}), ${returns} (total ${formatPounds(total)})${because(d.reason)}`;
+      return `closed pot ${pot(d.potId)} (effective ${d.effectiveDate}), ${returns} (total ${formatPoundsFromPence(total)})${because(d.reason)}`;
     }
     case 'IdempotencyKeyClaimed':
       return `claimed an idempotency key for ${event.data.command}, creating stream ${event.data.targetStreamId}`;
@@ -292,8 +291,8 @@ function describeAction(names: AuditNames, event: Envelope): string {
       const varies =
         d.varies === undefined
           ? ''
-          : `, varying ${formatPounds(money(d.varies.amount))} (${d.varies.boardDecisionRef})`;
-      return `recorded ${agency(d.agencyId)}'s agreed contribution of ${formatPounds(money(d.amount))} to ${pot(d.potId)} for ${d.financialYear}, board decision ${d.boardDecisionRef}${varies}`;
+          : `, varying ${pounds(d.varies.amount)} (${d.varies.boardDecisionRef})`;
+      return `recorded ${agency(d.agencyId)}'s agreed contribution of ${pounds(d.amount)} to ${pot(d.potId)} for ${d.financialYear}, board decision ${d.boardDecisionRef}${varies}`;
     }
     case 'InterventionAssumptionsSet': {
       const d = event.data;
@@ -326,13 +325,13 @@ function describeAction(names: AuditNames, event: Envelope): string {
       const vat =
         d.vat === undefined
           ? ''
-          : `, VAT ${formatPounds(money(d.vat))}${d.vatRecoverable === undefined ? '' : d.vatRecoverable ? ' (recoverable)' : ' (not recoverable)'}`;
+          : `, VAT ${pounds(d.vat)}${d.vatRecoverable === undefined ? '' : d.vatRecoverable ? ' (recoverable)' : ' (not recoverable)'}`;
       const commitment =
         d.commitmentId === undefined
           ? ''
-          : `, against commitment ${commitmentName(d.commitmentId)}${d.commitmentReleased === undefined ? '' : ` (releasing ${formatPounds(money(d.commitmentReleased))})`}`;
+          : `, against commitment ${commitmentName(d.commitmentId)}${d.commitmentReleased === undefined ? '' : ` (releasing ${pounds(d.commitmentReleased)})`}`;
       return (
-        `recorded spend of ${formatPounds(money(d.amount))} on ${intervention(d.interventionId)}, invoice ${d.invoiceRef} from ${d.supplier}` +
+        `recorded spend of ${pounds(d.amount)} on ${intervention(d.interventionId)}, invoice ${d.invoiceRef} from ${d.supplier}` +
         `${vat}${commitment}${overspendText(d.overspend)}`
       );
     }
@@ -342,41 +341,42 @@ function describeAction(names: AuditNames, event: Envelope): string {
       const restored =
         d.commitmentId === undefined || d.commitmentRestored === undefined
           ? ''
-          : `, ${formatPounds(money(d.commitmentRestored))} outstanding again on commitment ${commitmentName(d.commitmentId)}`;
+          : `, ${pounds(d.commitmentRestored)} outstanding again on commitment ${commitmentName(d.commitmentId)}`;
       return (
-        `reversed spend of ${formatPounds(money(d.amount))} on ${intervention(d.interventionId)}` +
+        `reversed spend of ${pounds(d.amount)} on ${intervention(d.interventionId)}` +
         `${spend === undefined ? '' : ` (invoice ${spend.invoiceRef} from ${spend.supplier})`}${restored}${because(d.reason)}`
       );
     }
     case 'CommitmentRaised': {
       const d = event.data;
       return (
-        `raised a commitment of ${formatPounds(money(d.amount))} on ${intervention(d.interventionId)}, ref ${d.reference}` +
+        `raised a commitment of ${pounds(d.amount)} on ${intervention(d.interventionId)}, ref ${d.reference}` +
         `${d.supplier === undefined ? '' : ` with ${d.supplier}`}${overspendText(d.overspend)}`
       );
     }
     case 'CommitmentReleased': {
       const d = event.data;
-      return `released ${formatPounds(money(d.amount))} of commitment ${commitmentName(d.commitmentId)} on ${intervention(d.interventionId)}${because(d.reason)}`;
+      return `released ${pounds(d.amount)} of commitment ${commitmentName(d.commitmentId)} on ${intervention(d.interventionId)}${because(d.reason)}`;
     }
     case 'CommitmentReversed': {
       const d = event.data;
       return (
         `reversed commitment ${commitmentName(d.commitmentId)} on ${intervention(d.interventionId)}, ` +
-        `cancelling the ${formatPounds(money(d.amount))} it still reserved${because(d.reason)}`
+        `cancelling the ${pounds(d.amount)} it still reserved${because(d.reason)}`
       );
     }
     case 'ForecastRecorded': {
       const d = event.data;
-      const variance = money(d.forecastOutturn).minus(money(d.budget));
-      const against = variance.isZero()
-        ? 'on budget'
-        : variance.isNegative()
-          ? `${formatPounds(variance.abs())} under budget`
-          : `${formatPounds(variance)} over budget`;
+      const variance = parsePence(d.forecastOutturn) - parsePence(d.budget);
+      const against =
+        variance === 0n
+          ? 'on budget'
+          : variance < 0n
+            ? `${formatPoundsFromPence(-variance)} under budget`
+            : `${formatPoundsFromPence(variance)} over budget`;
       return (
-        `forecast an outturn of ${formatPounds(money(d.forecastOutturn))} for ${intervention(d.interventionId)} in ${d.financialYear} Q${d.quarter} ` +
-        `against a budget of ${formatPounds(money(d.budget))} (${against})` +
+        `forecast an outturn of ${pounds(d.forecastOutturn)} for ${intervention(d.interventionId)} in ${d.financialYear} Q${d.quarter} ` +
+        `against a budget of ${pounds(d.budget)} (${against})` +
         `${d.explanation === undefined ? '' : `; explanation: ${oneLine(d.explanation, MAX_SUMMARY_REASON_CHARS)}`}`
       );
     }
@@ -394,14 +394,14 @@ function describeAction(names: AuditNames, event: Envelope): string {
           : `, paid by ${d.coPayers.map((p) => `${agency(p.agencyId)} ${(p.basisPoints / 100).toFixed(2)}%`).join(', ')}`;
       return (
         `recorded rate card version ${d.version} of ${intervention(d.interventionId)} in ${pot(d.potId)}, contract ${d.contractRef}, ` +
-        `cap ${formatPounds(money(d.capPerContract))}: ${d.outcomes.map((o) => `${o.code} ${formatPounds(money(o.price))}`).join(', ')}` +
+        `cap ${pounds(d.capPerContract)}: ${d.outcomes.map((o) => `${o.code} ${pounds(o.price)}`).join(', ')}` +
         `${payers}${d.replaces === undefined ? '' : `, replacing version ${d.replaces}`}`
       );
     }
     case 'OutcomeClaimed': {
       const d = event.data;
       return (
-        `claimed ${formatPounds(money(d.price))} for outcome code ${d.code} on ${intervention(d.interventionId)} (claim ${d.claimId}, contract ${d.contractRef}), ` +
+        `claimed ${pounds(d.price)} for outcome code ${d.code} on ${intervention(d.interventionId)} (claim ${d.claimId}, contract ${d.contractRef}), ` +
         `outcome dated ${d.outcomeDate}, evidence ${d.evidenceRef}${evidencing(d.outcomeId)}`
       );
     }
@@ -415,16 +415,16 @@ function describeAction(names: AuditNames, event: Envelope): string {
       const shares =
         d.payerShares.length < 2
           ? ''
-          : `, shared ${d.payerShares.map((s) => `${agency(s.agencyId)} ${formatPounds(money(s.amount))}`).join(', ')}`;
+          : `, shared ${d.payerShares.map((s) => `${agency(s.agencyId)} ${pounds(s.amount)}`).join(', ')}`;
       return (
-        `paid claim ${d.claimId}${claim === undefined ? '' : ` for outcome code ${claim.code}`}, ${formatPounds(money(d.amount))}, ` +
+        `paid claim ${d.claimId}${claim === undefined ? '' : ` for outcome code ${claim.code}`}, ${pounds(d.amount)}, ` +
         `as spend on ${intervention(d.interventionId)} dated ${d.effectiveDate}${shares}${evidencing(claim?.outcomeId)}${overspendText(d.overspend)}`
       );
     }
     case 'BcfMinimumsRecorded': {
       const d = event.data;
       const lines = d.minimums.map(
-        (m) => `${m.fundingStream} ${formatPounds(money(m.amount))} from ${agency(m.agencyId)}`,
+        (m) => `${m.fundingStream} ${pounds(m.amount)} from ${agency(m.agencyId)}`,
       );
       return (
         `recorded the Better Care Fund minimums of ${pot(d.potId)} for ${d.financialYear} (version ${d.version}` +
@@ -456,20 +456,20 @@ function requestText(
   const request = names.allocationRequests.get(allocationId);
   if (request === undefined) return `allocation request ${allocationId}`;
   const by = options.requester ? ` by ${request.requestedBy}` : '';
-  return `request for ${formatPounds(money(request.amount))} for ${intervention(request.interventionId)}${by}`;
+  return `request for ${pounds(request.amount)} for ${intervention(request.interventionId)}${by}`;
 }
 
 /** "benefits £50,000.00 (£30,000.00 cashable) to Essex Police £30,000.00, NHS Mid Essex £20,000.00" */
 function benefitsText(benefits: readonly Benefit[], agency: (id: string) => string): string {
-  const byAgency = new Map<string, Money>();
+  const byAgency = new Map<string, Pence>();
   for (const b of benefits)
-    byAgency.set(b.agencyId, (byAgency.get(b.agencyId) ?? ZERO).plus(money(b.amount)));
-  const total = sum(benefits.map((b) => money(b.amount)));
-  const cashable = sum(benefits.filter((b) => b.cashable).map((b) => money(b.amount)));
+    byAgency.set(b.agencyId, (byAgency.get(b.agencyId) ?? 0n) + parsePence(b.amount));
+  const total = sumPence(benefits.map((b) => parsePence(b.amount)));
+  const cashable = sumPence(benefits.filter((b) => b.cashable).map((b) => parsePence(b.amount)));
   const recipients = [...byAgency]
-    .map(([id, amount]) => `${agency(id)} ${formatPounds(amount)}`)
+    .map(([id, amount]) => `${agency(id)} ${formatPoundsFromPence(amount)}`)
     .join(', ');
-  return `benefits ${formatPounds(total)} (${formatPounds(cashable)} cashable) to ${recipients}`;
+  return `benefits ${formatPoundsFromPence(total)} (${formatPoundsFromPence(cashable)} cashable) to ${recipients}`;
 }
 
 const LEGAL_BASIS_WORDS: Readonly<Record<AgreementRecorded['legalBasis'], string>> = {
@@ -503,7 +503,7 @@ function agreementText(
     o.caps === undefined
       ? ''
       : `, capped at ${Object.entries(o.caps)
-          .map(([id, cap]) => `${agency(id)} ${formatPounds(money(cap))}`)
+          .map(([id, cap]) => `${agency(id)} ${pounds(cap)}`)
           .join(', ')}`;
   return (
     `recorded agreement ${d.reference} version ${d.version} (${decision}): ` +
@@ -521,7 +521,7 @@ function formatBasisPoints(bp: number): string {
 
 /** " (overspend by £200.00)" when the entry took its scheme beyond its budget. */
 function overspendText(flag: OverspendFlag | undefined): string {
-  return flag === undefined ? '' : ` (overspend by ${formatPounds(money(flag.overBy))})`;
+  return flag === undefined ? '' : ` (overspend by ${pounds(flag.overBy)})`;
 }
 
 /**
@@ -533,21 +533,26 @@ function settlementText(
   pot: (id: string) => string,
   agency: (id: string) => string,
 ): string {
-  const total = (lines: readonly { amount: string }[]): Money =>
-    sum(lines.map((l) => money(l.amount)));
-  const released = sum(d.schemes.map((s) => total(s.released)));
-  const covered = sum(d.schemes.map((s) => total(s.covered)));
-  const shared = sum(d.schemes.map((s) => total(s.shared)));
-  const fellToHost = sum(d.schemes.map((s) => money(s.fellToHost)));
+  const total = (lines: readonly { amount: string }[]): Pence =>
+    sumPence(lines.map((l) => parsePence(l.amount)));
+  const released = sumPence(d.schemes.map((s) => total(s.released)));
+  const covered = sumPence(d.schemes.map((s) => total(s.covered)));
+  const shared = sumPence(d.schemes.map((s) => total(s.shared)));
+  const fellToHost = sumPence(d.schemes.map((s) => parsePence(s.fellToHost)));
   const returned = total(d.returns);
-  const owed = d.owedByPartners.filter((l) => !money(l.amount).isZero());
+  const owed = d.owedByPartners.filter((l) => parsePence(l.amount) !== 0n);
   return (
     `settled ${d.financialYear} of ${pot(d.potId)} under agreement version ${d.agreement.version} (effective ${d.effectiveDate}): ` +
-    `underspend released ${formatPounds(released)}, overspend covered ${formatPounds(covered)}, shared ${formatPounds(shared)}` +
-    `${fellToHost.isZero() ? '' : ` (${formatPounds(fellToHost)} of it fell to the host, ${agency(d.hostAgencyId)})`}` +
-    `${d.returns.length === 0 ? '' : `; returned ${formatPounds(returned)} to the partners`}` +
-    `; owed by partners: ${owed.length === 0 ? 'none' : owed.map((l) => `${agency(l.agencyId)} ${formatPounds(money(l.amount))}`).join(', ')}`
+    `underspend released ${formatPoundsFromPence(released)}, overspend covered ${formatPoundsFromPence(covered)}, shared ${formatPoundsFromPence(shared)}` +
+    `${fellToHost === 0n ? '' : ` (${formatPoundsFromPence(fellToHost)} of it fell to the host, ${agency(d.hostAgencyId)})`}` +
+    `${d.returns.length === 0 ? '' : `; returned ${formatPoundsFromPence(returned)} to the partners`}` +
+    `; owed by partners: ${owed.length === 0 ? 'none' : owed.map((l) => `${agency(l.agencyId)} ${pounds(l.amount)}`).join(', ')}`
   );
+}
+
+/** An event's amount ("1234.5") as people read it ("£1,234.50"). */
+function pounds(amount: string): string {
+  return formatPoundsFromPence(parsePence(amount));
 }
 
 /** Collapses line breaks and runs of spaces, and clips long text with an ellipsis. */

@@ -8,7 +8,7 @@
  */
 import { revealHiddenCharacters } from '../events/hiddenCharacters.ts';
 import type { Envelope } from '../events/index.ts';
-import { formatAmount, money, sum } from '../events/money.ts';
+import { formatPence, parsePence, sumPence } from '../events/money.ts';
 import { agencyIdOfStream, potIdOfStream } from '../events/streams.ts';
 import type { AuditNames } from './auditSummary.ts';
 import { emptyAuditNames, rememberNames, summarise } from './auditSummary.ts';
@@ -231,7 +231,7 @@ export function amountOfEvent(data: unknown): string | null {
       Array.isArray(lines) &&
       lines.every((l) => typeof (l as { amount?: unknown }).amount === 'string')
     ) {
-      return formatAmount(sum(lines.map((l) => money((l as { amount: string }).amount))));
+      return formatPence(sumPence(lines.map((l) => parsePence((l as { amount: string }).amount))));
     }
   }
   return null;

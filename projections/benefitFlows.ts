@@ -14,8 +14,7 @@
  * Outcomes recorded after it carry flows the decider split by that funding; nothing here
  * re-splits earlier flows.
  */
-import type { Money } from '../events/money.ts';
-import { formatAmount, formatRatio, money, ZERO } from '../events/money.ts';
+import { formatPence, formatRatio, fromPence, parsePence, type Pence } from '../events/money.ts';
 import type { BenefitFlow, FundingShare } from '../events/pot.ts';
 import { compareIds, comparePairs } from './ordering.ts';
 import type { Projection } from './projection.ts';
@@ -29,8 +28,8 @@ import {
 interface FlowFigures {
   readonly fromAgencyId: string;
   readonly toAgencyId: string;
-  amount: Money;
-  cashableAmount: Money;
+  amount: Pence;
+  cashableAmount: Pence;
 }
 
 /** The figures of one pot, intervention and financial year. */
@@ -41,7 +40,7 @@ interface Cell {
   /** keyed by `${fromAgencyId} ${toAgencyId}` (agency ids are slugs, so never contain a space). */
   readonly flows: Map<string, FlowFigures>;
   /** agencyId → net funding shares drawn from it. */
-  readonly invested: Map<string, Money>;
+  readonly invested: Map<string, Pence>;
   /** Entries counted in this cell that correct a closed year, in log order. */
   readonly adjustments: PriorPeriodAdjustmentLine[];
 }
@@ -97,33 +96,33 @@ export const benefitFlowsProjection: Projection<BenefitFlowsState> = {
         if (state.allocationYears.has(allocationId))
           throw new Error(`invariant: allocation ${allocationId} recorded twice`);
         state.allocationYears.set(allocationId, yearCountedIn(event.data));
-        addInvestment(cellFor(state, event), event.data.fundingShares, 1);
+        addInvestment(cellFor(state, event), event.data.fundingShares, 1n);
         return state;
       }
       case 'AllocationReversed':
         takeYear(state.allocationYears, event.data.allocationId, 'allocation');
-        addInvestment(cellFor(state, event), event.data.fundingShares, -1);
+        addInvestment(cellFor(state, event), event.data.fundingShares, -1n);
         return state;
       case 'OutcomeRecorded': {
         const { outcomeId } = event.data;
         if (state.outcomeYears.has(outcomeId))
           throw new Error(`invariant: outcome ${outcomeId} recorded twice`);
         state.outcomeYears.set(outcomeId, yearCountedIn(event.data));
-        addFlows(cellFor(state, event), event.data.flows, 1);
+        addFlows(cellFor(state, event), event.data.flows, 1n);
         return state;
       }
       case 'OutcomeRetracted':
         takeYear(state.outcomeYears, event.data.outcomeId, 'outcome');
-        addFlows(cellFor(state, event), event.data.flows, -1);
+        addFlows(cellFor(state, event), event.data.flows, -1n);
         return state;
       case 'FinancialYearSettled': {
         const d = event.data;
         const year = yearCountedIn(d);
         for (const scheme of d.schemes) {
           const cell = cellOf(state, d.potId, scheme.interventionId, year);
-          addInvestment(cell, scheme.released, -1);
-          addInvestment(cell, scheme.covered, 1);
-          addInvestment(cell, scheme.shared, 1);
+          addInvestment(cell, scheme.released, -1n);
+          addInvestment(cell, scheme.covered, 1n);
+          addInvestment(cell, scheme.shared, 1n);
         }
         return state;
       }
@@ -183,14 +182,14 @@ function cellOf(
   return cell;
 }
 
-function addInvestment(cell: Cell, shares: readonly FundingShare[], direction: 1 | -1): void {
+function addInvestment(cell: Cell, shares: readonly FundingShare[], direction: 1n | -1n): void {
   for (const share of shares) {
-    const before = cell.invested.get(share.agencyId) ?? ZERO;
-    cell.invested.set(share.agencyId, before.plus(money(share.amount).times(direction)));
+    const before = cell.invested.get(share.agencyId) ?? 0n;
+    cell.invested.set(share.agencyId, before + parsePence(share.amount) * direction);
   }
 }
 
-function addFlows(cell: Cell, flows: readonly BenefitFlow[], direction: 1 | -1): void {
+function addFlows(cell: Cell, flows: readonly BenefitFlow[], direction: 1n | -1n): void {
   for (const flow of flows) {
     const key = `${flow.fromAgencyId} ${flow.toAgencyId}`;
     let figures = cell.flows.get(key);
@@ -198,14 +197,14 @@ function addFlows(cell: Cell, flows: readonly BenefitFlow[], direction: 1 | -1):
       figures = {
         fromAgencyId: flow.fromAgencyId,
         toAgencyId: flow.toAgencyId,
-        amount: ZERO,
-        cashableAmount: ZERO,
+        amount: 0n,
+        cashableAmount: 0n,
       };
       cell.flows.set(key, figures);
     }
-    const amount = money(flow.amount).times(direction);
-    figures.amount = figures.amount.plus(amount);
-    if (flow.cashable) figures.cashableAmount = figures.cashableAmount.plus(amount);
+    const amount = parsePence(flow.amount) * direction;
+    figures.amount += amount;
+    if (flow.cashable) figures.cashableAmount += amount;
   }
 }
 
@@ -218,16 +217,16 @@ function inScope(cell: Cell, scope: FlowsScope): boolean {
 }
 
 function hasFigures(cell: Cell): boolean {
-  for (const invested of cell.invested.values()) if (!invested.isZero()) return true;
-  for (const flow of cell.flows.values()) if (!flow.amount.isZero()) return true;
+  for (const invested of cell.invested.values()) if (invested !== 0n) return true;
+  for (const flow of cell.flows.values()) if (flow.amount !== 0n) return true;
   return false;
 }
 
 interface AgencyTotals {
-  invested: Money;
-  produced: Money;
-  producedForOthers: Money;
-  received: Money;
+  invested: Pence;
+  produced: Pence;
+  producedForOthers: Pence;
+  received: Pence;
 }
 
 /** The investor → beneficiary matrix and per-agency totals, summed over every cell in scope. */
@@ -238,7 +237,7 @@ export function flowsMatrix(state: BenefitFlowsState, scope: FlowsScope = {}): F
   const totalsOf = (agencyId: string): AgencyTotals => {
     let totals = agencies.get(agencyId);
     if (totals === undefined) {
-      totals = { invested: ZERO, produced: ZERO, producedForOthers: ZERO, received: ZERO };
+      totals = { invested: 0n, produced: 0n, producedForOthers: 0n, received: 0n };
       agencies.set(agencyId, totals);
     }
     return totals;
@@ -249,42 +248,41 @@ export function flowsMatrix(state: BenefitFlowsState, scope: FlowsScope = {}): F
     adjustments.push(...cell.adjustments);
     for (const [agencyId, invested] of cell.invested) {
       const totals = totalsOf(agencyId);
-      totals.invested = totals.invested.plus(invested);
+      totals.invested += invested;
     }
     for (const [key, flow] of cell.flows) {
-      const row = rows.get(key) ?? { ...flow, amount: ZERO, cashableAmount: ZERO };
-      row.amount = row.amount.plus(flow.amount);
-      row.cashableAmount = row.cashableAmount.plus(flow.cashableAmount);
+      const row = rows.get(key) ?? { ...flow, amount: 0n, cashableAmount: 0n };
+      row.amount += flow.amount;
+      row.cashableAmount += flow.cashableAmount;
       rows.set(key, row);
       const from = totalsOf(flow.fromAgencyId);
-      from.produced = from.produced.plus(flow.amount);
-      if (flow.fromAgencyId !== flow.toAgencyId)
-        from.producedForOthers = from.producedForOthers.plus(flow.amount);
+      from.produced += flow.amount;
+      if (flow.fromAgencyId !== flow.toAgencyId) from.producedForOthers += flow.amount;
       const to = totalsOf(flow.toAgencyId);
-      to.received = to.received.plus(flow.amount);
+      to.received += flow.amount;
     }
   }
 
   return {
     rows: [...rows.values()]
-      .filter((row) => !row.amount.isZero())
+      .filter((row) => row.amount !== 0n)
       .sort((a, b) => comparePairs([a.fromAgencyId, a.toAgencyId], [b.fromAgencyId, b.toAgencyId]))
       .map((row) => ({
         fromAgencyId: row.fromAgencyId,
         toAgencyId: row.toAgencyId,
-        amount: formatAmount(row.amount),
-        cashableAmount: formatAmount(row.cashableAmount),
+        amount: formatPence(row.amount),
+        cashableAmount: formatPence(row.cashableAmount),
       })),
     agencies: [...agencies]
-      .filter(([, t]) => !t.invested.isZero() || !t.produced.isZero() || !t.received.isZero())
+      .filter(([, t]) => t.invested !== 0n || t.produced !== 0n || t.received !== 0n)
       .sort(([a], [b]) => compareIds(a, b))
       .map(([agencyId, t]) => ({
         agencyId,
-        invested: formatAmount(t.invested),
-        benefitsProduced: formatAmount(t.produced),
-        benefitsReceived: formatAmount(t.received),
-        returnPerPound: formatRatio(t.produced, t.invested),
-        wrongPocketShare: formatRatio(t.producedForOthers, t.produced),
+        invested: formatPence(t.invested),
+        benefitsProduced: formatPence(t.produced),
+        benefitsReceived: formatPence(t.received),
+        returnPerPound: formatRatio(fromPence(t.produced), fromPence(t.invested)),
+        wrongPocketShare: formatRatio(fromPence(t.producedForOthers), fromPence(t.produced)),
       })),
     priorPeriodAdjustments: adjustments.sort((a, b) =>
       BigInt(a.position) < BigInt(b.position) ? -1 : 1,

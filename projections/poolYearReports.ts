@@ -5,7 +5,7 @@
  * Which years track spend: tracksSpendIn (projections/poolYear.ts).
  */
 import type { Money } from '../events/money.ts';
-import { formatAmount, money, ZERO } from '../events/money.ts';
+import { formatAmount, fromPence, money, ZERO } from '../events/money.ts';
 import { quarterEnd } from '../events/poolYear.ts';
 import { compareIds } from './ordering.ts';
 import {
@@ -290,7 +290,9 @@ function contributionRows(
   end: string,
 ): MonitoringReport['contributions'][number][] {
   return [...pot.partners].sort(compareIds).map((agencyId) => {
-    const agreed = pot.agreed.agreements.get(`${financialYear} ${agencyId}`)?.agreed ?? ZERO;
+    const agreed = fromPence(
+      pot.agreed.agreements.get(`${financialYear} ${agencyId}`)?.agreed ?? 0n,
+    );
     let received = ZERO;
     for (const [date, amount] of year?.partners.get(agencyId)?.contributionsByDate ?? [])
       if (date <= end) received = received.plus(amount);

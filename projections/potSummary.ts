@@ -13,8 +13,7 @@
  * negative stake is shown as it is (the truthful figure as at that date), while "available =
  * sum of stakes" still holds and is still asserted, because it does not depend on the order.
  */
-import type { Money } from '../events/money.ts';
-import { formatAmount, money, sum, ZERO } from '../events/money.ts';
+import { formatPence, parsePence, sumPence, type Pence } from '../events/money.ts';
 import type { FundingShare } from '../events/pot.ts';
 import type { Envelope } from '../events/index.ts';
 import { compareIds } from './ordering.ts';
@@ -30,23 +29,23 @@ import {
 import type { Projection } from './projection.ts';
 
 interface PartnerFigures {
-  contributed: Money;
+  contributed: Pence;
   /** Net of allocations, their reversals and each settlement's cover (+) and released underspend (−). */
-  drawn: Money;
+  drawn: Pence;
   /** Given back to the partner when the pot closed, or by a settlement under `return`. */
-  returned: Money;
+  returned: Pence;
   /** Its risk-share debts from settlements (`owedByPartners`), whatever has been paid since. */
-  riskShareOwed: Money;
+  riskShareOwed: Pence;
   /** Risk-share payments (contributions with riskShareFor) net of their reversals: not stake. */
-  riskSharePaid: Money;
+  riskSharePaid: Pence;
 }
 
 const emptyPartner = (): PartnerFigures => ({
-  contributed: ZERO,
-  drawn: ZERO,
-  returned: ZERO,
-  riskShareOwed: ZERO,
-  riskSharePaid: ZERO,
+  contributed: 0n,
+  drawn: 0n,
+  returned: 0n,
+  riskShareOwed: 0n,
+  riskSharePaid: 0n,
 });
 
 export interface PendingApprovalView {
@@ -64,10 +63,10 @@ interface InterventionFigures {
   readonly name: string;
   readonly leadAgencyId: string;
   /** Net funding by every partner, settlement lines included (as the write side's netFundingByAgency). */
-  funded: Money;
+  funded: Pence;
   /** Net spend recorded against it (spend less reversed spend), every year. */
-  spent: Money;
-  benefits: Money;
+  spent: Pence;
+  benefits: Pence;
 }
 
 interface PotFigures {
@@ -79,11 +78,11 @@ interface PotFigures {
   readonly openedAt: string;
   /** Position of the last event folded into this pot: the summary is "as at" this point. */
   position: bigint;
-  contributed: Money;
-  allocated: Money;
-  returned: Money;
-  riskShareOwed: Money;
-  riskSharePaid: Money;
+  contributed: Pence;
+  allocated: Pence;
+  returned: Pence;
+  riskShareOwed: Pence;
+  riskSharePaid: Pence;
   /**
    * The pot has recorded an agreement (the pooled-fund year): only then does its summary carry
    * the pooled-fund fields, so a pot without one answers exactly as it always has.
@@ -232,9 +231,9 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
         pot.interventions.set(event.data.interventionId, {
           name: event.data.name,
           leadAgencyId: event.data.leadAgencyId,
-          funded: ZERO,
-          spent: ZERO,
-          benefits: ZERO,
+          funded: 0n,
+          spent: 0n,
+          benefits: 0n,
         });
         return state;
       case 'FundsAllocated':
@@ -245,11 +244,8 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
       case 'OutcomeRecorded':
       case 'OutcomeRetracted': {
         const intervention = interventionOf(pot, event.data.interventionId);
-        const benefits = sum(event.data.benefits.map((b) => money(b.amount)));
-        intervention.benefits =
-          event.type === 'OutcomeRecorded'
-            ? intervention.benefits.plus(benefits)
-            : intervention.benefits.minus(benefits);
+        const benefits = sumPence(event.data.benefits.map((b) => parsePence(b.amount)));
+        intervention.benefits += event.type === 'OutcomeRecorded' ? benefits : -benefits;
         return state;
       }
       case 'ApprovalThresholdChanged':
@@ -278,7 +274,7 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
       case 'ClaimPaid': {
         // A paid outcome claim is spend of its intervention.
         const intervention = interventionOf(pot, event.data.interventionId);
-        intervention.spent = intervention.spent.plus(money(event.data.amount));
+        intervention.spent += parsePence(event.data.amount);
         return state;
       }
       case 'RateCardRecorded':
@@ -291,11 +287,8 @@ export const potSummaryProjection: Projection<PotSummaryState> = {
       case 'SpendRecorded':
       case 'SpendReversed': {
         const intervention = interventionOf(pot, event.data.interventionId);
-        const amount = money(event.data.amount);
-        intervention.spent =
-          event.type === 'SpendRecorded'
-            ? intervention.spent.plus(amount)
-            : intervention.spent.minus(amount);
+        const amount = parsePence(event.data.amount);
+        intervention.spent += event.type === 'SpendRecorded' ? amount : -amount;
         return state;
       }
       case 'FinancialYearSettled':
@@ -335,20 +328,20 @@ function moveContribution(
   event: EventOf<'ContributionReceived' | 'ContributionReversed'>,
 ): void {
   const partner = partnerOf(pot, event.data.agencyId);
-  const amount = money(event.data.amount).times(event.type === 'ContributionReceived' ? 1 : -1);
-  partner.contributed = partner.contributed.plus(amount);
-  pot.contributed = pot.contributed.plus(amount);
+  const amount = parsePence(event.data.amount) * (event.type === 'ContributionReceived' ? 1n : -1n);
+  partner.contributed += amount;
+  pot.contributed += amount;
 }
 
 function moveAllocation(
   pot: PotFigures,
   event: EventOf<'FundsAllocated' | 'AllocationReversed'>,
 ): void {
-  const direction = event.type === 'FundsAllocated' ? 1 : -1;
-  const amount = money(event.data.amount).times(direction);
+  const direction = event.type === 'FundsAllocated' ? 1n : -1n;
+  const amount = parsePence(event.data.amount) * direction;
   const intervention = interventionOf(pot, event.data.interventionId);
-  intervention.funded = intervention.funded.plus(amount);
-  pot.allocated = pot.allocated.plus(amount);
+  intervention.funded += amount;
+  pot.allocated += amount;
   drawShares(pot, event.data.fundingShares, direction);
 }
 
@@ -357,11 +350,11 @@ function moveRiskSharePayment(
   event: EventOf<'ContributionReceived' | 'ContributionReversed'>,
 ): void {
   const partner = partnerOf(pot, event.data.agencyId);
-  const amount = money(event.data.amount).times(event.type === 'ContributionReceived' ? 1 : -1);
+  const amount = parsePence(event.data.amount) * (event.type === 'ContributionReceived' ? 1n : -1n);
   if (event.type === 'ContributionReceived') pot.riskSharePayments.add(event.data.contributionId);
   else pot.riskSharePayments.delete(event.data.contributionId);
-  partner.riskSharePaid = partner.riskSharePaid.plus(amount);
-  pot.riskSharePaid = pot.riskSharePaid.plus(amount);
+  partner.riskSharePaid += amount;
+  pot.riskSharePaid += amount;
 }
 
 /**
@@ -380,31 +373,33 @@ function settleYear(
   for (const scheme of d.schemes) {
     const intervention = interventionOf(pot, scheme.interventionId);
     for (const line of scheme.released) {
-      const amount = money(line.amount);
-      partnerOf(pot, line.agencyId).drawn = partnerOf(pot, line.agencyId).drawn.minus(amount);
-      intervention.funded = intervention.funded.minus(amount);
-      pot.allocated = pot.allocated.minus(amount);
+      const amount = parsePence(line.amount);
+      partnerOf(pot, line.agencyId).drawn -= amount;
+      intervention.funded -= amount;
+      pot.allocated -= amount;
     }
     for (const line of scheme.covered) {
-      const amount = money(line.amount);
-      partnerOf(pot, line.agencyId).drawn = partnerOf(pot, line.agencyId).drawn.plus(amount);
-      intervention.funded = intervention.funded.plus(amount);
-      pot.allocated = pot.allocated.plus(amount);
+      const amount = parsePence(line.amount);
+      partnerOf(pot, line.agencyId).drawn += amount;
+      intervention.funded += amount;
+      pot.allocated += amount;
     }
     for (const line of scheme.shared) {
       partnerOf(pot, line.agencyId);
-      intervention.funded = intervention.funded.plus(money(line.amount));
+      intervention.funded += parsePence(line.amount);
     }
   }
   for (const owed of d.owedByPartners) {
     const partner = partnerOf(pot, owed.agencyId);
-    partner.riskShareOwed = partner.riskShareOwed.plus(money(owed.amount));
-    pot.riskShareOwed = pot.riskShareOwed.plus(money(owed.amount));
+    const amount = parsePence(owed.amount);
+    partner.riskShareOwed += amount;
+    pot.riskShareOwed += amount;
   }
   for (const returned of d.returns) {
     const partner = partnerOf(pot, returned.agencyId);
-    partner.returned = partner.returned.plus(money(returned.amount));
-    pot.returned = pot.returned.plus(money(returned.amount));
+    const amount = parsePence(returned.amount);
+    partner.returned += amount;
+    pot.returned += amount;
   }
   pot.settledFinancialYears.push(d.financialYear);
   // Books read by effective date fold a history no command produced: the event's own figures
@@ -412,9 +407,9 @@ function settleYear(
   if (stakesMayBeNegative) return;
   for (const after of d.stakesAfter) {
     const stake = stakeOf(partnerOf(pot, after.agencyId));
-    if (!stake.equals(money(after.amount)))
+    if (stake !== parsePence(after.amount))
       throw new Error(
-        `invariant: after event ${event.eventId} (settlement of ${d.financialYear}), ${after.agencyId}'s stake in pot ${pot.potId} is ${formatAmount(stake)}, the event says ${after.amount}`,
+        `invariant: after event ${event.eventId} (settlement of ${d.financialYear}), ${after.agencyId}'s stake in pot ${pot.potId} is ${formatPence(stake)}, the event says ${after.amount}`,
       );
   }
 }
@@ -437,8 +432,9 @@ function awaitApproval(pot: PotFigures, event: EventOf<'AllocationRequested'>): 
 function closePot(pot: PotFigures, event: EventOf<'PotClosed'>): void {
   for (const returned of event.data.returns) {
     const partner = partnerOf(pot, returned.agencyId);
-    partner.returned = partner.returned.plus(money(returned.amount));
-    pot.returned = pot.returned.plus(money(returned.amount));
+    const amount = parsePence(returned.amount);
+    partner.returned += amount;
+    pot.returned += amount;
   }
   pot.status = 'closed';
 }
@@ -456,11 +452,11 @@ function openPot(state: PotSummaryState, event: EventOf<'PotOpened'>): void {
     currency,
     openedAt: event.metadata.recordedAt,
     position: event.position,
-    contributed: ZERO,
-    allocated: ZERO,
-    returned: ZERO,
-    riskShareOwed: ZERO,
-    riskSharePaid: ZERO,
+    contributed: 0n,
+    allocated: 0n,
+    returned: 0n,
+    riskShareOwed: 0n,
+    riskSharePaid: 0n,
     pooledFund: false,
     riskSharePayments: new Set(),
     settledFinancialYears: [],
@@ -488,41 +484,41 @@ function interventionOf(pot: PotFigures, interventionId: string): InterventionFi
   return intervention;
 }
 
-function drawShares(pot: PotFigures, shares: readonly FundingShare[], direction: 1 | -1): void {
+function drawShares(pot: PotFigures, shares: readonly FundingShare[], direction: 1n | -1n): void {
   for (const share of shares) {
     const partner = partnerOf(pot, share.agencyId);
-    partner.drawn = partner.drawn.plus(money(share.amount).times(direction));
+    partner.drawn += parsePence(share.amount) * direction;
   }
 }
 
-function availableOf(pot: PotFigures): Money {
-  return pot.contributed.minus(pot.allocated).minus(pot.returned);
+function availableOf(pot: PotFigures): Pence {
+  return pot.contributed - pot.allocated - pot.returned;
 }
 
-function stakeOf(partner: PartnerFigures): Money {
-  return partner.contributed.minus(partner.drawn).minus(partner.returned);
+function stakeOf(partner: PartnerFigures): Pence {
+  return partner.contributed - partner.drawn - partner.returned;
 }
 
 function assertBooksBalance(pot: PotFigures, eventId: string, stakesMayBeNegative: boolean): void {
   const available = availableOf(pot);
-  let stakes = ZERO;
+  let stakes = 0n;
   for (const [agencyId, partner] of pot.partners) {
     const stake = stakeOf(partner);
-    if (!stakesMayBeNegative && stake.isNegative() && !stake.isZero()) {
+    if (!stakesMayBeNegative && stake < 0n) {
       throw new Error(
-        `invariant: after event ${eventId}, ${agencyId}'s stake in pot ${pot.potId} is ${formatAmount(stake)}`,
+        `invariant: after event ${eventId}, ${agencyId}'s stake in pot ${pot.potId} is ${formatPence(stake)}`,
       );
     }
-    stakes = stakes.plus(stake);
+    stakes += stake;
   }
-  if (pot.status === 'closed' && !available.isZero()) {
+  if (pot.status === 'closed' && available !== 0n) {
     throw new Error(
-      `invariant: after event ${eventId}, closed pot ${pot.potId} still has ${formatAmount(available)} available`,
+      `invariant: after event ${eventId}, closed pot ${pot.potId} still has ${formatPence(available)} available`,
     );
   }
-  if (!stakes.equals(available)) {
+  if (stakes !== available) {
     throw new Error(
-      `invariant: after event ${eventId}, pot ${pot.potId} has available ${formatAmount(available)} but partner stakes sum to ${formatAmount(stakes)}`,
+      `invariant: after event ${eventId}, pot ${pot.potId} has available ${formatPence(available)} but partner stakes sum to ${formatPence(stakes)}`,
     );
   }
 }
@@ -535,28 +531,28 @@ function toView(pot: PotFigures): PotSummaryView {
     hostAgencyId: pot.hostAgencyId,
     status: pot.status,
     currency: pot.currency,
-    contributed: formatAmount(pot.contributed),
-    allocated: formatAmount(pot.allocated),
-    available: formatAmount(availableOf(pot)),
+    contributed: formatPence(pot.contributed),
+    allocated: formatPence(pot.allocated),
+    available: formatPence(availableOf(pot)),
     ...(pot.pooledFund
       ? {
-          riskShareOwed: formatAmount(pot.riskShareOwed),
-          riskSharePaid: formatAmount(pot.riskSharePaid),
-          riskShareOutstanding: formatAmount(pot.riskShareOwed.minus(pot.riskSharePaid)),
+          riskShareOwed: formatPence(pot.riskShareOwed),
+          riskSharePaid: formatPence(pot.riskSharePaid),
+          riskShareOutstanding: formatPence(pot.riskShareOwed - pot.riskSharePaid),
           settledFinancialYears: [...pot.settledFinancialYears],
         }
       : {}),
     partners: [...pot.partners].map(([agencyId, p]) => ({
       agencyId,
-      contributed: formatAmount(p.contributed),
-      drawn: formatAmount(p.drawn),
-      returned: formatAmount(p.returned),
-      stake: formatAmount(stakeOf(p)),
+      contributed: formatPence(p.contributed),
+      drawn: formatPence(p.drawn),
+      returned: formatPence(p.returned),
+      stake: formatPence(stakeOf(p)),
       ...(pot.pooledFund
         ? {
-            riskShareOwed: formatAmount(p.riskShareOwed),
-            riskSharePaid: formatAmount(p.riskSharePaid),
-            riskShareOutstanding: formatAmount(p.riskShareOwed.minus(p.riskSharePaid)),
+            riskShareOwed: formatPence(p.riskShareOwed),
+            riskSharePaid: formatPence(p.riskSharePaid),
+            riskShareOutstanding: formatPence(p.riskShareOwed - p.riskSharePaid),
           }
         : {}),
     })),
@@ -564,9 +560,9 @@ function toView(pot: PotFigures): PotSummaryView {
       interventionId,
       name: i.name,
       leadAgencyId: i.leadAgencyId,
-      funded: formatAmount(i.funded),
-      ...(pot.pooledFund ? { spent: formatAmount(i.spent) } : {}),
-      benefits: formatAmount(i.benefits),
+      funded: formatPence(i.funded),
+      ...(pot.pooledFund ? { spent: formatPence(i.spent) } : {}),
+      benefits: formatPence(i.benefits),
     })),
     approvalThreshold: pot.approvalThreshold,
     pendingApprovals: [...pot.pendingApprovals.values()],

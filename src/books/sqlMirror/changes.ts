@@ -7,7 +7,7 @@
  * SQL tables always say what the API says at the checkpoint.
  */
 import type { Envelope } from '../../../events/index.ts';
-import { formatAmount, money, ZERO, type Money } from '../../../events/money.ts';
+import { formatAmount, formatPence, money, ZERO, type Money } from '../../../events/money.ts';
 import type { LedgerProjections } from '../../../projections/index.ts';
 import {
   agencyBalances,
@@ -349,12 +349,12 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
           ...cellKey,
           from_agency_id: flow.fromAgencyId,
           to_agency_id: flow.toAgencyId,
-          amount: formatAmount(flow.amount),
-          cashable_amount: formatAmount(flow.cashableAmount),
+          amount: formatPence(flow.amount),
+          cashable_amount: formatPence(flow.cashableAmount),
         });
       }
       for (const [agencyId, invested] of cell.invested) {
-        push(INVESTMENTS, { ...cellKey, agency_id: agencyId, invested: formatAmount(invested) });
+        push(INVESTMENTS, { ...cellKey, agency_id: agencyId, invested: formatPence(invested) });
       }
     }
   }
