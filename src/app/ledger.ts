@@ -152,7 +152,7 @@ async function loadSnapshot(options: LedgerOptions): Promise<LoadedBooksSnapshot
 /**
  * Builds the ledger: the books from the newest valid snapshot (when snapshots are on) plus the
  * log after it, or from the whole log, before answering anything; then the runner follows
- * appends from there.
+ * appends from there, handed this process's own appends by the write path.
  */
 export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   const { store } = options;
@@ -265,6 +265,9 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     ...(options.streamSnapshots === undefined ? {} : { streamSnapshots: options.streamSnapshots }),
   });
   const commands = createLedgerCommands(handler, undefined, createValuationReader(store));
+  // What this process appends goes to the books straight from the write path, not read back
+  // from the store; the runner's subscription still reads whatever it is not handed in order.
+  handler.observeGroupCommits({ appended: (events) => void runner.handOver(events) });
 
   async function readYourWrites(minPosition: bigint | undefined): Promise<void> {
     if (minPosition === undefined || runner.position() >= minPosition) return;
