@@ -245,13 +245,12 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   const runner = createProjectionRunner({
     store,
     fromPosition: replayed,
-    // In the same synchronous turn as the fold: the mirror copies the rows this page touched out
-    // of the books now, and writes them (with its checkpoint) in one transaction behind. Once
-    // live, the books never wait for the reporting database.
-    apply: (events) => {
-      const written = foldEvents(events, sinks);
-      if (catchingUp) return written;
-    },
+    // In the same synchronous turn as the fold: the mirror notes the rows this page touched and
+    // writes them (with its checkpoint) in one transaction behind. Once live, the books never
+    // wait for the reporting database, and the pages of a few milliseconds share a transaction
+    // (READ_MODEL_FLUSH_INTERVAL_MS).
+    apply: (events) =>
+      catchingUp ? foldEvents(events, sinks) : foldEvents(events, sinks, 'coalesce'),
     onFailure: options.onProjectionFailure ?? (() => undefined),
   });
   await runner.start();
