@@ -5,6 +5,7 @@
  * the same command. autocannon runs in this process, on the same machine as the server: its
  * own CPU time is measured and reported with the figures.
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 export interface LoadRequest {
@@ -19,6 +20,8 @@ export interface LoadOptions {
   readonly durationS: number;
   /** The next request for a connection (which pot, whose token, what body). */
   next(): LoadRequest;
+  /** The server's process: its CPU time over the run is measured too (Linux /proc). */
+  readonly serverPid?: number;
 }
 
 export interface LoadResult {
@@ -33,6 +36,27 @@ export interface LoadResult {
   readonly maxMs: number;
   /** CPU time this process (autocannon) used, as % of one core over the run. */
   readonly generatorCpuPercent: number;
+  /**
+   * The server's CPU time (user + system) per 2xx answer, ms; NaN without a serverPid or /proc.
+   * Less at the mercy of other load on the machine than the rate: what one command costs.
+   */
+  readonly serverCpuMsPerCommand: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ): 100 on every Linux we run. */
+const PROC_TICKS_PER_S = 100;
+
+/** User + system CPU time of a process so far, ms; NaN when it cannot be read. */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), from field 3: utime is 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / PROC_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Seconds a request may wait: long, so a slow server shows as latency, not as timeouts. */
@@ -40,6 +64,7 @@ const REQUEST_TIMEOUT_S = 120;
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const cpuBefore = process.cpuUsage();
+  const serverCpuBefore = processCpuMs(options.serverPid);
   const started = performance.now();
   const result = await autocannon({
     url: options.baseUrl,
@@ -67,6 +92,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   });
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  const serverCpuMs = processCpuMs(options.serverPid) - serverCpuBefore;
   const statuses: Record<string, number> = {};
   for (const [status, { count }] of Object.entries(result.statusCodeStats))
     statuses[status] = count;
@@ -82,6 +108,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     p99Ms: result.latency.p99,
     maxMs: result.latency.max,
     generatorCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100),
+    serverCpuMsPerCommand: Math.round((serverCpuMs / Math.max(1, result['2xx'])) * 100) / 100,
   };
 }
 

@@ -380,6 +380,7 @@ export async function httpRows(options: HttpOptions): Promise<Row[]> {
           connections: options.connections,
           durationS: options.durationS,
           next,
+          serverPid: server.pid,
         }),
       );
     } finally {
@@ -431,8 +432,13 @@ export async function httpRows(options: HttpOptions): Promise<Row[]> {
         '% of a core',
         results.map((r) => r.generatorCpuPercent),
       ),
+      metric(
+        'server CPU per command',
+        'ms',
+        results.map((r) => r.serverCpuMsPerCommand),
+      ),
     ],
-    note: `${common}; ${what}. Answers: ${describeStatuses(results)}.`,
+    note: `${common}; ${what}; server CPU per command = the server process's user + system time over the run (/proc) / 2xx answers. Answers: ${describeStatuses(results)}.`,
   });
   return [
     rowFor(

@@ -152,7 +152,7 @@ async function loadSnapshot(options: LedgerOptions): Promise<LoadedBooksSnapshot
 /**
  * Builds the ledger: the books from the newest valid snapshot (when snapshots are on) plus the
  * log after it, or from the whole log, before answering anything; then the runner follows
- * appends from there.
+ * appends from there, handed this process's own appends by the write path.
  */
 export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   const { store } = options;
@@ -245,13 +245,12 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   const runner = createProjectionRunner({
     store,
     fromPosition: replayed,
-    // In the same synchronous turn as the fold: the mirror copies the rows this page touched out
-    // of the books now, and writes them (with its checkpoint) in one transaction behind. Once
-    // live, the books never wait for the reporting database.
-    apply: (events) => {
-      const written = foldEvents(events, sinks);
-      if (catchingUp) return written;
-    },
+    // In the same synchronous turn as the fold: the mirror notes the rows this page touched and
+    // writes them (with its checkpoint) in one transaction behind. Once live, the books never
+    // wait for the reporting database, and the pages of a few milliseconds share a transaction
+    // (READ_MODEL_FLUSH_INTERVAL_MS).
+    apply: (events) =>
+      catchingUp ? foldEvents(events, sinks) : foldEvents(events, sinks, 'coalesce'),
     onFailure: options.onProjectionFailure ?? (() => undefined),
   });
   await runner.start();
@@ -265,6 +264,9 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
     ...(options.streamSnapshots === undefined ? {} : { streamSnapshots: options.streamSnapshots }),
   });
   const commands = createLedgerCommands(handler, undefined, createValuationReader(store));
+  // What this process appends goes to the books straight from the write path, not read back
+  // from the store; the runner's subscription still reads whatever it is not handed in order.
+  handler.observeGroupCommits({ appended: (events) => void runner.handOver(events) });
 
   async function readYourWrites(minPosition: bigint | undefined): Promise<void> {
     if (minPosition === undefined || runner.position() >= minPosition) return;

@@ -33,7 +33,10 @@ export interface FoldSinks {
   /** (Caller, key) → the stream the command wrote (commandScopeKey); first use wins. */
   readonly commandStreams?: Map<string, string>;
   /** The SQL mirror: told of each page after the books folded it, with the books' state. */
-  readonly sqlMirror?: Pick<ReadModelWriter, 'applyBatch' | 'noteBatch' | 'flush'>;
+  readonly sqlMirror?: Pick<
+    ReadModelWriter,
+    'applyBatch' | 'applyCoalesced' | 'noteBatch' | 'flush'
+  >;
   /** Anything else that wants each page once it is folded (a CLI picking one pot's events). */
   readonly pages?: (events: readonly RecordedEvent[]) => void;
 }
@@ -138,17 +141,21 @@ function foldEvent(
 
 /**
  * Folds one page (in log order, after everything folded before) into every sink, in one
- * synchronous turn. Returns the SQL mirror's write of the page, when there is a mirror: the
- * caller decides whether to wait for it.
+ * synchronous turn. With `mirror` 'write', returns the SQL mirror's write of the page, when
+ * there is a mirror: the caller decides whether to wait for it; with 'coalesce' (live pages, which
+ * nothing waits for), the page joins the mirror's next coalesced transaction.
  */
 export function foldEvents(
   events: readonly RecordedEvent[],
   sinks: FoldSinks,
+  mirror: 'write' | 'coalesce' = 'write',
 ): Promise<void> | undefined {
   for (const event of events) foldEvent(event, sinks, undefined);
   sinks.pages?.(events);
   if (sinks.sqlMirror === undefined || sinks.books === undefined) return undefined;
-  return sinks.sqlMirror.applyBatch(events, sinks.books.state);
+  if (mirror === 'write') return sinks.sqlMirror.applyBatch(events, sinks.books.state);
+  sinks.sqlMirror.applyCoalesced(events, sinks.books.state);
+  return undefined;
 }
 
 /** Pages through the log from `from` to `to`, folding every event into the sinks. */

@@ -44,6 +44,11 @@ export interface AppendResult {
   readonly lastRevision: bigint;
   /** Global log position of each appended event, in order. */
   readonly positions: readonly bigint[];
+  /**
+   * The log chain value stored with each appended event, in order, from a store that keeps one
+   * (`logChained`), so the appender can hand on the events exactly as a read would return them.
+   */
+  readonly logHashes?: readonly string[];
 }
 
 /** One stream's share of an appendBatch: its events and the revision it expects. */
@@ -138,6 +143,14 @@ export interface SubscribeOptions {
    * rejection: a consumer that silently stops following the log is worse than a loud crash.
    */
   readonly onError?: (error: unknown) => void;
+  /**
+   * The last position the consumer already holds without this subscription (the write path hands
+   * the events it appended in this process to the projection runner): a store that heeds it reads
+   * after this position instead of its own cursor when it is further, so it does not read back
+   * what was just written. A store may ignore it, so a consumer must still skip any event it
+   * holds; never a reason to skip one it does not.
+   */
+  readonly heldThrough?: () => bigint;
 }
 
 export interface EventStore {

@@ -29,30 +29,45 @@ export async function deliverAfter(
   return batch[batch.length - 1]!.position;
 }
 
+/** Where a follow loop reads after: its cursor, or what the consumer already holds when further. */
+export function furthest(cursor: bigint, heldThrough: (() => bigint) | undefined): bigint {
+  const held = heldThrough?.();
+  return held !== undefined && held > cursor ? held : cursor;
+}
+
 /** A follow loop's pause: sleep() lasts until wake() or the timeout, whichever comes first. */
 export interface Sleeper {
   /** `unref`: the timer alone does not keep the process alive (a poll that is only a safety net). */
   sleep(ms: number, options?: { readonly unref?: boolean }): Promise<void>;
-  /** Ends the sleep under way, if any; a wake-up while nobody sleeps is not remembered. */
+  /**
+   * Ends the sleep under way, if any, on the next turn of the event loop; a wake-up while nobody
+   * sleeps is not remembered. Not at once: an append wakes its subscriptions inside the store's
+   * append, and the rest of the appender's turn (the write path handing its events to the
+   * in-process runner, other appends of the same turn) comes first, so the loop's one read then
+   * finds what is left to read.
+   */
   wake(): void;
 }
 
 export function createSleeper(): Sleeper {
-  let wakeSleeper: (() => void) | undefined;
+  let endSleep: (() => void) | undefined;
   return {
     sleep(ms, options = {}) {
       return new Promise<void>((resolve) => {
-        const timer = setTimeout(() => wakeSleeper?.(), ms);
-        if (options.unref === true) timer.unref();
-        wakeSleeper = () => {
+        const end = (): void => {
           clearTimeout(timer);
-          wakeSleeper = undefined;
+          // A late wake-up of an ended sleep must not end the next one.
+          if (endSleep === end) endSleep = undefined;
           resolve();
         };
+        const timer = setTimeout(end, ms);
+        if (options.unref === true) timer.unref();
+        endSleep = end;
       });
     },
     wake() {
-      wakeSleeper?.();
+      const end = endSleep;
+      if (end !== undefined) setImmediate(end);
     },
   };
 }

@@ -4,7 +4,12 @@
  * one fsync carry them all. Each request is still checked against its own expected revision
  * and answered on its own.
  */
-import type { AppendRequest, AppendResult, EventStore } from '../store/eventStore.ts';
+import type {
+  AppendRequest,
+  AppendResult,
+  EventStore,
+  RecordedEvent,
+} from '../store/eventStore.ts';
 
 /** Most events one group may carry: bounds how long one commit holds the event loop. */
 export const MAX_GROUP_COMMIT_EVENTS = 1_000;
@@ -33,6 +38,41 @@ export interface GroupCommitStats {
 export interface GroupCommitObserver {
   readonly committed?: (group: { readonly requests: number; readonly events: number }) => void;
   readonly storeFailed?: (error: unknown) => void;
+  /**
+   * The events the group wrote, in the order of its requests, each with its stream revision,
+   * position and (from a store that keeps one) log hash, as a read of the log would give them.
+   * Told before any request of the group is answered; must not throw.
+   */
+  readonly appended?: (events: readonly RecordedEvent[]) => void;
+}
+
+/** The events a group wrote, as the store recorded them. */
+function recordedEvents(
+  group: readonly Queued[],
+  outcomes: readonly (AppendResult | Error | undefined)[],
+): RecordedEvent[] {
+  const recorded: RecordedEvent[] = [];
+  for (const [i, item] of group.entries()) {
+    const outcome = outcomes[i];
+    if (outcome === undefined || outcome instanceof Error) continue;
+    const { streamId, events } = item.request;
+    const firstRevision = outcome.lastRevision - BigInt(events.length - 1);
+    for (const [j, event] of events.entries()) {
+      const logHash = outcome.logHashes?.[j];
+      // The fields in the order the stores read them back, so the books see one shape.
+      const common = {
+        position: outcome.positions[j]!,
+        eventId: event.eventId,
+        streamId,
+        streamRevision: firstRevision + BigInt(j),
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata,
+      };
+      recorded.push(logHash === undefined ? common : { ...common, logHash });
+    }
+  }
+  return recorded;
 }
 
 export function createGroupCommitter(
@@ -108,6 +148,12 @@ export function createGroupCommitter(
         events: group.reduce((sum, item) => sum + item.request.events.length, 0),
       };
       for (const observer of observers) observer.committed?.(committed);
+      // Handed on before any answer goes out, so the live books hold a write once it is answered.
+      const appended = [...observers].filter((observer) => observer.appended !== undefined);
+      if (appended.length > 0) {
+        const events = recordedEvents(group, outcomes);
+        if (events.length > 0) for (const observer of appended) observer.appended!(events);
+      }
       const failedStreams = new Set<string>();
       for (const [i, item] of group.entries()) {
         const outcome =

@@ -191,7 +191,7 @@ describe('sqlite event store', () => {
     const [lost] = await second.appendBatch([
       { streamId: 'pot-b', events: [newEvent()], expected: 'no-stream', commandKey },
     ]);
-    expect(won).toEqual({ lastRevision: 0n, positions: [1n] });
+    expect(won).toMatchObject({ lastRevision: 0n, positions: [1n] });
     expect(lost).toBeInstanceOf(IdempotencyKeyTakenError);
     expect(lost).toMatchObject({ streamId: 'pot-b', takenByStreamId: 'pot-a' });
     expect(await second.readStream('pot-b')).toEqual([]);

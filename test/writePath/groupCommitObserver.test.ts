@@ -4,7 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createGroupCommitter } from '../../src/writePath/groupCommit.ts';
-import type { AppendBatchOutcome, AppendRequest, NewEvent } from '../../src/store/eventStore.ts';
+import type {
+  AppendBatchOutcome,
+  AppendRequest,
+  NewEvent,
+  RecordedEvent,
+} from '../../src/store/eventStore.ts';
+import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
 
 function request(streamId: string, events: number): AppendRequest {
   const event = (i: number): NewEvent => ({
@@ -55,5 +61,24 @@ describe('group commit observers', () => {
     await committer.submit(request('d', 1));
     expect(groups).toHaveLength(1);
     expect(committer.stats()).toEqual({ groups: 3n, requests: 4n });
+  });
+
+  it('hand on the events a group wrote exactly as a read of the log gives them, refused ones left out', async () => {
+    const store = createSqliteEventStore(':memory:');
+    await store.append('b', request('b', 1).events, 'no-stream');
+    const committer = createGroupCommitter(store);
+    const appended: RecordedEvent[][] = [];
+    committer.observe({ appended: (events) => appended.push([...events]) });
+
+    // One group: a new stream, a stale revision (refused), and the next revision of 'b'.
+    const answers = await Promise.allSettled([
+      committer.submit({ ...request('a', 2), expected: 'no-stream' }),
+      committer.submit({ ...request('c', 1), expected: 4n }),
+      committer.submit({ ...request('b2', 1), streamId: 'b', expected: 0n }),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(appended).toHaveLength(1);
+    expect(appended[0]).toStrictEqual(await store.readAll(1n, 100));
+    await store.close();
   });
 });

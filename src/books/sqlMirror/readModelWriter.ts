@@ -14,8 +14,13 @@
  * commits a given move, and the other takes the newer checkpoint as its own (adoptCheckpoints).
  *
  * Writes run behind the books, one transaction at a time; batches that arrive while one is in
- * flight are merged into the next. Contract: call applyBatch in the same synchronous turn as
- * the fold, so the books never hold an event the writer has not been told about.
+ * flight are merged into the next. Live, the server does not write each page as it comes
+ * (applyCoalesced): the pages of READ_MODEL_FLUSH_INTERVAL_MS, or of MAX_READ_MODEL_OWED_EVENTS
+ * events, whichever comes first, share one transaction, so rows that every page touches (pots,
+ * balances, flows) are written once for them all. The tables then stand at most that far behind
+ * the books, always whole: their checkpoint still names exactly the events they hold. Contract:
+ * call applyBatch (or applyCoalesced) in the same synchronous turn as the fold, so the books
+ * never hold an event the writer has not been told about.
  */
 import { asLedgerEnvelope } from '../../../events/index.ts';
 import type { LedgerProjections } from '../../../projections/index.ts';
@@ -35,6 +40,10 @@ export const READ_MODEL_RETRY_DELAY_MS = 1_000;
 export const MAX_CHECKPOINT_ADOPTIONS = 20;
 /** Longest wait between retries while the database stays unreachable. */
 export const MAX_READ_MODEL_RETRY_DELAY_MS = 60_000;
+/** Live: the longest the tables wait behind the books for a transaction (applyCoalesced). */
+export const READ_MODEL_FLUSH_INTERVAL_MS = 50;
+/** Live: events owed that start a transaction at once, without waiting out the interval. */
+export const MAX_READ_MODEL_OWED_EVENTS = 2_000;
 
 export interface ReadModelWriterOptions {
   /** The projections this writer keeps; every one by default. */
@@ -59,6 +68,13 @@ export interface ReadModelWriter {
    * transaction covering the batch has committed.
    */
   applyBatch(events: readonly RecordedEvent[], books: LedgerProjections): Promise<void>;
+  /**
+   * As applyBatch, for live use where nothing waits for the tables: the transaction that covers
+   * the batch starts within READ_MODEL_FLUSH_INTERVAL_MS of the first batch owed, or at once when
+   * MAX_READ_MODEL_OWED_EVENTS are owed, and carries every batch noted by then. A failure goes to
+   * onError (and is retried); without onError, the next flush() or close() reports it.
+   */
+  applyCoalesced(events: readonly RecordedEvent[], books: LedgerProjections): void;
   /**
    * As applyBatch, but only notes what the batch owes: nothing is written until flush() (or a
    * later applyBatch). A rebuild folds several pages per transaction this way, so rows that
@@ -97,6 +113,10 @@ export async function createReadModelWriter(
   /** A flush requested but not yet started: later batches join it. */
   let queued: Promise<void> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
+  /** The coalesced transaction waiting out its interval (applyCoalesced). */
+  let coalesceTimer: NodeJS.Timeout | undefined;
+  /** Events noted since the last transaction took what was owed. */
+  let owedEvents = 0;
   let retryDelayMs = READ_MODEL_RETRY_DELAY_MS;
 
   const committedOf = (projection: ReadModelProjection): bigint => committed.get(projection)!;
@@ -157,6 +177,7 @@ export async function createReadModelWriter(
     // exactly as at appliedPosition, whatever the runner folds while the transaction is in flight.
     const taken = dirty;
     dirty = emptyDirtyKeys();
+    owedEvents = 0;
     try {
       await target.commit({
         upserts: rowsOf(taken, books),
@@ -190,6 +211,9 @@ export async function createReadModelWriter(
   }
 
   function requestFlush(): Promise<void> {
+    // A flush asked for now also writes whatever was waiting out its interval.
+    if (coalesceTimer !== undefined) clearTimeout(coalesceTimer);
+    coalesceTimer = undefined;
     if (queued !== undefined) return queued;
     const attempt = chain.then(() => {
       queued = undefined;
@@ -232,6 +256,7 @@ export async function createReadModelWriter(
     }
     appliedPosition = events[events.length - 1]!.position;
     books = latestBooks;
+    owedEvents += events.length;
   }
 
   return {
@@ -250,6 +275,22 @@ export async function createReadModelWriter(
       // write, rather than each failing and being reported on its own.
       if (retryTimer !== undefined) return Promise.resolve();
       return requestFlush();
+    },
+
+    applyCoalesced(events, latestBooks) {
+      if (closed) throw new Error('read-model writer is closed');
+      if (events.length === 0) return;
+      note(events, latestBooks);
+      if (retryTimer !== undefined) return;
+      if (owedEvents >= MAX_READ_MODEL_OWED_EVENTS) {
+        requestFlush().catch(() => undefined);
+        return;
+      }
+      if (coalesceTimer !== undefined) return;
+      coalesceTimer = setTimeout(() => {
+        coalesceTimer = undefined;
+        requestFlush().catch(() => undefined);
+      }, READ_MODEL_FLUSH_INTERVAL_MS);
     },
 
     noteBatch(events, latestBooks) {
@@ -275,6 +316,8 @@ export async function createReadModelWriter(
       if (closed) return;
       // Closed first: a failure of the last flush below must not schedule a retry.
       closed = true;
+      if (coalesceTimer !== undefined) clearTimeout(coalesceTimer);
+      coalesceTimer = undefined;
       if (retryTimer !== undefined) clearTimeout(retryTimer);
       retryTimer = undefined;
       try {

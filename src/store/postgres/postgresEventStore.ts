@@ -76,6 +76,7 @@ import {
   checkAfterPosition,
   createOpenSubscriptions,
   deliverAfter,
+  furthest,
   startFollowing,
 } from '../following.ts';
 
@@ -421,6 +422,7 @@ export async function createPostgresEventStore(
       }
       let revision = actual === 'no-stream' ? -1n : actual;
       const positions: bigint[] = [];
+      const logHashes: string[] = [];
       for (const [i, event] of request.events.entries()) {
         revision += 1n;
         position += 1n;
@@ -428,6 +430,7 @@ export async function createPostgresEventStore(
         logHash = logChainHash(logHash, position, request.eventHashes[i]!);
         rowsToInsert.addEvent(position, streamId, revision, event, logHash);
         positions.push(position);
+        logHashes.push(logHash);
       }
       if (commandKey !== undefined) {
         rowsToInsert.addKey(commandKey, streamId, positions[0]!);
@@ -435,7 +438,7 @@ export async function createPostgresEventStore(
       }
       revisions.set(streamId, revision);
       accepted.push({ streamId, events: request.source.events, positions });
-      outcomes.push({ lastRevision: revision, positions });
+      outcomes.push({ lastRevision: revision, positions, logHashes });
     }
     if (accepted.length === 0) return outcomes;
     // One statement: the events, their keys, and the NOTIFY, which is queued with the
@@ -537,7 +540,7 @@ export async function createPostgresEventStore(
         signalled = false;
         let batch: RecordedEvent[];
         try {
-          batch = await readAfter(cursor, SUBSCRIPTION_BATCH_EVENTS);
+          batch = await readAfter(furthest(cursor, options.heldThrough), SUBSCRIPTION_BATCH_EVENTS);
           unreachableDelayMs = UNREACHABLE_RETRY_FIRST_DELAY_MS;
         } catch (error) {
           // The database restarting is weather, not a fault in the books: wait and read again

@@ -31,6 +31,7 @@ import {
   checkAfterPosition,
   createOpenSubscriptions,
   deliverAfter,
+  furthest,
   startFollowing,
 } from '../following.ts';
 
@@ -235,6 +236,7 @@ export function createSqliteEventStore(
         }
         let revision = actual === 'no-stream' ? -1n : actual;
         const positions: bigint[] = [];
+        const logHashes: string[] = [];
         for (const [i, event] of events.entries()) {
           revision += 1n;
           position += 1n;
@@ -250,11 +252,12 @@ export function createSqliteEventStore(
             logHash,
           );
           positions.push(position);
+          logHashes.push(logHash);
         }
         if (commandKey !== undefined)
           insertKey!.run(commandKey.sub, commandKey.commandId, streamId, positions[0]!);
         lastRevisions.set(streamId, revision);
-        outcomes.push({ lastRevision: revision, positions });
+        outcomes.push({ lastRevision: revision, positions, logHashes });
       }
       return outcomes;
     },
@@ -309,7 +312,7 @@ export function createSqliteEventStore(
 
     const follow = async (): Promise<void> => {
       while (!isStopped()) {
-        const batch = readAfter(cursor, SUBSCRIPTION_BATCH_EVENTS);
+        const batch = readAfter(furthest(cursor, options.heldThrough), SUBSCRIPTION_BATCH_EVENTS);
         if (batch.length === 0) {
           // The read above and this sleep run in one synchronous turn, and appends in this
           // process are synchronous too, so none can commit between them unannounced. The poll
