@@ -180,7 +180,9 @@ export async function memoryRow(options: MemoryOptions): Promise<Row> {
       ),
       metric('RSS after full replay', 'MiB', [cold!.rssMiB]),
       metric('heap used after full replay', 'MiB', [cold!.heapUsedMiB]),
-      metric('books + Merkle log, retained heap', 'MiB', [parts.heapUsedBytes / MIB]),
+      metric('fold child heap used (books, Merkle log, index, code)', 'MiB', [
+        parts.heapUsedBytes / MIB,
+      ]),
     ],
     note:
       `bench/memoryRow.ts: a server (startServer, under tsx) over a copy of the mixed data set, warmed up (${WARMUP_S} s of contributions, ${WARMUP_CONNECTIONS} connections, ${WARMUP_POTS} pots, GETs), ${SETTLE_MS} ms idle, then VmRSS/VmHWM (/proc) and nodejs_heap_size_used_bytes (/metrics). ` +
