@@ -6,7 +6,7 @@
  * runs every process of every row under --cpu-prof (.bench/profiles/<row>/) and prints each
  * row's top functions by self time.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../test/e2e/serverProcess.ts';
 import { prepareDataSet, workingCopy, type DataSet } from './dataSet.ts';
@@ -14,6 +14,7 @@ import { historicalReadsRow } from './historicalReadsRow.ts';
 import { historyLatencyRow } from './historyRow.ts';
 import { POSTGRES_ROW_ID, postgresWritesRow } from './postgresWritesRow.ts';
 import { describeMachine } from './machine.ts';
+import { memoryRow } from './memoryRow.ts';
 import { profileDir, resetProfiles, summariseProfileDir, type Profiling } from './profile.ts';
 import { formatTable, writeJson, type Report, type Row } from './report.ts';
 import {
@@ -224,6 +225,14 @@ await measure(['sqlRebuild'], 'potledger rebuild into SQL read models', () =>
 await measure(['startup'], 'start-up to healthy', () =>
   startupRow(join(workDir, 'log'), mixed, settings.runs, join(workDir, 'empty'), profile),
 );
+await measure(['memory'], 'resident memory', () =>
+  memoryRow({
+    dataDir: dirname(workingCopy(mixed, join(workDir, 'memory'))),
+    dataSet: mixed,
+    seed: settings.seed,
+    runs: settings.runs,
+  }),
+);
 await measure(['appendVsRaw1', 'appendVsRaw100'], 'append path vs raw better-sqlite3', () =>
   appendVsRawRows(dbPath, join(workDir, 'inserts'), settings.appendSizes, settings.runs, profile),
 );
@@ -237,6 +246,7 @@ const ORDER = [
   'replay',
   'sqlRebuild',
   'startup',
+  'memory',
   'verify',
   'appendVsRaw1',
   'appendVsRaw100',

@@ -1,7 +1,7 @@
 /**
  * The core of the ledger, without HTTP: one event store, the write path, and the books kept
- * current beside it (with the Merkle log, the command-id index and the SQL mirror, all folded by
- * src/books/foldLog.ts), books snapshots, and the books as they stood. The server
+ * current beside it (with the Merkle log and the SQL mirror, all folded by src/books/foldLog.ts),
+ * books snapshots, and the books as they stood. The server
  * (src/app/servedLedger.ts puts src/http/server.ts in front of it), the tests and anything else
  * that needs a running ledger build it here, so what is tested is what runs.
  */
@@ -164,10 +164,6 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
       ? undefined
       : { position: snapshot.anchor.position, takenAtMs: fileTimeMs(snapshot.file) };
   const books = createLedgerBooks(snapshot?.content.books);
-  // (Caller, key) → the stream it belongs to, shared with the write path so it can refuse a
-  // caller's key reused on another stream (keys are scoped to their caller: commandScopeKey).
-  // A Map of every command costs memory linear in the log.
-  const commandStreams = snapshot?.content.commandStreams ?? new Map<string, string>();
   // The whole log as an RFC 6962 Merkle tree, for the audit checkpoint and proof routes: every
   // event is a leaf, appended in log order as it is folded. Memory per event: about 64 bytes of
   // hashes and 8 of position in flat arrays, plus an entry in the event id → leaf index map.
@@ -189,7 +185,6 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
                   content: {
                     books: { projections: books.state, position: books.position },
                     merkle: merkleLog.exportState(),
-                    commandStreams,
                   },
                   anchor: anchorOf(lastFolded),
                 },
@@ -202,7 +197,6 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
   const sinks: FoldSinks = {
     books,
     merkleLog,
-    commandStreams,
     ...(options.readModels === undefined ? {} : { sqlMirror: options.readModels }),
     pages: (events) => {
       lastFolded = events[events.length - 1];
@@ -259,7 +253,6 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
 
   const handler = createCommandHandler({
     store,
-    commandStreams,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.streamSnapshots === undefined ? {} : { streamSnapshots: options.streamSnapshots }),
   });

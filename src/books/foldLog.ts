@@ -1,18 +1,18 @@
 /**
  * One fold of the log. Everything the ledger keeps beside the log is folded from it here and
- * nowhere else: the books (projections/), the Merkle log (src/audit/merkleLog.ts), the index of
- * command ids (caller, key) → stream the write path refuses reused keys with, and the SQL mirror
- * (src/books/sqlMirror/). They move together, event by event, in one synchronous turn per page,
- * so none of them ever stands at a position another has not reached: a books snapshot of the
- * three in-memory ones is consistent, and the mirror copies its rows out of exactly the books
- * that folded its page.
+ * nowhere else: the books (projections/), the Merkle log (src/audit/merkleLog.ts) and the SQL
+ * mirror (src/books/sqlMirror/). They move together, event by event, in one synchronous turn per
+ * page, so none of them ever stands at a position another has not reached: a books snapshot of
+ * the two in-memory ones is consistent, and the mirror copies its rows out of exactly the books
+ * that folded its page. (Which stream a caller's key belongs to is not folded: the store's
+ * command keys answer it, EventStore.commandKeyStream.)
  *
  * foldLog pages through the log (the server's start-up replay, `potledger rebuild`, the CLI's
  * read-only books, `verify` and `audit-pack`, historical answers, tests); foldEvents folds one
  * page that arrived some other way (the projection runner following live appends). A caller
  * passes the sinks it keeps; the rest are not folded.
  */
-import { asLedgerEnvelope, type Envelope, type IdempotencyKeyClaimed } from '../../events/index.ts';
+import { asLedgerEnvelope, type Envelope } from '../../events/index.ts';
 import type { LedgerBooks } from '../../projections/index.ts';
 import type { MerkleLog } from '../audit/merkleLog.ts';
 import type { VerifyFailure } from '../audit/logVerifier.ts';
@@ -21,7 +21,6 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '../store/eventStore.ts';
-import { commandScopeKey } from '../writePath/commandScope.ts';
 import type { ReadModelWriter } from './sqlMirror/readModelWriter.ts';
 
 /** What the log is folded into; each one is optional. */
@@ -30,8 +29,6 @@ export interface FoldSinks {
   readonly books?: LedgerBooks;
   /** The whole log as an RFC 6962 tree: every event is a leaf, in log order. */
   readonly merkleLog?: Pick<MerkleLog, 'append'>;
-  /** (Caller, key) → the stream the command wrote (commandScopeKey); first use wins. */
-  readonly commandStreams?: Map<string, string>;
   /** The SQL mirror: told of each page after the books folded it, with the books' state. */
   readonly sqlMirror?: Pick<
     ReadModelWriter,
@@ -122,15 +119,6 @@ function foldEvent(
   sinks: FoldSinks,
   filter: FoldLogOptions['filter'],
 ): boolean {
-  if (sinks.commandStreams !== undefined) {
-    // A claimed key belongs to the stream the claim creates, not to the claim's own stream.
-    const streamId =
-      event.type === 'IdempotencyKeyClaimed'
-        ? (event.data as IdempotencyKeyClaimed).targetStreamId
-        : event.streamId;
-    const scope = commandScopeKey(event.metadata.actor.sub, event.metadata.commandId);
-    if (!sinks.commandStreams.has(scope)) sinks.commandStreams.set(scope, streamId);
-  }
   sinks.merkleLog?.append(event);
   if (sinks.books === undefined) return false;
   const envelope = asLedgerEnvelope(event);
@@ -166,14 +154,9 @@ export async function foldLog(
 ): Promise<FoldLogResult> {
   const { to, filter, verify } = options;
   const batchSize = options.batchSize ?? MAX_READ_ALL_BATCH_EVENTS;
-  if (
-    filter !== undefined &&
-    (sinks.merkleLog !== undefined ||
-      sinks.commandStreams !== undefined ||
-      sinks.sqlMirror !== undefined)
-  ) {
+  if (filter !== undefined && (sinks.merkleLog !== undefined || sinks.sqlMirror !== undefined)) {
     throw new Error(
-      'a filtered fold folds only the books: the Merkle log, command ids and SQL mirror stand for the whole log',
+      'a filtered fold folds only the books: the Merkle log and SQL mirror stand for the whole log',
     );
   }
   if (sinks.sqlMirror !== undefined && sinks.books === undefined)

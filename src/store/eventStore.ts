@@ -204,6 +204,14 @@ export interface EventStore {
   /** Position of the last event in the log (0n when empty). */
   headPosition(): Promise<bigint>;
   /**
+   * The stream a command key (AppendRequest.commandKey) was accepted on, or undefined when it
+   * was never accepted: one indexed read of the store's command keys (SQLite, PostgreSQL), so
+   * the write path refuses a key reused on another stream without holding every key in memory.
+   * A claim (IdempotencyKeyClaimed) is not a command key: its stream names the key's target.
+   * EventStoreDB keeps no command keys and always answers undefined.
+   */
+  commandKeyStream(key: CommandKey): Promise<string | undefined>;
+  /**
    * Catch-up then live: calls `onBatch` with every event after `afterPosition`, in log order,
    * batch by batch, never skipping or repeating one; then keeps following new appends.
    * A batch's promise is awaited before the next batch is delivered.

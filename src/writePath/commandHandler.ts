@@ -74,15 +74,6 @@ export interface CommandHandlerOptions {
   /** Server time, ISO 8601 UTC. */
   readonly clock?: () => string;
   readonly newEventId?: () => string;
-  /**
-   * Command scope key (commandScopeKey: the caller and its key) → the stream it belongs to
-   * (for a claimed key, the stream the claim creates). The log follower fills it from the
-   * global log; the handler reserves a key here, in the same synchronous step as the check,
-   * before deciding, and releases it if the command is refused. So within this process a
-   * caller's key reused on another stream is always refused, even in parallel; across
-   * processes the store's command keys (AppendRequest.commandKey) are the guarantee.
-   */
-  readonly commandStreams?: Map<string, string>;
   /** Where stream snapshots are kept (see streamSnapshot.ts); none when absent. */
   readonly streamSnapshots?: StreamSnapshots;
   /** Events folded between two snapshots of a stream (at least; see streamCache.ts); SNAPSHOT_EVERY_EVENTS when absent. */
@@ -116,12 +107,13 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     snapshotEveryEvents: options.snapshotEveryEvents ?? SNAPSHOT_EVERY_EVENTS,
   });
   const registeredAgencies = new Set<string>();
-  const commandStreams = options.commandStreams ?? new Map<string, string>();
-  /** Commands being decided now, by scope key: parallel copies of one command share an entry. */
-  const inFlight = new Map<
-    string,
-    { copies: number; reserved: boolean; accepted: boolean; unsure: boolean }
-  >();
+  /**
+   * Commands being decided now, by scope key, with the stream each is for: parallel copies of
+   * one command share an entry. Entries live only while a command is in flight, so the map is
+   * bounded by the requests the server lets in at once; once a command's events are committed,
+   * the store's command keys remember its key (EventStore.commandKeyStream).
+   */
+  const inFlight = new Map<string, { readonly streamId: string; copies: number }>();
   // Operators (and the concurrency tests) read these on /health: how often another writer got
   // to a stream first, and how often the retries ran out.
   const stats = { appendConflictsRetried: 0n, appendConflictsGivenUp: 0n };
@@ -287,53 +279,74 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     }
   }
 
+  /**
+   * The stream other than `streamId` a caller's key belongs to: the command in flight under it
+   * in this process, or the one the store accepted it for (undefined: free, or `streamId`'s).
+   */
+  async function keyOwner(
+    actor: Actor,
+    commandId: string,
+    streamId?: string,
+  ): Promise<string | undefined> {
+    const inFlightOn = inFlight.get(commandScopeKey(actor.sub, commandId))?.streamId;
+    if (inFlightOn !== undefined && inFlightOn !== streamId) return inFlightOn;
+    const owner = await store.commandKeyStream({ sub: actor.sub, commandId });
+    return owner === streamId ? undefined : owner;
+  }
+
   async function execute<S, E extends { type: string; data: unknown }>(
     request: CommandRequest<S, E>,
     executeOptions: { dryRun?: boolean } = {},
   ): Promise<CommandOutcome> {
     // A dry run writes nothing and its stream may not be the one a claim settles on: it
     // neither checks nor reserves the key.
-    const dryRun = executeOptions.dryRun ?? false;
+    if (executeOptions.dryRun === true) return attempts(request, true);
+    // The key is reserved for this stream in the same synchronous step as the check, so two
+    // commands under one key on two streams never both reach the store from this process; across
+    // processes, the store's command keys refuse the second (IdempotencyKeyTakenError).
     const scope = commandScopeKey(request.actor.sub, request.commandId);
-    const owner = commandStreams.get(scope);
-    if (!dryRun && owner !== undefined && owner !== request.streamId)
+    let flight = inFlight.get(scope);
+    if (flight !== undefined && flight.streamId !== request.streamId)
       throw idempotencyKeyReused(request.commandId);
-    // Parallel copies of one command (a client retrying before the first answer) share one
-    // flight: the key is reserved once, and freed only when every copy was refused.
-    let flight = dryRun ? undefined : inFlight.get(scope);
-    if (!dryRun && flight === undefined) {
-      flight = { copies: 0, reserved: owner === undefined, accepted: false, unsure: false };
+    if (flight === undefined) {
+      flight = { streamId: request.streamId, copies: 0 };
       inFlight.set(scope, flight);
-      if (flight.reserved) commandStreams.set(scope, request.streamId);
     }
-    if (flight !== undefined) flight.copies += 1;
+    flight.copies += 1;
     try {
-      for (let attemptNumber = 1; attemptNumber <= MAX_APPEND_ATTEMPTS; attemptNumber++) {
-        const result = await attempt(request, dryRun);
-        if (result !== 'conflict') {
-          if (flight !== undefined) flight.accepted = true;
-          return result;
-        }
-        stats.appendConflictsRetried += 1n;
-        await delay(RETRY_BASE_DELAY_MS * attemptNumber * (1 + Math.random()));
-      }
-      stats.appendConflictsGivenUp += 1n;
-      throw new DomainError(
-        'CONCURRENCY_CONFLICT',
-        `stream ${request.streamId} kept changing; gave up after ${MAX_APPEND_ATTEMPTS} attempts`,
-      );
+      return await attempts(request, false);
     } catch (error) {
-      // A refusal appended nothing. After any other failure the append may or may not have
-      // happened: keep the reservation, the log will tell.
-      if (flight !== undefined && !(error instanceof DomainError)) flight.unsure = true;
+      // A key the store accepted on another stream: its append refuses it (IdempotencyKeyTakenError,
+      // answered in attempt), so an accepted command never reads its key first. A refusal reads it,
+      // so the reuse is what the caller hears, as when the key is reused for a valid command.
+      if (
+        error instanceof DomainError &&
+        error.code !== 'IDEMPOTENCY_KEY_REUSED' &&
+        (await keyOwner(request.actor, request.commandId, request.streamId)) !== undefined
+      )
+        throw idempotencyKeyReused(request.commandId);
       throw error;
     } finally {
-      if (flight !== undefined && --flight.copies === 0) {
-        inFlight.delete(scope);
-        // Every copy was refused: the key is free again (a refusal is not remembered).
-        if (flight.reserved && !flight.accepted && !flight.unsure) commandStreams.delete(scope);
-      }
+      if (--flight.copies === 0) inFlight.delete(scope);
     }
+  }
+
+  /** Decides and appends, again after each revision conflict, up to MAX_APPEND_ATTEMPTS times. */
+  async function attempts<S, E extends { type: string; data: unknown }>(
+    request: CommandRequest<S, E>,
+    dryRun: boolean,
+  ): Promise<CommandOutcome> {
+    for (let attemptNumber = 1; attemptNumber <= MAX_APPEND_ATTEMPTS; attemptNumber++) {
+      const result = await attempt(request, dryRun);
+      if (result !== 'conflict') return result;
+      stats.appendConflictsRetried += 1n;
+      await delay(RETRY_BASE_DELAY_MS * attemptNumber * (1 + Math.random()));
+    }
+    stats.appendConflictsGivenUp += 1n;
+    throw new DomainError(
+      'CONCURRENCY_CONFLICT',
+      `stream ${request.streamId} kept changing; gave up after ${MAX_APPEND_ATTEMPTS} attempts`,
+    );
   }
 
   /**
@@ -359,7 +372,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
       }
       // No claim yet, yet the key is known: either a parallel identical create claimed it just
       // after we looked (look again: the claim decides), or another request used it.
-      if (commandStreams.has(scope)) {
+      if ((await keyOwner(args.actor, args.commandId)) !== undefined) {
         if ((await store.readStream(claimStreamId, 0n, 1)).length > 0) continue;
         throw idempotencyKeyReused(args.commandId);
       }

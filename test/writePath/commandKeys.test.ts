@@ -1,8 +1,9 @@
 /**
  * A caller's idempotency key reused on another stream, sent to two servers sharing one
- * database (PostgreSQL, or one SQLite file) at the same moment: neither server's in-process index knows of the other's
- * command, so only the store's command_keys constraint can refuse one of them, and the write
- * path answers that refusal as the index would (IDEMPOTENCY_KEY_REUSED), never as a failure.
+ * database (PostgreSQL, or one SQLite file) at the same moment: neither server knows of the
+ * other's command in flight, so only the store's command_keys constraint can refuse one of them,
+ * and the write path answers that refusal IDEMPOTENCY_KEY_REUSED, never as a failure. Keys
+ * accepted before are read from the same table, never from memory.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../commands/domainError.ts';
@@ -109,6 +110,48 @@ describe.each(pairs)('command keys across servers on %s', (_name, openPair) => {
         loser.envelope(ADMIN, 'raced-0'),
       );
       expect(retried.replayed).toBe(true);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  it('answers a refused command under a key the other server accepted on another pot IDEMPOTENCY_KEY_REUSED, read from the store', async () => {
+    const [first, second] = await openPair();
+    try {
+      const a = ledgerOn(first);
+      const setup = await setUp(a, 2);
+      const b = ledgerOn(second, {}, 'B');
+      const contribute = (ledger: typeof a, potId: string, agencyId: string, key: string) =>
+        ledger.commands
+          .contributeToPot(
+            potId,
+            { agencyId, amount: '10.00', effectiveDate: EFFECTIVE_DATE, reference: key },
+            ledger.envelope(ADMIN, key),
+          )
+          .then(
+            () => 'ok',
+            (e: unknown) => (e instanceof DomainError ? e.code : Promise.reject(e)),
+          );
+      // An agency never registered: its contribution is refused on its own merits.
+      const ownRefusal = await contribute(b, setup.potIds[1]!, 'never-registered', 'fresh-key');
+      expect(ownRefusal).not.toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(ownRefusal).not.toBe('ok');
+      expect(await contribute(a, setup.potIds[0]!, 'essex-police', 'taken-key')).toBe('ok');
+      const before = (await allEvents(first)).length;
+      expect(await contribute(b, setup.potIds[1]!, 'never-registered', 'taken-key')).toBe(
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+      expect(await contribute(b, setup.potIds[1]!, 'essex-police', 'taken-key')).toBe(
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+      expect(await first.commandKeyStream({ sub: ADMIN.sub, commandId: 'taken-key' })).toBe(
+        `pot-${setup.potIds[0]!}`,
+      );
+      expect(await first.commandKeyStream({ sub: ADMIN.sub, commandId: 'fresh-key' })).toBe(
+        undefined,
+      );
+      expect((await allEvents(first)).length).toBe(before);
     } finally {
       await first.close();
       await second.close();

@@ -25,8 +25,11 @@ import { BOOKS_CODE, codeFingerprint } from './codeFingerprint.ts';
 import { readSnapshotFile, readSnapshotHeader, writeSnapshotFile } from './snapshotFile.ts';
 import { decodeState, encodeState } from './stateCodec.ts';
 
-/** Bump when what a books snapshot holds, or how, changes. 2: commandStreams keyed by (caller, key). */
-export const BOOKS_SNAPSHOT_FORMAT = 2;
+/**
+ * Bump when what a books snapshot holds, or how, changes. 2: commandStreams keyed by (caller,
+ * key). 3: no commandStreams (the store's command keys answer them).
+ */
+export const BOOKS_SNAPSHOT_FORMAT = 3;
 /** The newest few are kept: an older one still serves when SQL read models lag the newest. */
 export const BOOKS_SNAPSHOTS_KEPT = 2;
 const BOOKS_SNAPSHOT_KIND = 'potledger-books';
@@ -38,8 +41,6 @@ const UNFINISHED_FILE_NAME = /^books-\d{1,20}\.snapshot\.(\d+)\.[0-9a-f]+\.tmp$/
 export interface BooksSnapshotContent {
   readonly books: LedgerBooksState;
   readonly merkle: MerkleLogState;
-  /** Command scope key (commandScopeKey in src/writePath/commandMemory.ts: caller and key) → its stream. */
-  readonly commandStreams: Map<string, string>;
 }
 
 /** The last event folded into a snapshot, as the store must still have it. */
@@ -156,11 +157,10 @@ function checkContent(content: unknown, position: bigint): BooksSnapshotContent 
     candidate === null ||
     typeof candidate.books !== 'object' ||
     candidate.books === null ||
-    !(candidate.commandStreams instanceof Map) ||
     typeof candidate.merkle !== 'object' ||
     candidate.merkle === null
   ) {
-    throw new Error('payload is not books, Merkle log and command streams');
+    throw new Error('payload is not books and a Merkle log');
   }
   // The books move only on ledger events (asLedgerEnvelope); the Merkle log on every event.
   if (typeof candidate.books.position !== 'bigint' || candidate.books.position > position) {

@@ -29,7 +29,7 @@ const CODE_EXTENSION = COMPILED ? '.js' : '.ts';
 
 /**
  * The code whose change invalidates books snapshots (paths from the repository root): what the
- * books, the Merkle log and the command-id index are folded by (src/books/foldLog.ts) and the
+ * books and the Merkle log are folded by (src/books/foldLog.ts) and the
  * snapshot codec. Not the composition root (src/app) nor HTTP (src/http): rewiring the server
  * changes no fold, so it must not cost a full replay.
  */

@@ -477,6 +477,13 @@ export function createEsdbEventStore(
       }
     },
 
+    // No command keys here (AppendRequest.commandKey is ignored): a caller's key reused on
+    // another stream is refused only while its first command is in flight in this process.
+    async commandKeyStream() {
+      assertOpen();
+      return undefined;
+    },
+
     subscribe,
 
     async ping() {

@@ -616,6 +616,17 @@ export async function createPostgresEventStore(
       return rows[0]!.head;
     },
 
+    async commandKeyStream(key) {
+      assertOpen();
+      const { rows } = await reaching(() =>
+        pool.query<{ stream_id: string }>(
+          `SELECT stream_id FROM ${keysTable} WHERE actor_sub = $1 AND command_id = $2`,
+          [key.sub, key.commandId],
+        ),
+      );
+      return rows[0]?.stream_id;
+    },
+
     subscribe,
 
     async ping() {

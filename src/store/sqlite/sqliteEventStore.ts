@@ -172,7 +172,8 @@ export function createSqliteEventStore(
     .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
     .raw(true);
   const selectHead = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
-  // Only a writer touches command keys (a read-only connection never appends).
+  // Only a writer reads command keys (a read-only connection never appends, and may open a file
+  // whose schema predates them).
   const selectKeyStream = readOnly
     ? undefined
     : db
@@ -360,6 +361,12 @@ export function createSqliteEventStore(
 
     async headPosition() {
       return selectHead.get() as bigint;
+    },
+
+    async commandKeyStream(key) {
+      if (selectKeyStream === undefined)
+        throw new Error('a read-only connection does not read command keys');
+      return selectKeyStream.get(key.sub, key.commandId) as string | undefined;
     },
 
     subscribe,

@@ -1,7 +1,7 @@
 /**
  * Books snapshots must give the SAME state as a full fold (issue 7): a ledger started from a
- * snapshot taken at any point of a log, plus the rest of the log, holds the same books, Merkle
- * log and command streams as one that folded the whole log, and answers the API the same. And
+ * snapshot taken at any point of a log, plus the rest of the log, holds the same books and Merkle
+ * log as one that folded the whole log, and answers the API the same. And
  * a snapshot that does not belong to the log (other code, another or restored store, a damaged
  * file) is ignored: the ledger folds the whole log instead.
  *
@@ -208,7 +208,7 @@ describe('books snapshots give the same state as a full fold', () => {
     );
   });
 
-  it('keeps the Merkle log and command streams exactly: a snapshot of the restored ledger equals one of a full fold', async () => {
+  it('keeps the Merkle log exactly: a snapshot of the restored ledger equals one of a full fold', async () => {
     const log = await generatedLog(7, 300);
     const dir = freshPath('snapshots');
     await snapshotInto(cutCopy(log, 123n), dir);
@@ -222,8 +222,8 @@ describe('books snapshots give the same state as a full fold', () => {
     const fromRestored = newestContent(dir);
     const fromFull = newestContent(fullDir);
     expect(fromRestored.books.position).toBe(await headOf(log));
-    expect(fromRestored.commandStreams).toStrictEqual(fromFull.commandStreams);
-    expect([...fromRestored.commandStreams.keys()]).toEqual([...fromFull.commandStreams.keys()]);
+    // The index of command keys is the store's, not the snapshot's: a snapshot holds none.
+    expect(Object.keys(fromRestored).sort()).toEqual(['books', 'merkle']);
     expect(fromRestored.merkle).toStrictEqual(fromFull.merkle);
     expect(fromRestored.books.position).toBe(fromFull.books.position);
     expectSameBooks(fromRestored.books.projections, fromFull.books.projections);
