@@ -66,7 +66,18 @@ export function canonicalJsonWithout(
   return structured(object, omittedKey);
 }
 
+/**
+ * What JSON.stringify escapes in a string: '"', '\\', control characters, and (as a lone
+ * surrogate is escaped, a pair is not) any surrogate, left to JSON.stringify to decide.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON escapes
+const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 function primitive(value: unknown): string {
+  // Most strings in a ledger event (ids, dates, amounts, hashes) need no escaping, and quoting
+  // them directly is several times cheaper than a call into JSON.stringify.
+  if (typeof value === 'string')
+    return NEEDS_ESCAPING.test(value) ? JSON.stringify(value) : `"${value}"`;
   if (typeof value === 'number' && !Number.isFinite(value)) {
     throw new Error(Number.isNaN(value) ? 'NaN is not allowed' : 'Infinity is not allowed');
   }

@@ -45,6 +45,20 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('quotes strings as canonicalize does: escapes, control characters, lone and paired surrogates', () => {
+    const strings = ['plain', 'a"b', 'a\\b', '\u0000\u001f', '\u007f', '\u2028', 'é', '\u{1F600}'];
+    for (const text of [...strings, '\ud800', 'x\udfffy', '\ud83d\ude00\ud83d'])
+      expect(canonicalJson({ [text]: text, list: [text] })).toBe(
+        canonicalize({ [text]: text, list: [text] }),
+      );
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 20 }), (text) => {
+        expect(canonicalJson(text)).toBe(canonicalize(text));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('skips undefined members and writes undefined array items as null, as canonicalize does', () => {
     const value = { b: undefined, a: [1, undefined, 'x'], c: { z: 1, y: undefined } };
     expect(canonicalJson(value)).toBe(canonicalize(value));
