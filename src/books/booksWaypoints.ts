@@ -19,7 +19,8 @@
  * - Bounded by count and bytes (MAX_BOOKS_WAYPOINTS, MAX_BOOKS_WAYPOINT_BYTES). Past either,
  *   the waypoint whose removal leaves the smallest gap between its neighbours goes, never the
  *   newest (the one the next extension starts from): the ones kept stay spread over the whole
- *   log, further apart as it grows.
+ *   log, further apart as it grows. Books that alone outgrow the byte bound are not kept, and
+ *   no more are taken (later books are only larger): answers then start from those kept, or 0.
  */
 import {
   ledgerBooksProjection,
@@ -93,6 +94,8 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
   /** In log order. */
   const kept: BooksWaypoint[] = [];
   let bytesKept = 0;
+  /** Set once one waypoint alone outgrew maxBytes: later ones only grow, so none is taken. */
+  let outgrown = false;
 
   function evictOne(): void {
     // Never the newest while there is another: the next extension starts from it.
@@ -113,6 +116,10 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
   }
 
   function keep(waypoint: BooksWaypoint): void {
+    if (waypoint.bytes.byteLength > maxBytes) {
+      outgrown = true;
+      return;
+    }
     kept.push(waypoint);
     bytesKept += waypoint.bytes.byteLength;
     while (kept.length > maxCount || (bytesKept > maxBytes && kept.length > 0)) evictOne();
@@ -159,7 +166,7 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
       pace: FoldPace = {},
     ): Promise<void> {
       const from = newest();
-      if (upTo - (from?.position ?? 0n) < BigInt(everyEvents)) return;
+      if (outgrown || upTo - (from?.position ?? 0n) < BigInt(everyEvents)) return;
       const books = createLedgerBooks(
         from === undefined ? ledgerBooksProjection.initialState() : booksFrom(from),
       );
@@ -215,6 +222,10 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
     },
     bytesKept(): number {
       return bytesKept;
+    },
+    /** True once the books outgrew MAX_BOOKS_WAYPOINT_BYTES: answers fold from the kept ones or 0. */
+    outgrown(): boolean {
+      return outgrown;
     },
   };
 }

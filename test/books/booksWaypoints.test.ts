@@ -197,5 +197,18 @@ describe('books waypoints', () => {
     expect(byBytes.kept().length).toBeLessThan(events.length);
     expect(byBytes.kept().length).toBeGreaterThan(0);
     expect(byBytes.kept().at(-1)!.position).toBe(BigInt(events.length));
+
+    // Books larger than the whole bound are never kept, and the log is not folded again for them.
+    const tooSmall = createBooksWaypoints({ everyEvents: 1, maxBytes: 1 });
+    await tooSmall.extend(source, BigInt(events.length), 3);
+    expect(tooSmall.kept()).toEqual([]);
+    expect(tooSmall.outgrown()).toBe(true);
+    let reads = 0;
+    await tooSmall.extend(
+      { readAll: (after, limit) => ((reads += 1), source.readAll(after, limit)) },
+      BigInt(events.length),
+      3,
+    );
+    expect(reads).toBe(0);
   }, 60_000);
 });
