@@ -37,7 +37,8 @@ export interface LoadResult {
   /** CPU time this process (autocannon) used, as % of one core over the run. */
   readonly generatorCpuPercent: number;
   /**
-   * The server's CPU time (user + system) per 2xx answer, ms; NaN without a serverPid or /proc.
+   * The server's CPU time (user + system) per 2xx answer, ms; NaN without a serverPid, /proc or
+   * any answer.
    * Less at the mercy of other load on the machine than the rate: what one command costs.
    */
   readonly serverCpuMsPerCommand: number;
@@ -108,7 +109,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     p99Ms: result.latency.p99,
     maxMs: result.latency.max,
     generatorCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100),
-    serverCpuMsPerCommand: Math.round((serverCpuMs / Math.max(1, result['2xx'])) * 100) / 100,
+    serverCpuMsPerCommand:
+      result['2xx'] === 0 ? Number.NaN : Math.round((serverCpuMs / result['2xx']) * 100) / 100,
   };
 }
 
