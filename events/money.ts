@@ -121,9 +121,7 @@ export function formatPence(pence: Pence): string {
 
 /** "£1,234.50" (and "-£12.00") from whole pence: the string formatPounds writes for the same value. */
 export function formatPoundsFromPence(pence: Pence): string {
-  const [whole = '0', fraction = '00'] = formatPence(pence < 0n ? -pence : pence).split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${pence < 0n ? '-' : ''}£${grouped}.${fraction}`;
+  return poundsText(pence < 0n, formatPence(pence < 0n ? -pence : pence));
 }
 
 /** Σ of amounts in pence. */
@@ -135,9 +133,14 @@ export function sumPence(values: Iterable<Pence>): Pence {
 
 /** "£1,234.50" (and "-£12.00"), as a person reads money. */
 export function formatPounds(value: Money): string {
-  const [whole = '0', fraction = '00'] = value.abs().toFixed(2).split('.');
+  return poundsText(value.isNegative() && !value.isZero(), value.abs().toFixed(2));
+}
+
+/** "£1,234.50" from the 2-dp digits of an amount's size ("1234.50") and its sign. */
+function poundsText(negative: boolean, unsigned: string): string {
+  const [whole = '0', fraction = '00'] = unsigned.split('.');
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${value.isNegative() && !value.isZero() ? '-' : ''}£${grouped}.${fraction}`;
+  return `${negative ? '-' : ''}£${grouped}.${fraction}`;
 }
 
 export interface Weighted<K extends string = string> {
