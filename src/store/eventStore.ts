@@ -201,6 +201,13 @@ export interface EventStore {
   readStream(streamId: string, fromRevision?: bigint, limit?: number): Promise<RecordedEvent[]>;
   /** Up to `limit` events with position strictly greater than `afterPosition`, in log order. */
   readAll(afterPosition: bigint, limit: number): Promise<RecordedEvent[]>;
+  /**
+   * The events at these log positions, in log order, in one indexed read (at most
+   * MAX_READ_POSITIONS of them): a position with no event is left out, so a caller that needs
+   * each one checks. The audit trail keeps only positions in memory and reads a page's entries
+   * back this way.
+   */
+  readPositions(positions: readonly bigint[]): Promise<RecordedEvent[]>;
   /** Position of the last event in the log (0n when empty). */
   headPosition(): Promise<bigint>;
   /**
@@ -232,3 +239,18 @@ export type ReaderLocation =
 
 /** Most events one readAll may return; callers page through longer logs. */
 export const MAX_READ_ALL_BATCH_EVENTS = 10_000;
+
+/** Most positions one readPositions may ask for (an audit page asks for at most 1,000). */
+export const MAX_READ_POSITIONS = 10_000;
+
+/** The positions to read, ascending and once each; refuses more than MAX_READ_POSITIONS. */
+export function positionsToRead(positions: readonly bigint[]): bigint[] {
+  if (positions.length > MAX_READ_POSITIONS)
+    throw new RangeError(
+      `readPositions asks for at most ${MAX_READ_POSITIONS} positions, not ${positions.length}`,
+    );
+  for (const position of positions)
+    if (typeof position !== 'bigint' || position < 1n)
+      throw new RangeError(`readPositions: ${String(position)} is not a log position`);
+  return [...new Set(positions)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -380,6 +380,18 @@ export function describeEventStoreContract(
         expect(paged).toEqual(full);
       });
 
+      it('readPositions reads the events at the positions asked for, in log order, each once, leaving out positions with no event', async () => {
+        const head = await store.headPosition();
+        const { positions } = await store.append(newStreamId(), newEvents(5), 'no-stream');
+        const full = await store.readAll(head, 100);
+        const asked = [positions[3]!, positions[0]!, positions[3]!, positions[4]!];
+        expect(await store.readPositions(asked)).toEqual([full[0], full[3], full[4]]);
+        expect(await store.readPositions([])).toEqual([]);
+        // Beyond the head: nothing there, nothing returned.
+        expect(await store.readPositions([positions[4]! + 1_000_000n])).toEqual([]);
+        await expect(store.readPositions([0n])).rejects.toThrow(RangeError);
+      });
+
       it('reports the head position: 0 or the last event, moving with each append', async () => {
         const head = await store.headPosition();
         expect(head).toBeGreaterThanOrEqual(0n);

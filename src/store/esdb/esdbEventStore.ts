@@ -81,6 +81,7 @@ import {
   type ExpectedRevision,
   type NewEvent,
   type RecordedEvent,
+  positionsToRead,
 } from '../eventStore.ts';
 import { LEDGER_STREAM_PREFIXES } from '../../../events/streams.ts';
 import { ulidToUuid, uuidToUlid } from '../ulidUuid.ts';
@@ -454,6 +455,23 @@ export function createEsdbEventStore(
       const clampedLimit = clampReadAllLimit(limit);
       checkAfterPosition(afterPosition);
       return readForwards(afterPosition, clampedLimit);
+    },
+
+    // $all has no read by a set of positions: one forward read of one record from each.
+    async readPositions(positions) {
+      assertOpen();
+      const found: RecordedEvent[] = [];
+      for (const position of positionsToRead(positions)) {
+        checkAfterPosition(position);
+        const [first] = await collect(
+          client.readAll({ fromPosition: at(position), direction: FORWARDS, maxCount: 1 }),
+          'read a $all position',
+        );
+        const event = first?.event;
+        if (event !== undefined && isOurs(event.streamId) && event.position.commit === position)
+          found.push(toRecorded(event));
+      }
+      return found;
     },
 
     async headPosition() {

@@ -63,6 +63,7 @@ import {
   type ExpectedRevision,
   type NewEvent,
   type RecordedEvent,
+  positionsToRead,
 } from '../eventStore.ts';
 import { logChainEventHash, logChainHash } from '../../audit/logChain.ts';
 import {
@@ -606,6 +607,20 @@ export async function createPostgresEventStore(
     async readAll(afterPosition, limit) {
       assertOpen();
       return readAfter(afterPosition, clampReadAllLimit(limit));
+    },
+
+    async readPositions(positions) {
+      assertOpen();
+      const wanted = positionsToRead(positions);
+      if (wanted.length === 0) return [];
+      const { rows } = await reaching(() =>
+        pool.query<EventRow>(
+          `SELECT position, event_id, stream_id, stream_revision, type, data, metadata, log_hash
+             FROM ${table} WHERE position = ANY($1::bigint[]) ORDER BY position`,
+          [wanted.map(String)],
+        ),
+      );
+      return rows.map(toRecordedEvent);
     },
 
     async headPosition() {

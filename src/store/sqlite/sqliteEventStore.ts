@@ -19,6 +19,7 @@ import {
   type EventStore,
   type ExpectedRevision,
   type RecordedEvent,
+  positionsToRead,
 } from '../eventStore.ts';
 import { logChainEventHash, logChainHash } from '../../audit/logChain.ts';
 import {
@@ -170,6 +171,12 @@ export function createSqliteEventStore(
     .raw(true);
   const selectAfter = db
     .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
+    .raw(true);
+  // One statement for any number of positions: the list travels as a JSON array (json_each).
+  const selectPositions = db
+    .prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE position IN (SELECT value FROM json_each(?)) ORDER BY position`,
+    )
     .raw(true);
   const selectHead = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
   // Only a writer reads command keys (a read-only connection never appends, and may open a file
@@ -357,6 +364,12 @@ export function createSqliteEventStore(
 
     async readAll(afterPosition, limit) {
       return readAfter(afterPosition, clampReadAllLimit(limit));
+    },
+
+    async readPositions(positions) {
+      const wanted = positionsToRead(positions);
+      if (wanted.length === 0) return [];
+      return toRecordedEvents(selectPositions.all(`[${wanted.join(',')}]`) as EventRow[]);
     },
 
     async headPosition() {
