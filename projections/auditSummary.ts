@@ -57,55 +57,97 @@ export function emptyAuditNames(): AuditNames {
   };
 }
 
-export function rememberNames(names: AuditNames, event: Envelope): void {
+/** The value each table of AuditNames holds. */
+export type AuditNameValue<K extends keyof AuditNames> =
+  AuditNames[K] extends Map<string, infer V> ? V : never;
+
+/** One fact an event teaches the summaries: `names[table].set(key, value)`. */
+export type LearnedName = {
+  [K in keyof AuditNames]: {
+    readonly table: K;
+    readonly key: string;
+    readonly value: AuditNameValue<K>;
+  };
+}[keyof AuditNames];
+
+/** What AuditNames a summary reads: each table looked up by key, never changed. */
+export type AuditNameLookup = {
+  readonly [K in keyof AuditNames]: {
+    get(key: string): AuditNameValue<K> | undefined;
+  };
+};
+
+/** The name (or reference, date, request…) `event` teaches later summaries, if any. */
+export function learnedName(event: Envelope): LearnedName | undefined {
   switch (event.type) {
     case 'AgencyRegistered':
-      names.agencies.set(event.data.agencyId, event.data.name);
-      return;
+      return { table: 'agencies', key: event.data.agencyId, value: event.data.name };
     case 'PotOpened':
-      names.pots.set(event.data.potId, event.data.name);
-      return;
+      return { table: 'pots', key: event.data.potId, value: event.data.name };
     case 'InterventionDefined':
-      names.interventions.set(event.data.interventionId, event.data.name);
-      return;
+      return { table: 'interventions', key: event.data.interventionId, value: event.data.name };
     case 'ContributionReceived':
-      names.contributionReferences.set(event.data.contributionId, event.data.reference);
-      return;
+      return {
+        table: 'contributionReferences',
+        key: event.data.contributionId,
+        value: event.data.reference,
+      };
     case 'FundsAllocated':
-      names.allocationDates.set(event.data.allocationId, event.data.effectiveDate);
-      return;
+      return {
+        table: 'allocationDates',
+        key: event.data.allocationId,
+        value: event.data.effectiveDate,
+      };
     case 'OutcomeRecorded':
-      names.outcomeDescriptions.set(event.data.outcomeId, event.data.description);
-      return;
+      return {
+        table: 'outcomeDescriptions',
+        key: event.data.outcomeId,
+        value: event.data.description,
+      };
     case 'SpendRecorded':
-      names.spends.set(event.data.spendId, {
-        invoiceRef: event.data.invoiceRef,
-        supplier: event.data.supplier,
-      });
-      return;
+      return {
+        table: 'spends',
+        key: event.data.spendId,
+        value: { invoiceRef: event.data.invoiceRef, supplier: event.data.supplier },
+      };
     case 'CommitmentRaised':
-      names.commitmentReferences.set(event.data.commitmentId, event.data.reference);
-      return;
+      return {
+        table: 'commitmentReferences',
+        key: event.data.commitmentId,
+        value: event.data.reference,
+      };
     case 'OutcomeClaimed':
-      names.claims.set(event.data.claimId, {
-        code: event.data.code,
-        price: event.data.price,
-        ...(event.data.outcomeId === undefined ? {} : { outcomeId: event.data.outcomeId }),
-      });
-      return;
+      return {
+        table: 'claims',
+        key: event.data.claimId,
+        value: {
+          code: event.data.code,
+          price: event.data.price,
+          ...(event.data.outcomeId === undefined ? {} : { outcomeId: event.data.outcomeId }),
+        },
+      };
     case 'AllocationRequested': {
       const d = event.data;
-      names.allocationRequests.set(d.allocationId, {
-        amount: d.amount,
-        interventionId: d.interventionId,
-        requestedBy: d.requestedBy.sub,
-        effectiveDate: d.effectiveDate,
-      });
-      return;
+      return {
+        table: 'allocationRequests',
+        key: d.allocationId,
+        value: {
+          amount: d.amount,
+          interventionId: d.interventionId,
+          requestedBy: d.requestedBy.sub,
+          effectiveDate: d.effectiveDate,
+        },
+      };
     }
     default:
-      return;
+      return undefined;
   }
+}
+
+export function rememberNames(names: AuditNames, event: Envelope): void {
+  const learned = learnedName(event);
+  if (learned !== undefined)
+    (names[learned.table] as Map<string, unknown>).set(learned.key, learned.value);
 }
 
 const ROLE_WORDS: Readonly<Record<string, string>> = {
@@ -116,7 +158,7 @@ const ROLE_WORDS: Readonly<Record<string, string>> = {
 };
 
 /** "alice (finance officer, Essex Police)" */
-export function actorLabel(names: AuditNames, actor: Actor): string {
+export function actorLabel(names: AuditNameLookup, actor: Actor): string {
   const role = ROLE_WORDS[actor.role] ?? actor.role.replaceAll('-', ' ');
   const agency =
     actor.agencyId === undefined ? '' : `, ${names.agencies.get(actor.agencyId) ?? actor.agencyId}`;
@@ -124,7 +166,7 @@ export function actorLabel(names: AuditNames, actor: Actor): string {
 }
 
 /** The one-line summary of an event, e.g. "alice (finance officer, Essex Police) contributed £250,000.00 to Essex Reducing Reoffending, ref PO-1234". */
-export function summarise(names: AuditNames, event: Envelope): string {
+export function summarise(names: AuditNameLookup, event: Envelope): string {
   const data = event.data as { priorPeriodAdjustment?: string };
   // A correction for a closed year is booked in the open one; the label says which year it corrects.
   const label =
@@ -134,7 +176,7 @@ export function summarise(names: AuditNames, event: Envelope): string {
   return `${actorLabel(names, event.metadata.actor)} ${describeAction(names, event)}${label}`;
 }
 
-function describeAction(names: AuditNames, event: Envelope): string {
+function describeAction(names: AuditNameLookup, event: Envelope): string {
   const agency = (id: string): string => names.agencies.get(id) ?? id;
   const pot = (id: string): string => names.pots.get(id) ?? id;
   const intervention = (id: string): string => names.interventions.get(id) ?? id;
@@ -448,7 +490,7 @@ function describeAction(names: AuditNames, event: Envelope): string {
 
 /** "request for £600,000.00 for Intervention X by bob", or the allocation id when the request is not known. */
 function requestText(
-  names: AuditNames,
+  names: AuditNameLookup,
   allocationId: string,
   intervention: (id: string) => string,
   options: { requester: boolean } = { requester: true },

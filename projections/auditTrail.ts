@@ -2,32 +2,41 @@
  * Audit trail: one entry per event in log order — every event type, the idempotency claims
  * included, because an auditor must be able to account for every entry in the log.
  *
- * Logs get long (years of a place's pooled spending), so entries sit in an array in position
- * order with indexes by pot, agency and actor; a page starts with a binary search for the
- * cursor and reads forward, never from the top.
+ * Logs get long (years of a place's pooled spending), so the trail keeps in memory only what
+ * filtering and paging need — per entry its position, type, recordedAt, pot, agencies and
+ * actor as numbers in typed-array columns, with index lists by pot, agency and actor — and the
+ * names the summaries use (auditNameHistory.ts). The entry itself (ids, reason, amount, the
+ * one-line summary) is built when a page is read, from the event the store holds at that
+ * position: one batched read per page (EventStore.readPositions). A page starts with a binary
+ * search for the cursor and reads forward, never from the top.
  */
 import { revealHiddenCharacters } from '../events/hiddenCharacters.ts';
 import type { Envelope } from '../events/index.ts';
 import { formatPence, parsePence, sumPence } from '../events/money.ts';
 import { agencyIdOfStream, potIdOfStream } from '../events/streams.ts';
-import type { AuditNames } from './auditSummary.ts';
-import { emptyAuditNames, rememberNames, summarise } from './auditSummary.ts';
+import {
+  emptyAuditNameHistory,
+  learnNamesAt,
+  namesBeforeRow,
+  type AuditNameHistory,
+} from './auditNameHistory.ts';
+import { summarise } from './auditSummary.ts';
 import {
   columnAt,
   columnPush,
   createFloat64Column,
   createInterner,
   createPositionColumn,
-  createTextColumn,
+  createRowList,
   createUint32Column,
   internedNumber,
   internedValue,
-  textAt,
-  textPush,
+  rowListAt,
+  rowListPush,
   type Float64Column,
   type Interner,
   type PositionColumn,
-  type TextColumn,
+  type RowList,
   type Uint32Column,
 } from './columns.ts';
 import type { Projection } from './projection.ts';
@@ -64,45 +73,29 @@ export interface AuditEntry {
 }
 
 /**
- * One entry per event, kept in columns rather than as an AuditEntry object each: a long log
- * has millions of entries, and an object per entry (with its own actor object, agency list,
- * position string and a summary rope) cost ~1.4 KB each. Strings that repeat (types, streams,
- * actors, dates, pots, agency lists) are kept once and numbered; auditEntryAt builds the
- * AuditEntry, field for field as it was, when a page asks for it.
+ * One row per event, in columns of numbers: a long log has millions of entries, and their text
+ * (ids, reasons, summaries) is already in the store. Strings that repeat (types, pots, actors,
+ * agency lists) are kept once and numbered.
  */
 export interface AuditTrailState {
   /** Entries folded so far. */
   size: number;
-  /** positions.at(i) and recordedAtMs.at(i) belong to entry i; searched and filtered without building entries. */
+  /** positions.at(i) and recordedAtMs.at(i) belong to entry i; searched and filtered without reading the store. */
   readonly positions: PositionColumn;
   readonly recordedAtMs: Float64Column;
-  readonly eventIds: TextColumn;
-  /** recordedAt where it is not exactly new Date(recordedAtMs).toISOString() (it always is, as the ledger writes it). */
-  readonly recordedAtTexts: Map<number, string>;
-  readonly commandIds: TextColumn;
-  /** Where correlationId is not the commandId (it usually is). */
-  readonly correlationIds: Map<number, string>;
-  readonly causationIds: Map<number, string>;
-  /** Only the entries that move money, or undo an entry, have these. */
-  readonly amounts: Map<number, string>;
-  readonly reversedEventIds: Map<number, string>;
-  readonly reasons: TextColumn;
-  readonly summaries: TextColumn;
   /** Numbers in the interners below; 0 where the entry has none. */
   readonly typeIds: Uint32Column;
-  readonly streamIds: Uint32Column;
   readonly actorIds: Uint32Column;
-  readonly effectiveDateIds: Uint32Column;
   readonly potIds: Uint32Column;
   readonly agencyListIds: Uint32Column;
   readonly strings: Interner<string>;
   readonly actors: Interner<AuditEntry['actor']>;
   readonly agencyLists: Interner<readonly string[]>;
-  /** potId / agencyId / actor sub → indexes into the entries, ascending. */
-  readonly byPot: Map<string, number[]>;
-  readonly byAgency: Map<string, number[]>;
-  readonly byActor: Map<string, number[]>;
-  readonly names: AuditNames;
+  /** potId / agencyId / actor sub → rows, ascending. */
+  readonly byPot: Map<string, RowList>;
+  readonly byAgency: Map<string, RowList>;
+  readonly byActor: Map<string, RowList>;
+  readonly names: AuditNameHistory;
 }
 
 export interface AuditQuery {
@@ -127,25 +120,26 @@ export interface AuditPage {
   readonly nextCursor: string | null;
 }
 
+/** The rows of a page (what the filters and the cursor select), before any is read from the store. */
+export interface AuditPageRows {
+  readonly rows: readonly number[];
+  readonly nextCursor: string | null;
+}
+
+/**
+ * The stored events at these positions (EventStore.readPositions, as ledger envelopes), in
+ * any order; a position left out is an event the store lost, and the page fails loudly.
+ */
+export type ReadAuditEvents = (positions: readonly bigint[]) => Promise<readonly Envelope[]>;
+
 export const auditTrailProjection: Projection<AuditTrailState> = {
   name: 'auditTrail',
   initialState: () => ({
     size: 0,
     positions: createPositionColumn(),
     recordedAtMs: createFloat64Column(),
-    eventIds: createTextColumn(),
-    recordedAtTexts: new Map(),
-    commandIds: createTextColumn(),
-    correlationIds: new Map(),
-    causationIds: new Map(),
-    amounts: new Map(),
-    reversedEventIds: new Map(),
-    reasons: createTextColumn(),
-    summaries: createTextColumn(),
     typeIds: createUint32Column(),
-    streamIds: createUint32Column(),
     actorIds: createUint32Column(),
-    effectiveDateIds: createUint32Column(),
     potIds: createUint32Column(),
     agencyListIds: createUint32Column(),
     strings: createInterner(),
@@ -154,7 +148,7 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
     byPot: new Map(),
     byAgency: new Map(),
     byActor: new Map(),
-    names: emptyAuditNames(),
+    names: emptyAuditNameHistory(),
   }),
   evolve(state, event) {
     const index = state.size;
@@ -168,27 +162,12 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
     if (Number.isNaN(recordedAtMs))
       throw new Error(`invariant: event ${event.eventId} has recordedAt ${metadata.recordedAt}`);
 
-    const data = event.data as { effectiveDate?: string; reason?: string };
     const actor = metadata.actor;
     const potId = potOf(event);
     const agencyIds = agenciesTouchedBy(event);
     columnPush(state.positions, event.position);
     columnPush(state.recordedAtMs, recordedAtMs);
-    textPush(state.eventIds, event.eventId);
-    if (new Date(recordedAtMs).toISOString() !== metadata.recordedAt)
-      state.recordedAtTexts.set(index, metadata.recordedAt);
-    textPush(state.commandIds, metadata.commandId);
-    if (metadata.correlationId !== metadata.commandId)
-      state.correlationIds.set(index, metadata.correlationId);
-    if (metadata.causationId !== undefined) state.causationIds.set(index, metadata.causationId);
-    const amount = amountOfEvent(event.data);
-    if (amount !== null) state.amounts.set(index, amount);
-    const reversed = (event.data as { reversedEventId?: unknown }).reversedEventId;
-    if (typeof reversed === 'string') state.reversedEventIds.set(index, reversed);
-    textPush(state.reasons, data.reason);
-    textPush(state.summaries, summarise(state.names, event));
     columnPush(state.typeIds, internString(state, event.type));
-    columnPush(state.streamIds, internString(state, event.streamId));
     columnPush(
       state.actorIds,
       internedNumber(
@@ -203,10 +182,6 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
         }),
       ),
     );
-    columnPush(
-      state.effectiveDateIds,
-      data.effectiveDate === undefined ? 0 : internString(state, data.effectiveDate),
-    );
     columnPush(state.potIds, potId === undefined ? 0 : internString(state, potId));
     columnPush(
       state.agencyListIds,
@@ -217,7 +192,7 @@ export const auditTrailProjection: Projection<AuditTrailState> = {
     if (potId !== undefined) indexUnder(state.byPot, potId, index);
     for (const agencyId of agencyIds) indexUnder(state.byAgency, agencyId, index);
     indexUnder(state.byActor, actor.sub, index);
-    rememberNames(state.names, event);
+    learnNamesAt(state.names, event, index);
     return state;
   },
 };
@@ -241,55 +216,75 @@ function internString(state: AuditTrailState, text: string): number {
   return internedNumber(state.strings, text, () => text);
 }
 
-function indexUnder(index: Map<string, number[]>, key: string, entryIndex: number): void {
-  const list = index.get(key);
-  if (list === undefined) index.set(key, [entryIndex]);
-  else list.push(entryIndex);
+function indexUnder(index: Map<string, RowList>, key: string, row: number): void {
+  let list = index.get(key);
+  if (list === undefined) {
+    list = createRowList();
+    index.set(key, list);
+  }
+  rowListPush(list, row);
 }
 
 /**
- * Entry i (0 ≤ i < state.size) as the API shows it; a fresh object each time. Text a person
- * typed (the actor's name, the reason, the names and references in the summary) is shown with
- * any hidden character (hiddenCharacters.ts) as a visible <U+202E>: older events may hold them,
- * and an auditor must see what is there, not what it pretends to be. The log itself keeps the
- * text exactly (GET /v1/events).
+ * Entry i (0 ≤ i < state.size) as the API shows it, built from `event` — the stored event at
+ * the entry's position — and the names as they stood when the entry was folded; a fresh object
+ * each time. Text a person typed (the actor's name, the reason, the names and references in the
+ * summary) is shown with any hidden character (hiddenCharacters.ts) as a visible <U+202E>:
+ * older events may hold them, and an auditor must see what is there, not what it pretends to
+ * be. The log itself keeps the text exactly (GET /v1/events).
  */
-export function auditEntryAt(state: AuditTrailState, i: number): AuditEntry {
+export function auditEntryAt(state: AuditTrailState, i: number, event: Envelope): AuditEntry {
   if (!Number.isInteger(i) || i < 0 || i >= state.size)
     throw new RangeError(`no audit entry ${i} in a trail of ${state.size}`);
-  const effectiveDateId = columnAt(state.effectiveDateIds, i);
-  const causationId = state.causationIds.get(i);
-  const reason = textAt(state.reasons, i);
-  const commandId = textAt(state.commandIds, i)!;
-  const potId = columnAt(state.potIds, i);
-  const actor = internedValue(state.actors, columnAt(state.actorIds, i));
-  const amount = state.amounts.get(i);
-  const reversedEventId = state.reversedEventIds.get(i);
+  const position = columnAt(state.positions, i);
+  if (event.position !== position)
+    throw new Error(
+      `invariant: audit entry ${i} is at position ${position}, not ${event.position}`,
+    );
+  const { metadata } = event;
+  const data = event.data as {
+    effectiveDate?: string;
+    reason?: string;
+    reversedEventId?: unknown;
+  };
+  const { actor } = metadata;
+  const potId = potOf(event);
+  const amount = amountOfEvent(event.data);
   return {
-    position: columnAt(state.positions, i).toString(),
-    eventId: textAt(state.eventIds, i)!,
-    type: internedValue(state.strings, columnAt(state.typeIds, i)),
-    streamId: internedValue(state.strings, columnAt(state.streamIds, i)),
-    recordedAt:
-      state.recordedAtTexts.get(i) ?? new Date(columnAt(state.recordedAtMs, i)).toISOString(),
-    ...(effectiveDateId === 0
-      ? {}
-      : { effectiveDate: internedValue(state.strings, effectiveDateId) }),
+    position: position.toString(),
+    eventId: event.eventId,
+    type: event.type,
+    streamId: event.streamId,
+    recordedAt: metadata.recordedAt,
+    ...(data.effectiveDate === undefined ? {} : { effectiveDate: data.effectiveDate }),
     actor: {
       sub: revealHiddenCharacters(actor.sub),
       role: revealHiddenCharacters(actor.role),
       ...(actor.agencyId === undefined ? {} : { agencyId: revealHiddenCharacters(actor.agencyId) }),
     },
-    commandId: revealHiddenCharacters(commandId),
-    correlationId: revealHiddenCharacters(state.correlationIds.get(i) ?? commandId),
-    ...(causationId === undefined ? {} : { causationId: revealHiddenCharacters(causationId) }),
-    ...(reason === undefined ? {} : { reason: revealHiddenCharacters(reason) }),
-    summary: revealHiddenCharacters(textAt(state.summaries, i)!),
-    ...(amount === undefined ? {} : { amount }),
-    ...(reversedEventId === undefined ? {} : { reversedEventId }),
-    ...(potId === 0 ? {} : { potId: internedValue(state.strings, potId) }),
-    agencyIds: [...internedValue(state.agencyLists, columnAt(state.agencyListIds, i))],
+    commandId: revealHiddenCharacters(metadata.commandId),
+    correlationId: revealHiddenCharacters(metadata.correlationId),
+    ...(metadata.causationId === undefined
+      ? {}
+      : { causationId: revealHiddenCharacters(metadata.causationId) }),
+    ...(data.reason === undefined ? {} : { reason: revealHiddenCharacters(data.reason) }),
+    summary: revealHiddenCharacters(summarise(namesBeforeRow(state.names, i), event)),
+    ...(amount === null ? {} : { amount }),
+    ...(typeof data.reversedEventId === 'string' ? { reversedEventId: data.reversedEventId } : {}),
+    ...(potId === undefined ? {} : { potId }),
+    agencyIds: agenciesTouchedBy(event),
   };
+}
+
+/** The type of entry i, without reading the store. */
+export function auditEntryType(state: AuditTrailState, i: number): string {
+  return internedValue(state.strings, columnAt(state.typeIds, i));
+}
+
+/** The rows of the entries of one pot, ascending. */
+export function auditRowsOfPot(state: AuditTrailState, potId: string): number[] {
+  const list = state.byPot.get(potId);
+  return list === undefined ? [] : Array.from(list.rows.subarray(0, list.length));
 }
 
 function potOf(event: Envelope): string | undefined {
@@ -442,11 +437,11 @@ function firstAfter(length: number, positionAt: (i: number) => bigint, after: bi
 }
 
 /**
- * A page of audit entries in log order, filtered. Throws RangeError for a limit outside
- * 1..MAX_AUDIT_PAGE_SIZE, a cursor that is not a digit string, or an unreadable from/to;
- * the HTTP layer validates first and answers 400.
+ * The rows of a page of audit entries in log order, filtered. Throws RangeError for a limit
+ * outside 1..MAX_AUDIT_PAGE_SIZE, a cursor that is not a digit string, or an unreadable
+ * from/to; the HTTP layer validates first and answers 400.
  */
-export function auditEntries(state: AuditTrailState, query: AuditQuery): AuditPage {
+export function auditPageRows(state: AuditTrailState, query: AuditQuery): AuditPageRows {
   const { limit } = query;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_PAGE_SIZE) {
     throw new RangeError(`limit must be an integer from 1 to ${MAX_AUDIT_PAGE_SIZE}`);
@@ -458,13 +453,14 @@ export function auditEntries(state: AuditTrailState, query: AuditQuery): AuditPa
   const toMs = query.to === undefined ? Infinity : parseTimeBound(query.to, 'to');
 
   // Walk the shortest index that the filters allow; the other filters are checked per entry.
-  const candidates: (readonly number[])[] = [];
-  if (query.potId !== undefined) candidates.push(state.byPot.get(query.potId) ?? []);
-  if (query.agencyId !== undefined) candidates.push(state.byAgency.get(query.agencyId) ?? []);
-  if (query.actor !== undefined) candidates.push(state.byActor.get(query.actor) ?? []);
+  const none = createRowList();
+  const candidates: RowList[] = [];
+  if (query.potId !== undefined) candidates.push(state.byPot.get(query.potId) ?? none);
+  if (query.agencyId !== undefined) candidates.push(state.byAgency.get(query.agencyId) ?? none);
+  if (query.actor !== undefined) candidates.push(state.byActor.get(query.actor) ?? none);
   const walk = candidates.sort((a, b) => a.length - b.length)[0];
   const length = walk === undefined ? state.size : walk.length;
-  const entryIndexAt = walk === undefined ? (i: number) => i : (i: number) => walk[i]!;
+  const entryIndexAt = walk === undefined ? (i: number) => i : (i: number) => rowListAt(walk, i);
 
   // A pot that was never interned matches no entry (and its index list above is empty).
   const potNumber =
@@ -484,7 +480,8 @@ export function auditEntries(state: AuditTrailState, query: AuditQuery): AuditPa
     );
   };
 
-  const entries: AuditEntry[] = [];
+  const rows: number[] = [];
+  const positionOf = (i: number): string => columnAt(state.positions, i).toString();
   let scanned = 0;
   for (
     let k = firstAfter(length, (i) => columnAt(state.positions, entryIndexAt(i)), after);
@@ -495,13 +492,61 @@ export function auditEntries(state: AuditTrailState, query: AuditQuery): AuditPa
     if (scanned === MAX_AUDIT_ENTRIES_SCANNED_PER_PAGE) {
       // Out of budget: everything read so far either was returned or did not match, so the
       // next page can start after the last entry read.
-      return { entries, nextCursor: columnAt(state.positions, entryIndexAt(k - 1)).toString() };
+      return { rows, nextCursor: positionOf(entryIndexAt(k - 1)) };
     }
     scanned += 1;
     if (!matches(i)) continue;
     // One match beyond the page proves there is more to read.
-    if (entries.length === limit) return { entries, nextCursor: entries.at(-1)!.position };
-    entries.push(auditEntryAt(state, i));
+    if (rows.length === limit) return { rows, nextCursor: positionOf(rows.at(-1)!) };
+    rows.push(i);
   }
-  return { entries, nextCursor: null };
+  return { rows, nextCursor: null };
+}
+
+/**
+ * A page of audit entries: the rows selected in memory, then their events read from the store
+ * in one batch. The rows are chosen in one synchronous step; an entry never changes once
+ * folded (the names it uses are those from before it), so books that move on during the read
+ * still give the page exactly as it stood.
+ */
+export async function auditEntries(
+  state: AuditTrailState,
+  query: AuditQuery,
+  readEvents: ReadAuditEvents,
+): Promise<AuditPage> {
+  const page = auditPageRows(state, query);
+  const events =
+    page.rows.length === 0
+      ? []
+      : await readEvents(page.rows.map((i) => columnAt(state.positions, i)));
+  const byPosition = new Map(events.map((event) => [event.position, event]));
+  return {
+    entries: page.rows.map((i) => auditEntryAt(state, i, eventOfRow(state, i, byPosition))),
+    nextCursor: page.nextCursor,
+  };
+}
+
+/** As auditEntries, for a caller that holds the events already (the mirror, a pack, tests). */
+export function auditEntriesFrom(
+  state: AuditTrailState,
+  query: AuditQuery,
+  events: ReadonlyMap<bigint, Envelope>,
+): AuditPage {
+  const page = auditPageRows(state, query);
+  return {
+    entries: page.rows.map((i) => auditEntryAt(state, i, eventOfRow(state, i, events))),
+    nextCursor: page.nextCursor,
+  };
+}
+
+function eventOfRow(
+  state: AuditTrailState,
+  i: number,
+  events: ReadonlyMap<bigint, Envelope>,
+): Envelope {
+  const position = columnAt(state.positions, i);
+  const event = events.get(position);
+  if (event === undefined)
+    throw new Error(`invariant: the store has no event at position ${position} (audit entry ${i})`);
+  return event;
 }

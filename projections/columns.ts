@@ -184,3 +184,38 @@ export function textAt(column: TextColumn, index: number): string | undefined {
     offset + columnAt(column.byteLengths, index),
   );
 }
+
+/**
+ * Row numbers in ascending order (an index list: the rows of one pot, agency or actor) in a
+ * Uint32Array that doubles as it fills: 4 bytes a row, where a plain array of numbers takes 8.
+ */
+export interface RowList {
+  rows: Uint32Array;
+  length: number;
+}
+
+/** Capacity of a new row list: most keys (an actor, a small pot) index few rows. */
+const ROW_LIST_INITIAL_CAPACITY = 4;
+
+export const createRowList = (): RowList => ({
+  rows: new Uint32Array(ROW_LIST_INITIAL_CAPACITY),
+  length: 0,
+});
+
+export function rowListPush(list: RowList, row: number): void {
+  if (!(row >= 0 && row <= 0xffff_ffff && Number.isInteger(row)))
+    throw new RangeError(`invariant: row ${row} does not fit a row list`);
+  if (list.length === list.rows.length) {
+    const grown = new Uint32Array(Math.max(ROW_LIST_INITIAL_CAPACITY, list.rows.length * 2));
+    grown.set(list.rows);
+    list.rows = grown;
+  }
+  list.rows[list.length] = row;
+  list.length += 1;
+}
+
+export function rowListAt(list: RowList, index: number): number {
+  if (!(index >= 0 && index < list.length))
+    throw new RangeError(`no row ${index} in a row list of ${list.length}`);
+  return list.rows[index]!;
+}

@@ -9,7 +9,7 @@ import type { Envelope } from '../../events/index.ts';
 import { formatAmount, money, sum, type Money } from '../../events/money.ts';
 import {
   agencyBalances,
-  auditEntries,
+  auditEntriesFrom,
   createLedgerBooks,
   financialYearsOf,
   flowsMatrix,
@@ -30,6 +30,7 @@ import type { RecordedEvent } from '../../src/store/eventStore.ts';
 import { datedOnOrBefore, foldByHand } from '../support/handFold.ts';
 import { benefit, createHistory, flow } from '../projections/envelopes.ts';
 import { AGENCIES, DATES, historyOf, opsArbitrary } from '../projections/randomHistory.ts';
+import { eventsByPosition } from '../support/auditPages.ts';
 
 /** A store's readAll, readStream and headPosition over a list of envelopes, slowed down when asked. */
 function sourceOf(
@@ -67,7 +68,7 @@ function sourceOf(
 }
 
 /** Every answer the books give, as the API would serve them. */
-function answers(state: Readonly<LedgerProjections>) {
+function answers(state: Readonly<LedgerProjections>, events: readonly Envelope[]) {
   return {
     agencies: listAgencies(state.agencyDirectory),
     pots: listPots(state.potSummary),
@@ -75,7 +76,7 @@ function answers(state: Readonly<LedgerProjections>) {
     flows: [undefined, ...financialYearsOf(state.benefitFlows)].map((financialYear) =>
       flowsMatrix(state.benefitFlows, { financialYear }),
     ),
-    audit: auditEntries(state.auditTrail, { limit: 1_000 }),
+    audit: auditEntriesFrom(state.auditTrail, { limit: 1_000 }, eventsByPosition(events)),
   };
 }
 
@@ -125,7 +126,9 @@ describe('folding the books as they stood', () => {
         { atPosition: BigInt(p) },
         3,
       );
-      expect(answers(books.projections)).toEqual(answers(foldByHand(events.slice(0, p), false)));
+      expect(answers(books.projections, events)).toEqual(
+        answers(foldByHand(events.slice(0, p), false), events),
+      );
       expect(eventsFolded).toBe(p);
     }
   });
@@ -153,8 +156,8 @@ describe('folding the books as they stood', () => {
       drawn: '40.00',
       stake: '-40.00',
     });
-    expect(answers(books.projections)).toEqual(
-      answers(foldByHand(events.filter(datedOnOrBefore('2025-04-10')), true)),
+    expect(answers(books.projections, events)).toEqual(
+      answers(foldByHand(events.filter(datedOnOrBefore('2025-04-10')), true), events),
     );
     // The live books would (rightly) stop on that history: it is not one live commands make.
     const live = createLedgerBooks();
@@ -178,8 +181,8 @@ describe('folding the books as they stood', () => {
     });
     // Position 8 is the allocation: the later-written but earlier-dated contribution (10) is not known yet.
     const at8 = await foldHistory(sourceOf(events), { asAt: '2026-03-31', atPosition: 8n });
-    expect(answers(at8.books.projections)).toEqual(
-      answers(foldByHand(events.slice(0, 8).filter(datedOnOrBefore('2026-03-31')), true)),
+    expect(answers(at8.books.projections, events)).toEqual(
+      answers(foldByHand(events.slice(0, 8).filter(datedOnOrBefore('2026-03-31')), true), events),
     );
     expect(listPots(at8.books.projections.potSummary)[0]).toMatchObject({
       contributed: '500.00',
@@ -212,7 +215,7 @@ describe('folding the books as they stood', () => {
           );
           const fresh = createLedgerBooks();
           for (const event of events.slice(0, p)) fresh.evolve(event);
-          expect(answers(books.projections)).toEqual(answers(fresh.state));
+          expect(answers(books.projections, events)).toEqual(answers(fresh.state, events));
         },
       ),
     );
@@ -300,8 +303,8 @@ describe('the historical books service', () => {
     expect(a).toBe(b);
     expect(a.position).toBe(BigInt(events.length));
     expect(a.asAt).toBe('2025-04-10');
-    expect(answers(a.projections)).toEqual(
-      answers(foldByHand(events.filter(datedOnOrBefore('2025-04-10')), true)),
+    expect(answers(a.projections, events)).toEqual(
+      answers(foldByHand(events.filter(datedOnOrBefore('2025-04-10')), true), events),
     );
     expect(service.foldsRun()).toBe(1);
     // The same point asked as atPosition = the live position is the same key.
@@ -324,7 +327,7 @@ describe('the historical books service', () => {
     expect(refusal).toBeInstanceOf(LedgerError);
     expect(refusal).toMatchObject({ code: 'VALIDATION_FAILED' });
     const empty = await service.booksFor({ atPosition: 0n });
-    expect(answers(empty.projections)).toEqual(answers(createLedgerBooks().state));
+    expect(answers(empty.projections, events)).toEqual(answers(createLedgerBooks().state, events));
   });
 
   it(`runs at most ${MAX_CONCURRENT_HISTORICAL_FOLDS} folds at once; the others wait their turn and still answer`, async () => {

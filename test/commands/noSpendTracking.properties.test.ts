@@ -43,12 +43,13 @@ import {
 import { decideReverseEntry } from '../../commands/reverseEntry.ts';
 import { decideSettleFinancialYear } from '../../commands/settleFinancialYear.ts';
 import type { Envelope } from '../../events/index.ts';
+import { eventsByPosition } from '../support/auditPages.ts';
 import { agencyStreamId, potStreamId } from '../../events/streams.ts';
 import { potEventSchemas, type PotEvent } from '../../events/pot.ts';
 import { financialYearOf } from '../../events/primitives.ts';
 import {
   agencyBalances,
-  auditEntries,
+  auditEntriesFrom,
   createLedgerBooks,
   flowsMatrix,
   potExceptions,
@@ -679,7 +680,7 @@ function readBooks(books: LedgerBooks, log: readonly Envelope[]) {
       return withoutPooledFundFields(statement);
     }),
     exceptions: potExceptions(p.exceptions, POT_ID),
-    audit: auditEntries(p.auditTrail, { limit: 1000 }).entries.filter(
+    audit: auditEntriesFrom(p.auditTrail, { limit: 1000 }, eventsByPosition(log)).entries.filter(
       (e) => e.eventId !== AGREEMENT_EVENT_ID,
     ),
     agencyDirectory: p.agencyDirectory,

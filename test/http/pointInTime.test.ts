@@ -11,7 +11,7 @@ import { readDeflatorFile } from '../../src/unitCosts/unitCostFile.ts';
 import { asLedgerEnvelope, type Envelope } from '../../events/index.ts';
 import {
   agencyBalances,
-  auditEntries,
+  auditEntriesFrom,
   flowsMatrix,
   getAgency,
   listAgencies,
@@ -33,6 +33,7 @@ import {
   withQuery,
   type Ctx,
 } from './helpers.ts';
+import { eventsByPosition } from '../support/auditPages.ts';
 
 const AGENCIES = ['essex-cc', 'essex-police', 'essex-probation', 'nhs-mid-essex'] as const;
 const AS_AT_DATES = [
@@ -53,7 +54,7 @@ interface ReadRoute {
   readonly name: string;
   url(ctx: Ctx): string;
   /** The JSON answer, or 404 when the books do not know the thing asked for. */
-  expected(state: LedgerProjections, ctx: Ctx): unknown;
+  expected(state: LedgerProjections, ctx: Ctx, log: readonly Envelope[]): unknown;
 }
 
 const json = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
@@ -106,13 +107,17 @@ const READ_ROUTES: readonly ReadRoute[] = [
   {
     name: 'GET /v1/audit',
     url: () => '/v1/audit?limit=1000',
-    expected: (s) => auditEntries(s.auditTrail, { limit: 1_000 }),
+    expected: (s, _c, log) =>
+      auditEntriesFrom(s.auditTrail, { limit: 1_000 }, eventsByPosition(log)),
   },
   {
     name: 'GET /v1/audit/export.csv',
     url: () => '/v1/audit/export.csv',
     // The CSV's first column is the position: one row per entry the books hold, in log order.
-    expected: (s) => auditEntries(s.auditTrail, { limit: 1_000 }).entries.map((e) => e.position),
+    expected: (s, _c, log) =>
+      auditEntriesFrom(s.auditTrail, { limit: 1_000 }, eventsByPosition(log)).entries.map(
+        (e) => e.position,
+      ),
   },
 ];
 
@@ -196,7 +201,7 @@ describe('the books as they stood: asAt and atPosition on every projection GET',
         for (const [index, route] of READ_ROUTES.entries()) {
           const res = answers[index]!;
           const where = `${route.name} ?${query}`;
-          const expected = route.expected(books, ctx);
+          const expected = route.expected(books, ctx, log);
           if (expected === 404) {
             expectProblem(res, 404, 'NOT_FOUND');
           } else {

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { AuditQuery, AuditTrailState } from '../../projections/auditTrail.ts';
 import {
   MAX_AUDIT_ENTRIES_SCANNED_PER_PAGE,
-  auditEntries,
   auditTrailProjection,
 } from '../../projections/auditTrail.ts';
+import { auditEntries, foldTrail } from '../support/auditPages.ts';
 import { foldAll } from '../../projections/projection.ts';
 import { ACTORS, benefit, createHistory, flow } from './envelopes.ts';
 import { COUNCIL, NHS, POLICE, essexScenario } from './essexScenario.ts';
@@ -33,7 +33,7 @@ describe('audit trail', () => {
   describe('summaries an inspector can read', () => {
     it('given the Essex scenario, writes one line per event with names, amounts in pounds and reasons', () => {
       const { h } = essexScenario();
-      const state = foldAll(auditTrailProjection, h.events);
+      const state = foldTrail(h.events);
       expect(all(state).map((e) => e.summary)).toEqual([
         'root (admin) registered agency Essex County Council (essex-cc, council)',
         'root (admin) registered agency Essex Police (essex-police, police)',
@@ -57,7 +57,7 @@ describe('audit trail', () => {
       h.reverseContribution(extra, 'Keyed twice', '2025-10-02', { actor: ACTORS.alice });
       h.retractOutcome(outcome, 'Evidence\nwithdrawn  by probation', '2025-10-03');
       h.reverseAllocation(allocation, 'Wrong intervention', '2025-10-04');
-      const state = foldAll(auditTrailProjection, h.events);
+      const state = foldTrail(h.events);
       expect(
         all(state)
           .slice(-3)
@@ -78,7 +78,7 @@ describe('audit trail', () => {
       h.contribute(potId, POLICE, '1.50', '2025-10-01', 'PO-1302', {
         actor: { sub: 'dave', role: 'finance-officer', agencyId: 'unknown-agency' },
       });
-      const state = foldAll(auditTrailProjection, h.events);
+      const state = foldTrail(h.events);
       expect(
         all(state)
           .slice(-3)
@@ -98,7 +98,7 @@ describe('audit trail', () => {
         benefits: [benefit(NHS, '1.00', false)],
         flows: [flow(COUNCIL, NHS, '1.00', false)],
       });
-      const summary = all(foldAll(auditTrailProjection, h.events)).at(-1)!.summary;
+      const summary = all(foldTrail(h.events)).at(-1)!.summary;
       expect(summary).toMatch(
         /^root \(admin\) recorded outcome "Line one x{110}…" of Employment support/,
       );
@@ -113,7 +113,7 @@ describe('audit trail', () => {
       correlationId: 'corr-1',
       commandId: 'cmd-1',
     });
-    const state = foldAll(auditTrailProjection, h.events);
+    const state = foldTrail(h.events);
     const entries = all(state);
     expect(entries[7]).toStrictEqual({
       position: '8',
@@ -151,7 +151,7 @@ describe('audit trail', () => {
       const { h, potId } = essexScenario();
       h.claimKey('OpenPot', `pot-${potId}`);
       h.claimKey('RegisterAgency', 'agency-dwp');
-      const state = foldAll(auditTrailProjection, h.events);
+      const state = foldTrail(h.events);
       expect(positions(state, { potId })).toEqual(['5', '6', '7', '8', '9', '10', '11', '12']);
       expect(positions(state, { agencyId: NHS })).toEqual(['3', '11']);
       expect(positions(state, { agencyId: 'dwp' })).toEqual(['13']);
@@ -175,7 +175,7 @@ describe('audit trail', () => {
       ]) {
         h.claimKey('RegisterAgency', 'agency-dwp', { recordedAt });
       }
-      const state = foldAll(auditTrailProjection, h.events);
+      const state = foldTrail(h.events);
       expect(positions(state, { from: '2025-04-02', to: '2025-04-02' })).toEqual(['2', '3']);
       expect(positions(state, { from: '2025-04-02' })).toEqual(['2', '3', '4']);
       expect(positions(state, { to: '2025-04-01' })).toEqual(['1']);
@@ -188,7 +188,7 @@ describe('audit trail', () => {
     });
 
     it('refuses bounds, cursors and limits it cannot read', () => {
-      const state = foldAll(auditTrailProjection, essexScenario().h.events);
+      const state = foldTrail(essexScenario().h.events);
       expect(() => auditEntries(state, { from: '2025-02-30', limit: 10 })).toThrow(RangeError);
       expect(() => auditEntries(state, { to: '2025-04-01T09:00:00', limit: 10 })).toThrow(
         RangeError,
@@ -203,7 +203,7 @@ describe('audit trail', () => {
   describe('paging', () => {
     it('pages concatenate to the whole trail, and the last page says there is no more', () => {
       const { h } = essexScenario();
-      const state = foldAll(auditTrailProjection, h.events);
+      const state = foldTrail(h.events);
       for (const limit of [1, 3, 5, 11, 12]) {
         const result = pages(state, { limit });
         expect(result.flatMap((p) => p.entries)).toEqual(all(state));
@@ -218,7 +218,7 @@ describe('audit trail', () => {
 
     it('pages of a filtered trail concatenate to the filtered trail', () => {
       const { h } = essexScenario();
-      const state = foldAll(auditTrailProjection, h.events);
+      const state = foldTrail(h.events);
       const result = pages(state, { agencyId: POLICE, limit: 2 });
       expect(result.flatMap((p) => p.entries.map((e) => e.position))).toEqual([
         '2',
@@ -231,7 +231,7 @@ describe('audit trail', () => {
     });
 
     it('returns entries strictly after the cursor, wherever it falls', () => {
-      const state = foldAll(auditTrailProjection, essexScenario().h.events);
+      const state = foldTrail(essexScenario().h.events);
       expect(auditEntries(state, { cursor: '5', limit: 2 })).toMatchObject({
         entries: [{ position: '6' }, { position: '7' }],
         nextCursor: '7',
@@ -265,7 +265,7 @@ describe('audit trail', () => {
           recordedAt: i === count - 1 ? '2025-04-02T09:00:00.000Z' : template.metadata.recordedAt,
         },
       }));
-      const state = foldAll(auditTrailProjection, log);
+      const state = foldTrail(log);
 
       const first = auditEntries(state, { from: '2025-04-02', limit: 10 });
       expect(first).toEqual({

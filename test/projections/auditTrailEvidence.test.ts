@@ -1,7 +1,6 @@
 /** The audit trail's lines for agreed contributions and cost-benefit assumptions (issue 5). */
 import { describe, expect, it } from 'vitest';
-import { auditEntries, auditTrailProjection } from '../../projections/auditTrail.ts';
-import { foldAll } from '../../projections/projection.ts';
+import { auditEntries, foldTrail } from '../support/auditPages.ts';
 import { ACTORS, createHistory } from './envelopes.ts';
 
 describe('audit trail: evidence-of-benefit events', () => {
@@ -63,7 +62,7 @@ describe('audit trail: evidence-of-benefit events', () => {
       },
       { actor: ACTORS.alice },
     );
-    const entries = auditEntries(foldAll(auditTrailProjection, h.events), {
+    const entries = auditEntries(foldTrail(h.events), {
       limit: 1_000,
     }).entries.slice(-3);
     expect(entries.map((e) => e.summary)).toEqual([

@@ -3,7 +3,7 @@
  * exceptions list they feed, folded from a hand-built history of the Essex pot.
  */
 import { describe, expect, it } from 'vitest';
-import { auditTrailProjection, auditEntries } from '../../projections/auditTrail.ts';
+import { auditEntries, foldTrail } from '../support/auditPages.ts';
 import { exceptionsProjection, potExceptions } from '../../projections/exceptions.ts';
 import { foldAll } from '../../projections/projection.ts';
 import { potSummary, potSummaryProjection } from '../../projections/potSummary.ts';
@@ -92,7 +92,7 @@ function controlled() {
 describe("the controls' events", () => {
   it('each has a one-line summary an inspector can read', () => {
     const { h } = controlled();
-    const state = foldAll(auditTrailProjection, h.events);
+    const state = foldTrail(h.events);
     const summaries = auditEntries(state, { limit: 1000 })
       .entries.slice(-9)
       .map((e) => e.summary);

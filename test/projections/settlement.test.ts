@@ -7,10 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { evolvePot, initialPotState, type PotState } from '../../commands/potState.ts';
 import type { Envelope, PotEvent } from '../../events/index.ts';
+import { eventsByPosition } from '../support/auditPages.ts';
 import { formatAmount, money, sum } from '../../events/money.ts';
 import {
   agencyBalances,
-  auditEntries,
+  auditEntriesFrom,
   auditTrailProjection,
   createLedgerBooks,
   foldAll,
@@ -48,7 +49,9 @@ const books = fold(s.h.events);
 
 describe('the audit trail over the pooled-fund year', () => {
   const byEvent = new Map(
-    auditEntries(books.auditTrail, { limit: 1_000 }).entries.map((e) => [e.eventId, e]),
+    auditEntriesFrom(books.auditTrail, { limit: 1_000 }, eventsByPosition(s.h.events)).entries.map(
+      (e) => [e.eventId, e],
+    ),
   );
   const entry = (event: { eventId: string }) => byEvent.get(event.eventId)!;
   const e = s.events;
@@ -135,11 +138,11 @@ describe('the audit trail over the pooled-fund year', () => {
       },
     };
     // The audit trail alone: these returns are not the stakes, which the money books would refuse.
-    const trail = foldAll(auditTrailProjection, [
-      ...h.h.events.slice(0, h.h.events.indexOf(h.events.settled)),
-      variant,
-    ]);
-    const last = auditEntries(trail, { limit: 1_000 }).entries.at(-1)!;
+    const folded = [...h.h.events.slice(0, h.h.events.indexOf(h.events.settled)), variant];
+    const trail = foldAll(auditTrailProjection, folded);
+    const last = auditEntriesFrom(trail, { limit: 1_000 }, eventsByPosition(folded)).entries.at(
+      -1,
+    )!;
     expect(last.summary).toContain(
       'shared £5,000.00 (£1,000.00 of it fell to the host, Essex County Council); returned £12.34 to the partners; owed by partners:',
     );

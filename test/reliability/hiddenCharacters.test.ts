@@ -194,7 +194,9 @@ describe('hidden characters, whatever the text', () => {
           exceptions = exceptionsProjection.evolve(exceptions, event);
         }
         for (let i = 0; i < trail.size; i++)
-          expect(hasHiddenCharacter(JSON.stringify(auditEntryAt(trail, i)))).toBe(false);
+          expect(hasHiddenCharacter(JSON.stringify(auditEntryAt(trail, i, events[i]!)))).toBe(
+            false,
+          );
         const listed = potExceptions(exceptions, potId);
         expect(listed.length).toBeGreaterThan(0);
         expect(hasHiddenCharacter(JSON.stringify(listed))).toBe(false);

@@ -18,8 +18,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../src/http/app.ts';
 import { CSV_CONTENT_TYPE, defuseFormulas, startsLikeFormula } from '../../src/export/csv.ts';
 import { HttpProblem } from '../../src/http/plugins/errors.ts';
-import { AUDIT_CSV_HEADER, auditEntriesForExport } from '../../src/http/routes/reports.ts';
-import { auditEntryAt } from '../../projections/auditTrail.ts';
+import {
+  AUDIT_CSV_HEADER,
+  auditEntriesForExport,
+  auditEventReader,
+} from '../../src/http/routes/reports.ts';
+import { columnAt } from '../../projections/columns.ts';
 import {
   allEvents,
   allocate,
@@ -1012,17 +1016,18 @@ describe('GET /v1/audit/export.csv: filters, access and the row cap', () => {
     expectProblem(await f.ledger.get('/v1/audit/export.csv', null), 401, 'UNAUTHENTICATED');
   });
 
-  it('refuses (VALIDATION_FAILED) an export of more rows than the cap, asking for narrower filters', () => {
-    // The real cap (MAX_CSV_EXPORT_ROWS) is 100,000 entries; the same code with a small cap.
+  it('refuses (VALIDATION_FAILED) an export of more rows than the cap, asking for narrower filters', async () => {
+    // The real cap (MAX_CSV_EXPORT_ROWS) is 20,000 entries; the same code with a small cap.
     const state = f.ledger.books.state.auditTrail;
-    const all = auditEntriesForExport(state, {});
+    const read = auditEventReader(f.ledger.store);
+    const all = await auditEntriesForExport(state, {}, read);
     expect(all.map((e) => e.position)).toEqual(
-      Array.from({ length: state.size }, (_, i) => auditEntryAt(state, i).position),
+      Array.from({ length: state.size }, (_, i) => columnAt(state.positions, i).toString()),
     );
-    expect(auditEntriesForExport(state, {}, all.length)).toHaveLength(all.length);
+    expect(await auditEntriesForExport(state, {}, read, all.length)).toHaveLength(all.length);
     let refusal: unknown;
     try {
-      auditEntriesForExport(state, {}, all.length - 1);
+      await auditEntriesForExport(state, {}, read, all.length - 1);
     } catch (error) {
       refusal = error;
     }
@@ -1033,7 +1038,7 @@ describe('GET /v1/audit/export.csv: filters, access and the row cap', () => {
     });
     expect((refusal as HttpProblem).problem.detail).toMatch(/narrow/);
     // A filter that fits under the cap is answered.
-    const potOnly = auditEntriesForExport(state, { potId: f.potId }, all.length - 1);
+    const potOnly = await auditEntriesForExport(state, { potId: f.potId }, read, all.length - 1);
     expect(potOnly.length).toBeGreaterThan(0);
     expect(potOnly.every((e) => e.potId === f.potId)).toBe(true);
   });

@@ -13,6 +13,8 @@ import { createHash } from 'node:crypto';
 import {
   amountOfEvent,
   auditEntryAt,
+  auditEntryType,
+  auditRowsOfPot,
   type AuditEntry,
   type AuditTrailState,
 } from '../../../projections/auditTrail.ts';
@@ -24,6 +26,11 @@ import { csvDecimal, toCsv, type CsvValue } from '../../export/csv.ts';
 import { STATEMENT_COLUMNS, statementTable } from '../../export/statementTable.ts';
 import { tableCsv } from '../../export/table.ts';
 import type { RecordedEvent } from '../../store/eventStore.ts';
+import type { Envelope } from '../../../events/index.ts';
+import { columnAt } from '../../../projections/columns.ts';
+
+/** A pot's own stored event: a ledger event, as the books folded it. */
+const asEnvelope = (event: RecordedEvent): Envelope => event as unknown as Envelope;
 
 export const AUDIT_PACK_TRAIL_HEADER = [
   'position',
@@ -91,19 +98,29 @@ export function trailOfYear(
     }
   }
   const lines: TrailLine[] = [];
-  for (const index of trail.byPot.get(potId) ?? []) {
-    const entry = auditEntryAt(trail, index);
-    const event = eventsByPosition.get(entry.position);
+  for (const index of auditRowsOfPot(trail, potId)) {
+    const position = columnAt(trail.positions, index);
+    const event = eventsByPosition.get(position.toString());
+    // The entry is built from its event; without one (not the pot's own stream) only its type
+    // and recordedAt are known, and it must then fall outside the year.
+    const entry = event === undefined ? undefined : auditEntryAt(trail, index, asEnvelope(event));
+    const type = entry?.type ?? auditEntryType(trail, index);
     const decided = (event?.data as { allocationId?: unknown } | undefined)?.allocationId;
     const requestDate =
-      DECISION_TYPES.has(entry.type) && typeof decided === 'string'
+      DECISION_TYPES.has(type) && typeof decided === 'string'
         ? requestDates.get(decided)
         : undefined;
-    const day = entry.effectiveDate ?? requestDate ?? entry.recordedAt.slice(0, 10);
+    const day =
+      entry?.effectiveDate ??
+      requestDate ??
+      (entry?.recordedAt ?? new Date(columnAt(trail.recordedAtMs, index)).toISOString()).slice(
+        0,
+        10,
+      );
     if (day < period.from || day > period.to) continue;
-    if (event === undefined)
+    if (entry === undefined || event === undefined)
       throw new Error(
-        `invariant: audit entry at position ${entry.position} has no event in the log read`,
+        `invariant: audit entry at position ${position} has no event in the log read`,
       );
     lines.push({ entry, event });
   }

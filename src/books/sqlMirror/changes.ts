@@ -49,6 +49,11 @@ export interface DirtyKeys {
   readonly flowInterventions: Set<string>;
   /** Lowest position whose audit entry is not yet written; undefined when none is owed. */
   auditFrom: bigint | undefined;
+  /**
+   * The events noted since auditFrom, in log order: the trail keeps no entry text in memory, so
+   * its rows are built from these (the events each batch brought) and the trail's names.
+   */
+  auditEvents: Envelope[];
   /** pooledFundRecords: `agreement <potId> <version>`, `spend <id>`, `commitment <id>`, `forecast <id>`, `settlement <potId> <year>`. */
   readonly poolRecords: Set<string>;
 }
@@ -60,6 +65,7 @@ export function emptyDirtyKeys(): DirtyKeys {
     pots: new Set(),
     flowInterventions: new Set(),
     auditFrom: undefined,
+    auditEvents: [],
     poolRecords: new Set(),
   };
 }
@@ -88,6 +94,13 @@ export function mergeDirtyKeys(into: DirtyKeys, from: DirtyKeys): void {
     (into.auditFrom === undefined || from.auditFrom < into.auditFrom)
   )
     into.auditFrom = from.auditFrom;
+  if (from.auditEvents.length > 0) {
+    const byPosition = new Map(into.auditEvents.map((event) => [event.position, event]));
+    for (const event of from.auditEvents) byPosition.set(event.position, event);
+    into.auditEvents = [...byPosition.values()].sort((a, b) =>
+      a.position < b.position ? -1 : a.position > b.position ? 1 : 0,
+    );
+  }
 }
 
 function addBalance(dirty: DirtyKeys, agencyId: string, potId: string): void {
@@ -110,7 +123,10 @@ export function noteEvent(
   event: Envelope,
   wants: (projection: ReadModelProjection) => boolean,
 ): void {
-  if (wants('auditTrail') && dirty.auditFrom === undefined) dirty.auditFrom = event.position;
+  if (wants('auditTrail')) {
+    if (dirty.auditFrom === undefined) dirty.auditFrom = event.position;
+    dirty.auditEvents.push(event);
+  }
   if (event.type === 'IdempotencyKeyClaimed') return;
   // The catalogue has no SQL read model: only the audit trail shows its entries.
   if (event.type === 'UnitCostAdded') return;
@@ -486,13 +502,17 @@ export function rowsOf(dirty: DirtyKeys, books: LedgerProjections): Map<TableSpe
 
   if (dirty.auditFrom !== undefined) {
     const trail = books.auditTrail;
+    const events = new Map(dirty.auditEvents.map((event) => [event.position, event]));
     for (
       let i = firstAtOrAfter(trail.positions, trail.size, dirty.auditFrom);
       i < trail.size;
       i++
     ) {
-      const entry = auditEntryAt(trail, i);
       const position = columnAt(trail.positions, i);
+      const event = events.get(position);
+      if (event === undefined)
+        throw new Error(`invariant: the read-model writer was not given the event at ${position}`);
+      const entry = auditEntryAt(trail, i, event);
       push(AUDIT_TRAIL, {
         position,
         event_id: entry.eventId,

@@ -1,16 +1,25 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AgencyId, FinancialYear, MAX_NAME_CHARS, Ulid } from '../../../events/primitives.ts';
+import { asLedgerEnvelope, type Envelope } from '../../../events/index.ts';
 import {
   auditEntries,
+  auditEntryAt,
+  auditPageRows,
   MAX_AUDIT_PAGE_SIZE,
   type AuditEntry,
   type AuditQuery,
   type AuditTrailState,
+  type ReadAuditEvents,
 } from '../../../projections/auditTrail.ts';
+import { columnAt } from '../../../projections/columns.ts';
 import { flowsMatrix } from '../../../projections/benefitFlows.ts';
 import { parseTimeBound } from '../../../projections/timeBounds.ts';
-import { MAX_READ_ALL_BATCH_EVENTS, StoreUnavailableError } from '../../store/eventStore.ts';
+import {
+  MAX_READ_ALL_BATCH_EVENTS,
+  StoreUnavailableError,
+  type EventStore,
+} from '../../store/eventStore.ts';
 import { CSV_CONTENT_TYPE, csvDecimal, toCsv, type CsvValue } from '../../export/csv.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { httpProblem, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../plugins/errors.ts';
@@ -157,7 +166,7 @@ export const reportRoutes =
         // Checked once minPosition is reached, so a partner reads the trail of a pot it just joined.
         return answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) => {
           requirePotRecords(actorOf(request), deps.books(), query.potId, 'the audit trail');
-          return auditEntries(books.auditTrail, dropUndefined(query));
+          return auditEntries(books.auditTrail, dropUndefined(query), auditEventReader(deps.store));
         });
       },
     );
@@ -189,7 +198,11 @@ export const reportRoutes =
           reply,
           (books) => {
             requirePotRecords(actorOf(request), deps.books(), filters.potId, 'the audit trail');
-            return auditEntriesForExport(books.auditTrail, dropUndefined(filters));
+            return auditEntriesForExport(
+              books.auditTrail,
+              dropUndefined(filters),
+              auditEventReader(deps.store),
+            );
           },
         );
         return reply
@@ -308,35 +321,58 @@ function dropUndefined<T extends Record<string, unknown>>(
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
 }
 
+/** The audit trail's entries are built from the stored events: one indexed read per page. */
+export function auditEventReader(store: Pick<EventStore, 'readPositions'>): ReadAuditEvents {
+  return async (positions) => {
+    const events = await store.readPositions(positions);
+    return events.map(asLedgerEnvelope).filter((e): e is Envelope => e !== null);
+  };
+}
+
 /**
- * Every entry the filters match, read page by page through the projection's own paging; refuses
- * (VALIDATION_FAILED) once more than `maxRows` match. Runs without awaiting, so the rows all
- * come from one state of the books.
+ * Every entry the filters match; refuses (VALIDATION_FAILED) once more than `maxRows` match.
+ * The rows are chosen page by page through the projection's own paging without awaiting, so
+ * they all come from one state of the books; then their events are read from the store a page
+ * (MAX_AUDIT_PAGE_SIZE positions) at a time.
  */
-export function auditEntriesForExport(
+export async function auditEntriesForExport(
   state: AuditTrailState,
   filters: Omit<AuditQuery, 'limit'>,
+  readEvents: ReadAuditEvents,
   maxRows: number = MAX_CSV_EXPORT_ROWS,
-): AuditEntry[] {
-  const entries: AuditEntry[] = [];
+): Promise<AuditEntry[]> {
+  const rows: number[] = [];
   let cursor = filters.cursor;
   for (;;) {
-    const page = auditEntries(state, {
+    const page = auditPageRows(state, {
       ...filters,
       ...(cursor === undefined ? {} : { cursor }),
       limit: MAX_AUDIT_PAGE_SIZE,
     });
-    entries.push(...page.entries);
-    if (entries.length > maxRows) {
+    rows.push(...page.rows);
+    if (rows.length > maxRows) {
       throw httpProblem(
         'VALIDATION_FAILED',
         `more than ${maxRows} audit entries match; narrow the export with potId, agencyId, actor, from/to or cursor`,
         { maxRows },
       );
     }
-    if (page.nextCursor === null) return entries;
+    if (page.nextCursor === null) break;
     cursor = page.nextCursor;
   }
+  const entries: AuditEntry[] = [];
+  for (let start = 0; start < rows.length; start += MAX_AUDIT_PAGE_SIZE) {
+    const batch = rows.slice(start, start + MAX_AUDIT_PAGE_SIZE);
+    const events = await readEvents(batch.map((i) => columnAt(state.positions, i)));
+    const byPosition = new Map(events.map((event) => [event.position, event]));
+    for (const i of batch) {
+      const event = byPosition.get(columnAt(state.positions, i));
+      if (event === undefined)
+        throw new Error(`invariant: the store has no event for audit entry ${i}`);
+      entries.push(auditEntryAt(state, i, event));
+    }
+  }
+  return entries;
 }
 
 function auditCsvRow(entry: AuditEntry): CsvValue[] {

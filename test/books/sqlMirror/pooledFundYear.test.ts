@@ -9,13 +9,14 @@
 import { afterEach, expect, it } from 'vitest';
 import {
   agencyBalances,
-  auditEntries,
+  auditEntriesFrom,
   createLedgerBooks,
   potSummary,
 } from '../../../projections/index.ts';
 import { openReadModelWriter } from '../../../src/books/sqlMirror/openReadModels.ts';
 import { READ_MODEL_PROJECTIONS } from '../../../src/books/sqlMirror/tables.ts';
 import type { RecordedEvent } from '../../../src/store/eventStore.ts';
+import { eventsByPosition } from '../../support/auditPages.ts';
 import { COUNCIL, POLICE, settlementScenario } from '../../projections/settlementScenario.ts';
 import { checkpointsIn, describeEachDb, snapshot, type ReadModelDbFactory } from './support.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -100,7 +101,11 @@ describeEachDb('read models of the pooled-fund year', (factory) => {
     // Every event has its audit row, its summary as the API gives it.
     const audit = await db.all('SELECT summary FROM rm_audit_trail ORDER BY position');
     expect(audit.map((r) => String(r.summary))).toEqual(
-      auditEntries(books.state.auditTrail, { limit: 1_000 }).entries.map((e) => e.summary),
+      auditEntriesFrom(
+        books.state.auditTrail,
+        { limit: 1_000 },
+        eventsByPosition(events),
+      ).entries.map((e) => e.summary),
     );
   });
 

@@ -1,0 +1,95 @@
+/**
+ * The names the audit trail's summaries read (agencies, pots, interventions, references,
+ * requests…), each with the entry row whose event taught it. The trail keeps no summary text:
+ * a page builds each entry's summary when it is read, from the stored event and the names as
+ * they stood just before that entry was folded — so the line says what was known at the time,
+ * exactly as when the summary was built at fold time, even where a log names something before
+ * it is registered or registers it twice (a decider refuses both; the trail folds whatever the
+ * log holds).
+ */
+import type { Envelope } from '../events/index.ts';
+import type { AuditNameLookup, AuditNames, AuditNameValue } from './auditSummary.ts';
+import { learnedName } from './auditSummary.ts';
+
+export interface NameTableHistory<V> {
+  /** key → the value taught last. */
+  readonly latest: Map<string, V>;
+  /** key → the row whose event taught `latest`. */
+  readonly learnedAt: Map<string, number>;
+  /** key → what it held before, oldest first: only for a key taught more than once. */
+  readonly earlier: Map<string, { readonly row: number; readonly value: V }[]>;
+}
+
+export type AuditNameHistory = {
+  readonly [K in keyof AuditNames]: NameTableHistory<AuditNameValue<K>>;
+};
+
+const TABLES: readonly (keyof AuditNames)[] = [
+  'agencies',
+  'pots',
+  'interventions',
+  'contributionReferences',
+  'allocationDates',
+  'outcomeDescriptions',
+  'allocationRequests',
+  'spends',
+  'commitmentReferences',
+  'claims',
+];
+
+const emptyTable = <V>(): NameTableHistory<V> => ({
+  latest: new Map(),
+  learnedAt: new Map(),
+  earlier: new Map(),
+});
+
+export function emptyAuditNameHistory(): AuditNameHistory {
+  return Object.fromEntries(TABLES.map((table) => [table, emptyTable()])) as AuditNameHistory;
+}
+
+/** Remembers what `event`, folded as entry `row`, teaches later summaries. */
+export function learnNamesAt(history: AuditNameHistory, event: Envelope, row: number): void {
+  const learned = learnedName(event);
+  if (learned === undefined) return;
+  const table = history[learned.table] as NameTableHistory<unknown>;
+  const before = table.learnedAt.get(learned.key);
+  if (before !== undefined) {
+    // Rows only grow, so each list stays in row order.
+    const older = table.earlier.get(learned.key);
+    const was = { row: before, value: table.latest.get(learned.key) };
+    if (older === undefined) table.earlier.set(learned.key, [was]);
+    else older.push(was);
+  }
+  table.latest.set(learned.key, learned.value);
+  table.learnedAt.set(learned.key, row);
+}
+
+function valueBefore<V>(table: NameTableHistory<V>, key: string, row: number): V | undefined {
+  const at = table.learnedAt.get(key);
+  if (at === undefined) return undefined;
+  if (at < row) return table.latest.get(key);
+  const older = table.earlier.get(key);
+  if (older === undefined) return undefined;
+  for (let j = older.length - 1; j >= 0; j--) if (older[j]!.row < row) return older[j]!.value;
+  return undefined;
+}
+
+/** The names as they stood when entry `row` was folded: what its summary may use. */
+export function namesBeforeRow(history: AuditNameHistory, row: number): AuditNameLookup {
+  const lookup = <K extends keyof AuditNames>(table: K) => ({
+    get: (key: string) =>
+      valueBefore(history[table] as NameTableHistory<AuditNameValue<K>>, key, row),
+  });
+  return {
+    agencies: lookup('agencies'),
+    pots: lookup('pots'),
+    interventions: lookup('interventions'),
+    contributionReferences: lookup('contributionReferences'),
+    allocationDates: lookup('allocationDates'),
+    outcomeDescriptions: lookup('outcomeDescriptions'),
+    allocationRequests: lookup('allocationRequests'),
+    spends: lookup('spends'),
+    commitmentReferences: lookup('commitmentReferences'),
+    claims: lookup('claims'),
+  };
+}
