@@ -28,6 +28,7 @@ function storeWithOutages() {
     appendBatch: (...args) => guard(() => inner.appendBatch(...args)),
     readStream: (...args) => guard(() => inner.readStream(...args)),
     readAll: (...args) => guard(() => inner.readAll(...args)),
+    readPositions: (...args) => guard(() => inner.readPositions(...args)),
     headPosition: () => guard(() => inner.headPosition()),
     ping: () => guard(() => inner.ping()),
   };
@@ -99,6 +100,27 @@ describe('the event store unreachable', () => {
       expectProblem(res, 503, 'STORE_UNAVAILABLE');
       expect(res.headers['retry-after']).toBe('2');
     }
+  });
+
+  it('the audit trail (its entries are read from the log) answers 503 STORE_UNAVAILABLE, JSON and CSV, and the same page once the store is back', async () => {
+    const { store, state } = storeWithOutages();
+    ledger = await createTestLedger({ store });
+    await essexScenario(ledger);
+    const before = await ledger.get('/v1/audit?limit=5', ledger.token('auditor'));
+    expect(before.statusCode).toBe(200);
+    state.outage = new StoreUnavailableError('connection refused');
+    for (const url of ['/v1/audit?limit=5', '/v1/audit/export.csv']) {
+      const res = await ledger.app.inject({
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${ledger.token('auditor')}` },
+      });
+      expectProblem(res, 503, 'STORE_UNAVAILABLE');
+      expect(res.headers['retry-after']).toBe('2');
+    }
+    state.outage = undefined;
+    const after = await ledger.get('/v1/audit?limit=5', ledger.token('auditor'));
+    expect(after.body).toBe(before.body);
   });
 
   it('a historical read (atPosition) answers 503 STORE_UNAVAILABLE; the live books go on answering', async () => {
