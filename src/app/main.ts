@@ -6,6 +6,7 @@ import { loadJwtSecret, readConfig } from './config.ts';
 import { readSignInConfig } from './oidcConfig.ts';
 import { createServedLedger } from './servedLedger.ts';
 import { openEventStore } from '../store/openStore.ts';
+import { readLogRange } from '../store/storeSupport.ts';
 import { replayProgressPrinter } from '../cli/progress.ts';
 import { openReadModelWriter, redactUrl } from '../books/sqlMirror/openReadModels.ts';
 import { dashboardIsBuilt } from '../http/plugins/dashboard.ts';
@@ -27,6 +28,7 @@ export async function serve(): Promise<void> {
     config.readModelsUrl === null
       ? undefined
       : await openReadModelWriter(config.readModelsUrl, {
+          readEvents: (from, through) => readLogRange(store, from, through),
           onError: (error) =>
             console.error(
               'potledger: writing the SQL read models failed (will retry or, if another writer moved the checkpoint, restart to resume):',

@@ -3,7 +3,13 @@
  * JSON text an event is stored as, and the page size readAll serves. How a subscription
  * follows the log is in following.ts.
  */
-import { MAX_READ_ALL_BATCH_EVENTS, type ExpectedRevision, type NewEvent } from './eventStore.ts';
+import {
+  MAX_READ_ALL_BATCH_EVENTS,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type RecordedEvent,
+} from './eventStore.ts';
 
 /** Whether a stream at `actual` satisfies the caller's expected revision. */
 export function revisionMatches(expected: ExpectedRevision, actual: bigint | 'no-stream'): boolean {
@@ -33,4 +39,23 @@ export function serialiseEvent(event: NewEvent): SerialisedEvent {
 export function clampReadAllLimit(limit: number): number {
   if (Number.isNaN(limit)) throw new RangeError('readAll limit must be a number');
   return Math.min(MAX_READ_ALL_BATCH_EVENTS, Math.max(1, Math.trunc(limit)));
+}
+
+/**
+ * The log's events at positions `from`..`through` (inclusive), in order, read page by page
+ * (MAX_READ_ALL_BATCH_EVENTS at a time) with readAll.
+ */
+export async function readLogRange(
+  store: Pick<EventStore, 'readAll'>,
+  from: bigint,
+  through: bigint,
+): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  for (let after = from - 1n; after < through;) {
+    const page = await store.readAll(after, MAX_READ_ALL_BATCH_EVENTS);
+    if (page.length === 0) break;
+    for (const event of page) if (event.position <= through) events.push(event);
+    after = page[page.length - 1]!.position;
+  }
+  return events;
 }

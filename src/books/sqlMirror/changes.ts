@@ -54,6 +54,12 @@ export interface DirtyKeys {
    * its rows are built from these (the events each batch brought) and the trail's names.
    */
   auditEvents: Envelope[];
+  /**
+   * Set when the events from auditFrom up to and including this position are not held (more
+   * were owed than the writer may hold, MAX_HELD_AUDIT_EVENTS): they are read back from the store
+   * before the rows are built. auditEvents then holds only the events after it.
+   */
+  auditUnreadThrough: bigint | undefined;
   /** pooledFundRecords: `agreement <potId> <version>`, `spend <id>`, `commitment <id>`, `forecast <id>`, `settlement <potId> <year>`. */
   readonly poolRecords: Set<string>;
 }
@@ -66,6 +72,7 @@ export function emptyDirtyKeys(): DirtyKeys {
     flowInterventions: new Set(),
     auditFrom: undefined,
     auditEvents: [],
+    auditUnreadThrough: undefined,
     poolRecords: new Set(),
   };
 }
@@ -94,12 +101,23 @@ export function mergeDirtyKeys(into: DirtyKeys, from: DirtyKeys): void {
     (into.auditFrom === undefined || from.auditFrom < into.auditFrom)
   )
     into.auditFrom = from.auditFrom;
-  if (from.auditEvents.length > 0) {
-    const byPosition = new Map(into.auditEvents.map((event) => [event.position, event]));
-    for (const event of from.auditEvents) byPosition.set(event.position, event);
-    into.auditEvents = [...byPosition.values()].sort((a, b) =>
-      a.position < b.position ? -1 : a.position > b.position ? 1 : 0,
-    );
+  // `from` was noted after `into` (a failed transaction's keys merged with those noted since):
+  // its events follow into's, so its unread range, when it has one, covers all of into's.
+  if (from.auditUnreadThrough !== undefined) {
+    into.auditUnreadThrough = from.auditUnreadThrough;
+    into.auditEvents = from.auditEvents;
+  } else if (from.auditEvents.length > 0) {
+    const last = into.auditEvents[into.auditEvents.length - 1];
+    if (last === undefined || from.auditEvents[0]!.position > last.position)
+      into.auditEvents = into.auditEvents.concat(from.auditEvents);
+    else {
+      // Not expected (note() refuses a batch at or before one applied); kept correct anyway.
+      const byPosition = new Map(into.auditEvents.map((event) => [event.position, event]));
+      for (const event of from.auditEvents) byPosition.set(event.position, event);
+      into.auditEvents = [...byPosition.values()].sort((a, b) =>
+        a.position < b.position ? -1 : a.position > b.position ? 1 : 0,
+      );
+    }
   }
 }
 

@@ -22,7 +22,7 @@
  * call applyBatch (or applyCoalesced) in the same synchronous turn as the fold, so the books
  * never hold an event the writer has not been told about.
  */
-import { asLedgerEnvelope } from '../../../events/index.ts';
+import { asLedgerEnvelope, type Envelope } from '../../../events/index.ts';
 import type { LedgerProjections } from '../../../projections/index.ts';
 import type { RecordedEvent } from '../../store/eventStore.ts';
 import { emptyDirtyKeys, mergeDirtyKeys, noteEvent, rowsOf, type DirtyKeys } from './changes.ts';
@@ -44,6 +44,13 @@ export const MAX_READ_MODEL_RETRY_DELAY_MS = 60_000;
 export const READ_MODEL_FLUSH_INTERVAL_MS = 50;
 /** Live: events owed that start a transaction at once, without waiting out the interval. */
 export const MAX_READ_MODEL_OWED_EVENTS = 2_000;
+/**
+ * The most events a live writer holds for audit-trail rows it still owes (the trail keeps no
+ * entry text in memory). While the SQL database is down the owed events would otherwise grow
+ * with every write; past this many the writer lets them go and, once the database is back,
+ * reads that range back from the store (ReadModelWriterOptions.readEvents) before writing.
+ */
+export const MAX_HELD_AUDIT_EVENTS = 20_000;
 
 export interface ReadModelWriterOptions {
   /** The projections this writer keeps; every one by default. */
@@ -56,6 +63,15 @@ export interface ReadModelWriterOptions {
   readonly onError?: (error: unknown) => void;
   /** Wall clock for rm_checkpoints.updated_at; ISO-8601 UTC. */
   readonly clock?: () => string;
+  /**
+   * Reads the log's events at positions `from`..`through` (inclusive, in order) back from the
+   * store. With it the writer holds at most MAX_HELD_AUDIT_EVENTS owed events and reads any it
+   * let go; without it (rebuild, tests: each transaction covers a bounded number of pages) it
+   * holds every owed event.
+   */
+  readonly readEvents?: (from: bigint, through: bigint) => Promise<readonly RecordedEvent[]>;
+  /** MAX_HELD_AUDIT_EVENTS unless set (tests set a small one). */
+  readonly maxHeldAuditEvents?: number;
 }
 
 export interface ReadModelWriter {
@@ -173,6 +189,7 @@ export async function createReadModelWriter(
       return;
     }
 
+    await readBackLetGoEvents();
     // Everything up to the first await runs in one synchronous turn, so the rows are the books
     // exactly as at appliedPosition, whatever the runner folds while the transaction is in flight.
     const taken = dirty;
@@ -188,9 +205,41 @@ export async function createReadModelWriter(
       // Nothing was written: owe the same rows again (merged with any noted since).
       mergeDirtyKeys(taken, dirty);
       dirty = taken;
+      letGoOfAuditEventsOverTheLimit();
       throw error;
     }
     for (const move of moves) committed.set(move.projection, move.position);
+  }
+
+  /** Bounds what an outage of the SQL database costs: the owed range is re-read, not held. */
+  function letGoOfAuditEventsOverTheLimit(): void {
+    const limit = options.maxHeldAuditEvents ?? MAX_HELD_AUDIT_EVENTS;
+    if (options.readEvents === undefined || dirty.auditEvents.length <= limit) return;
+    dirty.auditUnreadThrough = dirty.auditEvents[dirty.auditEvents.length - 1]!.position;
+    dirty.auditEvents = [];
+  }
+
+  /**
+   * Reads back the owed events the writer let go. Runs before the synchronous turn that builds
+   * the rows; if more were let go while it read, it reads again (the range only grows).
+   */
+  async function readBackLetGoEvents(): Promise<void> {
+    for (;;) {
+      const from = dirty.auditFrom;
+      const through = dirty.auditUnreadThrough;
+      if (from === undefined || through === undefined) return;
+      const read: Envelope[] = [];
+      for (const event of await options.readEvents!(from, through)) {
+        const envelope = asLedgerEnvelope(event);
+        if (envelope !== null && event.position >= from && event.position <= through)
+          read.push(envelope);
+      }
+      // The keys may have been taken or reset meanwhile (a checkpoint adopted): read again.
+      if (dirty.auditFrom !== from || dirty.auditUnreadThrough !== through) continue;
+      dirty.auditEvents = read.concat(dirty.auditEvents);
+      dirty.auditUnreadThrough = undefined;
+      return;
+    }
   }
 
   function onFailure(error: unknown): void {
@@ -256,6 +305,7 @@ export async function createReadModelWriter(
     }
     appliedPosition = events[events.length - 1]!.position;
     books = latestBooks;
+    letGoOfAuditEventsOverTheLimit();
     owedEvents += events.length;
   }
 

@@ -16,6 +16,7 @@ import {
   type ReadModelWriter,
 } from '../../../src/books/sqlMirror/readModelWriter.ts';
 import type { SqlTarget } from '../../../src/books/sqlMirror/sqlTarget.ts';
+import { readLogRange } from '../../../src/store/storeSupport.ts';
 import { expectCreated } from '../../support/testLedger.ts';
 import {
   checkpointsIn,
@@ -150,5 +151,49 @@ describeEachDb('coalesced live writes', (factory) => {
 
     expect(errors).toEqual([]);
     expect(await snapshot(db!)).toEqual(await rebuilt(fl, factory, 'rebuilt'));
+  });
+
+  it('while the database is down it holds at most the limit of owed events, then reads the rest back from the store and catches up to a rebuild', async () => {
+    const fl = await fileLedgerWithHistory();
+    cleanups.push(fl.cleanup);
+    const db = await factory.create(join(fl.dir, 'mirror.db'));
+    cleanups.push(() => db.close());
+    const real = createSqlTarget(db.url);
+    let down = true;
+    const target: SqlTarget = {
+      ...real,
+      commit: (transaction) =>
+        down ? Promise.reject(new Error('connection refused')) : real.commit(transaction),
+    };
+    const reads: [bigint, bigint][] = [];
+    const errors: unknown[] = [];
+    const writer = await createReadModelWriter(target, {
+      onError: (error) => errors.push(error),
+      maxHeldAuditEvents: 5,
+      readEvents: (from, through) => {
+        reads.push([from, through]);
+        return readLogRange(fl.ledger.store, from, through);
+      },
+    });
+    cleanups.push(() => writer.close());
+
+    const events = await readWholeLog(fl.ledger.store);
+    expect(events.length).toBeGreaterThan(20);
+    const books = freshBooks();
+    for (let i = 0; i < events.length; i += 3) {
+      foldEvents(events.slice(i, i + 3), { books, sqlMirror: writer }, 'coalesce');
+      if (i % 9 === 0) await writer.flush();
+    }
+    await writer.flush();
+    expect(errors.length).toBeGreaterThan(0);
+    // It let events go: each attempt read the owed range back, always from the first owed event.
+    expect(reads.length).toBeGreaterThan(0);
+    for (const [from] of reads) expect(from).toBe(events[0]!.position);
+
+    down = false;
+    await writer.flush();
+    const last = events.at(-1)!.position;
+    expect([...writer.checkpoints().values()].every((p) => p === last)).toBe(true);
+    expect(await snapshot(db)).toEqual(await rebuilt(fl, factory, 'rebuilt'));
   });
 });
