@@ -120,30 +120,18 @@ export const exceptionsProjection: Projection<ExceptionsState> = {
  * self-approved again (decideAllocationRequest's pendingRequest), nor a claim paid or rejected
  * twice. An outcome's description is only ever shown as oneLine(…,
  * MAX_SUMMARY_DESCRIPTION_CHARS), which gives the same text when applied twice, so that is all
- * that is kept. Dates are interned (a year holds at most 366 of them).
+ * that is kept. (Dates need no interning: V8's JSON.parse already shares strings of up to 10
+ * characters.)
  */
 function rememberWhatExceptionsRead(names: AuditNames, event: Envelope): void {
   rememberNames(names, event);
   switch (event.type) {
-    case 'FundsAllocated':
-      names.allocationDates.set(event.data.allocationId, interned(event.data.effectiveDate));
-      return;
     case 'OutcomeRecorded':
       names.outcomeDescriptions.set(
         event.data.outcomeId,
         oneLine(event.data.description, MAX_SUMMARY_DESCRIPTION_CHARS),
       );
       return;
-    case 'AllocationRequested': {
-      const request = names.allocationRequests.get(event.data.allocationId)!;
-      names.allocationRequests.set(event.data.allocationId, {
-        ...request,
-        interventionId: interned(request.interventionId),
-        requestedBy: interned(request.requestedBy),
-        effectiveDate: interned(request.effectiveDate),
-      });
-      return;
-    }
     case 'ContributionReversed':
       names.contributionReferences.delete(event.data.contributionId);
       return;
@@ -284,7 +272,6 @@ function toException(names: AuditNames, event: Envelope): AnyExceptionEntry | nu
     position: event.position.toString(),
     eventId: event.eventId,
     ...facts,
-    date: interned(facts.date),
     potId: interned(facts.potId),
     financialYear: interned(financialYearOf(facts.date)),
     recordedAt: event.metadata.recordedAt,

@@ -1,8 +1,9 @@
 /**
  * One string per distinct value, for the values a fold keeps millions of copies of but that
- * come from small closed sets: financial years, agency ids, pot ids, roles. An event's strings
- * are each a fresh copy (JSON.parse, or a template such as financialYearOf), so a fold that
- * keeps one per entry keeps a million equal strings; interned, it keeps one.
+ * come from small closed sets: financial years, agency ids, pot ids, callers and roles. An
+ * event's strings longer than 10 characters are each a fresh copy (V8's JSON.parse shares only
+ * shorter ones), and a template such as financialYearOf makes a new string per call, so a fold
+ * that keeps one per entry keeps a million equal strings; interned, it keeps one.
  *
  * The table lives as long as the process and is shared by every fold; it is never part of a
  * state or a snapshot (a decoded snapshot simply holds its own copies). Interning changes no
