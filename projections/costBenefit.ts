@@ -624,18 +624,20 @@ function interventionReport(
     row.pvNonCashable = row.grossNonCashable.times(factor);
   }
 
-  const allocations = [...intervention.allocations].filter(([, a]) => inYear(a.financialYear));
+  const allocations = [...intervention.allocations]
+    .filter(([financialYear]) => inYear(financialYear))
+    .flatMap(([, ofYear]) => [...ofYear]);
   // Reversed allocations are named so the reader sees why they count as they do: nothing where
   // the allocation and its reversal both count, the amount in the allocation's year, and minus
   // the amount in the reversal's year.
   // By allocation id (ULIDs, in the order they were made), whether reversed since or not, so a
   // year's answer reads the same before and after a later reversal.
   // Cost is a sum of whole-pence entries (no rates), so it is added in pence.
-  const costLines: [string, [string, string][]][] = allocations.map(([id, a]) => [
+  const costLines: [string, [string, string][]][] = allocations.map(([id, amount]) => [
     id,
-    [[`allocation:${id}`, formatPence(a.amount)]],
+    [[`allocation:${id}`, formatPence(amount)]],
   ]);
-  let costPence = sumPence(allocations.map(([, a]) => a.amount));
+  let costPence = sumPence(allocations.map(([, amount]) => amount));
   for (const [id, r] of intervention.reversedAllocations) {
     const original = inYear(r.financialYear);
     const undone = inYear(r.reversal.financialYear);

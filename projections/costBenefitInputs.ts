@@ -63,8 +63,11 @@ export interface InterventionInputs {
   readonly interventionId: string;
   readonly name: string;
   readonly leadAgencyId: string;
-  /** allocationId → net amount and the financial year it counts in. */
-  readonly allocations: Map<string, { readonly amount: Pence; readonly financialYear: string }>;
+  /**
+   * Financial year it counts in → allocationId → amount: by year, so an allocation, the entry a
+   * pot holds most of, costs a map slot and its pence rather than an object as well.
+   */
+  readonly allocations: Map<string, Map<string, Pence>>;
   /** allocationId → what was allocated, in which year, and the reversal that undid it, with the year that counts in. */
   readonly reversedAllocations: Map<
     string,
@@ -147,16 +150,19 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
         return state;
       case 'FundsAllocated': {
         const intervention = interventionOf(state, event.data.potId, event.data.interventionId);
-        intervention.allocations.set(event.data.allocationId, {
-          amount: parsePence(event.data.amount),
-          financialYear: yearOf(event.data),
-        });
+        const financialYear = yearOf(event.data);
+        let ofYear = intervention.allocations.get(financialYear);
+        if (ofYear === undefined) {
+          ofYear = new Map();
+          intervention.allocations.set(financialYear, ofYear);
+        }
+        ofYear.set(event.data.allocationId, parsePence(event.data.amount));
         noteAdjustment(intervention, event);
         return state;
       }
       case 'AllocationReversed': {
         const intervention = interventionOf(state, event.data.potId, event.data.interventionId);
-        const original = take(intervention.allocations, event.data.allocationId, 'allocation');
+        const original = takeAllocation(intervention, event.data.allocationId);
         intervention.reversedAllocations.set(event.data.allocationId, {
           ...original,
           reversal: undoingOf(event),
@@ -270,6 +276,23 @@ function take<T>(entries: Map<string, T>, id: string, what: string): T {
     throw new Error(`invariant: reversal of ${what} ${id}, which is unknown or already reversed`);
   entries.delete(id);
   return entry;
+}
+
+/** An allocation being reversed, out of the year it counts in (a handful of years to look in). */
+function takeAllocation(
+  intervention: InterventionInputs,
+  allocationId: string,
+): { readonly amount: Pence; readonly financialYear: string } {
+  for (const [financialYear, ofYear] of intervention.allocations) {
+    const amount = ofYear.get(allocationId);
+    if (amount === undefined) continue;
+    ofYear.delete(allocationId);
+    if (ofYear.size === 0) intervention.allocations.delete(financialYear);
+    return { amount, financialYear };
+  }
+  throw new Error(
+    `invariant: reversal of allocation ${allocationId}, which is unknown or already reversed`,
+  );
 }
 
 type Entry = Extract<
