@@ -27,19 +27,23 @@ import {
   exact,
   formatAmount,
   formatExact,
+  formatPence,
   formatRatio,
+  fromPence,
   money,
   percentToFraction,
   power,
   roundToPence,
   splitSignedByWeights,
   sum,
+  sumPence,
   ZERO,
 } from '../events/money.ts';
 import { DEFAULT_ASSUMPTIONS } from '../events/interventionAssumptions.ts';
 import type { OutcomeValuationLine } from '../events/unitCost.ts';
 import { uprateSplit, type DeflatorSeries } from '../events/uprating.ts';
 import type {
+  BenefitInputs,
   CostBenefitInputsState,
   InterventionInputs,
   OutcomeInputs,
@@ -426,7 +430,7 @@ function outcomesCounted(intervention: InterventionInputs, financialYear: string
 function outcomeInBaseYear(
   outcomeId: string,
   outcome: {
-    readonly benefits: readonly { agencyId: string; amount: string; cashable: boolean }[];
+    readonly benefits: readonly BenefitInputs[];
     readonly lines: readonly OutcomeValuationLine[];
     readonly financialYear: string;
   },
@@ -440,7 +444,7 @@ function outcomeInBaseYear(
   for (const b of outcome.benefits) {
     const key = keyOf(b.agencyId, b.cashable);
     const row = inPounds.get(key) ?? { agencyId: b.agencyId, cashable: b.cashable, amount: ZERO };
-    row.amount = row.amount.plus(money(b.amount));
+    row.amount = row.amount.plus(fromPence(b.amount));
     inPounds.set(key, row);
   }
   const parts: { agencyId: string; cashable: boolean; amount: Money }[] = [];
@@ -620,24 +624,27 @@ function interventionReport(
     row.pvNonCashable = row.grossNonCashable.times(factor);
   }
 
-  const allocations = [...intervention.allocations].filter(([, a]) => inYear(a.financialYear));
+  const allocations = [...intervention.allocations]
+    .filter(([financialYear]) => inYear(financialYear))
+    .flatMap(([, ofYear]) => [...ofYear]);
   // Reversed allocations are named so the reader sees why they count as they do: nothing where
   // the allocation and its reversal both count, the amount in the allocation's year, and minus
   // the amount in the reversal's year.
   // By allocation id (ULIDs, in the order they were made), whether reversed since or not, so a
   // year's answer reads the same before and after a later reversal.
-  const costLines: [string, [string, string][]][] = allocations.map(([id, a]) => [
+  // Cost is a sum of whole-pence entries (no rates), so it is added in pence.
+  const costLines: [string, [string, string][]][] = allocations.map(([id, amount]) => [
     id,
-    [[`allocation:${id}`, formatAmount(a.amount)]],
+    [[`allocation:${id}`, formatPence(amount)]],
   ]);
-  let cost = sum(allocations.map(([, a]) => a.amount));
+  let costPence = sumPence(allocations.map(([, amount]) => amount));
   for (const [id, r] of intervention.reversedAllocations) {
     const original = inYear(r.financialYear);
     const undone = inYear(r.reversal.financialYear);
     if (!original && !undone) continue;
-    const counted = original && undone ? ZERO : original ? r.amount : r.amount.negated();
-    cost = cost.plus(counted);
-    const lines: [string, string][] = [[`allocation:${id}`, formatAmount(counted)]];
+    const counted = original && undone ? 0n : original ? r.amount : -r.amount;
+    costPence += counted;
+    const lines: [string, string][] = [[`allocation:${id}`, formatPence(counted)]];
     // A reversal counted in a later year is not named here: a year's answer never changes for
     // anything dated after it.
     if (undone) {
@@ -648,8 +655,8 @@ function interventionReport(
       lines.push([
         `reversed:${id}`,
         original
-          ? `${formatAmount(r.amount)} allocated, reversed in full by event ${r.reversal.eventId}`
-          : `reversal by event ${r.reversal.eventId} of ${formatAmount(r.amount)} allocated in ${r.financialYear}${label}`,
+          ? `${formatPence(r.amount)} allocated, reversed in full by event ${r.reversal.eventId}`
+          : `reversal by event ${r.reversal.eventId} of ${formatPence(r.amount)} allocated in ${r.financialYear}${label}`,
       ]);
     }
     costLines.push([id, lines]);
@@ -660,9 +667,10 @@ function interventionReport(
     compareIds(a, b),
   )) {
     if (!inYear(financialYear)) continue;
-    cost = cost.plus(settled.amount);
-    settlementLines.push([`settlement:${financialYear}`, formatAmount(settled.amount)]);
+    costPence += settled.amount;
+    settlementLines.push([`settlement:${financialYear}`, formatPence(settled.amount)]);
   }
+  const cost = fromPence(costPence);
   const costInputs: Record<string, string> = Object.fromEntries([
     ...costLines.sort(([a], [b]) => compareIds(a, b)).flatMap(([, lines]) => lines),
     ...settlementLines,

@@ -10,13 +10,21 @@
  *
  * A year-end settlement moves an intervention's funding (released underspend off, cover and
  * the partners' shares on): its net change is kept per year and counts in cost like an entry.
+ *
+ * Amounts are whole pence (`Pence`, bigint, issue 18), turned back into Decimal only where the
+ * report computes with rates (projections/costBenefit.ts). bigint rather than a JS number: one
+ * entry fits a number (at most £1 trillion, 10^14 pence < 2^53), but a settlement's net change
+ * is a sum of lines, and one type for every amount keeps the report's arithmetic in one kind.
+ * The state is compact where that is free: a benefit line keeps its agency, pence and
+ * cashable flag rather than the event's object; financial years and agency ids are interned, so
+ * a million entries share a few dozen strings; an outcome without valuation lines shares one
+ * empty list.
  */
 import type { Actor } from '../events/index.ts';
-import type { Money } from '../events/money.ts';
-import { money, sum } from '../events/money.ts';
-import type { Benefit } from '../events/pot.ts';
+import { parsePence, sumPence, type Pence } from '../events/money.ts';
 import type { OutcomeValuationLine } from '../events/unitCost.ts';
 import type { InterventionAssumptionsSet } from '../events/interventionAssumptions.ts';
+import { interned } from './interned.ts';
 import type { Projection } from './projection.ts';
 import {
   priorPeriodAdjustmentOf,
@@ -31,8 +39,15 @@ export interface AssumptionsInForce {
   readonly actor: Actor;
 }
 
+/** One benefit line of an outcome, as recorded, in pence. */
+export interface BenefitInputs {
+  readonly agencyId: string;
+  readonly amount: Pence;
+  readonly cashable: boolean;
+}
+
 export interface OutcomeInputs {
-  readonly benefits: readonly Benefit[];
+  readonly benefits: readonly BenefitInputs[];
   readonly lines: readonly OutcomeValuationLine[];
   readonly financialYear: string;
 }
@@ -48,12 +63,15 @@ export interface InterventionInputs {
   readonly interventionId: string;
   readonly name: string;
   readonly leadAgencyId: string;
-  /** allocationId → net amount and the financial year it counts in. */
-  readonly allocations: Map<string, { readonly amount: Money; readonly financialYear: string }>;
+  /**
+   * Financial year it counts in → allocationId → amount: by year, so an allocation, the entry a
+   * pot holds most of, costs a map slot and its pence rather than an object as well.
+   */
+  readonly allocations: Map<string, Map<string, Pence>>;
   /** allocationId → what was allocated, in which year, and the reversal that undid it, with the year that counts in. */
   readonly reversedAllocations: Map<
     string,
-    { readonly amount: Money; readonly financialYear: string; readonly reversal: Undoing }
+    { readonly amount: Pence; readonly financialYear: string; readonly reversal: Undoing }
   >;
   /**
    * outcomeId → its benefit lines, the valuation lines of the part recorded by quantity (in
@@ -68,7 +86,7 @@ export interface InterventionInputs {
    * released underspend, all partners), and the settlement's event. It counts in cost of the year
    * it is dated in (31 March of the settled year), like any entry.
    */
-  readonly settlements: Map<string, { readonly amount: Money; readonly eventId: string }>;
+  readonly settlements: Map<string, { readonly amount: Pence; readonly eventId: string }>;
   /** Allocations, outcomes and their undoings that correct a closed year, in log order. */
   readonly adjustments: PriorPeriodAdjustmentLine[];
   assumptions: AssumptionsInForce | null;
@@ -132,16 +150,19 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
         return state;
       case 'FundsAllocated': {
         const intervention = interventionOf(state, event.data.potId, event.data.interventionId);
-        intervention.allocations.set(event.data.allocationId, {
-          amount: money(event.data.amount),
-          financialYear: yearCountedIn(event.data),
-        });
+        const financialYear = yearOf(event.data);
+        let ofYear = intervention.allocations.get(financialYear);
+        if (ofYear === undefined) {
+          ofYear = new Map();
+          intervention.allocations.set(financialYear, ofYear);
+        }
+        ofYear.set(event.data.allocationId, parsePence(event.data.amount));
         noteAdjustment(intervention, event);
         return state;
       }
       case 'AllocationReversed': {
         const intervention = interventionOf(state, event.data.potId, event.data.interventionId);
-        const original = take(intervention.allocations, event.data.allocationId, 'allocation');
+        const original = takeAllocation(intervention, event.data.allocationId);
         intervention.reversedAllocations.set(event.data.allocationId, {
           ...original,
           reversal: undoingOf(event),
@@ -152,9 +173,13 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
       case 'OutcomeRecorded': {
         const intervention = interventionOf(state, event.data.potId, event.data.interventionId);
         intervention.outcomes.set(event.data.outcomeId, {
-          benefits: event.data.benefits,
-          lines: event.data.lines ?? [],
-          financialYear: yearCountedIn(event.data),
+          benefits: event.data.benefits.map((b) => ({
+            agencyId: interned(b.agencyId),
+            amount: parsePence(b.amount),
+            cashable: b.cashable,
+          })),
+          lines: event.data.lines ?? NO_LINES,
+          financialYear: yearOf(event.data),
         });
         noteAdjustment(intervention, event);
         return state;
@@ -173,9 +198,9 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
         const d = event.data;
         for (const scheme of d.schemes) {
           const intervention = interventionOf(state, d.potId, scheme.interventionId);
-          const moved = sum(
-            [...scheme.covered, ...scheme.shared].map((l) => money(l.amount)),
-          ).minus(sum(scheme.released.map((l) => money(l.amount))));
+          const moved =
+            sumPence([...scheme.covered, ...scheme.shared].map((l) => parsePence(l.amount))) -
+            sumPence(scheme.released.map((l) => parsePence(l.amount)));
           if (intervention.settlements.has(yearCountedIn(d)))
             throw new Error(
               `invariant: ${d.financialYear} of pot ${d.potId} settled twice (event ${event.eventId})`,
@@ -205,7 +230,7 @@ export const costBenefitInputsProjection: Projection<CostBenefitInputsState> = {
           code: claim.code,
           amount: d.amount,
           paidOn: d.effectiveDate,
-          financialYear: yearCountedIn(d),
+          financialYear: yearOf(d),
           ...(claim.outcomeId === undefined ? {} : { outcomeId: claim.outcomeId }),
         });
         return state;
@@ -253,6 +278,23 @@ function take<T>(entries: Map<string, T>, id: string, what: string): T {
   return entry;
 }
 
+/** An allocation being reversed, out of the year it counts in (a handful of years to look in). */
+function takeAllocation(
+  intervention: InterventionInputs,
+  allocationId: string,
+): { readonly amount: Pence; readonly financialYear: string } {
+  for (const [financialYear, ofYear] of intervention.allocations) {
+    const amount = ofYear.get(allocationId);
+    if (amount === undefined) continue;
+    ofYear.delete(allocationId);
+    if (ofYear.size === 0) intervention.allocations.delete(financialYear);
+    return { amount, financialYear };
+  }
+  throw new Error(
+    `invariant: reversal of allocation ${allocationId}, which is unknown or already reversed`,
+  );
+}
+
 type Entry = Extract<
   Parameters<typeof priorPeriodAdjustmentOf>[0],
   { type: 'FundsAllocated' | 'AllocationReversed' | 'OutcomeRecorded' | 'OutcomeRetracted' }
@@ -264,7 +306,7 @@ function undoingOf(
   const label = event.data.priorPeriodAdjustment;
   return {
     eventId: event.eventId,
-    financialYear: yearCountedIn(event.data),
+    financialYear: yearOf(event.data),
     ...(label === undefined ? {} : { priorPeriodAdjustment: label }),
   };
 }
@@ -272,4 +314,10 @@ function undoingOf(
 function noteAdjustment(intervention: InterventionInputs, event: Entry): void {
   const adjustment = priorPeriodAdjustmentOf(event);
   if (adjustment !== null) intervention.adjustments.push(adjustment);
+}
+
+const NO_LINES: readonly OutcomeValuationLine[] = Object.freeze([]);
+
+function yearOf(entry: { readonly effectiveDate: string }): string {
+  return interned(yearCountedIn(entry));
 }

@@ -8,17 +8,25 @@
  * agreement's `warn` policy) — per pot, in log order.
  *
  * A pure fold like every projection. It keeps its own names (the same ones the audit trail
- * keeps) so each row carries the audit trail's one-line summary and stands alone in a report.
+ * keeps) so each row carries the audit trail's one-line summary and stands alone in a report;
+ * only as much of them as an exception's summary can still read (rememberWhatExceptionsRead).
  *
  *   potExceptions(books.state.exceptions, potId, { financialYear: '2025-26' })
  */
 import { revealHiddenCharacters } from '../events/hiddenCharacters.ts';
 import type { Envelope } from '../events/index.ts';
-import { formatAmount, money, sum } from '../events/money.ts';
+import { formatPence, parsePence, sumPence } from '../events/money.ts';
 import { financialYearOf } from '../events/primitives.ts';
 import { quarterEnd } from '../events/poolYear.ts';
 import type { AuditNames } from './auditSummary.ts';
-import { emptyAuditNames, rememberNames, summarise } from './auditSummary.ts';
+import {
+  emptyAuditNames,
+  MAX_SUMMARY_DESCRIPTION_CHARS,
+  oneLine,
+  rememberNames,
+  summarise,
+} from './auditSummary.ts';
+import { interned } from './interned.ts';
 import type { Projection } from './projection.ts';
 
 export const EXCEPTION_TYPES = [
@@ -99,10 +107,55 @@ export const exceptionsProjection: Projection<ExceptionsState> = {
       if (list === undefined) byPot.set(entry.potId, [entry]);
       else list.push(entry);
     }
-    rememberNames(state.names, event);
+    rememberWhatExceptionsRead(state.names, event);
     return state;
   },
 };
+
+/**
+ * The audit trail's names, less what no exception can read any more (issue 18: these maps grow
+ * with every contribution, allocation, outcome, spend, commitment and claim). An entry is
+ * dropped once the one event that could read it has happened: a reversal is refused for what
+ * was already reversed, and a request once decided (approved or rejected) is never decided or
+ * self-approved again (decideAllocationRequest's pendingRequest), nor a claim paid or rejected
+ * twice. An outcome's description is only ever shown as oneLine(…,
+ * MAX_SUMMARY_DESCRIPTION_CHARS), which gives the same text when applied twice, so that is all
+ * that is kept. (Dates need no interning: V8's JSON.parse already shares strings of up to 10
+ * characters.)
+ */
+function rememberWhatExceptionsRead(names: AuditNames, event: Envelope): void {
+  rememberNames(names, event);
+  switch (event.type) {
+    case 'OutcomeRecorded':
+      names.outcomeDescriptions.set(
+        event.data.outcomeId,
+        oneLine(event.data.description, MAX_SUMMARY_DESCRIPTION_CHARS),
+      );
+      return;
+    case 'ContributionReversed':
+      names.contributionReferences.delete(event.data.contributionId);
+      return;
+    case 'AllocationReversed':
+      names.allocationDates.delete(event.data.allocationId);
+      return;
+    case 'AllocationApproved':
+    case 'AllocationRejected':
+      names.allocationRequests.delete(event.data.allocationId);
+      return;
+    case 'SpendReversed':
+      names.spends.delete(event.data.spendId);
+      return;
+    case 'CommitmentReversed':
+      names.commitmentReferences.delete(event.data.commitmentId);
+      return;
+    case 'ClaimPaid':
+    case 'ClaimRejected':
+      names.claims.delete(event.data.claimId);
+      return;
+    default:
+      return;
+  }
+}
 
 /**
  * A decision on a request carries no business date of its own: it belongs to the period of the
@@ -144,7 +197,7 @@ function toException(names: AuditNames, event: Envelope): AnyExceptionEntry | nu
       };
       break;
     case 'OutcomeRetracted': {
-      const benefits = formatAmount(sum(event.data.benefits.map((b) => money(b.amount))));
+      const benefits = formatPence(sumPence(event.data.benefits.map((b) => parsePence(b.amount))));
       facts = {
         kind: 'reversal',
         type: event.type,
@@ -219,12 +272,13 @@ function toException(names: AuditNames, event: Envelope): AnyExceptionEntry | nu
     position: event.position.toString(),
     eventId: event.eventId,
     ...facts,
-    financialYear: financialYearOf(facts.date),
+    potId: interned(facts.potId),
+    financialYear: interned(financialYearOf(facts.date)),
     recordedAt: event.metadata.recordedAt,
     actor: {
-      sub: actor.sub,
-      role: actor.role,
-      ...(actor.agencyId === undefined ? {} : { agencyId: actor.agencyId }),
+      sub: interned(actor.sub),
+      role: interned(actor.role),
+      ...(actor.agencyId === undefined ? {} : { agencyId: interned(actor.agencyId) }),
     },
     summary: summarise(names, event),
   };

@@ -17,9 +17,13 @@
  * for the year its movements count in). Books read by effective date (`asAt`) fold a filtered
  * history, so a movement of a commitment the filter left out is ignored rather than fatal: the
  * movement is never dated before the commitment, so only an inconsistent log can have one.
+ *
+ * Every figure is whole pence (`Pence`, bigint, issue 18), added without decimal.js and turned
+ * into Decimal or a 2-dp string only when a report is built. bigint rather than a JS number: one
+ * line may be £1 trillion (10^14 pence), so a sum of a hundred such lines passes 2^53.
  */
 import type { Envelope } from '../events/index.ts';
-import { money, ZERO, type Money } from '../events/money.ts';
+import { parsePence, type Pence } from '../events/money.ts';
 import type { FinancialYearSettled, SchemeDetailsRecorded } from '../events/poolYear.ts';
 import type { AgreementRecorded } from '../events/poolYear.ts';
 import type { JournalMappingRecorded } from '../events/journalMapping.ts';
@@ -34,19 +38,19 @@ import type { Projection } from './projection.ts';
 
 /** What moved on one date: budget (allocations), spend, and the commitments raised in this year. */
 export interface DatedMovement {
-  budget: Money;
-  spent: Money;
-  committed: Money;
+  budget: Pence;
+  spent: Pence;
+  committed: Pence;
 }
 
 /** One scheme (intervention) in one financial year. */
 export interface SchemeYearBooks {
   /** Net allocations dated in the year. */
-  budget: Money;
+  budget: Pence;
   /** Net spend dated in the year. */
-  spent: Money;
+  spent: Pence;
   /** Each partner's net allocation shares dated in the year, before any settlement. */
-  readonly funding: Map<string, Money>;
+  readonly funding: Map<string, Pence>;
   /** Movements by effective date (committed: of commitments raised in this year, whenever dated). */
   readonly byDate: Map<string, DatedMovement>;
 }
@@ -54,13 +58,13 @@ export interface SchemeYearBooks {
 /** One partner in one financial year. */
 export interface PartnerYearBooks {
   /** Net contributions dated in the year, risk-share payments not included. */
-  contributions: Money;
+  contributions: Pence;
   /** Net contributions by effective date, for "received to the quarter's end". */
-  readonly contributionsByDate: Map<string, Money>;
+  readonly contributionsByDate: Map<string, Pence>;
   /** Net risk-share payments dated in the year (they pay a debt, not a stake). */
-  riskSharePaid: Money;
+  riskSharePaid: Pence;
   /** Given back in the year: a settlement's returns (dated 31 March) and the pot's close. */
-  returned: Money;
+  returned: Pence;
 }
 
 export interface YearBooks {
@@ -78,7 +82,7 @@ export interface YearBooks {
     {
       readonly fundingStream: string;
       readonly agencyId: string;
-      readonly byDate: Map<string, Money>;
+      readonly byDate: Map<string, Pence>;
     }
   >;
 }
@@ -196,17 +200,16 @@ function evolvePot(pot: PoolYearPot, event: PotEnvelope): void {
       // A paid outcome claim is spend of its intervention (events/outcomePayments.ts).
       const d = event.data;
       const scheme = schemeYear(yearBooks(pot, financialYearOf(d.effectiveDate)), d.interventionId);
-      const amount = money(d.amount);
-      scheme.spent = scheme.spent.plus(amount);
-      const movement = movementOn(scheme, d.effectiveDate);
-      movement.spent = movement.spent.plus(amount);
+      const amount = parsePence(d.amount);
+      scheme.spent += amount;
+      movementOn(scheme, d.effectiveDate).spent += amount;
       return;
     }
     case 'CommitmentRaised': {
       const d = event.data;
       const year = financialYearOf(d.effectiveDate);
       pot.commitments.set(d.commitmentId, { interventionId: d.interventionId, year });
-      return moveCommitment(pot, d.commitmentId, d.effectiveDate, money(d.amount));
+      return moveCommitment(pot, d.commitmentId, d.effectiveDate, parsePence(d.amount));
     }
     case 'CommitmentReleased':
     case 'CommitmentReversed':
@@ -214,7 +217,7 @@ function evolvePot(pot: PoolYearPot, event: PotEnvelope): void {
         pot,
         event.data.commitmentId,
         event.data.effectiveDate,
-        money(event.data.amount).negated(),
+        -parsePence(event.data.amount),
       );
     case 'ForecastRecorded': {
       const d = event.data;
@@ -332,7 +335,7 @@ export function yearBooks(pot: PoolYearPot, financialYear: string): YearBooks {
 function schemeYear(year: YearBooks, interventionId: string): SchemeYearBooks {
   let scheme = year.schemes.get(interventionId);
   if (scheme === undefined) {
-    scheme = { budget: ZERO, spent: ZERO, funding: new Map(), byDate: new Map() };
+    scheme = { budget: 0n, spent: 0n, funding: new Map(), byDate: new Map() };
     year.schemes.set(interventionId, scheme);
   }
   return scheme;
@@ -342,10 +345,10 @@ function partnerYear(year: YearBooks, agencyId: string): PartnerYearBooks {
   let partner = year.partners.get(agencyId);
   if (partner === undefined) {
     partner = {
-      contributions: ZERO,
+      contributions: 0n,
       contributionsByDate: new Map(),
-      riskSharePaid: ZERO,
-      returned: ZERO,
+      riskSharePaid: 0n,
+      returned: 0n,
     };
     year.partners.set(agencyId, partner);
   }
@@ -358,21 +361,21 @@ function noteReturns(
 ): void {
   for (const returned of returns) {
     const partner = partnerYear(year, returned.agencyId);
-    partner.returned = partner.returned.plus(money(returned.amount));
+    partner.returned += parsePence(returned.amount);
   }
 }
 
 function movementOn(scheme: SchemeYearBooks, date: string): DatedMovement {
   let movement = scheme.byDate.get(date);
   if (movement === undefined) {
-    movement = { budget: ZERO, spent: ZERO, committed: ZERO };
+    movement = { budget: 0n, spent: 0n, committed: 0n };
     scheme.byDate.set(date, movement);
   }
   return movement;
 }
 
-function addTo(map: Map<string, Money>, key: string, delta: Money): void {
-  map.set(key, (map.get(key) ?? ZERO).plus(delta));
+function addTo(map: Map<string, Pence>, key: string, delta: Pence): void {
+  map.set(key, (map.get(key) ?? 0n) + delta);
 }
 
 function moveContribution(
@@ -380,14 +383,15 @@ function moveContribution(
   event: EventOf<'ContributionReceived' | 'ContributionReversed'>,
 ): void {
   const d = event.data;
-  const amount = money(d.amount).times(event.type === 'ContributionReceived' ? 1 : -1);
+  const received = parsePence(d.amount);
+  const amount = event.type === 'ContributionReceived' ? received : -received;
   const year = yearBooks(pot, financialYearOf(d.effectiveDate));
   const partner = partnerYear(year, d.agencyId);
   if (d.riskShareFor !== undefined) {
-    partner.riskSharePaid = partner.riskSharePaid.plus(amount);
+    partner.riskSharePaid += amount;
     return;
   }
-  partner.contributions = partner.contributions.plus(amount);
+  partner.contributions += amount;
   addTo(partner.contributionsByDate, d.effectiveDate, amount);
   const fundingStream =
     event.type === 'ContributionReceived'
@@ -415,37 +419,34 @@ function moveAllocation(
   event: EventOf<'FundsAllocated' | 'AllocationReversed'>,
 ): void {
   const d = event.data;
-  const sign = event.type === 'FundsAllocated' ? 1 : -1;
+  const sign = event.type === 'FundsAllocated' ? 1n : -1n;
   const scheme = schemeYear(yearBooks(pot, financialYearOf(d.effectiveDate)), d.interventionId);
-  const amount = money(d.amount).times(sign);
-  scheme.budget = scheme.budget.plus(amount);
-  const movement = movementOn(scheme, d.effectiveDate);
-  movement.budget = movement.budget.plus(amount);
+  const amount = parsePence(d.amount) * sign;
+  scheme.budget += amount;
+  movementOn(scheme, d.effectiveDate).budget += amount;
   for (const share of d.fundingShares)
-    addTo(scheme.funding, share.agencyId, money(share.amount).times(sign));
+    addTo(scheme.funding, share.agencyId, parsePence(share.amount) * sign);
 }
 
 function moveSpend(pot: PoolYearPot, event: EventOf<'SpendRecorded' | 'SpendReversed'>): void {
   const d = event.data;
-  const sign = event.type === 'SpendRecorded' ? 1 : -1;
+  const sign = event.type === 'SpendRecorded' ? 1n : -1n;
   const scheme = schemeYear(yearBooks(pot, financialYearOf(d.effectiveDate)), d.interventionId);
-  const amount = money(d.amount).times(sign);
-  scheme.spent = scheme.spent.plus(amount);
-  const movement = movementOn(scheme, d.effectiveDate);
-  movement.spent = movement.spent.plus(amount);
+  const amount = parsePence(d.amount) * sign;
+  scheme.spent += amount;
+  movementOn(scheme, d.effectiveDate).spent += amount;
   // A spend against a commitment releases part of it; its reversal makes that part outstanding again.
   const commitmentMoved =
     event.type === 'SpendRecorded' ? event.data.commitmentReleased : event.data.commitmentRestored;
   if (d.commitmentId !== undefined && commitmentMoved !== undefined)
-    moveCommitment(pot, d.commitmentId, d.effectiveDate, money(commitmentMoved).times(-sign));
+    moveCommitment(pot, d.commitmentId, d.effectiveDate, parsePence(commitmentMoved) * -sign);
 }
 
-function moveCommitment(pot: PoolYearPot, commitmentId: string, date: string, delta: Money): void {
+function moveCommitment(pot: PoolYearPot, commitmentId: string, date: string, delta: Pence): void {
   const commitment = pot.commitments.get(commitmentId);
   if (commitment === undefined) return;
   const scheme = schemeYear(yearBooks(pot, commitment.year), commitment.interventionId);
-  const movement = movementOn(scheme, date);
-  movement.committed = movement.committed.plus(delta);
+  movementOn(scheme, date).committed += delta;
 }
 
 /**

@@ -29,7 +29,7 @@
  * carriedForward = the stake at 31 March.
  */
 import type { Money } from '../events/money.ts';
-import { formatAmount, money, splitByWeights, sum, ZERO } from '../events/money.ts';
+import { formatAmount, fromPence, money, splitByWeights, sum, ZERO } from '../events/money.ts';
 import type { SettledScheme } from '../events/poolYear.ts';
 import { compareIds } from './ordering.ts';
 import { tracksSpendIn, type PoolYearPot, type YearBooks } from './poolYear.ts';
@@ -142,20 +142,27 @@ function splitScheme(
   interventionId: string,
   tracked: boolean,
 ): SchemeExpenditure {
-  const scheme = year.schemes.get(interventionId)!;
-  if (!tracked) return { interventionId, spent: scheme.budget, funding: new Map(scheme.funding) };
+  // The books keep whole pence; the split by funding shares is done in Decimal, as before.
+  const books = year.schemes.get(interventionId)!;
+  const fundingOfYear = schemeFunding(books.funding);
+  if (!tracked)
+    return { interventionId, spent: fromPence(books.budget), funding: new Map(fundingOfYear) };
+  const spent = fromPence(books.spent);
   const settled = year.settlement?.data.schemes.find((s) => s.interventionId === interventionId);
-  if (settled !== undefined)
-    return { interventionId, spent: scheme.spent, funding: fundingAfter(settled) };
-  const weights = [...scheme.funding.entries()]
+  if (settled !== undefined) return { interventionId, spent, funding: fundingAfter(settled) };
+  const weights = [...fundingOfYear.entries()]
     .filter(([, amount]) => amount.gt(0))
     .sort(([a], [b]) => compareIds(a, b))
     .map(([key, weight]) => ({ key, weight }));
   const funding = new Map<string, Money>();
-  if (scheme.spent.isZero()) return { interventionId, spent: scheme.spent, funding };
-  if (weights.length === 0) funding.set(pot.hostAgencyId, scheme.spent);
-  else for (const part of splitByWeights(scheme.spent, weights)) funding.set(part.key, part.amount);
-  return { interventionId, spent: scheme.spent, funding };
+  if (spent.isZero()) return { interventionId, spent, funding };
+  if (weights.length === 0) funding.set(pot.hostAgencyId, spent);
+  else for (const part of splitByWeights(spent, weights)) funding.set(part.key, part.amount);
+  return { interventionId, spent, funding };
+}
+
+function schemeFunding(funding: ReadonlyMap<string, bigint>): Map<string, Money> {
+  return new Map([...funding].map(([agencyId, pence]) => [agencyId, fromPence(pence)]));
 }
 
 /** A settled scheme's funding of the year after settlement: fundingOfYear − released + covered + shared. */
@@ -177,12 +184,12 @@ function yearMoves(pot: PoolYearPot, financialYear: string, year: YearBooks): Ye
   let cashOut = ZERO;
   for (const [agencyId, p] of year.partners) {
     const m = movesOf(partners, agencyId);
-    m.contributions = p.contributions;
-    m.riskSharePaid = p.riskSharePaid;
-    m.returned = p.returned;
-    m.stakeMoves = p.contributions.minus(p.returned);
-    cashIn = cashIn.plus(p.contributions).plus(p.riskSharePaid);
-    cashOut = cashOut.plus(p.returned);
+    m.contributions = fromPence(p.contributions);
+    m.riskSharePaid = fromPence(p.riskSharePaid);
+    m.returned = fromPence(p.returned);
+    m.stakeMoves = fromPence(p.contributions - p.returned);
+    cashIn = cashIn.plus(m.contributions).plus(m.riskSharePaid);
+    cashOut = cashOut.plus(m.returned);
   }
   const schemes = [...year.schemes.keys()]
     .sort(compareIds)
@@ -194,7 +201,7 @@ function yearMoves(pot: PoolYearPot, financialYear: string, year: YearBooks): Ye
     }
     for (const [agencyId, amount] of year.schemes.get(scheme.interventionId)!.funding) {
       const m = movesOf(partners, agencyId);
-      m.stakeMoves = m.stakeMoves.minus(amount);
+      m.stakeMoves = m.stakeMoves.minus(fromPence(amount));
     }
   }
   for (const settled of year.settlement?.data.schemes ?? []) {

@@ -149,16 +149,19 @@ export function schemeFigures(
   end: string,
   tracked: boolean,
 ): Omit<Figures, 'forecastOutturn'> {
-  let budget = ZERO;
-  let actual = ZERO;
-  let committed = ZERO;
+  // The books keep whole pence; the answer is built in Decimal from the sums.
+  let budget = 0n;
+  let actual = 0n;
+  let committed = 0n;
   for (const [date, m] of year?.schemes.get(interventionId)?.byDate ?? []) {
     if (date > end) continue;
-    budget = budget.plus(m.budget);
-    actual = actual.plus(m.spent);
-    committed = committed.plus(m.committed);
+    budget += m.budget;
+    actual += m.spent;
+    committed += m.committed;
   }
-  return tracked ? { budget, actual, committed } : { budget, actual: budget, committed: ZERO };
+  return tracked
+    ? { budget: fromPence(budget), actual: fromPence(actual), committed: fromPence(committed) }
+    : { budget: fromPence(budget), actual: fromPence(budget), committed: ZERO };
 }
 
 function groupRows<K extends string>(
@@ -255,10 +258,10 @@ export function streamReceived(
   agencyId: string,
   end: string,
 ): Money {
-  let received = ZERO;
+  let received = 0n;
   for (const [date, amount] of year?.streams.get(`${fundingStream} ${agencyId}`)?.byDate ?? [])
-    if (date <= end) received = received.plus(amount);
-  return received;
+    if (date <= end) received += amount;
+  return fromPence(received);
 }
 
 /** The year's minimums in force, as recorded (stream, then agency), against what was received. */
@@ -293,9 +296,10 @@ function contributionRows(
     const agreed = fromPence(
       pot.agreed.agreements.get(`${financialYear} ${agencyId}`)?.agreed ?? 0n,
     );
-    let received = ZERO;
+    let receivedPence = 0n;
     for (const [date, amount] of year?.partners.get(agencyId)?.contributionsByDate ?? [])
-      if (date <= end) received = received.plus(amount);
+      if (date <= end) receivedPence += amount;
+    const received = fromPence(receivedPence);
     const outstanding = agreed.minus(received);
     return {
       agencyId,

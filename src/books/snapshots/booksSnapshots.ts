@@ -29,8 +29,10 @@ import { decodeState, encodeState } from './stateCodec.ts';
  * Bump when what a books snapshot holds, or how, changes. 2: commandStreams keyed by (caller,
  * key). 3: no commandStreams (the store's command keys answer them). 4: the audit trail keeps
  * no entry text (ids, reasons, summaries: read back from the store), only numbers and names.
+ * 5: poolYear and costBenefitInputs hold bigint pence, not Decimal; exceptions keep only the
+ * names they read.
  */
-export const BOOKS_SNAPSHOT_FORMAT = 4;
+export const BOOKS_SNAPSHOT_FORMAT = 5;
 /** The newest few are kept: an older one still serves when SQL read models lag the newest. */
 export const BOOKS_SNAPSHOTS_KEPT = 2;
 const BOOKS_SNAPSHOT_KIND = 'potledger-books';
