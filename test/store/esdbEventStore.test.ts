@@ -33,6 +33,7 @@ import {
 import { ulid } from 'ulid';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  IdempotencyKeyTakenError,
   WrongExpectedRevisionError,
   type EventStore,
   type NewEvent,
@@ -47,6 +48,10 @@ import {
   type EsdbClient,
   type SubscriptionRetry,
 } from '../../src/store/esdb/esdbEventStore.ts';
+import {
+  KEY_CLAIMED_EVENT_TYPE,
+  commandKeyStreamId,
+} from '../../src/store/esdb/commandKeyClaims.ts';
 import { ulidToUuid } from '../../src/store/ulidUuid.ts';
 import { describeEventStoreContract } from './eventStoreContract.ts';
 import { ModelEsdbClient } from './esdbModelClient.ts';
@@ -591,6 +596,39 @@ describeWithDocker(realServerSuiteName, () => {
       await expect(store.append(potStream(), [event], 'no-stream')).resolves.toMatchObject({
         lastRevision: 0n,
       });
+    });
+
+    it('refuses a command key reused on another stream from another connection, and keeps its key stream hidden', async () => {
+      const key = { sub: 'alice', commandId: ulid() };
+      const other = createEsdbEventStore(connectionString);
+      try {
+        const head = await store.headPosition();
+        const [streamA, streamB] = [potStream(), potStream()];
+        const [accepted] = await store.appendBatch([
+          { streamId: streamA, events: newEvents(2), expected: 'no-stream', commandKey: key },
+        ]);
+        expect(accepted).toMatchObject({ lastRevision: 1n });
+        // The claim is in EventStoreDB itself, written with expected revision no-stream.
+        const claims = [];
+        for await (const r of raw.readStream(commandKeyStreamId(key))) claims.push(r.event!);
+        expect(claims.map((e) => [e.type, e.revision])).toEqual([[KEY_CLAIMED_EVENT_TYPE, 0n]]);
+
+        const [refused] = await other.appendBatch([
+          { streamId: streamB, events: newEvents(1), expected: 'no-stream', commandKey: key },
+        ]);
+        expect(refused).toBeInstanceOf(IdempotencyKeyTakenError);
+        expect(refused).toMatchObject({ takenByStreamId: streamA });
+        expect(await other.readStream(streamB)).toEqual([]);
+        expect(await other.commandKeyStream(key)).toBe(streamA);
+        const [again] = await other.appendBatch([
+          { streamId: streamA, events: newEvents(1), expected: 1n, commandKey: key },
+        ]);
+        expect(again).toBeInstanceOf(WrongExpectedRevisionError);
+
+        expect((await store.readAll(head, 100)).map((e) => e.streamId)).toEqual([streamA, streamA]);
+      } finally {
+        await other.close();
+      }
     });
 
     it('hides streams that are not potledger’s from readAll and subscribe', async () => {
