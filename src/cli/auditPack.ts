@@ -5,8 +5,11 @@
  * the exceptions list, the Merkle checkpoint the pack was built at, a verification report, and
  * SHA256SUMS over all of it.
  *
- * The log is verified (every hash, chain link, revision and position) in the same pass that
- * folds the books. A log that fails verification gets no statement: the pack holds only the
+ * The log is verified (every hash, chain link, revision and position) as `potledger verify` does
+ * it: worker threads (`--workers`, LEDGER_VERIFY_WORKERS) recompute the hashes while this thread
+ * checks them in log order, then one pass folds the books (checking on this thread whatever was
+ * appended since); with no workers, or a store other threads cannot read, the one pass verifies
+ * and folds. A log that fails verification gets no statement: the pack holds only the
  * verification report naming the first bad position, and the command exits 1.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +28,7 @@ import { potStatement } from '../../projections/potStatement.ts';
 import { memorandumAccount } from '../../projections/poolYearReports.ts';
 import { memorandumCsv } from '../export/poolYearCsv.ts';
 import { createLogVerifier, describeFailure } from '../audit/logVerifier.ts';
+import { parseVerifyWorkers, verifyInParallel } from '../audit/verifyPool.ts';
 import { MERKLE_ALGORITHM } from '../audit/merkle.ts';
 import type { Checkpoint } from '../audit/merkleLog.ts';
 import {
@@ -43,6 +47,7 @@ import { foldLog } from '../books/foldLog.ts';
 import { openExistingEventStore } from '../store/openStore.ts';
 import { counted } from './counted.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
+import { VERIFY_BATCH_EVENTS } from './verify.ts';
 
 export interface AuditPackOptions {
   readonly storeUrl: string;
@@ -55,6 +60,14 @@ export interface AuditPackOptions {
   readonly progress: NodeJS.WritableStream & { isTTY?: boolean };
   /** When the pack was made, for the verification report; the CLI passes the wall clock. */
   readonly generatedAt: string;
+  /**
+   * Worker threads recomputing hashes (src/audit/verifyPool.ts), as for `potledger verify`; 0
+   * verifies on this thread. Absent: LEDGER_VERIFY_WORKERS, else one fewer than the cores (at
+   * least 1). A store no other thread can reach (in memory, EventStoreDB) is verified here.
+   */
+  readonly workers?: number;
+  /** Events per read, and per range handed to a worker (VERIFY_BATCH_EVENTS when absent). */
+  readonly batchEvents?: number;
 }
 
 export interface AuditPackResult {
@@ -71,6 +84,10 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
       `--year ${JSON.stringify(options.financialYear)} is not a financial year like 2025-26`,
     );
   const { potId, financialYear } = options;
+  const workers =
+    options.workers ??
+    parseVerifyWorkers('LEDGER_VERIFY_WORKERS', process.env.LEDGER_VERIFY_WORKERS);
+  const batchEvents = options.batchEvents ?? VERIFY_BATCH_EVENTS;
   const store = await openExistingEventStore(options.storeUrl);
   const startedAt = Date.now();
   const verifier = createLogVerifier({
@@ -83,11 +100,34 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
   const potStream = potStreamId(potId);
   let failure: string | undefined;
   try {
-    const progress = positionProgress(
-      options.progress,
-      await store.headPosition(),
-      'verifying and folding the log',
-    );
+    const head = await store.headPosition();
+    // As `potledger verify`: worker threads recompute the hashes of the log up to its head,
+    // checked here in log order, and the fold below checks only what was appended since. The
+    // same verifier sees the same events in the same order, so the pack is the same either way.
+    let verifiedThrough = 0n;
+    if (
+      workers > 0 &&
+      store.readerLocation !== undefined &&
+      store.positionsContiguous &&
+      head > BigInt(batchEvents)
+    ) {
+      const progress = positionProgress(options.progress, head, 'verifying the log');
+      try {
+        const parallel = await verifyInParallel({
+          store,
+          location: store.readerLocation,
+          verifier,
+          workers,
+          rangeEvents: batchEvents,
+          onProgress: (position) =>
+            progress.update(position, verifier.size(), Date.now() - startedAt),
+        });
+        if (parallel.failure !== undefined) failure = describeFailure(parallel.failure);
+        verifiedThrough = parallel.position;
+      } finally {
+        progress.stop();
+      }
+    }
     const pickPotEvents = (events: readonly RecordedEvent[]): void => {
       for (const event of events) {
         const envelope = asLedgerEnvelope(event);
@@ -97,19 +137,27 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
         }
       }
     };
-    try {
-      const folded = await foldLog(
-        store,
-        {
-          verify: verifier.check,
-          onProgress: ({ position }) =>
-            progress.update(position, verifier.size(), Date.now() - startedAt),
-        },
-        { books, pages: pickPotEvents },
+    if (failure === undefined) {
+      const progress = positionProgress(
+        options.progress,
+        head,
+        verifiedThrough === 0n ? 'verifying and folding the log' : 'folding the log',
       );
-      if (folded.failure !== undefined) failure = describeFailure(folded.failure);
-    } finally {
-      progress.stop();
+      try {
+        const folded = await foldLog(
+          store,
+          {
+            batchSize: batchEvents,
+            verify: (event) => (event.position <= verifiedThrough ? null : verifier.check(event)),
+            onProgress: ({ position }) =>
+              progress.update(position, verifier.size(), Date.now() - startedAt),
+          },
+          { books, pages: pickPotEvents },
+        );
+        if (folded.failure !== undefined) failure = describeFailure(folded.failure);
+      } finally {
+        progress.stop();
+      }
     }
   } finally {
     await store.close();
@@ -212,12 +260,19 @@ export function registerAuditPackCommand(program: Command): Command {
       '--out <dir>',
       'the folder to write (created if absent; files in it are replaced)',
     )
-    .action(async (options: { pot: string; year: string; out: string }) => {
+    .option(
+      '--workers <n>',
+      'worker threads recomputing hashes (0: this thread only; default LEDGER_VERIFY_WORKERS, else cores − 1)',
+    )
+    .action(async (options: { pot: string; year: string; out: string; workers?: string }) => {
       const result = await writeAuditPack({
         storeUrl: readConfig().storeUrl,
         potId: options.pot,
         financialYear: options.year,
         outDir: options.out,
+        ...(options.workers === undefined
+          ? {}
+          : { workers: parseVerifyWorkers('--workers', options.workers) }),
         out: process.stdout,
         progress: process.stderr,
         generatedAt: new Date().toISOString(),
