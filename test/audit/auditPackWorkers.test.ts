@@ -1,6 +1,6 @@
 /**
  * `potledger audit-pack` with worker threads writes the same pack as on one thread: for a sound
- * log and for any tampering of one stored event (tests/audit/logTampers.ts) at any position and
+ * log and for any tampering of one stored event (test/audit/logTampers.ts) at any position and
  * any page size, every file of the pack and the summary on stdout are byte-identical with workers
  * on (`workers: 2`) and off (`workers: 0`), bar the time taken in verification.txt.
  */

@@ -27,7 +27,8 @@
  *   revision; a loser of that race reads the claim again).
  *
  * So the key's events land at most once, in one stream, whatever the interleaving (the property
- * test in test/store/esdbCommandKeys.test.ts drives the real adapter through random ones).
+ * test in test/store/esdbCommandKeys.test.ts drives the real adapter, over a model of the
+ * client, through random ones).
  */
 import { createHash } from 'node:crypto';
 import type { CommandKey } from '../eventStore.ts';
