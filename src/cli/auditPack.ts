@@ -7,9 +7,8 @@
  *
  * The log is verified (every hash, chain link, revision and position) as `potledger verify` does
  * it: worker threads (`--workers`, LEDGER_VERIFY_WORKERS) recompute the hashes while this thread
- * checks them in log order, then one pass folds the books (checking on this thread whatever was
- * appended since); with no workers, or a store other threads cannot read, the one pass verifies
- * and folds. A log that fails verification gets no statement: the pack holds only the
+ * checks them in log order and folds the books; with no workers, or a store other threads cannot
+ * read, one pass on this thread verifies and folds. A log that fails verification gets no statement: the pack holds only the
  * verification report naming the first bad position, and the command exits 1.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -101,33 +100,6 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
   let failure: string | undefined;
   try {
     const head = await store.headPosition();
-    // As `potledger verify`: worker threads recompute the hashes of the log up to its head,
-    // checked here in log order, and the fold below checks only what was appended since. The
-    // same verifier sees the same events in the same order, so the pack is the same either way.
-    let verifiedThrough = 0n;
-    if (
-      workers > 0 &&
-      store.readerLocation !== undefined &&
-      store.positionsContiguous &&
-      head > BigInt(batchEvents)
-    ) {
-      const progress = positionProgress(options.progress, head, 'verifying the log');
-      try {
-        const parallel = await verifyInParallel({
-          store,
-          location: store.readerLocation,
-          verifier,
-          workers,
-          rangeEvents: batchEvents,
-          onProgress: (position) =>
-            progress.update(position, verifier.size(), Date.now() - startedAt),
-        });
-        if (parallel.failure !== undefined) failure = describeFailure(parallel.failure);
-        verifiedThrough = parallel.position;
-      } finally {
-        progress.stop();
-      }
-    }
     const pickPotEvents = (events: readonly RecordedEvent[]): void => {
       for (const event of events) {
         const envelope = asLedgerEnvelope(event);
@@ -137,27 +109,68 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
         }
       }
     };
-    if (failure === undefined) {
-      const progress = positionProgress(
-        options.progress,
-        head,
-        verifiedThrough === 0n ? 'verifying and folding the log' : 'folding the log',
-      );
-      try {
+    const parallel =
+      workers > 0 &&
+      store.readerLocation !== undefined &&
+      store.positionsContiguous &&
+      head > BigInt(batchEvents);
+    const progress = positionProgress(
+      options.progress,
+      head,
+      parallel ? 'verifying (worker threads) and folding the log' : 'verifying and folding the log',
+    );
+    const onProgress = (position: bigint): void =>
+      progress.update(position, verifier.size(), Date.now() - startedAt);
+    try {
+      let foldedThrough = 0n;
+      let verifiedThrough = 0n;
+      if (parallel) {
+        // As `potledger verify`: worker threads recompute the hashes up to the head, checked here
+        // in log order, while this thread folds the books from the same events. The fold counts
+        // only once verification has passed: a log that fails gets the failure, whatever the fold
+        // made of it (or threw on). The same verifier sees the same events in the same order as
+        // on one thread, so the pack is the same either way.
+        const [verified, folded] = await Promise.all([
+          verifyInParallel({
+            store,
+            location: store.readerLocation!,
+            verifier,
+            workers,
+            rangeEvents: batchEvents,
+            onProgress,
+          }),
+          foldLog(
+            store,
+            { to: head, batchSize: batchEvents },
+            { books, pages: pickPotEvents },
+          ).then(
+            (result) => ({ ok: true as const, position: result.position }),
+            (error: unknown) => ({ ok: false as const, error }),
+          ),
+        ]);
+        if (verified.failure !== undefined) failure = describeFailure(verified.failure);
+        else if (!folded.ok) throw folded.error;
+        else {
+          foldedThrough = folded.position;
+          verifiedThrough = verified.position;
+        }
+      }
+      if (failure === undefined) {
+        // The whole log on one thread, or (after the above) what was appended since it began.
         const folded = await foldLog(
           store,
           {
+            from: foldedThrough,
             batchSize: batchEvents,
             verify: (event) => (event.position <= verifiedThrough ? null : verifier.check(event)),
-            onProgress: ({ position }) =>
-              progress.update(position, verifier.size(), Date.now() - startedAt),
+            onProgress: ({ position }) => onProgress(position),
           },
           { books, pages: pickPotEvents },
         );
         if (folded.failure !== undefined) failure = describeFailure(folded.failure);
-      } finally {
-        progress.stop();
       }
+    } finally {
+      progress.stop();
     }
   } finally {
     await store.close();
