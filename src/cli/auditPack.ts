@@ -8,8 +8,9 @@
  * The log is verified (every hash, chain link, revision and position) as `potledger verify` does
  * it: worker threads (`--workers`, LEDGER_VERIFY_WORKERS) recompute the hashes while this thread
  * checks them in log order and folds the books; with no workers, or a store other threads cannot
- * read, one pass on this thread verifies and folds. A log that fails verification gets no statement: the pack holds only the
- * verification report naming the first bad position, and the command exits 1.
+ * read, one pass on this thread verifies and folds. A log that fails verification gets no
+ * statement: the pack holds only the verification report naming the first bad position, and the
+ * command exits 1.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
