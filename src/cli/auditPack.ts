@@ -5,9 +5,12 @@
  * the exceptions list, the Merkle checkpoint the pack was built at, a verification report, and
  * SHA256SUMS over all of it.
  *
- * The log is verified (every hash, chain link, revision and position) in the same pass that
- * folds the books. A log that fails verification gets no statement: the pack holds only the
- * verification report naming the first bad position, and the command exits 1.
+ * The log is verified (every hash, chain link, revision and position) as `potledger verify` does
+ * it: worker threads (`--workers`, LEDGER_VERIFY_WORKERS) recompute the hashes while this thread
+ * checks them in log order and folds the books; with no workers, or a store other threads cannot
+ * read, one pass on this thread verifies and folds. A log that fails verification gets no
+ * statement: the pack holds only the verification report naming the first bad position, and the
+ * command exits 1.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +28,7 @@ import { potStatement } from '../../projections/potStatement.ts';
 import { memorandumAccount } from '../../projections/poolYearReports.ts';
 import { memorandumCsv } from '../export/poolYearCsv.ts';
 import { createLogVerifier, describeFailure } from '../audit/logVerifier.ts';
+import { parseVerifyWorkers, verifyInParallel } from '../audit/verifyPool.ts';
 import { MERKLE_ALGORITHM } from '../audit/merkle.ts';
 import type { Checkpoint } from '../audit/merkleLog.ts';
 import {
@@ -43,6 +47,7 @@ import { foldLog } from '../books/foldLog.ts';
 import { openExistingEventStore } from '../store/openStore.ts';
 import { counted } from './counted.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
+import { VERIFY_BATCH_EVENTS } from './verify.ts';
 
 export interface AuditPackOptions {
   readonly storeUrl: string;
@@ -55,6 +60,14 @@ export interface AuditPackOptions {
   readonly progress: NodeJS.WritableStream & { isTTY?: boolean };
   /** When the pack was made, for the verification report; the CLI passes the wall clock. */
   readonly generatedAt: string;
+  /**
+   * Worker threads recomputing hashes (src/audit/verifyPool.ts), as for `potledger verify`; 0
+   * verifies on this thread. Absent: LEDGER_VERIFY_WORKERS, else one fewer than the cores (at
+   * least 1). A store no other thread can reach (in memory, EventStoreDB) is verified here.
+   */
+  readonly workers?: number;
+  /** Events per read, and per range handed to a worker (VERIFY_BATCH_EVENTS when absent). */
+  readonly batchEvents?: number;
 }
 
 export interface AuditPackResult {
@@ -71,6 +84,10 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
       `--year ${JSON.stringify(options.financialYear)} is not a financial year like 2025-26`,
     );
   const { potId, financialYear } = options;
+  const workers =
+    options.workers ??
+    parseVerifyWorkers('LEDGER_VERIFY_WORKERS', process.env.LEDGER_VERIFY_WORKERS);
+  const batchEvents = options.batchEvents ?? VERIFY_BATCH_EVENTS;
   const store = await openExistingEventStore(options.storeUrl);
   const startedAt = Date.now();
   const verifier = createLogVerifier({
@@ -83,11 +100,7 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
   const potStream = potStreamId(potId);
   let failure: string | undefined;
   try {
-    const progress = positionProgress(
-      options.progress,
-      await store.headPosition(),
-      'verifying and folding the log',
-    );
+    const head = await store.headPosition();
     const pickPotEvents = (events: readonly RecordedEvent[]): void => {
       for (const event of events) {
         const envelope = asLedgerEnvelope(event);
@@ -97,17 +110,66 @@ export async function writeAuditPack(options: AuditPackOptions): Promise<AuditPa
         }
       }
     };
+    const parallel =
+      workers > 0 &&
+      store.readerLocation !== undefined &&
+      store.positionsContiguous &&
+      head > BigInt(batchEvents);
+    const progress = positionProgress(
+      options.progress,
+      head,
+      parallel ? 'verifying (worker threads) and folding the log' : 'verifying and folding the log',
+    );
+    const onProgress = (position: bigint): void =>
+      progress.update(position, verifier.size(), Date.now() - startedAt);
     try {
-      const folded = await foldLog(
-        store,
-        {
-          verify: verifier.check,
-          onProgress: ({ position }) =>
-            progress.update(position, verifier.size(), Date.now() - startedAt),
-        },
-        { books, pages: pickPotEvents },
-      );
-      if (folded.failure !== undefined) failure = describeFailure(folded.failure);
+      let foldedThrough = 0n;
+      let verifiedThrough = 0n;
+      if (parallel) {
+        // As `potledger verify`: worker threads recompute the hashes up to the head, checked here
+        // in log order, while this thread folds the books from the same events. The fold counts
+        // only once verification has passed: a log that fails gets the failure, whatever the fold
+        // made of it (or threw on). The same verifier sees the same events in the same order as
+        // on one thread, so the pack is the same either way.
+        const [verified, folded] = await Promise.all([
+          verifyInParallel({
+            store,
+            location: store.readerLocation!,
+            verifier,
+            workers,
+            rangeEvents: batchEvents,
+            onProgress,
+          }),
+          foldLog(
+            store,
+            { to: head, batchSize: batchEvents },
+            { books, pages: pickPotEvents },
+          ).then(
+            (result) => ({ ok: true as const, position: result.position }),
+            (error: unknown) => ({ ok: false as const, error }),
+          ),
+        ]);
+        if (verified.failure !== undefined) failure = describeFailure(verified.failure);
+        else if (!folded.ok) throw folded.error;
+        else {
+          foldedThrough = folded.position;
+          verifiedThrough = verified.position;
+        }
+      }
+      if (failure === undefined) {
+        // The whole log on one thread, or (after the above) what was appended since it began.
+        const folded = await foldLog(
+          store,
+          {
+            from: foldedThrough,
+            batchSize: batchEvents,
+            verify: (event) => (event.position <= verifiedThrough ? null : verifier.check(event)),
+            onProgress: ({ position }) => onProgress(position),
+          },
+          { books, pages: pickPotEvents },
+        );
+        if (folded.failure !== undefined) failure = describeFailure(folded.failure);
+      }
     } finally {
       progress.stop();
     }
@@ -212,12 +274,19 @@ export function registerAuditPackCommand(program: Command): Command {
       '--out <dir>',
       'the folder to write (created if absent; files in it are replaced)',
     )
-    .action(async (options: { pot: string; year: string; out: string }) => {
+    .option(
+      '--workers <n>',
+      'worker threads recomputing hashes (0: this thread only; default LEDGER_VERIFY_WORKERS, else cores − 1)',
+    )
+    .action(async (options: { pot: string; year: string; out: string; workers?: string }) => {
       const result = await writeAuditPack({
         storeUrl: readConfig().storeUrl,
         potId: options.pot,
         financialYear: options.year,
         outDir: options.out,
+        ...(options.workers === undefined
+          ? {}
+          : { workers: parseVerifyWorkers('--workers', options.workers) }),
         out: process.stdout,
         progress: process.stderr,
         generatedAt: new Date().toISOString(),

@@ -6,7 +6,7 @@
  *   EventStoreDB can show (UUID ids on the wire, commit = prepare positions, idempotent appends,
  *   resubscription after a dropped connection). Skipped, with the reason printed, when no
  *   Docker engine is reachable.
- * - **Against ModelEsdbClient**, a small in-memory stand-in for the client that behaves as
+ * - **Against ModelEsdbClient** (esdbModelClient.ts), a small in-memory stand-in for the client that behaves as
  *   EventStoreDB is documented to (inclusive forward reads of $all from record starts only,
  *   exclusive catch-up subscriptions, idempotent appends within a stream, duplicates across
  *   streams accepted). It checks the adapter's own logic (cursor resolution, paging, refusals,
@@ -15,26 +15,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
-import { PassThrough, Readable } from 'node:stream';
 import {
-  ANY,
   AccessDeniedError,
-  BACKWARDS,
-  END,
   EventStoreDBClient,
   NO_STREAM,
   START,
-  StreamNotFoundError,
   UnavailableError,
-  WrongExpectedVersionError,
   jsonEvent,
-  type AppendExpectedRevision,
-  type AppendResult as EsdbAppendResult,
-  type EventData,
-  type Filter,
   type JSONType,
-  type Position,
-  type ReadPosition,
 } from '@eventstore/db-client';
 import {
   GenericContainer,
@@ -45,6 +33,7 @@ import {
 import { ulid } from 'ulid';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  IdempotencyKeyTakenError,
   WrongExpectedRevisionError,
   type EventStore,
   type NewEvent,
@@ -59,8 +48,13 @@ import {
   type EsdbClient,
   type SubscriptionRetry,
 } from '../../src/store/esdb/esdbEventStore.ts';
+import {
+  KEY_CLAIMED_EVENT_TYPE,
+  commandKeyStreamId,
+} from '../../src/store/esdb/commandKeyClaims.ts';
 import { ulidToUuid } from '../../src/store/ulidUuid.ts';
 import { describeEventStoreContract } from './eventStoreContract.ts';
+import { ModelEsdbClient } from './esdbModelClient.ts';
 
 const ESDB_IMAGE = process.env.POTLEDGER_ESDB_IMAGE ?? 'eventstore/eventstore:24.10';
 const ESDB_PORT = 2113;
@@ -132,234 +126,6 @@ function newEvents(count: number): NewEvent[] {
 }
 
 const potStream = (): string => `pot-${ulid()}`;
-
-// ---------------------------------------------------------------------------------------------
-// A model of the client, for checking the adapter's logic without a server.
-// ---------------------------------------------------------------------------------------------
-
-interface ModelRecord {
-  readonly streamId: string;
-  readonly id: string;
-  readonly revision: bigint;
-  readonly type: string;
-  readonly data: string;
-  readonly metadata: string;
-  readonly position: bigint;
-}
-
-type ModelSubscription = PassThrough & {
-  unsubscribe(): Promise<void>;
-  matches(record: ModelRecord): boolean;
-};
-
-/** Bytes a record takes in the model's "transaction log": positions are offsets, not counts. */
-const MODEL_RECORD_OVERHEAD_BYTES = 80n;
-
-class ModelEsdbClient {
-  readonly log: ModelRecord[] = [];
-  readonly subscriptions = new Set<ModelSubscription>();
-  /** Where the next record starts: a valid place to read from, like any record's position. */
-  private writerPosition = 1_000n;
-  subscribeCalls: ReadPosition[] = [];
-
-  constructor() {
-    this.write('$settings', [jsonEvent({ type: 'Settings', data: {} })]);
-  }
-
-  write(streamId: string, events: readonly EventData[]): ModelRecord[] {
-    const existing = this.log.filter((r) => r.streamId === streamId).length;
-    const written = events.map((event, i) => {
-      const data = JSON.stringify(event.data);
-      const record: ModelRecord = {
-        streamId,
-        id: event.id,
-        revision: BigInt(existing + i),
-        type: event.type,
-        data,
-        metadata: JSON.stringify(event.metadata ?? {}),
-        position: this.writerPosition,
-      };
-      this.writerPosition += MODEL_RECORD_OVERHEAD_BYTES + BigInt(data.length);
-      this.log.push(record);
-      return record;
-    });
-    for (const subscription of this.subscriptions) {
-      for (const record of written)
-        if (subscription.matches(record)) subscription.write(resolved(record));
-    }
-    return written;
-  }
-
-  async appendToStream(
-    streamName: string,
-    events: EventData | EventData[],
-    options: { expectedRevision?: AppendExpectedRevision } = {},
-  ): Promise<EsdbAppendResult> {
-    const proposed = Array.isArray(events) ? events : [events];
-    const expected = options.expectedRevision ?? ANY;
-    const stream = this.log.filter((r) => r.streamId === streamName);
-    const current = stream.length - 1;
-    const sameIdsFrom = (start: number): boolean =>
-      proposed.every((event, i) => stream[start + i]?.id === event.id);
-    const success = (lastRevision: number, position: bigint): EsdbAppendResult => ({
-      success: true,
-      nextExpectedRevision: BigInt(lastRevision),
-      position: { commit: position, prepare: position },
-    });
-    // EventStoreDB's idempotent append: ids already at those revisions of this stream → "success", nothing written.
-    if (expected === ANY) {
-      const start = stream.findIndex((r) => r.id === proposed[0]!.id);
-      if (start >= 0 && sameIdsFrom(start))
-        return success(start + proposed.length - 1, stream[start]!.position);
-    } else if (expected !== 'stream_exists') {
-      const expectedNumber = expected === NO_STREAM ? -1 : Number(expected);
-      if (expectedNumber !== current) {
-        if (expectedNumber < current && sameIdsFrom(expectedNumber + 1)) {
-          return success(expectedNumber + proposed.length, stream[expectedNumber + 1]!.position);
-        }
-        throw new WrongExpectedVersionError(undefined, {
-          streamName,
-          expected,
-          current: current === -1 ? NO_STREAM : BigInt(current),
-        });
-      }
-    }
-    const written = this.write(streamName, proposed);
-    return success(current + proposed.length, written[written.length - 1]!.position);
-  }
-
-  readStream(
-    streamName: string,
-    options: {
-      fromRevision?: bigint | typeof START | typeof END;
-      direction?: string;
-      maxCount?: number | bigint;
-    } = {},
-  ) {
-    const stream = this.log.filter((r) => r.streamId === streamName);
-    if (stream.length === 0)
-      return streamingRead([], new StreamNotFoundError(undefined, streamName));
-    const max = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
-    if (options.direction === BACKWARDS) {
-      const from =
-        options.fromRevision === END || options.fromRevision === undefined
-          ? stream.length - 1
-          : Number(options.fromRevision);
-      return streamingRead(
-        stream
-          .slice(0, from + 1)
-          .reverse()
-          .slice(0, max),
-      );
-    }
-    const from =
-      options.fromRevision === START || options.fromRevision === undefined
-        ? 0
-        : Number(options.fromRevision);
-    return streamingRead(stream.slice(from, from + max));
-  }
-
-  readAll(
-    options: { fromPosition?: ReadPosition; direction?: string; maxCount?: number | bigint } = {},
-  ) {
-    const max = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
-    const from = options.fromPosition ?? (options.direction === BACKWARDS ? END : START);
-    if (!this.isReadablePosition(from)) return streamingRead([], new Error('Invalid position.'));
-    if (options.direction === BACKWARDS) {
-      const before =
-        from === END ? this.log : this.log.filter((r) => r.position < (from as Position).commit);
-      return streamingRead([...before].reverse().slice(0, max));
-    }
-    const after =
-      from === START ? this.log : this.log.filter((r) => r.position >= (from as Position).commit);
-    return streamingRead(after.slice(0, max));
-  }
-
-  subscribeToAll(
-    options: { fromPosition?: ReadPosition; filter?: Filter } = {},
-  ): ModelSubscription {
-    const from = options.fromPosition ?? START;
-    this.subscribeCalls.push(from);
-    const prefixes =
-      options.filter !== undefined && 'prefixes' in options.filter
-        ? options.filter.prefixes
-        : undefined;
-    const subscription = Object.assign(new PassThrough({ objectMode: true }), {
-      unsubscribe: async () => {
-        this.subscriptions.delete(subscription);
-        subscription.end();
-      },
-      matches: (record: ModelRecord) =>
-        prefixes === undefined || prefixes.some((prefix) => record.streamId.startsWith(prefix)),
-    });
-    setImmediate(() => {
-      if (!this.isReadablePosition(from)) {
-        subscription.destroy(new Error('Invalid position.'));
-        return;
-      }
-      // Catch-up starts after the given position (exclusive), then the subscription goes live.
-      const after =
-        from === START
-          ? this.log
-          : from === END
-            ? []
-            : this.log.filter((r) => r.position > from.commit);
-      for (const record of after)
-        if (subscription.matches(record)) subscription.write(resolved(record));
-      this.subscriptions.add(subscription);
-    });
-    return subscription;
-  }
-
-  /** The connection drops: every live subscription fails. */
-  dropSubscriptions(error: Error = new UnavailableError(undefined, 'connection dropped')): void {
-    for (const subscription of [...this.subscriptions]) {
-      this.subscriptions.delete(subscription);
-      subscription.destroy(error);
-    }
-  }
-
-  async dispose(): Promise<void> {
-    this.dropSubscriptions(new Error('disposed'));
-  }
-
-  private isReadablePosition(position: ReadPosition): boolean {
-    if (position === START || position === END) return true;
-    if (position.commit !== position.prepare) return false;
-    return (
-      position.commit === this.writerPosition ||
-      this.log.some((r) => r.position === position.commit)
-    );
-  }
-}
-
-function resolved(record: ModelRecord) {
-  const position = { commit: record.position, prepare: record.position };
-  return {
-    event: {
-      streamId: record.streamId,
-      id: record.id,
-      revision: record.revision,
-      type: record.type,
-      data: JSON.parse(record.data) as unknown,
-      metadata: JSON.parse(record.metadata) as unknown,
-      isJson: true,
-      created: new Date(0),
-      position,
-    },
-    commitPosition: record.position,
-  };
-}
-
-function streamingRead(records: readonly ModelRecord[], error?: Error) {
-  const read = Readable.from(
-    (async function* () {
-      if (error !== undefined) throw error;
-      for (const record of records) yield resolved(record);
-    })(),
-  );
-  return Object.assign(read, { cancel: async () => undefined });
-}
 
 describe('eventstoredb adapter, against a model of the client', () => {
   let model: ModelEsdbClient;
@@ -830,6 +596,39 @@ describeWithDocker(realServerSuiteName, () => {
       await expect(store.append(potStream(), [event], 'no-stream')).resolves.toMatchObject({
         lastRevision: 0n,
       });
+    });
+
+    it('refuses a command key reused on another stream from another connection, and keeps its key stream hidden', async () => {
+      const key = { sub: 'alice', commandId: ulid() };
+      const other = createEsdbEventStore(connectionString);
+      try {
+        const head = await store.headPosition();
+        const [streamA, streamB] = [potStream(), potStream()];
+        const [accepted] = await store.appendBatch([
+          { streamId: streamA, events: newEvents(2), expected: 'no-stream', commandKey: key },
+        ]);
+        expect(accepted).toMatchObject({ lastRevision: 1n });
+        // The claim is in EventStoreDB itself, written with expected revision no-stream.
+        const claims = [];
+        for await (const r of raw.readStream(commandKeyStreamId(key))) claims.push(r.event!);
+        expect(claims.map((e) => [e.type, e.revision])).toEqual([[KEY_CLAIMED_EVENT_TYPE, 0n]]);
+
+        const [refused] = await other.appendBatch([
+          { streamId: streamB, events: newEvents(1), expected: 'no-stream', commandKey: key },
+        ]);
+        expect(refused).toBeInstanceOf(IdempotencyKeyTakenError);
+        expect(refused).toMatchObject({ takenByStreamId: streamA });
+        expect(await other.readStream(streamB)).toEqual([]);
+        expect(await other.commandKeyStream(key)).toBe(streamA);
+        const [again] = await other.appendBatch([
+          { streamId: streamA, events: newEvents(1), expected: 1n, commandKey: key },
+        ]);
+        expect(again).toBeInstanceOf(WrongExpectedRevisionError);
+
+        expect((await store.readAll(head, 100)).map((e) => e.streamId)).toEqual([streamA, streamA]);
+      } finally {
+        await other.close();
+      }
     });
 
     it('hides streams that are not potledger’s from readAll and subscribe', async () => {

@@ -1,15 +1,18 @@
 /**
  * A caller's idempotency key reused on another stream, sent to two servers sharing one
- * database (PostgreSQL, or one SQLite file) at the same moment: neither server knows of the
- * other's command in flight, so only the store's command_keys constraint can refuse one of them,
- * and the write path answers that refusal IDEMPOTENCY_KEY_REUSED, never as a failure. Keys
- * accepted before are read from the same table, never from memory.
+ * database (PostgreSQL, one SQLite file, or EventStoreDB: here a model of its client) at the same
+ * moment: neither server knows of the other's command in flight, so only the store's command keys
+ * (a command_keys table, or EventStoreDB's key streams) can refuse one of them, and the write path
+ * answers that refusal IDEMPOTENCY_KEY_REUSED, never as a failure. Keys accepted before are read
+ * from the store, never from memory.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../commands/domainError.ts';
 import type { EventStore } from '../../src/store/eventStore.ts';
 import { createPostgresEventStore } from '../../src/store/postgres/postgresEventStore.ts';
+import { createEsdbEventStore, type EsdbClient } from '../../src/store/esdb/esdbEventStore.ts';
 import { createSqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.ts';
+import { ModelEsdbClient } from '../store/esdbModelClient.ts';
 import {
   TEST_PG_URL_ENV,
   createThrowawayDatabase,
@@ -37,6 +40,26 @@ const pairs: [string, () => Promise<[EventStore, EventStore]>][] = [
     },
   ],
 ];
+// EventStoreDB keeps each key in a key stream of its own (src/store/esdb/commandKeyClaims.ts):
+// here over the in-memory model of its client; against a real server in test/store.
+pairs.push([
+  'EventStoreDB (client model)',
+  async () => {
+    const model = new ModelEsdbClient();
+    // Each server its own client over the one model; closing one must not drop the other's feed.
+    const client = () => ({
+      appendToStream: model.appendToStream.bind(model),
+      readStream: model.readStream.bind(model),
+      readAll: model.readAll.bind(model),
+      subscribeToAll: model.subscribeToAll.bind(model),
+      dispose: async () => undefined,
+    });
+    return [
+      createEsdbEventStore(client() as unknown as EsdbClient),
+      createEsdbEventStore(client() as unknown as EsdbClient),
+    ];
+  },
+]);
 const serverUrl = testPostgresUrl();
 if (serverUrl === undefined) {
   console.warn(`[command keys] PostgreSQL case SKIPPED: ${TEST_PG_URL_ENV} is not set`);

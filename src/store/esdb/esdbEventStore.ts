@@ -25,7 +25,13 @@
  *   adapter only shows streams named with potledger's prefixes (`agency-`, `pot-`,
  *   `idempotency-`), filtering `subscribeToAll` on the server and `readAll` in the client, and
  *   refuses to append anywhere else, since an event it could not read back would break the
- *   port's promise that every append appears in the global log.
+ *   port's promise that every append appears in the global log. Its own key streams
+ *   (`potledger-key-…`, below) fall outside those prefixes, so no reader of the log sees them.
+ * - **Command keys.** No multi-stream transaction, so no `command_keys` table: an append carrying
+ *   a command key first claims it in the key's own stream (expected revision `no-stream`), then
+ *   appends the events. A key claimed for another stream is an IdempotencyKeyTakenError; one whose
+ *   command is already in this stream a revision conflict, as in SQLite. commandKeyClaims.ts says
+ *   why a crash between the two appends can neither lose a retry nor accept a key twice.
  * - **Event ids.** The port's ids are ULIDs, EventStoreDB's are UUIDs: ulidUuid.ts maps one to
  *   the other losslessly, so readers get the ULID back.
  * - **Repeated event ids.** The port refuses an event id already in the log. EventStoreDB instead
@@ -42,7 +48,7 @@
  * - **Subscriptions** are catch-up subscriptions to `$all`, filtered to potledger's streams,
  *   that resubscribe from the last delivered position after a dropped connection, with backoff.
  */
-import { appendOneByOne } from '../appendOneByOne.ts';
+import { randomUUID } from 'node:crypto';
 import {
   ANY,
   AccessDeniedError,
@@ -75,7 +81,12 @@ import {
   type StreamingRead,
 } from '@eventstore/db-client';
 import {
+  IdempotencyKeyTakenError,
   WrongExpectedRevisionError,
+  type AppendBatchOutcome,
+  type AppendRequest,
+  type AppendResult,
+  type CommandKey,
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
@@ -87,6 +98,17 @@ import { LEDGER_STREAM_PREFIXES } from '../../../events/streams.ts';
 import { ulidToUuid, uuidToUlid } from '../ulidUuid.ts';
 import { clampReadAllLimit } from '../storeSupport.ts';
 import { checkAfterPosition, createOpenSubscriptions, startFollowing } from '../following.ts';
+import {
+  COMMAND_KEY_STREAM_PREFIX,
+  KEY_CLAIMED_EVENT_TYPE,
+  MAX_KEY_CLAIM_ATTEMPTS,
+  commandKeyStreamId,
+  fromKeyClaimData,
+  judgeKeyClaim,
+  toKeyClaimData,
+  type AtClaimedRevision,
+  type KeyClaim,
+} from './commandKeyClaims.ts';
 
 /** Streams that belong to potledger; everything else in `$all` is someone else's. */
 export const POTLEDGER_STREAM_PREFIXES: readonly string[] = LEDGER_STREAM_PREFIXES;
@@ -157,9 +179,19 @@ export function createEsdbEventStore(
       ? EventStoreDBClient.connectionString(toEsdbConnectionString(target))
       : target;
   const prefixes = [...(options.streamPrefixes ?? POTLEDGER_STREAM_PREFIXES)];
-  if (prefixes.length === 0 || prefixes.some((prefix) => prefix === '' || prefix.startsWith('$'))) {
+  if (
+    prefixes.length === 0 ||
+    prefixes.some(
+      (prefix) =>
+        prefix === '' ||
+        prefix.startsWith('$') ||
+        // Key streams must stay out of the log every reader sees (commandKeyClaims.ts).
+        prefix.startsWith(COMMAND_KEY_STREAM_PREFIX) ||
+        COMMAND_KEY_STREAM_PREFIX.startsWith(prefix),
+    )
+  ) {
     throw new Error(
-      `stream prefixes must be non-empty and not system ($) prefixes: ${JSON.stringify(prefixes)}`,
+      `stream prefixes must be non-empty, not system ($) prefixes and not overlap ${COMMAND_KEY_STREAM_PREFIX}: ${JSON.stringify(prefixes)}`,
     );
   }
   const known = createPositionMemory(MAX_REMEMBERED_POSITIONS);
@@ -289,6 +321,185 @@ export function createEsdbEventStore(
     }
   }
 
+  /** The key stream's latest claim and that event's revision; undefined when never claimed. */
+  async function readClaim(
+    key: CommandKey,
+  ): Promise<{ claim: KeyClaim; keyRevision: bigint } | undefined> {
+    const keyStreamId = commandKeyStreamId(key);
+    try {
+      const read = client.readStream(keyStreamId, {
+        fromRevision: END,
+        direction: BACKWARDS,
+        maxCount: 1n,
+        requiresLeader: true,
+      });
+      const [last] = await collect(read, `read the claim in ${keyStreamId}`);
+      if (last?.event === undefined) return undefined;
+      const claim = fromKeyClaimData(key, last.event.type, last.event.data);
+      return { claim, keyRevision: last.event.revision };
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Appends a claim at the key stream's expected revision; false when another claim is there. */
+  async function writeClaim(
+    key: CommandKey,
+    claim: KeyClaim,
+    keyExpected: bigint | 'no-stream',
+  ): Promise<boolean> {
+    try {
+      await client.appendToStream(
+        commandKeyStreamId(key),
+        // A fresh id each time: a repeated id would get EventStoreDB's idempotent "success".
+        jsonEvent({
+          id: randomUUID(),
+          type: KEY_CLAIMED_EVENT_TYPE,
+          data: toKeyClaimData(key, claim) as unknown as JSONType,
+        }),
+        { expectedRevision: keyExpected === 'no-stream' ? NO_STREAM : keyExpected },
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return false;
+      throw error;
+    }
+  }
+
+  /** Whose event the claimed stream holds at the claimed revision. */
+  async function atClaimedRevision(key: CommandKey, claim: KeyClaim): Promise<AtClaimedRevision> {
+    const [event] = await readStreamEvents(claim.streamId, claim.firstRevision, 1n);
+    if (event === undefined) return 'nothing';
+    const { commandId, actor } = event.metadata;
+    return commandId === key.commandId && actor?.sub === key.sub
+      ? 'this-command'
+      : 'another-command';
+  }
+
+  /**
+   * Makes the key's claim stand for this append, whose first event goes to `firstRevision`, or
+   * throws the store's answer (commandKeyClaims.ts). The first try assumes a fresh key: one write.
+   */
+  async function claimKey(
+    streamId: string,
+    key: CommandKey,
+    firstRevision: bigint,
+    refuse: () => Error,
+  ): Promise<void> {
+    const wanted: KeyClaim = { streamId, firstRevision };
+    if (await writeClaim(key, wanted, 'no-stream')) return;
+    for (let attempt = 1; attempt <= MAX_KEY_CLAIM_ATTEMPTS; attempt += 1) {
+      const found = await readClaim(key);
+      const at =
+        found === undefined || found.claim.streamId !== streamId
+          ? 'nothing'
+          : await atClaimedRevision(key, found.claim);
+      const verdict = judgeKeyClaim(found?.claim, streamId, firstRevision, at);
+      switch (verdict.kind) {
+        case 'append':
+          return;
+        case 'claim':
+        case 'repoint':
+          if (await writeClaim(key, wanted, found?.keyRevision ?? 'no-stream')) return;
+          break;
+        case 'taken':
+          throw new IdempotencyKeyTakenError(streamId, key, verdict.takenByStreamId);
+        case 'already-appended':
+        case 'conflict':
+          throw refuse();
+      }
+    }
+    // Claims kept changing under this append: a conflict, which the write path decides again.
+    throw refuse();
+  }
+
+  async function appendRequest({
+    streamId,
+    events,
+    expected,
+    commandKey,
+  }: AppendRequest): Promise<AppendResult> {
+    assertOpen();
+    if (!isOurs(streamId)) {
+      throw new Error(
+        `append to ${streamId}: potledger streams start with ${prefixes.join(', ')}; others are not in its log`,
+      );
+    }
+    if (events.length === 0) throw new Error(`append to ${streamId}: refusing an empty event list`);
+    if (typeof expected === 'bigint' && expected < 0n)
+      throw new RangeError(`expected revision must be >= 0, got ${expected}`);
+    const eventIds = events.map((event) => event.eventId);
+    const repeated = eventIds.filter((id, i) => eventIds.indexOf(id) !== i);
+    if (repeated.length > 0) throw new DuplicateEventIdError(streamId, [...new Set(repeated)]);
+    const proposed = events.map(toEventData);
+
+    const before = await currentRevision(streamId);
+    // A keyed append needs the revision its events go to, so "any" becomes what was just read.
+    const pinned: ExpectedRevision =
+      commandKey !== undefined && expected === 'any' ? before : expected;
+    if (commandKey !== undefined) {
+      const firstRevision = pinned === 'no-stream' ? 0n : (pinned as bigint) + 1n;
+      await claimKey(
+        streamId,
+        commandKey,
+        firstRevision,
+        () => new WrongExpectedRevisionError(streamId, expected, before),
+      );
+    }
+    let lastRevision: bigint;
+    try {
+      ({ nextExpectedRevision: lastRevision } = await client.appendToStream(streamId, proposed, {
+        expectedRevision: toEsdbExpected(pinned),
+      }));
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) {
+        throw new WrongExpectedRevisionError(
+          streamId,
+          expected,
+          fromEsdbRevision(error.actualVersion),
+        );
+      }
+      throw error;
+    }
+
+    const firstRevision = lastRevision - BigInt(events.length) + 1n;
+    if (before !== 'no-stream' && firstRevision <= before) {
+      // EventStoreDB's idempotent "success": these ids were already at those revisions, and
+      // nothing was written. The port promises a refusal instead.
+      if (pinned === 'any') throw new DuplicateEventIdError(streamId, eventIds);
+      throw new WrongExpectedRevisionError(streamId, expected, before);
+    }
+
+    const written = await readStreamEvents(streamId, firstRevision, BigInt(events.length));
+    if (
+      written.length !== events.length ||
+      written.some((event, i) => event.eventId !== eventIds[i])
+    ) {
+      throw new Error(
+        `append to ${streamId}: EventStoreDB reported revisions ${firstRevision}..${lastRevision}, which do not hold the events just appended`,
+      );
+    }
+    return { lastRevision, positions: written.map((event) => event.position) };
+  }
+
+  /**
+   * A batch request behind a refused one to the same stream is refused too (EventStore.appendBatch);
+   * as in SQLite, a key held for another stream is still answered as taken.
+   */
+  async function refuseBehind(request: AppendRequest, earlier: Error): Promise<never> {
+    const { streamId, expected, commandKey } = request;
+    const takenBy =
+      commandKey === undefined ? undefined : (await readClaim(commandKey))?.claim.streamId;
+    if (commandKey !== undefined && takenBy !== undefined && takenBy !== streamId)
+      throw new IdempotencyKeyTakenError(streamId, commandKey, takenBy);
+    if (earlier instanceof WrongExpectedRevisionError)
+      throw new WrongExpectedRevisionError(streamId, expected, earlier.actual);
+    if (earlier instanceof IdempotencyKeyTakenError)
+      throw new WrongExpectedRevisionError(streamId, expected, await currentRevision(streamId));
+    throw earlier;
+  }
+
   // The signature is the port's (EventStore.subscribe).
   const subscribe: EventStore['subscribe'] = (afterPosition, onBatch, subscribeOptions = {}) => {
     assertOpen();
@@ -379,64 +590,31 @@ export function createEsdbEventStore(
     positionsContiguous: false,
     // No column to keep a log chain in, and positions are assigned by the server after the write.
     logChained: false,
-    async append(streamId, events, expected) {
-      assertOpen();
-      if (!isOurs(streamId)) {
-        throw new Error(
-          `append to ${streamId}: potledger streams start with ${prefixes.join(', ')}; others are not in its log`,
-        );
-      }
-      if (events.length === 0)
-        throw new Error(`append to ${streamId}: refusing an empty event list`);
-      if (typeof expected === 'bigint' && expected < 0n)
-        throw new RangeError(`expected revision must be >= 0, got ${expected}`);
-      const eventIds = events.map((event) => event.eventId);
-      const repeated = eventIds.filter((id, i) => eventIds.indexOf(id) !== i);
-      if (repeated.length > 0) throw new DuplicateEventIdError(streamId, [...new Set(repeated)]);
-      const proposed = events.map(toEventData);
-
-      const before = await currentRevision(streamId);
-      let lastRevision: bigint;
-      try {
-        ({ nextExpectedRevision: lastRevision } = await client.appendToStream(streamId, proposed, {
-          expectedRevision: toEsdbExpected(expected),
-        }));
-      } catch (error) {
-        if (error instanceof WrongExpectedVersionError) {
-          throw new WrongExpectedRevisionError(
-            streamId,
-            expected,
-            fromEsdbRevision(error.actualVersion),
-          );
-        }
-        throw error;
-      }
-
-      const firstRevision = lastRevision - BigInt(events.length) + 1n;
-      if (before !== 'no-stream' && firstRevision <= before) {
-        // EventStoreDB's idempotent "success": these ids were already at those revisions, and
-        // nothing was written. The port promises a refusal instead.
-        if (expected === 'any') throw new DuplicateEventIdError(streamId, eventIds);
-        throw new WrongExpectedRevisionError(streamId, expected, before);
-      }
-
-      const written = await readStreamEvents(streamId, firstRevision, BigInt(events.length));
-      if (
-        written.length !== events.length ||
-        written.some((event, i) => event.eventId !== eventIds[i])
-      ) {
-        throw new Error(
-          `append to ${streamId}: EventStoreDB reported revisions ${firstRevision}..${lastRevision}, which do not hold the events just appended`,
-        );
-      }
-      return { lastRevision, positions: written.map((event) => event.position) };
+    append(streamId, events, expected) {
+      return appendRequest({ streamId, events, expected });
     },
 
     async appendBatch(requests) {
-      return appendOneByOne(
-        (streamId, events, expected) => this.append(streamId, events, expected),
-        requests,
-      );
+      // One request at a time (EventStoreDB has no multi-stream transaction), answered as a
+      // transactional store answers a batch (EventStore.appendBatch).
+      const outcomes: AppendBatchOutcome[] = [];
+      const failedStreams = new Map<string, Error>();
+      for (const request of requests) {
+        try {
+          const earlier = failedStreams.get(request.streamId);
+          outcomes.push(
+            earlier === undefined
+              ? await appendRequest(request)
+              : await refuseBehind(request, earlier),
+          );
+        } catch (error) {
+          // Earlier requests are committed whatever happens next, so each answer stands on its own.
+          const failure = error instanceof Error ? error : new Error(String(error));
+          failedStreams.set(request.streamId, failure);
+          outcomes.push(failure);
+        }
+      }
+      return outcomes;
     },
 
     async readStream(streamId, fromRevision = 0n, limit) {
@@ -495,11 +673,11 @@ export function createEsdbEventStore(
       }
     },
 
-    // No command keys here (AppendRequest.commandKey is ignored): a caller's key reused on
-    // another stream is refused only while its first command is in flight in this process.
-    async commandKeyStream() {
+    // The stream the key's latest claim names: also a claim whose events never landed (a crash
+    // between the two appends), which keeps the key bound to that stream (commandKeyClaims.ts).
+    async commandKeyStream(key) {
       assertOpen();
-      return undefined;
+      return (await readClaim(key))?.claim.streamId;
     },
 
     subscribe,
