@@ -61,8 +61,10 @@ export interface AppendRequest {
    * (PostgreSQL, SQLite: a table with a primary key, written in the append's own transaction)
    * accepts a key once, whatever the stream, across every process sharing the database: a request
    * whose key was already accepted on another stream gets an IdempotencyKeyTakenError and none of
-   * its events are written. EventStoreDB keeps none and ignores it; the write path's own memory
-   * (commandMemory.ts) then holds the promise inside one process and inside each stream.
+   * its events are written. EventStoreDB, which has no multi-stream transaction, claims the key
+   * first in a key stream of its own written with no-stream (src/store/esdb/commandKeyClaims.ts),
+   * then appends the events: the same answers, and a key whose claim landed but whose events did
+   * not stays bound to its stream (a retry there succeeds).
    */
   readonly commandKey?: CommandKey;
 }
@@ -189,8 +191,8 @@ export interface EventStore {
    * WrongExpectedRevisionError (the command is already there: deciding again finds it). Requests to one stream are a chain, each decided on the ones before
    * it: once one of them is refused, every later one to that stream in the batch is refused too,
    * even if its expected revision happens to match what is stored. Any other failure (the store is down, a duplicate event id) rejects
-   * the whole call and writes nothing. Stores that cannot share a transaction append one request
-   * at a time (appendOneByOne.ts): the same answers, one commit each, and a failure other than a
+   * the whole call and writes nothing. A store that cannot share a transaction (EventStoreDB)
+   * appends one request at a time: the same answers, one commit each, and a failure other than a
    * conflict is that request's answer rather than the whole call's.
    */
   appendBatch(requests: readonly AppendRequest[]): Promise<AppendBatchOutcome[]>;
@@ -215,7 +217,7 @@ export interface EventStore {
    * was never accepted: one indexed read of the store's command keys (SQLite, PostgreSQL), so
    * the write path refuses a key reused on another stream without holding every key in memory.
    * A claim (IdempotencyKeyClaimed) is not a command key: its stream names the key's target.
-   * EventStoreDB keeps no command keys and always answers undefined.
+   * EventStoreDB reads the key's claim stream.
    */
   commandKeyStream(key: CommandKey): Promise<string | undefined>;
   /**
