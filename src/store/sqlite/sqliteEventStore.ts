@@ -172,6 +172,9 @@ export function createSqliteEventStore(
     .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
     .raw(true);
   const selectHead = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
+  const selectPositionOfEventId = db
+    .prepare('SELECT position FROM events WHERE event_id = ?')
+    .pluck();
   // Only a writer reads command keys (a read-only connection never appends, and may open a file
   // whose schema predates them).
   const selectKeyStream = readOnly
@@ -367,6 +370,10 @@ export function createSqliteEventStore(
       if (selectKeyStream === undefined)
         throw new Error('a read-only connection does not read command keys');
       return selectKeyStream.get(key.sub, key.commandId) as string | undefined;
+    },
+
+    async positionOfEventId(eventId) {
+      return selectPositionOfEventId.get(eventId) as bigint | undefined;
     },
 
     subscribe,
