@@ -8,7 +8,7 @@
  * with the snapshot codec (its size in a books snapshot). Prints one JSON line.
  */
 import { createLedgerBooks, type LedgerProjections } from '../projections/index.ts';
-import { createMerkleLog } from '../src/audit/merkleLog.ts';
+import { openMerkleLog } from '../src/audit/storeMerkleLog.ts';
 import { foldLog } from '../src/books/foldLog.ts';
 import { encodeState } from '../src/books/snapshots/stateCodec.ts';
 import { openExistingEventStore } from '../src/store/openStore.ts';
@@ -32,7 +32,7 @@ function heapUsedBytes(): number {
 async function foldParts(url: string): Promise<{ events: number; parts: Map<string, unknown> }> {
   const store = await openExistingEventStore(url);
   const books = createLedgerBooks();
-  const merkleLog = createMerkleLog();
+  const merkleLog = openMerkleLog(store);
   /** As foldLog's sink kept it: a claimed key belongs to the stream the claim creates. */
   const commandIndex = new Map<string, string>();
   const folded = await foldLog(

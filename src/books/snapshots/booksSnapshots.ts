@@ -19,7 +19,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LedgerBooksState } from '../../../projections/index.ts';
-import type { MerkleLogState } from '../../audit/merkleLog.ts';
+import { lastPositionOf, type MerkleLogState } from '../../audit/merkleLog.ts';
 import type { EventStore, RecordedEvent } from '../../store/eventStore.ts';
 import { BOOKS_CODE, codeFingerprint } from './codeFingerprint.ts';
 import { readSnapshotFile, readSnapshotHeader, writeSnapshotFile } from './snapshotFile.ts';
@@ -27,9 +27,10 @@ import { decodeState, encodeState } from './stateCodec.ts';
 
 /**
  * Bump when what a books snapshot holds, or how, changes. 2: commandStreams keyed by (caller,
- * key). 3: no commandStreams (the store's command keys answer them).
+ * key). 3: no commandStreams (the store's command keys answer them). 4: the Merkle log of a
+ * store with dense positions as chunk roots only (src/audit/storeMerkleLog.ts).
  */
-export const BOOKS_SNAPSHOT_FORMAT = 3;
+export const BOOKS_SNAPSHOT_FORMAT = 4;
 /** The newest few are kept: an older one still serves when SQL read models lag the newest. */
 export const BOOKS_SNAPSHOTS_KEPT = 2;
 const BOOKS_SNAPSHOT_KIND = 'potledger-books';
@@ -168,9 +169,10 @@ function checkContent(content: unknown, position: bigint): BooksSnapshotContent 
       `payload holds books at ${String(candidate.books.position)}, past the header's ${position}`,
     );
   }
-  if (candidate.merkle.positions.at(-1) !== position)
+  const merkleEnd = lastPositionOf(candidate.merkle);
+  if (merkleEnd !== position)
     throw new Error(
-      `payload's Merkle log ends at ${String(candidate.merkle.positions.at(-1))}, the header says ${position}`,
+      `payload's Merkle log ends at ${String(merkleEnd)}, the header says ${position}`,
     );
   return candidate as BooksSnapshotContent;
 }
@@ -207,7 +209,7 @@ export function createBooksSnapshots(options: BooksSnapshotsOptions): BooksSnaps
     save(content, anchor) {
       if (
         content.books.position > anchor.position ||
-        content.merkle.positions.at(-1) !== anchor.position
+        lastPositionOf(content.merkle) !== anchor.position
       ) {
         throw new Error(
           `invariant: books at ${content.books.position} saved with an anchor at ${anchor.position}`,
