@@ -74,14 +74,17 @@ interface HashRow {
   used(): Buffer;
 }
 
-/** A row from its hashes back to back (a snapshot's copy), or empty. */
-function createHashRow(from?: Uint8Array): HashRow {
+/** A row from its hashes back to back (a snapshot's copy), or empty, with room for `capacity` before it grows. */
+function createHashRow(
+  from?: Uint8Array,
+  initialCapacity: number = INITIAL_ROW_CAPACITY_HASHES,
+): HashRow {
   if (from !== undefined && from.length % HASH_BYTES !== 0)
     throw new RangeError(
       `a row of hashes is a multiple of ${HASH_BYTES} bytes, got ${from.length}`,
     );
   let length = from === undefined ? 0 : from.length / HASH_BYTES;
-  let capacity = INITIAL_ROW_CAPACITY_HASHES;
+  let capacity = Math.max(1, initialCapacity);
   while (capacity < length) capacity *= 2;
   let bytes = Buffer.alloc(capacity * HASH_BYTES);
   if (from !== undefined) bytes.set(from);
@@ -159,13 +162,19 @@ export interface MerkleTree {
 
 /**
  * An empty tree, or the tree whose levels() a snapshot kept: restoring copies the hashes
- * rather than hashing every leaf again (two SHA-256 per leaf).
+ * rather than hashing every leaf again (two SHA-256 per leaf). `initialLeaves` sizes its rows
+ * before they first grow (a small tree, such as a chunk of a store-backed log, asks for less).
  */
-export function createMerkleTree(from?: readonly Uint8Array[]): MerkleTree {
+export function createMerkleTree(
+  from?: readonly Uint8Array[],
+  initialLeaves: number = INITIAL_ROW_CAPACITY_HASHES,
+): MerkleTree {
+  const rowAt = (level: number, row?: Uint8Array) =>
+    createHashRow(row, Math.floor(initialLeaves / 2 ** level));
   const levels: HashRow[] =
     from === undefined || from.length === 0
-      ? [createHashRow()]
-      : from.map((row) => createHashRow(row));
+      ? [rowAt(0)]
+      : from.map((row, level) => rowAt(level, row));
   for (let level = 1; level < levels.length; level++) {
     if (levels[level]!.length !== Math.floor(levels[level - 1]!.length / 2))
       throw new Error(`invariant: Merkle level ${level} does not pair the level below`);
@@ -176,7 +185,7 @@ export function createMerkleTree(from?: readonly Uint8Array[]): MerkleTree {
       throw new RangeError(`a leaf hash is ${HASH_BYTES} bytes, got ${hash.length}`);
     let node: Uint8Array = hash;
     for (let level = 0; ; level++) {
-      levels[level] ??= createHashRow();
+      levels[level] ??= rowAt(level);
       const row = levels[level]!;
       row.push(node);
       // A right child completes its parent: hash the pair one level up.

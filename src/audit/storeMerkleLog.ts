@@ -37,7 +37,7 @@ import {
   type StoreMerkleLogState,
 } from './merkleLog.ts';
 
-/** Chunks read for proofs that stay cached (each about 16 KiB of hashes): about 1 MiB. */
+/** Chunks read for proofs that stay cached (each 511 hashes, 16 KiB): about 1 MiB. */
 export const MERKLE_CHUNK_CACHE_CHUNKS = 64;
 /** A proof needs the chunks of its leaf and of the edges of its two sizes: 3, with room. */
 const MAX_CHUNKS_PER_PROOF = 8;
@@ -101,7 +101,7 @@ export function createStoreMerkleLog(
 ): MerkleLog {
   /** A tree whose leaves are the complete chunks' roots. */
   const chunks = createMerkleTree(from?.chunkLevels);
-  let filling = createMerkleTree(from?.fillingLevels);
+  let filling = createMerkleTree(from?.fillingLevels, MERKLE_CHUNK_LEAVES);
   if (filling.size >= MERKLE_CHUNK_LEAVES)
     throw new Error(`invariant: a filling Merkle chunk of ${filling.size} leaves`);
   /** Chunk → its tree, least recently used first; a read in flight is its promise. */
@@ -125,7 +125,7 @@ export function createStoreMerkleLog(
   async function readChunk(chunk: number): Promise<MerkleTree> {
     const before = chunk * MERKLE_CHUNK_LEAVES;
     const events = await store.readAll(BigInt(before), MERKLE_CHUNK_LEAVES);
-    const tree = createMerkleTree();
+    const tree = createMerkleTree(undefined, MERKLE_CHUNK_LEAVES);
     for (const event of events) {
       if (event.position !== BigInt(before + tree.size + 1)) break;
       tree.append(leafHash(eventLeafData(event)));
@@ -211,7 +211,7 @@ export function createStoreMerkleLog(
       if (filling.size === MERKLE_CHUNK_LEAVES) {
         chunks.append(filling.root());
         remember(chunks.size - 1, Promise.resolve(filling));
-        filling = createMerkleTree();
+        filling = createMerkleTree(undefined, MERKLE_CHUNK_LEAVES);
       }
     },
     exportState: (): StoreMerkleLogState => ({
