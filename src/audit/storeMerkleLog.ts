@@ -65,12 +65,14 @@ export function openMerkleLog(
   store: Pick<EventStore, 'positionsContiguous' | 'readAll' | 'positionOfEventId'>,
   from?: MerkleLogState,
 ): MerkleLog {
-  const { positionOfEventId } = store;
-  if (store.positionsContiguous && positionOfEventId !== undefined) {
+  if (store.positionsContiguous && store.positionOfEventId !== undefined) {
     if (from !== undefined && from.kind !== 'store')
       throw new Error('invariant: a memory Merkle log snapshot for a store with dense positions');
     return createStoreMerkleLog(
-      { readAll: (after, limit) => store.readAll(after, limit), positionOfEventId },
+      {
+        readAll: (after, limit) => store.readAll(after, limit),
+        positionOfEventId: (eventId) => store.positionOfEventId!(eventId),
+      },
       from,
     );
   }
