@@ -195,6 +195,6 @@ export async function memoryRow(options: MemoryOptions): Promise<Row> {
     ],
     note:
       `bench/memoryRow.ts: a server (startServer, under tsx) over a copy of the mixed data set, warmed up (${WARMUP_S} s of contributions, ${WARMUP_CONNECTIONS} connections, ${WARMUP_POTS} pots, GETs), ${SETTLE_MS} ms idle, then VmRSS/VmHWM (/proc) and nodejs_heap_size_used_bytes (/metrics). ` +
-      `Retained heap by part (bench/memoryChild.ts, --expose-gc): ${byPart.join('; ')}.`,
+      `Retained heap + ArrayBuffers by part (bench/memoryChild.ts, --expose-gc): ${byPart.join('; ')}.`,
   };
 }

@@ -7,7 +7,8 @@
  */
 import { statSync } from 'node:fs';
 import { createLedgerBooks } from '../../projections/index.ts';
-import { createMerkleLog, type MerkleLog } from '../audit/merkleLog.ts';
+import type { MerkleLog } from '../audit/merkleLog.ts';
+import { openMerkleLog } from '../audit/storeMerkleLog.ts';
 import { createCommandHandler } from '../writePath/commandHandler.ts';
 import type { StreamSnapshots } from '../writePath/streamSnapshot.ts';
 import { createLedgerCommands, type LedgerCommands } from '../writePath/ledgerCommands.ts';
@@ -165,9 +166,10 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
       : { position: snapshot.anchor.position, takenAtMs: fileTimeMs(snapshot.file) };
   const books = createLedgerBooks(snapshot?.content.books);
   // The whole log as an RFC 6962 Merkle tree, for the audit checkpoint and proof routes: every
-  // event is a leaf, appended in log order as it is folded. Memory per event: about 64 bytes of
-  // hashes and 8 of position in flat arrays, plus an entry in the event id → leaf index map.
-  const merkleLog = createMerkleLog(snapshot?.content.merkle);
+  // event is a leaf, appended in log order as it is folded. Memory per event: a quarter of a byte
+  // where positions are dense (the store answers the rest, src/audit/storeMerkleLog.ts); else
+  // about 64 bytes of hashes and 8 of position in flat arrays, plus an event id → index entry.
+  const merkleLog = openMerkleLog(store, snapshot?.content.merkle);
   // The last event folded: a snapshot names it, so a later start can check the store still has it.
   let lastFolded: RecordedEvent | undefined;
   const snapshots = options.snapshots;

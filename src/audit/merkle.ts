@@ -49,7 +49,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
 export const EMPTY_ROOT = createHash('sha256').digest();
 
 /** The largest power of two strictly below n (n ≥ 2). */
-function splitPoint(n: number): number {
+export function splitPoint(n: number): number {
   let k = 1;
   while (k * 2 < n) k *= 2;
   return k;
@@ -74,14 +74,17 @@ interface HashRow {
   used(): Buffer;
 }
 
-/** A row from its hashes back to back (a snapshot's copy), or empty. */
-function createHashRow(from?: Uint8Array): HashRow {
+/** A row from its hashes back to back (a snapshot's copy), or empty, with room for `capacity` before it grows. */
+function createHashRow(
+  from?: Uint8Array,
+  initialCapacity: number = INITIAL_ROW_CAPACITY_HASHES,
+): HashRow {
   if (from !== undefined && from.length % HASH_BYTES !== 0)
     throw new RangeError(
       `a row of hashes is a multiple of ${HASH_BYTES} bytes, got ${from.length}`,
     );
   let length = from === undefined ? 0 : from.length / HASH_BYTES;
-  let capacity = INITIAL_ROW_CAPACITY_HASHES;
+  let capacity = Math.max(1, initialCapacity);
   while (capacity < length) capacity *= 2;
   let bytes = Buffer.alloc(capacity * HASH_BYTES);
   if (from !== undefined) bytes.set(from);
@@ -109,6 +112,33 @@ function createHashRow(from?: Uint8Array): HashRow {
   };
 }
 
+/** MTH(D[start : start + n]) for 1 ≤ n, from wherever the caller keeps the hashes. */
+export type RangeHash = (start: number, n: number) => Buffer;
+
+/** RFC 6962 §2.1.1 PATH(index, D[0 : size]), over any source of range hashes. */
+export function auditPath(hashOf: RangeHash, index: number, size: number): Buffer[] {
+  function path(m: number, start: number, n: number): Buffer[] {
+    if (n === 1) return [];
+    const k = splitPoint(n);
+    return m < k
+      ? [...path(m, start, k), hashOf(start + k, n - k)]
+      : [...path(m - k, start + k, n - k), hashOf(start, k)];
+  }
+  return path(index, 0, size);
+}
+
+/** RFC 6962 §2.1.2 PROOF(from, D[0 : to]), over any source of range hashes. */
+export function consistencyPath(hashOf: RangeHash, from: number, to: number): Buffer[] {
+  function subproof(m: number, start: number, n: number, startsAtRoot: boolean): Buffer[] {
+    if (m === n) return startsAtRoot ? [] : [hashOf(start, n)];
+    const k = splitPoint(n);
+    return m <= k
+      ? [...subproof(m, start, k, startsAtRoot), hashOf(start + k, n - k)]
+      : [...subproof(m - k, start + k, n - k, false), hashOf(start, k)];
+  }
+  return subproof(from, 0, to, true);
+}
+
 /**
  * An append-only tree that keeps the hash of every complete, aligned subtree by level:
  * levels[h][i] covers leaves [i·2^h, (i+1)·2^h). Appending is O(log n); the root or a proof at
@@ -124,19 +154,27 @@ export interface MerkleTree {
   inclusionProof(index: number, size?: number): Buffer[];
   /** Proof that the tree of `from` leaves is a prefix of the tree of `to` leaves (RFC 6962 §2.1.2). */
   consistencyProof(from: number, to?: number): Buffer[];
+  /** MTH(D[start : start + n]), the hash of any range of leaves inside the tree (n ≥ 1). */
+  rangeHash(start: number, n: number): Buffer;
   /** Every stored hash, level by level (views, no copy): what createMerkleTree(levels) restores. */
   levels(): Uint8Array[];
 }
 
 /**
  * An empty tree, or the tree whose levels() a snapshot kept: restoring copies the hashes
- * rather than hashing every leaf again (two SHA-256 per leaf).
+ * rather than hashing every leaf again (two SHA-256 per leaf). `initialLeaves` sizes its rows
+ * before they first grow (a small tree, such as a chunk of a store-backed log, asks for less).
  */
-export function createMerkleTree(from?: readonly Uint8Array[]): MerkleTree {
+export function createMerkleTree(
+  from?: readonly Uint8Array[],
+  initialLeaves: number = INITIAL_ROW_CAPACITY_HASHES,
+): MerkleTree {
+  const rowAt = (level: number, row?: Uint8Array) =>
+    createHashRow(row, Math.floor(initialLeaves / 2 ** level));
   const levels: HashRow[] =
     from === undefined || from.length === 0
-      ? [createHashRow()]
-      : from.map((row) => createHashRow(row));
+      ? [rowAt(0)]
+      : from.map((row, level) => rowAt(level, row));
   for (let level = 1; level < levels.length; level++) {
     if (levels[level]!.length !== Math.floor(levels[level - 1]!.length / 2))
       throw new Error(`invariant: Merkle level ${level} does not pair the level below`);
@@ -147,7 +185,7 @@ export function createMerkleTree(from?: readonly Uint8Array[]): MerkleTree {
       throw new RangeError(`a leaf hash is ${HASH_BYTES} bytes, got ${hash.length}`);
     let node: Uint8Array = hash;
     for (let level = 0; ; level++) {
-      levels[level] ??= createHashRow();
+      levels[level] ??= rowAt(level);
       const row = levels[level]!;
       row.push(node);
       // A right child completes its parent: hash the pair one level up.
@@ -172,22 +210,6 @@ export function createMerkleTree(from?: readonly Uint8Array[]): MerkleTree {
     return size;
   }
 
-  function path(index: number, start: number, n: number): Buffer[] {
-    if (n === 1) return [];
-    const k = splitPoint(n);
-    return index < k
-      ? [...path(index, start, k), subtreeHash(start + k, n - k)]
-      : [...path(index - k, start + k, n - k), subtreeHash(start, k)];
-  }
-
-  function subproof(m: number, start: number, n: number, startsAtRoot: boolean): Buffer[] {
-    if (m === n) return startsAtRoot ? [] : [subtreeHash(start, n)];
-    const k = splitPoint(n);
-    return m <= k
-      ? [...subproof(m, start, k, startsAtRoot), subtreeHash(start + k, n - k)]
-      : [...subproof(m - k, start + k, n - k, false), subtreeHash(start, k)];
-  }
-
   return {
     get size() {
       return levels[0]!.length;
@@ -203,13 +225,26 @@ export function createMerkleTree(from?: readonly Uint8Array[]): MerkleTree {
       checkSize(size);
       if (!Number.isSafeInteger(index) || index < 0 || index >= size)
         throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
-      return path(index, 0, size);
+      return auditPath(subtreeHash, index, size);
     },
     consistencyProof(from, to = levels[0]!.length) {
       checkSize(to);
       if (!Number.isSafeInteger(from) || from < 1 || from > to)
         throw new RangeError(`no consistency proof from ${from} to ${to}`);
-      return subproof(from, 0, to, true);
+      return consistencyPath(subtreeHash, from, to);
+    },
+    rangeHash(start, n) {
+      if (
+        !Number.isSafeInteger(start) ||
+        !Number.isSafeInteger(n) ||
+        start < 0 ||
+        n < 1 ||
+        start + n > levels[0]!.length
+      )
+        throw new RangeError(
+          `no range of ${n} from leaf ${start} in a tree of ${levels[0]!.length}`,
+        );
+      return subtreeHash(start, n);
     },
     levels() {
       return levels.map((row) => row.used());

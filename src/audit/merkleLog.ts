@@ -3,13 +3,15 @@
  * appends to it as the books fold each event (src/books/foldLog.ts) and the audit routes
  * answer from it; `potledger verify` builds one from the stored rows and compares roots.
  *
- * Leaf index i is the i-th event of the log, never "position − 1": SQLite and PostgreSQL number
- * positions 1..N, but EventStoreDB's positions have gaps. So the log keeps index → position and
- * event id → index itself.
+ * Leaf index i is the i-th event of the log. SQLite and PostgreSQL number positions 1..N, so
+ * there leaf i is the event at position i + 1 and the store answers the rest: that log
+ * (src/audit/storeMerkleLog.ts) keeps only the hashes a proof cannot cheaply read back. But
+ * EventStoreDB's positions have gaps, so for it the log here keeps every hash, index → position
+ * and event id → index itself, in memory: createMemoryMerkleLog.
  */
 import canonicalizeModule from 'canonicalize';
 import type { RecordedEvent } from '../store/eventStore.ts';
-import { createMerkleTree, leafHash, MERKLE_ALGORITHM } from './merkle.ts';
+import { createMerkleTree, HASH_BYTES, leafHash, MERKLE_ALGORITHM } from './merkle.ts';
 
 // canonicalize 2.x is CommonJS whose typings declare an ES default export (see fingerprint.ts).
 const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
@@ -60,7 +62,26 @@ export interface ConsistencyProofView {
   readonly proof: string[];
 }
 
-export type MerkleLog = ReturnType<typeof createMerkleLog>;
+/**
+ * The log as the ledger folds it and the audit routes ask it, however it keeps its hashes
+ * (openMerkleLog in storeMerkleLog.ts picks): proofs may read the store, so they are promises.
+ * A size beyond the log, or an event beyond the size asked, is a RangeError (the routes check
+ * first); an event the log (as far as folded) does not hold is undefined.
+ */
+export interface MerkleLog {
+  /** Events in the tree so far. */
+  size(): number;
+  append(event: RecordedEvent): void;
+  /** What the log restores from (a snapshot's copy); only good until the next append. */
+  exportState(): MerkleLogState;
+  /** Leaf index of an event, or undefined when the log (as far as folded) has no such event. */
+  indexOf(eventId: string): Promise<number | undefined>;
+  checkpoint(size?: number): Promise<Checkpoint>;
+  inclusionProof(eventId: string, size?: number): Promise<InclusionProofView | undefined>;
+  consistencyProof(from: number, to?: number): Promise<ConsistencyProofView>;
+}
+
+export type MemoryMerkleLog = ReturnType<typeof createMemoryMerkleLog>;
 
 const INITIAL_POSITIONS_CAPACITY = 1_024;
 
@@ -87,8 +108,9 @@ function createPositionList(from?: BigInt64Array) {
   };
 }
 
-/** Everything a Merkle log holds, as a snapshot keeps it (src/books/snapshots/booksSnapshot.ts). */
-export interface MerkleLogState {
+/** Everything a memory Merkle log holds, as a snapshot keeps it (src/books/snapshots/booksSnapshot.ts). */
+export interface MemoryMerkleLogState {
+  readonly kind: 'memory';
   /** The tree's hashes level by level (MerkleTree.levels()). */
   readonly levels: readonly Uint8Array[];
   /** Position of each leaf, in leaf order. */
@@ -96,8 +118,43 @@ export interface MerkleLogState {
   readonly indexOfEvent: Map<string, number>;
 }
 
-/** An empty log, or the one a snapshot kept (exportState); the snapshot's owner checked it. */
-export function createMerkleLog(from?: MerkleLogState) {
+/**
+ * What a store-backed Merkle log (storeMerkleLog.ts) holds: the tree over its complete chunks'
+ * roots, level by level, and the tree of the chunk still filling, level by level.
+ */
+export interface StoreMerkleLogState {
+  readonly kind: 'store';
+  readonly chunkLevels: readonly Uint8Array[];
+  readonly fillingLevels: readonly Uint8Array[];
+}
+
+export type MerkleLogState = MemoryMerkleLogState | StoreMerkleLogState;
+
+/** Leaves in a tree kept as levels(): its first level's hashes. */
+export function leavesOfLevels(levels: readonly Uint8Array[]): number {
+  return levels.length === 0 ? 0 : levels[0]!.length / HASH_BYTES;
+}
+
+/** Position of the last event a log's state covers (undefined for the empty log): what a snapshot's header must name. */
+export function lastPositionOf(state: MerkleLogState): bigint | undefined {
+  if (state.kind === 'memory') return state.positions.at(-1);
+  // Leaf i of a store-backed log is the event at position i + 1.
+  const size =
+    leavesOfLevels(state.chunkLevels) * MERKLE_CHUNK_LEAVES + leavesOfLevels(state.fillingLevels);
+  return size === 0 ? undefined : BigInt(size);
+}
+
+/**
+ * Leaves per chunk of a store-backed log (2^8): below the chunks' roots it keeps only the
+ * filling chunk's hashes, 64 / MERKLE_CHUNK_LEAVES bytes per event for the rest.
+ */
+export const MERKLE_CHUNK_LEAVES = 256;
+
+/**
+ * An empty memory log, or the one a snapshot kept (exportState); the snapshot's owner checked it.
+ * Every hash, position and event id in memory: for stores whose positions have gaps.
+ */
+export function createMemoryMerkleLog(from?: MemoryMerkleLogState) {
   const tree = createMerkleTree(from?.levels);
   const positions = createPositionList(from?.positions);
   const indexOfEvent = from?.indexOfEvent ?? new Map<string, number>();
@@ -134,7 +191,8 @@ export function createMerkleLog(from?: MerkleLogState) {
      * What createMerkleLog(from) restores: views of the live buffers and the live map, so it is
      * only good until the next append (serialise it in the same synchronous turn).
      */
-    exportState: (): MerkleLogState => ({
+    exportState: (): MemoryMerkleLogState => ({
+      kind: 'memory',
       levels: tree.levels(),
       positions: positions.used(),
       indexOfEvent,

@@ -221,6 +221,13 @@ export interface EventStore {
    */
   commandKeyStream(key: CommandKey): Promise<string | undefined>;
   /**
+   * Position of the event with this id, or undefined when the log has none: one read of the
+   * store's unique event_id index (SQLite, PostgreSQL), so the Merkle log of a store with dense
+   * positions finds an event's leaf without an event id map in memory (src/audit/storeMerkleLog.ts).
+   * Absent where the store has no such index (EventStoreDB): its Merkle log keeps the map.
+   */
+  positionOfEventId?(eventId: string): Promise<bigint | undefined>;
+  /**
    * Catch-up then live: calls `onBatch` with every event after `afterPosition`, in log order,
    * batch by batch, never skipping or repeating one; then keeps following new appends.
    * A batch's promise is awaited before the next batch is delivered.

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { verifyConsistency, verifyInclusion } from '../../src/audit/merkle.ts';
-import { createMerkleLog } from '../../src/audit/merkleLog.ts';
+import { createMemoryMerkleLog } from '../../src/audit/merkleLog.ts';
 import type { RecordedEvent } from '../../src/store/eventStore.ts';
 
 const EVENTS = 3_000;
@@ -31,7 +31,7 @@ function event(i: number, position: bigint): RecordedEvent {
 
 describe('Merkle log', () => {
   it('maps leaf index to position through log order, with gaps, beyond its first growth', () => {
-    const log = createMerkleLog();
+    const log = createMemoryMerkleLog();
     const positionOf = (i: number) => BigInt(i) * 7n + 3n;
     for (let i = 0; i < EVENTS; i++) log.append(event(i, positionOf(i)));
 
@@ -72,7 +72,7 @@ describe('Merkle log', () => {
   });
 
   it('refuses an event that does not come after the last one, unknown events and sizes beyond the log', () => {
-    const log = createMerkleLog();
+    const log = createMemoryMerkleLog();
     log.append(event(0, 5n));
     expect(() => log.append(event(1, 5n))).toThrow(/invariant/);
     expect(log.inclusionProof('nope')).toBeUndefined();

@@ -289,6 +289,17 @@ export function describeEventStoreContract(
             expect(positions[i]! > positions[i - 1]!).toBe(true);
         }
       });
+
+      it('finds an event by id, where it can: its position, or undefined for an id never stored', async () => {
+        // The Merkle log of a store with dense positions proves an event by id this way.
+        const { positionOfEventId } = store;
+        if (positionOfEventId === undefined) return;
+        const events = newEvents(3);
+        const { positions } = await store.append(newStreamId(), events, 'no-stream');
+        for (const [i, event] of events.entries())
+          expect(await positionOfEventId(event.eventId)).toBe(positions[i]);
+        expect(await positionOfEventId(ulid())).toBeUndefined();
+      });
     });
 
     describe('expected revision', () => {

@@ -19,7 +19,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LedgerBooksState } from '../../../projections/index.ts';
-import type { MerkleLogState } from '../../audit/merkleLog.ts';
+import { lastPositionOf, type MerkleLogState } from '../../audit/merkleLog.ts';
 import type { EventStore, RecordedEvent } from '../../store/eventStore.ts';
 import { BOOKS_CODE, codeFingerprint } from './codeFingerprint.ts';
 import { readSnapshotFile, readSnapshotHeader, writeSnapshotFile } from './snapshotFile.ts';
@@ -31,8 +31,10 @@ import { decodeState, encodeState } from './stateCodec.ts';
  * no entry text (ids, reasons, summaries: read back from the store), only numbers and names.
  * 5: poolYear and costBenefitInputs hold bigint pence, not Decimal; exceptions keep only the
  * names they read.
+ * 6: the Merkle log of a store with dense positions as chunk roots only
+ * (src/audit/storeMerkleLog.ts).
  */
-export const BOOKS_SNAPSHOT_FORMAT = 5;
+export const BOOKS_SNAPSHOT_FORMAT = 6;
 /** The newest few are kept: an older one still serves when SQL read models lag the newest. */
 export const BOOKS_SNAPSHOTS_KEPT = 2;
 const BOOKS_SNAPSHOT_KIND = 'potledger-books';
@@ -171,9 +173,10 @@ function checkContent(content: unknown, position: bigint): BooksSnapshotContent 
       `payload holds books at ${String(candidate.books.position)}, past the header's ${position}`,
     );
   }
-  if (candidate.merkle.positions.at(-1) !== position)
+  const merkleEnd = lastPositionOf(candidate.merkle);
+  if (merkleEnd !== position)
     throw new Error(
-      `payload's Merkle log ends at ${String(candidate.merkle.positions.at(-1))}, the header says ${position}`,
+      `payload's Merkle log ends at ${String(merkleEnd)}, the header says ${position}`,
     );
   return candidate as BooksSnapshotContent;
 }
@@ -210,7 +213,7 @@ export function createBooksSnapshots(options: BooksSnapshotsOptions): BooksSnaps
     save(content, anchor) {
       if (
         content.books.position > anchor.position ||
-        content.merkle.positions.at(-1) !== anchor.position
+        lastPositionOf(content.merkle) !== anchor.position
       ) {
         throw new Error(
           `invariant: books at ${content.books.position} saved with an anchor at ${anchor.position}`,

@@ -38,6 +38,7 @@ export const BOOKS_CODE = [
   'projections',
   'src/audit/merkle.ts',
   'src/audit/merkleLog.ts',
+  'src/audit/storeMerkleLog.ts',
   'src/books/foldLog.ts',
   'src/writePath/commandScope.ts',
   'src/books/snapshots',

@@ -99,7 +99,7 @@ export const auditProofRoutes =
       },
       async (request) => {
         await deps.readYourWrites(request.query.minPosition);
-        return deps.merkleLog.checkpoint(treeSize(request.query.size, 'size'));
+        return await deps.merkleLog.checkpoint(treeSize(request.query.size, 'size'));
       },
     );
 
@@ -123,7 +123,7 @@ export const auditProofRoutes =
       async (request) => {
         await deps.readYourWrites(request.query.minPosition);
         const size = treeSize(request.query.size, 'size');
-        const index = deps.merkleLog.indexOf(request.params.eventId);
+        const index = await deps.merkleLog.indexOf(request.params.eventId);
         if (index === undefined)
           throw httpProblem('NOT_FOUND', `no event ${request.params.eventId} in the log`);
         if (index >= size) {
@@ -132,7 +132,7 @@ export const auditProofRoutes =
             `event ${request.params.eventId} is leaf ${index}: it is not inside a log of ${size} events`,
           );
         }
-        return deps.merkleLog.inclusionProof(request.params.eventId, size)!;
+        return (await deps.merkleLog.inclusionProof(request.params.eventId, size))!;
       },
     );
 
@@ -167,7 +167,7 @@ export const auditProofRoutes =
             'VALIDATION_FAILED',
             `from ${from} is after to ${to}: a log only grows`,
           );
-        return deps.merkleLog.consistencyProof(Number(from), to);
+        return await deps.merkleLog.consistencyProof(Number(from), to);
       },
     );
   };

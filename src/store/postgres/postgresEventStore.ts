@@ -642,6 +642,16 @@ export async function createPostgresEventStore(
       return rows[0]?.stream_id;
     },
 
+    async positionOfEventId(eventId) {
+      assertOpen();
+      const { rows } = await reaching(() =>
+        pool.query<{ position: bigint }>(`SELECT position FROM ${table} WHERE event_id = $1`, [
+          eventId,
+        ]),
+      );
+      return rows[0]?.position;
+    },
+
     subscribe,
 
     async ping() {

@@ -179,6 +179,9 @@ export function createSqliteEventStore(
     )
     .raw(true);
   const selectHead = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
+  const selectPositionOfEventId = db
+    .prepare('SELECT position FROM events WHERE event_id = ?')
+    .pluck();
   // Only a writer reads command keys (a read-only connection never appends, and may open a file
   // whose schema predates them).
   const selectKeyStream = readOnly
@@ -380,6 +383,10 @@ export function createSqliteEventStore(
       if (selectKeyStream === undefined)
         throw new Error('a read-only connection does not read command keys');
       return selectKeyStream.get(key.sub, key.commandId) as string | undefined;
+    },
+
+    async positionOfEventId(eventId) {
+      return selectPositionOfEventId.get(eventId) as bigint | undefined;
     },
 
     subscribe,

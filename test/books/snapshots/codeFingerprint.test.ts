@@ -34,6 +34,7 @@ const BOOKS_FILES = {
   'projections/potSummary.ts': 'export const summary = 1;',
   'src/audit/merkle.ts': 'export const tree = 1;',
   'src/audit/merkleLog.ts': 'export const log = 1;',
+  'src/audit/storeMerkleLog.ts': 'export const storeLog = 1;',
   'src/books/foldLog.ts': 'export const fold = 1;',
   'src/writePath/commandScope.ts': 'export const scope = 1;',
   'src/books/snapshots/stateCodec.ts': 'export const codec = 1;',
@@ -52,6 +53,7 @@ describe('the books code fingerprint', () => {
         'src/writePath/commandScope.ts',
         'src/audit/merkle.ts',
         'src/audit/merkleLog.ts',
+        'src/audit/storeMerkleLog.ts',
         'src/books/snapshots/stateCodec.ts',
       ]),
     );
