@@ -45,6 +45,9 @@ import { signInMappingRoutes } from './routes/signInMapping.ts';
 import type { RouteDeps } from './routes/routeDeps.ts';
 import { LEDGER_AS_AT_HEADER, LEDGER_POSITION_HEADER } from './routes/routeDeps.ts';
 
+/** How long one plugin may take to register before start-up fails. */
+const PLUGIN_TIMEOUT_MS = 120_000;
+
 /** Largest request body accepted: far above any real command, far below a memory problem. */
 export const MAX_BODY_BYTES = 1_048_576;
 
@@ -95,6 +98,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // One line per request (plugins/requestLog.ts) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
+    // fastify's 10 s default for a plugin to register counts wall time, so a busy machine
+    // starting a server over a long log (the snapshot decoded, the tail folded, a snapshot
+    // written) could fail start-up in @fastify/swagger-ui; a plugin that truly hangs still fails.
+    pluginTimeout: PLUGIN_TIMEOUT_MS,
     // A request must arrive whole in time (a body trickled byte by byte is answered 408 and
     // closed), an idle connection is closed, and only so many are open at once (below).
     requestTimeout: limits.requestTimeoutMs,
