@@ -175,6 +175,9 @@ export async function createReadModelWriter(
   async function writeOwed(): Promise<void> {
     if (stoppedBy !== undefined) throw stoppedBy;
     if (books === undefined) return;
+    // The only await before the commit, and first: from here on nothing is noted until the
+    // transaction is under way, so the moves and rows below describe one position.
+    await readBackLetGoEvents();
     const moves: CheckpointMove[] = projections
       .filter((projection) => appliedPosition > committedOf(projection))
       .map((projection) => ({
@@ -189,9 +192,9 @@ export async function createReadModelWriter(
       return;
     }
 
-    await readBackLetGoEvents();
-    // Everything up to the first await runs in one synchronous turn, so the rows are the books
-    // exactly as at appliedPosition, whatever the runner folds while the transaction is in flight.
+    // Everything from the read-back to the commit runs in one synchronous turn, so the rows are
+    // the books exactly as at appliedPosition, whatever the runner folds while the transaction is
+    // in flight.
     const taken = dirty;
     dirty = emptyDirtyKeys();
     owedEvents = 0;

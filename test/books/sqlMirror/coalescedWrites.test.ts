@@ -196,4 +196,48 @@ describeEachDb('coalesced live writes', (factory) => {
     expect([...writer.checkpoints().values()].every((p) => p === last)).toBe(true);
     expect(await snapshot(db)).toEqual(await rebuilt(fl, factory, 'rebuilt'));
   });
+
+  it('pages folded while it reads the let-go events back are written too: the tables end at the last position, equal to a rebuild', async () => {
+    const fl = await fileLedgerWithHistory();
+    cleanups.push(fl.cleanup);
+    const db = await factory.create(join(fl.dir, 'mirror.db'));
+    cleanups.push(() => db.close());
+    const real = createSqlTarget(db.url);
+    let down = true;
+    const target: SqlTarget = {
+      ...real,
+      commit: (transaction) =>
+        down ? Promise.reject(new Error('connection refused')) : real.commit(transaction),
+    };
+    const events = await readWholeLog(fl.ledger.store);
+    const books = freshBooks();
+    const half = Math.floor(events.length / 2);
+    let foldLaterHalf: (() => void) | undefined;
+    const writer = await createReadModelWriter(target, {
+      onError: () => undefined,
+      maxHeldAuditEvents: 3,
+      readEvents: async (from, through) => {
+        const read = await readLogRange(fl.ledger.store, from, through);
+        // The runner folds on while the writer awaits the store.
+        foldLaterHalf?.();
+        foldLaterHalf = undefined;
+        return read;
+      },
+    });
+    cleanups.push(() => writer.close());
+    for (let i = 0; i < half; i += 2)
+      foldEvents(events.slice(i, Math.min(i + 2, half)), { books, sqlMirror: writer }, 'coalesce');
+    await writer.flush();
+
+    down = false;
+    foldLaterHalf = () => {
+      for (let i = half; i < events.length; i += 2)
+        foldEvents(events.slice(i, i + 2), { books, sqlMirror: writer }, 'coalesce');
+    };
+    await writer.flush();
+    await writer.flush();
+    const last = events.at(-1)!.position;
+    expect(Object.values(await checkpointsIn(db)).every((p) => p === last)).toBe(true);
+    expect(await snapshot(db)).toEqual(await rebuilt(fl, factory, 'rebuilt'));
+  });
 });
