@@ -73,6 +73,22 @@ async function rebuilt(
   return snapshot(db);
 }
 
+/** A ledger with history and a mirror database whose commits fail until comeBack(). */
+async function mirrorDownAtFirst(factory: { create(path: string): Promise<ReportingDb> }) {
+  const fl = await fileLedgerWithHistory();
+  cleanups.push(fl.cleanup);
+  const db = await factory.create(join(fl.dir, 'mirror.db'));
+  cleanups.push(() => db.close());
+  const real = createSqlTarget(db.url);
+  let down = true;
+  const target: SqlTarget = {
+    ...real,
+    commit: (transaction) =>
+      down ? Promise.reject(new Error('connection refused')) : real.commit(transaction),
+  };
+  return { fl, db, target, comeBack: () => (down = false) };
+}
+
 describeEachDb('coalesced live writes', (factory) => {
   it('writes pages noted together in one transaction, at the last page’s position, equal to a rebuild', async () => {
     const fl = await fileLedgerWithHistory();
@@ -154,17 +170,7 @@ describeEachDb('coalesced live writes', (factory) => {
   });
 
   it('while the database is down it holds at most the limit of owed events, then reads the rest back from the store and catches up to a rebuild', async () => {
-    const fl = await fileLedgerWithHistory();
-    cleanups.push(fl.cleanup);
-    const db = await factory.create(join(fl.dir, 'mirror.db'));
-    cleanups.push(() => db.close());
-    const real = createSqlTarget(db.url);
-    let down = true;
-    const target: SqlTarget = {
-      ...real,
-      commit: (transaction) =>
-        down ? Promise.reject(new Error('connection refused')) : real.commit(transaction),
-    };
+    const { fl, db, target, comeBack } = await mirrorDownAtFirst(factory);
     const reads: [bigint, bigint][] = [];
     const errors: unknown[] = [];
     const writer = await createReadModelWriter(target, {
@@ -190,7 +196,7 @@ describeEachDb('coalesced live writes', (factory) => {
     expect(reads.length).toBeGreaterThan(0);
     for (const [from] of reads) expect(from).toBe(events[0]!.position);
 
-    down = false;
+    comeBack();
     await writer.flush();
     const last = events.at(-1)!.position;
     expect([...writer.checkpoints().values()].every((p) => p === last)).toBe(true);
@@ -198,17 +204,7 @@ describeEachDb('coalesced live writes', (factory) => {
   });
 
   it('pages folded while it reads the let-go events back are written too: the tables end at the last position, equal to a rebuild', async () => {
-    const fl = await fileLedgerWithHistory();
-    cleanups.push(fl.cleanup);
-    const db = await factory.create(join(fl.dir, 'mirror.db'));
-    cleanups.push(() => db.close());
-    const real = createSqlTarget(db.url);
-    let down = true;
-    const target: SqlTarget = {
-      ...real,
-      commit: (transaction) =>
-        down ? Promise.reject(new Error('connection refused')) : real.commit(transaction),
-    };
+    const { fl, db, target, comeBack } = await mirrorDownAtFirst(factory);
     const events = await readWholeLog(fl.ledger.store);
     const books = freshBooks();
     const half = Math.floor(events.length / 2);
@@ -229,7 +225,7 @@ describeEachDb('coalesced live writes', (factory) => {
       foldEvents(events.slice(i, Math.min(i + 2, half)), { books, sqlMirror: writer }, 'coalesce');
     await writer.flush();
 
-    down = false;
+    comeBack();
     foldLaterHalf = () => {
       for (let i = half; i < events.length; i += 2)
         foldEvents(events.slice(i, i + 2), { books, sqlMirror: writer }, 'coalesce');
