@@ -14,6 +14,7 @@
  * folded before using them: a changed row is an error, never a wrong proof. The newest few chunks
  * read stay in a cache of MERKLE_CHUNK_CACHE_CHUNKS.
  */
+import { LedgerError } from '../books/ledgerError.ts';
 import type { EventStore, RecordedEvent } from '../store/eventStore.ts';
 import {
   auditPath,
@@ -133,7 +134,8 @@ export function createStoreMerkleLog(
       tree.append(leafHash(eventLeafData(event)));
     }
     if (tree.size !== MERKLE_CHUNK_LEAVES || !tree.root().equals(chunks.rangeHash(chunk, 1))) {
-      throw new Error(
+      throw new LedgerError(
+        'LOG_INTEGRITY_FAILED',
         `the store's events at positions ${before + 1}..${before + MERKLE_CHUNK_LEAVES} no longer hash to the Merkle log folded from them: run potledger verify`,
       );
     }

@@ -206,7 +206,11 @@ describe('the store-backed Merkle log', () => {
       createStoreMerkleLog(source, log.exportState() as StoreMerkleLogState).inclusionProof(
         events[1]!.eventId,
       ),
-    ).rejects.toThrow(/no longer hash to the Merkle log folded from them/);
+    ).rejects.toMatchObject({
+      name: 'LedgerError',
+      code: 'LOG_INTEGRITY_FAILED',
+      message: expect.stringMatching(/no longer hash to the Merkle log folded from them/),
+    });
   });
 
   it('refuses an event that is not the next position', () => {

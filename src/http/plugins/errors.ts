@@ -12,7 +12,13 @@ import {
 import { DomainError } from '../../../commands/domainError.ts';
 import { LedgerError } from '../../books/ledgerError.ts';
 import { StoreUnavailableError } from '../../store/eventStore.ts';
-import { PROBLEM_CONTENT_TYPE, problem, type Problem, type ProblemCode } from './problem.ts';
+import {
+  PROBLEM_CONTENT_TYPE,
+  STATUS_OF,
+  problem,
+  type Problem,
+  type ProblemCode,
+} from './problem.ts';
 
 /** How long a client should wait before sending a request the unreachable store refused again. */
 export const STORE_UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
@@ -71,6 +77,9 @@ export function installErrorHandling(app: FastifyInstance): void {
       );
     }
     if (error instanceof LedgerError) {
+      // A tampered or damaged log is no refusal: the operator must hear of it at once.
+      if (STATUS_OF[error.code] >= 500 && error.retryAfterSeconds === undefined)
+        request.log.error({ code: error.code, detail: error.detail }, 'the ledger cannot answer');
       if (error.retryAfterSeconds !== undefined)
         void reply.header('retry-after', String(error.retryAfterSeconds));
       return sendProblem(reply, problem(error.code, error.detail));

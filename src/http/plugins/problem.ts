@@ -17,6 +17,7 @@ export type ProblemCode =
   | 'RATE_LIMITED'
   | 'OVERLOADED'
   | 'NOT_READY'
+  | 'LOG_INTEGRITY_FAILED'
   | 'INTERNAL_ERROR';
 
 export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
@@ -56,6 +57,7 @@ export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
+  LOG_INTEGRITY_FAILED: 500,
   PROJECTION_LAGGING: 503,
   HISTORY_BUSY: 503,
   HISTORY_TIMEOUT: 503,
@@ -102,6 +104,7 @@ const TITLE_OF: Readonly<Record<ProblemCode, string>> = {
   UNSUPPORTED_MEDIA_TYPE: 'The request body must be application/json',
   RATE_LIMITED: 'Too many writes; slow down',
   INTERNAL_ERROR: 'Something went wrong on our side',
+  LOG_INTEGRITY_FAILED: 'The stored log no longer matches the ledger folded from it',
   PROJECTION_LAGGING: 'The books have not caught up with that position yet',
   HISTORY_BUSY: 'Too many historical answers are being built; try again later',
   HISTORY_TIMEOUT: 'The historical answer took too long and was abandoned; try again later',
