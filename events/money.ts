@@ -164,7 +164,15 @@ export function formatPence(pence: Pence): string {
 
 /** "£1,234.50" (and "-£12.00") from whole pence: the string formatPounds writes for the same value. */
 export function formatPoundsFromPence(pence: Pence): string {
-  return poundsText(pence < 0n, formatPence(pence < 0n ? -pence : pence));
+  // The audit trail writes one of these per amount per event (a rebuild, every event): the
+  // thousands are grouped by slicing rather than by poundsText's look-ahead pattern.
+  const negative = pence < 0n;
+  const digits = (negative ? -pence : pence).toString().padStart(3, '0');
+  const point = digits.length - 2;
+  let next = point % 3 || 3;
+  let grouped = digits.slice(0, next);
+  for (; next < point; next += 3) grouped += `,${digits.slice(next, next + 3)}`;
+  return `${negative ? '-' : ''}£${grouped}.${digits.slice(point)}`;
 }
 
 /** Σ of amounts in pence. */
