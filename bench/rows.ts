@@ -88,7 +88,7 @@ export async function replayRow(
         { max: 1024 },
       ),
     ],
-    note: 'bench/replayChild.ts in its own process: readAll pages of 10,000 → asLedgerEnvelope → createLedgerBooks().evolve, timed inside the child; peak RSS is VmHWM of the whole child (tsx and the open store included).',
+    note: 'bench/replayChild.ts in its own process: readAll pages of FOLD_PAGE_EVENTS (1,000) → asLedgerEnvelope → createLedgerBooks().evolve, timed inside the child; peak RSS is VmHWM of the whole child (tsx and the open store included).',
   };
 }
 

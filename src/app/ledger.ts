@@ -32,7 +32,11 @@ import {
   type LoadedBooksSnapshot,
   type SavedSnapshot,
 } from '../books/snapshots/booksSnapshots.ts';
-import type { EventStore, RecordedEvent } from '../store/eventStore.ts';
+import {
+  MAX_READ_ALL_BATCH_EVENTS,
+  type EventStore,
+  type RecordedEvent,
+} from '../store/eventStore.ts';
 import { createValuationReader } from '../writePath/valuationReader.ts';
 import type { GroupCommitObserver } from '../writePath/groupCommit.ts';
 
@@ -219,6 +223,10 @@ export async function createLedger(options: LedgerOptions): Promise<Ledger> {
       {
         from,
         to: headAtStart,
+        // With the SQL mirror behind, every page is one mirror transaction that rewrites the pots,
+        // balances and flows it touched: keep those pages as large as the store serves. Without
+        // one, the fold's smaller default page leaves less garbage to promote (foldLog.ts).
+        ...(sinks.sqlMirror === undefined ? {} : { batchSize: MAX_READ_ALL_BATCH_EVENTS }),
         ...(onReplayProgress === undefined
           ? {}
           : {

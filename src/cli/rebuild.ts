@@ -11,7 +11,7 @@
 import { Command, Option } from 'commander';
 import { createLedgerBooks } from '../../projections/index.ts';
 import { readConfig } from '../app/config.ts';
-import { foldLog } from '../books/foldLog.ts';
+import { FOLD_PAGE_EVENTS, foldLog } from '../books/foldLog.ts';
 import {
   openReadModelWriter,
   redactUrl,
@@ -28,8 +28,8 @@ import { openEventStore } from '../store/openStore.ts';
 import { counted } from './counted.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
 
-/** Events read and folded per page. */
-export const REBUILD_BATCH_EVENTS = MAX_READ_ALL_BATCH_EVENTS;
+/** Events read and folded per page: the fold's own page (why it is not larger: foldLog.ts). */
+export const REBUILD_BATCH_EVENTS = FOLD_PAGE_EVENTS;
 /**
  * Events folded per transaction: pots, balances and flows are rewritten whole by every
  * transaction that touches them, so fewer, larger transactions write far fewer rows. An

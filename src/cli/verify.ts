@@ -16,14 +16,17 @@ import { MERKLE_ALGORITHM } from '../audit/merkle.ts';
 import type { Checkpoint } from '../audit/merkleLog.ts';
 import { parseVerifyWorkers, verifyInParallel } from '../audit/verifyPool.ts';
 import { readConfig } from '../app/config.ts';
-import { MAX_READ_ALL_BATCH_EVENTS } from '../store/eventStore.ts';
-import { foldLog } from '../books/foldLog.ts';
+import { FOLD_PAGE_EVENTS, foldLog } from '../books/foldLog.ts';
 import { openExistingEventStore } from '../store/openStore.ts';
 import { counted } from './counted.ts';
 import { eventsPerSecond, positionProgress } from './progress.ts';
 
-/** Events read per page. */
-export const VERIFY_BATCH_EVENTS = MAX_READ_ALL_BATCH_EVENTS;
+/**
+ * Events read per page, and per range handed to a verify worker: the fold's own page, for the
+ * same reason (foldLog.ts): a range is parsed whole before it is digested, and 10,000 parsed
+ * events outlived the young generation, so most of a worker's garbage was copied before it died.
+ */
+export const VERIFY_BATCH_EVENTS = FOLD_PAGE_EVENTS;
 /** A checkpoint file is a few hundred bytes; anything far larger is not one. */
 const MAX_CHECKPOINT_FILE_BYTES = 64 * 1024;
 

@@ -17,6 +17,7 @@ import {
   MAX_AMOUNT,
   money,
   parsePence,
+  parsePenceText,
   SIGNED_AMOUNT_PATTERN,
   sum,
   sumPence,
@@ -109,6 +110,38 @@ describe('parsePence', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('parsePence reading characters (the fast way) against the pattern (the old way)', () => {
+  /** Near misses as well as amounts: signs, long figures past 2^53 pence, stray characters. */
+  const nearAmount = fc.oneof(
+    fc.stringMatching(/^[-+ ]?[0-9]{0,18}([.,][0-9]{0,3})?$/),
+    fc.stringMatching(/^-?[0-9\u0660]{1,16}(\.[0-9a:/ ]{0,3})?[ e]?$/),
+    fc.string({ maxLength: 8 }),
+  );
+
+  it('reads every string to the same pence as the pattern, or refuses it as the pattern does', () => {
+    fc.assert(
+      fc.property(nearAmount, (text) => {
+        let expected: bigint | 'refused';
+        try {
+          expected = parsePenceText(text);
+        } catch {
+          expected = 'refused';
+        }
+        if (expected === 'refused')
+          expect(() => parsePence(text)).toThrow(/not an amount in pence/);
+        else expect(parsePence(text)).toBe(expected);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('stays exact where a JS number would not: 13, 14 and 20 digits of pounds', () => {
+    for (const text of ['9999999999999.99', '99999999999999.99', '-12345678901234567890.01'])
+      expect(parsePence(text)).toBe(parsePenceText(text));
+    expect(parsePence('99999999999999.99')).toBe(9999999999999999n);
   });
 });
 
