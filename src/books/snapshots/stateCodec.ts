@@ -150,6 +150,8 @@ class CopyingDeserializer extends DefaultDeserializer {
     )._readHostObject.call(this);
     const own = view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength);
     if (view instanceof DataView) return new DataView(own);
+    // Node revives a Buffer as a Buffer, whose constructor is deprecated (DEP0005).
+    if (Buffer.isBuffer(view)) return Buffer.from(own);
     const Typed = view.constructor as new (buffer: ArrayBufferLike) => ArrayBufferView;
     return new Typed(own);
   }
