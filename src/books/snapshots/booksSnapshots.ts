@@ -22,7 +22,12 @@ import type { LedgerBooksState } from '../../../projections/index.ts';
 import { lastPositionOf, type MerkleLogState } from '../../audit/merkleLog.ts';
 import type { EventStore, RecordedEvent } from '../../store/eventStore.ts';
 import { BOOKS_CODE, codeFingerprint } from './codeFingerprint.ts';
-import { readSnapshotFile, readSnapshotHeader, writeSnapshotFile } from './snapshotFile.ts';
+import {
+  readSnapshotFile,
+  readSnapshotHeader,
+  releasePayload,
+  writeSnapshotFile,
+} from './snapshotFile.ts';
 import { decodeState, encodeState } from './stateCodec.ts';
 
 /**
@@ -283,12 +288,14 @@ export function createBooksSnapshots(options: BooksSnapshotsOptions): BooksSnaps
             continue;
           }
           const { payload } = readSnapshotFile(file);
+          const bytes = payload.length;
           const content = checkContent(decodeState(payload), position);
+          releasePayload(payload);
           return {
             content,
             anchor,
             file,
-            bytes: payload.length,
+            bytes,
             loadMs: performance.now() - started,
           };
         } catch (error) {

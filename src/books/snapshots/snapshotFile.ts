@@ -14,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
 
 const MAGIC = Buffer.from('POTLEDGER-SNAPSHOT\n', 'utf8');
 const LENGTH_BYTES = 4;
@@ -117,4 +118,22 @@ export function readSnapshotFile(
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Frees a decoded payload's memory now rather than at V8's next full collection, which on a
+ * quiet server can be long after start-up: until then RSS carries the whole file beside the
+ * books decoded from it. Transferring an ArrayBuffer detaches it, and a message nobody reads is
+ * dropped with its closed port, memory and all. Only for a payload nothing views any more —
+ * decodeState copies every typed array out of its input — and only one that owns its whole
+ * ArrayBuffer: a Buffer may share one with other bytes (Node's pool, a subarray).
+ */
+export function releasePayload(payload: Buffer): void {
+  const { buffer } = payload;
+  if (!(buffer instanceof ArrayBuffer)) return;
+  if (payload.byteOffset !== 0 || payload.byteLength !== buffer.byteLength) return;
+  const { port1, port2 } = new MessageChannel();
+  port1.postMessage(null, [buffer]);
+  port1.close();
+  port2.close();
 }

@@ -17,8 +17,14 @@
  * Anything else v8 would clone wrongly (an instance of another class loses its prototype) is
  * refused, so a new kind of value in the books fails a snapshot loudly instead of restoring
  * books that only look the same.
+ *
+ * node:v8's deserialize gives back each typed array as a view onto the bytes it read. The books
+ * keep typed arrays (text and number columns), so one of them would keep the whole snapshot —
+ * every Map and string already decoded out of it — in memory for the life of the server (the
+ * 200,000-event bench log: the server held its 55 MiB books snapshot file this way). decodeState
+ * copies each typed array into memory of its own instead, so the bytes can go once decoded.
  */
-import { deserialize, serialize } from 'node:v8';
+import { DefaultDeserializer, serialize } from 'node:v8';
 import { ZERO } from '../../../events/money.ts';
 
 /** The constructor and prototype of every Decimal the books hold (events/money.ts's clone). */
@@ -133,6 +139,28 @@ export function encodeState(root: unknown): Buffer {
       else (container as Record<string | number, unknown>)[key as string | number] = original;
     }
   }
+}
+
+/** node:v8's default deserializer, but each typed array (or DataView) owns its memory. */
+class CopyingDeserializer extends DefaultDeserializer {
+  // Node's own hook for ArrayBufferViews (lib/v8.js), absent from its type declarations.
+  _readHostObject(): ArrayBufferView {
+    const view = (
+      DefaultDeserializer.prototype as unknown as { _readHostObject(): ArrayBufferView }
+    )._readHostObject.call(this);
+    const own = view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength);
+    if (view instanceof DataView) return new DataView(own);
+    // Node revives a Buffer as a Buffer, whose constructor is deprecated (DEP0005).
+    if (Buffer.isBuffer(view)) return Buffer.from(own);
+    const Typed = view.constructor as new (buffer: ArrayBufferLike) => ArrayBufferView;
+    return new Typed(own);
+  }
+}
+
+function deserialize(bytes: Uint8Array): unknown {
+  const deserializer = new CopyingDeserializer(bytes);
+  deserializer.readHeader();
+  return deserializer.readValue() as unknown;
 }
 
 export function decodeState(bytes: Uint8Array): unknown {
