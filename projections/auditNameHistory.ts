@@ -10,6 +10,18 @@
 import type { Envelope } from '../events/index.ts';
 import type { AuditNameLookup, AuditNames, AuditNameValue } from './auditSummary.ts';
 import { learnedName } from './auditSummary.ts';
+import {
+  decodeName,
+  encodeName,
+  perEntityTableNumber,
+  type PerEntityTable,
+} from './perEntityNames.ts';
+import {
+  createPackedNameTable,
+  packedGetBefore,
+  packedSet,
+  type PackedNameTable,
+} from './packedNames.ts';
 
 export interface NameTableHistory<V> {
   /** key → the value taught last. */
@@ -20,22 +32,16 @@ export interface NameTableHistory<V> {
   readonly earlier: Map<string, { readonly row: number; readonly value: V }[]>;
 }
 
-export type AuditNameHistory = {
-  readonly [K in keyof AuditNames]: NameTableHistory<AuditNameValue<K>>;
-};
+/** The tables with a few names each (agencies, pots, interventions): plain Maps. */
+type SmallTable = 'agencies' | 'pots' | 'interventions';
 
-const TABLES: readonly (keyof AuditNames)[] = [
-  'agencies',
-  'pots',
-  'interventions',
-  'contributionReferences',
-  'allocationDates',
-  'outcomeDescriptions',
-  'allocationRequests',
-  'spends',
-  'commitmentReferences',
-  'claims',
-];
+export interface AuditNameHistory {
+  readonly agencies: NameTableHistory<string>;
+  readonly pots: NameTableHistory<string>;
+  readonly interventions: NameTableHistory<string>;
+  /** The tables with one name per contribution, allocation, outcome… (PER_ENTITY_TABLES). */
+  readonly perEntity: PackedNameTable;
+}
 
 const emptyTable = <V>(): NameTableHistory<V> => ({
   latest: new Map(),
@@ -44,23 +50,42 @@ const emptyTable = <V>(): NameTableHistory<V> => ({
 });
 
 export function emptyAuditNameHistory(): AuditNameHistory {
-  return Object.fromEntries(TABLES.map((table) => [table, emptyTable()])) as AuditNameHistory;
+  return {
+    agencies: emptyTable(),
+    pots: emptyTable(),
+    interventions: emptyTable(),
+    perEntity: createPackedNameTable(),
+  };
 }
+
+const isSmallTable = (table: keyof AuditNames): table is SmallTable =>
+  table === 'agencies' || table === 'pots' || table === 'interventions';
 
 /** Remembers what `event`, folded as entry `row`, teaches later summaries. */
 export function learnNamesAt(history: AuditNameHistory, event: Envelope, row: number): void {
   const learned = learnedName(event);
   if (learned === undefined) return;
-  const table = history[learned.table] as NameTableHistory<unknown>;
+  if (!isSmallTable(learned.table)) {
+    packedSet(
+      history.perEntity,
+      perEntityTableNumber(learned.table),
+      learned.key,
+      encodeName(learned),
+      row,
+    );
+    return;
+  }
+  const table = history[learned.table];
+  const value = learned.value as string;
   const before = table.learnedAt.get(learned.key);
   if (before !== undefined) {
     // Rows only grow, so each list stays in row order.
     const older = table.earlier.get(learned.key);
-    const was = { row: before, value: table.latest.get(learned.key) };
+    const was = { row: before, value: table.latest.get(learned.key)! };
     if (older === undefined) table.earlier.set(learned.key, [was]);
     else older.push(was);
   }
-  table.latest.set(learned.key, learned.value);
+  table.latest.set(learned.key, value);
   table.learnedAt.set(learned.key, row);
 }
 
@@ -76,20 +101,25 @@ function valueBefore<V>(table: NameTableHistory<V>, key: string, row: number): V
 
 /** The names as they stood when entry `row` was folded: what its summary may use. */
 export function namesBeforeRow(history: AuditNameHistory, row: number): AuditNameLookup {
-  const lookup = <K extends keyof AuditNames>(table: K) => ({
-    get: (key: string) =>
-      valueBefore(history[table] as NameTableHistory<AuditNameValue<K>>, key, row),
+  const small = (table: SmallTable) => ({
+    get: (key: string) => valueBefore(history[table], key, row),
+  });
+  const perEntity = <K extends PerEntityTable>(table: K) => ({
+    get: (key: string): AuditNameValue<K> | undefined => {
+      const encoded = packedGetBefore(history.perEntity, perEntityTableNumber(table), key, row);
+      return encoded === undefined ? undefined : decodeName(table, encoded);
+    },
   });
   return {
-    agencies: lookup('agencies'),
-    pots: lookup('pots'),
-    interventions: lookup('interventions'),
-    contributionReferences: lookup('contributionReferences'),
-    allocationDates: lookup('allocationDates'),
-    outcomeDescriptions: lookup('outcomeDescriptions'),
-    allocationRequests: lookup('allocationRequests'),
-    spends: lookup('spends'),
-    commitmentReferences: lookup('commitmentReferences'),
-    claims: lookup('claims'),
+    agencies: small('agencies'),
+    pots: small('pots'),
+    interventions: small('interventions'),
+    contributionReferences: perEntity('contributionReferences'),
+    allocationDates: perEntity('allocationDates'),
+    outcomeDescriptions: perEntity('outcomeDescriptions'),
+    allocationRequests: perEntity('allocationRequests'),
+    spends: perEntity('spends'),
+    commitmentReferences: perEntity('commitmentReferences'),
+    claims: perEntity('claims'),
   };
 }

@@ -1,0 +1,201 @@
+/**
+ * A name table for names there is one of per contribution, allocation, outcome, spend,
+ * commitment or claim (issue 18: these grow with the log). A Map<string, string> costs a
+ * 48-byte key string, a 24-byte entry and the value's string each; here a key that is a
+ * canonical ULID (what the events' schemas ask for) is five 30-bit numbers in a typed array,
+ * the value UTF-8 bytes in a TextColumn, and the hash index one Uint32 a slot — about a third
+ * of the memory. Keys of any other spelling (a lower-case ULID is valid too, and must stay a
+ * different key from its upper-case twin) go to a plain Map beside it.
+ *
+ * One PackedNameTable holds several tables (numbered by the caller) in one set of columns, so
+ * an empty ledger pays for one set of column chunks, not one per table.
+ *
+ * Entries are only ever appended: teaching a key again appends a new entry that remembers the
+ * one before (`previous`), so the value a key held before any row can still be found; deleting
+ * marks the entry. All of it is plain data, so a books snapshot keeps it as it is.
+ */
+import {
+  columnAt,
+  columnPush,
+  createTextColumn,
+  createUint32Column,
+  textAt,
+  textPush,
+  type TextColumn,
+  type Uint32Column,
+} from './columns.ts';
+
+const ULID_LENGTH = 26;
+/** 26 Crockford base-32 characters: 2 + 4 × 6, each group ≤ 30 bits, so five words hold it exactly. */
+const KEY_WORDS = 5;
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < CROCKFORD.length; i++) DIGIT[CROCKFORD.charCodeAt(i)] = i;
+
+/** Slots of a new table; the index doubles when it is more than MAX_LOAD full. */
+const INITIAL_SLOTS = 1 << 10;
+const MAX_LOAD = 0.7;
+/** learnedAt of an entry that was deleted. */
+const DELETED = 0xffff_ffff;
+const EMPTY = 0;
+
+export interface PackedNameTable {
+  /** Open addressing: entry + 1 per slot, EMPTY where none; a power of two long. */
+  slots: Uint32Array;
+  /** Entries indexed in `slots` (only the newest entry of each ULID key is). */
+  indexed: number;
+  /** KEY_WORDS per entry; zeros for an entry whose key is in `otherKeys`. */
+  readonly keyWords: Uint32Column;
+  /** The row whose event taught the entry's value (any number for a table without rows), or DELETED. */
+  readonly learnedAt: Uint32Column;
+  readonly values: TextColumn;
+  /** `table\u0000key` of keys that are not canonical upper-case ULIDs → their newest entry. */
+  readonly otherKeys: Map<string, number>;
+  /** entry → the entry the same key had before it was taught again. */
+  readonly previous: Map<number, number>;
+}
+
+export function createPackedNameTable(): PackedNameTable {
+  return {
+    slots: new Uint32Array(INITIAL_SLOTS),
+    indexed: 0,
+    keyWords: createUint32Column(),
+    learnedAt: createUint32Column(),
+    values: createTextColumn(),
+    otherKeys: new Map(),
+    previous: new Map(),
+  };
+}
+
+/**
+ * The five words of `key` in table `table` (kept in the first word's bits above the ULID's
+ * first 10), or undefined when it is not a canonical (upper-case) ULID.
+ */
+function ulidWords(table: number, key: string): Uint32Array | undefined {
+  if (key.length !== ULID_LENGTH) return undefined;
+  const words = new Uint32Array(KEY_WORDS);
+  words[0] = table;
+  for (let i = 0; i < ULID_LENGTH; i++) {
+    const code = key.charCodeAt(i);
+    const digit = code < 128 ? DIGIT[code]! : -1;
+    if (digit < 0) return undefined;
+    const word = i < 2 ? 0 : 1 + Math.floor((i - 2) / 6);
+    words[word] = words[word]! * 32 + digit;
+  }
+  return words;
+}
+
+function hashOf(words: Uint32Array): number {
+  // The last 80 bits of a ULID are random; mixing all five words also spreads the timestamp.
+  let h = 0x811c9dc5;
+  for (const word of words) h = Math.imul(h ^ word, 0x01000193);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+function sameKey(table: PackedNameTable, entry: number, words: Uint32Array): boolean {
+  for (let w = 0; w < KEY_WORDS; w++)
+    if (columnAt(table.keyWords, entry * KEY_WORDS + w) !== words[w]) return false;
+  return true;
+}
+
+function otherKey(tableNumber: number, key: string): string {
+  return `${tableNumber}\u0000${key}`;
+}
+
+/** The slot holding `words`' entry, or the empty slot where it would go. */
+function slotOf(table: PackedNameTable, words: Uint32Array): number {
+  const mask = table.slots.length - 1;
+  for (let slot = hashOf(words) & mask; ; slot = (slot + 1) & mask) {
+    const held = table.slots[slot]!;
+    if (held === EMPTY || sameKey(table, held - 1, words)) return slot;
+  }
+}
+
+function grow(table: PackedNameTable): void {
+  const old = table.slots;
+  table.slots = new Uint32Array(old.length * 2);
+  const words = new Uint32Array(KEY_WORDS);
+  for (const held of old) {
+    if (held === EMPTY) continue;
+    for (let w = 0; w < KEY_WORDS; w++)
+      words[w] = columnAt(table.keyWords, (held - 1) * KEY_WORDS + w);
+    table.slots[slotOf(table, words)] = held;
+  }
+}
+
+/** The newest entry of `key`, or undefined. */
+function newestEntry(table: PackedNameTable, tableNumber: number, key: string): number | undefined {
+  const words = ulidWords(tableNumber, key);
+  if (words === undefined) return table.otherKeys.get(otherKey(tableNumber, key));
+  const held = table.slots[slotOf(table, words)]!;
+  return held === EMPTY ? undefined : held - 1;
+}
+
+/** Teaches `key` the (encoded) value at `row`; what it held before stays findable. */
+export function packedSet(
+  table: PackedNameTable,
+  tableNumber: number,
+  key: string,
+  value: string,
+  row: number,
+): void {
+  const entry = table.learnedAt.length;
+  const words = ulidWords(tableNumber, key);
+  columnPush(table.learnedAt, row);
+  textPush(table.values, value);
+  if (words === undefined) {
+    for (let w = 0; w < KEY_WORDS; w++) columnPush(table.keyWords, 0);
+    const other = otherKey(tableNumber, key);
+    const before = table.otherKeys.get(other);
+    if (before !== undefined) table.previous.set(entry, before);
+    table.otherKeys.set(other, entry);
+    return;
+  }
+  for (const word of words) columnPush(table.keyWords, word);
+  const slot = slotOf(table, words);
+  const held = table.slots[slot]!;
+  if (held !== EMPTY) {
+    table.previous.set(entry, held - 1);
+    table.slots[slot] = entry + 1;
+    return;
+  }
+  table.slots[slot] = entry + 1;
+  table.indexed += 1;
+  if (table.indexed > table.slots.length * MAX_LOAD) grow(table);
+}
+
+/** Forgets `key`'s value (a later packedSet teaches it again). */
+export function packedDelete(table: PackedNameTable, tableNumber: number, key: string): void {
+  const entry = newestEntry(table, tableNumber, key);
+  if (entry === undefined) return;
+  // Entries are appended, never rewritten in place — except this one mark.
+  const chunkValues = table.learnedAt.chunks[0]!.length;
+  table.learnedAt.chunks[Math.floor(entry / chunkValues)]![entry % chunkValues] = DELETED;
+}
+
+/** The value `key` held just before `row` (the newest taught at an earlier row), or undefined. */
+export function packedGetBefore(
+  table: PackedNameTable,
+  tableNumber: number,
+  key: string,
+  row: number,
+): string | undefined {
+  for (let entry = newestEntry(table, tableNumber, key); entry !== undefined;) {
+    const at = columnAt(table.learnedAt, entry);
+    if (at === DELETED) return undefined;
+    if (at < row) return textAt(table.values, entry);
+    entry = table.previous.get(entry);
+  }
+  return undefined;
+}
+
+/** The value `key` holds now, or undefined (never taught, or deleted since). */
+export function packedGet(
+  table: PackedNameTable,
+  tableNumber: number,
+  key: string,
+): string | undefined {
+  const entry = newestEntry(table, tableNumber, key);
+  if (entry === undefined) return undefined;
+  return columnAt(table.learnedAt, entry) === DELETED ? undefined : textAt(table.values, entry);
+}
