@@ -18,15 +18,22 @@ import type { Envelope } from '../events/index.ts';
 import { formatPence, parsePence, sumPence } from '../events/money.ts';
 import { financialYearOf } from '../events/primitives.ts';
 import { quarterEnd } from '../events/poolYear.ts';
-import type { AuditNames } from './auditSummary.ts';
-import {
-  emptyAuditNames,
-  MAX_SUMMARY_DESCRIPTION_CHARS,
-  oneLine,
-  rememberNames,
-  summarise,
-} from './auditSummary.ts';
+import type { AuditNameLookup, AuditNameValue } from './auditSummary.ts';
+import { learnedName, MAX_SUMMARY_DESCRIPTION_CHARS, oneLine, summarise } from './auditSummary.ts';
 import { interned } from './interned.ts';
+import {
+  createPackedNameTable,
+  packedDelete,
+  packedGet,
+  packedSet,
+  type PackedNameTable,
+} from './packedNames.ts';
+import {
+  decodeName,
+  encodeName,
+  perEntityTableNumber,
+  type PerEntityTable,
+} from './perEntityNames.ts';
 import type { Projection } from './projection.ts';
 
 export const EXCEPTION_TYPES = [
@@ -88,16 +95,70 @@ export interface ExceptionsState {
   readonly byPot: Map<string, ExceptionEntry[]>;
   /** potId → its pooled-fund-year exceptions in log order. */
   readonly poolYearByPot: Map<string, PoolYearExceptionEntry[]>;
-  readonly names: AuditNames;
+  readonly names: ExceptionNames;
+}
+
+/**
+ * The audit trail's names (AuditNames) as the exceptions keep them: the few agencies, pots and
+ * interventions in Maps; the names there is one of per contribution, allocation, outcome,
+ * spend, commitment or claim packed (packedNames.ts), since they grow with the log.
+ */
+export interface ExceptionNames {
+  readonly agencies: Map<string, string>;
+  readonly pots: Map<string, string>;
+  readonly interventions: Map<string, string>;
+  readonly perEntity: PackedNameTable;
+}
+
+function emptyExceptionNames(): ExceptionNames {
+  return {
+    agencies: new Map(),
+    pots: new Map(),
+    interventions: new Map(),
+    perEntity: createPackedNameTable(),
+  };
+}
+
+/** One lookup per names object, so a fold does not build one per event. */
+const lookups = new WeakMap<ExceptionNames, AuditNameLookup>();
+
+/** What the exceptions know now (AuditNames, read-only), for summaries and tests. */
+export function exceptionNamesLookup(names: ExceptionNames): AuditNameLookup {
+  const known = lookups.get(names);
+  if (known !== undefined) return known;
+  const perEntity = <K extends PerEntityTable>(table: K) => ({
+    get: (key: string): AuditNameValue<K> | undefined => {
+      const encoded = packedGet(names.perEntity, perEntityTableNumber(table), key);
+      return encoded === undefined ? undefined : decodeName(table, encoded);
+    },
+  });
+  const lookup: AuditNameLookup = {
+    agencies: names.agencies,
+    pots: names.pots,
+    interventions: names.interventions,
+    contributionReferences: perEntity('contributionReferences'),
+    allocationDates: perEntity('allocationDates'),
+    outcomeDescriptions: perEntity('outcomeDescriptions'),
+    allocationRequests: perEntity('allocationRequests'),
+    spends: perEntity('spends'),
+    commitmentReferences: perEntity('commitmentReferences'),
+    claims: perEntity('claims'),
+  };
+  lookups.set(names, lookup);
+  return lookup;
 }
 
 export type PoolYearExceptionEntry = ExceptionEntry<PoolYearExceptionType, PoolYearExceptionKind>;
 
 export const exceptionsProjection: Projection<ExceptionsState> = {
   name: 'exceptions',
-  initialState: () => ({ byPot: new Map(), poolYearByPot: new Map(), names: emptyAuditNames() }),
+  initialState: () => ({
+    byPot: new Map(),
+    poolYearByPot: new Map(),
+    names: emptyExceptionNames(),
+  }),
   evolve(state, event) {
-    const entry = toException(state.names, event);
+    const entry = toException(exceptionNamesLookup(state.names), event);
     if (entry !== null) {
       const byPot = (isPoolYearType(entry.type) ? state.poolYearByPot : state.byPot) as Map<
         string,
@@ -123,34 +184,54 @@ export const exceptionsProjection: Projection<ExceptionsState> = {
  * that is kept. (Dates need no interning: V8's JSON.parse already shares strings of up to 10
  * characters.)
  */
-function rememberWhatExceptionsRead(names: AuditNames, event: Envelope): void {
-  rememberNames(names, event);
-  switch (event.type) {
-    case 'OutcomeRecorded':
-      names.outcomeDescriptions.set(
-        event.data.outcomeId,
-        oneLine(event.data.description, MAX_SUMMARY_DESCRIPTION_CHARS),
+function rememberWhatExceptionsRead(names: ExceptionNames, event: Envelope): void {
+  const learned = learnedName(event);
+  if (learned !== undefined) {
+    if (
+      learned.table === 'agencies' ||
+      learned.table === 'pots' ||
+      learned.table === 'interventions'
+    )
+      names[learned.table].set(learned.key, learned.value);
+    else if (learned.table === 'outcomeDescriptions')
+      packedSet(
+        names.perEntity,
+        perEntityTableNumber(learned.table),
+        learned.key,
+        oneLine(learned.value, MAX_SUMMARY_DESCRIPTION_CHARS),
+        0,
       );
-      return;
+    else
+      packedSet(
+        names.perEntity,
+        perEntityTableNumber(learned.table),
+        learned.key,
+        encodeName(learned),
+        0,
+      );
+  }
+  const forget = (table: PerEntityTable, key: string): void =>
+    packedDelete(names.perEntity, perEntityTableNumber(table), key);
+  switch (event.type) {
     case 'ContributionReversed':
-      names.contributionReferences.delete(event.data.contributionId);
+      forget('contributionReferences', event.data.contributionId);
       return;
     case 'AllocationReversed':
-      names.allocationDates.delete(event.data.allocationId);
+      forget('allocationDates', event.data.allocationId);
       return;
     case 'AllocationApproved':
     case 'AllocationRejected':
-      names.allocationRequests.delete(event.data.allocationId);
+      forget('allocationRequests', event.data.allocationId);
       return;
     case 'SpendReversed':
-      names.spends.delete(event.data.spendId);
+      forget('spends', event.data.spendId);
       return;
     case 'CommitmentReversed':
-      names.commitmentReferences.delete(event.data.commitmentId);
+      forget('commitmentReferences', event.data.commitmentId);
       return;
     case 'ClaimPaid':
     case 'ClaimRejected':
-      names.claims.delete(event.data.claimId);
+      forget('claims', event.data.claimId);
       return;
     default:
       return;
@@ -161,7 +242,7 @@ function rememberWhatExceptionsRead(names: AuditNames, event: Envelope): void {
  * A decision on a request carries no business date of its own: it belongs to the period of the
  * request it decides, so the year's pack shows the attempt beside the allocation it concerned.
  */
-function requestDateOf(names: AuditNames, allocationId: string): string | undefined {
+function requestDateOf(names: AuditNameLookup, allocationId: string): string | undefined {
   return names.allocationRequests.get(allocationId)?.effectiveDate;
 }
 
@@ -174,7 +255,7 @@ function isPoolYearType(type: string): type is PoolYearExceptionType {
   return (POOL_YEAR_EXCEPTION_TYPES as readonly string[]).includes(type);
 }
 
-function toException(names: AuditNames, event: Envelope): AnyExceptionEntry | null {
+function toException(names: AuditNameLookup, event: Envelope): AnyExceptionEntry | null {
   const recordedDay = event.metadata.recordedAt.slice(0, 10);
   let facts: {
     kind: ExceptionKind | PoolYearExceptionKind;

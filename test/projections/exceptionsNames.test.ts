@@ -5,7 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { emptyAuditNames, rememberNames, summarise } from '../../projections/auditSummary.ts';
-import { exceptionsProjection, potExceptions } from '../../projections/exceptions.ts';
+import {
+  exceptionNamesLookup,
+  exceptionsProjection,
+  potExceptions,
+} from '../../projections/exceptions.ts';
 import { foldAll } from '../../projections/projection.ts';
 import { benefit, createHistory, flow } from './envelopes.ts';
 
@@ -58,10 +62,10 @@ describe('exceptions: only the names a later exception can read', () => {
 
   it('drops what was reversed, keeps what may still be, and keeps descriptions as shown', () => {
     const { h, kept, contribution, allocation, outcome } = history();
-    const { names } = foldAll(exceptionsProjection, h.events);
-    expect(names.contributionReferences.has(contribution.data.contributionId)).toBe(false);
+    const names = exceptionNamesLookup(foldAll(exceptionsProjection, h.events).names);
+    expect(names.contributionReferences.get(contribution.data.contributionId)).toBeUndefined();
     expect(names.contributionReferences.get(kept.data.contributionId)).toBe('PO-18');
-    expect(names.allocationDates.has(allocation.data.allocationId)).toBe(false);
+    expect(names.allocationDates.get(allocation.data.allocationId)).toBeUndefined();
     const shown = names.outcomeDescriptions.get(outcome.data.outcomeId)!;
     expect(shown.length).toBeLessThanOrEqual(120);
     expect(shown.endsWith('…')).toBe(true);

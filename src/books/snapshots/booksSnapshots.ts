@@ -34,7 +34,7 @@ import { decodeState, encodeState } from './stateCodec.ts';
  * 6: the Merkle log of a store with dense positions as chunk roots only
  * (src/audit/storeMerkleLog.ts).
  */
-export const BOOKS_SNAPSHOT_FORMAT = 6;
+export const BOOKS_SNAPSHOT_FORMAT = 7;
 /** The newest few are kept: an older one still serves when SQL read models lag the newest. */
 export const BOOKS_SNAPSHOTS_KEPT = 2;
 const BOOKS_SNAPSHOT_KIND = 'potledger-books';
