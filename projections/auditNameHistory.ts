@@ -18,6 +18,7 @@ import {
 } from './perEntityNames.ts';
 import {
   createPackedNameTable,
+  packedForget,
   packedGetBefore,
   packedSet,
   type PackedNameTable,
@@ -61,8 +62,9 @@ export function emptyAuditNameHistory(): AuditNameHistory {
 const isSmallTable = (table: keyof AuditNames): table is SmallTable =>
   table === 'agencies' || table === 'pots' || table === 'interventions';
 
-/** Remembers what `event`, folded as entry `row`, teaches later summaries. */
+/** Remembers what `event`, folded as entry `row`, teaches (or makes moot for) later summaries. */
 export function learnNamesAt(history: AuditNameHistory, event: Envelope, row: number): void {
+  noteForgotten(history, event, row);
   const learned = learnedName(event);
   if (learned === undefined) return;
   if (!isSmallTable(learned.table)) {
@@ -89,6 +91,35 @@ export function learnNamesAt(history: AuditNameHistory, event: Envelope, row: nu
   table.learnedAt.set(learned.key, row);
 }
 
+/**
+ * What the exceptions (exceptions.ts) stop reading once it has happened: the one event that
+ * could read a name is refused after it — a reversal for what was already reversed, a decision
+ * on a request already decided, a second payment or rejection of a claim. The audit trail still
+ * shows these names; namesBeforeRow(…, { unlessForgotten: true }) does not.
+ */
+function noteForgotten(history: AuditNameHistory, event: Envelope, row: number): void {
+  const forget = (table: PerEntityTable, key: string): void =>
+    packedForget(history.perEntity, perEntityTableNumber(table), key, row);
+  switch (event.type) {
+    case 'ContributionReversed':
+      return forget('contributionReferences', event.data.contributionId);
+    case 'AllocationReversed':
+      return forget('allocationDates', event.data.allocationId);
+    case 'AllocationApproved':
+    case 'AllocationRejected':
+      return forget('allocationRequests', event.data.allocationId);
+    case 'SpendReversed':
+      return forget('spends', event.data.spendId);
+    case 'CommitmentReversed':
+      return forget('commitmentReferences', event.data.commitmentId);
+    case 'ClaimPaid':
+    case 'ClaimRejected':
+      return forget('claims', event.data.claimId);
+    default:
+      return;
+  }
+}
+
 function valueBefore<V>(table: NameTableHistory<V>, key: string, row: number): V | undefined {
   const at = table.learnedAt.get(key);
   if (at === undefined) return undefined;
@@ -99,14 +130,28 @@ function valueBefore<V>(table: NameTableHistory<V>, key: string, row: number): V
   return undefined;
 }
 
-/** The names as they stood when entry `row` was folded: what its summary may use. */
-export function namesBeforeRow(history: AuditNameHistory, row: number): AuditNameLookup {
+/**
+ * The names as they stood when entry `row` was folded: what its summary may use. With
+ * `unlessForgotten`, less what an earlier row made moot (noteForgotten): what an exception's
+ * summary may use.
+ */
+export function namesBeforeRow(
+  history: AuditNameHistory,
+  row: number,
+  { unlessForgotten = false }: { readonly unlessForgotten?: boolean } = {},
+): AuditNameLookup {
   const small = (table: SmallTable) => ({
     get: (key: string) => valueBefore(history[table], key, row),
   });
   const perEntity = <K extends PerEntityTable>(table: K) => ({
     get: (key: string): AuditNameValue<K> | undefined => {
-      const encoded = packedGetBefore(history.perEntity, perEntityTableNumber(table), key, row);
+      const encoded = packedGetBefore(
+        history.perEntity,
+        perEntityTableNumber(table),
+        key,
+        row,
+        unlessForgotten,
+      );
       return encoded === undefined ? undefined : decodeName(table, encoded);
     },
   });

@@ -7,9 +7,9 @@
  * budget (SpendRecorded / CommitmentRaised / ClaimPaid with an overspend flag, accepted under the
  * agreement's `warn` policy) — per pot, in log order.
  *
- * A pure fold like every projection. It keeps its own names (the same ones the audit trail
- * keeps) so each row carries the audit trail's one-line summary and stands alone in a report;
- * only as much of them as an exception's summary can still read (rememberWhatExceptionsRead).
+ * A pure fold like every projection. Each row carries the audit trail's one-line summary and
+ * stands alone in a report; in the books the names it is built from are the audit trail's
+ * (evolveExceptionsBesideTrail), less what no exception could still read.
  *
  *   potExceptions(books.state.exceptions, potId, { financialYear: '2025-26' })
  */
@@ -18,22 +18,17 @@ import type { Envelope } from '../events/index.ts';
 import { formatPence, parsePence, sumPence } from '../events/money.ts';
 import { financialYearOf } from '../events/primitives.ts';
 import { quarterEnd } from '../events/poolYear.ts';
-import type { AuditNameLookup, AuditNameValue } from './auditSummary.ts';
-import { learnedName, MAX_SUMMARY_DESCRIPTION_CHARS, oneLine, summarise } from './auditSummary.ts';
+import {
+  emptyAuditNameHistory,
+  learnNamesAt,
+  namesBeforeRow,
+  type AuditNameHistory,
+} from './auditNameHistory.ts';
+import type { AuditNameLookup } from './auditSummary.ts';
+import { summarise } from './auditSummary.ts';
+import type { AuditTrailState } from './auditTrail.ts';
+import { columnAt } from './columns.ts';
 import { interned } from './interned.ts';
-import {
-  createPackedNameTable,
-  packedDelete,
-  packedGet,
-  packedSet,
-  type PackedNameTable,
-} from './packedNames.ts';
-import {
-  decodeName,
-  encodeName,
-  perEntityTableNumber,
-  type PerEntityTable,
-} from './perEntityNames.ts';
 import type { Projection } from './projection.ts';
 
 export const EXCEPTION_TYPES = [
@@ -95,147 +90,78 @@ export interface ExceptionsState {
   readonly byPot: Map<string, ExceptionEntry[]>;
   /** potId → its pooled-fund-year exceptions in log order. */
   readonly poolYearByPot: Map<string, PoolYearExceptionEntry[]>;
-  readonly names: ExceptionNames;
-}
-
-/**
- * The audit trail's names (AuditNames) as the exceptions keep them: the few agencies, pots and
- * interventions in Maps; the names there is one of per contribution, allocation, outcome,
- * spend, commitment or claim packed (packedNames.ts), since they grow with the log.
- */
-export interface ExceptionNames {
-  readonly agencies: Map<string, string>;
-  readonly pots: Map<string, string>;
-  readonly interventions: Map<string, string>;
-  readonly perEntity: PackedNameTable;
-}
-
-function emptyExceptionNames(): ExceptionNames {
-  return {
-    agencies: new Map(),
-    pots: new Map(),
-    interventions: new Map(),
-    perEntity: createPackedNameTable(),
-  };
-}
-
-/** One lookup per names object, so a fold does not build one per event. */
-const lookups = new WeakMap<ExceptionNames, AuditNameLookup>();
-
-/** What the exceptions know now (AuditNames, read-only), for summaries and tests. */
-export function exceptionNamesLookup(names: ExceptionNames): AuditNameLookup {
-  const known = lookups.get(names);
-  if (known !== undefined) return known;
-  const perEntity = <K extends PerEntityTable>(table: K) => ({
-    get: (key: string): AuditNameValue<K> | undefined => {
-      const encoded = packedGet(names.perEntity, perEntityTableNumber(table), key);
-      return encoded === undefined ? undefined : decodeName(table, encoded);
-    },
-  });
-  const lookup: AuditNameLookup = {
-    agencies: names.agencies,
-    pots: names.pots,
-    interventions: names.interventions,
-    contributionReferences: perEntity('contributionReferences'),
-    allocationDates: perEntity('allocationDates'),
-    outcomeDescriptions: perEntity('outcomeDescriptions'),
-    allocationRequests: perEntity('allocationRequests'),
-    spends: perEntity('spends'),
-    commitmentReferences: perEntity('commitmentReferences'),
-    claims: perEntity('claims'),
-  };
-  lookups.set(names, lookup);
-  return lookup;
+  /**
+   * The names the summaries read, when the exceptions are folded on their own
+   * (exceptionsProjection). Folded in the books beside the audit trail
+   * (evolveExceptionsBesideTrail) they keep none: they read the trail's (issue 18: these grow
+   * with every contribution, allocation, outcome, spend, commitment and claim).
+   */
+  readonly own?: { readonly names: AuditNameHistory; rows: number };
 }
 
 export type PoolYearExceptionEntry = ExceptionEntry<PoolYearExceptionType, PoolYearExceptionKind>;
 
+/** The exceptions folded on their own, keeping their own names. */
 export const exceptionsProjection: Projection<ExceptionsState> = {
   name: 'exceptions',
   initialState: () => ({
     byPot: new Map(),
     poolYearByPot: new Map(),
-    names: emptyExceptionNames(),
+    own: { names: emptyAuditNameHistory(), rows: 0 },
   }),
   evolve(state, event) {
-    const entry = toException(exceptionNamesLookup(state.names), event);
-    if (entry !== null) {
-      const byPot = (isPoolYearType(entry.type) ? state.poolYearByPot : state.byPot) as Map<
-        string,
-        AnyExceptionEntry[]
-      >;
-      const list = byPot.get(entry.potId);
-      if (list === undefined) byPot.set(entry.potId, [entry]);
-      else list.push(entry);
-    }
-    rememberWhatExceptionsRead(state.names, event);
+    const own = state.own;
+    if (own === undefined)
+      throw new Error(
+        'invariant: these exceptions read the audit trail’s names (evolveExceptionsBesideTrail)',
+      );
+    addException(state, event, own.names, own.rows);
+    learnNamesAt(own.names, event, own.rows);
+    own.rows += 1;
     return state;
   },
 };
 
+/** Exceptions to fold in the books beside the audit trail, reading its names. */
+export function initialExceptionsBesideTrail(): ExceptionsState {
+  return { byPot: new Map(), poolYearByPot: new Map() };
+}
+
+/** Folds `event` into exceptions kept beside `trail`, which has just folded it. */
+export function evolveExceptionsBesideTrail(
+  state: ExceptionsState,
+  event: Envelope,
+  trail: AuditTrailState,
+): ExceptionsState {
+  const row = trail.size - 1;
+  if (row < 0 || columnAt(trail.positions, row) !== event.position)
+    throw new Error(
+      `invariant: exceptions at position ${event.position} folded before the audit trail`,
+    );
+  addException(state, event, trail.names, row);
+  return state;
+}
+
 /**
- * The audit trail's names, less what no exception can read any more (issue 18: these maps grow
- * with every contribution, allocation, outcome, spend, commitment and claim). An entry is
- * dropped once the one event that could read it has happened: a reversal is refused for what
- * was already reversed, and a request once decided (approved or rejected) is never decided or
- * self-approved again (decideAllocationRequest's pendingRequest), nor a claim paid or rejected
- * twice. An outcome's description is only ever shown as oneLine(…,
- * MAX_SUMMARY_DESCRIPTION_CHARS), which gives the same text when applied twice, so that is all
- * that is kept. (Dates need no interning: V8's JSON.parse already shares strings of up to 10
- * characters.)
+ * An exception reads the names as they stood before its event, less those made moot by an
+ * earlier event — exactly what the exceptions used to keep in names of their own, deleting
+ * what no later exception could read (namesBeforeRow's `unlessForgotten`).
  */
-function rememberWhatExceptionsRead(names: ExceptionNames, event: Envelope): void {
-  const learned = learnedName(event);
-  if (learned !== undefined) {
-    if (
-      learned.table === 'agencies' ||
-      learned.table === 'pots' ||
-      learned.table === 'interventions'
-    )
-      names[learned.table].set(learned.key, learned.value);
-    else if (learned.table === 'outcomeDescriptions')
-      packedSet(
-        names.perEntity,
-        perEntityTableNumber(learned.table),
-        learned.key,
-        oneLine(learned.value, MAX_SUMMARY_DESCRIPTION_CHARS),
-        0,
-      );
-    else
-      packedSet(
-        names.perEntity,
-        perEntityTableNumber(learned.table),
-        learned.key,
-        encodeName(learned),
-        0,
-      );
-  }
-  const forget = (table: PerEntityTable, key: string): void =>
-    packedDelete(names.perEntity, perEntityTableNumber(table), key);
-  switch (event.type) {
-    case 'ContributionReversed':
-      forget('contributionReferences', event.data.contributionId);
-      return;
-    case 'AllocationReversed':
-      forget('allocationDates', event.data.allocationId);
-      return;
-    case 'AllocationApproved':
-    case 'AllocationRejected':
-      forget('allocationRequests', event.data.allocationId);
-      return;
-    case 'SpendReversed':
-      forget('spends', event.data.spendId);
-      return;
-    case 'CommitmentReversed':
-      forget('commitmentReferences', event.data.commitmentId);
-      return;
-    case 'ClaimPaid':
-    case 'ClaimRejected':
-      forget('claims', event.data.claimId);
-      return;
-    default:
-      return;
-  }
+function addException(
+  state: ExceptionsState,
+  event: Envelope,
+  names: AuditNameHistory,
+  row: number,
+): void {
+  const entry = toException(() => namesBeforeRow(names, row, { unlessForgotten: true }), event);
+  if (entry === null) return;
+  const byPot = (isPoolYearType(entry.type) ? state.poolYearByPot : state.byPot) as Map<
+    string,
+    AnyExceptionEntry[]
+  >;
+  const list = byPot.get(entry.potId);
+  if (list === undefined) byPot.set(entry.potId, [entry]);
+  else list.push(entry);
 }
 
 /**
@@ -255,7 +181,7 @@ function isPoolYearType(type: string): type is PoolYearExceptionType {
   return (POOL_YEAR_EXCEPTION_TYPES as readonly string[]).includes(type);
 }
 
-function toException(names: AuditNameLookup, event: Envelope): AnyExceptionEntry | null {
+function toException(namesNow: () => AuditNameLookup, event: Envelope): AnyExceptionEntry | null {
   const recordedDay = event.metadata.recordedAt.slice(0, 10);
   let facts: {
     kind: ExceptionKind | PoolYearExceptionKind;
@@ -325,7 +251,8 @@ function toException(names: AuditNameLookup, event: Envelope): AnyExceptionEntry
         potId: event.data.potId,
       };
       break;
-    case 'AllocationRejected':
+    case 'AllocationRejected': {
+      const names = namesNow();
       facts = {
         kind: 'rejected-approval',
         type: event.type,
@@ -335,7 +262,9 @@ function toException(names: AuditNameLookup, event: Envelope): AnyExceptionEntry
         potId: event.data.potId,
       };
       break;
-    case 'SelfApprovalAttempted':
+    }
+    case 'SelfApprovalAttempted': {
+      const names = namesNow();
       facts = {
         kind: 'self-approval-attempt',
         type: event.type,
@@ -345,6 +274,7 @@ function toException(names: AuditNameLookup, event: Envelope): AnyExceptionEntry
         potId: event.data.potId,
       };
       break;
+    }
     default:
       return null;
   }
@@ -361,7 +291,7 @@ function toException(names: AuditNameLookup, event: Envelope): AnyExceptionEntry
       role: interned(actor.role),
       ...(actor.agencyId === undefined ? {} : { agencyId: interned(actor.agencyId) }),
     },
-    summary: summarise(names, event),
+    summary: summarise(namesNow(), event),
   };
 }
 

@@ -11,8 +11,8 @@
  * an empty ledger pays for one set of column chunks, not one per table.
  *
  * Entries are only ever appended: teaching a key again appends a new entry that remembers the
- * one before (`previous`), so the value a key held before any row can still be found; deleting
- * marks the entry. All of it is plain data, so a books snapshot keeps it as it is.
+ * one before (`previous`), so the value a key held before any row can still be found; forgetting
+ * marks the entry with the row that forgot it. All of it is plain data, so a books snapshot keeps it as it is.
  */
 import {
   columnAt,
@@ -35,8 +35,8 @@ for (let i = 0; i < CROCKFORD.length; i++) DIGIT[CROCKFORD.charCodeAt(i)] = i;
 /** Slots of a new table; the index doubles when it is more than MAX_LOAD full. */
 const INITIAL_SLOTS = 1 << 10;
 const MAX_LOAD = 0.7;
-/** learnedAt of an entry that was deleted. */
-const DELETED = 0xffff_ffff;
+/** forgottenAt of an entry nothing has forgotten. */
+const NEVER = 0xffff_ffff;
 const EMPTY = 0;
 
 export interface PackedNameTable {
@@ -46,8 +46,10 @@ export interface PackedNameTable {
   indexed: number;
   /** KEY_WORDS per entry; zeros for an entry whose key is in `otherKeys`. */
   readonly keyWords: Uint32Column;
-  /** The row whose event taught the entry's value (any number for a table without rows), or DELETED. */
+  /** The row whose event taught the entry's value. */
   readonly learnedAt: Uint32Column;
+  /** The first row whose event forgot the entry (packedForget), or NEVER. */
+  readonly forgottenAt: Uint32Column;
   readonly values: TextColumn;
   /** `table\u0000key` of keys that are not canonical upper-case ULIDs → their newest entry. */
   readonly otherKeys: Map<string, number>;
@@ -61,6 +63,7 @@ export function createPackedNameTable(): PackedNameTable {
     indexed: 0,
     keyWords: createUint32Column(),
     learnedAt: createUint32Column(),
+    forgottenAt: createUint32Column(),
     values: createTextColumn(),
     otherKeys: new Map(),
     previous: new Map(),
@@ -142,6 +145,7 @@ export function packedSet(
   const entry = table.learnedAt.length;
   const words = ulidWords(tableNumber, key);
   columnPush(table.learnedAt, row);
+  columnPush(table.forgottenAt, NEVER);
   textPush(table.values, value);
   if (words === undefined) {
     for (let w = 0; w < KEY_WORDS; w++) columnPush(table.keyWords, 0);
@@ -164,38 +168,41 @@ export function packedSet(
   if (table.indexed > table.slots.length * MAX_LOAD) grow(table);
 }
 
-/** Forgets `key`'s value (a later packedSet teaches it again). */
-export function packedDelete(table: PackedNameTable, tableNumber: number, key: string): void {
+/**
+ * Notes that the event at `row` forgets `key`'s newest value: a reader that asks to skip
+ * forgotten values (packedGetBefore's `unlessForgotten`) no longer sees it from the next row on,
+ * until `key` is taught again.
+ */
+export function packedForget(
+  table: PackedNameTable,
+  tableNumber: number,
+  key: string,
+  row: number,
+): void {
   const entry = newestEntry(table, tableNumber, key);
-  if (entry === undefined) return;
-  // Entries are appended, never rewritten in place — except this one mark.
-  const chunkValues = table.learnedAt.chunks[0]!.length;
-  table.learnedAt.chunks[Math.floor(entry / chunkValues)]![entry % chunkValues] = DELETED;
+  if (entry === undefined || columnAt(table.forgottenAt, entry) !== NEVER) return;
+  // Entries are appended, never rewritten in place — except this one mark, set once.
+  const chunk = table.forgottenAt.chunks[0]!.length;
+  table.forgottenAt.chunks[Math.floor(entry / chunk)]![entry % chunk] = row;
 }
 
-/** The value `key` held just before `row` (the newest taught at an earlier row), or undefined. */
+/**
+ * The value `key` held just before `row` (the newest taught at an earlier row), or undefined;
+ * with `unlessForgotten`, also undefined when an earlier row forgot that value.
+ */
 export function packedGetBefore(
   table: PackedNameTable,
   tableNumber: number,
   key: string,
   row: number,
+  unlessForgotten = false,
 ): string | undefined {
   for (let entry = newestEntry(table, tableNumber, key); entry !== undefined;) {
-    const at = columnAt(table.learnedAt, entry);
-    if (at === DELETED) return undefined;
-    if (at < row) return textAt(table.values, entry);
+    if (columnAt(table.learnedAt, entry) < row) {
+      if (unlessForgotten && columnAt(table.forgottenAt, entry) < row) return undefined;
+      return textAt(table.values, entry);
+    }
     entry = table.previous.get(entry);
   }
   return undefined;
-}
-
-/** The value `key` holds now, or undefined (never taught, or deleted since). */
-export function packedGet(
-  table: PackedNameTable,
-  tableNumber: number,
-  key: string,
-): string | undefined {
-  const entry = newestEntry(table, tableNumber, key);
-  if (entry === undefined) return undefined;
-  return columnAt(table.learnedAt, entry) === DELETED ? undefined : textAt(table.values, entry);
 }
