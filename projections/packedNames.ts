@@ -3,28 +3,16 @@
  * commitment or claim (issue 18: these grow with the log). A Map<string, string> costs a
  * 48-byte key string, a 24-byte entry and the value's string each; here a key that is a
  * canonical ULID (what the events' schemas ask for) is five 30-bit numbers in a typed array,
- * the value UTF-8 bytes in a TextColumn, and the hash index one Uint32 a slot — about a third
+ * the value UTF-8 bytes in one byte array, and the hash index one Uint32 a slot — about a third
  * of the memory. Keys of any other spelling (a lower-case ULID is valid too, and must stay a
  * different key from its upper-case twin) go to a plain Map beside it.
  *
- * One PackedNameTable holds several tables (numbered by the caller) in one set of columns, so
- * an empty ledger pays for one set of column chunks, not one per table.
+ * One PackedNameTable holds several tables (numbered by the caller) in one set of arrays.
  *
  * Entries are only ever appended: teaching a key again appends a new entry that remembers the
  * one before (`previous`), so the value a key held before any row can still be found; forgetting
  * marks the entry with the row that forgot it. All of it is plain data, so a books snapshot keeps it as it is.
  */
-import {
-  columnAt,
-  columnPush,
-  createTextColumn,
-  createUint32Column,
-  textAt,
-  textPush,
-  type TextColumn,
-  type Uint32Column,
-} from './columns.ts';
-
 const ULID_LENGTH = 26;
 /** 26 Crockford base-32 characters: 2 + 4 × 6, each group ≤ 30 bits, so five words hold it exactly. */
 const KEY_WORDS = 5;
@@ -44,30 +32,96 @@ export interface PackedNameTable {
   slots: Uint32Array;
   /** Entries indexed in `slots` (only the newest entry of each ULID key is). */
   indexed: number;
+  /** Entries so far; the arrays below have room for more and double when full. */
+  size: number;
   /** KEY_WORDS per entry; zeros for an entry whose key is in `otherKeys`. */
-  readonly keyWords: Uint32Column;
+  keyWords: Uint32Array;
   /** The row whose event taught the entry's value. */
-  readonly learnedAt: Uint32Column;
+  learnedAt: Uint32Array;
   /** The first row whose event forgot the entry (packedForget), or NEVER. */
-  readonly forgottenAt: Uint32Column;
-  readonly values: TextColumn;
+  forgottenAt: Uint32Array;
+  /** Entry i's value is bytes [starts[i], starts[i + 1]) of `bytes`, UTF-8. */
+  starts: Float64Array;
+  bytes: Uint8Array;
+  /** Values with no UTF-8 form (a lone surrogate), kept as strings. */
+  readonly longValues: Map<number, string>;
   /** `table\u0000key` of keys that are not canonical upper-case ULIDs → their newest entry. */
   readonly otherKeys: Map<string, number>;
   /** entry → the entry the same key had before it was taught again. */
   readonly previous: Map<number, number>;
 }
 
+/**
+ * Room for this many entries (and INITIAL_BYTES of values) at first: a small ledger's books
+ * snapshot carries a few kilobytes, not column chunks sized for a million events. The arrays
+ * double as they fill.
+ */
+const INITIAL_ENTRIES = 64;
+const INITIAL_BYTES = 1_024;
+
 export function createPackedNameTable(): PackedNameTable {
   return {
     slots: new Uint32Array(INITIAL_SLOTS),
     indexed: 0,
-    keyWords: createUint32Column(),
-    learnedAt: createUint32Column(),
-    forgottenAt: createUint32Column(),
-    values: createTextColumn(),
+    size: 0,
+    keyWords: new Uint32Array(INITIAL_ENTRIES * KEY_WORDS),
+    learnedAt: new Uint32Array(INITIAL_ENTRIES),
+    forgottenAt: new Uint32Array(INITIAL_ENTRIES),
+    starts: new Float64Array(INITIAL_ENTRIES + 1),
+    bytes: new Uint8Array(INITIAL_BYTES),
+    longValues: new Map(),
     otherKeys: new Map(),
     previous: new Map(),
   };
+}
+
+function doubled<A extends Uint32Array | Float64Array | Uint8Array>(array: A, atLeast: number): A {
+  let length = array.length * 2;
+  while (length < atLeast) length *= 2;
+  const grown = new (array.constructor as new (length: number) => A)(length);
+  grown.set(array);
+  return grown;
+}
+
+function bytesOf(table: PackedNameTable): Buffer {
+  // A snapshot gives the array back as a plain Uint8Array: a Buffer view over the same memory.
+  return Buffer.from(table.bytes.buffer, table.bytes.byteOffset, table.bytes.byteLength);
+}
+
+/** Appends an entry; its index. */
+function appendEntry(
+  table: PackedNameTable,
+  words: Uint32Array | undefined,
+  value: string,
+  row: number,
+): number {
+  const entry = table.size;
+  if (entry === table.learnedAt.length) {
+    table.keyWords = doubled(table.keyWords, 0);
+    table.learnedAt = doubled(table.learnedAt, 0);
+    table.forgottenAt = doubled(table.forgottenAt, 0);
+    table.starts = doubled(table.starts, entry + 2);
+  }
+  if (words !== undefined) table.keyWords.set(words, entry * KEY_WORDS);
+  table.learnedAt[entry] = row;
+  table.forgottenAt[entry] = NEVER;
+  const start = table.starts[entry]!;
+  const wellFormed = (value as string & { isWellFormed(): boolean }).isWellFormed();
+  const length = wellFormed ? Buffer.byteLength(value, 'utf8') : 0;
+  if (!wellFormed) table.longValues.set(entry, value);
+  else if (length > 0) {
+    if (start + length > table.bytes.length) table.bytes = doubled(table.bytes, start + length);
+    bytesOf(table).write(value, start, 'utf8');
+  }
+  table.starts[entry + 1] = start + length;
+  table.size = entry + 1;
+  return entry;
+}
+
+function valueOf(table: PackedNameTable, entry: number): string {
+  const long = table.longValues.get(entry);
+  if (long !== undefined) return long;
+  return bytesOf(table).toString('utf8', table.starts[entry]!, table.starts[entry + 1]!);
 }
 
 /**
@@ -97,7 +151,7 @@ function hashOf(words: Uint32Array): number {
 
 function sameKey(table: PackedNameTable, entry: number, words: Uint32Array): boolean {
   for (let w = 0; w < KEY_WORDS; w++)
-    if (columnAt(table.keyWords, entry * KEY_WORDS + w) !== words[w]) return false;
+    if (table.keyWords[entry * KEY_WORDS + w] !== words[w]) return false;
   return true;
 }
 
@@ -120,8 +174,7 @@ function grow(table: PackedNameTable): void {
   const words = new Uint32Array(KEY_WORDS);
   for (const held of old) {
     if (held === EMPTY) continue;
-    for (let w = 0; w < KEY_WORDS; w++)
-      words[w] = columnAt(table.keyWords, (held - 1) * KEY_WORDS + w);
+    for (let w = 0; w < KEY_WORDS; w++) words[w] = table.keyWords[(held - 1) * KEY_WORDS + w]!;
     table.slots[slotOf(table, words)] = held;
   }
 }
@@ -142,20 +195,15 @@ export function packedSet(
   value: string,
   row: number,
 ): void {
-  const entry = table.learnedAt.length;
   const words = ulidWords(tableNumber, key);
-  columnPush(table.learnedAt, row);
-  columnPush(table.forgottenAt, NEVER);
-  textPush(table.values, value);
+  const entry = appendEntry(table, words, value, row);
   if (words === undefined) {
-    for (let w = 0; w < KEY_WORDS; w++) columnPush(table.keyWords, 0);
     const other = otherKey(tableNumber, key);
     const before = table.otherKeys.get(other);
     if (before !== undefined) table.previous.set(entry, before);
     table.otherKeys.set(other, entry);
     return;
   }
-  for (const word of words) columnPush(table.keyWords, word);
   const slot = slotOf(table, words);
   const held = table.slots[slot]!;
   if (held !== EMPTY) {
@@ -180,10 +228,9 @@ export function packedForget(
   row: number,
 ): void {
   const entry = newestEntry(table, tableNumber, key);
-  if (entry === undefined || columnAt(table.forgottenAt, entry) !== NEVER) return;
+  if (entry === undefined || table.forgottenAt[entry] !== NEVER) return;
   // Entries are appended, never rewritten in place — except this one mark, set once.
-  const chunk = table.forgottenAt.chunks[0]!.length;
-  table.forgottenAt.chunks[Math.floor(entry / chunk)]![entry % chunk] = row;
+  table.forgottenAt[entry] = row;
 }
 
 /**
@@ -198,9 +245,9 @@ export function packedGetBefore(
   unlessForgotten = false,
 ): string | undefined {
   for (let entry = newestEntry(table, tableNumber, key); entry !== undefined;) {
-    if (columnAt(table.learnedAt, entry) < row) {
-      if (unlessForgotten && columnAt(table.forgottenAt, entry) < row) return undefined;
-      return textAt(table.values, entry);
+    if (table.learnedAt[entry]! < row) {
+      if (unlessForgotten && table.forgottenAt[entry]! < row) return undefined;
+      return valueOf(table, entry);
     }
     entry = table.previous.get(entry);
   }
