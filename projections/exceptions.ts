@@ -7,9 +7,9 @@
  * budget (SpendRecorded / CommitmentRaised / ClaimPaid with an overspend flag, accepted under the
  * agreement's `warn` policy) — per pot, in log order.
  *
- * A pure fold like every projection. It keeps its own names (the same ones the audit trail
- * keeps) so each row carries the audit trail's one-line summary and stands alone in a report;
- * only as much of them as an exception's summary can still read (rememberWhatExceptionsRead).
+ * A pure fold like every projection. Each row carries the audit trail's one-line summary and
+ * stands alone in a report; in the books the names it is built from are the audit trail's
+ * (evolveExceptionsBesideTrail), less what no exception could still read.
  *
  *   potExceptions(books.state.exceptions, potId, { financialYear: '2025-26' })
  */
@@ -18,14 +18,16 @@ import type { Envelope } from '../events/index.ts';
 import { formatPence, parsePence, sumPence } from '../events/money.ts';
 import { financialYearOf } from '../events/primitives.ts';
 import { quarterEnd } from '../events/poolYear.ts';
-import type { AuditNames } from './auditSummary.ts';
 import {
-  emptyAuditNames,
-  MAX_SUMMARY_DESCRIPTION_CHARS,
-  oneLine,
-  rememberNames,
-  summarise,
-} from './auditSummary.ts';
+  emptyAuditNameHistory,
+  learnNamesAt,
+  namesBeforeRow,
+  type AuditNameHistory,
+} from './auditNameHistory.ts';
+import type { AuditNameLookup } from './auditSummary.ts';
+import { summarise } from './auditSummary.ts';
+import type { AuditTrailState } from './auditTrail.ts';
+import { columnAt } from './columns.ts';
 import { interned } from './interned.ts';
 import type { Projection } from './projection.ts';
 
@@ -88,80 +90,85 @@ export interface ExceptionsState {
   readonly byPot: Map<string, ExceptionEntry[]>;
   /** potId → its pooled-fund-year exceptions in log order. */
   readonly poolYearByPot: Map<string, PoolYearExceptionEntry[]>;
-  readonly names: AuditNames;
+  /**
+   * The names the summaries read, when the exceptions are folded on their own
+   * (exceptionsProjection). Folded in the books beside the audit trail
+   * (evolveExceptionsBesideTrail) they keep none: they read the trail's (issue 18: these grow
+   * with every contribution, allocation, outcome, spend, commitment and claim).
+   */
+  readonly own?: { readonly names: AuditNameHistory; rows: number };
 }
 
 export type PoolYearExceptionEntry = ExceptionEntry<PoolYearExceptionType, PoolYearExceptionKind>;
 
+/** The exceptions folded on their own, keeping their own names. */
 export const exceptionsProjection: Projection<ExceptionsState> = {
   name: 'exceptions',
-  initialState: () => ({ byPot: new Map(), poolYearByPot: new Map(), names: emptyAuditNames() }),
+  initialState: () => ({
+    byPot: new Map(),
+    poolYearByPot: new Map(),
+    own: { names: emptyAuditNameHistory(), rows: 0 },
+  }),
   evolve(state, event) {
-    const entry = toException(state.names, event);
-    if (entry !== null) {
-      const byPot = (isPoolYearType(entry.type) ? state.poolYearByPot : state.byPot) as Map<
-        string,
-        AnyExceptionEntry[]
-      >;
-      const list = byPot.get(entry.potId);
-      if (list === undefined) byPot.set(entry.potId, [entry]);
-      else list.push(entry);
-    }
-    rememberWhatExceptionsRead(state.names, event);
+    const own = state.own;
+    if (own === undefined)
+      throw new Error(
+        'invariant: these exceptions read the audit trail’s names (evolveExceptionsBesideTrail)',
+      );
+    addException(state, event, own.names, own.rows);
+    learnNamesAt(own.names, event, own.rows);
+    own.rows += 1;
     return state;
   },
 };
 
+/** Exceptions to fold in the books beside the audit trail, reading its names. */
+export function initialExceptionsBesideTrail(): ExceptionsState {
+  return { byPot: new Map(), poolYearByPot: new Map() };
+}
+
+/** Folds `event` into exceptions kept beside `trail`, which has just folded it. */
+export function evolveExceptionsBesideTrail(
+  state: ExceptionsState,
+  event: Envelope,
+  trail: AuditTrailState,
+): ExceptionsState {
+  const row = trail.size - 1;
+  if (row < 0 || columnAt(trail.positions, row) !== event.position)
+    throw new Error(
+      `invariant: exceptions at position ${event.position} folded before the audit trail`,
+    );
+  addException(state, event, trail.names, row);
+  return state;
+}
+
 /**
- * The audit trail's names, less what no exception can read any more (issue 18: these maps grow
- * with every contribution, allocation, outcome, spend, commitment and claim). An entry is
- * dropped once the one event that could read it has happened: a reversal is refused for what
- * was already reversed, and a request once decided (approved or rejected) is never decided or
- * self-approved again (decideAllocationRequest's pendingRequest), nor a claim paid or rejected
- * twice. An outcome's description is only ever shown as oneLine(…,
- * MAX_SUMMARY_DESCRIPTION_CHARS), which gives the same text when applied twice, so that is all
- * that is kept. (Dates need no interning: V8's JSON.parse already shares strings of up to 10
- * characters.)
+ * An exception reads the names as they stood before its event, less those made moot by an
+ * earlier event — exactly what the exceptions used to keep in names of their own, deleting
+ * what no later exception could read (namesBeforeRow's `unlessForgotten`).
  */
-function rememberWhatExceptionsRead(names: AuditNames, event: Envelope): void {
-  rememberNames(names, event);
-  switch (event.type) {
-    case 'OutcomeRecorded':
-      names.outcomeDescriptions.set(
-        event.data.outcomeId,
-        oneLine(event.data.description, MAX_SUMMARY_DESCRIPTION_CHARS),
-      );
-      return;
-    case 'ContributionReversed':
-      names.contributionReferences.delete(event.data.contributionId);
-      return;
-    case 'AllocationReversed':
-      names.allocationDates.delete(event.data.allocationId);
-      return;
-    case 'AllocationApproved':
-    case 'AllocationRejected':
-      names.allocationRequests.delete(event.data.allocationId);
-      return;
-    case 'SpendReversed':
-      names.spends.delete(event.data.spendId);
-      return;
-    case 'CommitmentReversed':
-      names.commitmentReferences.delete(event.data.commitmentId);
-      return;
-    case 'ClaimPaid':
-    case 'ClaimRejected':
-      names.claims.delete(event.data.claimId);
-      return;
-    default:
-      return;
-  }
+function addException(
+  state: ExceptionsState,
+  event: Envelope,
+  names: AuditNameHistory,
+  row: number,
+): void {
+  const entry = toException(() => namesBeforeRow(names, row, { unlessForgotten: true }), event);
+  if (entry === null) return;
+  const byPot = (isPoolYearType(entry.type) ? state.poolYearByPot : state.byPot) as Map<
+    string,
+    AnyExceptionEntry[]
+  >;
+  const list = byPot.get(entry.potId);
+  if (list === undefined) byPot.set(entry.potId, [entry]);
+  else list.push(entry);
 }
 
 /**
  * A decision on a request carries no business date of its own: it belongs to the period of the
  * request it decides, so the year's pack shows the attempt beside the allocation it concerned.
  */
-function requestDateOf(names: AuditNames, allocationId: string): string | undefined {
+function requestDateOf(names: AuditNameLookup, allocationId: string): string | undefined {
   return names.allocationRequests.get(allocationId)?.effectiveDate;
 }
 
@@ -174,7 +181,7 @@ function isPoolYearType(type: string): type is PoolYearExceptionType {
   return (POOL_YEAR_EXCEPTION_TYPES as readonly string[]).includes(type);
 }
 
-function toException(names: AuditNames, event: Envelope): AnyExceptionEntry | null {
+function toException(namesNow: () => AuditNameLookup, event: Envelope): AnyExceptionEntry | null {
   const recordedDay = event.metadata.recordedAt.slice(0, 10);
   let facts: {
     kind: ExceptionKind | PoolYearExceptionKind;
@@ -244,7 +251,8 @@ function toException(names: AuditNames, event: Envelope): AnyExceptionEntry | nu
         potId: event.data.potId,
       };
       break;
-    case 'AllocationRejected':
+    case 'AllocationRejected': {
+      const names = namesNow();
       facts = {
         kind: 'rejected-approval',
         type: event.type,
@@ -254,7 +262,9 @@ function toException(names: AuditNames, event: Envelope): AnyExceptionEntry | nu
         potId: event.data.potId,
       };
       break;
-    case 'SelfApprovalAttempted':
+    }
+    case 'SelfApprovalAttempted': {
+      const names = namesNow();
       facts = {
         kind: 'self-approval-attempt',
         type: event.type,
@@ -264,6 +274,7 @@ function toException(names: AuditNames, event: Envelope): AnyExceptionEntry | nu
         potId: event.data.potId,
       };
       break;
+    }
     default:
       return null;
   }
@@ -280,7 +291,7 @@ function toException(names: AuditNames, event: Envelope): AnyExceptionEntry | nu
       role: interned(actor.role),
       ...(actor.agencyId === undefined ? {} : { agencyId: interned(actor.agencyId) }),
     },
-    summary: summarise(names, event),
+    summary: summarise(namesNow(), event),
   };
 }
 

@@ -20,7 +20,11 @@ import type { BenefitFlowsState } from './benefitFlows.ts';
 import { benefitFlowsProjection } from './benefitFlows.ts';
 import type { Projection } from './projection.ts';
 import type { ExceptionsState } from './exceptions.ts';
-import { exceptionsProjection } from './exceptions.ts';
+import {
+  evolveExceptionsBesideTrail,
+  exceptionsProjection,
+  initialExceptionsBesideTrail,
+} from './exceptions.ts';
 import type { CostBenefitInputsState } from './costBenefitInputs.ts';
 import { costBenefitInputsProjection } from './costBenefitInputs.ts';
 import type { PoolYearState } from './poolYear.ts';
@@ -97,7 +101,8 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
       benefitFlows: allProjections.benefitFlows.initialState(),
       auditTrail: allProjections.auditTrail.initialState(),
       unitCostCatalogue: allProjections.unitCostCatalogue.initialState(),
-      exceptions: allProjections.exceptions.initialState(),
+      // Beside the audit trail: the exceptions read its names rather than keep a copy.
+      exceptions: initialExceptionsBesideTrail(),
       costBenefitInputs: allProjections.costBenefitInputs.initialState(),
       poolYear: allProjections.poolYear.initialState(),
       pooledFundRecords: allProjections.pooledFundRecords.initialState(),
@@ -119,7 +124,7 @@ export const ledgerBooksProjection: Projection<LedgerBooksState> = {
     p.benefitFlows = allProjections.benefitFlows.evolve(p.benefitFlows, event);
     p.auditTrail = allProjections.auditTrail.evolve(p.auditTrail, event);
     p.unitCostCatalogue = allProjections.unitCostCatalogue.evolve(p.unitCostCatalogue, event);
-    p.exceptions = allProjections.exceptions.evolve(p.exceptions, event);
+    p.exceptions = evolveExceptionsBesideTrail(p.exceptions, event, p.auditTrail);
     p.costBenefitInputs = allProjections.costBenefitInputs.evolve(p.costBenefitInputs, event);
     p.poolYear = allProjections.poolYear.evolve(p.poolYear, event);
     p.pooledFundRecords = allProjections.pooledFundRecords.evolve(p.pooledFundRecords, event);

@@ -38,8 +38,10 @@ import { decodeState, encodeState } from './stateCodec.ts';
  * names they read.
  * 6: the Merkle log of a store with dense positions as chunk roots only
  * (src/audit/storeMerkleLog.ts).
+ * 7: the exceptions keep no names (they read the audit trail's); the trail's per-entity names
+ * packed (projections/packedNames.ts).
  */
-export const BOOKS_SNAPSHOT_FORMAT = 6;
+export const BOOKS_SNAPSHOT_FORMAT = 7;
 /** The newest few are kept: an older one still serves when SQL read models lag the newest. */
 export const BOOKS_SNAPSHOTS_KEPT = 2;
 const BOOKS_SNAPSHOT_KIND = 'potledger-books';
