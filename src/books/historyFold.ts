@@ -94,11 +94,36 @@ export function countedAsAt(asAt: string): (envelope: Envelope) => boolean {
 }
 
 /**
+ * Event types countedAsAt must see even when dated after asAt: a request left out, whose
+ * undated decisions it then leaves out too.
+ */
+const SEEN_WHATEVER_THEIR_DATE: readonly string[] = ['AllocationRequested'];
+
+/**
+ * The reads of a fold as at `asAt` up to `upTo`: where the store keeps each event's effective
+ * date in a column (readAllAsAt), only the events countedAsAt can count or must see come back,
+ * and the others are never parsed; countedAsAt still filters what comes back, so the books are
+ * those a read of every event gives.
+ */
+function readsAsAt(
+  source: Pick<EventStore, 'readAll' | 'readAllAsAt'>,
+  asAt: string | undefined,
+  upTo: bigint,
+): Pick<EventStore, 'readAll'> {
+  const readAllAsAt = source.readAllAsAt?.bind(source);
+  if (asAt === undefined || readAllAsAt === undefined) return source;
+  return {
+    readAll: (afterPosition, limit) =>
+      readAllAsAt({ afterPosition, upTo, limit, asAt, keepTypes: SEEN_WHATEVER_THEIR_DATE }),
+  };
+}
+
+/**
  * Folds the log through `atPosition`, skipping events dated after `asAt`: from the newest books
  * waypoint that can stand for the start of that fold (booksWaypoints.ts), else from the start.
  */
 export async function foldHistory<K extends ProjectionName = ProjectionName>(
-  source: Pick<EventStore, 'readAll'>,
+  source: Pick<EventStore, 'readAll' | 'readAllAsAt'>,
   point: {
     readonly asAt?: string | undefined;
     readonly atPosition: bigint;
@@ -120,7 +145,7 @@ export async function foldHistory<K extends ProjectionName = ProjectionName>(
         : emptySomeBooksByEffectiveDate(names)),
   );
   const { eventsFolded } = await foldLog(
-    source,
+    readsAsAt(source, asAt, atPosition),
     {
       from: start?.position ?? 0n,
       to: atPosition,
@@ -245,7 +270,7 @@ export interface StatementJobResult {
 
 export type HistoryJobResult = BooksJobResult | StatementJobResult;
 
-export type HistoryJobSource = Pick<EventStore, 'readAll' | 'readStream'>;
+export type HistoryJobSource = Pick<EventStore, 'readAll' | 'readAllAsAt' | 'readStream'>;
 
 /**
  * Runs one job. With `keepers` (each history worker keeps its own), a books job first brings the

@@ -4,11 +4,9 @@
  * the waypoints kept stay within their bounds. The oracle is foldHistory without waypoints,
  * which historicalBooks.test.ts checks against folds by hand.
  */
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../events/index.ts';
-import { ZERO } from '../../events/money.ts';
 import {
   agencyBalances,
   auditEntriesFrom,
@@ -22,6 +20,7 @@ import { createBooksWaypoints, createWaypointKeepers } from '../../src/books/boo
 import { ALL_PROJECTIONS, foldHistory, runHistoryJob } from '../../src/books/historyFold.ts';
 import type { EventStore, RecordedEvent } from '../../src/store/eventStore.ts';
 import { eventsByPosition } from '../support/auditPages.ts';
+import { textOf } from '../support/booksText.ts';
 import {
   AGENCIES,
   DATES,
@@ -38,32 +37,6 @@ function sourceOf(events: readonly Envelope[]): Pick<EventStore, 'readAll' | 're
       throw new Error('a books job reads the global log only');
     },
   };
-}
-
-/**
- * A state written out in full, in its own order: Maps and Sets as their entries in order,
- * money as its digits, typed arrays as their bytes. Equal text is equal books to every reader.
- * (The codec's own bytes are no test: v8 writes which objects are shared, and books decoded from
- * a waypoint share their zeros with each other rather than with events/money.ts's ZERO.)
- */
-function written(value: unknown): unknown {
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value !== 'object' || value === null) return value;
-  if (Object.getPrototypeOf(value) === Object.getPrototypeOf(ZERO)) return `£${String(value)}`;
-  if (ArrayBuffer.isView(value))
-    return createHash('sha256')
-      .update(Buffer.from(value.buffer, value.byteOffset, value.byteLength))
-      .digest('base64');
-  if (value instanceof Map) return { map: [...value].map(([k, v]) => [written(k), written(v)]) };
-  if (value instanceof Set) return { set: [...value].map(written) };
-  if (Array.isArray(value)) return value.map(written);
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, written(v)]));
-}
-
-function textOf(projections: Partial<LedgerProjections>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(projections).map(([name, state]) => [name, JSON.stringify(written(state))]),
-  );
 }
 
 /** What the routes answer from the books, as JSON. */
