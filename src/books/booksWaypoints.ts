@@ -191,15 +191,25 @@ export function createBooksWaypoints<K extends ProjectionName = ProjectionName>(
      * Folds the log on, unfiltered, from the newest waypoint towards `upTo`, keeping a waypoint
      * at the end of each page that brings `everyEvents` events since the last one. Nothing to do
      * while `upTo` is fewer than `everyEvents` positions past the newest.
+     *
+     * With `asAt`, stops after the first page that holds an event dated after it: no waypoint
+     * past that can stand for asAt, so a question as at a date mid-history folds (here) only
+     * the events up to where the log's dates pass it, never the whole log. The bound on the
+     * first such question is then about one fold of the events it counts (the fold from 0 it
+     * would make without waypoints), and later ones start from these waypoints.
      */
     async extend(
       source: Pick<EventStore, 'readAll'>,
       upTo: bigint,
       batchSize?: number,
       pace: FoldPace = {},
+      asAt?: string,
     ): Promise<void> {
       const from = newest();
       if (outgrown || upTo - (from?.position ?? 0n) < BigInt(everyEvents)) return;
+      if (asAt !== undefined && from !== undefined && from.latestEffectiveDate > asAt) return;
+      /** Set once a page held an event dated after asAt: the fold reads no further. */
+      let passedAsAt = false;
       const books = createSomeBooks(
         names,
         from === undefined
@@ -216,6 +226,7 @@ export function createBooksWaypoints<K extends ProjectionName = ProjectionName>(
           const date = effectiveDateOf(event);
           if (date !== undefined && date > latestEffectiveDate) latestEffectiveDate = date;
         }
+        if (asAt !== undefined && latestEffectiveDate > asAt) passedAsAt = true;
         sinceLast += events.length;
         if (sinceLast < spacing) return;
         sinceLast = 0;
@@ -243,8 +254,12 @@ export function createBooksWaypoints<K extends ProjectionName = ProjectionName>(
           eventsFolded += 1;
         },
       };
+      // An empty page ends a fold: once past asAt, the reads come back empty.
+      const reads: Pick<EventStore, 'readAll'> = {
+        readAll: async (after, limit) => (passedAsAt ? [] : source.readAll(after, limit)),
+      };
       await foldLog(
-        source,
+        reads,
         {
           from: from?.position ?? 0n,
           to: upTo,

@@ -289,7 +289,7 @@ export async function runHistoryJob(
     ? await endOfAppendAt(source, job.atPosition)
     : job.atPosition;
   const waypoints = keepers?.for(job.projections);
-  await waypoints?.extend(source, atPosition, batchSize, pace);
+  await waypoints?.extend(source, atPosition, batchSize, pace, job.asAt);
   const { books, eventsFolded, startedAfter } = await foldHistory(
     source,
     { asAt: job.asAt, atPosition, projections: job.projections },

@@ -154,10 +154,13 @@ export function createSqliteEventStore(
     .pluck();
   // Position and log_hash are written with the row: the write lock is held, so the next rowid
   // is known before the insert (see nextPosition below) and no UPDATE has to follow it.
-  const insertEvent = db.prepare(
-    `INSERT INTO events (position, event_id, stream_id, stream_revision, type, data, metadata, log_hash, effective_date)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  // Only a writer inserts (a read-only connection may open a file whose schema predates a column).
+  const insertEvent = readOnly
+    ? undefined
+    : db.prepare(
+        `INSERT INTO events (position, event_id, stream_id, stream_revision, type, data, metadata, log_hash, effective_date)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
   const selectTip = db
     .prepare('SELECT position, log_hash FROM events ORDER BY position DESC LIMIT 1')
     .raw();
@@ -276,7 +279,7 @@ export function createSqliteEventStore(
           revision += 1n;
           position += 1n;
           logHash = logChainHash(logHash, position, eventHashes[i]!);
-          insertEvent.run(
+          insertEvent!.run(
             position,
             event.eventId,
             streamId,
