@@ -177,6 +177,31 @@ afterAll(async () => {
   rmSync(sqliteDir, { recursive: true, force: true });
 });
 
+describe('a read-only SQLite connection (a history worker) to a log not yet migrated', () => {
+  it('opens it, and reads everything (no readAllAsAt) rather than failing on the missing column', async () => {
+    const sqlite = makers[0]!;
+    const store = await sqlite.open();
+    await appendAll(
+      store,
+      rawEvents([{ type: 'ContributionReceived', allocation: 0, date: '2025-04-01' }]),
+    );
+    const path = (store.readerLocation as { path: string }).path;
+    await (await sqlite.unmigrate(store)).close();
+    const raw = new Database(path);
+    raw.exec(
+      'ALTER TABLE events DROP COLUMN effective_date; DELETE FROM schema_version WHERE version = 4',
+    );
+    raw.close();
+    const reader = createSqliteEventStore(path, { readOnly: true });
+    try {
+      expect(reader.readAllAsAt).toBeUndefined();
+      expect((await reader.readAll(0n, 10)).length).toBe(1);
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
 describe.each(makers)('historical reads as at a date on $name', (maker) => {
   it('property: for random histories and jobs (asAt, atPosition, snapped or not, some projections), the new path answers byte for byte what reading and folding everything from position 0 answers', async () => {
     await fc.assert(

@@ -201,6 +201,25 @@ describe('books waypoints', () => {
     expect(fromZero.startedAfter).toBe(0n);
   });
 
+  it('extending for a question as at D stops after the first page that holds an event dated after D (no waypoint past it could stand for D); without D it goes on to the position asked', async () => {
+    const { events } = historyOf(
+      DATES.map((_, date) => ({ kind: 'contribute' as const, agency: 0, pence: 100, date })),
+    );
+    const source = sourceOf(events);
+    const head = BigInt(events.length);
+    const first = events.findIndex((e) => e.type === 'ContributionReceived');
+    const waypoints = createBooksWaypoints({ everyEvents: 1, maxBytesPerEvent: Infinity });
+    await waypoints.extend(source, head, 1, {}, DATES[1]);
+    // One page past the second date's contribution: the third's, dated after it.
+    expect(waypoints.kept().at(-1)!.position).toBe(events[first + 2]!.position);
+    expect(waypoints.kept().at(-1)!.latestEffectiveDate > DATES[1]!).toBe(true);
+    // Asked again for the same date, nothing more is read; for no date, on to the head.
+    await waypoints.extend(source, head, 1, {}, DATES[1]);
+    expect(waypoints.kept().at(-1)!.position).toBe(events[first + 2]!.position);
+    await waypoints.extend(source, head, 1);
+    expect(waypoints.kept().at(-1)!.position).toBe(head);
+  });
+
   it('keeps at most its count and bytes, always the newest, spread over the log rather than the latest only', async () => {
     const { events } = historyOf(
       Array.from({ length: 30 }, (_, i) => ({
