@@ -139,7 +139,7 @@ const makers: StoreMaker[] = [
       await store.close();
       const db = new Database(path);
       db.exec(
-        'ALTER TABLE events DROP COLUMN effective_date; DELETE FROM schema_version WHERE version = 4',
+        'DROP INDEX events_as_at; ALTER TABLE events DROP COLUMN effective_date; DELETE FROM schema_version WHERE version = 4',
       );
       db.close();
       return createSqliteEventStore(path);
@@ -189,7 +189,7 @@ describe('a read-only SQLite connection (a history worker) to a log not yet migr
     await (await sqlite.unmigrate(store)).close();
     const raw = new Database(path);
     raw.exec(
-      'ALTER TABLE events DROP COLUMN effective_date; DELETE FROM schema_version WHERE version = 4',
+      'DROP INDEX events_as_at; ALTER TABLE events DROP COLUMN effective_date; DELETE FROM schema_version WHERE version = 4',
     );
     raw.close();
     const reader = createSqliteEventStore(path, { readOnly: true });

@@ -212,7 +212,7 @@ describe('sqlite event store', () => {
     await store.close();
     const raw = new Database(path);
     raw.exec(
-      'ALTER TABLE events DROP COLUMN effective_date; DROP TABLE command_keys; DELETE FROM schema_version WHERE version >= 3',
+      'DROP INDEX events_as_at; ALTER TABLE events DROP COLUMN effective_date; DROP TABLE command_keys; DELETE FROM schema_version WHERE version >= 3',
     );
     raw.close();
 
