@@ -161,3 +161,72 @@ export function createLedgerBooks(from?: LedgerBooksState): LedgerBooks {
   };
 }
 export * from './partnerJournal.ts';
+
+/** A projection's name: a key of LedgerProjections. */
+export type ProjectionName = keyof LedgerProjections;
+
+/** Some of the projections, under their names: the books a historical answer needs. */
+export type SomeProjections<K extends ProjectionName> = Pick<LedgerProjections, K>;
+
+export interface SomeBooksState<K extends ProjectionName> {
+  readonly projections: SomeProjections<K>;
+  /** Position of the last event folded; 0n before any. */
+  position: bigint;
+}
+
+/** Books of some projections only: the same fold as LedgerBooks, restricted to those names. */
+export interface SomeBooks<K extends ProjectionName> {
+  readonly state: SomeProjections<K>;
+  readonly position: bigint;
+  evolve(event: Envelope): void;
+}
+
+/** The names once each, in LedgerProjections order: a stable key for books of these projections. */
+export function projectionNames<K extends ProjectionName>(names: readonly K[]): K[] {
+  const wanted = new Set<ProjectionName>(names);
+  return (Object.keys(allProjections) as ProjectionName[]).filter((name) =>
+    wanted.has(name),
+  ) as K[];
+}
+
+/** Empty states of the named projections. */
+export function initialStatesOf<K extends ProjectionName>(names: readonly K[]): SomeProjections<K> {
+  const states: Partial<Record<ProjectionName, unknown>> = {};
+  for (const name of names) states[name] = allProjections[name].initialState();
+  return states as SomeProjections<K>;
+}
+
+/**
+ * Books that fold only the named projections. Each projection's evolve reads its own state and
+ * the event, nothing else (ledgerBooksProjection folds them side by side), so each state here is
+ * the one the whole books would hold.
+ */
+export function createSomeBooks<K extends ProjectionName>(
+  names: readonly K[],
+  from?: SomeBooksState<K>,
+): SomeBooks<K> {
+  const folded = projectionNames(names);
+  const states = (from?.projections ?? initialStatesOf(folded)) as Record<ProjectionName, unknown>;
+  let position = from?.position ?? 0n;
+  const projections = folded.map(
+    (name) => [name, allProjections[name] as Projection<unknown>] as const,
+  );
+  return {
+    get state() {
+      return states as SomeProjections<K>;
+    },
+    get position() {
+      return position;
+    },
+    evolve(event) {
+      // Folding an event twice, or out of order, would double-count money: stop instead.
+      if (event.position <= position)
+        throw new Error(
+          `invariant: books at position ${position} were given event at position ${event.position}`,
+        );
+      for (const [name, projection] of projections)
+        states[name] = projection.evolve(states[name], event);
+      position = event.position;
+    },
+  };
+}

@@ -23,9 +23,13 @@
  *   no more are taken (later books are only larger): answers then start from those kept, or 0.
  */
 import {
-  ledgerBooksProjection,
-  createLedgerBooks,
-  type LedgerBooksState,
+  allProjections,
+  createSomeBooks,
+  initialStatesOf,
+  projectionNames,
+  type ProjectionName,
+  type SomeBooksState,
+  type SomeProjections,
 } from '../../projections/index.ts';
 import {
   MAX_READ_ALL_BATCH_EVENTS,
@@ -41,6 +45,19 @@ export const BOOKS_WAYPOINT_EVERY_EVENTS = 5_000;
 export const MAX_BOOKS_WAYPOINTS = 64;
 /** Most bytes of encoded books one keeper holds, summed over its waypoints. */
 export const MAX_BOOKS_WAYPOINT_BYTES = 256 * 1024 * 1024;
+/**
+ * Bytes of books encoded per event folded, at most, while extending: after a waypoint of B bytes
+ * the next is taken only MAX_WAYPOINT_BYTES_PER_EVENT / B events later (and never sooner than
+ * everyEvents). Encoding costs about as much per byte as reading costs per event's 300-odd bytes,
+ * so taking waypoints stays a fraction of the fold it saves, however large the books grow;
+ * without it a keeper re-encoded books of tens of MB every 5,000 events.
+ */
+export const MAX_WAYPOINT_BYTES_PER_EVENT = 256;
+/**
+ * Sets of projections one worker keeps waypoints for (a route asks for one set; the routes ask
+ * for a handful): past it the set asked for least recently goes, with its waypoints.
+ */
+export const MAX_WAYPOINT_SETS = 4;
 
 export interface BooksWaypoint {
   /** The last log position folded into the books. */
@@ -57,11 +74,18 @@ export interface WaypointLimits {
   readonly everyEvents: number;
   readonly maxCount: number;
   readonly maxBytes: number;
+  /** Bytes of books encoded per event folded while extending (MAX_WAYPOINT_BYTES_PER_EVENT). */
+  readonly maxBytesPerEvent: number;
+}
+
+export interface WaypointOptions<K extends ProjectionName> extends Partial<WaypointLimits> {
+  /** The projections the waypoints hold (every one when absent). */
+  readonly projections?: readonly K[];
 }
 
 /** Where an answer's fold starts: decoded books of its own, ready to fold on. */
-export interface FoldStart {
-  readonly books: LedgerBooksState;
+export interface FoldStart<K extends ProjectionName = ProjectionName> {
+  readonly books: SomeBooksState<K>;
   readonly position: bigint;
   readonly eventsFolded: number;
 }
@@ -70,6 +94,7 @@ const DEFAULT_LIMITS: WaypointLimits = {
   everyEvents: BOOKS_WAYPOINT_EVERY_EVENTS,
   maxCount: MAX_BOOKS_WAYPOINTS,
   maxBytes: MAX_BOOKS_WAYPOINT_BYTES,
+  maxBytesPerEvent: MAX_WAYPOINT_BYTES_PER_EVENT,
 };
 
 /** The event's `data.effectiveDate` when it has one (ISO dates compare as text). */
@@ -78,8 +103,8 @@ const DEFAULT_LIMITS: WaypointLimits = {
  * views into the bytes it read, so folding on from books decoded in place would write into the
  * waypoint itself (the audit trail's columns), and every later answer from it would be wrong.
  */
-function booksFrom(waypoint: BooksWaypoint): LedgerBooksState {
-  return decodeState(new Uint8Array(waypoint.bytes)) as LedgerBooksState;
+function booksFrom<K extends ProjectionName>(waypoint: BooksWaypoint): SomeBooksState<K> {
+  return decodeState(new Uint8Array(waypoint.bytes)) as SomeBooksState<K>;
 }
 
 function effectiveDateOf(event: { readonly data: unknown }): string | undefined {
@@ -89,8 +114,13 @@ function effectiveDateOf(event: { readonly data: unknown }): string | undefined 
   return typeof date === 'string' ? date : undefined;
 }
 
-export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
-  const { everyEvents, maxCount, maxBytes } = { ...DEFAULT_LIMITS, ...limits };
+export function createBooksWaypoints<K extends ProjectionName = ProjectionName>(
+  options: WaypointOptions<K> = {},
+) {
+  const { everyEvents, maxCount, maxBytes, maxBytesPerEvent } = { ...DEFAULT_LIMITS, ...options };
+  const names = projectionNames(
+    options.projections ?? (Object.keys(allProjections) as ProjectionName[] as K[]),
+  );
   /** In log order. */
   const kept: BooksWaypoint[] = [];
   let bytesKept = 0;
@@ -129,6 +159,11 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
     return kept[kept.length - 1];
   }
 
+  function spacingAfter(waypoint: BooksWaypoint | undefined): number {
+    const bytes = waypoint?.bytes.byteLength ?? 0;
+    return Math.max(everyEvents, Math.ceil(bytes / maxBytesPerEvent));
+  }
+
   return {
     /**
      * Decoded books to start the fold to `atPosition` (as at `asAt`) from: the newest waypoint
@@ -137,18 +172,16 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
     startFor(point: {
       readonly asAt?: string | undefined;
       readonly atPosition: bigint;
-    }): FoldStart | undefined {
+    }): FoldStart<K> | undefined {
       const { asAt, atPosition } = point;
       for (let i = kept.length - 1; i >= 0; i--) {
         const waypoint = kept[i]!;
         if (waypoint.position > atPosition) continue;
         if (asAt !== undefined && waypoint.latestEffectiveDate > asAt) continue;
-        const books = booksFrom(waypoint);
-        if (asAt !== undefined)
-          books.projections.potSummary = {
-            ...books.projections.potSummary,
-            stakesMayBeNegative: true,
-          };
+        const books = booksFrom<K>(waypoint);
+        const projections = books.projections as Partial<SomeProjections<'potSummary'>>;
+        if (asAt !== undefined && projections.potSummary !== undefined)
+          projections.potSummary = { ...projections.potSummary, stakesMayBeNegative: true };
         return { books, position: waypoint.position, eventsFolded: waypoint.eventsFolded };
       }
       return undefined;
@@ -158,18 +191,33 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
      * Folds the log on, unfiltered, from the newest waypoint towards `upTo`, keeping a waypoint
      * at the end of each page that brings `everyEvents` events since the last one. Nothing to do
      * while `upTo` is fewer than `everyEvents` positions past the newest.
+     *
+     * With `asAt`, stops after the first page that holds an event dated after it: no waypoint
+     * past that can stand for asAt, so a question as at a date mid-history folds (here) only
+     * the events up to where the log's dates pass it, never the whole log. The bound on the
+     * first such question is then about one fold of the events it counts (the fold from 0 it
+     * would make without waypoints), and later ones start from these waypoints.
      */
     async extend(
       source: Pick<EventStore, 'readAll'>,
       upTo: bigint,
       batchSize?: number,
       pace: FoldPace = {},
+      asAt?: string,
     ): Promise<void> {
       const from = newest();
       if (outgrown || upTo - (from?.position ?? 0n) < BigInt(everyEvents)) return;
-      const books = createLedgerBooks(
-        from === undefined ? ledgerBooksProjection.initialState() : booksFrom(from),
+      if (asAt !== undefined && from !== undefined && from.latestEffectiveDate > asAt) return;
+      /** Set once a page held an event dated after asAt: the fold reads no further. */
+      let passedAsAt = false;
+      const books = createSomeBooks(
+        names,
+        from === undefined
+          ? { projections: initialStatesOf(names), position: 0n }
+          : booksFrom<K>(from),
       );
+      /** Events until the next waypoint: the spacing, or longer after large books (see above). */
+      let spacing = spacingAfter(from);
       let latestEffectiveDate = from?.latestEffectiveDate ?? '';
       let eventsFolded = from?.eventsFolded ?? 0;
       let sinceLast = 0;
@@ -178,17 +226,20 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
           const date = effectiveDateOf(event);
           if (date !== undefined && date > latestEffectiveDate) latestEffectiveDate = date;
         }
+        if (asAt !== undefined && latestEffectiveDate > asAt) passedAsAt = true;
         sinceLast += events.length;
-        if (sinceLast < everyEvents) return;
+        if (sinceLast < spacing) return;
         sinceLast = 0;
-        const state: LedgerBooksState = { projections: books.state, position: books.position };
-        keep({
+        const state: SomeBooksState<K> = { projections: books.state, position: books.position };
+        const waypoint: BooksWaypoint = {
           // Past any events at the page's end the books do not fold (a key claim).
           position: events[events.length - 1]!.position,
           latestEffectiveDate,
           eventsFolded,
           bytes: encodeState(state),
-        });
+        };
+        spacing = spacingAfter(waypoint);
+        keep(waypoint);
       };
       // The books count only ledger events; a page's others (a key claim) are not in them.
       const counted = {
@@ -203,8 +254,12 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
           eventsFolded += 1;
         },
       };
+      // An empty page ends a fold: once past asAt, the reads come back empty.
+      const reads: Pick<EventStore, 'readAll'> = {
+        readAll: async (after, limit) => (passedAsAt ? [] : source.readAll(after, limit)),
+      };
       await foldLog(
-        source,
+        reads,
         {
           from: from?.position ?? 0n,
           to: upTo,
@@ -214,6 +269,11 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
         },
         { books: counted, pages },
       );
+    },
+
+    /** The projections these waypoints hold, in LedgerProjections order. */
+    projections(): readonly K[] {
+      return names;
     },
 
     /** The waypoints kept, in log order, and their bytes: for tests and operators. */
@@ -230,4 +290,38 @@ export function createBooksWaypoints(limits: Partial<WaypointLimits> = {}) {
   };
 }
 
-export type BooksWaypoints = ReturnType<typeof createBooksWaypoints>;
+export type BooksWaypoints<K extends ProjectionName = ProjectionName> = ReturnType<
+  typeof createBooksWaypoints<K>
+>;
+
+/**
+ * One worker's waypoints, a keeper per set of projections asked for (a historical answer folds
+ * only the projections its route reads, so its waypoints hold only those): at most
+ * MAX_WAYPOINT_SETS sets, each bounded by MAX_BOOKS_WAYPOINT_BYTES / MAX_WAYPOINT_SETS, so one
+ * worker never holds more than MAX_BOOKS_WAYPOINT_BYTES of them.
+ */
+export function createWaypointKeepers(limits: Partial<WaypointLimits> = {}) {
+  // Each keeper holds the set its key names; `for` hands it back typed to that set.
+  const keepers = new Map<string, unknown>();
+  const maxBytes = Math.floor((limits.maxBytes ?? MAX_BOOKS_WAYPOINT_BYTES) / MAX_WAYPOINT_SETS);
+  return {
+    /** The keeper for these projections, made on first use; the least recently used goes past the bound. */
+    for<K extends ProjectionName>(projections: readonly K[]): BooksWaypoints<K> {
+      const names = projectionNames(projections);
+      const key = names.join('+');
+      let keeper = keepers.get(key) as BooksWaypoints<K> | undefined;
+      if (keeper === undefined) {
+        keeper = createBooksWaypoints({ ...limits, maxBytes, projections: names });
+        if (keepers.size >= MAX_WAYPOINT_SETS) keepers.delete(keepers.keys().next().value!);
+      } else keepers.delete(key);
+      keepers.set(key, keeper);
+      return keeper;
+    },
+    /** The sets kept, least recently used first: for tests and operators. */
+    sets(): readonly string[] {
+      return [...keepers.keys()];
+    },
+  };
+}
+
+export type WaypointKeepers = ReturnType<typeof createWaypointKeepers>;

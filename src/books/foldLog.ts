@@ -13,7 +13,7 @@
  * passes the sinks it keeps; the rest are not folded.
  */
 import { asLedgerEnvelope, type Envelope } from '../../events/index.ts';
-import type { LedgerBooks } from '../../projections/index.ts';
+import { allProjections, type LedgerBooks, type SomeBooks } from '../../projections/index.ts';
 import type { MerkleLog } from '../audit/merkleLog.ts';
 import type { VerifyFailure } from '../audit/logVerifier.ts';
 import type { EventStore, RecordedEvent } from '../store/eventStore.ts';
@@ -21,8 +21,11 @@ import type { ReadModelWriter } from './sqlMirror/readModelWriter.ts';
 
 /** What the log is folded into; each one is optional. */
 export interface FoldSinks {
-  /** The books: every ledger event (asLedgerEnvelope) that passes the fold's filter. */
-  readonly books?: LedgerBooks;
+  /**
+   * The books (all projections, or some of them for a historical answer): every ledger event
+   * (asLedgerEnvelope) that passes the fold's filter. The SQL mirror needs all of them.
+   */
+  readonly books?: LedgerBooks | SomeBooks<never>;
   /** The whole log as an RFC 6962 tree: every event is a leaf, in log order. */
   readonly merkleLog?: Pick<MerkleLog, 'append'>;
   /** The SQL mirror: told of each page after the books folded it, with the books' state. */
@@ -119,6 +122,14 @@ export function pacer(pace: FoldPace): (work: number) => Promise<void> | undefin
   };
 }
 
+/** The books the SQL mirror copies from: every projection, never some of them. */
+function wholeBooks(sinks: FoldSinks): LedgerBooks {
+  const books = sinks.books;
+  if (books === undefined || !Object.keys(allProjections).every((name) => name in books.state))
+    throw new Error('the SQL mirror copies its rows out of the whole books: fold every projection');
+  return books as LedgerBooks;
+}
+
 /** Folds one event into the in-memory sinks; true when the books folded it. */
 function foldEvent(
   event: RecordedEvent,
@@ -147,8 +158,9 @@ export function foldEvents(
   for (const event of events) foldEvent(event, sinks, undefined);
   sinks.pages?.(events);
   if (sinks.sqlMirror === undefined || sinks.books === undefined) return undefined;
-  if (mirror === 'write') return sinks.sqlMirror.applyBatch(events, sinks.books.state);
-  sinks.sqlMirror.applyCoalesced(events, sinks.books.state);
+  const books = wholeBooks(sinks);
+  if (mirror === 'write') return sinks.sqlMirror.applyBatch(events, books.state);
+  sinks.sqlMirror.applyCoalesced(events, books.state);
   return undefined;
 }
 
@@ -167,6 +179,7 @@ export async function foldLog(
   }
   if (sinks.sqlMirror !== undefined && sinks.books === undefined)
     throw new Error('the SQL mirror copies its rows out of the books: fold them too');
+  const mirrored = sinks.sqlMirror === undefined ? undefined : wholeBooks(sinks);
   const paced = pacer(options.pace ?? {});
   const startedAt = Date.now();
   let position = options.from ?? 0n;
@@ -201,9 +214,9 @@ export async function foldLog(
       sinks.pages?.(events);
       if (sinks.sqlMirror !== undefined) {
         if (options.mirrorTransactionEvents === undefined)
-          await sinks.sqlMirror.applyBatch(events, sinks.books!.state);
+          await sinks.sqlMirror.applyBatch(events, mirrored!.state);
         else {
-          sinks.sqlMirror.noteBatch(events, sinks.books!.state);
+          sinks.sqlMirror.noteBatch(events, mirrored!.state);
           unwritten += events.length;
           if (unwritten >= options.mirrorTransactionEvents) {
             await sinks.sqlMirror.flush();

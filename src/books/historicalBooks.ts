@@ -32,13 +32,18 @@
  * atPosition is keyed by the live position it was built at, and the next write makes a new key.
  */
 import { LRUCache } from 'lru-cache';
-import type { LedgerProjections } from '../../projections/index.ts';
+import {
+  projectionNames,
+  type ProjectionName,
+  type SomeProjections,
+} from '../../projections/index.ts';
 import type { PotStatement } from '../../projections/potStatement.ts';
 import { createHistoryPool, type HistoryPoolSource } from './historyPool.ts';
 import { LedgerError } from './ledgerError.ts';
 import type { EventStore } from '../store/eventStore.ts';
 
 export {
+  ALL_PROJECTIONS,
   emptyBooksByEffectiveDate,
   endOfAppendAt,
   foldHistory,
@@ -66,9 +71,12 @@ export interface BooksQuery extends PointInTime {
 }
 
 /** Books to answer from, and what they are. */
-export interface BooksAnswer {
-  /** The states to read with the projections' query functions; never written to. */
-  readonly projections: Readonly<LedgerProjections>;
+export interface BooksAnswer<K extends ProjectionName = ProjectionName> {
+  /**
+   * The states to read with the projections' query functions; never written to. Only those the
+   * question named: a historical answer folds no other (the live books hold them all).
+   */
+  readonly projections: Readonly<SomeProjections<K>>;
   /** The log position the answer reflects (the Ledger-Position header). */
   readonly position: bigint;
   /** The business date the answer is as at (the Ledger-As-At header), when one was asked for. */
@@ -101,10 +109,11 @@ interface FoldPoint {
   readonly asAt?: string;
   readonly atPosition: bigint;
   readonly snapToAppend: boolean;
+  readonly projections: readonly ProjectionName[];
 }
 
 interface CachedAnswer {
-  readonly answer: BooksAnswer;
+  readonly answer: BooksAnswer<ProjectionName>;
   readonly eventsFolded: number;
 }
 
@@ -126,8 +135,12 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
     // No books waypoint could stand for the start (none yet, or every one holds an event dated
     // after asAt): the fold read the log from position 0.
     if (result.startedAfter === 0n && result.position > 0n) foldsFromLogStart += 1;
-    const answer: BooksAnswer = {
-      projections: result.projections,
+    const missing = point.projections.filter((name) => !(name in result.projections));
+    if (missing.length > 0)
+      throw new Error(`the history pool answered without the projections ${missing.join(', ')}`);
+    const answer: BooksAnswer<ProjectionName> = {
+      // Every name the point asked for is there (checked above); a reader is typed to those.
+      projections: result.projections as SomeProjections<ProjectionName>,
       position: result.position,
       ...(point.asAt === undefined ? {} : { asAt: point.asAt }),
     };
@@ -145,8 +158,14 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
   });
 
   return {
-    /** The books a GET answers from: live with neither asAt nor atPosition, else as they stood. */
-    async booksFor(query: BooksQuery): Promise<BooksAnswer> {
+    /**
+     * The books a GET answers from: live with neither asAt nor atPosition, else as they stood,
+     * folding only the projections `needs` names (the answer is typed to those alone).
+     */
+    async booksFor<K extends ProjectionName>(
+      query: BooksQuery,
+      needs: readonly K[],
+    ): Promise<BooksAnswer<K>> {
       await options.readYourWrites(query.minPosition);
       const { asAt, atPosition } = query;
       if (asAt === undefined && atPosition === undefined) return options.live();
@@ -163,8 +182,9 @@ export function createHistoricalBooks(options: HistoricalBooksOptions) {
         atPosition: atPosition ?? options.live().position,
         // A position a client names may fall inside an append; the live books' never does.
         snapToAppend: atPosition !== undefined,
+        projections: projectionNames(needs),
       };
-      const key = `${point.asAt ?? '-'}@${point.atPosition}`;
+      const key = `${point.asAt ?? '-'}@${point.atPosition}:${point.projections.join('+')}`;
       const cached = await cache.fetch(key, { context: point });
       // fetch resolves undefined only if the entry was dropped mid-fold without its value.
       return (cached ?? (await fold(point))).answer;

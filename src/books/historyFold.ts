@@ -9,15 +9,20 @@
  */
 import { asLedgerEnvelope, potStreamId, type Envelope } from '../../events/index.ts';
 import {
-  createLedgerBooks,
+  allProjections,
+  createSomeBooks,
+  initialStatesOf,
   ledgerBooksProjection,
   potSummaryProjection,
+  projectionNames,
   type LedgerBooksState,
-  type LedgerProjections,
+  type ProjectionName,
+  type SomeBooksState,
+  type SomeProjections,
 } from '../../projections/index.ts';
 import { potStatement, type PotStatement } from '../../projections/potStatement.ts';
 import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
-import type { BooksWaypoints } from './booksWaypoints.ts';
+import type { BooksWaypoints, WaypointKeepers } from './booksWaypoints.ts';
 import { foldLog, pacer, type FoldPace } from './foldLog.ts';
 
 export type { FoldPace } from './foldLog.ts';
@@ -44,8 +49,24 @@ export function emptyBooksByEffectiveDate(): LedgerBooksState {
   return books;
 }
 
-export interface FoldedHistory {
-  readonly books: LedgerBooksState;
+/** Every projection's name, in LedgerProjections order: what an answer folds unless told less. */
+export const ALL_PROJECTIONS = projectionNames(Object.keys(allProjections) as ProjectionName[]);
+
+/** Empty books of these projections for a history filtered by effective date (as above). */
+function emptySomeBooksByEffectiveDate<K extends ProjectionName>(
+  names: readonly K[],
+): SomeBooksState<K> {
+  const projections = initialStatesOf(names);
+  if ('potSummary' in projections)
+    (projections as SomeProjections<'potSummary'>).potSummary = {
+      ...potSummaryProjection.initialState(),
+      stakesMayBeNegative: true,
+    };
+  return { projections, position: 0n };
+}
+
+export interface FoldedHistory<K extends ProjectionName = ProjectionName> {
+  readonly books: SomeBooksState<K>;
   /** Events folded (those the asAt filter skipped not counted): the size of the answer. */
   readonly eventsFolded: number;
   /** The position the fold started after: a books waypoint's, or 0n (the start of the log). */
@@ -73,23 +94,58 @@ export function countedAsAt(asAt: string): (envelope: Envelope) => boolean {
 }
 
 /**
+ * Event types countedAsAt must see even when dated after asAt: a request left out, whose
+ * undated decisions it then leaves out too.
+ */
+const SEEN_WHATEVER_THEIR_DATE: readonly string[] = ['AllocationRequested'];
+
+/**
+ * The reads of a fold as at `asAt` up to `upTo`: where the store keeps each event's effective
+ * date in a column (readAllAsAt), only the events countedAsAt can count or must see come back,
+ * and the others are never parsed; countedAsAt still filters what comes back, so the books are
+ * those a read of every event gives.
+ */
+function readsAsAt(
+  source: Pick<EventStore, 'readAll' | 'readAllAsAt'>,
+  asAt: string | undefined,
+  upTo: bigint,
+): Pick<EventStore, 'readAll'> {
+  const readAllAsAt = source.readAllAsAt?.bind(source);
+  if (asAt === undefined || readAllAsAt === undefined) return source;
+  return {
+    readAll: (afterPosition, limit) =>
+      readAllAsAt({ afterPosition, upTo, limit, asAt, keepTypes: SEEN_WHATEVER_THEIR_DATE }),
+  };
+}
+
+/**
  * Folds the log through `atPosition`, skipping events dated after `asAt`: from the newest books
  * waypoint that can stand for the start of that fold (booksWaypoints.ts), else from the start.
  */
-export async function foldHistory(
-  source: Pick<EventStore, 'readAll'>,
-  point: { readonly asAt?: string | undefined; readonly atPosition: bigint },
+export async function foldHistory<K extends ProjectionName = ProjectionName>(
+  source: Pick<EventStore, 'readAll' | 'readAllAsAt'>,
+  point: {
+    readonly asAt?: string | undefined;
+    readonly atPosition: bigint;
+    /** The projections to fold (every one when absent); the waypoints must hold the same. */
+    readonly projections?: readonly K[];
+  },
   batchSize: number = MAX_READ_ALL_BATCH_EVENTS,
   pace: FoldPace = {},
-  waypoints?: Pick<BooksWaypoints, 'startFor'>,
-): Promise<FoldedHistory> {
+  waypoints?: Pick<BooksWaypoints<K>, 'startFor'>,
+): Promise<FoldedHistory<K>> {
   const { asAt, atPosition } = point;
+  const names = projectionNames(point.projections ?? (ALL_PROJECTIONS as K[]));
   const start = waypoints?.startFor(point);
-  const books = createLedgerBooks(
-    start?.books ?? (asAt === undefined ? undefined : emptyBooksByEffectiveDate()),
+  const books = createSomeBooks(
+    names,
+    start?.books ??
+      (asAt === undefined
+        ? { projections: initialStatesOf(names), position: 0n }
+        : emptySomeBooksByEffectiveDate(names)),
   );
   const { eventsFolded } = await foldLog(
-    source,
+    readsAsAt(source, asAt, atPosition),
     {
       from: start?.position ?? 0n,
       to: atPosition,
@@ -191,12 +247,15 @@ export type HistoryJob =
       readonly asAt?: string;
       readonly atPosition: bigint;
       readonly snapToAppend: boolean;
+      /** The projections the answer needs (a route's): only those are folded and sent back. */
+      readonly projections: readonly ProjectionName[];
     }
   | ({ readonly kind: 'statement' } & StatementPoint);
 
 export interface BooksJobResult {
   readonly kind: 'books';
-  readonly projections: LedgerProjections;
+  /** The projections the job named, and only those. */
+  readonly projections: Partial<SomeProjections<ProjectionName>>;
   /** The position the answer reflects (atPosition moved to the end of its append when asked). */
   readonly position: bigint;
   readonly eventsFolded: number;
@@ -211,28 +270,29 @@ export interface StatementJobResult {
 
 export type HistoryJobResult = BooksJobResult | StatementJobResult;
 
-export type HistoryJobSource = Pick<EventStore, 'readAll' | 'readStream'>;
+export type HistoryJobSource = Pick<EventStore, 'readAll' | 'readAllAsAt' | 'readStream'>;
 
 /**
- * Runs one job. With `waypoints` (each history worker keeps its own), a books job first brings
- * them up to the position asked for, then folds from the best of them.
+ * Runs one job. With `keepers` (each history worker keeps its own), a books job first brings the
+ * waypoints of its projections up to the position asked for, then folds from the best of them.
  */
 export async function runHistoryJob(
   source: HistoryJobSource,
   job: HistoryJob,
   batchSize?: number,
   pace: FoldPace = {},
-  waypoints?: BooksWaypoints,
+  keepers?: WaypointKeepers,
 ): Promise<HistoryJobResult> {
   if (job.kind === 'statement')
     return { kind: 'statement', statement: await statementAt(source, job, batchSize, pace) };
   const atPosition = job.snapToAppend
     ? await endOfAppendAt(source, job.atPosition)
     : job.atPosition;
-  await waypoints?.extend(source, atPosition, batchSize, pace);
+  const waypoints = keepers?.for(job.projections);
+  await waypoints?.extend(source, atPosition, batchSize, pace, job.asAt);
   const { books, eventsFolded, startedAfter } = await foldHistory(
     source,
-    { asAt: job.asAt, atPosition },
+    { asAt: job.asAt, atPosition, projections: job.projections },
     batchSize,
     pace,
     waypoints,

@@ -19,9 +19,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { LedgerProjections } from '../../projections/index.ts';
+import type { ProjectionName, SomeProjections } from '../../projections/index.ts';
 import type { PotStatement } from '../../projections/potStatement.ts';
-import { createBooksWaypoints } from './booksWaypoints.ts';
+import { createWaypointKeepers } from './booksWaypoints.ts';
 import { runHistoryJob, type HistoryJob, type HistoryJobSource } from './historyFold.ts';
 import type {
   HistoryAbandon,
@@ -68,7 +68,8 @@ export interface HistoryPoolOptions {
 export type HistoryAnswer =
   | {
       readonly kind: 'books';
-      readonly projections: LedgerProjections;
+      /** The projections the job named, and only those. */
+      readonly projections: Partial<SomeProjections<ProjectionName>>;
       readonly position: bigint;
       readonly eventsFolded: number;
       /** Where the fold started: a books waypoint's position, or 0n (the start of the log). */
@@ -204,7 +205,7 @@ export type HistoryPool = ReturnType<typeof createHistoryPool>;
 
 /** No other thread can reach the log: fold here, a slice at a time. */
 function mainThreadExecutor(source: HistoryJobSource, batchSize: number | undefined): Executor {
-  const waypoints = createBooksWaypoints();
+  const waypoints = createWaypointKeepers();
   return {
     where: 'main-thread',
     async execute(job, signal) {
@@ -220,7 +221,9 @@ function mainThreadExecutor(source: HistoryJobSource, batchSize: number | undefi
  * The projections of a worker's answer, each decoded the first time a route reads it: decoding
  * is main-thread work (tens of ms for the audit trail of a long log), and a route reads one or two.
  */
-function decodeOnRead(encoded: Readonly<Record<string, Uint8Array>>): LedgerProjections {
+function decodeOnRead(
+  encoded: Readonly<Record<string, Uint8Array>>,
+): Partial<SomeProjections<ProjectionName>> {
   const projections = {};
   for (const [name, bytes] of Object.entries(encoded)) {
     let decoded: { readonly state: unknown } | undefined;
@@ -229,7 +232,7 @@ function decodeOnRead(encoded: Readonly<Record<string, Uint8Array>>): LedgerProj
       get: () => (decoded ??= { state: decodeState(bytes) }).state,
     });
   }
-  return projections as LedgerProjections;
+  return projections;
 }
 
 /** True when this module runs compiled (dist/, `npm run build`) rather than under tsx. */

@@ -7,7 +7,7 @@
  * into bare records, and decoding is main-thread work, so only what a route reads is decoded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createBooksWaypoints, type BooksWaypoints } from './booksWaypoints.ts';
+import { createWaypointKeepers, type WaypointKeepers } from './booksWaypoints.ts';
 import { runHistoryJob, type HistoryJob, type HistoryJobSource } from './historyFold.ts';
 import { encodeState } from './snapshots/stateCodec.ts';
 import { StoreUnavailableError, type ReaderLocation } from '../store/eventStore.ts';
@@ -76,7 +76,7 @@ async function answer(
   reader: () => Promise<HistoryJobSource>,
   request: HistoryRequest,
   batchSize: number | undefined,
-  waypoints: BooksWaypoints,
+  waypoints: WaypointKeepers,
   signal: AbortSignal,
 ): Promise<HistoryReply> {
   try {
@@ -121,8 +121,9 @@ const reader = (): Promise<HistoryJobSource> => {
   });
   return opened;
 };
-// This worker's books waypoints: kept between jobs, bounded (booksWaypoints.ts), gone with it.
-const waypoints = createBooksWaypoints();
+// This worker's books waypoints, per set of projections asked for: kept between jobs, bounded
+// (booksWaypoints.ts), gone with it.
+const waypoints = createWaypointKeepers();
 /** The job running now (one at a time) and how to abandon it. */
 let running: { readonly id: number; readonly controller: AbortController } | undefined;
 port.on('message', (message: HistoryRequest | HistoryAbandon) => {

@@ -210,6 +210,16 @@ export interface EventStore {
    * back this way.
    */
   readPositions(positions: readonly bigint[]): Promise<RecordedEvent[]>;
+  /**
+   * readAll for a history as at a business date (src/books/historyFold.ts): up to `limit`
+   * events after `afterPosition` and at or before `upTo`, in log order, leaving out those whose
+   * `data.effectiveDate` is a string after `asAt`, unless their type is one of `keepTypes`. The
+   * store keeps each event's effective date in a column of its own, so the events left out are
+   * never read or parsed. A short page means nothing more up to `upTo`. Absent where the store
+   * keeps no such column (EventStoreDB, or a read-only connection to a file not yet migrated):
+   * the caller reads everything and filters.
+   */
+  readAllAsAt?(query: AsAtRead): Promise<RecordedEvent[]>;
   /** Position of the last event in the log (0n when empty). */
   headPosition(): Promise<bigint>;
   /**
@@ -240,6 +250,26 @@ export interface EventStore {
   /** Cheap reachability check for /health. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface AsAtRead {
+  readonly afterPosition: bigint;
+  readonly upTo: bigint;
+  readonly limit: number;
+  /** A business date, YYYY-MM-DD. */
+  readonly asAt: string;
+  /** Types read whatever their date (the filter still needs to see them). */
+  readonly keepTypes: readonly string[];
+}
+
+/**
+ * The effective date an event is filtered by, as the store's column keeps it: `data.effectiveDate`
+ * when it is a string, else null (the event always counts). The same rule as isDatedAfter.
+ */
+export function effectiveDateColumn(data: unknown): string | null {
+  if (typeof data !== 'object' || data === null || !('effectiveDate' in data)) return null;
+  const date = (data as { effectiveDate: unknown }).effectiveDate;
+  return typeof date === 'string' ? date : null;
 }
 
 export type ReaderLocation =

@@ -4,6 +4,7 @@
  * follows the log is in following.ts.
  */
 import {
+  effectiveDateColumn,
   MAX_READ_ALL_BATCH_EVENTS,
   type EventStore,
   type ExpectedRevision,
@@ -23,6 +24,8 @@ export interface SerialisedEvent {
   readonly type: string;
   readonly data: string;
   readonly metadata: string;
+  /** data.effectiveDate when it is a string (the effective_date column), else null. */
+  readonly effectiveDate: string | null;
 }
 
 /** The JSON text an event is stored as; refuses data or metadata that are not JSON values. */
@@ -32,7 +35,13 @@ export function serialiseEvent(event: NewEvent): SerialisedEvent {
   if (data === undefined || metadata === undefined) {
     throw new TypeError(`event ${event.eventId}: data and metadata must be JSON values`);
   }
-  return { eventId: event.eventId, type: event.type, data, metadata };
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    data,
+    metadata,
+    effectiveDate: effectiveDateColumn(event.data),
+  };
 }
 
 /** The page size readAll serves: a whole number from 1 to MAX_READ_ALL_BATCH_EVENTS. */

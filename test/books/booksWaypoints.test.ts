@@ -4,11 +4,9 @@
  * the waypoints kept stay within their bounds. The oracle is foldHistory without waypoints,
  * which historicalBooks.test.ts checks against folds by hand.
  */
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../events/index.ts';
-import { ZERO } from '../../events/money.ts';
 import {
   agencyBalances,
   auditEntriesFrom,
@@ -18,10 +16,11 @@ import {
   listPots,
   type LedgerProjections,
 } from '../../projections/index.ts';
-import { createBooksWaypoints } from '../../src/books/booksWaypoints.ts';
-import { foldHistory } from '../../src/books/historyFold.ts';
+import { createBooksWaypoints, createWaypointKeepers } from '../../src/books/booksWaypoints.ts';
+import { ALL_PROJECTIONS, foldHistory, runHistoryJob } from '../../src/books/historyFold.ts';
 import type { EventStore, RecordedEvent } from '../../src/store/eventStore.ts';
 import { eventsByPosition } from '../support/auditPages.ts';
+import { textOf } from '../support/booksText.ts';
 import {
   AGENCIES,
   DATES,
@@ -29,38 +28,15 @@ import {
   opsWithPoolYearArbitrary,
 } from '../projections/randomHistory.ts';
 
-function sourceOf(events: readonly Envelope[]): Pick<EventStore, 'readAll'> {
+function sourceOf(events: readonly Envelope[]): Pick<EventStore, 'readAll' | 'readStream'> {
   return {
     async readAll(after, limit) {
       return events.filter((e) => e.position > after).slice(0, limit) as unknown as RecordedEvent[];
     },
+    async readStream() {
+      throw new Error('a books job reads the global log only');
+    },
   };
-}
-
-/**
- * A state written out in full, in its own order: Maps and Sets as their entries in order,
- * money as its digits, typed arrays as their bytes. Equal text is equal books to every reader.
- * (The codec's own bytes are no test: v8 writes which objects are shared, and books decoded from
- * a waypoint share their zeros with each other rather than with events/money.ts's ZERO.)
- */
-function written(value: unknown): unknown {
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value !== 'object' || value === null) return value;
-  if (Object.getPrototypeOf(value) === Object.getPrototypeOf(ZERO)) return `£${String(value)}`;
-  if (ArrayBuffer.isView(value))
-    return createHash('sha256')
-      .update(Buffer.from(value.buffer, value.byteOffset, value.byteLength))
-      .digest('base64');
-  if (value instanceof Map) return { map: [...value].map(([k, v]) => [written(k), written(v)]) };
-  if (value instanceof Set) return { set: [...value].map(written) };
-  if (Array.isArray(value)) return value.map(written);
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, written(v)]));
-}
-
-function textOf(projections: LedgerProjections): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(projections).map(([name, state]) => [name, JSON.stringify(written(state))]),
-  );
 }
 
 /** What the routes answer from the books, as JSON. */
@@ -123,6 +99,58 @@ describe('books waypoints', () => {
     );
   }, 240_000);
 
+  it('property: books of some projections only (a route names those it reads), folded through per-set waypoints in any order of jobs, equal those projections of the whole books folded from position 0, byte for byte', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        opsWithPoolYearArbitrary,
+        fc.record({
+          everyEvents: fc.integer({ min: 1, max: 10 }),
+          maxCount: fc.integer({ min: 1, max: 6 }),
+          batchSize: fc.integer({ min: 1, max: 7 }),
+          maxBytesPerEvent: fc.constantFrom(Infinity, 64, 1024),
+        }),
+        fc.array(
+          fc.record({
+            pick: fc.nat(),
+            asAt: fc.option(fc.constantFrom(...AS_AT_DATES)),
+            snapToAppend: fc.boolean(),
+            projections: fc.subarray([...ALL_PROJECTIONS], { minLength: 1 }),
+          }),
+          { minLength: 1, maxLength: 8 },
+        ),
+        async (ops, { batchSize, ...limits }, jobs) => {
+          const { events } = historyOf(ops);
+          const source = sourceOf(events);
+          const keepers = createWaypointKeepers(limits);
+          for (const { pick, asAt, snapToAppend, projections } of jobs) {
+            const job = {
+              kind: 'books' as const,
+              ...(asAt === null ? {} : { asAt }),
+              atPosition: BigInt(pick % (events.length + 1)),
+              snapToAppend,
+              projections,
+            };
+            const some = await runHistoryJob(source, job, batchSize, {}, keepers);
+            const whole = await runHistoryJob(
+              source,
+              { ...job, projections: ALL_PROJECTIONS },
+              batchSize,
+            );
+            if (some.kind !== 'books' || whole.kind !== 'books') throw new Error('books asked');
+            expect(some.position).toBe(whole.position);
+            expect(some.eventsFolded).toBe(whole.eventsFolded);
+            expect(Object.keys(some.projections).sort()).toEqual([...projections].sort());
+            const wholeText = textOf(whole.projections);
+            expect(textOf(some.projections)).toEqual(
+              Object.fromEntries(projections.map((name) => [name, wholeText[name]])),
+            );
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  }, 240_000);
+
   it('atPosition starts from the newest waypoint at or before it; asAt only from one whose events are all dated on or before it, else from position 0', async () => {
     const { events } = historyOf(
       DATES.map((_, date) => ({ kind: 'contribute' as const, agency: 0, pence: 100, date })),
@@ -130,7 +158,7 @@ describe('books waypoints', () => {
     // One contribution per date, in date order, after the registrations and the pot.
     const first = events.findIndex((e) => e.type === 'ContributionReceived');
     const source = sourceOf(events);
-    const waypoints = createBooksWaypoints({ everyEvents: 1 });
+    const waypoints = createBooksWaypoints({ everyEvents: 1, maxBytesPerEvent: Infinity });
     await waypoints.extend(source, BigInt(events.length), 1);
     expect(waypoints.kept().map((w) => w.position)).toEqual(events.map((e) => e.position));
 
@@ -160,7 +188,7 @@ describe('books waypoints', () => {
     );
     expect(before.startedAfter).toBe(events[first - 1]!.position);
     // Waypoints only from the first contribution on: none can stand for a date before it.
-    const late = createBooksWaypoints({ everyEvents: first + 1 });
+    const late = createBooksWaypoints({ everyEvents: first + 1, maxBytesPerEvent: Infinity });
     await late.extend(source, head, 1);
     expect(late.kept()[0]!.position).toBe(events[first]!.position);
     const fromZero = await foldHistory(
@@ -173,6 +201,25 @@ describe('books waypoints', () => {
     expect(fromZero.startedAfter).toBe(0n);
   });
 
+  it('extending for a question as at D stops after the first page that holds an event dated after D (no waypoint past it could stand for D); without D it goes on to the position asked', async () => {
+    const { events } = historyOf(
+      DATES.map((_, date) => ({ kind: 'contribute' as const, agency: 0, pence: 100, date })),
+    );
+    const source = sourceOf(events);
+    const head = BigInt(events.length);
+    const first = events.findIndex((e) => e.type === 'ContributionReceived');
+    const waypoints = createBooksWaypoints({ everyEvents: 1, maxBytesPerEvent: Infinity });
+    await waypoints.extend(source, head, 1, {}, DATES[1]);
+    // One page past the second date's contribution: the third's, dated after it.
+    expect(waypoints.kept().at(-1)!.position).toBe(events[first + 2]!.position);
+    expect(waypoints.kept().at(-1)!.latestEffectiveDate > DATES[1]!).toBe(true);
+    // Asked again for the same date, nothing more is read; for no date, on to the head.
+    await waypoints.extend(source, head, 1, {}, DATES[1]);
+    expect(waypoints.kept().at(-1)!.position).toBe(events[first + 2]!.position);
+    await waypoints.extend(source, head, 1);
+    expect(waypoints.kept().at(-1)!.position).toBe(head);
+  });
+
   it('keeps at most its count and bytes, always the newest, spread over the log rather than the latest only', async () => {
     const { events } = historyOf(
       Array.from({ length: 30 }, (_, i) => ({
@@ -183,7 +230,11 @@ describe('books waypoints', () => {
       })),
     );
     const source = sourceOf(events);
-    const waypoints = createBooksWaypoints({ everyEvents: 1, maxCount: 5 });
+    const waypoints = createBooksWaypoints({
+      everyEvents: 1,
+      maxCount: 5,
+      maxBytesPerEvent: Infinity,
+    });
     for (let q = 1; q <= events.length; q++) await waypoints.extend(source, BigInt(q), 3);
     const positions = waypoints.kept().map((w) => w.position);
     expect(positions.length).toBe(5);
@@ -192,7 +243,11 @@ describe('books waypoints', () => {
     expect(positions[0]! * 2n).toBeLessThanOrEqual(BigInt(events.length));
 
     const newestBytes = waypoints.kept().at(-1)!.bytes.byteLength;
-    const byBytes = createBooksWaypoints({ everyEvents: 1, maxBytes: newestBytes * 3 });
+    const byBytes = createBooksWaypoints({
+      everyEvents: 1,
+      maxBytes: newestBytes * 3,
+      maxBytesPerEvent: Infinity,
+    });
     for (let q = 1; q <= events.length; q++) await byBytes.extend(source, BigInt(q), 3);
     expect(byBytes.bytesKept()).toBeLessThanOrEqual(newestBytes * 3);
     expect(byBytes.kept().length).toBeLessThan(events.length);

@@ -18,6 +18,7 @@ import {
   type LedgerProjections,
 } from '../../projections/index.ts';
 import {
+  ALL_PROJECTIONS,
   createHistoricalBooks,
   foldHistory,
   isDatedAfter,
@@ -287,7 +288,7 @@ describe('the historical books service', () => {
   it('with neither asAt nor atPosition, answers the live books themselves (no fold), after read-your-writes', async () => {
     const { events } = backdatedHistory();
     const { service, source, live, waitedFor } = setup(events);
-    expect(await service.booksFor({ minPosition: 3n })).toBe(live);
+    expect(await service.booksFor({ minPosition: 3n }, ALL_PROJECTIONS)).toBe(live);
     expect(waitedFor).toEqual([3n]);
     expect(source.reads).toBe(0);
     expect(service.foldsRun()).toBe(0);
@@ -297,8 +298,8 @@ describe('the historical books service', () => {
     const { events } = backdatedHistory();
     const { service } = setup(events);
     const [a, b] = await Promise.all([
-      service.booksFor({ asAt: '2025-04-10' }),
-      service.booksFor({ asAt: '2025-04-10' }),
+      service.booksFor({ asAt: '2025-04-10' }, ALL_PROJECTIONS),
+      service.booksFor({ asAt: '2025-04-10' }, ALL_PROJECTIONS),
     ]);
     expect(a).toBe(b);
     expect(a.position).toBe(BigInt(events.length));
@@ -308,13 +309,16 @@ describe('the historical books service', () => {
     );
     expect(service.foldsRun()).toBe(1);
     // The same point asked as atPosition = the live position is the same key.
-    expect(await service.booksFor({ asAt: '2025-04-10', atPosition: BigInt(events.length) })).toBe(
-      a,
-    );
-    const atFive = await service.booksFor({ atPosition: 5n });
+    expect(
+      await service.booksFor(
+        { asAt: '2025-04-10', atPosition: BigInt(events.length) },
+        ALL_PROJECTIONS,
+      ),
+    ).toBe(a);
+    const atFive = await service.booksFor({ atPosition: 5n }, ALL_PROJECTIONS);
     expect(atFive.position).toBe(5n);
     expect(atFive.asAt).toBeUndefined();
-    expect(await service.booksFor({ atPosition: 5n })).toBe(atFive);
+    expect(await service.booksFor({ atPosition: 5n }, ALL_PROJECTIONS)).toBe(atFive);
     expect(service.foldsRun()).toBe(2);
   });
 
@@ -322,11 +326,11 @@ describe('the historical books service', () => {
     const { events } = backdatedHistory();
     const { service } = setup(events);
     const refusal = await service
-      .booksFor({ atPosition: BigInt(events.length + 1) })
+      .booksFor({ atPosition: BigInt(events.length + 1) }, ALL_PROJECTIONS)
       .catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(LedgerError);
     expect(refusal).toMatchObject({ code: 'VALIDATION_FAILED' });
-    const empty = await service.booksFor({ atPosition: 0n });
+    const empty = await service.booksFor({ atPosition: 0n }, ALL_PROJECTIONS);
     expect(answers(empty.projections, events)).toEqual(answers(createLedgerBooks().state, events));
   });
 
@@ -340,7 +344,7 @@ describe('the historical books service', () => {
     const { service } = setup(events, source);
     const positions = [1n, 2n, 3n, 4n, 5n, 6n];
     const answered = await Promise.all(
-      positions.map((atPosition) => service.booksFor({ atPosition })),
+      positions.map((atPosition) => service.booksFor({ atPosition }, ALL_PROJECTIONS)),
     );
     expect(answered.map((a) => a.position)).toEqual(positions);
     expect(most).toBe(MAX_CONCURRENT_HISTORICAL_FOLDS);

@@ -231,12 +231,12 @@ if (serverUrl === undefined) {
       const starts = await Promise.all(
         Array.from({ length: CONCURRENT_STARTS }, () => open({ schema })),
       );
-      expect(starts.map((s) => s.schemaVersion)).toEqual(Array(CONCURRENT_STARTS).fill(3));
+      expect(starts.map((s) => s.schemaVersion)).toEqual(Array(CONCURRENT_STARTS).fill(4));
       const { positions } = await starts[0]!.append('pot-01', [newEvent()], 'no-stream');
       for (const store of opened.splice(0)) await store.close();
 
       const reopened = await open({ schema });
-      expect(reopened.schemaVersion).toBe(3);
+      expect(reopened.schemaVersion).toBe(4);
       expect((await reopened.readStream('pot-01')).map((e) => e.position)).toEqual(positions);
       const migrations = await query<{ version: number; name: string }>(
         `SELECT version, name FROM "${schema}".potledger_migrations ORDER BY version`,
@@ -245,6 +245,7 @@ if (serverUrl === undefined) {
         { version: 1, name: 'create events' },
         { version: 2, name: 'add log_hash' },
         { version: 3, name: 'add command_keys' },
+        { version: 4, name: 'add effective_date' },
       ]);
     });
 
@@ -413,11 +414,12 @@ if (serverUrl === undefined) {
       await store.append('pot-01', [keyed(QUICK), keyed(QUICK)], 'no-stream');
       await store.close();
       // The schema as the version before this one left it.
+      await query(`ALTER TABLE "${schema}".events DROP COLUMN effective_date`);
       await query(`DROP TABLE "${schema}".command_keys`);
-      await query(`DELETE FROM "${schema}".potledger_migrations WHERE version = 3`);
+      await query(`DELETE FROM "${schema}".potledger_migrations WHERE version >= 3`);
 
       const upgraded = await open({ schema });
-      expect(upgraded.schemaVersion).toBe(3);
+      expect(upgraded.schemaVersion).toBe(4);
       expect(
         await query(`SELECT actor_sub, command_id, stream_id FROM "${schema}".command_keys`),
       ).toEqual([{ actor_sub: 'alice', command_id: commandId, stream_id: 'pot-01' }]);

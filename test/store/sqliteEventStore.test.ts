@@ -127,7 +127,7 @@ describe('sqlite event store', () => {
       journalMode: 'wal',
       synchronous: SYNCHRONOUS_FULL,
       busyTimeoutMs: 5_000,
-      schemaVersion: 3,
+      schemaVersion: 4,
     });
   });
 
@@ -140,7 +140,7 @@ describe('sqlite event store', () => {
     await first.close();
 
     const reopened = open();
-    expect(reopened.pragmas().schemaVersion).toBe(3);
+    expect(reopened.pragmas().schemaVersion).toBe(4);
     expect(await reopened.readAll(0n, 100)).toEqual(before);
     expect((await reopened.readStream('pot-01')).map((e) => e.position)).toEqual(positions);
     // The stream carries on from where it was, and the log from its head.
@@ -174,7 +174,7 @@ describe('sqlite event store', () => {
     raw.close();
 
     const store = open();
-    expect(store.pragmas().schemaVersion).toBe(3);
+    expect(store.pragmas().schemaVersion).toBe(4);
     await store.append('pot-01', [newEvent()], 0n);
     const [before, after] = await store.readAll(0n, 10);
     expect(before).not.toHaveProperty('logHash');
@@ -211,11 +211,13 @@ describe('sqlite event store', () => {
     );
     await store.close();
     const raw = new Database(path);
-    raw.exec('DROP TABLE command_keys; DELETE FROM schema_version WHERE version = 3');
+    raw.exec(
+      'DROP INDEX events_as_at; ALTER TABLE events DROP COLUMN effective_date; DROP TABLE command_keys; DELETE FROM schema_version WHERE version >= 3',
+    );
     raw.close();
 
     const upgraded = open();
-    expect(upgraded.pragmas().schemaVersion).toBe(3);
+    expect(upgraded.pragmas().schemaVersion).toBe(4);
     const [outcome] = await upgraded.appendBatch([
       {
         streamId: 'pot-02',

@@ -48,7 +48,7 @@ export const agencyRoutes =
         },
       },
       async (request, reply) =>
-        answerFromBooks(deps, request.query, reply, (books) => ({
+        answerFromBooks(deps, request.query, reply, ['agencyDirectory'], (books) => ({
           agencies: listAgencies(books.agencyDirectory),
         })),
     );
@@ -70,12 +70,18 @@ export const agencyRoutes =
       },
       async (request, reply) => {
         const { format, ...query } = request.query;
-        const balances = await answerFromBooks(deps, query, reply, (books) => {
-          if (getAgency(books.agencyDirectory, request.params.agencyId) === null) {
-            throw httpProblem('NOT_FOUND', `agency ${request.params.agencyId} is not registered`);
-          }
-          return agencyBalances(books.agencyBalances, request.params.agencyId);
-        });
+        const balances = await answerFromBooks(
+          deps,
+          query,
+          reply,
+          ['agencyDirectory', 'agencyBalances'],
+          (books) => {
+            if (getAgency(books.agencyDirectory, request.params.agencyId) === null) {
+              throw httpProblem('NOT_FOUND', `agency ${request.params.agencyId} is not registered`);
+            }
+            return agencyBalances(books.agencyBalances, request.params.agencyId);
+          },
+        );
         const download = wantedFormat(request, format);
         if (download === 'json') return balances;
         const potSummaries = deps.books().potSummary;

@@ -135,7 +135,7 @@ export const costBenefitRoutes =
       async (request, reply) => {
         const { interventionId, financialYear, baseYear } = request.query;
         const { potId } = request.params;
-        return answerFromBooks(deps, request.query, reply, (books) => {
+        return answerFromBooks(deps, request.query, reply, ['costBenefitInputs'], (books) => {
           const report = costBenefitReport(
             books.costBenefitInputs,
             potId,

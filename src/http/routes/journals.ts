@@ -129,7 +129,7 @@ export const journalRoutes =
       },
       async (request, reply) => {
         const { potId, agencyId } = request.params;
-        return answerFromBooks(deps, request.query, reply, (books) => {
+        return answerFromBooks(deps, request.query, reply, ['poolYear'], (books) => {
           const answer = journalMappingOf(books.poolYear, potId, agencyId);
           if (answer === null) throw notFound(potId);
           if (answer === 'not-a-partner') throw notAPartner(potId, agencyId);
@@ -165,7 +165,7 @@ export const journalRoutes =
       async (request, reply) => {
         const { potId, agencyId } = request.params;
         const { financialYear, format, ...query } = request.query;
-        const journal = await answerFromBooks(deps, query, reply, (books) => {
+        const journal = await answerFromBooks(deps, query, reply, ['poolYear'], (books) => {
           const answer = partnerJournal(books.poolYear, potId, agencyId, financialYear);
           if (answer.kind === 'no-pot') throw notFound(potId);
           if (answer.kind === 'not-a-partner') throw notAPartner(potId, agencyId);

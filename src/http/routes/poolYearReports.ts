@@ -272,7 +272,7 @@ export const poolYearReportRoutes =
       },
       async (request, reply) => {
         const { potId } = request.params;
-        return answerFromBooks(deps, request.query, reply, (books) => {
+        return answerFromBooks(deps, request.query, reply, ['poolYear'], (books) => {
           const answer = agreementsOf(books.poolYear, potId);
           if (answer === null) throw notFound(potId);
           return agreementsFor(potView(actorOf(request), deps.books(), potId), answer);
@@ -305,7 +305,7 @@ export const poolYearReportRoutes =
       async (request, reply) => {
         const { potId } = request.params;
         const { financialYear, quarter, format, ...query } = request.query;
-        const report = await answerFromBooks(deps, query, reply, (books) => {
+        const report = await answerFromBooks(deps, query, reply, ['poolYear'], (books) => {
           const answer = monitoringReport(books.poolYear, potId, financialYear, quarter);
           if (answer === null) throw notFound(potId);
           return monitoringFor(potView(actorOf(request), deps.books(), potId), answer);
@@ -349,7 +349,7 @@ export const poolYearReportRoutes =
             'VALIDATION_FAILED',
             'the CSV return is one table per sheet: name the sheet (sheet=income or sheet=expenditure)',
           );
-        const answer = await answerFromBooks(deps, query, reply, (books) => {
+        const answer = await answerFromBooks(deps, query, reply, ['poolYear'], (books) => {
           const found = bcfReturn(books.poolYear, potId, financialYear);
           if (found === null) throw notFound(potId);
           if (found === 'not-bcf')
@@ -388,7 +388,7 @@ export const poolYearReportRoutes =
       async (request, reply) => {
         const { potId } = request.params;
         const { financialYear, format, ...query } = request.query;
-        const account = await answerFromBooks(deps, query, reply, (books) => {
+        const account = await answerFromBooks(deps, query, reply, ['poolYear'], (books) => {
           const answer = memorandumAccount(books.poolYear, potId, financialYear);
           if (answer === null) throw notFound(potId);
           return answer;

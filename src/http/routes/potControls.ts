@@ -236,7 +236,7 @@ export const potControlRoutes =
         },
       },
       async (request, reply) =>
-        answerFromBooks(deps, request.query, reply, (books) => {
+        answerFromBooks(deps, request.query, reply, ['potSummary', 'exceptions'], (books) => {
           const { potId } = request.params;
           if (potSummary(books.potSummary, potId) === null)
             throw httpProblem('NOT_FOUND', `pot ${potId} does not exist`);

@@ -104,7 +104,7 @@ export const potRoutes =
       },
       async (request, reply) => {
         const reader = actorOf(request);
-        return answerFromBooks(deps, request.query, reply, (books) => ({
+        return answerFromBooks(deps, request.query, reply, ['potSummary'], (books) => ({
           pots: listPots(books.potSummary).map((pot) =>
             potSummaryFor(potView(reader, deps.books(), pot.potId), pot),
           ),
@@ -131,7 +131,7 @@ export const potRoutes =
       },
       async (request, reply) => {
         const { format, ...query } = request.query;
-        const pot = await answerFromBooks(deps, query, reply, (books) => {
+        const pot = await answerFromBooks(deps, query, reply, ['potSummary'], (books) => {
           const summary = potSummary(books.potSummary, request.params.potId);
           if (summary === null)
             throw httpProblem('NOT_FOUND', `pot ${request.params.potId} does not exist`);

@@ -121,7 +121,7 @@ export const reportRoutes =
       },
       async (request, reply) => {
         const { potId, financialYear, interventionId, format, ...query } = request.query;
-        const flows = await answerFromBooks(deps, query, reply, (books) =>
+        const flows = await answerFromBooks(deps, query, reply, ['benefitFlows'], (books) =>
           flowsMatrix(books.benefitFlows, {
             ...(potId === undefined ? {} : { potId }),
             ...(financialYear === undefined ? {} : { financialYear }),
@@ -164,10 +164,20 @@ export const reportRoutes =
       async (request, reply) => {
         const { minPosition, asAt, atPosition, ...query } = request.query;
         // Checked once minPosition is reached, so a partner reads the trail of a pot it just joined.
-        return answerFromBooks(deps, { minPosition, asAt, atPosition }, reply, (books) => {
-          requirePotRecords(actorOf(request), deps.books(), query.potId, 'the audit trail');
-          return auditEntries(books.auditTrail, dropUndefined(query), auditEventReader(deps.store));
-        });
+        return answerFromBooks(
+          deps,
+          { minPosition, asAt, atPosition },
+          reply,
+          ['auditTrail'],
+          (books) => {
+            requirePotRecords(actorOf(request), deps.books(), query.potId, 'the audit trail');
+            return auditEntries(
+              books.auditTrail,
+              dropUndefined(query),
+              auditEventReader(deps.store),
+            );
+          },
+        );
       },
     );
 
@@ -196,6 +206,7 @@ export const reportRoutes =
           deps,
           { minPosition, asAt, atPosition },
           reply,
+          ['auditTrail'],
           (books) => {
             requirePotRecords(actorOf(request), deps.books(), filters.potId, 'the audit trail');
             return auditEntriesForExport(

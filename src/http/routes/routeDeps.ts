@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { EffectiveDate } from '../../../events/primitives.ts';
-import type { LedgerProjections } from '../../../projections/index.ts';
+import type {
+  LedgerProjections,
+  ProjectionName,
+  SomeProjections,
+} from '../../../projections/index.ts';
 import type { BooksAnswer, BooksQuery, StatementQuery } from '../../books/historicalBooks.ts';
 import type { PotStatement } from '../../../projections/potStatement.ts';
 import type { MerkleLog } from '../../audit/merkleLog.ts';
@@ -19,7 +23,10 @@ export interface RouteDeps {
   /** Waits (bounded) until the books have folded `minPosition`; refuses when they cannot. */
   readonly readYourWrites: (minPosition: bigint | undefined) => Promise<void>;
   /** The books a GET answers from: live, or as they stood at asAt / atPosition (src/books/historicalBooks.ts). */
-  readonly booksFor: (query: BooksQuery) => Promise<BooksAnswer>;
+  readonly booksFor: <K extends ProjectionName>(
+    query: BooksQuery,
+    needs: readonly K[],
+  ) => Promise<BooksAnswer<K>>;
   /** A pot's statement, built off the event loop through the historical gate (src/books/historyPool.ts). */
   readonly statementFor: (query: StatementQuery) => Promise<PotStatement | null>;
   readonly projectionPosition: () => bigint;
@@ -69,15 +76,17 @@ export const ReadQuery = z.object({
  * Answers a GET from the books (live, or as at the query's asAt / atPosition), labelled with
  * Ledger-Position always and Ledger-As-At when a date was asked for. The label and the reading
  * happen in one synchronous step: the live books move on between awaits, and the header must
- * name the position of exactly the books that were read.
+ * name the position of exactly the books that were read. `needs` names the projections `read`
+ * reads, and `read` is given only those: a historical answer folds no other.
  */
-export async function answerFromBooks<T>(
+export async function answerFromBooks<K extends ProjectionName, T>(
   deps: Pick<RouteDeps, 'booksFor'>,
   query: BooksQuery,
   reply: { header(name: string, value: string): unknown },
-  read: (books: Readonly<LedgerProjections>) => T,
+  needs: readonly K[],
+  read: (books: Readonly<SomeProjections<K>>) => T,
 ): Promise<T> {
-  const books = await deps.booksFor(query);
+  const books = await deps.booksFor(query, needs);
   reply.header(LEDGER_POSITION_HEADER, books.position.toString());
   if (books.asAt !== undefined) reply.header(LEDGER_AS_AT_HEADER, books.asAt);
   return read(books.projections);

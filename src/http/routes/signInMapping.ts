@@ -53,7 +53,7 @@ export const signInMappingRoutes =
         },
       },
       async (request, reply) =>
-        answerFromBooks(deps, request.query, reply, (books) => {
+        answerFromBooks(deps, request.query, reply, ['signInMapping'], (books) => {
           const state = books.signInMapping;
           const current = signInMappingInForce(state);
           return {

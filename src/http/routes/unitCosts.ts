@@ -138,7 +138,7 @@ export const unitCostRoutes =
         },
       },
       async (request, reply) =>
-        answerFromBooks(deps, request.query, reply, (books) => {
+        answerFromBooks(deps, request.query, reply, ['unitCostCatalogue'], (books) => {
           const entries = listUnitCosts(books.unitCostCatalogue, {
             includeSuperseded: request.query.includeSuperseded === 'true',
           });
@@ -180,7 +180,7 @@ export const unitCostRoutes =
         },
       },
       async (request, reply) =>
-        answerFromBooks(deps, request.query, reply, (books) => {
+        answerFromBooks(deps, request.query, reply, ['unitCostCatalogue'], (books) => {
           const versions = unitCostHistory(books.unitCostCatalogue, request.params.code);
           if (versions === null)
             throw httpProblem('NOT_FOUND', `no unit cost with code ${request.params.code}`);
