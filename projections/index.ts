@@ -197,9 +197,11 @@ export function initialStatesOf<K extends ProjectionName>(names: readonly K[]): 
 }
 
 /**
- * Books that fold only the named projections. Each projection's evolve reads its own state and
- * the event, nothing else (ledgerBooksProjection folds them side by side), so each state here is
- * the one the whole books would hold.
+ * Books that fold only the named projections, each by its own fold over its own state and the
+ * event. The whole books fold the exceptions beside the audit trail (they read its names instead
+ * of keeping a copy); folded here on their own they keep their names, and answer the same
+ * (test/projections/namesOutOfTables.test.ts), so each answer here is the one the whole books
+ * would give. Never continue books of the other shape with these folds.
  */
 export function createSomeBooks<K extends ProjectionName>(
   names: readonly K[],
