@@ -30,8 +30,7 @@ import {
   type ThrowawayDatabase,
 } from '../support/postgres.ts';
 import { DATES, historyOf, opsWithPoolYearArbitrary } from '../projections/randomHistory.ts';
-
-const AS_AT_DATES = ['2025-03-29', ...DATES, '2026-05-31', '2026-06-01'] as const;
+import { AS_AT_DATES, historyJobsArbitrary } from './historyJobs.ts';
 
 /** The old path: every event read (readAll) and parsed; no readAllAsAt. */
 function readingEverything(store: EventStore): HistoryJobSource {
@@ -207,15 +206,7 @@ describe.each(makers)('historical reads as at a date on $name', (maker) => {
     await fc.assert(
       fc.asyncProperty(
         opsWithPoolYearArbitrary,
-        fc.array(
-          fc.record({
-            pick: fc.nat(),
-            asAt: fc.option(fc.constantFrom(...AS_AT_DATES)),
-            snapToAppend: fc.boolean(),
-            projections: fc.subarray([...ALL_PROJECTIONS], { minLength: 1 }),
-          }),
-          { minLength: 1, maxLength: 5 },
-        ),
+        historyJobsArbitrary(5),
         fc.integer({ min: 1, max: 7 }),
         async (ops, jobs, batchSize) => {
           const { events } = historyOf(ops);

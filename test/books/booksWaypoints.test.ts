@@ -27,6 +27,7 @@ import {
   historyOf,
   opsWithPoolYearArbitrary,
 } from '../projections/randomHistory.ts';
+import { AS_AT_DATES, historyJobsArbitrary } from './historyJobs.ts';
 
 function sourceOf(events: readonly Envelope[]): Pick<EventStore, 'readAll' | 'readStream'> {
   return {
@@ -51,9 +52,6 @@ function answersOf(state: LedgerProjections, events: readonly Envelope[]): strin
     audit: auditEntriesFrom(state.auditTrail, { limit: 1_000 }, eventsByPosition(events)),
   });
 }
-
-/** Business dates to ask as at: before, between and after the generated ones. */
-const AS_AT_DATES = ['2025-03-29', ...DATES, '2026-05-31', '2026-06-01'] as const;
 
 describe('books waypoints', () => {
   it('property: for random histories, waypoint spacing, bounds, growth and points (Q, D), a fold from the waypoints equals the fold from position 0 byte for byte', async () => {
@@ -109,15 +107,7 @@ describe('books waypoints', () => {
           batchSize: fc.integer({ min: 1, max: 7 }),
           maxBytesPerEvent: fc.constantFrom(Infinity, 64, 1024),
         }),
-        fc.array(
-          fc.record({
-            pick: fc.nat(),
-            asAt: fc.option(fc.constantFrom(...AS_AT_DATES)),
-            snapToAppend: fc.boolean(),
-            projections: fc.subarray([...ALL_PROJECTIONS], { minLength: 1 }),
-          }),
-          { minLength: 1, maxLength: 8 },
-        ),
+        historyJobsArbitrary(8),
         async (ops, { batchSize, ...limits }, jobs) => {
           const { events } = historyOf(ops);
           const source = sourceOf(events);
