@@ -477,15 +477,28 @@ function withOtherBody(request: ModelRequest): ModelRequest {
 }
 
 class Retry extends ModelCommand {
-  constructor(readonly p: { pick: number; recent: boolean; variant: RetryVariant; other: number }) {
+  constructor(
+    readonly p: {
+      pick: number;
+      kind: number;
+      recent: boolean;
+      variant: RetryVariant;
+      other: number;
+    },
+  ) {
     super(`Retry(${JSON.stringify(p)})`);
   }
   override check(model: Readonly<ReferenceModel>): boolean {
     return model.keyedRequests.length > 0;
   }
   async run(model: ReferenceModel, world: World) {
+    // A kind first, then a request of it: a kind that is rarely sent (a reversal) is retried as
+    // often as the others, so every refusal of a retry is reached in a run, whatever the seed.
+    const kinds = [...new Set(model.keyedRequests.map((keyed) => keyed.request.kind))];
+    const kind = kinds[this.p.kind % kinds.length]!;
+    const ofKind = model.keyedRequests.filter((keyed) => keyed.request.kind === kind);
     // Clients mostly retry what they just sent; sometimes something from long ago.
-    const from = this.p.recent ? model.keyedRequests.slice(-RECENT_REQUESTS) : model.keyedRequests;
+    const from = this.p.recent ? ofKind.slice(-RECENT_REQUESTS) : ofKind;
     const { key, request } = nth(from, this.p.pick)!;
     world.stats.retries += 1;
     switch (this.p.variant) {
@@ -749,11 +762,14 @@ export const modelCommands: fc.Arbitrary<Command>[] = [
     fc
       .record({
         pick: fc.nat(),
+        kind: fc.nat(),
         recent: fc.nat(4).map((n) => n !== 0),
         variant: fc.constantFrom<RetryVariant>(
           'same',
           'same',
           'reordered',
+          // Twice: for a reversal, only another body under its key is refused as a reused key.
+          'other-body',
           'other-body',
           'other-request',
           'other-sender',
