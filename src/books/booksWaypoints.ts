@@ -33,6 +33,7 @@ import {
 } from '../../projections/index.ts';
 import {
   MAX_READ_ALL_BATCH_EVENTS,
+  effectiveDateColumn,
   type EventStore,
   type RecordedEvent,
 } from '../store/eventStore.ts';
@@ -97,21 +98,12 @@ const DEFAULT_LIMITS: WaypointLimits = {
   maxBytesPerEvent: MAX_WAYPOINT_BYTES_PER_EVENT,
 };
 
-/** The event's `data.effectiveDate` when it has one (ISO dates compare as text). */
 /**
- * Books of their own from a waypoint. Decoded from a copy: node:v8 gives typed arrays back as
- * views into the bytes it read, so folding on from books decoded in place would write into the
- * waypoint itself (the audit trail's columns), and every later answer from it would be wrong.
+ * Books of their own from a waypoint. decodeState copies every typed array out of the bytes it
+ * reads (stateCodec.ts), so folding on from them never writes into the waypoint itself.
  */
 function booksFrom<K extends ProjectionName>(waypoint: BooksWaypoint): SomeBooksState<K> {
-  return decodeState(new Uint8Array(waypoint.bytes)) as SomeBooksState<K>;
-}
-
-function effectiveDateOf(event: { readonly data: unknown }): string | undefined {
-  const data = event.data;
-  if (typeof data !== 'object' || data === null || !('effectiveDate' in data)) return undefined;
-  const date = (data as { effectiveDate: unknown }).effectiveDate;
-  return typeof date === 'string' ? date : undefined;
+  return decodeState(waypoint.bytes) as SomeBooksState<K>;
 }
 
 export function createBooksWaypoints<K extends ProjectionName = ProjectionName>(
@@ -223,8 +215,8 @@ export function createBooksWaypoints<K extends ProjectionName = ProjectionName>(
       let sinceLast = 0;
       const pages = (events: readonly RecordedEvent[]): void => {
         for (const event of events) {
-          const date = effectiveDateOf(event);
-          if (date !== undefined && date > latestEffectiveDate) latestEffectiveDate = date;
+          const date = effectiveDateColumn(event.data);
+          if (date !== null && date > latestEffectiveDate) latestEffectiveDate = date;
         }
         if (asAt !== undefined && latestEffectiveDate > asAt) passedAsAt = true;
         sinceLast += events.length;

@@ -21,7 +21,11 @@ import {
   type SomeProjections,
 } from '../../projections/index.ts';
 import { potStatement, type PotStatement } from '../../projections/potStatement.ts';
-import { MAX_READ_ALL_BATCH_EVENTS, type EventStore } from '../store/eventStore.ts';
+import {
+  MAX_READ_ALL_BATCH_EVENTS,
+  effectiveDateColumn,
+  type EventStore,
+} from '../store/eventStore.ts';
 import type { BooksWaypoints, WaypointKeepers } from './booksWaypoints.ts';
 import { foldLog, pacer, type FoldPace } from './foldLog.ts';
 
@@ -29,10 +33,8 @@ export type { FoldPace } from './foldLog.ts';
 
 /** True when the event carries a business date after `asAt` (ISO dates compare as text). */
 export function isDatedAfter(event: { readonly data: unknown }, asAt: string): boolean {
-  const data = event.data;
-  if (typeof data !== 'object' || data === null || !('effectiveDate' in data)) return false;
-  const effectiveDate = (data as { effectiveDate: unknown }).effectiveDate;
-  return typeof effectiveDate === 'string' && effectiveDate > asAt;
+  const effectiveDate = effectiveDateColumn(event.data);
+  return effectiveDate !== null && effectiveDate > asAt;
 }
 
 /**
